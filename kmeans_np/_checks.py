@@ -1,0 +1,225 @@
+"""Input checks shared by every public entry point of the project.
+
+Each check raises early, at the public edge, with a message that says what was
+wrong and how to fix it. None of them modifies its input: arrays are copied
+whenever a conversion is needed, and callers that go on to write into the
+result must ask for ``copy=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "check_array",
+    "check_finite",
+    "check_n_clusters",
+    "check_random_state",
+    "check_sample_weight",
+    "feature_names",
+    "resolve_backend",
+]
+
+BACKENDS = ("auto", "numpy", "numba")
+
+
+def feature_names(X: Any) -> list[str] | None:
+    """Column names of a DataFrame as strings, or ``None`` for anything else."""
+    if isinstance(X, pd.DataFrame):
+        return [str(c) for c in X.columns]
+    return None
+
+
+def _non_numeric_columns(df: pd.DataFrame) -> list[str]:
+    bad = []
+    for name, dtype in df.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            bad.append(str(name))
+    return bad
+
+
+def check_finite(values: np.ndarray, name: str = "X") -> None:
+    """Raise ``ValueError`` if ``values`` holds NaN or ±inf, saying where."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    bad = np.argwhere(~finite)
+    first = tuple(int(i) for i in bad[0])
+    kind = "NaN" if np.isnan(values[first]) else "infinity"
+    raise ValueError(
+        f"{name} contains {bad.shape[0]} non-finite value(s) (first: {kind} at index "
+        f"{first if len(first) > 1 else first[0]}). Drop or impute missing values before "
+        "clustering, e.g. df.dropna() or df.fillna(...)."
+    )
+
+
+def check_array(
+    X: Any,
+    *,
+    name: str = "X",
+    ensure_2d: bool = True,
+    min_samples: int = 1,
+    copy: bool = False,
+    dtype: type = np.float64,
+) -> np.ndarray:
+    """Validate ``X`` and return it as a C-contiguous float array.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame
+        The data. A DataFrame must have only numeric (non-boolean) columns.
+    name : str
+        What to call the argument in error messages.
+    ensure_2d : bool
+        Require shape (n_samples, n_features); a 1-D input is an error (reshape it with
+        ``x.reshape(-1, 1)`` for a single feature). With ``False`` a 1-D array is required.
+    min_samples : int
+        Smallest acceptable number of rows.
+    copy : bool
+        Always return a new array (set this when the caller writes into the result).
+    dtype : type
+        Floating dtype of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        Finite values, C-contiguous, never the caller's own buffer when ``copy`` is true.
+    """
+    if isinstance(X, pd.Series) and ensure_2d:
+        raise ValueError(
+            f"{name} is a Series (1-D) but a 2-D table is needed; use series.to_frame() "
+            "for a single feature."
+        )
+    if isinstance(X, pd.DataFrame):
+        bad = _non_numeric_columns(X)
+        if bad:
+            raise TypeError(
+                f"{name} has non-numeric column(s) {bad}; clustering needs numbers. "
+                "Encode categories first (e.g. rfm.customer_features or pd.get_dummies) "
+                "or select the numeric columns."
+            )
+        arr = X.to_numpy(dtype=dtype, copy=copy)
+    else:
+        try:
+            arr = np.asarray(X)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name} could not be read as a numeric array: {exc}") from None
+        if arr.dtype == object or not (
+            np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.bool_)
+        ):
+            if arr.dtype.kind in "OUS" or np.issubdtype(arr.dtype, np.bool_):
+                raise TypeError(
+                    f"{name} must hold numbers, got dtype {arr.dtype}. Convert it with "
+                    "np.asarray(X, dtype=float) after encoding any text columns."
+                )
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}.")
+        arr = np.array(arr, dtype=dtype, copy=copy) if copy else arr.astype(dtype, copy=False)
+    if ensure_2d:
+        if arr.ndim != 2:
+            hint = " (reshape a single feature with x.reshape(-1, 1))" if arr.ndim == 1 else ""
+            raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D{hint}.")
+        if arr.shape[1] == 0:
+            raise ValueError(f"{name} has no features (shape {arr.shape}).")
+    elif arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (0 samples); there is nothing to cluster.")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} needed.")
+    check_finite(arr, name)
+    return np.ascontiguousarray(arr)
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+    """Validate per-sample weights; ``None`` means every sample weighs 1.
+
+    Weights must be finite and non-negative, and not all zero. Returns a new float64
+    array, or ``None`` for unit weights.
+    """
+    if sample_weight is None:
+        return None
+    w = check_array(sample_weight, name="sample_weight", ensure_2d=False, copy=True)
+    if w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} values but X has {n_samples} samples; "
+            "give one weight per row."
+        )
+    if (w < 0).any():
+        raise ValueError(
+            f"sample_weight has {(w < 0).sum()} negative value(s); weights must be >= 0."
+        )
+    if not (w > 0).any():
+        raise ValueError("sample_weight is all zeros; at least one sample needs a positive weight.")
+    return w
+
+
+def check_n_clusters(n_clusters: Any, n_samples: int | None = None) -> int:
+    """Validate a cluster count: an integer >= 1 and at most ``n_samples``."""
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)):
+        raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}.")
+    n_clusters = int(n_clusters)
+    if n_clusters < 1:
+        raise ValueError(f"n_clusters must be >= 1, got {n_clusters}.")
+    if n_samples is not None and n_samples < n_clusters:
+        raise ValueError(
+            f"n_samples={n_samples} is smaller than n_clusters={n_clusters}; "
+            "ask for fewer clusters or give more data."
+        )
+    return n_clusters
+
+
+def check_random_state(random_state: Any) -> np.random.Generator:
+    """Turn ``None``, an int or a ``numpy.random.Generator`` into a Generator.
+
+    ``None`` gives fresh OS entropy, an int seeds a new ``default_rng``, and a Generator is
+    used as it is (so successive calls draw successive numbers, as scikit-learn does with a
+    ``RandomState``).
+    """
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be >= 0, got {random_state}.")
+        return np.random.default_rng(int(random_state))
+    raise TypeError(
+        "random_state must be None, an int or a numpy.random.Generator, "
+        f"got {type(random_state).__name__}."
+    )
+
+
+def numba_available() -> bool:
+    """Whether numba can be imported (checked without compiling anything)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a hard dependency
+        return False
+    return True
+
+
+def resolve_backend(backend: str) -> str:
+    """Map ``"auto"`` to ``"numba"`` when numba imports, else ``"numpy"``; check the name."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
+    if backend == "auto":
+        return "numba" if numba_available() else "numpy"
+    if backend == "numba" and not numba_available():  # pragma: no cover
+        raise ValueError("backend='numba' was asked for but numba is not installed.")
+    return backend
+
+
+def check_columns(df: pd.DataFrame, required: Sequence[str], *, what: str = "table") -> None:
+    """Raise ``KeyError``-like ``ValueError`` naming missing columns and listing those found."""
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        found = [str(c) for c in df.columns]
+        raise ValueError(
+            f"{what} is missing column(s) {missing}; columns found: {found}. "
+            "Pass the right names as keyword arguments."
+        )

@@ -1,0 +1,31 @@
+"""Shared test configuration: hypothesis profile, paths to the real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# numba compiles on first call: no per-example deadline, and a modest example budget so
+# the whole suite stays within minutes on a 2-core machine.
+settings.register_profile(
+    "rfmseg",
+    deadline=None,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("rfmseg")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+ONLINE_RETAIL = SHARED / "data" / "online_retail.csv.gz"
+SEEDS = SHARED / "seeds"
+
+
+@pytest.fixture(scope="session")
+def online_retail_path() -> Path:
+    """Path of the UCI Online Retail file; skips the test when it is absent."""
+    if not ONLINE_RETAIL.exists():
+        pytest.skip(f"real data not found at {ONLINE_RETAIL} (outside the project setup)")
+    return ONLINE_RETAIL
