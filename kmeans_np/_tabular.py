@@ -1,0 +1,175 @@
+"""Array/DataFrame plumbing shared by the column-wise estimators (scalers, PCA).
+
+These estimators learn something per column in ``fit`` and apply it in ``transform``. The
+helpers here do the bookkeeping around that: remember what ``fit`` saw (number of columns,
+column names), check that later input matches it, and hand results back in the caller's
+type — a DataFrame in gives a DataFrame out with the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_array, feature_names
+
+__all__ = [
+    "check_is_fitted",
+    "check_transform_input",
+    "resolve_columns",
+    "wrap_like",
+]
+
+
+def check_is_fitted(estimator: Any, attribute: str) -> None:
+    """Raise ``ValueError`` if ``estimator`` has not been fitted yet.
+
+    ``attribute`` is one that ``fit`` sets (e.g. ``"scale_"``); its absence means ``fit``
+    was never called.
+    """
+    if not hasattr(estimator, attribute):
+        name = type(estimator).__name__
+        raise ValueError(
+            f"This {name} is not fitted yet; call {name}.fit(X) (or fit_transform) first."
+        )
+
+
+def check_transform_input(
+    X: Any,
+    *,
+    n_features: int,
+    names: Sequence[str] | None,
+    name: str = "X",
+    expected_what: str = "seen in fit",
+) -> np.ndarray:
+    """Validate the input of ``transform``-like methods against what ``fit`` saw.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame
+        New data, 2-D.
+    n_features : int
+        Number of columns the estimator expects.
+    names : sequence of str or None
+        Column names the estimator expects when ``X`` is a DataFrame; ``None`` when it was
+        fitted on a plain array (then only the column count is checked).
+    name, expected_what : str
+        Wording of the error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``X`` as a finite float64 array (see :func:`kmeans_np._checks.check_array`).
+    """
+    got = feature_names(X)
+    if got is not None and names is not None and got != list(names):
+        missing = [c for c in names if c not in got]
+        extra = [c for c in got if c not in names]
+        if missing or extra:
+            raise ValueError(
+                f"{name} has columns {got} but the columns {expected_what} are {list(names)} "
+                f"(missing: {missing}, unexpected: {extra}). Pass a DataFrame with the same "
+                "columns."
+            )
+        raise ValueError(
+            f"{name} has the columns {expected_what} but in another order: {got} instead of "
+            f"{list(names)}. Reorder them with X[{list(names)}]."
+        )
+    arr = check_array(X, name=name)
+    if arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} column(s) but {n_features} were {expected_what}; "
+            "pass data with the same features."
+        )
+    return arr
+
+
+def resolve_columns(
+    spec: Any,
+    *,
+    names: Sequence[Hashable] | None,
+    n_features: int,
+    what: str,
+) -> np.ndarray:
+    """Turn a user's column selection into a boolean mask over the columns.
+
+    Parameters
+    ----------
+    spec : bool, str, int or iterable of them
+        ``False``/``None``/empty: no column; ``True``: every column; otherwise column
+        labels (when ``names`` is given, i.e. DataFrame input) or integer positions (array
+        input). A single string counts as one label, not as a sequence of characters.
+    names : sequence or None
+        The DataFrame's column labels, or ``None`` for array input.
+    n_features : int
+        Number of columns.
+    what : str
+        Parameter name for the error messages (e.g. ``"invert"``).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_features,)
+    """
+    mask = np.zeros(n_features, dtype=bool)
+    if spec is None or spec is False:
+        return mask
+    if spec is True:
+        mask[:] = True
+        return mask
+    items = [spec] if isinstance(spec, (str, int, np.integer)) else list(_iterate(spec, what))
+    if names is not None:
+        labels = list(names)
+        as_str = [str(c) for c in labels]
+        unknown = []
+        for item in items:
+            if item in labels:
+                mask[labels.index(item)] = True
+            elif str(item) in as_str:
+                mask[as_str.index(str(item))] = True
+            else:
+                unknown.append(item)
+        if unknown:
+            raise ValueError(
+                f"{what} names unknown column(s) {unknown}; the columns are {as_str}."
+            )
+        return mask
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(
+                f"{what} must hold integer column positions for array input, got {item!r}; "
+                "column names work only when X is a DataFrame."
+            )
+        if not 0 <= int(item) < n_features:
+            raise ValueError(
+                f"{what} holds column position {int(item)}, but X has {n_features} "
+                f"column(s) (valid positions 0..{n_features - 1})."
+            )
+        mask[int(item)] = True
+    return mask
+
+
+def _iterate(spec: Any, what: str) -> Iterable[Any]:
+    try:
+        return iter(spec)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be True/False, a column or a list of columns, got {spec!r}."
+        ) from None
+
+
+def wrap_like(
+    X: Any,
+    values: np.ndarray,
+    columns: Sequence[Hashable] | None = None,
+) -> np.ndarray | pd.DataFrame:
+    """Return ``values`` as a DataFrame on ``X``'s index if ``X`` is a DataFrame.
+
+    ``columns`` defaults to ``X``'s own columns; arrays in give arrays out.
+    """
+    if isinstance(X, pd.DataFrame):
+        cols = X.columns if columns is None else pd.Index(columns)
+        return pd.DataFrame(values, index=X.index, columns=cols)
+    return values

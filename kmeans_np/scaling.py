@@ -1,0 +1,304 @@
+"""Feature scaling before K-means: min-max and z-score, with optional log1p and inversion.
+
+K-means measures Euclidean distance, so a feature measured in dollars (0–10,000) swamps one
+measured in orders (1–50). Scaling puts the features on comparable footing first.
+
+Both scalers here are *affine maps per column*, applied after an optional ``log1p``:
+
+.. math::
+
+    z_j = \\log(1 + x_j) \\ \\text{(if column } j \\text{ is logged, else } z_j = x_j),
+    \\qquad x'_j = o_j + (z_j - c_j)\\, s_j
+
+with a centre :math:`c_j`, a multiplier :math:`s_j` and an offset :math:`o_j` learnt in
+``fit``:
+
+* **min-max** to ``feature_range = (lo, hi)``: :math:`c_j = \\min z_j`,
+  :math:`s_j = (hi - lo) / (\\max z_j - \\min z_j)`, :math:`o_j = lo`. An *inverted* column
+  (``invert``) is flipped so that high means good — recency in days, where fewer is better:
+  :math:`o_j = hi` and :math:`s_j` is negative, i.e.
+  :math:`x'_j = hi - (z_j - \\min z_j)(hi - lo)/(\\max z_j - \\min z_j)`, which for the
+  default range is ``1 - min_max_scale(recency)``.
+* **standard** (z-score): :math:`c_j = \\bar z_j`, :math:`s_j = 1/\\sigma_j` with the
+  population standard deviation :math:`\\sigma_j = \\sqrt{\\tfrac1n\\sum_i (z_{ij} - \\bar z_j)^2}`
+  (ddof = 0), :math:`o_j = 0`.
+
+The inverse map is :math:`z_j = c_j + (x'_j - o_j)/s_j`, then :math:`x_j = e^{z_j} - 1` for
+logged columns. A constant column has no spread to divide by: it gets :math:`s_j = 0`, so it
+scales to a constant (0 for the standard scaler, ``lo`` for min-max), a ``UserWarning`` names
+it, and ``inverse_transform`` gives the constant back.
+
+Arrays in give arrays out; a DataFrame in gives a DataFrame out with the same index and
+columns. The caller's data is never modified.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_array, feature_names
+from kmeans_np._tabular import (
+    check_is_fitted,
+    check_transform_input,
+    resolve_columns,
+    wrap_like,
+)
+
+__all__ = ["MinMaxScaler", "StandardScaler"]
+
+ArrayOrFrame = np.ndarray | pd.DataFrame
+
+
+class _AffineScaler:
+    """Shared machinery: optional log1p, then ``x' = offset + (z - center) * mult`` per column.
+
+    Subclasses implement :meth:`_fit_affine`, which learns ``center``, ``mult`` and
+    ``offset`` from the (logged) training data and sets their public, scikit-learn-style
+    attributes.
+    """
+
+    def __init__(self, log1p: bool | Sequence[Hashable] = False) -> None:
+        self.log1p = log1p
+
+    # -- to be provided by subclasses -------------------------------------------------
+    def _fit_affine(
+        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- public API ---------------------------------------------------------------------
+    def fit(self, X: Any) -> _AffineScaler:
+        """Learn the per-column statistics of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or DataFrame
+            Finite numbers; a DataFrame must have only numeric columns.
+
+        Returns
+        -------
+        self
+        """
+        if hasattr(self, "_mult"):  # a failed refit must not leave the old fit half-updated
+            del self._mult
+        arr = check_array(X)
+        names = feature_names(X)
+        labels = list(X.columns) if isinstance(X, pd.DataFrame) else None
+        n_features = arr.shape[1]
+        log_mask = resolve_columns(
+            self.log1p, names=labels, n_features=n_features, what="log1p"
+        )
+        self.n_features_in_ = n_features
+        self._names = names
+        self.log1p_mask_ = log_mask
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        Z = self._forward_log(arr)
+        if not np.isfinite(Z.max(axis=0) - Z.min(axis=0)).all():
+            raise ValueError(
+                "X spans a range too wide for float64 (max - min overflows); rescale the "
+                "data (e.g. to other units) or use log1p."
+            )
+        constant = Z.max(axis=0) == Z.min(axis=0)
+        center, mult, offset = self._fit_affine(Z, labels, constant)
+        self._center, self._mult, self._offset = center, mult, offset
+        if constant.any():
+            shown = [self._column_name(j) for j in np.flatnonzero(constant)]
+            warnings.warn(
+                f"{type(self).__name__}: column(s) {shown} are constant; they carry no "
+                "information for clustering and scale to a constant. Consider dropping them.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def transform(self, X: Any) -> ArrayOrFrame:
+        """Scale ``X`` with the statistics learnt in :meth:`fit`.
+
+        Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one.
+        """
+        check_is_fitted(self, "_mult")
+        arr = check_transform_input(X, n_features=self.n_features_in_, names=self._names)
+        Z = self._forward_log(arr)
+        return wrap_like(X, self._offset + (Z - self._center) * self._mult)
+
+    def fit_transform(self, X: Any) -> ArrayOrFrame:
+        """Fit to ``X``, then transform it (same result as ``fit(X).transform(X)``)."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, X: Any) -> ArrayOrFrame:
+        """Map scaled data back to the original units.
+
+        Undoes the affine map, :math:`z = c + (x' - o)/s`, then ``expm1`` on the logged
+        columns. Constant columns come back as their constant.
+        """
+        check_is_fitted(self, "_mult")
+        arr = check_transform_input(X, n_features=self.n_features_in_, names=self._names)
+        mult = self._mult
+        safe = np.where(mult != 0, mult, 1.0)
+        Z = self._center + np.where(mult != 0, (arr - self._offset) / safe, 0.0)
+        Z[:, self.log1p_mask_] = np.expm1(Z[:, self.log1p_mask_])
+        return wrap_like(X, Z)
+
+    # -- helpers ------------------------------------------------------------------------
+    def _column_name(self, j: int) -> str:
+        return repr(self._names[j]) if self._names is not None else f"column {j}"
+
+    def _forward_log(self, arr: np.ndarray) -> np.ndarray:
+        """Apply ``log1p`` to the chosen columns, on a copy; reject values <= -1."""
+        mask = self.log1p_mask_
+        if not mask.any():
+            return arr
+        cols = arr[:, mask]
+        bad = (cols <= -1).any(axis=0)
+        if bad.any():
+            where = np.flatnonzero(mask)[bad]
+            details = ", ".join(
+                f"{self._column_name(j)} (min {arr[:, j].min():g})" for j in where
+            )
+            raise ValueError(
+                f"log1p needs values > -1, but {details} has values <= -1. Shift or clip "
+                "the data first, or leave these columns out of log1p."
+            )
+        Z = arr.copy()
+        Z[:, mask] = np.log1p(cols)
+        return Z
+
+
+class MinMaxScaler(_AffineScaler):
+    """Scale each column to ``feature_range``: :math:`lo + (x - \\min)(hi - lo)/(\\max - \\min)`.
+
+    Parameters
+    ----------
+    feature_range : (float, float)
+        ``(lo, hi)`` with ``lo < hi``; the training data's minimum maps to ``lo`` and its
+        maximum to ``hi``.
+    invert : column or list of columns
+        Columns flipped so that high means good (min maps to ``hi``, max to ``lo``): column
+        names for DataFrame input, integer positions for arrays. With the default range an
+        inverted column is ``1 - min_max_scale(column)``.
+    log1p : bool or list of columns
+        ``True`` applies ``log(1 + x)`` to every column before scaling, a list to those
+        columns only; ``inverse_transform`` undoes it with ``expm1``. Skewed, non-negative
+        features such as monetary value are the usual candidates.
+
+    Attributes
+    ----------
+    data_min_, data_max_, data_range_ : ndarray of shape (n_features,)
+        Per-column minimum, maximum and range of the training data (after log1p).
+    scale_, min_ : ndarray of shape (n_features,)
+        The map as scikit-learn writes it, ``x' = z * scale_ + min_``; ``scale_`` is
+        negative for inverted columns and 0 for constant ones (which map to ``lo``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame.
+    invert_mask_, log1p_mask_ : ndarray of bool
+        Which columns are inverted / logged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[8.0, 14.0], [142.0, 2.0], [3.0, 22.0]])
+    >>> MinMaxScaler(invert=[0]).fit_transform(X).round(3)
+    array([[0.964, 0.6  ],
+           [0.   , 0.   ],
+           [1.   , 1.   ]])
+    """
+
+    def __init__(
+        self,
+        feature_range: tuple[float, float] = (0, 1),
+        invert: Hashable | Sequence[Hashable] = (),
+        log1p: bool | Sequence[Hashable] = False,
+    ) -> None:
+        super().__init__(log1p=log1p)
+        self.feature_range = feature_range
+        self.invert = invert
+
+    def _fit_affine(
+        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo, hi = _check_feature_range(self.feature_range)
+        if self.invert is True or self.invert is False:
+            raise TypeError(
+                "invert must name the columns to flip (a column or a list of columns), "
+                f"got {self.invert!r}."
+            )
+        inv = resolve_columns(self.invert, names=labels, n_features=Z.shape[1], what="invert")
+        data_min, data_max = Z.min(axis=0), Z.max(axis=0)
+        data_range = data_max - data_min
+        mult = np.divide(hi - lo, data_range, out=np.zeros_like(data_range), where=~constant)
+        mult = np.where(inv, -mult, mult)
+        offset = np.where(inv & ~constant, hi, lo).astype(np.float64)
+        self.data_min_, self.data_max_, self.data_range_ = data_min, data_max, data_range
+        self.scale_ = mult
+        self.min_ = offset - data_min * mult
+        self.invert_mask_ = inv
+        return data_min, mult, offset
+
+
+class StandardScaler(_AffineScaler):
+    """Z-score each column: :math:`(x - \\bar x)/\\sigma` with the population std (ddof = 0).
+
+    .. math::
+
+        \\bar x_j = \\frac1n \\sum_i x_{ij}, \\qquad
+        \\sigma_j = \\sqrt{\\frac1n \\sum_i (x_{ij} - \\bar x_j)^2}
+
+    so every non-constant column of the training data ends with mean 0 and (population)
+    standard deviation 1.
+
+    Parameters
+    ----------
+    log1p : bool or list of columns
+        ``True`` applies ``log(1 + x)`` to every column before standardising, a list to
+        those columns only (names for DataFrames, positions for arrays).
+
+    Attributes
+    ----------
+    mean_, var_ : ndarray of shape (n_features,)
+        Per-column mean and population variance of the training data (after log1p).
+    scale_ : ndarray of shape (n_features,)
+        Per-column standard deviation, the divisor: ``x' = (z - mean_) / scale_``. As in
+        scikit-learn it is 1 for a constant column, which therefore scales to 0.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame.
+    log1p_mask_ : ndarray of bool
+    """
+
+    def _fit_affine(
+        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean = Z.mean(axis=0)
+        # a constant column's mean is its value exactly (a float sum may be off by an ulp)
+        mean = np.where(constant, Z[0], mean)
+        var = ((Z - mean) ** 2).mean(axis=0)
+        std = np.sqrt(var)
+        # a spread so tiny that its variance underflows is as good as constant
+        degenerate = constant | (std == 0)
+        mult = np.divide(1.0, std, out=np.zeros_like(std), where=~degenerate)
+        self.mean_, self.var_ = mean, var
+        self.scale_ = np.where(degenerate, 1.0, std)
+        return mean, mult, np.zeros_like(mean)
+
+
+def _check_feature_range(feature_range: Any) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in feature_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"feature_range must be a pair of numbers (lo, hi), got {feature_range!r}."
+        ) from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(
+            f"feature_range must satisfy lo < hi with finite values, got {feature_range!r}."
+        )
+    return lo, hi
