@@ -109,8 +109,9 @@ class _AffineScaler:
         constant = Z.max(axis=0) == Z.min(axis=0)
         center, mult, offset = self._fit_affine(Z, labels, constant)
         self._center, self._mult, self._offset = center, mult, offset
-        if constant.any():
-            shown = [self._column_name(j) for j in np.flatnonzero(constant)]
+        flat = mult == 0  # constant columns, or a spread too small to divide by
+        if flat.any():
+            shown = [self._column_name(j) for j in np.flatnonzero(flat)]
             warnings.warn(
                 f"{type(self).__name__}: column(s) {shown} are constant; they carry no "
                 "information for clustering and scale to a constant. Consider dropping them.",

@@ -308,3 +308,12 @@ def test_property_standard_mean0_std1(X: np.ndarray) -> None:
             assert out[:, j].std(ddof=0) == pytest.approx(1.0, abs=1e-8)
         elif np.ptp(X[:, j]) == 0:
             assert (out[:, j] == 0).all()
+
+
+def test_standard_spread_too_small_to_divide_by_warns_and_maps_to_zero() -> None:
+    # ptp > 0 but the variance underflows to 0: treated like a constant column
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 5e-324]])
+    with pytest.warns(UserWarning, match="column 1"):
+        out = StandardScaler().fit_transform(X)
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out[:, 1], 0.0)
