@@ -108,16 +108,19 @@ def check_array(
             arr = np.asarray(X)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} could not be read as a numeric array: {exc}") from None
-        if arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.bool_)
-        ):
-            if arr.dtype.kind in "OUS" or np.issubdtype(arr.dtype, np.bool_):
+        if arr.dtype.kind == "O":  # e.g. a list mixing numbers and None or text
+            try:
+                arr = arr.astype(dtype)
+            except (TypeError, ValueError):
                 raise TypeError(
-                    f"{name} must hold numbers, got dtype {arr.dtype}. Convert it with "
-                    "np.asarray(X, dtype=float) after encoding any text columns."
-                )
-        if np.iscomplexobj(arr):
-            raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}.")
+                    f"{name} holds non-numeric values (object dtype); encode or drop text "
+                    "columns and convert with np.asarray(X, dtype=float)."
+                ) from None
+        elif arr.dtype.kind not in "iuf":
+            raise TypeError(
+                f"{name} must hold real numbers, got dtype {arr.dtype}. Convert it with "
+                "np.asarray(X, dtype=float) after encoding any text or boolean columns."
+            )
         arr = np.array(arr, dtype=dtype, copy=copy) if copy else arr.astype(dtype, copy=False)
     if ensure_2d:
         if arr.ndim != 2:

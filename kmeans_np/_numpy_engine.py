@@ -1,0 +1,136 @@
+"""The numpy engine: K-means' two steps written plainly with broadcasting.
+
+This is the teaching version. Every operation is a whole-array numpy expression:
+
+* **Assignment (E-step).** For every point x_i and centre c_j, the squared distance
+  ``‖x_i − c_j‖² = Σ_f (x_if − c_jf)²`` is computed by broadcasting
+  ``X[:, None, :] − C[None, :, :]`` into an (n, k, d) array; each point takes the label
+  of its nearest centre, ``argmin_j``. Rows are processed in chunks so the temporary
+  stays under ~64 MB whatever n is.
+* **Update (M-step).** Each centre becomes the weighted mean of its points,
+  ``c_j = Σ_{i: l_i = j} w_i x_i / Σ_{i: l_i = j} w_i``; ``np.bincount`` with weights
+  computes every cluster's sums in one pass per feature.
+
+The numba engine (``_numba_engine``) computes the same quantities with fused,
+multi-threaded kernels; the test suite checks the two agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kmeans_np._engine import LloydStep
+
+# Keep the (chunk, k, d) float64 temporaries of the assignment step under this size.
+TEMP_BYTES = 64 * 2**20
+
+
+def _row_chunks(n_rows: int, bytes_per_row: int):
+    """Yield (start, stop) row ranges whose temporaries fit in ``TEMP_BYTES``."""
+    step = max(1, TEMP_BYTES // max(1, bytes_per_row))
+    for start in range(0, n_rows, step):
+        yield start, min(start + step, n_rows)
+
+
+class NumpyEngine:
+    """K-means building blocks on a fixed data set, in plain numpy.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64, C-contiguous
+        The (validated) data.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample weights; ``None`` means every sample weighs 1.
+    """
+
+    name = "numpy"
+
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        self.X = X
+        self.sample_weight = sample_weight
+        self.w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    def feature_variances(self) -> np.ndarray:
+        """Per-feature (unweighted) variance of X, for the convergence tolerance."""
+        return np.var(self.X, axis=0)
+
+    # -- distances -------------------------------------------------------------------
+    def sq_distances(self, centers: np.ndarray) -> np.ndarray:
+        """Squared Euclidean distances from every point to every centre, shape (n, k)."""
+        out = np.empty((self.X.shape[0], centers.shape[0]))
+        for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
+            diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
+            out[start:stop] = (diff * diff).sum(axis=2)
+        return out
+
+    def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Label of the nearest centre (first one on ties) and its squared distance."""
+        labels = np.empty(self.X.shape[0], dtype=np.int32)
+        min_sq = np.empty(self.X.shape[0])
+        for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
+            diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
+            sq = (diff * diff).sum(axis=2)  # (m, k)
+            lab = sq.argmin(axis=1)
+            labels[start:stop] = lab
+            min_sq[start:stop] = sq[np.arange(stop - start), lab]
+        return labels, min_sq
+
+    # -- Lloyd ---------------------------------------------------------------------
+    def lloyd_step(
+        self, centers: np.ndarray, labels: np.ndarray, with_inertia: bool = False
+    ) -> LloydStep:
+        """One Lloyd iteration: assign to ``centers``, then sum each cluster's points.
+
+        ``labels`` holds the previous labels on entry and the new ones on exit. The
+        inertia of the assignment is returned when ``with_inertia`` (NaN otherwise).
+        """
+        k, d = centers.shape
+        new_labels, min_sq = self.nearest(centers)  # E-step
+        n_changed = int(np.count_nonzero(new_labels != labels))
+        labels[:] = new_labels
+        # M-step sums: weighted sum of the points of each cluster, and their weight.
+        weight = np.bincount(labels, weights=self.w, minlength=k)
+        sums = np.empty((k, d))
+        for f in range(d):
+            sums[:, f] = np.bincount(labels, weights=self.w * self.X[:, f], minlength=k)
+        inertia = float(self.w @ min_sq) if with_inertia else float("nan")
+        return LloydStep(sums=sums, weight=weight, n_changed=n_changed, inertia=inertia)
+
+    def assign(self, centers: np.ndarray, labels: np.ndarray) -> None:
+        """E-step only: write the nearest-centre labels into ``labels``."""
+        labels[:] = self.nearest(centers)[0]
+
+    def inertia(self, centers: np.ndarray, labels: np.ndarray) -> float:
+        """Σ_i w_i ‖x_i − c_{l_i}‖² for the given labels."""
+        diff = self.X - centers[labels]
+        return float(self.w @ (diff * diff).sum(axis=1))
+
+    # -- k-means++ -----------------------------------------------------------------
+    def sq_dist_to(self, point: np.ndarray) -> np.ndarray:
+        """Squared distance from every point to one ``point`` (shape (n,))."""
+        diff = self.X - point
+        return (diff * diff).sum(axis=1)
+
+    def potential(self, closest: np.ndarray) -> float:
+        """Σ_i w_i D(x_i)², the k-means++ potential of the current centres."""
+        return float(self.w @ closest)
+
+    def candidate_potentials(self, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Potential after adding each candidate centre: Σ_i w_i min(D_i², ‖x_i − c‖²)."""
+        pots = np.empty(candidates.shape[0])
+        for t, cand in enumerate(candidates):
+            pots[t] = self.w @ np.minimum(closest, self.sq_dist_to(cand))
+        return pots
+
+    def update_closest(self, closest: np.ndarray, point: np.ndarray) -> None:
+        """D_i² ← min(D_i², ‖x_i − point‖²), in place."""
+        np.minimum(closest, self.sq_dist_to(point), out=closest)
+
+    def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray:
+        """Indices i with P(i) ∝ w_i D_i²: invert the cumulative sum at ``rand_vals``."""
+        ids = np.searchsorted(np.cumsum(self.w * closest), rand_vals)
+        return np.minimum(ids, self.X.shape[0] - 1)

@@ -1,0 +1,83 @@
+"""The elbow method: inertia over a range of k, and where adding clusters stops paying.
+
+Inertia (WCSS) always falls as k grows; the "elbow" is the k after which it falls much
+more slowly. ``elbow`` tabulates, for each k, the inertia, the drop from the previous k
+and that drop as a percentage (seed 002's "marginal improvement" table), and suggests k
+by the **Kneedle** rule (Satopää et al., 2011):
+
+1. scale k and inertia to [0, 1]: x = (k − k_min)/(k_max − k_min),
+   y = (J − J_min)/(J_max − J_min);
+2. for a falling curve the knee is the point farthest *below* the straight line (the
+   chord) from the first point (0, 1) to the last (1, 0), i.e. the k maximising
+   (1 − x) − y.
+
+The rule is scale-free and needs no threshold; it is a heuristic like every elbow rule,
+so look at the curve too (``rfm.cluster`` weighs it together with the silhouette).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_array
+from kmeans_np.kmeans import KMeans
+
+
+def knee(k_values: np.ndarray, inertia: np.ndarray) -> int | None:
+    """k at the Kneedle knee of a falling inertia curve (``None`` for < 3 points)."""
+    if len(k_values) < 3:
+        return None
+    x = (k_values - k_values[0]) / (k_values[-1] - k_values[0])
+    span = inertia.max() - inertia.min()
+    if span == 0:
+        return int(k_values[0])  # flat curve: no cluster helps, keep the fewest
+    y = (inertia - inertia.min()) / span
+    return int(k_values[int(np.argmax((1 - x) - y))])
+
+
+def elbow(X: Any, k_values: Iterable[int] = range(1, 11), **kmeans_params: Any) -> pd.DataFrame:
+    """Fit K-means for each k and tabulate the inertia and its marginal drops.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Data to cluster (scale it first).
+    k_values : iterable of int
+        Cluster counts to try, e.g. ``range(2, 8)``; sorted and de-duplicated.
+    **kmeans_params
+        Passed to every ``KMeans`` (e.g. ``init="random", n_init=10, random_state=0``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``k``, ``inertia``, ``drop`` (inertia of the previous k minus this one),
+        ``drop_pct`` (that drop as % of the previous inertia) and ``suggested`` (True on
+        the Kneedle knee). ``df.attrs["suggested_k"]`` holds that k (None with fewer than
+        three k values).
+    """
+    if "n_clusters" in kmeans_params:
+        raise TypeError("elbow() sets n_clusters itself; pass the values as k_values.")
+    X = check_array(X)
+    try:
+        ks = sorted({int(k) for k in k_values})
+    except (TypeError, ValueError):
+        raise TypeError(f"k_values must be integers, got {k_values!r}.") from None
+    if not ks:
+        raise ValueError("k_values is empty; give at least one cluster count.")
+    if ks[0] < 1 or ks[-1] > X.shape[0]:
+        raise ValueError(
+            f"k_values must lie between 1 and n_samples={X.shape[0]}, got {ks[0]}..{ks[-1]}."
+        )
+    inertia = np.array([KMeans(n_clusters=k, **kmeans_params).fit(X).inertia_ for k in ks])
+    table = pd.DataFrame({"k": ks, "inertia": inertia})
+    previous = table["inertia"].shift(1)
+    table["drop"] = previous - table["inertia"]
+    table["drop_pct"] = table["drop"] / previous * 100.0
+    suggested = knee(np.asarray(ks, dtype=float), inertia)
+    table["suggested"] = table["k"] == suggested
+    table.attrs["suggested_k"] = suggested
+    return table

@@ -1,0 +1,246 @@
+"""``KMeans``: the estimator users call, in scikit-learn's shape.
+
+K-means looks for k centres c_1..c_k minimising the inertia (within-cluster sum of
+squares)
+
+    J = Σ_i w_i min_j ‖x_i − c_j‖².
+
+Finding the global minimum is NP-hard; Lloyd's algorithm (``kmeans_np.lloyd``) finds a
+local one from given starting centres, so the fit starts ``n_init`` times
+(``kmeans_np.init``) and keeps the run with the lowest inertia.
+
+Given the same data and the same initial centres, this gives scikit-learn's answer:
+the same labels and iteration count, centres and inertia equal to rounding. Unlike
+scikit-learn, the numba backend's answer is bit-for-bit the same whatever the number of
+threads.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from kmeans_np._checks import (
+    check_array,
+    check_n_clusters,
+    check_random_state,
+    check_sample_weight,
+    feature_names,
+    resolve_backend,
+)
+from kmeans_np._engine import make_engine
+from kmeans_np.init import greedy_kmeans_plusplus, random_rows
+from kmeans_np.lloyd import LloydResult, lloyd, tolerance
+
+INITS = ("k-means++", "random")
+
+
+class KMeans:
+    """K-means clustering by Lloyd's algorithm.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+        Number of clusters k.
+    init : {"k-means++", "random"} or array of shape (k, d), default "k-means++"
+        Starting centres: greedy k-means++, k distinct random rows, or given centres.
+    n_init : int or "auto", default "auto"
+        Number of starts; the lowest-inertia run is kept. "auto" is 1 for k-means++ or a
+        given array, 10 for random.
+    max_iter : int, default 300
+        Most Lloyd iterations per start.
+    tol : float, default 1e-4
+        Relative tolerance: a run stops when the total squared centre shift is at most
+        ``tol × mean(var(X, axis=0))`` (or when no label changes).
+    random_state : None, int or numpy.random.Generator
+        Source of randomness for the starts. A Generator is used as given (it advances).
+    backend : {"auto", "numpy", "numba"}, default "auto"
+        "numpy" is the readable broadcasting reference, "numba" the fast kernels; "auto"
+        picks numba when it is importable. Both give the same answer.
+    record_history : bool, default False
+        Keep ``history_``: per iteration of the best run, the centres the points were
+        assigned to, the inertia of that assignment, labels changed and centre shift.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray (k, d)
+    labels_ : ndarray (n,) of int64
+    inertia_ : float
+        Σ_i w_i ‖x_i − c_{l_i}‖² of the returned labels and centres.
+    n_iter_ : int
+        Lloyd iterations of the best run.
+    history_ : list of dict or None
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str, only when fitted on a DataFrame
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str | np.ndarray = "k-means++",
+        n_init: int | str = "auto",
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state: Any = None,
+        backend: str = "auto",
+        record_history: bool = False,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.backend = backend
+        self.record_history = record_history
+
+    def __repr__(self) -> str:
+        init = self.init if isinstance(self.init, str) else "array"
+        return (
+            f"KMeans(n_clusters={self.n_clusters}, init={init!r}, n_init={self.n_init!r}, "
+            f"random_state={self.random_state!r}, backend={self.backend!r})"
+        )
+
+    # -- parameter checks ----------------------------------------------------------
+    def _check_init(self, n_clusters: int, n_features: int) -> tuple[str | np.ndarray, int]:
+        init = self.init
+        if isinstance(init, str):
+            if init not in INITS:
+                raise ValueError(f"init must be one of {INITS} or an array, got {init!r}.")
+        else:
+            init = check_array(init, name="init")
+            if init.shape != (n_clusters, n_features):
+                raise ValueError(
+                    f"init array has shape {init.shape}; it must be (n_clusters, n_features)"
+                    f" = ({n_clusters}, {n_features})."
+                )
+        n_init = self.n_init
+        if n_init == "auto":
+            n_init = 10 if isinstance(init, str) and init == "random" else 1
+        if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
+            raise ValueError(f"n_init must be 'auto' or a positive integer, got {self.n_init!r}.")
+        if not isinstance(init, str) and n_init != 1:
+            warnings.warn(
+                f"init is an array of centres: running one start instead of n_init={n_init}.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            n_init = 1
+        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}.")
+        if not np.isfinite(self.tol) or self.tol < 0:
+            raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}.")
+        return init, int(n_init)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "cluster_centers_"):
+            raise ValueError("This KMeans is not fitted yet; call fit(X) first.")
+
+    def _check_new_data(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        names = feature_names(X)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted_names is not None and names != list(fitted_names):
+            raise ValueError(
+                f"X has columns {names} but the model was fitted on {list(fitted_names)}."
+            )
+        X = check_array(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features but the model was fitted on "
+                f"{self.n_features_in_}."
+            )
+        return X
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, X: Any, sample_weight: Any = None) -> KMeans:
+        """Cluster X.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric, finite data (it is not modified).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights, not all zero. Used by k-means++/random starts and by
+            the centre updates; a given init array ignores them.
+
+        Returns
+        -------
+        self
+        """
+        names = feature_names(X)
+        X = check_array(X)
+        n_clusters = check_n_clusters(self.n_clusters, X.shape[0])
+        w = check_sample_weight(sample_weight, X.shape[0])
+        init, n_init = self._check_init(n_clusters, X.shape[1])
+        engine = make_engine(resolve_backend(self.backend), X, w)
+        rng = check_random_state(self.random_state)
+        tol_abs = tolerance(engine, self.tol)
+
+        best: LloydResult | None = None
+        for _ in range(n_init):
+            if isinstance(init, str) and init == "k-means++":
+                centers0, _ = greedy_kmeans_plusplus(engine, n_clusters, rng)
+            elif isinstance(init, str):
+                centers0 = random_rows(engine, n_clusters, rng)
+            else:
+                centers0 = init
+            run = lloyd(
+                engine,
+                centers0,
+                max_iter=int(self.max_iter),
+                tol_abs=tol_abs,
+                record_history=self.record_history,
+            )
+            if best is None or run.inertia < best.inertia:
+                best = run
+        assert best is not None
+
+        distinct = np.unique(best.labels).size
+        if distinct < n_clusters:
+            warnings.warn(
+                f"Only {distinct} distinct clusters found for n_clusters={n_clusters}; "
+                "X probably has fewer distinct points than clusters.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.labels.astype(np.int64)
+        self.inertia_ = float(best.inertia)
+        self.n_iter_ = int(best.n_iter)
+        self.history_ = best.history if self.record_history else None
+        self.n_features_in_ = X.shape[1]
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._backend = engine.name
+        return self
+
+    def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return ``labels_``."""
+        return self.fit(X, sample_weight).labels_
+
+    # -- using a fitted model ----------------------------------------------------------
+    def predict(self, X: Any) -> np.ndarray:
+        """Index of the nearest centre for each row of X (first one on ties)."""
+        X = self._check_new_data(X)
+        engine = make_engine(resolve_backend(self.backend), X, None)
+        return engine.nearest(self.cluster_centers_)[0].astype(np.int64)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distance from each row of X to each centre, shape (n, k)."""
+        X = self._check_new_data(X)
+        engine = make_engine(resolve_backend(self.backend), X, None)
+        return np.sqrt(engine.sq_distances(self.cluster_centers_))
+
+    def score(self, X: Any, sample_weight: Any = None) -> float:
+        """Minus the inertia of X assigned to the nearest fitted centres (higher is better)."""
+        X = self._check_new_data(X)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        engine = make_engine(resolve_backend(self.backend), X, w)
+        _, min_sq = engine.nearest(self.cluster_centers_)
+        return -float(engine.w @ min_sq)

@@ -1,0 +1,153 @@
+"""Lloyd's algorithm: alternate assignment and update until the labels settle.
+
+Given initial centres c⁽⁰⁾, iteration t does
+
+1. **assign** every point to its nearest centre: l_i = argmin_j ‖x_i − c_j⁽ᵗ⁾‖²;
+2. **update** every centre to the weighted mean of its points:
+   c_j⁽ᵗ⁺¹⁾ = Σ_{l_i=j} w_i x_i / Σ_{l_i=j} w_i;
+3. **check convergence**, exactly as scikit-learn's Lloyd does:
+   stop when no label changed (*strict* convergence), or when the total squared centre
+   shift Σ_j ‖c_j⁽ᵗ⁺¹⁾ − c_j⁽ᵗ⁾‖² ≤ tol_abs, where tol_abs = tol × mean of the per-feature
+   variances of X. After a shift-based stop the points are assigned once more, so that
+   the labels match the final centres.
+
+Each step can only lower the inertia J = Σ_i w_i ‖x_i − c_{l_i}‖², so the loop stops.
+
+**Empty clusters.** A centre that receives no point (total weight 0) is moved onto the
+point that lies farthest from its own centre, taking that point out of its old cluster,
+as scikit-learn does (the farthest points in the order ``numpy.argpartition`` gives
+them, so the two libraries relocate identically). If every point coincides with its
+centre there is nothing to gain and the empty centre joins the largest cluster's centre.
+
+The assignment and the sums are delegated to an *engine* (numpy or numba); this module
+holds the algorithm itself, once, for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kmeans_np._engine import Engine
+
+
+@dataclass
+class LloydResult:
+    """Outcome of one Lloyd run."""
+
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
+    history: list[dict] = field(default_factory=list)
+
+
+def tolerance(engine: Engine, tol: float) -> float:
+    """Absolute tolerance on the squared centre shift: tol × mean per-feature variance."""
+    if tol == 0:
+        return 0.0
+    return float(np.mean(engine.feature_variances()) * tol)
+
+
+def relocate_empty_clusters(
+    X: np.ndarray,
+    w: np.ndarray,
+    centers_old: np.ndarray,
+    sums: np.ndarray,
+    weight: np.ndarray,
+    labels: np.ndarray,
+) -> None:
+    """Give each empty cluster the point farthest from its centre (in place).
+
+    ``sums`` and ``weight`` are the per-cluster weighted sums of the update step; the
+    moved point's contribution is taken out of its old cluster and becomes the empty
+    cluster's whole sum. ``labels`` are left as they are (the next assignment fixes them).
+    """
+    empty = np.flatnonzero(weight == 0)
+    if empty.size == 0:
+        return
+    diff = X - centers_old[labels]
+    distances = (diff * diff).sum(axis=1)
+    if distances.max() == 0:
+        return  # more clusters than distinct points: nothing to relocate
+    n_empty = empty.size
+    farthest = np.argpartition(distances, -n_empty)[: -n_empty - 1 : -1]
+    for new_id, far in zip(empty, farthest, strict=True):
+        old_id = labels[far]
+        sums[old_id] -= X[far] * w[far]
+        sums[new_id] = X[far] * w[far]
+        weight[new_id] = w[far]
+        weight[old_id] -= w[far]
+
+
+def average_centers(sums: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Centres = sums / weights; a still-empty cluster takes the largest one's centre."""
+    centers = np.empty_like(sums)
+    filled = weight > 0
+    centers[filled] = sums[filled] / weight[filled, None]
+    if not filled.all():
+        centers[~filled] = centers[np.argmax(weight)]
+    return centers
+
+
+def lloyd(
+    engine: Engine,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol_abs: float = 0.0,
+    record_history: bool = False,
+) -> LloydResult:
+    """Run Lloyd's algorithm from ``centers_init`` on the engine's data.
+
+    Parameters
+    ----------
+    engine : Engine
+        Holds the data and computes assignments and sums (numpy or numba).
+    centers_init : ndarray (k, d)
+        Starting centres (not modified).
+    max_iter : int
+        Most iterations to run.
+    tol_abs : float
+        Absolute tolerance on the total squared centre shift (see ``tolerance``).
+    record_history : bool
+        Keep, per iteration, the centres used for the assignment, the inertia of that
+        assignment, the number of labels that changed and the squared centre shift.
+
+    Returns
+    -------
+    LloydResult
+    """
+    centers = np.array(centers_init, dtype=np.float64, copy=True)
+    labels = np.full(engine.n_samples, -1, dtype=np.int32)
+    history: list[dict] = []
+    strict = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        step = engine.lloyd_step(centers, labels, record_history)  # assign, sum clusters
+        sums, weight = step.sums, step.weight
+        if (weight == 0).any():
+            relocate_empty_clusters(engine.X, engine.w, centers, sums, weight, labels)
+        new_centers = average_centers(sums, weight)  # update
+        shift = float(((new_centers - centers) ** 2).sum())
+        if record_history:
+            history.append(
+                {
+                    "iteration": n_iter,
+                    "centers": centers.copy(),
+                    "inertia": step.inertia,
+                    "n_changed": step.n_changed,
+                    "center_shift": shift,
+                }
+            )
+        centers = new_centers
+        if step.n_changed == 0:  # strict convergence: same labels as last time
+            strict = True
+            break
+        if shift <= tol_abs:
+            break
+    if not strict:
+        engine.assign(centers, labels)  # labels must match the final centres
+    inertia = engine.inertia(centers, labels)
+    return LloydResult(centers, labels, inertia, n_iter, history)
