@@ -1,0 +1,271 @@
+"""Silhouette: both backends against scikit-learn (independent reference) and each other."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+from sklearn.metrics import silhouette_samples as sk_samples
+from sklearn.metrics import silhouette_score as sk_score
+
+from validation import silhouette_samples, silhouette_score
+from validation._silhouette_numba import BLOCK, tournament
+from validation.silhouette import _allocate
+
+BACKENDS = ["numpy", "numba"]
+
+
+def blobs(n: int, d: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(scale=5.0, size=(k, d))
+    labels = rng.integers(0, k, n)
+    return centers[labels] + rng.normal(size=(n, d)), labels
+
+
+def rfm_shaped(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Skewed recency / frequency / monetary, log + z-scored, labels = nearest of 4 centres."""
+    rng = np.random.default_rng(seed)
+    freq = rng.poisson(4, n) + 1
+    raw = np.column_stack([rng.exponential(90, n), freq, rng.lognormal(5, 1, n) * freq])
+    X = np.log1p(raw)
+    X = (X - X.mean(0)) / X.std(0)
+    centers = X[rng.choice(n, 4, replace=False)]
+    labels = ((X[:, None, :] - centers[None]) ** 2).sum(-1).argmin(1)
+    return X, labels
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_textbook_example(backend: str) -> None:
+    # a, b worked out by hand: point 0 is alone (0); point 1: a = (0 + 1)/2, b = 1 -> 0.5; ...
+    X = [[0], [1], [1], [2], [3], [3]]
+    s = silhouette_samples(X, [0, 1, 1, 1, 2, 2], backend=backend)
+    np.testing.assert_allclose(s, [0, 0.5, 0.5, 0, 1, 1], atol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("n", "d", "k", "seed"),
+    [(300, 2, 3, 0), (700, 3, 4, 1), (1100, 5, 6, 2), (257, 1, 2, 3), (600, 3, 9, 4)],
+)
+def test_matches_sklearn_on_blobs(backend: str, n: int, d: int, k: int, seed: int) -> None:
+    X, labels = blobs(n, d, k, seed)
+    ours = silhouette_samples(X, labels, backend=backend)
+    np.testing.assert_allclose(ours, sk_samples(X, labels), rtol=0, atol=1e-12)
+    assert silhouette_score(X, labels, backend=backend) == pytest.approx(
+        sk_score(X, labels), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_matches_sklearn_on_rfm_shaped(backend: str) -> None:
+    X, labels = rfm_shaped(3 * BLOCK + 17, seed=5)  # several blocks, a ragged last one
+    np.testing.assert_allclose(
+        silhouette_samples(X, labels, backend=backend), sk_samples(X, labels), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_singleton_clusters(backend: str) -> None:
+    X, labels = blobs(200, 3, 3, seed=6)
+    labels = labels.copy()
+    labels[[5, 77]] = [3, 4]  # two clusters of one point each
+    ours = silhouette_samples(X, labels, backend=backend)
+    np.testing.assert_allclose(ours, sk_samples(X, labels), atol=1e-12)
+    assert ours[5] == 0.0 and ours[77] == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_duplicate_points(backend: str) -> None:
+    # scikit-learn's default Euclidean distance uses |x|^2 + |y|^2 - 2xy, which gives
+    # duplicates a distance of ~1e-7 on offset data instead of 0; so the reference here is
+    # scikit-learn's silhouette on exact distances from scipy's cdist (metric="precomputed").
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(120, 3)) * 100 + 1000
+    X = np.vstack([X, X[:40], X[:10]])
+    labels = rng.integers(0, 3, X.shape[0])
+    ref = sk_samples(cdist(X, X), labels, metric="precomputed")
+    np.testing.assert_allclose(silhouette_samples(X, labels, backend=backend), ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_all_points_identical_across_clusters_gives_zero(backend: str) -> None:
+    # a = b = 0 for every point: 0/0 is defined as 0 (as scikit-learn does).
+    X = np.ones((6, 2))
+    s = silhouette_samples(X, [0, 0, 0, 1, 1, 1], backend=backend)
+    np.testing.assert_array_equal(s, np.zeros(6))
+    np.testing.assert_array_equal(s, sk_samples(X, [0, 0, 0, 1, 1, 1]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float32_input_is_computed_in_float64(backend: str) -> None:
+    # The reference is scikit-learn run on the *same values* converted to float64 (on the
+    # float32 array it would compute distances in float32 and differ at ~1e-7).
+    X, labels = blobs(400, 3, 4, seed=8)
+    X32 = X.astype(np.float32)
+    ours = silhouette_samples(X32, labels, backend=backend)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours, sk_samples(X32.astype(np.float64), labels), atol=1e-12)
+
+
+def test_backends_agree_on_many_shapes() -> None:
+    for seed, (n, d, k) in enumerate([(2, 1, 2), (3, 2, 2), (BLOCK, 3, 2), (BLOCK + 1, 3, 3),
+                                      (2 * BLOCK - 1, 4, 5), (5 * BLOCK + 3, 3, 4),
+                                      (900, 2, 40)]):
+        X, labels = blobs(n, d, k, seed)
+        labels[:2] = [0, 1]  # at least two clusters even for n = 2, 3
+        if n == 2:
+            with pytest.raises(ValueError):
+                silhouette_samples(X, labels)
+            continue
+        a = silhouette_samples(X, labels, backend="numpy")
+        b = silhouette_samples(X, labels, backend="numba")
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
+
+
+def test_numba_is_bit_identical_across_thread_counts() -> None:
+    X, labels = rfm_shaped(6 * BLOCK + 31, seed=9)
+    X5, labels5 = blobs(4 * BLOCK + 7, 5, 3, seed=10)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = silhouette_samples(X, labels, backend="numba")
+        one5 = silhouette_samples(X5, labels5, backend="numba")
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = silhouette_samples(X, labels, backend="numba")
+        two5 = silhouette_samples(X5, labels5, backend="numba")
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, two)
+    assert np.array_equal(one5, two5)
+
+
+@pytest.mark.parametrize("m", range(1, 12))
+def test_tournament_pairs_every_block_once_and_rounds_are_disjoint(m: int) -> None:
+    sched = tournament(m)
+    pairs = [tuple(p) for rnd in sched for p in rnd if p[0] >= 0]
+    assert sorted(pairs) == [(i, j) for i in range(m) for j in range(i + 1, m)]
+    for rnd in sched:
+        blocks = [b for p in rnd if p[0] >= 0 for b in p]
+        assert len(blocks) == len(set(blocks))
+
+
+def test_labels_of_any_type_give_the_same_answer() -> None:
+    X, labels = blobs(150, 2, 3, seed=11)
+    names = np.array(["gold", "silver", "bronze"])[labels]
+    sparse_ints = labels * 10 + 7
+    ref = sk_samples(X, labels)
+    for lab in (names, sparse_ints, pd.Series(names), pd.Categorical(names)):
+        np.testing.assert_allclose(silhouette_samples(X, lab), ref, atol=1e-12)
+
+
+def test_dataframe_input_and_nothing_is_mutated() -> None:
+    X, labels = blobs(120, 3, 3, seed=12)
+    df = pd.DataFrame(X, columns=["r", "f", "m"])
+    lab = pd.Series(labels)
+    df_copy, lab_copy = df.copy(), lab.copy()
+    Xc, lc = X.copy(), labels.copy()
+    for backend in BACKENDS:
+        silhouette_samples(df, lab, backend=backend)
+        silhouette_samples(X, labels, backend=backend)
+        silhouette_score(X, labels, sample_size=50, random_state=0, backend=backend)
+    pd.testing.assert_frame_equal(df, df_copy)
+    pd.testing.assert_series_equal(lab, lab_copy)
+    np.testing.assert_array_equal(X, Xc)
+    np.testing.assert_array_equal(labels, lc)
+
+
+@pytest.mark.parametrize(
+    ("X", "labels", "error", "match"),
+    [
+        (np.zeros((5, 2)), [0, 1, 0, 1], ValueError, "4 values but X has 5 rows"),
+        (np.arange(8.0).reshape(4, 2), [0, 0, 0, 0], ValueError, "at least 2 clusters"),
+        (np.arange(8.0).reshape(4, 2), [0, 1, 2, 3], ValueError, "at most n_samples - 1"),
+        (np.array([[0.0, np.nan], [1, 1], [2, 2]]), [0, 1, 1], ValueError, "NaN"),
+        (np.array([[0.0, np.inf], [1, 1], [2, 2]]), [0, 1, 1], ValueError, "infinity"),
+        (np.arange(4.0), [0, 1, 0, 1], ValueError, "2-D"),
+        (np.zeros((4, 2)), [[0, 1, 0, 1]], ValueError, "1-D"),
+        (np.zeros((3, 2)), [0, None, 1], ValueError, "missing"),
+        (np.array([["a", "b"], ["c", "d"], ["e", "f"]]), [0, 1, 1], TypeError, "numbers"),
+    ],
+)
+def test_bad_input_raises_clearly(X, labels, error, match) -> None:
+    for backend in BACKENDS:
+        with pytest.raises(error, match=match):
+            silhouette_samples(X, labels, backend=backend)
+    with pytest.raises(error, match=match):
+        silhouette_score(X, labels)
+
+
+def test_bad_backend_and_sample_size() -> None:
+    X, labels = blobs(50, 2, 2, seed=13)
+    with pytest.raises(ValueError, match="backend"):
+        silhouette_samples(X, labels, backend="cuda")
+    with pytest.raises(ValueError, match="between 2 and"):
+        silhouette_score(X, labels, sample_size=51)
+    with pytest.raises(TypeError, match="sample_size"):
+        silhouette_score(X, labels, sample_size=10.5)
+    with pytest.raises(ValueError, match="number of clusters"):
+        silhouette_score(X, np.arange(50) % 5, sample_size=4)
+
+
+def test_stratified_sample_keeps_a_small_cluster() -> None:
+    # 1,000 points in a big cluster and 3 in a tiny, far-away one: a plain sample of 20
+    # misses the tiny cluster most of the time; the stratified sample always has >= 2 of it.
+    rng = np.random.default_rng(14)
+    X = np.vstack([rng.normal(size=(1000, 2)), rng.normal(size=(3, 2)) + 50])
+    labels = np.r_[np.zeros(1000, int), np.ones(3, int)]
+    for seed in range(20):
+        s = silhouette_score(X, labels, sample_size=20, random_state=seed)
+        assert s > 0.9  # with the tiny cluster present, every point is well separated
+
+
+def test_stratified_sample_value_matches_sklearn_on_the_drawn_rows() -> None:
+    X, labels = blobs(600, 3, 4, seed=15)
+    from validation.silhouette import stratified_sample
+
+    counts = np.bincount(labels)
+    idx = stratified_sample(labels, counts, 150, np.random.default_rng(3))
+    assert len(idx) == 150 and len(np.unique(idx)) == 150
+    np.testing.assert_array_equal(np.bincount(labels[idx]), _allocate(counts, 150))
+    expected = sk_score(X[idx], labels[idx])
+    got = silhouette_score(X, labels, sample_size=150, random_state=3)
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_plain_sample_value_matches_sklearn_on_the_drawn_rows() -> None:
+    X, labels = blobs(500, 3, 3, seed=16)
+    idx = np.sort(np.random.default_rng(4).choice(500, size=100, replace=False))
+    got = silhouette_score(X, labels, sample_size=100, stratify=False, random_state=4)
+    assert got == pytest.approx(sk_score(X[idx], labels[idx]), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("counts", "size", "expected"),
+    [
+        ([50, 30, 20], 10, [5, 3, 2]),       # exactly proportional
+        ([900, 97, 3], 20, [16, 2, 2]),       # small clusters raised to 2, excess trimmed
+        ([1, 500, 499], 10, [1, 5, 4]),       # a singleton keeps its only point
+        ([5, 5, 5], 4, [2, 1, 1]),            # too small for 2 each: at least 1 each
+        ([334, 333, 333], 10, [4, 3, 3]),     # largest remainder gets the spare point
+    ],
+)
+def test_allocation(counts, size, expected) -> None:
+    alloc = _allocate(np.array(counts), size)
+    assert alloc.sum() == size
+    np.testing.assert_array_equal(alloc, expected)
+
+
+def test_score_is_the_mean_of_the_samples_with_a_generator() -> None:
+    X, labels = blobs(300, 2, 3, seed=17)
+    rng = np.random.default_rng(0)
+    a = silhouette_score(X, labels, sample_size=100, random_state=rng)
+    b = silhouette_score(X, labels, sample_size=100, random_state=rng)
+    assert a != b  # a Generator advances between calls
+    assert silhouette_score(X, labels, sample_size=100, random_state=5) == silhouette_score(
+        X, labels, sample_size=100, random_state=5
+    )
+    assert silhouette_score(X, labels, sample_size=300) == pytest.approx(
+        sk_score(X, labels), abs=1e-12
+    )

@@ -1,0 +1,112 @@
+"""Cluster labels: checked against the data and encoded as 0..k-1.
+
+Every cluster-validity measure in this package starts the same way: a table ``X`` and one
+label per row. The helpers here read the labels (any hashable values: ints, strings,
+categories), check that there is one per row, and turn them into integer codes
+``0..k-1`` in sorted order of the original labels, together with the cluster sizes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EncodedLabels", "check_cluster_count", "encode_labels"]
+
+
+class EncodedLabels(NamedTuple):
+    """Labels as integer codes.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        int64 array (n,), ``codes[i]`` in ``0..k-1``.
+    classes : numpy.ndarray
+        The distinct original labels, sorted; ``classes[codes]`` gives the labels back.
+    counts : numpy.ndarray
+        int64 array (k,), number of rows in each cluster.
+    """
+
+    codes: np.ndarray
+    classes: np.ndarray
+    counts: np.ndarray
+
+
+def encode_labels(
+    labels: Any, n_samples: int | None = None, *, name: str = "labels"
+) -> EncodedLabels:
+    """Read 1-D labels, check their length and encode them as ``0..k-1``.
+
+    Parameters
+    ----------
+    labels : array-like or Series
+        One label per row; missing values (NaN/None) are not allowed.
+    n_samples : int, optional
+        Required length (the number of rows of ``X``).
+    name : str
+        What to call the argument in error messages.
+
+    Raises
+    ------
+    ValueError
+        Wrong shape, wrong length, missing labels or no labels at all.
+    """
+    if isinstance(labels, pd.DataFrame):
+        raise ValueError(f"{name} must be 1-D (one label per row), got a DataFrame.")
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one label per row), got shape {arr.shape}; "
+            "use labels.ravel() if it is a column vector."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty; give one cluster label per row.")
+    if n_samples is not None and arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} values but X has {n_samples} rows; "
+            "give exactly one label per row of X."
+        )
+    if pd.isna(arr).any():
+        raise ValueError(
+            f"{name} contains {int(pd.isna(arr).sum())} missing value(s); every row needs a "
+            "cluster label (drop unlabelled rows from both X and labels)."
+        )
+    if arr.dtype.kind in "iu":
+        # Integer labels: a lookup table over min..max is cheaper than np.unique's sort.
+        lo = int(arr.min())
+        span = int(arr.max()) - lo + 1
+        if span <= 4 * arr.shape[0] + 1024:
+            present = np.bincount((arr - lo).astype(np.intp, copy=False), minlength=span)
+            lut = np.cumsum(present > 0) - 1
+            codes = lut[arr - lo].astype(np.int64, copy=False)
+            classes = np.flatnonzero(present).astype(arr.dtype) + lo
+            return EncodedLabels(codes, classes, present[present > 0].astype(np.int64))
+    try:
+        classes, codes = np.unique(arr, return_inverse=True)
+    except TypeError:
+        raise TypeError(
+            f"{name} mixes values that cannot be sorted together ({arr.dtype}); "
+            "use labels of a single type, e.g. all ints or all strings."
+        ) from None
+    codes = codes.reshape(-1).astype(np.int64, copy=False)
+    return EncodedLabels(codes, classes, np.bincount(codes, minlength=len(classes)))
+
+
+def check_cluster_count(n_clusters: int, n_samples: int, *, what: str = "the silhouette") -> None:
+    """Require ``2 <= n_clusters <= n_samples - 1``, as the silhouette and CH/DB need.
+
+    With one cluster there is no "other cluster" to compare with; with every point in its
+    own cluster there is no "own cluster". Both leave the measure undefined.
+    """
+    if n_clusters < 2:
+        raise ValueError(
+            f"{what} needs at least 2 clusters, but labels hold only {n_clusters}; "
+            "cluster with n_clusters >= 2 first."
+        )
+    if n_clusters > n_samples - 1:
+        raise ValueError(
+            f"{what} needs at most n_samples - 1 = {n_samples - 1} clusters, but labels hold "
+            f"{n_clusters} (every point is its own cluster); use fewer clusters."
+        )

@@ -1,0 +1,254 @@
+"""The silhouette (Rousseeuw 1987): exact, two implementations with one answer.
+
+For a point i in cluster A,
+
+    a_i = mean of d(i, j) over the other members j of A       (cohesion)
+    b_i = min over clusters C != A of mean d(i, j), j in C      (separation)
+    s_i = (b_i - a_i) / max(a_i, b_i)                           (in [-1, 1])
+
+and s_i = 0 when i is alone in its cluster (and when a_i = b_i = 0, e.g. duplicate
+points split across clusters, as scikit-learn does). The silhouette score is the mean of
+s_i. s_i near 1: i sits well inside its cluster; near 0: on a border; below 0: closer to
+another cluster than to its own.
+
+Both quantities only need the per-point, per-cluster distance sums
+``S[i, c] = sum_{j in c} d(i, j)``, an (n, k) table: ``a_i = S[i, A] / (|A| - 1)`` and
+``b_i = min_C S[i, C] / |C|``. Neither implementation ever holds the n×n distance matrix:
+
+* ``backend="numpy"`` — the readable reference. Rows are processed in blocks; for a block
+  the distances to all n points are computed from coordinate differences
+  (``sqrt(sum_f (x_if - x_jf)^2)``, no ``|x|^2 + |y|^2 - 2xy`` shortcut, so duplicate
+  points are exactly 0 apart) and summed per cluster with a matrix product by the one-hot
+  label matrix. Memory: one block × n distances (bounded to ~32 MB) plus S.
+* ``backend="numba"`` — the fast kernel in ``_silhouette_numba``: points sorted by
+  cluster, each pair's distance computed once and added to both points' sums, tiles of
+  blocks scheduled as a round-robin tournament so that threads never share a row. It is
+  bit-identical whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from kmeans_np._checks import check_array, check_random_state, resolve_backend
+from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+
+__all__ = ["silhouette_samples", "silhouette_score", "stratified_sample"]
+
+#: Largest number of distances the numpy reference holds at once (block rows × n).
+_MAX_BLOCK_CELLS = 1 << 22
+
+
+def _check_inputs(X: Any, labels: Any) -> tuple[np.ndarray, EncodedLabels]:
+    """Shared edge checks: finite 2-D X as float64, one label per row, 2 <= k <= n - 1."""
+    arr = check_array(X, name="X", dtype=np.float64)
+    enc = encode_labels(labels, arr.shape[0])
+    check_cluster_count(len(enc.counts), arr.shape[0])
+    return arr, enc
+
+
+def cluster_distance_sums(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """S[i, c] = sum of d(x_i, x_j) over the points j of cluster c — numpy reference.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        float64 (n, d), already checked.
+    codes : numpy.ndarray
+        int (n,), labels as 0..k-1.
+    k : int
+        Number of clusters.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n, k). The own-cluster sum includes d(i, i) = 0, so it is the sum over the
+        *other* members.
+    """
+    n = X.shape[0]
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), codes] = 1.0
+    sums = np.empty((n, k))
+    step = max(1, _MAX_BLOCK_CELLS // n)
+    for lo in range(0, n, step):
+        block = X[lo : lo + step]
+        sq = np.zeros((block.shape[0], n))
+        for f in range(X.shape[1]):  # one feature at a time: block × n memory, not × d
+            sq += (block[:, f, None] - X[None, :, f]) ** 2
+        sums[lo : lo + step] = np.sqrt(sq) @ onehot
+    return sums
+
+
+def silhouette_from_sums(sums: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """s_i from the per-cluster distance sums (vectorised, readable).
+
+    ``a_i = S[i, own] / (n_own - 1)``, ``b_i = min_{c != own} S[i, c] / n_c``,
+    ``s_i = (b_i - a_i) / max(a_i, b_i)``; singletons and 0/0 give 0.
+    """
+    n = sums.shape[0]
+    rows = np.arange(n)
+    own_size = counts[codes]
+    means = sums / counts  # mean distance to each cluster (own one still biased by /n_own)
+    a = sums[rows, codes] / np.maximum(own_size - 1, 1)
+    means[rows, codes] = np.inf  # exclude the own cluster from the minimum
+    b = means.min(axis=1)
+    den = np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(den > 0, (b - a) / den, 0.0)
+    s[own_size == 1] = 0.0
+    return s
+
+
+def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndarray:
+    """Exact silhouette coefficient of every point.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame, shape (n, d)
+        Numeric features (float32 input is computed in float64). Euclidean distance.
+    labels : array-like, shape (n,)
+        Cluster label of each row (ints, strings, ...); needs 2 <= k <= n - 1 clusters.
+    backend : {"auto", "numpy", "numba"}
+        ``"numpy"`` is the readable reference, ``"numba"`` the fast O(n·k)-memory kernel;
+        ``"auto"`` picks numba. Both give the same answer (to rounding).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n,), each in [-1, 1].
+
+    Notes
+    -----
+    For point i in cluster A: ``a_i`` = mean distance to the other members of A,
+    ``b_i`` = the lowest mean distance to the members of another cluster, and
+    ``s_i = (b_i - a_i) / max(a_i, b_i)``; ``s_i = 0`` if i is alone in A. Cost: n²/2
+    distances; memory O(n·k), never n×n.
+
+    Examples
+    --------
+    >>> silhouette_samples([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2], backend="numpy")
+    array([0. , 0.5, 0.5, 0. , 1. , 1. ])
+    """
+    backend = resolve_backend(backend)
+    arr, enc = _check_inputs(X, labels)
+    if backend == "numba":
+        from validation._silhouette_numba import silhouette_samples_numba
+
+        return silhouette_samples_numba(arr, enc.codes, enc.counts)
+    sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
+    return silhouette_from_sums(sums, enc.codes, enc.counts)
+
+
+def _allocate(counts: np.ndarray, sample_size: int) -> np.ndarray:
+    """Per-cluster sample sizes: proportional (largest remainder), at least 2 where possible.
+
+    Each cluster first gets its floor share ``floor(sample_size * n_c / n)``, raised to a
+    minimum of ``min(n_c, 2)`` (or 1 each if the sample is too small for 2 each); the
+    points still missing go to the clusters with the largest remainders (never beyond
+    n_c), and any excess caused by the minimums is taken back from the largest allocations.
+    """
+    n = counts.sum()
+    floor_min = np.minimum(counts, 2)
+    if floor_min.sum() > sample_size:
+        floor_min = np.minimum(counts, 1)
+        if floor_min.sum() > sample_size:
+            raise ValueError(
+                f"sample_size={sample_size} is smaller than the number of clusters "
+                f"({len(counts)}); a stratified sample needs at least one point per cluster. "
+                "Increase sample_size or pass stratify=False."
+            )
+    exact = sample_size * counts / n
+    alloc = np.maximum(np.floor(exact).astype(np.int64), floor_min)
+    remainder = exact - np.floor(exact)
+    while alloc.sum() < sample_size:  # hand out the rest by largest remainder
+        room = alloc < counts
+        i = int(np.argmax(np.where(room, remainder, -np.inf)))
+        alloc[i] += 1
+        remainder[i] = -1.0
+        if not room.any():  # pragma: no cover - sample_size <= n guarantees room
+            break
+    while alloc.sum() > sample_size:  # the minimums overshot: trim the largest
+        i = int(np.argmax(np.where(alloc > floor_min, alloc, -1)))
+        alloc[i] -= 1
+    return alloc
+
+
+def stratified_sample(
+    codes: np.ndarray, counts: np.ndarray, sample_size: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Row indices of a sample stratified by cluster (see ``_allocate``), sorted."""
+    alloc = _allocate(counts, sample_size)
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    picks = [
+        rng.choice(order[starts[c] : starts[c + 1]], size=int(alloc[c]), replace=False)
+        for c in range(len(counts))
+    ]
+    return np.sort(np.concatenate(picks))
+
+
+def silhouette_score(
+    X: Any,
+    labels: Any,
+    *,
+    sample_size: int | None = None,
+    stratify: bool = True,
+    random_state: Any = None,
+    backend: str = "auto",
+) -> float:
+    """Mean silhouette coefficient over all points, or over a sample of them.
+
+    Parameters
+    ----------
+    X, labels, backend
+        As for :func:`silhouette_samples`.
+    sample_size : int, optional
+        Compute the silhouette on a random subset of this many rows (2 <= sample_size
+        <= n). ``None`` (default) uses every row: exact.
+    stratify : bool
+        With ``sample_size``: draw the sample **stratified by cluster** (default) — each
+        cluster gets its proportional share (largest-remainder rounding) and at least 2
+        points where possible, drawn without replacement. A plain random sample, as
+        scikit-learn draws, can miss a small cluster altogether, which changes which
+        cluster is "nearest" for everybody else and biases the score (scikit-learn issue
+        #11676). ``False`` draws a plain uniform sample without replacement.
+    random_state : None, int or numpy.random.Generator
+        Seed of the sample; an int makes it reproducible.
+
+    Returns
+    -------
+    float
+        Mean of s_i, in [-1, 1].
+
+    Examples
+    --------
+    >>> round(silhouette_score([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2]), 4)
+    0.5
+    """
+    arr, enc = _check_inputs(X, labels)
+    if sample_size is not None:
+        if isinstance(sample_size, bool) or not isinstance(sample_size, (int, np.integer)):
+            raise TypeError(f"sample_size must be an int or None, got {sample_size!r}.")
+        n = arr.shape[0]
+        if not 2 <= sample_size <= n:
+            raise ValueError(
+                f"sample_size must be between 2 and the number of rows ({n}), got "
+                f"{sample_size}; use sample_size=None for the exact score on all rows."
+            )
+        rng = check_random_state(random_state)
+        if stratify:
+            idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
+        else:
+            idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
+        codes = enc.codes[idx]
+        present = np.unique(codes)
+        if len(present) < 2 or len(present) > len(idx) - 1:
+            raise ValueError(
+                f"the sample of {len(idx)} rows holds {len(present)} cluster(s); the "
+                "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
+                "or use stratify=True."
+            )
+        return float(np.mean(silhouette_samples(arr[idx], codes, backend=backend)))
+    return float(np.mean(silhouette_samples(arr, enc.codes, backend=backend)))
