@@ -1,0 +1,178 @@
+"""One-way ANOVA per feature across clusters (seed 002's "which feature drives the split").
+
+For g groups with n_j values, means m_j, grand mean m and N values in all:
+
+    SS_between = sum_j n_j (m_j - m)^2            df_between = g - 1
+    SS_within  = sum_j sum_i (x_ij - m_j)^2        df_within  = N - g
+    F = (SS_between / df_between) / (SS_within / df_within)
+
+Under H0 (all group means equal, normal errors with a common variance) F follows the
+F(df_between, df_within) distribution; the p-value is its survival function at F. The
+effect size eta² = SS_between / SS_total is the share of the feature's variance that the
+clusters explain — unlike F and p it does not grow with N, so it says *how much* a
+feature separates the clusters, not merely *whether* it does.
+
+Caveat for clusters: K-means chose the groups to make the means differ, so these p-values
+are not a test of a hypothesis fixed in advance; read F and eta² as descriptive.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.stats import f as f_dist
+
+from kmeans_np._checks import check_array, check_columns
+from validation._labels import encode_labels
+
+__all__ = ["FOnewayResult", "anova_table", "f_oneway", "significance_stars"]
+
+
+class FOnewayResult(NamedTuple):
+    """Result of :func:`f_oneway`."""
+
+    statistic: float
+    pvalue: float
+    df_between: int
+    df_within: int
+    eta_squared: float
+
+
+def f_oneway(*groups: Any) -> FOnewayResult:
+    """One-way ANOVA F-test that the groups share one mean.
+
+    Parameters
+    ----------
+    *groups : array-like, 1-D
+        Two or more samples (sizes may differ); at least one value each and more values in
+        total than groups.
+
+    Returns
+    -------
+    FOnewayResult
+        ``statistic`` (F), ``pvalue``, ``df_between`` = g - 1, ``df_within`` = N - g and
+        ``eta_squared`` = SS_between / SS_total.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two groups, an empty group, no within-group degrees of freedom, or every
+        value identical (F would be 0/0).
+
+    Notes
+    -----
+    If every group is constant but the groups differ (SS_within = 0 < SS_between), F is
+    +inf and p = 0 — the limit of F as the within-group spread vanishes — and a
+    ``RuntimeWarning`` says so.
+
+    Examples
+    --------
+    >>> r = f_oneway([1, 2, 3], [4, 5, 6])
+    >>> float(r.statistic), int(r.df_between), int(r.df_within), float(r.eta_squared)
+    (13.5, 1, 4, 0.7714285714285715)
+    """
+    if len(groups) < 2:
+        raise ValueError(f"f_oneway needs at least 2 groups, got {len(groups)}.")
+    arrays = [
+        check_array(g, name=f"group {j}", ensure_2d=False) for j, g in enumerate(groups)
+    ]
+    sizes = np.array([a.shape[0] for a in arrays])
+    n_total, n_groups = int(sizes.sum()), len(arrays)
+    df_between, df_within = n_groups - 1, n_total - n_groups
+    if df_within < 1:
+        raise ValueError(
+            f"f_oneway needs more values ({n_total}) than groups ({n_groups}) to estimate the "
+            "within-group variance; add data or merge groups."
+        )
+    means = np.array([a.mean() for a in arrays])
+    grand = float(np.concatenate(arrays).mean())
+    ss_between = float(np.sum(sizes * (means - grand) ** 2))
+    ss_within = float(sum(np.sum((a - m) ** 2) for a, m in zip(arrays, means, strict=True)))
+    ss_total = ss_between + ss_within
+    if ss_total == 0.0:
+        raise ValueError(
+            "f_oneway: every value is identical, so there is no variance to split and F is "
+            "0/0 (undefined). Drop this constant feature."
+        )
+    if ss_within == 0.0:
+        warnings.warn(
+            "f_oneway: every group is constant (no within-group variance) while the group "
+            "means differ; F = inf and p = 0.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return FOnewayResult(np.inf, 0.0, df_between, df_within, 1.0)
+    statistic = (ss_between / df_between) / (ss_within / df_within)
+    pvalue = float(f_dist.sf(statistic, df_between, df_within))
+    return FOnewayResult(float(statistic), pvalue, df_between, df_within, ss_between / ss_total)
+
+
+def significance_stars(p: float) -> str:
+    """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05, else ``ns`` (as in seed 002)."""
+    if not np.isfinite(p):
+        return "n/a"
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "ns"
+
+
+def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: Any) -> pd.DataFrame:
+    """One-way ANOVA of each feature across the groups in ``by``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The data, e.g. the RFM table.
+    columns : column name or list of names
+        Numeric features to test.
+    by : column name, or array-like / Series of labels (one per row of ``df``)
+        The grouping, e.g. cluster labels.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by feature, columns ``F, p_value, eta_squared, df_between, df_within,
+        significance``, in the order given. A feature that is constant overall gets NaN
+        statistics and significance ``"constant"`` (it cannot separate anything), rather
+        than failing the whole table.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
+    cols = [columns] if isinstance(columns, (str, int)) or not isinstance(
+        columns, Sequence
+    ) else list(columns)
+    if not cols:
+        raise ValueError("columns is empty; name at least one feature to test.")
+    check_columns(df, cols, what="df")
+    if isinstance(by, Hashable) and not isinstance(by, tuple) and by in df.columns:
+        labels = df[by].to_numpy()
+    else:
+        labels = by.to_numpy() if isinstance(by, (pd.Series, pd.Index)) else by
+    enc = encode_labels(labels, len(df), name="by")
+    rows = []
+    for col in cols:
+        values = check_array(df[col], name=f"column {col!r}", ensure_2d=False)
+        groups = [values[enc.codes == c] for c in range(len(enc.counts))]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                r = f_oneway(*groups)
+            sig = significance_stars(r.pvalue)
+        except ValueError as exc:
+            if "identical" not in str(exc):
+                raise
+            r = FOnewayResult(np.nan, np.nan, len(groups) - 1, len(values) - len(groups), np.nan)
+            sig = "constant"
+        rows.append(
+            {
+                "F": r.statistic,
+                "p_value": r.pvalue,
+                "eta_squared": r.eta_squared,
+                "df_between": r.df_between,
+                "df_within": r.df_within,
+                "significance": sig,
+            }
+        )
+    return pd.DataFrame(rows, index=pd.Index(cols, name="feature"))

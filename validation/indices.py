@@ -1,0 +1,142 @@
+"""Classic cluster-validity indices and the centroid distance matrix.
+
+* Calinski–Harabasz (variance ratio): with k clusters of sizes n_c, centroids c_c and
+  overall mean m,
+
+      B = sum_c n_c ||c_c - m||^2,   W = sum_c sum_{i in c} ||x_i - c_c||^2,
+      CH = (B / (k - 1)) / (W / (n - k))      — higher is better.
+
+* Davies–Bouldin: with S_c the mean distance of cluster c's points to c_c and
+  M_ij = ||c_i - c_j||,
+
+      DB = (1/k) sum_i max_{j != i} (S_i + S_j) / M_ij    — lower is better (0 is ideal).
+
+* Adjusted Rand index between two labelings: from the contingency table n_ij with row sums
+  a_i and column sums b_j, count pairs of points put together,
+
+      index = sum_ij C(n_ij, 2),  A = sum_i C(a_i, 2),  B = sum_j C(b_j, 2),
+      expected = A·B / C(n, 2),   ARI = (index - expected) / ((A + B)/2 - expected)
+
+  — 1 for identical partitions (up to renaming), about 0 for independent ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_array
+from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+
+__all__ = [
+    "adjusted_rand_score",
+    "calinski_harabasz_score",
+    "centroid_distances",
+    "davies_bouldin_score",
+]
+
+
+def _centroids(X: Any, labels: Any, what: str) -> tuple[np.ndarray, EncodedLabels, np.ndarray]:
+    arr = check_array(X, name="X")
+    enc = encode_labels(labels, arr.shape[0])
+    check_cluster_count(len(enc.counts), arr.shape[0], what=what)
+    cent = np.zeros((len(enc.counts), arr.shape[1]))
+    np.add.at(cent, enc.codes, arr)
+    cent /= enc.counts[:, None]
+    return arr, enc, cent
+
+
+def calinski_harabasz_score(X: Any, labels: Any) -> float:
+    """Calinski–Harabasz index (variance ratio criterion); higher is better.
+
+    Returns ``inf`` if every cluster is a single repeated point (W = 0) while the clusters
+    differ (B > 0). Needs 2 <= k <= n - 1 clusters.
+    """
+    arr, enc, cent = _centroids(X, labels, "the Calinski-Harabasz index")
+    n, k = arr.shape[0], len(enc.counts)
+    between = float(np.sum(enc.counts * ((cent - arr.mean(axis=0)) ** 2).sum(axis=1)))
+    within = float(np.sum((arr - cent[enc.codes]) ** 2))
+    if within == 0.0:
+        if between == 0.0:
+            raise ValueError(
+                "Calinski-Harabasz is 0/0: all points are identical. There is nothing to "
+                "separate."
+            )
+        return float("inf")
+    return between * (n - k) / (within * (k - 1))
+
+
+def davies_bouldin_score(X: Any, labels: Any) -> float:
+    """Davies–Bouldin index; lower is better, 0 when every cluster is a single point.
+
+    Two distinct clusters with the same centroid make a ratio (S_i + S_j) / 0 = inf
+    (scikit-learn instead skips such pairs); if both also have zero spread the ratio is 0.
+    """
+    arr, enc, cent = _centroids(X, labels, "the Davies-Bouldin index")
+    spread = np.zeros(len(enc.counts))
+    np.add.at(spread, enc.codes, np.sqrt(((arr - cent[enc.codes]) ** 2).sum(axis=1)))
+    spread /= enc.counts
+    sep = _pairwise(cent)
+    num = spread[:, None] + spread[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(sep > 0, num / sep, np.where(num > 0, np.inf, 0.0))
+    np.fill_diagonal(ratio, -np.inf)
+    return float(ratio.max(axis=1).mean())
+
+
+def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
+    """Adjusted Rand index of two labelings of the same points (renaming-invariant).
+
+    The pair counts are summed in exact integer arithmetic. When the chance-corrected
+    denominator is 0 — both labelings put everything in one cluster, or both make every
+    point its own cluster — the partitions are identical and the result is 1.0.
+    """
+    t = encode_labels(labels_true, name="labels_true")
+    p = encode_labels(labels_pred, len(t.codes), name="labels_pred")
+    n = len(t.codes)
+    pair = t.codes * len(p.counts) + p.codes  # one code per (true, pred) cell
+    _, cells = np.unique(pair, return_counts=True)
+
+    def pairs(counts: np.ndarray) -> int:
+        c = counts.astype(object)  # Python ints: exact, no overflow for any n
+        return int(sum(c * (c - 1) // 2))
+
+    index, a, b, total = pairs(cells), pairs(t.counts), pairs(p.counts), n * (n - 1) // 2
+    # ARI = (index - a b / total) / ((a + b)/2 - a b / total), scaled by 2·total:
+    num = 2 * (index * total - a * b)
+    den = (a + b) * total - 2 * a * b
+    if den == 0:
+        return 1.0
+    return num / den
+
+
+def _pairwise(centers: np.ndarray) -> np.ndarray:
+    """Euclidean distances between rows from coordinate differences (exact zeros)."""
+    return np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
+
+
+def centroid_distances(centers: Any) -> pd.DataFrame:
+    """Euclidean distance between every pair of cluster centres.
+
+    ``D[i, j] = sqrt(sum_f (c_if - c_jf)^2)``: symmetric with a zero diagonal. Large
+    distances mark clusters that are clearly distinct; a small one, two clusters that
+    might be merged.
+
+    Parameters
+    ----------
+    centers : array-like or DataFrame, shape (k, d)
+        E.g. ``KMeans.cluster_centers_``.
+
+    Returns
+    -------
+    DataFrame
+        k × k, index and columns ``C0 .. C{k-1}`` (or the DataFrame's own index).
+    """
+    arr = check_array(centers, name="centers")
+    if isinstance(centers, pd.DataFrame):
+        names = list(centers.index)
+    else:
+        names = [f"C{i}" for i in range(arr.shape[0])]
+    return pd.DataFrame(_pairwise(arr), index=names, columns=names)

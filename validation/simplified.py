@@ -1,0 +1,89 @@
+"""Simplified silhouette: distances to centroids instead of to every point — an approximation.
+
+The exact silhouette needs all n²/2 pairwise distances. The *simplified* silhouette
+(Hruschka et al., 2004) replaces each mean distance to a cluster by the distance to that
+cluster's centroid:
+
+    a'_i = ||x_i - c_own||,   b'_i = min_{c != own} ||x_i - c||,
+    s'_i = (b'_i - a'_i) / max(a'_i, b'_i)        (0 when both are 0)
+
+It costs O(n·k) time and memory, so it scales to any n, and it tends to rank clusterings
+like the exact silhouette, but its values are **not** the silhouette: for the same data
+they are usually higher (a point is closer to its own centroid than, on average, to its
+cluster's members). Report it as "simplified silhouette", never as "silhouette".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from kmeans_np._checks import check_array
+from validation._labels import check_cluster_count, encode_labels
+
+__all__ = ["simplified_silhouette"]
+
+
+def simplified_silhouette(
+    X: Any, labels: Any, centers: Any = None, *, return_samples: bool = False
+) -> float | tuple[float, np.ndarray]:
+    """Mean simplified silhouette (an approximation of the silhouette; see module notes).
+
+    Parameters
+    ----------
+    X : array-like or DataFrame, shape (n, d)
+        Features.
+    labels : array-like, shape (n,)
+        Cluster of each row. Without ``centers`` any labels work (2 <= k <= n - 1); with
+        ``centers`` they must be integers indexing its rows (as K-means' ``labels_``).
+    centers : array-like, shape (k, d), optional
+        Cluster centres (e.g. ``KMeans.cluster_centers_``). Default: the mean of each
+        cluster.
+    return_samples : bool
+        Also return the per-point values s'_i.
+
+    Returns
+    -------
+    float or (float, numpy.ndarray)
+        The mean of s'_i, and the values themselves with ``return_samples=True``.
+    """
+    arr = check_array(X, name="X")
+    n = arr.shape[0]
+    if centers is None:
+        enc = encode_labels(labels, n)
+        check_cluster_count(len(enc.counts), n, what="the simplified silhouette")
+        codes = enc.codes
+        cent = np.zeros((len(enc.counts), arr.shape[1]))
+        np.add.at(cent, codes, arr)
+        cent /= enc.counts[:, None]
+    else:
+        cent = check_array(centers, name="centers")
+        if cent.shape[1] != arr.shape[1]:
+            raise ValueError(
+                f"centers have {cent.shape[1]} features but X has {arr.shape[1]}; "
+                "pass the centres fitted on the same columns."
+            )
+        if cent.shape[0] < 2:
+            raise ValueError("the simplified silhouette needs at least 2 centers.")
+        codes = np.asarray(labels)
+        if codes.ndim != 1 or codes.shape[0] != n:
+            raise ValueError(
+                f"labels must be 1-D with one value per row of X ({n}), got shape "
+                f"{codes.shape}."
+            )
+        if codes.dtype.kind not in "iu" or codes.min() < 0 or codes.max() >= cent.shape[0]:
+            raise ValueError(
+                f"with centers given, labels must be integers 0..{cent.shape[0] - 1} "
+                "indexing the rows of centers (as KMeans.labels_)."
+            )
+    dist = np.sqrt(((arr[:, None, :] - cent[None, :, :]) ** 2).sum(axis=2))  # (n, k)
+    rows = np.arange(n)
+    a = dist[rows, codes]
+    dist[rows, codes] = np.inf
+    b = dist.min(axis=1)
+    den = np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(den > 0, (b - a) / den, 0.0)
+    score = float(s.mean())
+    return (score, s) if return_samples else score
