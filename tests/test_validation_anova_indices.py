@@ -84,7 +84,7 @@ def test_f_oneway_edge_cases() -> None:
 
 
 def test_anova_table_on_seed_002_case_matches_scipy() -> None:
-    X, labels, _ = case_clusters()
+    _, labels, _ = case_clusters()
     df = CASE.assign(cluster=labels)
     before = df.copy()
     table = anova_table(df, ["recency_days", "frequency", "monetary"], "cluster")
@@ -208,7 +208,7 @@ def test_simplified_silhouette_against_direct_formula() -> None:
 
 def test_simplified_silhouette_bad_input() -> None:
     X, labels, centers = case_clusters()
-    with pytest.raises(ValueError, match="integers 0..3"):
+    with pytest.raises(ValueError, match=r"integers 0\.\.3"):
         simplified_silhouette(X, labels + 1, centers)
     with pytest.raises(ValueError, match="features"):
         simplified_silhouette(X, labels, centers[:, :2])
