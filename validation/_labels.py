@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["EncodedLabels", "check_cluster_count", "encode_labels"]
+__all__ = ["EncodedLabels", "check_cluster_count", "cluster_means", "encode_labels"]
 
 
 class EncodedLabels(NamedTuple):
@@ -110,3 +110,10 @@ def check_cluster_count(n_clusters: int, n_samples: int, *, what: str = "the sil
             f"{what} needs at most n_samples - 1 = {n_samples - 1} clusters, but labels hold "
             f"{n_clusters} (every point is its own cluster); use fewer clusters."
         )
+
+
+def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Centroid of each cluster: ``c_c = (1 / n_c) sum_{i in c} x_i``, shape (k, d)."""
+    cent = np.zeros((counts.shape[0], X.shape[1]))
+    np.add.at(cent, codes, X)
+    return cent / counts[:, None]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_array
-from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+from validation._labels import EncodedLabels, check_cluster_count, cluster_means, encode_labels
 
 __all__ = [
     "adjusted_rand_score",
@@ -42,10 +42,7 @@ def _centroids(X: Any, labels: Any, what: str) -> tuple[np.ndarray, EncodedLabel
     arr = check_array(X, name="X")
     enc = encode_labels(labels, arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0], what=what)
-    cent = np.zeros((len(enc.counts), arr.shape[1]))
-    np.add.at(cent, enc.codes, arr)
-    cent /= enc.counts[:, None]
-    return arr, enc, cent
+    return arr, enc, cluster_means(arr, enc.codes, enc.counts)
 
 
 def calinski_harabasz_score(X: Any, labels: Any) -> float:

@@ -35,7 +35,12 @@ import numpy as np
 from kmeans_np._checks import check_array, check_random_state, resolve_backend
 from validation._labels import EncodedLabels, check_cluster_count, encode_labels
 
-__all__ = ["silhouette_samples", "silhouette_score", "stratified_sample"]
+__all__ = [
+    "silhouette_ratio",
+    "silhouette_samples",
+    "silhouette_score",
+    "stratified_sample",
+]
 
 #: Largest number of distances the numpy reference holds at once (block rows × n).
 _MAX_BLOCK_CELLS = 1 << 22
@@ -93,12 +98,16 @@ def silhouette_from_sums(sums: np.ndarray, codes: np.ndarray, counts: np.ndarray
     means = sums / counts  # mean distance to each cluster (own one still biased by /n_own)
     a = sums[rows, codes] / np.maximum(own_size - 1, 1)
     means[rows, codes] = np.inf  # exclude the own cluster from the minimum
-    b = means.min(axis=1)
-    den = np.maximum(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(den > 0, (b - a) / den, 0.0)
+    s = silhouette_ratio(a, means.min(axis=1))
     s[own_size == 1] = 0.0
     return s
+
+
+def silhouette_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(b - a) / max(a, b)`` elementwise, with 0 where ``a = b = 0`` (as scikit-learn)."""
+    den = np.maximum(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, (b - a) / den, 0.0)
 
 
 def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndarray:

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from kmeans_np._checks import check_array
-from validation._labels import check_cluster_count, encode_labels
+from validation._labels import check_cluster_count, cluster_means, encode_labels
+from validation.silhouette import silhouette_ratio
 
 __all__ = ["simplified_silhouette"]
 
@@ -54,9 +55,7 @@ def simplified_silhouette(
         enc = encode_labels(labels, n)
         check_cluster_count(len(enc.counts), n, what="the simplified silhouette")
         codes = enc.codes
-        cent = np.zeros((len(enc.counts), arr.shape[1]))
-        np.add.at(cent, codes, arr)
-        cent /= enc.counts[:, None]
+        cent = cluster_means(arr, codes, enc.counts)
     else:
         cent = check_array(centers, name="centers")
         if cent.shape[1] != arr.shape[1]:
@@ -81,9 +80,6 @@ def simplified_silhouette(
     rows = np.arange(n)
     a = dist[rows, codes]
     dist[rows, codes] = np.inf
-    b = dist.min(axis=1)
-    den = np.maximum(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(den > 0, (b - a) / den, 0.0)
+    s = silhouette_ratio(a, dist.min(axis=1))
     score = float(s.mean())
     return (score, s) if return_samples else score
