@@ -43,7 +43,7 @@ class NumbaEngine:
     def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         labels = np.empty(self.X.shape[0], dtype=np.int32)
         min_sq = np.empty(self.X.shape[0])
-        K.nearest(self.xt, np.ascontiguousarray(centers), labels, min_sq)
+        K.nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
         return labels, min_sq
 
     def lloyd_step(
@@ -54,13 +54,10 @@ class NumbaEngine:
         )
         return LloydStep(sums=sums, weight=weight, n_changed=int(n_changed), inertia=inertia)
 
-    def assign(self, centers: np.ndarray, labels: np.ndarray) -> None:
+    def assign(self, centers: np.ndarray, labels: np.ndarray) -> float:
         min_sq = np.empty(self.X.shape[0])
-        K.nearest(self.xt, np.ascontiguousarray(centers), labels, min_sq)
-
-    def inertia(self, centers: np.ndarray, labels: np.ndarray) -> float:
         return float(
-            K.inertia_for_labels(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels)
+            K.nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
         )
 
     def sq_dist_to(self, point: np.ndarray) -> np.ndarray:

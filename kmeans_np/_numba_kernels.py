@@ -215,34 +215,18 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
 
 
 @njit(cache=True, parallel=True)
-def nearest(xt, centers, labels_out, min_sq_out):
-    """Nearest-centre label and squared distance of every row (writes the outputs)."""
+def nearest(xt, w, centers, labels_out, min_sq_out):
+    """Nearest-centre label and squared distance of every row (written to the outputs);
+    returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order."""
     n = xt.shape[1]
-    for c in prange(n_chunks_of(n)):
-        s = c * CHUNK
-        m = min(CHUNK, n - s)
-        _nearest_chunk(xt, centers, s, m, min_sq_out[s : s + m], labels_out[s : s + m])
-
-
-@njit(cache=True, parallel=True)
-def inertia_for_labels(xt, w, centers, labels):
-    """Σ_i w_i ‖x_i − c_{l_i}‖², per-chunk partials added in chunk order."""
-    d, n = xt.shape
     nc = n_chunks_of(n)
-    unit = w.shape[0] == 0
     part = np.empty(nc)
     for c in prange(nc):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        acc = 0.0
-        for i in range(s, e):
-            lab = labels[i]
-            dd = 0.0
-            for f in range(d):
-                t = xt[f, i] - centers[lab, f]
-                dd += t * t
-            acc += dd if unit else w[i] * dd
-        part[c] = acc
+        m = min(CHUNK, n - s)
+        best_d = min_sq_out[s : s + m]
+        _nearest_chunk(xt, centers, s, m, best_d, labels_out[s : s + m])
+        part[c] = _weighted_total(w, s, m, best_d)
     total = 0.0
     for c in range(nc):
         total += part[c]

@@ -100,14 +100,12 @@ class NumpyEngine:
         inertia = float(self.w @ min_sq) if with_inertia else float("nan")
         return LloydStep(sums=sums, weight=weight, n_changed=n_changed, inertia=inertia)
 
-    def assign(self, centers: np.ndarray, labels: np.ndarray) -> None:
-        """E-step only: write the nearest-centre labels into ``labels``."""
-        labels[:] = self.nearest(centers)[0]
-
-    def inertia(self, centers: np.ndarray, labels: np.ndarray) -> float:
-        """Σ_i w_i ‖x_i − c_{l_i}‖² for the given labels."""
-        diff = self.X - centers[labels]
-        return float(self.w @ (diff * diff).sum(axis=1))
+    def assign(self, centers: np.ndarray, labels: np.ndarray) -> float:
+        """E-step only: write the nearest-centre labels into ``labels``; return the
+        inertia Σ_i w_i min_j ‖x_i − c_j‖² of that assignment."""
+        new_labels, min_sq = self.nearest(centers)
+        labels[:] = new_labels
+        return float(self.w @ min_sq)
 
     # -- k-means++ -----------------------------------------------------------------
     def sq_dist_to(self, point: np.ndarray) -> np.ndarray:

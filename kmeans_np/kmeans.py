@@ -199,7 +199,7 @@ class KMeans:
                 best = run
         assert best is not None
 
-        distinct = np.unique(best.labels).size
+        distinct = int(np.count_nonzero(np.bincount(best.labels, minlength=n_clusters)))
         if distinct < n_clusters:
             warnings.warn(
                 f"Only {distinct} distinct clusters found for n_clusters={n_clusters}; "
@@ -242,5 +242,5 @@ class KMeans:
         X = self._check_new_data(X)
         w = check_sample_weight(sample_weight, X.shape[0])
         engine = make_engine(resolve_backend(self.backend), X, w)
-        _, min_sq = engine.nearest(self.cluster_centers_)
-        return -float(engine.w @ min_sq)
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        return -engine.assign(self.cluster_centers_, labels)

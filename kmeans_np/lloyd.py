@@ -122,7 +122,6 @@ def lloyd(
     centers = np.array(centers_init, dtype=np.float64, copy=True)
     labels = np.full(engine.n_samples, -1, dtype=np.int32)
     history: list[dict] = []
-    strict = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         step = engine.lloyd_step(centers, labels, record_history)  # assign, sum clusters
@@ -143,11 +142,10 @@ def lloyd(
             )
         centers = new_centers
         if step.n_changed == 0:  # strict convergence: same labels as last time
-            strict = True
             break
         if shift <= tol_abs:
             break
-    if not strict:
-        engine.assign(centers, labels)  # labels must match the final centres
-    inertia = engine.inertia(centers, labels)
+    # A last assignment makes the labels match the final centres (after a strict stop
+    # it reproduces them exactly) and gives the final inertia in the same pass.
+    inertia = engine.assign(centers, labels)
     return LloydResult(centers, labels, inertia, n_iter, history)
