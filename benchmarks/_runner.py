@@ -9,6 +9,7 @@ resident size before the call is the extra memory the call needed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import gc
 import importlib
@@ -102,10 +103,8 @@ def machine_info() -> str:
         pass
     versions = []
     for mod in ("numpy", "numba", "pandas", "sklearn", "scipy", "duckdb", "polars"):
-        try:
+        with contextlib.suppress(Exception):
             versions.append(f"{mod} {importlib.import_module(mod).__version__}")
-        except Exception:
-            pass
     return (
         f"{_dt.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, " + ", ".join(versions)
