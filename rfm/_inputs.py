@@ -1,0 +1,107 @@
+"""Input checks shared by the data half of :mod:`rfm` (cleaning, RFM table, KPIs).
+
+The generic checks (column presence, array shape) live in :mod:`kmeans_np._checks`;
+this module adds what is specific to transaction tables: "is it a non-empty DataFrame",
+"parse this date column or say which values do not parse", and "read this column as
+money". Nothing here modifies its input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_columns
+
+__all__ = ["check_frame", "check_rfm", "numeric_values", "parse_dates", "unparseable_dates"]
+
+
+def check_frame(df: Any, *, what: str = "transactions") -> None:
+    """Raise ``TypeError`` unless ``df`` is a DataFrame, ``ValueError`` if it has no rows."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            f"{what} must be a pandas DataFrame, got {type(df).__name__}; "
+            "build one with pd.DataFrame(...) or pd.read_csv(...)."
+        )
+    if len(df) == 0:
+        raise ValueError(f"{what} is empty (0 rows); there is nothing to compute.")
+
+
+def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse ``values`` as datetimes; return ``(parsed, bad)``.
+
+    ``parsed`` holds ``NaT`` wherever a value is missing or does not parse; ``bad`` is a
+    boolean Series marking the values that were present but did not parse. A column that
+    already has a datetime dtype is returned as it is (no copy is modified later).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values, pd.Series(False, index=values.index)
+    parsed = pd.to_datetime(values, errors="coerce")
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        # pandas infers one format from the first value, so "2024-01-02" fails after
+        # "2024-01-01 10:00"; give the failures a second, per-value chance.
+        retry = pd.to_datetime(values[bad], errors="coerce", format="mixed")
+        parsed = parsed.copy()
+        parsed[bad] = retry
+        bad = parsed.isna() & values.notna()
+    return parsed, bad
+
+
+def parse_dates(values: pd.Series, name: str) -> pd.Series:
+    """Return ``values`` as a datetime Series, raising if any value is missing or bad.
+
+    Parameters
+    ----------
+    values : Series
+        Dates as datetimes, strings or ``datetime.date`` objects.
+    name : str
+        Column name for the error messages.
+
+    Raises
+    ------
+    ValueError
+        Naming up to five values that do not parse (and how many there are), or how many
+        dates are missing.
+    """
+    parsed, bad = unparseable_dates(values)
+    if bad.any():
+        examples = [repr(v) for v in values[bad].unique()[:5]]
+        raise ValueError(
+            f"column {name!r} has {int(bad.sum())} value(s) that do not parse as dates, "
+            f"e.g. {', '.join(examples)}. Fix them, parse the column yourself with "
+            "pd.to_datetime(..., format=...), or drop them with clean_transactions "
+            "(drop_bad_dates=True)."
+        )
+    missing = parsed.isna()
+    if missing.any():
+        raise ValueError(
+            f"column {name!r} has {int(missing.sum())} missing date(s); drop those rows "
+            "(e.g. clean_transactions) before computing RFM."
+        )
+    return parsed
+
+
+def numeric_values(values: pd.Series, name: str) -> np.ndarray:
+    """Column ``values`` as a float64 array; ``TypeError`` if it is not numeric."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(
+            f"column {name!r} must be numeric, got dtype {dtype}; convert it with "
+            f"pd.to_numeric(df[{name!r}]) first."
+        )
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def check_rfm(rfm: Any, columns: tuple[str, str, str]) -> None:
+    """Check that ``rfm`` is a DataFrame holding the three named R, F, M columns."""
+    if not isinstance(rfm, pd.DataFrame):
+        raise TypeError(f"rfm must be a DataFrame (see rfm_table), got {type(rfm).__name__}.")
+    if isinstance(columns, str) or len(columns) != 3:
+        raise ValueError(
+            f"columns must name the recency, frequency and monetary columns (3 names), "
+            f"got {columns!r}."
+        )
+    check_columns(rfm, list(columns), what="rfm")

@@ -1,0 +1,210 @@
+"""rfm_table against a plain pandas groupby reference, twins, snapshots and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rfm._aggregate import aggregate
+from rfm.table import rfm_table
+
+
+def _transactions(seed: int, n: int = 400, n_cust: int = 40, kind: str = "str") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cust = rng.integers(0, n_cust, n)
+    if kind == "str":
+        ids = pd.Series([f"C{c:04d}" for c in cust])
+    elif kind == "int":
+        ids = pd.Series(1000 + cust * 7)
+    else:  # categorical with unused categories, not in sorted order
+        cats = [f"K{c}" for c in range(n_cust + 5)][::-1]
+        ids = pd.Series(pd.Categorical([f"K{c}" for c in cust], categories=cats))
+    return pd.DataFrame(
+        {
+            "CustomerID": ids,
+            # invoices belong to one customer each (as in real data)
+            "InvoiceNo": [f"I{c}-{k}" for c, k in zip(cust, rng.integers(0, 6, n), strict=True)],
+            "InvoiceDate": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 400 * 24 * 60, n), unit="min"),
+            "Quantity": rng.integers(1, 6, n),
+            "UnitPrice": rng.gamma(2.0, 10.0, n).round(2),
+        }
+    ).assign(TotalAmount=lambda d: d["Quantity"] * d["UnitPrice"])
+
+
+def _reference(df: pd.DataFrame, snapshot: pd.Timestamp, invoice: str | None) -> pd.DataFrame:
+    """Plain pandas: groupby per customer, no code of ours."""
+    g = df.groupby("CustomerID", observed=True)
+    last = g["InvoiceDate"].max()
+    first = g["InvoiceDate"].min()
+    freq = g[invoice].nunique() if invoice else g.size()
+    money = g["TotalAmount"].sum()
+    return pd.DataFrame(
+        {
+            "recency": (snapshot - last).dt.days,
+            "frequency": freq,
+            "monetary": money,
+            "first_purchase": first,
+            "last_purchase": last,
+            "tenure_days": (snapshot - first).dt.days,
+            "avg_order_value": money / freq,
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", ["str", "int", "cat"])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("invoice", ["InvoiceNo", None])
+def test_equals_pandas_groupby(kind: str, backend: str, invoice: str | None) -> None:
+    df = _transactions(1, kind=kind)
+    before = df.copy(deep=True)
+    got = rfm_table(df, invoice=invoice, amount="TotalAmount", backend=backend)
+    snapshot = df["InvoiceDate"].max() + pd.Timedelta(days=1)
+    ref = _reference(df, snapshot, invoice)
+    if kind == "cat":  # groupby keeps category order; unused categories give no rows
+        assert len(got) == df["CustomerID"].nunique()
+    pd.testing.assert_frame_equal(got, ref, check_dtype=False, check_names=False,
+                                  check_index_type=False, check_categorical=False, rtol=1e-12)
+    assert got.index.name == "CustomerID"
+    assert got.attrs["snapshot"] == snapshot
+    pd.testing.assert_frame_equal(df, before)
+
+
+def test_quantity_times_price_and_default_columns() -> None:
+    df = _transactions(2)
+    a = rfm_table(df, invoice="InvoiceNo", quantity="Quantity", price="UnitPrice")
+    b = rfm_table(df, invoice="InvoiceNo")  # finds TotalAmount
+    c = rfm_table(df.drop(columns="TotalAmount"), invoice="InvoiceNo")  # Quantity × UnitPrice
+    ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), "InvoiceNo")
+    for got in (a, b, c):
+        np.testing.assert_allclose(got["monetary"], ref["monetary"], rtol=1e-12)
+
+
+def test_no_money_columns_is_a_clear_error() -> None:
+    df = _transactions(2)[["CustomerID", "InvoiceDate", "Quantity"]]
+    with pytest.raises(ValueError, match="amount=.*columns found"):
+        rfm_table(df)
+    with pytest.raises(ValueError, match="go together"):
+        rfm_table(df, quantity="Quantity")
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 60),
+    n_cust=st.integers(1, 8),
+    n_inv=st.integers(1, 10),
+)
+def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int) -> None:
+    """Includes invoices shared by several customers (the numba fallback path)."""
+    rng = np.random.default_rng(seed)
+    cust = rng.permutation(np.r_[np.arange(n_cust), rng.integers(0, n_cust, n)])
+    m = cust.shape[0]
+    ticks = rng.integers(-(10**12), 10**12, m)
+    amounts = rng.normal(size=m)
+    inv = rng.integers(0, n_inv, m)
+    for invoices in (inv, None):
+        a = aggregate(cust, n_cust, ticks, amounts, invoices, backend="numpy")
+        b = aggregate(cust, n_cust, ticks, amounts, invoices, backend="numba")
+        np.testing.assert_array_equal(a.first, b.first)
+        np.testing.assert_array_equal(a.last, b.last)
+        np.testing.assert_array_equal(a.frequency, b.frequency)
+        np.testing.assert_allclose(a.monetary, b.monetary, rtol=1e-9, atol=1e-12)
+        # and both against a direct per-customer loop
+        for c in range(n_cust):
+            rows = cust == c
+            assert a.first[c] == ticks[rows].min() and a.last[c] == ticks[rows].max()
+            expect = len(set(invoices[rows])) if invoices is not None else rows.sum()
+            assert a.frequency[c] == expect
+
+
+def test_snapshot_modes_and_floor_days() -> None:
+    df = pd.DataFrame(
+        {
+            "CustomerID": ["a", "b"],
+            "InvoiceDate": pd.to_datetime(["2024-03-01 18:00", "2024-03-10 09:30"]),
+            "TotalAmount": [10.0, 20.0],
+        }
+    )
+    r = rfm_table(df, snapshot="max")
+    assert list(r["recency"]) == [8, 0]  # 8 days 15.5 hours -> 8 (floor, as .days)
+    r = rfm_table(df, snapshot="max+1d")
+    assert list(r["recency"]) == [9, 1]
+    r = rfm_table(df, snapshot="2024-03-20")
+    assert list(r["recency"]) == [18, 9]
+    assert list(r["tenure_days"]) == [18, 9]
+    with pytest.raises(ValueError, match="before the last purchase"):
+        rfm_table(df, snapshot="2024-03-05")
+    with pytest.raises(TypeError, match="snapshot"):
+        rfm_table(df, snapshot=3.5)
+
+
+def test_timezone_aware_dates() -> None:
+    df = pd.DataFrame(
+        {
+            "CustomerID": [1, 1, 2],
+            "InvoiceDate": pd.to_datetime(
+                ["2024-01-01 23:00", "2024-01-05 01:00", "2024-01-03 12:00"]
+            ).tz_localize("Europe/London"),
+            "TotalAmount": [1.0, 2.0, 3.0],
+        }
+    )
+    r = rfm_table(df, snapshot="max")
+    assert list(r["recency"]) == [0, 1]
+    assert r["last_purchase"].iloc[0] == df["InvoiceDate"].iloc[1]
+    with pytest.raises(ValueError, match="time zones"):
+        rfm_table(df, snapshot="2024-02-01")
+
+
+def test_string_dates_parse_and_bad_ones_are_named() -> None:
+    df = pd.DataFrame(
+        {"CustomerID": [1, 2, 3], "InvoiceDate": ["2024-01-01", "2024-01-02", "soon"],
+         "TotalAmount": [1.0, 2.0, 3.0]}
+    )
+    with pytest.raises(ValueError, match=r"1 value\(s\) that do not parse.*'soon'"):
+        rfm_table(df)
+    r = rfm_table(df.iloc[:2])
+    assert list(r["recency"]) == [2, 1]
+    with pytest.raises(ValueError, match="missing date"):
+        rfm_table(df.assign(InvoiceDate=pd.to_datetime(["2024-01-01", None, "2024-01-02"])))
+
+
+def test_negative_amounts_need_opt_in() -> None:
+    df = _transactions(4)
+    df.loc[3, "TotalAmount"] = -5.0
+    before = df.copy(deep=True)
+    with pytest.raises(ValueError, match="negative.*allow_negative=True"):
+        rfm_table(df)
+    r = rfm_table(df, allow_negative=True)
+    ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), None)
+    np.testing.assert_allclose(r["monetary"], ref["monetary"], rtol=1e-12)
+    pd.testing.assert_frame_equal(df, before)
+
+
+@pytest.mark.parametrize("kind", ["str", "int", "cat"])
+def test_missing_customer_is_an_error(kind: str) -> None:
+    df = _transactions(5, kind=kind)
+    df["CustomerID"] = df["CustomerID"].where(df.index != 7)
+    with pytest.raises(ValueError, match=r"1 missing id\(s\)"):
+        rfm_table(df)
+
+
+def test_missing_columns_named_and_listed() -> None:
+    df = _transactions(6)
+    with pytest.raises(ValueError, match=r"\['CustID', 'Invoice'\].*columns found.*CustomerID"):
+        rfm_table(df, customer="CustID", invoice="Invoice")
+
+
+def test_bad_input_types_and_empty() -> None:
+    with pytest.raises(TypeError, match="DataFrame"):
+        rfm_table({"a": [1]})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="empty"):
+        rfm_table(_transactions(7).iloc[:0])
+    with pytest.raises(TypeError, match="numeric"):
+        rfm_table(_transactions(7).astype({"TotalAmount": str}))
+    with pytest.raises(ValueError, match="missing value"):
+        rfm_table(_transactions(7).assign(TotalAmount=np.nan))
+    with pytest.raises(ValueError, match="invoice column"):
+        rfm_table(_transactions(7).assign(InvoiceNo=None), invoice="InvoiceNo")
