@@ -85,7 +85,7 @@ def test_quantity_times_price_and_default_columns() -> None:
 
 def test_no_money_columns_is_a_clear_error() -> None:
     df = _transactions(2)[["CustomerID", "InvoiceDate", "Quantity"]]
-    with pytest.raises(ValueError, match="amount=.*columns found"):
+    with pytest.raises(ValueError, match=r"amount=.*columns found"):
         rfm_table(df)
     with pytest.raises(ValueError, match="go together"):
         rfm_table(df, quantity="Quantity")
@@ -175,7 +175,7 @@ def test_negative_amounts_need_opt_in() -> None:
     df = _transactions(4)
     df.loc[3, "TotalAmount"] = -5.0
     before = df.copy(deep=True)
-    with pytest.raises(ValueError, match="negative.*allow_negative=True"):
+    with pytest.raises(ValueError, match=r"negative.*allow_negative=True"):
         rfm_table(df)
     r = rfm_table(df, allow_negative=True)
     ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), None)

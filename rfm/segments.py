@@ -1,0 +1,336 @@
+"""Named customer segments from R/F/M scores: rule tables, first match wins.
+
+A rule is a segment name, an inclusive score range for each of R, F and M (a missing
+dimension means "any score") and the marketing action for that segment. Rules are
+checked in order; a customer takes the first rule it matches, and customers matching
+none are ``"Others"``. Scores are :func:`rfm.rfm_scores` scores: higher is better on every
+dimension (recency is already reversed).
+
+Built-in rule sets (``SEGMENT_RULES``):
+
+``"rfm"`` — the R ``rfm`` package (0.3.0), for q = 5
+    Its ten segments and ranges, in its order (see the table in
+    ``shared/reference/rfm_segment_rules.md``). The package ships no marketing text, so
+    each action is the seeds' text for the closest segment (noted per rule).
+
+``"seed000"`` — seed 000's table of customer types, for q = 5
+    The seed writes High / Medium / Low; here High = 4–5, Medium = 3, Low = 1–2, and
+    its explicit "High (5)" and "Low (1)" are taken literally:
+
+    ===================  =====  =====  =====
+    segment              R      F      M
+    ===================  =====  =====  =====
+    Super Customers      5      5      5
+    Loyal Customers      3      4–5    4–5
+    New Customers        4–5    1–2    1–2
+    Churned Customers    1      1–2    1–2
+    Potential Customers  4–5    3      4–5
+    ===================  =====  =====  =====
+
+``"codes"`` — seed 003's quartile codes, for q = 4
+    Seed 003 writes codes with 1 = best; our scores have 4 = best, so a seed digit d is
+    our score 5 − d (seed "1" = our 4, seed "3" = our 2, seed "4" = our 1). The more
+    specific patterns come first so that each can be reached:
+
+    ==========================  ============  ========================
+    segment                     seed code     our scores
+    ==========================  ============  ========================
+    Best Customers              111           R=4, F=4, M=4
+    Promising                   X13 or X14    F=4, M=1–2
+    Loyal Customers             X1X           F=4
+    Whales                      XX1           M=4
+    Rookies                     14X           R=4, F=1
+    Slipping                    44X           R=1, F=1
+    ==========================  ============  ========================
+
+User rules: pass a list of ``(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)},
+action)`` tuples (the action may be left out), or :class:`SegmentRule` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_columns
+
+__all__ = ["OTHERS", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
+
+OTHERS = "Others"
+Range = tuple[int, int]
+DIMENSIONS = ("r", "f", "m")
+SCORE_COLUMNS = {"r": "r_score", "f": "f_score", "m": "m_score"}
+
+
+class SegmentRule(NamedTuple):
+    """One segment: inclusive score ranges (``None`` = any) and its marketing action."""
+
+    name: str
+    r: Range | None = None
+    f: Range | None = None
+    m: Range | None = None
+    action: str = ""
+
+
+class RuleSet(NamedTuple):
+    """Ordered rules, the score scale ``q`` they are written for (``None`` = any) and
+    the action for customers no rule matches."""
+
+    rules: tuple[SegmentRule, ...]
+    q: int | None = None
+    others_action: str = ""
+
+
+_OTHERS_ACTION = (
+    "Re-engage with special offers, educational content and personalised outreach "
+    "(seed 001, low-value customers)."
+)
+
+SEGMENT_RULES: dict[str, RuleSet] = {
+    "rfm": RuleSet(
+        q=5,
+        others_action=_OTHERS_ACTION,
+        rules=(
+            SegmentRule(
+                "Champions", (5, 5), (5, 5), (5, 5),
+                "Send membership rewards and exclusive offers; value-added offers and new "
+                "products rather than discounts (seed 000 Super, seed 003 Best).",
+            ),
+            SegmentRule(
+                "Potential Loyalist", (3, 5), (3, 5), (2, 5),
+                "Push new product recommendations and cross-selling opportunities "
+                "(seed 000 Potential).",
+            ),
+            SegmentRule(
+                "Loyal Customers", (2, 4), (2, 4), (2, 4),
+                "Provide VIP treatment and loyalty programs; advocacy, reviews, free "
+                "shipping (seed 000 Loyal, seed 003 X1X).",
+            ),
+            SegmentRule(
+                "Promising", (3, 4), (1, 3), (3, 5),
+                "Product recommendations based on past purchases and incentives tied to "
+                "spending thresholds (seed 003 Promising).",
+            ),
+            SegmentRule(
+                "New Customers", (4, 5), (1, 3), (1, 5),
+                "Welcome series, onboarding guidance and introductory offers (seed 000 New).",
+            ),
+            SegmentRule(
+                "Can't Lose Them", (1, 2), (3, 4), (4, 5),
+                "Improve retention: loyalty programs, VIP perks, surprise rewards and "
+                "excellent service (seed 001, high-value customers).",
+            ),
+            SegmentRule(
+                "At Risk", (1, 2), (2, 5), (4, 5),
+                "Price deals, new product launches or other retention strategies "
+                "(seed 003 Slipping).",
+            ),
+            SegmentRule(
+                "Need Attention", (1, 3), (3, 5), (3, 5),
+                "Incentivise repeat purchases with limited-time discounts or cashback and "
+                "targeted promotions (seed 001, mid-value customers).",
+            ),
+            SegmentRule(
+                "About To Sleep", (2, 3), (1, 3), (1, 4),
+                "Targeted email/SMS recalls, limited-time offers and personalised "
+                "recommendations (seed 000, dormant customers).",
+            ),
+            SegmentRule(
+                "Lost", (1, 1), (1, 5), (1, 5),
+                "Win-back campaigns with special discount coupons (seed 000 Churned).",
+            ),
+        ),
+    ),
+    "seed000": RuleSet(
+        q=5,
+        others_action=_OTHERS_ACTION,
+        rules=(
+            SegmentRule(
+                "Super Customers", (5, 5), (5, 5), (5, 5),
+                "Send membership rewards and exclusive offers",
+            ),
+            SegmentRule(
+                "Loyal Customers", (3, 3), (4, 5), (4, 5),
+                "Provide VIP treatment and loyalty programs",
+            ),
+            SegmentRule(
+                "New Customers", (4, 5), (1, 2), (1, 2),
+                "Welcome series, onboarding guidance, and introductory offers",
+            ),
+            SegmentRule(
+                "Churned Customers", (1, 1), (1, 2), (1, 2),
+                "Win-back campaigns with special discount coupons",
+            ),
+            SegmentRule(
+                "Potential Customers", (4, 5), (3, 3), (4, 5),
+                "Push new product recommendations and cross-selling opportunities",
+            ),
+        ),
+    ),
+    "codes": RuleSet(
+        q=4,
+        others_action=_OTHERS_ACTION,
+        rules=(
+            SegmentRule(
+                "Best Customers", (4, 4), (4, 4), (4, 4),
+                "Focus on loyalty programs and new product introductions; no discount "
+                "pricing, value-added offers through recommendations based on previous "
+                "purchases.",
+            ),
+            SegmentRule(
+                "Promising", None, (4, 4), (1, 2),
+                "Increase monetisation through product recommendations based on past "
+                "purchases and incentives tied to spending thresholds (pegged to the "
+                "store AOV).",
+            ),
+            SegmentRule(
+                "Loyal Customers", None, (4, 4), None,
+                "Loyalty programs, advocacy programs and reviews; reward with free "
+                "shipping or similar benefits.",
+            ),
+            SegmentRule(
+                "Whales", None, None, (4, 4),
+                "Premium offers, subscription tiers, luxury products or value-add "
+                "cross/up-sells to increase AOV; don't waste margin on discounts.",
+            ),
+            SegmentRule(
+                "Rookies", (4, 4), (1, 1), None,
+                "Clear strategies for first-time buyers, such as triggered welcome emails.",
+            ),
+            SegmentRule(
+                "Slipping", (1, 1), (1, 1), None,
+                "Price deals, new product launches, or other retention strategies.",
+            ),
+        ),
+    ),
+}
+
+
+def _as_range(value: Any, where: str) -> Range | None:
+    if value is None:
+        return None
+    try:
+        lo, hi = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{where} must be a (low, high) pair of scores, got {value!r}.") from None
+    for bound in (lo, hi):
+        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+            raise TypeError(f"{where} bounds must be integers, got {value!r}.")
+    if lo > hi:
+        raise ValueError(f"{where} has low > high: {value!r}; write (low, high).")
+    return int(lo), int(hi)
+
+
+def _user_rule(item: Any, i: int) -> SegmentRule:
+    if isinstance(item, SegmentRule):
+        return SegmentRule(
+            item.name,
+            *(_as_range(getattr(item, d), f"rule {i} ({item.name!r}) {d}") for d in DIMENSIONS),
+            item.action,
+        )
+    if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+        raise TypeError(
+            f"rule {i} must be (name, {{'r': (lo, hi), 'f': ..., 'm': ...}}, action) or "
+            f"(name, ranges), got {item!r}."
+        )
+    name, ranges, *rest = item
+    action = rest[0] if rest else ""
+    if not isinstance(name, str) or not isinstance(action, str):
+        raise TypeError(f"rule {i}: name and action must be strings, got {name!r}, {action!r}.")
+    if not isinstance(ranges, Mapping):
+        raise TypeError(f"rule {i} ({name!r}): ranges must be a dict like {{'r': (4, 5)}}.")
+    unknown = [k for k in ranges if k not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"rule {i} ({name!r}) has unknown key(s) {unknown}; use 'r', 'f', 'm'.")
+    bounds = [_as_range(ranges.get(d), f"rule {i} ({name!r}) {d!r}") for d in DIMENSIONS]
+    return SegmentRule(name, *bounds, action)
+
+
+def _resolve(rules: Any) -> RuleSet:
+    if isinstance(rules, str):
+        if rules not in SEGMENT_RULES:
+            raise ValueError(
+                f"unknown rule set {rules!r}; built-in sets are {sorted(SEGMENT_RULES)}, or "
+                "pass your own list of (name, ranges, action)."
+            )
+        return SEGMENT_RULES[rules]
+    if isinstance(rules, RuleSet):
+        return RuleSet(tuple(_user_rule(r, i) for i, r in enumerate(rules.rules)), rules.q,
+                       rules.others_action)
+    if isinstance(rules, Iterable):
+        parsed = tuple(_user_rule(r, i) for i, r in enumerate(rules))
+        if not parsed:
+            raise ValueError("rules is empty; give at least one (name, ranges, action).")
+        return RuleSet(parsed)
+    raise TypeError(f"rules must be a rule-set name or a list of rules, got {rules!r}.")
+
+
+def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
+    if required is None:
+        return
+    declared = scores.attrs.get("rfm_q")
+    top = int(max(scores[c].max() for c in SCORE_COLUMNS.values()))
+    if (declared is not None and declared != required) or top > required:
+        got = f"q={declared}" if declared is not None else f"scores up to {top}"
+        raise ValueError(
+            f"this rule set is written for scores 1..{required} but these scores have "
+            f"{got}; compute them with rfm_scores(rfm, q={required})."
+        )
+
+
+def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
+    """Name each customer's segment from its R/F/M scores; first matching rule wins.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`rfm.rfm_scores` (columns ``r_score``, ``f_score``,
+        ``m_score``); left unchanged.
+    rules : str, list or RuleSet
+        ``"rfm"``, ``"seed000"``, ``"codes"`` (see the module docstring) or your own
+        ordered rules: ``[(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)}, action),
+        ...]`` with inclusive bounds; a dimension left out matches any score.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``scores``; ``segment`` (name, or ``"Others"``) and ``action``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Missing score columns, non-integer or missing scores, malformed rules, or a
+        built-in rule set used with scores on another scale (e.g. ``"codes"`` needs
+        ``q=4``).
+    """
+    if not isinstance(scores, pd.DataFrame):
+        raise TypeError(
+            f"scores must be a DataFrame from rfm_scores, got {type(scores).__name__}."
+        )
+    check_columns(scores, list(SCORE_COLUMNS.values()), what="scores")
+    for col in SCORE_COLUMNS.values():
+        if not pd.api.types.is_integer_dtype(scores[col].dtype):
+            raise TypeError(
+                f"scores column {col!r} must hold integer scores, got dtype "
+                f"{scores[col].dtype}; compute scores with rfm_scores."
+            )
+    ruleset = _resolve(rules)
+    _check_scale(scores, ruleset.q)
+    values = {d: scores[c].to_numpy() for d, c in SCORE_COLUMNS.items()}
+    n = len(scores)
+    names = np.full(n, OTHERS, dtype=object)
+    actions = np.full(n, ruleset.others_action, dtype=object)
+    free = np.ones(n, dtype=bool)
+    for rule in ruleset.rules:
+        hit = free.copy()
+        for d in DIMENSIONS:
+            bounds = getattr(rule, d)
+            if bounds is not None:
+                hit &= (values[d] >= bounds[0]) & (values[d] <= bounds[1])
+        names[hit] = rule.name
+        actions[hit] = rule.action
+        free &= ~hit
+    return pd.DataFrame({"segment": names, "action": actions}, index=scores.index)

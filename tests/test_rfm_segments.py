@@ -1,0 +1,156 @@
+"""segment: rule sets against the reference table, hand-made score tables, user rules."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm.segments import SEGMENT_RULES, segment
+
+REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / (
+    "rfm_segment_rules.md"
+)
+# the R rfm table as printed in its README, used when the reference file is absent
+R_TABLE = [
+    ("Champions", (5, 5), (5, 5), (5, 5)),
+    ("Potential Loyalist", (3, 5), (3, 5), (2, 5)),
+    ("Loyal Customers", (2, 4), (2, 4), (2, 4)),
+    ("Promising", (3, 4), (1, 3), (3, 5)),
+    ("New Customers", (4, 5), (1, 3), (1, 5)),
+    ("Can't Lose Them", (1, 2), (3, 4), (4, 5)),
+    ("At Risk", (1, 2), (2, 5), (4, 5)),
+    ("Need Attention", (1, 3), (3, 5), (3, 5)),
+    ("About To Sleep", (2, 3), (1, 3), (1, 4)),
+    ("Lost", (1, 1), (1, 5), (1, 5)),
+]
+
+
+def _reference_rules() -> list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]]:
+    """Parse the markdown table of the reference file (independent of our code)."""
+    if not REFERENCE.exists():
+        return R_TABLE
+    rules = []
+    for line in REFERENCE.read_text().splitlines():
+        m = re.match(r"\|\s*([^|]+?)\s*\|\s*(\d)–(\d)\s*\|\s*(\d)–(\d)\s*\|\s*(\d)–(\d)\s*\|", line)
+        if m:
+            lo_hi = [int(v) for v in m.groups()[1:]]
+            rules.append((m.group(1), *zip(lo_hi[::2], lo_hi[1::2], strict=True)))
+    assert len(rules) == 10
+    return rules
+
+
+def _scores(codes: list[tuple[int, int, int]], q: int | None = 5) -> pd.DataFrame:
+    df = pd.DataFrame(codes, columns=["r_score", "f_score", "m_score"]).astype(np.int64)
+    if q is not None:
+        df.attrs["rfm_q"] = q
+    return df
+
+
+def _brute(codes, rules) -> list[str]:
+    out = []
+    for r, f, m in codes:
+        name = "Others"
+        for rule_name, rr, ff, mm in rules:
+            if rr[0] <= r <= rr[1] and ff[0] <= f <= ff[1] and mm[0] <= m <= mm[1]:
+                name = rule_name
+                break
+        out.append(name)
+    return out
+
+
+def test_rfm_rules_match_reference_on_all_125_codes() -> None:
+    codes = list(itertools.product(range(1, 6), repeat=3))
+    scores = _scores(codes)
+    before = scores.copy(deep=True)
+    got = segment(scores, "rfm")
+    assert list(got["segment"]) == _brute(codes, _reference_rules())
+    assert got.index.equals(scores.index)
+    assert got["segment"].notna().all() and got["action"].map(len).gt(0).all()
+    pd.testing.assert_frame_equal(scores, before)
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ((5, 5, 5), "Champions"), ((5, 3, 3), "Potential Loyalist"),
+        ((2, 2, 2), "Loyal Customers"), ((3, 1, 3), "Promising"),
+        ((5, 1, 1), "New Customers"), ((1, 3, 4), "Can't Lose Them"),
+        ((1, 2, 5), "At Risk"), ((1, 5, 3), "Need Attention"),
+        ((2, 1, 1), "About To Sleep"), ((1, 1, 1), "Lost"), ((2, 5, 2), "Others"),
+    ],
+)
+def test_hand_made_codes_hit_each_rfm_rule(code: tuple[int, int, int], name: str) -> None:
+    assert segment(_scores([code]))["segment"].iloc[0] == name
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ((5, 5, 5), "Super Customers"), ((3, 4, 5), "Loyal Customers"),
+        ((4, 2, 1), "New Customers"), ((1, 1, 2), "Churned Customers"),
+        ((5, 3, 4), "Potential Customers"), ((3, 3, 3), "Others"),
+    ],
+)
+def test_seed000_rules(code: tuple[int, int, int], name: str) -> None:
+    got = segment(_scores([code]), "seed000")
+    assert got["segment"].iloc[0] == name
+    if name == "Churned Customers":
+        assert got["action"].iloc[0] == "Win-back campaigns with special discount coupons"
+
+
+# seed 003's codes are written with 1 = best: our score = 5 - seed digit
+@pytest.mark.parametrize(
+    ("seed_code", "name"),
+    [
+        ("111", "Best Customers"), ("213", "Promising"), ("314", "Promising"),
+        ("212", "Loyal Customers"), ("321", "Whales"), ("142", "Rookies"),
+        ("443", "Slipping"), ("333", "Others"),
+    ],
+)
+def test_codes_rules_convert_seed003_digits(seed_code: str, name: str) -> None:
+    ours = tuple(5 - int(d) for d in seed_code)
+    assert segment(_scores([ours], q=4), "codes")["segment"].iloc[0] == name
+
+
+def test_every_customer_exactly_one_segment_in_every_rule_set() -> None:
+    for name, ruleset in SEGMENT_RULES.items():
+        q = ruleset.q
+        codes = list(itertools.product(range(1, q + 1), repeat=3))
+        got = segment(_scores(codes, q=q), name)
+        assert len(got) == len(codes)
+        known = {r.name for r in ruleset.rules} | {"Others"}
+        assert set(got["segment"]) <= known
+        # each rule is reachable by some code (first match wins)
+        assert {r.name for r in ruleset.rules} <= set(got["segment"])
+
+
+def test_user_rules_and_partial_ranges() -> None:
+    rules = [
+        ("VIP", {"r": (4, 5), "m": (5, 5)}, "call them"),
+        ("Sleepers", {"r": (1, 2)}),
+    ]
+    got = segment(_scores([(5, 1, 5), (1, 5, 5), (3, 3, 3)]), rules)
+    assert list(got["segment"]) == ["VIP", "Sleepers", "Others"]
+    assert got["action"].iloc[0] == "call them"
+
+
+def test_scale_mismatch_and_bad_rules() -> None:
+    with pytest.raises(ValueError, match=r"q=4"):
+        segment(_scores([(1, 1, 1)], q=5), "codes")
+    with pytest.raises(ValueError, match=r"scores up to 5.*q=4"):
+        segment(_scores([(5, 5, 5)], q=None), "codes")  # inferred: scores up to 5
+    with pytest.raises(ValueError, match="unknown rule set"):
+        segment(_scores([(1, 1, 1)]), "nope")
+    with pytest.raises(ValueError, match="unknown key"):
+        segment(_scores([(1, 1, 1)]), [("x", {"z": (1, 2)}, "")])
+    with pytest.raises(ValueError, match="low > high"):
+        segment(_scores([(1, 1, 1)]), [("x", {"r": (3, 2)}, "")])
+    with pytest.raises(TypeError, match="integer scores"):
+        segment(_scores([(1, 1, 1)]).astype(float))
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['m_score'\]"):
+        segment(_scores([(1, 1, 1)]).drop(columns="m_score"))
