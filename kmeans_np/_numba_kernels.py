@@ -240,14 +240,16 @@ def sq_distances(xt, centers, out):
     k = centers.shape[0]
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        for i in range(s, e):
+        m = min(CHUNK, n - s)
+        xs = xt[:, s : s + m]
+        o = out[s : s + m]
+        for i in range(m):
             for j in range(k):
                 dd = 0.0
                 for f in range(d):
-                    t = xt[f, i] - centers[j, f]
+                    t = xs[f, i] - centers[j, f]
                     dd += t * t
-                out[i, j] = dd
+                o[i, j] = dd
 
 
 # ----------------------------------------------------------------------------------
@@ -259,13 +261,16 @@ def sq_dist_to_point(xt, point, out):
     d, n = xt.shape
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        for i in range(s, e):
-            dd = 0.0
-            for f in range(d):
-                t = xt[f, i] - point[f]
-                dd += t * t
-            out[i] = dd
+        m = min(CHUNK, n - s)
+        xs = xt[:, s : s + m]
+        o = out[s : s + m]
+        for i in range(m):
+            o[i] = 0.0
+        for f in range(d):
+            pf = point[f]
+            for i in range(m):
+                t = xs[f, i] - pf
+                o[i] += t * t
 
 
 @njit(cache=True, parallel=True)
@@ -274,14 +279,17 @@ def update_closest(xt, closest, point):
     d, n = xt.shape
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        for i in range(s, e):
-            dd = 0.0
-            for f in range(d):
-                t = xt[f, i] - point[f]
-                dd += t * t
-            if dd < closest[i]:
-                closest[i] = dd
+        m = min(CHUNK, n - s)
+        xs = xt[:, s : s + m]
+        cs = closest[s : s + m]
+        dist = np.zeros(m)
+        for f in range(d):
+            pf = point[f]
+            for i in range(m):
+                t = xs[f, i] - pf
+                dist[i] += t * t
+        for i in range(m):
+            cs[i] = min(cs[i], dist[i])
 
 
 @njit(cache=True, parallel=True)
@@ -293,18 +301,23 @@ def candidate_potentials(xt, w, closest, candidates):
     part = np.empty((nc, n_cand))
     for c in prange(nc):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        acc = np.zeros(n_cand)
-        for i in range(s, e):
-            ci = closest[i]
-            wi = w[i]
-            for t in range(n_cand):
-                dd = 0.0
-                for f in range(d):
-                    u = xt[f, i] - candidates[t, f]
-                    dd += u * u
-                acc[t] += wi * (dd if dd < ci else ci)
-        part[c] = acc
+        m = min(CHUNK, n - s)
+        xs = xt[:, s : s + m]
+        cs = closest[s : s + m]
+        ws = w[s : s + m]
+        dist = np.empty(m)
+        for t in range(n_cand):
+            for i in range(m):
+                dist[i] = 0.0
+            for f in range(d):
+                cf = candidates[t, f]
+                for i in range(m):
+                    u = xs[f, i] - cf
+                    dist[i] += u * u
+            acc = 0.0
+            for i in range(m):
+                acc += ws[i] * min(cs[i], dist[i])
+            part[c, t] = acc
     pots = np.zeros(n_cand)
     for c in range(nc):
         for t in range(n_cand):
@@ -320,11 +333,8 @@ def chunk_potentials(w, closest):
     part = np.empty(nc)
     for c in prange(nc):
         s = c * CHUNK
-        e = min(s + CHUNK, n)
-        acc = 0.0
-        for i in range(s, e):
-            acc += w[i] * closest[i]
-        part[c] = acc
+        m = min(CHUNK, n - s)
+        part[c] = _weighted_total(w, s, m, closest[s : s + m])
     return part
 
 
