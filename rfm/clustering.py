@@ -1,0 +1,297 @@
+"""K-means on the R, F, M table: scale, choose k, fit.
+
+:func:`cluster` turns an RFM table (:func:`rfm.rfm_table`) into cluster labels in four
+steps:
+
+1. **Scale** recency, frequency and monetary so that no feature dominates the Euclidean
+   distance K-means uses (seed 002: monetary in dollars would otherwise swamp recency in
+   days and frequency in orders):
+
+   * ``"zscore"`` — ``(x - mean) / std`` per column (seed 000, seed 001);
+   * ``"minmax"`` — ``(x - min) / (max - min)``, recency inverted (``1 - scaled``) so that
+     high means good on every axis (seed 002);
+   * ``"log-minmax"`` — ``log(1 + x)`` first, then min-max with recency inverted (seed
+     004). The log tames the long right tail of frequency and monetary, so a handful of
+     whales no longer squeeze everybody else into a corner of [0, 1].
+
+2. **Elbow**: fit K-means for every k in ``k_values`` and tabulate the inertia
+   (:func:`kmeans_np.elbow`), which suggests the k after which the drop in inertia
+   flattens out.
+
+3. **Choose k** when ``k="auto"``: *the elbow proposes, the silhouette decides.* The
+   candidates are the elbow's suggestion and its two neighbours (k − 1, k, k + 1, within
+   ``k_values``). A candidate is admissible when its smallest cluster holds at least
+   ``min_share`` of the customers (default 2 %) — a cluster of a dozen outliers is not a
+   marketing segment, however well separated. Among the admissible candidates the one with
+   the highest mean silhouette wins (ties: the smaller k). If none is admissible the
+   elbow's suggestion is kept. Why this rule: inertia always falls as k grows, so alone it
+   cannot pick k; the silhouette alone tends to prefer k = 2 on RFM data (one "good" and
+   one "bad" half), which is too coarse to act on. Restricting the silhouette to the
+   knee's neighbourhood uses each criterion for what it is good at.
+
+4. **Fit** :class:`kmeans_np.KMeans` with the chosen k and return the labels as a Series
+   on the RFM table's index.
+
+Nothing here modifies the caller's table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np import KMeans, MinMaxScaler, StandardScaler, elbow
+from kmeans_np._checks import check_columns, check_n_clusters
+from validation import silhouette_score
+
+__all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
+
+SCALINGS = ("zscore", "minmax", "log-minmax")
+RFM_COLUMNS = ("recency", "frequency", "monetary")
+
+
+class ClusterResult(NamedTuple):
+    """What :func:`cluster` returns.
+
+    Attributes
+    ----------
+    labels : Series
+        Cluster of each customer (int64, named ``"cluster"``) on the RFM table's index.
+        The numbering is K-means' own; :func:`rfm.profile` ranks the clusters.
+    model : kmeans_np.KMeans
+        The fitted model (centres in scaled units: ``model.cluster_centers_``).
+    elbow : DataFrame
+        Inertia per k (``k, inertia, drop, drop_pct, suggested``), see
+        :func:`kmeans_np.elbow`.
+    X : DataFrame
+        The scaled features the model was fitted on (same index, columns
+        ``recency, frequency, monetary``).
+    scaler : kmeans_np.MinMaxScaler or kmeans_np.StandardScaler
+        The fitted scaler (``scaler.inverse_transform(model.cluster_centers_)`` gives the
+        centres in days, orders and money).
+    k : int
+        Number of clusters used.
+    silhouette : float
+        Mean silhouette of the labels on ``X`` (on a stratified sample of
+        ``silhouette_sample_size`` customers when there are more).
+    """
+
+    labels: pd.Series
+    model: KMeans
+    elbow: pd.DataFrame
+    X: pd.DataFrame
+    scaler: MinMaxScaler | StandardScaler
+    k: int
+    silhouette: float
+
+
+def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | StandardScaler:
+    """The unfitted scaler behind a ``scaling`` name (see the module docstring).
+
+    Parameters
+    ----------
+    scaling : {"zscore", "minmax", "log-minmax"}
+    recency : str
+        Name of the recency column, inverted by the min-max variants.
+    """
+    if not isinstance(scaling, str) or scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
+    if scaling == "zscore":
+        return StandardScaler()
+    return MinMaxScaler(invert=[recency], log1p=scaling == "log-minmax")
+
+
+def scaled_features(
+    rfm: pd.DataFrame,
+    scaling: str = "zscore",
+    *,
+    columns: tuple[str, str, str] = RFM_COLUMNS,
+) -> tuple[pd.DataFrame, MinMaxScaler | StandardScaler]:
+    """Scale the R, F, M columns of ``rfm``; return ``(X, fitted_scaler)``.
+
+    ``X`` is a new float DataFrame on the same index with the three columns, in the order
+    given. Raises ``ValueError`` for missing columns, non-finite values, or negative values
+    with ``"log-minmax"`` (``log1p`` needs values above −1, and a negative spend or
+    recency means the table was not cleaned).
+    """
+    if not isinstance(rfm, pd.DataFrame):
+        raise TypeError(f"rfm must be a DataFrame (see rfm.rfm_table), got {type(rfm).__name__}.")
+    check_columns(rfm, list(columns), what="rfm table")
+    if len(rfm) == 0:
+        raise ValueError("rfm table is empty (0 customers); there is nothing to cluster.")
+    scaler = make_scaler(scaling, recency=columns[0])
+    raw = rfm[list(columns)]
+    for name in columns:
+        if not pd.api.types.is_numeric_dtype(raw[name]) or pd.api.types.is_bool_dtype(raw[name]):
+            raise TypeError(f"rfm column {name!r} must be numeric, got dtype {raw[name].dtype}.")
+    values = raw.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(
+            "rfm table has missing or infinite R/F/M values; drop those customers first."
+        )
+    if scaling == "log-minmax" and (values < 0).any():
+        bad = [c for c, neg in zip(columns, (values < 0).any(axis=0), strict=True) if neg]
+        raise ValueError(
+            f"scaling='log-minmax' needs non-negative values but column(s) {bad} have "
+            "negative ones; clean returns first or use scaling='zscore'."
+        )
+    frame = pd.DataFrame(values, index=rfm.index, columns=list(columns))
+    X = scaler.fit_transform(frame)
+    return X, scaler
+
+
+def _silhouette(X: pd.DataFrame, labels: np.ndarray, sample_size: int | None, seed: int) -> float:
+    n = X.shape[0]
+    if sample_size is not None and n > sample_size:
+        return silhouette_score(X, labels, sample_size=sample_size, random_state=seed)
+    return silhouette_score(X, labels)
+
+
+def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:
+    try:
+        ks = sorted({int(check_n_clusters(k)) for k in k_values})
+    except TypeError:
+        raise TypeError(
+            f"k_values must be an iterable of integers, e.g. range(2, 11); got {k_values!r}."
+        ) from None
+    # the silhouette needs 2 <= k <= n - 1
+    usable = [k for k in ks if 2 <= k <= n - 1]
+    if not usable:
+        raise ValueError(
+            f"no usable k in k_values={ks} for {n} customers; clustering needs "
+            "2 <= k <= n_customers - 1."
+        )
+    return usable
+
+
+def _choose_k(
+    X: pd.DataFrame,
+    elbow_table: pd.DataFrame,
+    kmeans_params: dict[str, Any],
+    *,
+    min_share: float,
+    sample_size: int | None,
+    seed: int,
+) -> tuple[int, dict[int, tuple[KMeans, float]]]:
+    """Apply the module's rule; return k and the fits made for the candidates."""
+    ks = [int(k) for k in elbow_table["k"]]
+    suggested = int(elbow_table.attrs.get("suggested_k", ks[0]))
+    candidates = [k for k in (suggested - 1, suggested, suggested + 1) if k in ks and k >= 2]
+    fits: dict[int, tuple[KMeans, float]] = {}
+    best_k, best_sil = None, -np.inf
+    n = X.shape[0]
+    for k in candidates:
+        model = KMeans(n_clusters=k, **kmeans_params).fit(X)
+        sizes = np.bincount(model.labels_, minlength=k)
+        sil = _silhouette(X, model.labels_, sample_size, seed)
+        fits[k] = (model, sil)
+        if sizes.min() / n < min_share:
+            continue
+        if sil > best_sil:
+            best_k, best_sil = k, sil
+    if best_k is None:
+        best_k = suggested if suggested >= 2 else candidates[-1]
+    return best_k, fits
+
+
+def cluster(
+    rfm: pd.DataFrame,
+    *,
+    k: int | str = "auto",
+    scaling: str = "zscore",
+    random_state: int = 0,
+    k_values: Iterable[int] = range(2, 11),
+    n_init: int = 10,
+    min_share: float = 0.02,
+    silhouette_sample_size: int | None = 10_000,
+    columns: tuple[str, str, str] = RFM_COLUMNS,
+    backend: str = "auto",
+) -> ClusterResult:
+    """Cluster customers on scaled recency, frequency and monetary value.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        One row per customer with columns ``recency``, ``frequency``, ``monetary`` (the
+        output of :func:`rfm.rfm_table`); left unchanged.
+    k : int or "auto"
+        Number of clusters, or ``"auto"`` to choose it by elbow and silhouette (the rule is
+        in the module docstring: best silhouette among the elbow's suggestion ± 1 whose
+        smallest cluster has at least ``min_share`` of the customers).
+    scaling : {"zscore", "minmax", "log-minmax"}
+        How the three features are put on one scale (module docstring).
+    random_state : int
+        Seed of the K-means starts and of the silhouette sample; the result is
+        reproducible.
+    k_values : iterable of int
+        The k tried by the elbow table (and so the range ``"auto"`` chooses from); values
+        outside 2..n−1 are dropped.
+    n_init : int
+        K-means++ starts per fit; the lowest-inertia run is kept (seed 002 uses 10).
+    min_share : float
+        Smallest admissible cluster, as a share of customers, for ``k="auto"``.
+    silhouette_sample_size : int or None
+        Above this many customers the silhouette is computed on a stratified random
+        sample of this size (the exact score costs O(n²)); ``None`` is always exact.
+    columns : (str, str, str)
+        Names of the recency, frequency and monetary columns.
+    backend : {"auto", "numpy", "numba"}
+        K-means implementation (same answer either way).
+
+    Returns
+    -------
+    ClusterResult
+        ``labels, model, elbow, X, scaler, k, silhouette``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rfm = pd.DataFrame({"recency": [3, 5, 8, 200, 250, 300],
+    ...                     "frequency": [20, 18, 15, 1, 2, 1],
+    ...                     "monetary": [5000, 4200, 3900, 60, 90, 40]})
+    >>> res = cluster(rfm, k=2, scaling="minmax", k_values=range(2, 4))
+    >>> res.labels.groupby(res.labels).size().tolist()
+    [3, 3]
+    """
+    if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
+        raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+        raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    X, scaler = scaled_features(rfm, scaling, columns=columns)
+    n = X.shape[0]
+    if n < 3:
+        raise ValueError(f"clustering needs at least 3 customers, got {n}.")
+    ks = _check_k_values(k_values, n)
+    params: dict[str, Any] = {
+        "n_init": n_init,
+        "random_state": int(random_state),
+        "backend": backend,
+    }
+    if isinstance(k, str):
+        if k != "auto":
+            raise ValueError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
+    else:
+        k = check_n_clusters(k, n)
+        if k < 2:
+            raise ValueError(f"k must be at least 2 to form segments, got {k}.")
+    elbow_table = elbow(X, k_values=ks, **params)
+    fits: dict[int, tuple[KMeans, float]] = {}
+    if k == "auto":
+        k, fits = _choose_k(
+            X,
+            elbow_table,
+            params,
+            min_share=min_share,
+            sample_size=silhouette_sample_size,
+            seed=int(random_state),
+        )
+    if k in fits:
+        model, sil = fits[k]
+    else:
+        model = KMeans(n_clusters=int(k), **params).fit(X)
+        sil = _silhouette(X, model.labels_, silhouette_sample_size, int(random_state))
+    labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
+    return ClusterResult(labels, model, elbow_table, X, scaler, int(k), float(sil))

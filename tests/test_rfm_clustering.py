@@ -1,0 +1,179 @@
+"""rfm.cluster: scaling, the auto-k rule and the fit, against independent references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans as SKKMeans
+from sklearn.metrics import silhouette_score as sk_silhouette
+from sklearn.preprocessing import StandardScaler as SKStandardScaler
+
+from kmeans_np import KMeans, kmeans_plusplus
+from rfm import ClusterResult, cluster
+from rfm.datasets import case_study_customers
+
+SEED002_COLUMNS = ("recency_days", "frequency", "monetary")
+
+
+def blobs_rfm(n_per: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Three well separated customer groups in days / orders / money, string ids."""
+    rng = np.random.default_rng(seed)
+    groups = [
+        ((10, 20, 5000), (3, 3, 400)),
+        ((90, 8, 1500), (8, 2, 200)),
+        ((300, 1, 80), (15, 0.3, 20)),
+    ]
+    parts = [rng.normal(mu, sd, size=(n_per, 3)) for mu, sd in groups]
+    values = np.abs(np.vstack(parts))
+    idx = pd.Index([f"C{i:04d}" for i in range(len(values))], name="CustomerID")
+    return pd.DataFrame(values, index=idx, columns=["recency", "frequency", "monetary"])
+
+
+def manual_minmax(df: pd.DataFrame, log: bool = False) -> np.ndarray:
+    v = df[["recency", "frequency", "monetary"]].to_numpy(float)
+    if log:
+        v = np.log1p(v)
+    s = (v - v.min(axis=0)) / (v.max(axis=0) - v.min(axis=0))
+    s[:, 0] = 1 - s[:, 0]  # recency inverted: recent = 1
+    return s
+
+
+@pytest.mark.parametrize("scaling", ["zscore", "minmax", "log-minmax"])
+def test_scaled_features_match_hand_computation(scaling: str) -> None:
+    rfm = blobs_rfm()
+    res = cluster(rfm, k=3, scaling=scaling, k_values=range(2, 5))
+    if scaling == "zscore":
+        expected = SKStandardScaler().fit_transform(rfm.to_numpy())
+    else:
+        expected = manual_minmax(rfm, log=scaling == "log-minmax")
+    np.testing.assert_allclose(res.X.to_numpy(), expected, atol=1e-12)
+    assert list(res.X.columns) == ["recency", "frequency", "monetary"]
+    assert res.X.index.equals(rfm.index)
+
+
+def test_labels_equal_scikit_learn_from_same_initial_centres() -> None:
+    rfm = blobs_rfm(seed=3)
+    res = cluster(rfm, k=3, scaling="minmax", random_state=7, n_init=1, k_values=range(2, 5))
+    X = manual_minmax(rfm)
+    centres0, _ = kmeans_plusplus(X, 3, random_state=7)
+    sk = SKKMeans(n_clusters=3, init=centres0, n_init=1).fit(X)
+    np.testing.assert_array_equal(res.labels.to_numpy(), sk.labels_)
+    np.testing.assert_allclose(res.model.cluster_centers_, sk.cluster_centers_, atol=1e-10)
+    assert isinstance(res, ClusterResult)
+    assert res.labels.name == "cluster" and res.labels.index.equals(rfm.index)
+
+
+def test_result_is_a_lloyd_fixed_point_and_silhouette_is_exact() -> None:
+    rfm = blobs_rfm(seed=5)
+    res = cluster(rfm, k=3, scaling="zscore", k_values=range(2, 6))
+    X = res.X.to_numpy()
+    labels = res.labels.to_numpy()
+    centres = np.vstack([X[labels == j].mean(axis=0) for j in range(3)])
+    np.testing.assert_allclose(res.model.cluster_centers_, centres, atol=1e-10)
+    np.testing.assert_array_equal(cdist(X, centres).argmin(axis=1), labels)
+    assert res.silhouette == pytest.approx(sk_silhouette(X, labels), abs=1e-12)
+    # the three generated groups are recovered exactly
+    truth = np.repeat([0, 1, 2], 60)
+    assert pd.crosstab(truth, labels).gt(0).sum(axis=1).eq(1).all()
+
+
+def expected_auto_k(res: ClusterResult, min_share: float, seed: int) -> tuple[int, float | None]:
+    """The documented rule, recomputed with scikit-learn's silhouette."""
+    suggested = res.elbow.attrs["suggested_k"]
+    ks = list(res.elbow["k"])
+    X = res.X.to_numpy()
+    scores = {}
+    for k in (suggested - 1, suggested, suggested + 1):
+        if k not in ks or k < 2:
+            continue
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X).labels_
+        if np.bincount(labels, minlength=k).min() / len(X) >= min_share:
+            scores[k] = sk_silhouette(X, labels)
+    if not scores:
+        return suggested, None
+    best = max(scores, key=lambda k: (scores[k], -k))
+    return best, scores[best]
+
+
+def test_auto_k_follows_the_documented_rule() -> None:
+    rfm = blobs_rfm(n_per=50, seed=11)
+    res = cluster(rfm, k="auto", scaling="log-minmax", random_state=2, k_values=range(2, 9))
+    k, sil = expected_auto_k(res, 0.02, 2)
+    assert res.k == k
+    assert res.silhouette == pytest.approx(sil, abs=1e-12)
+    inertia = res.elbow.set_index("k").loc[res.k, "inertia"]
+    assert res.model.inertia_ == pytest.approx(inertia, rel=1e-12)
+
+
+def test_min_share_excludes_tiny_clusters() -> None:
+    rfm = blobs_rfm(n_per=60, seed=1)
+    rfm.loc["WHALE"] = [1, 200, 400_000]  # a cluster of one is no segment
+    for scaling in ("zscore", "log-minmax"):
+        for min_share in (0.0, 0.05):
+            res = cluster(rfm, scaling=scaling, min_share=min_share, k_values=range(2, 8))
+            k, sil = expected_auto_k(res, min_share, 0)
+            assert res.k == k
+            smallest = res.labels.value_counts().min() / len(rfm)
+            # either the chosen k is admissible, or no candidate was (elbow fallback)
+            assert smallest >= min_share or sil is None
+
+
+def test_seed002_case_reproduces_the_independent_figures() -> None:
+    # seeds/README: on seed 002's own table, k = 4 gives WCSS 0.505 and silhouette 0.484
+    table = case_study_customers().set_index("customer_id")
+    res = cluster(table, k=4, scaling="minmax", columns=SEED002_COLUMNS, k_values=range(2, 8))
+    X = res.X.to_numpy()
+    best = min(
+        SKKMeans(n_clusters=4, n_init=1, init="random", random_state=s).fit(X).inertia_
+        for s in range(50)
+    )
+    assert res.model.inertia_ == pytest.approx(best, rel=1e-9)
+    assert round(res.model.inertia_, 3) == 0.505
+    assert round(res.silhouette, 3) == 0.484
+
+
+def test_input_is_not_modified() -> None:
+    rfm = blobs_rfm()
+    before = rfm.copy()
+    cluster(rfm, k="auto", scaling="log-minmax", k_values=range(2, 5))
+    pd.testing.assert_frame_equal(rfm, before)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"scaling": "robust"}, ValueError, "scaling must be one of"),
+        ({"k": 1}, ValueError, "at least 2"),
+        ({"k": "five"}, ValueError, "'auto' or an integer"),
+        ({"k": 2.5}, TypeError, "integer"),
+        ({"k_values": [500, 600]}, ValueError, "no usable k"),
+        ({"min_share": 1.5}, ValueError, "min_share"),
+        ({"random_state": "x"}, TypeError, "random_state"),
+    ],
+)
+def test_bad_parameters(kwargs: dict, exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        cluster(blobs_rfm(n_per=10), **kwargs)
+
+
+def test_bad_tables() -> None:
+    rfm = blobs_rfm(n_per=10)
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['monetary'\]"):
+        cluster(rfm.drop(columns="monetary"))
+    with pytest.raises(TypeError, match="DataFrame"):
+        cluster(rfm.to_numpy())
+    with pytest.raises(ValueError, match="empty"):
+        cluster(rfm.iloc[:0])
+    bad = rfm.copy()
+    bad.iloc[0, 2] = np.nan
+    with pytest.raises(ValueError, match="missing or infinite"):
+        cluster(bad)
+    neg = rfm.copy()
+    neg.iloc[0, 2] = -5.0
+    with pytest.raises(ValueError, match="non-negative"):
+        cluster(neg, scaling="log-minmax")
+    text = rfm.astype({"monetary": str})
+    with pytest.raises(TypeError, match="numeric"):
+        cluster(text)

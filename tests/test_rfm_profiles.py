@@ -1,0 +1,295 @@
+"""rfm.profile, rfm.name_personas and rfm.customer_features against plain pandas/scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import rankdata
+from sklearn.metrics import silhouette_samples as sk_silhouette_samples
+from sklearn.preprocessing import StandardScaler as SKStandardScaler
+
+from rfm import customer_features, name_personas, profile
+from rfm.personas import PERSONA_ACTIONS, persona_action
+
+
+def random_rfm(n: int = 120, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = pd.Index(rng.permutation(np.arange(1000, 1000 + n)), name="CustomerID")
+    return pd.DataFrame(
+        {
+            "recency": rng.integers(0, 365, n),
+            "frequency": rng.integers(1, 30, n),
+            "monetary": rng.lognormal(6, 1, n).round(2),
+            "tenure_days": rng.integers(0, 700, n),
+        },
+        index=idx,
+    )
+
+
+# -- profile -------------------------------------------------------------------------
+
+
+def test_profile_equals_a_plain_groupby() -> None:
+    rfm = random_rfm()
+    labels = pd.Series(np.random.default_rng(1).integers(0, 4, len(rfm)), index=rfm.index)
+    prof = profile(rfm, labels)
+    df = rfm.assign(c=labels)
+    g = df.groupby("c")
+    n = len(rfm)
+    ref = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "share": g.size() / n,
+            "recency_mean": g["recency"].mean(),
+            "recency_median": g["recency"].median(),
+            "frequency_mean": g["frequency"].mean(),
+            "frequency_median": g["frequency"].median(),
+            "monetary_mean": g["monetary"].mean(),
+            "monetary_median": g["monetary"].median(),
+            "revenue": g["monetary"].sum(),
+            "revenue_share": g["monetary"].sum() / rfm["monetary"].sum(),
+        }
+    )
+    # percentile scores by scipy: average ranks / n, recency reversed
+    pct = pd.DataFrame(
+        {
+            "r_pct": rankdata(-rfm["recency"]) / n,
+            "f_pct": rankdata(rfm["frequency"]) / n,
+            "m_pct": rankdata(rfm["monetary"]) / n,
+        },
+        index=rfm.index,
+    )
+    ref = ref.join(pct.groupby(labels).mean())
+    ref["score"] = ref[["r_pct", "f_pct", "m_pct"]].mean(axis=1)
+    ref = ref.sort_values("score", ascending=False)
+    assert list(prof.index) == list(ref.index)
+    assert list(prof["rank"]) == [1, 2, 3, 4]
+    assert prof.index.name == "cluster"
+    for col in ref.columns:
+        np.testing.assert_allclose(prof[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-12)
+    assert prof["share"].sum() == pytest.approx(1.0)
+    assert prof["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def test_profile_silhouette_per_cluster_matches_scikit_learn() -> None:
+    rfm = random_rfm(80, seed=3)
+    X = SKStandardScaler().fit_transform(rfm[["recency", "frequency", "monetary"]])
+    labels = np.random.default_rng(4).integers(0, 3, len(rfm))
+    prof = profile(rfm, labels, X=X)
+    ref = pd.Series(sk_silhouette_samples(X, labels)).groupby(labels).mean()
+    np.testing.assert_allclose(prof["silhouette"].sort_index(), ref.sort_index(), atol=1e-12)
+
+
+def test_profile_aligns_a_shuffled_label_series_by_index() -> None:
+    rfm = random_rfm(50, seed=5)
+    labels = pd.Series(np.arange(50) % 3, index=rfm.index)
+    shuffled = labels.sample(frac=1, random_state=0)
+    pd.testing.assert_frame_equal(profile(rfm, shuffled), profile(rfm, labels))
+
+
+def test_profile_ranks_an_obvious_best_cluster_first() -> None:
+    rfm = pd.DataFrame(
+        {"recency": [2, 4, 6, 300, 320, 340], "frequency": [20, 25, 30, 1, 1, 2],
+         "monetary": [5e3, 6e3, 7e3, 20.0, 30.0, 40.0]}
+    )  # fmt: skip
+    prof = profile(rfm, [7, 7, 7, 3, 3, 3])
+    assert list(prof.index) == [7, 3]
+    assert prof.loc[7, "revenue"] == 18_000.0
+
+
+def test_profile_bad_input_and_no_mutation() -> None:
+    rfm = random_rfm(30)
+    before = rfm.copy()
+    labels = np.arange(30) % 2
+    profile(rfm, labels, X=rfm[["recency", "frequency", "monetary"]])
+    pd.testing.assert_frame_equal(rfm, before)
+    with pytest.raises(ValueError, match="one entry per customer"):
+        profile(rfm, labels[:-1])
+    with pytest.raises(ValueError, match="missing value"):
+        profile(rfm, np.where(labels == 0, np.nan, 1.0))
+    with pytest.raises(ValueError, match="does not match"):
+        profile(rfm, pd.Series(labels, index=range(30)))
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['recency'\]"):
+        profile(rfm.drop(columns="recency"), labels)
+    with pytest.raises(ValueError, match="rows"):
+        profile(rfm, labels, X=np.zeros((5, 3)))
+    with pytest.raises(TypeError, match="DataFrame"):
+        profile(rfm.to_numpy(), labels)
+
+
+# -- personas ------------------------------------------------------------------------
+
+
+def hand_profile(
+    rows: list[tuple[float, float, float]], ids: list[int] | None = None
+) -> pd.DataFrame:
+    ids = ids if ids is not None else list(range(len(rows)))
+    df = pd.DataFrame(
+        rows, columns=["r_pct", "f_pct", "m_pct"], index=pd.Index(ids, name="cluster")
+    )
+    df["score"] = df.mean(axis=1)
+    return df
+
+
+@pytest.mark.parametrize(
+    ("r", "v", "name"),
+    [
+        (0.9, 0.9, "Champions"), (0.5, 0.9, "Loyal"), (0.1, 0.9, "At Risk"),
+        (0.9, 0.5, "Potential Loyalists"), (0.5, 0.5, "Need Attention"), (0.1, 0.5, "Hibernating"),
+        (0.9, 0.1, "New Customers"), (0.5, 0.1, "About To Sleep"), (0.1, 0.1, "Lost"),
+        (0.6, 0.6, "Champions"), (0.4, 0.4, "Need Attention"), (0.39, 0.59, "Hibernating"),
+    ],
+)  # fmt: skip
+def test_each_grid_cell(r: float, v: float, name: str) -> None:
+    prof = hand_profile([(r, v, v)])
+    assert name_personas(prof).tolist() == [name]
+    assert persona_action(name) == PERSONA_ACTIONS[name]
+
+
+def test_value_is_the_mean_of_f_and_m() -> None:
+    # f high, m low: value 0.5 -> mid
+    assert name_personas(hand_profile([(0.8, 0.9, 0.1)])).tolist() == ["Potential Loyalists"]
+
+
+def test_duplicate_cells_get_numbered_best_first_and_names_are_unique() -> None:
+    prof = hand_profile(
+        [(0.7, 0.7, 0.7), (0.9, 0.95, 0.9), (0.2, 0.2, 0.1), (0.8, 0.65, 0.7), (0.1, 0.1, 0.1)],
+        ids=[10, 11, 12, 13, 14],
+    )
+    names = name_personas(prof)
+    # scores: 11 (0.917) > 13 (0.717) > 10 (0.7) among Champions; 12 (0.167) > 14 (0.1)
+    assert names.to_dict() == {
+        11: "Champions",
+        13: "Champions 2",
+        10: "Champions 3",
+        12: "Lost",
+        14: "Lost 2",
+    }
+    assert names.is_unique
+    assert list(names.index) == [10, 11, 12, 13, 14]
+    assert persona_action("Champions 2") == PERSONA_ACTIONS["Champions"]
+
+
+def test_name_personas_bad_input() -> None:
+    with pytest.raises(ValueError, match="missing column"):
+        name_personas(pd.DataFrame({"r_pct": [0.5]}))
+    with pytest.raises(ValueError, match="low <= high"):
+        name_personas(hand_profile([(0.5, 0.5, 0.5)]), low=0.7, high=0.3)
+    with pytest.raises(ValueError, match="empty"):
+        name_personas(hand_profile([]))
+    with pytest.raises(TypeError):
+        name_personas([0.5, 0.5])
+
+
+# -- customer_features ---------------------------------------------------------------
+
+
+def small_transactions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "CustomerID": ["A", "A", "A", "B", "B", "C", "D", "D"],
+            "Category": ["Toys", "Books", "Books", "Home", "Toys", "Toys", "Books", "Home"],
+            "Channel": ["Online", "Online", "Mobile", "Mobile", "Mobile", "In-store", None, None],
+            "Membership": [None, None, None, "Gold", "Gold", "Silver", None, None],
+            "Age": [30, 30, 30, np.nan, 41, 25, 52, 52],
+        }
+    )
+
+
+def small_rfm() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "recency": [5, 50, 200, 20],
+            "frequency": [3, 2, 1, 2],
+            "monetary": [300.0, 90.0, 20.0, 70.0],
+        },
+        index=pd.Index(["A", "B", "C", "D"], name="CustomerID"),
+    )
+
+
+def test_customer_features_by_hand() -> None:
+    tx, rfm = small_transactions(), small_rfm()
+    tx_before, rfm_before = tx.copy(), rfm.copy()
+    out = customer_features(
+        tx, rfm, categorical=("Category", "Channel", "Membership"), numeric=("Age",)
+    )
+    pd.testing.assert_frame_equal(tx, tx_before)
+    pd.testing.assert_frame_equal(rfm, rfm_before)
+    # modes: A Books (2 of 3), B Home (tie Home/Toys -> first seen), C Toys, D Books (tie)
+    # channel: A Online, B Mobile, C In-store, D missing -> "nan"
+    # membership: A nan, B Gold, C Silver, D nan ; Age: first non-missing -> 30, 41, 25, 52
+    expected_num = SKStandardScaler().fit_transform(
+        np.column_stack([rfm.to_numpy(float), [30, 41, 25, 52]])
+    )
+    np.testing.assert_allclose(
+        out[["recency", "frequency", "monetary", "Age"]].to_numpy(), expected_num, atol=1e-12
+    )
+    onehot = out.drop(columns=["recency", "frequency", "monetary", "Age"])
+    expected = pd.DataFrame(
+        {
+            # Category: Books, Home, Toys -> drop Books
+            "Category_Home": [0, 1, 0, 0],
+            "Category_Toys": [0, 0, 1, 0],
+            # Channel: In-store, Mobile, Online, nan -> drop In-store
+            "Channel_Mobile": [0, 1, 0, 0],
+            "Channel_Online": [1, 0, 0, 0],
+            "Channel_nan": [0, 0, 0, 1],
+            # Membership: Gold, Silver, nan -> drop Gold
+            "Membership_Silver": [0, 0, 1, 0],
+            "Membership_nan": [1, 0, 0, 1],
+        },
+        index=rfm.index,
+        dtype=float,
+    )
+    pd.testing.assert_frame_equal(onehot, expected)
+
+
+def test_customer_features_on_seed000_layout_matches_its_columns() -> None:
+    from rfm import rfm_table
+    from rfm.datasets import make_transactions
+
+    tx = make_transactions(n_customers=300, n_rows=2000, random_state=1)
+    rfm = rfm_table(tx, invoice="InvoiceNo", amount="TotalAmount")
+    out = customer_features(tx, rfm)
+    assert out.index.equals(rfm.index)
+    assert np.isfinite(out.to_numpy()).all()
+    # seed 000 step In[29]: the 27 encoded columns (its data has the same categories)
+    seed_cols = [
+        "Recency", "Frequency", "Monetary", "Age", "Category_Books", "Category_Electronics",
+        "Category_Fashion", "Category_Home", "Category_Toys", "Country_China", "Country_France",
+        "Country_Germany", "Country_India", "Country_UK", "Country_USA", "Channel_Mobile",
+        "Channel_Online", "Gender_Male", "Gender_Other", "Occupation_Engineer",
+        "Occupation_Manager", "Occupation_Other", "Occupation_Sales", "Occupation_Student",
+        "Membership_Platinum", "Membership_Silver", "Membership_nan",
+    ]  # fmt: skip
+    assert [c.lower() for c in out.columns] == [c.lower() for c in seed_cols]
+    # the chosen category is one of the customer's most frequent (independent value_counts)
+    onehot = out.filter(like="Category_")
+    dropped = sorted(tx["Category"].unique())[0]
+    chosen = onehot.idxmax(axis=1).str.removeprefix("Category_")
+    chosen = chosen.where(onehot.sum(axis=1) > 0, dropped)
+    for cust, rows in tx.groupby("CustomerID")["Category"]:
+        counts = rows.value_counts()
+        assert counts[chosen[cust]] == counts.max()
+
+
+def test_customer_features_bad_input() -> None:
+    tx, rfm = small_transactions(), small_rfm()
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['Gender'\]"):
+        customer_features(tx, rfm, categorical=("Gender",), numeric=())
+    with pytest.raises(ValueError, match="no transaction"):
+        customer_features(
+            tx,
+            pd.concat([rfm, rfm.iloc[:1].rename(index={"A": "Z"})]),
+            categorical=("Category",),
+            numeric=(),
+        )
+    bad = tx.assign(Age=["x"] + [1] * 7)
+    with pytest.raises(ValueError, match="non-numeric"):
+        customer_features(bad, rfm, categorical=(), numeric=("Age",))
+    gap = tx.assign(Age=[np.nan, np.nan, np.nan, 1, 1, 1, 1, 1])
+    with pytest.raises(ValueError, match="no value"):
+        customer_features(gap, rfm, categorical=(), numeric=("Age",))
+    with pytest.raises(TypeError):
+        customer_features(tx.to_numpy(), rfm)
