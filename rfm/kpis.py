@@ -1,0 +1,141 @@
+"""North-star KPIs of seed 001: monthly revenue, active and new customers; weekday × hour.
+
+A *new* customer of a month is one whose first purchase in the whole table falls in
+that month, so each customer is new exactly once and the new customers of all months add
+up to the number of customers. Seed 001 instead sums a per-row flag
+``InvoiceDate == FirstPurchaseDate``, which counts every order line of the first
+invoice (an invoice with 12 lines makes one customer "12 new customers"); that is why its
+"new customers significantly outnumber active customers". :func:`monthly` counts
+customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_columns
+from rfm._inputs import check_frame, numeric_values, parse_dates
+
+__all__ = ["WEEKDAYS", "monthly", "weekday_hour"]
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _revenue_and_dates(
+    df: pd.DataFrame,
+    columns: list[str],
+    date: str,
+    amount: str | None,
+    quantity: str,
+    price: str,
+) -> tuple[np.ndarray, pd.Series]:
+    """Validate the columns; return line revenue and parsed local (wall-clock) dates."""
+    check_frame(df)
+    money = [amount] if amount is not None else [quantity, price]
+    check_columns(df, [*columns, date, *money], what="transactions")
+    if amount is not None:
+        revenue = numeric_values(df[amount], amount)
+    else:
+        revenue = numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
+    if np.isnan(revenue).any():
+        raise ValueError(
+            f"revenue has {int(np.isnan(revenue).sum())} missing value(s); drop or fill "
+            "them first (e.g. clean_transactions)."
+        )
+    dates = parse_dates(df[date], date)
+    if getattr(dates.dtype, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)  # months and hours in the local wall clock
+    return revenue, dates
+
+
+def monthly(
+    transactions: pd.DataFrame,
+    *,
+    customer: str = "CustomerID",
+    date: str = "InvoiceDate",
+    amount: str | None = None,
+    quantity: str = "Quantity",
+    price: str = "UnitPrice",
+) -> pd.DataFrame:
+    """Revenue, active customers and new customers per calendar month.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Order lines (cleaned: no missing customer ids); left unchanged.
+    customer, date : str
+        Column names.
+    amount : str, optional
+        Line revenue column; by default revenue is ``quantity`` × ``price``.
+    quantity, price : str
+        Used when ``amount`` is not given.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by month (``PeriodIndex``, every month from the first to the last, months
+        without orders included with zeros), columns ``revenue``, ``active_customers``
+        (distinct buyers that month), ``new_customers`` (customers whose first purchase
+        is in that month) and ``new_customer_ratio`` = new / active (NaN without buyers).
+    """
+    revenue, dates = _revenue_and_dates(transactions, [customer], date, amount, quantity, price)
+    cust, _ = pd.factorize(transactions[customer], use_na_sentinel=True)
+    if (cust < 0).any():
+        raise ValueError(
+            f"customer column {customer!r} has {int((cust < 0).sum())} missing id(s); "
+            "drop guest rows first (clean_transactions)."
+        )
+    cust = cust.astype(np.int64)
+    month_no = (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
+    first_month = int(month_no.min())
+    month = month_no - first_month
+    n_months = int(month.max()) + 1
+    n_cust = int(cust.max()) + 1
+
+    rev = np.bincount(month, weights=revenue, minlength=n_months)
+    pairs = np.unique(month * n_cust + cust)
+    active = np.bincount(pairs // n_cust, minlength=n_months)
+    first = np.full(n_cust, n_months, dtype=np.int64)
+    np.minimum.at(first, cust, month)
+    new = np.bincount(first, minlength=n_months)
+
+    start = pd.Period(year=first_month // 12, month=first_month % 12 + 1, freq="M")
+    index = pd.period_range(start, periods=n_months, freq="M", name="month")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(active > 0, new / np.maximum(active, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "revenue": rev,
+            "active_customers": active.astype(np.int64),
+            "new_customers": new.astype(np.int64),
+            "new_customer_ratio": ratio,
+        },
+        index=index,
+    )
+
+
+def weekday_hour(
+    transactions: pd.DataFrame,
+    *,
+    date: str = "InvoiceDate",
+    amount: str | None = None,
+    quantity: str = "Quantity",
+    price: str = "UnitPrice",
+) -> pd.DataFrame:
+    """Revenue by day of week × hour of day, a 7 × 24 matrix (seed 001's heatmap).
+
+    Returns
+    -------
+    DataFrame
+        Index ``Mon`` .. ``Sun`` (named ``weekday``), columns 0 .. 23 (named ``hour``);
+        cells without orders are 0.
+    """
+    revenue, dates = _revenue_and_dates(transactions, [], date, amount, quantity, price)
+    cell = dates.dt.day_of_week.to_numpy().astype(np.int64) * 24 + dates.dt.hour.to_numpy()
+    matrix = np.bincount(cell, weights=revenue, minlength=7 * 24).reshape(7, 24)
+    return pd.DataFrame(
+        matrix,
+        index=pd.Index(WEEKDAYS, name="weekday"),
+        columns=pd.Index(range(24), name="hour"),
+    )
