@@ -1,0 +1,329 @@
+"""A/B tests against statsmodels and scipy (independent references), edge cases, ab_report."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    samplesize_proportions_2indep_onetail,
+)
+from statsmodels.stats.proportion import proportions_ztest as sm_ztest
+from statsmodels.stats.weightstats import ttest_ind as sm_ttest
+
+from validation import (
+    ab_report,
+    mannwhitneyu,
+    proportions_ztest,
+    sample_size_proportions,
+    ttest_ind,
+)
+
+ALTS = [("two-sided", "two-sided"), ("less", "smaller"), ("greater", "larger")]
+
+
+def seed000_test1(seed: int = 0, n: int = 1000) -> pd.DataFrame:
+    """Seed 000's segment0_test1 shape: Treatment Yes/No, Conversion 0/1, Order_Value
+    (0.00 unless converted; amounts rounded to cents, so ties occur)."""
+    rng = np.random.default_rng(seed)
+    treatment = np.where(np.arange(n) < n // 2, "Yes", "No")
+    conversion = (rng.random(n) < np.where(treatment == "Yes", 0.164, 0.086)).astype(int)
+    value = np.round(rng.gamma(8, np.where(treatment == "Yes", 2.6, 2.35)), 0) / 1.0
+    return pd.DataFrame(
+        {
+            "Test_ID": 1,
+            "Test_Name": "Exclusive Member Discounts",
+            "Treatment": treatment,
+            "Conversion": conversion,
+            "Order_Value": np.where(conversion == 1, value, 0.0),
+        }
+    )
+
+
+def close(a: float, b: float, tol: float = 1e-12) -> bool:
+    return a == pytest.approx(b, rel=tol, abs=1e-300)
+
+
+# ------------------------------------------------------------------ proportions z-test
+
+
+@pytest.mark.parametrize(("alt", "sm_alt"), ALTS)
+@pytest.mark.parametrize("seed", range(3))
+def test_ztest_matches_statsmodels(alt: str, sm_alt: str, seed: int) -> None:
+    df = seed000_test1(seed)
+    yes, no = df[df.Treatment == "Yes"], df[df.Treatment == "No"]
+    count, nobs = [yes.Conversion.sum(), no.Conversion.sum()], [len(yes), len(no)]
+    ours = proportions_ztest(count, nobs, alternative=alt)
+    z, p = sm_ztest(count, nobs, alternative=sm_alt)
+    assert close(ours.statistic, z) and close(ours.pvalue, p)
+    assert close(ours.effect, count[0] / nobs[0] - count[1] / nobs[1])
+    assert ours.summary["rate"].tolist() == [count[0] / nobs[0], count[1] / nobs[1]]
+    assert ours.summary["n"].tolist() == nobs
+
+
+def test_ztest_wald_interval_matches_statsmodels() -> None:
+    count, nobs = [82, 43], [500, 500]
+    res = proportions_ztest(count, nobs)
+    low, high = confint_proportions_2indep(82, 500, 43, 500, method="wald", compare="diff")
+    assert close(res.ci_low, low) and close(res.ci_high, high)
+    # a one-sided 95 % bound is the matching end of the two-sided 90 % interval
+    low90, high90 = confint_proportions_2indep(82, 500, 43, 500, method="wald",
+                                               compare="diff", alpha=0.10)
+    greater = proportions_ztest(count, nobs, alternative="greater")
+    less = proportions_ztest(count, nobs, alternative="less")
+    assert close(greater.ci_low, low90) and greater.ci_high == np.inf
+    assert close(less.ci_high, high90) and less.ci_low == -np.inf
+
+
+def test_ztest_one_group_without_conversions_matches_statsmodels() -> None:
+    res = proportions_ztest([0, 7], [120, 130])
+    z, p = sm_ztest([0, 7], [120, 130])
+    assert close(res.statistic, z) and close(res.pvalue, p)
+
+
+@pytest.mark.parametrize(
+    ("count", "nobs", "match"),
+    [
+        ([0, 0], [100, 100], "no successes"),
+        ([100, 50], [100, 50], "only successes"),
+        ([101, 5], [100, 100], "between 0 and nobs"),
+        ([-1, 5], [100, 100], "between 0 and nobs"),
+        ([1, 5], [0, 100], "at least 1"),
+        ([1, 2, 3], [10, 10, 10], "two numbers"),
+        ([np.nan, 2], [10, 10], "NaN"),
+    ],
+)
+def test_ztest_bad_input(count, nobs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        proportions_ztest(count, nobs)
+
+
+def test_bad_alternative_and_confidence() -> None:
+    with pytest.raises(ValueError, match="alternative"):
+        proportions_ztest([1, 2], [10, 10], alternative="bigger")
+    with pytest.raises(ValueError, match="confidence"):
+        ttest_ind([1, 2, 3], [2, 3, 4], confidence=95)
+
+
+# ------------------------------------------------------------------ t-tests
+
+
+@pytest.mark.parametrize("equal_var", [True, False])
+@pytest.mark.parametrize(("alt", "sm_alt"), ALTS)
+def test_ttest_matches_scipy_and_statsmodels(equal_var: bool, alt: str, sm_alt: str) -> None:
+    rng = np.random.default_rng(1)
+    a = rng.gamma(3, 10, 480)  # unequal sizes and variances
+    b = rng.gamma(3, 8, 520) + rng.normal(0, 5, 520)
+    ours = ttest_ind(a, b, equal_var=equal_var, alternative=alt)
+    ref = scipy.stats.ttest_ind(a, b, equal_var=equal_var, alternative=alt)
+    assert close(ours.statistic, ref.statistic) and close(ours.pvalue, ref.pvalue)
+    ci = ref.confidence_interval(0.95)
+    assert ours.ci_low == pytest.approx(ci.low, rel=1e-12) if np.isfinite(ci.low) else (
+        ours.ci_low == -np.inf
+    )
+    assert ours.ci_high == pytest.approx(ci.high, rel=1e-12) if np.isfinite(ci.high) else (
+        ours.ci_high == np.inf
+    )
+    t, p, _ = sm_ttest(a, b, usevar="pooled" if equal_var else "unequal", alternative=sm_alt)
+    assert close(ours.statistic, t) and close(ours.pvalue, p)
+    assert close(ours.effect, a.mean() - b.mean())
+    assert ours.test == ("Student t-test" if equal_var else "Welch t-test")
+    assert ours.summary.loc["a", "std"] == pytest.approx(np.std(a, ddof=1), rel=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore:Precision loss:RuntimeWarning")  # scipy, constant group
+def test_ttest_on_seed000_order_values_and_one_constant_group() -> None:
+    df = seed000_test1(2)
+    a = df.Order_Value[(df.Treatment == "Yes") & (df.Conversion == 1)]
+    b = df.Order_Value[(df.Treatment == "No") & (df.Conversion == 1)]
+    for equal_var in (True, False):
+        ours = ttest_ind(a, b, equal_var=equal_var)
+        ref = scipy.stats.ttest_ind(a, b, equal_var=equal_var)
+        assert close(ours.statistic, ref.statistic) and close(ours.pvalue, ref.pvalue)
+    # one group constant, the other not: still defined
+    ours = ttest_ind([5.0, 5.0, 5.0], [1.0, 2.0, 4.0, 7.0], equal_var=False)
+    ref = scipy.stats.ttest_ind([5.0, 5.0, 5.0], [1.0, 2.0, 4.0, 7.0], equal_var=False)
+    assert close(ours.statistic, ref.statistic) and close(ours.pvalue, ref.pvalue)
+
+
+def test_ttest_degenerate_input_says_what_happened() -> None:
+    with pytest.raises(ValueError, match=r"zero variance.*infinite"):
+        ttest_ind([3.0, 3.0, 3.0], [5.0, 5.0])
+    with pytest.raises(ValueError, match=r"zero variance.*0/0"):
+        ttest_ind([0.0, 0.0, 0.0], [0.0, 0.0], equal_var=False)
+    with pytest.raises(ValueError, match="at least 2 values"):
+        ttest_ind([1.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="empty"):
+        ttest_ind([], [1.0, 2.0])
+    with pytest.raises(ValueError, match="NaN"):
+        ttest_ind([1.0, np.nan, 3.0], [1.0, 2.0])
+
+
+# ------------------------------------------------------------------ Mann-Whitney
+
+
+def hodges_lehmann_brute(a, b, confidence=0.95, alternative="two-sided"):
+    """Independent computation: all differences formed, sorted, indexed by the documented K."""
+    d = np.sort(np.subtract.outer(np.asarray(a, float), np.asarray(b, float)).ravel())
+    n1, n2 = len(a), len(b)
+    level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
+    sigma = math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
+    k = math.floor(n1 * n2 / 2 - scipy.stats.norm.ppf(level) * sigma)
+    low, high = d[k - 1], d[len(d) - k]
+    if alternative == "less":
+        low = -np.inf
+    if alternative == "greater":
+        high = np.inf
+    return np.median(d), low, high
+
+
+@pytest.mark.parametrize("alt", ["two-sided", "less", "greater"])
+def test_mannwhitney_matches_scipy_on_seed000(alt: str) -> None:
+    df = seed000_test1(3)
+    yes, no = df[df.Treatment == "Yes"], df[df.Treatment == "No"]
+    converted = (yes.Order_Value[yes.Conversion == 1], no.Order_Value[no.Conversion == 1])
+    everyone = (yes.Order_Value, no.Order_Value)  # mostly zeros: heavy ties
+    for a, b in (converted, everyone):
+        ours = mannwhitneyu(a, b, alternative=alt)
+        ref = scipy.stats.mannwhitneyu(a, b, alternative=alt, method="asymptotic")
+        assert ours.statistic == ref.statistic
+        assert close(ours.pvalue, ref.pvalue)
+        shift, low, high = hodges_lehmann_brute(a, b, alternative=alt)
+        assert (ours.effect, ours.ci_low, ours.ci_high) == (shift, low, high)
+
+
+def test_mannwhitney_continuous_and_tiny_samples() -> None:
+    rng = np.random.default_rng(4)
+    a, b = rng.lognormal(3, 1, 37), rng.lognormal(3.3, 1, 52)
+    ours = mannwhitneyu(a, b)
+    ref = scipy.stats.mannwhitneyu(a, b, method="asymptotic")
+    assert ours.statistic == ref.statistic and close(ours.pvalue, ref.pvalue)
+    assert ours.effect == pytest.approx(np.median(np.subtract.outer(a, b)), rel=1e-15)
+    # 3 vs 2 values: too few for a 95 % interval (K < 1) -> unbounded, said in the docs
+    small = mannwhitneyu([1.0, 2.0, 3.0], [2.5, 4.0])
+    ref = scipy.stats.mannwhitneyu([1.0, 2.0, 3.0], [2.5, 4.0], method="asymptotic")
+    assert small.statistic == ref.statistic and close(small.pvalue, ref.pvalue)
+    assert (small.ci_low, small.ci_high) == (-np.inf, np.inf)
+
+
+def test_mannwhitney_all_zeros_is_p_one_with_a_warning() -> None:
+    with pytest.warns(RuntimeWarning, match="tied"):
+        ours = mannwhitneyu(np.zeros(40), np.zeros(30))
+    ref = scipy.stats.mannwhitneyu(np.zeros(40), np.zeros(30), method="asymptotic")
+    assert ours.statistic == ref.statistic == 600.0
+    assert ours.pvalue == ref.pvalue == 1.0
+    assert (ours.effect, ours.ci_low, ours.ci_high) == (0.0, 0.0, 0.0)
+
+
+def test_nothing_is_mutated() -> None:
+    df = seed000_test1(5)
+    before = df.copy()
+    a = df.Order_Value.to_numpy()[:500]
+    b = df.Order_Value.to_numpy()[500:]
+    a_copy, b_copy = a.copy(), b.copy()
+    mannwhitneyu(a, b)
+    ttest_ind(a, b, equal_var=False)
+    ab_report(df, "Treatment", ["Conversion", "Order_Value"])
+    np.testing.assert_array_equal(a, a_copy)
+    np.testing.assert_array_equal(b, b_copy)
+    pd.testing.assert_frame_equal(df, before)
+
+
+# ------------------------------------------------------------------ sample size
+
+
+@pytest.mark.parametrize(
+    ("p1", "p2", "alpha", "power"),
+    [(0.10, 0.12, 0.05, 0.8), (0.086, 0.164, 0.05, 0.9), (0.5, 0.45, 0.01, 0.8),
+     (0.02, 0.03, 0.1, 0.95)],
+)
+def test_sample_size_matches_statsmodels(p1, p2, alpha, power) -> None:
+    ref = samplesize_proportions_2indep_onetail(
+        p1 - p2, p2, power, ratio=1, alpha=alpha, alternative="two-sided"
+    )
+    assert sample_size_proportions(p1, p2, alpha=alpha, power=power) == math.ceil(ref)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((0.0, 0.1), {}, ValueError, "strictly between 0 and 1"),
+        ((0.1, 1.0), {}, ValueError, "strictly between 0 and 1"),
+        ((0.1, 0.2), {"alpha": 1.5}, ValueError, "alpha"),
+        ((0.1, 0.2), {"power": -0.1}, ValueError, "power"),
+        ((0.1, 0.1), {}, ValueError, "equal"),
+        (("0.1", 0.2), {}, TypeError, "number"),
+        ((float("nan"), 0.2), {}, ValueError, "strictly"),
+    ],
+)
+def test_sample_size_bad_input(args, kwargs, error, match) -> None:
+    with pytest.raises(error, match=match):
+        sample_size_proportions(*args, **kwargs)
+
+
+# ------------------------------------------------------------------ ab_report
+
+
+def test_ab_report_runs_the_right_tests_and_matches_the_references() -> None:
+    df = seed000_test1(6)
+    rep = ab_report(df, "Treatment", ["Conversion", "Order_Value"])
+    assert list(rep.test) == ["two-proportion z-test", "Welch t-test", "Mann-Whitney U"]
+    assert list(rep.kind) == ["binary", "continuous", "continuous"]
+    assert set(rep.treatment) == {"Yes"} and set(rep.control) == {"No"}
+    yes, no = df[df.Treatment == "Yes"], df[df.Treatment == "No"]
+    z, p = sm_ztest([yes.Conversion.sum(), no.Conversion.sum()], [len(yes), len(no)])
+    conv = rep.iloc[0]
+    assert close(conv.statistic, z) and close(conv.pvalue, p)
+    assert close(conv.effect, yes.Conversion.mean() - no.Conversion.mean())
+    welch = scipy.stats.ttest_ind(yes.Order_Value, no.Order_Value, equal_var=False)
+    assert close(rep.iloc[1].statistic, welch.statistic) and close(rep.iloc[1].pvalue, welch.pvalue)
+    mwu = scipy.stats.mannwhitneyu(yes.Order_Value, no.Order_Value, method="asymptotic")
+    assert rep.iloc[2].statistic == mwu.statistic and close(rep.iloc[2].pvalue, mwu.pvalue)
+    assert rep.iloc[1].value_treatment == pytest.approx(yes.Order_Value.mean(), rel=1e-14)
+    # the control can be chosen: effects flip sign
+    flipped = ab_report(df, "Treatment", {"Conversion": "binary"}, control="Yes")
+    assert flipped.effect.iloc[0] == pytest.approx(-conv.effect, rel=1e-14)
+
+
+def test_ab_report_degenerate_metric_gets_a_note_and_several_arms() -> None:
+    df = pd.DataFrame(
+        {
+            "arm": ["ctl"] * 4 + ["v1"] * 4 + ["v2"] * 4,
+            "clicked": [0] * 12,
+            "spend": [1.0, 2, 3, 4, 2, 3, 4, 9, np.nan, 5, 6, 8],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # degenerate cases become notes, not warnings
+        rep = ab_report(df, "arm", ["clicked", "spend"], control="ctl")
+    clicked = rep[rep.metric == "clicked"]
+    assert len(clicked) == 2 and clicked.pvalue.isna().all()
+    assert clicked.note.str.contains("no successes").all()
+    v2 = rep[(rep.metric == "spend") & (rep.treatment == "v2")]
+    assert (v2.n_treatment == 3).all()  # the NaN was dropped
+    ref = scipy.stats.ttest_ind([5.0, 6, 8], [1.0, 2, 3, 4], equal_var=False)
+    assert close(v2.iloc[0].statistic, ref.statistic)
+
+
+def test_ab_report_bad_input() -> None:
+    df = seed000_test1(7)
+    with pytest.raises(ValueError, match="missing column"):
+        ab_report(df, "Treatment", ["Revenue"])
+    with pytest.raises(ValueError, match="not an arm"):
+        ab_report(df, "Treatment", ["Conversion"], control="Maybe")
+    with pytest.raises(ValueError, match="two arms"):
+        ab_report(df[df.Treatment == "Yes"], "Treatment", ["Conversion"])
+    with pytest.raises(ValueError, match="kind"):
+        ab_report(df, "Treatment", {"Conversion": "ordinal"})
+    with pytest.raises(ValueError, match="other than 0/1"):
+        ab_report(df, "Treatment", {"Order_Value": "binary"})
+    with pytest.raises(TypeError, match="not numeric"):
+        ab_report(df, "Treatment", ["Test_Name"])
+    three = df.assign(Treatment=np.r_[["A"] * 300, ["B"] * 300, ["C"] * 400])
+    with pytest.raises(ValueError, match="control="):
+        ab_report(three, "Treatment", ["Conversion"])

@@ -1,0 +1,162 @@
+"""One tidy table for a campaign test: the right test for every metric, treatment vs control.
+
+Seed 000 runs its campaign tests one by one (z-test for conversion, Mann–Whitney for order
+value, Student and Welch t for sales and NPS). :func:`ab_report` does the same for any
+number of metrics and groups, choosing the test from the kind of metric:
+
+* **binary** metric (values 0/1 or booleans: converted, repurchased) → two-proportion
+  z-test on the rates;
+* **continuous** metric (amounts, scores) → Welch t-test on the means *and* Mann–Whitney U
+  (robust to the skewed, heavy-tailed amounts campaigns produce).
+
+Each treatment group is compared with the control group; the effect is always
+treatment − control.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_columns
+from validation.abtest import TestResult, mannwhitneyu, proportions_ztest, ttest_ind
+from validation.anova import significance_stars
+
+__all__ = ["REPORT_COLUMNS", "ab_report", "metric_kind"]
+
+REPORT_COLUMNS = [
+    "metric", "kind", "test", "treatment", "control", "n_treatment", "n_control",
+    "value_treatment", "value_control", "effect", "ci_low", "ci_high", "statistic", "pvalue",
+    "significance", "note",
+]
+
+_KINDS = ("binary", "continuous")
+
+
+def metric_kind(values: pd.Series) -> str:
+    """``"binary"`` if the non-missing values are booleans or all in {0, 1}, else continuous."""
+    v = values.dropna()
+    if pd.api.types.is_bool_dtype(v.dtype):
+        return "binary"
+    if not pd.api.types.is_numeric_dtype(v.dtype):
+        raise TypeError(
+            f"metric {values.name!r} is not numeric (dtype {v.dtype}); encode it as 0/1 or "
+            "as a number first."
+        )
+    return "binary" if len(v) and v.isin([0, 1]).all() else "continuous"
+
+
+def _row(metric: Hashable, kind: str, treat: Hashable, ctrl: Hashable, res: TestResult | None,
+         test: str, note: str, n: tuple[int, int]) -> dict[str, Any]:
+    base = {"metric": metric, "kind": kind, "treatment": treat, "control": ctrl,
+            "n_treatment": n[0], "n_control": n[1], "note": note}
+    if res is None:
+        return {**base, "test": test, "value_treatment": np.nan, "value_control": np.nan,
+                "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan,
+                "pvalue": np.nan, "significance": "n/a"}
+    value_col = "rate" if "rate" in res.summary else "mean"
+    return {**base, "test": res.test, "value_treatment": res.summary[value_col].iloc[0],
+            "value_control": res.summary[value_col].iloc[1], "effect": res.effect,
+            "ci_low": res.ci_low, "ci_high": res.ci_high, "statistic": res.statistic,
+            "pvalue": res.pvalue, "significance": significance_stars(res.pvalue)}
+
+
+def _run(test: Any, *args: Any, **kwargs: Any) -> tuple[TestResult | None, str]:
+    """Run one test; a degenerate case becomes a note instead of an exception."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = test(*args, **kwargs)
+        except ValueError as exc:
+            return None, str(exc)
+    return res, "; ".join(str(w.message) for w in caught)
+
+
+def ab_report(
+    df: pd.DataFrame,
+    group_col: Hashable,
+    metrics: Sequence[Hashable] | Mapping[Hashable, str] | Hashable,
+    *,
+    control: Hashable | None = None,
+) -> pd.DataFrame:
+    """Test every metric of a campaign experiment, treatment(s) against control.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per customer in the test, e.g. seed 000's ``Treatment, Conversion,
+        Order_Value``. Never modified.
+    group_col : column name
+        The arm of each customer (``"Yes"`` / ``"No"``, ``"Voucher"`` / ``"Control"``, ...).
+    metrics : column name, list of names, or dict name → ``"binary"`` / ``"continuous"``
+        What to compare; the kind is detected (binary = values in {0, 1}) unless given.
+    control : value of ``group_col``, optional
+        The reference arm. Default: the first in sorted order if there are two arms (with
+        more, it must be given).
+
+    Returns
+    -------
+    DataFrame
+        One row per metric, treatment arm and test, columns ``metric, kind, test,
+        treatment, control, n_treatment, n_control, value_treatment, value_control`` (rate
+        or mean), ``effect`` (treatment − control: difference of rates or means, or the
+        Hodges–Lehmann shift), ``ci_low, ci_high`` (95 %), ``statistic, pvalue,
+        significance`` (stars as in seed 002) and ``note``. Missing metric values are
+        dropped per metric (the n columns show what was used). A degenerate comparison
+        (e.g. no conversions in either arm) gets NaNs and the reason in ``note`` instead
+        of failing the whole report.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
+    if isinstance(metrics, Mapping):
+        kinds = dict(metrics)
+    elif isinstance(metrics, (str, int)) or not isinstance(metrics, Sequence):
+        kinds = {metrics: None}
+    else:
+        kinds = dict.fromkeys(metrics)
+    if not kinds:
+        raise ValueError("metrics is empty; name at least one column to test.")
+    check_columns(df, [group_col, *kinds], what="df")
+    for name, kind in kinds.items():
+        if kind is not None and kind not in _KINDS:
+            raise ValueError(f"kind of metric {name!r} must be one of {_KINDS}, got {kind!r}.")
+    groups = df[group_col]
+    if groups.isna().any():
+        raise ValueError(f"column {group_col!r} has missing values; every row needs an arm.")
+    arms = sorted(groups.unique(), key=str)
+    if len(arms) < 2:
+        raise ValueError(f"column {group_col!r} holds only {arms}; an A/B test needs two arms.")
+    if control is None:
+        if len(arms) > 2:
+            raise ValueError(
+                f"column {group_col!r} has {len(arms)} arms {arms}; say which is the control "
+                "with control=..."
+            )
+        control = arms[0]
+    if control not in arms:
+        raise ValueError(f"control={control!r} is not an arm of {group_col!r}; arms: {arms}.")
+    rows = []
+    for metric, given in kinds.items():
+        kind = given or metric_kind(df[metric])
+        ctrl = df.loc[groups == control, metric].dropna().to_numpy(dtype=np.float64)
+        for treat in (a for a in arms if a != control):
+            trt = df.loc[groups == treat, metric].dropna().to_numpy(dtype=np.float64)
+            n = (len(trt), len(ctrl))
+            labels = (treat, control)
+            if kind == "binary":
+                if not (np.isin(trt, (0, 1)).all() and np.isin(ctrl, (0, 1)).all()):
+                    raise ValueError(f"binary metric {metric!r} has values other than 0/1.")
+                res, note = _run(proportions_ztest, [trt.sum(), ctrl.sum()], list(n),
+                                 labels=labels)
+                rows.append(_row(metric, kind, treat, control, res, "two-proportion z-test",
+                                 note, n))
+                continue
+            for test, name, kwargs in ((ttest_ind, "Welch t-test", {"equal_var": False}),
+                                       (mannwhitneyu, "Mann-Whitney U", {})):
+                res, note = _run(test, trt, ctrl, labels=labels, **kwargs)
+                rows.append(_row(metric, kind, treat, control, res, name, note, n))
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
