@@ -1,0 +1,218 @@
+"""The numpy and numba backends give one answer; the numba one whatever the thread count.
+
+* Same ``random_state`` → identical labels and ``n_iter_``, centres and inertia within
+  1e-12 relative (the backends sum clusters in different orders, so the last bits may
+  differ), for d = 3 (the specialised kernel) and d = 2, 5 (the generic one).
+* ``kmeans_plusplus``: same indices on both backends, centres = X[indices], rows of
+  weight 0 never chosen.
+* numba with 1 vs 2 threads: bit-identical (in-process and in fresh processes).
+* The numpy engine's row chunking does not change the answer.
+* ``import kmeans_np`` compiles nothing (numba is not even imported).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numba
+import numpy as np
+import pytest
+from _kmeans_helpers import BACKENDS, blob_data, positive_weights, rfm_data
+
+import kmeans_np._numpy_engine as numpy_engine
+from kmeans_np import KMeans, kmeans_plusplus
+
+RTOL = 1e-12
+
+
+def fit(X, backend, sample_weight=None, **params):
+    return KMeans(backend=backend, **params).fit(X, sample_weight)
+
+
+def assert_backends_agree(a, b):
+    """Same labels and iteration count; centres and inertia equal to rounding."""
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert a.n_iter_ == b.n_iter_
+    scale = np.abs(a.cluster_centers_).max()
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_,
+                               rtol=RTOL, atol=RTOL * scale)
+    assert a.inertia_ == pytest.approx(b.inertia_, rel=RTOL)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_numpy_and_numba_agree(d, init, weighted):
+    """n = 3000 spans three numba chunks (1024 rows each), the last one partial."""
+    n, k = 3000, 6
+    X = blob_data(n, d, k, seed=d)
+    w = positive_weights(n, seed=d) if weighted else None
+    params = {"n_clusters": k, "init": init, "random_state": 0}
+    a, b = (fit(X, backend, w, **params) for backend in BACKENDS)
+    assert a.n_iter_ >= 2
+    assert_backends_agree(a, b)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_numpy_and_numba_agree_with_empty_cluster(d):
+    """An init centre far from the data: both backends relocate it the same way."""
+    X = blob_data(2500, d, 4, seed=30 + d)
+    init = X[:5].copy()
+    init[4] = 1e3
+    a, b = (fit(X, backend, n_clusters=5, init=init) for backend in BACKENDS)
+    assert len(np.unique(a.labels_)) == 5
+    assert_backends_agree(a, b)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_kmeans_plusplus_same_indices_on_both_backends(d, weighted):
+    X = rfm_data(2500, seed=40) if d == 3 else blob_data(2500, d, 6, seed=40)
+    w = positive_weights(2500, seed=41) if weighted else None
+    for seed in range(3):
+        (ca, ia), (cb, ib) = (
+            kmeans_plusplus(X, 6, random_state=seed, sample_weight=w, backend=b)
+            for b in BACKENDS
+        )
+        np.testing.assert_array_equal(ia, ib)
+        assert len(set(ia.tolist())) == 6  # k distinct rows
+        np.testing.assert_array_equal(ca, X[ia])
+        np.testing.assert_array_equal(cb, X[ib])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_plusplus_never_picks_zero_weight_rows(backend):
+    """Weight 0 on the outer blobs' rows and on a far outlier (the points k-means++ would
+    otherwise favour): they must never become centres, for any seed."""
+    X = blob_data(1500, 3, 6, seed=50)
+    X[0] = 500.0  # an outlier: by far the most likely D² pick if its weight counted
+    w = np.ones(len(X))
+    zero = np.flatnonzero(np.linalg.norm(X - X.mean(0), axis=1) > np.median(
+        np.linalg.norm(X - X.mean(0), axis=1)))
+    w[zero] = 0.0
+    assert 0 in zero
+    for seed in range(10):
+        centers, idx = kmeans_plusplus(X, 6, random_state=seed, sample_weight=w,
+                                       backend=backend)
+        assert not np.isin(idx, zero).any(), (seed, idx)
+        np.testing.assert_array_equal(centers, X[idx])
+
+
+# --- thread-count independence --------------------------------------------------------
+
+
+def numba_fit_with_threads(n_threads, X, sample_weight=None, **params):
+    """Fit with numba on ``n_threads`` threads, restoring the previous count after."""
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(n_threads)
+        return KMeans(backend="numba", **params).fit(X, sample_weight)
+    finally:
+        numba.set_num_threads(before)
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 numba threads")
+@pytest.mark.parametrize(
+    ("init", "d", "weighted"),
+    [("array", 3, False), ("k-means++", 3, False), ("k-means++", 5, True)],
+)
+def test_numba_bit_identical_for_1_and_2_threads(init, d, weighted):
+    """n = 50,000 rows = 49 chunks: with 2 threads the chunks are split between threads,
+    yet the ordered reduction must give the very same bits as 1 thread (d = 3 kernel,
+    and the generic kernel with weights)."""
+    n = 50_000
+    X = rfm_data(n, seed=60) if d == 3 else blob_data(n, d, 6, seed=60)
+    w = positive_weights(n, seed=61) if weighted else None
+    params = {"n_clusters": 6, "random_state": 0}
+    if init == "array":
+        params["init"] = X[:6].copy()
+    one = numba_fit_with_threads(1, X, w, **params)
+    two = numba_fit_with_threads(2, X, w, **params)
+    assert one.n_iter_ >= 3
+    np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)
+    np.testing.assert_array_equal(one.labels_, two.labels_)
+    assert one.inertia_ == two.inertia_
+    assert one.n_iter_ == two.n_iter_
+
+
+SUBPROCESS_FIT = textwrap.dedent(
+    """
+    import hashlib
+    import numba, numpy as np
+    from kmeans_np import KMeans
+    rng = np.random.default_rng(70)
+    X = np.column_stack([rng.exponential(90, 40_000), 1 + rng.poisson(4, 40_000),
+                         rng.lognormal(5, 1, 40_000)])
+    X = (X - X.mean(0)) / X.std(0)
+    for init in ("k-means++", X[:5].copy()):
+        km = KMeans(5, init=init, random_state=0, backend="numba").fit(X)
+        print([float(v).hex() for v in km.cluster_centers_.ravel()])
+        labels_digest = hashlib.sha256(km.labels_.tobytes()).hexdigest()
+        print(float(km.inertia_).hex(), km.n_iter_, labels_digest)
+    print("threads", numba.get_num_threads())
+    """
+)
+
+
+def run_fit_subprocess(env_threads):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
+    if env_threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(env_threads)
+    out = subprocess.run([sys.executable, "-c", SUBPROCESS_FIT], env=env, check=True,
+                         capture_output=True, text=True, timeout=300)
+    *results, threads = out.stdout.strip().splitlines()
+    return results, int(threads.split()[1])
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores for a 2-thread default")
+def test_numba_bit_identical_across_processes_with_1_and_default_threads():
+    """NUMBA_NUM_THREADS=1 vs the default (2 here): centres and inertia printed with
+    float.hex, n_iter_ and a hash of the labels are the same text."""
+    one, threads_one = run_fit_subprocess(1)
+    default, threads_default = run_fit_subprocess(None)
+    assert threads_one == 1
+    assert threads_default >= 2
+    assert one == default
+
+
+# --- the numpy engine's chunking ------------------------------------------------------
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_numpy_engine_chunking_does_not_change_the_answer(monkeypatch, weighted):
+    """TEMP_BYTES tiny → chunks of 3 rows instead of one; every row's distances are
+    computed alike, so the fit (k-means++, Lloyd, transform) is bit-identical."""
+    X = blob_data(700, 4, 5, seed=80)
+    w = positive_weights(700, seed=81) if weighted else None
+    params = {"n_clusters": 5, "random_state": 1, "backend": "numpy"}
+    whole = KMeans(**params).fit(X, w)
+    monkeypatch.setattr(numpy_engine, "TEMP_BYTES", 3 * 5 * 4 * 8)  # 3 rows of (k, d)
+    assert len(list(numpy_engine._row_chunks(700, 5 * 4 * 8))) == 234  # ceil(700 / 3)
+    chunked = KMeans(**params).fit(X, w)
+    np.testing.assert_array_equal(whole.cluster_centers_, chunked.cluster_centers_)
+    np.testing.assert_array_equal(whole.labels_, chunked.labels_)
+    assert whole.inertia_ == chunked.inertia_
+    assert whole.n_iter_ == chunked.n_iter_
+    np.testing.assert_array_equal(whole.transform(X), chunked.transform(X))
+
+
+# --- import cost ----------------------------------------------------------------------
+
+
+def test_import_does_not_import_numba():
+    """import kmeans_np and the KMeans name: no numba import, so nothing compiles."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import kmeans_np
+        from kmeans_np import KMeans
+        print(KMeans.__name__, "numba" in sys.modules,
+              any(m.startswith("kmeans_np._numba") for m in sys.modules))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split() == ["KMeans", "False", "False"]

@@ -1,0 +1,259 @@
+"""Bad input raises a clear ValueError/TypeError; good input is never modified."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _kmeans_helpers import blob_data
+
+from kmeans_np import KMeans, elbow, kmeans_plusplus
+
+X_OK = blob_data(40, 3, 2, seed=100)
+
+
+# --- X --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "where"),
+    [(np.nan, "NaN at index \\(5, 1\\)"), (np.inf, "infinity at index \\(5, 1\\)"),
+     (-np.inf, "infinity")],
+)
+def test_non_finite_X(bad, where):
+    X = X_OK.copy()
+    X[5, 1] = bad
+    with pytest.raises(ValueError, match=f"non-finite.*{where}"):
+        KMeans(2).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("X", "exc", "match"),
+    [
+        (np.empty((0, 3)), ValueError, "empty \\(0 samples\\)"),
+        (np.arange(10.0), ValueError, "must be 2-D.*reshape"),
+        (np.ones((5, 0)), ValueError, "no features"),
+        (np.array([["a", "b"], ["c", "d"]]), TypeError, "real numbers"),
+        (np.array([[1.0, "x"], [2.0, 3.0]], dtype=object), TypeError,
+         r"non-numeric values \(object dtype\)"),
+        ([[1.0, None], [2.0, 3.0]], ValueError, "NaN at index \\(0, 1\\)"),  # None = missing
+    ],
+    ids=["empty", "1-D", "no-features", "strings", "mixed-text", "None"],
+)
+def test_bad_X(X, exc, match):
+    with pytest.raises(exc, match=match):
+        KMeans(1).fit(X)
+
+
+def test_fewer_samples_than_clusters():
+    with pytest.raises(ValueError, match="n_samples=4 is smaller than n_clusters=5"):
+        KMeans(5).fit(X_OK[:4])
+
+
+@pytest.mark.parametrize(
+    ("k", "exc", "match"),
+    [(0, ValueError, ">= 1, got 0"), (-2, ValueError, ">= 1"),
+     (2.0, TypeError, "must be an integer"), ("3", TypeError, "must be an integer"),
+     (True, TypeError, "must be an integer")],
+)
+def test_bad_n_clusters(k, exc, match):
+    with pytest.raises(exc, match=match):
+        KMeans(k).fit(X_OK)
+
+
+def test_non_numeric_dataframe_column_is_named():
+    df = pd.DataFrame({"recency": [1.0, 2.0, 3.0], "segment": ["a", "b", "c"],
+                       "monetary": [5.0, 6.0, 7.0]})
+    with pytest.raises(TypeError, match="non-numeric column\\(s\\) \\['segment'\\]"):
+        KMeans(2).fit(df)
+
+
+# --- parameters -----------------------------------------------------------------------
+
+
+def test_init_array_of_wrong_shape():
+    with pytest.raises(ValueError, match=r"init array has shape \(3, 2\).*\(3, 3\)"):
+        KMeans(3, init=np.zeros((3, 2))).fit(X_OK)
+    with pytest.raises(ValueError, match=r"init array has shape \(2, 3\).*\(3, 3\)"):
+        KMeans(3, init=np.zeros((2, 3))).fit(X_OK)
+
+
+def test_init_array_with_nan():
+    init = X_OK[:2].copy()
+    init[0, 0] = np.nan
+    with pytest.raises(ValueError, match="init contains 1 non-finite"):
+        KMeans(2, init=init).fit(X_OK)
+
+
+def test_unknown_init_and_backend():
+    with pytest.raises(ValueError, match=r"init must be one of.*'kmeans\+\+'"):
+        KMeans(2, init="kmeans++").fit(X_OK)
+    with pytest.raises(ValueError, match=r"backend must be one of.*'cuda'"):
+        KMeans(2, backend="cuda").fit(X_OK)
+
+
+@pytest.mark.parametrize("n_init", [0, -1, 1.5, "many"])
+def test_bad_n_init(n_init):
+    with pytest.raises(ValueError, match="n_init must be 'auto' or a positive integer"):
+        KMeans(2, n_init=n_init).fit(X_OK)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [({"max_iter": 0}, "max_iter must be a positive integer"),
+     ({"tol": -1.0}, "tol must be a finite number >= 0"),
+     ({"tol": np.nan}, "tol must be a finite number >= 0")],
+)
+def test_bad_max_iter_and_tol(params, match):
+    with pytest.raises(ValueError, match=match):
+        KMeans(2, **params).fit(X_OK)
+
+
+def test_tol_of_wrong_type_is_named():
+    """A non-numeric tol must be refused with a message naming tol (as for max_iter),
+    not numpy's internal "ufunc 'isfinite' not supported" error."""
+    with pytest.raises((TypeError, ValueError), match="tol"):
+        KMeans(2, tol="1e-4").fit(X_OK)
+
+
+def test_init_array_with_n_init_warns_and_runs_once():
+    """scikit-learn's behaviour: an init array means one start."""
+    with pytest.warns(RuntimeWarning, match="init is an array.*n_init=5"):
+        km = KMeans(2, init=X_OK[:2].copy(), n_init=5).fit(X_OK)
+    assert km.cluster_centers_.shape == (2, 3)
+
+
+# --- sample weights -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("w", "match"),
+    [
+        (np.r_[-1.0, np.ones(39)], "1 negative value"),
+        (np.zeros(40), "all zeros"),
+        (np.ones(39), "39 values but X has 40 samples"),
+        (np.r_[np.nan, np.ones(39)], "sample_weight contains 1 non-finite"),
+        (np.ones((40, 1)), "sample_weight must be 1-D"),
+    ],
+    ids=["negative", "all-zero", "wrong-length", "nan", "2-D"],
+)
+def test_bad_sample_weight(w, match):
+    with pytest.raises(ValueError, match=match):
+        KMeans(2).fit(X_OK, sample_weight=w)
+    with pytest.raises(ValueError, match=match):
+        kmeans_plusplus(X_OK, 2, sample_weight=w)
+
+
+def test_random_init_needs_enough_positive_weights():
+    w = np.zeros(40)
+    w[:2] = 1.0
+    with pytest.raises(ValueError, match="needs 3 rows with positive weight, only 2"):
+        KMeans(3, init="random", random_state=0).fit(X_OK, sample_weight=w)
+
+
+# --- using a model --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["predict", "transform", "score"])
+def test_use_before_fit(method):
+    with pytest.raises(ValueError, match="not fitted yet"):
+        getattr(KMeans(2), method)(X_OK)
+
+
+@pytest.mark.parametrize("method", ["predict", "transform", "score"])
+def test_wrong_number_of_features(method):
+    km = KMeans(2, random_state=0).fit(X_OK)
+    with pytest.raises(ValueError, match="X has 2 features but the model was fitted on 3"):
+        getattr(km, method)(X_OK[:, :2])
+
+
+def test_dataframe_input_and_feature_names():
+    """A DataFrame fits like its values, records its column names, and predicting on
+    other columns is refused; refitting on an array drops the names."""
+    df = pd.DataFrame(X_OK, columns=["R", "F", "M"], index=np.arange(100, 140))
+    km_df = KMeans(2, random_state=0).fit(df)
+    km_np = KMeans(2, random_state=0).fit(X_OK)
+    np.testing.assert_array_equal(km_df.labels_, km_np.labels_)
+    np.testing.assert_array_equal(km_df.cluster_centers_, km_np.cluster_centers_)
+    assert list(km_df.feature_names_in_) == ["R", "F", "M"]
+    np.testing.assert_array_equal(km_df.predict(df), km_df.labels_)
+    with pytest.raises(ValueError, match=r"columns \['M', 'F', 'R'\].*fitted on"):
+        km_df.predict(df[["M", "F", "R"]])
+    assert not hasattr(km_np, "feature_names_in_")
+    assert not hasattr(km_df.fit(X_OK), "feature_names_in_")
+
+
+# --- nothing mutated ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("init", ["k-means++", "random", "array"])
+def test_inputs_never_modified(init, backend):
+    """Array, DataFrame, weights and init array are equal to copies taken before fit,
+    predict, transform and score."""
+    X = blob_data(300, 3, 4, seed=101)
+    df = pd.DataFrame(X.copy(), columns=["R", "F", "M"])
+    w = np.linspace(0.5, 2.0, 300)
+    init_arr = X[:4] + 0.5
+    originals = [a.copy() for a in (X, w, init_arr)]
+    df_before = df.copy(deep=True)
+    km = KMeans(4, init=init_arr if init == "array" else init, random_state=0, backend=backend)
+    for data in (X, df):
+        km.fit(data, sample_weight=w)
+        km.predict(data)
+        km.transform(data)
+        km.score(data, w)
+    kmeans_plusplus(X, 4, sample_weight=w, random_state=0, backend=backend)
+    for now, before in zip((X, w, init_arr), originals, strict=True):
+        np.testing.assert_array_equal(now, before)
+    pd.testing.assert_frame_equal(df, df_before)
+
+
+# --- random_state ---------------------------------------------------------------------
+
+
+def test_random_state_types():
+    """None works; an int is reproducible; a Generator is used as given (it advances, so
+    a second fit differs, and a fresh Generator with the same seed repeats the first)."""
+    X = blob_data(300, 2, 6, seed=102, std=3.0)
+    KMeans(4, random_state=None).fit(X)
+    a = KMeans(4, random_state=5).fit(X)
+    b = KMeans(4, random_state=np.int64(5)).fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    gen = np.random.default_rng(5)
+    first = KMeans(4, init="random", n_init=1, random_state=gen).fit(X).cluster_centers_
+    again = KMeans(4, init="random", n_init=1,
+                   random_state=np.random.default_rng(5)).fit(X).cluster_centers_
+    np.testing.assert_array_equal(first, again)
+    state_after_first = gen.bit_generator.state
+    KMeans(4, init="random", n_init=1, random_state=gen).fit(X)
+    assert gen.bit_generator.state != state_after_first  # the Generator advanced
+
+
+@pytest.mark.parametrize(
+    ("rs", "exc", "match"),
+    [(1.5, TypeError, "got float"), ("0", TypeError, "got str"),
+     (np.random.RandomState(0), TypeError, "got RandomState"),
+     (True, TypeError, "got bool"), (-1, ValueError, ">= 0")],
+)
+def test_bad_random_state(rs, exc, match):
+    with pytest.raises(exc, match=f"random_state.*{match}"):
+        KMeans(2, random_state=rs).fit(X_OK)
+
+
+# --- elbow ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("k_values", "params", "exc", "match"),
+    [
+        (range(2, 5), {"n_clusters": 3}, TypeError, "sets n_clusters itself"),
+        ([], {}, ValueError, "k_values is empty"),
+        (range(0, 3), {}, ValueError, r"between 1 and n_samples=40, got 0\.\.2"),
+        ([2, 41], {}, ValueError, r"between 1 and n_samples=40, got 2\.\.41"),
+        (["two"], {}, TypeError, "k_values must be integers"),
+    ],
+)
+def test_bad_elbow_arguments(k_values, params, exc, match):
+    with pytest.raises(exc, match=match):
+        elbow(X_OK, k_values, **params)

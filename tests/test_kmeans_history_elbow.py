@@ -1,0 +1,123 @@
+"""``history_`` of a fit, and ``elbow`` on seed 002's table against scikit-learn.
+
+Seed 002 prints wrong WCSS values (e.g. 0.4312 for k = 4); the expected values here
+come from scikit-learn with 200 starts per k, an independent computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _kmeans_helpers import BACKENDS, blob_data, direct_inertia, positive_weights, seed002_table
+from sklearn.cluster import KMeans as SkKMeans
+from sklearn.datasets import make_blobs
+
+from kmeans_np import KMeans, elbow
+from kmeans_np.elbow import knee
+
+# --- history_ -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_history_records_every_iteration(weighted, backend):
+    """One entry per iteration; entry 0 holds the init; each entry's inertia is the
+    inertia of assigning X to that entry's centres (brute force); inertia never rises."""
+    X = blob_data(1500, 3, 5, seed=90)
+    w = positive_weights(1500, seed=91) if weighted else None
+    init = X[[0, 1, 2, 3, 4]].copy()
+    km = KMeans(5, init=init, tol=0.0, backend=backend, record_history=True).fit(X, w)
+    hist = km.history_
+    assert km.n_iter_ >= 5
+    assert len(hist) == km.n_iter_
+    assert [h["iteration"] for h in hist] == list(range(1, km.n_iter_ + 1))
+    np.testing.assert_array_equal(hist[0]["centers"], init)
+    weights = np.ones(len(X)) if w is None else w
+    for h in hist:
+        d2 = ((X[:, None, :] - h["centers"][None]) ** 2).sum(-1)
+        assert (np.bincount(d2.argmin(1), minlength=5) > 0).all()  # no empty cluster here
+        expected = float(weights @ d2.min(1))
+        assert h["inertia"] == pytest.approx(expected, rel=1e-12)
+    inertias = np.array([h["inertia"] for h in hist])
+    assert (np.diff(inertias) <= 1e-12 * inertias[0]).all()
+    assert inertias[0] > inertias[-1]  # the run did improve on the init
+    # the last entry's assignment is the final one (strict convergence with tol=0)
+    assert inertias[-1] == pytest.approx(direct_inertia(X, km.cluster_centers_,
+                                                        km.labels_, w), rel=1e-12)
+    assert hist[-1]["n_changed"] == 0
+
+
+def test_history_is_none_unless_asked():
+    X = blob_data(200, 2, 3, seed=92)
+    assert KMeans(3, random_state=0).fit(X).history_ is None
+
+
+# --- elbow on seed 002 ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed002():
+    """Seed 002's scaled table and scikit-learn's best inertia for k = 2..7 (200 starts)."""
+    X = seed002_table()
+    ks = list(range(2, 8))
+    ref = np.array([SkKMeans(k, n_init=200, random_state=0).fit(X).inertia_ for k in ks])
+    return X, ks, ref
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_elbow_on_seed002_matches_sklearn(seed002, backend):
+    X, ks, ref = seed002
+    table = elbow(X, range(2, 8), n_init=10, random_state=0, backend=backend)
+    assert list(table.columns) == ["k", "inertia", "drop", "drop_pct", "suggested"]
+    assert table["k"].tolist() == ks
+    np.testing.assert_allclose(table["inertia"], ref, rtol=1e-9)
+    # drops from scikit-learn's inertias: J(k-1) - J(k), and as % of J(k-1)
+    assert np.isnan(table["drop"].iloc[0]) and np.isnan(table["drop_pct"].iloc[0])
+    np.testing.assert_allclose(table["drop"].iloc[1:], ref[:-1] - ref[1:], rtol=1e-9)
+    np.testing.assert_allclose(table["drop_pct"].iloc[1:], (ref[:-1] - ref[1:]) / ref[:-1] * 100,
+                               rtol=1e-9)
+    # the seed prints WCSS 0.4312 for k = 4; the true optimum is 0.505
+    assert round(float(table.loc[table["k"] == 4, "inertia"].iloc[0]), 3) == 0.505
+    assert round(float(ref[2]), 3) == 0.505
+    assert table.attrs["suggested_k"] == 4
+    assert table["suggested"].tolist() == [k == 4 for k in ks]
+
+
+def test_seed002_knee_is_4_from_sklearn_inertias(seed002):
+    """Kneedle worked out on scikit-learn's inertias, independently of kmeans_np:
+    x = (k − 2)/5, y = (J − J_min)/(J_max − J_min), knee = argmax (1 − x) − y.
+    With J ≈ 2.0497, 0.8903, 0.5050, 0.2922, 0.2074, 0.1375 the scores are about
+    0, 0.406, 0.408, 0.319, 0.163, 0: k = 4, narrowly ahead of k = 3."""
+    _, ks, ref = seed002
+    x = (np.array(ks) - 2) / 5
+    y = (ref - ref.min()) / (ref.max() - ref.min())
+    assert ks[int(np.argmax((1 - x) - y))] == 4
+    assert knee(np.array(ks, dtype=float), ref) == 4
+
+
+# --- the knee rule on a hand-made curve -----------------------------------------------
+
+
+def test_knee_on_hand_made_curve():
+    """k = 1..6, J = 100, 40, 10, 8, 7, 6.5.
+    x = (k − 1)/5 = 0, .2, .4, .6, .8, 1;  y = (J − 6.5)/93.5
+      = 1, .3583, .0374, .0160, .0053, 0;
+    (1 − x) − y = 0, .4417, .5626, .3840, .1947, 0  → maximum at k = 3."""
+    ks = np.arange(1, 7, dtype=float)
+    assert knee(ks, np.array([100, 40, 10, 8, 7, 6.5])) == 3
+
+
+def test_knee_edge_cases():
+    """Fewer than three points: no knee; a flat curve: the smallest k."""
+    assert knee(np.array([1.0, 2.0]), np.array([5.0, 1.0])) is None
+    assert knee(np.array([2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0])) == 2
+
+
+def test_elbow_hand_made_blobs_suggests_true_k():
+    """Three tight blobs at the corners of a triangle (side 10, std 0.3): the Kneedle
+    knee of k = 1..6 is k = 3 (J drops ~2/3 from k = 1 to 2, then to ~0 at k = 3)."""
+    X, _ = make_blobs(300, centers=[[0, 0], [10, 0], [5, 8.66]], cluster_std=0.3,
+                      random_state=93)
+    table = elbow(X, range(1, 7), n_init=5, random_state=0)
+    assert table.attrs["suggested_k"] == 3
+    assert (table["drop"].iloc[1:] > 0).all()  # inertia falls with k
