@@ -14,12 +14,16 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    run of rows (a stable argsort of the codes; undone when the result is written). The
    coordinates are stored feature-major, ``xt[f, j]``, so that a run of columns is a
    contiguous, vectorisable stretch of memory.
-2. **Blocks and tiles.** Rows are cut into fixed blocks of ``BLOCK`` points. The pair of
-   blocks (I, J), I < J, is a *tile*: for every row i of I and column j of J the distance
-   d_ij is computed once and added to both ``S[i, label_j]`` and ``S[j, label_i]``
-   (symmetric accumulation). Tiles (I, I) on the diagonal handle the pairs j > i inside a
-   block. Inside a tile the columns come in runs of one label, so the innermost loop is a
-   plain sum of square roots over contiguous memory (d = 3, the RFM case, is written out).
+2. **Blocks and tiles.** Rows are cut into blocks (``block_size(n)``: 512 rows, or more
+   so that there are at most about 32 blocks). The pair of blocks (I, J), I < J, is a
+   *tile*: for every row i of I and column j of J the distance d_ij is computed once and
+   added to both ``S[i, label_j]`` and ``S[j, label_i]`` (symmetric accumulation). Tiles
+   (I, I) on the diagonal handle the pairs j > i inside a block. Inside a tile the columns
+   are swept in chunks of 256 that stay in the L1 cache, and since the points are sorted
+   the columns come in runs of one label: the innermost loop is a plain, vectorised sum
+   of square roots over contiguous memory (d = 3, the RFM case, is written out). The
+   column sums of a chunk go to a small per-tile buffer and are added to S once per row
+   run.
 3. **Tournament schedule.** The tiles are grouped into rounds by the circle method of a
    round-robin tournament: with m blocks (plus a dummy if m is odd) there are m' - 1
    rounds, and in each round every block plays in exactly one tile. So within a round the
@@ -30,9 +34,10 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    and the arithmetic inside a tile is fixed at compile time, so the result is
    bit-identical whatever the number of threads (the tests check 1 vs 2 threads).
 
-Extra memory per point: the sorted coordinates (8·d bytes), the permutation (8), S
-(8·k), the output (8), and one column buffer per concurrent tile (at most 8 bytes per point
-summed over a round). For the RFM case (d = 3, k = 4) that is about 76 bytes per point.
+Extra memory per point: the sorted coordinates (8·d bytes), the permutation (8), the
+label codes (8), S (8·k) and the output (8, allocated after the coordinates are freed);
+the per-tile buffers are a few KB in all. For the RFM case (d = 3, k = 4) that is about
+72 bytes per point.
 
 Nothing here is compiled at import; the first call compiles and caches to disk.
 """
@@ -42,11 +47,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["BLOCK", "cluster_sums_numba", "silhouette_samples_numba", "tournament"]
+__all__ = [
+    "CHUNK",
+    "MIN_BLOCK",
+    "TARGET_BLOCKS",
+    "block_size",
+    "cluster_sums_numba",
+    "silhouette_samples_numba",
+    "tournament",
+]
 
-#: Rows per block. A tile then holds 2·BLOCK points (about 12 KB for d = 3), which stays in
-#: the L1/L2 cache while every row of the tile sweeps every column.
-BLOCK = 256
+#: Smallest block (rows). Blocks are made larger for large n so that there are at most
+#: about TARGET_BLOCKS of them: each round is one parallel launch, and few, large rounds
+#: cost little even on a busy machine, while TARGET_BLOCKS / 2 tiles per round still keep
+#: many threads busy.
+MIN_BLOCK = 512
+TARGET_BLOCKS = 32
+#: Columns processed together inside a tile: CHUNK points' coordinates and column sums
+#: (8 KB for d = 3) stay in the L1 cache while the rows sweep them.
+CHUNK = 256
 
 # Reassociation lets LLVM vectorise the running sums; it is decided at compile time, so the
 # summation order is still fixed (and the same for every thread count).
@@ -141,20 +160,27 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
         c0 = cs
         while c0 < ce:
             c1 = min(ce, starts[c + 1])
-            for j in range(c1 - c0):
-                col[j] = 0.0
-            for i in range(r0, r1):
-                lo = max(c0, i + 1) if diag else c0
-                if lo < c1:
-                    part = col[lo - c0 : c1 - c0]
-                    if d3:
-                        acc = _row_vs_run_d3(xt[0, lo:c1], xt[1, lo:c1], xt[2, lo:c1],
-                                             xt[0, i], xt[1, i], xt[2, i], part)
-                    else:
-                        acc = _row_vs_run_any(xt, i, lo, c1, part, sq)
-                    sums[i, c] += acc
-            for j in range(c1 - c0):
-                sums[c0 + j, a] += col[j]
+            # Columns in chunks of CHUNK: the chunk (coordinates and its column sums)
+            # stays in L1 while every row of the run sweeps it.
+            for q0 in range(c0, c1, CHUNK):
+                q1 = min(c1, q0 + CHUNK)
+                last_row = min(r1, q1 - 1) if diag else r1  # diag: pairs j > i only
+                if last_row <= r0:
+                    continue
+                for j in range(q1 - q0):
+                    col[j] = 0.0
+                for i in range(r0, last_row):
+                    lo = max(q0, i + 1) if diag else q0
+                    if lo < q1:
+                        part = col[lo - q0 : q1 - q0]
+                        if d3:
+                            acc = _row_vs_run_d3(xt[0, lo:q1], xt[1, lo:q1], xt[2, lo:q1],
+                                                 xt[0, i], xt[1, i], xt[2, i], part)
+                        else:
+                            acc = _row_vs_run_any(xt, i, lo, q1, part, sq)
+                        sums[i, c] += acc
+                for j in range(q1 - q0):
+                    sums[q0 + j, a] += col[j]
             c0 = c1
             c += 1
         r0 = r1
@@ -177,19 +203,29 @@ def _play_round(xt, starts, pairs, block, diag, sums, col, sq):  # pragma: no co
                   min(n, (bj + 1) * block), diag, sums, col[t], sq[t])
 
 
-def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int = BLOCK) -> np.ndarray:
+def block_size(n: int) -> int:
+    """Rows per block: at least MIN_BLOCK, and few enough blocks (about TARGET_BLOCKS).
+
+    Depends on n only — never on the thread count — so the summation order, and with it
+    every bit of the result, is the same on any machine configuration.
+    """
+    return max(MIN_BLOCK, -(-n // TARGET_BLOCKS))
+
+
+def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int | None = None) -> np.ndarray:
     """S[i, c] for points sorted by cluster, ``xt`` feature-major (d, n).
 
-    Plays the tournament's rounds one after the other, then a round of diagonal tiles
-    (slots pair blocks (b, b) with rows disjoint by construction).
+    Plays the tournament's rounds one after the other (one parallel launch each), then the
+    diagonal tiles (slots pair blocks (b, b), rows disjoint by construction).
     """
     n = xt.shape[1]
+    block = block_size(n) if block is None else block
     m = (n + block - 1) // block
     sums = np.zeros((n, starts.shape[0] - 1))
     sched = tournament(m)
     half = max(1, sched.shape[1])
-    col = np.empty((half, block))
-    sq = np.empty((half, block))
+    col = np.empty((half, CHUNK))
+    sq = np.empty((half, CHUNK if xt.shape[0] != 3 else 1))  # only the general-d path uses it
     for pairs in sched:
         _play_round(xt, starts, pairs, block, False, sums, col, sq)
     diag = np.repeat(np.arange(m, dtype=np.int64), 2).reshape(m, 2)
