@@ -102,6 +102,15 @@ def test_anova_table_on_seed_002_case_matches_scipy() -> None:
     one = anova_table(CASE, "frequency", labels)
     assert one.index.tolist() == ["frequency"]
     assert one.loc["frequency", "F"] == table.loc["frequency", "F"]
+    # a Series is aligned on the index, not taken by position
+    indexed = CASE.set_axis([f"C{i:03d}" for i in range(1, 21)])
+    shuffled = pd.Series(labels, index=indexed.index).iloc[::-1]
+    aligned = anova_table(indexed, ["frequency"], shuffled)
+    assert aligned.loc["frequency", "F"] == table.loc["frequency", "F"]
+    with pytest.raises(ValueError, match="index does not match"):
+        anova_table(indexed, ["frequency"], pd.Series(labels))
+    with pytest.raises(ValueError, match="neither a column"):
+        anova_table(indexed, ["frequency"], "cluster")
 
 
 def test_anova_table_constant_feature_and_errors() -> None:

@@ -118,6 +118,28 @@ def significance_stars(p: float) -> str:
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "ns"
 
 
+def _grouping(df: pd.DataFrame, by: Any) -> np.ndarray:
+    """The group label of each row of ``df``: a column of it, a Series aligned on its index,
+    or any 1-D array-like taken in row order."""
+    if isinstance(by, pd.Series):
+        if by.index.equals(df.index):
+            return by.to_numpy()
+        if len(by) == len(df) and by.index.is_unique and df.index.isin(by.index).all():
+            return by.reindex(df.index).to_numpy()
+        raise ValueError(
+            "by is a Series whose index does not match df's index; pass labels indexed like "
+            "df (e.g. the labels Series of rfm.cluster) or a plain array in row order."
+        )
+    if isinstance(by, (pd.Index, np.ndarray, list)):
+        return np.asarray(by)
+    if isinstance(by, Hashable) and by in df.columns:
+        return df[by].to_numpy()
+    raise ValueError(
+        f"by={by!r} is neither a column of df nor one label per row; columns found: "
+        f"{[str(c) for c in df.columns]}."
+    )
+
+
 def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: Any) -> pd.DataFrame:
     """One-way ANOVA of each feature across the groups in ``by``.
 
@@ -127,8 +149,9 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
         The data, e.g. the RFM table.
     columns : column name or list of names
         Numeric features to test.
-    by : column name, or array-like / Series of labels (one per row of ``df``)
-        The grouping, e.g. cluster labels.
+    by : column name, Series or array-like
+        The grouping, e.g. cluster labels: a column of ``df``, a Series aligned on
+        ``df``'s index, or one label per row in row order.
 
     Returns
     -------
@@ -146,11 +169,7 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
     if not cols:
         raise ValueError("columns is empty; name at least one feature to test.")
     check_columns(df, cols, what="df")
-    if isinstance(by, Hashable) and not isinstance(by, tuple) and by in df.columns:
-        labels = df[by].to_numpy()
-    else:
-        labels = by.to_numpy() if isinstance(by, (pd.Series, pd.Index)) else by
-    enc = encode_labels(labels, len(df), name="by")
+    enc = encode_labels(_grouping(df, by), len(df), name="by")
     rows = []
     for col in cols:
         values = check_array(df[col], name=f"column {col!r}", ensure_2d=False)
