@@ -144,7 +144,7 @@ def export(
     if not path.parent.exists():
         raise ValueError(f"folder {str(path.parent)!r} does not exist; create it first.")
     if format == "csv":
-        table.to_csv(path, index=False)
+        table.to_csv(path, index=False, float_format="%.12g")
     else:
         table.to_excel(path, index=False, sheet_name="customers")
     return path

@@ -1,0 +1,322 @@
+"""The whole segmentation job, as the ``rfmseg`` command runs it.
+
+:func:`run_pipeline` goes from raw order lines to validated, named segments:
+
+clean → RFM table → R/F/M scores → rule-based segments → K-means (k chosen by elbow and
+silhouette unless given) → silhouette per customer → cluster profiles → personas →
+validation (silhouette, ANOVA per feature, Calinski–Harabasz, Davies–Bouldin, stability
+across seeds) → monthly KPIs.
+
+:func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``), ``profile.csv``,
+``elbow.csv``, ``validation.csv`` and ``report.html`` into a folder. Each step reports
+progress through an optional callback, so the command line can print it on stderr.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import validation
+from rfm import kpis
+from rfm.cleaning import clean_transactions
+from rfm.clustering import ClusterResult, cluster
+from rfm.export import export
+from rfm.personas import name_personas, persona_action
+from rfm.profiles import profile
+from rfm.scoring import rfm_scores
+from rfm.segments import segment
+from rfm.table import rfm_table
+
+__all__ = ["PipelineResult", "run_pipeline", "summary_table", "validation_table", "write_outputs"]
+
+#: above this many customers the per-customer silhouette (O(n²)) is skipped
+MAX_EXACT_SILHOUETTE = 50_000
+RFM_COLUMNS = ["recency", "frequency", "monetary"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class PipelineResult:
+    """Everything :func:`run_pipeline` computed (the inputs of files and report)."""
+
+    transactions: pd.DataFrame
+    cleaning: pd.DataFrame
+    rfm: pd.DataFrame
+    scores: pd.DataFrame
+    segments: pd.DataFrame
+    clusters: ClusterResult
+    silhouette: np.ndarray | None
+    profile: pd.DataFrame
+    personas: pd.Series
+    validation: pd.DataFrame
+    monthly: pd.DataFrame | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Steps:
+    """Times each step and reports its start through ``progress``."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.t0 = time.perf_counter()
+
+    def __call__(self, name: str) -> _Steps:
+        self.name = name
+        if self.progress is not None:
+            self.progress(f"[{time.perf_counter() - self.t0:6.1f}s] {name}")
+        return self
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.name] = time.perf_counter() - self.start
+
+
+def _integral_ids(clean: pd.DataFrame, customer: str) -> pd.DataFrame:
+    """Float customer ids that are whole numbers (17850.0) become integers (17850)."""
+    ids = clean[customer]
+    if pd.api.types.is_float_dtype(ids.dtype):
+        values = ids.to_numpy(dtype=np.float64)
+        if np.isfinite(values).all() and (values == np.round(values)).all():
+            return clean.assign(**{customer: ids.astype(np.int64)})
+    return clean
+
+
+def validation_table(
+    X: pd.DataFrame,
+    labels: pd.Series,
+    rfm: pd.DataFrame,
+    *,
+    silhouette: float,
+    k: int,
+    random_state: int = 0,
+    stability_seeds: range = range(5),
+) -> pd.DataFrame:
+    """Tidy table of the validation figures: one row per metric (and feature).
+
+    Columns ``metric, feature, value, p_value, eta_squared, note``: the mean silhouette,
+    one-way ANOVA F of recency, frequency and monetary across clusters, the
+    Calinski–Harabasz and Davies–Bouldin indices, and the stability of K-means across
+    ``stability_seeds`` (mean and minimum adjusted Rand index between runs).
+    """
+    lab = labels.to_numpy()
+    rows: list[dict[str, Any]] = [
+        {
+            "metric": "silhouette",
+            "feature": "",
+            "value": silhouette,
+            "note": "mean over customers; > 0.5 good, 0.25-0.5 moderate, < 0.25 weak",
+        },
+    ]
+    anova = validation.anova_table(rfm[RFM_COLUMNS], RFM_COLUMNS, lab)
+    for feat, row in anova.iterrows():
+        rows.append(
+            {
+                "metric": "anova_F",
+                "feature": feat,
+                "value": row["F"],
+                "p_value": row["p_value"],
+                "eta_squared": row["eta_squared"],
+                "note": f"significance {row['significance']}",
+            }
+        )
+    rows.append(
+        {
+            "metric": "calinski_harabasz",
+            "feature": "",
+            "value": validation.calinski_harabasz_score(X, lab),
+            "note": "higher is better",
+        }
+    )
+    rows.append(
+        {
+            "metric": "davies_bouldin",
+            "feature": "",
+            "value": validation.davies_bouldin_score(X, lab),
+            "note": "lower is better",
+        }
+    )
+    stab = validation.stability(X, k, seeds=stability_seeds)
+    runs = f"K-means over seeds {list(stability_seeds)}"
+    rows.append(
+        {
+            "metric": "stability_mean_ari",
+            "feature": "",
+            "value": stab.mean_ari,
+            "note": f"{runs}; 1 = identical partitions",
+        }
+    )
+    rows.append({"metric": "stability_min_ari", "feature": "", "value": stab.min_ari, "note": runs})
+    out = pd.DataFrame(
+        rows, columns=["metric", "feature", "value", "p_value", "eta_squared", "note"]
+    )
+    return out
+
+
+def run_pipeline(
+    transactions: pd.DataFrame,
+    *,
+    customer: str = "CustomerID",
+    invoice: str | None = "InvoiceNo",
+    date: str = "InvoiceDate",
+    amount: str | None = None,
+    quantity: str | None = "Quantity",
+    price: str | None = "UnitPrice",
+    snapshot: Any = "max+1d",
+    k: int | str = "auto",
+    scaling: str = "zscore",
+    rules: str = "rfm",
+    random_state: int = 0,
+    progress: Progress | None = None,
+) -> PipelineResult:
+    """Run the whole job on order lines (left unchanged); see the module docstring.
+
+    Column parameters are as for :func:`rfm.clean_transactions` and :func:`rfm.rfm_table`:
+    money is ``amount`` when given, else ``quantity`` × ``price``. ``rules`` is a
+    built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
+    in quintiles).
+    """
+    step = _Steps(progress)
+    with step("cleaning transactions"):
+        clean, cleaning = clean_transactions(
+            transactions,
+            customer=customer,
+            invoice=invoice,
+            date=date,
+            quantity=quantity,
+            price=price,
+            amount=amount,
+        )
+        clean = _integral_ids(clean, customer)
+    money: dict[str, Any] = {"amount": amount} if amount else {"quantity": quantity, "price": price}
+    with step("computing recency, frequency, monetary"):
+        rfm = rfm_table(
+            clean, customer=customer, date=date, invoice=invoice, snapshot=snapshot, **money
+        )
+        scores = rfm_scores(rfm, q=4 if rules == "codes" else 5)
+        segments = segment(scores, rules=rules)
+    with step(f"clustering (k={k}, scaling={scaling})"):
+        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state)
+    n = len(rfm)
+    with step("silhouette per customer"):
+        sil = (
+            validation.silhouette_samples(res.X, res.labels.to_numpy())
+            if n <= MAX_EXACT_SILHOUETTE
+            else None
+        )
+    with step("profiling clusters"):
+        prof = profile(rfm, res.labels)
+        if sil is not None:
+            prof["silhouette"] = pd.Series(sil).groupby(res.labels.to_numpy()).mean()
+        personas = name_personas(prof)
+        prof.insert(1, "persona", personas)
+        prof["action"] = [persona_action(p) for p in personas]
+    with step("validating (ANOVA, indices, stability)"):
+        sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
+        table = validation_table(
+            res.X, res.labels, rfm, silhouette=sil_mean, k=res.k, random_state=random_state
+        )
+    with step("monthly KPIs"):
+        monthly = kpis.monthly(clean, customer=customer, date=date, **money)
+    settings = {
+        "k": res.k,
+        "k_requested": k,
+        "scaling": scaling,
+        "rules": rules,
+        "snapshot": snapshot,
+        "customer": customer,
+        "invoice": invoice,
+        "date": date,
+        "amount": amount,
+        "quantity": quantity,
+        "price": price,
+        "random_state": random_state,
+        "rows_in": len(transactions),
+        "rows_clean": len(clean),
+    }
+    return PipelineResult(
+        transactions=clean,
+        cleaning=cleaning,
+        rfm=rfm,
+        scores=scores,
+        segments=segments,
+        clusters=res,
+        silhouette=sil,
+        profile=prof,
+        personas=personas,
+        validation=table,
+        monthly=monthly,
+        settings=settings,
+        timings=step.timings,
+    )
+
+
+def summary_table(result: PipelineResult) -> pd.DataFrame:
+    """The short per-persona table the command prints."""
+    p = result.profile
+    out = pd.DataFrame(
+        {
+            "persona": p["persona"],
+            "customers": p["customers"],
+            "share_%": (100 * p["share"]).round(1),
+            "revenue_%": (100 * p["revenue_share"]).round(1),
+            "recency": p["recency_mean"].round(0),
+            "frequency": p["frequency_mean"].round(1),
+            "monetary": p["monetary_mean"].round(0),
+        }
+    )
+    if "silhouette" in p:
+        out["silhouette"] = p["silhouette"].round(3)
+    return out
+
+
+def write_outputs(
+    result: PipelineResult,
+    out_dir: str | Path,
+    *,
+    format: str = "csv",
+    title: str = "Customer segmentation",
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Write the files of a run into ``out_dir`` (created if needed); return their paths."""
+    from rfm.report import write_report
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is not a folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    step = _Steps(progress)
+    paths: dict[str, Path] = {}
+    with step(f"writing files to {out}"):
+        paths["segments"] = export(
+            out / f"segments.{format}",
+            result.rfm,
+            result.clusters.labels,
+            scores=result.scores,
+            segments=result.segments,
+            personas=result.personas,
+            silhouette=result.silhouette
+            if result.silhouette is not None
+            else np.full(len(result.rfm), np.nan),
+            format=format,
+        )
+        paths["profile"] = out / "profile.csv"
+        result.profile.to_csv(paths["profile"])
+        paths["elbow"] = out / "elbow.csv"
+        result.clusters.elbow.to_csv(paths["elbow"], index=False)
+        paths["validation"] = out / "validation.csv"
+        result.validation.to_csv(paths["validation"], index=False)
+    with step("rendering report.html"):
+        paths["report"] = write_report(out / "report.html", result, title=title)
+    return paths

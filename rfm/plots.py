@@ -1,0 +1,187 @@
+"""The report's figures as PNG bytes, drawn with matplotlib (the optional ``plot`` extra).
+
+matplotlib is imported lazily, inside :func:`figure`, and only its object-oriented API is
+used (``matplotlib.figure.Figure`` with the Agg canvas) — no ``pyplot``, so no global
+state, no GUI backend and no change to the caller's matplotlib settings.
+
+Every function takes plain tables and returns the PNG file content; :func:`available`
+says whether matplotlib can be imported (the report falls back to tables without it).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PLOT_EXTRA_HINT",
+    "available",
+    "boxplots",
+    "elbow_plot",
+    "monthly_plot",
+    "pca_scatter",
+    "rf_heatmaps",
+    "silhouette_plot",
+]
+
+PLOT_EXTRA_HINT = 'pip install "rfmseg[plot]"'
+_MAX_POINTS = 5_000  # scatter plots subsample beyond this (the picture does not change)
+
+
+def available() -> bool:
+    """Whether matplotlib is importable."""
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):  # a None entry in sys.modules
+        return False
+
+
+@contextmanager
+def figure(width: float = 7.0, height: float = 4.0) -> Iterator[tuple[Any, io.BytesIO]]:
+    """A fresh matplotlib Figure; on exit its PNG is in the yielded buffer."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(f"plots need matplotlib: {PLOT_EXTRA_HINT}") from None
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    yield fig, buf
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    buf.seek(0)
+
+
+def _cluster_names(labels: pd.Series, names: Mapping[Any, str] | None) -> list[tuple[Any, str]]:
+    ids = sorted(pd.unique(labels))
+    return [(c, f"{c}: {names[c]}" if names and c in names else f"cluster {c}") for c in ids]
+
+
+def elbow_plot(elbow: pd.DataFrame, k: int) -> bytes:
+    """Inertia against k with the chosen k marked."""
+    with figure() as (fig, buf):
+        ax = fig.add_subplot()
+        ax.plot(elbow["k"], elbow["inertia"], marker="o")
+        if k in set(elbow["k"]):
+            y = float(elbow.loc[elbow["k"] == k, "inertia"].iloc[0])
+            ax.plot([k], [y], marker="o", markersize=14, fillstyle="none", color="crimson")
+            ax.annotate(f"chosen k = {k}", (k, y), textcoords="offset points", xytext=(12, 12))
+        ax.set_xlabel("number of clusters k")
+        ax.set_ylabel("inertia (within-cluster sum of squares)")
+        ax.set_title("Elbow curve")
+    return buf.getvalue()
+
+
+def silhouette_plot(
+    silhouette: np.ndarray, labels: pd.Series, names: Mapping[Any, str] | None = None
+) -> bytes:
+    """Classic silhouette plot: each cluster's sorted values as horizontal bars."""
+    sil = pd.Series(np.asarray(silhouette, dtype=float), index=labels.index)
+    with figure(7.0, 5.0) as (fig, buf):
+        ax = fig.add_subplot()
+        y0 = 0
+        for c, name in _cluster_names(labels, names):
+            vals = np.sort(sil[labels == c].to_numpy())
+            ax.fill_betweenx(np.arange(y0, y0 + len(vals)), 0, vals, alpha=0.8, linewidth=0)
+            ax.text(-0.02, y0 + len(vals) / 2, name, ha="right", va="center", fontsize=8)
+            y0 += len(vals) + max(10, len(sil) // 100)
+        ax.axvline(float(sil.mean()), color="crimson", linestyle="--", label="mean")
+        ax.set_xlabel("silhouette value")
+        ax.set_yticks([])
+        ax.set_xlim(min(-0.1, float(sil.min())), 1)
+        ax.legend(loc="lower right")
+        ax.set_title("Silhouette per customer, by cluster")
+    return buf.getvalue()
+
+
+def pca_scatter(
+    X: pd.DataFrame | np.ndarray, labels: pd.Series, names: Mapping[Any, str] | None = None
+) -> bytes:
+    """Customers on the first two principal components of ``X``, coloured by cluster."""
+    from kmeans_np import PCA
+
+    arr = np.asarray(X, dtype=float)
+    pca = PCA(n_components=2).fit(arr)
+    pcs = pca.transform(arr)
+    lab = labels.to_numpy()
+    if len(arr) > _MAX_POINTS:
+        pick = np.random.default_rng(0).choice(len(arr), _MAX_POINTS, replace=False)
+        pcs, lab = pcs[pick], lab[pick]
+    ratio = pca.explained_variance_ratio_
+    with figure(7.0, 5.0) as (fig, buf):
+        ax = fig.add_subplot()
+        for c, name in _cluster_names(labels, names):
+            m = lab == c
+            ax.scatter(pcs[m, 0], pcs[m, 1], s=6, alpha=0.6, label=name)
+        ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
+        ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
+        ax.legend(markerscale=3, fontsize=8)
+        ax.set_title("Clusters on the first two principal components")
+    return buf.getvalue()
+
+
+def rf_heatmaps(scores: pd.DataFrame) -> bytes:
+    """R score × F score: number of customers and mean monetary value (seed 000, R rfm)."""
+    counts = pd.crosstab(scores["r_score"], scores["f_score"])
+    money = scores.pivot_table(
+        index="r_score", columns="f_score", values="monetary", aggfunc="mean"
+    ).reindex(index=counts.index, columns=counts.columns)
+    with figure(11.0, 4.5) as (fig, buf):
+        for i, (table, title, fmt) in enumerate(
+            [(counts, "Customers", "{:.0f}"), (money, "Mean monetary value", "{:,.0f}")]
+        ):
+            ax = fig.add_subplot(1, 2, i + 1)
+            im = ax.imshow(table.to_numpy(dtype=float), cmap="YlGnBu", origin="lower")
+            ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
+            ax.set_yticks(range(table.shape[0]), [str(r) for r in table.index])
+            ax.set_xlabel("F score")
+            ax.set_ylabel("R score")
+            ax.set_title(title)
+            values = table.to_numpy(dtype=float)
+            middle = np.nanmin(values) + 0.6 * (np.nanmax(values) - np.nanmin(values))
+            for (r, c), v in np.ndenumerate(values):
+                if np.isfinite(v):
+                    colour = "white" if v > middle else "black"
+                    ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=7, color=colour)
+            fig.colorbar(im, ax=ax, shrink=0.8)
+    return buf.getvalue()
+
+
+def boxplots(rfm: pd.DataFrame, labels: pd.Series, names: Mapping[Any, str] | None = None) -> bytes:
+    """Recency, frequency and monetary distributions per cluster (log axis for F and M)."""
+    clusters = _cluster_names(labels, names)
+    with figure(12.0, 4.5) as (fig, buf):
+        for i, col in enumerate(("recency", "frequency", "monetary")):
+            ax = fig.add_subplot(1, 3, i + 1)
+            data = [rfm.loc[labels == c, col].to_numpy(dtype=float) for c, _ in clusters]
+            ax.boxplot(data, showfliers=False)
+            ax.set_xticks(range(1, len(clusters) + 1), [str(c) for c, _ in clusters])
+            ax.set_xlabel("cluster")
+            ax.set_title(col)
+            if col != "recency" and all((d > 0).all() for d in data if len(d)):
+                ax.set_yscale("log")
+    return buf.getvalue()
+
+
+def monthly_plot(monthly: pd.DataFrame) -> bytes:
+    """Monthly revenue (bars) and active customers (line, right axis)."""
+    months = [str(m) for m in monthly.index]
+    with figure(10.0, 4.0) as (fig, buf):
+        ax = fig.add_subplot()
+        ax.bar(months, monthly["revenue"].to_numpy(dtype=float), color="#4c72b0", alpha=0.8)
+        ax.set_ylabel("revenue", color="#4c72b0")
+        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        ax2 = ax.twinx()
+        ax2.plot(
+            months, monthly["active_customers"].to_numpy(dtype=float), color="crimson", marker="o"
+        )
+        ax2.set_ylabel("active customers", color="crimson")
+        ax.set_title("Monthly revenue and active customers")
+    return buf.getvalue()

@@ -1,0 +1,277 @@
+"""The rfmseg command end to end, as a subprocess: files, columns, exit codes, messages."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rfm.datasets import make_transactions
+
+ROOT = Path(__file__).resolve().parent.parent
+SEGMENTS_COLUMNS = [
+    "customer",
+    "recency",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_code",
+    "segment",
+    "cluster",
+    "persona",
+    "silhouette",
+]
+OUTPUTS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "rfm", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    # progress lines may come first; the error is one line, the last, and never a traceback
+    lines = proc.stderr.strip().splitlines()
+    errors = [line for line in lines if "error" in line.lower()]
+    assert errors == [lines[-1]], proc.stderr
+    assert lines[-1].startswith("rfmseg: error: ")
+    assert "Traceback" not in proc.stderr
+    for f in fragments:
+        assert f in lines[-1], lines[-1]
+
+
+def test_demo_small_writes_every_file(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    proc = run("demo", "--customers", "300", "--rows", "3000", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+    seg = pd.read_csv(out / "segments.csv")
+    assert list(seg.columns) == SEGMENTS_COLUMNS
+    # an independent groupby of the same generated data
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
+    g = tx.groupby("CustomerID")
+    ref = pd.DataFrame({"frequency": g["InvoiceNo"].nunique(), "monetary": g["TotalAmount"].sum()})
+    seg = seg.set_index("customer").sort_index()
+    assert list(seg.index) == list(ref.index)
+    assert (seg["frequency"] == ref["frequency"]).all()
+    pd.testing.assert_series_equal(seg["monetary"], ref["monetary"], check_names=False, rtol=1e-9)
+    prof = pd.read_csv(out / "profile.csv", index_col="cluster")
+    assert prof["customers"].sum() == len(seg)
+    assert set(prof["persona"]) == set(seg["persona"])
+    # cluster -> persona is one-to-one
+    assert (seg.groupby("cluster")["persona"].nunique() == 1).all()
+    val = pd.read_csv(out / "validation.csv")
+    assert {
+        "silhouette",
+        "anova_F",
+        "calinski_harabasz",
+        "davies_bouldin",
+        "stability_mean_ari",
+    } <= set(val["metric"])
+    assert val.loc[val["metric"] == "silhouette", "value"].iloc[0] == pytest.approx(
+        seg["silhouette"].mean(), abs=1e-9
+    )
+    elbow = pd.read_csv(out / "elbow.csv")
+    assert list(elbow.columns) == ["k", "inertia", "drop", "drop_pct", "suggested"]
+    assert "customers" in proc.stdout and "persona" in proc.stdout
+
+
+def test_demo_progress_on_stderr_and_fixed_k(tmp_path: Path) -> None:
+    proc = run(
+        "demo",
+        "--customers",
+        "200",
+        "--rows",
+        "1500",
+        "--out",
+        str(tmp_path),
+        "--k",
+        "4",
+        "--scaling",
+        "minmax",
+        "--rules",
+        "codes",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "rfmseg: " in proc.stderr and "clustering" in proc.stderr
+    assert "k = 4 clusters" in proc.stdout
+    seg = pd.read_csv(tmp_path / "segments.csv")
+    assert seg["cluster"].nunique() == 4
+    assert seg[["r_score", "f_score", "m_score"]].max().max() == 4  # quartiles for "codes"
+
+
+def test_segment_with_column_flags(tmp_path: Path) -> None:
+    tx = make_transactions(n_customers=150, n_rows=1200, random_state=5)
+    tx = tx.rename(
+        columns={
+            "CustomerID": "client",
+            "InvoiceNo": "ticket",
+            "InvoiceDate": "when",
+            "TotalAmount": "spend",
+        }
+    )
+    src = tmp_path / "orders.csv.gz"
+    tx[["client", "ticket", "when", "spend"]].to_csv(src, index=False)
+    out = tmp_path / "out"
+    proc = run(
+        "segment",
+        str(src),
+        "--customer",
+        "client",
+        "--invoice",
+        "ticket",
+        "--date",
+        "when",
+        "--amount",
+        "spend",
+        "--snapshot",
+        "max",
+        "--out",
+        str(out),
+        "-q",
+    )
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(out / "segments.csv").set_index("customer").sort_index()
+    ref = tx.groupby("client")["spend"].sum()
+    pd.testing.assert_series_equal(seg["monetary"], ref, check_names=False, rtol=1e-9)
+    last = pd.to_datetime(tx["when"]).groupby(tx["client"]).max()
+    snapshot = pd.to_datetime(tx["when"]).max()
+    assert (seg["recency"] == (snapshot - last).dt.days).all()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl missing")
+def test_segment_xlsx_output(tmp_path: Path) -> None:
+    proc = run(
+        "demo",
+        "--customers",
+        "100",
+        "--rows",
+        "600",
+        "--out",
+        str(tmp_path),
+        "--format",
+        "xlsx",
+        "-q",
+    )
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_excel(tmp_path / "segments.xlsx")
+    assert list(seg.columns) == SEGMENTS_COLUMNS
+
+
+def test_online_retail_needs_no_flags(online_retail_path: Path, tmp_path: Path) -> None:
+    proc = run("segment", str(online_retail_path), "--snapshot", "max", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(tmp_path / "segments.csv")
+    assert list(seg.columns) == SEGMENTS_COLUMNS
+    # figures of shared/data/README.md (computed independently of this project)
+    assert len(seg) == 4338
+    assert (seg["recency"].min(), seg["recency"].median(), seg["recency"].max()) == (0, 50, 373)
+    assert (seg["frequency"].median(), seg["frequency"].max()) == (2, 209)
+    assert seg["customer"].astype(str).str.fullmatch(r"\d{5}").all()  # 17850, not 17850.0
+    assert "reading" in proc.stderr
+
+
+def test_help_explains_every_flag() -> None:
+    proc = run("segment", "--help")
+    assert proc.returncode == 0
+    for flag in (
+        "--customer",
+        "--invoice",
+        "--date",
+        "--amount",
+        "--quantity",
+        "--price",
+        "--snapshot",
+        "--k",
+        "--scaling",
+        "--rules",
+        "--out",
+        "--format",
+        "--quiet",
+    ):
+        assert flag in proc.stdout
+    demo = run("demo", "--help")
+    assert "--customers" in demo.stdout and "--rows" in demo.stdout
+
+
+# -- user mistakes: exit 2, one line, no traceback ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "orders.csv"
+    make_transactions(n_customers=50, n_rows=300, random_state=1).to_csv(path, index=False)
+    return path
+
+
+def test_missing_column_lists_the_columns_found(small_csv: Path, tmp_path: Path) -> None:
+    proc = run("segment", str(small_csv), "--customer", "Client", "--out", str(tmp_path))
+    assert_user_error(proc, "'Client'", "columns found", "CustomerID")
+
+
+def test_unrecognised_columns(tmp_path: Path) -> None:
+    src = tmp_path / "x.csv"
+    pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(src, index=False)
+    assert_user_error(run("segment", str(src), "--out", str(tmp_path)), "columns found")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    src = tmp_path / "broken.csv.gz"
+    src.write_bytes(b"this is not gzip data at all\x00\xff" * 20)
+    assert_user_error(run("segment", str(src), "--out", str(tmp_path)), "broken.csv.gz")
+    assert_user_error(run("segment", str(tmp_path / "nope.csv")), "not found")
+    odd = tmp_path / "data.json"
+    odd.write_text("{}")
+    assert_user_error(run("segment", str(odd)), "unknown file type")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    src = tmp_path / "empty.csv"
+    src.write_text("")
+    assert_user_error(run("segment", str(src)), "empty")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n")
+    assert_user_error(run("segment", str(header_only)), "no rows")
+    gz = tmp_path / "empty.csv.gz"
+    with gzip.open(gz, "wb"):
+        pass
+    assert_user_error(run("segment", str(gz)), "empty")
+
+
+def test_non_numeric_amount(small_csv: Path, tmp_path: Path) -> None:
+    df = pd.read_csv(small_csv)
+    df["TotalAmount"] = df["TotalAmount"].astype(str)
+    df.loc[3, "TotalAmount"] = "twelve pounds"
+    src = tmp_path / "bad_amount.csv"
+    df.to_csv(src, index=False)
+    proc = run("segment", str(src), "--amount", "TotalAmount", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "TotalAmount")
+
+
+def test_bad_flag_values(tmp_path: Path, small_csv: Path) -> None:
+    for args in (["--k", "1"], ["--k", "many"], ["--scaling", "robust"], ["--snapshot", "soon"]):
+        proc = run("segment", str(small_csv), "--out", str(tmp_path), *args)
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr
+        assert "error:" in proc.stderr.strip().splitlines()[-1]
+    proc = run("demo", "--customers", "100", "--rows", "50", "--out", str(tmp_path))
+    assert_user_error(proc, "--rows")
+    early = run("segment", str(small_csv), "--snapshot", "2000-01-01", "--out", str(tmp_path))
+    assert_user_error(early, "snapshot")
