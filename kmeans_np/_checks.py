@@ -113,8 +113,8 @@ def check_array(
                 arr = arr.astype(dtype)
             except (TypeError, ValueError):
                 raise TypeError(
-                    f"{name} holds non-numeric values (object dtype); encode or drop text "
-                    "columns and convert with np.asarray(X, dtype=float)."
+                    f"{name} must hold numbers but has non-numeric values (object dtype); "
+                    "encode or drop text columns and convert with np.asarray(X, dtype=float)."
                 ) from None
         elif arr.dtype.kind not in "iuf":
             raise TypeError(

@@ -64,7 +64,8 @@ class NumpyEngine:
         out = np.empty((self.X.shape[0], centers.shape[0]))
         for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
             diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
-            out[start:stop] = (diff * diff).sum(axis=2)
+            diff *= diff  # squared in place: the only (m, k, d) temporary
+            out[start:stop] = diff.sum(axis=2)
         return out
 
     def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +74,8 @@ class NumpyEngine:
         min_sq = np.empty(self.X.shape[0])
         for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
             diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
-            sq = (diff * diff).sum(axis=2)  # (m, k)
+            diff *= diff  # squared in place: the only (m, k, d) temporary
+            sq = diff.sum(axis=2)  # (m, k)
             lab = sq.argmin(axis=1)
             labels[start:stop] = lab
             min_sq[start:stop] = sq[np.arange(stop - start), lab]

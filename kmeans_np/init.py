@@ -31,6 +31,18 @@ def _first_index(engine: Engine, rng: np.random.Generator) -> int:
     return int(rng.choice(n, p=engine.w / engine.w.sum()))
 
 
+def _never_impossible(engine: Engine, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Replace draws of probability zero (w_i D_i² = 0), which rounding at the very end of
+    the cumulative sum can produce, by the last row that has a positive probability."""
+    p = engine.w[candidates] * closest[candidates]
+    if (p > 0).all():
+        return candidates
+    positive = np.flatnonzero(engine.w * closest > 0)
+    if positive.size:  # else every point sits on a centre and any row will do
+        candidates = np.where(p > 0, candidates, positive[-1])
+    return candidates
+
+
 def greedy_kmeans_plusplus(
     engine: Engine, n_clusters: int, rng: np.random.Generator, n_local_trials: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +57,8 @@ def greedy_kmeans_plusplus(
     for c in range(1, n_clusters):
         # Draw candidates with probability ∝ w_i D(x_i)² by inverting the cumulative sum.
         rand_vals = rng.uniform(size=n_local_trials) * current_pot
-        candidates = engine.sample_proportional(closest, rand_vals)
+        drawn = engine.sample_proportional(closest, rand_vals)
+        candidates = _never_impossible(engine, closest, drawn)
         # Keep the candidate that leaves the smallest potential.
         pots = engine.candidate_potentials(closest, X[candidates])
         best = int(np.argmin(pots))

@@ -129,9 +129,18 @@ class KMeans:
                 stacklevel=3,
             )
             n_init = 1
-        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
+        if (
+            isinstance(self.max_iter, bool)
+            or not isinstance(self.max_iter, (int, np.integer))
+            or self.max_iter < 1
+        ):
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}.")
-        if not np.isfinite(self.tol) or self.tol < 0:
+        if (
+            isinstance(self.tol, bool)
+            or not isinstance(self.tol, (int, float, np.integer, np.floating))
+            or not np.isfinite(self.tol)
+            or self.tol < 0
+        ):
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}.")
         return init, int(n_init)
 
