@@ -49,7 +49,8 @@ def calinski_harabasz_score(X: Any, labels: Any) -> float:
     """Calinski–Harabasz index (variance ratio criterion); higher is better.
 
     Returns ``inf`` if every cluster is a single repeated point (W = 0) while the clusters
-    differ (B > 0). Needs 2 <= k <= n - 1 clusters.
+    differ (B > 0) — the limit of the ratio; scikit-learn returns 1.0 there. All points
+    identical (0/0) raises ``ValueError``. Needs 2 <= k <= n - 1 clusters.
     """
     arr, enc, cent = _centroids(X, labels, "the Calinski-Harabasz index")
     n, k = arr.shape[0], len(enc.counts)
