@@ -32,6 +32,7 @@ import pandas as pd
 __all__ = ["main"]
 
 PROG = "rfmseg"
+#: exceptions that mean bad input (an ImportError only when it names a package to install)
 USER_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     TypeError,
@@ -290,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except USER_ERRORS as exc:
+        if isinstance(exc, ImportError) and "pip install" not in str(exc):
+            raise  # a broken installation, not a user mistake: show the traceback
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

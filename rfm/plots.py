@@ -14,6 +14,7 @@ import importlib.util
 import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,9 @@ __all__ = [
     "monthly_plot",
     "pca_scatter",
     "rf_heatmaps",
+    "save",
     "silhouette_plot",
+    "weekday_hour_heatmap",
 ]
 
 PLOT_EXTRA_HINT = 'pip install "rfmseg[plot]"'
@@ -185,3 +188,23 @@ def monthly_plot(monthly: pd.DataFrame) -> bytes:
         ax2.set_ylabel("active customers", color="crimson")
         ax.set_title("Monthly revenue and active customers")
     return buf.getvalue()
+
+
+def weekday_hour_heatmap(matrix: pd.DataFrame) -> bytes:
+    """Revenue by weekday (rows) × hour (columns), seed 001's heatmap."""
+    with figure(10.0, 3.8) as (fig, buf):
+        ax = fig.add_subplot()
+        im = ax.imshow(matrix.to_numpy(dtype=float), cmap="YlOrRd", aspect="auto")
+        ax.set_yticks(range(len(matrix.index)), [str(i) for i in matrix.index])
+        ax.set_xticks(range(len(matrix.columns)), [str(c) for c in matrix.columns], fontsize=7)
+        ax.set_xlabel("hour of day")
+        ax.set_title("Revenue by weekday and hour")
+        fig.colorbar(im, ax=ax)
+    return buf.getvalue()
+
+
+def save(png: bytes, folder: str | Path, name: str) -> Path:
+    """Write PNG bytes to ``folder/name`` (for scripts that want files, not a report)."""
+    path = Path(folder) / name
+    path.write_bytes(png)
+    return path

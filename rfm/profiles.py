@@ -6,7 +6,7 @@ clusters best first.
 
 Ranking rule
 ------------
-Each customer gets a *percentile score* per dimension: the share of customers he beats
+Each customer gets a *percentile score* per dimension: the share of customers it beats
 (average rank / n, in (0, 1]), with recency reversed so that recent customers score high.
 A cluster's ``r_pct``, ``f_pct`` and ``m_pct`` are the means of its members' percentile
 scores, and its ``score`` is their average. A cluster of random customers scores about
