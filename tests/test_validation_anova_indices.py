@@ -10,6 +10,7 @@ import sklearn.metrics as skm
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans as SkKMeans
 
+from rfm.datasets import case_study_customers
 from validation import (
     adjusted_rand_score,
     anova_table,
@@ -21,15 +22,7 @@ from validation import (
 )
 
 # Seed 002's 20-customer table (its printed statistics are wrong; only the inputs are used).
-CASE = pd.DataFrame(
-    {
-        "recency_days": [8, 142, 3, 287, 19, 64, 5, 198, 31, 112, 7, 243, 25, 88, 12, 172, 44,
-                         320, 16, 55],
-        "frequency": [14, 2, 22, 1, 9, 4, 18, 2, 7, 3, 20, 1, 11, 5, 16, 2, 6, 1, 13, 8],
-        "monetary": [2840, 184, 5120, 67, 1640, 420, 4280, 145, 1180, 310, 4890, 88, 2140, 580,
-                     3640, 165, 760, 52, 2560, 1020],
-    }
-)
+CASE = case_study_customers()[["recency_days", "frequency", "monetary"]]
 
 
 def case_clusters() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
