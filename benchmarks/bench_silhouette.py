@@ -8,17 +8,15 @@ Reported per n: median wall times of interleaved runs, their ratio (targets: <= 
 each, measured in a fresh child process (target for ours: <= 100 bytes per point). Ours
 alone at 200k (target: <= 30 s).
 
-The memory probes run with ``MALLOC_MMAP_THRESHOLD_=65536``: glibc otherwise raises its
-mmap threshold after the probe's warm-up call frees its large arrays, so the measured
-call reuses heap memory that is already resident and its peak looks smaller than it is
-(for ours about 40 instead of about 75 bytes per point at 50k).
+The memory probes run with ``MALLOC_MMAP_THRESHOLD_=65536`` (set by the shared runner):
+without it the measured call reuses heap memory the warm-up call left resident and its
+peak looks smaller than it is (for ours about 40 instead of about 75 bytes per point at
+50k).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,24 +49,9 @@ def case_sklearn(n: int) -> Callable[[], Any]:
     return lambda: silhouette_score(X, labels)
 
 
-@contextmanager
-def honest_malloc() -> Iterator[None]:
-    """Child processes started inside get a fixed glibc mmap threshold (see module notes)."""
-    before = os.environ.get("MALLOC_MMAP_THRESHOLD_")
-    os.environ["MALLOC_MMAP_THRESHOLD_"] = "65536"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["MALLOC_MMAP_THRESHOLD_"]
-        else:
-            os.environ["MALLOC_MMAP_THRESHOLD_"] = before
-
-
 def peak(case: str, n: int) -> int:
     """Extra peak bytes of one call of ``case`` (``"ours"`` or ``"sklearn"``) on n points."""
-    with honest_malloc():
-        return measure_peak_in_child(f"benchmarks.bench_silhouette:case_{case}", {"n": n})
+    return measure_peak_in_child(f"benchmarks.bench_silhouette:case_{case}", {"n": n})
 
 
 def race(
