@@ -19,6 +19,7 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 from rfm._aggregate import aggregate
+from rfm._factorize import factorize_many
 from rfm._inputs import check_frame, numeric_values, parse_dates
 
 __all__ = ["rfm_table"]
@@ -67,14 +68,19 @@ def _monetary_columns(
     )
 
 
-def _customer_codes(values: pd.Series, name: str) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes ``0..k-1`` for the customer ids and the ids, in sorted order.
+def _customer_codes(
+    values: pd.Series, name: str, factorized: tuple[np.ndarray, pd.Index] | None
+) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
+    """Integer codes ``0..k-1`` for the customer ids, the ids, and their sorting order.
 
-    Categoricals use their codes (unused categories dropped, category order kept);
-    other ids are factorised once and the (few) distinct ids are sorted afterwards, which
-    is far cheaper than sorting the rows. Ids that cannot be compared (mixed types)
-    keep their order of first appearance.
+    Categoricals use their codes (unused categories dropped, category order kept, no
+    reordering needed). Other ids are factorised once (:func:`rfm._factorize.factorize`,
+    radix-partitioned for large Arrow string columns); the
+    returned ``order`` sorts the (few) distinct ids, and is applied to the per-customer
+    results rather than to the rows — far cheaper than sorting rows. Ids that cannot be
+    compared (mixed types) keep their order of first appearance (``order`` is ``None``).
     """
+    order = None
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.int64)
         missing = codes < 0
@@ -85,25 +91,20 @@ def _customer_codes(values: pd.Series, name: str) -> tuple[np.ndarray, pd.Index]
             codes = np.where(missing, -1, remap[np.maximum(codes, 0)])
             uniques = uniques[used]
     else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        codes = codes.astype(np.int64, copy=False)
+        assert factorized is not None
+        codes, uniques = factorized
         missing = codes < 0
         try:
-            order = np.argsort(np.asarray(uniques), kind="stable")
+            order = None if uniques.is_monotonic_increasing else uniques.argsort()
         except TypeError:
             order = None
-        if order is not None and not (np.diff(order) > 0).all():
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            codes = np.where(missing, -1, rank[np.maximum(codes, 0)])
-            uniques = uniques[order]
     if missing.any():
         raise ValueError(
             f"customer column {name!r} has {int(missing.sum())} missing id(s); RFM needs "
             "a customer for every line. Drop guest rows first, e.g. with "
             "clean_transactions (drop_missing_customer=True) or df.dropna(subset=[...])."
         )
-    return codes, pd.Index(uniques, name=name)
+    return codes, pd.Index(uniques, name=name), order
 
 
 def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
@@ -250,11 +251,21 @@ def rfm_table(
             "allow_negative=True to let them reduce the customer's spend."
         )
 
-    codes, ids = _customer_codes(df[customer], customer)
     ticks, unit, tz = _date_ticks(parse_dates(df[date], date))
+    to_factorize = [] if isinstance(df[customer].dtype, pd.CategoricalDtype) else [customer]
+    to_factorize += [invoice] if invoice is not None else []
+    factorized = dict(
+        zip(
+            to_factorize,
+            factorize_many([df[c] for c in to_factorize],
+                           want_uniques=[c == customer for c in to_factorize]),
+            strict=True,
+        )
+    )
+    codes, ids, order = _customer_codes(df[customer], customer, factorized.get(customer))
     inv_codes = None
     if invoice is not None:
-        inv_codes, _ = pd.factorize(df[invoice], use_na_sentinel=True)
+        inv_codes = factorized[invoice][0]
         if (inv_codes < 0).any():
             raise ValueError(
                 f"invoice column {invoice!r} has {int((inv_codes < 0).sum())} missing "
@@ -262,6 +273,9 @@ def rfm_table(
             )
 
     agg = aggregate(codes, len(ids), ticks, line, inv_codes, backend=backend)
+    if order is not None:  # sort the customers, not the rows
+        agg = type(agg)(*(a[order] for a in agg))
+        ids = ids[order]
     snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, tz)
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
 
@@ -281,6 +295,7 @@ def rfm_table(
             "avg_order_value": agg.monetary / frequency,
         },
         index=ids,
+        copy=False,  # fresh arrays: no need to copy them into consolidated blocks
     )
     result.attrs["snapshot"] = as_dates(np.array([snap], dtype=np.int64))[0]
     return result

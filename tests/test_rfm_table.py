@@ -73,6 +73,23 @@ def test_equals_pandas_groupby(kind: str, backend: str, invoice: str | None) -> 
     pd.testing.assert_frame_equal(df, before)
 
 
+def test_partitioned_factorisation_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large tables factorise Arrow strings with the partitioned kernel: same table."""
+    pytest.importorskip("pyarrow")
+    import rfm._factorize
+
+    df = _transactions(8, n=3000, n_cust=300).astype(
+        {"CustomerID": "string[pyarrow]", "InvoiceNo": "string[pyarrow]"}
+    )
+    expected = rfm_table(df, invoice="InvoiceNo")
+    monkeypatch.setattr(rfm._factorize, "PARTITIONED_MIN_ROWS", 0)
+    got = rfm_table(df, invoice="InvoiceNo")
+    pd.testing.assert_frame_equal(got, expected)
+    ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), "InvoiceNo")
+    assert got.index.tolist() == ref.index.tolist()
+    np.testing.assert_array_equal(got["frequency"], ref["frequency"])
+
+
 def test_quantity_times_price_and_default_columns() -> None:
     df = _transactions(2)
     a = rfm_table(df, invoice="InvoiceNo", quantity="Quantity", price="UnitPrice")
