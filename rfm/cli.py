@@ -84,9 +84,11 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m.add_argument(
         "--scaling",
         choices=("zscore", "minmax", "log-minmax"),
-        default="zscore",
+        default="log-minmax",
         help="how R, F, M are scaled before K-means: z-score, min-max with recency "
-        "inverted, or log1p then min-max (default: zscore)",
+        "inverted, or log1p then min-max (default: log-minmax, seed 004's choice: robust "
+        "to the long tail of real spend, where z-score lets a few big spenders form "
+        "clusters of their own)",
     )
     m.add_argument(
         "--rules",
@@ -240,8 +242,8 @@ def _run(args: argparse.Namespace) -> int:
         if cols.get("amount")
         else {"amount": None, "quantity": cols["quantity"], "price": cols["price"]}
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         result = run_pipeline(
             df,
             customer=cols["customer"],
@@ -264,6 +266,8 @@ def _run(args: argparse.Namespace) -> int:
             progress=say,
             title=f"Customer segmentation — {name}",
         )
+    for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
+        say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
     table = summary_table(result)
     sil = result.validation.loc[0, "value"]
     print(

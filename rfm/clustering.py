@@ -23,8 +23,11 @@ steps:
    ``k_values``). A candidate is admissible when its smallest cluster holds at least
    ``min_share`` of the customers (default 2 %) — a cluster of a dozen outliers is not a
    marketing segment, however well separated. Among the admissible candidates the one with
-   the highest mean silhouette wins (ties: the smaller k). If none is admissible the
-   elbow's suggestion is kept. Why this rule: inertia always falls as k grows, so alone it
+   the highest mean silhouette wins (ties: the smaller k). If none is admissible, the
+   same choice is made among all the other k of ``k_values``; if no k at all is
+   admissible (typical of z-scored, heavy-tailed spend, where every k isolates a few
+   whales), the elbow's suggestion is kept and a ``UserWarning`` suggests
+   ``scaling="log-minmax"``. Why this rule: inertia always falls as k grows, so alone it
    cannot pick k; the silhouette alone tends to prefer k = 2 on RFM data (one "good" and
    one "bad" half), which is too coarse to act on. Restricting the silhouette to the
    knee's neighbourhood uses each criterion for what it is good at.
@@ -37,6 +40,7 @@ Nothing here modifies the caller's table.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -175,26 +179,40 @@ def _choose_k(
     min_share: float,
     sample_size: int | None,
     seed: int,
+    hint: str = "",
 ) -> tuple[int, dict[int, tuple[KMeans, float]]]:
-    """Apply the module's rule; return k and the fits made for the candidates."""
+    """Apply the module's rule; return k and the fits made on the way."""
     ks = [int(k) for k in elbow_table["k"]]
-    suggested = int(elbow_table.attrs.get("suggested_k", ks[0]))
-    candidates = [k for k in (suggested - 1, suggested, suggested + 1) if k in ks and k >= 2]
+    suggested = elbow_table.attrs.get("suggested_k")
+    suggested = int(suggested) if suggested is not None else ks[0]  # < 3 k values: no knee
+    near = [k for k in (suggested - 1, suggested, suggested + 1) if k in ks]
     fits: dict[int, tuple[KMeans, float]] = {}
-    best_k, best_sil = None, -np.inf
     n = X.shape[0]
-    for k in candidates:
-        model = KMeans(n_clusters=k, **kmeans_params).fit(X)
-        sizes = np.bincount(model.labels_, minlength=k)
-        sil = _silhouette(X, model.labels_, sample_size, seed)
-        fits[k] = (model, sil)
-        if sizes.min() / n < min_share:
-            continue
-        if sil > best_sil:
-            best_k, best_sil = k, sil
-    if best_k is None:
-        best_k = suggested if suggested >= 2 else candidates[-1]
-    return best_k, fits
+    smallest: dict[int, float] = {}
+
+    def best_of(candidates: list[int]) -> int | None:
+        best_k, best_sil = None, -np.inf
+        for k in candidates:
+            model = KMeans(n_clusters=k, **kmeans_params).fit(X)
+            sil = _silhouette(X, model.labels_, sample_size, seed)
+            fits[k] = (model, sil)
+            smallest[k] = np.bincount(model.labels_, minlength=k).min() / n
+            if smallest[k] >= min_share and sil > best_sil:
+                best_k, best_sil = k, sil
+        return best_k
+
+    chosen = best_of(near)
+    if chosen is None:
+        chosen = best_of([k for k in ks if k not in near])
+    if chosen is None:
+        chosen = suggested
+        warnings.warn(
+            f"no k in {ks} gives clusters of at least {min_share:.0%} of the customers "
+            f"(k={chosen}: smallest {smallest[chosen]:.1%}); kept the elbow's k={chosen}.{hint}",
+            UserWarning,
+            stacklevel=3,
+        )
+    return chosen, fits
 
 
 def cluster(
@@ -287,6 +305,9 @@ def cluster(
             min_share=min_share,
             sample_size=silhouette_sample_size,
             seed=int(random_state),
+            hint=""
+            if scaling == "log-minmax"
+            else " Heavy-tailed data separates a few extreme customers: try scaling='log-minmax'.",
         )
     if k in fits:
         model, sil = fits[k]

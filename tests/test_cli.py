@@ -275,3 +275,17 @@ def test_bad_flag_values(tmp_path: Path, small_csv: Path) -> None:
     assert_user_error(proc, "--rows")
     early = run("segment", str(small_csv), "--snapshot", "2000-01-01", "--out", str(tmp_path))
     assert_user_error(early, "snapshot")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="pyarrow missing")
+def test_parquet_input_with_recognised_seed000_columns(tmp_path: Path) -> None:
+    tx = make_transactions(n_customers=120, n_rows=900, random_state=2)
+    src = tmp_path / "orders.parquet"
+    tx.to_parquet(src)
+    proc = run("segment", str(src), "--k", "3", "--out", str(tmp_path / "o"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(tmp_path / "o" / "segments.csv").set_index("customer").sort_index()
+    # TotalAmount is recognised as the amount column: monetary is its sum per customer
+    ref = tx.groupby("CustomerID")["TotalAmount"].sum()
+    pd.testing.assert_series_equal(seg["monetary"], ref, check_names=False, rtol=1e-9)
+    assert seg["cluster"].nunique() == 3

@@ -77,7 +77,10 @@ def parse(text: str) -> Page:
 @pytest.fixture(scope="module")
 def result():
     tx = make_transactions(n_customers=400, n_rows=4000, random_state=3)
-    return run_pipeline(tx, amount="TotalAmount", k="auto", scaling="log-minmax")
+    before = tx.copy()
+    res = run_pipeline(tx, amount="TotalAmount", k="auto", scaling="log-minmax")
+    pd.testing.assert_frame_equal(tx, before)  # the caller's table is left alone
+    return res
 
 
 def test_report_is_valid_self_contained_html(result) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,17 +86,21 @@ def expected_auto_k(res: ClusterResult, min_share: float, seed: int) -> tuple[in
     suggested = res.elbow.attrs["suggested_k"]
     ks = list(res.elbow["k"])
     X = res.X.to_numpy()
-    scores = {}
-    for k in (suggested - 1, suggested, suggested + 1):
-        if k not in ks or k < 2:
-            continue
-        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X).labels_
-        if np.bincount(labels, minlength=k).min() / len(X) >= min_share:
-            scores[k] = sk_silhouette(X, labels)
-    if not scores:
-        return suggested, None
-    best = max(scores, key=lambda k: (scores[k], -k))
-    return best, scores[best]
+
+    def best(candidates: list[int]) -> tuple[int, float] | None:
+        scores = {}
+        for k in candidates:
+            labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X).labels_
+            if np.bincount(labels, minlength=k).min() / len(X) >= min_share:
+                scores[k] = sk_silhouette(X, labels)
+        if not scores:
+            return None
+        k = max(scores, key=lambda k: (scores[k], -k))
+        return k, scores[k]
+
+    near = [k for k in (suggested - 1, suggested, suggested + 1) if k in ks]
+    found = best(near) or best([k for k in ks if k not in near])
+    return found if found is not None else (suggested, None)
 
 
 def test_auto_k_follows_the_documented_rule() -> None:
@@ -111,9 +117,13 @@ def test_min_share_excludes_tiny_clusters() -> None:
     rfm = blobs_rfm(n_per=60, seed=1)
     rfm.loc["WHALE"] = [1, 200, 400_000]  # a cluster of one is no segment
     for scaling in ("zscore", "log-minmax"):
-        for min_share in (0.0, 0.05):
-            res = cluster(rfm, scaling=scaling, min_share=min_share, k_values=range(2, 8))
+        for min_share in (0.0, 0.05, 0.4):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                res = cluster(rfm, scaling=scaling, min_share=min_share, k_values=range(2, 8))
             k, sil = expected_auto_k(res, min_share, 0)
+            # the fallback (no admissible k) and only it warns
+            assert any("at least" in str(w.message) for w in caught) == (sil is None)
             assert res.k == k
             smallest = res.labels.value_counts().min() / len(rfm)
             # either the chosen k is admissible, or no candidate was (elbow fallback)
