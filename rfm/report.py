@@ -107,10 +107,11 @@ def _table(
         f"<th>{_esc(c)}</th>" for c in cols
     )
     body = []
-    for idx, row in df.iterrows():
+    # by column, as objects: a row of ints and floats would turn the ints into floats
+    values = df.astype(object)
+    for idx, row in zip(df.index, values.itertuples(index=False, name=None), strict=True):
         cells = [f'<td class="text">{_esc(idx)}</td>'] if index else []
-        for c in cols:
-            v = row[c]
+        for c, v in zip(cols, row, strict=True):
             if c in formats:
                 text, cls = formats[c](v), ""
             elif isinstance(v, (float, np.floating)):
@@ -288,6 +289,7 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
     else:
         trend = "<p>No monthly figures.</p>"
     val = res.validation.set_index("metric")
+    val_formats = {"p_value": lambda v: "" if pd.isna(v) else f"{v:.2g}"}
     s = res.settings
     how_k = (
         "chosen automatically (elbow proposes, silhouette decides)"
@@ -314,7 +316,7 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
         "clusters": ("Clusters", clusters),
         "rfm-grid": ("R × F grid", rfm_grid),
         "trend": ("Monthly trend", trend),
-        "validation": ("Validation", _table(val)),
+        "validation": ("Validation", _table(val, val_formats)),
         "method": ("Method", method),
     }
     nav = "".join(f'<a href="#{sid}">{_esc(t)}</a>' for sid, (t, _) in body.items())
