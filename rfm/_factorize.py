@@ -23,6 +23,8 @@ are not Arrow strings simply use it (:func:`factorize`).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -87,19 +89,20 @@ def factorize_many(
     partitioned: bool | None = None,
     want_uniques: list[bool] | None = None,
 ) -> list[tuple[np.ndarray, pd.Index | None]]:
-    """:func:`factorize` several columns; the serial passes of large ones run in threads.
+    """:func:`factorize` several columns; large ones' serial passes run side by side.
 
-    The hash/scatter pass is single-threaded and releases the GIL, so the scatter passes
-    of two large columns (customer ids and invoice numbers) overlap on two cores; the
-    per-partition pass is itself parallel and runs one column at a time. ``want_uniques``
-    (default all true) skips building the uniques of a column when only its codes are
-    needed (``None`` is returned in their place).
+    The hash/scatter pass of the partitioned kernel releases the GIL, so for two large
+    Arrow columns (customer ids and invoice numbers) those passes run in two threads; the
+    per-partition pass is itself parallel and runs one column at a time. (Threads do not
+    pay for ``pd.factorize`` on smaller columns: measured slower, so those run in turn.)
+    ``want_uniques`` (default all true) skips building the uniques of a column whose codes
+    alone are needed (``None`` is returned in their place).
     """
     from concurrent.futures import ThreadPoolExecutor
 
     want = want_uniques if want_uniques is not None else [True] * len(columns)
     results: list[tuple[np.ndarray, pd.Index | None] | None] = [None] * len(columns)
-    fast = []
+    fast: list[tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
     for i, values in enumerate(columns):
         use = len(values) >= PARTITIONED_MIN_ROWS if partitioned is None else partitioned
         buffers = arrow_string_buffers(values) if use else None
@@ -111,13 +114,16 @@ def factorize_many(
     if fast:
         from rfm._numba_factorize import assemble_codes, scatter
 
-        def run(buffers: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple:
+        def run(buffers: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Any:
             offsets, data, valid = buffers
             bits = max(0, int(np.ceil(np.log2(max(1, len(valid)) / ROWS_PER_PARTITION))))
             return scatter(offsets, data, valid, min(bits, 14))
 
-        with ThreadPoolExecutor(max_workers=min(2, len(fast))) as pool:
-            scattered = list(pool.map(run, [b for _, b in fast]))
+        if len(fast) > 1:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                scattered = list(pool.map(run, [b for _, b in fast]))
+        else:
+            scattered = [run(fast[0][1])]
         for (i, buffers), parts in zip(fast, scattered, strict=True):
             codes, rep_rows = assemble_codes(parts, len(buffers[2]))
             uniques = pd.Index(columns[i].take(rep_rows).array) if want[i] else None
