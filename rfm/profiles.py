@@ -120,11 +120,9 @@ def profile(
     >>> import pandas as pd
     >>> rfm = pd.DataFrame({"recency": [5, 10, 300, 280], "frequency": [9, 7, 1, 2],
     ...                     "monetary": [900.0, 700.0, 30.0, 50.0]})
-    >>> profile(rfm, [1, 1, 0, 0])[["rank", "customers", "revenue"]]
-             rank  customers  revenue
-    cluster
-    1           1          2   1600.0
-    0           2          2     80.0
+    >>> prof = profile(rfm, [1, 1, 0, 0])
+    >>> prof.index.tolist(), prof["customers"].tolist(), prof["revenue"].tolist()
+    ([1, 0], [2, 2], [1600.0, 80.0])
     """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")

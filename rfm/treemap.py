@@ -74,6 +74,7 @@ def squarify(
         raise ValueError("values must be finite, non-negative and not all zero.")
     if not (width > 0 and height > 0):
         raise ValueError(f"the box needs a positive width and height, got {width} × {height}.")
+    x, y, width, height = float(x), float(y), float(width), float(height)
     order = np.argsort(-vals, kind="stable")
     areas = vals[order] * (width * height / vals.sum())
     out: list[Rect | None] = [None] * len(vals)
