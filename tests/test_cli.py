@@ -289,3 +289,16 @@ def test_parquet_input_with_recognised_seed000_columns(tmp_path: Path) -> None:
     ref = tx.groupby("CustomerID")["TotalAmount"].sum()
     pd.testing.assert_series_equal(seg["monetary"], ref, check_names=False, rtol=1e-9)
     assert seg["cluster"].nunique() == 3
+
+
+def test_console_script_entry_point(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("rfmseg")
+    if not script.exists():
+        pytest.skip("the rfmseg console script is not installed in this environment")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [str(script), "demo", "--customers", "80", "--rows", "400", "--out", str(tmp_path), "-q"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "report.html").exists()
