@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,9 @@ import pandas as pd
 
 from benchmarks._runner import median, report, time_interleaved
 
+ONLINE_RETAIL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / (
+    "online_retail.csv.gz"
+)
 SIZES_FULL = (1_000_000, 10_000_000)
 SIZES_QUICK = (100_000,)
 LAMBDA_MAX_CUSTOMERS = 20_000  # beyond this, time the seed-000 lambda on a subset
@@ -206,8 +210,6 @@ def bench_online_retail(repeats: int) -> list[dict[str, Any]]:
     from rfm.scoring import rfm_scores
     from rfm.segments import segment
     from rfm.table import rfm_table
-    from tests.conftest import ONLINE_RETAIL
-
     if not ONLINE_RETAIL.exists():
         return []
     stages: dict[str, list[float]] = {s: [] for s in ("read", "clean", "rfm", "scores", "segment")}

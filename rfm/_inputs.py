@@ -8,6 +8,7 @@ money". Nothing here modifies its input.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,11 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
-    parsed = pd.to_datetime(values, errors="coerce")
+    with warnings.catch_warnings():
+        # a first value that does not parse makes pandas guess per value; we report
+        # the values that fail below, so its generic warning adds nothing
+        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        parsed = pd.to_datetime(values, errors="coerce")
     bad = parsed.isna() & values.notna()
     if bad.any():
         # pandas infers one format from the first value, so "2024-01-02" fails after

@@ -225,3 +225,22 @@ def test_bad_input_types_and_empty() -> None:
         rfm_table(_transactions(7).assign(TotalAmount=np.nan))
     with pytest.raises(ValueError, match="invoice column"):
         rfm_table(_transactions(7).assign(InvoiceNo=None), invoice="InvoiceNo")
+
+
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error"),
+    [
+        (lambda d: d.assign(TotalAmount=-d["TotalAmount"]), {}, "negative"),
+        (lambda d: d.assign(InvoiceDate=d["InvoiceDate"].astype(str).where(d.index > 0, "x")),
+         {}, "do not parse"),
+        (lambda d: d.assign(CustomerID=d["CustomerID"].where(d.index > 0)), {}, "missing id"),
+        (lambda d: d, {"snapshot": "2020-01-01"}, "before the last purchase"),
+        (lambda d: d, {"customer": "Customer"}, "missing column"),
+    ],
+)
+def test_bad_input_leaves_the_frame_unchanged(change, kwargs, error) -> None:
+    df = change(_transactions(9))
+    before = df.copy(deep=True)
+    with pytest.raises(ValueError, match=error):
+        rfm_table(df, **kwargs)
+    pd.testing.assert_frame_equal(df, before)
