@@ -84,12 +84,17 @@ class _Steps:
 
 
 def _integral_ids(clean: pd.DataFrame, customer: str) -> pd.DataFrame:
-    """Float customer ids that are whole numbers (17850.0) become integers (17850)."""
+    """Whole-number float ids (17850.0), or such text ("17850.0", as pandas writes a float
+    column with gaps to CSV), become 17850 / "17850"; other ids are left as they are."""
     ids = clean[customer]
     if pd.api.types.is_float_dtype(ids.dtype):
         values = ids.to_numpy(dtype=np.float64)
         if np.isfinite(values).all() and (values == np.round(values)).all():
             return clean.assign(**{customer: ids.astype(np.int64)})
+    elif pd.api.types.is_object_dtype(ids.dtype) or pd.api.types.is_string_dtype(ids.dtype):
+        text = ids.astype(str)
+        if text.str.fullmatch(r"\d+\.0").all():
+            return clean.assign(**{customer: text.str.slice(0, -2)})
     return clean
 
 
