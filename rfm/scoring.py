@@ -12,7 +12,8 @@ disagree on ties:
 
 ``ties="thresholds"`` (R ``rfm`` package 0.3.0)
     Cut points are the column's quantiles at 1/q, 2/q, … (R's default ``quantile``,
-    type 7 = linear interpolation, numpy's default too), each shifted up by one unit:
+    type 7 = linear interpolation; computed exactly, see :func:`score_thresholds`),
+    each shifted up by one unit:
     ``c_j = quantile(x, j/q) + 1``. Score ``i`` holds ``c_{i-1} <= x < c_i`` with
     ``c_0 = min(x)`` and ``c_q = max(x) + 1``. Equal values always share a score; bins can
     be empty (then a score is skipped) and sizes are unequal. For whole numbers (days,
@@ -51,9 +52,20 @@ def score_first(values: np.ndarray, q: int) -> np.ndarray:
 
 
 def score_thresholds(values: np.ndarray, q: int) -> np.ndarray:
-    """Scores 1..q with the R ``rfm`` package's shifted quantile cut points."""
-    inner = np.quantile(values, np.arange(1, q) / q) + 1.0
-    # score i <=> c_{i-1} <= x < c_i: count the inner cut points at or below x
+    """Scores 1..q with the R ``rfm`` package's shifted quantile cut points.
+
+    The type-7 quantile at j/q sits at sorted position ``(n - 1) j / q``; with integer
+    ``i, d = divmod((n - 1) j, q)`` it is ``(x_i (q - d) + x_{i+1} d) / q``. Written this
+    way, integer data give exact cut points (R's ``x_i + h (x_{i+1} - x_i)`` with a
+    floating ``h`` can land an ulp above, e.g. 4.000000000000004 instead of 4, and move
+    a customer who sits exactly on a cut point into the lower score).
+    """
+    x = np.sort(values)
+    n = x.shape[0]
+    i, d = np.divmod((n - 1) * np.arange(1, q), q)
+    upper = np.minimum(i + 1, n - 1)
+    inner = (x[i] * (q - d) + x[upper] * d) / q + 1.0
+    # score k <=> c_{k-1} <= x < c_k: count the inner cut points at or below x
     return np.searchsorted(inner, values, side="right").astype(np.int64) + 1
 
 

@@ -86,6 +86,16 @@ def test_thresholds_integer_bins_are_right_closed() -> None:
     assert list(got["r_score"]) == [5, 5, 5, 4, 4, 3, 3, 2, 2, 1]
 
 
+def test_thresholds_value_on_a_cut_point() -> None:
+    # 7 values, q = 5: the 0.8 quantile is exactly 0 + 0.8 * (5 - 0) = 4, cut point 5, so
+    # the 5s open the top bin (R's floating h gives 4.000000000000004 and a lower bin)
+    rfm = pd.DataFrame({"recency": [0, 0, 0, 0, 0, 5, 5], "frequency": [0, 0, 0, 0, 0, 5, 5],
+                        "monetary": [1.0] * 7})
+    got = rfm_scores(rfm, q=5, ties="thresholds")
+    assert list(got["f_score"]) == [1, 1, 1, 1, 1, 5, 5]
+    assert list(got["r_score"]) == [5, 5, 5, 5, 5, 1, 1]
+
+
 def test_code_and_sum() -> None:
     got = rfm_scores(_rfm(1), q=5)
     expected = [f"{r}{f}{m}" for r, f, m in
