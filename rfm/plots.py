@@ -165,7 +165,13 @@ def boxplots(rfm: pd.DataFrame, labels: pd.Series, names: Mapping[Any, str] | No
             ax = fig.add_subplot(1, 3, i + 1)
             data = [rfm.loc[labels == c, col].to_numpy(dtype=float) for c, _ in clusters]
             ax.boxplot(data, showfliers=False)
-            ax.set_xticks(range(1, len(clusters) + 1), [str(c) for c, _ in clusters])
+            ax.set_xticks(
+                range(1, len(clusters) + 1),
+                [name for _, name in clusters],
+                fontsize=7,
+                rotation=20,
+                ha="right",
+            )
             ax.set_xlabel("cluster")
             ax.set_title(col)
             if col != "recency" and all((d > 0).all() for d in data if len(d)):
