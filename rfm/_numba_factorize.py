@@ -16,6 +16,7 @@ MIX2 = np.uint64(0x94D049BB133111EB)
 S30 = np.uint64(30)
 S27 = np.uint64(27)
 S31 = np.uint64(31)
+N_WORKERS = 16  # groups of partitions in pass 3 (a fixed count: results never depend on it)
 
 
 @njit(cache=True, inline="always")
@@ -93,46 +94,58 @@ def _factorize_partitions(starts, slot_start, buf):  # pragma: no cover - compil
     """Pass 3: local codes per partition with an L2-sized open-addressing table.
 
     The partition's bytes are contiguous and cache-resident, so hashing them again here
-    is cheap; the table keeps each entry's hash next to its slot.
+    is cheap; the table keeps each entry's hash next to its slot. Partitions are dealt to
+    ``N_WORKERS`` interleaved groups, each of which allocates its table once and clears
+    only the part a partition used (a fresh table per partition would mean fresh pages,
+    and page faults, every time).
     """
     n_parts = starts.shape[0] - 1
     m = starts[n_parts]
     local = np.empty(m, dtype=np.int64)
     rep = np.empty(m, dtype=np.int64)  # slot of the first string of each local code
     n_unique = np.zeros(n_parts, dtype=np.int64)
-    for p in prange(n_parts):
-        lo = starts[p]
-        hi = starts[p + 1]
-        size = 16
-        while size < 2 * (hi - lo):
-            size *= 2
-        mask = np.uint64(size - 1)
-        table = np.full(size, -1, dtype=np.int64)  # holds a slot
-        table_hash = np.zeros(size, dtype=np.uint64)
-        u = 0
-        for s in range(lo, hi):
-            a = slot_start[s]
-            length = slot_start[s + 1] - a
-            h = _hash(buf, a, a + length)
-            j = np.int64(h & mask)
-            while True:
-                t = table[j]
-                if t < 0:
-                    table[j] = s
-                    table_hash[j] = h
-                    local[s] = u
-                    rep[lo + u] = s
-                    u += 1
-                    break
-                if (
-                    table_hash[j] == h
-                    and slot_start[t + 1] - slot_start[t] == length
-                    and _same(buf, slot_start[t], a, length)
-                ):
-                    local[s] = local[t]
-                    break
-                j = (j + 1) & (size - 1)
-        n_unique[p] = u
+    biggest = 1
+    for p in range(n_parts):
+        biggest = max(biggest, starts[p + 1] - starts[p])
+    cap = 16
+    while cap < 2 * biggest:
+        cap *= 2
+    n_workers = min(N_WORKERS, n_parts)
+    for w in prange(n_workers):
+        table = np.empty(cap, dtype=np.int64)  # holds a slot, -1 = free
+        table_hash = np.empty(cap, dtype=np.uint64)
+        for p in range(w, n_parts, n_workers):
+            lo = starts[p]
+            hi = starts[p + 1]
+            size = 16
+            while size < 2 * (hi - lo):
+                size *= 2
+            mask = np.uint64(size - 1)
+            table[:size] = -1
+            u = 0
+            for s in range(lo, hi):
+                a = slot_start[s]
+                length = slot_start[s + 1] - a
+                h = _hash(buf, a, a + length)
+                j = np.int64(h & mask)
+                while True:
+                    t = table[j]
+                    if t < 0:
+                        table[j] = s
+                        table_hash[j] = h
+                        local[s] = u
+                        rep[lo + u] = s
+                        u += 1
+                        break
+                    if (
+                        table_hash[j] == h
+                        and slot_start[t + 1] - slot_start[t] == length
+                        and _same(buf, slot_start[t], a, length)
+                    ):
+                        local[s] = local[t]
+                        break
+                    j = (j + 1) & (size - 1)
+            n_unique[p] = u
     return local, rep, n_unique
 
 
