@@ -252,6 +252,54 @@ def sq_distances(xt, centers, out):
                 o[i, j] = dd
 
 
+@njit(cache=True, parallel=True)
+def feature_variances(xt):
+    """Population variance of every feature (row of ``xt``), in two ordered passes:
+    per-chunk sums give the means, then per-chunk sums of squared deviations."""
+    d, n = xt.shape
+    nc = n_chunks_of(n)
+    part = np.empty((nc, d))
+    for c in prange(nc):
+        s = c * CHUNK
+        m = min(CHUNK, n - s)
+        for f in range(d):
+            part[c, f] = _weighted_total(np.empty(0), s, m, xt[f, s : s + m])
+    mean = np.zeros(d)
+    for c in range(nc):
+        for f in range(d):
+            mean[f] += part[c, f]
+    mean /= n
+    for c in prange(nc):
+        s = c * CHUNK
+        m = min(CHUNK, n - s)
+        for f in range(d):
+            xf = xt[f, s : s + m]
+            acc = 0.0
+            for i in range(m):
+                t = xf[i] - mean[f]
+                acc += t * t
+            part[c, f] = acc
+    var = np.zeros(d)
+    for c in range(nc):
+        for f in range(d):
+            var[f] += part[c, f]
+    return var / n
+
+
+@njit(cache=True, parallel=True)
+def cluster_sizes(labels, k):
+    """How many rows carry each label, from per-chunk counts."""
+    n = labels.shape[0]
+    nc = n_chunks_of(n)
+    part = np.zeros((nc, k), np.int64)
+    for c in prange(nc):
+        s = c * CHUNK
+        lab = labels[s : min(s + CHUNK, n)]
+        for i in range(lab.shape[0]):
+            part[c, lab[i]] += 1
+    return part.sum(axis=0)
+
+
 # ----------------------------------------------------------------------------------
 # k-means++
 # ----------------------------------------------------------------------------------

@@ -58,6 +58,10 @@ class NumpyEngine:
         """Per-feature (unweighted) variance of X, for the convergence tolerance."""
         return np.var(self.X, axis=0)
 
+    def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray:
+        """How many points carry each label."""
+        return np.bincount(labels, minlength=k)
+
     # -- distances -------------------------------------------------------------------
     def sq_distances(self, centers: np.ndarray) -> np.ndarray:
         """Squared Euclidean distances from every point to every centre, shape (n, k)."""

@@ -208,7 +208,7 @@ class KMeans:
                 best = run
         assert best is not None
 
-        distinct = int(np.count_nonzero(np.bincount(best.labels, minlength=n_clusters)))
+        distinct = int(np.count_nonzero(engine.cluster_sizes(best.labels, n_clusters)))
         if distinct < n_clusters:
             warnings.warn(
                 f"Only {distinct} distinct clusters found for n_clusters={n_clusters}; "
