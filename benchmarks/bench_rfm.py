@@ -7,7 +7,7 @@ gives. Every contender starts from that same table and ends with a per-customer
 recency / frequency / monetary result:
 
 * ``rfm_table`` — ours (numba backend): ids factorised once (radix-partitioned numba
-  kernel for Arrow strings from 2M rows, ``pd.factorize`` below), one-pass reductions.
+  kernel for Arrow strings from 400k rows, ``pd.factorize`` below), one-pass reductions.
 * ``pandas vectorised`` — ``groupby(...).agg(max, min, nunique, sum)`` then date
   arithmetic on the per-customer result.
 * ``pandas lambda (seed 000)`` — ``groupby(...).agg({"InvoiceDate": lambda x:
