@@ -303,67 +303,61 @@ def cluster_sizes(labels, k):
 # ----------------------------------------------------------------------------------
 # k-means++
 # ----------------------------------------------------------------------------------
+@njit(cache=True)
+def _sq_dist_chunk(xs, point, dist):
+    """dist[i] = ‖xs[:, i] − point‖² for the rows of one chunk (``xs`` is (d, m))."""
+    d, m = xs.shape
+    for i in range(m):
+        dist[i] = 0.0
+    for f in range(d):
+        pf = point[f]
+        xf = xs[f]
+        for i in range(m):
+            t = xf[i] - pf
+            dist[i] += t * t
+
+
 @njit(cache=True, parallel=True)
 def sq_dist_to_point(xt, point, out):
     """out[i] = ‖x_i − point‖²."""
-    d, n = xt.shape
+    n = xt.shape[1]
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
-        m = min(CHUNK, n - s)
-        xs = xt[:, s : s + m]
-        o = out[s : s + m]
-        for i in range(m):
-            o[i] = 0.0
-        for f in range(d):
-            pf = point[f]
-            for i in range(m):
-                t = xs[f, i] - pf
-                o[i] += t * t
+        e = min(s + CHUNK, n)
+        _sq_dist_chunk(xt[:, s:e], point, out[s:e])
 
 
 @njit(cache=True, parallel=True)
 def update_closest(xt, closest, point):
     """closest[i] ← min(closest[i], ‖x_i − point‖²), in place."""
-    d, n = xt.shape
+    n = xt.shape[1]
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
-        m = min(CHUNK, n - s)
-        xs = xt[:, s : s + m]
-        cs = closest[s : s + m]
-        dist = np.zeros(m)
-        for f in range(d):
-            pf = point[f]
-            for i in range(m):
-                t = xs[f, i] - pf
-                dist[i] += t * t
-        for i in range(m):
+        e = min(s + CHUNK, n)
+        cs = closest[s:e]
+        dist = np.empty(e - s)
+        _sq_dist_chunk(xt[:, s:e], point, dist)
+        for i in range(e - s):
             cs[i] = min(cs[i], dist[i])
 
 
 @njit(cache=True, parallel=True)
 def candidate_potentials(xt, w, closest, candidates):
     """pots[t] = Σ_i w_i min(closest_i, ‖x_i − cand_t‖²), per-chunk partials in order."""
-    d, n = xt.shape
+    n = xt.shape[1]
     n_cand = candidates.shape[0]
     nc = n_chunks_of(n)
     part = np.empty((nc, n_cand))
     for c in prange(nc):
         s = c * CHUNK
-        m = min(CHUNK, n - s)
-        xs = xt[:, s : s + m]
-        cs = closest[s : s + m]
-        ws = w[s : s + m]
-        dist = np.empty(m)
+        e = min(s + CHUNK, n)
+        cs = closest[s:e]
+        ws = w[s:e]
+        dist = np.empty(e - s)
         for t in range(n_cand):
-            for i in range(m):
-                dist[i] = 0.0
-            for f in range(d):
-                cf = candidates[t, f]
-                for i in range(m):
-                    u = xs[f, i] - cf
-                    dist[i] += u * u
+            _sq_dist_chunk(xt[:, s:e], candidates[t], dist)
             acc = 0.0
-            for i in range(m):
+            for i in range(e - s):
                 acc += ws[i] * min(cs[i], dist[i])
             part[c, t] = acc
     pots = np.zeros(n_cand)
