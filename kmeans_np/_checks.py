@@ -226,3 +226,9 @@ def check_columns(df: pd.DataFrame, required: Sequence[str], *, what: str = "tab
             f"{what} is missing column(s) {missing}; columns found: {found}. "
             "Pass the right names as keyword arguments."
         )
+    repeated = [c for c in dict.fromkeys(required) if (df.columns == c).sum() > 1]
+    if repeated:
+        raise ValueError(
+            f"{what} has more than one column named {repeated}; rename or drop the "
+            "duplicates (e.g. df.loc[:, ~df.columns.duplicated()])."
+        )

@@ -63,9 +63,12 @@ def elbow(X: Any, k_values: Iterable[int] = range(1, 11), **kmeans_params: Any) 
         raise TypeError("elbow() sets n_clusters itself; pass the values as k_values.")
     X = check_array(X)
     try:
-        ks = sorted({int(k) for k in k_values})
-    except (TypeError, ValueError):
-        raise TypeError(f"k_values must be integers, got {k_values!r}.") from None
+        given = list(k_values)
+    except TypeError:
+        raise TypeError(f"k_values must be an iterable of integers, got {k_values!r}.") from None
+    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) for k in given):
+        raise TypeError(f"k_values must be integers, got {given!r}.")
+    ks = sorted({int(k) for k in given})
     if not ks:
         raise ValueError("k_values is empty; give at least one cluster count.")
     if ks[0] < 1 or ks[-1] > X.shape[0]:

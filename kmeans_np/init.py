@@ -117,7 +117,9 @@ def kmeans_plusplus(
     X = check_array(X)
     n_clusters = check_n_clusters(n_clusters, X.shape[0])
     if n_local_trials is not None and (
-        not isinstance(n_local_trials, (int, np.integer)) or n_local_trials < 1
+        isinstance(n_local_trials, bool)
+        or not isinstance(n_local_trials, (int, np.integer))
+        or n_local_trials < 1
     ):
         raise ValueError(f"n_local_trials must be a positive integer, got {n_local_trials!r}.")
     w = check_sample_weight(sample_weight, X.shape[0])

@@ -257,3 +257,18 @@ def test_bad_random_state(rs, exc, match):
 def test_bad_elbow_arguments(k_values, params, exc, match):
     with pytest.raises(exc, match=match):
         elbow(X_OK, k_values, **params)
+
+
+def test_review_edge_cases_are_clear_errors():
+    """Found in review: a bool n_local_trials, float k values and duplicated column names
+    must be refused at the public edge, not deep inside numpy or pandas."""
+    from kmeans_np._checks import check_columns
+
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    with pytest.raises(ValueError, match="n_local_trials"):
+        kmeans_plusplus(X, 3, n_local_trials=True)
+    with pytest.raises(TypeError, match="k_values must be integers"):
+        elbow(X, [2, 2.7])
+    df = pd.DataFrame([[1.0, 2.0]], columns=["amt", "amt"])
+    with pytest.raises(ValueError, match="more than one column named"):
+        check_columns(df, ["amt"])
