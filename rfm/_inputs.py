@@ -16,7 +16,14 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 
-__all__ = ["check_frame", "check_rfm", "numeric_values", "parse_dates", "unparseable_dates"]
+__all__ = [
+    "check_frame",
+    "check_rfm",
+    "numeric_values",
+    "parse_dates",
+    "rfm_values",
+    "unparseable_dates",
+]
 
 
 def check_frame(df: Any, *, what: str = "transactions") -> None:
@@ -39,6 +46,12 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        raise TypeError(
+            f"date column {values.name!r} holds numbers (dtype {values.dtype}), not dates; "
+            "give datetimes or text such as '2024-01-31', or convert epoch numbers "
+            "explicitly, e.g. pd.to_datetime(column, unit='s')."
+        )
     with warnings.catch_warnings():
         # a first value that does not parse makes pandas guess per value; we report
         # the values that fail below, so its generic warning adds nothing
@@ -110,3 +123,19 @@ def check_rfm(rfm: Any, columns: tuple[str, str, str]) -> None:
             f"got {columns!r}."
         )
     check_columns(rfm, list(columns), what="rfm")
+    for name in columns:
+        rfm_values(rfm[name], name)
+
+
+def rfm_values(column: pd.Series, name: str) -> np.ndarray:
+    """An R, F or M column as float64, refusing text, booleans, NaN and ±inf."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(f"rfm column {name!r} must be numeric, got dtype {dtype}.")
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"rfm column {name!r} has missing or infinite values; scores need a number "
+            "for every customer."
+        )
+    return values

@@ -38,10 +38,10 @@ def _revenue_and_dates(
         revenue = numeric_values(df[amount], amount)
     else:
         revenue = numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
-    if np.isnan(revenue).any():
+    if not np.isfinite(revenue).all():
         raise ValueError(
-            f"revenue has {int(np.isnan(revenue).sum())} missing value(s); drop or fill "
-            "them first (e.g. clean_transactions)."
+            f"revenue has {int((~np.isfinite(revenue)).sum())} missing value(s) (NaN) or "
+            "infinite value(s); drop or fix them first (e.g. clean_transactions)."
         )
     dates = parse_dates(df[date], date)
     if getattr(dates.dtype, "tz", None) is not None:

@@ -105,7 +105,6 @@ def validation_table(
     *,
     silhouette: float,
     k: int,
-    random_state: int = 0,
     stability_seeds: range = range(5),
 ) -> pd.DataFrame:
     """Tidy table of the validation figures: one row per metric (and feature).
@@ -230,7 +229,12 @@ def run_pipeline(
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation_table(
-            res.X, res.labels, rfm, silhouette=sil_mean, k=res.k, random_state=random_state
+            res.X,
+            res.labels,
+            rfm,
+            silhouette=sil_mean,
+            k=res.k,
+            stability_seeds=range(random_state, random_state + 5),
         )
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, customer=customer, date=date, **money)

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, check_columns
+from kmeans_np._checks import check_array
+from rfm._inputs import check_rfm
 from validation import silhouette_samples
 
 __all__ = ["align_labels", "percentile_scores", "profile"]
@@ -126,7 +127,7 @@ def profile(
     """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
-    check_columns(rfm, list(columns), what="rfm table")
+    check_rfm(rfm, columns)  # the three columns exist, numeric and finite
     if len(rfm) == 0:
         raise ValueError("rfm table is empty (0 customers).")
     lab = align_labels(labels, rfm.index)

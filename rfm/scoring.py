@@ -3,7 +3,7 @@
 Two ways to cut a column into q score bins, because the seeds and the R ``rfm`` package
 disagree on ties:
 
-``ties="first"`` (seeds 000 and 001)
+``ties="first"`` (what seeds 000 and 001 do for frequency, and 001 for monetary)
     Rank the customers, ties broken by table order (``rank(method="first")``), then cut
     the ranks 1..n into q bins of (nearly) equal size — exactly
     ``pd.qcut(s.rank(method="first"), q, labels=False) + 1``. Every score gets n/q
@@ -25,12 +25,10 @@ In both, recency is reversed: the fewest days since the last order get the top s
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from rfm._inputs import check_rfm
+from rfm._inputs import check_rfm, rfm_values
 
 __all__ = ["rfm_scores", "score_first", "score_thresholds"]
 
@@ -118,7 +116,7 @@ def rfm_scores(
     score = score_first if ties == "first" else score_thresholds
     out = rfm.copy()
     for col, name in zip(columns, ("r_score", "f_score", "m_score"), strict=True):
-        values = _values(rfm[col], col)
+        values = rfm_values(rfm[col], col)
         s = score(values, int(q))
         out[name] = (q + 1 - s) if name == "r_score" else s
     out["rfm_code"] = (
@@ -129,14 +127,3 @@ def rfm_scores(
     return out
 
 
-def _values(column: pd.Series, name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-    dtype = column.dtype
-    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-        raise TypeError(f"rfm column {name!r} must be numeric, got dtype {dtype}.")
-    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-    if not np.isfinite(values).all():
-        raise ValueError(
-            f"rfm column {name!r} has missing or infinite values; scores need a number "
-            "for every customer."
-        )
-    return values

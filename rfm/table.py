@@ -239,10 +239,10 @@ def rfm_table(
     else:
         line = numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
         what = f"{quantity!r} × {price!r}"
-    if np.isnan(line).any():
+    if not np.isfinite(line).all():
         raise ValueError(
-            f"{what} has {int(np.isnan(line).sum())} missing value(s); drop or fill them "
-            "before computing RFM."
+            f"{what} has {int((~np.isfinite(line)).sum())} missing value(s) (NaN) or "
+            "infinite value(s); drop or fix them before computing RFM."
         )
     if not allow_negative and (line < 0).any():
         raise ValueError(
