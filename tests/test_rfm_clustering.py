@@ -90,7 +90,12 @@ def expected_auto_k(res: ClusterResult, min_share: float, seed: int) -> tuple[in
     def best(candidates: list[int]) -> tuple[int, float] | None:
         scores = {}
         for k in candidates:
-            labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X).labels_
+            km = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(X)
+            labels = km.labels_
+            # independent check of the K-means step itself: scikit-learn's Lloyd started
+            # from our centres must find them already converged, with the same labels
+            sk = SKKMeans(n_clusters=k, init=km.cluster_centers_, n_init=1).fit(X)
+            np.testing.assert_array_equal(sk.labels_, labels)
             if np.bincount(labels, minlength=k).min() / len(X) >= min_share:
                 scores[k] = sk_silhouette(X, labels)
         if not scores:
