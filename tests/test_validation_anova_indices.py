@@ -170,7 +170,7 @@ def test_ari_special_cases() -> None:
     assert adjusted_rand_score([0, 1, 2], [2, 0, 1]) == 1.0  # both all singletons
     for a, b in [([0, 0, 0, 0], [0, 1, 2, 3]), ([0, 0, 1, 1], [0, 1, 0, 1])]:
         assert adjusted_rand_score(a, b) == pytest.approx(skm.adjusted_rand_score(a, b))
-    with pytest.raises(ValueError, match="3 values but X has 4"):
+    with pytest.raises(ValueError, match="labels_pred has 3 values but labels_true has 4 values"):
         adjusted_rand_score([0, 1, 0, 1], [0, 1, 0])
 
 
@@ -216,3 +216,17 @@ def test_simplified_silhouette_bad_input() -> None:
         simplified_silhouette(X, labels, centers[:, :2])
     with pytest.raises(ValueError, match="at least 2 clusters"):
         simplified_silhouette(X, np.zeros(20, int))
+
+
+def test_review_messages_and_edges() -> None:
+    """Found in review: the ARI length message names labels_true (there is no X), and
+    ab_report refuses a text column even when its kind is given explicitly."""
+    import pandas as pd
+
+    from validation import ab_report, adjusted_rand_score
+
+    with pytest.raises(ValueError, match="labels_pred has 3 values but labels_true has 2 values"):
+        adjusted_rand_score([0, 1], [0, 1, 1])
+    df = pd.DataFrame({"arm": ["A", "A", "B", "B"], "note": ["x", "y", "z", "w"]})
+    with pytest.raises(TypeError, match="not numeric"):
+        ab_report(df, "arm", {"note": "continuous"})

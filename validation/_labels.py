@@ -35,7 +35,7 @@ class EncodedLabels(NamedTuple):
 
 
 def encode_labels(
-    labels: Any, n_samples: int | None = None, *, name: str = "labels"
+    labels: Any, n_samples: int | None = None, *, name: str = "labels", against: str = "X"
 ) -> EncodedLabels:
     """Read 1-D labels, check their length and encode them as ``0..k-1``.
 
@@ -47,6 +47,8 @@ def encode_labels(
         Required length (the number of rows of ``X``).
     name : str
         What to call the argument in error messages.
+    against : str
+        What ``n_samples`` counts, for the length-mismatch message (``"X"`` by default).
 
     Raises
     ------
@@ -65,8 +67,9 @@ def encode_labels(
         raise ValueError(f"{name} is empty; give one cluster label per row.")
     if n_samples is not None and arr.shape[0] != n_samples:
         raise ValueError(
-            f"{name} has {arr.shape[0]} values but X has {n_samples} rows; "
-            "give exactly one label per row of X."
+            f"{name} has {arr.shape[0]} values but {against} has {n_samples} "
+            f"{'rows' if against == 'X' else 'values'}; give exactly one label per row of "
+            f"{against}."
         )
     if pd.isna(arr).any():
         raise ValueError(

@@ -141,7 +141,8 @@ def ab_report(
         raise ValueError(f"control={control!r} is not an arm of {group_col!r}; arms: {arms}.")
     rows = []
     for metric, given in kinds.items():
-        kind = given or metric_kind(df[metric])
+        detected = metric_kind(df[metric])  # also refuses a non-numeric column
+        kind = given or detected
         ctrl = df.loc[groups == control, metric].dropna().to_numpy(dtype=np.float64)
         for treat in (a for a in arms if a != control):
             trt = df.loc[groups == treat, metric].dropna().to_numpy(dtype=np.float64)

@@ -92,7 +92,7 @@ def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
     point its own cluster — the partitions are identical and the result is 1.0.
     """
     t = encode_labels(labels_true, name="labels_true")
-    p = encode_labels(labels_pred, len(t.codes), name="labels_pred")
+    p = encode_labels(labels_pred, len(t.codes), name="labels_pred", against="labels_true")
     n = len(t.codes)
     pair = t.codes * len(p.counts) + p.codes  # one code per (true, pred) cell
     _, cells = np.unique(pair, return_counts=True)
