@@ -63,23 +63,25 @@ class NumpyEngine:
         return np.bincount(labels, minlength=k)
 
     # -- distances -------------------------------------------------------------------
-    def sq_distances(self, centers: np.ndarray) -> np.ndarray:
-        """Squared Euclidean distances from every point to every centre, shape (n, k)."""
-        out = np.empty((self.X.shape[0], centers.shape[0]))
+    def _chunked_sq_distances(self, centers: np.ndarray):
+        """Yield (start, stop, sq) with sq[i, j] = ‖x_{start+i} − c_j‖², chunk by chunk."""
         for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
             diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
             diff *= diff  # squared in place: the only (m, k, d) temporary
-            out[start:stop] = diff.sum(axis=2)
+            yield start, stop, diff.sum(axis=2)  # (m, k)
+
+    def sq_distances(self, centers: np.ndarray) -> np.ndarray:
+        """Squared Euclidean distances from every point to every centre, shape (n, k)."""
+        out = np.empty((self.X.shape[0], centers.shape[0]))
+        for start, stop, sq in self._chunked_sq_distances(centers):
+            out[start:stop] = sq
         return out
 
     def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Label of the nearest centre (first one on ties) and its squared distance."""
         labels = np.empty(self.X.shape[0], dtype=np.int32)
         min_sq = np.empty(self.X.shape[0])
-        for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
-            diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
-            diff *= diff  # squared in place: the only (m, k, d) temporary
-            sq = diff.sum(axis=2)  # (m, k)
+        for start, stop, sq in self._chunked_sq_distances(centers):
             lab = sq.argmin(axis=1)
             labels[start:stop] = lab
             min_sq[start:stop] = sq[np.arange(stop - start), lab]
