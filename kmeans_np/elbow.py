@@ -75,7 +75,19 @@ def elbow(X: Any, k_values: Iterable[int] = range(1, 11), **kmeans_params: Any) 
         raise ValueError(
             f"k_values must lie between 1 and n_samples={X.shape[0]}, got {ks[0]}..{ks[-1]}."
         )
-    inertia = np.array([KMeans(n_clusters=k, **kmeans_params).fit(X).inertia_ for k in ks])
+    inertia = [KMeans(n_clusters=k, **kmeans_params).fit(X).inertia_ for k in ks]
+    return tabulate(ks, inertia)
+
+
+def tabulate(k_values: list[int], inertia: Any) -> pd.DataFrame:
+    """The elbow table of already-fitted models: ``k`` (ascending, distinct), their
+    ``inertia``, ``drop``, ``drop_pct``, ``suggested`` and ``attrs["suggested_k"]``.
+
+    ``elbow`` fits and then calls this; callers that keep the fitted models for other
+    uses (``rfm.cluster`` picks among them) call it directly instead of fitting twice.
+    """
+    ks = list(k_values)
+    inertia = np.asarray(inertia, dtype=np.float64)
     table = pd.DataFrame({"k": ks, "inertia": inertia})
     previous = table["inertia"].shift(1)
     table["drop"] = previous - table["inertia"]

@@ -47,8 +47,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np import KMeans, MinMaxScaler, StandardScaler, elbow
+from kmeans_np import KMeans, MinMaxScaler, StandardScaler
 from kmeans_np._checks import check_columns, check_n_clusters
+from kmeans_np.elbow import tabulate
 from validation import silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
@@ -174,14 +175,15 @@ def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:
 def _choose_k(
     X: pd.DataFrame,
     elbow_table: pd.DataFrame,
-    kmeans_params: dict[str, Any],
+    models: dict[int, KMeans],
     *,
     min_share: float,
     sample_size: int | None,
     seed: int,
     hint: str = "",
 ) -> tuple[int, dict[int, tuple[KMeans, float]]]:
-    """Apply the module's rule; return k and the fits made on the way."""
+    """Apply the module's rule to the elbow's fitted ``models``; return k and the
+    silhouettes computed on the way."""
     ks = [int(k) for k in elbow_table["k"]]
     suggested = elbow_table.attrs.get("suggested_k")
     suggested = int(suggested) if suggested is not None else ks[0]  # < 3 k values: no knee
@@ -193,7 +195,7 @@ def _choose_k(
     def best_of(candidates: list[int]) -> int | None:
         best_k, best_sil = None, -np.inf
         for k in candidates:
-            model = KMeans(n_clusters=k, **kmeans_params).fit(X)
+            model = models[k]
             sil = _silhouette(X, model.labels_, sample_size, seed)
             fits[k] = (model, sil)
             smallest[k] = np.bincount(model.labels_, minlength=k).min() / n
@@ -295,13 +297,15 @@ def cluster(
         k = check_n_clusters(k, n)
         if k < 2:
             raise ValueError(f"k must be at least 2 to form segments, got {k}.")
-    elbow_table = elbow(X, k_values=ks, **params)
+    # Each k is fitted once: the models give the elbow table and are the candidates.
+    models = {kk: KMeans(n_clusters=kk, **params).fit(X) for kk in ks}
+    elbow_table = tabulate(ks, [models[kk].inertia_ for kk in ks])
     fits: dict[int, tuple[KMeans, float]] = {}
     if k == "auto":
         k, fits = _choose_k(
             X,
             elbow_table,
-            params,
+            models,
             min_share=min_share,
             sample_size=silhouette_sample_size,
             seed=int(random_state),
@@ -312,7 +316,7 @@ def cluster(
     if k in fits:
         model, sil = fits[k]
     else:
-        model = KMeans(n_clusters=int(k), **params).fit(X)
+        model = models.get(k) or KMeans(n_clusters=int(k), **params).fit(X)
         sil = _silhouette(X, model.labels_, silhouette_sample_size, int(random_state))
     labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
     return ClusterResult(labels, model, elbow_table, X, scaler, int(k), float(sil))
