@@ -16,35 +16,32 @@ stability
 proportions_ztest, ttest_ind, mannwhitneyu, sample_size_proportions, ab_report
     Campaign A/B tests with effects, confidence intervals and group summaries.
 
-Nothing is compiled at import and submodules load lazily, so ``import validation`` is
+Nothing is compiled at import and numba is not loaded, so ``import validation`` is
 cheap; the numba kernels compile on first use and are cached on disk.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-_WHERE = {
-    "silhouette_samples": "validation.silhouette",
-    "silhouette_score": "validation.silhouette",
-    "simplified_silhouette": "validation.simplified",
-    "f_oneway": "validation.anova",
-    "FOnewayResult": "validation.anova",
-    "anova_table": "validation.anova",
-    "calinski_harabasz_score": "validation.indices",
-    "davies_bouldin_score": "validation.indices",
-    "adjusted_rand_score": "validation.indices",
-    "centroid_distances": "validation.indices",
-    "stability": "validation.stability",
-    "StabilityResult": "validation.stability",
-    "TestResult": "validation.abtest",
-    "proportions_ztest": "validation.abtest",
-    "ttest_ind": "validation.abtest",
-    "mannwhitneyu": "validation.abtest",
-    "sample_size_proportions": "validation.abtest",
-    "ab_report": "validation.abreport",
-}
+# Plain imports: importing a same-named submodule (validation.stability) cannot then
+# shadow the function. None of these modules imports numba at import time.
+from validation.abreport import ab_report
+from validation.abtest import (
+    TestResult,
+    mannwhitneyu,
+    proportions_ztest,
+    sample_size_proportions,
+    ttest_ind,
+)
+from validation.anova import FOnewayResult, anova_table, f_oneway
+from validation.indices import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    centroid_distances,
+    davies_bouldin_score,
+)
+from validation.silhouette import silhouette_samples, silhouette_score
+from validation.simplified import simplified_silhouette
+from validation.stability import StabilityResult, stability
 
 __all__ = [
     "FOnewayResult",
@@ -66,35 +63,3 @@ __all__ = [
     "stability",
     "ttest_ind",
 ]
-
-if TYPE_CHECKING:  # pragma: no cover
-    from validation.abreport import ab_report
-    from validation.abtest import (
-        TestResult,
-        mannwhitneyu,
-        proportions_ztest,
-        sample_size_proportions,
-        ttest_ind,
-    )
-    from validation.anova import FOnewayResult, anova_table, f_oneway
-    from validation.indices import (
-        adjusted_rand_score,
-        calinski_harabasz_score,
-        centroid_distances,
-        davies_bouldin_score,
-    )
-    from validation.silhouette import silhouette_samples, silhouette_score
-    from validation.simplified import simplified_silhouette
-    from validation.stability import StabilityResult, stability
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'validation' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
