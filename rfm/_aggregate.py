@@ -1,19 +1,21 @@
 """Per-customer reductions behind :func:`rfm.rfm_table`: two twins that must agree.
 
-Given integer customer codes ``0..n_customers-1`` (every code used at least once), the
-dates as int64 ticks, the line amounts and, optionally, integer invoice codes, both
-backends return per customer:
+Input: the customer keys and, optionally, the invoice keys of every order line (exact,
+ordered ``uint64`` pairs from :func:`rfm._keys.encode_keys`), the dates as int64 ticks and
+the line amounts. Output, one entry per customer **in ascending key order** (so in sorted
+id order):
 
+* ``row`` — the first row holding that customer (to read its id back),
 * ``first`` / ``last`` — min / max date tick,
-* ``monetary`` — sum of the amounts (added in row order),
+* ``monetary`` — sum of the amounts, added in row order,
 * ``frequency`` — number of distinct invoices, or the number of rows without invoices.
 
-``numpy`` sorts the rows by customer once and uses ``ufunc.reduceat`` over the
-contiguous runs; distinct invoices are the distinct (customer, invoice) pairs. ``numba``
-makes one pass over the rows with per-customer accumulators. For the invoice count it
-remembers which customer first used each invoice: when no invoice is shared between
-customers (the normal case) the count is exact in that single pass; if one is shared,
-it falls back to counting distinct pairs like the numpy twin, so both stay exact.
+``numpy`` (the teaching twin) sorts the rows by customer key once and reduces each
+contiguous run with ``ufunc.reduceat``; distinct invoices are the runs of a second sort by
+(customer, invoice). ``numba`` is a radix-partitioned hash aggregation, as analytical
+databases do it (:mod:`rfm._numba_aggregate`): rows are scattered by a hash of the
+customer key into partitions small enough for the cache, then each partition is
+aggregated on its own with small hash tables; only the distinct customers are sorted.
 """
 
 from __future__ import annotations
@@ -24,83 +26,119 @@ import numpy as np
 
 from kmeans_np._checks import resolve_backend
 
-__all__ = ["CustomerAggregates", "aggregate"]
+__all__ = ["CustomerAggregates", "aggregate", "sort_by_key"]
 
 
 class CustomerAggregates(NamedTuple):
+    row: np.ndarray  # int64, first row of each customer
     first: np.ndarray  # int64 ticks
     last: np.ndarray  # int64 ticks
     monetary: np.ndarray  # float64
     frequency: np.ndarray  # int64
 
 
-def _distinct_pairs_count(
-    cust: np.ndarray, inv: np.ndarray, n_customers: int
-) -> np.ndarray:
-    """Distinct invoices per customer: count the distinct (customer, invoice) pairs."""
-    n_inv = int(inv.max()) + 1
-    pairs = np.unique(cust.astype(np.int64) * n_inv + inv)
-    return np.bincount(pairs // n_inv, minlength=n_customers).astype(np.int64)
+def _run_starts(*sorted_keys: np.ndarray) -> np.ndarray:
+    """Positions where any of the (already sorted) key arrays changes value: run starts."""
+    change = np.zeros(len(sorted_keys[0]), dtype=bool)
+    change[0] = True
+    for k in sorted_keys:
+        change[1:] |= k[1:] != k[:-1]
+    return np.flatnonzero(change)
 
 
 def aggregate_numpy(
-    cust: np.ndarray,
-    n_customers: int,
+    cust: tuple[np.ndarray, np.ndarray],
+    inv: tuple[np.ndarray, np.ndarray] | None,
     ticks: np.ndarray,
     amounts: np.ndarray,
-    inv: np.ndarray | None,
 ) -> CustomerAggregates:
-    """Reference implementation: stable sort by customer, then ``reduceat`` per run."""
-    order = np.argsort(cust, kind="stable")
-    sorted_cust = cust[order]
-    starts = np.flatnonzero(np.r_[True, sorted_cust[1:] != sorted_cust[:-1]])
+    """Reference implementation: stable sort by customer key, then ``reduceat`` per run."""
+    c_hi, c_lo = cust
+    order = np.lexsort((c_lo, c_hi))  # stable: rows of a customer stay in row order
+    starts = _run_starts(c_hi[order], c_lo[order])
     sorted_ticks = ticks[order]
     first = np.minimum.reduceat(sorted_ticks, starts)
     last = np.maximum.reduceat(sorted_ticks, starts)
     monetary = np.add.reduceat(amounts[order], starts)
     if inv is None:
-        frequency = np.diff(np.r_[starts, len(cust)]).astype(np.int64)
+        frequency = np.diff(np.r_[starts, len(order)])
     else:
-        frequency = _distinct_pairs_count(cust, inv, n_customers)
-    return CustomerAggregates(first, last, monetary.astype(np.float64), frequency)
+        run_number = np.zeros(len(order), dtype=np.int64)
+        run_number[starts[1:]] = 1
+        group = np.empty(len(order), dtype=np.int64)  # customer number of each row
+        group[order] = np.cumsum(run_number)
+        i_hi, i_lo = inv
+        pairs = np.lexsort((i_lo, i_hi, group))
+        pair_starts = _run_starts(group[pairs], i_hi[pairs], i_lo[pairs])
+        frequency = np.bincount(group[pairs[pair_starts]], minlength=len(starts))
+    return CustomerAggregates(
+        order[starts], first, last, monetary.astype(np.float64), frequency.astype(np.int64)
+    )
+
+
+def sort_by_key(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Order of distinct keys ``(hi, lo)`` ascending (keys are unique, so any sort agrees).
+
+    One fast unstable ``argsort`` does it when ``hi`` alone decides (it is constant for
+    integer and code keys, and usually distinct for strings); otherwise ``lexsort``.
+    """
+    if len(hi) == 0 or (hi == hi[0]).all():
+        return np.argsort(lo)
+    order = np.argsort(hi)
+    sorted_hi = hi[order]
+    if (sorted_hi[1:] == sorted_hi[:-1]).any():
+        order = np.lexsort((lo, hi))
+    return order
 
 
 def aggregate_numba(
-    cust: np.ndarray,
-    n_customers: int,
+    cust: tuple[np.ndarray, np.ndarray],
+    inv: tuple[np.ndarray, np.ndarray] | None,
     ticks: np.ndarray,
     amounts: np.ndarray,
-    inv: np.ndarray | None,
 ) -> CustomerAggregates:
-    """One pass over the rows in a numba kernel (see the module docstring)."""
-    from rfm._numba_aggregate import customer_reduce
+    """Partitioned hash aggregation (numba), then the distinct customers sorted by key."""
+    from rfm._numba_aggregate import partitioned_aggregate
 
-    has_inv = inv is not None
-    inv_arr = inv if has_inv else np.zeros(0, dtype=np.int64)
-    n_inv = int(inv_arr.max()) + 1 if has_inv else 0
-    first, last, monetary, frequency, shared = customer_reduce(
-        cust, n_customers, ticks, amounts, inv_arr, n_inv, has_inv
+    empty = np.zeros(0, dtype=np.uint64)
+    i_hi, i_lo = inv if inv is not None else (empty, empty)
+    row, first, last, monetary, frequency, key_hi, key_lo = partitioned_aggregate(
+        cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None
     )
-    if shared:
-        frequency = _distinct_pairs_count(cust, inv_arr, n_customers)
-    return CustomerAggregates(first, last, monetary, frequency)
+    order = sort_by_key(key_hi, key_lo)
+    return CustomerAggregates(
+        row[order], first[order], last[order], monetary[order], frequency[order]
+    )
 
 
 def aggregate(
-    cust: np.ndarray,
-    n_customers: int,
+    cust: tuple[np.ndarray, np.ndarray],
+    inv: tuple[np.ndarray, np.ndarray] | None,
     ticks: np.ndarray,
     amounts: np.ndarray,
-    inv: np.ndarray | None,
     *,
     backend: str = "auto",
 ) -> CustomerAggregates:
-    """Dispatch to the numpy or numba twin (``"auto"`` = numba when available)."""
-    cust = np.ascontiguousarray(cust, dtype=np.int64)
+    """Dispatch to the numpy or numba twin (``"auto"`` = numba when available).
+
+    Parameters
+    ----------
+    cust, inv : (hi, lo) pairs of uint64 arrays
+        Customer and invoice keys per row (``inv=None``: every row is one order).
+    ticks : int64 array
+        Order dates.
+    amounts : float64 array
+        Line amounts.
+    """
+    def words(pair: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        return tuple(np.ascontiguousarray(w, dtype=np.uint64) for w in pair)  # type: ignore[return-value]
+
+    cust = words(cust)
+    inv = words(inv) if inv is not None else None
     ticks = np.ascontiguousarray(ticks, dtype=np.int64)
     amounts = np.ascontiguousarray(amounts, dtype=np.float64)
-    if inv is not None:
-        inv = np.ascontiguousarray(inv, dtype=np.int64)
+    if len(ticks) == 0:
+        raise ValueError("no order lines to aggregate.")
     if resolve_backend(backend) == "numba":
-        return aggregate_numba(cust, n_customers, ticks, amounts, inv)
-    return aggregate_numpy(cust, n_customers, ticks, amounts, inv)
+        return aggregate_numba(cust, inv, ticks, amounts)
+    return aggregate_numpy(cust, inv, ticks, amounts)

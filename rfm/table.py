@@ -3,10 +3,11 @@
 Seed 000 builds the RFM table with ``groupby(...).agg({"InvoiceDate": lambda x:
 (snapshot - x.max()).days, "InvoiceNo": "nunique", "TotalAmount": "sum"})`` — a Python
 function call per customer, minutes on ten million rows. :func:`rfm_table` gives the
-same numbers with no Python code per customer: customer ids are factorised to integer
-codes once, dates become int64 ticks, and one pass (numba) or one sort plus
-``reduceat`` (numpy) yields every customer's first and last date, spend and distinct
-invoices. Recency, tenure and average order value follow as array arithmetic.
+same numbers with no Python code per customer: customer ids and invoice numbers become
+exact, ordered integer keys (:mod:`rfm._keys`), dates become int64 ticks, and a
+partitioned hash aggregation (numba) or one sort plus ``reduceat`` (numpy) yields every
+customer's first and last date, spend and distinct invoices, customers in sorted order.
+Recency, tenure and average order value follow as array arithmetic.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 from rfm._aggregate import aggregate
-from rfm._factorize import factorize_many
 from rfm._inputs import check_frame, numeric_values, parse_dates
+from rfm._keys import encode_keys
 
 __all__ = ["rfm_table"]
 
@@ -66,45 +67,6 @@ def _monetary_columns(
         "quantity='<column>', price='<column>' (no TotalAmount column and no "
         f"Quantity/UnitPrice pair found; columns found: {[str(c) for c in df.columns]})."
     )
-
-
-def _customer_codes(
-    values: pd.Series, name: str, factorized: tuple[np.ndarray, pd.Index] | None
-) -> tuple[np.ndarray, pd.Index, np.ndarray | None]:
-    """Integer codes ``0..k-1`` for the customer ids, the ids, and their sorting order.
-
-    Categoricals use their codes (unused categories dropped, category order kept, no
-    reordering needed). Other ids are factorised once (:func:`rfm._factorize.factorize`,
-    radix-partitioned for large Arrow string columns); the
-    returned ``order`` sorts the (few) distinct ids, and is applied to the per-customer
-    results rather than to the rows — far cheaper than sorting rows. Ids that cannot be
-    compared (mixed types) keep their order of first appearance (``order`` is ``None``).
-    """
-    order = None
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        missing = codes < 0
-        uniques = values.cat.categories
-        used = np.bincount(codes[~missing], minlength=len(uniques)) > 0
-        if not used.all():
-            remap = np.cumsum(used) - 1
-            codes = np.where(missing, -1, remap[np.maximum(codes, 0)])
-            uniques = uniques[used]
-    else:
-        assert factorized is not None
-        codes, uniques = factorized
-        missing = codes < 0
-        try:
-            order = None if uniques.is_monotonic_increasing else uniques.argsort()
-        except TypeError:
-            order = None
-    if missing.any():
-        raise ValueError(
-            f"customer column {name!r} has {int(missing.sum())} missing id(s); RFM needs "
-            "a customer for every line. Drop guest rows first, e.g. with "
-            "clean_transactions (drop_missing_customer=True) or df.dropna(subset=[...])."
-        )
-    return codes, pd.Index(uniques, name=name), order
 
 
 def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
@@ -252,30 +214,27 @@ def rfm_table(
         )
 
     ticks, unit, tz = _date_ticks(parse_dates(df[date], date))
-    to_factorize = [] if isinstance(df[customer].dtype, pd.CategoricalDtype) else [customer]
-    to_factorize += [invoice] if invoice is not None else []
-    factorized = dict(
-        zip(
-            to_factorize,
-            factorize_many([df[c] for c in to_factorize],
-                           want_uniques=[c == customer for c in to_factorize]),
-            strict=True,
+    customer_keys = encode_keys(df[customer], backend=backend)
+    if customer_keys.missing is not None:
+        raise ValueError(
+            f"customer column {customer!r} has {int(customer_keys.missing.sum())} missing "
+            "id(s); RFM needs a customer for every line. Drop guest rows first, e.g. with "
+            "clean_transactions (drop_missing_customer=True) or df.dropna(subset=[...])."
         )
-    )
-    codes, ids, order = _customer_codes(df[customer], customer, factorized.get(customer))
-    inv_codes = None
+    invoice_keys = None
     if invoice is not None:
-        inv_codes = factorized[invoice][0]
-        if (inv_codes < 0).any():
+        keys = encode_keys(df[invoice], backend=backend)
+        if keys.missing is not None:
             raise ValueError(
-                f"invoice column {invoice!r} has {int((inv_codes < 0).sum())} missing "
+                f"invoice column {invoice!r} has {int(keys.missing.sum())} missing "
                 "value(s); fill or drop them, or pass invoice=None to count rows."
             )
+        invoice_keys = (keys.hi, keys.lo)
 
-    agg = aggregate(codes, len(ids), ticks, line, inv_codes, backend=backend)
-    if order is not None:  # sort the customers, not the rows
-        agg = type(agg)(*(a[order] for a in agg))
-        ids = ids[order]
+    agg = aggregate(
+        (customer_keys.hi, customer_keys.lo), invoice_keys, ticks, line, backend=backend
+    )
+    ids = customer_keys.labels(agg.row).rename(customer)
     snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, tz)
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
 

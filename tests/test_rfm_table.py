@@ -73,18 +73,19 @@ def test_equals_pandas_groupby(kind: str, backend: str, invoice: str | None) -> 
     pd.testing.assert_frame_equal(df, before)
 
 
-def test_partitioned_factorisation_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large tables factorise Arrow strings with the partitioned kernel: same table."""
+@pytest.mark.parametrize("kind", ["str", "int", "cat"])
+def test_many_partitions_same_table(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny partitions (many of them) change nothing: same table as the numpy twin."""
     pytest.importorskip("pyarrow")
-    import rfm._factorize
+    import rfm._numba_aggregate
 
-    df = _transactions(8, n=3000, n_cust=300).astype(
-        {"CustomerID": "string[pyarrow]", "InvoiceNo": "string[pyarrow]"}
-    )
-    expected = rfm_table(df, invoice="InvoiceNo")
-    monkeypatch.setattr(rfm._factorize, "PARTITIONED_MIN_ROWS", 0)
-    got = rfm_table(df, invoice="InvoiceNo")
-    pd.testing.assert_frame_equal(got, expected)
+    df = _transactions(8, n=3000, n_cust=300, kind=kind)
+    if kind == "str":
+        df = df.astype({"CustomerID": "string[pyarrow]", "InvoiceNo": "string[pyarrow]"})
+    expected = rfm_table(df, invoice="InvoiceNo", backend="numpy")
+    monkeypatch.setattr(rfm._numba_aggregate, "ROWS_PER_PARTITION", 16)
+    got = rfm_table(df, invoice="InvoiceNo", backend="numba")
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
     ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), "InvoiceNo")
     assert got.index.tolist() == ref.index.tolist()
     np.testing.assert_array_equal(got["frequency"], ref["frequency"])
@@ -108,33 +109,71 @@ def test_no_money_columns_is_a_clear_error() -> None:
         rfm_table(df, quantity="Quantity")
 
 
+def _random_keys(rng: np.random.Generator, n_distinct: int, m: int) -> tuple[np.ndarray, ...]:
+    """``m`` rows drawn from ``n_distinct`` random (hi, lo) keys, every key used; ``hi``
+    shared by several keys (so order is decided by ``lo``) or constant when n is small."""
+    hi = rng.integers(0, 3, n_distinct).astype(np.uint64) << np.uint64(62)
+    # distinct, spread over all 64 bits (× an odd constant is a bijection mod 2**64)
+    lo = rng.choice(1 << 20, n_distinct, replace=False).astype(np.uint64) * np.uint64(
+        0x9E3779B97F4A7C15
+    )
+    which = rng.permutation(np.r_[np.arange(n_distinct), rng.integers(0, n_distinct, m)])
+    return hi[which], lo[which], which
+
+
 @given(
     seed=st.integers(0, 10_000),
-    n=st.integers(1, 60),
-    n_cust=st.integers(1, 8),
-    n_inv=st.integers(1, 10),
+    n=st.integers(1, 80),
+    n_cust=st.integers(1, 9),
+    n_inv=st.integers(1, 12),
+    bits=st.integers(0, 4),
 )
-def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int) -> None:
-    """Includes invoices shared by several customers (the numba fallback path)."""
+def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int,
+                                     bits: int) -> None:
+    """Any number of partitions; invoices shared by several customers count for each."""
+    from rfm._aggregate import CustomerAggregates, sort_by_key
+    from rfm._numba_aggregate import partitioned_aggregate
+
     rng = np.random.default_rng(seed)
-    cust = rng.permutation(np.r_[np.arange(n_cust), rng.integers(0, n_cust, n)])
+    c_hi, c_lo, cust = _random_keys(rng, n_cust, n)
     m = cust.shape[0]
+    i_hi, i_lo, inv = _random_keys(rng, n_inv, m - n_inv) if m >= n_inv else (None,) * 3
     ticks = rng.integers(-(10**12), 10**12, m)
     amounts = rng.normal(size=m)
-    inv = rng.integers(0, n_inv, m)
-    for invoices in (inv, None):
-        a = aggregate(cust, n_cust, ticks, amounts, invoices, backend="numpy")
-        b = aggregate(cust, n_cust, ticks, amounts, invoices, backend="numba")
-        np.testing.assert_array_equal(a.first, b.first)
-        np.testing.assert_array_equal(a.last, b.last)
-        np.testing.assert_array_equal(a.frequency, b.frequency)
-        np.testing.assert_allclose(a.monetary, b.monetary, rtol=1e-9, atol=1e-12)
-        # and both against a direct per-customer loop
-        for c in range(n_cust):
-            rows = cust == c
-            assert a.first[c] == ticks[rows].min() and a.last[c] == ticks[rows].max()
-            expect = len(set(invoices[rows])) if invoices is not None else rows.sum()
-            assert a.frequency[c] == expect
+    for invoices in ((i_hi, i_lo), None) if inv is not None else (None,):
+        a = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numpy")
+        b = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numba")
+        none = np.zeros(0, dtype=np.uint64)
+        out = partitioned_aggregate(c_hi, c_lo, *(invoices or (none, none)), ticks, amounts,
+                                    invoices is not None, bits=bits)
+        c = CustomerAggregates(*(x[sort_by_key(out[5], out[6])] for x in out[:5]))
+        for other in (b, c):
+            for name in ("row", "first", "last", "frequency"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(other, name))
+            np.testing.assert_allclose(a.monetary, other.monetary, rtol=1e-12, atol=1e-12)
+        # and both against a direct loop over the customers in key order
+        order = sorted(range(n_cust), key=lambda k: (c_hi[cust == k][0], c_lo[cust == k][0]))
+        for pos, k in enumerate(order):
+            rows = np.flatnonzero(cust == k)
+            assert a.row[pos] == rows[0]
+            assert a.first[pos] == ticks[rows].min() and a.last[pos] == ticks[rows].max()
+            expect = len(set(inv[rows])) if invoices is not None else len(rows)
+            assert a.frequency[pos] == expect
+            assert a.monetary[pos] == pytest.approx(amounts[rows].sum(), rel=1e-12, abs=1e-12)
+
+
+def test_thread_count_does_not_change_the_table() -> None:
+    numba = pytest.importorskip("numba")
+    df = _transactions(5, n=20_000, n_cust=2000)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = rfm_table(df, invoice="InvoiceNo", backend="numba")
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = rfm_table(df, invoice="InvoiceNo", backend="numba")
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(one, two, rtol=0, atol=0)
 
 
 def test_snapshot_modes_and_floor_days() -> None:

@@ -1,0 +1,112 @@
+"""Group keys: exact (same key ⇔ same id), ordered (key order = sorted ids), twins agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rfm._keys import MAX_PACKED_BYTES, arrow_string_buffers, encode_keys, pack_strings
+
+pa = pytest.importorskip("pyarrow")
+
+
+def _check_keys(values: pd.Series, *, sortable: bool = True) -> None:
+    """The key promises, checked against the plain Python values."""
+    keys = encode_keys(values)
+    plain = values.astype(object).where(values.notna(), None).tolist()
+    missing = np.array([v is None for v in plain])
+    got_missing = keys.missing if keys.missing is not None else np.zeros(len(plain), bool)
+    np.testing.assert_array_equal(got_missing, missing)
+    rows = np.flatnonzero(~missing)
+    pairs = [(int(keys.hi[i]), int(keys.lo[i])) for i in rows]
+    ids = [plain[i] for i in rows]
+    # exact: a bijection between distinct ids and distinct keys
+    assert len(set(pairs)) == len(set(ids)) == len(set(zip(pairs, ids, strict=True)))
+    # ordered: sorting the distinct keys sorts the ids (or keeps first appearance)
+    first_row = {}
+    for key, i in zip(pairs, rows, strict=True):
+        first_row.setdefault(key, i)
+    by_key = [plain[first_row[k]] for k in sorted(first_row)]
+    expected = sorted(set(ids)) if sortable else list(dict.fromkeys(ids))
+    assert by_key == expected
+    # labels read the ids back
+    assert keys.labels(rows).tolist() == ids
+
+
+text = st.text(alphabet=st.characters(codec="utf-8"), max_size=MAX_PACKED_BYTES + 4)
+
+
+@given(words=st.lists(text, min_size=1, max_size=40),
+       picks=st.lists(st.integers(0, 1000), min_size=1, max_size=120),
+       nulls=st.floats(0, 0.3))
+def test_arrow_strings(words: list[str], picks: list[int], nulls: float) -> None:
+    rng = np.random.default_rng(len(picks))
+    data = [None if rng.random() < nulls else words[p % len(words)] for p in picks]
+    for dtype in (pd.StringDtype("pyarrow"), pd.ArrowDtype(pa.large_string())):
+        _check_keys(pd.Series(data, dtype=dtype))
+
+
+short = st.text(max_size=MAX_PACKED_BYTES).filter(
+    lambda w: len(w.encode()) <= MAX_PACKED_BYTES  # the packers' precondition
+)
+
+
+@given(words=st.lists(short, min_size=1, max_size=200))
+def test_packing_twins_agree(words: list[str]) -> None:
+    offsets, data, _ = arrow_string_buffers(pd.Series(words, dtype="string[pyarrow]"))
+    a = pack_strings(offsets, data, backend="numpy")
+    b = pack_strings(offsets, data, backend="numba")
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_packing_by_hand() -> None:
+    """'AB' → hi = 0x4142 << 48, lo = length 2; 'é' is two UTF-8 bytes C3 A9."""
+    words = ["AB", "", "é", "0123456789abcde", "A\x00"]
+    offsets, data, _ = arrow_string_buffers(pd.Series(words, dtype="string[pyarrow]"))
+    for backend in ("numpy", "numba"):
+        hi, lo = pack_strings(offsets, data, backend=backend)
+        assert hi[0] == 0x4142 << 48 and lo[0] == 2
+        assert hi[1] == 0 and lo[1] == 0
+        assert hi[2] == 0xC3A9 << 48 and lo[2] == 2
+        assert hi[3] == int.from_bytes(b"01234567", "big")
+        assert lo[3] == (int.from_bytes(b"89abcde", "big") << 8) | 15
+        assert hi[4] == 0x41 << 56 and lo[4] == 2  # "A" < "A\0": same bytes, longer
+
+
+def test_sliced_chunked_and_long_strings() -> None:
+    rng = np.random.default_rng(0)
+    ids = np.array([f"C{i:07d}" for i in range(500)] + ["", "é", "C0000001 "])
+    chunks = [pa.array(ids[rng.integers(0, len(ids), 3000)]) for _ in range(3)]
+    values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)))
+    _check_keys(values.iloc[100:8000].reset_index(drop=True))
+    long_ids = values.str.cat(["-a-rather-long-suffix"] * len(values)).iloc[:500]
+    assert int(long_ids.str.len().max()) > MAX_PACKED_BYTES  # goes to pd.factorize
+    _check_keys(long_ids)
+
+
+def test_integers_keep_numeric_order() -> None:
+    i64 = np.iinfo(np.int64)
+    _check_keys(pd.Series([5, -3, i64.min, i64.max, 0, -3, 5, -1]))
+    _check_keys(pd.Series(np.array([2**64 - 1, 0, 2**63, 7, 2**63], dtype=np.uint64)))
+    _check_keys(pd.Series([3, None, -2, 3, None], dtype="Int64"))
+    _check_keys(pd.Series([4, 1, 4], dtype="int8"))
+
+
+def test_categoricals_keep_category_order() -> None:
+    values = pd.Series(pd.Categorical(["b", "c", None, "b", "a"], categories=["c", "a", "b", "z"]))
+    keys = encode_keys(values)
+    assert keys.missing.tolist() == [False, False, True, False, False]
+    # category order c < a < b, not alphabetical
+    assert int(keys.lo[1]) < int(keys.lo[4]) < int(keys.lo[0]) == int(keys.lo[3])
+    assert keys.labels(np.array([4, 1])).tolist() == ["a", "c"]
+
+
+def test_other_columns_use_sorted_factorize() -> None:
+    _check_keys(pd.Series([17850.0, 13047.0, np.nan, 17850.0, 12583.0]))
+    _check_keys(pd.Series(["b", "a", "b", None], dtype=object))
+    # ids that cannot be compared keep their order of first appearance
+    _check_keys(pd.Series([b"x", 3, b"x", "y"], dtype=object), sortable=False)
