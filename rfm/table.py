@@ -159,7 +159,8 @@ def rfm_table(
     Returns
     -------
     DataFrame
-        Indexed by customer (sorted ids, or category order), columns:
+        Indexed by customer — sorted ids (category order for categoricals; ids that
+        cannot be compared, such as mixed types, in order of first appearance) — columns:
 
         ``recency`` (int)
             whole days from the last purchase to the snapshot,
