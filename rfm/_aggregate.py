@@ -102,13 +102,11 @@ def aggregate_numba(
 
     empty = np.zeros(0, dtype=np.uint64)
     i_hi, i_lo = inv if inv is not None else (empty, empty)
-    row, first, last, monetary, frequency, key_hi, key_lo = partitioned_aggregate(
+    key, unsorted = partitioned_aggregate(
         cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None
     )
-    order = sort_by_key(key_hi, key_lo)
-    return CustomerAggregates(
-        row[order], first[order], last[order], monetary[order], frequency[order]
-    )
+    order = sort_by_key(key[:, 0], key[:, 1])
+    return CustomerAggregates(*(a[order] for a in unsorted))
 
 
 def aggregate(

@@ -16,7 +16,7 @@ then the invoice table). Instead:
    the hash's low bits, keys compared exactly) gives each line its customer's local
    number, and a second table of (customer, invoice) pairs counts distinct invoices.
    Dates, amounts and counts accumulate in row order.
-4. **gather** (parallel over partitions): the partitions' customers, one after another.
+4. **gather**: the partitions' customers, one after another.
 
 Nothing here depends on the thread count: chunks and partitions are fixed by the data
 size, each output is written by one thread, and every sum runs in row order.
@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+
+from rfm._aggregate import CustomerAggregates
 
 ROWS_PER_PARTITION = 16384
 MAX_BITS = 14  # partition numbers fit in uint16
@@ -106,11 +108,8 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
             position[c, p] = s
             s += counts[c, p]
         starts[p + 1] = s
-    m_inv = n if has_inv else 0
-    s_hi = np.empty(n, dtype=np.uint64)
-    s_lo = np.empty(n, dtype=np.uint64)
-    s_ihi = np.empty(m_inv, dtype=np.uint64)
-    s_ilo = np.empty(m_inv, dtype=np.uint64)
+    s_key = np.empty((n, 2), dtype=np.uint64)  # a key's two words share a cache line
+    s_inv = np.empty((n if has_inv else 0, 2), dtype=np.uint64)
     s_tick = np.empty(n, dtype=np.int64)
     s_amount = np.empty(n, dtype=np.float64)
     s_row = np.empty(n, dtype=np.int64)
@@ -120,30 +119,29 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
             p = np.int64(part[i])
             s = fill[p]
             fill[p] = s + 1
-            s_hi[s] = c_hi[i]
-            s_lo[s] = c_lo[i]
+            s_key[s, 0] = c_hi[i]
+            s_key[s, 1] = c_lo[i]
             if has_inv:
-                s_ihi[s] = i_hi[i]
-                s_ilo[s] = i_lo[i]
+                s_inv[s, 0] = i_hi[i]
+                s_inv[s, 1] = i_lo[i]
             s_tick[s] = ticks[i]
             s_amount[s] = amounts[i]
             s_row[s] = i
-    return starts, s_hi, s_lo, s_ihi, s_ilo, s_tick, s_amount, s_row
+    return starts, s_key, s_inv, s_tick, s_amount, s_row
 
 
 @njit(cache=True, parallel=True)
-def _aggregate_partitions(starts, s_hi, s_lo, s_ihi, s_ilo, s_tick, s_amount, s_row,
+def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
                           has_inv):  # pragma: no cover - compiled
     """Pass 3: per partition, customers' accumulators at ``starts[p] + local number``."""
     n_parts = starts.shape[0] - 1
     m = starts[n_parts]
-    o_row = np.empty(m, dtype=np.int64)  # untouched pages are never committed
-    o_first = np.empty(m, dtype=np.int64)
-    o_last = np.empty(m, dtype=np.int64)
+    # untouched pages of these are never committed: only one entry per customer is used
+    o_key = np.empty((m, 2), dtype=np.uint64)
+    o_span = np.empty((m, 2), dtype=np.int64)  # first, last tick
+    o_row = np.empty(m, dtype=np.int64)
     o_money = np.empty(m, dtype=np.float64)
     o_freq = np.empty(m, dtype=np.int64)
-    o_hi = np.empty(m, dtype=np.uint64)
-    o_lo = np.empty(m, dtype=np.uint64)
     n_unique = np.zeros(n_parts, dtype=np.int64)
     biggest = 1
     for p in range(n_parts):
@@ -168,8 +166,8 @@ def _aggregate_partitions(starts, s_hi, s_lo, s_ihi, s_ilo, s_tick, s_amount, s_
                 pairs[:size] = -1
             u = 0
             for s in range(lo, hi):
-                a = s_hi[s]
-                b = s_lo[s]
+                a = s_key[s, 0]
+                b = s_key[s, 1]
                 j = np.int64(_key_hash(a, b) & mask)
                 code = 0
                 while True:
@@ -179,31 +177,31 @@ def _aggregate_partitions(starts, s_hi, s_lo, s_ihi, s_ilo, s_tick, s_amount, s_
                         code = u
                         u += 1
                         o = lo + code
+                        o_key[o, 0] = a
+                        o_key[o, 1] = b
+                        o_span[o, 0] = s_tick[s]
+                        o_span[o, 1] = s_tick[s]
                         o_row[o] = s_row[s]
-                        o_first[o] = s_tick[s]
-                        o_last[o] = s_tick[s]
                         o_money[o] = 0.0
                         o_freq[o] = 0
-                        o_hi[o] = a
-                        o_lo[o] = b
                         break
-                    if s_hi[t] == a and s_lo[t] == b:
+                    if s_key[t, 0] == a and s_key[t, 1] == b:
                         code = local[t - lo]
                         break
                     j = (j + 1) & (size - 1)
                 local[s - lo] = code
                 o = lo + code
                 tick = s_tick[s]
-                if tick < o_first[o]:
-                    o_first[o] = tick
-                if tick > o_last[o]:
-                    o_last[o] = tick
+                if tick < o_span[o, 0]:
+                    o_span[o, 0] = tick
+                if tick > o_span[o, 1]:
+                    o_span[o, 1] = tick
                 o_money[o] += s_amount[s]
                 if not has_inv:
                     o_freq[o] += 1
                     continue
-                x = s_ihi[s]
-                y = s_ilo[s]
+                x = s_inv[s, 0]
+                y = s_inv[s, 1]
                 j = np.int64(_pair_hash(code, x, y) & mask)
                 while True:
                     t = pairs[j]
@@ -211,41 +209,11 @@ def _aggregate_partitions(starts, s_hi, s_lo, s_ihi, s_ilo, s_tick, s_amount, s_
                         pairs[j] = s
                         o_freq[o] += 1
                         break
-                    if local[t - lo] == code and s_ihi[t] == x and s_ilo[t] == y:
+                    if local[t - lo] == code and s_inv[t, 0] == x and s_inv[t, 1] == y:
                         break
                     j = (j + 1) & (size - 1)
             n_unique[p] = u
-    return n_unique, o_row, o_first, o_last, o_money, o_freq, o_hi, o_lo
-
-
-@njit(cache=True, parallel=True)
-def _gather(starts, n_unique, o_row, o_first, o_last, o_money, o_freq, o_hi,
-            o_lo):  # pragma: no cover - compiled
-    """Pass 4: the partitions' customers into contiguous arrays, partition after partition."""
-    n_parts = n_unique.shape[0]
-    base = np.zeros(n_parts + 1, dtype=np.int64)
-    for p in range(n_parts):
-        base[p + 1] = base[p] + n_unique[p]
-    k = base[n_parts]
-    row = np.empty(k, dtype=np.int64)
-    first = np.empty(k, dtype=np.int64)
-    last = np.empty(k, dtype=np.int64)
-    money = np.empty(k, dtype=np.float64)
-    freq = np.empty(k, dtype=np.int64)
-    key_hi = np.empty(k, dtype=np.uint64)
-    key_lo = np.empty(k, dtype=np.uint64)
-    for p in prange(n_parts):
-        for u in range(n_unique[p]):
-            src = starts[p] + u
-            dst = base[p] + u
-            row[dst] = o_row[src]
-            first[dst] = o_first[src]
-            last[dst] = o_last[src]
-            money[dst] = o_money[src]
-            freq[dst] = o_freq[src]
-            key_hi[dst] = o_hi[src]
-            key_lo[dst] = o_lo[src]
-    return row, first, last, money, freq, key_hi, key_lo
+    return n_unique, o_key, o_span, o_row, o_money, o_freq
 
 
 def partitioned_aggregate(
@@ -257,15 +225,21 @@ def partitioned_aggregate(
     amounts: np.ndarray,
     has_inv: bool,
     bits: int | None = None,
-) -> tuple[np.ndarray, ...]:
-    """Passes 1-4: per customer (partition order) first row, first / last tick, spend,
-    distinct invoices and key words. ``bits`` overrides the partition count (tests)."""
+) -> tuple[np.ndarray, CustomerAggregates]:
+    """Passes 1-4: the customers' keys ``(k, 2)`` and aggregates, in partition order.
+
+    ``bits`` overrides the number of partitions (tests).
+    """
     if bits is None:
         bits = partition_bits(len(ticks))
     part, counts = _count(c_hi, c_lo, min(int(bits), MAX_BITS))
     scattered = _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv)
     del part
     starts = scattered[0]
-    outputs = _aggregate_partitions(*scattered, has_inv)
+    n_unique, *outputs = _aggregate_partitions(*scattered, has_inv)
     del scattered
-    return _gather(starts, *outputs)
+    # pass 4, gather: customer u of partition p sits at starts[p] + u
+    first_customer = np.cumsum(n_unique) - n_unique
+    where = np.repeat(starts[:-1] - first_customer, n_unique) + np.arange(n_unique.sum())
+    key, span, row, money, freq = (a[where] for a in outputs)
+    return key, CustomerAggregates(row, span[:, 0], span[:, 1], money, freq)

@@ -144,9 +144,9 @@ def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int,
         a = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numpy")
         b = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numba")
         none = np.zeros(0, dtype=np.uint64)
-        out = partitioned_aggregate(c_hi, c_lo, *(invoices or (none, none)), ticks, amounts,
-                                    invoices is not None, bits=bits)
-        c = CustomerAggregates(*(x[sort_by_key(out[5], out[6])] for x in out[:5]))
+        key, out = partitioned_aggregate(c_hi, c_lo, *(invoices or (none, none)), ticks,
+                                         amounts, invoices is not None, bits=bits)
+        c = CustomerAggregates(*(x[sort_by_key(key[:, 0], key[:, 1])] for x in out))
         for other in (b, c):
             for name in ("row", "first", "last", "frequency"):
                 np.testing.assert_array_equal(getattr(a, name), getattr(other, name))
