@@ -33,7 +33,7 @@ def check_is_fitted(estimator: Any, attribute: str) -> None:
     if not hasattr(estimator, attribute):
         name = type(estimator).__name__
         raise ValueError(
-            f"This {name} is not fitted yet; call {name}.fit(X) (or fit_transform) first."
+            f"This {name} is not fitted yet; call {name}.fit(X) first."
         )
 
 

@@ -31,6 +31,7 @@ from kmeans_np._checks import (
     resolve_backend,
 )
 from kmeans_np._engine import make_engine
+from kmeans_np._tabular import check_is_fitted, check_transform_input
 from kmeans_np.init import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance
 
@@ -144,25 +145,12 @@ class KMeans:
             raise ValueError(f"tol must be a finite number >= 0, got {self.tol!r}.")
         return init, int(n_init)
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "cluster_centers_"):
-            raise ValueError("This KMeans is not fitted yet; call fit(X) first.")
-
     def _check_new_data(self, X: Any) -> np.ndarray:
-        self._check_fitted()
-        names = feature_names(X)
-        fitted_names = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted_names is not None and names != list(fitted_names):
-            raise ValueError(
-                f"X has columns {names} but the model was fitted on {list(fitted_names)}."
-            )
-        X = check_array(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features but the model was fitted on "
-                f"{self.n_features_in_}."
-            )
-        return X
+        """X for predict / transform / score, checked against what ``fit`` saw."""
+        check_is_fitted(self, "cluster_centers_")
+        return check_transform_input(
+            X, n_features=self.n_features_in_, names=getattr(self, "feature_names_in_", None)
+        )
 
     # -- fitting -------------------------------------------------------------------
     def fit(self, X: Any, sample_weight: Any = None) -> KMeans:
