@@ -7,7 +7,8 @@ id order):
 
 * ``row`` — the first row holding that customer (to read its id back),
 * ``first`` / ``last`` — min / max date tick,
-* ``monetary`` — sum of the amounts, added in row order,
+* ``monetary`` — sum of the amounts, added one by one in row order (so the twins agree
+  to the last bit),
 * ``frequency`` — number of distinct invoices, or the number of rows without invoices.
 
 ``numpy`` (the teaching twin) sorts the rows by customer key once and reduces each
@@ -52,21 +53,26 @@ def aggregate_numpy(
     ticks: np.ndarray,
     amounts: np.ndarray,
 ) -> CustomerAggregates:
-    """Reference implementation: stable sort by customer key, then ``reduceat`` per run."""
+    """Reference implementation: stable sort by customer key, then one reduction per run.
+
+    Spend is ``np.bincount(group, weights=amounts)``, which adds each customer's amounts
+    one by one in row order (``np.add.reduceat`` may add in another order), so both twins
+    round identically.
+    """
     c_hi, c_lo = cust
     order = np.lexsort((c_lo, c_hi))  # stable: rows of a customer stay in row order
     starts = _run_starts(c_hi[order], c_lo[order])
     sorted_ticks = ticks[order]
     first = np.minimum.reduceat(sorted_ticks, starts)
     last = np.maximum.reduceat(sorted_ticks, starts)
-    monetary = np.add.reduceat(amounts[order], starts)
+    run_number = np.zeros(len(order), dtype=np.int64)
+    run_number[starts[1:]] = 1
+    group = np.empty(len(order), dtype=np.int64)  # customer number of each row
+    group[order] = np.cumsum(run_number)
+    monetary = np.bincount(group, weights=amounts, minlength=len(starts))
     if inv is None:
         frequency = np.diff(np.r_[starts, len(order)])
     else:
-        run_number = np.zeros(len(order), dtype=np.int64)
-        run_number[starts[1:]] = 1
-        group = np.empty(len(order), dtype=np.int64)  # customer number of each row
-        group[order] = np.cumsum(run_number)
         i_hi, i_lo = inv
         pairs = np.lexsort((i_lo, i_hi, group))
         pair_starts = _run_starts(group[pairs], i_hi[pairs], i_lo[pairs])

@@ -18,8 +18,8 @@ Arrow strings ≤ 15 bytes  the UTF-8 bytes themselves, big-endian: bytes 0–7 
                           bytes 8–14 in the top of ``lo``, the length in its lowest byte
                           (zero padding plus the length keep "A" < "A\\0" < "AB"; byte order
                           of UTF-8 is code-point order, which is Python's string order)
-integers                  the value, with the sign bit flipped so that unsigned order is
-                          signed order (``hi`` = 0)
+integers                  the value (``hi`` = 0); signed ones with the sign bit flipped,
+                          so that unsigned order is signed order
 categoricals              the category code (category order, as ``groupby`` keeps it)
 anything else             ``pd.factorize(sort=True)`` codes (longer strings, floats,
                           objects); codes in order of appearance if the ids cannot be sorted
@@ -63,8 +63,8 @@ def arrow_string_buffers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.
     """``(offsets (n+1,), UTF-8 bytes, valid (n,))`` of an Arrow string column, else ``None``.
 
     ``None`` for any column not backed by Arrow strings (object dtype, numbers, pandas'
-    python-backed strings when pyarrow is absent). The arrays are views where Arrow
-    allows it; nothing is written to them.
+    python-backed strings). The arrays are views where Arrow allows it (a sliced column
+    starts at its slice offset); nothing is written to them.
     """
     try:
         import pyarrow as pa

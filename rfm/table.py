@@ -159,8 +159,9 @@ def rfm_table(
     Returns
     -------
     DataFrame
-        Indexed by customer — sorted ids (category order for categoricals; ids that
-        cannot be compared, such as mixed types, in order of first appearance) — columns:
+        Indexed by customer — sorted ids (category order for categoricals; numbers
+        before strings when both occur, as pandas sorts them; ids that cannot be compared
+        at all, such as bytes and ints, in order of first appearance) — columns:
 
         ``recency`` (int)
             whole days from the last purchase to the snapshot,

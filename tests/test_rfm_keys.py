@@ -17,7 +17,7 @@ def _check_keys(values: pd.Series, *, sortable: bool = True) -> None:
     """The key promises, checked against the plain Python values."""
     keys = encode_keys(values)
     plain = values.astype(object).where(values.notna(), None).tolist()
-    missing = np.array([v is None for v in plain])
+    missing = np.array([v is None for v in plain], dtype=bool)
     got_missing = keys.missing if keys.missing is not None else np.zeros(len(plain), bool)
     np.testing.assert_array_equal(got_missing, missing)
     rows = np.flatnonzero(~missing)
@@ -82,7 +82,11 @@ def test_sliced_chunked_and_long_strings() -> None:
     ids = np.array([f"C{i:07d}" for i in range(500)] + ["", "é", "C0000001 "])
     chunks = [pa.array(ids[rng.integers(0, len(ids), 3000)]) for _ in range(3)]
     values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)))
-    _check_keys(values.iloc[100:8000].reset_index(drop=True))
+    _check_keys(values.iloc[100:8000].reset_index(drop=True))  # across chunks: combined
+    inside = values.iloc[100:2000]  # inside one chunk: a view at Arrow offset 100
+    assert inside.array._pa_array.chunk(0).offset == 100
+    _check_keys(inside)
+    _check_keys(values.iloc[:0])
     long_ids = values.str.cat(["-a-rather-long-suffix"] * len(values)).iloc[:500]
     assert int(long_ids.str.len().max()) > MAX_PACKED_BYTES  # goes to pd.factorize
     _check_keys(long_ids)
