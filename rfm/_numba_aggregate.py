@@ -143,14 +143,14 @@ def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
     o_money = np.empty(m, dtype=np.float64)
     o_freq = np.empty(m, dtype=np.int64)
     n_unique = np.zeros(n_parts, dtype=np.int64)
-    biggest = 1
-    for p in range(n_parts):
-        biggest = max(biggest, starts[p + 1] - starts[p])
-    cap = 16
-    while cap < 2 * biggest:
-        cap *= 2
     n_workers = min(N_WORKERS, n_parts)
     for w in prange(n_workers):
+        biggest = 1  # this worker's largest partition sizes its tables (skew stays local)
+        for p in range(w, n_parts, n_workers):
+            biggest = max(biggest, starts[p + 1] - starts[p])
+        cap = 16
+        while cap < 2 * biggest:
+            cap *= 2
         customers = np.empty(cap, dtype=np.int64)  # slot of a customer's first line, -1 free
         pairs = np.empty(cap if has_inv else 0, dtype=np.int64)  # slot of a pair's first line
         local = np.empty(biggest, dtype=np.int64)  # local customer number of each slot
