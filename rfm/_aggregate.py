@@ -102,14 +102,19 @@ def aggregate_numba(
     inv: tuple[np.ndarray, np.ndarray] | None,
     ticks: np.ndarray,
     amounts: np.ndarray,
+    *,
+    bits: int | None = None,
 ) -> CustomerAggregates:
-    """Partitioned hash aggregation (numba), then the distinct customers sorted by key."""
+    """Partitioned hash aggregation (numba), then the distinct customers sorted by key.
+
+    ``bits`` overrides the number of partitions, ``2**bits`` (tests).
+    """
     from rfm._numba_aggregate import partitioned_aggregate
 
     empty = np.zeros(0, dtype=np.uint64)
     i_hi, i_lo = inv if inv is not None else (empty, empty)
     key, unsorted = partitioned_aggregate(
-        cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None
+        cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None, bits=bits
     )
     order = sort_by_key(key[:, 0], key[:, 1])
     return CustomerAggregates(*(a[order] for a in unsorted))

@@ -149,8 +149,7 @@ def _random_keys(rng: np.random.Generator, n_distinct: int, m: int) -> tuple[np.
 def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int,
                                      bits: int) -> None:
     """Any number of partitions; invoices shared by several customers count for each."""
-    from rfm._aggregate import CustomerAggregates, sort_by_key
-    from rfm._numba_aggregate import partitioned_aggregate
+    from rfm._aggregate import aggregate_numba
 
     rng = np.random.default_rng(seed)
     c_hi, c_lo, cust = _random_keys(rng, n_cust, n)
@@ -161,10 +160,7 @@ def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int,
     for invoices in ((i_hi, i_lo), None) if inv is not None else (None,):
         a = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numpy")
         b = aggregate((c_hi, c_lo), invoices, ticks, amounts, backend="numba")
-        none = np.zeros(0, dtype=np.uint64)
-        key, out = partitioned_aggregate(c_hi, c_lo, *(invoices or (none, none)), ticks,
-                                         amounts, invoices is not None, bits=bits)
-        c = CustomerAggregates(*(x[sort_by_key(key[:, 0], key[:, 1])] for x in out))
+        c = aggregate_numba((c_hi, c_lo), invoices, ticks, amounts, bits=bits)
         for other in (b, c):
             for name in ("row", "first", "last", "frequency"):
                 np.testing.assert_array_equal(getattr(a, name), getattr(other, name))
