@@ -113,8 +113,13 @@ def numeric_values(values: pd.Series, name: str) -> np.ndarray:
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def check_rfm(rfm: Any, columns: tuple[str, str, str]) -> None:
-    """Check that ``rfm`` is a DataFrame holding the three named R, F, M columns."""
+def check_rfm(
+    rfm: Any, columns: tuple[str, str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check that ``rfm`` is a DataFrame holding the three named R, F, M columns.
+
+    Returns the three columns as float64 arrays (each checked by :func:`rfm_values`).
+    """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame (see rfm_table), got {type(rfm).__name__}.")
     if isinstance(columns, str) or len(columns) != 3:
@@ -123,8 +128,8 @@ def check_rfm(rfm: Any, columns: tuple[str, str, str]) -> None:
             f"got {columns!r}."
         )
     check_columns(rfm, list(columns), what="rfm")
-    for name in columns:
-        rfm_values(rfm[name], name)
+    r, f, m = (rfm_values(rfm[name], name) for name in columns)
+    return r, f, m
 
 
 def rfm_values(column: pd.Series, name: str) -> np.ndarray:

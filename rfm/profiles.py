@@ -133,8 +133,6 @@ def profile(
     lab = align_labels(labels, rfm.index)
     r, f, m = columns
     values = rfm[list(columns)].astype(np.float64)
-    if not np.isfinite(values.to_numpy()).all():
-        raise ValueError("rfm table has missing or infinite R/F/M values.")
     frame = pd.concat([values, percentile_scores(values, columns=columns)], axis=1)
     frame["cluster"] = lab.to_numpy()
     g = frame.groupby("cluster", sort=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rfm._inputs import check_rfm, rfm_values
+from rfm._inputs import check_rfm
 
 __all__ = ["rfm_scores", "score_first", "score_thresholds"]
 
@@ -103,7 +103,7 @@ def rfm_scores(
         Not a DataFrame, a missing column, non-numeric or missing values, a bad ``q`` or
         ``ties``, or fewer customers than score levels.
     """
-    check_rfm(rfm, columns)
+    arrays = check_rfm(rfm, columns)
     if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 2 <= q <= 9:
         raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
     if ties not in TIES:
@@ -115,8 +115,7 @@ def rfm_scores(
         )
     score = score_first if ties == "first" else score_thresholds
     out = rfm.copy()
-    for col, name in zip(columns, ("r_score", "f_score", "m_score"), strict=True):
-        values = rfm_values(rfm[col], col)
+    for values, name in zip(arrays, ("r_score", "f_score", "m_score"), strict=True):
         s = score(values, int(q))
         out[name] = (q + 1 - s) if name == "r_score" else s
     out["rfm_code"] = (

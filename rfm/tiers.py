@@ -78,20 +78,19 @@ def value_tiers(
         Not a DataFrame, missing columns, non-finite values, ``n_clusters`` < 2, or a
         column with fewer distinct values than ``n_clusters`` (named).
     """
-    check_rfm(rfm, columns)
+    arrays = check_rfm(rfm, columns)
     k = check_n_clusters(n_clusters)
     if k < 2:
         raise ValueError(f"n_clusters must be at least 2 to form tiers, got {k}.")
     out: dict[str, Any] = {}
-    for col, name in zip(columns, ("r_tier", "f_tier", "m_tier"), strict=True):
-        values = rfm[col]
-        distinct = values.nunique()
+    for col, values, name in zip(columns, arrays, ("r_tier", "f_tier", "m_tier"), strict=True):
+        distinct = len(np.unique(values))
         if distinct < k:
             raise ValueError(
                 f"rfm column {col!r} has only {distinct} distinct value(s), fewer than "
                 f"n_clusters={k}; ask for fewer clusters."
             )
-        labels = kmeans_1d(values.to_numpy(dtype=np.float64), k, backend=backend).labels
+        labels = kmeans_1d(values, k, backend=backend).labels
         out[name] = (k - 1 - labels) if name == "r_tier" else labels
     result = pd.DataFrame(out, index=rfm.index)
     result["overall_score"] = result["r_tier"] + result["f_tier"] + result["m_tier"]
