@@ -131,20 +131,24 @@ def _missing(mask: np.ndarray) -> np.ndarray | None:
     return mask if mask.any() else None
 
 
+def _code_keys(codes: np.ndarray, uniques: pd.Index) -> Keys:
+    """Keys from integer codes into ``uniques`` (-1 = missing); code order = key order."""
+    codes = codes.astype(np.int64, copy=False)
+    return Keys(
+        np.zeros(len(codes), dtype=np.uint64),
+        codes.view(np.uint64),
+        _missing(codes < 0),
+        lambda rows: uniques.take(codes[rows]),
+    )
+
+
 def _factorized_keys(values: pd.Series) -> Keys:
     """Fallback for any column: sorted ``pd.factorize`` codes (appearance order if unsortable)."""
     try:
         codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
     except TypeError:  # ids that cannot be compared with each other
         codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
-    codes = codes.astype(np.int64, copy=False)
-    index = pd.Index(uniques)
-    return Keys(
-        np.zeros(len(codes), dtype=np.uint64),
-        codes.view(np.uint64),
-        _missing(codes < 0),
-        lambda rows: index.take(codes[rows]),
-    )
+    return _code_keys(codes, pd.Index(uniques))
 
 
 def encode_keys(values: pd.Series, *, backend: str = "auto") -> Keys:
@@ -161,14 +165,7 @@ def encode_keys(values: pd.Series, *, backend: str = "auto") -> Keys:
     dtype = values.dtype
     n = len(values)
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        categories = values.cat.categories
-        return Keys(
-            np.zeros(n, dtype=np.uint64),
-            codes.view(np.uint64),
-            _missing(codes < 0),
-            lambda rows: categories.take(codes[rows]),
-        )
+        return _code_keys(values.cat.codes.to_numpy(), values.cat.categories)
     if pd.api.types.is_integer_dtype(dtype):
         missing = values.isna().to_numpy()
         if pd.api.types.is_unsigned_integer_dtype(dtype):
