@@ -78,7 +78,7 @@ def aggregate_numpy(
         pair_starts = _run_starts(group[pairs], i_hi[pairs], i_lo[pairs])
         frequency = np.bincount(group[pairs[pair_starts]], minlength=len(starts))
     return CustomerAggregates(
-        order[starts], first, last, monetary.astype(np.float64), frequency.astype(np.int64)
+        order[starts], first, last, monetary, frequency.astype(np.int64)
     )
 
 

@@ -19,6 +19,7 @@ from kmeans_np._checks import check_columns
 __all__ = [
     "check_frame",
     "check_rfm",
+    "line_amounts",
     "numeric_values",
     "parse_dates",
     "rfm_values",
@@ -111,6 +112,15 @@ def numeric_values(values: pd.Series, name: str) -> np.ndarray:
             f"pd.to_numeric(df[{name!r}]) first."
         )
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def line_amounts(
+    df: pd.DataFrame, amount: str | None, quantity: str | None, price: str | None
+) -> np.ndarray:
+    """Money of each line as float64: column ``amount``, else ``quantity`` × ``price``."""
+    if amount is not None:
+        return numeric_values(df[amount], amount)
+    return numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
 
 
 def check_rfm(

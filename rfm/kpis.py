@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns
-from rfm._inputs import check_frame, numeric_values, parse_dates
+from rfm._inputs import check_frame, line_amounts, parse_dates
 
 __all__ = ["WEEKDAYS", "monthly", "weekday_hour"]
 
@@ -34,10 +34,7 @@ def _revenue_and_dates(
     check_frame(df)
     money = [amount] if amount is not None else [quantity, price]
     check_columns(df, [*columns, date, *money], what="transactions")
-    if amount is not None:
-        revenue = numeric_values(df[amount], amount)
-    else:
-        revenue = numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
+    revenue = line_amounts(df, amount, quantity, price)
     if not np.isfinite(revenue).all():
         raise ValueError(
             f"revenue has {int((~np.isfinite(revenue)).sum())} missing value(s) (NaN) or "

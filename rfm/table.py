@@ -20,7 +20,7 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 from rfm._aggregate import aggregate
-from rfm._inputs import check_frame, numeric_values, parse_dates
+from rfm._inputs import check_frame, line_amounts, parse_dates
 from rfm._keys import encode_keys
 
 __all__ = ["rfm_table"]
@@ -79,11 +79,10 @@ def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
     return values.view(np.int64), unit, tz
 
 
-def _snapshot_ticks(snapshot: Any, last_tick: int, unit: str, tz: Any) -> int:
+def _snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
     """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
-    one_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
     if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
-        return last_tick + (one_day if snapshot == "max+1d" else 0)
+        return last_tick + (day if snapshot == "max+1d" else 0)
     if not isinstance(snapshot, (str, _dt.date, np.datetime64, pd.Timestamp)):
         raise TypeError(
             "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
@@ -197,12 +196,8 @@ def rfm_table(
     needed = [customer, date, *([invoice] if invoice is not None else []), *money_cols]
     check_columns(df, needed, what="transactions")
 
-    if amount is not None:
-        line = numeric_values(df[amount], amount)
-        what = f"column {amount!r}"
-    else:
-        line = numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
-        what = f"{quantity!r} × {price!r}"
+    line = line_amounts(df, amount, quantity, price)
+    what = f"column {amount!r}" if amount is not None else f"{quantity!r} × {price!r}"
     if not np.isfinite(line).all():
         raise ValueError(
             f"{what} has {int((~np.isfinite(line)).sum())} missing value(s) (NaN) or "
@@ -237,14 +232,14 @@ def rfm_table(
         (customer_keys.hi, customer_keys.lo), invoice_keys, ticks, line, backend=backend
     )
     ids = customer_keys.labels(agg.row).rename(customer)
-    snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, tz)
-    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
+    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
+    snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, day, tz)
 
     def as_dates(t: np.ndarray) -> pd.DatetimeIndex:
         out = pd.DatetimeIndex(t.view(f"datetime64[{unit}]"))
         return out.tz_localize("UTC").tz_convert(tz) if tz is not None else out
 
-    frequency = agg.frequency.astype(np.int64)
+    frequency = agg.frequency
     result = pd.DataFrame(
         {
             "recency": (snap - agg.last) // day,
