@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns, check_random_state
+from rfm.reading import read_csv_text_ids
 
 __all__ = ["case_study_customers", "load_online_retail", "make_transactions"]
 
@@ -292,10 +293,7 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
             ) from None
         df = pd.read_excel(path, dtype=text_cols)
     elif ".csv" in suffixes or ".txt" in suffixes:
-        try:
-            df = pd.read_csv(path, dtype=text_cols, encoding="utf-8")
-        except UnicodeDecodeError:
-            df = pd.read_csv(path, dtype=text_cols, encoding="ISO-8859-1")
+        df = read_csv_text_ids(path, list(text_cols))
     else:
         raise ValueError(
             f"cannot tell the format of {path.name}: expected .csv, .csv.gz or .xlsx."

@@ -162,7 +162,7 @@ def read_transactions(
                 raise ImportError("reading Excel needs openpyxl: pip install openpyxl")
             df = pd.read_excel(path, dtype={c: str for c in text_columns})
         elif any(s in CSV_SUFFIXES for s in suffixes):
-            df = _read_csv(path, text_columns, sep="\t" if ".tsv" in suffixes else ",")
+            df = read_csv_text_ids(path, text_columns)
         else:
             raise ValueError(
                 f"unknown file type {path.name!r}; use .csv, .csv.gz, .parquet or .xlsx."
@@ -177,9 +177,19 @@ def read_transactions(
     return df
 
 
-def _read_csv(path: Path, text_columns: Sequence[str], sep: str) -> pd.DataFrame:
-    header = pd.read_csv(path, nrows=0, sep=sep, encoding="utf-8", encoding_errors="replace")
-    dtype = {c: str for c in text_columns if c in header.columns}
+def _separator(path: Path) -> str:
+    """Tab for ``.tsv`` files, comma otherwise."""
+    return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
+
+
+def read_csv_text_ids(path: Path, text_columns: Sequence[str]) -> pd.DataFrame:
+    """Read a (possibly compressed) CSV/TSV with ``text_columns`` kept as text.
+
+    UTF-8 first, ISO-8859-1 when that fails (the encoding of many spreadsheet exports).
+    Names in ``text_columns`` that the file lacks are ignored by ``read_csv``.
+    """
+    sep = _separator(path)
+    dtype = {c: str for c in text_columns}
     try:
         return pd.read_csv(path, dtype=dtype, sep=sep, encoding="utf-8", low_memory=False)
     except UnicodeDecodeError:
@@ -192,9 +202,7 @@ def header_of(path: str | os.PathLike[str]) -> list[str] | None:
     if not any(s.lower() in CSV_SUFFIXES for s in path.suffixes) or not path.is_file():
         return None
     try:
-        sep = "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
-        return [
-            str(c) for c in pd.read_csv(path, nrows=0, sep=sep, encoding_errors="replace").columns
-        ]
+        header = pd.read_csv(path, nrows=0, sep=_separator(path), encoding_errors="replace")
+        return [str(c) for c in header.columns]
     except Exception:  # the full read reports the problem properly
         return None
