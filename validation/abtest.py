@@ -22,10 +22,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from scipy.stats import t as t_dist
 
 from kmeans_np._checks import check_array
+
+# scipy.stats is imported inside the functions that use it: loading it takes about
+# 0.4 s, which `import validation` (and so `import rfm`) should not pay.
 
 __all__ = [
     "TestResult",
@@ -184,6 +185,7 @@ def proportions_ztest(
     diff = float(rates[0] - rates[1])
     z = diff / math.sqrt(pooled * (1 - pooled) * (1 / obs[0] + 1 / obs[1]))
     se_wald = math.sqrt(float(np.sum(rates * (1 - rates) / obs)))
+    from scipy.stats import norm
     low, high = _interval(diff, se_wald, norm, alternative, confidence)
     summary = pd.DataFrame(
         {"n": obs.astype(np.int64), "count": cnt, "rate": rates,
@@ -219,6 +221,7 @@ def sample_size_proportions(
             "baseline rate and the smallest rate worth detecting."
         )
     p_bar = (p1 + p2) / 2
+    from scipy.stats import norm
     z_a = norm.ppf(1 - alpha / 2)
     z_b = norm.ppf(power)
     root = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
@@ -315,6 +318,7 @@ def ttest_ind(
         se = math.sqrt(vn1 + vn2)
         name = "Welch t-test"
     t = diff / se
+    from scipy.stats import t as t_dist
     dist = t_dist(df)
     low, high = _interval(diff, se, dist, alternative, confidence)
     return TestResult(name, t, _pvalue(t, dist, alternative), diff, float(low), float(high),
@@ -415,6 +419,7 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     shift = (mid_lo + mid_hi) / 2
     level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
     sigma = math.sqrt(total * (xs.shape[0] + ys.shape[0] + 1) / 12.0)
+    from scipy.stats import norm
     k = math.floor(total / 2 - norm.ppf(level) * sigma)
     low = _kth_difference(xs, ys, k) if k >= 1 else -np.inf
     high = _kth_difference(xs, ys, total + 1 - k) if k >= 1 else np.inf
@@ -489,6 +494,7 @@ def mannwhitneyu(
         p = 1.0
     else:
         z = (u - n1 * n2 / 2 - 0.5) / sigma
+        from scipy.stats import norm
         p = float(min(1.0, max(0.0, factor * norm.sf(z))))
     shift, low, high = hodges_lehmann(x, y, alternative, confidence)
     return TestResult("Mann-Whitney U", u1, p, shift, low, high, _describe([x, y], names))

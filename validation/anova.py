@@ -24,10 +24,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.stats import f as f_dist
 
 from kmeans_np._checks import check_array, check_columns
 from validation._labels import encode_labels
+
+# scipy.stats is imported inside the functions that use it: loading it takes about
+# 0.4 s, which `import validation` (and so `import rfm`) should not pay.
 
 __all__ = ["FOnewayResult", "anova_table", "f_oneway", "significance_stars"]
 
@@ -107,6 +109,7 @@ def f_oneway(*groups: Any) -> FOnewayResult:
         )
         return FOnewayResult(np.inf, 0.0, df_between, df_within, 1.0)
     statistic = (ss_between / df_between) / (ss_within / df_within)
+    from scipy.stats import f as f_dist
     pvalue = float(f_dist.sf(statistic, df_between, df_within))
     return FOnewayResult(float(statistic), pvalue, df_between, df_within, ss_between / ss_total)
 
