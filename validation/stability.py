@@ -33,7 +33,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from kmeans_np import KMeans
 from kmeans_np._checks import check_array, check_n_clusters
+from validation._labels import encode_labels
 from validation.indices import adjusted_rand_score
 
 __all__ = ["StabilityResult", "stability"]
@@ -106,8 +108,6 @@ def stability(
     already hides much of the instability; pass ``n_init=1`` to see how much a single
     start varies.
     """
-    from kmeans_np import KMeans  # imported on use: keeps `import validation` light
-
     seeds = list(seeds)
     if len(seeds) < 2:
         raise ValueError(f"stability needs at least 2 seeds to compare runs, got {seeds}.")
@@ -134,20 +134,20 @@ def stability(
         for j in range(i + 1, m):
             ari[i, j] = ari[j, i] = adjusted_rand_score(runs[i], runs[j])
     upper = ari[np.triu_indices(m, 1)]
-    ref_classes, ref = np.unique(runs[0], return_inverse=True)
-    together = np.zeros(len(ref_classes))
-    pairs = np.zeros(len(ref_classes))
-    for other in runs[1:]:
-        t, p = _cluster_cohesion(ref.ravel(), np.unique(other, return_inverse=True)[1].ravel())
+    ref, *others = (encode_labels(r) for r in runs)
+    together = np.zeros(len(ref.classes))
+    pairs = np.zeros(len(ref.classes))
+    for other in others:
+        t, p = _cluster_cohesion(ref.codes, other.codes)
         together += t
         pairs += p
     clusters = pd.DataFrame(
         {
-            "size": np.bincount(ref.ravel()),
+            "size": ref.counts,
             "together": together / (m - 1),
             "pairs_together": pairs / (m - 1),
         },
-        index=pd.Index(ref_classes, name="cluster"),
+        index=pd.Index(ref.classes, name="cluster"),
     )
     return StabilityResult(
         float(upper.mean()),
