@@ -142,6 +142,11 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
     """
     backend = resolve_backend(backend)
     arr, enc = _check_inputs(X, labels)
+    return _silhouette(arr, enc, backend)
+
+
+def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
+    """Silhouette of checked data and encoded labels with a resolved backend."""
     if backend == "numba":
         from validation._silhouette_numba import silhouette_samples_numba
 
@@ -251,13 +256,13 @@ def silhouette_score(
             idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
         else:
             idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
-        codes = enc.codes[idx]
-        present = np.unique(codes)
-        if len(present) < 2 or len(present) > len(idx) - 1:
+        sample = encode_labels(enc.codes[idx])
+        k = len(sample.counts)
+        if k < 2 or k > len(idx) - 1:
             raise ValueError(
-                f"the sample of {len(idx)} rows holds {len(present)} cluster(s); the "
+                f"the sample of {len(idx)} rows holds {k} cluster(s); the "
                 "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
                 "or use stratify=True."
             )
-        return float(np.mean(silhouette_samples(arr[idx], codes, backend=backend)))
-    return float(np.mean(silhouette_samples(arr, enc.codes, backend=backend)))
+        return float(np.mean(_silhouette(arr[idx], sample, resolve_backend(backend))))
+    return float(np.mean(_silhouette(arr, enc, resolve_backend(backend))))
