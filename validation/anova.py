@@ -173,10 +173,12 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
         raise ValueError("columns is empty; name at least one feature to test.")
     check_columns(df, cols, what="df")
     enc = encode_labels(_grouping(df, by), len(df), name="by")
+    by_group = np.argsort(enc.codes, kind="stable")  # rows of group 0, then group 1, ...
+    group_ends = np.cumsum(enc.counts)[:-1]
     rows = []
     for col in cols:
         values = check_array(df[col], name=f"column {col!r}", ensure_2d=False)
-        groups = [values[enc.codes == c] for c in range(len(enc.counts))]
+        groups = np.split(values[by_group], group_ends)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
