@@ -139,13 +139,14 @@ def ab_report(
         control = arms[0]
     if control not in arms:
         raise ValueError(f"control={control!r} is not an arm of {group_col!r}; arms: {arms}.")
+    in_arm = {arm: (groups == arm).to_numpy() for arm in arms}
     rows = []
     for metric, given in kinds.items():
         detected = metric_kind(df[metric])  # also refuses a non-numeric column
         kind = given or detected
-        ctrl = df.loc[groups == control, metric].dropna().to_numpy(dtype=np.float64)
+        ctrl = df.loc[in_arm[control], metric].dropna().to_numpy(dtype=np.float64)
         for treat in (a for a in arms if a != control):
-            trt = df.loc[groups == treat, metric].dropna().to_numpy(dtype=np.float64)
+            trt = df.loc[in_arm[treat], metric].dropna().to_numpy(dtype=np.float64)
             n = (len(trt), len(ctrl))
             labels = (treat, control)
             if kind == "binary":
