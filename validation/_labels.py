@@ -13,7 +13,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["EncodedLabels", "check_cluster_count", "cluster_means", "encode_labels"]
+__all__ = [
+    "EncodedLabels",
+    "check_cluster_count",
+    "cluster_means",
+    "encode_labels",
+    "pairwise_distances",
+]
 
 
 class EncodedLabels(NamedTuple):
@@ -113,6 +119,16 @@ def check_cluster_count(n_clusters: int, n_samples: int, *, what: str = "the sil
             f"{what} needs at most n_samples - 1 = {n_samples - 1} clusters, but labels hold "
             f"{n_clusters} (every point is its own cluster); use fewer clusters."
         )
+
+
+def pairwise_distances(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean distances between the rows of ``a`` and of ``b`` (default ``a``), (m, p).
+
+    Computed from coordinate differences, ``sqrt(sum_f (a_if - b_jf)^2)``, so identical
+    rows are exactly 0 apart (the ``‖a‖² + ‖b‖² − 2a·b`` shortcut is not).
+    """
+    b = a if b is None else b
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
 
 
 def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_array
-from validation._labels import EncodedLabels, check_cluster_count, cluster_means, encode_labels
+from validation._labels import (
+    EncodedLabels,
+    check_cluster_count,
+    cluster_means,
+    encode_labels,
+    pairwise_distances,
+)
 
 __all__ = [
     "adjusted_rand_score",
@@ -76,7 +82,7 @@ def davies_bouldin_score(X: Any, labels: Any) -> float:
     spread = np.zeros(len(enc.counts))
     np.add.at(spread, enc.codes, np.sqrt(((arr - cent[enc.codes]) ** 2).sum(axis=1)))
     spread /= enc.counts
-    sep = _pairwise(cent)
+    sep = pairwise_distances(cent)
     num = spread[:, None] + spread[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(sep > 0, num / sep, np.where(num > 0, np.inf, 0.0))
@@ -110,11 +116,6 @@ def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
     return num / den
 
 
-def _pairwise(centers: np.ndarray) -> np.ndarray:
-    """Euclidean distances between rows from coordinate differences (exact zeros)."""
-    return np.sqrt(((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2))
-
-
 def centroid_distances(centers: Any) -> pd.DataFrame:
     """Euclidean distance between every pair of cluster centres.
 
@@ -137,4 +138,4 @@ def centroid_distances(centers: Any) -> pd.DataFrame:
         names = list(centers.index)
     else:
         names = [f"C{i}" for i in range(arr.shape[0])]
-    return pd.DataFrame(_pairwise(arr), index=names, columns=names)
+    return pd.DataFrame(pairwise_distances(arr), index=names, columns=names)

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 
 from kmeans_np._checks import check_array
-from validation._labels import check_cluster_count, cluster_means, encode_labels
+from validation._labels import (
+    check_cluster_count,
+    cluster_means,
+    encode_labels,
+    pairwise_distances,
+)
 from validation.silhouette import silhouette_ratio
 
 __all__ = ["simplified_silhouette"]
@@ -76,7 +81,7 @@ def simplified_silhouette(
                 f"with centers given, labels must be integers 0..{cent.shape[0] - 1} "
                 "indexing the rows of centers (as KMeans.labels_)."
             )
-    dist = np.sqrt(((arr[:, None, :] - cent[None, :, :]) ** 2).sum(axis=2))  # (n, k)
+    dist = pairwise_distances(arr, cent)  # (n, k)
     rows = np.arange(n)
     a = dist[rows, codes]
     dist[rows, codes] = np.inf
