@@ -385,8 +385,9 @@ def _kth_difference(xs: np.ndarray, ys: np.ndarray, k: int) -> float:
             cells = np.sort(xs[rows] - ys[start[rows] + cols])
             return float(cells[k - below - 1])
         r = int(rng.integers(active))
-        row = int(np.searchsorted(np.cumsum(sizes), r, side="right"))
-        col = int(start[row] + r - (np.cumsum(sizes)[row] - sizes[row]))
+        ends = np.cumsum(sizes)  # active cells of rows 0..i: ends[i]
+        row = int(np.searchsorted(ends, r, side="right"))
+        col = int(start[row] + r - (ends[row] - sizes[row]))
         pivot = float(xs[row] - ys[col])
         first_le = _first_at_most(xs, ys, pivot, strict=False)
         first_lt = _first_at_most(xs, ys, pivot, strict=True)
@@ -483,7 +484,7 @@ def mannwhitneyu(
     u2 = n1 * n2 - u1
     u, factor = {"greater": (u1, 1), "less": (u2, 1)}.get(alternative, (max(u1, u2), 2))
     tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties))
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))) if n > 1 else 0.0
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))  # n >= 2
     if sigma == 0.0:
         warnings.warn(
             "mannwhitneyu: every value is tied, so the ranks carry no information; "
