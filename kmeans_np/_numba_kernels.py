@@ -78,16 +78,9 @@ def _nearest_chunk_d3(xt, centers, s, m, best_d, best_l):
 @njit(cache=True)
 def _nearest_chunk_any(xt, centers, s, m, best_d, best_l, dist):
     """Nearest centre of rows s..s+m-1 for any d, one feature at a time."""
-    k, d = centers.shape
+    k = centers.shape[0]
     for j in range(k):
-        for i in range(m):
-            dist[i] = 0.0
-        for f in range(d):
-            cf = centers[j, f]
-            xf = xt[f, s : s + m]
-            for i in range(m):
-                t = xf[i] - cf
-                dist[i] += t * t
+        _sq_dist_chunk(xt[:, s : s + m], centers[j], dist)
         if j == 0:
             for i in range(m):
                 best_d[i] = dist[i]
