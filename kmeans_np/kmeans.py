@@ -214,7 +214,6 @@ class KMeans:
             self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._backend = engine.name
         return self
 
     def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
