@@ -58,8 +58,8 @@ class _AffineScaler:
     """Shared machinery: optional log1p, then ``x' = offset + (z - center) * mult`` per column.
 
     Subclasses implement :meth:`_fit_affine`, which learns ``center``, ``mult`` and
-    ``offset`` from the (logged) training data and sets their public, scikit-learn-style
-    attributes.
+    ``offset`` from the (logged) training data and its column minima and maxima, and sets
+    their public, scikit-learn-style attributes.
     """
 
     def __init__(self, log1p: bool | Sequence[Hashable] = False) -> None:
@@ -67,7 +67,7 @@ class _AffineScaler:
 
     # -- to be provided by subclasses -------------------------------------------------
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -101,13 +101,13 @@ class _AffineScaler:
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         Z = self._forward_log(arr)
-        if not np.isfinite(Z.max(axis=0) - Z.min(axis=0)).all():
+        z_min, z_max = Z.min(axis=0), Z.max(axis=0)
+        if not np.isfinite(z_max - z_min).all():
             raise ValueError(
                 "X spans a range too wide for float64 (max - min overflows); rescale the "
                 "data (e.g. to other units) or use log1p."
             )
-        constant = Z.max(axis=0) == Z.min(axis=0)
-        center, mult, offset = self._fit_affine(Z, labels, constant)
+        center, mult, offset = self._fit_affine(Z, labels, z_min, z_max)
         self._center, self._mult, self._offset = center, mult, offset
         flat = mult == 0  # constant columns, or a spread too small to divide by
         if flat.any():
@@ -224,7 +224,7 @@ class MinMaxScaler(_AffineScaler):
         self.invert = invert
 
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo, hi = _check_feature_range(self.feature_range)
         if self.invert is True or self.invert is False:
@@ -233,7 +233,8 @@ class MinMaxScaler(_AffineScaler):
                 f"got {self.invert!r}."
             )
         inv = resolve_columns(self.invert, names=labels, n_features=Z.shape[1], what="invert")
-        data_min, data_max = Z.min(axis=0), Z.max(axis=0)
+        data_min, data_max = z_min, z_max
+        constant = data_max == data_min
         data_range = data_max - data_min
         mult = np.divide(hi - lo, data_range, out=np.zeros_like(data_range), where=~constant)
         mult = np.where(inv, -mult, mult)
@@ -276,8 +277,9 @@ class StandardScaler(_AffineScaler):
     """
 
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, constant: np.ndarray
+        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        constant = z_max == z_min
         mean = Z.mean(axis=0)
         # a constant column's mean is its value exactly (a float sum may be off by an ulp)
         mean = np.where(constant, Z[0], mean)
