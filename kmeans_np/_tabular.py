@@ -19,9 +19,27 @@ from kmeans_np._checks import check_array, feature_names
 __all__ = [
     "check_is_fitted",
     "check_transform_input",
+    "fitted_names",
+    "record_fit_columns",
     "resolve_columns",
     "wrap_like",
 ]
+
+
+def record_fit_columns(estimator: Any, names: list[str] | None, n_features: int) -> None:
+    """Remember what ``fit`` saw: ``n_features_in_`` and, when ``X`` was a DataFrame,
+    ``feature_names_in_`` (removed when the estimator is refitted on a plain array)."""
+    estimator.n_features_in_ = n_features
+    if names is not None:
+        estimator.feature_names_in_ = np.asarray(names, dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+
+
+def fitted_names(estimator: Any) -> list[str] | None:
+    """The column names ``fit`` saw, or ``None`` when it was given a plain array."""
+    names = getattr(estimator, "feature_names_in_", None)
+    return None if names is None else list(names)
 
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:

@@ -31,7 +31,12 @@ from kmeans_np._checks import (
     resolve_backend,
 )
 from kmeans_np._engine import make_engine
-from kmeans_np._tabular import check_is_fitted, check_transform_input
+from kmeans_np._tabular import (
+    check_is_fitted,
+    check_transform_input,
+    fitted_names,
+    record_fit_columns,
+)
 from kmeans_np.init import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance
 
@@ -149,7 +154,7 @@ class KMeans:
         """X for predict / transform / score, checked against what ``fit`` saw."""
         check_is_fitted(self, "cluster_centers_")
         return check_transform_input(
-            X, n_features=self.n_features_in_, names=getattr(self, "feature_names_in_", None)
+            X, n_features=self.n_features_in_, names=fitted_names(self)
         )
 
     # -- fitting -------------------------------------------------------------------
@@ -209,11 +214,7 @@ class KMeans:
         self.inertia_ = float(best.inertia)
         self.n_iter_ = int(best.n_iter)
         self.history_ = best.history if self.record_history else None
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        record_fit_columns(self, names, X.shape[1])
         return self
 
     def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:

@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_array, feature_names
-from kmeans_np._tabular import check_is_fitted, check_transform_input, wrap_like
+from kmeans_np._tabular import (
+    check_is_fitted,
+    check_transform_input,
+    fitted_names,
+    record_fit_columns,
+    wrap_like,
+)
 
 __all__ = ["PCA"]
 
@@ -92,7 +98,9 @@ class PCA:
         index and columns ``PC1``, ``PC2``, … if ``X`` is a DataFrame.
         """
         check_is_fitted(self, "components_")
-        arr = check_transform_input(X, n_features=self.n_features_in_, names=self._names)
+        arr = check_transform_input(
+            X, n_features=self.n_features_in_, names=fitted_names(self)
+        )
         return self._wrap_scores(X, (arr - self.mean_) @ self.components_.T)
 
     def inverse_transform(self, X: Any) -> np.ndarray | pd.DataFrame:
@@ -111,7 +119,8 @@ class PCA:
             expected_what="produced by transform",
         )
         back = arr @ self.components_ + self.mean_
-        columns = self._names if self._names is not None else range(self.n_features_in_)
+        names = fitted_names(self)
+        columns = names if names is not None else range(self.n_features_in_)
         return wrap_like(X, back, columns)
 
     # -- internals ------------------------------------------------------------------------
@@ -121,7 +130,7 @@ class PCA:
         arr = check_array(X, min_samples=2)
         n, d = arr.shape
         q = _check_n_components(self.n_components, n, d)
-        self._names = feature_names(X)
+        names = feature_names(X)
         mean = arr.mean(axis=0)
         U, S, Vt = np.linalg.svd(arr - mean, full_matrices=False)
         signs = _largest_loading_signs(Vt)
@@ -136,12 +145,8 @@ class PCA:
             explained / total_var if total_var > 0 else np.zeros_like(explained)
         )
         self.n_components_ = q
-        self.n_features_in_ = d
         self.n_samples_ = n
-        if self._names is not None:
-            self.feature_names_in_ = np.asarray(self._names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        record_fit_columns(self, names, d)
         return U[:, :q] * S[:q]
 
     def _score_names(self) -> list[str]:

@@ -45,6 +45,8 @@ from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
     check_is_fitted,
     check_transform_input,
+    fitted_names,
+    record_fit_columns,
     resolve_columns,
     wrap_like,
 )
@@ -93,13 +95,8 @@ class _AffineScaler:
         log_mask = resolve_columns(
             self.log1p, names=labels, n_features=n_features, what="log1p"
         )
-        self.n_features_in_ = n_features
-        self._names = names
+        record_fit_columns(self, names, n_features)
         self.log1p_mask_ = log_mask
-        if names is not None:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
         Z = self._forward_log(arr)
         z_min, z_max = Z.min(axis=0), Z.max(axis=0)
         if not np.isfinite(z_max - z_min).all():
@@ -126,7 +123,9 @@ class _AffineScaler:
         Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one.
         """
         check_is_fitted(self, "_mult")
-        arr = check_transform_input(X, n_features=self.n_features_in_, names=self._names)
+        arr = check_transform_input(
+            X, n_features=self.n_features_in_, names=fitted_names(self)
+        )
         Z = self._forward_log(arr)
         return wrap_like(X, self._offset + (Z - self._center) * self._mult)
 
@@ -141,7 +140,9 @@ class _AffineScaler:
         columns. Constant columns come back as their constant.
         """
         check_is_fitted(self, "_mult")
-        arr = check_transform_input(X, n_features=self.n_features_in_, names=self._names)
+        arr = check_transform_input(
+            X, n_features=self.n_features_in_, names=fitted_names(self)
+        )
         mult = self._mult
         safe = np.where(mult != 0, mult, 1.0)
         Z = self._center + np.where(mult != 0, (arr - self._offset) / safe, 0.0)
@@ -150,7 +151,8 @@ class _AffineScaler:
 
     # -- helpers ------------------------------------------------------------------------
     def _column_name(self, j: int) -> str:
-        return repr(self._names[j]) if self._names is not None else f"column {j}"
+        names = fitted_names(self)
+        return repr(names[j]) if names is not None else f"column {j}"
 
     def _forward_log(self, arr: np.ndarray) -> np.ndarray:
         """Apply ``log1p`` to the chosen columns, on a copy; reject values <= -1."""
