@@ -55,7 +55,6 @@ def _parallel_sum(a):
 def read_bandwidth(n_bytes: int = 512 * 2**20) -> float:
     """Streaming-read bandwidth in bytes/s (all threads), median of 7 passes."""
     a = np.ones(n_bytes // 8)
-    _parallel_sum(a)
     times = time_interleaved({"sum": lambda: _parallel_sum(a)}, repeats=7)["sum"]
     return a.nbytes / median(times)
 

@@ -16,6 +16,7 @@ peak looks smaller than it is (for ours about 40 instead of about 75 bytes per p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +26,9 @@ from benchmarks._runner import measure_peak_in_child, median, report, time_inter
 from benchmarks.bench_kmeans import rfm_shaped
 
 
+@functools.cache
 def labelled(n: int, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """RFM-shaped data and its K-means labels."""
+    """RFM-shaped data and its K-means labels (made and fitted once per size)."""
     from kmeans_np import KMeans
 
     X = rfm_shaped(n)
