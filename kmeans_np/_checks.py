@@ -121,7 +121,7 @@ def check_array(
                 f"{name} must hold real numbers, got dtype {arr.dtype}. Convert it with "
                 "np.asarray(X, dtype=float) after encoding any text or boolean columns."
             )
-        arr = np.array(arr, dtype=dtype, copy=copy) if copy else arr.astype(dtype, copy=False)
+        arr = arr.astype(dtype, copy=copy)
     if ensure_2d:
         if arr.ndim != 2:
             hint = " (reshape a single feature with x.reshape(-1, 1))" if arr.ndim == 1 else ""

@@ -112,7 +112,8 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
             f"n_clusters={k} but x has only {m} distinct value(s); equal values always share "
             f"a cluster, so at most {m} cluster(s) are possible. Ask for fewer clusters."
         )
-    S0, S1, S2 = _prefix_sums(uniq, counts.astype(np.float64))
+    w = counts.astype(np.float64)  # each distinct value weighs as often as it occurs
+    S0, S1, S2 = _prefix_sums(uniq, w)
     if backend == "numba":
         from kmeans_np._kmeans_1d_numba import dp_divide_conquer
 
@@ -122,7 +123,6 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     starts = _backtrack(B, k, m)
     unique_labels = np.repeat(np.arange(k, dtype=np.int64), np.diff(np.append(starts, m)))
     labels = unique_labels[inverse.reshape(-1)]
-    w = counts.astype(np.float64)
     centers = np.add.reduceat(w * uniq, starts) / np.add.reduceat(w, starts)
     inertia = float(((values - centers[labels]) ** 2).sum())
     return KMeans1DResult(labels=labels, centers=centers, inertia=inertia)
