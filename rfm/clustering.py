@@ -181,14 +181,14 @@ def _choose_k(
     sample_size: int | None,
     seed: int,
     hint: str = "",
-) -> tuple[int, dict[int, tuple[KMeans, float]]]:
+) -> tuple[int, dict[int, float]]:
     """Apply the module's rule to the elbow's fitted ``models``; return k and the
-    silhouettes computed on the way."""
+    silhouettes computed on the way (by k)."""
     ks = [int(k) for k in elbow_table["k"]]
     suggested = elbow_table.attrs.get("suggested_k")
     suggested = int(suggested) if suggested is not None else ks[0]  # < 3 k values: no knee
     near = [k for k in (suggested - 1, suggested, suggested + 1) if k in ks]
-    fits: dict[int, tuple[KMeans, float]] = {}
+    sils: dict[int, float] = {}
     n = X.shape[0]
     smallest: dict[int, float] = {}
 
@@ -197,7 +197,7 @@ def _choose_k(
         for k in candidates:
             model = models[k]
             sil = _silhouette(X, model.labels_, sample_size, seed)
-            fits[k] = (model, sil)
+            sils[k] = sil
             smallest[k] = np.bincount(model.labels_, minlength=k).min() / n
             if smallest[k] >= min_share and sil > best_sil:
                 best_k, best_sil = k, sil
@@ -214,7 +214,7 @@ def _choose_k(
             UserWarning,
             stacklevel=3,
         )
-    return chosen, fits
+    return chosen, sils
 
 
 def cluster(
@@ -300,9 +300,9 @@ def cluster(
     # Each k is fitted once: the models give the elbow table and are the candidates.
     models = {kk: KMeans(n_clusters=kk, **params).fit(X) for kk in ks}
     elbow_table = tabulate(ks, [models[kk].inertia_ for kk in ks])
-    fits: dict[int, tuple[KMeans, float]] = {}
+    sils: dict[int, float] = {}
     if k == "auto":
-        k, fits = _choose_k(
+        k, sils = _choose_k(
             X,
             elbow_table,
             models,
@@ -313,10 +313,9 @@ def cluster(
             if scaling == "log-minmax"
             else " Heavy-tailed data separates a few extreme customers: try scaling='log-minmax'.",
         )
-    if k in fits:
-        model, sil = fits[k]
-    else:
-        model = models.get(k) or KMeans(n_clusters=int(k), **params).fit(X)
-        sil = _silhouette(X, model.labels_, silhouette_sample_size, int(random_state))
+    model = models.get(k) or KMeans(n_clusters=int(k), **params).fit(X)
+    sil = sils[k] if k in sils else _silhouette(
+        X, model.labels_, silhouette_sample_size, int(random_state)
+    )
     labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
     return ClusterResult(labels, model, elbow_table, X, scaler, int(k), float(sil))
