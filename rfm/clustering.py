@@ -48,8 +48,9 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import KMeans, MinMaxScaler, StandardScaler
-from kmeans_np._checks import check_columns, check_n_clusters
+from kmeans_np._checks import check_n_clusters
 from kmeans_np.elbow import tabulate
+from rfm._inputs import check_rfm
 from validation import silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
@@ -122,21 +123,11 @@ def scaled_features(
     with ``"log-minmax"`` (``log1p`` needs values above −1, and a negative spend or
     recency means the table was not cleaned).
     """
-    if not isinstance(rfm, pd.DataFrame):
-        raise TypeError(f"rfm must be a DataFrame (see rfm.rfm_table), got {type(rfm).__name__}.")
-    check_columns(rfm, list(columns), what="rfm table")
+    arrays = check_rfm(rfm, columns)  # a DataFrame; the columns exist, numeric and finite
     if len(rfm) == 0:
         raise ValueError("rfm table is empty (0 customers); there is nothing to cluster.")
     scaler = make_scaler(scaling, recency=columns[0])
-    raw = rfm[list(columns)]
-    for name in columns:
-        if not pd.api.types.is_numeric_dtype(raw[name]) or pd.api.types.is_bool_dtype(raw[name]):
-            raise TypeError(f"rfm column {name!r} must be numeric, got dtype {raw[name].dtype}.")
-    values = raw.to_numpy(dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise ValueError(
-            "rfm table has missing or infinite R/F/M values; drop those customers first."
-        )
+    values = np.column_stack(arrays)
     if scaling == "log-minmax" and (values < 0).any():
         bad = [c for c, neg in zip(columns, (values < 0).any(axis=0), strict=True) if neg]
         raise ValueError(
