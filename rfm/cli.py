@@ -30,6 +30,10 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.clustering import SCALINGS
+from rfm.export import FORMATS
+from rfm.segments import SEGMENT_RULES
+
 __all__ = ["main"]
 
 PROG = "rfmseg"
@@ -84,7 +88,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     )
     m.add_argument(
         "--scaling",
-        choices=("zscore", "minmax", "log-minmax"),
+        choices=SCALINGS,
         default="log-minmax",
         help="how R, F, M are scaled before K-means: z-score, min-max with recency "
         "inverted, or log1p then min-max (default: log-minmax, seed 004's choice: robust "
@@ -93,7 +97,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     )
     m.add_argument(
         "--rules",
-        choices=("rfm", "seed000", "codes"),
+        choices=tuple(SEGMENT_RULES),
         default="rfm",
         help="named-segment rule set: the R rfm package's ten segments, seed 000's "
         "five customer types, or seed 003's quartile codes (default: rfm)",
@@ -108,7 +112,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     )
     o.add_argument(
         "--format",
-        choices=("csv", "xlsx"),
+        choices=FORMATS,
         default="csv",
         help="format of the per-customer file segments.* (xlsx needs openpyxl)",
     )
