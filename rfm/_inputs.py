@@ -17,6 +17,7 @@ import pandas as pd
 from kmeans_np._checks import check_columns
 
 __all__ = [
+    "RFM_COLUMNS",
     "check_frame",
     "check_rfm",
     "line_amounts",
@@ -25,6 +26,10 @@ __all__ = [
     "rfm_values",
     "unparseable_dates",
 ]
+
+
+#: The three columns of an RFM table, in R, F, M order (see rfm.rfm_table).
+RFM_COLUMNS = ("recency", "frequency", "monetary")
 
 
 def check_frame(df: Any, *, what: str = "transactions") -> None:

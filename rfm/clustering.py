@@ -50,13 +50,12 @@ import pandas as pd
 from kmeans_np import KMeans, MinMaxScaler, StandardScaler
 from kmeans_np._checks import check_n_clusters
 from kmeans_np.elbow import tabulate
-from rfm._inputs import check_rfm
+from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
 
 SCALINGS = ("zscore", "minmax", "log-minmax")
-RFM_COLUMNS = ("recency", "frequency", "monetary")
 
 
 class ClusterResult(NamedTuple):

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns
+from rfm._inputs import RFM_COLUMNS
 from rfm.profiles import align_labels
 
 __all__ = ["FORMATS", "export", "export_table"]
@@ -63,11 +64,11 @@ def export_table(
     """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
-    check_columns(rfm, ["recency", "frequency", "monetary"], what="rfm table")
+    check_columns(rfm, list(RFM_COLUMNS), what="rfm table")
     index = rfm.index
     lab = align_labels(labels, index)
     out = pd.DataFrame({"customer": index.to_numpy()}, index=index)
-    for col in ("recency", "frequency", "monetary"):
+    for col in RFM_COLUMNS:
         out[col] = rfm[col].to_numpy()
     if scores is not None:
         if not isinstance(scores, pd.DataFrame):

@@ -29,11 +29,11 @@ import pandas as pd
 
 from kmeans_np import StandardScaler
 from kmeans_np._checks import check_columns
+from rfm._inputs import RFM_COLUMNS
 
 __all__ = ["MISSING_CATEGORY", "customer_attributes", "customer_features"]
 
 MISSING_CATEGORY = "nan"
-RFM_COLUMNS = ("recency", "frequency", "monetary")
 
 
 def _as_tuple(value: str | Sequence[str], name: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import pandas as pd
 
 import validation
 from rfm import kpis
+from rfm._inputs import RFM_COLUMNS
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
 from rfm.export import export
@@ -38,7 +39,6 @@ __all__ = ["PipelineResult", "run_pipeline", "summary_table", "validation_table"
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
-RFM_COLUMNS = ["recency", "frequency", "monetary"]
 
 Progress = Callable[[str], None]
 
@@ -123,7 +123,7 @@ def validation_table(
             "note": "mean over customers; > 0.5 good, 0.25-0.5 moderate, < 0.25 weak",
         },
     ]
-    anova = validation.anova_table(rfm[RFM_COLUMNS], RFM_COLUMNS, lab)
+    anova = validation.anova_table(rfm[list(RFM_COLUMNS)], RFM_COLUMNS, lab)
     for feat, row in anova.iterrows():
         rows.append(
             {

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm._inputs import RFM_COLUMNS
+
 __all__ = [
     "PLOT_EXTRA_HINT",
     "available",
@@ -161,7 +163,7 @@ def boxplots(rfm: pd.DataFrame, labels: pd.Series, names: Mapping[Any, str] | No
     """Recency, frequency and monetary distributions per cluster (log axis for F and M)."""
     clusters = _cluster_names(labels, names)
     with figure(12.0, 4.5) as (fig, buf):
-        for i, col in enumerate(("recency", "frequency", "monetary")):
+        for i, col in enumerate(RFM_COLUMNS):
             ax = fig.add_subplot(1, 3, i + 1)
             data = [rfm.loc[labels == c, col].to_numpy(dtype=float) for c, _ in clusters]
             ax.boxplot(data, showfliers=False)

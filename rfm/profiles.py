@@ -28,12 +28,11 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_array
-from rfm._inputs import check_rfm
+from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_samples
 
 __all__ = ["align_labels", "percentile_scores", "profile"]
 
-RFM_COLUMNS = ("recency", "frequency", "monetary")
 
 
 def align_labels(labels: Any, index: pd.Index, *, name: str = "labels") -> pd.Series:
