@@ -62,7 +62,7 @@ def main() -> None:
     el = elbow(X, k_values=range(1, 11), n_init=4, random_state=42)
     print("\nElbow on z-scored R, F, M:")
     print(el.round(1).to_string(index=False))
-    res = rfm.cluster(table, k=4, scaling="zscore", random_state=42)
+    res = rfm.cluster(table, k=4, scaling="zscore", random_state=42, k_values=[4])
     prof = rfm.profile(table, res.labels)
     prof.insert(1, "persona", rfm.name_personas(prof))
     print(f"\nK-means k = 4 (silhouette {res.silhouette:.3f}):")
