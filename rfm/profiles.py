@@ -124,9 +124,7 @@ def profile(
     >>> prof.index.tolist(), prof["customers"].tolist(), prof["revenue"].tolist()
     ([1, 0], [2, 2], [1600.0, 80.0])
     """
-    if not isinstance(rfm, pd.DataFrame):
-        raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
-    check_rfm(rfm, columns)  # the three columns exist, numeric and finite
+    check_rfm(rfm, columns)  # a DataFrame; the three columns exist, numeric and finite
     if len(rfm) == 0:
         raise ValueError("rfm table is empty (0 customers).")
     lab = align_labels(labels, rfm.index)
