@@ -106,7 +106,8 @@ FROM df GROUP BY CustomerID
 """
 
 
-def _duckdb(con: Any, df: pd.DataFrame) -> pd.DataFrame:
+def _duckdb(con: Any) -> pd.DataFrame:
+    """Run the SQL on the frame registered as ``df`` with the connection."""
     return con.execute(DUCKDB_SQL).df()
 
 
@@ -169,13 +170,13 @@ def bench_table(n_rows: int, repeats: int) -> list[dict[str, Any]]:
         ours,
         {
             "pandas": _pandas_vectorised(df),
-            "duckdb": _duckdb(con, df),
+            "duckdb": _duckdb(con),
             "polars": _polars(pl, frame).to_pandas(),
         },
     )
     contenders = {
         "rfm_table": lambda: _ours(df),
-        "duckdb SQL": lambda: _duckdb(con, df),
+        "duckdb SQL": lambda: _duckdb(con),
         "polars": lambda: _polars(pl, frame),
         "pandas vectorised": lambda: _pandas_vectorised(df),
     }
