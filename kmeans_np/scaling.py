@@ -236,11 +236,14 @@ class MinMaxScaler(_AffineScaler):
             )
         inv = resolve_columns(self.invert, names=labels, n_features=Z.shape[1], what="invert")
         data_min, data_max = z_min, z_max
-        constant = data_max == data_min
         data_range = data_max - data_min
-        mult = np.divide(hi - lo, data_range, out=np.zeros_like(data_range), where=~constant)
-        mult = np.where(inv, -mult, mult)
-        offset = np.where(inv & ~constant, hi, lo).astype(np.float64)
+        with np.errstate(over="ignore"):
+            mult = np.divide(hi - lo, data_range, out=np.zeros_like(data_range),
+                             where=data_max != data_min)
+        # a spread so tiny (subnormal) that (hi - lo) / range overflows is as good as constant
+        flat = ~np.isfinite(mult) | (mult == 0)
+        mult = np.where(flat, 0.0, np.where(inv, -mult, mult))
+        offset = np.where(inv & ~flat, hi, lo).astype(np.float64)
         self.data_min_, self.data_max_, self.data_range_ = data_min, data_max, data_range
         self.scale_ = mult
         self.min_ = offset - data_min * mult

@@ -292,9 +292,22 @@ def test_property_minmax_in_range(X: np.ndarray, feature_range: tuple[float, flo
     eps = 1e-12 * (hi - lo)
     assert (out >= lo - eps).all() and (out <= hi + eps).all()
     for j in range(X.shape[1]):
-        if np.ptp(X[:, j]) > 0:
+        spread = np.ptp(X[:, j])
+        if spread > 0 and np.isfinite((hi - lo) / spread):  # else: flat, scales to lo
             assert out[:, j].min() == pytest.approx(lo, abs=eps)
             assert out[:, j].max() == pytest.approx(hi, abs=eps)
+
+
+def test_minmax_subnormal_spread_is_flat_not_nan() -> None:
+    """A range so small that (hi - lo) / range overflows: a flat column (lo, with the
+    constant-column warning), never inf or NaN; inverse_transform gives the minimum."""
+    X = np.array([[0.0, 1.0], [2.22507386e-313, 3.0]])
+    with pytest.warns(UserWarning, match="constant"):
+        scaler = MinMaxScaler().fit(X)
+    out = scaler.transform(X)
+    np.testing.assert_array_equal(out[:, 0], [0.0, 0.0])
+    np.testing.assert_array_equal(out[:, 1], [0.0, 1.0])
+    np.testing.assert_array_equal(scaler.inverse_transform(out)[:, 0], [0.0, 0.0])
 
 
 @given(matrices)
