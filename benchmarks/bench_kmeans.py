@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from benchmarks._runner import median, report, time_interleaved
+from kmeans_np.jit import load_kernels
 
 
 def rfm_shaped(n: int, seed: int = 0) -> np.ndarray:
@@ -80,7 +81,7 @@ def compile_times() -> tuple[float, float]:
 
 def per_iteration_time(X: np.ndarray, centers: np.ndarray) -> float:
     """Median seconds of one fused Lloyd step of our numba engine."""
-    from kmeans_np import _numba_kernels as kernels
+    kernels = load_kernels("kmeans_np._numba_kernels")
     from kmeans_np._numba_engine import NumbaEngine
 
     engine = NumbaEngine(X, None)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from kmeans_np import _numba_kernels as K
 from kmeans_np._engine import LloydStep
+from kmeans_np.jit import load_kernels
+
+K = load_kernels("kmeans_np._numba_kernels")
 
 _EMPTY = np.empty(0)
 
@@ -36,7 +38,7 @@ class NumbaEngine:
         return K.feature_variances(self.xt)
 
     def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray:
-        return K.cluster_sizes(labels, k)
+        return np.bincount(labels, minlength=k)  # once per fit: no kernel needed
 
     def sq_distances(self, centers: np.ndarray) -> np.ndarray:
         out = np.empty((self.X.shape[0], centers.shape[0]))
@@ -64,8 +66,8 @@ class NumbaEngine:
         )
 
     def sq_dist_to(self, point: np.ndarray) -> np.ndarray:
-        out = np.empty(self.X.shape[0])
-        K.sq_dist_to_point(self.xt, np.ascontiguousarray(point, dtype=np.float64), out)
+        out = np.full(self.X.shape[0], np.inf)  # min(inf, d) = d: the distances themselves
+        K.update_closest(self.xt, out, np.ascontiguousarray(point, dtype=np.float64))
         return out
 
     def potential(self, closest: np.ndarray) -> float:

@@ -105,14 +105,16 @@ def _nearest_chunk(xt, centers, s, m, best_d, best_l):
 # Lloyd
 # ----------------------------------------------------------------------------------
 @njit(cache=True)
-def _cluster_sums_chunk(xt, w, s, m, lab, k):
-    """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, as a flat (k·(d+1),) array.
+def _cluster_sums_chunk(xt, w, s, m, lab, acc):
+    """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, into the flat (k·(d+1),) ``acc``.
 
     Cluster j's sums sit at [j·(d+1), j·(d+1) + d) and its weight at j·(d+1) + d.
-    ``w`` empty means unit weights.
+    ``w`` empty means unit weights. ``acc`` is this chunk's own row of the partials and
+    is zeroed here.
     """
     d = xt.shape[0]
-    acc = np.zeros(k * (d + 1))
+    for q in range(acc.shape[0]):
+        acc[q] = 0.0
     unit = w.shape[0] == 0
     if d == 3:
         x0 = xt[0, s : s + m]
@@ -142,7 +144,6 @@ def _cluster_sums_chunk(xt, w, s, m, lab, k):
             for f in range(d):
                 acc[b + f] += xs[f, i] if unit else wi * xs[f, i]
             acc[b + d] += wi
-    return acc
 
 
 @njit(cache=True)
@@ -185,26 +186,24 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
         for i in range(m):
             changed += prev[i] != best_l[i]
             prev[i] = best_l[i]
-        part[c] = _cluster_sums_chunk(xt, w, s, m, best_l, k)  # this chunk's own row
+        _cluster_sums_chunk(xt, w, s, m, best_l, part[c])  # this chunk's own row
         part_changed[c] = changed
         if with_inertia:
             part_inertia[c] = _weighted_total(w, s, m, best_d)
     # Ordered reduction: chunk 0, 1, 2, ... whatever thread computed each.
-    total = np.zeros(k * (d + 1))
+    sums = np.zeros((k, d))
+    weight = np.zeros(k)
     n_changed = 0
     inertia = 0.0
     for c in range(nc):
-        for q in range(k * (d + 1)):
-            total[q] += part[c, q]
+        for j in range(k):
+            b = j * (d + 1)
+            for f in range(d):
+                sums[j, f] += part[c, b + f]
+            weight[j] += part[c, b + d]
         n_changed += part_changed[c]
         inertia += part_inertia[c]
-    table = total.reshape((k, d + 1))
-    return (
-        np.ascontiguousarray(table[:, :d]),
-        table[:, d].copy(),
-        n_changed,
-        inertia if with_inertia else np.nan,
-    )
+    return sums, weight, n_changed, inertia if with_inertia else np.nan
 
 
 @njit(cache=True, parallel=True)
@@ -246,9 +245,12 @@ def sq_distances(xt, centers, out):
 
 
 @njit(cache=True, parallel=True)
-def feature_variances(xt):
-    """Population variance of every feature (row of ``xt``), in two ordered passes:
-    per-chunk sums give the means, then per-chunk sums of squared deviations."""
+def chunk_feature_sums(xt, shift, power):
+    """part[c, f] = Σ (x_fi − shift_f)^power over the rows of chunk c (power 1 or 2).
+
+    The two passes of :func:`feature_variances`: the sums (shift 0, power 1) give the
+    means, then the squared deviations from them (shift = mean, power 2).
+    """
     d, n = xt.shape
     nc = n_chunks_of(n)
     part = np.empty((nc, d))
@@ -256,41 +258,37 @@ def feature_variances(xt):
         s = c * CHUNK
         m = min(CHUNK, n - s)
         for f in range(d):
-            part[c, f] = _weighted_total(np.empty(0), s, m, xt[f, s : s + m])
-    mean = np.zeros(d)
-    for c in range(nc):
-        for f in range(d):
-            mean[f] += part[c, f]
-    mean /= n
-    for c in prange(nc):
-        s = c * CHUNK
-        m = min(CHUNK, n - s)
-        for f in range(d):
             xf = xt[f, s : s + m]
+            sf = shift[f]
             acc = 0.0
-            for i in range(m):
-                t = xf[i] - mean[f]
-                acc += t * t
+            if power == 1:
+                for i in range(m):
+                    acc += xf[i] - sf
+            else:
+                for i in range(m):
+                    t = xf[i] - sf
+                    acc += t * t
             part[c, f] = acc
-    var = np.zeros(d)
+    return part
+
+
+@njit(cache=True)
+def ordered_column_sums(part):
+    """Σ_c part[c, :], adding the chunks' partials in chunk order (deterministic)."""
+    nc, q = part.shape
+    total = np.zeros(q)
     for c in range(nc):
-        for f in range(d):
-            var[f] += part[c, f]
-    return var / n
+        for j in range(q):
+            total[j] += part[c, j]
+    return total
 
 
-@njit(cache=True, parallel=True)
-def cluster_sizes(labels, k):
-    """How many rows carry each label, from per-chunk counts."""
-    n = labels.shape[0]
-    nc = n_chunks_of(n)
-    part = np.zeros((nc, k), np.int64)
-    for c in prange(nc):
-        s = c * CHUNK
-        lab = labels[s : min(s + CHUNK, n)]
-        for i in range(lab.shape[0]):
-            part[c, lab[i]] += 1
-    return part.sum(axis=0)
+def feature_variances(xt):
+    """Population variance of every feature (row of ``xt``), in two ordered passes:
+    per-chunk sums give the means, then per-chunk sums of squared deviations."""
+    d, n = xt.shape
+    mean = ordered_column_sums(chunk_feature_sums(xt, np.zeros(d), 1)) / n
+    return ordered_column_sums(chunk_feature_sums(xt, mean, 2)) / n
 
 
 # ----------------------------------------------------------------------------------
@@ -311,18 +309,11 @@ def _sq_dist_chunk(xs, point, dist):
 
 
 @njit(cache=True, parallel=True)
-def sq_dist_to_point(xt, point, out):
-    """out[i] = ‖x_i − point‖²."""
-    n = xt.shape[1]
-    for c in prange(n_chunks_of(n)):
-        s = c * CHUNK
-        e = min(s + CHUNK, n)
-        _sq_dist_chunk(xt[:, s:e], point, out[s:e])
-
-
-@njit(cache=True, parallel=True)
 def update_closest(xt, closest, point):
-    """closest[i] ← min(closest[i], ‖x_i − point‖²), in place."""
+    """closest[i] ← min(closest[i], ‖x_i − point‖²), in place.
+
+    Started from ``closest = +inf`` it gives the squared distances to ``point`` exactly.
+    """
     n = xt.shape[1]
     for c in prange(n_chunks_of(n)):
         s = c * CHUNK
@@ -374,17 +365,28 @@ def chunk_potentials(w, closest):
 
 
 @njit(cache=True)
+def _first_at_least(cum, r):
+    """The first index i with cum[i] ≥ r (binary search; the last index if none)."""
+    lo = 0
+    hi = cum.shape[0] - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cum[mid] < r:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
 def sample_in_chunks(w, closest, chunk_cum, rand_vals):
     """Invert the cumulative potential at each r: the chunk by its running total, then
     the row inside the chunk by a running sum — no n-long cumsum is ever built."""
     n = closest.shape[0]
-    nc = chunk_cum.shape[0]
     out = np.empty(rand_vals.shape[0], np.int64)
     for q in range(rand_vals.shape[0]):
         r = rand_vals[q]
-        c = np.searchsorted(chunk_cum, r)
-        if c >= nc:
-            c = nc - 1
+        c = _first_at_least(chunk_cum, r)
         local = r - (chunk_cum[c - 1] if c > 0 else 0.0)
         s = c * CHUNK
         e = min(s + CHUNK, n)

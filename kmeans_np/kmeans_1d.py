@@ -50,6 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from kmeans_np._checks import check_array, check_n_clusters, resolve_backend
+from kmeans_np.jit import load_kernels
 
 __all__ = ["KMeans1DResult", "kmeans_1d"]
 
@@ -115,9 +116,8 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     w = counts.astype(np.float64)  # each distinct value weighs as often as it occurs
     S0, S1, S2 = _prefix_sums(uniq, w)
     if backend == "numba":
-        from kmeans_np._kmeans_1d_numba import dp_divide_conquer
-
-        _, B = dp_divide_conquer(S0, S1, S2, k)
+        kernels = load_kernels("kmeans_np._kmeans_1d_numba")
+        _, B = kernels.dp_divide_conquer(S0, S1, S2, k)
     else:
         _, B = _dp_numpy(S0, S1, S2, k)
     starts = _backtrack(B, k, m)

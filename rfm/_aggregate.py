@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from kmeans_np._checks import resolve_backend
+from kmeans_np.jit import load_kernels
 
 __all__ = ["CustomerAggregates", "aggregate", "sort_by_key"]
 
@@ -109,8 +110,7 @@ def aggregate_numba(
 
     ``bits`` overrides the number of partitions, ``2**bits`` (tests).
     """
-    from rfm._numba_aggregate import partitioned_aggregate
-
+    partitioned_aggregate = load_kernels("rfm._numba_aggregate").partitioned_aggregate
     empty = np.zeros(0, dtype=np.uint64)
     i_hi, i_lo = inv if inv is not None else (empty, empty)
     key, unsorted = partitioned_aggregate(

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import resolve_backend
+from kmeans_np.jit import load_kernels
 
 __all__ = ["MAX_PACKED_BYTES", "Keys", "arrow_string_buffers", "encode_keys", "pack_strings"]
 
@@ -121,9 +122,7 @@ def pack_strings(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(hi, lo)`` keys of strings of at most ``MAX_PACKED_BYTES`` bytes (see module)."""
     if resolve_backend(backend) == "numba":
-        from rfm._numba_keys import pack_strings_kernel
-
-        return pack_strings_kernel(offsets, data)
+        return load_kernels("rfm._numba_keys").pack_strings_kernel(offsets, data)
     return pack_strings_numpy(offsets, data)
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from kmeans_np.jit import _prepare as _prepare_kernels
+
 # numba compiles on first call: no per-example deadline, and a modest example budget so
 # the whole suite stays within minutes on a 2-core machine.
 settings.register_profile(
@@ -16,6 +18,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("rfmseg")
+
+# Some tests import kernel modules directly: set up the kernel cache folder and the
+# threading layer first, as the packages do through load_kernels.
+_prepare_kernels()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"

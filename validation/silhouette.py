@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from kmeans_np._checks import check_array, check_random_state, resolve_backend
+from kmeans_np.jit import load_kernels
 from validation._labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
@@ -148,9 +149,8 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
 def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
     """Silhouette of checked data and encoded labels with a resolved backend."""
     if backend == "numba":
-        from validation._silhouette_numba import silhouette_samples_numba
-
-        return silhouette_samples_numba(arr, enc.codes, enc.counts)
+        kernels = load_kernels("validation._silhouette_numba")
+        return kernels.silhouette_samples_numba(arr, enc.codes, enc.counts)
     sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
     return silhouette_from_sums(sums, enc.codes, enc.counts)
 

@@ -1,0 +1,247 @@
+"""How rfmseg loads and runs its numba kernels: where they are cached, how their threads wait.
+
+Every package of rfmseg (``kmeans_np``, ``validation``, ``rfm``) imports its numba kernel
+modules through :func:`load_kernels`, never directly, so that two things are set up once,
+before the first kernel is compiled or launched.
+
+Where compiled kernels are cached
+---------------------------------
+numba's default (``cache=True``) writes the compiled machine code into a ``__pycache__``
+folder beside the source file. For an installed package that is inside
+``site-packages``, and those folders outlive ``pip uninstall``: left behind as empty
+namespace packages, they shadow a later editable install of the same project
+(``ImportError: cannot import name 'KMeans' from 'kmeans_np' (unknown location)``).
+
+So rfmseg's kernels are cached in a per-user folder instead, chosen in this order:
+
+1. ``NUMBA_CACHE_DIR``, when the user sets it (numba's own rule, unchanged);
+2. ``$XDG_CACHE_HOME/rfmseg/numba``, else ``~/.cache/rfmseg/numba``;
+3. when that folder cannot be written, ``<system temp>/rfmseg-numba-<user>``.
+
+This is done with a numba *cache locator* that claims only the source files of rfmseg's
+own packages: the user's own ``@njit(cache=True)`` functions keep numba's defaults, and no
+environment variable is changed.
+
+How threads wait between parallel loops
+---------------------------------------
+numba's ``prange`` loops run on its threading layer; on Linux that is GNU OpenMP
+(``libgomp``) unless Intel TBB is installed. By default libgomp's worker threads *spin*
+for a while at the end of every parallel loop, waiting for the next one. On an idle
+machine that saves a few microseconds per loop. On a busy one it is ruinous: when other
+processes hold the cores, the spinning threads steal the time slices that the thread
+doing real work needs, and a run that takes 2 s idle took 30–60 s beside two busy loops.
+
+rfmseg therefore asks libgomp to put waiting threads to sleep at once
+(``OMP_WAIT_POLICY=passive``), unless the user has chosen a wait policy or a spin count
+themselves. libgomp reads its environment once, when it is loaded, so the variable is set
+only for the moment numba loads its thread pool and is then removed again: the process
+environment (and every child process) is left as the user had it. The alternatives were
+measured and rejected:
+
+* numba's ``workqueue`` layer does not spin, but it aborts the whole process when two
+  Python threads call parallel kernels at once, and Dask's threaded scheduler does
+  exactly that;
+* Intel TBB does not spin either, but it is an extra binary dependency.
+
+The figures (idle, busy, one thread) are in README, from ``python -m benchmarks load``.
+Parallel loops cut their rows into fixed chunks whose partial sums are added up in chunk
+order, so the answers do not depend on the number of threads, or on which of these
+settings is in force.
+
+Nothing here compiles anything, and numba is imported only when a kernel module is
+first needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import hashlib
+import importlib
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["cache_dir", "load_kernels", "on_first_compile"]
+
+#: the packages whose kernels this module caches and reports on
+PACKAGES = ("kmeans_np", "rfm", "validation")
+_ROOTS = tuple(str(Path(__file__).resolve().parent.parent / name) for name in PACKAGES)
+
+_lock = threading.RLock()
+_prepared = False
+_first_compile_callbacks: list[Callable[[], None]] = []
+_first_compile_seen = False
+
+
+def _user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/rfmseg/numba`` or ``~/.cache/rfmseg/numba``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rfmseg" / "numba"
+
+
+def _temp_cache_dir() -> Path:
+    """A per-user folder in the system's temporary directory (the fallback)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name (some containers)
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"rfmseg-numba-{user}"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def cache_dir() -> Path | None:
+    """The folder where rfmseg's compiled kernels are cached.
+
+    ``NUMBA_CACHE_DIR`` when set, else the per-user cache folder, else a per-user folder
+    in the system temp directory; ``None`` when none of them can be written (numba then
+    falls back to its own rules).
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    for folder in (_user_cache_dir(), _temp_cache_dir()):
+        if _writable(folder):
+            return folder
+    return None
+
+
+def _ours(py_file: str) -> bool:
+    path = os.path.abspath(py_file)
+    return any(path.startswith(root + os.sep) for root in _ROOTS)
+
+
+def _install_cache_locator() -> None:
+    """Put rfmseg's locator in numba's list, after the ``NUMBA_CACHE_DIR`` one."""
+    from numba.core import caching, config
+
+    # public names since numba 0.61, underscored before
+    base = getattr(caching, "UserProvidedCacheLocator", None) or caching._UserProvidedCacheLocator
+    impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
+
+    class RfmsegCacheLocator(base):
+        """Caches rfmseg's own kernels in :func:`cache_dir`; declines every other file."""
+
+        def __init__(self, py_func, py_file, root: Path) -> None:
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            self._cache_path = str(root / self.get_suitable_cache_subpath(py_file))
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            if config.CACHE_DIR or not os.path.exists(py_file) or not _ours(py_file):
+                return None
+            root = cache_dir()
+            if root is None:
+                return None
+            self = cls(py_func, py_file, root)
+            try:
+                self.ensure_cache_path()
+            except OSError:
+                return None
+            return self
+
+        @classmethod
+        def get_suitable_cache_subpath(cls, py_file):
+            # the package folder's name and a hash of its full path: two checkouts or
+            # installs of rfmseg never share (or overwrite) each other's cache
+            folder = os.path.dirname(os.path.abspath(py_file))
+            digest = hashlib.sha1(folder.encode()).hexdigest()[:16]
+            return f"{os.path.basename(folder)}_{digest}"
+
+    classes = impl._locator_classes
+    if not any(c.__name__ == "RfmsegCacheLocator" for c in classes):
+        classes.insert(1, RfmsegCacheLocator)
+
+
+@contextlib.contextmanager
+def _passive_wait_while_loading():
+    """Set ``OMP_WAIT_POLICY=passive`` for the moment libgomp is loaded, unless the user
+    chose a wait policy or spin count; the environment is restored afterwards."""
+    user_chose = "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ
+    if not user_chose:
+        os.environ["OMP_WAIT_POLICY"] = "passive"
+    try:
+        yield
+    finally:
+        if not user_chose:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+
+
+def _launch_threads() -> None:
+    """Start numba's thread pool now, with the wait policy in force."""
+    import numba
+
+    with _passive_wait_while_loading():
+        numba.get_num_threads()  # loads the threading layer and starts its threads
+
+
+def _on_compile_event(event) -> None:
+    global _first_compile_seen
+    if not event.is_start or _first_compile_seen:
+        return
+    py_func = getattr(event.data.get("dispatcher"), "py_func", None)
+    module = getattr(py_func, "__module__", "") or ""
+    if module.split(".")[0] not in PACKAGES:
+        return
+    _first_compile_seen = True
+    for callback in list(_first_compile_callbacks):
+        callback()
+
+
+def _install_compile_listener() -> None:
+    from numba.core import event
+
+    class _FirstCompile(event.Listener):
+        def on_start(self, ev) -> None:
+            _on_compile_event(ev)
+
+        def on_end(self, ev) -> None:
+            pass
+
+    event.register("numba:compile", _FirstCompile())
+
+
+def _prepare() -> None:
+    global _prepared
+    with _lock:
+        if _prepared:
+            return
+        _install_cache_locator()
+        _install_compile_listener()
+        _launch_threads()
+        _prepared = True
+
+
+def load_kernels(module: str) -> ModuleType:
+    """Import one of rfmseg's numba kernel modules, after the one-time setup above.
+
+    Parameters
+    ----------
+    module : str
+        Its dotted name, e.g. ``"kmeans_np._numba_kernels"``.
+    """
+    if module not in sys.modules:
+        _prepare()
+    return importlib.import_module(module)
+
+
+def on_first_compile(callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once, when the first of rfmseg's kernels starts compiling.
+
+    Kernels compile on first use and are then loaded from the on-disk cache; a
+    compilation therefore means a first run (or a new version). The command line uses
+    this to say why the first run is slower.
+    """
+    _first_compile_callbacks.append(callback)
