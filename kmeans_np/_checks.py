@@ -206,12 +206,18 @@ def numba_available() -> bool:
     return True
 
 
-def resolve_backend(backend: str) -> str:
-    """Map ``"auto"`` to ``"numba"`` when numba imports, else ``"numpy"``; check the name."""
+def resolve_backend(backend: str, *, n: int | None = None, numba_from: int = 0) -> str:
+    """Map ``"auto"`` to ``"numba"`` when numba imports, else ``"numpy"``; check the name.
+
+    With ``n`` (the problem size) below ``numba_from``, ``"auto"`` picks ``"numpy"``:
+    where the numpy twin is as fast, a run need not compile the numba kernel at all.
+    Both twins give the same answer, so this only changes how long a first run takes.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
     if backend == "auto":
-        return "numba" if numba_available() else "numpy"
+        small = n is not None and n < numba_from
+        return "numba" if numba_available() and not small else "numpy"
     if backend == "numba" and not numba_available():  # pragma: no cover
         raise ValueError("backend='numba' was asked for but numba is not installed.")
     return backend

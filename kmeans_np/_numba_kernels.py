@@ -29,6 +29,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
+# every array allocation and expression into a parallel loop of its own, which costs
+# compile time (and a thread launch per np.zeros) and buys nothing here.
+PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
+                   setitem=False, numpy=False, stencil=False, fusion=False)
+
 CHUNK = 1024  # rows per chunk: ~36 KB of a chunk's data, scratch and labels fits in L1/L2
 
 
@@ -160,7 +166,7 @@ def _weighted_total(w, s, m, values):
     return total
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def lloyd_step(xt, w, centers, labels, with_inertia):
     """Assign every row to its nearest centre and sum each cluster's rows, fused.
 
@@ -206,7 +212,7 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
     return sums, weight, n_changed, inertia if with_inertia else np.nan
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def nearest(xt, w, centers, labels_out, min_sq_out):
     """Nearest-centre label and squared distance of every row (written to the outputs);
     returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order."""
@@ -225,7 +231,7 @@ def nearest(xt, w, centers, labels_out, min_sq_out):
     return total
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def sq_distances(xt, centers, out):
     """out[i, j] = ‖x_i − c_j‖² for every row and centre."""
     d, n = xt.shape
@@ -244,7 +250,7 @@ def sq_distances(xt, centers, out):
                 o[i, j] = dd
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def chunk_feature_sums(xt, shift, power):
     """part[c, f] = Σ (x_fi − shift_f)^power over the rows of chunk c (power 1 or 2).
 
@@ -308,7 +314,7 @@ def _sq_dist_chunk(xs, point, dist):
             dist[i] += t * t
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def update_closest(xt, closest, point):
     """closest[i] ← min(closest[i], ‖x_i − point‖²), in place.
 
@@ -325,7 +331,7 @@ def update_closest(xt, closest, point):
             cs[i] = min(cs[i], dist[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def candidate_potentials(xt, w, closest, candidates):
     """pots[t] = Σ_i w_i min(closest_i, ‖x_i − cand_t‖²), per-chunk partials in order."""
     n = xt.shape[1]
@@ -351,7 +357,7 @@ def candidate_potentials(xt, w, closest, candidates):
     return pots
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def chunk_potentials(w, closest):
     """Per-chunk sums of w_i · closest_i (the pieces of the k-means++ potential)."""
     n = closest.shape[0]

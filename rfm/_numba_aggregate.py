@@ -30,6 +30,12 @@ from numba import njit, prange
 
 from rfm._aggregate import CustomerAggregates
 
+# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
+# every array allocation and expression into a parallel loop of its own, which costs
+# compile time (and a thread launch per np.zeros) and buys nothing here.
+PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
+                   setitem=False, numpy=False, stencil=False, fusion=False)
+
 ROWS_PER_PARTITION = 16384
 MAX_BITS = 14  # partition numbers fit in uint16
 N_CHUNKS = 16  # row chunks of passes 1-2 (fixed: results never depend on it)
@@ -72,7 +78,7 @@ def partition_bits(n: int) -> int:
     return bits
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
     """Pass 1: partition of every row; rows per (chunk, partition)."""
     n = c_hi.shape[0]
@@ -90,11 +96,12 @@ def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
                 local[p] += 1
             else:
                 local[0] += 1
-        counts[c, :] = local
+        for q in range(n_parts):  # loops, not slice assignment: far cheaper to compile
+            counts[c, q] = local[q]
     return part, counts
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # pragma: no cover
     """Pass 2: each row's data into its partition's region, in row order."""
     n = ticks.shape[0]
@@ -114,7 +121,9 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
     s_amount = np.empty(n, dtype=np.float64)
     s_row = np.empty(n, dtype=np.int64)
     for c in prange(n_chunks):
-        fill = position[c, :].copy()
+        fill = np.empty(n_parts, dtype=np.int64)
+        for q in range(n_parts):
+            fill[q] = position[c, q]
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             p = np.int64(part[i])
             s = fill[p]
@@ -130,7 +139,7 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
     return starts, s_key, s_inv, s_tick, s_amount, s_row
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
                           has_inv):  # pragma: no cover - compiled
     """Pass 3: per partition, customers' accumulators at ``starts[p] + local number``."""
@@ -161,9 +170,11 @@ def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
             while size < 2 * (hi - lo):
                 size *= 2
             mask = np.uint64(size - 1)
-            customers[:size] = -1
+            for q in range(size):
+                customers[q] = -1
             if has_inv:
-                pairs[:size] = -1
+                for q in range(size):
+                    pairs[q] = -1
             u = 0
             for s in range(lo, hi):
                 a = s_key[s, 0]

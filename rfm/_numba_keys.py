@@ -9,8 +9,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
+# every array allocation and expression into a parallel loop of its own, which costs
+# compile time (and a thread launch per np.zeros) and buys nothing here.
+PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
+                   setitem=False, numpy=False, stencil=False, fusion=False)
 
-@njit(cache=True, parallel=True)
+
+@njit(cache=True, parallel=PRANGE_ONLY)
 def pack_strings_kernel(offsets, data):  # pragma: no cover - compiled
     """Each row's bytes 0–7 big-endian in ``hi``; bytes 8–14 and the length in ``lo``.
 

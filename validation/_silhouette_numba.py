@@ -63,6 +63,12 @@ __all__ = [
 #: about TARGET_BLOCKS of them: each round is one parallel launch, and few, large rounds
 #: cost little even on a busy machine, while TARGET_BLOCKS / 2 tiles per round still keep
 #: many threads busy.
+# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
+# every array allocation and expression into a parallel loop of its own, which costs
+# compile time (and a thread launch per np.zeros) and buys nothing here.
+PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
+                   setitem=False, numpy=False, stencil=False, fusion=False)
+
 MIN_BLOCK = 512
 TARGET_BLOCKS = 32
 #: Columns processed together inside a tile: CHUNK points' coordinates and column sums
@@ -130,8 +136,8 @@ def _row_vs_run_d3(x0, x1, x2, a0, a1, a2, col):  # pragma: no cover - compiled
 def _row_vs_run_any(xt, i, lo, hi, col, sq):  # pragma: no cover - compiled
     """Same as ``_row_vs_run_d3`` for any number of features, via a squared-distance buffer."""
     w = hi - lo
-    sq = sq[:w]
-    sq[:] = 0.0
+    for j in range(w):
+        sq[j] = 0.0
     for f in range(xt.shape[0]):
         a = xt[f, i]
         xf = xt[f, lo:hi]
@@ -146,6 +152,21 @@ def _row_vs_run_any(xt, i, lo, hi, col, sq):  # pragma: no cover - compiled
     return acc
 
 
+@njit(cache=True)
+def _cluster_of(starts, row):  # pragma: no cover - compiled
+    """The cluster c with starts[c] <= row < starts[c + 1] (binary search: the last c
+    with starts[c] <= row, as ``searchsorted(starts, row, side="right") - 1``)."""
+    lo = 0
+    hi = starts.shape[0] - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= row:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 @njit(cache=True, fastmath=_FASTMATH)
 def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover - compiled
     """Accumulate all pairs (rows [rs, re)) × (columns [cs, ce)) into ``sums``, both ways.
@@ -154,11 +175,11 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
     ``starts[c]`` is the first sorted row of cluster c (``starts[k] = n``).
     """
     d3 = xt.shape[0] == 3
-    a = np.searchsorted(starts, rs, side="right") - 1
+    a = _cluster_of(starts, rs)
     r0 = rs
     while r0 < re:
         r1 = min(re, starts[a + 1])
-        c = np.searchsorted(starts, cs, side="right") - 1
+        c = _cluster_of(starts, cs)
         c0 = cs
         while c0 < ce:
             c1 = min(ce, starts[c + 1])
@@ -189,7 +210,7 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
         a += 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=PRANGE_ONLY)
 def _play_round(xt, starts, pairs, block, diag, sums, col, sq):  # pragma: no cover - compiled
     """Run one round's tiles in parallel; ``pairs[t]`` = (I, J) blocks, -1 = no tile.
 
