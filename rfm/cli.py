@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Sequence
@@ -49,6 +51,16 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
 
 class UsageError(Exception):
     """A mistake in the command line or the input (exit status 2)."""
+
+
+def _version() -> str:
+    """The installed distribution's version (``rfmseg --version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rfmseg")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _k_value(text: str) -> int | str:
@@ -129,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "persona, silhouette), profile.csv, elbow.csv, validation.csv, report.html. "
         "Exit status 0 on success, 2 on bad usage or bad input.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="{demo,segment}")
     demo = sub.add_parser(
         "demo",
@@ -186,12 +199,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Reporter:
-    def __init__(self, quiet: bool) -> None:
+    """Progress lines on stderr, each stamped with the time since the command started
+    (one clock for the whole run, so the stamps and "done in" add up)."""
+
+    def __init__(self, quiet: bool, interrupted: threading.Event | None = None) -> None:
         self.quiet = quiet
+        self.t0 = time.perf_counter()
+        self.interrupted = interrupted or threading.Event()
+
+    def check_interrupt(self) -> None:
+        """Raise the Ctrl-C that Python swallowed because it landed inside a finaliser
+        (``__del__``) rather than in the running code; called at every step."""
+        if self.interrupted.is_set():
+            raise KeyboardInterrupt
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
 
     def __call__(self, message: str) -> None:
+        self.check_interrupt()
         if not self.quiet:
-            print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+            print(f"{PROG}: [{self.elapsed():5.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -236,11 +264,14 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[
     return df, cols, str(args.file)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
+    from kmeans_np.jit import on_first_compile
     from rfm.pipeline import run_pipeline, summary_table, write_outputs
 
-    say = _Reporter(args.quiet)
-    t0 = time.perf_counter()
+    say = _Reporter(args.quiet, interrupted)
+    on_first_compile(
+        lambda: say("first run: compiling the fast kernels for this machine (once only)")
+    )
     df, cols, source = _load(args, say)
     money = (
         {"amount": cols["amount"], "quantity": cols.get("quantity"), "price": cols.get("price")}
@@ -273,6 +304,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
         say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
+    say.check_interrupt()
     table = summary_table(result)
     sil = result.validation.loc[0, "value"]
     print(
@@ -283,7 +315,7 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"files written to {Path(args.out).resolve()}: " + ", ".join(p.name for p in paths.values())
     )
-    say(f"done in {time.perf_counter() - t0:.1f}s")
+    say(f"done in {say.elapsed():.1f}s")
     return 0
 
 
@@ -294,8 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    interrupted = threading.Event()
+    _catch_interrupts(interrupted)
     try:
-        return _run(args)
+        return _run(args, interrupted)
+    except KeyboardInterrupt:
+        return _interrupted()
     except BrokenPipeError:  # e.g. `rfmseg demo | head`: the reader left, nothing to say
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -304,13 +340,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except USER_ERRORS as exc:
+        if interrupted.is_set():
+            return _interrupted()
         if isinstance(exc, ImportError) and "pip install" not in str(exc):
             raise  # a broken installation, not a user mistake: show the traceback
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+    except Exception:
+        # Ctrl-C that lands while a compiled kernel is being called can surface as another
+        # exception (numba's "SystemError: ... returned a result with an exception set")
+        if interrupted.is_set():
+            return _interrupted()
+        raise
+
+
+def _catch_interrupts(flag: threading.Event) -> None:
+    """On Ctrl-C, remember that it happened, then interrupt as Python normally does."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+
+    def handler(signum: int, frame: object) -> None:
+        flag.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    default_hook = sys.unraisablehook
+
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        # A Ctrl-C raised inside a finaliser cannot propagate; the flag carries it to the
+        # next step instead, so do not print its traceback.
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            default_hook(info)
+
+    sys.unraisablehook = unraisable
+
+
+def _interrupted() -> int:
+    print(f"{PROG}: interrupted", file=sys.stderr, flush=True)
+    return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

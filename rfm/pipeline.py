@@ -68,12 +68,11 @@ class _Steps:
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
         self.timings: dict[str, float] = {}
-        self.t0 = time.perf_counter()
 
     def __call__(self, name: str) -> _Steps:
         self.name = name
         if self.progress is not None:
-            self.progress(f"[{time.perf_counter() - self.t0:6.1f}s] {name}")
+            self.progress(name)
         return self
 
     def __enter__(self) -> None:
