@@ -1,11 +1,11 @@
-"""``python -m benchmarks {kmeans,silhouette,rfm,all} [--quick]``."""
+"""``python -m benchmarks {kmeans,silhouette,rfm,load,all} [--quick]``."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 
-BENCHMARKS = ("kmeans", "silhouette", "rfm")
+BENCHMARKS = ("kmeans", "silhouette", "rfm", "load")
 
 
 def main(argv: list[str] | None = None) -> None:

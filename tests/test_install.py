@@ -1,0 +1,89 @@
+"""README's own path on a fresh virtual environment, with no PYTHONPATH tricks.
+
+``pip install ".[plot]"``, ``rfmseg demo``, then ``pip install -e ".[test]"`` in the same
+venv: the command must still work afterwards. It used to fail with ``cannot import name
+'KMeans' from 'kmeans_np' (unknown location)``, because numba had cached kernels inside
+``site-packages/<package>/__pycache__``; ``pip`` left those folders behind on uninstall and
+they shadowed the editable install as empty namespace packages.
+
+Slow (two installs into a new venv, and a first run that compiles the kernels); CI runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("kmeans_np", "rfm", "validation")
+DEMO = ["demo", "--customers", "300", "--rows", "3000", "--out", "out"]
+
+
+def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=1200)
+    tail = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{tail}"
+    return proc
+
+
+@pytest.mark.slow
+def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    python, rfmseg = bin_dir / "python", bin_dir / "rfmseg"
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NUMBA_CACHE_DIR")
+    }
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # an empty kernel cache: a first run
+    elsewhere = tmp_path / "elsewhere"  # never the checkout: nothing importable by accident
+    elsewhere.mkdir()
+    # a copy of the sources, so that building the wheel leaves nothing in the checkout
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "venv", "__pycache__", "*.egg-info", "build", "rfmseg-demo"
+        ),
+    )
+
+    _run([str(python), "-m", "pip", "install", "-q", f"{src}[plot]"], env, elsewhere)
+    demo = _run(
+        [str(rfmseg), *DEMO], env, elsewhere
+    )
+    assert "compiling" in demo.stderr  # the first run says why it is slower
+    assert (elsewhere / "out" / "report.html").is_file()
+
+    purelib = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    )
+    for package in PACKAGES:  # no compiled kernels inside the installed packages
+        assert not list((purelib / package).rglob("*.nbi")), package
+
+    _run([str(python), "-m", "pip", "install", "-q", "-e", f"{src}[test]"], env, elsewhere)
+    for package in PACKAGES:  # the uninstall left no folder to shadow the editable install
+        assert not (purelib / package).exists(), package
+    helped = _run([str(rfmseg), "--help"], env, elsewhere)
+    assert "demo" in helped.stdout and "segment" in helped.stdout
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert _run([str(rfmseg), "--version"], env, elsewhere).stdout.strip() == f"rfmseg {version}"
+    _run(
+        [str(rfmseg), *DEMO], env, elsewhere
+    )
+    assert (elsewhere / "out" / "segments.csv").is_file()
+    # the editable install has other source paths, so its kernels compile once more; a
+    # third run of the same install compiles nothing
+    third = _run(
+        [str(rfmseg), *DEMO], env, elsewhere
+    )
+    assert "compiling" not in third.stderr, third.stderr
