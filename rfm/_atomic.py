@@ -120,9 +120,10 @@ def check_folder(
     for source in inputs:
         for name in writes + removes:
             if _same_file(source, out / name):
+                fate = "replace" if name in writes else "remove (an earlier run's output)"
                 raise ValueError(
                     f"the input file {source} is {name} in --out {out}, which this run "
-                    "would replace; choose another --out."
+                    f"would {fate}; choose another --out."
                 )
 
 

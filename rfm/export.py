@@ -46,6 +46,7 @@ __all__ = [
     "max_rows",
     "missing_package",
     "neutralise_formulas",
+    "write_csv",
     "write_table",
 ]
 
@@ -83,12 +84,20 @@ def _neutral_text(value: Any) -> Any:
     return value
 
 
-def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+def _is_text(values: pd.Series | pd.Index) -> bool:
     dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    elif not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    if not _is_text(values):
         return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
     return values.map(_neutral_text)
 
 
@@ -108,6 +117,31 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         out.isetitem(i, _neutral_column(out.iloc[:, i]))
     out.index = _neutral_column(out.index)
     return out
+
+
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    index: bool = False,
+    float_format: str | None = None,
+) -> None:
+    """Write ``frame`` as CSV, neutralised against formulas (:func:`neutralise_formulas`).
+
+    Lines end with ``\\n``, or with ``\\r\\n`` when a text cell holds a carriage return:
+    Python's CSV writer quotes only the cells that hold a character of the line ending, and
+    an unquoted carriage return would split the row in a spreadsheet (its second half
+    starting a new, live, formula cell).
+    """
+    safe = neutralise_formulas(frame)
+    columns = [safe.iloc[:, i] for i in range(safe.shape[1])]
+    if index:
+        columns.append(safe.index.to_series())
+    has_cr = any(
+        col.astype(str).str.contains("\r", regex=False).any() for col in columns if _is_text(col)
+    )
+    ending = "\r\n" if has_cr else "\n"
+    safe.to_csv(path, index=index, float_format=float_format, lineterminator=ending)
 
 
 def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str) -> None:
@@ -143,7 +177,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], format: str) 
             "rows); use format='csv' or 'parquet'."
         )
     if format == "csv":
-        neutralise_formulas(table).to_csv(path, index=False, float_format="%.12g")
+        write_csv(table, path, float_format="%.12g")
     elif format == "xlsx":
         _write_xlsx(neutralise_formulas(table), Path(path), "customers")
     elif format == "parquet":

@@ -29,7 +29,7 @@ from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
-from rfm.export import FORMATS, export_table, neutralise_formulas, write_table
+from rfm.export import FORMATS, export_table, write_csv, write_table
 from rfm.personas import name_personas, persona_action
 from rfm.profiles import profile
 from rfm.scoring import rfm_scores
@@ -348,11 +348,11 @@ def write_outputs(
             with stage.writing(writes[0]) as path:
                 write_table(table, path, format)
             with stage.writing("profile.csv") as path:
-                neutralise_formulas(result.profile).to_csv(path)
+                write_csv(result.profile, path, index=True)
             with stage.writing("elbow.csv") as path:
-                result.clusters.elbow.to_csv(path, index=False)
+                write_csv(result.clusters.elbow, path)
             with stage.writing("validation.csv") as path:
-                neutralise_formulas(result.validation).to_csv(path, index=False)
+                write_csv(result.validation, path)
         with step("rendering report.html"), stage.writing("report.html") as path:
             write_report(path, result, title=title)
         written = stage.commit()
