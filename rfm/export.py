@@ -98,6 +98,9 @@ def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
         return values
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
+    first = pd.Series(values, copy=False).str[:1]  # vectorised: most columns need nothing
+    if not first.isin(FORMULA_TRIGGERS).any():
+        return values
     return values.map(_neutral_text)
 
 
