@@ -24,7 +24,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +254,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
     check_folder(args.out, writes, removes=removes, inputs=inputs)
 
 
-def _check_customers(fmt: str) -> Any:
+def _check_customers(fmt: str) -> Callable[[int], None]:
+    """Refuse, before clustering, more customers than a file of ``fmt`` holds."""
+
     def check(n: int) -> None:
         from rfm.export import max_rows
 

@@ -335,17 +335,17 @@ def write_outputs(
     step = _Steps(progress)
     with StagedFolder(out, removes=removes) as stage:
         with step(f"writing files to {out}"):
-            table = export_table(
-                result.rfm,
-                result.clusters.labels,
-                scores=result.scores,
-                segments=result.segments,
-                personas=result.personas,
-                silhouette=result.silhouette
-                if result.silhouette is not None
-                else np.full(len(result.rfm), np.nan),
-            )
             with stage.writing(writes[0]) as path:
+                table = export_table(
+                    result.rfm,
+                    result.clusters.labels,
+                    scores=result.scores,
+                    segments=result.segments,
+                    personas=result.personas,
+                    silhouette=result.silhouette
+                    if result.silhouette is not None
+                    else np.full(len(result.rfm), np.nan),
+                )
                 write_table(table, path, format)
             with stage.writing("profile.csv") as path:
                 write_csv(result.profile, path, index=True)

@@ -10,7 +10,6 @@ import csv
 import errno
 import importlib
 import os
-import resource
 import shutil
 import stat
 import subprocess
@@ -145,15 +144,15 @@ def test_failed_cli_run_under_a_file_size_limit_keeps_the_previous_results(
     assert first.returncode == 0, first.stderr
     before = snapshot(out)
     limit = len(before["segments.csv"]) // 2
-
-    def small_files() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    code = (
+        f"import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from rfm.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "rfm", "demo", "--customers", "300", "--rows", "3000",
+        [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
          "--seed", "1", "--out", str(out), "-q"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=240, preexec_fn=small_files,
+        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=240,
     )  # fmt: skip
     assert_user_error(proc, str(out / "segments.csv"), "File too large")
     assert snapshot(out) == before
