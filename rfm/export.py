@@ -151,12 +151,19 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str) -> None:
     """Write ``table`` with openpyxl; every text cell is typed as a string, never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils.exceptions import IllegalCharacterError
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
 
     def text(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
+        try:
+            cell = WriteOnlyCell(sheet, value=value)
+        except IllegalCharacterError:
+            raise ValueError(
+                f"the text {value!r} holds a control character that an xlsx file cannot "
+                "store; write csv or parquet instead."
+            ) from None
         cell.data_type = "s"  # openpyxl would make a string starting with "=" a formula
         return cell
 

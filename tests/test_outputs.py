@@ -340,6 +340,13 @@ def test_cli_outputs_neutralised_and_parquet_verbatim(tmp_path: Path) -> None:
     )
 
 
+def test_export_xlsx_control_character_is_a_clear_error(tmp_path: Path) -> None:
+    rfm_tab, labels = tiny_rfm(["a\x01b", "c"])
+    with pytest.raises(ValueError, match=r"crm\.xlsx: .*control character.*csv or parquet"):
+        export(tmp_path / "crm.xlsx", rfm_tab, labels, format="xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- format limits ---------------------------------------------------------------------
 
 
