@@ -23,6 +23,7 @@ replaced, never written through.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -172,8 +173,13 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str) -> None:
         table.iloc[:, i].astype(object).where(table.iloc[:, i].notna(), None).tolist()
         for i in range(table.shape[1])
     ]
-    for row in zip(*columns, strict=True):
-        sheet.append([text(v) if isinstance(v, str) else v for v in row])
+    try:
+        for row in zip(*columns, strict=True):
+            sheet.append([text(v) if isinstance(v, str) else v for v in row])
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sheet.close()  # end openpyxl's row writer cleanly; the file is not saved
+        raise
     book.save(path)
 
 
