@@ -21,7 +21,8 @@ profile             Per-cluster sizes, R/F/M means and medians, revenue, silhoue
                     ranked best first; ``name_personas`` gives readable names.
 customer_features   RFM + demographics per customer, z-scored and one-hot, for K-means.
 campaign_roi        Seed 002's campaign uplift / cost / ROI per persona.
-export              Per-customer CRM file (CSV or xlsx).
+export              Per-customer CRM file (CSV, xlsx or Parquet), safe from spreadsheet
+                    formula injection (``neutralise_formulas``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 from rfm import datasets, kpis
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
-from rfm.export import export
+from rfm.export import export, neutralise_formulas
 from rfm.features import customer_features
 from rfm.personas import PERSONA_ACTIONS, name_personas
 from rfm.profiles import profile
@@ -51,6 +52,7 @@ __all__ = [
     "export",
     "kpis",
     "name_personas",
+    "neutralise_formulas",
     "profile",
     "rfm_scores",
     "rfm_table",

@@ -10,7 +10,7 @@
     recognised by name (the UCI Online Retail file needs no flags); pass ``--customer``,
     ``--invoice``, ``--date`` and ``--amount`` (or ``--quantity`` and ``--price``) otherwise.
 
-Both write ``segments.csv`` (or ``.xlsx``), ``profile.csv``, ``elbow.csv``,
+Both write ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``, ``elbow.csv``,
 ``validation.csv`` and ``report.html``. Progress goes to stderr (``--quiet`` silences it),
 the summary to stdout. Exit status: 0 on success, 2 on bad usage or bad input — with a
 one-line ``rfmseg: error: …`` message and no traceback.
@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +126,8 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "--format",
         choices=FORMATS,
         default="csv",
-        help="format of the per-customer file segments.* (xlsx needs openpyxl)",
+        help="format of the per-customer file segments.* (xlsx needs openpyxl and holds at "
+        "most 1,048,575 customers; parquet needs pyarrow)",
     )
     o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
@@ -264,6 +265,39 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[
     return df, cols, str(args.file)
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that cannot be written (see rfm/_atomic.py)."""
+    from rfm._atomic import check_folder
+    from rfm.export import missing_package
+    from rfm.pipeline import output_files
+
+    package = missing_package(args.format)
+    if package is not None:
+        raise UsageError(
+            f"--format {args.format} needs the {package} package: pip install {package} "
+            "(or use --format csv)"
+        )
+    writes, removes = output_files(args.format)
+    inputs = [args.file] if args.command == "segment" else []
+    check_folder(args.out, writes, removes=removes, inputs=inputs)
+
+
+def _check_customers(fmt: str) -> Callable[[int], None]:
+    """Refuse, before clustering, more customers than a file of ``fmt`` holds."""
+
+    def check(n: int) -> None:
+        from rfm.export import max_rows
+
+        limit = max_rows(fmt)
+        if limit is not None and n > limit:
+            raise UsageError(
+                f"{n:,} customers do not fit in an {fmt} sheet (at most {limit:,} rows); "
+                "use --format csv (or --format parquet)"
+            )
+
+    return check
+
+
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_first_compile
     from rfm.pipeline import run_pipeline, summary_table, write_outputs
@@ -272,6 +306,7 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
     on_first_compile(
         lambda: say("first run: compiling the fast kernels for this machine (once only)")
     )
+    _check_outputs(args)
     df, cols, source = _load(args, say)
     money = (
         {"amount": cols["amount"], "quantity": cols.get("quantity"), "price": cols.get("price")}
@@ -291,6 +326,7 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
             rules=args.rules,
             random_state=args.seed,
             progress=say,
+            check_customers=_check_customers(args.format),
             **money,
         )
         result.settings["source"] = source

@@ -5,13 +5,28 @@ named segment, the K-means cluster, its persona and the customer's silhouette (s
 "the CRM platform can flag borderline assignments for manual review"; a silhouette near 0
 or below means the customer sits between two clusters). Rows keep the RFM table's order.
 
-CSV needs nothing extra; ``format="xlsx"`` needs ``openpyxl`` (``pip install openpyxl``).
+CSV needs nothing extra; ``format="xlsx"`` needs ``openpyxl`` (``pip install openpyxl``) and
+``format="parquet"`` needs ``pyarrow`` (``pip install pyarrow``).
+
+Spreadsheet formula injection: a customer id such as ``=HYPERLINK(...)`` must not become a live
+formula when the file is opened in Excel or LibreOffice. Following the OWASP guidance on CSV
+injection, CSV and xlsx files get every text cell that starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return prefixed with a single quote (:func:`neutralise_formulas`); text that is
+a plain number (``-5``, ``+1.5e3``) cannot be a formula and is kept. Numbers are untouched, and
+no xlsx cell is ever written as a formula. Parquet is typed data, not a spreadsheet: it keeps
+the values verbatim.
+
+The file is written atomically: into a staging folder beside it, then moved into place, so a
+failure leaves an earlier file of the same name as it was, and a symlink at ``path`` is
+replaced, never written through.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,13 +35,171 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns
+from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
 from rfm.profiles import align_labels
 
-__all__ = ["FORMATS", "export", "export_table"]
+__all__ = [
+    "FORMATS",
+    "XLSX_MAX_ROWS",
+    "export",
+    "export_table",
+    "max_rows",
+    "missing_package",
+    "neutralise_formulas",
+    "write_csv",
+    "write_table",
+]
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "parquet")
 SCORE_COLUMNS = ("r_score", "f_score", "m_score", "rfm_code")
+#: data rows an xlsx sheet holds: Excel's 1,048,576 rows less the header row
+XLSX_MAX_ROWS = 1_048_575
+#: package each format needs beyond pandas
+PACKAGES = {"xlsx": "openpyxl", "parquet": "pyarrow"}
+#: first characters that make a spreadsheet read a cell as a formula (OWASP)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def max_rows(format: str) -> int | None:
+    """Most customers a file of ``format`` holds (``None``: no limit)."""
+    return XLSX_MAX_ROWS if format == "xlsx" else None
+
+
+def missing_package(format: str) -> str | None:
+    """The package ``format`` needs that is not installed, or ``None``."""
+    package = PACKAGES.get(format)
+    if package is not None and importlib.util.find_spec(package) is None:
+        return package
+    return None
+
+
+def _neutral_text(value: Any) -> Any:
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def _is_text(values: pd.Series | pd.Index) -> bool:
+    dtype = values.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    if not _is_text(values):
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    first = pd.Series(values, copy=False).str[:1]  # vectorised: most columns need nothing
+    if not first.isin(FORMULA_TRIGGERS).any():
+        return values
+    return values.map(_neutral_text)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet (CSV or xlsx).
+
+    Every text cell (and index label) that starts with ``=``, ``+``, ``-``, ``@``, a tab or
+    a carriage return gets a leading single quote, as the OWASP guidance on CSV injection
+    recommends, so Excel and LibreOffice show it as text instead of running it as a formula.
+    Text that is a plain number (``-5``, ``+1.5e3``) cannot be a formula and is kept; number
+    columns are untouched. ``frame`` is not modified.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a DataFrame, got {type(frame).__name__}.")
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        out.isetitem(i, _neutral_column(out.iloc[:, i]))
+    out.index = _neutral_column(out.index)
+    return out
+
+
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    index: bool = False,
+    float_format: str | None = None,
+) -> None:
+    """Write ``frame`` as CSV, neutralised against formulas (:func:`neutralise_formulas`).
+
+    Lines end with ``\\n``, or with ``\\r\\n`` when a text cell holds a carriage return:
+    Python's CSV writer quotes only the cells that hold a character of the line ending, and
+    an unquoted carriage return would split the row in a spreadsheet (its second half
+    starting a new, live, formula cell).
+    """
+    safe = neutralise_formulas(frame)
+    columns = [safe.iloc[:, i] for i in range(safe.shape[1])]
+    if index:
+        columns.append(safe.index.to_series())
+    has_cr = any(
+        col.astype(str).str.contains("\r", regex=False).any() for col in columns if _is_text(col)
+    )
+    ending = "\r\n" if has_cr else "\n"
+    safe.to_csv(path, index=index, float_format=float_format, lineterminator=ending)
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str) -> None:
+    """Write ``table`` with openpyxl; every text cell is typed as a string, never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_name)
+
+    def text(value: str) -> WriteOnlyCell:
+        try:
+            cell = WriteOnlyCell(sheet, value=value)
+        except IllegalCharacterError:
+            raise ValueError(
+                f"the text {value!r} holds a control character that an xlsx file cannot "
+                "store; write csv or parquet instead."
+            ) from None
+        cell.data_type = "s"  # openpyxl would make a string starting with "=" a formula
+        return cell
+
+    sheet.append([text(str(name)) for name in table.columns])
+    columns = [
+        table.iloc[:, i].astype(object).where(table.iloc[:, i].notna(), None).tolist()
+        for i in range(table.shape[1])
+    ]
+    try:
+        for row in zip(*columns, strict=True):
+            sheet.append([text(v) if isinstance(v, str) else v for v in row])
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sheet.close()  # end openpyxl's row writer cleanly; the file is not saved
+        raise
+    book.save(path)
+
+
+def write_table(table: pd.DataFrame, path: str | os.PathLike[str], format: str) -> None:
+    """Write the table of :func:`export_table` to ``path`` as it is (not atomic, no checks
+    beyond the row limit): CSV and xlsx neutralised against formulas, parquet verbatim."""
+    limit = max_rows(format)
+    if limit is not None and len(table) > limit:
+        raise ValueError(
+            f"{len(table):,} customers do not fit in an {format} sheet (at most {limit:,} "
+            "rows); use format='csv' or 'parquet'."
+        )
+    if format == "csv":
+        write_csv(table, path, float_format="%.12g")
+    elif format == "xlsx":
+        _write_xlsx(neutralise_formulas(table), Path(path), "customers")
+    elif format == "parquet":
+        table.to_parquet(path, index=False, engine="pyarrow")
+    else:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
 
 
 def _per_customer(values: Any, index: pd.Index, name: str) -> pd.Series:
@@ -124,8 +297,10 @@ def export(
         Cluster id → persona name (:func:`rfm.name_personas`).
     silhouette : Series or array, optional
         Silhouette value per customer (:func:`validation.silhouette_samples`).
-    format : {"csv", "xlsx"}
-        File format; ``"xlsx"`` needs openpyxl.
+    format : {"csv", "xlsx", "parquet"}
+        File format; ``"xlsx"`` needs openpyxl (at most 1,048,575 customers), ``"parquet"``
+        needs pyarrow. CSV and xlsx text cells are neutralised against formula injection
+        (see :func:`neutralise_formulas`).
 
     Returns
     -------
@@ -134,18 +309,22 @@ def export(
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
-    if format == "xlsx" and importlib.util.find_spec("openpyxl") is None:
+    package = missing_package(format)
+    if package is not None:
         raise ImportError(
-            "format='xlsx' needs the openpyxl package: pip install openpyxl (or use format='csv')."
+            f"format={format!r} needs the {package} package: pip install {package} "
+            "(or use format='csv')."
         )
     table = export_table(
         rfm, labels, scores=scores, segments=segments, personas=personas, silhouette=silhouette
     )
     path = Path(path)
-    if not path.parent.exists():
+    if not path.parent.is_dir():
         raise ValueError(f"folder {str(path.parent)!r} does not exist; create it first.")
-    if format == "csv":
-        table.to_csv(path, index=False, float_format="%.12g")
-    else:
-        table.to_excel(path, index=False, sheet_name="customers")
+    if path.is_dir() and not path.is_symlink():
+        raise ValueError(f"{str(path)!r} is a folder.")
+    with StagedFolder(path.parent) as stage:
+        with stage.writing(path.name) as staged:
+            write_table(table, staged, format)
+        stage.commit()
     return path

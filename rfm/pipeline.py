@@ -7,7 +7,7 @@ silhouette unless given) → silhouette per customer → cluster profiles → pe
 validation (silhouette, ANOVA per feature, Calinski–Harabasz, Davies–Bouldin, stability
 across seeds) → monthly KPIs.
 
-:func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``), ``profile.csv``,
+:func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``,
 ``elbow.csv``, ``validation.csv`` and ``report.html`` into a folder. Each step reports
 progress through an optional callback, so the command line can print it on stderr.
 """
@@ -25,17 +25,25 @@ import pandas as pd
 
 import validation
 from rfm import kpis
+from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
-from rfm.export import export
+from rfm.export import FORMATS, export_table, write_csv, write_table
 from rfm.personas import name_personas, persona_action
 from rfm.profiles import profile
 from rfm.scoring import rfm_scores
 from rfm.segments import segment
 from rfm.table import rfm_table
 
-__all__ = ["PipelineResult", "run_pipeline", "summary_table", "validation_table", "write_outputs"]
+__all__ = [
+    "PipelineResult",
+    "output_files",
+    "run_pipeline",
+    "summary_table",
+    "validation_table",
+    "write_outputs",
+]
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
@@ -182,13 +190,16 @@ def run_pipeline(
     rules: str = "rfm",
     random_state: int = 0,
     progress: Progress | None = None,
+    check_customers: Callable[[int], None] | None = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
     Column parameters are as for :func:`rfm.clean_transactions` and :func:`rfm.rfm_table`:
     money is ``amount`` when given, else ``quantity`` × ``price``. ``rules`` is a
     built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
-    in quintiles).
+    in quintiles). ``check_customers``, when given, is called with the number of customers as
+    soon as the RFM table is known, before the costly clustering; it raises to stop the run
+    (the command line refuses there more customers than an xlsx sheet holds).
     """
     step = _Steps(progress)
     with step("cleaning transactions"):
@@ -207,6 +218,8 @@ def run_pipeline(
         rfm = rfm_table(
             clean, customer=customer, date=date, invoice=invoice, snapshot=snapshot, **money
         )
+        if check_customers is not None:
+            check_customers(len(rfm))
         scores = rfm_scores(rfm, q=4 if rules == "codes" else 5)
         segments = segment(scores, rules=rules)
     with step(f"clustering (k={k}, scaling={scaling})"):
@@ -289,6 +302,13 @@ def summary_table(result: PipelineResult) -> pd.DataFrame:
     return out
 
 
+def output_files(format: str = "csv") -> tuple[list[str], list[str]]:
+    """File names :func:`write_outputs` writes, and those it removes (``segments.*`` of the
+    other formats, left by an earlier run)."""
+    writes = [f"segments.{format}", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
+    return writes, [f"segments.{f}" for f in FORMATS if f != format]
+
+
 def write_outputs(
     result: PipelineResult,
     out_dir: str | Path,
@@ -297,34 +317,46 @@ def write_outputs(
     title: str = "Customer segmentation",
     progress: Progress | None = None,
 ) -> dict[str, Path]:
-    """Write the files of a run into ``out_dir`` (created if needed); return their paths."""
+    """Write the files of a run into ``out_dir`` (created if needed); return their paths.
+
+    All or nothing: the files are written into a staging folder and moved into place only
+    when all are complete, so a failure leaves ``out_dir`` as it was and names the file being
+    written; a symlink at an output name is replaced, never written through. ``segments.*``
+    files of the other formats, left by an earlier run, are removed (and reported through
+    ``progress``).
+    """
     from rfm.report import write_report
 
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} exists and is not a folder.")
-    out.mkdir(parents=True, exist_ok=True)
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+    writes, removes = output_files(format)
     step = _Steps(progress)
-    paths: dict[str, Path] = {}
-    with step(f"writing files to {out}"):
-        paths["segments"] = export(
-            out / f"segments.{format}",
-            result.rfm,
-            result.clusters.labels,
-            scores=result.scores,
-            segments=result.segments,
-            personas=result.personas,
-            silhouette=result.silhouette
-            if result.silhouette is not None
-            else np.full(len(result.rfm), np.nan),
-            format=format,
-        )
-        paths["profile"] = out / "profile.csv"
-        result.profile.to_csv(paths["profile"])
-        paths["elbow"] = out / "elbow.csv"
-        result.clusters.elbow.to_csv(paths["elbow"], index=False)
-        paths["validation"] = out / "validation.csv"
-        result.validation.to_csv(paths["validation"], index=False)
-    with step("rendering report.html"):
-        paths["report"] = write_report(out / "report.html", result, title=title)
-    return paths
+    with StagedFolder(out, removes=removes) as stage:
+        with step(f"writing files to {out}"):
+            with stage.writing(writes[0]) as path:
+                table = export_table(
+                    result.rfm,
+                    result.clusters.labels,
+                    scores=result.scores,
+                    segments=result.segments,
+                    personas=result.personas,
+                    silhouette=result.silhouette
+                    if result.silhouette is not None
+                    else np.full(len(result.rfm), np.nan),
+                )
+                write_table(table, path, format)
+            with stage.writing("profile.csv") as path:
+                write_csv(result.profile, path, index=True)
+            with stage.writing("elbow.csv") as path:
+                write_csv(result.clusters.elbow, path)
+            with stage.writing("validation.csv") as path:
+                write_csv(result.validation, path)
+        with step("rendering report.html"), stage.writing("report.html") as path:
+            write_report(path, result, title=title)
+        written = stage.commit()
+    for name in stage.removed:
+        if progress is not None:
+            progress(f"removed {name}, left in {out} by an earlier run")
+    keys = ["segments", "profile", "elbow", "validation", "report"]
+    return dict(zip(keys, (written[name] for name in writes), strict=True))
