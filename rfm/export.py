@@ -54,13 +54,14 @@ def export_table(
     segments: pd.DataFrame | pd.Series | None = None,
     personas: Mapping[Any, str] | pd.Series | None = None,
     silhouette: Any = None,
+    actions: Any = None,
 ) -> pd.DataFrame:
     """The table :func:`export` writes (same parameters), as a DataFrame.
 
     Columns: ``customer``, ``recency``, ``frequency``, ``monetary``, then ``r_score``,
     ``f_score``, ``m_score``, ``rfm_code`` (with ``scores``), ``segment`` (with
-    ``segments``), ``cluster``, ``persona`` (with ``personas``), ``silhouette`` (with
-    ``silhouette``).
+    ``segments``), ``cluster``, ``persona`` (with ``personas``), ``action`` (with
+    ``actions``), ``silhouette`` (with ``silhouette``).
     """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
@@ -88,6 +89,8 @@ def export_table(
                 f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
             )
         out["persona"] = names.to_numpy()
+    if actions is not None:
+        out["action"] = _per_customer(actions, index, "action").to_numpy()
     if silhouette is not None:
         out["silhouette"] = _per_customer(silhouette, index, "silhouette").to_numpy(
             dtype=np.float64
@@ -105,6 +108,7 @@ def export(
     personas: Mapping[Any, str] | pd.Series | None = None,
     silhouette: Any = None,
     format: str = "csv",
+    actions: Any = None,
 ) -> Path:
     """Write the per-customer CRM table to ``path``.
 
@@ -126,6 +130,8 @@ def export(
         Silhouette value per customer (:func:`validation.silhouette_samples`).
     format : {"csv", "xlsx"}
         File format; ``"xlsx"`` needs openpyxl.
+    actions : Series or array, optional
+        The one recommended action per customer (:func:`rfm.customer_actions`).
 
     Returns
     -------
@@ -139,7 +145,8 @@ def export(
             "format='xlsx' needs the openpyxl package: pip install openpyxl (or use format='csv')."
         )
     table = export_table(
-        rfm, labels, scores=scores, segments=segments, personas=personas, silhouette=silhouette
+        rfm, labels, scores=scores, segments=segments, personas=personas, silhouette=silhouette,
+        actions=actions,
     )
     path = Path(path)
     if not path.parent.exists():
