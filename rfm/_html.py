@@ -98,6 +98,7 @@ HEADERS: dict[str, str] = {
     "new_customers": "New customers",
     "new_customer_ratio": "New / active",
     "metric": "Measure",
+    "measure": "Measure",
     "feature": "Of",
     "value": "Value",
     "p_value": "p-value",

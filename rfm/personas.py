@@ -34,7 +34,8 @@ two clusters get "shorter inactive" / "longer inactive", "more orders" / "fewer 
 "(median 3 orders)", "(median spend 120)"). Names are never numbered.
 
 Each persona gets a recommended action from its recency × value cell
-(:data:`PERSONA_ACTIONS`), with a second-order incentive for one-time buyers.
+(:data:`PERSONA_ACTIONS`), with a second-order priority for one-time buyers who are not
+lapsed.
 """
 
 from __future__ import annotations
@@ -234,7 +235,7 @@ def describe_personas(
     names = _separate([_base_name(row) for _, row in levels.iterrows()], medians, means,
                       population)
     actions = [
-        PERSONA_ACTIONS[(r, v)] + (ONE_TIME_NOTE if one else "")
+        PERSONA_ACTIONS[(r, v)] + (ONE_TIME_NOTE if one and r != "low" else "")
         for r, v, one in zip(levels["recency"], levels["value"], levels["one_time"], strict=True)
     ]
     return pd.DataFrame(

@@ -84,6 +84,12 @@ def _reading(value: float, good: float, moderate: float) -> str:
     return "good" if value >= good else "moderate" if value >= moderate else "weak"
 
 
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "p = –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
 def _eta_reading(eta: float) -> str:
     if not np.isfinite(eta):
         return ""
@@ -237,7 +243,8 @@ def _personas(c: _Ctx) -> str:
             f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
             f"({h.pct(p['share'])})</li><li>revenue {c.money(p['revenue'])} "
             f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
-            f"days ago (median)</li><li>{h.whole(p['frequency_median'])} orders (median)</li>"
+            f"days ago (median)</li><li>{h.whole(p['frequency_median'])} "
+            f"{'order' if h.whole(p['frequency_median']) == '1' else 'orders'} (median)</li>"
             f"<li>spend {c.money(p['monetary_median'])} (median)</li>{sil}</ul>"
             f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
         )
@@ -429,7 +436,7 @@ def _validation(c: _Ctx) -> str:
         elif m == "anova_F":
             eta = float(r["eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']})", "",
-                         f"F = {v:,.0f}, p = {float(r['p_value']):.2g}, η² = {eta:.2f}",
+                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, η² = {eta:.2f}",
                          _eta_reading(eta),
                          "share of the variation explained by the clusters (η²)"))
         elif m == "calinski_harabasz":
