@@ -215,6 +215,7 @@ def make_transactions(
         np.clip(CATEGORY_PRICE[category] * spend[row_cust] * rng.lognormal(0, 0.5, n_r), 0.5, 999),
         2,
     )
+    unit_price = _distinct_lines(row_inv, category, channel, quantity, unit_price)
     total = np.round(quantity * unit_price, 2)
 
     # --- customer attributes -------------------------------------------------------
@@ -252,6 +253,25 @@ def make_transactions(
             "Occupation": OCCUPATIONS[occupation[rc]],
         }
     )
+
+
+def _distinct_lines(
+    invoice: np.ndarray,
+    category: np.ndarray,
+    channel: np.ndarray,
+    quantity: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:
+    """Prices nudged by a cent where two lines of one invoice would be identical (e.g.
+    both at the price cap), so that cleaning never sees generated duplicates."""
+    price = price.copy()
+    while True:
+        key = pd.DataFrame({"i": invoice, "c": category, "h": channel, "q": quantity,
+                            "p": price})
+        rank = key.groupby(["i", "c", "h", "q", "p"], sort=False).cumcount().to_numpy()
+        if not rank.any():
+            return price
+        price = np.round(price + 0.01 * rank, 2)
 
 
 def _hour_weights() -> np.ndarray:
