@@ -7,20 +7,25 @@ clean_transactions  Drop guest, cancelled, returned, free, duplicate and undated
 rfm_table           One row per customer: recency, frequency, monetary, dates, tenure,
                     average order value (vectorised; numba or numpy reductions).
 rfm_scores          Quantile scores 1..q (ties broken by order, or R rfm's thresholds).
-segment             Named segments from rule tables (R rfm, seed 000, seed 003 codes,
-                    or your own) with marketing actions; ``SEGMENT_RULES``.
-value_tiers         Seed 001's exact 1-D K-means tiers per dimension → Low/Mid/High.
+score_bins          The range of raw values behind every score (published bins).
+segment             Named segments from rule tables (R rfm, customer types, quartile
+                    codes, or your own) with marketing actions; ``SEGMENT_RULES``.
+check_rules         Coverage, overlaps, unreachable rules and gaps of a rule set.
+migration           Segments at two dates: who moved where (from → to matrix).
+value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
-datasets            Synthetic seed-000 transactions, seed 002's case table, UCI loader.
+datasets            Synthetic shop transactions, a 20-customer case table, UCI loader.
 
 Modelling half
 --------------
 cluster             Scale R/F/M, choose k by elbow + silhouette, fit K-means
                     (``ClusterResult``).
 profile             Per-cluster sizes, R/F/M means and medians, revenue, silhouette,
-                    ranked best first; ``name_personas`` gives readable names.
+                    ranked best first; ``name_personas`` / ``describe_personas`` give
+                    descriptive names ("Recent frequent high spenders") and actions.
+customer_actions    One recommended action per customer (segment, refined by persona).
 customer_features   RFM + demographics per customer, z-scored and one-hot, for K-means.
-campaign_roi        Seed 002's campaign uplift / cost / ROI per persona.
+campaign_roi        Campaign uplift / cost / ROI per persona.
 export              Per-customer CRM file (CSV, xlsx or Parquet), safe from spreadsheet
                     formula injection (``neutralise_formulas``).
 """
@@ -28,13 +33,17 @@ export              Per-customer CRM file (CSV, xlsx or Parquet), safe from spre
 from __future__ import annotations
 
 from rfm import datasets, kpis
+from rfm.actions import customer_actions
+from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
 from rfm.export import export, neutralise_formulas
 from rfm.features import customer_features
-from rfm.personas import PERSONA_ACTIONS, name_personas
+from rfm.migration import migration
+from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile
 from rfm.roi import campaign_roi
+from rfm.rulecheck import check_rules
 from rfm.scoring import rfm_scores
 from rfm.segments import SEGMENT_RULES, segment
 from rfm.table import rfm_table
@@ -45,17 +54,22 @@ __all__ = [
     "SEGMENT_RULES",
     "ClusterResult",
     "campaign_roi",
+    "check_rules",
     "clean_transactions",
     "cluster",
+    "customer_actions",
     "customer_features",
     "datasets",
+    "describe_personas",
     "export",
     "kpis",
+    "migration",
     "name_personas",
     "neutralise_formulas",
     "profile",
     "rfm_scores",
     "rfm_table",
+    "score_bins",
     "segment",
     "value_tiers",
 ]

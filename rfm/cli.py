@@ -1,7 +1,7 @@
 """The ``rfmseg`` command (also ``python -m rfm``).
 
 ``rfmseg demo``
-    The whole job on generated data (seed 000's layout, no files needed): clean → RFM →
+    The whole job on generated shop data (no files needed): clean → RFM →
     scores → named segments → K-means with k chosen automatically → profiles and personas
     → validation; writes everything to ``./rfmseg-demo/`` and prints a summary.
 
@@ -34,7 +34,8 @@ import pandas as pd
 
 from rfm.clustering import SCALINGS
 from rfm.export import FORMATS
-from rfm.segments import SEGMENT_RULES
+from rfm.scoring import TIES
+from rfm.segments import SEGMENT_RULES, rule_set_name
 
 __all__ = ["main"]
 
@@ -89,6 +90,32 @@ def _snapshot(text: str) -> str:
     return text
 
 
+def _rules(text: str) -> Any:
+    """A built-in rule-set name (aliases accepted) or a rules file (.csv)."""
+    name = rule_set_name(text)
+    if name in SEGMENT_RULES:
+        return name
+    if text.lower().endswith(".csv"):
+        from rfm.rules_file import read_rules
+
+        try:
+            return read_rules(text)
+        except (OSError, ValueError, TypeError) as exc:
+            raise argparse.ArgumentTypeError(f"--rules {text}: {_one_line(exc)}") from None
+    raise argparse.ArgumentTypeError(
+        f"--rules must be one of {', '.join(SEGMENT_RULES)} or a rules file ending in .csv, "
+        f"got {text!r}"
+    )
+
+
+def _snapshot_date(text: str) -> str:
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+    return text
+
+
 def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m = p.add_argument_group("model")
     m.add_argument(
@@ -103,16 +130,25 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         choices=SCALINGS,
         default="log-minmax",
         help="how R, F, M are scaled before K-means: z-score, min-max with recency "
-        "inverted, or log1p then min-max (default: log-minmax, seed 004's choice: robust "
-        "to the long tail of real spend, where z-score lets a few big spenders form "
-        "clusters of their own)",
+        "inverted, or log1p then min-max (default: log-minmax: robust to the long tail of "
+        "real spend, where z-score lets a few big spenders form clusters of their own)",
     )
     m.add_argument(
         "--rules",
-        choices=tuple(SEGMENT_RULES),
+        type=_rules,
         default="rfm",
-        help="named-segment rule set: the R rfm package's ten segments, seed 000's "
-        "five customer types, or seed 003's quartile codes (default: rfm)",
+        metavar="{" + ",".join(SEGMENT_RULES) + "}|FILE.csv",
+        help="named-segment rule set: the R rfm package's ten segments (rfm), five "
+        "customer types (customer-types), quartile codes (codes), or your own rules file "
+        "with columns segment, r, f, m, action (ranges like 4-5; empty = any score), "
+        "checked for gaps and dead rules (default: rfm)",
+    )
+    m.add_argument(
+        "--ties",
+        choices=TIES,
+        default="thresholds",
+        help="how equal values are scored: thresholds = equal values always get equal "
+        "scores (default); first = equal-size score groups, ties split by row order",
     )
     m.add_argument("--seed", type=int, default=0, help="random seed of K-means (default: 0)")
     o = p.add_argument_group("output")
@@ -129,6 +165,12 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         help="format of the per-customer file segments.* (xlsx needs openpyxl and holds at "
         "most 1,048,575 customers; parquet needs pyarrow)",
     )
+    o.add_argument(
+        "--currency",
+        default="",
+        metavar="SYMBOL",
+        help="currency symbol shown before money in the report, e.g. '$' or '€' (default: none)",
+    )
     o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
 
@@ -139,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Customer segmentation with RFM and K-means: named segments, clusters, "
         "personas, validation and an HTML report.",
         epilog="Files written: segments.csv (customer, R, F, M, scores, code, segment, cluster, "
-        "persona, silhouette), profile.csv, elbow.csv, validation.csv, report.html. "
+        "persona, action, silhouette), profile.csv, elbow.csv, validation.csv, report.html "
+        "(and migration.csv with --compare-to). "
         "Exit status 0 on success, 2 on bad usage or bad input.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
@@ -147,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="run the whole job on generated data (no files needed)",
-        description="Generate seed 000-style transactions and run the whole job on them.",
+        description="Generate realistic shop transactions and run the whole job on them.",
     )
     d = demo.add_argument_group("data size")
     d.add_argument(
@@ -194,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="max+1d|max|DATE",
         help="day recency is measured from: last date + 1 day (default), the last "
         "date, or a date YYYY-MM-DD on or after it",
+    )
+    c.add_argument(
+        "--compare-to",
+        type=_snapshot_date,
+        metavar="DATE",
+        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD) "
+        "and show who moved between segments since then (writes migration.csv)",
     )
     _common(seg, "rfmseg-out")
     return parser
@@ -248,7 +298,7 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[
             "quantity": "Quantity",
             "price": "UnitPrice",
         }
-        return df, cols, "generated demo data (seed 000 layout)"
+        return df, cols, "generated demo data"
     from rfm.reading import header_of, read_transactions, resolve_columns
 
     given = {
@@ -277,7 +327,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
             f"--format {args.format} needs the {package} package: pip install {package} "
             "(or use --format csv)"
         )
-    writes, removes = output_files(args.format)
+    writes, removes = output_files(args.format, getattr(args, "compare_to", None) is not None)
     inputs = [args.file] if args.command == "segment" else []
     check_folder(args.out, writes, removes=removes, inputs=inputs)
 
@@ -327,9 +377,12 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
             random_state=args.seed,
             progress=say,
             check_customers=_check_customers(args.format),
+            ties=args.ties,
+            compare_to=getattr(args, "compare_to", None),
             **money,
         )
         result.settings["source"] = source
+        result.settings["currency"] = args.currency
         name = Path(source).name if args.command == "segment" else "demo"
         paths = write_outputs(
             result,

@@ -308,4 +308,5 @@ def cluster(
         X, model.labels_, silhouette_sample_size, int(random_state)
     )
     labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
+    elbow_table.attrs["silhouettes"] = {int(kk): float(v) for kk, v in sils.items()}
     return ClusterResult(labels, model, elbow_table, X, scaler, int(k), float(sil))

@@ -2,8 +2,9 @@
 
 ``make_transactions``
     Seed 000's 14-column order-line table, generated with structure a real shop has:
-    customers of five kinds (loyal heavy buyers, regulars, occasional buyers, lapsed
-    customers, newcomers) with different activity windows and purchase rates, skewed
+    customers of five kinds (loyal heavy buyers, regulars, occasional buyers, churned
+    customers, one-time buyers) with steady arrivals, different lifetimes and purchase
+    rates, the same seasonality every year, skewed
     (log-normal) spend, several lines per invoice and per-customer demographics. So
     recency, frequency and monetary differ *between* groups and K-means has something to
     find — unlike uniform random data, where every cluster looks the same.
@@ -40,11 +41,17 @@ OCCUPATIONS = np.array(["Artist", "Engineer", "Manager", "Other", "Sales", "Stud
 MEMBERSHIPS = np.array(["Gold", "Platinum", "Silver"], dtype=object)
 
 # customer kinds: share, relative purchase rate, spend multiplier, P(membership)
-KINDS = ("loyal", "regular", "occasional", "lapsed", "new")
+KINDS = ("loyal", "regular", "occasional", "churned", "one-time")
 KIND_SHARE = np.array([0.15, 0.35, 0.15, 0.25, 0.10])
-KIND_RATE = np.array([3.0, 1.2, 0.5, 1.0, 1.5])
+KIND_RATE = np.array([3.0, 1.2, 0.5, 1.0, 0.3])
 KIND_SPEND = np.array([1.8, 1.0, 0.8, 0.9, 0.9])
 KIND_MEMBER = np.array([0.9, 0.6, 0.4, 0.5, 0.3])
+# mean customer lifetime in days (exponential) for the kinds that stay until they leave
+KIND_LIFETIME = {"loyal": 2500.0, "regular": 1100.0, "occasional": 900.0}
+BURN_IN_DAYS = 3000  # customers may have started this long before the data begin
+
+#: relative shopping activity by calendar month (Jan .. Dec), the same every year
+SEASONALITY = np.array([0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.05, 1.25, 1.45])
 
 
 def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
@@ -55,33 +62,57 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
 def _activity_windows(
     rng: np.random.Generator, kind: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First and last active day (0 .. SPAN_DAYS) of each customer, by kind."""
+    """First and last day (0 .. SPAN_DAYS) of each customer's visible activity, by kind.
+
+    Every kind arrives at a steady rate (many before the data begin) and stays for a
+    random lifetime, so the number of customers around is about the same every month;
+    churned customers leave after 2-13 months and never come back, one-time buyers
+    order once. Windows that end before the data begin are drawn again (such customers
+    would not be in the table).
+    """
     n = kind.shape[0]
-    u = rng.random(n)
+    span = float(SPAN_DAYS)
     start = np.empty(n)
     end = np.empty(n)
-    span = SPAN_DAYS
-    for k, name in enumerate(KINDS):
-        m = kind == k
-        c = int(m.sum())
-        if name == "loyal":
-            start[m] = u[m] * span * 0.4
-            end[m] = span - rng.exponential(12.0, c)
-        elif name == "regular":
-            start[m] = u[m] * span * 0.6
-            end[m] = span - rng.exponential(45.0, c)
-        elif name == "occasional":
-            start[m] = u[m] * span * 0.8
-            end[m] = start[m] + rng.random(c) * (span - start[m])
-        elif name == "lapsed":
-            start[m] = u[m] * span * 0.5
-            end[m] = np.minimum(start[m] + rng.uniform(60, 400, c), span - rng.uniform(180, 500, c))
-        else:  # new
-            start[m] = span - rng.uniform(10, 120, c)
-            end[m] = span - rng.exponential(8.0, c)
-    start = np.clip(start, 0, span)
-    end = np.clip(np.maximum(end, start), 0, span)
+    todo = np.ones(n, dtype=bool)
+    while todo.any():
+        for k, name in enumerate(KINDS):
+            m = todo & (kind == k)
+            c = int(m.sum())
+            if c == 0:
+                continue
+            a = rng.uniform(-BURN_IN_DAYS, span, c)  # steady arrivals
+            if name in KIND_LIFETIME:
+                life = rng.exponential(KIND_LIFETIME[name], c) + 30.0
+            elif name == "churned":
+                life = rng.uniform(60.0, 400.0, c)  # a short spell, then gone for good
+            else:  # one-time: a single order
+                life = np.zeros(c)
+            start[m], end[m] = a, a + life
+        todo = end < 0.0  # gone before the data begin: not a customer of this table
+    start = np.clip(start, 0.0, span)
+    end = np.clip(end, start, span)
     return start, end
+
+
+def _seasonal_days(
+    rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """One day in ``[lo, hi]`` per entry, more likely in busy months (:data:`SEASONALITY`)."""
+    first = (END_DATE - np.timedelta64(SPAN_DAYS, "D")).astype("datetime64[D]")
+    n = lo.shape[0]
+    out = np.empty(n)
+    todo = np.arange(n)
+    top = SEASONALITY.max()
+    while todo.size:
+        day = lo[todo] + rng.random(todo.size) * (hi[todo] - lo[todo])
+        month = (first + np.floor(day).astype(np.int64)).astype("datetime64[M]").astype(
+            np.int64
+        ) % 12
+        keep = rng.random(todo.size) * top < SEASONALITY[month]
+        out[todo[keep]] = day[keep]
+        todo = todo[~keep]
+    return out
 
 
 def make_transactions(
@@ -113,13 +144,16 @@ def make_transactions(
 
     Notes
     -----
-    Customers are of five kinds — loyal heavy buyers (15 %: active to the end, three
-    times the base purchase rate, higher spend), regulars (35 %), occasional buyers
-    (15 %), lapsed customers (25 %: stopped 6–16 months before the end) and newcomers
-    (10 %: first purchase in the last four months). Each customer's lines are spread
-    over its activity window; the number of lines follows its rate and window length
-    with log-normal noise, and prices carry a per-customer log-normal multiplier, so
-    spend is right-skewed as in real shops.
+    Customers are of five kinds — loyal heavy buyers (15 %: three times the base
+    purchase rate, higher spend, long lifetimes), regulars (35 %), occasional buyers
+    (15 %), churned customers (25 %: active for 2–13 months, then never again) and
+    one-time buyers (10 %). All kinds arrive at a steady rate (many before the data
+    begin), so monthly activity is steady and no month is special; each customer's
+    orders are spread over its activity window, more of them in busy months (the same
+    seasonality every year: a dip in February, a peak in November–December). The number
+    of lines follows the customer's rate and window length with log-normal noise, and
+    prices carry a per-customer log-normal multiplier, so spend is right-skewed as in
+    real shops.
     """
     for name, value in (("n_customers", n_customers), ("n_rows", n_rows)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -135,7 +169,9 @@ def make_transactions(
     # --- customers -----------------------------------------------------------------
     kind = rng.choice(len(KINDS), size=n_c, p=KIND_SHARE)
     start, end = _activity_windows(rng, kind)
-    weight = KIND_RATE[kind] * (end - start + 30.0) * rng.lognormal(0.0, 0.4, n_c)
+    # orders in proportion to the time a customer is around: a customer who arrived last
+    # week has had one week to buy, not a month
+    weight = KIND_RATE[kind] * (end - start + 1.0) * rng.lognormal(0.0, 0.4, n_c)
     rows_per = 1 + rng.multinomial(n_r - n_c, weight / weight.sum())
     spend = KIND_SPEND[kind] * rng.lognormal(0.0, 0.35, n_c)
     fav_category = rng.integers(0, len(CATEGORIES), n_c)
@@ -143,12 +179,16 @@ def make_transactions(
 
     # --- invoices: each customer's lines split into invoices of >= 1 line ------------
     n_inv_per = np.clip(rng.binomial(rows_per, 0.55), 1, rows_per)
+    n_inv_per[kind == KINDS.index("one-time")] = 1
     inv_offset = np.concatenate([[0], np.cumsum(n_inv_per)[:-1]])
     n_inv = int(n_inv_per.sum())
     inv_cust = np.repeat(np.arange(n_c), n_inv_per)
-    inv_day = start[inv_cust] + rng.random(n_inv) * (end[inv_cust] - start[inv_cust])
-    last_inv = inv_offset + n_inv_per - 1  # pin one invoice at the window's end
-    inv_day[last_inv] = end
+    # purchases spread over each customer's window (no purchase pinned to its end: a
+    # customer's last order is simply its last one), busier in the busy months
+    inv_day = _seasonal_days(rng, start[inv_cust], end[inv_cust])
+    # a customer who arrived during the data arrived with its first order
+    arrived = start > 0.0
+    inv_day[inv_offset[arrived]] = start[arrived]
     hours = rng.choice(np.arange(8, 23), size=n_inv, p=_hour_weights())
     inv_seconds = (np.floor(inv_day) * 86400 + hours * 3600 + rng.integers(0, 3600, n_inv))
     inv_seconds = np.minimum(inv_seconds, SPAN_DAYS * 86400 + 23 * 3600).astype(np.int64)
@@ -175,6 +215,7 @@ def make_transactions(
         np.clip(CATEGORY_PRICE[category] * spend[row_cust] * rng.lognormal(0, 0.5, n_r), 0.5, 999),
         2,
     )
+    unit_price = _distinct_lines(row_inv, category, channel, quantity, unit_price)
     total = np.round(quantity * unit_price, 2)
 
     # --- customer attributes -------------------------------------------------------
@@ -212,6 +253,25 @@ def make_transactions(
             "Occupation": OCCUPATIONS[occupation[rc]],
         }
     )
+
+
+def _distinct_lines(
+    invoice: np.ndarray,
+    category: np.ndarray,
+    channel: np.ndarray,
+    quantity: np.ndarray,
+    price: np.ndarray,
+) -> np.ndarray:
+    """Prices nudged by a cent where two lines of one invoice would be identical (e.g.
+    both at the price cap), so that cleaning never sees generated duplicates."""
+    price = price.copy()
+    while True:
+        key = pd.DataFrame({"i": invoice, "c": category, "h": channel, "q": quantity,
+                            "p": price})
+        rank = key.groupby(["i", "c", "h", "q", "p"], sort=False).cumcount().to_numpy()
+        if not rank.any():
+            return price
+        price = np.round(price + 0.01 * rank, 2)
 
 
 def _hour_weights() -> np.ndarray:

@@ -227,13 +227,14 @@ def export_table(
     segments: pd.DataFrame | pd.Series | None = None,
     personas: Mapping[Any, str] | pd.Series | None = None,
     silhouette: Any = None,
+    actions: Any = None,
 ) -> pd.DataFrame:
     """The table :func:`export` writes (same parameters), as a DataFrame.
 
     Columns: ``customer``, ``recency``, ``frequency``, ``monetary``, then ``r_score``,
     ``f_score``, ``m_score``, ``rfm_code`` (with ``scores``), ``segment`` (with
-    ``segments``), ``cluster``, ``persona`` (with ``personas``), ``silhouette`` (with
-    ``silhouette``).
+    ``segments``), ``cluster``, ``persona`` (with ``personas``), ``action`` (with
+    ``actions``), ``silhouette`` (with ``silhouette``).
     """
     if not isinstance(rfm, pd.DataFrame):
         raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
@@ -261,6 +262,8 @@ def export_table(
                 f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
             )
         out["persona"] = names.to_numpy()
+    if actions is not None:
+        out["action"] = _per_customer(actions, index, "action").to_numpy()
     if silhouette is not None:
         out["silhouette"] = _per_customer(silhouette, index, "silhouette").to_numpy(
             dtype=np.float64
@@ -278,6 +281,7 @@ def export(
     personas: Mapping[Any, str] | pd.Series | None = None,
     silhouette: Any = None,
     format: str = "csv",
+    actions: Any = None,
 ) -> Path:
     """Write the per-customer CRM table to ``path``.
 
@@ -301,6 +305,8 @@ def export(
         File format; ``"xlsx"`` needs openpyxl (at most 1,048,575 customers), ``"parquet"``
         needs pyarrow. CSV and xlsx text cells are neutralised against formula injection
         (see :func:`neutralise_formulas`).
+    actions : Series or array, optional
+        The one recommended action per customer (:func:`rfm.customer_actions`).
 
     Returns
     -------
@@ -316,7 +322,8 @@ def export(
             "(or use format='csv')."
         )
     table = export_table(
-        rfm, labels, scores=scores, segments=segments, personas=personas, silhouette=silhouette
+        rfm, labels, scores=scores, segments=segments, personas=personas, silhouette=silhouette,
+        actions=actions,
     )
     path = Path(path)
     if not path.parent.is_dir():

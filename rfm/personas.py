@@ -1,31 +1,41 @@
-"""Readable persona names for clusters, from their profile.
+"""Descriptive persona names for clusters: where each cluster sits in the customer base.
 
-:func:`name_personas` places each cluster on a 3 × 3 grid using two numbers from
-:func:`rfm.profile`, both percentile scores in (0, 1] where 0.5 is the average customer:
+Rule-based segments (:func:`rfm.segment`) keep the R ``rfm`` package's names ("Champions",
+"At Risk", …). Clusters get a *separate* vocabulary that only describes, so the two views
+never use one name for two different groups of customers.
 
-* **recency** ``r`` = ``r_pct`` (how recently its customers bought, high = recent);
-* **value** ``v`` = mean of ``f_pct`` and ``m_pct`` (how often and how much they buy).
+How a name is made
+------------------
+Each cluster's **median** recency, frequency and monetary value is compared with the
+quantiles of the whole customer base (``low`` = 0.4 and ``high`` = 0.6 by default):
 
-Each axis is cut at ``low`` (default 0.4) and ``high`` (default 0.6): below ``low`` is
-*low*, from ``high`` up is *high*, in between *mid*. The grid cell gives the name:
+==========  ==============================  ===========================  =====================
+dimension   word                            when                         so the name claims
+==========  ==============================  ===========================  =====================
+recency     "Recent"                        median < population Q(low)   below the pop. median
+recency     "Lapsed"                        median > population Q(high)  above the pop. median
+frequency   "frequent"                      median > population Q(high)  above the pop. median
+frequency   "one-time"                      median ≤ 1 order             a single order
+frequency   "infrequent"                    median < population Q(low)   below the pop. median
+monetary    "high spenders"                 median > population Q(high)  above the pop. median
+monetary    "low spenders"                  median < population Q(low)   below the pop. median
+monetary    "moderate spenders"             otherwise                    nothing
+==========  ==============================  ===========================  =====================
 
-================  ======================  =================  ================
-value \\ recency   high (recent)           mid                low (lapsed)
-================  ======================  =================  ================
-high               Champions               Loyal              At Risk
-mid                Potential Loyalists     Need Attention     Hibernating
-low                New Customers           About To Sleep     Lost
-================  ======================  =================  ================
+A dimension in the middle band gets no word (recency, frequency) or "moderate"
+(spend), so a name never claims what its numbers deny: "Recent one-time low spenders",
+"Lapsed frequent high spenders", "Moderate spenders". No name is one of the segment
+names.
 
-The names follow the R ``rfm`` package's segments and seed 002's personas: *At Risk* are
-customers who used to buy much and often but have gone quiet (the ones to win back first),
-*New Customers* bought recently but only once or twice, *Lost* neither bought recently nor
-much.
+When two or more clusters land on the same name, they are told apart by the dimension
+that separates them most (the largest spread of their medians in population percentiles):
+two clusters get "shorter inactive" / "longer inactive", "more orders" / "fewer orders" or
+"higher spend" / "lower spend"; three or more get their median ("(median 40 days)",
+"(median 3 orders)", "(median spend 120)"). Names are never numbered.
 
-Names are unique per cluster: when several clusters fall into the same cell, the best of
-them (by ``score``, then revenue) keeps the plain name and the others get "2", "3", … in
-that order ("Champions", "Champions 2"). Every name has a recommended action in
-:data:`PERSONA_ACTIONS` (seed 002 step 5, seed 000's marketing strategies).
+Each persona gets a recommended action from its recency × value cell
+(:data:`PERSONA_ACTIONS`), with a second-order priority for one-time buyers who are not
+lapsed.
 """
 
 from __future__ import annotations
@@ -34,53 +44,225 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns
+from rfm._inputs import RFM_COLUMNS, check_rfm
 
-__all__ = ["PERSONA_ACTIONS", "PERSONA_GRID", "name_personas", "persona_action"]
+__all__ = ["PERSONA_ACTIONS", "describe_personas", "name_personas"]
 
-#: value level → recency level → name (see the module docstring)
-PERSONA_GRID: dict[str, dict[str, str]] = {
-    "high": {"high": "Champions", "mid": "Loyal", "low": "At Risk"},
-    "mid": {"high": "Potential Loyalists", "mid": "Need Attention", "low": "Hibernating"},
-    "low": {"high": "New Customers", "mid": "About To Sleep", "low": "Lost"},
+#: (recency level, value level) → recommended action; levels are "high", "mid", "low"
+#: (recency "high" = recent).
+PERSONA_ACTIONS: dict[tuple[str, str], str] = {
+    ("high", "high"): "Reward and retain: early access and loyalty perks; no discount needed.",
+    ("high", "mid"): "Grow the basket: recommendations, bundles and loyalty points.",
+    ("high", "low"): "Build the habit: welcome content and an incentive for the next order.",
+    ("mid", "high"): "Keep them close: personal offers on their favourite products.",
+    ("mid", "mid"): "Re-engage with limited-time offers based on purchase history.",
+    ("mid", "low"): "Remind them: popular products and a small discount.",
+    ("low", "high"): "Win back now: personal outreach and a time-limited offer on past "
+    "favourites.",
+    ("low", "mid"): "Reactivate with a strong incentive; stop if the campaign does not pay.",
+    ("low", "low"): "Low-cost reactivation only (one last e-mail); otherwise leave them out.",
 }
 
-PERSONA_ACTIONS: dict[str, str] = {
-    "Champions": "Reward them: VIP tier, early access to new products, no discounts needed.",
-    "Loyal": "Cross-sell complementary categories; invite to loyalty and referral programmes.",
-    "At Risk": "Win back now: personal outreach and a time-limited offer on past favourites.",
-    "Potential Loyalists": "Nurture: membership points, bundles and recommendations.",
-    "Need Attention": "Re-engage with limited-time offers based on purchase history.",
-    "Hibernating": "Reactivate with a strong incentive; suppress if campaign ROI is too low.",
-    "New Customers": "Onboard: welcome series and an incentive for the second order.",
-    "About To Sleep": "Remind before they lapse: popular products and a small discount.",
-    "Lost": "Low-cost reactivation only (one last email); otherwise leave them out.",
+ONE_TIME_NOTE = " First priority: a second order."
+
+_RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
+_VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}
+_PAIR_WORDS = {  # dimension → (word for the larger median, word for the smaller)
+    "recency": ("longer inactive", "shorter inactive"),
+    "frequency": ("more orders", "fewer orders"),
+    "monetary": ("higher spend", "lower spend"),
 }
 
 
-def persona_action(name: str) -> str:
-    """Recommended action for a persona name (numbered duplicates share the base action)."""
-    base = name.rsplit(" ", 1)[0] if name.rsplit(" ", 1)[-1].isdigit() else name
-    return PERSONA_ACTIONS.get(base, "")
+def _median_text(dim: str, value: float) -> str:
+    if dim == "recency":
+        return f"median {value:,.0f} days"
+    if dim == "frequency":
+        return f"median {value:g} orders"
+    return f"median spend {value:,.0f}"
 
 
-def _level(x: float, low: float, high: float) -> str:
-    if x >= high:
-        return "high"
-    if x < low:
-        return "low"
-    return "mid"
+def _levels(
+    medians: pd.DataFrame, population: dict[str, np.ndarray], low: float, high: float
+) -> pd.DataFrame:
+    """Level of each cluster median per dimension: "high", "mid" or "low" (recency
+    "high" = recent), plus ``one_time`` for a median of at most one order."""
+    out = {}
+    for dim in RFM_COLUMNS:
+        q_low, q_high = np.quantile(population[dim], [low, high])
+        med = medians[dim].to_numpy(dtype=np.float64)
+        above, below = med > q_high, med < q_low
+        if dim == "recency":  # few days = recent = "high"
+            above, below = below, above
+        out[dim] = np.where(above, "high", np.where(below, "low", "mid"))
+    levels = pd.DataFrame(out, index=medians.index)
+    levels["one_time"] = medians["frequency"].to_numpy(dtype=np.float64) <= 1
+    return levels
 
 
-def name_personas(profile: pd.DataFrame, *, low: float = 0.4, high: float = 0.6) -> pd.Series:
-    """Give each cluster of a profile a readable, unique persona name.
+def _base_name(row: pd.Series) -> str:
+    if row["frequency"] == "high":
+        freq = "frequent"
+    elif row["one_time"]:
+        freq = "one-time"
+    elif row["frequency"] == "low":
+        freq = "infrequent"
+    else:
+        freq = ""
+    parts = (_RECENCY_WORD[row["recency"]], freq, _VALUE_WORD[row["value"]])
+    words = " ".join(w for w in parts if w)
+    return words[0].upper() + words[1:]
+
+
+def _percentile(sorted_pop: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mid-rank position of each value in the population, in [0, 1]."""
+    lo = np.searchsorted(sorted_pop, values, side="left")
+    hi = np.searchsorted(sorted_pop, values, side="right")
+    return (lo + hi) / (2.0 * len(sorted_pop))
+
+
+def _separate(
+    names: list[str], medians: pd.DataFrame, means: pd.DataFrame | None,
+    population: dict[str, np.ndarray],
+) -> list[str]:
+    """Tell apart clusters that share a name by the dimension that separates them most."""
+    out = list(names)
+    for name in dict.fromkeys(names):
+        idx = [i for i, n in enumerate(names) if n == name]
+        if len(idx) < 2:
+            continue
+        best: tuple[float, str, np.ndarray] | None = None
+        for table in (medians, means):
+            if table is None:
+                continue
+            for dim in RFM_COLUMNS:
+                vals = table[dim].to_numpy(dtype=np.float64)[idx]
+                if len(np.unique(vals)) < len(vals):
+                    continue
+                pct = _percentile(population[dim], vals)
+                spread = float(pct.max() - pct.min())
+                if best is None or spread > best[0]:
+                    best = (spread, dim, vals)
+            if best is not None:
+                break
+        if best is None:  # identical clusters on every dimension: say which cluster
+            for i in idx:
+                out[i] = f"{name} (cluster {medians.index[i]})"
+            continue
+        _, dim, vals = best
+        if len(idx) == 2:
+            larger, smaller = _PAIR_WORDS[dim]
+            for i, v in zip(idx, vals, strict=True):
+                out[i] = f"{name}, {larger if v == vals.max() else smaller}"
+        else:
+            texts = [_median_text(dim, v) for v in vals]
+            if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
+                texts = [f"median {dim} {v:.6g}" for v in vals]
+            for i, t in zip(idx, texts, strict=True):
+                out[i] = f"{name} ({t})"
+    return out
+
+
+def _population(profile: pd.DataFrame, rfm: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    if rfm is not None:
+        arrays = check_rfm(rfm, RFM_COLUMNS)
+        return {d: np.sort(a) for d, a in zip(RFM_COLUMNS, arrays, strict=True)}
+    pop = profile.attrs.get("population")  # quantiles on a fine grid (rfm.profile)
+    if pop is None:
+        raise ValueError(
+            "name_personas needs the customer base to compare clusters with: pass "
+            "rfm=<the RFM table>, or a profile made by rfm.profile."
+        )
+    return {d: np.sort(np.asarray(pop[d], dtype=np.float64)) for d in RFM_COLUMNS}
+
+
+def describe_personas(
+    profile: pd.DataFrame,
+    *,
+    rfm: pd.DataFrame | None = None,
+    low: float = 0.4,
+    high: float = 0.6,
+) -> pd.DataFrame:
+    """Persona name, levels and recommended action of each cluster of a profile.
 
     Parameters
     ----------
     profile : DataFrame
-        Output of :func:`rfm.profile` (one row per cluster, needs ``r_pct``, ``f_pct``,
-        ``m_pct``; ``score`` and ``revenue`` break ties between clusters in one cell).
+        Output of :func:`rfm.profile` (one row per cluster, with ``recency_median``,
+        ``frequency_median`` and ``monetary_median``; the means, when present, break
+        ties between clusters with equal medians).
+    rfm : DataFrame, optional
+        The customer base (``recency``, ``frequency``, ``monetary`` per customer) whose
+        quantiles place the clusters. Default: the distribution :func:`rfm.profile`
+        recorded in ``profile.attrs["population"]``.
     low, high : float
-        Cut points of the percentile axes, ``0 < low <= high < 1``.
+        Population quantiles that bound the middle band, ``0 < low <= 0.5 <= high < 1``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``profile``: ``persona`` (unique names), ``recency_level``,
+        ``frequency_level``, ``value_level`` ("high", "mid" or "low"; recency "high" =
+        recent), ``one_time`` (bool) and ``action``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a DataFrame, missing median columns, an empty profile, duplicate cluster ids,
+        missing medians, bad ``low``/``high``, or no customer base to compare with.
+    """
+    if not isinstance(profile, pd.DataFrame):
+        raise TypeError(f"profile must be a DataFrame (see rfm.profile), got {type(profile)}.")
+    med_cols = [f"{d}_median" for d in RFM_COLUMNS]
+    check_columns(profile, med_cols, what="profile")
+    if len(profile) == 0:
+        raise ValueError("profile is empty (no clusters).")
+    if not (0 < low <= 0.5 <= high < 1):
+        raise ValueError(f"need 0 < low <= 0.5 <= high < 1, got low={low}, high={high}.")
+    if profile.index.has_duplicates:
+        raise ValueError("profile has duplicate cluster ids in its index.")
+    medians = profile[med_cols].astype(np.float64)
+    medians.columns = list(RFM_COLUMNS)
+    if not np.isfinite(medians.to_numpy()).all():
+        raise ValueError("profile has missing recency/frequency/monetary medians.")
+    mean_cols = [f"{d}_mean" for d in RFM_COLUMNS]
+    means = None
+    if all(c in profile for c in mean_cols):
+        means = profile[mean_cols].astype(np.float64)
+        means.columns = list(RFM_COLUMNS)
+    population = _population(profile, rfm)
+    levels = _levels(medians, population, low, high).rename(columns={"monetary": "value"})
+    names = _separate([_base_name(row) for _, row in levels.iterrows()], medians, means,
+                      population)
+    actions = [
+        PERSONA_ACTIONS[(r, v)] + (ONE_TIME_NOTE if one and r != "low" else "")
+        for r, v, one in zip(levels["recency"], levels["value"], levels["one_time"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "persona": names,
+            "recency_level": levels["recency"].to_numpy(),
+            "frequency_level": levels["frequency"].to_numpy(),
+            "value_level": levels["value"].to_numpy(),
+            "one_time": levels["one_time"].to_numpy(),
+            "action": actions,
+        },
+        index=profile.index,
+    )
+
+
+def name_personas(
+    profile: pd.DataFrame,
+    *,
+    rfm: pd.DataFrame | None = None,
+    low: float = 0.4,
+    high: float = 0.6,
+) -> pd.Series:
+    """Give each cluster of a profile a descriptive, unique persona name.
+
+    The name says where the cluster's medians sit against the whole customer base
+    (module docstring): e.g. "Recent frequent high spenders", "Lapsed one-time low
+    spenders". Same parameters as :func:`describe_personas`.
 
     Returns
     -------
@@ -90,44 +272,10 @@ def name_personas(profile: pd.DataFrame, *, low: float = 0.4, high: float = 0.6)
     Examples
     --------
     >>> import pandas as pd
-    >>> prof = pd.DataFrame({"r_pct": [0.8, 0.2], "f_pct": [0.9, 0.3], "m_pct": [0.85, 0.2]},
-    ...                     index=pd.Index([3, 1], name="cluster"))
-    >>> name_personas(prof).tolist()
-    ['Champions', 'Lost']
+    >>> rfm = pd.DataFrame({"recency": [5, 10, 300, 280, 100], "frequency": [9, 7, 1, 1, 3],
+    ...                     "monetary": [900.0, 700.0, 30.0, 50.0, 200.0]})
+    >>> from rfm.profiles import profile
+    >>> name_personas(profile(rfm, [1, 1, 0, 0, 2])).tolist()
+    ['Recent frequent high spenders', 'Moderate spenders', 'Lapsed one-time low spenders']
     """
-    if not isinstance(profile, pd.DataFrame):
-        raise TypeError(f"profile must be a DataFrame (see rfm.profile), got {type(profile)}.")
-    check_columns(profile, ["r_pct", "f_pct", "m_pct"], what="profile")
-    if len(profile) == 0:
-        raise ValueError("profile is empty (no clusters).")
-    if not (0 < low <= high < 1):
-        raise ValueError(f"need 0 < low <= high < 1, got low={low}, high={high}.")
-    if profile.index.has_duplicates:
-        raise ValueError("profile has duplicate cluster ids in its index.")
-    pct = profile[["r_pct", "f_pct", "m_pct"]].astype(np.float64)
-    if not np.isfinite(pct.to_numpy()).all():
-        raise ValueError("profile has missing r_pct/f_pct/m_pct values.")
-    r = pct["r_pct"].to_numpy()
-    v = (pct["f_pct"].to_numpy() + pct["m_pct"].to_numpy()) / 2
-    base = [
-        PERSONA_GRID[_level(vi, low, high)][_level(ri, low, high)]
-        for ri, vi in zip(r, v, strict=True)
-    ]
-    score = (
-        profile["score"].to_numpy(dtype=np.float64)
-        if "score" in profile
-        else pct.mean(axis=1).to_numpy()
-    )
-    revenue = (
-        profile["revenue"].to_numpy(dtype=np.float64)
-        if "revenue" in profile
-        else np.zeros(len(profile))
-    )
-    # best first within each name: higher score, then higher revenue, then row order
-    order = np.lexsort((np.arange(len(profile)), -revenue, -score))
-    names = [""] * len(profile)
-    seen: dict[str, int] = {}
-    for i in order:
-        seen[base[i]] = seen.get(base[i], 0) + 1
-        names[i] = base[i] if seen[base[i]] == 1 else f"{base[i]} {seen[base[i]]}"
-    return pd.Series(names, index=profile.index, name="persona")
+    return describe_personas(profile, rfm=rfm, low=low, high=high)["persona"]

@@ -15,6 +15,7 @@ progress through an optional callback, so the command line can print it on stder
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,11 +28,13 @@ import validation
 from rfm import kpis
 from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
+from rfm.actions import customer_actions
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
 from rfm.export import FORMATS, export_table, write_csv, write_table
-from rfm.personas import name_personas, persona_action
+from rfm.personas import describe_personas
 from rfm.profiles import profile
+from rfm.rulecheck import check_rules, rule_problems
 from rfm.scoring import rfm_scores
 from rfm.segments import segment
 from rfm.table import rfm_table
@@ -68,6 +71,10 @@ class PipelineResult:
     monthly: pd.DataFrame | None
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: one recommended action per customer (rfm.customer_actions)
+    actions: pd.Series | None = None
+    #: segment migration from settings["compare_to"] to the end (rfm.migration)
+    migration: Any = None
 
 
 class _Steps:
@@ -187,19 +194,25 @@ def run_pipeline(
     snapshot: Any = "max+1d",
     k: int | str = "auto",
     scaling: str = "zscore",
-    rules: str = "rfm",
+    rules: Any = "rfm",
     random_state: int = 0,
     progress: Progress | None = None,
     check_customers: Callable[[int], None] | None = None,
+    ties: str = "thresholds",
+    compare_to: Any = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
     Column parameters are as for :func:`rfm.clean_transactions` and :func:`rfm.rfm_table`:
     money is ``amount`` when given, else ``quantity`` × ``price``. ``rules`` is a
     built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
-    in quintiles). ``check_customers``, when given, is called with the number of customers as
-    soon as the RFM table is known, before the costly clustering; it raises to stop the run
-    (the command line refuses there more customers than an xlsx sheet holds).
+    in quintiles) or custom rules (quintiles; a UserWarning names their problems, see
+    :func:`rfm.check_rules`). ``ties`` is :func:`rfm.rfm_scores`' tie rule: by default
+    equal values get equal scores. ``compare_to`` (a date) adds the segment migration
+    from that date to the last purchase date (:func:`rfm.migration`). ``check_customers``,
+    when given, is called with the number of customers as soon as the RFM table is known,
+    before the costly clustering; it raises to stop the run (the command line refuses there
+    more customers than an xlsx sheet holds).
     """
     step = _Steps(progress)
     with step("cleaning transactions"):
@@ -220,8 +233,10 @@ def run_pipeline(
         )
         if check_customers is not None:
             check_customers(len(rfm))
-        scores = rfm_scores(rfm, q=4 if rules == "codes" else 5)
+        q = 4 if rules == "codes" else 5
+        scores = rfm_scores(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
+        _warn_rule_problems(rules, q)
     with step(f"clustering (k={k}, scaling={scaling})"):
         res = cluster(rfm, k=k, scaling=scaling, random_state=random_state)
     n = len(rfm)
@@ -235,9 +250,11 @@ def run_pipeline(
         prof = profile(rfm, res.labels)
         if sil is not None:
             prof["silhouette"] = pd.Series(sil).groupby(res.labels.to_numpy()).mean()
-        personas = name_personas(prof)
+        persona_table = describe_personas(prof)
+        personas = persona_table["persona"]
         prof.insert(1, "persona", personas)
-        prof["action"] = [persona_action(p) for p in personas]
+        prof["action"] = persona_table["action"]
+        actions = customer_actions(segments, res.labels, persona_table)
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation_table(
@@ -250,11 +267,18 @@ def run_pipeline(
         )
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, customer=customer, date=date, **money)
+    migration = None
+    if compare_to is not None:
+        with step(f"segment migration since {compare_to}"):
+            migration = _migration(clean, compare_to, customer, date, invoice, money, ties,
+                                   rules)
     settings = {
         "k": res.k,
         "k_requested": k,
         "scaling": scaling,
         "rules": rules,
+        "ties": ties,
+        "compare_to": compare_to,
         "snapshot": snapshot,
         "customer": customer,
         "invoice": invoice,
@@ -280,6 +304,31 @@ def run_pipeline(
         monthly=monthly,
         settings=settings,
         timings=step.timings,
+        actions=actions,
+        migration=migration,
+    )
+
+
+def _warn_rule_problems(rules: Any, q: int) -> None:
+    """Warn (UserWarning) about custom rules that leave cells uncovered or never match."""
+    if isinstance(rules, str):
+        return  # built-in sets are checked by the tests
+    problems = rule_problems(check_rules(rules, q=q))
+    if problems:
+        warnings.warn("custom segment rules: " + "; ".join(problems) + ".", stacklevel=3)
+
+
+def _migration(
+    clean: pd.DataFrame, compare_to: Any, customer: str, date: str, invoice: str | None,
+    money: dict[str, Any], ties: str, rules: Any,
+) -> Any:
+    """Migration from ``compare_to`` to the day of the last purchase."""
+    from rfm.migration import migration
+
+    last = pd.Timestamp(clean[date].max()).normalize()
+    return migration(
+        clean, before=compare_to, after=last, q=4 if rules == "codes" else 5, ties=ties,
+        rules=rules, customer=customer, date=date, invoice=invoice, **money,
     )
 
 
@@ -302,11 +351,16 @@ def summary_table(result: PipelineResult) -> pd.DataFrame:
     return out
 
 
-def output_files(format: str = "csv") -> tuple[list[str], list[str]]:
-    """File names :func:`write_outputs` writes, and those it removes (``segments.*`` of the
-    other formats, left by an earlier run)."""
+def output_files(format: str = "csv", migration: bool = False) -> tuple[list[str], list[str]]:
+    """File names :func:`write_outputs` writes, and those it removes, left by an earlier run:
+    ``segments.*`` of the other formats, and ``migration.csv`` when this run has none."""
     writes = [f"segments.{format}", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
-    return writes, [f"segments.{f}" for f in FORMATS if f != format]
+    removes = [f"segments.{f}" for f in FORMATS if f != format]
+    if migration:
+        writes.append("migration.csv")
+    else:
+        removes.append("migration.csv")
+    return writes, removes
 
 
 def write_outputs(
@@ -330,7 +384,7 @@ def write_outputs(
     out = Path(out_dir)
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
-    writes, removes = output_files(format)
+    writes, removes = output_files(format, migration=result.migration is not None)
     step = _Steps(progress)
     with StagedFolder(out, removes=removes) as stage:
         with step(f"writing files to {out}"):
@@ -341,6 +395,7 @@ def write_outputs(
                     scores=result.scores,
                     segments=result.segments,
                     personas=result.personas,
+                    actions=result.actions,
                     silhouette=result.silhouette
                     if result.silhouette is not None
                     else np.full(len(result.rfm), np.nan),
@@ -352,11 +407,14 @@ def write_outputs(
                 write_csv(result.clusters.elbow, path)
             with stage.writing("validation.csv") as path:
                 write_csv(result.validation, path)
+            if result.migration is not None:
+                with stage.writing("migration.csv") as path:
+                    write_csv(result.migration.customers, path, index=True)
         with step("rendering report.html"), stage.writing("report.html") as path:
             write_report(path, result, title=title)
         written = stage.commit()
     for name in stage.removed:
         if progress is not None:
             progress(f"removed {name}, left in {out} by an earlier run")
-    keys = ["segments", "profile", "elbow", "validation", "report"]
-    return dict(zip(keys, (written[name] for name in writes), strict=True))
+    keys = ["segments", "profile", "elbow", "validation", "report", "migration"]
+    return dict(zip(keys, (written[name] for name in writes), strict=False))

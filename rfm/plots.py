@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ __all__ = [
     "monthly_plot",
     "pca_scatter",
     "rf_heatmaps",
+    "rule_coverage_plot",
     "save",
     "silhouette_plot",
     "weekday_hour_heatmap",
@@ -48,8 +49,14 @@ def available() -> bool:
 
 
 @contextmanager
-def figure(width: float = 7.0, height: float = 4.0) -> Iterator[tuple[Any, io.BytesIO]]:
-    """A fresh matplotlib Figure; on exit its PNG is in the yielded buffer."""
+def figure(
+    width: float = 7.0,
+    height: float = 4.0,
+    *,
+    rect: tuple[float, float, float, float] | None = None,
+) -> Iterator[tuple[Any, io.BytesIO]]:
+    """A fresh matplotlib Figure; on exit its PNG is in the yielded buffer (laid out by
+    ``tight_layout`` within ``rect``, the whole figure by default)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -59,25 +66,44 @@ def figure(width: float = 7.0, height: float = 4.0) -> Iterator[tuple[Any, io.By
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     yield fig, buf
-    fig.tight_layout()
+    fig.tight_layout(rect=rect)
     fig.savefig(buf, format="png")
     buf.seek(0)
 
 
-def _cluster_names(labels: pd.Series, names: Mapping[Any, str] | None) -> list[tuple[Any, str]]:
-    ids = sorted(pd.unique(labels))
-    return [(c, f"{c}: {names[c]}" if names and c in names else f"cluster {c}") for c in ids]
+def _cluster_names(
+    labels: pd.Series, names: Mapping[Any, str] | None, order: Sequence[Any] | None = None
+) -> list[tuple[Any, str]]:
+    """(cluster id, label) pairs, in ``order`` (e.g. the profile's rank order) or by id."""
+    present = set(pd.unique(labels).tolist())
+    ids = [c for c in order if c in present] if order is not None else sorted(present)
+    ids += sorted(present - set(ids))
+    return [(c, names[c] if names and c in names else f"cluster {c}") for c in ids]
 
 
-def elbow_plot(elbow: pd.DataFrame, k: int) -> bytes:
-    """Inertia against k with the chosen k marked."""
+def _wrap(text: str, width: int = 18) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def elbow_plot(elbow: pd.DataFrame, k: int, *, suggested: int | None = None) -> bytes:
+    """Inertia against k with the chosen k (and the elbow's suggested k) marked."""
     with figure() as (fig, buf):
         ax = fig.add_subplot()
         ax.plot(elbow["k"], elbow["inertia"], marker="o")
+        if suggested is not None and suggested != k and suggested in set(elbow["k"]):
+            ys = float(elbow.loc[elbow["k"] == suggested, "inertia"].iloc[0])
+            ax.plot([suggested], [ys], marker="s", markersize=14, fillstyle="none",
+                    color="#555555")
+            ax.annotate(f"suggested by the elbow: k = {suggested}", (suggested, ys),
+                        textcoords="offset points", xytext=(14, 18), color="#555555")
         if k in set(elbow["k"]):
             y = float(elbow.loc[elbow["k"] == k, "inertia"].iloc[0])
             ax.plot([k], [y], marker="o", markersize=14, fillstyle="none", color="crimson")
-            ax.annotate(f"chosen k = {k}", (k, y), textcoords="offset points", xytext=(12, 12))
+            text = f"chosen k = {k}" + (" (also the elbow's)" if suggested == k else "")
+            ax.annotate(text, (k, y), textcoords="offset points", xytext=(12, 12),
+                        color="crimson")
         ax.set_xlabel("number of clusters k")
         ax.set_ylabel("inertia (within-cluster sum of squares)")
         ax.set_title("Elbow curve")
@@ -85,16 +111,23 @@ def elbow_plot(elbow: pd.DataFrame, k: int) -> bytes:
 
 
 def silhouette_plot(
-    silhouette: np.ndarray, labels: pd.Series, names: Mapping[Any, str] | None = None
+    silhouette: np.ndarray,
+    labels: pd.Series,
+    names: Mapping[Any, str] | None = None,
+    *,
+    order: Sequence[Any] | None = None,
 ) -> bytes:
     """Classic silhouette plot: each cluster's sorted values as horizontal bars."""
     sil = pd.Series(np.asarray(silhouette, dtype=float), index=labels.index)
     with figure(7.0, 5.0) as (fig, buf):
         ax = fig.add_subplot()
         y0 = 0
-        for c, name in _cluster_names(labels, names):
+        clusters = _cluster_names(labels, names, order)
+        for i in reversed(range(len(clusters))):  # the first cluster on top
+            c, name = clusters[i]
             vals = np.sort(sil[labels == c].to_numpy())
-            ax.fill_betweenx(np.arange(y0, y0 + len(vals)), 0, vals, alpha=0.8, linewidth=0)
+            ax.fill_betweenx(np.arange(y0, y0 + len(vals)), 0, vals, alpha=0.8, linewidth=0,
+                             color=f"C{i % 10}")
             ax.text(-0.02, y0 + len(vals) / 2, name, ha="right", va="center", fontsize=8)
             y0 += len(vals) + max(10, len(sil) // 100)
         ax.axvline(float(sil.mean()), color="crimson", linestyle="--", label="mean")
@@ -107,7 +140,11 @@ def silhouette_plot(
 
 
 def pca_scatter(
-    X: pd.DataFrame | np.ndarray, labels: pd.Series, names: Mapping[Any, str] | None = None
+    X: pd.DataFrame | np.ndarray,
+    labels: pd.Series,
+    names: Mapping[Any, str] | None = None,
+    *,
+    order: Sequence[Any] | None = None,
 ) -> bytes:
     """Customers on the first two principal components of ``X``, coloured by cluster."""
     from kmeans_np import PCA
@@ -122,9 +159,9 @@ def pca_scatter(
     ratio = pca.explained_variance_ratio_
     with figure(7.0, 5.0) as (fig, buf):
         ax = fig.add_subplot()
-        for c, name in _cluster_names(labels, names):
+        for i, (c, name) in enumerate(_cluster_names(labels, names, order)):
             m = lab == c
-            ax.scatter(pcs[m, 0], pcs[m, 1], s=6, alpha=0.6, label=name)
+            ax.scatter(pcs[m, 0], pcs[m, 1], s=6, alpha=0.6, label=name, color=f"C{i % 10}")
         ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
         ax.set_ylabel(f"PC2 ({ratio[1]:.0%} of variance)")
         ax.legend(markerscale=3, fontsize=8)
@@ -140,7 +177,7 @@ def rf_heatmaps(scores: pd.DataFrame) -> bytes:
     ).reindex(index=counts.index, columns=counts.columns)
     with figure(11.0, 4.5) as (fig, buf):
         for i, (table, title, fmt) in enumerate(
-            [(counts, "Customers", "{:.0f}"), (money, "Mean monetary value", "{:,.0f}")]
+            [(counts, "Customers", "{:,.0f}"), (money, "Mean spend", "{:,.0f}")]
         ):
             ax = fig.add_subplot(1, 2, i + 1)
             im = ax.imshow(table.to_numpy(dtype=float), cmap="YlGnBu", origin="lower")
@@ -159,34 +196,56 @@ def rf_heatmaps(scores: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def boxplots(rfm: pd.DataFrame, labels: pd.Series, names: Mapping[Any, str] | None = None) -> bytes:
-    """Recency, frequency and monetary distributions per cluster (log axis for F and M)."""
-    clusters = _cluster_names(labels, names)
-    with figure(12.0, 4.5) as (fig, buf):
+def boxplots(
+    rfm: pd.DataFrame,
+    labels: pd.Series,
+    names: Mapping[Any, str] | None = None,
+    *,
+    order: Sequence[Any] | None = None,
+) -> bytes:
+    """Recency, frequency and monetary distributions per cluster (log axis for F and M),
+    clusters in ``order`` (the persona cards' rank order) from left to right."""
+    clusters = _cluster_names(labels, names, order)
+    titles = {"recency": "days since last order", "frequency": "orders",
+              "monetary": "spend"}
+    with figure(12.0, 5.0) as (fig, buf):
         for i, col in enumerate(RFM_COLUMNS):
             ax = fig.add_subplot(1, 3, i + 1)
             data = [rfm.loc[labels == c, col].to_numpy(dtype=float) for c, _ in clusters]
             ax.boxplot(data, showfliers=False)
             ax.set_xticks(
                 range(1, len(clusters) + 1),
-                [name for _, name in clusters],
+                [_wrap(name) for _, name in clusters],
                 fontsize=7,
-                rotation=20,
-                ha="right",
+                rotation=0,
             )
-            ax.set_xlabel("cluster")
-            ax.set_title(col)
+            ax.set_title(titles[col])
             if col != "recency" and all((d > 0).all() for d in data if len(d)):
                 ax.set_yscale("log")
     return buf.getvalue()
 
 
-def monthly_plot(monthly: pd.DataFrame) -> bytes:
-    """Monthly revenue (bars) and active customers (line, right axis)."""
+def monthly_plot(monthly: pd.DataFrame, *, partial: Iterable[Any] = ()) -> bytes:
+    """Monthly revenue (bars) and active customers (line, right axis); months in
+    ``partial`` (first or last month not fully covered by the data) are hatched."""
     months = [str(m) for m in monthly.index]
+    cut = {str(m) for m in partial}
     with figure(10.0, 4.0) as (fig, buf):
         ax = fig.add_subplot()
-        ax.bar(months, monthly["revenue"].to_numpy(dtype=float), color="#4c72b0", alpha=0.8)
+        bars = ax.bar(months, monthly["revenue"].to_numpy(dtype=float), color="#4c72b0",
+                      alpha=0.8)
+        for bar, m in zip(bars, months, strict=True):
+            if m in cut:
+                bar.set_facecolor("#c9d3e6")
+                bar.set_edgecolor("#4c72b0")
+                bar.set_hatch("//")
+        if cut:
+            from matplotlib.patches import Patch
+
+            ax.legend(handles=[Patch(facecolor="#c9d3e6", edgecolor="#4c72b0", hatch="//",
+                                     label="partial month (not all days in the data)")],
+                      loc="upper left", fontsize=8)
+        ax.yaxis.set_major_formatter(_thousands())
         ax.set_ylabel("revenue", color="#4c72b0")
         ax.tick_params(axis="x", labelrotation=60, labelsize=7)
         ax2 = ax.twinx()
@@ -216,3 +275,61 @@ def save(png: bytes, folder: str | Path, name: str) -> Path:
     path = Path(folder) / name
     path.write_bytes(png)
     return path
+
+
+def _thousands() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"{v:,.0f}")
+
+
+def rule_coverage_plot(
+    coverage: pd.DataFrame,
+    order: Sequence[str] | None = None,
+    *,
+    colours: Mapping[str, str] | None = None,
+) -> bytes:
+    """Which segment each R × F × M score cell falls in: one R × F grid per M score.
+
+    ``coverage`` is :func:`rfm.check_rules`' table (``r, f, m, segment``); ``colours``
+    maps segment names to colours (default: a fixed palette in ``order``, Others grey).
+    """
+    from matplotlib.patches import Patch
+
+    names = list(order) if order is not None else list(dict.fromkeys(coverage["segment"]))
+    names += [n for n in dict.fromkeys(coverage["segment"]) if n not in names]
+    code = {n: i for i, n in enumerate(names)}
+    q = int(coverage[["r", "f", "m"]].to_numpy().max())
+    colours_given = colours
+    colours = [_SEGMENT_COLOURS[i % len(_SEGMENT_COLOURS)] for i in range(len(names))]
+    if "Others" in code:
+        colours[code["Others"]] = "#dddddd"
+    if colours_given is not None:
+        colours = [colours_given.get(n, c) for n, c in zip(names, colours, strict=True)]
+    from matplotlib.colors import ListedColormap
+
+    cmap = ListedColormap(colours)
+    with figure(2.1 * q + 1.0, 3.6, rect=(0, 0.18, 1, 1)) as (fig, buf):
+        for j in range(1, q + 1):
+            ax = fig.add_subplot(1, q, j)
+            part = coverage[coverage["m"] == j]
+            grid = np.full((q, q), np.nan)
+            for r, f, seg in zip(part["r"], part["f"], part["segment"], strict=True):
+                grid[r - 1, f - 1] = code[seg]
+            ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, origin="lower")
+            ax.set_xticks(range(q), [str(i) for i in range(1, q + 1)], fontsize=7)
+            ax.set_yticks(range(q), [str(i) for i in range(1, q + 1)], fontsize=7)
+            ax.set_xlabel("F score", fontsize=8)
+            if j == 1:
+                ax.set_ylabel("R score", fontsize=8)
+            ax.set_title(f"M = {j}", fontsize=9)
+        handles = [Patch(color=colours[code[n]], label=n) for n in names]
+        fig.legend(handles=handles, loc="lower center", ncol=min(6, len(names)), fontsize=7,
+                   frameon=False)
+    return buf.getvalue()
+
+
+_SEGMENT_COLOURS = (
+    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
+    "#ccb974", "#64b5cd", "#2a9d8f", "#e76f51", "#8c8c8c",
+)

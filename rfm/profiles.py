@@ -33,6 +33,9 @@ from validation import silhouette_samples
 
 __all__ = ["align_labels", "percentile_scores", "profile"]
 
+#: quantiles of the customer base kept in ``profile.attrs["population"]`` (steps of 0.5 %)
+POPULATION_GRID = 201
+
 
 
 def align_labels(labels: Any, index: pd.Index, *, name: str = "labels") -> pd.Series:
@@ -113,7 +116,9 @@ def profile(
         ``recency_mean``, ``recency_median``, ``frequency_mean``, ``frequency_median``,
         ``monetary_mean``, ``monetary_median``, ``revenue`` (sum of monetary),
         ``revenue_share``, ``r_pct``, ``f_pct``, ``m_pct``, ``score`` and, with ``X``,
-        ``silhouette``.
+        ``silhouette``. ``attrs["population"]`` holds the customer base's quantiles of
+        recency, frequency and monetary at 0 %, 0.5 %, …, 100 % (for
+        :func:`rfm.name_personas`).
 
     Examples
     --------
@@ -172,4 +177,10 @@ def profile(
     out = out.drop(columns="_cid")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     out.index.name = "cluster"
+    # the customer base's distribution, on a grid fine enough for the persona quantiles
+    grid = np.linspace(0.0, 1.0, POPULATION_GRID)
+    out.attrs["population"] = {
+        d: np.quantile(values[c].to_numpy(), grid).tolist()
+        for d, c in zip(RFM_COLUMNS, columns, strict=True)
+    }
     return out

@@ -8,14 +8,21 @@ opens offline, or as an e-mail attachment.
 
 Sections (each a ``<section id=…>``):
 
-``summary``      customers, revenue, orders, period, chosen k, silhouette, cleaning steps
-``segments``     rule-based segments: size, revenue share, recommended action; treemap
-``personas``     one card per cluster: persona, size, revenue, R/F/M, silhouette, action
-``clusters``     the profile table; elbow curve, silhouette plot, PCA scatter, boxplots
-``rfm-grid``     R × F heatmaps of customer counts and mean monetary value
-``trend``        monthly revenue and active customers
-``validation``   silhouette, ANOVA per feature, CH and DB indices, stability
-``method``       how the numbers were made (settings and rules)
+``summary``      customers, revenue, orders, period, clusters, separation, cleaning steps
+``segments``     rule-based segments: size, revenue share, action; treemap; which score
+                 combinations make which segment (with the rule set's gaps and dead rules)
+``personas``     one card per cluster, best first: size, revenue, medians, action
+``crosstab``     segment × persona, in customers and in revenue
+``migration``    (with ``compare_to``) from → to segment counts and spend
+``clusters``     the profile table; elbow (suggested and chosen k, and why), silhouette,
+                 PCA scatter, boxplots (in the cards' order)
+``rfm-grid``     the score bins in words, R × F counts and heatmaps
+``trend``        monthly revenue and active customers, partial months marked
+``validation``   silhouette, ANOVA, indices and stability, each with a plain reading
+``method``       how the numbers were made, in words
+
+The page fits a 1280 px window (wide tables scroll inside their box, never the page) and
+has a print stylesheet: each section starts a page and no table, card or plot is cut.
 
 The plots need matplotlib (the ``plot`` extra). Without it the report still renders,
 with the tables and the treemap, and a note saying ``pip install "rfmseg[plot]"``.
@@ -23,8 +30,6 @@ with the tables and the treemap, and a note saying ``pip install "rfmseg[plot]"`
 
 from __future__ import annotations
 
-import base64
-import html
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -33,173 +38,159 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rfm import _html as h
 from rfm import plots
-from rfm.treemap import squarify
+from rfm._html import treemap_svg
+from rfm.bins import bins_in_words, score_bins
+from rfm.segments import rule_set_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.pipeline import PipelineResult
 
-__all__ = ["SECTIONS", "render_report", "treemap_svg", "write_report"]
+__all__ = ["OPTIONAL_SECTIONS", "SECTIONS", "render_report", "treemap_svg", "write_report"]
+
+#: mean adjusted Rand index below which the clusters are called unstable
+STABLE_ARI = 0.8
 
 SECTIONS = (
     "summary",
     "segments",
     "personas",
+    "crosstab",
     "clusters",
     "rfm-grid",
     "trend",
     "validation",
     "method",
 )
+#: sections shown only when the run has the data for them
+OPTIONAL_SECTIONS = ("migration",)
 
-PALETTE = (
-    "#4c72b0",
-    "#dd8452",
-    "#55a868",
-    "#c44e52",
-    "#8172b3",
-    "#937860",
-    "#da8bc3",
-    "#8c8c8c",
-    "#ccb974",
-    "#64b5cd",
-    "#2a9d8f",
-    "#e76f51",
-)
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
-background:#fafafa}
-header{background:#23395d;color:#fff;padding:1.2em 2em}header h1{margin:0 0 .2em}
-nav{padding:.5em 2em;background:#e9eef5}nav a{margin-right:1em;color:#23395d}
-section{padding:1em 2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
-th{background:#eef}td.text,th.text{text-align:left}
-.cards{display:flex;flex-wrap:wrap;gap:1em}
-.card{background:#fff;border:1px solid #ccd;border-radius:6px;padding:.8em 1em;min-width:14em;
-max-width:22em}
-.card h3{margin:.1em 0 .4em}.kpi{font-size:1.6em;font-weight:bold}
-.note{background:#fff6d5;border:1px solid #e6c44d;padding:.5em 1em;border-radius:4px}
-img{max-width:100%;height:auto;display:block;margin:.5em 0}
-"""
+RULE_SET_TEXT = {
+    "rfm": "the ten segments of the R rfm package",
+    "customer-types": "five customer types (Super, Loyal, New, Churned, Potential)",
+    "codes": "quartile codes (scores 1 to 4)",
+}
+SCALING_TEXT = {
+    "zscore": "standardised (z-scores)",
+    "minmax": "scaled to 0–1",
+    "log-minmax": "log-transformed, then scaled to 0–1 (robust to a few very large spenders)",
+}
 
 
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+def _reading(value: float, good: float, moderate: float) -> str:
+    if not np.isfinite(value):
+        return ""
+    return "good" if value >= good else "moderate" if value >= moderate else "weak"
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
+def _p_text(p: float) -> str:
+    if not np.isfinite(p):
+        return "p = –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _table(
-    df: pd.DataFrame, formats: dict[str, Callable[[object], str]] | None = None, index: bool = True
-) -> str:
-    """An HTML table with escaped cells; text columns left-aligned."""
-    formats = formats or {}
-    cols = list(df.columns)
-    head = (f'<th class="text">{_esc(df.index.name or "")}</th>' if index else "") + "".join(
-        f"<th>{_esc(c)}</th>" for c in cols
-    )
-    body = []
-    # by column, as objects: a row of ints and floats would turn the ints into floats
-    values = df.astype(object)
-    for idx, row in zip(df.index, values.itertuples(index=False, name=None), strict=True):
-        cells = [f'<td class="text">{_esc(idx)}</td>'] if index else []
-        for c, v in zip(cols, row, strict=True):
-            if c in formats:
-                text, cls = formats[c](v), ""
-            elif isinstance(v, (float, np.floating)):
-                text, cls = ("" if pd.isna(v) else f"{v:,.3f}"), ""
-            elif isinstance(v, (int, np.integer)):
-                text, cls = f"{v:,}", ""
-            else:
-                text, cls = (
-                    ("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)),
-                    "text",
-                )
-            cells.append(
-                f'<td class="{cls}">{_esc(text)}</td>' if cls else f"<td>{_esc(text)}</td>"
-            )
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{_esc(alt)}" src="data:image/png;base64,{data}">'
-
-
-def treemap_svg(sizes: pd.Series, *, width: int = 900, height: int = 360) -> str:
-    """Inline SVG treemap of ``sizes`` (label → count), squarified, largest first."""
-    sizes = sizes[sizes > 0].sort_values(ascending=False)
-    rects = squarify(sizes.to_numpy(dtype=float), 0, 0, width, height)
-    total = float(sizes.sum())
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="segment treemap">'
-    ]
-    for i, ((name, n), r) in enumerate(zip(sizes.items(), rects, strict=True)):
-        colour = PALETTE[i % len(PALETTE)]
-        # SVG's y axis points down: flip so the layout reads like the paper's
-        y = height - r.y - r.dy
-        label = f"{name}: {n:,} ({n / total:.0%})"
-        parts.append(
-            f'<g><title>{_esc(label)}</title><rect x="{r.x:.1f}" y="{y:.1f}" '
-            f'width="{r.dx:.1f}" height="{r.dy:.1f}" fill="{colour}" stroke="#fff"/>'
-        )
-        if r.dx > 70 and r.dy > 30:
-            parts.append(
-                f'<text x="{r.x + 5:.1f}" y="{y + 17:.1f}" fill="#fff" font-size="13">'
-                f'{_esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
-                f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
-            )
-        parts.append("</g>")
-    parts.append("</svg>")
-    return "".join(parts)
+def _eta_reading(eta: float) -> str:
+    if not np.isfinite(eta):
+        return ""
+    return "large" if eta >= 0.14 else "medium" if eta >= 0.06 else "small"
 
 
 def _plot_or_note(make: Callable[[], bytes], alt: str, errors: list[str]) -> str:
     try:
-        return _img(make(), alt)
+        return h.img(make(), alt)
     except Exception as exc:  # a failed figure must not lose the whole report
         errors.append(f"{alt}: {type(exc).__name__}: {exc}")
-        kind = _esc(type(exc).__name__)
-        return f'<p class="note">Plot "{_esc(alt)}" could not be drawn ({kind}).</p>'
+        kind = h.esc(type(exc).__name__)
+        return f'<p class="note">Plot "{h.esc(alt)}" could not be drawn ({kind}).</p>'
 
 
-def _summary(res: PipelineResult) -> str:
+class _Ctx:
+    """What the sections share: the result, money format, rank order, plot helper."""
+
+    def __init__(self, res: PipelineResult, errors: list[str]) -> None:
+        self.res = res
+        self.currency = str(res.settings.get("currency") or "")
+        self.money = h.money(self.currency)
+        self.order = list(res.profile.index)
+        self.names = res.personas.to_dict()
+        self.has_plots = plots.available()
+        self.errors = errors
+        s = res.settings
+        self.rules = s.get("rules", "rfm")
+        self.q = int(res.scores.attrs.get("rfm_q", 5))
+        self.ties = s.get("ties", "first")
+        self.colours = h.segment_colours(self.rule_names())
+
+    def plot(self, make: Callable[[], bytes], alt: str) -> str:
+        return _plot_or_note(make, alt, self.errors) if self.has_plots else ""
+
+    def rule_names(self) -> list[str]:
+        from rfm.segments import OTHERS, _resolve
+
+        return [*dict.fromkeys(r.name for r in _resolve(self.rules).rules), OTHERS]
+
+    def rules_text(self) -> str:
+        if isinstance(self.rules, str):
+            return RULE_SET_TEXT.get(rule_set_name(self.rules), self.rules)
+        from rfm.segments import _resolve
+
+        return f"your own rules ({len(_resolve(self.rules).rules)} rules)"
+
+
+def _stability(res: PipelineResult) -> tuple[float, float]:
+    v = res.validation.set_index("metric")["value"]
+    return float(v.get("stability_mean_ari", np.nan)), float(v.get("stability_min_ari", np.nan))
+
+
+def _stability_warning(res: PipelineResult) -> str:
+    mean_ari, _ = _stability(res)
+    if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
+        return (
+            f'<p class="warn"><b>Unstable clusters.</b> Re-running K-means with other '
+            f"random starts gives noticeably different clusters (mean adjusted Rand index "
+            f"{mean_ari:.2f}, below {STABLE_ARI}). Treat the personas as a rough guide and "
+            f"base campaigns on the segments, which do not depend on random starts.</p>"
+        )
+    return ""
+
+
+def _summary(c: _Ctx) -> str:
+    res = c.res
     rfm, s = res.rfm, res.settings
     first = rfm["first_purchase"].min() if "first_purchase" in rfm else None
     last = rfm["last_purchase"].max() if "last_purchase" in rfm else None
+    sil = float(res.validation.loc[0, "value"])
     kpis = [
         ("Customers", f"{len(rfm):,}"),
-        ("Revenue", _money(float(rfm["monetary"].sum()))),
+        ("Revenue", c.money(float(rfm["monetary"].sum()))),
         ("Orders", f"{int(rfm['frequency'].sum()):,}"),
         ("Period", f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else "–"),
-        ("Clusters (k)", str(res.clusters.k)),
-        ("Silhouette", f"{res.validation.loc[0, 'value']:.3f}"),
+        ("Clusters", str(res.clusters.k)),
+        ("Cluster separation", f"{sil:.2f} ({_reading(sil, 0.5, 0.25)})"),
     ]
-    cards = "".join(
-        f'<div class="card"><div>{_esc(a)}</div><div class="kpi">{_esc(b)}</div></div>'
-        for a, b in kpis
-    )
+    seg = res.segments["segment"].value_counts()
     top = res.profile.iloc[0]
     lead = (
-        f"<p>The best cluster, <b>{_esc(top['persona'])}</b>, holds {_pct(top['share'])} of "
-        f"customers and {_pct(top['revenue_share'])} of revenue. Rows read: "
-        f"{s.get('rows_in', 0):,}; kept after cleaning: {s.get('rows_clean', 0):,}.</p>"
+        f"<p>The largest segment is <b>{h.esc(seg.index[0])}</b> with {int(seg.iloc[0]):,} "
+        f"customers ({h.pct(seg.iloc[0] / len(rfm))}). The best cluster, the "
+        f"<b>{h.esc(top['persona'])}</b>, holds {h.pct(top['share'])} of customers and "
+        f"{h.pct(top['revenue_share'])} of revenue. Segments (from each customer's own "
+        "scores) and personas (groups of similar customers) are two views of the same "
+        "customers; each customer has one recommended action in the segments file.</p>"
+        f"<p>Rows read: {s.get('rows_in', 0):,}; kept after cleaning: "
+        f"{s.get('rows_clean', 0):,}.</p>"
     )
-    cleaning = _table(res.cleaning.set_index("rule"))
-    return f'<div class="cards">{cards}</div>{lead}<h3>Cleaning</h3>{cleaning}'
+    steps = res.cleaning.assign(rule=res.cleaning["rule"].map(
+        lambda r: h.CLEANING_STEPS.get(r, str(r).replace("_", " "))))
+    cleaning = h.table(steps.set_index("rule"))
+    return h.cards(kpis, "cards kpis") + lead + _stability_warning(res) + (
+        f"<h3>Cleaning</h3>{cleaning}"
+    )
 
 
-def _segments(res: PipelineResult) -> str:
+def _segments(c: _Ctx) -> str:
+    res = c.res
     seg = res.segments.assign(monetary=res.rfm["monetary"].to_numpy())
     g = seg.groupby("segment", sort=False)
     table = pd.DataFrame(
@@ -208,128 +199,368 @@ def _segments(res: PipelineResult) -> str:
     table.insert(1, "share", table["customers"] / table["customers"].sum())
     table.insert(3, "revenue_share", table["revenue"] / table["revenue"].sum())
     table.index.name = "segment"
-    body = _table(table, {"share": _pct, "revenue_share": _pct, "revenue": _money})
-    rules = res.settings.get("rules", "rfm")
+    body = h.table(
+        table, {"share": h.pct, "revenue_share": h.pct, "revenue": c.money},
+        text_columns=("action",),
+    )
+    out = (
+        f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
+        f"R, F and M scores.</p>{body}<h3>Segment sizes</h3>"
+        + h.treemap_svg(table["customers"], colours=c.colours)
+    )
+    return out + _coverage(c)
+
+
+def _coverage(c: _Ctx) -> str:
+    from rfm.rulecheck import check_rules, rule_problems
+
+    try:
+        chk = check_rules(c.rules, q=c.q)
+    except (TypeError, ValueError) as exc:
+        c.errors.append(f"rule coverage: {exc}")
+        return ""
+    problems = rule_problems(chk)
+    notes = "".join(f'<p class="note">{h.esc(p)}.</p>' for p in problems)
     return (
-        f"<p>Each customer gets the first matching rule of the <code>{_esc(rules)}</code> rule "
-        f"set on its R, F, M scores.</p>{body}<h3>Segment sizes</h3>"
-        + treemap_svg(table["customers"])
+        "<h3>Which scores make which segment</h3><p>Every combination of R, F and M "
+        f"scores and the segment it falls in (one grid per M score).</p>{notes}"
+        + c.plot(lambda: plots.rule_coverage_plot(chk.coverage, c.rule_names(),
+                                                  colours=c.colours),
+                 "segment of every score combination")
     )
 
 
-def _personas(res: PipelineResult) -> str:
+def _personas(c: _Ctx) -> str:
     cards = []
-    for cid, p in res.profile.iterrows():
-        sil = f"<li>silhouette {p['silhouette']:.2f}</li>" if "silhouette" in p else ""
-        cards.append(
-            f'<div class="card"><h3>{_esc(p["persona"])}</h3><div>cluster {_esc(cid)} · rank '
-            f"{int(p['rank'])}</div><ul><li>{int(p['customers']):,} customers "
-            f"({_pct(p['share'])})</li><li>revenue {_money(p['revenue'])} "
-            f"({_pct(p['revenue_share'])})</li><li>last purchase {p['recency_mean']:.0f} days ago "
-            f"(median {p['recency_median']:.0f})</li><li>{p['frequency_mean']:.1f} orders "
-            f"(median {p['frequency_median']:.0f})</li><li>spend {_money(p['monetary_mean'])} "
-            f"(median {_money(p['monetary_median'])})</li>{sil}</ul>"
-            f"<p><b>Action:</b> {_esc(p['action'])}</p></div>"
+    for cid, p in c.res.profile.iterrows():
+        sil = (
+            f"<li>silhouette {p['silhouette']:.2f} ({_reading(p['silhouette'], 0.5, 0.25)})</li>"
+            if "silhouette" in p
+            else ""
         )
-    return f'<div class="cards">{"".join(cards)}</div>'
+        cards.append(
+            f'<div class="card"><h3>{h.esc(p["persona"])}</h3><div>rank {int(p["rank"])} · '
+            f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
+            f"({h.pct(p['share'])})</li><li>revenue {c.money(p['revenue'])} "
+            f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
+            f"days ago (median)</li><li>{h.whole(p['frequency_median'])} "
+            f"{'order' if h.whole(p['frequency_median']) == '1' else 'orders'} (median)</li>"
+            f"<li>spend {c.money(p['monetary_median'])} (median)</li>{sil}</ul>"
+            f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
+        )
+    return (
+        "<p>Clusters of similar customers, best first (the same order as in the plots). "
+        "Each name says where the cluster's medians sit in the whole customer base.</p>"
+        f'<div class="cards">{"".join(cards)}</div>'
+    )
+
+
+def _crosstab(c: _Ctx) -> str:
+    res = c.res
+    persona = res.clusters.labels.map(c.names).reindex(res.segments.index)
+    frame = pd.DataFrame(
+        {"segment": res.segments["segment"], "persona": persona,
+         "revenue": res.rfm["monetary"].reindex(res.segments.index)}
+    )
+    rows = [s for s in c.rule_names() if (frame["segment"] == s).any()]
+    cols = [c.names[k] for k in c.order]
+    counts = pd.crosstab(frame["segment"], frame["persona"]).reindex(
+        index=rows, columns=cols, fill_value=0
+    )
+    revenue = frame.pivot_table(
+        index="segment", columns="persona", values="revenue", aggfunc="sum"
+    ).reindex(index=rows, columns=cols).fillna(0.0)
+    return (
+        "<p>How the rule-based segments (rows) spread over the personas (columns). A "
+        "customer's recommended action follows its segment; the persona sets the budget "
+        "(see Method).</p><h3>Customers</h3>"
+        + h.heat_table(counts, h.whole, corner="segment \\ persona")
+        + "<h3>Revenue</h3>"
+        + h.heat_table(revenue, c.money, corner="segment \\ persona")
+    )
+
+
+def _k_reason(c: _Ctx) -> str:
+    res = c.res
+    elbow = res.clusters.elbow
+    k = res.clusters.k
+    suggested = elbow.attrs.get("suggested_k")
+    sils = elbow.attrs.get("silhouettes", {})
+    if res.settings.get("k_requested", "auto") != "auto":
+        tail = f"; the elbow suggests k = {suggested}" if suggested is not None else ""
+        return f"<p>k = {k} was set for this run{tail}.</p>"
+    if suggested is None:
+        return f"<p>k = {k}: the best silhouette of the k values tried.</p>"
+    if int(suggested) == k:
+        return (
+            f"<p>The elbow suggests k = {k}, and among its neighbours it also separates "
+            "the clusters best (highest silhouette), so it was kept.</p>"
+        )
+    s_sug, s_k = sils.get(int(suggested)), sils.get(k)
+    if s_sug is not None and s_k is not None and s_sug > s_k:
+        why = (
+            f"k = {suggested} would leave a cluster with fewer than 2% of the customers, "
+            "too small to act on"
+        )
+    elif s_sug is not None and s_k is not None:
+        why = (
+            f"k = {k} separates the clusters better: silhouette {s_k:.2f} against "
+            f"{s_sug:.2f} for k = {suggested}"
+        )
+    else:
+        why = f"k = {k} separates the clusters better (higher silhouette)"
+    return (
+        f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}. The "
+        "rule: the best silhouette among the elbow's suggestion and its two neighbours, "
+        "with every cluster at least 2% of the customers.</p>"
+    )
+
+
+def _clusters(c: _Ctx) -> str:
+    res = c.res
+    cols = ["persona", "customers", "share", "revenue", "revenue_share", "recency_median",
+            "frequency_median", "monetary_median"]
+    if "silhouette" in res.profile:
+        cols.append("silhouette")
+    prof = res.profile[cols]
+    table = h.table(
+        prof,
+        {
+            "share": h.pct, "revenue_share": h.pct, "revenue": c.money,
+            "monetary_median": c.money, "recency_median": h.whole,
+            "frequency_median": h.whole, "silhouette": lambda v: f"{float(v):.2f}",
+        },
+    )
+    labels = res.clusters.labels
+    suggested = res.clusters.elbow.attrs.get("suggested_k")
+    return (
+        table
+        + _k_reason(c)
+        + c.plot(
+            lambda: plots.elbow_plot(
+                res.clusters.elbow, res.clusters.k,
+                suggested=int(suggested) if suggested is not None else None,
+            ),
+            "elbow curve",
+        )
+        + (
+            c.plot(
+                lambda: plots.silhouette_plot(res.silhouette, labels, c.names, order=c.order),
+                "silhouette plot",
+            )
+            if res.silhouette is not None
+            else ""
+        )
+        + c.plot(
+            lambda: plots.pca_scatter(res.clusters.X, labels, c.names, order=c.order),
+            "PCA scatter",
+        )
+        + c.plot(
+            lambda: plots.boxplots(res.rfm, labels, c.names, order=c.order),
+            "boxplots of R, F, M by cluster",
+        )
+    )
+
+
+def _scores(c: _Ctx) -> str:
+    res = c.res
+    bins = score_bins(res.rfm, q=c.q, ties=c.ties if c.ties in ("first", "thresholds")
+                      else "first")
+    words = bins_in_words(bins, currency=c.currency)
+    tie_text = (
+        "Customers with equal values always get equal scores."
+        if c.ties == "thresholds"
+        else "Scores split the customers into equal-size groups; customers with equal values "
+        "can get different scores."
+    )
+    items = [
+        f"<b>Recency</b> (days since the last order; {c.q} = most recent): "
+        f"{h.esc(words['recency'])}",
+        f"<b>Frequency</b> (orders): {h.esc(words['frequency'])}",
+        f"<b>Monetary</b> (total spend): {h.esc(words['monetary'])}",
+    ]
+    grid = pd.crosstab(res.scores["r_score"], res.scores["f_score"])
+    grid.index.name, grid.columns.name = "R score", "F score"
+    return (
+        f"<p>What each score means in this data. {tie_text}</p>{h.bullet_list(items)}"
+        f"<h3>Customers by R score (rows) and F score (columns)</h3>"
+        + h.heat_table(grid.sort_index(ascending=False), h.whole, corner="R \\ F")
+        + c.plot(lambda: plots.rf_heatmaps(res.scores), "R x F heatmaps")
+    )
+
+
+def _partial_months(res: PipelineResult) -> list[str]:
+    rfm = res.rfm
+    if "first_purchase" not in rfm or "last_purchase" not in rfm:
+        return []
+    first = pd.Timestamp(rfm["first_purchase"].min())
+    last = pd.Timestamp(rfm["last_purchase"].max())
+    out = []
+    if first.day > 1:
+        out.append(str(first.to_period("M")))
+    if last.day < last.days_in_month:
+        out.append(str(last.to_period("M")))
+    return out
+
+
+def _trend(c: _Ctx) -> str:
+    res = c.res
+    if res.monthly is None or not len(res.monthly):
+        return "<p>No monthly figures.</p>"
+    partial = _partial_months(res)
+    monthly = res.monthly.copy()
+    monthly.index = [f"{m} (partial)" if str(m) in partial else str(m) for m in monthly.index]
+    monthly.index.name = "month"
+    note = (
+        f"<p>The data start or end part-way through a month: {', '.join(partial)} "
+        "(marked partial, hatched in the chart) cover only some days.</p>"
+        if partial
+        else ""
+    )
+    return (
+        note
+        + c.plot(lambda: plots.monthly_plot(res.monthly, partial=partial), "monthly revenue")
+        + h.table(monthly, {"revenue": c.money, "new_customer_ratio": h.pct})
+    )
+
+
+def _validation(c: _Ctx) -> str:
+    res = c.res
+    rows = []
+    for _, r in res.validation.iterrows():
+        m, v = r["metric"], float(r["value"])
+        if m == "silhouette":
+            rows.append(("Silhouette (mean)", "", f"{v:.3f}", _reading(v, 0.5, 0.25),
+                         "how well customers sit in their own cluster: above 0.5 good, "
+                         "0.25–0.5 moderate, below 0.25 weak"))
+        elif m == "anova_F":
+            eta = float(r["eta_squared"])
+            rows.append((f"Difference between clusters ({r['feature']})", "",
+                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, η² = {eta:.2f}",
+                         _eta_reading(eta),
+                         "share of the variation explained by the clusters (η²)"))
+        elif m == "calinski_harabasz":
+            rows.append(("Calinski–Harabasz index", "", f"{v:,.0f}", "",
+                         "higher is better; compare between runs"))
+        elif m == "davies_bouldin":
+            rows.append(("Davies–Bouldin index", "", f"{v:.2f}",
+                         "good" if v < 1 else "moderate" if v < 1.5 else "weak",
+                         "lower is better; below 1 good"))
+        elif m == "stability_mean_ari":
+            rows.append(("Stability (mean adjusted Rand index)", "", f"{v:.2f}",
+                         _reading(v, 0.9, STABLE_ARI),
+                         f"same clusters with other random starts: 0.9 and above good, "
+                         f"{STABLE_ARI}–0.9 moderate, below {STABLE_ARI} weak"))
+        elif m == "stability_min_ari":
+            rows.append(("Stability (worst pair of runs)", "", f"{v:.2f}",
+                         _reading(v, 0.9, STABLE_ARI), "1 = identical clusters"))
+    table = pd.DataFrame(rows, columns=["measure", "", "value", "reading", "note"])
+    table = table.drop(columns="")
+    return _stability_warning(res) + h.table(
+        table.set_index("measure"), text_columns=("value", "reading", "note")
+    )
+
+
+def _migration(c: _Ctx) -> str:
+    mig = c.res.migration
+    s = c.res.settings
+    cust = mig.customers
+    down = int((cust["direction"] == "down").sum())
+    new = int((cust["direction"] == "new").sum())
+    return (
+        f"<p>Customers as they stood at the end of {h.esc(s.get('compare_to'))} (rows) and "
+        f"at the end of the data (columns). {down:,} customers moved down (their R + F + M "
+        f"score fell) and {new:,} are new since then. <code>migration.csv</code> lists "
+        "every customer with both segments and the direction; the ones that moved down are "
+        "a ready win-back list.</p><h3>Customers</h3>"
+        + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
+        + "<h3>Spend between the two dates</h3>"
+        + h.heat_table(mig.revenue, c.money, corner="before \\ now")
+    )
+
+
+def _method(c: _Ctx) -> str:
+    res = c.res
+    s = res.settings
+    snap = res.rfm.attrs.get("snapshot")
+    snap_text = f"{pd.Timestamp(snap):%Y-%m-%d %H:%M}" if snap is not None else s.get("snapshot")
+    how_k = (
+        "chosen automatically (the elbow proposes, the silhouette decides)"
+        if s.get("k_requested") == "auto"
+        else "set for this run"
+    )
+    tie_text = ("equal values share a score" if c.ties == "thresholds"
+                else "equal-size groups, ties split by row order")
+    items = [
+        f"Data: {h.esc(s.get('source', 'transactions'))}; {s.get('rows_in', 0):,} rows read, "
+        f"{s.get('rows_clean', 0):,} kept after cleaning.",
+        f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
+        "distinct orders; monetary = total spend.",
+        f"Scores 1 to {c.q} ({c.q} = best) from the customer base's quantiles; "
+        f"{tie_text}.",
+        f"Segments: {h.esc(c.rules_text())}; a customer takes the first rule its scores "
+        "match, and customers matching none are 'Others'.",
+        f"Clusters: K-means on R, F and M {h.esc(SCALING_TEXT.get(s.get('scaling'), ''))}; "
+        f"k {how_k} = {res.clusters.k}. Clusters are ranked by the average percentile of "
+        "their customers' R, F and M.",
+        "Persona names compare a cluster's medians with the whole customer base: 'Recent' "
+        "means a median number of days since the last order below the 40th percentile of "
+        "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
+        "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
+        "Clusters that would share a name are told apart by the dimension that separates "
+        "them most.",
+        "One action per customer: the segment's action (from the customer's own scores); "
+        "customers in 'Others' take their persona's action; the persona then sets the "
+        "budget (a personal touch for high-spending personas, low-cost channels for "
+        "low-spending ones).",
+    ]
+    if c.currency:
+        items.append(f"Money is shown in {h.esc(c.currency)}.")
+    out = h.bullet_list(items)
+    if c.errors:
+        out += '<p class="note">' + "<br>".join(h.esc(e) for e in c.errors) + "</p>"
+    return out
 
 
 def render_report(res: PipelineResult, *, title: str = "Customer segmentation") -> str:
     """The report's HTML text (see the module docstring for its sections)."""
-    has_plots = plots.available()
     errors: list[str] = []
-    labels = res.clusters.labels
-    names = res.personas.to_dict()
+    c = _Ctx(res, errors)
     note = (
         ""
-        if has_plots
+        if c.has_plots
         else (
             f'<p class="note" id="no-plots">Plots are not shown because matplotlib is not '
-            f"installed. Get them with: <code>{_esc(plots.PLOT_EXTRA_HINT)}</code></p>"
+            f"installed. Get them with: <code>{h.esc(plots.PLOT_EXTRA_HINT)}</code></p>"
         )
     )
-
-    def plot(make: Callable[[], bytes], alt: str) -> str:
-        return _plot_or_note(make, alt, errors) if has_plots else ""
-
-    prof_cols = [c for c in res.profile.columns if c not in ("action",)]
-    profile_table = _table(
-        res.profile[prof_cols],
-        {
-            "share": _pct,
-            "revenue_share": _pct,
-            "revenue": _money,
-            "monetary_mean": _money,
-            "monetary_median": _money,
-        },
-    )
-    clusters = (
-        f"{profile_table}"
-        + plot(lambda: plots.elbow_plot(res.clusters.elbow, res.clusters.k), "elbow curve")
-        + (
-            plot(lambda: plots.silhouette_plot(res.silhouette, labels, names), "silhouette plot")
-            if res.silhouette is not None
-            else ""
-        )
-        + plot(lambda: plots.pca_scatter(res.clusters.X, labels, names), "PCA scatter")
-        + plot(lambda: plots.boxplots(res.rfm, labels, names), "boxplots of R, F, M by cluster")
-    )
-    grid_table = _table(pd.crosstab(res.scores["r_score"], res.scores["f_score"]))
-    rfm_grid = (
-        "<p>Customers by R score (rows) and F score (columns); 5 is best.</p>"
-        + grid_table
-        + plot(lambda: plots.rf_heatmaps(res.scores), "R x F heatmaps")
-    )
-    if res.monthly is not None and len(res.monthly):
-        monthly = res.monthly.copy()
-        monthly.index = monthly.index.astype(str)
-        trend = plot(lambda: plots.monthly_plot(res.monthly), "monthly revenue") + _table(
-            monthly, {"revenue": _money, "new_customer_ratio": _pct}
-        )
-    else:
-        trend = "<p>No monthly figures.</p>"
-    val = res.validation.set_index("metric")
-    val_formats = {"p_value": lambda v: "" if pd.isna(v) else f"{v:.2g}"}
-    s = res.settings
-    how_k = (
-        "chosen automatically (elbow proposes, silhouette decides)"
-        if s.get("k_requested") == "auto"
-        else "given"
-    )
-    method = (
-        "<ul>"
-        f"<li>Snapshot: <code>{_esc(s.get('snapshot'))}</code>; recency = days from the last "
-        "purchase to the snapshot, frequency = distinct invoices, monetary = total spend.</li>"
-        f"<li>Scaling: <code>{_esc(s.get('scaling'))}</code>; k "
-        f"{how_k}"
-        f" = {res.clusters.k}.</li>"
-        "<li>Clusters are ranked by the mean percentile of their customers' R, F and M; "
-        "persona names come from a recency × value grid (see rfm.personas).</li>"
-        "</ul>"
-    )
-    if errors:
-        method += '<p class="note">' + "<br>".join(_esc(e) for e in errors) + "</p>"
     body = {
-        "summary": ("Summary", _summary(res)),
-        "segments": ("Segments", _segments(res)),
-        "personas": ("Personas", _personas(res)),
-        "clusters": ("Clusters", clusters),
-        "rfm-grid": ("R × F grid", rfm_grid),
-        "trend": ("Monthly trend", trend),
-        "validation": ("Validation", _table(val, val_formats)),
-        "method": ("Method", method),
+        "summary": ("Summary", _summary(c)),
+        "segments": ("Segments", _segments(c)),
+        "personas": ("Personas", _personas(c)),
+        "crosstab": ("Segments × personas", _crosstab(c)),
     }
-    nav = "".join(f'<a href="#{sid}">{_esc(t)}</a>' for sid, (t, _) in body.items())
+    if res.migration is not None:
+        body["migration"] = ("Segment migration", _migration(c))
+    body |= {
+        "clusters": ("Clusters", _clusters(c)),
+        "rfm-grid": ("Scores", _scores(c)),
+        "trend": ("Monthly trend", _trend(c)),
+        "validation": ("Validation", _validation(c)),
+    }
+    body["method"] = ("Method", _method(c))  # last: it lists the plots that failed
+    nav = "".join(f'<a href="#{sid}">{h.esc(t)}</a>' for sid, (t, _) in body.items())
     sections = "".join(
-        f'<section id="{sid}"><h2>{_esc(t)}</h2>{content}</section>'
+        f'<section id="{sid}"><h2>{h.esc(t)}</h2>{content}</section>'
         for sid, (t, content) in body.items()
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{_esc(title)}</h1><p>{len(res.rfm):,} customers · "
-        f"{res.clusters.k} clusters · generated by rfmseg</p></header>"
+        f"<title>{h.esc(title)}</title><style>{h.CSS}</style></head><body>"
+        f"<header><h1>{h.esc(title)}</h1><p>{len(res.rfm):,} customers · "
+        f"{len(res.segments['segment'].unique())} segments · {res.clusters.k} personas · "
+        "generated by rfmseg</p></header>"
         f"<nav>{nav}</nav>{note}{sections}</body></html>\n"
     )
 

@@ -82,10 +82,13 @@ def rfm_scores(
         Output of :func:`rfm.rfm_table` (or any table with the three columns); left
         unchanged.
     q : int
-        Number of score levels: 5 (quintiles, the seeds' and R's default), 4 (quartiles,
-        seed 003), or any integer ≥ 2 up to the number of customers.
+        Number of score levels: 5 (quintiles, R ``rfm``'s default), 4 (quartiles), or any
+        integer from 2 to 9 up to the number of customers.
     ties : {"first", "thresholds"}
-        How equal values are treated; see the module docstring.
+        How equal values are treated; see the module docstring. ``"first"`` (the default
+        here, kept for compatibility) gives equal-size groups and can split equal values;
+        ``"thresholds"`` (what the ``rfmseg`` command and its pipeline use)
+        always gives equal values equal scores.
     columns : tuple of str
         Names of the recency, frequency and monetary columns.
 

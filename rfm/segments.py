@@ -9,13 +9,11 @@ dimension (recency is already reversed).
 Built-in rule sets (``SEGMENT_RULES``):
 
 ``"rfm"`` — the R ``rfm`` package (0.3.0), for q = 5
-    Its ten segments and ranges, in its order (see the table in
-    ``shared/reference/rfm_segment_rules.md``). The package ships no marketing text, so
-    each action is the seeds' text for the closest segment (noted per rule).
+    Its ten segments and ranges, in its order. The package ships no marketing text, so
+    each segment carries a common marketing action for that kind of customer.
 
-``"seed000"`` — seed 000's table of customer types, for q = 5
-    The seed writes High / Medium / Low; here High = 4–5, Medium = 3, Low = 1–2, and
-    its explicit "High (5)" and "Low (1)" are taken literally:
+``"customer-types"`` — five customer types, for q = 5 (also accepted as ``"seed000"``)
+    High = 4–5, Medium = 3, Low = 1–2, with "High (5)" and "Low (1)" taken literally:
 
     ===================  =====  =====  =====
     segment              R      F      M
@@ -27,13 +25,13 @@ Built-in rule sets (``SEGMENT_RULES``):
     Potential Customers  4–5    3      4–5
     ===================  =====  =====  =====
 
-``"codes"`` — seed 003's quartile codes, for q = 4
-    Seed 003 writes codes with 1 = best; our scores have 4 = best, so a seed digit d is
-    our score 5 − d (seed "1" = our 4, seed "3" = our 2, seed "4" = our 1). The more
-    specific patterns come first so that each can be reached:
+``"codes"`` — quartile codes, for q = 4
+    Codes are often written with 1 = best; our scores have 4 = best, so a code digit d
+    is our score 5 − d (code "1" = our 4, "3" = our 2, "4" = our 1). The more specific
+    patterns come first so that each can be reached:
 
     ==========================  ============  ========================
-    segment                     seed code     our scores
+    segment                     code          our scores
     ==========================  ============  ========================
     Best Customers              111           R=4, F=4, M=4
     Promising                   X13 or X14    F=4, M=1–2
@@ -42,6 +40,9 @@ Built-in rule sets (``SEGMENT_RULES``):
     Rookies                     14X           R=4, F=1
     Slipping                    44X           R=1, F=1
     ==========================  ============  ========================
+
+:func:`check_rules` lists, for any rule set, the winning rule of every score cell, the
+cells two rules claim, the rules that can never win and the cells left to "Others".
 
 User rules: pass a list of ``(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)},
 action)`` tuples (the action may be left out), or :class:`SegmentRule` objects.
@@ -57,7 +58,7 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 
-__all__ = ["OTHERS", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
+__all__ = ["OTHERS", "RULE_ALIASES", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
 
 OTHERS = "Others"
 Range = tuple[int, int]
@@ -85,8 +86,7 @@ class RuleSet(NamedTuple):
 
 
 _OTHERS_ACTION = (
-    "Re-engage with special offers, educational content and personalised outreach "
-    "(seed 001, low-value customers)."
+    "Re-engage with special offers, educational content and personalised outreach."
 )
 
 SEGMENT_RULES: dict[str, RuleSet] = {
@@ -97,54 +97,52 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             SegmentRule(
                 "Champions", (5, 5), (5, 5), (5, 5),
                 "Send membership rewards and exclusive offers; value-added offers and new "
-                "products rather than discounts (seed 000 Super, seed 003 Best).",
+                "products rather than discounts.",
             ),
             SegmentRule(
                 "Potential Loyalist", (3, 5), (3, 5), (2, 5),
-                "Push new product recommendations and cross-selling opportunities "
-                "(seed 000 Potential).",
+                "Push new product recommendations and cross-selling opportunities.",
             ),
             SegmentRule(
                 "Loyal Customers", (2, 4), (2, 4), (2, 4),
                 "Provide VIP treatment and loyalty programs; advocacy, reviews, free "
-                "shipping (seed 000 Loyal, seed 003 X1X).",
+                "shipping.",
             ),
             SegmentRule(
                 "Promising", (3, 4), (1, 3), (3, 5),
                 "Product recommendations based on past purchases and incentives tied to "
-                "spending thresholds (seed 003 Promising).",
+                "spending thresholds.",
             ),
             SegmentRule(
                 "New Customers", (4, 5), (1, 3), (1, 5),
-                "Welcome series, onboarding guidance and introductory offers (seed 000 New).",
+                "Welcome series, onboarding guidance and introductory offers.",
             ),
             SegmentRule(
                 "Can't Lose Them", (1, 2), (3, 4), (4, 5),
                 "Improve retention: loyalty programs, VIP perks, surprise rewards and "
-                "excellent service (seed 001, high-value customers).",
+                "excellent service.",
             ),
             SegmentRule(
                 "At Risk", (1, 2), (2, 5), (4, 5),
-                "Price deals, new product launches or other retention strategies "
-                "(seed 003 Slipping).",
+                "Price deals, new product launches or other retention strategies.",
             ),
             SegmentRule(
                 "Need Attention", (1, 3), (3, 5), (3, 5),
                 "Incentivise repeat purchases with limited-time discounts or cashback and "
-                "targeted promotions (seed 001, mid-value customers).",
+                "targeted promotions.",
             ),
             SegmentRule(
                 "About To Sleep", (2, 3), (1, 3), (1, 4),
                 "Targeted email/SMS recalls, limited-time offers and personalised "
-                "recommendations (seed 000, dormant customers).",
+                "recommendations.",
             ),
             SegmentRule(
                 "Lost", (1, 1), (1, 5), (1, 5),
-                "Win-back campaigns with special discount coupons (seed 000 Churned).",
+                "Win-back campaigns with special discount coupons.",
             ),
         ),
     ),
-    "seed000": RuleSet(
+    "customer-types": RuleSet(
         q=5,
         others_action=_OTHERS_ACTION,
         rules=(
@@ -209,6 +207,15 @@ SEGMENT_RULES: dict[str, RuleSet] = {
 }
 
 
+#: other accepted spellings of built-in rule-set names (not listed in the CLI help)
+RULE_ALIASES: dict[str, str] = {"seed000": "customer-types"}
+
+
+def rule_set_name(name: str) -> str:
+    """The built-in rule-set name ``name`` stands for (aliases resolved)."""
+    return RULE_ALIASES.get(name, name)
+
+
 def _as_range(value: Any, where: str) -> Range | None:
     if value is None:
         return None
@@ -251,6 +258,7 @@ def _user_rule(item: Any, i: int) -> SegmentRule:
 
 def _resolve(rules: Any) -> RuleSet:
     if isinstance(rules, str):
+        rules = rule_set_name(rules)
         if rules not in SEGMENT_RULES:
             raise ValueError(
                 f"unknown rule set {rules!r}; built-in sets are {sorted(SEGMENT_RULES)}, or "
@@ -290,7 +298,7 @@ def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
         Output of :func:`rfm.rfm_scores` (columns ``r_score``, ``f_score``,
         ``m_score``); left unchanged.
     rules : str, list or RuleSet
-        ``"rfm"``, ``"seed000"``, ``"codes"`` (see the module docstring) or your own
+        ``"rfm"``, ``"customer-types"``, ``"codes"`` (see the module docstring) or your own
         ordered rules: ``[(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)}, action),
         ...]`` with inclusive bounds; a dimension left out matches any score.
 

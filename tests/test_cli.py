@@ -27,6 +27,7 @@ SEGMENTS_COLUMNS = [
     "segment",
     "cluster",
     "persona",
+    "action",
     "silhouette",
 ]
 OUTPUTS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv", "report.html"]

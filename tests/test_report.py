@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
+import re
 import sys
 from html.parser import HTMLParser
 
@@ -14,7 +16,7 @@ import pytest
 from rfm import plots
 from rfm.datasets import make_transactions
 from rfm.pipeline import run_pipeline
-from rfm.report import SECTIONS, render_report, treemap_svg
+from rfm.report import SECTIONS, STABLE_ARI, render_report, treemap_svg
 from rfm.treemap import Rect, squarify
 
 VOID = {
@@ -96,7 +98,8 @@ def test_report_is_valid_self_contained_html(result) -> None:
     # the title is escaped, not markup
     assert "Test <report>" in "".join(page.text)
     imgs = [a for t, a in page.tags if t == "img"]
-    assert len(imgs) == 6  # elbow, silhouette, PCA, boxplots, R×F heatmaps, monthly
+    # segment coverage, elbow, silhouette, PCA, boxplots, R×F heatmaps, monthly
+    assert len(imgs) == 7
     for a in imgs:
         assert a["alt"]
         prefix = "data:image/png;base64,"
@@ -134,6 +137,63 @@ def test_report_without_matplotlib_renders_tables_and_a_note(result, monkeypatch
     assert {a.get("id") for t, a in page.tags if t == "section"} == set(SECTIONS)
     assert 'pip install "rfmseg[plot]"' in "".join(page.text)
     assert tags.count("table") >= 5
+
+
+def text_of(html_text: str) -> str:
+    return " ".join(" ".join(parse(html_text).text).split())
+
+
+def test_report_reads_like_a_report(result) -> None:
+    html_text = render_report(result)
+    text = text_of(html_text)
+    # human headers, not DataFrame column names
+    for raw in ("rows_removed", "eta_squared", "revenue_share", "recency_median", "r_pct",
+                "missing_customer", "stability_mean_ari"):
+        assert raw not in text, raw
+    for human in ("Rows removed", "Share of revenue", "Days since last order (median)",
+                  "No customer id (guest orders)", "Recommended action"):
+        assert human in text, human
+    # no internal document or module names
+    assert not re.search(r"seed \d|seed\d|rfm\.personas|rfm\.segments", text, re.I)
+    # integers shown as integers: no "16.000" style cells
+    assert not re.search(r"\b\d+\.000\b", text)
+    # the score bins in words and the segment x persona cross-tables
+    assert "F = 1: 1 order" in text
+    assert "Segments × personas" in text
+    counts = pd.crosstab(result.segments["segment"],
+                         result.clusters.labels.map(result.personas.to_dict()))
+    for persona in result.personas:
+        assert persona in text
+    assert counts.to_numpy().sum() == len(result.rfm)
+    # the elbow's suggestion and the chosen k, with a reason
+    assert f"k = {result.clusters.k}" in text and "elbow suggests" in text
+
+
+def test_report_stability_reading_and_warning(result) -> None:
+    val = result.validation.copy()
+    row = val["metric"] == "stability_mean_ari"
+    for ari, reading, warned in ((0.95, "good", False), (0.85, "moderate", False),
+                                 (0.62, "weak", True)):
+        val.loc[row, "value"] = ari
+        res = dataclasses.replace(result, validation=val.copy())
+        text = text_of(render_report(res))
+        assert f"Stability (mean adjusted Rand index) {ari:.2f} {reading}" in text
+        assert ("Unstable clusters" in text) is warned
+        assert ari < STABLE_ARI or not warned
+
+
+def test_report_money_partial_months_and_migration(result) -> None:
+    res = dataclasses.replace(result, settings={**result.settings, "currency": "$"})
+    text = text_of(render_report(res))
+    total = result.rfm["monetary"].sum()
+    assert f"${total:,.0f}" in text
+    first = result.rfm["first_purchase"].min()
+    last = result.rfm["last_purchase"].max()
+    expect_first = first.day > 1
+    expect_last = last.day < last.days_in_month
+    assert (f"{first:%Y-%m} (partial)" in text) is expect_first
+    assert (f"{last:%Y-%m} (partial)" in text) is expect_last
+    assert "Segment migration" not in text  # only with compare_to
 
 
 # -- treemap ---------------------------------------------------------------------------
@@ -198,3 +258,14 @@ def test_treemap_svg_has_one_rect_per_segment() -> None:
     total = sum(float(a["width"]) * float(a["height"]) for a in rects)
     assert total == pytest.approx(600 * 300, rel=1e-2)
     assert "Lost <old>: 30 (30%)" in "".join(page.text)
+
+
+def test_treemap_labels_every_tile_or_lists_it_in_a_legend() -> None:
+    sizes = pd.Series({"Big segment": 900, "Middle": 300, "Tiny one": 4, "Smallest": 1})
+    page = parse(treemap_svg(sizes, width=600, height=300))
+    text = " ".join(page.text)
+    labelled = [t for t in ("Big segment", "Middle") if t in text]
+    assert labelled == ["Big segment", "Middle"]
+    items = [a for t, a in page.tags if t == "li"]
+    assert len(items) == 2  # the two small tiles, in a legend
+    assert "1. Tiny one: 4 (0%)" in text and "2. Smallest: 1 (0%)" in text

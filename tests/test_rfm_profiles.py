@@ -1,4 +1,4 @@
-"""rfm.profile, rfm.name_personas and rfm.customer_features against plain pandas/scipy."""
+"""rfm.profile and rfm.customer_features against plain pandas/scipy."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from scipy.stats import rankdata
 from sklearn.metrics import silhouette_samples as sk_silhouette_samples
 from sklearn.preprocessing import StandardScaler as SKStandardScaler
 
-from rfm import customer_features, name_personas, profile
-from rfm.personas import PERSONA_ACTIONS, persona_action
+from rfm import customer_features, profile
 
 
 def random_rfm(n: int = 120, seed: int = 0) -> pd.DataFrame:
@@ -118,68 +117,7 @@ def test_profile_bad_input_and_no_mutation() -> None:
         profile(rfm.to_numpy(), labels)
 
 
-# -- personas ------------------------------------------------------------------------
-
-
-def hand_profile(
-    rows: list[tuple[float, float, float]], ids: list[int] | None = None
-) -> pd.DataFrame:
-    ids = ids if ids is not None else list(range(len(rows)))
-    df = pd.DataFrame(
-        rows, columns=["r_pct", "f_pct", "m_pct"], index=pd.Index(ids, name="cluster")
-    )
-    df["score"] = df.mean(axis=1)
-    return df
-
-
-@pytest.mark.parametrize(
-    ("r", "v", "name"),
-    [
-        (0.9, 0.9, "Champions"), (0.5, 0.9, "Loyal"), (0.1, 0.9, "At Risk"),
-        (0.9, 0.5, "Potential Loyalists"), (0.5, 0.5, "Need Attention"), (0.1, 0.5, "Hibernating"),
-        (0.9, 0.1, "New Customers"), (0.5, 0.1, "About To Sleep"), (0.1, 0.1, "Lost"),
-        (0.6, 0.6, "Champions"), (0.4, 0.4, "Need Attention"), (0.39, 0.59, "Hibernating"),
-    ],
-)  # fmt: skip
-def test_each_grid_cell(r: float, v: float, name: str) -> None:
-    prof = hand_profile([(r, v, v)])
-    assert name_personas(prof).tolist() == [name]
-    assert persona_action(name) == PERSONA_ACTIONS[name]
-
-
-def test_value_is_the_mean_of_f_and_m() -> None:
-    # f high, m low: value 0.5 -> mid
-    assert name_personas(hand_profile([(0.8, 0.9, 0.1)])).tolist() == ["Potential Loyalists"]
-
-
-def test_duplicate_cells_get_numbered_best_first_and_names_are_unique() -> None:
-    prof = hand_profile(
-        [(0.7, 0.7, 0.7), (0.9, 0.95, 0.9), (0.2, 0.2, 0.1), (0.8, 0.65, 0.7), (0.1, 0.1, 0.1)],
-        ids=[10, 11, 12, 13, 14],
-    )
-    names = name_personas(prof)
-    # scores: 11 (0.917) > 13 (0.717) > 10 (0.7) among Champions; 12 (0.167) > 14 (0.1)
-    assert names.to_dict() == {
-        11: "Champions",
-        13: "Champions 2",
-        10: "Champions 3",
-        12: "Lost",
-        14: "Lost 2",
-    }
-    assert names.is_unique
-    assert list(names.index) == [10, 11, 12, 13, 14]
-    assert persona_action("Champions 2") == PERSONA_ACTIONS["Champions"]
-
-
-def test_name_personas_bad_input() -> None:
-    with pytest.raises(ValueError, match="missing column"):
-        name_personas(pd.DataFrame({"r_pct": [0.5]}))
-    with pytest.raises(ValueError, match="low <= high"):
-        name_personas(hand_profile([(0.5, 0.5, 0.5)]), low=0.7, high=0.3)
-    with pytest.raises(ValueError, match="empty"):
-        name_personas(hand_profile([]))
-    with pytest.raises(TypeError):
-        name_personas([0.5, 0.5])
+# (persona names are tested in tests/test_rfm_personas.py)
 
 
 # -- customer_features ---------------------------------------------------------------

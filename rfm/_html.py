@@ -1,0 +1,296 @@
+"""HTML building blocks of the report: escaped tables with human headers and formats,
+heat tables, the treemap with its legend, and the stylesheet (screen and print)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfm.treemap import squarify
+
+PALETTE = (
+    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
+    "#da8bc3", "#ccb974", "#64b5cd", "#2a9d8f", "#e76f51", "#8c8c8c",
+)  # fmt: skip
+OTHERS_COLOUR = "#9e9e9e"
+
+
+def segment_colours(names: list[str]) -> dict[str, str]:
+    """One fixed colour per segment name (in rule order), "Others" grey."""
+    out = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    if "Others" in out:
+        out["Others"] = OTHERS_COLOUR
+    return out
+
+CSS = """
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;
+background:#fafafa;line-height:1.4}
+header{background:#23395d;color:#fff;padding:1.2em 2em}header h1{margin:0 0 .2em}
+nav{padding:.5em 2em;background:#e9eef5}nav a{margin-right:1em;color:#23395d}
+section{padding:1em 2em;border-bottom:1px solid #ddd;max-width:1280px}
+.tbl{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right;vertical-align:top}
+th{background:#eef;font-weight:600}td.text,th.text{text-align:left}
+th{max-width:11em}td.text{max-width:38em}
+.cards{display:flex;flex-wrap:wrap;gap:1em}
+.card{background:#fff;border:1px solid #ccd;border-radius:6px;padding:.8em 1em;width:18.5em}
+.card h3{margin:.1em 0 .4em;font-size:1.05em}.kpi{font-size:1.6em;font-weight:bold}
+.cards.kpis .card{width:auto;min-width:10em}
+.note{background:#fff6d5;border:1px solid #e6c44d;padding:.5em 1em;border-radius:4px}
+.warn{background:#fde8e8;border:1px solid #d9534f;padding:.5em 1em;border-radius:4px}
+img,svg{max-width:100%;height:auto;display:block;margin:.5em 0}
+.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.85em}
+.legend span{display:inline-block;width:.9em;height:.9em;margin-right:.35em;
+vertical-align:middle}
+@media print{
+  body{background:#fff;font-size:10pt}
+  nav{display:none}
+  header{background:#fff;color:#000;border-bottom:2px solid #23395d}
+  section{break-before:page;page-break-before:always;border:0;max-width:none}
+  section:first-of-type{break-before:auto;page-break-before:auto}
+  table,img,svg,.card,figure,.legend,.note,.warn{break-inside:avoid;page-break-inside:avoid}
+  tr{break-inside:avoid;page-break-inside:avoid}
+  h2,h3{break-after:avoid;page-break-after:avoid}
+  .tbl{overflow:visible}
+}
+"""
+
+#: column name → the header a reader sees
+#: cleaning rule → what it removed, in words
+CLEANING_STEPS: dict[str, str] = {
+    "missing_customer": "No customer id (guest orders)",
+    "bad_dates": "Missing or unreadable date",
+    "cancelled": "Cancelled orders",
+    "nonpositive_quantity": "Quantity zero or negative (returns)",
+    "nonpositive_price": "Price zero or negative",
+    "nonpositive_amount": "Amount zero or negative",
+    "duplicates": "Duplicate lines",
+}
+
+HEADERS: dict[str, str] = {
+    "rule": "Cleaning step",
+    "rows_removed": "Rows removed",
+    "rows_left": "Rows left",
+    "segment": "Segment",
+    "persona": "Persona",
+    "customers": "Customers",
+    "share": "Share of customers",
+    "revenue": "Revenue",
+    "revenue_share": "Share of revenue",
+    "action": "Recommended action",
+    "rank": "Rank",
+    "cluster": "Cluster",
+    "recency_median": "Days since last order (median)",
+    "frequency_median": "Orders (median)",
+    "monetary_median": "Spend (median)",
+    "monetary_mean": "Spend (mean)",
+    "silhouette": "Silhouette",
+    "month": "Month",
+    "active_customers": "Active customers",
+    "new_customers": "New customers",
+    "new_customer_ratio": "New / active",
+    "metric": "Measure",
+    "measure": "Measure",
+    "feature": "Of",
+    "value": "Value",
+    "p_value": "p-value",
+    "eta_squared": "Effect size (η²)",
+    "reading": "Reading",
+    "note": "Note",
+}
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def header(name: object) -> str:
+    text = str(name)
+    if text in HEADERS:
+        return HEADERS[text]
+    return text.replace("_", " ")
+
+
+def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:
+    def fmt(x: object) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return ""
+        v = float(x)  # type: ignore[arg-type]
+        sign = "−" if v < 0 else ""
+        return f"{sign}{currency}{abs(v):,.{decimals}f}"
+
+    return fmt
+
+
+def pct(x: object) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{100 * float(x):.1f}%"  # type: ignore[arg-type]
+
+
+def whole(x: object) -> str:
+    """A count, days or orders: rounded to a whole number with thousands separators."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{float(x):,.0f}"  # type: ignore[arg-type]
+
+
+def number(x: object) -> str:
+    """A measurement: integers as integers, others with 3 significant decimals."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    v = float(x)  # type: ignore[arg-type]
+    if v == round(v) and abs(v) < 1e15:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:.3f}"
+
+
+def table(
+    df: pd.DataFrame,
+    formats: Mapping[str, Callable[[object], str]] | None = None,
+    *,
+    index: bool = True,
+    text_columns: tuple[str, ...] = (),
+) -> str:
+    """An HTML table with escaped cells and human headers, wrapped so it never widens
+    the page; text columns left-aligned."""
+    formats = formats or {}
+    cols = list(df.columns)
+    kinds = {c: _is_text(df[c], c, text_columns) for c in cols}
+    text_th = '<th class="text">'
+    head = (f"{text_th}{esc(header(df.index.name or ''))}</th>" if index else "") + "".join(
+        f"{text_th if kinds[c] else '<th>'}{esc(header(c))}</th>" for c in cols
+    )
+    body = []
+    values = df.astype(object)
+    for idx, row in zip(df.index, values.itertuples(index=False, name=None), strict=True):
+        cells = [f'<td class="text">{esc(idx)}</td>'] if index else []
+        for c, v in zip(cols, row, strict=True):
+            if c in formats:
+                text = formats[c](v)
+            elif kinds[c]:
+                text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                text = f"{v:,}"
+            elif isinstance(v, (float, np.floating)):
+                text = number(v)
+            else:
+                text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+            cls = ' class="text"' if kinds[c] else ""
+            cells.append(f"<td{cls}>{esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="tbl"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _is_text(col: pd.Series, name: str, text_columns: tuple[str, ...]) -> bool:
+    return name in text_columns or not (
+        pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype)
+    )
+
+
+def heat_table(
+    matrix: pd.DataFrame, fmt: Callable[[object], str], *, corner: str = ""
+) -> str:
+    """A table whose cells are shaded by value (darker = more), e.g. from → to counts."""
+    values = matrix.to_numpy(dtype=np.float64)
+    top = float(np.nanmax(values)) if values.size and np.isfinite(values).any() else 0.0
+    head = f'<th class="text">{esc(corner)}</th>' + "".join(
+        f"<th>{esc(c)}</th>" for c in matrix.columns
+    )
+    rows = []
+    for name, vals in zip(matrix.index, values, strict=True):
+        cells = [f'<td class="text"><b>{esc(name)}</b></td>']
+        for v in vals:
+            a = 0.0 if top <= 0 or not np.isfinite(v) else max(0.0, v / top)
+            colour = "#fff" if a > 0.55 else "#222"
+            cells.append(
+                f'<td style="background:rgba(35,57,93,{a:.2f});color:{colour}">{esc(fmt(v))}</td>'
+            )
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="tbl"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+
+
+def treemap_svg(
+    sizes: pd.Series,
+    *,
+    width: int = 900,
+    height: int = 360,
+    colours: Mapping[Any, str] | None = None,
+) -> str:
+    """Inline SVG treemap of ``sizes`` (label → count), squarified, largest first.
+
+    Tiles large enough carry their name and size; the others are numbered and listed in a
+    legend under the map, so every tile can be read. ``colours`` maps labels to fill
+    colours (default: the palette in size order).
+    """
+    sizes = sizes[sizes > 0].sort_values(ascending=False)
+    rects = squarify(sizes.to_numpy(dtype=float), 0, 0, width, height)
+    total = float(sizes.sum())
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="segment treemap">'
+    ]
+    legend: list[str] = []
+    for i, ((name, n), r) in enumerate(zip(sizes.items(), rects, strict=True)):
+        colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
+        # SVG's y axis points down: flip so the layout reads like the paper's
+        y = height - r.y - r.dy
+        label = f"{name}: {n:,} ({n / total:.0%})"
+        parts.append(
+            f'<g><title>{esc(label)}</title><rect x="{r.x:.1f}" y="{y:.1f}" '
+            f'width="{r.dx:.1f}" height="{r.dy:.1f}" fill="{colour}" stroke="#fff"/>'
+        )
+        fits = r.dy > 38 and r.dx > 10 + 8 * max(len(str(name)), len(f"{n:,} ({n / total:.0%})"))
+        if fits:
+            parts.append(
+                f'<text x="{r.x + 5:.1f}" y="{y + 17:.1f}" fill="#fff" font-size="13">'
+                f'{esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
+                f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
+            )
+        else:
+            mark = len(legend) + 1
+            if r.dx > 14 and r.dy > 14:
+                parts.append(
+                    f'<text x="{r.x + r.dx / 2:.1f}" y="{y + r.dy / 2 + 4:.1f}" fill="#fff" '
+                    f'font-size="11" text-anchor="middle">{mark}</text>'
+                )
+            legend.append(
+                f'<li><span style="background:{colour}"></span>{mark}. {esc(label)}</li>'
+            )
+        parts.append("</g>")
+    parts.append("</svg>")
+    if legend:
+        parts.append(f'<ul class="legend">{"".join(legend)}</ul>')
+    return "".join(parts)
+
+
+def cards(items: list[tuple[str, str]], cls: str = "cards") -> str:
+    return f'<div class="{cls}">' + "".join(
+        f'<div class="card"><div>{esc(a)}</div><div class="kpi">{esc(b)}</div></div>'
+        for a, b in items
+    ) + "</div>"
+
+
+def bullet_list(items: list[Any]) -> str:
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"

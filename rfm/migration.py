@@ -1,0 +1,162 @@
+"""Segment migration: how customers moved between segments from one date to another.
+
+:func:`migration` segments the customers twice, as they stood at the end of day
+``before`` and at the end of day ``after``: each time with only the transactions up to the
+end of that day, and recency measured from the next midnight (snapshot = D + 1 day). The
+scores are recomputed at each date against the customers of that date, exactly as a
+segmentation run on that day would have done.
+
+A customer who dropped from "Champions" to "At Risk" stopped buying; the customers whose
+R + F + M score sum fell (``direction == "down"``) are a ready win-back list.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np._checks import check_columns
+from rfm._inputs import check_frame, parse_dates
+from rfm.scoring import rfm_scores
+from rfm.segments import OTHERS, _resolve, segment
+from rfm.table import rfm_table
+
+__all__ = ["NEW", "Migration", "migration"]
+
+#: row label of the matrix for customers who had not bought yet at ``before``
+NEW = "(not yet a customer)"
+
+
+class Migration(NamedTuple):
+    """Result of :func:`migration`."""
+
+    customers: pd.DataFrame
+    matrix: pd.DataFrame
+    revenue: pd.DataFrame
+
+
+def _day(value: Any, name: str) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a date such as '2024-06-30', got {value!r}.") from None
+    if ts is pd.NaT:
+        raise ValueError(f"{name} must be a date, got NaT.")
+    return ts.normalize()
+
+
+def _segment_at(
+    tx: pd.DataFrame, dates: pd.Series, day: pd.Timestamp, q: int, ties: str, rules: Any,
+    columns: dict[str, Any],
+) -> pd.DataFrame:
+    cutoff = day + pd.Timedelta(days=1)
+    tz = getattr(dates.dtype, "tz", None)
+    if tz is not None and cutoff.tzinfo is None:
+        cutoff = cutoff.tz_localize(tz)
+    keep = (dates < cutoff).to_numpy()
+    if not keep.any():
+        raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
+    table = rfm_table(tx.loc[keep], snapshot=cutoff, **columns)
+    scores = rfm_scores(table, q=q, ties=ties)
+    seg = segment(scores, rules)
+    return pd.DataFrame(
+        {"segment": seg["segment"], "rfm_sum": scores["rfm_sum"], "monetary": table["monetary"]}
+    )
+
+
+def migration(
+    transactions: pd.DataFrame,
+    *,
+    before: Any,
+    after: Any,
+    q: int = 5,
+    ties: str = "thresholds",
+    rules: Any = "rfm",
+    **columns: Any,
+) -> Migration:
+    """Segment the customers at two dates and count who moved where.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Cleaned order lines (:func:`rfm.clean_transactions`); left unchanged.
+    before, after : date
+        The two days (str, datetime or Timestamp; the time of day is ignored),
+        ``before < after``. Each segmentation uses the transactions up to the end of its
+        day, with the snapshot at the next midnight.
+    q, ties : int, str
+        Score levels and tie rule, as in :func:`rfm.rfm_scores` (default: equal values
+        share a score).
+    rules : str, list or RuleSet
+        Segment rules, as in :func:`rfm.segment`.
+    **columns
+        Column keywords of :func:`rfm.rfm_table`: ``customer``, ``date``, ``invoice``,
+        ``amount``, ``quantity``, ``price`` (and ``allow_negative``, ``backend``).
+
+    Returns
+    -------
+    Migration
+        ``customers``: DataFrame indexed by customer (every customer at ``after``) with
+        ``segment_before`` (NaN for customers whose first purchase came later),
+        ``segment_after``, ``rfm_sum_before``, ``rfm_sum_after`` (R + F + M scores),
+        ``direction`` ("new", "up", "down" or "same", from the score sum) and ``revenue``
+        (spend between the two dates). ``matrix``: customers by segment before (rows,
+        plus "(not yet a customer)") and after (columns), in rule order with "Others"
+        last. ``revenue``: the same layout, summing the spend between the two dates.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad dates (``before >= after`` or no transaction by ``before``), a ``snapshot``
+        keyword, or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
+        :func:`rfm.segment`.
+    """
+    check_frame(transactions)
+    if "snapshot" in columns:
+        raise TypeError("migration sets the snapshots itself (the day after each date); "
+                        "do not pass snapshot.")
+    d0, d1 = _day(before, "before"), _day(after, "after")
+    if d0 >= d1:
+        raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
+    ruleset = _resolve(rules)
+    date = columns.get("date", "InvoiceDate")
+    check_columns(transactions, [date], what="transactions")
+    dates = parse_dates(transactions[date], date)
+    first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
+    second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
+    old = first.reindex(second.index)
+    seg_before = old["segment"]
+    sum_before = old["rfm_sum"]
+    diff = second["rfm_sum"] - sum_before
+    direction = np.select(
+        [seg_before.isna().to_numpy(), (diff > 0).to_numpy(), (diff < 0).to_numpy()],
+        ["new", "up", "down"],
+        default="same",
+    )
+    customers = pd.DataFrame(
+        {
+            "segment_before": seg_before,
+            "segment_after": second["segment"],
+            "rfm_sum_before": sum_before.astype("Int64"),
+            "rfm_sum_after": second["rfm_sum"],
+            "direction": direction,
+            "revenue": second["monetary"] - old["monetary"].fillna(0.0),
+        },
+        index=second.index,
+    )
+    order = list(dict.fromkeys([r.name for r in ruleset.rules] + [OTHERS]))
+    rows = seg_before.fillna(NEW)
+    present_after = [s for s in order if (second["segment"] == s).any()]
+    present_before = [s for s in order if (seg_before == s).any()]
+    if (rows == NEW).any():
+        present_before.append(NEW)
+    matrix = pd.crosstab(rows, second["segment"]).reindex(
+        index=present_before, columns=present_after, fill_value=0
+    )
+    revenue = pd.crosstab(rows, second["segment"], values=customers["revenue"],
+                          aggfunc="sum").reindex(index=present_before, columns=present_after)
+    for m in (matrix, revenue):
+        m.index.name, m.columns.name = "before", "after"
+    return Migration(customers=customers, matrix=matrix, revenue=revenue.fillna(0.0))

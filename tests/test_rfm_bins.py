@@ -1,0 +1,79 @@
+"""rfm.score_bins: every customer's value lies in its score's published range."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm import rfm_scores, score_bins
+from rfm.bins import bins_in_words
+
+COLS = {"recency": "r_score", "frequency": "f_score", "monetary": "m_score"}
+
+
+def shop_rfm(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    freq = np.where(rng.random(n) < 0.6, 1, 1 + rng.geometric(0.3, n))
+    return pd.DataFrame(
+        {
+            "recency": rng.integers(0, 400, n),
+            "frequency": freq,
+            "monetary": np.round(rng.lognormal(4, 1.2, n), 2),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ties", ["thresholds", "first"])
+@pytest.mark.parametrize("q", [3, 4, 5])
+def test_every_customer_lies_inside_its_bin(seed: int, ties: str, q: int) -> None:
+    rfm = shop_rfm(300 + 50 * seed, seed)
+    bins = score_bins(rfm, q=q, ties=ties)
+    scores = rfm_scores(rfm, q=q, ties=ties)
+    for dim, col in COLS.items():
+        table = bins[bins["dimension"] == dim].set_index("score")
+        low = scores[col].map(table["low"])
+        high = scores[col].map(table["high"])
+        assert low.notna().all()
+        assert ((rfm[dim] >= low) & (rfm[dim] <= high)).all()
+        # the ranges are tight: min and max of the customers with that score
+        assert table["low"].to_dict() == rfm[dim].groupby(scores[col]).min().to_dict()
+        assert table["customers"].to_dict() == scores[col].value_counts().to_dict()
+        assert table["customers"].sum() == len(rfm)
+        if ties == "thresholds":  # equal values share a score: ranges never overlap
+            ordered = table.sort_values("low")
+            assert (ordered["low"].iloc[1:].to_numpy() > ordered["high"].iloc[:-1].to_numpy()).all()
+            assert scores.groupby(rfm[dim])[col].nunique().max() == 1
+
+
+def test_a_dimension_that_cannot_fill_q_uses_fewer_levels_and_says_so() -> None:
+    # 7 of 10 customers bought once: F cannot have 5 levels
+    rfm = pd.DataFrame(
+        {
+            "recency": np.arange(10) * 10,
+            "frequency": [1] * 7 + [2, 3, 8],
+            "monetary": np.arange(1, 11) * 10.0,
+        }
+    )
+    bins = score_bins(rfm, q=5)
+    f = bins[bins["dimension"] == "frequency"]
+    # thresholds c_j = quantile(j/5) + 1 = 2, 2, 2, 3.2: F=1 is 1 order, F=4 is 2-3, F=5 is 8
+    assert f[["score", "low", "high", "customers"]].values.tolist() == [
+        [1, 1, 1, 7], [4, 2, 3, 2], [5, 8, 8, 1],
+    ]
+    assert bins.attrs["levels"]["frequency"] == 3
+    words = bins_in_words(bins, currency="$")
+    assert words["frequency"] == (
+        "F = 1: 1 order; F = 4: 2–3 orders; F = 5: 8 orders. Only 3 of 5 levels: too many "
+        "customers share the same value to split them further."
+    )
+    assert words["recency"].startswith("R = 5: 0–10 days; R = 4: 20–")
+    assert words["monetary"].startswith("M = 1: $10.00–$20.00")
+
+
+def test_score_bins_checks_its_input() -> None:
+    with pytest.raises(ValueError, match="missing column"):
+        score_bins(pd.DataFrame({"recency": [1, 2]}))
+    with pytest.raises(ValueError, match="ties"):
+        score_bins(shop_rfm(20, 0), ties="average")

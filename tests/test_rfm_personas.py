@@ -1,0 +1,191 @@
+"""Persona names describe what the numbers say; one action per customer.
+
+Every claim a persona name makes is checked against the cluster's medians and the whole
+customer base's medians computed here with plain pandas/numpy.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm import SEGMENT_RULES, customer_actions, describe_personas, name_personas, profile
+from rfm.actions import BUDGET_NOTES
+from rfm.personas import ONE_TIME_NOTE, PERSONA_ACTIONS
+
+
+def skewed_rfm(n: int, seed: int, one_time_share: float = 0.45) -> pd.DataFrame:
+    """A customer base like a shop's: many one-order customers, long-tailed spend."""
+    rng = np.random.default_rng(seed)
+    freq = np.where(rng.random(n) < one_time_share, 1, 1 + rng.geometric(0.25, n))
+    return pd.DataFrame(
+        {
+            "recency": rng.integers(0, 700, n),
+            "frequency": freq,
+            "monetary": np.round(freq * rng.lognormal(4, 1, n), 2),
+        },
+        index=pd.Index([f"c{i}" for i in range(n)], name="customer"),
+    )
+
+
+def tertile_labels(rfm: pd.DataFrame, seed: int) -> np.ndarray:
+    """Clusters that are cells of the R/F/M tertiles (some merged): extreme groups."""
+    rng = np.random.default_rng(seed)
+    parts = [pd.qcut(rfm[c].rank(method="first"), 3, labels=False).to_numpy() for c in rfm]
+    cell = parts[0] * 9 + parts[1] * 3 + parts[2]
+    merge = rng.integers(0, 8, 27)  # 27 cells folded into at most 8 clusters
+    return merge[cell]
+
+
+def claims_hold(name: str, med: pd.Series, pop: pd.Series) -> list[str]:
+    """The claims of a persona name that its cluster's medians deny (empty = honest)."""
+    wrong = []
+    words = set(re.findall(r"[\w-]+", name.lower()))
+    if "recent" in words and not med["recency"] < pop["recency"]:
+        wrong.append("recent but median recency not below the population median")
+    if "lapsed" in words and not med["recency"] > pop["recency"]:
+        wrong.append("lapsed but median recency not above the population median")
+    if "frequent" in words and not med["frequency"] > pop["frequency"]:
+        wrong.append("frequent but median frequency not above the population median")
+    if "infrequent" in words and not med["frequency"] < pop["frequency"]:
+        wrong.append("infrequent but median frequency not below the population median")
+    if "one-time" in words and not med["frequency"] <= 1:
+        wrong.append("one-time but median frequency above 1")
+    if "high spenders" in name.lower() and not med["monetary"] > pop["monetary"]:
+        wrong.append("high spenders but median spend not above the population median")
+    if "low spenders" in name.lower() and not med["monetary"] < pop["monetary"]:
+        wrong.append("low spenders but median spend not below the population median")
+    return wrong
+
+
+ALL_SEGMENT_NAMES = {r.name for rs in SEGMENT_RULES.values() for r in rs.rules} | {"Others"}
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("labelling", ["tertiles", "random"])
+def test_names_never_claim_what_the_numbers_deny(seed: int, labelling: str) -> None:
+    rfm = skewed_rfm(600, seed, one_time_share=0.3 + 0.05 * (seed % 6))
+    if labelling == "tertiles":
+        labels = tertile_labels(rfm, seed)
+    else:  # random clusters: all near the middle, many on the same name
+        labels = np.random.default_rng(seed).integers(0, 5, len(rfm))
+    prof = profile(rfm, labels)
+    names = name_personas(prof)
+    pop = rfm.median()
+    meds = rfm.groupby(labels).median()
+    for cid, name in names.items():
+        assert claims_hold(name, meds.loc[cid], pop) == [], (name, meds.loc[cid].to_dict())
+    # unique, never numbered, never a segment name
+    assert names.is_unique
+    assert not any(re.search(r"\s\d+$", n) for n in names), names.tolist()
+    assert not set(names) & ALL_SEGMENT_NAMES
+    # the same names with the customer base given explicitly (exact quantiles)
+    assert name_personas(prof, rfm=rfm).tolist() == names.tolist()
+
+
+def test_hand_made_names() -> None:
+    # customer base medians: recency 100, frequency 2, monetary 100
+    rfm = pd.DataFrame(
+        {
+            "recency": [2, 3, 4, 100, 100, 100, 400, 500, 600],
+            "frequency": [9, 8, 10, 2, 2, 2, 1, 1, 1],
+            "monetary": [900.0, 800, 1000, 100, 100, 100, 10, 20, 30],
+        }
+    )
+    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    names = name_personas(profile(rfm, labels))
+    assert names.to_dict() == {
+        0: "Recent frequent high spenders",
+        1: "Moderate spenders",
+        2: "Lapsed one-time low spenders",
+    }
+
+
+def test_clusters_on_the_same_name_are_told_apart_by_what_separates_them() -> None:
+    # two recent frequent big-spender clusters; they differ most in spend
+    base = pd.DataFrame(
+        {
+            "recency": [300, 310, 320, 330, 340, 350, 5, 6, 7, 5, 6, 8],
+            "frequency": [1] * 6 + [10, 11, 12] + [10, 12, 13],
+            "monetary": [10.0] * 6 + [500, 510, 520] + [5000, 5100, 5200],
+        }
+    )
+    labels = [0] * 6 + [1] * 3 + [2] * 3
+    names = name_personas(profile(base, labels))
+    assert names[1] == "Recent frequent high spenders, lower spend"
+    assert names[2] == "Recent frequent high spenders, higher spend"
+    # three on one name: their medians on the separating dimension
+    low = base.iloc[:6]
+    three = pd.concat(
+        [low, low, base.iloc[6:], pd.DataFrame({"recency": [6, 7, 8], "frequency": [11, 12, 13],
+                                                 "monetary": [50_000.0, 50_100, 50_200]})],
+        ignore_index=True,
+    )  # 12 lapsed one-time customers, then three recent frequent big-spender groups
+    names = name_personas(profile(three, [0] * 12 + [1] * 3 + [2] * 3 + [3] * 3))
+    assert names[1] == "Recent frequent high spenders (median spend 510)"
+    assert names[2] == "Recent frequent high spenders (median spend 5,100)"
+    assert names[3] == "Recent frequent high spenders (median spend 50,100)"
+
+
+def test_every_persona_has_the_action_of_its_cell() -> None:
+    rfm = skewed_rfm(500, 3)
+    prof = profile(rfm, tertile_labels(rfm, 3))
+    table = describe_personas(prof)
+    assert list(table.index) == list(prof.index)
+    for _, row in table.iterrows():
+        expected = PERSONA_ACTIONS[(row["recency_level"], row["value_level"])]
+        if row["one_time"] and row["recency_level"] != "low":
+            expected += ONE_TIME_NOTE
+        assert row["action"] == expected
+    assert (table["persona"] == name_personas(prof)).all()
+
+
+def test_describe_personas_bad_input() -> None:
+    rfm = skewed_rfm(50, 0)
+    prof = profile(rfm, np.arange(50) % 3)
+    with pytest.raises(TypeError):
+        describe_personas(prof.to_numpy())
+    with pytest.raises(ValueError, match="missing column"):
+        describe_personas(prof.drop(columns="recency_median"))
+    with pytest.raises(ValueError, match=r"low <= 0\.5 <= high"):
+        describe_personas(prof, low=0.6, high=0.7)
+    with pytest.raises(ValueError, match="empty"):
+        describe_personas(prof.iloc[:0])
+    bare = prof.copy()
+    bare.attrs = {}
+    with pytest.raises(ValueError, match="rfm="):
+        describe_personas(bare)
+    assert describe_personas(bare, rfm=rfm)["persona"].tolist() == name_personas(prof).tolist()
+
+
+# -- one action per customer --------------------------------------------------------
+
+
+def test_customer_actions_precedence() -> None:
+    idx = pd.Index(["a", "b", "c", "d"], name="customer")
+    segments = pd.DataFrame(
+        {
+            "segment": ["Champions", "Others", "Lost", "Others"],
+            "action": ["Reward.", "others text", "Win back", "others text"],
+        },
+        index=idx,
+    )
+    personas = pd.DataFrame(
+        {"action": ["P0 action.", "P1 action."], "value_level": ["high", "low"]},
+        index=pd.Index([7, 9], name="cluster"),
+    )
+    labels = pd.Series([7, 7, 9, 9], index=idx)
+    got = customer_actions(segments, labels, personas)
+    assert got.to_dict() == {
+        "a": "Reward. " + BUDGET_NOTES["high"],  # 1. the segment's action, 3. budget
+        "b": "P0 action. " + BUDGET_NOTES["high"],  # 2. Others take the persona's action
+        "c": "Win back. " + BUDGET_NOTES["low"],
+        "d": "P1 action. " + BUDGET_NOTES["low"],
+    }
+    mid = personas.assign(value_level="mid")
+    assert customer_actions(segments, labels, mid)["a"] == "Reward."
+    with pytest.raises(ValueError, match=r"cluster\(s\) \[9\]"):
+        customer_actions(segments, labels, personas.iloc[:1])
