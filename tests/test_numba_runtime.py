@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomllib
+from _kmeans_helpers import rfm_data
 
 from kmeans_np import KMeans
-from tests._kmeans_helpers import rfm_data
 from validation import silhouette_samples
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -188,7 +188,10 @@ def test_out_that_is_a_file_fails_fast(tmp_path: Path, where: str) -> None:
 def test_check_folder(tmp_path: Path) -> None:
     writes, removes = output_files("csv")
     assert writes == OUTPUTS
-    assert removes == ["segments.xlsx", "segments.parquet"]
+    assert removes == ["segments.xlsx", "segments.parquet", "migration.csv"]  # stale ones
+    writes, removes = output_files("xlsx", migration=True)
+    assert writes == ["segments.xlsx", *OUTPUTS[1:], "migration.csv"]
+    assert removes == ["segments.csv", "segments.parquet"]
     check_folder(tmp_path / "new" / "deeper", writes, removes=removes)  # creatable: fine
     assert list(tmp_path.iterdir()) == []  # and nothing was created by the check
     (tmp_path / "profile.csv").mkdir()
