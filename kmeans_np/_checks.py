@@ -34,6 +34,11 @@ def feature_names(X: Any) -> list[str] | None:
     return None
 
 
+def _is_sparse(X: Any) -> bool:
+    """Whether ``X`` is a scipy sparse matrix or array (without importing scipy)."""
+    return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
+
+
 def _non_numeric_columns(df: pd.DataFrame) -> list[str]:
     bad = []
     for name, dtype in df.dtypes.items():
@@ -104,6 +109,11 @@ def check_array(
             )
         arr = X.to_numpy(dtype=dtype, copy=copy)
     else:
+        if _is_sparse(X):
+            raise TypeError(
+                f"{name} is a scipy sparse matrix, but dense data is needed; convert it "
+                "with X.toarray()."
+            )
         try:
             arr = np.asarray(X)
         except Exception as exc:  # ragged lists and the like
@@ -111,11 +121,17 @@ def check_array(
         if arr.dtype.kind == "O":  # e.g. a list mixing numbers and None or text
             try:
                 arr = arr.astype(dtype)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as exc:
                 raise TypeError(
-                    f"{name} must hold numbers but has non-numeric values (object dtype); "
-                    "encode or drop text columns and convert with np.asarray(X, dtype=float)."
+                    f"{name} must hold numbers but has non-numeric values (object dtype): "
+                    f"{exc}. Encode or drop text columns and convert with "
+                    "np.asarray(X, dtype=float)."
                 ) from None
+        elif arr.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: {name} has dtype {arr.dtype}; pass real "
+                "numbers (e.g. X.real or np.abs(X))."
+            )
         elif arr.dtype.kind not in "iuf":
             raise TypeError(
                 f"{name} must hold real numbers, got dtype {arr.dtype}. Convert it with "
@@ -124,10 +140,17 @@ def check_array(
         arr = arr.astype(dtype, copy=copy)
     if ensure_2d:
         if arr.ndim != 2:
-            hint = " (reshape a single feature with x.reshape(-1, 1))" if arr.ndim == 1 else ""
+            hint = (
+                ". Reshape your data: x.reshape(-1, 1) for a single feature"
+                if arr.ndim == 1
+                else ""
+            )
             raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D{hint}.")
         if arr.shape[1] == 0:
-            raise ValueError(f"{name} has no features (shape {arr.shape}).")
+            raise ValueError(
+                f"{name} has no features: 0 feature(s) (shape={arr.shape}) while a minimum "
+                "of 1 is required."
+            )
     elif arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if arr.shape[0] == 0:

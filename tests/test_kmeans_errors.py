@@ -163,7 +163,7 @@ def test_use_before_fit(method):
 @pytest.mark.parametrize("method", ["predict", "transform", "score"])
 def test_wrong_number_of_features(method):
     km = KMeans(2, random_state=0).fit(X_OK)
-    with pytest.raises(ValueError, match=r"X has 2 column\(s\) but 3 were seen in fit"):
+    with pytest.raises(ValueError, match="X has 2 features, but KMeans is expecting 3 features"):
         getattr(km, method)(X_OK[:, :2])
 
 
@@ -202,7 +202,7 @@ def test_inputs_never_modified(init, backend):
         km.fit(data, sample_weight=w)
         km.predict(data)
         km.transform(data)
-        km.score(data, w)
+        km.score(data, sample_weight=w)
     kmeans_plusplus(X, 4, sample_weight=w, random_state=0, backend=backend)
     for now, before in zip((X, w, init_arr), originals, strict=True):
         np.testing.assert_array_equal(now, before)

@@ -242,7 +242,7 @@ def test_transform_checks_columns_seen_in_fit() -> None:
         scaler.transform(SEED_002[["recency_days", "frequency"]])
     with pytest.raises(ValueError, match="another order"):
         scaler.transform(SEED_002[["monetary", "frequency", "recency_days"]])
-    with pytest.raises(ValueError, match="2 column"):
+    with pytest.raises(ValueError, match="2 features, but StandardScaler is expecting 3"):
         scaler.transform(SEED_002.to_numpy()[:, :2])
     # an array with the right number of columns is accepted
     out = scaler.transform(SEED_002.to_numpy())
