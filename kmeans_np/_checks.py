@@ -111,8 +111,8 @@ def check_array(
     else:
         if _is_sparse(X):
             raise TypeError(
-                f"{name} is a scipy sparse matrix, but dense data is needed; convert it "
-                "with X.toarray()."
+                f"{name} is sparse ({type(X).__name__}), but dense data is needed; convert "
+                "it with X.toarray()."
             )
         try:
             arr = np.asarray(X)
