@@ -112,9 +112,10 @@ class BaseEstimator:
         nested: dict[str, dict[str, Any]] = {}
         for key, value in params.items():
             name, sep, sub = key.partition("__")
-            if name not in valid:
+            nestable = not sep or hasattr(valid.get(name), "set_params")
+            if name not in valid or not nestable:
                 raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {type(self).__name__}. "
+                    f"Invalid parameter {key!r} for estimator {type(self).__name__}. "
                     f"Valid parameters are: {sorted(self._get_param_names())!r}."
                 )
             if sep:

@@ -179,6 +179,8 @@ def test_set_params_sets_and_rejects_unknown_names():
     assert (km.n_clusters, km.init) == (5, "random")
     with pytest.raises(ValueError, match="Invalid parameter 'k' for estimator KMeans"):
         km.set_params(k=2)
+    with pytest.raises(ValueError, match="Invalid parameter 'init__x'"):
+        km.set_params(init__x=1)  # init is not an estimator with parameters of its own
 
 
 @pytest.mark.parametrize(
