@@ -161,6 +161,37 @@ def check_array(
     return np.ascontiguousarray(arr)
 
 
+def check_distances_fit(X: np.ndarray, sample_weight: np.ndarray | None, name: str = "X") -> None:
+    """Refuse data whose squared distances (or their weighted sum) overflow float64.
+
+    Every centre lies inside the data's bounding box, so no squared distance exceeds
+    Σ_j span_j² (span_j = max_j − min_j), and the inertia Σ_i w_i d_i² is at most W · Σ_j
+    span_j² with W = Σ_i w_i. When that bound passes float64's largest number (1.8e308),
+    distances become ``inf`` and labels become arbitrary: a wrong answer, not an error.
+    The bound is computed in logarithms, so the check itself cannot overflow.
+    """
+    if X.size == 0:
+        return
+    with np.errstate(over="ignore"):  # an overflowing span is what this looks for
+        span = X.max(axis=0) - X.min(axis=0)
+    if not np.isfinite(span).all():  # the span itself overflows (e.g. -1e308 and 1e308)
+        largest = np.inf
+    else:
+        top = float(span.max())
+        if top == 0.0:
+            return
+        total = float(np.sum((span / top) ** 2))  # in [1, d]: no overflow
+        weight = float(X.shape[0] if sample_weight is None else sample_weight.sum())
+        largest = 2 * np.log10(top) + np.log10(total) + np.log10(max(weight, 1.0))
+    if largest > np.log10(np.finfo(np.float64).max) - 1:  # a decade of headroom
+        shown = "more than 1e308" if not np.isfinite(largest) else f"about 1e{largest:.0f}"
+        raise ValueError(
+            f"{name} is too large for K-means in float64: its squared distances, summed over "
+            f"the rows, reach {shown} (float64 ends at 1.8e308). Rescale it first, for "
+            "example with StandardScaler or MinMaxScaler."
+        )
+
+
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
     """Validate per-sample weights; ``None`` means every sample weighs 1.
 

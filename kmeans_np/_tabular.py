@@ -172,11 +172,18 @@ def resolve_columns(
         unknown = []
         for item in items:
             if item in labels:
-                mask[labels.index(item)] = True
+                at = labels.index(item)
             elif str(item) in as_str:
-                mask[as_str.index(str(item))] = True
+                at = as_str.index(str(item))
             else:
                 unknown.append(item)
+                continue
+            if as_str.count(as_str[at]) > 1:
+                raise ValueError(
+                    f"{what} names column {as_str[at]!r}, which X holds "
+                    f"{as_str.count(as_str[at])} times; give the columns unique names first."
+                )
+            mask[at] = True
         if unknown:
             raise ValueError(
                 f"{what} names unknown column(s) {unknown}; the columns are {as_str}."

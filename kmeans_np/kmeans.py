@@ -24,6 +24,7 @@ import numpy as np
 
 from kmeans_np._checks import (
     check_array,
+    check_distances_fit,
     check_n_clusters,
     check_random_state,
     check_sample_weight,
@@ -186,6 +187,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         X = check_array(X)
         n_clusters = check_n_clusters(self.n_clusters, X.shape[0])
         w = check_sample_weight(sample_weight, X.shape[0])
+        check_distances_fit(X, w)
         init, n_init = self._check_init(n_clusters, X.shape[1])
         engine = make_engine(resolve_backend(self.backend), X, w)
         rng = check_random_state(self.random_state)
