@@ -11,6 +11,10 @@ PCA               Principal components by SVD of the centred data.
 elbow             Inertia over a range of k with drops and a suggested k.
 kmeans_1d         Exact, globally optimal 1-D k-means by dynamic programming.
 
+``KMeans``, the scalers and ``PCA`` are scikit-learn-compatible estimators (``clone``,
+``Pipeline``, ``GridSearchCV``, ``set_output``), yet ``import kmeans_np`` never imports
+scikit-learn.
+
 Nothing is compiled at import: the numba kernels compile on first use and are cached on
 disk, so ``import kmeans_np`` stays fast and never loads numba.
 """

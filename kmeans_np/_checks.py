@@ -34,6 +34,11 @@ def feature_names(X: Any) -> list[str] | None:
     return None
 
 
+def _is_sparse(X: Any) -> bool:
+    """Whether ``X`` is a scipy sparse matrix or array (without importing scipy)."""
+    return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
+
+
 def _non_numeric_columns(df: pd.DataFrame) -> list[str]:
     bad = []
     for name, dtype in df.dtypes.items():
@@ -104,6 +109,11 @@ def check_array(
             )
         arr = X.to_numpy(dtype=dtype, copy=copy)
     else:
+        if _is_sparse(X):
+            raise TypeError(
+                f"{name} is sparse ({type(X).__name__}), but dense data is needed; convert "
+                "it with X.toarray()."
+            )
         try:
             arr = np.asarray(X)
         except Exception as exc:  # ragged lists and the like
@@ -111,11 +121,17 @@ def check_array(
         if arr.dtype.kind == "O":  # e.g. a list mixing numbers and None or text
             try:
                 arr = arr.astype(dtype)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError) as exc:
                 raise TypeError(
-                    f"{name} must hold numbers but has non-numeric values (object dtype); "
-                    "encode or drop text columns and convert with np.asarray(X, dtype=float)."
+                    f"{name} must hold numbers but has non-numeric values (object dtype): "
+                    f"{exc}. Encode or drop text columns and convert with "
+                    "np.asarray(X, dtype=float)."
                 ) from None
+        elif arr.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: {name} has dtype {arr.dtype}; pass real "
+                "numbers (e.g. X.real or np.abs(X))."
+            )
         elif arr.dtype.kind not in "iuf":
             raise TypeError(
                 f"{name} must hold real numbers, got dtype {arr.dtype}. Convert it with "
@@ -124,10 +140,17 @@ def check_array(
         arr = arr.astype(dtype, copy=copy)
     if ensure_2d:
         if arr.ndim != 2:
-            hint = " (reshape a single feature with x.reshape(-1, 1))" if arr.ndim == 1 else ""
+            hint = (
+                ". Reshape your data: x.reshape(-1, 1) for a single feature"
+                if arr.ndim == 1
+                else ""
+            )
             raise ValueError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D{hint}.")
         if arr.shape[1] == 0:
-            raise ValueError(f"{name} has no features (shape {arr.shape}).")
+            raise ValueError(
+                f"{name} has no features: 0 feature(s) (shape={arr.shape}) while a minimum "
+                "of 1 is required."
+            )
     elif arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if arr.shape[0] == 0:
@@ -136,6 +159,37 @@ def check_array(
         raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} needed.")
     check_finite(arr, name)
     return np.ascontiguousarray(arr)
+
+
+def check_distances_fit(X: np.ndarray, sample_weight: np.ndarray | None, name: str = "X") -> None:
+    """Refuse data whose squared distances (or their weighted sum) overflow float64.
+
+    Every centre lies inside the data's bounding box, so no squared distance exceeds
+    Σ_j span_j² (span_j = max_j − min_j), and the inertia Σ_i w_i d_i² is at most W · Σ_j
+    span_j² with W = Σ_i w_i. When that bound passes float64's largest number (1.8e308),
+    distances become ``inf`` and labels become arbitrary: a wrong answer, not an error.
+    The bound is computed in logarithms, so the check itself cannot overflow.
+    """
+    if X.size == 0:
+        return
+    with np.errstate(over="ignore"):  # an overflowing span is what this looks for
+        span = X.max(axis=0) - X.min(axis=0)
+    if not np.isfinite(span).all():  # the span itself overflows (e.g. -1e308 and 1e308)
+        largest = np.inf
+    else:
+        top = float(span.max())
+        if top == 0.0:
+            return
+        total = float(np.sum((span / top) ** 2))  # in [1, d]: no overflow
+        weight = float(X.shape[0] if sample_weight is None else sample_weight.sum())
+        largest = 2 * np.log10(top) + np.log10(total) + np.log10(max(weight, 1.0))
+    if largest > np.log10(np.finfo(np.float64).max) - 1:  # a decade of headroom
+        shown = "more than 1e308" if not np.isfinite(largest) else f"about 1e{largest:.0f}"
+        raise ValueError(
+            f"{name} is too large for K-means in float64: its squared distances, summed over "
+            f"the rows, reach {shown} (float64 ends at 1.8e308). Rescale it first, for "
+            "example with StandardScaler or MinMaxScaler."
+        )
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:

@@ -8,6 +8,7 @@ type — a DataFrame in gives a DataFrame out with the same index.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -46,13 +47,15 @@ def check_is_fitted(estimator: Any, attribute: str) -> None:
     """Raise ``ValueError`` if ``estimator`` has not been fitted yet.
 
     ``attribute`` is one that ``fit`` sets (e.g. ``"scale_"``); its absence means ``fit``
-    was never called.
+    was never called. When scikit-learn is already loaded the error is its
+    ``NotFittedError`` (a ``ValueError`` subclass), which scikit-learn's tools expect;
+    scikit-learn is never imported for this.
     """
     if not hasattr(estimator, attribute):
         name = type(estimator).__name__
-        raise ValueError(
-            f"This {name} is not fitted yet; call {name}.fit(X) first."
-        )
+        sklearn_exceptions = sys.modules.get("sklearn.exceptions")
+        error = getattr(sklearn_exceptions, "NotFittedError", ValueError)
+        raise error(f"This {name} is not fitted yet; call {name}.fit(X) first.")
 
 
 def check_transform_input(
@@ -60,6 +63,7 @@ def check_transform_input(
     *,
     n_features: int,
     names: Sequence[str] | None,
+    owner: str,
     name: str = "X",
     expected_what: str = "seen in fit",
 ) -> np.ndarray:
@@ -74,6 +78,8 @@ def check_transform_input(
     names : sequence of str or None
         Column names the estimator expects when ``X`` is a DataFrame; ``None`` when it was
         fitted on a plain array (then only the column count is checked).
+    owner : str
+        Name of the estimator for the error messages (its class name).
     name, expected_what : str
         Wording of the error messages.
 
@@ -86,23 +92,45 @@ def check_transform_input(
     if got is not None and names is not None and got != list(names):
         missing = [c for c in names if c not in got]
         extra = [c for c in got if c not in names]
+        # for the names seen in fit, scikit-learn's wording first (its checks look for it)
+        summary = expected_what == "seen in fit"
         if missing or extra:
             raise ValueError(
-                f"{name} has columns {got} but the columns {expected_what} are {list(names)} "
-                f"(missing: {missing}, unexpected: {extra}). Pass a DataFrame with the same "
-                "columns."
+                (_sklearn_names_summary(missing, extra) if summary else "")
+                + f"{name} has columns {got} but the columns {expected_what} are "
+                f"{list(names)} (missing: {missing}, unexpected: {extra}). Pass a DataFrame "
+                "with the same columns."
             )
         raise ValueError(
-            f"{name} has the columns {expected_what} but in another order: {got} instead of "
-            f"{list(names)}. Reorder them with X[{list(names)}]."
+            (_sklearn_names_summary([], []) if summary else "")
+            + f"{name} has the columns {expected_what} but in another order: {got} instead "
+            f"of {list(names)}. Reorder them with X[{list(names)}]."
         )
     arr = check_array(X, name=name)
     if arr.shape[1] != n_features:
+        # scikit-learn's wording, which its estimator checks look for
         raise ValueError(
-            f"{name} has {arr.shape[1]} column(s) but {n_features} were {expected_what}; "
-            "pass data with the same features."
+            f"{name} has {arr.shape[1]} features, but {owner} is expecting {n_features} "
+            f"features as input (the number of columns {expected_what}); pass data with "
+            "the same features."
         )
     return arr
+
+
+def _sklearn_names_summary(missing: list[str], extra: list[str]) -> str:
+    """The lines scikit-learn writes when a DataFrame's columns differ from fit's."""
+    def bullets(items: list[str]) -> str:
+        shown = [f"- {c}\n" for c in sorted(items)[:5]]
+        return "".join(shown) + ("- ...\n" if len(items) > 5 else "")
+
+    text = "The feature names should match those that were passed during fit.\n"
+    if extra:
+        text += "Feature names unseen at fit time:\n" + bullets(extra)
+    if missing:
+        text += "Feature names seen at fit time, yet now missing:\n" + bullets(missing)
+    if not missing and not extra:
+        text += "Feature names must be in the same order as they were in fit.\n"
+    return text
 
 
 def resolve_columns(
@@ -144,11 +172,18 @@ def resolve_columns(
         unknown = []
         for item in items:
             if item in labels:
-                mask[labels.index(item)] = True
+                at = labels.index(item)
             elif str(item) in as_str:
-                mask[as_str.index(str(item))] = True
+                at = as_str.index(str(item))
             else:
                 unknown.append(item)
+                continue
+            if as_str.count(as_str[at]) > 1:
+                raise ValueError(
+                    f"{what} names column {as_str[at]!r}, which X holds "
+                    f"{as_str.count(as_str[at])} times; give the columns unique names first."
+                )
+            mask[at] = True
         if unknown:
             raise ValueError(
                 f"{what} names unknown column(s) {unknown}; the columns are {as_str}."

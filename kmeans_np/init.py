@@ -16,6 +16,7 @@ import numpy as np
 
 from kmeans_np._checks import (
     check_array,
+    check_distances_fit,
     check_n_clusters,
     check_random_state,
     check_sample_weight,
@@ -123,6 +124,7 @@ def kmeans_plusplus(
     ):
         raise ValueError(f"n_local_trials must be a positive integer, got {n_local_trials!r}.")
     w = check_sample_weight(sample_weight, X.shape[0])
+    check_distances_fit(X, w)
     engine = make_engine(resolve_backend(backend), X, w)
     rng = check_random_state(random_state)
     return greedy_kmeans_plusplus(engine, n_clusters, rng, n_local_trials)

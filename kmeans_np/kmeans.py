@@ -24,6 +24,7 @@ import numpy as np
 
 from kmeans_np._checks import (
     check_array,
+    check_distances_fit,
     check_n_clusters,
     check_random_state,
     check_sample_weight,
@@ -32,10 +33,15 @@ from kmeans_np._checks import (
 )
 from kmeans_np._engine import make_engine
 from kmeans_np._tabular import (
-    check_is_fitted,
     check_transform_input,
     fitted_names,
     record_fit_columns,
+)
+from kmeans_np.base import (
+    BaseEstimator,
+    ClusterMixin,
+    PrefixFeatureNamesMixin,
+    TransformerMixin,
 )
 from kmeans_np.init import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance
@@ -43,8 +49,13 @@ from kmeans_np.lloyd import LloydResult, lloyd, tolerance
 INITS = ("k-means++", "random")
 
 
-class KMeans:
+class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
     """K-means clustering by Lloyd's algorithm.
+
+    A scikit-learn-compatible estimator: ``get_params``/``set_params``, ``clone``,
+    ``Pipeline``, ``GridSearchCV`` (which ranks fits by :meth:`score`) and
+    ``set_output(transform="pandas")`` for :meth:`transform` all work. Parameters are
+    checked when :meth:`fit` runs.
 
     Parameters
     ----------
@@ -82,6 +93,9 @@ class KMeans:
     feature_names_in_ : ndarray of str, only when fitted on a DataFrame
     """
 
+    _fitted_attribute = "cluster_centers_"
+    _keeps_frames = False  # transform gives an array unless set_output asks for pandas
+
     def __init__(
         self,
         n_clusters: int = 8,
@@ -102,13 +116,6 @@ class KMeans:
         self.random_state = random_state
         self.backend = backend
         self.record_history = record_history
-
-    def __repr__(self) -> str:
-        init = self.init if isinstance(self.init, str) else "array"
-        return (
-            f"KMeans(n_clusters={self.n_clusters}, init={init!r}, n_init={self.n_init!r}, "
-            f"random_state={self.random_state!r}, backend={self.backend!r})"
-        )
 
     # -- parameter checks ----------------------------------------------------------
     def _check_init(self, n_clusters: int, n_features: int) -> tuple[str | np.ndarray, int]:
@@ -152,19 +159,22 @@ class KMeans:
 
     def _check_new_data(self, X: Any) -> np.ndarray:
         """X for predict / transform / score, checked against what ``fit`` saw."""
-        check_is_fitted(self, "cluster_centers_")
+        self._check_fitted()
         return check_transform_input(
-            X, n_features=self.n_features_in_, names=fitted_names(self)
+            X, n_features=self.n_features_in_, names=fitted_names(self), owner="KMeans"
         )
 
     # -- fitting -------------------------------------------------------------------
-    def fit(self, X: Any, sample_weight: Any = None) -> KMeans:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
         """Cluster X.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Numeric, finite data (it is not modified).
+        y : ignored
+            Accepted for compatibility with scikit-learn pipelines. Pass weights by
+            keyword: ``fit(X, sample_weight=w)``.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights, not all zero. Used by k-means++/random starts and by
             the centre updates; a given init array ignores them.
@@ -177,6 +187,7 @@ class KMeans:
         X = check_array(X)
         n_clusters = check_n_clusters(self.n_clusters, X.shape[0])
         w = check_sample_weight(sample_weight, X.shape[0])
+        check_distances_fit(X, w)
         init, n_init = self._check_init(n_clusters, X.shape[1])
         engine = make_engine(resolve_backend(self.backend), X, w)
         rng = check_random_state(self.random_state)
@@ -217,9 +228,13 @@ class KMeans:
         record_fit_columns(self, names, X.shape[1])
         return self
 
-    def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
-        """Fit, then return ``labels_``."""
-        return self.fit(X, sample_weight).labels_
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return ``labels_`` (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+        """Fit, then return :meth:`transform` of X (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
 
     # -- using a fitted model ----------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:
@@ -228,16 +243,28 @@ class KMeans:
         engine = make_engine(resolve_backend(self.backend), X, None)
         return engine.nearest(self.cluster_centers_)[0].astype(np.int64)
 
-    def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distance from each row of X to each centre, shape (n, k)."""
-        X = self._check_new_data(X)
-        engine = make_engine(resolve_backend(self.backend), X, None)
-        return np.sqrt(engine.sq_distances(self.cluster_centers_))
+    def transform(self, X: Any) -> Any:
+        """Euclidean distance from each row of X to each centre, shape (n, k).
 
-    def score(self, X: Any, sample_weight: Any = None) -> float:
-        """Minus the inertia of X assigned to the nearest fitted centres (higher is better)."""
+        An array; after ``set_output(transform="pandas")`` a DataFrame with columns
+        ``kmeans0``, ``kmeans1``, … (and ``X``'s index if ``X`` is a DataFrame).
+        """
+        arr = self._check_new_data(X)
+        engine = make_engine(resolve_backend(self.backend), arr, None)
+        return self._wrap_output(X, np.sqrt(engine.sq_distances(self.cluster_centers_)))
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Minus the inertia of X assigned to the nearest fitted centres (higher is better).
+
+        ``y`` is ignored; pass weights by keyword, ``score(X, sample_weight=w)``.
+        """
         X = self._check_new_data(X)
         w = check_sample_weight(sample_weight, X.shape[0])
         engine = make_engine(resolve_backend(self.backend), X, w)
         labels = np.empty(X.shape[0], dtype=np.int32)
         return -engine.assign(self.cluster_centers_, labels)
+
+    @property
+    def _n_features_out(self) -> int:
+        """Number of columns of :meth:`transform` (one per centre)."""
+        return int(self.cluster_centers_.shape[0])

@@ -30,17 +30,17 @@ import pandas as pd
 
 from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
-    check_is_fitted,
     check_transform_input,
     fitted_names,
     record_fit_columns,
     wrap_like,
 )
+from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
 
 __all__ = ["PCA"]
 
 
-class PCA:
+class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
     """Principal components by SVD of the centred data.
 
     Parameters
@@ -78,15 +78,20 @@ class PCA:
     array([1.])
     """
 
+    _fitted_attribute = "components_"
+
     def __init__(self, n_components: int = 2) -> None:
         self.n_components = n_components
 
-    def fit(self, X: Any) -> PCA:
-        """Learn the mean and principal axes of ``X`` (shape (n_samples, n_features))."""
+    def fit(self, X: Any, y: Any = None) -> PCA:
+        """Learn the mean and principal axes of ``X`` (shape (n_samples, n_features)).
+
+        ``y`` is ignored; it is accepted for compatibility with scikit-learn pipelines.
+        """
         self._fit(X)
         return self
 
-    def fit_transform(self, X: Any) -> np.ndarray | pd.DataFrame:
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray | pd.DataFrame:
         """Fit to ``X`` and return its scores on the components, :math:`X_c V_q = U_q S_q`."""
         scores = self._fit(X)
         return self._wrap_scores(X, scores)
@@ -95,11 +100,12 @@ class PCA:
         """Project ``X`` onto the components: :math:`(X - \\mu) V_q`.
 
         Returns an array of shape (n_samples, n_components), or a DataFrame with ``X``'s
-        index and columns ``PC1``, ``PC2``, … if ``X`` is a DataFrame.
+        index and columns ``PC1``, ``PC2``, … if ``X`` is a DataFrame (always a DataFrame
+        after ``set_output(transform="pandas")``).
         """
-        check_is_fitted(self, "components_")
+        self._check_fitted()
         arr = check_transform_input(
-            X, n_features=self.n_features_in_, names=fitted_names(self)
+            X, n_features=self.n_features_in_, names=fitted_names(self), owner="PCA"
         )
         return self._wrap_scores(X, (arr - self.mean_) @ self.components_.T)
 
@@ -110,11 +116,12 @@ class PCA:
         onto the component subspace. A DataFrame in gives a DataFrame out, with the features'
         names as columns (positions if PCA was fitted on an array).
         """
-        check_is_fitted(self, "components_")
+        self._check_fitted()
         arr = check_transform_input(
             X,
             n_features=self.n_components_,
             names=self._score_names(),
+            owner="PCA",
             name="scores",
             expected_what="produced by transform",
         )
@@ -152,8 +159,11 @@ class PCA:
     def _score_names(self) -> list[str]:
         return [f"PC{i + 1}" for i in range(self.n_components_)]
 
+    # get_feature_names_out: the score columns PC1, PC2, ... as in the DataFrame output
+    _feature_names_out = _score_names
+
     def _wrap_scores(self, X: Any, scores: np.ndarray) -> np.ndarray | pd.DataFrame:
-        return wrap_like(X, scores, self._score_names())
+        return self._wrap_output(X, scores, self._score_names())
 
 
 def _largest_loading_signs(Vt: np.ndarray) -> np.ndarray:

@@ -29,7 +29,8 @@ scales to a constant (0 for the standard scaler, ``lo`` for min-max), a ``UserWa
 it, and ``inverse_transform`` gives the constant back.
 
 Arrays in give arrays out; a DataFrame in gives a DataFrame out with the same index and
-columns. The caller's data is never modified.
+columns (``set_output(transform="pandas")`` gives a DataFrame for any input). The caller's
+data is never modified.
 """
 
 from __future__ import annotations
@@ -43,26 +44,28 @@ import pandas as pd
 
 from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
-    check_is_fitted,
     check_transform_input,
     fitted_names,
     record_fit_columns,
     resolve_columns,
     wrap_like,
 )
+from kmeans_np.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
 __all__ = ["MinMaxScaler", "StandardScaler"]
 
 ArrayOrFrame = np.ndarray | pd.DataFrame
 
 
-class _AffineScaler:
+class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Shared machinery: optional log1p, then ``x' = offset + (z - center) * mult`` per column.
 
     Subclasses implement :meth:`_fit_affine`, which learns ``center``, ``mult`` and
     ``offset`` from the (logged) training data and its column minima and maxima, and sets
     their public, scikit-learn-style attributes.
     """
+
+    _fitted_attribute = "_mult"
 
     def __init__(self, log1p: bool | Sequence[Hashable] = False) -> None:
         self.log1p = log1p
@@ -74,13 +77,15 @@ class _AffineScaler:
         raise NotImplementedError
 
     # -- public API ---------------------------------------------------------------------
-    def fit(self, X: Any) -> _AffineScaler:
+    def fit(self, X: Any, y: Any = None) -> _AffineScaler:
         """Learn the per-column statistics of ``X``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or DataFrame
             Finite numbers; a DataFrame must have only numeric columns.
+        y : ignored
+            Accepted for compatibility with scikit-learn pipelines.
 
         Returns
         -------
@@ -120,18 +125,12 @@ class _AffineScaler:
     def transform(self, X: Any) -> ArrayOrFrame:
         """Scale ``X`` with the statistics learnt in :meth:`fit`.
 
-        Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one.
+        Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one
+        (always a DataFrame after ``set_output(transform="pandas")``).
         """
-        check_is_fitted(self, "_mult")
-        arr = check_transform_input(
-            X, n_features=self.n_features_in_, names=fitted_names(self)
-        )
+        arr = self._check_new_data(X)
         Z = self._forward_log(arr)
-        return wrap_like(X, self._offset + (Z - self._center) * self._mult)
-
-    def fit_transform(self, X: Any) -> ArrayOrFrame:
-        """Fit to ``X``, then transform it (same result as ``fit(X).transform(X)``)."""
-        return self.fit(X).transform(X)
+        return self._wrap_output(X, self._offset + (Z - self._center) * self._mult)
 
     def inverse_transform(self, X: Any) -> ArrayOrFrame:
         """Map scaled data back to the original units.
@@ -139,10 +138,7 @@ class _AffineScaler:
         Undoes the affine map, :math:`z = c + (x' - o)/s`, then ``expm1`` on the logged
         columns. Constant columns come back as their constant.
         """
-        check_is_fitted(self, "_mult")
-        arr = check_transform_input(
-            X, n_features=self.n_features_in_, names=fitted_names(self)
-        )
+        arr = self._check_new_data(X)
         mult = self._mult
         safe = np.where(mult != 0, mult, 1.0)
         Z = self._center + np.where(mult != 0, (arr - self._offset) / safe, 0.0)
@@ -150,6 +146,14 @@ class _AffineScaler:
         return wrap_like(X, Z)
 
     # -- helpers ------------------------------------------------------------------------
+    def _check_new_data(self, X: Any) -> np.ndarray:
+        """X for transform / inverse_transform, checked against what ``fit`` saw."""
+        self._check_fitted()
+        return check_transform_input(
+            X, n_features=self.n_features_in_, names=fitted_names(self),
+            owner=type(self).__name__,
+        )
+
     def _column_name(self, j: int) -> str:
         names = fitted_names(self)
         return repr(names[j]) if names is not None else f"column {j}"

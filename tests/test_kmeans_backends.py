@@ -29,7 +29,7 @@ RTOL = 1e-12
 
 
 def fit(X, backend, sample_weight=None, **params):
-    return KMeans(backend=backend, **params).fit(X, sample_weight)
+    return KMeans(backend=backend, **params).fit(X, sample_weight=sample_weight)
 
 
 def assert_backends_agree(a, b):
@@ -109,7 +109,7 @@ def numba_fit_with_threads(n_threads, X, sample_weight=None, **params):
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(n_threads)
-        return KMeans(backend="numba", **params).fit(X, sample_weight)
+        return KMeans(backend="numba", **params).fit(X, sample_weight=sample_weight)
     finally:
         numba.set_num_threads(before)
 
@@ -188,10 +188,10 @@ def test_numpy_engine_chunking_does_not_change_the_answer(monkeypatch, weighted)
     X = blob_data(700, 4, 5, seed=80)
     w = positive_weights(700, seed=81) if weighted else None
     params = {"n_clusters": 5, "random_state": 1, "backend": "numpy"}
-    whole = KMeans(**params).fit(X, w)
+    whole = KMeans(**params).fit(X, sample_weight=w)
     monkeypatch.setattr(numpy_engine, "TEMP_BYTES", 3 * 5 * 4 * 8)  # 3 rows of (k, d)
     assert len(list(numpy_engine._row_chunks(700, 5 * 4 * 8))) == 234  # ceil(700 / 3)
-    chunked = KMeans(**params).fit(X, w)
+    chunked = KMeans(**params).fit(X, sample_weight=w)
     np.testing.assert_array_equal(whole.cluster_centers_, chunked.cluster_centers_)
     np.testing.assert_array_equal(whole.labels_, chunked.labels_)
     assert whole.inertia_ == chunked.inertia_

@@ -163,7 +163,7 @@ def test_use_before_fit(method):
 @pytest.mark.parametrize("method", ["predict", "transform", "score"])
 def test_wrong_number_of_features(method):
     km = KMeans(2, random_state=0).fit(X_OK)
-    with pytest.raises(ValueError, match=r"X has 2 column\(s\) but 3 were seen in fit"):
+    with pytest.raises(ValueError, match="X has 2 features, but KMeans is expecting 3 features"):
         getattr(km, method)(X_OK[:, :2])
 
 
@@ -202,7 +202,7 @@ def test_inputs_never_modified(init, backend):
         km.fit(data, sample_weight=w)
         km.predict(data)
         km.transform(data)
-        km.score(data, w)
+        km.score(data, sample_weight=w)
     kmeans_plusplus(X, 4, sample_weight=w, random_state=0, backend=backend)
     for now, before in zip((X, w, init_arr), originals, strict=True):
         np.testing.assert_array_equal(now, before)
@@ -272,3 +272,29 @@ def test_review_edge_cases_are_clear_errors():
     df = pd.DataFrame([[1.0, 2.0]], columns=["amt", "amt"])
     with pytest.raises(ValueError, match="more than one column named"):
         check_columns(df, ["amt"])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_squared_distances_that_overflow_are_refused(backend):
+    """Values near 1e160: squared distances pass float64's 1.8e308. Before, the fit gave
+    inertia_ = inf and arbitrary labels; now it is a clear error at the edge."""
+    X = np.random.default_rng(0).normal(size=(60, 3)) * 1e160
+    with pytest.raises(ValueError, match=r"too large for K-means in float64.*Rescale"):
+        KMeans(3, random_state=0, backend=backend).fit(X)
+    with pytest.raises(ValueError, match="too large for K-means"):
+        kmeans_plusplus(X, 3, random_state=0, backend=backend)
+    huge = np.array([[-1e308, 0.0], [1e308, 0.0], [0.0, 1.0]])  # the span itself overflows
+    with pytest.raises(ValueError, match="more than 1e308"):
+        KMeans(2, random_state=0, backend=backend).fit(huge)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_large_data_that_fits_is_still_clustered_exactly(backend):
+    """1e150 is large but safe: K-means is scale-equivariant, so from the same (scaled)
+    starting centres it must give the unscaled fit's labels and 1e300 × its inertia."""
+    X = np.random.default_rng(1).normal(size=(60, 3))
+    init = X[:3].copy()
+    small = KMeans(3, init=init, n_init=1, backend=backend).fit(X)
+    big = KMeans(3, init=init * 1e150, n_init=1, backend=backend).fit(X * 1e150)
+    np.testing.assert_array_equal(big.labels_, small.labels_)
+    np.testing.assert_allclose(big.inertia_, small.inertia_ * 1e300, rtol=1e-12)

@@ -26,7 +26,9 @@ def test_history_records_every_iteration(weighted, backend):
     X = blob_data(1500, 3, 5, seed=90)
     w = positive_weights(1500, seed=91) if weighted else None
     init = X[[0, 1, 2, 3, 4]].copy()
-    km = KMeans(5, init=init, tol=0.0, backend=backend, record_history=True).fit(X, w)
+    km = KMeans(5, init=init, tol=0.0, backend=backend, record_history=True).fit(
+        X, sample_weight=w
+    )
     hist = km.history_
     assert km.n_iter_ >= 5
     assert len(hist) == km.n_iter_

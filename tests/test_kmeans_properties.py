@@ -63,7 +63,7 @@ def scale_of(X):
 @given(problem=problems(), seed=st.integers(0, 2**16))
 def test_labels_are_nearest_centres(backend, problem, seed):
     X, k, w = problem
-    km = KMeans(k, random_state=seed, backend=backend).fit(X, w)
+    km = KMeans(k, random_state=seed, backend=backend).fit(X, sample_weight=w)
     d2 = sq_distances(X, km.cluster_centers_)
     own = d2[np.arange(len(X)), km.labels_]
     # own distance is the minimum; an exact tie (to rounding) may go to either centre
@@ -76,17 +76,23 @@ def test_labels_are_nearest_centres(backend, problem, seed):
 @given(problem=problems(), seed=st.integers(0, 2**16))
 def test_inertia_is_direct_sum(backend, problem, seed):
     X, k, w = problem
-    km = KMeans(k, init="random", n_init=3, random_state=seed, backend=backend).fit(X, w)
+    km = KMeans(k, init="random", n_init=3, random_state=seed, backend=backend).fit(
+        X, sample_weight=w
+    )
     expected = direct_inertia(X, km.cluster_centers_, km.labels_, w)
     assert km.inertia_ == pytest.approx(expected, rel=1e-9, abs=1e-12 * scale_of(X))
-    assert km.score(X, w) == pytest.approx(-expected, rel=1e-9, abs=1e-12 * scale_of(X))
+    assert km.score(X, sample_weight=w) == pytest.approx(
+        -expected, rel=1e-9, abs=1e-12 * scale_of(X)
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @given(problem=problems(), seed=st.integers(0, 2**16))
 def test_strictly_converged_centres_are_weighted_means(backend, problem, seed):
     X, k, w = problem
-    km = KMeans(k, tol=0.0, max_iter=10_000, random_state=seed, backend=backend).fit(X, w)
+    km = KMeans(k, tol=0.0, max_iter=10_000, random_state=seed, backend=backend).fit(
+        X, sample_weight=w
+    )
     assert km.n_iter_ < 10_000  # stopped because no label changed
     weights = np.ones(len(X)) if w is None else w
     assert len(np.unique(km.labels_)) == k  # distinct rows: no cluster left empty
@@ -105,8 +111,10 @@ def test_permuting_rows_permutes_labels(backend, problem, data):
     X, k, w = problem
     perm = np.array(data.draw(st.permutations(range(len(X)))))
     init = X[:k].copy()  # distinct rows as starting centres
-    a = KMeans(k, init=init, backend=backend).fit(X, w)
-    b = KMeans(k, init=init, backend=backend).fit(X[perm], None if w is None else w[perm])
+    a = KMeans(k, init=init, backend=backend).fit(X, sample_weight=w)
+    b = KMeans(k, init=init, backend=backend).fit(
+        X[perm], sample_weight=None if w is None else w[perm]
+    )
     np.testing.assert_array_equal(b.labels_, a.labels_[perm])
     np.testing.assert_array_equal(b.cluster_centers_, a.cluster_centers_)
     assert b.n_iter_ == a.n_iter_

@@ -24,7 +24,9 @@ CASES = [(300, 2, 3), (1000, 3, 4), (2000, 5, 8), (500, 3, 6)]
 def fit_both(X, init, backend, sample_weight=None, **params):
     """Fit ours and scikit-learn's Lloyd from the same initial centres."""
     k = init.shape[0]
-    ours = KMeans(k, init=init, n_init=1, backend=backend, **params).fit(X, sample_weight)
+    ours = KMeans(k, init=init, n_init=1, backend=backend, **params).fit(
+        X, sample_weight=sample_weight
+    )
     ref = SkKMeans(k, init=init, n_init=1, algorithm="lloyd", **params).fit(
         X, sample_weight=sample_weight
     )
@@ -170,8 +172,9 @@ def test_predict_transform_score_match_sklearn(backend):
     np.testing.assert_array_equal(ours.predict(X_new), ref.predict(X_new))
     np.testing.assert_allclose(ours.transform(X_new), ref.transform(X_new), rtol=1e-12)
     assert ours.score(X_new) == pytest.approx(ref.score(X_new), rel=1e-12)
-    assert ours.score(X_new, w_new) == pytest.approx(ref.score(X_new, sample_weight=w_new),
-                                                     rel=1e-12)
+    assert ours.score(X_new, sample_weight=w_new) == pytest.approx(
+        ref.score(X_new, sample_weight=w_new), rel=1e-12
+    )
     # fit_predict refits with the same random_state: the same labels as the first fit
     first_labels = ours.labels_.copy()
     np.testing.assert_array_equal(ours.fit_predict(X), first_labels)

@@ -242,7 +242,7 @@ def test_transform_checks_columns_seen_in_fit() -> None:
         scaler.transform(SEED_002[["recency_days", "frequency"]])
     with pytest.raises(ValueError, match="another order"):
         scaler.transform(SEED_002[["monetary", "frequency", "recency_days"]])
-    with pytest.raises(ValueError, match="2 column"):
+    with pytest.raises(ValueError, match="2 features, but StandardScaler is expecting 3"):
         scaler.transform(SEED_002.to_numpy()[:, :2])
     # an array with the right number of columns is accepted
     out = scaler.transform(SEED_002.to_numpy())
@@ -332,3 +332,15 @@ def test_standard_spread_too_small_to_divide_by_warns_and_maps_to_zero() -> None
         out = StandardScaler().fit_transform(X)
     assert np.isfinite(out).all()
     np.testing.assert_array_equal(out[:, 1], 0.0)
+
+
+def test_invert_refuses_a_duplicated_column_name() -> None:
+    """Two columns named 'recency': inverting 'recency' used to flip only the first one."""
+    df = pd.DataFrame([[1.0, 5.0, 2.0], [3.0, 7.0, 4.0]], columns=["recency", "recency", "m"])
+    before = df.copy()
+    with pytest.raises(ValueError, match=r"invert names column 'recency', which X holds 2 times"):
+        MinMaxScaler(invert=["recency"]).fit(df)
+    pd.testing.assert_frame_equal(df, before)  # the input is never modified
+    # an unambiguous selection on the same frame still works, by position or other name
+    out = MinMaxScaler(invert=["m"]).fit_transform(df)
+    np.testing.assert_allclose(out.to_numpy(), [[0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
