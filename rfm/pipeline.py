@@ -15,7 +15,7 @@ progress through an optional callback, so the command line can print it on stder
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,17 @@ from rfm.segments import segment
 from rfm.table import rfm_table
 
 __all__ = ["PipelineResult", "run_pipeline", "summary_table", "validation_table", "write_outputs"]
+
+#: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
+DEFAULT_CLEANING: dict[str, bool] = {
+    "drop_missing_customer": True,
+    "drop_bad_dates": True,
+    "drop_cancelled": True,
+    "drop_nonpositive_quantity": True,
+    "drop_nonpositive_price": True,
+    "drop_nonpositive_amount": True,
+    "drop_duplicates": False,
+}
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
@@ -183,17 +194,22 @@ def run_pipeline(
     rules: str = "rfm",
     random_state: int = 0,
     progress: Progress | None = None,
+    cleaning: Mapping[str, bool] | None = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
     Column parameters are as for :func:`rfm.clean_transactions` and :func:`rfm.rfm_table`:
     money is ``amount`` when given, else ``quantity`` × ``price``. ``rules`` is a
     built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
-    in quintiles).
+    in quintiles). ``cleaning`` switches :func:`rfm.clean_transactions`' rules
+    (``{"drop_cancelled": False, ...}``); by default exact duplicate rows are kept and
+    only counted (``settings["duplicate_rows"]``). Kept returns or free lines (a
+    ``drop_nonpositive_*`` rule off) reduce the customer's spend.
     """
+    rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
     step = _Steps(progress)
     with step("cleaning transactions"):
-        clean, cleaning = clean_transactions(
+        clean, cleaning_report = clean_transactions(
             transactions,
             customer=customer,
             invoice=invoice,
@@ -201,12 +217,24 @@ def run_pipeline(
             quantity=quantity,
             price=price,
             amount=amount,
+            **rules_on,
         )
         clean = _integral_ids(clean, customer)
+        duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
+    allow_negative = not all(
+        rules_on[r]
+        for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
+    )
     money: dict[str, Any] = {"amount": amount} if amount else {"quantity": quantity, "price": price}
     with step("computing recency, frequency, monetary"):
         rfm = rfm_table(
-            clean, customer=customer, date=date, invoice=invoice, snapshot=snapshot, **money
+            clean,
+            customer=customer,
+            date=date,
+            invoice=invoice,
+            snapshot=snapshot,
+            allow_negative=allow_negative,
+            **money,
         )
         scores = rfm_scores(rfm, q=4 if rules == "codes" else 5)
         segments = segment(scores, rules=rules)
@@ -253,10 +281,12 @@ def run_pipeline(
         "random_state": random_state,
         "rows_in": len(transactions),
         "rows_clean": len(clean),
+        "duplicate_rows": duplicates,
+        "cleaning_rules": rules_on,
     }
     return PipelineResult(
         transactions=clean,
-        cleaning=cleaning,
+        cleaning=cleaning_report,
         rfm=rfm,
         scores=scores,
         segments=segments,

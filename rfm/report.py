@@ -195,6 +195,11 @@ def _summary(res: PipelineResult) -> str:
         f"customers and {_pct(top['revenue_share'])} of revenue. Rows read: "
         f"{s.get('rows_in', 0):,}; kept after cleaning: {s.get('rows_clean', 0):,}.</p>"
     )
+    if s.get("duplicate_rows"):
+        lead += (
+            f'<p class="note">Data quality: {s["duplicate_rows"]:,} rows are exact duplicates '
+            "of another row; they are kept (drop them with --drop-duplicates).</p>"
+        )
     cleaning = _table(res.cleaning.set_index("rule"))
     return f'<div class="cards">{cards}</div>{lead}<h3>Cleaning</h3>{cleaning}'
 
@@ -303,7 +308,13 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
         f"<li>Scaling: <code>{_esc(s.get('scaling'))}</code>; k "
         f"{how_k}"
         f" = {res.clusters.k}.</li>"
-        "<li>Clusters are ranked by the mean percentile of their customers' R, F and M; "
+        + (
+            f"<li>Dates read with the format <code>{_esc(s['date_format'])}</code> "
+            "(one format for the whole column).</li>"
+            if s.get("date_format")
+            else ""
+        )
+        + "<li>Clusters are ranked by the mean percentile of their customers' R, F and M; "
         "persona names come from a recency × value grid (see rfm.personas).</li>"
         "</ul>"
     )
