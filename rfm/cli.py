@@ -287,7 +287,8 @@ def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
 _CLI_HINTS = (
     (re.compile(r"Switch off a rule \(e\.g\. drop_cancelled=False\)"),
      "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
-    (re.compile(r"use a smaller q or .*"), "use --rules codes (4 levels) or more customers."),
+    (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
+     r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
 )  # fmt: skip
 
 

@@ -128,7 +128,7 @@ def load_transactions(
     }
     header = header_of(path, opts)
     text_cols: list[str] = []
-    if header is not None:
+    if header:  # None or [] (an empty file): the full read reports the problem
         pre = resolve_columns(header, **given)
         text_cols = [c for c in (pre["customer"], pre["invoice"], pre["date"]) if c]
     df = read_transactions(path, text_columns=text_cols, options=opts)
