@@ -455,3 +455,18 @@ def test_messages_name_flags_not_python(tmp_path: Path) -> None:
     proc, _ = segment(tmp_path, write_csv(tmp_path / "few.csv", text))
     assert_user_error(proc, "--rules")
     assert "q=" not in proc.stderr
+
+
+def test_load_online_retail_day_first_windows_1252(tmp_path: Path) -> None:
+    from rfm.datasets import ONLINE_RETAIL_COLUMNS, load_online_retail
+
+    df = rows_frame().assign(StockCode="85123A", Description="O’Brien’s mug – 5 €",
+                             Country="United Kingdom")  # fmt: skip
+    df["CustomerID"] = [17000 + int(c[1:]) for c in df["CustomerID"]]
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    src = write_csv(tmp_path / "retail.csv", text[list(ONLINE_RETAIL_COLUMNS)], encoding="cp1252")
+    got = load_online_retail(src)
+    assert (got["Description"] == "O’Brien’s mug – 5 €").all()
+    want = df["InvoiceDate"].dt.floor("min").to_numpy("datetime64[ns]")
+    np.testing.assert_array_equal(got["InvoiceDate"].to_numpy("datetime64[ns]"), want)
+    assert got["CustomerID"].tolist() == df["CustomerID"].tolist()
