@@ -12,6 +12,8 @@ segment             Named segments from rule tables (R rfm, seed 000, seed 003 c
 value_tiers         Seed 001's exact 1-D K-means tiers per dimension → Low/Mid/High.
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
 datasets            Synthetic seed-000 transactions, seed 002's case table, UCI loader.
+load_transactions   Read a CSV/TSV/TXT (any separator, encoding), xlsx or Parquet file:
+                    ids as text, one date format per column (``parse_date_column``).
 
 Modelling half
 --------------
@@ -29,8 +31,10 @@ from __future__ import annotations
 from rfm import datasets, kpis
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
+from rfm.dates import parse_date_column
 from rfm.export import export
 from rfm.features import customer_features
+from rfm.loading import load_transactions
 from rfm.personas import PERSONA_ACTIONS, name_personas
 from rfm.profiles import profile
 from rfm.roi import campaign_roi
@@ -50,7 +54,9 @@ __all__ = [
     "datasets",
     "export",
     "kpis",
+    "load_transactions",
     "name_personas",
+    "parse_date_column",
     "profile",
     "rfm_scores",
     "rfm_table",

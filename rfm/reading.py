@@ -303,7 +303,7 @@ def read_csv_text_ids(
     if opts.names is not None:
         names = _names(opts.names, width, path)
     elif opts.header:
-        names = sniffed.first_row
+        names = [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]
         check_unique_names(names, path)
     else:
         names = [f"column{i}" for i in range(1, width + 1)]
