@@ -12,6 +12,7 @@ import codecs
 import csv
 import gzip
 import lzma
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class Sniffed:
     encoding: str
     sep: str
     first_row: list[str]
+    #: lines before the first row (1 for the ``sep=;`` line spreadsheets write)
+    skip: int = 0
 
 
 def truncated_message(path: Path) -> str:
@@ -130,7 +133,8 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     else UTF-8 when the first 64 KiB decode as UTF-8, else Windows-1252. The separator
     is ``sep`` when given, else the one of ``,`` ``;`` tab ``|`` that splits the first
     lines into the same number (≥ 2) of fields (the most fields wins), else whitespace
-    when that splits them evenly, else ``,``.
+    when that splits them evenly, else ``,``. A first line ``sep=;`` (written by
+    spreadsheets) names the separator and is skipped.
     """
     head = _head(path)
     enc = _encoding(head, encoding)
@@ -138,6 +142,10 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = _lines(text, complete=len(head) < SAMPLE_BYTES)
+    skip = 0
+    hint = re.fullmatch(r"sep=(.)\s*", lines[0]) if lines else None
+    if hint:  # Excel's "sep=;" first line names the separator
+        sep, skip, lines = sep or hint.group(1), 1, lines[1:]
     chosen = sep or _separator(lines)
     if not lines:
         first: list[str] = []
@@ -145,4 +153,4 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
         first = lines[0].split()
     else:
         first = next(csv.reader(lines[:1], delimiter=chosen), [])
-    return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first])
+    return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first], skip=skip)

@@ -242,8 +242,10 @@ def _reader_flags(seg: argparse.ArgumentParser) -> None:
         help="read dates such as 02/01/2011 day first when every value fits both orders",
     )
     c = seg.add_argument_group(
-        "cleaning (default: drop rows without customer or date, cancelled invoices, "
-        "quantity <= 0, price <= 0; count exact duplicate rows but keep them)"
+        "cleaning",
+        "By default rows without customer or date, cancelled invoices (C...), quantity <= 0 "
+        "and price <= 0 are dropped; exact duplicate rows are counted but kept. The summary "
+        "shows the rows each rule removed.",
     )
     for dest, (_, what) in CLEANING_FLAGS.items():
         c.add_argument(

@@ -43,6 +43,8 @@ _TIME = re.compile(
 )
 _ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: a guessed format that puts a date before this year has misread the text (e.g. "1,5")
+MIN_YEAR = 1800
 
 
 def _fail(name: str, what: str) -> ValueError:
@@ -214,7 +216,7 @@ def _inferred(uniq: np.ndarray, dayfirst: bool, name: str) -> tuple[np.ndarray, 
                 )
             except (ValueError, TypeError):
                 continue
-        if out.notna().all():
+        if out.notna().all() and (out.dt.year >= MIN_YEAR).all():
             if getattr(out.dt, "tz", None) is not None:
                 out = out.dt.tz_convert("UTC")
             label = "ISO 8601" if fmt else "inferred by pandas"

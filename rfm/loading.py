@@ -130,7 +130,7 @@ def load_transactions(
     text_cols: list[str] = []
     if header:  # None or [] (an empty file): the full read reports the problem
         pre = resolve_columns(header, **given)
-        text_cols = [c for c in (pre["customer"], pre["invoice"], pre["date"]) if c]
+        text_cols = [c for c in (pre["customer"], pre["invoice"]) if c]
     df = read_transactions(path, text_columns=text_cols, options=opts)
     cols = resolve_columns([str(c) for c in df.columns], **given)
     df = df.copy()

@@ -310,6 +310,7 @@ def read_csv_text_ids(
     text = set(text_columns)
     kwargs: dict[str, Any] = {
         "sep": sniffed.sep,
+        "skiprows": sniffed.skip,
         "header": 0 if opts.header else None,
         "names": names,
         "dtype": {c: str for c in names if c in text},

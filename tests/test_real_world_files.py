@@ -237,6 +237,16 @@ def test_separator_is_sniffed(tmp_path: Path, sep: str) -> None:
     assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.floor("min"))))
 
 
+def test_spreadsheet_sep_line_names_the_separator(tmp_path: Path) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = tmp_path / "excel.csv"
+    src.write_text("sep=;\n" + text.to_csv(index=False, sep=";"))
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+
+
 def test_whitespace_aligned_txt_export(tmp_path: Path) -> None:
     # the CDNOW layout: aligned columns, CRLF, zero-padded ids, YYYYMMDD dates
     rows = [("00001", "19970101", 1, 11.77), ("00002", "19970112", 5, 77.00),
