@@ -259,12 +259,16 @@ def _reader_flags(seg: argparse.ArgumentParser) -> None:
 
 
 def _read_options(args: argparse.Namespace) -> Any:
-    from rfm.reading import ReadOptions
+    from rfm.reading import SEP_ALIASES, ReadOptions
 
     if not args.header and not args.names:
         raise UsageError("--no-header needs --names with one name per column.")
     if args.sep is not None and args.sep == args.decimal:
         raise UsageError(f"--sep and --decimal are both {args.sep!r}; they must differ.")
+    if args.sep is not None and len(args.sep) != 1 and args.sep not in SEP_ALIASES:
+        raise UsageError(
+            f"--sep must be one character or one of {', '.join(SEP_ALIASES)}, got {args.sep!r}."
+        )
     if len(args.decimal) != 1:
         raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
     names = [n.strip() for n in args.names.split(",")] if args.names else None
@@ -309,7 +313,7 @@ def _print_cleaning(result: Any, date_format: str | None) -> None:
     print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
     if s.get("duplicate_rows"):
         print(
-            f"note: {s['duplicate_rows']:,} rows are exact duplicates of another row; kept "
+            f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
             "(--drop-duplicates drops them)"
         )
     if date_format:

@@ -165,9 +165,12 @@ class ReadOptions:
     dayfirst: bool = False
 
 
+#: names accepted for ``ReadOptions.sep`` besides single characters
+SEP_ALIASES = {"tab": "\t", "\\t": "\t", "whitespace": WHITESPACE, "space": WHITESPACE}
+
+
 def _sep(sep: str | None) -> str | None:
-    aliases = {"tab": "\t", "\\t": "\t", "whitespace": WHITESPACE, "space": WHITESPACE}
-    return aliases.get(sep, sep) if sep else None
+    return SEP_ALIASES.get(sep, sep) if sep else None
 
 
 def _kind(path: Path) -> str:

@@ -198,7 +198,7 @@ def _summary(res: PipelineResult) -> str:
     if s.get("duplicate_rows"):
         lead += (
             f'<p class="note">Data quality: {s["duplicate_rows"]:,} rows are exact duplicates '
-            "of another row; they are kept (drop them with --drop-duplicates).</p>"
+            "of an earlier row; they are kept (drop them with --drop-duplicates).</p>"
         )
     cleaning = _table(res.cleaning.set_index("rule"))
     return f'<div class="cards">{cards}</div>{lead}<h3>Cleaning</h3>{cleaning}'

@@ -278,6 +278,11 @@ def test_decimal_comma_needs_the_flag(tmp_path: Path) -> None:
     proc, seg = segment(tmp_path, src, "--decimal", ",")
     assert seg is not None, proc.stderr
     assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())))
+    proc, seg = segment(tmp_path, src, "--sep", ";", "--decimal", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())))
+    assert_user_error(segment(tmp_path, src, "--sep", ";;")[0], "--sep")
+    assert_user_error(segment(tmp_path, src, "--sep", ";", "--decimal", ";")[0], "--decimal")
 
 
 def test_no_header_with_names(tmp_path: Path) -> None:
