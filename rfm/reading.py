@@ -8,7 +8,7 @@ case, spaces and punctuation — so the UCI Online Retail file (``CustomerID``,
 ``InvoiceNo``, ``InvoiceDate``, ``Quantity``, ``UnitPrice``), its second edition
 (``Customer ID``, ``Invoice``, ``Price``) and seed 000's table all work without flags.
 
-Text files are sniffed first (:mod:`rfm._sniff`): encoding (byte-order mark, UTF-8, else
+Text files are sniffed first: encoding (byte-order mark, UTF-8, else
 Windows-1252), separator (``,`` ``;`` tab ``|`` or aligned columns) and header, so that
 ids are read as text and a column name used twice is refused.
 
@@ -294,8 +294,9 @@ def read_csv_text_ids(
 ) -> pd.DataFrame:
     """Read a (possibly compressed) CSV/TSV/TXT with ``text_columns`` kept as text.
 
-    The separator and encoding are sniffed unless ``options`` gives them (see
-    :func:`rfm._sniff.sniff_text`); when the whole file turns out not to be UTF-8 it is
+    The separator and encoding are sniffed from the first 64 KiB unless ``options``
+    gives them (byte-order mark, else UTF-8, else Windows-1252; the separator that
+    splits the first lines evenly); when the whole file turns out not to be UTF-8 it is
     read again as Windows-1252. Names in ``text_columns`` that the file lacks are
     ignored. Column names used twice are refused.
     """
