@@ -485,3 +485,13 @@ def test_load_online_retail_day_first_windows_1252(tmp_path: Path) -> None:
     want = df["InvoiceDate"].dt.floor("min").to_numpy("datetime64[ns]")
     np.testing.assert_array_equal(got["InvoiceDate"].to_numpy("datetime64[ns]"), want)
     assert got["CustomerID"].tolist() == df["CustomerID"].tolist()
+
+
+def test_library_reads_a_day_first_column_day_first() -> None:
+    from rfm import rfm_table
+
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    got = rfm_table(text, invoice="InvoiceNo", quantity="Quantity", price="UnitPrice",
+                    snapshot="max")  # fmt: skip
+    assert_rfm(got, expected_rfm(df))
