@@ -15,6 +15,8 @@ migration           Segments at two dates: who moved where (from → to matrix).
 value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
 datasets            Synthetic shop transactions, a 20-customer case table, UCI loader.
+load_transactions   Read a CSV/TSV/TXT (any separator, encoding), xlsx or Parquet file:
+                    ids as text, one date format per column (``parse_date_column``).
 
 Modelling half
 --------------
@@ -37,8 +39,10 @@ from rfm.actions import customer_actions
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
+from rfm.dates import parse_date_column
 from rfm.export import export, neutralise_formulas
 from rfm.features import customer_features
+from rfm.loading import load_transactions
 from rfm.migration import migration
 from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile
@@ -63,9 +67,11 @@ __all__ = [
     "describe_personas",
     "export",
     "kpis",
+    "load_transactions",
     "migration",
     "name_personas",
     "neutralise_formulas",
+    "parse_date_column",
     "profile",
     "rfm_scores",
     "rfm_table",

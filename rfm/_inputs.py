@@ -47,7 +47,9 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` as datetimes; return ``(parsed, bad)``.
 
     ``parsed`` holds ``NaT`` wherever a value is missing or does not parse; ``bad`` is a
-    boolean Series marking the values that were present but did not parse. A column that
+    boolean Series marking the values that were present but did not parse. Text is
+    parsed with one format for the whole column when one fits every value (so
+    ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value. A column that
     already has a datetime dtype is returned as it is (no copy is modified later).
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -58,6 +60,13 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "give datetimes or text such as '2024-01-31', or convert epoch numbers "
             "explicitly, e.g. pd.to_datetime(column, unit='s')."
         )
+    try:  # one format for the whole column when one fits every value (rfm.dates)
+        from rfm.dates import parse_date_column
+
+        parsed, _ = parse_date_column(values)
+        return parsed, pd.Series(False, index=values.index)
+    except ValueError:
+        pass  # junk or mixed layouts: parse value by value and report what fails
     with warnings.catch_warnings():
         # a first value that does not parse makes pandas guess per value; we report
         # the values that fail below, so its generic warning adds nothing

@@ -245,8 +245,143 @@ def build_parser() -> argparse.ArgumentParser:
         help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD) "
         "and show who moved between segments since then (writes migration.csv)",
     )
+    _reader_flags(seg)
     _common(seg, "rfmseg-out")
     return parser
+
+
+#: --keep-* / --drop-duplicates flag → clean_transactions switch and what it keeps
+CLEANING_FLAGS = {
+    "keep_cancelled": ("drop_cancelled", "invoices starting with C (use when C does not mean "
+                       "cancelled in your file)"),
+    "keep_nonpositive_quantity": ("drop_nonpositive_quantity", "lines with quantity <= 0 "
+                                  "(returns; they reduce the customer's spend)"),
+    "keep_nonpositive_price": ("drop_nonpositive_price", "lines with unit price <= 0 (free "
+                               "items, adjustments)"),
+    "keep_nonpositive_amount": ("drop_nonpositive_amount", "lines with amount <= 0 (with "
+                                "--amount; they reduce the customer's spend)"),
+}  # fmt: skip
+
+
+def _reader_flags(seg: argparse.ArgumentParser) -> None:
+    """Flags of `rfmseg segment` about reading the file and cleaning its rows."""
+    r = seg.add_argument_group("reading the file (sniffed when omitted)")
+    r.add_argument(
+        "--sep",
+        metavar="SEP",
+        help="column separator: ',', ';', tab, '|' or 'whitespace' for aligned columns "
+        "(default: sniffed from the first lines)",
+    )
+    r.add_argument(
+        "--decimal", default=".", metavar="CHAR", help="decimal mark, e.g. ',' (default: '.')"
+    )
+    r.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding, e.g. utf-8, cp1252, utf-16 (default: byte-order mark, else "
+        "UTF-8, else Windows-1252)",
+    )
+    r.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the file has no header row (give the column names with --names)",
+    )
+    r.add_argument(
+        "--names",
+        metavar="A,B,...",
+        help="comma-separated names of all columns, replacing the header (or naming the "
+        "columns of a file read with --no-header)",
+    )
+    r.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="format of the date column: a strftime pattern such as %%d/%%m/%%Y, or excel "
+        "(Excel serial days), epoch-s or epoch-ms (time since 1970). Default: one format "
+        "inferred from all the values",
+    )
+    r.add_argument(
+        "--dayfirst",
+        action="store_true",
+        help="read dates such as 02/01/2011 day first when every value fits both orders",
+    )
+    c = seg.add_argument_group(
+        "cleaning",
+        "By default rows without customer or date, cancelled invoices (C...), quantity <= 0 "
+        "and price <= 0 are dropped; exact duplicate rows are counted but kept. The summary "
+        "shows the rows each rule removed.",
+    )
+    for dest, (_, what) in CLEANING_FLAGS.items():
+        c.add_argument(
+            "--" + dest.replace("_", "-"), dest=dest, action="store_true", help=f"keep {what}"
+        )
+    c.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="drop exact duplicate rows (all columns equal)",
+    )
+
+
+def _read_options(args: argparse.Namespace) -> Any:
+    from rfm.reading import SEP_ALIASES, ReadOptions
+
+    if not args.header and not args.names:
+        raise UsageError("--no-header needs --names with one name per column.")
+    if args.sep is not None and args.sep == args.decimal:
+        raise UsageError(f"--sep and --decimal are both {args.sep!r}; they must differ.")
+    if args.sep is not None and len(args.sep) != 1 and args.sep not in SEP_ALIASES:
+        raise UsageError(
+            f"--sep must be one character or one of {', '.join(SEP_ALIASES)}, got {args.sep!r}."
+        )
+    if len(args.decimal) != 1:
+        raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
+    names = [n.strip() for n in args.names.split(",")] if args.names else None
+    return ReadOptions(
+        sep=args.sep,
+        decimal=args.decimal,
+        encoding=args.encoding,
+        header=args.header,
+        names=names,
+        date_format=args.date_format,
+        dayfirst=args.dayfirst,
+    )
+
+
+def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
+    rules = {rule: not getattr(args, dest, False) for dest, (rule, _) in CLEANING_FLAGS.items()}
+    rules["drop_duplicates"] = bool(getattr(args, "drop_duplicates", False))
+    return rules
+
+
+#: library advice → the flag that does it from the command line
+_CLI_HINTS = (
+    (re.compile(r"Switch off a rule \(e\.g\. drop_cancelled=False\)"),
+     "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
+    (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
+     r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
+)  # fmt: skip
+
+
+def _for_cli(text: str) -> str:
+    for pattern, flag in _CLI_HINTS:
+        text = pattern.sub(flag, text)
+    return text
+
+
+def _print_cleaning(result: Any, date_format: str | None) -> None:
+    """Rows removed per cleaning rule, duplicates kept and the date format, on stdout."""
+    s = result.settings
+    removed = ", ".join(
+        f"{row.rule} {row.rows_removed:,}" for row in result.cleaning.itertuples(index=False)
+    )
+    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    if s.get("duplicate_rows"):
+        print(
+            f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
+            "(--drop-duplicates drops them)"
+        )
+    if date_format:
+        print(f"date format: {date_format}")
 
 
 class _Reporter:
@@ -299,20 +434,15 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[
             "price": "UnitPrice",
         }
         return df, cols, "generated demo data"
-    from rfm.reading import header_of, read_transactions, resolve_columns
+    from rfm.loading import load_transactions
 
     given = {
         k: getattr(args, k) for k in ("customer", "invoice", "date", "amount", "quantity", "price")
     }
-    header = header_of(args.file)
-    text_cols: list[str] = []
-    if header is not None:
-        pre = resolve_columns(header, **given)
-        text_cols = [c for c in (pre["customer"], pre["invoice"]) if c]
     say(f"reading {args.file}")
-    df = read_transactions(args.file, text_columns=text_cols)
-    cols = resolve_columns(list(df.columns), **given)
-    return df, cols, str(args.file)
+    loaded = load_transactions(args.file, options=_read_options(args), **given)
+    args.date_format_used = loaded.date_format
+    return loaded.frame, loaded.columns, str(args.file)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -379,10 +509,12 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
             check_customers=_check_customers(args.format),
             ties=args.ties,
             compare_to=getattr(args, "compare_to", None),
+            cleaning=_cleaning(args),
             **money,
         )
         result.settings["source"] = source
         result.settings["currency"] = args.currency
+        result.settings["date_format"] = getattr(args, "date_format_used", None)
         name = Path(source).name if args.command == "segment" else "demo"
         paths = write_outputs(
             result,
@@ -401,6 +533,7 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
         f"(scaling {args.scaling}), mean silhouette {sil:.3f}"
     )
     print(table.to_string())
+    _print_cleaning(result, getattr(args, "date_format_used", None))
     print(
         f"files written to {Path(args.out).resolve()}: " + ", ".join(p.name for p in paths.values())
     )
@@ -433,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _interrupted()
         if isinstance(exc, ImportError) and "pip install" not in str(exc):
             raise  # a broken installation, not a user mistake: show the traceback
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {_for_cli(_one_line(exc))}", file=sys.stderr)
         return 2
     except Exception:
         # Ctrl-C that lands while a compiled kernel is being called can surface as another

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns, check_random_state
+from rfm.dates import parse_date_column
 from rfm.reading import read_csv_text_ids
 
 __all__ = ["case_study_customers", "load_online_retail", "make_transactions"]
@@ -320,8 +321,10 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
     Parameters
     ----------
     path : str or path-like
-        The file. CSV is read as UTF-8, falling back to ISO-8859-1 (the encoding of
-        many copies of the original export); gzip is detected from the ``.gz`` suffix.
+        The file. CSV is read as UTF-8 (with or without byte-order mark), UTF-16 with a
+        byte-order mark, else Windows-1252 (the encoding of many copies of the original
+        export); gzip is detected from the ``.gz`` suffix. ``InvoiceDate`` is parsed
+        with one format for the whole column (``rfm.dates.parse_date_column``).
         ``.xlsx`` / ``.xls`` needs the optional ``openpyxl`` package.
 
     Returns
@@ -359,7 +362,7 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
             f"cannot tell the format of {path.name}: expected .csv, .csv.gz or .xlsx."
         )
     check_columns(df, list(ONLINE_RETAIL_COLUMNS), what=f"Online Retail file {path.name}")
-    df["InvoiceDate"] = pd.to_datetime(df["InvoiceDate"])
+    df["InvoiceDate"], _ = parse_date_column(df["InvoiceDate"], name="InvoiceDate")
     customer = pd.to_numeric(df["CustomerID"], errors="raise")
     df["CustomerID"] = customer.round().astype("Int64")
     return df

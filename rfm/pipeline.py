@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,17 @@ __all__ = [
     "validation_table",
     "write_outputs",
 ]
+
+#: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
+DEFAULT_CLEANING: dict[str, bool] = {
+    "drop_missing_customer": True,
+    "drop_bad_dates": True,
+    "drop_cancelled": True,
+    "drop_nonpositive_quantity": True,
+    "drop_nonpositive_price": True,
+    "drop_nonpositive_amount": True,
+    "drop_duplicates": False,
+}
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
@@ -200,6 +211,7 @@ def run_pipeline(
     check_customers: Callable[[int], None] | None = None,
     ties: str = "thresholds",
     compare_to: Any = None,
+    cleaning: Mapping[str, bool] | None = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
@@ -213,10 +225,15 @@ def run_pipeline(
     when given, is called with the number of customers as soon as the RFM table is known,
     before the costly clustering; it raises to stop the run (the command line refuses there
     more customers than an xlsx sheet holds).
+    ``cleaning`` switches :func:`rfm.clean_transactions`' rules
+    (``{"drop_cancelled": False, ...}``); by default exact duplicate rows are kept and
+    only counted (``settings["duplicate_rows"]``). Kept returns or free lines (a
+    ``drop_nonpositive_*`` rule off) reduce the customer's spend.
     """
+    rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
     step = _Steps(progress)
     with step("cleaning transactions"):
-        clean, cleaning = clean_transactions(
+        clean, cleaning_report = clean_transactions(
             transactions,
             customer=customer,
             invoice=invoice,
@@ -224,12 +241,24 @@ def run_pipeline(
             quantity=quantity,
             price=price,
             amount=amount,
+            **rules_on,
         )
         clean = _integral_ids(clean, customer)
+        duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
+    allow_negative = not all(
+        rules_on[r]
+        for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
+    )
     money: dict[str, Any] = {"amount": amount} if amount else {"quantity": quantity, "price": price}
     with step("computing recency, frequency, monetary"):
         rfm = rfm_table(
-            clean, customer=customer, date=date, invoice=invoice, snapshot=snapshot, **money
+            clean,
+            customer=customer,
+            date=date,
+            invoice=invoice,
+            snapshot=snapshot,
+            allow_negative=allow_negative,
+            **money,
         )
         if check_customers is not None:
             check_customers(len(rfm))
@@ -289,10 +318,12 @@ def run_pipeline(
         "random_state": random_state,
         "rows_in": len(transactions),
         "rows_clean": len(clean),
+        "duplicate_rows": duplicates,
+        "cleaning_rules": rules_on,
     }
     return PipelineResult(
         transactions=clean,
-        cleaning=cleaning,
+        cleaning=cleaning_report,
         rfm=rfm,
         scores=scores,
         segments=segments,

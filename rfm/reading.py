@@ -8,6 +8,10 @@ case, spaces and punctuation — so the UCI Online Retail file (``CustomerID``,
 ``InvoiceNo``, ``InvoiceDate``, ``Quantity``, ``UnitPrice``), its second edition
 (``Customer ID``, ``Invoice``, ``Price``) and seed 000's table all work without flags.
 
+Text files are sniffed first: encoding (byte-order mark, UTF-8, else
+Windows-1252), separator (``,`` ``;`` tab ``|`` or aligned columns) and header, so that
+ids are read as text and a column name used twice is refused.
+
 Every problem is a ``ValueError`` (or ``ImportError`` for a missing optional package)
 with a one-line message that names the file or column and what to do.
 """
@@ -19,11 +23,15 @@ import os
 import re
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["ALIASES", "read_transactions", "resolve_columns"]
+from rfm._sniff import WHITESPACE, sniff_text, truncated_message
+
+__all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions", "resolve_columns"]
 
 #: role → recognised spellings (normalised: lower case, letters and digits only)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -61,12 +69,18 @@ def _norm(name: object) -> str:
 
 
 def _find(columns: Sequence[str], role: str) -> str | None:
-    by_norm: dict[str, str] = {}
+    by_norm: dict[str, list[str]] = {}
     for c in columns:
-        by_norm.setdefault(_norm(c), c)
+        by_norm.setdefault(_norm(c), []).append(c)
     for alias in ALIASES[role]:
         if alias in by_norm:
-            return by_norm[alias]
+            found = list(dict.fromkeys(by_norm[alias]))
+            if len(found) > 1:
+                raise ValueError(
+                    f"columns {', '.join(map(repr, found))} could all be the {role} column; "
+                    f"choose one with --{role} COL."
+                )
+            return found[0]
     return None
 
 
@@ -122,54 +136,142 @@ def resolve_columns(
     return out
 
 
-def read_transactions(
-    path: str | os.PathLike[str], *, text_columns: Sequence[str] = ()
-) -> pd.DataFrame:
-    """Read a transaction table from CSV (optionally gzip), Parquet or Excel.
+#: cells that mean "missing" outside id columns (pandas' defaults); in id columns only an
+#: empty cell is missing, so customers called NA, None, null or N/A are kept
+NA_TOKENS = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
-    Parameters
-    ----------
-    path : str or PathLike
-        ``.csv``/``.txt`` (``.gz``/``.zip``/``.bz2``/``.xz`` compressed too), ``.tsv``,
-        ``.parquet``/``.pq`` (needs pyarrow) or ``.xlsx``/``.xls`` (needs openpyxl).
-    text_columns : sequence of str
-        Columns to read as text (ids: keeps leading zeros and the ``C`` of cancelled
-        invoices) when present.
 
-    Raises
-    ------
-    ValueError
-        Missing, empty or unreadable file, unknown suffix.
-    ImportError
-        The format needs an optional package that is not installed.
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a transaction file (``rfmseg segment``'s reader flags).
+
+    ``sep`` (``None``: sniffed; ``"whitespace"`` or ``r"\\s+"`` for aligned columns),
+    ``decimal`` mark, ``encoding`` (``None``: byte-order mark, UTF-8, else
+    Windows-1252), ``header`` (the first row names the columns), ``names`` (column
+    names to use instead), ``date_format`` and ``dayfirst`` (see
+    :func:`rfm.dates.parse_date_column`).
     """
-    path = Path(path)
+
+    sep: str | None = None
+    decimal: str = "."
+    encoding: str | None = None
+    header: bool = True
+    names: Sequence[str] | None = None
+    date_format: str | None = None
+    dayfirst: bool = False
+
+
+#: names accepted for ``ReadOptions.sep`` besides single characters
+SEP_ALIASES = {"tab": "\t", "\\t": "\t", "whitespace": WHITESPACE, "space": WHITESPACE}
+
+
+def _sep(sep: str | None) -> str | None:
+    return SEP_ALIASES.get(sep, sep) if sep else None
+
+
+def _kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    last = suffixes[-1] if suffixes else ""
+    if last in (".parquet", ".pq"):
+        return "parquet"
+    if last in EXCEL_SUFFIXES:
+        return "xlsx"
+    if last == ".xls":
+        return "xls"
+    if any(s in CSV_SUFFIXES for s in suffixes):
+        return "csv"
+    raise ValueError(f"unknown file type {path.name!r}; use .csv, .csv.gz, .parquet or .xlsx.")
+
+
+def _need(package: str, what: str) -> None:
+    if importlib.util.find_spec(package) is None:
+        raise ImportError(f"reading {what} needs {package}: pip install {package}")
+
+
+def _check_path(path: Path) -> None:
     if not path.exists():
         raise ValueError(f"file not found: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a transaction file.")
     if path.stat().st_size == 0:
         raise ValueError(f"file is empty: {path}")
-    suffixes = [s.lower() for s in path.suffixes]
-    last = suffixes[-1] if suffixes else ""
+
+
+def check_unique_names(names: Sequence[str], path: Path) -> None:
+    """``ValueError`` naming the columns whose name appears more than once."""
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(names, start=1):
+        seen.setdefault(str(name), []).append(i)
+    twice = {n: pos for n, pos in seen.items() if len(pos) > 1}
+    if twice:
+        which = "; ".join(
+            f"{n!r} (columns {', '.join(map(str, pos))})" for n, pos in twice.items()
+        )
+        raise ValueError(
+            f"{path.name} has columns with the same name: {which}; rename them in the file "
+            "or pass --names with one name per column."
+        )
+
+
+def read_transactions(
+    path: str | os.PathLike[str],
+    *,
+    text_columns: Sequence[str] = (),
+    options: ReadOptions | None = None,
+) -> pd.DataFrame:
+    """Read a transaction table from CSV (optionally compressed), Parquet or Excel.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        ``.csv``/``.txt``/``.tsv`` (``.gz``/``.zip``/``.bz2``/``.xz`` compressed too),
+        ``.parquet``/``.pq`` (needs pyarrow) or ``.xlsx`` (needs openpyxl).
+    text_columns : sequence of str
+        Columns to read as text (ids: keeps leading zeros and the ``C`` of cancelled
+        invoices) when present; in those only an empty cell is missing. In xlsx files
+        they get the text Excel displays (``00123`` stays ``00123``).
+    options : ReadOptions, optional
+        Separator, decimal mark, encoding, header and names for text files.
+
+    Raises
+    ------
+    ValueError
+        Missing, empty, truncated or unreadable file, unknown suffix, a column name used
+        twice, a zip named ``.xlsx`` that is no workbook.
+    ImportError
+        The format needs an optional package that is not installed.
+    """
+    path = Path(path)
+    opts = options or ReadOptions()
+    _check_path(path)
+    kind = _kind(path)
     try:
-        if last in (".parquet", ".pq"):
-            if importlib.util.find_spec("pyarrow") is None:
-                raise ImportError("reading Parquet needs pyarrow: pip install pyarrow")
+        if kind == "parquet":
+            _need("pyarrow", "Parquet")
             df = pd.read_parquet(path)
-        elif last in (".xlsx", ".xls", ".xlsm"):
-            if importlib.util.find_spec("openpyxl") is None:
-                raise ImportError("reading Excel needs openpyxl: pip install openpyxl")
+            check_unique_names([str(c) for c in df.columns], path)
+        elif kind == "xlsx":
+            _need("openpyxl", "Excel")
+            from rfm._xlsx import read_xlsx
+
+            df = read_xlsx(path, text_columns)
+            check_unique_names(list(df.columns), path)
+            if opts.names is not None:
+                df.columns = _names(opts.names, len(df.columns), path)
+        elif kind == "xls":
+            _need("xlrd", "old .xls workbooks")
             df = pd.read_excel(path, dtype={c: str for c in text_columns})
-        elif any(s in CSV_SUFFIXES for s in suffixes):
-            df = read_csv_text_ids(path, text_columns)
         else:
-            raise ValueError(
-                f"unknown file type {path.name!r}; use .csv, .csv.gz, .parquet or .xlsx."
-            )
+            df = read_csv_text_ids(path, text_columns, options=opts)
     except pd.errors.EmptyDataError:  # a ValueError: must come first
         raise ValueError(f"file is empty (no header, no rows): {path}") from None
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
+    except EOFError:
+        raise ValueError(truncated_message(path)) from None
+    except (OSError, pd.errors.ParserError, UnicodeError, zipfile.BadZipFile) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"cannot read {path.name}: {first}") from None
     if len(df) == 0:
@@ -177,32 +279,84 @@ def read_transactions(
     return df
 
 
-def _separator(path: Path) -> str:
-    """Tab for ``.tsv`` files, comma otherwise."""
-    return "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ","
+def _names(names: Sequence[str], width: int, path: Path) -> list[str]:
+    names = [str(n).strip() for n in names]
+    if len(names) != width:
+        raise ValueError(
+            f"--names gives {len(names)} name(s) but {path.name} has {width} column(s)."
+        )
+    check_unique_names(names, path)
+    return names
 
 
-def read_csv_text_ids(path: Path, text_columns: Sequence[str]) -> pd.DataFrame:
-    """Read a (possibly compressed) CSV/TSV with ``text_columns`` kept as text.
+def read_csv_text_ids(
+    path: Path, text_columns: Sequence[str], *, options: ReadOptions | None = None
+) -> pd.DataFrame:
+    """Read a (possibly compressed) CSV/TSV/TXT with ``text_columns`` kept as text.
 
-    UTF-8 first, ISO-8859-1 when that fails (the encoding of many spreadsheet exports).
-    Names in ``text_columns`` that the file lacks are ignored by ``read_csv``.
+    The separator and encoding are sniffed from the first 64 KiB unless ``options``
+    gives them (byte-order mark, else UTF-8, else Windows-1252; the separator that
+    splits the first lines evenly); when the whole file turns out not to be UTF-8 it is
+    read again as Windows-1252. Names in ``text_columns`` that the file lacks are
+    ignored. Column names used twice are refused.
     """
-    sep = _separator(path)
-    dtype = {c: str for c in text_columns}
-    try:
-        return pd.read_csv(path, dtype=dtype, sep=sep, encoding="utf-8", low_memory=False)
-    except UnicodeDecodeError:
-        return pd.read_csv(path, dtype=dtype, sep=sep, encoding="ISO-8859-1", low_memory=False)
-
-
-def header_of(path: str | os.PathLike[str]) -> list[str] | None:
-    """Column names of a CSV file without reading its rows (``None`` for other formats)."""
+    opts = options or ReadOptions()
     path = Path(path)
-    if not any(s.lower() in CSV_SUFFIXES for s in path.suffixes) or not path.is_file():
-        return None
+    sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
+    width = len(sniffed.first_row)
+    if opts.names is not None:
+        names = _names(opts.names, width, path)
+    elif opts.header:
+        names = [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]
+        check_unique_names(names, path)
+    else:
+        names = [f"column{i}" for i in range(1, width + 1)]
+    text = set(text_columns)
+    kwargs: dict[str, Any] = {
+        "sep": sniffed.sep,
+        "skiprows": sniffed.skip,
+        "header": 0 if opts.header else None,
+        "names": names,
+        "dtype": {c: str for c in names if c in text},
+        "keep_default_na": False,
+        "na_values": {c: [""] if c in text else list(NA_TOKENS) for c in names},
+        "decimal": opts.decimal,
+        "low_memory": False,
+        "skipinitialspace": sniffed.sep != WHITESPACE,
+    }
     try:
-        header = pd.read_csv(path, nrows=0, sep=_separator(path), encoding_errors="replace")
-        return [str(c) for c in header.columns]
+        return pd.read_csv(path, encoding=sniffed.encoding, **kwargs)
+    except UnicodeDecodeError:
+        if opts.encoding or sniffed.encoding != "utf-8":
+            raise
+        try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
+            return pd.read_csv(path, encoding="cp1252", **kwargs)
+        except UnicodeDecodeError:
+            return pd.read_csv(path, encoding="ISO-8859-1", **kwargs)
+
+
+def header_of(
+    path: str | os.PathLike[str], options: ReadOptions | None = None
+) -> list[str] | None:
+    """Column names of a CSV or xlsx file without reading its rows (``None`` otherwise,
+    or when the file cannot be read: the full read then reports the problem)."""
+    path = Path(path)
+    opts = options or ReadOptions()
+    try:
+        kind = _kind(path)
+        if not path.is_file() or kind not in ("csv", "xlsx"):
+            return None
+        if opts.names is not None:
+            return [str(n) for n in opts.names]
+        if kind == "xlsx":
+            if importlib.util.find_spec("openpyxl") is None:
+                return None
+            from rfm._xlsx import xlsx_header
+
+            return xlsx_header(path)
+        sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
+        if not opts.header:
+            return [f"column{i}" for i in range(1, len(sniffed.first_row) + 1)]
+        return sniffed.first_row
     except Exception:  # the full read reports the problem properly
         return None

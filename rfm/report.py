@@ -181,6 +181,11 @@ def _summary(c: _Ctx) -> str:
         f"<p>Rows read: {s.get('rows_in', 0):,}; kept after cleaning: "
         f"{s.get('rows_clean', 0):,}.</p>"
     )
+    if s.get("duplicate_rows"):
+        lead += (
+            f'<p class="note">Data quality: {s["duplicate_rows"]:,} rows are exact duplicates '
+            "of an earlier row; they are kept (drop them with --drop-duplicates).</p>"
+        )
     steps = res.cleaning.assign(rule=res.cleaning["rule"].map(
         lambda r: h.CLEANING_STEPS.get(r, str(r).replace("_", " "))))
     cleaning = h.table(steps.set_index("rule"))
@@ -496,6 +501,12 @@ def _method(c: _Ctx) -> str:
         f"{s.get('rows_clean', 0):,} kept after cleaning.",
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
         "distinct orders; monetary = total spend.",
+        *(
+            [f"Dates read with the format {h.esc(s['date_format'])}, one format for the "
+             "whole column."]
+            if s.get("date_format")
+            else []
+        ),
         f"Scores 1 to {c.q} ({c.q} = best) from the customer base's quantiles; "
         f"{tie_text}.",
         f"Segments: {h.esc(c.rules_text())}; a customer takes the first rule its scores "

@@ -185,6 +185,11 @@ def test_online_retail_needs_no_flags(online_retail_path: Path, tmp_path: Path) 
     assert len(seg) == 4338
     assert (seg["recency"].min(), seg["recency"].median(), seg["recency"].max()) == (0, 50, 373)
     assert (seg["frequency"].median(), seg["frequency"].max()) == (2, 209)
+    # default cleaning is the documented one: the 5,192 exact duplicate lines are kept
+    # (and reported), giving the standard 397,884 rows and monetary median 674.48
+    assert seg["monetary"].median() == pytest.approx(674.48, abs=0.01)
+    assert "kept 397,884" in proc.stdout
+    assert "5,192 rows are exact duplicates" in proc.stdout
     assert seg["customer"].astype(str).str.fullmatch(r"\d{5}").all()  # 17850, not 17850.0
     assert "reading" in proc.stderr
 

@@ -1,0 +1,314 @@
+"""Parse a date column with one format for the whole column.
+
+pandas guesses a date format from the first value and, when later values fail, parses
+them one by one, so a ``dd/mm/yyyy`` column whose first value is ambiguous
+(``02/01/2011``) comes out partly month-first and partly day-first. :func:`parse_date_column`
+looks at every distinct value first and chooses one layout for the column:
+
+- ``d/m/y`` or ``m/d/y`` (separator ``/``, ``-`` or ``.``, 2- or 4-digit year, optional
+  time): values whose first field is above 12 only fit day-first, values whose second
+  field is above 12 only fit month-first; one of those makes the whole column that
+  order, both are an error, and a column where every value fits both is refused unless
+  ``dayfirst`` or ``date_format`` decides;
+- ``y-m-d`` (ISO 8601 and ``yyyy/mm/dd``);
+- ``YYYYMMDD`` integers or digit strings;
+- time zones: every value with one (converted to UTC) or none; a mix is an error;
+- other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
+
+Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what they are:
+``"excel"`` (days since 1899-12-30, Excel's serial dates), ``"epoch-s"`` or
+``"epoch-ms"`` (time since 1970-01-01 UTC). Any other ``date_format`` is a strftime
+pattern. Every value that is present must parse; only empty cells are missing dates.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["NUMERIC_DATE_FORMATS", "parse_date_column"]
+
+#: ``date_format`` values for dates stored as numbers
+NUMERIC_DATE_FORMATS = ("excel", "epoch-s", "epoch-ms")
+
+_SEPARATED = re.compile(
+    r"^\s*(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})"
+    r"(?:(?P<t>[ T]+)(?P<time>.*?))?\s*$"
+)
+_TIME = re.compile(
+    r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?\s*(?P<p>[AaPp][Mm])?$"
+)
+_ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: a guessed format that puts a date before this year has misread the text (e.g. "1,5")
+MIN_YEAR = 1800
+
+
+def _fail(name: str, what: str) -> ValueError:
+    return ValueError(f"date column {name!r}: {what}")
+
+
+def _examples(values: np.ndarray, n: int = 3) -> str:
+    return ", ".join(repr(str(v)) for v in values[:n])
+
+
+def _text(value: object) -> str:
+    """One distinct value as stripped text; whole numbers without ``.0``."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
+def _numbers(text: np.ndarray, name: str, date_format: str) -> np.ndarray:
+    num = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
+    bad = np.isnan(num)
+    if bad.any():
+        raise _fail(
+            name,
+            f"--date-format {date_format} needs numbers, got e.g. {_examples(text[bad])}.",
+        )
+    return num
+
+
+def _numeric_dates(uniq: np.ndarray, date_format: str, name: str) -> tuple[np.ndarray, str]:
+    num = _numbers(uniq, name, date_format)
+    if date_format == "excel":
+        if ((num < 1) | (num > 2_958_465)).any():  # 1900-01-01 .. 9999-12-31
+            raise _fail(name, f"{_examples(uniq[(num < 1) | (num > 2_958_465)])} are not "
+                        "Excel serial dates (1 = 1900-01-01).")  # fmt: skip
+        days = np.floor(num)
+        ns = np.round((num - days) * 86_400e9)
+        out = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D") + pd.to_timedelta(ns, unit="ns")
+        return np.asarray(out.to_numpy(dtype="datetime64[ns]")), "Excel serial dates"
+    unit = {"epoch-s": "s", "epoch-ms": "ms"}[date_format]
+    try:
+        out = pd.to_datetime(num, unit=unit)
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise _fail(name, f"values such as {_examples(uniq)} are out of range for "
+                    f"--date-format {date_format}.") from None  # fmt: skip
+    label = "seconds" if unit == "s" else "milliseconds"
+    return np.asarray(out.to_numpy(dtype="datetime64[ns]")), f"{label} since 1970-01-01 UTC"
+
+
+def _with_pattern(uniq: np.ndarray, fmt: str, name: str) -> tuple[np.ndarray, str]:
+    try:
+        out = pd.to_datetime(pd.Series(uniq, dtype=object), format=fmt, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        raise _fail(name, f"--date-format {fmt!r} is not a valid pattern ({exc}).") from None
+    bad = out.isna().to_numpy()
+    if bad.any():
+        raise _fail(name, f"{int(bad.sum())} distinct value(s) do not match --date-format "
+                    f"{fmt!r}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_convert("UTC")
+    return np.asarray(out.to_numpy()), fmt
+
+
+def _times(rest: pd.Series, name: str, uniq: np.ndarray) -> tuple[np.ndarray, str]:
+    """Time of day of each value as nanoseconds, and its strftime layout."""
+    has = rest.notna() & (rest.astype(str) != "")
+    ns = np.zeros(len(rest), dtype=np.int64)
+    if not has.any():
+        return ns, ""
+    parts = rest[has].astype(str).str.extract(_TIME)
+    bad = parts["h"].isna().to_numpy()
+    if bad.any():
+        raise _fail(name, f"times such as {_examples(uniq[has.to_numpy()][bad])} do not "
+                    "parse; pass --date-format with a strftime pattern.")  # fmt: skip
+    h = parts["h"].astype(int).to_numpy()
+    m = parts["m"].astype(int).to_numpy()
+    s = parts["s"].fillna("0").astype(int).to_numpy()
+    frac = parts["f"].fillna("0").map(lambda f: int(f.ljust(9, "0")[:9])).to_numpy()
+    ampm = parts["p"].fillna("").str.upper().to_numpy()
+    h = np.where(ampm == "PM", h % 12 + 12, np.where(ampm == "AM", h % 12, h))
+    if (h > 23).any() or (m > 59).any() or (s > 60).any():
+        raise _fail(name, f"times out of range, e.g. {_examples(uniq[has.to_numpy()])}.")
+    ns[has.to_numpy()] = ((h * 60 + m) * 60 + s) * 1_000_000_000 + frac
+    layout = "%H:%M" + (":%S" if parts["s"].notna().any() else "")
+    if (ampm != "").any():
+        layout = layout.replace("%H", "%I") + " %p"
+    return ns, layout
+
+
+def _separated(
+    uniq: np.ndarray, parts: pd.DataFrame, dayfirst: bool, name: str
+) -> tuple[np.ndarray, str]:
+    """Dates such as 02/01/2011 or 2011-01-02, with an optional time."""
+    seps = parts["sep"].unique()
+    if len(seps) > 1:
+        raise _fail(name, f"values mix date separators {sorted(seps)}; pass --date-format.")
+    sep = seps[0]
+    a, b, c = (parts[k].astype(int).to_numpy() for k in "abc")
+    la, lc = parts["a"].str.len().to_numpy(), parts["c"].str.len().to_numpy()
+    if (la == 4).all():
+        year, month, day, order = a, b, c, f"%Y{sep}%m{sep}%d"
+        note = ""
+    elif (la <= 2).all() and ((lc == 4).all() or (lc == 2).all()):
+        year = c if (lc == 4).all() else np.where(c < 69, 2000 + c, 1900 + c)
+        ychar = "%Y" if (lc == 4).all() else "%y"
+        only_dayfirst = a > 12
+        only_monthfirst = b > 12
+        if only_dayfirst.any() and only_monthfirst.any():
+            raise _fail(
+                name,
+                f"{_examples(uniq[only_dayfirst], 1)} only reads day first but "
+                f"{_examples(uniq[only_monthfirst], 1)} only month first; fix the file or "
+                "pass --date-format.",
+            )
+        if only_monthfirst.any() and dayfirst:
+            raise _fail(name, f"--dayfirst was given but {_examples(uniq[only_monthfirst], 1)} "
+                        "only reads month first; pass --date-format.")  # fmt: skip
+        if only_dayfirst.any() or dayfirst:
+            day, month, order = a, b, f"%d{sep}%m{sep}{ychar}"
+            note = " (day first)"
+        elif only_monthfirst.any():
+            month, day, order = a, b, f"%m{sep}%d{sep}{ychar}"
+            note = " (month first)"
+        else:
+            raise _fail(
+                name,
+                f"every date, e.g. {_examples(uniq, 1)}, reads both day first and month "
+                f"first; pass --dayfirst, or --date-format '%m{sep}%d{sep}{ychar}' for "
+                "month first.",
+            )
+    else:
+        raise _fail(name, f"values mix date layouts, e.g. {_examples(uniq)}; pass "
+                    "--date-format.")  # fmt: skip
+    dates = pd.to_datetime(
+        pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce"
+    ).to_numpy(dtype="datetime64[ns]")
+    bad = np.isnat(dates)
+    if bad.any():
+        raise _fail(name, f"{_examples(uniq[bad])} are not valid dates for the layout "
+                    f"{order}{note}; pass --date-format.")  # fmt: skip
+    ns, layout = _times(parts["time"], name, uniq)
+    if layout:
+        tsep = "T" if parts["t"].dropna().str.strip().eq("T").all() else " "
+        order = f"{order}{tsep}{layout}"
+    return dates + ns.astype("timedelta64[ns]"), order + note
+
+
+def _inferred(uniq: np.ndarray, dayfirst: bool, name: str) -> tuple[np.ndarray, str]:
+    """Other text: ISO 8601, else one format inferred by pandas for the whole column."""
+    values = pd.Series(uniq, dtype=object)
+    zoned = np.array([bool(_ZONE.search(v)) for v in uniq])
+    if zoned.any() and not zoned.all():
+        raise _fail(
+            name,
+            f"values mix times with a time zone ({_examples(uniq[zoned], 1)}) and without "
+            f"({_examples(uniq[~zoned], 1)}); give all or none a zone.",
+        )
+    for fmt, kwargs in (("ISO8601", {"utc": True} if zoned.all() else {}), (None, {})):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out = pd.to_datetime(
+                    values, format=fmt, errors="coerce", dayfirst=dayfirst, **kwargs
+                )
+            except (ValueError, TypeError):
+                continue
+        if out.notna().all() and (out.dt.year >= MIN_YEAR).all():
+            if getattr(out.dt, "tz", None) is not None:
+                out = out.dt.tz_convert("UTC")
+            label = "ISO 8601" if fmt else "inferred by pandas"
+            utc = " (converted to UTC)" if zoned.all() else ""
+            return np.asarray(out.to_numpy()), label + utc
+    raise _fail(name, f"values such as {_examples(uniq)} do not parse as dates with one "
+                "format; pass --date-format (a strftime pattern such as %d.%m.%Y).")  # fmt: skip
+
+
+def parse_date_column(
+    values: pd.Series,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    name: str | None = None,
+) -> tuple[pd.Series, str]:
+    """Parse a whole date column with one format (see the module docstring).
+
+    Parameters
+    ----------
+    values : Series
+        The column as read: datetimes (returned as they are), text or numbers.
+    date_format : str, optional
+        A strftime pattern, or ``"excel"``, ``"epoch-s"``, ``"epoch-ms"`` for numbers.
+        Inferred from all the values when omitted.
+    dayfirst : bool
+        Read ``a/b/yyyy`` as day/month when every value fits both orders.
+    name : str, optional
+        Column name for messages (default: ``values.name``).
+
+    Returns
+    -------
+    parsed : Series
+        Datetimes on ``values``' index; ``NaT`` only where the value was missing or empty.
+    used : str
+        The format used, for the console and the report (e.g. ``"%d/%m/%Y %H:%M (day
+        first)"``).
+
+    Raises
+    ------
+    ValueError
+        Values that do not parse with one format, contradict each other (day first
+        and month first), mix zoned and naive times, or numbers without a numeric
+        ``date_format``. The message names the option that fixes it.
+    """
+    name = str(values.name) if name is None else name
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) and date_format not in (
+        NUMERIC_DATE_FORMATS
+    ):
+        return values, "stored as dates in the file"
+    codes, raw = pd.factorize(values)
+    texts = np.array([_text(v) for v in raw], dtype=object)
+    blank = texts == ""
+    if blank.any():  # empty cells are missing dates
+        keep = np.flatnonzero(~blank)
+        remap = np.full(len(texts), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        codes = np.where(codes < 0, -1, remap[np.maximum(codes, 0)])
+        texts = texts[keep]
+    uniq = texts
+    if len(uniq) == 0:
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "no dates"
+    if date_format in NUMERIC_DATE_FORMATS:
+        parsed, used = _numeric_dates(uniq, date_format, name)
+    elif date_format:
+        parsed, used = _with_pattern(uniq, date_format, name)
+    else:
+        digits = pd.Series(uniq, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
+        if digits.all():
+            eight = pd.Series(uniq, dtype=object).str.fullmatch(r"\d{8}").to_numpy()
+            ymd = pd.to_datetime(pd.Series(uniq, dtype=object), format="%Y%m%d", errors="coerce")
+            if not (eight.all() and ymd.notna().all()):
+                raise _fail(
+                    name,
+                    f"holds numbers such as {_examples(uniq)}, not dates; pass --date-format "
+                    "excel (Excel serial days), epoch-s or epoch-ms (time since 1970), or a "
+                    "strftime pattern such as %Y%m%d.",
+                )
+            parsed, used = np.asarray(ymd.to_numpy()), "%Y%m%d"
+        elif digits.any():
+            raise _fail(name, f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
+                        f"({_examples(uniq[~digits], 1)}); pass --date-format.")  # fmt: skip
+        else:
+            parts = pd.Series(uniq, dtype=object).str.extract(_SEPARATED)
+            matched = parts["a"].notna().to_numpy()
+            zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
+            if matched.all() and not zoned.any():
+                parsed, used = _separated(uniq, parts, dayfirst, name)
+            else:
+                parsed, used = _inferred(uniq, dayfirst, name)
+    parsed = np.asarray(parsed)
+    out = parsed.take(np.where(codes < 0, 0, codes))
+    result = pd.Series(out, index=values.index)
+    result[codes < 0] = pd.NaT
+    return result, used

@@ -1,0 +1,148 @@
+"""From a transaction file to the typed table the pipeline needs (``rfmseg segment``).
+
+:func:`load_transactions` reads the file (:func:`rfm.reading.read_transactions`), finds
+the columns (:func:`rfm.reading.resolve_columns`) and makes each role's values what the
+pipeline expects, or says in one line why it cannot:
+
+- customer and invoice ids are text: ``00123`` keeps its zeros, ``17000`` and
+  ``17000.0`` are one id, ``NA``/``None``/``null``/``N/A`` are ids, only empty cells
+  are missing;
+- the date column is parsed with one format for the whole column
+  (:func:`rfm.dates.parse_date_column`);
+- amount, quantity and price are numbers (with the file's decimal mark).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rfm.dates import parse_date_column
+from rfm.reading import NA_TOKENS, ReadOptions, header_of, read_transactions, resolve_columns
+
+__all__ = ["LoadedTransactions", "id_text", "load_transactions"]
+
+ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
+_WHOLE = re.compile(r"^([+-]?\d+)\.0*$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
+
+
+@dataclass
+class LoadedTransactions:
+    """The table, the column of each role, and how the file was read."""
+
+    frame: pd.DataFrame
+    columns: dict[str, str | None]
+    date_format: str
+
+
+def _id(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return np.nan
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value).strip()
+    if text == "":
+        return np.nan
+    whole = _WHOLE.match(text)
+    return whole.group(1) if whole else text
+
+
+def id_text(values: pd.Series) -> pd.Series:
+    """Ids as text: whole numbers without ``.0`` (``17000.0`` → ``"17000"``), text
+    stripped, empty → missing; leading zeros and words such as ``NA`` are kept."""
+    codes, uniq = pd.factorize(values)
+    mapped = np.array([_id(v) for v in uniq] + [np.nan], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, name=values.name, dtype=object)
+
+
+def _number_column(values: pd.Series, name: str, role: str, decimal: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise ValueError(f"column {name!r} holds true/false, not numbers; pass --{role} COL.")
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values
+    text = values.astype(object).where(values.notna())
+    text = text.map(lambda v: v.strip() if isinstance(v, str) else v)
+    text = text.where(~text.isin(NA_TOKENS))
+    if decimal != ".":
+        text = text.map(lambda v: v.replace(decimal, ".") if isinstance(v, str) else v)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() & text.notna()
+    if bad.any():
+        examples = list(dict.fromkeys(str(v) for v in values[bad]))[:3]
+        shown = ", ".join(repr(v) for v in examples)
+        if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in examples):
+            fix = "if ',' is the decimal mark, pass --decimal ','"
+        else:
+            fix = f"fix those cells or pass the right column with --{role} COL"
+        raise ValueError(
+            f"column {name!r} has {int(bad.sum())} value(s) that are not numbers, e.g. "
+            f"{shown}; {fix}."
+        )
+    return numbers.astype(np.float64)
+
+
+def load_transactions(
+    path: str | os.PathLike[str],
+    *,
+    options: ReadOptions | None = None,
+    customer: str | None = None,
+    invoice: str | None = None,
+    date: str | None = None,
+    amount: str | None = None,
+    quantity: str | None = None,
+    price: str | None = None,
+) -> LoadedTransactions:
+    """Read ``path`` and type its role columns (see the module docstring).
+
+    Column parameters are as for :func:`rfm.reading.resolve_columns`; ``options``
+    as for :func:`rfm.reading.read_transactions`, plus the date format.
+
+    Returns
+    -------
+    LoadedTransactions
+        ``frame`` (a new DataFrame: ids as text, dates as datetimes, money as float),
+        ``columns`` (role → column name) and ``date_format`` (the format used).
+
+    Raises
+    ------
+    ValueError
+        One line naming the problem and the option that fixes it.
+    """
+    opts = options or ReadOptions()
+    given = {
+        "customer": customer,
+        "invoice": invoice,
+        "date": date,
+        "amount": amount,
+        "quantity": quantity,
+        "price": price,
+    }
+    header = header_of(path, opts)
+    text_cols: list[str] = []
+    if header:  # None or [] (an empty file): the full read reports the problem
+        pre = resolve_columns(header, **given)
+        text_cols = [c for c in (pre["customer"], pre["invoice"]) if c]
+    df = read_transactions(path, text_columns=text_cols, options=opts)
+    cols = resolve_columns([str(c) for c in df.columns], **given)
+    df = df.copy()
+    for role in ("customer", "invoice"):
+        if cols[role]:
+            df[cols[role]] = id_text(df[cols[role]])
+    for role in ("amount", "quantity", "price"):
+        if cols[role]:
+            df[cols[role]] = _number_column(df[cols[role]], cols[role], role, opts.decimal)
+    date_col = str(cols["date"])
+    df[date_col], used = parse_date_column(
+        df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col
+    )
+    return LoadedTransactions(frame=df, columns=cols, date_format=used)
+

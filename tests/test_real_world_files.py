@@ -1,0 +1,497 @@
+"""Real-world files through `rfmseg segment`: read right, or refused with one line naming a flag.
+
+Each case writes a small file in tmp_path in the awkward shape users have (day-first
+dates, numeric dates, other separators and decimal marks, encodings, ids that look like
+numbers, duplicated names, truncated archives, dirty rows), runs the command as a
+subprocess and checks segments.csv against R, F, M worked out with a plain groupby on
+the hand-built rows the file was made from.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_cli import assert_user_error, run
+
+# -- the rows every file is made from ------------------------------------------------------
+
+#: customer, invoice, date, quantity, unit price (8 customers, 20 order lines)
+ROWS = [
+    ("A01", "1001", datetime(2011, 1, 2, 9, 5), 2, 3.50),
+    ("A01", "1002", datetime(2011, 3, 15, 10, 0), 1, 12.00),
+    ("A01", "1003", datetime(2011, 11, 28, 16, 45), 4, 2.25),
+    ("B02", "1004", datetime(2011, 2, 7, 11, 30), 10, 1.10),
+    ("B02", "1005", datetime(2011, 8, 19, 8, 15), 3, 7.00),
+    ("C03", "1006", datetime(2011, 4, 1, 12, 0), 1, 99.99),
+    ("D04", "1007", datetime(2011, 5, 13, 13, 20), 6, 4.00),
+    ("D04", "1008", datetime(2011, 6, 9, 14, 0), 2, 4.00),
+    ("D04", "1009", datetime(2011, 12, 9, 9, 0), 1, 250.00),
+    ("E05", "1010", datetime(2011, 7, 4, 17, 5), 12, 0.85),
+    ("F06", "1011", datetime(2011, 9, 23, 10, 10), 1, 45.50),
+    ("F06", "1012", datetime(2011, 10, 5, 15, 55), 2, 45.50),
+    ("G07", "1013", datetime(2011, 10, 30, 9, 30), 5, 3.20),
+    ("H08", "1014", datetime(2011, 1, 11, 18, 0), 1, 15.00),
+    ("H08", "1015", datetime(2011, 2, 28, 9, 45), 3, 6.60),
+    ("H08", "1016", datetime(2011, 5, 31, 11, 11), 2, 8.75),
+    ("A01", "1017", datetime(2011, 6, 17, 12, 30), 1, 19.99),
+    ("C03", "1018", datetime(2011, 12, 1, 10, 0), 3, 1.95),
+    ("E05", "1019", datetime(2011, 11, 3, 16, 0), 2, 22.00),
+    ("G07", "1020", datetime(2011, 3, 21, 13, 0), 1, 30.00),
+]
+
+
+def rows_frame(rows: list[tuple] = ROWS) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity",
+                                       "UnitPrice"])  # fmt: skip
+
+
+def expected_rfm(df: pd.DataFrame, snapshot: pd.Timestamp | None = None) -> pd.DataFrame:
+    """R, F, M by a plain groupby (snapshot: the last date, as with --snapshot max)."""
+    amount = df["Quantity"] * df["UnitPrice"]
+    snap = df["InvoiceDate"].max() if snapshot is None else snapshot
+    g = df.assign(amount=amount).groupby("CustomerID")
+    return pd.DataFrame(
+        {
+            "recency": (snap - g["InvoiceDate"].max()).dt.days,
+            "frequency": g["InvoiceNo"].nunique(),
+            "monetary": g["amount"].sum(),
+        }
+    )
+
+
+def segment(tmp_path: Path, src: Path, *flags: str) -> tuple[object, pd.DataFrame | None]:
+    out = tmp_path / "out"
+    proc = run("segment", str(src), "--k", "2", "--snapshot", "max", "--out", str(out), *flags)
+    if proc.returncode != 0:
+        return proc, None
+    seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}, keep_default_na=False)
+    return proc, seg.set_index("customer").sort_index()
+
+
+def assert_rfm(seg: pd.DataFrame, expected: pd.DataFrame) -> None:
+    expected = expected.sort_index()
+    assert list(seg.index) == list(expected.index)
+    np.testing.assert_array_equal(seg["recency"], expected["recency"])
+    np.testing.assert_array_equal(seg["frequency"], expected["frequency"])
+    np.testing.assert_allclose(seg["monetary"], expected["monetary"], rtol=1e-12)
+
+
+def write_csv(path: Path, df: pd.DataFrame, *, sep: str = ",", encoding: str = "utf-8",
+              newline: str = "\n") -> Path:  # fmt: skip
+    text = df.to_csv(index=False, sep=sep, lineterminator=newline)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- dates ---------------------------------------------------------------------------------
+
+
+def test_dayfirst_column_is_read_day_first_throughout(tmp_path: Path) -> None:
+    # the first value, 02/01/2011, fits both orders; 15/03/2011 only fits day first
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    assert text["InvoiceDate"].iloc[0] == "02/01/2011 09:05"
+    src = write_csv(tmp_path / "dayfirst.csv", text)
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert "date format: %d/%m/%Y %H:%M (day first)" in proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "%d/%m/%Y %H:%M (day first)" in report
+
+
+def test_month_first_column_with_unpadded_fields(tmp_path: Path) -> None:
+    # the UCI layout 12/1/2010 8:26: month first, no zero padding
+    df = rows_frame()
+    d = df["InvoiceDate"]
+    text = df.assign(InvoiceDate=[f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in d])
+    proc, seg = segment(tmp_path, write_csv(tmp_path / "us.csv", text))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert "(month first)" in proc.stdout
+
+
+def test_all_ambiguous_dates_need_a_flag(tmp_path: Path) -> None:
+    days = [datetime(2011, m, d) for m in range(1, 13) for d in (1, 5, 9, 12)]
+    rows = [(f"C{i % 6}", str(5000 + i), t, 1, 10.0 + i) for i, t in enumerate(days)]
+    df = rows_frame(rows)
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y"))
+    src = write_csv(tmp_path / "ambiguous.csv", text)
+    proc, _ = segment(tmp_path, src)
+    assert_user_error(proc, "--dayfirst", "--date-format")
+    proc, seg = segment(tmp_path, src, "--dayfirst")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    # the same text read month first on request: 05/01 is then 1 May
+    proc, seg = segment(tmp_path, src, "--date-format", "%m/%d/%Y")
+    assert seg is not None, proc.stderr
+    swapped = df.assign(InvoiceDate=pd.to_datetime(
+        [datetime(2011, t.day, t.month) for t in df["InvoiceDate"]]))  # fmt: skip
+    assert_rfm(seg, expected_rfm(swapped))
+
+
+def test_contradicting_dates_are_refused(tmp_path: Path) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y"))
+    text.loc[5, "InvoiceDate"] = "04/13/2011"  # only fits month first; 15/03/2011 only day first
+    proc, _ = segment(tmp_path, write_csv(tmp_path / "contradict.csv", text))
+    assert_user_error(proc, "04/13/2011", "--date-format")
+    text.loc[5, "InvoiceDate"] = "01/04/2011"
+    proc, _ = segment(tmp_path, write_csv(tmp_path / "flag.csv", text), "--date-format", "%d.%m.%Y")
+    assert_user_error(proc, "--date-format")
+
+
+def test_date_format_flag_reads_a_custom_layout(tmp_path: Path) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d %m %Y"))
+    proc, seg = segment(tmp_path, write_csv(tmp_path / "custom.csv", text),
+                        "--date-format", "%d %m %Y")  # fmt: skip
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())))
+    assert "date format: %d %m %Y" in proc.stdout
+
+
+def test_yyyymmdd_integers_are_dates(tmp_path: Path) -> None:
+    df = rows_frame()
+    days = df["InvoiceDate"].dt.normalize()
+    text = df.assign(InvoiceDate=[int(t.strftime("%Y%m%d")) for t in days])
+    proc, seg = segment(tmp_path, write_csv(tmp_path / "ymd.csv", text))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=days)))
+    assert "date format: %Y%m%d" in proc.stdout
+
+
+def test_excel_serial_dates_only_with_the_flag(tmp_path: Path) -> None:
+    df = rows_frame()
+    days = df["InvoiceDate"].dt.normalize()
+    serial = [(t - datetime(1899, 12, 30)).days for t in days]  # Excel's day numbers
+    src = write_csv(tmp_path / "serial.csv", df.assign(InvoiceDate=serial))
+    proc, _ = segment(tmp_path, src)
+    assert_user_error(proc, "--date-format excel")
+    assert "unit=" not in proc.stderr and "pd." not in proc.stderr
+    proc, seg = segment(tmp_path, src, "--date-format", "excel")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=days)))
+
+
+def test_epoch_seconds_only_with_the_flag(tmp_path: Path) -> None:
+    df = rows_frame()
+    epoch = [int((t - datetime(1970, 1, 1)).total_seconds()) for t in df["InvoiceDate"]]
+    src = write_csv(tmp_path / "epoch.csv", df.assign(InvoiceDate=epoch))
+    proc, _ = segment(tmp_path, src)
+    assert_user_error(proc, "epoch-s")
+    assert "unit=" not in proc.stderr
+    proc, seg = segment(tmp_path, src, "--date-format", "epoch-s")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+
+
+def test_mixed_naive_and_zoned_times_get_a_short_message(tmp_path: Path) -> None:
+    df = rows_frame()
+    iso = df["InvoiceDate"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    iso[::2] = iso[::2] + "Z"
+    proc, _ = segment(tmp_path, write_csv(tmp_path / "tz.csv", df.assign(InvoiceDate=iso)))
+    assert_user_error(proc, "time zone")
+    assert len(proc.stderr.strip().splitlines()[-1]) < 250
+
+
+def test_parse_date_column_against_hand_parsed_values() -> None:
+    from rfm.dates import parse_date_column
+
+    values = pd.Series(["02/01/2011", None, "", "13/01/2011 17:05", "28/02/2011 1:05 PM"])
+    got, used = parse_date_column(values, name="d")
+    expected = pd.to_datetime(pd.Series(
+        [datetime(2011, 1, 2), None, None, datetime(2011, 1, 13, 17, 5),
+         datetime(2011, 2, 28, 13, 5)]))  # fmt: skip
+    pd.testing.assert_series_equal(got.astype("datetime64[ns]"), expected.astype("datetime64[ns]"),
+                                   check_names=False)  # fmt: skip
+    assert used.endswith("(day first)")
+    zoned, _ = parse_date_column(pd.Series(["2011-01-02T10:00:00Z", "2011-01-02T12:00:00+01:00"]))
+    assert list(zoned) == [pd.Timestamp("2011-01-02 10:00", tz="UTC"),
+                           pd.Timestamp("2011-01-02 11:00", tz="UTC")]  # fmt: skip
+    with pytest.raises(ValueError, match="not dates"):
+        parse_date_column(pd.Series([40544, 40545]), name="d")
+    excel, _ = parse_date_column(pd.Series([40544.5]), date_format="excel")
+    assert excel[0] == pd.Timestamp("2011-01-01 12:00")
+    with pytest.raises(ValueError, match="not valid dates"):
+        parse_date_column(pd.Series(["31/02/2011", "13/01/2011"]))
+
+
+# -- separators, decimals, header ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_separator_is_sniffed(tmp_path: Path, sep: str) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    proc, seg = segment(tmp_path, write_csv(tmp_path / "orders.txt", text, sep=sep))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.floor("min"))))
+
+
+def test_spreadsheet_sep_line_names_the_separator(tmp_path: Path) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = tmp_path / "excel.csv"
+    src.write_text("sep=;\n" + text.to_csv(index=False, sep=";"))
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+
+
+def test_whitespace_aligned_txt_export(tmp_path: Path) -> None:
+    # the CDNOW layout: aligned columns, CRLF, zero-padded ids, YYYYMMDD dates
+    rows = [("00001", "19970101", 1, 11.77), ("00002", "19970112", 5, 77.00),
+            ("00001", "19970318", 2, 20.76), ("00003", "19970102", 2, 20.76),
+            ("00004", "19970101", 2, 29.33), ("00004", "19970607", 1, 14.96),
+            ("00005", "19970214", 3, 43.97), ("00006", "19970709", 1, 13.97),
+            ("00007", "19970220", 4, 60.25), ("00007", "19970303", 1, 9.99)]  # fmt: skip
+    lines = ["customer_id  date      number_of_cds  dollar_value"]
+    lines += [f"{c}        {d}  {n:>13}  {v:>12.2f}" for c, d, n, v in rows]
+    src = tmp_path / "CDNOW_sample.txt"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    proc, seg = segment(tmp_path, src, "--amount", "dollar_value")
+    assert seg is not None, proc.stderr
+    ref = pd.DataFrame(rows, columns=["CustomerID", "d", "n", "v"])
+    ref = ref.assign(InvoiceDate=pd.to_datetime(ref["d"]), InvoiceNo=range(len(ref)),
+                     Quantity=1, UnitPrice=ref["v"])  # fmt: skip
+    assert_rfm(seg, expected_rfm(ref))
+    assert list(seg.index[:2]) == ["00001", "00002"]
+
+
+def test_decimal_comma_needs_the_flag(tmp_path: Path) -> None:
+    df = rows_frame()
+    comma = df["UnitPrice"].map(lambda p: f"{p:.2f}".replace(".", ","))
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d"), UnitPrice=comma)
+    src = write_csv(tmp_path / "eu.csv", text, sep=";")
+    proc, _ = segment(tmp_path, src)
+    assert_user_error(proc, "UnitPrice", "--decimal")
+    assert "pd.to_numeric" not in proc.stderr
+    proc, seg = segment(tmp_path, src, "--decimal", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())))
+    proc, seg = segment(tmp_path, src, "--sep", ";", "--decimal", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())))
+    assert_user_error(segment(tmp_path, src, "--sep", ";;")[0], "--sep")
+    assert_user_error(segment(tmp_path, src, "--sep", ";", "--decimal", ";")[0], "--decimal")
+
+
+def test_no_header_with_names(tmp_path: Path) -> None:
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = tmp_path / "noheader.csv"
+    src.write_text(text.to_csv(index=False, header=False))
+    proc, _ = segment(tmp_path, src, "--no-header")
+    assert_user_error(proc, "--names")
+    names = "client,order,when,qty,unit"
+    proc, seg = segment(tmp_path, src, "--no-header", "--names", names, "--customer", "client",
+                        "--invoice", "order", "--date", "when", "--quantity", "qty",
+                        "--price", "unit")  # fmt: skip
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+
+
+# -- encodings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_encodings_keep_names_and_symbols(tmp_path: Path, encoding: str) -> None:
+    df = rows_frame()
+    df["CustomerID"] = df["CustomerID"].replace({"A01": "O’Brien", "B02": "Zoë €uro"})
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     Description="Café crème – 5 €")  # fmt: skip
+    src = write_csv(tmp_path / "names.csv", text, encoding=encoding)
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert {"O’Brien", "Zoë €uro"} <= set(seg.index)
+
+
+def test_encoding_flag_and_late_non_utf8_bytes(tmp_path: Path) -> None:
+    # 3,000 plain ASCII lines first, then one cp1252 customer: the sniffed sample is ASCII
+    base = rows_frame()
+    many = pd.concat([base] * 150, ignore_index=True)
+    many.loc[len(many) - 1, "CustomerID"] = "O’Brien"
+    text = many.assign(InvoiceDate=many["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = write_csv(tmp_path / "late.csv", text, encoding="cp1252")
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert "O’Brien" in seg.index
+    # the same file read as Latin-1 on request: the apostrophe is then byte 0x92
+    proc, seg = segment(tmp_path, src, "--encoding", "latin-1")
+    assert seg is not None, proc.stderr
+    assert "O\x92Brien" in seg.index
+    assert_user_error(segment(tmp_path, src, "--encoding", "klingon")[0], "--encoding")
+
+
+# -- ids -----------------------------------------------------------------------------------
+
+
+def test_xlsx_ids_are_the_text_excel_shows(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    df = rows_frame()
+    ids = {"A01": ("00123", "@"), "B02": (123, "0000"), "C03": (123, "General"),
+           "D04": ("NA", "@"), "E05": ("17000", "@"), "F06": (17000.0, "General"),
+           "G07": (7, "000"), "H08": (8.5, "General")}  # fmt: skip
+    shown = {"A01": "00123", "B02": "0123", "C03": "123", "D04": "NA", "E05": "17000",
+             "F06": "17000", "G07": "007", "H08": "8.5"}  # fmt: skip
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice"])
+    for i, (cust, inv, when, qty, price) in enumerate(ROWS, start=2):
+        ws.append([ids[cust][0], inv, when, qty, price])
+        ws.cell(row=i, column=1).number_format = ids[cust][1]
+    src = tmp_path / "ids.xlsx"
+    wb.save(src)
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(CustomerID=df["CustomerID"].map(shown))))
+
+
+def test_csv_ids_whole_floats_merge_and_na_words_are_ids(tmp_path: Path) -> None:
+    df = rows_frame()
+    as_written = {"A01": "17000", "B02": "NA", "C03": "None", "D04": "null", "E05": "N/A",
+                  "F06": "00042", "G07": "42", "H08": "17001.0"}  # fmt: skip
+    ids = df["CustomerID"].map(as_written).tolist()
+    ids[2] = "17000.0"  # same customer as 17000
+    text = df.assign(CustomerID=ids, InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    text.loc[len(text)] = ["", "9999", "2011-05-05 10:00", 1, 1000.0]  # a guest: empty id
+    proc, seg = segment(tmp_path, write_csv(tmp_path / "ids.csv", text))
+    assert seg is not None, proc.stderr
+    final = {**as_written, "H08": "17001"}
+    assert_rfm(seg, expected_rfm(df.assign(CustomerID=df["CustomerID"].map(final))))
+    assert "missing_customer 1" in proc.stdout
+
+
+def test_duplicated_column_names_are_refused(tmp_path: Path) -> None:
+    text = rows_frame().assign(Other="x")
+    text["InvoiceDate"] = text["InvoiceDate"].dt.strftime("%Y-%m-%d")
+    body = text.to_csv(index=False).replace("Other", "CustomerID", 1)
+    src = tmp_path / "twice.csv"
+    src.write_text(body)
+    assert_user_error(segment(tmp_path, src)[0], "'CustomerID'", "--names")
+    near = tmp_path / "near.csv"
+    near.write_text(text.rename(columns={"Other": "Customer ID"}).to_csv(index=False))
+    assert_user_error(segment(tmp_path, near)[0], "'Customer ID'", "--customer")
+
+
+# -- broken files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix, compress", [(".gz", gzip.compress), (".bz2", bz2.compress),
+                                              (".xz", lzma.compress)])  # fmt: skip
+def test_truncated_compressed_file(tmp_path: Path, suffix: str, compress) -> None:
+    big = pd.concat([rows_frame()] * 400, ignore_index=True)
+    data = compress(big.to_csv(index=False).encode())
+    src = tmp_path / f"orders.csv{suffix}"
+    src.write_bytes(data[: len(data) * 2 // 3])
+    assert_user_error(segment(tmp_path, src)[0], "file is truncated", src.name)
+
+
+def test_zip_named_xlsx_is_not_a_workbook(tmp_path: Path) -> None:
+    src = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("orders.csv", "a,b\n1,2\n")
+    assert_user_error(segment(tmp_path, src)[0], "export.xlsx", "not an Excel workbook")
+    plain = tmp_path / "plain.xlsx"
+    plain.write_text("CustomerID,InvoiceDate\n1,2011-01-01\n")
+    assert_user_error(segment(tmp_path, plain)[0], "plain.xlsx", "not an xlsx workbook")
+
+
+# -- cleaning ------------------------------------------------------------------------------
+
+
+def dirty_rows() -> pd.DataFrame:
+    df = rows_frame()
+    extra = pd.DataFrame(
+        [
+            ("A01", "C2001", datetime(2011, 4, 4), 2, 5.0),  # cancelled (positive quantity)
+            ("B02", "2002", datetime(2011, 4, 5), -3, 7.0),  # return
+            ("C03", "2003", datetime(2011, 4, 6), 1, 0.0),  # free line
+            (None, "2004", datetime(2011, 4, 7), 1, 9.0),  # guest
+        ],
+        columns=df.columns,
+    )
+    dup = df.iloc[[3, 3, 7]]  # line 3 three times, line 7 twice in all
+    return pd.concat([df, extra, dup], ignore_index=True)
+
+
+def test_cleaning_counts_rules_and_keeps_duplicates(tmp_path: Path) -> None:
+    df = dirty_rows()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = write_csv(tmp_path / "dirty.csv", text)
+    proc, seg = segment(tmp_path, src)
+    assert seg is not None, proc.stderr
+    kept = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")
+              & (df["Quantity"] > 0) & (df["UnitPrice"] > 0)]  # fmt: skip
+    assert len(kept) == len(df) - 4
+    assert_rfm(seg, expected_rfm(kept))  # the duplicated lines count twice and thrice
+    for shown in ("missing_customer 1", "cancelled 1", "nonpositive_quantity 1",
+                  "nonpositive_price 1", f"kept {len(kept)}"):  # fmt: skip
+        assert shown in proc.stdout, proc.stdout
+    assert "3 rows are exact duplicates" in proc.stdout and "--drop-duplicates" in proc.stdout
+    proc, seg = segment(tmp_path, src, "--drop-duplicates")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(kept.drop_duplicates()))
+    assert "duplicates 3" in proc.stdout
+
+
+def test_cleaning_rules_switch_from_the_command_line(tmp_path: Path) -> None:
+    df = dirty_rows()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = write_csv(tmp_path / "dirty.csv", text)
+    proc, seg = segment(tmp_path, src, "--keep-cancelled")  # C is a sales channel here
+    assert seg is not None, proc.stderr
+    kept = df[df["CustomerID"].notna() & (df["Quantity"] > 0) & (df["UnitPrice"] > 0)]
+    assert_rfm(seg, expected_rfm(kept))
+    proc, seg = segment(tmp_path, src, "--keep-nonpositive-quantity", "--keep-nonpositive-price")
+    assert seg is not None, proc.stderr
+    kept = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")]
+    assert_rfm(seg, expected_rfm(kept))  # the return reduces B02's spend
+
+
+def test_messages_name_flags_not_python(tmp_path: Path) -> None:
+    df = rows_frame().assign(InvoiceNo=lambda d: "C" + d["InvoiceNo"])  # every row "cancelled"
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d"))
+    proc, _ = segment(tmp_path, write_csv(tmp_path / "allc.csv", text))
+    assert_user_error(proc, "--keep-cancelled")
+    assert "drop_cancelled" not in proc.stderr
+    few = rows_frame()[lambda d: d["CustomerID"].isin(["A01", "B02", "C03"])]
+    text = few.assign(InvoiceDate=few["InvoiceDate"].dt.strftime("%Y-%m-%d"))
+    proc, _ = segment(tmp_path, write_csv(tmp_path / "few.csv", text))
+    assert_user_error(proc, "--rules")
+    assert "q=" not in proc.stderr
+
+
+def test_load_online_retail_day_first_windows_1252(tmp_path: Path) -> None:
+    from rfm.datasets import ONLINE_RETAIL_COLUMNS, load_online_retail
+
+    df = rows_frame().assign(StockCode="85123A", Description="O’Brien’s mug – 5 €",
+                             Country="United Kingdom")  # fmt: skip
+    df["CustomerID"] = [17000 + int(c[1:]) for c in df["CustomerID"]]
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    src = write_csv(tmp_path / "retail.csv", text[list(ONLINE_RETAIL_COLUMNS)], encoding="cp1252")
+    got = load_online_retail(src)
+    assert (got["Description"] == "O’Brien’s mug – 5 €").all()
+    want = df["InvoiceDate"].dt.floor("min").to_numpy("datetime64[ns]")
+    np.testing.assert_array_equal(got["InvoiceDate"].to_numpy("datetime64[ns]"), want)
+    assert got["CustomerID"].tolist() == df["CustomerID"].tolist()
+
+
+def test_library_reads_a_day_first_column_day_first() -> None:
+    from rfm import rfm_table
+
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    got = rfm_table(text, invoice="InvoiceNo", quantity="Quantity", price="UnitPrice",
+                    snapshot="max")  # fmt: skip
+    assert_rfm(got, expected_rfm(df))
