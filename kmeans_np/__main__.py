@@ -1,4 +1,4 @@
-"""``python -m kmeans_np``: a short K-means demo on seed 002's 20-customer table.
+"""``python -m kmeans_np``: a short K-means demo on a 20-customer example RFM table.
 
 Shows the pipeline by hand: min-max scaling with recency inverted, the elbow table,
 then K-means with k = 4 step by step (``record_history=True``).
@@ -11,7 +11,7 @@ import pandas as pd
 
 from kmeans_np import KMeans, MinMaxScaler, elbow
 
-# Seed 002's table: recency (days), frequency (orders), monetary (spend) of 20 customers.
+# Example table: recency (days), frequency (orders), monetary (spend) of 20 customers.
 RECENCY = [8, 142, 3, 287, 19, 64, 5, 198, 31, 112, 7, 243, 25, 88, 12, 172, 44, 320, 16, 55]
 FREQUENCY = [14, 2, 22, 1, 9, 4, 18, 2, 7, 3, 20, 1, 11, 5, 16, 2, 6, 1, 13, 8]
 MONETARY = [2840, 184, 5120, 67, 1640, 420, 4280, 145, 1180, 310,

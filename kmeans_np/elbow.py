@@ -2,7 +2,7 @@
 
 Inertia (WCSS) always falls as k grows; the "elbow" is the k after which it falls much
 more slowly. ``elbow`` tabulates, for each k, the inertia, the drop from the previous k
-and that drop as a percentage (seed 002's "marginal improvement" table), and suggests k
+and that drop as a percentage (a "marginal improvement" table), and suggests k
 by the **Kneedle** rule (Satopää et al., 2011):
 
 1. scale k and inertia to [0, 1]: x = (k − k_min)/(k_max − k_min),

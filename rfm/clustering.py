@@ -4,15 +4,15 @@
 steps:
 
 1. **Scale** recency, frequency and monetary so that no feature dominates the Euclidean
-   distance K-means uses (seed 002: monetary in dollars would otherwise swamp recency in
-   days and frequency in orders):
+   distance K-means uses (monetary in dollars would otherwise swamp recency in days and
+   frequency in orders):
 
-   * ``"zscore"`` — ``(x - mean) / std`` per column (seed 000, seed 001);
+   * ``"zscore"`` — ``(x - mean) / std`` per column (the most common choice);
    * ``"minmax"`` — ``(x - min) / (max - min)``, recency inverted (``1 - scaled``) so that
-     high means good on every axis (seed 002);
-   * ``"log-minmax"`` — ``log(1 + x)`` first, then min-max with recency inverted (seed
-     004). The log tames the long right tail of frequency and monetary, so a handful of
-     whales no longer squeeze everybody else into a corner of [0, 1].
+     high means good on every axis;
+   * ``"log-minmax"`` — ``log(1 + x)`` first, then min-max with recency inverted, for
+     skewed retail data. The log tames the long right tail of frequency and monetary, so a
+     handful of whales no longer squeeze everybody else into a corner of [0, 1].
 
 2. **Elbow**: fit K-means for every k in ``k_values`` and tabulate the inertia
    (:func:`kmeans_np.elbow`), which suggests the k after which the drop in inertia
@@ -240,7 +240,7 @@ def cluster(
         The k tried by the elbow table (and so the range ``"auto"`` chooses from); values
         outside 2..n−1 are dropped.
     n_init : int
-        K-means++ starts per fit; the lowest-inertia run is kept (seed 002 uses 10).
+        K-means++ starts per fit; the lowest-inertia run is kept (10 is a common choice).
     min_share : float
         Smallest admissible cluster, as a share of customers, for ``k="auto"``.
     silhouette_sample_size : int or None

@@ -1,8 +1,8 @@
 """CRM export: one row per customer with everything a campaign tool needs.
 
 The file has the customer id, R, F, M, and — when given — the R/F/M scores and code, the
-named segment, the K-means cluster, its persona and the customer's silhouette (seed 002:
-"the CRM platform can flag borderline assignments for manual review"; a silhouette near 0
+named segment, the K-means cluster, its persona and the customer's silhouette, so
+the CRM platform can flag borderline assignments for manual review (a silhouette near 0
 or below means the customer sits between two clusters). Rows keep the RFM table's order.
 
 CSV needs nothing extra; ``format="xlsx"`` needs ``openpyxl`` (``pip install openpyxl``) and

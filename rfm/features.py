@@ -1,15 +1,15 @@
 """Customer features beyond R, F, M: demographics and preferences, one row per customer.
 
-Seed 000's "additional activity" clusters on RFM plus age and one-hot encoded categories.
-It merges the RFM table into the *transaction* table, so a customer with 12 order lines
+A common extension of RFM clustering adds age and one-hot encoded categories, but merges
+the RFM table into the *transaction* table, so a customer with 12 order lines
 appears 12 times and heavy buyers weigh 12× in K-means. Here everything is per customer:
 
 * a **categorical** column (e.g. ``Category``, ``Channel``) becomes the customer's most
   frequent value (ties: the value seen first in the table). For a demographic that is
   constant per customer (``Gender``, ``Membership``) that is simply its value. A customer
-  with no value at all (seed 000's empty ``Membership``) gets the category ``"nan"`` —
-  missing is information ("not a member"), kept as its own category like seed 000's
-  ``Membership_nan`` column;
+  with no value at all (e.g. an empty ``Membership``) gets the category ``"nan"`` —
+  missing is information ("not a member"), kept as its own category like the
+  ``Membership_nan`` column of ``pd.get_dummies(..., dummy_na=True)``;
 * a **numeric** column (e.g. ``Age``) becomes the customer's first non-missing value;
 * R, F, M and the numeric columns are z-scored (population std, as
   :class:`kmeans_np.StandardScaler`);

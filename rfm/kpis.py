@@ -1,12 +1,12 @@
-"""North-star KPIs of seed 001: monthly revenue, active and new customers; weekday × hour.
+"""North-star KPIs of an online shop: monthly revenue, active and new customers; weekday × hour.
 
 A *new* customer of a month is one whose first purchase in the whole table falls in
 that month, so each customer is new exactly once and the new customers of all months add
-up to the number of customers. Seed 001 instead sums a per-row flag
-``InvoiceDate == FirstPurchaseDate``, which counts every order line of the first
-invoice (an invoice with 12 lines makes one customer "12 new customers"); that is why its
-"new customers significantly outnumber active customers". :func:`monthly` counts
-customers.
+up to the number of customers. A widely copied tutorial recipe instead sums a per-row
+flag ``InvoiceDate == FirstPurchaseDate``, which counts every order line of the first
+invoice (an invoice with 12 lines makes one customer "12 new customers"); that is how
+it concludes that "new customers significantly outnumber active customers".
+:func:`monthly` counts customers.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def weekday_hour(
     quantity: str = "Quantity",
     price: str = "UnitPrice",
 ) -> pd.DataFrame:
-    """Revenue by day of week × hour of day, a 7 × 24 matrix (seed 001's heatmap).
+    """Revenue by day of week × hour of day, a 7 × 24 matrix (for a revenue heatmap).
 
     Returns
     -------

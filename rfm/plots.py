@@ -170,7 +170,7 @@ def pca_scatter(
 
 
 def rf_heatmaps(scores: pd.DataFrame) -> bytes:
-    """R score × F score: number of customers and mean monetary value (seed 000, R rfm)."""
+    """R score × F score: number of customers and mean monetary value (cf. R ``rfm_heatmap``)."""
     counts = pd.crosstab(scores["r_score"], scores["f_score"])
     money = scores.pivot_table(
         index="r_score", columns="f_score", values="monetary", aggfunc="mean"
@@ -258,7 +258,7 @@ def monthly_plot(monthly: pd.DataFrame, *, partial: Iterable[Any] = ()) -> bytes
 
 
 def weekday_hour_heatmap(matrix: pd.DataFrame) -> bytes:
-    """Revenue by weekday (rows) × hour (columns), seed 001's heatmap."""
+    """Revenue heatmap by weekday (rows) × hour (columns)."""
     with figure(10.0, 3.8) as (fig, buf):
         ax = fig.add_subplot()
         im = ax.imshow(matrix.to_numpy(dtype=float), cmap="YlOrRd", aspect="auto")

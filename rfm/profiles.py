@@ -1,7 +1,7 @@
 """Cluster profiles: what each K-means cluster looks like in days, orders and money.
 
 A cluster id means nothing to a marketing director; its profile does. :func:`profile`
-summarises every cluster in the units the business uses (seed 002, step 3) and ranks the
+summarises every cluster in the units the business uses (days, orders, money) and ranks the
 clusters best first.
 
 Ranking rule
@@ -13,7 +13,7 @@ scores, and its ``score`` is their average. A cluster of random customers scores
 0.5; a cluster of the most recent, most frequent, biggest spenders approaches 1.
 Clusters are sorted by ``score`` (ties: higher revenue first, then the cluster id).
 
-Why percentiles and not seed 002's mean of min-max scaled values: monetary value is very
+Why percentiles and not the common mean of min-max scaled values: monetary value is very
 skewed (on the UCI data the top customer spends 400× the median), so after min-max scaling
 almost every cluster's mean monetary sits near 0 and the ranking is decided by recency
 alone. Percentile scores give the three dimensions equal say whatever the skew, and they

@@ -1,6 +1,6 @@
-"""Campaign return on investment per persona (seed 002, step 5).
+"""Campaign return on investment per persona.
 
-For each persona with a campaign, seed 002 projects::
+For each persona with a campaign, the projection is::
 
     uplift_customers = floor(n × target_uplift × scale)      # customers who convert
     revenue_uplift   = uplift_customers × avg_order          # extra revenue
@@ -9,16 +9,17 @@ For each persona with a campaign, seed 002 projects::
 
 Assumptions, stated so a reader can disagree with them:
 
-* every customer of the persona is contacted, at ``cost_per_customer`` each (seed 002:
+* every customer of the persona is contacted, at ``cost_per_customer`` each (default
   $4.50 for the email and the offer);
 * ``target_uplift`` is the share of contacted customers who place *one extra order*, of
   value ``avg_order`` — revenue that would not have come without the campaign (no
   cannibalisation, no margin: ROI is on revenue, not profit);
-* converting customers are whole people: the count is rounded **down** (seed 002's
-  ``int()``; a 1e-9 tolerance keeps 0.1 × 30 at 3 despite floating point);
-* ``scale`` multiplies both the converting customers and the cost. Seed 002 ran on a
-  5-customer sample per persona and scaled it by 10 "to the full base"; pass ``scale=10``
-  to reproduce it. The default 1 is right when the profile already counts every customer.
+* converting customers are whole people: the count is rounded **down** (as Python's
+  ``int()`` does; a 1e-9 tolerance keeps 0.1 × 30 at 3 despite floating point);
+* ``scale`` multiplies both the converting customers and the cost. The worked example
+  behind ``SEED002_CAMPAIGNS`` ran on a 5-customer sample per persona and scaled it by 10
+  "to the full base"; pass ``scale=10`` to reproduce it. The default 1 is right when the
+  profile already counts every customer.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from kmeans_np._checks import check_columns
 
 __all__ = ["SEED002_CAMPAIGNS", "campaign_roi"]
 
-#: seed 002's campaign parameters (its persona names)
+#: example campaign parameters for four personas of a worked RFM example (the name is
+#: historical and kept for compatibility)
 SEED002_CAMPAIGNS: dict[str, dict[str, Any]] = {
     "Champions": {
         "target_uplift": 0.08,
@@ -84,9 +86,10 @@ def campaign_roi(
         per extra order, "desc": optional text}``. Personas of the profile without an entry
         get no campaign (no row).
     cost_per_customer : float
-        Contact cost per customer (seed 002: 4.50).
+        Contact cost per customer (default 4.50: the email and the offer).
     scale : float
-        Multiplier from the profile's counts to the campaign's audience (seed 002: 10).
+        Multiplier from the profile's counts to the campaign's audience (e.g. 10 when the
+        profile was made on a one-in-ten sample).
 
     Returns
     -------

@@ -1,9 +1,9 @@
 """Quantile scores 1..q for recency, frequency and monetary, and the "545" code.
 
-Two ways to cut a column into q score bins, because the seeds and the R ``rfm`` package
-disagree on ties:
+Two ways to cut a column into q score bins, because the usual pandas recipe and the R ``rfm``
+package disagree on ties:
 
-``ties="first"`` (what seeds 000 and 001 do for frequency, and 001 for monetary)
+``ties="first"`` (the usual pandas recipe, for frequency and often for monetary)
     Rank the customers, ties broken by table order (``rank(method="first")``), then cut
     the ranks 1..n into q bins of (nearly) equal size — exactly
     ``pd.qcut(s.rank(method="first"), q, labels=False) + 1``. Every score gets n/q
@@ -41,7 +41,7 @@ def score_first(values: np.ndarray, q: int) -> np.ndarray:
     Ranks are 1..n in sorted order, equal values ranked by position (a stable sort);
     the ranks are then cut by ``pd.qcut`` itself, because its floating-point bin edges
     (e.g. 15.999… rather than 16 for n = 19, q = 6) decide a few boundary customers
-    and the seeds' scores are defined by them.
+    and the pandas recipe's scores are defined by them.
     """
     n = values.shape[0]
     rank = np.empty(n, dtype=np.float64)

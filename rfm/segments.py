@@ -12,7 +12,7 @@ Built-in rule sets (``SEGMENT_RULES``):
     Its ten segments and ranges, in its order. The package ships no marketing text, so
     each segment carries a common marketing action for that kind of customer.
 
-``"customer-types"`` — five customer types, for q = 5 (also accepted as ``"seed000"``)
+``"customer-types"`` — five customer types, for q = 5
     High = 4–5, Medium = 3, Low = 1–2, with "High (5)" and "Low (1)" taken literally:
 
     ===================  =====  =====  =====
@@ -207,7 +207,8 @@ SEGMENT_RULES: dict[str, RuleSet] = {
 }
 
 
-#: other accepted spellings of built-in rule-set names (not listed in the CLI help)
+#: other accepted spellings of built-in rule-set names (not listed in the CLI help);
+#: "seed000" is a legacy alias of "customer-types", kept so existing scripts still work
 RULE_ALIASES: dict[str, str] = {"seed000": "customer-types"}
 
 

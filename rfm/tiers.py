@@ -1,11 +1,11 @@
-"""Seed 001's value tiers: 1-D K-means per dimension, summed, cut into Low / Mid / High.
+"""Value tiers: 1-D K-means per dimension, summed, cut into Low / Mid / High.
 
-Seed 001 clusters recency, frequency and monetary *separately* with scikit-learn's
-K-means (k = 4), tries to renumber the clusters in value order, sums the three cluster
-numbers to an ``OverallScore`` and cuts it into Low / Mid / High value. Two things go
-wrong there: scikit-learn's labels come in arbitrary order (only recency is flipped, by
-``max - label``, which does not sort anything), and its result depends on the random
-start. Here each dimension is clustered with :func:`kmeans_np.kmeans_1d`, which is
+A widely copied tutorial recipe clusters recency, frequency and monetary *separately*
+with scikit-learn's K-means (k = 4), tries to renumber the clusters in value order, sums
+the three cluster numbers to an ``OverallScore`` and cuts it into Low / Mid / High value.
+Two things go wrong there: scikit-learn's labels come in arbitrary order (only recency is
+flipped, by ``max - label``, which does not sort anything), and its result depends on the
+random start. Here each dimension is clustered with :func:`kmeans_np.kmeans_1d`, which is
 *exact* (globally optimal) and numbers clusters in increasing value order, so the tiers
 are deterministic and mean what they say:
 
@@ -13,7 +13,7 @@ are deterministic and mean what they say:
 * ``f_tier`` = frequency cluster, ``m_tier`` = monetary cluster (more → higher),
 * ``overall_score`` = r_tier + f_tier + m_tier, from 0 to 3(k − 1).
 
-The cut into value segments follows seed 001, whose bins for k = 4 are (−1, 2], (2, 4],
+The cut into value segments follows that recipe, whose bins for k = 4 are (−1, 2], (2, 4],
 (4, max]: Low for a score ≤ 2, Mid for 3–4, High for 5 and above. For other k the two cut
 points are scaled with the score range 3(k − 1): ``low_max = floor(2(k − 1)/3)`` and
 ``mid_max = floor(4(k − 1)/3)`` — i.e. Low while the average tier is at most 2/9 of the
@@ -57,7 +57,7 @@ def value_tiers(
         Output of :func:`rfm.rfm_table` (or any table with the three columns); left
         unchanged.
     n_clusters : int
-        Clusters per dimension (seed 001: 4); at least 2, and at most the number of
+        Clusters per dimension (4 is the usual choice); at least 2, and at most the number of
         distinct values in each column.
     columns : tuple of str
         Names of the recency, frequency and monetary columns.

@@ -1,7 +1,7 @@
 """Squarified treemap layout (Bruls, Huizing & van Wijk, 2000), no dependencies.
 
 A treemap shows sizes as areas: each segment gets a rectangle whose area is proportional
-to its number of customers (seed 003 draws one with the ``squarify`` package). Long thin
+to its number of customers (the layout the Python ``squarify`` package draws). Long thin
 slivers are hard to compare, so the *squarified* algorithm keeps the rectangles as close to
 squares as it can:
 

@@ -1,7 +1,7 @@
 """One tidy table for a campaign test: the right test for every metric, treatment vs control.
 
-Seed 000 runs its campaign tests one by one (z-test for conversion, Mann–Whitney for order
-value, Student and Welch t for sales and NPS). :func:`ab_report` does the same for any
+Campaign analyses often run their tests one by one (z-test for conversion, Mann–Whitney for
+order value, Student and Welch t for sales and NPS). :func:`ab_report` does the same for any
 number of metrics and groups, choosing the test from the kind of metric:
 
 * **binary** metric (values 0/1 or booleans: converted, repurchased) → two-proportion
@@ -88,7 +88,7 @@ def ab_report(
     Parameters
     ----------
     df : DataFrame
-        One row per customer in the test, e.g. seed 000's ``Treatment, Conversion,
+        One row per customer in the test, e.g. columns ``Treatment, Conversion,
         Order_Value``. Never modified.
     group_col : column name
         The arm of each customer (``"Yes"`` / ``"No"``, ``"Voucher"`` / ``"Control"``, ...).
@@ -105,10 +105,10 @@ def ab_report(
         treatment, control, n_treatment, n_control, value_treatment, value_control`` (rate
         or mean), ``effect`` (treatment − control: difference of rates or means, or the
         Hodges–Lehmann shift), ``ci_low, ci_high`` (95 %), ``statistic, pvalue,
-        significance`` (stars as in seed 002) and ``note``. Missing metric values are
-        dropped per metric (the n columns show what was used). A degenerate comparison
-        (e.g. no conversions in either arm) gets NaNs and the reason in ``note`` instead
-        of failing the whole report.
+        significance`` (``***`` p < 0.001, ``**`` < 0.01, ``*`` < 0.05, else ``ns``) and
+        ``note``. Missing metric values are dropped per metric (the n columns show what was
+        used). A degenerate comparison (e.g. no conversions in either arm) gets NaNs and the
+        reason in ``note`` instead of failing the whole report.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")

@@ -1,4 +1,4 @@
-"""One-way ANOVA per feature across clusters (seed 002's "which feature drives the split").
+"""One-way ANOVA per feature across clusters (which feature drives the split).
 
 For g groups with n_j values, means m_j, grand mean m and N values in all:
 
@@ -115,7 +115,7 @@ def f_oneway(*groups: Any) -> FOnewayResult:
 
 
 def significance_stars(p: float) -> str:
-    """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05, else ``ns`` (as in seed 002)."""
+    """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05, else ``ns`` (the usual convention)."""
     if not np.isfinite(p):
         return "n/a"
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "ns"

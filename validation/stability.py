@@ -1,7 +1,7 @@
-"""Stability of K-means across random seeds — seed 002's "stability" question, done properly.
+"""Stability of K-means across random seeds: do the segments survive a new start?
 
-Seed 002 runs K-means with ten seeds, keeps the "top" cluster of each run and intersects
-them; but with ``n_init=1`` and no seed passed, its runs are not even reproducible, and a
+A common check runs K-means with ten seeds, keeps the "top" cluster of each run and intersects
+them; but with ``n_init=1`` and no seed passed, such runs are not even reproducible, and a
 cluster's overlap says nothing about the rest of the segmentation. Here:
 
 1. K-means runs once per seed, ``KMeans(n_clusters, random_state=seed, **kmeans_params)``,
