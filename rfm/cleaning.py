@@ -3,9 +3,9 @@
 Real order lines (the UCI Online Retail file, most shop exports) hold rows that must
 not count towards a customer's recency, frequency or spend: guest orders without a
 customer id, cancellations, returns (negative quantities), free or adjustment lines
-(price ≤ 0), exact duplicate lines and dates that do not parse. Seed 001 drops the
-first few with three lines of pandas; :func:`clean_transactions` does the same, says
-how many rows each rule removed, and never touches the caller's DataFrame.
+(price ≤ 0), exact duplicate lines and dates that do not parse. The usual tutorial
+recipe drops the first few with three lines of pandas; :func:`clean_transactions` does
+the same, says how many rows each rule removed, and never touches the caller's DataFrame.
 """
 
 from __future__ import annotations

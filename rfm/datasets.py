@@ -1,7 +1,7 @@
-"""Data to try the pipeline on: synthetic transactions, seed 002's case table, the UCI file.
+"""Data to try the pipeline on: synthetic transactions, a 20-customer case table, the UCI file.
 
 ``make_transactions``
-    Seed 000's 14-column order-line table, generated with structure a real shop has:
+    A 14-column retail order-line table, generated with structure a real shop has:
     customers of five kinds (loyal heavy buyers, regulars, occasional buyers, churned
     customers, one-time buyers) with steady arrivals, different lifetimes and purchase
     rates, the same seasonality every year, skewed
@@ -9,7 +9,7 @@
     recency, frequency and monetary differ *between* groups and K-means has something to
     find — unlike uniform random data, where every cluster looks the same.
 ``case_study_customers``
-    Seed 002's 20-customer RFM table, exactly as written in its code.
+    A small 20-customer RFM table, the worked example of many K-means tutorials.
 ``load_online_retail``
     The UCI Online Retail file (CSV, gzip CSV or xlsx) with the right dtypes.
 """
@@ -119,7 +119,8 @@ def _seasonal_days(
 def make_transactions(
     n_customers: int = 20_000, n_rows: int = 200_000, random_state: int | None = 0
 ) -> pd.DataFrame:
-    """Synthetic order lines in seed 000's 14-column layout.
+    """Synthetic order lines in a 14-column retail layout (customer, invoice, date, quantity,
+    price, amount, product category, country, channel and customer demographics).
 
     Parameters
     ----------
@@ -282,7 +283,7 @@ def _hour_weights() -> np.ndarray:
 
 
 def case_study_customers() -> pd.DataFrame:
-    """Seed 002's 20-customer RFM table, exactly as in its code.
+    """A small 20-customer RFM table (a common worked example), as published.
 
     Returns
     -------

@@ -6,7 +6,7 @@ openpyxl) by the file's suffix. :func:`resolve_columns` maps the roles the pipel
 names are checked, missing ones are recognised from common spellings, compared ignoring
 case, spaces and punctuation — so the UCI Online Retail file (``CustomerID``,
 ``InvoiceNo``, ``InvoiceDate``, ``Quantity``, ``UnitPrice``), its second edition
-(``Customer ID``, ``Invoice``, ``Price``) and seed 000's table all work without flags.
+(``Customer ID``, ``Invoice``, ``Price``) and the demo's generated table all work without flags.
 
 Text files are sniffed first: encoding (byte-order mark, UTF-8, else
 Windows-1252), separator (``,`` ``;`` tab ``|`` or aligned columns) and header, so that

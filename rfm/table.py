@@ -1,6 +1,6 @@
 """From order lines to one RFM row per customer, vectorised.
 
-Seed 000 builds the RFM table with ``groupby(...).agg({"InvoiceDate": lambda x:
+The usual pandas recipe builds the RFM table with ``groupby(...).agg({"InvoiceDate": lambda x:
 (snapshot - x.max()).days, "InvoiceNo": "nunique", "TotalAmount": "sum"})`` — a Python
 function call per customer, minutes on ten million rows. :func:`rfm_table` gives the
 same numbers with no Python code per customer: customer ids and invoice numbers become
@@ -153,7 +153,7 @@ def rfm_table(
         column is used if present, else ``Quantity`` × ``UnitPrice``.
     snapshot : {"max+1d", "max"} or date
         The day recency is measured from: the last date in the table plus one day
-        (seed 000), the last date itself (seed 001), or a date on or after it.
+        (the common convention), the last date itself, or a date on or after it.
     allow_negative : bool
         Line amounts below zero (returns) are an error unless this is true; then they
         simply reduce the customer's spend.
@@ -179,7 +179,7 @@ def rfm_table(
             earliest and latest order date.
         ``tenure_days`` (int)
             ``(snapshot - first_purchase).days``: days since the first order, as
-            seed 002's ``first_purchase_days``.
+            the ``first_purchase_days`` of many RFM tutorials.
         ``avg_order_value`` (float)
             ``monetary / frequency``.
 
