@@ -3,7 +3,7 @@
 A laptop is rarely idle. When other processes hold the cores, threads that *spin* while
 waiting for the next parallel loop steal the time slices that the working thread needs;
 with numba's OpenMP layer in its default spin-then-sleep mode a demo that takes 2 s idle
-took 30–60 s beside two busy loops. rfmseg makes waiting threads sleep at once (see
+took 30–60 s beside two busy loops. rfmseg caps how long waiting threads spin before they sleep (see
 ``kmeans_np/jit.py``). This benchmark runs the whole command,
 ``rfmseg demo --customers 5000 --rows 50000``, as a user would (a warm kernel cache, one
 process per run), under these conditions, interleaved:

@@ -172,7 +172,17 @@ def check_distances_fit(X: np.ndarray, sample_weight: np.ndarray | None, name: s
     """
     if X.size == 0:
         return
+    weight = float(X.shape[0] if sample_weight is None else sample_weight.sum())
+    limit = np.log10(np.finfo(np.float64).max) - 1  # a decade of headroom
     with np.errstate(over="ignore"):  # an overflowing span is what this looks for
+        # fast common case: the whole array's range bounds every column's span
+        # (reductions over the flat array are contiguous; per column they are strided)
+        wide = float(X.max()) - float(X.min())
+        if wide == 0.0 or (
+            np.isfinite(wide)
+            and 2 * np.log10(wide) + np.log10(X.shape[1] * max(weight, 1.0)) <= limit
+        ):
+            return
         span = X.max(axis=0) - X.min(axis=0)
     if not np.isfinite(span).all():  # the span itself overflows (e.g. -1e308 and 1e308)
         largest = np.inf
@@ -181,9 +191,8 @@ def check_distances_fit(X: np.ndarray, sample_weight: np.ndarray | None, name: s
         if top == 0.0:
             return
         total = float(np.sum((span / top) ** 2))  # in [1, d]: no overflow
-        weight = float(X.shape[0] if sample_weight is None else sample_weight.sum())
         largest = 2 * np.log10(top) + np.log10(total) + np.log10(max(weight, 1.0))
-    if largest > np.log10(np.finfo(np.float64).max) - 1:  # a decade of headroom
+    if largest > limit:
         shown = "more than 1e308" if not np.isfinite(largest) else f"about 1e{largest:.0f}"
         raise ValueError(
             f"{name} is too large for K-means in float64: its squared distances, summed over "

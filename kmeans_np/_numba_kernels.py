@@ -111,16 +111,16 @@ def _nearest_chunk(xt, centers, s, m, best_d, best_l):
 # Lloyd
 # ----------------------------------------------------------------------------------
 @njit(cache=True)
-def _cluster_sums_chunk(xt, w, s, m, lab, acc):
-    """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, into the flat (k·(d+1),) ``acc``.
+def _cluster_sums_chunk(xt, w, s, m, lab, k):
+    """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, as a flat (k·(d+1),) array.
 
     Cluster j's sums sit at [j·(d+1), j·(d+1) + d) and its weight at j·(d+1) + d.
-    ``w`` empty means unit weights. ``acc`` is this chunk's own row of the partials and
-    is zeroed here.
+    ``w`` empty means unit weights. The accumulator is a fresh local array: LLVM then
+    knows it aliases none of the inputs and keeps the sums in registers (accumulating
+    straight into a row of the caller's partials made Lloyd 1.7× slower).
     """
     d = xt.shape[0]
-    for q in range(acc.shape[0]):
-        acc[q] = 0.0
+    acc = np.zeros(k * (d + 1))
     unit = w.shape[0] == 0
     if d == 3:
         x0 = xt[0, s : s + m]
@@ -150,6 +150,7 @@ def _cluster_sums_chunk(xt, w, s, m, lab, acc):
             for f in range(d):
                 acc[b + f] += xs[f, i] if unit else wi * xs[f, i]
             acc[b + d] += wi
+    return acc
 
 
 @njit(cache=True)
@@ -192,7 +193,9 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
         for i in range(m):
             changed += prev[i] != best_l[i]
             prev[i] = best_l[i]
-        _cluster_sums_chunk(xt, w, s, m, best_l, part[c])  # this chunk's own row
+        acc = _cluster_sums_chunk(xt, w, s, m, best_l, k)
+        for q in range(acc.shape[0]):  # into this chunk's own row (a loop: cheap to compile)
+            part[c, q] = acc[q]
         part_changed[c] = changed
         if with_inertia:
             part_inertia[c] = _weighted_total(w, s, m, best_d)

@@ -95,8 +95,8 @@ def test_the_users_own_numba_functions_keep_numbas_defaults(tmp_path: Path) -> N
     assert _index_files(tmp_path / "__pycache__")  # beside the user's file, as numba does
     assert not any("users_code" in p.name for p in _index_files(tmp_path / "xdg"))
     # and the environment the user's code (or a child process) sees is unchanged
-    check = "import os; " + COMPILE_ONE + "; print('OMP_WAIT_POLICY' in os.environ)"
-    env = _env(XDG_CACHE_HOME=str(tmp_path / "xdg"), OMP_WAIT_POLICY=None)
+    check = "import os; " + COMPILE_ONE + "; print('GOMP_SPINCOUNT' in os.environ)"
+    env = _env(XDG_CACHE_HOME=str(tmp_path / "xdg"), GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None)
     proc = _python(check, env, tmp_path)
     assert proc.stdout.split() == ["10", "False"], proc.stderr
 
