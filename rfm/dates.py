@@ -55,7 +55,7 @@ def _examples(values: np.ndarray, n: int = 3) -> str:
     return ", ".join(repr(str(v)) for v in values[:n])
 
 
-def _text(value: object) -> str:
+def value_text(value: object) -> str:
     """One distinct value as stripped text; whole numbers without ``.0``."""
     if isinstance(value, str):
         return value.strip()
@@ -268,7 +268,7 @@ def parse_date_column(
     ):
         return values, "stored as dates in the file"
     codes, raw = pd.factorize(values)
-    texts = np.array([_text(v) for v in raw], dtype=object)
+    texts = np.array([value_text(v) for v in raw], dtype=object)
     blank = texts == ""
     if blank.any():  # empty cells are missing dates
         keep = np.flatnonzero(~blank)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rfm.dates import parse_date_column
+from rfm.dates import parse_date_column, value_text
 from rfm.reading import NA_TOKENS, ReadOptions, header_of, read_transactions, resolve_columns
 
 __all__ = ["LoadedTransactions", "id_text", "load_transactions"]
@@ -43,13 +43,7 @@ class LoadedTransactions:
 def _id(value: object) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return np.nan
-    if isinstance(value, (bool, np.bool_)):
-        return str(value)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    text = str(value).strip()
+    text = value_text(value).strip()
     if text == "":
         return np.nan
     whole = _WHOLE.match(text)
