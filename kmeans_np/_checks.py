@@ -279,8 +279,9 @@ def resolve_backend(backend: str, *, n: int | None = None, numba_from: int = 0) 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
     if backend == "auto":
-        small = n is not None and n < numba_from
-        return "numba" if numba_available() and not small else "numpy"
+        if n is not None and n < numba_from:
+            return "numpy"  # decided before numba is even imported
+        return "numba" if numba_available() else "numpy"
     if backend == "numba" and not numba_available():  # pragma: no cover
         raise ValueError("backend='numba' was asked for but numba is not installed.")
     return backend

@@ -12,6 +12,11 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+#: ``backend="auto"`` runs K-means with numpy below this many rows: a first run on a small
+#: table then compiles no kernel (seconds saved), and at this size the broadcasting engine
+#: is about as fast as the threaded kernels (faster on a busy machine).
+NUMBA_FROM_SAMPLES = 10_000
+
 
 class LloydStep(NamedTuple):
     """What one assignment + update pass returns.

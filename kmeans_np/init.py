@@ -22,7 +22,7 @@ from kmeans_np._checks import (
     check_sample_weight,
     resolve_backend,
 )
-from kmeans_np._engine import Engine, make_engine
+from kmeans_np._engine import NUMBA_FROM_SAMPLES, Engine, make_engine
 
 
 def _first_index(engine: Engine, rng: np.random.Generator) -> int:
@@ -107,7 +107,8 @@ def kmeans_plusplus(
     sample_weight : array-like of shape (n_samples,), optional
         Weights; sampling probabilities are multiplied by them.
     backend : {"auto", "numpy", "numba"}
-        Which engine computes the distances.
+        Which engine computes the distances (``"auto"``: numpy below
+        ``NUMBA_FROM_SAMPLES`` rows, else numba; the same centres either way).
 
     Returns
     -------
@@ -125,6 +126,8 @@ def kmeans_plusplus(
         raise ValueError(f"n_local_trials must be a positive integer, got {n_local_trials!r}.")
     w = check_sample_weight(sample_weight, X.shape[0])
     check_distances_fit(X, w)
-    engine = make_engine(resolve_backend(backend), X, w)
+    engine = make_engine(
+        resolve_backend(backend, n=X.shape[0], numba_from=NUMBA_FROM_SAMPLES), X, w
+    )
     rng = check_random_state(random_state)
     return greedy_kmeans_plusplus(engine, n_clusters, rng, n_local_trials)

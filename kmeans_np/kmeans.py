@@ -31,7 +31,7 @@ from kmeans_np._checks import (
     feature_names,
     resolve_backend,
 )
-from kmeans_np._engine import make_engine
+from kmeans_np._engine import NUMBA_FROM_SAMPLES, make_engine
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -47,6 +47,7 @@ from kmeans_np.init import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance
 
 INITS = ("k-means++", "random")
+
 
 
 class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
@@ -75,7 +76,8 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         Source of randomness for the starts. A Generator is used as given (it advances).
     backend : {"auto", "numpy", "numba"}, default "auto"
         "numpy" is the readable broadcasting reference, "numba" the fast kernels; "auto"
-        picks numba when it is importable. Both give the same answer.
+        picks numpy below ``NUMBA_FROM_SAMPLES`` rows (nothing to compile, and as fast
+        there), numba from there on. Both give the same answer.
     record_history : bool, default False
         Keep ``history_``: per iteration of the best run, the centres the points were
         assigned to, the inertia of that assignment, labels changed and centre shift.
@@ -189,7 +191,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         w = check_sample_weight(sample_weight, X.shape[0])
         check_distances_fit(X, w)
         init, n_init = self._check_init(n_clusters, X.shape[1])
-        engine = make_engine(resolve_backend(self.backend), X, w)
+        engine = make_engine(self._backend(X), X, w)
         rng = check_random_state(self.random_state)
         tol_abs = tolerance(engine, self.tol)
 
@@ -240,7 +242,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     def predict(self, X: Any) -> np.ndarray:
         """Index of the nearest centre for each row of X (first one on ties)."""
         X = self._check_new_data(X)
-        engine = make_engine(resolve_backend(self.backend), X, None)
+        engine = make_engine(self._backend(X), X, None)
         return engine.nearest(self.cluster_centers_)[0].astype(np.int64)
 
     def transform(self, X: Any) -> Any:
@@ -250,7 +252,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         ``kmeans0``, ``kmeans1``, … (and ``X``'s index if ``X`` is a DataFrame).
         """
         arr = self._check_new_data(X)
-        engine = make_engine(resolve_backend(self.backend), arr, None)
+        engine = make_engine(self._backend(arr), arr, None)
         return self._wrap_output(X, np.sqrt(engine.sq_distances(self.cluster_centers_)))
 
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
@@ -260,9 +262,13 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """
         X = self._check_new_data(X)
         w = check_sample_weight(sample_weight, X.shape[0])
-        engine = make_engine(resolve_backend(self.backend), X, w)
+        engine = make_engine(self._backend(X), X, w)
         labels = np.empty(X.shape[0], dtype=np.int32)
         return -engine.assign(self.cluster_centers_, labels)
+
+    def _backend(self, X: np.ndarray) -> str:
+        """The engine for ``X``: ``"auto"`` is numpy below ``NUMBA_FROM_SAMPLES`` rows."""
+        return resolve_backend(self.backend, n=X.shape[0], numba_from=NUMBA_FROM_SAMPLES)
 
     @property
     def _n_features_out(self) -> int:

@@ -75,6 +75,11 @@ class KMeans1DResult(NamedTuple):
     inertia: float
 
 
+#: ``backend="auto"`` uses the numpy programme below this many distinct values (it is
+#: O(k·m²) but compiles nothing; a few milliseconds there), numba from there on
+NUMBA_FROM_VALUES = 500
+
+
 def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResult:
     """Globally optimal k-means of one feature (minimum within-cluster sum of squares).
 
@@ -85,8 +90,9 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     n_clusters : int
         Number of clusters, between 1 and the number of distinct values in ``x``.
     backend : {"auto", "numba", "numpy"}
-        ``"numba"``: O(k·m·log m) divide-and-conquer DP for m distinct values (the default
-        via ``"auto"``). ``"numpy"``: the plain O(k·m²) DP, for reading and checking.
+        ``"numba"``: O(k·m·log m) divide-and-conquer DP for m distinct values.
+        ``"numpy"``: the plain O(k·m²) DP, for reading and checking. ``"auto"``: numpy
+        below ``NUMBA_FROM_VALUES`` distinct values (nothing to compile), else numba.
 
     Returns
     -------
@@ -103,11 +109,12 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     >>> res.inertia
     1.0
     """
-    backend = resolve_backend(backend)
+    resolve_backend(backend)  # check the name before the data
     k = check_n_clusters(n_clusters)
     values = _as_1d(x)
     uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     m = uniq.shape[0]
+    backend = resolve_backend(backend, n=m, numba_from=NUMBA_FROM_VALUES)
     if k > m:
         raise ValueError(
             f"n_clusters={k} but x has only {m} distinct value(s); equal values always share "

@@ -156,9 +156,30 @@ def test_version() -> None:
 STAMP = re.compile(r"^rfmseg: \[\s*(\d+\.\d)s\] (.*)$")
 
 
+def _check_one_clock(proc: subprocess.CompletedProcess[str]) -> None:
+    stamps = [STAMP.match(line) for line in proc.stderr.splitlines()]
+    assert all(stamps), proc.stderr  # every progress line carries the one clock
+    times = [float(m.group(1)) for m in stamps]
+    assert times == sorted(times), proc.stderr  # never restarts
+    done = re.fullmatch(r"done in (\d+\.\d)s", stamps[-1].group(2))
+    assert done and float(done.group(1)) >= times[-2], proc.stderr
+
+
+def test_a_small_first_run_compiles_nothing(tmp_path: Path) -> None:
+    """Below the size where numba pays (``NUMBA_FROM_*``), "auto" runs the numpy twins."""
+    cache = tmp_path / "cold-cache"
+    args = ("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "out"))
+    cold = _cli(*args, env=_env(NUMBA_CACHE_DIR=str(cache)))
+    assert cold.returncode == 0, cold.stderr
+    assert "compiling" not in cold.stderr
+    assert _index_files(cache) == []  # not one kernel was compiled
+    _check_one_clock(cold)
+
+
 def test_first_run_says_it_compiles_and_one_clock_runs_from_start_to_done(tmp_path: Path) -> None:
     env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cold-cache"))
-    args = ("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "out"))
+    # 12,000 customers: above the size where "auto" picks the numba kernels
+    args = ("demo", "--customers", "12000", "--rows", "30000", "--out", str(tmp_path / "out"))
     cold = _cli(*args, env=env)
     assert cold.returncode == 0, cold.stderr
     notices = [line for line in cold.stderr.splitlines() if "compiling" in line]
@@ -167,12 +188,7 @@ def test_first_run_says_it_compiles_and_one_clock_runs_from_start_to_done(tmp_pa
     assert warm.returncode == 0, warm.stderr
     assert "compiling" not in warm.stderr
     for proc in (cold, warm):
-        stamps = [STAMP.match(line) for line in proc.stderr.splitlines()]
-        assert all(stamps), proc.stderr  # every progress line carries the one clock
-        times = [float(m.group(1)) for m in stamps]
-        assert times == sorted(times), proc.stderr  # never restarts
-        done = re.fullmatch(r"done in (\d+\.\d)s", stamps[-1].group(2))
-        assert done and float(done.group(1)) >= times[-2], proc.stderr
+        _check_one_clock(proc)
 
 
 STEPS = ["clustering", "silhouette per customer", "validating", "rendering"]

@@ -46,6 +46,10 @@ __all__ = [
 #: Largest number of distances the numpy reference holds at once (block rows × n).
 _MAX_BLOCK_CELLS = 1 << 22
 
+#: ``backend="auto"`` computes the silhouette with numpy below this many points: a small
+#: run then compiles no kernel, and the O(n²) blocks still take milliseconds there
+NUMBA_FROM_SAMPLES = 2_000
+
 
 def _check_inputs(X: Any, labels: Any) -> tuple[np.ndarray, EncodedLabels]:
     """Shared edge checks: finite 2-D X as float64, one label per row, 2 <= k <= n - 1."""
@@ -122,7 +126,8 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
         Cluster label of each row (ints, strings, ...); needs 2 <= k <= n - 1 clusters.
     backend : {"auto", "numpy", "numba"}
         ``"numpy"`` is the readable reference, ``"numba"`` the fast O(n·k)-memory kernel;
-        ``"auto"`` picks numba. Both give the same answer (to rounding).
+        ``"auto"`` picks numpy below ``NUMBA_FROM_SAMPLES`` points (nothing to compile),
+        numba from there on. Both give the same answer (to rounding).
 
     Returns
     -------
@@ -141,9 +146,14 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
     >>> silhouette_samples([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2], backend="numpy")
     array([0. , 0.5, 0.5, 0. , 1. , 1. ])
     """
-    backend = resolve_backend(backend)
+    resolve_backend(backend)  # check the name before the data
     arr, enc = _check_inputs(X, labels)
-    return _silhouette(arr, enc, backend)
+    return _silhouette(arr, enc, _auto(backend, arr.shape[0]))
+
+
+def _auto(backend: str, n: int) -> str:
+    """``"auto"`` is numpy below ``NUMBA_FROM_SAMPLES`` points (no kernel to compile)."""
+    return resolve_backend(backend, n=n, numba_from=NUMBA_FROM_SAMPLES)
 
 
 def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
@@ -264,5 +274,5 @@ def silhouette_score(
                 "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
                 "or use stratify=True."
             )
-        return float(np.mean(_silhouette(arr[idx], sample, resolve_backend(backend))))
-    return float(np.mean(_silhouette(arr, enc, resolve_backend(backend))))
+        return float(np.mean(_silhouette(arr[idx], sample, _auto(backend, len(idx)))))
+    return float(np.mean(_silhouette(arr, enc, _auto(backend, arr.shape[0]))))
