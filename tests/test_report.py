@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import html
 import itertools
 import re
 import sys
@@ -99,8 +100,8 @@ def test_report_is_valid_self_contained_html(result) -> None:
     # the title is escaped, not markup
     assert "Test <report>" in "".join(page.text)
     imgs = [a for t, a in page.tags if t == "img"]
-    # segment coverage, elbow, silhouette, PCA, boxplots, R×F heatmaps, monthly
-    assert len(imgs) == 7
+    # elbow, silhouette, PCA, boxplots, R×F heatmaps, monthly
+    assert len(imgs) == 6
     for a in imgs:
         assert a["alt"]
         prefix = "data:image/png;base64,"
@@ -111,7 +112,8 @@ def test_report_is_valid_self_contained_html(result) -> None:
             value = (attrs.get(name) or "").lower()
             assert not value.startswith(("http://", "https://", "//")), (tag, value)
     assert not {"script", "link", "iframe"} & set(tags)
-    assert "svg" in tags  # the treemap
+    svgs = [a.get("aria-label") for t, a in page.tags if t == "svg"]
+    assert svgs == ["segment treemap", "segment of every score combination"]
 
 
 def test_report_shows_the_personas_segments_and_numbers(result) -> None:
@@ -270,3 +272,29 @@ def test_treemap_labels_every_tile_or_lists_it_in_a_legend() -> None:
     items = [a for t, a in page.tags if t == "li"]
     assert len(items) == 2  # the two small tiles, in a legend
     assert "1. Tiny one: 4 (0%)" in text and "2. Smallest: 1 (0%)" in text
+
+
+@pytest.mark.parametrize(("rules", "q"), [("rfm", 5), ("codes", 4)])
+def test_coverage_svg_colours_every_score_cell_with_its_segment(rules: str, q: int) -> None:
+    """One cell per (R, F, M) score combination, titled and coloured with the segment
+    :func:`rfm.segment` gives that combination (the independent reference)."""
+    from rfm import check_rules, segment
+    from rfm.report._html import coverage_svg, segment_colours
+
+    cells = pd.DataFrame(
+        list(itertools.product(range(1, q + 1), repeat=3)), columns=["r", "f", "m"]
+    )
+    scores = cells.rename(columns={"r": "r_score", "f": "f_score", "m": "m_score"})
+    scores["rfm_code"] = [f"{r}{f}{m}" for r, f, m in cells.itertuples(index=False)]
+    want = segment(scores, rules=rules)["segment"].to_numpy()
+    names = list(dict.fromkeys(want))
+    colours = segment_colours(names)
+    svg = coverage_svg(check_rules(rules, q=q).coverage, names, colours)
+    cell = r'<rect [^>]*fill="([^"]+)"[^>]*><title>R (\d), F (\d), M (\d): ([^<]+)</title>'
+    got = re.findall(cell, svg)
+    assert len(got) == q**3
+    by_cell = {(int(r), int(f), int(m)): (fill, seg) for fill, r, f, m, seg in got}
+    for (r, f, m), seg in zip(cells.itertuples(index=False), want, strict=True):
+        assert by_cell[(r, f, m)] == (colours[seg], html.escape(seg))
+    legend = re.findall(r"<li><span[^>]*></span>([^<]+)</li>", svg)
+    assert sorted(legend) == sorted(html.escape(n) for n in names)

@@ -125,7 +125,7 @@ def test_report_in_headless_chromium_at_1280px(report_file: Path, tmp_path: Path
     got = probe(report_file, tmp_path)
     assert got["clientWidth"] == 1280
     assert got["scrollWidth"] <= got["clientWidth"], got["wide"]
-    assert got["images"] >= 7  # coverage, elbow, silhouette, PCA, boxplots, heatmaps, monthly
+    assert got["images"] >= 6  # elbow, silhouette, PCA, boxplots, heatmaps, monthly
     assert got["broken"] == []
     assert got["errors"] == []
     assert got["network"] == []

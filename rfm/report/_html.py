@@ -285,6 +285,76 @@ def treemap_svg(
     return "".join(parts)
 
 
+def coverage_svg(
+    coverage: pd.DataFrame,
+    names: list[str],
+    colours: Mapping[str, str],
+    *,
+    cell: int = 22,
+) -> str:
+    """Inline SVG of which segment every R × F × M score cell falls in.
+
+    One R × F grid per M score, side by side (R up, F to the right, as in the score
+    heatmaps), each cell filled with its segment's colour and titled with its scores and
+    segment; a legend of the segments present follows. ``coverage`` is
+    :func:`rfm.check_rules`' table (``r, f, m, segment``). Drawn as SVG, not a plotted
+    image: it costs nothing to render and stays sharp when printed.
+    """
+    q = int(coverage[["r", "f", "m"]].to_numpy().max())
+    pad, gap, top, bottom = 26, 18, 20, 30
+    grid = q * cell
+    width = pad + q * (grid + gap)
+    height = top + grid + bottom
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="segment of every score combination" font-size="11">'
+    ]
+    for m in range(1, q + 1):
+        x0 = pad + (m - 1) * (grid + gap)
+        parts.append(
+            f'<text x="{x0 + grid / 2:.0f}" y="{top - 6}" text-anchor="middle">M = {m}</text>'
+        )
+        part = coverage[coverage["m"] == m]
+        for r, f, seg in zip(part["r"], part["f"], part["segment"], strict=True):
+            x = x0 + (int(f) - 1) * cell
+            y = top + (q - int(r)) * cell
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                f'fill="{colours.get(seg, OTHERS_COLOUR)}" stroke="#fff">'
+                f"<title>R {r}, F {f}, M {m}: {esc(seg)}</title></rect>"
+            )
+        for i in range(1, q + 1):
+            parts.append(
+                f'<text x="{x0 + (i - 0.5) * cell:.0f}" y="{top + grid + 13}" '
+                f'text-anchor="middle" fill="#555">{i}</text>'
+            )
+        parts.append(
+            f'<text x="{x0 + grid / 2:.0f}" y="{top + grid + 27}" text-anchor="middle">'
+            "F score</text>"
+        )
+    for i in range(1, q + 1):
+        parts.append(
+            f'<text x="{pad - 5}" y="{top + (q - i + 0.5) * cell + 4:.0f}" '
+            f'text-anchor="end" fill="#555">{i}</text>'
+        )
+    parts.append(
+        f'<text transform="translate(9 {top + grid / 2:.0f}) rotate(-90)" '
+        'text-anchor="middle">R score</text></svg>'
+    )
+    found = list(dict.fromkeys(coverage["segment"]))
+    present = [n for n in names if n in found] + [n for n in found if n not in names]
+    parts.append(
+        '<ul class="legend">'
+        + "".join(
+            f'<li><span style="background:{colours.get(n, OTHERS_COLOUR)}"></span>{esc(n)}</li>'
+            for n in present
+        )
+        + "</ul>"
+    )
+    return "".join(parts)
+
+
 def cards(items: list[tuple[str, str]], cls: str = "cards") -> str:
     return f'<div class="{cls}">' + "".join(
         f'<div class="card"><div>{esc(a)}</div><div class="kpi">{esc(b)}</div></div>'

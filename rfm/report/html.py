@@ -229,9 +229,7 @@ def _coverage(c: _Ctx) -> str:
     return (
         "<h3>Which scores make which segment</h3><p>Every combination of R, F and M "
         f"scores and the segment it falls in (one grid per M score).</p>{notes}"
-        + c.plot(lambda: plots.rule_coverage_plot(chk.coverage, c.rule_names(),
-                                                  colours=c.colours),
-                 "segment of every score combination")
+        + h.coverage_svg(chk.coverage, c.rule_names(), c.colours)
     )
 
 

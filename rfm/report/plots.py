@@ -30,7 +30,6 @@ __all__ = [
     "monthly_plot",
     "pca_scatter",
     "rf_heatmaps",
-    "rule_coverage_plot",
     "save",
     "silhouette_plot",
     "weekday_hour_heatmap",
@@ -281,55 +280,3 @@ def _thousands() -> Any:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{v:,.0f}")
-
-
-def rule_coverage_plot(
-    coverage: pd.DataFrame,
-    order: Sequence[str] | None = None,
-    *,
-    colours: Mapping[str, str] | None = None,
-) -> bytes:
-    """Which segment each R × F × M score cell falls in: one R × F grid per M score.
-
-    ``coverage`` is :func:`rfm.check_rules`' table (``r, f, m, segment``); ``colours``
-    maps segment names to colours (default: a fixed palette in ``order``, Others grey).
-    """
-    from matplotlib.patches import Patch
-
-    names = list(order) if order is not None else list(dict.fromkeys(coverage["segment"]))
-    names += [n for n in dict.fromkeys(coverage["segment"]) if n not in names]
-    code = {n: i for i, n in enumerate(names)}
-    q = int(coverage[["r", "f", "m"]].to_numpy().max())
-    colours_given = colours
-    colours = [_SEGMENT_COLOURS[i % len(_SEGMENT_COLOURS)] for i in range(len(names))]
-    if "Others" in code:
-        colours[code["Others"]] = "#dddddd"
-    if colours_given is not None:
-        colours = [colours_given.get(n, c) for n, c in zip(names, colours, strict=True)]
-    from matplotlib.colors import ListedColormap
-
-    cmap = ListedColormap(colours)
-    with figure(2.1 * q + 1.0, 3.6, rect=(0, 0.18, 1, 1)) as (fig, buf):
-        for j in range(1, q + 1):
-            ax = fig.add_subplot(1, q, j)
-            part = coverage[coverage["m"] == j]
-            grid = np.full((q, q), np.nan)
-            for r, f, seg in zip(part["r"], part["f"], part["segment"], strict=True):
-                grid[r - 1, f - 1] = code[seg]
-            ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(names) - 0.5, origin="lower")
-            ax.set_xticks(range(q), [str(i) for i in range(1, q + 1)], fontsize=7)
-            ax.set_yticks(range(q), [str(i) for i in range(1, q + 1)], fontsize=7)
-            ax.set_xlabel("F score", fontsize=8)
-            if j == 1:
-                ax.set_ylabel("R score", fontsize=8)
-            ax.set_title(f"M = {j}", fontsize=9)
-        handles = [Patch(color=colours[code[n]], label=n) for n in names]
-        fig.legend(handles=handles, loc="lower center", ncol=min(6, len(names)), fontsize=7,
-                   frameon=False)
-    return buf.getvalue()
-
-
-_SEGMENT_COLOURS = (
-    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
-    "#ccb974", "#64b5cd", "#2a9d8f", "#e76f51", "#8c8c8c",
-)
