@@ -21,15 +21,22 @@ disk, so ``import kmeans_np`` stays fast and never loads numba.
 
 from __future__ import annotations
 
+import sys
+
 # Plain imports: importing a submodule of the same name (kmeans_np.elbow,
 # kmeans_np.kmeans_1d) cannot then shadow the function. None of these modules imports
 # numba; the numba kernels are imported, and compiled, only when first used.
+from kmeans_np import checks
 from kmeans_np.elbow import elbow
 from kmeans_np.init import kmeans_plusplus
 from kmeans_np.kmeans import KMeans
 from kmeans_np.kmeans_1d import KMeans1DResult, kmeans_1d
 from kmeans_np.pca import PCA
 from kmeans_np.scaling import MinMaxScaler, StandardScaler
+
+# The input checks were kmeans_np._checks; rfm's grouping engine (rfm/_keys.py,
+# rfm/_aggregate.py) still imports that name until it moves. Remove this alias then.
+sys.modules.setdefault("kmeans_np._checks", checks)
 
 __all__ = [
     "PCA",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, feature_names
+from kmeans_np.checks import check_array, feature_names
 
 __all__ = [
     "check_is_fitted",
@@ -86,7 +86,7 @@ def check_transform_input(
     Returns
     -------
     numpy.ndarray
-        ``X`` as a finite float64 array (see :func:`kmeans_np._checks.check_array`).
+        ``X`` as a finite float64 array (see :func:`kmeans_np.checks.check_array`).
     """
     got = feature_names(X)
     if got is not None and names is not None and got != list(names):

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array
+from kmeans_np.checks import check_array
 from kmeans_np.kmeans import KMeans
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import (
+from kmeans_np._engine import Engine, make_engine
+from kmeans_np.checks import (
     check_array,
     check_distances_fit,
     check_n_clusters,
@@ -22,7 +23,6 @@ from kmeans_np._checks import (
     check_sample_weight,
     resolve_backend,
 )
-from kmeans_np._engine import Engine, make_engine
 
 
 def _first_index(engine: Engine, rng: np.random.Generator) -> int:

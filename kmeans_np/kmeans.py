@@ -22,15 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import (
-    check_array,
-    check_distances_fit,
-    check_n_clusters,
-    check_random_state,
-    check_sample_weight,
-    feature_names,
-    resolve_backend,
-)
 from kmeans_np._engine import make_engine
 from kmeans_np._tabular import (
     check_transform_input,
@@ -42,6 +33,15 @@ from kmeans_np.base import (
     ClusterMixin,
     PrefixFeatureNamesMixin,
     TransformerMixin,
+)
+from kmeans_np.checks import (
+    check_array,
+    check_distances_fit,
+    check_n_clusters,
+    check_random_state,
+    check_sample_weight,
+    feature_names,
+    resolve_backend,
 )
 from kmeans_np.init import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance

@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kmeans_np._checks import check_array, check_n_clusters, resolve_backend
+from kmeans_np.checks import check_array, check_n_clusters, resolve_backend
 from kmeans_np.jit import load_kernels
 
 __all__ = ["KMeans1DResult", "kmeans_1d"]

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -36,6 +35,7 @@ from kmeans_np._tabular import (
     wrap_like,
 )
 from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
+from kmeans_np.checks import check_array, feature_names
 
 __all__ = ["PCA"]
 

@@ -1,6 +1,6 @@
 """Input checks shared by the data half of :mod:`rfm` (cleaning, RFM table, KPIs).
 
-The generic checks (column presence, array shape) live in :mod:`kmeans_np._checks`;
+The generic checks (column presence, array shape) live in :mod:`kmeans_np.checks`;
 this module adds what is specific to transaction tables: "is it a non-empty DataFrame",
 "parse this date column or say which values do not parse", and "read this column as
 money". Nothing here modifies its input.
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 
 __all__ = [
     "RFM_COLUMNS",

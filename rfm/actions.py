@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm.profiles import align_labels
 from rfm.segments import OTHERS
 

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import KMeans, MinMaxScaler, StandardScaler
-from kmeans_np._checks import check_n_clusters
+from kmeans_np.checks import check_n_clusters
 from kmeans_np.elbow import tabulate
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_score

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns, check_random_state
+from kmeans_np.checks import check_columns, check_random_state
 from rfm.dates import parse_date_column
 from rfm.reading import read_csv_text_ids
 

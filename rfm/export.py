@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
 from rfm.profiles import align_labels

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import StandardScaler
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._inputs import RFM_COLUMNS
 
 __all__ = ["MISSING_CATEGORY", "customer_attributes", "customer_features"]

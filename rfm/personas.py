@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._inputs import RFM_COLUMNS, check_rfm
 
 __all__ = ["PERSONA_ACTIONS", "describe_personas", "name_personas"]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 
 __all__ = ["SEED002_CAMPAIGNS", "campaign_roi"]
 

@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 
 __all__ = ["OTHERS", "RULE_ALIASES", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
 

@@ -262,7 +262,7 @@ def test_bad_elbow_arguments(k_values, params, exc, match):
 def test_review_edge_cases_are_clear_errors():
     """Found in review: a bool n_local_trials, float k values and duplicated column names
     must be refused at the public edge, not deep inside numpy or pandas."""
-    from kmeans_np._checks import check_columns
+    from kmeans_np.checks import check_columns
 
     X = np.random.default_rng(0).normal(size=(30, 2))
     with pytest.raises(ValueError, match="n_local_trials"):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from validation.abtest import TestResult, mannwhitneyu, proportions_ztest, ttest_ind
 from validation.anova import significance_stars
 

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, check_columns
+from kmeans_np.checks import check_array, check_columns
 from validation._labels import encode_labels
 
 # scipy.stats is imported inside the functions that use it: loading it takes about

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import check_array, check_random_state, resolve_backend
+from kmeans_np.checks import check_array, check_random_state, resolve_backend
 from kmeans_np.jit import load_kernels
 from validation._labels import EncodedLabels, check_cluster_count, encode_labels
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import check_array
+from kmeans_np.checks import check_array
 from validation._labels import (
     check_cluster_count,
     cluster_means,

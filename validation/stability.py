@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import KMeans
-from kmeans_np._checks import check_array, check_n_clusters
+from kmeans_np.checks import check_array, check_n_clusters
 from validation._labels import encode_labels
 from validation.indices import adjusted_rand_score
 
