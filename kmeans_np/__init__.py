@@ -28,9 +28,9 @@ import sys
 # numba; the numba kernels are imported, and compiled, only when first used.
 from kmeans_np import checks
 from kmeans_np.elbow import elbow
-from kmeans_np.init import kmeans_plusplus
 from kmeans_np.kmeans import KMeans
 from kmeans_np.kmeans_1d import KMeans1DResult, kmeans_1d
+from kmeans_np.kmeans_plusplus import kmeans_plusplus
 from kmeans_np.pca import PCA
 from kmeans_np.scaling import MinMaxScaler, StandardScaler
 

@@ -3,7 +3,7 @@
 Two engines implement them with one answer: ``NumpyEngine`` (broadcasting, the teaching
 version) and ``NumbaEngine`` (fused multi-threaded kernels, the fast one). The
 algorithms — Lloyd's iterations (``kmeans_np.lloyd``) and k-means++ seeding
-(``kmeans_np.init``) — are written once, against this interface.
+(``kmeans_np.kmeans_plusplus``) — are written once, against this interface.
 """
 
 from __future__ import annotations

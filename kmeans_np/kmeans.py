@@ -7,7 +7,7 @@ squares)
 
 Finding the global minimum is NP-hard; Lloyd's algorithm (``kmeans_np.lloyd``) finds a
 local one from given starting centres, so the fit starts ``n_init`` times
-(``kmeans_np.init``) and keeps the run with the lowest inertia.
+(``kmeans_np.kmeans_plusplus``) and keeps the run with the lowest inertia.
 
 Given the same data and the same initial centres, this gives scikit-learn's answer:
 the same labels and iteration count, centres and inertia equal to rounding. Unlike
@@ -43,7 +43,7 @@ from kmeans_np.checks import (
     feature_names,
     resolve_backend,
 )
-from kmeans_np.init import greedy_kmeans_plusplus, random_rows
+from kmeans_np.kmeans_plusplus import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import LloydResult, lloyd, tolerance
 
 INITS = ("k-means++", "random")
