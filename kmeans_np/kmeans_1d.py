@@ -34,7 +34,7 @@ the cuts.
 **Two implementations, one answer.** ``backend="numpy"`` is the plain O(k·m²) programme,
 vectorised over the split point :math:`i` (the teaching version). ``backend="numba"`` computes the
 same table in O(k·m·log m) by divide and conquer over :math:`j`, which is valid because the
-optimal split point never moves left as :math:`j` grows (see :mod:`kmeans_np._kmeans_1d_numba`).
+optimal split point never moves left as :math:`j` grows (see :mod:`kmeans_np.kmeans_1d_numba`).
 
 **Ties.** When several partitions have exactly the same cost, both backends take, at every
 step of the walk back, the *smallest* minimising split point :math:`i` — the first minimum, as
@@ -116,7 +116,7 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     w = counts.astype(np.float64)  # each distinct value weighs as often as it occurs
     S0, S1, S2 = _prefix_sums(uniq, w)
     if backend == "numba":
-        kernels = load_kernels("kmeans_np._kmeans_1d_numba")
+        kernels = load_kernels("kmeans_np.kmeans_1d_numba")
         _, B = kernels.dp_divide_conquer(S0, S1, S2, k)
     else:
         _, B = _dp_numpy(S0, S1, S2, k)

@@ -20,7 +20,7 @@ Both quantities only need the per-point, per-cluster distance sums
   (``sqrt(sum_f (x_if - x_jf)^2)``, no ``|x|^2 + |y|^2 - 2xy`` shortcut, so duplicate
   points are exactly 0 apart) and summed per cluster with a matrix product by the one-hot
   label matrix. Memory: one block × n distances (bounded to ~32 MB) plus S.
-* ``backend="numba"`` — the fast kernel in ``_silhouette_numba``: points sorted by
+* ``backend="numba"`` — the fast kernel in ``silhouette_numba``: points sorted by
   cluster, each pair's distance computed once and added to both points' sums, tiles of
   blocks scheduled as a round-robin tournament so that threads never share a row. It is
   bit-identical whatever the number of threads.
@@ -149,7 +149,7 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
 def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
     """Silhouette of checked data and encoded labels with a resolved backend."""
     if backend == "numba":
-        kernels = load_kernels("validation._silhouette_numba")
+        kernels = load_kernels("validation.silhouette_numba")
         return kernels.silhouette_samples_numba(arr, enc.codes, enc.counts)
     sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
     return silhouette_from_sums(sums, enc.codes, enc.counts)
