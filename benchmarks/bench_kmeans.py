@@ -81,7 +81,7 @@ def compile_times() -> tuple[float, float]:
 
 def per_iteration_time(X: np.ndarray, centers: np.ndarray) -> float:
     """Median seconds of one fused Lloyd step of our numba engine."""
-    kernels = load_kernels("kmeans_np._numba_kernels")
+    kernels = load_kernels("kmeans_np.engine_numba")
     from kmeans_np._numba_engine import NumbaEngine
 
     engine = NumbaEngine(X, None)

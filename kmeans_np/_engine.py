@@ -62,6 +62,6 @@ def make_engine(backend: str, X: np.ndarray, sample_weight: np.ndarray | None) -
         from kmeans_np._numba_engine import NumbaEngine
 
         return NumbaEngine(X, sample_weight)
-    from kmeans_np._numpy_engine import NumpyEngine
+    from kmeans_np.engine import NumpyEngine
 
     return NumpyEngine(X, sample_weight)

@@ -2,7 +2,7 @@
 
 The data is transposed once to feature-major order (d, n) when the engine is built and
 reused by every Lloyd iteration, every k-means++ round and every one of ``n_init``
-runs. See ``_numba_kernels`` for the kernels and why they are shaped as they are.
+runs. See ``engine_numba`` for the kernels and why they are shaped as they are.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from kmeans_np._engine import LloydStep
 from kmeans_np.jit import load_kernels
 
-K = load_kernels("kmeans_np._numba_kernels")
+K = load_kernels("kmeans_np.engine_numba")
 
 _EMPTY = np.empty(0)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from _kmeans_helpers import BACKENDS, blob_data, positive_weights, rfm_data
 
-import kmeans_np._numpy_engine as numpy_engine
+import kmeans_np.engine as numpy_engine
 from kmeans_np import KMeans, kmeans_plusplus
 
 RTOL = 1e-12
