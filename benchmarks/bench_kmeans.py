@@ -82,7 +82,7 @@ def compile_times() -> tuple[float, float]:
 def per_iteration_time(X: np.ndarray, centers: np.ndarray) -> float:
     """Median seconds of one fused Lloyd step of our numba engine."""
     kernels = load_kernels("kmeans_np.engine_numba")
-    from kmeans_np._numba_engine import NumbaEngine
+    NumbaEngine = kernels.NumbaEngine
 
     engine = NumbaEngine(X, None)
     labels = np.full(X.shape[0], -1, dtype=np.int32)

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._engine import make_engine
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -44,7 +43,7 @@ from kmeans_np.checks import (
     resolve_backend,
 )
 from kmeans_np.kmeans_plusplus import greedy_kmeans_plusplus, random_rows
-from kmeans_np.lloyd import LloydResult, lloyd, tolerance
+from kmeans_np.lloyd import LloydResult, lloyd, make_engine, tolerance
 
 INITS = ("k-means++", "random")
 

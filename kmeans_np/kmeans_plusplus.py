@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._engine import Engine, make_engine
 from kmeans_np.checks import (
     check_array,
     check_distances_fit,
@@ -23,6 +22,8 @@ from kmeans_np.checks import (
     check_sample_weight,
     resolve_backend,
 )
+from kmeans_np.engine import Engine
+from kmeans_np.lloyd import make_engine
 
 
 def _first_index(engine: Engine, rng: np.random.Generator) -> int:
