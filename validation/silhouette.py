@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np.checks import check_array, check_random_state, resolve_backend
+from kmeans_np.checks import check_array, check_random_state, is_integer, resolve_backend
 from kmeans_np.jit import load_kernels
 from validation._labels import EncodedLabels, check_cluster_count, encode_labels
 
@@ -242,8 +242,9 @@ def silhouette_score(
     0.5
     """
     arr, enc = _check_inputs(X, labels)
+    rng = None
     if sample_size is not None:
-        if isinstance(sample_size, bool) or not isinstance(sample_size, (int, np.integer)):
+        if not is_integer(sample_size):
             raise TypeError(f"sample_size must be an int or None, got {sample_size!r}.")
         n = arr.shape[0]
         if not 2 <= sample_size <= n:
@@ -252,17 +253,32 @@ def silhouette_score(
                 f"{sample_size}; use sample_size=None for the exact score on all rows."
             )
         rng = check_random_state(random_state)
-        if stratify:
-            idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
-        else:
-            idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
-        sample = encode_labels(enc.codes[idx])
-        k = len(sample.counts)
-        if k < 2 or k > len(idx) - 1:
-            raise ValueError(
-                f"the sample of {len(idx)} rows holds {k} cluster(s); the "
-                "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
-                "or use stratify=True."
-            )
-        return float(np.mean(_silhouette(arr[idx], sample, resolve_backend(backend))))
-    return float(np.mean(_silhouette(arr, enc, resolve_backend(backend))))
+    return _silhouette_score(arr, enc, resolve_backend(backend), sample_size, stratify, rng)
+
+
+def _silhouette_score(
+    arr: np.ndarray,
+    enc: EncodedLabels,
+    backend: str,
+    sample_size: int | None = None,
+    stratify: bool = True,
+    rng: np.random.Generator | None = None,
+) -> float:
+    """:func:`silhouette_score` of checked data, encoded labels, a resolved backend and
+    (with ``sample_size``, checked to lie in 2..n) a Generator."""
+    if sample_size is None or rng is None:
+        return float(np.mean(_silhouette(arr, enc, backend)))
+    n = arr.shape[0]
+    if stratify:
+        idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
+    else:
+        idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
+    sample = encode_labels(enc.codes[idx])
+    k = len(sample.counts)
+    if k < 2 or k > len(idx) - 1:
+        raise ValueError(
+            f"the sample of {len(idx)} rows holds {k} cluster(s); the "
+            "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
+            "or use stratify=True."
+        )
+    return float(np.mean(_silhouette(arr[idx], sample, backend)))
