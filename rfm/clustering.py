@@ -58,7 +58,7 @@ from kmeans_np.checks import (
 from kmeans_np.elbow import tabulate
 from kmeans_np.kmeans import fit_models
 from rfm._inputs import RFM_COLUMNS, check_rfm
-from validation._labels import check_cluster_count, encode_checked
+from validation.labels import check_cluster_count, encode_checked
 from validation.silhouette import _silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]

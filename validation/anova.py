@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_array, check_columns, check_dataframe
-from validation._labels import EncodedLabels, encode_labels
+from validation.labels import EncodedLabels, encode_labels
 
 # scipy.stats is imported inside the functions that use it: loading it takes about
 # 0.4 s, which `import validation` (and so `import rfm`) should not pay.

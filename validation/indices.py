@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_array
-from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
     "adjusted_rand_score",

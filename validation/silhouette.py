@@ -34,7 +34,7 @@ import numpy as np
 
 from kmeans_np.checks import check_array, check_random_state, is_integer, resolve_backend
 from kmeans_np.jit import load_kernels
-from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
     "silhouette_ratio",

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from kmeans_np.checks import check_array
-from validation._labels import check_cluster_count, encode_labels
 from validation.indices import cluster_means, pairwise_distances
+from validation.labels import check_cluster_count, encode_labels
 from validation.silhouette import silhouette_ratio
 
 __all__ = ["simplified_silhouette"]

@@ -35,8 +35,8 @@ import pandas as pd
 
 from kmeans_np.checks import check_array, check_integers, check_n_clusters, check_seed
 from kmeans_np.kmeans import fit_models
-from validation._labels import encode_checked
 from validation.indices import _adjusted_rand
+from validation.labels import encode_checked
 
 __all__ = ["StabilityResult", "stability"]
 

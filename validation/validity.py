@@ -30,9 +30,9 @@ from kmeans_np.checks import (
     check_seed,
     resolve_backend,
 )
-from validation._labels import check_cluster_count, encode_labels
 from validation.anova import _anova_table
 from validation.indices import _calinski_harabasz, _davies_bouldin
+from validation.labels import check_cluster_count, encode_labels
 from validation.silhouette import _silhouette_score
 from validation.stability import _stability
 
