@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_array, feature_names
+from kmeans_np.checks import check_array, feature_names, is_integer
 
 __all__ = [
     "check_is_fitted",
@@ -190,7 +190,7 @@ def resolve_columns(
             )
         return mask
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+        if not is_integer(item):
             raise TypeError(
                 f"{what} must hold integer column positions for array input, got {item!r}; "
                 "column names work only when X is a DataFrame."

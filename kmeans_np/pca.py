@@ -35,7 +35,7 @@ from kmeans_np._tabular import (
     wrap_like,
 )
 from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
-from kmeans_np.checks import check_array, feature_names
+from kmeans_np.checks import check_array, feature_names, is_integer
 
 __all__ = ["PCA"]
 
@@ -175,7 +175,7 @@ def _largest_loading_signs(Vt: np.ndarray) -> np.ndarray:
 
 
 def _check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:
-    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+    if not is_integer(n_components):
         raise TypeError(f"n_components must be an integer, got {n_components!r}.")
     limit = min(n_samples, n_features)
     if not 1 <= n_components <= limit:
