@@ -20,9 +20,9 @@ from kmeans_np.checks import check_array, feature_names, is_integer
 __all__ = [
     "check_is_fitted",
     "check_transform_input",
+    "column_mask",
     "fitted_names",
     "record_fit_columns",
-    "resolve_columns",
     "wrap_like",
 ]
 
@@ -133,7 +133,7 @@ def _sklearn_names_summary(missing: list[str], extra: list[str]) -> str:
     return text
 
 
-def resolve_columns(
+def column_mask(
     spec: Any,
     *,
     names: Sequence[Hashable] | None,
