@@ -81,8 +81,8 @@ def compile_times() -> tuple[float, float]:
 
 def per_iteration_time(X: np.ndarray, centers: np.ndarray) -> float:
     """Median seconds of one fused Lloyd step of our numba engine."""
-    kernels = load_kernels("kmeans_np._numba_kernels")
-    from kmeans_np._numba_engine import NumbaEngine
+    kernels = load_kernels("kmeans_np.engine_numba")
+    NumbaEngine = kernels.NumbaEngine
 
     engine = NumbaEngine(X, None)
     labels = np.full(X.shape[0], -1, dtype=np.int32)

@@ -24,10 +24,11 @@ from __future__ import annotations
 # Plain imports: importing a submodule of the same name (kmeans_np.elbow,
 # kmeans_np.kmeans_1d) cannot then shadow the function. None of these modules imports
 # numba; the numba kernels are imported, and compiled, only when first used.
+from kmeans_np import checks
 from kmeans_np.elbow import elbow
-from kmeans_np.init import kmeans_plusplus
 from kmeans_np.kmeans import KMeans
 from kmeans_np.kmeans_1d import KMeans1DResult, kmeans_1d
+from kmeans_np.kmeans_plusplus import kmeans_plusplus
 from kmeans_np.pca import PCA
 from kmeans_np.scaling import MinMaxScaler, StandardScaler
 
@@ -37,6 +38,7 @@ __all__ = [
     "KMeans1DResult",
     "MinMaxScaler",
     "StandardScaler",
+    "checks",
     "elbow",
     "kmeans_1d",
     "kmeans_plusplus",

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, feature_names
+from kmeans_np.checks import check_array, feature_names, is_integer
 
 __all__ = [
     "check_is_fitted",
     "check_transform_input",
+    "column_mask",
     "fitted_names",
     "record_fit_columns",
-    "resolve_columns",
     "wrap_like",
 ]
 
@@ -86,7 +86,7 @@ def check_transform_input(
     Returns
     -------
     numpy.ndarray
-        ``X`` as a finite float64 array (see :func:`kmeans_np._checks.check_array`).
+        ``X`` as a finite float64 array (see :func:`kmeans_np.checks.check_array`).
     """
     got = feature_names(X)
     if got is not None and names is not None and got != list(names):
@@ -133,7 +133,7 @@ def _sklearn_names_summary(missing: list[str], extra: list[str]) -> str:
     return text
 
 
-def resolve_columns(
+def column_mask(
     spec: Any,
     *,
     names: Sequence[Hashable] | None,
@@ -190,7 +190,7 @@ def resolve_columns(
             )
         return mask
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+        if not is_integer(item):
             raise TypeError(
                 f"{what} must hold integer column positions for array input, got {item!r}; "
                 "column names work only when X is a DataFrame."

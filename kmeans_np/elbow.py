@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array
-from kmeans_np.kmeans import KMeans
+from kmeans_np.checks import check_array, check_integers, feature_names
+from kmeans_np.kmeans import fit_models
 
 
 def knee(k_values: np.ndarray, inertia: np.ndarray) -> int | None:
@@ -61,21 +61,17 @@ def elbow(X: Any, k_values: Iterable[int] = range(1, 11), **kmeans_params: Any) 
     """
     if "n_clusters" in kmeans_params:
         raise TypeError("elbow() sets n_clusters itself; pass the values as k_values.")
+    names = feature_names(X)
     X = check_array(X)
-    try:
-        given = list(k_values)
-    except TypeError:
-        raise TypeError(f"k_values must be an iterable of integers, got {k_values!r}.") from None
-    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) for k in given):
-        raise TypeError(f"k_values must be integers, got {given!r}.")
-    ks = sorted({int(k) for k in given})
+    ks = sorted(set(check_integers(k_values, "k_values")))
     if not ks:
         raise ValueError("k_values is empty; give at least one cluster count.")
     if ks[0] < 1 or ks[-1] > X.shape[0]:
         raise ValueError(
             f"k_values must lie between 1 and n_samples={X.shape[0]}, got {ks[0]}..{ks[-1]}."
         )
-    inertia = [KMeans(n_clusters=k, **kmeans_params).fit(X).inertia_ for k in ks]
+    models = fit_models(X, [{"n_clusters": k} for k in ks], names=names, **kmeans_params)
+    inertia = [model.inertia_ for model in models]
     return tabulate(ks, inertia)
 
 

@@ -238,7 +238,7 @@ def load_kernels(module: str) -> ModuleType:
     Parameters
     ----------
     module : str
-        Its dotted name, e.g. ``"kmeans_np._numba_kernels"``.
+        Its dotted name, e.g. ``"kmeans_np.engine_numba"``.
     """
     if module not in sys.modules:
         _prepare()

@@ -7,7 +7,7 @@ squares)
 
 Finding the global minimum is NP-hard; Lloyd's algorithm (``kmeans_np.lloyd``) finds a
 local one from given starting centres, so the fit starts ``n_init`` times
-(``kmeans_np.init``) and keeps the run with the lowest inertia.
+(``kmeans_np.kmeans_plusplus``) and keeps the run with the lowest inertia.
 
 Given the same data and the same initial centres, this gives scikit-learn's answer:
 the same labels and iteration count, centres and inertia equal to rounding. Unlike
@@ -18,20 +18,11 @@ threads.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from kmeans_np._checks import (
-    check_array,
-    check_distances_fit,
-    check_n_clusters,
-    check_random_state,
-    check_sample_weight,
-    feature_names,
-    resolve_backend,
-)
-from kmeans_np._engine import NUMBA_FROM_SAMPLES, make_engine
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -43,11 +34,33 @@ from kmeans_np.base import (
     PrefixFeatureNamesMixin,
     TransformerMixin,
 )
-from kmeans_np.init import greedy_kmeans_plusplus, random_rows
-from kmeans_np.lloyd import LloydResult, lloyd, tolerance
+from kmeans_np.checks import (
+    as_generator,
+    check_array,
+    check_distances_fit,
+    check_n_clusters,
+    check_sample_weight,
+    check_seed,
+    feature_names,
+    is_integer,
+    resolve_backend,
+)
+from kmeans_np.kmeans_plusplus import greedy_kmeans_plusplus, random_rows
+from kmeans_np.lloyd import NUMBA_FROM_SAMPLES, LloydResult, lloyd, make_engine, tolerance
 
 INITS = ("k-means++", "random")
 
+
+class FitParams(NamedTuple):
+    """``KMeans``' parameters once checked against the data's shape (see ``_fit_params``)."""
+
+    n_clusters: int
+    init: str | np.ndarray
+    n_init: int
+    max_iter: int
+    tol: float
+    random_state: int | np.random.Generator | None
+    backend: str  # "numpy" or "numba"
 
 
 class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
@@ -120,7 +133,25 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         self.record_history = record_history
 
     # -- parameter checks ----------------------------------------------------------
-    def _check_init(self, n_clusters: int, n_features: int) -> tuple[str | np.ndarray, int]:
+    def _fit_params(self, n_samples: int, n_features: int, stacklevel: int = 4) -> FitParams:
+        """Check every parameter against the data's shape, once (the edge of ``fit``)."""
+        n_clusters = check_n_clusters(self.n_clusters, n_samples)
+        init, n_init = self._check_init(n_clusters, n_features, stacklevel)
+        return FitParams(
+            n_clusters=n_clusters,
+            init=init,
+            n_init=n_init,
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+            random_state=check_seed(self.random_state),
+            backend=resolve_backend(
+                self.backend, n=n_samples, numba_from=NUMBA_FROM_SAMPLES
+            ),
+        )
+
+    def _check_init(
+        self, n_clusters: int, n_features: int, stacklevel: int
+    ) -> tuple[str | np.ndarray, int]:
         init = self.init
         if isinstance(init, str):
             if init not in INITS:
@@ -135,20 +166,16 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         n_init = self.n_init
         if n_init == "auto":
             n_init = 10 if isinstance(init, str) and init == "random" else 1
-        if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
+        if not is_integer(n_init) or n_init < 1:
             raise ValueError(f"n_init must be 'auto' or a positive integer, got {self.n_init!r}.")
         if not isinstance(init, str) and n_init != 1:
             warnings.warn(
                 f"init is an array of centres: running one start instead of n_init={n_init}.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
             n_init = 1
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, (int, np.integer))
-            or self.max_iter < 1
-        ):
+        if not is_integer(self.max_iter) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}.")
         if (
             isinstance(self.tol, bool)
@@ -187,16 +214,30 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """
         names = feature_names(X)
         X = check_array(X)
-        n_clusters = check_n_clusters(self.n_clusters, X.shape[0])
         w = check_sample_weight(sample_weight, X.shape[0])
         check_distances_fit(X, w)
-        init, n_init = self._check_init(n_clusters, X.shape[1])
-        engine = make_engine(self._backend(X), X, w)
-        rng = check_random_state(self.random_state)
-        tol_abs = tolerance(engine, self.tol)
+        return self._fit_checked(X, w, self._fit_params(*X.shape), names)
+
+    def _fit_checked(
+        self,
+        X: np.ndarray,
+        w: np.ndarray | None,
+        params: FitParams,
+        names: list[str] | None = None,
+    ) -> KMeans:
+        """Fit on data and parameters that are already checked (by :meth:`fit`, or once by
+        an internal caller fitting many models, see :func:`fit_models`).
+
+        ``X`` is what ``check_array`` returns (finite, float64, C-contiguous), ``w`` what
+        ``check_sample_weight`` returns, and both passed ``check_distances_fit``.
+        """
+        n_clusters, init = params.n_clusters, params.init
+        engine = make_engine(params.backend, X, w)
+        rng = as_generator(params.random_state)
+        tol_abs = tolerance(engine, params.tol)
 
         best: LloydResult | None = None
-        for _ in range(n_init):
+        for _ in range(params.n_init):
             if isinstance(init, str) and init == "k-means++":
                 centers0, _ = greedy_kmeans_plusplus(engine, n_clusters, rng)
             elif isinstance(init, str):
@@ -206,7 +247,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             run = lloyd(
                 engine,
                 centers0,
-                max_iter=int(self.max_iter),
+                max_iter=params.max_iter,
                 tol_abs=tol_abs,
                 record_history=self.record_history,
             )
@@ -220,7 +261,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
                 f"Only {distinct} distinct clusters found for n_clusters={n_clusters}; "
                 "X probably has fewer distinct points than clusters.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels.astype(np.int64)
@@ -274,3 +315,44 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     def _n_features_out(self) -> int:
         """Number of columns of :meth:`transform` (one per centre)."""
         return int(self.cluster_centers_.shape[0])
+
+
+def fit_models(
+    X: np.ndarray,
+    variants: Sequence[Mapping[str, Any]],
+    *,
+    names: list[str] | None = None,
+    **kmeans_params: Any,
+) -> list[KMeans]:
+    """One fitted ``KMeans(**kmeans_params, **variant)`` per variant, on data checked once.
+
+    The checked path of the internal callers that fit many models on one data set
+    (``elbow`` over k, ``validation.stability`` over seeds, ``rfm.cluster``): ``X`` must
+    come from ``check_array``, and the values the variants set (``n_clusters``,
+    ``random_state``) must already be checked by the caller. The shared parameters are
+    checked once, with the first variant.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Checked data (finite float64, C-contiguous).
+    variants : sequence of mappings
+        The parameters that change from one model to the next, e.g. ``[{"n_clusters": 2},
+        {"n_clusters": 3}]``.
+    names : list of str, optional
+        Column names to record as ``feature_names_in_`` (when X came from a DataFrame).
+    **kmeans_params
+        The parameters shared by every model.
+    """
+    check_distances_fit(X, None)
+    models = [KMeans(**{**kmeans_params, **variant}) for variant in variants]
+    if not models:
+        return models
+    shared = models[0]._fit_params(*X.shape, stacklevel=5)
+    for model, variant in zip(models, variants, strict=True):
+        if isinstance(shared.init, np.ndarray) and "n_clusters" in variant:
+            params = model._fit_params(*X.shape, stacklevel=5)  # init's shape depends on k
+        else:
+            params = shared._replace(**variant)
+        model._fit_checked(X, None, params, names)
+    return models

@@ -1,4 +1,4 @@
-"""Exact, globally optimal k-means in one dimension, by dynamic programming.
+r"""Exact, globally optimal k-means in one dimension, by dynamic programming.
 
 In 1-D, k-means need not be a heuristic. Sort the data: some optimal clustering splits the
 sorted values into ``k`` *contiguous* runs (if two clusters interleaved, swapping points
@@ -6,15 +6,15 @@ between them would lower the sum of squares), and it never splits equal values. 
 clustering is choosing ``k - 1`` cut points — and the best cuts follow from a dynamic
 programme (Wang & Song, 2011, "Ckmeans.1d.dp").
 
-**Setup.** Let :math:`v_1 < \\dots < v_m` be the distinct values with multiplicities
-:math:`w_1, \\dots, w_m`. With prefix sums :math:`S_0(j) = \\sum_{t<j} w_t`,
-:math:`S_1(j) = \\sum_{t<j} w_t v_t`, :math:`S_2(j) = \\sum_{t<j} w_t v_t^2`, the within-run sum of
-squares of the values :math:`v_i, \\dots, v_{j-1}` is
+**Setup.** Let :math:`v_1 < \dots < v_m` be the distinct values with multiplicities
+:math:`w_1, \dots, w_m`. With prefix sums :math:`S_0(j) = \sum_{t<j} w_t`,
+:math:`S_1(j) = \sum_{t<j} w_t v_t`, :math:`S_2(j) = \sum_{t<j} w_t v_t^2`, the within-run sum of
+squares of the values :math:`v_i, \dots, v_{j-1}` is
 
 .. math::
 
-    \\mathrm{cost}(i, j) = \\Delta S_2 - \\frac{(\\Delta S_1)^2}{\\Delta S_0},
-    \\qquad \\Delta S_r = S_r(j) - S_r(i),
+    \mathrm{cost}(i, j) = \Delta S_2 - \frac{(\Delta S_1)^2}{\Delta S_0},
+    \qquad \Delta S_r = S_r(j) - S_r(i),
 
 computed in O(1). The values are first shifted by their mean, which leaves every cost
 unchanged but keeps :math:`S_2` small, so the subtraction loses little precision.
@@ -24,17 +24,17 @@ into :math:`q` clusters, is
 
 .. math::
 
-    D[1, j] = \\mathrm{cost}(0, j), \\qquad
-    D[q, j] = \\min_{q-1 \\le i < j} \\; D[q-1, i] + \\mathrm{cost}(i, j),
+    D[1, j] = \mathrm{cost}(0, j), \qquad
+    D[q, j] = \min_{q-1 \le i < j} \; D[q-1, i] + \mathrm{cost}(i, j),
 
 and :math:`B[q, j]` records the minimising :math:`i` (where the last cluster starts). The optimal
-inertia is :math:`D[k, m]`; walking back :math:`j \\leftarrow B[q, j]` from :math:`(k, m)` recovers
+inertia is :math:`D[k, m]`; walking back :math:`j \leftarrow B[q, j]` from :math:`(k, m)` recovers
 the cuts.
 
 **Two implementations, one answer.** ``backend="numpy"`` is the plain O(k·m²) programme,
 vectorised over the split point :math:`i` (the teaching version). ``backend="numba"`` computes the
 same table in O(k·m·log m) by divide and conquer over :math:`j`, which is valid because the
-optimal split point never moves left as :math:`j` grows (see :mod:`kmeans_np._kmeans_1d_numba`).
+optimal split point never moves left as :math:`j` grows (see :mod:`kmeans_np.kmeans_1d_numba`).
 
 **Ties.** When several partitions have exactly the same cost, both backends take, at every
 step of the walk back, the *smallest* minimising split point :math:`i` — the first minimum, as
@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kmeans_np._checks import check_array, check_n_clusters, resolve_backend
+from kmeans_np.checks import check_array, check_n_clusters, resolve_backend
 from kmeans_np.jit import load_kernels
 
 __all__ = ["KMeans1DResult", "kmeans_1d"]
@@ -123,7 +123,7 @@ def kmeans_1d(x: Any, n_clusters: int, *, backend: str = "auto") -> KMeans1DResu
     w = counts.astype(np.float64)  # each distinct value weighs as often as it occurs
     S0, S1, S2 = _prefix_sums(uniq, w)
     if backend == "numba":
-        kernels = load_kernels("kmeans_np._kmeans_1d_numba")
+        kernels = load_kernels("kmeans_np.kmeans_1d_numba")
         _, B = kernels.dp_divide_conquer(S0, S1, S2, k)
     else:
         _, B = _dp_numpy(S0, S1, S2, k)

@@ -19,8 +19,10 @@ as scikit-learn does (the farthest points in the order ``numpy.argpartition`` gi
 them, so the two libraries relocate identically). If every point coincides with its
 centre there is nothing to gain and the empty centre joins the largest cluster's centre.
 
-The assignment and the sums are delegated to an *engine* (numpy or numba); this module
-holds the algorithm itself, once, for both.
+The assignment and the sums are delegated to an *engine*: the numpy reference
+(:class:`kmeans_np.engine.NumpyEngine`) or its numba twin
+(``kmeans_np.engine_numba.NumbaEngine``), picked by :func:`make_engine`; this module holds
+the algorithm itself, once, for both.
 """
 
 from __future__ import annotations
@@ -29,7 +31,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kmeans_np._engine import Engine
+from kmeans_np.engine import Engine, NumpyEngine
+from kmeans_np.jit import load_kernels
+
+#: ``backend="auto"`` runs K-means with numpy below this many rows: a first run on a small
+#: table then compiles no kernel (seconds saved), and at this size the broadcasting engine
+#: is about as fast as the threaded kernels (faster on a busy machine).
+NUMBA_FROM_SAMPLES = 10_000
+
+
+def make_engine(backend: str, X: np.ndarray, sample_weight: np.ndarray | None) -> Engine:
+    """The engine for a resolved backend name (``"numpy"`` or ``"numba"``) on checked data."""
+    if backend == "numba":
+        return load_kernels("kmeans_np.engine_numba").NumbaEngine(X, sample_weight)
+    return NumpyEngine(X, sample_weight)
 
 
 @dataclass
@@ -124,8 +139,8 @@ def lloyd(
     history: list[dict] = []
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        step = engine.lloyd_step(centers, labels, record_history)  # assign, sum clusters
-        sums, weight = step.sums, step.weight
+        # assign, and sum each cluster's points
+        sums, weight, n_changed, inertia = engine.lloyd_step(centers, labels, record_history)
         if (weight == 0).any():
             relocate_empty_clusters(engine.X, engine.w, centers, sums, weight, labels)
         new_centers = average_centers(sums, weight)  # update
@@ -135,13 +150,13 @@ def lloyd(
                 {
                     "iteration": n_iter,
                     "centers": centers.copy(),
-                    "inertia": step.inertia,
-                    "n_changed": step.n_changed,
+                    "inertia": inertia,
+                    "n_changed": n_changed,
                     "center_shift": shift,
                 }
             )
         centers = new_centers
-        if step.n_changed == 0:  # strict convergence: same labels as last time
+        if n_changed == 0:  # strict convergence: same labels as last time
             break
         if shift <= tol_abs:
             break

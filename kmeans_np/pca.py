@@ -1,16 +1,16 @@
-"""Principal component analysis by singular value decomposition of the centred data.
+r"""Principal component analysis by singular value decomposition of the centred data.
 
 PCA finds the orthogonal directions along which the data vary most. With the column means
-:math:`\\mu` removed, :math:`X_c = X - \\mu`, the thin SVD
+:math:`\mu` removed, :math:`X_c = X - \mu`, the thin SVD
 
 .. math::
 
-    X_c = U \\, \\mathrm{diag}(S) \\, V^\\top, \\qquad S_1 \\ge S_2 \\ge \\dots \\ge 0
+    X_c = U \, \mathrm{diag}(S) \, V^\top, \qquad S_1 \ge S_2 \ge \dots \ge 0
 
-gives the principal axes as the rows of :math:`V^\\top` (``components_``) and the variance
+gives the principal axes as the rows of :math:`V^\top` (``components_``) and the variance
 along axis :math:`i` as :math:`S_i^2/(n-1)` (``explained_variance_``, the sample variance of
 the scores, as scikit-learn reports it). The share of the total variance it explains is
-:math:`S_i^2 / \\sum_j S_j^2` (``explained_variance_ratio_``). Projecting onto the first
+:math:`S_i^2 / \sum_j S_j^2` (``explained_variance_ratio_``). Projecting onto the first
 :math:`q` axes, :math:`T = X_c V_q`, is the best rank-:math:`q` view of the data in the
 least-squares sense — a 2-D picture of clusters that live in more dimensions.
 
@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -36,6 +35,7 @@ from kmeans_np._tabular import (
     wrap_like,
 )
 from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
+from kmeans_np.checks import check_array, feature_names, is_integer
 
 __all__ = ["PCA"]
 
@@ -97,7 +97,7 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         return self._wrap_scores(X, scores)
 
     def transform(self, X: Any) -> np.ndarray | pd.DataFrame:
-        """Project ``X`` onto the components: :math:`(X - \\mu) V_q`.
+        r"""Project ``X`` onto the components: :math:`(X - \mu) V_q`.
 
         Returns an array of shape (n_samples, n_components), or a DataFrame with ``X``'s
         index and columns ``PC1``, ``PC2``, … if ``X`` is a DataFrame (always a DataFrame
@@ -110,7 +110,7 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         return self._wrap_scores(X, (arr - self.mean_) @ self.components_.T)
 
     def inverse_transform(self, X: Any) -> np.ndarray | pd.DataFrame:
-        """Map scores back to feature space: :math:`T V_q^\\top + \\mu`.
+        r"""Map scores back to feature space: :math:`T V_q^\top + \mu`.
 
         Exact when all components were kept; otherwise the projection of the original data
         onto the component subspace. A DataFrame in gives a DataFrame out, with the features'
@@ -175,7 +175,7 @@ def _largest_loading_signs(Vt: np.ndarray) -> np.ndarray:
 
 
 def _check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:
-    if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)):
+    if not is_integer(n_components):
         raise TypeError(f"n_components must be an integer, got {n_components!r}.")
     limit = min(n_samples, n_features)
     if not 1 <= n_components <= limit:

@@ -1,4 +1,4 @@
-"""Feature scaling before K-means: min-max and z-score, with optional log1p and inversion.
+r"""Feature scaling before K-means: min-max and z-score, with optional log1p and inversion.
 
 K-means measures Euclidean distance, so a feature measured in dollars (0–10,000) swamps one
 measured in orders (1–50). Scaling puts the features on comparable footing first.
@@ -7,20 +7,20 @@ Both scalers here are *affine maps per column*, applied after an optional ``log1
 
 .. math::
 
-    z_j = \\log(1 + x_j) \\ \\text{(if column } j \\text{ is logged, else } z_j = x_j),
-    \\qquad x'_j = o_j + (z_j - c_j)\\, s_j
+    z_j = \log(1 + x_j) \ \text{(if column } j \text{ is logged, else } z_j = x_j),
+    \qquad x'_j = o_j + (z_j - c_j)\, s_j
 
 with a centre :math:`c_j`, a multiplier :math:`s_j` and an offset :math:`o_j` learnt in
 ``fit``:
 
-* **min-max** to ``feature_range = (lo, hi)``: :math:`c_j = \\min z_j`,
-  :math:`s_j = (hi - lo) / (\\max z_j - \\min z_j)`, :math:`o_j = lo`. An *inverted* column
+* **min-max** to ``feature_range = (lo, hi)``: :math:`c_j = \min z_j`,
+  :math:`s_j = (hi - lo) / (\max z_j - \min z_j)`, :math:`o_j = lo`. An *inverted* column
   (``invert``) is flipped so that high means good — recency in days, where fewer is better:
   :math:`o_j = hi` and :math:`s_j` is negative, i.e.
-  :math:`x'_j = hi - (z_j - \\min z_j)(hi - lo)/(\\max z_j - \\min z_j)`, which for the
+  :math:`x'_j = hi - (z_j - \min z_j)(hi - lo)/(\max z_j - \min z_j)`, which for the
   default range is ``1 - min_max_scale(recency)``.
-* **standard** (z-score): :math:`c_j = \\bar z_j`, :math:`s_j = 1/\\sigma_j` with the
-  population standard deviation :math:`\\sigma_j = \\sqrt{\\tfrac1n\\sum_i (z_{ij} - \\bar z_j)^2}`
+* **standard** (z-score): :math:`c_j = \bar z_j`, :math:`s_j = 1/\sigma_j` with the
+  population standard deviation :math:`\sigma_j = \sqrt{\tfrac1n\sum_i (z_{ij} - \bar z_j)^2}`
   (ddof = 0), :math:`o_j = 0`.
 
 The inverse map is :math:`z_j = c_j + (x'_j - o_j)/s_j`, then :math:`x_j = e^{z_j} - 1` for
@@ -42,15 +42,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, feature_names
 from kmeans_np._tabular import (
     check_transform_input,
+    column_mask,
     fitted_names,
     record_fit_columns,
-    resolve_columns,
     wrap_like,
 )
 from kmeans_np.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from kmeans_np.checks import check_array, feature_names
 
 __all__ = ["MinMaxScaler", "StandardScaler"]
 
@@ -97,7 +97,7 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         names = feature_names(X)
         labels = list(X.columns) if isinstance(X, pd.DataFrame) else None
         n_features = arr.shape[1]
-        log_mask = resolve_columns(
+        log_mask = column_mask(
             self.log1p, names=labels, n_features=n_features, what="log1p"
         )
         record_fit_columns(self, names, n_features)
@@ -180,7 +180,7 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 class MinMaxScaler(_AffineScaler):
-    """Scale each column to ``feature_range``: :math:`lo + (x - \\min)(hi - lo)/(\\max - \\min)`.
+    r"""Scale each column to ``feature_range``: :math:`lo + (x - \min)(hi - lo)/(\max - \min)`.
 
     Parameters
     ----------
@@ -238,7 +238,7 @@ class MinMaxScaler(_AffineScaler):
                 "invert must name the columns to flip (a column or a list of columns), "
                 f"got {self.invert!r}."
             )
-        inv = resolve_columns(self.invert, names=labels, n_features=Z.shape[1], what="invert")
+        inv = column_mask(self.invert, names=labels, n_features=Z.shape[1], what="invert")
         data_min, data_max = z_min, z_max
         data_range = data_max - data_min
         with np.errstate(over="ignore"):
@@ -256,12 +256,12 @@ class MinMaxScaler(_AffineScaler):
 
 
 class StandardScaler(_AffineScaler):
-    """Z-score each column: :math:`(x - \\bar x)/\\sigma` with the population std (ddof = 0).
+    r"""Z-score each column: :math:`(x - \bar x)/\sigma` with the population std (ddof = 0).
 
     .. math::
 
-        \\bar x_j = \\frac1n \\sum_i x_{ij}, \\qquad
-        \\sigma_j = \\sqrt{\\frac1n \\sum_i (x_{ij} - \\bar x_j)^2}
+        \bar x_j = \frac1n \sum_i x_{ij}, \qquad
+        \sigma_j = \sqrt{\frac1n \sum_i (x_{ij} - \bar x_j)^2}
 
     so every non-constant column of the training data ends with mean 0 and (population)
     standard deviation 1.

@@ -1,6 +1,6 @@
 """Input checks shared by the data half of :mod:`rfm` (cleaning, RFM table, KPIs).
 
-The generic checks (column presence, array shape) live in :mod:`kmeans_np._checks`;
+The generic checks (column presence, array shape) live in :mod:`kmeans_np.checks`;
 this module adds what is specific to transaction tables: "is it a non-empty DataFrame",
 "parse this date column or say which values do not parse", and "read this column as
 money". Nothing here modifies its input.
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 
 __all__ = [
     "RFM_COLUMNS",
@@ -34,11 +34,7 @@ RFM_COLUMNS = ("recency", "frequency", "monetary")
 
 def check_frame(df: Any, *, what: str = "transactions") -> None:
     """Raise ``TypeError`` unless ``df`` is a DataFrame, ``ValueError`` if it has no rows."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(
-            f"{what} must be a pandas DataFrame, got {type(df).__name__}; "
-            "build one with pd.DataFrame(...) or pd.read_csv(...)."
-        )
+    check_dataframe(df, what, source="build one with pd.DataFrame(...) or pd.read_csv(...)")
     if len(df) == 0:
         raise ValueError(f"{what} is empty (0 rows); there is nothing to compute.")
 
@@ -144,8 +140,7 @@ def check_rfm(
 
     Returns the three columns as float64 arrays (each checked by :func:`rfm_values`).
     """
-    if not isinstance(rfm, pd.DataFrame):
-        raise TypeError(f"rfm must be a DataFrame (see rfm_table), got {type(rfm).__name__}.")
+    check_dataframe(rfm, "rfm", source="see rfm_table")
     if isinstance(columns, str) or len(columns) != 3:
         raise ValueError(
             f"columns must name the recency, frequency and monetary columns (3 names), "

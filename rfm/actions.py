@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 from rfm.profiles import align_labels
 from rfm.segments import OTHERS
 
@@ -66,9 +66,8 @@ def customer_actions(segments: pd.DataFrame, labels: Any, personas: pd.DataFrame
         Missing columns, labels that do not match the customers, or a cluster without a
         persona.
     """
-    if not isinstance(segments, pd.DataFrame) or not isinstance(personas, pd.DataFrame):
-        raise TypeError("segments and personas must be DataFrames (rfm.segment, "
-                        "rfm.describe_personas).")
+    check_dataframe(segments, "segments", source="see rfm.segment")
+    check_dataframe(personas, "personas", source="see rfm.describe_personas")
     check_columns(segments, ["segment", "action"], what="segments")
     check_columns(personas, ["action", "value_level"], what="personas")
     lab = align_labels(labels, segments.index)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._inputs import check_frame, numeric_values, unparseable_dates
 
 __all__ = ["clean_transactions"]

@@ -48,10 +48,17 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import KMeans, MinMaxScaler, StandardScaler
-from kmeans_np._checks import check_n_clusters
+from kmeans_np.checks import (
+    check_array,
+    check_integers,
+    check_n_clusters,
+    is_integer,
+)
 from kmeans_np.elbow import tabulate
+from kmeans_np.kmeans import fit_models
 from rfm._inputs import RFM_COLUMNS, check_rfm
-from validation import silhouette_score
+from validation.labels import check_cluster_count, encode_checked
+from validation.silhouette import _silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
 
@@ -138,20 +145,29 @@ def scaled_features(
     return X, scaler
 
 
-def _silhouette(X: pd.DataFrame, labels: np.ndarray, sample_size: int | None, seed: int) -> float:
+def _silhouette(
+    X: np.ndarray, labels: np.ndarray, sample_size: int | None, seed: int, backend: str
+) -> float:
+    """Mean silhouette of K-means labels on the checked features (stratified sample of
+    ``sample_size`` customers when there are more), with a checked backend name."""
     n = X.shape[0]
+    enc = encode_checked(labels)
+    check_cluster_count(len(enc.counts), n)  # K-means may leave a cluster empty
     if sample_size is not None and n > sample_size:
-        return silhouette_score(X, labels, sample_size=sample_size, random_state=seed)
-    return silhouette_score(X, labels)
+        rng = np.random.default_rng(seed)
+        return _silhouette_score(X, enc, backend, sample_size, True, rng)
+    return _silhouette_score(X, enc, backend)
 
 
 def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:
     try:
-        ks = sorted({int(check_n_clusters(k)) for k in k_values})
+        ks = sorted(set(check_integers(k_values, "k_values")))
     except TypeError:
         raise TypeError(
             f"k_values must be an iterable of integers, e.g. range(2, 11); got {k_values!r}."
         ) from None
+    if ks:
+        check_n_clusters(ks[0])  # k >= 1
     # the silhouette needs 2 <= k <= n - 1
     usable = [k for k in ks if 2 <= k <= n - 1]
     if not usable:
@@ -163,13 +179,14 @@ def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:
 
 
 def _choose_k(
-    X: pd.DataFrame,
+    X: np.ndarray,
     elbow_table: pd.DataFrame,
     models: dict[int, KMeans],
     *,
     min_share: float,
     sample_size: int | None,
     seed: int,
+    backend: str,
     hint: str = "",
 ) -> tuple[int, dict[int, float]]:
     """Apply the module's rule to the elbow's fitted ``models``; return k and the
@@ -186,7 +203,7 @@ def _choose_k(
         best_k, best_sil = None, -np.inf
         for k in candidates:
             model = models[k]
-            sil = _silhouette(X, model.labels_, sample_size, seed)
+            sil = _silhouette(X, model.labels_, sample_size, seed, backend)
             sils[k] = sil
             smallest[k] = np.bincount(model.labels_, minlength=k).min() / n
             if smallest[k] >= min_share and sil > best_sil:
@@ -268,7 +285,7 @@ def cluster(
     """
     if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
         raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
-    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
+    if not is_integer(random_state):
         raise TypeError(f"random_state must be an int, got {random_state!r}.")
     X, scaler = scaled_features(rfm, scaling, columns=columns)
     n = X.shape[0]
@@ -287,25 +304,31 @@ def cluster(
         k = check_n_clusters(k, n)
         if k < 2:
             raise ValueError(f"k must be at least 2 to form segments, got {k}.")
-    # Each k is fitted once: the models give the elbow table and are the candidates.
-    models = {kk: KMeans(n_clusters=kk, **params).fit(X) for kk in ks}
+    # Checked once here; each k is fitted once: the models give the elbow table and are
+    # the candidates.
+    arr = check_array(X)
+    names = [str(c) for c in X.columns]
+    fitted = fit_models(arr, [{"n_clusters": kk} for kk in ks], names=names, **params)
+    models = dict(zip(ks, fitted, strict=True))
     elbow_table = tabulate(ks, [models[kk].inertia_ for kk in ks])
     sils: dict[int, float] = {}
+    sil_backend = "auto"  # the silhouette's: numpy for small samples, else numba
     if k == "auto":
         k, sils = _choose_k(
-            X,
+            arr,
             elbow_table,
             models,
             min_share=min_share,
             sample_size=silhouette_sample_size,
             seed=int(random_state),
+            backend=sil_backend,
             hint=""
             if scaling == "log-minmax"
             else " Heavy-tailed data separates a few extreme customers: try scaling='log-minmax'.",
         )
-    model = models.get(k) or KMeans(n_clusters=int(k), **params).fit(X)
+    model = models.get(k) or fit_models(arr, [{"n_clusters": int(k)}], names=names, **params)[0]
     sil = sils[k] if k in sils else _silhouette(
-        X, model.labels_, silhouette_sample_size, int(random_state)
+        arr, model.labels_, silhouette_sample_size, int(random_state), sil_backend
     )
     labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
     elbow_table.attrs["silhouettes"] = {int(kk): float(v) for kk, v in sils.items()}

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns, check_random_state
+from kmeans_np.checks import check_columns, check_random_state, is_integer
 from rfm.io.dates import parse_date_column
 from rfm.io.reading import read_csv_text_ids
 
@@ -158,7 +158,7 @@ def make_transactions(
     real shops.
     """
     for name, value in (("n_customers", n_customers), ("n_rows", n_rows)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     if n_rows < n_customers:
         raise ValueError(

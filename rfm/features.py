@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import StandardScaler
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS
 
 __all__ = ["MISSING_CATEGORY", "customer_attributes", "customer_features"]
@@ -163,8 +163,8 @@ def customer_features(
         Missing columns, customers of ``rfm`` absent from ``transactions``, a numeric
         column that is not numeric or has no value for some customer.
     """
-    if not isinstance(transactions, pd.DataFrame) or not isinstance(rfm, pd.DataFrame):
-        raise TypeError("transactions and rfm must both be pandas DataFrames.")
+    check_dataframe(transactions, "transactions")
+    check_dataframe(rfm, "rfm", source="see rfm_table")
     categorical = _as_tuple(categorical, "categorical")
     numeric = _as_tuple(numeric, "numeric")
     check_columns(rfm, list(RFM_COLUMNS), what="rfm table")

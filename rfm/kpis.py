@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._inputs import check_frame, line_amounts, parse_dates
 
 __all__ = ["WEEKDAYS", "monthly", "weekday_hour"]

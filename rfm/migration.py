@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns
 from rfm._inputs import check_frame, parse_dates
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, _resolve, segment

@@ -43,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS, check_rfm
 
 __all__ = ["PERSONA_ACTIONS", "describe_personas", "name_personas"]
@@ -211,8 +211,7 @@ def describe_personas(
         Not a DataFrame, missing median columns, an empty profile, duplicate cluster ids,
         missing medians, bad ``low``/``high``, or no customer base to compare with.
     """
-    if not isinstance(profile, pd.DataFrame):
-        raise TypeError(f"profile must be a DataFrame (see rfm.profile), got {type(profile)}.")
+    check_dataframe(profile, "profile", source="see rfm.profile")
     med_cols = [f"{d}_median" for d in RFM_COLUMNS]
     check_columns(profile, med_cols, what="profile")
     if len(profile) == 0:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array
+from kmeans_np.checks import check_array
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_samples
 

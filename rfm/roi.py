@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 
 __all__ = ["SEED002_CAMPAIGNS", "campaign_roi"]
 
@@ -106,8 +106,7 @@ def campaign_roi(
     ...              scale=10)["roi_pct"].round(1).tolist()
     [308.9]
     """
-    if not isinstance(profile, pd.DataFrame):
-        raise TypeError(f"profile must be a DataFrame (see rfm.profile), got {type(profile)}.")
+    check_dataframe(profile, "profile", source="see rfm.profile")
     check_columns(profile, ["customers"], what="profile")
     if not isinstance(params, Mapping) or not params:
         raise TypeError("params must be a non-empty dict: persona -> {target_uplift, avg_order}.")

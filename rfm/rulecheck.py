@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from kmeans_np.checks import is_integer
 from rfm.segments import DIMENSIONS, OTHERS, SCORE_COLUMNS, _resolve, segment
 
 __all__ = ["RuleCheck", "check_rules", "rule_problems"]
@@ -70,7 +71,7 @@ def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
     >>> chk.unreachable, len(chk.overlaps), len(chk.uncovered)
     (['Also top'], 2, 4)
     """
-    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 2 <= q <= 9:
+    if not is_integer(q) or not 2 <= q <= 9:
         raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
     ruleset = _resolve(rules)
     if ruleset.q is not None and ruleset.q != q:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kmeans_np.checks import is_integer
 from rfm._inputs import check_rfm
 
 __all__ = ["rfm_scores", "score_first", "score_thresholds"]
@@ -107,7 +108,7 @@ def rfm_scores(
         ``ties``, or fewer customers than score levels.
     """
     arrays = check_rfm(rfm, columns)
-    if isinstance(q, bool) or not isinstance(q, (int, np.integer)) or not 2 <= q <= 9:
+    if not is_integer(q) or not 2 <= q <= 9:
         raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}.")

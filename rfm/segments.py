@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe, is_integer
 
 __all__ = ["OTHERS", "RULE_ALIASES", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
 
@@ -225,7 +225,7 @@ def _as_range(value: Any, where: str) -> Range | None:
     except (TypeError, ValueError):
         raise TypeError(f"{where} must be a (low, high) pair of scores, got {value!r}.") from None
     for bound in (lo, hi):
-        if isinstance(bound, bool) or not isinstance(bound, (int, np.integer)):
+        if not is_integer(bound):
             raise TypeError(f"{where} bounds must be integers, got {value!r}.")
     if lo > hi:
         raise ValueError(f"{where} has low > high: {value!r}; write (low, high).")
@@ -315,10 +315,7 @@ def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
         built-in rule set used with scores on another scale (e.g. ``"codes"`` needs
         ``q=4``).
     """
-    if not isinstance(scores, pd.DataFrame):
-        raise TypeError(
-            f"scores must be a DataFrame from rfm_scores, got {type(scores).__name__}."
-        )
+    check_dataframe(scores, "scores", source="see rfm_scores")
     check_columns(scores, list(SCORE_COLUMNS.values()), what="scores")
     for col in SCORE_COLUMNS.values():
         if not pd.api.types.is_integer_dtype(scores[col].dtype):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns, resolve_backend
+from kmeans_np.checks import check_columns, resolve_backend
 from rfm._grouping.aggregate import aggregate
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_frame, line_amounts, parse_dates

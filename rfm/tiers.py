@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np import kmeans_1d
-from kmeans_np._checks import check_n_clusters
+from kmeans_np.checks import check_n_clusters
 from rfm._inputs import check_rfm
 
 __all__ = ["VALUE_SEGMENTS", "tier_cuts", "value_tiers"]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 from validation.abtest import TestResult, mannwhitneyu, proportions_ztest, ttest_ind
 from validation.anova import significance_stars
 
@@ -110,8 +110,7 @@ def ab_report(
         used). A degenerate comparison (e.g. no conversions in either arm) gets NaNs and the
         reason in ``note`` instead of failing the whole report.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
+    check_dataframe(df, "df")
     if isinstance(metrics, Mapping):
         kinds = dict(metrics)
     elif isinstance(metrics, (str, int)) or not isinstance(metrics, Sequence):

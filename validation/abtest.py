@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array
+from kmeans_np.checks import check_array
 
 # scipy.stats is imported inside the functions that use it: loading it takes about
 # 0.4 s, which `import validation` (and so `import rfm`) should not pay.

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array, check_columns
-from validation._labels import encode_labels
+from kmeans_np.checks import check_array, check_columns, check_dataframe
+from validation.labels import EncodedLabels, encode_labels
 
 # scipy.stats is imported inside the functions that use it: loading it takes about
 # 0.4 s, which `import validation` (and so `import rfm`) should not pay.
@@ -77,11 +77,16 @@ def f_oneway(*groups: Any) -> FOnewayResult:
     >>> float(r.statistic), int(r.df_between), int(r.df_within), float(r.eta_squared)
     (13.5, 1, 4, 0.7714285714285715)
     """
-    if len(groups) < 2:
-        raise ValueError(f"f_oneway needs at least 2 groups, got {len(groups)}.")
     arrays = [
         check_array(g, name=f"group {j}", ensure_2d=False) for j, g in enumerate(groups)
     ]
+    return _f_oneway(arrays)
+
+
+def _f_oneway(arrays: Sequence[np.ndarray]) -> FOnewayResult:
+    """:func:`f_oneway` of checked groups (finite 1-D float64, non-empty)."""
+    if len(arrays) < 2:
+        raise ValueError(f"f_oneway needs at least 2 groups, got {len(arrays)}.")
     sizes = np.array([a.shape[0] for a in arrays])
     n_total, n_groups = int(sizes.sum()), len(arrays)
     df_between, df_within = n_groups - 1, n_total - n_groups
@@ -105,7 +110,7 @@ def f_oneway(*groups: Any) -> FOnewayResult:
             "f_oneway: every group is constant (no within-group variance) while the group "
             "means differ; F = inf and p = 0.",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         return FOnewayResult(np.inf, 0.0, df_between, df_within, 1.0)
     statistic = (ss_between / df_between) / (ss_within / df_within)
@@ -164,8 +169,7 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
         statistics and significance ``"constant"`` (it cannot separate anything), rather
         than failing the whole table.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
+    check_dataframe(df, "df")
     cols = [columns] if isinstance(columns, (str, int)) or not isinstance(
         columns, Sequence
     ) else list(columns)
@@ -173,16 +177,25 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
         raise ValueError("columns is empty; name at least one feature to test.")
     check_columns(df, cols, what="df")
     enc = encode_labels(_grouping(df, by), len(df), name="by")
+    columns_values = [
+        check_array(df[col], name=f"column {col!r}", ensure_2d=False) for col in cols
+    ]
+    return _anova_table(cols, columns_values, enc)
+
+
+def _anova_table(
+    cols: Sequence[Hashable], columns_values: Sequence[np.ndarray], enc: EncodedLabels
+) -> pd.DataFrame:
+    """:func:`anova_table` of checked columns (finite 1-D float64) and encoded groups."""
     by_group = np.argsort(enc.codes, kind="stable")  # rows of group 0, then group 1, ...
     group_ends = np.cumsum(enc.counts)[:-1]
     rows = []
-    for col in cols:
-        values = check_array(df[col], name=f"column {col!r}", ensure_2d=False)
+    for values in columns_values:
         groups = np.split(values[by_group], group_ends)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                r = f_oneway(*groups)
+                r = _f_oneway(groups)
             sig = significance_stars(r.pvalue)
         except ValueError as exc:
             if "identical" not in str(exc):
@@ -199,4 +212,4 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
                 "significance": sig,
             }
         )
-    return pd.DataFrame(rows, index=pd.Index(cols, name="feature"))
+    return pd.DataFrame(rows, index=pd.Index(list(cols), name="feature"))

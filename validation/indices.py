@@ -27,28 +27,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_array
-from validation._labels import (
-    EncodedLabels,
-    check_cluster_count,
-    cluster_means,
-    encode_labels,
-    pairwise_distances,
-)
+from kmeans_np.checks import check_array
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
     "adjusted_rand_score",
     "calinski_harabasz_score",
     "centroid_distances",
+    "cluster_means",
     "davies_bouldin_score",
+    "pairwise_distances",
 ]
 
 
-def _centroids(X: Any, labels: Any, what: str) -> tuple[np.ndarray, EncodedLabels, np.ndarray]:
+def pairwise_distances(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean distances between the rows of ``a`` and of ``b`` (default ``a``), (m, p).
+
+    Computed from coordinate differences, ``sqrt(sum_f (a_if - b_jf)^2)``, so identical
+    rows are exactly 0 apart (the ``‖a‖² + ‖b‖² − 2a·b`` shortcut is not).
+    """
+    b = a if b is None else b
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+
+
+def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Centroid of each cluster: ``c_c = (1 / n_c) sum_{i in c} x_i``, shape (k, d)."""
+    cent = np.zeros((counts.shape[0], X.shape[1]))
+    np.add.at(cent, codes, X)
+    return cent / counts[:, None]
+
+
+def _check_inputs(X: Any, labels: Any, what: str) -> tuple[np.ndarray, EncodedLabels]:
+    """The edge of CH and DB: finite 2-D X, one label per row, 2 <= k <= n - 1."""
     arr = check_array(X, name="X")
     enc = encode_labels(labels, arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0], what=what)
-    return arr, enc, cluster_means(arr, enc.codes, enc.counts)
+    return arr, enc
 
 
 def calinski_harabasz_score(X: Any, labels: Any) -> float:
@@ -58,7 +72,12 @@ def calinski_harabasz_score(X: Any, labels: Any) -> float:
     differ (B > 0) — the limit of the ratio; scikit-learn returns 1.0 there. All points
     identical (0/0) raises ``ValueError``. Needs 2 <= k <= n - 1 clusters.
     """
-    arr, enc, cent = _centroids(X, labels, "the Calinski-Harabasz index")
+    return _calinski_harabasz(*_check_inputs(X, labels, "the Calinski-Harabasz index"))
+
+
+def _calinski_harabasz(arr: np.ndarray, enc: EncodedLabels) -> float:
+    """:func:`calinski_harabasz_score` of checked data and encoded labels."""
+    cent = cluster_means(arr, enc.codes, enc.counts)
     n, k = arr.shape[0], len(enc.counts)
     between = float(np.sum(enc.counts * ((cent - arr.mean(axis=0)) ** 2).sum(axis=1)))
     within = float(np.sum((arr - cent[enc.codes]) ** 2))
@@ -78,7 +97,12 @@ def davies_bouldin_score(X: Any, labels: Any) -> float:
     Two distinct clusters with the same centroid make a ratio (S_i + S_j) / 0 = inf
     (scikit-learn instead skips such pairs); if both also have zero spread the ratio is 0.
     """
-    arr, enc, cent = _centroids(X, labels, "the Davies-Bouldin index")
+    return _davies_bouldin(*_check_inputs(X, labels, "the Davies-Bouldin index"))
+
+
+def _davies_bouldin(arr: np.ndarray, enc: EncodedLabels) -> float:
+    """:func:`davies_bouldin_score` of checked data and encoded labels."""
+    cent = cluster_means(arr, enc.codes, enc.counts)
     spread = np.zeros(len(enc.counts))
     np.add.at(spread, enc.codes, np.sqrt(((arr - cent[enc.codes]) ** 2).sum(axis=1)))
     spread /= enc.counts
@@ -99,6 +123,11 @@ def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
     """
     t = encode_labels(labels_true, name="labels_true")
     p = encode_labels(labels_pred, len(t.codes), name="labels_pred", against="labels_true")
+    return _adjusted_rand(t, p)
+
+
+def _adjusted_rand(t: EncodedLabels, p: EncodedLabels) -> float:
+    """:func:`adjusted_rand_score` of two encoded labelings of the same points."""
     n = len(t.codes)
     pair = t.codes * len(p.counts) + p.codes  # one code per (true, pred) cell
     _, cells = np.unique(pair, return_counts=True)

@@ -20,7 +20,7 @@ Both quantities only need the per-point, per-cluster distance sums
   (``sqrt(sum_f (x_if - x_jf)^2)``, no ``|x|^2 + |y|^2 - 2xy`` shortcut, so duplicate
   points are exactly 0 apart) and summed per cluster with a matrix product by the one-hot
   label matrix. Memory: one block × n distances (bounded to ~32 MB) plus S.
-* ``backend="numba"`` — the fast kernel in ``_silhouette_numba``: points sorted by
+* ``backend="numba"`` — the fast kernel in ``silhouette_numba``: points sorted by
   cluster, each pair's distance computed once and added to both points' sums, tiles of
   blocks scheduled as a round-robin tournament so that threads never share a row. It is
   bit-identical whatever the number of threads.
@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import check_array, check_random_state, resolve_backend
+from kmeans_np.checks import check_array, check_random_state, is_integer, resolve_backend
 from kmeans_np.jit import load_kernels
-from validation._labels import EncodedLabels, check_cluster_count, encode_labels
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
     "silhouette_ratio",
@@ -159,7 +159,7 @@ def _auto(backend: str, n: int) -> str:
 def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
     """Silhouette of checked data and encoded labels with a resolved backend."""
     if backend == "numba":
-        kernels = load_kernels("validation._silhouette_numba")
+        kernels = load_kernels("validation.silhouette_numba")
         return kernels.silhouette_samples_numba(arr, enc.codes, enc.counts)
     sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
     return silhouette_from_sums(sums, enc.codes, enc.counts)
@@ -252,8 +252,9 @@ def silhouette_score(
     0.5
     """
     arr, enc = _check_inputs(X, labels)
+    rng = None
     if sample_size is not None:
-        if isinstance(sample_size, bool) or not isinstance(sample_size, (int, np.integer)):
+        if not is_integer(sample_size):
             raise TypeError(f"sample_size must be an int or None, got {sample_size!r}.")
         n = arr.shape[0]
         if not 2 <= sample_size <= n:
@@ -262,17 +263,34 @@ def silhouette_score(
                 f"{sample_size}; use sample_size=None for the exact score on all rows."
             )
         rng = check_random_state(random_state)
-        if stratify:
-            idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
-        else:
-            idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
-        sample = encode_labels(enc.codes[idx])
-        k = len(sample.counts)
-        if k < 2 or k > len(idx) - 1:
-            raise ValueError(
-                f"the sample of {len(idx)} rows holds {k} cluster(s); the "
-                "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
-                "or use stratify=True."
-            )
-        return float(np.mean(_silhouette(arr[idx], sample, _auto(backend, len(idx)))))
-    return float(np.mean(_silhouette(arr, enc, _auto(backend, arr.shape[0]))))
+    resolve_backend(backend)  # check the name
+    return _silhouette_score(arr, enc, backend, sample_size, stratify, rng)
+
+
+def _silhouette_score(
+    arr: np.ndarray,
+    enc: EncodedLabels,
+    backend: str,
+    sample_size: int | None = None,
+    stratify: bool = True,
+    rng: np.random.Generator | None = None,
+) -> float:
+    """:func:`silhouette_score` of checked data, encoded labels, a checked backend name
+    (``"auto"`` is resolved by the size scored) and (with ``sample_size``, checked to lie
+    in 2..n) a Generator."""
+    if sample_size is None or rng is None:
+        return float(np.mean(_silhouette(arr, enc, _auto(backend, arr.shape[0]))))
+    n = arr.shape[0]
+    if stratify:
+        idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
+    else:
+        idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
+    sample = encode_labels(enc.codes[idx])
+    k = len(sample.counts)
+    if k < 2 or k > len(idx) - 1:
+        raise ValueError(
+            f"the sample of {len(idx)} rows holds {k} cluster(s); the "
+            "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
+            "or use stratify=True."
+        )
+    return float(np.mean(_silhouette(arr[idx], sample, _auto(backend, len(idx)))))

@@ -19,13 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import check_array
-from validation._labels import (
-    check_cluster_count,
-    cluster_means,
-    encode_labels,
-    pairwise_distances,
-)
+from kmeans_np.checks import check_array
+from validation.indices import cluster_means, pairwise_distances
+from validation.labels import check_cluster_count, encode_labels
 from validation.silhouette import silhouette_ratio
 
 __all__ = ["simplified_silhouette"]

@@ -33,10 +33,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np import KMeans
-from kmeans_np._checks import check_array, check_n_clusters
-from validation._labels import encode_labels
-from validation.indices import adjusted_rand_score
+from kmeans_np.checks import check_array, check_integers, check_n_clusters, check_seed
+from kmeans_np.kmeans import fit_models
+from validation.indices import _adjusted_rand
+from validation.labels import encode_checked
 
 __all__ = ["StabilityResult", "stability"]
 
@@ -108,14 +108,12 @@ def stability(
     already hides much of the instability; pass ``n_init=1`` to see how much a single
     start varies.
     """
-    seeds = list(seeds)
+    seeds = check_integers(seeds, "seeds")
     if len(seeds) < 2:
         raise ValueError(f"stability needs at least 2 seeds to compare runs, got {seeds}.")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"seeds must be integers, got {s!r}.")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct (a repeated seed repeats a run), got {seeds}.")
+    check_seed(min(seeds))  # every seed is a valid random_state
     for reserved in ("n_clusters", "random_state"):
         if reserved in kmeans_params:
             raise TypeError(
@@ -124,17 +122,24 @@ def stability(
             )
     arr = check_array(X, name="X")
     n_clusters = check_n_clusters(n_clusters, arr.shape[0])
-    runs = [
-        np.asarray(KMeans(n_clusters, random_state=int(s), **kmeans_params).fit(arr).labels_)
-        for s in seeds
-    ]
+    return _stability(arr, n_clusters, seeds, **kmeans_params)
+
+
+def _stability(
+    arr: np.ndarray, n_clusters: int, seeds: list[int], **kmeans_params: Any
+) -> StabilityResult:
+    """:func:`stability` on checked data, cluster count and seeds."""
+    models = fit_models(
+        arr, [{"random_state": s} for s in seeds], n_clusters=n_clusters, **kmeans_params
+    )
+    runs = [encode_checked(model.labels_) for model in models]
     m = len(runs)
     ari = np.eye(m)
     for i in range(m):
         for j in range(i + 1, m):
-            ari[i, j] = ari[j, i] = adjusted_rand_score(runs[i], runs[j])
+            ari[i, j] = ari[j, i] = _adjusted_rand(runs[i], runs[j])
     upper = ari[np.triu_indices(m, 1)]
-    ref, *others = (encode_labels(r) for r in runs)
+    ref, *others = runs
     together = np.zeros(len(ref.classes))
     pairs = np.zeros(len(ref.classes))
     for other in others:

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kmeans_np._checks import resolve_backend
+from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 
 __all__ = ["CustomerAggregates", "aggregate", "sort_by_key"]

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import resolve_backend
+from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 
 __all__ = ["MAX_PACKED_BYTES", "Keys", "arrow_string_buffers", "encode_keys", "pack_strings"]

@@ -135,58 +135,14 @@ def validation_table(
     Calinski–Harabasz and Davies–Bouldin indices, and the stability of K-means across
     ``stability_seeds`` (mean and minimum adjusted Rand index between runs).
     """
-    lab = labels.to_numpy()
-    rows: list[dict[str, Any]] = [
-        {
-            "metric": "silhouette",
-            "feature": "",
-            "value": silhouette,
-            "note": "mean over customers; > 0.5 good, 0.25-0.5 moderate, < 0.25 weak",
-        },
-    ]
-    anova = validation.anova_table(rfm[list(RFM_COLUMNS)], RFM_COLUMNS, lab)
-    for feat, row in anova.iterrows():
-        rows.append(
-            {
-                "metric": "anova_F",
-                "feature": feat,
-                "value": row["F"],
-                "p_value": row["p_value"],
-                "eta_squared": row["eta_squared"],
-                "note": f"significance {row['significance']}",
-            }
-        )
-    rows.append(
-        {
-            "metric": "calinski_harabasz",
-            "feature": "",
-            "value": validation.calinski_harabasz_score(X, lab),
-            "note": "higher is better",
-        }
+    return validation.validity_table(
+        X,
+        labels.to_numpy(),
+        rfm[list(RFM_COLUMNS)],
+        silhouette=silhouette,
+        n_clusters=k,
+        stability_seeds=stability_seeds,
     )
-    rows.append(
-        {
-            "metric": "davies_bouldin",
-            "feature": "",
-            "value": validation.davies_bouldin_score(X, lab),
-            "note": "lower is better",
-        }
-    )
-    stab = validation.stability(X, k, seeds=stability_seeds)
-    runs = f"K-means over seeds {list(stability_seeds)}"
-    rows.append(
-        {
-            "metric": "stability_mean_ari",
-            "feature": "",
-            "value": stab.mean_ari,
-            "note": f"{runs}; 1 = identical partitions",
-        }
-    )
-    rows.append({"metric": "stability_min_ari", "feature": "", "value": stab.min_ari, "note": runs})
-    out = pd.DataFrame(
-        rows, columns=["metric", "feature", "value", "p_value", "eta_squared", "note"]
-    )
-    return out
 
 
 def run_pipeline(

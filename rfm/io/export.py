@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._checks import check_columns
+from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS
 from rfm.io._atomic import StagedFolder
 from rfm.profiles import align_labels
@@ -114,8 +114,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     Text that is a plain number (``-5``, ``+1.5e3``) cannot be a formula and is kept; number
     columns are untouched. ``frame`` is not modified.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a DataFrame, got {type(frame).__name__}.")
+    check_dataframe(frame, "frame")
     out = frame.copy()
     for i in range(out.shape[1]):
         out.isetitem(i, _neutral_column(out.iloc[:, i]))
@@ -236,8 +235,7 @@ def export_table(
     ``segments``), ``cluster``, ``persona`` (with ``personas``), ``action`` (with
     ``actions``), ``silhouette`` (with ``silhouette``).
     """
-    if not isinstance(rfm, pd.DataFrame):
-        raise TypeError(f"rfm must be a DataFrame, got {type(rfm).__name__}.")
+    check_dataframe(rfm, "rfm", source="see rfm_table")
     check_columns(rfm, list(RFM_COLUMNS), what="rfm table")
     index = rfm.index
     lab = align_labels(labels, index)
@@ -245,8 +243,7 @@ def export_table(
     for col in RFM_COLUMNS:
         out[col] = rfm[col].to_numpy()
     if scores is not None:
-        if not isinstance(scores, pd.DataFrame):
-            raise TypeError("scores must be the DataFrame of rfm.rfm_scores.")
+        check_dataframe(scores, "scores", source="see rfm_scores")
         check_columns(scores, list(SCORE_COLUMNS), what="scores")
         for col in SCORE_COLUMNS:
             out[col] = _per_customer(scores[col], index, col).to_numpy()

@@ -262,7 +262,7 @@ def test_bad_elbow_arguments(k_values, params, exc, match):
 def test_review_edge_cases_are_clear_errors():
     """Found in review: a bool n_local_trials, float k values and duplicated column names
     must be refused at the public edge, not deep inside numpy or pandas."""
-    from kmeans_np._checks import check_columns
+    from kmeans_np.checks import check_columns
 
     X = np.random.default_rng(0).normal(size=(30, 2))
     with pytest.raises(ValueError, match="n_local_trials"):
@@ -298,3 +298,55 @@ def test_large_data_that_fits_is_still_clustered_exactly(backend):
     big = KMeans(3, init=init * 1e150, n_init=1, backend=backend).fit(X * 1e150)
     np.testing.assert_array_equal(big.labels_, small.labels_)
     np.testing.assert_allclose(big.inertia_, small.inertia_ * 1e300, rtol=1e-12)
+
+
+# --- the shared helpers of kmeans_np.checks -------------------------------------------
+
+
+def test_is_integer_accepts_python_and_numpy_integers_only():
+    from kmeans_np.checks import is_integer
+
+    assert all(is_integer(v) for v in (0, -3, np.int8(2), np.uint64(7), np.int64(10**12)))
+    assert not any(is_integer(v) for v in (True, np.bool_(False), 2.0, "3", None, np.float32(1)))
+
+
+def test_check_integers_reads_any_iterable_and_names_the_argument():
+    from kmeans_np.checks import check_integers
+
+    assert check_integers(range(2, 5), "k_values") == [2, 3, 4]
+    got = check_integers(np.array([3, 1]), "seeds")
+    assert got == [3, 1] and all(type(v) is int for v in got)
+    with pytest.raises(TypeError, match="seeds must be an iterable of integers, got 5"):
+        check_integers(5, "seeds")
+    with pytest.raises(TypeError, match=r"k_values must be integers, got \[2, 2\.5\]"):
+        check_integers([2, 2.5], "k_values")
+    with pytest.raises(TypeError, match="must be integers"):
+        check_integers([1, True], "k_values")
+
+
+def test_check_dataframe_says_what_was_given_and_where_tables_come_from():
+    from kmeans_np.checks import check_dataframe
+
+    check_dataframe(pd.DataFrame({"a": [1]}), "rfm")  # no error
+    with pytest.raises(TypeError, match=r"^rfm must be a pandas DataFrame \(see rfm_table\), "
+                                        r"got ndarray\.$"):
+        check_dataframe(np.zeros((2, 3)), "rfm", source="see rfm_table")
+    with pytest.raises(TypeError, match=r"^df must be a pandas DataFrame, got Series\.$"):
+        check_dataframe(pd.Series([1.0]), "df")
+
+
+def test_check_seed_and_as_generator_match_numpys_default_rng():
+    from kmeans_np.checks import as_generator, check_random_state, check_seed
+
+    assert check_seed(None) is None
+    assert check_seed(np.int32(5)) == 5 and type(check_seed(np.int32(5))) is int
+    gen = np.random.default_rng(1)
+    assert check_seed(gen) is gen and as_generator(gen) is gen  # used as given: it advances
+    # an int seeds a fresh numpy Generator: same draws as numpy's own
+    expected = np.random.default_rng(7).random(4)
+    np.testing.assert_array_equal(as_generator(7).random(4), expected)
+    np.testing.assert_array_equal(check_random_state(7).random(4), expected)
+    with pytest.raises(ValueError, match="random_state must be >= 0"):
+        check_seed(-1)
+    with pytest.raises(TypeError, match="random_state must be None, an int"):
+        check_seed(1.5)

@@ -16,9 +16,8 @@ import pandas as pd
 __all__ = [
     "EncodedLabels",
     "check_cluster_count",
-    "cluster_means",
+    "encode_checked",
     "encode_labels",
-    "pairwise_distances",
 ]
 
 
@@ -82,6 +81,12 @@ def encode_labels(
             f"{name} contains {int(pd.isna(arr).sum())} missing value(s); every row needs a "
             "cluster label (drop unlabelled rows from both X and labels)."
         )
+    return encode_checked(arr, name=name)
+
+
+def encode_checked(arr: np.ndarray, *, name: str = "labels") -> EncodedLabels:
+    """Encode labels that are already known good (1-D, non-empty, no missing value), e.g.
+    K-means' ``labels_``: the encoding half of :func:`encode_labels`, without its checks."""
     if arr.dtype.kind in "iu":
         # Integer labels: a lookup table over min..max is cheaper than np.unique's sort.
         lo = int(arr.min())
@@ -119,20 +124,3 @@ def check_cluster_count(n_clusters: int, n_samples: int, *, what: str = "the sil
             f"{what} needs at most n_samples - 1 = {n_samples - 1} clusters, but labels hold "
             f"{n_clusters} (every point is its own cluster); use fewer clusters."
         )
-
-
-def pairwise_distances(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Euclidean distances between the rows of ``a`` and of ``b`` (default ``a``), (m, p).
-
-    Computed from coordinate differences, ``sqrt(sum_f (a_if - b_jf)^2)``, so identical
-    rows are exactly 0 apart (the ``‖a‖² + ‖b‖² − 2a·b`` shortcut is not).
-    """
-    b = a if b is None else b
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
-
-
-def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Centroid of each cluster: ``c_c = (1 / n_c) sum_{i in c} x_i``, shape (k, d)."""
-    cent = np.zeros((counts.shape[0], X.shape[1]))
-    np.add.at(cent, codes, X)
-    return cent / counts[:, None]

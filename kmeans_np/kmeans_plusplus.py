@@ -14,15 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._checks import (
+from kmeans_np.checks import (
     check_array,
     check_distances_fit,
     check_n_clusters,
     check_random_state,
     check_sample_weight,
+    is_integer,
     resolve_backend,
 )
-from kmeans_np._engine import NUMBA_FROM_SAMPLES, Engine, make_engine
+from kmeans_np.engine import Engine
+from kmeans_np.lloyd import NUMBA_FROM_SAMPLES, make_engine
 
 
 def _first_index(engine: Engine, rng: np.random.Generator) -> int:
@@ -118,11 +120,7 @@ def kmeans_plusplus(
     """
     X = check_array(X)
     n_clusters = check_n_clusters(n_clusters, X.shape[0])
-    if n_local_trials is not None and (
-        isinstance(n_local_trials, bool)
-        or not isinstance(n_local_trials, (int, np.integer))
-        or n_local_trials < 1
-    ):
+    if n_local_trials is not None and (not is_integer(n_local_trials) or n_local_trials < 1):
         raise ValueError(f"n_local_trials must be a positive integer, got {n_local_trials!r}.")
     w = check_sample_weight(sample_weight, X.shape[0])
     check_distances_fit(X, w)

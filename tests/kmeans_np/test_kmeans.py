@@ -178,3 +178,36 @@ def test_predict_transform_score_match_sklearn(backend):
     # fit_predict refits with the same random_state: the same labels as the first fit
     first_labels = ours.labels_.copy()
     np.testing.assert_array_equal(ours.fit_predict(X), first_labels)
+
+
+# --- the checked path: many fits on data checked once -----------------------------------
+
+
+def test_fit_models_gives_what_separate_fits_give():
+    """kmeans.fit_models (used by elbow, stability and rfm.cluster) fits exactly what
+    KMeans(...).fit gives model by model: same centres, labels, inertia, iterations and
+    feature names, for variants over k and over seeds."""
+    import pandas as pd
+
+    from kmeans_np.checks import check_array
+    from kmeans_np.kmeans import fit_models
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["r", "f", "m"])
+    X = check_array(frame)
+    by_k = fit_models(X, [{"n_clusters": k} for k in (2, 3, 4)], names=["r", "f", "m"],
+                      n_init=3, random_state=0, backend="numpy")
+    by_seed = fit_models(X, [{"random_state": s} for s in (0, 1)], n_clusters=3, n_init=1)
+    separate = [KMeans(k, n_init=3, random_state=0, backend="numpy").fit(frame)
+                for k in (2, 3, 4)]
+    separate += [KMeans(3, n_init=1, random_state=s).fit(X) for s in (0, 1)]
+    for got, want in zip(by_k + by_seed, separate, strict=True):
+        np.testing.assert_array_equal(got.cluster_centers_, want.cluster_centers_)
+        np.testing.assert_array_equal(got.labels_, want.labels_)
+        assert got.inertia_ == want.inertia_ and got.n_iter_ == want.n_iter_
+        assert got.get_params() == want.get_params()
+    assert list(by_k[0].feature_names_in_) == ["r", "f", "m"]
+    assert not hasattr(by_seed[0], "feature_names_in_")
+    # the shared parameters are checked once, as fit checks them
+    with pytest.raises(ValueError, match="max_iter"):
+        fit_models(X, [{"n_clusters": 2}], max_iter=0)

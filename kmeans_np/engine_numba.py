@@ -1,4 +1,5 @@
-"""numba kernels for K-means: the fast twins of ``_numpy_engine``.
+"""numba kernels for K-means, and ``NumbaEngine`` which runs them: the fast twin of
+:mod:`kmeans_np.engine`.
 
 Design, and why:
 
@@ -20,8 +21,13 @@ Design, and why:
   feature in the same order as ``((X - c) ** 2).sum(axis=1)``; ties go to the lowest
   centre index, as ``argmin`` does.
 
-Nothing here is compiled at import: each function compiles on its first call and is
-cached on disk (``cache=True``).
+``NumbaEngine`` (at the end) offers the same operations as ``NumpyEngine``: the data is
+transposed once to feature-major order (d, n) when the engine is built and reused by every
+Lloyd iteration, every k-means++ round and every one of ``n_init`` runs.
+
+This module imports only numpy and numba; load it through
+``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
+import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
 
 from __future__ import annotations
@@ -408,3 +414,80 @@ def sample_in_chunks(w, closest, chunk_cum, rand_vals):
                 break
         out[q] = pick
     return out
+
+
+# ----------------------------------------------------------------------------------
+# the engine: kmeans_np.engine.Engine's operations, run by the kernels above
+# ----------------------------------------------------------------------------------
+_EMPTY = np.empty(0)
+
+
+class NumbaEngine:
+    """K-means building blocks on a fixed data set, as multi-threaded numba kernels."""
+
+    name = "numba"
+
+    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None) -> None:
+        self.X = X
+        self.sample_weight = sample_weight
+        self.w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        self.xt = np.ascontiguousarray(X.T)
+        # Kernels skip reading weights altogether when every sample weighs 1.
+        self._w_kernel = _EMPTY if sample_weight is None else sample_weight
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    def feature_variances(self) -> np.ndarray:
+        return feature_variances(self.xt)
+
+    def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray:
+        return np.bincount(labels, minlength=k)  # once per fit: no kernel needed
+
+    def sq_distances(self, centers: np.ndarray) -> np.ndarray:
+        out = np.empty((self.X.shape[0], centers.shape[0]))
+        sq_distances(self.xt, np.ascontiguousarray(centers), out)
+        return out
+
+    def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        labels = np.empty(self.X.shape[0], dtype=np.int32)
+        min_sq = np.empty(self.X.shape[0])
+        nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
+        return labels, min_sq
+
+    def lloyd_step(
+        self, centers: np.ndarray, labels: np.ndarray, with_inertia: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, int, float]:
+        """(sums, weight, n_changed, inertia): the fields of ``engine.LloydStep``."""
+        sums, weight, n_changed, inertia = lloyd_step(
+            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, with_inertia
+        )
+        return sums, weight, int(n_changed), float(inertia)
+
+    def assign(self, centers: np.ndarray, labels: np.ndarray) -> float:
+        min_sq = np.empty(self.X.shape[0])
+        return float(
+            nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
+        )
+
+    def sq_dist_to(self, point: np.ndarray) -> np.ndarray:
+        out = np.full(self.X.shape[0], np.inf)  # min(inf, d) = d: the distances themselves
+        update_closest(self.xt, out, np.ascontiguousarray(point, dtype=np.float64))
+        return out
+
+    def potential(self, closest: np.ndarray) -> float:
+        total = 0.0
+        for part in chunk_potentials(self.w, closest):  # chunk order: deterministic
+            total += part
+        return float(total)
+
+    def candidate_potentials(self, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        return candidate_potentials(self.xt, self.w, closest, np.ascontiguousarray(candidates))
+
+    def update_closest(self, closest: np.ndarray, point: np.ndarray) -> None:
+        update_closest(self.xt, closest, np.ascontiguousarray(point, dtype=np.float64))
+
+    def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray:
+        chunk_cum = np.cumsum(chunk_potentials(self.w, closest))
+        return sample_in_chunks(self.w, closest, chunk_cum, np.asarray(rand_vals, float))

@@ -1,9 +1,13 @@
-"""Input checks shared by every public entry point of the project.
+"""Input checks shared by every public entry point of the project (kmeans_np, validation, rfm).
 
-Each check raises early, at the public edge, with a message that says what was
-wrong and how to fix it. None of them modifies its input: arrays are copied
-whenever a conversion is needed, and callers that go on to write into the
-result must ask for ``copy=True``.
+Check once, at the edge: a public function checks its input with these helpers, then
+hands the checked values to a private counterpart that trusts them (scikit-learn's split
+between ``KMeans.fit`` and ``_kmeans_single_lloyd``). Internal callers that already hold
+checked data call the private counterparts directly.
+
+Each check raises early with a message that says what was wrong and how to fix it. None
+of them modifies its input: arrays are copied whenever a conversion is needed, and
+callers that go on to write into the result must ask for ``copy=True``.
 """
 
 from __future__ import annotations
@@ -15,16 +19,54 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "as_generator",
     "check_array",
+    "check_columns",
+    "check_dataframe",
+    "check_distances_fit",
     "check_finite",
+    "check_integers",
     "check_n_clusters",
     "check_random_state",
     "check_sample_weight",
+    "check_seed",
     "feature_names",
+    "is_integer",
     "resolve_backend",
 ]
 
 BACKENDS = ("auto", "numpy", "numba")
+
+
+def is_integer(value: Any) -> bool:
+    """Whether ``value`` is a Python or numpy integer (``True``/``False`` are not)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_integers(values: Any, name: str) -> list[int]:
+    """Read an iterable of integers (e.g. cluster counts or seeds) as a list of ints.
+
+    Raises ``TypeError`` when ``values`` is not iterable or holds anything but integers.
+    """
+    try:
+        given = list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be an iterable of integers, got {values!r}.") from None
+    if not all(is_integer(v) for v in given):
+        raise TypeError(f"{name} must be integers, got {given!r}.")
+    return [int(v) for v in given]
+
+
+def check_dataframe(value: Any, name: str, *, source: str = "") -> None:
+    """Raise ``TypeError`` unless ``value`` is a pandas DataFrame.
+
+    ``source`` says where such a table comes from (e.g. ``"see rfm.profile"``).
+    """
+    if not isinstance(value, pd.DataFrame):
+        where = f" ({source})" if source else ""
+        raise TypeError(
+            f"{name} must be a pandas DataFrame{where}, got {type(value).__name__}."
+        )
 
 
 def feature_names(X: Any) -> list[str] | None:
@@ -226,7 +268,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None
 
 def check_n_clusters(n_clusters: Any, n_samples: int | None = None) -> int:
     """Validate a cluster count: an integer >= 1 and at most ``n_samples``."""
-    if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)):
+    if not is_integer(n_clusters):
         raise TypeError(f"n_clusters must be an integer, got {n_clusters!r}.")
     n_clusters = int(n_clusters)
     if n_clusters < 1:
@@ -239,25 +281,37 @@ def check_n_clusters(n_clusters: Any, n_samples: int | None = None) -> int:
     return n_clusters
 
 
-def check_random_state(random_state: Any) -> np.random.Generator:
-    """Turn ``None``, an int or a ``numpy.random.Generator`` into a Generator.
+def check_seed(random_state: Any) -> int | np.random.Generator | None:
+    """Check a ``random_state`` (None, an int >= 0 or a ``numpy.random.Generator``) and
+    return it, an integer as a Python int; :func:`as_generator` turns it into a Generator.
+    """
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return random_state
+    if is_integer(random_state):
+        if random_state < 0:
+            raise ValueError(f"random_state must be >= 0, got {random_state}.")
+        return int(random_state)
+    raise TypeError(
+        "random_state must be None, an int or a numpy.random.Generator, "
+        f"got {type(random_state).__name__}."
+    )
+
+
+def as_generator(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    """A Generator from a ``random_state`` that :func:`check_seed` accepted.
 
     ``None`` gives fresh OS entropy, an int seeds a new ``default_rng``, and a Generator is
     used as it is (so successive calls draw successive numbers, as scikit-learn does with a
     ``RandomState``).
     """
-    if random_state is None:
-        return np.random.default_rng()
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}.")
-        return np.random.default_rng(int(random_state))
-    raise TypeError(
-        "random_state must be None, an int or a numpy.random.Generator, "
-        f"got {type(random_state).__name__}."
-    )
+    return np.random.default_rng(random_state)
+
+
+def check_random_state(random_state: Any) -> np.random.Generator:
+    """Check ``random_state`` (see :func:`check_seed`) and return it as a Generator."""
+    return as_generator(check_seed(random_state))
 
 
 def numba_available() -> bool:

@@ -1,6 +1,9 @@
-"""The numpy engine: K-means' two steps written plainly with broadcasting.
+"""K-means' two steps written plainly with numpy broadcasting: the reference to read first.
 
-This is the teaching version. Every operation is a whole-array numpy expression:
+K-means needs only a few data-parallel operations on a fixed data set; the algorithms —
+Lloyd's iterations (:mod:`kmeans_np.lloyd`) and k-means++ seeding
+(:mod:`kmeans_np.kmeans_plusplus`) — are written once, against the :class:`Engine`
+interface below. :class:`NumpyEngine` implements it with whole-array numpy expressions:
 
 * **Assignment (E-step).** For every point x_i and centre c_j, the squared distance
   ``‖x_i − c_j‖² = Σ_f (x_if − c_jf)²`` is computed by broadcasting
@@ -10,16 +13,67 @@ This is the teaching version. Every operation is a whole-array numpy expression:
 * **Update (M-step).** Each centre becomes the weighted mean of its points,
   ``c_j = Σ_{i: l_i = j} w_i x_i / Σ_{i: l_i = j} w_i``; ``np.bincount`` with weights
   computes every cluster's sums in one pass per feature.
+* **k-means++.** The potential φ = Σ_i w_i D(x_i)², the potential after adding each
+  candidate centre, and sampling rows with probability ∝ w_i D(x_i)².
 
-The numba engine (``_numba_engine``) computes the same quantities with fused,
-multi-threaded kernels; the test suite checks the two agree.
+Its twin, ``NumbaEngine`` in :mod:`kmeans_np.engine_numba`, computes the same quantities
+with fused, multi-threaded kernels; the test suite checks the two agree.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple, Protocol
+
 import numpy as np
 
-from kmeans_np._engine import LloydStep
+__all__ = ["Engine", "LloydStep", "NumpyEngine"]
+
+
+class LloydStep(NamedTuple):
+    """What one assignment + update pass returns (a plain 4-tuple from the numba engine).
+
+    Attributes
+    ----------
+    sums : ndarray (k, d)
+        Σ w_i x_i over the points assigned to each centre.
+    weight : ndarray (k,)
+        Σ w_i over the points assigned to each centre (0 for an empty cluster).
+    n_changed : int
+        How many labels differ from the previous ones.
+    inertia : float
+        Σ w_i ‖x_i − c_{l_i}‖² for the new labels and the centres they were assigned to.
+    """
+
+    sums: np.ndarray
+    weight: np.ndarray
+    n_changed: int
+    inertia: float
+
+
+class Engine(Protocol):
+    """The operations K-means needs on a fixed data set ``X`` with weights ``w``."""
+
+    name: str
+    X: np.ndarray
+    w: np.ndarray
+    sample_weight: np.ndarray | None
+
+    @property
+    def n_samples(self) -> int: ...
+    def sq_distances(self, centers: np.ndarray) -> np.ndarray: ...
+    def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def feature_variances(self) -> np.ndarray: ...
+    def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray: ...
+    def lloyd_step(
+        self, centers: np.ndarray, labels: np.ndarray, with_inertia: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, int, float]: ...
+    def assign(self, centers: np.ndarray, labels: np.ndarray) -> float: ...
+    def sq_dist_to(self, point: np.ndarray) -> np.ndarray: ...
+    def potential(self, closest: np.ndarray) -> float: ...
+    def candidate_potentials(self, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray: ...
+    def update_closest(self, closest: np.ndarray, point: np.ndarray) -> None: ...
+    def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray: ...
+
 
 # Keep the (chunk, k, d) float64 temporaries of the assignment step under this size.
 TEMP_BYTES = 64 * 2**20

@@ -1,0 +1,143 @@
+"""One table of the usual cluster-validity figures, each computed from one check of the data.
+
+:func:`validity_table` gathers, for a clustering of ``X``:
+
+* the mean silhouette (Rousseeuw 1987; :func:`validation.silhouette_score`), unless the
+  caller already has it;
+* a one-way ANOVA across clusters of each descriptive feature
+  (:func:`validation.anova_table`: F, p-value and eta²);
+* the Calinski–Harabasz and Davies–Bouldin indices;
+* the stability of K-means across seeds (:func:`validation.stability`: mean and minimum
+  adjusted Rand index between runs).
+
+``X`` and the labels are checked and encoded once, here; every figure is then computed
+from the checked values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np.checks import (
+    check_array,
+    check_dataframe,
+    check_integers,
+    check_n_clusters,
+    check_seed,
+)
+from validation.anova import _anova_table
+from validation.indices import _calinski_harabasz, _davies_bouldin
+from validation.labels import check_cluster_count, encode_labels
+from validation.silhouette import _silhouette_score
+from validation.stability import _stability
+
+__all__ = ["VALIDITY_COLUMNS", "validity_table"]
+
+#: the columns of :func:`validity_table`
+VALIDITY_COLUMNS = ["metric", "feature", "value", "p_value", "eta_squared", "note"]
+
+
+def validity_table(
+    X: Any,
+    labels: Any,
+    features: pd.DataFrame,
+    *,
+    silhouette: float | None = None,
+    n_clusters: int | None = None,
+    stability_seeds: Iterable[int] = range(5),
+) -> pd.DataFrame:
+    """Tidy table of the validity figures of a clustering: one row per metric (and feature).
+
+    Parameters
+    ----------
+    X : array-like or DataFrame, shape (n, d)
+        The features the clusters were fitted on (e.g. the scaled R, F, M).
+    labels : array-like, shape (n,)
+        Cluster of each row; 2 <= k <= n - 1 clusters.
+    features : DataFrame
+        n rows of descriptive features, in ``X``'s row order (e.g. the raw RFM table's
+        ``recency, frequency, monetary``); each numeric column gets an ANOVA row.
+    silhouette : float, optional
+        The mean silhouette, when already computed; otherwise it is computed exactly.
+    n_clusters : int, optional
+        k of the stability runs; default: the number of distinct labels.
+    stability_seeds : iterable of int
+        One K-means run per seed (at least 2) for the stability rows.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``metric, feature, value, p_value, eta_squared, note``; metrics
+        ``silhouette``, ``anova_F`` (one row per feature), ``calinski_harabasz``,
+        ``davies_bouldin``, ``stability_mean_ari`` and ``stability_min_ari``.
+    """
+    arr = check_array(X, name="X")
+    enc = encode_labels(labels, arr.shape[0])
+    check_cluster_count(len(enc.counts), arr.shape[0])
+    check_dataframe(features, "features")
+    if len(features) != arr.shape[0]:
+        raise ValueError(
+            f"features has {len(features)} rows but X has {arr.shape[0]}; give one row per "
+            "row of X, in the same order."
+        )
+    cols = list(features.columns)
+    values = check_array(features, name="features")
+    k = len(enc.counts) if n_clusters is None else check_n_clusters(n_clusters, arr.shape[0])
+    seeds = check_integers(stability_seeds, "stability_seeds")
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"stability_seeds must be at least 2 distinct seeds, got {seeds}.")
+    check_seed(min(seeds))
+    if silhouette is None:
+        silhouette = _silhouette_score(arr, enc, "auto")
+    rows: list[dict[str, Any]] = [
+        {
+            "metric": "silhouette",
+            "feature": "",
+            "value": silhouette,
+            "note": "mean over customers; > 0.5 good, 0.25-0.5 moderate, < 0.25 weak",
+        },
+    ]
+    anova = _anova_table(cols, [np.ascontiguousarray(v) for v in values.T], enc)
+    for feat, row in anova.iterrows():
+        rows.append(
+            {
+                "metric": "anova_F",
+                "feature": feat,
+                "value": row["F"],
+                "p_value": row["p_value"],
+                "eta_squared": row["eta_squared"],
+                "note": f"significance {row['significance']}",
+            }
+        )
+    rows.append(
+        {
+            "metric": "calinski_harabasz",
+            "feature": "",
+            "value": _calinski_harabasz(arr, enc),
+            "note": "higher is better",
+        }
+    )
+    rows.append(
+        {
+            "metric": "davies_bouldin",
+            "feature": "",
+            "value": _davies_bouldin(arr, enc),
+            "note": "lower is better",
+        }
+    )
+    stab = _stability(arr, k, seeds)
+    runs = f"K-means over seeds {seeds}"
+    rows.append(
+        {
+            "metric": "stability_mean_ari",
+            "feature": "",
+            "value": stab.mean_ari,
+            "note": f"{runs}; 1 = identical partitions",
+        }
+    )
+    rows.append({"metric": "stability_min_ari", "feature": "", "value": stab.min_ari, "note": runs})
+    return pd.DataFrame(rows, columns=VALIDITY_COLUMNS)
