@@ -313,8 +313,11 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
 # -- column recognition and file reading, in process ------------------------------------
 
 
-def test_resolve_columns_recognises_common_spellings() -> None:
-    from rfm.io.reading import resolve_columns
+def test_recognise_columns_recognises_common_spellings() -> None:
+    from rfm.columns import TransactionColumns
+
+    def resolve_columns(columns: list[str], **given: str) -> dict[str, str | None]:
+        return TransactionColumns.recognise(columns, **given).roles()
 
     uci = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
            "CustomerID", "Country"]  # fmt: skip

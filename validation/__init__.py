@@ -13,6 +13,8 @@ calinski_harabasz_score, davies_bouldin_score, adjusted_rand_score, centroid_dis
     Classic cluster indices and the centroid distance matrix.
 stability
     Agreement of K-means runs across seeds (pairwise ARI, per-cluster co-membership).
+validity_table
+    All of the above for one clustering, as one tidy table (one row per metric).
 proportions_ztest, ttest_ind, mannwhitneyu, sample_size_proportions, ab_report
     Campaign A/B tests with effects, confidence intervals and group summaries.
 
@@ -42,6 +44,7 @@ from validation.indices import (
 from validation.silhouette import silhouette_samples, silhouette_score
 from validation.simplified import simplified_silhouette
 from validation.stability import StabilityResult, stability
+from validation.validity import validity_table
 
 __all__ = [
     "FOnewayResult",
@@ -62,4 +65,5 @@ __all__ = [
     "simplified_silhouette",
     "stability",
     "ttest_ind",
+    "validity_table",
 ]
