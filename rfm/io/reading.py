@@ -8,8 +8,9 @@ Text files are sniffed first: encoding (byte-order mark, UTF-8, else
 Windows-1252), separator (``,`` ``;`` tab ``|`` or aligned columns) and header, so that
 ids are read as text and a column name used twice is refused.
 
-Every problem is a ``ValueError`` (or ``ImportError`` for a missing optional package)
-with a one-line message that names the file or column and what to do.
+Every problem is a ``ValueError`` (``FileNotFoundError`` for a missing file, ``ImportError``
+for a missing optional package) with a one-line message that names the file or column
+and what to do.
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def _kind(path: Path) -> str:
         return "xls"
     if any(s in CSV_SUFFIXES for s in suffixes):
         return "csv"
-    raise ValueError(f"unknown file type {path.name!r}; use .csv, .csv.gz, .parquet or .xlsx.")
+    raise ValueError(
+        f"unknown file type {path.name!r}: not a format rfm reads; use .csv, .csv.gz, "
+        ".parquet or .xlsx."
+    )
 
 
 def _need(package: str, what: str) -> None:
@@ -89,7 +93,7 @@ def _need(package: str, what: str) -> None:
 
 def _check_path(path: Path) -> None:
     if not path.exists():
-        raise ValueError(f"file not found: {path}")
+        raise FileNotFoundError(f"file not found: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a transaction file.")
     if path.stat().st_size == 0:
@@ -134,9 +138,11 @@ def read_transactions(
 
     Raises
     ------
+    FileNotFoundError
+        No file at ``path``.
     ValueError
-        Missing, empty, truncated or unreadable file, unknown suffix, a column name used
-        twice, a zip named ``.xlsx`` that is no workbook.
+        A folder, an empty, truncated or unreadable file, unknown suffix, a column name
+        used twice, a zip named ``.xlsx`` that is no workbook.
     ImportError
         The format needs an optional package that is not installed.
     """
