@@ -18,7 +18,7 @@ SEED_COLUMNS = [
     "Category", "Country", "Channel", "Age", "Gender", "Membership", "RegistrationDate",
     "Occupation",
 ]
-SEED_002 = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / (
+SEED_002 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / (
     "002_4610c5092d698c27.txt"
 )
 

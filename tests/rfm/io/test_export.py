@@ -1,0 +1,111 @@
+"""rfm.export and rfm.io.export.export_table: the CRM file, read back."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm import export
+from rfm.io.export import export_table
+
+
+def export_inputs() -> dict:
+    idx = pd.Index([17850, 12346, 13047], name="CustomerID")
+    rfm = pd.DataFrame(
+        {"recency": [1, 325, 31], "frequency": [34, 1, 10], "monetary": [5391.21, 77183.6, 3237.54],
+         "tenure_days": [300, 0, 200]},
+        index=idx,
+    )  # fmt: skip
+    scores = rfm.assign(
+        r_score=[5, 1, 3], f_score=[5, 1, 4], m_score=[5, 5, 4], rfm_code=["555", "115", "344"]
+    )
+    segments = pd.DataFrame({"segment": ["Champions", "Lost", "Loyal Customers"]}, index=idx)
+    labels = pd.Series([1, 0, 1], index=idx)
+    personas = pd.Series({1: "Champions", 0: "Lost"}, name="persona")
+    silhouette = np.array([0.61, 0.0, 0.42])
+    return {
+        "rfm": rfm,
+        "labels": labels,
+        "scores": scores,
+        "segments": segments,
+        "personas": personas,
+        "silhouette": silhouette,
+    }
+
+
+def expected_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer": [17850, 12346, 13047],
+            "recency": [1, 325, 31],
+            "frequency": [34, 1, 10],
+            "monetary": [5391.21, 77183.6, 3237.54],
+            "r_score": [5, 1, 3],
+            "f_score": [5, 1, 4],
+            "m_score": [5, 5, 4],
+            "rfm_code": [555, 115, 344],  # read back from CSV as numbers
+            "segment": ["Champions", "Lost", "Loyal Customers"],
+            "cluster": [1, 0, 1],
+            "persona": ["Champions", "Lost", "Champions"],
+            "silhouette": [0.61, 0.0, 0.42],
+        }
+    )
+
+
+def test_export_csv_round_trip(tmp_path) -> None:
+    inp = export_inputs()
+    before = inp["rfm"].copy()
+    path = export(tmp_path / "crm.csv", **inp)
+    assert path == tmp_path / "crm.csv"
+    back = pd.read_csv(path)
+    pd.testing.assert_frame_equal(back, expected_table(), check_dtype=False)
+    pd.testing.assert_frame_equal(inp["rfm"], before)
+
+
+def test_export_minimal_columns_and_segment_series(tmp_path) -> None:
+    inp = export_inputs()
+    table = export_table(inp["rfm"], inp["labels"], segments=inp["segments"]["segment"])
+    assert list(table.columns) == [
+        "customer",
+        "recency",
+        "frequency",
+        "monetary",
+        "segment",
+        "cluster",
+    ]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl not installed")
+def test_export_xlsx_round_trip(tmp_path) -> None:
+    path = export(tmp_path / "crm.xlsx", **export_inputs(), format="xlsx")
+    back = pd.read_excel(path, sheet_name="customers")
+    exp = expected_table()
+    back["rfm_code"] = back["rfm_code"].astype(int)
+    pd.testing.assert_frame_equal(back, exp, check_dtype=False)
+
+
+def test_export_xlsx_without_openpyxl_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "openpyxl" else real(name, *a)
+    )
+    with pytest.raises(ImportError, match="pip install openpyxl"):
+        export(tmp_path / "crm.xlsx", **export_inputs(), format="xlsx")
+    assert not (tmp_path / "crm.xlsx").exists()
+
+
+def test_export_bad_input(tmp_path) -> None:
+    inp = export_inputs()
+    with pytest.raises(ValueError, match="format"):
+        export(tmp_path / "x.json", inp["rfm"], inp["labels"], format="json")
+    with pytest.raises(ValueError, match="no name for cluster"):
+        export(tmp_path / "x.csv", inp["rfm"], inp["labels"], personas={1: "Champions"})
+    with pytest.raises(ValueError, match="one value per customer"):
+        export(tmp_path / "x.csv", inp["rfm"], inp["labels"], silhouette=[0.1])
+    with pytest.raises(ValueError, match="does not exist"):
+        export(tmp_path / "nope" / "x.csv", inp["rfm"], inp["labels"])
+    with pytest.raises(ValueError, match="missing column"):
+        export(tmp_path / "x.csv", inp["rfm"], inp["labels"], scores=inp["rfm"])
