@@ -86,3 +86,10 @@ def test_campaign_roi_bad_input(params: dict, kwargs: dict, exc: type, match: st
     with pytest.raises(exc, match=match):
         campaign_roi(prof, params, **kwargs)
     pd.testing.assert_frame_equal(prof, before)
+
+
+def test_example_campaigns_keep_their_earlier_name() -> None:
+    from rfm.roi import EXAMPLE_CAMPAIGNS
+
+    assert EXAMPLE_CAMPAIGNS is SEED002_CAMPAIGNS
+    assert list(EXAMPLE_CAMPAIGNS) == ["Champions", "Loyal Buyers", "At-Risk", "Hibernating"]
