@@ -25,9 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
 from rfm.io._sniff import WHITESPACE, sniff_text, truncated_message
 
-__all__ = ["NA_TOKENS", "ReadOptions", "read_transactions"]
+__all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rfm._inputs import align_to_customers
 from rfm.bins import bins_in_words, score_bins
 from rfm.report import _html as h
 from rfm.report import plots
@@ -249,10 +250,11 @@ def _personas(c: _Ctx) -> str:
 
 def _crosstab(c: _Ctx) -> str:
     res = c.res
-    persona = res.clusters.labels.map(c.names).reindex(res.segments.index)
+    customers = res.segments.index
+    persona = align_to_customers(res.clusters.labels, customers, name="cluster").map(c.names)
     frame = pd.DataFrame(
         {"segment": res.segments["segment"], "persona": persona,
-         "revenue": res.rfm["monetary"].reindex(res.segments.index)}
+         "revenue": align_to_customers(res.rfm["monetary"], customers, name="revenue")}
     )
     rows = [s for s in c.rule_names() if (frame["segment"] == s).any()]
     cols = [c.names[k] for k in c.order]
