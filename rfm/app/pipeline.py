@@ -188,8 +188,9 @@ def run_pipeline(
     step = Steps(progress)
     with step("cleaning transactions"):
         clean, cleaning_report = clean_transactions(transactions, columns=cols, **rules_on)
-        ids = integral_ids(clean[cols.customer])
-        if ids is not clean[cols.customer]:
+        raw_ids = clean[cols.customer]
+        ids = integral_ids(raw_ids)
+        if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
             clean = clean.assign(**{cols.customer: ids})
         duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
     allow_negative = not all(
