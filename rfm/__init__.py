@@ -23,6 +23,10 @@ segment             Named segments from rule tables (R rfm, customer types, quar
 check_rules         Coverage, overlaps, unreachable rules and gaps of a rule set.
 migration           Segments at two dates: who moved where (from → to matrix).
 value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.
+segment_summary     Customers, share, revenue, revenue share and action per segment
+                    (R rfm's ``rfm_segment_summary``; ``summary``).
+TransactionColumns  Which column is the customer, invoice, date, and the money (an amount,
+                    or quantity × price): resolved once, from names or headers (``columns``).
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
 datasets            Synthetic shop transactions, a 20-customer case table, UCI loader.
 
@@ -36,6 +40,12 @@ profile             Per-cluster sizes, R/F/M means and medians, revenue, silhoue
 customer_actions    One recommended action per customer (segment, refined by persona).
 customer_features   RFM + demographics per customer, z-scored and one-hot, for K-means.
 campaign_roi        Campaign uplift / cost / ROI per persona.
+
+The whole run
+-------------
+run_pipeline        clean → RFM → scores → segments → clusters → personas → validation →
+                    KPIs, as one result with named fields (``rfm.app.pipeline``; imported
+                    on first use, so ``import rfm`` stays light).
 
 Input and output (``rfm.io``)
 -----------------------------
@@ -52,6 +62,7 @@ from rfm.actions import customer_actions
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
+from rfm.columns import TransactionColumns
 from rfm.features import customer_features
 from rfm.io.dates import parse_date_column
 from rfm.io.export import export, neutralise_formulas
@@ -63,6 +74,7 @@ from rfm.roi import campaign_roi
 from rfm.rulecheck import check_rules
 from rfm.scoring import rfm_scores
 from rfm.segments import SEGMENT_RULES, segment
+from rfm.summary import segment_summary
 from rfm.table import rfm_table
 from rfm.tiers import value_tiers
 
@@ -70,6 +82,7 @@ __all__ = [
     "PERSONA_ACTIONS",
     "SEGMENT_RULES",
     "ClusterResult",
+    "TransactionColumns",
     "campaign_roi",
     "check_rules",
     "clean_transactions",
@@ -88,7 +101,18 @@ __all__ = [
     "profile",
     "rfm_scores",
     "rfm_table",
+    "run_pipeline",
     "score_bins",
     "segment",
+    "segment_summary",
     "value_tiers",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``rfm.run_pipeline``, imported on first use (it pulls in the whole application)."""
+    if name == "run_pipeline":
+        from rfm.app.pipeline import run_pipeline
+
+        return run_pipeline
+    raise AttributeError(f"module 'rfm' has no attribute {name!r}")

@@ -18,9 +18,9 @@ from kmeans_np.checks import check_columns, check_dataframe
 
 __all__ = [
     "RFM_COLUMNS",
+    "align_to_customers",
     "check_frame",
     "check_rfm",
-    "line_amounts",
     "numeric_values",
     "parse_dates",
     "rfm_values",
@@ -124,15 +124,6 @@ def numeric_values(values: pd.Series, name: str) -> np.ndarray:
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def line_amounts(
-    df: pd.DataFrame, amount: str | None, quantity: str | None, price: str | None
-) -> np.ndarray:
-    """Money of each line as float64: column ``amount``, else ``quantity`` × ``price``."""
-    if amount is not None:
-        return numeric_values(df[amount], amount)
-    return numeric_values(df[quantity], quantity) * numeric_values(df[price], price)
-
-
 def check_rfm(
     rfm: Any, columns: tuple[str, str, str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,3 +154,36 @@ def rfm_values(column: pd.Series, name: str) -> np.ndarray:
             "for every customer."
         )
     return values
+
+
+def align_to_customers(
+    values: Any, index: pd.Index, *, name: str, allow_missing: bool = False
+) -> pd.Series:
+    """``values`` as a Series on the customers ``index``, checking length and alignment.
+
+    A Series is matched by index (it must cover every customer of ``index``); anything
+    else is taken in row order and must have one entry per customer. Missing values are
+    refused unless ``allow_missing``. The result is a new Series named ``name``.
+    """
+    if isinstance(values, pd.Series):
+        if not values.index.equals(index):
+            missing = index.difference(values.index)
+            if len(missing) or len(values) != len(index) or values.index.has_duplicates:
+                raise ValueError(
+                    f"{name} is a Series whose index does not match the customers "
+                    f"({len(missing)} customer(s) without a value); pass a Series on the "
+                    "customers (e.g. cluster(...).labels) or a plain array in the table's "
+                    "row order."
+                )
+            values = values.reindex(index)
+        arr = values.to_numpy()
+    else:
+        arr = np.asarray(values)
+        if arr.ndim != 1 or arr.shape[0] != len(index):
+            raise ValueError(
+                f"{name} must have one entry per customer ({len(index)}), got shape "
+                f"{arr.shape}; pass one value per customer in the table's row order."
+            )
+    if not allow_missing and pd.isna(arr).any():
+        raise ValueError(f"{name} has {int(pd.isna(arr).sum())} missing value(s).")
+    return pd.Series(arr, index=index, name=name)

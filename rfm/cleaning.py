@@ -10,6 +10,7 @@ the same, says how many rows each rule removed, and never touches the caller's D
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,32 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns
 from rfm._inputs import check_frame, numeric_values, unparseable_dates
+from rfm.columns import TransactionColumns
 
-__all__ = ["clean_transactions"]
+__all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "integral_ids"]
+
+#: a whole number written as a float, ``"17850.0"``; group 1 is the number, ``"17850"``
+WHOLE_NUMBER_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
+
+
+def integral_ids(values: pd.Series) -> pd.Series:
+    """Customer ids that are whole numbers stored as floats, made whole again.
+
+    A float column whose values are all whole (17850.0: what pandas makes of an integer
+    column with gaps) becomes int64; text whose values all read as such floats
+    (``"17850.0"``, as pandas writes that column to CSV) loses the ``.0``. Other ids are
+    returned unchanged (the same object).
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=np.float64)
+        if np.isfinite(numbers).all() and (numbers == np.round(numbers)).all():
+            return values.astype(np.int64)
+    elif pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
+        text = values.astype(str)
+        whole = text.str.extract(WHOLE_NUMBER_TEXT, expand=False)
+        if whole.notna().all():
+            return whole.astype(values.dtype) if values.dtype != object else whole
+    return values
 
 
 def _missing_customer(values: pd.Series) -> np.ndarray:
@@ -46,6 +71,7 @@ def clean_transactions(
     drop_duplicates: bool = True,
     drop_bad_dates: bool = True,
     drop_nonpositive_amount: bool = True,
+    columns: TransactionColumns | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop the rows that must not count in RFM and report what each rule removed.
 
@@ -73,11 +99,14 @@ def clean_transactions(
     df : DataFrame
         Raw order lines; left unchanged.
     customer, invoice, date, quantity, price, amount : str or None
-        Column names (defaults are the UCI / seed names). Passing ``None`` for
-        ``invoice``, ``quantity`` or ``price`` switches off the rule that needs it.
+        Column names (defaults: the UCI Online Retail names, as in
+        :class:`rfm.TransactionColumns`). Passing ``None`` for ``invoice``, ``quantity``
+        or ``price`` switches off the rule that needs it.
     drop_missing_customer, drop_cancelled, drop_nonpositive_quantity, \
 drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount : bool
         Switch each rule on or off.
+    columns : TransactionColumns, optional
+        All the column roles at once; when given it replaces the six names above.
 
     Returns
     -------
@@ -99,6 +128,9 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     >>> clean, report = clean_transactions(raw, drop_duplicates=False)  # doctest: +SKIP
     """
     check_frame(df)
+    if columns is not None:
+        customer, invoice, date = columns.customer, columns.invoice, columns.date
+        quantity, price, amount = columns.quantity, columns.price, columns.amount
     rules: list[tuple[str, str | None]] = [
         ("missing_customer", customer if drop_missing_customer else None),
         ("bad_dates", date if drop_bad_dates else None),

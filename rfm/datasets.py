@@ -24,7 +24,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_random_state, is_integer
 from rfm.io.dates import parse_date_column
-from rfm.io.reading import read_csv_text_ids
+from rfm.io.reading import read_transactions
 
 __all__ = ["case_study_customers", "load_online_retail", "make_transactions"]
 
@@ -290,8 +290,8 @@ def case_study_customers() -> pd.DataFrame:
     DataFrame
         Columns ``customer_id`` ("C001" .. "C020"), ``recency_days``, ``frequency``,
         ``monetary``, ``avg_order_value``, ``first_purchase_days``; default RangeIndex.
-        Only the table is taken from the seed — its printed results are wrong (see
-        ``shared/seeds/README.md``).
+        Only the table is taken from that example; the results printed beside it
+        elsewhere are not reproduced here (recompute them with this package).
     """
     return pd.DataFrame(
         {
@@ -317,16 +317,17 @@ ONLINE_RETAIL_COLUMNS = (
 
 
 def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
-    """Read the UCI Online Retail file (``.csv``, ``.csv.gz`` or ``.xlsx``).
+    """Read the UCI Online Retail file (``.csv``, ``.csv.gz``, ``.parquet`` or ``.xlsx``).
 
     Parameters
     ----------
     path : str or path-like
-        The file. CSV is read as UTF-8 (with or without byte-order mark), UTF-16 with a
+        The file, read by :func:`rfm.io.reading.read_transactions` (the reader of
+        ``rfmseg segment``): CSV as UTF-8 (with or without byte-order mark), UTF-16 with a
         byte-order mark, else Windows-1252 (the encoding of many copies of the original
-        export); gzip is detected from the ``.gz`` suffix. ``InvoiceDate`` is parsed
-        with one format for the whole column (``rfm.io.dates.parse_date_column``).
-        ``.xlsx`` / ``.xls`` needs the optional ``openpyxl`` package.
+        export), gzip detected from the ``.gz`` suffix; Parquet (needs pyarrow); ``.xlsx``
+        (needs openpyxl). ``InvoiceDate`` is parsed with one format for the whole column
+        (``rfm.io.dates.parse_date_column``).
 
     Returns
     -------
@@ -339,29 +340,12 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
 
     Raises
     ------
-    FileNotFoundError, ValueError
-        The file is missing, its format is not recognised, or a UCI column is missing.
+    FileNotFoundError, ValueError, ImportError
+        The file is missing, its format is not recognised or it cannot be read, a UCI
+        column is missing, or the format needs a package that is not installed.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no Online Retail file at {path}")
-    suffixes = [s.lower() for s in path.suffixes]
-    text_cols = {"InvoiceNo": str, "StockCode": str}
-    if suffixes and suffixes[-1] in (".xlsx", ".xls"):
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError:  # pragma: no cover - depends on the installation
-            raise ValueError(
-                "reading .xlsx needs the optional package openpyxl (pip install openpyxl), "
-                "or convert the file to CSV."
-            ) from None
-        df = pd.read_excel(path, dtype=text_cols)
-    elif ".csv" in suffixes or ".txt" in suffixes:
-        df = read_csv_text_ids(path, list(text_cols))
-    else:
-        raise ValueError(
-            f"cannot tell the format of {path.name}: expected .csv, .csv.gz or .xlsx."
-        )
+    df = read_transactions(path, text_columns=["InvoiceNo", "StockCode"])
     check_columns(df, list(ONLINE_RETAIL_COLUMNS), what=f"Online Retail file {path.name}")
     df["InvoiceDate"], _ = parse_date_column(df["InvoiceDate"], name="InvoiceDate")
     customer = pd.to_numeric(df["CustomerID"], errors="raise")

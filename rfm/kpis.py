@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
-from rfm._inputs import check_frame, line_amounts, parse_dates
+from rfm._inputs import check_frame, parse_dates
+from rfm.columns import TransactionColumns
 
 __all__ = ["WEEKDAYS", "monthly", "weekday_hour"]
 
@@ -23,27 +24,29 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _revenue_and_dates(
-    df: pd.DataFrame,
-    columns: list[str],
-    date: str,
-    amount: str | None,
-    quantity: str,
-    price: str,
+    df: pd.DataFrame, columns: list[str], date: str, cols: TransactionColumns
 ) -> tuple[np.ndarray, pd.Series]:
     """Validate the columns; return line revenue and parsed local (wall-clock) dates."""
-    check_frame(df)
-    money = [amount] if amount is not None else [quantity, price]
-    check_columns(df, [*columns, date, *money], what="transactions")
-    revenue = line_amounts(df, amount, quantity, price)
-    if not np.isfinite(revenue).all():
-        raise ValueError(
-            f"revenue has {int((~np.isfinite(revenue)).sum())} missing value(s) (NaN) or "
-            "infinite value(s); drop or fix them first (e.g. clean_transactions)."
-        )
+    check_columns(df, [*columns, date, *cols.money], what="transactions")
+    revenue = cols.line_amounts(df)
     dates = parse_dates(df[date], date)
     if getattr(dates.dtype, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)  # months and hours in the local wall clock
     return revenue, dates
+
+
+def _columns(
+    df: pd.DataFrame, customer: str, date: str, amount: str | None, quantity: str | None,
+    price: str | None,
+    columns: TransactionColumns | None = None,
+) -> TransactionColumns:
+    check_frame(df)
+    if columns is not None:
+        return columns
+    return TransactionColumns.for_frame(
+        df, customer=customer, invoice=None, date=date, amount=amount, quantity=quantity,
+        price=price,
+    )
 
 
 def monthly(
@@ -52,8 +55,9 @@ def monthly(
     customer: str = "CustomerID",
     date: str = "InvoiceDate",
     amount: str | None = None,
-    quantity: str = "Quantity",
-    price: str = "UnitPrice",
+    quantity: str | None = None,
+    price: str | None = None,
+    columns: TransactionColumns | None = None,
 ) -> pd.DataFrame:
     """Revenue, active customers and new customers per calendar month.
 
@@ -63,10 +67,12 @@ def monthly(
         Order lines (cleaned: no missing customer ids); left unchanged.
     customer, date : str
         Column names.
-    amount : str, optional
-        Line revenue column; by default revenue is ``quantity`` × ``price``.
-    quantity, price : str
-        Used when ``amount`` is not given.
+    amount, quantity, price : str, optional
+        Where line revenue comes from: ``amount``, else ``quantity`` × ``price``; with
+        none given, a ``TotalAmount`` column, else ``Quantity`` × ``UnitPrice``
+        (:class:`rfm.TransactionColumns`).
+    columns : TransactionColumns, optional
+        All the column roles at once; when given it replaces the names above.
 
     Returns
     -------
@@ -76,7 +82,9 @@ def monthly(
         (distinct buyers that month), ``new_customers`` (customers whose first purchase
         is in that month) and ``new_customer_ratio`` = new / active (NaN without buyers).
     """
-    revenue, dates = _revenue_and_dates(transactions, [customer], date, amount, quantity, price)
+    cols = _columns(transactions, customer, date, amount, quantity, price, columns)
+    customer, date = cols.customer, cols.date
+    revenue, dates = _revenue_and_dates(transactions, [customer], date, cols)
     cust, _ = pd.factorize(transactions[customer], use_na_sentinel=True)
     if (cust < 0).any():
         raise ValueError(
@@ -117,8 +125,9 @@ def weekday_hour(
     *,
     date: str = "InvoiceDate",
     amount: str | None = None,
-    quantity: str = "Quantity",
-    price: str = "UnitPrice",
+    quantity: str | None = None,
+    price: str | None = None,
+    columns: TransactionColumns | None = None,
 ) -> pd.DataFrame:
     """Revenue by day of week × hour of day, a 7 × 24 matrix (for a revenue heatmap).
 
@@ -126,9 +135,11 @@ def weekday_hour(
     -------
     DataFrame
         Index ``Mon`` .. ``Sun`` (named ``weekday``), columns 0 .. 23 (named ``hour``);
-        cells without orders are 0.
+        cells without orders are 0. Date and money columns are as for :func:`monthly`.
     """
-    revenue, dates = _revenue_and_dates(transactions, [], date, amount, quantity, price)
+    cols = _columns(transactions, "CustomerID", date, amount, quantity, price, columns)
+    date = cols.date
+    revenue, dates = _revenue_and_dates(transactions, [], date, cols)
     cell = dates.dt.day_of_week.to_numpy().astype(np.int64) * 24 + dates.dt.hour.to_numpy()
     matrix = np.bincount(cell, weights=revenue, minlength=7 * 24).reshape(7, 24)
     return pd.DataFrame(

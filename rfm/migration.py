@@ -93,7 +93,8 @@ def migration(
         Segment rules, as in :func:`rfm.segment`.
     **columns
         Column keywords of :func:`rfm.rfm_table`: ``customer``, ``date``, ``invoice``,
-        ``amount``, ``quantity``, ``price`` (and ``allow_negative``, ``backend``).
+        ``amount``, ``quantity``, ``price`` or ``columns`` (and ``allow_negative``,
+        ``backend``).
 
     Returns
     -------
@@ -121,7 +122,8 @@ def migration(
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
     ruleset = _resolve(rules)
-    date = columns.get("date", "InvoiceDate")
+    roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
+    date = roles.date if roles is not None else columns.get("date", "InvoiceDate")
     check_columns(transactions, [date], what="transactions")
     dates = parse_dates(transactions[date], date)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_array
-from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm._inputs import RFM_COLUMNS, align_to_customers, check_rfm
 from validation import silhouette_samples
 
-__all__ = ["align_labels", "percentile_scores", "profile"]
+__all__ = ["align_labels", "percentile_scores", "profile", "silhouette_by_cluster"]
 
 #: quantiles of the customer base kept in ``profile.attrs["population"]`` (steps of 0.5 %)
 POPULATION_GRID = 201
@@ -39,31 +39,16 @@ POPULATION_GRID = 201
 
 
 def align_labels(labels: Any, index: pd.Index, *, name: str = "labels") -> pd.Series:
-    """Return ``labels`` as a Series on ``index``, checking length, alignment and gaps.
+    """Return ``labels`` as a Series named ``cluster`` on ``index``, checking length,
+    alignment and gaps (:func:`rfm._inputs.align_to_customers`)."""
+    return align_to_customers(labels, index, name=name).rename("cluster")
 
-    A Series is matched by index (it must label every customer of ``index``); anything else
-    is taken in row order and must have one entry per customer.
-    """
-    if isinstance(labels, pd.Series):
-        if not labels.index.equals(index):
-            missing = index.difference(labels.index)
-            if len(missing) or len(labels) != len(index) or labels.index.has_duplicates:
-                raise ValueError(
-                    f"{name} is a Series whose index does not match the customers "
-                    f"({len(missing)} customer(s) without a label); pass the labels of "
-                    "cluster(...).labels or a plain array in the table's row order."
-                )
-            labels = labels.reindex(index)
-        values = labels.to_numpy()
-    else:
-        values = np.asarray(labels)
-        if values.ndim != 1 or values.shape[0] != len(index):
-            raise ValueError(
-                f"{name} must have one entry per customer ({len(index)}), got shape {values.shape}."
-            )
-    if pd.isna(values).any():
-        raise ValueError(f"{name} has {int(pd.isna(values).sum())} missing value(s).")
-    return pd.Series(values, index=index, name="cluster")
+
+def silhouette_by_cluster(samples: Any, labels: Any) -> pd.Series:
+    """Mean of per-customer silhouette ``samples`` in each cluster (``labels`` in the same
+    row order), indexed by cluster id in sorted order."""
+    lab = np.asarray(labels)
+    return pd.Series(np.asarray(samples, dtype=np.float64)).groupby(lab).mean()
 
 
 def percentile_scores(
@@ -170,8 +155,8 @@ def profile(
                 f"the silhouette needs 2 <= clusters <= customers - 1; got {len(out)} "
                 f"cluster(s) for {len(rfm)} customers. Leave X=None."
             )
-        sil = pd.Series(silhouette_samples(arr, lab.to_numpy()), index=rfm.index)
-        out["silhouette"] = sil.groupby(lab.to_numpy()).mean()
+        samples = silhouette_samples(arr, lab.to_numpy())
+        out["silhouette"] = silhouette_by_cluster(samples, lab.to_numpy())
     out["_cid"] = out.index
     out = out.sort_values(["score", "revenue", "_cid"], ascending=[False, False, True])
     out = out.drop(columns="_cid")

@@ -17,7 +17,7 @@ Assumptions, stated so a reader can disagree with them:
 * converting customers are whole people: the count is rounded **down** (as Python's
   ``int()`` does; a 1e-9 tolerance keeps 0.1 × 30 at 3 despite floating point);
 * ``scale`` multiplies both the converting customers and the cost. The worked example
-  behind ``SEED002_CAMPAIGNS`` ran on a 5-customer sample per persona and scaled it by 10
+  behind ``EXAMPLE_CAMPAIGNS`` ran on a 5-customer sample per persona and scaled it by 10
   "to the full base"; pass ``scale=10`` to reproduce it. The default 1 is right when the
   profile already counts every customer.
 """
@@ -32,11 +32,10 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
 
-__all__ = ["SEED002_CAMPAIGNS", "campaign_roi"]
+__all__ = ["EXAMPLE_CAMPAIGNS", "SEED002_CAMPAIGNS", "campaign_roi"]
 
-#: example campaign parameters for four personas of a worked RFM example (the name is
-#: historical and kept for compatibility)
-SEED002_CAMPAIGNS: dict[str, dict[str, Any]] = {
+#: example campaign parameters for four personas of a worked RFM example
+EXAMPLE_CAMPAIGNS: dict[str, dict[str, Any]] = {
     "Champions": {
         "target_uplift": 0.08,
         "avg_order": 230,
@@ -54,6 +53,9 @@ SEED002_CAMPAIGNS: dict[str, dict[str, Any]] = {
         "desc": "Reactivation — heavy incentive offer",
     },
 }
+
+#: the same parameters under their earlier name, kept for compatibility
+SEED002_CAMPAIGNS = EXAMPLE_CAMPAIGNS
 
 _TOL = 1e-9
 

@@ -21,7 +21,8 @@ import pandas as pd
 from kmeans_np.checks import check_columns, resolve_backend
 from rfm._grouping.aggregate import aggregate
 from rfm._grouping.keys import encode_keys
-from rfm._inputs import check_frame, line_amounts, parse_dates
+from rfm._inputs import check_frame, parse_dates
+from rfm.columns import TransactionColumns
 
 __all__ = ["rfm_table"]
 
@@ -29,50 +30,6 @@ __all__ = ["rfm_table"]
 #: (measured: 5,000 rows take 31 ms with numba, 37 ms with numpy), and a first run on a
 #: small file then does not spend seconds compiling the grouping kernels
 NUMBA_FROM_ROWS = 20_000
-
-RFM_COLUMNS = [
-    "recency",
-    "frequency",
-    "monetary",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-    "avg_order_value",
-]
-
-
-def _monetary_columns(
-    df: pd.DataFrame, amount: str | None, quantity: str | None, price: str | None
-) -> tuple[str | None, str | None, str | None]:
-    """Decide where spend comes from: ``amount``, or ``quantity`` × ``price``.
-
-    Explicit arguments win. With none given, a ``TotalAmount`` column is used if present,
-    else ``Quantity`` × ``UnitPrice``; otherwise there is no way to know, so say so.
-    """
-    if amount is not None:
-        if quantity is not None or price is not None:
-            raise ValueError(
-                "give either amount= or quantity= and price=, not both: spend is the sum "
-                "of one amount column or of quantity × price."
-            )
-        return amount, None, None
-    if quantity is not None or price is not None:
-        if quantity is None or price is None:
-            raise ValueError(
-                "quantity= and price= go together (spend = quantity × price); got only "
-                f"{'quantity' if price is None else 'price'}. Pass both, or amount=."
-            )
-        return None, quantity, price
-    if "TotalAmount" in df.columns:
-        return "TotalAmount", None, None
-    if "Quantity" in df.columns and "UnitPrice" in df.columns:
-        return None, "Quantity", "UnitPrice"
-    raise ValueError(
-        "cannot tell how much each line is worth: pass amount='<column>' or "
-        "quantity='<column>', price='<column>' (no TotalAmount column and no "
-        f"Quantity/UnitPrice pair found; columns found: {[str(c) for c in df.columns]})."
-    )
-
 
 def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
     """Dates as int64 ticks, their numpy unit, and the time zone (or ``None``)."""
@@ -131,6 +88,7 @@ def rfm_table(
     snapshot: Any = "max+1d",
     allow_negative: bool = False,
     backend: str = "auto",
+    columns: TransactionColumns | None = None,
 ) -> pd.DataFrame:
     """One row per customer: recency, frequency, monetary and purchase dates.
 
@@ -160,6 +118,9 @@ def rfm_table(
     backend : {"auto", "numpy", "numba"}
         Implementation of the per-customer reductions (identical results). ``"auto"``
         is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below.
+    columns : TransactionColumns, optional
+        All the column roles at once (:class:`rfm.TransactionColumns`); when given it
+        replaces ``customer``, ``date``, ``invoice``, ``amount``, ``quantity``, ``price``.
 
     Returns
     -------
@@ -197,24 +158,14 @@ def rfm_table(
     ...                 price="UnitPrice", snapshot="max")             # doctest: +SKIP
     """
     check_frame(df)
-    amount, quantity, price = _monetary_columns(df, amount, quantity, price)
-    money_cols = [amount] if amount is not None else [quantity, price]
-    needed = [customer, date, *([invoice] if invoice is not None else []), *money_cols]
+    cols = columns or TransactionColumns.for_frame(
+        df, customer=customer, invoice=invoice, date=date, amount=amount, quantity=quantity,
+        price=price,
+    )
+    customer, date, invoice = cols.customer, cols.date, cols.invoice
+    needed = [customer, date, *([invoice] if invoice is not None else []), *cols.money]
     check_columns(df, needed, what="transactions")
-
-    line = line_amounts(df, amount, quantity, price)
-    what = f"column {amount!r}" if amount is not None else f"{quantity!r} × {price!r}"
-    if not np.isfinite(line).all():
-        raise ValueError(
-            f"{what} has {int((~np.isfinite(line)).sum())} missing value(s) (NaN) or "
-            "infinite value(s); drop or fix them before computing RFM."
-        )
-    if not allow_negative and (line < 0).any():
-        raise ValueError(
-            f"{what} has {int((line < 0).sum())} negative line amount(s) (returns or "
-            "cancellations?). Remove them with clean_transactions, or pass "
-            "allow_negative=True to let them reduce the customer's spend."
-        )
+    line = cols.line_amounts(df, allow_negative=allow_negative)
 
     ticks, unit, tz = _date_ticks(parse_dates(df[date], date))
     backend = resolve_backend(backend, n=len(df), numba_from=NUMBA_FROM_ROWS)

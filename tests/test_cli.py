@@ -313,41 +313,6 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
 # -- column recognition and file reading, in process ------------------------------------
 
 
-def test_resolve_columns_recognises_common_spellings() -> None:
-    from rfm.io.reading import resolve_columns
-
-    uci = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
-           "CustomerID", "Country"]  # fmt: skip
-    assert resolve_columns(uci) == {
-        "customer": "CustomerID", "invoice": "InvoiceNo", "date": "InvoiceDate",
-        "amount": None, "quantity": "Quantity", "price": "UnitPrice",
-    }  # fmt: skip
-    uci2 = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
-            "Customer ID", "Country"]  # fmt: skip
-    got = resolve_columns(uci2)
-    assert (got["customer"], got["invoice"], got["price"]) == ("Customer ID", "Invoice", "Price")
-    seed000 = list(make_transactions(n_customers=5, n_rows=10).columns)
-    assert resolve_columns(seed000)["amount"] == "TotalAmount"
-    # explicit quantity/price win over a recognised amount column
-    assert resolve_columns(seed000, quantity="Quantity", price="UnitPrice")["amount"] is None
-    with pytest.raises(ValueError, match="both --quantity and --price"):
-        resolve_columns(seed000, quantity="Quantity")
-    with pytest.raises(ValueError, match="no amount column"):
-        resolve_columns(["CustomerID", "InvoiceDate"])
-
-
-@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl missing")
-def test_read_transactions_xlsx_keeps_text_ids(tmp_path: Path) -> None:
-    from rfm.io.reading import read_transactions
-
-    df = pd.DataFrame({"CustomerID": ["007", "012"], "InvoiceNo": ["C1", "2"], "Qty": [1, 2]})
-    path = tmp_path / "t.xlsx"
-    df.to_excel(path, index=False)
-    back = read_transactions(path, text_columns=["CustomerID", "InvoiceNo"])
-    assert back["CustomerID"].tolist() == ["007", "012"]
-    assert back["InvoiceNo"].tolist() == ["C1", "2"]
-
-
 def test_float_written_ids_come_out_whole(tmp_path: Path) -> None:
     # pandas writes an id column with gaps as 17850.0; the export should say 17850
     tx = make_transactions(n_customers=60, n_rows=400, random_state=4)

@@ -384,6 +384,25 @@ def _print_cleaning(result: Any, date_format: str | None) -> None:
         print(f"date format: {date_format}")
 
 
+def summary_table(result: Any) -> pd.DataFrame:
+    """The short per-persona table the command prints (from a run's profile)."""
+    p = result.profile
+    out = pd.DataFrame(
+        {
+            "persona": p["persona"],
+            "customers": p["customers"],
+            "share_%": (100 * p["share"]).round(1),
+            "revenue_%": (100 * p["revenue_share"]).round(1),
+            "recency": p["recency_mean"].round(0),
+            "frequency": p["frequency_mean"].round(1),
+            "monetary": p["monetary_mean"].round(0),
+        }
+    )
+    if "silhouette" in p:
+        out["silhouette"] = p["silhouette"].round(3)
+    return out
+
+
 class _Reporter:
     """Progress lines on stderr, each stamped with the time since the command started
     (one clock for the whole run, so the stamps and "done in" add up)."""
@@ -415,7 +434,8 @@ def _one_line(exc: BaseException) -> str:
     return text
 
 
-def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[str, Any], str]:
+def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, str]:
+    """The transactions, their :class:`rfm.TransactionColumns` and where they come from."""
     if args.command == "demo":
         from rfm.datasets import make_transactions
 
@@ -424,16 +444,10 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[
                 f"--rows ({args.rows}) must be at least --customers ({args.customers})."
             )
         say(f"generating {args.rows:,} order lines for {args.customers:,} customers")
+        from rfm.columns import TransactionColumns
+
         df = make_transactions(n_customers=args.customers, n_rows=args.rows, random_state=args.seed)
-        cols = {
-            "customer": "CustomerID",
-            "invoice": "InvoiceNo",
-            "date": "InvoiceDate",
-            "amount": "TotalAmount",
-            "quantity": "Quantity",
-            "price": "UnitPrice",
-        }
-        return df, cols, "generated demo data"
+        return df, TransactionColumns(amount="TotalAmount"), "generated demo data"
     from rfm.io.loading import load_transactions
 
     given = {
@@ -481,7 +495,7 @@ def _check_customers(fmt: str) -> Callable[[int], None]:
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_first_compile
     from rfm.app.outputs import write_outputs
-    from rfm.app.pipeline import run_pipeline, summary_table
+    from rfm.app.pipeline import run_pipeline
 
     say = _Reporter(args.quiet, interrupted)
     on_first_compile(
@@ -489,18 +503,11 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
     )
     _check_outputs(args)
     df, cols, source = _load(args, say)
-    money = (
-        {"amount": cols["amount"], "quantity": cols.get("quantity"), "price": cols.get("price")}
-        if cols.get("amount")
-        else {"amount": None, "quantity": cols["quantity"], "price": cols["price"]}
-    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run_pipeline(
             df,
-            customer=cols["customer"],
-            invoice=cols["invoice"],
-            date=cols["date"],
+            columns=cols,
             snapshot=getattr(args, "snapshot", "max+1d"),
             k=args.k,
             scaling=args.scaling,
@@ -511,7 +518,6 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
             ties=args.ties,
             compare_to=getattr(args, "compare_to", None),
             cleaning=_cleaning(args),
-            **money,
         )
         result.settings["source"] = source
         result.settings["currency"] = args.currency
@@ -528,10 +534,9 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
         say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
     say.check_interrupt()
     table = summary_table(result)
-    sil = result.validation.loc[0, "value"]
     print(
         f"{len(result.rfm):,} customers, k = {result.clusters.k} clusters "
-        f"(scaling {args.scaling}), mean silhouette {sil:.3f}"
+        f"(scaling {args.scaling}), mean silhouette {result.silhouette_mean:.3f}"
     )
     print(table.to_string())
     _print_cleaning(result, getattr(args, "date_format_used", None))

@@ -27,22 +27,18 @@ import validation
 from rfm import kpis
 from rfm._inputs import RFM_COLUMNS
 from rfm.actions import customer_actions
-from rfm.cleaning import clean_transactions
+from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ClusterResult, cluster
+from rfm.columns import TransactionColumns
 from rfm.personas import describe_personas
-from rfm.profiles import profile
+from rfm.profiles import profile, silhouette_by_cluster
 from rfm.rulecheck import check_rules, rule_problems
 from rfm.scoring import rfm_scores
 from rfm.segments import segment
+from rfm.summary import rf_counts, segment_summary
 from rfm.table import rfm_table
 
-__all__ = [
-    "PipelineResult",
-    "Steps",
-    "run_pipeline",
-    "summary_table",
-    "validation_table",
-]
+__all__ = ["PipelineResult", "Steps", "run_pipeline"]
 
 #: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
 DEFAULT_CLEANING: dict[str, bool] = {
@@ -63,18 +59,33 @@ Progress = Callable[[str], None]
 
 @dataclass
 class PipelineResult:
-    """Everything :func:`run_pipeline` computed (the inputs of files and report)."""
+    """Everything :func:`run_pipeline` computed (the inputs of files and report).
 
+    The validity figures are read by name (:attr:`silhouette_mean`,
+    :attr:`stability_mean_ari`, :attr:`stability_min_ari`) from the ``validation``
+    table (:func:`validation.validity_table`), never by row position.
+    """
+
+    #: the cleaned order lines
     transactions: pd.DataFrame
+    #: rows removed per cleaning rule (rfm.clean_transactions)
     cleaning: pd.DataFrame
+    #: one row per customer (rfm.rfm_table)
     rfm: pd.DataFrame
+    #: R, F, M scores 1..q and the code (rfm.rfm_scores)
     scores: pd.DataFrame
+    #: segment and action per customer (rfm.segment)
     segments: pd.DataFrame
     clusters: ClusterResult
+    #: silhouette of each customer (None above MAX_EXACT_SILHOUETTE customers)
     silhouette: np.ndarray | None
+    #: per-cluster profile, best first, with persona and action (rfm.profile)
     profile: pd.DataFrame
+    #: persona name per cluster id
     personas: pd.Series
+    #: the validity table (validation.validity_table)
     validation: pd.DataFrame
+    #: revenue, active and new customers per month (rfm.kpis.monthly)
     monthly: pd.DataFrame | None
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -82,6 +93,35 @@ class PipelineResult:
     actions: pd.Series | None = None
     #: segment migration from settings["compare_to"] to the end (rfm.migration)
     migration: Any = None
+    #: the column of each role in the transactions
+    columns: TransactionColumns = field(default_factory=TransactionColumns)
+    #: the score scale: scores run from 1 to q
+    q: int = 5
+    #: customers, share, revenue, revenue share and action per segment
+    #: (rfm.segment_summary)
+    segment_summary: pd.DataFrame | None = None
+    #: customers by R score (rows) and F score (columns) (rfm.summary.rf_counts)
+    rf_counts: pd.DataFrame | None = None
+
+    def metric(self, name: str) -> float:
+        """The value of metric ``name`` in the validation table (NaN when absent)."""
+        values = self.validation.loc[self.validation["metric"] == name, "value"]
+        return float(values.iloc[0]) if len(values) else float("nan")
+
+    @property
+    def silhouette_mean(self) -> float:
+        """Mean silhouette over customers (exact, or sampled above the exact limit)."""
+        return self.metric("silhouette")
+
+    @property
+    def stability_mean_ari(self) -> float:
+        """Mean adjusted Rand index between K-means runs with other seeds."""
+        return self.metric("stability_mean_ari")
+
+    @property
+    def stability_min_ari(self) -> float:
+        """Smallest adjusted Rand index between two K-means runs with other seeds."""
+        return self.metric("stability_min_ari")
 
 
 class Steps:
@@ -104,47 +144,6 @@ class Steps:
         self.timings[self.name] = time.perf_counter() - self.start
 
 
-def _integral_ids(clean: pd.DataFrame, customer: str) -> pd.DataFrame:
-    """Whole-number float ids (17850.0), or such text ("17850.0", as pandas writes a float
-    column with gaps to CSV), become 17850 / "17850"; other ids are left as they are."""
-    ids = clean[customer]
-    if pd.api.types.is_float_dtype(ids.dtype):
-        values = ids.to_numpy(dtype=np.float64)
-        if np.isfinite(values).all() and (values == np.round(values)).all():
-            return clean.assign(**{customer: ids.astype(np.int64)})
-    elif pd.api.types.is_object_dtype(ids.dtype) or pd.api.types.is_string_dtype(ids.dtype):
-        text = ids.astype(str)
-        if text.str.fullmatch(r"\d+\.0").all():
-            return clean.assign(**{customer: text.str.slice(0, -2)})
-    return clean
-
-
-def validation_table(
-    X: pd.DataFrame,
-    labels: pd.Series,
-    rfm: pd.DataFrame,
-    *,
-    silhouette: float,
-    k: int,
-    stability_seeds: range = range(5),
-) -> pd.DataFrame:
-    """Tidy table of the validation figures: one row per metric (and feature).
-
-    Columns ``metric, feature, value, p_value, eta_squared, note``: the mean silhouette,
-    one-way ANOVA F of recency, frequency and monetary across clusters, the
-    Calinski–Harabasz and Davies–Bouldin indices, and the stability of K-means across
-    ``stability_seeds`` (mean and minimum adjusted Rand index between runs).
-    """
-    return validation.validity_table(
-        X,
-        labels.to_numpy(),
-        rfm[list(RFM_COLUMNS)],
-        silhouette=silhouette,
-        n_clusters=k,
-        stability_seeds=stability_seeds,
-    )
-
-
 def run_pipeline(
     transactions: pd.DataFrame,
     *,
@@ -164,11 +163,13 @@ def run_pipeline(
     ties: str = "thresholds",
     compare_to: Any = None,
     cleaning: Mapping[str, bool] | None = None,
+    columns: TransactionColumns | None = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
-    Column parameters are as for :func:`rfm.clean_transactions` and :func:`rfm.rfm_table`:
-    money is ``amount`` when given, else ``quantity`` × ``price``. ``rules`` is a
+    Column parameters are as for :func:`rfm.clean_transactions` (the same defaults):
+    money is ``amount`` when given, else ``quantity`` × ``price``; ``columns`` (a
+    :class:`rfm.TransactionColumns`) gives them all at once instead. ``rules`` is a
     built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
     in quintiles) or custom rules (quintiles; a UserWarning names their problems, see
     :func:`rfm.check_rules`). ``ties`` is :func:`rfm.rfm_scores`' tie rule: by default
@@ -182,36 +183,22 @@ def run_pipeline(
     only counted (``settings["duplicate_rows"]``). Kept returns or free lines (a
     ``drop_nonpositive_*`` rule off) reduce the customer's spend.
     """
+    cols = columns or TransactionColumns(customer, invoice, date, amount, quantity, price)
     rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
     step = Steps(progress)
     with step("cleaning transactions"):
-        clean, cleaning_report = clean_transactions(
-            transactions,
-            customer=customer,
-            invoice=invoice,
-            date=date,
-            quantity=quantity,
-            price=price,
-            amount=amount,
-            **rules_on,
-        )
-        clean = _integral_ids(clean, customer)
+        clean, cleaning_report = clean_transactions(transactions, columns=cols, **rules_on)
+        raw_ids = clean[cols.customer]
+        ids = integral_ids(raw_ids)
+        if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
+            clean = clean.assign(**{cols.customer: ids})
         duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
     allow_negative = not all(
         rules_on[r]
         for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
     )
-    money: dict[str, Any] = {"amount": amount} if amount else {"quantity": quantity, "price": price}
     with step("computing recency, frequency, monetary"):
-        rfm = rfm_table(
-            clean,
-            customer=customer,
-            date=date,
-            invoice=invoice,
-            snapshot=snapshot,
-            allow_negative=allow_negative,
-            **money,
-        )
+        rfm = rfm_table(clean, columns=cols, snapshot=snapshot, allow_negative=allow_negative)
         if check_customers is not None:
             check_customers(len(rfm))
         q = 4 if rules == "codes" else 5
@@ -230,7 +217,7 @@ def run_pipeline(
     with step("profiling clusters"):
         prof = profile(rfm, res.labels)
         if sil is not None:
-            prof["silhouette"] = pd.Series(sil).groupby(res.labels.to_numpy()).mean()
+            prof["silhouette"] = silhouette_by_cluster(sil, res.labels.to_numpy())
         persona_table = describe_personas(prof)
         personas = persona_table["persona"]
         prof.insert(1, "persona", personas)
@@ -238,21 +225,20 @@ def run_pipeline(
         actions = customer_actions(segments, res.labels, persona_table)
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
-        table = validation_table(
+        table = validation.validity_table(
             res.X,
-            res.labels,
-            rfm,
+            res.labels.to_numpy(),
+            rfm[list(RFM_COLUMNS)],
+            n_clusters=res.k,
             silhouette=sil_mean,
-            k=res.k,
             stability_seeds=range(random_state, random_state + 5),
         )
     with step("monthly KPIs"):
-        monthly = kpis.monthly(clean, customer=customer, date=date, **money)
+        monthly = kpis.monthly(clean, columns=cols)
     migration = None
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
-            migration = _migration(clean, compare_to, customer, date, invoice, money, ties,
-                                   rules)
+            migration = _migration(clean, compare_to, cols, ties, rules)
     settings = {
         "k": res.k,
         "k_requested": k,
@@ -261,12 +247,6 @@ def run_pipeline(
         "ties": ties,
         "compare_to": compare_to,
         "snapshot": snapshot,
-        "customer": customer,
-        "invoice": invoice,
-        "date": date,
-        "amount": amount,
-        "quantity": quantity,
-        "price": price,
         "random_state": random_state,
         "rows_in": len(transactions),
         "rows_clean": len(clean),
@@ -289,6 +269,10 @@ def run_pipeline(
         timings=step.timings,
         actions=actions,
         migration=migration,
+        columns=cols,
+        q=q,
+        segment_summary=segment_summary(segments, rfm),
+        rf_counts=rf_counts(scores),
     )
 
 
@@ -302,33 +286,13 @@ def _warn_rule_problems(rules: Any, q: int) -> None:
 
 
 def _migration(
-    clean: pd.DataFrame, compare_to: Any, customer: str, date: str, invoice: str | None,
-    money: dict[str, Any], ties: str, rules: Any,
+    clean: pd.DataFrame, compare_to: Any, cols: TransactionColumns, ties: str, rules: Any
 ) -> Any:
     """Migration from ``compare_to`` to the day of the last purchase."""
     from rfm.migration import migration
 
-    last = pd.Timestamp(clean[date].max()).normalize()
+    last = pd.Timestamp(clean[cols.date].max()).normalize()
     return migration(
         clean, before=compare_to, after=last, q=4 if rules == "codes" else 5, ties=ties,
-        rules=rules, customer=customer, date=date, invoice=invoice, **money,
+        rules=rules, columns=cols,
     )
-
-
-def summary_table(result: PipelineResult) -> pd.DataFrame:
-    """The short per-persona table the command prints."""
-    p = result.profile
-    out = pd.DataFrame(
-        {
-            "persona": p["persona"],
-            "customers": p["customers"],
-            "share_%": (100 * p["share"]).round(1),
-            "revenue_%": (100 * p["revenue_share"]).round(1),
-            "recency": p["recency_mean"].round(0),
-            "frequency": p["frequency_mean"].round(1),
-            "monetary": p["monetary_mean"].round(0),
-        }
-    )
-    if "silhouette" in p:
-        out["silhouette"] = p["silhouette"].round(3)
-    return out

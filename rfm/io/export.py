@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
-from rfm._inputs import RFM_COLUMNS
+from rfm._inputs import RFM_COLUMNS, align_to_customers
 from rfm.io._atomic import StagedFolder
 from rfm.profiles import align_labels
 
@@ -206,16 +206,7 @@ def _per_customer(values: Any, index: pd.Index, name: str) -> pd.Series:
     if isinstance(values, pd.DataFrame):
         check_columns(values, [name], what=name)
         values = values[name]
-    if isinstance(values, pd.Series):
-        if not values.index.equals(index):
-            if index.difference(values.index).size:
-                raise ValueError(f"{name} does not cover every customer of the rfm table.")
-            values = values.reindex(index)
-        return pd.Series(values.to_numpy(), index=index, name=name)
-    arr = np.asarray(values)
-    if arr.ndim != 1 or len(arr) != len(index):
-        raise ValueError(f"{name} must have one value per customer ({len(index)}).")
-    return pd.Series(arr, index=index, name=name)
+    return align_to_customers(values, index, name=name, allow_missing=True)
 
 
 def export_table(

@@ -1,8 +1,8 @@
 """From a transaction file to the typed table the pipeline needs (``rfmseg segment``).
 
 :func:`load_transactions` reads the file (:func:`rfm.io.reading.read_transactions`), finds
-the columns (:func:`rfm.io.reading.resolve_columns`) and makes each role's values what the
-pipeline expects, or says in one line why it cannot:
+the columns (:meth:`rfm.TransactionColumns.recognise`) and makes each role's values what
+the pipeline expects, or says in one line why it cannot:
 
 - customer and invoice ids are text: ``00123`` keeps its zeros, ``17000`` and
   ``17000.0`` are one id, ``NA``/``None``/``null``/``N/A`` are ids, only empty cells
@@ -21,13 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rfm.cleaning import WHOLE_NUMBER_TEXT
+from rfm.columns import TransactionColumns
 from rfm.io.dates import parse_date_column, value_text
-from rfm.io.reading import NA_TOKENS, ReadOptions, header_of, read_transactions, resolve_columns
+from rfm.io.reading import NA_TOKENS, ReadOptions, header_of, read_transactions
 
 __all__ = ["LoadedTransactions", "id_text", "load_transactions"]
 
-ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
-_WHOLE = re.compile(r"^([+-]?\d+)\.0*$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 
 
@@ -36,7 +36,7 @@ class LoadedTransactions:
     """The table, the column of each role, and how the file was read."""
 
     frame: pd.DataFrame
-    columns: dict[str, str | None]
+    columns: TransactionColumns
     date_format: str
 
 
@@ -46,7 +46,7 @@ def _id(value: object) -> object:
     text = value_text(value).strip()
     if text == "":
         return np.nan
-    whole = _WHOLE.match(text)
+    whole = WHOLE_NUMBER_TEXT.match(text)
     return whole.group(1) if whole else text
 
 
@@ -97,14 +97,14 @@ def load_transactions(
 ) -> LoadedTransactions:
     """Read ``path`` and type its role columns (see the module docstring).
 
-    Column parameters are as for :func:`rfm.io.reading.resolve_columns`; ``options``
+    Column parameters are as for :meth:`rfm.TransactionColumns.recognise`; ``options``
     as for :func:`rfm.io.reading.read_transactions`, plus the date format.
 
     Returns
     -------
     LoadedTransactions
         ``frame`` (a new DataFrame: ids as text, dates as datetimes, money as float),
-        ``columns`` (role → column name) and ``date_format`` (the format used).
+        ``columns`` (:class:`rfm.TransactionColumns`) and ``date_format`` (the format used).
 
     Raises
     ------
@@ -123,18 +123,19 @@ def load_transactions(
     header = header_of(path, opts)
     text_cols: list[str] = []
     if header:  # None or [] (an empty file): the full read reports the problem
-        pre = resolve_columns(header, **given)
-        text_cols = [c for c in (pre["customer"], pre["invoice"]) if c]
+        pre = TransactionColumns.recognise(header, **given)
+        text_cols = [c for c in (pre.customer, pre.invoice) if c]
     df = read_transactions(path, text_columns=text_cols, options=opts)
-    cols = resolve_columns([str(c) for c in df.columns], **given)
+    cols = TransactionColumns.recognise([str(c) for c in df.columns], **given)
+    roles = cols.roles()
     df = df.copy()
     for role in ("customer", "invoice"):
-        if cols[role]:
-            df[cols[role]] = id_text(df[cols[role]])
+        if roles[role]:
+            df[roles[role]] = id_text(df[roles[role]])
     for role in ("amount", "quantity", "price"):
-        if cols[role]:
-            df[cols[role]] = _number_column(df[cols[role]], cols[role], role, opts.decimal)
-    date_col = str(cols["date"])
+        if roles[role]:
+            df[roles[role]] = _number_column(df[roles[role]], roles[role], role, opts.decimal)
+    date_col = cols.date
     df[date_col], used = parse_date_column(
         df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col
     )

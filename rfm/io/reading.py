@@ -1,26 +1,22 @@
-"""Read a transaction file and find its columns (used by the ``rfmseg`` command).
+"""Read a transaction file: the one reader of :mod:`rfm` (the command, the loader, datasets).
 
 :func:`read_transactions` reads CSV, gzip CSV, Parquet (needs pyarrow) or Excel (needs
-openpyxl) by the file's suffix. :func:`resolve_columns` maps the roles the pipeline needs
-(customer, invoice, date, and either amount or quantity + price) to column names: given
-names are checked, missing ones are recognised from common spellings, compared ignoring
-case, spaces and punctuation — so the UCI Online Retail file (``CustomerID``,
-``InvoiceNo``, ``InvoiceDate``, ``Quantity``, ``UnitPrice``), its second edition
-(``Customer ID``, ``Invoice``, ``Price``) and the demo's generated table all work without flags.
+openpyxl) by the file's suffix. Which column plays which role is decided from the header
+by :meth:`rfm.TransactionColumns.recognise`.
 
 Text files are sniffed first: encoding (byte-order mark, UTF-8, else
 Windows-1252), separator (``,`` ``;`` tab ``|`` or aligned columns) and header, so that
 ids are read as text and a column name used twice is refused.
 
-Every problem is a ``ValueError`` (or ``ImportError`` for a missing optional package)
-with a one-line message that names the file or column and what to do.
+Every problem is a ``ValueError`` (``FileNotFoundError`` for a missing file, ``ImportError``
+for a missing optional package) with a one-line message that names the file or column
+and what to do.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,111 +25,12 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
 from rfm.io._sniff import WHITESPACE, sniff_text, truncated_message
 
-__all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions", "resolve_columns"]
-
-#: role → recognised spellings (normalised: lower case, letters and digits only)
-ALIASES: dict[str, tuple[str, ...]] = {
-    "customer": ("customerid", "customer", "customerno", "clientid", "userid", "custid"),
-    "invoice": (
-        "invoiceno",
-        "invoice",
-        "invoiceid",
-        "invoicenumber",
-        "orderid",
-        "orderno",
-        "ordernumber",
-        "order",
-        "transactionid",
-    ),
-    "date": (
-        "invoicedate",
-        "orderdate",
-        "date",
-        "transactiondate",
-        "purchasedate",
-        "timestamp",
-        "datetime",
-    ),
-    "amount": ("totalamount", "amount", "total", "linetotal", "totalprice", "revenue", "sales"),
-    "quantity": ("quantity", "qty", "units"),
-    "price": ("unitprice", "price", "unitcost"),
-}
+__all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-
-
-def _norm(name: object) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def _find(columns: Sequence[str], role: str) -> str | None:
-    by_norm: dict[str, list[str]] = {}
-    for c in columns:
-        by_norm.setdefault(_norm(c), []).append(c)
-    for alias in ALIASES[role]:
-        if alias in by_norm:
-            found = list(dict.fromkeys(by_norm[alias]))
-            if len(found) > 1:
-                raise ValueError(
-                    f"columns {', '.join(map(repr, found))} could all be the {role} column; "
-                    f"choose one with --{role} COL."
-                )
-            return found[0]
-    return None
-
-
-def resolve_columns(
-    columns: Sequence[str],
-    *,
-    customer: str | None = None,
-    invoice: str | None = None,
-    date: str | None = None,
-    amount: str | None = None,
-    quantity: str | None = None,
-    price: str | None = None,
-) -> dict[str, str | None]:
-    """Column name for each role: ``customer, invoice, date, amount, quantity, price``.
-
-    Given names must exist. Missing ones are recognised (module docstring); ``invoice``
-    may stay ``None`` (every row is then one order). Money comes from ``amount`` if given,
-    else ``quantity`` × ``price`` if given, else a recognised amount column, else a
-    recognised quantity and price; ``quantity`` and ``price`` are also returned when
-    recognised so that cleaning can drop returns and free items.
-    """
-    cols = [str(c) for c in columns]
-    given = {
-        "customer": customer,
-        "invoice": invoice,
-        "date": date,
-        "amount": amount,
-        "quantity": quantity,
-        "price": price,
-    }
-    missing = [f"{v!r}" for v in given.values() if v is not None and v not in cols]
-    if missing:
-        raise ValueError(f"column(s) {', '.join(missing)} not found; columns found: {cols}")
-    if (quantity is None) != (price is None) and amount is None:
-        raise ValueError("give both --quantity and --price (their product is the amount).")
-    out: dict[str, str | None] = {role: given[role] or _find(cols, role) for role in given}
-    for role in ("customer", "date"):
-        if out[role] is None:
-            raise ValueError(
-                f"no {role} column recognised; pass --{role} COL. columns found: {cols}"
-            )
-    if amount is None and quantity is not None:
-        out["amount"] = None  # the user chose quantity × price
-    elif (
-        amount is None
-        and out["amount"] is None
-        and (out["quantity"] is None or out["price"] is None)
-    ):
-        raise ValueError(
-            "no amount column recognised; pass --amount COL or --quantity COL --price COL. "
-            f"columns found: {cols}"
-        )
-    return out
 
 
 #: cells that mean "missing" outside id columns (pandas' defaults); in id columns only an
@@ -184,7 +81,10 @@ def _kind(path: Path) -> str:
         return "xls"
     if any(s in CSV_SUFFIXES for s in suffixes):
         return "csv"
-    raise ValueError(f"unknown file type {path.name!r}; use .csv, .csv.gz, .parquet or .xlsx.")
+    raise ValueError(
+        f"unknown file type {path.name!r}: not a format rfm reads; use .csv, .csv.gz, "
+        ".parquet or .xlsx."
+    )
 
 
 def _need(package: str, what: str) -> None:
@@ -194,7 +94,7 @@ def _need(package: str, what: str) -> None:
 
 def _check_path(path: Path) -> None:
     if not path.exists():
-        raise ValueError(f"file not found: {path}")
+        raise FileNotFoundError(f"file not found: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a transaction file.")
     if path.stat().st_size == 0:
@@ -239,9 +139,11 @@ def read_transactions(
 
     Raises
     ------
+    FileNotFoundError
+        No file at ``path``.
     ValueError
-        Missing, empty, truncated or unreadable file, unknown suffix, a column name used
-        twice, a zip named ``.xlsx`` that is no workbook.
+        A folder, an empty, truncated or unreadable file, unknown suffix, a column name
+        used twice, a zip named ``.xlsx`` that is no workbook.
     ImportError
         The format needs an optional package that is not installed.
     """

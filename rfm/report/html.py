@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from rfm._inputs import align_to_customers
 from rfm.bins import bins_in_words, score_bins
 from rfm.report import _html as h
 from rfm.report import plots
@@ -118,7 +119,7 @@ class _Ctx:
         self.errors = errors
         s = res.settings
         self.rules = s.get("rules", "rfm")
-        self.q = int(res.scores.attrs.get("rfm_q", 5))
+        self.q = res.q
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
 
@@ -138,13 +139,8 @@ class _Ctx:
         return f"your own rules ({len(_resolve(self.rules).rules)} rules)"
 
 
-def _stability(res: PipelineResult) -> tuple[float, float]:
-    v = res.validation.set_index("metric")["value"]
-    return float(v.get("stability_mean_ari", np.nan)), float(v.get("stability_min_ari", np.nan))
-
-
 def _stability_warning(res: PipelineResult) -> str:
-    mean_ari, _ = _stability(res)
+    mean_ari = res.stability_mean_ari
     if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
         return (
             f'<p class="warn"><b>Unstable clusters.</b> Re-running K-means with other '
@@ -160,7 +156,7 @@ def _summary(c: _Ctx) -> str:
     rfm, s = res.rfm, res.settings
     first = rfm["first_purchase"].min() if "first_purchase" in rfm else None
     last = rfm["last_purchase"].max() if "last_purchase" in rfm else None
-    sil = float(res.validation.loc[0, "value"])
+    sil = res.silhouette_mean
     kpis = [
         ("Customers", f"{len(rfm):,}"),
         ("Revenue", c.money(float(rfm["monetary"].sum()))),
@@ -195,15 +191,7 @@ def _summary(c: _Ctx) -> str:
 
 
 def _segments(c: _Ctx) -> str:
-    res = c.res
-    seg = res.segments.assign(monetary=res.rfm["monetary"].to_numpy())
-    g = seg.groupby("segment", sort=False)
-    table = pd.DataFrame(
-        {"customers": g.size(), "revenue": g["monetary"].sum(), "action": g["action"].first()}
-    ).sort_values("customers", ascending=False)
-    table.insert(1, "share", table["customers"] / table["customers"].sum())
-    table.insert(3, "revenue_share", table["revenue"] / table["revenue"].sum())
-    table.index.name = "segment"
+    table = c.res.segment_summary
     body = h.table(
         table, {"share": h.pct, "revenue_share": h.pct, "revenue": c.money},
         text_columns=("action",),
@@ -260,10 +248,11 @@ def _personas(c: _Ctx) -> str:
 
 def _crosstab(c: _Ctx) -> str:
     res = c.res
-    persona = res.clusters.labels.map(c.names).reindex(res.segments.index)
+    customers = res.segments.index
+    persona = align_to_customers(res.clusters.labels, customers, name="cluster").map(c.names)
     frame = pd.DataFrame(
         {"segment": res.segments["segment"], "persona": persona,
-         "revenue": res.rfm["monetary"].reindex(res.segments.index)}
+         "revenue": align_to_customers(res.rfm["monetary"], customers, name="revenue")}
     )
     rows = [s for s in c.rule_names() if (frame["segment"] == s).any()]
     cols = [c.names[k] for k in c.order]
@@ -382,13 +371,13 @@ def _scores(c: _Ctx) -> str:
         f"<b>Frequency</b> (orders): {h.esc(words['frequency'])}",
         f"<b>Monetary</b> (total spend): {h.esc(words['monetary'])}",
     ]
-    grid = pd.crosstab(res.scores["r_score"], res.scores["f_score"])
+    grid = res.rf_counts.sort_index(ascending=False)
     grid.index.name, grid.columns.name = "R score", "F score"
     return (
         f"<p>What each score means in this data. {tie_text}</p>{h.bullet_list(items)}"
         f"<h3>Customers by R score (rows) and F score (columns)</h3>"
         + h.heat_table(grid.sort_index(ascending=False), h.whole, corner="R \\ F")
-        + c.plot(lambda: plots.rf_heatmaps(res.scores), "R x F heatmaps")
+        + c.plot(lambda: plots.rf_heatmaps(res.scores, res.rf_counts), "R x F heatmaps")
     )
 
 

@@ -168,9 +168,15 @@ def pca_scatter(
     return buf.getvalue()
 
 
-def rf_heatmaps(scores: pd.DataFrame) -> bytes:
-    """R score × F score: number of customers and mean monetary value (cf. R ``rfm_heatmap``)."""
-    counts = pd.crosstab(scores["r_score"], scores["f_score"])
+def rf_heatmaps(scores: pd.DataFrame, counts: pd.DataFrame | None = None) -> bytes:
+    """R score × F score: number of customers and mean monetary value (cf. R ``rfm_heatmap``).
+
+    ``counts`` is :func:`rfm.summary.rf_counts` of ``scores`` when already computed.
+    """
+    if counts is None:
+        from rfm.summary import rf_counts
+
+        counts = rf_counts(scores)
     money = scores.pivot_table(
         index="r_score", columns="f_score", values="monetary", aggfunc="mean"
     ).reindex(index=counts.index, columns=counts.columns)

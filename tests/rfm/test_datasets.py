@@ -18,7 +18,7 @@ SEED_COLUMNS = [
     "Category", "Country", "Channel", "Age", "Gender", "Membership", "RegistrationDate",
     "Occupation",
 ]
-SEED_002 = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / (
+SEED_002 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / (
     "002_4610c5092d698c27.txt"
 )
 
@@ -162,7 +162,7 @@ def test_load_online_retail_formats(tmp_path: Path, suffix: str) -> None:
 def test_load_online_retail_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         load_online_retail(tmp_path / "absent.csv")
-    odd = tmp_path / "retail.parquet"
+    odd = tmp_path / "retail.json"
     odd.write_text("x")
     with pytest.raises(ValueError, match="format"):
         load_online_retail(odd)

@@ -12,7 +12,7 @@ import pytest
 
 from rfm.segments import SEGMENT_RULES, segment
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / (
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / (
     "rfm_segment_rules.md"
 )
 # the R rfm table as printed in its README, used when the reference file is absent

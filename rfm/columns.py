@@ -1,0 +1,268 @@
+"""Which column of a transaction table plays which role: :class:`TransactionColumns`.
+
+Every function that reads order lines (:func:`rfm.clean_transactions`,
+:func:`rfm.rfm_table`, :mod:`rfm.kpis`, :func:`rfm.load_transactions`, the pipeline and the
+``rfmseg`` command) needs the same five facts: the customer id, the invoice number (or
+none: every line is an order), the order date, and where money comes from — one amount
+column, or quantity × unit price. They keep their keyword arguments (``customer=``,
+``amount=`` …) and build one :class:`TransactionColumns` on entry; the money of each line
+is then computed in one place, :meth:`TransactionColumns.line_amounts`.
+
+The one money rule
+------------------
+``amount`` when given; else ``quantity`` × ``price`` when both are given (one alone is an
+error); else, found in the table, a ``TotalAmount`` column, else ``Quantity`` ×
+``UnitPrice`` (:meth:`TransactionColumns.for_frame`). Files read by the command line are
+recognised more widely, by the usual spellings of each role
+(:meth:`TransactionColumns.recognise`: ``Customer ID``, ``Invoice``, ``Price`` …).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ALIASES", "DEFAULT_AMOUNT", "TransactionColumns"]
+
+#: role → recognised header spellings (normalised: lower case, letters and digits only)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer": ("customerid", "customer", "customerno", "clientid", "userid", "custid"),
+    "invoice": ("invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "orderno",
+                "ordernumber", "order", "transactionid"),
+    "date": ("invoicedate", "orderdate", "date", "transactiondate", "purchasedate",
+             "timestamp", "datetime"),
+    "amount": ("totalamount", "amount", "total", "linetotal", "totalprice", "revenue", "sales"),
+    "quantity": ("quantity", "qty", "units"),
+    "price": ("unitprice", "price", "unitcost"),
+}  # fmt: skip
+
+ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
+
+#: the amount column used when a table has one and no money column is named
+DEFAULT_AMOUNT = "TotalAmount"
+
+
+def _norm(name: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def _find(columns: Sequence[str], role: str) -> str | None:
+    """The one column whose normalised name is a recognised spelling of ``role``."""
+    by_norm: dict[str, list[str]] = {}
+    for c in columns:
+        by_norm.setdefault(_norm(c), []).append(c)
+    for alias in ALIASES[role]:
+        if alias in by_norm:
+            found = list(dict.fromkeys(by_norm[alias]))
+            if len(found) > 1:
+                raise ValueError(
+                    f"columns {', '.join(map(repr, found))} could all be the {role} column; "
+                    f"choose one with --{role} COL."
+                )
+            return found[0]
+    return None
+
+
+@dataclass(frozen=True)
+class TransactionColumns:
+    """The column of each role in a table of order lines.
+
+    Parameters
+    ----------
+    customer, date : str
+        Customer id and order date columns.
+    invoice : str or None
+        Invoice / order number column; ``None``: every line is one order.
+    amount : str or None
+        Line amount column. When given, money is its values.
+    quantity, price : str or None
+        Quantity and unit price columns: money is their product when ``amount`` is
+        ``None`` (then both are needed). Beside an amount they are only used by
+        :func:`rfm.clean_transactions`' returns and free-item rules.
+
+    Examples
+    --------
+    >>> cols = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+    >>> cols.money
+    ('TotalAmount',)
+    """
+
+    customer: str = "CustomerID"
+    invoice: str | None = "InvoiceNo"
+    date: str = "InvoiceDate"
+    amount: str | None = None
+    quantity: str | None = "Quantity"
+    price: str | None = "UnitPrice"
+
+    def __post_init__(self) -> None:
+        for role in ROLES:
+            value = getattr(self, role)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(
+                    f"{role}= must be a column name (str) or None, got {type(value).__name__}."
+                )
+        if self.amount is None and (self.quantity is None or self.price is None):
+            raise ValueError(
+                "money needs amount= or both quantity= and price= (spend = quantity × price)."
+            )
+
+    # -- building one --------------------------------------------------------------------
+    @classmethod
+    def for_frame(
+        cls,
+        columns: Any,
+        *,
+        customer: str = "CustomerID",
+        invoice: str | None = "InvoiceNo",
+        date: str = "InvoiceDate",
+        amount: str | None = None,
+        quantity: str | None = None,
+        price: str | None = None,
+    ) -> TransactionColumns:
+        """Columns for a table with ``columns`` (a DataFrame or its column names), by the
+        one money rule (module docstring). Named columns must exist.
+
+        Raises
+        ------
+        ValueError
+            A named column is missing (the columns found are listed), only one of
+            ``quantity`` / ``price`` is given, or no money column is named or found.
+        """
+        names = list(columns.columns if isinstance(columns, pd.DataFrame) else columns)
+        named = [c for c in (amount, quantity, price) if c is not None]
+        missing = [c for c in named if c not in names]
+        if missing:
+            raise ValueError(
+                f"transactions is missing column(s) {missing}; columns found: "
+                f"{[str(c) for c in names]}. Pass the right names as keyword arguments."
+            )
+        if amount is not None:
+            if quantity is not None or price is not None:
+                raise ValueError(
+                    "give either amount= or quantity= and price=, not both: spend is the sum "
+                    "of one amount column or of quantity × price."
+                )
+            return cls(customer, invoice, date, amount, None, None)
+        if quantity is not None or price is not None:
+            if quantity is None or price is None:
+                raise ValueError(
+                    "quantity= and price= go together (spend = quantity × price); got only "
+                    f"{'quantity' if price is None else 'price'}. Pass both, or amount=."
+                )
+            return cls(customer, invoice, date, None, quantity, price)
+        if DEFAULT_AMOUNT in names:
+            return cls(customer, invoice, date, DEFAULT_AMOUNT, None, None)
+        if "Quantity" in names and "UnitPrice" in names:
+            return cls(customer, invoice, date, None, "Quantity", "UnitPrice")
+        raise ValueError(
+            "cannot tell how much each line is worth: pass amount='<column>' or "
+            f"quantity='<column>', price='<column>' (no {DEFAULT_AMOUNT} column and no "
+            f"Quantity/UnitPrice pair found; columns found: {[str(c) for c in names]})."
+        )
+
+    @classmethod
+    def recognise(
+        cls,
+        columns: Sequence[str],
+        *,
+        customer: str | None = None,
+        invoice: str | None = None,
+        date: str | None = None,
+        amount: str | None = None,
+        quantity: str | None = None,
+        price: str | None = None,
+    ) -> TransactionColumns:
+        """Columns of a file's header: given names are checked, the others recognised.
+
+        Names are compared ignoring case, spaces and punctuation (:data:`ALIASES`), so the
+        UCI Online Retail file (``CustomerID``, ``InvoiceNo``, ``InvoiceDate``,
+        ``Quantity``, ``UnitPrice``), its second edition (``Customer ID``, ``Invoice``,
+        ``Price``) and :func:`rfm.datasets.make_transactions`' table need no names.
+        ``invoice`` may stay ``None`` (every row is then one order). Money comes from
+        ``amount`` if given, else ``quantity`` × ``price`` if given, else a recognised
+        amount column, else a recognised quantity and price; a recognised quantity and
+        price are kept beside an amount so that cleaning can drop returns and free items.
+        Messages name the command-line flags (``--customer COL`` …).
+        """
+        cols = [str(c) for c in columns]
+        given = {"customer": customer, "invoice": invoice, "date": date, "amount": amount,
+                 "quantity": quantity, "price": price}  # fmt: skip
+        missing = [f"{v!r}" for v in given.values() if v is not None and v not in cols]
+        if missing:
+            raise ValueError(f"column(s) {', '.join(missing)} not found; columns found: {cols}")
+        if (quantity is None) != (price is None) and amount is None:
+            raise ValueError("give both --quantity and --price (their product is the amount).")
+        out = {role: given[role] or _find(cols, role) for role in ROLES}
+        for role in ("customer", "date"):
+            if out[role] is None:
+                raise ValueError(
+                    f"no {role} column recognised; pass --{role} COL. columns found: {cols}"
+                )
+        if amount is None and quantity is not None:
+            out["amount"] = None  # the user chose quantity × price
+        elif out["amount"] is None and (out["quantity"] is None or out["price"] is None):
+            raise ValueError(
+                "no amount column recognised; pass --amount COL or --quantity COL --price COL. "
+                f"columns found: {cols}"
+            )
+        return cls(**out)
+
+    # -- using one -----------------------------------------------------------------------
+    @property
+    def money(self) -> tuple[str, ...]:
+        """The column(s) money comes from: ``(amount,)`` or ``(quantity, price)``."""
+        if self.amount is not None:
+            return (self.amount,)
+        return (str(self.quantity), str(self.price))
+
+    @property
+    def money_text(self) -> str:
+        """The money column(s) as messages name them: ``column 'X'`` or ``'Q' × 'P'``."""
+        if self.amount is not None:
+            return f"column {self.amount!r}"
+        return f"{self.quantity!r} × {self.price!r}"
+
+    def roles(self) -> dict[str, str | None]:
+        """Role → column name (``customer, invoice, date, amount, quantity, price``)."""
+        return {role: getattr(self, role) for role in ROLES}
+
+    def money_keywords(self) -> dict[str, str | None]:
+        """``amount=`` or ``quantity=`` and ``price=`` as :func:`rfm.rfm_table` takes them."""
+        if self.amount is not None:
+            return {"amount": self.amount}
+        return {"quantity": self.quantity, "price": self.price}
+
+    def line_amounts(self, df: pd.DataFrame, *, allow_negative: bool = True) -> np.ndarray:
+        """Money of each line of ``df`` as float64, checked.
+
+        Raises
+        ------
+        TypeError
+            A money column is not numeric.
+        ValueError
+            A line's money is missing or infinite, or (unless ``allow_negative``) below 0.
+        """
+        from rfm._inputs import numeric_values
+
+        if self.amount is not None:
+            line = numeric_values(df[self.amount], self.amount)
+        else:
+            q, p = self.money
+            line = numeric_values(df[q], q) * numeric_values(df[p], p)
+        if not np.isfinite(line).all():
+            raise ValueError(
+                f"{self.money_text} has {int((~np.isfinite(line)).sum())} missing value(s) "
+                "(NaN) or infinite value(s); drop or fix them first (e.g. clean_transactions)."
+            )
+        if not allow_negative and (line < 0).any():
+            raise ValueError(
+                f"{self.money_text} has {int((line < 0).sum())} negative line amount(s) "
+                "(returns or cancellations?). Remove them with clean_transactions, or pass "
+                "allow_negative=True to let them reduce the customer's spend."
+            )
+        return line

@@ -1,0 +1,66 @@
+"""rfm.segment_summary and rf_counts against plain pandas and plain loops."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm import segment_summary
+from rfm.summary import rf_counts
+
+
+def _inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(7)
+    idx = pd.Index([f"C{i:03d}" for i in range(60)], name="CustomerID")
+    names = rng.choice(["Champions", "Lost", "At Risk", "New"], size=60, p=[0.2, 0.4, 0.3, 0.1])
+    action = {"Champions": "Reward", "Lost": "Ignore", "At Risk": "Win back", "New": "Onboard"}
+    segments = pd.DataFrame({"segment": names, "action": [action[n] for n in names]}, index=idx)
+    rfm = pd.DataFrame({"monetary": rng.gamma(2.0, 50.0, 60).round(2)}, index=idx)
+    return segments, rfm
+
+
+def test_segment_summary_matches_plain_pandas() -> None:
+    segments, rfm = _inputs()
+    got = segment_summary(segments, rfm)
+    frame = segments.join(rfm)
+    customers = frame["segment"].value_counts()
+    revenue = frame.groupby("segment")["monetary"].sum()
+    assert got.index.name == "segment"
+    assert list(got.columns) == ["customers", "share", "revenue", "revenue_share", "action"]
+    assert got["customers"].is_monotonic_decreasing
+    for name, row in got.iterrows():
+        assert row["customers"] == customers[name]
+        assert row["share"] == pytest.approx(customers[name] / 60)
+        assert row["revenue"] == pytest.approx(revenue[name])
+        assert row["revenue_share"] == pytest.approx(revenue[name] / rfm["monetary"].sum())
+        assert row["action"] == frame.loc[frame["segment"] == name, "action"].iloc[0]
+    assert set(got.index) == set(customers.index)
+
+
+def test_segment_summary_matches_customers_by_index_and_checks_input() -> None:
+    segments, rfm = _inputs()
+    shuffled = rfm.sample(frac=1.0, random_state=1)  # same customers, other order
+    expected = segment_summary(segments, rfm)
+    pd.testing.assert_frame_equal(segment_summary(segments, shuffled), expected)
+    with pytest.raises(ValueError, match="does not match the customers"):
+        segment_summary(segments, rfm.iloc[:-1])
+    with pytest.raises(ValueError, match="missing column"):
+        segment_summary(segments.drop(columns="action"), rfm)
+    with pytest.raises(TypeError, match="DataFrame"):
+        segment_summary(segments["segment"], rfm)  # type: ignore[arg-type]
+
+
+def test_rf_counts_counts_every_score_pair() -> None:
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"r_score": rng.integers(1, 6, 200), "f_score": rng.integers(1, 4, 200)})
+    got = rf_counts(scores)
+    pairs = Counter(zip(scores["r_score"], scores["f_score"], strict=True))
+    assert list(got.index) == sorted(set(scores["r_score"]))
+    assert list(got.columns) == sorted(set(scores["f_score"]))
+    for r in got.index:
+        for f in got.columns:
+            assert got.loc[r, f] == pairs.get((r, f), 0)
+    assert int(got.to_numpy().sum()) == 200
