@@ -231,3 +231,77 @@ def test_workers_load_the_kernels_from_the_cache(data, client) -> None:
     for misses, hits, folder in client.run(compiled_here).values():
         assert (misses, folder) == (0, str(jit.cache_dir()))
         assert hits >= 4
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clustered(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    km = KMeans(4, random_state=0, backend="numba").fit(data)
+    return data, km.labels_, km.cluster_centers_
+
+
+def test_indices_on_a_local_cluster_equal_the_in_memory_ones(clustered, client) -> None:
+    import validation as V
+
+    X, labels, centers = clustered
+    dX = da.from_array(X, chunks=(CHUNK, 3))
+    dl = da.from_array(labels, chunks=5_000)  # chunked unlike X: realigned
+    with _on(client):
+        ch = V.calinski_harabasz_score(dX, dl)
+        db = V.davies_bouldin_score(dX, labels)  # in-memory labels for Dask X
+        simp = V.simplified_silhouette(dX, dl)
+        simp_c, values = V.simplified_silhouette(dX, dl, centers, return_samples=True)
+        values = values.compute()
+    assert ch == pytest.approx(V.calinski_harabasz_score(X, labels), rel=1e-12)
+    assert db == pytest.approx(V.davies_bouldin_score(X, labels), rel=1e-12)
+    assert simp == pytest.approx(V.simplified_silhouette(X, labels), rel=1e-12)
+    ref, ref_values = V.simplified_silhouette(X, labels, centers, return_samples=True)
+    assert simp_c == pytest.approx(ref, rel=1e-12)
+    np.testing.assert_allclose(values, ref_values, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+def test_silhouette_on_dask_scores_the_in_memory_sample(clustered, stratify) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    # string labels: encoded the same way block by block
+    names = np.array(["gold", "new", "lost", "loyal"])[labels]
+    dX = da.from_array(X, chunks=(CHUNK, 3))
+    dn = da.from_array(names, chunks=CHUNK)
+    with _threads(2):
+        got = V.silhouette_score(dX, dn, sample_size=1_500, stratify=stratify, random_state=3)
+    want = V.silhouette_score(X, names, sample_size=1_500, stratify=stratify, random_state=3)
+    assert got == want
+    with _threads(2), pytest.warns(UserWarning, match="stratified sample of 10,000 of its"):
+        V.silhouette_score(dX, dn, random_state=0)
+    with pytest.raises(TypeError, match="sample_size"):
+        V.silhouette_samples(dX, dn)
+
+
+def test_anova_table_on_a_dask_dataframe_equals_the_in_memory_table(clustered) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    frame = pd.DataFrame(X, columns=["recency", "frequency", "monetary"])
+    frame["segment"] = np.array(list("abcd"))[labels]
+    frame["constant"] = 2.0
+    ddf = dd.from_pandas(frame, npartitions=3)
+    cols = ["recency", "frequency", "monetary", "constant"]
+    with _threads(2):
+        got = V.anova_table(ddf, cols, "segment")
+    want = V.anova_table(frame, cols, "segment")
+    pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+    assert got.loc["constant", "significance"] == "constant"
+
+
+def test_labels_with_a_missing_value_in_one_block_are_refused(clustered) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    bad = labels.astype(float)
+    bad[7_000] = np.nan
+    with _threads(1), pytest.raises(ValueError, match=r"missing value\(s\) \(first in block 2"):
+        V.calinski_harabasz_score(da.from_array(X, chunks=(CHUNK, 3)), bad)
