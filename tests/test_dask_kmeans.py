@@ -305,3 +305,64 @@ def test_labels_with_a_missing_value_in_one_block_are_refused(clustered) -> None
     bad[7_000] = np.nan
     with _threads(1), pytest.raises(ValueError, match=r"missing value\(s\) \(first in block 2"):
         V.calinski_harabasz_score(da.from_array(X, chunks=(CHUNK, 3)), bad)
+
+
+# --- scalers and PCA ---------------------------------------------------------------------
+
+
+def _raw_rfm(n: int) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    return np.column_stack(
+        [rng.exponential(90.0, n), 1.0 + rng.poisson(4.0, n), rng.lognormal(5.0, 1.0, n)]
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("kmeans_np").StandardScaler(log1p=[2]),
+        lambda: __import__("kmeans_np").MinMaxScaler(invert=[0], log1p=True),
+    ],
+    ids=["standard", "minmax"],
+)
+def test_scalers_fit_and_transform_dask_arrays_as_in_memory(make) -> None:
+    X = _raw_rfm(9_000)
+    dX = da.from_array(X, chunks=(2_000, 3))
+    with _threads(2):
+        est = make().fit(dX)
+        scaled = est.transform(dX)
+        assert isinstance(scaled, da.Array)
+        back = est.inverse_transform(scaled).compute()
+        scaled = scaled.compute()
+    ref = make().fit(X)
+    for attr in ("_center", "_mult", "_offset"):
+        np.testing.assert_allclose(getattr(est, attr), getattr(ref, attr), rtol=1e-12)
+    np.testing.assert_allclose(scaled, ref.transform(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(back, X, rtol=1e-12)
+
+
+def test_scaler_log1p_of_values_at_most_minus_one_in_one_block_is_refused() -> None:
+    from kmeans_np import StandardScaler
+
+    X = _raw_rfm(9_000)
+    X[5_000, 2] = -3.0
+    with _threads(1), pytest.raises(ValueError, match=r"column 2 \(min -3\)"):
+        StandardScaler(log1p=True).fit(da.from_array(X, chunks=(2_000, 3)))
+
+
+def test_pca_on_a_dask_array_equals_the_in_memory_pca(client) -> None:
+    from kmeans_np import PCA
+
+    X = rfm_data(9_000, 2)
+    dX = da.from_array(X, chunks=(2_000, 3))
+    with _on(client):
+        pca = PCA(2).fit(dX)
+        scores = pca.transform(dX)
+        assert isinstance(scores, da.Array)
+        scores = scores.compute()
+    ref = PCA(2).fit(X)
+    np.testing.assert_allclose(pca.components_, ref.components_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pca.singular_values_, ref.singular_values_, rtol=1e-12)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, ref.explained_variance_ratio_,
+                               rtol=1e-12)
+    np.testing.assert_allclose(scores, ref.transform(X), rtol=0, atol=1e-12)
