@@ -44,7 +44,7 @@ PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_bi
 CHUNK = 1024  # rows per chunk: ~36 KB of a chunk's data, scratch and labels fits in L1/L2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def n_chunks_of(n):
     """Number of CHUNK-row chunks covering n rows."""
     return (n + CHUNK - 1) // CHUNK
@@ -53,7 +53,7 @@ def n_chunks_of(n):
 # ----------------------------------------------------------------------------------
 # nearest centre for one chunk of rows
 # ----------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest_chunk_d3(xt, centers, s, m, best_d, best_l):
     """Nearest centre of rows s..s+m-1 for d = 3, centres held in registers.
 
@@ -87,7 +87,7 @@ def _nearest_chunk_d3(xt, centers, s, m, best_d, best_l):
             best_l[i] = j if closer else best_l[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest_chunk_any(xt, centers, s, m, best_d, best_l, dist):
     """Nearest centre of rows s..s+m-1 for any d, one feature at a time."""
     k = centers.shape[0]
@@ -105,7 +105,7 @@ def _nearest_chunk_any(xt, centers, s, m, best_d, best_l, dist):
                 best_l[i] = j if closer else best_l[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest_chunk(xt, centers, s, m, best_d, best_l):
     if xt.shape[0] == 3:
         _nearest_chunk_d3(xt, centers, s, m, best_d, best_l)
@@ -116,7 +116,7 @@ def _nearest_chunk(xt, centers, s, m, best_d, best_l):
 # ----------------------------------------------------------------------------------
 # Lloyd
 # ----------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _cluster_sums_chunk(xt, w, s, m, lab, k):
     """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, as a flat (k·(d+1),) array.
 
@@ -159,7 +159,7 @@ def _cluster_sums_chunk(xt, w, s, m, lab, k):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _weighted_total(w, s, m, values):
     """Σ w_i · values_i over rows s..s+m-1 (``values`` is the chunk's own array)."""
     total = 0.0
@@ -173,7 +173,7 @@ def _weighted_total(w, s, m, values):
     return total
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def lloyd_step(xt, w, centers, labels, with_inertia):
     """Assign every row to its nearest centre and sum each cluster's rows, fused.
 
@@ -221,7 +221,7 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
     return sums, weight, n_changed, inertia if with_inertia else np.nan
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def nearest(xt, w, centers, labels_out, min_sq_out):
     """Nearest-centre label and squared distance of every row (written to the outputs);
     returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order."""
@@ -240,7 +240,7 @@ def nearest(xt, w, centers, labels_out, min_sq_out):
     return total
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def sq_distances(xt, centers, out):
     """out[i, j] = ‖x_i − c_j‖² for every row and centre."""
     d, n = xt.shape
@@ -259,7 +259,7 @@ def sq_distances(xt, centers, out):
                 o[i, j] = dd
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def chunk_feature_sums(xt, shift, power):
     """part[c, f] = Σ (x_fi − shift_f)^power over the rows of chunk c (power 1 or 2).
 
@@ -287,7 +287,7 @@ def chunk_feature_sums(xt, shift, power):
     return part
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ordered_column_sums(part):
     """Σ_c part[c, :], adding the chunks' partials in chunk order (deterministic)."""
     nc, q = part.shape
@@ -309,7 +309,7 @@ def feature_variances(xt):
 # ----------------------------------------------------------------------------------
 # k-means++
 # ----------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sq_dist_chunk(xs, point, dist):
     """dist[i] = ‖xs[:, i] − point‖² for the rows of one chunk (``xs`` is (d, m))."""
     d, m = xs.shape
@@ -323,7 +323,7 @@ def _sq_dist_chunk(xs, point, dist):
             dist[i] += t * t
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def update_closest(xt, closest, point):
     """closest[i] ← min(closest[i], ‖x_i − point‖²), in place.
 
@@ -340,7 +340,7 @@ def update_closest(xt, closest, point):
             cs[i] = min(cs[i], dist[i])
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def candidate_potentials(xt, w, closest, candidates):
     """pots[t] = Σ_i w_i min(closest_i, ‖x_i − cand_t‖²), per-chunk partials in order."""
     n = xt.shape[1]
@@ -366,7 +366,7 @@ def candidate_potentials(xt, w, closest, candidates):
     return pots
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def chunk_potentials(w, closest):
     """Per-chunk sums of w_i · closest_i (the pieces of the k-means++ potential)."""
     n = closest.shape[0]
@@ -379,7 +379,7 @@ def chunk_potentials(w, closest):
     return part
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _first_at_least(cum, r):
     """The first index i with cum[i] ≥ r (binary search; the last index if none)."""
     lo = 0
@@ -393,7 +393,7 @@ def _first_at_least(cum, r):
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sample_in_chunks(w, closest, chunk_cum, rand_vals):
     """Invert the cumulative potential at each r: the chunk by its running total, then
     the row inside the chunk by a running sum — no n-long cumsum is ever built."""

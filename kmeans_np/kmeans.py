@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -45,6 +46,7 @@ from kmeans_np.checks import (
     is_integer,
     resolve_backend,
 )
+from kmeans_np.engine import Engine
 from kmeans_np.kmeans_plusplus import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import NUMBA_FROM_SAMPLES, LloydResult, lloyd, make_engine, tolerance
 
@@ -95,10 +97,31 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         Keep ``history_``: per iteration of the best run, the centres the points were
         assigned to, the inertia of that assignment, labels changed and centre shift.
 
+    Dask input
+    ----------
+    ``fit`` also takes a ``dask.array.Array`` or a Dask DataFrame of numeric features
+    (Dask is imported only then). The blocks are persisted once; every pass runs the
+    numba kernels on each block and adds the blocks' partial sums on the client in block
+    order, so for a given chunking the result is bit-identical with 1 or many workers,
+    on the threaded scheduler, a ``LocalCluster`` or any ``Client``. From the same
+    initial centres it gives the in-memory fit's labels and ``n_iter_``, centres equal
+    to rounding. ``labels_``, ``predict`` and ``transform`` are then Dask arrays;
+    ``cluster_centers_``, ``inertia_`` and ``n_iter_`` plain values. Sample weights are
+    not supported there.
+
+    k-means++ on Dask is the exact greedy algorithm, one centre per round and three
+    passes over the data per round. k-means|| (Bahmani et al. 2012, used by dask-ml and
+    Spark) instead oversamples about 2k points per round for ~5 rounds, then reclusters
+    them on the client: fewer passes when k is in the hundreds or thousands, or when a
+    pass is expensive (data re-read from storage), but a different seeding from the
+    in-memory one and typically a worse start. For the k of customer segmentation
+    (3–12) greedy k-means++ costs only ~3k cheap passes over persisted blocks and gives
+    the seeding whose quality the in-memory fit is measured with.
+
     Attributes
     ----------
     cluster_centers_ : ndarray (k, d)
-    labels_ : ndarray (n,) of int64
+    labels_ : ndarray (n,) of int64 (a Dask array for Dask input)
     inertia_ : float
         Σ_i w_i ‖x_i − c_{l_i}‖² of the returned labels and centres.
     n_iter_ : int
@@ -212,6 +235,10 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         -------
         self
         """
+        if is_dask_collection(X):  # distributed: a Dask array or DataFrame
+            from kmeans_np.kmeans_dask import fit_dask
+
+            return fit_dask(self, X, sample_weight)
         names = feature_names(X)
         X = check_array(X)
         w = check_sample_weight(sample_weight, X.shape[0])
@@ -231,11 +258,21 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         ``X`` is what ``check_array`` returns (finite, float64, C-contiguous), ``w`` what
         ``check_sample_weight`` returns, and both passed ``check_distances_fit``.
         """
+        best = self._best_run(make_engine(params.backend, X, w), params)
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.labels.astype(np.int64)
+        self.inertia_ = float(best.inertia)
+        self.n_iter_ = int(best.n_iter)
+        self.history_ = best.history if self.record_history else None
+        record_fit_columns(self, names, X.shape[1])
+        return self
+
+    def _best_run(self, engine: Engine, params: FitParams) -> LloydResult:
+        """The lowest-inertia of ``params.n_init`` Lloyd runs on an engine's data (any
+        engine: numpy, numba or Dask)."""
         n_clusters, init = params.n_clusters, params.init
-        engine = make_engine(params.backend, X, w)
         rng = as_generator(params.random_state)
         tol_abs = tolerance(engine, params.tol)
-
         best: LloydResult | None = None
         for _ in range(params.n_init):
             if isinstance(init, str) and init == "k-means++":
@@ -261,15 +298,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
                 f"Only {distinct} distinct clusters found for n_clusters={n_clusters}; "
                 "X probably has fewer distinct points than clusters.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        self.cluster_centers_ = best.centers
-        self.labels_ = best.labels.astype(np.int64)
-        self.inertia_ = float(best.inertia)
-        self.n_iter_ = int(best.n_iter)
-        self.history_ = best.history if self.record_history else None
-        record_fit_columns(self, names, X.shape[1])
-        return self
+        return best
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit, then return ``labels_`` (``y`` is ignored)."""
@@ -281,7 +312,14 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
 
     # -- using a fitted model ----------------------------------------------------------
     def predict(self, X: Any) -> np.ndarray:
-        """Index of the nearest centre for each row of X (first one on ties)."""
+        """Index of the nearest centre for each row of X (first one on ties).
+
+        For a Dask array or DataFrame, a Dask array of labels, computed block by block.
+        """
+        if is_dask_collection(X):
+            from kmeans_np.kmeans_dask import predict_dask
+
+            return predict_dask(self, X)
         X = self._check_new_data(X)
         engine = make_engine(self._backend(X), X, None)
         return engine.nearest(self.cluster_centers_)[0].astype(np.int64)
@@ -290,8 +328,13 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """Euclidean distance from each row of X to each centre, shape (n, k).
 
         An array; after ``set_output(transform="pandas")`` a DataFrame with columns
-        ``kmeans0``, ``kmeans1``, … (and ``X``'s index if ``X`` is a DataFrame).
+        ``kmeans0``, ``kmeans1``, … (and ``X``'s index if ``X`` is a DataFrame). For a
+        Dask array or DataFrame, a Dask array.
         """
+        if is_dask_collection(X):
+            from kmeans_np.kmeans_dask import transform_dask
+
+            return transform_dask(self, X)
         arr = self._check_new_data(X)
         engine = make_engine(self._backend(arr), arr, None)
         return self._wrap_output(X, np.sqrt(engine.sq_distances(self.cluster_centers_)))
@@ -301,6 +344,10 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
 
         ``y`` is ignored; pass weights by keyword, ``score(X, sample_weight=w)``.
         """
+        if is_dask_collection(X):
+            from kmeans_np.kmeans_dask import score_dask
+
+            return score_dask(self, X, sample_weight)
         X = self._check_new_data(X)
         w = check_sample_weight(sample_weight, X.shape[0])
         engine = make_engine(self._backend(X), X, w)

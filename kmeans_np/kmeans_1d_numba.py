@@ -25,7 +25,7 @@ from numba import njit
 __all__ = ["dp_divide_conquer"]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_cost(S0: np.ndarray, S1: np.ndarray, S2: np.ndarray, i: int, j: int) -> float:
     """Sum of squared deviations of unique values ``i..j-1`` (weighted), from prefix sums."""
     n = S0[j] - S0[i]
@@ -34,7 +34,7 @@ def _run_cost(S0: np.ndarray, S1: np.ndarray, S2: np.ndarray, i: int, j: int) ->
     return max(c, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dp_divide_conquer(
     S0: np.ndarray, S1: np.ndarray, S2: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:

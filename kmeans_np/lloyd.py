@@ -135,14 +135,21 @@ def lloyd(
     LloydResult
     """
     centers = np.array(centers_init, dtype=np.float64, copy=True)
-    labels = np.full(engine.n_samples, -1, dtype=np.int32)
+    # Engines whose data lives elsewhere (the Dask engine) keep the labels there too and
+    # refill empty clusters themselves; in-memory engines use a plain array.
+    start_labels = getattr(engine, "start_labels", None)
+    labels = start_labels() if start_labels else np.full(engine.n_samples, -1, dtype=np.int32)
+    relocate = getattr(engine, "relocate_empty_clusters", None)
     history: list[dict] = []
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         # assign, and sum each cluster's points
         sums, weight, n_changed, inertia = engine.lloyd_step(centers, labels, record_history)
         if (weight == 0).any():
-            relocate_empty_clusters(engine.X, engine.w, centers, sums, weight, labels)
+            if relocate:
+                relocate(centers, sums, weight, labels)
+            else:
+                relocate_empty_clusters(engine.X, engine.w, centers, sums, weight, labels)
         new_centers = average_centers(sums, weight)  # update
         shift = float(((new_centers - centers) ** 2).sum())
         if record_history:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -88,11 +89,17 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
 
         ``y`` is ignored; it is accepted for compatibility with scikit-learn pipelines.
         """
+        if is_dask_collection(X):  # mean and axes from the blocks of a Dask array
+            from kmeans_np.transform_dask import fit_pca_dask
+
+            return fit_pca_dask(self, X)
         self._fit(X)
         return self
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray | pd.DataFrame:
         """Fit to ``X`` and return its scores on the components, :math:`X_c V_q = U_q S_q`."""
+        if is_dask_collection(X):
+            return self.fit(X).transform(X)
         scores = self._fit(X)
         return self._wrap_scores(X, scores)
 
@@ -104,6 +111,10 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         after ``set_output(transform="pandas")``).
         """
         self._check_fitted()
+        if is_dask_collection(X):
+            from kmeans_np.transform_dask import map_blocks_of
+
+            return map_blocks_of(self, "transform", X, self.n_components_)
         arr = check_transform_input(
             X, n_features=self.n_features_in_, names=fitted_names(self), owner="PCA"
         )
@@ -117,6 +128,10 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         names as columns (positions if PCA was fitted on an array).
         """
         self._check_fitted()
+        if is_dask_collection(X):
+            from kmeans_np.transform_dask import map_blocks_of
+
+            return map_blocks_of(self, "inverse_transform", X, self.n_features_in_)
         arr = check_transform_input(
             X,
             n_features=self.n_components_,
@@ -140,8 +155,18 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         names = feature_names(X)
         mean = arr.mean(axis=0)
         U, S, Vt = np.linalg.svd(arr - mean, full_matrices=False)
+        signs = self._set_axes(mean, S, Vt, n, q, names)
+        return (U * signs)[:, :q] * S[:q]
+
+    def _set_axes(
+        self, mean: np.ndarray, S: np.ndarray, Vt: np.ndarray, n: int, q: int,
+        names: list[str] | None,
+    ) -> np.ndarray:
+        """Set the fitted attributes from the SVD of the centred data; return the signs
+        applied to the axes (the largest loading of each is made positive)."""
+        d = Vt.shape[1]
         signs = _largest_loading_signs(Vt)
-        U, Vt = U * signs, Vt * signs[:, None]
+        Vt = Vt * signs[:, None]
         total_var = (S**2).sum() / (n - 1)
         explained = S[:q] ** 2 / (n - 1)
         self.mean_ = mean
@@ -154,7 +179,7 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         self.n_components_ = q
         self.n_samples_ = n
         record_fit_columns(self, names, d)
-        return U[:, :q] * S[:q]
+        return signs
 
     def _score_names(self) -> list[str]:
         return [f"PC{i + 1}" for i in range(self.n_components_)]

@@ -36,12 +36,13 @@ data is never modified.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._tabular import (
     check_transform_input,
     column_mask,
@@ -72,7 +73,8 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # -- to be provided by subclasses -------------------------------------------------
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
+        self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
+        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -93,23 +95,43 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         if hasattr(self, "_mult"):  # a failed refit must not leave the old fit half-updated
             del self._mult
+        if is_dask_collection(X):  # statistics from the blocks of a Dask array/DataFrame
+            from kmeans_np.transform_dask import fit_scaler_dask
+
+            return fit_scaler_dask(self, X)
         arr = check_array(X)
         names = feature_names(X)
         labels = list(X.columns) if isinstance(X, pd.DataFrame) else None
-        n_features = arr.shape[1]
+        self._prepare_fit(names, labels, arr.shape[1])
+        Z = self._forward_log(arr)
+        z_min, z_max = Z.min(axis=0), Z.max(axis=0)
+        return self._finish_fit(labels, z_min, z_max, lambda: _moments(Z, z_min, z_max))
+
+    def _prepare_fit(
+        self, names: list[str] | None, labels: list[Hashable] | None, n_features: int
+    ) -> None:
+        """Record the columns and which of them are logged."""
         log_mask = column_mask(
             self.log1p, names=labels, n_features=n_features, what="log1p"
         )
         record_fit_columns(self, names, n_features)
         self.log1p_mask_ = log_mask
-        Z = self._forward_log(arr)
-        z_min, z_max = Z.min(axis=0), Z.max(axis=0)
+
+    def _finish_fit(
+        self,
+        labels: list[Hashable] | None,
+        z_min: np.ndarray,
+        z_max: np.ndarray,
+        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
+    ) -> _AffineScaler:
+        """Learn the affine map from the (logged) column ranges and, when the scaler
+        needs them, the column means and population variances ``moments()``."""
         if not np.isfinite(z_max - z_min).all():
             raise ValueError(
                 "X spans a range too wide for float64 (max - min overflows); rescale the "
                 "data (e.g. to other units) or use log1p."
             )
-        center, mult, offset = self._fit_affine(Z, labels, z_min, z_max)
+        center, mult, offset = self._fit_affine(labels, z_min, z_max, moments)
         self._center, self._mult, self._offset = center, mult, offset
         flat = mult == 0  # constant columns, or a spread too small to divide by
         if flat.any():
@@ -118,7 +140,7 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"{type(self).__name__}: column(s) {shown} are constant; they carry no "
                 "information for clustering and scale to a constant. Consider dropping them.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return self
 
@@ -128,6 +150,10 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one
         (always a DataFrame after ``set_output(transform="pandas")``).
         """
+        if is_dask_collection(X):  # a Dask array, block by block
+            from kmeans_np.transform_dask import map_blocks_of
+
+            return map_blocks_of(self, "transform", X, self.n_features_in_)
         arr = self._check_new_data(X)
         Z = self._forward_log(arr)
         return self._wrap_output(X, self._offset + (Z - self._center) * self._mult)
@@ -138,6 +164,10 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Undoes the affine map, :math:`z = c + (x' - o)/s`, then ``expm1`` on the logged
         columns. Constant columns come back as their constant.
         """
+        if is_dask_collection(X):
+            from kmeans_np.transform_dask import map_blocks_of
+
+            return map_blocks_of(self, "inverse_transform", X, self.n_features_in_)
         arr = self._check_new_data(X)
         mult = self._mult
         safe = np.where(mult != 0, mult, 1.0)
@@ -230,7 +260,8 @@ class MinMaxScaler(_AffineScaler):
         self.invert = invert
 
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
+        self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
+        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo, hi = _check_feature_range(self.feature_range)
         if self.invert is True or self.invert is False:
@@ -238,7 +269,7 @@ class MinMaxScaler(_AffineScaler):
                 "invert must name the columns to flip (a column or a list of columns), "
                 f"got {self.invert!r}."
             )
-        inv = column_mask(self.invert, names=labels, n_features=Z.shape[1], what="invert")
+        inv = column_mask(self.invert, names=labels, n_features=z_min.shape[0], what="invert")
         data_min, data_max = z_min, z_max
         data_range = data_max - data_min
         with np.errstate(over="ignore"):
@@ -286,13 +317,11 @@ class StandardScaler(_AffineScaler):
     """
 
     def _fit_affine(
-        self, Z: np.ndarray, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray
+        self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
+        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         constant = z_max == z_min
-        mean = Z.mean(axis=0)
-        # a constant column's mean is its value exactly (a float sum may be off by an ulp)
-        mean = np.where(constant, Z[0], mean)
-        var = ((Z - mean) ** 2).mean(axis=0)
+        mean, var = moments()
         std = np.sqrt(var)
         # a spread so tiny that its variance underflows is as good as constant
         degenerate = constant | (std == 0)
@@ -300,6 +329,14 @@ class StandardScaler(_AffineScaler):
         self.mean_, self.var_ = mean, var
         self.scale_ = np.where(degenerate, 1.0, std)
         return mean, mult, np.zeros_like(mean)
+
+
+def _moments(Z: np.ndarray, z_min: np.ndarray, z_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population variances (two passes)."""
+    mean = Z.mean(axis=0)
+    # a constant column's mean is its value exactly (a float sum may be off by an ulp)
+    mean = np.where(z_max == z_min, z_min, mean)
+    return mean, ((Z - mean) ** 2).mean(axis=0)
 
 
 def _check_feature_range(feature_range: Any) -> tuple[float, float]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from kmeans_np.checks import check_columns
 
+from kmeans_np.checks import check_columns
 from rfm._inputs import align_to_customers
 
 __all__ = ["SUMMARY_COLUMNS", "rf_counts", "segment_summary"]

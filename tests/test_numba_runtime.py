@@ -220,3 +220,21 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, after: str) -> None:
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "rfmseg: interrupted", stderr
     assert "Traceback" not in stderr
+
+
+def test_every_kernel_releases_the_gil() -> None:
+    """nogil=True on every compiled kernel of kmeans_np and validation, so that Python
+    threads (Dask's threaded scheduler) really run them in parallel."""
+    from numba.core.registry import CPUDispatcher
+
+    from kmeans_np.jit import load_kernels
+
+    modules = ["kmeans_np.engine_numba", "kmeans_np.kmeans_1d_numba",
+               "validation.silhouette_numba"]
+    seen = 0
+    for name in modules:
+        for value in vars(load_kernels(name)).values():
+            if isinstance(value, CPUDispatcher):
+                seen += 1
+                assert value.targetoptions.get("nogil") is True, (name, value.__name__)
+    assert seen >= 20

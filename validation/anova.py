@@ -19,12 +19,13 @@ are not a test of a hypothesis fixed in advance; read F and eta² as descriptive
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array, check_columns, check_dataframe
 from validation.labels import EncodedLabels, encode_labels
 
@@ -89,8 +90,7 @@ def _f_oneway(arrays: Sequence[np.ndarray]) -> FOnewayResult:
         raise ValueError(f"f_oneway needs at least 2 groups, got {len(arrays)}.")
     sizes = np.array([a.shape[0] for a in arrays])
     n_total, n_groups = int(sizes.sum()), len(arrays)
-    df_between, df_within = n_groups - 1, n_total - n_groups
-    if df_within < 1:
+    if n_total - n_groups < 1:
         raise ValueError(
             f"f_oneway needs more values ({n_total}) than groups ({n_groups}) to estimate the "
             "within-group variance; add data or merge groups."
@@ -99,6 +99,12 @@ def _f_oneway(arrays: Sequence[np.ndarray]) -> FOnewayResult:
     grand = float(np.concatenate(arrays).mean())
     ss_between = float(np.sum(sizes * (means - grand) ** 2))
     ss_within = float(sum(np.sum((a - m) ** 2) for a, m in zip(arrays, means, strict=True)))
+    return _f_test(ss_between, ss_within, n_total, n_groups)
+
+
+def _f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int) -> FOnewayResult:
+    """F, p and eta² from the sums of squares (the end of :func:`f_oneway`)."""
+    df_between, df_within = n_groups - 1, n_total - n_groups
     ss_total = ss_between + ss_within
     if ss_total == 0.0:
         raise ValueError(
@@ -165,16 +171,18 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
     -------
     DataFrame
         Indexed by feature, columns ``F, p_value, eta_squared, df_between, df_within,
-        significance``, in the order given. A feature that is constant overall gets NaN
-        statistics and significance ``"constant"`` (it cannot separate anything), rather
-        than failing the whole table.
+        significance``, in the order given. ``df`` may be a Dask DataFrame (``by`` then a
+        column of it, or a Dask array with one label per row): the group sums are taken
+        partition by partition and added in partition order. A feature that is constant
+        overall gets NaN statistics and significance ``"constant"`` (it cannot separate
+        anything), rather than failing the whole table.
     """
+    if is_dask_collection(df):
+        from validation._dask import anova_table_dask
+
+        return anova_table_dask(df, columns, by)
     check_dataframe(df, "df")
-    cols = [columns] if isinstance(columns, (str, int)) or not isinstance(
-        columns, Sequence
-    ) else list(columns)
-    if not cols:
-        raise ValueError("columns is empty; name at least one feature to test.")
+    cols = _column_list(columns)
     check_columns(df, cols, what="df")
     enc = encode_labels(_grouping(df, by), len(df), name="by")
     columns_values = [
@@ -192,24 +200,36 @@ def _anova_table(
     rows = []
     for values in columns_values:
         groups = np.split(values[by_group], group_ends)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                r = _f_oneway(groups)
-            sig = significance_stars(r.pvalue)
-        except ValueError as exc:
-            if "identical" not in str(exc):
-                raise
-            r = FOnewayResult(np.nan, np.nan, len(groups) - 1, len(values) - len(groups), np.nan)
-            sig = "constant"
-        rows.append(
-            {
-                "F": r.statistic,
-                "p_value": r.pvalue,
-                "eta_squared": r.eta_squared,
-                "df_between": r.df_between,
-                "df_within": r.df_within,
-                "significance": sig,
-            }
-        )
+        rows.append(_table_row(lambda g=groups: _f_oneway(g), len(groups), len(values)))
     return pd.DataFrame(rows, index=pd.Index(list(cols), name="feature"))
+
+
+def _column_list(columns: Sequence[Hashable] | Hashable) -> list[Hashable]:
+    cols = [columns] if isinstance(columns, (str, int)) or not isinstance(
+        columns, Sequence
+    ) else list(columns)
+    if not cols:
+        raise ValueError("columns is empty; name at least one feature to test.")
+    return cols
+
+
+def _table_row(test: Callable[[], FOnewayResult], n_groups: int, n_values: int) -> dict:
+    """One row of :func:`anova_table`; a constant feature gets NaN and ``"constant"``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            r = test()
+        sig = significance_stars(r.pvalue)
+    except ValueError as exc:
+        if "identical" not in str(exc):
+            raise
+        r = FOnewayResult(np.nan, np.nan, n_groups - 1, n_values - n_groups, np.nan)
+        sig = "constant"
+    return {
+        "F": r.statistic,
+        "p_value": r.pvalue,
+        "eta_squared": r.eta_squared,
+        "df_between": r.df_between,
+        "df_within": r.df_within,
+        "significance": sig,
+    }

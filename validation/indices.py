@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
@@ -72,6 +73,10 @@ def calinski_harabasz_score(X: Any, labels: Any) -> float:
     differ (B > 0) — the limit of the ratio; scikit-learn returns 1.0 there. All points
     identical (0/0) raises ``ValueError``. Needs 2 <= k <= n - 1 clusters.
     """
+    if is_dask_collection(X):
+        from validation._dask import calinski_harabasz_dask
+
+        return calinski_harabasz_dask(X, labels)
     return _calinski_harabasz(*_check_inputs(X, labels, "the Calinski-Harabasz index"))
 
 
@@ -81,6 +86,11 @@ def _calinski_harabasz(arr: np.ndarray, enc: EncodedLabels) -> float:
     n, k = arr.shape[0], len(enc.counts)
     between = float(np.sum(enc.counts * ((cent - arr.mean(axis=0)) ** 2).sum(axis=1)))
     within = float(np.sum((arr - cent[enc.codes]) ** 2))
+    return _ch_ratio(between, within, n, k)
+
+
+def _ch_ratio(between: float, within: float, n: int, k: int) -> float:
+    """CH = (B / (k - 1)) / (W / (n - k)), with the W = 0 cases explained above."""
     if within == 0.0:
         if between == 0.0:
             raise ValueError(
@@ -97,6 +107,10 @@ def davies_bouldin_score(X: Any, labels: Any) -> float:
     Two distinct clusters with the same centroid make a ratio (S_i + S_j) / 0 = inf
     (scikit-learn instead skips such pairs); if both also have zero spread the ratio is 0.
     """
+    if is_dask_collection(X):
+        from validation._dask import davies_bouldin_dask
+
+        return davies_bouldin_dask(X, labels)
     return _davies_bouldin(*_check_inputs(X, labels, "the Davies-Bouldin index"))
 
 
@@ -106,6 +120,11 @@ def _davies_bouldin(arr: np.ndarray, enc: EncodedLabels) -> float:
     spread = np.zeros(len(enc.counts))
     np.add.at(spread, enc.codes, np.sqrt(((arr - cent[enc.codes]) ** 2).sum(axis=1)))
     spread /= enc.counts
+    return _db_index(spread, cent)
+
+
+def _db_index(spread: np.ndarray, cent: np.ndarray) -> float:
+    """DB from each cluster's mean distance to its centroid and the centroids."""
     sep = pairwise_distances(cent)
     num = spread[:, None] + spread[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):

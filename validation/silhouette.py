@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array, check_random_state, is_integer, resolve_backend
 from kmeans_np.jit import load_kernels
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels
@@ -146,6 +147,12 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
     >>> silhouette_samples([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2], backend="numpy")
     array([0. , 0.5, 0.5, 0. , 1. , 1. ])
     """
+    if is_dask_collection(X):
+        raise TypeError(
+            "X is a Dask collection: the exact silhouette of every point costs n² "
+            "distances. Use silhouette_score(X, labels, sample_size=...) for the mean on "
+            "a stratified sample, or simplified_silhouette for every point."
+        )
     resolve_backend(backend)  # check the name before the data
     arr, enc = _check_inputs(X, labels)
     return _silhouette(arr, enc, _auto(backend, arr.shape[0]))
@@ -203,14 +210,21 @@ def stratified_sample(
     codes: np.ndarray, counts: np.ndarray, sample_size: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Row indices of a sample stratified by cluster (see ``_allocate``), sorted."""
-    alloc = _allocate(counts, sample_size)
     order = np.argsort(codes, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)])
-    picks = [
-        rng.choice(order[starts[c] : starts[c + 1]], size=int(alloc[c]), replace=False)
-        for c in range(len(counts))
+    ranks = stratified_ranks(counts, sample_size, rng)
+    return np.sort(np.concatenate([order[starts[c] + r] for c, r in enumerate(ranks)]))
+
+
+def stratified_ranks(
+    counts: np.ndarray, sample_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """For each cluster c, which of its members (by rank in row order) the stratified
+    sample takes: ``alloc[c]`` distinct ranks in ``0..counts[c] - 1``."""
+    alloc = _allocate(counts, sample_size)
+    return [
+        rng.choice(int(counts[c]), size=int(alloc[c]), replace=False) for c in range(len(counts))
     ]
-    return np.sort(np.concatenate(picks))
 
 
 def silhouette_score(
@@ -241,6 +255,10 @@ def silhouette_score(
     random_state : None, int or numpy.random.Generator
         Seed of the sample; an int makes it reproducible.
 
+    For a Dask array or DataFrame ``X`` the score is always computed on a sample, drawn
+    block by block on the workers (the same rows as in memory for the same seed):
+    ``sample_size`` rows, 10,000 when not given, in which case a warning says so.
+
     Returns
     -------
     float
@@ -251,17 +269,18 @@ def silhouette_score(
     >>> round(silhouette_score([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2]), 4)
     0.5
     """
+    if is_dask_collection(X):
+        from validation._dask import silhouette_score_dask
+
+        return silhouette_score_dask(
+            X, labels, sample_size=sample_size, stratify=stratify,
+            random_state=random_state, backend=backend,
+        )
     arr, enc = _check_inputs(X, labels)
     rng = None
     if sample_size is not None:
-        if not is_integer(sample_size):
-            raise TypeError(f"sample_size must be an int or None, got {sample_size!r}.")
         n = arr.shape[0]
-        if not 2 <= sample_size <= n:
-            raise ValueError(
-                f"sample_size must be between 2 and the number of rows ({n}), got "
-                f"{sample_size}; use sample_size=None for the exact score on all rows."
-            )
+        check_sample_size(sample_size, n)
         rng = check_random_state(random_state)
     resolve_backend(backend)  # check the name
     return _silhouette_score(arr, enc, backend, sample_size, stratify, rng)
@@ -285,12 +304,28 @@ def _silhouette_score(
         idx = stratified_sample(enc.codes, enc.counts, int(sample_size), rng)
     else:
         idx = np.sort(rng.choice(n, size=int(sample_size), replace=False))
-    sample = encode_labels(enc.codes[idx])
-    k = len(sample.counts)
-    if k < 2 or k > len(idx) - 1:
+    return sample_silhouette(arr[idx], enc.codes[idx], backend)
+
+
+def check_sample_size(sample_size: Any, n: int) -> None:
+    """``sample_size`` must be an int in 2..n."""
+    if not is_integer(sample_size):
+        raise TypeError(f"sample_size must be an int or None, got {sample_size!r}.")
+    if not 2 <= sample_size <= n:
         raise ValueError(
-            f"the sample of {len(idx)} rows holds {k} cluster(s); the "
+            f"sample_size must be between 2 and the number of rows ({n}), got "
+            f"{sample_size}; use sample_size=None for the exact score on all rows."
+        )
+
+
+def sample_silhouette(rows: np.ndarray, codes: np.ndarray, backend: str) -> float:
+    """Mean silhouette of the sampled rows (in row order) and their cluster codes."""
+    sample = encode_labels(codes)
+    k = len(sample.counts)
+    if k < 2 or k > len(codes) - 1:
+        raise ValueError(
+            f"the sample of {len(codes)} rows holds {k} cluster(s); the "
             "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
             "or use stratify=True."
         )
-    return float(np.mean(_silhouette(arr[idx], sample, _auto(backend, len(idx)))))
+    return float(np.mean(_silhouette(rows, sample, _auto(backend, len(codes)))))

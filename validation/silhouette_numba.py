@@ -114,7 +114,7 @@ def tournament(m: int) -> np.ndarray:
     return sched
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _row_vs_run_d3(x0, x1, x2, a0, a1, a2, col):  # pragma: no cover - compiled
     """Sum over j of d((a0, a1, a2), x_j) for a run of columns, also adding each d to col[j].
 
@@ -132,7 +132,7 @@ def _row_vs_run_d3(x0, x1, x2, a0, a1, a2, col):  # pragma: no cover - compiled
     return acc
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _row_vs_run_any(xt, i, lo, hi, col, sq):  # pragma: no cover - compiled
     """Same as ``_row_vs_run_d3`` for any number of features, via a squared-distance buffer."""
     w = hi - lo
@@ -152,7 +152,7 @@ def _row_vs_run_any(xt, i, lo, hi, col, sq):  # pragma: no cover - compiled
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _cluster_of(starts, row):  # pragma: no cover - compiled
     """The cluster c with starts[c] <= row < starts[c + 1] (binary search: the last c
     with starts[c] <= row, as ``searchsorted(starts, row, side="right") - 1``)."""
@@ -167,7 +167,7 @@ def _cluster_of(starts, row):  # pragma: no cover - compiled
     return lo
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover - compiled
     """Accumulate all pairs (rows [rs, re)) × (columns [cs, ce)) into ``sums``, both ways.
 
@@ -210,7 +210,7 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
         a += 1
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _play_round(xt, starts, pairs, block, diag, sums, col, sq):  # pragma: no cover - compiled
     """Run one round's tiles in parallel; ``pairs[t]`` = (I, J) blocks, -1 = no tile.
 
@@ -257,7 +257,7 @@ def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int | None = N
     return sums
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _finish(sums, starts, order, out):  # pragma: no cover - compiled
     """s_i = (b_i - a_i) / max(a_i, b_i) from the sums, written back in the caller's order.
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array
 from validation.indices import cluster_means, pairwise_distances
 from validation.labels import check_cluster_count, encode_labels
@@ -49,7 +50,13 @@ def simplified_silhouette(
     -------
     float or (float, numpy.ndarray)
         The mean of s'_i, and the values themselves with ``return_samples=True``.
+        For a Dask array or DataFrame ``X`` (labels a Dask or numpy array), the sums are
+        taken block by block on the workers and the values are a Dask array.
     """
+    if is_dask_collection(X):
+        from validation._dask import simplified_silhouette_dask
+
+        return simplified_silhouette_dask(X, labels, centers, return_samples=return_samples)
     arr = check_array(X, name="X")
     n = arr.shape[0]
     if centers is None:

@@ -1,0 +1,119 @@
+"""The scalers and PCA on Dask arrays and DataFrames.
+
+``fit`` learns its statistics from persisted blocks in two passes, partials added in
+block order on the client:
+
+* scalers — per column the minimum, maximum and sum (after ``log1p``), then the sum of
+  squared deviations from the mean (population variance, as in memory);
+* PCA — the column means, then each block's centred rows reduced to the d × d factor R
+  of their QR decomposition; the blocks' R factors, stacked in block order, are
+  factorised again, and the SVD of that last R gives the singular values and axes of
+  the whole centred data (a tall-skinny QR: no d × d covariance is formed, so nothing
+  is lost to squaring the condition number).
+
+``transform`` and ``inverse_transform`` map every block through the fitted in-memory
+estimator and return a Dask array.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+from kmeans_np._dask_blocks import is_dask_frame, ordered_sum, run, to_blocks
+from kmeans_np.pca import _check_n_components
+
+__all__ = ["fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
+
+
+def _log_stats(xt: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column minima, maxima and sums of the block after log1p of the masked columns."""
+    if xt.shape[1] == 0:
+        d = xt.shape[0]
+        return np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d)
+    z = xt.copy()
+    z[mask] = np.log1p(z[mask])  # values > -1: checked on the column minima first
+    return z.min(axis=1), z.max(axis=1), z.sum(axis=1)
+
+
+def _log_sq_dev(xt: np.ndarray, mask: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    z = xt.copy()
+    z[mask] = np.log1p(z[mask])
+    dev = z - mean[:, None]
+    return (dev * dev).sum(axis=1)
+
+
+def fit_scaler_dask(est: Any, X: Any) -> Any:
+    """``MinMaxScaler``/``StandardScaler.fit`` for a Dask ``X``."""
+    data = to_blocks(X, check_overflow=False)
+    labels = list(X.columns) if is_dask_frame(X) else None
+    est._prepare_fit(data.names, labels, data.n_features)
+    mask = est.log1p_mask_
+    raw_min = data.col_min
+    if mask.any() and (raw_min[mask] <= -1).any():
+        # the in-memory check, on the column minima (the only values it needs)
+        est._forward_log(raw_min[None, :])
+    parts = run(_log_stats, data.blocks, args=(mask,))
+    z_min = np.min(np.stack([p[0] for p in parts]), axis=0)
+    z_max = np.max(np.stack([p[1] for p in parts]), axis=0)
+    n = data.n_samples
+
+    def moments() -> tuple[np.ndarray, np.ndarray]:
+        mean = ordered_sum([p[2] for p in parts]) / n
+        mean = np.where(z_max == z_min, z_min, mean)
+        var = ordered_sum(run(_log_sq_dev, data.blocks, args=(mask, mean))) / n
+        return mean, var
+
+    return est._finish_fit(labels, z_min, z_max, moments)
+
+
+def _column_sums(xt: np.ndarray) -> np.ndarray:
+    return xt.sum(axis=1)
+
+
+def _centred_r(xt: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The R factor (≤ d × d) of the block's centred rows."""
+    return np.linalg.qr(xt.T - mean, mode="r")
+
+
+def fit_pca_dask(est: Any, X: Any) -> Any:
+    """``PCA.fit`` for a Dask ``X`` (tall-skinny QR, see the module notes)."""
+    if hasattr(est, "components_"):
+        del est.components_
+    data = to_blocks(X, check_overflow=False)
+    n, d = data.n_samples, data.n_features
+    if n < 2:
+        raise ValueError(f"X has {n} sample(s); at least 2 needed.")
+    q = _check_n_components(est.n_components, n, d)
+    mean = ordered_sum(run(_column_sums, data.blocks)) / n
+    R = np.linalg.qr(np.vstack(run(_centred_r, data.blocks, args=(mean,))), mode="r")
+    _, S, Vt = np.linalg.svd(R, full_matrices=False)
+    est._set_axes(mean, S, Vt, n, q, data.names)
+    return est
+
+
+def _apply(block: np.ndarray, est: Any, method: str) -> np.ndarray:
+    return np.asarray(getattr(est, method)(np.asarray(block)), dtype=np.float64)
+
+
+def map_blocks_of(est: Any, method: str, X: Any, n_out: int) -> da.Array:
+    """``est.<method>`` applied block by block to a Dask array/DataFrame: a Dask array
+    with ``n_out`` columns. The in-memory method checks every block's values."""
+    est._check_fitted()
+    if is_dask_frame(X):
+        names = getattr(est, "feature_names_in_", None)
+        got = [str(c) for c in X.columns]
+        if method == "transform" and names is not None and got != list(names):
+            raise ValueError(
+                f"X has columns {got} but the columns seen in fit are {list(names)}. Pass "
+                "a DataFrame with the same columns, in the same order."
+            )
+        X = X.to_dask_array()
+    if not isinstance(X, da.Array) or X.ndim != 2:
+        raise ValueError("X must be a 2-D Dask array or a Dask DataFrame.")
+    X = X.rechunk({1: -1})
+    return X.map_blocks(
+        _apply, est, method, chunks=(X.chunks[0], (n_out,)), dtype=np.float64
+    )

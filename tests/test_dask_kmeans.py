@@ -1,0 +1,368 @@
+"""K-means, scalers, PCA and the validation indices on Dask arrays: the in-memory answers.
+
+The reference for every Dask result is the in-memory function on the same numbers (each
+of those is itself tested against scikit-learn elsewhere). The distributed runs use a
+two-process ``LocalCluster``; the threaded scheduler is run with 1 and 2 threads.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from _kmeans_helpers import direct_inertia, rfm_data  # noqa: E402
+
+from kmeans_np import KMeans  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHUNK = 3_000  # rows per block: uneven last block, not a multiple of the kernels' chunk
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _threads(n: int):
+    return dask.config.set(scheduler="threads", num_workers=n)
+
+
+def _on(client):
+    return dask.config.set(scheduler=client)
+
+
+@pytest.fixture(scope="module")
+def data() -> np.ndarray:
+    return rfm_data(20_000, 5)
+
+
+def _fitted_pair(X: np.ndarray, k: int, init: np.ndarray, client) -> tuple[KMeans, KMeans]:
+    ref = KMeans(k, init=init, backend="numba").fit(X)
+    with _on(client):
+        km = KMeans(k, init=init).fit(da.from_array(X, chunks=(CHUNK, 3)))
+        km.labels_ = km.labels_.compute()
+    return ref, km
+
+
+def test_import_kmeans_np_does_not_import_dask(tmp_path: Path) -> None:
+    code = (
+        "import sys, numpy as np, kmeans_np, validation\n"
+        "assert kmeans_np.__file__.startswith(sys.argv[1]), kmeans_np.__file__\n"
+        "kmeans_np.KMeans(2, random_state=0, backend='numpy').fit(np.arange(8.0).reshape(4, 2))\n"
+        "assert 'dask' not in sys.modules\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_same_init_gives_the_in_memory_fit_on_a_local_cluster(data, client) -> None:
+    init = data[np.random.default_rng(1).choice(len(data), 6, replace=False)]
+    ref, km = _fitted_pair(data, 6, init, client)
+    assert isinstance(km.cluster_centers_, np.ndarray)
+    assert type(km.inertia_) is float and type(km.n_iter_) is int
+    assert km.n_iter_ == ref.n_iter_ > 3
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=0, atol=1e-12)
+    assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-12)
+    # and the inertia is that of the returned centres and labels, computed directly
+    assert km.inertia_ == pytest.approx(
+        direct_inertia(data, km.cluster_centers_, km.labels_), rel=1e-12
+    )
+
+
+def test_labels_are_a_dask_array_chunked_like_the_input(data) -> None:
+    with _threads(2):
+        km = KMeans(4, random_state=0).fit(da.from_array(data, chunks=(CHUNK, 3)))
+        assert isinstance(km.labels_, da.Array)
+        assert km.labels_.chunks == ((CHUNK,) * 6 + (2_000,),)
+        assert km.labels_.dtype == np.int64
+        labels = km.labels_.compute()
+    np.testing.assert_array_equal(
+        labels, np.argmin(((data[:, None, :] - km.cluster_centers_) ** 2).sum(axis=2), axis=1)
+    )
+
+
+def test_random_state_is_bit_identical_for_any_number_of_workers(data, client) -> None:
+    dX = da.from_array(data, chunks=(CHUNK, 3))
+    fits = []
+    for ctx in (_threads(1), _threads(2), _on(client)):
+        with ctx:
+            km = KMeans(5, random_state=7).fit(dX)
+            fits.append((km.cluster_centers_, km.inertia_, km.n_iter_, km.labels_.compute()))
+    for centers, inertia, n_iter, labels in fits[1:]:
+        np.testing.assert_array_equal(centers, fits[0][0])
+        assert inertia == fits[0][1] and n_iter == fits[0][2]
+        np.testing.assert_array_equal(labels, fits[0][3])
+    # greedy k-means++ is exact: the same draws as in memory, centres equal to rounding
+    ref = KMeans(5, random_state=7, backend="numba").fit(data)
+    np.testing.assert_allclose(fits[0][0], ref.cluster_centers_, rtol=0, atol=1e-12)
+
+
+def test_n_init_and_random_init_keep_the_lowest_inertia(data) -> None:
+    dX = da.from_array(data, chunks=(CHUNK, 3))
+    with _threads(2):
+        best = KMeans(5, init="random", n_init=3, random_state=2).fit(dX)
+        singles = [
+            KMeans(5, init="random", n_init=1, random_state=g).fit(dX).inertia_
+            for g in [np.random.default_rng(2)]
+            for _ in range(3)
+        ]
+    assert best.inertia_ == min(singles)
+
+
+def test_empty_cluster_is_refilled_as_in_memory(data, client) -> None:
+    # a centre far from every point gets no point in the first assignment
+    init = np.vstack([data[:4], [[50.0, 50.0, 50.0]]])
+    ref, km = _fitted_pair(data, 5, init, client)
+    assert km.n_iter_ == ref.n_iter_
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=0, atol=1e-12)
+
+
+def test_predict_transform_score_are_the_in_memory_values(data, client) -> None:
+    model = KMeans(4, random_state=0, backend="numba").fit(data)
+    new = rfm_data(7_000, 9)
+    dnew = da.from_array(new, chunks=(2_500, 3))
+    with _on(client):
+        pred = model.predict(dnew)
+        trans = model.transform(dnew)
+        assert isinstance(pred, da.Array) and isinstance(trans, da.Array)
+        pred, trans = pred.compute(), trans.compute()
+        score = model.score(dnew)
+    np.testing.assert_array_equal(pred, model.predict(new))
+    np.testing.assert_allclose(trans, model.transform(new), rtol=1e-14, atol=1e-14)
+    assert score == pytest.approx(model.score(new), rel=1e-12)
+
+
+def test_a_dask_dataframe_of_features_fits_with_its_column_names(data) -> None:
+    frame = pd.DataFrame(data, columns=["recency", "frequency", "monetary"])
+    ddf = dd.from_pandas(frame, npartitions=4)
+    init = data[:3]
+    ref = KMeans(3, init=init, backend="numba").fit(frame)
+    with _threads(2):
+        km = KMeans(3, init=init).fit(ddf)
+        labels = km.labels_.compute()
+        pred = km.predict(ddf).compute()
+    assert list(km.feature_names_in_) == ["recency", "frequency", "monetary"]
+    np.testing.assert_array_equal(labels, ref.labels_)
+    np.testing.assert_array_equal(pred, ref.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=0, atol=1e-12)
+    with _threads(1), pytest.raises(ValueError, match="columns seen in fit"):
+        km.predict(ddf[["frequency", "recency", "monetary"]])
+
+
+def test_nan_in_one_block_only_is_a_clear_error(data, client) -> None:
+    bad = data.copy()
+    bad[3 * CHUNK + 17, 1] = np.nan
+    dX = da.from_array(bad, chunks=(CHUNK, 3))
+    with _on(client), pytest.raises(ValueError, match=r"NaN in block 3, at row 9017"):
+        KMeans(3, random_state=0).fit(dX)
+    model = KMeans(3, random_state=0, backend="numba").fit(data)
+    with _threads(2), pytest.raises(ValueError, match=r"non-finite value.*block 3"):
+        model.predict(dX).compute()
+    frame = pd.DataFrame(bad, columns=list("abc"))
+    with _threads(2), pytest.raises(ValueError, match="NaN in partition 0, at row 9017"):
+        KMeans(3).fit(dd.from_pandas(frame, npartitions=2))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda X: da.from_array(X[:, 0], chunks=CHUNK), ValueError, "must be 2-D"),
+        (lambda X: da.from_array(X.astype(complex), chunks=(CHUNK, 3)), ValueError, "Complex"),
+        (lambda X: da.from_array(X > 0, chunks=(CHUNK, 3)), TypeError, "real numbers"),
+        (
+            lambda X: dd.from_pandas(pd.DataFrame({"a": X[:, 0], "s": "x"}), npartitions=2),
+            TypeError,
+            r"non-numeric column\(s\) \['s'\]",
+        ),
+        (lambda X: da.from_array(X * 1e160, chunks=(CHUNK, 3)), ValueError, "too large"),
+    ],
+)
+def test_bad_dask_input_is_refused_at_the_edge(data, make, error, match) -> None:
+    with _threads(1), pytest.raises(error, match=match):
+        KMeans(3, random_state=0).fit(make(data))
+
+
+def test_sample_weight_with_dask_input_is_refused(data) -> None:
+    with _threads(1), pytest.raises(ValueError, match="sample_weight is not supported"):
+        KMeans(3).fit(da.from_array(data, chunks=(CHUNK, 3)), sample_weight=np.ones(len(data)))
+
+
+def test_workers_load_the_kernels_from_the_cache(data, client) -> None:
+    """The parent process has compiled (and cached) the kernels by now; the worker
+    processes load them from the same cache folder instead of compiling them again."""
+    KMeans(3, random_state=0, backend="numba").fit(data)
+    with _on(client):
+        KMeans(3, random_state=0).fit(da.from_array(data, chunks=(CHUNK, 3)))
+
+    def compiled_here() -> tuple[int, int, str]:
+        from kmeans_np import jit
+        from kmeans_np._dask_engine import K
+
+        kernels = [K.lloyd_step, K.nearest, K.update_closest, K.candidate_potentials]
+        misses = sum(sum(k._cache_misses.values()) for k in kernels)
+        hits = sum(sum(k._cache_hits.values()) for k in kernels)
+        return misses, hits, str(jit.cache_dir())
+
+    from kmeans_np import jit
+
+    for misses, hits, folder in client.run(compiled_here).values():
+        assert (misses, folder) == (0, str(jit.cache_dir()))
+        assert hits >= 4
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clustered(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    km = KMeans(4, random_state=0, backend="numba").fit(data)
+    return data, km.labels_, km.cluster_centers_
+
+
+def test_indices_on_a_local_cluster_equal_the_in_memory_ones(clustered, client) -> None:
+    import validation as V
+
+    X, labels, centers = clustered
+    dX = da.from_array(X, chunks=(CHUNK, 3))
+    dl = da.from_array(labels, chunks=5_000)  # chunked unlike X: realigned
+    with _on(client):
+        ch = V.calinski_harabasz_score(dX, dl)
+        db = V.davies_bouldin_score(dX, labels)  # in-memory labels for Dask X
+        simp = V.simplified_silhouette(dX, dl)
+        simp_c, values = V.simplified_silhouette(dX, dl, centers, return_samples=True)
+        values = values.compute()
+    assert ch == pytest.approx(V.calinski_harabasz_score(X, labels), rel=1e-12)
+    assert db == pytest.approx(V.davies_bouldin_score(X, labels), rel=1e-12)
+    assert simp == pytest.approx(V.simplified_silhouette(X, labels), rel=1e-12)
+    ref, ref_values = V.simplified_silhouette(X, labels, centers, return_samples=True)
+    assert simp_c == pytest.approx(ref, rel=1e-12)
+    np.testing.assert_allclose(values, ref_values, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+def test_silhouette_on_dask_scores_the_in_memory_sample(clustered, stratify) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    # string labels: encoded the same way block by block
+    names = np.array(["gold", "new", "lost", "loyal"])[labels]
+    dX = da.from_array(X, chunks=(CHUNK, 3))
+    dn = da.from_array(names, chunks=CHUNK)
+    with _threads(2):
+        got = V.silhouette_score(dX, dn, sample_size=1_500, stratify=stratify, random_state=3)
+    want = V.silhouette_score(X, names, sample_size=1_500, stratify=stratify, random_state=3)
+    assert got == want
+    with _threads(2), pytest.warns(UserWarning, match="stratified sample of 10,000 of its"):
+        V.silhouette_score(dX, dn, random_state=0)
+    with pytest.raises(TypeError, match="sample_size"):
+        V.silhouette_samples(dX, dn)
+
+
+def test_anova_table_on_a_dask_dataframe_equals_the_in_memory_table(clustered) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    frame = pd.DataFrame(X, columns=["recency", "frequency", "monetary"])
+    frame["segment"] = np.array(list("abcd"))[labels]
+    frame["constant"] = 2.0
+    ddf = dd.from_pandas(frame, npartitions=3)
+    cols = ["recency", "frequency", "monetary", "constant"]
+    with _threads(2):
+        got = V.anova_table(ddf, cols, "segment")
+    want = V.anova_table(frame, cols, "segment")
+    pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+    assert got.loc["constant", "significance"] == "constant"
+
+
+def test_labels_with_a_missing_value_in_one_block_are_refused(clustered) -> None:
+    import validation as V
+
+    X, labels, _ = clustered
+    bad = labels.astype(float)
+    bad[7_000] = np.nan
+    with _threads(1), pytest.raises(ValueError, match=r"missing value\(s\) \(first in block 2"):
+        V.calinski_harabasz_score(da.from_array(X, chunks=(CHUNK, 3)), bad)
+
+
+# --- scalers and PCA ---------------------------------------------------------------------
+
+
+def _raw_rfm(n: int) -> np.ndarray:
+    rng = np.random.default_rng(11)
+    return np.column_stack(
+        [rng.exponential(90.0, n), 1.0 + rng.poisson(4.0, n), rng.lognormal(5.0, 1.0, n)]
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: __import__("kmeans_np").StandardScaler(log1p=[2]),
+        lambda: __import__("kmeans_np").MinMaxScaler(invert=[0], log1p=True),
+    ],
+    ids=["standard", "minmax"],
+)
+def test_scalers_fit_and_transform_dask_arrays_as_in_memory(make) -> None:
+    X = _raw_rfm(9_000)
+    dX = da.from_array(X, chunks=(2_000, 3))
+    with _threads(2):
+        est = make().fit(dX)
+        scaled = est.transform(dX)
+        assert isinstance(scaled, da.Array)
+        back = est.inverse_transform(scaled).compute()
+        scaled = scaled.compute()
+    ref = make().fit(X)
+    for attr in ("_center", "_mult", "_offset"):
+        np.testing.assert_allclose(getattr(est, attr), getattr(ref, attr), rtol=1e-12)
+    np.testing.assert_allclose(scaled, ref.transform(X), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(back, X, rtol=1e-12)
+
+
+def test_scaler_log1p_of_values_at_most_minus_one_in_one_block_is_refused() -> None:
+    from kmeans_np import StandardScaler
+
+    X = _raw_rfm(9_000)
+    X[5_000, 2] = -3.0
+    with _threads(1), pytest.raises(ValueError, match=r"column 2 \(min -3\)"):
+        StandardScaler(log1p=True).fit(da.from_array(X, chunks=(2_000, 3)))
+
+
+def test_pca_on_a_dask_array_equals_the_in_memory_pca(client) -> None:
+    from kmeans_np import PCA
+
+    X = rfm_data(9_000, 2)
+    dX = da.from_array(X, chunks=(2_000, 3))
+    with _on(client):
+        pca = PCA(2).fit(dX)
+        scores = pca.transform(dX)
+        assert isinstance(scores, da.Array)
+        scores = scores.compute()
+    ref = PCA(2).fit(X)
+    np.testing.assert_allclose(pca.components_, ref.components_, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(pca.singular_values_, ref.singular_values_, rtol=1e-12)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, ref.explained_variance_ratio_,
+                               rtol=1e-12)
+    np.testing.assert_allclose(scores, ref.transform(X), rtol=0, atol=1e-12)
