@@ -136,6 +136,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """Check every parameter against the data's shape, once (the edge of ``fit``)."""
         n_clusters = check_n_clusters(self.n_clusters, n_samples)
         init, n_init = self._check_init(n_clusters, n_features, stacklevel)
+        backend = resolve_backend(self.backend)
         return FitParams(
             n_clusters=n_clusters,
             init=init,
@@ -143,7 +144,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             max_iter=int(self.max_iter),
             tol=float(self.tol),
             random_state=check_seed(self.random_state),
-            backend=resolve_backend(self.backend),
+            backend=backend,
         )
 
     def _check_init(
