@@ -160,6 +160,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """Check every parameter against the data's shape, once (the edge of ``fit``)."""
         n_clusters = check_n_clusters(self.n_clusters, n_samples)
         init, n_init = self._check_init(n_clusters, n_features, stacklevel)
+        backend = resolve_backend(self.backend, n=n_samples, numba_from=NUMBA_FROM_SAMPLES)
         return FitParams(
             n_clusters=n_clusters,
             init=init,
@@ -167,9 +168,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             max_iter=int(self.max_iter),
             tol=float(self.tol),
             random_state=check_seed(self.random_state),
-            backend=resolve_backend(
-                self.backend, n=n_samples, numba_from=NUMBA_FROM_SAMPLES
-            ),
+            backend=backend,
         )
 
     def _check_init(
