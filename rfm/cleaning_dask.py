@@ -20,7 +20,7 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 from rfm.cleaning import apply_rules, nothing_left, rule_columns
-from rfm.table_dask import _where
+from rfm.table_dask import _where, shuffle_method
 
 __all__ = ["clean_transactions_dask"]
 
@@ -95,7 +95,9 @@ def clean_transactions_dask(
                                 enforce_metadata=False)
     todo = [counts]
     if drop_duplicates:
-        shuffled = kept.shuffle(on=columns, npartitions=max(1, ddf.npartitions))
+        shuffled = kept.shuffle(
+            on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
+        )
         todo.append(shuffled.map_partitions(
             _duplicates, columns, meta=meta[[PART, POS]], enforce_metadata=False
         ))

@@ -106,6 +106,28 @@ class _Spec:
         return dtype
 
 
+def shuffle_method() -> str:
+    """Dask's peer-to-peer shuffle on a distributed scheduler, else the task shuffle.
+
+    Chosen from the scheduler in force when the graph is built (a configured
+    ``dataframe.shuffle.method`` wins): with a ``distributed.Client`` active, Dask
+    itself would pick ``"p2p"`` even for a computation sent to the threaded scheduler,
+    which then fails.
+    """
+    import dask
+    from dask.base import get_scheduler
+
+    chosen = dask.config.get("dataframe.shuffle.method", None)
+    if chosen:
+        return chosen
+    owner = getattr(get_scheduler(), "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask without distributed
+        return "tasks"
+    return "p2p" if isinstance(owner, Client) else "tasks"
+
+
 def _where(pdf: pd.DataFrame, partition_info: dict | None) -> str:
     """``"partition 3"``, plus the file it came from when known."""
     number = partition_info.get("number") if partition_info else None
@@ -172,6 +194,7 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
     """Step 1: one input partition → one row per (customer, invoice) pair."""
     where = _where(pdf, partition_info)
     _check_partition(pdf, spec, where)
+    pdf = pdf[spec.columns]
     if len(pdf) == 0:
         return _empty_pairs(spec)
     try:
@@ -374,10 +397,13 @@ def rfm_table_dask(
         dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)},
     )
     _check_snapshot_kind(snapshot, spec.date_tz)
-    pairs = ddf[spec.columns].map_partitions(
+    # columns are selected inside the task, after the check that names a missing one
+    pairs = ddf.map_partitions(
         _pairs, spec, meta=_empty_pairs(spec), enforce_metadata=False
     )
-    shuffled = pairs.shuffle(on=customer, npartitions=max(1, ddf.npartitions))
+    shuffled = pairs.shuffle(
+        on=customer, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
+    )
     customers = shuffled.map_partitions(
         _customers, spec, meta=_empty_customers(spec), enforce_metadata=False
     )
