@@ -7,6 +7,7 @@ pandas. Every case runs on Dask's threaded scheduler and on a two-process LocalC
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,7 @@ def _orders(n: int, *, int_ids: bool, seed: int = 0) -> pd.DataFrame:
 def _with_empty(df: pd.DataFrame, cuts: list[int]) -> dd.DataFrame:
     """A Dask frame of ``df`` cut at ``cuts``; repeated cuts make empty partitions."""
     bounds = [0, *cuts, len(df)]
-    parts = [df.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = [df.iloc[a:b] for a, b in itertools.pairwise(bounds)]
     return dd.from_map(lambda p: p, parts, meta=df.iloc[:0], enforce_metadata=False)
 
 
