@@ -48,7 +48,7 @@ S27 = np.uint64(27)
 S31 = np.uint64(31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mix(h):  # pragma: no cover - compiled
     """splitmix64's finaliser: every output bit depends on every input bit."""
     h ^= h >> S30
@@ -59,12 +59,12 @@ def _mix(h):  # pragma: no cover - compiled
     return h
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _key_hash(hi, lo):  # pragma: no cover - compiled
     return _mix(lo ^ _mix(hi ^ GOLDEN))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _pair_hash(code, hi, lo):  # pragma: no cover - compiled
     return _mix(lo ^ _mix(hi ^ (np.uint64(code) * GOLDEN)))
 
@@ -78,7 +78,7 @@ def partition_bits(n: int) -> int:
     return bits
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
     """Pass 1: partition of every row; rows per (chunk, partition)."""
     n = c_hi.shape[0]
@@ -101,7 +101,7 @@ def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
     return part, counts
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # pragma: no cover
     """Pass 2: each row's data into its partition's region, in row order."""
     n = ticks.shape[0]
@@ -139,7 +139,7 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
     return starts, s_key, s_inv, s_tick, s_amount, s_row
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
                           has_inv):  # pragma: no cover - compiled
     """Pass 3: per partition, customers' accumulators at ``starts[p] + local number``."""
