@@ -5,7 +5,8 @@ Data half
 clean_transactions  Drop guest, cancelled, returned, free, duplicate and undated rows,
                     with a per-rule report.
 rfm_table           One row per customer: recency, frequency, monetary, dates, tenure,
-                    average order value (vectorised; numba or numpy reductions).
+                    average order value (vectorised; numba or numpy reductions); also
+                    on a Dask DataFrame (``read_parquet_dask``), the same table.
 rfm_scores          Quantile scores 1..q (ties broken by order, or R rfm's thresholds).
 score_bins          The range of raw values behind every score (published bins).
 segment             Named segments from rule tables (R rfm, customer types, quartile
@@ -39,6 +40,7 @@ from rfm.actions import customer_actions
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
+from rfm.dask_io import read_parquet_dask
 from rfm.dates import parse_date_column
 from rfm.export import export, neutralise_formulas
 from rfm.features import customer_features
@@ -73,6 +75,7 @@ __all__ = [
     "neutralise_formulas",
     "parse_date_column",
     "profile",
+    "read_parquet_dask",
     "rfm_scores",
     "rfm_table",
     "score_bins",
