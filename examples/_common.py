@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from rfm import plots
+from rfm.report import plots
 
 
 def output_folder(path: str) -> Path:

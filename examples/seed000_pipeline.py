@@ -21,8 +21,8 @@ from _common import PROFILE_COLUMNS, generated_data_parser, output_folder, save_
 import rfm
 import validation
 from kmeans_np import KMeans
-from rfm import plots
 from rfm.datasets import make_transactions
+from rfm.report import plots
 
 
 def synthesise_tests(rng: np.random.Generator, n: int = 1000) -> dict[str, pd.DataFrame]:

@@ -26,8 +26,9 @@ from _common import PROFILE_COLUMNS, output_folder, save_plots
 
 import rfm
 from kmeans_np import elbow
-from rfm import kpis, plots
+from rfm import kpis
 from rfm.datasets import load_online_retail
+from rfm.report import plots
 
 
 def main() -> None:

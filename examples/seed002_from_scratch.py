@@ -23,8 +23,8 @@ from _common import output_folder, parser, save_plots
 import rfm
 import validation
 from kmeans_np import KMeans, MinMaxScaler, elbow
-from rfm import plots
 from rfm.datasets import case_study_customers
+from rfm.report import plots
 from rfm.roi import SEED002_CAMPAIGNS
 
 COLUMNS = ["recency_days", "frequency", "monetary"]

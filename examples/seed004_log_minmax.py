@@ -21,8 +21,8 @@ from _common import generated_data_parser, output_folder, save_plots
 
 import rfm
 import validation
-from rfm import plots
 from rfm.datasets import make_transactions
+from rfm.report import plots
 
 
 def main() -> None:

@@ -1,11 +1,21 @@
 """rfm — from a raw transaction table to named, profiled, campaign-ready segments.
 
-Data half
----------
+The package in four parts
+-------------------------
+::
+
+    rfm/                the method: one verb per module, all importable from ``rfm``
+    ├── io/             reading transaction files, writing results safely
+    ├── report/         the HTML report: presents what it is given, computes nothing
+    ├── app/            the run (pipeline), its output files, and the ``rfmseg`` command
+    └── _grouping/      rfm_table's grouping engine: keys and aggregation, numpy + numba twins
+
+The method, data half
+---------------------
 clean_transactions  Drop guest, cancelled, returned, free, duplicate and undated rows,
-                    with a per-rule report.
+                    with a per-rule report (``cleaning``).
 rfm_table           One row per customer: recency, frequency, monetary, dates, tenure,
-                    average order value (vectorised; numba or numpy reductions); also
+                    average order value (``table``; numba or numpy reductions); also
                     on a Dask DataFrame (``read_parquet_dask``), the same table.
 rfm_scores          Quantile scores 1..q (ties broken by order, or R rfm's thresholds).
 score_bins          The range of raw values behind every score (published bins).
@@ -16,11 +26,9 @@ migration           Segments at two dates: who moved where (from → to matrix).
 value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
 datasets            Synthetic shop transactions, a 20-customer case table, UCI loader.
-load_transactions   Read a CSV/TSV/TXT (any separator, encoding), xlsx or Parquet file:
-                    ids as text, one date format per column (``parse_date_column``).
 
-Modelling half
---------------
+The method, modelling half
+--------------------------
 cluster             Scale R/F/M, choose k by elbow + silhouette, fit K-means
                     (``ClusterResult``).
 profile             Per-cluster sizes, R/F/M means and medians, revenue, silhouette,
@@ -29,6 +37,11 @@ profile             Per-cluster sizes, R/F/M means and medians, revenue, silhoue
 customer_actions    One recommended action per customer (segment, refined by persona).
 customer_features   RFM + demographics per customer, z-scored and one-hot, for K-means.
 campaign_roi        Campaign uplift / cost / ROI per persona.
+
+Input and output (``rfm.io``)
+-----------------------------
+load_transactions   Read a CSV/TSV/TXT (any separator, encoding), xlsx or Parquet file:
+                    ids as text, one date format per column (``parse_date_column``).
 export              Per-customer CRM file (CSV, xlsx or Parquet), safe from spreadsheet
                     formula injection (``neutralise_formulas``).
 """
@@ -40,11 +53,11 @@ from rfm.actions import customer_actions
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
-from rfm.dask_io import read_parquet_dask
-from rfm.dates import parse_date_column
-from rfm.export import export, neutralise_formulas
 from rfm.features import customer_features
-from rfm.loading import load_transactions
+from rfm.io.dates import parse_date_column
+from rfm.io.export import export, neutralise_formulas
+from rfm.io.loading import load_transactions
+from rfm.io.parquet_dask import read_parquet_dask
 from rfm.migration import migration
 from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile

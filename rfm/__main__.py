@@ -1,7 +1,7 @@
-"""``python -m rfm``: the same as the ``rfmseg`` command (see :mod:`rfm.cli`)."""
+"""``python -m rfm``: the same as the ``rfmseg`` command (see :mod:`rfm.app.cli`)."""
 
 import sys
 
-from rfm.cli import main
+from rfm.app.cli import main
 
 sys.exit(main())

@@ -60,8 +60,8 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "give datetimes or text such as '2024-01-31', or convert epoch numbers "
             "explicitly, e.g. pd.to_datetime(column, unit='s')."
         )
-    try:  # one format for the whole column when one fits every value (rfm.dates)
-        from rfm.dates import parse_date_column
+    try:  # one format for the whole column when one fits every value (rfm.io.dates)
+        from rfm.io.dates import parse_date_column
 
         parsed, _ = parse_date_column(values)
         return parsed, pd.Series(False, index=values.index)

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns, check_random_state
-from rfm.dates import parse_date_column
-from rfm.reading import read_csv_text_ids
+from rfm.io.dates import parse_date_column
+from rfm.io.reading import read_csv_text_ids
 
 __all__ = ["case_study_customers", "load_online_retail", "make_transactions"]
 
@@ -325,7 +325,7 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
         The file. CSV is read as UTF-8 (with or without byte-order mark), UTF-16 with a
         byte-order mark, else Windows-1252 (the encoding of many copies of the original
         export); gzip is detected from the ``.gz`` suffix. ``InvoiceDate`` is parsed
-        with one format for the whole column (``rfm.dates.parse_date_column``).
+        with one format for the whole column (``rfm.io.dates.parse_date_column``).
         ``.xlsx`` / ``.xls`` needs the optional ``openpyxl`` package.
 
     Returns

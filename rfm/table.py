@@ -4,7 +4,7 @@ The usual pandas recipe builds the RFM table with ``groupby(...).agg({"InvoiceDa
 (snapshot - x.max()).days, "InvoiceNo": "nunique", "TotalAmount": "sum"})`` — a Python
 function call per customer, minutes on ten million rows. :func:`rfm_table` gives the
 same numbers with no Python code per customer: customer ids and invoice numbers become
-exact, ordered integer keys (:mod:`rfm._keys`), dates become int64 ticks, and a
+exact, ordered integer keys (:mod:`rfm._grouping.keys`), dates become int64 ticks, and a
 partitioned hash aggregation (numba) or one sort plus ``reduceat`` (numpy) yields every
 customer's first and last date, spend and distinct invoices, customers in sorted order.
 Recency, tenure and average order value follow as array arithmetic.
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns, resolve_backend
-from rfm._aggregate import aggregate
+from rfm._grouping.aggregate import aggregate
+from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_frame, line_amounts, parse_dates
-from rfm._keys import encode_keys
 
 __all__ = ["rfm_table"]
 

@@ -5,9 +5,9 @@ workers and each holding one partition (or one shuffled piece) in memory at a ti
 
 1. **pre-aggregate** every input partition on its own: its rows are checked exactly as
    in memory (the error names the partition, and the file when the frame comes from
-   :func:`rfm.dask_io.read_transactions`), ids become exact keys (:mod:`rfm._keys`) and a
-   numba kernel (:mod:`rfm._numba_combine`) reduces them to one row per (customer,
-   invoice) pair: first and last date, spend, line count.
+   :func:`rfm.read_parquet_dask`), ids become exact keys (:mod:`rfm._grouping.keys`)
+   and a numba kernel (:mod:`rfm._grouping.combine_numba`) reduces them to one row per
+   (customer, invoice) pair: first and last date, spend, line count.
 2. **shuffle** those pair rows on the customer id, so that every pair of a customer,
    from whichever partition, meets in one output partition.
 3. **combine** each shuffled partition: the pairs that met from several input
@@ -38,9 +38,9 @@ import pandas as pd
 
 from kmeans_np._checks import check_columns
 from kmeans_np.jit import load_kernels
-from rfm._aggregate import sort_by_key
+from rfm._grouping.aggregate import sort_by_key
+from rfm._grouping.keys import encode_keys
 from rfm._inputs import line_amounts, parse_dates
-from rfm._keys import encode_keys
 from rfm.table import (
     RFM_COLUMNS,
     _date_ticks,
@@ -236,7 +236,7 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
         if str(exc).startswith(where):
             raise
         raise type(exc)(f"{where}: {exc}") from None
-    kernel = load_kernels("rfm._numba_combine").combine_groups
+    kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
     row, first, last, spend, count = kernel(
         *_words(cust.hi, cust.lo, inv_hi, inv_lo),
         ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
@@ -273,7 +273,7 @@ def _customers(pairs: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     """Step 3: shuffled pair rows → one row per customer, sorted by id."""
     if len(pairs) == 0:
         return _empty_customers(spec)
-    kernel = load_kernels("rfm._numba_combine").combine_groups
+    kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
     cust = encode_keys(pairs[spec.customer], backend=spec.backend)
     n = len(pairs)
     if spec.invoice is not None:  # pairs cut by a partition boundary merge first

@@ -314,7 +314,7 @@ def test_console_script_entry_point(tmp_path: Path) -> None:
 
 
 def test_resolve_columns_recognises_common_spellings() -> None:
-    from rfm.reading import resolve_columns
+    from rfm.io.reading import resolve_columns
 
     uci = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
            "CustomerID", "Country"]  # fmt: skip
@@ -338,7 +338,7 @@ def test_resolve_columns_recognises_common_spellings() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl missing")
 def test_read_transactions_xlsx_keeps_text_ids(tmp_path: Path) -> None:
-    from rfm.reading import read_transactions
+    from rfm.io.reading import read_transactions
 
     df = pd.DataFrame({"CustomerID": ["007", "012"], "InvoiceNo": ["C1", "2"], "Qty": [1, 2]})
     path = tmp_path / "t.xlsx"

@@ -21,7 +21,7 @@ distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 import rfm  # noqa: E402
-from rfm.dask_io import read_parquet_dask  # noqa: E402
+from rfm.io.parquet_dask import read_parquet_dask  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,12 +22,13 @@ import pandas as pd
 import pytest
 from test_cli import ROOT, assert_user_error, run
 
-from rfm._atomic import PREFIX, OutputError, check_folder
+from rfm.app.outputs import output_files, write_outputs
+from rfm.app.pipeline import run_pipeline
 from rfm.datasets import make_transactions
-from rfm.export import export, max_rows, neutralise_formulas
-from rfm.pipeline import output_files, run_pipeline, write_outputs
+from rfm.io._atomic import PREFIX, OutputError, check_folder
+from rfm.io.export import export, max_rows, neutralise_formulas
 
-export_module = importlib.import_module("rfm.export")  # `rfm.export` is also the function
+export_module = importlib.import_module("rfm.io.export")  # `rfm.io.export` is also the function
 OUTPUTS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
 # ids of the issue; each starts a formula in Excel or LibreOffice
 EVIL = ['=HYPERLINK("http://x.test","a")', "+1+1", "-2+3", "@SUM(1)", "\t=1+1", "\r=1+1"]
@@ -115,7 +116,7 @@ def test_failure_in_a_new_folder_leaves_no_folder(result, tmp_path: Path, monkey
     def failing(*args, **kwargs):
         raise OSError(errno.EFBIG, "File too large")
 
-    monkeypatch.setattr("rfm.pipeline.write_table", failing)
+    monkeypatch.setattr("rfm.app.outputs.write_table", failing)
     with pytest.raises(OutputError, match=r"segments\.csv: File too large"):
         write_outputs(result, tmp_path / "new" / "out")
     assert list(tmp_path.iterdir()) == []
@@ -146,7 +147,7 @@ def test_failed_cli_run_under_a_file_size_limit_keeps_the_previous_results(
     limit = len(before["segments.csv"]) // 2
     code = (
         f"import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-        "from rfm.cli import main; sys.exit(main(sys.argv[1:]))"
+        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
@@ -371,8 +372,8 @@ def test_export_refuses_more_rows_than_a_sheet_holds(tmp_path: Path, monkeypatch
 def test_cli_refuses_xlsx_beyond_the_limit_before_clustering(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = (
-        "import importlib, sys; importlib.import_module('rfm.export').XLSX_MAX_ROWS = 299; "
-        "from rfm.cli import main; sys.exit(main(sys.argv[1:]))"
+        "import importlib, sys; importlib.import_module('rfm.io.export').XLSX_MAX_ROWS = 299; "
+        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
@@ -388,7 +389,7 @@ def test_cli_refuses_xlsx_beyond_the_limit_before_clustering(tmp_path: Path) -> 
 def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['pyarrow'] = None; "
-        "from rfm.cli import main; sys.exit(main(sys.argv[1:]))"
+        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",

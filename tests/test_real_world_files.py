@@ -204,7 +204,7 @@ def test_mixed_naive_and_zoned_times_get_a_short_message(tmp_path: Path) -> None
 
 
 def test_parse_date_column_against_hand_parsed_values() -> None:
-    from rfm.dates import parse_date_column
+    from rfm.io.dates import parse_date_column
 
     values = pd.Series(["02/01/2011", None, "", "13/01/2011 17:05", "28/02/2011 1:05 PM"])
     got, used = parse_date_column(values, name="d")

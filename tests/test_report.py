@@ -1,4 +1,4 @@
-"""rfm.report: a valid, self-contained HTML page; rfm.treemap: the squarified layout."""
+"""rfm.report: a valid, self-contained HTML page; rfm.report.treemap: the squarified layout."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfm import plots
+from rfm.app.pipeline import run_pipeline
 from rfm.datasets import make_transactions
-from rfm.pipeline import run_pipeline
-from rfm.report import SECTIONS, STABLE_ARI, render_report, treemap_svg
-from rfm.treemap import Rect, squarify
+from rfm.report import plots, render_report
+from rfm.report._html import treemap_svg
+from rfm.report.html import SECTIONS, STABLE_ARI
+from rfm.report.treemap import Rect, squarify
 
 VOID = {
     "area",

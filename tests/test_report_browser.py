@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from rfm.app.pipeline import run_pipeline
 from rfm.datasets import make_transactions
-from rfm.pipeline import run_pipeline
 from rfm.report import render_report
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")

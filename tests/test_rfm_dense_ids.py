@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfm._aggregate import aggregate_numba, aggregate_numpy, dense_range
+from rfm._grouping.aggregate import aggregate_numba, aggregate_numpy, dense_range
 from rfm.table import rfm_table
 
 SIGN = np.uint64(1 << 63)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rfm._keys import MAX_PACKED_BYTES, arrow_string_buffers, encode_keys, pack_strings
+from rfm._grouping.keys import MAX_PACKED_BYTES, arrow_string_buffers, encode_keys, pack_strings
 
 pa = pytest.importorskip("pyarrow")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rfm import campaign_roi, export
-from rfm.export import export_table
+from rfm.io.export import export_table
 from rfm.roi import SEED002_CAMPAIGNS
 
 

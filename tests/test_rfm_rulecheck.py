@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from rfm import SEGMENT_RULES, check_rules, segment
+from rfm.io.rules_file import read_rules
 from rfm.rulecheck import rule_problems
-from rfm.rules_file import read_rules
 from rfm.segments import RULE_ALIASES
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rfm._aggregate import aggregate
+from rfm._grouping.aggregate import aggregate
 from rfm.table import rfm_table
 
 
@@ -77,13 +77,13 @@ def test_equals_pandas_groupby(kind: str, backend: str, invoice: str | None) -> 
 def test_many_partitions_same_table(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny partitions (many of them) change nothing: same table as the numpy twin."""
     pytest.importorskip("pyarrow")
-    import rfm._numba_aggregate
+    import rfm._grouping.aggregate_numba
 
     df = _transactions(8, n=3000, n_cust=300, kind=kind)
     if kind == "str":
         df = df.astype({"CustomerID": "string[pyarrow]", "InvoiceNo": "string[pyarrow]"})
     expected = rfm_table(df, invoice="InvoiceNo", backend="numpy")
-    monkeypatch.setattr(rfm._numba_aggregate, "ROWS_PER_PARTITION", 16)
+    monkeypatch.setattr(rfm._grouping.aggregate_numba, "ROWS_PER_PARTITION", 16)
     got = rfm_table(df, invoice="InvoiceNo", backend="numba")
     pd.testing.assert_frame_equal(got, expected, check_exact=True)  # twins agree to the bit
     ref = _reference(df, df["InvoiceDate"].max() + pd.Timedelta(days=1), "InvoiceNo")
@@ -149,7 +149,7 @@ def _random_keys(rng: np.random.Generator, n_distinct: int, m: int) -> tuple[np.
 def test_numba_and_numpy_twins_agree(seed: int, n: int, n_cust: int, n_inv: int,
                                      bits: int) -> None:
     """Any number of partitions; invoices shared by several customers count for each."""
-    from rfm._aggregate import aggregate_numba
+    from rfm._grouping.aggregate import aggregate_numba
 
     rng = np.random.default_rng(seed)
     c_hi, c_lo, cust = _random_keys(rng, n_cust, n)

@@ -1,6 +1,6 @@
 """Look at the first bytes of a text file: compression, encoding, separator, header.
 
-Used by :mod:`rfm.reading` before pandas reads the whole file, so that the reader can
+Used by :mod:`rfm.io.reading` before pandas reads the whole file, so that the reader can
 choose the separator and encoding, find the column names (and refuse duplicated ones)
 and keep id columns as text.
 """

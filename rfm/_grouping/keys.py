@@ -26,7 +26,7 @@ anything else             ``pd.factorize(sort=True)`` codes (longer strings, flo
 ========================  ==================================================================
 
 Packing Arrow strings is the only step with a loop over rows; it has a numpy twin
-(:func:`pack_strings_numpy`) and a numba kernel (:mod:`rfm._numba_keys`) that agree.
+(:func:`pack_strings_numpy`) and a numba kernel (:mod:`rfm._grouping.keys_numba`) that agree.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def pack_strings(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(hi, lo)`` keys of strings of at most ``MAX_PACKED_BYTES`` bytes (see module)."""
     if resolve_backend(backend) == "numba":
-        return load_kernels("rfm._numba_keys").pack_strings_kernel(offsets, data)
+        return load_kernels("rfm._grouping.keys_numba").pack_strings_kernel(offsets, data)
     return pack_strings_numpy(offsets, data)
 
 

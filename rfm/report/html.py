@@ -1,9 +1,9 @@
 """One self-contained HTML report of a segmentation run, for a marketing director.
 
-:func:`render_report` turns a :class:`rfm.pipeline.PipelineResult` into a single HTML
+:func:`render_report` turns a :class:`rfm.app.pipeline.PipelineResult` into a single HTML
 page; :func:`write_report` saves it. The page needs nothing else: styles are inline, the
 plots are PNG images embedded as ``data:image/png;base64,…`` URIs and the segment treemap
-is inline SVG laid out by :func:`rfm.treemap.squarify`. It makes no network request and
+is inline SVG laid out by :func:`rfm.report.treemap.squarify`. It makes no network request and
 opens offline, or as an e-mail attachment.
 
 Sections (each a ``<section id=…>``):
@@ -38,14 +38,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rfm import _html as h
-from rfm import plots
-from rfm._html import treemap_svg
 from rfm.bins import bins_in_words, score_bins
+from rfm.report import _html as h
+from rfm.report import plots
+from rfm.report._html import treemap_svg
 from rfm.segments import rule_set_name
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rfm.pipeline import PipelineResult
+    from rfm.app.pipeline import PipelineResult
 
 __all__ = ["OPTIONAL_SECTIONS", "SECTIONS", "render_report", "treemap_svg", "write_report"]
 

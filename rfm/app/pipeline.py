@@ -7,9 +7,9 @@ silhouette unless given) → silhouette per customer → cluster profiles → pe
 validation (silhouette, ANOVA per feature, Calinski–Harabasz, Davies–Bouldin, stability
 across seeds) → monthly KPIs.
 
-:func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``,
-``elbow.csv``, ``validation.csv`` and ``report.html`` into a folder. Each step reports
-progress through an optional callback, so the command line can print it on stderr.
+:mod:`rfm.app.outputs` writes its result to files. Each step reports progress through an
+optional callback, so the command line can print it on stderr. This module only computes:
+it writes no file and draws nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,12 +25,10 @@ import pandas as pd
 
 import validation
 from rfm import kpis
-from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
 from rfm.actions import customer_actions
 from rfm.cleaning import clean_transactions
 from rfm.clustering import ClusterResult, cluster
-from rfm.export import FORMATS, export_table, write_csv, write_table
 from rfm.personas import describe_personas
 from rfm.profiles import profile
 from rfm.rulecheck import check_rules, rule_problems
@@ -41,11 +38,10 @@ from rfm.table import rfm_table
 
 __all__ = [
     "PipelineResult",
-    "output_files",
+    "Steps",
     "run_pipeline",
     "summary_table",
     "validation_table",
-    "write_outputs",
 ]
 
 #: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
@@ -88,14 +84,14 @@ class PipelineResult:
     migration: Any = None
 
 
-class _Steps:
+class Steps:
     """Times each step and reports its start through ``progress``."""
 
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
         self.timings: dict[str, float] = {}
 
-    def __call__(self, name: str) -> _Steps:
+    def __call__(self, name: str) -> Steps:
         self.name = name
         if self.progress is not None:
             self.progress(name)
@@ -231,7 +227,7 @@ def run_pipeline(
     ``drop_nonpositive_*`` rule off) reduce the customer's spend.
     """
     rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
-    step = _Steps(progress)
+    step = Steps(progress)
     with step("cleaning transactions"):
         clean, cleaning_report = clean_transactions(
             transactions,
@@ -380,72 +376,3 @@ def summary_table(result: PipelineResult) -> pd.DataFrame:
     if "silhouette" in p:
         out["silhouette"] = p["silhouette"].round(3)
     return out
-
-
-def output_files(format: str = "csv", migration: bool = False) -> tuple[list[str], list[str]]:
-    """File names :func:`write_outputs` writes, and those it removes, left by an earlier run:
-    ``segments.*`` of the other formats, and ``migration.csv`` when this run has none."""
-    writes = [f"segments.{format}", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
-    removes = [f"segments.{f}" for f in FORMATS if f != format]
-    if migration:
-        writes.append("migration.csv")
-    else:
-        removes.append("migration.csv")
-    return writes, removes
-
-
-def write_outputs(
-    result: PipelineResult,
-    out_dir: str | Path,
-    *,
-    format: str = "csv",
-    title: str = "Customer segmentation",
-    progress: Progress | None = None,
-) -> dict[str, Path]:
-    """Write the files of a run into ``out_dir`` (created if needed); return their paths.
-
-    All or nothing: the files are written into a staging folder and moved into place only
-    when all are complete, so a failure leaves ``out_dir`` as it was and names the file being
-    written; a symlink at an output name is replaced, never written through. ``segments.*``
-    files of the other formats, left by an earlier run, are removed (and reported through
-    ``progress``).
-    """
-    from rfm.report import write_report
-
-    out = Path(out_dir)
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
-    writes, removes = output_files(format, migration=result.migration is not None)
-    step = _Steps(progress)
-    with StagedFolder(out, removes=removes) as stage:
-        with step(f"writing files to {out}"):
-            with stage.writing(writes[0]) as path:
-                table = export_table(
-                    result.rfm,
-                    result.clusters.labels,
-                    scores=result.scores,
-                    segments=result.segments,
-                    personas=result.personas,
-                    actions=result.actions,
-                    silhouette=result.silhouette
-                    if result.silhouette is not None
-                    else np.full(len(result.rfm), np.nan),
-                )
-                write_table(table, path, format)
-            with stage.writing("profile.csv") as path:
-                write_csv(result.profile, path, index=True)
-            with stage.writing("elbow.csv") as path:
-                write_csv(result.clusters.elbow, path)
-            with stage.writing("validation.csv") as path:
-                write_csv(result.validation, path)
-            if result.migration is not None:
-                with stage.writing("migration.csv") as path:
-                    write_csv(result.migration.customers, path, index=True)
-        with step("rendering report.html"), stage.writing("report.html") as path:
-            write_report(path, result, title=title)
-        written = stage.commit()
-    for name in stage.removed:
-        if progress is not None:
-            progress(f"removed {name}, left in {out} by an earlier run")
-    keys = ["segments", "profile", "elbow", "validation", "report", "migration"]
-    return dict(zip(keys, (written[name] for name in writes), strict=False))

@@ -3,7 +3,7 @@
 Most shops number their customers 1, 2, 3, ... When the ids are integers (key ``hi`` =
 0) spanning a range no wider than the number of rows, the id itself gives the customer's
 slot, ``code = lo - min(lo)``. The radix-partitioned aggregation of
-:mod:`rfm._numba_aggregate` then simplifies:
+:mod:`rfm._grouping.aggregate_numba` then simplifies:
 
 1. **count**: a row's partition is the top bits of its code (a contiguous range of ids)
    instead of the top bits of a hash;
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from rfm._numba_aggregate import (
+from rfm._grouping.aggregate_numba import (
     MAX_BITS,
     N_CHUNKS,
     N_WORKERS,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.treemap import squarify
+from rfm.report.treemap import squarify
 
 PALETTE = (
     "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",

@@ -1,4 +1,4 @@
-"""numba kernel of :func:`rfm._keys.pack_strings` (twin: ``pack_strings_numpy``).
+"""numba kernel of :func:`rfm._grouping.keys.pack_strings` (twin: ``pack_strings_numpy``).
 
 Compiled on first use, cached on disk. All arithmetic on the words is uint64 (numba turns
 a uint64 mixed with a signed integer into a float).

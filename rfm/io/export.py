@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._checks import check_columns
-from rfm._atomic import StagedFolder
 from rfm._inputs import RFM_COLUMNS
+from rfm.io._atomic import StagedFolder
 from rfm.profiles import align_labels
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Per-customer reductions behind :func:`rfm.rfm_table`: two twins that must agree.
 
 Input: the customer keys and, optionally, the invoice keys of every order line (exact,
-ordered ``uint64`` pairs from :func:`rfm._keys.encode_keys`), the dates as int64 ticks and
+ordered ``uint64`` pairs from :func:`rfm._grouping.keys.encode_keys`), the dates as int64 ticks and
 the line amounts. Output, one entry per customer **in ascending key order** (so in sorted
 id order):
 
@@ -14,7 +14,7 @@ id order):
 ``numpy`` (the teaching twin) sorts the rows by customer key once and reduces each
 contiguous run with ``ufunc.reduceat``; distinct invoices are the runs of a second sort by
 (customer, invoice). ``numba`` is a radix-partitioned hash aggregation, as analytical
-databases do it (:mod:`rfm._numba_aggregate`): rows are scattered by a hash of the
+databases do it (:mod:`rfm._grouping.aggregate_numba`): rows are scattered by a hash of the
 customer key into partitions small enough for the cache, then each partition is
 aggregated on its own with small hash tables; only the distinct customers are sorted.
 """
@@ -121,18 +121,18 @@ def aggregate_numba(
 
     ``bits`` overrides the number of partitions, ``2**bits`` (tests). Integer customer
     ids in a dense range (no wider than the number of rows) are partitioned by id range
-    and indexed directly instead (:mod:`rfm._numba_dense`): no hashing of customers, no
+    and indexed directly instead (:mod:`rfm._grouping.dense_numba`): no hashing of customers, no
     final sort, the same results.
     """
     empty = np.zeros(0, dtype=np.uint64)
     i_hi, i_lo = inv if inv is not None else (empty, empty)
     dense = dense_range(cust) if bits is None else None
     if dense is not None:
-        kernel = load_kernels("rfm._numba_dense").dense_aggregate
+        kernel = load_kernels("rfm._grouping.dense_numba").dense_aggregate
         return CustomerAggregates(*kernel(
             cust[1], dense[0], dense[1], i_hi, i_lo, ticks, amounts, inv is not None
         ))
-    partitioned_aggregate = load_kernels("rfm._numba_aggregate").partitioned_aggregate
+    partitioned_aggregate = load_kernels("rfm._grouping.aggregate_numba").partitioned_aggregate
     key, unsorted = partitioned_aggregate(
         cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None, bits=bits
     )

@@ -1,14 +1,14 @@
 """From a transaction file to the typed table the pipeline needs (``rfmseg segment``).
 
-:func:`load_transactions` reads the file (:func:`rfm.reading.read_transactions`), finds
-the columns (:func:`rfm.reading.resolve_columns`) and makes each role's values what the
+:func:`load_transactions` reads the file (:func:`rfm.io.reading.read_transactions`), finds
+the columns (:func:`rfm.io.reading.resolve_columns`) and makes each role's values what the
 pipeline expects, or says in one line why it cannot:
 
 - customer and invoice ids are text: ``00123`` keeps its zeros, ``17000`` and
   ``17000.0`` are one id, ``NA``/``None``/``null``/``N/A`` are ids, only empty cells
   are missing;
 - the date column is parsed with one format for the whole column
-  (:func:`rfm.dates.parse_date_column`);
+  (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers (with the file's decimal mark).
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rfm.dates import parse_date_column, value_text
-from rfm.reading import NA_TOKENS, ReadOptions, header_of, read_transactions, resolve_columns
+from rfm.io.dates import parse_date_column, value_text
+from rfm.io.reading import NA_TOKENS, ReadOptions, header_of, read_transactions, resolve_columns
 
 __all__ = ["LoadedTransactions", "id_text", "load_transactions"]
 
@@ -97,8 +97,8 @@ def load_transactions(
 ) -> LoadedTransactions:
     """Read ``path`` and type its role columns (see the module docstring).
 
-    Column parameters are as for :func:`rfm.reading.resolve_columns`; ``options``
-    as for :func:`rfm.reading.read_transactions`, plus the date format.
+    Column parameters are as for :func:`rfm.io.reading.resolve_columns`; ``options``
+    as for :func:`rfm.io.reading.read_transactions`, plus the date format.
 
     Returns
     -------

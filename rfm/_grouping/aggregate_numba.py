@@ -28,8 +28,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from rfm._aggregate import CustomerAggregates
-
 # Parallelise the explicit prange loops only: with plain parallel=True numba also turns
 # every array allocation and expression into a parallel loop of its own, which costs
 # compile time (and a thread launch per np.zeros) and buys nothing here.
@@ -236,8 +234,11 @@ def partitioned_aggregate(
     amounts: np.ndarray,
     has_inv: bool,
     bits: int | None = None,
-) -> tuple[np.ndarray, CustomerAggregates]:
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     """Passes 1-4: the customers' keys ``(k, 2)`` and aggregates, in partition order.
+
+    The aggregates are ``(row, first, last, monetary, frequency)``, the fields of
+    :class:`rfm._grouping.aggregate.CustomerAggregates`.
 
     ``bits`` overrides the number of partitions (tests).
     """
@@ -253,4 +254,4 @@ def partitioned_aggregate(
     first_customer = np.cumsum(n_unique) - n_unique
     where = np.repeat(starts[:-1] - first_customer, n_unique) + np.arange(n_unique.sum())
     key, span, row, money, freq = (a[where] for a in outputs)
-    return key, CustomerAggregates(row, span[:, 0], span[:, 1], money, freq)
+    return key, (row, span[:, 0], span[:, 1], money, freq)

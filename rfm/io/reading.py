@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from rfm._sniff import WHITESPACE, sniff_text, truncated_message
+from rfm.io._sniff import WHITESPACE, sniff_text, truncated_message
 
 __all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions", "resolve_columns"]
 
@@ -153,7 +153,7 @@ class ReadOptions:
     ``decimal`` mark, ``encoding`` (``None``: byte-order mark, UTF-8, else
     Windows-1252), ``header`` (the first row names the columns), ``names`` (column
     names to use instead), ``date_format`` and ``dayfirst`` (see
-    :func:`rfm.dates.parse_date_column`).
+    :func:`rfm.io.dates.parse_date_column`).
     """
 
     sep: str | None = None
@@ -256,7 +256,7 @@ def read_transactions(
             check_unique_names([str(c) for c in df.columns], path)
         elif kind == "xlsx":
             _need("openpyxl", "Excel")
-            from rfm._xlsx import read_xlsx
+            from rfm.io._xlsx import read_xlsx
 
             df = read_xlsx(path, text_columns)
             check_unique_names(list(df.columns), path)
@@ -351,7 +351,7 @@ def header_of(
         if kind == "xlsx":
             if importlib.util.find_spec("openpyxl") is None:
                 return None
-            from rfm._xlsx import xlsx_header
+            from rfm.io._xlsx import xlsx_header
 
             return xlsx_header(path)
         sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))

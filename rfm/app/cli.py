@@ -1,0 +1,607 @@
+"""The ``rfmseg`` command (also ``python -m rfm``).
+
+``rfmseg demo``
+    The whole job on generated shop data (no files needed): clean → RFM →
+    scores → named segments → K-means with k chosen automatically → profiles and personas
+    → validation; writes everything to ``./rfmseg-demo/`` and prints a summary.
+
+``rfmseg segment FILE``
+    The same on your transaction file (CSV, gzip CSV, Parquet, Excel). Columns are
+    recognised by name (the UCI Online Retail file needs no flags); pass ``--customer``,
+    ``--invoice``, ``--date`` and ``--amount`` (or ``--quantity`` and ``--price``) otherwise.
+
+Both write ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``, ``elbow.csv``,
+``validation.csv`` and ``report.html``. Progress goes to stderr (``--quiet`` silences it),
+the summary to stdout. Exit status: 0 on success, 2 on bad usage or bad input — with a
+one-line ``rfmseg: error: …`` message and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rfm.clustering import SCALINGS
+from rfm.io.export import FORMATS
+from rfm.scoring import TIES
+from rfm.segments import SEGMENT_RULES, rule_set_name
+
+__all__ = ["main"]
+
+PROG = "rfmseg"
+#: exceptions that mean bad input (an ImportError only when it names a package to install)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    ImportError,
+    OSError,
+)
+
+
+class UsageError(Exception):
+    """A mistake in the command line or the input (exit status 2)."""
+
+
+def _version() -> str:
+    """The installed distribution's version (``rfmseg --version``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rfmseg")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _k_value(text: str) -> int | str:
+    if text == "auto":
+        return "auto"
+    if re.fullmatch(r"\d+", text) and int(text) >= 2:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"--k must be 'auto' or an integer >= 2, got {text!r}")
+
+
+def _positive_int(text: str) -> int:
+    if re.fullmatch(r"\d+", text) and int(text) > 0:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+
+
+def _snapshot(text: str) -> str:
+    if text in ("max+1d", "max"):
+        return text
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(
+            f"--snapshot must be max+1d, max or a date YYYY-MM-DD, got {text!r}"
+        ) from None
+    return text
+
+
+def _rules(text: str) -> Any:
+    """A built-in rule-set name (aliases accepted) or a rules file (.csv)."""
+    name = rule_set_name(text)
+    if name in SEGMENT_RULES:
+        return name
+    if text.lower().endswith(".csv"):
+        from rfm.io.rules_file import read_rules
+
+        try:
+            return read_rules(text)
+        except (OSError, ValueError, TypeError) as exc:
+            raise argparse.ArgumentTypeError(f"--rules {text}: {_one_line(exc)}") from None
+    raise argparse.ArgumentTypeError(
+        f"--rules must be one of {', '.join(SEGMENT_RULES)} or a rules file ending in .csv, "
+        f"got {text!r}"
+    )
+
+
+def _snapshot_date(text: str) -> str:
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+    return text
+
+
+def _common(p: argparse.ArgumentParser, default_out: str) -> None:
+    m = p.add_argument_group("model")
+    m.add_argument(
+        "--k",
+        type=_k_value,
+        default="auto",
+        metavar="auto|N",
+        help="number of clusters, or 'auto' to choose it by elbow and silhouette (default: auto)",
+    )
+    m.add_argument(
+        "--scaling",
+        choices=SCALINGS,
+        default="log-minmax",
+        help="how R, F, M are scaled before K-means: z-score, min-max with recency "
+        "inverted, or log1p then min-max (default: log-minmax: robust to the long tail of "
+        "real spend, where z-score lets a few big spenders form clusters of their own)",
+    )
+    m.add_argument(
+        "--rules",
+        type=_rules,
+        default="rfm",
+        metavar="{" + ",".join(SEGMENT_RULES) + "}|FILE.csv",
+        help="named-segment rule set: the R rfm package's ten segments (rfm), five "
+        "customer types (customer-types), quartile codes (codes), or your own rules file "
+        "with columns segment, r, f, m, action (ranges like 4-5; empty = any score), "
+        "checked for gaps and dead rules (default: rfm)",
+    )
+    m.add_argument(
+        "--ties",
+        choices=TIES,
+        default="thresholds",
+        help="how equal values are scored: thresholds = equal values always get equal "
+        "scores (default); first = equal-size score groups, ties split by row order",
+    )
+    m.add_argument("--seed", type=int, default=0, help="random seed of K-means (default: 0)")
+    o = p.add_argument_group("output")
+    o.add_argument(
+        "--out",
+        default=default_out,
+        metavar="DIR",
+        help=f"output folder, created if needed (default: {default_out})",
+    )
+    o.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help="format of the per-customer file segments.* (xlsx needs openpyxl and holds at "
+        "most 1,048,575 customers; parquet needs pyarrow)",
+    )
+    o.add_argument(
+        "--currency",
+        default="",
+        metavar="SYMBOL",
+        help="currency symbol shown before money in the report, e.g. '$' or '€' (default: none)",
+    )
+    o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``rfmseg --help``)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Customer segmentation with RFM and K-means: named segments, clusters, "
+        "personas, validation and an HTML report.",
+        epilog="Files written: segments.csv (customer, R, F, M, scores, code, segment, cluster, "
+        "persona, action, silhouette), profile.csv, elbow.csv, validation.csv, report.html "
+        "(and migration.csv with --compare-to). "
+        "Exit status 0 on success, 2 on bad usage or bad input.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="{demo,segment}")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole job on generated data (no files needed)",
+        description="Generate realistic shop transactions and run the whole job on them.",
+    )
+    d = demo.add_argument_group("data size")
+    d.add_argument(
+        "--customers",
+        type=_positive_int,
+        default=20_000,
+        metavar="N",
+        help="number of generated customers (default: 20000)",
+    )
+    d.add_argument(
+        "--rows",
+        type=_positive_int,
+        default=200_000,
+        metavar="N",
+        help="number of generated order lines, at least --customers (default: 200000)",
+    )
+    _common(demo, "rfmseg-demo")
+    seg = sub.add_parser(
+        "segment",
+        help="segment the customers of a transaction file",
+        description="Segment the customers of a transaction file (CSV, gzip CSV, Parquet with "
+        "pyarrow, xlsx with openpyxl). Columns are recognised by name when not given: the UCI "
+        "Online Retail file needs no flags.",
+    )
+    seg.add_argument("file", metavar="FILE", help="transaction file, one row per order line")
+    c = seg.add_argument_group("columns (recognised by name when omitted)")
+    c.add_argument("--customer", metavar="COL", help="customer id column (e.g. CustomerID)")
+    c.add_argument(
+        "--invoice",
+        metavar="COL",
+        help="invoice / order number column; frequency counts distinct invoices "
+        "(without one, every row is an order)",
+    )
+    c.add_argument("--date", metavar="COL", help="order date column (e.g. InvoiceDate)")
+    c.add_argument("--amount", metavar="COL", help="line amount column (spend = its sum)")
+    c.add_argument(
+        "--quantity", metavar="COL", help="quantity column; with --price, spend = quantity × price"
+    )
+    c.add_argument("--price", metavar="COL", help="unit price column (with --quantity)")
+    c.add_argument(
+        "--snapshot",
+        type=_snapshot,
+        default="max+1d",
+        metavar="max+1d|max|DATE",
+        help="day recency is measured from: last date + 1 day (default), the last "
+        "date, or a date YYYY-MM-DD on or after it",
+    )
+    c.add_argument(
+        "--compare-to",
+        type=_snapshot_date,
+        metavar="DATE",
+        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD) "
+        "and show who moved between segments since then (writes migration.csv)",
+    )
+    _reader_flags(seg)
+    _common(seg, "rfmseg-out")
+    return parser
+
+
+#: --keep-* / --drop-duplicates flag → clean_transactions switch and what it keeps
+CLEANING_FLAGS = {
+    "keep_cancelled": ("drop_cancelled", "invoices starting with C (use when C does not mean "
+                       "cancelled in your file)"),
+    "keep_nonpositive_quantity": ("drop_nonpositive_quantity", "lines with quantity <= 0 "
+                                  "(returns; they reduce the customer's spend)"),
+    "keep_nonpositive_price": ("drop_nonpositive_price", "lines with unit price <= 0 (free "
+                               "items, adjustments)"),
+    "keep_nonpositive_amount": ("drop_nonpositive_amount", "lines with amount <= 0 (with "
+                                "--amount; they reduce the customer's spend)"),
+}  # fmt: skip
+
+
+def _reader_flags(seg: argparse.ArgumentParser) -> None:
+    """Flags of `rfmseg segment` about reading the file and cleaning its rows."""
+    r = seg.add_argument_group("reading the file (sniffed when omitted)")
+    r.add_argument(
+        "--sep",
+        metavar="SEP",
+        help="column separator: ',', ';', tab, '|' or 'whitespace' for aligned columns "
+        "(default: sniffed from the first lines)",
+    )
+    r.add_argument(
+        "--decimal", default=".", metavar="CHAR", help="decimal mark, e.g. ',' (default: '.')"
+    )
+    r.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding, e.g. utf-8, cp1252, utf-16 (default: byte-order mark, else "
+        "UTF-8, else Windows-1252)",
+    )
+    r.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the file has no header row (give the column names with --names)",
+    )
+    r.add_argument(
+        "--names",
+        metavar="A,B,...",
+        help="comma-separated names of all columns, replacing the header (or naming the "
+        "columns of a file read with --no-header)",
+    )
+    r.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="format of the date column: a strftime pattern such as %%d/%%m/%%Y, or excel "
+        "(Excel serial days), epoch-s or epoch-ms (time since 1970). Default: one format "
+        "inferred from all the values",
+    )
+    r.add_argument(
+        "--dayfirst",
+        action="store_true",
+        help="read dates such as 02/01/2011 day first when every value fits both orders",
+    )
+    c = seg.add_argument_group(
+        "cleaning",
+        "By default rows without customer or date, cancelled invoices (C...), quantity <= 0 "
+        "and price <= 0 are dropped; exact duplicate rows are counted but kept. The summary "
+        "shows the rows each rule removed.",
+    )
+    for dest, (_, what) in CLEANING_FLAGS.items():
+        c.add_argument(
+            "--" + dest.replace("_", "-"), dest=dest, action="store_true", help=f"keep {what}"
+        )
+    c.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="drop exact duplicate rows (all columns equal)",
+    )
+
+
+def _read_options(args: argparse.Namespace) -> Any:
+    from rfm.io.reading import SEP_ALIASES, ReadOptions
+
+    if not args.header and not args.names:
+        raise UsageError("--no-header needs --names with one name per column.")
+    if args.sep is not None and args.sep == args.decimal:
+        raise UsageError(f"--sep and --decimal are both {args.sep!r}; they must differ.")
+    if args.sep is not None and len(args.sep) != 1 and args.sep not in SEP_ALIASES:
+        raise UsageError(
+            f"--sep must be one character or one of {', '.join(SEP_ALIASES)}, got {args.sep!r}."
+        )
+    if len(args.decimal) != 1:
+        raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
+    names = [n.strip() for n in args.names.split(",")] if args.names else None
+    return ReadOptions(
+        sep=args.sep,
+        decimal=args.decimal,
+        encoding=args.encoding,
+        header=args.header,
+        names=names,
+        date_format=args.date_format,
+        dayfirst=args.dayfirst,
+    )
+
+
+def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
+    rules = {rule: not getattr(args, dest, False) for dest, (rule, _) in CLEANING_FLAGS.items()}
+    rules["drop_duplicates"] = bool(getattr(args, "drop_duplicates", False))
+    return rules
+
+
+#: library advice → the flag that does it from the command line
+_CLI_HINTS = (
+    (re.compile(r"Switch off a rule \(e\.g\. drop_cancelled=False\)"),
+     "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
+    (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
+     r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
+)  # fmt: skip
+
+
+def _for_cli(text: str) -> str:
+    for pattern, flag in _CLI_HINTS:
+        text = pattern.sub(flag, text)
+    return text
+
+
+def _print_cleaning(result: Any, date_format: str | None) -> None:
+    """Rows removed per cleaning rule, duplicates kept and the date format, on stdout."""
+    s = result.settings
+    removed = ", ".join(
+        f"{row.rule} {row.rows_removed:,}" for row in result.cleaning.itertuples(index=False)
+    )
+    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    if s.get("duplicate_rows"):
+        print(
+            f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
+            "(--drop-duplicates drops them)"
+        )
+    if date_format:
+        print(f"date format: {date_format}")
+
+
+class _Reporter:
+    """Progress lines on stderr, each stamped with the time since the command started
+    (one clock for the whole run, so the stamps and "done in" add up)."""
+
+    def __init__(self, quiet: bool, interrupted: threading.Event | None = None) -> None:
+        self.quiet = quiet
+        self.t0 = time.perf_counter()
+        self.interrupted = interrupted or threading.Event()
+
+    def check_interrupt(self) -> None:
+        """Raise the Ctrl-C that Python swallowed because it landed inside a finaliser
+        (``__del__``) rather than in the running code; called at every step."""
+        if self.interrupted.is_set():
+            raise KeyboardInterrupt
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def __call__(self, message: str) -> None:
+        self.check_interrupt()
+        if not self.quiet:
+            print(f"{PROG}: [{self.elapsed():5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        text = f"missing key {text}"
+    return text
+
+
+def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, dict[str, Any], str]:
+    if args.command == "demo":
+        from rfm.datasets import make_transactions
+
+        if args.rows < args.customers:
+            raise UsageError(
+                f"--rows ({args.rows}) must be at least --customers ({args.customers})."
+            )
+        say(f"generating {args.rows:,} order lines for {args.customers:,} customers")
+        df = make_transactions(n_customers=args.customers, n_rows=args.rows, random_state=args.seed)
+        cols = {
+            "customer": "CustomerID",
+            "invoice": "InvoiceNo",
+            "date": "InvoiceDate",
+            "amount": "TotalAmount",
+            "quantity": "Quantity",
+            "price": "UnitPrice",
+        }
+        return df, cols, "generated demo data"
+    from rfm.io.loading import load_transactions
+
+    given = {
+        k: getattr(args, k) for k in ("customer", "invoice", "date", "amount", "quantity", "price")
+    }
+    say(f"reading {args.file}")
+    loaded = load_transactions(args.file, options=_read_options(args), **given)
+    args.date_format_used = loaded.date_format
+    return loaded.frame, loaded.columns, str(args.file)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, outputs that cannot be written (see rfm/io/_atomic.py)."""
+    from rfm.app.outputs import output_files
+    from rfm.io._atomic import check_folder
+    from rfm.io.export import missing_package
+
+    package = missing_package(args.format)
+    if package is not None:
+        raise UsageError(
+            f"--format {args.format} needs the {package} package: pip install {package} "
+            "(or use --format csv)"
+        )
+    writes, removes = output_files(args.format, getattr(args, "compare_to", None) is not None)
+    inputs = [args.file] if args.command == "segment" else []
+    check_folder(args.out, writes, removes=removes, inputs=inputs)
+
+
+def _check_customers(fmt: str) -> Callable[[int], None]:
+    """Refuse, before clustering, more customers than a file of ``fmt`` holds."""
+
+    def check(n: int) -> None:
+        from rfm.io.export import max_rows
+
+        limit = max_rows(fmt)
+        if limit is not None and n > limit:
+            raise UsageError(
+                f"{n:,} customers do not fit in an {fmt} sheet (at most {limit:,} rows); "
+                "use --format csv (or --format parquet)"
+            )
+
+    return check
+
+
+def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
+    from kmeans_np.jit import on_first_compile
+    from rfm.app.outputs import write_outputs
+    from rfm.app.pipeline import run_pipeline, summary_table
+
+    say = _Reporter(args.quiet, interrupted)
+    on_first_compile(
+        lambda: say("first run: compiling the fast kernels for this machine (once only)")
+    )
+    _check_outputs(args)
+    df, cols, source = _load(args, say)
+    money = (
+        {"amount": cols["amount"], "quantity": cols.get("quantity"), "price": cols.get("price")}
+        if cols.get("amount")
+        else {"amount": None, "quantity": cols["quantity"], "price": cols["price"]}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_pipeline(
+            df,
+            customer=cols["customer"],
+            invoice=cols["invoice"],
+            date=cols["date"],
+            snapshot=getattr(args, "snapshot", "max+1d"),
+            k=args.k,
+            scaling=args.scaling,
+            rules=args.rules,
+            random_state=args.seed,
+            progress=say,
+            check_customers=_check_customers(args.format),
+            ties=args.ties,
+            compare_to=getattr(args, "compare_to", None),
+            cleaning=_cleaning(args),
+            **money,
+        )
+        result.settings["source"] = source
+        result.settings["currency"] = args.currency
+        result.settings["date_format"] = getattr(args, "date_format_used", None)
+        name = Path(source).name if args.command == "segment" else "demo"
+        paths = write_outputs(
+            result,
+            args.out,
+            format=args.format,
+            progress=say,
+            title=f"Customer segmentation — {name}",
+        )
+    for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
+        say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
+    say.check_interrupt()
+    table = summary_table(result)
+    sil = result.validation.loc[0, "value"]
+    print(
+        f"{len(result.rfm):,} customers, k = {result.clusters.k} clusters "
+        f"(scaling {args.scaling}), mean silhouette {sil:.3f}"
+    )
+    print(table.to_string())
+    _print_cleaning(result, getattr(args, "date_format_used", None))
+    print(
+        f"files written to {Path(args.out).resolve()}: " + ", ".join(p.name for p in paths.values())
+    )
+    say(f"done in {say.elapsed():.1f}s")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rfmseg``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    interrupted = threading.Event()
+    _catch_interrupts(interrupted)
+    try:
+        return _run(args, interrupted)
+    except KeyboardInterrupt:
+        return _interrupted()
+    except BrokenPipeError:  # e.g. `rfmseg demo | head`: the reader left, nothing to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except UsageError as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except USER_ERRORS as exc:
+        if interrupted.is_set():
+            return _interrupted()
+        if isinstance(exc, ImportError) and "pip install" not in str(exc):
+            raise  # a broken installation, not a user mistake: show the traceback
+        print(f"{PROG}: error: {_for_cli(_one_line(exc))}", file=sys.stderr)
+        return 2
+    except Exception:
+        # Ctrl-C that lands while a compiled kernel is being called can surface as another
+        # exception (numba's "SystemError: ... returned a result with an exception set")
+        if interrupted.is_set():
+            return _interrupted()
+        raise
+
+
+def _catch_interrupts(flag: threading.Event) -> None:
+    """On Ctrl-C, remember that it happened, then interrupt as Python normally does."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+
+    def handler(signum: int, frame: object) -> None:
+        flag.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    default_hook = sys.unraisablehook
+
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        # A Ctrl-C raised inside a finaliser cannot propagate; the flag carries it to the
+        # next step instead, so do not print its traceback.
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            default_hook(info)
+
+    sys.unraisablehook = unraisable
+
+
+def _interrupted() -> int:
+    print(f"{PROG}: interrupted", file=sys.stderr, flush=True)
+    return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Write one run's files: the customer table, profile, elbow, validation and the report.
+
+:func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``,
+``elbow.csv``, ``validation.csv``, ``migration.csv`` when there is one, and ``report.html``
+into a folder, all or nothing (:class:`rfm.io._atomic.StagedFolder`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rfm.app.pipeline import PipelineResult, Progress, Steps
+from rfm.io._atomic import StagedFolder
+from rfm.io.export import FORMATS, export_table, write_csv, write_table
+
+__all__ = ["output_files", "write_outputs"]
+
+
+def output_files(format: str = "csv", migration: bool = False) -> tuple[list[str], list[str]]:
+    """File names :func:`write_outputs` writes, and those it removes, left by an earlier run:
+    ``segments.*`` of the other formats, and ``migration.csv`` when this run has none."""
+    writes = [f"segments.{format}", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
+    removes = [f"segments.{f}" for f in FORMATS if f != format]
+    if migration:
+        writes.append("migration.csv")
+    else:
+        removes.append("migration.csv")
+    return writes, removes
+
+
+def write_outputs(
+    result: PipelineResult,
+    out_dir: str | Path,
+    *,
+    format: str = "csv",
+    title: str = "Customer segmentation",
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Write the files of a run into ``out_dir`` (created if needed); return their paths.
+
+    All or nothing: the files are written into a staging folder and moved into place only
+    when all are complete, so a failure leaves ``out_dir`` as it was and names the file being
+    written; a symlink at an output name is replaced, never written through. ``segments.*``
+    files of the other formats, left by an earlier run, are removed (and reported through
+    ``progress``).
+    """
+    from rfm.report import write_report
+
+    out = Path(out_dir)
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+    writes, removes = output_files(format, migration=result.migration is not None)
+    step = Steps(progress)
+    with StagedFolder(out, removes=removes) as stage:
+        with step(f"writing files to {out}"):
+            with stage.writing(writes[0]) as path:
+                table = export_table(
+                    result.rfm,
+                    result.clusters.labels,
+                    scores=result.scores,
+                    segments=result.segments,
+                    personas=result.personas,
+                    actions=result.actions,
+                    silhouette=result.silhouette
+                    if result.silhouette is not None
+                    else np.full(len(result.rfm), np.nan),
+                )
+                write_table(table, path, format)
+            with stage.writing("profile.csv") as path:
+                write_csv(result.profile, path, index=True)
+            with stage.writing("elbow.csv") as path:
+                write_csv(result.clusters.elbow, path)
+            with stage.writing("validation.csv") as path:
+                write_csv(result.validation, path)
+            if result.migration is not None:
+                with stage.writing("migration.csv") as path:
+                    write_csv(result.migration.customers, path, index=True)
+        with step("rendering report.html"), stage.writing("report.html") as path:
+            write_report(path, result, title=title)
+        written = stage.commit()
+    for name in stage.removed:
+        if progress is not None:
+            progress(f"removed {name}, left in {out} by an earlier run")
+    keys = ["segments", "profile", "elbow", "validation", "report", "migration"]
+    return dict(zip(keys, (written[name] for name in writes), strict=False))
