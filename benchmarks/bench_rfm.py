@@ -2,12 +2,13 @@
 
 Data: synthetic order lines with about one customer per 10 rows and two lines per
 invoice; customer ids ("C0000001") and invoice numbers ("INV00000001") are strings in
-pandas' default string dtype, dates are datetimes, amounts floats — what ``read_csv``
-gives. Every contender starts from that same table and ends with a per-customer
-recency / frequency / monetary result:
+pandas' default string dtype (a second run, "int64 ids", numbers both 1, 2, ...), dates
+are datetimes, amounts floats — what ``read_csv`` gives. Every contender starts from that
+same table and ends with a per-customer recency / frequency / monetary result:
 
 * ``rfm_table`` — ours (numba backend): ids packed into exact, ordered 16-byte keys,
-  then a radix-partitioned hash aggregation (all in numba).
+  then a radix-partitioned hash aggregation (all in numba); integer ids in a dense
+  range are partitioned by id range and indexed directly instead.
 * ``pandas vectorised`` — ``groupby(...).agg(max, min, nunique, sum)`` then date
   arithmetic on the per-customer result.
 * ``pandas lambda (seed 000)`` — ``groupby(...).agg({"InvoiceDate": lambda x:
@@ -42,8 +43,11 @@ SIZES_QUICK = (100_000,)
 LAMBDA_MAX_CUSTOMERS = 100_000  # beyond this, time the seed-000 lambda on a subset
 
 
-def synthetic(n_rows: int, seed: int = 0) -> pd.DataFrame:
-    """Order lines: ~n/10 customers, ~n/2 invoices (each owned by one customer)."""
+def synthetic(n_rows: int, seed: int = 0, *, int_ids: bool = False) -> pd.DataFrame:
+    """Order lines: ~n/10 customers, ~n/2 invoices (each owned by one customer).
+
+    ``int_ids``: customer ids and invoice numbers are int64 (1, 2, ...) instead of text.
+    """
     rng = np.random.default_rng(seed)
     n_cust = max(1, n_rows // 10)
     n_inv = max(1, n_rows // 2)
@@ -52,8 +56,12 @@ def synthetic(n_rows: int, seed: int = 0) -> pd.DataFrame:
     inv_time = np.datetime64("2023-01-01T00:00:00") + rng.integers(
         0, 900 * 86400, n_inv
     ).astype("timedelta64[s]")
-    cust_ids = pd.Series(np.char.add("C", np.char.zfill(np.arange(n_cust).astype(str), 7)))
-    inv_ids = pd.Series(np.char.add("INV", np.char.zfill(np.arange(n_inv).astype(str), 8)))
+    if int_ids:
+        cust_ids = pd.Series(np.arange(1, n_cust + 1, dtype=np.int64))
+        inv_ids = pd.Series(np.arange(1, n_inv + 1, dtype=np.int64))
+    else:
+        cust_ids = pd.Series(np.char.add("C", np.char.zfill(np.arange(n_cust).astype(str), 7)))
+        inv_ids = pd.Series(np.char.add("INV", np.char.zfill(np.arange(n_inv).astype(str), 8)))
     return pd.DataFrame(
         {
             "CustomerID": cust_ids.take(inv_cust[row_inv]).reset_index(drop=True),
@@ -154,11 +162,11 @@ def _check_agreement(ours: pd.DataFrame, others: dict[str, pd.DataFrame]) -> Non
             raise AssertionError(f"{name}: recency differs from rfm_table")
 
 
-def bench_table(n_rows: int, repeats: int) -> list[dict[str, Any]]:
+def bench_table(n_rows: int, repeats: int, *, int_ids: bool = False) -> list[dict[str, Any]]:
     import duckdb
     import polars as pl
 
-    df = synthetic(n_rows)
+    df = synthetic(n_rows, int_ids=int_ids)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.register("df", df)
@@ -184,9 +192,11 @@ def bench_table(n_rows: int, repeats: int) -> list[dict[str, Any]]:
     lam_times = time_interleaved({"lambda": lam}, repeats=max(1, repeats // 3))["lambda"]
     t_ours = median(times["rfm_table"])
     rows = []
+    ids = "int64 ids" if int_ids else ""
     for name, ts in times.items():
-        rows.append(_row(n_rows, len(ours), name, median(ts), t_ours, ""))
+        rows.append(_row(n_rows, len(ours), name, median(ts), t_ours, ids))
     note = "" if scale == 1.0 else f"timed on {LAMBDA_MAX_CUSTOMERS:,} customers, × {scale:.1f}"
+    note = ", ".join(x for x in (ids, note) if x)
     rows.append(
         _row(n_rows, len(ours), "pandas lambda (seed 000)", median(lam_times) * scale, t_ours, note)
     )
@@ -239,6 +249,7 @@ def main(quick: bool = False) -> None:
     rows: list[dict[str, Any]] = []
     for n in sizes:
         rows += bench_table(n, repeats)
+        rows += bench_table(n, repeats, int_ids=True)
     report(
         "rfm_table",
         "RFM table: rfm_table vs pandas, DuckDB, polars",

@@ -15,7 +15,8 @@ The method, data half
 clean_transactions  Drop guest, cancelled, returned, free, duplicate and undated rows,
                     with a per-rule report (``cleaning``).
 rfm_table           One row per customer: recency, frequency, monetary, dates, tenure,
-                    average order value (``table``; numba or numpy reductions).
+                    average order value (``table``; numba or numpy reductions); also
+                    on a Dask DataFrame (``read_parquet_dask``), the same table.
 rfm_scores          Quantile scores 1..q (ties broken by order, or R rfm's thresholds).
 score_bins          The range of raw values behind every score (published bins).
 segment             Named segments from rule tables (R rfm, customer types, quartile
@@ -67,6 +68,7 @@ from rfm.features import customer_features
 from rfm.io.dates import parse_date_column
 from rfm.io.export import export, neutralise_formulas
 from rfm.io.loading import load_transactions
+from rfm.io.parquet_dask import read_parquet_dask
 from rfm.migration import migration
 from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile
@@ -99,6 +101,7 @@ __all__ = [
     "neutralise_formulas",
     "parse_date_column",
     "profile",
+    "read_parquet_dask",
     "rfm_scores",
     "rfm_table",
     "run_pipeline",

@@ -96,8 +96,10 @@ def clean_transactions(
 
     Parameters
     ----------
-    df : DataFrame
-        Raw order lines; left unchanged.
+    df : DataFrame or dask.dataframe.DataFrame
+        Raw order lines; left unchanged. A Dask DataFrame is cleaned partition by
+        partition (the report is computed at once, the cleaned frame stays lazy);
+        duplicates are found across partitions, the first in partition order kept.
     customer, invoice, date, quantity, price, amount : str or None
         Column names (defaults: the UCI Online Retail names, as in
         :class:`rfm.TransactionColumns`). Passing ``None`` for ``invoice``, ``quantity``
@@ -111,7 +113,8 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     Returns
     -------
     clean_df : DataFrame
-        A new DataFrame with the kept rows, original index and columns.
+        A new DataFrame with the kept rows, original index and columns (a Dask
+        DataFrame for Dask input).
     report : DataFrame
         One row per rule that ran, in the order applied: ``rule``, ``rows_removed``,
         ``rows_left``.
@@ -127,11 +130,56 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     >>> clean, report = clean_transactions(raw)                       # doctest: +SKIP
     >>> clean, report = clean_transactions(raw, drop_duplicates=False)  # doctest: +SKIP
     """
-    check_frame(df)
+    from rfm.table_dask import is_dask_frame
+
     if columns is not None:
         customer, invoice, date = columns.customer, columns.invoice, columns.date
         quantity, price, amount = columns.quantity, columns.price, columns.amount
-    rules: list[tuple[str, str | None]] = [
+
+    options = dict(
+        customer=customer, invoice=invoice, date=date, quantity=quantity, price=price,
+        amount=amount, drop_missing_customer=drop_missing_customer,
+        drop_cancelled=drop_cancelled, drop_nonpositive_quantity=drop_nonpositive_quantity,
+        drop_nonpositive_price=drop_nonpositive_price, drop_bad_dates=drop_bad_dates,
+        drop_nonpositive_amount=drop_nonpositive_amount,
+    )
+    if is_dask_frame(df):
+        from rfm.cleaning_dask import clean_transactions_dask
+
+        return clean_transactions_dask(df, drop_duplicates=drop_duplicates, **options)
+    check_frame(df)
+    rules = rule_columns(**options)
+    check_columns(df, list(dict.fromkeys(col for _, col in rules)), what="transactions")
+    out, rows = apply_rules(df, rules, date)
+    if drop_duplicates:
+        dup_in_out = out.duplicated().to_numpy()
+        removed = int(dup_in_out.sum())
+        rows.append({"rule": "duplicates", "rows_removed": removed,
+                     "rows_left": len(out) - removed})
+        out = out.loc[~dup_in_out]
+    report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
+    if len(out) == 0:
+        raise nothing_left(report)
+    return out, report
+
+
+def rule_columns(
+    *,
+    customer: str,
+    invoice: str | None,
+    date: str,
+    quantity: str | None,
+    price: str | None,
+    amount: str | None,
+    drop_missing_customer: bool,
+    drop_cancelled: bool,
+    drop_nonpositive_quantity: bool,
+    drop_nonpositive_price: bool,
+    drop_bad_dates: bool,
+    drop_nonpositive_amount: bool,
+) -> list[tuple[str, str]]:
+    """The rules that run, in order, each with the column it reads."""
+    rules = [
         ("missing_customer", customer if drop_missing_customer else None),
         ("bad_dates", date if drop_bad_dates else None),
         ("cancelled", invoice if drop_cancelled else None),
@@ -139,22 +187,17 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
         ("nonpositive_price", price if drop_nonpositive_price else None),
         ("nonpositive_amount", amount if drop_nonpositive_amount else None),
     ]
-    needed = [col for _, col in rules if col is not None]
-    check_columns(df, list(dict.fromkeys(needed)), what="transactions")
+    return [(rule, col) for rule, col in rules if col is not None]
 
-    n = len(df)
-    keep = np.ones(n, dtype=bool)
+
+def apply_rules(
+    df: pd.DataFrame, rules: list[tuple[str, str]], date: str
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Every row rule except duplicates: the kept rows (dates parsed) and the report rows."""
+    keep = np.ones(len(df), dtype=bool)
     rows: list[dict[str, Any]] = []
     parsed_dates: pd.Series | None = None
-
-    def apply(rule: str, bad: np.ndarray) -> None:
-        removed = int((keep & bad).sum())
-        keep[bad] = False
-        rows.append({"rule": rule, "rows_removed": removed, "rows_left": int(keep.sum())})
-
     for rule, col in rules:
-        if col is None:
-            continue
         values = df[col]
         if rule == "missing_customer":
             bad = _missing_customer(values)
@@ -168,23 +211,19 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
             numbers = numeric_values(values, col)
             with np.errstate(invalid="ignore"):
                 bad = ~(numbers > 0)
-        apply(rule, bad)
-
+        removed = int((keep & bad).sum())
+        keep[bad] = False
+        rows.append({"rule": rule, "rows_removed": removed, "rows_left": int(keep.sum())})
     out = df.loc[keep].copy()
     if parsed_dates is not None:
         out[date] = parsed_dates[keep].to_numpy()
-    if drop_duplicates:
-        dup = np.zeros(n, dtype=bool)
-        dup_in_out = out.duplicated().to_numpy()
-        dup[np.flatnonzero(keep)] = dup_in_out
-        apply("duplicates", dup)
-        out = out.loc[~dup_in_out]
+    return out, rows
 
-    report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
-    if len(out) == 0:
-        raise ValueError(
-            "clean_transactions removed every row; nothing is left to analyse. Rows "
-            f"removed per rule:\n{report.to_string(index=False)}\nSwitch off a rule "
-            "(e.g. drop_cancelled=False) or check the column names."
-        )
-    return out, report
+
+def nothing_left(report: pd.DataFrame) -> ValueError:
+    """The error for a cleaning that removed every row, with the per-rule report."""
+    return ValueError(
+        "clean_transactions removed every row; nothing is left to analyse. Rows "
+        f"removed per rule:\n{report.to_string(index=False)}\nSwitch off a rule "
+        "(e.g. drop_cancelled=False) or check the column names."
+    )

@@ -31,6 +31,17 @@ __all__ = ["rfm_table"]
 #: small file then does not spend seconds compiling the grouping kernels
 NUMBA_FROM_ROWS = 20_000
 
+#: the columns of :func:`rfm_table`'s result, in order
+TABLE_COLUMNS = (
+    "recency",
+    "frequency",
+    "monetary",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+    "avg_order_value",
+)
+
 def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
     """Dates as int64 ticks, their numpy unit, and the time zone (or ``None``)."""
     tz = getattr(dates.dtype, "tz", None)
@@ -89,14 +100,17 @@ def rfm_table(
     allow_negative: bool = False,
     backend: str = "auto",
     columns: TransactionColumns | None = None,
+    compute: bool = True,
 ) -> pd.DataFrame:
     """One row per customer: recency, frequency, monetary and purchase dates.
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or dask.dataframe.DataFrame
         Order lines (one row per line or per order); left unchanged. Clean it first
-        (:func:`rfm.clean_transactions`) if it holds returns or guest orders.
+        (:func:`rfm.clean_transactions`) if it holds returns or guest orders. A Dask
+        DataFrame is reduced partition by partition on the workers (memory bounded by
+        the partition size) and gives the same table; an invoice may span partitions.
     customer : str
         Customer id column: strings, integers and categoricals all work (unused
         categories give no rows). Missing ids are an error.
@@ -117,10 +131,15 @@ def rfm_table(
         simply reduce the customer's spend.
     backend : {"auto", "numpy", "numba"}
         Implementation of the per-customer reductions (identical results). ``"auto"``
-        is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below.
+        is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below. (On a Dask DataFrame
+        it chooses the id packing only; the grouping there is always numba.)
     columns : TransactionColumns, optional
         All the column roles at once (:class:`rfm.TransactionColumns`); when given it
         replaces ``customer``, ``date``, ``invoice``, ``amount``, ``quantity``, ``price``.
+    compute : bool
+        Dask DataFrames only: ``False`` returns the table as a Dask DataFrame
+        partitioned by customer (rows sorted within each partition), for customer
+        tables too big for one machine. Ignored for pandas input.
 
     Returns
     -------
@@ -157,6 +176,19 @@ def rfm_table(
     >>> rfm = rfm_table(tx, invoice="InvoiceNo", quantity="Quantity",
     ...                 price="UnitPrice", snapshot="max")             # doctest: +SKIP
     """
+    from rfm.table_dask import is_dask_frame
+
+    if is_dask_frame(df):
+        from rfm.table_dask import rfm_table_dask
+
+        cols = columns or TransactionColumns.for_frame(
+            list(df.columns), customer=customer, invoice=invoice, date=date, amount=amount,
+            quantity=quantity, price=price,
+        )
+        return rfm_table_dask(
+            df, columns=cols, snapshot=snapshot, allow_negative=allow_negative,
+            backend=backend, compute=compute,
+        )
     check_frame(df)
     cols = columns or TransactionColumns.for_frame(
         df, customer=customer, invoice=invoice, date=date, amount=amount, quantity=quantity,
@@ -192,21 +224,39 @@ def rfm_table(
     ids = customer_keys.labels(agg.row).rename(customer)
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
     snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, day, tz)
+    return build_table(
+        ids, agg.first, agg.last, agg.monetary, agg.frequency, snap=snap, unit=unit, tz=tz
+    )
+
+
+def build_table(
+    ids: pd.Index,
+    first: np.ndarray,
+    last: np.ndarray,
+    monetary: np.ndarray,
+    frequency: np.ndarray,
+    *,
+    snap: int,
+    unit: str,
+    tz: Any,
+) -> pd.DataFrame:
+    """The RFM table from per-customer aggregates (dates as int64 ticks in ``unit``, UTC
+    when ``tz`` is set) and the snapshot in the same ticks; shared with the Dask path."""
+    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
 
     def as_dates(t: np.ndarray) -> pd.DatetimeIndex:
         out = pd.DatetimeIndex(t.view(f"datetime64[{unit}]"))
         return out.tz_localize("UTC").tz_convert(tz) if tz is not None else out
 
-    frequency = agg.frequency
     result = pd.DataFrame(
         {
-            "recency": (snap - agg.last) // day,
+            "recency": (snap - last) // day,
             "frequency": frequency,
-            "monetary": agg.monetary,
-            "first_purchase": as_dates(agg.first),
-            "last_purchase": as_dates(agg.last),
-            "tenure_days": (snap - agg.first) // day,
-            "avg_order_value": agg.monetary / frequency,
+            "monetary": monetary,
+            "first_purchase": as_dates(first),
+            "last_purchase": as_dates(last),
+            "tenure_days": (snap - first) // day,
+            "avg_order_value": monetary / frequency,
         },
         index=ids,
         copy=False,  # fresh arrays: no need to copy them into consolidated blocks

@@ -5,4 +5,8 @@ keys / keys_numba            Exact, ordered ``uint64`` keys for any id column (n
 aggregate / aggregate_numba  Per-customer first and last date, spend and distinct invoices:
                              a sort-and-reduce numpy twin and a partitioned hash
                              aggregation in numba, with one answer.
+dense_numba                  The numba path for integer ids in a dense range: partitions
+                             by id range, slots at the id, no hashing or final sort.
+combine_numba                Group rows by a four-word key (the Dask path's per-partition
+                             pre-aggregation and its combine after the shuffle).
 """

@@ -98,6 +98,17 @@ def sort_by_key(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     return order
 
 
+def dense_range(cust: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:
+    """``(min lo, range width)`` when every ``hi`` is 0 and the ``lo`` words span at most
+    as many values as there are rows, else ``None``."""
+    hi, lo = cust
+    if len(lo) == 0 or hi.any():
+        return None
+    base, top = int(lo.min()), int(lo.max())
+    width = top - base + 1
+    return (base, width) if width <= max(len(lo), 1024) else None
+
+
 def aggregate_numba(
     cust: tuple[np.ndarray, np.ndarray],
     inv: tuple[np.ndarray, np.ndarray] | None,
@@ -108,11 +119,20 @@ def aggregate_numba(
 ) -> CustomerAggregates:
     """Partitioned hash aggregation (numba), then the distinct customers sorted by key.
 
-    ``bits`` overrides the number of partitions, ``2**bits`` (tests).
+    ``bits`` overrides the number of partitions, ``2**bits`` (tests). Integer customer
+    ids in a dense range (no wider than the number of rows) are partitioned by id range
+    and indexed directly instead (:mod:`rfm._grouping.dense_numba`): no hashing of customers, no
+    final sort, the same results.
     """
-    partitioned_aggregate = load_kernels("rfm._grouping.aggregate_numba").partitioned_aggregate
     empty = np.zeros(0, dtype=np.uint64)
     i_hi, i_lo = inv if inv is not None else (empty, empty)
+    dense = dense_range(cust) if bits is None else None
+    if dense is not None:
+        kernel = load_kernels("rfm._grouping.dense_numba").dense_aggregate
+        return CustomerAggregates(*kernel(
+            cust[1], dense[0], dense[1], i_hi, i_lo, ticks, amounts, inv is not None
+        ))
+    partitioned_aggregate = load_kernels("rfm._grouping.aggregate_numba").partitioned_aggregate
     key, unsorted = partitioned_aggregate(
         cust[0], cust[1], i_hi, i_lo, ticks, amounts, inv is not None, bits=bits
     )

@@ -46,7 +46,7 @@ S27 = np.uint64(27)
 S31 = np.uint64(31)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _mix(h):  # pragma: no cover - compiled
     """splitmix64's finaliser: every output bit depends on every input bit."""
     h ^= h >> S30
@@ -57,12 +57,12 @@ def _mix(h):  # pragma: no cover - compiled
     return h
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _key_hash(hi, lo):  # pragma: no cover - compiled
     return _mix(lo ^ _mix(hi ^ GOLDEN))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _pair_hash(code, hi, lo):  # pragma: no cover - compiled
     return _mix(lo ^ _mix(hi ^ (np.uint64(code) * GOLDEN)))
 
@@ -76,7 +76,7 @@ def partition_bits(n: int) -> int:
     return bits
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
     """Pass 1: partition of every row; rows per (chunk, partition)."""
     n = c_hi.shape[0]
@@ -99,7 +99,7 @@ def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
     return part, counts
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # pragma: no cover
     """Pass 2: each row's data into its partition's region, in row order."""
     n = ticks.shape[0]
@@ -137,7 +137,7 @@ def _scatter(part, counts, c_hi, c_lo, i_hi, i_lo, ticks, amounts, has_inv):  # 
     return starts, s_key, s_inv, s_tick, s_amount, s_row
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
                           has_inv):  # pragma: no cover - compiled
     """Pass 3: per partition, customers' accumulators at ``starts[p] + local number``."""

@@ -16,7 +16,7 @@ PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_bi
                    setitem=False, numpy=False, stencil=False, fusion=False)
 
 
-@njit(cache=True, parallel=PRANGE_ONLY)
+@njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
 def pack_strings_kernel(offsets, data):  # pragma: no cover - compiled
     """Each row's bytes 0–7 big-endian in ``hi``; bytes 8–14 and the length in ``lo``.
 

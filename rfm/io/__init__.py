@@ -6,6 +6,8 @@ loading      :func:`load_transactions`: read, find the columns, make each role's
              what the method needs (ids as text, one date format per column, money).
 dates        :func:`parse_date_column`: one format for a whole column, inferred from all
              its values (day-first, month-first, ISO, ``YYYYMMDD``, Excel serials).
+parquet_dask :func:`read_parquet_dask`: a Parquet folder as a Dask DataFrame, one
+             partition per file, errors naming the file (dask imported on call only).
 rules_file   Segment rules from a CSV/JSON file of the user's.
 export       The per-customer CRM file (CSV, xlsx, Parquet), safe from spreadsheet
              formulas coming from data.

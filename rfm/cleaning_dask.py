@@ -1,0 +1,126 @@
+""":func:`rfm.clean_transactions` on a Dask DataFrame: same rules, same report.
+
+Every rule but one looks at a single row, so it runs partition by partition with the
+in-memory code, and its count in the report is the sum over partitions. Duplicates are
+different: two equal rows may sit in different partitions (files). To find them exactly,
+the kept rows, tagged with their (partition, position), are shuffled on *all* their
+columns, so that equal rows meet in one task; there they are ordered by tag and every
+row equal to an earlier one is marked. Only the marks (one small row per duplicate) come
+back to the client; the cleaned frame then drops them partition by partition, keeping
+the first copy in partition order, exactly as the in-memory call keeps the first copy.
+The shuffle moves the kept data once; ``drop_duplicates=False`` skips it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np.checks import check_columns
+from rfm.cleaning import apply_rules, nothing_left, rule_columns
+from rfm.table_dask import _where, shuffle_method
+
+__all__ = ["clean_transactions_dask"]
+
+PART, POS = "_rfm_partition", "_rfm_position"
+
+
+def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
+    """One partition after the row rules, tagged with (partition, position) columns."""
+    where = _where(pdf, partition_info)
+    try:
+        check_columns(pdf, list(dict.fromkeys(col for _, col in rules)), what=where)
+        out, _ = apply_rules(pdf.reset_index(drop=True), rules, date)
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from None
+    number = partition_info["number"] if partition_info else 0
+    out.index = pdf.index[out.index.to_numpy()]
+    out[PART] = np.int64(number)
+    out[POS] = np.arange(len(out), dtype=np.int64)
+    return out
+
+
+def _counts(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
+    """The partition's removed-row count per rule (one row)."""
+    where = _where(pdf, partition_info)
+    try:
+        _, rows = apply_rules(pdf, rules, date)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+    return pd.DataFrame(
+        [[len(pdf), *(r["rows_removed"] for r in rows)]],
+        columns=["rows", *(rule for rule, _ in rules)],
+    )
+
+
+def _duplicates(rows: pd.DataFrame, columns: list) -> pd.DataFrame:
+    """Tags of the rows equal to an earlier row (in partition, then position order)."""
+    if len(rows) == 0:
+        return rows[[PART, POS]]
+    rows = rows.sort_values([PART, POS], kind="stable")
+    dup = rows[columns].duplicated().to_numpy()
+    return rows.loc[dup, [PART, POS]].reset_index(drop=True)
+
+
+def _drop(pdf: pd.DataFrame, marks: dict, partition_info: dict | None = None) -> pd.DataFrame:
+    number = partition_info["number"] if partition_info else 0
+    drop = marks.get(number)
+    if drop is not None:
+        keep = np.ones(len(pdf), dtype=bool)
+        keep[drop] = False
+        pdf = pdf.loc[keep]
+    return pdf.drop(columns=[PART, POS])
+
+
+def clean_transactions_dask(
+    ddf: Any, *, drop_duplicates: bool, date: str, **options: Any
+) -> tuple[Any, pd.DataFrame]:
+    """:func:`rfm.clean_transactions` of a Dask DataFrame (see the module docstring)."""
+    import dask
+
+    rules = rule_columns(date=date, **options)
+    check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
+                  what="transactions")
+    columns = list(ddf.columns)
+    meta = _kept(ddf._meta, rules, date)
+    kept = ddf.map_partitions(_kept, rules, date, meta=meta, enforce_metadata=False)
+    counts_meta = pd.DataFrame(
+        {c: pd.Series([], dtype=np.int64) for c in ["rows", *(r for r, _ in rules)]}
+    )
+    counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
+                                enforce_metadata=False)
+    todo = [counts]
+    if drop_duplicates:
+        shuffled = kept.shuffle(
+            on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
+        )
+        todo.append(shuffled.map_partitions(
+            _duplicates, columns, meta=meta[[PART, POS]], enforce_metadata=False
+        ))
+    done = dask.compute(*todo)
+    per_rule = done[0].sum()
+    left = int(per_rule["rows"])
+    if left == 0:
+        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+    rows = []
+    for rule, _ in rules:
+        left -= int(per_rule[rule])
+        rows.append({"rule": rule, "rows_removed": int(per_rule[rule]), "rows_left": left})
+    marks: dict[int, np.ndarray] = {}
+    if drop_duplicates:
+        dups = done[1]
+        rows.append({"rule": "duplicates", "rows_removed": len(dups),
+                     "rows_left": left - len(dups)})
+        left -= len(dups)
+        for part, group in dups.groupby(PART, sort=False)[POS]:
+            marks[int(part)] = np.sort(group.to_numpy())
+    report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
+    if left == 0:
+        raise nothing_left(report)
+    clean = kept.map_partitions(_drop, marks, meta=meta.drop(columns=[PART, POS]),
+                                enforce_metadata=False)
+    return clean, report

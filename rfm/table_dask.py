@@ -1,0 +1,400 @@
+"""The RFM table of a Dask DataFrame: the same answer as in memory, partition by partition.
+
+:func:`rfm.rfm_table` sends a ``dask.dataframe.DataFrame`` here. Three steps, each on the
+workers and each holding one partition (or one shuffled piece) in memory at a time:
+
+1. **pre-aggregate** every input partition on its own: its rows are checked exactly as
+   in memory (the error names the partition, and the file when the frame comes from
+   :func:`rfm.read_parquet_dask`), ids become exact keys (:mod:`rfm._grouping.keys`)
+   and a numba kernel (:mod:`rfm._grouping.combine_numba`) reduces them to one row per
+   (customer, invoice) pair: first and last date, spend, line count.
+2. **shuffle** those pair rows on the customer id, so that every pair of a customer,
+   from whichever partition, meets in one output partition.
+3. **combine** each shuffled partition: the pairs that met from several input
+   partitions (an invoice cut by a file boundary) merge into one, then each customer's
+   pairs reduce to first / last date, spend and frequency = number of distinct
+   (customer, invoice) pairs — exact, with no ``groupby().nunique()``.
+
+The snapshot comes from one global reduction (the latest last purchase), so it equals
+the in-memory default, and the table is finished partition by partition.
+
+Why a shuffle and not a tree reduction: a tree reduction (Dask's ``split_out=1``
+default) concatenates partial results pairwise up to one final task, which must hold
+every customer — and here the partial results barely shrink (a partition's pairs number
+about half its rows, since invoices have few lines), so the root would hold almost the
+whole data set. A hash shuffle on the customer key (what Dask's groupby does for high
+cardinality with ``split_out > 1``) keeps every task's memory at about one partition,
+sends each pair row over the network once, and leaves the customer table partitioned
+by customer, which ``compute=False`` returns as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np.checks import check_columns
+from kmeans_np.jit import load_kernels
+from rfm._grouping.aggregate import sort_by_key
+from rfm._grouping.keys import encode_keys
+from rfm._inputs import parse_dates
+from rfm.columns import TransactionColumns
+from rfm.table import TABLE_COLUMNS, _date_ticks, _snapshot_ticks, build_table
+
+__all__ = ["is_dask_frame", "rfm_table_dask"]
+
+UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
+FIRST, LAST, SPEND, COUNT, RES = "_first", "_last", "_spend", "_count", "_res"
+SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
+
+
+def is_dask_frame(obj: Any) -> bool:
+    """True for a ``dask.dataframe.DataFrame``, without importing dask when it is absent."""
+    import sys
+
+    if "dask.dataframe" not in sys.modules:
+        return False
+    import dask.dataframe as dd
+
+    return isinstance(obj, dd.DataFrame)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What every task needs to know: columns, their expected dtypes, options."""
+
+    customer: str
+    date: str
+    invoice: str | None
+    amount: str | None
+    quantity: str | None
+    price: str | None
+    allow_negative: bool
+    backend: str
+    dtypes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.dtypes)
+
+    @property
+    def date_tz(self) -> Any:
+        return getattr(self.dtypes[self.date], "tz", None)
+
+    @property
+    def date_unit(self) -> str | None:
+        """The date column's unit when its dtype is a datetime, else ``None`` (text)."""
+        dtype = self.dtypes[self.date]
+        if not pd.api.types.is_datetime64_any_dtype(dtype):
+            return None
+        return np.datetime_data(getattr(dtype, "base", dtype))[0]
+
+    @property
+    def id_dtype(self) -> Any:
+        """dtype of the customer ids in the result's index (categories for categoricals)."""
+        dtype = self.dtypes[self.customer]
+        if isinstance(dtype, pd.CategoricalDtype):
+            return dtype.categories.dtype
+        return dtype
+
+
+def shuffle_method() -> str:
+    """Dask's peer-to-peer shuffle on a distributed scheduler, else the task shuffle.
+
+    Chosen from the scheduler in force when the graph is built (a configured
+    ``dataframe.shuffle.method`` wins): with a ``distributed.Client`` active, Dask
+    itself would pick ``"p2p"`` even for a computation sent to the threaded scheduler,
+    which then fails.
+    """
+    import dask
+    from dask.base import get_scheduler
+
+    chosen = dask.config.get("dataframe.shuffle.method", None)
+    if chosen:
+        return chosen
+    owner = getattr(get_scheduler(), "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask without distributed
+        return "tasks"
+    return "p2p" if isinstance(owner, Client) else "tasks"
+
+
+def _where(pdf: pd.DataFrame, partition_info: dict | None) -> str:
+    """``"partition 3"``, plus the file it came from when known."""
+    number = partition_info.get("number") if partition_info else None
+    where = f"partition {number}" if number is not None else "a partition"
+    source = pdf.attrs.get(SOURCE_ATTR)
+    return f"{where} (file {source})" if source else where
+
+
+def _check_partition(pdf: pd.DataFrame, spec: _Spec, where: str) -> None:
+    """Same columns and dtypes as the Dask DataFrame's declared schema, or say where not."""
+    try:
+        check_columns(pdf, spec.columns, what=where)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    for col, dtype in spec.dtypes.items():
+        if pdf[col].dtype != dtype:
+            raise ValueError(
+                f"{where}: column {col!r} has dtype {pdf[col].dtype}, but the data set "
+                f"declares {dtype} (its first partition's schema); every partition must "
+                "have the same schema. Cast the column in that file, or read the data "
+                "with an explicit dtype."
+            )
+
+
+def _empty_pairs(spec: _Spec) -> pd.DataFrame:
+    cols: dict[str, Any] = {spec.customer: pd.Series([], dtype=spec.dtypes[spec.customer])}
+    if spec.invoice is not None:
+        cols[spec.invoice] = pd.Series([], dtype=spec.dtypes[spec.invoice])
+    cols.update(
+        {
+            FIRST: pd.Series([], dtype=np.int64),
+            LAST: pd.Series([], dtype=np.int64),
+            SPEND: pd.Series([], dtype=np.float64),
+            COUNT: pd.Series([], dtype=np.int64),
+            RES: pd.Series([], dtype=np.int8),
+        }
+    )
+    return pd.DataFrame(cols)
+
+
+def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, int]:
+    """The partition's dates as int64 nanoseconds (UTC when tz-aware) and their unit rank."""
+    ticks, unit, tz = _date_ticks(parse_dates(pdf[spec.date], spec.date))
+    if (tz is None) != (spec.date_tz is None):
+        raise ValueError(
+            f"{where}: the dates of column {spec.date!r} carry a time zone ({tz}) that "
+            "the data set's schema does not; convert the column to datetimes first "
+            "(dd.to_datetime(..., utc=True))."
+        )
+    rank = UNITS.index(unit)
+    scale = 10 ** (9 - 3 * rank)
+    if scale > 1:
+        limit = np.iinfo(np.int64).max // scale
+        if ticks.size and (ticks.max() > limit or ticks.min() < -limit):
+            raise ValueError(
+                f"{where}: column {spec.date!r} holds dates outside 1677-2262, which "
+                "the partitioned RFM table cannot represent."
+            )
+        ticks = ticks * scale
+    return ticks, rank
+
+
+def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -> pd.DataFrame:
+    """Step 1: one input partition → one row per (customer, invoice) pair."""
+    where = _where(pdf, partition_info)
+    _check_partition(pdf, spec, where)
+    pdf = pdf[spec.columns]
+    if len(pdf) == 0:
+        return _empty_pairs(spec)
+    try:
+        roles = TransactionColumns(
+            spec.customer, spec.invoice, spec.date, spec.amount, spec.quantity, spec.price
+        )
+        line = roles.line_amounts(pdf, allow_negative=spec.allow_negative)
+        ticks, rank = _ns_ticks(pdf, spec, where)
+        cust = encode_keys(pdf[spec.customer], backend=spec.backend)
+        if cust.missing is not None:
+            raise ValueError(
+                f"customer column {spec.customer!r} has {int(cust.missing.sum())} missing "
+                "id(s); RFM needs a customer for every line. Drop guest rows first, e.g. "
+                "with clean_transactions (drop_missing_customer=True)."
+            )
+        zeros = np.zeros(len(pdf), dtype=np.uint64)
+        inv_hi, inv_lo = zeros, zeros
+        if spec.invoice is not None:
+            inv = encode_keys(pdf[spec.invoice], backend=spec.backend)
+            if inv.missing is not None:
+                raise ValueError(
+                    f"invoice column {spec.invoice!r} has {int(inv.missing.sum())} missing "
+                    "value(s); fill or drop them, or pass invoice=None to count rows."
+                )
+            inv_hi, inv_lo = inv.hi, inv.lo
+    except (ValueError, TypeError) as exc:
+        if str(exc).startswith(where):
+            raise
+        raise type(exc)(f"{where}: {exc}") from None
+    kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
+    row, first, last, spend, count = kernel(
+        *_words(cust.hi, cust.lo, inv_hi, inv_lo),
+        ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
+        np.ones(len(pdf), dtype=np.int64),
+    )
+    out = {spec.customer: pdf[spec.customer].take(row).reset_index(drop=True)}
+    if spec.invoice is not None:
+        out[spec.invoice] = pdf[spec.invoice].take(row).reset_index(drop=True)
+    out.update(
+        {FIRST: first, LAST: last, SPEND: spend, COUNT: count,
+         RES: np.full(len(row), rank, dtype=np.int8)}
+    )
+    return pd.DataFrame(out)
+
+
+def _words(*arrays: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(a, dtype=np.uint64) for a in arrays]
+
+
+def _empty_customers(spec: _Spec) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            FIRST: pd.Series([], dtype=np.int64),
+            LAST: pd.Series([], dtype=np.int64),
+            "monetary": pd.Series([], dtype=np.float64),
+            "frequency": pd.Series([], dtype=np.int64),
+            RES: pd.Series([], dtype=np.int8),
+        },
+        index=pd.Index([], dtype=spec.id_dtype, name=spec.customer),
+    )
+
+
+def _customers(pairs: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Step 3: shuffled pair rows → one row per customer, sorted by id."""
+    if len(pairs) == 0:
+        return _empty_customers(spec)
+    kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
+    cust = encode_keys(pairs[spec.customer], backend=spec.backend)
+    n = len(pairs)
+    if spec.invoice is not None:  # pairs cut by a partition boundary merge first
+        inv = encode_keys(pairs[spec.invoice], backend=spec.backend)
+        row, first, last, spend, _ = kernel(
+            *_words(cust.hi, cust.lo, inv.hi, inv.lo),
+            pairs[FIRST].to_numpy(), pairs[LAST].to_numpy(),
+            pairs[SPEND].to_numpy(), np.zeros(n, dtype=np.int64),
+        )
+        count = np.ones(len(row), dtype=np.int64)  # each distinct pair is one order
+    else:
+        row = np.arange(n)
+        first, last = pairs[FIRST].to_numpy(), pairs[LAST].to_numpy()
+        spend, count = pairs[SPEND].to_numpy(), pairs[COUNT].to_numpy()
+    zeros = np.zeros(len(row), dtype=np.uint64)
+    c_row, c_first, c_last, money, freq = kernel(
+        *_words(cust.hi[row], cust.lo[row], zeros, zeros), first, last, spend, count
+    )
+    rows = row[c_row]
+    order = sort_by_key(cust.hi[rows], cust.lo[rows])
+    res = pairs[RES].to_numpy()
+    return pd.DataFrame(
+        {
+            FIRST: c_first[order],
+            LAST: c_last[order],
+            "monetary": money[order],
+            "frequency": freq[order],
+            RES: np.full(len(order), res.max(), dtype=np.int8),
+        },
+        index=cust.labels(rows[order]).rename(spec.customer),
+    )
+
+
+def _result_unit(spec: _Spec, max_res: int) -> str:
+    return spec.date_unit or UNITS[int(max_res)]
+
+
+def _finish(
+    customers: pd.DataFrame, spec: _Spec, snapshot: Any, max_last: Any, max_res: Any
+) -> pd.DataFrame:
+    """Recency, tenure, dates and average order value of one partition of customers."""
+    if len(customers) == 0:  # also when every partition is empty (max_last is NaN)
+        return _table_meta(spec)
+    unit = _result_unit(spec, max_res)
+    scale = 10 ** (9 - 3 * UNITS.index(unit))
+    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
+    snap = _snapshot_ticks(snapshot, int(max_last) // scale, unit, day, spec.date_tz)
+    return build_table(
+        customers.index,
+        customers[FIRST].to_numpy() // scale,
+        customers[LAST].to_numpy() // scale,
+        customers["monetary"].to_numpy(),
+        customers["frequency"].to_numpy(),
+        snap=snap, unit=unit, tz=spec.date_tz,
+    )
+
+
+def _table_meta(spec: _Spec) -> pd.DataFrame:
+    """Empty result with the right dtypes (the unit is a guess for text dates)."""
+    unit = spec.date_unit or "ns"
+    dates = pd.Series([], dtype=f"datetime64[{unit}]")
+    if spec.date_tz is not None:
+        dates = dates.dt.tz_localize("UTC").dt.tz_convert(spec.date_tz)
+    ints = pd.Series([], dtype=np.int64)
+    floats = pd.Series([], dtype=np.float64)
+    kinds = [ints, ints, floats, dates, dates, ints, floats]
+    columns = dict(zip(TABLE_COLUMNS, kinds, strict=True))
+    return pd.DataFrame(
+        columns, index=pd.Index([], dtype=spec.id_dtype, name=spec.customer)
+    )
+
+
+def _check_snapshot_kind(snapshot: Any, tz: Any) -> None:
+    """Refuse a snapshot that can never be valid before any data is read (kind, time zone)."""
+    if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
+        return
+    # the before-the-last-purchase check needs the data: the smallest tick passes it
+    _snapshot_ticks(snapshot, int(np.iinfo(np.int64).min), "ns", 86_400 * 10**9, tz)
+
+
+def _sorted_like_memory(table: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Rows in the in-memory order: sorted ids (category order for categoricals)."""
+    dtype = spec.dtypes[spec.customer]
+    if isinstance(dtype, pd.CategoricalDtype):
+        order = np.argsort(dtype.categories.get_indexer(table.index), kind="stable")
+    else:
+        keys = encode_keys(pd.Series(table.index, copy=False), backend=spec.backend)
+        order = sort_by_key(keys.hi, keys.lo)
+    out = table.take(order)
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def rfm_table_dask(
+    ddf: Any,
+    *,
+    columns: TransactionColumns,
+    snapshot: Any,
+    allow_negative: bool,
+    backend: str,
+    compute: bool,
+) -> Any:
+    """:func:`rfm.rfm_table` of a Dask DataFrame (see the module docstring).
+
+    Returns the pandas table (``compute=True``) or a Dask DataFrame partitioned by
+    customer (``compute=False``; rows sorted within each partition only).
+    """
+    meta = ddf._meta
+    customer, date, invoice = columns.customer, columns.date, columns.invoice
+    amount, quantity, price = columns.amount, columns.quantity, columns.price
+    needed = [customer, date, *([invoice] if invoice is not None else []), *columns.money]
+    check_columns(meta, needed, what="transactions")
+    if ddf.npartitions == 0:
+        raise ValueError("transactions is empty (0 partitions); there is nothing to compute.")
+    spec = _Spec(
+        customer, date, invoice, amount, quantity, price, bool(allow_negative), backend,
+        dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)},
+    )
+    _check_snapshot_kind(snapshot, spec.date_tz)
+    # columns are selected inside the task, after the check that names a missing one
+    pairs = ddf.map_partitions(
+        _pairs, spec, meta=_empty_pairs(spec), enforce_metadata=False
+    )
+    shuffled = pairs.shuffle(
+        on=customer, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
+    )
+    customers = shuffled.map_partitions(
+        _customers, spec, meta=_empty_customers(spec), enforce_metadata=False
+    )
+    max_last = customers[LAST].max()
+    max_res = customers[RES].max()
+    table = customers.map_partitions(
+        _finish, spec, snapshot, max_last, max_res, meta=_table_meta(spec),
+        enforce_metadata=False,
+    )
+    if not compute:
+        return table
+    result = table.compute()
+    if len(result) == 0:
+        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+    return _sorted_like_memory(result, spec)
