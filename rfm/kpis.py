@@ -81,7 +81,20 @@ def monthly(
         without orders included with zeros), columns ``revenue``, ``active_customers``
         (distinct buyers that month), ``new_customers`` (customers whose first purchase
         is in that month) and ``new_customer_ratio`` = new / active (NaN without buyers).
+
+    A ``dask.dataframe.DataFrame`` gives the same table, computed partition by
+    partition (:mod:`rfm.kpis_dask`).
     """
+    from rfm.table_dask import is_dask_frame
+
+    if is_dask_frame(transactions):
+        from rfm.kpis_dask import monthly_dask
+
+        cols = columns or TransactionColumns.for_frame(
+            list(transactions.columns), customer=customer, invoice=None, date=date,
+            amount=amount, quantity=quantity, price=price,
+        )
+        return monthly_dask(transactions, cols)
     cols = _columns(transactions, customer, date, amount, quantity, price, columns)
     customer, date = cols.customer, cols.date
     revenue, dates = _revenue_and_dates(transactions, [customer], date, cols)

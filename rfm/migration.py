@@ -22,6 +22,7 @@ from rfm._inputs import check_frame, parse_dates
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, _resolve, segment
 from rfm.table import rfm_table
+from rfm.table_dask import is_dask_frame
 
 __all__ = ["NEW", "Migration", "migration"]
 
@@ -55,10 +56,16 @@ def _segment_at(
     tz = getattr(dates.dtype, "tz", None)
     if tz is not None and cutoff.tzinfo is None:
         cutoff = cutoff.tz_localize(tz)
-    keep = (dates < cutoff).to_numpy()
-    if not keep.any():
-        raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
-    table = rfm_table(tx.loc[keep], snapshot=cutoff, **columns)
+    if is_dask_frame(tx):  # filtered partition by partition; the table computes it
+        before = tx[dates < cutoff]
+        if not bool((dates < cutoff).any().compute()):
+            raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
+    else:
+        keep = (dates < cutoff).to_numpy()
+        if not keep.any():
+            raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
+        before = tx.loc[keep]
+    table = rfm_table(before, snapshot=cutoff, **columns)
     scores = rfm_scores(table, q=q, ties=ties)
     seg = segment(scores, rules)
     return pd.DataFrame(
@@ -81,7 +88,9 @@ def migration(
     Parameters
     ----------
     transactions : DataFrame
-        Cleaned order lines (:func:`rfm.clean_transactions`); left unchanged.
+        Cleaned order lines (:func:`rfm.clean_transactions`); left unchanged. A
+        ``dask.dataframe.DataFrame`` (with datetime dates) gives the same result, each
+        table computed on Dask (:func:`rfm.rfm_table`).
     before, after : date
         The two days (str, datetime or Timestamp; the time of day is ignored),
         ``before < after``. Each segmentation uses the transactions up to the end of its
@@ -114,7 +123,9 @@ def migration(
         keyword, or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
         :func:`rfm.segment`.
     """
-    check_frame(transactions)
+    on_dask = is_dask_frame(transactions)
+    if not on_dask:
+        check_frame(transactions)
     if "snapshot" in columns:
         raise TypeError("migration sets the snapshots itself (the day after each date); "
                         "do not pass snapshot.")
@@ -124,8 +135,12 @@ def migration(
     ruleset = _resolve(rules)
     roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
     date = roles.date if roles is not None else columns.get("date", "InvoiceDate")
-    check_columns(transactions, [date], what="transactions")
-    dates = parse_dates(transactions[date], date)
+    if on_dask:  # the dates of a Dask frame are checked partition by partition
+        check_columns(transactions._meta, [date], what="transactions")
+        dates = transactions[date]
+    else:
+        check_columns(transactions, [date], what="transactions")
+        dates = parse_dates(transactions[date], date)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
     second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
     old = first.reindex(second.index)

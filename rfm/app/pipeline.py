@@ -37,6 +37,7 @@ from rfm.scoring import rfm_scores
 from rfm.segments import segment
 from rfm.summary import rf_counts, segment_summary
 from rfm.table import rfm_table
+from rfm.table_dask import is_dask_frame
 
 __all__ = ["PipelineResult", "Steps", "run_pipeline"]
 
@@ -66,8 +67,8 @@ class PipelineResult:
     table (:func:`validation.validity_table`), never by row position.
     """
 
-    #: the cleaned order lines
-    transactions: pd.DataFrame
+    #: the cleaned order lines (a lazy Dask DataFrame when the input was one)
+    transactions: Any
     #: rows removed per cleaning rule (rfm.clean_transactions)
     cleaning: pd.DataFrame
     #: one row per customer (rfm.rfm_table)
@@ -167,6 +168,12 @@ def run_pipeline(
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
+    ``transactions`` may be a ``dask.dataframe.DataFrame`` (typed as
+    :func:`rfm.io.loading_dask.load_transactions_dask` does): cleaning, the RFM table,
+    the monthly KPIs and the migration then run on Dask, and everything after the
+    customer table runs on it in memory, with the same results. Exact duplicates are
+    then only counted when they are dropped (``settings["duplicate_rows"]`` is None).
+
     Column parameters are as for :func:`rfm.clean_transactions` (the same defaults):
     money is ``amount`` when given, else ``quantity`` × ``price``; ``columns`` (a
     :class:`rfm.TransactionColumns`) gives them all at once instead. ``rules`` is a
@@ -186,13 +193,19 @@ def run_pipeline(
     cols = columns or TransactionColumns(customer, invoice, date, amount, quantity, price)
     rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
     step = Steps(progress)
-    with step("cleaning transactions"):
+    on_dask = is_dask_frame(transactions)
+    with step("cleaning transactions" + (" on Dask" if on_dask else "")):
         clean, cleaning_report = clean_transactions(transactions, columns=cols, **rules_on)
-        raw_ids = clean[cols.customer]
-        ids = integral_ids(raw_ids)
-        if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
-            clean = clean.assign(**{cols.customer: ids})
-        duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
+        duplicates: int | None = None
+        if not on_dask:  # (the Dask loader has already made the ids exact keys)
+            raw_ids = clean[cols.customer]
+            ids = integral_ids(raw_ids)
+            if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
+                clean = clean.assign(**{cols.customer: ids})
+            duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
+        elif rules_on["drop_duplicates"]:
+            duplicates = 0
+        # on Dask, counting kept duplicates would shuffle every row: only dropping does
     allow_negative = not all(
         rules_on[r]
         for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
@@ -239,6 +252,7 @@ def run_pipeline(
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
             migration = _migration(clean, compare_to, cols, ties, rules)
+    rows_in, rows_clean = _row_counts(transactions, cleaning_report)
     settings = {
         "k": res.k,
         "k_requested": k,
@@ -248,8 +262,8 @@ def run_pipeline(
         "compare_to": compare_to,
         "snapshot": snapshot,
         "random_state": random_state,
-        "rows_in": len(transactions),
-        "rows_clean": len(clean),
+        "rows_in": rows_in,
+        "rows_clean": rows_clean,
         "duplicate_rows": duplicates,
         "cleaning_rules": rules_on,
     }
@@ -276,6 +290,15 @@ def run_pipeline(
     )
 
 
+def _row_counts(transactions: Any, report: pd.DataFrame) -> tuple[int, int]:
+    """Rows read and rows kept, from the cleaning report (no pass over a Dask frame)."""
+    if len(report) == 0:  # no rule ran
+        n = len(transactions)
+        return n, n
+    first = report.iloc[0]
+    return int(first["rows_removed"] + first["rows_left"]), int(report["rows_left"].iloc[-1])
+
+
 def _warn_rule_problems(rules: Any, q: int) -> None:
     """Warn (UserWarning) about custom rules that leave cells uncovered or never match."""
     if isinstance(rules, str):
@@ -291,7 +314,10 @@ def _migration(
     """Migration from ``compare_to`` to the day of the last purchase."""
     from rfm.migration import migration
 
-    last = pd.Timestamp(clean[cols.date].max()).normalize()
+    latest = clean[cols.date].max()
+    if is_dask_frame(clean):
+        latest = latest.compute()
+    last = pd.Timestamp(latest).normalize()
     return migration(
         clean, before=compare_to, after=last, q=4 if rules == "codes" else 5, ties=ties,
         rules=rules, columns=cols,

@@ -1,0 +1,218 @@
+"""From a partitioned transaction set to a typed Dask DataFrame (``rfmseg segment --dask``).
+
+The Dask twin of :func:`rfm.io.loading.load_transactions`: the same columns are found
+(:meth:`rfm.TransactionColumns.recognise`) and each role's values are typed the same way,
+but lazily, partition by partition on the workers:
+
+- the source is a Parquet folder, a glob of Parquet files or one Parquet file (one
+  partition per file, :func:`rfm.read_parquet_dask`), or a CSV file or glob read in
+  blocks of :data:`CSV_BLOCK_BYTES` (a compressed CSV cannot be split: one partition);
+- text and float ids become text as in memory (``17000.0`` → ``"17000"``, ``00123``
+  keeps its zeros); integer ids stay integers, the fastest key for the RFM table;
+- text money columns become numbers with the file's decimal mark;
+- text dates: the date layout is decided once, from the first partition, and every
+  partition must read the same way. A partition whose dates only read the other way
+  (day first against month first) is an error naming it, never a silent mix.
+
+Errors raised on the workers name the partition, and the file for Parquet sources.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfm.columns import TransactionColumns
+from rfm.io._sniff import sniff_text
+from rfm.io.dates import parse_date_column
+from rfm.io.loading import LoadedTransactions, _number_column, id_text
+from rfm.io.reading import NA_TOKENS, WHITESPACE, ReadOptions, _sep, check_unique_names
+from rfm.table_dask import _where
+
+__all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
+
+#: bytes of CSV text per partition (Dask's own default is 64 MB as well)
+CSV_BLOCK_BYTES = 64_000_000
+PARQUET_SUFFIXES = (".parquet", ".pq")
+COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
+_ORDERS = (" (day first)", " (month first)")
+
+
+def source_files(path: str | os.PathLike[str]) -> tuple[str, list[str]]:
+    """The kind (``"parquet"`` or ``"csv"``) and the sorted files of a folder, glob or file."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in PARQUET_SUFFIXES)
+        if not files:
+            raise ValueError(f"no Parquet files (*.parquet) in the folder {str(path)!r}.")
+        return "parquet", files
+    files = [str(p)] if p.is_file() else sorted(glob.glob(str(path), recursive=True))
+    if not files:
+        raise FileNotFoundError(f"no file or folder matches {str(path)!r}.")
+    kinds = {_kind(f) for f in files}
+    if len(kinds) > 1:
+        raise ValueError(f"{str(path)!r} matches both Parquet and text files; pick one kind.")
+    return kinds.pop(), files
+
+
+def _kind(name: str) -> str:
+    lower = name.lower()
+    for suffix in COMPRESSED:
+        lower = lower.removesuffix(suffix)
+    if lower.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if lower.endswith((".csv", ".txt", ".tsv")):
+        return "csv"
+    raise ValueError(
+        f"{Path(name).name}: with --dask the data must be Parquet (.parquet) or CSV "
+        "(.csv, .txt, .tsv, optionally .gz); convert Excel files to one of those."
+    )
+
+
+def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
+    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`."""
+    import dask.dataframe as dd
+
+    sniffed = sniff_text(Path(files[0]), encoding=opts.encoding, sep=_sep(opts.sep))
+    width = len(sniffed.first_row)
+    if opts.names is not None:
+        names = [str(n).strip() for n in opts.names]
+        if len(names) != width:
+            raise ValueError(f"--names gives {len(names)} name(s) but {Path(files[0]).name} "
+                             f"has {width} column(s).")  # fmt: skip
+    elif opts.header:
+        names = [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]
+    else:
+        names = [f"column{i}" for i in range(1, width + 1)]
+    check_unique_names(names, Path(files[0]))
+    compressed = any(f.lower().endswith(COMPRESSED) for f in files)
+    return dd.read_csv(
+        files,
+        blocksize=None if compressed else CSV_BLOCK_BYTES,
+        sep=sniffed.sep,
+        encoding=sniffed.encoding,
+        skiprows=sniffed.skip,
+        header=0 if opts.header else None,
+        names=names,
+        dtype={c: "object" for c in names if c in text},
+        keep_default_na=False,
+        na_values={c: [""] if c in text else list(NA_TOKENS) for c in names},
+        decimal=opts.decimal,
+        skipinitialspace=sniffed.sep != WHITESPACE,
+        sample=1_000_000,
+    )
+
+
+def _text_ids(values: pd.Series) -> bool:
+    """Ids that become text: anything but integers (integers stay the fast key)."""
+    return not pd.api.types.is_integer_dtype(values.dtype)
+
+
+def _typed(
+    pdf: pd.DataFrame,
+    cols: TransactionColumns,
+    opts: ReadOptions,
+    date_options: dict[str, Any] | None,
+    order: str,
+    partition_info: dict | None = None,
+) -> pd.DataFrame:
+    """One partition with its role columns typed (see the module docstring)."""
+    where = _where(pdf, partition_info)
+    roles = cols.roles()
+    out = pdf.copy()
+    try:
+        for role in ("customer", "invoice"):
+            if roles[role] and _text_ids(out[roles[role]]):
+                out[roles[role]] = id_text(out[roles[role]])
+        for role in ("amount", "quantity", "price"):
+            if roles[role]:
+                out[roles[role]] = _number_column(out[roles[role]], roles[role], role,
+                                                  opts.decimal)
+        if date_options is not None:
+            out[cols.date], used = parse_date_column(out[cols.date], **date_options)
+            other = [o for o in _ORDERS if o != order and used.endswith(o)]
+            if order and other:
+                raise ValueError(
+                    f"date column {cols.date!r}: these dates only read{other[0]}, but the "
+                    f"first partition's only read{order}; pass --date-format."
+                )
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    out.attrs.update(pdf.attrs)
+    return out
+
+
+def load_transactions_dask(
+    path: str | os.PathLike[str],
+    *,
+    options: ReadOptions | None = None,
+    **given: str | None,
+) -> LoadedTransactions:
+    """A lazy, typed Dask DataFrame of a Parquet folder or glob, or a CSV file or glob.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A folder of Parquet files (read recursively), a glob pattern (``"tx/*.parquet"``)
+        or one file.
+    options : ReadOptions, optional
+        As for :func:`rfm.io.loading.load_transactions` (CSV reader options, decimal
+        mark, date format, day first).
+    **given
+        Column names by role (``customer``, ``invoice``, ``date``, ``amount``,
+        ``quantity``, ``price``); the others are recognised by name.
+
+    Returns
+    -------
+    LoadedTransactions
+        ``frame`` is a ``dask.dataframe.DataFrame`` (nothing read yet but the schema,
+        and the first partition's dates when they are text); ``date_format`` says how
+        the dates are read.
+    """
+    from rfm.io.parquet_dask import read_parquet_dask
+
+    opts = options or ReadOptions()
+    kind, files = source_files(path)
+    if kind == "parquet":
+        ddf = read_parquet_dask(path if Path(path).is_dir() else str(path))
+    else:
+        pre = TransactionColumns.recognise(_csv_header(files[0], opts), **given)
+        ddf = _read_csv(files, opts, [c for c in (pre.customer, pre.invoice) if c])
+    cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
+    date_options: dict[str, Any] | None = None
+    used, order = "stored as dates in the file", ""
+    date_dtype = ddf._meta[cols.date].dtype
+    if not pd.api.types.is_datetime64_any_dtype(date_dtype) or opts.date_format:
+        first = ddf.get_partition(0)[cols.date].compute()
+        parsed, used = parse_date_column(first, date_format=opts.date_format,
+                                    dayfirst=opts.dayfirst, name=cols.date)
+        order = next((o for o in _ORDERS if used.endswith(o)), "")
+        date_options = {
+            "date_format": opts.date_format,
+            "dayfirst": opts.dayfirst or order == _ORDERS[0],
+            "name": cols.date,
+        }
+    meta = _typed(ddf._meta, cols, opts, None, order)
+    if date_options is not None:
+        meta[cols.date] = pd.Series([], dtype=parsed.dtype)
+    roles = cols.roles()
+    for role in ("amount", "quantity", "price"):
+        if roles[role] and not pd.api.types.is_numeric_dtype(meta[roles[role]].dtype):
+            meta[roles[role]] = pd.Series([], dtype=np.float64)
+    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, meta=meta,
+                               enforce_metadata=False)
+    return LoadedTransactions(frame=typed, columns=cols, date_format=used)
+
+
+def _csv_header(path: str, opts: ReadOptions) -> list[str]:
+    if opts.names is not None:
+        return [str(n) for n in opts.names]
+    sniffed = sniff_text(Path(path), encoding=opts.encoding, sep=_sep(opts.sep))
+    if not opts.header:
+        return [f"column{i}" for i in range(1, len(sniffed.first_row) + 1)]
+    return [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]

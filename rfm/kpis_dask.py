@@ -1,0 +1,105 @@
+""":func:`rfm.kpis.monthly` on a Dask DataFrame: the same table, exactly.
+
+Revenue per month adds up partition by partition (one short array per partition, summed
+on the client). Active and new customers do not: a customer may buy in the same month in
+two partitions (files), and their first month may sit in any partition. So each
+partition is reduced to its distinct (customer, month) pairs, the pairs are shuffled on
+the customer, and each shuffled piece, which now holds every pair of its customers,
+counts:
+
+- active customers of month *m* = distinct pairs with month *m*;
+- new customers of month *m* = customers whose smallest month is *m*.
+
+Those counts, one short array per piece, are summed on the client. Memory per task stays
+at about one partition's pairs (fewer than its rows); only per-month arrays reach the
+client. Months are numbered ``12·year + month − 1`` throughout, so no global first
+month is needed before the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np.checks import check_columns
+from rfm.columns import TransactionColumns
+from rfm.table_dask import _where, shuffle_method
+
+__all__ = ["monthly_dask"]
+
+MONTH = "_rfm_month"
+
+
+def _month_numbers(dates: pd.Series) -> np.ndarray:
+    if getattr(dates.dtype, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)  # months in the local wall clock, as in memory
+    return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
+
+
+def _revenue(pdf: pd.DataFrame, cols: TransactionColumns,
+             partition_info: dict | None = None) -> pd.Series:
+    """Revenue per month number of one partition."""
+    from rfm.kpis import _revenue_and_dates
+
+    try:
+        revenue, dates = _revenue_and_dates(pdf, [cols.customer], cols.date, cols)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{_where(pdf, partition_info)}: {exc}") from None
+    return pd.Series(revenue).groupby(_month_numbers(dates)).sum()
+
+
+def _pairs(pdf: pd.DataFrame, cols: TransactionColumns) -> pd.DataFrame:
+    """The partition's distinct (customer, month number) pairs."""
+    pairs = pd.DataFrame({cols.customer: pdf[cols.customer].to_numpy(),
+                          MONTH: _month_numbers(pdf[cols.date])})
+    return pairs.drop_duplicates(ignore_index=True)
+
+
+def _counts(pairs: pd.DataFrame, customer: str) -> pd.DataFrame:
+    """Active and new customers per month number in one shuffled piece."""
+    pairs = pairs.drop_duplicates()
+    active = pairs[MONTH].value_counts()
+    new = pairs.groupby(customer, sort=False)[MONTH].min().value_counts()
+    return pd.DataFrame({"active": active, "new": new}).fillna(0).astype(np.int64)
+
+
+def monthly_dask(ddf: Any, cols: TransactionColumns) -> pd.DataFrame:
+    """The table of :func:`rfm.kpis.monthly` for a Dask DataFrame (see the module docstring)."""
+    import dask
+
+    check_columns(ddf._meta, [cols.customer, cols.date, *cols.money], what="transactions")
+    revenue = ddf.map_partitions(_revenue, cols, meta=pd.Series([], dtype=np.float64),
+                                 enforce_metadata=False)
+    meta = pd.DataFrame({cols.customer: ddf._meta[cols.customer],
+                         MONTH: pd.Series([], dtype=np.int64)})
+    pairs = ddf.map_partitions(_pairs, cols, meta=meta, enforce_metadata=False)
+    shuffled = pairs.shuffle(on=cols.customer, npartitions=max(1, ddf.npartitions),
+                             shuffle_method=shuffle_method())
+    counts_meta = pd.DataFrame({"active": pd.Series([], dtype=np.int64),
+                                "new": pd.Series([], dtype=np.int64)})
+    counts = shuffled.map_partitions(_counts, cols.customer, meta=counts_meta,
+                                     enforce_metadata=False)
+    rev, cnt = dask.compute(revenue, counts)
+    rev = rev.groupby(level=0).sum()
+    cnt = cnt.groupby(level=0).sum()
+    if len(rev) == 0:
+        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+    first, last = int(rev.index.min()), int(rev.index.max())
+    months = np.arange(first, last + 1)
+    active = cnt["active"].reindex(months, fill_value=0).to_numpy()
+    new = cnt["new"].reindex(months, fill_value=0).to_numpy()
+    start = pd.Period(year=first // 12, month=first % 12 + 1, freq="M")
+    index = pd.period_range(start, periods=len(months), freq="M", name="month")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(active > 0, new / np.maximum(active, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "revenue": rev.reindex(months, fill_value=0.0).to_numpy(),
+            "active_customers": active,
+            "new_customers": new,
+            "new_customer_ratio": ratio,
+        },
+        index=index,
+    )
