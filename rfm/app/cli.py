@@ -19,6 +19,7 @@ one-line ``rfmseg: error: …`` message and no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -215,7 +216,23 @@ def build_parser() -> argparse.ArgumentParser:
         "pyarrow, xlsx with openpyxl). Columns are recognised by name when not given: the UCI "
         "Online Retail file needs no flags.",
     )
-    seg.add_argument("file", metavar="FILE", help="transaction file, one row per order line")
+    seg.add_argument(
+        "file",
+        metavar="FILE",
+        help="transaction file, one row per order line; with --dask also a folder of "
+        "Parquet files or a quoted glob such as 'orders/*.parquet'",
+    )
+    k = seg.add_argument_group("beyond one machine (needs: pip install 'rfmseg[dask]')")
+    k.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="read and reduce the order lines on Dask, for files larger than memory: a "
+        "local cluster sized to this machine, or the scheduler at ADDRESS (e.g. "
+        "tcp://host:8786, whose workers must see FILE at the same path); the results "
+        "are the same as without it",
+    )
     c = seg.add_argument_group("columns (recognised by name when omitted)")
     c.add_argument("--customer", metavar="COL", help="customer id column (e.g. CustomerID)")
     c.add_argument(
@@ -453,6 +470,13 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
     given = {
         k: getattr(args, k) for k in ("customer", "invoice", "date", "amount", "quantity", "price")
     }
+    if getattr(args, "dask", None):
+        from rfm.io.loading_dask import load_transactions_dask
+
+        say(f"reading {args.file} lazily on Dask")
+        loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
+        args.date_format_used = loaded.date_format
+        return loaded.frame, loaded.columns, str(args.file)
     say(f"reading {args.file}")
     loaded = load_transactions(args.file, options=_read_options(args), **given)
     args.date_format_used = loaded.date_format
@@ -473,7 +497,23 @@ def _check_outputs(args: argparse.Namespace) -> None:
         )
     writes, removes = output_files(args.format, getattr(args, "compare_to", None) is not None)
     inputs = [args.file] if args.command == "segment" else []
+    if getattr(args, "dask", None):
+        inputs = _dask_inputs(args)
     check_folder(args.out, writes, removes=removes, inputs=inputs)
+
+
+def _dask_inputs(args: argparse.Namespace) -> list[str]:
+    """The files a --dask run reads; refuse an --out inside a data folder (the next run
+    would read segments.parquet as order lines)."""
+    from rfm.io.loading_dask import source_files
+
+    _, files = source_files(args.file)
+    data = Path(args.file).resolve()
+    out = Path(args.out).resolve()
+    if data.is_dir() and (out == data or data in out.parents):
+        raise UsageError(f"--out {args.out} is inside the data folder {args.file}; "
+                         "write the results somewhere else.")  # fmt: skip
+    return files
 
 
 def _check_customers(fmt: str) -> Callable[[int], None]:
@@ -492,33 +532,49 @@ def _check_customers(fmt: str) -> Callable[[int], None]:
     return check
 
 
+def _session(args: argparse.Namespace, say: _Reporter) -> Any:
+    """The Dask cluster of a --dask run while the data is read and reduced, else nothing."""
+    address = getattr(args, "dask", None)
+    if not address:
+        return contextlib.nullcontext()
+    from rfm.app.dask_session import dask_session
+
+    return dask_session(address, say)
+
+
+def _pipeline(args: argparse.Namespace, df: Any, cols: Any, say: _Reporter) -> Any:
+    from rfm.app.pipeline import run_pipeline
+
+    return run_pipeline(
+        df,
+        columns=cols,
+        snapshot=getattr(args, "snapshot", "max+1d"),
+        k=args.k,
+        scaling=args.scaling,
+        rules=args.rules,
+        random_state=args.seed,
+        progress=say,
+        check_customers=_check_customers(args.format),
+        ties=args.ties,
+        compare_to=getattr(args, "compare_to", None),
+        cleaning=_cleaning(args),
+    )
+
+
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_first_compile
     from rfm.app.outputs import write_outputs
-    from rfm.app.pipeline import run_pipeline
 
     say = _Reporter(args.quiet, interrupted)
     on_first_compile(
         lambda: say("first run: compiling the fast kernels for this machine (once only)")
     )
     _check_outputs(args)
-    df, cols, source = _load(args, say)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = run_pipeline(
-            df,
-            columns=cols,
-            snapshot=getattr(args, "snapshot", "max+1d"),
-            k=args.k,
-            scaling=args.scaling,
-            rules=args.rules,
-            random_state=args.seed,
-            progress=say,
-            check_customers=_check_customers(args.format),
-            ties=args.ties,
-            compare_to=getattr(args, "compare_to", None),
-            cleaning=_cleaning(args),
-        )
+        with _session(args, say):
+            df, cols, source = _load(args, say)
+            result = _pipeline(args, df, cols, say)
         result.settings["source"] = source
         result.settings["currency"] = args.currency
         result.settings["date_format"] = getattr(args, "date_format_used", None)

@@ -6,7 +6,8 @@ the pipeline expects, or says in one line why it cannot:
 
 - customer and invoice ids are text: ``00123`` keeps its zeros, ``17000`` and
   ``17000.0`` are one id, ``NA``/``None``/``null``/``N/A`` are ids, only empty cells
-  are missing;
+  are missing; ids stored as integers (in Parquet) stay integers, the fastest key,
+  ordered as numbers;
 - the date column is parsed with one format for the whole column
   (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers (with the file's decimal mark).
@@ -103,7 +104,7 @@ def load_transactions(
     Returns
     -------
     LoadedTransactions
-        ``frame`` (a new DataFrame: ids as text, dates as datetimes, money as float),
+        ``frame`` (a new DataFrame: ids as text or integers, dates as datetimes, money as float),
         ``columns`` (:class:`rfm.TransactionColumns`) and ``date_format`` (the format used).
 
     Raises
@@ -130,7 +131,7 @@ def load_transactions(
     roles = cols.roles()
     df = df.copy()
     for role in ("customer", "invoice"):
-        if roles[role]:
+        if roles[role] and not pd.api.types.is_integer_dtype(df[roles[role]].dtype):
             df[roles[role]] = id_text(df[roles[role]])
     for role in ("amount", "quantity", "price"):
         if roles[role]:

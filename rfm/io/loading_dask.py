@@ -108,11 +108,6 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
     )
 
 
-def _text_ids(values: pd.Series) -> bool:
-    """Ids that become text: anything but integers (integers stay the fast key)."""
-    return not pd.api.types.is_integer_dtype(values.dtype)
-
-
 def _typed(
     pdf: pd.DataFrame,
     cols: TransactionColumns,
@@ -127,7 +122,7 @@ def _typed(
     out = pdf.copy()
     try:
         for role in ("customer", "invoice"):
-            if roles[role] and _text_ids(out[roles[role]]):
+            if roles[role] and not pd.api.types.is_integer_dtype(out[roles[role]].dtype):
                 out[roles[role]] = id_text(out[roles[role]])
         for role in ("amount", "quantity", "price"):
             if roles[role]:
