@@ -78,5 +78,12 @@ def customer_actions(segments: pd.DataFrame, labels: Any, personas: pd.DataFrame
     note = lab.map(personas["value_level"].map(BUDGET_NOTES)).to_numpy(dtype=object)
     others = segments["segment"].to_numpy() == OTHERS
     base = np.where(others, persona_action, segments["action"].to_numpy(dtype=object))
-    text = [_join(str(b), str(n)) for b, n in zip(base, note, strict=True)]
-    return pd.Series(text, index=segments.index, name="action")
+    # a few distinct (action, note) pairs among millions of customers: join each once
+    b_codes, b_uniq = pd.factorize(base)
+    n_codes, n_uniq = pd.factorize(note)
+    codes, pairs = pd.factorize(b_codes.astype(np.int64) * len(n_uniq) + n_codes)
+    texts = np.array(
+        [_join(str(b_uniq[p // len(n_uniq)]), str(n_uniq[p % len(n_uniq)])) for p in pairs],
+        dtype=object,
+    )
+    return pd.Series(texts[codes], index=segments.index, name="action")

@@ -137,6 +137,52 @@ def test_rfm_table_worked_by_hand(scheduler):
     assert got["avg_order_value"].tolist() == [10.75, 4.25]
 
 
+def test_monthly_kpis_equal_in_memory(scheduler):
+    """A customer buys in one month in several partitions: active once, new once."""
+    df = _orders(5000, int_ids=True, seed=2)
+    ddf = _with_empty(df, [700, 700, 2600, 4100])
+    from rfm import kpis
+
+    expected = kpis.monthly(df, amount="TotalAmount")
+    got = kpis.monthly(ddf, amount="TotalAmount")
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=0)
+    pd.testing.assert_frame_equal(got.drop(columns="revenue"), expected.drop(columns="revenue"))
+    assert got["new_customers"].sum() == df["CustomerID"].nunique()
+
+
+def test_monthly_kpis_worked_by_hand(threads):
+    tx = pd.DataFrame(
+        {
+            "CustomerID": ["A", "A", "B", "A", "B"],
+            "InvoiceDate": pd.to_datetime(
+                ["2024-01-03", "2024-01-20", "2024-03-01", "2024-03-05", "2024-03-09"]
+            ),
+            "TotalAmount": [1.0, 2.0, 4.0, 8.0, 16.0],
+        }
+    )
+    from rfm import kpis
+
+    got = kpis.monthly(_with_empty(tx, [1, 1, 4]), amount="TotalAmount")
+    assert got.index.astype(str).tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert got["revenue"].tolist() == [3.0, 0.0, 28.0]
+    assert got["active_customers"].tolist() == [1, 0, 2]  # A twice in January counts once
+    assert got["new_customers"].tolist() == [1, 0, 1]  # A in January, B in March
+
+
+def test_migration_equals_in_memory(threads):
+    df = _orders(4000, int_ids=False, seed=3)
+    ddf = dd.from_pandas(df, npartitions=3, sort=False)
+    kw = {"before": "2023-08-31", "after": "2024-02-01", "invoice": "InvoiceNo",
+          "amount": "TotalAmount"}
+    expected = rfm.migration(df, **kw)
+    got = rfm.migration(ddf, **kw)
+    for name in ("customers", "matrix", "revenue"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name),
+                                      check_index_type=False, obj=name)
+    with pytest.raises(ValueError, match="no transactions on or before 2022-12-31"):
+        rfm.migration(ddf, **{**kw, "before": "2022-12-31"})
+
+
 def test_compute_false_is_partitioned_by_customer(threads):
     df = _orders(4000, int_ids=True, seed=2)
     ddf = dd.from_pandas(df, npartitions=5, sort=False)

@@ -397,6 +397,9 @@ def _print_cleaning(result: Any, date_format: str | None) -> None:
             f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
             "(--drop-duplicates drops them)"
         )
+    elif s.get("duplicate_rows", 0) is None:  # --dask: finding them needs a full shuffle
+        print("note: exact duplicate rows were not looked for (--drop-duplicates finds and "
+              "drops them)")  # fmt: skip
     if date_format:
         print(f"date format: {date_format}")
 

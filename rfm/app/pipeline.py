@@ -28,7 +28,7 @@ from rfm import kpis
 from rfm._inputs import RFM_COLUMNS
 from rfm.actions import customer_actions
 from rfm.cleaning import clean_transactions, integral_ids
-from rfm.clustering import ClusterResult, cluster
+from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
 from rfm.columns import TransactionColumns
 from rfm.personas import describe_personas
 from rfm.profiles import profile, silhouette_by_cluster
@@ -245,6 +245,7 @@ def run_pipeline(
             n_clusters=res.k,
             silhouette=sil_mean,
             stability_seeds=range(random_state, random_state + 5),
+            stability_sample_size=ELBOW_SAMPLE,
         )
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, columns=cols)
@@ -266,6 +267,8 @@ def run_pipeline(
         "rows_clean": rows_clean,
         "duplicate_rows": duplicates,
         "cleaning_rules": rules_on,
+        # the mean silhouette's sample size when it is not exact (None: every customer)
+        "silhouette_sample": None if sil is not None else min(n, SILHOUETTE_SAMPLE),
     }
     return PipelineResult(
         transactions=clean,

@@ -308,6 +308,29 @@ def _k_reason(c: _Ctx) -> str:
     )
 
 
+def _sample_note(res: PipelineResult, has_plots: bool) -> str:
+    """Which figures of the clusters section come from a sample of the customers."""
+    n, settings = len(res.rfm), res.settings
+    notes = []
+    elbow_sample = res.clusters.elbow.attrs.get("sample")
+    if elbow_sample:
+        notes.append(f"The elbow curve and the choice of k come from a random sample of "
+                     f"{elbow_sample:,} customers; the clusters were then fitted on all "
+                     f"{n:,}.")  # fmt: skip
+    if has_plots and n > plots.MAX_SCATTER_POINTS:
+        notes.append(f"The scatter plot shows a random sample of {plots.MAX_SCATTER_POINTS:,} "
+                     f"of the {n:,} customers.")  # fmt: skip
+    sample = settings.get("silhouette_sample")
+    if sample:
+        notes.append(f"With this many customers the silhouette is measured on a sample of "
+                     f"{sample:,} customers drawn from every cluster in proportion, so "
+                     "there is no silhouette plot.")  # fmt: skip
+    if not notes:
+        return ""
+    return f'<p class="note">{" ".join(notes)} The tables and the other figures count '\
+        "every customer.</p>"
+
+
 def _clusters(c: _Ctx) -> str:
     res = c.res
     cols = ["persona", "customers", "share", "revenue", "revenue_share", "recency_median",
@@ -347,6 +370,7 @@ def _clusters(c: _Ctx) -> str:
             lambda: plots.pca_scatter(res.clusters.X, labels, c.names, order=c.order),
             "PCA scatter",
         )
+        + _sample_note(res, c.has_plots)
         + c.plot(
             lambda: plots.boxplots(res.rfm, labels, c.names, order=c.order),
             "boxplots of R, F, M by cluster",

@@ -36,7 +36,9 @@ __all__ = [
 ]
 
 PLOT_EXTRA_HINT = 'pip install "rfmseg[plot]"'
-_MAX_POINTS = 5_000  # scatter plots subsample beyond this (the picture does not change)
+#: scatter plots draw a random sample of this many customers beyond it (the picture
+#: does not change; the report says so)
+MAX_SCATTER_POINTS = 5_000
 
 
 def available() -> bool:
@@ -152,8 +154,8 @@ def pca_scatter(
     pca = PCA(n_components=2).fit(arr)
     pcs = pca.transform(arr)
     lab = labels.to_numpy()
-    if len(arr) > _MAX_POINTS:
-        pick = np.random.default_rng(0).choice(len(arr), _MAX_POINTS, replace=False)
+    if len(arr) > MAX_SCATTER_POINTS:
+        pick = np.random.default_rng(0).choice(len(arr), MAX_SCATTER_POINTS, replace=False)
         pcs, lab = pcs[pick], lab[pick]
     ratio = pca.explained_variance_ratio_
     with figure(7.0, 5.0) as (fig, buf):

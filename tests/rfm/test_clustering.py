@@ -192,3 +192,29 @@ def test_bad_tables() -> None:
     text = rfm.astype({"monetary": str})
     with pytest.raises(TypeError, match="numeric"):
         cluster(text)
+
+
+def test_elbow_sample_chooses_k_and_everyone_is_fitted():
+    """Above elbow_sample_size the elbow fits a seeded sample; the final fit uses all rows."""
+    from rfm.datasets import make_transactions
+    from rfm.table import rfm_table
+
+    tx = make_transactions(n_customers=3000, n_rows=24_000, random_state=4)
+    table = rfm_table(tx, amount="TotalAmount")
+    res = cluster(table, scaling="log-minmax", k_values=range(2, 7), elbow_sample_size=1000)
+    assert res.elbow.attrs["sample"] == 1000
+    # the elbow's inertias are those of fits on the same sample, refitted here by hand
+    pick = np.sort(np.random.default_rng(0).choice(len(table), 1000, replace=False))
+    sample = res.X.to_numpy()[pick]
+    for k, inertia in zip(res.elbow["k"], res.elbow["inertia"], strict=True):
+        ref = KMeans(int(k), n_init=10, random_state=0).fit(sample)
+        assert inertia == pytest.approx(ref.inertia_, rel=1e-12)
+    # the final model: the chosen k fitted on every customer, from the same seed
+    X = res.X.to_numpy()
+    full = KMeans(res.k, n_init=10, random_state=0).fit(X)
+    np.testing.assert_array_equal(res.labels.to_numpy(), full.labels_)
+    # and a Lloyd fixed point: every customer is at its nearest centre (scipy distances)
+    d = cdist(X, res.model.cluster_centers_)
+    mine = d[np.arange(len(X)), res.labels.to_numpy()]
+    np.testing.assert_allclose(mine, d.min(axis=1), rtol=0, atol=1e-12)
+    assert "sample" not in cluster(table, k=3, k_values=range(2, 5)).elbow.attrs

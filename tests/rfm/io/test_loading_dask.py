@@ -1,0 +1,75 @@
+"""The lazy Dask loader types the columns as the in-memory loader does, partition by partition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+pytest.importorskip("dask.dataframe")
+
+from rfm.io.loading import load_transactions  # noqa: E402
+from rfm.io.loading_dask import load_transactions_dask, source_files  # noqa: E402
+from rfm.io.reading import ReadOptions  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def threads():
+    with dask.config.set(scheduler="threads"):
+        yield
+
+
+def _csv(path: Path, dates: list[str], ids: list[str], first: int = 0) -> None:
+    lines = ["Customer;Invoice;Date;Amount"]
+    lines += [f"{c};{i};{d};{i},5"
+              for i, (c, d) in enumerate(zip(ids, dates, strict=True), start=first)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_csv_glob_typed_like_in_memory(tmp_path: Path) -> None:
+    _csv(tmp_path / "a.csv", ["13/01/2024 10:00", "02/02/2024 11:30"], ["007", "17000.0"])
+    _csv(tmp_path / "b.csv", ["03/02/2024 09:15", "04/03/2024 08:00"], ["17000", " 42 "], 2)
+    _csv(tmp_path / "all.csv", ["13/01/2024 10:00", "02/02/2024 11:30", "03/02/2024 09:15",
+                               "04/03/2024 08:00"], ["007", "17000.0", "17000", " 42 "])
+    opts = ReadOptions(decimal=",")
+    lazy = load_transactions_dask(str(tmp_path / "[ab].csv"), options=opts)
+    mem = load_transactions(tmp_path / "all.csv", options=opts)
+    got = lazy.frame.compute().reset_index(drop=True)
+    # b.csv's dates all read both ways: the first file's day-first layout decides
+    pd.testing.assert_frame_equal(got, mem.frame, check_dtype=False)
+    assert got["Customer"].tolist() == ["007", "17000", "17000", "42"]
+    assert lazy.columns == mem.columns
+    assert lazy.date_format == mem.date_format == "%d/%m/%Y %H:%M (day first)"
+
+
+def test_partitions_reading_dates_two_ways_are_refused(tmp_path: Path) -> None:
+    _csv(tmp_path / "a.csv", ["13/01/2024", "02/02/2024"], ["1", "2"])
+    _csv(tmp_path / "b.csv", ["01/13/2024", "02/02/2024"], ["1", "2"])  # month first
+    lazy = load_transactions_dask(str(tmp_path / "*.csv"), options=ReadOptions(decimal=","))
+    with pytest.raises(ValueError, match=r"partition 1: date column 'Date'.*month first.*"
+                       "--date-format"):  # fmt: skip
+        lazy.frame.compute()
+
+
+def test_parquet_folder_keeps_integer_ids(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"CustomerID": [5, 7], "InvoiceDate": pd.to_datetime(["2024-01-01",
+                          "2024-01-02"]), "TotalAmount": [1.0, 2.0]})  # fmt: skip
+    (tmp_path / "sub").mkdir()
+    frame.to_parquet(tmp_path / "sub" / "x.parquet")
+    lazy = load_transactions_dask(tmp_path)
+    assert lazy.frame["CustomerID"].dtype == "int64"
+    assert load_transactions(tmp_path / "sub" / "x.parquet").frame["CustomerID"].dtype == "int64"
+    assert lazy.date_format == "stored as dates in the file"
+
+
+def test_sources_are_named_in_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no Parquet files"):
+        source_files(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no file or folder matches"):
+        source_files(tmp_path / "nothing-*.csv")
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"a\.xlsx: with --dask the data must be Parquet"):
+        source_files(tmp_path / "a.xlsx")
