@@ -65,7 +65,7 @@ def main(quick: bool = False) -> None:
     from kmeans_np import KMeans
 
     n, block = (200_000, 50_000) if quick else (20_000_000, 1_000_000)
-    repeats = 2 if quick else 3
+    repeats = 2
     cores = os.cpu_count() or 1
     with LocalCluster(
         n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0"

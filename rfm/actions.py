@@ -58,7 +58,8 @@ def customer_actions(segments: pd.DataFrame, labels: Any, personas: pd.DataFrame
     Returns
     -------
     Series
-        Action text per customer, named ``action``, on ``segments``' index.
+        Action text per customer (categorical: one copy of each distinct text), named
+        ``action``, on ``segments``' index.
 
     Raises
     ------
@@ -82,8 +83,8 @@ def customer_actions(segments: pd.DataFrame, labels: Any, personas: pd.DataFrame
     b_codes, b_uniq = pd.factorize(base)
     n_codes, n_uniq = pd.factorize(note)
     codes, pairs = pd.factorize(b_codes.astype(np.int64) * len(n_uniq) + n_codes)
-    texts = np.array(
-        [_join(str(b_uniq[p // len(n_uniq)]), str(n_uniq[p % len(n_uniq)])) for p in pairs],
-        dtype=object,
-    )
-    return pd.Series(texts[codes], index=segments.index, name="action")
+    texts = [_join(str(b_uniq[p // len(n_uniq)]), str(n_uniq[p % len(n_uniq)])) for p in pairs]
+    text_codes, categories = pd.factorize(pd.Index(texts, dtype=object))
+    # categorical: a dozen texts, not millions of copies of them
+    action = pd.Categorical.from_codes(text_codes[codes], categories=categories)
+    return pd.Series(action, index=segments.index, name="action")

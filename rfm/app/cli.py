@@ -536,16 +536,20 @@ def _check_customers(fmt: str) -> Callable[[int], None]:
 
 
 def _session(args: argparse.Namespace, say: _Reporter) -> Any:
-    """The Dask cluster of a --dask run while the data is read and reduced, else nothing."""
+    """The Dask cluster of a --dask run while the data is read and reduced (its value
+    releases the cluster early), else nothing."""
     address = getattr(args, "dask", None)
     if not address:
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(None)
     from rfm.app.dask_session import dask_session
 
     return dask_session(address, say)
 
 
-def _pipeline(args: argparse.Namespace, df: Any, cols: Any, say: _Reporter) -> Any:
+def _pipeline(
+    args: argparse.Namespace, df: Any, cols: Any, say: _Reporter,
+    release: Callable[[], None] | None = None,
+) -> Any:
     from rfm.app.pipeline import run_pipeline
 
     return run_pipeline(
@@ -561,6 +565,7 @@ def _pipeline(args: argparse.Namespace, df: Any, cols: Any, say: _Reporter) -> A
         ties=args.ties,
         compare_to=getattr(args, "compare_to", None),
         cleaning=_cleaning(args),
+        on_reduced=release,
     )
 
 
@@ -575,9 +580,9 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
     _check_outputs(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _session(args, say):
+        with _session(args, say) as release:
             df, cols, source = _load(args, say)
-            result = _pipeline(args, df, cols, say)
+            result = _pipeline(args, df, cols, say, release)
         result.settings["source"] = source
         result.settings["currency"] = args.currency
         result.settings["date_format"] = getattr(args, "date_format_used", None)

@@ -50,8 +50,12 @@ def _dashboard(client: Any) -> str:
 
 @contextlib.contextmanager
 def dask_session(address: str, say: Callable[[str], None]) -> Iterator[Any]:
-    """A ``distributed.Client`` for ``address`` (or a new local cluster for :data:`LOCAL`),
-    made the default scheduler while the block runs, then closed."""
+    """Connect to ``address`` (or start a local cluster for :data:`LOCAL`) for the block.
+
+    The ``distributed.Client`` is the default scheduler while the block runs. The value
+    of the block is a function that closes client and cluster early, when the order
+    lines are reduced: the workers' memory goes back to the machine before the customer
+    table is clustered. They are closed at the end of the block in any case."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -77,4 +81,9 @@ def dask_session(address: str, say: Callable[[str], None]) -> Iterator[Any]:
                               f"{exc}") from None  # fmt: skip
         n = len(client.scheduler_info().get("workers", {}))
         say(f"Dask: {n} worker(s), {_dashboard(client)}")
-        yield client
+
+        def release() -> None:
+            stack.close()
+            say("order lines reduced; Dask cluster closed")
+
+        yield release

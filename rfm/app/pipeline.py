@@ -2,10 +2,11 @@
 
 :func:`run_pipeline` goes from raw order lines to validated, named segments:
 
-clean → RFM table → R/F/M scores → rule-based segments → K-means (k chosen by elbow and
-silhouette unless given) → silhouette per customer → cluster profiles → personas →
-validation (silhouette, ANOVA per feature, Calinski–Harabasz, Davies–Bouldin, stability
-across seeds) → monthly KPIs.
+clean → RFM table → R/F/M scores → rule-based segments → monthly KPIs (and migration) →
+K-means (k chosen by elbow and silhouette unless given) → silhouette per customer →
+cluster profiles → personas → validation (silhouette, ANOVA per feature,
+Calinski–Harabasz, Davies–Bouldin, stability across seeds). Every step that reads the
+order lines comes before the clustering, which only needs the customer table.
 
 :mod:`rfm.app.outputs` writes its result to files. Each step reports progress through an
 optional callback, so the command line can print it on stderr. This module only computes:
@@ -165,6 +166,7 @@ def run_pipeline(
     compare_to: Any = None,
     cleaning: Mapping[str, bool] | None = None,
     columns: TransactionColumns | None = None,
+    on_reduced: Callable[[], None] | None = None,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
@@ -188,7 +190,9 @@ def run_pipeline(
     ``cleaning`` switches :func:`rfm.clean_transactions`' rules
     (``{"drop_cancelled": False, ...}``); by default exact duplicate rows are kept and
     only counted (``settings["duplicate_rows"]``). Kept returns or free lines (a
-    ``drop_nonpositive_*`` rule off) reduce the customer's spend.
+    ``drop_nonpositive_*`` rule off) reduce the customer's spend. ``on_reduced``, when
+    given, is called once every step that reads the order lines is done (cleaning, RFM
+    table, monthly KPIs, migration): the rest works on the customer table only.
     """
     cols = columns or TransactionColumns(customer, invoice, date, amount, quantity, price)
     rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
@@ -218,6 +222,14 @@ def run_pipeline(
         scores = rfm_scores(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
         _warn_rule_problems(rules, q)
+    with step("monthly KPIs"):
+        monthly = kpis.monthly(clean, columns=cols)
+    migration = None
+    if compare_to is not None:
+        with step(f"segment migration since {compare_to}"):
+            migration = _migration(clean, compare_to, cols, ties, rules)
+    if on_reduced is not None:
+        on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     with step(f"clustering (k={k}, scaling={scaling})"):
         res = cluster(rfm, k=k, scaling=scaling, random_state=random_state)
     n = len(rfm)
@@ -247,12 +259,6 @@ def run_pipeline(
             stability_seeds=range(random_state, random_state + 5),
             stability_sample_size=ELBOW_SAMPLE,
         )
-    with step("monthly KPIs"):
-        monthly = kpis.monthly(clean, columns=cols)
-    migration = None
-    if compare_to is not None:
-        with step(f"segment migration since {compare_to}"):
-            migration = _migration(clean, compare_to, cols, ties, rules)
     rows_in, rows_clean = _row_counts(transactions, cleaning_report)
     settings = {
         "k": res.k,

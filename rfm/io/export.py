@@ -97,7 +97,14 @@ def _is_text(values: pd.Series | pd.Index) -> bool:
 def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
     if not _is_text(values):
         return values
-    if isinstance(values.dtype, pd.CategoricalDtype):
+    if isinstance(values.dtype, pd.CategoricalDtype):  # neutralise the few categories
+        categories = values.cat.categories if isinstance(values, pd.Series) else None
+        if categories is not None:
+            safe = _neutral_column(categories)
+            if safe is categories:
+                return values
+            if safe.is_unique:
+                return values.cat.rename_categories(safe)
         values = values.astype(object)
     first = pd.Series(values, copy=False).str[:1]  # vectorised: most columns need nothing
     if not first.isin(FORMULA_TRIGGERS).any():
@@ -115,7 +122,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     columns are untouched. ``frame`` is not modified.
     """
     check_dataframe(frame, "frame")
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never written into
     for i in range(out.shape[1]):
         out.isetitem(i, _neutral_column(out.iloc[:, i]))
     out.index = _neutral_column(out.index)
@@ -237,9 +244,9 @@ def export_table(
         check_dataframe(scores, "scores", source="see rfm_scores")
         check_columns(scores, list(SCORE_COLUMNS), what="scores")
         for col in SCORE_COLUMNS:
-            out[col] = _per_customer(scores[col], index, col).to_numpy()
+            out[col] = _per_customer(scores[col], index, col).array
     if segments is not None:
-        out["segment"] = _per_customer(segments, index, "segment").to_numpy()
+        out["segment"] = _per_customer(segments, index, "segment").array
     out["cluster"] = lab.to_numpy()
     if personas is not None:
         mapping = dict(personas.items()) if isinstance(personas, pd.Series) else dict(personas)
@@ -249,9 +256,9 @@ def export_table(
             raise ValueError(
                 f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
             )
-        out["persona"] = names.to_numpy()
+        out["persona"] = names.astype("category").array  # a few names, many customers
     if actions is not None:
-        out["action"] = _per_customer(actions, index, "action").to_numpy()
+        out["action"] = _per_customer(actions, index, "action").array
     if silhouette is not None:
         out["silhouette"] = _per_customer(silhouette, index, "silhouette").to_numpy(
             dtype=np.float64

@@ -166,3 +166,25 @@ def test_coverage_svg_colours_every_score_cell_with_its_segment(rules: str, q: i
         assert by_cell[(r, f, m)] == (colours[seg], html.escape(seg))
     legend = re.findall(r"<li><span[^>]*></span>([^<]+)</li>", svg)
     assert sorted(legend) == sorted(html.escape(n) for n in names)
+
+
+def test_sample_note_names_every_sampled_figure():
+    """Above the scatter, silhouette and elbow limits the report says what was sampled."""
+    from types import SimpleNamespace
+
+    from rfm.report.html import _sample_note
+
+    elbow = pd.DataFrame({"k": [2, 3], "inertia": [2.0, 1.0]})
+    elbow.attrs["sample"] = 200_000
+    res = SimpleNamespace(rfm=pd.DataFrame(index=range(9_000_000)),
+                          settings={"silhouette_sample": 10_000},
+                          clusters=SimpleNamespace(elbow=elbow))
+    note = _sample_note(res, has_plots=True)
+    assert "random sample of 200,000 customers" in note
+    assert "fitted on all 9,000,000" in note
+    assert "random sample of 5,000 of the 9,000,000 customers" in note
+    assert "sample of 10,000 customers" in note
+    small = SimpleNamespace(rfm=pd.DataFrame(index=range(4_000)),
+                            settings={"silhouette_sample": None},
+                            clusters=SimpleNamespace(elbow=elbow.iloc[:0]))
+    assert _sample_note(small, has_plots=True) == ""
