@@ -107,9 +107,10 @@ def test_out_inside_the_data_folder_is_refused(tmp_path: Path) -> None:
     assert not (data / "results").exists()
 
 
-def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+def test_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch) -> None:
     data = tmp_path / "orders"
     make_data(1_000, data)
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "2s")  # Dask's config
     proc = run("segment", str(data), "--dask", "tcp://127.0.0.1:9", "--out",
                str(tmp_path / "out"), timeout=120)  # fmt: skip
     assert_user_error(proc, "cannot reach a Dask scheduler at tcp://127.0.0.1:9")

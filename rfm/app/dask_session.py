@@ -75,7 +75,8 @@ def dask_session(address: str, say: Callable[[str], None]) -> Iterator[Any]:
         else:
             say(f"connecting to the Dask scheduler at {address}")
             try:
-                client = stack.enter_context(Client(address, timeout="15s"))
+                # waits Dask's distributed.comm.timeouts.connect (30 s by default)
+                client = stack.enter_context(Client(address))
             except (OSError, TimeoutError) as exc:
                 raise OSError(f"cannot reach a Dask scheduler at {address} (--dask ADDRESS): "
                               f"{exc}") from None  # fmt: skip
