@@ -186,5 +186,5 @@ def test_sample_note_names_every_sampled_figure():
     assert "sample of 10,000 customers" in note
     small = SimpleNamespace(rfm=pd.DataFrame(index=range(4_000)),
                             settings={"silhouette_sample": None},
-                            clusters=SimpleNamespace(elbow=elbow.iloc[:0]))
+                            clusters=SimpleNamespace(elbow=pd.DataFrame({"k": [2]})))
     assert _sample_note(small, has_plots=True) == ""
