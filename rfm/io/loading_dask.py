@@ -49,7 +49,8 @@ def source_files(path: str | os.PathLike[str]) -> tuple[str, list[str]]:
     if p.is_dir():
         files = sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in PARQUET_SUFFIXES)
         if not files:
-            raise ValueError(f"no Parquet files (*.parquet) in the folder {str(path)!r}.")
+            raise ValueError(f"no Parquet files (*.parquet) in the folder {str(path)!r}; for "
+                             f"CSV files give a quoted glob such as '{p / '*.csv'}'.")  # fmt: skip
         return "parquet", files
     files = [str(p)] if p.is_file() else sorted(glob.glob(str(path), recursive=True))
     if not files:
