@@ -105,7 +105,7 @@ def monthly(
             "drop guest rows first (clean_transactions)."
         )
     cust = cust.astype(np.int64)
-    month_no = (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
+    month_no = month_numbers(dates)
     first_month = int(month_no.min())
     month = month_no - first_month
     n_months = int(month.max()) + 1
@@ -118,15 +118,30 @@ def monthly(
     np.minimum.at(first, cust, month)
     new = np.bincount(first, minlength=n_months)
 
+    return monthly_frame(first_month, rev, active, new)
+
+
+def month_numbers(dates: pd.Series) -> np.ndarray:
+    """Calendar month of each date as ``12·year + month − 1`` (local wall clock)."""
+    if getattr(dates.dtype, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
+
+
+def monthly_frame(
+    first_month: int, revenue: np.ndarray, active: np.ndarray, new: np.ndarray
+) -> pd.DataFrame:
+    """:func:`monthly`'s table from per-month arrays starting at month number
+    ``first_month`` (see :func:`month_numbers`)."""
     start = pd.Period(year=first_month // 12, month=first_month % 12 + 1, freq="M")
-    index = pd.period_range(start, periods=n_months, freq="M", name="month")
+    index = pd.period_range(start, periods=len(revenue), freq="M", name="month")
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(active > 0, new / np.maximum(active, 1), np.nan)
     return pd.DataFrame(
         {
-            "revenue": rev,
-            "active_customers": active.astype(np.int64),
-            "new_customers": new.astype(np.int64),
+            "revenue": revenue,
+            "active_customers": np.asarray(active).astype(np.int64),
+            "new_customers": np.asarray(new).astype(np.int64),
             "new_customer_ratio": ratio,
         },
         index=index,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns
 from rfm.columns import TransactionColumns
+from rfm.kpis import _revenue_and_dates, month_numbers, monthly_frame
 from rfm.table_dask import _where, shuffle_method
 
 __all__ = ["monthly_dask"]
@@ -32,28 +33,20 @@ __all__ = ["monthly_dask"]
 MONTH = "_rfm_month"
 
 
-def _month_numbers(dates: pd.Series) -> np.ndarray:
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)  # months in the local wall clock, as in memory
-    return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
-
-
 def _revenue(pdf: pd.DataFrame, cols: TransactionColumns,
              partition_info: dict | None = None) -> pd.Series:
     """Revenue per month number of one partition."""
-    from rfm.kpis import _revenue_and_dates
-
     try:
         revenue, dates = _revenue_and_dates(pdf, [cols.customer], cols.date, cols)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{_where(pdf, partition_info)}: {exc}") from None
-    return pd.Series(revenue).groupby(_month_numbers(dates)).sum()
+    return pd.Series(revenue).groupby(month_numbers(dates)).sum()
 
 
 def _pairs(pdf: pd.DataFrame, cols: TransactionColumns) -> pd.DataFrame:
     """The partition's distinct (customer, month number) pairs."""
     pairs = pd.DataFrame({cols.customer: pdf[cols.customer].to_numpy(),
-                          MONTH: _month_numbers(pdf[cols.date])})
+                          MONTH: month_numbers(pdf[cols.date])})
     return pairs.drop_duplicates(ignore_index=True)
 
 
@@ -90,16 +83,4 @@ def monthly_dask(ddf: Any, cols: TransactionColumns) -> pd.DataFrame:
     months = np.arange(first, last + 1)
     active = cnt["active"].reindex(months, fill_value=0).to_numpy()
     new = cnt["new"].reindex(months, fill_value=0).to_numpy()
-    start = pd.Period(year=first // 12, month=first % 12 + 1, freq="M")
-    index = pd.period_range(start, periods=len(months), freq="M", name="month")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(active > 0, new / np.maximum(active, 1), np.nan)
-    return pd.DataFrame(
-        {
-            "revenue": rev.reindex(months, fill_value=0.0).to_numpy(),
-            "active_customers": active,
-            "new_customers": new,
-            "new_customer_ratio": ratio,
-        },
-        index=index,
-    )
+    return monthly_frame(first, rev.reindex(months, fill_value=0.0).to_numpy(), active, new)

@@ -57,8 +57,9 @@ def _segment_at(
     if tz is not None and cutoff.tzinfo is None:
         cutoff = cutoff.tz_localize(tz)
     if is_dask_frame(tx):  # filtered partition by partition; the table computes it
-        before = tx[dates < cutoff]
-        if not bool((dates < cutoff).any().compute()):
+        keep = dates < cutoff
+        before = tx[keep]
+        if not bool(keep.any().compute()):
             raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
     else:
         keep = (dates < cutoff).to_numpy()

@@ -28,10 +28,9 @@ import numpy as np
 import pandas as pd
 
 from rfm.columns import TransactionColumns
-from rfm.io._sniff import sniff_text
 from rfm.io.dates import parse_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
-from rfm.io.reading import NA_TOKENS, WHITESPACE, ReadOptions, _sep, check_unique_names
+from rfm.io.reading import ReadOptions, csv_options, header_of
 from rfm.table_dask import _where
 
 __all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
@@ -76,36 +75,18 @@ def _kind(name: str) -> str:
 
 
 def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
-    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`."""
+    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`
+    (the first file's sniffed layout for all)."""
     import dask.dataframe as dd
 
-    sniffed = sniff_text(Path(files[0]), encoding=opts.encoding, sep=_sep(opts.sep))
-    width = len(sniffed.first_row)
-    if opts.names is not None:
-        names = [str(n).strip() for n in opts.names]
-        if len(names) != width:
-            raise ValueError(f"--names gives {len(names)} name(s) but {Path(files[0]).name} "
-                             f"has {width} column(s).")  # fmt: skip
-    elif opts.header:
-        names = [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]
-    else:
-        names = [f"column{i}" for i in range(1, width + 1)]
-    check_unique_names(names, Path(files[0]))
+    encoding, kwargs = csv_options(Path(files[0]), text, opts)
     compressed = any(f.lower().endswith(COMPRESSED) for f in files)
     return dd.read_csv(
         files,
         blocksize=None if compressed else CSV_BLOCK_BYTES,
-        sep=sniffed.sep,
-        encoding=sniffed.encoding,
-        skiprows=sniffed.skip,
-        header=0 if opts.header else None,
-        names=names,
-        dtype={c: "object" for c in names if c in text},
-        keep_default_na=False,
-        na_values={c: [""] if c in text else list(NA_TOKENS) for c in names},
-        decimal=opts.decimal,
-        skipinitialspace=sniffed.sep != WHITESPACE,
+        encoding=encoding,
         sample=1_000_000,
+        **kwargs,
     )
 
 
@@ -177,8 +158,12 @@ def load_transactions_dask(
     if kind == "parquet":
         ddf = read_parquet_dask(path if Path(path).is_dir() else str(path))
     else:
-        pre = TransactionColumns.recognise(_csv_header(files[0], opts), **given)
-        ddf = _read_csv(files, opts, [c for c in (pre.customer, pre.invoice) if c])
+        header = header_of(files[0], opts)
+        text: list[str] = []
+        if header:  # None or []: reading the file reports the problem
+            pre = TransactionColumns.recognise(header, **given)
+            text = [c for c in (pre.customer, pre.invoice) if c]
+        ddf = _read_csv(files, opts, text)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used, order = "stored as dates in the file", ""
@@ -203,12 +188,3 @@ def load_transactions_dask(
     typed = ddf.map_partitions(_typed, cols, opts, date_options, order, meta=meta,
                                enforce_metadata=False)
     return LoadedTransactions(frame=typed, columns=cols, date_format=used)
-
-
-def _csv_header(path: str, opts: ReadOptions) -> list[str]:
-    if opts.names is not None:
-        return [str(n) for n in opts.names]
-    sniffed = sniff_text(Path(path), encoding=opts.encoding, sep=_sep(opts.sep))
-    if not opts.header:
-        return [f"column{i}" for i in range(1, len(sniffed.first_row) + 1)]
-    return [n or f"Unnamed: {i}" for i, n in enumerate(sniffed.first_row)]

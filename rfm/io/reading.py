@@ -202,8 +202,24 @@ def read_csv_text_ids(
     read again as Windows-1252. Names in ``text_columns`` that the file lacks are
     ignored. Column names used twice are refused.
     """
+    encoding, kwargs = csv_options(Path(path), text_columns, options)
+    try:
+        return pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
+    except UnicodeDecodeError:
+        if (options and options.encoding) or encoding != "utf-8":
+            raise
+        try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
+            return pd.read_csv(path, encoding="cp1252", low_memory=False, **kwargs)
+        except UnicodeDecodeError:
+            return pd.read_csv(path, encoding="ISO-8859-1", low_memory=False, **kwargs)
+
+
+def csv_options(
+    path: Path, text_columns: Sequence[str], options: ReadOptions | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The sniffed encoding and the ``read_csv`` keywords (separator, names, text columns,
+    missing values, decimal mark) of :func:`read_csv_text_ids`, for pandas or Dask."""
     opts = options or ReadOptions()
-    path = Path(path)
     sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
     width = len(sniffed.first_row)
     if opts.names is not None:
@@ -223,18 +239,9 @@ def read_csv_text_ids(
         "keep_default_na": False,
         "na_values": {c: [""] if c in text else list(NA_TOKENS) for c in names},
         "decimal": opts.decimal,
-        "low_memory": False,
         "skipinitialspace": sniffed.sep != WHITESPACE,
     }
-    try:
-        return pd.read_csv(path, encoding=sniffed.encoding, **kwargs)
-    except UnicodeDecodeError:
-        if opts.encoding or sniffed.encoding != "utf-8":
-            raise
-        try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
-            return pd.read_csv(path, encoding="cp1252", **kwargs)
-        except UnicodeDecodeError:
-            return pd.read_csv(path, encoding="ISO-8859-1", **kwargs)
+    return sniffed.encoding, kwargs
 
 
 def header_of(
