@@ -222,6 +222,40 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path: Path, after: str) -> None:
     assert "Traceback" not in stderr
 
 
+# Ctrl-C sent at random moments of a K-means loop: numba's compiled code calls back into
+# Python (to box the arrays a kernel returns), and an interrupt raised in that callback is
+# swallowed as "SystemError: ... returned a result with an exception set" (or worse, a double
+# free). With rfmseg's handler every interrupt must surface as a KeyboardInterrupt raised
+# outside numba's own files.
+INTERRUPT_LOOP = """
+import os, random, signal, threading, traceback
+import numpy as np
+from kmeans_np import KMeans
+from rfm.app.interrupts import catch_interrupts
+catch_interrupts(threading.Event())
+x = np.random.default_rng(0).normal(size=(20000, 3))
+KMeans(4, random_state=0, backend="numba", n_init=1).fit(x)
+rng = random.Random(1)
+outside = 0
+for _ in range(N):
+    threading.Timer(rng.uniform(0.001, 0.03), os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
+        while True:
+            KMeans(4, random_state=0, backend="numba", n_init=1).fit(x)
+    except KeyboardInterrupt as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        outside += all(os.sep + "numba" + os.sep not in f.filename for f in frames)
+print(outside)
+"""
+
+
+def test_ctrl_c_is_raised_outside_numbas_callbacks(tmp_path: Path) -> None:
+    n = 30
+    proc = _python(INTERRUPT_LOOP.replace("N)", f"{n})"), _env(), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(n), proc.stderr
+
+
 def test_every_kernel_releases_the_gil() -> None:
     """nogil=True on every compiled kernel of kmeans_np and validation, so that Python
     threads (Dask's threaded scheduler) really run them in parallel."""

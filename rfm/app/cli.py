@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import os
 import re
-import signal
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.app.interrupts import catch_interrupts
 from rfm.clustering import SCALINGS
 from rfm.io.export import FORMATS
 from rfm.scoring import TIES
@@ -619,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     interrupted = threading.Event()
-    _catch_interrupts(interrupted)
+    catch_interrupts(interrupted)
     try:
         return _run(args, interrupted)
     except KeyboardInterrupt:
@@ -639,32 +639,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {_for_cli(_one_line(exc))}", file=sys.stderr)
         return 2
     except Exception:
-        # Ctrl-C that lands while a compiled kernel is being called can surface as another
-        # exception (numba's "SystemError: ... returned a result with an exception set")
+        # a Ctrl-C that surfaced as another exception (the handler keeps it out of numba's
+        # callbacks, but a library may still wrap it)
         if interrupted.is_set():
             return _interrupted()
         raise
-
-
-def _catch_interrupts(flag: threading.Event) -> None:
-    """On Ctrl-C, remember that it happened, then interrupt as Python normally does."""
-    if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
-
-    def handler(signum: int, frame: object) -> None:
-        flag.set()
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, handler)
-    default_hook = sys.unraisablehook
-
-    def unraisable(info: sys.UnraisableHookArgs) -> None:
-        # A Ctrl-C raised inside a finaliser cannot propagate; the flag carries it to the
-        # next step instead, so do not print its traceback.
-        if not isinstance(info.exc_value, KeyboardInterrupt):
-            default_hook(info)
-
-    sys.unraisablehook = unraisable
 
 
 def _interrupted() -> int:
