@@ -99,6 +99,20 @@ def test_rfm_table_equals_in_memory(scheduler, int_ids):
     assert got.index.dtype == local["CustomerID"].dtype
 
 
+def test_rfm_table_with_the_peer_to_peer_shuffle_when_configured(client):
+    """The task shuffle is the default; a configured method (p2p, for data beyond the
+    cluster's memory) is obeyed and gives the same table."""
+    df = _orders(6000, int_ids=False, seed=4)
+    ddf = _with_empty(df, [1000, 1000, 2500, 4001, 6000])
+    expected = rfm.rfm_table(ddf.compute(), invoice="InvoiceNo", amount="TotalAmount")
+    with dask.config.set(scheduler=client.get, **{"dataframe.shuffle.method": "p2p"}):
+        lazy = rfm.rfm_table(ddf, invoice="InvoiceNo", amount="TotalAmount", compute=False)
+        tasks = " ".join(str(key) for key in dict(lazy.__dask_graph__()))
+        assert "shuffle-transfer" in tasks  # p2p's task names; absent from a task shuffle
+        got = rfm.rfm_table(ddf, invoice="InvoiceNo", amount="TotalAmount")
+    _same(got, expected)
+
+
 def test_rfm_table_options_equal_in_memory(threads):
     df = _orders(3000, int_ids=False, seed=1)
     df["InvoiceDate"] = df["InvoiceDate"].dt.tz_localize("Europe/Paris")
