@@ -269,8 +269,9 @@ def _empty_customers(spec: _Spec) -> pd.DataFrame:
     )
 
 
-def _customers(pairs: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
-    """Step 3: shuffled pair rows → one row per customer, sorted by id."""
+def _customers(pairs: pd.DataFrame, spec: _Spec, sort: bool = True) -> pd.DataFrame:
+    """Step 3: shuffled pair rows → one row per customer, sorted by id (else in order of
+    first appearance: the client sorts the whole table anyway)."""
     if len(pairs) == 0:
         return _empty_customers(spec)
     kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
@@ -293,7 +294,7 @@ def _customers(pairs: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
         *_words(cust.hi[row], cust.lo[row], zeros, zeros), first, last, spend, count
     )
     rows = row[c_row]
-    order = sort_by_key(cust.hi[rows], cust.lo[rows])
+    order = sort_by_key(cust.hi[rows], cust.lo[rows]) if sort else np.arange(len(rows))
     res = pairs[RES].to_numpy()
     return pd.DataFrame(
         {
@@ -403,7 +404,7 @@ def rfm_table_dask(
         shuffle_method=shuffle_method("tasks"),
     )
     customers = shuffled.map_partitions(
-        _customers, spec, meta=_empty_customers(spec), enforce_metadata=False
+        _customers, spec, not compute, meta=_empty_customers(spec), enforce_metadata=False
     )
     max_last = customers[LAST].max()
     max_res = customers[RES].max()

@@ -39,6 +39,22 @@ def _mix(h):  # pragma: no cover - compiled
     return h
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _same_key(rec, g, a, b, c, d):  # pragma: no cover - compiled
+    return rec[g, 0] == a and rec[g, 1] == b and rec[g, 2] == c and rec[g, 3] == d
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _add_row(rec, o_amount, g, first, last, count, amount):  # pragma: no cover - compiled
+    """Fold one row into group ``g``: min of first, max of last, add count and amount."""
+    if first < np.int64(rec[g, 4]):
+        rec[g, 4] = np.uint64(first)
+    if last > np.int64(rec[g, 5]):
+        rec[g, 5] = np.uint64(last)
+    rec[g, 6] = np.uint64(np.int64(rec[g, 6]) + count)
+    o_amount[g] += amount
+
+
 @njit(cache=True, nogil=True)
 def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no cover
     """Group rows by the key ``(k0, k1, k2, k3)`` (four uint64 words per row).
@@ -60,15 +76,22 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
     rec = np.empty((n, 8), dtype=np.uint64)  # k0..k3, first, last, count, first row
     o_amount = np.empty(n, dtype=np.float64)
     u = 0
+    g = np.int64(-1)  # the previous row's group
     for i in range(n):
         a = k0[i]
         b = k1[i]
         c = k2[i]
         d = k3[i]
+        # order lines come in runs of one invoice: the same key as the row before needs
+        # no hashing (same group, same updates, so the same result)
+        if g >= 0 and _same_key(rec, g, a, b, c, d):
+            _add_row(rec, o_amount, g, first[i], last[i], count[i], amount[i])
+            continue
         j = np.int64(_mix(d ^ _mix(c ^ _mix(b ^ _mix(a ^ GOLDEN)))) & mask)
         while True:
             g = table[j]
             if g < 0:  # a new group
+                g = u
                 table[j] = u
                 rec[u, 0] = a
                 rec[u, 1] = b
@@ -81,13 +104,8 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
                 o_amount[u] = amount[i]
                 u += 1
                 break
-            if rec[g, 0] == a and rec[g, 1] == b and rec[g, 2] == c and rec[g, 3] == d:
-                if first[i] < np.int64(rec[g, 4]):
-                    rec[g, 4] = np.uint64(first[i])
-                if last[i] > np.int64(rec[g, 5]):
-                    rec[g, 5] = np.uint64(last[i])
-                rec[g, 6] = np.uint64(np.int64(rec[g, 6]) + count[i])
-                o_amount[g] += amount[i]
+            if _same_key(rec, g, a, b, c, d):
+                _add_row(rec, o_amount, g, first[i], last[i], count[i], amount[i])
                 break
             j = (j + 1) & (size - 1)
     out = rec[:u, 4:].view(np.int64)
