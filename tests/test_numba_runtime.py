@@ -251,7 +251,7 @@ print(outside)
 
 def test_ctrl_c_is_raised_outside_numbas_callbacks(tmp_path: Path) -> None:
     n = 30
-    proc = _python(INTERRUPT_LOOP.replace("N)", f"{n})"), _env(), tmp_path)
+    proc = _python(INTERRUPT_LOOP.replace("range(N)", f"range({n})"), _env(), tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(n), proc.stderr
 
