@@ -245,11 +245,22 @@ def load_kernels(module: str) -> ModuleType:
     return importlib.import_module(module)
 
 
-def on_first_compile(callback: Callable[[], None]) -> None:
+def on_first_compile(callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback()`` once, when the first of rfmseg's kernels starts compiling.
 
     Kernels compile on first use and are then loaded from the on-disk cache; a
     compilation therefore means a first run (or a new version). The command line uses
     this to say why the first run is slower.
+
+    Returns
+    -------
+    callable
+        Removes ``callback`` again (a command run in process calls it when it ends).
     """
     _first_compile_callbacks.append(callback)
+
+    def remove() -> None:
+        with contextlib.suppress(ValueError):
+            _first_compile_callbacks.remove(callback)
+
+    return remove

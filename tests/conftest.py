@@ -35,3 +35,11 @@ def online_retail_path() -> Path:
     if not ONLINE_RETAIL.exists():
         pytest.skip(f"real data not found at {ONLINE_RETAIL} (outside the project setup)")
     return ONLINE_RETAIL
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """``cli("segment", path, "--out", dir)``: the command run in process (tests/_cli.py)."""
+    from _cli import run_cli
+
+    return lambda *args, cwd=None: run_cli(capsys, *args, cwd=cwd)

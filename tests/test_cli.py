@@ -1,65 +1,21 @@
-"""The rfmseg command end to end, as a subprocess: files, columns, exit codes, messages."""
+"""The rfmseg command end to end, run in process: files, columns, exit codes, messages."""
 
 from __future__ import annotations
 
 import gzip
 import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from _cli import OUTPUTS, SEGMENTS_COLUMNS, assert_user_error
 
 from rfm.datasets import make_transactions
 
-ROOT = Path(__file__).resolve().parent.parent
-SEGMENTS_COLUMNS = [
-    "customer",
-    "recency",
-    "frequency",
-    "monetary",
-    "r_score",
-    "f_score",
-    "m_score",
-    "rfm_code",
-    "segment",
-    "cluster",
-    "persona",
-    "action",
-    "silhouette",
-]
-OUTPUTS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
 
-
-def run(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "rfm", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        env=env,
-        timeout=timeout,
-    )
-
-
-def assert_user_error(proc: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert proc.returncode == 2, proc.stderr
-    # progress lines may come first; the error is one line, the last, and never a traceback
-    lines = proc.stderr.strip().splitlines()
-    errors = [line for line in lines if "error" in line.lower()]
-    assert errors == [lines[-1]], proc.stderr
-    assert lines[-1].startswith("rfmseg: error: ")
-    assert "Traceback" not in proc.stderr
-    for f in fragments:
-        assert f in lines[-1], lines[-1]
-
-
-def test_demo_small_writes_every_file(tmp_path: Path) -> None:
+def test_demo_small_writes_every_file(cli, tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    proc = run("demo", "--customers", "300", "--rows", "3000", "--out", str(out), "--quiet")
+    proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
@@ -94,8 +50,8 @@ def test_demo_small_writes_every_file(tmp_path: Path) -> None:
     assert "customers" in proc.stdout and "persona" in proc.stdout
 
 
-def test_demo_progress_on_stderr_and_fixed_k(tmp_path: Path) -> None:
-    proc = run(
+def test_demo_progress_on_stderr_and_fixed_k(cli, tmp_path: Path) -> None:
+    proc = cli(
         "demo",
         "--customers",
         "200",
@@ -118,7 +74,7 @@ def test_demo_progress_on_stderr_and_fixed_k(tmp_path: Path) -> None:
     assert seg[["r_score", "f_score", "m_score"]].max().max() == 4  # quartiles for "codes"
 
 
-def test_segment_with_column_flags(tmp_path: Path) -> None:
+def test_segment_with_column_flags(cli, tmp_path: Path) -> None:
     tx = make_transactions(n_customers=150, n_rows=1200, random_state=5)
     tx = tx.rename(
         columns={
@@ -131,7 +87,7 @@ def test_segment_with_column_flags(tmp_path: Path) -> None:
     src = tmp_path / "orders.csv.gz"
     tx[["client", "ticket", "when", "spend"]].to_csv(src, index=False)
     out = tmp_path / "out"
-    proc = run(
+    proc = cli(
         "segment",
         str(src),
         "--customer",
@@ -158,8 +114,8 @@ def test_segment_with_column_flags(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl missing")
-def test_segment_xlsx_output(tmp_path: Path) -> None:
-    proc = run(
+def test_segment_xlsx_output(cli, tmp_path: Path) -> None:
+    proc = cli(
         "demo",
         "--customers",
         "100",
@@ -176,8 +132,8 @@ def test_segment_xlsx_output(tmp_path: Path) -> None:
     assert list(seg.columns) == SEGMENTS_COLUMNS
 
 
-def test_online_retail_needs_no_flags(online_retail_path: Path, tmp_path: Path) -> None:
-    proc = run("segment", str(online_retail_path), "--snapshot", "max", "--out", str(tmp_path))
+def test_online_retail_needs_no_flags(cli, online_retail_path: Path, tmp_path: Path) -> None:
+    proc = cli("segment", str(online_retail_path), "--snapshot", "max", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     seg = pd.read_csv(tmp_path / "segments.csv")
     assert list(seg.columns) == SEGMENTS_COLUMNS
@@ -194,8 +150,8 @@ def test_online_retail_needs_no_flags(online_retail_path: Path, tmp_path: Path) 
     assert "reading" in proc.stderr
 
 
-def test_help_explains_every_flag() -> None:
-    proc = run("segment", "--help")
+def test_help_explains_every_flag(cli) -> None:
+    proc = cli("segment", "--help")
     assert proc.returncode == 0
     for flag in (
         "--customer",
@@ -213,7 +169,7 @@ def test_help_explains_every_flag() -> None:
         "--quiet",
     ):
         assert flag in proc.stdout
-    demo = run("demo", "--help")
+    demo = cli("demo", "--help")
     assert "--customers" in demo.stdout and "--rows" in demo.stdout
 
 
@@ -227,93 +183,78 @@ def small_csv(tmp_path_factory) -> Path:
     return path
 
 
-def test_missing_column_lists_the_columns_found(small_csv: Path, tmp_path: Path) -> None:
-    proc = run("segment", str(small_csv), "--customer", "Client", "--out", str(tmp_path))
+def test_missing_column_lists_the_columns_found(cli, small_csv: Path, tmp_path: Path) -> None:
+    proc = cli("segment", str(small_csv), "--customer", "Client", "--out", str(tmp_path))
     assert_user_error(proc, "'Client'", "columns found", "CustomerID")
 
 
-def test_unrecognised_columns(tmp_path: Path) -> None:
+def test_unrecognised_columns(cli, tmp_path: Path) -> None:
     src = tmp_path / "x.csv"
     pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(src, index=False)
-    assert_user_error(run("segment", str(src), "--out", str(tmp_path)), "columns found")
+    assert_user_error(cli("segment", str(src), "--out", str(tmp_path)), "columns found")
 
 
-def test_unreadable_file(tmp_path: Path) -> None:
+def test_unreadable_file(cli, tmp_path: Path) -> None:
     src = tmp_path / "broken.csv.gz"
     src.write_bytes(b"this is not gzip data at all\x00\xff" * 20)
-    assert_user_error(run("segment", str(src), "--out", str(tmp_path)), "broken.csv.gz")
-    assert_user_error(run("segment", str(tmp_path / "nope.csv")), "not found")
+    assert_user_error(cli("segment", str(src), "--out", str(tmp_path)), "broken.csv.gz")
+    assert_user_error(cli("segment", str(tmp_path / "nope.csv")), "not found")
     odd = tmp_path / "data.json"
     odd.write_text("{}")
-    assert_user_error(run("segment", str(odd)), "unknown file type")
+    assert_user_error(cli("segment", str(odd)), "unknown file type")
 
 
-def test_empty_file(tmp_path: Path) -> None:
+def test_empty_file(cli, tmp_path: Path) -> None:
     src = tmp_path / "empty.csv"
     src.write_text("")
-    assert_user_error(run("segment", str(src)), "empty")
+    assert_user_error(cli("segment", str(src)), "empty")
     header_only = tmp_path / "header.csv"
     header_only.write_text("CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n")
-    assert_user_error(run("segment", str(header_only)), "no rows")
+    assert_user_error(cli("segment", str(header_only)), "no rows")
     gz = tmp_path / "empty.csv.gz"
     with gzip.open(gz, "wb"):
         pass
-    assert_user_error(run("segment", str(gz)), "empty")
+    assert_user_error(cli("segment", str(gz)), "empty")
 
 
-def test_non_numeric_amount(small_csv: Path, tmp_path: Path) -> None:
+def test_non_numeric_amount(cli, small_csv: Path, tmp_path: Path) -> None:
     df = pd.read_csv(small_csv)
     df["TotalAmount"] = df["TotalAmount"].astype(str)
     df.loc[3, "TotalAmount"] = "twelve pounds"
     src = tmp_path / "bad_amount.csv"
     df.to_csv(src, index=False)
-    proc = run("segment", str(src), "--amount", "TotalAmount", "--out", str(tmp_path / "o"))
+    proc = cli("segment", str(src), "--amount", "TotalAmount", "--out", str(tmp_path / "o"))
     assert_user_error(proc, "TotalAmount")
 
 
-def test_bad_flag_values(tmp_path: Path, small_csv: Path) -> None:
+def test_bad_flag_values(cli, tmp_path: Path, small_csv: Path) -> None:
     for args in (["--k", "1"], ["--k", "many"], ["--scaling", "robust"], ["--snapshot", "soon"]):
-        proc = run("segment", str(small_csv), "--out", str(tmp_path), *args)
+        proc = cli("segment", str(small_csv), "--out", str(tmp_path), *args)
         assert proc.returncode == 2
         assert "Traceback" not in proc.stderr
         assert "error:" in proc.stderr.strip().splitlines()[-1]
-    proc = run("demo", "--customers", "100", "--rows", "50", "--out", str(tmp_path))
+    proc = cli("demo", "--customers", "100", "--rows", "50", "--out", str(tmp_path))
     assert_user_error(proc, "--rows")
-    early = run("segment", str(small_csv), "--snapshot", "2000-01-01", "--out", str(tmp_path))
+    early = cli("segment", str(small_csv), "--snapshot", "2000-01-01", "--out", str(tmp_path))
     assert_user_error(early, "snapshot")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None, reason="pyarrow missing")
-def test_parquet_input_with_recognised_seed000_columns(tmp_path: Path) -> None:
+def test_parquet_input_with_recognised_seed000_columns(cli, tmp_path: Path) -> None:
     tx = make_transactions(n_customers=120, n_rows=900, random_state=2)
     src = tmp_path / "orders.parquet"
     tx.to_parquet(src)
-    proc = run("segment", str(src), "--k", "3", "--out", str(tmp_path / "o"), "-q")
+    proc = cli("segment", str(src), "--k", "3", "--out", str(tmp_path / "o"), "-q")
     assert proc.returncode == 0, proc.stderr
     seg = pd.read_csv(tmp_path / "o" / "segments.csv").set_index("customer").sort_index()
     # TotalAmount is recognised as the amount column: monetary is its sum per customer
     ref = tx.groupby("CustomerID")["TotalAmount"].sum()
     pd.testing.assert_series_equal(seg["monetary"], ref, check_names=False, rtol=1e-9)
     assert seg["cluster"].nunique() == 3
-
-
-def test_console_script_entry_point(tmp_path: Path) -> None:
-    script = Path(sys.executable).with_name("rfmseg")
-    if not script.exists():
-        pytest.skip("the rfmseg console script is not installed in this environment")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [str(script), "demo", "--customers", "80", "--rows", "400", "--out", str(tmp_path), "-q"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "report.html").exists()
-
-
 # -- column recognition and file reading, in process ------------------------------------
 
 
-def test_float_written_ids_come_out_whole(tmp_path: Path) -> None:
+def test_float_written_ids_come_out_whole(cli, tmp_path: Path) -> None:
     # pandas writes an id column with gaps as 17850.0; the export should say 17850
     tx = make_transactions(n_customers=60, n_rows=400, random_state=4)
     tx["CustomerID"] = tx["CustomerID"].str[1:].astype(float)
@@ -321,7 +262,7 @@ def test_float_written_ids_come_out_whole(tmp_path: Path) -> None:
     src = tmp_path / "ids.csv"
     tx.to_csv(src, index=False)
     assert ".0," in src.read_text()  # the file really holds float-looking ids
-    proc = run("segment", str(src), "--k", "2", "--out", str(tmp_path / "o"), "-q")
+    proc = cli("segment", str(src), "--k", "2", "--out", str(tmp_path / "o"), "-q")
     assert proc.returncode == 0, proc.stderr
     ids = pd.read_csv(tmp_path / "o" / "segments.csv", dtype={"customer": str})["customer"]
     assert ids.str.fullmatch(r"\d+").all()

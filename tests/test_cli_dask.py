@@ -18,8 +18,9 @@ import pytest
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
+from _cli import assert_user_error  # noqa: E402
+
 from benchmarks.make_data import make_data  # noqa: E402
-from tests.test_cli import assert_user_error, run  # noqa: E402
 
 CSVS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv"]
 
@@ -39,7 +40,7 @@ def _same_files(mem: Path, dask: Path, names: list[str]) -> None:
         )
 
 
-def test_parquet_folder_gives_the_in_memory_files(tmp_path: Path, address: str) -> None:
+def test_parquet_folder_gives_the_in_memory_files(cli, tmp_path: Path, address: str) -> None:
     data = tmp_path / "orders"
     make_data(40_000, data, rows_per_file=9_000)  # 5 files, invoices cut at each boundary
     one = tmp_path / "all.parquet"
@@ -47,9 +48,9 @@ def test_parquet_folder_gives_the_in_memory_files(tmp_path: Path, address: str) 
     pd.concat([pd.read_parquet(f) for f in files], ignore_index=True).to_parquet(one)
 
     extra = ["--compare-to", "2023-12-31", "--seed", "3"]
-    mem = run("segment", str(one), "--out", str(tmp_path / "mem"), "-q", *extra)
+    mem = cli("segment", str(one), "--out", str(tmp_path / "mem"), "-q", *extra)
     assert mem.returncode == 0, mem.stderr
-    dask = run("segment", str(data), "--dask", address, "--out", str(tmp_path / "dask"), *extra)
+    dask = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "dask"), *extra)
     assert dask.returncode == 0, dask.stderr
     _same_files(tmp_path / "mem", tmp_path / "dask", [*CSVS, "migration.csv"])
     assert "Dask: 2 worker(s)" in dask.stderr
@@ -76,7 +77,7 @@ def _european_csv(path: Path, frame: pd.DataFrame) -> None:
     out.to_csv(path, sep=";", index=False, encoding="cp1252")
 
 
-def test_csv_glob_with_day_first_dates(tmp_path: Path, address: str) -> None:
+def test_csv_glob_with_day_first_dates(cli, tmp_path: Path, address: str) -> None:
     from benchmarks.make_data import chunk
 
     rows = chunk(0, 12_000, 12_000, ids="str")
@@ -88,9 +89,9 @@ def test_csv_glob_with_day_first_dates(tmp_path: Path, address: str) -> None:
     _european_csv(tmp_path / "all.csv", rows)
 
     flags = ["--decimal", ","]
-    mem = run("segment", str(tmp_path / "all.csv"), "--out", str(tmp_path / "mem"), "-q", *flags)
+    mem = cli("segment", str(tmp_path / "all.csv"), "--out", str(tmp_path / "mem"), "-q", *flags)
     assert mem.returncode == 0, mem.stderr
-    dask = run("segment", str(data / "orders-*.csv"), "--dask", address, "--out",
+    dask = cli("segment", str(data / "orders-*.csv"), "--dask", address, "--out",
                str(tmp_path / "dask"), "-q", *flags)  # fmt: skip
     assert dask.returncode == 0, dask.stderr
     _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
@@ -99,18 +100,20 @@ def test_csv_glob_with_day_first_dates(tmp_path: Path, address: str) -> None:
     assert "(day first)" in dask.stdout
 
 
-def test_out_inside_the_data_folder_is_refused(tmp_path: Path) -> None:
+def test_out_inside_the_data_folder_is_refused(cli, tmp_path: Path) -> None:
     data = tmp_path / "orders"
     make_data(1_000, data)
-    proc = run("segment", str(data), "--dask", "--out", str(data / "results"))
+    proc = cli("segment", str(data), "--dask", "--out", str(data / "results"))
     assert_user_error(proc, "--out", "inside the data folder")
     assert not (data / "results").exists()
 
 
-def test_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch) -> None:
+def test_unreachable_scheduler_is_one_line(cli, tmp_path: Path) -> None:
     data = tmp_path / "orders"
     make_data(1_000, data)
-    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "2s")  # Dask's config
-    proc = run("segment", str(data), "--dask", "tcp://127.0.0.1:9", "--out",
-               str(tmp_path / "out"), timeout=120)  # fmt: skip
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        proc = cli("segment", str(data), "--dask", "tcp://127.0.0.1:9", "--out",
+                   str(tmp_path / "out"))  # fmt: skip
     assert_user_error(proc, "cannot reach a Dask scheduler at tcp://127.0.0.1:9")

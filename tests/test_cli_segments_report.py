@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from test_cli import run
 
 from rfm.datasets import make_transactions
 from rfm.segments import SEGMENT_RULES
@@ -15,12 +14,12 @@ from rfm.segments import SEGMENT_RULES
 INTERNAL = re.compile(r"seed[ _-]?\d{3}|seed \d|seed's|rfm\.personas", re.I)
 
 
-def test_help_names_no_internal_documents_and_hides_the_alias() -> None:
+def test_help_names_no_internal_documents_and_hides_the_alias(cli) -> None:
     for args in (["--help"], ["demo", "--help"], ["segment", "--help"]):
-        proc = run(*args)
+        proc = cli(*args)
         assert proc.returncode == 0
         assert not INTERNAL.search(proc.stdout), INTERNAL.search(proc.stdout)
-    seg = run("segment", "--help").stdout
+    seg = cli("segment", "--help").stdout
     assert "{rfm,customer-types,codes}|FILE.csv" in seg
     for flag in ("--ties", "--currency", "--compare-to"):
         assert flag in seg
@@ -30,7 +29,7 @@ def test_help_names_no_internal_documents_and_hides_the_alias() -> None:
             assert not INTERNAL.search(text), text
 
 
-def test_segment_default_scores_compare_to_currency_and_custom_rules(tmp_path: Path) -> None:
+def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_path: Path) -> None:
     tx = make_transactions(n_customers=300, n_rows=2500, random_state=11)
     src = tmp_path / "orders.csv"
     tx.to_csv(src, index=False)
@@ -41,7 +40,7 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(tmp_path: P
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    proc = run("segment", str(src), "--out", str(out), "--compare-to", "2025-03-31",
+    proc = cli("segment", str(src), "--out", str(out), "--compare-to", "2025-03-31",
                "--currency", "€", "--rules", str(rules), "--k", "3")
     assert proc.returncode == 0, proc.stderr
     # the custom rules' problems, as one warning line
@@ -67,8 +66,8 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(tmp_path: P
     assert not INTERNAL.search(report)
 
 
-def test_demo_ties_first_and_the_old_rule_set_name(tmp_path: Path) -> None:
-    proc = run("demo", "--customers", "200", "--rows", "1500", "--out", str(tmp_path),
+def test_demo_ties_first_and_the_old_rule_set_name(cli, tmp_path: Path) -> None:
+    proc = cli("demo", "--customers", "200", "--rows", "1500", "--out", str(tmp_path),
                "--k", "3", "--ties", "first", "--rules", "seed000", "--quiet")
     assert proc.returncode == 0, proc.stderr
     seg = pd.read_csv(tmp_path / "segments.csv")
@@ -79,7 +78,7 @@ def test_demo_ties_first_and_the_old_rule_set_name(tmp_path: Path) -> None:
     assert set(seg["segment"]) <= names
 
 
-def test_bad_ties_and_rules_are_usage_errors(tmp_path: Path) -> None:
+def test_bad_ties_and_rules_are_usage_errors(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("segment,r,f,m\nX,5-4,,\n", encoding="utf-8")
     for args, fragment in (
@@ -87,7 +86,7 @@ def test_bad_ties_and_rules_are_usage_errors(tmp_path: Path) -> None:
         (["--rules", "nope"], "--rules"),
         (["--rules", str(bad)], "low > high"),
     ):
-        proc = run("demo", "--out", str(tmp_path), *args)  # argparse's own usage errors
+        proc = cli("demo", "--out", str(tmp_path), *args)  # argparse's own usage errors
         assert proc.returncode == 2
         assert "Traceback" not in proc.stderr
         last = proc.stderr.strip().splitlines()[-1]

@@ -7,9 +7,6 @@ two-process ``LocalCluster``; the threaded scheduler is run with 1 and 2 threads
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,23 +56,6 @@ def _fitted_pair(X: np.ndarray, k: int, init: np.ndarray, client) -> tuple[KMean
         km = KMeans(k, init=init).fit(da.from_array(X, chunks=(CHUNK, 3)))
         km.labels_ = km.labels_.compute()
     return ref, km
-
-
-def test_import_kmeans_np_does_not_import_dask(tmp_path: Path) -> None:
-    code = (
-        "import sys, numpy as np, kmeans_np, validation\n"
-        "assert kmeans_np.__file__.startswith(sys.argv[1]), kmeans_np.__file__\n"
-        "kmeans_np.KMeans(2, random_state=0, backend='numpy').fit(np.arange(8.0).reshape(4, 2))\n"
-        "assert 'dask' not in sys.modules\n"
-    )
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=tmp_path,
-        env=env, timeout=240,
-    )
-    assert proc.returncode == 0, proc.stderr
-
-
 def test_same_init_gives_the_in_memory_fit_on_a_local_cluster(data, client) -> None:
     init = data[np.random.default_rng(1).choice(len(data), 6, replace=False)]
     ref, km = _fitted_pair(data, 6, init, client)

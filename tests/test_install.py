@@ -6,7 +6,10 @@ venv: the command must still work afterwards. It used to fail with ``cannot impo
 ``site-packages/<package>/__pycache__``; ``pip`` left those folders behind on uninstall and
 they shadowed the editable install as empty namespace packages.
 
-Slow (two installs into a new venv, and a first run that compiles the kernels); CI runs it.
+Then the installed console script's exit statuses: 0 for the demo, ``--help`` and
+``--version``, 2 with one line for a file that does not exist.
+
+Slow (two installs into a new venv); CI runs it.
 """
 
 from __future__ import annotations
@@ -88,3 +91,9 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
     again = _run([str(rfmseg), *DEMO], env, elsewhere)
     assert "compiling" not in again.stderr, again.stderr
     assert (elsewhere / "out" / "segments.csv").is_file()
+    # the console script's exit status on bad input: 2, one line, no traceback
+    bad = subprocess.run([str(rfmseg), "segment", "no-such-file.csv"], capture_output=True,
+                         text=True, env=env, cwd=elsewhere, timeout=300)  # fmt: skip
+    assert bad.returncode == 2, bad.stderr
+    assert bad.stderr.strip().splitlines() == [bad.stderr.strip()], bad.stderr
+    assert bad.stderr.startswith("rfmseg: error: ") and "not found" in bad.stderr

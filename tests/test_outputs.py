@@ -1,7 +1,7 @@
 """Outputs: all-or-nothing writing, no surprises on disk, formula injection, format limits.
 
-The CLI cases run the command as a subprocess; the failure cases of :func:`write_outputs`
-run in-process on one small pipeline result, with a writer patched to fail.
+The CLI cases run the command in process (tests/_cli.py); the failure cases of
+:func:`write_outputs` run on one small pipeline result, with a writer patched to fail.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import csv
 import errno
 import importlib
 import os
+import resource
 import shutil
 import stat
 import subprocess
@@ -20,7 +21,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from test_cli import ROOT, assert_user_error, run
+from _cli import assert_user_error
 
 from rfm.app.outputs import output_files, write_outputs
 from rfm.app.pipeline import run_pipeline
@@ -138,23 +139,22 @@ def test_staging_folder_of_a_dead_run_is_removed(result, tmp_path: Path) -> None
 
 
 def test_failed_cli_run_under_a_file_size_limit_keeps_the_previous_results(
-    tmp_path: Path,
+    cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    first = run("demo", "--customers", "300", "--rows", "3000", "--out", str(out), "-q")
+    first = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(out), "-q")
     assert first.returncode == 0, first.stderr
     before = snapshot(out)
     limit = len(before["segments.csv"]) // 2
-    code = (
-        f"import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
-         "--seed", "1", "--out", str(out), "-q"],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=240,
-    )  # fmt: skip
+    # the operating system's own limit on file size (Python ignores its SIGXFSZ, so a
+    # write beyond it fails with EFBIG), for this process while the command runs
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        proc = cli("demo", "--customers", "300", "--rows", "3000", "--seed", "1",
+                   "--out", str(out), "-q")  # fmt: skip
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert_user_error(proc, str(out / "segments.csv"), "File too large")
     assert snapshot(out) == before
 
@@ -162,12 +162,12 @@ def test_failed_cli_run_under_a_file_size_limit_keeps_the_previous_results(
 # -- checks before any work ----------------------------------------------------------
 
 
-def test_read_only_out_fails_fast(tmp_path: Path) -> None:
+def test_read_only_out_fails_fast(cli, tmp_path: Path) -> None:
     out = tmp_path / "locked"
     out.mkdir()
     read_only(out)
     try:
-        proc = run("demo", "--customers", "300", "--rows", "3000", "--out", str(out))
+        proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(out))
     finally:
         writable_again(out)
     assert_user_error(proc, "--out", str(out), "cannot be written")
@@ -176,11 +176,11 @@ def test_read_only_out_fails_fast(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["file", "under-file"])
-def test_out_that_is_a_file_fails_fast(tmp_path: Path, where: str) -> None:
+def test_out_that_is_a_file_fails_fast(cli, tmp_path: Path, where: str) -> None:
     afile = tmp_path / "notes.txt"
     afile.write_text("mine")
     out = afile if where == "file" else afile / "out"
-    proc = run("demo", "--customers", "300", "--rows", "3000", "--out", str(out))
+    proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(out))
     assert_user_error(proc, "--out", "not a folder")
     assert len(proc.stderr.strip().splitlines()) == 1
     assert afile.read_text() == "mine"
@@ -210,18 +210,18 @@ def test_check_folder(tmp_path: Path) -> None:
         writable_again(locked)
 
 
-def test_input_file_is_never_replaced(tmp_path: Path) -> None:
+def test_input_file_is_never_replaced(cli, tmp_path: Path) -> None:
     tx = make_transactions(n_customers=40, n_rows=200, random_state=1)
     src = tmp_path / "segments.csv"
     tx.to_csv(src, index=False)
     before = src.read_bytes()
-    proc = run("segment", str(src), "--k", "2", "--out", str(tmp_path))
+    proc = cli("segment", str(src), "--k", "2", "--out", str(tmp_path))
     assert_user_error(proc, "input file", "choose another --out")
     assert src.read_bytes() == before
     # the same file under another name (a hard link), or one an xlsx run would remove
     link = tmp_path / "orders.csv"
     os.link(src, link)
-    proc = run("segment", str(link), "--k", "2", "--out", str(tmp_path), "--format", "xlsx")
+    proc = cli("segment", str(link), "--k", "2", "--out", str(tmp_path), "--format", "xlsx")
     assert_user_error(proc, "input file", "remove")
     parquet = tmp_path / "segments.parquet"
     shutil.copy(src, parquet)
@@ -318,7 +318,7 @@ def test_export_csv_and_xlsx_hold_no_formula(tmp_path: Path) -> None:
     assert {c.data_type for c in monetary} == {"n"}  # a negative number stays a number
 
 
-def test_cli_outputs_neutralised_and_parquet_verbatim(tmp_path: Path) -> None:
+def test_cli_outputs_neutralised_and_parquet_verbatim(cli, tmp_path: Path) -> None:
     src = tmp_path / "orders.csv"
     ids = [*EVIL[:4], "C1", "C2"]  # tab and CR need quoting; the unit tests cover them
     pd.DataFrame(
@@ -327,13 +327,13 @@ def test_cli_outputs_neutralised_and_parquet_verbatim(tmp_path: Path) -> None:
          "TotalAmount": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]}
     ).to_csv(src, index=False)  # fmt: skip
     out = tmp_path / "out"
-    proc = run("segment", str(src), "--k", "2", "--out", str(out), "--format", "xlsx", "-q")
+    proc = cli("segment", str(src), "--k", "2", "--out", str(out), "--format", "xlsx", "-q")
     assert proc.returncode == 0, proc.stderr
     book = openpyxl.load_workbook(out / "segments.xlsx")["customers"]
     assert all(c.data_type != "f" for row in book.iter_rows() for c in row)
     assert sorted(c.value for c in book["A"][1:]) == sorted([*SAFE[:4], "C1", "C2"])
     # parquet is typed data, not a spreadsheet: ids verbatim; the earlier xlsx is removed
-    proc = run("segment", str(src), "--k", "2", "--out", str(out), "--format", "parquet")
+    proc = cli("segment", str(src), "--k", "2", "--out", str(out), "--format", "parquet")
     assert proc.returncode == 0, proc.stderr
     assert "removed segments.xlsx" in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(["segments.parquet", *OUTPUTS[1:]])
@@ -369,33 +369,21 @@ def test_export_refuses_more_rows_than_a_sheet_holds(tmp_path: Path, monkeypatch
     export(tmp_path / "crm.csv", rfm_tab, labels)  # csv has no such limit
 
 
-def test_cli_refuses_xlsx_beyond_the_limit_before_clustering(tmp_path: Path) -> None:
+def test_cli_refuses_xlsx_beyond_the_limit_before_clustering(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
     out = tmp_path / "out"
-    code = (
-        "import importlib, sys; importlib.import_module('rfm.io.export').XLSX_MAX_ROWS = 299; "
-        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
-         "--out", str(out), "--format", "xlsx"],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=240,
-    )  # fmt: skip
+    monkeypatch.setattr(export_module, "XLSX_MAX_ROWS", 299)
+    proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(out),
+               "--format", "xlsx")  # fmt: skip
     assert_user_error(proc, "300 customers", "xlsx", "--format csv")
     assert "clustering" not in proc.stderr
     assert not out.exists()
 
 
-def test_parquet_without_pyarrow_is_a_one_line_error(tmp_path: Path) -> None:
-    code = (
-        "import sys; sys.modules['pyarrow'] = None; "
-        "from rfm.app.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "demo", "--customers", "300", "--rows", "3000",
-         "--out", str(tmp_path / "out"), "--format", "parquet"],
-        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        timeout=240,
-    )  # fmt: skip
+def test_parquet_without_pyarrow_is_a_one_line_error(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "out"),
+               "--format", "parquet")  # fmt: skip
     assert_user_error(proc, "--format parquet", "pyarrow", "pip install pyarrow")
     assert len(proc.stderr.strip().splitlines()) == 1

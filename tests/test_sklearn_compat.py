@@ -13,10 +13,7 @@ checked against scikit-learn's own estimators or a numpy computation.
 from __future__ import annotations
 
 import inspect
-import os
 import pickle
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -389,61 +386,7 @@ def test_pickled_model_gives_the_same_results(model):
     assert loaded.get_params().keys() == model.get_params().keys()
     for name, value in before.items():
         np.testing.assert_array_equal(_outputs(loaded, X_new)[name], value, err_msg=name)
-
-
-def test_pickled_numba_kmeans_predicts_the_same_in_a_fresh_process(tmp_path):
-    X = blob_data(300, 3, 4, seed=14)
-    model = KMeans(4, random_state=0, backend="numba").fit(X)
-    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
-    np.save(tmp_path / "X.npy", X)
-    code = (
-        "import pickle, sys, numpy as np;"
-        "m = pickle.load(open('model.pkl', 'rb'));"
-        "np.save('labels.npy', m.predict(np.load('X.npy')));"
-        "assert 'sklearn' not in sys.modules"
-    )
-    proc = _python(code, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), model.predict(X))
-    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), model.labels_)
-
-
-# --- no scikit-learn at import ------------------------------------------------------------
-
-
-def _python(code: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter that imports this worktree's packages."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=cwd,
-        env=env, timeout=240,
-    )
-
-
-def test_import_and_use_without_sklearn():
-    """import kmeans_np, fitting, get_params/set_params/repr, set_output and the
-    not-fitted error all work without loading scikit-learn."""
-    code = """
-import sys
-import numpy as np
-import kmeans_np
-from kmeans_np import KMeans, StandardScaler
-assert kmeans_np.__file__.startswith(sys.argv[1]), kmeans_np.__file__
-X = np.random.default_rng(0).normal(size=(30, 2))
-km = KMeans(2, random_state=0, backend="numpy").set_params(n_clusters=3).fit(X)
-repr(km), km.get_params(), km.get_feature_names_out()
-StandardScaler().set_output(transform="pandas").fit_transform(X)
-try:
-    KMeans().predict(X)
-except ValueError as exc:
-    assert type(exc) is ValueError and "not fitted" in str(exc)
-else:
-    raise AssertionError("predict before fit did not raise")
-loaded = sorted(m for m in sys.modules if m == "sklearn" or m.startswith("sklearn."))
-assert not loaded, loaded
-"""
-    proc = _python(code, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
+# --- scikit-learn's own error once it is loaded (without it: tests/test_smoke.py) -----------
 
 
 def test_not_fitted_error_is_sklearns_once_sklearn_is_loaded():

@@ -571,12 +571,20 @@ def _pipeline(
 
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_first_compile
-    from rfm.app.outputs import write_outputs
 
     say = _Reporter(args.quiet, interrupted)
-    on_first_compile(
+    forget = on_first_compile(
         lambda: say("first run: compiling the fast kernels for this machine (once only)")
     )
+    try:
+        return _run_steps(args, say)
+    finally:
+        forget()
+
+
+def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
+    from rfm.app.outputs import write_outputs
+
     _check_outputs(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -619,7 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     interrupted = threading.Event()
-    catch_interrupts(interrupted)
+    restore_interrupts = catch_interrupts(interrupted)
     try:
         return _run(args, interrupted)
     except KeyboardInterrupt:
@@ -644,6 +652,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if interrupted.is_set():
             return _interrupted()
         raise
+    finally:
+        restore_interrupts()
 
 
 def _interrupted() -> int:

@@ -24,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 __all__ = ["RETRY_SECONDS", "catch_interrupts", "inside_numba"]
@@ -56,15 +57,21 @@ def inside_numba(frame: FrameType | None) -> bool:
     return False
 
 
-def catch_interrupts(flag: threading.Event) -> None:
+def catch_interrupts(flag: threading.Event) -> Callable[[], None]:
     """Install the Ctrl-C handler of the command (main thread only).
 
     On Ctrl-C, ``flag`` is set and ``KeyboardInterrupt`` is raised at the first safe point
     (see the module's docstring). A Ctrl-C that Python cannot raise because it landed in a
     finaliser is not printed as a traceback: ``flag`` carries it to the command's next step.
+
+    Returns
+    -------
+    callable
+        Puts back the handler and the unraisable-exception hook that were there before,
+        so that a program calling :func:`rfm.app.cli.main` gets its own back.
     """
     if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
+        return lambda: None  # signal handlers can only be set from the main thread
 
     pending = threading.Event()  # an interrupt waits for a safe point
 
@@ -83,7 +90,7 @@ def catch_interrupts(flag: threading.Event) -> None:
         pending.clear()
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, handler)
+    previous_handler = signal.signal(signal.SIGINT, handler)
     default_hook = sys.unraisablehook
 
     def unraisable(info: sys.UnraisableHookArgs) -> None:
@@ -91,3 +98,10 @@ def catch_interrupts(flag: threading.Event) -> None:
             default_hook(info)
 
     sys.unraisablehook = unraisable
+
+    def restore() -> None:
+        signal.signal(signal.SIGINT, previous_handler)
+        if sys.unraisablehook is unraisable:
+            sys.unraisablehook = default_hook
+
+    return restore

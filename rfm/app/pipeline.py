@@ -40,7 +40,7 @@ from rfm.summary import rf_counts, segment_summary
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
-__all__ = ["PipelineResult", "Steps", "run_pipeline"]
+__all__ = ["CustomerTable", "PipelineResult", "Steps", "customer_table", "run_pipeline"]
 
 #: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
 DEFAULT_CLEANING: dict[str, bool] = {
@@ -146,6 +146,69 @@ class Steps:
         self.timings[self.name] = time.perf_counter() - self.start
 
 
+@dataclass
+class CustomerTable:
+    """The first half of a run: the cleaned order lines and one row per customer."""
+
+    #: the cleaned order lines (a lazy Dask DataFrame when the input was one)
+    transactions: Any
+    #: rows removed per cleaning rule (rfm.clean_transactions)
+    cleaning: pd.DataFrame
+    #: one row per customer (rfm.rfm_table)
+    rfm: pd.DataFrame
+    #: exact duplicate rows kept (0 when dropped; None on Dask, where they are not looked for)
+    duplicates: int | None
+    #: rows read, and rows kept by the cleaning
+    rows_in: int
+    rows_clean: int
+
+
+def customer_table(
+    transactions: Any,
+    *,
+    columns: TransactionColumns | None = None,
+    snapshot: Any = "max+1d",
+    cleaning: Mapping[str, bool] | None = None,
+    progress: Progress | None = None,
+) -> CustomerTable:
+    """Clean the order lines and build the customer table exactly as :func:`run_pipeline`
+    does (same cleaning rules, whole-number ids, money rule and snapshot), and stop there.
+
+    Parameters are those of :func:`run_pipeline`; ``transactions`` is left unchanged.
+    """
+    rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
+    return _customer_table(
+        transactions, columns or TransactionColumns(), rules_on, snapshot, Steps(progress)
+    )
+
+
+def _customer_table(
+    transactions: Any, cols: TransactionColumns, rules_on: dict[str, bool], snapshot: Any,
+    step: Steps,
+) -> CustomerTable:
+    on_dask = is_dask_frame(transactions)
+    with step("cleaning transactions" + (" on Dask" if on_dask else "")):
+        clean, report = clean_transactions(transactions, columns=cols, **rules_on)
+        duplicates: int | None = None
+        if not on_dask:  # (the Dask loader has already made the ids exact keys)
+            raw_ids = clean[cols.customer]
+            ids = integral_ids(raw_ids)
+            if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
+                clean = clean.assign(**{cols.customer: ids})
+            duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
+        elif rules_on["drop_duplicates"]:
+            duplicates = 0
+        # on Dask, counting kept duplicates would shuffle every row: only dropping does
+    allow_negative = not all(
+        rules_on[r]
+        for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
+    )
+    with step("computing recency, frequency, monetary"):
+        rfm = rfm_table(clean, columns=cols, snapshot=snapshot, allow_negative=allow_negative)
+    rows_in, rows_clean = _row_counts(transactions, report)
+    return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
+
+
 def run_pipeline(
     transactions: pd.DataFrame,
     *,
@@ -197,25 +260,11 @@ def run_pipeline(
     cols = columns or TransactionColumns(customer, invoice, date, amount, quantity, price)
     rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
     step = Steps(progress)
-    on_dask = is_dask_frame(transactions)
-    with step("cleaning transactions" + (" on Dask" if on_dask else "")):
-        clean, cleaning_report = clean_transactions(transactions, columns=cols, **rules_on)
-        duplicates: int | None = None
-        if not on_dask:  # (the Dask loader has already made the ids exact keys)
-            raw_ids = clean[cols.customer]
-            ids = integral_ids(raw_ids)
-            if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
-                clean = clean.assign(**{cols.customer: ids})
-            duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
-        elif rules_on["drop_duplicates"]:
-            duplicates = 0
-        # on Dask, counting kept duplicates would shuffle every row: only dropping does
-    allow_negative = not all(
-        rules_on[r]
-        for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
+    base = _customer_table(transactions, cols, rules_on, snapshot, step)
+    clean, cleaning_report, rfm, duplicates = (
+        base.transactions, base.cleaning, base.rfm, base.duplicates
     )
-    with step("computing recency, frequency, monetary"):
-        rfm = rfm_table(clean, columns=cols, snapshot=snapshot, allow_negative=allow_negative)
+    with step("scoring and naming segments"):
         if check_customers is not None:
             check_customers(len(rfm))
         q = 4 if rules == "codes" else 5
@@ -259,7 +308,7 @@ def run_pipeline(
             stability_seeds=range(random_state, random_state + 5),
             stability_sample_size=ELBOW_SAMPLE,
         )
-    rows_in, rows_clean = _row_counts(transactions, cleaning_report)
+    rows_in, rows_clean = base.rows_in, base.rows_clean
     settings = {
         "k": res.k,
         "k_requested": k,

@@ -12,11 +12,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-
 import numba
 import numpy as np
 import pytest
@@ -138,46 +133,6 @@ def test_numba_bit_identical_for_1_and_2_threads(init, d, weighted):
     assert one.n_iter_ == two.n_iter_
 
 
-SUBPROCESS_FIT = textwrap.dedent(
-    """
-    import hashlib
-    import numba, numpy as np
-    from kmeans_np import KMeans
-    rng = np.random.default_rng(70)
-    X = np.column_stack([rng.exponential(90, 40_000), 1 + rng.poisson(4, 40_000),
-                         rng.lognormal(5, 1, 40_000)])
-    X = (X - X.mean(0)) / X.std(0)
-    for init in ("k-means++", X[:5].copy()):
-        km = KMeans(5, init=init, random_state=0, backend="numba").fit(X)
-        print([float(v).hex() for v in km.cluster_centers_.ravel()])
-        labels_digest = hashlib.sha256(km.labels_.tobytes()).hexdigest()
-        print(float(km.inertia_).hex(), km.n_iter_, labels_digest)
-    print("threads", numba.get_num_threads())
-    """
-)
-
-
-def run_fit_subprocess(env_threads):
-    env = {k: v for k, v in os.environ.items() if k != "NUMBA_NUM_THREADS"}
-    if env_threads is not None:
-        env["NUMBA_NUM_THREADS"] = str(env_threads)
-    out = subprocess.run([sys.executable, "-c", SUBPROCESS_FIT], env=env, check=True,
-                         capture_output=True, text=True, timeout=300)
-    *results, threads = out.stdout.strip().splitlines()
-    return results, int(threads.split()[1])
-
-
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores for a 2-thread default")
-def test_numba_bit_identical_across_processes_with_1_and_default_threads():
-    """NUMBA_NUM_THREADS=1 vs the default (2 here): centres and inertia printed with
-    float.hex, n_iter_ and a hash of the labels are the same text."""
-    one, threads_one = run_fit_subprocess(1)
-    default, threads_default = run_fit_subprocess(None)
-    assert threads_one == 1
-    assert threads_default >= 2
-    assert one == default
-
-
 # --- the numpy engine's chunking ------------------------------------------------------
 
 
@@ -200,19 +155,3 @@ def test_numpy_engine_chunking_does_not_change_the_answer(monkeypatch, weighted)
 
 
 # --- import cost ----------------------------------------------------------------------
-
-
-def test_import_does_not_import_numba():
-    """import kmeans_np and the KMeans name: no numba import, so nothing compiles."""
-    code = textwrap.dedent(
-        """
-        import sys
-        import kmeans_np
-        from kmeans_np import KMeans
-        print(KMeans.__name__, "numba" in sys.modules,
-              any(m.startswith("kmeans_np.") and m.endswith("_numba") for m in sys.modules))
-        """
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, timeout=120)
-    assert out.stdout.split() == ["KMeans", "False", "False"]

@@ -1,0 +1,277 @@
+"""What only a real process shows: a fresh interpreter, the kernel cache, a first run, Ctrl-C.
+
+Every other test runs in this process (the command through ``tests/_cli.py``). These
+start one, because what they check happens at interpreter start-up: which modules an
+import loads, the thread count numba reads from the environment, where compiled kernels
+land on disk, the compile notice of a cold cache, and a real SIGINT from outside. The
+install sequence (README's two commands, the console script's exit codes) is
+``tests/test_install.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _kmeans_helpers import blob_data
+
+from kmeans_np import KMeans
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("kmeans_np", "rfm", "validation")
+
+
+def _env(**changes: str | None) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("NUMBA_CACHE_DIR", None)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def _python(code: str, env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cwd,
+        timeout=300,
+    )  # fmt: skip
+
+
+def _index_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.nbi"))
+
+
+# -- a fresh interpreter -------------------------------------------------------------------
+
+#: run with NUMBA_NUM_THREADS=1; prints what it saw as JSON
+FRESH = """
+import hashlib, json, pickle, sys
+import numpy as np
+root, model_path, x_path = sys.argv[1:4]
+seen = {}
+import kmeans_np, validation
+from kmeans_np import KMeans, StandardScaler
+seen["from_this_checkout"] = kmeans_np.__file__.startswith(root)
+seen["numba_at_import"] = "numba" in sys.modules
+seen["kernels_at_import"] = sorted(
+    m for m in sys.modules
+    if m.split(".")[0] in ("kmeans_np", "rfm", "validation") and m.endswith("_numba")
+)
+import rfm
+seen["dask_at_import"] = sorted(m for m in sys.modules if m.split(".")[0] == "dask")
+# used without scikit-learn: fit, params, repr, set_output, the not-fitted error
+X = np.random.default_rng(0).normal(size=(30, 2))
+km = KMeans(2, random_state=0, backend="numpy").set_params(n_clusters=3).fit(X)
+repr(km), km.get_params(), km.get_feature_names_out()
+StandardScaler().set_output(transform="pandas").fit_transform(X)
+try:
+    KMeans().predict(X)
+except ValueError as exc:
+    seen["not_fitted"] = [type(exc).__name__, "not fitted" in str(exc)]
+seen["dask_after_fit"] = sorted(m for m in sys.modules if m.split(".")[0] == "dask")
+# a model pickled in another process predicts here, still without scikit-learn
+model = pickle.load(open(model_path, "rb"))
+seen["pickled_labels"] = model.predict(np.load(x_path)).tolist()
+seen["sklearn"] = sorted(m for m in sys.modules if m.split(".")[0] == "sklearn")
+# the numba fit on one thread: centres and inertia as float.hex, n_iter, a hash of labels
+import numba
+rng = np.random.default_rng(70)
+X = np.column_stack([rng.exponential(90, 40_000), 1 + rng.poisson(4, 40_000),
+                     rng.lognormal(5, 1, 40_000)])
+X = (X - X.mean(0)) / X.std(0)
+fits = []
+for init in ("k-means++", X[:5].copy()):
+    km = KMeans(5, init=init, random_state=0, backend="numba").fit(X)
+    fits.append([[float(v).hex() for v in km.cluster_centers_.ravel()], float(km.inertia_).hex(),
+                 km.n_iter_, hashlib.sha256(km.labels_.tobytes()).hexdigest()])
+seen["fits"] = fits
+seen["threads"] = numba.get_num_threads()
+print(json.dumps(seen))
+"""
+
+
+def _fits_here() -> list:
+    """FRESH's numba fits, in this process (numba's default thread count)."""
+    import hashlib
+
+    rng = np.random.default_rng(70)
+    X = np.column_stack([rng.exponential(90, 40_000), 1 + rng.poisson(4, 40_000),
+                         rng.lognormal(5, 1, 40_000)])  # fmt: skip
+    X = (X - X.mean(0)) / X.std(0)
+    fits = []
+    for init in ("k-means++", X[:5].copy()):
+        km = KMeans(5, init=init, random_state=0, backend="numba").fit(X)
+        fits.append([[float(v).hex() for v in km.cluster_centers_.ravel()],
+                     float(km.inertia_).hex(), km.n_iter_,
+                     hashlib.sha256(km.labels_.tobytes()).hexdigest()])  # fmt: skip
+    return fits
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores for a 2-thread default")
+def test_a_fresh_interpreter_imports_lightly_and_one_thread_gives_the_same_fit(
+    tmp_path: Path,
+) -> None:
+    """In a new interpreter with NUMBA_NUM_THREADS=1: importing the packages loads neither
+    numba, its kernels, Dask nor scikit-learn; a pickled model predicts; and the numba fit
+    is bit-identical (float.hex) to this process's fit on numba's default threads."""
+    import numba
+
+    X = blob_data(300, 3, 4, seed=14)
+    model = KMeans(4, random_state=0, backend="numba").fit(X)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    np.save(tmp_path / "X.npy", X)
+    proc = _python(FRESH, _env(NUMBA_NUM_THREADS="1"), tmp_path, str(ROOT),
+                   str(tmp_path / "model.pkl"), str(tmp_path / "X.npy"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert seen["from_this_checkout"]
+    assert seen["numba_at_import"] is False
+    assert seen["kernels_at_import"] == []
+    assert seen["dask_at_import"] == [] and seen["dask_after_fit"] == []
+    assert seen["not_fitted"] == ["ValueError", True]
+    assert seen["sklearn"] == []
+    np.testing.assert_array_equal(seen["pickled_labels"], model.predict(X))
+    np.testing.assert_array_equal(seen["pickled_labels"], model.labels_)
+    assert seen["threads"] == 1
+    assert numba.get_num_threads() >= 2
+    assert seen["fits"] == _fits_here()
+
+
+# -- where compiled kernels land -------------------------------------------------------------
+
+# the cheapest kernel to compile: exact 1-D k-means (two small functions, no threads)
+COMPILE_ONE = (
+    "import numpy as np; from kmeans_np import kmeans_1d; "
+    "print(kmeans_1d(np.arange(20.0), 2, backend='numba').labels.sum())"
+)
+
+
+def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
+    tmp_path: Path,
+) -> None:
+    # 1. the per-user cache folder, never beside the (installed) sources
+    cache_home = tmp_path / "xdg"
+    proc = _python(COMPILE_ONE, _env(XDG_CACHE_HOME=str(cache_home)), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "10"  # 0..9 in cluster 0, 10..19 in cluster 1
+    cached = _index_files(cache_home / "rfmseg" / "numba")
+    assert any("kmeans_1d_numba" in p.name for p in cached), cached
+    for package in PACKAGES:
+        assert _index_files(ROOT / package) == []
+    # 2. NUMBA_CACHE_DIR wins when the user sets it
+    mine = tmp_path / "mine"
+    env = _env(NUMBA_CACHE_DIR=str(mine), XDG_CACHE_HOME=str(tmp_path / "xdg2"))
+    proc = _python(COMPILE_ONE, env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert any("kmeans_1d_numba" in p.name for p in _index_files(mine))
+    assert not (tmp_path / "xdg2").exists()
+    # 3. an unwritable cache folder falls back to a per-user folder in the temp folder
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = _python(COMPILE_ONE, _env(XDG_CACHE_HOME=str(blocker), TMPDIR=str(temp)), tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    fallback = [p for p in temp.iterdir() if p.name.startswith("rfmseg-numba-")]
+    assert len(fallback) == 1 and _index_files(fallback[0])
+    # 4. the user's own @njit(cache=True) functions keep numba's defaults, and the
+    # environment the user's code (or a child process) sees is unchanged
+    (tmp_path / "users_code.py").write_text(
+        "from numba import njit\n\n@njit(cache=True)\ndef twice(x):\n    return 2 * x\n"
+    )
+    code = (
+        "import os; " + COMPILE_ONE + "; import users_code; print(users_code.twice(21)); "
+        "print('GOMP_SPINCOUNT' in os.environ)"
+    )
+    env = _env(XDG_CACHE_HOME=str(cache_home), GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None)
+    proc = _python(code, env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["10", "42", "False"]
+    assert _index_files(tmp_path / "__pycache__")  # beside the user's file, as numba does
+    assert not any("users_code" in p.name for p in _index_files(cache_home))
+
+
+# -- a first run -------------------------------------------------------------------------------
+
+STAMP = re.compile(r"^rfmseg: \[\s*(\d+\.\d)s\] (.*)$")
+
+
+def _command(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rfm", *args], capture_output=True, text=True, env=env, cwd=cwd,
+        timeout=600,
+    )  # fmt: skip
+
+
+def _check_one_clock(proc: subprocess.CompletedProcess[str]) -> None:
+    stamps = [STAMP.match(line) for line in proc.stderr.splitlines()]
+    assert all(stamps), proc.stderr  # every progress line carries the one clock
+    times = [float(m.group(1)) for m in stamps]
+    assert times == sorted(times), proc.stderr  # never restarts
+    done = re.fullmatch(r"done in (\d+\.\d)s", stamps[-1].group(2))
+    assert done and float(done.group(1)) >= times[-2], proc.stderr
+
+
+def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> None:
+    """A cold kernel cache: a small run compiles nothing (the numpy twins run below the
+    size where numba pays); a 12,000-customer run prints the compile notice once, the
+    warm run none; every progress line carries one clock from start to "done"."""
+    small_cache = tmp_path / "small-cache"
+    small = ("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "small"))
+    cold_small = _command(*small, env=_env(NUMBA_CACHE_DIR=str(small_cache)))
+    assert cold_small.returncode == 0, cold_small.stderr
+    assert "compiling" not in cold_small.stderr
+    assert _index_files(small_cache) == []  # not one kernel was compiled
+    _check_one_clock(cold_small)
+
+    env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cold-cache"))
+    # 12,000 customers: above the size where "auto" picks the numba kernels
+    args = ("demo", "--customers", "12000", "--rows", "30000", "--out", str(tmp_path / "out"))
+    cold = _command(*args, env=env)
+    assert cold.returncode == 0, cold.stderr
+    notices = [line for line in cold.stderr.splitlines() if "compiling" in line]
+    assert len(notices) == 1, cold.stderr
+    warm = _command(*args, env=env)
+    assert warm.returncode == 0, warm.stderr
+    assert "compiling" not in warm.stderr
+    for proc in (cold, warm):
+        _check_one_clock(proc)
+
+
+# -- Ctrl-C from outside -------------------------------------------------------------------------
+
+
+def test_ctrl_c_from_outside_exits_130_with_one_line(tmp_path: Path) -> None:
+    """A real SIGINT 50 ms into the clustering (numba kernels running): exit 130,
+    "rfmseg: interrupted" as the last line, no traceback. (Each step's Ctrl-C, and
+    interrupts inside numba's callbacks, are tested in process: tests/rfm/app/.)"""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rfm", "demo", "--customers", "20000", "--rows", "200000",
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "clustering" in line:
+            time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    code = proc.wait(timeout=120)
+    stderr = "".join(lines) + rest
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "rfmseg: interrupted", stderr
+    assert "Traceback" not in stderr
