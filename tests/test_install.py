@@ -92,7 +92,7 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
     assert "compiling" not in again.stderr, again.stderr
     assert (elsewhere / "out" / "segments.csv").is_file()
     # the console script's exit status on bad input: 2, one line, no traceback
-    bad = subprocess.run([str(rfmseg), "segment", "no-such-file.csv"], capture_output=True,
+    bad = subprocess.run([str(rfmseg), "segment", "no-such-file.csv", "-q"], capture_output=True,
                          text=True, env=env, cwd=elsewhere, timeout=300)  # fmt: skip
     assert bad.returncode == 2, bad.stderr
     assert bad.stderr.strip().splitlines() == [bad.stderr.strip()], bad.stderr
