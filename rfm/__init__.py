@@ -26,6 +26,8 @@ migration           Segments at two dates: who moved where (from → to matrix).
 value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.
 segment_summary     Customers, share, revenue, revenue share and action per segment
                     (R rfm's ``rfm_segment_summary``; ``summary``).
+Settings            Every choice of a run, with the one set of defaults the library and the
+                    ``rfmseg`` command share (``settings``; ``CleaningRules``).
 TransactionColumns  Which column is the customer, invoice, date, and the money (an amount,
                     or quantity × price): resolved once, from names or headers (``columns``).
 kpis                Monthly revenue / active / new customers; weekday × hour revenue.
@@ -76,6 +78,7 @@ from rfm.roi import campaign_roi
 from rfm.rulecheck import check_rules
 from rfm.scoring import rfm_scores
 from rfm.segments import SEGMENT_RULES, segment
+from rfm.settings import CleaningRules, Settings
 from rfm.summary import segment_summary
 from rfm.table import rfm_table
 from rfm.tiers import value_tiers
@@ -83,7 +86,9 @@ from rfm.tiers import value_tiers
 __all__ = [
     "PERSONA_ACTIONS",
     "SEGMENT_RULES",
+    "CleaningRules",
     "ClusterResult",
+    "Settings",
     "TransactionColumns",
     "campaign_roi",
     "check_rules",

@@ -68,7 +68,7 @@ def clean_transactions(
     drop_cancelled: bool = True,
     drop_nonpositive_quantity: bool = True,
     drop_nonpositive_price: bool = True,
-    drop_duplicates: bool = True,
+    drop_duplicates: bool = False,
     drop_bad_dates: bool = True,
     drop_nonpositive_amount: bool = True,
     columns: TransactionColumns | None = None,

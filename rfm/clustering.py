@@ -7,12 +7,13 @@ steps:
    distance K-means uses (monetary in dollars would otherwise swamp recency in days and
    frequency in orders):
 
-   * ``"zscore"`` — ``(x - mean) / std`` per column (the most common choice);
+   * ``"zscore"`` — ``(x - mean) / std`` per column (the most common choice in tutorials);
    * ``"minmax"`` — ``(x - min) / (max - min)``, recency inverted (``1 - scaled``) so that
      high means good on every axis;
-   * ``"log-minmax"`` — ``log(1 + x)`` first, then min-max with recency inverted, for
-     skewed retail data. The log tames the long right tail of frequency and monetary, so a
-     handful of whales no longer squeeze everybody else into a corner of [0, 1].
+   * ``"log-minmax"`` (the default, as in :class:`rfm.Settings`) — ``log(1 + x)`` first,
+     then min-max with recency inverted, for skewed retail data. The log tames the long
+     right tail of frequency and monetary, so a handful of whales no longer squeeze
+     everybody else into a corner of [0, 1] or form clusters of their own.
 
 2. **Elbow**: fit K-means for every k in ``k_values`` and tabulate the inertia
    (:func:`kmeans_np.elbow`), which suggests the k after which the drop in inertia
@@ -123,7 +124,7 @@ def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | Standa
 
 def scaled_features(
     rfm: pd.DataFrame,
-    scaling: str = "zscore",
+    scaling: str = "log-minmax",
     *,
     columns: tuple[str, str, str] = RFM_COLUMNS,
 ) -> tuple[pd.DataFrame, MinMaxScaler | StandardScaler]:
@@ -241,7 +242,7 @@ def cluster(
     rfm: pd.DataFrame,
     *,
     k: int | str = "auto",
-    scaling: str = "zscore",
+    scaling: str = "log-minmax",
     random_state: int = 0,
     k_values: Iterable[int] = range(2, 11),
     n_init: int = 10,

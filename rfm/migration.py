@@ -20,7 +20,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm._inputs import check_frame, parse_dates
 from rfm.scoring import rfm_scores
-from rfm.segments import OTHERS, _resolve, segment
+from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
@@ -81,7 +81,7 @@ def migration(
     after: Any,
     q: int = 5,
     ties: str = "thresholds",
-    rules: Any = "rfm",
+    rules: Any = "ladder",
     **columns: Any,
 ) -> Migration:
     """Segment the customers at two dates and count who moved where.
@@ -133,7 +133,7 @@ def migration(
     d0, d1 = _day(before, "before"), _day(after, "after")
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
-    ruleset = _resolve(rules)
+    ruleset = resolve_rules(rules)
     roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
     date = roles.date if roles is not None else columns.get("date", "InvoiceDate")
     if on_dask:  # the dates of a Dask frame are checked partition by partition

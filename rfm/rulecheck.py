@@ -9,6 +9,14 @@ rule author needs to know before using them on customers:
 * ``unreachable`` the rules that win no cell at all: empty ranges, ranges outside
   1..q, or rules completely shadowed by earlier ones;
 * ``uncovered``   the cells no rule claims (their customers become ``"Others"``).
+
+Given customers (their RFM table), it also checks the names against the data:
+
+* ``inversions``  pairs of segments where the one named above (earlier in the order of
+  value the names claim, :func:`rfm.segments.claimed_order`) holds customers who are
+  worse on every dimension than the one named below: a higher median recency, a lower
+  or equal median frequency and a lower or equal median spend, one of them strictly.
+  Such a pair reads wrong to anyone who takes the names literally (:func:`name_inversions`).
 """
 
 from __future__ import annotations
@@ -18,10 +26,27 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import is_integer
-from rfm.segments import DIMENSIONS, OTHERS, SCORE_COLUMNS, _resolve, segment
+from kmeans_np.checks import check_columns, is_integer
+from rfm._inputs import RFM_COLUMNS, align_to_customers
+from rfm.segments import (
+    DIMENSIONS,
+    OTHERS,
+    SCORE_COLUMNS,
+    claimed_order,
+    resolve_rules,
+    segment,
+)
 
-__all__ = ["RuleCheck", "check_rules", "rule_problems"]
+__all__ = ["INVERSION_COLUMNS", "RuleCheck", "check_rules", "name_inversions", "rule_problems"]
+
+#: the columns of :func:`name_inversions`
+INVERSION_COLUMNS = [
+    "named_above", "named_below",
+    "customers_above", "customers_below",
+    "recency_above", "recency_below",
+    "frequency_above", "frequency_below",
+    "monetary_above", "monetary_below",
+]  # fmt: skip
 
 
 class RuleCheck(NamedTuple):
@@ -31,6 +56,9 @@ class RuleCheck(NamedTuple):
     overlaps: pd.DataFrame
     unreachable: list[str]
     uncovered: pd.DataFrame
+    #: segment pairs whose names invert the value order on the customers given
+    #: (:func:`name_inversions`; ``None`` when no customers were given)
+    inversions: pd.DataFrame | None = None
 
 
 def _cells(q: int) -> pd.DataFrame:
@@ -38,8 +66,12 @@ def _cells(q: int) -> pd.DataFrame:
     return pd.DataFrame({"r": r.ravel(), "f": f.ravel(), "m": m.ravel()})
 
 
-def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
-    """Run a rule set on all q³ score cells and report coverage, overlaps and gaps.
+def check_rules(
+    rules: Any = "ladder", *, q: int = 5, rfm: pd.DataFrame | None = None,
+    ties: str = "thresholds",
+) -> RuleCheck:
+    """Run a rule set on all q³ score cells and report coverage, overlaps and gaps; with
+    customers, also the segment names that invert the value order on them.
 
     Parameters
     ----------
@@ -49,6 +81,12 @@ def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
     q : int
         Number of score levels (2..9). A built-in set written for another scale (e.g.
         ``"codes"``, q = 4) raises ValueError.
+    rfm : DataFrame, optional
+        Customers (:func:`rfm.rfm_table`'s ``recency``, ``frequency``, ``monetary``):
+        scored with ``q`` levels and ``ties`` (:func:`rfm.rfm_scores`), segmented, and
+        checked for inversions (:func:`name_inversions`).
+    ties : {"thresholds", "first"}
+        The tie rule of the scores, with ``rfm``.
 
     Returns
     -------
@@ -58,6 +96,7 @@ def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
         columns ``r, f, m, segments`` (the claiming rule names in rule order, first = the
         winner, joined by ", "). ``unreachable``: names of the rules that win no cell, in
         rule order. ``uncovered``: the cells no rule claims, columns ``r, f, m``.
+        ``inversions``: :func:`name_inversions` on ``rfm`` (``None`` without it).
 
     Raises
     ------
@@ -73,7 +112,7 @@ def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
     """
     if not is_integer(q) or not 2 <= q <= 9:
         raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
-    ruleset = _resolve(rules)
+    ruleset = resolve_rules(rules)
     if ruleset.q is not None and ruleset.q != q:
         raise ValueError(
             f"this rule set is written for scores 1..{ruleset.q}; check it with q={ruleset.q}."
@@ -101,19 +140,87 @@ def check_rules(rules: Any = "rfm", *, q: int = 5) -> RuleCheck:
     unreachable = [n for j, n in enumerate(names) if j not in won]
     uncovered = cells[n_claims == 0]
     assert (coverage["segment"].to_numpy()[n_claims == 0] == OTHERS).all()
+    inversions = None
+    if rfm is not None:
+        from rfm.scoring import rfm_scores
+
+        inversions = name_inversions(segment(rfm_scores(rfm, q=q, ties=ties), ruleset), rfm,
+                                     ruleset)  # fmt: skip
     return RuleCheck(
         coverage=coverage.reset_index(drop=True),
         overlaps=overlaps.reset_index(drop=True),
         unreachable=unreachable,
         uncovered=uncovered.reset_index(drop=True),
+        inversions=inversions,
     )
+
+
+def name_inversions(segments: pd.DataFrame, rfm: pd.DataFrame, rules: Any) -> pd.DataFrame:
+    """Pairs of segments whose names invert the value order on these customers.
+
+    Segment A is *named above* B when A comes first in the order of value the names
+    claim (:func:`rfm.segments.claimed_order`). The pair is an inversion when B's
+    customers are better on every dimension: B's median recency ≤ A's, median frequency
+    ≥ A's and median spend ≥ A's, at least one of them strictly. ("Others" is not
+    ranked.)
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`rfm.segment`'s table (``segment`` per customer).
+    rfm : DataFrame
+        The same customers' ``recency``, ``frequency`` and ``monetary``.
+    rules : str, list or RuleSet
+        The rule set that made ``segments``.
+
+    Returns
+    -------
+    DataFrame
+        One row per inversion, named above first in the claimed order, columns
+        :data:`INVERSION_COLUMNS` (sizes and the medians of both segments).
+    """
+    check_columns(segments, ["segment"], what="segments")
+    check_columns(rfm, list(RFM_COLUMNS), what="rfm")
+    values = {d: align_to_customers(rfm[d], segments.index, name=d).to_numpy(np.float64)
+              for d in RFM_COLUMNS}  # fmt: skip
+    frame = pd.DataFrame(values).assign(segment=segments["segment"].to_numpy())
+    groups = frame.groupby("segment", sort=False)
+    medians = groups[list(RFM_COLUMNS)].median()
+    sizes = groups.size()
+    ranked = [n for n in claimed_order(rules) if n in medians.index]
+    rows = []
+    for i, above in enumerate(ranked):
+        a = medians.loc[above]
+        for below in ranked[i + 1:]:
+            b = medians.loc[below]
+            no_worse = (b["recency"] <= a["recency"] and b["frequency"] >= a["frequency"]
+                        and b["monetary"] >= a["monetary"])  # fmt: skip
+            better = (b["recency"] < a["recency"] or b["frequency"] > a["frequency"]
+                      or b["monetary"] > a["monetary"])  # fmt: skip
+            if no_worse and better:
+                rows.append([above, below, int(sizes[above]), int(sizes[below]),
+                             a["recency"], b["recency"], a["frequency"], b["frequency"],
+                             a["monetary"], b["monetary"]])  # fmt: skip
+    return pd.DataFrame(rows, columns=INVERSION_COLUMNS)
+
+
+def inversion_sentences(inversions: pd.DataFrame) -> list[str]:
+    """One plain sentence per row of :func:`name_inversions`."""
+    return [
+        f"“{r.named_above}” is named above “{r.named_below}”, but the {r.named_below} "
+        f"customers are better on every count (median {r.recency_below:,.0f} against "
+        f"{r.recency_above:,.0f} days since the last order, {r.frequency_below:g} against "
+        f"{r.frequency_above:g} orders, spend {r.monetary_below:,.0f} against "
+        f"{r.monetary_above:,.0f})"
+        for r in inversions.itertuples(index=False)
+    ]
 
 
 def rule_problems(check: RuleCheck) -> list[str]:
     """Plain sentences about the problems of a :class:`RuleCheck` (empty when none).
 
-    Overlaps alone are not a problem (the first rule wins by design); unreachable rules
-    and cells left to "Others" are.
+    Overlaps alone are not a problem (the first rule wins by design); unreachable rules,
+    cells left to "Others" and names that invert the value order on the customers are.
     """
     out = []
     if check.unreachable:
@@ -127,4 +234,6 @@ def rule_problems(check: RuleCheck) -> list[str]:
             f"{len(check.uncovered)} of {total} score cells match no rule; their customers "
             f"are labelled {OTHERS!r}"
         )
+    if check.inversions is not None:
+        out.extend(inversion_sentences(check.inversions))
     return out

@@ -72,7 +72,7 @@ def rfm_scores(
     rfm: pd.DataFrame,
     *,
     q: int = 5,
-    ties: str = "first",
+    ties: str = "thresholds",
     columns: tuple[str, str, str] = ("recency", "frequency", "monetary"),
 ) -> pd.DataFrame:
     """Add R, F and M scores (1..q, q best), the ``rfm_code`` and ``rfm_sum``.
@@ -85,11 +85,11 @@ def rfm_scores(
     q : int
         Number of score levels: 5 (quintiles, R ``rfm``'s default), 4 (quartiles), or any
         integer from 2 to 9 up to the number of customers.
-    ties : {"first", "thresholds"}
-        How equal values are treated; see the module docstring. ``"first"`` (the default
-        here, kept for compatibility) gives equal-size groups and can split equal values;
-        ``"thresholds"`` (what the ``rfmseg`` command and its pipeline use)
-        always gives equal values equal scores.
+    ties : {"thresholds", "first"}
+        How equal values are treated; see the module docstring. ``"thresholds"`` (the
+        default, as in :class:`rfm.Settings` and the ``rfmseg`` command) always gives
+        equal values equal scores; ``"first"`` gives equal-size groups and can split
+        equal values (the usual pandas recipe, for reproducing it).
     columns : tuple of str
         Names of the recency, frequency and monetary columns.
 

@@ -8,6 +8,33 @@ dimension (recency is already reversed).
 
 Built-in rule sets (``SEGMENT_RULES``):
 
+``"ladder"`` — nine segments named in value order, for q = 5 (the default)
+    Every one of the 125 score cells has a segment (no "Others"), and a segment named
+    above another never holds customers who are worse on every dimension by the score
+    ranges alone: the boxes of two segments in the claimed order differ in recency,
+    or in frequency, or in spend, in the right direction.
+
+    ====================  =====  =====  =====  ==========================================
+    segment (best first)  R      F      M      what the name claims
+    ====================  =====  =====  =====  ==========================================
+    Champions             4–5    4–5    4–5    bought recently, buy often, spend the most
+    Loyal Customers       3–5    3–5           buy often, and not long ago
+    Potential Loyalists   4–5    2             recent, and already came back once
+    New Customers         4–5    1             recent first order
+    Can't Lose Them       1–2    3–5    4–5    bought often and spent much, long ago
+    At Risk               1–2    3–5           bought often, long ago
+    Need Attention        3      1–2           a few orders, a while ago
+    Hibernating           2      1–2           a few orders, long ago
+    Lost                  1      1–2           a few orders, longest ago
+    ====================  =====  =====  =====  ==========================================
+
+    Why it is the default: the R ``rfm`` package's table (below) checks
+    "Potential Loyalist" (R 3–5, F 3–5, M 2–5) before "Loyal Customers" (R 2–4, F 2–4,
+    M 2–4), so the better customers are called *potential* loyalists and the weaker
+    ones *loyal* (on the demo data: a median of 6 orders 109 days ago against 2 orders
+    481 days ago). A marketing director reads names literally; :func:`rfm.check_rules`
+    with ``customers=`` finds such inversions on any data.
+
 ``"rfm"`` — the R ``rfm`` package (0.3.0), for q = 5
     Its ten segments and ranges, in its order. The package ships no marketing text, so
     each segment carries a common marketing action for that kind of customer.
@@ -58,7 +85,16 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe, is_integer
 
-__all__ = ["OTHERS", "RULE_ALIASES", "SEGMENT_RULES", "RuleSet", "SegmentRule", "segment"]
+__all__ = [
+    "OTHERS",
+    "RULE_ALIASES",
+    "SEGMENT_RULES",
+    "RuleSet",
+    "SegmentRule",
+    "claimed_order",
+    "resolve_rules",
+    "segment",
+]
 
 OTHERS = "Others"
 Range = tuple[int, int]
@@ -77,12 +113,14 @@ class SegmentRule(NamedTuple):
 
 
 class RuleSet(NamedTuple):
-    """Ordered rules, the score scale ``q`` they are written for (``None`` = any) and
-    the action for customers no rule matches."""
+    """Ordered rules, the score scale ``q`` they are written for (``None`` = any), the
+    action for customers no rule matches, and the order of value the names claim (best
+    first; ``None`` = the rule order)."""
 
     rules: tuple[SegmentRule, ...]
     q: int | None = None
     others_action: str = ""
+    order: tuple[str, ...] | None = None
 
 
 _OTHERS_ACTION = (
@@ -90,6 +128,52 @@ _OTHERS_ACTION = (
 )
 
 SEGMENT_RULES: dict[str, RuleSet] = {
+    "ladder": RuleSet(
+        q=5,
+        others_action=_OTHERS_ACTION,
+        rules=(
+            SegmentRule(
+                "Champions", (4, 5), (4, 5), (4, 5),
+                "Reward them: early access, exclusive offers and loyalty perks; no "
+                "discount needed.",
+            ),
+            SegmentRule(
+                "Loyal Customers", (3, 5), (3, 5), None,
+                "Keep them loyal: a loyalty programme, reviews and referrals; recommend "
+                "products that grow the basket.",
+            ),
+            SegmentRule(
+                "Potential Loyalists", (4, 5), (2, 2), None,
+                "Turn a second order into a habit: a membership offer and personal "
+                "recommendations.",
+            ),
+            SegmentRule(
+                "New Customers", (4, 5), (1, 1), None,
+                "Welcome them: onboarding messages and an incentive for a second order.",
+            ),
+            SegmentRule(
+                "Can't Lose Them", (1, 2), (3, 5), (4, 5),
+                "Win them back now: personal outreach and an offer on their past "
+                "favourites.",
+            ),
+            SegmentRule(
+                "At Risk", (1, 2), (3, 5), None,
+                "Re-engage: remind them of what they bought and make a limited-time offer.",
+            ),
+            SegmentRule(
+                "Need Attention", (3, 3), (1, 2), None,
+                "Bring them back with a limited-time offer based on what they bought.",
+            ),
+            SegmentRule(
+                "Hibernating", (2, 2), (1, 2), None,
+                "A low-cost reminder: popular products and a small discount.",
+            ),
+            SegmentRule(
+                "Lost", (1, 1), (1, 2), None,
+                "One win-back message; stop if they do not answer.",
+            ),
+        ),
+    ),
     "rfm": RuleSet(
         q=5,
         others_action=_OTHERS_ACTION,
@@ -105,7 +189,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "Loyal Customers", (2, 4), (2, 4), (2, 4),
-                "Provide VIP treatment and loyalty programs; advocacy, reviews, free "
+                "Loyalty programme and early access; ask for reviews and referrals; free "
                 "shipping.",
             ),
             SegmentRule(
@@ -141,6 +225,14 @@ SEGMENT_RULES: dict[str, RuleSet] = {
                 "Win-back campaigns with special discount coupons.",
             ),
         ),
+        # what the names claim, best first, as the segments are commonly described
+        # ("Can't Lose Them: made the biggest purchases, and often", "At Risk: spent big
+        # money, purchased often", "Loyal: spend good money", "Need Attention: above
+        # average", "About To Sleep: below average"); the rule order is a precedence
+        order=(
+            "Champions", "Can't Lose Them", "At Risk", "Loyal Customers", "Potential Loyalist",
+            "Need Attention", "New Customers", "Promising", "About To Sleep", "Lost",
+        ),
     ),
     "customer-types": RuleSet(
         q=5,
@@ -167,6 +259,8 @@ SEGMENT_RULES: dict[str, RuleSet] = {
                 "Push new product recommendations and cross-selling opportunities",
             ),
         ),
+        order=("Super Customers", "Loyal Customers", "Potential Customers", "New Customers",
+               "Churned Customers"),
     ),
     "codes": RuleSet(
         q=4,
@@ -203,6 +297,8 @@ SEGMENT_RULES: dict[str, RuleSet] = {
                 "Price deals, new product launches, or other retention strategies.",
             ),
         ),
+        order=("Best Customers", "Loyal Customers", "Whales", "Promising", "Rookies",
+               "Slipping"),
     ),
 }
 
@@ -257,7 +353,15 @@ def _user_rule(item: Any, i: int) -> SegmentRule:
     return SegmentRule(name, *bounds, action)
 
 
-def _resolve(rules: Any) -> RuleSet:
+def resolve_rules(rules: Any) -> RuleSet:
+    """The :class:`RuleSet` that ``rules`` stands for: a built-in name (aliases resolved)
+    or your own rules (checked), in any form :func:`segment` takes.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An unknown name or malformed rules.
+    """
     if isinstance(rules, str):
         rules = rule_set_name(rules)
         if rules not in SEGMENT_RULES:
@@ -268,13 +372,27 @@ def _resolve(rules: Any) -> RuleSet:
         return SEGMENT_RULES[rules]
     if isinstance(rules, RuleSet):
         return RuleSet(tuple(_user_rule(r, i) for i, r in enumerate(rules.rules)), rules.q,
-                       rules.others_action)
+                       rules.others_action, rules.order)
     if isinstance(rules, Iterable):
         parsed = tuple(_user_rule(r, i) for i, r in enumerate(rules))
         if not parsed:
             raise ValueError("rules is empty; give at least one (name, ranges, action).")
         return RuleSet(parsed)
     raise TypeError(f"rules must be a rule-set name or a list of rules, got {rules!r}.")
+
+
+def claimed_order(rules: Any) -> list[str]:
+    """The segment names of ``rules`` in the order of value they claim, best first.
+
+    Built-in sets declare it (``RuleSet.order``: R ``rfm``'s rule order is a precedence,
+    not a rank); for your own rules it is the rule order, so list them best first.
+    Names that occur twice count once, at their first place.
+    """
+    ruleset = resolve_rules(rules)
+    names = list(dict.fromkeys(r.name for r in ruleset.rules))
+    if ruleset.order is None:
+        return names
+    return [n for n in ruleset.order if n in names] + [n for n in names if n not in ruleset.order]
 
 
 def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
@@ -290,7 +408,7 @@ def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
         )
 
 
-def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
+def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
     """Name each customer's segment from its R/F/M scores; first matching rule wins.
 
     Parameters
@@ -299,7 +417,8 @@ def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
         Output of :func:`rfm.rfm_scores` (columns ``r_score``, ``f_score``,
         ``m_score``); left unchanged.
     rules : str, list or RuleSet
-        ``"rfm"``, ``"customer-types"``, ``"codes"`` (see the module docstring) or your own
+        ``"ladder"`` (the default), ``"rfm"``, ``"customer-types"``, ``"codes"`` (see the
+        module docstring) or your own
         ordered rules: ``[(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)}, action),
         ...]`` with inclusive bounds; a dimension left out matches any score.
 
@@ -323,7 +442,7 @@ def segment(scores: pd.DataFrame, rules: Any = "rfm") -> pd.DataFrame:
                 f"scores column {col!r} must hold integer scores, got dtype "
                 f"{scores[col].dtype}; compute scores with rfm_scores."
             )
-    ruleset = _resolve(rules)
+    ruleset = resolve_rules(rules)
     _check_scale(scores, ruleset.q)
     values = {d: scores[c].to_numpy() for d, c in SCORE_COLUMNS.items()}
     n = len(scores)

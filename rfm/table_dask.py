@@ -52,12 +52,21 @@ from rfm._grouping.aggregate import sort_by_key
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import parse_dates
 from rfm.columns import TransactionColumns
-from rfm.table import TABLE_COLUMNS, _date_ticks, _snapshot_ticks, build_table
+from rfm.table import (
+    TABLE_COLUMNS,
+    _date_ticks,
+    _snapshot_ticks,
+    build_table,
+    check_invoice_column,
+    purchase_days,
+)
 
 __all__ = ["is_dask_frame", "rfm_table_dask"]
 
 UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
-FIRST, LAST, SPEND, COUNT, RES = "_first", "_last", "_spend", "_count", "_res"
+FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
+#: the order key of a pair row without an invoice column: the purchase day
+DAY = "_day"
 SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
 #: input partitions whose pair rows make one shuffled piece (pairs are about half as many
 #: as order lines, ~40 bytes each: a piece is a few times one input partition)
@@ -163,10 +172,15 @@ def _check_partition(pdf: pd.DataFrame, spec: _Spec, where: str) -> None:
             )
 
 
+def _order_column(spec: _Spec) -> str:
+    """The pair rows' order key: the invoice column, else the purchase day."""
+    return spec.invoice if spec.invoice is not None else DAY
+
+
 def _empty_pairs(spec: _Spec) -> pd.DataFrame:
     cols: dict[str, Any] = {spec.customer: pd.Series([], dtype=spec.dtypes[spec.customer])}
-    if spec.invoice is not None:
-        cols[spec.invoice] = pd.Series([], dtype=spec.dtypes[spec.invoice])
+    key_dtype = spec.dtypes[spec.invoice] if spec.invoice is not None else np.int64
+    cols[_order_column(spec)] = pd.Series([], dtype=key_dtype)
     cols.update(
         {
             FIRST: pd.Series([], dtype=np.int64),
@@ -175,14 +189,14 @@ def _empty_pairs(spec: _Spec) -> pd.DataFrame:
             RES: pd.Series([], dtype=np.int8),
         }
     )
-    if spec.invoice is None:  # with invoices, every pair row is one order: nothing to count
-        cols[COUNT] = pd.Series([], dtype=np.int64)
     return pd.DataFrame(cols)
 
 
-def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, int]:
-    """The partition's dates as int64 nanoseconds (UTC when tz-aware) and their unit rank."""
-    ticks, unit, tz = _date_ticks(parse_dates(pdf[spec.date], spec.date))
+def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, int, np.ndarray]:
+    """The partition's dates as int64 nanoseconds (UTC when tz-aware), their unit rank,
+    and their purchase days (:func:`rfm.table.purchase_days`)."""
+    dates = parse_dates(pdf[spec.date], spec.date)
+    ticks, unit, tz = _date_ticks(dates)
     if (tz is None) != (spec.date_tz is None):
         raise ValueError(
             f"{where}: the dates of column {spec.date!r} carry a time zone ({tz}) that "
@@ -199,11 +213,12 @@ def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, i
                 "the partitioned RFM table cannot represent."
             )
         ticks = ticks * scale
-    return ticks, rank
+    return ticks, rank, purchase_days(dates)
 
 
 def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -> pd.DataFrame:
-    """Step 1: one input partition → one row per (customer, invoice) pair."""
+    """Step 1: one input partition → one row per (customer, order) pair (the order is the
+    invoice, or the purchase day without an invoice column)."""
     where = _where(pdf, partition_info)
     _check_partition(pdf, spec, where)
     pdf = pdf[spec.columns]
@@ -214,7 +229,7 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
             spec.customer, spec.invoice, spec.date, spec.amount, spec.quantity, spec.price
         )
         line = roles.line_amounts(pdf, allow_negative=spec.allow_negative)
-        ticks, rank = _ns_ticks(pdf, spec, where)
+        ticks, rank, days = _ns_ticks(pdf, spec, where)
         cust = encode_keys(pdf[spec.customer], backend=spec.backend)
         if cust.missing is not None:
             raise ValueError(
@@ -222,14 +237,14 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
                 "id(s); RFM needs a customer for every line. Drop guest rows first, e.g. "
                 "with clean_transactions (drop_missing_customer=True)."
             )
-        zeros = np.zeros(len(pdf), dtype=np.uint64)
-        inv_hi, inv_lo = zeros, zeros
+        inv_hi, inv_lo = np.zeros(len(pdf), dtype=np.uint64), days.view(np.uint64)
         if spec.invoice is not None:
             inv = encode_keys(pdf[spec.invoice], backend=spec.backend)
             if inv.missing is not None:
                 raise ValueError(
                     f"invoice column {spec.invoice!r} has {int(inv.missing.sum())} missing "
-                    "value(s); fill or drop them, or pass invoice=None to count rows."
+                    "value(s); fill or drop them, or pass invoice=None to count purchase "
+                    "days."
                 )
             inv_hi, inv_lo = inv.hi, inv.lo
     except (ValueError, TypeError) as exc:
@@ -237,18 +252,18 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
             raise
         raise type(exc)(f"{where}: {exc}") from None
     kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
-    row, first, last, spend, count = kernel(
+    row, first, last, spend, _ = kernel(
         *_words(cust.hi, cust.lo, inv_hi, inv_lo),
         ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
-        np.ones(len(pdf), dtype=np.int64),
+        np.zeros(len(pdf), dtype=np.int64),
     )
     out = {spec.customer: pdf[spec.customer].take(row).reset_index(drop=True)}
     if spec.invoice is not None:
         out[spec.invoice] = pdf[spec.invoice].take(row).reset_index(drop=True)
+    else:
+        out[DAY] = days[row]
     out.update({FIRST: first, LAST: last, SPEND: spend,
                 RES: np.full(len(row), rank, dtype=np.int8)})  # fmt: skip
-    if spec.invoice is None:
-        out[COUNT] = count
     return pd.DataFrame(out)
 
 
@@ -277,18 +292,14 @@ def _customers(pairs: pd.DataFrame, spec: _Spec, sort: bool = True) -> pd.DataFr
     kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
     cust = encode_keys(pairs[spec.customer], backend=spec.backend)
     n = len(pairs)
-    if spec.invoice is not None:  # pairs cut by a partition boundary merge first
-        inv = encode_keys(pairs[spec.invoice], backend=spec.backend)
-        row, first, last, spend, _ = kernel(
-            *_words(cust.hi, cust.lo, inv.hi, inv.lo),
-            pairs[FIRST].to_numpy(), pairs[LAST].to_numpy(),
-            pairs[SPEND].to_numpy(), np.zeros(n, dtype=np.int64),
-        )
-        count = np.ones(len(row), dtype=np.int64)  # each distinct pair is one order
-    else:
-        row = np.arange(n)
-        first, last = pairs[FIRST].to_numpy(), pairs[LAST].to_numpy()
-        spend, count = pairs[SPEND].to_numpy(), pairs[COUNT].to_numpy()
+    # pairs cut by a partition boundary merge first
+    inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
+    row, first, last, spend, _ = kernel(
+        *_words(cust.hi, cust.lo, inv.hi, inv.lo),
+        pairs[FIRST].to_numpy(), pairs[LAST].to_numpy(),
+        pairs[SPEND].to_numpy(), np.zeros(n, dtype=np.int64),
+    )
+    count = np.ones(len(row), dtype=np.int64)  # each distinct pair is one order
     zeros = np.zeros(len(row), dtype=np.uint64)
     c_row, c_first, c_last, money, freq = kernel(
         *_words(cust.hi[row], cust.lo[row], zeros, zeros), first, last, spend, count
@@ -385,6 +396,7 @@ def rfm_table_dask(
     meta = ddf._meta
     customer, date, invoice = columns.customer, columns.date, columns.invoice
     amount, quantity, price = columns.amount, columns.quantity, columns.price
+    check_invoice_column(list(meta.columns), invoice)
     needed = [customer, date, *([invoice] if invoice is not None else []), *columns.money]
     check_columns(meta, needed, what="transactions")
     if ddf.npartitions == 0:

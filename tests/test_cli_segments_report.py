@@ -20,7 +20,7 @@ def test_help_names_no_internal_documents_and_hides_the_alias(cli) -> None:
         assert proc.returncode == 0
         assert not INTERNAL.search(proc.stdout), INTERNAL.search(proc.stdout)
     seg = cli("segment", "--help").stdout
-    assert "{rfm,customer-types,codes}|FILE.csv" in seg
+    assert "{ladder,rfm,customer-types,codes}|FILE.csv" in seg
     for flag in ("--ties", "--currency", "--compare-to"):
         assert flag in seg
     # no action text of a built-in rule set names an internal document either

@@ -25,6 +25,7 @@ from _cli import assert_user_error
 
 from rfm.app.outputs import output_files, write_outputs
 from rfm.app.pipeline import run_pipeline
+from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 from rfm.io._atomic import PREFIX, OutputError, check_folder
 from rfm.io.export import export, max_rows, neutralise_formulas
@@ -53,7 +54,8 @@ def previous_results(folder: Path) -> dict[str, bytes]:
 def result():
     tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
     return run_pipeline(
-        tx, amount="TotalAmount", quantity=None, price=None, k=3, scaling="log-minmax"
+        tx, columns=TransactionColumns(amount="TotalAmount", quantity=None, price=None), k=3,
+        scaling="log-minmax",
     )
 
 

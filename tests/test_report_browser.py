@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from rfm.app.pipeline import run_pipeline
+from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 from rfm.report import render_report
 
@@ -97,7 +98,8 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tx = make_transactions(n_customers=500, n_rows=5000, random_state=2)
-    res = run_pipeline(tx, amount="TotalAmount", scaling="log-minmax", compare_to="2025-03-31")
+    res = run_pipeline(tx, columns=TransactionColumns(amount="TotalAmount"), scaling="log-minmax",
+                       compare_to="2025-03-31")
     res.settings["currency"] = "€"
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_report(res, title="Browser test"), encoding="utf-8")

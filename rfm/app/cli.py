@@ -37,6 +37,10 @@ from rfm.clustering import SCALINGS
 from rfm.io.export import FORMATS
 from rfm.scoring import TIES
 from rfm.segments import SEGMENT_RULES, rule_set_name
+from rfm.settings import Settings
+
+#: the flags' defaults are the library's (rfm.Settings)
+DEFAULTS = Settings()
 
 __all__ = ["main"]
 
@@ -122,14 +126,14 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m.add_argument(
         "--k",
         type=_k_value,
-        default="auto",
+        default=DEFAULTS.k,
         metavar="auto|N",
         help="number of clusters, or 'auto' to choose it by elbow and silhouette (default: auto)",
     )
     m.add_argument(
         "--scaling",
         choices=SCALINGS,
-        default="log-minmax",
+        default=DEFAULTS.scaling,
         help="how R, F, M are scaled before K-means: z-score, min-max with recency "
         "inverted, or log1p then min-max (default: log-minmax: robust to the long tail of "
         "real spend, where z-score lets a few big spenders form clusters of their own)",
@@ -137,21 +141,24 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m.add_argument(
         "--rules",
         type=_rules,
-        default="rfm",
+        default=DEFAULTS.rules,
         metavar="{" + ",".join(SEGMENT_RULES) + "}|FILE.csv",
-        help="named-segment rule set: the R rfm package's ten segments (rfm), five "
-        "customer types (customer-types), quartile codes (codes), or your own rules file "
-        "with columns segment, r, f, m, action (ranges like 4-5; empty = any score), "
-        "checked for gaps and dead rules (default: rfm)",
+        help="named-segment rule set: nine segments named in value order, every customer "
+        "in one (ladder, the default); the R rfm package's ten segments, reproduced as "
+        "published (rfm: some of its names run against value, and the report says where); "
+        "five customer types (customer-types); quartile codes (codes); or your own rules "
+        "file with columns segment, r, f, m, action (ranges like 4-5; empty = any score; "
+        "best segment first), checked for gaps, dead rules and names that invert value",
     )
     m.add_argument(
         "--ties",
         choices=TIES,
-        default="thresholds",
+        default=DEFAULTS.ties,
         help="how equal values are scored: thresholds = equal values always get equal "
         "scores (default); first = equal-size score groups, ties split by row order",
     )
-    m.add_argument("--seed", type=int, default=0, help="random seed of K-means (default: 0)")
+    m.add_argument("--seed", type=int, default=DEFAULTS.random_state,
+                   help="random seed of K-means (default: 0)")  # fmt: skip
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
@@ -239,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--invoice",
         metavar="COL",
         help="invoice / order number column; frequency counts distinct invoices "
-        "(without one, every row is an order)",
+        "(without one, an order is a customer's purchase day: lines bought the same day "
+        "make one order)",
     )
     c.add_argument("--date", metavar="COL", help="order date column (e.g. InvoiceDate)")
     c.add_argument("--amount", metavar="COL", help="line amount column (spend = its sum)")
@@ -250,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--snapshot",
         type=_snapshot,
-        default="max+1d",
+        default=DEFAULTS.snapshot,
         metavar="max+1d|max|DATE",
         help="day recency is measured from: last date + 1 day (default), the last "
         "date, or a date YYYY-MM-DD on or after it",
@@ -546,6 +554,24 @@ def _session(args: argparse.Namespace, say: _Reporter) -> Any:
     return dask_session(address, say)
 
 
+def settings_of(args: argparse.Namespace, columns: Any) -> Any:
+    """The run's :class:`rfm.Settings` from the command's flags (a flag left out is the
+    library's default, since the flags' defaults are the settings' own)."""
+    from rfm.settings import CleaningRules, Settings
+
+    return Settings(
+        columns=columns,
+        cleaning=CleaningRules(**_cleaning(args)),
+        snapshot=getattr(args, "snapshot", "max+1d"),
+        rules=args.rules,
+        ties=args.ties,
+        k=args.k,
+        scaling=args.scaling,
+        random_state=args.seed,
+        compare_to=getattr(args, "compare_to", None),
+    )
+
+
 def _pipeline(
     args: argparse.Namespace, df: Any, cols: Any, say: _Reporter,
     release: Callable[[], None] | None = None,
@@ -554,17 +580,9 @@ def _pipeline(
 
     return run_pipeline(
         df,
-        columns=cols,
-        snapshot=getattr(args, "snapshot", "max+1d"),
-        k=args.k,
-        scaling=args.scaling,
-        rules=args.rules,
-        random_state=args.seed,
+        settings_of(args, cols),
         progress=say,
         check_customers=_check_customers(args.format),
-        ties=args.ties,
-        compare_to=getattr(args, "compare_to", None),
-        cleaning=_cleaning(args),
         on_reduced=release,
     )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,22 +36,12 @@ from rfm.profiles import profile, silhouette_by_cluster
 from rfm.rulecheck import check_rules, rule_problems
 from rfm.scoring import rfm_scores
 from rfm.segments import segment
+from rfm.settings import Settings
 from rfm.summary import rf_counts, segment_summary
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
 __all__ = ["CustomerTable", "PipelineResult", "Steps", "customer_table", "run_pipeline"]
-
-#: clean_transactions' rules as the pipeline runs them: duplicates are counted, not dropped
-DEFAULT_CLEANING: dict[str, bool] = {
-    "drop_missing_customer": True,
-    "drop_bad_dates": True,
-    "drop_cancelled": True,
-    "drop_nonpositive_quantity": True,
-    "drop_nonpositive_price": True,
-    "drop_nonpositive_amount": True,
-    "drop_duplicates": False,
-}
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
@@ -104,6 +94,8 @@ class PipelineResult:
     segment_summary: pd.DataFrame | None = None
     #: customers by R score (rows) and F score (columns) (rfm.summary.rf_counts)
     rf_counts: pd.DataFrame | None = None
+    #: the choices the run was made with (rfm.Settings)
+    options: Settings = field(default_factory=Settings)
 
     def metric(self, name: str) -> float:
         """The value of metric ``name`` in the validation table (NaN when absent)."""
@@ -165,109 +157,101 @@ class CustomerTable:
 
 def customer_table(
     transactions: Any,
+    settings: Settings | None = None,
     *,
-    columns: TransactionColumns | None = None,
-    snapshot: Any = "max+1d",
-    cleaning: Mapping[str, bool] | None = None,
     progress: Progress | None = None,
+    **changes: Any,
 ) -> CustomerTable:
     """Clean the order lines and build the customer table exactly as :func:`run_pipeline`
     does (same cleaning rules, whole-number ids, money rule and snapshot), and stop there.
 
-    Parameters are those of :func:`run_pipeline`; ``transactions`` is left unchanged.
+    ``settings`` and ``changes`` are as for :func:`run_pipeline` (only ``columns``,
+    ``cleaning`` and ``snapshot`` matter here); ``transactions`` is left unchanged.
     """
-    rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
-    return _customer_table(
-        transactions, columns or TransactionColumns(), rules_on, snapshot, Steps(progress)
-    )
+    chosen = (settings or Settings()).replace(**changes)
+    return _customer_table(transactions, chosen, Steps(progress))
 
 
-def _customer_table(
-    transactions: Any, cols: TransactionColumns, rules_on: dict[str, bool], snapshot: Any,
-    step: Steps,
-) -> CustomerTable:
+def _customer_table(transactions: Any, chosen: Settings, step: Steps) -> CustomerTable:
+    cols, rules_on = chosen.columns, chosen.cleaning
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
-        clean, report = clean_transactions(transactions, columns=cols, **rules_on)
+        clean, report = clean_transactions(transactions, columns=cols, **rules_on.as_dict())
         duplicates: int | None = None
         if not on_dask:  # (the Dask loader has already made the ids exact keys)
             raw_ids = clean[cols.customer]
             ids = integral_ids(raw_ids)
             if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
                 clean = clean.assign(**{cols.customer: ids})
-            duplicates = 0 if rules_on["drop_duplicates"] else int(clean.duplicated().sum())
-        elif rules_on["drop_duplicates"]:
+            duplicates = 0 if rules_on.drop_duplicates else int(clean.duplicated().sum())
+        elif rules_on.drop_duplicates:
             duplicates = 0
         # on Dask, counting kept duplicates would shuffle every row: only dropping does
-    allow_negative = not all(
-        rules_on[r]
-        for r in ("drop_nonpositive_quantity", "drop_nonpositive_price", "drop_nonpositive_amount")
-    )
     with step("computing recency, frequency, monetary"):
-        rfm = rfm_table(clean, columns=cols, snapshot=snapshot, allow_negative=allow_negative)
+        rfm = rfm_table(clean, columns=cols, snapshot=chosen.snapshot,
+                        allow_negative=rules_on.allow_negative)  # fmt: skip
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
 
 
 def run_pipeline(
-    transactions: pd.DataFrame,
+    transactions: Any,
+    settings: Settings | None = None,
     *,
-    customer: str = "CustomerID",
-    invoice: str | None = "InvoiceNo",
-    date: str = "InvoiceDate",
-    amount: str | None = None,
-    quantity: str | None = "Quantity",
-    price: str | None = "UnitPrice",
-    snapshot: Any = "max+1d",
-    k: int | str = "auto",
-    scaling: str = "zscore",
-    rules: Any = "rfm",
-    random_state: int = 0,
     progress: Progress | None = None,
     check_customers: Callable[[int], None] | None = None,
-    ties: str = "thresholds",
-    compare_to: Any = None,
-    cleaning: Mapping[str, bool] | None = None,
-    columns: TransactionColumns | None = None,
     on_reduced: Callable[[], None] | None = None,
+    **changes: Any,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
 
-    ``transactions`` may be a ``dask.dataframe.DataFrame`` (typed as
-    :func:`rfm.io.loading_dask.load_transactions_dask` does): cleaning, the RFM table,
-    the monthly KPIs and the migration then run on Dask, and everything after the
-    customer table runs on it in memory, with the same results. Exact duplicates are
-    then only counted when they are dropped (``settings["duplicate_rows"]`` is None).
+    Parameters
+    ----------
+    transactions : DataFrame or dask.dataframe.DataFrame
+        Order lines. A Dask DataFrame (typed as
+        :func:`rfm.io.loading_dask.load_transactions_dask` does) is cleaned and reduced
+        on Dask (cleaning, the RFM table, the monthly KPIs and the migration); everything
+        after the customer table runs in memory, with the same results. Exact duplicates
+        are then only counted when they are dropped (``settings["duplicate_rows"]`` is
+        None).
+    settings : Settings, optional
+        Every choice of the run (:class:`rfm.Settings`: the same defaults as the
+        ``rfmseg`` command). Column roles come only through its ``columns``
+        (:class:`rfm.TransactionColumns`).
+    progress : callable, optional
+        Called with the name of each step as it starts.
+    check_customers : callable, optional
+        Called with the number of customers as soon as the RFM table is known, before the
+        costly clustering; it raises to stop the run (the command line refuses there more
+        customers than an xlsx sheet holds).
+    on_reduced : callable, optional
+        Called once every step that reads the order lines is done (cleaning, RFM table,
+        monthly KPIs, migration): the rest works on the customer table only.
+    **changes
+        Settings to change from ``settings`` (or the defaults), by name:
+        ``run_pipeline(tx, k=4, rules="rfm")``.
 
-    Column parameters are as for :func:`rfm.clean_transactions` (the same defaults):
-    money is ``amount`` when given, else ``quantity`` × ``price``; ``columns`` (a
-    :class:`rfm.TransactionColumns`) gives them all at once instead. ``rules`` is a
-    built-in rule set of :func:`rfm.segment` (``"codes"`` scores in quartiles, the others
-    in quintiles) or custom rules (quintiles; a UserWarning names their problems, see
-    :func:`rfm.check_rules`). ``ties`` is :func:`rfm.rfm_scores`' tie rule: by default
-    equal values get equal scores. ``compare_to`` (a date) adds the segment migration
-    from that date to the last purchase date (:func:`rfm.migration`). ``check_customers``,
-    when given, is called with the number of customers as soon as the RFM table is known,
-    before the costly clustering; it raises to stop the run (the command line refuses there
-    more customers than an xlsx sheet holds).
-    ``cleaning`` switches :func:`rfm.clean_transactions`' rules
-    (``{"drop_cancelled": False, ...}``); by default exact duplicate rows are kept and
-    only counted (``settings["duplicate_rows"]``). Kept returns or free lines (a
-    ``drop_nonpositive_*`` rule off) reduce the customer's spend. ``on_reduced``, when
-    given, is called once every step that reads the order lines is done (cleaning, RFM
-    table, monthly KPIs, migration): the rest works on the customer table only.
+    Notes
+    -----
+    ``rules`` is a built-in rule set of :func:`rfm.segment` (``"codes"`` scores in
+    quartiles, the others in quintiles) or custom rules (quintiles; a UserWarning names
+    their problems, see :func:`rfm.check_rules`). ``compare_to`` (a date) adds the segment
+    migration from that date to the last purchase date (:func:`rfm.migration`). Kept
+    returns or free lines (a ``drop_nonpositive_*`` cleaning rule off) reduce the
+    customer's spend.
     """
-    cols = columns or TransactionColumns(customer, invoice, date, amount, quantity, price)
-    rules_on = {**DEFAULT_CLEANING, **(cleaning or {})}
+    chosen = (settings or Settings()).replace(**changes)
+    cols, rules, k, scaling = chosen.columns, chosen.rules, chosen.k, chosen.scaling
+    ties, random_state, compare_to = chosen.ties, chosen.random_state, chosen.compare_to
     step = Steps(progress)
-    base = _customer_table(transactions, cols, rules_on, snapshot, step)
+    base = _customer_table(transactions, chosen, step)
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
     with step("scoring and naming segments"):
         if check_customers is not None:
             check_customers(len(rfm))
-        q = 4 if rules == "codes" else 5
+        q = chosen.q
         scores = rfm_scores(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
         _warn_rule_problems(rules, q)
@@ -276,7 +260,7 @@ def run_pipeline(
     migration = None
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
-            migration = _migration(clean, compare_to, cols, ties, rules)
+            migration = _migration(clean, compare_to, cols, ties, rules, q)
     if on_reduced is not None:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     with step(f"clustering (k={k}, scaling={scaling})"):
@@ -316,12 +300,12 @@ def run_pipeline(
         "rules": rules,
         "ties": ties,
         "compare_to": compare_to,
-        "snapshot": snapshot,
+        "snapshot": chosen.snapshot,
         "random_state": random_state,
         "rows_in": rows_in,
         "rows_clean": rows_clean,
         "duplicate_rows": duplicates,
-        "cleaning_rules": rules_on,
+        "cleaning_rules": chosen.cleaning.as_dict(),
         # the mean silhouette's sample size when it is not exact (None: every customer)
         "silhouette_sample": None if sil is not None else min(n, SILHOUETTE_SAMPLE),
     }
@@ -345,6 +329,7 @@ def run_pipeline(
         q=q,
         segment_summary=segment_summary(segments, rfm),
         rf_counts=rf_counts(scores),
+        options=chosen,
     )
 
 
@@ -367,7 +352,8 @@ def _warn_rule_problems(rules: Any, q: int) -> None:
 
 
 def _migration(
-    clean: pd.DataFrame, compare_to: Any, cols: TransactionColumns, ties: str, rules: Any
+    clean: pd.DataFrame, compare_to: Any, cols: TransactionColumns, ties: str, rules: Any,
+    q: int,
 ) -> Any:
     """Migration from ``compare_to`` to the day of the last purchase."""
     from rfm.migration import migration
@@ -377,6 +363,5 @@ def _migration(
         latest = latest.compute()
     last = pd.Timestamp(latest).normalize()
     return migration(
-        clean, before=compare_to, after=last, q=4 if rules == "codes" else 5, ties=ties,
-        rules=rules, columns=cols,
+        clean, before=compare_to, after=last, q=q, ties=ties, rules=rules, columns=cols,
     )

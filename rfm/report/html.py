@@ -127,16 +127,16 @@ class _Ctx:
         return _plot_or_note(make, alt, self.errors) if self.has_plots else ""
 
     def rule_names(self) -> list[str]:
-        from rfm.segments import OTHERS, _resolve
+        from rfm.segments import OTHERS, resolve_rules
 
-        return [*dict.fromkeys(r.name for r in _resolve(self.rules).rules), OTHERS]
+        return [*dict.fromkeys(r.name for r in resolve_rules(self.rules).rules), OTHERS]
 
     def rules_text(self) -> str:
         if isinstance(self.rules, str):
             return RULE_SET_TEXT.get(rule_set_name(self.rules), self.rules)
-        from rfm.segments import _resolve
+        from rfm.segments import resolve_rules
 
-        return f"your own rules ({len(_resolve(self.rules).rules)} rules)"
+        return f"your own rules ({len(resolve_rules(self.rules).rules)} rules)"
 
 
 def _stability_warning(res: PipelineResult) -> str:

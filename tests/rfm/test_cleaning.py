@@ -30,7 +30,7 @@ def test_rules_report_hand_counts_in_order() -> None:
     raw = _raw()
     raw.loc[9] = raw.loc[8]  # make line 9 an exact duplicate of line 8
     before = raw.copy(deep=True)
-    clean, report = clean_transactions(raw)
+    clean, report = clean_transactions(raw, drop_duplicates=True)
     assert list(report["rule"]) == [
         "missing_customer", "bad_dates", "cancelled", "nonpositive_quantity",
         "nonpositive_price", "duplicates",
@@ -92,7 +92,7 @@ def test_amount_rule_and_disabling_columns() -> None:
         }
     )
     clean, report = clean_transactions(
-        raw, invoice=None, quantity=None, price=None, amount="Amount"
+        raw, invoice=None, quantity=None, price=None, amount="Amount", drop_duplicates=True
     )
     assert list(clean.index) == [0]
     assert list(report["rule"]) == [

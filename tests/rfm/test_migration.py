@@ -62,7 +62,7 @@ def test_hand_built_movements() -> None:
 def test_equals_two_independent_segmentations() -> None:
     tx = make_transactions(n_customers=600, n_rows=5000, random_state=7)
     cols = {"customer": "CustomerID", "invoice": "InvoiceNo", "amount": "TotalAmount"}
-    mig = migration(tx, before="2024-12-31", after="2025-06-30", **cols)
+    mig = migration(tx, before="2024-12-31", after="2025-06-30", rules="rfm", **cols)
     for day, col in (("2024-12-31", "segment_before"), ("2025-06-30", "segment_after")):
         cut = pd.Timestamp(day) + pd.Timedelta(days=1)
         part = tx[tx["InvoiceDate"] < cut]

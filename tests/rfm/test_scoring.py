@@ -30,7 +30,7 @@ def _rfm(seed: int, n: int = 200) -> pd.DataFrame:
 def test_first_equals_qcut_of_first_ranks(q: int, seed: int) -> None:
     rfm = _rfm(seed, n=37 + 29 * seed)
     before = rfm.copy(deep=True)
-    got = rfm_scores(rfm, q=q)
+    got = rfm_scores(rfm, q=q, ties="first")
 
     def qcut(s: pd.Series) -> np.ndarray:
         return pd.qcut(s.rank(method="first"), q, labels=False).to_numpy() + 1

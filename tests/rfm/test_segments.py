@@ -85,7 +85,7 @@ def test_rfm_rules_match_reference_on_all_125_codes() -> None:
     ],
 )
 def test_hand_made_codes_hit_each_rfm_rule(code: tuple[int, int, int], name: str) -> None:
-    assert segment(_scores([code]))["segment"].iloc[0] == name
+    assert segment(_scores([code]), "rfm")["segment"].iloc[0] == name
 
 
 @pytest.mark.parametrize(

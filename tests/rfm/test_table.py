@@ -36,11 +36,12 @@ def _transactions(seed: int, n: int = 400, n_cust: int = 40, kind: str = "str") 
 
 
 def _reference(df: pd.DataFrame, snapshot: pd.Timestamp, invoice: str | None) -> pd.DataFrame:
-    """Plain pandas: groupby per customer, no code of ours."""
-    g = df.groupby("CustomerID", observed=True)
+    """Plain pandas: groupby per customer, no code of ours. Without an invoice column an
+    order is a purchase day: distinct calendar days per customer."""
+    g = df.assign(day=df["InvoiceDate"].dt.normalize()).groupby("CustomerID", observed=True)
     last = g["InvoiceDate"].max()
     first = g["InvoiceDate"].min()
-    freq = g[invoice].nunique() if invoice else g.size()
+    freq = g[invoice].nunique() if invoice else g["day"].nunique()
     money = g["TotalAmount"].sum()
     return pd.DataFrame(
         {
@@ -200,17 +201,17 @@ def test_snapshot_modes_and_floor_days() -> None:
             "TotalAmount": [10.0, 20.0],
         }
     )
-    r = rfm_table(df, snapshot="max")
+    r = rfm_table(df, invoice=None, snapshot="max")
     assert list(r["recency"]) == [8, 0]  # 8 days 15.5 hours -> 8 (floor, as .days)
-    r = rfm_table(df, snapshot="max+1d")
+    r = rfm_table(df, invoice=None, snapshot="max+1d")
     assert list(r["recency"]) == [9, 1]
-    r = rfm_table(df, snapshot="2024-03-20")
+    r = rfm_table(df, invoice=None, snapshot="2024-03-20")
     assert list(r["recency"]) == [18, 9]
     assert list(r["tenure_days"]) == [18, 9]
     with pytest.raises(ValueError, match="before the last purchase"):
-        rfm_table(df, snapshot="2024-03-05")
+        rfm_table(df, invoice=None, snapshot="2024-03-05")
     with pytest.raises(TypeError, match="snapshot"):
-        rfm_table(df, snapshot=3.5)
+        rfm_table(df, invoice=None, snapshot=3.5)
 
 
 def test_timezone_aware_dates() -> None:
@@ -223,11 +224,11 @@ def test_timezone_aware_dates() -> None:
             "TotalAmount": [1.0, 2.0, 3.0],
         }
     )
-    r = rfm_table(df, snapshot="max")
+    r = rfm_table(df, invoice=None, snapshot="max")
     assert list(r["recency"]) == [0, 1]
     assert r["last_purchase"].iloc[0] == df["InvoiceDate"].iloc[1]
     with pytest.raises(ValueError, match="time zones"):
-        rfm_table(df, snapshot="2024-02-01")
+        rfm_table(df, invoice=None, snapshot="2024-02-01")
 
 
 def test_string_dates_parse_and_bad_ones_are_named() -> None:
@@ -236,11 +237,36 @@ def test_string_dates_parse_and_bad_ones_are_named() -> None:
          "TotalAmount": [1.0, 2.0, 3.0]}
     )
     with pytest.raises(ValueError, match=r"1 value\(s\) that do not parse.*'soon'"):
-        rfm_table(df)
-    r = rfm_table(df.iloc[:2])
+        rfm_table(df, invoice=None)
+    r = rfm_table(df.iloc[:2], invoice=None)
     assert list(r["recency"]) == [2, 1]
     with pytest.raises(ValueError, match="missing date"):
-        rfm_table(df.assign(InvoiceDate=pd.to_datetime(["2024-01-01", None, "2024-01-02"])))
+        rfm_table(df.assign(InvoiceDate=pd.to_datetime(["2024-01-01", None, "2024-01-02"])),
+                  invoice=None)
+
+
+def test_without_an_invoice_column_an_order_is_a_purchase_day() -> None:
+    """Two lines of one customer on one day are one order (CDNOW's customer 00002 bought
+    twice on 1997-01-12); the day is the local calendar day of zoned times."""
+    df = pd.DataFrame(
+        {
+            "CustomerID": ["00001", "00002", "00002", "00002", "00003", "00003"],
+            "InvoiceDate": pd.to_datetime(["1997-01-01 10:00", "1997-01-12 09:00",
+                                           "1997-01-12 17:45", "1997-03-01 12:00",
+                                           "1997-01-02 23:30", "1997-01-03 00:30"]),
+            "TotalAmount": [11.77, 12.00, 77.00, 20.76, 5.0, 6.0],
+        }
+    )
+    r = rfm_table(df, invoice=None)
+    assert r["frequency"].tolist() == [1, 2, 2]  # 00003: 23:30 and 00:30 are two days
+    assert r["monetary"].tolist() == pytest.approx([11.77, 109.76, 11.0])
+    assert r["avg_order_value"].tolist() == pytest.approx([11.77, 54.88, 5.5])
+    # zoned: 23:30 in New York and 00:30 the next day in New York are UTC 04:30 and 05:30
+    # of one UTC day, but two local days
+    zoned = df.assign(InvoiceDate=df["InvoiceDate"].dt.tz_localize("America/New_York"))
+    assert rfm_table(zoned, invoice=None)["frequency"].tolist() == [1, 2, 2]
+    with pytest.raises(ValueError, match=r"no 'InvoiceNo' column.*invoice=None"):
+        rfm_table(df)
 
 
 def test_negative_amounts_need_opt_in() -> None:

@@ -22,7 +22,8 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result(tx: pd.DataFrame):
-    return run_pipeline(tx, amount="TotalAmount", quantity=None, price=None, k=3)
+    cols = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+    return run_pipeline(tx, columns=cols, k=3)
 
 
 def test_run_pipeline_is_importable_from_rfm() -> None:

@@ -14,6 +14,7 @@ import pytest
 from _page import parse
 
 from rfm.app.pipeline import run_pipeline
+from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 from rfm.report import plots, render_report
 from rfm.report.html import SECTIONS, STABLE_ARI
@@ -25,7 +26,8 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def result():
     tx = make_transactions(n_customers=400, n_rows=4000, random_state=3)
     before = tx.copy()
-    res = run_pipeline(tx, amount="TotalAmount", k="auto", scaling="log-minmax")
+    res = run_pipeline(tx, columns=TransactionColumns(amount="TotalAmount"), k="auto",
+                       scaling="log-minmax")
     pd.testing.assert_frame_equal(tx, before)  # the caller's table is left alone
     return res
 

@@ -1,0 +1,142 @@
+"""Every choice of a segmentation run, with the one set of defaults the library and the
+``rfmseg`` command share: :class:`Settings` and its cleaning rules, :class:`CleaningRules`.
+
+:func:`rfm.run_pipeline`, :class:`rfm.SegmentModel` and ``rfmseg segment`` read their
+choices from one :class:`Settings`; the command builds it from its flags, so a flag left out
+and a keyword left out mean the same thing. The defaults, and why:
+
+==============  ====================  ====================================================
+setting         default               why
+==============  ====================  ====================================================
+columns         the UCI names         ``CustomerID``, ``InvoiceNo``, ``InvoiceDate``,
+                                      ``Quantity`` × ``UnitPrice`` (:class:`rfm.TransactionColumns`)
+cleaning        drop guests, bad      returns, free lines and cancellations are not
+                dates, cancelled,     purchases; exact duplicate lines are *kept* (and
+                quantity/price ≤ 0    counted): the UCI figures everyone quotes (397,884
+                                      rows) keep them, and a repeated line may be real
+snapshot        ``"max+1d"``          recency counted from the day after the last order,
+                                      so the most recent customers have recency 1
+rules           ``"ladder"``          segment names that follow value (see
+                                      :mod:`rfm.segments`): a director reads names literally
+ties            ``"thresholds"``      equal values get equal scores
+k               ``"auto"``            chosen by elbow and silhouette
+scaling         ``"log-minmax"``      robust to the long tail of real spend, where z-scores
+                                      let a few big spenders form clusters of their own
+random_state    ``0``                 the same answer every run
+==============  ====================  ====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from rfm.columns import TransactionColumns
+
+__all__ = ["CleaningRules", "Settings"]
+
+
+@dataclass(frozen=True)
+class CleaningRules:
+    """Which rows :func:`rfm.clean_transactions` drops (each rule on or off).
+
+    The defaults are :func:`rfm.clean_transactions`' own: every rule on but duplicates.
+    """
+
+    drop_missing_customer: bool = True
+    drop_bad_dates: bool = True
+    drop_cancelled: bool = True
+    drop_nonpositive_quantity: bool = True
+    drop_nonpositive_price: bool = True
+    drop_nonpositive_amount: bool = True
+    drop_duplicates: bool = False
+
+    @classmethod
+    def of(cls, value: CleaningRules | Mapping[str, bool] | None) -> CleaningRules:
+        """Rules from a :class:`CleaningRules`, a mapping of switches (others default) or
+        ``None`` (the defaults); unknown switch names are an error."""
+        if value is None:
+            return cls()
+        if isinstance(value, CleaningRules):
+            return value
+        if not isinstance(value, Mapping):
+            raise TypeError(f"cleaning must be a dict of rule switches, got {value!r}.")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown cleaning rule(s) {unknown}; known: {sorted(known)}.")
+        return cls(**{name: bool(on) for name, on in value.items()})
+
+    def as_dict(self) -> dict[str, bool]:
+        """``{"drop_cancelled": True, ...}``, as :func:`rfm.clean_transactions` takes them."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def allow_negative(self) -> bool:
+        """Whether kept lines may be worth less than 0 (a ``drop_nonpositive_*`` rule off:
+        returns then reduce the customer's spend)."""
+        return not (
+            self.drop_nonpositive_quantity and self.drop_nonpositive_price
+            and self.drop_nonpositive_amount
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The choices of one segmentation run (module docstring: the defaults and why).
+
+    Parameters
+    ----------
+    columns : TransactionColumns
+        The column of each role in the order lines.
+    cleaning : CleaningRules or dict
+        The cleaning rules (a dict of switches is turned into :class:`CleaningRules`).
+    snapshot : {"max+1d", "max"} or date
+        The day recency is measured from (:func:`rfm.rfm_table`).
+    rules : str or rules
+        A built-in rule set of :func:`rfm.segment` or your own rules.
+    ties : {"thresholds", "first"}
+        :func:`rfm.rfm_scores`' tie rule.
+    k : int or "auto"
+        Number of clusters.
+    scaling : {"log-minmax", "minmax", "zscore"}
+        How R, F, M are scaled before K-means (:func:`rfm.cluster`).
+    random_state : int
+        Seed of K-means.
+    compare_to : date, optional
+        Also segment the customers as they stood at the end of this day, and show who
+        moved (:func:`rfm.migration`).
+    """
+
+    columns: TransactionColumns = field(default_factory=TransactionColumns)
+    cleaning: CleaningRules = field(default_factory=CleaningRules)
+    snapshot: Any = "max+1d"
+    rules: Any = "ladder"
+    ties: str = "thresholds"
+    k: int | str = "auto"
+    scaling: str = "log-minmax"
+    random_state: int = 0
+    compare_to: Any = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.columns, TransactionColumns):
+            raise TypeError(
+                f"columns must be a rfm.TransactionColumns, got {type(self.columns).__name__}."
+            )
+        object.__setattr__(self, "cleaning", CleaningRules.of(self.cleaning))
+
+    @property
+    def q(self) -> int:
+        """The score scale the rule set is written for (scores run from 1 to q)."""
+        from rfm.segments import resolve_rules
+
+        return resolve_rules(self.rules).q or 5
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (unknown names are an error, as in ``dataclasses.replace``)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown setting(s) {unknown}; settings are {sorted(known)}.")
+        return replace(self, **changes)

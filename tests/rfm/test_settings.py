@@ -1,0 +1,89 @@
+"""One set of defaults: rfm.Settings, the rfmseg flags and every library function agree."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import rfm
+from rfm.app.cli import build_parser, settings_of
+from rfm.datasets import make_transactions
+from rfm.settings import CleaningRules, Settings
+
+
+def _default(func, name: str):
+    return inspect.signature(func).parameters[name].default
+
+
+def test_the_commands_defaults_are_the_settings_defaults() -> None:
+    args = build_parser().parse_args(["segment", "orders.csv"])
+    assert settings_of(args, rfm.TransactionColumns()) == Settings()
+
+
+def test_every_library_function_defaults_like_the_settings() -> None:
+    s = Settings()
+    assert s.rules == "ladder" and s.ties == "thresholds" and s.scaling == "log-minmax"
+    assert s.k == "auto" and s.snapshot == "max+1d" and s.random_state == 0
+    assert _default(rfm.rfm_scores, "ties") == s.ties
+    assert _default(rfm.segment, "rules") == s.rules
+    assert _default(rfm.check_rules, "rules") == s.rules
+    assert _default(rfm.migration, "rules") == s.rules
+    assert _default(rfm.migration, "ties") == s.ties
+    assert _default(rfm.cluster, "scaling") == s.scaling
+    assert _default(rfm.cluster, "k") == s.k
+    assert _default(rfm.rfm_table, "snapshot") == s.snapshot
+    # column roles: the same names everywhere (the invoice included)
+    cols = s.columns
+    for func in (rfm.rfm_table, rfm.clean_transactions):
+        assert _default(func, "customer") == cols.customer
+        assert _default(func, "invoice") == cols.invoice
+        assert _default(func, "date") == cols.date
+    # cleaning: clean_transactions' switches default as CleaningRules
+    for name, on in CleaningRules().as_dict().items():
+        assert _default(rfm.clean_transactions, name) == on, name
+    assert CleaningRules().drop_duplicates is False
+
+
+def test_settings_check_their_input() -> None:
+    with pytest.raises(TypeError, match="TransactionColumns"):
+        Settings(columns={"customer": "id"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown cleaning rule"):
+        Settings(cleaning={"drop_everything": True})
+    with pytest.raises(TypeError, match="unknown setting"):
+        Settings().replace(amount="TotalAmount")
+    assert Settings(cleaning={"drop_cancelled": False}).cleaning == CleaningRules(
+        drop_cancelled=False
+    )
+    assert Settings(rules="codes").q == 4 and Settings().q == 5
+
+
+def test_column_keywords_are_refused_with_the_way_to_name_columns() -> None:
+    tx = make_transactions(n_customers=50, n_rows=300, random_state=1)
+    with pytest.raises(TypeError, match=r"unknown setting\(s\) \['amount'\]"):
+        rfm.run_pipeline(tx, amount="TotalAmount")
+
+
+def test_library_and_command_give_the_same_run_by_default(cli, tmp_path: Path) -> None:
+    """run_pipeline with no settings and `rfmseg segment FILE` with no flags: the same
+    customers, scores, segments, clusters, personas and actions."""
+    tx = make_transactions(n_customers=400, n_rows=3000, random_state=3)
+    # the UCI names: quantity × price is the money, as the default columns say
+    tx = tx.assign(Quantity=1, UnitPrice=tx["TotalAmount"]).drop(columns="TotalAmount")
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    proc = cli("segment", str(src), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    from_cli = pd.read_csv(tmp_path / "out" / "segments.csv").set_index("customer")
+    res = rfm.run_pipeline(tx)
+    assert res.clusters.k == from_cli["cluster"].nunique()
+    lib = res.scores.join(res.segments[["segment"]])
+    lib = lib.assign(cluster=res.clusters.labels, persona=res.clusters.labels.map(res.personas),
+                     action=res.actions.astype(str))  # fmt: skip
+    lib = lib.sort_index()
+    from_cli = from_cli.sort_index()
+    assert list(lib.index) == list(from_cli.index)
+    for col in ("r_score", "f_score", "m_score", "segment", "cluster", "persona", "action"):
+        assert lib[col].tolist() == from_cli[col].tolist(), col
