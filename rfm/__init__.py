@@ -40,7 +40,7 @@ cluster             Scale R/F/M, choose k by elbow + silhouette, fit K-means
 profile             Per-cluster sizes, R/F/M means and medians, revenue, silhouette,
                     ranked best first; ``name_personas`` / ``describe_personas`` give
                     descriptive names ("Recent frequent high spenders") and actions.
-customer_actions    One recommended action per customer (segment, refined by persona).
+customer_actions    One recommended action per customer: its segment's (``actions``).
 customer_features   RFM + demographics per customer, z-scored and one-hot, for K-means.
 campaign_roi        Campaign uplift / cost / ROI per persona.
 

@@ -27,11 +27,19 @@ A dimension in the middle band gets no word (recency, frequency) or "moderate"
 "Lapsed frequent high spenders", "Moderate spenders". No name is one of the segment
 names.
 
+A dimension that does not separate the clusters gets no word either, whatever the
+medians (spend then leaves the noun "customers": "Recent customers"): only a
+dimension whose η² of ranks reaches :data:`rfm.profiles.SEPARATES_STRONGLY` (0.14, a
+large effect;
+:func:`rfm.profiles.separation`) is named, since calling groups "high" and "low
+spenders" claims that spend tells them apart. ("one-time", a median of one order, is a
+plain fact and always said.)
+
 When two or more clusters land on the same name, they are told apart by the dimension
-that separates them most (the largest spread of their medians in population percentiles):
-two clusters get "shorter inactive" / "longer inactive", "more orders" / "fewer orders" or
-"higher spend" / "lower spend"; three or more get their median ("(median 40 days)",
-"(median 3 orders)", "(median spend 120)"). Names are never numbered.
+that separates them most (the largest spread of their medians in population
+percentiles), with each cluster's median in words: "(last order a median 30 days ago)",
+"(median 3 orders)", "(median spend 120)". A comparative word ("longer inactive") could
+contradict the name's own "Recent"; the median cannot. Names are never numbered.
 
 Each persona gets a recommended action from its recency × value cell
 (:data:`PERSONA_ACTIONS`), with a second-order priority for one-time buyers who are not
@@ -45,6 +53,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm.profiles import SEPARATES_STRONGLY
 
 __all__ = ["PERSONA_ACTIONS", "describe_personas", "name_personas"]
 
@@ -67,31 +76,30 @@ ONE_TIME_NOTE = " First priority: a second order."
 
 _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}
-_PAIR_WORDS = {  # dimension → (word for the larger median, word for the smaller)
-    "recency": ("longer inactive", "shorter inactive"),
-    "frequency": ("more orders", "fewer orders"),
-    "monetary": ("higher spend", "lower spend"),
-}
 
 
 def _median_text(dim: str, value: float) -> str:
     if dim == "recency":
-        return f"median {value:,.0f} days"
+        return f"last order a median {value:,.0f} days ago"
     if dim == "frequency":
         return f"median {value:g} orders"
     return f"median spend {value:,.0f}"
 
 
 def _levels(
-    medians: pd.DataFrame, population: dict[str, np.ndarray], low: float, high: float
+    medians: pd.DataFrame, population: dict[str, np.ndarray], low: float, high: float,
+    separates: dict[str, bool],
 ) -> pd.DataFrame:
     """Level of each cluster median per dimension: "high", "mid" or "low" (recency
-    "high" = recent), plus ``one_time`` for a median of at most one order."""
+    "high" = recent; "mid" for every cluster on a dimension that does not separate them),
+    plus ``one_time`` for a median of at most one order."""
     out = {}
     for dim in RFM_COLUMNS:
         q_low, q_high = np.quantile(population[dim], [low, high])
         med = medians[dim].to_numpy(dtype=np.float64)
         above, below = med > q_high, med < q_low
+        if not separates[dim]:
+            above = below = np.zeros(len(med), dtype=bool)
         if dim == "recency":  # few days = recent = "high"
             above, below = below, above
         out[dim] = np.where(above, "high", np.where(below, "low", "mid"))
@@ -100,7 +108,7 @@ def _levels(
     return levels
 
 
-def _base_name(row: pd.Series) -> str:
+def _base_name(row: pd.Series, spend_separates: bool = True) -> str:
     if row["frequency"] == "high":
         freq = "frequent"
     elif row["one_time"]:
@@ -109,7 +117,9 @@ def _base_name(row: pd.Series) -> str:
         freq = "infrequent"
     else:
         freq = ""
-    parts = (_RECENCY_WORD[row["recency"]], freq, _VALUE_WORD[row["value"]])
+    # spend that does not separate the clusters gets no word, not even "moderate"
+    value = _VALUE_WORD[row["value"]] if spend_separates else "customers"
+    parts = (_RECENCY_WORD[row["recency"]], freq, value)
     words = " ".join(w for w in parts if w)
     return words[0].upper() + words[1:]
 
@@ -150,16 +160,11 @@ def _separate(
                 out[i] = f"{name} (cluster {medians.index[i]})"
             continue
         _, dim, vals = best
-        if len(idx) == 2:
-            larger, smaller = _PAIR_WORDS[dim]
-            for i, v in zip(idx, vals, strict=True):
-                out[i] = f"{name}, {larger if v == vals.max() else smaller}"
-        else:
-            texts = [_median_text(dim, v) for v in vals]
-            if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
-                texts = [f"median {dim} {v:.6g}" for v in vals]
-            for i, t in zip(idx, texts, strict=True):
-                out[i] = f"{name} ({t})"
+        texts = [_median_text(dim, v) for v in vals]
+        if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
+            texts = [f"median {dim} {v:.6g}" for v in vals]
+        for i, t in zip(idx, texts, strict=True):
+            out[i] = f"{name} ({t})"
     return out
 
 
@@ -190,7 +195,9 @@ def describe_personas(
     profile : DataFrame
         Output of :func:`rfm.profile` (one row per cluster, with ``recency_median``,
         ``frequency_median`` and ``monetary_median``; the means, when present, break
-        ties between clusters with equal medians).
+        ties between clusters with equal medians). Its ``attrs["separation"]`` (η² of
+        ranks per dimension), when present, switches off the words of a dimension that
+        does not separate the clusters strongly.
     rfm : DataFrame, optional
         The customer base (``recency``, ``frequency``, ``monetary`` per customer) whose
         quantiles place the clusters. Default: the distribution :func:`rfm.profile`
@@ -230,9 +237,12 @@ def describe_personas(
         means = profile[mean_cols].astype(np.float64)
         means.columns = list(RFM_COLUMNS)
     population = _population(profile, rfm)
-    levels = _levels(medians, population, low, high).rename(columns={"monetary": "value"})
-    names = _separate([_base_name(row) for _, row in levels.iterrows()], medians, means,
-                      population)
+    eta = profile.attrs.get("separation")  # η² of ranks per dimension (rfm.profile)
+    separates = {d: eta is None or eta[d] >= SEPARATES_STRONGLY for d in RFM_COLUMNS}
+    levels = _levels(medians, population, low, high, separates)
+    levels = levels.rename(columns={"monetary": "value"})
+    names = _separate([_base_name(row, separates["monetary"]) for _, row in levels.iterrows()],
+                      medians, means, population)  # fmt: skip
     actions = [
         PERSONA_ACTIONS[(r, v)] + (ONE_TIME_NOTE if one and r != "low" else "")
         for r, v, one in zip(levels["recency"], levels["value"], levels["one_time"], strict=True)

@@ -1,4 +1,4 @@
-"""Cluster profiles: what each K-means cluster looks like in days, orders and money.
+r"""Cluster profiles: what each K-means cluster looks like in days, orders and money.
 
 A cluster id means nothing to a marketing director; its profile does. :func:`profile`
 summarises every cluster in the units the business uses (days, orders, money) and ranks the
@@ -18,6 +18,23 @@ skewed (on the UCI data the top customer spends 400× the median), so after min-
 almost every cluster's mean monetary sits near 0 and the ranking is decided by recency
 alone. Percentile scores give the three dimensions equal say whatever the skew, and they
 do not depend on the scaling used for clustering.
+
+How strongly a dimension separates the clusters
+-----------------------------------------------
+:func:`separation` gives, per dimension, the share of the customers' rank variation that
+the clusters explain: η² of the percentile scores,
+
+.. math::
+
+    \eta^2 = \frac{\sum_g n_g (\bar p_g - \bar p)^2}{\sum_i (p_i - \bar p)^2},
+
+where :math:`p_i` is customer *i*'s percentile score and :math:`\bar p_g` the mean of
+cluster *g*. It is the one-way ANOVA's η² computed on ranks (the Kruskal–Wallis idea), so
+a handful of very large spenders cannot hide a clear difference in what typical customers
+spend, as they do in η² of the raw values (on Online Retail, spend: 0.06 on values, 0.54 on
+ranks, with cluster medians of 2,236, 1,820, 389 and 335). Readings follow Cohen's
+conventions for η²: at least 0.14 **strong**, 0.06–0.14 **moderate**, below **weak**.
+Persona names use a dimension only where it separates strongly (:mod:`rfm.personas`).
 """
 
 from __future__ import annotations
@@ -31,10 +48,75 @@ from kmeans_np.checks import check_array
 from rfm._inputs import RFM_COLUMNS, align_to_customers, check_rfm
 from validation import silhouette_samples
 
-__all__ = ["align_labels", "percentile_scores", "profile", "silhouette_by_cluster"]
+__all__ = [
+    "SEPARATES_STRONGLY",
+    "align_labels",
+    "percentile_scores",
+    "profile",
+    "separation",
+    "separation_reading",
+    "silhouette_by_cluster",
+]
 
 #: quantiles of the customer base kept in ``profile.attrs["population"]`` (steps of 0.5 %)
 POPULATION_GRID = 201
+#: η² on ranks from which a dimension separates the clusters strongly (Cohen: large)
+SEPARATES_STRONGLY = 0.14
+#: η² on ranks from which the separation is moderate (Cohen: medium)
+SEPARATES_MODERATELY = 0.06
+
+
+def separation_reading(eta_squared: float) -> str:
+    """"strong", "moderate" or "weak" for an η² of ranks (module docstring)."""
+    if eta_squared >= SEPARATES_STRONGLY:
+        return "strong"
+    return "moderate" if eta_squared >= SEPARATES_MODERATELY else "weak"
+
+
+def _eta_squared(values: np.ndarray, labels: np.ndarray) -> float:
+    centred = values - values.mean()
+    total = float(centred @ centred)
+    if total == 0.0:
+        return 0.0  # every customer alike on this dimension: nothing to separate
+    sums = pd.Series(centred).groupby(labels).agg(["sum", "size"])
+    return float(((sums["sum"] ** 2) / sums["size"]).sum() / total)
+
+
+def separation(
+    rfm: pd.DataFrame, labels: Any, *, columns: tuple[str, str, str] = RFM_COLUMNS
+) -> pd.DataFrame:
+    """How strongly each dimension separates the clusters: η² of the customers'
+    percentile scores (module docstring), and its reading.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        ``recency``, ``frequency``, ``monetary`` per customer; left unchanged.
+    labels : Series or array-like
+        Cluster of each customer (on ``rfm``'s index, or in its row order).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by dimension (``recency``, ``frequency``, ``monetary``), columns
+        ``eta_squared`` (in [0, 1]) and ``reading`` ("strong", "moderate", "weak").
+
+    Examples
+    --------
+    >>> rfm = pd.DataFrame({"recency": [1, 2, 300, 310], "frequency": [5, 5, 5, 5],
+    ...                     "monetary": [10.0, 900.0, 20.0, 800.0]})
+    >>> separation(rfm, [0, 0, 1, 1])["reading"].tolist()
+    ['strong', 'weak', 'weak']
+    """
+    check_rfm(rfm, columns)
+    lab = align_labels(labels, rfm.index).to_numpy()
+    pct = percentile_scores(rfm[list(columns)].astype(np.float64), columns=columns)
+    eta = [_eta_squared(pct[c].to_numpy(np.float64), lab) for c in pct.columns]
+    out = pd.DataFrame(
+        {"eta_squared": eta, "reading": [separation_reading(e) for e in eta]},
+        index=pd.Index(list(RFM_COLUMNS), name="dimension"),
+    )
+    return out
 
 
 
@@ -102,8 +184,9 @@ def profile(
         ``monetary_mean``, ``monetary_median``, ``revenue`` (sum of monetary),
         ``revenue_share``, ``r_pct``, ``f_pct``, ``m_pct``, ``score`` and, with ``X``,
         ``silhouette``. ``attrs["population"]`` holds the customer base's quantiles of
-        recency, frequency and monetary at 0 %, 0.5 %, …, 100 % (for
-        :func:`rfm.name_personas`).
+        recency, frequency and monetary at 0 %, 0.5 %, …, 100 %, and
+        ``attrs["separation"]`` the η² of ranks of each (:func:`separation`), for
+        :func:`rfm.name_personas`.
 
     Examples
     --------
@@ -167,5 +250,10 @@ def profile(
     out.attrs["population"] = {
         d: np.quantile(values[c].to_numpy(), grid).tolist()
         for d, c in zip(RFM_COLUMNS, columns, strict=True)
+    }
+    labels_in_order = lab.to_numpy()
+    out.attrs["separation"] = {
+        d: _eta_squared(frame[p].to_numpy(np.float64), labels_in_order)
+        for d, p in zip(RFM_COLUMNS, ("r_pct", "f_pct", "m_pct"), strict=True)
     }
     return out

@@ -2,7 +2,10 @@
 
 :func:`segment_summary` is the table a marketing reader asks for first, as R's ``rfm``
 package gives it with ``rfm_segment_summary``: customers and revenue per segment, here
-with their shares of the whole customer base and the segment's recommended action.
+with their shares of the whole customer base, the median customer of each segment, and
+the segment's recommended action, in **value order**: by the median customer's spend,
+then orders, then days since the last order (a reader scans a table top-down as best
+first, whatever the segments are called).
 :func:`rf_counts` counts the customers of every recency × frequency score pair (the grid
 behind R ``rfm``'s ``rfm_heatmap``).
 """
@@ -18,30 +21,35 @@ from rfm._inputs import align_to_customers
 __all__ = ["SUMMARY_COLUMNS", "rf_counts", "segment_summary"]
 
 #: the columns of :func:`segment_summary`, in order
-SUMMARY_COLUMNS = ["customers", "share", "revenue", "revenue_share", "action"]
+SUMMARY_COLUMNS = [
+    "customers", "share", "revenue", "revenue_share",
+    "recency_median", "frequency_median", "monetary_median", "action",
+]  # fmt: skip
 
 
 def segment_summary(
     segments: pd.DataFrame, rfm: pd.DataFrame, *, monetary: str = "monetary"
 ) -> pd.DataFrame:
-    """Customers, revenue and action of every segment, largest segment first.
+    """Customers, revenue, median customer and action of every segment, best value first.
 
     Parameters
     ----------
     segments : DataFrame
         :func:`rfm.segment`'s table: one row per customer with ``segment`` and ``action``.
     rfm : DataFrame
-        :func:`rfm.rfm_table`'s table for the same customers (matched by index).
+        :func:`rfm.rfm_table`'s table for the same customers (matched by index), with
+        ``recency``, ``frequency`` and ``monetary``.
     monetary : str
         The spend column of ``rfm``.
 
     Returns
     -------
     DataFrame
-        Indexed by segment (named ``segment``), sorted by customers (largest first; ties
-        keep the order in which segments first appear), columns ``customers``,
-        ``share`` (of all customers), ``revenue`` (sum of ``monetary``),
-        ``revenue_share`` (of all revenue; NaN when the total is 0) and ``action``.
+        Indexed by segment (named ``segment``), in value order (module docstring; ties:
+        the larger segment, then first appearance), columns ``customers``, ``share`` (of
+        all customers), ``revenue`` (sum of ``monetary``), ``revenue_share`` (of all
+        revenue; NaN when the total is 0), ``recency_median``, ``frequency_median``,
+        ``monetary_median`` (the segment's median customer) and ``action``.
 
     Raises
     ------
@@ -52,26 +60,42 @@ def segment_summary(
     --------
     >>> import pandas as pd
     >>> seg = pd.DataFrame({"segment": ["A", "B", "A"], "action": ["keep", "win", "keep"]})
-    >>> rfm = pd.DataFrame({"monetary": [10.0, 30.0, 60.0]})
-    >>> segment_summary(seg, rfm)[["customers", "revenue"]].to_dict("index")
-    {'A': {'customers': 2, 'revenue': 70.0}, 'B': {'customers': 1, 'revenue': 30.0}}
+    >>> rfm = pd.DataFrame({"recency": [5, 90, 20], "frequency": [2, 1, 4],
+    ...                     "monetary": [10.0, 30.0, 60.0]})
+    >>> table = segment_summary(seg, rfm)
+    >>> table[["customers", "revenue", "monetary_median"]].to_dict("index")["A"]
+    {'customers': 2, 'revenue': 70.0, 'monetary_median': 35.0}
+    >>> table.index.tolist()  # value order: A's median customer spends more
+    ['A', 'B']
     """
     for what, frame in (("segments", segments), ("rfm", rfm)):
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"{what} must be a DataFrame, got {type(frame).__name__}.")
     check_columns(segments, ["segment", "action"], what="segments")
-    check_columns(rfm, [monetary], what="rfm")
-    spend = align_to_customers(rfm[monetary], segments.index, name=monetary)
+    check_columns(rfm, ["recency", "frequency", monetary], what="rfm")
+    values = {
+        name: align_to_customers(rfm[col], segments.index, name=col).to_numpy(np.float64)
+        for name, col in (("recency", "recency"), ("frequency", "frequency"),
+                          ("revenue", monetary))
+    }  # fmt: skip
     g = pd.DataFrame(
-        {
-            "segment": segments["segment"].to_numpy(),
-            "action": segments["action"].to_numpy(),
-            "revenue": spend.to_numpy(dtype=np.float64),
-        }
-    ).groupby("segment", sort=False)
+        {"segment": segments["segment"].to_numpy(), "action": segments["action"].to_numpy(),
+         **values}
+    ).groupby("segment", sort=False)  # fmt: skip
     out = pd.DataFrame(
-        {"customers": g.size(), "revenue": g["revenue"].sum(), "action": g["action"].first()}
-    ).sort_values("customers", ascending=False, kind="stable")
+        {
+            "customers": g.size(),
+            "revenue": g["revenue"].sum(),
+            "recency_median": g["recency"].median(),
+            "frequency_median": g["frequency"].median(),
+            "monetary_median": g["revenue"].median(),
+            "action": g["action"].first(),
+        }
+    )
+    out = out.sort_values(
+        ["monetary_median", "frequency_median", "recency_median", "customers"],
+        ascending=[False, False, True, False], kind="stable",
+    )
     total = out["revenue"].sum()
     out.insert(1, "share", out["customers"] / out["customers"].sum())
     out.insert(3, "revenue_share", out["revenue"] / total if total != 0 else np.nan)

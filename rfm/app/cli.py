@@ -393,44 +393,6 @@ def _for_cli(text: str) -> str:
     return text
 
 
-def _print_cleaning(result: Any, date_format: str | None) -> None:
-    """Rows removed per cleaning rule, duplicates kept and the date format, on stdout."""
-    s = result.settings
-    removed = ", ".join(
-        f"{row.rule} {row.rows_removed:,}" for row in result.cleaning.itertuples(index=False)
-    )
-    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
-    if s.get("duplicate_rows"):
-        print(
-            f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
-            "(--drop-duplicates drops them)"
-        )
-    elif s.get("duplicate_rows", 0) is None:  # --dask: finding them needs a full shuffle
-        print("note: exact duplicate rows were not looked for (--drop-duplicates finds and "
-              "drops them)")  # fmt: skip
-    if date_format:
-        print(f"date format: {date_format}")
-
-
-def summary_table(result: Any) -> pd.DataFrame:
-    """The short per-persona table the command prints (from a run's profile)."""
-    p = result.profile
-    out = pd.DataFrame(
-        {
-            "persona": p["persona"],
-            "customers": p["customers"],
-            "share_%": (100 * p["share"]).round(1),
-            "revenue_%": (100 * p["revenue_share"]).round(1),
-            "recency": p["recency_mean"].round(0),
-            "frequency": p["frequency_mean"].round(1),
-            "monetary": p["monetary_mean"].round(0),
-        }
-    )
-    if "silhouette" in p:
-        out["silhouette"] = p["silhouette"].round(3)
-    return out
-
-
 class _Reporter:
     """Progress lines on stderr, each stamped with the time since the command started
     (one clock for the whole run, so the stamps and "done in" add up)."""
@@ -601,6 +563,7 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
 
 
 def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
+    from rfm.app.console import print_summary
     from rfm.app.outputs import write_outputs
 
     _check_outputs(args)
@@ -620,19 +583,12 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
             progress=say,
             title=f"Customer segmentation — {name}",
         )
+    shown = set(result.warnings)  # printed with the summary, as the report shows them
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
-        say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
+        if message not in shown:
+            say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
     say.check_interrupt()
-    table = summary_table(result)
-    print(
-        f"{len(result.rfm):,} customers, k = {result.clusters.k} clusters "
-        f"(scaling {args.scaling}), mean silhouette {result.silhouette_mean:.3f}"
-    )
-    print(table.to_string())
-    _print_cleaning(result, getattr(args, "date_format_used", None))
-    print(
-        f"files written to {Path(args.out).resolve()}: " + ", ".join(p.name for p in paths.values())
-    )
+    print_summary(result, args.out, [p.name for p in paths.values()])
     say(f"done in {say.elapsed():.1f}s")
     return 0
 

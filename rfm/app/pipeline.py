@@ -28,12 +28,13 @@ import validation
 from rfm import kpis
 from rfm._inputs import RFM_COLUMNS
 from rfm.actions import customer_actions
+from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
 from rfm.columns import TransactionColumns
 from rfm.personas import describe_personas
-from rfm.profiles import profile, silhouette_by_cluster
-from rfm.rulecheck import check_rules, rule_problems
+from rfm.profiles import profile, separation_reading, silhouette_by_cluster
+from rfm.rulecheck import check_rules, inversion_sentences, name_inversions, rule_problems
 from rfm.scoring import rfm_scores
 from rfm.segments import segment
 from rfm.settings import Settings
@@ -96,6 +97,21 @@ class PipelineResult:
     rf_counts: pd.DataFrame | None = None
     #: the choices the run was made with (rfm.Settings)
     options: Settings = field(default_factory=Settings)
+    #: the rule set on every score cell: coverage, overlaps, gaps (rfm.check_rules)
+    rule_check: Any = None
+    #: segment pairs whose names invert the value order on these customers
+    #: (rfm.rulecheck.name_inversions)
+    inversions: pd.DataFrame | None = None
+    #: the range of raw values behind every score (rfm.score_bins)
+    bins: pd.DataFrame | None = None
+    #: how strongly each dimension separates the clusters: η² of ranks and its reading
+    #: (rfm.profiles.separation)
+    separation: pd.DataFrame | None = None
+    #: what the reader must know before acting, in plain sentences (unstable clusters,
+    #: names that invert value, rule gaps); the console and the report show the same list
+    warnings: list[str] = field(default_factory=list)
+    #: how the figures were made where it is not the usual way (orders without invoices)
+    notes: list[str] = field(default_factory=list)
 
     def metric(self, name: str) -> float:
         """The value of metric ``name`` in the validation table (NaN when absent)."""
@@ -254,7 +270,10 @@ def run_pipeline(
         q = chosen.q
         scores = rfm_scores(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
-        _warn_rule_problems(rules, q)
+        rule_check = check_rules(rules, q=q)
+        problems = _rule_problems(rules, rule_check)
+        inversions = name_inversions(segments, rfm, rules)
+        bins = score_bins(rfm, q=q, ties=ties)
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, columns=cols)
     migration = None
@@ -280,7 +299,7 @@ def run_pipeline(
         personas = persona_table["persona"]
         prof.insert(1, "persona", personas)
         prof["action"] = persona_table["action"]
-        actions = customer_actions(segments, res.labels, persona_table)
+        actions = customer_actions(segments)
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation.validity_table(
@@ -293,6 +312,16 @@ def run_pipeline(
             stability_sample_size=ELBOW_SAMPLE,
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
+    mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
+    warnings_ = [*problems, *inversion_sentences(inversions)]
+    if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
+        warnings_.insert(0, unstable_sentence(mean_ari))
+    warnings_ = [w if w.endswith(".") else w + "." for w in warnings_]
+    for text in warnings_:  # library callers see them too (the command prints the list)
+        warnings.warn(text, UserWarning, stacklevel=2)
+    notes = []
+    if cols.invoice is None:
+        notes.append(ORDERS_ARE_DAYS)
     settings = {
         "k": res.k,
         "k_requested": k,
@@ -330,6 +359,12 @@ def run_pipeline(
         segment_summary=segment_summary(segments, rfm),
         rf_counts=rf_counts(scores),
         options=chosen,
+        rule_check=rule_check,
+        inversions=inversions,
+        bins=bins,
+        separation=separation_table(prof),
+        warnings=warnings_,
+        notes=notes,
     )
 
 
@@ -342,13 +377,40 @@ def _row_counts(transactions: Any, report: pd.DataFrame) -> tuple[int, int]:
     return int(first["rows_removed"] + first["rows_left"]), int(report["rows_left"].iloc[-1])
 
 
-def _warn_rule_problems(rules: Any, q: int) -> None:
-    """Warn (UserWarning) about custom rules that leave cells uncovered or never match."""
+def _rule_problems(rules: Any, check: Any) -> list[str]:
+    """Custom rules that leave cells uncovered or never match, in sentences."""
     if isinstance(rules, str):
-        return  # built-in sets are checked by the tests
-    problems = rule_problems(check_rules(rules, q=q))
-    if problems:
-        warnings.warn("custom segment rules: " + "; ".join(problems) + ".", stacklevel=3)
+        return []  # built-in sets are checked by the tests
+    return [f"your segment rules: {p}" for p in rule_problems(check)]
+
+
+#: mean adjusted Rand index below which the clusters are called unstable
+STABLE_ARI = 0.8
+#: how an order is counted without an invoice column, said wherever orders are shown
+ORDERS_ARE_DAYS = (
+    "There is no invoice column, so an order is a customer's purchase day: lines bought "
+    "on the same day count as one order"
+)
+
+
+def unstable_sentence(mean_ari: float) -> str:
+    """The warning for clusters that change with the random starts."""
+    return (
+        "Unstable clusters: re-running K-means with other random starts gives noticeably "
+        f"different clusters (mean adjusted Rand index {mean_ari:.2f}, below {STABLE_ARI}). "
+        "Treat the personas as a rough guide and base campaigns on the segments, which do "
+        "not depend on random starts"
+    )
+
+
+def separation_table(prof: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rfm.profiles.separation`'s table from a profile's ``attrs["separation"]``."""
+    eta = prof.attrs["separation"]
+    return pd.DataFrame(
+        {"eta_squared": [eta[d] for d in RFM_COLUMNS],
+         "reading": [separation_reading(eta[d]) for d in RFM_COLUMNS]},
+        index=pd.Index(list(RFM_COLUMNS), name="dimension"),
+    )  # fmt: skip
 
 
 def _migration(

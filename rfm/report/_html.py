@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm.labels import HEADERS
 from rfm.report.treemap import squarify
 
 PALETTE = (
@@ -62,51 +63,6 @@ vertical-align:middle}
   .tbl{overflow:visible}
 }
 """
-
-#: column name → the header a reader sees
-#: cleaning rule → what it removed, in words
-CLEANING_STEPS: dict[str, str] = {
-    "missing_customer": "No customer id (guest orders)",
-    "bad_dates": "Missing or unreadable date",
-    "cancelled": "Cancelled orders",
-    "nonpositive_quantity": "Quantity zero or negative (returns)",
-    "nonpositive_price": "Price zero or negative",
-    "nonpositive_amount": "Amount zero or negative",
-    "duplicates": "Duplicate lines",
-}
-
-HEADERS: dict[str, str] = {
-    "rule": "Cleaning step",
-    "rows_removed": "Rows removed",
-    "rows_left": "Rows left",
-    "segment": "Segment",
-    "persona": "Persona",
-    "customers": "Customers",
-    "share": "Share of customers",
-    "revenue": "Revenue",
-    "revenue_share": "Share of revenue",
-    "action": "Recommended action",
-    "rank": "Rank",
-    "cluster": "Cluster",
-    "recency_median": "Days since last order (median)",
-    "frequency_median": "Orders (median)",
-    "monetary_median": "Spend (median)",
-    "monetary_mean": "Spend (mean)",
-    "silhouette": "Silhouette",
-    "month": "Month",
-    "active_customers": "Active customers",
-    "new_customers": "New customers",
-    "new_customer_ratio": "New / active",
-    "metric": "Measure",
-    "measure": "Measure",
-    "feature": "Of",
-    "value": "Value",
-    "p_value": "p-value",
-    "eta_squared": "Effect size (η²)",
-    "reading": "Reading",
-    "note": "Note",
-}
-
 
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)

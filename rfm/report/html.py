@@ -40,6 +40,7 @@ import pandas as pd
 
 from rfm._inputs import align_to_customers
 from rfm.bins import bins_in_words, score_bins
+from rfm.labels import CLEANING_STEPS
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
@@ -183,7 +184,7 @@ def _summary(c: _Ctx) -> str:
             "of an earlier row; they are kept (drop them with --drop-duplicates).</p>"
         )
     steps = res.cleaning.assign(rule=res.cleaning["rule"].map(
-        lambda r: h.CLEANING_STEPS.get(r, str(r).replace("_", " "))))
+        lambda r: CLEANING_STEPS.get(r, str(r).replace("_", " "))))
     cleaning = h.table(steps.set_index("rule"))
     return h.cards(kpis, "cards kpis") + lead + _stability_warning(res) + (
         f"<h3>Cleaning</h3>{cleaning}"

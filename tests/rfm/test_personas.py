@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from rfm import SEGMENT_RULES, customer_actions, describe_personas, name_personas, profile
-from rfm.actions import BUDGET_NOTES
 from rfm.personas import ONE_TIME_NOTE, PERSONA_ACTIONS
 
 
@@ -115,8 +114,10 @@ def test_clusters_on_the_same_name_are_told_apart_by_what_separates_them() -> No
     )
     labels = [0] * 6 + [1] * 3 + [2] * 3
     names = name_personas(profile(base, labels))
-    assert names[1] == "Recent frequent high spenders, lower spend"
-    assert names[2] == "Recent frequent high spenders, higher spend"
+    # never a comparative word that could contradict the name ("Recent …, longer
+    # inactive"): the median of the dimension that separates the two most
+    assert names[1] == "Recent frequent high spenders (median spend 510)"
+    assert names[2] == "Recent frequent high spenders (median spend 5,100)"
     # three on one name: their medians on the separating dimension
     low = base.iloc[:6]
     three = pd.concat(
@@ -158,13 +159,42 @@ def test_describe_personas_bad_input() -> None:
     bare.attrs = {}
     with pytest.raises(ValueError, match="rfm="):
         describe_personas(bare)
-    assert describe_personas(bare, rfm=rfm)["persona"].tolist() == name_personas(prof).tolist()
+    # the whole customer base given instead of the profile's quantiles: the same names
+    # (these random clusters separate nothing, so without the gate of attrs["separation"]
+    # both name the medians' levels)
+    population_only = prof.copy()
+    population_only.attrs = {"population": prof.attrs["population"]}
+    assert describe_personas(bare, rfm=rfm)["persona"].tolist() == name_personas(
+        population_only).tolist()
+
+
+def test_a_dimension_that_does_not_separate_the_clusters_is_not_named() -> None:
+    """Two groups: one recent, one lapsed, with the same spread of spend in each (spend
+    η² of ranks ≈ 0, far below 0.14). Medians of spend differ a little by chance, but
+    neither name may call the group high or low spenders."""
+    rng = np.random.default_rng(5)
+    n = 400
+    spend = rng.lognormal(5, 1, n)
+    rfm = pd.DataFrame({"recency": np.r_[rng.integers(1, 30, n // 2),
+                                         rng.integers(300, 400, n // 2)],
+                        "frequency": rng.integers(1, 6, n),
+                        "monetary": spend})  # fmt: skip
+    labels = np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)]
+    prof = profile(rfm, labels)
+    assert prof.attrs["separation"]["monetary"] < 0.06
+    assert prof.attrs["separation"]["recency"] > 0.5
+    names = name_personas(prof)
+    assert not any("spender" in n for n in names), names
+    assert names[0].startswith("Recent") and names[1].startswith("Lapsed")
+    levels = describe_personas(prof)
+    assert set(levels["value_level"]) == {"mid"}
+    assert set(levels["frequency_level"]) == {"mid"}
 
 
 # -- one action per customer --------------------------------------------------------
 
 
-def test_customer_actions_precedence() -> None:
+def test_customer_actions_are_the_segments_actions() -> None:
     idx = pd.Index(["a", "b", "c", "d"], name="customer")
     segments = pd.DataFrame(
         {
@@ -173,19 +203,10 @@ def test_customer_actions_precedence() -> None:
         },
         index=idx,
     )
-    personas = pd.DataFrame(
-        {"action": ["P0 action.", "P1 action."], "value_level": ["high", "low"]},
-        index=pd.Index([7, 9], name="cluster"),
-    )
-    labels = pd.Series([7, 7, 9, 9], index=idx)
-    got = customer_actions(segments, labels, personas)
-    assert got.to_dict() == {
-        "a": "Reward. " + BUDGET_NOTES["high"],  # 1. the segment's action, 3. budget
-        "b": "P0 action. " + BUDGET_NOTES["high"],  # 2. Others take the persona's action
-        "c": "Win back. " + BUDGET_NOTES["low"],
-        "d": "P1 action. " + BUDGET_NOTES["low"],
-    }
-    mid = personas.assign(value_level="mid")
-    assert customer_actions(segments, labels, mid)["a"] == "Reward."
-    with pytest.raises(ValueError, match=r"cluster\(s\) \[9\]"):
-        customer_actions(segments, labels, personas.iloc[:1])
+    got = customer_actions(segments)
+    assert got.to_dict() == {"a": "Reward.", "b": "others text", "c": "Win back",
+                             "d": "others text"}  # fmt: skip
+    assert got.name == "action" and got.index.equals(idx)
+    assert len(got.cat.categories) == 3  # one copy of each text
+    with pytest.raises(ValueError, match="action"):
+        customer_actions(segments.drop(columns="action"))

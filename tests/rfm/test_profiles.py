@@ -231,3 +231,30 @@ def test_customer_features_bad_input() -> None:
         customer_features(gap, rfm, categorical=(), numeric=("Age",))
     with pytest.raises(TypeError):
         customer_features(tx.to_numpy(), rfm)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_separation_is_kruskal_wallis_h_over_n_minus_1(seed: int) -> None:
+    """η² of the percentile ranks equals scipy's tie-corrected Kruskal–Wallis H / (n − 1)
+    (H is the between-group sum of squares of the ranks over their variance)."""
+    from scipy.stats import kruskal
+
+    from rfm.profiles import separation
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    rfm = pd.DataFrame({"recency": rng.integers(0, 60, n),  # many ties
+                        "frequency": rng.integers(1, 4, n),
+                        "monetary": rng.lognormal(4, 1, n)})  # fmt: skip
+    labels = rng.integers(0, 4, n)
+    rfm.loc[labels == 0, "monetary"] *= 5  # cluster 0 spends more
+    got = separation(rfm, labels)
+    for dim in ("recency", "frequency", "monetary"):
+        groups = [rfm.loc[labels == g, dim].to_numpy() for g in range(4)]
+        h = kruskal(*groups).statistic
+        assert got.loc[dim, "eta_squared"] == pytest.approx(h / (n - 1), rel=1e-10)
+    assert got.loc["monetary", "reading"] == "strong"
+    prof = profile(rfm, labels)
+    for dim in ("recency", "frequency", "monetary"):
+        assert prof.attrs["separation"][dim] == pytest.approx(got.loc[dim, "eta_squared"],
+                                                              rel=1e-12)

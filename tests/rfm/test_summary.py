@@ -18,7 +18,8 @@ def _inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
     names = rng.choice(["Champions", "Lost", "At Risk", "New"], size=60, p=[0.2, 0.4, 0.3, 0.1])
     action = {"Champions": "Reward", "Lost": "Ignore", "At Risk": "Win back", "New": "Onboard"}
     segments = pd.DataFrame({"segment": names, "action": [action[n] for n in names]}, index=idx)
-    rfm = pd.DataFrame({"monetary": rng.gamma(2.0, 50.0, 60).round(2)}, index=idx)
+    rfm = pd.DataFrame({"recency": rng.integers(0, 400, 60), "frequency": rng.integers(1, 9, 60),
+                        "monetary": rng.gamma(2.0, 50.0, 60).round(2)}, index=idx)
     return segments, rfm
 
 
@@ -28,10 +29,17 @@ def test_segment_summary_matches_plain_pandas() -> None:
     frame = segments.join(rfm)
     customers = frame["segment"].value_counts()
     revenue = frame.groupby("segment")["monetary"].sum()
+    medians = frame.groupby("segment")[["recency", "frequency", "monetary"]].median()
     assert got.index.name == "segment"
-    assert list(got.columns) == ["customers", "share", "revenue", "revenue_share", "action"]
-    assert got["customers"].is_monotonic_decreasing
+    assert list(got.columns) == ["customers", "share", "revenue", "revenue_share",
+                                 "recency_median", "frequency_median", "monetary_median",
+                                 "action"]  # fmt: skip
+    # value order: the median customer's spend, highest first (distinct here)
+    assert list(got.index) == medians["monetary"].sort_values(ascending=False).index.tolist()
     for name, row in got.iterrows():
+        assert row["recency_median"] == medians.loc[name, "recency"]
+        assert row["frequency_median"] == medians.loc[name, "frequency"]
+        assert row["monetary_median"] == medians.loc[name, "monetary"]
         assert row["customers"] == customers[name]
         assert row["share"] == pytest.approx(customers[name] / 60)
         assert row["revenue"] == pytest.approx(revenue[name])
@@ -51,6 +59,16 @@ def test_segment_summary_matches_customers_by_index_and_checks_input() -> None:
         segment_summary(segments.drop(columns="action"), rfm)
     with pytest.raises(TypeError, match="DataFrame"):
         segment_summary(segments["segment"], rfm)  # type: ignore[arg-type]
+
+
+def test_value_order_breaks_equal_spend_by_orders_then_recency() -> None:
+    idx = pd.Index(list("abcdef"))
+    segments = pd.DataFrame({"segment": ["X", "Y", "Z", "X", "Y", "Z"], "action": "-"},
+                            index=idx)  # fmt: skip
+    rfm = pd.DataFrame({"recency": [50, 10, 90, 50, 10, 30], "frequency": [2, 2, 3, 2, 2, 3],
+                        "monetary": [100.0] * 6}, index=idx)  # fmt: skip
+    # all spend 100: Z has more orders; X and Y tie on orders, Y is more recent
+    assert segment_summary(segments, rfm).index.tolist() == ["Z", "Y", "X"]
 
 
 def test_rf_counts_counts_every_score_pair() -> None:

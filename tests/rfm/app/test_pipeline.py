@@ -8,7 +8,7 @@ import pytest
 from sklearn import metrics
 
 import rfm
-from rfm.app.cli import summary_table
+from rfm.app.console import persona_table, segment_table
 from rfm.app.pipeline import run_pipeline
 from rfm.cleaning import integral_ids
 from rfm.columns import TransactionColumns
@@ -67,12 +67,26 @@ def test_codes_rules_score_in_quartiles(tx: pd.DataFrame) -> None:
     assert res.q == 4 and res.scores[["r_score", "f_score", "m_score"]].max().max() == 4
 
 
-def test_cli_summary_table_reads_the_profile(result) -> None:
-    table = summary_table(result)
+def test_console_tables_are_the_reports_medians(result) -> None:
+    """The command prints the same statistics the report shows, under its headers: each
+    persona's and each segment's median customer, recomputed here from the customers."""
+    table = persona_table(result)
     p = result.profile
     assert list(table.index) == list(p.index)
-    np.testing.assert_allclose(table["share_%"], (100 * p["share"]).round(1))
-    assert table["persona"].tolist() == p["persona"].tolist()
+    np.testing.assert_allclose(table["% of customers"], (100 * p["share"]).round(1))
+    assert table["Persona"].tolist() == p["persona"].tolist()
+    by_cluster = result.rfm.groupby(result.clusters.labels)
+    np.testing.assert_array_equal(table["Days since last order (median)"],
+                                  by_cluster["recency"].median()[p.index].round(0))
+    np.testing.assert_array_equal(table["Orders (median)"],
+                                  by_cluster["frequency"].median()[p.index])
+    np.testing.assert_array_equal(table["Spend (median)"],
+                                  by_cluster["monetary"].median()[p.index].round(0))
+    seg = segment_table(result)
+    by_segment = result.rfm.groupby(result.segments["segment"])
+    np.testing.assert_array_equal(seg["Spend (median)"],
+                                  by_segment["monetary"].median()[seg.index].round(0))
+    assert seg["Spend (median)"].is_monotonic_decreasing  # value order
 
 
 @pytest.mark.parametrize(

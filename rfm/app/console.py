@@ -1,0 +1,93 @@
+"""What the ``rfmseg`` command prints when a run is done: the same figures as the report.
+
+Every number printed here is a column of the run's result that the HTML report shows too,
+under the same name (:mod:`rfm.labels`): segments in value order and personas best first,
+each described by its **median** customer (days since the last order, orders, spend),
+then the warnings and notes the report opens with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rfm.labels import HEADERS
+
+__all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
+
+#: the medians of a segment or a persona, in the order they are printed
+MEDIANS = ("recency_median", "frequency_median", "monetary_median")
+
+
+def _describe(table: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    """Sizes, shares and medians of ``table`` (a segment summary or a profile), with the
+    headers the report uses."""
+    out = pd.DataFrame(index=table.index)
+    for name in first:
+        out[name] = table[name]
+    out["customers"] = table["customers"]
+    out["share"] = (100 * table["share"]).round(1)
+    out["revenue_share"] = (100 * table["revenue_share"]).round(1)
+    out["recency_median"] = table["recency_median"].round(0).astype("int64")
+    out["frequency_median"] = table["frequency_median"]
+    out["monetary_median"] = table["monetary_median"].round(0)
+    headers = {**HEADERS, "share": "% of customers", "revenue_share": "% of revenue"}
+    return out.rename(columns=headers)
+
+
+def segment_table(result: Any) -> pd.DataFrame:
+    """Segments in value order, as the report's segment table: customers, shares and the
+    median customer (from the run's ``segment_summary``)."""
+    return _describe(result.segment_summary, [])
+
+
+def persona_table(result: Any) -> pd.DataFrame:
+    """Personas best first, as the report's persona cards: customers, shares, the median
+    customer and the silhouette (from the run's ``profile``)."""
+    prof = result.profile
+    out = _describe(prof, ["persona"])
+    if "silhouette" in prof:
+        out[HEADERS["silhouette"]] = prof["silhouette"].round(3)
+    return out
+
+
+#: the persona table under its earlier name
+summary_table = persona_table
+
+
+def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
+    """The command's summary on stdout: the run in one line, both tables, the warnings
+    and notes, the cleaning, and the files written."""
+    s = result.settings
+    how_k = "chosen by elbow and silhouette" if s.get("k_requested") == "auto" else "as set"
+    print(
+        f"{len(result.rfm):,} customers · {result.clusters.k} personas (k {how_k}, "
+        f"scaling {s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
+    )
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(segment_table(result).to_string())
+        print("\nPersonas (clusters of similar customers), best first (medians):")
+        print(persona_table(result).to_string())
+    print()
+    for line in result.warnings:
+        print(f"warning: {line}")
+    for line in result.notes:
+        print(f"note: {line}.")
+    removed = ", ".join(
+        f"{row.rule} {row.rows_removed:,}" for row in result.cleaning.itertuples(index=False)
+    )
+    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    if s.get("duplicate_rows"):
+        print(
+            f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
+            "(--drop-duplicates drops them)"
+        )
+    elif s.get("duplicate_rows", 0) is None:  # --dask: finding them needs a full shuffle
+        print("note: exact duplicate rows were not looked for (--drop-duplicates finds and "
+              "drops them)")  # fmt: skip
+    if s.get("date_format"):
+        print(f"date format: {s['date_format']}")
+    print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
