@@ -28,15 +28,17 @@ import validation
 from rfm import kpis
 from rfm._inputs import RFM_COLUMNS
 from rfm.actions import customer_actions
+from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
 from rfm.columns import TransactionColumns
 from rfm.personas import describe_personas
 from rfm.profiles import profile, silhouette_by_cluster
-from rfm.rulecheck import check_rules, rule_problems
+from rfm.projection import Projection, pca_projection
+from rfm.rulecheck import RuleCheck, check_rules, rule_problems
 from rfm.scoring import rfm_scores
-from rfm.segments import segment
-from rfm.summary import rf_counts, segment_summary
+from rfm.segments import RuleSet, _resolve, segment
+from rfm.summary import rf_counts, rf_mean_spend, segment_summary
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
@@ -104,6 +106,17 @@ class PipelineResult:
     segment_summary: pd.DataFrame | None = None
     #: customers by R score (rows) and F score (columns) (rfm.summary.rf_counts)
     rf_counts: pd.DataFrame | None = None
+    #: mean spend by R score and F score, the cells of rf_counts (rfm.summary.rf_mean_spend)
+    rf_mean_spend: pd.DataFrame | None = None
+    #: the range of values behind every score (rfm.score_bins)
+    score_bins: pd.DataFrame | None = None
+    #: the segment rules as applied (their names in rule order, their count)
+    rule_set: RuleSet | None = None
+    #: the segment of every score cell, dead rules and gaps (rfm.check_rules)
+    rule_check: RuleCheck | None = None
+    #: customers on the first two principal components of clusters.X, fitted on all and
+    #: sampled for the scatter plot (rfm.projection.pca_projection)
+    pca: Projection | None = None
 
     def metric(self, name: str) -> float:
         """The value of metric ``name`` in the validation table (NaN when absent)."""
@@ -220,8 +233,10 @@ def run_pipeline(
             check_customers(len(rfm))
         q = 4 if rules == "codes" else 5
         scores = rfm_scores(rfm, q=q, ties=ties)
+        bins = score_bins(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
-        _warn_rule_problems(rules, q)
+        rule_check = check_rules(rules, q=q)
+        _warn_rule_problems(rules, rule_check)
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, columns=cols)
     migration = None
@@ -248,6 +263,7 @@ def run_pipeline(
         prof.insert(1, "persona", personas)
         prof["action"] = persona_table["action"]
         actions = customer_actions(segments, res.labels, persona_table)
+        pca = pca_projection(res.X, random_state=random_state)
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation.validity_table(
@@ -296,6 +312,11 @@ def run_pipeline(
         q=q,
         segment_summary=segment_summary(segments, rfm),
         rf_counts=rf_counts(scores),
+        rf_mean_spend=rf_mean_spend(scores),
+        score_bins=bins,
+        rule_set=_resolve(rules),
+        rule_check=rule_check,
+        pca=pca,
     )
 
 
@@ -308,11 +329,11 @@ def _row_counts(transactions: Any, report: pd.DataFrame) -> tuple[int, int]:
     return int(first["rows_removed"] + first["rows_left"]), int(report["rows_left"].iloc[-1])
 
 
-def _warn_rule_problems(rules: Any, q: int) -> None:
+def _warn_rule_problems(rules: Any, check: RuleCheck) -> None:
     """Warn (UserWarning) about custom rules that leave cells uncovered or never match."""
     if isinstance(rules, str):
         return  # built-in sets are checked by the tests
-    problems = rule_problems(check_rules(rules, q=q))
+    problems = rule_problems(check)
     if problems:
         warnings.warn("custom segment rules: " + "; ".join(problems) + ".", stacklevel=3)
 
