@@ -1,10 +1,11 @@
 """One self-contained HTML report of a segmentation run, for a marketing director.
 
 :func:`render_report` turns a :class:`rfm.app.pipeline.PipelineResult` into a single HTML
-page; :func:`write_report` saves it. The page needs nothing else: styles are inline, the
-plots are PNG images embedded as ``data:image/png;base64,…`` URIs and the segment treemap
-is inline SVG laid out by :func:`rfm.report.treemap.squarify`. It makes no network request and
-opens offline, or as an e-mail attachment.
+page; :func:`write_report` saves it. The page needs nothing else: styles are inline, and
+the figures are inline SVG drawn by :mod:`rfm.report.plots` (the segment treemap laid out by
+:func:`rfm.report.treemap.squarify`). It makes no network request and opens offline, or as
+an e-mail attachment. It computes nothing: every number comes from the
+:class:`~rfm.app.pipeline.PipelineResult`.
 
 Sections (each a ``<section id=…>``):
 
@@ -21,11 +22,9 @@ Sections (each a ``<section id=…>``):
 ``validation``   silhouette, ANOVA, indices and stability, each with a plain reading
 ``method``       how the numbers were made, in words
 
-The page fits a 1280 px window (wide tables scroll inside their box, never the page) and
-has a print stylesheet: each section starts a page and no table, card or plot is cut.
-
-The plots need matplotlib (the ``plot`` extra). Without it the report still renders,
-with the tables and the treemap, and a note saying ``pip install "rfmseg[plot]"``.
+The page fits a 1280 px window and a 390 px phone (wide tables scroll inside their box,
+never the page; figures shrink to the width) and has a print stylesheet: each section
+starts a page and no table, card or plot is cut.
 """
 
 from __future__ import annotations
@@ -39,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import align_to_customers
-from rfm.bins import bins_in_words, score_bins
+from rfm.bins import bins_in_words
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
-from rfm.segments import rule_set_name
+from rfm.segments import OTHERS, rule_set_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.pipeline import PipelineResult
@@ -97,9 +96,9 @@ def _eta_reading(eta: float) -> str:
     return "large" if eta >= 0.14 else "medium" if eta >= 0.06 else "small"
 
 
-def _plot_or_note(make: Callable[[], bytes], alt: str, errors: list[str]) -> str:
+def _plot_or_note(make: Callable[[], str | list[str]], alt: str, errors: list[str]) -> str:
     try:
-        return h.img(make(), alt)
+        return h.figure(make())
     except Exception as exc:  # a failed figure must not lose the whole report
         errors.append(f"{alt}: {type(exc).__name__}: {exc}")
         kind = h.esc(type(exc).__name__)
@@ -115,7 +114,6 @@ class _Ctx:
         self.money = h.money(self.currency)
         self.order = list(res.profile.index)
         self.names = res.personas.to_dict()
-        self.has_plots = plots.available()
         self.errors = errors
         s = res.settings
         self.rules = s.get("rules", "rfm")
@@ -123,20 +121,16 @@ class _Ctx:
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
 
-    def plot(self, make: Callable[[], bytes], alt: str) -> str:
-        return _plot_or_note(make, alt, self.errors) if self.has_plots else ""
+    def plot(self, make: Callable[[], str | list[str]], alt: str) -> str:
+        return _plot_or_note(make, alt, self.errors)
 
     def rule_names(self) -> list[str]:
-        from rfm.segments import OTHERS, _resolve
-
-        return [*dict.fromkeys(r.name for r in _resolve(self.rules).rules), OTHERS]
+        return [*dict.fromkeys(r.name for r in self.res.rule_set.rules), OTHERS]
 
     def rules_text(self) -> str:
         if isinstance(self.rules, str):
             return RULE_SET_TEXT.get(rule_set_name(self.rules), self.rules)
-        from rfm.segments import _resolve
-
-        return f"your own rules ({len(_resolve(self.rules).rules)} rules)"
+        return f"your own rules ({len(self.res.rule_set.rules)} rules)"
 
 
 def _stability_warning(res: PipelineResult) -> str:
@@ -205,13 +199,9 @@ def _segments(c: _Ctx) -> str:
 
 
 def _coverage(c: _Ctx) -> str:
-    from rfm.rulecheck import check_rules, rule_problems
+    from rfm.rulecheck import rule_problems
 
-    try:
-        chk = check_rules(c.rules, q=c.q)
-    except (TypeError, ValueError) as exc:
-        c.errors.append(f"rule coverage: {exc}")
-        return ""
+    chk = c.res.rule_check
     problems = rule_problems(chk)
     notes = "".join(f'<p class="note">{h.esc(p)}.</p>' for p in problems)
     return (
@@ -308,7 +298,7 @@ def _k_reason(c: _Ctx) -> str:
     )
 
 
-def _sample_note(res: PipelineResult, has_plots: bool) -> str:
+def _sample_note(res: PipelineResult) -> str:
     """Which figures of the clusters section come from a sample of the customers."""
     n, settings = len(res.rfm), res.settings
     notes = []
@@ -317,8 +307,9 @@ def _sample_note(res: PipelineResult, has_plots: bool) -> str:
         notes.append(f"The elbow curve and the choice of k come from a random sample of "
                      f"{elbow_sample:,} customers; the clusters were then fitted on all "
                      f"{n:,}.")  # fmt: skip
-    if has_plots and n > plots.MAX_SCATTER_POINTS:
-        notes.append(f"The scatter plot shows a random sample of {plots.MAX_SCATTER_POINTS:,} "
+    shown = len(res.pca.points)
+    if shown < n:
+        notes.append(f"The scatter plot shows a random sample of {shown:,} "
                      f"of the {n:,} customers.")  # fmt: skip
     sample = settings.get("silhouette_sample")
     if sample:
@@ -367,12 +358,12 @@ def _clusters(c: _Ctx) -> str:
             else ""
         )
         + c.plot(
-            lambda: plots.pca_scatter(res.clusters.X, labels, c.names, order=c.order),
+            lambda: plots.pca_scatter(res.pca, labels, c.names, order=c.order),
             "PCA scatter",
         )
-        + _sample_note(res, c.has_plots)
+        + _sample_note(res)
         + c.plot(
-            lambda: plots.boxplots(res.rfm, labels, c.names, order=c.order),
+            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order),
             "boxplots of R, F, M by cluster",
         )
     )
@@ -380,9 +371,7 @@ def _clusters(c: _Ctx) -> str:
 
 def _scores(c: _Ctx) -> str:
     res = c.res
-    bins = score_bins(res.rfm, q=c.q, ties=c.ties if c.ties in ("first", "thresholds")
-                      else "first")
-    words = bins_in_words(bins, currency=c.currency)
+    words = bins_in_words(res.score_bins, currency=c.currency)
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"
@@ -401,7 +390,8 @@ def _scores(c: _Ctx) -> str:
         f"<p>What each score means in this data. {tie_text}</p>{h.bullet_list(items)}"
         f"<h3>Customers by R score (rows) and F score (columns)</h3>"
         + h.heat_table(grid.sort_index(ascending=False), h.whole, corner="R \\ F")
-        + c.plot(lambda: plots.rf_heatmaps(res.scores, res.rf_counts), "R x F heatmaps")
+        + "<h3>Mean spend by R score (rows) and F score (columns)</h3>"
+        + h.heat_table(res.rf_mean_spend.sort_index(ascending=False), c.money, corner="R \\ F")
     )
 
 
@@ -548,14 +538,6 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
     """The report's HTML text (see the module docstring for its sections)."""
     errors: list[str] = []
     c = _Ctx(res, errors)
-    note = (
-        ""
-        if c.has_plots
-        else (
-            f'<p class="note" id="no-plots">Plots are not shown because matplotlib is not '
-            f"installed. Get them with: <code>{h.esc(plots.PLOT_EXTRA_HINT)}</code></p>"
-        )
-    )
     body = {
         "summary": ("Summary", _summary(c)),
         "segments": ("Segments", _segments(c)),
@@ -583,7 +565,7 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
         f"<header><h1>{h.esc(title)}</h1><p>{len(res.rfm):,} customers · "
         f"{len(res.segments['segment'].unique())} segments · {res.clusters.k} personas · "
         "generated by rfmseg</p></header>"
-        f"<nav>{nav}</nav>{note}{sections}</body></html>\n"
+        f"<nav>{nav}</nav>{sections}</body></html>\n"
     )
 
 
