@@ -228,3 +228,65 @@ def test_print_to_pdf_starts_each_section_on_a_new_page(report_file: Path, tmp_p
     sections = report_file.read_text(encoding="utf-8").count("<section ")
     assert pages >= sections
 
+
+#: texts that run script when a page pastes them in unescaped
+HOSTILE_CURRENCY = "</style><script>alert('currency')</script><img src=x onerror=alert('cur2')>"
+HOSTILE_RULES = [
+    ("<img src=x onerror=alert('rule')>", {"r": (4, 5), "f": (4, 5)},
+     "Call them <script>alert('action')</script>"),
+    ("</style><script>alert('rule2')</script>", {"r": (1, 2)}, "Win back"),
+    ('Good "quoted" & <b onmouseover=alert(1)>bold</b>', {"m": (3, 5)}, "Upsell"),
+]  # fmt: skip
+HOSTILE_COLUMNS = {
+    "CustomerID": "<svg onload=alert('customer-col')>",
+    "InvoiceNo": '" onfocus="alert(\'invoice-col\')',
+    "InvoiceDate": "</title><script>alert('date-col')</script>",
+    "TotalAmount": "<iframe src=javascript:alert('amount-col')>",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report of data whose ids, column names, segment names, actions, currency, title
+    and file name are all markup that would run script if pasted in unescaped."""
+    import warnings
+
+    from rfm.columns import TransactionColumns
+
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=5)
+    tx["CustomerID"] = "<img src=x onerror=alert('id')>" + tx["CustomerID"].astype(str)
+    tx = tx.rename(columns=HOSTILE_COLUMNS)
+    cols = TransactionColumns(
+        customer=HOSTILE_COLUMNS["CustomerID"], invoice=HOSTILE_COLUMNS["InvoiceNo"],
+        date=HOSTILE_COLUMNS["InvoiceDate"], amount=HOSTILE_COLUMNS["TotalAmount"],
+        quantity=None, price=None,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the rules leave gaps: said in the report
+        res = run_pipeline(tx, columns=cols, rules=HOSTILE_RULES, k=3)
+    res.settings["currency"] = HOSTILE_CURRENCY
+    res.settings["source"] = "/home/alice/private/<img src=x onerror=alert('file')>.csv"
+    path = tmp_path_factory.mktemp("hostile") / "report.html"
+    path.write_text(render_report(res, title="<script>alert('title')</script>"), "utf-8")
+    return path
+
+
+def test_hostile_texts_are_shown_as_text_and_run_nothing(
+    hostile_report: Path, tmp_path: Path
+) -> None:
+    got = probe(hostile_report, tmp_path)
+    assert got["alerts"] == []  # nothing called alert (the page's CSP lets inline script run)
+    assert got["scripts"] == 1  # the measuring script only: no injected <script>
+    assert got["onAttributes"] == 0  # no element with an event handler
+    assert got["images"] == 0  # no injected <img>
+    assert got["errors"] == [] and got["network"] == []
+    shown = got["text"]
+    for literal in (
+        *(name for name, _, _ in HOSTILE_RULES),  # segment names, as written
+        "Call them <script>alert('action')</script>",  # an action
+        "Money is shown in " + HOSTILE_CURRENCY,  # the currency, in the method
+        "Data: <img src=x onerror=alert('file')>.csv;",  # the input's file name
+    ):
+        assert literal in shown, literal
+    assert HOSTILE_CURRENCY + "1" in shown or HOSTILE_CURRENCY + "2" in shown  # money amounts
+    assert "/home/alice/private" not in shown  # the file name only, not where it lives

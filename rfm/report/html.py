@@ -24,14 +24,15 @@ Sections (each a ``<section id=…>``):
 
 The page fits a 1280 px window and a 390 px phone (wide tables scroll inside their box,
 never the page; figures shrink to the width) and has a print stylesheet: each section
-starts a page and no table, card or plot is cut.
+starts a page and no table, card or plot is cut. Every text from the data, the options or a
+rule file is escaped.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -222,11 +223,11 @@ def _personas(c: _Ctx) -> str:
         cards.append(
             f'<div class="card"><h3>{h.esc(p["persona"])}</h3><div>rank {int(p["rank"])} · '
             f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
-            f"({h.pct(p['share'])})</li><li>revenue {c.money(p['revenue'])} "
+            f"({h.pct(p['share'])})</li><li>revenue {h.esc(c.money(p['revenue']))} "
             f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
             f"days ago (median)</li><li>{h.whole(p['frequency_median'])} "
             f"{'order' if h.whole(p['frequency_median']) == '1' else 'orders'} (median)</li>"
-            f"<li>spend {c.money(p['monetary_median'])} (median)</li>{sil}</ul>"
+            f"<li>spend {h.esc(c.money(p['monetary_median']))} (median)</li>{sil}</ul>"
             f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
         )
     return (
@@ -418,7 +419,7 @@ def _trend(c: _Ctx) -> str:
     monthly.index = [f"{m} (partial)" if str(m) in partial else str(m) for m in monthly.index]
     monthly.index.name = "month"
     note = (
-        f"<p>The data start or end part-way through a month: {', '.join(partial)} "
+        f"<p>The data start or end part-way through a month: {h.esc(', '.join(partial))} "
         "(marked partial, hatched in the chart) cover only some days.</p>"
         if partial
         else ""
@@ -485,6 +486,11 @@ def _migration(c: _Ctx) -> str:
     )
 
 
+def _file_name(source: object) -> str:
+    """The input's file (or folder, or glob) name without the local path before it."""
+    return PurePath(str(source)).name or str(source)
+
+
 def _method(c: _Ctx) -> str:
     res = c.res
     s = res.settings
@@ -498,7 +504,8 @@ def _method(c: _Ctx) -> str:
     tie_text = ("equal values share a score" if c.ties == "thresholds"
                 else "equal-size groups, ties split by row order")
     items = [
-        f"Data: {h.esc(s.get('source', 'transactions'))}; {s.get('rows_in', 0):,} rows read, "
+        f"Data: {h.esc(_file_name(s.get('source', 'transactions')))}; "
+        f"{s.get('rows_in', 0):,} rows read, "
         f"{s.get('rows_clean', 0):,} kept after cleaning.",
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
         "distinct orders; monetary = total spend.",

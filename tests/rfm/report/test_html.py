@@ -217,3 +217,28 @@ def test_score_heat_tables_equal_a_crosstab_and_a_groupby_of_the_scores(result) 
         for r in want.index
     ]
 
+
+HOSTILE = "</style><script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_texts_from_data_options_and_rules_are_escaped() -> None:
+    """Currency, segment names, actions, title and file name come out as text: no tag or
+    event attribute of theirs reaches the page (the browser test runs the same page)."""
+    import warnings
+
+    tx = make_transactions(n_customers=200, n_rows=1500, random_state=4)
+    rules = [(HOSTILE, {"r": (4, 5)}, "act " + HOSTILE), ('"q" & <b>', {"f": (3, 5)}, "x")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gaps in the rules: fine here
+        res = run_pipeline(tx, amount="TotalAmount", rules=rules, k=3)
+    res.settings |= {"currency": HOSTILE, "source": "/private/home/me/" + HOSTILE + ".csv"}
+    text = render_report(res, title=HOSTILE)
+    page = parse(text)
+    assert page.errors == [] and page.stack == []
+    tags = {t for t, _ in page.tags}
+    assert not tags & {"script", "img", "iframe"}
+    assert not any(k.startswith("on") for _, a in page.tags for k in a)
+    assert "<script" not in text and "<img" not in text
+    shown = " ".join(page.text)
+    assert HOSTILE in shown and '"q" & <b>' in shown and "act " + HOSTILE in shown
+    assert "/private/home/me" not in shown  # only the file's name
