@@ -51,6 +51,7 @@ __all__ = [
     "Frame",
     "LegendItem",
     "Scale",
+    "band_axis",
     "band_centres",
     "circles",
     "esc",
@@ -274,6 +275,15 @@ def band_centres(n: int, p0: float, p1: float) -> np.ndarray:
     """Centres of ``n`` equal bands that split ``[p0, p1]`` (a categorical axis)."""
     width = (p1 - p0) / n
     return p0 + width * (np.arange(n) + 0.5)
+
+
+def band_axis(labels: Sequence[str], p0: float, p1: float, *, every: int = 1) -> Axis:
+    """A categorical axis: ``[p0, p1]`` split into one equal band per label, a tick (and
+    the label) at the centre of every ``every``-th band. Its "values" are pixels already
+    (the scale maps pixels to themselves), so marks are placed with
+    :func:`band_centres`."""
+    centres = band_centres(len(labels), p0, p1)[::every]
+    return Axis(Scale(p0, p1, p0, p1), centres, [str(x) for x in labels[::every]])
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,14 @@ def _clusters(
     ]
 
 
-def _cluster_legend(clusters: list[tuple[Any, str, str]], width: float, swatch: str) -> Chart:
-    return ch.legend([LegendItem(col, f"{i}  {name}", swatch)
-                      for i, (_, name, col) in enumerate(clusters, 1)], width)  # fmt: skip
+def _cluster_legend(
+    clusters: list[tuple[Any, str, str]], width: float, swatch: str,
+    extra: Sequence[LegendItem] = (),
+) -> Chart:
+    """The legend of the cluster plots: each cluster's number (its rank) and name."""
+    items = [LegendItem(col, f"{i}  {name}", swatch) for i, (_, name, col)
+             in enumerate(clusters, 1)]  # fmt: skip
+    return ch.legend([*items, *extra], width)
 
 
 # -- elbow -----------------------------------------------------------------------------
@@ -189,9 +194,8 @@ def silhouette_plot(
         f'y2="{frame.bottom:.1f}" stroke="{CHOSEN}" stroke-width="1.5" stroke-dasharray="5 4"/>'
     )
     plot = Chart(WIDTH, frame.height, "".join(parts), "silhouette plot")
-    key = ch.legend([*(LegendItem(col, f"{i}  {name}") for i, (_, name, col)
-                       in enumerate(clusters, 1)),
-                     LegendItem(CHOSEN, f"mean ({mean:.2f})", "line")], WIDTH)  # fmt: skip
+    mean_key = LegendItem(CHOSEN, f"mean ({mean:.2f})", "line")
+    key = _cluster_legend(clusters, WIDTH, "box", [mean_key])
     return ch.stack([plot, key], across=False, gap=4, label="silhouette plot").svg()
 
 
@@ -298,8 +302,7 @@ def _box_panel(column: str, data: list[np.ndarray], clusters: list[tuple[Any, st
     else:
         y = ch.linear_axis(ends, frame.bottom, frame.top)
     centres = ch.band_centres(len(clusters), frame.left, frame.right)
-    x = ch.Axis(ch.Scale(frame.left, frame.right, frame.left, frame.right), centres,
-                [str(i) for i in range(1, len(clusters) + 1)])  # fmt: skip
+    x = ch.band_axis([str(i) for i in range(1, len(clusters) + 1)], frame.left, frame.right)
     title = PANEL_TITLES.get(column, column) + (" (log scale)" if log else "")
     parts = [_title(frame, title), ch.y_axis(frame, y), ch.x_axis(frame, x, "cluster")]
     half = min(18.0, 0.3 * (frame.right - frame.left) / max(1, len(clusters)))
@@ -382,9 +385,7 @@ def monthly_plot(monthly: pd.DataFrame, *, partial: Iterable[Any] = ()) -> str:
     right = ch.linear_axis(active, frame.bottom, frame.top, zero=True)
     centres = ch.band_centres(len(months), frame.left, frame.right)
     every = max(1, math.ceil(len(months) / 20))  # labels at least 16 px apart
-    shown = np.arange(0, len(months), every)
-    x = ch.Axis(ch.Scale(frame.left, frame.right, frame.left, frame.right), centres[shown],
-                [months[i] for i in shown])  # fmt: skip
+    x = ch.band_axis(months, frame.left, frame.right, every=every)
     band = (frame.right - frame.left) / max(1, len(months))
     parts = [
         ch.hatch_pattern(REVENUE),
