@@ -4,8 +4,7 @@
 page; :func:`write_report` saves it. The page needs nothing else: styles are inline, and
 the figures are inline SVG drawn by :mod:`rfm.report.plots` (the segment treemap laid out by
 :func:`rfm.report.treemap.squarify`). It makes no network request and opens offline, or as
-an e-mail attachment. It computes nothing: every number comes from the
-:class:`~rfm.app.pipeline.PipelineResult`.
+an e-mail attachment.
 
 Sections (each a ``<section id=…>``):
 
