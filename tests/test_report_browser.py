@@ -155,7 +155,7 @@ def probe(report: Path, tmp_path: Path, width: int = 1280) -> dict:
 #: the figures of the report, by their accessible names
 FIGURES = (
     "elbow curve", "silhouette plot", "PCA scatter", "boxplot of days since last order",
-    "boxplot of orders", "boxplot of spend", "legend", "monthly revenue",
+    "boxplot of orders", "boxplot of spend", "legend of the clusters", "monthly revenue",
 )  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -486,40 +487,6 @@ def grid_cells(
 
 # -- legends and charts ----------------------------------------------------------------
 
-
-class LegendItem(NamedTuple):
-    """One legend entry: a swatch (``"box"``, ``"dot"``, ``"line"`` or ``"hatch"``) in
-    ``colour``, and its label."""
-
-    colour: str
-    label: str
-    swatch: str = "box"
-
-
-def legend(items: Sequence[LegendItem], width: float, *, row: float = 18) -> Chart:
-    """A legend as its own chart: one entry per row, swatch then label (long labels are
-    cut at the chart's width, with an ellipsis, and shown whole as a tooltip)."""
-    parts = ['<g class="legend">']
-    chars = max(8, int((width - 28) / 6.6))
-    for i, item in enumerate(items):
-        y = 4 + i * row
-        parts.append("<g>")
-        if item.swatch == "dot":
-            parts.append(f'<circle cx="8" cy="{_num(y + 7)}" r="4.5" fill="{item.colour}"/>')
-        elif item.swatch == "line":
-            parts.append(f'<line x1="1" y1="{_num(y + 7)}" x2="15" y2="{_num(y + 7)}" '
-                         f'stroke="{item.colour}" stroke-width="2.5"/>')  # fmt: skip
-        else:
-            fill = f"url(#{HATCH_ID})" if item.swatch == "hatch" else item.colour
-            parts.append(f'<rect x="1" y="{_num(y)}" width="14" height="14" fill="{fill}" '
-                         f'stroke="{item.colour}"/>')  # fmt: skip
-        label = item.label if len(item.label) <= chars else item.label[: chars - 1] + "…"
-        tip = f"<title>{esc(item.label)}</title>" if label != item.label else ""
-        parts.append(f"{tip}{text(22, y + 11.5, label)}</g>")
-    parts.append("</g>")
-    return Chart(width, 8 + len(items) * row, "".join(parts), "legend")
-
-
 #: the id of the hatch pattern that marks partial bars (defined by :func:`hatch_pattern`)
 HATCH_ID = "rfmseg-hatch"
 
@@ -532,6 +499,43 @@ def hatch_pattern(colour: str) -> str:
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#dfe5f0"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{colour}" stroke-width="2"/></pattern></defs>'
     )
+
+
+class LegendItem(NamedTuple):
+    """One legend entry: a swatch (``"box"``, ``"dot"``, ``"line"`` or ``"hatch"``) in
+    ``colour``, and its label."""
+
+    colour: str
+    label: str
+    swatch: str = "box"
+
+
+def legend(
+    items: Sequence[LegendItem], width: float, *, row: float = 18, label: str = "legend"
+) -> Chart:
+    """A legend as its own chart: one entry per row, swatch then label; a label longer
+    than the chart's width is wrapped onto more lines (at about 6.6 px per character of
+    12 px text)."""
+    parts = ['<g class="legend">']
+    chars = max(8, int((width - 28) / 6.6))
+    y = 4.0
+    for item in items:
+        parts.append("<g>")
+        if item.swatch == "dot":
+            parts.append(f'<circle cx="8" cy="{_num(y + 7)}" r="4.5" fill="{item.colour}"/>')
+        elif item.swatch == "line":
+            parts.append(f'<line x1="1" y1="{_num(y + 7)}" x2="15" y2="{_num(y + 7)}" '
+                         f'stroke="{item.colour}" stroke-width="2.5"/>')  # fmt: skip
+        else:
+            fill = f"url(#{HATCH_ID})" if item.swatch == "hatch" else item.colour
+            parts.append(f'<rect x="1" y="{_num(y)}" width="14" height="14" fill="{fill}" '
+                         f'stroke="{item.colour}"/>')  # fmt: skip
+        lines = textwrap.wrap(item.label, chars) or [""]
+        parts.extend(text(22, y + 11.5 + k * 15, line) for k, line in enumerate(lines))
+        parts.append("</g>")
+        y += row + 15 * (len(lines) - 1)
+    parts.append("</g>")
+    return Chart(width, y + 4, "".join(parts), label)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def _cluster_legend(
     """The legend of the cluster plots: each cluster's number (its rank) and name."""
     items = [LegendItem(col, f"{i}  {name}", swatch) for i, (_, name, col)
              in enumerate(clusters, 1)]  # fmt: skip
-    return ch.legend([*items, *extra], width)
+    return ch.legend([*items, *extra], width, label="legend of the clusters")
 
 
 # -- elbow -----------------------------------------------------------------------------

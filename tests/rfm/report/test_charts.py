@@ -156,3 +156,14 @@ def test_texts_are_escaped() -> None:
     assert "<script>" not in svg
     legend = charts.legend([charts.LegendItem("#000", "<b onclick=x>")], 300).svg()
     assert "<b " not in legend
+
+
+def test_legend_wraps_long_labels_and_keeps_every_word() -> None:
+    name = "Recent frequent high spenders, longer inactive than the others in this group"
+    chart = charts.legend([charts.LegendItem("#000", name), charts.LegendItem("#111", "B")], 200)
+    texts = [t.text for t in parse(chart.svg()).iter() if t.tag.endswith("text")]
+    assert len(texts) >= 3 and texts[-1] == "B"
+    assert " ".join(texts[:-1]) == name  # all of it, in order, on several lines
+    assert all(len(t) * 6.6 <= 200 - 22 for t in texts)  # each line fits the width
+    one_line = charts.legend([charts.LegendItem("#000", "B")], 200)
+    assert chart.height > one_line.height + 15  # the wrapped entry takes more room

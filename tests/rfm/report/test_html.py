@@ -24,7 +24,7 @@ FIGURES = [
     "segment treemap",
     *(f"segment of every R and F score at M = {m}" for m in range(1, 6)),
     "elbow curve", "silhouette plot", "PCA scatter", "boxplot of days since last order",
-    "boxplot of orders", "boxplot of spend", "legend", "monthly revenue",
+    "boxplot of orders", "boxplot of spend", "legend of the clusters", "monthly revenue",
 ]  # fmt: skip
 
 
