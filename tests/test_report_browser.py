@@ -83,6 +83,10 @@ window.__errors = []; window.__net = []; window.__alerts = [];
       label: s.getAttribute('aria-label'), section: (s.closest('section') || {}).id,
       shown: s.getBoundingClientRect().width, drawn: s.viewBox.baseVal.width,
       right: s.getBoundingClientRect().right}));
+    // the treemap's legend entries a reader can see
+    const treemapKey = Array.from(document.querySelectorAll(
+      'svg[aria-label="segment treemap"] + ul.legend li'))
+      .filter(li => li.getClientRects().length > 0).map(li => li.textContent);
     const onAttributes = Array.from(document.querySelectorAll('*')).filter(
       el => Array.from(el.attributes).some(a => a.name.toLowerCase().startsWith('on'))).length;
     const out = {
@@ -90,7 +94,7 @@ window.__errors = []; window.__net = []; window.__alerts = [];
       images: imgs.length,
       broken: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.alt),
       errors: window.__errors, network: window.__net.concat(resources), wide: wide,
-      tables: tables, charts: charts, alerts: window.__alerts,
+      tables: tables, charts: charts, alerts: window.__alerts, treemapKey: treemapKey,
       scripts: document.scripts.length, onAttributes: onAttributes,
       text: document.body.innerText,
     };
@@ -172,6 +176,10 @@ def test_report_in_headless_chromium_at_1280px(report_file: Path, tmp_path: Path
         if c["label"] in FIGURES:
             assert c["shown"] == pytest.approx(c["drawn"], abs=0.5), c
     assert got["images"] == 0 and got["broken"] == []  # every figure is inline SVG
+    # the legend lists only the tiles too small for their label, numbered
+    tiles = treemap_tiles(report_file)
+    assert 0 < len(got["treemapKey"]) < tiles
+    assert all(re.match(r"\d+\. ", t) for t in got["treemapKey"])
     assert got["errors"] == []
     assert got["network"] == []
     assert got["alerts"] == []
@@ -199,7 +207,15 @@ def test_report_at_phone_width_390px(report_file: Path, tmp_path: Path) -> None:
     for c in figures:
         assert c["right"] <= width + 0.5, c
         assert c["shown"] / c["drawn"] >= 0.75, c
+    # the treemap's labels are too small on a phone: its legend lists every tile
+    assert len(got["treemapKey"]) == treemap_tiles(report_file)
     assert got["errors"] == [] and got["network"] == []
+
+
+def treemap_tiles(report: Path) -> int:
+    text = report.read_text(encoding="utf-8")
+    treemap = re.search(r'<svg[^>]*aria-label="segment treemap".*?</svg>', text, re.S)
+    return treemap.group().count("<rect ")
 
 
 def test_probe_catches_overflow_broken_images_and_requests(tmp_path: Path) -> None:

@@ -48,7 +48,10 @@ body{overflow-wrap:break-word}
 figure.chart{display:inline-block;vertical-align:top;margin:.5em 1.5em .5em 0;max-width:100%}
 figure.chart svg{margin:0}
 figure.panels{display:flex;flex-wrap:wrap;gap:.5em 1.5em;align-items:flex-start}
+.legend .fits,.legend.fits{display:none}
 @media (max-width:600px){
+  .legend .fits{display:list-item}
+  .legend.fits{display:flex}
   header,nav,section{padding-left:.8em;padding-right:.8em}
   header h1{font-size:1.5em}
   td.text{max-width:16em}
@@ -251,7 +254,9 @@ def treemap_svg(
     """Inline SVG treemap of ``sizes`` (label → count), squarified, largest first.
 
     Tiles large enough carry their name and size; the others are numbered and listed in a
-    legend under the map, so every tile can be read. ``colours`` maps labels to fill
+    legend under the map, so every tile can be read. The legend lists the labelled tiles
+    too, shown only on a narrow screen, where the map's own text is too small to read.
+    ``colours`` maps labels to fill
     colours (default: the palette in size order).
     """
     sizes = sizes[sizes > 0].sort_values(ascending=False)
@@ -262,6 +267,7 @@ def treemap_svg(
         f'viewBox="0 0 {width} {height}" role="img" aria-label="segment treemap">'
     ]
     legend: list[str] = []
+    marks = 0
     for i, ((name, n), r) in enumerate(zip(sizes.items(), rects, strict=True)):
         colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
         # SVG's y axis points down: flip so the layout reads like the paper's
@@ -278,8 +284,12 @@ def treemap_svg(
                 f'{esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
                 f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
             )
+            legend.append(
+                f'<li class="fits"><span style="background:{colour}"></span>{esc(label)}</li>'
+            )
         else:
-            mark = len(legend) + 1
+            marks += 1
+            mark = marks
             if r.dx > 14 and r.dy > 14:
                 parts.append(
                     f'<text x="{r.x + r.dx / 2:.1f}" y="{y + r.dy / 2 + 4:.1f}" fill="#fff" '
@@ -290,8 +300,8 @@ def treemap_svg(
             )
         parts.append("</g>")
     parts.append("</svg>")
-    if legend:
-        parts.append(f'<ul class="legend">{"".join(legend)}</ul>')
+    cls = "legend" if marks else "legend fits"  # (all labelled: nothing to show wide)
+    parts.append(f'<ul class="{cls}">{"".join(legend)}</ul>')
     return "".join(parts)
 
 
