@@ -1,4 +1,4 @@
-"""Small helpers shared by the example scripts: output folder and optional plots."""
+"""Small helpers shared by the example scripts: output folder and figures."""
 
 from __future__ import annotations
 
@@ -37,11 +37,8 @@ def generated_data_parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
-def save_plots(out: Path, figures: dict[str, Callable[[], bytes]]) -> list[Path]:
-    """Draw and save each figure as OUT/<name>.png; skipped (with a note) without matplotlib."""
-    if not plots.available():
-        print(f"(plots skipped: matplotlib is not installed; {plots.PLOT_EXTRA_HINT})")
-        return []
-    written = [plots.save(make(), out, f"{name}.png") for name, make in figures.items()]
+def save_plots(out: Path, figures: dict[str, Callable[[], str]]) -> list[Path]:
+    """Draw each figure (SVG text) and save it as OUT/<name>.svg."""
+    written = [plots.save(make(), out, f"{name}.svg") for name, make in figures.items()]
     print(f"plots written to {out}: " + ", ".join(p.name for p in written))
     return written

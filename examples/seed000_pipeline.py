@@ -144,10 +144,10 @@ def main() -> None:
         {
             "rf_heatmaps": lambda: plots.rf_heatmaps(scores),
             "elbow": lambda: plots.elbow_plot(res.elbow, 4),
-            "pca_k4": lambda: plots.pca_scatter(res.X, res.labels, names),
+            "pca_k4": lambda: plots.pca_scatter(rfm.pca_projection(res.X), res.labels, names),
             "boxplots_k4": lambda: plots.boxplots(table, res.labels, names),
             "pca_k6_all_features": lambda: plots.pca_scatter(
-                feats, pd.Series(k6.labels_, index=feats.index)
+                rfm.pca_projection(feats), pd.Series(k6.labels_, index=feats.index)
             ),
         },
     )

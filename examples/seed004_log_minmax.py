@@ -92,7 +92,7 @@ def main() -> None:
         out,
         {
             "elbow": lambda: plots.elbow_plot(res.elbow, res.k),
-            "pca": lambda: plots.pca_scatter(res.X, res.labels, names),
+            "pca": lambda: plots.pca_scatter(rfm.pca_projection(res.X), res.labels, names),
             "silhouette": lambda: plots.silhouette_plot(sil_values, res.labels, names),
             "boxplots": lambda: plots.boxplots(table, pd.Series(res.labels), names),
         },

@@ -37,6 +37,8 @@ The method, modelling half
 --------------------------
 cluster             Scale R/F/M, choose k by elbow + silhouette, fit K-means
                     (``ClusterResult``).
+pca_projection      Customers on the first two principal components, a seeded sample for a
+                    scatter plot (``projection``).
 profile             Per-cluster sizes, R/F/M means and medians, revenue, silhouette,
                     ranked best first; ``name_personas`` / ``describe_personas`` give
                     descriptive names ("Recent frequent high spenders") and actions.
@@ -74,6 +76,7 @@ from rfm.io.parquet_dask import read_parquet_dask
 from rfm.migration import migration
 from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile
+from rfm.projection import pca_projection
 from rfm.roi import campaign_roi
 from rfm.rulecheck import check_rules
 from rfm.scoring import rfm_scores
@@ -105,6 +108,7 @@ __all__ = [
     "name_personas",
     "neutralise_formulas",
     "parse_date_column",
+    "pca_projection",
     "profile",
     "read_parquet_dask",
     "rfm_scores",

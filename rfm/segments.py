@@ -87,6 +87,7 @@ from kmeans_np.checks import check_columns, check_dataframe, is_integer
 
 __all__ = [
     "OTHERS",
+    "OTHERS_ACTION",
     "RULE_ALIASES",
     "SEGMENT_RULES",
     "RuleSet",
@@ -100,6 +101,14 @@ OTHERS = "Others"
 Range = tuple[int, int]
 DIMENSIONS = ("r", "f", "m")
 SCORE_COLUMNS = {"r": "r_score", "f": "f_score", "m": "m_score"}
+
+
+#: the action of customers no rule matches: no rule says anything about their scores,
+#: so the action claims nothing about them either
+OTHERS_ACTION = (
+    "No segment rule covers these scores: look at these customers before a campaign "
+    "(their persona describes the group they resemble)."
+)
 
 
 class SegmentRule(NamedTuple):
@@ -119,18 +128,15 @@ class RuleSet(NamedTuple):
 
     rules: tuple[SegmentRule, ...]
     q: int | None = None
-    others_action: str = ""
+    others_action: str = OTHERS_ACTION
     order: tuple[str, ...] | None = None
 
 
-_OTHERS_ACTION = (
-    "Re-engage with special offers, educational content and personalised outreach."
-)
 
 SEGMENT_RULES: dict[str, RuleSet] = {
     "ladder": RuleSet(
         q=5,
-        others_action=_OTHERS_ACTION,
+        others_action=OTHERS_ACTION,
         rules=(
             SegmentRule(
                 "Champions", (4, 5), (4, 5), (4, 5),
@@ -176,7 +182,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
     ),
     "rfm": RuleSet(
         q=5,
-        others_action=_OTHERS_ACTION,
+        others_action=OTHERS_ACTION,
         rules=(
             SegmentRule(
                 "Champions", (5, 5), (5, 5), (5, 5),
@@ -236,7 +242,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
     ),
     "customer-types": RuleSet(
         q=5,
-        others_action=_OTHERS_ACTION,
+        others_action=OTHERS_ACTION,
         rules=(
             SegmentRule(
                 "Super Customers", (5, 5), (5, 5), (5, 5),
@@ -264,7 +270,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
     ),
     "codes": RuleSet(
         q=4,
-        others_action=_OTHERS_ACTION,
+        others_action=OTHERS_ACTION,
         rules=(
             SegmentRule(
                 "Best Customers", (4, 4), (4, 4), (4, 4),

@@ -7,7 +7,7 @@ the segment's recommended action, in **value order**: by the median customer's s
 then orders, then days since the last order (a reader scans a table top-down as best
 first, whatever the segments are called).
 :func:`rf_counts` counts the customers of every recency × frequency score pair (the grid
-behind R ``rfm``'s ``rfm_heatmap``).
+behind R ``rfm``'s ``rfm_heatmap``), and :func:`rf_mean_spend` their mean spend.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm._inputs import align_to_customers
 
-__all__ = ["SUMMARY_COLUMNS", "rf_counts", "segment_summary"]
+__all__ = ["SUMMARY_COLUMNS", "rf_counts", "rf_mean_spend", "segment_summary"]
 
 #: the columns of :func:`segment_summary`, in order
 SUMMARY_COLUMNS = [
@@ -113,3 +113,20 @@ def rf_counts(scores: pd.DataFrame) -> pd.DataFrame:
         raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}.")
     check_columns(scores, ["r_score", "f_score"], what="scores")
     return pd.crosstab(scores["r_score"], scores["f_score"])
+
+
+def rf_mean_spend(scores: pd.DataFrame, *, monetary: str = "monetary") -> pd.DataFrame:
+    """Mean spend per R score (rows, ascending) and F score (columns, ascending).
+
+    ``scores`` is :func:`rfm.rfm_scores`' table (``r_score``, ``f_score`` and the
+    ``monetary`` column); the cells are those of :func:`rf_counts`, NaN where no
+    customer has that score pair.
+    """
+    if not isinstance(scores, pd.DataFrame):
+        raise TypeError(f"scores must be a DataFrame, got {type(scores).__name__}.")
+    check_columns(scores, ["r_score", "f_score", monetary], what="scores")
+    means = scores.pivot_table(
+        index="r_score", columns="f_score", values=monetary, aggfunc="mean"
+    )
+    counts = rf_counts(scores)
+    return means.reindex(index=counts.index, columns=counts.columns).astype(np.float64)

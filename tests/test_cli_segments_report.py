@@ -43,9 +43,10 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     proc = cli("segment", str(src), "--out", str(out), "--compare-to", "2025-03-31",
                "--currency", "€", "--rules", str(rules), "--k", "3")
     assert proc.returncode == 0, proc.stderr
-    # the custom rules' problems, as one warning line
-    warning = [x for x in proc.stderr.splitlines() if "warning: custom segment rules" in x]
+    # the custom rules' problems, as one warning line (with the summary, as in the report)
+    warning = [x for x in proc.stdout.splitlines() if "warning: Your segment rules" in x]
     assert len(warning) == 1 and "Also best" in warning[0] and "score cells" in warning[0]
+    assert "custom segment rules" not in proc.stderr  # said once, not twice
     seg = pd.read_csv(out / "segments.csv")
     assert {"segment", "persona", "action"} <= set(seg.columns)
     assert seg["action"].notna().all() and (seg["action"].str.len() > 0).all()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-HAS_MPL = importlib.util.find_spec("matplotlib") is not None
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
@@ -31,8 +31,17 @@ def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
-def pngs(folder: Path) -> set[str]:
-    return {p.name for p in folder.glob("*.png")}
+def figures(folder: Path) -> dict[str, ET.Element]:
+    """The SVG files an example wrote, parsed (each must be a well-formed SVG document)."""
+    out = {p.name: ET.parse(p).getroot() for p in folder.glob("*.svg")}
+    assert all(root.tag == SVG + "svg" for root in out.values())
+    return out
+
+
+def dots(root: ET.Element) -> int:
+    """Data points drawn: circles inside the groups of class "series"."""
+    return sum(len(g.findall(SVG + "circle")) for g in root.iter(SVG + "g")
+               if "series" in (g.get("class") or "").split())  # fmt: skip
 
 
 def test_seed000_pipeline(tmp_path: Path) -> None:
@@ -52,10 +61,11 @@ def test_seed000_pipeline(tmp_path: Path) -> None:
     rfm_csv = pd.read_csv(tmp_path / "rfm.csv")
     assert len(rfm_csv) == 300
     assert len(pd.read_csv(tmp_path / "profile.csv")) == 4
-    if HAS_MPL:
-        assert {"rf_heatmaps.png", "elbow.png", "pca_k4.png", "pca_k6_all_features.png"} <= pngs(
-            tmp_path
-        )
+    figs = figures(tmp_path)
+    assert {"rf_heatmaps.svg", "elbow.svg", "pca_k4.svg", "pca_k6_all_features.svg",
+            "boxplots_k4.svg"} <= set(figs)  # fmt: skip
+    assert dots(figs["elbow.svg"]) == 8  # k = 2..9
+    assert dots(figs["pca_k4.svg"]) == dots(figs["pca_k6_all_features.svg"]) == 300
 
 
 def test_seed002_from_scratch(tmp_path: Path) -> None:
@@ -68,8 +78,10 @@ def test_seed002_from_scratch(tmp_path: Path) -> None:
     assert "iteration 1:" in out
     crm = pd.read_csv(tmp_path / "crm_export.csv")
     assert len(crm) == 20 and {"persona", "silhouette", "cluster"} <= set(crm.columns)
-    if HAS_MPL:
-        assert {"elbow.png", "silhouette.png"} <= pngs(tmp_path)
+    figs = figures(tmp_path)
+    assert {"elbow.svg", "silhouette.svg"} <= set(figs)
+    bands = list(figs["silhouette.svg"].iter(SVG + "polygon"))
+    assert len(bands) == crm["cluster"].nunique() == 4
 
 
 def test_seed004_log_minmax(tmp_path: Path) -> None:
@@ -82,8 +94,9 @@ def test_seed004_log_minmax(tmp_path: Path) -> None:
     assert {"customer", "segment", "cluster", "persona", "silhouette"} <= set(crm.columns)
     summary = pd.read_csv(tmp_path / "segment_summary.csv")
     assert summary["customers"].sum() == 300
-    if HAS_MPL:
-        assert {"elbow.png", "pca.png", "silhouette.png"} <= pngs(tmp_path)
+    figs = figures(tmp_path)
+    assert {"elbow.svg", "pca.svg", "silhouette.svg", "boxplots.svg"} <= set(figs)
+    assert dots(figs["pca.svg"]) == 300
 
 
 def test_seed001_online_retail(online_retail_path: Path, tmp_path: Path) -> None:
@@ -94,8 +107,9 @@ def test_seed001_online_retail(online_retail_path: Path, tmp_path: Path) -> None
         assert text in proc.stdout, text
     tiers = pd.read_csv(tmp_path / "rfm_value_tiers.csv")
     assert {"r_tier", "f_tier", "m_tier", "overall_score", "value_segment"} <= set(tiers.columns)
-    if HAS_MPL:
-        assert {"monthly.png", "weekday_hour.png", "elbow.png"} <= pngs(tmp_path)
+    figs = figures(tmp_path)
+    assert {"monthly.svg", "weekday_hour.svg", "elbow.svg", "boxplots.svg"} <= set(figs)
+    assert dots(figs["elbow.svg"]) == 10  # k = 1..10
 
 
 @pytest.mark.parametrize(

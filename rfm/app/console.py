@@ -63,8 +63,8 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
     s = result.settings
     how_k = "chosen by elbow and silhouette" if s.get("k_requested") == "auto" else "as set"
     print(
-        f"{len(result.rfm):,} customers · {result.clusters.k} personas (k {how_k}, "
-        f"scaling {s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
+        f"{len(result.rfm):,} customers · k = {result.clusters.k} clusters ({how_k}; scaling "
+        f"{s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print("\nSegments, best value first (each customer by its own scores; medians):")

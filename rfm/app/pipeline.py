@@ -34,11 +34,18 @@ from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, clust
 from rfm.columns import TransactionColumns
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
-from rfm.rulecheck import check_rules, inversion_sentences, name_inversions, rule_problems
+from rfm.projection import Projection, pca_projection
+from rfm.rulecheck import (
+    RuleCheck,
+    check_rules,
+    inversion_sentences,
+    name_inversions,
+    rule_problems,
+)
 from rfm.scoring import rfm_scores
-from rfm.segments import segment
+from rfm.segments import RuleSet, resolve_rules, segment
 from rfm.settings import Settings
-from rfm.summary import rf_counts, segment_summary
+from rfm.summary import rf_counts, rf_mean_spend, segment_summary
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
@@ -97,13 +104,20 @@ class PipelineResult:
     rf_counts: pd.DataFrame | None = None
     #: the choices the run was made with (rfm.Settings)
     options: Settings = field(default_factory=Settings)
-    #: the rule set on every score cell: coverage, overlaps, gaps (rfm.check_rules)
-    rule_check: Any = None
+    #: mean spend by R score and F score, the cells of rf_counts (rfm.summary.rf_mean_spend)
+    rf_mean_spend: pd.DataFrame | None = None
+    #: the range of values behind every score (rfm.score_bins)
+    score_bins: pd.DataFrame | None = None
+    #: the segment rules as applied (their names in rule order, their count)
+    rule_set: RuleSet | None = None
+    #: the segment of every score cell, dead rules and gaps (rfm.check_rules)
+    rule_check: RuleCheck | None = None
     #: segment pairs whose names invert the value order on these customers
     #: (rfm.rulecheck.name_inversions)
     inversions: pd.DataFrame | None = None
-    #: the range of raw values behind every score (rfm.score_bins)
-    bins: pd.DataFrame | None = None
+    #: customers on the first two principal components of clusters.X, fitted on all and
+    #: sampled for the scatter plot (rfm.projection.pca_projection)
+    pca: Projection | None = None
     #: how strongly each dimension separates the clusters: η² of ranks and its reading
     #: (rfm.profiles.separation)
     separation: pd.DataFrame | None = None
@@ -269,11 +283,11 @@ def run_pipeline(
             check_customers(len(rfm))
         q = chosen.q
         scores = rfm_scores(rfm, q=q, ties=ties)
+        bins = score_bins(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
         inversions = name_inversions(segments, rfm, rules)
-        bins = score_bins(rfm, q=q, ties=ties)
     with step("monthly KPIs"):
         monthly = kpis.monthly(clean, columns=cols)
     migration = None
@@ -300,6 +314,7 @@ def run_pipeline(
         prof.insert(1, "persona", personas)
         prof["action"] = persona_table["action"]
         actions = customer_actions(segments)
+        pca = pca_projection(res.X, random_state=random_state)
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation.validity_table(
@@ -359,9 +374,12 @@ def run_pipeline(
         segment_summary=segment_summary(segments, rfm),
         rf_counts=rf_counts(scores),
         options=chosen,
+        rf_mean_spend=rf_mean_spend(scores),
+        score_bins=bins,
+        rule_set=resolve_rules(rules),
         rule_check=rule_check,
         inversions=inversions,
-        bins=bins,
+        pca=pca,
         separation=separation_table(prof),
         warnings=warnings_,
         notes=notes,
@@ -381,7 +399,8 @@ def _rule_problems(rules: Any, check: Any) -> list[str]:
     """Custom rules that leave cells uncovered or never match, in sentences."""
     if isinstance(rules, str):
         return []  # built-in sets are checked by the tests
-    return [f"your segment rules: {p}" for p in rule_problems(check)]
+    problems = rule_problems(check)
+    return ["Your segment rules: " + "; ".join(problems)] if problems else []
 
 
 #: mean adjusted Rand index below which the clusters are called unstable

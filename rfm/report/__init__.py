@@ -1,9 +1,11 @@
 """The HTML report: it only presents what the pipeline computed.
 
 html      :func:`render_report` / :func:`write_report`: one self-contained page (inline
-          SVG and PNG, no network request) for a marketing reader.
+          SVG, no network request) for a marketing reader.
 _html     Small HTML building blocks (escaped tables, sections, the treemap's SVG).
-plots     The matplotlib figures (imported lazily; the report falls back to tables).
+charts    A small SVG chart kit: scales, nice ticks, axes, marks, legends.
+plots     The report's figures as SVG text (elbow, silhouette, PCA scatter, boxplots,
+          monthly trend, heatmaps), also for scripts: ``plots.save`` writes .svg files.
 treemap   The squarified treemap layout (Bruls, Huizing & van Wijk 2000).
 """
 

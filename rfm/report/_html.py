@@ -1,9 +1,9 @@
 """HTML building blocks of the report: escaped tables with human headers and formats,
-heat tables, the treemap with its legend, and the stylesheet (screen and print)."""
+heat tables, figures, the treemap with its legend, and the stylesheet (screen, phone and
+print)."""
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from collections.abc import Callable, Mapping
@@ -13,12 +13,9 @@ import numpy as np
 import pandas as pd
 
 from rfm.labels import HEADERS
+from rfm.report.charts import PALETTE
 from rfm.report.treemap import squarify
 
-PALETTE = (
-    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
-    "#da8bc3", "#ccb974", "#64b5cd", "#2a9d8f", "#e76f51", "#8c8c8c",
-)  # fmt: skip
 OTHERS_COLOUR = "#9e9e9e"
 
 
@@ -48,6 +45,19 @@ th{max-width:11em}td.text{max-width:38em}
 .note{background:#fff6d5;border:1px solid #e6c44d;padding:.5em 1em;border-radius:4px}
 .warn{background:#fde8e8;border:1px solid #d9534f;padding:.5em 1em;border-radius:4px}
 img,svg{max-width:100%;height:auto;display:block;margin:.5em 0}
+body{overflow-wrap:break-word}
+figure.chart{display:inline-block;vertical-align:top;margin:.5em 1.5em .5em 0;max-width:100%}
+figure.chart svg{margin:0}
+figure.panels{display:flex;flex-wrap:wrap;gap:.5em 1.5em;align-items:flex-start}
+.legend .fits,.legend.fits{display:none}
+@media (max-width:600px){
+  .legend .fits{display:list-item}
+  .legend.fits{display:flex}
+  header,nav,section{padding-left:.8em;padding-right:.8em}
+  header h1{font-size:1.5em}
+  td.text{max-width:16em}
+  figure.chart{margin-right:0}
+}
 .legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3em 1.2em;font-size:.85em}
 .legend span{display:inline-block;width:.9em;height:.9em;margin-right:.35em;
 vertical-align:middle}
@@ -182,9 +192,12 @@ def heat_table(
     )
 
 
-def img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
+def figure(svg: str | list[str]) -> str:
+    """A figure of the report: one SVG, or several (a figure's panels and legend) that sit
+    side by side while they fit and one under the other on a narrow screen."""
+    if isinstance(svg, str):
+        return f'<figure class="chart">{svg}</figure>'
+    return f'<figure class="chart panels">{"".join(svg)}</figure>'
 
 
 def treemap_svg(
@@ -197,7 +210,9 @@ def treemap_svg(
     """Inline SVG treemap of ``sizes`` (label → count), squarified, largest first.
 
     Tiles large enough carry their name and size; the others are numbered and listed in a
-    legend under the map, so every tile can be read. ``colours`` maps labels to fill
+    legend under the map, so every tile can be read. The legend lists the labelled tiles
+    too, shown only on a narrow screen, where the map's own text is too small to read.
+    ``colours`` maps labels to fill
     colours (default: the palette in size order).
     """
     sizes = sizes[sizes > 0].sort_values(ascending=False)
@@ -208,6 +223,7 @@ def treemap_svg(
         f'viewBox="0 0 {width} {height}" role="img" aria-label="segment treemap">'
     ]
     legend: list[str] = []
+    marks = 0
     for i, ((name, n), r) in enumerate(zip(sizes.items(), rects, strict=True)):
         colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
         # SVG's y axis points down: flip so the layout reads like the paper's
@@ -224,8 +240,12 @@ def treemap_svg(
                 f'{esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
                 f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
             )
+            legend.append(
+                f'<li class="fits"><span style="background:{colour}"></span>{esc(label)}</li>'
+            )
         else:
-            mark = len(legend) + 1
+            marks += 1
+            mark = marks
             if r.dx > 14 and r.dy > 14:
                 parts.append(
                     f'<text x="{r.x + r.dx / 2:.1f}" y="{y + r.dy / 2 + 4:.1f}" fill="#fff" '
@@ -236,8 +256,8 @@ def treemap_svg(
             )
         parts.append("</g>")
     parts.append("</svg>")
-    if legend:
-        parts.append(f'<ul class="legend">{"".join(legend)}</ul>')
+    cls = "legend" if marks else "legend fits"  # (all labelled: nothing to show wide)
+    parts.append(f'<ul class="{cls}">{"".join(legend)}</ul>')
     return "".join(parts)
 
 
@@ -250,30 +270,28 @@ def coverage_svg(
 ) -> str:
     """Inline SVG of which segment every R × F × M score cell falls in.
 
-    One R × F grid per M score, side by side (R up, F to the right, as in the score
-    heatmaps), each cell filled with its segment's colour and titled with its scores and
-    segment; a legend of the segments present follows. ``coverage`` is
-    :func:`rfm.check_rules`' table (``r, f, m, segment``). Drawn as SVG, not a plotted
-    image: it costs nothing to render and stays sharp when printed.
+    One R × F grid per M score (R up, F to the right, as in the score heatmaps), each its
+    own small SVG so that they sit side by side on a wide screen and wrap on a phone; each
+    cell is filled with its segment's colour and titled with its scores and segment; a
+    legend of the segments present follows. ``coverage`` is :func:`rfm.check_rules`' table
+    (``r, f, m, segment``). Drawn as SVG, not a plotted image: it costs nothing to render
+    and stays sharp when printed.
     """
     q = int(coverage[["r", "f", "m"]].to_numpy().max())
-    pad, gap, top, bottom = 26, 18, 20, 30
+    pad, top, bottom = 26, 20, 30
     grid = q * cell
-    width = pad + q * (grid + gap)
-    height = top + grid + bottom
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="segment of every score combination" font-size="11">'
-    ]
+    width, height = pad + grid + 6, top + grid + bottom
+    panels = []
     for m in range(1, q + 1):
-        x0 = pad + (m - 1) * (grid + gap)
-        parts.append(
-            f'<text x="{x0 + grid / 2:.0f}" y="{top - 6}" text-anchor="middle">M = {m}</text>'
-        )
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="segment of every R and F score at M = {m}" font-size="11">'
+            f'<text x="{pad + grid / 2:.0f}" y="{top - 6}" text-anchor="middle">M = {m}</text>'
+        ]
         part = coverage[coverage["m"] == m]
         for r, f, seg in zip(part["r"], part["f"], part["segment"], strict=True):
-            x = x0 + (int(f) - 1) * cell
+            x = pad + (int(f) - 1) * cell
             y = top + (q - int(r)) * cell
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
@@ -282,25 +300,20 @@ def coverage_svg(
             )
         for i in range(1, q + 1):
             parts.append(
-                f'<text x="{x0 + (i - 0.5) * cell:.0f}" y="{top + grid + 13}" '
+                f'<text x="{pad + (i - 0.5) * cell:.0f}" y="{top + grid + 13}" '
                 f'text-anchor="middle" fill="#555">{i}</text>'
+                f'<text x="{pad - 5}" y="{top + (q - i + 0.5) * cell + 4:.0f}" '
+                f'text-anchor="end" fill="#555">{i}</text>'
             )
         parts.append(
-            f'<text x="{x0 + grid / 2:.0f}" y="{top + grid + 27}" text-anchor="middle">'
-            "F score</text>"
+            f'<text x="{pad + grid / 2:.0f}" y="{top + grid + 27}" text-anchor="middle">'
+            f'F score</text><text transform="translate(9 {top + grid / 2:.0f}) rotate(-90)" '
+            'text-anchor="middle">R score</text></svg>'
         )
-    for i in range(1, q + 1):
-        parts.append(
-            f'<text x="{pad - 5}" y="{top + (q - i + 0.5) * cell + 4:.0f}" '
-            f'text-anchor="end" fill="#555">{i}</text>'
-        )
-    parts.append(
-        f'<text transform="translate(9 {top + grid / 2:.0f}) rotate(-90)" '
-        'text-anchor="middle">R score</text></svg>'
-    )
+        panels.append("".join(parts))
     found = list(dict.fromkeys(coverage["segment"]))
     present = [n for n in names if n in found] + [n for n in found if n not in names]
-    parts.append(
+    legend = (
         '<ul class="legend">'
         + "".join(
             f'<li><span style="background:{colours.get(n, OTHERS_COLOUR)}"></span>{esc(n)}</li>'
@@ -308,7 +321,7 @@ def coverage_svg(
         )
         + "</ul>"
     )
-    return "".join(parts)
+    return figure(panels) + legend
 
 
 def cards(items: list[tuple[str, str]], cls: str = "cards") -> str:

@@ -1,10 +1,10 @@
 """One self-contained HTML report of a segmentation run, for a marketing director.
 
 :func:`render_report` turns a :class:`rfm.app.pipeline.PipelineResult` into a single HTML
-page; :func:`write_report` saves it. The page needs nothing else: styles are inline, the
-plots are PNG images embedded as ``data:image/png;base64,…`` URIs and the segment treemap
-is inline SVG laid out by :func:`rfm.report.treemap.squarify`. It makes no network request and
-opens offline, or as an e-mail attachment.
+page; :func:`write_report` saves it. The page needs nothing else: styles are inline, and
+the figures are inline SVG drawn by :mod:`rfm.report.plots` (the segment treemap laid out by
+:func:`rfm.report.treemap.squarify`). It makes no network request and opens offline, or as
+an e-mail attachment.
 
 Sections (each a ``<section id=…>``):
 
@@ -21,30 +21,29 @@ Sections (each a ``<section id=…>``):
 ``validation``   silhouette, ANOVA, indices and stability, each with a plain reading
 ``method``       how the numbers were made, in words
 
-The page fits a 1280 px window (wide tables scroll inside their box, never the page) and
-has a print stylesheet: each section starts a page and no table, card or plot is cut.
-
-The plots need matplotlib (the ``plot`` extra). Without it the report still renders,
-with the tables and the treemap, and a note saying ``pip install "rfmseg[plot]"``.
+The page fits a 1280 px window and a 390 px phone (wide tables scroll inside their box,
+never the page; figures shrink to the width) and has a print stylesheet: each section
+starts a page and no table, card or plot is cut. Every text from the data, the options or a
+rule file is escaped.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from rfm._inputs import align_to_customers
-from rfm.bins import bins_in_words, score_bins
+from rfm.bins import bins_in_words
 from rfm.labels import CLEANING_STEPS
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
-from rfm.segments import rule_set_name
+from rfm.segments import OTHERS, rule_set_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.pipeline import PipelineResult
@@ -98,9 +97,9 @@ def _eta_reading(eta: float) -> str:
     return "large" if eta >= 0.14 else "medium" if eta >= 0.06 else "small"
 
 
-def _plot_or_note(make: Callable[[], bytes], alt: str, errors: list[str]) -> str:
+def _plot_or_note(make: Callable[[], str | list[str]], alt: str, errors: list[str]) -> str:
     try:
-        return h.img(make(), alt)
+        return h.figure(make())
     except Exception as exc:  # a failed figure must not lose the whole report
         errors.append(f"{alt}: {type(exc).__name__}: {exc}")
         kind = h.esc(type(exc).__name__)
@@ -116,7 +115,6 @@ class _Ctx:
         self.money = h.money(self.currency)
         self.order = list(res.profile.index)
         self.names = res.personas.to_dict()
-        self.has_plots = plots.available()
         self.errors = errors
         s = res.settings
         self.rules = s.get("rules", "rfm")
@@ -124,20 +122,16 @@ class _Ctx:
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
 
-    def plot(self, make: Callable[[], bytes], alt: str) -> str:
-        return _plot_or_note(make, alt, self.errors) if self.has_plots else ""
+    def plot(self, make: Callable[[], str | list[str]], alt: str) -> str:
+        return _plot_or_note(make, alt, self.errors)
 
     def rule_names(self) -> list[str]:
-        from rfm.segments import OTHERS, resolve_rules
-
-        return [*dict.fromkeys(r.name for r in resolve_rules(self.rules).rules), OTHERS]
+        return [*dict.fromkeys(r.name for r in self.res.rule_set.rules), OTHERS]
 
     def rules_text(self) -> str:
         if isinstance(self.rules, str):
             return RULE_SET_TEXT.get(rule_set_name(self.rules), self.rules)
-        from rfm.segments import resolve_rules
-
-        return f"your own rules ({len(resolve_rules(self.rules).rules)} rules)"
+        return f"your own rules ({len(self.res.rule_set.rules)} rules)"
 
 
 def _stability_warning(res: PipelineResult) -> str:
@@ -206,13 +200,9 @@ def _segments(c: _Ctx) -> str:
 
 
 def _coverage(c: _Ctx) -> str:
-    from rfm.rulecheck import check_rules, rule_problems
+    from rfm.rulecheck import rule_problems
 
-    try:
-        chk = check_rules(c.rules, q=c.q)
-    except (TypeError, ValueError) as exc:
-        c.errors.append(f"rule coverage: {exc}")
-        return ""
+    chk = c.res.rule_check
     problems = rule_problems(chk)
     notes = "".join(f'<p class="note">{h.esc(p)}.</p>' for p in problems)
     return (
@@ -233,11 +223,11 @@ def _personas(c: _Ctx) -> str:
         cards.append(
             f'<div class="card"><h3>{h.esc(p["persona"])}</h3><div>rank {int(p["rank"])} · '
             f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
-            f"({h.pct(p['share'])})</li><li>revenue {c.money(p['revenue'])} "
+            f"({h.pct(p['share'])})</li><li>revenue {h.esc(c.money(p['revenue']))} "
             f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
             f"days ago (median)</li><li>{h.whole(p['frequency_median'])} "
             f"{'order' if h.whole(p['frequency_median']) == '1' else 'orders'} (median)</li>"
-            f"<li>spend {c.money(p['monetary_median'])} (median)</li>{sil}</ul>"
+            f"<li>spend {h.esc(c.money(p['monetary_median']))} (median)</li>{sil}</ul>"
             f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
         )
     return (
@@ -309,7 +299,7 @@ def _k_reason(c: _Ctx) -> str:
     )
 
 
-def _sample_note(res: PipelineResult, has_plots: bool) -> str:
+def _sample_note(res: PipelineResult) -> str:
     """Which figures of the clusters section come from a sample of the customers."""
     n, settings = len(res.rfm), res.settings
     notes = []
@@ -318,8 +308,9 @@ def _sample_note(res: PipelineResult, has_plots: bool) -> str:
         notes.append(f"The elbow curve and the choice of k come from a random sample of "
                      f"{elbow_sample:,} customers; the clusters were then fitted on all "
                      f"{n:,}.")  # fmt: skip
-    if has_plots and n > plots.MAX_SCATTER_POINTS:
-        notes.append(f"The scatter plot shows a random sample of {plots.MAX_SCATTER_POINTS:,} "
+    shown = len(res.pca.points)
+    if shown < n:
+        notes.append(f"The scatter plot shows a random sample of {shown:,} "
                      f"of the {n:,} customers.")  # fmt: skip
     sample = settings.get("silhouette_sample")
     if sample:
@@ -368,12 +359,12 @@ def _clusters(c: _Ctx) -> str:
             else ""
         )
         + c.plot(
-            lambda: plots.pca_scatter(res.clusters.X, labels, c.names, order=c.order),
+            lambda: plots.pca_scatter(res.pca, labels, c.names, order=c.order),
             "PCA scatter",
         )
-        + _sample_note(res, c.has_plots)
+        + _sample_note(res)
         + c.plot(
-            lambda: plots.boxplots(res.rfm, labels, c.names, order=c.order),
+            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order),
             "boxplots of R, F, M by cluster",
         )
     )
@@ -381,9 +372,7 @@ def _clusters(c: _Ctx) -> str:
 
 def _scores(c: _Ctx) -> str:
     res = c.res
-    bins = score_bins(res.rfm, q=c.q, ties=c.ties if c.ties in ("first", "thresholds")
-                      else "first")
-    words = bins_in_words(bins, currency=c.currency)
+    words = bins_in_words(res.score_bins, currency=c.currency)
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"
@@ -402,7 +391,8 @@ def _scores(c: _Ctx) -> str:
         f"<p>What each score means in this data. {tie_text}</p>{h.bullet_list(items)}"
         f"<h3>Customers by R score (rows) and F score (columns)</h3>"
         + h.heat_table(grid.sort_index(ascending=False), h.whole, corner="R \\ F")
-        + c.plot(lambda: plots.rf_heatmaps(res.scores, res.rf_counts), "R x F heatmaps")
+        + "<h3>Mean spend by R score (rows) and F score (columns)</h3>"
+        + h.heat_table(res.rf_mean_spend.sort_index(ascending=False), c.money, corner="R \\ F")
     )
 
 
@@ -429,7 +419,7 @@ def _trend(c: _Ctx) -> str:
     monthly.index = [f"{m} (partial)" if str(m) in partial else str(m) for m in monthly.index]
     monthly.index.name = "month"
     note = (
-        f"<p>The data start or end part-way through a month: {', '.join(partial)} "
+        f"<p>The data start or end part-way through a month: {h.esc(', '.join(partial))} "
         "(marked partial, hatched in the chart) cover only some days.</p>"
         if partial
         else ""
@@ -496,6 +486,11 @@ def _migration(c: _Ctx) -> str:
     )
 
 
+def _file_name(source: object) -> str:
+    """The input's file (or folder, or glob) name without the local path before it."""
+    return PurePath(str(source)).name or str(source)
+
+
 def _method(c: _Ctx) -> str:
     res = c.res
     s = res.settings
@@ -509,7 +504,8 @@ def _method(c: _Ctx) -> str:
     tie_text = ("equal values share a score" if c.ties == "thresholds"
                 else "equal-size groups, ties split by row order")
     items = [
-        f"Data: {h.esc(s.get('source', 'transactions'))}; {s.get('rows_in', 0):,} rows read, "
+        f"Data: {h.esc(_file_name(s.get('source', 'transactions')))}; "
+        f"{s.get('rows_in', 0):,} rows read, "
         f"{s.get('rows_clean', 0):,} kept after cleaning.",
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
         "distinct orders; monetary = total spend.",
@@ -549,14 +545,6 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
     """The report's HTML text (see the module docstring for its sections)."""
     errors: list[str] = []
     c = _Ctx(res, errors)
-    note = (
-        ""
-        if c.has_plots
-        else (
-            f'<p class="note" id="no-plots">Plots are not shown because matplotlib is not '
-            f"installed. Get them with: <code>{h.esc(plots.PLOT_EXTRA_HINT)}</code></p>"
-        )
-    )
     body = {
         "summary": ("Summary", _summary(c)),
         "segments": ("Segments", _segments(c)),
@@ -584,7 +572,7 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
         f"<header><h1>{h.esc(title)}</h1><p>{len(res.rfm):,} customers · "
         f"{len(res.segments['segment'].unique())} segments · {res.clusters.k} personas · "
         "generated by rfmseg</p></header>"
-        f"<nav>{nav}</nav>{note}{sections}</body></html>\n"
+        f"<nav>{nav}</nav>{sections}</body></html>\n"
     )
 
 

@@ -61,6 +61,51 @@ def test_score_scale_columns_and_summaries(result, tx: pd.DataFrame) -> None:
     np.testing.assert_allclose(result.profile["silhouette"], per_cluster[result.profile.index])
 
 
+def test_what_the_report_shows_is_in_the_result(result) -> None:
+    """The report only presents: the score bins, the R × F mean spend, the rule set, its
+    coverage and the PCA projection come in the result, each equal to a figure computed
+    here from the raw tables."""
+    scores = result.scores
+    means = scores.groupby(["r_score", "f_score"])["monetary"].mean().unstack()
+    np.testing.assert_allclose(result.rf_mean_spend, means.reindex_like(result.rf_counts))
+    for dim, col in (("recency", "r_score"), ("frequency", "f_score"), ("monetary", "m_score")):
+        part = result.score_bins[result.score_bins["dimension"] == dim].set_index("score")
+        by_score = scores.groupby(col)[dim]
+        np.testing.assert_array_equal(part["low"], by_score.min())
+        np.testing.assert_array_equal(part["high"], by_score.max())
+        np.testing.assert_array_equal(part["customers"], by_score.size())
+    # the default rule set's nine segments, in rule order
+    assert [r.name for r in result.rule_set.rules] == [
+        "Champions", "Loyal Customers", "Potential Loyalists", "New Customers",
+        "Can't Lose Them", "At Risk", "Need Attention", "Hibernating", "Lost",
+    ]
+    # R rfm 0.3.0's ten segments, in rule order
+    assert [r.name for r in rfm.segments.resolve_rules("rfm").rules] == [
+        "Champions", "Potential Loyalist", "Loyal Customers", "Promising", "New Customers",
+        "Can't Lose Them", "At Risk", "Need Attention", "About To Sleep", "Lost",
+    ]  # fmt: skip
+    # the coverage grid: every score cell with the segment segment() gives a customer there
+    cov = result.rule_check.coverage
+    assert len(cov) == 125
+    cells = scores.drop_duplicates(["r_score", "f_score", "m_score"])
+    seen = result.segments.loc[cells.index, "segment"]
+    lookup = cov.set_index(["r", "f", "m"])["segment"]
+    for (r, f, m), seg in zip(cells[["r_score", "f_score", "m_score"]].to_numpy(), seen,
+                              strict=True):  # fmt: skip
+        assert lookup[(r, f, m)] == seg
+    # customers on the first two principal components: numpy's SVD of the centred X, axes
+    # signed so their largest loading is positive; all 150 customers (below the sample size)
+    X = result.clusters.X.to_numpy()
+    centred = X - X.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+    vt = vt * np.sign(vt[np.arange(3), np.abs(vt).argmax(axis=1)])[:, None]
+    pca = result.pca
+    assert list(pca.points.index) == list(result.clusters.X.index)
+    np.testing.assert_allclose(pca.points[["pc1", "pc2"]], centred @ vt[:2].T, atol=1e-9)
+    np.testing.assert_allclose(pca.explained_variance_ratio, (sv**2 / (sv**2).sum())[:2])
+    assert pca.n_customers == 150
+
+
 def test_codes_rules_score_in_quartiles(tx: pd.DataFrame) -> None:
     res = run_pipeline(tx.iloc[:300], columns=TransactionColumns(amount="TotalAmount"), k=2,
                        rules="codes")

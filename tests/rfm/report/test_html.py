@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
 import itertools
 import re
 import sys
+import xml.etree.ElementTree as ET
 
 import pandas as pd
 import pytest
 from _page import parse
+from _svg import svgs_in
 
 from rfm.app.pipeline import run_pipeline
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
-from rfm.report import plots, render_report
+from rfm.report import render_report
 from rfm.report.html import SECTIONS, STABLE_ARI
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: the report's figures, by their accessible names, in page order
+FIGURES = [
+    "segment treemap",
+    *(f"segment of every R and F score at M = {m}" for m in range(1, 6)),
+    "elbow curve", "silhouette plot", "PCA scatter", "boxplot of days since last order",
+    "boxplot of orders", "boxplot of spend", "legend of the clusters", "monthly revenue",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +40,8 @@ def result():
 
 
 def test_report_is_valid_self_contained_html(result) -> None:
-    pytest.importorskip("matplotlib")
-    page = parse(render_report(result, title="Test <report>"))
+    text = render_report(result, title="Test <report>")
+    page = parse(text)
     assert page.doctype.lower() == "doctype html"
     assert page.errors == []
     assert page.stack == []
@@ -44,21 +51,17 @@ def test_report_is_valid_self_contained_html(result) -> None:
     assert ids == set(SECTIONS)
     # the title is escaped, not markup
     assert "Test <report>" in "".join(page.text)
-    imgs = [a for t, a in page.tags if t == "img"]
-    # elbow, silhouette, PCA, boxplots, R×F heatmaps, monthly
-    assert len(imgs) == 6
-    for a in imgs:
-        assert a["alt"]
-        prefix = "data:image/png;base64,"
-        assert a["src"].startswith(prefix)
-        assert base64.b64decode(a["src"][len(prefix) :]).startswith(PNG_SIGNATURE)
+    assert "img" not in tags  # every figure is inline SVG
     for tag, attrs in page.tags:
         for name in ("src", "href"):
             value = (attrs.get(name) or "").lower()
             assert not value.startswith(("http://", "https://", "//")), (tag, value)
     assert not {"script", "link", "iframe"} & set(tags)
-    svgs = [a.get("aria-label") for t, a in page.tags if t == "svg"]
-    assert svgs == ["segment treemap", "segment of every score combination"]
+    svgs = [a.get("aria-label") for t, a in page.tags if t == "svg" and a.get("role") == "img"]
+    assert svgs == FIGURES
+    for svg in svgs_in(text):  # each is well-formed XML, as an .svg file must be
+        assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+    assert "could not be drawn" not in text
 
 
 def test_report_shows_the_personas_segments_and_numbers(result) -> None:
@@ -75,16 +78,14 @@ def test_report_shows_the_personas_segments_and_numbers(result) -> None:
     assert f"{top}: {counts.iloc[0]:,}" in text  # treemap tooltip
 
 
-def test_report_without_matplotlib_renders_tables_and_a_note(result, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    assert plots.available() is False
-    page = parse(render_report(result))
+def test_report_needs_no_matplotlib(result, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # importing it would fail
+    text = render_report(result)
+    page = parse(text)
     assert page.errors == []
-    tags = [t for t, _ in page.tags]
-    assert "img" not in tags
-    assert {a.get("id") for t, a in page.tags if t == "section"} == set(SECTIONS)
-    assert 'pip install "rfmseg[plot]"' in "".join(page.text)
-    assert tags.count("table") >= 5
+    svgs = [a.get("aria-label") for t, a in page.tags if t == "svg" and a.get("role") == "img"]
+    assert svgs == FIGURES
+    assert "could not be drawn" not in text and "matplotlib" not in text
 
 
 def text_of(html_text: str) -> str:
@@ -181,12 +182,66 @@ def test_sample_note_names_every_sampled_figure():
     res = SimpleNamespace(rfm=pd.DataFrame(index=range(9_000_000)),
                           settings={"silhouette_sample": 10_000},
                           clusters=SimpleNamespace(elbow=elbow))
-    note = _sample_note(res, has_plots=True)
+    res.pca = SimpleNamespace(points=pd.DataFrame(index=range(3_000)))
+    note = _sample_note(res)
     assert "random sample of 200,000 customers" in note
     assert "fitted on all 9,000,000" in note
-    assert "random sample of 5,000 of the 9,000,000 customers" in note
+    assert "random sample of 3,000 of the 9,000,000 customers" in note
     assert "sample of 10,000 customers" in note
-    small = SimpleNamespace(rfm=pd.DataFrame(index=range(4_000)),
+    small = SimpleNamespace(rfm=pd.DataFrame(index=range(2_000)),
                             settings={"silhouette_sample": None},
-                            clusters=SimpleNamespace(elbow=pd.DataFrame({"k": [2]})))
-    assert _sample_note(small, has_plots=True) == ""
+                            clusters=SimpleNamespace(elbow=pd.DataFrame({"k": [2]})),
+                            pca=SimpleNamespace(points=pd.DataFrame(index=range(2_000))))
+    assert _sample_note(small) == ""
+
+
+def table_cells(html_text: str, section: str) -> list[list[list[str]]]:
+    """The body rows of every table of a section, as lists of cell texts."""
+    part = html_text.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+    out = []
+    for table in re.findall(r"<tbody>(.*?)</tbody>", part, re.S):
+        rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+        out.append([[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in row] for row in cells])
+    return out
+
+
+def test_score_heat_tables_equal_a_crosstab_and_a_groupby_of_the_scores(result) -> None:
+    res = dataclasses.replace(result, settings={**result.settings, "currency": "$"})
+    counts, spend = table_cells(render_report(res), "rfm-grid")
+    scores = result.scores
+    want = pd.crosstab(scores["r_score"], scores["f_score"]).sort_index(ascending=False)
+    means = scores.groupby(["r_score", "f_score"])["monetary"].mean()
+    assert [row[0] for row in counts] == [str(r) for r in want.index]  # best R on top
+    assert [row[1:] for row in counts] == [[f"{v:,}" for v in row] for row in want.to_numpy()]
+    assert [row[1:] for row in spend] == [
+        [f"${means[(r, f)]:,.0f}" if (r, f) in means.index else "" for f in want.columns]
+        for r in want.index
+    ]
+
+
+HOSTILE = "</style><script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_texts_from_data_options_and_rules_are_escaped() -> None:
+    """Currency, segment names, actions, title and file name come out as text: no tag or
+    event attribute of theirs reaches the page (the browser test runs the same page)."""
+    import warnings
+
+    tx = make_transactions(n_customers=200, n_rows=1500, random_state=4)
+    rules = [(HOSTILE, {"r": (4, 5)}, "act " + HOSTILE), ('"q" & <b>', {"f": (3, 5)}, "x")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gaps in the rules: fine here
+        res = run_pipeline(tx, columns=TransactionColumns(amount="TotalAmount"), rules=rules,
+                           k=3)
+    res.settings |= {"currency": HOSTILE, "source": "/private/home/me/" + HOSTILE + ".csv"}
+    text = render_report(res, title=HOSTILE)
+    page = parse(text)
+    assert page.errors == [] and page.stack == []
+    tags = {t for t, _ in page.tags}
+    assert not tags & {"script", "img", "iframe"}
+    assert not any(k.startswith("on") for _, a in page.tags for k in a)
+    assert "<script" not in text and "<img" not in text
+    shown = " ".join(page.text)
+    assert HOSTILE in shown and '"q" & <b>' in shown and "act " + HOSTILE in shown
+    assert "/private/home/me" not in shown  # only the file's name

@@ -80,6 +80,8 @@ def test_treemap_labels_every_tile_or_lists_it_in_a_legend() -> None:
     text = " ".join(page.text)
     labelled = [t for t in ("Big segment", "Middle") if t in text]
     assert labelled == ["Big segment", "Middle"]
-    items = [a for t, a in page.tags if t == "li"]
-    assert len(items) == 2  # the two small tiles, in a legend
+    items = [a.get("class") for t, a in page.tags if t == "li"]
+    # the two small tiles, numbered in the legend; the labelled ones listed for phones only
+    assert items == ["fits", "fits", None, None]
     assert "1. Tiny one: 4 (0%)" in text and "2. Smallest: 1 (0%)" in text
+    assert "Big segment: 900 (75%)" in text
