@@ -1,4 +1,4 @@
-"""The words a reader sees for each figure: one source for the report and the console.
+"""The words and number formats a reader sees: one source for the report and the console.
 
 A figure shown in two places must be the same statistic under the same name, so the
 HTML report (:mod:`rfm.report`) and the ``rfmseg`` command's summary (:mod:`rfm.app.console`)
@@ -7,7 +7,10 @@ both take their headers from here.
 
 from __future__ import annotations
 
-__all__ = ["CLEANING_STEPS", "HEADERS"]
+import math
+from collections.abc import Callable
+
+__all__ = ["CLEANING_STEPS", "HEADERS", "money", "orders", "pct", "whole"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -52,3 +55,45 @@ HEADERS: dict[str, str] = {
     "reading": "Reading",
     "note": "Note",
 }
+
+
+# -- how a figure is written: the same text in the report and on the console ---------------
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:
+    """Money with thousands separators, ``decimals`` digits and ``currency`` in front."""
+
+    def fmt(x: object) -> str:
+        if _missing(x):
+            return ""
+        v = float(x)  # type: ignore[arg-type]
+        sign = "−" if v < 0 else ""
+        return f"{sign}{currency}{abs(v):,.{decimals}f}"
+
+    return fmt
+
+
+def pct(x: object) -> str:
+    """A share as a percentage with one decimal ("12.5%")."""
+    if _missing(x):
+        return ""
+    return f"{100 * float(x):.1f}%"  # type: ignore[arg-type]
+
+
+def whole(x: object) -> str:
+    """A count or days: rounded to a whole number (half to even) with thousands
+    separators."""
+    if _missing(x):
+        return ""
+    return f"{float(x):,.0f}"  # type: ignore[arg-type]
+
+
+def orders(x: object) -> str:
+    """Orders, or a median of them: whole numbers as such, a half as ".5" ("2.5")."""
+    if _missing(x):
+        return ""
+    return f"{float(x):,g}"  # type: ignore[arg-type]

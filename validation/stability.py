@@ -38,7 +38,11 @@ from kmeans_np.kmeans import fit_models
 from validation.indices import _adjusted_rand
 from validation.labels import encode_checked
 
-__all__ = ["StabilityResult", "stability"]
+__all__ = ["STABLE_ARI", "StabilityResult", "stability"]
+
+#: mean adjusted Rand index from which clusters read as stable (below: "unstable"; from
+#: 0.9: the same clusters whatever the start)
+STABLE_ARI = 0.8
 
 
 class StabilityResult(NamedTuple):

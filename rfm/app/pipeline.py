@@ -48,8 +48,16 @@ from rfm.settings import Settings
 from rfm.summary import rf_counts, rf_mean_spend, segment_summary
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
+from validation.stability import STABLE_ARI
 
-__all__ = ["CustomerTable", "PipelineResult", "Steps", "customer_table", "run_pipeline"]
+__all__ = [
+    "CustomerTable",
+    "PipelineResult",
+    "Steps",
+    "customer_table",
+    "run_pipeline",
+    "run_warnings",
+]
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
@@ -328,10 +336,7 @@ def run_pipeline(
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
-    warnings_ = [*problems, *inversion_sentences(inversions)]
-    if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
-        warnings_.insert(0, unstable_sentence(mean_ari))
-    warnings_ = [w if w.endswith(".") else w + "." for w in warnings_]
+    warnings_ = run_warnings(problems, inversions, mean_ari)
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []
@@ -403,13 +408,21 @@ def _rule_problems(rules: Any, check: Any) -> list[str]:
     return ["Your segment rules: " + "; ".join(problems)] if problems else []
 
 
-#: mean adjusted Rand index below which the clusters are called unstable
-STABLE_ARI = 0.8
 #: how an order is counted without an invoice column, said wherever orders are shown
 ORDERS_ARE_DAYS = (
     "There is no invoice column, so an order is a customer's purchase day: lines bought "
     "on the same day count as one order"
 )
+
+
+def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float) -> list[str]:
+    """What the reader must know before acting, each a sentence ending in a full stop:
+    unstable clusters (mean ARI below :data:`validation.stability.STABLE_ARI`) first, then
+    the rule set's problems, then the segment names that invert the value order."""
+    found = [*problems, *inversion_sentences(inversions)]
+    if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
+        found.insert(0, unstable_sentence(mean_ari))
+    return [w if w.endswith(".") else w + "." for w in found]
 
 
 def unstable_sentence(mean_ari: float) -> str:

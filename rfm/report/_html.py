@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.labels import HEADERS
+from rfm.labels import HEADERS, money, orders, pct, whole  # noqa: F401  (used as h.money …)
 from rfm.report.charts import PALETTE
 from rfm.report.treemap import squarify
 
@@ -44,6 +44,9 @@ th{max-width:11em}td.text{max-width:38em}
 .cards.kpis .card{width:auto;min-width:10em}
 .note{background:#fff6d5;border:1px solid #e6c44d;padding:.5em 1em;border-radius:4px}
 .warn{background:#fde8e8;border:1px solid #d9534f;padding:.5em 1em;border-radius:4px}
+details.analysts{margin:1em 0;padding:.3em .2em;border:1px solid #ddd;border-radius:4px;
+background:#fff}
+details.analysts>summary{cursor:pointer;font-weight:600;color:#555}
 img,svg{max-width:100%;height:auto;display:block;margin:.5em 0}
 body{overflow-wrap:break-word}
 figure.chart{display:inline-block;vertical-align:top;margin:.5em 1.5em .5em 0;max-width:100%}
@@ -83,30 +86,6 @@ def header(name: object) -> str:
     if text in HEADERS:
         return HEADERS[text]
     return text.replace("_", " ")
-
-
-def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:
-    def fmt(x: object) -> str:
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return ""
-        v = float(x)  # type: ignore[arg-type]
-        sign = "−" if v < 0 else ""
-        return f"{sign}{currency}{abs(v):,.{decimals}f}"
-
-    return fmt
-
-
-def pct(x: object) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f"{100 * float(x):.1f}%"  # type: ignore[arg-type]
-
-
-def whole(x: object) -> str:
-    """A count, days or orders: rounded to a whole number with thousands separators."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    return f"{float(x):,.0f}"  # type: ignore[arg-type]
 
 
 def number(x: object) -> str:

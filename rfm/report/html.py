@@ -43,15 +43,15 @@ from rfm.labels import CLEANING_STEPS
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
+from rfm.rulecheck import inversion_sentences, rule_problems
 from rfm.segments import OTHERS, rule_set_name
+from validation.stability import STABLE_ARI
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.pipeline import PipelineResult
 
 __all__ = ["OPTIONAL_SECTIONS", "SECTIONS", "render_report", "treemap_svg", "write_report"]
 
-#: mean adjusted Rand index below which the clusters are called unstable
-STABLE_ARI = 0.8
 
 SECTIONS = (
     "summary",
@@ -68,6 +68,7 @@ SECTIONS = (
 OPTIONAL_SECTIONS = ("migration",)
 
 RULE_SET_TEXT = {
+    "ladder": "nine segments named in value order (Champions to Lost)",
     "rfm": "the ten segments of the R rfm package",
     "customer-types": "five customer types (Super, Loyal, New, Churned, Potential)",
     "codes": "quartile codes (scores 1 to 4)",
@@ -134,16 +135,20 @@ class _Ctx:
         return f"your own rules ({len(self.res.rule_set.rules)} rules)"
 
 
-def _stability_warning(res: PipelineResult) -> str:
-    mean_ari = res.stability_mean_ari
-    if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
-        return (
-            f'<p class="warn"><b>Unstable clusters.</b> Re-running K-means with other '
-            f"random starts gives noticeably different clusters (mean adjusted Rand index "
-            f"{mean_ari:.2f}, below {STABLE_ARI}). Treat the personas as a rough guide and "
-            f"base campaigns on the segments, which do not depend on random starts.</p>"
-        )
-    return ""
+def _warnings(res: PipelineResult) -> str:
+    """The run's warnings (the console prints the same list) and its notes."""
+    out = "".join(f'<p class="warn">{h.esc(w)}</p>' for w in res.warnings)
+    return out + "".join(f'<p class="note">{h.esc(n)}.</p>' for n in res.notes)
+
+
+def details(body: str, summary: str = "Details for analysts") -> str:
+    """Statistics behind the plain words, folded away (``<details>``)."""
+    return f'<details class="analysts"><summary>{h.esc(summary)}</summary>{body}</details>'
+
+
+def _orders_word(res: PipelineResult) -> str:
+    """What an order is in this run: an invoice, or a purchase day without invoices."""
+    return "purchase days" if res.columns.invoice is None else "orders"
 
 
 def _summary(c: _Ctx) -> str:
@@ -155,20 +160,22 @@ def _summary(c: _Ctx) -> str:
     kpis = [
         ("Customers", f"{len(rfm):,}"),
         ("Revenue", c.money(float(rfm["monetary"].sum()))),
-        ("Orders", f"{int(rfm['frequency'].sum()):,}"),
+        (_orders_word(res).capitalize(), f"{int(rfm['frequency'].sum()):,}"),
         ("Period", f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first is not None else "–"),
-        ("Clusters", str(res.clusters.k)),
-        ("Cluster separation", f"{sil:.2f} ({_reading(sil, 0.5, 0.25)})"),
+        ("Personas", str(res.clusters.k)),
+        ("Personas are", f"{_distinct_word(sil)} distinct"),
     ]
-    seg = res.segments["segment"].value_counts()
+    best = res.segment_summary.iloc[0]
     top = res.profile.iloc[0]
     lead = (
-        f"<p>The largest segment is <b>{h.esc(seg.index[0])}</b> with {int(seg.iloc[0]):,} "
-        f"customers ({h.pct(seg.iloc[0] / len(rfm))}). The best cluster, the "
-        f"<b>{h.esc(top['persona'])}</b>, holds {h.pct(top['share'])} of customers and "
-        f"{h.pct(top['revenue_share'])} of revenue. Segments (from each customer's own "
-        "scores) and personas (groups of similar customers) are two views of the same "
-        "customers; each customer has one recommended action in the segments file.</p>"
+        f"<p>The best segment, <b>{h.esc(best.name)}</b>, holds {h.pct(best['share'])} of "
+        f"the customers and brings {h.pct(best['revenue_share'])} of the revenue. The best "
+        f"persona, <b>{h.esc(top['persona'])}</b>, holds {h.pct(top['share'])} of the "
+        f"customers and {h.pct(top['revenue_share'])} of the revenue.</p>"
+        "<p>Two views of the same customers: <b>segments</b> name each customer from its "
+        "own scores, and give its recommended action (the segments file has one per "
+        "customer); <b>personas</b> are groups of similar customers found by clustering, "
+        "for campaigns aimed at a whole group.</p>"
         f"<p>Rows read: {s.get('rows_in', 0):,}; kept after cleaning: "
         f"{s.get('rows_clean', 0):,}.</p>"
     )
@@ -180,30 +187,47 @@ def _summary(c: _Ctx) -> str:
     steps = res.cleaning.assign(rule=res.cleaning["rule"].map(
         lambda r: CLEANING_STEPS.get(r, str(r).replace("_", " "))))
     cleaning = h.table(steps.set_index("rule"))
-    return h.cards(kpis, "cards kpis") + lead + _stability_warning(res) + (
+    return h.cards(kpis, "cards kpis") + _warnings(res) + lead + (
         f"<h3>Cleaning</h3>{cleaning}"
     )
 
 
+def _distinct_word(silhouette: float) -> str:
+    """The silhouette's reading in words: "clearly", "moderately" or "weakly"."""
+    return {"good": "clearly", "moderate": "moderately", "weak": "weakly"}.get(
+        _reading(silhouette, 0.5, 0.25), "–")
+
+
 def _segments(c: _Ctx) -> str:
-    table = c.res.segment_summary
+    res = c.res
+    table = res.segment_summary
     body = h.table(
-        table, {"share": h.pct, "revenue_share": h.pct, "revenue": c.money},
+        table,
+        {"share": h.pct, "revenue_share": h.pct, "revenue": c.money,
+         "recency_median": h.whole, "frequency_median": h.orders,
+         "monetary_median": c.money},
         text_columns=("action",),
+    )
+    inverted = (
+        '<p class="warn">Names against value: '
+        + "; ".join(h.esc(w) for w in inversion_sentences(res.inversions))
+        + ". Read these segments by their figures, not their names.</p>"
+        if res.inversions is not None and len(res.inversions)
+        else ""
     )
     out = (
         f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
-        f"R, F and M scores.</p>{body}<h3>Segment sizes</h3>"
+        "recency, frequency and spend scores. Segments are listed best value first: by "
+        "what their median customer spends, then orders, then how recently.</p>"
+        f"{inverted}{body}<h3>Segment sizes</h3>"
         + h.treemap_svg(table["customers"], colours=c.colours)
     )
     return out + _coverage(c)
 
 
 def _coverage(c: _Ctx) -> str:
-    from rfm.rulecheck import rule_problems
-
     chk = c.res.rule_check
-    problems = rule_problems(chk)
+    problems = rule_problems(chk._replace(inversions=None))  # inversions: said above
     notes = "".join(f'<p class="note">{h.esc(p)}.</p>' for p in problems)
     return (
         "<h3>Which scores make which segment</h3><p>Every combination of R, F and M "
@@ -225,16 +249,43 @@ def _personas(c: _Ctx) -> str:
             f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
             f"({h.pct(p['share'])})</li><li>revenue {h.esc(c.money(p['revenue']))} "
             f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
-            f"days ago (median)</li><li>{h.whole(p['frequency_median'])} "
-            f"{'order' if h.whole(p['frequency_median']) == '1' else 'orders'} (median)</li>"
+            f"days ago (median)</li><li>{h.orders(p['frequency_median'])} "
+            f"{_one_or_many(p['frequency_median'], c.res)} (median)</li>"
             f"<li>spend {h.esc(c.money(p['monetary_median']))} (median)</li>{sil}</ul>"
             f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
         )
     return (
-        "<p>Clusters of similar customers, best first (the same order as in the plots). "
-        "Each name says where the cluster's medians sit in the whole customer base.</p>"
+        "<p>Groups of similar customers, best first (the same order as in the figures). "
+        "Each name says where the group's median customer sits in the whole customer "
+        "base: \"Recent\" means more recent than most customers, \"high spenders\" "
+        "spend more than most. A name only mentions what tells the groups apart.</p>"
+        f"<p>{h.esc(_separation_sentence(c.res))}</p>"
         f'<div class="cards">{"".join(cards)}</div>'
+        "<p>A persona's action suits its median customer, for a campaign aimed at the "
+        "whole group; each customer's own action is its segment's.</p>"
     )
+
+
+def _one_or_many(median_orders: float, res: PipelineResult) -> str:
+    word = _orders_word(res)
+    return word[:-1] if h.orders(median_orders) == "1" else word
+
+
+#: dimension → how the report names it in words
+DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
+                   "monetary": "spend"}  # fmt: skip
+
+
+def _separation_sentence(res: PipelineResult) -> str:
+    """Which dimensions tell the personas apart, in words (rfm.profiles.separation)."""
+    sep = res.separation
+    parts = [f"{DIMENSION_WORDS[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
+    return "What tells the personas apart: " + ", ".join(parts) + "."
+
+
+#: a separation reading as an adverb
+SEPARATION_ADVERB = {"strong": "strongly", "moderate": "moderately",
+                     "weak": "hardly"}  # fmt: skip
 
 
 def _crosstab(c: _Ctx) -> str:
@@ -254,9 +305,9 @@ def _crosstab(c: _Ctx) -> str:
         index="segment", columns="persona", values="revenue", aggfunc="sum"
     ).reindex(index=rows, columns=cols).fillna(0.0)
     return (
-        "<p>How the rule-based segments (rows) spread over the personas (columns). A "
-        "customer's recommended action follows its segment; the persona sets the budget "
-        "(see Method).</p><h3>Customers</h3>"
+        "<p>How the segments (rows) spread over the personas (columns). Each customer's "
+        "recommended action is its segment's; a persona's action is for campaigns aimed "
+        "at the whole group.</p><h3>Customers</h3>"
         + h.heat_table(counts, h.whole, corner="segment \\ persona")
         + "<h3>Revenue</h3>"
         + h.heat_table(revenue, c.money, corner="segment \\ persona")
@@ -286,9 +337,10 @@ def _k_reason(c: _Ctx) -> str:
             "too small to act on"
         )
     elif s_sug is not None and s_k is not None:
+        chosen_text, other_text = distinct_figures(s_k, s_sug)
         why = (
-            f"k = {k} separates the clusters better: silhouette {s_k:.2f} against "
-            f"{s_sug:.2f} for k = {suggested}"
+            f"k = {k} separates the clusters better: silhouette {chosen_text} against "
+            f"{other_text} for k = {suggested}"
         )
     else:
         why = f"k = {k} separates the clusters better (higher silhouette)"
@@ -297,6 +349,14 @@ def _k_reason(c: _Ctx) -> str:
         "rule: the best silhouette among the elbow's suggestion and its two neighbours, "
         "with every cluster at least 2% of the customers.</p>"
     )
+
+
+def distinct_figures(a: float, b: float, digits: int = 2) -> tuple[str, str]:
+    """``a`` and ``b`` with as few decimals (from ``digits``) as it takes for two different
+    numbers to read differently: never "0.36 against 0.36"."""
+    while digits < 15 and a != b and f"{a:.{digits}f}" == f"{b:.{digits}f}":
+        digits += 1
+    return f"{a:.{digits}f}", f"{b:.{digits}f}"
 
 
 def _sample_note(res: PipelineResult) -> str:
@@ -327,22 +387,21 @@ def _clusters(c: _Ctx) -> str:
     res = c.res
     cols = ["persona", "customers", "share", "revenue", "revenue_share", "recency_median",
             "frequency_median", "monetary_median"]
-    if "silhouette" in res.profile:
-        cols.append("silhouette")
     prof = res.profile[cols]
     table = h.table(
         prof,
         {
             "share": h.pct, "revenue_share": h.pct, "revenue": c.money,
             "monetary_median": c.money, "recency_median": h.whole,
-            "frequency_median": h.whole, "silhouette": lambda v: f"{float(v):.2f}",
+            "frequency_median": h.orders,
         },
     )
     labels = res.clusters.labels
     suggested = res.clusters.elbow.attrs.get("suggested_k")
-    return (
-        table
-        + _k_reason(c)
+    analysts = (
+        "<p>The elbow curve (K-means inertia, the within-cluster sum of squares, for each "
+        "k), each customer's silhouette, and the customers on the first two principal "
+        "components of the scaled features.</p>"
         + c.plot(
             lambda: plots.elbow_plot(
                 res.clusters.elbow, res.clusters.k,
@@ -363,10 +422,17 @@ def _clusters(c: _Ctx) -> str:
             "PCA scatter",
         )
         + _sample_note(res)
+    )
+    return (
+        table
+        + _k_reason(c)
+        + "<p>How days since the last order, orders and spend spread within each persona "
+        "(the box holds the middle half of its customers, the line is the median):</p>"
         + c.plot(
             lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order),
             "boxplots of R, F, M by cluster",
         )
+        + details(analysts)
     )
 
 
@@ -442,10 +508,17 @@ def _validation(c: _Ctx) -> str:
                          "0.25–0.5 moderate, below 0.25 weak"))
         elif m == "anova_F":
             eta = float(r["eta_squared"])
-            rows.append((f"Difference between clusters ({r['feature']})", "",
+            rows.append((f"Difference between clusters ({r['feature']}), on values", "",
                          f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, η² = {eta:.2f}",
                          _eta_reading(eta),
-                         "share of the variation explained by the clusters (η²)"))
+                         "one-way ANOVA: share of the variation of the values explained by "
+                         "the clusters (η²); a few very large values weigh heavily"))
+            ranks = float(res.separation.loc[str(r["feature"]), "eta_squared"])
+            rows.append((f"Difference between clusters ({r['feature']}), on ranks", "",
+                         f"η² = {ranks:.2f}", res.separation.loc[str(r["feature"]), "reading"],
+                         "the same on the customers' ranks (Kruskal–Wallis H / (n − 1)); "
+                         "what the words \"strongly\", \"moderately\", \"hardly\" "
+                         "above read: from 0.14 strong, 0.06–0.14 moderate"))
         elif m == "calinski_harabasz":
             rows.append(("Calinski–Harabasz index", "", f"{v:,.0f}", "",
                          "higher is better; compare between runs"))
@@ -463,8 +536,23 @@ def _validation(c: _Ctx) -> str:
                          _reading(v, 0.9, STABLE_ARI), "1 = identical clusters"))
     table = pd.DataFrame(rows, columns=["measure", "", "value", "reading", "note"])
     table = table.drop(columns="")
-    return _stability_warning(res) + h.table(
-        table.set_index("measure"), text_columns=("value", "reading", "note")
+    sil, ari = res.silhouette_mean, res.stability_mean_ari
+    same = {"good": "the same personas", "moderate": "nearly the same personas",
+            "weak": "noticeably different personas"}.get(_reading(ari, 0.9, STABLE_ARI), "–")
+    words = [
+        f"The personas are {_distinct_word(sil)} distinct: customers sit "
+        + {"clearly": "well", "moderately": "fairly well", "weakly": "poorly"}.get(
+            _distinct_word(sil), "–")
+        + " within their own group.",
+        _separation_sentence(res),
+        f"Re-running the clustering with other random starts gives {same}.",
+    ]
+    return (
+        "".join(f'<p class="warn">{h.esc(w)}</p>' for w in res.warnings
+                if w.startswith("Unstable"))
+        + h.bullet_list([h.esc(w) for w in words])
+        + details(h.table(table.set_index("measure"), text_columns=("value", "reading",
+                                                                     "note")))
     )
 
 
@@ -508,7 +596,10 @@ def _method(c: _Ctx) -> str:
         f"{s.get('rows_in', 0):,} rows read, "
         f"{s.get('rows_clean', 0):,} kept after cleaning.",
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
-        "distinct orders; monetary = total spend.",
+        + ("distinct orders (invoices)" if res.columns.invoice is not None else
+           "purchase days (there is no invoice column, so the lines a customer bought on "
+           "one day make one order)")
+        + "; monetary = total spend.",
         *(
             [f"Dates read with the format {h.esc(s['date_format'])}, one format for the "
              "whole column."]
@@ -526,12 +617,17 @@ def _method(c: _Ctx) -> str:
         "means a median number of days since the last order below the 40th percentile of "
         "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
         "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
-        "Clusters that would share a name are told apart by the dimension that separates "
-        "them most.",
-        "One action per customer: the segment's action (from the customer's own scores); "
-        "customers in 'Others' take their persona's action; the persona then sets the "
-        "budget (a personal touch for high-spending personas, low-cost channels for "
-        "low-spending ones).",
+        "A dimension is named only when it tells the clusters apart strongly (η² of the "
+        "customers' ranks at least 0.14). Clusters that would share a name are told "
+        "apart by their median on the dimension that separates them most.",
+        "One action per customer: its segment's action, which follows from the customer's "
+        "own scores; customers no rule matches ('Others') get an action that claims "
+        "nothing about them. A persona's action suits the persona's median customer and "
+        "is meant for campaigns aimed at the whole group.",
+        "Segments are listed in value order: by their median customer's spend, then "
+        "orders, then days since the last order. Two segments whose names rank one above "
+        "the other, while the lower-named one's customers are better on all three "
+        "medians, are flagged.",
     ]
     if c.currency:
         items.append(f"Money is shown in {h.esc(c.currency)}.")

@@ -9,7 +9,7 @@ from sklearn import metrics
 
 import rfm
 from rfm.app.console import persona_table, segment_table
-from rfm.app.pipeline import run_pipeline
+from rfm.app.pipeline import run_pipeline, run_warnings
 from rfm.cleaning import integral_ids
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
@@ -150,3 +150,25 @@ def test_integral_ids_by_hand(values: pd.Series, expected: pd.Series | None) -> 
     else:
         assert got.tolist() == expected.tolist()
         assert type(got.iloc[0]) is type(expected.iloc[0])
+
+
+def test_run_warnings_by_hand() -> None:
+    """Unstable clusters first (mean ARI below 0.8 only), then rule problems, then one
+    sentence per name inversion; each a sentence ending in a full stop."""
+    from rfm.rulecheck import INVERSION_COLUMNS
+
+    none = pd.DataFrame(columns=INVERSION_COLUMNS)
+    assert run_warnings([], none, 0.95) == []
+    assert run_warnings([], none, 0.8) == []
+    assert run_warnings([], none, float("nan")) == []
+    got = run_warnings(["Your segment rules: 2 of 125 cells match no rule"], none, 0.62)
+    assert got[0].startswith("Unstable clusters") and "0.62" in got[0]
+    assert got[1] == "Your segment rules: 2 of 125 cells match no rule."
+    inv = pd.DataFrame([["Loyal", "Potential", 10, 20, 400.0, 100.0, 2.0, 6.0, 50.0, 90.0]],
+                       columns=INVERSION_COLUMNS)  # fmt: skip
+    (sentence,) = run_warnings([], inv, 0.9)
+    assert sentence == (
+        "“Loyal” is named above “Potential”, but the Potential customers are better on "
+        "every count (median 100 against 400 days since the last order, 6 against 2 "
+        "orders, spend 90 against 50)."
+    )
