@@ -150,12 +150,12 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "Potential Loyalists", (4, 5), (2, 2), None,
-                "Turn a second order into a habit: a membership offer and personal "
+                "Make coming back a habit: a membership offer and personal "
                 "recommendations.",
             ),
             SegmentRule(
                 "New Customers", (4, 5), (1, 1), None,
-                "Welcome them: onboarding messages and an incentive for a second order.",
+                "Welcome them: onboarding messages and an incentive to order again.",
             ),
             SegmentRule(
                 "Can't Lose Them", (1, 2), (3, 5), (4, 5),
@@ -172,7 +172,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "Hibernating", (2, 2), (1, 2), None,
-                "A low-cost reminder: popular products and a small discount.",
+                "A reminder of popular products, with a small discount.",
             ),
             SegmentRule(
                 "Lost", (1, 1), (1, 2), None,
@@ -205,7 +205,8 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "New Customers", (4, 5), (1, 3), (1, 5),
-                "Welcome series, onboarding guidance and introductory offers.",
+                "Offers that bring them back soon, with recommendations based on what "
+                "they bought.",
             ),
             SegmentRule(
                 "Can't Lose Them", (1, 2), (3, 4), (4, 5),
@@ -254,7 +255,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "New Customers", (4, 5), (1, 2), (1, 2),
-                "Welcome series, onboarding guidance, and introductory offers",
+                "Onboarding guidance and an offer that brings them back",
             ),
             SegmentRule(
                 "Churned Customers", (1, 1), (1, 2), (1, 2),
@@ -296,7 +297,7 @@ SEGMENT_RULES: dict[str, RuleSet] = {
             ),
             SegmentRule(
                 "Rookies", (4, 4), (1, 1), None,
-                "Clear strategies for first-time buyers, such as triggered welcome emails.",
+                "Clear strategies for new buyers, such as triggered welcome e-mails.",
             ),
             SegmentRule(
                 "Slipping", (1, 1), (1, 1), None,

@@ -92,3 +92,19 @@ def assert_user_error(proc: Run, *fragments: str) -> None:
     assert "Traceback" not in proc.stderr
     for f in fragments:
         assert f in lines[-1], lines[-1]
+
+
+def run_captured(*args: str) -> Run:
+    """Run ``rfmseg ARGS`` in this process without pytest's ``capsys``: for fixtures that
+    live longer than one test (a module's or the session's), where ``capsys`` is not
+    available. What it prints is captured all the same."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    return Run(code, out.getvalue(), err.getvalue())

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from rfm.labels import HEADERS
+from rfm.labels import HEADERS, money, orders, pct, whole
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
@@ -21,36 +21,40 @@ __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 MEDIANS = ("recency_median", "frequency_median", "monetary_median")
 
 
-def _describe(table: pd.DataFrame, first: list[str]) -> pd.DataFrame:
-    """Sizes, shares and medians of ``table`` (a segment summary or a profile), with the
-    headers the report uses."""
+def _describe(table: pd.DataFrame, first: list[str], currency: str = "") -> pd.DataFrame:
+    """Sizes, shares and medians of ``table`` (a segment summary or a profile), written
+    as the report writes them (:mod:`rfm.labels`), under the report's headers."""
+    spend = money(currency)
     out = pd.DataFrame(index=table.index)
     for name in first:
         out[name] = table[name]
-    out["customers"] = table["customers"]
-    out["share"] = (100 * table["share"]).round(1)
-    out["revenue_share"] = (100 * table["revenue_share"]).round(1)
-    out["recency_median"] = table["recency_median"].round(0).astype("int64")
-    out["frequency_median"] = table["frequency_median"]
-    out["monetary_median"] = table["monetary_median"].round(0)
-    headers = {**HEADERS, "share": "% of customers", "revenue_share": "% of revenue"}
-    return out.rename(columns=headers)
+    out["customers"] = table["customers"].map(whole)
+    out["share"] = table["share"].map(pct)
+    out["revenue_share"] = table["revenue_share"].map(pct)
+    out["recency_median"] = table["recency_median"].map(whole)
+    out["frequency_median"] = table["frequency_median"].map(orders)
+    out["monetary_median"] = table["monetary_median"].map(spend)
+    return out.rename(columns=HEADERS)
 
 
 def segment_table(result: Any) -> pd.DataFrame:
     """Segments in value order, as the report's segment table: customers, shares and the
     median customer (from the run's ``segment_summary``)."""
-    return _describe(result.segment_summary, [])
+    return _describe(result.segment_summary, [], _currency(result))
 
 
 def persona_table(result: Any) -> pd.DataFrame:
     """Personas best first, as the report's persona cards: customers, shares, the median
     customer and the silhouette (from the run's ``profile``)."""
     prof = result.profile
-    out = _describe(prof, ["persona"])
+    out = _describe(prof, ["persona"], _currency(result))
     if "silhouette" in prof:
-        out[HEADERS["silhouette"]] = prof["silhouette"].round(3)
+        out[HEADERS["silhouette"]] = prof["silhouette"].map(lambda v: f"{v:.2f}")
     return out
+
+
+def _currency(result: Any) -> str:
+    return str(result.settings.get("currency") or "")
 
 
 #: the persona table under its earlier name

@@ -1,0 +1,439 @@
+"""The claims audit: every word rfmseg says about a run agrees with the run's own numbers.
+
+A marketing director acts on the words (segment names, persona names, actions, warnings),
+so each is a claim, checked here on 22 data sets (demo seeds, skewed and awkward synthetic
+shops, every built-in rule set, fixed k, Online Retail and CDNOW). Each data set is run once
+through the command (in process), and its files, console text and report are read back.
+Every expectation is worked out here, from ``segments.csv`` with plain pandas and scipy, not
+with rfmseg's own code:
+
+1. **Actions.** Each customer's segment is the first rule its scores match (a plain loop
+   over the rules) and its action is that rule's; no action claims what the customer's
+   own scores deny (:data:`ACTION_CLAIMS`, the phrases and what each one says).
+2. **Persona names.** Each word a name uses holds for the persona's median customer
+   against the whole customer base (:data:`PERSONA_WORDS`); a name never claims opposite
+   things; a dimension it names separates the personas strongly (scipy's Kruskal–Wallis
+   H / (n − 1) ≥ 0.14); a median it quotes is the median.
+3. **Figures shown twice.** The console's segment and persona tables, the report's tables
+   and ``profile.csv`` show the same statistics (medians, shares), labelled as such, equal
+   to a groupby of ``segments.csv``; the mean silhouette is the same everywhere.
+4. **Names against value.** Every pair of segments whose names rank one above the other
+   while the lower-named one's median customer is better on recency, orders and spend is
+   flagged, on the console and in the report, and no other pair is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _cli import run_captured
+from scipy.stats import kruskal
+
+from rfm.datasets import make_transactions
+from rfm.segments import OTHERS, resolve_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+
+# -- the data sets -------------------------------------------------------------------------
+
+
+def _demo(n: int, rows: int, seed: int) -> pd.DataFrame:
+    return make_transactions(n_customers=n, n_rows=rows, random_state=seed)
+
+
+def _shop(n: int, seed: int, *, one_time: float = 0.4, spend_alpha: float | None = None,
+          recent_days: int = 700, price_levels: int | None = None) -> pd.DataFrame:
+    """A synthetic shop: customers with a number of orders (geometric, a share of them
+    buying once), order dates over ``recent_days`` days, spend per line lognormal or Pareto
+    (``spend_alpha``), or from a few price levels (many ties)."""
+    rng = np.random.default_rng(seed)
+    orders = np.where(rng.random(n) < one_time, 1, 1 + rng.geometric(0.25, n))
+    cust = np.repeat(np.arange(n), orders)
+    m = len(cust)
+    start = pd.Timestamp("2024-01-01")
+    days = rng.integers(0, recent_days, m)
+    if spend_alpha is not None:
+        spend = 10 * (1 + rng.pareto(spend_alpha, m))
+    elif price_levels is not None:
+        spend = rng.choice([9.99, 19.99, 49.0, 99.0][:price_levels], m)
+    else:
+        spend = rng.lognormal(3.5, 0.9, m)
+    return pd.DataFrame({
+        "CustomerID": [f"S{c:05d}" for c in cust],
+        "InvoiceNo": [f"N{i:07d}" for i in range(m)],
+        "InvoiceDate": start + pd.to_timedelta(days * 24 * 60 + rng.integers(0, 600, m),
+                                               unit="min"),
+        "TotalAmount": np.round(spend, 2),
+    })  # fmt: skip
+
+
+def _two_cohorts(seed: int) -> pd.DataFrame:
+    """Half the customers bought only in the first year, half only in the last months."""
+    old = _shop(700, seed, recent_days=300)
+    new = _shop(700, seed + 1, recent_days=90)
+    new = new.assign(CustomerID="T" + new["CustomerID"], InvoiceNo="T" + new["InvoiceNo"],
+                     InvoiceDate=new["InvoiceDate"] + pd.Timedelta(days=600))  # fmt: skip
+    return pd.concat([old, new], ignore_index=True)
+
+
+def _without_invoices(seed: int) -> pd.DataFrame:
+    """No invoice column, several lines per purchase day: orders are purchase days."""
+    shop = _shop(800, seed)
+    extra = shop.sample(frac=0.5, random_state=seed)  # second lines on the same days
+    both = pd.concat([shop, extra.assign(TotalAmount=extra["TotalAmount"] / 3)])
+    return both.drop(columns="InvoiceNo").sort_values("InvoiceDate", kind="stable")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A data set and the flags it is run with."""
+
+    name: str
+    make: object  # () -> DataFrame, or the path of a shared data file
+    flags: tuple[str, ...] = ()
+    rules: str = "ladder"
+
+
+CASES = [
+    *(Case(f"demo-{n}-seed{s}", lambda n=n, s=s: _demo(n, 8 * n, s))
+      for n, s in ((400, 0), (1500, 1), (3000, 2), (800, 3), (2000, 4), (1200, 5))),
+    Case("pareto-spend", lambda: _shop(1500, 10, spend_alpha=1.1)),
+    Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9)),
+    Case("all-recent", lambda: _shop(1200, 12, recent_days=60)),
+    Case("two-cohorts", lambda: _two_cohorts(13)),
+    Case("tiny-shop", lambda: _shop(45, 14)),
+    Case("few-prices", lambda: _shop(1500, 15, price_levels=3)),
+    Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount")),
+    Case("demo-rfm-rules", lambda: _demo(2000, 16000, 6), ("--rules", "rfm"), "rfm"),
+    Case("demo-customer-types", lambda: _demo(1500, 12000, 7), ("--rules", "customer-types"),
+         "customer-types"),
+    Case("demo-codes", lambda: _demo(1500, 12000, 8), ("--rules", "codes"), "codes"),
+    Case("demo-k6", lambda: _demo(1500, 12000, 9), ("--k", "6")),
+    Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
+    Case("online-retail", DATA / "online_retail.csv.gz"),
+    Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz", ("--rules", "rfm"), "rfm"),
+    Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value")),
+    Case("cdnow-sample", DATA / "CDNOW_sample.txt",
+         ("--no-header", "--names", "customer,master,date,cds,dollar_value", "--customer",
+          "master", "--date", "date", "--amount", "dollar_value")),
+]
+assert len(CASES) >= 20
+
+
+@dataclass
+class Run:
+    """One data set run through the command, read back."""
+
+    case: Case
+    stdout: str
+    segments: pd.DataFrame
+    profile: pd.DataFrame
+    validation: pd.DataFrame
+    report: str
+    q: int
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c.name for c in CASES])
+def run(request, tmp_path_factory) -> Run:
+    case: Case = request.param
+    folder = tmp_path_factory.mktemp(case.name)
+    if isinstance(case.make, Path):
+        if not case.make.exists():
+            pytest.skip(f"real data not found at {case.make} (outside the project setup)")
+        src = case.make
+    else:
+        src = folder / "orders.csv"
+        case.make().to_csv(src, index=False)
+    out = folder / "out"
+    proc = run_captured("segment", str(src), "--out", str(out), "-q", *case.flags)
+    assert proc.returncode == 0, proc.stderr
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer": str},
+                           keep_default_na=False)  # fmt: skip
+    return Run(
+        case=case,
+        stdout=proc.stdout,
+        segments=segments,
+        profile=pd.read_csv(out / "profile.csv", index_col="cluster"),
+        validation=pd.read_csv(out / "validation.csv"),
+        report=(out / "report.html").read_text(encoding="utf-8"),
+        q=int(segments[["r_score", "f_score", "m_score"]].max().max()),
+    )
+
+
+# -- 1. actions ----------------------------------------------------------------------------
+
+#: phrase in an action → what it says about the customer, as a test on the customer's
+#: own scores (r, f, m, out of q) and raw frequency; the actions may only use these
+#: phrases where the segment's score ranges guarantee them
+ACTION_CLAIMS = {
+    "no discount": lambda r, f, m, q, orders: m >= q - 1,  # a top spender
+    "VIP": lambda r, f, m, q, orders: m >= q - 1,
+    "personal outreach": lambda r, f, m, q, orders: m >= q - 1,
+    "low-cost": lambda r, f, m, q, orders: m <= q - 2,  # never for a big spender
+    "cost low": lambda r, f, m, q, orders: m <= q - 2,
+    "Welcome": lambda r, f, m, q, orders: f == 1,  # new: the lowest frequency score
+    "first-time": lambda r, f, m, q, orders: orders == 1,
+    "second order": lambda r, f, m, q, orders: orders == 1,
+    "loyalty": lambda r, f, m, q, orders: orders >= 2,  # has come back
+    "Loyalty": lambda r, f, m, q, orders: orders >= 2,
+    "Keep them loyal": lambda r, f, m, q, orders: orders >= 2,
+    "win them back": lambda r, f, m, q, orders: r <= q - 2,  # not among the recent
+    "Win them back": lambda r, f, m, q, orders: r <= q - 2,
+    "win-back": lambda r, f, m, q, orders: r <= q - 2,
+    "Win-back": lambda r, f, m, q, orders: r <= q - 2,
+    "Bring them back": lambda r, f, m, q, orders: r <= q - 2,
+    "Re-engage": lambda r, f, m, q, orders: r <= q - 2,
+}
+
+
+def _first_match(rules, r: int, f: int, m: int) -> tuple[str, str]:
+    for rule in rules.rules:
+        if all(bounds is None or bounds[0] <= score <= bounds[1]
+               for bounds, score in ((rule.r, r), (rule.f, f), (rule.m, m))):  # fmt: skip
+            return rule.name, rule.action
+    return OTHERS, rules.others_action
+
+
+def test_every_action_agrees_with_the_customers_own_scores(run: Run) -> None:
+    rules = resolve_rules(run.case.rules)
+    seg = run.segments
+    for row in seg.itertuples(index=False):
+        r, f, m = int(row.r_score), int(row.f_score), int(row.m_score)
+        name, action = _first_match(rules, r, f, m)
+        assert (row.segment, row.action) == (name, action), row
+    for action, group in seg.groupby("action"):
+        for phrase, holds in ACTION_CLAIMS.items():
+            if phrase in action:
+                ok = [holds(r, f, m, run.q, n) for r, f, m, n in zip(
+                    group["r_score"], group["f_score"], group["m_score"], group["frequency"],
+                    strict=True)]  # fmt: skip
+                assert all(ok), (phrase, action, group.loc[~np.array(ok)].head())
+    # the contradiction that started this audit can no longer be written
+    assert not seg["action"].str.contains("low-spending group").any()
+
+
+# -- 2. persona names ----------------------------------------------------------------------
+
+#: word of a persona name → (dimension, test of the persona's median against the
+#: customer base's 40th and 60th percentiles)
+PERSONA_WORDS = {
+    "Recent": ("recency", lambda med, q40, q60: med < q40),
+    "Lapsed": ("recency", lambda med, q40, q60: med > q60),
+    "frequent": ("frequency", lambda med, q40, q60: med > q60),
+    "infrequent": ("frequency", lambda med, q40, q60: med < q40),
+    "high spenders": ("monetary", lambda med, q40, q60: med > q60),
+    "low spenders": ("monetary", lambda med, q40, q60: med < q40),
+    "moderate spenders": ("monetary", lambda med, q40, q60: q40 <= med <= q60),
+}
+OPPOSITES = [("Recent", "Lapsed"), ("frequent", "infrequent"), ("frequent", "one-time"),
+             ("high spenders", "low spenders")]  # fmt: skip
+
+
+def _words(name: str) -> set[str]:
+    base = name.split(" (")[0]  # "(median spend 120)" tells twins apart
+    words = set()
+    for word in PERSONA_WORDS:
+        if re.search(rf"(?<![a-z]){re.escape(word)}", base, flags=re.I if word[0].isupper()
+                     else 0):  # fmt: skip
+            words.add(word)
+    if "infrequent" in words:
+        words.discard("frequent")
+    if "one-time" in base:
+        words.add("one-time")
+    return words
+
+
+def _rank_eta_squared(values: pd.Series, labels: pd.Series) -> float:
+    groups = [values[labels == g].to_numpy() for g in sorted(labels.unique())]
+    return kruskal(*groups).statistic / (len(values) - 1)
+
+
+def test_persona_names_say_only_what_their_medians_show(run: Run) -> None:
+    seg, prof = run.segments, run.profile
+    names = prof["persona"].tolist()
+    assert len(set(names)) == len(names)  # one name per persona
+    assert not set(names) & set(seg["segment"])  # never a segment's name
+    for cid, p in prof.iterrows():
+        members = seg[seg["cluster"] == cid]
+        assert p["persona"] == members["persona"].iloc[0]
+        words = _words(p["persona"])
+        for a, b in OPPOSITES:
+            assert not {a, b} <= words, p["persona"]
+        for word in words - {"one-time"}:
+            dim, holds = PERSONA_WORDS[word]
+            med = members[dim].median()
+            q40, q60 = np.quantile(seg[dim], [0.4, 0.6])
+            assert holds(med, q40, q60), (p["persona"], word, med, q40, q60)
+            # a dimension is only named where it separates the personas strongly
+            assert _rank_eta_squared(seg[dim], seg["cluster"]) >= 0.14, (p["persona"], word)
+        if "one-time" in words:
+            assert members["frequency"].median() <= 1, p["persona"]
+        quoted = re.search(r"\((.*)\)$", p["persona"])
+        if quoted:  # twins told apart by a median, which must be theirs
+            text = quoted.group(1)
+            dim = ("recency" if "days" in text else "frequency" if "orders" in text
+                   else "monetary")  # fmt: skip
+            number = float(re.sub(r"[^\d.]", "", text.split("median")[-1].split("days")[0]))
+            assert number == pytest.approx(members[dim].median(), abs=0.5), p["persona"]
+
+
+# -- 3. figures shown twice ------------------------------------------------------------------
+
+
+class _Tables(HTMLParser):
+    """The tables of each ``<section id>`` of a page, as lists of rows of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.section = ""
+        self.tables: dict[str, list[list[list[str]]]] = {}
+        self.row: list[str] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        a = dict(attrs)
+        if tag == "section":
+            self.section = a.get("id", "")
+        elif tag == "table":
+            self.tables.setdefault(self.section, []).append([])
+        elif tag == "tr":
+            self.row = []
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None and self.row is not None:
+            self.row.append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[self.section][-1].append(self.row)
+            self.row = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _report_table(report: str, section: str, index: int = 0) -> pd.DataFrame:
+    parser = _Tables()
+    parser.feed(report)
+    header, *rows = parser.tables[section][index]
+    return pd.DataFrame(rows, columns=header).set_index(header[0])
+
+
+def _console_table(stdout: str, title: str) -> list[str]:
+    """The lines of the console table printed under ``title``."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    block = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        block.append(line)
+    return block
+
+
+def _expected(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Size, shares and median customer per group, written with Python's format specs."""
+    g = frame.groupby(by)
+    total = frame["monetary"].sum()
+    return pd.DataFrame({
+        "customers": g.size().map(lambda v: f"{v:,}"),
+        "share": (g.size() / len(frame)).map(lambda v: f"{100 * v:.1f}%"),
+        "revenue_share": (g["monetary"].sum() / total).map(lambda v: f"{100 * v:.1f}%"),
+        "days": g["recency"].median().map(lambda v: f"{v:,.0f}"),
+        "orders": g["frequency"].median().map(lambda v: f"{v:,g}"),
+        "spend": g["monetary"].median().map(lambda v: f"{v:,.0f}"),
+    })  # fmt: skip
+
+
+HEADS = ["Customers", "Share of customers", "Share of revenue",
+         "Days since last order (median)", "Orders (median)", "Spend (median)"]  # fmt: skip
+
+
+def _cells(line: str, n: int) -> list[str]:
+    return line.split()[-n:]
+
+
+def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
+    seg = run.segments
+    # segments: console == report == a groupby of segments.csv, in value order
+    want = _expected(seg, "segment")
+    console = _console_table(run.stdout, "Segments, best value first")
+    for head in HEADS:
+        assert head in console[0]  # labelled: medians say so
+    report = _report_table(run.report, "segments")
+    medians = seg.groupby("segment")[["monetary", "frequency", "recency"]].median()
+    order = medians.assign(neg_m=-medians["monetary"], neg_f=-medians["frequency"]).sort_values(
+        ["neg_m", "neg_f", "recency"], kind="stable").index.tolist()
+    assert list(report.index) == order  # value order, best first
+    rows = [line for line in console[1:] if line.strip() and not line.startswith("segment")]
+    assert len(rows) == len(order)
+    for line, name in zip(rows, order, strict=True):
+        assert line.startswith(name)
+        w = want.loc[name]
+        expected = [w["customers"], w["share"], w["revenue_share"], w["days"], w["orders"],
+                    w["spend"]]  # fmt: skip
+        assert _cells(line, 6) == expected, (name, line)
+        r = report.loc[name]
+        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
+                r["Days since last order (median)"], r["Orders (median)"],
+                r["Spend (median)"]] == expected  # fmt: skip
+    # personas: console == report == profile.csv == a groupby of segments.csv
+    want = _expected(seg, "cluster")
+    console = _console_table(run.stdout, "Personas (clusters of similar customers)")
+    rows = [line for line in console[1:] if line.strip() and not line.startswith("cluster")]
+    report = _report_table(run.report, "clusters")
+    assert len(rows) == len(run.profile) == len(report)
+    for line, (cid, p) in zip(rows, run.profile.iterrows(), strict=True):
+        assert line.split()[0] == str(cid)
+        w = want.loc[cid]
+        expected = [w["customers"], w["share"], w["revenue_share"], w["days"], w["orders"],
+                    w["spend"]]  # fmt: skip
+        assert _cells(line, 7)[:6] == expected, (cid, line)
+        r = report.loc[str(cid)]
+        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
+                r["Days since last order (median)"], r["Orders (median)"],
+                r["Spend (median)"]] == expected  # fmt: skip
+        assert p["recency_median"] == seg.loc[seg["cluster"] == cid, "recency"].median()
+        assert p["monetary_median"] == pytest.approx(
+            seg.loc[seg["cluster"] == cid, "monetary"].median(), rel=1e-12)
+    # the mean silhouette: console == validation.csv == the customers' mean
+    sil = run.validation.loc[run.validation["metric"] == "silhouette", "value"].iloc[0]
+    assert f"mean silhouette {sil:.3f}" in run.stdout.splitlines()[0]
+    if seg["silhouette"].astype(str).str.len().gt(0).all():
+        assert sil == pytest.approx(pd.to_numeric(seg["silhouette"]).mean(), abs=1e-9)
+    # headline figures of the report
+    assert f"{len(seg):,}" in run.report and f"{seg['monetary'].sum():,.0f}" in run.report
+
+
+# -- 4. names against value ------------------------------------------------------------------
+
+
+def test_every_name_inversion_is_flagged_and_no_other(run: Run) -> None:
+    seg = run.segments
+    medians = seg.groupby("segment")[["recency", "frequency", "monetary"]].median()
+    order = [n for n in (resolve_rules(run.case.rules).order
+                         or [r.name for r in resolve_rules(run.case.rules).rules])
+             if n in medians.index]  # fmt: skip
+    expected = set()
+    for i, above in enumerate(order):
+        for below in order[i + 1:]:
+            a, b = medians.loc[above], medians.loc[below]
+            no_worse = (b["recency"] <= a["recency"] and b["frequency"] >= a["frequency"]
+                        and b["monetary"] >= a["monetary"])  # fmt: skip
+            if no_worse and not b.equals(a):
+                expected.add((above, below))
+    flagged = set(re.findall(r"warning: “([^”]+)” is named above “([^”]+)”", run.stdout))
+    assert flagged == expected
+    in_report = set(re.findall(r"“([^”]+)” is named above “([^”]+)”", run.report))
+    assert in_report == expected
+    if run.case.rules == "ladder":
+        assert not expected  # the default rule set's names follow value on every data set
