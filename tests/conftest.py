@@ -43,3 +43,15 @@ def cli(capsys: pytest.CaptureFixture[str]):
     from _cli import run_cli
 
     return lambda *args, cwd=None: run_cli(capsys, *args, cwd=cwd)
+
+
+@pytest.fixture(scope="session")
+def online_retail_run(online_retail_path: Path, tmp_path_factory):
+    """`rfmseg segment online_retail.csv.gz` with no flags, run once for the whole session
+    (several tests read it); returns what it printed and the output folder."""
+    from _cli import run_captured
+
+    out = tmp_path_factory.mktemp("online-retail") / "out"
+    proc = run_captured("segment", str(online_retail_path), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return proc, out
