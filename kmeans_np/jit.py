@@ -70,7 +70,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "load_kernels", "on_first_compile"]
+__all__ = ["cache_dir", "load_kernels", "on_compile"]
 
 #: the packages whose kernels this module caches and reports on
 PACKAGES = ("kmeans_np", "rfm", "validation")
@@ -78,8 +78,7 @@ _ROOTS = tuple(str(Path(__file__).resolve().parent.parent / name) for name in PA
 
 _lock = threading.RLock()
 _prepared = False
-_first_compile_callbacks: list[Callable[[], None]] = []
-_first_compile_seen = False
+_compile_callbacks: list[Callable[[str], None]] = []
 
 
 def _user_cache_dir() -> Path:
@@ -196,16 +195,14 @@ def _launch_threads() -> None:
 
 
 def _on_compile_event(event) -> None:
-    global _first_compile_seen
-    if not event.is_start or _first_compile_seen:
+    if not event.is_start:
         return
     py_func = getattr(event.data.get("dispatcher"), "py_func", None)
     module = getattr(py_func, "__module__", "") or ""
     if module.split(".")[0] not in PACKAGES:
         return
-    _first_compile_seen = True
-    for callback in list(_first_compile_callbacks):
-        callback()
+    for callback in list(_compile_callbacks):
+        callback(module)
 
 
 def _install_compile_listener() -> None:
@@ -245,22 +242,24 @@ def load_kernels(module: str) -> ModuleType:
     return importlib.import_module(module)
 
 
-def on_first_compile(callback: Callable[[], None]) -> Callable[[], None]:
-    """Call ``callback()`` once, when the first of rfmseg's kernels starts compiling.
+def on_compile(callback: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``callback(module)`` whenever one of rfmseg's kernels starts compiling.
 
     Kernels compile on first use and are then loaded from the on-disk cache; a
     compilation therefore means a first run (or a new version). The command line uses
-    this to say why the first run is slower.
+    this to say, at the step that waits for it, why the first run is slower. ``module``
+    is the kernel module's dotted name. The callback may run in any thread that calls a
+    kernel (Dask's threaded scheduler, for one).
 
     Returns
     -------
     callable
         Removes ``callback`` again (a command run in process calls it when it ends).
     """
-    _first_compile_callbacks.append(callback)
+    _compile_callbacks.append(callback)
 
     def remove() -> None:
         with contextlib.suppress(ValueError):
-            _first_compile_callbacks.remove(callback)
+            _compile_callbacks.remove(callback)
 
     return remove

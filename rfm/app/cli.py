@@ -401,6 +401,19 @@ class _Reporter:
         self.quiet = quiet
         self.t0 = time.perf_counter()
         self.interrupted = interrupted or threading.Event()
+        self.step = "starting"
+        self.compiled_in: set[str] = set()
+
+    def compiling(self, module: str) -> None:
+        """A kernel started compiling: say so once per step, naming the step (a first
+        run compiles for this machine, and later runs load the result from disk)."""
+        if self.step in self.compiled_in:
+            return
+        self.compiled_in.add(self.step)
+        if not self.quiet:
+            print(f"{PROG}: [{self.elapsed():5.1f}s] {self.step}: compiling its fast kernels "
+                  "for this machine (first run only; later runs reuse them)",
+                  file=sys.stderr, flush=True)  # fmt: skip
 
     def check_interrupt(self) -> None:
         """Raise the Ctrl-C that Python swallowed because it landed inside a finaliser
@@ -413,6 +426,7 @@ class _Reporter:
 
     def __call__(self, message: str) -> None:
         self.check_interrupt()
+        self.step = message
         if not self.quiet:
             print(f"{PROG}: [{self.elapsed():5.1f}s] {message}", file=sys.stderr, flush=True)
 
@@ -550,12 +564,10 @@ def _pipeline(
 
 
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
-    from kmeans_np.jit import on_first_compile
+    from kmeans_np.jit import on_compile
 
     say = _Reporter(args.quiet, interrupted)
-    forget = on_first_compile(
-        lambda: say("first run: compiling the fast kernels for this machine (once only)")
-    )
+    forget = on_compile(say.compiling)
     try:
         return _run_steps(args, say)
     finally:
