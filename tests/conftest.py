@@ -35,3 +35,14 @@ def online_retail_path() -> Path:
     if not ONLINE_RETAIL.exists():
         pytest.skip(f"real data not found at {ONLINE_RETAIL} (outside the project setup)")
     return ONLINE_RETAIL
+
+
+CDNOW_SAMPLE = SHARED / "data" / "CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_path() -> Path:
+    """Path of the CDNOW 1-in-10 sample; skips the test when it is absent."""
+    if not CDNOW_SAMPLE.exists():
+        pytest.skip(f"CDNOW data not found at {CDNOW_SAMPLE} (outside the project setup)")
+    return CDNOW_SAMPLE

@@ -91,7 +91,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, digamma, expit, gammaln, log_expit
 
 from rfm.clv.inputs import DistinctRows
 
@@ -128,10 +128,10 @@ class BetaGeoData:
 
 def _branches(
     params: np.ndarray, data: BetaGeoData, s: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``ℓ₁``, ``ℓ₂`` (``-inf`` where there is no second branch) per row, and the
-    per-``x`` constant ``gammaln(r+x) - gammaln(r) + r log α`` per distinct ``x``;
-    also the mask of distinct ``x`` with a second branch."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: ``ℓ₁`` and ``d = ℓ₂ - ℓ₁`` (``-inf`` where there is no second branch),
+    ``log(α+T)`` and ``log(α+t_x)``; per distinct ``x``: the constant
+    ``gammaln(r+x) - gammaln(r) + r log α`` and the mask of a second branch."""
     r, alpha, a, b = params
     xs = data.xs
     k = xs + s  # chances to drop out by the last purchase
@@ -142,9 +142,11 @@ def _branches(
     c2[two] = betaln(a + 1, b + k[two] - 1) - base
     head = gammaln(r + xs) - gammaln(r) + r * np.log(alpha)
     rx = (r + xs)[data.xi]
-    l1 = c1[data.xi] - rx * np.log(alpha + data.T)
-    l2 = c2[data.xi] - rx * np.log(alpha + data.t_x)
-    return l1, l2, head, two
+    log_aT = np.log(alpha + data.T)
+    log_at = np.log(alpha + data.t_x)
+    l1 = c1[data.xi] - rx * log_aT
+    d = (c2 - c1)[data.xi] - rx * (log_at - log_aT)
+    return l1, d, log_aT, log_at, head, two
 
 
 def log_likelihood(params: np.ndarray, data: BetaGeoData, *, dropout_at_first: bool) -> float:
@@ -153,8 +155,9 @@ def log_likelihood(params: np.ndarray, data: BetaGeoData, *, dropout_at_first: b
     ``params`` is ``(r, alpha, a, b)``; ``dropout_at_first`` chooses MBG/NBD.
     """
     s = int(dropout_at_first)
-    l1, l2, head, _ = _branches(np.asarray(params, dtype=np.float64), data, s)
-    return float(data.x_weight @ head + data.weight @ np.logaddexp(l1, l2))
+    l1, d, _, _, head, _ = _branches(np.asarray(params, dtype=np.float64), data, s)
+    # logaddexp(ℓ₁, ℓ₂) = ℓ₁ + log(1 + e^d) = ℓ₁ - log_expit(-d)
+    return float(data.x_weight @ head + data.weight @ (l1 - log_expit(-d)))
 
 
 def log_likelihood_and_gradient(
@@ -163,28 +166,28 @@ def log_likelihood_and_gradient(
     """The summed log-likelihood and its gradient in ``(r, α, a, b)`` (module docstring)."""
     r, alpha, a, b = params = np.asarray(params, dtype=np.float64)
     s = int(dropout_at_first)
-    l1, l2, head, two = _branches(params, data, s)
-    total = np.logaddexp(l1, l2)
-    ll = float(data.x_weight @ head + data.weight @ total)
-
+    l1, d, log_aT, log_at, head, two = _branches(params, data, s)
     w = data.weight
-    w1 = np.exp(l1 - total)  # P(alive at T) of each row
-    w2 = 1.0 - w1
+    ll = float(data.x_weight @ head + w @ (l1 - log_expit(-d)))
+
+    w2 = expit(d)  # P(dropped out | data) of each row; w₁ = 1 - w₂ = P(alive)
     xs, xi, W = data.xs, data.xi, data.x_weight
     k = xs + s
-    log_aT = np.log(alpha + data.T)
-    log_at = np.log(alpha + data.t_x)
-    rx = (r + xs)[xi]
-
-    d_r = W @ (digamma(r + xs) - digamma(r)) + W.sum() * np.log(alpha)
-    d_r -= w @ (w1 * log_aT + w2 * log_at)
-    d_alpha = W.sum() * r / alpha - w @ (rx * (w1 / (alpha + data.T) + w2 / (alpha + data.t_x)))
     ww2 = w * w2
+    n = W.sum()
+
+    # ∂/∂r and ∂/∂α: per row, w₁ f(T) + w₂ f(t_x) = f(T) + w₂ (f(t_x) - f(T))
+    d_r = W @ (digamma(r + xs) - digamma(r)) + n * np.log(alpha)
+    d_r -= w @ log_aT + ww2 @ (log_at - log_aT)
+    inv_aT = 1.0 / (alpha + data.T)
+    inv_at = 1.0 / (alpha + data.t_x)
+    rx_w = (r + xs)[xi] * w
+    d_alpha = n * r / alpha - rx_w @ inv_aT - (rx_w * w2) @ (inv_at - inv_aT)
     d_a = W @ (digamma(a + b) - digamma(a + b + k)) + ww2.sum() / a
     inv_b = np.zeros(len(xs))
     inv_b[two] = 1.0 / (b + k[two] - 1)
     d_b = W @ (digamma(a + b) - digamma(b) + digamma(b + k) - digamma(a + b + k))
-    d_b -= ww2 @ inv_b[xi]
+    d_b -= np.bincount(xi, weights=ww2, minlength=len(xs)) @ inv_b
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 
@@ -196,8 +199,6 @@ def p_alive_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
     ``w₁ = 1 / (1 + exp(ℓ₂ - ℓ₁))``, which ``scipy.special.expit`` evaluates without
     overflow however large ``x`` or ``T`` are. Rows with no second branch get 1.
     """
-    from scipy.special import expit
-
     r, alpha, a, b = params
     k = x + int(dropout_at_first)
     two = k > 0

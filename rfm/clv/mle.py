@@ -38,6 +38,8 @@ LOG_BOUND = 25.0
 GRADIENT_TOL = 1e-6
 #: step of the central differences that give the Hessian (in log θ)
 HESSIAN_STEP = 1e-5
+#: Newton stops when its step would change no parameter by more than this, relatively
+STEP_TOL = 1e-10
 
 LogLikelihood = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -89,8 +91,15 @@ def _positive_definite(H: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(H)))
 
 
-def _newton(f: Callable, phi: np.ndarray, max_steps: int = 50) -> tuple[np.ndarray, int]:
-    """Damped Newton steps from ``phi`` while the Hessian is positive definite."""
+def _newton(f: Callable, phi: np.ndarray, max_steps: int = 20) -> tuple[np.ndarray, int]:
+    """Damped Newton steps from ``phi`` while the Hessian is positive definite, until a
+    step would move no parameter by more than ``STEP_TOL`` (relative: ``φ = log θ``).
+
+    Near the optimum the objective's changes fall below its rounding noise (a sum over
+    many rows) while the gradient still shrinks quadratically, so a step is accepted
+    when it decreases the objective enough (Armijo) or, within the noise, shrinks the
+    gradient.
+    """
     value, g = f(phi)
     steps = 0
     for steps in range(1, max_steps + 1):  # noqa: B007 - the count is returned
@@ -98,21 +107,23 @@ def _newton(f: Callable, phi: np.ndarray, max_steps: int = 50) -> tuple[np.ndarr
         if not _positive_definite(H):
             break
         direction = -np.linalg.solve(H, g)
-        slope = float(g @ direction)
-        if -slope < 1e-24:  # the Newton decrement: nothing left to gain
+        if np.max(np.abs(direction)) < STEP_TOL:  # at the optimum to rounding level
             break
+        slope = float(g @ direction)
+        noise = 1e-12 * (1.0 + abs(value))
         t = 1.0
-        while t > 1e-10:
+        for _ in range(30):  # backtracking
             trial = np.clip(phi + t * direction, -LOG_BOUND, LOG_BOUND)
             new_value, new_g = f(trial)
-            if np.isfinite(new_value) and new_value <= value + 1e-4 * t * slope:
+            if np.isfinite(new_value) and (
+                new_value <= value + 1e-4 * t * slope
+                or (new_value <= value + noise and np.max(np.abs(new_g)) < np.max(np.abs(g)))
+            ):
                 break
             t /= 2
         else:
             break
         phi, value, g = trial, new_value, new_g
-        if np.max(np.abs(g)) < 1e-13:
-            break
     return phi, steps
 
 

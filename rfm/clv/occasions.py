@@ -84,8 +84,9 @@ def occasions_numpy(
     row = np.minimum.reduceat(order, cust_start)
     keep = days > 0
     return Occasions(
-        row[keep], first[keep], last[keep], days[keep], repeat_spend[keep],
-        holdout_days[keep], holdout_spend[keep],
+        row[keep], first[keep], last[keep], days[keep],
+        repeat_spend[keep].astype(np.float64),  # bincount of nothing is int64
+        holdout_days[keep], holdout_spend[keep].astype(np.float64),
     )
 
 
