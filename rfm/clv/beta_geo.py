@@ -52,12 +52,13 @@ Dead customers make no purchase; alive ones make none in ``t`` with probability
 
 Degenerate data
 ---------------
-No customer with a repeat purchase, or fewer than two customers: ``ValueError`` (the
-data say nothing about the purchase rate's spread or the dropout). When every repeat
-customer bought last at ``T`` (``t_x = T``), nobody seems to have dropped out: the
-maximum lies at ``a → 0`` (or ``b → ∞``), the fit stops at that boundary with a
-:class:`rfm.clv.ConvergenceWarning` naming the parameter, ``converged_`` is ``False``
-and the parameters are finite: predictions then match a model without dropout.
+``ValueError``, with the reason, for: no customer with a repeat purchase, fewer than
+two customers (the data say nothing about how customers differ), and every repeat
+customer buying last at the end of the period (``t_x = T``: nobody seems to have dropped
+out, and the likelihood keeps rising as ``a → 0``). Other data that cannot identify
+the model (e.g. two customers) end in a :class:`rfm.clv.ConvergenceWarning` that names
+the parameters heading for 0 or infinity; ``converged_`` is then ``False``, the
+parameters are the last (finite) iterate and their standard errors NaN.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ import numpy as np
 from scipy.special import hyp2f1
 
 from rfm.clv._estimator import Estimator, as_output, check_time, is_dask, summary_unit
-from rfm.clv.inputs import DistinctRows, PurchaseHistory, distinct_rows
+from rfm.clv.inputs import DistinctRows, PurchaseHistory, distinct_rows, wsum
 from rfm.clv.likelihood import (
     BetaGeoData,
     log_likelihood,
@@ -81,25 +82,93 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo", "purchases_if_alive"]
 
 #: within this distance of a = 1 the expectation is the mean of a = 1 ± this (its limit)
 A_NEAR_ONE = 1e-6
+#: from this third parameter on, ₂F₁ is summed as its power series (scipy's ``hyp2f1``
+#: returns NaN there for z near 1: measured for c ≥ 100, z ≥ 0.95)
+SERIES_FROM_C = 30.0
+#: most terms of that series (it converges in a few dozen when c is large)
+SERIES_TERMS = 500
+
+
+def _hyp2f1_series(A: np.ndarray, B: float, c: np.ndarray, z: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``Σ_n (A)_n (B)_n / ((c)_n n!) zⁿ`` and whether each sum converged.
+
+    With ``A`` and ``B`` of order one and ``c`` large, the terms shrink by about
+    ``A·B/c`` each: a few dozen terms reach rounding level even at ``z → 1``.
+    """
+    total = np.ones_like(z)
+    term = np.ones_like(z)
+    for n in range(SERIES_TERMS):
+        term = term * ((A + n) * (B + n) / ((c + n) * (n + 1.0))) * z
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    return total, np.abs(term) <= 1e-16 * np.abs(total)
+
+
+def _beta_mean_quadrature(k: float, u: float, a: float, B: float) -> float:
+    """``E[(1 - (1+pu)^-k) / p]`` for ``p ~ Beta(a, B)`` by quadrature (the fallback).
+
+    Small ``B``: QUADPACK's algebraic end-point weight ``p^(a-1) (1-p)^(B-1)``. Large
+    ``B``: the Beta density in log space, the interval split around its bulk (a sliver
+    near 0).
+    """
+    from scipy import integrate
+    from scipy.special import betaln
+    from scipy.stats import beta
+
+    def h(p: float) -> float:
+        return -np.expm1(-k * np.log1p(p * u)) / p if p > 0 else k * u
+
+    if B <= 50:
+        value, _ = integrate.quad(h, 0, 1, weight="alg", wvar=(a - 1, B - 1), limit=500)
+        return value * np.exp(-betaln(a, B))
+    mean = a / (a + B)
+    sd = np.sqrt(a * B / ((a + B) ** 2 * (a + B + 1)))
+    points = sorted({min(max(mean + j * sd, 1e-300), 1 - 1e-9) for j in (-3, 0, 3, 10, 30)})
+    value, _ = integrate.quad(lambda p: h(p) * np.exp(beta.logpdf(p, a, B)), 0, 1,
+                              points=points, limit=500, epsabs=0, epsrel=1e-10)
+    return value
 
 
 def _purchases_if_alive(k: np.ndarray, u: np.ndarray, a: float, B: np.ndarray) -> np.ndarray:
+    k, u, B = np.broadcast_arrays(k, u, B)
     c = a + B - 1
-    F = hyp2f1(c - k, a - 1, c, u / (1 + u))
-    return c / (a - 1) * (1 - np.exp((1 - a) * np.log1p(u)) * F)
+    z = u / (1 + u)
+    A = c - k  # a + b + s - 1 - r: of order one whatever x is
+    F = np.empty(z.shape)
+    series = c >= SERIES_FROM_C
+    ok = np.zeros(z.shape, dtype=bool)
+    if series.any():
+        F[series], ok[series] = _hyp2f1_series(A[series], a - 1, c[series], z[series])
+    rest = ~ok
+    F[rest] = hyp2f1(A[rest], a - 1, c[rest], z[rest])
+    g = c / (a - 1) * (1 - np.exp((1 - a) * np.log1p(u)) * F)
+    for i in zip(*np.nonzero(~np.isfinite(g)), strict=True):  # rare: quadrature
+        g[i] = _beta_mean_quadrature(k[i], u[i], a, B[i])
+    return g
 
 
 def purchases_if_alive(k: Any, u: Any, a: float, B: Any) -> np.ndarray:
     """``E[purchases in t | alive]`` for ``λ ~ Gamma(k, ·)``, ``p ~ Beta(a, B)``.
 
-    ``u = t / (α + T)``. See the module docstring; at ``a = 1`` (where the closed form
-    is 0/0) the value is the mean of ``a = 1 ± A_NEAR_ONE``, its limit to ~1e-9.
+    ``u = t / (α + T)``, ``k = r + x``, ``B = b + x (+1)``. See the module docstring:
+    ``(a+B-1)/(a-1) · [1 - (1+u)^(1-a) ₂F₁(a+B-1-k, a-1; a+B-1; u/(1+u))]``. The
+    hypergeometric function is scipy's ``hyp2f1`` for small third parameters and its
+    power series for large ones (where it converges at once and scipy's fails near
+    ``z = 1``); anything still not finite is integrated numerically over ``p``. At
+    ``a = 1`` (where the closed form is 0/0) the value is the mean of
+    ``a = 1 ± A_NEAR_ONE``, its limit to ~1e-9.
     """
     k, u, B = (np.asarray(v, dtype=np.float64) for v in (k, u, B))
+    shape = np.broadcast_shapes(k.shape, u.shape, B.shape)
+    k, u, B = (np.atleast_1d(v) for v in (k, u, B))
     if abs(a - 1) < A_NEAR_ONE:
-        return (_purchases_if_alive(k, u, 1 - A_NEAR_ONE, B)
-                + _purchases_if_alive(k, u, 1 + A_NEAR_ONE, B)) / 2
-    return _purchases_if_alive(k, u, a, B)
+        g = (_purchases_if_alive(k, u, 1 - A_NEAR_ONE, B)
+             + _purchases_if_alive(k, u, 1 + A_NEAR_ONE, B)) / 2
+    else:
+        g = _purchases_if_alive(k, u, a, B)
+    return g.reshape(shape)
 
 
 class BetaGeo(Estimator):
@@ -191,8 +260,18 @@ class BetaGeo(Estimator):
                 f"about purchase rates or dropout, so {self.MODEL} cannot be fitted. Use a "
                 "longer calibration period."
             )
+        repeat = data.x > 0
+        if np.all(data.t_x[repeat] == data.T[repeat]):
+            raise ValueError(
+                "every customer with a repeat purchase bought last at the end of the "
+                "period (t_x = T): the data show no dropout at all, so the dropout "
+                f"parameters a and b of {self.MODEL} cannot be estimated (the likelihood "
+                "keeps rising as a → 0). Use a calibration period that ends later than "
+                "the last purchases."
+            )
         s = self.DROPOUT_AT_FIRST
-        mean_rate = float(data.weight @ data.x) / max(float(data.weight @ data.T), 1e-12)
+        purchases = float(wsum(data.weight, data.x))
+        mean_rate = purchases / max(float(wsum(data.weight, data.T)), 1e-12)
         start = np.array([1.0, 1.0 / max(mean_rate, 1e-9), 1.0, 1.0])
         fit = maximise(
             lambda theta: log_likelihood_and_gradient(theta, data, dropout_at_first=s),
@@ -273,7 +352,7 @@ class BetaGeo(Estimator):
         px, pT = pairs.values
         u = times[None, :] / (alpha + pT[:, None])
         B = (b + px + int(self.DROPOUT_AT_FIRST))[:, None]
-        values = purchases_if_alive((r + px)[:, None], u, a, B) @ coef
+        values = (purchases_if_alive((r + px)[:, None], u, a, B) * coef).sum(axis=1)
         return values[pairs.inverse]
 
 

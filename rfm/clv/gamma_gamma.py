@@ -38,6 +38,7 @@ a weighted mean of the population mean ``pγ/(q-1)`` and the customer's own ``m`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,33 +52,53 @@ from rfm.clv.inputs import (
     check_x,
     distinct_rows,
     summary_columns,
+    wsum,
 )
 from rfm.clv.mle import maximise
 
-__all__ = ["GammaGamma", "gamma_gamma_log_likelihood"]
+__all__ = ["GammaGamma", "SpendData", "gamma_gamma_log_likelihood"]
 
 
-def gamma_gamma_log_likelihood(
-    params: np.ndarray, x: np.ndarray, m: np.ndarray, weight: np.ndarray
-) -> tuple[float, np.ndarray]:
+@dataclass(frozen=True)
+class SpendData:
+    """Distinct ``(x, m)`` rows of repeat customers with weights, and per distinct ``x``
+    the index ``xi``, total weight ``W`` and ``log x`` (computed once per fit)."""
+
+    x: np.ndarray
+    m: np.ndarray
+    weight: np.ndarray
+    log_m: np.ndarray
+    xs: np.ndarray
+    xi: np.ndarray
+    x_weight: np.ndarray
+
+    @classmethod
+    def from_arrays(cls, x: np.ndarray, m: np.ndarray, weight: np.ndarray) -> SpendData:
+        xs, xi = np.unique(x, return_inverse=True)
+        x_weight = np.bincount(xi, weights=weight, minlength=len(xs))
+        return cls(x, m, weight, np.log(m), xs, xi, x_weight)
+
+
+def gamma_gamma_log_likelihood(params: np.ndarray, data: SpendData) -> tuple[float, np.ndarray]:
     """Summed log-likelihood of the Gamma-Gamma model and its gradient in ``(p, q, γ)``.
 
-    ``x`` (≥ 1), ``m`` (> 0) and ``weight`` are the distinct rows (module docstring).
+    ``data`` holds the distinct rows (``x ≥ 1``, ``m > 0``) and their weights (module
+    docstring).
     """
     p, q, gamma = np.asarray(params, dtype=np.float64)
-    xs, xi = np.unique(x, return_inverse=True)
-    W = np.bincount(xi, weights=weight, minlength=len(xs))
+    xs, xi, W, w, x = data.xs, data.xi, data.x_weight, data.weight, data.x
+    n = W.sum()
     px = p * xs
     log_x = np.log(xs)
     head = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * log_x
     pxr = px[xi]
-    log_m = np.log(m)
-    log_gxm = np.log(gamma + x * m)
-    ll = float(W @ head + weight @ ((pxr - 1) * log_m - (pxr + q) * log_gxm))
+    gxm = gamma + x * data.m
+    log_gxm = np.log(gxm)
+    ll = float(wsum(W, head) + wsum(w, ((pxr - 1) * data.log_m - (pxr + q) * log_gxm)))
     dq_x = digamma(px + q)
-    d_p = W @ (xs * (dq_x - digamma(px) + log_x)) + weight @ (x * (log_m - log_gxm))
-    d_q = W @ (dq_x - digamma(q)) + W.sum() * np.log(gamma) - weight @ log_gxm
-    d_gamma = W.sum() * q / gamma - weight @ ((pxr + q) / (gamma + x * m))
+    d_p = wsum(W, xs * (dq_x - digamma(px) + log_x)) + wsum(w * x, data.log_m - log_gxm)
+    d_q = wsum(W, (dq_x - digamma(q))) + n * np.log(gamma) - wsum(w, log_gxm)
+    d_gamma = n * q / gamma - wsum(w, ((pxr + q) / gxm))
     return ll, np.array([d_p, d_q, d_gamma])
 
 
@@ -144,10 +165,11 @@ class GammaGamma(Estimator):
                 f"Gamma-Gamma needs at least two customers with a repeat purchase (x > 0); "
                 f"got {n:g}."
             )
-        mean = float(rows.weight @ m) / n
+        mean = float(wsum(rows.weight, m)) / n
         start = np.array([1.0, 2.0, mean])  # population mean p γ / (q - 1) = mean
+        data = SpendData.from_arrays(x, m, rows.weight)
         fit = maximise(
-            lambda theta: gamma_gamma_log_likelihood(theta, x, m, rows.weight),
+            lambda theta: gamma_gamma_log_likelihood(theta, data),
             start, self.PARAMS, n, model=self.MODEL, max_iter=self.max_iter,
         )
         self._set(fit.params, unit=unit, fit=fit, n_customers=n, n_rows=len(rows))

@@ -28,7 +28,7 @@ import pandas as pd
 
 from rfm.clv.customer_summary import check_unit
 
-__all__ = ["DistinctRows", "PurchaseHistory", "distinct_rows", "from_lifetimes"]
+__all__ = ["DistinctRows", "PurchaseHistory", "distinct_rows", "from_lifetimes", "wsum"]
 
 #: lifetimes' summary columns → rfm.clv's
 LIFETIMES_NAMES = {
@@ -68,6 +68,13 @@ def _as_float(values: Any, name: str, index: pd.Index | None) -> np.ndarray:
         i = int(np.argmax(bad))
         raise ValueError(f"{name} is missing or infinite at {_where(i, index)}: {arr[i]}.")
     return arr
+
+
+def wsum(weights: np.ndarray, values: np.ndarray) -> float:
+    """``Σ weights · values`` by numpy's pairwise sum, not BLAS: BLAS's dot product
+    wakes its own threads, which on a busy machine beside numba's took milliseconds for
+    a few thousand values (and its result may depend on the thread count)."""
+    return float(np.multiply(weights, values).sum())
 
 
 def _first_bad(mask: np.ndarray) -> int | None:

@@ -93,7 +93,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, log_expit
 
-from rfm.clv.inputs import DistinctRows
+from rfm.clv.inputs import DistinctRows, wsum
 
 __all__ = ["BetaGeoData", "log_likelihood", "log_likelihood_and_gradient"]
 
@@ -157,7 +157,7 @@ def log_likelihood(params: np.ndarray, data: BetaGeoData, *, dropout_at_first: b
     s = int(dropout_at_first)
     l1, d, _, _, head, _ = _branches(np.asarray(params, dtype=np.float64), data, s)
     # logaddexp(ℓ₁, ℓ₂) = ℓ₁ + log(1 + e^d) = ℓ₁ - log_expit(-d)
-    return float(data.x_weight @ head + data.weight @ (l1 - log_expit(-d)))
+    return float(wsum(data.x_weight, head) + wsum(data.weight, (l1 - log_expit(-d))))
 
 
 def log_likelihood_and_gradient(
@@ -168,7 +168,7 @@ def log_likelihood_and_gradient(
     s = int(dropout_at_first)
     l1, d, log_aT, log_at, head, two = _branches(params, data, s)
     w = data.weight
-    ll = float(data.x_weight @ head + w @ (l1 - log_expit(-d)))
+    ll = float(wsum(data.x_weight, head) + wsum(w, (l1 - log_expit(-d))))
 
     w2 = expit(d)  # P(dropped out | data) of each row; w₁ = 1 - w₂ = P(alive)
     xs, xi, W = data.xs, data.xi, data.x_weight
@@ -177,17 +177,17 @@ def log_likelihood_and_gradient(
     n = W.sum()
 
     # ∂/∂r and ∂/∂α: per row, w₁ f(T) + w₂ f(t_x) = f(T) + w₂ (f(t_x) - f(T))
-    d_r = W @ (digamma(r + xs) - digamma(r)) + n * np.log(alpha)
-    d_r -= w @ log_aT + ww2 @ (log_at - log_aT)
+    d_r = wsum(W, (digamma(r + xs) - digamma(r))) + n * np.log(alpha)
+    d_r -= wsum(w, log_aT) + wsum(ww2, (log_at - log_aT))
     inv_aT = 1.0 / (alpha + data.T)
     inv_at = 1.0 / (alpha + data.t_x)
     rx_w = (r + xs)[xi] * w
-    d_alpha = n * r / alpha - rx_w @ inv_aT - (rx_w * w2) @ (inv_at - inv_aT)
-    d_a = W @ (digamma(a + b) - digamma(a + b + k)) + ww2.sum() / a
+    d_alpha = n * r / alpha - wsum(rx_w, inv_aT) - wsum(rx_w * w2, inv_at - inv_aT)
+    d_a = wsum(W, (digamma(a + b) - digamma(a + b + k))) + ww2.sum() / a
     inv_b = np.zeros(len(xs))
     inv_b[two] = 1.0 / (b + k[two] - 1)
-    d_b = W @ (digamma(a + b) - digamma(b) + digamma(b + k) - digamma(a + b + k))
-    d_b -= np.bincount(xi, weights=ww2, minlength=len(xs)) @ inv_b
+    d_b = wsum(W, (digamma(a + b) - digamma(b) + digamma(b + k) - digamma(a + b + k)))
+    d_b -= wsum(np.bincount(xi, weights=ww2, minlength=len(xs)), inv_b)
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 

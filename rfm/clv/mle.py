@@ -34,6 +34,8 @@ __all__ = ["LOG_BOUND", "ConvergenceWarning", "MLEFit", "maximise"]
 
 #: ``|log θ|`` at which a parameter counts as run off to 0 or infinity
 LOG_BOUND = 25.0
+#: ``|log θ|`` beyond which a parameter of a failed fit is named as drifting (1e-4, 1e4)
+DRIFT = 9.2
 #: largest ``|∂ mean log L / ∂ log θ|`` accepted at the optimum
 GRADIENT_TOL = 1e-6
 #: step of the central differences that give the Hessian (in log θ)
@@ -109,7 +111,7 @@ def _newton(f: Callable, phi: np.ndarray, max_steps: int = 20) -> tuple[np.ndarr
         direction = -np.linalg.solve(H, g)
         if np.max(np.abs(direction)) < STEP_TOL:  # at the optimum to rounding level
             break
-        slope = float(g @ direction)
+        slope = float(np.dot(g, direction))
         noise = 1e-12 * (1.0 + abs(value))
         t = 1.0
         for _ in range(30):  # backtracking
@@ -188,6 +190,11 @@ def maximise(
             problems.append("the observed information is not positive definite")
     standard_errors = np.sqrt(np.diag(covariance))
     converged = not problems
+    drifting = [i for i in np.flatnonzero(np.abs(phi) > DRIFT) if not at_bound[i]]
+    if problems and drifting:
+        problems.append("heading for a boundary: " + ", ".join(
+            f"{names[i]} → {'0' if phi[i] < 0 else '∞'} ({names[i]} = {theta[i]:.3g})"
+            for i in drifting))
     message = "converged" if converged else "; ".join(problems)
     if not converged:
         warnings.warn(

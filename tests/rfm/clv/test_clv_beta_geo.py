@@ -241,3 +241,37 @@ def test_mbgnbd_recovery() -> None:
     assert distance < stats.chi2(4).ppf(0.999)
     for name, value in true.items():
         assert abs(fitted.params_[name] - value) < 3 * fitted.standard_errors_[name], name
+
+
+def _quadrature_if_alive(k: float, u: float, a: float, B: float) -> float:
+    """E[(1 - (1+pu)^-k) / p], p ~ Beta(a, B), by adaptive quadrature of the log-space
+    density, the interval split where either factor changes: around ``1/(k u)`` (where
+    the integrand's first factor bends) and the Beta bulk."""
+    from scipy import integrate
+    from scipy.stats import beta
+
+    def h(p):
+        return -np.expm1(-k * np.log1p(p * u)) / p if p > 0 else k * u
+
+    mean = a / (a + B)
+    sd = np.sqrt(a * B / ((a + B) ** 2 * (a + B + 1)))
+    marks = [mean + j * sd for j in (-2, 0, 3, 10, 30)] + [j / (k * u) for j in (0.1, 1, 10)]
+    points = sorted({p for p in marks if 0 < p < 1 - 1e-9})
+    v, _ = integrate.quad(lambda p: h(p) * np.exp(beta.logpdf(p, a, B)), 0, 1, points=points,
+                          limit=1000, epsabs=0, epsrel=1e-12)
+    return v
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+def test_expectation_if_alive_on_a_wide_grid_against_quadrature() -> None:
+    """The hypergeometric closed form (scipy's hyp2f1 for small third parameters, its
+    series for large ones) against numerical integration over p."""
+    rng = np.random.default_rng(3)
+    for _ in range(150):
+        a, b = 10 ** rng.uniform(-1, 1, 2)
+        r = 10 ** rng.uniform(-1.3, 1)
+        x = int(rng.integers(0, 45)) if rng.random() < 0.6 else int(10 ** rng.uniform(1.7, 3.3))
+        u = 10 ** rng.uniform(-4, 3)
+        got = purchases_if_alive(np.array([r + x]), np.array([u]), a, np.array([b + x]))[0]
+        ref = _quadrature_if_alive(r + x, u, a, b + x)
+        assert got == pytest.approx(ref, rel=2e-6), (a, b, r, x, u)
