@@ -98,9 +98,28 @@ def test_seed001_online_retail(online_retail_path: Path, tmp_path: Path) -> None
         assert {"monthly.png", "weekday_hour.png", "elbow.png"} <= pngs(tmp_path)
 
 
+def test_clv_cdnow_reproduces_the_published_figures(cdnow_sample_path: Path,
+                                                    tmp_path: Path) -> None:
+    proc = run_example("clv_cdnow.py", str(cdnow_sample_path), str(tmp_path))
+    out = proc.stdout
+    # Fader, Hardie & Lee (2005); Hardie's spreadsheet; Fader & Hardie (2013)
+    for text in ("2,357 customers; 2,457 repeat purchase days", "59.86% made none",
+                 "r             0.2426", "alpha         4.4136", "a             0.7929",
+                 "b             2.4259", "log-likelihood -9,582.43",
+                 "= 1.226   published 1.226", "946 repeat customers",
+                 "p             6.2496", "q             3.7442", "gamma        15.4435"):
+        assert text in out, text
+    value = pd.read_csv(tmp_path / "customer_value.csv")
+    assert len(value) == 2357
+    assert value["p_alive"].between(0, 1).all() and (value["value_12_months"] > 0).all()
+    if HAS_MPL:
+        assert "holdout_check.png" in pngs(tmp_path)
+
+
 @pytest.mark.parametrize(
     "name",
     [
+        "clv_cdnow.py",
         "seed000_pipeline.py",
         "seed001_online_retail.py",
         "seed002_from_scratch.py",
