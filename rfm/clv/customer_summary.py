@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, resolve_backend
-from rfm._grouping.keys import encode_keys
+from rfm._grouping.keys import Keys, encode_keys
 from rfm._inputs import check_frame, parse_dates
 from rfm.clv.occasions import Occasions, occasions
 from rfm.columns import TransactionColumns
@@ -263,13 +263,7 @@ def summary(
     amount = cols.line_amounts(transactions, allow_negative=False)
     day = day_numbers(parse_dates(transactions[cols.date], cols.date))
     backend = resolve_backend(backend, n=len(transactions), numba_from=NUMBA_FROM_ROWS)
-    keys = encode_keys(transactions[cols.customer], backend=backend)
-    if keys.missing is not None:
-        raise ValueError(
-            f"customer column {cols.customer!r} has {int(keys.missing.sum())} missing id(s); "
-            "every purchase needs a customer. Drop guest rows first, e.g. with "
-            "clean_transactions (drop_missing_customer=True)."
-        )
+    keys = customer_keys(transactions[cols.customer], backend)
     period = periods.period_of(day)
     rows = None
     if period is None:
@@ -285,6 +279,18 @@ def summary(
     first_rows = occ.row if rows is None else rows[occ.row]
     ids = keys.labels(first_rows).rename(cols.customer)
     return build_summary(ids, occ, periods, int(occ.last.max()))
+
+
+def customer_keys(ids: pd.Series, backend: str) -> Keys:
+    """The customers' exact, ordered keys; a ``ValueError`` when an id is missing."""
+    keys = encode_keys(ids, backend=backend)
+    if keys.missing is not None:
+        raise ValueError(
+            f"customer column {ids.name!r} has {int(keys.missing.sum())} missing id(s); "
+            "every purchase needs a customer. Drop guest rows first, e.g. with "
+            "clean_transactions (drop_missing_customer=True)."
+        )
+    return keys
 
 
 def _no_calibration_message(periods: Periods) -> str:

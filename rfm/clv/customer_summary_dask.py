@@ -36,6 +36,7 @@ from rfm.clv.customer_summary import (
     Periods,
     _no_calibration_message,
     build_summary,
+    customer_keys,
     day_numbers,
     summary_attrs,
 )
@@ -43,11 +44,10 @@ from rfm.clv.occasions import Occasions, occasions
 from rfm.columns import TransactionColumns
 from rfm.table_dask import (
     INPUTS_PER_PIECE,
-    _check_partition,
     _sorted_like_memory,
     _Spec,
-    _where,
     _words,
+    partition_columns,
     shuffle_method,
 )
 
@@ -69,9 +69,7 @@ def _empty_days(spec: _Spec) -> pd.DataFrame:
 def _days(pdf: pd.DataFrame, spec: _Spec, periods: Periods,
           partition_info: dict | None = None) -> pd.DataFrame:
     """Step 1: one input partition → one row per (customer, period, day)."""
-    where = _where(pdf, partition_info)
-    _check_partition(pdf, spec, where)
-    pdf = pdf[spec.columns]
+    where, pdf = partition_columns(pdf, spec, partition_info)
     if len(pdf) == 0:
         return _empty_days(spec)
     try:
@@ -80,13 +78,7 @@ def _days(pdf: pd.DataFrame, spec: _Spec, periods: Periods,
         )
         money = roles.line_amounts(pdf, allow_negative=False)
         day = day_numbers(parse_dates(pdf[spec.date], spec.date))
-        keys = encode_keys(pdf[spec.customer], backend=spec.backend)
-        if keys.missing is not None:
-            raise ValueError(
-                f"customer column {spec.customer!r} has {int(keys.missing.sum())} missing "
-                "id(s); every purchase needs a customer. Drop guest rows first, e.g. with "
-                "clean_transactions (drop_missing_customer=True)."
-            )
+        keys = customer_keys(pdf[spec.customer], spec.backend)
     except (ValueError, TypeError) as exc:
         if str(exc).startswith(where):
             raise

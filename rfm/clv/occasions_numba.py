@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# splitmix64's constants, as in rfm._grouping's kernels: kernel modules import only numpy
+# and numba (numba's on-disk cache would not notice a change in another module's function)
 MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX2 = np.uint64(0x94D049BB133111EB)
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
