@@ -95,7 +95,7 @@ def fit_case(n: int) -> Any:
 
 
 def bench_fit(n: int, repeats: int) -> list[dict[str, Any]]:
-    from rfm.clv.inputs import distinct_rows
+    from rfm.clv.distinct import distinct_rows
 
     x, t_x, T = simulate(n)
     ours = _ours_fit(x, t_x, T)

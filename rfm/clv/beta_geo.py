@@ -69,7 +69,8 @@ import numpy as np
 from scipy.special import hyp2f1
 
 from rfm.clv._estimator import Estimator, as_output, check_time, is_dask, summary_unit
-from rfm.clv.inputs import DistinctRows, PurchaseHistory, distinct_rows, wsum
+from rfm.clv.distinct import DistinctRows, distinct_rows
+from rfm.clv.inputs import PurchaseHistory, wsum
 from rfm.clv.likelihood import (
     BetaGeoData,
     log_likelihood,

@@ -1,7 +1,7 @@
 """Distinct histories of a Dask summary: reduced on the workers, fitted on the client.
 
 The likelihood of the customer-base models needs only the distinct rows of the summary
-and how many customers share each (:func:`rfm.clv.inputs.distinct_rows`). Each
+and how many customers share each (:func:`rfm.clv.distinct.distinct_rows`). Each
 partition of a Dask summary is checked and collapsed on its worker; the client receives
 the partitions' weighted rows (a few hundred thousand at most, whatever the number of
 customers), collapses them once more, and fits. The rows and weights are exactly those
@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from rfm.clv.distinct import DistinctRows, distinct_rows
 from rfm.clv.inputs import (
-    DistinctRows,
     PurchaseHistory,
     check_monetary,
     check_x,
-    distinct_rows,
 )
 from rfm.table_dask import _where
 

@@ -46,11 +46,10 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from rfm.clv._estimator import Estimator, as_output, is_dask, summary_unit
+from rfm.clv.distinct import DistinctRows, distinct_rows
 from rfm.clv.inputs import (
-    DistinctRows,
     check_monetary,
     check_x,
-    distinct_rows,
     summary_columns,
     wsum,
 )

@@ -12,10 +12,6 @@ Every estimator of :mod:`rfm.clv` reads a customer's history as the papers write
 
 The checks run once, here, and name the first bad row (and its customer): ``x`` a
 whole number ≥ 0, ``0 ≤ t_x ≤ T``, ``t_x = 0`` when ``x = 0``, everything finite.
-
-:func:`distinct_rows` collapses customers with the same history into one row with a
-weight: the likelihood of ``n`` identical customers is ``n`` times one customer's, so the
-fit works on the (far fewer) distinct rows and gives exactly the same answer.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ import pandas as pd
 
 from rfm.clv.customer_summary import check_unit
 
-__all__ = ["DistinctRows", "PurchaseHistory", "distinct_rows", "from_lifetimes", "wsum"]
+__all__ = ["PurchaseHistory", "from_lifetimes", "wsum"]
 
 #: lifetimes' summary columns → rfm.clv's
 LIFETIMES_NAMES = {
@@ -245,70 +241,3 @@ def from_lifetimes(
         if len(durations) == 1:
             out.attrs["holdout_length"] = float(durations[0])
     return out
-
-
-@dataclass(frozen=True)
-class DistinctRows:
-    """The distinct rows of some columns, sorted, with their total weight.
-
-    ``values[k]`` holds column ``k``'s value on each distinct row; ``inverse`` (when
-    asked for) maps every original row to its distinct row.
-    """
-
-    values: tuple[np.ndarray, ...]
-    weight: np.ndarray
-    inverse: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.weight)
-
-
-def _codes(column: np.ndarray) -> tuple[np.ndarray, int]:
-    """Order-preserving integer codes of a column, and how many codes there can be.
-
-    Whole numbers in a small range are their own codes (no sort); other values are
-    ranked among the column's distinct values.
-    """
-    if len(column):
-        lo, hi = column.min(), column.max()
-        if hi - lo < 1 << 24 and np.array_equal(column, np.floor(column)):
-            return (column - lo).astype(np.int64), int(hi - lo) + 1
-    uniques, codes = np.unique(column, return_inverse=True)
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
-def distinct_rows(
-    *columns: np.ndarray, weights: np.ndarray | None = None, inverse: bool = False
-) -> DistinctRows:
-    """The distinct rows of float columns, sorted lexicographically, with weights.
-
-    The weight of a distinct row is the number of rows equal to it, or the sum of their
-    ``weights``. Rows are equal when every column is equal (exactly: float ``==``).
-    Each column becomes order-preserving integer codes; the codes combine into one int64
-    key (mixed radix) when the product of the code counts allows it, else the rows are
-    sorted lexicographically.
-    """
-    n = len(columns[0])
-    codes, sizes = zip(*(_codes(np.asarray(c, dtype=np.float64)) for c in columns), strict=True)
-    if float(np.prod([float(s) for s in sizes])) < 2.0**62:
-        key = codes[0]
-        for c, size in zip(codes[1:], sizes[1:], strict=True):
-            key = key * size + c
-        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    else:  # pragma: no cover - needs more than 2**62 possible rows
-        order = np.lexsort(codes[::-1])
-        change = np.zeros(n, dtype=bool)
-        change[0] = True
-        for c in codes:
-            change[1:] |= c[order][1:] != c[order][:-1]
-        run = np.cumsum(change) - 1
-        inv = np.empty(n, dtype=np.int64)
-        inv[order] = run
-        first = order[change]
-    inv = inv.reshape(-1)
-    if weights is None:
-        weight = np.bincount(inv, minlength=len(first)).astype(np.float64)
-    else:
-        weight = np.bincount(inv, weights=weights, minlength=len(first))
-    values = tuple(np.asarray(c, dtype=np.float64)[first] for c in columns)
-    return DistinctRows(values, weight, inv if inverse else None)

@@ -80,7 +80,7 @@ terms into the simple ``w₂`` corrections.) The estimators maximise over
 What it costs
 -------------
 Customers with the same ``(x, t_x, T)`` have the same likelihood: the sum runs over the
-distinct rows with their counts as weights (:func:`rfm.clv.inputs.distinct_rows`) —
+distinct rows with their counts as weights (:func:`rfm.clv.distinct.distinct_rows`) —
 exactly the same value. Everything that depends on ``x`` alone (``gammaln``,
 ``betaln``, ``ψ``) is computed once per distinct ``x`` (a few hundred values); per row
 there remain two logarithms, one ``logaddexp`` and a few products.
@@ -93,7 +93,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, log_expit
 
-from rfm.clv.inputs import DistinctRows, wsum
+from rfm.clv.distinct import DistinctRows
+from rfm.clv.inputs import wsum
 
 __all__ = ["BetaGeoData", "log_likelihood", "log_likelihood_and_gradient"]
 

@@ -22,34 +22,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# splitmix64's constants, as in rfm._grouping's kernels: kernel modules import only numpy
-# and numba (numba's on-disk cache would not notice a change in another module's function)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-S30 = np.uint64(30)
-S27 = np.uint64(27)
-S31 = np.uint64(31)
+from rfm.clv.hash_numba import GOLDEN, mix, table_size
+
 NO_DAY = np.iinfo(np.int64).max  # "no calibration day yet"
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _mix(h):  # pragma: no cover - compiled
-    """splitmix64's finaliser: every output bit depends on every input bit."""
-    h ^= h >> S30
-    h *= MIX1
-    h ^= h >> S27
-    h *= MIX2
-    h ^= h >> S31
-    return h
-
-
-@njit(cache=True, nogil=True)
-def _table_size(n):  # pragma: no cover - compiled
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    return size
 
 
 @njit(cache=True, nogil=True)
@@ -60,7 +35,7 @@ def customer_occasions(hi, lo, day, amount, period):  # pragma: no cover - compi
     holdout_spend`` for the customers with at least one calibration line.
     """
     n = hi.shape[0]
-    size = _table_size(n)
+    size = table_size(n)
     mask = np.uint64(size - 1)
     # pass 1: customers
     table = np.full(size, -1, dtype=np.int64)
@@ -75,7 +50,7 @@ def customer_occasions(hi, lo, day, amount, period):  # pragma: no cover - compi
         a = hi[i]
         b = lo[i]
         if g < 0 or key_hi[g] != a or key_lo[g] != b:  # lines come in runs of a customer
-            j = np.int64(_mix(b ^ _mix(a ^ GOLDEN)) & mask)
+            j = np.int64(mix(b ^ mix(a ^ GOLDEN)) & mask)
             while True:
                 g = table[j]
                 if g < 0:
@@ -103,7 +78,7 @@ def customer_occasions(hi, lo, day, amount, period):  # pragma: no cover - compi
     for i in range(n):
         g = group[i]
         key = (g * 2 + np.int64(period[i])) * span + (day[i] - d0)
-        j = np.int64(_mix(np.uint64(key) ^ GOLDEN) & mask)
+        j = np.int64(mix(np.uint64(key) ^ GOLDEN) & mask)
         while True:
             s = seen[j]
             if s < 0:

@@ -19,7 +19,7 @@ from _clv_cases import (
 
 from rfm.clv import BetaGeo, ConvergenceWarning, ModifiedBetaGeo
 from rfm.clv.beta_geo import purchases_if_alive
-from rfm.clv.inputs import distinct_rows
+from rfm.clv.distinct import distinct_rows
 from rfm.clv.likelihood import BetaGeoData, log_likelihood
 
 MODELS = [BetaGeo, ModifiedBetaGeo]

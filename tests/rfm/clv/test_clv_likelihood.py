@@ -9,7 +9,7 @@ import pytest
 from _clv_cases import integrated_likelihood, lambda_moment, simulate_beta_geo
 from scipy import integrate, stats
 
-from rfm.clv.inputs import distinct_rows
+from rfm.clv.distinct import distinct_rows
 from rfm.clv.likelihood import BetaGeoData, log_likelihood, log_likelihood_and_gradient
 
 
