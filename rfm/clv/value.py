@@ -210,8 +210,10 @@ def customer_value(
     Returns
     -------
     CustomerValue
-        ``table`` (indexed by customer, sorted like :func:`rfm.rfm_table`),
-        ``summary``, ``purchase_model``, ``spend_model``, ``horizon_months``.
+        ``table`` (indexed by customer, sorted like :func:`rfm.rfm_table`: the same
+        customers unless ``calibration_end`` leaves out those who first bought after
+        it — reindex to add them), ``summary``, ``purchase_model``, ``spend_model``,
+        ``horizon_months``.
 
     Raises
     ------

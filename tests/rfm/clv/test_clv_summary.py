@@ -124,9 +124,16 @@ def test_generated_shop_equals_a_plain_pandas_reference(backend: str) -> None:
         np.testing.assert_allclose(s[col], ref[col], rtol=1e-12, atol=1e-9)
 
 
-def test_customers_in_the_order_of_rfm_table() -> None:
+@pytest.mark.parametrize("kind", ["str", "int", "category"])
+def test_customers_in_the_order_of_rfm_table(kind: str) -> None:
     tx = make_transactions(n_customers=200, n_rows=2000, random_state=1)
-    assert summary(tx).index.equals(rfm_table(tx).index)
+    if kind == "int":
+        tx["CustomerID"] = tx["CustomerID"].str[1:].astype(np.int64) * 7
+    elif kind == "category":  # categories in reverse order, some unused
+        cats = sorted(set(tx["CustomerID"]) | {"Z1", "Z2"}, reverse=True)
+        tx["CustomerID"] = pd.Categorical(tx["CustomerID"], categories=cats)
+    for backend in ("numpy", "numba"):
+        assert summary(tx, backend=backend).index.equals(rfm_table(tx).index)
 
 
 def test_cdnow_figures_of_the_data_readme(cdnow_sample_path) -> None:
