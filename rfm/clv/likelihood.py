@@ -83,7 +83,10 @@ Customers with the same ``(x, t_x, T)`` have the same likelihood: the sum runs o
 distinct rows with their counts as weights (:func:`rfm.clv.distinct.distinct_rows`) —
 exactly the same value. Everything that depends on ``x`` alone (``gammaln``,
 ``betaln``, ``ψ``) is computed once per distinct ``x`` (a few hundred values); per row
-there remain two logarithms, one ``logaddexp`` and a few products.
+there remain two logarithms, one log-sum-exp and a few products, which come down to seven
+weighted sums (:func:`row_sums_numpy`; its numba twin :mod:`rfm.clv.likelihood_numba`
+makes one pass over the rows, in fixed chunks on all cores, from
+``NUMBA_FROM_ROWS`` distinct rows on).
 """
 
 from __future__ import annotations
@@ -93,10 +96,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, log_expit
 
+from kmeans_np.jit import load_kernels
 from rfm.clv.distinct import DistinctRows
 from rfm.clv.inputs import wsum
 
-__all__ = ["BetaGeoData", "log_likelihood", "log_likelihood_and_gradient"]
+__all__ = ["BetaGeoData", "log_likelihood", "log_likelihood_and_gradient", "row_sums_numpy"]
 
 
 @dataclass(frozen=True)
@@ -127,69 +131,108 @@ class BetaGeoData:
         return float(self.weight.sum())
 
 
-def _branches(
-    params: np.ndarray, data: BetaGeoData, s: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: ``ℓ₁`` and ``d = ℓ₂ - ℓ₁`` (``-inf`` where there is no second branch),
-    ``log(α+T)`` and ``log(α+t_x)``; per distinct ``x``: the constant
-    ``gammaln(r+x) - gammaln(r) + r log α`` and the mask of a second branch."""
+@dataclass(frozen=True)
+class PerX:
+    """What depends on ``x`` alone, once per distinct ``x``: the row-free term
+    ``gammaln(r+x) - gammaln(r) + r log α`` (``head``), ``c₁ = log B(a, b+k) - log
+    B(a, b)``, ``dc = c₂ - c₁`` (``-inf`` without a second branch), ``r + x`` and
+    ``1/(b+k-1)`` (0 without a second branch)."""
+
+    head: np.ndarray
+    c1: np.ndarray
+    dc: np.ndarray
+    rx: np.ndarray
+    inv_b: np.ndarray
+
+
+def per_x(params: np.ndarray, xs: np.ndarray, s: int) -> PerX:
     r, alpha, a, b = params
-    xs = data.xs
     k = xs + s  # chances to drop out by the last purchase
     two = k > 0
     base = betaln(a, b)
     c1 = betaln(a, b + k) - base
-    c2 = np.full(len(xs), -np.inf)
-    c2[two] = betaln(a + 1, b + k[two] - 1) - base
+    dc = np.full(len(xs), -np.inf)
+    dc[two] = betaln(a + 1, b + k[two] - 1) - base - c1[two]
+    inv_b = np.zeros(len(xs))
+    inv_b[two] = 1.0 / (b + k[two] - 1)
     head = gammaln(r + xs) - gammaln(r) + r * np.log(alpha)
-    rx = (r + xs)[data.xi]
-    log_aT = np.log(alpha + data.T)
-    log_at = np.log(alpha + data.t_x)
-    l1 = c1[data.xi] - rx * log_aT
-    d = (c2 - c1)[data.xi] - rx * (log_at - log_aT)
-    return l1, d, log_aT, log_at, head, two
+    return PerX(head, c1, dc, r + xs, inv_b)
 
 
-def log_likelihood(params: np.ndarray, data: BetaGeoData, *, dropout_at_first: bool) -> float:
+#: from this many distinct rows on, ``backend="auto"`` sums the rows with the numba twin
+NUMBA_FROM_ROWS = 50_000
+
+#: the weighted sums over rows the log-likelihood and its gradient need (see
+#: :func:`row_sums_numpy`); the numba twin returns the same seven numbers
+ROW_SUMS = ("log_sum", "log_aT", "w2_dlog", "rx_inv_aT", "rx_w2_dinv", "w2", "w2_inv_b")
+
+
+def row_sums_numpy(alpha: float, xi: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                   w: np.ndarray, px: PerX) -> np.ndarray:
+    """Teaching twin of the per-row work: with ``ℓ₁ = c₁ - (r+x) log(α+T)``,
+    ``d = ℓ₂ - ℓ₁ = dc - (r+x) log((α+t_x)/(α+T))`` and ``w₂ = expit(d)``, the weighted
+    sums of ``ℓ₁ + log(1 + e^d)`` (the log-sum-exp), ``log(α+T)``,
+    ``w₂ log((α+t_x)/(α+T))``, ``(r+x)/(α+T)``, ``w₂ (r+x) (1/(α+t_x) - 1/(α+T))``,
+    ``w₂`` and ``w₂/(b+k-1)`` (:data:`ROW_SUMS`)."""
+    rx = px.rx[xi]
+    log_aT = np.log(alpha + T)
+    dlog = np.log(alpha + t_x) - log_aT
+    l1 = px.c1[xi] - rx * log_aT
+    d = px.dc[xi] - rx * dlog
+    ww2 = w * expit(d)  # weight × P(dropped out | data); w₁ = 1 - w₂ = P(alive)
+    inv_aT = 1.0 / (alpha + T)
+    return np.array([
+        wsum(w, l1 - log_expit(-d)),  # logaddexp(ℓ₁, ℓ₂) = ℓ₁ - log_expit(-d)
+        wsum(w, log_aT),
+        wsum(ww2, dlog),
+        wsum(w * rx, inv_aT),
+        wsum(ww2 * rx, 1.0 / (alpha + t_x) - inv_aT),
+        float(ww2.sum()),
+        wsum(ww2, px.inv_b[xi]),
+    ])
+
+
+def row_sums(alpha: float, data: BetaGeoData, px: PerX, backend: str) -> np.ndarray:
+    """:data:`ROW_SUMS` by the numpy or the numba twin (equal to ~1e-12)."""
+    if backend == "numba":
+        kernel = load_kernels("rfm.clv.likelihood_numba").row_sums
+        return kernel(float(alpha), data.xi, data.t_x, data.T, data.weight, px.c1, px.dc,
+                      px.rx, px.inv_b)
+    return row_sums_numpy(alpha, data.xi, data.t_x, data.T, data.weight, px)
+
+
+def log_likelihood(params: np.ndarray, data: BetaGeoData, *, dropout_at_first: bool,
+                   backend: str = "numpy") -> float:
     """Summed log-likelihood ``Σ weight · log L(r, α, a, b | x, t_x, T)``.
 
     ``params`` is ``(r, alpha, a, b)``; ``dropout_at_first`` chooses MBG/NBD.
     """
-    s = int(dropout_at_first)
-    l1, d, _, _, head, _ = _branches(np.asarray(params, dtype=np.float64), data, s)
-    # logaddexp(ℓ₁, ℓ₂) = ℓ₁ + log(1 + e^d) = ℓ₁ - log_expit(-d)
-    return float(wsum(data.x_weight, head) + wsum(data.weight, (l1 - log_expit(-d))))
+    params = np.asarray(params, dtype=np.float64)
+    px = per_x(params, data.xs, int(dropout_at_first))
+    return wsum(data.x_weight, px.head) + float(row_sums(params[1], data, px, backend)[0])
 
 
 def log_likelihood_and_gradient(
-    params: np.ndarray, data: BetaGeoData, *, dropout_at_first: bool
+    params: np.ndarray, data: BetaGeoData, *, dropout_at_first: bool, backend: str = "numpy"
 ) -> tuple[float, np.ndarray]:
-    """The summed log-likelihood and its gradient in ``(r, α, a, b)`` (module docstring)."""
+    """The summed log-likelihood and its gradient in ``(r, α, a, b)`` (module docstring).
+
+    ``backend`` chooses the twin of the per-row sums (:func:`row_sums`).
+    """
     r, alpha, a, b = params = np.asarray(params, dtype=np.float64)
     s = int(dropout_at_first)
-    l1, d, log_aT, log_at, head, two = _branches(params, data, s)
-    w = data.weight
-    ll = float(wsum(data.x_weight, head) + wsum(w, (l1 - log_expit(-d))))
-
-    w2 = expit(d)  # P(dropped out | data) of each row; w₁ = 1 - w₂ = P(alive)
-    xs, xi, W = data.xs, data.xi, data.x_weight
-    k = xs + s
-    ww2 = w * w2
+    xs, W = data.xs, data.x_weight
+    px = per_x(params, xs, s)
+    S = row_sums(alpha, data, px, backend)
     n = W.sum()
-
+    k = xs + s
+    ll = wsum(W, px.head) + S[0]
     # ∂/∂r and ∂/∂α: per row, w₁ f(T) + w₂ f(t_x) = f(T) + w₂ (f(t_x) - f(T))
-    d_r = wsum(W, (digamma(r + xs) - digamma(r))) + n * np.log(alpha)
-    d_r -= wsum(w, log_aT) + wsum(ww2, (log_at - log_aT))
-    inv_aT = 1.0 / (alpha + data.T)
-    inv_at = 1.0 / (alpha + data.t_x)
-    rx_w = (r + xs)[xi] * w
-    d_alpha = n * r / alpha - wsum(rx_w, inv_aT) - wsum(rx_w * w2, inv_at - inv_aT)
-    d_a = wsum(W, (digamma(a + b) - digamma(a + b + k))) + ww2.sum() / a
-    inv_b = np.zeros(len(xs))
-    inv_b[two] = 1.0 / (b + k[two] - 1)
-    d_b = wsum(W, (digamma(a + b) - digamma(b) + digamma(b + k) - digamma(a + b + k)))
-    d_b -= wsum(np.bincount(xi, weights=ww2, minlength=len(xs)), inv_b)
-    return ll, np.array([d_r, d_alpha, d_a, d_b])
+    d_r = wsum(W, digamma(r + xs) - digamma(r)) + n * np.log(alpha) - S[1] - S[2]
+    d_alpha = n * r / alpha - S[3] - S[4]
+    d_a = wsum(W, digamma(a + b) - digamma(a + b + k)) + S[5] / a
+    d_b = wsum(W, digamma(a + b) - digamma(b) + digamma(b + k) - digamma(a + b + k)) - S[6]
+    return float(ll), np.array([d_r, d_alpha, d_a, d_b])
 
 
 def p_alive_rows(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
