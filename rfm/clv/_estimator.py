@@ -53,13 +53,10 @@ class Estimator:
     #: the model's name in messages
     MODEL = ""
 
-    def __init__(self, *, max_iter: int = 1000, backend: str = "auto") -> None:
+    def __init__(self, *, max_iter: int = 1000) -> None:
         if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
-        if backend not in ("auto", "numpy", "numba"):
-            raise ValueError(f"backend must be 'auto', 'numpy' or 'numba', got {backend!r}.")
         self.max_iter = int(max_iter)
-        self.backend = backend
 
     # -- parameters ----------------------------------------------------------------------
     @classmethod

@@ -68,12 +68,10 @@ from typing import Any
 import numpy as np
 from scipy.special import hyp2f1
 
-from kmeans_np.checks import resolve_backend
 from rfm.clv._estimator import Estimator, as_output, check_time, is_dask, summary_unit
 from rfm.clv.distinct import DistinctRows, distinct_rows
 from rfm.clv.inputs import PurchaseHistory, wsum
 from rfm.clv.likelihood import (
-    NUMBA_FROM_ROWS,
     BetaGeoData,
     log_likelihood,
     log_likelihood_and_gradient,
@@ -181,9 +179,6 @@ class BetaGeo(Estimator):
     ----------
     max_iter : int
         Iteration cap of the quasi-Newton stage of the fit.
-    backend : {"auto", "numpy", "numba"}
-        Implementation of the likelihood's per-row sums (equal to ~1e-12): ``"auto"`` is
-        numba from 50,000 distinct rows on.
 
     Attributes
     ----------
@@ -276,13 +271,11 @@ class BetaGeo(Estimator):
                 "the last purchases."
             )
         s = self.DROPOUT_AT_FIRST
-        backend = resolve_backend(self.backend, n=len(rows), numba_from=NUMBA_FROM_ROWS)
         purchases = float(wsum(data.weight, data.x))
         mean_rate = purchases / max(float(wsum(data.weight, data.T)), 1e-12)
         start = np.array([1.0, 1.0 / max(mean_rate, 1e-9), 1.0, 1.0])
         fit = maximise(
-            lambda theta: log_likelihood_and_gradient(theta, data, dropout_at_first=s,
-                                                      backend=backend),
+            lambda theta: log_likelihood_and_gradient(theta, data, dropout_at_first=s),
             start, self.PARAMS, n, model=self.MODEL, max_iter=self.max_iter,
         )
         self._set(fit.params, unit=unit, fit=fit, n_customers=n, n_rows=len(rows))

@@ -276,15 +276,3 @@ def test_expectation_if_alive_on_a_wide_grid_against_quadrature() -> None:
         ref = _quadrature_if_alive(r + x, u, a, b + x)
         assert got == pytest.approx(ref, rel=2e-6), (a, b, r, x, u)
 
-
-@pytest.mark.parametrize("model", MODELS)
-def test_fits_with_either_twin_agree(model) -> None:
-    x, t_x, T = simulate_beta_geo(60_000, 0.5, 4.0, 0.8, 2.5, seed=5,
-                                  dropout_at_first=model.DROPOUT_AT_FIRST)
-    a = model(backend="numpy").fit(x, t_x, T)
-    b = model(backend="numba").fit(x, t_x, T)
-    for name, value in a.params_.items():
-        assert b.params_[name] == pytest.approx(value, rel=1e-8)
-    assert b.log_likelihood_ == pytest.approx(a.log_likelihood_, rel=1e-12)
-    with pytest.raises(ValueError, match="backend must be"):
-        model(backend="gpu")
