@@ -93,24 +93,27 @@ def _positive_definite(H: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(H)))
 
 
-def _newton(f: Callable, phi: np.ndarray, max_steps: int = 20) -> tuple[np.ndarray, int]:
+def _newton(f: Callable, phi: np.ndarray, max_steps: int = 20
+            ) -> tuple[np.ndarray, int, np.ndarray | None]:
     """Damped Newton steps from ``phi`` while the Hessian is positive definite, until a
     step would move no parameter by more than ``STEP_TOL`` (relative: ``φ = log θ``).
 
     Near the optimum the objective's changes fall below its rounding noise (a sum over
     many rows) while the gradient still shrinks quadratically, so a step is accepted
     when it decreases the objective enough (Armijo) or, within the noise, shrinks the
-    gradient.
+    gradient. Returns the last point, the steps taken and the Hessian there (``None``
+    when the last step moved away from where it was computed).
     """
     value, g = f(phi)
     steps = 0
-    for steps in range(1, max_steps + 1):  # noqa: B007 - the count is returned
+    H = None
+    for steps in range(1, max_steps + 1):
         H = _hessian(lambda p: f(p)[1], phi)
         if not _positive_definite(H):
             break
         direction = -np.linalg.solve(H, g)
         if np.max(np.abs(direction)) < STEP_TOL:  # at the optimum to rounding level
-            break
+            return phi, steps, H
         slope = float(np.dot(g, direction))
         noise = 1e-12 * (1.0 + abs(value))
         t = 1.0
@@ -126,7 +129,8 @@ def _newton(f: Callable, phi: np.ndarray, max_steps: int = 20) -> tuple[np.ndarr
         else:
             break
         phi, value, g = trial, new_value, new_g
-    return phi, steps
+        H = None
+    return phi, steps, H
 
 
 def maximise(
@@ -160,9 +164,10 @@ def maximise(
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(phi0)
     res = minimize(f, phi0, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10})
-    phi, polish_steps = _newton(f, np.asarray(res.x, dtype=np.float64))
+    phi, polish_steps, H = _newton(f, np.asarray(res.x, dtype=np.float64))
     value, g = f(phi)
-    H = _hessian(lambda p: f(p)[1], phi)
+    if H is None:
+        H = _hessian(lambda p: f(p)[1], phi)
     theta = np.exp(phi)
     ll, grad_theta = fun(theta)
 
