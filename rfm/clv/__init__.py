@@ -26,9 +26,10 @@ Every estimator has ``fit(summary)`` (or ``fit(x, t_x, T)``), ``params_``,
 ``(x, t_x, T)`` rows weighted by their counts: the same likelihood, far fewer rows.
 
 Modules: ``customer_summary`` (+ ``_dask``) and ``occasions`` (+ ``_numba``) build the
-summary; ``inputs`` checks and collapses histories; ``likelihood`` derives and computes
-the BG/NBD and MBG/NBD likelihoods; ``mle`` maximises; ``beta_geo``, ``gamma_gamma`` and
-``value`` hold the models and values.
+summary; ``inputs`` checks histories and ``distinct`` (+ ``_numba``, ``distinct_dask``)
+collapses them to weighted distinct rows; ``likelihood`` derives and computes the BG/NBD
+and MBG/NBD likelihoods; ``mle`` maximises; ``beta_geo``, ``gamma_gamma`` and ``value``
+hold the models and values; ``hash_numba`` is the kernels' shared hash.
 """
 
 from __future__ import annotations
