@@ -6,6 +6,7 @@ Run from a checkout with the ``bench`` extra installed::
     python -m benchmarks silhouette    # exact silhouette vs scikit-learn
     python -m benchmarks rfm           # rfm_table vs pandas, DuckDB, polars
     python -m benchmarks load          # the demo idle, beside busy loops, on 1 thread
+    python -m benchmarks clv           # BG/NBD fit and CLV summary vs lifetimes
     python -m benchmarks all --quick   # every benchmark on small sizes (a smoke run)
 
 Each benchmark times the contenders interleaved in one process, reports medians and

@@ -8,6 +8,8 @@ The package in four parts
     ├── io/             reading transaction files, writing results safely
     ├── report/         the HTML report: presents what it is given, computes nothing
     ├── app/            the run (pipeline), its output files, and the ``rfmseg`` command
+    ├── clv/            customer lifetime value: BG/NBD, MBG/NBD, Gamma-Gamma (``rfm.clv``,
+    │                   imported on its own: ``from rfm.clv import summary, BetaGeo``)
     └── _grouping/      rfm_table's grouping engine: keys and aggregation, numpy + numba twins
 
 The method, data half

@@ -12,6 +12,8 @@
     A small 20-customer RFM table, the worked example of many K-means tutorials.
 ``load_online_retail``
     The UCI Online Retail file (CSV, gzip CSV or xlsx) with the right dtypes.
+``load_cdnow``
+    The CDNOW purchase data (sample or master file) of the customer-base literature.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kmeans_np.checks import check_columns, check_random_state, is_integer
 from rfm.io.dates import parse_date_column
 from rfm.io.reading import read_transactions
 
-__all__ = ["case_study_customers", "load_online_retail", "make_transactions"]
+__all__ = ["case_study_customers", "load_cdnow", "load_online_retail", "make_transactions"]
 
 END_DATE = np.datetime64("2025-08-01")
 SPAN_DAYS = 912  # about 2.5 years of history, 2023-02-01 .. 2025-08-01
@@ -350,4 +352,55 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
     df["InvoiceDate"], _ = parse_date_column(df["InvoiceDate"], name="InvoiceDate")
     customer = pd.to_numeric(df["CustomerID"], errors="raise")
     df["CustomerID"] = customer.round().astype("Int64")
+    return df
+
+
+#: CDNOW column names: the sample file has the customer's id in the sample first
+CDNOW_SAMPLE_COLUMNS = ("customer", "master_id", "date", "cds", "amount")
+CDNOW_MASTER_COLUMNS = ("customer", "date", "cds", "amount")
+
+
+def load_cdnow(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read the CDNOW purchase data (``CDNOW_sample.txt`` or ``CDNOW_master.txt``).
+
+    The standard data set of the customer-base ("buy till you die") literature: every
+    purchase of the customers who first bought at the online CD shop CDNOW in the first
+    quarter of 1997, to 1998-06-30 (Fader, Hardie & Lee 2005 use the 1-in-10 sample).
+    Whitespace-separated text without invoices, as distributed with lifetimes and R's
+    BTYD; read by :func:`rfm.io.reading.read_transactions`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The sample (five columns, no header) or the master file (four columns, a header
+        line ``customer_id date number_of_cds dollar_value``), possibly compressed.
+
+    Returns
+    -------
+    DataFrame
+        ``customer`` (text, zero-padded as in the file), ``date`` (datetime), ``cds``
+        (int), ``amount`` (float, US dollars); the sample also has ``master_id`` (text).
+        Read it with ``TransactionColumns(customer="customer", invoice=None,
+        date="date", amount="amount", quantity=None, price=None)``.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        The file is missing or does not have the CDNOW layout.
+    """
+    from rfm.io.reading import ReadOptions
+
+    path = Path(path)
+    first = read_transactions(path, options=ReadOptions(sep="whitespace", header=False))
+    width = first.shape[1]
+    header = width == 4 and not str(first.iloc[0, 1]).strip().isdigit()
+    names = {5: CDNOW_SAMPLE_COLUMNS, 4: CDNOW_MASTER_COLUMNS}.get(width)
+    if names is None:
+        raise ValueError(f"{path.name} has {width} columns; a CDNOW file has 5 (the sample) "
+                         "or 4 (the master file).")
+    df = read_transactions(
+        path, text_columns=["customer", "master_id"],
+        options=ReadOptions(sep="whitespace", header=header, names=names),
+    )
+    df["date"], _ = parse_date_column(df["date"], name="date")
     return df

@@ -216,12 +216,18 @@ def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, i
     return ticks, rank, purchase_days(dates)
 
 
+def partition_columns(pdf: pd.DataFrame, spec: _Spec,
+                      partition_info: dict | None) -> tuple[str, pd.DataFrame]:
+    """The partition's name for messages, and its columns of ``spec`` once checked."""
+    where = _where(pdf, partition_info)
+    _check_partition(pdf, spec, where)
+    return where, pdf[spec.columns]
+
+
 def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -> pd.DataFrame:
     """Step 1: one input partition → one row per (customer, order) pair (the order is the
     invoice, or the purchase day without an invoice column)."""
-    where = _where(pdf, partition_info)
-    _check_partition(pdf, spec, where)
-    pdf = pdf[spec.columns]
+    where, pdf = partition_columns(pdf, spec, partition_info)
     if len(pdf) == 0:
         return _empty_pairs(spec)
     try:

@@ -55,3 +55,14 @@ def online_retail_run(online_retail_path: Path, tmp_path_factory):
     proc = run_captured("segment", str(online_retail_path), "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return proc, out
+
+
+CDNOW_SAMPLE = SHARED / "data" / "CDNOW_sample.txt"
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_path() -> Path:
+    """Path of the CDNOW 1-in-10 sample; skips the test when it is absent."""
+    if not CDNOW_SAMPLE.exists():
+        pytest.skip(f"CDNOW data not found at {CDNOW_SAMPLE} (outside the project setup)")
+    return CDNOW_SAMPLE

@@ -68,7 +68,8 @@ def test_every_kernel_releases_the_gil() -> None:
     from kmeans_np.jit import load_kernels
 
     modules = ["kmeans_np.engine_numba", "kmeans_np.kmeans_1d_numba",
-               "validation.silhouette_numba"]
+               "validation.silhouette_numba", "rfm.clv.occasions_numba",
+               "rfm.clv.distinct_numba", "rfm.clv.hash_numba"]
     seen = 0
     for name in modules:
         for value in vars(load_kernels(name)).values():

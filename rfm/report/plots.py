@@ -15,6 +15,7 @@ boxplot_panels         the same as separate SVGs: three panels and their legend
 monthly_plot           monthly revenue (bars, partial months hatched), active customers
 rf_heatmaps            R score × F score: customers and mean spend
 weekday_hour_heatmap   revenue by weekday × hour
+holdout_plot           purchases in a holdout period: predicted against actual
 =====================  ====================================================================
 """
 
@@ -39,6 +40,7 @@ __all__ = [
     "boxplot_panels",
     "boxplots",
     "elbow_plot",
+    "holdout_plot",
     "monthly_plot",
     "pca_scatter",
     "rf_heatmaps",
@@ -508,3 +510,35 @@ def save(svg: str, folder: str | Path, name: str) -> Path:
     path = Path(folder) / name
     path.write_text(svg, encoding="utf-8")
     return path
+
+
+# -- value ahead -------------------------------------------------------------------------
+
+
+def holdout_plot(table: pd.DataFrame, *, model: str = "model") -> str:
+    """The calibration/holdout check (:func:`rfm.clv.holdout_check`'s table): mean actual
+    holdout purchases (line and dots) and the ``model``'s prediction (dashed line and
+    squares) for each number of calibration repeat purchases."""
+    labels = [str(i) for i in table.index]
+    actual = table["actual"].to_numpy(dtype=float)
+    predicted = table["predicted"].to_numpy(dtype=float)
+    frame = Frame.inside(WIDTH, 300, left=64, right=20, top=52)
+    x = ch.band_axis(labels, frame.left, frame.right)
+    y = ch.linear_axis(np.r_[actual, predicted], frame.bottom, frame.top, zero=True)
+    px = ch.band_centres(len(labels), frame.left, frame.right)
+    squares = "".join(
+        f'<rect x="{a - 4:.1f}" y="{b - 4:.1f}" width="8" height="8"/>'
+        for a, b in zip(px, y.scale(predicted), strict=True)
+    )
+    parts = [
+        _title(frame, "Predicted against actual purchases in the holdout period",
+               note=f"actual: solid line and dots; {model}: dashed line and squares"),
+        ch.y_axis(frame, y, "purchases per customer (mean)"),
+        ch.x_axis(frame, x, "repeat purchases in the calibration period"),
+        ch.polyline(px, y.scale(actual), ch.PALETTE[0]),
+        ch.circles(px, y.scale(actual), ch.PALETTE[0], r=4, cls="actual", title="actual"),
+        ch.polyline(px, y.scale(predicted), ch.PALETTE[1]).replace(
+            "/>", ' stroke-dasharray="6 4"/>'),
+        f'<g class="predicted" fill="{ch.PALETTE[1]}"><title>{esc(model)}</title>{squares}</g>',
+    ]
+    return Chart(WIDTH, frame.height, "".join(parts), "holdout check").svg()
