@@ -54,6 +54,13 @@ HEADERS: dict[str, str] = {
     "eta_squared": "Effect size (η²)",
     "reading": "Reading",
     "note": "Note",
+    "expected_value": "Expected spend ahead",
+    "value_share": "Share of expected spend",
+    "likely_lost": "Likely lost",
+    "likely_lost_share": "Share likely lost",
+    "calibration_purchases": "Repeat purchases before",
+    "actual": "Actual (mean)",
+    "predicted": "Predicted (mean)",
 }
 
 

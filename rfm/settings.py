@@ -23,6 +23,10 @@ k               ``"auto"``            chosen by elbow and silhouette
 scaling         ``"log-minmax"``      robust to the long tail of real spend, where z-scores
                                       let a few big spenders form clusters of their own
 random_state    ``0``                 the same answer every run
+clv             ``None``              no value ahead unless asked: months to predict
+clv_model       ``"mbgnbd"``          MBG/NBD: one-time buyers are not certainly alive
+                                      (in BG/NBD they are, however long ago they bought)
+holdout_days    ``None``              no calibration/holdout check unless asked
 ==============  ====================  ====================================================
 """
 
@@ -107,6 +111,14 @@ class Settings:
     compare_to : date, optional
         Also segment the customers as they stood at the end of this day, and show who
         moved (:func:`rfm.migration`).
+    clv : int, optional
+        Predict each customer's purchases and spend this many months ahead, and P(alive)
+        (:mod:`rfm.app.value`, :mod:`rfm.clv`).
+    clv_model : {"mbgnbd", "bgnbd"}
+        The purchase model of ``clv``.
+    holdout_days : int, optional
+        With ``clv``: also fit the purchase model up to this many days before the end,
+        and set its predictions for those days against what the customers did.
     """
 
     columns: TransactionColumns = field(default_factory=TransactionColumns)
@@ -118,6 +130,9 @@ class Settings:
     scaling: str = "log-minmax"
     random_state: int = 0
     compare_to: Any = None
+    clv: int | None = None
+    clv_model: str = "mbgnbd"
+    holdout_days: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.columns, TransactionColumns):
@@ -125,6 +140,15 @@ class Settings:
                 f"columns must be a rfm.TransactionColumns, got {type(self.columns).__name__}."
             )
         object.__setattr__(self, "cleaning", CleaningRules.of(self.cleaning))
+        for name in ("clv", "holdout_days"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):  # fmt: skip
+                raise ValueError(f"{name} must be a whole number >= 1 or None, got {value!r}.")
+        if self.clv_model not in ("mbgnbd", "bgnbd"):
+            raise ValueError(f"clv_model must be 'mbgnbd' or 'bgnbd', got {self.clv_model!r}.")
+        if self.holdout_days is not None and self.clv is None:
+            raise ValueError("holdout_days checks the value models: it needs clv (months).")
 
     @property
     def q(self) -> int:

@@ -47,7 +47,7 @@ def test_parquet_folder_gives_the_in_memory_files(cli, tmp_path: Path, address: 
     files = sorted(glob.glob(str(data / "*.parquet")))
     pd.concat([pd.read_parquet(f) for f in files], ignore_index=True).to_parquet(one)
 
-    extra = ["--compare-to", "2023-12-31", "--seed", "3"]
+    extra = ["--compare-to", "2023-12-31", "--seed", "3", "--clv", "6"]  # value ahead too
     mem = cli("segment", str(one), "--out", str(tmp_path / "mem"), "-q", *extra)
     assert mem.returncode == 0, mem.stderr
     dask = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "dask"), *extra)

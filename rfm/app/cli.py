@@ -159,6 +159,31 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     )
     m.add_argument("--seed", type=int, default=DEFAULTS.random_state,
                    help="random seed of K-means (default: 0)")  # fmt: skip
+    v = p.add_argument_group("value ahead (customer lifetime value)")
+    v.add_argument(
+        "--clv",
+        type=_positive_int,
+        metavar="MONTHS",
+        help="also predict, for every customer, the chance of still being a customer "
+        "(p_alive) and the purchases and spend expected in the next MONTHS months "
+        "(adds p_alive, expected_purchases, expected_value to segments.* and a 'Value "
+        "ahead' section to the report)",
+    )
+    v.add_argument(
+        "--clv-model",
+        choices=("mbgnbd", "bgnbd"),
+        default=DEFAULTS.clv_model,
+        help="purchase model: mbgnbd (default; a customer who bought once may have "
+        "stopped, and grows less likely to be active with time) or bgnbd (a one-time "
+        "buyer counts as certainly still a customer)",
+    )
+    v.add_argument(
+        "--holdout",
+        type=_positive_int,
+        metavar="DAYS",
+        help="with --clv: also fit the model on the data up to DAYS days before the end "
+        "and show its predictions for those days against what customers really did",
+    )
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
@@ -471,7 +496,10 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, outputs that cannot be written (see rfm/io/_atomic.py)."""
+    """Refuse, before any work, outputs that cannot be written (see rfm/io/_atomic.py),
+    and flags that only work together."""
+    if getattr(args, "holdout", None) and not getattr(args, "clv", None):
+        raise UsageError("--holdout checks the value predictions: it needs --clv MONTHS.")
     from rfm.app.outputs import output_files
     from rfm.io._atomic import check_folder
     from rfm.io.export import missing_package
@@ -545,6 +573,9 @@ def settings_of(args: argparse.Namespace, columns: Any) -> Any:
         scaling=args.scaling,
         random_state=args.seed,
         compare_to=getattr(args, "compare_to", None),
+        clv=args.clv,
+        clv_model=args.clv_model,
+        holdout_days=args.holdout,
     )
 
 

@@ -75,6 +75,12 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         print(segment_table(result).to_string())
         print("\nPersonas (clusters of similar customers), best first (medians):")
         print(persona_table(result).to_string())
+    if result.value is not None:
+        from rfm.app.value import value_sentences
+
+        print("\nValue ahead:")
+        for sentence in value_sentences(result.value, money(_currency(result))):
+            print(f"  {sentence}")
     print()
     for line in result.warnings:
         print(f"warning: {line}")

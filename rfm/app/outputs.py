@@ -66,6 +66,7 @@ def write_outputs(
                     silhouette=result.silhouette
                     if result.silhouette is not None
                     else np.full(len(result.rfm), np.nan),
+                    value=result.value.table if result.value is not None else None,
                 )
                 write_table(table, path, format)
             with stage.writing("profile.csv") as path:

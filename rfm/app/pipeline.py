@@ -26,8 +26,9 @@ import pandas as pd
 
 import validation
 from rfm import kpis
-from rfm._inputs import RFM_COLUMNS
+from rfm._inputs import RFM_COLUMNS, align_to_customers
 from rfm.actions import customer_actions
+from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
@@ -134,6 +135,8 @@ class PipelineResult:
     warnings: list[str] = field(default_factory=list)
     #: how the figures were made where it is not the usual way (orders without invoices)
     notes: list[str] = field(default_factory=list)
+    #: P(alive), expected purchases and value per customer, and their sums (with clv)
+    value: ValueAhead | None = None
 
     def metric(self, name: str) -> float:
         """The value of metric ``name`` in the validation table (NaN when absent)."""
@@ -302,6 +305,11 @@ def run_pipeline(
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
             migration = _migration(clean, compare_to, cols, ties, rules, q)
+    ahead = None
+    if chosen.clv is not None:
+        with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
+            ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
+                              holdout_days=chosen.holdout_days)  # fmt: skip
     if on_reduced is not None:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     with step(f"clustering (k={k}, scaling={scaling})"):
@@ -323,6 +331,15 @@ def run_pipeline(
         prof["action"] = persona_table["action"]
         actions = customer_actions(segments)
         pca = pca_projection(res.X, random_state=random_state)
+        summary_table = segment_summary(segments, rfm)
+        if ahead is not None:
+            value_tables(
+                ahead, rfm,
+                align_to_customers(segments["segment"], rfm.index, name="segment"),
+                res.labels.map(personas), scores["m_score"], q,
+            )
+            ahead.by_segment = ahead.by_segment.reindex(summary_table.index)
+            ahead.by_persona = ahead.by_persona.reindex(personas.tolist())
     with step("validating (ANOVA, indices, stability)"):
         sil_mean = float(np.mean(sil)) if sil is not None else res.silhouette
         table = validation.validity_table(
@@ -376,7 +393,7 @@ def run_pipeline(
         migration=migration,
         columns=cols,
         q=q,
-        segment_summary=segment_summary(segments, rfm),
+        segment_summary=summary_table,
         rf_counts=rf_counts(scores),
         options=chosen,
         rf_mean_spend=rf_mean_spend(scores),
@@ -388,6 +405,7 @@ def run_pipeline(
         separation=separation_table(prof),
         warnings=warnings_,
         notes=notes,
+        value=ahead,
     )
 
 

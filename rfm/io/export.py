@@ -225,13 +225,16 @@ def export_table(
     personas: Mapping[Any, str] | pd.Series | None = None,
     silhouette: Any = None,
     actions: Any = None,
+    value: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The table :func:`export` writes (same parameters), as a DataFrame.
 
     Columns: ``customer``, ``recency``, ``frequency``, ``monetary``, then ``r_score``,
     ``f_score``, ``m_score``, ``rfm_code`` (with ``scores``), ``segment`` (with
     ``segments``), ``cluster``, ``persona`` (with ``personas``), ``action`` (with
-    ``actions``), ``silhouette`` (with ``silhouette``).
+    ``actions``), ``silhouette`` (with ``silhouette``), and the columns of ``value``
+    (per customer; ``p_alive``, ``expected_purchases``, ``expected_value`` from
+    :mod:`rfm.app.value`).
     """
     check_dataframe(rfm, "rfm", source="see rfm_table")
     check_columns(rfm, list(RFM_COLUMNS), what="rfm table")
@@ -263,6 +266,10 @@ def export_table(
         out["silhouette"] = _per_customer(silhouette, index, "silhouette").to_numpy(
             dtype=np.float64
         )
+    if value is not None:
+        check_dataframe(value, "value", source="see rfm.app.value")
+        for col in value.columns:
+            out[col] = _per_customer(value[col], index, col).to_numpy(dtype=np.float64)
     return out.reset_index(drop=True)
 
 

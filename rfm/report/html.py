@@ -13,6 +13,8 @@ Sections (each a ``<section id=…>``):
                  combinations make which segment (with the rule set's gaps and dead rules)
 ``personas``     one card per cluster, best first: size, revenue, medians, action
 ``crosstab``     segment × persona, in customers and in revenue
+``value``        (with ``clv``) value ahead: expected spend, customers likely lost and
+                 revenue at risk per segment and persona; the holdout check
 ``migration``    (with ``compare_to``) from → to segment counts and spend
 ``clusters``     the profile table; elbow (suggested and chosen k, and why), silhouette,
                  PCA scatter, boxplots (in the cards' order)
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import align_to_customers
+from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
 from rfm.labels import CLEANING_STEPS
 from rfm.report import _html as h
@@ -65,7 +68,7 @@ SECTIONS = (
     "method",
 )
 #: sections shown only when the run has the data for them
-OPTIONAL_SECTIONS = ("migration",)
+OPTIONAL_SECTIONS = ("value", "migration")
 
 RULE_SET_TEXT = {
     "ladder": "nine segments named in value order (Champions to Lost)",
@@ -286,6 +289,45 @@ def _separation_sentence(res: PipelineResult) -> str:
 #: a separation reading as an adverb
 SEPARATION_ADVERB = {"strong": "strongly", "moderate": "moderately",
                      "weak": "hardly"}  # fmt: skip
+
+
+def _value(c: _Ctx) -> str:
+    v = c.res.value
+    formats = {"expected_value": c.money, "value_share": h.pct, "likely_lost": h.whole,
+               "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
+    out = (
+        h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
+        + "<h3>By segment</h3>" + h.table(v.by_segment, formats)
+        + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
+    )
+    if v.holdout is not None:
+        t = v.holdout
+        actual = float((t["actual"] * t["customers"]).sum())
+        predicted = float((t["predicted"] * t["customers"]).sum())
+        out += (
+            f"<h3>Does the model predict well?</h3><p>The purchase model was also fitted "
+            f"on the data up to {v.holdout_days} days before the end, and asked how often "
+            f"each customer would buy in those last {v.holdout_days} days: it predicted "
+            f"{predicted:,.0f} purchases, and the customers made {actual:,.0f}. By number "
+            "of repeat purchases before:</p>"
+            + c.plot(lambda: plots.holdout_plot(t, model=v.model_name), "holdout check")
+            + h.table(t, {"customers": h.whole, "actual": lambda x: f"{x:.2f}",
+                          "predicted": lambda x: f"{x:.2f}"})
+        )
+    rows = []
+    for what, model in (("purchases", v.purchase_model), ("spend", v.spend_model)):
+        for name, value in model.params_.items():
+            rows.append((f"{what}: {name}", f"{value:.4g}",
+                         f"{model.standard_errors_[name]:.3g}"))  # fmt: skip
+        rows.append((f"{what}: log-likelihood", f"{model.log_likelihood_:,.2f}",
+                     "converged" if model.converged_ else "did not converge"))  # fmt: skip
+    params = pd.DataFrame(rows, columns=["parameter", "value", "standard error"])
+    return out + details(
+        f"<p>{h.esc(v.model_name)} (purchases) and Gamma-Gamma (spend per purchase), fitted "
+        "by maximum likelihood on the customers' purchase days, time in weeks; standard "
+        "errors from the observed information.</p>"
+        + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
+    )
 
 
 def _crosstab(c: _Ctx) -> str:
@@ -647,6 +689,8 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
         "personas": ("Personas", _personas(c)),
         "crosstab": ("Segments × personas", _crosstab(c)),
     }
+    if res.value is not None:
+        body["value"] = ("Value ahead", _value(c))
     if res.migration is not None:
         body["migration"] = ("Segment migration", _migration(c))
     body |= {

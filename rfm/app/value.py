@@ -1,0 +1,153 @@
+"""Value ahead: who is still a customer and what each will be worth, for a run.
+
+With ``Settings(clv=MONTHS)`` (``rfmseg segment FILE --clv MONTHS``), the pipeline fits a
+purchase model (MBG/NBD by default, or BG/NBD) and the Gamma-Gamma spend model to the
+cleaned order lines (:func:`rfm.clv.customer_value`), and adds for every customer:
+
+``p_alive``             the probability that the customer is still buying;
+``expected_purchases``  purchases expected in the next MONTHS months;
+``expected_value``      the spend expected in those months (undiscounted): expected
+                        purchases × expected spend per purchase.
+
+:func:`value_tables` then sums them per segment and per persona, counts the customers
+likely lost (P(alive) below one half), and the **revenue at risk**: the past spend of the
+high-value customers (the two top spend scores) who are likely lost.
+
+With ``holdout_days``, the purchase model is also fitted on the order lines up to that
+many days before the end, and its predictions for those last days are set against what
+the customers did (:func:`rfm.clv.holdout_check`): the papers' test of a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["LIKELY_LOST", "ValueAhead", "fit_value", "value_sentences", "value_tables"]
+
+#: P(alive) below which a customer is counted as likely lost
+LIKELY_LOST = 0.5
+#: the purchase models, by the name the settings use
+MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}
+#: columns added to segments.* (per customer)
+VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_value")
+
+
+@dataclass
+class ValueAhead:
+    """What the value models found (see the module docstring)."""
+
+    #: per customer, on the RFM table's index: p_alive, expected_purchases, expected_value
+    table: pd.DataFrame
+    horizon_months: int
+    #: "mbgnbd" or "bgnbd"
+    model: str
+    purchase_model: Any
+    spend_model: Any
+    #: the calibration/holdout check (rfm.clv.holdout_check), with holdout_days
+    holdout: pd.DataFrame | None = None
+    holdout_days: int | None = None
+    #: per segment and per persona: customers, expected value and its share, customers
+    #: likely lost and their share (value_tables)
+    by_segment: pd.DataFrame | None = None
+    by_persona: pd.DataFrame | None = None
+    #: the high-value customers likely lost: customers, past spend, its share of revenue,
+    #: and what they are still expected to spend
+    at_risk: dict[str, float] | None = None
+
+    @property
+    def model_name(self) -> str:
+        """The purchase model as the papers name it ("MBG/NBD")."""
+        return MODEL_NAMES.get(self.model, self.model)
+
+
+def fit_value(
+    clean: Any, rfm: pd.DataFrame, columns: Any, *, months: int, model: str,
+    holdout_days: int | None = None,
+) -> ValueAhead:
+    """Fit the value models to cleaned order lines (pandas or Dask) and predict every
+    customer of ``rfm`` (the run's customer table) ``months`` months ahead."""
+    from rfm.clv import customer_value
+
+    value = customer_value(clean, columns=columns, horizon_months=months, model=model)
+    table = value.table[list(VALUE_COLUMNS)].reindex(rfm.index)
+    if table.isna().any().any():  # every customer of the run has a history: never expected
+        raise ValueError("the value models left some customers without a prediction.")
+    holdout = _holdout(clean, columns, model, holdout_days) if holdout_days else None
+    return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
+                      holdout, holdout_days)  # fmt: skip
+
+
+def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
+    """The purchase model fitted up to ``days`` days before the last purchase day, and its
+    predictions for those days against what happened."""
+    from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
+    from rfm.table_dask import is_dask_frame
+
+    last = clean[columns.date].max()
+    if is_dask_frame(clean):
+        last = last.compute()
+    end = pd.Timestamp(last).normalize()
+    calibration_end = end - pd.Timedelta(days=days)
+    s = summary(clean, columns=columns, calibration_end=calibration_end, observation_end=end)
+    estimator = ModifiedBetaGeo() if model == "mbgnbd" else BetaGeo()
+    return holdout_check(estimator.fit(s), s)
+
+
+def value_tables(
+    ahead: ValueAhead, rfm: pd.DataFrame, segments: pd.Series, personas: pd.Series,
+    m_scores: pd.Series, q: int,
+) -> ValueAhead:
+    """Sum the predictions per segment and per persona (rows in the order of ``segments``
+    and ``personas`` given), and find the revenue at risk; fills ``ahead`` in place."""
+    table = ahead.table
+    frame = table.assign(segment=segments.to_numpy(), persona=personas.to_numpy(),
+                         lost=table["p_alive"].to_numpy() < LIKELY_LOST)  # fmt: skip
+    total = float(table["expected_value"].sum())
+
+    def per(group: str, order: list[Any]) -> pd.DataFrame:
+        g = frame.groupby(group, sort=False)
+        out = pd.DataFrame({
+            "customers": g.size(),
+            "expected_value": g["expected_value"].sum(),
+            "likely_lost": g["lost"].sum().astype(np.int64),
+        }).reindex(order)  # fmt: skip
+        out.insert(2, "value_share", out["expected_value"] / total if total else np.nan)
+        out["likely_lost_share"] = out["likely_lost"] / out["customers"]
+        out.index.name = group
+        return out
+
+    ahead.by_segment = per("segment", list(dict.fromkeys(segments)))
+    ahead.by_persona = per("persona", list(dict.fromkeys(personas)))
+    high = m_scores.to_numpy() >= q - 1
+    risk = high & frame["lost"].to_numpy()
+    spend = rfm["monetary"].to_numpy(dtype=np.float64)
+    revenue = float(spend.sum())
+    ahead.at_risk = {
+        "customers": int(risk.sum()),
+        "past_spend": float(spend[risk].sum()),
+        "revenue_share": float(spend[risk].sum() / revenue) if revenue else float("nan"),
+        "expected_value": float(table["expected_value"].to_numpy()[risk].sum()),
+    }
+    return ahead
+
+
+def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
+    """The value ahead in plain words: the report and the console show these sentences."""
+    table = v.table
+    lost = int((table["p_alive"] < LIKELY_LOST).sum())
+    risk = v.at_risk
+    return [
+        f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
+        f"to spend {money(table['expected_value'].sum())} ({v.model_name} for purchases, "
+        "Gamma-Gamma for spend per purchase; not discounted).",
+        f"{lost:,} customers ({lost / len(table):.1%}) have probably stopped buying: the "
+        "chance that they are still customers is below one half.",
+        f"Revenue at risk: {risk['customers']:,} high-value customers (the two top spend "
+        f"scores) have probably stopped; they spent {money(risk['past_spend'])} "
+        f"({risk['revenue_share']:.1%} of all revenue).",
+    ]

@@ -1,0 +1,143 @@
+"""`rfmseg segment FILE --clv MONTHS`: value ahead per customer, segment and persona.
+
+The models themselves are checked against the published CDNOW figures and independent
+integrals in tests/rfm/clv/. Here: the command's columns are the library's predictions
+for the run's customers; the report's and the console's sums, likely-lost counts and
+revenue at risk equal a groupby of segments.csv; the holdout check's actual purchases
+equal a count of purchase days made by hand; flags that do not go together are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _cli import assert_user_error, run_captured
+
+from rfm.app.pipeline import customer_table
+from rfm.clv import customer_value
+from rfm.columns import TransactionColumns
+from rfm.datasets import make_transactions
+
+SAMPLE_FLAGS = ("--no-header", "--names", "customer,master,date,cds,dollar_value",
+                "--customer", "master", "--date", "date", "--amount", "dollar_value")  # fmt: skip
+COLUMNS = TransactionColumns(customer="master", invoice=None, date="date",
+                             amount="dollar_value", quantity=None, price=None)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cdnow_run(cdnow_sample_path: Path, tmp_path_factory):
+    out = tmp_path_factory.mktemp("clv") / "out"
+    proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
+                        "--holdout", "273", "--out", str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+    return proc, seg, (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_columns_are_the_librarys_predictions_for_the_runs_customers(
+    cdnow_run, cdnow_sample_path: Path
+) -> None:
+    _, seg, _ = cdnow_run
+    assert list(seg.columns[-3:]) == ["p_alive", "expected_purchases", "expected_value"]
+    from rfm.io.loading import load_transactions
+    from rfm.io.reading import ReadOptions
+
+    loaded = load_transactions(
+        cdnow_sample_path,
+        options=ReadOptions(header=False, names=["customer", "master", "date", "cds",
+                                                 "dollar_value"]),
+        customer="master", date="date", amount="dollar_value",
+    )  # fmt: skip
+    clean = customer_table(loaded.frame, columns=loaded.columns).transactions
+    want = customer_value(clean, columns=loaded.columns, horizon_months=12).table
+    want.index = want.index.astype(str)
+    got = seg.set_index("customer")
+    for col in ("p_alive", "expected_purchases", "expected_value"):  # CSV: 12 digits
+        np.testing.assert_allclose(got[col], want.loc[got.index, col], rtol=1e-10)
+    assert got["p_alive"].between(0, 1).all() and (got["expected_value"] >= 0).all()
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) -> None:
+    proc, seg, report = cdnow_run
+    lost = seg["p_alive"] < 0.5
+    total = seg["expected_value"].sum()
+    sentences = [
+        f"expected to spend {_money(total)}",
+        f"{int(lost.sum()):,} customers ({lost.mean():.1%}) have probably stopped buying",
+    ]
+    q = int(seg["m_score"].max())
+    risk = lost & (seg["m_score"] >= q - 1)
+    spent = seg.loc[risk, "monetary"].sum()
+    sentences.append(f"Revenue at risk: {int(risk.sum()):,} high-value customers")
+    sentences.append(f"they spent {_money(spent)} ({spent / seg['monetary'].sum():.1%} of "
+                     "all revenue)")  # fmt: skip
+    for text in sentences:
+        assert text in proc.stdout, text
+        assert text in report, text
+    # per segment, in the report's table
+    section = report.split('<section id="value">')[1].split("</section>")[0]
+    for name, group in seg.groupby("segment"):
+        row = re.search(rf'<td class="text">{re.escape(name)}</td>(.*?)</tr>',
+                        section.replace("&#x27;", "'"))  # fmt: skip
+        assert row, name
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+        assert cells[0] == f"{len(group):,}"
+        assert cells[1] == _money(group["expected_value"].sum())
+        assert cells[3] == f"{int((group['p_alive'] < 0.5).sum()):,}"
+
+
+def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
+    cdnow_run, cdnow_sample_path: Path
+) -> None:
+    """The actual column of the holdout check: each customer's distinct purchase days in
+    the last 273 days, for customers who bought before them, grouped by their repeat
+    purchase days before (7 and more pooled), counted with plain pandas."""
+    _, _, report = cdnow_run
+    raw = pd.read_csv(cdnow_sample_path, sep=r"\s+", header=None,
+                      names=["customer", "master", "date", "cds", "dollar_value"])
+    raw = raw[raw["dollar_value"] > 0]
+    raw["day"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    end = raw["day"].max()
+    cut = end - pd.Timedelta(days=273)
+    days = raw[["master", "day"]].drop_duplicates()
+    before = days[days["day"] <= cut].groupby("master")["day"].nunique() - 1  # repeats
+    after = days[days["day"] > cut].groupby("master")["day"].nunique()
+    after = after.reindex(before.index, fill_value=0)
+    group = before.clip(upper=7)
+    actual = after.groupby(group).mean()
+    section = report.split('<section id="value">')[1].split("</section>")[0]
+    for x, mean in actual.items():
+        label = str(x) if x < 7 else "7+"
+        row = re.search(rf'<td class="text">{re.escape(label)}</td>(.*?)</tr>', section.split(
+            "Does the model predict well?")[1])  # fmt: skip
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+        assert cells[0] == f"{(group == x).sum():,}"
+        assert cells[1] == f"{mean:.2f}"
+    assert f"the customers made {after.sum():,}" in section
+
+
+def test_bgnbd_keeps_one_time_buyers_alive_and_bad_flags_are_refused(tmp_path: Path) -> None:
+    tx = make_transactions(n_customers=300, n_rows=2500, random_state=4)
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    proc = run_captured("segment", str(src), "--clv", "6", "--clv-model", "bgnbd", "--out",
+                        str(tmp_path / "o"), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(tmp_path / "o" / "segments.csv")
+    # BG/NBD's defining property: no repeat purchase, no evidence of dropping out
+    assert (seg.loc[seg["frequency"] == 1, "p_alive"] == 1.0).all()
+    assert "BG/NBD" in proc.stdout and "Next 6 months" not in proc.stdout
+    assert "Over the next 6 months" in proc.stdout
+    assert_user_error(run_captured("segment", str(src), "--holdout", "30", "--out",
+                                   str(tmp_path / "p")), "--holdout", "--clv")  # fmt: skip
+    bad = run_captured("segment", str(src), "--clv", "0", "--out", str(tmp_path / "p"))
+    assert bad.returncode == 2 and "--clv" in bad.stderr
+    assert not (tmp_path / "p").exists()
