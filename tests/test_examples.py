@@ -1,11 +1,18 @@
-"""Every example script runs end to end as a subprocess on small inputs."""
+"""Every example script runs end to end, in this process, on small inputs.
+
+Each script is run as ``python examples/NAME.py ARGS`` would run it: by
+:func:`runpy.run_path` under the name ``__main__``, with ``sys.argv`` set to its command
+line and the examples folder first on ``sys.path`` (for their shared ``_common`` module).
+``capsys`` captures what it prints. No subprocess: the imports and compiled kernels of
+this process are reused.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
+import runpy
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,19 +23,25 @@ EXAMPLES = ROOT / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def run_example(name: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr
-    return proc
+@pytest.fixture
+def run_example(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator:
+    """``run_example(name, *args)``: run one example script; return what it printed."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    monkeypatch.chdir(ROOT)
+
+    def run(name: str, *args: str) -> str:
+        script = EXAMPLES / name
+        monkeypatch.setattr(sys, "argv", [str(script), *args])
+        capsys.readouterr()  # start from an empty capture
+        runpy.run_path(str(script), run_name="__main__")  # an exception fails the test
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        return out
+
+    yield run
+    sys.modules.pop("_common", None)  # the examples' helper module, imported from EXAMPLES
 
 
 def figures(folder: Path) -> dict[str, ET.Element]:
@@ -44,9 +57,8 @@ def dots(root: ET.Element) -> int:
                if "series" in (g.get("class") or "").split())  # fmt: skip
 
 
-def test_seed000_pipeline(tmp_path: Path) -> None:
-    proc = run_example("seed000_pipeline.py", str(tmp_path), "--customers", "300", "--rows", "2500")
-    out = proc.stdout
+def test_seed000_pipeline(run_example, tmp_path: Path) -> None:
+    out = run_example("seed000_pipeline.py", str(tmp_path), "--customers", "300", "--rows", "2500")
     for text in (
         "STEP 1",
         "Super Customers",
@@ -68,9 +80,8 @@ def test_seed000_pipeline(tmp_path: Path) -> None:
     assert dots(figs["pca_k4.svg"]) == dots(figs["pca_k6_all_features.svg"]) == 300
 
 
-def test_seed002_from_scratch(tmp_path: Path) -> None:
-    proc = run_example("seed002_from_scratch.py", str(tmp_path))
-    out = proc.stdout
+def test_seed002_from_scratch(run_example, tmp_path: Path) -> None:
+    out = run_example("seed002_from_scratch.py", str(tmp_path))
     # the independently computed figures of shared/seeds/README.md for k = 4
     assert "WCSS k=4                     0.5050" in out
     assert "mean silhouette              0.4843" in out
@@ -84,11 +95,11 @@ def test_seed002_from_scratch(tmp_path: Path) -> None:
     assert len(bands) == crm["cluster"].nunique() == 4
 
 
-def test_seed004_log_minmax(tmp_path: Path) -> None:
-    proc = run_example(
+def test_seed004_log_minmax(run_example, tmp_path: Path) -> None:
+    out = run_example(
         "seed004_log_minmax.py", str(tmp_path), "--customers", "300", "--rows", "2500"
     )
-    assert "chosen k =" in proc.stdout
+    assert "chosen k =" in out
     crm = pd.read_csv(tmp_path / "customers_segments.csv")
     assert len(crm) == 300
     assert {"customer", "segment", "cluster", "persona", "silhouette"} <= set(crm.columns)
@@ -99,12 +110,12 @@ def test_seed004_log_minmax(tmp_path: Path) -> None:
     assert dots(figs["pca.svg"]) == 300
 
 
-def test_seed001_online_retail(online_retail_path: Path, tmp_path: Path) -> None:
-    proc = run_example(
+def test_seed001_online_retail(run_example, online_retail_path: Path, tmp_path: Path) -> None:
+    out = run_example(
         "seed001_online_retail.py", str(online_retail_path), str(tmp_path), "--nrows", "60000"
     )
     for text in ("North-star KPIs", "Elbow on z-scored", "K-means k = 4", "High Value"):
-        assert text in proc.stdout, text
+        assert text in out, text
     tiers = pd.read_csv(tmp_path / "rfm_value_tiers.csv")
     assert {"r_tier", "f_tier", "m_tier", "overall_score", "value_segment"} <= set(tiers.columns)
     figs = figures(tmp_path)
@@ -121,6 +132,10 @@ def test_seed001_online_retail(online_retail_path: Path, tmp_path: Path) -> None
         "seed004_log_minmax.py",
     ],
 )
-def test_examples_explain_their_usage(name: str) -> None:
-    proc = run_example(name, "--help")
-    assert "OUT" in proc.stdout
+def test_examples_explain_their_usage(
+    run_example, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        run_example(name, "--help")
+    assert stop.value.code == 0
+    assert "OUT" in capsys.readouterr().out
