@@ -24,9 +24,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
-def run_example(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator:
+def run_example(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator:
     """``run_example(name, *args)``: run one example script; return what it printed."""
     monkeypatch.syspath_prepend(str(EXAMPLES))
     monkeypatch.chdir(ROOT)
