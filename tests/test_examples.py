@@ -96,6 +96,25 @@ def test_seed002_from_scratch(run_example, tmp_path: Path) -> None:
     assert {"elbow.svg", "silhouette.svg"} <= set(figs)
     bands = list(figs["silhouette.svg"].iter(SVG + "polygon"))
     assert len(bands) == crm["cluster"].nunique() == 4
+    # the stability table describes the clusters profiled and exported, by their numbers
+    block = out.split("share of their customer pairs kept together:\n")[1]
+    block = block.split("  one random start per run instead")[0].splitlines()[2:]
+    rows = {int(line.split()[0]): line.split(maxsplit=4) for line in block}
+    exported = crm.groupby("cluster").agg(size=("persona", "size"), persona=("persona", "first"))
+    assert sorted(rows) == exported.index.tolist()
+    for cluster, (_, size, _, _, persona) in rows.items():
+        assert int(size) == exported.loc[cluster, "size"]
+        assert persona == exported.loc[cluster, "persona"]
+    assert "rerun with seeds 0..9: mean ARI" in out
+    # the ROI table shows the uplifts as given (0.08 and 0.12 must not both read 0.1)
+    uplift = dict(
+        re.findall(r"^(Champions|Loyal Buyers|At-Risk|Hibernating) +\d+ +([\d.]+) ", out, re.M)
+    )
+    assert uplift == {"Champions": "0.08", "Loyal Buyers": "0.12", "At-Risk": "0.20",
+                      "Hibernating": "0.08"}  # fmt: skip
+    # ANOVA p-values are shown, never rounded to a p of 0
+    anova = re.findall(r"^(recency_days|frequency|monetary) +[\d.]+ +(\S+) ", out, re.M)
+    assert len(anova) == 3 and all(float(p) > 0 for _, p in anova)
 
 
 def test_seed004_log_minmax(run_example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
