@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from sklearn.metrics import silhouette_score as sk_silhouette_score
+from statsmodels.stats.proportion import proportions_ztest
 
 import rfm
 
@@ -81,6 +83,32 @@ def test_seed000_pipeline(run_example, tmp_path: Path) -> None:
             "boxplots_k4.svg"} <= set(figs)  # fmt: skip
     assert dots(figs["elbow.svg"]) == 8  # k = 2..9
     assert dots(figs["pca_k4.svg"]) == dots(figs["pca_k6_all_features.svg"]) == 300
+    # One Mann-Whitney test of test 1's order values, printed in two places: the
+    # converters of each arm, as scipy computes it on the same synthesised table.
+    synthesise = runpy.run_path(str(EXAMPLES / "seed000_pipeline.py"))["synthesise_tests"]
+    t1 = synthesise(np.random.default_rng(0))["test1"]  # the example's default --seed 0
+    bought = t1[t1["Conversion"] == 1]
+    yes, no = (bought.loc[bought["Treatment"] == arm, "Order_Value"] for arm in ("Yes", "No"))
+    ref = scipy.stats.mannwhitneyu(yes, no, alternative="two-sided", method="asymptotic")
+    line = re.search(
+        r"order value of converters \((\d+) Yes vs (\d+) No; Mann-Whitney U, two-sided\): "
+        r"U = ([\d.]+), p = (\S+)$",
+        out,
+        re.M,
+    ).groups()
+    row = re.search(
+        r"^Order_Value +Mann-Whitney U +(\d+) +(\d+) +\S+ +\S+ +\S+ +([\d.]+) +(\S+) +\S+$",
+        out,
+        re.M,
+    ).groups()
+    assert int(line[0]) == int(row[0]) == len(yes) and int(line[1]) == int(row[1]) == len(no)
+    assert float(line[2]) == float(row[2]) == ref.statistic
+    assert line[3] == row[3] == f"{ref.pvalue:.3g}"
+    # the conversion z-test, in both places, is statsmodels' pooled two-proportion test
+    counts = t1.groupby("Treatment")["Conversion"].agg(["sum", "size"]).loc[["Yes", "No"]]
+    z, p = proportions_ztest(counts["sum"].to_numpy(), counts["size"].to_numpy())
+    assert f"z = {z:.3f}, p = {p:.3g}" in out
+    assert re.search(rf"^ Conversion two-proportion z-test .* {z:.4f} +{p:.3g} ", out, re.M)
 
 
 def test_seed002_from_scratch(run_example, tmp_path: Path) -> None:
