@@ -68,12 +68,17 @@ def ab_tests(tests: dict[str, pd.DataFrame]) -> None:
     )
     print(
         f"  test 1 conversion  Yes {yes['Conversion'].mean():.3f} vs No "
-        f"{no['Conversion'].mean():.3f}: z = {z.statistic:.3f}, p = {z.pvalue:.4f}"
+        f"{no['Conversion'].mean():.3f}: z = {z.statistic:.3f}, p = {z.pvalue:.3g}"
     )
-    mw = validation.mannwhitneyu(
-        yes.loc[yes["Conversion"] == 1, "Order_Value"], no.loc[no["Conversion"] == 1, "Order_Value"]
+    # Order value means something only for customers who bought: the test compares the
+    # converters of each arm (non-converters have Order_Value 0, not an order value).
+    bought_yes = yes.loc[yes["Conversion"] == 1, "Order_Value"]
+    bought_no = no.loc[no["Conversion"] == 1, "Order_Value"]
+    mw = validation.mannwhitneyu(bought_yes, bought_no)
+    print(
+        f"  test 1 order value of converters ({len(bought_yes)} Yes vs {len(bought_no)} No; "
+        f"Mann-Whitney U, two-sided): U = {mw.statistic:.1f}, p = {mw.pvalue:.3g}"
     )
-    print(f"  test 1 order value (converters): U = {mw.statistic:.1f}, p = {mw.pvalue:.4f}")
     c, g = t2[t2["Treatment"] == "Customized"], t2[t2["Treatment"] == "General"]
     for metric in ("Repeat_Purchase", "Monthly_Retention"):
         r = validation.proportions_ztest([c[metric].sum(), g[metric].sum()], [len(c), len(g)])
@@ -89,12 +94,19 @@ def ab_tests(tests: dict[str, pd.DataFrame]) -> None:
     ):
         r = validation.ttest_ind(v[metric], k[metric], equal_var=equal_var)
         print(f"  test 3 {metric} ({r.test}): t = {r.statistic:.3f}, p = {r.pvalue:.3g}")
-    print("\n  the same through validation.ab_report (test 1):")
     print(
-        validation.ab_report(t1, "Treatment", ["Conversion", "Order_Value"], control="No")
-        .round(4)
-        .to_string()
+        "\n  the same tests through validation.ab_report (test 1; Order_Value left blank for\n"
+        "  non-converters, so that it compares the converters' order values as above: with\n"
+        "  their 0s it would test revenue per customer, another question):"
     )
+    converters_only = t1.assign(Order_Value=t1["Order_Value"].where(t1["Conversion"] == 1))
+    report = validation.ab_report(
+        converters_only, "Treatment", ["Conversion", "Order_Value"], control="No"
+    )
+    shown = ["metric", "test", "n_treatment", "n_control", "value_treatment", "value_control",
+             "effect", "statistic", "pvalue", "significance"]  # fmt: skip
+    pvalues = report["pvalue"].map(lambda p: f"{p:.3g}")  # 2e-5 must not read as 0.0000
+    print(report[shown].round(4).assign(pvalue=pvalues).to_string(index=False))
 
 
 def main() -> None:

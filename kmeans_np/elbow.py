@@ -27,16 +27,33 @@ from kmeans_np.checks import check_array, check_integers, feature_names
 from kmeans_np.kmeans import fit_models
 
 
+def chord_gaps(k_values: np.ndarray, inertia: np.ndarray) -> np.ndarray | None:
+    """How far each point of a falling inertia curve lies below its chord (Kneedle's measure).
+
+    With k and inertia scaled to [0, 1] as in the module notes (x and y), the chord is
+    the straight line y = 1 − x from the first point to the last, and the gap of a point
+    is its vertical distance below that line, ``(1 − x) − y`` (0 at both ends). The knee
+    is the k with the largest gap. ``None`` for fewer than three points or a flat curve
+    (every inertia equal), where there is no knee to find.
+    """
+    if len(k_values) < 3:
+        return None
+    span = inertia.max() - inertia.min()
+    if span == 0:
+        return None
+    x = (k_values - k_values[0]) / (k_values[-1] - k_values[0])
+    y = (inertia - inertia.min()) / span
+    return (1 - x) - y
+
+
 def knee(k_values: np.ndarray, inertia: np.ndarray) -> int | None:
     """k at the Kneedle knee of a falling inertia curve (``None`` for < 3 points)."""
     if len(k_values) < 3:
         return None
-    x = (k_values - k_values[0]) / (k_values[-1] - k_values[0])
-    span = inertia.max() - inertia.min()
-    if span == 0:
+    gaps = chord_gaps(k_values, inertia)
+    if gaps is None:
         return int(k_values[0])  # flat curve: no cluster helps, keep the fewest
-    y = (inertia - inertia.min()) / span
-    return int(k_values[int(np.argmax((1 - x) - y))])
+    return int(k_values[int(np.argmax(gaps))])
 
 
 def elbow(X: Any, k_values: Iterable[int] = range(1, 11), **kmeans_params: Any) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from sklearn.datasets import make_blobs
 
 from kmeans_np import elbow
-from kmeans_np.elbow import knee
+from kmeans_np.elbow import chord_gaps, knee
 
 # --- elbow on seed 002 ----------------------------------------------------------------
 
@@ -74,6 +74,18 @@ def test_knee_edge_cases():
     """Fewer than three points: no knee; a flat curve: the smallest k."""
     assert knee(np.array([1.0, 2.0]), np.array([5.0, 1.0])) is None
     assert knee(np.array([2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0])) == 2
+
+
+def test_chord_gaps_on_hand_made_curve():
+    """The gaps below the chord of the curve above, worked out by hand in its docstring:
+    0, .4417, .5626, .3840, .1947, 0 (exactly 0, 0.3 + 0.4 − 0.6583..., ...)."""
+    ks = np.arange(1, 7, dtype=float)
+    J = np.array([100, 40, 10, 8, 7, 6.5])
+    by_hand = np.array([0, 0.8 - 33.5 / 93.5, 0.6 - 3.5 / 93.5, 0.4 - 1.5 / 93.5,
+                        0.2 - 0.5 / 93.5, 0])  # fmt: skip
+    np.testing.assert_allclose(chord_gaps(ks, J), by_hand, atol=1e-15)
+    assert chord_gaps(np.array([1.0, 2.0]), np.array([5.0, 1.0])) is None  # < 3 points
+    assert chord_gaps(np.array([2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0])) is None  # flat
 
 
 def test_elbow_hand_made_blobs_suggests_true_k():
