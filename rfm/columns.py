@@ -77,7 +77,8 @@ class TransactionColumns:
     customer, date : str
         Customer id and order date columns.
     invoice : str or None
-        Invoice / order number column; ``None``: every line is one order.
+        Invoice / order number column; ``None``: an order is a customer's purchase
+        day (the lines of one customer on one calendar day).
     amount : str or None
         Line amount column. When given, money is its values.
     quantity, price : str or None

@@ -153,7 +153,7 @@ def aggregate(
     Parameters
     ----------
     cust, inv : (hi, lo) pairs of uint64 arrays
-        Customer and invoice keys per row (``inv=None``: every row is one order).
+        Customer and invoice keys per row (``inv=None``: every row is one order; rfm_table passes purchase days then).
     ticks : int64 array
         Order dates.
     amounts : float64 array
