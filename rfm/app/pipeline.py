@@ -231,6 +231,7 @@ def run_pipeline(
     progress: Progress | None = None,
     check_customers: Callable[[int], None] | None = None,
     on_reduced: Callable[[], None] | None = None,
+    start: np.ndarray | None = None,
     **changes: Any,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
@@ -257,6 +258,9 @@ def run_pipeline(
     on_reduced : callable, optional
         Called once every step that reads the order lines is done (cleaning, RFM table,
         monthly KPIs, migration): the rest works on the customer table only.
+    start : array of shape (k, 3), optional
+        Warm-start K-means from these centres, in days, orders and money (one Lloyd run;
+        k is their number): :meth:`rfm.SegmentModel.refit` starts from last week's.
     **changes
         Settings to change from ``settings`` (or the defaults), by name:
         ``run_pipeline(tx, k=4, rules="rfm")``.
@@ -296,8 +300,9 @@ def run_pipeline(
             migration = _migration(clean, compare_to, cols, ties, rules, q)
     if on_reduced is not None:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
-    with step(f"clustering (k={k}, scaling={scaling})"):
-        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state)
+    shown_k = k if start is None else f"{len(start)}, from the given centres"
+    with step(f"clustering (k={shown_k}, scaling={scaling})"):
+        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state, start=start)
     n = len(rfm)
     with step("silhouette per customer"):
         sil = (
