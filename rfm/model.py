@@ -53,8 +53,10 @@ distance. Matched clusters keep the old id, persona name and persona action (a C
 means the same thing next week); a new cluster without a counterpart gets the next free
 id and its own fresh persona name; old clusters without one are reported as vanished
 (:attr:`SegmentModel.lineage`). ``warm_start=True`` runs Lloyd once from the old centres
-instead of k-means++ (k stays the old k). The customer table is sorted by customer before
-fitting, so the same rows in any order give the same model.
+instead of k-means++ (k stays the old k). The order lines are sorted (customer, invoice,
+date, money) before the refit and the customer table is in customer order, so the same
+rows in any order give the same model, bit for bit: unsorted, a customer's spend would be
+summed in another order and differ in the last bits.
 
 The model file
 --------------
@@ -410,7 +412,8 @@ class SegmentModel:
         if warm_start:
             start = lr.scaler.inverse(lr.centres.copy())
             chosen = chosen.replace(k=self.k)
-        result = run_pipeline(transactions, chosen, progress=progress, start=start)
+        rows = _canonical_order(transactions, chosen.columns)
+        result = run_pipeline(rows, chosen, progress=progress, start=start)
         new_scaler = FrozenScaler.of(result.clusters.scaler, chosen.scaling)
         new_raw = new_scaler.inverse(np.array(result.clusters.model.cluster_centers_))
         in_old = lr.scaler.transform(new_raw)
@@ -471,6 +474,19 @@ def _feature_reference(values: np.ndarray, seed: int,
         distribution=Reference.of(values, seed),
         score_counts=None if score_cuts is None else bin_counts(values, score_cuts),
     )
+
+
+def _canonical_order(transactions: Any, cols: Any) -> Any:
+    """In-memory order lines sorted by customer, invoice, date and money, so that each
+    customer's spend is summed in the same order however the rows came (a float sum
+    depends on its order in the last bits). A Dask frame is left as it is: its rows come
+    in the order of its files."""
+    if not isinstance(transactions, pd.DataFrame):
+        return transactions
+    _check_columns(transactions, cols)
+    keys = [c for c in (cols.customer, cols.invoice, cols.date, *cols.money) if c is not None]
+    return transactions.sort_values(list(dict.fromkeys(keys)), kind="stable",
+                                    ignore_index=True)  # fmt: skip
 
 
 def _check_columns(transactions: Any, cols: Any) -> None:
