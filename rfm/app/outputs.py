@@ -2,12 +2,14 @@
 
 :func:`write_outputs` writes ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``,
 ``elbow.csv``, ``validation.csv``, ``migration.csv`` when there is one, and ``report.html``
-into a folder, all or nothing (:class:`rfm.io._atomic.StagedFolder`).
+into a folder, all or nothing (:class:`rfm.io._atomic.StagedFolder`);
+:func:`write_apply_outputs` the files of an application of a saved model.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,7 +17,10 @@ from rfm.app.pipeline import PipelineResult, Progress, Steps
 from rfm.io._atomic import StagedFolder
 from rfm.io.export import FORMATS, export_table, write_csv, write_table
 
-__all__ = ["output_files", "write_outputs"]
+if TYPE_CHECKING:  # pragma: no cover
+    from rfm.app.applying import AppliedRun
+
+__all__ = ["apply_files", "output_files", "write_apply_outputs", "write_outputs"]
 
 
 def output_files(format: str = "csv", migration: bool = False) -> tuple[list[str], list[str]]:
@@ -85,3 +90,59 @@ def write_outputs(
             progress(f"removed {name}, left in {out} by an earlier run")
     keys = ["segments", "profile", "elbow", "validation", "report", "migration"]
     return dict(zip(keys, (written[name] for name in writes), strict=False))
+
+
+#: files of a segmentation run that an application of a saved model does not make (nothing
+#: was fitted): removed when left in the folder, so that they cannot pass for this run's
+FITTED_ONLY = ("elbow.csv", "validation.csv")
+
+
+def apply_files(format: str = "csv", previous: bool = False) -> tuple[list[str], list[str]]:
+    """File names :func:`write_apply_outputs` writes, and those it removes."""
+    writes = [f"segments.{format}", "profile.csv", "drift.csv", "report.html"]
+    removes = [f"segments.{f}" for f in FORMATS if f != format] + list(FITTED_ONLY)
+    if previous:
+        writes.append("migration.csv")
+    else:
+        removes.append("migration.csv")
+    return writes, removes
+
+
+def write_apply_outputs(
+    run: AppliedRun,
+    out_dir: str | Path,
+    *,
+    format: str = "csv",
+    title: str = "Segments from a saved model",
+    progress: Progress | None = None,
+) -> dict[str, Path]:
+    """Write the files of ``rfmseg apply`` into ``out_dir``, all or nothing (as
+    :func:`write_outputs`): ``segments.*`` (the assignment), ``profile.csv`` (the clusters
+    on these customers), ``drift.csv`` (one row per feature: ``psi``, ``ks_statistic``,
+    ``ks_pvalue``, ``verdict``, …), ``report.html`` and, with a previous run,
+    ``migration.csv``."""
+    from rfm.report.apply_html import write_apply_report
+
+    out = Path(out_dir)
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+    writes, removes = apply_files(format, previous=run.migration is not None)
+    step = Steps(progress)
+    with StagedFolder(out, removes=removes) as stage:
+        with step(f"writing files to {out}"):
+            with stage.writing(writes[0]) as path:
+                write_table(run.table, path, format)
+            with stage.writing("profile.csv") as path:
+                write_csv(run.profile, path, index=True)
+            with stage.writing("drift.csv") as path:
+                write_csv(run.drift, path, index=True)
+            if run.migration is not None:
+                with stage.writing("migration.csv") as path:
+                    write_csv(run.migration.customers, path, index=True)
+        with step("rendering report.html"), stage.writing("report.html") as path:
+            write_apply_report(path, run, title=title)
+        written = stage.commit()
+    for name in stage.removed:
+        if progress is not None:
+            progress(f"removed {name}, left in {out} by an earlier run")
+    return {name: written[name] for name in writes}
