@@ -486,12 +486,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
             f"--format {args.format} needs the {package} package: pip install {package} "
             "(or use --format csv)"
         )
-    if args.command == "apply":
-        from rfm.app.outputs import apply_files
-
-        writes, removes = apply_files(args.format, previous=args.previous is not None)
-    else:
-        writes, removes = output_files(args.format, getattr(args, "compare_to", None) is not None)
+    migration = getattr(args, "compare_to", None) or getattr(args, "previous", None)
+    writes, removes = output_files(args.format, migration is not None,
+                                   applied=args.command == "apply")  # fmt: skip
     inputs = [args.file] if args.command != "demo" else []
     if getattr(args, "dask", None):
         inputs = _dask_inputs(args)

@@ -8,6 +8,7 @@ into a folder, all or nothing (:class:`rfm.io._atomic.StagedFolder`);
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +21,21 @@ from rfm.io.export import FORMATS, export_table, write_csv, write_table
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
 
-__all__ = ["apply_files", "output_files", "write_apply_outputs", "write_outputs"]
+__all__ = ["output_files", "write_apply_outputs", "write_outputs"]
 
 
-def output_files(format: str = "csv", migration: bool = False) -> tuple[list[str], list[str]]:
-    """File names :func:`write_outputs` writes, and those it removes, left by an earlier run:
-    ``segments.*`` of the other formats, and ``migration.csv`` when this run has none."""
-    writes = [f"segments.{format}", "profile.csv", "elbow.csv", "validation.csv", "report.html"]
-    removes = [f"segments.{f}" for f in FORMATS if f != format]
+def output_files(
+    format: str = "csv", migration: bool = False, *, applied: bool = False
+) -> tuple[list[str], list[str]]:
+    """File names :func:`write_outputs` writes (``applied``: :func:`write_apply_outputs`),
+    and those it removes, left by an earlier run: ``segments.*`` of the other formats,
+    ``migration.csv`` when this run has none, and the other kind of run's own tables
+    (``drift.csv``; ``elbow.csv`` and ``validation.csv``, as nothing is fitted when a saved
+    model is applied), so that none can pass for this run's."""
+    fitted, applying = ["elbow.csv", "validation.csv"], ["drift.csv"]
+    own, other = (applying, fitted) if applied else (fitted, applying)
+    writes = [f"segments.{format}", "profile.csv", *own, "report.html"]
+    removes = [f"segments.{f}" for f in FORMATS if f != format] + other
     if migration:
         writes.append("migration.csv")
     else:
@@ -53,59 +61,36 @@ def write_outputs(
     """
     from rfm.report import write_report
 
-    out = Path(out_dir)
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
     writes, removes = output_files(format, migration=result.migration is not None)
-    step = Steps(progress)
-    with StagedFolder(out, removes=removes) as stage:
-        with step(f"writing files to {out}"):
-            with stage.writing(writes[0]) as path:
-                table = export_table(
-                    result.rfm,
-                    result.clusters.labels,
-                    scores=result.scores,
-                    segments=result.segments,
-                    personas=result.personas,
-                    actions=result.actions,
-                    silhouette=result.silhouette
-                    if result.silhouette is not None
-                    else np.full(len(result.rfm), np.nan),
-                )
-                write_table(table, path, format)
-            with stage.writing("profile.csv") as path:
-                write_csv(result.profile, path, index=True)
-            with stage.writing("elbow.csv") as path:
-                write_csv(result.clusters.elbow, path)
-            with stage.writing("validation.csv") as path:
-                write_csv(result.validation, path)
-            if result.migration is not None:
-                with stage.writing("migration.csv") as path:
-                    write_csv(result.migration.customers, path, index=True)
-        with step("rendering report.html"), stage.writing("report.html") as path:
-            write_report(path, result, title=title)
-        written = stage.commit()
-    for name in stage.removed:
-        if progress is not None:
-            progress(f"removed {name}, left in {out} by an earlier run")
+
+    def tables(stage: StagedFolder) -> None:
+        with stage.writing(writes[0]) as path:
+            table = export_table(
+                result.rfm,
+                result.clusters.labels,
+                scores=result.scores,
+                segments=result.segments,
+                personas=result.personas,
+                actions=result.actions,
+                silhouette=result.silhouette
+                if result.silhouette is not None
+                else np.full(len(result.rfm), np.nan),
+            )
+            write_table(table, path, format)
+        with stage.writing("profile.csv") as path:
+            write_csv(result.profile, path, index=True)
+        with stage.writing("elbow.csv") as path:
+            write_csv(result.clusters.elbow, path)
+        with stage.writing("validation.csv") as path:
+            write_csv(result.validation, path)
+        if result.migration is not None:
+            with stage.writing("migration.csv") as path:
+                write_csv(result.migration.customers, path, index=True)
+
+    written = _write_staged(out_dir, format, removes, tables,
+                            lambda path: write_report(path, result, title=title), progress)
     keys = ["segments", "profile", "elbow", "validation", "report", "migration"]
     return dict(zip(keys, (written[name] for name in writes), strict=False))
-
-
-#: files of a segmentation run that an application of a saved model does not make (nothing
-#: was fitted): removed when left in the folder, so that they cannot pass for this run's
-FITTED_ONLY = ("elbow.csv", "validation.csv")
-
-
-def apply_files(format: str = "csv", previous: bool = False) -> tuple[list[str], list[str]]:
-    """File names :func:`write_apply_outputs` writes, and those it removes."""
-    writes = [f"segments.{format}", "profile.csv", "drift.csv", "report.html"]
-    removes = [f"segments.{f}" for f in FORMATS if f != format] + list(FITTED_ONLY)
-    if previous:
-        writes.append("migration.csv")
-    else:
-        removes.append("migration.csv")
-    return writes, removes
 
 
 def write_apply_outputs(
@@ -123,26 +108,45 @@ def write_apply_outputs(
     ``migration.csv``."""
     from rfm.report.apply_html import write_apply_report
 
+    writes, removes = output_files(format, run.migration is not None, applied=True)
+
+    def tables(stage: StagedFolder) -> None:
+        with stage.writing(writes[0]) as path:
+            write_table(run.table, path, format)
+        with stage.writing("profile.csv") as path:
+            write_csv(run.profile, path, index=True)
+        with stage.writing("drift.csv") as path:
+            write_csv(run.drift, path, index=True)
+        if run.migration is not None:
+            with stage.writing("migration.csv") as path:
+                write_csv(run.migration.customers, path, index=True)
+
+    written = _write_staged(out_dir, format, removes, tables,
+                            lambda path: write_apply_report(path, run, title=title), progress)
+    return {name: written[name] for name in writes}
+
+
+def _write_staged(
+    out_dir: str | Path,
+    format: str,
+    removes: list[str],
+    tables: Callable[[StagedFolder], None],
+    report: Callable[[Path], object],
+    progress: Progress | None,
+) -> dict[str, Path]:
+    """Stage the tables and the report in ``out_dir``, commit them together, remove the
+    stale names, and say which were removed; returns name → path written."""
     out = Path(out_dir)
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
-    writes, removes = apply_files(format, previous=run.migration is not None)
     step = Steps(progress)
     with StagedFolder(out, removes=removes) as stage:
         with step(f"writing files to {out}"):
-            with stage.writing(writes[0]) as path:
-                write_table(run.table, path, format)
-            with stage.writing("profile.csv") as path:
-                write_csv(run.profile, path, index=True)
-            with stage.writing("drift.csv") as path:
-                write_csv(run.drift, path, index=True)
-            if run.migration is not None:
-                with stage.writing("migration.csv") as path:
-                    write_csv(run.migration.customers, path, index=True)
+            tables(stage)
         with step("rendering report.html"), stage.writing("report.html") as path:
-            write_apply_report(path, run, title=title)
+            report(path)
         written = stage.commit()
     for name in stage.removed:
         if progress is not None:
             progress(f"removed {name}, left in {out} by an earlier run")
-    return {name: written[name] for name in writes}
+    return written
