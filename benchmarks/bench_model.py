@@ -44,8 +44,8 @@ def _model_for(tx: Any) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return SegmentModel(k=5).fit(tx.iloc[:FIT_ROWS],
-                                     columns=TransactionColumns(amount="TotalAmount"))
+        cols = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+        return SegmentModel(k=5).fit(tx.iloc[:FIT_ROWS], columns=cols)
 
 
 def bench_assign(n_customers: int, repeats: int) -> list[dict[str, Any]]:
@@ -103,7 +103,7 @@ def main(quick: bool = False) -> None:
     for n in SIZES_QUICK if quick else SIZES_FULL:
         rows += bench_assign(n, 3 if quick else 5)
     report("model_assign", "SegmentModel.assign vs rfm_table (same customers)", rows,
-           notes=(__doc__ or "").split("\n\n")[1])  # fmt: skip
+           notes=(__doc__ or "").split("\n\n", 1)[1].split("\n\nThe sizes")[0])  # fmt: skip
     commands: list[dict[str, Any]] = []
     if ONLINE_RETAIL.exists():
         commands += bench_commands(str(ONLINE_RETAIL), 1 if quick else 5, [], "Online Retail")

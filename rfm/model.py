@@ -494,7 +494,8 @@ def _check_columns(transactions: Any, cols: Any) -> None:
     present = getattr(transactions, "columns", None)
     if present is None:
         return  # not a table: the cleaning step says so
-    needed = [c for c in (cols.customer, cols.invoice, cols.date, *cols.money) if c is not None]
+    roles = (cols.customer, cols.invoice, cols.date, *cols.money, cols.quantity, cols.price)
+    needed = [c for c in roles if c is not None]
     missing = [c for c in dict.fromkeys(needed) if c not in set(present)]
     if missing:
         raise ValueError(

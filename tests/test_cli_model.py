@@ -224,3 +224,20 @@ def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained,
     assert c.returncode == 0 and d.returncode == 0, c.stderr
     assert ((tmp_path / "rd" / "segments.csv").read_bytes()
             == (tmp_path / "rm" / "segments.csv").read_bytes())  # fmt: skip
+
+
+def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_path,
+                                                            tmp_path) -> None:  # fmt: skip
+    """The real data: segment with --save-model, then apply the model to the same file."""
+    run = cli("segment", online_retail_path, "--out", tmp_path / "r", "--save-model",
+              tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    proc = cli("apply", tmp_path / "m.json", online_retail_path, "--out", tmp_path / "a",
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    trained_csv = pd.read_csv(tmp_path / "r" / "segments.csv", dtype=str)
+    applied_csv = pd.read_csv(tmp_path / "a" / "segments.csv", dtype=str)
+    assert len(applied_csv) == 4338  # the UCI figure (README of the data)
+    pd.testing.assert_frame_equal(applied_csv, trained_csv.drop(columns="silhouette"))
+    drift = pd.read_csv(tmp_path / "a" / "drift.csv", index_col="feature")
+    assert (drift["psi"] == 0).all() and (drift["verdict"] == "stable").all()

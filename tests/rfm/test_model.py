@@ -422,3 +422,17 @@ def test_refit_ids_are_stable_when_one_percent_of_customers_are_dropped(demo) ->
         persona = dict(zip(model.learned.ids, model.learned.personas, strict=True))
         assert all(persona[i] == p for i, p in zip(new.learned.ids, new.learned.personas,
                                                    strict=True))  # fmt: skip
+
+
+@hsettings(max_examples=20)
+@given(seed=st.integers(0, 10_000), k=st.integers(2, 7),
+       backend=st.sampled_from(["numpy", "numba"]), tol=st.sampled_from([0.0, 1e-4, 1e-2]))
+def test_kmeans_final_labels_are_the_nearest_final_centres(seed, k, backend, tol) -> None:
+    """What makes a model reproduce its training clusters: K-means ends every fit (a stop
+    on labels or on the centre shift) by assigning each point to its nearest final centre."""
+    from kmeans_np import KMeans
+
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(c, 1.0, size=(300, 3)) for c in rng.uniform(-4, 4, (k, 3))])
+    km = KMeans(k, random_state=seed, backend=backend, tol=tol, n_init=2).fit(X)
+    np.testing.assert_array_equal(km.labels_, nearest_centre(X, km.cluster_centers_))
