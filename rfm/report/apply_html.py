@@ -94,7 +94,7 @@ def _drift(run: AppliedRun) -> str:
         "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
     })  # fmt: skip
     table.index = [FEATURE_TEXT.get(i, i) for i in d.index]
-    table.index.name = "feature"
+    table.index.name = "Feature"
 
     def num(v: object) -> str:
         return "–" if v is None or not np.isfinite(float(v)) else f"{float(v):.3f}"
