@@ -425,6 +425,8 @@ class SegmentModel:
         )
         lineage["refit_of"] = lr.created
         relabelled = relabel_result(result, ids, personas, actions)
+        relabelled.settings["refit"] = {**lineage, "ids": [int(i) for i in ids],
+                                        "personas": personas}  # fmt: skip
         model = SegmentModel(chosen.replace(k=self.settings.k))
         model._learn(relabelled, ids=ids, lineage=lineage)
         return model, relabelled

@@ -120,6 +120,8 @@ def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, tr
         assert proc.returncode == 0, proc.stderr
         assert {"segments.csv", "profile.csv", "elbow.csv", "validation.csv",
                 "report.html"} <= {p.name for p in out.iterdir()}  # fmt: skip
+        html = (out / "report.html").read_text()
+        assert '<section id="refit">' in html and "kept (its centre moved" in html
         refitted = SegmentModel.load(new)
         old = SegmentModel.load(model)
         kept = [m[0] for m in refitted.lineage["matched"] if m is not None]

@@ -14,6 +14,8 @@ Sections (each a ``<section id=…>``):
 ``personas``     one card per cluster, best first: size, revenue, medians, action
 ``crosstab``     segment × persona, in customers and in revenue
 ``migration``    (with ``compare_to``) from → to segment counts and spend
+``refit``        (a refit of a saved model) which clusters kept their id and persona name,
+                 which appeared, which vanished
 ``clusters``     the profile table; elbow (suggested and chosen k, and why), silhouette,
                  PCA scatter, boxplots (in the cards' order)
 ``rfm-grid``     the score bins in words, R × F counts and heatmaps
@@ -65,7 +67,7 @@ SECTIONS = (
     "method",
 )
 #: sections shown only when the run has the data for them
-OPTIONAL_SECTIONS = ("migration",)
+OPTIONAL_SECTIONS = ("migration", "refit")
 
 RULE_SET_TEXT = {
     "rfm": "the ten segments of the R rfm package",
@@ -486,6 +488,27 @@ def _migration(c: _Ctx) -> str:
     )
 
 
+def _refit(c: _Ctx) -> str:
+    refit = c.res.settings["refit"]
+    rows = []
+    for cid, persona, match in zip(refit["ids"], refit["personas"], refit["matched"],
+                                   strict=True):  # fmt: skip
+        status = ("new cluster" if match is None
+                  else f"kept (its centre moved {match[1]:.3f} in the old scaled units)")
+        rows.append((cid, persona, status))
+    table = pd.DataFrame(rows, columns=["cluster", "persona", "status"]).set_index("cluster")
+    vanished = refit["vanished"]
+    gone = (f" Cluster(s) {', '.join(map(str, vanished))} of the old model have no "
+            "counterpart and vanished." if vanished else "")  # fmt: skip
+    return (
+        f"<p>This run refitted the model created {h.esc(refit['refit_of'])}: new thresholds "
+        "and new centres, then each new cluster was matched to an old one by the smallest "
+        "total distance between centres, so clusters that persist keep their id and "
+        f"persona name.{h.esc(gone)}</p>"
+        + h.table(table, text_columns=("persona", "status"))
+    )
+
+
 def _file_name(source: object) -> str:
     """The input's file (or folder, or glob) name without the local path before it."""
     return PurePath(str(source)).name or str(source)
@@ -553,6 +576,8 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
     }
     if res.migration is not None:
         body["migration"] = ("Segment migration", _migration(c))
+    if res.settings.get("refit") is not None:
+        body["refit"] = ("Refit of the saved model", _refit(c))
     body |= {
         "clusters": ("Clusters", _clusters(c)),
         "rfm-grid": ("Scores", _scores(c)),

@@ -436,3 +436,28 @@ def test_kmeans_final_labels_are_the_nearest_final_centres(seed, k, backend, tol
     X = np.vstack([rng.normal(c, 1.0, size=(300, 3)) for c in rng.uniform(-4, 4, (k, 3))])
     km = KMeans(k, random_state=seed, backend=backend, tol=tol, n_init=2).fit(X)
     np.testing.assert_array_equal(km.labels_, nearest_centre(X, km.cluster_centers_))
+
+
+def test_a_refit_with_more_clusters_reports_the_new_one_and_the_report_says_so(demo) -> None:
+    from rfm.report import render_report
+
+    tx, _, model = demo
+    wider = from_document(loads(dumps(model)))
+    wider.settings = wider.settings.replace(k=model.k + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new, result = wider.refit_run(tx)
+    assert new.k == model.k + 1
+    assert new.lineage["appeared"] == [int(model.learned.ids.max()) + 1]
+    assert new.lineage["vanished"] == []
+    assert sorted(new.learned.ids) == [*sorted(model.learned.ids), model.learned.ids.max() + 1]
+    assert len(set(new.learned.personas)) == new.k
+    html = render_report(result)
+    assert '<section id="refit">' in html and "new cluster" in html
+    narrower = from_document(loads(dumps(model)))
+    narrower.settings = narrower.settings.replace(k=model.k - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fewer = narrower.refit(tx)
+    assert fewer.lineage["appeared"] == [] and len(fewer.lineage["vanished"]) == 1
+    assert set(fewer.learned.ids) < set(model.learned.ids)
