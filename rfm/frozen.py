@@ -18,9 +18,11 @@ score. The cut points are
 * with ``ties="first"``: the training run split equal values by row order, which no
   rule on values can repeat. The model scores by value: :math:`c_j` is the next float
   above :math:`M_j`, the largest training value that scored at most :math:`j`, so that
-  :math:`c_j \le x \iff x > M_j` and a value takes the *lowest* score any training
-  customer with that value had. Training customers whose tied value was split across a
-  boundary keep the lower score; every other training customer keeps its own.
+  :math:`c_j \le x \iff x > M_j`: all customers with one value take the score of the
+  first of them in the training ranking (the lowest of the scores they were split
+  across, counted before recency is reversed: for recency the *highest* R score).
+  Training customers whose tied value was split across a boundary move to that score;
+  every other training customer keeps its own.
 
 **The scaler** (:class:`FrozenScaler`): per column, an optional ``log1p`` and the affine
 map :math:`x' = o + (z - c)\,s` of :mod:`kmeans_np.scaling`, with the training run's

@@ -24,8 +24,8 @@ recomputed:
 1. **Scores** from the frozen cut points :math:`c_1 \le \dots \le c_{q-1}` of each
    dimension: :math:`s = 1 + \#\{j : c_j \le x\}` (recency reversed). A value beyond the
    training range takes the end score. With ``ties="first"`` the training run split equal
-   values by row order; the model gives a value the lowest score a training customer with
-   that value had (:mod:`rfm.frozen`).
+   values by row order; the model gives all customers with one value the score of the
+   first of them in the training ranking (:mod:`rfm.frozen`).
 2. **Segment and action** from the rule set on those scores, first matching rule wins
    (:func:`rfm.segment`; the rules are evaluated once per score cell, :math:`q^3` cells,
    and every customer looks its cell up). The customer's action is its segment's
@@ -41,7 +41,24 @@ default) reproduces the training run's ``segments.csv`` exactly (scores, code, s
 cluster, persona, action): the cut points are the run's own, the scaler's operations are
 repeated, and K-means ends every fit by assigning each point to its nearest final centre
 (:func:`kmeans_np.lloyd.lloyd`). With ``ties="first"`` only the customers whose tied
-value the training run split across a score boundary differ (they keep the lower score).
+value the training run split across a score boundary differ (they take the score of the
+first customer with that value in the training ranking).
+
+Drift
+-----
+:meth:`SegmentModel.drift` compares the new customers with the training customers, per
+feature (R, F, M and their scaled values; :mod:`rfm.drift` has the details):
+
+* the population stability index over bins fixed by the training data (the frozen score
+  bins, and the training deciles), with :math:`p_b` the training share and :math:`a_b` the
+  new share of bin :math:`b` (shares floored at :math:`10^{-4}`):
+  :math:`\mathrm{PSI} = \sum_b (a_b - p_b) \ln(a_b / p_b)`; below 0.1 stable, 0.1–0.25 a
+  moderate shift, above 0.25 refit recommended;
+* the two-sample Kolmogorov–Smirnov statistic
+  :math:`D = \sup_x |F_{\text{train}}(x) - F_{\text{new}}(x)|` and its p-value
+  (:func:`scipy.stats.ks_2samp` on the training distribution the model keeps: every
+  distinct value with its count, or a seeded sample of 10,000 customers when there are
+  more distinct values).
 
 Refit with stable ids
 ---------------------
