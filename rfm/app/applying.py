@@ -7,6 +7,11 @@ segments and the clusters under the model's persona names, measures drift agains
 training customers and, given the previous run's ``segments.csv``, who changed segment or
 cluster and the from → to matrix (:func:`rfm.migration.compare_segments`). Nothing is
 fitted: there is no elbow, silhouette or stability to report.
+
+On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of
+the customer table (partitioned by customer) is assigned where it lies, by the same
+:meth:`rfm.SegmentModel.assign_customers`; the table and the assignment are then gathered
+in the in-memory customer order, so the files are the in-memory run's.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from rfm.profiles import profile
 from rfm.rulecheck import RuleCheck, check_rules
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
+from rfm.table_dask import is_dask_frame
 
 __all__ = ["AppliedRun", "apply_model", "read_previous"]
 
@@ -92,6 +98,29 @@ def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
 
 
+def _assign_on_dask(
+    model: SegmentModel, lazy: Any, transactions: Any, settings: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign every partition of a lazy customer table (partitioned by customer) where it
+    lies, then gather the table and the assignment, in the in-memory customer order."""
+    import dask
+
+    from rfm.table_dask import sorted_like_memory
+
+    meta = model.assign_customers(lazy._meta)
+    assigned = lazy.map_partitions(model.assign_customers, meta=meta, enforce_metadata=False)
+    parts, tables = dask.compute(lazy, assigned)
+    if len(parts) == 0:
+        raise ValueError("transactions is empty (0 rows after cleaning); nothing to assign.")
+    customer = settings.columns.customer
+    rfm = sorted_like_memory(parts, transactions._meta[customer].dtype)
+    where = pd.Index(tables["customer"]).get_indexer(rfm.index)
+    table = tables.take(where).reset_index(drop=True)
+    for col in ("rfm_code", "segment", "persona", "action"):  # one category set again
+        table[col] = table[col].astype("category")
+    return rfm, table
+
+
 def apply_model(
     model: SegmentModel,
     transactions: Any,
@@ -106,10 +135,14 @@ def apply_model(
     from rfm.model import _check_columns
 
     _check_columns(transactions, settings.columns)
-    base = customer_table(transactions, settings, progress=progress)
-    rfm = base.rfm
-    with step("assigning scores, segments and clusters with the saved model"):
-        table = model.assign_customers(rfm)
+    on_dask = is_dask_frame(transactions)
+    base = customer_table(transactions, settings, progress=progress, compute=not on_dask)
+    with step("assigning scores, segments and clusters with the saved model"
+              + (" on Dask, per partition" if on_dask else "")):  # fmt: skip
+        if on_dask:
+            rfm, table = _assign_on_dask(model, base.rfm, transactions, settings)
+        else:
+            rfm, table = base.rfm, model.assign_customers(base.rfm)
     with step("measuring drift from the training customers"):
         drift = model.drift_customers(rfm)
     with step("profiling segments and clusters"):

@@ -190,19 +190,24 @@ def customer_table(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    compute: bool = True,
     **changes: Any,
 ) -> CustomerTable:
     """Clean the order lines and build the customer table exactly as :func:`run_pipeline`
     does (same cleaning rules, whole-number ids, money rule and snapshot), and stop there.
 
     ``settings`` and ``changes`` are as for :func:`run_pipeline` (only ``columns``,
-    ``cleaning`` and ``snapshot`` matter here); ``transactions`` is left unchanged.
+    ``cleaning`` and ``snapshot`` matter here); ``transactions`` is left unchanged. On a
+    Dask DataFrame, ``compute=False`` leaves the customer table on Dask, partitioned by
+    customer (:func:`rfm.rfm_table`).
     """
     chosen = (settings or Settings()).replace(**changes)
-    return _customer_table(transactions, chosen, Steps(progress))
+    return _customer_table(transactions, chosen, Steps(progress), compute)
 
 
-def _customer_table(transactions: Any, chosen: Settings, step: Steps) -> CustomerTable:
+def _customer_table(
+    transactions: Any, chosen: Settings, step: Steps, compute: bool = True
+) -> CustomerTable:
     cols, rules_on = chosen.columns, chosen.cleaning
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
@@ -219,7 +224,7 @@ def _customer_table(transactions: Any, chosen: Settings, step: Steps) -> Custome
         # on Dask, counting kept duplicates would shuffle every row: only dropping does
     with step("computing recency, frequency, monetary"):
         rfm = rfm_table(clean, columns=cols, snapshot=chosen.snapshot,
-                        allow_negative=rules_on.allow_negative)  # fmt: skip
+                        allow_negative=rules_on.allow_negative, compute=compute)  # fmt: skip
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
 
