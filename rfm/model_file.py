@@ -402,6 +402,11 @@ def from_document(document: Any) -> Any:
     settings = _settings(doc["settings"])
     sc = doc["scores"]
     q = sc["q"].integer(2, 9)
+    from rfm.segments import resolve_rules
+
+    written_for = resolve_rules(settings.rules).q
+    if written_for is not None and written_for != q:
+        raise sc["q"].fail(f"{written_for}, the score scale of rule set {settings.rules!r}")
     cuts = {d: _ascending(sc["cuts"][d], q - 1) for d in RFM_COLUMNS}
     scores = FrozenScores(q=q, ties=settings.ties, cuts=cuts)
     rows = []
@@ -447,6 +452,8 @@ def from_document(document: Any) -> Any:
         **{key: t[key].text_or_none() for key in ("first_order", "last_order", "snapshot")},
     }
     lineage = doc.optional("lineage")
+    if lineage is not None and len(lineage["matched"].items()) != len(clusters):
+        raise lineage["matched"].fail(f"a list of {len(clusters)} entries, one per cluster")
     learned = Learned(
         scores=scores, bins=bins, scaler=scaler, ids=ids, centres=centres,
         personas=personas, persona_actions=actions, reference=reference,

@@ -192,9 +192,21 @@ def test_bad_previous_and_save_model_paths_are_one_line_errors(cli, files, train
                           "--save-model", tmp_path / "no" / "m.json"), "does not exist")
     assert_user_error(cli("segment", files / "w1.csv", "--out", tmp_path / "o",
                           "--save-model", tmp_path / "o" / "segments.csv"), ".json")
+    assert_user_error(cli("refit", model, files / "w1.csv", "--out", tmp_path / "o",
+                          "--save-model", files / "w1.csv"), ".json")  # fmt: skip
     proc = cli("refit", model, files / "w1.csv", "--out", tmp_path / "o")
     assert proc.returncode == 2 and "--save-model" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_refit_may_replace_the_model_it_refits(cli, files, trained, tmp_path) -> None:
+    _, model = trained
+    mine = tmp_path / "model.json"
+    mine.write_bytes(model.read_bytes())
+    proc = cli("refit", mine, files / "w2.csv", "--out", tmp_path / "o", "--save-model", mine,
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert SegmentModel.load(mine).lineage["refit_of"] == SegmentModel.load(model).created
 
 
 def test_a_failed_run_leaves_no_model_file(cli, files, tmp_path) -> None:

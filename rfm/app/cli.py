@@ -492,9 +492,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
     inputs = [args.file] if args.command != "demo" else []
     if getattr(args, "dask", None):
         inputs = _dask_inputs(args)
-    inputs += [p for p in (getattr(args, "model", None), getattr(args, "previous", None)) if p]
-    check_folder(args.out, writes, removes=removes, inputs=inputs)
-    if getattr(args, "save_model", None):
+    extra = [p for p in (getattr(args, "model", None), getattr(args, "previous", None)) if p]
+    check_folder(args.out, writes, removes=removes, inputs=inputs + extra)
+    if getattr(args, "save_model", None):  # (it may replace the model it refits)
         from rfm.app.model_commands import check_model_path
 
         check_model_path(args.save_model, args.out, writes + removes, inputs)

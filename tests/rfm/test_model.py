@@ -236,6 +236,7 @@ def _document(model) -> dict:
         (lambda d: d["settings"].__setitem__("ties", "random"), "'settings.ties' must be one of"),
         (lambda d: d["settings"].__setitem__("rules", "nope"), "'settings.rules'"),
         (lambda d: d.pop("clusters"), "field 'clusters' is missing"),
+        (lambda d: d["scores"].__setitem__("q", 4), "the score scale of rule set 'ladder'"),
         (lambda d: d.__setitem__("format_version", 2), "format version 2 is newer"),
         (lambda d: d.__setitem__("format", "pickle"), "not a model file"),
         (lambda d: d["drift_reference"]["monetary"].__setitem__("counts", [1, -1]), "counts"),
