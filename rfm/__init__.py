@@ -53,6 +53,9 @@ The whole run
 run_pipeline        clean → RFM → scores → segments → clusters → personas → validation →
                     KPIs, as one result with named fields (``rfm.app.pipeline``; imported
                     on first use, so ``import rfm`` stays light).
+SegmentModel        One run's thresholds, scaler, centres and personas, saved as JSON and
+                    applied to next week's customers with the same ids; drift (PSI, KS)
+                    and a refit that keeps cluster ids (``model``, ``drift``).
 
 Input and output (``rfm.io``)
 -----------------------------
@@ -76,6 +79,7 @@ from rfm.io.export import export, neutralise_formulas
 from rfm.io.loading import load_transactions
 from rfm.io.parquet_dask import read_parquet_dask
 from rfm.migration import migration
+from rfm.model import SegmentModel
 from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
 from rfm.profiles import profile
 from rfm.projection import pca_projection
@@ -93,6 +97,7 @@ __all__ = [
     "SEGMENT_RULES",
     "CleaningRules",
     "ClusterResult",
+    "SegmentModel",
     "Settings",
     "TransactionColumns",
     "campaign_roi",

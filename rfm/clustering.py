@@ -151,6 +151,19 @@ def scaled_features(
     return X, scaler
 
 
+def _scaled_start(
+    start: Any, scaler: MinMaxScaler | StandardScaler, k: int | str, columns: tuple[str, ...]
+) -> np.ndarray:
+    """Warm-start centres (days, orders, money) in this run's scaled units."""
+    centres = check_array(start, name="start")
+    if centres.shape[1] != 3 or centres.shape[0] < 2:
+        raise ValueError(f"start must hold at least 2 centres of 3 values, got {centres.shape}.")
+    if k != "auto" and k != centres.shape[0]:
+        raise ValueError(f"k={k} but start holds {centres.shape[0]} centres.")
+    frame = pd.DataFrame(centres, columns=list(columns))
+    return np.ascontiguousarray(scaler.transform(frame).to_numpy(dtype=np.float64))
+
+
 def _silhouette(
     X: np.ndarray, labels: np.ndarray, sample_size: int | None, seed: int, backend: str
 ) -> float:
@@ -251,6 +264,7 @@ def cluster(
     elbow_sample_size: int | None = ELBOW_SAMPLE,
     columns: tuple[str, str, str] = RFM_COLUMNS,
     backend: str = "auto",
+    start: Any = None,
 ) -> ClusterResult:
     """Cluster customers on scaled recency, frequency and monetary value.
 
@@ -289,6 +303,11 @@ def cluster(
         Names of the recency, frequency and monetary columns.
     backend : {"auto", "numpy", "numba"}
         K-means implementation (same answer either way).
+    start : array of shape (k, 3), optional
+        A warm start: centres in days, orders and money (e.g. last week's,
+        :meth:`rfm.SegmentModel.refit`). They are scaled with this run's scaler and Lloyd
+        runs once from them; ``k`` is then their number (``k`` must be ``"auto"`` or
+        equal). The elbow table is made as usual, for the report.
 
     Returns
     -------
@@ -310,6 +329,9 @@ def cluster(
     if not is_integer(random_state):
         raise TypeError(f"random_state must be an int, got {random_state!r}.")
     X, scaler = scaled_features(rfm, scaling, columns=columns)
+    start_centres = None if start is None else _scaled_start(start, scaler, k, columns)
+    if start_centres is not None:
+        k = "auto"  # the centres give k; the elbow table is still made
     n = X.shape[0]
     if n < 3:
         raise ValueError(f"clustering needs at least 3 customers, got {n}.")
@@ -351,7 +373,12 @@ def cluster(
             if scaling == "log-minmax"
             else " Heavy-tailed data separates a few extreme customers: try scaling='log-minmax'.",
         )
-    model = models.get(k) if sample is arr else None  # sample models are not kept
+    if start_centres is not None:  # warm start: one Lloyd run from the given centres
+        k = len(start_centres)
+        model = fit_models(arr, [{"n_clusters": int(k)}], names=names,
+                           **{**params, "init": start_centres, "n_init": 1})[0]  # fmt: skip
+    else:
+        model = models.get(k) if sample is arr else None  # sample models are not kept
     if model is None:
         model = fit_models(arr, [{"n_clusters": int(k)}], names=names, **params)[0]
     sil = sils[k] if k in sils and sample is arr else _silhouette(

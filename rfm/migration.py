@@ -24,7 +24,7 @@ from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 from rfm.table_dask import is_dask_frame
 
-__all__ = ["NEW", "Migration", "migration"]
+__all__ = ["NEW", "Migration", "compare_segments", "migration"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
@@ -144,6 +144,27 @@ def migration(
         dates = parse_dates(transactions[date], date)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
     second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
+    return compare_segments(first, second, ruleset)
+
+
+def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:
+    """Who moved where between two segmentations of (partly) the same customers.
+
+    Parameters
+    ----------
+    first, second : DataFrame
+        Indexed by customer, with ``segment``, ``rfm_sum`` (R + F + M scores) and
+        ``monetary`` (spend so far): the earlier and the later segmentation (two runs'
+        ``segments.csv``, or :func:`migration`'s two dates).
+    rules : str, list or RuleSet
+        The rule set, for the order of the matrix' rows and columns.
+
+    Returns
+    -------
+    Migration
+        As :func:`migration`, over the customers of ``second``.
+    """
+    ruleset = resolve_rules(rules)
     old = first.reindex(second.index)
     seg_before = old["segment"]
     sum_before = old["rfm_sum"]
@@ -168,6 +189,7 @@ def migration(
     rows = seg_before.fillna(NEW)
     present_after = [s for s in order if (second["segment"] == s).any()]
     present_before = [s for s in order if (seg_before == s).any()]
+    present_before += [s for s in dict.fromkeys(seg_before.dropna()) if s not in order]
     if (rows == NEW).any():
         present_before.append(NEW)
     matrix = pd.crosstab(rows, second["segment"]).reindex(

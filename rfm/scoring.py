@@ -31,7 +31,7 @@ import pandas as pd
 from kmeans_np.checks import is_integer
 from rfm._inputs import check_rfm
 
-__all__ = ["rfm_scores", "score_first", "score_thresholds"]
+__all__ = ["rfm_scores", "score_first", "score_thresholds", "threshold_cuts"]
 
 TIES = ("first", "thresholds")
 
@@ -59,13 +59,24 @@ def score_thresholds(values: np.ndarray, q: int) -> np.ndarray:
     floating ``h`` can land an ulp above, e.g. 4.000000000000004 instead of 4, and move
     a customer who sits exactly on a cut point into the lower score).
     """
+    inner = threshold_cuts(values, q)
+    # score k <=> c_{k-1} <= x < c_k: count the inner cut points at or below x
+    return np.searchsorted(inner, values, side="right").astype(np.int64) + 1
+
+
+def threshold_cuts(values: np.ndarray, q: int) -> np.ndarray:
+    """The inner cut points ``c_1 … c_{q-1}`` of :func:`score_thresholds` (ascending):
+    ``c_j = quantile(values, j/q) + 1``, exact for integer data (see there).
+
+    A value's score is one more than the number of cut points at or below it, so the
+    cut points alone score any value, including values the customers at hand do not
+    have (a saved :class:`rfm.SegmentModel` keeps them).
+    """
     x = np.sort(values)
     n = x.shape[0]
     i, d = np.divmod((n - 1) * np.arange(1, q), q)
     upper = np.minimum(i + 1, n - 1)
-    inner = (x[i] * (q - d) + x[upper] * d) / q + 1.0
-    # score k <=> c_{k-1} <= x < c_k: count the inner cut points at or below x
-    return np.searchsorted(inner, values, side="right").astype(np.int64) + 1
+    return (x[i] * (q - d) + x[upper] * d) / q + 1.0
 
 
 def rfm_scores(

@@ -374,11 +374,18 @@ def _check_snapshot_kind(snapshot: Any, tz: Any) -> None:
 
 def _sorted_like_memory(table: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     """Rows in the in-memory order: sorted ids (category order for categoricals)."""
-    dtype = spec.dtypes[spec.customer]
-    if isinstance(dtype, pd.CategoricalDtype):
-        order = np.argsort(dtype.categories.get_indexer(table.index), kind="stable")
+    return sorted_like_memory(table, spec.dtypes[spec.customer], spec.backend)
+
+
+def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
+                       backend: str = "auto") -> pd.DataFrame:  # fmt: skip
+    """A customer table gathered from ``rfm_table(..., compute=False)``'s partitions, in
+    the order :func:`rfm.rfm_table` gives in memory: sorted ids (category order for
+    categorical ids, whose dtype is ``customer_dtype``)."""
+    if isinstance(customer_dtype, pd.CategoricalDtype):
+        order = np.argsort(customer_dtype.categories.get_indexer(table.index), kind="stable")
     else:
-        keys = encode_keys(pd.Series(table.index, copy=False), backend=spec.backend)
+        keys = encode_keys(pd.Series(table.index, copy=False), backend=backend)
         order = sort_by_key(keys.hi, keys.lo)
     out = table.take(order)
     out.attrs = dict(table.attrs)

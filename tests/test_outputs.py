@@ -191,10 +191,10 @@ def test_out_that_is_a_file_fails_fast(cli, tmp_path: Path, where: str) -> None:
 def test_check_folder(tmp_path: Path) -> None:
     writes, removes = output_files("csv")
     assert writes == OUTPUTS
-    assert removes == ["segments.xlsx", "segments.parquet", "migration.csv"]  # stale ones
+    assert removes == ["segments.xlsx", "segments.parquet", "drift.csv", "migration.csv"]
     writes, removes = output_files("xlsx", migration=True)
     assert writes == ["segments.xlsx", *OUTPUTS[1:], "migration.csv"]
-    assert removes == ["segments.csv", "segments.parquet"]
+    assert removes == ["segments.csv", "segments.parquet", "drift.csv"]
     check_folder(tmp_path / "new" / "deeper", writes, removes=removes)  # creatable: fine
     assert list(tmp_path.iterdir()) == []  # and nothing was created by the check
     (tmp_path / "profile.csv").mkdir()

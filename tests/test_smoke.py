@@ -286,3 +286,60 @@ def test_ctrl_c_from_outside_exits_130_with_one_line(tmp_path: Path) -> None:
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "rfmseg: interrupted", stderr
     assert "Traceback" not in stderr
+
+
+# -- a saved segmentation model in a fresh process --------------------------------------------
+
+#: loads a model file and assigns a saved customer table; prints digests as JSON
+ASSIGN_FRESH = """
+import hashlib, json, sys
+import numpy as np, pandas as pd
+model_path, table_path = sys.argv[1:3]
+from rfm import SegmentModel
+model = SegmentModel.load(model_path)
+values = np.load(table_path)
+rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
+                   index=[f"c{i}" for i in range(len(values))])
+out = model.assign_customers(rfm)
+print(json.dumps({
+    "centres": [float(v).hex() for v in model.learned.centres.ravel()],
+    "cuts": {d: [float(v).hex() for v in c] for d, c in model.learned.scores.cuts.items()},
+    "table": hashlib.sha256(out.to_csv(index=False).encode()).hexdigest(),
+    "drift": model.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy().tolist(),
+}))
+"""
+
+
+def test_a_saved_model_assigns_bit_identically_in_a_fresh_process(tmp_path: Path) -> None:
+    """Save a model here, load it in a new interpreter (one numba thread) and assign
+    20,000 customers (the numba nearest-centre pass): the same centres and cut points
+    (float.hex), the same table (hash of its CSV) and the same drift figures."""
+    import hashlib
+    import warnings
+
+    import pandas as pd
+
+    from rfm import SegmentModel, TransactionColumns
+    from rfm.datasets import make_transactions
+
+    tx = make_transactions(n_customers=800, n_rows=8000, random_state=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SegmentModel(k=4).fit(tx, columns=TransactionColumns(amount="TotalAmount"))
+    model.save(tmp_path / "model.json")
+    rng = np.random.default_rng(8)
+    values = np.column_stack([rng.integers(1, 700, 20_000), rng.integers(1, 40, 20_000),
+                              rng.lognormal(6, 1.5, 20_000)]).astype(np.float64)  # fmt: skip
+    np.save(tmp_path / "table.npy", values)
+    proc = _python(ASSIGN_FRESH, _env(NUMBA_NUM_THREADS="1"), tmp_path,
+                   str(tmp_path / "model.json"), str(tmp_path / "table.npy"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
+                       index=[f"c{i}" for i in range(len(values))])  # fmt: skip
+    out = model.assign_customers(rfm)
+    assert seen["centres"] == [float(v).hex() for v in model.learned.centres.ravel()]
+    assert seen["cuts"] == {d: [float(v).hex() for v in c]
+                            for d, c in model.learned.scores.cuts.items()}  # fmt: skip
+    assert seen["table"] == hashlib.sha256(out.to_csv(index=False).encode()).hexdigest()
+    assert seen["drift"] == model.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy().tolist()

@@ -10,6 +10,11 @@
     recognised by name (the UCI Online Retail file needs no flags); pass ``--customer``,
     ``--invoice``, ``--date`` and ``--amount`` (or ``--quantity`` and ``--price``) otherwise.
 
+``rfmseg apply MODEL.json FILE`` / ``rfmseg refit MODEL.json FILE``
+    A model saved with ``--save-model``, applied to new data with the same thresholds,
+    clusters and names, or refitted with stable cluster ids
+    (:mod:`rfm.app.model_commands`).
+
 Both write ``segments.csv`` (or ``.xlsx``, ``.parquet``), ``profile.csv``, ``elbow.csv``,
 ``validation.csv`` and ``report.html``. Progress goes to stderr (``--quiet`` silences it),
 the summary to stdout. Exit status: 0 on success, 2 on bad usage or bad input — with a
@@ -205,6 +210,12 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         help="currency symbol shown before money in the report, e.g. '$' or '€' (default: none)",
     )
     o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+    o.add_argument(
+        "--save-model",
+        metavar="MODEL.json",
+        help="also save the segmentation as a model file, to apply to new data later with "
+        "'rfmseg apply' (same thresholds, clusters and persona names)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,11 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
         "personas, validation and an HTML report.",
         epilog="Files written: segments.csv (customer, R, F, M, scores, code, segment, cluster, "
         "persona, action, silhouette), profile.csv, elbow.csv, validation.csv, report.html "
-        "(and migration.csv with --compare-to). "
+        "(and migration.csv with --compare-to). 'rfmseg apply' segments new data with a "
+        "model saved by --save-model; 'rfmseg refit' refits it keeping its cluster ids. "
         "Exit status 0 on success, 2 on bad usage or bad input.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="{demo,segment}")
+    sub = parser.add_subparsers(dest="command", metavar="{demo,segment,apply,refit}")
     demo = sub.add_parser(
         "demo",
         help="run the whole job on generated data (no files needed)",
@@ -297,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _reader_flags(seg)
     _common(seg, "rfmseg-out")
+    from rfm.app.model_commands import add_model_commands
+
+    add_model_commands(sub)
     return parser
 
 
@@ -313,8 +328,9 @@ CLEANING_FLAGS = {
 }  # fmt: skip
 
 
-def _reader_flags(seg: argparse.ArgumentParser) -> None:
-    """Flags of `rfmseg segment` about reading the file and cleaning its rows."""
+def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
+    """Flags of `rfmseg segment` about reading the file and (``cleaning``) cleaning its
+    rows; a saved model brings its own cleaning rules."""
     r = seg.add_argument_group("reading the file (sniffed when omitted)")
     r.add_argument(
         "--sep",
@@ -355,6 +371,8 @@ def _reader_flags(seg: argparse.ArgumentParser) -> None:
         action="store_true",
         help="read dates such as 02/01/2011 day first when every value fits both orders",
     )
+    if not cleaning:
+        return
     c = seg.add_argument_group(
         "cleaning",
         "By default rows without customer or date, cancelled invoices (C...), quantity <= 0 "
@@ -510,11 +528,18 @@ def _check_outputs(args: argparse.Namespace) -> None:
             f"--format {args.format} needs the {package} package: pip install {package} "
             "(or use --format csv)"
         )
-    writes, removes = output_files(args.format, getattr(args, "compare_to", None) is not None)
-    inputs = [args.file] if args.command == "segment" else []
+    migration = getattr(args, "compare_to", None) or getattr(args, "previous", None)
+    writes, removes = output_files(args.format, migration is not None,
+                                   applied=args.command == "apply")  # fmt: skip
+    inputs = [args.file] if args.command != "demo" else []
     if getattr(args, "dask", None):
         inputs = _dask_inputs(args)
-    check_folder(args.out, writes, removes=removes, inputs=inputs)
+    extra = [p for p in (getattr(args, "model", None), getattr(args, "previous", None)) if p]
+    check_folder(args.out, writes, removes=removes, inputs=inputs + extra)
+    if getattr(args, "save_model", None):  # (it may replace the model it refits)
+        from rfm.app.model_commands import check_model_path
+
+        check_model_path(args.save_model, args.out, writes + removes, inputs)
 
 
 def _dask_inputs(args: argparse.Namespace) -> list[str]:
@@ -610,6 +635,15 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
     from rfm.app.outputs import write_outputs
 
     _check_outputs(args)
+    if args.command in ("apply", "refit"):
+        from rfm.app import model_commands
+
+        run = model_commands.run_apply if args.command == "apply" else model_commands.run_refit
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = run(args, say)
+        _say_warnings(say, caught, set())
+        return code
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _session(args, say) as release:
@@ -619,21 +653,50 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
         result.settings["currency"] = args.currency
         result.settings["date_format"] = getattr(args, "date_format_used", None)
         name = Path(source).name if args.command == "segment" else "demo"
-        paths = write_outputs(
-            result,
-            args.out,
-            format=args.format,
-            progress=say,
-            title=f"Customer segmentation — {name}",
-        )
-    shown = set(result.warnings)  # printed with the summary, as the report shows them
-    for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
-        if message not in shown:
-            say(f"warning: {' '.join(message.split())}")  # one line each, deduplicated
+        with _model_stage(args, result) as save_model:
+            paths = write_outputs(
+                result,
+                args.out,
+                format=args.format,
+                progress=say,
+                title=f"Customer segmentation — {name}",
+            )
+            save_model()
+    _say_warnings(say, caught, set(result.warnings))
     say.check_interrupt()
-    print_summary(result, args.out, [p.name for p in paths.values()])
+    written = [p.name for p in paths.values()]
+    if args.save_model:
+        written.append(str(args.save_model))
+    print_summary(result, args.out, written)
     say(f"done in {say.elapsed():.1f}s")
     return 0
+
+
+def _say_warnings(say: _Reporter, caught: list, shown: set[str]) -> None:
+    """The library's warnings, one line each, deduplicated, but those the summary shows."""
+    for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
+        if message not in shown:
+            say(f"warning: {' '.join(message.split())}")
+
+
+@contextlib.contextmanager
+def _model_stage(args: argparse.Namespace, result: Any) -> Any:
+    """With --save-model: the model file staged beside its target while the run's files
+    are written; the returned function moves it into place (after them), and a failure
+    before that leaves no model file. Without it, a function that does nothing."""
+    if not args.save_model:
+        yield lambda: None
+        return
+    from rfm.io._atomic import StagedFolder
+    from rfm.model import SegmentModel
+    from rfm.model_file import dumps
+
+    text = dumps(SegmentModel.from_result(result))
+    target = Path(args.save_model)
+    with StagedFolder(target.parent) as stage:
+        with stage.writing(target.name) as staged:
+            staged.write_text(text, encoding="utf-8")
+        yield stage.commit
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -101,3 +101,59 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
     if s.get("date_format"):
         print(f"date format: {s['date_format']}")
     print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
+
+
+def drift_table(run: Any) -> pd.DataFrame:
+    """The drift summary as printed: PSI, KS and the reading per feature."""
+    d = run.drift
+    return pd.DataFrame({
+        "PSI": d["psi"].round(3), "KS statistic": d["ks_statistic"].round(3),
+        "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
+        "reading": d["verdict"],
+    }, index=d.index)  # fmt: skip
+
+
+def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> None:
+    """What ``rfmseg apply`` prints: the run in one line, the segments and personas as the
+    report shows them, the drift summary (with "refit recommended" when any PSI is above
+    0.25), the changes since ``--previous``, the cleaning and the files written."""
+    from rfm.report.apply_html import refit_sentence
+
+    model = run.model
+    t = model.training
+    print(f"{len(run.rfm):,} customers · saved model with k = {model.k} clusters, trained on "
+          f"{t['customers']:,} customers (created {model.created})")  # fmt: skip
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(segment_table(run).to_string())
+        print("\nPersonas (the model's clusters), best first (medians):")
+        print(persona_table(run).to_string())
+        print("\nDrift since training (PSI: below 0.1 stable, 0.1-0.25 moderate, above "
+              "0.25 refit):")  # fmt: skip
+        print(drift_table(run).to_string())
+    print(f"\n{refit_sentence(run)}")
+    if run.changes is not None:
+        ch = run.changes
+        print(f"since the previous run: {ch['segment_changed']:.1%} of the "
+              f"{ch['customers_both']:,} customers in both changed segment, "
+              f"{ch['cluster_changed']:.1%} changed cluster; {ch['customers_new']:,} new, "
+              f"{ch['customers_gone']:,} gone")  # fmt: skip
+    s = run.settings
+    removed = ", ".join(
+        f"{row.rule} {row.rows_removed:,}" for row in run.cleaning.itertuples(index=False)
+    )
+    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
+
+
+def print_refit_lines(model: Any, path: str | Path) -> None:
+    """After ``rfmseg refit``'s summary: which clusters kept their id, appeared or
+    vanished, and where the new model is."""
+    lineage = model.lineage or {}
+    kept = [m[0] for m in lineage.get("matched", []) if m is not None]
+    print(f"cluster ids kept: {', '.join(map(str, sorted(kept))) or 'none'}")
+    if lineage.get("appeared"):
+        print(f"new clusters (new ids): {', '.join(map(str, lineage['appeared']))}")
+    if lineage.get("vanished"):
+        print(f"clusters that vanished: {', '.join(map(str, lineage['vanished']))}")
+    print(f"model written to {Path(path).resolve()}")

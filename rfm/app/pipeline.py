@@ -201,19 +201,24 @@ def customer_table(
     settings: Settings | None = None,
     *,
     progress: Progress | None = None,
+    compute: bool = True,
     **changes: Any,
 ) -> CustomerTable:
     """Clean the order lines and build the customer table exactly as :func:`run_pipeline`
     does (same cleaning rules, whole-number ids, money rule and snapshot), and stop there.
 
     ``settings`` and ``changes`` are as for :func:`run_pipeline` (only ``columns``,
-    ``cleaning`` and ``snapshot`` matter here); ``transactions`` is left unchanged.
+    ``cleaning`` and ``snapshot`` matter here); ``transactions`` is left unchanged. On a
+    Dask DataFrame, ``compute=False`` leaves the customer table on Dask, partitioned by
+    customer (:func:`rfm.rfm_table`).
     """
     chosen = (settings or Settings()).replace(**changes)
-    return _customer_table(transactions, chosen, Steps(progress))
+    return _customer_table(transactions, chosen, Steps(progress), compute)
 
 
-def _customer_table(transactions: Any, chosen: Settings, step: Steps) -> CustomerTable:
+def _customer_table(
+    transactions: Any, chosen: Settings, step: Steps, compute: bool = True
+) -> CustomerTable:
     cols, rules_on = chosen.columns, chosen.cleaning
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
@@ -230,7 +235,7 @@ def _customer_table(transactions: Any, chosen: Settings, step: Steps) -> Custome
         # on Dask, counting kept duplicates would shuffle every row: only dropping does
     with step("computing recency, frequency, monetary"):
         rfm = rfm_table(clean, columns=cols, snapshot=chosen.snapshot,
-                        allow_negative=rules_on.allow_negative)  # fmt: skip
+                        allow_negative=rules_on.allow_negative, compute=compute)  # fmt: skip
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
 
@@ -242,6 +247,7 @@ def run_pipeline(
     progress: Progress | None = None,
     check_customers: Callable[[int], None] | None = None,
     on_reduced: Callable[[], None] | None = None,
+    start: np.ndarray | None = None,
     **changes: Any,
 ) -> PipelineResult:
     """Run the whole job on order lines (left unchanged); see the module docstring.
@@ -268,6 +274,9 @@ def run_pipeline(
     on_reduced : callable, optional
         Called once every step that reads the order lines is done (cleaning, RFM table,
         monthly KPIs, migration): the rest works on the customer table only.
+    start : array of shape (k, 3), optional
+        Warm-start K-means from these centres, in days, orders and money (one Lloyd run;
+        k is their number): :meth:`rfm.SegmentModel.refit` starts from last week's.
     **changes
         Settings to change from ``settings`` (or the defaults), by name:
         ``run_pipeline(tx, k=4, rules="rfm")``.
@@ -312,8 +321,9 @@ def run_pipeline(
                               holdout_days=chosen.holdout_days)  # fmt: skip
     if on_reduced is not None:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
-    with step(f"clustering (k={k}, scaling={scaling})"):
-        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state)
+    shown_k = k if start is None else f"{len(start)}, from the given centres"
+    with step(f"clustering (k={shown_k}, scaling={scaling})"):
+        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state, start=start)
     n = len(rfm)
     with step("silhouette per customer"):
         sil = (

@@ -1,0 +1,196 @@
+"""One application of a saved model, as ``rfmseg apply`` runs it: assign, profile, drift.
+
+:func:`apply_model` cleans the new order lines and builds their customer table exactly as
+a training run does (:func:`rfm.app.pipeline.customer_table`, on Dask too), assigns every
+customer with the frozen model (:meth:`rfm.SegmentModel.assign_customers`), summarises the
+segments and the clusters under the model's persona names, measures drift against the
+training customers and, given the previous run's ``segments.csv``, who changed segment or
+cluster and the from → to matrix (:func:`rfm.migration.compare_segments`). Nothing is
+fitted: there is no elbow, silhouette or stability to report.
+
+On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of
+the customer table (partitioned by customer) is assigned where it lies, by the same
+:meth:`rfm.SegmentModel.assign_customers`; the table and the assignment are then gathered
+in the in-memory customer order, so the files are the in-memory run's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from rfm.app.pipeline import Progress, Steps, customer_table
+from rfm.drift import assignment_changes
+from rfm.model import SegmentModel
+from rfm.profiles import profile
+from rfm.rulecheck import RuleCheck, check_rules
+from rfm.segments import RuleSet, resolve_rules
+from rfm.summary import segment_summary
+from rfm.table_dask import is_dask_frame
+
+__all__ = ["AppliedRun", "apply_model", "read_previous"]
+
+
+@dataclass
+class AppliedRun:
+    """What :func:`apply_model` computed (the inputs of the files and the report)."""
+
+    model: SegmentModel
+    #: the customer table of the new data (rfm.rfm_table)
+    rfm: pd.DataFrame
+    #: the assignment, the columns of segments.csv (SegmentModel.assign)
+    table: pd.DataFrame
+    #: rows removed per cleaning rule
+    cleaning: pd.DataFrame
+    #: one row per feature: PSI, KS and a verdict (SegmentModel.drift)
+    drift: pd.DataFrame
+    #: per cluster on the new customers, best first, under the model's personas
+    profile: pd.DataFrame
+    #: persona name per cluster id (the model's)
+    personas: pd.Series
+    #: customers, shares, revenue and median customer per segment
+    segment_summary: pd.DataFrame
+    q: int
+    rule_set: RuleSet
+    rule_check: RuleCheck
+    #: segment, cluster and customer changes since --previous (rfm.drift.assignment_changes)
+    changes: pd.Series | None = None
+    #: from -> to segments since --previous (rfm.migration.compare_segments)
+    migration: Any = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def refit_recommended(self) -> bool:
+        """Whether any PSI is above 0.25."""
+        return bool(self.drift.attrs.get("refit_recommended", False))
+
+
+def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The previous run's ``segments.csv``: customer ids as text (a leading quote added
+    against spreadsheet formulas is taken off again), with the columns a comparison needs."""
+    try:
+        table = pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
+                            na_values={"monetary": [""]})  # fmt: skip
+    except FileNotFoundError:
+        raise ValueError(f"--previous {path}: file not found") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"--previous {path}: not a segments.csv ({type(exc).__name__})") from None
+    needed = ["customer", "segment", "cluster", "r_score", "f_score", "m_score", "monetary"]
+    missing = [c for c in needed if c not in table]
+    if missing:
+        raise ValueError(f"--previous {path} lacks column(s) {', '.join(missing)}; give the "
+                         "segments.csv of an earlier run")  # fmt: skip
+    ids = table["customer"]
+    quoted = ids.str.match(r"^'[=+\-@\t\r]") & ~ids.str.fullmatch(r"'[+-]?[\d.eE+-]+")
+    table["customer"] = ids.where(~quoted, ids.str[1:])
+    for col in ("cluster", "r_score", "f_score", "m_score", "monetary"):
+        table[col] = pd.to_numeric(table[col], errors="coerce")
+        if table[col].isna().any():
+            raise ValueError(f"--previous {path}: column {col} holds values that are not numbers")
+    return table
+
+
+def _customer_ids(values: pd.Series) -> pd.Index:
+    return pd.Index(values.astype(str), name="customer")
+
+
+def _assign_on_dask(
+    model: SegmentModel, lazy: Any, transactions: Any, settings: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign every partition of a lazy customer table (partitioned by customer) where it
+    lies, then gather the table and the assignment, in the in-memory customer order."""
+    import dask
+
+    from rfm.table_dask import sorted_like_memory
+
+    meta = model.assign_customers(lazy._meta)
+    assigned = lazy.map_partitions(model.assign_customers, meta=meta, enforce_metadata=False)
+    parts, tables = dask.compute(lazy, assigned)
+    if len(parts) == 0:
+        raise ValueError("transactions is empty (0 rows after cleaning); nothing to assign.")
+    customer = settings.columns.customer
+    rfm = sorted_like_memory(parts, transactions._meta[customer].dtype)
+    where = pd.Index(tables["customer"]).get_indexer(rfm.index)
+    table = tables.take(where).reset_index(drop=True)
+    for col in ("rfm_code", "segment", "persona", "action"):  # one category set again
+        table[col] = table[col].astype("category")
+    return rfm, table
+
+
+def apply_model(
+    model: SegmentModel,
+    transactions: Any,
+    *,
+    snapshot: Any = None,
+    previous: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+) -> AppliedRun:
+    """Apply ``model`` to the order lines ``transactions`` (module docstring)."""
+    step = Steps(progress)
+    settings = model.settings if snapshot is None else model.settings.replace(snapshot=snapshot)
+    from rfm.model import _check_columns
+
+    _check_columns(transactions, settings.columns)
+    on_dask = is_dask_frame(transactions)
+    base = customer_table(transactions, settings, progress=progress, compute=not on_dask)
+    with step("assigning scores, segments and clusters with the saved model"
+              + (" on Dask, per partition" if on_dask else "")):  # fmt: skip
+        if on_dask:
+            rfm, table = _assign_on_dask(model, base.rfm, transactions, settings)
+        else:
+            rfm, table = base.rfm, model.assign_customers(base.rfm)
+    with step("measuring drift from the training customers"):
+        drift = model.drift_customers(rfm)
+    with step("profiling segments and clusters"):
+        segs = pd.DataFrame({"segment": table["segment"].to_numpy(),
+                             "action": table["action"].to_numpy()}, index=rfm.index)  # fmt: skip
+        summary = segment_summary(segs, rfm)
+        labels = pd.Series(table["cluster"].to_numpy(), index=rfm.index, name="cluster")
+        prof = profile(rfm, labels)
+        clusters = model.clusters
+        prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
+        prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
+        personas = clusters["persona"]
+        q = model.learned.scores.q
+        rule_set = resolve_rules(settings.rules)
+        rule_check = check_rules(settings.rules, q=q)
+    changes = migration = None
+    if previous is not None:
+        from rfm.migration import compare_segments
+
+        with step("comparing with the previous segments"):
+            changes = assignment_changes(previous, table)
+            before = pd.DataFrame({
+                "segment": previous["segment"].astype(str).to_numpy(),
+                "rfm_sum": (previous["r_score"] + previous["f_score"]
+                            + previous["m_score"]).to_numpy(),
+                "monetary": previous["monetary"].to_numpy(),
+            }, index=_customer_ids(previous["customer"]))  # fmt: skip
+            before = before[~before.index.duplicated()]
+            after = pd.DataFrame({
+                "segment": table["segment"].astype(str).to_numpy(),
+                "rfm_sum": (table["r_score"] + table["f_score"] + table["m_score"]).to_numpy(),
+                "monetary": table["monetary"].to_numpy(),
+            }, index=_customer_ids(table["customer"]))  # fmt: skip
+            migration = compare_segments(before, after, settings.rules)
+    run_settings = {
+        "rules": settings.rules,
+        "ties": settings.ties,
+        "scaling": settings.scaling,
+        "snapshot": settings.snapshot,
+        "rows_in": base.rows_in,
+        "rows_clean": base.rows_clean,
+        "duplicate_rows": base.duplicates,
+    }
+    timings = {**step.timings}
+    return AppliedRun(
+        model=model, rfm=rfm, table=table, cleaning=base.cleaning, drift=drift, profile=prof,
+        personas=personas, segment_summary=summary, q=q, rule_set=rule_set,
+        rule_check=rule_check, changes=changes, migration=migration, settings=run_settings,
+        timings=timings,
+    )  # fmt: skip
+

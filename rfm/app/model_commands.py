@@ -1,0 +1,190 @@
+"""``rfmseg apply`` and ``rfmseg refit``, and ``--save-model``: segments that live over time.
+
+``rfmseg segment FILE --save-model MODEL.json``
+    Also writes the run's model (:class:`rfm.SegmentModel`, JSON), with the other files:
+    all of them, or none.
+
+``rfmseg apply MODEL.json FILE --out DIR [--snapshot DATE] [--previous OLD/segments.csv]``
+    Scores, segments and clusters the customers of FILE with the saved model: nothing is
+    fitted. Writes ``segments.*``, ``profile.csv``, ``drift.csv`` (PSI and KS per feature
+    against the training customers), ``report.html`` and, with ``--previous``,
+    ``migration.csv``.
+
+``rfmseg refit MODEL.json FILE --save-model NEW.json --out DIR [--warm-start]``
+    Fits afresh on FILE and keeps the old model's cluster ids and persona names where the
+    clusters persist; writes the usual files of a run and the new model.
+
+Both read FILE with the model's columns and cleaning rules, and take ``--dask``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from rfm.io.export import FORMATS
+
+__all__ = ["add_model_commands", "check_model_path", "run_apply", "run_refit"]
+
+
+def _io_flags(p: argparse.ArgumentParser, default_out: str) -> None:
+    from rfm.app.cli import _reader_flags
+
+    p.add_argument("model", metavar="MODEL.json", help="a model saved by --save-model")
+    p.add_argument(
+        "file", metavar="FILE",
+        help="transaction file, read with the model's columns and cleaning rules; with "
+        "--dask also a folder of Parquet files or a quoted glob",
+    )  # fmt: skip
+    p.add_argument(
+        "--dask", nargs="?", const="local", metavar="ADDRESS",
+        help="read and reduce the order lines on Dask (a local cluster, or the scheduler at "
+        "ADDRESS); the results are the same as without it",
+    )  # fmt: skip
+    _reader_flags(p, cleaning=False)
+    o = p.add_argument_group("output")
+    o.add_argument("--out", default=default_out, metavar="DIR",
+                   help=f"output folder, created if needed (default: {default_out})")
+    o.add_argument("--format", choices=FORMATS, default="csv",
+                   help="format of the per-customer file segments.* (default: csv)")
+    o.add_argument("--currency", default="", metavar="SYMBOL",
+                   help="currency symbol shown before money in the report")
+    o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def add_model_commands(sub: Any) -> None:
+    """The ``apply`` and ``refit`` sub-commands."""
+    apply = sub.add_parser(
+        "apply",
+        help="segment new data with a saved model (same thresholds, clusters and names)",
+        description="Score, segment and cluster the customers of FILE with a model saved by "
+        "--save-model: the model's thresholds, scaler and cluster centres, nothing refitted. "
+        "Writes segments.*, profile.csv, drift.csv (how far each feature moved since "
+        "training: PSI and Kolmogorov-Smirnov, with 'refit recommended' when any PSI is "
+        "above 0.25), report.html and, with --previous, migration.csv.",
+    )
+    _io_flags(apply, "rfmseg-apply")
+    from rfm.app.cli import _snapshot
+
+    apply.add_argument(
+        "--snapshot", type=_snapshot, default=None, metavar="max+1d|max|DATE",
+        help="day recency is measured from (default: the model's rule, usually the day "
+        "after the last order in FILE)",
+    )  # fmt: skip
+    apply.add_argument(
+        "--previous", metavar="OLD/segments.csv",
+        help="the segments.csv of an earlier run: adds who changed segment or cluster and "
+        "the from -> to matrix (migration.csv)",
+    )  # fmt: skip
+    refit = sub.add_parser(
+        "refit",
+        help="refit a saved model on new data, keeping its cluster ids and persona names",
+        description="Fit the model's segmentation afresh on FILE (new thresholds, new "
+        "centres) and match the new clusters to the old ones by the smallest total distance "
+        "between centres: clusters that persist keep their id and persona name; the others "
+        "are reported as appeared or vanished. Writes the usual files of a run and the new "
+        "model.",
+    )
+    _io_flags(refit, "rfmseg-refit")
+    refit.add_argument("--save-model", required=True, metavar="NEW.json",
+                       help="where to write the refitted model")  # fmt: skip
+    refit.add_argument("--warm-start", action="store_true",
+                       help="start K-means from the old centres (keeps the old number of "
+                       "clusters) instead of fresh k-means++ starts")  # fmt: skip
+
+
+def check_model_path(path: str, out: str, writes: list[str], inputs: list[str]) -> None:
+    """Refuse, before any work, a --save-model path that cannot be written."""
+    from rfm.app.cli import UsageError
+
+    target = Path(path)
+    if not target.name.lower().endswith(".json"):
+        raise UsageError(f"--save-model {path}: give a file name ending in .json")
+    if target.is_dir():
+        raise UsageError(f"--save-model {path} is a folder; give a file name ending in .json")
+    if not target.parent.is_dir():
+        raise UsageError(f"--save-model {path}: folder {target.parent} does not exist")
+    if not os.access(target.parent, os.W_OK):
+        raise UsageError(f"--save-model {path}: folder {target.parent} cannot be written")
+    resolved = target.resolve()
+    if any(resolved == (Path(out) / name).resolve() for name in writes):
+        raise UsageError(f"--save-model {path} is one of the files written to --out {out}")
+    if any(Path(i).exists() and resolved == Path(i).resolve() for i in inputs):
+        raise UsageError(f"--save-model {path} is the data file; choose another name")
+
+
+def _model(args: argparse.Namespace) -> Any:
+    from rfm.model import SegmentModel
+
+    return SegmentModel.load(args.model)
+
+
+def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
+    """The transactions of FILE, read with the model's column roles."""
+    from rfm.app.cli import _read_options
+
+    roles = model.settings.columns.roles()
+    if args.dask:
+        from rfm.io.loading_dask import load_transactions_dask
+
+        say(f"reading {args.file} lazily on Dask")
+        loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
+    else:
+        from rfm.io.loading import load_transactions
+
+        say(f"reading {args.file}")
+        loaded = load_transactions(args.file, options=_read_options(args), **roles)
+    return loaded.frame
+
+
+def run_apply(args: argparse.Namespace, say: Any) -> int:
+    """``rfmseg apply``: assign, measure drift, write the files, print the summary."""
+    from rfm.app.applying import apply_model, read_previous
+    from rfm.app.cli import _session
+    from rfm.app.console import print_apply_summary
+    from rfm.app.outputs import write_apply_outputs
+
+    model = _model(args)
+    previous = read_previous(args.previous) if args.previous else None
+    with _session(args, say):
+        df = _load(args, say, model)
+        run = apply_model(model, df, snapshot=args.snapshot, previous=previous, progress=say)
+    run.settings["source"] = str(args.file)
+    run.settings["currency"] = args.currency
+    paths = write_apply_outputs(run, args.out, format=args.format, progress=say,
+                                title=f"Segments from a saved model — {Path(args.file).name}")
+    say.check_interrupt()
+    print_apply_summary(run, args.out, list(paths))
+    say(f"done in {say.elapsed():.1f}s")
+    return 0
+
+
+def run_refit(args: argparse.Namespace, say: Any) -> int:
+    """``rfmseg refit``: fit afresh with stable ids, write the run's files and the model."""
+    from rfm.app.cli import _session
+    from rfm.app.console import print_refit_lines, print_summary
+    from rfm.app.outputs import write_outputs
+    from rfm.io._atomic import StagedFolder
+    from rfm.model_file import dumps
+
+    model = _model(args)
+    with _session(args, say):
+        df = _load(args, say, model)
+        new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
+    result.settings["source"] = str(args.file)
+    result.settings["currency"] = args.currency
+    text = dumps(new)
+    target = Path(args.save_model)
+    with StagedFolder(target.parent) as stage:
+        with stage.writing(target.name) as staged:
+            staged.write_text(text, encoding="utf-8")
+        paths = write_outputs(result, args.out, format=args.format, progress=say,
+                              title=f"Customer segmentation (refit) — {Path(args.file).name}")
+        stage.commit()
+    say.check_interrupt()
+    print_summary(result, args.out, [p.name for p in paths.values()])
+    print_refit_lines(new, target)
+    say(f"done in {say.elapsed():.1f}s")
+    return 0

@@ -1,0 +1,189 @@
+r"""Has the customer base moved since the model was trained? PSI, KS and who changed.
+
+A saved :class:`rfm.SegmentModel` scores and clusters new customers with frozen cut
+points and centres. That is only sensible while the new customers look like the training
+ones; these measures say how far they have moved.
+
+Population stability index (PSI)
+--------------------------------
+Cut a feature into bins *fixed by the training data*; let :math:`p_b` be the training
+share of customers in bin :math:`b` and :math:`a_b` the new share. Then
+
+.. math::  \mathrm{PSI} = \sum_b (a_b - p_b)\,\ln\frac{a_b}{p_b},
+
+a symmetrised Kullback–Leibler divergence (:math:`\mathrm{KL}(a\,\|\,p) +
+\mathrm{KL}(p\,\|\,a)`): every term is :math:`\ge 0`, and it is 0 only when every share is
+unchanged. A bin empty on one side would make a term infinite, so shares are floored at
+:data:`PSI_FLOOR` (``1e-4``) before the sum; bins empty on both sides add nothing. Two
+sets of bins are used:
+
+* the **score bins** of R, F and M (the frozen cut points: "how many customers now earn
+  each score"), and
+* the training **deciles** of each feature (its 10 %, 20 %, …, 90 % quantiles; equal
+  deciles, common with order counts, merge into one cut), for the raw and the scaled
+  R, F and M.
+
+A value :math:`x` falls in bin :math:`\#\{\text{cuts} \le x\}`, the rule that scores
+customers. The usual reading (:func:`psi_reading`): below 0.1 **stable**, 0.1–0.25
+**moderate shift**, above 0.25 **refit recommended** — the population moved enough that
+thresholds and centres learnt on the old one no longer describe it.
+
+Kolmogorov–Smirnov (KS)
+-----------------------
+With :math:`F_{\text{train}}` and :math:`F_{\text{new}}` the two empirical distribution
+functions, the two-sample statistic is the largest vertical gap,
+
+.. math::  D = \sup_x \,\lvert F_{\text{train}}(x) - F_{\text{new}}(x) \rvert,
+
+and its p-value is the chance of a gap at least this large if both samples came from one
+distribution (exact for small samples, Kolmogorov's limit law for large ones). It is
+computed by :func:`scipy.stats.ks_2samp` on the training distribution the model keeps:
+every distinct training value with its count (a lossless summary) when there are at most
+:data:`REFERENCE_POINTS` of them, else a seeded random sample of that many training
+customers (then the p-value is that of a sample of this size). With hundreds of
+thousands of customers every difference is "significant": read :math:`D` (a share of
+customers) before the p-value. The scalings are increasing or decreasing maps of each
+column, so :math:`D` of a scaled feature equals its raw feature's.
+
+Between two assignments
+-----------------------
+:func:`assignment_changes`: over the customers present in both, the share whose segment
+changed and the share whose cluster changed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PSI_FLOOR",
+    "PSI_MODERATE",
+    "PSI_REFIT",
+    "REFERENCE_POINTS",
+    "Reference",
+    "assignment_changes",
+    "bin_counts",
+    "decile_cuts",
+    "ks_test",
+    "psi",
+    "psi_reading",
+]
+
+#: shares below this are raised to it before the PSI sum (an empty bin is not infinite)
+PSI_FLOOR = 1e-4
+#: PSI readings: below PSI_MODERATE stable, up to PSI_REFIT moderate, above it refit
+PSI_MODERATE = 0.1
+PSI_REFIT = 0.25
+#: most points of the training distribution a model keeps per feature, for KS
+REFERENCE_POINTS = 10_000
+
+
+def psi(expected: np.ndarray, actual: np.ndarray) -> float:
+    """PSI between two histograms over the same bins (counts or shares; module docstring).
+
+    Bins empty on both sides add nothing; other shares are floored at :data:`PSI_FLOOR`.
+    """
+    p = np.asarray(expected, dtype=np.float64)
+    a = np.asarray(actual, dtype=np.float64)
+    if p.shape != a.shape or p.ndim != 1:
+        raise ValueError(f"psi needs two histograms of the same bins, got {p.shape}, {a.shape}.")
+    if p.sum() <= 0 or a.sum() <= 0:
+        raise ValueError("psi needs at least one customer on each side.")
+    p, a = p / p.sum(), a / a.sum()
+    used = (p > 0) | (a > 0)
+    p = np.maximum(p[used], PSI_FLOOR)
+    a = np.maximum(a[used], PSI_FLOOR)
+    return float(np.sum((a - p) * np.log(a / p)))
+
+
+def psi_reading(value: float) -> str:
+    """"stable" (< 0.1), "moderate shift" (0.1–0.25) or "refit recommended" (> 0.25)."""
+    if not np.isfinite(value):
+        return ""
+    if value > PSI_REFIT:
+        return "refit recommended"
+    return "moderate shift" if value >= PSI_MODERATE else "stable"
+
+
+def bin_counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Customers per bin: bin ``b`` holds the values with ``b`` cut points at or below them
+    (``len(cuts) + 1`` bins, as scores are counted)."""
+    idx = np.searchsorted(cuts, values, side="right")
+    return np.bincount(idx, minlength=len(cuts) + 1).astype(np.int64)
+
+
+def decile_cuts(values: np.ndarray) -> np.ndarray:
+    """The distinct deciles (10 %, …, 90 %, linear interpolation) of ``values``."""
+    return np.unique(np.quantile(values, np.arange(1, 10) / 10))
+
+
+class Reference(NamedTuple):
+    """A training distribution as the model keeps it: ``values`` (ascending, distinct) and
+    their ``counts``; ``sampled`` when it is a random sample of the customers."""
+
+    values: np.ndarray
+    counts: np.ndarray
+    sampled: bool
+
+    @classmethod
+    def of(cls, values: np.ndarray, seed: int, points: int = REFERENCE_POINTS) -> Reference:
+        """Every distinct value with its count, or a seeded sample of ``points`` values
+        when there are more distinct values than that."""
+        distinct, counts = np.unique(values, return_counts=True)
+        if distinct.size <= points:
+            return cls(distinct, counts.astype(np.int64), False)
+        pick = np.random.default_rng(seed).choice(values.size, points, replace=False)
+        distinct, counts = np.unique(values[pick], return_counts=True)
+        return cls(distinct, counts.astype(np.int64), True)
+
+    def sample(self) -> np.ndarray:
+        """The training values themselves (each repeated by its count)."""
+        return np.repeat(self.values, self.counts)
+
+
+def ks_test(reference: Reference, values: np.ndarray) -> tuple[float, float]:
+    """Two-sample KS statistic and p-value of the training distribution against
+    ``values`` (:func:`scipy.stats.ks_2samp`, two-sided, its automatic method)."""
+    from scipy.stats import ks_2samp
+
+    res = ks_2samp(reference.sample(), values)
+    return float(res.statistic), float(res.pvalue)
+
+
+def assignment_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
+    """Who changed segment or cluster between two assignments of the same customers.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        Tables with ``customer``, ``segment`` and ``cluster`` columns (``segments.csv``,
+        :meth:`rfm.SegmentModel.assign`).
+
+    Returns
+    -------
+    Series
+        ``customers_both`` (in both tables), ``customers_new``, ``customers_gone``,
+        ``segment_changed`` and ``cluster_changed`` (shares of ``customers_both``).
+    """
+    for name, t in (("before", before), ("after", after)):
+        missing = [c for c in ("customer", "segment", "cluster") if c not in t]
+        if missing:
+            raise ValueError(f"{name} lacks column(s) {missing}.")
+    old = before.set_index(before["customer"].astype(str))
+    new = after.set_index(after["customer"].astype(str))
+    both = new.index.intersection(old.index)
+    n = len(both)
+    seg = (old.loc[both, "segment"].astype(str).to_numpy()
+           != new.loc[both, "segment"].astype(str).to_numpy())  # fmt: skip
+    clu = (old.loc[both, "cluster"].astype(np.int64).to_numpy()
+           != new.loc[both, "cluster"].astype(np.int64).to_numpy())  # fmt: skip
+    return pd.Series({
+        "customers_both": n,
+        "customers_new": len(new.index.difference(old.index)),
+        "customers_gone": len(old.index.difference(new.index)),
+        "segment_changed": float(seg.mean()) if n else float("nan"),
+        "cluster_changed": float(clu.mean()) if n else float("nan"),
+    }, dtype=object)  # fmt: skip

@@ -1,0 +1,524 @@
+r"""A saved segmentation: fit once, assign every week with the same thresholds and ids.
+
+A weekly run that starts from nothing moves the score thresholds, renumbers the K-means
+clusters and may rename the personas, so the tags pushed into a CRM change for no reason.
+:class:`SegmentModel` keeps everything one training run learned, and nothing else:
+
+* the run's :class:`rfm.Settings`: column roles, cleaning rules, snapshot convention,
+  score scale ``q``, tie rule, rule set (a built-in name or the rules themselves), k,
+  scaling and seed;
+* the score cut points of R, F and M, and the score bins (:func:`rfm.score_bins`);
+* the scaler's fitted numbers, and the K-means centres in scaled units;
+* each cluster's id, persona name and action;
+* the training customers' distributions, for drift (:mod:`rfm.drift`);
+* the training data's size and date range, the version that wrote it, when.
+
+How a model is applied
+----------------------
+:meth:`SegmentModel.assign` cleans the new order lines and builds their customer table
+exactly as a run does (:func:`rfm.app.pipeline.customer_table`: the model's columns,
+cleaning rules and snapshot convention — the day after the *new* data's last order, unless
+a snapshot is given). Then, for every customer, and with nothing refitted and no quantile
+recomputed:
+
+1. **Scores** from the frozen cut points :math:`c_1 \le \dots \le c_{q-1}` of each
+   dimension: :math:`s = 1 + \#\{j : c_j \le x\}` (recency reversed). A value beyond the
+   training range takes the end score. With ``ties="first"`` the training run split equal
+   values by row order; the model gives all customers with one value the score of the
+   first of them in the training ranking (:mod:`rfm.frozen`).
+2. **Segment and action** from the rule set on those scores, first matching rule wins
+   (:func:`rfm.segment`; the rules are evaluated once per score cell, :math:`q^3` cells,
+   and every customer looks its cell up). The customer's action is its segment's
+   (:func:`rfm.customer_actions`).
+3. **Cluster**: R, F, M are scaled with the frozen scaler (``log1p`` where the scaling
+   says so, then :math:`x' = o + (z - c)\,s`) and the customer joins the nearest frozen
+   centre, :math:`\arg\min_j \lVert x' - \mu_j \rVert^2` (first on ties).
+4. **Persona** and the persona's action come with the cluster (``profile.csv`` and the
+   report show the persona actions; the per-customer ``action`` is the segment's).
+
+Applied to its own training data, a model trained with ``ties="thresholds"`` (the
+default) reproduces the training run's ``segments.csv`` exactly (scores, code, segment,
+cluster, persona, action): the cut points are the run's own, the scaler's operations are
+repeated, and K-means ends every fit by assigning each point to its nearest final centre
+(:func:`kmeans_np.lloyd.lloyd`). With ``ties="first"`` only the customers whose tied
+value the training run split across a score boundary differ (they take the score of the
+first customer with that value in the training ranking).
+
+Drift
+-----
+:meth:`SegmentModel.drift` compares the new customers with the training customers, per
+feature (R, F, M and their scaled values; :mod:`rfm.drift` has the details):
+
+* the population stability index over bins fixed by the training data (the frozen score
+  bins, and the training deciles), with :math:`p_b` the training share and :math:`a_b` the
+  new share of bin :math:`b` (shares floored at :math:`10^{-4}`):
+  :math:`\mathrm{PSI} = \sum_b (a_b - p_b) \ln(a_b / p_b)`; below 0.1 stable, 0.1–0.25 a
+  moderate shift, above 0.25 refit recommended;
+* the two-sample Kolmogorov–Smirnov statistic
+  :math:`D = \sup_x |F_{\text{train}}(x) - F_{\text{new}}(x)|` and its p-value
+  (:func:`scipy.stats.ks_2samp` on the training distribution the model keeps: every
+  distinct value with its count, or a seeded sample of 10,000 customers when there are
+  more distinct values).
+
+Refit with stable ids
+---------------------
+:meth:`SegmentModel.refit` fits afresh on new data (new cut points, new centres; the same
+settings), then matches the new clusters to the old: both sets of centres are put in the
+*old* model's scaled space (new centres → days, orders, money → old scaler) and
+:func:`scipy.optimize.linear_sum_assignment` pairs them with the smallest total Euclidean
+distance. Matched clusters keep the old id, persona name and persona action (a CRM tag
+means the same thing next week); a new cluster without a counterpart gets the next free
+id and its own fresh persona name; old clusters without one are reported as vanished
+(:attr:`SegmentModel.lineage`). ``warm_start=True`` runs Lloyd once from the old centres
+instead of k-means++ (k stays the old k). The order lines are sorted (customer, invoice,
+date, money) before the refit and the customer table is in customer order, so the same
+rows in any order give the same model, bit for bit: unsorted, a customer's spend would be
+summed in another order and differ in the last bits.
+
+The model file
+--------------
+:meth:`SegmentModel.save` writes JSON (:mod:`rfm.model_file`): readable, versioned, every
+float written so that it reads back bit for bit, validated field by field on load; never
+pickle, and nothing in it is executed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm.drift import (
+    PSI_REFIT,
+    Reference,
+    bin_counts,
+    decile_cuts,
+    ks_test,
+    psi,
+    psi_reading,
+)
+from rfm.frozen import FrozenScaler, FrozenScores, nearest_centre
+from rfm.segments import segment
+from rfm.settings import Settings
+
+__all__ = ["SCALED_FEATURES", "SegmentModel"]
+
+#: names of the scaled features in the drift table
+SCALED_FEATURES = tuple(f"{d}_scaled" for d in RFM_COLUMNS)
+#: the columns of an assignment (segments.csv without the training-only silhouette)
+ASSIGN_COLUMNS = ("customer", *RFM_COLUMNS, "r_score", "f_score", "m_score", "rfm_code",
+                  "segment", "cluster", "persona", "action")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FeatureReference:
+    """The training distribution of one feature: decile cut points and counts, score
+    counts (raw features only, by score level increasing with value) and the KS
+    reference (:class:`rfm.drift.Reference`)."""
+
+    decile_cuts: np.ndarray
+    decile_counts: np.ndarray
+    distribution: Reference
+    score_counts: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Learned:
+    """Everything a fitted :class:`SegmentModel` holds besides its settings."""
+
+    scores: FrozenScores
+    bins: pd.DataFrame
+    scaler: FrozenScaler
+    ids: np.ndarray
+    centres: np.ndarray
+    personas: tuple[str, ...]
+    persona_actions: tuple[str, ...]
+    reference: dict[str, FeatureReference]
+    training: dict[str, Any]
+    created: str
+    version: str
+    lineage: dict[str, Any] | None = None
+    _cells: list = field(default_factory=list, compare=False, repr=False)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rfmseg")
+    except PackageNotFoundError:  # pragma: no cover - a source tree never installed
+        return "unknown"
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+class SegmentModel:
+    """One training run's segmentation, to apply to new customers (module docstring).
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        The run's choices (:class:`rfm.Settings`; the ``rfmseg`` command's defaults).
+    **changes
+        Settings to change by name: ``SegmentModel(k=4, rules="rfm", random_state=1)``.
+
+    Examples
+    --------
+    >>> from rfm.datasets import make_transactions
+    >>> from rfm import TransactionColumns
+    >>> tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
+    >>> model = SegmentModel(k=3).fit(tx, columns=TransactionColumns(amount="TotalAmount"))
+    >>> table = model.assign(tx)
+    >>> list(table.columns)[:4], model.k
+    (['customer', 'recency', 'frequency', 'monetary'], 3)
+    """
+
+    def __init__(self, settings: Settings | None = None, **changes: Any) -> None:
+        if settings is not None and not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a rfm.Settings, got {type(settings).__name__}.")
+        self.settings = (settings or Settings()).replace(**changes)
+        self._learned: Learned | None = None
+
+    # -- fitting ---------------------------------------------------------------------
+    def fit(
+        self, transactions: Any, columns: Any = None, *, progress: Any = None
+    ) -> SegmentModel:
+        """Run the whole segmentation on ``transactions`` (:func:`rfm.run_pipeline` with
+        this model's settings; ``columns`` replaces its column roles) and keep what it
+        learned. Returns ``self``."""
+        from rfm.app.pipeline import run_pipeline
+
+        if columns is not None:
+            self.settings = self.settings.replace(columns=columns)
+        result = run_pipeline(transactions, self.settings.replace(compare_to=None),
+                              progress=progress)  # fmt: skip
+        self._learn(result)
+        return self
+
+    @classmethod
+    def from_result(cls, result: Any) -> SegmentModel:
+        """The model of a finished run (a :class:`rfm.app.pipeline.PipelineResult`),
+        without fitting again: what ``rfmseg segment --save-model`` saves."""
+        model = cls(result.options.replace(compare_to=None))
+        model._learn(result)
+        return model
+
+    def _learn(self, result: Any, ids: np.ndarray | None = None,
+               lineage: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """Keep what ``result`` learned; ``ids[row]`` is the cluster id of K-means centre
+        ``row`` (default: the row itself), under which ``result.profile`` lists it."""
+        chosen = result.options
+        q, ties = int(result.q), chosen.ties
+        rfm = result.rfm
+        arrays = check_rfm(rfm, RFM_COLUMNS)
+        sc = result.scores
+        raw_scores = (q + 1 - sc["r_score"].to_numpy(), sc["f_score"].to_numpy(),
+                      sc["m_score"].to_numpy())  # fmt: skip
+        scores = FrozenScores.learn(arrays, raw_scores, q, ties)
+        scaler = FrozenScaler.of(result.clusters.scaler, chosen.scaling)
+        centres = np.array(result.clusters.model.cluster_centers_, dtype=np.float64)
+        k = centres.shape[0]
+        ids = np.arange(k, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
+        prof = result.profile
+        personas = tuple(str(prof.loc[i, "persona"]) for i in ids)
+        actions = tuple(str(prof.loc[i, "action"]) for i in ids)
+        X = result.clusters.X.to_numpy(dtype=np.float64)
+        seed = int(chosen.random_state)
+        reference = {}
+        for j, dim in enumerate(RFM_COLUMNS):
+            reference[dim] = _feature_reference(arrays[j], seed, scores.cuts[dim])
+            reference[SCALED_FEATURES[j]] = _feature_reference(X[:, j], seed)
+        first = rfm["first_purchase"].min() if "first_purchase" in rfm else None
+        last = rfm["last_purchase"].max() if "last_purchase" in rfm else None
+        training = {
+            "customers": len(rfm),
+            "rows_read": int(result.settings.get("rows_in", 0)),
+            "rows_kept": int(result.settings.get("rows_clean", 0)),
+            "first_order": _iso(first),
+            "last_order": _iso(last),
+            "snapshot": _iso(rfm.attrs.get("snapshot")),
+        }
+        self.settings = chosen.replace(compare_to=None)
+        self._learned = Learned(
+            scores=scores,
+            bins=result.score_bins.reset_index(drop=True),
+            scaler=scaler,
+            ids=ids,
+            centres=centres,
+            personas=personas,
+            persona_actions=actions,
+            reference=reference,
+            training=training,
+            created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            version=_version(),
+            lineage=lineage,
+        )
+
+    # -- what it learned ---------------------------------------------------------------
+    @property
+    def learned(self) -> Learned:
+        """The fitted state (raises if the model was never fitted or loaded)."""
+        if self._learned is None:
+            raise ValueError("this SegmentModel is not fitted yet; call fit() or load().")
+        return self._learned
+
+    @property
+    def k(self) -> int:
+        """Number of clusters."""
+        return int(self.learned.centres.shape[0])
+
+    @property
+    def clusters(self) -> pd.DataFrame:
+        """Per cluster id: the centre in days, orders and money, persona and action."""
+        lr = self.learned
+        raw = lr.scaler.inverse(lr.centres.copy())
+        out = pd.DataFrame(raw, columns=list(RFM_COLUMNS),
+                           index=pd.Index(lr.ids, name="cluster"))  # fmt: skip
+        out["persona"] = list(lr.personas)
+        out["action"] = list(lr.persona_actions)
+        return out
+
+    @property
+    def score_bins(self) -> pd.DataFrame:
+        """The training run's score bins (:func:`rfm.score_bins`)."""
+        return self.learned.bins.copy()
+
+    @property
+    def training(self) -> dict[str, Any]:
+        """Size and date range of the training data, and its snapshot."""
+        return dict(self.learned.training)
+
+    @property
+    def lineage(self) -> dict[str, Any] | None:
+        """After :meth:`refit`: ``matched`` (old id → distance in the old scaled space),
+        ``appeared`` and ``vanished`` cluster ids, and the old model's creation time."""
+        return self.learned.lineage
+
+    @property
+    def created(self) -> str:
+        """When the model was fitted (UTC, ISO 8601)."""
+        return self.learned.created
+
+    # -- applying --------------------------------------------------------------------
+    def customer_table(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
+        """The RFM table of ``transactions`` as a run with this model's settings builds it
+        (``snapshot`` replaces the model's convention)."""
+        from rfm.app.pipeline import customer_table
+
+        _check_columns(transactions, self.settings.columns)
+        chosen = self.settings if snapshot is None else self.settings.replace(snapshot=snapshot)
+        return customer_table(transactions, chosen).rfm
+
+    def assign(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
+        """Scores, segment, cluster, persona and action of every customer in
+        ``transactions`` (order lines, in memory or on Dask), with the frozen thresholds,
+        scaler and centres (module docstring: how a model is applied).
+
+        Returns
+        -------
+        DataFrame
+            The columns of ``segments.csv`` but the training-only silhouette:
+            ``customer, recency, frequency, monetary, r_score, f_score, m_score,
+            rfm_code, segment, cluster, persona, action``, customers in id order.
+        """
+        return self.assign_customers(self.customer_table(transactions, snapshot))
+
+    def assign_customers(self, rfm: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`assign` on a customer table (:func:`rfm.rfm_table`) already built."""
+        lr = self.learned
+        arrays = check_rfm(rfm, RFM_COLUMNS)
+        q = lr.scores.q
+        r, f, m = (lr.scores.score(d, a) for d, a in zip(RFM_COLUMNS, arrays, strict=True))
+        cell = ((r - 1) * q + (f - 1)) * q + (m - 1)
+        codes, names, seg_code, actions, act_code = self._cells()
+        values = np.column_stack(arrays)
+        row = nearest_centre(lr.scaler.transform(values), lr.centres)
+        out = pd.DataFrame({"customer": rfm.index.to_numpy()})
+        for dim, a in zip(RFM_COLUMNS, (rfm[c] for c in RFM_COLUMNS), strict=True):
+            out[dim] = a.to_numpy()
+        out["r_score"], out["f_score"], out["m_score"] = r, f, m
+        out["rfm_code"] = pd.Categorical.from_codes(cell, categories=codes)
+        out["segment"] = pd.Categorical.from_codes(seg_code[cell], categories=names)
+        out["cluster"] = lr.ids[row]
+        out["persona"] = pd.Categorical.from_codes(row, categories=list(lr.personas))
+        out["action"] = pd.Categorical.from_codes(act_code[cell], categories=actions)
+        return out
+
+    def _cells(self) -> tuple[list[str], list[str], np.ndarray, list[str], np.ndarray]:
+        """The code, segment and action of every one of the q³ score cells (cached)."""
+        lr = self.learned
+        if lr._cells:
+            return lr._cells[0]
+        q = lr.scores.q
+        grid = np.stack(np.meshgrid(*[np.arange(1, q + 1)] * 3, indexing="ij"), -1)
+        grid = grid.reshape(-1, 3).astype(np.int64)  # cell order: r, then f, then m
+        scores = pd.DataFrame(grid, columns=["r_score", "f_score", "m_score"])
+        scores.attrs["rfm_q"] = q
+        named = segment(scores, self.settings.rules)
+        codes = [f"{a}{b}{c}" for a, b, c in grid]
+        names = list(dict.fromkeys(named["segment"]))
+        actions = list(dict.fromkeys(named["action"]))
+        seg_code = pd.Categorical(named["segment"], categories=names).codes.astype(np.int64)
+        act_code = pd.Categorical(named["action"], categories=actions).codes.astype(np.int64)
+        lr._cells.append((codes, names, seg_code, actions, act_code))
+        return lr._cells[0]
+
+    # -- drift -----------------------------------------------------------------------
+    def drift(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
+        """How far the customers of ``transactions`` are from the training customers
+        (:mod:`rfm.drift`): one row per feature (R, F, M and their scaled values)."""
+        return self.drift_customers(self.customer_table(transactions, snapshot))
+
+    def drift_customers(self, rfm: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`drift` of a customer table already built.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``feature``: ``psi`` (the larger of the two below),
+            ``psi_score_bins`` (raw features only), ``psi_deciles``, ``ks_statistic``,
+            ``ks_pvalue``, ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``).
+            ``attrs["refit_recommended"]`` is True when any PSI is above 0.25.
+        """
+        lr = self.learned
+        arrays = check_rfm(rfm, RFM_COLUMNS)
+        X = lr.scaler.transform(np.column_stack(arrays))
+        rows = []
+        columns = [*zip(RFM_COLUMNS, arrays, strict=True), *zip(SCALED_FEATURES, X.T, strict=True)]
+        for (name, values), dim in zip(columns, RFM_COLUMNS * 2, strict=True):
+            ref = lr.reference[name]
+            by_score = float("nan")
+            if ref.score_counts is not None:
+                by_score = psi(ref.score_counts, bin_counts(values, lr.scores.cuts[dim]))
+            by_decile = psi(ref.decile_counts, bin_counts(values, ref.decile_cuts))
+            stat, p = ks_test(ref.distribution, values)
+            worst = float(np.nanmax([by_score, by_decile]))
+            rows.append((name, worst, by_score, by_decile, stat, p, psi_reading(worst)))
+        table = pd.DataFrame(rows, columns=["feature", "psi", "psi_score_bins", "psi_deciles",
+                                            "ks_statistic", "ks_pvalue", "verdict"])
+        table = table.set_index("feature")
+        table.attrs["refit_recommended"] = bool((table["psi"] > PSI_REFIT).any())
+        return table
+
+    # -- refit -----------------------------------------------------------------------
+    def refit(
+        self, transactions: Any, *, warm_start: bool = False, progress: Any = None
+    ) -> SegmentModel:
+        """A new model fitted on ``transactions`` whose clusters keep this model's ids and
+        persona names where they persist (module docstring); see :attr:`lineage`."""
+        return self.refit_run(transactions, warm_start=warm_start, progress=progress)[0]
+
+    def refit_run(
+        self, transactions: Any, *, warm_start: bool = False, progress: Any = None
+    ) -> tuple[SegmentModel, Any]:
+        """:meth:`refit`, and the run's result with the stable ids (for its files)."""
+        from rfm.app.pipeline import run_pipeline
+        from rfm.model_refit import match_clusters, relabel_result
+
+        lr = self.learned
+        chosen = self.settings
+        start = None
+        if warm_start:
+            start = lr.scaler.inverse(lr.centres.copy())
+            chosen = chosen.replace(k=self.k)
+        rows = _canonical_order(transactions, chosen.columns)
+        result = run_pipeline(rows, chosen, progress=progress, start=start)
+        new_scaler = FrozenScaler.of(result.clusters.scaler, chosen.scaling)
+        new_raw = new_scaler.inverse(np.array(result.clusters.model.cluster_centers_))
+        in_old = lr.scaler.transform(new_raw)
+        names = [str(result.personas.loc[i]) for i in range(len(new_raw))]
+        acts = [str(result.profile.loc[i, "action"]) for i in range(len(new_raw))]
+        ids, personas, actions, lineage = match_clusters(
+            in_old, lr.centres, lr.ids, list(lr.personas), list(lr.persona_actions),
+            names, acts,
+        )
+        lineage["refit_of"] = lr.created
+        relabelled = relabel_result(result, ids, personas, actions)
+        relabelled.settings["refit"] = {**lineage, "ids": [int(i) for i in ids],
+                                        "personas": personas}  # fmt: skip
+        model = SegmentModel(chosen.replace(k=self.settings.k))
+        model._learn(relabelled, ids=ids, lineage=lineage)
+        return model, relabelled
+
+    # -- files -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The model as the JSON document :meth:`save` writes (:mod:`rfm.model_file`)."""
+        from rfm.model_file import to_document
+
+        return to_document(self)
+
+    @classmethod
+    def from_dict(cls, document: Any) -> SegmentModel:
+        """A model from a document of :meth:`to_dict`, every field checked."""
+        from rfm.model_file import from_document
+
+        return from_document(document)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model to ``path`` as JSON, atomically; returns the path."""
+        from rfm.model_file import write_model
+
+        return write_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SegmentModel:
+        """Read a model file; every field is checked, and a bad file is refused with one
+        line naming the problem (:class:`rfm.model_file.ModelFileError`)."""
+        from rfm.model_file import read_model
+
+        return read_model(path)
+
+    def __repr__(self) -> str:
+        if self._learned is None:
+            return f"SegmentModel(unfitted, {self.settings!r})"
+        t = self._learned.training
+        return (f"SegmentModel(k={self.k}, q={self._learned.scores.q}, "
+                f"customers={t['customers']:,}, created={self._learned.created})")
+
+
+def _feature_reference(values: np.ndarray, seed: int,
+                       score_cuts: np.ndarray | None = None) -> FeatureReference:  # fmt: skip
+    cuts = decile_cuts(values)
+    return FeatureReference(
+        decile_cuts=cuts,
+        decile_counts=bin_counts(values, cuts),
+        distribution=Reference.of(values, seed),
+        score_counts=None if score_cuts is None else bin_counts(values, score_cuts),
+    )
+
+
+def _canonical_order(transactions: Any, cols: Any) -> Any:
+    """In-memory order lines sorted by customer, invoice, date and money, so that each
+    customer's spend is summed in the same order however the rows came (a float sum
+    depends on its order in the last bits). A Dask frame is left as it is: its rows come
+    in the order of its files."""
+    if not isinstance(transactions, pd.DataFrame):
+        return transactions
+    _check_columns(transactions, cols)
+    keys = [c for c in (cols.customer, cols.invoice, cols.date, *cols.money) if c is not None]
+    return transactions.sort_values(list(dict.fromkeys(keys)), kind="stable",
+                                    ignore_index=True)  # fmt: skip
+
+
+def _check_columns(transactions: Any, cols: Any) -> None:
+    """Refuse data that lacks a column the model was trained with (one line)."""
+    present = getattr(transactions, "columns", None)
+    if present is None:
+        return  # not a table: the cleaning step says so
+    roles = (cols.customer, cols.invoice, cols.date, *cols.money, cols.quantity, cols.price)
+    needed = [c for c in roles if c is not None]
+    missing = [c for c in dict.fromkeys(needed) if c not in set(present)]
+    if missing:
+        raise ValueError(
+            f"the data lacks column(s) {', '.join(map(repr, missing))} that the model was "
+            "trained with."
+        )
+

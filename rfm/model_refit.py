@@ -1,0 +1,110 @@
+r"""Stable cluster ids across refits: match new centres to old ones, then relabel the run.
+
+K-means numbers its clusters in whatever order its starts happen to find them, so a
+refit on next week's data calls last week's cluster 3 "cluster 0". :func:`match_clusters`
+pairs the new clusters with the old ones by solving the assignment problem
+
+.. math::  \min_{\pi} \sum_{i} \lVert \nu_i - \mu_{\pi(i)} \rVert
+
+over one-to-one pairings :math:`\pi` of new centres :math:`\nu_i` and old centres
+:math:`\mu_j`, both in the *old* model's scaled space
+(:func:`scipy.optimize.linear_sum_assignment`, the Hungarian method; with unequal
+numbers of clusters the larger side keeps some unpaired). The total, not each pair
+greedily, is minimised: a greedy nearest pairing can give two new clusters the same old
+one. :func:`relabel_result` then renames the clusters of a pipeline result, so that its
+files (``segments.csv``, ``profile.csv``, the report) carry the stable ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["match_clusters", "relabel_result"]
+
+
+def match_clusters(
+    new_centres: np.ndarray,
+    old_centres: np.ndarray,
+    old_ids: np.ndarray,
+    old_personas: list[str],
+    old_actions: list[str],
+    new_personas: list[str],
+    new_actions: list[str],
+) -> tuple[np.ndarray, list[str], list[str], dict[str, Any]]:
+    """Ids, persona names and actions of the new clusters, and what changed.
+
+    Parameters
+    ----------
+    new_centres, old_centres : ndarray (k_new, d), (k_old, d)
+        Centres in one space (the old model's scaled space).
+    old_ids : ndarray (k_old,)
+        The old clusters' ids (any distinct integers).
+    old_personas, old_actions, new_personas, new_actions : list of str
+        Persona names and actions, by centre row.
+
+    Returns
+    -------
+    ids, personas, actions : by new centre row
+        A matched cluster takes the old id, name and action; an unmatched one the next
+        free ids (in row order) and its own name (with " (new)" added should it equal a
+        name kept from the old model).
+    lineage : dict
+        ``matched`` (list of ``[old_id, distance]`` by new row, ``None`` when unmatched),
+        ``appeared`` and ``vanished`` (ids).
+    """
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
+
+    cost = cdist(new_centres, old_centres)  # Euclidean distance, (k_new, k_old)
+    rows, cols = linear_sum_assignment(cost)
+    k_new = new_centres.shape[0]
+    partner = np.full(k_new, -1, dtype=np.int64)
+    partner[rows] = cols
+    ids = np.empty(k_new, dtype=np.int64)
+    personas, actions = list(new_personas), list(new_actions)
+    next_id = int(old_ids.max()) + 1
+    matched: list[Any] = []
+    for i in range(k_new):
+        j = partner[i]
+        if j >= 0:
+            ids[i] = old_ids[j]
+            personas[i], actions[i] = old_personas[j], old_actions[j]
+            matched.append([int(old_ids[j]), float(cost[i, j])])
+        else:
+            ids[i] = next_id
+            next_id += 1
+            matched.append(None)
+    kept = {personas[i] for i in range(k_new) if partner[i] >= 0}
+    for i in np.flatnonzero(partner < 0):
+        while personas[i] in kept:
+            personas[i] += " (new)"
+        kept.add(personas[i])
+    vanished = sorted(int(old_ids[j]) for j in set(range(len(old_ids))) - set(cols.tolist()))
+    appeared = [int(ids[i]) for i in np.flatnonzero(partner < 0)]
+    return ids, personas, actions, {"matched": matched, "appeared": appeared,
+                                    "vanished": vanished}  # fmt: skip
+
+
+def relabel_result(result: Any, ids: np.ndarray, personas: list[str], actions: list[str]) -> Any:
+    """A copy of a :class:`rfm.app.pipeline.PipelineResult` whose K-means cluster ``row``
+    is called ``ids[row]``, with persona ``personas[row]`` and action ``actions[row]``.
+
+    The labels, the profile (index, persona and action) and the persona names change;
+    the K-means model keeps its own row order (``model.cluster_centers_[row]``).
+    """
+    mapping = dict(enumerate(int(i) for i in ids))
+    clusters = result.clusters
+    labels = clusters.labels.map(mapping).astype(np.int64).rename("cluster")
+    prof = result.profile.copy()
+    prof.index = pd.Index([mapping[int(i)] for i in prof.index], name=prof.index.name)
+    by_id = {mapping[row]: (personas[row], actions[row]) for row in mapping}
+    prof["persona"] = [by_id[i][0] for i in prof.index]
+    prof["action"] = [by_id[i][1] for i in prof.index]
+    names = pd.Series({int(i): by_id[int(i)][0] for i in sorted(by_id)}, name="persona")
+    names.index.name = result.personas.index.name
+    return replace(result, clusters=clusters._replace(labels=labels), profile=prof,
+                   personas=names)  # fmt: skip

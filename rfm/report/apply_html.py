@@ -1,0 +1,183 @@
+"""The report of ``rfmseg apply``: a saved model applied to new data, and how far it drifted.
+
+:func:`render_apply_report` turns a :class:`rfm.app.applying.AppliedRun` into one
+self-contained HTML page, in the same style as the segmentation report
+(:mod:`rfm.report.html`, whose segment and persona sections it reuses). Nothing was fitted,
+so there is no elbow, silhouette or stability section. Sections:
+
+``summary``    customers, revenue, period, the model (when it was trained, on what), the
+               drift verdict ("refit recommended" when any PSI is above 0.25)
+``segments``   the segments under the model's frozen thresholds and rules
+``personas``   the model's clusters and persona names, on the new customers
+``drift``      PSI and KS per feature against the training customers, with their readings
+``changes``    (with ``--previous``) who changed segment or cluster, the from → to matrix
+``method``     how a saved model is applied, in words
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from rfm.drift import PSI_MODERATE, PSI_REFIT
+from rfm.report import _html as h
+from rfm.report.html import _Ctx, _personas, _segments, page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rfm.app.applying import AppliedRun
+
+__all__ = ["APPLY_SECTIONS", "render_apply_report", "write_apply_report"]
+
+APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
+#: the feature names of the drift table, as a reader says them
+FEATURE_TEXT = {
+    "recency": "Recency (days since the last order)",
+    "frequency": "Frequency (orders)",
+    "monetary": "Monetary (total spend)",
+    "recency_scaled": "Recency, as clustered (scaled)",
+    "frequency_scaled": "Frequency, as clustered (scaled)",
+    "monetary_scaled": "Monetary, as clustered (scaled)",
+}
+
+
+def _day(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def refit_sentence(run: AppliedRun) -> str:
+    """The drift verdict in one sentence (the console prints the same)."""
+    worst = run.drift["psi"].idxmax()
+    value = float(run.drift.loc[worst, "psi"])
+    if run.refit_recommended:
+        moved = ", ".join(run.drift.index[run.drift["psi"] > PSI_REFIT])
+        return (f"Refit recommended: the customers have moved away from the ones the model "
+                f"was trained on (PSI above {PSI_REFIT} for {moved}).")  # fmt: skip
+    if value >= PSI_MODERATE:
+        return (f"Moderate shift since training (largest PSI {value:.2f}, {worst}); the "
+                "model still applies, watch the next runs.")  # fmt: skip
+    return f"Stable: the customers look like the training customers (largest PSI {value:.2f})."
+
+
+def _summary(run: AppliedRun, c: _Ctx) -> str:
+    rfm, t = run.rfm, run.model.training
+    kpis = [
+        ("Customers", f"{len(rfm):,}"),
+        ("Revenue", c.money(float(rfm["monetary"].sum()))),
+        ("Period", f"{_day(rfm['first_purchase'].min())} – {_day(rfm['last_purchase'].max())}"
+         if "first_purchase" in rfm else "–"),
+        ("Clusters", str(run.model.k)),
+        ("Drift", "refit recommended" if run.refit_recommended else "no refit needed"),
+    ]  # fmt: skip
+    cls = "warn" if run.refit_recommended else "note"
+    lead = (
+        f"<p>These customers were segmented with a saved model, trained on "
+        f"{t['customers']:,} customers with orders from {_day(t.get('first_order'))} to "
+        f"{_day(t.get('last_order'))} (model created {h.esc(run.model.created)}). Scores "
+        "come from the model's thresholds and every customer joins the nearest of its "
+        "cluster centres, so segment and persona names mean what they meant then.</p>"
+        f'<p class="{cls}">{h.esc(refit_sentence(run))}</p>'
+        f"<p>Rows read: {run.settings.get('rows_in', 0):,}; kept after cleaning: "
+        f"{run.settings.get('rows_clean', 0):,}.</p>"
+    )
+    return h.cards(kpis, "cards kpis") + lead
+
+
+def _drift(run: AppliedRun) -> str:
+    d = run.drift
+    table = pd.DataFrame({
+        "PSI": d["psi"], "PSI over score bins": d["psi_score_bins"],
+        "PSI over deciles": d["psi_deciles"], "KS statistic": d["ks_statistic"],
+        "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
+    })  # fmt: skip
+    table.index = [FEATURE_TEXT.get(i, i) for i in d.index]
+    table.index.name = "Feature"
+
+    def num(v: object) -> str:
+        return "–" if v is None or not np.isfinite(float(v)) else f"{float(v):.3f}"
+
+    def p_value(v: object) -> str:
+        return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
+
+    body = h.table(table, {"PSI": num, "PSI over score bins": num, "PSI over deciles": num,
+                           "KS statistic": num, "KS p-value": p_value},
+                   text_columns=("reading",))  # fmt: skip
+    warn = (f'<p class="warn"><b>Refit recommended.</b> {h.esc(refit_sentence(run))}</p>'
+            if run.refit_recommended else "")  # fmt: skip
+    return (
+        warn
+        + "<p>How far each feature moved since the model was trained. The population "
+        "stability index (PSI) compares the share of customers in each bin of the training "
+        "data (the score bins, and the training deciles): below 0.1 stable, 0.1–0.25 a "
+        "moderate shift, above 0.25 a refit is recommended. The Kolmogorov–Smirnov "
+        "statistic is the largest gap between the two distributions, as a share of "
+        "customers; with many customers its p-value is tiny for any gap, so read the "
+        "statistic first.</p>"
+        + body
+    )
+
+
+def _changes(run: AppliedRun) -> str:
+    ch, mig = run.changes, run.migration
+    cust = mig.customers
+    down = int((cust["direction"] == "down").sum())
+    return (
+        f"<p>Against the previous segments: {int(ch['customers_both']):,} customers in both "
+        f"runs, {int(ch['customers_new']):,} new and {int(ch['customers_gone']):,} gone. "
+        f"{h.pct(ch['segment_changed'])} of the customers in both changed segment and "
+        f"{h.pct(ch['cluster_changed'])} changed cluster; {down:,} moved down (their "
+        "R + F + M score fell). <code>migration.csv</code> lists every customer with both "
+        "segments and the direction.</p><h3>Customers</h3>"
+        + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
+    )
+
+
+def _method(run: AppliedRun) -> str:
+    s = run.model.settings
+    items = [
+        "Customer table: the order lines cleaned with the model's rules and columns; "
+        "recency counted from the day after the last order in this data unless a snapshot "
+        "was given.",
+        f"Scores 1 to {run.q} from the model's frozen thresholds (no quantile recomputed); "
+        "a value beyond the training range takes the end score.",
+        "Segments: the model's rule set on those scores; each customer's action is its "
+        "segment's.",
+        f"Clusters: R, F and M scaled with the model's fitted scaler ({h.esc(s.scaling)}), "
+        "then the nearest of the model's cluster centres; persona and persona action come "
+        "with the cluster.",
+        "Nothing was fitted on this data, so there is no elbow, silhouette or stability "
+        "figure: those describe the training run.",
+    ]
+    return h.bullet_list(items)
+
+
+def render_apply_report(run: AppliedRun, *, title: str = "Segments from a saved model") -> str:
+    """The report's HTML text (module docstring)."""
+    errors: list[str] = []
+    c = _Ctx(run, errors)  # type: ignore[arg-type]  # the sections it reuses read these fields
+    body = {
+        "summary": ("Summary", _summary(run, c)),
+        "segments": ("Segments", _segments(c)),
+        "personas": ("Personas", _personas(c)),
+        "drift": ("Drift since training", _drift(run)),
+    }
+    if run.migration is not None:
+        body["changes"] = ("Changes since the previous run", _changes(run))
+    body["method"] = ("Method", _method(run))
+    return page(
+        title,
+        f"{len(run.rfm):,} customers · {run.table['segment'].nunique()} segments · "
+        f"{run.model.k} personas · saved model · generated by rfmseg",
+        body,
+    )
+
+
+def write_apply_report(path: str | os.PathLike[str], run: AppliedRun, *,
+                       title: str = "Segments from a saved model") -> Path:  # fmt: skip
+    """Write :func:`render_apply_report` to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(render_apply_report(run, title=title), encoding="utf-8")
+    return path

@@ -1,0 +1,464 @@
+"""rfm.SegmentModel: a training run frozen, applied, saved, loaded, refitted.
+
+References: the training run itself (its segments.csv, from rfm.run_pipeline), brute force
+(nearest centre by looping over centres, segment by rfm.segment, scores by hand-made cut
+points), scipy (ks_2samp, linear_sum_assignment against every permutation) and hand-built
+histograms for the PSI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from scipy.stats import ks_2samp
+
+from rfm import SegmentModel, Settings, TransactionColumns
+from rfm.app.pipeline import run_pipeline
+from rfm.datasets import make_transactions
+from rfm.drift import Reference, assignment_changes, bin_counts, psi, psi_reading
+from rfm.frozen import FrozenScores, first_cuts, nearest_centre
+from rfm.io.export import export_table
+from rfm.model_file import ModelFileError, dumps, from_document, loads
+from rfm.model_refit import match_clusters
+from rfm.scoring import rfm_scores
+
+COLS = TransactionColumns(amount="TotalAmount")
+ASSIGNED = ["customer", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
+            "rfm_code", "segment", "cluster", "persona", "action"]  # fmt: skip
+
+
+def _quiet_run(tx, settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_pipeline(tx, settings)
+
+
+def _training_table(res) -> pd.DataFrame:
+    """The training run's segments.csv as a table (rfm.io.export.export_table)."""
+    return export_table(res.rfm, res.clusters.labels, scores=res.scores,
+                        segments=res.segments, personas=res.personas,
+                        actions=res.actions)[ASSIGNED]  # fmt: skip
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    for c in a.columns:
+        x, y = a[c].astype(object).to_numpy(), b[c].astype(object).to_numpy()
+        assert (x == y).all(), (c, np.flatnonzero(x != y)[:5])
+
+
+@pytest.fixture(scope="module")
+def demo():
+    tx = make_transactions(n_customers=1500, n_rows=15_000, random_state=3)
+    res = _quiet_run(tx, Settings(columns=COLS))
+    return tx, res, SegmentModel.from_result(res)
+
+
+# -- applying to the training data -------------------------------------------------------
+def test_the_model_applied_to_its_training_data_gives_the_training_segments(demo) -> None:
+    tx, res, model = demo
+    _same(model.assign(tx), _training_table(res))
+    assert model.k == res.clusters.k
+    assert model.training["customers"] == len(res.rfm)
+
+
+def test_fit_is_the_run_and_its_model(demo) -> None:
+    tx, _, model = demo
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = SegmentModel().fit(tx, columns=COLS)
+    assert fitted.settings == model.settings
+    assert fitted.to_dict() | {"created": 0} == model.to_dict() | {"created": 0}
+
+
+@hsettings(max_examples=8)
+@given(
+    rules=st.one_of(
+        st.sampled_from(["ladder", "rfm", "customer-types", "codes"]),
+        st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5),
+                           st.integers(1, 5)), min_size=1, max_size=4).map(
+            lambda rs: [(f"S{i}", {"r": (min(a, b), max(a, b)), "m": (min(c, d), max(c, d))},
+                         f"act {i}") for i, (a, b, c, d) in enumerate(rs)]),
+    ),
+    scaling=st.sampled_from(["log-minmax", "minmax", "zscore"]),
+    seed=st.integers(0, 50),
+)  # fmt: skip
+def test_any_rule_set_and_scaling_reproduces_its_training_run(rules, scaling, seed) -> None:
+    tx = make_transactions(n_customers=250, n_rows=2500, random_state=seed)
+    res = _quiet_run(tx, Settings(columns=COLS, rules=rules, scaling=scaling, k=3,
+                                  random_state=seed))  # fmt: skip
+    model = SegmentModel.from_result(res)
+    again = from_document(loads(dumps(model)))  # and through the file's text
+    _same(again.assign(tx), _training_table(res))
+
+
+def test_ties_first_keeps_every_score_but_split_ties_which_take_the_lowest() -> None:
+    tx = make_transactions(n_customers=800, n_rows=6000, random_state=5)
+    res = _quiet_run(tx, Settings(columns=COLS, ties="first", k=3))
+    model = SegmentModel.from_result(res)
+    got = model.assign(tx).set_index("customer")
+    for dim, col in (("recency", "r_score"), ("frequency", "f_score"), ("monetary", "m_score")):
+        train = res.scores[col]
+        # the rule, computed independently: each value's lowest training score
+        # (recency's score falls as the value grows: its "lowest" is the highest r_score)
+        best = train.groupby(res.rfm[dim]).max() if dim == "recency" else \
+            train.groupby(res.rfm[dim]).min()
+        expected = res.rfm[dim].map(best)
+        assert (got[col].to_numpy() == expected.to_numpy()).all()
+        split = train.groupby(res.rfm[dim]).nunique() > 1
+        moved = got[col].to_numpy() != train.to_numpy()
+        assert moved.sum() == (res.rfm[dim].map(split).to_numpy() & moved).sum()
+    assert (got["cluster"].to_numpy() == res.clusters.labels.to_numpy()).all()
+
+
+def test_values_beyond_the_training_range_take_the_end_scores() -> None:
+    scores = FrozenScores(q=4, ties="thresholds",
+                          cuts={d: np.array([2.0, 3.0, 5.0]) for d in
+                                ("recency", "frequency", "monetary")})  # fmt: skip
+    x = np.array([-100.0, 1.9, 2.0, 2.5, 3.0, 4.99, 5.0, 1e9])
+    np.testing.assert_array_equal(scores.score("frequency", x), [1, 1, 2, 2, 3, 3, 4, 4])
+    np.testing.assert_array_equal(scores.score("recency", x), [4, 4, 3, 3, 2, 2, 1, 1])
+
+
+def test_first_cuts_score_each_value_at_its_lowest_training_score() -> None:
+    values = np.array([1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 7.0])
+    ranks_scores = rfm_scores(pd.DataFrame({"recency": values, "frequency": values,
+                                            "monetary": values}), q=4, ties="first")
+    raw = ranks_scores["f_score"].to_numpy()  # [1, 1, 2, 2, 3, 3, 4, 4]
+    cuts = first_cuts(values, raw, 4)
+    s = FrozenScores(4, "first", {"frequency": cuts}).score("frequency", values)
+    np.testing.assert_array_equal(s, [1, 1, 1, 1, 3, 3, 4, 4])
+    assert s[5] == 3 and FrozenScores(4, "first", {"frequency": cuts}).score(
+        "frequency", np.array([2.5, 100.0])).tolist() == [4, 4]
+
+
+def test_nearest_centre_is_brute_force_on_both_engines() -> None:
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(6, 3))
+    for n in (500, 30_000):  # numpy below 10,000 rows, numba above
+        X = rng.normal(size=(n, 3))
+        X[:7] = centres[[0, 1, 2, 3, 4, 5, 5]]  # on a centre exactly
+        brute = np.array([min(range(6), key=lambda j: (((x - centres[j]) ** 2).sum(), j))
+                          for x in X[:2000]])  # fmt: skip
+        np.testing.assert_array_equal(nearest_centre(X, centres)[:2000], brute)
+
+
+def test_the_segment_of_every_score_cell_is_rfm_segment(demo) -> None:
+    from rfm.segments import segment
+
+    _, _, model = demo
+    rng = np.random.default_rng(2)
+    scores = pd.DataFrame(rng.integers(1, 6, size=(3000, 3)),
+                          columns=["r_score", "f_score", "m_score"])  # fmt: skip
+    codes, names, seg_code, actions, act_code = model._cells()
+    cell = ((scores["r_score"] - 1) * 5 + scores["f_score"] - 1) * 5 + scores["m_score"] - 1
+    expected = segment(scores, "ladder")
+    assert (np.array(names, dtype=object)[seg_code[cell]] == expected["segment"]).all()
+    assert (np.array(actions, dtype=object)[act_code[cell]] == expected["action"]).all()
+    assert [codes[c] for c in cell[:50]] == (scores["r_score"].astype(str)
+            + scores["f_score"].astype(str) + scores["m_score"].astype(str)).tolist()[:50]
+
+
+def test_new_customers_outside_the_training_data_are_scored_and_clustered(demo) -> None:
+    _, _, model = demo
+    rfm = pd.DataFrame({"recency": [1, 10_000, 50], "frequency": [500, 1, 3],
+                        "monetary": [1e7, 0.5, 300.0]}, index=["a", "b", "c"])  # fmt: skip
+    out = model.assign_customers(rfm)
+    assert out["r_score"].tolist()[:2] == [5, 1]
+    assert out["f_score"].tolist()[:2] == [5, 1]
+    assert out["m_score"].tolist()[:2] == [5, 1]
+    X = model.learned.scaler.transform(rfm.to_numpy(dtype=float))
+    d = ((X[:, None, :] - model.learned.centres[None]) ** 2).sum(-1)
+    assert out["cluster"].tolist() == model.learned.ids[d.argmin(1)].tolist()
+
+
+def test_data_without_the_models_columns_is_refused(demo) -> None:
+    tx, _, model = demo
+    with pytest.raises(ValueError, match=r"lacks column.*'TotalAmount'.*trained with"):
+        model.assign(tx.drop(columns=["TotalAmount"]))
+    with pytest.raises(ValueError, match="not fitted"):
+        SegmentModel().assign(tx)
+
+
+# -- the file ---------------------------------------------------------------------------
+def test_save_and_load_give_the_same_model_and_assignment(demo, tmp_path) -> None:
+    tx, _, model = demo
+    path = model.save(tmp_path / "m.json")
+    again = SegmentModel.load(path)
+    assert again.to_dict() == model.to_dict()
+    _same(again.assign(tx), model.assign(tx))
+    text = path.read_text()
+    doc = json.loads(text)
+    assert doc["format_version"] == 1 and doc["training"]["customers"] == 1500
+    assert "NaN" not in text and "Infinity" not in text
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=3, max_size=3))
+def test_floats_round_trip_bit_for_bit(centre) -> None:
+    doc = {"c": centre}
+    back = loads(json.dumps(doc, allow_nan=False))["c"]
+    assert [float(v).hex() for v in back] == [float(v).hex() for v in centre]
+
+
+def test_every_float_of_a_model_reads_back_bit_for_bit(demo) -> None:
+    _, _, model = demo
+    again = from_document(loads(dumps(model)))
+    a, b = model.learned, again.learned
+    assert a.centres.tobytes() == b.centres.tobytes()
+    for d in a.scores.cuts:
+        assert a.scores.cuts[d].tobytes() == b.scores.cuts[d].tobytes()
+    for name in ("center", "multiplier", "offset"):
+        assert getattr(a.scaler, name).tobytes() == getattr(b.scaler, name).tobytes()
+
+
+def _document(model) -> dict:
+    return json.loads(dumps(model))
+
+
+@pytest.mark.parametrize(
+    "tamper, fragment",
+    [
+        (lambda d: d["scaler"].__setitem__("center", [0.0, 1.0]),
+         "'scaler.center' must be a list of 3"),
+        (lambda d: d["clusters"][0].__setitem__("centre", "abc"), "'clusters[0].centre'"),
+        (lambda d: d["clusters"][1].__setitem__("id", d["clusters"][0]["id"]), "distinct ids"),
+        (lambda d: d["scores"]["cuts"].__setitem__("recency", [3.0, 2.0, 1.0, 0.0]), "ascending"),
+        (lambda d: d["scores"].__setitem__("q", "5"), "'scores.q' must be a whole number"),
+        (lambda d: d["settings"].__setitem__("ties", "random"), "'settings.ties' must be one of"),
+        (lambda d: d["settings"].__setitem__("rules", "nope"), "'settings.rules'"),
+        (lambda d: d.pop("clusters"), "field 'clusters' is missing"),
+        (lambda d: d["scores"].__setitem__("q", 4), "the score scale of rule set 'ladder'"),
+        (lambda d: d.__setitem__("format_version", 2), "format version 2 is newer"),
+        (lambda d: d.__setitem__("format", "pickle"), "not a model file"),
+        (lambda d: d["drift_reference"]["monetary"].__setitem__("counts", [1, -1]), "counts"),
+    ],
+)  # fmt: skip
+def test_tampered_files_are_refused_with_one_line(demo, tmp_path, tamper, fragment) -> None:
+    _, _, model = demo
+    doc = _document(model)
+    tamper(doc)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert fragment in msg and "\n" not in msg and "bad.json" in msg
+
+
+@pytest.mark.parametrize(
+    "edit, fragment",
+    [
+        (lambda t: t[: len(t) // 2], "cut short"),
+        (lambda t: "not json at all", "not a JSON model file"),
+        (lambda t: t.replace('"centre": [', '"centre": [NaN, ', 1), "NaN"),
+        (lambda t: t.replace('"centre": [', '"centre": [1e999, ', 1), "finite"),
+        (lambda t: "[1, 2]", "not an object"),
+    ],
+)
+def test_truncated_and_non_finite_files_are_refused(demo, tmp_path, edit, fragment) -> None:
+    _, _, model = demo
+    path = tmp_path / "bad.json"
+    text = dumps(model)
+    path.write_text(edit(text))
+    with pytest.raises(ModelFileError, match=fragment) as info:
+        SegmentModel.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_missing_file_is_refused(tmp_path) -> None:
+    with pytest.raises(ModelFileError, match="does not exist"):
+        SegmentModel.load(tmp_path / "none.json")
+
+
+# -- drift ------------------------------------------------------------------------------
+def test_psi_by_hand() -> None:
+    p, a = np.array([50, 30, 20]), np.array([30, 30, 40])
+    expected = sum((y - x) * math.log(y / x) for x, y in ((0.5, 0.3), (0.3, 0.3), (0.2, 0.4)))
+    assert psi(p, a) == pytest.approx(expected, rel=1e-15)
+    assert psi(p, p) == 0.0
+    # an empty bin on one side is floored at 1e-4; empty on both sides adds nothing
+    got = psi(np.array([10, 0, 0]), np.array([5, 5, 0]))
+    assert got == pytest.approx((0.5 - 1) * math.log(0.5) + (0.5 - 1e-4) * math.log(0.5 / 1e-4))
+    assert [psi_reading(v) for v in (0.05, 0.1, 0.25, 0.26)] == [
+        "stable", "moderate shift", "moderate shift", "refit recommended"]
+
+
+def test_bin_counts_count_cut_points_at_or_below() -> None:
+    np.testing.assert_array_equal(bin_counts(np.array([0, 1, 1, 2, 5, 9]), np.array([1.0, 5.0])),
+                                  [1, 3, 2])  # fmt: skip
+
+
+def test_drift_equals_scipy_and_histograms_by_hand(demo) -> None:
+    tx, res, model = demo
+    later = make_transactions(n_customers=1200, n_rows=20_000, random_state=9)
+    rfm_new = model.customer_table(later)
+    table = model.drift_customers(rfm_new)
+    assert list(table.index) == ["recency", "frequency", "monetary", "recency_scaled",
+                                 "frequency_scaled", "monetary_scaled"]  # fmt: skip
+    X_new = model.learned.scaler.transform(rfm_new[["recency", "frequency", "monetary"]]
+                                           .to_numpy(dtype=float))  # fmt: skip
+    for j, dim in enumerate(("recency", "frequency", "monetary")):
+        ref = scipy_ks = ks_2samp(res.rfm[dim].to_numpy(dtype=float), rfm_new[dim].to_numpy())
+        assert table.loc[dim, "ks_statistic"] == pytest.approx(ref.statistic, abs=1e-15)
+        assert table.loc[dim, "ks_pvalue"] == pytest.approx(scipy_ks.pvalue, rel=1e-12)
+        scaled = ks_2samp(res.clusters.X[dim].to_numpy(), X_new[:, j])
+        assert table.loc[f"{dim}_scaled", "ks_statistic"] == pytest.approx(scaled.statistic)
+        # PSI over the training deciles, from histograms made here with np.quantile
+        train = res.rfm[dim].to_numpy(dtype=float)
+        cuts = np.unique(np.quantile(train, np.arange(1, 10) / 10))
+        h0 = np.array([(np.searchsorted(cuts, train, "right") == b).sum()
+                       for b in range(len(cuts) + 1)])  # fmt: skip
+        h1 = np.array([(np.searchsorted(cuts, rfm_new[dim].to_numpy(), "right") == b).sum()
+                       for b in range(len(cuts) + 1)])  # fmt: skip
+        assert table.loc[dim, "psi_deciles"] == pytest.approx(psi(h0, h1), rel=1e-12)
+        # PSI over the score bins: training scores against frozen-threshold scores
+        col = {"recency": "r_score", "frequency": "f_score", "monetary": "m_score"}[dim]
+        new_scores = model.assign_customers(rfm_new)[col]
+        s0 = res.scores[col].value_counts().reindex(range(1, 6), fill_value=0).to_numpy()
+        s1 = new_scores.value_counts().reindex(range(1, 6), fill_value=0).to_numpy()
+        assert table.loc[dim, "psi_score_bins"] == pytest.approx(psi(s0, s1), rel=1e-12)
+    same = model.drift(tx)
+    assert (same["psi"] == 0).all() and (same["ks_statistic"] == 0).all()
+    assert not same.attrs["refit_recommended"]
+
+
+def test_a_sampled_reference_is_a_sample_of_the_training_values() -> None:
+    rng = np.random.default_rng(4)
+    values = rng.lognormal(4, 1, 30_000)
+    ref = Reference.of(values, seed=0, points=5_000)
+    assert ref.sampled and ref.counts.sum() == 5_000
+    assert np.isin(ref.values, values).all()
+    exact = Reference.of(np.round(values), seed=0, points=5_000)
+    assert not exact.sampled
+    np.testing.assert_array_equal(np.sort(np.round(values)), exact.sample())
+
+
+def test_a_shifted_population_recommends_a_refit(demo) -> None:
+    _, res, model = demo
+    rfm = res.rfm.copy()
+    rfm["monetary"] = rfm["monetary"] * 4
+    table = model.drift_customers(rfm)
+    assert table.loc["monetary", "verdict"] == "refit recommended"
+    assert table.attrs["refit_recommended"]
+    assert table.loc["recency", "psi"] == 0
+
+
+def test_assignment_changes_by_hand() -> None:
+    before = pd.DataFrame({"customer": ["a", "b", "c", "d"], "segment": ["X", "Y", "Y", "Z"],
+                           "cluster": [0, 1, 1, 2]})  # fmt: skip
+    after = pd.DataFrame({"customer": ["b", "c", "d", "e"], "segment": ["Y", "X", "Z", "Z"],
+                          "cluster": [1, 1, 0, 0]})  # fmt: skip
+    got = assignment_changes(before, after)
+    assert got["customers_both"] == 3 and got["customers_new"] == 1
+    assert got["customers_gone"] == 1
+    assert got["segment_changed"] == pytest.approx(1 / 3)
+    assert got["cluster_changed"] == pytest.approx(1 / 3)
+
+
+# -- refit ------------------------------------------------------------------------------
+def test_matching_is_the_cheapest_of_all_pairings() -> None:
+    rng = np.random.default_rng(6)
+    for k_new, k_old in ((4, 4), (5, 3), (3, 5)):
+        new, old = rng.normal(size=(k_new, 3)), rng.normal(size=(k_old, 3))
+        old_ids = np.array([7, 2, 9, 4, 11][:k_old])
+        ids, personas, _, lineage = match_clusters(
+            new, old, old_ids, [f"p{i}" for i in old_ids], ["a"] * k_old,
+            [f"fresh{i}" for i in range(k_new)], ["b"] * k_new)
+        d = np.linalg.norm(new[:, None] - old[None], axis=-1)
+        if k_new <= k_old:  # every injective pairing, brute force
+            best = min(sum(d[i, p[i]] for i in range(k_new))
+                       for p in itertools.permutations(range(k_old), k_new))
+        else:
+            best = min(sum(d[p[j], j] for j in range(k_old))
+                       for p in itertools.permutations(range(k_new), k_old))
+        got = sum(x[1] for x in lineage["matched"] if x is not None)
+        assert got == pytest.approx(best)
+        assert len(set(ids.tolist())) == k_new
+        assert len(lineage["appeared"]) == max(0, k_new - k_old)
+        assert len(lineage["vanished"]) == max(0, k_old - k_new)
+        assert set(lineage["appeared"]).isdisjoint(old_ids.tolist())
+        for i, match in enumerate(lineage["matched"]):
+            if match is not None:
+                assert ids[i] == match[0] and personas[i] == f"p{match[0]}"
+
+
+def test_refit_on_the_same_rows_in_any_order_is_the_same_model(demo) -> None:
+    tx, _, model = demo
+    shuffled = tx.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a, b = model.refit(tx), model.refit(shuffled)
+    da, db = a.to_dict(), b.to_dict()
+    for d in (da, db):
+        d["created"] = None
+    assert da == db
+    # the same data: every cluster persists, with its id, persona and centre
+    assert a.lineage["appeared"] == [] and a.lineage["vanished"] == []
+    _same(a.assign(tx), model.assign(tx))
+
+
+def test_refit_ids_are_stable_when_one_percent_of_customers_are_dropped(demo) -> None:
+    tx, _, model = demo
+    customers = tx["CustomerID"].drop_duplicates()
+    gone = customers.sample(frac=0.01, random_state=2)
+    kept = tx[~tx["CustomerID"].isin(gone)]
+    for warm in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            new = model.refit(kept, warm_start=warm)
+        old_tags = model.assign(kept).set_index("customer")
+        new_tags = new.assign(kept).set_index("customer")
+        same = (old_tags["cluster"] == new_tags["cluster"]).mean()
+        assert same > 0.97, (warm, same)
+        assert sorted(new.learned.ids) == sorted(model.learned.ids)
+        persona = dict(zip(model.learned.ids, model.learned.personas, strict=True))
+        assert all(persona[i] == p for i, p in zip(new.learned.ids, new.learned.personas,
+                                                   strict=True))  # fmt: skip
+
+
+@hsettings(max_examples=20)
+@given(seed=st.integers(0, 10_000), k=st.integers(2, 7),
+       backend=st.sampled_from(["numpy", "numba"]), tol=st.sampled_from([0.0, 1e-4, 1e-2]))
+def test_kmeans_final_labels_are_the_nearest_final_centres(seed, k, backend, tol) -> None:
+    """What makes a model reproduce its training clusters: K-means ends every fit (a stop
+    on labels or on the centre shift) by assigning each point to its nearest final centre."""
+    from kmeans_np import KMeans
+
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(c, 1.0, size=(300, 3)) for c in rng.uniform(-4, 4, (k, 3))])
+    km = KMeans(k, random_state=seed, backend=backend, tol=tol, n_init=2).fit(X)
+    np.testing.assert_array_equal(km.labels_, nearest_centre(X, km.cluster_centers_))
+
+
+def test_a_refit_with_more_clusters_reports_the_new_one_and_the_report_says_so(demo) -> None:
+    from rfm.report import render_report
+
+    tx, _, model = demo
+    wider = from_document(loads(dumps(model)))
+    wider.settings = wider.settings.replace(k=model.k + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new, result = wider.refit_run(tx)
+    assert new.k == model.k + 1
+    assert new.lineage["appeared"] == [int(model.learned.ids.max()) + 1]
+    assert new.lineage["vanished"] == []
+    assert sorted(new.learned.ids) == [*sorted(model.learned.ids), model.learned.ids.max() + 1]
+    assert len(set(new.learned.personas)) == new.k
+    html = render_report(result)
+    assert '<section id="refit">' in html and "new cluster" in html
+    narrower = from_document(loads(dumps(model)))
+    narrower.settings = narrower.settings.replace(k=model.k - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fewer = narrower.refit(tx)
+    assert fewer.lineage["appeared"] == [] and len(fewer.lineage["vanished"]) == 1
+    assert set(fewer.learned.ids) < set(model.learned.ids)

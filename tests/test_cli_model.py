@@ -1,0 +1,257 @@
+"""rfmseg segment --save-model, rfmseg apply, rfmseg refit: in process, files and errors.
+
+References: the training run's own segments.csv (apply on the training file must give it
+back, column for column, but the silhouette), rfm.SegmentModel in this process (the
+command writes what the library computes), scipy (drift.csv's KS) and pandas crosstabs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from _cli import SEGMENTS_COLUMNS, assert_user_error
+from scipy.stats import ks_2samp
+
+from rfm import SegmentModel
+from rfm.datasets import make_transactions
+
+APPLY_FILES = ["drift.csv", "profile.csv", "report.html", "segments.csv"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("weeks")
+    make_transactions(n_customers=600, n_rows=6000, random_state=0).to_csv(d / "w1.csv",
+                                                                             index=False)
+    later = make_transactions(n_customers=700, n_rows=9000, random_state=1)
+    later.to_csv(d / "w2.csv", index=False)
+    return d
+
+
+@pytest.fixture(scope="module")
+def trained(files, tmp_path_factory) -> tuple[Path, Path]:
+    """A segment run with --save-model (in process, once for the module)."""
+    from rfm.app.cli import main
+
+    out = tmp_path_factory.mktemp("run")
+    assert main(["segment", str(files / "w1.csv"), "--out", str(out / "r"),
+                 "--save-model", str(out / "m.json"), "--quiet"]) == 0  # fmt: skip
+    return out / "r", out / "m.json"
+
+
+def test_apply_on_the_training_file_gives_the_training_segments(cli, files, trained,
+                                                                tmp_path) -> None:  # fmt: skip
+    run, model = trained
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == APPLY_FILES
+    trained_csv = pd.read_csv(run / "segments.csv", dtype=str)
+    applied_csv = pd.read_csv(tmp_path / "a" / "segments.csv", dtype=str)
+    assert list(trained_csv.columns) == SEGMENTS_COLUMNS
+    pd.testing.assert_frame_equal(applied_csv, trained_csv.drop(columns="silhouette"))
+    assert "refit recommended" not in proc.stdout and "Stable" in proc.stdout
+
+
+def test_the_saved_model_is_the_runs(trained) -> None:
+    run, model = trained
+    doc = json.loads(model.read_text())
+    assert doc["format_version"] == 1 and doc["training"]["customers"] == 600
+    prof = pd.read_csv(run / "profile.csv", index_col="cluster")
+    personas = {c["id"]: c["persona"] for c in doc["clusters"]}
+    assert personas == prof["persona"].to_dict()
+
+
+def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, trained,
+                                                                    tmp_path) -> None:  # fmt: skip
+    run, model = trained
+    out = tmp_path / "b"
+    proc = cli("apply", model, files / "w2.csv", "--out", out, "--previous",
+               run / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted([*APPLY_FILES, "migration.csv"])
+    drift = pd.read_csv(out / "drift.csv", index_col="feature")
+    assert {"psi", "ks_statistic", "ks_pvalue", "verdict"} <= set(drift.columns)
+    old = pd.read_csv(run / "segments.csv", dtype={"customer": str})
+    new = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+    for dim in ("recency", "frequency", "monetary"):
+        ref = ks_2samp(old[dim], new[dim])
+        assert drift.loc[dim, "ks_statistic"] == pytest.approx(ref.statistic, rel=1e-12)
+        assert drift.loc[dim, "ks_pvalue"] == pytest.approx(ref.pvalue, rel=1e-9)
+    # who changed segment: an independent merge of the two files
+    both = old.merge(new, on="customer", suffixes=("_old", "_new"))
+    share = (both["segment_old"] != both["segment_new"]).mean()
+    assert f"{share:.1%} of the {len(both):,} customers in both changed segment" in proc.stdout
+    mig = pd.read_csv(out / "migration.csv", dtype={"customer": str}, index_col="customer")
+    expected = pd.crosstab(both["segment_old"], both["segment_new"])
+    got = pd.crosstab(mig["segment_before"].dropna(), mig["segment_after"])
+    pd.testing.assert_frame_equal(got.sort_index().sort_index(axis=1),
+                                  expected.sort_index().sort_index(axis=1), check_names=False)
+    html = (out / "report.html").read_text()
+    for sid in ("summary", "segments", "personas", "drift", "changes", "method"):
+        assert f'<section id="{sid}">' in html
+    for absent in ("clusters", "validation", "trend"):
+        assert f'<section id="{absent}">' not in html
+
+
+def test_apply_says_refit_recommended_when_the_customers_moved(cli, files, trained,
+                                                               tmp_path) -> None:  # fmt: skip
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv")
+    tx["TotalAmount"] *= 5
+    tx.to_csv(tmp_path / "rich.csv", index=False)
+    proc = cli("apply", model, tmp_path / "rich.csv", "--out", tmp_path / "o", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "Refit recommended" in proc.stdout
+    assert "refit recommended" in (tmp_path / "o" / "report.html").read_text().lower()
+    drift = pd.read_csv(tmp_path / "o" / "drift.csv", index_col="feature")
+    assert drift.loc["monetary", "verdict"] == "refit recommended"
+
+
+def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, trained,
+                                                                  tmp_path) -> None:  # fmt: skip
+    _, model = trained
+    for warm in ([], ["--warm-start"]):
+        out, new = tmp_path / f"r{len(warm)}", tmp_path / f"m{len(warm)}.json"
+        proc = cli("refit", model, files / "w2.csv", "--out", out, "--save-model", new,
+                   "--quiet", *warm)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert {"segments.csv", "profile.csv", "elbow.csv", "validation.csv",
+                "report.html"} <= {p.name for p in out.iterdir()}  # fmt: skip
+        html = (out / "report.html").read_text()
+        assert '<section id="refit">' in html and "kept (its centre moved" in html
+        refitted = SegmentModel.load(new)
+        old = SegmentModel.load(model)
+        kept = [m[0] for m in refitted.lineage["matched"] if m is not None]
+        assert f"cluster ids kept: {', '.join(map(str, sorted(kept)))}" in proc.stdout
+        # the files carry the stable ids: applying the new model to the same file agrees
+        seg = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+        again = refitted.assign(pd.read_csv(files / "w2.csv", dtype={"CustomerID": str,
+                                                                      "InvoiceNo": str}))
+        assert (seg["cluster"].to_numpy() == again["cluster"].to_numpy()).all()
+        names = dict(zip(old.learned.ids, old.learned.personas, strict=True))
+        for i, p in zip(refitted.learned.ids, refitted.learned.personas, strict=True):
+            if i in kept:
+                assert names[i] == p
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda p: p.write_text("{"), "cut short"),
+        (lambda p: p.write_text("hello"), "not a JSON model file"),
+        (lambda p: None, "does not exist"),
+    ],
+)
+def test_bad_model_files_are_one_line_errors(cli, files, tmp_path, make, fragment) -> None:
+    model = tmp_path / "m.json"
+    make(model)
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "o")
+    assert_user_error(proc, fragment)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_tampered_or_future_model_is_refused(cli, files, trained, tmp_path) -> None:
+    _, model = trained
+    doc = json.loads(model.read_text())
+    doc["format_version"] = 99
+    (tmp_path / "f.json").write_text(json.dumps(doc))
+    assert_user_error(cli("apply", tmp_path / "f.json", files / "w1.csv", "--out",
+                          tmp_path / "o"), "format version 99 is newer")  # fmt: skip
+    doc = json.loads(model.read_text())
+    doc["clusters"][0]["centre"][1] = "x"
+    (tmp_path / "t.json").write_text(json.dumps(doc))
+    assert_user_error(cli("refit", tmp_path / "t.json", files / "w1.csv", "--out",
+                          tmp_path / "o", "--save-model", tmp_path / "n.json"),
+                      "clusters[0].centre")  # fmt: skip
+    text = model.read_text().replace('"centre": [', '"centre": [Infinity, ', 1)
+    (tmp_path / "i.json").write_text(text)
+    assert_user_error(cli("apply", tmp_path / "i.json", files / "w1.csv", "--out",
+                          tmp_path / "o"), "Infinity")  # fmt: skip
+
+
+def test_data_without_the_models_columns_is_refused(cli, files, trained, tmp_path) -> None:
+    _, model = trained
+    pd.read_csv(files / "w1.csv").drop(columns="TotalAmount").to_csv(tmp_path / "x.csv",
+                                                                      index=False)
+    assert_user_error(cli("apply", model, tmp_path / "x.csv", "--out", tmp_path / "o"),
+                      "'TotalAmount' not found")  # fmt: skip
+
+
+def test_bad_previous_and_save_model_paths_are_one_line_errors(cli, files, trained,
+                                                               tmp_path) -> None:  # fmt: skip
+    _, model = trained
+    (tmp_path / "prev.csv").write_text("a,b\n1,2\n")
+    assert_user_error(cli("apply", model, files / "w1.csv", "--out", tmp_path / "o",
+                          "--previous", tmp_path / "prev.csv"), "lacks column")  # fmt: skip
+    assert_user_error(cli("apply", model, files / "w1.csv", "--out", tmp_path / "o",
+                          "--previous", tmp_path / "none.csv"), "not found")  # fmt: skip
+    assert_user_error(cli("segment", files / "w1.csv", "--out", tmp_path / "o",
+                          "--save-model", tmp_path / "no" / "m.json"), "does not exist")
+    assert_user_error(cli("segment", files / "w1.csv", "--out", tmp_path / "o",
+                          "--save-model", tmp_path / "o" / "segments.csv"), ".json")
+    assert_user_error(cli("refit", model, files / "w1.csv", "--out", tmp_path / "o",
+                          "--save-model", files / "w1.csv"), ".json")  # fmt: skip
+    proc = cli("refit", model, files / "w1.csv", "--out", tmp_path / "o")
+    assert proc.returncode == 2 and "--save-model" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_refit_may_replace_the_model_it_refits(cli, files, trained, tmp_path) -> None:
+    _, model = trained
+    mine = tmp_path / "model.json"
+    mine.write_bytes(model.read_bytes())
+    proc = cli("refit", mine, files / "w2.csv", "--out", tmp_path / "o", "--save-model", mine,
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert SegmentModel.load(mine).lineage["refit_of"] == SegmentModel.load(model).created
+
+
+def test_a_failed_run_leaves_no_model_file(cli, files, tmp_path) -> None:
+    (tmp_path / "tiny.csv").write_text("CustomerID,InvoiceNo,InvoiceDate,TotalAmount\n"
+                                       "a,1,2024-01-01,5\n")  # fmt: skip
+    proc = cli("segment", tmp_path / "tiny.csv", "--out", tmp_path / "o", "--save-model",
+               tmp_path / "m.json")  # fmt: skip
+    assert_user_error(proc)
+    assert not (tmp_path / "m.json").exists()
+    assert not list(tmp_path.glob(".rfmseg-tmp-*"))
+
+
+def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained,
+                                                           tmp_path) -> None:  # fmt: skip
+    pytest.importorskip("distributed")
+    _, model = trained
+    a = cli("apply", model, files / "w2.csv", "--out", tmp_path / "mem", "--quiet")
+    b = cli("apply", model, files / "w2.csv", "--out", tmp_path / "dask", "--dask", "--quiet")
+    assert a.returncode == 0 and b.returncode == 0, b.stderr
+    for name in ("segments.csv", "drift.csv"):
+        assert (tmp_path / "mem" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
+    # means of spend summed in another order: equal to rounding
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / "profile.csv"),
+                                  pd.read_csv(tmp_path / "mem" / "profile.csv"))
+    c = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rd", "--dask", "--quiet",
+            "--save-model", tmp_path / "rd.json")  # fmt: skip
+    d = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rm", "--quiet",
+            "--save-model", tmp_path / "rm.json")  # fmt: skip
+    assert c.returncode == 0 and d.returncode == 0, c.stderr
+    assert ((tmp_path / "rd" / "segments.csv").read_bytes()
+            == (tmp_path / "rm" / "segments.csv").read_bytes())  # fmt: skip
+
+
+def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_path,
+                                                            tmp_path) -> None:  # fmt: skip
+    """The real data: segment with --save-model, then apply the model to the same file."""
+    run = cli("segment", online_retail_path, "--out", tmp_path / "r", "--save-model",
+              tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    proc = cli("apply", tmp_path / "m.json", online_retail_path, "--out", tmp_path / "a",
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    trained_csv = pd.read_csv(tmp_path / "r" / "segments.csv", dtype=str)
+    applied_csv = pd.read_csv(tmp_path / "a" / "segments.csv", dtype=str)
+    assert len(applied_csv) == 4338  # the UCI figure (README of the data)
+    pd.testing.assert_frame_equal(applied_csv, trained_csv.drop(columns="silhouette"))
+    drift = pd.read_csv(tmp_path / "a" / "drift.csv", index_col="feature")
+    assert (drift["psi"] == 0).all() and (drift["verdict"] == "stable").all()
