@@ -153,7 +153,8 @@ def aggregate(
     Parameters
     ----------
     cust, inv : (hi, lo) pairs of uint64 arrays
-        Customer and invoice keys per row (``inv=None``: every row is one order; rfm_table passes purchase days then).
+        Customer and invoice keys per row (``inv=None``: every row is one order;
+        :func:`rfm.rfm_table` passes purchase days as the keys when there are no invoices).
     ticks : int64 array
         Order dates.
     amounts : float64 array
