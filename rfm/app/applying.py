@@ -22,11 +22,18 @@ from typing import Any
 
 import pandas as pd
 
-from rfm.app.pipeline import Progress, Steps, customer_table
+from rfm.app.pipeline import (
+    ORDERS_ARE_DAYS,
+    Progress,
+    Steps,
+    customer_table,
+    run_warnings,
+    separation_table,
+)
 from rfm.drift import assignment_changes
 from rfm.model import SegmentModel
 from rfm.profiles import profile
-from rfm.rulecheck import RuleCheck, check_rules
+from rfm.rulecheck import RuleCheck, check_rules, name_inversions
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 from rfm.table_dask import is_dask_frame
@@ -62,6 +69,18 @@ class AppliedRun:
     migration: Any = None
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the model's column roles (rfm.TransactionColumns)
+    columns: Any = None
+    #: segment pairs whose names invert the value order on these customers
+    inversions: pd.DataFrame | None = None
+    #: how strongly each dimension separates the clusters on these customers
+    separation: pd.DataFrame | None = None
+    #: what the reader must know, in sentences (the console and the report show them)
+    warnings: list[str] = field(default_factory=list)
+    #: how the figures were made where it is not the usual way (orders without invoices)
+    notes: list[str] = field(default_factory=list)
+    #: no value ahead in an applied run (nothing is fitted)
+    value: Any = None
 
     @property
     def refit_recommended(self) -> bool:
@@ -158,6 +177,8 @@ def apply_model(
         q = model.learned.scores.q
         rule_set = resolve_rules(settings.rules)
         rule_check = check_rules(settings.rules, q=q)
+        inversions = name_inversions(segs, rfm, settings.rules)
+    notes = [ORDERS_ARE_DAYS] if settings.columns.invoice is None else []
     changes = migration = None
     if previous is not None:
         from rfm.migration import compare_segments
@@ -191,6 +212,8 @@ def apply_model(
         model=model, rfm=rfm, table=table, cleaning=base.cleaning, drift=drift, profile=prof,
         personas=personas, segment_summary=summary, q=q, rule_set=rule_set,
         rule_check=rule_check, changes=changes, migration=migration, settings=run_settings,
-        timings=timings,
+        timings=timings, columns=settings.columns, inversions=inversions,
+        separation=separation_table(prof),
+        warnings=run_warnings([], inversions, float("nan")), notes=notes,
     )  # fmt: skip
 
