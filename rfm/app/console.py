@@ -82,14 +82,8 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         for sentence in value_sentences(result.value, money(_currency(result))):
             print(f"  {sentence}")
     print()
-    for line in result.warnings:
-        print(f"warning: {line}")
-    for line in result.notes:
-        print(f"note: {line}.")
-    removed = ", ".join(
-        f"{row.rule} {row.rows_removed:,}" for row in result.cleaning.itertuples(index=False)
-    )
-    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    _warnings_and_notes(result)
+    _cleaning_line(result)
     if s.get("duplicate_rows"):
         print(
             f"note: {s['duplicate_rows']:,} rows are exact duplicates of an earlier row; kept "
@@ -132,18 +126,30 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
               "0.25 refit):")  # fmt: skip
         print(drift_table(run).to_string())
     print(f"\n{refit_sentence(run)}")
+    _warnings_and_notes(run)
     if run.changes is not None:
         ch = run.changes
         print(f"since the previous run: {ch['segment_changed']:.1%} of the "
               f"{ch['customers_both']:,} customers in both changed segment, "
               f"{ch['cluster_changed']:.1%} changed cluster; {ch['customers_new']:,} new, "
               f"{ch['customers_gone']:,} gone")  # fmt: skip
+    _cleaning_line(run)
+    print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
+
+
+def _warnings_and_notes(run: Any) -> None:
+    for line in run.warnings:
+        print(f"warning: {line}")
+    for line in run.notes:
+        print(f"note: {line}.")
+
+
+def _cleaning_line(run: Any) -> None:
     s = run.settings
     removed = ", ".join(
         f"{row.rule} {row.rows_removed:,}" for row in run.cleaning.itertuples(index=False)
     )
     print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
-    print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
 
 
 def print_refit_lines(model: Any, path: str | Path) -> None:
