@@ -22,7 +22,7 @@ from kmeans_np.checks import check_columns
 from rfm.cleaning import apply_rules, nothing_left, rule_columns
 from rfm.table_dask import _where, shuffle_method
 
-__all__ = ["clean_transactions_dask"]
+__all__ = ["clean_graph", "clean_transactions_dask"]
 
 PART, POS = "_rfm_partition", "_rfm_position"
 
@@ -48,8 +48,11 @@ def _counts(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | No
     """The partition's removed-row count per rule (one row)."""
     where = _where(pdf, partition_info)
     try:
+        check_columns(pdf, list(dict.fromkeys(col for _, col in rules)), what=where)
         _, rows = apply_rules(pdf, rules, date)
     except (ValueError, TypeError) as exc:
+        if str(exc).startswith(where):
+            raise
         raise type(exc)(f"{where}: {exc}") from None
     return pd.DataFrame(
         [[len(pdf), *(r["rows_removed"] for r in rows)]],
@@ -76,12 +79,52 @@ def _drop(pdf: pd.DataFrame, marks: dict, partition_info: dict | None = None) ->
     return pdf.drop(columns=[PART, POS])
 
 
+def clean_graph(ddf: Any, *, date: str, **options: Any) -> tuple[Any, Any, Any]:
+    """The lazy halves of :func:`clean_transactions_dask` without duplicates dropped: the
+    cleaned frame, the per-partition rule counts, and the function that turns the computed
+    counts into the report (raising, as the in-memory call does, when nothing is left).
+    Compute the counts together with the work that reads the cleaned frame, and the order
+    lines are read and cleaned once."""
+    rules = rule_columns(date=date, **options)
+    check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
+                  what="transactions")
+    meta = _kept(ddf._meta, rules, date)
+    kept = ddf.map_partitions(_kept, rules, date, meta=meta, enforce_metadata=False)
+    counts_meta = pd.DataFrame(
+        {c: pd.Series([], dtype=np.int64) for c in ["rows", *(r for r, _ in rules)]}
+    )
+    counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
+                                enforce_metadata=False)
+    clean = kept.map_partitions(_drop, {}, meta=meta.drop(columns=[PART, POS]),
+                                enforce_metadata=False)
+    return clean, counts, lambda computed: _report(computed, rules)[0]
+
+
+def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
+    """The report rows of the row rules from the per-partition counts, and the rows left."""
+    per_rule = counts.sum()
+    left = int(per_rule["rows"])
+    if left == 0:
+        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+    rows = []
+    for rule, _ in rules:
+        left -= int(per_rule[rule])
+        rows.append({"rule": rule, "rows_removed": int(per_rule[rule]), "rows_left": left})
+    report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
+    if left == 0:
+        raise nothing_left(report)
+    return report, left
+
+
 def clean_transactions_dask(
     ddf: Any, *, drop_duplicates: bool, date: str, **options: Any
 ) -> tuple[Any, pd.DataFrame]:
     """:func:`rfm.clean_transactions` of a Dask DataFrame (see the module docstring)."""
     import dask
 
+    if not drop_duplicates:
+        clean, counts, report = clean_graph(ddf, date=date, **options)
+        return clean, report(counts.compute())
     rules = rule_columns(date=date, **options)
     check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
                   what="transactions")
@@ -93,34 +136,22 @@ def clean_transactions_dask(
     )
     counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
                                 enforce_metadata=False)
-    todo = [counts]
-    if drop_duplicates:
-        shuffled = kept.shuffle(
-            on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
-        )
-        todo.append(shuffled.map_partitions(
-            _duplicates, columns, meta=meta[[PART, POS]], enforce_metadata=False
-        ))
-    done = dask.compute(*todo)
-    per_rule = done[0].sum()
-    left = int(per_rule["rows"])
-    if left == 0:
-        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
-    rows = []
-    for rule, _ in rules:
-        left -= int(per_rule[rule])
-        rows.append({"rule": rule, "rows_removed": int(per_rule[rule]), "rows_left": left})
-    marks: dict[int, np.ndarray] = {}
-    if drop_duplicates:
-        dups = done[1]
-        rows.append({"rule": "duplicates", "rows_removed": len(dups),
-                     "rows_left": left - len(dups)})
-        left -= len(dups)
-        for part, group in dups.groupby(PART, sort=False)[POS]:
-            marks[int(part)] = np.sort(group.to_numpy())
-    report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
-    if left == 0:
+    shuffled = kept.shuffle(
+        on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
+    )
+    duplicates = shuffled.map_partitions(
+        _duplicates, columns, meta=meta[[PART, POS]], enforce_metadata=False
+    )
+    per_partition, dups = dask.compute(counts, duplicates)
+    report, left = _report(per_partition, rules)
+    duplicates_row = pd.DataFrame([{"rule": "duplicates", "rows_removed": len(dups),
+                                    "rows_left": left - len(dups)}])  # fmt: skip
+    report = pd.concat([report, duplicates_row], ignore_index=True)
+    if left - len(dups) == 0:
         raise nothing_left(report)
+    marks: dict[int, np.ndarray] = {}
+    for part, group in dups.groupby(PART, sort=False)[POS]:
+        marks[int(part)] = np.sort(group.to_numpy())
     clean = kept.map_partitions(_drop, marks, meta=meta.drop(columns=[PART, POS]),
                                 enforce_metadata=False)
     return clean, report

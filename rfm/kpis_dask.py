@@ -26,9 +26,9 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm.columns import TransactionColumns
 from rfm.kpis import _revenue_and_dates, month_numbers, monthly_frame
-from rfm.table_dask import _where, shuffle_method
+from rfm.table_dask import INPUTS_PER_PIECE, _where, shuffle_method
 
-__all__ = ["monthly_dask"]
+__all__ = ["monthly_dask", "monthly_finish", "monthly_graph"]
 
 MONTH = "_rfm_month"
 
@@ -58,23 +58,31 @@ def _counts(pairs: pd.DataFrame, customer: str) -> pd.DataFrame:
     return pd.DataFrame({"active": active, "new": new}).fillna(0).astype(np.int64)
 
 
-def monthly_dask(ddf: Any, cols: TransactionColumns) -> pd.DataFrame:
-    """The table of :func:`rfm.kpis.monthly` for a Dask DataFrame (see the module docstring)."""
-    import dask
-
+def monthly_graph(ddf: Any, cols: TransactionColumns) -> tuple[Any, Any]:
+    """The lazy halves of :func:`monthly_dask`: revenue per month number of each partition,
+    and active/new customer counts of each shuffled piece. Compute them (with any other
+    work on the same order lines, so they are read once) and pass the results to
+    :func:`monthly_finish`."""
     check_columns(ddf._meta, [cols.customer, cols.date, *cols.money], what="transactions")
     revenue = ddf.map_partitions(_revenue, cols, meta=pd.Series([], dtype=np.float64),
                                  enforce_metadata=False)
     meta = pd.DataFrame({cols.customer: ddf._meta[cols.customer],
                          MONTH: pd.Series([], dtype=np.int64)})
     pairs = ddf.map_partitions(_pairs, cols, meta=meta, enforce_metadata=False)
-    shuffled = pairs.shuffle(on=cols.customer, npartitions=max(1, ddf.npartitions),
-                             shuffle_method=shuffle_method())
+    # the task shuffle: pair rows are few and small, and p2p's transfer overhead per
+    # partition dominates at this size (as for the RFM table's pairs)
+    shuffled = pairs.shuffle(on=cols.customer,
+                             npartitions=-(-max(1, ddf.npartitions) // INPUTS_PER_PIECE),
+                             shuffle_method=shuffle_method("tasks"))  # fmt: skip
     counts_meta = pd.DataFrame({"active": pd.Series([], dtype=np.int64),
                                 "new": pd.Series([], dtype=np.int64)})
     counts = shuffled.map_partitions(_counts, cols.customer, meta=counts_meta,
                                      enforce_metadata=False)
-    rev, cnt = dask.compute(revenue, counts)
+    return revenue, counts
+
+
+def monthly_finish(rev: pd.Series, cnt: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rfm.kpis.monthly`'s table from :func:`monthly_graph`'s computed halves."""
     rev = rev.groupby(level=0).sum()
     cnt = cnt.groupby(level=0).sum()
     if len(rev) == 0:
@@ -84,3 +92,10 @@ def monthly_dask(ddf: Any, cols: TransactionColumns) -> pd.DataFrame:
     active = cnt["active"].reindex(months, fill_value=0).to_numpy()
     new = cnt["new"].reindex(months, fill_value=0).to_numpy()
     return monthly_frame(first, rev.reindex(months, fill_value=0.0).to_numpy(), active, new)
+
+
+def monthly_dask(ddf: Any, cols: TransactionColumns) -> pd.DataFrame:
+    """The table of :func:`rfm.kpis.monthly` for a Dask DataFrame (see the module docstring)."""
+    import dask
+
+    return monthly_finish(*dask.compute(*monthly_graph(ddf, cols)))

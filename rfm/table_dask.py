@@ -40,6 +40,7 @@ which every shuffle of rfmseg obeys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ from rfm.table import (
     purchase_days,
 )
 
-__all__ = ["is_dask_frame", "rfm_table_dask"]
+__all__ = ["is_dask_frame", "rfm_table_dask", "rfm_table_graph"]
 
 UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
 FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
@@ -392,20 +393,19 @@ def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
     return out
 
 
-def rfm_table_dask(
+def rfm_table_graph(
     ddf: Any,
     *,
     columns: TransactionColumns,
     snapshot: Any,
     allow_negative: bool,
     backend: str,
-    compute: bool,
-) -> Any:
-    """:func:`rfm.rfm_table` of a Dask DataFrame (see the module docstring).
-
-    Returns the pandas table (``compute=True``) or a Dask DataFrame partitioned by
-    customer (``compute=False``; rows sorted within each partition only).
-    """
+    sort_pieces: bool = False,
+) -> tuple[Any, Callable[[pd.DataFrame], pd.DataFrame]]:
+    """The lazy table of :func:`rfm_table_dask` (a Dask DataFrame partitioned by customer)
+    and the function that turns its computed result into :func:`rfm.rfm_table`'s table
+    (in the in-memory order). Compute the lazy table together with other work on the same
+    order lines (``dask.compute``) and they are read once."""
     meta = ddf._meta
     customer, date, invoice = columns.customer, columns.date, columns.invoice
     amount, quantity, price = columns.amount, columns.quantity, columns.price
@@ -429,7 +429,7 @@ def rfm_table_dask(
         shuffle_method=shuffle_method("tasks"),
     )
     customers = shuffled.map_partitions(
-        _customers, spec, not compute, meta=_empty_customers(spec), enforce_metadata=False
+        _customers, spec, sort_pieces, meta=_empty_customers(spec), enforce_metadata=False
     )
     max_last = customers[LAST].max()
     max_res = customers[RES].max()
@@ -437,9 +437,31 @@ def rfm_table_dask(
         _finish, spec, snapshot, max_last, max_res, meta=_table_meta(spec),
         enforce_metadata=False,
     )
-    if not compute:
-        return table
-    result = table.compute()
-    if len(result) == 0:
-        raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
-    return _sorted_like_memory(result, spec)
+
+    def finish(result: pd.DataFrame) -> pd.DataFrame:
+        if len(result) == 0:
+            raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+        return _sorted_like_memory(result, spec)
+
+    return table, finish
+
+
+def rfm_table_dask(
+    ddf: Any,
+    *,
+    columns: TransactionColumns,
+    snapshot: Any,
+    allow_negative: bool,
+    backend: str,
+    compute: bool,
+) -> Any:
+    """:func:`rfm.rfm_table` of a Dask DataFrame (see the module docstring).
+
+    Returns the pandas table (``compute=True``) or a Dask DataFrame partitioned by
+    customer (``compute=False``; rows sorted within each partition only).
+    """
+    table, finish = rfm_table_graph(
+        ddf, columns=columns, snapshot=snapshot, allow_negative=allow_negative,
+        backend=backend, sort_pieces=not compute,
+    )
+    return table if not compute else finish(table.compute())

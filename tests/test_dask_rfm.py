@@ -226,8 +226,8 @@ def _raw(n: int, seed: int) -> pd.DataFrame:
 def test_clean_transactions_equals_in_memory(scheduler):
     raw = _raw(2000, seed=3)  # few distinct rows: many duplicates across partitions
     ddf = dd.from_pandas(raw, npartitions=5, sort=False)
-    expected_clean, expected_report = rfm.clean_transactions(ddf.compute())
-    clean, report = rfm.clean_transactions(ddf)
+    expected_clean, expected_report = rfm.clean_transactions(ddf.compute(), drop_duplicates=True)
+    clean, report = rfm.clean_transactions(ddf, drop_duplicates=True)
     assert isinstance(clean, dd.DataFrame)
     pd.testing.assert_frame_equal(report, expected_report)
     pd.testing.assert_frame_equal(clean.compute(), expected_clean, check_dtype=False)
@@ -250,7 +250,8 @@ def test_clean_duplicates_worked_by_hand():
          "Quantity": [1, 1, 1, 1], "UnitPrice": [2.0, 2.0, 2.0, 2.0]}
     )
     with dask.config.set(scheduler="threads"):
-        clean, report = rfm.clean_transactions(dd.from_pandas(raw, npartitions=2, sort=False))
+        clean, report = rfm.clean_transactions(dd.from_pandas(raw, npartitions=2, sort=False),
+                                               drop_duplicates=True)  # fmt: skip
         assert clean.compute().index.tolist() == [0, 1, 2]
     assert report.set_index("rule").loc["duplicates"].tolist() == [1, 3]
 
@@ -295,3 +296,28 @@ def test_bad_input_before_any_work():
     empty = dd.from_pandas(_orders(100, int_ids=True).iloc[:0], npartitions=1)
     with dask.config.set(scheduler="threads"), pytest.raises(ValueError, match="empty"):
         rfm.rfm_table(empty, amount="TotalAmount")
+
+
+def test_the_pipeline_reads_and_cleans_the_order_lines_once():
+    """run_pipeline on Dask: the cleaning report, the RFM table and the monthly KPIs come
+    from one pass over the data (each partition is produced once), and give the in-memory
+    run's tables."""
+    from rfm.app.pipeline import run_pipeline
+
+    raw = _orders(3000, int_ids=True, seed=8)
+    pieces = np.array_split(np.arange(len(raw)), 6)
+    reads: list[int] = []
+
+    def part(i: int) -> pd.DataFrame:
+        reads.append(i)
+        return raw.iloc[pieces[i]]
+
+    ddf = dd.from_delayed([dask.delayed(part)(i) for i in range(6)], meta=raw.iloc[:0])
+    cols = rfm.TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+    with dask.config.set(scheduler="threads"):
+        got = run_pipeline(ddf, columns=cols, k=3)
+    assert sorted(reads) == list(range(6))  # every partition read once, none twice
+    want = run_pipeline(raw, columns=cols, k=3)
+    pd.testing.assert_frame_equal(got.cleaning, want.cleaning)
+    _same(got.rfm, want.rfm)
+    pd.testing.assert_frame_equal(got.monthly, want.monthly)

@@ -194,6 +194,9 @@ class CustomerTable:
     #: rows read, and rows kept by the cleaning
     rows_in: int
     rows_clean: int
+    #: revenue, active and new customers per month (rfm.kpis.monthly), when computed in
+    #: the same pass over the order lines (on Dask)
+    monthly: pd.DataFrame | None = None
 
 
 def customer_table(
@@ -217,9 +220,12 @@ def customer_table(
 
 
 def _customer_table(
-    transactions: Any, chosen: Settings, step: Steps, compute: bool = True
+    transactions: Any, chosen: Settings, step: Steps, compute: bool = True,
+    with_monthly: bool = False,
 ) -> CustomerTable:
     cols, rules_on = chosen.columns, chosen.cleaning
+    if is_dask_frame(transactions) and compute and not rules_on.drop_duplicates:
+        return _customer_table_dask(transactions, chosen, step, with_monthly)
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
         clean, report = clean_transactions(transactions, columns=cols, **rules_on.as_dict())
@@ -238,6 +244,38 @@ def _customer_table(
                         allow_negative=rules_on.allow_negative, compute=compute)  # fmt: skip
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
+
+
+def _customer_table_dask(
+    transactions: Any, chosen: Settings, step: Steps, with_monthly: bool
+) -> CustomerTable:
+    """On Dask: the cleaning report, the RFM table and (``with_monthly``) the monthly KPIs
+    from one computation, so that the order lines are read and cleaned once."""
+    import dask
+
+    from rfm.cleaning_dask import clean_graph
+    from rfm.kpis_dask import monthly_finish, monthly_graph
+    from rfm.table_dask import rfm_table_graph
+
+    cols, rules_on = chosen.columns, chosen.cleaning
+    switches = {k: v for k, v in rules_on.as_dict().items() if k != "drop_duplicates"}
+    what = "recency, frequency, monetary" + (" and monthly KPIs" if with_monthly else "")
+    with step(f"cleaning transactions on Dask, and {what} in the same pass"):
+        clean, counts, report_of = clean_graph(
+            transactions, customer=cols.customer, invoice=cols.invoice, date=cols.date,
+            quantity=cols.quantity, price=cols.price, amount=cols.amount, **switches,
+        )
+        table, finish = rfm_table_graph(
+            clean, columns=cols, snapshot=chosen.snapshot,
+            allow_negative=rules_on.allow_negative, backend="auto",
+        )
+        lazy = [counts, table, *(monthly_graph(clean, cols) if with_monthly else ())]
+        computed = dask.compute(*lazy)
+        report = report_of(computed[0])
+        rfm = finish(computed[1])
+        monthly = monthly_finish(*computed[2:]) if with_monthly else None
+    rows_in, rows_clean = _row_counts(transactions, report)
+    return CustomerTable(clean, report, rfm, None, rows_in, rows_clean, monthly)
 
 
 def run_pipeline(
@@ -294,7 +332,7 @@ def run_pipeline(
     cols, rules, k, scaling = chosen.columns, chosen.rules, chosen.k, chosen.scaling
     ties, random_state, compare_to = chosen.ties, chosen.random_state, chosen.compare_to
     step = Steps(progress)
-    base = _customer_table(transactions, chosen, step)
+    base = _customer_table(transactions, chosen, step, with_monthly=True)
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
@@ -308,8 +346,10 @@ def run_pipeline(
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
         inversions = name_inversions(segments, rfm, rules)
-    with step("monthly KPIs"):
-        monthly = kpis.monthly(clean, columns=cols)
+    monthly = base.monthly
+    if monthly is None:
+        with step("monthly KPIs"):
+            monthly = kpis.monthly(clean, columns=cols)
     migration = None
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
