@@ -200,10 +200,9 @@ def test_seed001_online_retail(run_example, online_retail_path: Path, tmp_path: 
     assert dots(figs["elbow.svg"]) == 10  # k = 1..10
 
 
-def test_clv_cdnow_reproduces_the_published_figures(cdnow_sample_path: Path,
+def test_clv_cdnow_reproduces_the_published_figures(run_example, cdnow_sample_path: Path,
                                                     tmp_path: Path) -> None:
-    proc = run_example("clv_cdnow.py", str(cdnow_sample_path), str(tmp_path))
-    out = proc.stdout
+    out = run_example("clv_cdnow.py", str(cdnow_sample_path), str(tmp_path))
     # Fader, Hardie & Lee (2005); Hardie's spreadsheet; Fader & Hardie (2013)
     for text in ("2,357 customers; 2,457 repeat purchase days", "59.86% made none",
                  "r             0.2426", "alpha         4.4136", "a             0.7929",

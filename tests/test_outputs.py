@@ -264,7 +264,7 @@ def test_export_is_atomic_and_never_follows_a_symlink(tmp_path: Path, monkeypatc
     def failing(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", failing)
+    monkeypatch.setattr(export_module, "write_csv", failing)  # the writer, whichever it is
     with pytest.raises(OutputError, match=r"crm\.csv: No space left"):
         export(tmp_path / "crm.csv", rfm_tab, labels)
     assert snapshot(tmp_path) == before

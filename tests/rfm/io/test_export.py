@@ -109,3 +109,24 @@ def test_export_bad_input(tmp_path) -> None:
         export(tmp_path / "nope" / "x.csv", inp["rfm"], inp["labels"])
     with pytest.raises(ValueError, match="missing column"):
         export(tmp_path / "x.csv", inp["rfm"], inp["labels"], scores=inp["rfm"])
+
+
+def test_segments_floats_are_written_with_12_significant_digits() -> None:
+    """Every float of segments.csv within half a unit of its 12th significant digit of the
+    value (the nearest 12-digit decimal; at an exact tie either neighbour), and written
+    with at most 12 significant digits; NaN, zero and infinities kept."""
+    from rfm.io.export import _significant_digits
+
+    rng = np.random.default_rng(0)
+    v = rng.lognormal(3, 6, 20_000) * rng.choice([1, -1], 20_000)
+    v = np.r_[v, 0.0, np.nan, np.inf, 1e-30, 5e-324, 1.7e308]
+    got = _significant_digits(pd.DataFrame({"a": v}), 12)["a"].to_numpy()
+    finite = np.isfinite(v) & (v != 0)
+    unit = 10.0 ** (np.floor(np.log10(np.abs(v[finite]))) - 11)
+    # half a unit, plus the binary error of a decimal tie (a few ulps of the value)
+    slack = 0.5 * unit + 4 * np.spacing(np.abs(v[finite]))
+    assert (np.abs(got[finite] - v[finite]) <= slack).all()
+    for x in got[finite]:
+        digits = repr(float(x)).split("e")[0].replace("-", "").replace(".", "").strip("0")
+        assert len(digits) <= 12, x
+    assert got[-6] == 0.0 and np.isnan(got[-5]) and got[-4] == np.inf
