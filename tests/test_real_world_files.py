@@ -270,6 +270,88 @@ def test_parse_date_column_against_hand_parsed_values() -> None:
         parse_date_column(pd.Series(["31/02/2011", "13/01/2011"]))
 
 
+# -- dates given as options ---------------------------------------------------------------
+
+
+def option_dates(src: Path, *flags: str) -> tuple[str, str]:
+    """``--snapshot`` and ``--compare-to`` as the command reads them with ``src``'s dates."""
+    args = build_parser().parse_args(["segment", str(src), *flags])
+    _load(args, lambda message: None)
+    return args.snapshot, args.compare_to
+
+
+def test_option_dates_follow_the_files_day_first_rule(tmp_path: Path) -> None:
+    """--compare-to 01/06/2011 ran as 6 January and --snapshot 01/02/2012 as 2 January
+    on a day-first file; now they follow the file's order (or the order it was told)."""
+    df = rows_frame()
+    flags = ("--snapshot", "01/02/2012", "--compare-to", "01/06/2011")
+    day = write_csv(tmp_path / "day.csv",
+                    df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M")))
+    month = write_csv(tmp_path / "month.csv",
+                      df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%m/%d/%Y %H:%M")))
+    iso = write_csv(tmp_path / "iso.csv", df)
+    assert option_dates(day, *flags) == ("2012-02-01", "2011-06-01")
+    assert option_dates(month, *flags) == ("2012-01-02", "2011-01-06")
+    # ISO options whatever the file; the order the user gave for the file
+    assert option_dates(month, "--snapshot", "2012-02-01") == ("2012-02-01", None)
+    assert option_dates(iso, *flags, "--dayfirst") == ("2012-02-01", "2011-06-01")
+    assert option_dates(iso, "--compare-to", "13.06.2011") == ("max+1d", "2011-06-13")
+    # the snapshot read day first gives the recency a hand count gives from 1 February
+    args = build_parser().parse_args(["segment", str(day), *flags])
+    frame, columns, _ = _load(args, lambda message: None)
+    table = customer_table(frame, columns=columns, snapshot=args.snapshot)
+    rfm = table.rfm.set_axis(table.rfm.index.astype(str)).sort_index()
+    assert_rfm(rfm, expected_rfm(df, pd.Timestamp(2012, 2, 1)))
+
+
+def test_ambiguous_or_contradicting_option_dates_are_one_line(cli, tmp_path: Path) -> None:
+    df = rows_frame()
+    iso = write_csv(tmp_path / "iso.csv", df)
+    out = str(tmp_path / "out")
+    proc = cli("segment", str(iso), "--compare-to", "01/06/2011", "--out", out)
+    assert_user_error(proc, "--compare-to '01/06/2011' reads as 1 June 2011 or 6 January 2011",
+                      "YYYY-MM-DD")  # fmt: skip
+    assert "score levels" not in proc.stderr
+    day = write_csv(tmp_path / "day.csv",
+                    df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y")))
+    proc = cli("segment", str(day), "--snapshot", "12/31/2011", "--out", out)
+    assert_user_error(proc, "--snapshot '12/31/2011' only reads month first, but the file's "
+                      "dates are read day first")  # fmt: skip
+    for flag, value, what in [("--snapshot", "31/02/2012", "is not a real day"),
+                              ("--compare-to", "2011-6", "is not a date"),
+                              ("--compare-to", "01/06/11", "YYYY-MM-DD")]:  # fmt: skip
+        proc = cli("segment", str(day), flag, value, "--out", out)
+        assert proc.returncode == 2 and flag in proc.stderr and what in proc.stderr
+    # a date with too few customers before it names the flag, not score levels
+    proc = cli("segment", str(day), "--compare-to", "15/01/2011", "--out", out)
+    assert_user_error(proc, "only 2 customer(s) had bought by 2011-01-15 (--compare-to)",
+                      "pick a later date")  # fmt: skip
+
+
+def test_read_option_date_against_hand_read_days() -> None:
+    from rfm.io.dates import AmbiguousDate, date_order, read_option_date
+
+    cases = [("2011-06-01", None, (2011, 6, 1)), ("2011/6/1", False, (2011, 6, 1)),
+             ("01/06/2011", True, (2011, 6, 1)), ("01/06/2011", False, (2011, 1, 6)),
+             ("1.6.2011", True, (2011, 6, 1)), ("13-06-2011", None, (2011, 6, 13)),
+             ("06/13/2011", None, (2011, 6, 13)), ("05/05/2011", None, (2011, 5, 5))]  # fmt: skip
+    for text, order, ymd in cases:
+        assert read_option_date(text, "--x", order) == pd.Timestamp(*ymd), text
+    with pytest.raises(AmbiguousDate, match="1 June 2011 or 6 January 2011"):
+        read_option_date("01/06/2011", "--x", None)
+    with pytest.raises(ValueError, match="only reads day first, but the file's dates are read "
+                       "month first"):  # fmt: skip
+        read_option_date("13/06/2011", "--x", False)
+    for bad in ("soon", "2011-02-30", "13/13/2011", "1/6/11", "20110601"):
+        with pytest.raises(ValueError, match="--x"):
+            read_option_date(bad, "--x", True)
+    assert date_order("%d/%m/%Y %H:%M (day first)") is True
+    assert date_order("%m/%d/%y (month first)") is False
+    assert date_order("ISO 8601") is None and date_order("ISO 8601", dayfirst=True) is True
+    assert date_order("whatever", date_format="%m.%d.%Y") is False
+    assert date_order(None, date_format="excel") is None
+
+
 # -- separators, decimals, header ----------------------------------------------------------
 
 

@@ -79,16 +79,28 @@ def _positive_int(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
+def _option_date(text: str, flag: str) -> str:
+    """An option's date as typed, once it is known to be one: a day and month that could
+    be swapped are read after the file, in the order of its dates (:func:`_option_dates`)."""
+    from rfm.io.dates import AmbiguousDate, read_option_date
+
+    try:
+        read_option_date(text, flag, dayfirst=None)
+    except AmbiguousDate:
+        pass  # decided by the file's dates
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag} ")) from None
+    return text
+
+
 def _snapshot(text: str) -> str:
     if text in ("max+1d", "max"):
         return text
-    try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError):
+    if not re.fullmatch(r"[\d/.\-\s]+", text):
         raise argparse.ArgumentTypeError(
             f"--snapshot must be max+1d, max or a date YYYY-MM-DD, got {text!r}"
-        ) from None
-    return text
+        )
+    return _option_date(text, "--snapshot")
 
 
 def _rules(text: str) -> Any:
@@ -110,11 +122,30 @@ def _rules(text: str) -> Any:
 
 
 def _snapshot_date(text: str) -> str:
-    try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-    return text
+    return _option_date(text, "--compare-to")
+
+
+#: the options whose value is a date, by their ``args`` name
+DATE_OPTIONS = {"snapshot": "--snapshot", "compare_to": "--compare-to"}
+
+
+def _option_dates(args: argparse.Namespace, used: str, say: Callable[[str], None]) -> None:
+    """Read ``--snapshot`` and ``--compare-to`` as strictly as the file's dates: ISO
+    ``YYYY-MM-DD``, or day and month in the order the file's dates were read (``used``,
+    ``--dayfirst``, ``--date-format``); replaced by their ``YYYY-MM-DD`` form."""
+    from rfm.io.dates import date_order, read_option_date
+
+    order = date_order(used, date_format=args.date_format, dayfirst=args.dayfirst)
+    for dest, flag in DATE_OPTIONS.items():
+        text = getattr(args, dest, None)
+        if text is None or text in ("max+1d", "max"):
+            continue
+        iso = f"{read_option_date(text, flag, order):%Y-%m-%d}"
+        if iso != text.strip():
+            how = {True: " (day first, as the file's dates)",
+                   False: " (month first, as the file's dates)"}.get(order, "")  # fmt: skip
+            say(f"{flag} {text} read as {iso}{how}")
+        setattr(args, dest, iso)
 
 
 def _common(p: argparse.ArgumentParser, default_out: str) -> None:
@@ -376,6 +407,8 @@ _CLI_HINTS = (
      "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
     (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
+    (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
+     r"\1 \2 (--compare-to); \3pick a later date."),
 )  # fmt: skip
 
 
@@ -478,11 +511,11 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
 
         say(f"reading {args.file} lazily on Dask")
         loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
-        args.date_format_used = loaded.date_format
-        return loaded.frame, loaded.columns, str(args.file)
-    say(f"reading {args.file}")
-    loaded = load_transactions(args.file, options=_read_options(args), **given)
+    else:
+        say(f"reading {args.file}")
+        loaded = load_transactions(args.file, options=_read_options(args), **given)
     args.date_format_used = loaded.date_format
+    _option_dates(args, loaded.date_format, say)
     return loaded.frame, loaded.columns, str(args.file)
 
 
