@@ -284,14 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="max+1d",
         metavar="max+1d|max|DATE",
         help="day recency is measured from: last date + 1 day (default), the last "
-        "date, or a date YYYY-MM-DD on or after it",
+        "date, or a date on or after it: YYYY-MM-DD, or day and month in the order of "
+        "the file's dates (e.g. 31/12/2011 for a day-first file)",
     )
     c.add_argument(
         "--compare-to",
         type=_snapshot_date,
         metavar="DATE",
-        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD) "
-        "and show who moved between segments since then (writes migration.csv)",
+        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD, "
+        "or in the order of the file's dates, as --snapshot) and show who moved between "
+        "segments since then (writes migration.csv)",
     )
     _reader_flags(seg)
     _common(seg, "rfmseg-out")
