@@ -326,6 +326,19 @@ def _reader_flags(seg: argparse.ArgumentParser) -> None:
         "--decimal", default=".", metavar="CHAR", help="decimal mark, e.g. ',' (default: '.')"
     )
     r.add_argument(
+        "--thousands",
+        metavar="CHAR",
+        help="thousands separator of the money columns, e.g. ',' for 1,234.56 or ' ' for "
+        "1 234,56 (default: none; with --decimal ',' a column whose values hold a ',' may "
+        "group thousands with '.', as in 1.234,56)",
+    )
+    r.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help="sheet of an xlsx workbook, by name or position counted from 1 (default: the "
+        "first sheet whose columns are recognised)",
+    )
+    r.add_argument(
         "--encoding",
         metavar="NAME",
         help="text encoding, e.g. utf-8, cp1252, utf-16 (default: byte-order mark, else "
@@ -385,6 +398,14 @@ def _read_options(args: argparse.Namespace) -> Any:
         )
     if len(args.decimal) != 1:
         raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
+    if args.thousands is not None:
+        if len(args.thousands) != 1 or args.thousands.isalnum():
+            raise UsageError(f"--thousands must be one character such as ',', '.', ' ' or "
+                             f"\"'\", got {args.thousands!r}.")  # fmt: skip
+        if args.thousands in (args.decimal, SEP_ALIASES.get(args.sep, args.sep)):
+            same = "--decimal" if args.thousands == args.decimal else "--sep"
+            raise UsageError(f"--thousands and {same} are both {args.thousands!r}; they "
+                             "must differ.")  # fmt: skip
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     return ReadOptions(
         sep=args.sep,
@@ -394,6 +415,8 @@ def _read_options(args: argparse.Namespace) -> Any:
         names=names,
         date_format=args.date_format,
         dayfirst=args.dayfirst,
+        thousands=args.thousands,
+        sheet=args.sheet,
     )
 
 
@@ -516,6 +539,8 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
     else:
         say(f"reading {args.file}")
         loaded = load_transactions(args.file, options=_read_options(args), **given)
+        if loaded.sheet is not None:
+            say(f"read the sheet {loaded.sheet!r}")
     args.date_format_used = loaded.date_format
     _option_dates(args, loaded.date_format, say)
     return loaded.frame, loaded.columns, str(args.file)

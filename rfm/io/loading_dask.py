@@ -109,7 +109,7 @@ def _typed(
         for role in ("amount", "quantity", "price"):
             if roles[role]:
                 out[roles[role]] = _number_column(out[roles[role]], roles[role], role,
-                                                  opts.decimal)
+                                                  opts.decimal, opts.thousands)
         if date_options is not None:
             out[cols.date], used = parse_date_column(out[cols.date], **date_options)
             other = [o for o in _ORDERS if o != order and used.endswith(o)]
