@@ -103,6 +103,9 @@ def _check_path(path: Path) -> None:
         raise FileNotFoundError(f"file not found: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a transaction file.")
+    if not path.is_file():  # reading a pipe or a device may block for ever
+        raise ValueError(f"{path} is not a regular file (a pipe or device); save the "
+                         "transactions to a file first.")  # fmt: skip
     if path.stat().st_size == 0:
         raise ValueError(f"file is empty: {path}")
 
