@@ -275,3 +275,39 @@ def test_ctrl_c_from_outside_exits_130_with_one_line(tmp_path: Path) -> None:
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "rfmseg: interrupted", stderr
     assert "Traceback" not in stderr
+
+
+#: what the console script pip writes does, with a line to say the interpreter is up
+CONSOLE_SCRIPT = (
+    "import sys; sys.stderr.write('started\\n'); sys.stderr.flush(); "
+    "from rfm.app.cli import main; sys.exit(main())"
+)
+LIGHT = (
+    "import sys, rfm.app.cli; "
+    "print(sorted(m for m in ('numpy', 'pandas', 'numba', 'rfm.clustering') if m in sys.modules))"
+)
+
+
+def test_ctrl_c_while_the_command_starts_exits_130_with_one_line(tmp_path: Path) -> None:
+    """The console script imports rfm.app.cli before main() runs; that import loads
+    neither numpy nor pandas, and main() installs the handler before it imports them.
+    A real SIGINT 0.05 to 0.3 s after start, while the method is being imported (it
+    printed a traceback), ends with "rfmseg: interrupted" alone and exit 130."""
+    light = _python(LIGHT, _env(), tmp_path)
+    assert light.returncode == 0, light.stderr
+    assert light.stdout.strip() == "[]"
+    for delay in (0.05, 0.15, 0.3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CONSOLE_SCRIPT, "demo", "--customers", "300", "--rows",
+             "3000", "-q", "--out", str(tmp_path / f"out{delay}")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == "started\n"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=120)
+        assert code == 130, rest
+        assert rest.strip().splitlines() == ["rfmseg: interrupted"], rest
+        assert not (tmp_path / f"out{delay}").exists()

@@ -28,15 +28,16 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+# Only light modules here: the console script imports this module before main() runs,
+# and main() installs the Ctrl-C handler first, then imports the method (pandas, numpy,
+# numba). An interrupt during those imports is then "rfmseg: interrupted", not a
+# traceback.
 from rfm.app.interrupts import catch_interrupts
-from rfm.clustering import SCALINGS
-from rfm.io.export import FORMATS
-from rfm.scoring import TIES
-from rfm.segments import SEGMENT_RULES, rule_set_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
 
@@ -105,6 +106,8 @@ def _snapshot(text: str) -> str:
 
 def _rules(text: str) -> Any:
     """A built-in rule-set name (aliases accepted) or a rules file (.csv)."""
+    from rfm.segments import SEGMENT_RULES, rule_set_name
+
     name = rule_set_name(text)
     if name in SEGMENT_RULES:
         return name
@@ -149,6 +152,11 @@ def _option_dates(args: argparse.Namespace, used: str, say: Callable[[str], None
 
 
 def _common(p: argparse.ArgumentParser, default_out: str) -> None:
+    from rfm.clustering import SCALINGS
+    from rfm.io.export import FORMATS
+    from rfm.scoring import TIES
+    from rfm.segments import SEGMENT_RULES
+
     m = p.add_argument_group("model")
     m.add_argument(
         "--k",
@@ -464,6 +472,8 @@ def _print_cleaning(result: Any, date_format: str | None) -> None:
 
 def summary_table(result: Any) -> pd.DataFrame:
     """The short per-persona table the command prints (from a run's profile)."""
+    import pandas as pd
+
     p = result.profile
     out = pd.DataFrame(
         {
@@ -681,14 +691,16 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rfmseg``; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     interrupted = threading.Event()
+    # first of all: building the parser imports the method (pandas, numpy), which takes
+    # a good part of a second; a Ctrl-C during it is an interrupt like any other
     restore_interrupts = catch_interrupts(interrupted)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
         return _run(args, interrupted)
     except KeyboardInterrupt:
         return _interrupted()
