@@ -117,3 +117,68 @@ def test_unreachable_scheduler_is_one_line(cli, tmp_path: Path) -> None:
         proc = cli("segment", str(data), "--dask", "tcp://127.0.0.1:9", "--out",
                    str(tmp_path / "out"))  # fmt: skip
     assert_user_error(proc, "cannot reach a Dask scheduler at tcp://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("after", ["cleaning transactions on Dask", "computing recency"])
+def test_ctrl_c_during_a_dask_run_is_one_line(
+    cli, capsys, caplog, tmp_path: Path, monkeypatch, after: str
+) -> None:
+    """SIGINT while the client waits for the workers (a local cluster, as --dask starts
+    it): "rfmseg: interrupted", exit 130, and nothing from Dask's event loop about the
+    work it cancelled ("Task exception was never retrieved ... AllExit")."""
+    import gc
+    import os
+    import signal
+    import threading
+
+    from rfm.app import cli as cli_module
+
+    data = tmp_path / "orders"
+    make_data(100_000, data, rows_per_file=25_000)
+    say = cli_module._Reporter.__call__
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+
+    def say_then_interrupt(self, message: str) -> None:
+        say(self, message)
+        if message.startswith(after):  # while the client waits for the workers' results
+            timer.start()
+
+    monkeypatch.setattr(cli_module._Reporter, "__call__", say_then_interrupt)
+    proc = cli("segment", str(data), "--dask", "--out", str(tmp_path / "out"))
+    timer.cancel()  # (had the run ended first, no stray Ctrl-C for pytest)
+    gc.collect()  # the cancelled task reports when it is collected
+    later = capsys.readouterr().err
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "rfmseg: interrupted"
+    assert "Traceback" not in proc.stderr + later
+    logged = "\n".join(r.getMessage() for r in caplog.records)  # pytest holds the log
+    assert "never retrieved" not in proc.stderr + later + logged
+
+
+def test_local_cluster_workers_do_not_take_the_terminals_ctrl_c(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the command; each worker printed its
+    own KeyboardInterrupt traceback. The local cluster starts with SIGINT blocked, which
+    its worker processes inherit (the command closes them); this thread's mask is back
+    afterwards."""
+    import signal
+
+    import psutil
+
+    from rfm.app.dask_session import dask_session
+
+    def blocked(pid: int) -> bool:
+        with open(f"/proc/{pid}/status") as status:
+            mask = next(line for line in status if line.startswith("SigBlk:"))
+        return bool(int(mask.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads signal masks from /proc (Linux)")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    others = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. `address`
+    with dask_session("local", lambda message: None):
+        workers = [p for p in psutil.Process().children(recursive=True) if p.pid not in others
+                   and "resource_tracker" not in " ".join(p.cmdline())]  # fmt: skip
+        assert workers and all(blocked(p.pid) for p in workers)
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before

@@ -613,7 +613,7 @@ def _session(args: argparse.Namespace, say: _Reporter) -> Any:
         return contextlib.nullcontext(None)
     from rfm.app.dask_session import dask_session
 
-    return dask_session(address, say)
+    return dask_session(address, say, say.interrupted)
 
 
 def _pipeline(
