@@ -442,6 +442,11 @@ _CLI_HINTS = (
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),
+    # Dask's reader, when a later block of a CSV file holds text where the first held numbers
+    (re.compile(r"Mismatched dtypes found in `pd\.read_csv`.*?\| Expected \| \+[-+]+ "
+                r"\| (\S+) +\| (\S+) +\| (\S+) +\|.*"),
+     r"column '\1' holds values of another type (\2) in a later part of the files than "
+     r"in the first rows (\3); fix those cells (a money column holds only numbers)."),
 )  # fmt: skip
 
 

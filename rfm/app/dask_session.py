@@ -22,6 +22,10 @@ Ctrl-C ends a ``--dask`` run as any other, with the one line "rfmseg: interrupte
   closes them;
 - once interrupted, what Dask's event loop still reports about the work it was
   cancelled in (e.g. "Task exception was never retrieved") is not printed.
+
+An address where no scheduler answers is one line within Dask's connect timeout
+(:func:`check_scheduler`). The local cluster's workers log nothing below CRITICAL: a
+task that fails is reported once, by the command, as the one-line error it raises.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["LOCAL", "dask_session", "local_cluster_size"]
+__all__ = ["LOCAL", "check_scheduler", "dask_session", "local_cluster_size"]
 
 #: the value of ``--dask`` given without an address
 LOCAL = "local"
@@ -58,6 +62,54 @@ def _dashboard(client: Any) -> str:
         return "no dashboard (pip install bokeh to get one)"
     link = client.dashboard_link
     return f"dashboard at {link}" if link else "no dashboard"
+
+
+def _connect_timeout() -> float:
+    """Seconds to wait for a scheduler: Dask's ``distributed.comm.timeouts.connect``."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    return float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s"))
+
+
+def check_scheduler(address: str, seconds: float) -> None:
+    """Refuse, within ``seconds``, an ``address`` where no Dask scheduler answers.
+
+    ``distributed.Client`` waits for ever for the first message of a server that accepts
+    the connection but never answers, and reads an HTTP server's reply as the size of a
+    message ("Unable to allocate 3.07 EiB"). Here Dask's own connection and handshake
+    run under a deadline, in a loop of their own, before the client is made.
+
+    Raises
+    ------
+    OSError
+        One line naming the address, ``--dask ADDRESS`` and what happened.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=seconds)
+        await comm.close()
+
+    where = f"at {address} (--dask ADDRESS)"
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(handshake(), seconds))
+    except (TimeoutError, asyncio.TimeoutError):
+        raise OSError(f"no Dask scheduler answered {where} within {seconds:g} s; check the "
+                      "address and that the scheduler runs.") from None  # fmt: skip
+    except OSError as exc:
+        raise OSError(f"cannot reach a Dask scheduler {where}: {exc}") from None
+    except Exception:  # a server that speaks another protocol
+        raise OSError(
+            f"the server {where} answered, but not as a Dask scheduler; "
+            "check the address and port (a scheduler listens on 8786 by default; 8787 is "
+            "its dashboard)."
+        ) from None
+    finally:
+        loop.close()
 
 
 @contextlib.contextmanager
@@ -120,14 +172,15 @@ def dask_session(
             with _ctrl_c_held():
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
-                    memory_limit=memory, silence_logs=logging.ERROR,
+                    memory_limit=memory, silence_logs=logging.CRITICAL,
                 ))
                 client = stack.enter_context(Client(cluster))
         else:
             say(f"connecting to the Dask scheduler at {address}")
+            seconds = _connect_timeout()
+            check_scheduler(address, seconds)
             try:
-                # waits Dask's distributed.comm.timeouts.connect (30 s by default)
-                client = stack.enter_context(Client(address))
+                client = stack.enter_context(Client(address, timeout=seconds))
             except (OSError, TimeoutError) as exc:
                 raise OSError(f"cannot reach a Dask scheduler at {address} (--dask ADDRESS): "
                               f"{exc}") from None  # fmt: skip

@@ -62,6 +62,11 @@ def _fail(name: str, what: str) -> ValueError:
     return ValueError(f"date column {name!r}: {what}")
 
 
+class AmbiguousDate(ValueError):
+    """Dates whose day and month could be swapped, with no order to follow (a column
+    where every value fits both orders, or an option's date)."""
+
+
 def _examples(values: np.ndarray, n: int = 3) -> str:
     return ", ".join(repr(str(v)) for v in values[:n])
 
@@ -185,11 +190,10 @@ def _separated(
             month, day, order = a, b, f"%m{sep}%d{sep}{ychar}"
             note = " (month first)"
         else:
-            raise _fail(
-                name,
-                f"every date, e.g. {_examples(uniq, 1)}, reads both day first and month "
-                f"first; pass --dayfirst, or --date-format '%m{sep}%d{sep}{ychar}' for "
-                "month first.",
+            raise AmbiguousDate(
+                f"date column {name!r}: every date, e.g. {_examples(uniq, 1)}, reads both "
+                f"day first and month first; pass --dayfirst, or --date-format "
+                f"'%m{sep}%d{sep}{ychar}' for month first."
             )
     else:
         raise _fail(name, f"values mix date layouts, e.g. {_examples(uniq)}; pass "
@@ -331,8 +335,6 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _ORDER_WORDS = {True: "day first", False: "month first"}
 
 
-class AmbiguousDate(ValueError):
-    """An option date whose day and month could be swapped, with no order to follow."""
 
 
 def date_order(
