@@ -353,3 +353,32 @@ def test_a_server_that_is_no_scheduler_is_one_line_in_bounded_time(
     assert_user_error(proc, fragment, address, "--dask ADDRESS")
     assert "EiB" not in proc.stderr
     assert took < 20, took
+
+
+def test_files_in_other_encodings(cli, tmp_path: Path, address: str) -> None:
+    """Each CSV file is read with its own sniffed encoding: a later file in Windows-1252
+    keeps "André". A byte that is not UTF-8 deep in a file (past the sniffed start and
+    Dask's sample) failed on a worker and the command said only "UnicodeDecodeError";
+    it now names the byte, the text around it and --encoding."""
+    from benchmarks.make_data import chunk
+
+    rows = chunk(0, 45_000, 45_000, ids="str")  # about 1.6 MB of CSV
+    data = tmp_path / "csv"
+    data.mkdir()
+    rows.iloc[:1_000].to_csv(data / "orders-0.csv", index=False)
+    later = rows.iloc[1_000:2_000].copy()
+    later.loc[later.index[3], "CustomerID"] = "André"
+    later.to_csv(data / "orders-1.csv", index=False, encoding="cp1252")
+    out = tmp_path / "out"
+    proc = cli("segment", str(data / "*.csv"), "--dask", address, "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "André" in set(pd.read_csv(out / "segments.csv")["customer"])
+
+    deep = rows.copy()
+    deep.loc[deep.index[-5], "CustomerID"] = "André"
+    text = deep.to_csv(index=False).encode("utf-8").replace("André".encode(), b"Andr\xe9")
+    assert text.index(b"Andr\xe9") > 1_200_000  # past the start and Dask's sample
+    (tmp_path / "deep.csv").write_bytes(text)
+    proc = cli("segment", str(tmp_path / "deep.csv"), "--dask", address, "--out", str(out))
+    assert_user_error(proc, "the data is not utf-8 throughout: byte 0xE9 in b'",
+                      "Andr\\xe9", "--encoding")  # fmt: skip

@@ -521,6 +521,15 @@ class _Reporter:
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError) and len(exc.args) == 5:
+        # raised on a Dask worker (a file read with --dask whose later bytes are not in
+        # the encoding sniffed from the first file's start; its text is lost on the way)
+        encoding, data, start = exc.args[0], exc.args[1], exc.args[2]
+        around = bytes(data[max(0, start - 20) : start + 20])
+        return (
+            f"the data is not {encoding} throughout: byte 0x{data[start]:02X} in {around!r}; "
+            "pass the files' --encoding (e.g. cp1252 for Windows-1252)."
+        )
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, KeyError):
         text = f"missing key {text}"
