@@ -93,20 +93,20 @@ def check_scheduler(address: str, seconds: float) -> None:
         comm = await connect(address, timeout=seconds)
         await comm.close()
 
-    where = f"at {address} (--dask ADDRESS)"
+    where = f"cannot reach a Dask scheduler at {address} (--dask ADDRESS)"
     loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(handshake(), seconds))
+    try:  # a little longer than connect's own timeout, which says what it saw
+        loop.run_until_complete(asyncio.wait_for(handshake(), seconds + 1))
     except (TimeoutError, asyncio.TimeoutError):
-        raise OSError(f"no Dask scheduler answered {where} within {seconds:g} s; check the "
-                      "address and that the scheduler runs.") from None  # fmt: skip
+        raise OSError(f"{where}: the server there did not answer within {seconds:g} s; check "
+                      "the address and port.") from None  # fmt: skip
     except OSError as exc:
-        raise OSError(f"cannot reach a Dask scheduler {where}: {exc}") from None
+        raise OSError(f"{where}: {exc}") from None
     except Exception:  # a server that speaks another protocol
         raise OSError(
-            f"the server {where} answered, but not as a Dask scheduler; "
-            "check the address and port (a scheduler listens on 8786 by default; 8787 is "
-            "its dashboard)."
+            f"{where}: the server there answered, but not as a Dask scheduler; check the "
+            "address and port (a scheduler listens on 8786 by default; 8787 is its "
+            "dashboard)."
         ) from None
     finally:
         loop.close()
