@@ -350,7 +350,8 @@ def _reader_flags(seg: argparse.ArgumentParser) -> None:
         "--encoding",
         metavar="NAME",
         help="text encoding, e.g. utf-8, cp1252, utf-16 (default: byte-order mark, else "
-        "UTF-8, else Windows-1252)",
+        "UTF-16 told by its zero bytes, else UTF-8, else Windows-1252; a file part UTF-8 "
+        "and part not is refused)",
     )
     r.add_argument(
         "--no-header",
