@@ -79,6 +79,8 @@ def _plain_text(text: pd.Series, decimal: str, thousands: str | None) -> pd.Seri
     """Number text in Python's spelling (``1.234,56`` → ``1234.56``), or ``None`` where a
     separator is out of place: a thousands separator that does not group digits by
     three, or a ``.`` left over when the decimal mark is another character."""
+    if not thousands and decimal == ".":
+        return text  # Python's own spelling already
     grouped = _grouped(thousands, decimal) if thousands else None
 
     def plain(v: object) -> object:
