@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np._dask_detect import is_dask_collection
+from kmeans_np._moments import size_exponents, spread
 from kmeans_np._tabular import (
     check_transform_input,
     column_mask,
@@ -74,7 +75,7 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     # -- to be provided by subclasses -------------------------------------------------
     def _fit_affine(
         self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
-        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
+        moments: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -122,10 +123,11 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         labels: list[Hashable] | None,
         z_min: np.ndarray,
         z_max: np.ndarray,
-        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
+        moments: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> _AffineScaler:
         """Learn the affine map from the (logged) column ranges and, when the scaler
-        needs them, the column means and population variances ``moments()``."""
+        needs them, the column means, population variances and standard deviations
+        ``moments()``."""
         if not np.isfinite(z_max - z_min).all():
             raise ValueError(
                 "X spans a range too wide for float64 (max - min overflows); rescale the "
@@ -261,7 +263,7 @@ class MinMaxScaler(_AffineScaler):
 
     def _fit_affine(
         self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
-        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
+        moments: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         lo, hi = _check_feature_range(self.feature_range)
         if self.invert is True or self.invert is False:
@@ -307,6 +309,9 @@ class StandardScaler(_AffineScaler):
     ----------
     mean_, var_ : ndarray of shape (n_features,)
         Per-column mean and population variance of the training data (after log1p).
+        A variance above float64's largest number (a spread above ~1.3e154) is ``inf``;
+        ``scale_`` is still exact: the moments are computed on the values divided by a
+        power of two, so values up to 1e308 scale right.
     scale_ : ndarray of shape (n_features,)
         Per-column standard deviation, the divisor: ``x' = (z - mean_) / scale_``. As in
         scikit-learn it is 1 for a constant column, which therefore scales to 0.
@@ -318,11 +323,10 @@ class StandardScaler(_AffineScaler):
 
     def _fit_affine(
         self, labels: list[Hashable] | None, z_min: np.ndarray, z_max: np.ndarray,
-        moments: Callable[[], tuple[np.ndarray, np.ndarray]],
+        moments: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         constant = z_max == z_min
-        mean, var = moments()
-        std = np.sqrt(var)
+        mean, var, std = moments()
         # a spread so tiny that its variance underflows is as good as constant
         degenerate = constant | (std == 0)
         mult = np.divide(1.0, std, out=np.zeros_like(std), where=~degenerate)
@@ -331,12 +335,16 @@ class StandardScaler(_AffineScaler):
         return mean, mult, np.zeros_like(mean)
 
 
-def _moments(Z: np.ndarray, z_min: np.ndarray, z_max: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and population variances (two passes)."""
-    mean = Z.mean(axis=0)
+def _moments(
+    Z: np.ndarray, z_min: np.ndarray, z_max: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means, population variances and standard deviations (two passes, each on
+    the values divided by a power of two, see :func:`kmeans_np._moments.size_exponents`)."""
+    e_size, e_dev = size_exponents(z_min, z_max)
+    mean = np.ldexp(np.ldexp(Z, -e_size).mean(axis=0), e_size)
     # a constant column's mean is its value exactly (a float sum may be off by an ulp)
     mean = np.where(z_max == z_min, z_min, mean)
-    return mean, ((Z - mean) ** 2).mean(axis=0)
+    return mean, *spread((np.ldexp(Z - mean, -e_dev) ** 2).mean(axis=0), e_dev)
 
 
 def _check_feature_range(feature_range: Any) -> tuple[float, float]:

@@ -23,25 +23,31 @@ import dask.array as da
 import numpy as np
 
 from kmeans_np._dask_blocks import is_dask_frame, ordered_sum, run, to_blocks
+from kmeans_np._moments import size_exponents, spread
 from kmeans_np.pca import _check_n_components
 
 __all__ = ["fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
 
 
-def _log_stats(xt: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column minima, maxima and sums of the block after log1p of the masked columns."""
+def _log_stats(
+    xt: np.ndarray, mask: np.ndarray, e_size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column minima, maxima and sums (of the values divided by ``2^e_size``, so that
+    they cannot overflow) of the block after log1p of the masked columns."""
     if xt.shape[1] == 0:
         d = xt.shape[0]
         return np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d)
     z = xt.copy()
     z[mask] = np.log1p(z[mask])  # values > -1: checked on the column minima first
-    return z.min(axis=1), z.max(axis=1), z.sum(axis=1)
+    return z.min(axis=1), z.max(axis=1), np.ldexp(z, -e_size[:, None]).sum(axis=1)
 
 
-def _log_sq_dev(xt: np.ndarray, mask: np.ndarray, mean: np.ndarray) -> np.ndarray:
+def _log_sq_dev(
+    xt: np.ndarray, mask: np.ndarray, mean: np.ndarray, e_dev: np.ndarray
+) -> np.ndarray:
     z = xt.copy()
     z[mask] = np.log1p(z[mask])
-    dev = z - mean[:, None]
+    dev = np.ldexp(z - mean[:, None], -e_dev[:, None])  # below 1: the square cannot overflow
     return (dev * dev).sum(axis=1)
 
 
@@ -55,16 +61,22 @@ def fit_scaler_dask(est: Any, X: Any) -> Any:
     if mask.any() and (raw_min[mask] <= -1).any():
         # the in-memory check, on the column minima (the only values it needs)
         est._forward_log(raw_min[None, :])
-    parts = run(_log_stats, data.blocks, args=(mask,))
+    # the column ranges after log1p (a monotone map) bound every value: the power of two
+    # the sums are divided by is known before the first pass
+    bounds = np.vstack([data.col_min, data.col_max])
+    bounds[:, mask] = np.log1p(bounds[:, mask])
+    e_size, _ = size_exponents(bounds[0], bounds[1])
+    parts = run(_log_stats, data.blocks, args=(mask, e_size))
     z_min = np.min(np.stack([p[0] for p in parts]), axis=0)
     z_max = np.max(np.stack([p[1] for p in parts]), axis=0)
     n = data.n_samples
 
-    def moments() -> tuple[np.ndarray, np.ndarray]:
-        mean = ordered_sum([p[2] for p in parts]) / n
+    def moments() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mean = np.ldexp(ordered_sum([p[2] for p in parts]) / n, e_size)
         mean = np.where(z_max == z_min, z_min, mean)
-        var = ordered_sum(run(_log_sq_dev, data.blocks, args=(mask, mean))) / n
-        return mean, var
+        _, e_dev = size_exponents(z_min, z_max)
+        mean_square = ordered_sum(run(_log_sq_dev, data.blocks, args=(mask, mean, e_dev))) / n
+        return mean, *spread(mean_square, e_dev)
 
     return est._finish_fit(labels, z_min, z_max, moments)
 

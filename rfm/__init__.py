@@ -51,8 +51,7 @@ campaign_roi        Campaign uplift / cost / ROI per persona.
 The whole run
 -------------
 run_pipeline        clean → RFM → scores → segments → clusters → personas → validation →
-                    KPIs, as one result with named fields (``rfm.app.pipeline``; imported
-                    on first use, so ``import rfm`` stays light).
+                    KPIs, as one result with named fields (``rfm.app.pipeline``).
 SegmentModel        One run's thresholds, scaler, centres and personas, saved as JSON and
                     applied to next week's customers with the same ids; drift (PSI, KS)
                     and a refit that keeps cluster ids (``model``, ``drift``).
@@ -63,34 +62,83 @@ load_transactions   Read a CSV/TSV/TXT (any separator, encoding), xlsx or Parque
                     ids as text, one date format per column (``parse_date_column``).
 export              Per-customer CRM file (CSV, xlsx or Parquet), safe from spreadsheet
                     formula injection (``neutralise_formulas``).
+
+Every name here is imported from its module on first use, so ``import rfm`` stays light.
 """
 
 from __future__ import annotations
 
-from rfm import datasets, kpis
-from rfm.actions import customer_actions
-from rfm.bins import score_bins
-from rfm.cleaning import clean_transactions
-from rfm.clustering import ClusterResult, cluster
-from rfm.columns import TransactionColumns
-from rfm.features import customer_features
-from rfm.io.dates import parse_date_column
-from rfm.io.export import export, neutralise_formulas
-from rfm.io.loading import load_transactions
-from rfm.io.parquet_dask import read_parquet_dask
-from rfm.migration import migration
-from rfm.model import SegmentModel
-from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
-from rfm.profiles import profile
-from rfm.projection import pca_projection
-from rfm.roi import campaign_roi
-from rfm.rulecheck import check_rules
-from rfm.scoring import rfm_scores
-from rfm.segments import SEGMENT_RULES, segment
-from rfm.settings import CleaningRules, Settings
-from rfm.summary import segment_summary
-from rfm.table import rfm_table
-from rfm.tiers import value_tiers
+import importlib
+import importlib.util
+import sys
+import types
+from typing import TYPE_CHECKING
+
+#: every public name → the module that defines it, imported on first use: ``import rfm``
+#: loads no pandas or numpy, so the ``rfmseg`` command can install its Ctrl-C handler
+#: before the method is loaded (a module's own name maps to itself)
+_HOMES = {
+    "datasets": "rfm.datasets",
+    "kpis": "rfm.kpis",
+    "customer_actions": "rfm.actions",
+    "score_bins": "rfm.bins",
+    "clean_transactions": "rfm.cleaning",
+    "ClusterResult": "rfm.clustering",
+    "cluster": "rfm.clustering",
+    "TransactionColumns": "rfm.columns",
+    "customer_features": "rfm.features",
+    "parse_date_column": "rfm.io.dates",
+    "export": "rfm.io.export",
+    "neutralise_formulas": "rfm.io.export",
+    "load_transactions": "rfm.io.loading",
+    "read_parquet_dask": "rfm.io.parquet_dask",
+    "migration": "rfm.migration",
+    "PERSONA_ACTIONS": "rfm.personas",
+    "describe_personas": "rfm.personas",
+    "name_personas": "rfm.personas",
+    "profile": "rfm.profiles",
+    "campaign_roi": "rfm.roi",
+    "check_rules": "rfm.rulecheck",
+    "rfm_scores": "rfm.scoring",
+    "SEGMENT_RULES": "rfm.segments",
+    "segment": "rfm.segments",
+    "segment_summary": "rfm.summary",
+    "rfm_table": "rfm.table",
+    "value_tiers": "rfm.tiers",
+    "run_pipeline": "rfm.app.pipeline",
+    "SegmentModel": "rfm.model",
+    "pca_projection": "rfm.projection",
+    "CleaningRules": "rfm.settings",
+    "Settings": "rfm.settings",
+}
+_SUBMODULES = {"datasets", "kpis"}
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from rfm import datasets, kpis
+    from rfm.actions import customer_actions
+    from rfm.app.pipeline import run_pipeline
+    from rfm.bins import score_bins
+    from rfm.cleaning import clean_transactions
+    from rfm.clustering import ClusterResult, cluster
+    from rfm.columns import TransactionColumns
+    from rfm.features import customer_features
+    from rfm.io.dates import parse_date_column
+    from rfm.io.export import export, neutralise_formulas
+    from rfm.io.loading import load_transactions
+    from rfm.io.parquet_dask import read_parquet_dask
+    from rfm.migration import migration
+    from rfm.model import SegmentModel
+    from rfm.personas import PERSONA_ACTIONS, describe_personas, name_personas
+    from rfm.profiles import profile
+    from rfm.projection import pca_projection
+    from rfm.roi import campaign_roi
+    from rfm.rulecheck import check_rules
+    from rfm.scoring import rfm_scores
+    from rfm.segments import SEGMENT_RULES, segment
+    from rfm.settings import CleaningRules, Settings
+    from rfm.summary import segment_summary
+    from rfm.table import rfm_table
+    from rfm.tiers import value_tiers
 
 __all__ = [
     "PERSONA_ACTIONS",
@@ -129,9 +177,33 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``rfm.run_pipeline``, imported on first use (it pulls in the whole application)."""
-    if name == "run_pipeline":
-        from rfm.app.pipeline import run_pipeline
+    """A public name, imported from its module on first use (see ``_HOMES``), or a
+    submodule (``rfm.clustering``)."""
+    home = _HOMES.get(name)
+    if home is None:  # a submodule, as rfm.clustering was once the package imported it
+        if name.startswith("__") or importlib.util.find_spec(f"rfm.{name}") is None:
+            raise AttributeError(f"module 'rfm' has no attribute {name!r}")
+        return importlib.import_module(f"rfm.{name}")
+    module = importlib.import_module(home)
+    value = module if name in _SUBMODULES else getattr(module, name)
+    globals()[name] = value
+    return value
 
-        return run_pipeline
-    raise AttributeError(f"module 'rfm' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The ``rfm`` package's type: importing a submodule does not hide a public function
+    of the same name. Python sets the attribute ``rfm.migration`` to the submodule
+    ``rfm/migration.py`` when that is first imported; the public name is the function
+    :func:`rfm.migration.migration`, as it was when this file imported everything."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if isinstance(value, types.ModuleType) and name in _HOMES and name not in _SUBMODULES:
+            return  # the submodule stays reachable as sys.modules["rfm.<name>"]
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

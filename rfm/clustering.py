@@ -351,6 +351,11 @@ def cluster(
     # Checked once here; each k is fitted once: the models give the elbow table and are
     # the candidates.
     arr = check_array(X)
+    if (arr == arr[0]).all():
+        raise ValueError(
+            f"all {n:,} customers have the same recency, frequency and spend, so they cannot "
+            "be told apart: there is nothing to cluster."
+        )
     names = [str(c) for c in X.columns]
     sample = _elbow_sample(arr, elbow_sample_size, int(random_state))
     fitted = fit_models(sample, [{"n_clusters": kk} for kk in ks], names=names, **params)

@@ -67,6 +67,11 @@ def _segment_at(
             raise ValueError(f"no transactions on or before {day:%Y-%m-%d}; pick a later date.")
         before = tx.loc[keep]
     table = rfm_table(before, snapshot=cutoff, **columns)
+    if len(table) < q:  # rfm_scores would say so in terms of score levels, not of the date
+        raise ValueError(
+            f"only {len(table)} customer(s) had bought by {day:%Y-%m-%d}; scores on {q} "
+            f"levels need at least {q}: pick a later date."
+        )
     scores = rfm_scores(table, q=q, ties=ties)
     seg = segment(scores, rules)
     return pd.DataFrame(

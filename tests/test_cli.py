@@ -267,3 +267,16 @@ def test_float_written_ids_come_out_whole(cli, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     ids = pd.read_csv(tmp_path / "o" / "segments.csv", dtype={"customer": str})["customer"]
     assert ids.str.fullmatch(r"\d+").all()
+
+
+def test_identical_customers_are_one_line(cli, tmp_path: Path) -> None:
+    """30 customers with the same single order: nothing to cluster, and the message says
+    why in the user's words (it used to blame the silhouette's cluster count)."""
+    rows = [(f"C{i:02d}", f"{1000 + i}", "2011-05-01 10:00", 2, 3.5) for i in range(30)]
+    src = tmp_path / "same.csv"
+    pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity",
+                                "UnitPrice"]).to_csv(src, index=False)  # fmt: skip
+    proc = cli("segment", str(src), "--out", str(tmp_path / "out"))
+    assert_user_error(proc, "all 30 customers have the same recency, frequency and spend",
+                      "cannot be told apart")  # fmt: skip
+    assert "silhouette" not in proc.stderr

@@ -8,7 +8,12 @@ that ``--dask`` alone starts is the same class, sized by ``local_cluster_size``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +122,264 @@ def test_unreachable_scheduler_is_one_line(cli, tmp_path: Path) -> None:
         proc = cli("segment", str(data), "--dask", "tcp://127.0.0.1:9", "--out",
                    str(tmp_path / "out"))  # fmt: skip
     assert_user_error(proc, "cannot reach a Dask scheduler at tcp://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("after", ["cleaning transactions on Dask", "computing recency"])
+def test_ctrl_c_during_a_dask_run_is_one_line(
+    cli, capsys, caplog, tmp_path: Path, monkeypatch, after: str
+) -> None:
+    """SIGINT while the client waits for the workers (a local cluster, as --dask starts
+    it): "rfmseg: interrupted", exit 130, and nothing from Dask's event loop about the
+    work it cancelled ("Task exception was never retrieved ... AllExit")."""
+    import gc
+    import os
+    import signal
+    import threading
+
+    from rfm.app import cli as cli_module
+
+    data = tmp_path / "orders"
+    make_data(100_000, data, rows_per_file=25_000)
+    say = cli_module._Reporter.__call__
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+
+    def say_then_interrupt(self, message: str) -> None:
+        say(self, message)
+        if message.startswith(after):  # while the client waits for the workers' results
+            timer.start()
+
+    monkeypatch.setattr(cli_module._Reporter, "__call__", say_then_interrupt)
+    proc = cli("segment", str(data), "--dask", "--out", str(tmp_path / "out"))
+    timer.cancel()  # (had the run ended first, no stray Ctrl-C for pytest)
+    gc.collect()  # the cancelled task reports when it is collected
+    later = capsys.readouterr().err
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "rfmseg: interrupted"
+    assert "Traceback" not in proc.stderr + later
+    logged = "\n".join(r.getMessage() for r in caplog.records)  # pytest holds the log
+    assert "never retrieved" not in proc.stderr + later + logged
+
+
+def test_local_cluster_workers_do_not_take_the_terminals_ctrl_c(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the command; each worker printed its
+    own KeyboardInterrupt traceback. The local cluster starts with SIGINT blocked, which
+    its worker processes inherit (the command closes them); this thread's mask is back
+    afterwards."""
+    import signal
+
+    import psutil
+
+    from rfm.app.dask_session import dask_session
+
+    def blocked(pid: int) -> bool:
+        with open(f"/proc/{pid}/status") as status:
+            mask = next(line for line in status if line.startswith("SigBlk:"))
+        return bool(int(mask.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads signal masks from /proc (Linux)")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    others = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. `address`
+    with dask_session("local", lambda message: None):
+        workers = [p for p in psutil.Process().children(recursive=True) if p.pid not in others
+                   and "resource_tracker" not in " ".join(p.cmdline())]  # fmt: skip
+        assert workers and all(blocked(p.pid) for p in workers)
+        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+
+
+# -- files that disagree, servers that are not schedulers -------------------------------------
+
+
+def test_csv_glob_files_are_read_each_by_its_own_header(cli, tmp_path: Path, address: str) -> None:
+    """One file of three has InvoiceNo and CustomerID swapped, its own header right. Read
+    by position under the first file's names it mixed customers and invoices (wrong
+    recency for hundreds of customers); each file is now read by its header. A quantity
+    of 2.5 in the last file, after whole numbers, is read too (Dask held it to the type
+    of the first rows). The reference is the in-memory run on the rows in one file."""
+    from benchmarks.make_data import chunk
+
+    rows = chunk(0, 6_000, 6_000, ids="str")
+    quantity = rows["Quantity"].astype(object)  # written 3 (not 3.0) ...
+    quantity.loc[5_000] = 2.5  # ... then, in the last file, one decimal
+    rows["Quantity"] = quantity
+    data = tmp_path / "csv"
+    data.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(rows)), 3)):
+        frame = rows.iloc[part]
+        if i == 1:
+            frame = frame[["InvoiceNo", "CustomerID", "InvoiceDate", "Quantity", "UnitPrice"]]
+        frame.to_csv(data / f"orders-{i}.csv", index=False)
+    rows.to_csv(tmp_path / "all.csv", index=False)
+    mem = cli("segment", str(tmp_path / "all.csv"), "--out", str(tmp_path / "mem"), "-q")
+    assert mem.returncode == 0, mem.stderr
+    dask = cli("segment", str(data / "*.csv"), "--dask", address, "--out", str(tmp_path / "dask"),
+               "-q")  # fmt: skip
+    assert dask.returncode == 0, dask.stderr
+    _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
+    # a file with other columns is refused by name, before any work
+    rows.iloc[:10].rename(columns={"UnitPrice": "Price"}).to_csv(data / "orders-3.csv",
+                                                                 index=False)  # fmt: skip
+    proc = cli("segment", str(data / "*.csv"), "--dask", address, "--out", str(tmp_path / "x"))
+    assert_user_error(proc, "orders-3.csv has the columns", "every file must have the same")
+    # text in a money column of a later file: Dask's own message, in the command's words
+    bad = rows.iloc[:10].astype({"UnitPrice": object})
+    bad.loc[bad.index[3], "UnitPrice"] = "abc"
+    bad.to_csv(data / "orders-3.csv", index=False)
+    proc = cli("segment", str(data / "*.csv"), "--dask", address, "--out", str(tmp_path / "x"))
+    assert_user_error(proc, "column 'UnitPrice' holds values of another type", "fix those cells")
+    assert "pd.read_csv" not in proc.stderr and "dtype=" not in proc.stderr
+
+
+def test_parquet_files_that_store_ids_and_numbers_differently(cli, tmp_path: Path,
+                                                              address: str) -> None:  # fmt: skip
+    """Integer customer ids in one file and text in another, int32 quantities next to
+    floats, columns in another order: read as text ids and float numbers in every file,
+    the same files as in memory with the ids written as text. A damaged file, or dates
+    stored as text in one file, is refused by name before any Dask work."""
+    from benchmarks.make_data import chunk
+
+    rows = chunk(0, 6_000, 6_000, ids="int")
+    rows.astype({"CustomerID": str}).to_parquet(tmp_path / "all.parquet")  # ids as text
+    data = tmp_path / "pq"
+    data.mkdir()
+    parts = [rows.iloc[p].copy() for p in np.array_split(np.arange(len(rows)), 3)]
+    parts[1]["CustomerID"] = parts[1]["CustomerID"].astype(str)
+    parts[1] = parts[1][["UnitPrice", "InvoiceDate", "CustomerID", "Quantity", "InvoiceNo"]]
+    parts[2]["Quantity"] = parts[2]["Quantity"].astype("float64")
+    for i, part in enumerate(parts):
+        part.to_parquet(data / f"part-{i}.parquet")
+    mem = cli("segment", str(tmp_path / "all.parquet"), "--out", str(tmp_path / "mem"), "-q")
+    assert mem.returncode == 0, mem.stderr
+    dask = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "dask"), "-q")
+    assert dask.returncode == 0, dask.stderr
+    _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
+
+    parts[2].assign(InvoiceDate=parts[2]["InvoiceDate"].astype(str)).to_parquet(
+        data / "part-2.parquet")  # fmt: skip
+    proc = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "x"))
+    assert_user_error(proc, "part-2.parquet: column 'InvoiceDate' has dtype", "part-0.parquet")
+    assert "cleaning transactions on Dask" not in proc.stderr  # refused before any work
+    (data / "part-2.parquet").write_bytes(b"PAR1" + b"not a footer" * 50 + b"PAR1")
+    proc = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "x"))
+    assert_user_error(proc, "cannot read", "part-2.parquet", "not a Parquet file or it is damaged")
+    assert "cleaning transactions on Dask" not in proc.stderr
+
+
+def test_a_worker_error_is_the_one_line_without_the_workers_log(capfd, tmp_path: Path) -> None:
+    """An error raised on a worker of the local cluster (the second file's dates only
+    read month first, the first file's only day first) was printed twice: distributed's
+    "Compute Failed" log from the worker process, then the command's line. Only the line
+    is left (the workers' stderr is this process's)."""
+    from benchmarks.make_data import chunk
+    from rfm.app.cli import main
+
+    rows = chunk(0, 4_000, 4_000, ids="str")
+    data = tmp_path / "csv"
+    data.mkdir()
+    for i, (part, layout) in enumerate([(rows.iloc[:2_000], "%d/%m/%Y %H:%M"),
+                                        (rows.iloc[2_000:], "%m/%d/%Y %H:%M")]):  # fmt: skip
+        part.assign(InvoiceDate=part["InvoiceDate"].dt.strftime(layout)).to_csv(
+            data / f"orders-{i}.csv", index=False)  # fmt: skip
+    capfd.readouterr()
+    code = main(["segment", str(data / "*.csv"), "--dask", "-q", "--out", str(tmp_path / "o")])
+    err = capfd.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert lines == [lines[-1]] and lines[-1].startswith("rfmseg: error: "), err
+    assert "only read month first" in lines[-1] and "--date-format" in lines[-1], err
+    assert "Compute Failed" not in err and "Traceback" not in err
+
+
+@contextmanager
+def _server(reply: bytes | None) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 in a thread: answers every connection with ``reply``
+    (after reading what the client sends), or never answers (``None``)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # the accept timed out: look at `stop` again
+                continue
+            held.append(conn)
+            if reply is not None:
+                conn.settimeout(2)
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)
+                    conn.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "fragment"),
+    [(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "not as a Dask scheduler"),
+     (None, "did not answer within 2 s")],
+    ids=["http", "silent"],
+)  # fmt: skip
+def test_a_server_that_is_no_scheduler_is_one_line_in_bounded_time(
+    cli, tmp_path: Path, reply: bytes | None, fragment: str
+) -> None:
+    """--dask at an HTTP server ended in a traceback ("Unable to allocate 3.07 EiB": its
+    reply read as a message size); at a server that accepts and never answers it hung.
+    Both are one line naming --dask ADDRESS within the connect timeout."""
+    import time
+
+    import dask
+
+    data = tmp_path / "orders"
+    make_data(1_000, data)
+    with _server(reply) as address, dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        start = time.perf_counter()
+        proc = cli("segment", str(data), "--dask", address, "--out", str(tmp_path / "out"))
+        took = time.perf_counter() - start
+    assert_user_error(proc, f"cannot reach a Dask scheduler at {address} (--dask ADDRESS)",
+                      fragment)  # fmt: skip
+    assert "EiB" not in proc.stderr
+    assert took < 20, took
+
+
+def test_files_in_other_encodings(cli, tmp_path: Path, address: str) -> None:
+    """Each CSV file is read with its own sniffed encoding: a later file in Windows-1252
+    keeps "André". A byte that is not UTF-8 deep in a file (past the sniffed start and
+    Dask's sample) failed on a worker and the command said only "UnicodeDecodeError";
+    it now names the byte, the text around it and --encoding."""
+    from benchmarks.make_data import chunk
+
+    rows = chunk(0, 45_000, 45_000, ids="str")  # about 1.6 MB of CSV
+    data = tmp_path / "csv"
+    data.mkdir()
+    rows.iloc[:1_000].to_csv(data / "orders-0.csv", index=False)
+    later = rows.iloc[1_000:2_000].copy()
+    later.loc[later.index[3], "CustomerID"] = "André"
+    later.to_csv(data / "orders-1.csv", index=False, encoding="cp1252")
+    out = tmp_path / "out"
+    proc = cli("segment", str(data / "*.csv"), "--dask", address, "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "André" in set(pd.read_csv(out / "segments.csv")["customer"])
+
+    deep = rows.copy()
+    deep.loc[deep.index[-5], "CustomerID"] = "André"
+    text = deep.to_csv(index=False).encode("utf-8").replace("André".encode(), b"Andr\xe9")
+    assert text.index(b"Andr\xe9") > 1_200_000  # past the start and Dask's sample
+    (tmp_path / "deep.csv").write_bytes(text)
+    proc = cli("segment", str(tmp_path / "deep.csv"), "--dask", address, "--out", str(out))
+    assert_user_error(proc, "the data is not utf-8 throughout: byte 0xE9 in b'",
+                      "Andr\\xe9", "--encoding")  # fmt: skip

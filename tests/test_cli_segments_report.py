@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
+from _cli import assert_user_error
+from _pipes import released_after
 
 from rfm.datasets import make_transactions
 from rfm.segments import SEGMENT_RULES
@@ -92,3 +96,67 @@ def test_bad_ties_and_rules_are_usage_errors(cli, tmp_path: Path) -> None:
         assert "Traceback" not in proc.stderr
         last = proc.stderr.strip().splitlines()[-1]
         assert "error:" in last and fragment in last, last
+
+
+#: rule names and actions that a CSV writer must quote, and one a spreadsheet would run
+TRICKY = [("Best, loyal", (4, 5), (4, 5), (1, 5), 'Reward, then "upsell"'),
+          ('The "VIP" club', (3, 5), (1, 5), (1, 5), "Say hi;\nthen call"),
+          ("=HYPERLINK(1)", (1, 5), (1, 5), (1, 5), "@SUM(1)")]  # fmt: skip
+
+
+def _first_match(r: int, f: int, m: int) -> str:
+    """The segment of one customer by brute force: the first rule whose ranges hold it."""
+    for name, *ranges, _ in TRICKY:
+        if all(lo <= v <= hi for v, (lo, hi) in zip((r, f, m), ranges, strict=True)):
+            return name
+    return "Others"
+
+
+def test_rule_names_with_commas_quotes_and_formulas_in_every_output(cli, tmp_path: Path) -> None:
+    """Names and actions holding commas, quotes, ';' and a line break come back from
+    segments.csv, segments.xlsx and migration.csv as written; the one that starts like
+    a formula comes back as text (a leading '). Each customer's segment is the first
+    rule that holds its scores, found by brute force."""
+    pytest.importorskip("openpyxl")  # the xlsx output needs it
+    tx = make_transactions(n_customers=200, n_rows=1500, random_state=5)
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    rules = tmp_path / "rules.csv"
+    rules.write_text(pd.DataFrame(
+        [(n, f"{r[0]}-{r[1]}", f"{f[0]}-{f[1]}", f"{m[0]}-{m[1]}", a) for n, r, f, m, a in TRICKY],
+        columns=["segment", "r", "f", "m", "action"]).to_csv(index=False), encoding="utf-8")
+    safe = {"=HYPERLINK(1)": "'=HYPERLINK(1)"}
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / fmt
+        proc = cli("segment", str(src), "--out", str(out), "--rules", str(rules), "--k", "2",
+                   "--format", fmt, "--compare-to", "2025-03-31", "-q")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        seg = (pd.read_csv(out / "segments.csv", keep_default_na=False) if fmt == "csv"
+               else pd.read_excel(out / "segments.xlsx", keep_default_na=False))  # fmt: skip
+        expected = [safe.get(n, n) for n in map(_first_match, seg["r_score"], seg["f_score"],
+                                                 seg["m_score"])]  # fmt: skip
+        assert seg["segment"].tolist() == expected
+        assert set(seg["segment"]) == {"Best, loyal", 'The "VIP" club', "'=HYPERLINK(1)"}
+        actions = set(seg["action"])
+        assert any(a.startswith('Reward, then "upsell"') for a in actions)
+        assert any(a.startswith("Say hi;\nthen call") for a in actions)
+        assert not any(a.startswith("@") for a in actions)
+        mig = pd.read_csv(out / "migration.csv", keep_default_na=False)
+        assert set(mig["segment_after"]) == set(seg["segment"])
+
+
+def test_a_pipe_is_refused_as_rules_or_data(cli, tmp_path: Path) -> None:
+    """A FIFO given as --rules or as FILE blocked the command for ever (reading waits
+    for a writer); both are refused in one line without being opened."""
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("named pipes need a POSIX system")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with released_after(fifo):
+        proc = cli("demo", "--rules", str(fifo), "--out", str(tmp_path / "a"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "--rules" in last and "pipe.csv is not a regular file" in last, last
+    with released_after(fifo):
+        proc = cli("segment", str(fifo), "--out", str(tmp_path / "b"))
+    assert_user_error(proc, "pipe.csv is not a regular file")

@@ -321,6 +321,25 @@ def test_scalers_fit_and_transform_dask_arrays_as_in_memory(make) -> None:
     np.testing.assert_allclose(back, X, rtol=1e-12)
 
 
+@pytest.mark.parametrize("factor", [1e200, 1e300])
+def test_standard_scaler_on_huge_dask_values_equals_sklearn_on_unscaled(factor: float) -> None:
+    """The Dask twin sums and squares values divided by a power of two, as in memory: at
+    1e200 and 1e300 the z-scores are scikit-learn's on the unscaled data."""
+    from sklearn.preprocessing import StandardScaler as SkStandard
+
+    from kmeans_np import StandardScaler
+
+    X = _raw_rfm(9_000)
+    with _threads(2):
+        est = StandardScaler().fit(da.from_array(X * factor, chunks=(2_000, 3)))
+    ref = SkStandard().fit(X)
+    np.testing.assert_allclose(est.scale_, ref.scale_ * factor, rtol=1e-12)
+    np.testing.assert_allclose(est.mean_, ref.mean_ * factor, rtol=1e-12)
+    np.testing.assert_allclose(est.transform(X * factor), ref.transform(X), atol=1e-11)
+    memory = StandardScaler().fit(X * factor)
+    np.testing.assert_allclose(est.scale_, memory.scale_, rtol=1e-12)
+
+
 def test_scaler_log1p_of_values_at_most_minus_one_in_one_block_is_refused() -> None:
     from kmeans_np import StandardScaler
 

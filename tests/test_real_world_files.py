@@ -270,6 +270,88 @@ def test_parse_date_column_against_hand_parsed_values() -> None:
         parse_date_column(pd.Series(["31/02/2011", "13/01/2011"]))
 
 
+# -- dates given as options ---------------------------------------------------------------
+
+
+def option_dates(src: Path, *flags: str) -> tuple[str, str]:
+    """``--snapshot`` and ``--compare-to`` as the command reads them with ``src``'s dates."""
+    args = build_parser().parse_args(["segment", str(src), *flags])
+    _load(args, lambda message: None)
+    return args.snapshot, args.compare_to
+
+
+def test_option_dates_follow_the_files_day_first_rule(tmp_path: Path) -> None:
+    """--compare-to 01/06/2011 ran as 6 January and --snapshot 01/02/2012 as 2 January
+    on a day-first file; now they follow the file's order (or the order it was told)."""
+    df = rows_frame()
+    flags = ("--snapshot", "01/02/2012", "--compare-to", "01/06/2011")
+    day = write_csv(tmp_path / "day.csv",
+                    df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M")))
+    month = write_csv(tmp_path / "month.csv",
+                      df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%m/%d/%Y %H:%M")))
+    iso = write_csv(tmp_path / "iso.csv", df)
+    assert option_dates(day, *flags) == ("2012-02-01", "2011-06-01")
+    assert option_dates(month, *flags) == ("2012-01-02", "2011-01-06")
+    # ISO options whatever the file; the order the user gave for the file
+    assert option_dates(month, "--snapshot", "2012-02-01") == ("2012-02-01", None)
+    assert option_dates(iso, *flags, "--dayfirst") == ("2012-02-01", "2011-06-01")
+    assert option_dates(iso, "--compare-to", "13.06.2011") == ("max+1d", "2011-06-13")
+    # the snapshot read day first gives the recency a hand count gives from 1 February
+    args = build_parser().parse_args(["segment", str(day), *flags])
+    frame, columns, _ = _load(args, lambda message: None)
+    table = customer_table(frame, columns=columns, snapshot=args.snapshot)
+    rfm = table.rfm.set_axis(table.rfm.index.astype(str)).sort_index()
+    assert_rfm(rfm, expected_rfm(df, pd.Timestamp(2012, 2, 1)))
+
+
+def test_ambiguous_or_contradicting_option_dates_are_one_line(cli, tmp_path: Path) -> None:
+    df = rows_frame()
+    iso = write_csv(tmp_path / "iso.csv", df)
+    out = str(tmp_path / "out")
+    proc = cli("segment", str(iso), "--compare-to", "01/06/2011", "--out", out)
+    assert_user_error(proc, "--compare-to '01/06/2011' reads as 1 June 2011 or 6 January 2011",
+                      "YYYY-MM-DD")  # fmt: skip
+    assert "score levels" not in proc.stderr
+    day = write_csv(tmp_path / "day.csv",
+                    df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%d/%m/%Y")))
+    proc = cli("segment", str(day), "--snapshot", "12/31/2011", "--out", out)
+    assert_user_error(proc, "--snapshot '12/31/2011' only reads month first, but the file's "
+                      "dates are read day first")  # fmt: skip
+    for flag, value, what in [("--snapshot", "31/02/2012", "is not a real day"),
+                              ("--compare-to", "2011-6", "is not a date"),
+                              ("--compare-to", "01/06/11", "YYYY-MM-DD")]:  # fmt: skip
+        proc = cli("segment", str(day), flag, value, "--out", out)
+        assert proc.returncode == 2 and flag in proc.stderr and what in proc.stderr
+    # a date with too few customers before it names the flag, not score levels
+    proc = cli("segment", str(day), "--compare-to", "15/01/2011", "--out", out)
+    assert_user_error(proc, "only 2 customer(s) had bought by 2011-01-15 (--compare-to)",
+                      "pick a later date")  # fmt: skip
+
+
+def test_read_option_date_against_hand_read_days() -> None:
+    from rfm.io.dates import AmbiguousDate, date_order, read_option_date
+
+    cases = [("2011-06-01", None, (2011, 6, 1)), ("2011/6/1", False, (2011, 6, 1)),
+             ("01/06/2011", True, (2011, 6, 1)), ("01/06/2011", False, (2011, 1, 6)),
+             ("1.6.2011", True, (2011, 6, 1)), ("13-06-2011", None, (2011, 6, 13)),
+             ("06/13/2011", None, (2011, 6, 13)), ("05/05/2011", None, (2011, 5, 5))]  # fmt: skip
+    for text, order, ymd in cases:
+        assert read_option_date(text, "--x", order) == pd.Timestamp(*ymd), text
+    with pytest.raises(AmbiguousDate, match="1 June 2011 or 6 January 2011"):
+        read_option_date("01/06/2011", "--x", None)
+    with pytest.raises(ValueError, match="only reads day first, but the file's dates are read "
+                       "month first"):  # fmt: skip
+        read_option_date("13/06/2011", "--x", False)
+    for bad in ("soon", "2011-02-30", "13/13/2011", "1/6/11", "20110601"):
+        with pytest.raises(ValueError, match="--x"):
+            read_option_date(bad, "--x", True)
+    assert date_order("%d/%m/%Y %H:%M (day first)") is True
+    assert date_order("%m/%d/%y (month first)") is False
+    assert date_order("ISO 8601") is None and date_order("ISO 8601", dayfirst=True) is True
+    assert date_order("whatever", date_format="%m.%d.%Y") is False
+    assert date_order(None, date_format="excel") is None
+
+
 # -- separators, decimals, header ----------------------------------------------------------
 
 
@@ -330,6 +412,64 @@ def test_decimal_comma_needs_the_flag(cli, tmp_path: Path) -> None:
     assert_user_error(segment(cli, src, "--sep", ";", "--decimal", ";")[0], "--decimal")
 
 
+def european(value: float) -> str:
+    """``1234.5`` → ``1.234,50``: thousands grouped by '.', ',' the decimal mark."""
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def test_thousands_grouped_money(cli, tmp_path: Path) -> None:
+    """1.234,56 was refused even with --decimal ','; ',' as the decimal mark now implies
+    '.' groups thousands (a ',' in the column shows '.' is not the decimal mark), and
+    --thousands names other separators. A separator out of place is refused."""
+    df = rows_frame().assign(UnitPrice=lambda d: d["UnitPrice"] * 1000)
+    dates = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M")
+    text = df.assign(InvoiceDate=dates, UnitPrice=df["UnitPrice"].map(european))
+    assert text["UnitPrice"].iloc[0] == "3.500,00"
+    src = write_csv(tmp_path / "de.csv", text, sep=";")
+    proc, _ = segment(cli, src)
+    assert_user_error(proc, "'3.500,00'", "--decimal ','")
+    proc, seg = segment(cli, src, "--decimal", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    # 1,234.56 and 1 234,56 (also with the no-break spaces spreadsheets write)
+    us = df.assign(InvoiceDate=dates, UnitPrice=df["UnitPrice"].map(lambda v: f"{v:,.2f}"))
+    src = write_csv(tmp_path / "us.csv", us, sep=";")
+    assert_user_error(segment(cli, src)[0], "'3,500.00'", "--thousands ','")
+    proc, seg = segment(cli, src, "--thousands", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    spaced = text.assign(UnitPrice=text["UnitPrice"].str.replace(".", "\u202f"))
+    proc, seg = segment(cli, write_csv(tmp_path / "fr.csv", spaced, sep=";"),
+                        "--decimal", ",", "--thousands", " ")  # fmt: skip
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    # a '.' that does not group by three, next to decimal commas: not a number
+    bad = text.copy()
+    bad.loc[3, "UnitPrice"] = "1.10"
+    proc, _ = segment(cli, write_csv(tmp_path / "bad.csv", bad, sep=";"), "--decimal", ",")
+    assert_user_error(proc, "'1.10'", "out of place")
+    # a column of 1.500-like values and no ',' could be either: asked, not guessed
+    whole = text.assign(UnitPrice=df["UnitPrice"].map(lambda v: f"{v:,.0f}".replace(",", ".")))
+    src = write_csv(tmp_path / "whole.csv", whole, sep=";")
+    assert_user_error(segment(cli, src, "--decimal", ",")[0], "--thousands '.'")
+    proc, seg = segment(cli, src, "--decimal", ",", "--thousands", ".")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].round(0))))
+    for flags, what in [(("--thousands", ","), "--decimal"), (("--thousands", "ab"), "one"),
+                        (("--sep", ";", "--thousands", ";", "--decimal", ","), "--sep")]:
+        flags = (*flags, "--decimal", ",") if "--decimal" not in flags else flags
+        assert_user_error(segment(cli, src, *flags)[0], "--thousands", what)
+
+
+def test_no_header_names_of_the_wrong_count(cli, tmp_path: Path) -> None:
+    """3 names for 5 columns said "no customer column recognised"; it says the count."""
+    df = rows_frame()
+    src = tmp_path / "noheader.csv"
+    src.write_text(df.to_csv(index=False, header=False))
+    proc, _ = segment(cli, src, "--no-header", "--names", "CustomerID,InvoiceNo,InvoiceDate")
+    assert_user_error(proc, "--names gives 3 name(s) but noheader.csv has 5 column(s)")
+
+
 def test_no_header_with_names(cli, tmp_path: Path) -> None:
     df = rows_frame()
     text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
@@ -378,6 +518,50 @@ def test_encoding_flag_and_late_non_utf8_bytes(cli, tmp_path: Path) -> None:
     assert_user_error(segment(cli, src, "--encoding", "klingon")[0], "--encoding")
 
 
+def test_utf8_file_with_one_windows_1252_byte_300_kb_in(cli, tmp_path: Path) -> None:
+    """The sample (64 KiB) is UTF-8, a byte 300 kB in is not: read as Windows-1252, "Zoë"
+    became "ZoÃ«" without a word. Mixed encodings are refused, naming both lines and
+    --encoding; a file that is Windows-1252 throughout is still read as such."""
+    many = pd.concat([rows_frame()] * 800, ignore_index=True)
+    many.loc[0, "CustomerID"] = "Zoë"
+    data = many.to_csv(index=False).encode("utf-8")
+    at = data.index(b"\n", 300_000) + 1  # the start of a line 300 kB in
+    line = data[:at].count(b"\n") + 1
+    stray = data[at:].index(b",")
+    data = data[:at] + b"Andr\xe9" + data[at + stray :]  # that line's customer: cp1252 é
+    src = tmp_path / "mixed.csv"
+    src.write_bytes(data)
+    proc, _ = segment(cli, src)
+    assert_user_error(proc, "mixes encodings", "line 2 is UTF-8 ('Zoë')",
+                      f"line {line:,} holds the byte 0xE9", "--encoding cp1252")  # fmt: skip
+    proc, seg = segment(cli, src, "--encoding", "cp1252")  # the user's choice, as asked
+    assert seg is not None, proc.stderr
+    assert "ZoÃ«" in seg.index and "André" in seg.index
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_utf16_and_utf32_without_a_byte_order_mark(cli, tmp_path: Path, encoding: str) -> None:
+    """No BOM: the NUL bytes beside each ASCII character tell the layout (it was an
+    error about non-numbers full of \\x00)."""
+    df = rows_frame()
+    df["CustomerID"] = df["CustomerID"].replace({"A01": "Zoë"})
+    src = write_csv(tmp_path / "wide.csv", df, encoding=encoding)
+    assert not src.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff"))
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+
+
+def test_nul_bytes_that_are_no_text_encoding(cli, tmp_path: Path) -> None:
+    src = tmp_path / "nul.csv"
+    src.write_bytes(b"CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n" * 3
+                    + b"A01,\x00\x01\x02,2011-01-02,1,2.5\n")  # fmt: skip
+    assert_user_error(segment(cli, src)[0], "nul.csv holds NUL bytes", "--encoding")
+    gz = tmp_path / "orders.csv"
+    gz.write_bytes(gzip.compress(rows_frame().to_csv(index=False).encode()))
+    assert_user_error(segment(cli, gz)[0], "orders.csv is a gzip archive", ".csv.gz")
+
+
 # -- ids -----------------------------------------------------------------------------------
 
 
@@ -400,6 +584,37 @@ def test_xlsx_ids_are_the_text_excel_shows(cli, tmp_path: Path) -> None:
     proc, seg = segment(cli, src)
     assert seg is not None, proc.stderr
     assert_rfm(seg, expected_rfm(df.assign(CustomerID=df["CustomerID"].map(shown))))
+
+
+def test_xlsx_data_on_a_later_sheet(cli, tmp_path: Path) -> None:
+    """The data on the second sheet was refused ("no customer column recognised"): the
+    first sheet whose columns are recognised is read, and --sheet picks one."""
+    pytest.importorskip("openpyxl")
+    df = rows_frame()
+    src = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(src) as book:
+        pd.DataFrame({"About": ["orders of 2011"]}).to_excel(book, sheet_name="Info", index=False)
+        pd.DataFrame({"Note": ["none"]}).to_excel(book, sheet_name="Notes", index=False)
+        df.to_excel(book, sheet_name="Orders", index=False)
+        df.iloc[:4].to_excel(book, sheet_name="Sample", index=False)
+    for flags in [(), ("--sheet", "Orders"), ("--sheet", "3")]:
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected_rfm(df))
+    proc, seg = segment(cli, src, "--sheet", "Sample")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.iloc[:4], snapshot=df["InvoiceDate"].iloc[:4].max()))
+    assert_user_error(segment(cli, src, "--sheet", "5")[0], "--sheet 5", "has 4 sheet(s)",
+                      "3 'Orders'")  # fmt: skip
+    assert_user_error(segment(cli, src, "--sheet", "Sales")[0], "--sheet 'Sales'",
+                      "no sheet of that name")  # fmt: skip
+    assert_user_error(segment(cli, src, "--sheet", "1")[0], "no customer column recognised")
+    none = tmp_path / "none.xlsx"
+    with pd.ExcelWriter(none) as book:
+        pd.DataFrame({"About": ["x"]}).to_excel(book, sheet_name="Info", index=False)
+        pd.DataFrame({"Note": ["y"]}).to_excel(book, sheet_name="Notes", index=False)
+    assert_user_error(segment(cli, none)[0], "no sheet of none.xlsx", "'Info': About",
+                      "--sheet NAME|N")  # fmt: skip
 
 
 def test_csv_ids_whole_floats_merge_and_na_words_are_ids(cli, tmp_path: Path) -> None:

@@ -57,9 +57,14 @@ def _index_files(folder: Path) -> list[Path]:
 #: run with NUMBA_NUM_THREADS=1; prints what it saw as JSON
 FRESH = """
 import hashlib, json, pickle, sys
-import numpy as np
-root, model_path, x_path = sys.argv[1:4]
+root, model_path, x_path, segment_model, table_path = sys.argv[1:6]
 seen = {}
+# the console script imports the command's module before main() installs its Ctrl-C
+# handler: that import loads none of the method
+import rfm.app.cli
+seen["command_import"] = sorted(m for m in ("numpy", "pandas", "numba", "rfm.clustering")
+                                if m in sys.modules)
+import numpy as np
 import kmeans_np, validation
 from kmeans_np import KMeans, StandardScaler
 seen["from_this_checkout"] = kmeans_np.__file__.startswith(root)
@@ -97,6 +102,20 @@ for init in ("k-means++", X[:5].copy()):
                  km.n_iter_, hashlib.sha256(km.labels_.tobytes()).hexdigest()])
 seen["fits"] = fits
 seen["threads"] = numba.get_num_threads()
+# a saved segmentation model assigns 20,000 customers (the numba nearest-centre pass)
+import pandas as pd
+from rfm import SegmentModel
+model = SegmentModel.load(segment_model)
+values = np.load(table_path)
+rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
+                   index=[f"c{i}" for i in range(len(values))])
+out = model.assign_customers(rfm)
+seen["segment_model"] = {
+    "centres": [float(v).hex() for v in model.learned.centres.ravel()],
+    "cuts": {d: [float(v).hex() for v in c] for d, c in model.learned.scores.cuts.items()},
+    "table": hashlib.sha256(out.to_csv(index=False).encode()).hexdigest(),
+    "drift": model.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy().tolist(),
+}
 print(json.dumps(seen))
 """
 
@@ -122,19 +141,41 @@ def _fits_here() -> list:
 def test_a_fresh_interpreter_imports_lightly_and_one_thread_gives_the_same_fit(
     tmp_path: Path,
 ) -> None:
-    """In a new interpreter with NUMBA_NUM_THREADS=1: importing the packages loads neither
-    numba, its kernels, Dask nor scikit-learn; a pickled model predicts; and the numba fit
-    is bit-identical (float.hex) to this process's fit on numba's default threads."""
+    """In a new interpreter with NUMBA_NUM_THREADS=1: importing the command's module
+    loads none of the method (so its Ctrl-C handler is in place before); importing the
+    packages loads neither numba, its kernels, Dask nor scikit-learn; a pickled model
+    predicts; the numba fit is bit-identical (float.hex) to this process's fit on numba's
+    default threads; and a saved segmentation model, loaded there, gives the same centres
+    and cut points (float.hex), the same assignment of 20,000 customers (hash of its CSV)
+    and the same drift figures as here."""
+    import hashlib
+    import warnings
+
     import numba
+    import pandas as pd
+
+    from rfm import SegmentModel, TransactionColumns
+    from rfm.datasets import make_transactions
 
     X = blob_data(300, 3, 4, seed=14)
     model = KMeans(4, random_state=0, backend="numba").fit(X)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
     np.save(tmp_path / "X.npy", X)
+    tx = make_transactions(n_customers=800, n_rows=8000, random_state=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        segments = SegmentModel(k=4).fit(tx, columns=TransactionColumns(amount="TotalAmount"))
+    segments.save(tmp_path / "segments.json")
+    rng = np.random.default_rng(8)
+    values = np.column_stack([rng.integers(1, 700, 20_000), rng.integers(1, 40, 20_000),
+                              rng.lognormal(6, 1.5, 20_000)]).astype(np.float64)  # fmt: skip
+    np.save(tmp_path / "table.npy", values)
     proc = _python(FRESH, _env(NUMBA_NUM_THREADS="1"), tmp_path, str(ROOT),
-                   str(tmp_path / "model.pkl"), str(tmp_path / "X.npy"))  # fmt: skip
+                   str(tmp_path / "model.pkl"), str(tmp_path / "X.npy"),
+                   str(tmp_path / "segments.json"), str(tmp_path / "table.npy"))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    seen = json.loads(proc.stdout)
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["command_import"] == []
     assert seen["from_this_checkout"]
     assert seen["numba_at_import"] is False
     assert seen["kernels_at_import"] == []
@@ -146,6 +187,16 @@ def test_a_fresh_interpreter_imports_lightly_and_one_thread_gives_the_same_fit(
     assert seen["threads"] == 1
     assert numba.get_num_threads() >= 2
     assert seen["fits"] == _fits_here()
+    rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
+                       index=[f"c{i}" for i in range(len(values))])  # fmt: skip
+    out = segments.assign_customers(rfm)
+    there = seen["segment_model"]
+    assert there["centres"] == [float(v).hex() for v in segments.learned.centres.ravel()]
+    assert there["cuts"] == {d: [float(v).hex() for v in c]
+                             for d, c in segments.learned.scores.cuts.items()}  # fmt: skip
+    assert there["table"] == hashlib.sha256(out.to_csv(index=False).encode()).hexdigest()
+    assert there["drift"] == segments.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy(
+        ).tolist()
 
 
 # -- where compiled kernels land -------------------------------------------------------------
@@ -263,10 +314,33 @@ def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> 
 # -- Ctrl-C from outside -------------------------------------------------------------------------
 
 
+#: what the console script pip writes does, with a line to say the interpreter is up
+CONSOLE_SCRIPT = (
+    "import sys; sys.stderr.write('started\\n'); sys.stderr.flush(); "
+    "from rfm.app.cli import main; sys.exit(main())"
+)
+
+
 def test_ctrl_c_from_outside_exits_130_with_one_line(tmp_path: Path) -> None:
-    """A real SIGINT 50 ms into the clustering (numba kernels running): exit 130,
-    "rfmseg: interrupted" as the last line, no traceback. (Each step's Ctrl-C, and
-    interrupts inside numba's callbacks, are tested in process: tests/rfm/app/.)"""
+    """A real SIGINT 0.05 to 0.3 s after start, while the command imports the method (it
+    printed a traceback), and 50 ms into the clustering (numba kernels running): exit
+    130, "rfmseg: interrupted" as the last line, no traceback, nothing written. (Each
+    step's Ctrl-C, and interrupts inside numba's callbacks, are tested in process:
+    tests/rfm/app/.)"""
+    for delay in (0.05, 0.15, 0.3):
+        starting = subprocess.Popen(
+            [sys.executable, "-c", CONSOLE_SCRIPT, "demo", "--customers", "300", "--rows",
+             "3000", "-q", "--out", str(tmp_path / f"out{delay}")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+        )  # fmt: skip
+        assert starting.stderr is not None
+        assert starting.stderr.readline() == "started\n"
+        time.sleep(delay)
+        starting.send_signal(signal.SIGINT)
+        rest = starting.stderr.read()
+        assert starting.wait(timeout=120) == 130, rest
+        assert rest.strip().splitlines() == ["rfmseg: interrupted"], rest
+        assert not (tmp_path / f"out{delay}").exists()
     proc = subprocess.Popen(
         [sys.executable, "-m", "rfm", "demo", "--customers", "20000", "--rows", "200000",
          "--out", str(tmp_path / "out")],
@@ -286,60 +360,3 @@ def test_ctrl_c_from_outside_exits_130_with_one_line(tmp_path: Path) -> None:
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "rfmseg: interrupted", stderr
     assert "Traceback" not in stderr
-
-
-# -- a saved segmentation model in a fresh process --------------------------------------------
-
-#: loads a model file and assigns a saved customer table; prints digests as JSON
-ASSIGN_FRESH = """
-import hashlib, json, sys
-import numpy as np, pandas as pd
-model_path, table_path = sys.argv[1:3]
-from rfm import SegmentModel
-model = SegmentModel.load(model_path)
-values = np.load(table_path)
-rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
-                   index=[f"c{i}" for i in range(len(values))])
-out = model.assign_customers(rfm)
-print(json.dumps({
-    "centres": [float(v).hex() for v in model.learned.centres.ravel()],
-    "cuts": {d: [float(v).hex() for v in c] for d, c in model.learned.scores.cuts.items()},
-    "table": hashlib.sha256(out.to_csv(index=False).encode()).hexdigest(),
-    "drift": model.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy().tolist(),
-}))
-"""
-
-
-def test_a_saved_model_assigns_bit_identically_in_a_fresh_process(tmp_path: Path) -> None:
-    """Save a model here, load it in a new interpreter (one numba thread) and assign
-    20,000 customers (the numba nearest-centre pass): the same centres and cut points
-    (float.hex), the same table (hash of its CSV) and the same drift figures."""
-    import hashlib
-    import warnings
-
-    import pandas as pd
-
-    from rfm import SegmentModel, TransactionColumns
-    from rfm.datasets import make_transactions
-
-    tx = make_transactions(n_customers=800, n_rows=8000, random_state=4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = SegmentModel(k=4).fit(tx, columns=TransactionColumns(amount="TotalAmount"))
-    model.save(tmp_path / "model.json")
-    rng = np.random.default_rng(8)
-    values = np.column_stack([rng.integers(1, 700, 20_000), rng.integers(1, 40, 20_000),
-                              rng.lognormal(6, 1.5, 20_000)]).astype(np.float64)  # fmt: skip
-    np.save(tmp_path / "table.npy", values)
-    proc = _python(ASSIGN_FRESH, _env(NUMBA_NUM_THREADS="1"), tmp_path,
-                   str(tmp_path / "model.json"), str(tmp_path / "table.npy"))  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
-    rfm = pd.DataFrame(values, columns=["recency", "frequency", "monetary"],
-                       index=[f"c{i}" for i in range(len(values))])  # fmt: skip
-    out = model.assign_customers(rfm)
-    assert seen["centres"] == [float(v).hex() for v in model.learned.centres.ravel()]
-    assert seen["cuts"] == {d: [float(v).hex() for v in c]
-                            for d, c in model.learned.scores.cuts.items()}  # fmt: skip
-    assert seen["table"] == hashlib.sha256(out.to_csv(index=False).encode()).hexdigest()
-    assert seen["drift"] == model.drift_customers(rfm)[["psi", "ks_statistic"]].to_numpy().tolist()

@@ -24,6 +24,15 @@ Both quantities only need the per-point, per-cluster distance sums
   cluster, each pair's distance computed once and added to both points' sums, tiles of
   blocks scheduled as a round-robin tournament so that threads never share a row. It is
   bit-identical whatever the number of threads.
+
+Both square coordinate differences, and a square overflows float64 above ~1.3e154 (and
+underflows to 0 below ~1.5e-162): points 1e200 apart would all be ``inf`` apart. The
+silhouette is a ratio of mean distances, so it does not change when every coordinate is
+multiplied by one constant. Both twins therefore get the data multiplied by the power of
+two 2^-e that brings the largest column spread, ``max_j - min_j``, into [1, 2)
+(:func:`unit_spread`): multiplying by a power of two is exact in floating point, so the
+answer is the one an exact computation gives, bit for bit the same as unscaled data where
+nothing overflows.
 """
 
 from __future__ import annotations
@@ -58,6 +67,27 @@ def _check_inputs(X: Any, labels: Any) -> tuple[np.ndarray, EncodedLabels]:
     enc = encode_labels(labels, arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0])
     return arr, enc
+
+
+def unit_spread(X: np.ndarray) -> np.ndarray:
+    """``X`` times the power of two that brings its largest column spread into [1, 2).
+
+    With ``h`` the largest column half-spread ``max_j/2 - min_j/2`` (halved so that it
+    cannot overflow) and ``h = m · 2^e`` (``m`` in [0.5, 1)), the result is ``X · 2^-e``:
+    every column spread is then in [0, 2), so no squared difference overflows, and a
+    difference as small as the widest spread · 2^-52 stays far from underflow. Multiplying by a
+    power of two only changes exponents, so differences, squares, square roots and the
+    ratios of the silhouette come out as the exact computation's, scaled. ``X`` itself
+    is returned when it already lies in that range (or is constant).
+    """
+    half = X.max(axis=0) * 0.5 - X.min(axis=0) * 0.5
+    widest = float(half.max()) if half.size else 0.0
+    if widest == 0.0:
+        return X
+    exponent = int(np.frexp(widest)[1])  # half-spread in [2^(e-1), 2^e): spread < 2^(e+1)
+    if exponent == 0:
+        return X
+    return np.ldexp(X, -exponent)
 
 
 def cluster_distance_sums(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
@@ -164,7 +194,9 @@ def _auto(backend: str, n: int) -> str:
 
 
 def _silhouette(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
-    """Silhouette of checked data and encoded labels with a resolved backend."""
+    """Silhouette of checked data and encoded labels with a resolved backend (on the data
+    rescaled by :func:`unit_spread`, so that no square overflows)."""
+    arr = unit_spread(arr)
     if backend == "numba":
         kernels = load_kernels("validation.silhouette_numba")
         return kernels.silhouette_samples_numba(arr, enc.codes, enc.counts)

@@ -33,21 +33,26 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+# Only light modules here: the console script imports this module before main() runs,
+# and main() installs the Ctrl-C handler first, then imports the method (pandas, numpy,
+# numba). An interrupt during those imports is then "rfmseg: interrupted", not a
+# traceback.
 from rfm.app.interrupts import catch_interrupts
-from rfm.clustering import SCALINGS
-from rfm.io.export import FORMATS
-from rfm.scoring import TIES
-from rfm.segments import SEGMENT_RULES, rule_set_name
-from rfm.settings import Settings
 
-#: the flags' defaults are the library's (rfm.Settings)
-DEFAULTS = Settings()
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main"]
+
+
+def _defaults() -> Any:
+    """The flags' defaults: the library's own (:class:`rfm.Settings`), loaded when the
+    parser is built (after the Ctrl-C handler is in place)."""
+    from rfm.settings import Settings
+
+    return Settings()
 
 PROG = "rfmseg"
 #: exceptions that mean bad input (an ImportError only when it names a package to install)
@@ -88,20 +93,34 @@ def _positive_int(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
+def _option_date(text: str, flag: str) -> str:
+    """An option's date as typed, once it is known to be one: a day and month that could
+    be swapped are read after the file, in the order of its dates (:func:`_option_dates`)."""
+    from rfm.io.dates import AmbiguousDate, read_option_date
+
+    try:
+        read_option_date(text, flag, dayfirst=None)
+    except AmbiguousDate:
+        pass  # decided by the file's dates
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"{flag} ")) from None
+    return text
+
+
 def _snapshot(text: str) -> str:
     if text in ("max+1d", "max"):
         return text
-    try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError):
+    if not re.fullmatch(r"[\d/.\-\s]+", text):
         raise argparse.ArgumentTypeError(
             f"--snapshot must be max+1d, max or a date YYYY-MM-DD, got {text!r}"
-        ) from None
-    return text
+        )
+    return _option_date(text, "--snapshot")
 
 
 def _rules(text: str) -> Any:
     """A built-in rule-set name (aliases accepted) or a rules file (.csv)."""
+    from rfm.segments import SEGMENT_RULES, rule_set_name
+
     name = rule_set_name(text)
     if name in SEGMENT_RULES:
         return name
@@ -119,26 +138,50 @@ def _rules(text: str) -> Any:
 
 
 def _snapshot_date(text: str) -> str:
-    try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-    return text
+    return _option_date(text, "--compare-to")
+
+
+#: the options whose value is a date, by their ``args`` name
+DATE_OPTIONS = {"snapshot": "--snapshot", "compare_to": "--compare-to"}
+
+
+def _option_dates(args: argparse.Namespace, used: str, say: Callable[[str], None]) -> None:
+    """Read ``--snapshot`` and ``--compare-to`` as strictly as the file's dates: ISO
+    ``YYYY-MM-DD``, or day and month in the order the file's dates were read (``used``,
+    ``--dayfirst``, ``--date-format``); replaced by their ``YYYY-MM-DD`` form."""
+    from rfm.io.dates import date_order, read_option_date
+
+    order = date_order(used, date_format=args.date_format, dayfirst=args.dayfirst)
+    for dest, flag in DATE_OPTIONS.items():
+        text = getattr(args, dest, None)
+        if text is None or text in ("max+1d", "max"):
+            continue
+        iso = f"{read_option_date(text, flag, order):%Y-%m-%d}"
+        if iso != text.strip():
+            how = {True: " (day first, as the file's dates)",
+                   False: " (month first, as the file's dates)"}.get(order, "")  # fmt: skip
+            say(f"{flag} {text} read as {iso}{how}")
+        setattr(args, dest, iso)
 
 
 def _common(p: argparse.ArgumentParser, default_out: str) -> None:
+    from rfm.clustering import SCALINGS
+    from rfm.io.export import FORMATS
+    from rfm.scoring import TIES
+    from rfm.segments import SEGMENT_RULES
+
     m = p.add_argument_group("model")
     m.add_argument(
         "--k",
         type=_k_value,
-        default=DEFAULTS.k,
+        default=_defaults().k,
         metavar="auto|N",
         help="number of clusters, or 'auto' to choose it by elbow and silhouette (default: auto)",
     )
     m.add_argument(
         "--scaling",
         choices=SCALINGS,
-        default=DEFAULTS.scaling,
+        default=_defaults().scaling,
         help="how R, F, M are scaled before K-means: z-score, min-max with recency "
         "inverted, or log1p then min-max (default: log-minmax: robust to the long tail of "
         "real spend, where z-score lets a few big spenders form clusters of their own)",
@@ -146,7 +189,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m.add_argument(
         "--rules",
         type=_rules,
-        default=DEFAULTS.rules,
+        default=_defaults().rules,
         metavar="{" + ",".join(SEGMENT_RULES) + "}|FILE.csv",
         help="named-segment rule set: nine segments named in value order, every customer "
         "in one (ladder, the default); the R rfm package's ten segments, reproduced as "
@@ -158,11 +201,11 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     m.add_argument(
         "--ties",
         choices=TIES,
-        default=DEFAULTS.ties,
+        default=_defaults().ties,
         help="how equal values are scored: thresholds = equal values always get equal "
         "scores (default); first = equal-size score groups, ties split by row order",
     )
-    m.add_argument("--seed", type=int, default=DEFAULTS.random_state,
+    m.add_argument("--seed", type=int, default=_defaults().random_state,
                    help="random seed of K-means (default: 0)")  # fmt: skip
     v = p.add_argument_group("value ahead (customer lifetime value)")
     v.add_argument(
@@ -177,7 +220,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
     v.add_argument(
         "--clv-model",
         choices=("mbgnbd", "bgnbd"),
-        default=DEFAULTS.clv_model,
+        default=_defaults().clv_model,
         help="purchase model: mbgnbd (default; a customer who bought once may have "
         "stopped, and grows less likely to be active with time) or bgnbd (a one-time "
         "buyer counts as certainly still a customer)",
@@ -295,17 +338,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--snapshot",
         type=_snapshot,
-        default=DEFAULTS.snapshot,
+        default=_defaults().snapshot,
         metavar="max+1d|max|DATE",
         help="day recency is measured from: last date + 1 day (default), the last "
-        "date, or a date YYYY-MM-DD on or after it",
+        "date, or a date on or after it: YYYY-MM-DD, or day and month in the order of "
+        "the file's dates (e.g. 31/12/2011 for a day-first file)",
     )
     c.add_argument(
         "--compare-to",
         type=_snapshot_date,
         metavar="DATE",
-        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD) "
-        "and show who moved between segments since then (writes migration.csv)",
+        help="also segment the customers as they stood at the end of DATE (YYYY-MM-DD, "
+        "or in the order of the file's dates, as --snapshot) and show who moved between "
+        "segments since then (writes migration.csv)",
     )
     _reader_flags(seg)
     _common(seg, "rfmseg-out")
@@ -342,10 +387,24 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "--decimal", default=".", metavar="CHAR", help="decimal mark, e.g. ',' (default: '.')"
     )
     r.add_argument(
+        "--thousands",
+        metavar="CHAR",
+        help="thousands separator of the money columns, e.g. ',' for 1,234.56 or ' ' for "
+        "1 234,56 (default: none; with --decimal ',' a column whose values hold a ',' may "
+        "group thousands with '.', as in 1.234,56)",
+    )
+    r.add_argument(
+        "--sheet",
+        metavar="NAME|N",
+        help="sheet of an xlsx workbook, by name or position counted from 1 (default: the "
+        "first sheet whose columns are recognised)",
+    )
+    r.add_argument(
         "--encoding",
         metavar="NAME",
         help="text encoding, e.g. utf-8, cp1252, utf-16 (default: byte-order mark, else "
-        "UTF-8, else Windows-1252)",
+        "UTF-16 told by its zero bytes, else UTF-8, else Windows-1252; a file part UTF-8 "
+        "and part not is refused)",
     )
     r.add_argument(
         "--no-header",
@@ -403,6 +462,14 @@ def _read_options(args: argparse.Namespace) -> Any:
         )
     if len(args.decimal) != 1:
         raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
+    if args.thousands is not None:
+        if len(args.thousands) != 1 or args.thousands.isalnum():
+            raise UsageError(f"--thousands must be one character such as ',', '.', ' ' or "
+                             f"\"'\", got {args.thousands!r}.")  # fmt: skip
+        if args.thousands in (args.decimal, SEP_ALIASES.get(args.sep, args.sep)):
+            same = "--decimal" if args.thousands == args.decimal else "--sep"
+            raise UsageError(f"--thousands and {same} are both {args.thousands!r}; they "
+                             "must differ.")  # fmt: skip
     names = [n.strip() for n in args.names.split(",")] if args.names else None
     return ReadOptions(
         sep=args.sep,
@@ -412,6 +479,8 @@ def _read_options(args: argparse.Namespace) -> Any:
         names=names,
         date_format=args.date_format,
         dayfirst=args.dayfirst,
+        thousands=args.thousands,
+        sheet=args.sheet,
     )
 
 
@@ -427,6 +496,13 @@ _CLI_HINTS = (
      "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
     (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
+    (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
+     r"\1 \2 (--compare-to); \3pick a later date."),
+    # Dask's reader, when a later block of a CSV file holds text where the first held numbers
+    (re.compile(r"Mismatched dtypes found in `pd\.read_csv`.*?\| Expected \| \+[-+]+ "
+                r"\| (\S+) +\| (\S+) +\| (\S+) +\|.*"),
+     r"column '\1' holds values of another type (\2) in a later part of the files than "
+     r"in the first rows (\3); fix those cells (a money column holds only numbers)."),
 )  # fmt: skip
 
 
@@ -475,6 +551,15 @@ class _Reporter:
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError) and len(exc.args) == 5:
+        # raised on a Dask worker (a file read with --dask whose later bytes are not in
+        # the encoding sniffed from the first file's start; its text is lost on the way)
+        encoding, data, start = exc.args[0], exc.args[1], exc.args[2]
+        around = bytes(data[max(0, start - 20) : start + 20])
+        return (
+            f"the data is not {encoding} throughout: byte 0x{data[start]:02X} in {around!r}; "
+            "pass the files' --encoding (e.g. cp1252 for Windows-1252)."
+        )
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, KeyError):
         text = f"missing key {text}"
@@ -505,11 +590,13 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
 
         say(f"reading {args.file} lazily on Dask")
         loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
-        args.date_format_used = loaded.date_format
-        return loaded.frame, loaded.columns, str(args.file)
-    say(f"reading {args.file}")
-    loaded = load_transactions(args.file, options=_read_options(args), **given)
+    else:
+        say(f"reading {args.file}")
+        loaded = load_transactions(args.file, options=_read_options(args), **given)
+        if loaded.sheet is not None:
+            say(f"read the sheet {loaded.sheet!r}")
     args.date_format_used = loaded.date_format
+    _option_dates(args, loaded.date_format, say)
     return loaded.frame, loaded.columns, str(args.file)
 
 
@@ -580,7 +667,7 @@ def _session(args: argparse.Namespace, say: _Reporter) -> Any:
         return contextlib.nullcontext(None)
     from rfm.app.dask_session import dask_session
 
-    return dask_session(address, say)
+    return dask_session(address, say, say.interrupted)
 
 
 def settings_of(args: argparse.Namespace, columns: Any) -> Any:
@@ -701,14 +788,16 @@ def _model_stage(args: argparse.Namespace, result: Any) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rfmseg``; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     interrupted = threading.Event()
+    # first of all: building the parser imports the method (pandas, numpy), which takes
+    # a good part of a second; a Ctrl-C during it is an interrupt like any other
     restore_interrupts = catch_interrupts(interrupted)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
         return _run(args, interrupted)
     except KeyboardInterrupt:
         return _interrupted()

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-__all__ = ["SEPARATORS", "WHITESPACE", "Sniffed", "sniff_text", "truncated_message"]
+__all__ = [
+    "SEPARATORS",
+    "WHITESPACE",
+    "Sniffed",
+    "mixed_encodings",
+    "sniff_text",
+    "truncated_message",
+]
 
 #: separators tried, in order of preference when several fit equally well
 SEPARATORS = (",", ";", "\t", "|")
@@ -92,11 +99,51 @@ def _encoding(head: bytes, given: str | None) -> str:
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
+    if b"\x00" in head:
+        return _without_bom(head)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
     except UnicodeDecodeError:
         return "cp1252"  # Windows' Western encoding: keeps ’ and € (Latin-1 does not)
+
+
+#: fewest characters (a short header) that tell UTF-16 or UTF-32 by their NUL bytes
+MIN_WIDE_CHARACTERS = 16
+#: file signatures of formats that are not text, by what to call them
+_MAGIC = ((b"\x1f\x8b", "a gzip archive (name it .csv.gz)"),
+          (b"PK\x03\x04", "a zip archive or an xlsx workbook (name it .zip or .xlsx)"),
+          (b"PAR1", "a Parquet file (name it .parquet)"))  # fmt: skip
+
+
+def _without_bom(head: bytes) -> str:
+    """The encoding of text holding NUL bytes: UTF-16 or UTF-32 without a byte-order mark.
+
+    Text that is mostly ASCII has a 0 byte beside every character in those encodings:
+    at odd positions for little-endian UTF-16 (``C\\0u\\0``), at even ones for
+    big-endian, three of every four for UTF-32. The layout whose zero places hold
+    nearly all the zeros, and that decodes, is it; anything else is refused.
+    """
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise ValueError(f"is {what}, not text.")
+    sample = head[: len(head) - len(head) % 4]
+    layouts = (("utf-32-le", 4, (1, 2, 3)), ("utf-32-be", 4, (0, 1, 2)),
+               ("utf-16-le", 2, (1,)), ("utf-16-be", 2, (0,)))  # fmt: skip
+    zeros = sample.count(0)
+    for name, width, places in layouts:
+        n = len(sample) // width  # characters
+        at = sum(sample[p::width].count(0) for p in places)
+        if n >= MIN_WIDE_CHARACTERS and at >= 0.9 * zeros and at >= 0.5 * n * len(places):
+            try:
+                sample.decode(name)
+            except UnicodeDecodeError:
+                continue
+            return name
+    raise ValueError(
+        "holds NUL bytes, so it is not UTF-8 or Windows-1252 text; if it is text, pass its "
+        "--encoding (e.g. utf-16-le, utf-16-be)."
+    )
 
 
 def _decode(head: bytes, encoding: str) -> str:
@@ -130,14 +177,19 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     """Encoding, separator and first row of a (possibly compressed) text file.
 
     The encoding is ``encoding`` when given, else the one its byte-order mark names,
-    else UTF-8 when the first 64 KiB decode as UTF-8, else Windows-1252. The separator
+    else UTF-16 or UTF-32 when NUL bytes sit where those put them for mostly-ASCII text
+    (any other NUL byte is refused), else UTF-8 when the first 64 KiB decode as UTF-8,
+    else Windows-1252. The separator
     is ``sep`` when given, else the one of ``,`` ``;`` tab ``|`` that splits the first
     lines into the same number (≥ 2) of fields (the most fields wins), else whitespace
     when that splits them evenly, else ``,``. A first line ``sep=;`` (written by
     spreadsheets) names the separator and is skipped.
     """
     head = _head(path)
-    enc = _encoding(head, encoding)
+    try:
+        enc = _encoding(head, encoding)
+    except ValueError as exc:
+        raise ValueError(f"{path.name} {exc}") from None
     text = _decode(head, enc)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -154,3 +206,55 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     else:
         first = next(csv.reader(lines[:1], delimiter=chosen), [])
     return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first], skip=skip)
+
+
+_INVALID = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape
+_UTF8_TEXT = re.compile("[^\x00-\x7f\udc80-\udcff]")  # characters UTF-8 decoded
+
+
+def _word(text: str, at: int) -> str:
+    """The field-like word of ``text`` around position ``at`` (for a message)."""
+    start = at
+    while start > 0 and text[start - 1] not in " \t\r\n,;|\"'":
+        start -= 1
+    end = at
+    while end < len(text) and text[end] not in " \t\r\n,;|\"'":
+        end += 1
+    return text[start:end][:40]
+
+
+def mixed_encodings(path: Path, chunk_bytes: int = 1 << 20) -> str | None:
+    """Why ``path`` is not text of one encoding, or ``None`` when it is.
+
+    The whole (decompressed) file is decoded as UTF-8, keeping the bytes that are not
+    UTF-8 apart. A file with both, characters that UTF-8 decodes (``Zoë``) and bytes it
+    cannot (a Windows-1252 ``é`` pasted in), has no single encoding: read as
+    Windows-1252, its UTF-8 letters turn into ``ZoÃ«`` without a word. The message names
+    the first line of each and the flag that reads the file one way.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    line = 1
+    first_text: tuple[int, str] | None = None
+    first_bad: tuple[int, str] | None = None
+    try:
+        with _open_binary(path) as stream:
+            while first_text is None or first_bad is None:
+                block = stream.read(chunk_bytes)
+                text = decoder.decode(block, final=not block)
+                if first_text is None and (m := _UTF8_TEXT.search(text)):
+                    first_text = (line + text.count("\n", 0, m.start()), _word(text, m.start()))
+                if first_bad is None and (m := _INVALID.search(text)):
+                    byte = ord(m.group()) - 0xDC00
+                    first_bad = (line + text.count("\n", 0, m.start()), f"0x{byte:02X}")
+                line += text.count("\n")
+                if not block:
+                    break
+    except EOFError:
+        raise ValueError(truncated_message(path)) from None
+    if first_text is None or first_bad is None:
+        return None
+    return (
+        f"{path.name} mixes encodings: line {first_text[0]:,} is UTF-8 ({first_text[1]!r}) "
+        f"but line {first_bad[0]:,} holds the byte {first_bad[1]}, which is not; fix that "
+        "line, or pass --encoding cp1252 to read the whole file as Windows-1252"
+    )

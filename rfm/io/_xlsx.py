@@ -1,4 +1,8 @@
-"""Read the first sheet of an xlsx workbook, id columns as the text Excel displays.
+"""Read one sheet of an xlsx workbook, id columns as the text Excel displays.
+
+The sheet is given by name or position (:func:`sheet_name`), else the first one;
+:func:`sheet_headers` gives every sheet's first row, so that a caller can pick the first
+sheet that holds a transaction table.
 
 ``pd.read_excel`` hands numeric cells over as numbers, so ids ``00123`` (a number shown
 with the format ``00000``), ``0123`` and ``123`` all become ``123``. Here id columns
@@ -16,7 +20,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["check_workbook", "displayed_text", "read_xlsx", "xlsx_header"]
+__all__ = [
+    "check_workbook",
+    "displayed_text",
+    "read_xlsx",
+    "sheet_headers",
+    "sheet_name",
+    "xlsx_header",
+]
 
 _ZEROS = re.compile(r"^0+$")
 
@@ -55,12 +66,45 @@ def displayed_text(value: Any, number_format: str | None) -> Any:
     return str(value)
 
 
-def _rows(path: Path):
+def _open(path: Path) -> Any:
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def _sheet_names(path: Path) -> list[str]:
+    wb = _open(path)
     try:
-        yield from wb.worksheets[0].iter_rows()
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def sheet_name(path: Path, sheet: str | int | None) -> str:
+    """The name of the sheet ``sheet`` names: a sheet's name, else its position counted
+    from 1 (``"2"`` or ``2``: the second sheet); ``None``: the first sheet."""
+    check_workbook(path)
+    names = _sheet_names(path)
+    if not names:
+        raise ValueError(f"{path.name} has no sheets.")
+    if sheet is None:
+        return names[0]
+    text = str(sheet).strip()
+    if text in names:
+        return text
+    shown = ", ".join(f"{i} {n!r}" for i, n in enumerate(names, start=1))
+    if re.fullmatch(r"\d+", text):
+        if 1 <= int(text) <= len(names):
+            return names[int(text) - 1]
+        raise ValueError(f"--sheet {text}: {path.name} has {len(names)} sheet(s): {shown}.")
+    raise ValueError(f"--sheet {text!r}: {path.name} has no sheet of that name; its sheets: "
+                     f"{shown}.")  # fmt: skip
+
+
+def _rows(path: Path, sheet: str | None = None):
+    wb = _open(path)
+    try:
+        yield from (wb[sheet] if sheet is not None else wb.worksheets[0]).iter_rows()
     finally:
         wb.close()
 
@@ -72,18 +116,32 @@ def _header(cells: Sequence[Any]) -> list[str]:
     return [str(n).strip() if n is not None else f"Unnamed: {i}" for i, n in enumerate(names)]
 
 
-def xlsx_header(path: Path) -> list[str]:
-    """Column names (the first row) of the first sheet."""
+def xlsx_header(path: Path, sheet: str | None = None) -> list[str]:
+    """Column names (the first row) of ``sheet`` (a name; default: the first sheet)."""
     check_workbook(path)
-    for cells in _rows(path):
+    for cells in _rows(path, sheet):
         return _header(cells)
     return []
 
 
-def read_xlsx(path: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The first sheet as a DataFrame; ``text_columns`` as displayed text (see module)."""
+def sheet_headers(path: Path) -> list[tuple[str, list[str]]]:
+    """Every sheet's name and first row, in workbook order."""
     check_workbook(path)
-    rows = _rows(path)
+    wb = _open(path)
+    try:
+        return [(ws.title, next((_header(c) for c in ws.iter_rows(max_row=1)), []))
+                for ws in wb.worksheets if hasattr(ws, "iter_rows")]  # fmt: skip
+    finally:
+        wb.close()
+
+
+def read_xlsx(
+    path: Path, text_columns: Sequence[str] = (), sheet: str | None = None
+) -> pd.DataFrame:
+    """``sheet`` (a name; default: the first sheet) as a DataFrame; ``text_columns`` as
+    displayed text (see module)."""
+    check_workbook(path)
+    rows = _rows(path, sheet)
     header = next((_header(cells) for cells in rows), [])
     width = len(header)
     as_text = [name in set(text_columns) for name in header]

@@ -15,6 +15,11 @@ looks at every distinct value first and chooses one layout for the column:
 - time zones: every value with one (converted to UTC) or none; a mix is an error;
 - other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
 
+A date given as an option (``rfmseg --snapshot``, ``--compare-to``) is read by
+:func:`read_option_date` as strictly as the column: ``YYYY-MM-DD``, or ``a/b/yyyy`` in the
+order the file's dates were read (:func:`date_order`); a day and month that could be
+swapped are refused when the file gives no order to follow.
+
 Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what they are:
 ``"excel"`` (days since 1899-12-30, Excel's serial dates), ``"epoch-s"`` or
 ``"epoch-ms"`` (time since 1970-01-01 UTC). Any other ``date_format`` is a strftime
@@ -29,7 +34,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["NUMERIC_DATE_FORMATS", "parse_date_column"]
+__all__ = [
+    "NUMERIC_DATE_FORMATS",
+    "AmbiguousDate",
+    "date_order",
+    "parse_date_column",
+    "read_option_date",
+]
 
 #: ``date_format`` values for dates stored as numbers
 NUMERIC_DATE_FORMATS = ("excel", "epoch-s", "epoch-ms")
@@ -49,6 +60,11 @@ MIN_YEAR = 1800
 
 def _fail(name: str, what: str) -> ValueError:
     return ValueError(f"date column {name!r}: {what}")
+
+
+class AmbiguousDate(ValueError):
+    """Dates whose day and month could be swapped, with no order to follow (a column
+    where every value fits both orders, or an option's date)."""
 
 
 def _examples(values: np.ndarray, n: int = 3) -> str:
@@ -174,11 +190,10 @@ def _separated(
             month, day, order = a, b, f"%m{sep}%d{sep}{ychar}"
             note = " (month first)"
         else:
-            raise _fail(
-                name,
-                f"every date, e.g. {_examples(uniq, 1)}, reads both day first and month "
-                f"first; pass --dayfirst, or --date-format '%m{sep}%d{sep}{ychar}' for "
-                "month first.",
+            raise AmbiguousDate(
+                f"date column {name!r}: every date, e.g. {_examples(uniq, 1)}, reads both "
+                f"day first and month first; pass --dayfirst, or --date-format "
+                f"'%m{sep}%d{sep}{ychar}' for month first."
             )
     else:
         raise _fail(name, f"values mix date layouts, e.g. {_examples(uniq)}; pass "
@@ -312,3 +327,102 @@ def parse_date_column(
     result = pd.Series(out, index=values.index)
     result[codes < 0] = pd.NaT
     return result, used
+
+
+_OPTION_DATE = re.compile(r"(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+_ORDER_WORDS = {True: "day first", False: "month first"}
+
+
+
+
+def date_order(
+    used: str | None, *, date_format: str | None = None, dayfirst: bool = False
+) -> bool | None:
+    """Whether the file's dates were read day first (``True``), month first (``False``),
+    or in no day/month order at all (``None``: ISO dates, dates stored as dates, ...).
+
+    Parameters
+    ----------
+    used : str or None
+        The format :func:`parse_date_column` reports, e.g. ``"%d/%m/%Y (day first)"``.
+    date_format, dayfirst
+        What the user said (``--date-format``, ``--dayfirst``); a strftime pattern
+        gives its order (``%d`` before ``%m``: day first).
+    """
+    if date_format and date_format not in NUMERIC_DATE_FORMATS:
+        day, month = date_format.find("%d"), date_format.find("%m")
+        if day >= 0 and month >= 0:
+            return day < month
+    if used:
+        for order, word in _ORDER_WORDS.items():
+            if used.endswith(f" ({word})"):
+                return order
+    return True if dayfirst else None
+
+
+def _named(ts: pd.Timestamp) -> str:
+    return f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
+
+
+def read_option_date(text: str, flag: str, dayfirst: bool | None) -> pd.Timestamp:
+    """An option's date, read as strictly as a date column.
+
+    ``YYYY-MM-DD`` (also with ``/`` or ``.``) always; ``a/b/yyyy`` (separator ``/``, ``.``
+    or ``-``) day first when ``dayfirst`` is true, month first when it is false. With
+    ``dayfirst=None`` (the file gives no order) it is read only when one order is
+    impossible (a field above 12) or both give the same day.
+
+    Parameters
+    ----------
+    text : str
+        The option's value.
+    flag : str
+        The option's name, for messages (``"--compare-to"``).
+    dayfirst : bool or None
+        The file's order (:func:`date_order`).
+
+    Raises
+    ------
+    AmbiguousDate
+        Day and month could be swapped and ``dayfirst`` is ``None``.
+    ValueError
+        Not a date of these layouts, not a real day, or only readable in the order the
+        file's dates are not read in. One line naming ``flag``.
+    """
+    value = str(text).strip()
+    m = _OPTION_DATE.fullmatch(value)
+    iso = "write it as YYYY-MM-DD"
+    if m is None:
+        raise ValueError(f"{flag} {value!r} is not a date; {iso}.")
+    a, b, c = m.group("a"), m.group("b"), m.group("c")
+    if len(a) == 4 and len(c) <= 2:
+        year, month, day = int(a), int(b), int(c)
+    elif len(a) <= 2 and len(c) == 4:
+        x, y = int(a), int(b)
+        if x > 12 and y > 12:
+            raise ValueError(f"{flag} {value!r} is not a date: neither {x} nor {y} is a month.")
+        order = dayfirst
+        if x > 12 or y > 12:
+            fits = x > 12  # True: only reads day first
+            if order is not None and order != fits:
+                raise ValueError(
+                    f"{flag} {value!r} only reads {_ORDER_WORDS[fits]}, but the file's dates "
+                    f"are read {_ORDER_WORDS[order]}; {iso}."
+                )
+            order = fits
+        elif order is None and x != y:
+            both = f"{_named(pd.Timestamp(int(c), y, x))} or {_named(pd.Timestamp(int(c), x, y))}"
+            raise AmbiguousDate(
+                f"{flag} {value!r} reads as {both}, and the file's dates give no day/month "
+                f"order to follow; {iso} (or pass --dayfirst for day first)."
+            )
+        year = int(c)
+        day, month = (x, y) if order in (True, None) else (y, x)
+    else:
+        raise ValueError(f"{flag} {value!r} is not a date; {iso}.")
+    try:
+        return pd.Timestamp(year, month, day)
+    except ValueError:
+        raise ValueError(f"{flag} {value!r} is not a real day; {iso}.") from None

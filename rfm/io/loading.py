@@ -15,9 +15,11 @@ the pipeline expects, or says in one line why it cannot:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,13 @@ import pandas as pd
 from rfm.cleaning import WHOLE_NUMBER_TEXT
 from rfm.columns import TransactionColumns
 from rfm.io.dates import parse_date_column, value_text
-from rfm.io.reading import NA_TOKENS, ReadOptions, header_of, read_transactions
+from rfm.io.reading import (
+    EXCEL_SUFFIXES,
+    NA_TOKENS,
+    ReadOptions,
+    header_of,
+    read_transactions,
+)
 
 __all__ = ["LoadedTransactions", "id_text", "load_transactions"]
 
@@ -34,11 +42,13 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 
 @dataclass
 class LoadedTransactions:
-    """The table, the column of each role, and how the file was read."""
+    """The table, the column of each role, and how the file was read (``sheet``: the
+    sheet of an xlsx workbook the table comes from)."""
 
     frame: pd.DataFrame
     columns: TransactionColumns
     date_format: str
+    sheet: str | None = None
 
 
 def _id(value: object) -> object:
@@ -59,7 +69,54 @@ def id_text(values: pd.Series) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, name=values.name, dtype=object)
 
 
-def _number_column(values: pd.Series, name: str, role: str, decimal: str) -> pd.Series:
+def _grouped(thousands: str, decimal: str) -> re.Pattern[str]:
+    """A number whose thousands are grouped by ``thousands``: ``1.234.567,89``."""
+    t, d = re.escape(thousands), re.escape(decimal)
+    return re.compile(rf"^[+-]?\d{{1,3}}(?:{t}\d{{3}})+(?:{d}\d*)?$")
+
+
+def _plain_text(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    """Number text in Python's spelling (``1.234,56`` → ``1234.56``), or ``None`` where a
+    separator is out of place: a thousands separator that does not group digits by
+    three, or a ``.`` left over when the decimal mark is another character."""
+    if not thousands and decimal == ".":
+        return text  # Python's own spelling already
+    grouped = _grouped(thousands, decimal) if thousands else None
+
+    def plain(v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        if thousands == " ":  # spreadsheets group with (narrow) no-break spaces
+            v = v.replace("\u00a0", " ").replace("\u202f", " ")
+        if grouped is not None and thousands in v:
+            if not grouped.match(v):
+                return None
+            v = v.replace(thousands, "")
+        if decimal != ".":
+            if "." in v:
+                return None
+            v = v.replace(decimal, ".")
+        return v
+
+    return text.map(plain)
+
+
+def _thousands(text: pd.Series, decimal: str, thousands: str | None) -> str | None:
+    """The thousands separator to read ``text`` with: ``thousands`` when given; with the
+    decimal mark ``,``, ``.`` when some value holds a ``,`` (then a ``.`` cannot be a
+    decimal mark: ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
+    if thousands is not None or decimal != ",":
+        return thousands
+    has_comma = text.map(lambda v: isinstance(v, str) and "," in v)
+    return "." if bool(has_comma.any()) else None
+
+
+def _number_column(
+    values: pd.Series, name: str, role: str, decimal: str, thousands: str | None = None
+) -> pd.Series:
+    """Money or quantities as float64; text read with the file's decimal mark and
+    thousands separator (see :func:`_thousands`), strictly: a value with a separator
+    out of place is not a number, and is refused with examples."""
     if pd.api.types.is_bool_dtype(values.dtype):
         raise ValueError(f"column {name!r} holds true/false, not numbers; pass --{role} COL.")
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -67,15 +124,26 @@ def _number_column(values: pd.Series, name: str, role: str, decimal: str) -> pd.
     text = values.astype(object).where(values.notna())
     text = text.map(lambda v: v.strip() if isinstance(v, str) else v)
     text = text.where(~text.isin(NA_TOKENS))
-    if decimal != ".":
-        text = text.map(lambda v: v.replace(decimal, ".") if isinstance(v, str) else v)
-    numbers = pd.to_numeric(text, errors="coerce")
+    mark = _thousands(text, decimal, thousands)
+    numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
         examples = list(dict.fromkeys(str(v) for v in values[bad]))[:3]
         shown = ", ".join(repr(v) for v in examples)
         if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in examples):
             fix = "if ',' is the decimal mark, pass --decimal ','"
+        elif mark is None and decimal == "." and any(_grouped(",", ".").match(v)
+                                                     for v in examples):  # fmt: skip
+            fix = "if ',' separates thousands, pass --thousands ','"
+        elif decimal != "." and mark is None and any(_grouped(".", decimal).match(v)
+                                                     for v in examples):  # fmt: skip
+            fix = (f"with --decimal {decimal!r} and no value holding {decimal!r}, "
+                   f"{examples[0]!r} could be read either way: pass --thousands '.' if "
+                   "'.' separates thousands")  # fmt: skip
+        elif decimal != "." or mark:
+            sep = f" and thousands grouped by {mark!r}" if mark else ""
+            fix = (f"with the decimal mark {decimal!r}{sep}, those cells hold a separator "
+                   f"out of place; fix them, or pass the file's --decimal and --thousands")
         else:
             fix = f"fix those cells or pass the right column with --{role} COL"
         raise ValueError(
@@ -83,6 +151,37 @@ def _number_column(values: pd.Series, name: str, role: str, decimal: str) -> pd.
             f"{shown}; {fix}."
         )
     return numbers.astype(np.float64)
+
+
+def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) -> str | None:
+    """The sheet of an xlsx workbook to read: ``opts.sheet`` (a name or a position), else
+    the first sheet whose first row has the columns of a transaction table (with the
+    columns ``given``); ``None`` for other files."""
+    if path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
+        return None
+    if importlib.util.find_spec("openpyxl") is None:
+        return None  # the read says which package to install
+    from rfm.io._xlsx import sheet_headers, sheet_name
+
+    if opts.sheet is not None:
+        return sheet_name(path, opts.sheet)
+    sheets = sheet_headers(path)
+    for name, header in sheets:
+        if opts.names is not None:
+            header = list(opts.names) if len(opts.names) == len(header) else []
+        try:
+            TransactionColumns.recognise(header, **given)
+        except ValueError:
+            continue
+        return name
+    if len(sheets) <= 1:
+        return sheets[0][0] if sheets else None  # the read explains what is missing
+    shown = "; ".join(f"{name!r}: {', '.join(header[:6]) or 'empty'}" for name, header in sheets)
+    raise ValueError(
+        f"no sheet of {path.name} has the columns of a transaction table (customer, date, "
+        f"money) by name ({shown}); pick the sheet with --sheet NAME|N and name its columns "
+        "with --customer, --date and --amount (or --quantity and --price)."
+    )
 
 
 def load_transactions(
@@ -121,6 +220,9 @@ def load_transactions(
         "quantity": quantity,
         "price": price,
     }
+    sheet = _table_sheet(Path(path), opts, given)
+    if sheet is not None:
+        opts = replace(opts, sheet=sheet)
     header = header_of(path, opts)
     text_cols: list[str] = []
     if header:  # None or [] (an empty file): the full read reports the problem
@@ -135,10 +237,12 @@ def load_transactions(
             df[roles[role]] = id_text(df[roles[role]])
     for role in ("amount", "quantity", "price"):
         if roles[role]:
-            df[roles[role]] = _number_column(df[roles[role]], roles[role], role, opts.decimal)
+            df[roles[role]] = _number_column(
+                df[roles[role]], roles[role], role, opts.decimal, opts.thousands
+            )
     date_col = cols.date
     df[date_col], used = parse_date_column(
         df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col
     )
-    return LoadedTransactions(frame=df, columns=cols, date_format=used)
+    return LoadedTransactions(frame=df, columns=cols, date_format=used, sheet=sheet)
 

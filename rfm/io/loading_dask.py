@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from rfm.columns import TransactionColumns
-from rfm.io.dates import parse_date_column
+from rfm.io.dates import AmbiguousDate, parse_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
 from rfm.io.reading import ReadOptions, csv_options, header_of
 from rfm.table_dask import _where
@@ -74,20 +75,52 @@ def _kind(name: str) -> str:
     )
 
 
-def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
-    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`
-    (the first file's sniffed layout for all)."""
+def _read_csv(
+    files: list[str], opts: ReadOptions, text: list[str], numbers: Sequence[str] = ()
+) -> Any:
+    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`.
+
+    Dask takes each column's type from the first rows and holds every later block to
+    it: a quantity of 2.5 after a sample of whole numbers was an error. The money
+    columns ``numbers`` that the first rows give as whole numbers are read as floats.
+
+    Each file is read by its own header: files whose first rows name the same columns
+    in another order (``CustomerID`` and ``InvoiceNo`` swapped) were read by position,
+    under the first file's names, mixing customers and invoices. They are read each
+    with its own layout and their columns put in the first file's order; a file with
+    other columns is refused by name. Files laid out alike are read as one.
+    """
     import dask.dataframe as dd
 
-    encoding, kwargs = csv_options(Path(files[0]), text, opts)
-    compressed = any(f.lower().endswith(COMPRESSED) for f in files)
-    return dd.read_csv(
-        files,
-        blocksize=None if compressed else CSV_BLOCK_BYTES,
-        encoding=encoding,
-        sample=1_000_000,
-        **kwargs,
-    )
+    layouts = [csv_options(Path(f), text, opts) for f in files]
+    first = layouts[0][1]["names"]
+    for f, (_, kwargs) in zip(files[1:], layouts[1:], strict=True):
+        if sorted(kwargs["names"]) != sorted(first):
+            raise ValueError(
+                f"{Path(f).name} has the columns {kwargs['names']}, but {Path(files[0]).name} "
+                f"has {first}; every file must have the same columns (in any order)."
+            )
+
+    def read(group: list[str], encoding: str, kwargs: dict[str, Any]) -> Any:
+        compressed = any(f.lower().endswith(COMPRESSED) for f in group)
+        options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
+                   "sample": 1_000_000, **kwargs}  # fmt: skip
+        frame = dd.read_csv(group, **options)
+        whole = [c for c in numbers if pd.api.types.is_integer_dtype(frame._meta[c].dtype)]
+        if whole:  # read again, those as floats
+            dtype = {**options.pop("dtype"), **dict.fromkeys(whole, "float64")}
+            frame = dd.read_csv(group, dtype=dtype, **options)
+        return frame[first] if list(kwargs["names"]) != list(first) else frame
+
+    if all(layout == layouts[0] for layout in layouts):
+        return read(files, *layouts[0])
+    groups: list[tuple[list[str], tuple[str, dict[str, Any]]]] = []
+    for f, layout in zip(files, layouts, strict=True):  # runs of files laid out alike
+        if groups and groups[-1][1] == layout:
+            groups[-1][0].append(f)
+        else:
+            groups.append(([f], layout))
+    return dd.concat([read(group, *layout) for group, layout in groups])
 
 
 def _typed(
@@ -109,14 +142,22 @@ def _typed(
         for role in ("amount", "quantity", "price"):
             if roles[role]:
                 out[roles[role]] = _number_column(out[roles[role]], roles[role], role,
-                                                  opts.decimal)
+                                                  opts.decimal, opts.thousands)
         if date_options is not None:
-            out[cols.date], used = parse_date_column(out[cols.date], **date_options)
+            try:  # the user's --dayfirst: a partition read the other way is named below
+                out[cols.date], used = parse_date_column(out[cols.date], **date_options)
+            except AmbiguousDate:  # every value fits both: the first partition's order
+                if order != _ORDERS[0]:
+                    raise
+                out[cols.date], used = parse_date_column(
+                    out[cols.date], **{**date_options, "dayfirst": True}
+                )
             other = [o for o in _ORDERS if o != order and used.endswith(o)]
             if order and other:
                 raise ValueError(
-                    f"date column {cols.date!r}: these dates only read{other[0]}, but the "
-                    f"first partition's only read{order}; pass --date-format."
+                    f"date column {cols.date!r}: these dates only read {other[0].strip(' ()')},"
+                    f" but the first partition's only read {order.strip(' ()')}; pass "
+                    "--date-format."
                 )
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
@@ -151,19 +192,24 @@ def load_transactions_dask(
         and the first partition's dates when they are text); ``date_format`` says how
         the dates are read.
     """
-    from rfm.io.parquet_dask import read_parquet_dask
+    from rfm.io.parquet_dask import parquet_schemas, read_parquet_dask
 
     opts = options or ReadOptions()
     kind, files = source_files(path)
     if kind == "parquet":
-        ddf = read_parquet_dask(path if Path(path).is_dir() else str(path))
+        names = parquet_schemas(files[:1])[0].names
+        pre = TransactionColumns.recognise(names, **given)
+        ids = [c for c in (pre.customer, pre.invoice) if c]  # text in every file if need be
+        ddf = read_parquet_dask(path if Path(path).is_dir() else str(path), text_columns=ids)
     else:
         header = header_of(files[0], opts)
         text: list[str] = []
+        money: list[str] = []
         if header:  # None or []: reading the file reports the problem
             pre = TransactionColumns.recognise(header, **given)
             text = [c for c in (pre.customer, pre.invoice) if c]
-        ddf = _read_csv(files, opts, text)
+            money = [c for c in (pre.amount, pre.quantity, pre.price) if c]
+        ddf = _read_csv(files, opts, text, money)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used, order = "stored as dates in the file", ""
@@ -175,7 +221,7 @@ def load_transactions_dask(
         order = next((o for o in _ORDERS if used.endswith(o)), "")
         date_options = {
             "date_format": opts.date_format,
-            "dayfirst": opts.dayfirst or order == _ORDERS[0],
+            "dayfirst": opts.dayfirst,
             "name": cols.date,
         }
     meta = _typed(ddf._meta, cols, opts, None, order)

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
-from rfm.io._sniff import WHITESPACE, sniff_text, truncated_message
+from rfm.io._sniff import WHITESPACE, mixed_encodings, sniff_text, truncated_message
 
 __all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions"]
 
@@ -47,10 +47,14 @@ class ReadOptions:
     """How to read a transaction file (``rfmseg segment``'s reader flags).
 
     ``sep`` (``None``: sniffed; ``"whitespace"`` or ``r"\\s+"`` for aligned columns),
-    ``decimal`` mark, ``encoding`` (``None``: byte-order mark, UTF-8, else
-    Windows-1252), ``header`` (the first row names the columns), ``names`` (column
-    names to use instead), ``date_format`` and ``dayfirst`` (see
-    :func:`rfm.io.dates.parse_date_column`).
+    ``decimal`` mark, ``thousands`` separator of the money columns (``None``: none, but
+    with the decimal mark ``,`` a column whose values hold ``,`` may group thousands
+    with ``.``, as in ``1.234,56``), ``encoding`` (``None``: byte-order mark,
+    UTF-16 without one, UTF-8, else Windows-1252), ``header`` (the first row names the
+    columns), ``names`` (column names to use instead), ``date_format`` and ``dayfirst``
+    (see :func:`rfm.io.dates.parse_date_column`), ``sheet`` of an xlsx workbook (a
+    name, or a position counted from 1; ``None``: the first sheet, or with
+    :func:`rfm.io.load_transactions` the first whose columns are recognised).
     """
 
     sep: str | None = None
@@ -60,6 +64,8 @@ class ReadOptions:
     names: Sequence[str] | None = None
     date_format: str | None = None
     dayfirst: bool = False
+    thousands: str | None = None
+    sheet: str | int | None = None
 
 
 #: names accepted for ``ReadOptions.sep`` besides single characters
@@ -97,6 +103,9 @@ def _check_path(path: Path) -> None:
         raise FileNotFoundError(f"file not found: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a folder, not a transaction file.")
+    if not path.is_file():  # reading a pipe or a device may block for ever
+        raise ValueError(f"{path} is not a regular file (a pipe or device); save the "
+                         "transactions to a file first.")  # fmt: skip
     if path.stat().st_size == 0:
         raise ValueError(f"file is empty: {path}")
 
@@ -158,15 +167,18 @@ def read_transactions(
             check_unique_names([str(c) for c in df.columns], path)
         elif kind == "xlsx":
             _need("openpyxl", "Excel")
-            from rfm.io._xlsx import read_xlsx
+            from rfm.io._xlsx import read_xlsx, sheet_name
 
-            df = read_xlsx(path, text_columns)
+            df = read_xlsx(path, text_columns, sheet_name(path, opts.sheet))
             check_unique_names(list(df.columns), path)
             if opts.names is not None:
                 df.columns = _names(opts.names, len(df.columns), path)
         elif kind == "xls":
             _need("xlrd", "old .xls workbooks")
-            df = pd.read_excel(path, dtype={c: str for c in text_columns})
+            sheet = opts.sheet if opts.sheet is not None else 0
+            if isinstance(sheet, str) and sheet.isdigit():
+                sheet = int(sheet) - 1  # positions count from 1, as --sheet N
+            df = pd.read_excel(path, dtype={c: str for c in text_columns}, sheet_name=sheet)
         else:
             df = read_csv_text_ids(path, text_columns, options=opts)
     except pd.errors.EmptyDataError:  # a ValueError: must come first
@@ -197,21 +209,34 @@ def read_csv_text_ids(
     """Read a (possibly compressed) CSV/TSV/TXT with ``text_columns`` kept as text.
 
     The separator and encoding are sniffed from the first 64 KiB unless ``options``
-    gives them (byte-order mark, else UTF-8, else Windows-1252; the separator that
-    splits the first lines evenly); when the whole file turns out not to be UTF-8 it is
-    read again as Windows-1252. Names in ``text_columns`` that the file lacks are
-    ignored. Column names used twice are refused.
+    gives them (byte-order mark, else UTF-16/32 by its NUL bytes, else UTF-8, else
+    Windows-1252; the separator that splits the first lines evenly); when the whole file
+    turns out not to be UTF-8 it is read again as Windows-1252, unless part of it is
+    UTF-8 text (``Zoë``), which that would garble: such a file is refused. Names in
+    ``text_columns`` that the file lacks are ignored. Column names used twice are refused.
     """
     encoding, kwargs = csv_options(Path(path), text_columns, options)
+    guessed = not (options and options.encoding)
+    if guessed and encoding == "cp1252":  # the start is not UTF-8: is the rest?
+        _one_encoding(Path(path))
     try:
         return pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
     except UnicodeDecodeError:
-        if (options and options.encoding) or encoding != "utf-8":
+        if not guessed or encoding != "utf-8":
             raise
+        _one_encoding(Path(path))
         try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
             return pd.read_csv(path, encoding="cp1252", low_memory=False, **kwargs)
         except UnicodeDecodeError:
             return pd.read_csv(path, encoding="ISO-8859-1", low_memory=False, **kwargs)
+
+
+def _one_encoding(path: Path) -> None:
+    """Refuse a file that is part UTF-8, part another encoding (see
+    :func:`rfm.io._sniff.mixed_encodings`) rather than garble its UTF-8 letters."""
+    problem = mixed_encodings(path)
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def csv_options(
@@ -255,15 +280,16 @@ def header_of(
         kind = _kind(path)
         if not path.is_file() or kind not in ("csv", "xlsx"):
             return None
-        if opts.names is not None:
-            return [str(n) for n in opts.names]
         if kind == "xlsx":
             if importlib.util.find_spec("openpyxl") is None:
                 return None
-            from rfm.io._xlsx import xlsx_header
+            from rfm.io._xlsx import sheet_name, xlsx_header
 
-            return xlsx_header(path)
+            header = xlsx_header(path, sheet_name(path, opts.sheet))
+            return _names(opts.names, len(header), path) if opts.names is not None else header
         sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
+        if opts.names is not None:  # refused by the full read when the count differs
+            return _names(opts.names, len(sniffed.first_row), path)
         if not opts.header:
             return [f"column{i}" for i in range(1, len(sniffed.first_row) + 1)]
         return sniffed.first_row

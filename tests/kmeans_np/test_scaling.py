@@ -68,6 +68,36 @@ def test_standard_equals_sklearn(X: np.ndarray) -> None:
     np.testing.assert_allclose(ours.scale_, X.std(axis=0, ddof=0), rtol=1e-12)
 
 
+@pytest.mark.parametrize("factor", [1e155, 1e200, 1e300, 1e-200])
+def test_standard_at_huge_and_tiny_magnitudes_equals_sklearn_on_unscaled_data(
+    X: np.ndarray, factor: float
+) -> None:
+    """z-scores do not change when a column is multiplied by a constant. At 1e155-1e200
+    the squared deviations overflowed: std = inf and every row scaled to 0 (errors up to
+    1.73); at 1e300 the column sums overflow too. Reference: scikit-learn on X itself."""
+    big = X * factor
+    ours = StandardScaler().fit(big)
+    ref = SkStandard().fit(X)
+    np.testing.assert_allclose(ours.transform(big), ref.transform(X), rtol=0, atol=TOL)
+    np.testing.assert_allclose(ours.mean_, ref.mean_ * factor, rtol=1e-13)
+    np.testing.assert_allclose(ours.scale_, ref.scale_ * factor, rtol=1e-12)
+    np.testing.assert_allclose(ours.inverse_transform(ours.transform(big)), big, rtol=1e-12)
+    with np.errstate(over="ignore", under="ignore"):
+        var = ref.var_ * factor * factor  # inf where it passes float64, as var_ then is
+    np.testing.assert_allclose(ours.var_, var, rtol=1e-12)
+
+
+def test_standard_moments_of_power_of_two_multiples_are_exact_multiples(X: np.ndarray) -> None:
+    """Dividing by a power of two before summing and squaring is exact: the mean and
+    standard deviation of X · 2^k are those of X times 2^k, bit for bit."""
+    ref = StandardScaler().fit(X)
+    for k in (-900, 600, 990):
+        ours = StandardScaler().fit(np.ldexp(X, k))
+        np.testing.assert_array_equal(ours.mean_, np.ldexp(ref.mean_, k))
+        np.testing.assert_array_equal(ours.scale_, np.ldexp(ref.scale_, k))
+        np.testing.assert_array_equal(ours.transform(np.ldexp(X, k)), ref.transform(X))
+
+
 def test_log1p_all_columns_equals_sklearn_after_log1p(X: np.ndarray) -> None:
     for ours, ref in [(MinMaxScaler(log1p=True), SkMinMax()), (StandardScaler(log1p=True),
                                                                 SkStandard())]:

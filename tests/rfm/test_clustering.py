@@ -194,6 +194,23 @@ def test_bad_tables() -> None:
         cluster(text)
 
 
+@pytest.mark.parametrize("scaling", ["zscore", "minmax", "log-minmax"])
+@pytest.mark.parametrize("k", ["auto", 2])
+def test_identical_customers_cannot_be_told_apart(scaling: str, k) -> None:
+    """30 customers with one R, F, M: one point, so no second cluster to compare with.
+    The message says so, not that "the silhouette needs at least 2 clusters"."""
+    rfm = pd.DataFrame({"recency": [12.0] * 30, "frequency": [3.0] * 30,
+                        "monetary": [99.5] * 30})  # fmt: skip
+    with pytest.raises(ValueError, match="all 30 customers have the same recency, frequency "
+                       "and spend, so they cannot be told apart"):  # fmt: skip
+        cluster(rfm, k=k, scaling=scaling)
+    two = rfm.copy()
+    two.iloc[0, 2] = 100.0  # one customer differs: two points, two clusters
+    assert cluster(two, k=2, scaling=scaling).labels.value_counts().sort_values().tolist() == [
+        1, 29
+    ]
+
+
 def test_elbow_sample_chooses_k_and_everyone_is_fitted():
     """Above elbow_sample_size the elbow fits a seeded sample; the final fit uses all rows."""
     from rfm.datasets import make_transactions

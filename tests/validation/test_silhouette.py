@@ -99,6 +99,49 @@ def test_all_points_identical_across_clusters_gives_zero(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("factor", [1e200, 1e-200, 1e300, 2.0**-1000, 1e155])
+def test_huge_and_tiny_values_give_the_unscaled_silhouette(backend: str, factor: float) -> None:
+    """The silhouette does not change when every coordinate is multiplied by one constant.
+    At 1e200 the squared differences overflow (the score was 0.0 with numpy, NaN with
+    numba), at 1e-200 they underflow to 0; the reference is scikit-learn on the unscaled
+    data."""
+    X, labels = blobs(400, 3, 4, 5)
+    ref_samples = sk_samples(X, labels)
+    got = silhouette_samples(X * factor, labels, backend=backend)
+    np.testing.assert_allclose(got, ref_samples, rtol=0, atol=1e-12)
+    assert silhouette_score(X * factor, labels, backend=backend) == pytest.approx(
+        sk_score(X, labels), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_power_of_two_factor_gives_the_same_silhouette_bit_for_bit(backend: str) -> None:
+    """Multiplying by 2^k is exact, so the rescaled computation is the unscaled one."""
+    X, labels = blobs(300, 2, 3, 6)
+    ref = silhouette_samples(X, labels, backend=backend)
+    for k in (-1000, -600, 0, 600, 1000):
+        got = silhouette_samples(np.ldexp(X, k), labels, backend=backend)
+        np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_spreads_of_very_different_size(backend: str) -> None:
+    """A column of equal values near 1e300 next to one that varies near 1 (differences
+    of the big column are exactly 0), and a column spanning -1.5e308..1.5e308 whose spread
+    itself overflows: against scikit-learn on the data shifted and divided by hand."""
+    X, labels = blobs(200, 2, 3, 7)
+    flat_big = np.column_stack([np.full(len(X), 3e300), X])
+    got = silhouette_samples(flat_big, labels, backend=backend)
+    np.testing.assert_allclose(got, sk_samples(X, labels), rtol=0, atol=1e-12)
+    unit = (X - X.min(0)) / (X.max(0) - X.min(0)).max()  # spread at most 1
+    wide = (2 * unit - 1) * 1.5e308  # -1.5e308 .. 1.5e308: max - min overflows
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(wide.max(0) - wide.min(0)).all()
+    got = silhouette_samples(wide, labels, backend=backend)
+    np.testing.assert_allclose(got, sk_samples(wide / 1e308, labels), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_float32_input_is_computed_in_float64(backend: str) -> None:
     # The reference is scikit-learn run on the *same values* converted to float64 (on the
     # float32 array it would compute distances in float32 and differ at ~1e-7).

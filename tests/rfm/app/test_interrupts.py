@@ -73,3 +73,23 @@ def test_ctrl_c_is_raised_outside_numbas_callbacks() -> None:
         time.sleep(0.1)  # a deferred interrupt still in flight lands on our handler
         restore()
     assert outside == 30
+
+
+def test_ctrl_c_while_the_command_loads_its_modules(cli, tmp_path, monkeypatch) -> None:
+    """The handler is the first thing main() installs: a Ctrl-C while the parser is built
+    (which imports the method: pandas, numpy, a good part of a second in a fresh
+    process) ends with the one line, exit 130, the previous handler back."""
+    build = cli_module.build_parser
+
+    def build_then_interrupt():
+        parser = build()
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # the interrupt lands here, as it would inside an import
+        return parser
+
+    monkeypatch.setattr(cli_module, "build_parser", build_then_interrupt)
+    before = signal.getsignal(signal.SIGINT)
+    proc = cli("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip().splitlines() == ["rfmseg: interrupted"]
+    assert signal.getsignal(signal.SIGINT) is before
