@@ -103,6 +103,14 @@ def _shown(arrow_type: Any) -> str:
     return f"{arrow_type} ({kind})" if kind else str(arrow_type)
 
 
+def _data_columns(schema: Any) -> list[str]:
+    """The schema's columns but a stored index (pandas writes one, e.g. Dask's
+    ``__null_dask_index__``, and lists it in the file's pandas metadata)."""
+    meta = schema.pandas_metadata or {}
+    index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+    return [name for name in schema.names if name not in index]
+
+
 def _read_one(path: str, columns: list[str], plan: dict[str, str]) -> pd.DataFrame:
     pdf = pd.read_parquet(path, columns=columns)  # in this order, whatever the file's
     if plan:
@@ -145,7 +153,7 @@ def read_parquet_dask(
 
     files = parquet_files(path)
     schemas = parquet_schemas(files)
-    names = list(columns) if columns is not None else list(schemas[0].names)
+    names = list(columns) if columns is not None else _data_columns(schemas[0])
     plan = _plan(files, schemas, names, text_columns)
     meta = schemas[0].empty_table().to_pandas()[names]
     for name, how in plan.items():

@@ -73,3 +73,17 @@ def test_sources_are_named_in_errors(tmp_path: Path) -> None:
     (tmp_path / "a.xlsx").write_bytes(b"")
     with pytest.raises(ValueError, match=r"a\.xlsx: with --dask the data must be Parquet"):
         source_files(tmp_path / "a.xlsx")
+
+
+def test_a_folder_dask_wrote_reads_without_its_stored_index(tmp_path) -> None:
+    """Dask's to_parquet stores its index as a column (``__null_dask_index__``, listed as
+    an index in the files' pandas metadata): the data columns only, the rows all there."""
+    import dask.dataframe as dd
+
+    from rfm import read_parquet_dask
+
+    frame = pd.DataFrame({"CustomerID": ["a", "b", "c", "d"], "TotalAmount": [1.0, 2, 3, 4]})
+    dd.from_pandas(frame, npartitions=2).to_parquet(tmp_path / "orders")
+    got = read_parquet_dask(tmp_path / "orders").compute()
+    assert list(got.columns) == ["CustomerID", "TotalAmount"]
+    assert got["TotalAmount"].tolist() == [1.0, 2.0, 3.0, 4.0]
