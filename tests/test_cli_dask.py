@@ -124,7 +124,7 @@ def test_unreachable_scheduler_is_one_line(cli, tmp_path: Path) -> None:
     assert_user_error(proc, "cannot reach a Dask scheduler at tcp://127.0.0.1:9")
 
 
-@pytest.mark.parametrize("after", ["cleaning transactions on Dask", "computing recency"])
+@pytest.mark.parametrize("after", ["reading", "cleaning transactions on Dask"])
 def test_ctrl_c_during_a_dask_run_is_one_line(
     cli, capsys, caplog, tmp_path: Path, monkeypatch, after: str
 ) -> None:
