@@ -1,4 +1,4 @@
-"""``python -m benchmarks {kmeans,silhouette,rfm,load,clv,model,all,scale} [--quick]``.
+"""``python -m benchmarks {kmeans,silhouette,rfm,load,first_run,clv,model,all,scale} [--quick]``.
 
 ``python -m benchmarks make-data --rows N --out DIR`` writes a partitioned Parquet order
 set (see ``benchmarks/make_data.py``); ``scale`` times the RFM table (and, when present,
@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = ("kmeans", "silhouette", "rfm", "load", "clv", "model")
+BENCHMARKS = ("kmeans", "silhouette", "rfm", "load", "first_run", "clv", "model")
 
 
 def main(argv: list[str] | None = None) -> None:
