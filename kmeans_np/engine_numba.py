@@ -423,15 +423,22 @@ _EMPTY = np.empty(0)
 
 
 class NumbaEngine:
-    """K-means building blocks on a fixed data set, as multi-threaded numba kernels."""
+    """K-means building blocks on a fixed data set, as multi-threaded numba kernels.
+
+    Same parameters as ``NumpyEngine`` (``X``, ``sample_weight``, optional ``center``).
+    """
 
     name = "numba"
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        self.X = X
+    def __init__(
+        self, X: np.ndarray, sample_weight: np.ndarray | None, center: np.ndarray | None = None
+    ) -> None:
         self.sample_weight = sample_weight
         self.w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-        self.xt = np.ascontiguousarray(X.T)
+        # the feature-major (d, n) copy, centred as it is written when ``center`` is given
+        self.xt = np.empty((X.shape[1], X.shape[0]))
+        np.subtract(X.T, 0.0 if center is None else center[:, None], out=self.xt)
+        self.X = self.xt.T  # the same numbers as rows (a view): picked rows, relocation
         # Kernels skip reading weights altogether when every sample weighs 1.
         self._w_kernel = _EMPTY if sample_weight is None else sample_weight
 

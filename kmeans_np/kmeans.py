@@ -257,7 +257,10 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         ``X`` is what ``check_array`` returns (finite, float64, C-contiguous), ``w`` what
         ``check_sample_weight`` returns, and both passed ``check_distances_fit``.
         """
-        best = self._best_run(make_engine(params.backend, X, w), params)
+        # Lloyd runs on the data centred on its column means, as scikit-learn's does
+        # (see kmeans_np.lloyd); _best_run adds the means back to the centres.
+        center = X.mean(axis=0)
+        best = self._best_run(make_engine(params.backend, X, w, center), params, center)
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels.astype(np.int64)
         self.inertia_ = float(best.inertia)
@@ -266,9 +269,10 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         record_fit_columns(self, names, X.shape[1])
         return self
 
-    def _best_run(self, engine: Engine, params: FitParams) -> LloydResult:
+    def _best_run(self, engine: Engine, params: FitParams, center: np.ndarray) -> LloydResult:
         """The lowest-inertia of ``params.n_init`` Lloyd runs on an engine's data (any
-        engine: numpy, numba or Dask)."""
+        engine: numpy, numba or Dask) that holds X − ``center``; the centres returned (and
+        those of ``history``) are in X's own coordinates."""
         n_clusters, init = params.n_clusters, params.init
         rng = as_generator(params.random_state)
         tol_abs = tolerance(engine, params.tol)
@@ -279,7 +283,7 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             elif isinstance(init, str):
                 centers0 = random_rows(engine, n_clusters, rng)
             else:
-                centers0 = init
+                centers0 = init - center
             run = lloyd(
                 engine,
                 centers0,
@@ -290,6 +294,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             if best is None or run.inertia < best.inertia:
                 best = run
         assert best is not None
+        best.centers = best.centers + center
+        for entry in best.history:
+            entry["centers"] = entry["centers"] + center
 
         distinct = int(np.count_nonzero(engine.cluster_sizes(best.labels, n_clusters)))
         if distinct < n_clusters:

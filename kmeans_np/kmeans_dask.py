@@ -14,7 +14,14 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from kmeans_np._dask_blocks import as_row_blocks, is_dask_frame, one_thread, run, to_blocks
+from kmeans_np._dask_blocks import (
+    as_row_blocks,
+    centered,
+    is_dask_frame,
+    one_thread,
+    run,
+    to_blocks,
+)
 from kmeans_np._dask_engine import DaskEngine
 from kmeans_np._tabular import fitted_names, record_fit_columns
 from kmeans_np.jit import load_kernels
@@ -37,8 +44,9 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     """``est.fit(X)`` for a Dask array or DataFrame ``X`` (see ``KMeans``)."""
     _no_weights(sample_weight)
     data = to_blocks(X)
-    engine = DaskEngine(data)
-    best = est._best_run(engine, est._fit_params(data.n_samples, data.n_features))
+    center = data.col_sum / data.n_samples  # Lloyd runs on centred blocks, as in memory
+    engine = DaskEngine(centered(data, center))
+    best = est._best_run(engine, est._fit_params(data.n_samples, data.n_features), center)
     est.cluster_centers_ = best.centers
     est.labels_ = engine.labels_array(best.labels)
     est.inertia_ = float(best.inertia)
