@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from kmeans_np._dask_blocks import DaskBlocks, from_blocks, one_thread, ordered_sum, persist, run
+from kmeans_np.coreset import sample_block
 from kmeans_np.engine import LloydStep
 from kmeans_np.jit import load_kernels
 from kmeans_np.lloyd import relocate_empty_clusters
@@ -98,6 +99,11 @@ def _sample_block(xt, closest, local_vals):
     if positive.size:
         idx = np.where(closest[idx] > 0, idx, positive[-1])
     return idx, np.ascontiguousarray(xt[:, idx].T), closest[idx]
+
+
+def _coreset_block(xt, b, size, n_total, sq_total, seed):
+    # each block its own generator, from the fit's seed and the block's index
+    return sample_block(xt, size, n_total, sq_total, np.random.default_rng([seed, b]))
 
 
 def _rows_block(xt, local):
@@ -283,6 +289,19 @@ class DaskEngine:
         rows = np.concatenate([g[0] for g in got])
         labs = np.concatenate([g[1] for g in got])
         relocate_empty_clusters(rows, np.ones(rows.shape[0]), centers_old, sums, weight, labs)
+
+    # -- the seeding sample -------------------------------------------------------
+    def coreset(self, size: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """A lightweight coreset of about ``size`` rows and their weights
+        (:mod:`kmeans_np.coreset`): one pass for Σ‖x‖², one to draw. Blocks draw with
+        generators seeded from ``rng`` and their index, and come back in block order."""
+        d, n = self.data.n_features, self.n_samples
+        sq_total = float(ordered_sum(run(_feature_sums, self.data.blocks,
+                                         args=(np.zeros(d), 2))).sum())
+        seed = int(rng.integers(2**63))
+        got = run(_coreset_block, self.data.blocks, range(len(self.data.blocks)),
+                  args=(float(size), n, sq_total, seed))
+        return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
 
     # -- k-means++ ---------------------------------------------------------------
     def sq_dist_to(self, point: np.ndarray) -> BlockVector:
