@@ -26,16 +26,16 @@ has the cost of the whole data as its expected value, and the paper bounds its e
 So the starts can be compared, and run to convergence, on the sample: what is best there
 is (nearly) best on the data.
 
-Why this and not the alternatives (measured on 1M-row RFM-shaped data, 3 shapes × 3
-seeds, k = 8, inertia relative to the best of 10 full k-means++ starts; see
-``docs/SCALE.md``):
+Why this and not the alternatives (3 data shapes × 3 seeds, k = 8, inertia relative to
+the best of 10 full k-means++ starts; the table is in ``docs/SCALE.md``):
 
 * one greedy k-means++ start on all the data (3k passes over the blocks): up to 5.8 %
-  worse;
+  worse (200,000 rows);
 * k-means|| (Bahmani et al. 2012: 5 rounds of about 2k rows drawn ∝ D², 11 passes in all),
   its candidates weighted by the rows nearest each and reclustered from 10 starts: up to
-  1.6 % worse;
-* this sample (2 passes), best of 10 starts on it, Lloyd on all the data: within 0.1 %.
+  1.6 % worse (200,000 rows);
+* this sample (2 passes), best of 10 starts on it, Lloyd on all the data: within 0.1 %
+  (1M rows).
 
 Each block draws its rows with its own generator, seeded from the fit's random state and
 the block's index: the sample, and so the fit, is the same for any number of workers.
