@@ -1,8 +1,8 @@
 """The Dask engine: K-means' operations as map-reduce passes over persisted blocks.
 
 It implements the same ``Engine`` protocol as the numpy and numba engines, so Lloyd's
-algorithm (``kmeans_np.lloyd``) and greedy k-means++ (``kmeans_np.init``) run on it
-unchanged. Every pass is one Dask computation: each block runs the in-memory numba
+algorithm (``kmeans_np.lloyd``) and greedy k-means++ (``kmeans_np.kmeans_plusplus``) run
+on it unchanged. Every pass is one Dask computation: each block runs the in-memory numba
 kernel on its rows (one thread per task) and returns small partials — per-cluster sums
 and weights, a potential, candidate potentials — which the client adds **in block
 order**. For a given chunking the answer is therefore bit-identical whatever the number
@@ -12,12 +12,14 @@ What stays on the workers: the data blocks (persisted once per fit), the labels 
 k-means++ distances D(x)², each as one array per block. What comes to the client: k×d
 numbers per block per pass, and the few rows picked as centres.
 
-Per pass, the Lloyd step is one round trip. Greedy k-means++ takes, per centre, one
-pass to draw the candidates (the client picks a block by the blocks' potentials, the
-block picks a row by its chunks' running sums), one to score the candidates and one to
-update D(x)²: about 3k passes in all. Empty clusters are refilled, as in memory, by the
-points farthest from their centres: each block proposes its own farthest ones and the
-client keeps the farthest of all.
+Per pass, the Lloyd step is one round trip. The default seeding draws a weighted sample
+(:meth:`DaskEngine.coreset`, :mod:`kmeans_np.coreset`): one pass for Σ‖x‖², one to draw,
+each block with its own seeded generator. Greedy k-means++ (``n_init`` an integer)
+takes, per centre, one pass to draw the candidates (the client picks a block by the
+blocks' potentials, the block picks a row by its chunks' running sums), one to score the
+candidates and one to update D(x)²: about 3k passes in all. Empty clusters are
+refilled, as in memory, by the points farthest from their centres: each block proposes
+its own farthest ones and the client keeps the farthest of all.
 
 Sample weights are not supported on Dask input.
 """
