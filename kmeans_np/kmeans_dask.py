@@ -80,6 +80,8 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     params = est._fit_params(data.n_samples, data.n_features)
     center = data.col_sum / data.n_samples  # Lloyd runs on centred blocks, as in memory
     engine = DaskEngine(centered(data, center))
+    names, n_features = data.names, data.n_features
+    del data  # the blocks as given: the workers may free them now
     if isinstance(est.n_init, str) and isinstance(params.init, str):  # n_init="auto"
         start = partial(_coreset_start, engine, params)
         best = est._best_run(engine, params._replace(n_init=1), center, start)
@@ -90,7 +92,7 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     est.inertia_ = float(best.inertia)
     est.n_iter_ = int(best.n_iter)
     est.history_ = best.history if est.record_history else None
-    record_fit_columns(est, data.names, data.n_features)
+    record_fit_columns(est, names, n_features)
     return est
 
 
