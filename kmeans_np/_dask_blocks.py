@@ -22,6 +22,7 @@ one task per core, and numba's own threads on top would oversubscribe the cores.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from kmeans_np.checks import _non_numeric_columns, check_distances_fit
 
 __all__ = [
     "DaskBlocks",
+    "centered",
     "from_blocks",
     "is_dask_frame",
     "one_thread",
@@ -90,18 +92,20 @@ def _array_block(block: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(block, dtype=np.float64).T)
 
 
-def _block_stats(xt: np.ndarray) -> tuple[int, int, int, bool, np.ndarray, np.ndarray]:
-    """(rows, non-finite count, first bad row, first bad is NaN, column min, column max)."""
+def _block_stats(xt: np.ndarray) -> tuple[int, int, int, bool, np.ndarray, np.ndarray,
+                                          np.ndarray]:
+    """(rows, non-finite count, first bad row, first bad is NaN, column min, column max,
+    column sum)."""
     d, m = xt.shape
     finite = np.isfinite(xt)
     if m == 0:
-        return 0, 0, -1, False, np.full(d, np.inf), np.full(d, -np.inf)
+        return 0, 0, -1, False, np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d)
     if finite.all():
-        return m, 0, -1, False, xt.min(axis=1), xt.max(axis=1)
+        return m, 0, -1, False, xt.min(axis=1), xt.max(axis=1), xt.sum(axis=1)
     bad_rows = np.flatnonzero(~finite.all(axis=0))
     first = int(bad_rows[0])
     is_nan = bool(np.isnan(xt[:, first]).any())
-    return m, int((~finite).sum()), first, is_nan, xt.min(axis=1), xt.max(axis=1)
+    return m, int((~finite).sum()), first, is_nan, xt.min(axis=1), xt.max(axis=1), np.zeros(d)
 
 
 @dataclass
@@ -121,6 +125,8 @@ class DaskBlocks:
         Column names of a DataFrame input.
     col_min, col_max : ndarray (d,)
         Per-column range (for the overflow check).
+    col_sum : ndarray (d,)
+        Per-column sum, the blocks' sums added in block order (the column means).
     """
 
     blocks: list[Delayed]
@@ -130,6 +136,7 @@ class DaskBlocks:
     names: list[str] | None
     col_min: np.ndarray
     col_max: np.ndarray
+    col_sum: np.ndarray
 
     @property
     def n_samples(self) -> int:
@@ -211,11 +218,22 @@ def to_blocks(X: Any, *, name: str = "X", check_overflow: bool = True) -> DaskBl
         )
     col_min = np.min(np.stack([s[4] for s in stats]), axis=0)
     col_max = np.max(np.stack([s[5] for s in stats]), axis=0)
+    col_sum = ordered_sum([s[6] for s in stats])
     if check_overflow:
         # The in-memory check reads only the column ranges and the total weight: two rows
         # (the minima and maxima) weighing n/2 each stand for the whole data set.
         check_distances_fit(np.vstack([col_min, col_max]), np.array([n / 2, n / 2]), name)
-    return DaskBlocks(blocks, sizes, offsets, d, names, col_min, col_max)
+    return DaskBlocks(blocks, sizes, offsets, d, names, col_min, col_max, col_sum)
+
+
+def _minus(xt: np.ndarray, center: np.ndarray) -> np.ndarray:
+    return xt - center[:, None]
+
+
+def centered(data: DaskBlocks, center: np.ndarray) -> DaskBlocks:
+    """The same blocks minus ``center`` (per column), persisted in place of the originals;
+    the range and sums stay those of the data as given."""
+    return dataclasses.replace(data, blocks=persist(_minus, data.blocks, args=(center,)))
 
 
 def run(func: Callable, *per_block: Sequence[Any], args: tuple = ()) -> list[Any]:

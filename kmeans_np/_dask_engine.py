@@ -1,8 +1,8 @@
 """The Dask engine: K-means' operations as map-reduce passes over persisted blocks.
 
 It implements the same ``Engine`` protocol as the numpy and numba engines, so Lloyd's
-algorithm (``kmeans_np.lloyd``) and greedy k-means++ (``kmeans_np.init``) run on it
-unchanged. Every pass is one Dask computation: each block runs the in-memory numba
+algorithm (``kmeans_np.lloyd``) and greedy k-means++ (``kmeans_np.kmeans_plusplus``) run
+on it unchanged. Every pass is one Dask computation: each block runs the in-memory numba
 kernel on its rows (one thread per task) and returns small partials — per-cluster sums
 and weights, a potential, candidate potentials — which the client adds **in block
 order**. For a given chunking the answer is therefore bit-identical whatever the number
@@ -12,12 +12,14 @@ What stays on the workers: the data blocks (persisted once per fit), the labels 
 k-means++ distances D(x)², each as one array per block. What comes to the client: k×d
 numbers per block per pass, and the few rows picked as centres.
 
-Per pass, the Lloyd step is one round trip. Greedy k-means++ takes, per centre, one
-pass to draw the candidates (the client picks a block by the blocks' potentials, the
-block picks a row by its chunks' running sums), one to score the candidates and one to
-update D(x)²: about 3k passes in all. Empty clusters are refilled, as in memory, by the
-points farthest from their centres: each block proposes its own farthest ones and the
-client keeps the farthest of all.
+Per pass, the Lloyd step is one round trip. The default seeding draws a weighted sample
+(:meth:`DaskEngine.coreset`, :mod:`kmeans_np.coreset`): one pass for Σ‖x‖², one to draw,
+each block with its own seeded generator. Greedy k-means++ (``n_init`` an integer)
+takes, per centre, one pass to draw the candidates (the client picks a block by the
+blocks' potentials, the block picks a row by its chunks' running sums), one to score the
+candidates and one to update D(x)²: about 3k passes in all. Empty clusters are
+refilled, as in memory, by the points farthest from their centres: each block proposes
+its own farthest ones and the client keeps the farthest of all.
 
 Sample weights are not supported on Dask input.
 """
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from kmeans_np._dask_blocks import DaskBlocks, from_blocks, one_thread, ordered_sum, persist, run
+from kmeans_np.coreset import sample_block
 from kmeans_np.engine import LloydStep
 from kmeans_np.jit import load_kernels
 from kmeans_np.lloyd import relocate_empty_clusters
@@ -98,6 +101,11 @@ def _sample_block(xt, closest, local_vals):
     if positive.size:
         idx = np.where(closest[idx] > 0, idx, positive[-1])
     return idx, np.ascontiguousarray(xt[:, idx].T), closest[idx]
+
+
+def _coreset_block(xt, b, size, n_total, sq_total, seed):
+    # each block its own generator, from the fit's seed and the block's index
+    return sample_block(xt, size, n_total, sq_total, np.random.default_rng([seed, b]))
 
 
 def _rows_block(xt, local):
@@ -283,6 +291,19 @@ class DaskEngine:
         rows = np.concatenate([g[0] for g in got])
         labs = np.concatenate([g[1] for g in got])
         relocate_empty_clusters(rows, np.ones(rows.shape[0]), centers_old, sums, weight, labs)
+
+    # -- the seeding sample -------------------------------------------------------
+    def coreset(self, size: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """A lightweight coreset of about ``size`` rows and their weights
+        (:mod:`kmeans_np.coreset`): one pass for Σ‖x‖², one to draw. Blocks draw with
+        generators seeded from ``rng`` and their index, and come back in block order."""
+        d, n = self.data.n_features, self.n_samples
+        sq_total = float(ordered_sum(run(_feature_sums, self.data.blocks,
+                                         args=(np.zeros(d), 2))).sum())
+        seed = int(rng.integers(2**63))
+        got = run(_coreset_block, self.data.blocks, range(len(self.data.blocks)),
+                  args=(float(size), n, sq_total, seed))
+        return np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
 
     # -- k-means++ ---------------------------------------------------------------
     def sq_dist_to(self, point: np.ndarray) -> BlockVector:

@@ -95,12 +95,18 @@ class NumpyEngine:
         The (validated) data.
     sample_weight : ndarray of shape (n_samples,) or None
         Per-sample weights; ``None`` means every sample weighs 1.
+    center : ndarray of shape (n_features,) or None
+        When given, the engine works on ``X − center`` (a copy; ``X`` is not modified):
+        ``KMeans.fit`` clusters the data centred on its mean, as scikit-learn does, and
+        adds the mean back to the centres (see :mod:`kmeans_np.lloyd`).
     """
 
     name = "numpy"
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        self.X = X
+    def __init__(
+        self, X: np.ndarray, sample_weight: np.ndarray | None, center: np.ndarray | None = None
+    ) -> None:
+        self.X = X if center is None else X - center
         self.sample_weight = sample_weight
         self.w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
 

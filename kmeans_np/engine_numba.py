@@ -14,12 +14,25 @@ Design, and why:
   and after the parallel loop they are added up sequentially in chunk order. The
   floating-point result therefore does not depend on how many threads ran or which
   thread took which chunk: 1 thread and 2 threads give bit-identical answers.
+* **Tiles inside a chunk.** Lloyd's pass compares every row with all k centres, one
+  centre at a time over a run of rows; it does so ``TILE`` = 128 rows at a time, so that
+  the tile's coordinates, best distances and labels (4.5 KB for d = 3) stay in the L1
+  cache for all k sweeps instead of being fetched again from L2 for each centre. The
+  partial sums are still per chunk: tiles only change the order of the work.
+* **Cluster sums in four rotating copies.** Adding a row to its cluster's sums is a
+  read-modify-write at an address known only from the label; consecutive rows of one
+  cluster would wait for each other. Row i adds into copy i mod 4 (``ROTATE``), and the
+  copies are added in copy order at the end of the chunk: fixed, so still
+  thread-independent. Measured on one thread at 1M rows, d = 3: a Lloyd pass took
+  4.3 → 2.8 ms (k = 4) and 5.3 → 3.6 ms (k = 8) with tiles and copies together.
 * **d = 3 specialised.** RFM data has three features; the distance to a centre is
   then written out as ``a*a + b*b + c*c`` with the centre held in registers. Other
   d use a generic loop over features with a per-chunk distance buffer.
 * **Same arithmetic as the numpy engine.** Squared distances are summed feature by
   feature in the same order as ``((X - c) ** 2).sum(axis=1)``; ties go to the lowest
-  centre index, as ``argmin`` does.
+  centre index, as ``argmin`` does. No ``fastmath``: it would let LLVM reorder sums by
+  the vector width of the processor it compiles for, and a Dask cluster of different
+  machines would then add the same block differently.
 
 ``NumbaEngine`` (at the end) offers the same operations as ``NumpyEngine``: the data is
 transposed once to feature-major order (d, n) when the engine is built and reused by every
@@ -41,7 +54,13 @@ from numba import njit, prange
 PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
                    setitem=False, numpy=False, stencil=False, fusion=False)
 
-CHUNK = 1024  # rows per chunk: ~36 KB of a chunk's data, scratch and labels fits in L1/L2
+#: rows per chunk: the unit of work of one thread and of the partial sums
+CHUNK = 4096
+#: rows per tile inside a chunk (Lloyd, nearest): a tile's data, distances and labels
+#: (4.5 KB for d = 3) stay in the L1 cache while every centre is compared with them
+TILE = 128
+#: copies of the cluster sums per chunk, rows added round-robin (see _add_cluster_sums)
+ROTATE = 4
 
 
 @njit(cache=True, nogil=True)
@@ -51,10 +70,10 @@ def n_chunks_of(n):
 
 
 # ----------------------------------------------------------------------------------
-# nearest centre for one chunk of rows
+# nearest centre for one tile of rows
 # ----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _nearest_chunk_d3(xt, centers, s, m, best_d, best_l):
+def _nearest_tile_d3(xt, centers, s, m, best_d, best_l):
     """Nearest centre of rows s..s+m-1 for d = 3, centres held in registers.
 
     The rows are taken as slices so every index below is a non-negative loop counter:
@@ -88,7 +107,7 @@ def _nearest_chunk_d3(xt, centers, s, m, best_d, best_l):
 
 
 @njit(cache=True, nogil=True)
-def _nearest_chunk_any(xt, centers, s, m, best_d, best_l, dist):
+def _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist):
     """Nearest centre of rows s..s+m-1 for any d, one feature at a time."""
     k = centers.shape[0]
     for j in range(k):
@@ -106,71 +125,123 @@ def _nearest_chunk_any(xt, centers, s, m, best_d, best_l, dist):
 
 
 @njit(cache=True, nogil=True)
-def _nearest_chunk(xt, centers, s, m, best_d, best_l):
+def _nearest_tile(xt, centers, s, m, best_d, best_l, dist):
+    """Nearest centre (first one on ties) and its squared distance, rows s..s+m-1;
+    ``dist`` is scratch of at least m values (used when d != 3)."""
     if xt.shape[0] == 3:
-        _nearest_chunk_d3(xt, centers, s, m, best_d, best_l)
+        _nearest_tile_d3(xt, centers, s, m, best_d, best_l)
     else:
-        _nearest_chunk_any(xt, centers, s, m, best_d, best_l, np.empty(m))
+        _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist)
 
 
 # ----------------------------------------------------------------------------------
 # Lloyd
 # ----------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def _cluster_sums_chunk(xt, w, s, m, lab, k):
-    """Σ w_i x_i and Σ w_i per cluster over rows s..s+m-1, as a flat (k·(d+1),) array.
+def _add_row_d3(acc, b, v0, v1, v2, wi):
+    """acc[b : b + 4] += (v0, v1, v2, wi): one row's weighted values and weight."""
+    acc[b] += v0
+    acc[b + np.uint64(1)] += v1
+    acc[b + np.uint64(2)] += v2
+    acc[b + np.uint64(3)] += wi
 
-    Cluster j's sums sit at [j·(d+1), j·(d+1) + d) and its weight at j·(d+1) + d.
-    ``w`` empty means unit weights. The accumulator is a fresh local array: LLVM then
-    knows it aliases none of the inputs and keeps the sums in registers (accumulating
-    straight into a row of the caller's partials made Lloyd 1.7× slower).
+
+@njit(cache=True, nogil=True)
+def _add_cluster_sums(acc, xt, w, s, m, lab, k):
+    """acc += Σ w_i x_i and Σ w_i per cluster, over rows s..s+m-1 (labels ``lab``).
+
+    ``acc`` holds ROTATE copies of the k·(d+1) sums, row s+i adding into copy
+    i % ROTATE: cluster j's feature sums sit at [(r·k + j)(d+1), … + d) of copy r and
+    its weight right after them. ``w`` empty means unit weights.
+
+    Why copies: with one copy, consecutive rows of the same cluster add into the same
+    few doubles, so each addition waits for the store of the one before (and the
+    processor, guessing at addresses it cannot know in advance, must often undo a load
+    it started too early). With four copies, rows that follow each other never share a
+    cell. The copies are added up in copy order at the end of the chunk
+    (``_fold_copies``): a fixed order, so the sums still do not depend on the threads.
+    Indices are unsigned so numba adds no negative-index check to each access.
     """
     d = xt.shape[0]
-    acc = np.zeros(k * (d + 1))
+    stride = np.uint64(d + 1)
+    size = np.uint64(k) * stride  # of one copy
     unit = w.shape[0] == 0
-    if d == 3:
+    if d == 3:  # the RFM case, written out: row i0 + r of each group of ROTATE to copy r
         x0 = xt[0, s : s + m]
         x1 = xt[1, s : s + m]
         x2 = xt[2, s : s + m]
+        ws = w[s : s + m]
+        full = m - m % ROTATE
         if unit:
-            for i in range(m):
-                b = lab[i] * 4
-                acc[b] += x0[i]
-                acc[b + 1] += x1[i]
-                acc[b + 2] += x2[i]
-                acc[b + 3] += 1.0
+            for i0 in range(0, full, ROTATE):
+                for r in range(ROTATE):
+                    i = i0 + r
+                    b = np.uint64(r) * size + np.uint64(lab[i]) * stride
+                    _add_row_d3(acc, b, x0[i], x1[i], x2[i], 1.0)
         else:
-            ws = w[s : s + m]
-            for i in range(m):
-                b = lab[i] * 4
-                wi = ws[i]
-                acc[b] += wi * x0[i]
-                acc[b + 1] += wi * x1[i]
-                acc[b + 2] += wi * x2[i]
-                acc[b + 3] += wi
+            for i0 in range(0, full, ROTATE):
+                for r in range(ROTATE):
+                    i = i0 + r
+                    b = np.uint64(r) * size + np.uint64(lab[i]) * stride
+                    _add_row_d3(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
+        for i in range(full, m):  # the last rows of a partial tile
+            b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
+            wi = 1.0 if unit else ws[i]
+            _add_row_d3(acc, b, wi * x0[i], wi * x1[i], wi * x2[i], wi)
     else:
         xs = xt[:, s : s + m]
         for i in range(m):
-            b = lab[i] * (d + 1)
+            b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
             wi = 1.0 if unit else w[s + i]
             for f in range(d):
-                acc[b + f] += xs[f, i] if unit else wi * xs[f, i]
-            acc[b + d] += wi
-    return acc
+                acc[b + np.uint64(f)] += xs[f, i] if unit else wi * xs[f, i]
+            acc[b + np.uint64(d)] += wi
+
+
+@njit(cache=True, nogil=True)
+def _fold_copies(acc, out):
+    """out[q] = Σ_r acc[r·len(out) + q], the ROTATE copies added in copy order."""
+    q_len = out.shape[0]
+    for q in range(q_len):
+        total = acc[q]
+        for r in range(1, ROTATE):
+            total += acc[r * q_len + q]
+        out[q] = total
 
 
 @njit(cache=True, nogil=True)
 def _weighted_total(w, s, m, values):
-    """Σ w_i · values_i over rows s..s+m-1 (``values`` is the chunk's own array)."""
-    total = 0.0
-    if w.shape[0] == 0:
-        for i in range(m):
-            total += values[i]
-    else:
-        ws = w[s : s + m]
-        for i in range(m):
-            total += ws[i] * values[i]
-    return total
+    """Σ w_i · values_i over rows s..s+m-1 (``values`` is the rows' own array).
+
+    Four running sums, row i into sum i mod 4, added as (s0 + s1) + (s2 + s3): one sum
+    would make every addition wait for the one before (about four cycles each).
+    """
+    unit = w.shape[0] == 0
+    ws = w[s : s + m]
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    full = m - m % 4
+    for i in range(0, full, 4):
+        if unit:
+            s0 += values[i]
+            s1 += values[i + 1]
+            s2 += values[i + 2]
+            s3 += values[i + 3]
+        else:
+            s0 += ws[i] * values[i]
+            s1 += ws[i + 1] * values[i + 1]
+            s2 += ws[i + 2] * values[i + 2]
+            s3 += ws[i + 3] * values[i + 3]
+    for i in range(full, m):
+        if i % 4 == 0:
+            s0 += values[i] if unit else ws[i] * values[i]
+        elif i % 4 == 1:
+            s1 += values[i] if unit else ws[i] * values[i]
+        else:
+            s2 += values[i] if unit else ws[i] * values[i]
+    return (s0 + s1) + (s2 + s3)
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
@@ -181,30 +252,41 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
     doubles per pass). ``labels`` holds the previous labels on entry, the new ones on
     exit. Returns (sums (k, d), weight (k,), n_changed, inertia); the inertia of the
     assignment is only summed when ``with_inertia`` (it is NaN otherwise).
+
+    A thread takes a chunk of CHUNK rows and works through it TILE rows at a time: all
+    k centres are compared with a tile while it sits in the L1 cache, its new labels
+    are written and its rows added to the chunk's cluster sums, then the next tile. The
+    data is read from memory once per pass.
     """
     d, n = xt.shape
     k = centers.shape[0]
+    q_len = k * (d + 1)
     nc = n_chunks_of(n)
-    part = np.empty((nc, k * (d + 1)))
+    part = np.empty((nc, q_len))
     part_changed = np.empty(nc, np.int64)
     part_inertia = np.zeros(nc)
     for c in prange(nc):
-        s = c * CHUNK
-        m = min(CHUNK, n - s)
-        best_d = np.empty(m)
-        best_l = np.empty(m, np.int32)
-        _nearest_chunk(xt, centers, s, m, best_d, best_l)
-        prev = labels[s : s + m]
+        s0 = c * CHUNK
+        e0 = min(s0 + CHUNK, n)
+        best_d = np.empty(TILE)
+        best_l = np.empty(TILE, np.int32)
+        dist = np.empty(TILE)
+        acc = np.zeros(ROTATE * q_len)  # fresh per chunk: aliases no input
         changed = 0
-        for i in range(m):
-            changed += prev[i] != best_l[i]
-            prev[i] = best_l[i]
-        acc = _cluster_sums_chunk(xt, w, s, m, best_l, k)
-        for q in range(acc.shape[0]):  # into this chunk's own row (a loop: cheap to compile)
-            part[c, q] = acc[q]
+        inertia = 0.0
+        for s in range(s0, e0, TILE):
+            m = min(TILE, e0 - s)
+            _nearest_tile(xt, centers, s, m, best_d, best_l, dist)
+            prev = labels[s : s + m]
+            for i in range(m):
+                changed += prev[i] != best_l[i]
+                prev[i] = best_l[i]
+            _add_cluster_sums(acc, xt, w, s, m, best_l, k)
+            if with_inertia:
+                inertia += _weighted_total(w, s, m, best_d)
+        _fold_copies(acc, part[c])
         part_changed[c] = changed
-        if with_inertia:
-            part_inertia[c] = _weighted_total(w, s, m, best_d)
+        part_inertia[c] = inertia
     # Ordered reduction: chunk 0, 1, 2, ... whatever thread computed each.
     sums = np.zeros((k, d))
     weight = np.zeros(k)
@@ -229,11 +311,16 @@ def nearest(xt, w, centers, labels_out, min_sq_out):
     nc = n_chunks_of(n)
     part = np.empty(nc)
     for c in prange(nc):
-        s = c * CHUNK
-        m = min(CHUNK, n - s)
-        best_d = min_sq_out[s : s + m]
-        _nearest_chunk(xt, centers, s, m, best_d, labels_out[s : s + m])
-        part[c] = _weighted_total(w, s, m, best_d)
+        s0 = c * CHUNK
+        e0 = min(s0 + CHUNK, n)
+        dist = np.empty(TILE)
+        total = 0.0
+        for s in range(s0, e0, TILE):
+            m = min(TILE, e0 - s)
+            best_d = min_sq_out[s : s + m]
+            _nearest_tile(xt, centers, s, m, best_d, labels_out[s : s + m], dist)
+            total += _weighted_total(w, s, m, best_d)
+        part[c] = total
     total = 0.0
     for c in range(nc):
         total += part[c]
@@ -351,14 +438,12 @@ def candidate_potentials(xt, w, closest, candidates):
         s = c * CHUNK
         e = min(s + CHUNK, n)
         cs = closest[s:e]
-        ws = w[s:e]
         dist = np.empty(e - s)
         for t in range(n_cand):
             _sq_dist_chunk(xt[:, s:e], candidates[t], dist)
-            acc = 0.0
             for i in range(e - s):
-                acc += ws[i] * min(cs[i], dist[i])
-            part[c, t] = acc
+                dist[i] = min(cs[i], dist[i])
+            part[c, t] = _weighted_total(w, s, e - s, dist)
     pots = np.zeros(n_cand)
     for c in range(nc):
         for t in range(n_cand):
@@ -423,15 +508,22 @@ _EMPTY = np.empty(0)
 
 
 class NumbaEngine:
-    """K-means building blocks on a fixed data set, as multi-threaded numba kernels."""
+    """K-means building blocks on a fixed data set, as multi-threaded numba kernels.
+
+    Same parameters as ``NumpyEngine`` (``X``, ``sample_weight``, optional ``center``).
+    """
 
     name = "numba"
 
-    def __init__(self, X: np.ndarray, sample_weight: np.ndarray | None) -> None:
-        self.X = X
+    def __init__(
+        self, X: np.ndarray, sample_weight: np.ndarray | None, center: np.ndarray | None = None
+    ) -> None:
         self.sample_weight = sample_weight
         self.w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-        self.xt = np.ascontiguousarray(X.T)
+        # the feature-major (d, n) copy, centred as it is written when ``center`` is given
+        self.xt = np.empty((X.shape[1], X.shape[0]))
+        np.subtract(X.T, 0.0 if center is None else center[:, None], out=self.xt)
+        self.X = self.xt.T  # the same numbers as rows (a view): picked rows, relocation
         # Kernels skip reading weights altogether when every sample weighs 1.
         self._w_kernel = _EMPTY if sample_weight is None else sample_weight
 

@@ -5,18 +5,36 @@ collection (the in-memory methods hand over at their first line). The fit runs t
 Lloyd and k-means++ code as in memory on the Dask engine (``_dask_engine``); predicting
 and transforming are block-wise maps of the in-memory kernels, so their values are the
 in-memory ones row for row.
+
+Seeding. With the default ``n_init="auto"`` the fit draws a lightweight coreset of the
+blocks in one pass (:mod:`kmeans_np.coreset`), keeps the best of ten in-memory k-means++
+starts run to convergence on it, and refines that one with Lloyd on all the blocks: ten
+starts for the price of one pass, within 0.1 % of the best of ten full starts where one
+greedy start on all the data was up to 6 % off (``docs/SCALE.md``). An integer
+``n_init`` asks for that many starts seeded on all the blocks, as in memory; ``n_init=1``
+then gives the in-memory fit's seeding.
 """
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
 from typing import Any
 
 import dask.array as da
 import numpy as np
 
-from kmeans_np._dask_blocks import as_row_blocks, is_dask_frame, one_thread, run, to_blocks
+from kmeans_np._dask_blocks import (
+    as_row_blocks,
+    centered,
+    is_dask_frame,
+    one_thread,
+    run,
+    to_blocks,
+)
 from kmeans_np._dask_engine import DaskEngine
 from kmeans_np._tabular import fitted_names, record_fit_columns
+from kmeans_np.coreset import CORESET_STARTS, coreset_size
 from kmeans_np.jit import load_kernels
 
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]
@@ -33,18 +51,48 @@ def _no_weights(sample_weight: Any) -> None:
         )
 
 
+def _coreset_start(engine: DaskEngine, params: Any, rng: np.random.Generator) -> np.ndarray:
+    """Starting centres from a weighted sample: the best of ``CORESET_STARTS`` in-memory
+    fits (``params.init`` seeding, Lloyd) on a lightweight coreset of the blocks."""
+    from kmeans_np.kmeans import KMeans
+
+    k = params.n_clusters
+    # At least min(n, size / 2) rows are expected, so never fewer than k: below n =
+    # size / 2 every row is kept (p = 1), above it the sample keeps thousands per cluster.
+    rows, weights = engine.coreset(coreset_size(k), rng)
+    with warnings.catch_warnings():
+        # fewer distinct rows than clusters: the fit on all the data says so itself
+        warnings.filterwarnings("ignore", message="Only .* distinct clusters")
+        fitted = KMeans(k, init=params.init, n_init=CORESET_STARTS, max_iter=params.max_iter,
+                        tol=params.tol, random_state=rng).fit(rows, sample_weight=weights)
+    return fitted.cluster_centers_
+
+
 def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
-    """``est.fit(X)`` for a Dask array or DataFrame ``X`` (see ``KMeans``)."""
+    """``est.fit(X)`` for a Dask array or DataFrame ``X`` (see ``KMeans``).
+
+    With ``n_init="auto"`` and a named init, the start comes from a weighted sample
+    (``_coreset_start``, one pass); with an integer ``n_init``, each start seeds on all
+    the blocks, as in memory.
+    """
     _no_weights(sample_weight)
     data = to_blocks(X)
-    engine = DaskEngine(data)
-    best = est._best_run(engine, est._fit_params(data.n_samples, data.n_features))
+    params = est._fit_params(data.n_samples, data.n_features)
+    center = data.col_sum / data.n_samples  # Lloyd runs on centred blocks, as in memory
+    engine = DaskEngine(centered(data, center))
+    names, n_features = data.names, data.n_features
+    del data  # the blocks as given: the workers may free them now
+    if isinstance(est.n_init, str) and isinstance(params.init, str):  # n_init="auto"
+        start = partial(_coreset_start, engine, params)
+        best = est._best_run(engine, params._replace(n_init=1), center, start)
+    else:
+        best = est._best_run(engine, params, center)
     est.cluster_centers_ = best.centers
     est.labels_ = engine.labels_array(best.labels)
     est.inertia_ = float(best.inertia)
     est.n_iter_ = int(best.n_iter)
     est.history_ = best.history if est.record_history else None
-    record_fit_columns(est, data.names, data.n_features)
+    record_fit_columns(est, names, n_features)
     return est
 
 

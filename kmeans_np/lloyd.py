@@ -11,6 +11,20 @@ Given initial centres c⁽⁰⁾, iteration t does
    variances of X. After a shift-based stop the points are assigned once more, so that
    the labels match the final centres.
 
+**The same arithmetic as scikit-learn.** ``KMeans.fit`` hands this module the data
+centred on its column means (x − x̄, and the starting centres c − x̄) and adds x̄ back to
+the centres at the end, and the update multiplies the sums by the reciprocal of the
+weight, c_j = (Σ w_i x_i) · (1 / Σ w_i): both are what scikit-learn does. In exact
+arithmetic neither changes anything; in floating point they decide one thing, whether
+the shift at ``tol=0`` is *exactly* zero. Started from the exact means of a clustering,
+the first update gives those means again: computed on raw data with a division, the
+shift is often exactly 0 and the run stops after one iteration; on centred data with
+the reciprocal, the recomputed centres differ from the given ones in the last bit, the
+shift is not zero, and the run stops one iteration later on unchanged labels, as
+scikit-learn's does (tested against it). An exactly zero shift remains a matter of
+rounding: when the rounding of the centring and the sums is exact (small integers, a
+mean of exactly 0) both libraries stop after one iteration.
+
 Each step can only lower the inertia J = Σ_i w_i ‖x_i − c_{l_i}‖², so the loop stops.
 
 **Empty clusters.** A centre that receives no point (total weight 0) is moved onto the
@@ -40,11 +54,17 @@ from kmeans_np.jit import load_kernels
 NUMBA_FROM_SAMPLES = 10_000
 
 
-def make_engine(backend: str, X: np.ndarray, sample_weight: np.ndarray | None) -> Engine:
-    """The engine for a resolved backend name (``"numpy"`` or ``"numba"``) on checked data."""
+def make_engine(
+    backend: str,
+    X: np.ndarray,
+    sample_weight: np.ndarray | None,
+    center: np.ndarray | None = None,
+) -> Engine:
+    """The engine for a resolved backend name (``"numpy"`` or ``"numba"``) on checked data;
+    with ``center``, the engine holds ``X − center`` (``X`` itself is not modified)."""
     if backend == "numba":
-        return load_kernels("kmeans_np.engine_numba").NumbaEngine(X, sample_weight)
-    return NumpyEngine(X, sample_weight)
+        return load_kernels("kmeans_np.engine_numba").NumbaEngine(X, sample_weight, center)
+    return NumpyEngine(X, sample_weight, center)
 
 
 @dataclass
@@ -97,10 +117,11 @@ def relocate_empty_clusters(
 
 
 def average_centers(sums: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Centres = sums / weights; a still-empty cluster takes the largest one's centre."""
+    """Centres = sums × (1 / weights), rounded as scikit-learn rounds them (see the module
+    notes); a still-empty cluster takes the largest one's centre."""
     centers = np.empty_like(sums)
     filled = weight > 0
-    centers[filled] = sums[filled] / weight[filled, None]
+    centers[filled] = sums[filled] * (1.0 / weight[filled])[:, None]
     if not filled.all():
         centers[~filled] = centers[np.argmax(weight)]
     return centers

@@ -18,7 +18,7 @@ da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
-from _kmeans_helpers import direct_inertia, rfm_data  # noqa: E402
+from _kmeans_helpers import blob_data, direct_inertia, rfm_data, sq_distances  # noqa: E402
 
 from kmeans_np import KMeans  # noqa: E402
 
@@ -83,20 +83,102 @@ def test_labels_are_a_dask_array_chunked_like_the_input(data) -> None:
     )
 
 
-def test_random_state_is_bit_identical_for_any_number_of_workers(data, client) -> None:
-    dX = da.from_array(data, chunks=(CHUNK, 3))
+@pytest.fixture(scope="module")
+def big() -> np.ndarray:
+    """40,000 rows: above 25,000 the seeding sample (about 50,000 rows expected) keeps
+    most rows with a probability below 1, so the default fit really samples."""
+    return rfm_data(40_000, 8)
+
+
+BIG_CHUNK = 4_500  # 9 blocks, the last one partial
+
+
+def test_default_fit_is_bit_identical_for_any_number_of_workers(big, client) -> None:
+    """The default fit draws its seeding sample block by block, each block with its own
+    generator: 1, 2 or 4 threads and 2 worker processes give the very same bits."""
+    dX = da.from_array(big, chunks=(BIG_CHUNK, 3))
     fits = []
-    for ctx in (_threads(1), _threads(2), _on(client)):
+    for ctx in (_threads(1), _threads(2), _threads(4), _on(client)):
         with ctx:
-            km = KMeans(5, random_state=7).fit(dX)
+            km = KMeans(6, random_state=7).fit(dX)
             fits.append((km.cluster_centers_, km.inertia_, km.n_iter_, km.labels_.compute()))
     for centers, inertia, n_iter, labels in fits[1:]:
         np.testing.assert_array_equal(centers, fits[0][0])
         assert inertia == fits[0][1] and n_iter == fits[0][2]
         np.testing.assert_array_equal(labels, fits[0][3])
-    # greedy k-means++ is exact: the same draws as in memory, centres equal to rounding
+
+
+def test_default_fit_is_lloyd_from_its_sample_start_as_in_memory(big) -> None:
+    """After the seeding on a sample, the fit is Lloyd on all the data: from the same
+    start (history_[0]), the in-memory fit gives the same labels and iterations, centres
+    equal to rounding; the inertia is that of the returned centres and labels."""
+    dX = da.from_array(big, chunks=(BIG_CHUNK, 3))
+    with _threads(2):
+        km = KMeans(6, random_state=7, record_history=True).fit(dX)
+        labels = km.labels_.compute()
+    start = km.history_[0]["centers"]
+    ref = KMeans(6, init=start, backend="numba").fit(big)
+    assert km.n_iter_ == ref.n_iter_
+    np.testing.assert_array_equal(labels, ref.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=0, atol=1e-12)
+    assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-12)
+    assert km.inertia_ == pytest.approx(direct_inertia(big, km.cluster_centers_, labels),
+                                        rel=1e-12)
+
+
+def test_n_init_1_seeds_on_all_blocks_as_in_memory(data, client) -> None:
+    """n_init=1: greedy k-means++ on all the blocks, the in-memory draws exactly, so the
+    centres equal the in-memory fit's to rounding, for any number of workers."""
+    dX = da.from_array(data, chunks=(CHUNK, 3))
     ref = KMeans(5, random_state=7, backend="numba").fit(data)
-    np.testing.assert_allclose(fits[0][0], ref.cluster_centers_, rtol=0, atol=1e-12)
+    for ctx in (_threads(1), _on(client)):
+        with ctx:
+            km = KMeans(5, n_init=1, random_state=7).fit(dX)
+        np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=0,
+                                   atol=1e-12)
+        assert km.n_iter_ == ref.n_iter_
+
+
+def _log_minmax(X: np.ndarray) -> np.ndarray:
+    logged = np.log1p(X - X.min(axis=0))
+    return (logged - logged.min(axis=0)) / (logged.max(axis=0) - logged.min(axis=0))
+
+
+QUALITY_SETS = {
+    "rfm": lambda: rfm_data(40_000, 0),
+    "rfm_log_minmax": lambda: _log_minmax(rfm_data(40_000, 1)),
+    "blobs": lambda: blob_data(40_000, 3, 6, seed=2, std=2.5),
+}
+
+
+@pytest.mark.parametrize("name", list(QUALITY_SETS))
+def test_default_fit_is_as_good_as_ten_full_starts(name) -> None:
+    """The default Dask fit (one pass to sample, ten starts on the sample) reaches the
+    inertia of scikit-learn's best of ten k-means++ starts on all the data (within
+    0.2 %)."""
+    from sklearn.cluster import KMeans as SkKMeans
+
+    X = QUALITY_SETS[name]()
+    with _threads(2):
+        km = KMeans(6, random_state=0).fit(da.from_array(X, chunks=(10_000, 3)))
+    ref = SkKMeans(6, n_init=10, random_state=0).fit(X)
+    assert km.inertia_ <= 1.002 * ref.inertia_
+
+
+@pytest.mark.parametrize("name", ["rfm", "rfm_log_minmax"])
+def test_default_fit_is_no_worse_than_dask_mls_default(name) -> None:
+    """At a small size, our default inertia is at most 1.005x dask-ml's default
+    (k-means||), both computed from the returned centres (dask-ml's own inertia_ is not
+    that of its centres). The timed comparison is ``python -m benchmarks scale-kmeans``."""
+    dask_ml_cluster = pytest.importorskip("dask_ml.cluster")
+    X = QUALITY_SETS[name]()
+    dX = da.from_array(X, chunks=(10_000, 3))
+    with _threads(2):
+        ours = KMeans(6, random_state=0).fit(dX)
+        theirs = dask_ml_cluster.KMeans(n_clusters=6, random_state=0).fit(dX)
+    ours_inertia = float(sq_distances(X, ours.cluster_centers_).min(axis=1).sum())
+    theirs_inertia = float(sq_distances(X, np.asarray(theirs.cluster_centers_)).min(axis=1).sum())
+    assert ours_inertia <= 1.005 * theirs_inertia
 
 
 def test_n_init_and_random_init_keep_the_lowest_inertia(data) -> None:
@@ -201,7 +283,7 @@ def test_workers_load_the_kernels_from_the_cache(data, client) -> None:
         from kmeans_np import jit
         from kmeans_np._dask_engine import K
 
-        kernels = [K.lloyd_step, K.nearest, K.update_closest, K.candidate_potentials]
+        kernels = [K.lloyd_step, K.nearest, K.chunk_feature_sums, K.ordered_column_sums]
         misses = sum(sum(k._cache_misses.values()) for k in kernels)
         hits = sum(sum(k._cache_hits.values()) for k in kernels)
         return misses, hits, str(jit.cache_dir())

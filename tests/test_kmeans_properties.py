@@ -6,7 +6,9 @@ cluster can be filled, so no "fewer distinct clusters" case arises.
 * labels are nearest centres (brute-force distances; an exact tie may go either way);
 * ``inertia_`` is the direct weighted sum of squared distances;
 * with tol=0 (strict convergence) every centre is the weighted mean of its points;
-* permuting the rows permutes the labels and leaves the centres unchanged.
+* permuting the rows permutes the labels and leaves the centres unchanged (exactly, on
+  grid data whose column means are exactly 0: the fit centres the data on its means, as
+  scikit-learn does, and other means would be rounded).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _kmeans_helpers import BACKENDS, direct_inertia, sq_distances
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kmeans_np import KMeans
@@ -107,8 +109,16 @@ def test_strictly_converged_centres_are_weighted_means(backend, problem, seed):
 @given(problem=problems(grid=True), data=st.data())
 def test_permuting_rows_permutes_labels(backend, problem, data):
     """With a given init array, fitting X[perm] gives labels[perm] and the same centres
-    (exact: grid data makes every sum exact, so no rounding depends on the row order)."""
+    (exact: grid data makes every sum exact, so no rounding depends on the row order).
+
+    A last row makes every column sum exactly 0: the fit subtracts the column means
+    before clustering, and a mean of 0 is the one that leaves the grid exact."""
     X, k, w = problem
+    closing = -X.sum(axis=0, keepdims=True)  # exact on the grid
+    assume(not (closing == X).all(axis=1).any())  # rows stay distinct
+    X = np.vstack([X, closing])
+    w = None if w is None else np.append(w, 1.0)
+    assert (X.mean(axis=0) == 0).all()
     perm = np.array(data.draw(st.permutations(range(len(X)))))
     init = X[:k].copy()  # distinct rows as starting centres
     a = KMeans(k, init=init, backend=backend).fit(X, sample_weight=w)

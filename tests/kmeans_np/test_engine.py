@@ -41,8 +41,10 @@ def assert_backends_agree(a, b):
 @pytest.mark.parametrize("init", ["k-means++", "random"])
 @pytest.mark.parametrize("d", [2, 3, 5])
 def test_numpy_and_numba_agree(d, init, weighted):
-    """n = 3000 spans three numba chunks (1024 rows each), the last one partial."""
-    n, k = 3000, 6
+    """n = 9001 spans three numba chunks (4096 rows each), the last one partial, whose
+    last tile (128 rows) is partial too and ends with a row outside the groups of four
+    that the cluster sums take at a time."""
+    n, k = 9001, 6
     X = blob_data(n, d, k, seed=d)
     w = positive_weights(n, seed=d) if weighted else None
     params = {"n_clusters": k, "init": init, "random_state": 0}
@@ -115,7 +117,7 @@ def numba_fit_with_threads(n_threads, X, sample_weight=None, **params):
     [("array", 3, False), ("k-means++", 3, False), ("k-means++", 5, True)],
 )
 def test_numba_bit_identical_for_1_and_2_threads(init, d, weighted):
-    """n = 50,000 rows = 49 chunks: with 2 threads the chunks are split between threads,
+    """n = 50,000 rows = 13 chunks: with 2 threads the chunks are split between threads,
     yet the ordered reduction must give the very same bits as 1 thread (d = 3 kernel,
     and the generic kernel with weights)."""
     n = 50_000

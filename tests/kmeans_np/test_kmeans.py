@@ -105,6 +105,57 @@ def test_tol_zero_matches_sklearn(weighted, backend):
     assert_same_fit(ours, ref, X)
 
 
+def exact_means(X, labels, k):
+    """Each cluster's mean, computed directly (numpy's mean: a division by the count)."""
+    return np.array([X[labels == j].mean(axis=0) for j in range(k)])
+
+
+ZERO_SHIFT_DATA = {
+    "blobs": lambda: blob_data(1000, 3, 4, seed=4),
+    "blobs_d5": lambda: blob_data(3000, 5, 4, seed=1),
+    "rfm": lambda: rfm_data(4000, seed=3),
+    "integers": lambda: np.random.default_rng(0).integers(0, 20, (500, 3)).astype(float),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("data", list(ZERO_SHIFT_DATA))
+def test_tol_zero_from_exact_cluster_means_takes_sklearns_iterations(data, seed, backend):
+    """tol=0, centres started at the exact means of a clustering: the first update gives
+    the same means again up to rounding. scikit-learn computes the update on data centred
+    on its means and multiplies by 1/weight, so its shift is a tiny non-zero number, not
+    <= 0, and it stops one iteration later on unchanged labels (n_iter_ = 2). We round as
+    it does, so we stop there too, with its labels."""
+    X = ZERO_SHIFT_DATA[data]()
+    k = 4
+    labels = SkKMeans(k, n_init=1, random_state=seed).fit(X).labels_
+    ours, ref = fit_both(X, exact_means(X, labels, k), backend, tol=0.0)
+    assert ref.n_iter_ == 2  # the premise: no stop on a zero shift after one iteration
+    np.testing.assert_array_equal(ref.labels_, labels)
+    assert_same_fit(ours, ref, X)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tol_zero_stops_on_an_exactly_zero_shift_as_sklearn(backend):
+    """When the arithmetic is exact (column means exactly 0, dyadic cluster means), the
+    recomputed centres equal the starting ones bit for bit: the shift is exactly 0 <= tol
+    after the first iteration, whose labels changed from "none yet", and both libraries
+    stop there (n_iter_ = 1), then assign once more."""
+    X = np.array([[-3.0, 0.0], [-1.0, 0.0], [1.0, 0.0], [3.0, 0.0],
+                  [-3.0, 4.0], [-1.0, 4.0], [1.0, -4.0], [3.0, -4.0]])
+    init = np.array([[-2.0, 2.0], [2.0, -2.0]])
+    labels = np.array([0, 0, 1, 1, 0, 0, 1, 1])
+    # the premises, by hand: means exactly 0, and each init row is its cluster's mean
+    assert (X.sum(axis=0) == 0).all()
+    np.testing.assert_array_equal(exact_means(X, labels, 2), init)
+    ours, ref = fit_both(X, init, backend, tol=0.0)
+    assert ref.n_iter_ == 1
+    assert_same_fit(ours, ref, X)
+    np.testing.assert_array_equal(ours.labels_, labels)
+    np.testing.assert_array_equal(ours.cluster_centers_, init)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_large_tol_stops_on_shift_as_sklearn(backend):
     """A loose tol stops on the centre shift before the labels settle, then reassigns."""
