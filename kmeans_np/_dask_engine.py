@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._dask_blocks import DaskBlocks, from_blocks, one_thread, ordered_sum, persist, run
 from kmeans_np.coreset import sample_block
+from kmeans_np.dask_blocks import DaskBlocks, from_blocks, one_thread, ordered_sum, persist, run
 from kmeans_np.engine import LloydStep
 from kmeans_np.jit import load_kernels
 from kmeans_np.lloyd import relocate_empty_clusters
@@ -223,7 +223,7 @@ class DaskEngine:
     Parameters
     ----------
     data : DaskBlocks
-        The checked, persisted input (``kmeans_np._dask_blocks.to_blocks``).
+        The checked, persisted input (``kmeans_np.dask_blocks.to_blocks``).
     """
 
     name = "dask"

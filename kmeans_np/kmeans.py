@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -46,6 +45,7 @@ from kmeans_np.checks import (
     is_integer,
     resolve_backend,
 )
+from kmeans_np.dask_detect import is_dask_collection
 from kmeans_np.engine import Engine
 from kmeans_np.kmeans_plusplus import greedy_kmeans_plusplus, random_rows
 from kmeans_np.lloyd import NUMBA_FROM_SAMPLES, LloydResult, lloyd, make_engine, tolerance

@@ -24,17 +24,17 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from kmeans_np._dask_blocks import (
+from kmeans_np._dask_engine import DaskEngine
+from kmeans_np._tabular import fitted_names, record_fit_columns
+from kmeans_np.coreset import CORESET_STARTS, coreset_size
+from kmeans_np.dask_blocks import (
     as_row_blocks,
     centered,
-    is_dask_frame,
     one_thread,
     run,
     to_blocks,
 )
-from kmeans_np._dask_engine import DaskEngine
-from kmeans_np._tabular import fitted_names, record_fit_columns
-from kmeans_np.coreset import CORESET_STARTS, coreset_size
+from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import load_kernels
 
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._tabular import (
     check_transform_input,
     fitted_names,
@@ -37,6 +36,7 @@ from kmeans_np._tabular import (
 )
 from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
 from kmeans_np.checks import check_array, feature_names, is_integer
+from kmeans_np.dask_detect import is_dask_collection
 
 __all__ = ["PCA"]
 

@@ -42,7 +42,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np._moments import size_exponents, spread
 from kmeans_np._tabular import (
     check_transform_input,
@@ -53,6 +52,7 @@ from kmeans_np._tabular import (
 )
 from kmeans_np.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from kmeans_np.checks import check_array, feature_names
+from kmeans_np.dask_detect import is_dask_collection
 
 __all__ = ["MinMaxScaler", "StandardScaler"]
 

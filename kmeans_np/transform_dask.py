@@ -22,8 +22,9 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from kmeans_np._dask_blocks import is_dask_frame, ordered_sum, run, to_blocks
 from kmeans_np._moments import size_exponents, spread
+from kmeans_np.dask_blocks import ordered_sum, run, to_blocks
+from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.pca import _check_n_components
 
 __all__ = ["fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]

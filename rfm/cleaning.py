@@ -130,7 +130,7 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     >>> clean, report = clean_transactions(raw)                       # doctest: +SKIP
     >>> clean, report = clean_transactions(raw, drop_duplicates=False)  # doctest: +SKIP
     """
-    from rfm.table_dask import is_dask_frame
+    from kmeans_np.dask_detect import is_dask_frame
 
     if columns is not None:
         customer, invoice, date = columns.customer, columns.invoice, columns.date

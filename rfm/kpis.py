@@ -85,7 +85,7 @@ def monthly(
     A ``dask.dataframe.DataFrame`` gives the same table, computed partition by
     partition (:mod:`rfm.kpis_dask`).
     """
-    from rfm.table_dask import is_dask_frame
+    from kmeans_np.dask_detect import is_dask_frame
 
     if is_dask_frame(transactions):
         from rfm.kpis_dask import monthly_dask

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from kmeans_np.dask_detect import is_dask_frame
 from rfm._inputs import check_frame, parse_dates
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
-from rfm.table_dask import is_dask_frame
 
 __all__ = ["NEW", "Migration", "compare_segments", "migration"]
 

@@ -187,7 +187,7 @@ def rfm_table(
     >>> rfm = rfm_table(tx, invoice="InvoiceNo", quantity="Quantity",
     ...                 price="UnitPrice", snapshot="max")             # doctest: +SKIP
     """
-    from rfm.table_dask import is_dask_frame
+    from kmeans_np.dask_detect import is_dask_frame
 
     if is_dask_frame(df):
         from rfm.table_dask import rfm_table_dask

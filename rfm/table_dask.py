@@ -62,7 +62,7 @@ from rfm.table import (
     purchase_days,
 )
 
-__all__ = ["is_dask_frame", "rfm_table_dask", "rfm_table_graph"]
+__all__ = ["rfm_table_dask", "rfm_table_graph"]
 
 UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
 FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
@@ -72,17 +72,6 @@ SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was r
 #: input partitions whose pair rows make one shuffled piece (pairs are about half as many
 #: as order lines, ~40 bytes each: a piece is a few times one input partition)
 INPUTS_PER_PIECE = 5
-
-
-def is_dask_frame(obj: Any) -> bool:
-    """True for a ``dask.dataframe.DataFrame``, without importing dask when it is absent."""
-    import sys
-
-    if "dask.dataframe" not in sys.modules:
-        return False
-    import dask.dataframe as dd
-
-    return isinstance(obj, dd.DataFrame)
 
 
 @dataclass(frozen=True)

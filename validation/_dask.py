@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._dask_blocks import DaskBlocks, ordered_sum, persist, run, to_blocks
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import _non_numeric_columns, check_columns, check_random_state
+from kmeans_np.dask_blocks import DaskBlocks, ordered_sum, persist, run, to_blocks
+from kmeans_np.dask_detect import is_dask_collection
 from validation.anova import _column_list, _f_test, _table_row
 from validation.indices import _ch_ratio, _db_index, pairwise_distances
 from validation.labels import check_cluster_count
@@ -191,8 +191,8 @@ def simplified_silhouette_dask(
     X: Any, labels: Any, centers: Any = None, *, return_samples: bool = False
 ) -> Any:
     """``simplified_silhouette`` for a Dask ``X``; the values are a Dask array."""
-    from kmeans_np._dask_blocks import from_blocks
     from kmeans_np.checks import check_array
+    from kmeans_np.dask_blocks import from_blocks
 
     if centers is None:
         data, lab, classes, counts, sums = _prepared(X, labels, "the simplified silhouette")

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array, check_columns, check_dataframe
+from kmeans_np.dask_detect import is_dask_collection
 from validation.labels import EncodedLabels, encode_labels
 
 # scipy.stats is imported inside the functions that use it: loading it takes about

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array
+from kmeans_np.dask_detect import is_dask_collection
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [

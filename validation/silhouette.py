@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array, check_random_state, is_integer, resolve_backend
+from kmeans_np.dask_detect import is_dask_collection
 from kmeans_np.jit import load_kernels
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from kmeans_np._dask_detect import is_dask_collection
 from kmeans_np.checks import check_array
+from kmeans_np.dask_detect import is_dask_collection
 from validation.indices import cluster_means, pairwise_distances
 from validation.labels import check_cluster_count, encode_labels
 from validation.silhouette import silhouette_ratio

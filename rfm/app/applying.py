@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from kmeans_np.dask_detect import is_dask_frame
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
     Progress,
@@ -36,7 +37,6 @@ from rfm.profiles import profile
 from rfm.rulecheck import RuleCheck, check_rules, name_inversions
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
-from rfm.table_dask import is_dask_frame
 
 __all__ = ["AppliedRun", "apply_model", "read_previous"]
 

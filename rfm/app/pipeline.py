@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import validation
+from kmeans_np.dask_detect import is_dask_frame
 from rfm import kpis
 from rfm._inputs import RFM_COLUMNS, align_to_customers
 from rfm.actions import customer_actions
@@ -48,7 +49,6 @@ from rfm.segments import RuleSet, resolve_rules, segment
 from rfm.settings import Settings
 from rfm.summary import rf_counts, rf_mean_spend, segment_summary
 from rfm.table import rfm_table
-from rfm.table_dask import is_dask_frame
 from validation.stability import STABLE_ARI
 
 __all__ = [

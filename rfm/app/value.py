@@ -85,8 +85,8 @@ def fit_value(
 def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
     """The purchase model fitted up to ``days`` days before the last purchase day, and its
     predictions for those days against what happened."""
+    from kmeans_np.dask_detect import is_dask_frame
     from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
-    from rfm.table_dask import is_dask_frame
 
     last = clean[columns.date].max()
     if is_dask_frame(clean):

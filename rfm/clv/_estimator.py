@@ -33,7 +33,7 @@ __all__ = ["Estimator", "as_output", "is_dask"]
 
 
 def is_dask(obj: Any) -> bool:
-    from rfm.table_dask import is_dask_frame
+    from kmeans_np.dask_detect import is_dask_frame
 
     return is_dask_frame(obj)
 

@@ -247,7 +247,7 @@ def summary(
     ...             calibration_end="1997-09-30")                     # doctest: +SKIP
     >>> BetaGeo().fit(s).p_alive(s)                                    # doctest: +SKIP
     """
-    from rfm.table_dask import is_dask_frame
+    from kmeans_np.dask_detect import is_dask_frame
 
     periods = Periods.resolve(calibration_end, observation_end, unit)
     if is_dask_frame(transactions):

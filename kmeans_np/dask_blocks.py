@@ -39,7 +39,6 @@ __all__ = [
     "DaskBlocks",
     "centered",
     "from_blocks",
-    "is_dask_frame",
     "one_thread",
     "ordered_sum",
     "run",
@@ -63,13 +62,6 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(before)
-
-
-def is_dask_frame(X: Any) -> bool:
-    """Whether ``X`` is a Dask DataFrame (or Series)."""
-    import dask.dataframe as dd
-
-    return isinstance(X, (dd.DataFrame, dd.Series))
 
 
 def _check_dtype(dtype: np.dtype, name: str) -> None:
