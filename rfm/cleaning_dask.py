@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from rfm._dask_parts import partition_name, shuffle_method
 from rfm.cleaning import apply_rules, nothing_left, rule_columns
-from rfm.table_dask import _where, shuffle_method
 
 __all__ = ["clean_graph", "clean_transactions_dask"]
 
@@ -29,7 +29,7 @@ PART, POS = "_rfm_partition", "_rfm_position"
 
 def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
     """One partition after the row rules, tagged with (partition, position) columns."""
-    where = _where(pdf, partition_info)
+    where = partition_name(pdf, partition_info)
     try:
         check_columns(pdf, list(dict.fromkeys(col for _, col in rules)), what=where)
         out, _ = apply_rules(pdf.reset_index(drop=True), rules, date)
@@ -46,7 +46,7 @@ def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None
 
 def _counts(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
     """The partition's removed-row count per rule (one row)."""
-    where = _where(pdf, partition_info)
+    where = partition_name(pdf, partition_info)
     try:
         check_columns(pdf, list(dict.fromkeys(col for _, col in rules)), what=where)
         _, rows = apply_rules(pdf, rules, date)

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from rfm._dask_parts import INPUTS_PER_PIECE, partition_name, shuffle_method
 from rfm.columns import TransactionColumns
 from rfm.kpis import _revenue_and_dates, month_numbers, monthly_frame
-from rfm.table_dask import INPUTS_PER_PIECE, _where, shuffle_method
 
 __all__ = ["monthly_dask", "monthly_finish", "monthly_graph"]
 
@@ -39,7 +39,7 @@ def _revenue(pdf: pd.DataFrame, cols: TransactionColumns,
     try:
         revenue, dates = _revenue_and_dates(pdf, [cols.customer], cols.date, cols)
     except (ValueError, TypeError) as exc:
-        raise type(exc)(f"{_where(pdf, partition_info)}: {exc}") from None
+        raise type(exc)(f"{partition_name(pdf, partition_info)}: {exc}") from None
     return pd.Series(revenue).groupby(month_numbers(dates)).sum()
 
 

@@ -12,7 +12,6 @@ Recency, tenure and average order value follow as array arithmetic.
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 import numpy as np
@@ -22,77 +21,22 @@ from kmeans_np.checks import check_columns, resolve_backend
 from rfm._grouping.aggregate import aggregate
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_frame, parse_dates
+from rfm._table_core import (
+    TABLE_COLUMNS,
+    build_table,
+    check_invoice_column,
+    date_ticks,
+    purchase_days,
+    snapshot_ticks,
+)
 from rfm.columns import TransactionColumns
 
-__all__ = ["purchase_days", "rfm_table"]
+__all__ = ["TABLE_COLUMNS", "purchase_days", "rfm_table"]
 
 #: below this many rows ``backend="auto"`` groups with the numpy twin: it is as fast there
 #: (measured: 5,000 rows take 31 ms with numba, 37 ms with numpy), and a first run on a
 #: small file then does not spend seconds compiling the grouping kernels
 NUMBA_FROM_ROWS = 20_000
-
-#: the columns of :func:`rfm_table`'s result, in order
-TABLE_COLUMNS = (
-    "recency",
-    "frequency",
-    "monetary",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-    "avg_order_value",
-)
-
-def purchase_days(dates: pd.Series) -> np.ndarray:
-    """The calendar day of each date (local wall-clock day for zoned times), as int64 days
-    since 1970-01-01: the key of an order when there is no invoice column."""
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)  # the day where (and when) the order was made
-    return dates.to_numpy().astype("datetime64[D]").view(np.int64)
-
-
-def _date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
-    """Dates as int64 ticks, their numpy unit, and the time zone (or ``None``)."""
-    tz = getattr(dates.dtype, "tz", None)
-    if tz is not None:
-        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
-    values = dates.to_numpy()
-    unit = np.datetime_data(values.dtype)[0]
-    return values.view(np.int64), unit, tz
-
-
-def _snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
-    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
-    if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
-        return last_tick + (day if snapshot == "max+1d" else 0)
-    if not isinstance(snapshot, (str, _dt.date, np.datetime64, pd.Timestamp)):
-        raise TypeError(
-            "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
-            f"{type(snapshot).__name__}."
-        )
-    try:
-        ts = pd.Timestamp(snapshot)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"snapshot {snapshot!r} is neither 'max+1d', 'max' nor a date that parses "
-            f"({exc})."
-        ) from None
-    if ts is pd.NaT:
-        raise ValueError("snapshot is NaT; give 'max+1d', 'max' or a real date.")
-    if (ts.tz is None) != (tz is None):
-        raise ValueError(
-            f"snapshot {ts} and the dates disagree on time zones (dates tz={tz}); give "
-            "the snapshot in the same kind (both naive or both tz-aware)."
-        )
-    if ts.tz is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    tick = int(np.datetime64(ts.to_datetime64(), unit).view(np.int64))
-    if tick < last_tick:
-        last = pd.Timestamp(np.datetime64(last_tick, unit))
-        raise ValueError(
-            f"snapshot {ts} is before the last purchase ({last}); recency would be "
-            "negative. Use a snapshot on or after the last purchase, or 'max' / 'max+1d'."
-        )
-    return tick
 
 
 def rfm_table(
@@ -212,7 +156,7 @@ def rfm_table(
     line = cols.line_amounts(df, allow_negative=allow_negative)
 
     dates = parse_dates(df[date], date)
-    ticks, unit, tz = _date_ticks(dates)
+    ticks, unit, tz = date_ticks(dates)
     backend = resolve_backend(backend, n=len(df), numba_from=NUMBA_FROM_ROWS)
     customer_keys = encode_keys(df[customer], backend=backend)
     if customer_keys.missing is not None:
@@ -237,53 +181,9 @@ def rfm_table(
     )
     ids = customer_keys.labels(agg.row).rename(customer)
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
-    snap = _snapshot_ticks(snapshot, int(agg.last.max()), unit, day, tz)
+    snap = snapshot_ticks(snapshot, int(agg.last.max()), unit, day, tz)
     return build_table(
         ids, agg.first, agg.last, agg.monetary, agg.frequency, snap=snap, unit=unit, tz=tz
     )
 
 
-def check_invoice_column(names: list[Any], invoice: str | None) -> None:
-    """The default invoice column is missing: say how to count orders without one."""
-    if invoice == TransactionColumns.invoice and invoice not in names:
-        raise ValueError(
-            f"transactions have no {invoice!r} column (columns found: "
-            f"{[str(c) for c in names]}); name the invoice column with invoice='<column>', "
-            "or pass invoice=None to count each customer's purchase days as orders."
-        )
-
-
-def build_table(
-    ids: pd.Index,
-    first: np.ndarray,
-    last: np.ndarray,
-    monetary: np.ndarray,
-    frequency: np.ndarray,
-    *,
-    snap: int,
-    unit: str,
-    tz: Any,
-) -> pd.DataFrame:
-    """The RFM table from per-customer aggregates (dates as int64 ticks in ``unit``, UTC
-    when ``tz`` is set) and the snapshot in the same ticks; shared with the Dask path."""
-    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
-
-    def as_dates(t: np.ndarray) -> pd.DatetimeIndex:
-        out = pd.DatetimeIndex(t.view(f"datetime64[{unit}]"))
-        return out.tz_localize("UTC").tz_convert(tz) if tz is not None else out
-
-    result = pd.DataFrame(
-        {
-            "recency": (snap - last) // day,
-            "frequency": frequency,
-            "monetary": monetary,
-            "first_purchase": as_dates(first),
-            "last_purchase": as_dates(last),
-            "tenure_days": (snap - first) // day,
-            "avg_order_value": monetary / frequency,
-        },
-        index=ids,
-        copy=False,  # fresh arrays: no need to copy them into consolidated blocks
-    )
-    result.attrs["snapshot"] = as_dates(np.array([snap], dtype=np.int64))[0]
-    return result

@@ -41,7 +41,6 @@ which every shuffle of rfmseg obeys.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,125 +48,41 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns
 from kmeans_np.jit import load_kernels
+from rfm._dask_parts import (
+    INPUTS_PER_PIECE,
+    UNITS,
+    Spec,
+    partition_columns,
+    shuffle_method,
+    sorted_by_spec,
+    words,
+)
 from rfm._grouping.aggregate import sort_by_key
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import parse_dates
-from rfm.columns import TransactionColumns
-from rfm.table import (
+from rfm._table_core import (
     TABLE_COLUMNS,
-    _date_ticks,
-    _snapshot_ticks,
     build_table,
     check_invoice_column,
+    date_ticks,
     purchase_days,
+    snapshot_ticks,
 )
+from rfm.columns import TransactionColumns
 
 __all__ = ["rfm_table_dask", "rfm_table_graph"]
 
-UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
 FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
 #: the order key of a pair row without an invoice column: the purchase day
 DAY = "_day"
-SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
-#: input partitions whose pair rows make one shuffled piece (pairs are about half as many
-#: as order lines, ~40 bytes each: a piece is a few times one input partition)
-INPUTS_PER_PIECE = 5
 
 
-@dataclass(frozen=True)
-class _Spec:
-    """What every task needs to know: columns, their expected dtypes, options."""
-
-    customer: str
-    date: str
-    invoice: str | None
-    amount: str | None
-    quantity: str | None
-    price: str | None
-    allow_negative: bool
-    backend: str
-    dtypes: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.dtypes)
-
-    @property
-    def date_tz(self) -> Any:
-        return getattr(self.dtypes[self.date], "tz", None)
-
-    @property
-    def date_unit(self) -> str | None:
-        """The date column's unit when its dtype is a datetime, else ``None`` (text)."""
-        dtype = self.dtypes[self.date]
-        if not pd.api.types.is_datetime64_any_dtype(dtype):
-            return None
-        return np.datetime_data(getattr(dtype, "base", dtype))[0]
-
-    @property
-    def id_dtype(self) -> Any:
-        """dtype of the customer ids in the result's index (categories for categoricals)."""
-        dtype = self.dtypes[self.customer]
-        if isinstance(dtype, pd.CategoricalDtype):
-            return dtype.categories.dtype
-        return dtype
-
-
-def shuffle_method(preferred: str | None = None) -> str:
-    """The shuffle method for a step: ``preferred``, else Dask's peer-to-peer shuffle on a
-    distributed scheduler and the task shuffle otherwise.
-
-    A configured ``dataframe.shuffle.method`` always wins. Without ``preferred`` the choice
-    follows the scheduler in force when the graph is built: with a
-    ``distributed.Client`` active, Dask itself would pick ``"p2p"`` even for a computation
-    sent to the threaded scheduler, which then fails.
-    """
-    import dask
-    from dask.base import get_scheduler
-
-    chosen = dask.config.get("dataframe.shuffle.method", None)
-    if chosen:
-        return chosen
-    if preferred is not None:
-        return preferred
-    owner = getattr(get_scheduler(), "__self__", None)
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - dask without distributed
-        return "tasks"
-    return "p2p" if isinstance(owner, Client) else "tasks"
-
-
-def _where(pdf: pd.DataFrame, partition_info: dict | None) -> str:
-    """``"partition 3"``, plus the file it came from when known."""
-    number = partition_info.get("number") if partition_info else None
-    where = f"partition {number}" if number is not None else "a partition"
-    source = pdf.attrs.get(SOURCE_ATTR)
-    return f"{where} (file {source})" if source else where
-
-
-def _check_partition(pdf: pd.DataFrame, spec: _Spec, where: str) -> None:
-    """Same columns and dtypes as the Dask DataFrame's declared schema, or say where not."""
-    try:
-        check_columns(pdf, spec.columns, what=where)
-    except ValueError as exc:
-        raise ValueError(str(exc)) from None
-    for col, dtype in spec.dtypes.items():
-        if pdf[col].dtype != dtype:
-            raise ValueError(
-                f"{where}: column {col!r} has dtype {pdf[col].dtype}, but the data set "
-                f"declares {dtype} (its first partition's schema); every partition must "
-                "have the same schema. Cast the column in that file, or read the data "
-                "with an explicit dtype."
-            )
-
-
-def _order_column(spec: _Spec) -> str:
+def _order_column(spec: Spec) -> str:
     """The pair rows' order key: the invoice column, else the purchase day."""
     return spec.invoice if spec.invoice is not None else DAY
 
 
-def _empty_pairs(spec: _Spec) -> pd.DataFrame:
+def _empty_pairs(spec: Spec) -> pd.DataFrame:
     cols: dict[str, Any] = {spec.customer: pd.Series([], dtype=spec.dtypes[spec.customer])}
     key_dtype = spec.dtypes[spec.invoice] if spec.invoice is not None else np.int64
     cols[_order_column(spec)] = pd.Series([], dtype=key_dtype)
@@ -182,11 +97,11 @@ def _empty_pairs(spec: _Spec) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, int, np.ndarray]:
+def _ns_ticks(pdf: pd.DataFrame, spec: Spec, where: str) -> tuple[np.ndarray, int, np.ndarray]:
     """The partition's dates as int64 nanoseconds (UTC when tz-aware), their unit rank,
     and their purchase days (:func:`rfm.table.purchase_days`)."""
     dates = parse_dates(pdf[spec.date], spec.date)
-    ticks, unit, tz = _date_ticks(dates)
+    ticks, unit, tz = date_ticks(dates)
     if (tz is None) != (spec.date_tz is None):
         raise ValueError(
             f"{where}: the dates of column {spec.date!r} carry a time zone ({tz}) that "
@@ -206,15 +121,7 @@ def _ns_ticks(pdf: pd.DataFrame, spec: _Spec, where: str) -> tuple[np.ndarray, i
     return ticks, rank, purchase_days(dates)
 
 
-def partition_columns(pdf: pd.DataFrame, spec: _Spec,
-                      partition_info: dict | None) -> tuple[str, pd.DataFrame]:
-    """The partition's name for messages, and its columns of ``spec`` once checked."""
-    where = _where(pdf, partition_info)
-    _check_partition(pdf, spec, where)
-    return where, pdf[spec.columns]
-
-
-def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -> pd.DataFrame:
+def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) -> pd.DataFrame:
     """Step 1: one input partition → one row per (customer, order) pair (the order is the
     invoice, or the purchase day without an invoice column)."""
     where, pdf = partition_columns(pdf, spec, partition_info)
@@ -249,7 +156,7 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
         raise type(exc)(f"{where}: {exc}") from None
     kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
     row, first, last, spend, _ = kernel(
-        *_words(cust.hi, cust.lo, inv_hi, inv_lo),
+        *words(cust.hi, cust.lo, inv_hi, inv_lo),
         ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
         np.zeros(len(pdf), dtype=np.int64),
     )
@@ -263,11 +170,7 @@ def _pairs(pdf: pd.DataFrame, spec: _Spec, partition_info: dict | None = None) -
     return pd.DataFrame(out)
 
 
-def _words(*arrays: np.ndarray) -> list[np.ndarray]:
-    return [np.ascontiguousarray(a, dtype=np.uint64) for a in arrays]
-
-
-def _empty_customers(spec: _Spec) -> pd.DataFrame:
+def _empty_customers(spec: Spec) -> pd.DataFrame:
     return pd.DataFrame(
         {
             FIRST: pd.Series([], dtype=np.int64),
@@ -280,7 +183,7 @@ def _empty_customers(spec: _Spec) -> pd.DataFrame:
     )
 
 
-def _customers(pairs: pd.DataFrame, spec: _Spec, sort: bool = True) -> pd.DataFrame:
+def _customers(pairs: pd.DataFrame, spec: Spec, sort: bool = True) -> pd.DataFrame:
     """Step 3: shuffled pair rows → one row per customer, sorted by id (else in order of
     first appearance: the client sorts the whole table anyway)."""
     if len(pairs) == 0:
@@ -291,14 +194,14 @@ def _customers(pairs: pd.DataFrame, spec: _Spec, sort: bool = True) -> pd.DataFr
     # pairs cut by a partition boundary merge first
     inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
     row, first, last, spend, _ = kernel(
-        *_words(cust.hi, cust.lo, inv.hi, inv.lo),
+        *words(cust.hi, cust.lo, inv.hi, inv.lo),
         pairs[FIRST].to_numpy(), pairs[LAST].to_numpy(),
         pairs[SPEND].to_numpy(), np.zeros(n, dtype=np.int64),
     )
     count = np.ones(len(row), dtype=np.int64)  # each distinct pair is one order
     zeros = np.zeros(len(row), dtype=np.uint64)
     c_row, c_first, c_last, money, freq = kernel(
-        *_words(cust.hi[row], cust.lo[row], zeros, zeros), first, last, spend, count
+        *words(cust.hi[row], cust.lo[row], zeros, zeros), first, last, spend, count
     )
     rows = row[c_row]
     order = sort_by_key(cust.hi[rows], cust.lo[rows]) if sort else np.arange(len(rows))
@@ -315,12 +218,12 @@ def _customers(pairs: pd.DataFrame, spec: _Spec, sort: bool = True) -> pd.DataFr
     )
 
 
-def _result_unit(spec: _Spec, max_res: int) -> str:
+def _result_unit(spec: Spec, max_res: int) -> str:
     return spec.date_unit or UNITS[int(max_res)]
 
 
 def _finish(
-    customers: pd.DataFrame, spec: _Spec, snapshot: Any, max_last: Any, max_res: Any
+    customers: pd.DataFrame, spec: Spec, snapshot: Any, max_last: Any, max_res: Any
 ) -> pd.DataFrame:
     """Recency, tenure, dates and average order value of one partition of customers."""
     if len(customers) == 0:  # also when every partition is empty (max_last is NaN)
@@ -328,7 +231,7 @@ def _finish(
     unit = _result_unit(spec, max_res)
     scale = 10 ** (9 - 3 * UNITS.index(unit))
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
-    snap = _snapshot_ticks(snapshot, int(max_last) // scale, unit, day, spec.date_tz)
+    snap = snapshot_ticks(snapshot, int(max_last) // scale, unit, day, spec.date_tz)
     return build_table(
         customers.index,
         customers[FIRST].to_numpy() // scale,
@@ -339,7 +242,7 @@ def _finish(
     )
 
 
-def _table_meta(spec: _Spec) -> pd.DataFrame:
+def _table_meta(spec: Spec) -> pd.DataFrame:
     """Empty result with the right dtypes (the unit is a guess for text dates)."""
     unit = spec.date_unit or "ns"
     dates = pd.Series([], dtype=f"datetime64[{unit}]")
@@ -359,27 +262,7 @@ def _check_snapshot_kind(snapshot: Any, tz: Any) -> None:
     if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
         return
     # the before-the-last-purchase check needs the data: the smallest tick passes it
-    _snapshot_ticks(snapshot, int(np.iinfo(np.int64).min), "ns", 86_400 * 10**9, tz)
-
-
-def _sorted_like_memory(table: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
-    """Rows in the in-memory order: sorted ids (category order for categoricals)."""
-    return sorted_like_memory(table, spec.dtypes[spec.customer], spec.backend)
-
-
-def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
-                       backend: str = "auto") -> pd.DataFrame:  # fmt: skip
-    """A customer table gathered from ``rfm_table(..., compute=False)``'s partitions, in
-    the order :func:`rfm.rfm_table` gives in memory: sorted ids (category order for
-    categorical ids, whose dtype is ``customer_dtype``)."""
-    if isinstance(customer_dtype, pd.CategoricalDtype):
-        order = np.argsort(customer_dtype.categories.get_indexer(table.index), kind="stable")
-    else:
-        keys = encode_keys(pd.Series(table.index, copy=False), backend=backend)
-        order = sort_by_key(keys.hi, keys.lo)
-    out = table.take(order)
-    out.attrs = dict(table.attrs)
-    return out
+    snapshot_ticks(snapshot, int(np.iinfo(np.int64).min), "ns", 86_400 * 10**9, tz)
 
 
 def rfm_table_graph(
@@ -403,7 +286,7 @@ def rfm_table_graph(
     check_columns(meta, needed, what="transactions")
     if ddf.npartitions == 0:
         raise ValueError("transactions is empty (0 partitions); there is nothing to compute.")
-    spec = _Spec(
+    spec = Spec(
         customer, date, invoice, amount, quantity, price, bool(allow_negative), backend,
         dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)},
     )
@@ -430,7 +313,7 @@ def rfm_table_graph(
     def finish(result: pd.DataFrame) -> pd.DataFrame:
         if len(result) == 0:
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
-        return _sorted_like_memory(result, spec)
+        return sorted_by_spec(result, spec)
 
     return table, finish
 

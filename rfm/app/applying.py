@@ -124,7 +124,7 @@ def _assign_on_dask(
     lies, then gather the table and the assignment, in the in-memory customer order."""
     import dask
 
-    from rfm.table_dask import sorted_like_memory
+    from rfm._dask_parts import sorted_like_memory
 
     meta = model.assign_customers(lazy._meta)
     assigned = lazy.map_partitions(model.assign_customers, meta=meta, enforce_metadata=False)

@@ -28,6 +28,14 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, resolve_backend
 from kmeans_np.jit import load_kernels
+from rfm._dask_parts import (
+    INPUTS_PER_PIECE,
+    Spec,
+    partition_columns,
+    shuffle_method,
+    sorted_by_spec,
+    words,
+)
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import parse_dates
 from rfm.clv.customer_summary import (
@@ -42,14 +50,6 @@ from rfm.clv.customer_summary import (
 )
 from rfm.clv.occasions import Occasions, occasions
 from rfm.columns import TransactionColumns
-from rfm.table_dask import (
-    INPUTS_PER_PIECE,
-    _sorted_like_memory,
-    _Spec,
-    _words,
-    partition_columns,
-    shuffle_method,
-)
 
 __all__ = ["summary_dask"]
 
@@ -57,7 +57,7 @@ DAY, PERIOD, MONEY = "_day", "_period", "_money"
 STATS = ("_first", "_last", "_days", "_repeat_spend", "_holdout_days", "_holdout_spend")
 
 
-def _empty_days(spec: _Spec) -> pd.DataFrame:
+def _empty_days(spec: Spec) -> pd.DataFrame:
     return pd.DataFrame({
         spec.customer: pd.Series([], dtype=spec.dtypes[spec.customer]),
         DAY: pd.Series([], dtype=np.int64),
@@ -66,7 +66,7 @@ def _empty_days(spec: _Spec) -> pd.DataFrame:
     })
 
 
-def _days(pdf: pd.DataFrame, spec: _Spec, periods: Periods,
+def _days(pdf: pd.DataFrame, spec: Spec, periods: Periods,
           partition_info: dict | None = None) -> pd.DataFrame:
     """Step 1: one input partition → one row per (customer, period, day)."""
     where, pdf = partition_columns(pdf, spec, partition_info)
@@ -92,7 +92,7 @@ def _days(pdf: pd.DataFrame, spec: _Spec, periods: Periods,
         kernel = load_kernels("rfm._grouping.combine_numba").combine_groups
         k = kept
         rows, _, _, money_k, _ = kernel(
-            *_words(keys.hi[k], keys.lo[k], period[k].astype(np.uint64),
+            *words(keys.hi[k], keys.lo[k], period[k].astype(np.uint64),
                     day[k].view(np.uint64)),
             day[k], day[k], np.ascontiguousarray(money[k]), np.zeros(len(k), dtype=np.int64),
         )
@@ -107,13 +107,13 @@ def _days(pdf: pd.DataFrame, spec: _Spec, periods: Periods,
     })
 
 
-def _empty_customers(spec: _Spec) -> pd.DataFrame:
+def _empty_customers(spec: Spec) -> pd.DataFrame:
     columns = {name: pd.Series([], dtype=np.float64 if "spend" in name else np.int64)
                for name in STATS}
     return pd.DataFrame(columns, index=pd.Index([], dtype=spec.id_dtype, name=spec.customer))
 
 
-def _customers(days: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+def _customers(days: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Step 3: shuffled day rows → one row per customer (the in-memory reduction)."""
     if not (days[PERIOD].to_numpy() == 0).any():
         return _empty_customers(spec)
@@ -136,7 +136,7 @@ def _finish(customers: pd.DataFrame, periods: Periods, last_day: Any) -> pd.Data
     return table
 
 
-def _summary_meta(spec: _Spec, periods: Periods) -> pd.DataFrame:
+def _summary_meta(spec: Spec, periods: Periods) -> pd.DataFrame:
     names = SUMMARY_COLUMNS + (HOLDOUT_COLUMNS if periods.observation_end is not None else ())
     columns = {name: pd.Series([], dtype=np.int64 if name.startswith("x") else np.float64)
                for name in names}
@@ -147,7 +147,7 @@ def _summary_meta(spec: _Spec, periods: Periods) -> pd.DataFrame:
 
 def lazy_summary(
     ddf: Any, *, columns: TransactionColumns, periods: Periods, backend: str
-) -> tuple[Any, Any, _Spec]:
+) -> tuple[Any, Any, Spec]:
     """The summary as a Dask DataFrame partitioned by customer (rows in no set order,
     ``_meta.attrs`` holding the unit), the last calibration purchase day as a Dask
     scalar, and the checked column spec (for :func:`finish`)."""
@@ -156,7 +156,7 @@ def lazy_summary(
     check_columns(meta, needed, what="transactions")
     if ddf.npartitions == 0:
         raise ValueError("transactions is empty (0 partitions); there is nothing to compute.")
-    spec = _Spec(
+    spec = Spec(
         columns.customer, columns.date, None, columns.amount, columns.quantity, columns.price,
         False, resolve_backend(backend),
         dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)},
@@ -176,12 +176,12 @@ def lazy_summary(
     return table, last_day, spec
 
 
-def finish(result: pd.DataFrame, last_day: Any, spec: _Spec, periods: Periods) -> pd.DataFrame:
+def finish(result: pd.DataFrame, last_day: Any, spec: Spec, periods: Periods) -> pd.DataFrame:
     """A computed summary (possibly with more columns) in the in-memory row order, with
     the in-memory ``attrs``."""
     if len(result) == 0:
         raise ValueError(_no_calibration_message(periods))
-    result = _sorted_like_memory(result, spec)
+    result = sorted_by_spec(result, spec)
     cal = periods.calibration_end if periods.calibration_end is not None else int(last_day)
     result.attrs = summary_attrs(periods, cal)
     return result

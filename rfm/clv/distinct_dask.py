@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from rfm._dask_parts import partition_name
 from rfm.clv.distinct import DistinctRows, distinct_rows
 from rfm.clv.inputs import (
     PurchaseHistory,
     check_monetary,
     check_x,
 )
-from rfm.table_dask import _where
 
 __all__ = ["distinct_histories_dask", "distinct_spends_dask"]
 
@@ -41,7 +41,7 @@ def _checked(where: str, check: Callable[[], Any]) -> Any:
 def _histories(pdf: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
     if len(pdf) == 0:
         return _meta(("x", "t_x", "T"))
-    where = _where(pdf, partition_info)
+    where = partition_name(pdf, partition_info)
     h = _checked(where, lambda: PurchaseHistory.checked(pdf["x"], pdf["t_x"], pdf["T"],
                                                         pdf.index))
     rows = distinct_rows(h.x, h.t_x, h.T)
@@ -52,7 +52,7 @@ def _histories(pdf: pd.DataFrame, partition_info: dict | None = None) -> pd.Data
 def _spends(pdf: pd.DataFrame, partition_info: dict | None = None) -> pd.DataFrame:
     if len(pdf) == 0:
         return _meta(("x", "monetary"))
-    where = _where(pdf, partition_info)
+    where = partition_name(pdf, partition_info)
     x = _checked(where, lambda: check_x(pdf["x"], pdf.index))
     m = _checked(where, lambda: check_monetary(pdf["monetary"], x, pdf.index))
     repeat = x > 0

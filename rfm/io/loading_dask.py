@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import AmbiguousDate, parse_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
 from rfm.io.reading import ReadOptions, csv_options, header_of
-from rfm.table_dask import _where
 
 __all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
 
@@ -132,7 +132,7 @@ def _typed(
     partition_info: dict | None = None,
 ) -> pd.DataFrame:
     """One partition with its role columns typed (see the module docstring)."""
-    where = _where(pdf, partition_info)
+    where = partition_name(pdf, partition_info)
     roles = cols.roles()
     out = pdf.copy()
     try:

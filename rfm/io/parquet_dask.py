@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from rfm.table_dask import SOURCE_ATTR
+from rfm._dask_parts import SOURCE_ATTR
 
 __all__ = ["parquet_files", "parquet_schemas", "read_parquet_dask"]
 

@@ -1,0 +1,164 @@
+"""What the Dask twins of rfm share: partition specs and checks, messages that name the
+partition (and its file), the shuffle method, and the in-memory row order.
+
+:mod:`rfm.table_dask`, :mod:`rfm.cleaning_dask`, :mod:`rfm.kpis_dask`, the Dask readers
+and :mod:`rfm.clv`'s Dask summary import from here, never from each other: each Dask
+twin is a leaf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kmeans_np.checks import check_columns
+from rfm._grouping.aggregate import sort_by_key
+from rfm._grouping.keys import encode_keys
+
+__all__ = [
+    "INPUTS_PER_PIECE",
+    "SOURCE_ATTR",
+    "UNITS",
+    "Spec",
+    "check_partition",
+    "partition_columns",
+    "partition_name",
+    "shuffle_method",
+    "sorted_by_spec",
+    "sorted_like_memory",
+    "words",
+]
+
+
+UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
+
+
+SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
+
+
+#: input partitions whose pair rows make one shuffled piece (pairs are about half as many
+#: as order lines, ~40 bytes each: a piece is a few times one input partition)
+INPUTS_PER_PIECE = 5
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every task needs to know: columns, their expected dtypes, options."""
+
+    customer: str
+    date: str
+    invoice: str | None
+    amount: str | None
+    quantity: str | None
+    price: str | None
+    allow_negative: bool
+    backend: str
+    dtypes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.dtypes)
+
+    @property
+    def date_tz(self) -> Any:
+        return getattr(self.dtypes[self.date], "tz", None)
+
+    @property
+    def date_unit(self) -> str | None:
+        """The date column's unit when its dtype is a datetime, else ``None`` (text)."""
+        dtype = self.dtypes[self.date]
+        if not pd.api.types.is_datetime64_any_dtype(dtype):
+            return None
+        return np.datetime_data(getattr(dtype, "base", dtype))[0]
+
+    @property
+    def id_dtype(self) -> Any:
+        """dtype of the customer ids in the result's index (categories for categoricals)."""
+        dtype = self.dtypes[self.customer]
+        if isinstance(dtype, pd.CategoricalDtype):
+            return dtype.categories.dtype
+        return dtype
+
+
+def shuffle_method(preferred: str | None = None) -> str:
+    """The shuffle method for a step: ``preferred``, else Dask's peer-to-peer shuffle on a
+    distributed scheduler and the task shuffle otherwise.
+
+    A configured ``dataframe.shuffle.method`` always wins. Without ``preferred`` the choice
+    follows the scheduler in force when the graph is built: with a
+    ``distributed.Client`` active, Dask itself would pick ``"p2p"`` even for a computation
+    sent to the threaded scheduler, which then fails.
+    """
+    import dask
+    from dask.base import get_scheduler
+
+    chosen = dask.config.get("dataframe.shuffle.method", None)
+    if chosen:
+        return chosen
+    if preferred is not None:
+        return preferred
+    owner = getattr(get_scheduler(), "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask without distributed
+        return "tasks"
+    return "p2p" if isinstance(owner, Client) else "tasks"
+
+
+def partition_name(pdf: pd.DataFrame, partition_info: dict | None) -> str:
+    """``"partition 3"``, plus the file it came from when known."""
+    number = partition_info.get("number") if partition_info else None
+    where = f"partition {number}" if number is not None else "a partition"
+    source = pdf.attrs.get(SOURCE_ATTR)
+    return f"{where} (file {source})" if source else where
+
+
+def check_partition(pdf: pd.DataFrame, spec: Spec, where: str) -> None:
+    """Same columns and dtypes as the Dask DataFrame's declared schema, or say where not."""
+    try:
+        check_columns(pdf, spec.columns, what=where)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    for col, dtype in spec.dtypes.items():
+        if pdf[col].dtype != dtype:
+            raise ValueError(
+                f"{where}: column {col!r} has dtype {pdf[col].dtype}, but the data set "
+                f"declares {dtype} (its first partition's schema); every partition must "
+                "have the same schema. Cast the column in that file, or read the data "
+                "with an explicit dtype."
+            )
+
+
+def partition_columns(pdf: pd.DataFrame, spec: Spec,
+                      partition_info: dict | None) -> tuple[str, pd.DataFrame]:
+    """The partition's name for messages, and its columns of ``spec`` once checked."""
+    where = partition_name(pdf, partition_info)
+    check_partition(pdf, spec, where)
+    return where, pdf[spec.columns]
+
+
+def words(*arrays: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(a, dtype=np.uint64) for a in arrays]
+
+
+def sorted_by_spec(table: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Rows in the in-memory order: sorted ids (category order for categoricals)."""
+    return sorted_like_memory(table, spec.dtypes[spec.customer], spec.backend)
+
+
+def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
+                       backend: str = "auto") -> pd.DataFrame:  # fmt: skip
+    """A customer table gathered from ``rfm_table(..., compute=False)``'s partitions, in
+    the order :func:`rfm.rfm_table` gives in memory: sorted ids (category order for
+    categorical ids, whose dtype is ``customer_dtype``)."""
+    if isinstance(customer_dtype, pd.CategoricalDtype):
+        order = np.argsort(customer_dtype.categories.get_indexer(table.index), kind="stable")
+    else:
+        keys = encode_keys(pd.Series(table.index, copy=False), backend=backend)
+        order = sort_by_key(keys.hi, keys.lo)
+    out = table.take(order)
+    out.attrs = dict(table.attrs)
+    return out

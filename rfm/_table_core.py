@@ -1,0 +1,137 @@
+"""What the RFM table's two implementations share: its columns, the date ticks, the
+snapshot, purchase days and the table built from per-customer aggregates.
+
+:func:`rfm.rfm_table` (in memory, :mod:`rfm.table`) and its Dask twin
+(:mod:`rfm.table_dask`) both import from here; neither imports the other's module, so
+the Dask twin is a leaf.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rfm.columns import TransactionColumns
+
+__all__ = [
+    "TABLE_COLUMNS",
+    "build_table",
+    "check_invoice_column",
+    "date_ticks",
+    "purchase_days",
+    "snapshot_ticks",
+]
+
+
+#: the columns of :func:`rfm_table`'s result, in order
+TABLE_COLUMNS = (
+    "recency",
+    "frequency",
+    "monetary",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+    "avg_order_value",
+)
+
+
+def purchase_days(dates: pd.Series) -> np.ndarray:
+    """The calendar day of each date (local wall-clock day for zoned times), as int64 days
+    since 1970-01-01: the key of an order when there is no invoice column."""
+    if getattr(dates.dtype, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)  # the day where (and when) the order was made
+    return dates.to_numpy().astype("datetime64[D]").view(np.int64)
+
+
+def date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
+    """Dates as int64 ticks, their numpy unit, and the time zone (or ``None``)."""
+    tz = getattr(dates.dtype, "tz", None)
+    if tz is not None:
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = dates.to_numpy()
+    unit = np.datetime_data(values.dtype)[0]
+    return values.view(np.int64), unit, tz
+
+
+def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
+    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
+    if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
+        return last_tick + (day if snapshot == "max+1d" else 0)
+    if not isinstance(snapshot, (str, _dt.date, np.datetime64, pd.Timestamp)):
+        raise TypeError(
+            "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
+            f"{type(snapshot).__name__}."
+        )
+    try:
+        ts = pd.Timestamp(snapshot)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"snapshot {snapshot!r} is neither 'max+1d', 'max' nor a date that parses "
+            f"({exc})."
+        ) from None
+    if ts is pd.NaT:
+        raise ValueError("snapshot is NaT; give 'max+1d', 'max' or a real date.")
+    if (ts.tz is None) != (tz is None):
+        raise ValueError(
+            f"snapshot {ts} and the dates disagree on time zones (dates tz={tz}); give "
+            "the snapshot in the same kind (both naive or both tz-aware)."
+        )
+    if ts.tz is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    tick = int(np.datetime64(ts.to_datetime64(), unit).view(np.int64))
+    if tick < last_tick:
+        last = pd.Timestamp(np.datetime64(last_tick, unit))
+        raise ValueError(
+            f"snapshot {ts} is before the last purchase ({last}); recency would be "
+            "negative. Use a snapshot on or after the last purchase, or 'max' / 'max+1d'."
+        )
+    return tick
+
+
+def check_invoice_column(names: list[Any], invoice: str | None) -> None:
+    """The default invoice column is missing: say how to count orders without one."""
+    if invoice == TransactionColumns.invoice and invoice not in names:
+        raise ValueError(
+            f"transactions have no {invoice!r} column (columns found: "
+            f"{[str(c) for c in names]}); name the invoice column with invoice='<column>', "
+            "or pass invoice=None to count each customer's purchase days as orders."
+        )
+
+
+def build_table(
+    ids: pd.Index,
+    first: np.ndarray,
+    last: np.ndarray,
+    monetary: np.ndarray,
+    frequency: np.ndarray,
+    *,
+    snap: int,
+    unit: str,
+    tz: Any,
+) -> pd.DataFrame:
+    """The RFM table from per-customer aggregates (dates as int64 ticks in ``unit``, UTC
+    when ``tz`` is set) and the snapshot in the same ticks; shared with the Dask path."""
+    day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
+
+    def as_dates(t: np.ndarray) -> pd.DatetimeIndex:
+        out = pd.DatetimeIndex(t.view(f"datetime64[{unit}]"))
+        return out.tz_localize("UTC").tz_convert(tz) if tz is not None else out
+
+    result = pd.DataFrame(
+        {
+            "recency": (snap - last) // day,
+            "frequency": frequency,
+            "monetary": monetary,
+            "first_purchase": as_dates(first),
+            "last_purchase": as_dates(last),
+            "tenure_days": (snap - first) // day,
+            "avg_order_value": monetary / frequency,
+        },
+        index=ids,
+        copy=False,  # fresh arrays: no need to copy them into consolidated blocks
+    )
+    result.attrs["snapshot"] = as_dates(np.array([snap], dtype=np.int64))[0]
+    return result
