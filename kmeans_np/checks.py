@@ -27,6 +27,7 @@ __all__ = [
     "check_finite",
     "check_integers",
     "check_n_clusters",
+    "check_n_components",
     "check_random_state",
     "check_sample_weight",
     "check_seed",
@@ -81,7 +82,7 @@ def _is_sparse(X: Any) -> bool:
     return type(X).__module__.startswith("scipy.sparse") and hasattr(X, "toarray")
 
 
-def _non_numeric_columns(df: pd.DataFrame) -> list[str]:
+def non_numeric_columns(df: pd.DataFrame) -> list[str]:
     bad = []
     for name, dtype in df.dtypes.items():
         if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
@@ -142,7 +143,7 @@ def check_array(
             "for a single feature."
         )
     if isinstance(X, pd.DataFrame):
-        bad = _non_numeric_columns(X)
+        bad = non_numeric_columns(X)
         if bad:
             raise TypeError(
                 f"{name} has non-numeric column(s) {bad}; clustering needs numbers. "
@@ -356,3 +357,15 @@ def check_columns(df: pd.DataFrame, required: Sequence[str], *, what: str = "tab
             f"{what} has more than one column named {repeated}; rename or drop the "
             "duplicates (e.g. df.loc[:, ~df.columns.duplicated()])."
         )
+
+
+def check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:
+    if not is_integer(n_components):
+        raise TypeError(f"n_components must be an integer, got {n_components!r}.")
+    limit = min(n_samples, n_features)
+    if not 1 <= n_components <= limit:
+        raise ValueError(
+            f"n_components must be between 1 and min(n_samples, n_features) = "
+            f"min({n_samples}, {n_features}) = {limit}, got {n_components}."
+        )
+    return int(n_components)

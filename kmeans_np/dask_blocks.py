@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
-from kmeans_np.checks import _non_numeric_columns, check_distances_fit
+from kmeans_np.checks import check_distances_fit, non_numeric_columns
 
 __all__ = [
     "DaskBlocks",
@@ -153,7 +153,7 @@ def as_row_blocks(X: Any, name: str = "X") -> tuple[list[Delayed], int, list[str
             "series.to_frame() for a single feature."
         )
     if isinstance(X, dd.DataFrame):
-        bad = _non_numeric_columns(X._meta)
+        bad = non_numeric_columns(X._meta)
         if bad:
             raise TypeError(
                 f"{name} has non-numeric column(s) {bad}; clustering needs numbers. "

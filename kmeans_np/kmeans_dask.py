@@ -51,11 +51,12 @@ def _no_weights(sample_weight: Any) -> None:
         )
 
 
-def _coreset_start(engine: DaskEngine, params: Any, rng: np.random.Generator) -> np.ndarray:
+def _coreset_start(
+    engine: DaskEngine, params: Any, estimator: type, rng: np.random.Generator
+) -> np.ndarray:
     """Starting centres from a weighted sample: the best of ``CORESET_STARTS`` in-memory
-    fits (``params.init`` seeding, Lloyd) on a lightweight coreset of the blocks."""
-    from kmeans_np.kmeans import KMeans
-
+    fits of ``estimator`` (the caller's class: ``params.init`` seeding, Lloyd) on a
+    lightweight coreset of the blocks."""
     k = params.n_clusters
     # At least min(n, size / 2) rows are expected, so never fewer than k: below n =
     # size / 2 every row is kept (p = 1), above it the sample keeps thousands per cluster.
@@ -63,8 +64,9 @@ def _coreset_start(engine: DaskEngine, params: Any, rng: np.random.Generator) ->
     with warnings.catch_warnings():
         # fewer distinct rows than clusters: the fit on all the data says so itself
         warnings.filterwarnings("ignore", message="Only .* distinct clusters")
-        fitted = KMeans(k, init=params.init, n_init=CORESET_STARTS, max_iter=params.max_iter,
-                        tol=params.tol, random_state=rng).fit(rows, sample_weight=weights)
+        fitted = estimator(k, init=params.init, n_init=CORESET_STARTS,
+                           max_iter=params.max_iter, tol=params.tol,
+                           random_state=rng).fit(rows, sample_weight=weights)  # fmt: skip
     return fitted.cluster_centers_
 
 
@@ -83,7 +85,7 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     names, n_features = data.names, data.n_features
     del data  # the blocks as given: the workers may free them now
     if isinstance(est.n_init, str) and isinstance(params.init, str):  # n_init="auto"
-        start = partial(_coreset_start, engine, params)
+        start = partial(_coreset_start, engine, params, type(est))
         best = est._best_run(engine, params._replace(n_init=1), center, start)
     else:
         best = est._best_run(engine, params, center)

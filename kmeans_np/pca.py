@@ -35,7 +35,7 @@ from kmeans_np._tabular import (
     wrap_like,
 )
 from kmeans_np.base import BaseEstimator, PrefixFeatureNamesMixin, TransformerMixin
-from kmeans_np.checks import check_array, feature_names, is_integer
+from kmeans_np.checks import check_array, check_n_components, feature_names
 from kmeans_np.dask_detect import is_dask_collection
 
 __all__ = ["PCA"]
@@ -151,7 +151,7 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
             del self.components_
         arr = check_array(X, min_samples=2)
         n, d = arr.shape
-        q = _check_n_components(self.n_components, n, d)
+        q = check_n_components(self.n_components, n, d)
         names = feature_names(X)
         mean = arr.mean(axis=0)
         U, S, Vt = np.linalg.svd(arr - mean, full_matrices=False)
@@ -199,13 +199,3 @@ def _largest_loading_signs(Vt: np.ndarray) -> np.ndarray:
     return signs
 
 
-def _check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:
-    if not is_integer(n_components):
-        raise TypeError(f"n_components must be an integer, got {n_components!r}.")
-    limit = min(n_samples, n_features)
-    if not 1 <= n_components <= limit:
-        raise ValueError(
-            f"n_components must be between 1 and min(n_samples, n_features) = "
-            f"min({n_samples}, {n_features}) = {limit}, got {n_components}."
-        )
-    return int(n_components)

@@ -23,9 +23,9 @@ import dask.array as da
 import numpy as np
 
 from kmeans_np._moments import size_exponents, spread
+from kmeans_np.checks import check_n_components
 from kmeans_np.dask_blocks import ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
-from kmeans_np.pca import _check_n_components
 
 __all__ = ["fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
 
@@ -99,7 +99,7 @@ def fit_pca_dask(est: Any, X: Any) -> Any:
     n, d = data.n_samples, data.n_features
     if n < 2:
         raise ValueError(f"X has {n} sample(s); at least 2 needed.")
-    q = _check_n_components(est.n_components, n, d)
+    q = check_n_components(est.n_components, n, d)
     mean = ordered_sum(run(_column_sums, data.blocks)) / n
     R = np.linalg.qr(np.vstack(run(_centred_r, data.blocks, args=(mean,))), mode="r")
     _, S, Vt = np.linalg.svd(R, full_matrices=False)

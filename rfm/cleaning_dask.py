@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
+from rfm._cleaning_rules import apply_rules, nothing_left, rule_columns
 from rfm._dask_parts import partition_name, shuffle_method
-from rfm.cleaning import apply_rules, nothing_left, rule_columns
 
 __all__ = ["clean_graph", "clean_transactions_dask"]
 

@@ -58,8 +58,8 @@ from kmeans_np.checks import (
 from kmeans_np.elbow import tabulate
 from kmeans_np.kmeans import fit_models
 from rfm._inputs import RFM_COLUMNS, check_rfm
+from validation._silhouette_core import silhouette_score_checked
 from validation.labels import check_cluster_count, encode_checked
-from validation.silhouette import _silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
 
@@ -174,8 +174,8 @@ def _silhouette(
     check_cluster_count(len(enc.counts), n)  # K-means may leave a cluster empty
     if sample_size is not None and n > sample_size:
         rng = np.random.default_rng(seed)
-        return _silhouette_score(X, enc, backend, sample_size, True, rng)
-    return _silhouette_score(X, enc, backend)
+        return silhouette_score_checked(X, enc, backend, sample_size, True, rng)
+    return silhouette_score_checked(X, enc, backend)
 
 
 def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:

@@ -14,25 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns
-from rfm._inputs import check_frame, parse_dates
+from rfm._inputs import check_frame
+from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
 from rfm.columns import TransactionColumns
 
 __all__ = ["WEEKDAYS", "monthly", "weekday_hour"]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _revenue_and_dates(
-    df: pd.DataFrame, columns: list[str], date: str, cols: TransactionColumns
-) -> tuple[np.ndarray, pd.Series]:
-    """Validate the columns; return line revenue and parsed local (wall-clock) dates."""
-    check_columns(df, [*columns, date, *cols.money], what="transactions")
-    revenue = cols.line_amounts(df)
-    dates = parse_dates(df[date], date)
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)  # months and hours in the local wall clock
-    return revenue, dates
 
 
 def _columns(
@@ -97,7 +85,7 @@ def monthly(
         return monthly_dask(transactions, cols)
     cols = _columns(transactions, customer, date, amount, quantity, price, columns)
     customer, date = cols.customer, cols.date
-    revenue, dates = _revenue_and_dates(transactions, [customer], date, cols)
+    revenue, dates = revenue_and_dates(transactions, [customer], date, cols)
     cust, _ = pd.factorize(transactions[customer], use_na_sentinel=True)
     if (cust < 0).any():
         raise ValueError(
@@ -121,33 +109,6 @@ def monthly(
     return monthly_frame(first_month, rev, active, new)
 
 
-def month_numbers(dates: pd.Series) -> np.ndarray:
-    """Calendar month of each date as ``12·year + month − 1`` (local wall clock)."""
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return (dates.dt.year.to_numpy() * 12 + dates.dt.month.to_numpy() - 1).astype(np.int64)
-
-
-def monthly_frame(
-    first_month: int, revenue: np.ndarray, active: np.ndarray, new: np.ndarray
-) -> pd.DataFrame:
-    """:func:`monthly`'s table from per-month arrays starting at month number
-    ``first_month`` (see :func:`month_numbers`)."""
-    start = pd.Period(year=first_month // 12, month=first_month % 12 + 1, freq="M")
-    index = pd.period_range(start, periods=len(revenue), freq="M", name="month")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(active > 0, new / np.maximum(active, 1), np.nan)
-    return pd.DataFrame(
-        {
-            "revenue": revenue,
-            "active_customers": np.asarray(active).astype(np.int64),
-            "new_customers": np.asarray(new).astype(np.int64),
-            "new_customer_ratio": ratio,
-        },
-        index=index,
-    )
-
-
 def weekday_hour(
     transactions: pd.DataFrame,
     *,
@@ -167,7 +128,7 @@ def weekday_hour(
     """
     cols = _columns(transactions, "CustomerID", date, amount, quantity, price, columns)
     date = cols.date
-    revenue, dates = _revenue_and_dates(transactions, [], date, cols)
+    revenue, dates = revenue_and_dates(transactions, [], date, cols)
     cell = dates.dt.day_of_week.to_numpy().astype(np.int64) * 24 + dates.dt.hour.to_numpy()
     matrix = np.bincount(cell, weights=revenue, minlength=7 * 24).reshape(7, 24)
     return pd.DataFrame(

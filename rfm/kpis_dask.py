@@ -25,8 +25,8 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns
 from rfm._dask_parts import INPUTS_PER_PIECE, partition_name, shuffle_method
+from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
 from rfm.columns import TransactionColumns
-from rfm.kpis import _revenue_and_dates, month_numbers, monthly_frame
 
 __all__ = ["monthly_dask", "monthly_finish", "monthly_graph"]
 
@@ -37,7 +37,7 @@ def _revenue(pdf: pd.DataFrame, cols: TransactionColumns,
              partition_info: dict | None = None) -> pd.Series:
     """Revenue per month number of one partition."""
     try:
-        revenue, dates = _revenue_and_dates(pdf, [cols.customer], cols.date, cols)
+        revenue, dates = revenue_and_dates(pdf, [cols.customer], cols.date, cols)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{partition_name(pdf, partition_info)}: {exc}") from None
     return pd.Series(revenue).groupby(month_numbers(dates)).sum()

@@ -20,18 +20,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import _non_numeric_columns, check_columns, check_random_state
+from kmeans_np.checks import check_columns, check_random_state, non_numeric_columns
 from kmeans_np.dask_blocks import DaskBlocks, ordered_sum, persist, run, to_blocks
 from kmeans_np.dask_detect import is_dask_collection
-from validation.anova import _column_list, _f_test, _table_row
-from validation.indices import _ch_ratio, _db_index, pairwise_distances
-from validation.labels import check_cluster_count
-from validation.silhouette import (
+from validation._anova_core import column_list, f_test, table_row
+from validation._indices_core import ch_ratio, db_index, pairwise_distances
+from validation._silhouette_core import (
     check_sample_size,
     sample_silhouette,
     silhouette_ratio,
     stratified_ranks,
 )
+from validation.labels import check_cluster_count
 
 __all__ = [
     "anova_table_dask",
@@ -175,7 +175,7 @@ def calinski_harabasz_dask(X: Any, labels: Any) -> float:
     mean = sums.sum(axis=0) / n
     between = float(np.sum(counts * ((cent - mean) ** 2).sum(axis=1)))
     within = ordered_sum([p[0] for p in run(_deviations, data.blocks, lab, args=(classes, cent))])
-    return _ch_ratio(between, float(within), n, k)
+    return ch_ratio(between, float(within), n, k)
 
 
 def davies_bouldin_dask(X: Any, labels: Any) -> float:
@@ -184,7 +184,7 @@ def davies_bouldin_dask(X: Any, labels: Any) -> float:
     cent = sums / counts[:, None]
     parts = run(_deviations, data.blocks, lab, args=(classes, cent))
     spread = ordered_sum([p[1] for p in parts]) / counts
-    return _db_index(spread, cent)
+    return db_index(spread, cent)
 
 
 def simplified_silhouette_dask(
@@ -288,9 +288,9 @@ def anova_table_dask(
 
     if not isinstance(df, dd.DataFrame):
         raise TypeError(f"df must be a (Dask) DataFrame, got {type(df).__name__}.")
-    cols = _column_list(columns)
+    cols = column_list(columns)
     check_columns(df._meta, cols, what="df")
-    bad = _non_numeric_columns(df._meta[cols])
+    bad = non_numeric_columns(df._meta[cols])
     if bad:
         raise TypeError(f"df has non-numeric column(s) {bad}; ANOVA needs numbers.")
     data = to_blocks(df[cols], name="df", check_overflow=False)
@@ -317,8 +317,8 @@ def anova_table_dask(
     ss_between = (counts[:, None] * (means - grand) ** 2).sum(axis=0)
     ss_within = ordered_sum(run(_squared_deviations, data.blocks, lab, args=(classes, means)))
     rows = [
-        _table_row(
-            lambda j=j: _f_test(float(ss_between[j]), float(ss_within[j]), n, g), g, n
+        table_row(
+            lambda j=j: f_test(float(ss_between[j]), float(ss_within[j]), n, g), g, n
         )
         for j in range(len(cols))
     ]

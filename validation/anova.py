@@ -18,31 +18,27 @@ are not a test of a hypothesis fixed in advance; read F and eta² as descriptive
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_array, check_columns, check_dataframe
 from kmeans_np.dask_detect import is_dask_collection
+from validation._anova_core import (
+    FOnewayResult,
+    column_list,
+    f_test,
+    significance_stars,
+    table_row,
+)
 from validation.labels import EncodedLabels, encode_labels
 
 # scipy.stats is imported inside the functions that use it: loading it takes about
 # 0.4 s, which `import validation` (and so `import rfm`) should not pay.
 
 __all__ = ["FOnewayResult", "anova_table", "f_oneway", "significance_stars"]
-
-
-class FOnewayResult(NamedTuple):
-    """Result of :func:`f_oneway`."""
-
-    statistic: float
-    pvalue: float
-    df_between: int
-    df_within: int
-    eta_squared: float
 
 
 def f_oneway(*groups: Any) -> FOnewayResult:
@@ -99,37 +95,7 @@ def _f_oneway(arrays: Sequence[np.ndarray]) -> FOnewayResult:
     grand = float(np.concatenate(arrays).mean())
     ss_between = float(np.sum(sizes * (means - grand) ** 2))
     ss_within = float(sum(np.sum((a - m) ** 2) for a, m in zip(arrays, means, strict=True)))
-    return _f_test(ss_between, ss_within, n_total, n_groups)
-
-
-def _f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int) -> FOnewayResult:
-    """F, p and eta² from the sums of squares (the end of :func:`f_oneway`)."""
-    df_between, df_within = n_groups - 1, n_total - n_groups
-    ss_total = ss_between + ss_within
-    if ss_total == 0.0:
-        raise ValueError(
-            "f_oneway: every value is identical, so there is no variance to split and F is "
-            "0/0 (undefined). Drop this constant feature."
-        )
-    if ss_within == 0.0:
-        warnings.warn(
-            "f_oneway: every group is constant (no within-group variance) while the group "
-            "means differ; F = inf and p = 0.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return FOnewayResult(np.inf, 0.0, df_between, df_within, 1.0)
-    statistic = (ss_between / df_between) / (ss_within / df_within)
-    from scipy.stats import f as f_dist
-    pvalue = float(f_dist.sf(statistic, df_between, df_within))
-    return FOnewayResult(float(statistic), pvalue, df_between, df_within, ss_between / ss_total)
-
-
-def significance_stars(p: float) -> str:
-    """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05, else ``ns`` (the usual convention)."""
-    if not np.isfinite(p):
-        return "n/a"
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "ns"
+    return f_test(ss_between, ss_within, n_total, n_groups)
 
 
 def _grouping(df: pd.DataFrame, by: Any) -> np.ndarray:
@@ -182,7 +148,7 @@ def anova_table(df: pd.DataFrame, columns: Sequence[Hashable] | Hashable, by: An
 
         return anova_table_dask(df, columns, by)
     check_dataframe(df, "df")
-    cols = _column_list(columns)
+    cols = column_list(columns)
     check_columns(df, cols, what="df")
     enc = encode_labels(_grouping(df, by), len(df), name="by")
     columns_values = [
@@ -200,36 +166,7 @@ def _anova_table(
     rows = []
     for values in columns_values:
         groups = np.split(values[by_group], group_ends)
-        rows.append(_table_row(lambda g=groups: _f_oneway(g), len(groups), len(values)))
+        rows.append(table_row(lambda g=groups: _f_oneway(g), len(groups), len(values)))
     return pd.DataFrame(rows, index=pd.Index(list(cols), name="feature"))
 
 
-def _column_list(columns: Sequence[Hashable] | Hashable) -> list[Hashable]:
-    cols = [columns] if isinstance(columns, (str, int)) or not isinstance(
-        columns, Sequence
-    ) else list(columns)
-    if not cols:
-        raise ValueError("columns is empty; name at least one feature to test.")
-    return cols
-
-
-def _table_row(test: Callable[[], FOnewayResult], n_groups: int, n_values: int) -> dict:
-    """One row of :func:`anova_table`; a constant feature gets NaN and ``"constant"``."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            r = test()
-        sig = significance_stars(r.pvalue)
-    except ValueError as exc:
-        if "identical" not in str(exc):
-            raise
-        r = FOnewayResult(np.nan, np.nan, n_groups - 1, n_values - n_groups, np.nan)
-        sig = "constant"
-    return {
-        "F": r.statistic,
-        "p_value": r.pvalue,
-        "eta_squared": r.eta_squared,
-        "df_between": r.df_between,
-        "df_within": r.df_within,
-        "significance": sig,
-    }

@@ -29,6 +29,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_array
 from kmeans_np.dask_detect import is_dask_collection
+from validation._indices_core import ch_ratio, db_index, pairwise_distances
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels
 
 __all__ = [
@@ -39,16 +40,6 @@ __all__ = [
     "davies_bouldin_score",
     "pairwise_distances",
 ]
-
-
-def pairwise_distances(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Euclidean distances between the rows of ``a`` and of ``b`` (default ``a``), (m, p).
-
-    Computed from coordinate differences, ``sqrt(sum_f (a_if - b_jf)^2)``, so identical
-    rows are exactly 0 apart (the ``‖a‖² + ‖b‖² − 2a·b`` shortcut is not).
-    """
-    b = a if b is None else b
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
 
 
 def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -86,19 +77,7 @@ def _calinski_harabasz(arr: np.ndarray, enc: EncodedLabels) -> float:
     n, k = arr.shape[0], len(enc.counts)
     between = float(np.sum(enc.counts * ((cent - arr.mean(axis=0)) ** 2).sum(axis=1)))
     within = float(np.sum((arr - cent[enc.codes]) ** 2))
-    return _ch_ratio(between, within, n, k)
-
-
-def _ch_ratio(between: float, within: float, n: int, k: int) -> float:
-    """CH = (B / (k - 1)) / (W / (n - k)), with the W = 0 cases explained above."""
-    if within == 0.0:
-        if between == 0.0:
-            raise ValueError(
-                "Calinski-Harabasz is 0/0: all points are identical. There is nothing to "
-                "separate."
-            )
-        return float("inf")
-    return between * (n - k) / (within * (k - 1))
+    return ch_ratio(between, within, n, k)
 
 
 def davies_bouldin_score(X: Any, labels: Any) -> float:
@@ -120,17 +99,7 @@ def _davies_bouldin(arr: np.ndarray, enc: EncodedLabels) -> float:
     spread = np.zeros(len(enc.counts))
     np.add.at(spread, enc.codes, np.sqrt(((arr - cent[enc.codes]) ** 2).sum(axis=1)))
     spread /= enc.counts
-    return _db_index(spread, cent)
-
-
-def _db_index(spread: np.ndarray, cent: np.ndarray) -> float:
-    """DB from each cluster's mean distance to its centroid and the centroids."""
-    sep = pairwise_distances(cent)
-    num = spread[:, None] + spread[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(sep > 0, num / sep, np.where(num > 0, np.inf, 0.0))
-    np.fill_diagonal(ratio, -np.inf)
-    return float(ratio.max(axis=1).mean())
+    return db_index(spread, cent)
 
 
 def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:

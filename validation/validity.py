@@ -29,10 +29,10 @@ from kmeans_np.checks import (
     check_n_clusters,
     check_seed,
 )
+from validation._silhouette_core import silhouette_score_checked
 from validation.anova import _anova_table
 from validation.indices import _calinski_harabasz, _davies_bouldin
 from validation.labels import check_cluster_count, encode_labels
-from validation.silhouette import _silhouette_score
 from validation.stability import _stability
 
 __all__ = ["VALIDITY_COLUMNS", "validity_table"]
@@ -97,7 +97,7 @@ def validity_table(
         raise ValueError(f"stability_seeds must be at least 2 distinct seeds, got {seeds}.")
     check_seed(min(seeds))
     if silhouette is None:
-        silhouette = _silhouette_score(arr, enc, "auto")
+        silhouette = silhouette_score_checked(arr, enc, "auto")
     rows: list[dict[str, Any]] = [
         {
             "metric": "silhouette",

@@ -81,7 +81,7 @@ class Estimator:
     def _set(self, values: np.ndarray, *, unit: str | None, fit: MLEFit | None = None,
              n_customers: float | None = None, n_rows: int | None = None) -> None:
         if unit is not None:
-            from rfm.clv.customer_summary import check_unit
+            from rfm.clv._summary_core import check_unit
 
             check_unit(unit)
         self._theta = np.asarray(values, dtype=np.float64)

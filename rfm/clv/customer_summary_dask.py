@@ -38,14 +38,14 @@ from rfm._dask_parts import (
 )
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import parse_dates
-from rfm.clv.customer_summary import (
+from rfm.clv._summary_core import (
     HOLDOUT_COLUMNS,
     SUMMARY_COLUMNS,
     Periods,
-    _no_calibration_message,
     build_summary,
     customer_keys,
     day_numbers,
+    no_calibration_message,
     summary_attrs,
 )
 from rfm.clv.occasions import Occasions, occasions
@@ -180,7 +180,7 @@ def finish(result: pd.DataFrame, last_day: Any, spec: Spec, periods: Periods) ->
     """A computed summary (possibly with more columns) in the in-memory row order, with
     the in-memory ``attrs``."""
     if len(result) == 0:
-        raise ValueError(_no_calibration_message(periods))
+        raise ValueError(no_calibration_message(periods))
     result = sorted_by_spec(result, spec)
     cal = periods.calibration_end if periods.calibration_end is not None else int(last_day)
     result.attrs = summary_attrs(periods, cal)

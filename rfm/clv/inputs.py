@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.clv.customer_summary import check_unit
+from rfm.clv._summary_core import check_unit
 
 __all__ = ["PurchaseHistory", "from_lifetimes", "wsum"]
 

@@ -27,8 +27,9 @@ import pandas as pd
 
 from kmeans_np.checks import is_integer
 from rfm.clv._estimator import as_output, is_dask, summary_unit
+from rfm.clv._summary_core import DAYS_PER_UNIT, check_unit
 from rfm.clv.beta_geo import BetaGeo, ModifiedBetaGeo
-from rfm.clv.customer_summary import DAYS_PER_UNIT, check_unit, summary
+from rfm.clv.customer_summary import summary
 from rfm.clv.gamma_gamma import GammaGamma
 from rfm.clv.inputs import PurchaseHistory
 from rfm.columns import TransactionColumns
@@ -248,7 +249,7 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
     receive its distinct rows, the value columns are computed beside it per partition."""
     import dask
 
-    from rfm.clv.customer_summary import Periods
+    from rfm.clv._summary_core import Periods
     from rfm.clv.customer_summary_dask import finish, lazy_summary
 
     unit = table_args["unit"]

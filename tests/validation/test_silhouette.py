@@ -11,7 +11,7 @@ from sklearn.metrics import silhouette_samples as sk_samples
 from sklearn.metrics import silhouette_score as sk_score
 
 from validation import silhouette_samples, silhouette_score
-from validation.silhouette import _allocate, cluster_distance_sums
+from validation._silhouette_core import _allocate, cluster_distance_sums
 from validation.silhouette_numba import CHUNK, MIN_BLOCK, cluster_sums_numba, tournament
 
 BACKENDS = ["numpy", "numba"]
