@@ -38,7 +38,8 @@ Design, and why:
 transposed once to feature-major order (d, n) when the engine is built and reused by every
 Lloyd iteration, every k-means++ round and every one of ``n_init`` runs.
 
-This module imports only numpy and numba; load it through
+This module imports only numpy, numba and the shared options (:mod:`kmeans_np.numba_options`,
+plain data); load it through
 ``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
 import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
@@ -48,11 +49,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
-# every array allocation and expression into a parallel loop of its own, which costs
-# compile time (and a thread launch per np.zeros) and buys nothing here.
-PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
-                   setitem=False, numpy=False, stencil=False, fusion=False)
+from kmeans_np.numba_options import PRANGE_ONLY
 
 #: rows per chunk: the unit of work of one thread and of the partial sums
 CHUNK = 4096

@@ -49,6 +49,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from kmeans_np.numba_options import PRANGE_ONLY
+
 __all__ = [
     "CHUNK",
     "MIN_BLOCK",
@@ -59,15 +61,6 @@ __all__ = [
     "tournament",
 ]
 
-#: Smallest block (rows). Blocks are made larger for large n so that there are at most
-#: about TARGET_BLOCKS of them: each round is one parallel launch, and few, large rounds
-#: cost little even on a busy machine, while TARGET_BLOCKS / 2 tiles per round still keep
-#: many threads busy.
-# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
-# every array allocation and expression into a parallel loop of its own, which costs
-# compile time (and a thread launch per np.zeros) and buys nothing here.
-PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
-                   setitem=False, numpy=False, stencil=False, fusion=False)
 
 MIN_BLOCK = 512
 TARGET_BLOCKS = 32

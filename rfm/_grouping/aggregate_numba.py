@@ -28,43 +28,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
-# every array allocation and expression into a parallel loop of its own, which costs
-# compile time (and a thread launch per np.zeros) and buys nothing here.
-PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
-                   setitem=False, numpy=False, stencil=False, fusion=False)
+from kmeans_np.numba_options import PRANGE_ONLY
+from rfm._grouping.hash_numba import is_new_invoice, key_hash
 
 ROWS_PER_PARTITION = 16384
 MAX_BITS = 14  # partition numbers fit in uint16
 N_CHUNKS = 16  # row chunks of passes 1-2 (fixed: results never depend on it)
 N_WORKERS = 16  # interleaved groups of partitions in pass 3
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-S30 = np.uint64(30)
-S27 = np.uint64(27)
-S31 = np.uint64(31)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _mix(h):  # pragma: no cover - compiled
-    """splitmix64's finaliser: every output bit depends on every input bit."""
-    h ^= h >> S30
-    h *= MIX1
-    h ^= h >> S27
-    h *= MIX2
-    h ^= h >> S31
-    return h
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _key_hash(hi, lo):  # pragma: no cover - compiled
-    return _mix(lo ^ _mix(hi ^ GOLDEN))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pair_hash(code, hi, lo):  # pragma: no cover - compiled
-    return _mix(lo ^ _mix(hi ^ (np.uint64(code) * GOLDEN)))
 
 
 def partition_bits(n: int) -> int:
@@ -89,7 +59,7 @@ def _count(c_hi, c_lo, bits):  # pragma: no cover - compiled
         local = np.zeros(n_parts, dtype=np.int64)  # private: no false sharing
         for i in range(c * chunk, min(n, (c + 1) * chunk)):
             if bits > 0:
-                p = np.int64(_key_hash(c_hi[i], c_lo[i]) >> shift)
+                p = np.int64(key_hash(c_hi[i], c_lo[i]) >> shift)
                 part[i] = p
                 local[p] += 1
             else:
@@ -177,7 +147,7 @@ def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
             for s in range(lo, hi):
                 a = s_key[s, 0]
                 b = s_key[s, 1]
-                j = np.int64(_key_hash(a, b) & mask)
+                j = np.int64(key_hash(a, b) & mask)
                 code = 0
                 while True:
                     t = customers[j]
@@ -209,18 +179,8 @@ def _aggregate_partitions(starts, s_key, s_inv, s_tick, s_amount, s_row,
                 if not has_inv:
                     o_freq[o] += 1
                     continue
-                x = s_inv[s, 0]
-                y = s_inv[s, 1]
-                j = np.int64(_pair_hash(code, x, y) & mask)
-                while True:
-                    t = pairs[j]
-                    if t < 0:  # a new invoice for this customer
-                        pairs[j] = s
-                        o_freq[o] += 1
-                        break
-                    if local[t - lo] == code and s_inv[t, 0] == x and s_inv[t, 1] == y:
-                        break
-                    j = (j + 1) & (size - 1)
+                if is_new_invoice(pairs, size, s, code, local, lo, s_inv):
+                    o_freq[o] += 1
             n_unique[p] = u
     return n_unique, o_key, o_span, o_row, o_money, o_freq
 

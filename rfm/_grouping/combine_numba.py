@@ -20,23 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-S30 = np.uint64(30)
-S27 = np.uint64(27)
-S31 = np.uint64(31)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _mix(h):  # pragma: no cover - compiled
-    """splitmix64's finaliser: every output bit depends on every input bit."""
-    h ^= h >> S30
-    h *= MIX1
-    h ^= h >> S27
-    h *= MIX2
-    h ^= h >> S31
-    return h
+from rfm._grouping.hash_numba import GOLDEN, mix
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -87,7 +71,7 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
         if g >= 0 and _same_key(rec, g, a, b, c, d):
             _add_row(rec, o_amount, g, first[i], last[i], count[i], amount[i])
             continue
-        j = np.int64(_mix(d ^ _mix(c ^ _mix(b ^ _mix(a ^ GOLDEN)))) & mask)
+        j = np.int64(mix(d ^ mix(c ^ mix(b ^ mix(a ^ GOLDEN)))) & mask)
         while True:
             g = table[j]
             if g < 0:  # a new group

@@ -23,15 +23,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from kmeans_np.numba_options import PRANGE_ONLY
 from rfm._grouping.aggregate_numba import (
     MAX_BITS,
     N_CHUNKS,
     N_WORKERS,
-    PRANGE_ONLY,
-    _pair_hash,
     _scatter,
     partition_bits,
 )
+from rfm._grouping.hash_numba import is_new_invoice
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
@@ -82,7 +82,6 @@ def _aggregate_ranges(starts, s_key, s_inv, s_tick, s_amount, s_row, base, n_cod
             size = 16
             while size < 2 * (hi - lo):
                 size *= 2
-            mask = np.uint64(size - 1)
             if has_inv:
                 for q in range(size):
                     pairs[q] = -1
@@ -102,18 +101,8 @@ def _aggregate_ranges(starts, s_key, s_inv, s_tick, s_amount, s_row, base, n_cod
                 if not has_inv:
                     o_freq[code] += 1
                     continue
-                x = s_inv[s, 0]
-                y = s_inv[s, 1]
-                j = np.int64(_pair_hash(code, x, y) & mask)
-                while True:
-                    t = pairs[j]
-                    if t < 0:  # a new invoice for this customer
-                        pairs[j] = s
-                        o_freq[code] += 1
-                        break
-                    if s_key[t, 1] == s_key[s, 1] and s_inv[t, 0] == x and s_inv[t, 1] == y:
-                        break
-                    j = (j + 1) & (size - 1)
+                if is_new_invoice(pairs, size, s, s_key[s, 1], s_key[:, 1], 0, s_inv):
+                    o_freq[code] += 1
     return o_row, o_span, o_money, o_freq
 
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-# Parallelise the explicit prange loops only: with plain parallel=True numba also turns
-# every array allocation and expression into a parallel loop of its own, which costs
-# compile time (and a thread launch per np.zeros) and buys nothing here.
-PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
-                   setitem=False, numpy=False, stencil=False, fusion=False)
+from kmeans_np.numba_options import PRANGE_ONLY
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)

@@ -31,7 +31,7 @@ Modules: ``customer_summary`` (+ ``_dask``) and ``occasions`` (+ ``_numba``) bui
 summary; ``inputs`` checks histories and ``distinct`` (+ ``_numba``, ``distinct_dask``)
 collapses them to weighted distinct rows; ``likelihood`` derives and computes the BG/NBD
 and MBG/NBD likelihoods; ``mle`` maximises; ``beta_geo``, ``gamma_gamma`` and ``value``
-hold the models and values; ``hash_numba`` is the kernels' shared hash.
+hold the models and values; the kernels hash with :mod:`rfm._grouping.hash_numba`.
 """
 
 from __future__ import annotations

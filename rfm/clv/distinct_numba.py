@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rfm.clv.hash_numba import GOLDEN, mix, table_size
+from rfm._grouping.hash_numba import GOLDEN, mix, table_size
 
 
 @njit(cache=True, nogil=True)
