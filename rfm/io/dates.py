@@ -16,7 +16,8 @@ looks at every distinct value first and chooses one layout for the column:
 - other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
 
 Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what they are:
-``"excel"`` (days since 1899-12-30, Excel's serial dates), ``"epoch-s"`` or
+``"excel"`` (Excel's serial dates: 1 = 1900-01-01, 61 = 1900-03-01, Excel's own day 60
+being the 29 February 1900 that never was), ``"epoch-s"`` or
 ``"epoch-ms"`` (time since 1970-01-01 UTC). Any other ``date_format`` is a strftime
 pattern. Every value that is present must parse; only empty cells are missing dates.
 """
@@ -85,8 +86,15 @@ def _numeric_dates(uniq: np.ndarray, date_format: str, name: str) -> tuple[np.nd
         if ((num < 1) | (num > 2_958_465)).any():  # 1900-01-01 .. 9999-12-31
             raise _fail(name, f"{_examples(uniq[(num < 1) | (num > 2_958_465)])} are not "
                         "Excel serial dates (1 = 1900-01-01).")  # fmt: skip
+        leap = (num >= 60) & (num < 61)
+        if leap.any():
+            raise _fail(name, f"{_examples(uniq[leap])} is 1900-02-29 in Excel, a day "
+                        "that does not exist (Excel counts 1900 as a leap year).")  # fmt: skip
         days = np.floor(num)
         ns = np.round((num - days) * 86_400e9)
+        # Excel counts a 29 February 1900 (serial 60): days from 1899-12-30 are right
+        # from serial 61 (1900-03-01) on, one short before it (1 = 1900-01-01)
+        days = np.where(days < 60, days + 1, days)
         out = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D") + pd.to_timedelta(ns, unit="ns")
         return np.asarray(out.to_numpy(dtype="datetime64[ns]")), "Excel serial dates"
     unit = {"epoch-s": "s", "epoch-ms": "ms"}[date_format]

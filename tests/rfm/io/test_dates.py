@@ -85,7 +85,28 @@ def test_epoch_seconds_and_milliseconds() -> None:
     assert used == "milliseconds since 1970-01-01 UTC"
 
 
+def excel_day(serial: int) -> datetime:
+    """Excel's calendar: serial 1 is 1900-01-01, and it counts a 29 February 1900 (60)."""
+    return datetime(1900, 1, 1) + timedelta(days=serial - 1 - (serial > 60))
+
+
+def test_excel_serial_dates_follow_excels_calendar() -> None:
+    serials = [1, 2, 59, 61, 40544, 45292]  # 40544 = 2011-01-01, 45292 = 2024-01-01
+    got, used = parsed(serials, date_format="excel")
+    assert got == [pd.Timestamp(excel_day(s)) for s in serials]
+    assert got[4] == pd.Timestamp("2011-01-01") and got[5] == pd.Timestamp("2024-01-01")
+    assert got[0] == pd.Timestamp("1900-01-01")  # as the error message says
+    assert used == "Excel serial dates"
+    half, _ = parsed([40544.75], date_format="excel")
+    assert half == [pd.Timestamp("2011-01-01 18:00")]
+
+
 @pytest.mark.parametrize("serial", [0, -3, 0.5])
 def test_excel_serials_before_1900_are_refused(serial: float) -> None:
     with pytest.raises(ValueError, match=r"are not Excel serial dates \(1 = 1900-01-01\)"):
         parsed([40544, serial], date_format="excel")
+
+
+def test_excel_serial_60_is_refused() -> None:
+    with pytest.raises(ValueError, match="1900-02-29"):
+        parsed([40544, 60], date_format="excel")
