@@ -110,3 +110,15 @@ def test_excel_serials_before_1900_are_refused(serial: float) -> None:
 def test_excel_serial_60_is_refused() -> None:
     with pytest.raises(ValueError, match="1900-02-29"):
         parsed([40544, 60], date_format="excel")
+
+
+def test_excel_serials_past_2262_are_a_clear_error() -> None:
+    # 150000 is 2310-09-07: beyond what a nanosecond timestamp holds (to 2262-04-11)
+    with pytest.raises(ValueError, match=r"^date column 'd': '150000' are out of range for "
+                       r"--date-format excel \(the latest date it holds is 2262-04-10\)\.$"):
+        parsed([40544, 150000], date_format="excel")
+    # and 120000 (2228-07-18) is a date like any other: counted from 1899 in nanoseconds
+    # it would overflow, counted from 1970 it does not
+    got, _ = parsed([120000.25], date_format="excel")
+    assert got == [pd.Timestamp(excel_day(120000)) + pd.Timedelta(hours=6)]
+    assert got[0] == pd.Timestamp("2228-07-18 06:00")
