@@ -121,3 +121,34 @@ def test_one_customer_piece_per_five_input_partitions(npartitions: int, pieces: 
     ids = [i for p in parts for i in p.index]
     assert len(ids) == len(set(ids))
     check(pd.concat(parts).sort_index(), tx, snapshot)
+
+
+def test_partitions_with_text_dates_of_other_precisions_keep_the_finest() -> None:
+    # partition 0 holds "2 Jan 2011"-style text (read to the microsecond), partition 1
+    # ISO text with nanoseconds: the table keeps every nanosecond
+    when = ["2 Jan 2011 10:00", "3 Jan 2011 11:30", "2011-02-01 09:00:00.123456789",
+            "2011-02-03 08:00:00.000000001"]  # fmt: skip
+    tx = pd.DataFrame({"cust": ["a", "b", "a", "b"], "inv": ["1", "2", "3", "4"],
+                       "when": when, "amount": [1.0, 2.0, 3.0, 4.0]})  # fmt: skip
+    got = rfm.rfm_table(dd.from_pandas(tx, npartitions=2, sort=False), customer="cust",
+                        invoice="inv", date="when", amount="amount", snapshot="2011-03-01")
+    stamps = [pd.Timestamp(w) for w in when]
+    assert got["first_purchase"].tolist() == stamps[:2]
+    assert got["last_purchase"].tolist() == stamps[2:]
+    assert got["last_purchase"].iloc[0].nanosecond == 789
+
+
+def test_pieces_with_text_dates_of_other_precisions_keep_the_finest() -> None:
+    # 12 partitions make 3 customer pieces: the pieces holding only the "2 Jan 2011"-style
+    # customers read microseconds, the one with customer "z" nanoseconds; the whole table
+    # keeps every nanosecond
+    rows = [(f"c{i % 11:02d}", f"{1 + i % 28} Jan 2011 10:{i % 60:02d}") for i in range(22)]
+    rows += [("z", "2011-02-01 09:00:00.123456789"), ("z", "2011-02-03 08:00:00.000000001")]
+    tx = pd.DataFrame(rows, columns=["cust", "when"]).assign(
+        inv=[str(i) for i in range(24)], amount=1.0)
+    got = rfm.rfm_table(dd.from_pandas(tx, npartitions=12, sort=False), customer="cust",
+                        invoice="inv", date="when", amount="amount", snapshot="2011-03-01")
+    stamps = tx.assign(when=[pd.Timestamp(w) for w in tx["when"]]).groupby("cust")["when"]
+    assert got["first_purchase"].tolist() == stamps.min().tolist()
+    assert got["last_purchase"].tolist() == stamps.max().tolist()
+    assert got.loc["z", "last_purchase"].nanosecond == 1
