@@ -30,6 +30,7 @@ __all__ = [
 
 #: The three columns of an RFM table, in R, F, M order (see rfm.rfm_table).
 RFM_COLUMNS = ("recency", "frequency", "monetary")
+_UNITS = ("s", "ms", "us", "ns")  # datetime resolutions, coarse to fine
 
 
 def check_frame(df: Any, *, what: str = "transactions") -> None:
@@ -74,6 +75,11 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         # "2024-01-01 10:00"; give the failures a second, per-value chance.
         retry = pd.to_datetime(values[bad], errors="coerce", format="mixed")
         parsed = parsed.copy()
+        if hasattr(retry, "dt") and hasattr(parsed, "dt"):
+            # the two reads may differ in resolution ("2 Jan 2011" to the microsecond, ISO
+            # text with nanoseconds): keep the finer one, losing no digit
+            finest = max(parsed.dt.unit, retry.dt.unit, key=_UNITS.index)
+            parsed, retry = parsed.dt.as_unit(finest), retry.dt.as_unit(finest)
         parsed[bad] = retry
         bad = parsed.isna() & values.notna()
     return parsed, bad

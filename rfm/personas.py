@@ -38,8 +38,10 @@ plain fact and always said.)
 When two or more clusters land on the same name, they are told apart by the dimension
 that separates them most (the largest spread of their medians in population
 percentiles), with each cluster's median in words: "(last order a median 30 days ago)",
-"(median 3 orders)", "(median spend 120)". A comparative word ("longer inactive") could
-contradict the name's own "Recent"; the median cannot. Names are never numbered.
+"(median 3 orders)", "(median spend 120)"; only when their medians tie do their
+averages tell them apart, and then the name says "average". A comparative word
+("longer inactive") could contradict the name's own "Recent"; the median cannot. Names
+are never numbered.
 
 Each persona gets a recommended action from its recency × value cell
 (:data:`PERSONA_ACTIONS`), with a second-order priority for one-time buyers who are not
@@ -78,12 +80,14 @@ _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}
 
 
-def _median_text(dim: str, value: float) -> str:
+def _median_text(dim: str, value: float, stat: str = "median") -> str:
+    """A cluster's median (or, when the medians tie, its ``stat="average"``) in words."""
     if dim == "recency":
-        return f"last order a median {value:,.0f} days ago"
+        how = "a median" if stat == "median" else "on average"
+        return f"last order {how} {value:,.0f} days ago"
     if dim == "frequency":
-        return f"median {value:g} orders"
-    return f"median spend {value:,.0f}"
+        return f"{stat} {value:g} order{'' if value == 1 else 's'}"
+    return f"{stat} spend {value:,.0f}"
 
 
 def _levels(
@@ -141,8 +145,8 @@ def _separate(
         idx = [i for i, n in enumerate(names) if n == name]
         if len(idx) < 2:
             continue
-        best: tuple[float, str, np.ndarray] | None = None
-        for table in (medians, means):
+        best: tuple[float, str, np.ndarray, str] | None = None
+        for stat, table in (("median", medians), ("average", means)):
             if table is None:
                 continue
             for dim in RFM_COLUMNS:
@@ -152,17 +156,17 @@ def _separate(
                 pct = _percentile(population[dim], vals)
                 spread = float(pct.max() - pct.min())
                 if best is None or spread > best[0]:
-                    best = (spread, dim, vals)
+                    best = (spread, dim, vals, stat)
             if best is not None:
                 break
         if best is None:  # identical clusters on every dimension: say which cluster
             for i in idx:
                 out[i] = f"{name} (cluster {medians.index[i]})"
             continue
-        _, dim, vals = best
-        texts = [_median_text(dim, v) for v in vals]
+        _, dim, vals, stat = best
+        texts = [_median_text(dim, v, stat) for v in vals]
         if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
-            texts = [f"median {dim} {v:.6g}" for v in vals]
+            texts = [f"{stat} {dim} {v:.6g}" for v in vals]
         for i, t in zip(idx, texts, strict=True):
             out[i] = f"{name} ({t})"
     return out

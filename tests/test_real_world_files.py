@@ -365,10 +365,20 @@ def test_separator_is_sniffed(cli, tmp_path: Path, sep: str) -> None:
 
 
 def test_spreadsheet_sep_line_names_the_separator(cli, tmp_path: Path) -> None:
+    from rfm.io._sniff import sniff_text
+
     df = rows_frame()
     text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    # a last "Note" column whose empty cells are left out with their separator, as some
+    # exports do: no separator splits every line evenly, so only the sep= line names it
+    lines = [";".join([*text.columns, "Note"])]
+    for i, row in enumerate(text.astype(str).itertuples(index=False)):
+        lines.append(";".join([*row, "gift"] if i % 4 == 0 else row))
+    bare = tmp_path / "bare.csv"
+    bare.write_text("\n".join(lines) + "\n")
+    assert sniff_text(bare).sep == ","  # without the line: the fallback, not ";"
     src = tmp_path / "excel.csv"
-    src.write_text("sep=;\n" + text.to_csv(index=False, sep=";"))
+    src.write_text("sep=;\n" + "\n".join(lines) + "\n")
     proc, seg = segment(cli, src)
     assert seg is not None, proc.stderr
     assert_rfm(seg, expected_rfm(df))

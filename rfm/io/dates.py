@@ -21,7 +21,8 @@ order the file's dates were read (:func:`date_order`); a day and month that coul
 swapped are refused when the file gives no order to follow.
 
 Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what they are:
-``"excel"`` (days since 1899-12-30, Excel's serial dates), ``"epoch-s"`` or
+``"excel"`` (Excel's serial dates: 1 = 1900-01-01, 61 = 1900-03-01, Excel's own day 60
+being the 29 February 1900 that never was), ``"epoch-s"`` or
 ``"epoch-ms"`` (time since 1970-01-01 UTC). Any other ``date_format`` is a strftime
 pattern. Every value that is present must parse; only empty cells are missing dates.
 """
@@ -54,6 +55,11 @@ _TIME = re.compile(
 )
 _ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_1970 = 25_569  # the Excel serial of 1970-01-01
+_DAY_NS = 86_400_000_000_000
+#: the last whole day a nanosecond timestamp holds, and its Excel serial
+_LAST_DAY = (pd.Timestamp.max - pd.Timedelta(days=1)).normalize()
+_LAST_EXCEL_DAY = (_LAST_DAY.to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).days
 #: a guessed format that puts a date before this year has misread the text (e.g. "1,5")
 MIN_YEAR = 1800
 
@@ -101,10 +107,22 @@ def _numeric_dates(uniq: np.ndarray, date_format: str, name: str) -> tuple[np.nd
         if ((num < 1) | (num > 2_958_465)).any():  # 1900-01-01 .. 9999-12-31
             raise _fail(name, f"{_examples(uniq[(num < 1) | (num > 2_958_465)])} are not "
                         "Excel serial dates (1 = 1900-01-01).")  # fmt: skip
+        late = num >= _LAST_EXCEL_DAY + 1
+        if late.any():
+            raise _fail(name, f"{_examples(uniq[late])} are out of range for --date-format "
+                        f"excel (the latest date it holds is {_LAST_DAY:%Y-%m-%d}).")  # fmt: skip
+        leap = (num >= 60) & (num < 61)
+        if leap.any():
+            raise _fail(name, f"{_examples(uniq[leap])} is 1900-02-29 in Excel, a day "
+                        "that does not exist (Excel counts 1900 as a leap year).")  # fmt: skip
         days = np.floor(num)
         ns = np.round((num - days) * 86_400e9)
-        out = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D") + pd.to_timedelta(ns, unit="ns")
-        return np.asarray(out.to_numpy(dtype="datetime64[ns]")), "Excel serial dates"
+        # Excel counts a 29 February 1900 (serial 60): days from 1899-12-30 are right
+        # from serial 61 (1900-03-01) on, one short before it (1 = 1900-01-01)
+        days = np.where(days < 60, days + 1, days)
+        # counted from 1970 (nanoseconds since 1899 overflow int64 after 2192)
+        out = (days.astype(np.int64) - _EXCEL_1970) * _DAY_NS + ns.astype(np.int64)
+        return out.view("datetime64[ns]"), "Excel serial dates"
     unit = {"epoch-s": "s", "epoch-ms": "ms"}[date_format]
     try:
         out = pd.to_datetime(num, unit=unit)

@@ -77,3 +77,42 @@ def test_score_bins_checks_its_input() -> None:
         score_bins(pd.DataFrame({"recency": [1, 2]}))
     with pytest.raises(ValueError, match="ties"):
         score_bins(shop_rfm(20, 0), ties="average")
+
+
+def hand_bins() -> pd.DataFrame:
+    """A score_bins-shaped table written by hand, rows deliberately out of order."""
+    rows = [
+        ("frequency", 5, 3, 1234), ("recency", 1, 1500, 1500), ("recency", 5, 0, 0),
+        ("monetary", 2, 5.5, 1234.5), ("recency", 3, 2, 30), ("frequency", 1, 1, 1),
+        ("recency", 4, 1, 1), ("monetary", 1, 5.0, 5.0), ("recency", 2, 31, 1200),
+        ("frequency", 3, 2, 2),
+    ]  # fmt: skip
+    bins = pd.DataFrame(rows, columns=["dimension", "score", "low", "high"])
+    bins.attrs["q"] = 5
+    return bins
+
+
+def test_bins_in_words_of_a_hand_made_table() -> None:
+    words = bins_in_words(hand_bins(), currency="$")
+    note = " too many customers share the same value to split them further."
+    assert words == {
+        # all five levels: no note; best (most recent) first; "1 day" but "0 days"
+        "recency": "R = 5: 0 days; R = 4: 1 day; R = 3: 2–30 days; R = 2: 31–1,200 days; "
+                   "R = 1: 1,500 days",
+        "frequency": "F = 1: 1 order; F = 3: 2 orders; F = 5: 3–1,234 orders. Only 3 of 5 "
+                     "levels:" + note,
+        # a one-value money bin is one amount, not a range
+        "monetary": "M = 1: $5.00; M = 2: $5.50–$1,234.50. Only 2 of 5 levels:" + note,
+    }
+
+
+def test_bins_in_words_counts_levels_against_the_tables_q() -> None:
+    # the monetary rows alone: the highest score left is 2, but the note still counts
+    # the levels against the table's q = 5
+    bins = hand_bins()
+    part = bins[bins["dimension"] == "monetary"]
+    assert part.attrs["q"] == 5
+    assert bins_in_words(part)["monetary"].endswith(
+        "Only 2 of 5 levels: too many customers share the same value to split them further."
+    )
+    assert bins_in_words(part)["recency"] == ""

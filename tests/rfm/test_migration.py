@@ -87,7 +87,82 @@ def test_migration_errors() -> None:
         migration(tx, before="2024-03-31", after="2024-01-31", **kw)
     with pytest.raises(ValueError, match="no transactions"):
         migration(tx, before="2020-01-01", after="2024-01-31", **kw)
-    with pytest.raises(ValueError, match="date"):
+    with pytest.raises(ValueError, match=r"^before must be a date such as '2024-06-30', "
+                       r"got 'not a date'\.$"):
         migration(tx, before="not a date", after="2024-01-31", **kw)
+    with pytest.raises(ValueError, match=r"^after must be a date, got NaT\.$"):
+        migration(tx, before="2024-01-31", after=None, **kw)
+    with pytest.raises(ValueError, match=r"before \(2024-01-31\) must be earlier than after "
+                       r"\(2024-01-31\)"):
+        migration(tx, before="2024-01-31", after="2024-01-31 18:00", **kw)
     with pytest.raises(TypeError, match="snapshot"):
         migration(tx, before="2024-01-31", after="2024-03-31", snapshot="max", **kw)
+
+
+def midnight_table() -> pd.DataFrame:
+    """Orders at exactly the midnights that end the two days (Feb 1 and Apr 1, 00:00)."""
+    rows = [
+        ("A", "2024-01-10 09:00", 10.0), ("B", "2024-01-20 09:00", 20.0),
+        ("M", "2024-02-01 00:00", 40.0),  # the first instant after the end of Jan 31
+        ("A", "2024-03-30 10:00", 5.0), ("B", "2024-03-31 23:59", 7.0),
+        ("N", "2024-04-01 00:00", 9.0),  # the first instant after the end of Mar 31
+    ]  # fmt: skip
+    tx = pd.DataFrame(rows, columns=["cust", "when", "amount"])
+    return tx.assign(when=pd.to_datetime(tx["when"]), invoice=[f"I{i}" for i in range(6)])
+
+
+MIDNIGHT_KW = {"q": 2, "rules": RULES, "customer": "cust", "date": "when",
+               "amount": "amount", "invoice": "invoice"}
+
+
+def assert_midnight_result(mig) -> None:
+    # Before (orders before Feb 1 00:00, so not M's): recency A 21, B 11 days, median 16
+    #   -> B is R 2 (Active), A R 1 (Idle); M is not a customer yet.
+    # After (orders before Apr 1 00:00, so not N's): A 1, B 0, M 60 days, median 1
+    #   -> A, B Active, M Idle; N is not a customer at all.
+    c = mig.customers
+    assert c.index.tolist() == ["A", "B", "M"]
+    assert c["segment_before"].iloc[:2].tolist() == ["Idle", "Active"]
+    assert pd.isna(c.loc["M", "segment_before"])
+    assert c["segment_after"].to_dict() == {"A": "Active", "B": "Active", "M": "Idle"}
+    assert c.loc["M", "direction"] == "new"
+    assert c["revenue"].to_dict() == {"A": 5.0, "B": 7.0, "M": 40.0}
+    assert mig.matrix.to_dict(orient="index") == {
+        "Active": {"Active": 1, "Idle": 0},
+        "Idle": {"Active": 1, "Idle": 0},
+        NEW: {"Active": 0, "Idle": 1},
+    }
+    assert mig.revenue.loc[NEW, "Idle"] == 40.0
+
+
+def test_an_order_at_exactly_the_next_midnight_belongs_to_the_next_day() -> None:
+    tx = midnight_table()
+    assert_midnight_result(migration(tx, before="2024-01-31", after="2024-03-31",
+                                     **MIDNIGHT_KW))
+
+
+def test_the_time_of_day_of_before_and_after_is_ignored() -> None:
+    # 18:00 and 06:00 name the same days: still every order up to the end of each day
+    tx = midnight_table()
+    assert_midnight_result(migration(tx, before="2024-01-31 18:00", after="2024-03-31 06:00",
+                                     **MIDNIGHT_KW))
+
+
+def test_no_new_row_when_every_customer_was_already_one() -> None:
+    # at the end of Feb 29 A, B and M have all bought: 3 distinct recencies on 2 levels
+    # give both segments, and nobody is new
+    tx = midnight_table()
+    mig = migration(tx, before="2024-02-29", after="2024-03-31", **MIDNIGHT_KW)
+    assert mig.matrix.index.tolist() == ["Active", "Idle"]
+    assert mig.revenue.index.tolist() == ["Active", "Idle"]
+    assert mig.matrix.to_numpy().sum() == 3
+    assert (mig.customers["direction"] != "new").all()
+
+
+def test_an_order_at_exactly_the_next_midnight_on_dask() -> None:
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(midnight_table(), npartitions=2)
+    with dask.config.set(scheduler="synchronous"):
+        mig = migration(ddf, before="2024-01-31", after="2024-03-31", **MIDNIGHT_KW)
+    assert_midnight_result(mig)

@@ -131,17 +131,52 @@ def test_clusters_on_the_same_name_are_told_apart_by_what_separates_them() -> No
     assert names[3] == "Recent frequent high spenders (median spend 50,100)"
 
 
-def test_every_persona_has_the_action_of_its_cell() -> None:
+def expected_levels(med: pd.Series, rfm: pd.DataFrame) -> dict[str, str]:
+    """Levels by the module docstring's table: above Q(0.6) high, below Q(0.4) low."""
+    out = {}
+    for dim in ("recency", "frequency", "monetary"):
+        q_low, q_high = np.quantile(rfm[dim], [0.4, 0.6])
+        level = "high" if med[dim] > q_high else "low" if med[dim] < q_low else "mid"
+        if dim == "recency":  # few days since the last order = recent = "high"
+            level = {"high": "low", "low": "high", "mid": "mid"}[level]
+        out[dim] = level
+    return out
+
+
+def expected_base_name(levels: dict[str, str], one_time: bool) -> str:
+    """The persona name by the module docstring's table (before any tie-break suffix)."""
+    recency = {"high": "Recent", "mid": "", "low": "Lapsed"}[levels["recency"]]
+    if levels["frequency"] == "high":
+        freq = "frequent"
+    elif one_time:
+        freq = "one-time"
+    else:
+        freq = {"low": "infrequent", "mid": ""}[levels["frequency"]]
+    value = {"high": "high spenders", "mid": "moderate spenders",
+             "low": "low spenders"}[levels["monetary"]]  # fmt: skip
+    words = " ".join(w for w in (recency, freq, value) if w)
+    return words[0].upper() + words[1:]
+
+
+def test_every_persona_has_the_levels_name_and_action_of_its_cell() -> None:
     rfm = skewed_rfm(500, 3)
-    prof = profile(rfm, tertile_labels(rfm, 3))
-    table = describe_personas(prof)
+    labels = tertile_labels(rfm, 3)
+    prof = profile(rfm, labels)
+    table = describe_personas(prof, rfm=rfm)
     assert list(table.index) == list(prof.index)
-    for _, row in table.iterrows():
-        expected = PERSONA_ACTIONS[(row["recency_level"], row["value_level"])]
-        if row["one_time"] and row["recency_level"] != "low":
+    medians = rfm.groupby(labels).median()
+    for cid, row in table.iterrows():
+        levels = expected_levels(medians.loc[cid], rfm)
+        one_time = bool(medians.loc[cid, "frequency"] <= 1)
+        assert [row["recency_level"], row["frequency_level"], row["value_level"]] == [
+            levels["recency"], levels["frequency"], levels["monetary"]]  # fmt: skip
+        assert row["one_time"] == one_time
+        base = expected_base_name(levels, one_time)
+        assert row["persona"] == base or row["persona"].startswith((base + ", ", base + " ("))
+        expected = PERSONA_ACTIONS[(levels["recency"], levels["monetary"])]
+        if one_time and levels["recency"] != "low":
             expected += ONE_TIME_NOTE
         assert row["action"] == expected
-    assert (table["persona"] == name_personas(prof)).all()
 
 
 def test_describe_personas_bad_input() -> None:
@@ -210,3 +245,93 @@ def test_customer_actions_are_the_segments_actions() -> None:
     assert len(got.cat.categories) == 3  # one copy of each text
     with pytest.raises(ValueError, match="action"):
         customer_actions(segments.drop(columns="action"))
+
+
+# -- hand-made profiles against a customer base with known quantiles ------------------
+
+#: 10 customers. numpy's linear quantile at p sits at position 9p of the sorted values:
+#: 3.6 for Q(0.4), 5.4 for Q(0.6). Both neighbours are equal there, so the band edges
+#: are exact: recency [46, 64], frequency [2, 3], monetary [46, 50] (50 three times).
+BASE = pd.DataFrame(
+    {
+        "recency": [10, 20, 30, 46, 46, 64, 64, 80, 90, 100],
+        "frequency": [1, 1, 1, 2, 2, 3, 3, 4, 5, 6],
+        "monetary": [10.0, 20, 30, 46, 46, 50, 50, 50, 90, 100],
+    }
+)
+
+
+def hand_profile(medians: list[tuple], means: list[tuple] | None = None) -> pd.DataFrame:
+    cols = {f"{d}_median": [m[i] for m in medians]
+            for i, d in enumerate(("recency", "frequency", "monetary"))}  # fmt: skip
+    if means is not None:
+        cols.update({f"{d}_mean": [m[i] for m in means]
+                     for i, d in enumerate(("recency", "frequency", "monetary"))})  # fmt: skip
+    return pd.DataFrame(cols, index=pd.Index(range(len(medians)), name="cluster"))
+
+
+def test_a_median_on_a_band_edge_is_in_the_middle_band() -> None:
+    prof = hand_profile([
+        (64, 3, 50),  # every median exactly on the upper quantile: mid, mid, mid
+        (46, 2, 46),  # ... and on the lower one; frequency 2 is above one order
+        (10, 6, 100),  # clearly recent, frequent, high
+        (10, 1, 10),  # recent one-time low spenders: the note for a second order
+        (100, 1, 10),  # lapsed one-time low spenders: no such note
+    ])  # fmt: skip
+    table = describe_personas(prof.iloc[[0, 2, 3, 4]], rfm=BASE)
+    assert table["persona"].tolist() == [
+        "Moderate spenders", "Recent frequent high spenders", "Recent one-time low spenders",
+        "Lapsed one-time low spenders",
+    ]
+    assert table.iloc[0][["recency_level", "frequency_level", "value_level"]].tolist() == [
+        "mid", "mid", "mid"]  # fmt: skip
+    assert table["action"].tolist() == [
+        PERSONA_ACTIONS[("mid", "mid")],
+        PERSONA_ACTIONS[("high", "high")],
+        PERSONA_ACTIONS[("high", "low")] + ONE_TIME_NOTE,
+        PERSONA_ACTIONS[("low", "low")],
+    ]
+    lower = describe_personas(prof.iloc[[1]], rfm=BASE).iloc[0]
+    assert lower[["recency_level", "frequency_level", "value_level", "one_time"]].tolist() == [
+        "mid", "mid", "mid", False]  # fmt: skip
+
+
+def test_the_spread_is_measured_in_mid_rank_percentiles() -> None:
+    # Two "Moderate spenders". Mid-rank percentile = (#below + #at or below) / (2 n):
+    #   recency 46, 50 -> (3 + 5) / 20, (5 + 5) / 20: spread 0.10
+    #   monetary 48, 50 -> (5 + 5) / 20, (5 + 8) / 20: spread 0.15
+    #   frequency 3, 3: equal, never used. Monetary separates them most (by the lower
+    #   rank alone, #below / n, recency would: 0.3 -> 0.5 against 0.5 -> 0.5).
+    names = name_personas(hand_profile([(46, 3, 48), (50, 3, 50)]), rfm=BASE)
+    assert names.tolist() == ["Moderate spenders (median spend 48)",
+                              "Moderate spenders (median spend 50)"]  # fmt: skip
+
+
+def test_equal_spreads_go_to_the_first_dimension() -> None:
+    # recency 46, 64 -> 8/20, 12/20; frequency 2, 3 -> (3 + 5)/20, (5 + 7)/20: the same
+    # spread; monetary equal. Recency comes first in R, F, M.
+    names = name_personas(hand_profile([(46, 2, 48), (64, 3, 48)]), rfm=BASE)
+    assert names.tolist() == ["Moderate spenders (last order a median 46 days ago)",
+                              "Moderate spenders (last order a median 64 days ago)"]  # fmt: skip
+
+
+def test_means_break_ties_only_when_the_medians_cannot() -> None:
+    # the medians differ in recency only (46, 50: spread 0.10); the means differ far more
+    # in frequency (1 -> 3/20, 6 -> 19/20), but the medians decide
+    prof = hand_profile([(46, 3, 48), (50, 3, 48)], means=[(50, 1, 48), (60, 6, 48)])
+    assert name_personas(prof, rfm=BASE).tolist() == [
+        "Moderate spenders (last order a median 46 days ago)",
+        "Moderate spenders (last order a median 50 days ago)"]
+    # equal medians: the means decide (recency 50, 60 both sit at 10/20: spread 0)
+    prof = hand_profile([(50, 3, 48), (50, 3, 48)], means=[(50, 1, 48), (60, 6, 48)])
+    assert name_personas(prof, rfm=BASE).tolist() == [
+        "Moderate spenders (average 1 order)", "Moderate spenders (average 6 orders)"]
+
+
+def test_identical_clusters_are_named_by_their_cluster_id() -> None:
+    prof = hand_profile([(50, 3, 48), (50, 3, 48), (10, 6, 100)],
+                        means=[(55, 3, 47), (55, 3, 47), (12, 6, 99)])  # fmt: skip
+    assert name_personas(prof, rfm=BASE).tolist() == [
+        "Moderate spenders (cluster 0)", "Moderate spenders (cluster 1)",
+        "Recent frequent high spenders",
+    ]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
-from rfm import SEGMENT_RULES, check_rules, segment
+from rfm import SEGMENT_RULES, check_rules
 from rfm.rulecheck import rule_problems
 from rfm.segments import RULE_ALIASES
 
@@ -23,6 +24,21 @@ def brute_force(rules: list[tuple[str, dict]], q: int) -> dict:
         ]
         cells[(r, f, m)] = claim
     return cells
+
+
+def assert_matches_brute_force(chk, rules: list[tuple[str, dict]], q: int) -> None:
+    """Every field of a RuleCheck against the plain-loop claims of every cell."""
+    cells = brute_force(rules, q)
+    got = {tuple(c[:3]): c[3] for c in chk.coverage.values.tolist()}
+    assert got == {cell: (claim[0] if claim else "Others") for cell, claim in cells.items()}
+    assert list(got) == sorted(cells)  # R slowest, M fastest
+    assert [tuple(c) for c in chk.uncovered.values.tolist()] == sorted(
+        cell for cell, claim in cells.items() if not claim
+    )
+    overlaps = {tuple(c[:3]): c[3] for c in chk.overlaps.values.tolist()}
+    assert overlaps == {cell: ", ".join(claim) for cell, claim in cells.items() if len(claim) >= 2}
+    winners = {claim[0] for claim in cells.values() if claim}
+    assert chk.unreachable == [name for name, _ in rules if name not in winners]
 
 
 HAND = [
@@ -64,19 +80,7 @@ def test_builtin_sets_have_no_unreachable_rule_and_match_brute_force(name: str) 
         (r.name, {d: getattr(r, d) for d in "rfm" if getattr(r, d) is not None})
         for r in rs.rules
     ]
-    cells = brute_force(rules, q)
-    got = {tuple(c[:3]): c[3] for c in chk.coverage.values.tolist()}
-    assert got == {cell: (claim[0] if claim else "Others") for cell, claim in cells.items()}
-    assert sorted(map(tuple, chk.uncovered.values.tolist())) == sorted(
-        cell for cell, claim in cells.items() if not claim
-    )
-    assert sorted(map(tuple, chk.overlaps[["r", "f", "m"]].values.tolist())) == sorted(
-        cell for cell, claim in cells.items() if len(claim) >= 2
-    )
-    # the coverage is what segment() gives those cells
-    scores = chk.coverage.rename(columns={"r": "r_score", "f": "f_score", "m": "m_score"})
-    named = segment(scores.drop(columns="segment"), name)["segment"]
-    assert (named == chk.coverage["segment"]).all()
+    assert_matches_brute_force(chk, rules, q)
 
 
 def test_check_rules_errors_and_alias() -> None:
@@ -84,7 +88,37 @@ def test_check_rules_errors_and_alias() -> None:
         check_rules("codes")  # written for quartiles
     with pytest.raises(ValueError, match="q must be"):
         check_rules(HAND, q=1)
+    with pytest.raises(ValueError, match="q must be"):
+        check_rules(HAND, q=10)
+    for q in (3, 5):  # a smaller or a larger scale: the message says which q to check with
+        with pytest.raises(ValueError, match=r"scores 1\.\.4; check it with q=4\.$"):
+            check_rules("codes", q=q)
     with pytest.raises(TypeError):
         check_rules([("x", {"r": "high"})])
     assert RULE_ALIASES["seed000"] == "customer-types"
     assert check_rules("seed000").coverage.equals(check_rules("customer-types").coverage)
+
+
+def test_a_rule_that_never_wins_is_found_when_some_cells_have_no_rule() -> None:
+    # "Outside" (m = 3 on a 1..2 scale) comes first and claims nothing; "Top" claims r = 2
+    # only, so the four r = 1 cells are claimed by no rule at all
+    rules = [("Outside", {"m": (3, 3)}), ("Top", {"r": (2, 2)})]
+    chk = check_rules(rules, q=2)
+    assert chk.unreachable == ["Outside"]
+    assert chk.uncovered.values.tolist() == [[1, 1, 1], [1, 1, 2], [1, 2, 1], [1, 2, 2]]
+    assert len(chk.overlaps) == 0
+    assert_matches_brute_force(chk, rules, 2)
+
+
+@pytest.mark.parametrize("q", [2, 3, 9])
+def test_random_rule_sets_match_brute_force(q: int) -> None:
+    rng = random.Random(q)
+    for _ in range(10):
+        rules = []
+        for i in range(rng.randint(1, 6)):
+            ranges = {}
+            for d in rng.sample("rfm", rng.randint(1, 3)):
+                lo = rng.randint(1, q + 1)  # q + 1: a range outside the scale now and then
+                ranges[d] = (lo, rng.randint(lo, q + 1))
+            rules.append((f"rule {i}", ranges))
+        assert_matches_brute_force(check_rules(rules, q=q), rules, q)

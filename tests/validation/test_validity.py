@@ -76,3 +76,78 @@ def test_bad_input_is_refused_at_the_edge(kwargs: dict, exc: type, match: str) -
     given = {"X": X, "labels": labels, "features": features, **kwargs}
     with pytest.raises(exc, match=match):
         validity_table(**given)
+
+
+# -- the stability rows follow n_clusters, the seeds and the sample size --------------
+
+
+def structureless() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Uniform points: K-means runs differ from seed to seed, so the ARIs tell seeds apart."""
+    rng = np.random.default_rng(11)
+    X = rng.random((120, 2))
+    labels = (X[:, 0] > 0.5).astype(int) + 2 * (X[:, 1] > 0.5)
+    return X, labels, pd.DataFrame({"x": X[:, 0]})
+
+
+def sklearn_aris(X: np.ndarray, k: int, seeds: list[int]) -> tuple[float, float]:
+    runs = [KMeans(k, random_state=s).fit(X).labels_ for s in seeds]
+    aris = [skm.adjusted_rand_score(a, b) for a, b in itertools.combinations(runs, 2)]
+    return float(np.mean(aris)), float(min(aris))
+
+
+def stability_rows(table: pd.DataFrame) -> tuple[float, float]:
+    row = table.set_index("metric")["value"]
+    return float(row["stability_mean_ari"]), float(row["stability_min_ari"])
+
+
+def test_stability_uses_the_given_n_clusters_and_seeds() -> None:
+    X, labels, features = structureless()  # 4 label groups
+    seeds = [10, 20, 30]
+    expected = sklearn_aris(X, 3, seeds)
+    # the test can tell: other k or other seeds give other figures
+    assert expected != pytest.approx(sklearn_aris(X, 4, seeds), rel=1e-9)
+    assert expected != pytest.approx(sklearn_aris(X, 3, [0, 1, 2]), rel=1e-9)
+    table = validity_table(X, labels, features, n_clusters=3, stability_seeds=seeds)
+    assert stability_rows(table) == pytest.approx(expected, rel=1e-12)
+    assert table["note"].iloc[-1] == "K-means over seeds [10, 20, 30]"
+    default = validity_table(X, labels, features, stability_seeds=seeds)  # k = 4 labels
+    assert stability_rows(default) == pytest.approx(sklearn_aris(X, 4, seeds), rel=1e-12)
+
+
+def test_the_stability_sample_is_drawn_with_the_smallest_seed() -> None:
+    X, labels, features = structureless()
+    seeds = [30, 10, 20]
+    # documented: a uniform sample without replacement, seeded by the smallest seed
+    pick = np.sort(np.random.default_rng(10).choice(120, 60, replace=False))
+    expected = sklearn_aris(X[pick], 4, seeds)
+    assert expected != pytest.approx(
+        sklearn_aris(X[np.sort(np.random.default_rng(30).choice(120, 60, replace=False))],
+                     4, seeds), rel=1e-9)  # fmt: skip
+    table = validity_table(X, labels, features, stability_seeds=seeds,
+                           stability_sample_size=60)  # fmt: skip
+    assert stability_rows(table) == pytest.approx(expected, rel=1e-12)
+    assert table["note"].iloc[-1] == (
+        "K-means over seeds [30, 10, 20] on a random sample of 60 customers")
+
+
+def test_a_sample_as_large_as_the_data_is_no_sample() -> None:
+    X, labels, features = structureless()
+    table = validity_table(X, labels, features, stability_seeds=[1, 2],
+                           stability_sample_size=120)  # fmt: skip
+    assert table["note"].iloc[-1] == "K-means over seeds [1, 2]"
+    assert stability_rows(table) == pytest.approx(sklearn_aris(X, 4, [1, 2]), rel=1e-12)
+
+
+def test_repeated_seeds_and_one_point_per_cluster_are_refused() -> None:
+    X, labels, features = structureless()
+    with pytest.raises(ValueError, match=r"at least 2 distinct seeds, got \[1, 1, 2\]"):
+        validity_table(X, labels, features, stability_seeds=[1, 1, 2])
+    with pytest.raises(ValueError, match="at most n_samples - 1 = 119 clusters"):
+        validity_table(X, np.arange(120), features)
+
+
+def test_a_given_silhouette_of_zero_is_kept() -> None:
+    X, labels, features = structureless()
+    table = validity_table(X, labels, features, silhouette=0.0, stability_seeds=[1, 2])
+    assert table["value"].iloc[0] == 0.0
+    assert skm.silhouette_score(X, labels) > 0.3  # what computing it would have given

@@ -1,0 +1,124 @@
+"""rfm.io.dates.parse_date_column: one format per column, against the standard library.
+
+Expected dates come from ``datetime.strptime`` with the pattern the values are written
+in, from numpy's own ISO 8601 parser, or from plain day arithmetic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rfm.io.dates import parse_date_column
+
+
+def strptime_all(values: list[str], fmt: str) -> list[pd.Timestamp]:
+    return [pd.Timestamp(datetime.strptime(v, fmt)) for v in values]
+
+
+def parsed(values: list, **kw) -> tuple[list[pd.Timestamp], str]:
+    got, used = parse_date_column(pd.Series(values, dtype=object), name="d", **kw)
+    return list(got), used
+
+
+def test_two_digit_years_follow_strptime() -> None:
+    # %y: 69..99 are 1969..1999, 00..68 are 2000..2068
+    values = ["01/02/68", "13/02/69", "31/12/99", "05/06/00", "14/07/11"]
+    got, used = parsed(values)
+    assert got == strptime_all(values, "%d/%m/%y")
+    assert used == "%d/%m/%y (day first)"
+
+
+def test_twelve_hour_clock_follows_strptime() -> None:
+    values = ["02/01/2011 12:30 PM", "13/01/2011 12:30 AM", "14/01/2011 1:05 PM",
+              "15/01/2011 11:59 am", "16/01/2011 12:00 pm"]  # fmt: skip
+    got, used = parsed(values)
+    assert got == strptime_all(values, "%d/%m/%Y %I:%M %p")
+    assert used == "%d/%m/%Y %I:%M %p (day first)"
+
+
+def test_hour_24_is_out_of_range() -> None:
+    with pytest.raises(ValueError, match="times out of range"):
+        parsed(["02/01/2011 24:00", "13/01/2011 10:00"])
+
+
+def test_a_first_field_of_12_fits_both_orders() -> None:
+    # 12 is a month as well as a day: only "05/13" decides, month first
+    values = ["12/05/2011", "05/13/2011", "12/12/2011"]
+    got, used = parsed(values)
+    assert got == strptime_all(values, "%m/%d/%Y")
+    assert used == "%m/%d/%Y (month first)"
+
+
+def test_dayfirst_contradicted_by_a_month_first_value_names_the_flag() -> None:
+    with pytest.raises(ValueError, match=r"--dayfirst was given but '05/13/2011' only reads "
+                       r"month first; pass --date-format\."):
+        parsed(["02/01/2011", "05/13/2011"], dayfirst=True)
+
+
+def test_fractions_of_a_second() -> None:
+    values = ["2011-01-02 10:00:00.5", "2011-01-03 10:00:00.123456789",
+              "2011-01-04 10:00:00,25"]  # fmt: skip
+    got, _ = parsed(values)
+    iso = [np.datetime64(v.replace(" ", "T").replace(",", "."), "ns") for v in values]
+    assert got == [pd.Timestamp(t) for t in iso]
+
+
+def test_missing_and_empty_cells_stay_missing() -> None:
+    got, _ = parsed(["", "2011-01-02", None, " ", "2011-01-02", np.nan])
+    day = pd.Timestamp("2011-01-02")
+    assert [g is pd.NaT for g in got] == [True, False, True, True, False, True]
+    assert got[1] == got[4] == day
+
+
+def test_epoch_seconds_and_milliseconds() -> None:
+    when = datetime(2011, 1, 2, 10, 30, 15)
+    seconds = int((when - datetime(1970, 1, 1)).total_seconds())
+    got, used = parsed([seconds, seconds + 60], date_format="epoch-s")
+    assert got == [pd.Timestamp(when), pd.Timestamp(when + timedelta(minutes=1))]
+    assert used == "seconds since 1970-01-01 UTC"
+    got, used = parsed([seconds * 1000 + 250], date_format="epoch-ms")
+    assert got == [pd.Timestamp(when + timedelta(milliseconds=250))]
+    assert used == "milliseconds since 1970-01-01 UTC"
+
+
+def excel_day(serial: int) -> datetime:
+    """Excel's calendar: serial 1 is 1900-01-01, and it counts a 29 February 1900 (60)."""
+    return datetime(1900, 1, 1) + timedelta(days=serial - 1 - (serial > 60))
+
+
+def test_excel_serial_dates_follow_excels_calendar() -> None:
+    serials = [1, 2, 59, 61, 40544, 45292]  # 40544 = 2011-01-01, 45292 = 2024-01-01
+    got, used = parsed(serials, date_format="excel")
+    assert got == [pd.Timestamp(excel_day(s)) for s in serials]
+    assert got[4] == pd.Timestamp("2011-01-01") and got[5] == pd.Timestamp("2024-01-01")
+    assert got[0] == pd.Timestamp("1900-01-01")  # as the error message says
+    assert used == "Excel serial dates"
+    half, _ = parsed([40544.75], date_format="excel")
+    assert half == [pd.Timestamp("2011-01-01 18:00")]
+
+
+@pytest.mark.parametrize("serial", [0, -3, 0.5])
+def test_excel_serials_before_1900_are_refused(serial: float) -> None:
+    with pytest.raises(ValueError, match=r"are not Excel serial dates \(1 = 1900-01-01\)"):
+        parsed([40544, serial], date_format="excel")
+
+
+def test_excel_serial_60_is_refused() -> None:
+    with pytest.raises(ValueError, match="1900-02-29"):
+        parsed([40544, 60], date_format="excel")
+
+
+def test_excel_serials_past_2262_are_a_clear_error() -> None:
+    # 150000 is 2310-09-07: beyond what a nanosecond timestamp holds (to 2262-04-11)
+    with pytest.raises(ValueError, match=r"^date column 'd': '150000' are out of range for "
+                       r"--date-format excel \(the latest date it holds is 2262-04-10\)\.$"):
+        parsed([40544, 150000], date_format="excel")
+    # and 120000 (2228-07-18) is a date like any other: counted from 1899 in nanoseconds
+    # it would overflow, counted from 1970 it does not
+    got, _ = parsed([120000.25], date_format="excel")
+    assert got == [pd.Timestamp(excel_day(120000)) + pd.Timedelta(hours=6)]
+    assert got[0] == pd.Timestamp("2228-07-18 06:00")

@@ -1,0 +1,122 @@
+"""rfm.io._sniff: the separator, encoding and first row of a text file, and what the
+reader then makes of the file.
+
+Each file is written here from known rows; the expected separator is the one it was
+written with, the expected frame the rows themselves.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rfm.io import ReadOptions, read_transactions
+from rfm.io._sniff import WHITESPACE, sniff_text
+
+NAMES = ["CustomerID", "InvoiceNo", "Amount"]
+ROWS = [["A01", "1001", "3.5"], ["B02", "1002", "12"], ["C03", "1003", "7.25"]]
+
+
+def write(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes("\n".join(lines).encode(encoding) + b"\n")
+    return path
+
+
+def expected_frame(names: list[str] = NAMES, rows: list[list[str]] = ROWS) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=names).astype({names[-1]: float})
+
+
+def read_back(path: Path, **opts) -> pd.DataFrame:
+    df = read_transactions(path, text_columns=NAMES[:2], options=ReadOptions(**opts))
+    return df.astype({df.columns[-1]: float})
+
+
+def test_aligned_columns_are_split_on_whitespace(tmp_path: Path) -> None:
+    lines = [f"{a:<12}{b:<10}{c:>8}" for a, b, c in [NAMES, *ROWS]]
+    sniffed = sniff_text(write(tmp_path / "aligned.txt", lines))
+    assert sniffed.sep == WHITESPACE
+    assert sniffed.first_row == NAMES
+
+
+def test_equal_splits_go_to_the_preferred_separator(tmp_path: Path) -> None:
+    # every line splits into 2 fields on "," and on ";": the comma is preferred; the same
+    # lines without commas split on ";" and tab alike: ";" is preferred to tab
+    both = write(tmp_path / "both.csv", ["a,b;c", "1,2;3", "4,5;6"])
+    assert sniff_text(both).sep == ","
+    assert sniff_text(both).first_row == ["a", "b;c"]
+    semi_tab = write(tmp_path / "semi_tab.csv", ["a;b\tc", "1;2\t3"])
+    assert sniff_text(semi_tab).sep == ";"
+
+
+def test_a_separator_that_splits_lines_unevenly_is_not_chosen(tmp_path: Path) -> None:
+    # one description holds four commas: "," splits the lines into 1, 1, 5 and 1 fields
+    names = ["CustomerID", "InvoiceNo", "Description", "Amount"]
+    rows = [["A01", "1001", "mug", "3.5"], ["B02", "1002", "red, blue, green, or white", "12"],
+            ["C03", "1003", "tray", "7.25"]]  # fmt: skip
+    path = write(tmp_path / "orders.csv", [";".join(r) for r in [names, *rows]])
+    assert sniff_text(path).sep == ";"
+    pd.testing.assert_frame_equal(read_back(path), expected_frame(names, rows))
+
+
+def test_the_sep_line_names_the_separator_unless_the_user_gives_one(tmp_path: Path) -> None:
+    path = write(tmp_path / "hinted.csv", ["sep=;", *(",".join(r) for r in [NAMES, *ROWS])])
+    hinted = sniff_text(path)
+    assert (hinted.sep, hinted.skip, hinted.first_row) == (";", 1, [",".join(NAMES)])
+    given = sniff_text(path, sep=",")
+    assert (given.sep, given.skip, given.first_row) == (",", 1, NAMES)
+    pd.testing.assert_frame_equal(read_back(path, sep=","), expected_frame())
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be", "utf-16", "utf-16-be", "utf-8-sig"])
+def test_byte_order_marks(tmp_path: Path, encoding: str) -> None:
+    # Python's "utf-32" and "utf-16" write a little-endian BOM here; the UTF-32 LE mark
+    # begins with the UTF-16 LE one, so the longer one must be recognised first
+    path = tmp_path / "bom.csv"
+    text = "\n".join(",".join(r) for r in [NAMES, *ROWS]) + "\n"
+    if encoding.endswith("-be"):
+        bom = codecs.BOM_UTF32_BE if "32" in encoding else codecs.BOM_UTF16_BE
+        path.write_bytes(bom + text.encode(encoding))
+    else:
+        path.write_bytes(text.encode(encoding))
+    sniffed = sniff_text(path)
+    assert sniffed.first_row == NAMES
+    assert sniffed.encoding.startswith(encoding[:6])
+    pd.testing.assert_frame_equal(read_back(path), expected_frame())
+
+
+def test_a_bom_is_dropped_when_the_encoding_is_given(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "\n".join(",".join(r) for r in [NAMES, *ROWS]).encode())
+    assert sniff_text(path, encoding="utf-8").first_row == NAMES
+
+
+def test_windows_1252_keeps_euro_signs_and_curly_quotes(tmp_path: Path) -> None:
+    names = ["CustomerID", "InvoiceNo", "Description", "Amount"]
+    rows = [["A01", "1001", "Mug €5 – café’s own", "3.5"], ["B02", "1002", "Tray", "12"]]
+    path = write(tmp_path / "win.csv", [",".join(r) for r in [names, *rows]], "cp1252")
+    assert sniff_text(path).encoding == "cp1252"
+    pd.testing.assert_frame_equal(read_back(path), expected_frame(names, rows))
+
+
+def test_a_zip_must_hold_exactly_one_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w"):
+        pass
+    with pytest.raises(ValueError, match=r"empty\.zip holds 0 files; a zipped transaction "
+                       r"file must hold exactly one\."):
+        sniff_text(empty)
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as z:
+        z.writestr("a.csv", "x,y\n1,2\n")
+        z.writestr("b.csv", "x,y\n1,2\n")
+    with pytest.raises(ValueError, match=r"two\.zip holds 2 files"):
+        sniff_text(two)
+    one = tmp_path / "one.zip"
+    with zipfile.ZipFile(one, "w") as z:
+        z.writestr("dir/", "")
+        z.writestr("dir/orders.csv", "\n".join(";".join(r) for r in [NAMES, *ROWS]))
+    assert sniff_text(one).first_row == NAMES

@@ -1,0 +1,154 @@
+"""rfm_table on Dask DataFrames (rfm.table_dask) against a plain pandas groupby.
+
+Runs on Dask's synchronous scheduler: the partition-by-partition logic is what is tested
+here; the schedulers themselves are exercised in tests/test_dask_rfm.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+
+import rfm  # noqa: E402
+from rfm.table_dask import shuffle_method  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def synchronous():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+def orders(n: int, unit: str, seed: int = 0) -> pd.DataFrame:
+    """Order lines with sub-second times (in ``unit``), invoices of 1-3 lines."""
+    rng = np.random.default_rng(seed)
+    n_inv = n // 2
+    inv = np.sort(rng.integers(0, n_inv, n))
+    owner = rng.integers(0, max(n // 8, 2), n_inv)
+    start = np.datetime64("2023-01-01T00:00:00", "ns")
+    ns = rng.integers(0, 400 * 86_400 * 10**9, n_inv)  # 400 days, to the nanosecond
+    when = (start + ns.astype("timedelta64[ns]")).astype(f"datetime64[{unit}]")
+    return pd.DataFrame(
+        {
+            "cust": [f"c{owner[i]:03d}" for i in inv],
+            "inv": [f"I{i}" for i in inv],
+            "when": when[inv],
+            "amount": np.round(rng.gamma(2.0, 10.0, n), 2),
+        }
+    )
+
+
+def groupby_table(tx: pd.DataFrame, snapshot: pd.Timestamp) -> pd.DataFrame:
+    g = tx.groupby("cust")
+    last = g["when"].max()
+    return pd.DataFrame(
+        {
+            "recency": (snapshot - last).dt.days,
+            "frequency": g["inv"].nunique(),
+            "monetary": g["amount"].sum(),
+            "first_purchase": g["when"].min(),
+            "last_purchase": last,
+        }
+    )
+
+
+def check(got: pd.DataFrame, tx: pd.DataFrame, snapshot: pd.Timestamp) -> None:
+    ref = groupby_table(tx, snapshot)
+    assert got.index.tolist() == ref.index.tolist()
+    assert got["recency"].tolist() == ref["recency"].tolist()
+    assert got["frequency"].tolist() == ref["frequency"].tolist()
+    np.testing.assert_allclose(got["monetary"], ref["monetary"], rtol=1e-12)
+    for col in ("first_purchase", "last_purchase"):
+        # the exact instants, whatever unit each side keeps them in
+        assert got[col].astype("datetime64[ns]").tolist() == ref[col].astype(
+            "datetime64[ns]").tolist()  # fmt: skip
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_every_date_unit_equals_a_pandas_groupby(unit: str) -> None:
+    tx = orders(600, unit, seed=len(unit))
+    snapshot = pd.Timestamp("2024-03-01")
+    got = rfm.rfm_table(dd.from_pandas(tx, npartitions=4, sort=False), customer="cust",
+                        invoice="inv", date="when", amount="amount", snapshot=snapshot)
+    check(got, tx, snapshot)
+
+
+@pytest.mark.parametrize("npartitions", [1, 3, 6, 11])
+def test_any_number_of_partitions_equals_a_pandas_groupby(npartitions: int) -> None:
+    # fewer partitions than make one shuffled piece (5), and more
+    tx = orders(400, "ns", seed=npartitions)
+    snapshot = pd.Timestamp("2024-03-01")
+    ddf = dd.from_pandas(tx, npartitions=npartitions, sort=False)
+    got = rfm.rfm_table(ddf, customer="cust", invoice="inv", date="when", amount="amount",
+                        snapshot=snapshot)
+    check(got, tx, snapshot)
+
+
+def test_dates_before_1677_are_refused() -> None:
+    # a second-resolution column holds 1500-01-01; in nanoseconds it would wrap around
+    tx = pd.DataFrame({"cust": ["a", "b"], "inv": ["1", "2"],
+                       "when": np.array(["1500-01-01", "2020-01-01"], dtype="datetime64[s]"),
+                       "amount": [1.0, 2.0]})  # fmt: skip
+    with pytest.raises(ValueError, match=r"holds dates outside 1677-2262"):
+        rfm.rfm_table(dd.from_pandas(tx, npartitions=1), customer="cust", invoice="inv",
+                      date="when", amount="amount")
+
+
+def test_a_configured_shuffle_method_always_wins() -> None:
+    with dask.config.set({"dataframe.shuffle.method": "p2p"}):
+        assert shuffle_method("tasks") == "p2p"
+        assert shuffle_method() == "p2p"
+    with dask.config.set({"dataframe.shuffle.method": None}):
+        assert shuffle_method("tasks") == "tasks"
+        assert shuffle_method() == "tasks"  # the synchronous scheduler: no distributed client
+
+
+@pytest.mark.parametrize(("npartitions", "pieces"), [(1, 1), (3, 1), (5, 1), (6, 2), (11, 3)])
+def test_one_customer_piece_per_five_input_partitions(npartitions: int, pieces: int) -> None:
+    # compute=False: the table stays partitioned by customer, one piece for every five
+    # input partitions (rounded up), each customer in exactly one piece
+    tx = orders(300, "ns", seed=3)
+    snapshot = pd.Timestamp("2024-03-01")
+    table = rfm.rfm_table(dd.from_pandas(tx, npartitions=npartitions, sort=False),
+                          customer="cust", invoice="inv", date="when", amount="amount",
+                          snapshot=snapshot, compute=False)  # fmt: skip
+    assert table.npartitions == pieces
+    parts = [table.get_partition(i).compute() for i in range(pieces)]
+    ids = [i for p in parts for i in p.index]
+    assert len(ids) == len(set(ids))
+    check(pd.concat(parts).sort_index(), tx, snapshot)
+
+
+def test_partitions_with_text_dates_of_other_precisions_keep_the_finest() -> None:
+    # partition 0 holds "2 Jan 2011"-style text (read to the microsecond), partition 1
+    # ISO text with nanoseconds: the table keeps every nanosecond
+    when = ["2 Jan 2011 10:00", "3 Jan 2011 11:30", "2011-02-01 09:00:00.123456789",
+            "2011-02-03 08:00:00.000000001"]  # fmt: skip
+    tx = pd.DataFrame({"cust": ["a", "b", "a", "b"], "inv": ["1", "2", "3", "4"],
+                       "when": when, "amount": [1.0, 2.0, 3.0, 4.0]})  # fmt: skip
+    got = rfm.rfm_table(dd.from_pandas(tx, npartitions=2, sort=False), customer="cust",
+                        invoice="inv", date="when", amount="amount", snapshot="2011-03-01")
+    stamps = [pd.Timestamp(w) for w in when]
+    assert got["first_purchase"].tolist() == stamps[:2]
+    assert got["last_purchase"].tolist() == stamps[2:]
+    assert got["last_purchase"].iloc[0].nanosecond == 789
+
+
+def test_pieces_with_text_dates_of_other_precisions_keep_the_finest() -> None:
+    # 12 partitions make 3 customer pieces: the pieces holding only the "2 Jan 2011"-style
+    # customers read microseconds, the one with customer "z" nanoseconds; the whole table
+    # keeps every nanosecond
+    rows = [(f"c{i % 11:02d}", f"{1 + i % 28} Jan 2011 10:{i % 60:02d}") for i in range(22)]
+    rows += [("z", "2011-02-01 09:00:00.123456789"), ("z", "2011-02-03 08:00:00.000000001")]
+    tx = pd.DataFrame(rows, columns=["cust", "when"]).assign(
+        inv=[str(i) for i in range(24)], amount=1.0)
+    got = rfm.rfm_table(dd.from_pandas(tx, npartitions=12, sort=False), customer="cust",
+                        invoice="inv", date="when", amount="amount", snapshot="2011-03-01")
+    stamps = tx.assign(when=[pd.Timestamp(w) for w in tx["when"]]).groupby("cust")["when"]
+    assert got["first_purchase"].tolist() == stamps.min().tolist()
+    assert got["last_purchase"].tolist() == stamps.max().tolist()
+    assert got.loc["z", "last_purchase"].nanosecond == 1
