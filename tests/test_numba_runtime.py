@@ -61,15 +61,18 @@ def test_version(cli) -> None:
 
 
 def test_every_kernel_releases_the_gil() -> None:
-    """nogil=True on every compiled kernel of kmeans_np and validation, so that Python
-    threads (Dask's threaded scheduler) really run them in parallel."""
+    """nogil=True on every compiled kernel of every package (each ``*_numba.py`` module),
+    so that Python threads (Dask's threaded scheduler) really run them in parallel."""
     from numba.core.registry import CPUDispatcher
 
     from kmeans_np.jit import load_kernels
 
-    modules = ["kmeans_np.engine_numba", "kmeans_np.kmeans_1d_numba",
-               "validation.silhouette_numba", "rfm.clv.occasions_numba",
-               "rfm.clv.distinct_numba", "rfm.clv.hash_numba"]
+    modules = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for pkg in ("kmeans_np", "validation", "rfm")
+        for p in (ROOT / pkg).rglob("*_numba.py")
+    )
+    assert len(modules) >= 10, modules
     seen = 0
     for name in modules:
         for value in vars(load_kernels(name)).values():
