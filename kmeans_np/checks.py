@@ -324,18 +324,38 @@ def numba_available() -> bool:
     return True
 
 
-def resolve_backend(backend: str, *, n: int | None = None, numba_from: int = 0) -> str:
+def resolve_backend(
+    backend: str,
+    *,
+    n: int | None = None,
+    numba_from: int = 0,
+    kernels: str | None = None,
+    numba_from_cold: int = 0,
+) -> str:
     """Map ``"auto"`` to ``"numba"`` when numba imports, else ``"numpy"``; check the name.
 
     With ``n`` (the problem size) below ``numba_from``, ``"auto"`` picks ``"numpy"``:
     where the numpy twin is as fast, a run need not compile the numba kernel at all.
-    Both twins give the same answer, so this only changes how long a first run takes.
+
+    With ``kernels`` (the kernel module's dotted name) not yet compiled on this machine
+    (:func:`kmeans_np.jit.kernels_cached`), ``"auto"`` also picks ``"numpy"`` below
+    ``numba_from_cold``: the size up to which the numpy twin takes less time than
+    compiling the kernels would. A cold first run then spends at most about that long,
+    where compiling would cost seconds; larger data, where numba pays for its
+    compilation within the run, compiles them once for every later run.
+
+    Both twins give the same answer, so this only changes how long a run takes.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
     if backend == "auto":
         if n is not None and n < numba_from:
             return "numpy"  # decided before numba is even imported
+        if n is not None and kernels is not None and n < numba_from_cold:
+            from kmeans_np.jit import kernels_cached
+
+            if not kernels_cached(kernels):
+                return "numpy"
         return "numba" if numba_available() else "numpy"
     if backend == "numba" and not numba_available():  # pragma: no cover
         raise ValueError("backend='numba' was asked for but numba is not installed.")

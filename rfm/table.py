@@ -37,6 +37,12 @@ __all__ = ["TABLE_COLUMNS", "purchase_days", "rfm_table"]
 #: (measured: 5,000 rows take 31 ms with numba, 37 ms with numpy), and a first run on a
 #: small file then does not spend seconds compiling the grouping kernels
 NUMBA_FROM_ROWS = 20_000
+#: ... and below this many, on a machine that has not compiled them yet: the numpy twin
+#: groups a million rows in about 0.9 s, while compiling the kernels takes about 6 s
+#: (measured 2026-12-06 on the benchmark machine). A first run on Online Retail or the
+#: demo (0.5M and 0.2M rows) compiles nothing; a run at 1M rows and more compiles them
+#: once, and every later run of any size uses them.
+NUMBA_FROM_ROWS_COLD = 1_000_000
 
 
 def rfm_table(
@@ -86,8 +92,10 @@ def rfm_table(
         simply reduce the customer's spend.
     backend : {"auto", "numpy", "numba"}
         Implementation of the per-customer reductions (identical results). ``"auto"``
-        is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below. (On a Dask DataFrame
-        it chooses the id packing only; the grouping there is always numba.)
+        is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below; on a machine where the
+        grouping kernels are not compiled yet, numpy below ``NUMBA_FROM_ROWS_COLD``
+        rows (it is faster there than compiling them). (On a Dask DataFrame it chooses
+        the id packing only; the grouping there is always numba.)
     columns : TransactionColumns, optional
         All the column roles at once (:class:`rfm.TransactionColumns`); when given it
         replaces ``customer``, ``date``, ``invoice``, ``amount``, ``quantity``, ``price``.
@@ -157,7 +165,10 @@ def rfm_table(
 
     dates = parse_dates(df[date], date)
     ticks, unit, tz = date_ticks(dates)
-    backend = resolve_backend(backend, n=len(df), numba_from=NUMBA_FROM_ROWS)
+    backend = resolve_backend(
+        backend, n=len(df), numba_from=NUMBA_FROM_ROWS,
+        kernels="rfm._grouping.aggregate_numba", numba_from_cold=NUMBA_FROM_ROWS_COLD,
+    )  # fmt: skip
     customer_keys = encode_keys(df[customer], backend=backend)
     if customer_keys.missing is not None:
         raise ValueError(

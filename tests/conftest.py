@@ -23,6 +23,16 @@ settings.load_profile("rfmseg")
 # threading layer first, as the packages do through load_kernels.
 _prepare_kernels()
 
+#: tests that run for tens of seconds in their own processes (a fresh venv, cold caches)
+LONG_RUNNING = ("test_install.py", "test_smoke.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the long-running tests first: with several workers (``-n``), the rest of the
+    suite then runs beside them instead of one worker finishing alone at the end."""
+    items.sort(key=lambda item: item.path.name not in LONG_RUNNING)  # stable: order kept
+
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
 ONLINE_RETAIL = SHARED / "data" / "online_retail.csv.gz"

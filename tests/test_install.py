@@ -1,7 +1,8 @@
 """README's own path on a fresh virtual environment, with no PYTHONPATH tricks.
 
-``pip install ".[plot]"``, ``rfmseg demo``, then ``pip install -e ".[test]"`` in the same
-venv: the command must still work afterwards. It used to fail with ``cannot import name
+``pip install ".[plot]"``, ``rfmseg demo``, then ``pip install -e .`` in the same venv (README's
+second command adds the test extra's packages to that): the command must still work
+afterwards. It used to fail with ``cannot import name
 'KMeans' from 'kmeans_np' (unknown location)``, because numba had cached kernels inside
 ``site-packages/<package>/__pycache__``; ``pip`` left those folders behind on uninstall and
 they shadowed the editable install as empty namespace packages.
@@ -81,7 +82,9 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
     for package in PACKAGES:  # no compiled kernels inside the installed packages
         assert not list((purelib / package).rglob("*.nbi")), package
 
-    _run([str(python), "-m", "pip", "install", "-q", "-e", f"{src}[test]"], env, elsewhere)
+    # the editable reinstall over the regular one is what broke; the test extra's own
+    # packages (installed by README's second command, which CI runs) change nothing here
+    _run([str(python), "-m", "pip", "install", "-q", "-e", str(src)], env, elsewhere)
     for package in PACKAGES:  # the uninstall left no folder to shadow the editable install
         assert not (purelib / package).exists(), package
     helped = _run([str(rfmseg), "--help"], env, elsewhere)

@@ -80,3 +80,52 @@ def test_every_kernel_releases_the_gil() -> None:
                 seen += 1
                 assert value.targetoptions.get("nogil") is True, (name, value.__name__)
     assert seen >= 20
+
+
+def test_kernels_cached_looks_where_numba_wrote_them(tmp_path: Path, monkeypatch) -> None:
+    """kernels_cached finds a compiled module's index files in the folder numba itself
+    reports for the kernel (its dispatcher's cache path), and reports a module as not
+    compiled for an empty cache folder."""
+    from kmeans_np.jit import kernels_cached, load_kernels
+
+    kernels = load_kernels("kmeans_np.kmeans_1d_numba")
+    dispatchers = [v for v in vars(kernels).values() if hasattr(v, "_cache")]
+    KMeans(2, backend="numba").fit(rfm_data(200, 0))  # compiled (or loaded) by now
+    from kmeans_np import kmeans_1d
+
+    kmeans_1d(np.arange(600.0), 3, backend="numba")
+    folders = {Path(d._cache._cache_path) for d in dispatchers}
+    assert len(folders) == 1
+    assert list(folders.pop().glob("kmeans_1d_numba.*.nbi"))  # numba's own record
+    assert kernels_cached("kmeans_np.kmeans_1d_numba")
+    assert kernels_cached("kmeans_np.engine_numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert not kernels_cached("kmeans_np.kmeans_1d_numba")
+
+
+def test_auto_groups_with_numpy_below_the_cold_size_until_the_kernels_exist(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """backend="auto": numba from NUMBA_FROM_ROWS when the grouping kernels are
+    compiled; on a machine where they are not, numpy up to NUMBA_FROM_ROWS_COLD rows
+    (faster than compiling them), numba beyond."""
+    from kmeans_np.checks import resolve_backend
+    from rfm.table import NUMBA_FROM_ROWS, NUMBA_FROM_ROWS_COLD
+
+    def choice(n: int) -> str:
+        return resolve_backend("auto", n=n, numba_from=NUMBA_FROM_ROWS,
+                               kernels="rfm._grouping.aggregate_numba",
+                               numba_from_cold=NUMBA_FROM_ROWS_COLD)  # fmt: skip
+
+    import pandas as pd
+
+    from rfm import rfm_table
+
+    tx = pd.DataFrame({"CustomerID": [1, 1, 2], "InvoiceNo": ["a", "b", "c"],
+                       "InvoiceDate": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"]),
+                       "Amount": [1.0, 2.0, 3.0]})  # fmt: skip
+    rfm_table(tx, amount="Amount", backend="numba")  # compiled for this session's cache
+    assert [choice(n) for n in (NUMBA_FROM_ROWS - 1, NUMBA_FROM_ROWS)] == ["numpy", "numba"]
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a machine that compiled nothing
+    assert [choice(n) for n in (NUMBA_FROM_ROWS, NUMBA_FROM_ROWS_COLD - 1)] == ["numpy"] * 2
+    assert choice(NUMBA_FROM_ROWS_COLD) == "numba"
