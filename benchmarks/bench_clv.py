@@ -16,7 +16,7 @@ Contenders, all on the same data:
     collapse and how much the rest.
 
   Parameter agreement is the largest relative difference of the four parameters to
-  ours (the issue asks for 1e-3).
+  ours (the target is 1e-3).
 * **summary** — from order lines (``benchmarks.bench_rfm.synthetic``: string customer
   ids, datetimes, amounts) to ``x``, ``t_x``, ``T``, ``monetary``: ``rfm.clv.summary``
   against ``lifetimes.utils.summary_data_from_transaction_data(freq="D",

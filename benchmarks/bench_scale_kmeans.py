@@ -20,7 +20,7 @@ worker process per core), after a small warm-up fit of each (compilation):
 Ours is also fitted on Dask's threaded scheduler and must give the same centres bit for
 bit (``same_on_threads``). dask-ml's own ``inertia_`` is not that of the centres it
 returns, so both inertias are computed here from the returned centres, by one independent
-Dask expression. Targets (issue 21): inertia at most 1.005× dask-ml's and time at most
+Dask expression. Targets: inertia at most 1.005× dask-ml's and time at most
 0.2× its time, in every case.
 """
 

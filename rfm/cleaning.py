@@ -39,9 +39,13 @@ def integral_ids(values: pd.Series) -> pd.Series:
         if np.isfinite(numbers).all() and (numbers == np.round(numbers)).all():
             return values.astype(np.int64)
     elif pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
-        text = values.astype(str)
-        whole = text.str.extract(WHOLE_NUMBER_TEXT, expand=False)
+        # each distinct id once (a customer has many order lines), then spread back
+        codes, distinct = pd.factorize(values)
+        if (codes < 0).any():  # a missing id is no whole number: ids left as they are
+            return values
+        whole = pd.Series(distinct).astype(str).str.extract(WHOLE_NUMBER_TEXT, expand=False)
         if whole.notna().all():
+            whole = whole.take(codes).set_axis(values.index).rename(values.name)
             return whole.astype(values.dtype) if values.dtype != object else whole
     return values
 

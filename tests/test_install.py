@@ -63,7 +63,9 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
         ),
     )
 
-    _run([str(python), "-m", "pip", "install", "-q", f"{src}[plot]"], env, elsewhere)
+    # --no-compile: pip's byte-compiling of numpy, pandas and scipy is not what is tested
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-compile"]
+    _run([*pip, f"{src}[plot]"], env, elsewhere)
     demo = _run(
         [str(rfmseg), *DEMO], env, elsewhere
     )
@@ -84,7 +86,7 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
 
     # the editable reinstall over the regular one is what broke; the test extra's own
     # packages (installed by README's second command, which CI runs) change nothing here
-    _run([str(python), "-m", "pip", "install", "-q", "-e", str(src)], env, elsewhere)
+    _run([*pip, "-e", str(src)], env, elsewhere)
     for package in PACKAGES:  # the uninstall left no folder to shadow the editable install
         assert not (purelib / package).exists(), package
     helped = _run([str(rfmseg), "--help"], env, elsewhere)

@@ -1,0 +1,56 @@
+"""rfm.customer_actions: every customer's one action is its own segment's.
+
+The expected actions are built by hand from a hand-written rule set, never by the
+function's own path.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rfm.actions import customer_actions
+from rfm.segments import segment
+
+RULES = [
+    ("Best", {"r": (3, 3), "f": (3, 3), "m": (3, 3)}, "Thank them"),
+    ("Lapsed", {"r": (1, 1)}, "Win them back"),
+]
+
+
+def _scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"r_score": [3, 1, 2, 3, 1], "f_score": [3, 3, 2, 1, 1], "m_score": [3, 3, 2, 1, 3]},
+        index=pd.Index(["a", "b", "c", "d", "e"], name="customer"),
+    )
+
+
+def test_each_customer_gets_its_own_segments_action() -> None:
+    segments = segment(_scores(), RULES)
+    actions = customer_actions(segments)
+    # by hand: a is Best; b and e have R = 1 (Lapsed); c and d match no rule (Others)
+    assert actions.loc["a"] == "Thank them"
+    assert actions.loc["b"] == actions.loc["e"] == "Win them back"
+    assert actions.loc["c"] == actions.loc["d"] == segments.loc["c", "action"]
+    assert actions.loc["c"] not in ("Thank them", "Win them back")
+    assert actions.name == "action"
+    assert list(actions.index) == ["a", "b", "c", "d", "e"]
+
+
+def test_one_copy_of_each_text_and_the_input_untouched() -> None:
+    segments = pd.DataFrame(
+        {"segment": ["X", "Y", "X"], "action": ["Call", "Mail", "Call"]}, index=[10, 20, 30]
+    )
+    before = segments.copy()
+    actions = customer_actions(segments)
+    assert isinstance(actions.dtype, pd.CategoricalDtype)
+    assert sorted(actions.cat.categories) == ["Call", "Mail"]
+    assert actions.tolist() == ["Call", "Mail", "Call"]
+    pd.testing.assert_frame_equal(segments, before)
+
+
+def test_refused_at_the_edge() -> None:
+    with pytest.raises(TypeError, match="segments"):
+        customer_actions([("X", "Call")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="action"):
+        customer_actions(pd.DataFrame({"segment": ["X"]}))
