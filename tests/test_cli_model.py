@@ -3,8 +3,8 @@
 References: the training run's own segments.csv (apply on the training file must give it
 back, column for column, but the silhouette), rfm.SegmentModel in this process (the
 command writes what the library computes), scipy (drift.csv's KS), pandas crosstabs,
-recency counted from the order lines with pandas and the score rule applied by hand to
-the model file's cut points.
+recency counted from the order lines with pandas, the score rule applied by hand to the
+model file's cut points, and the CSV file for the xlsx and Parquet ones.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _cli import SEGMENTS_COLUMNS, Run, assert_user_error
+from _cli import SEGMENTS_COLUMNS, Run, assert_user_error, run_captured
 from scipy.stats import ks_2samp
 
 from rfm import SegmentModel
@@ -147,6 +147,48 @@ def test_a_snapshot_that_is_ambiguous_or_not_a_date_is_one_line(cli, files, trai
     seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}, index_col="customer")
     last = _last_purchases(files / "w1.csv")
     assert (seg["recency"] == (pd.Timestamp("2026-03-02") - last).dt.days.loc[seg.index]).all()
+
+
+@pytest.fixture(scope="module")
+def applied_csv(files, trained, tmp_path_factory) -> pd.DataFrame:
+    """segments.csv of `rfmseg apply` on the later file (in process, once)."""
+    out = tmp_path_factory.mktemp("applied") / "csv"
+    proc = run_captured("apply", str(trained[1]), str(files / "w2.csv"), "--out", str(out),
+                        "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return pd.read_csv(out / "segments.csv", dtype={"customer": str, "rfm_code": str})
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as float64 and text as str, whatever types the file format kept."""
+    columns = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(col.cat.categories.dtype)
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        columns[name] = col.astype(np.float64) if numeric else col.astype(str)
+    return pd.DataFrame(columns)
+
+
+@pytest.mark.parametrize("fmt, package", [("parquet", "pyarrow"), ("xlsx", "openpyxl")])
+def test_apply_writes_parquet_and_xlsx_equal_to_its_csv(
+    cli, files, trained, applied_csv, tmp_path, fmt, package
+) -> None:
+    pytest.importorskip(package)
+    out = tmp_path / fmt
+    proc = cli("apply", trained[1], files / "w2.csv", "--out", out, "--format", fmt, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(n.replace("segments.csv", f"segments.{fmt}") for n in APPLY_FILES)
+    assert sorted(p.name for p in out.iterdir()) == written
+    if fmt == "parquet":
+        got = pd.read_parquet(out / "segments.parquet")
+    else:
+        got = pd.read_excel(out / "segments.xlsx", dtype={"customer": str, "rfm_code": str})
+    assert list(got.columns) == list(applied_csv.columns) == SEGMENTS_COLUMNS[:-1]
+    # the same table; the CSV file writes money to 12 significant digits, these verbatim
+    pd.testing.assert_frame_equal(_comparable(got), _comparable(applied_csv), check_exact=False,
+                                  rtol=5e-12, atol=0)  # fmt: skip
 
 
 def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, trained,
