@@ -3,12 +3,15 @@
 The models themselves are checked against the published CDNOW figures and independent
 integrals in tests/rfm/clv/. Here: the command's columns are the library's predictions
 for the run's customers; the report's and the console's sums, likely-lost counts and
-revenue at risk equal a groupby of segments.csv; the holdout check's actual purchases
+revenue at risk equal a groupby of segments.csv, per segment and per persona; the
+parameters under the analysts' details are those of the models fitted directly to the
+summary of the order lines (read with plain pandas); the holdout check's actual purchases
 equal a count of purchase days made by hand; flags that do not go together are refused.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 from _cli import assert_user_error, run_captured
 
 from rfm.app.pipeline import customer_table
-from rfm.clv import customer_value
+from rfm.clv import GammaGamma, ModifiedBetaGeo, customer_value, summary
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 
@@ -65,6 +68,29 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _value_section(report: str) -> str:
+    return report.split('<section id="value">')[1].split("</section>")[0]
+
+
+def _table_rows(part: str) -> dict[str, list[str]]:
+    """The body rows of the tables in ``part``: first cell -> the other cells, as text."""
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", part):
+        cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        if cells:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _raw_purchases(path: Path) -> pd.DataFrame:
+    """The CDNOW sample's purchases (amount above 0), read with plain pandas."""
+    raw = pd.read_csv(path, sep=r"\s+", header=None,
+                      names=["customer", "master", "date", "cds", "dollar_value"])  # fmt: skip
+    raw = raw[raw["dollar_value"] > 0].copy()
+    raw["day"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    return raw
+
+
 def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) -> None:
     proc, seg, report = cdnow_run
     lost = seg["p_alive"] < 0.5
@@ -83,7 +109,7 @@ def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) 
         assert text in proc.stdout, text
         assert text in report, text
     # per segment, in the report's table
-    section = report.split('<section id="value">')[1].split("</section>")[0]
+    section = _value_section(report)
     for name, group in seg.groupby("segment"):
         row = re.search(rf'<td class="text">{re.escape(name)}</td>(.*?)</tr>',
                         section.replace("&#x27;", "'"))  # fmt: skip
@@ -94,6 +120,60 @@ def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) 
         assert cells[3] == f"{int((group['p_alive'] < 0.5).sum()):,}"
 
 
+def test_value_per_persona_is_a_groupby_of_segments_csv(cdnow_run) -> None:
+    """The report's "By persona" table: customers, expected value and its share of the
+    total, customers likely lost (P(alive) < 0.5) and their share, per persona."""
+    _, seg, report = cdnow_run
+    part = _value_section(report).split("<h3>By persona</h3>")[1]
+    rows = _table_rows(part.split("<h3>")[0].split("<details")[0])
+    total = seg["expected_value"].sum()
+    groups = seg.assign(lost=seg["p_alive"] < 0.5).groupby("persona")
+    assert set(rows) == set(groups.groups) and len(rows) > 1
+    for name, group in groups:
+        value = group["expected_value"].sum()
+        assert rows[name] == [
+            f"{len(group):,}",
+            _money(value),
+            f"{100 * value / total:.1f}%",
+            f"{int(group['lost'].sum()):,}",
+            f"{100 * group['lost'].mean():.1f}%",
+        ], name
+
+
+def test_parameters_under_details_are_the_models_fitted_to_the_summary(
+    cdnow_run, cdnow_sample_path: Path
+) -> None:
+    """MBG/NBD (the default) and Gamma-Gamma fitted here to rfm.clv.summary of the same
+    purchases (weeks, calibration to the last purchase day): every parameter with its
+    standard error, and the log-likelihoods, inside the analysts' details block, to the
+    digits shown (4 significant for values, 3 for standard errors)."""
+    _, _, report = cdnow_run
+    block = _value_section(report).split('<details class="analysts">')[-1]
+    block = block.split("</details>")[0]
+    assert "MBG/NBD (purchases) and Gamma-Gamma" in block
+    raw = _raw_purchases(cdnow_sample_path).drop(columns="date").rename(columns={"day": "date"})
+    s = summary(raw, columns=COLUMNS)
+    fits = {"purchases": ModifiedBetaGeo().fit(s), "spend": GammaGamma().fit(s)}
+    assert set(fits["purchases"].params_) == {"r", "alpha", "a", "b"}
+    assert set(fits["spend"].params_) == {"p", "q", "gamma"}
+    rows = _table_rows(block)
+    shown = set()
+    for what, model in fits.items():
+        assert model.converged_
+        for name, value in model.params_.items():
+            label = f"{what}: {name}"
+            text, se = rows[label]
+            assert float(text) == pytest.approx(value, rel=5e-4), label
+            assert float(se) == pytest.approx(model.standard_errors_[name], rel=5e-3), label
+            assert 0 < float(se) < np.inf
+            shown.add(label)
+        ll, state = rows[f"{what}: log-likelihood"]
+        assert float(ll.replace(",", "")) == pytest.approx(model.log_likelihood_, abs=0.005)
+        assert state == "converged"
+        shown.add(f"{what}: log-likelihood")
+    assert set(rows) == shown
+
+
 def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
     cdnow_run, cdnow_sample_path: Path
 ) -> None:
@@ -101,10 +181,7 @@ def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
     the last 273 days, for customers who bought before them, grouped by their repeat
     purchase days before (7 and more pooled), counted with plain pandas."""
     _, _, report = cdnow_run
-    raw = pd.read_csv(cdnow_sample_path, sep=r"\s+", header=None,
-                      names=["customer", "master", "date", "cds", "dollar_value"])
-    raw = raw[raw["dollar_value"] > 0]
-    raw["day"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    raw = _raw_purchases(cdnow_sample_path)
     end = raw["day"].max()
     cut = end - pd.Timedelta(days=273)
     days = raw[["master", "day"]].drop_duplicates()
@@ -113,7 +190,7 @@ def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
     after = after.reindex(before.index, fill_value=0)
     group = before.clip(upper=7)
     actual = after.groupby(group).mean()
-    section = report.split('<section id="value">')[1].split("</section>")[0]
+    section = _value_section(report)
     for x, mean in actual.items():
         label = str(x) if x < 7 else "7+"
         row = re.search(rf'<td class="text">{re.escape(label)}</td>(.*?)</tr>', section.split(

@@ -2,7 +2,9 @@
 
 References: the training run's own segments.csv (apply on the training file must give it
 back, column for column, but the silhouette), rfm.SegmentModel in this process (the
-command writes what the library computes), scipy (drift.csv's KS) and pandas crosstabs.
+command writes what the library computes), scipy (drift.csv's KS), pandas crosstabs,
+recency counted from the order lines with pandas, the score rule applied by hand to the
+model file's cut points, and the CSV file for the xlsx and Parquet ones.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from _cli import SEGMENTS_COLUMNS, assert_user_error
+from _cli import SEGMENTS_COLUMNS, Run, assert_user_error, run_captured
 from scipy.stats import ks_2samp
 
 from rfm import SegmentModel
@@ -62,6 +65,130 @@ def test_the_saved_model_is_the_runs(trained) -> None:
     prof = pd.read_csv(run / "profile.csv", index_col="cluster")
     personas = {c["id"]: c["persona"] for c in doc["clusters"]}
     assert personas == prof["persona"].to_dict()
+
+
+def _last_purchases(path: Path) -> pd.Series:
+    """Each customer's last order, from the order lines with plain pandas (the generated
+    data has no cancellation, return or guest line: every line is a purchase)."""
+    tx = pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
+    return tx.groupby("CustomerID")["InvoiceDate"].max()
+
+
+def _frozen_scores(values: pd.Series, cuts: list[float], q: int, recency: bool) -> np.ndarray:
+    """The documented rule, value by value: s(x) = 1 + #{cut points c ≤ x}, recency
+    reversed (q + 1 − s)."""
+    s = np.array([1 + sum(c <= v for c in cuts) for v in values])
+    return q + 1 - s if recency else s
+
+
+def test_apply_with_a_snapshot_counts_recency_from_it_with_the_frozen_cut_points(
+    cli, files, trained, tmp_path
+) -> None:
+    """Half a year after the data end: recency is (snapshot − last order) in days, and the
+    scores come from the model's cut points. Re-ranking the customers would give them
+    back about their training R scores (every recency grew by about the same 180 days);
+    the frozen cut points lower them."""
+    run, model = trained
+    last = _last_purchases(files / "w1.csv")
+    snapshot = last.max().normalize() + pd.Timedelta(days=181)
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a", "--snapshot",
+               f"{snapshot:%Y-%m-%d}", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    assert sorted(seg.index) == sorted(last.index)
+    expected = (snapshot - last).dt.days
+    assert (seg["recency"] == expected.loc[seg.index]).all()
+    doc = json.loads(model.read_text())
+    q, cuts = doc["scores"]["q"], doc["scores"]["cuts"]
+    for dim in ("recency", "frequency", "monetary"):
+        want = _frozen_scores(seg[dim], cuts[dim], q, recency=dim == "recency")
+        assert (seg[f"{dim[0]}_score"].to_numpy() == want).all(), dim
+    train = pd.read_csv(run / "segments.csv", dtype={"customer": str},
+                        index_col="customer").loc[seg.index]  # fmt: skip
+    assert (seg["recency"] > train["recency"]).all()
+    assert (seg["r_score"] <= train["r_score"]).all() and (seg["r_score"] < train["r_score"]).any()
+    assert seg["r_score"].nunique() > 1  # the cut points still split the customers
+    assert (seg[["f_score", "m_score"]] == train[["f_score", "m_score"]]).all().all()
+
+
+def _usage_error(proc: Run, *fragments: str) -> None:
+    """Exit 2 with argparse's one error line, the last (after the usage), no traceback."""
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert [line for line in lines if "error" in line] == [lines[-1]], proc.stderr
+    assert lines[-1].startswith("rfmseg apply: error: argument --snapshot: ")
+    for f in fragments:
+        assert f in lines[-1], lines[-1]
+
+
+def test_a_snapshot_that_is_ambiguous_or_not_a_date_is_one_line(cli, files, trained,
+                                                                 tmp_path) -> None:  # fmt: skip
+    """The file's dates are ISO: they give no day/month order to follow, so 02/03/2026 is
+    refused unless --dayfirst decides; a date that is no day, or no date, is refused
+    before anything is read; a snapshot before the last order after reading."""
+    _, model = trained
+    out = tmp_path / "o"
+    ambiguous = cli("apply", model, files / "w1.csv", "--out", out, "--snapshot", "02/03/2026")
+    assert_user_error(ambiguous, "--snapshot '02/03/2026' reads as 2 March 2026 or "
+                      "3 February 2026", "--dayfirst")  # fmt: skip
+    early = cli("apply", model, files / "w1.csv", "--out", out, "--snapshot", "2024-01-01")
+    assert_user_error(early, "snapshot 2024-01-01", "before the last purchase")
+    _usage_error(cli("apply", model, files / "w1.csv", "--out", out, "--snapshot",
+                     "2026-02-30"), "'2026-02-30' is not a real day")  # fmt: skip
+    _usage_error(cli("apply", model, files / "w1.csv", "--out", out, "--snapshot", "soon"),
+                 "max+1d, max or a date")  # fmt: skip
+    assert not out.exists()
+    dayfirst = cli("apply", model, files / "w1.csv", "--out", out, "--snapshot", "02/03/2026",
+                   "--dayfirst")  # fmt: skip
+    assert dayfirst.returncode == 0, dayfirst.stderr
+    assert "--snapshot 02/03/2026 read as 2026-03-02" in dayfirst.stderr
+    seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}, index_col="customer")
+    last = _last_purchases(files / "w1.csv")
+    assert (seg["recency"] == (pd.Timestamp("2026-03-02") - last).dt.days.loc[seg.index]).all()
+
+
+@pytest.fixture(scope="module")
+def applied_csv(files, trained, tmp_path_factory) -> pd.DataFrame:
+    """segments.csv of `rfmseg apply` on the later file (in process, once)."""
+    out = tmp_path_factory.mktemp("applied") / "csv"
+    proc = run_captured("apply", str(trained[1]), str(files / "w2.csv"), "--out", str(out),
+                        "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return pd.read_csv(out / "segments.csv", dtype={"customer": str, "rfm_code": str})
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as float64 and text as str, whatever types the file format kept."""
+    columns = {}
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(col.cat.categories.dtype)
+        numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+        columns[name] = col.astype(np.float64) if numeric else col.astype(str)
+    return pd.DataFrame(columns)
+
+
+@pytest.mark.parametrize("fmt, package", [("parquet", "pyarrow"), ("xlsx", "openpyxl")])
+def test_apply_writes_parquet_and_xlsx_equal_to_its_csv(
+    cli, files, trained, applied_csv, tmp_path, fmt, package
+) -> None:
+    pytest.importorskip(package)
+    out = tmp_path / fmt
+    proc = cli("apply", trained[1], files / "w2.csv", "--out", out, "--format", fmt, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(n.replace("segments.csv", f"segments.{fmt}") for n in APPLY_FILES)
+    assert sorted(p.name for p in out.iterdir()) == written
+    if fmt == "parquet":
+        got = pd.read_parquet(out / "segments.parquet")
+    else:
+        got = pd.read_excel(out / "segments.xlsx", dtype={"customer": str, "rfm_code": str})
+    assert list(got.columns) == list(applied_csv.columns) == SEGMENTS_COLUMNS[:-1]
+    # the same table; the CSV file writes money to 12 significant digits, these verbatim
+    pd.testing.assert_frame_equal(_comparable(got), _comparable(applied_csv), check_exact=False,
+                                  rtol=5e-12, atol=0)  # fmt: skip
 
 
 def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, trained,

@@ -122,8 +122,9 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
-    """The transactions of FILE, read with the model's column roles."""
-    from rfm.app.cli import _read_options
+    """The transactions of FILE, read with the model's column roles; ``--snapshot`` then
+    read in the order of FILE's dates, as ``rfmseg segment`` reads it."""
+    from rfm.app.cli import _option_dates, _read_options
 
     roles = model.settings.columns.roles()
     if args.dask:
@@ -136,6 +137,7 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
 
         say(f"reading {args.file}")
         loaded = load_transactions(args.file, options=_read_options(args), **roles)
+    _option_dates(args, loaded.date_format, say)
     return loaded.frame
 
 

@@ -112,6 +112,10 @@ BAD = [
     ({"x": [1, 2], "t_x": [np.nan, 1.0], "T": [5.0, 5.0]}, r"t_x is missing or infinite at "
                                                            r"row 0 \(customer 'a'\)"),
     ({"x": [1, 2], "t_x": [1.0, 1.0], "T": [np.inf, 5.0]}, r"T is missing or infinite at row 0"),
+    ({"x": [1, np.nan], "t_x": [1.0, 1.0], "T": [5.0, 5.0]}, r"^x is missing or infinite at "
+                                                             r"row 1 \(customer 'b'\): nan"),
+    ({"x": [1, 2], "t_x": [1.0, 1.0], "T": [5.0, np.nan]}, r"^T is missing or infinite at "
+                                                           r"row 1 \(customer 'b'\): nan"),
     ({"x": [0, 2], "t_x": [1.0, 1.0], "T": [5.0, 5.0]}, r"row 0 \(customer 'a'\): t_x = 1 but "
                                                         "x = 0"),
     ({"x": [1, 2], "t_x": [-1.0, 1.0], "T": [5.0, 5.0]}, r"row 0 \(customer 'a'\): t_x = -1 is "
