@@ -692,9 +692,9 @@ def _method(c: _Ctx) -> str:
         "means a median number of days since the last order below the 40th percentile of "
         "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
         "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
-        "A dimension is named only when it tells the clusters apart strongly (η² of the "
-        "customers' ranks at least 0.14). Clusters that would share a name are told "
-        "apart by their median on the dimension that separates them most.",
+        "A dimension is named only when it tells the clusters apart strongly. Clusters that "
+        "would share a name are told apart by their median on the dimension that "
+        "separates them most.",
         "One action per customer: its segment's action, which follows from the customer's "
         "own scores; customers no rule matches ('Others') get an action that claims "
         "nothing about them. A persona's action suits the persona's median customer and "
@@ -706,7 +706,12 @@ def _method(c: _Ctx) -> str:
     ]
     if c.currency:
         items.append(f"Money is shown in {h.esc(c.currency)}.")
-    out = h.bullet_list(items)
+    out = h.bullet_list(items) + details(
+        "<p>How strongly a dimension tells the clusters apart is the η² of the customers' "
+        "ranks on it (Kruskal–Wallis H / (n − 1), the share of the variation of the ranks "
+        "that the clusters explain): from 0.14 strongly (a large effect), from 0.06 "
+        "moderately, below that hardly.</p>"
+    )
     if c.errors:
         out += '<p class="note">' + "<br>".join(h.esc(e) for e in c.errors) + "</p>"
     return out
