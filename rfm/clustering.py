@@ -58,8 +58,7 @@ from kmeans_np.checks import (
 from kmeans_np.elbow import tabulate
 from kmeans_np.kmeans import fit_models
 from rfm._inputs import RFM_COLUMNS, check_rfm
-from validation._silhouette_core import silhouette_score_checked
-from validation.labels import check_cluster_count, encode_checked
+from validation import silhouette_score
 
 __all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
 
@@ -167,15 +166,12 @@ def _scaled_start(
 def _silhouette(
     X: np.ndarray, labels: np.ndarray, sample_size: int | None, seed: int, backend: str
 ) -> float:
-    """Mean silhouette of K-means labels on the checked features (stratified sample of
-    ``sample_size`` customers when there are more), with a checked backend name."""
-    n = X.shape[0]
-    enc = encode_checked(labels)
-    check_cluster_count(len(enc.counts), n)  # K-means may leave a cluster empty
-    if sample_size is not None and n > sample_size:
-        rng = np.random.default_rng(seed)
-        return silhouette_score_checked(X, enc, backend, sample_size, True, rng)
-    return silhouette_score_checked(X, enc, backend)
+    """Mean silhouette of K-means labels (:func:`validation.silhouette_score`), on a
+    sample stratified by cluster of ``sample_size`` customers (seeded by ``seed``) when
+    there are more. A cluster K-means left empty is refused there, with one message."""
+    sample = sample_size if sample_size is not None and X.shape[0] > sample_size else None
+    return silhouette_score(X, labels, sample_size=sample, stratify=True, random_state=seed,
+                            backend=backend)
 
 
 def _check_k_values(k_values: Iterable[int], n: int) -> list[int]:

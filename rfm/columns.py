@@ -3,10 +3,11 @@
 Every function that reads order lines (:func:`rfm.clean_transactions`,
 :func:`rfm.rfm_table`, :mod:`rfm.kpis`, :func:`rfm.load_transactions`, the pipeline and the
 ``rfmseg`` command) needs the same five facts: the customer id, the invoice number (or
-none: every line is an order), the order date, and where money comes from — one amount
-column, or quantity × unit price. They keep their keyword arguments (``customer=``,
-``amount=`` …) and build one :class:`TransactionColumns` on entry; the money of each line
-is then computed in one place, :meth:`TransactionColumns.line_amounts`.
+none: an order is then a customer's purchase day, the lines bought on one calendar day),
+the order date, and where money comes from — one amount column, or quantity × unit
+price. They keep their keyword arguments (``customer=``, ``amount=`` …) and build one
+:class:`TransactionColumns` on entry; the money of each line is then computed in one
+place, :meth:`TransactionColumns.line_amounts`.
 
 The one money rule
 ------------------
@@ -184,10 +185,11 @@ class TransactionColumns:
         UCI Online Retail file (``CustomerID``, ``InvoiceNo``, ``InvoiceDate``,
         ``Quantity``, ``UnitPrice``), its second edition (``Customer ID``, ``Invoice``,
         ``Price``) and :func:`rfm.datasets.make_transactions`' table need no names.
-        ``invoice`` may stay ``None`` (every row is then one order). Money comes from
-        ``amount`` if given, else ``quantity`` × ``price`` if given, else a recognised
-        amount column, else a recognised quantity and price; a recognised quantity and
-        price are kept beside an amount so that cleaning can drop returns and free items.
+        ``invoice`` may stay ``None`` (an order is then a customer's purchase day: the rows of
+        one customer on one calendar day). Money comes from ``amount`` if given, else
+        ``quantity`` × ``price`` if given, else a recognised amount column, else a
+        recognised quantity and price; a recognised quantity and price are kept beside an
+        amount so that cleaning can drop returns and free items.
         Messages name the command-line flags (``--customer COL`` …).
         """
         cols = [str(c) for c in columns]

@@ -7,14 +7,14 @@ workers and each holding one partition (or one shuffled piece) in memory at a ti
    in memory (the error names the partition, and the file when the frame comes from
    :func:`rfm.read_parquet_dask`), ids become exact keys (:mod:`rfm._grouping.keys`)
    and a numba kernel (:mod:`rfm._grouping.combine_numba`) reduces them to one row per
-   (customer, invoice) pair: first and last date, spend (and the line count when there
-   is no invoice column, each line then being an order).
+   (customer, order) pair, the order being the invoice or, without an invoice column,
+   the purchase day: first and last date and spend.
 2. **shuffle** those pair rows on the customer id, so that every pair of a customer,
    from whichever partition, meets in one output partition.
 3. **combine** each shuffled partition: the pairs that met from several input
    partitions (an invoice cut by a file boundary) merge into one, then each customer's
    pairs reduce to first / last date, spend and frequency = number of distinct
-   (customer, invoice) pairs — exact, with no ``groupby().nunique()``.
+   (customer, order) pairs — exact, with no ``groupby().nunique()``.
 
 The snapshot comes from one global reduction (the latest last purchase), so it equals
 the in-memory default, and the table is finished partition by partition.

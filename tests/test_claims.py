@@ -13,17 +13,28 @@ with rfmseg's own code:
 2. **Persona names.** Each word a name uses holds for the persona's median customer
    against the whole customer base (:data:`PERSONA_WORDS`); a name never claims opposite
    things; a dimension it names separates the personas strongly (scipy's Kruskal–Wallis
-   H / (n − 1) ≥ 0.14); a median it quotes is the median.
+   H / (n − 1) ≥ 0.14); a median it quotes is the median. Each persona's action says
+   where its median customer sits (recent or lapsed, high or low spender, one order:
+   :data:`PERSONA_ACTION_CLAIMS`), and that is where the medians put it.
 3. **Figures shown twice.** The console's segment and persona tables, the report's tables
    and ``profile.csv`` show the same statistics (medians, shares), labelled as such, equal
    to a groupby of ``segments.csv``; the mean silhouette is the same everywhere.
 4. **Names against value.** Every pair of segments whose names rank one above the other
    while the lower-named one's median customer is better on recency, orders and spend is
-   flagged, on the console and in the report, and no other pair is.
+   flagged, on the console and in the report, and no other pair is; R rfm's names do
+   invert the value order on the data sets run with them.
+5. **Warnings and notes.** Unstable clusters (mean adjusted Rand index below 0.8) are
+   said on the console and in the report; without an invoice column both say that an
+   order is a purchase day, and the report never speaks of distinct orders.
+6. **Plain words first.** F, p, η², Calinski–Harabasz, Davies–Bouldin, the adjusted Rand
+   index, inertia and principal components appear only in the "Details for analysts"
+   blocks; outside them the report says in words which dimensions tell the personas
+   apart, as the customers' ranks show.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -99,6 +110,7 @@ class Case:
     make: object  # () -> DataFrame, or the path of a shared data file
     flags: tuple[str, ...] = ()
     rules: str = "ladder"
+    invoices: bool = True  # the data have an invoice column
 
 
 CASES = [
@@ -110,7 +122,8 @@ CASES = [
     Case("two-cohorts", lambda: _two_cohorts(13)),
     Case("tiny-shop", lambda: _shop(45, 14)),
     Case("few-prices", lambda: _shop(1500, 15, price_levels=3)),
-    Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount")),
+    Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount"),
+         invoices=False),
     Case("demo-rfm-rules", lambda: _demo(2000, 16000, 6), ("--rules", "rfm"), "rfm"),
     Case("demo-customer-types", lambda: _demo(1500, 12000, 7), ("--rules", "customer-types"),
          "customer-types"),
@@ -119,10 +132,10 @@ CASES = [
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
     Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz", ("--rules", "rfm"), "rfm"),
-    Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value")),
+    Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value"), invoices=False),
     Case("cdnow-sample", DATA / "CDNOW_sample.txt",
          ("--no-header", "--names", "customer,master,date,cds,dollar_value", "--customer",
-          "master", "--date", "date", "--amount", "dollar_value")),
+          "master", "--date", "date", "--amount", "dollar_value"), invoices=False),
 ]
 assert len(CASES) >= 20
 
@@ -291,6 +304,63 @@ def test_persona_names_say_only_what_their_medians_show(run: Run) -> None:
             assert number == pytest.approx(members[dim].median(), abs=0.5), p["persona"]
 
 
+#: opening of a persona's action → where it says the persona's median customer sits:
+#: (recency: "recent", "middle" or "lapsed"; spend: "high", "middle" or "low"). A persona
+#: is recent when its median days since the last order are below the customer base's
+#: 40th percentile, lapsed above the 60th, on a dimension that separates the personas
+#: strongly; spend likewise ("high" above the 60th percentile). Every action must open
+#: with one of these.
+PERSONA_ACTION_CLAIMS = {
+    "Reward and retain": ("recent", "high"),  # "no discount needed"
+    "Grow the basket": ("recent", "middle"),
+    "Build the habit": ("recent", "low"),  # welcome content, an incentive
+    "Keep them close": ("middle", "high"),  # personal offers
+    "Re-engage with limited-time offers": ("middle", "middle"),
+    "Remind them": ("middle", "low"),  # a small discount
+    "Win back now": ("lapsed", "high"),  # personal outreach
+    "Reactivate with a strong incentive": ("lapsed", "middle"),
+    "Low-cost reactivation only": ("lapsed", "low"),
+}
+#: added to the action of a persona whose median customer ordered once and is not lapsed
+SECOND_ORDER = "First priority: a second order."
+
+
+def _levels(median: float, values: pd.Series, labels: pd.Series,
+            words: tuple[str, str, str]) -> set[str]:
+    """Where a persona's median sits, as ``words`` (below the 40th percentile, between,
+    above the 60th; the middle word when the dimension does not separate the personas
+    strongly). A median or an η² within rounding of a border may read either way."""
+    below, middle, above = words
+    eta = _rank_eta_squared(values, labels)
+    q40, q60 = np.quantile(values, [0.4, 0.6])
+    out = set()
+    for e in (eta - 1e-9, eta + 1e-9):
+        for m in (median * (1 - 1e-9), median * (1 + 1e-9)):
+            out.add(middle if e < 0.14 else below if m < q40 else above if m > q60
+                    else middle)  # fmt: skip
+    return out
+
+
+def test_every_persona_action_agrees_with_the_personas_medians(run: Run) -> None:
+    seg, prof = run.segments, run.profile
+    for cid, p in prof.iterrows():
+        members = seg[seg["cluster"] == cid]
+        action = p["action"]
+        opening = [o for o in PERSONA_ACTION_CLAIMS if action.startswith(o)]
+        assert len(opening) == 1, action  # a known action, so its claim is checked
+        recency, spend = PERSONA_ACTION_CLAIMS[opening[0]]
+        recency_level = _levels(members["recency"].median(), seg["recency"], seg["cluster"],
+                                ("recent", "middle", "lapsed"))  # fmt: skip
+        spend_level = _levels(members["monetary"].median(), seg["monetary"], seg["cluster"],
+                              ("low", "middle", "high"))  # fmt: skip
+        assert recency in recency_level, (p["persona"], action, recency_level)
+        assert spend in spend_level, (p["persona"], action, spend_level)
+        once = members["frequency"].median() <= 1
+        assert action.endswith(SECOND_ORDER) == (once and recency != "lapsed"), action
+        # the report's persona card gives the same action
+        assert f"<b>Action:</b> {html.escape(action)}</p>" in run.report, action
+
+
 # -- 3. figures shown twice ------------------------------------------------------------------
 
 
@@ -444,3 +514,120 @@ def test_every_name_inversion_is_flagged_and_no_other(run: Run) -> None:
     assert in_report == expected
     if run.case.rules == "ladder":
         assert not expected  # the default rule set's names follow value on every data set
+    if run.case.rules == "rfm":
+        # R rfm's names invert the value order on these data ("Loyal Customers" named
+        # above the better "Potential Loyalist"): the check above is not vacuous
+        assert expected
+
+
+# -- 5. warnings and notes reach the console -------------------------------------------------
+
+#: mean adjusted Rand index of the stability runs below which clusters are unstable (the
+#: documented threshold)
+UNSTABLE_BELOW = 0.8
+#: cases known to be unstable and stable, so that both branches are always exercised
+STABILITY = {"demo-k2-zscore": "unstable", "demo-400-seed0": "unstable", "two-cohorts": "stable"}
+
+
+class _Prose(HTMLParser):
+    """The text of a page by ``<section id>``, split into what sits inside a ``<details>``
+    block (for analysts) and what sits outside it; styles and scripts left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.section = ""
+        self.depth = 0  # <details> blocks open
+        self.hidden = 0  # <style> or <script> open
+        self.inside: dict[str, list[str]] = {}
+        self.outside: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "section":
+            self.section = dict(attrs).get("id", "")
+        self.depth += tag == "details"
+        self.hidden += tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag == "details"
+        self.hidden -= tag in ("style", "script")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            where = self.inside if self.depth else self.outside
+            where.setdefault(self.section, []).append(data)
+
+    @classmethod
+    def of(cls, page: str) -> _Prose:
+        parser = cls()
+        parser.feed(page)
+        parser.close()
+        assert parser.depth == 0 and parser.hidden == 0  # every block closed
+        return parser
+
+    def text(self, where: str, section: str | None = None) -> str:
+        parts = getattr(self, where)
+        chosen = [parts.get(section, [])] if section is not None else parts.values()
+        return " ".join(" ".join("".join(p).split()) for p in chosen)
+
+
+def test_warnings_and_notes_reach_the_console_and_the_report(run: Run) -> None:
+    val = run.validation
+    ari = float(val.loc[val["metric"] == "stability_mean_ari", "value"].iloc[0])
+    lines = run.stdout.splitlines()
+    unstable = [line for line in lines if line.startswith("warning: Unstable clusters")]
+    if run.case.name in STABILITY:  # both branches below are exercised
+        assert (ari < UNSTABLE_BELOW) == (STABILITY[run.case.name] == "unstable"), ari
+    if ari < UNSTABLE_BELOW:
+        assert len(unstable) == 1 and f"{ari:.2f}" in unstable[0], (ari, unstable)
+        assert "Unstable clusters" in run.report
+    else:
+        assert unstable == [] and "Unstable clusters" not in run.report, ari
+    # without an invoice column an order is a purchase day, and everything says so
+    prose = _Prose.of(run.report)
+    method = prose.text("outside", "method")
+    days = [line for line in lines if line.startswith("note: ") and "purchase day" in line]
+    if run.case.invoices:
+        assert days == []
+        assert "frequency = number of distinct orders (invoices)" in method
+    else:
+        assert len(days) == 1, lines
+        assert "frequency = number of purchase days" in method
+        assert "distinct orders" not in prose.text("outside") + prose.text("inside")
+
+
+# -- 6. plain words first ------------------------------------------------------------------
+
+#: the statistics that belong in the "Details for analysts" blocks only
+STATISTICS = {
+    "F statistic": r"\bF = [\d,.]+, p\b|\bF-statistic|\bANOVA\b",
+    "p-value": r"\bp [<=] [\d–]|\bp-value",
+    "η²": r"η²|\beta\b",
+    "Calinski–Harabasz": r"Calinski",
+    "Davies–Bouldin": r"Davies",
+    "ARI": r"\bARI\b|Rand index",
+    "inertia": r"(?i)\binertia\b|within-cluster sum of squares",
+    "principal components": r"(?i)principal component",
+}
+#: an η² of ranks → the adverb the report uses for it
+ADVERBS = ((0.14, "strongly"), (0.06, "moderately"), (0.0, "hardly"))
+
+
+def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Run) -> None:
+    prose = _Prose.of(run.report)
+    outside, inside = prose.text("outside"), prose.text("inside")
+    for name, pattern in STATISTICS.items():
+        found = re.search(pattern, outside)
+        assert not found, (name, found and outside[found.start() - 80:found.end() + 80])
+    for name in ("F statistic", "p-value", "η²", "Calinski–Harabasz", "Davies–Bouldin",
+                 "ARI", "inertia"):  # fmt: skip
+        assert re.search(STATISTICS[name], inside), name  # there, for the analysts
+    # which dimensions tell the personas apart, in words, from the customers' ranks
+    seg = run.segments
+    words = {"recency": "recency", "frequency": "the number of orders", "monetary": "spend"}
+    parts = []
+    for dim, word in words.items():
+        eta = _rank_eta_squared(seg[dim], seg["cluster"])
+        parts.append(f"{word} {next(a for t, a in ADVERBS if eta >= t)}")
+    sentence = "What tells the personas apart: " + ", ".join(parts) + "."
+    assert sentence in prose.text("outside", "personas")
+    assert sentence in prose.text("outside", "validation")

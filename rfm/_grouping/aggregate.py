@@ -9,7 +9,9 @@ id order):
 * ``first`` / ``last`` — min / max date tick,
 * ``monetary`` — sum of the amounts, added one by one in row order (so the twins agree
   to the last bit),
-* ``frequency`` — number of distinct invoices, or the number of rows without invoices.
+* ``frequency`` — number of distinct invoice keys per customer (:func:`rfm.rfm_table`
+  passes purchase days as the keys when there is no invoice column); with no keys at
+  all, the number of rows.
 
 ``numpy`` (the teaching twin) sorts the rows by customer key once and reduces each
 contiguous run with ``ufunc.reduceat``; distinct invoices are the runs of a second sort by

@@ -494,10 +494,12 @@ def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float)
 
 
 def unstable_sentence(mean_ari: float) -> str:
-    """The warning for clusters that change with the random starts."""
+    """The warning for clusters that change with the random starts, in plain words: the
+    stability figure is the mean adjusted Rand index (1 = the same clusters every time),
+    which the report names in its details for analysts."""
     return (
         "Unstable clusters: re-running K-means with other random starts gives noticeably "
-        f"different clusters (mean adjusted Rand index {mean_ari:.2f}, below {STABLE_ARI}). "
+        f"different clusters (stability {mean_ari:.2f} out of 1, below {STABLE_ARI}). "
         "Treat the personas as a rough guide and base campaigns on the segments, which do "
         "not depend on random starts"
     )

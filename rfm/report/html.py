@@ -375,29 +375,39 @@ def _k_reason(c: _Ctx) -> str:
             "the clusters best (highest silhouette), so it was kept.</p>"
         )
     s_sug, s_k = sils.get(int(suggested)), sils.get(k)
-    if s_sug is not None and s_k is not None and s_sug > s_k:
+    if s_sug is not None and s_k is not None and (
+        s_sug > s_k or (s_sug == s_k and k > int(suggested))
+    ):  # the rule passed over a better (or as good and smaller) k: it was too small
         why = (
             f"k = {suggested} would leave a cluster with fewer than 2% of the customers, "
             "too small to act on"
         )
     elif s_sug is not None and s_k is not None:
         chosen_text, other_text = distinct_figures(s_k, s_sug)
-        why = (
-            f"k = {k} separates the clusters better: silhouette {chosen_text} against "
-            f"{other_text} for k = {suggested}"
-        )
+        if chosen_text != other_text:
+            why = (
+                f"k = {k} separates the clusters better: silhouette {chosen_text} against "
+                f"{other_text} for k = {suggested}"
+            )
+        else:  # equal (or equal to 15 decimals): never one figure against itself
+            why = (
+                f"k = {k} and k = {suggested} separate the clusters equally well "
+                f"(silhouette {s_k:.2f} for both)"
+                + (", and a tie goes to the smaller k" if k < int(suggested) else "")
+            )
     else:
         why = f"k = {k} separates the clusters better (higher silhouette)"
     return (
         f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}. The "
         "rule: the best silhouette among the elbow's suggestion and its two neighbours, "
-        "with every cluster at least 2% of the customers.</p>"
+        "with every cluster at least 2% of the customers (a tie goes to the smaller k).</p>"
     )
 
 
 def distinct_figures(a: float, b: float, digits: int = 2) -> tuple[str, str]:
-    """``a`` and ``b`` with as few decimals (from ``digits``) as it takes for two different
-    numbers to read differently: never "0.36 against 0.36"."""
+    """``a`` and ``b`` with as few decimals (from ``digits``, at most 15) as it takes for
+    two different numbers to read differently: never "0.36 against 0.36". Equal numbers
+    (or numbers equal to 15 decimals) read the same; the caller then says they tie."""
     while digits < 15 and a != b and f"{a:.{digits}f}" == f"{b:.{digits}f}":
         digits += 1
     return f"{a:.{digits}f}", f"{b:.{digits}f}"
@@ -682,9 +692,9 @@ def _method(c: _Ctx) -> str:
         "means a median number of days since the last order below the 40th percentile of "
         "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
         "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
-        "A dimension is named only when it tells the clusters apart strongly (η² of the "
-        "customers' ranks at least 0.14). Clusters that would share a name are told "
-        "apart by their median on the dimension that separates them most.",
+        "A dimension is named only when it tells the clusters apart strongly. Clusters that "
+        "would share a name are told apart by their median on the dimension that "
+        "separates them most.",
         "One action per customer: its segment's action, which follows from the customer's "
         "own scores; customers no rule matches ('Others') get an action that claims "
         "nothing about them. A persona's action suits the persona's median customer and "
@@ -696,7 +706,12 @@ def _method(c: _Ctx) -> str:
     ]
     if c.currency:
         items.append(f"Money is shown in {h.esc(c.currency)}.")
-    out = h.bullet_list(items)
+    out = h.bullet_list(items) + details(
+        "<p>How strongly a dimension tells the clusters apart is the η² of the customers' "
+        "ranks on it (Kruskal–Wallis H / (n − 1), the share of the variation of the ranks "
+        "that the clusters explain): from 0.14 strongly (a large effect), from 0.06 "
+        "moderately, below that hardly.</p>"
+    )
     if c.errors:
         out += '<p class="note">' + "<br>".join(h.esc(e) for e in c.errors) + "</p>"
     return out

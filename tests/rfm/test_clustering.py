@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler as SKStandardScaler
 from kmeans_np import KMeans, kmeans_plusplus
 from rfm import ClusterResult, cluster
 from rfm.datasets import case_study_customers
+from validation.silhouette import stratified_sample
 
 SEED002_COLUMNS = ("recency_days", "frequency", "monetary")
 
@@ -76,6 +77,14 @@ def test_result_is_a_lloyd_fixed_point_and_silhouette_is_exact() -> None:
     np.testing.assert_allclose(res.model.cluster_centers_, centres, atol=1e-10)
     np.testing.assert_array_equal(cdist(X, centres).argmin(axis=1), labels)
     assert res.silhouette == pytest.approx(sk_silhouette(X, labels), abs=1e-12)
+    # above silhouette_sample_size customers: scikit-learn's silhouette of the sample
+    # stratified by cluster that the seed draws (validation's public sampler)
+    sampled = cluster(rfm, k=3, scaling="zscore", k_values=range(2, 6), random_state=4,
+                      silhouette_sample_size=90)  # fmt: skip
+    codes = sampled.labels.to_numpy()
+    rows = stratified_sample(codes, np.bincount(codes), 90, np.random.default_rng(4))
+    assert len(rows) == 90 and sampled.silhouette != res.silhouette
+    assert sampled.silhouette == pytest.approx(sk_silhouette(X[rows], codes[rows]), abs=1e-12)
     # the three generated groups are recovered exactly
     truth = np.repeat([0, 1, 2], 60)
     assert pd.crosstab(truth, labels).gt(0).sum(axis=1).eq(1).all()

@@ -1,10 +1,12 @@
-"""rfm.check_rules against a brute-force walk over the score cells."""
+"""rfm.check_rules against a brute-force walk over the score cells, and its name inversions
+against medians worked out by hand."""
 
 from __future__ import annotations
 
 import itertools
 import random
 
+import pandas as pd
 import pytest
 
 from rfm import SEGMENT_RULES, check_rules
@@ -122,3 +124,38 @@ def test_random_rule_sets_match_brute_force(q: int) -> None:
                 ranges[d] = (lo, rng.randint(lo, q + 1))
             rules.append((f"rule {i}", ranges))
         assert_matches_brute_force(check_rules(rules, q=q), rules, q)
+
+
+def test_name_inversions_on_hand_made_customers() -> None:
+    """Three rules split nine customers by spend score alone (q = 3: spends of about 10,
+    100 and 1,000, three customers each). Named best first: "Gold" takes the lowest
+    spenders, "Silver" the middle, "Bronze" the highest. By hand, from the medians
+    (recency, orders, spend):
+
+    * Gold   (300, 1, 11) — worst on every count;
+    * Silver (  5, 9, 101) — better than Gold on all three: an inversion;
+    * Bronze (100, 3, 1001) — better than Gold on all three: an inversion; against
+      Silver it spends more but is less recent and orders less: not one.
+    """
+    rules = [("Gold", {"m": (1, 1)}), ("Silver", {"m": (2, 2)}), ("Bronze", {"m": (3, 3)})]
+    rfm = pd.DataFrame(
+        {"recency": [290, 300, 310, 4, 5, 6, 90, 100, 110],
+         "frequency": [1, 1, 2, 8, 9, 10, 2, 3, 4],
+         "monetary": [10.0, 11.0, 12.0, 100.0, 101.0, 102.0, 1000.0, 1001.0, 1002.0]},
+        index=[f"c{i}" for i in range(9)],
+    )  # fmt: skip
+    inv = check_rules(rules, q=3, rfm=rfm).inversions
+    got = inv[["named_above", "named_below", "customers_above", "customers_below",
+               "recency_above", "recency_below", "frequency_above", "frequency_below",
+               "monetary_above", "monetary_below"]].values.tolist()  # fmt: skip
+    assert got == [
+        ["Gold", "Silver", 3, 3, 300.0, 5.0, 1.0, 9.0, 11.0, 101.0],
+        ["Gold", "Bronze", 3, 3, 300.0, 100.0, 1.0, 3.0, 11.0, 1001.0],
+    ]
+    problems = rule_problems(check_rules(rules, q=3, rfm=rfm))
+    assert problems[-2].startswith("“Gold” is named above “Silver”, but the Silver")
+    # named in value order, the same customers show no inversion
+    in_order = [("Silver", {"m": (2, 2)}), ("Bronze", {"m": (3, 3)}), ("Gold", {"m": (1, 1)})]
+    assert len(check_rules(in_order, q=3, rfm=rfm).inversions) == 0
+    # without customers there is nothing to check
+    assert check_rules(rules, q=3).inversions is None

@@ -198,6 +198,51 @@ def test_sample_note_names_every_sampled_figure():
     assert _sample_note(small) == ""
 
 
+def _k_sentence(k: int, suggested: int, silhouettes: dict[int, float]) -> str:
+    """The report's "why this k" paragraph for a hand-made auto-k run."""
+    from types import SimpleNamespace
+
+    from rfm.report.html import _k_reason
+
+    elbow = pd.DataFrame({"k": sorted(silhouettes)})
+    elbow.attrs.update(suggested_k=suggested, silhouettes=silhouettes)
+    res = SimpleNamespace(clusters=SimpleNamespace(elbow=elbow, k=k),
+                          settings={"k_requested": "auto"})  # fmt: skip
+    return _k_reason(SimpleNamespace(res=res))
+
+
+@pytest.mark.parametrize(
+    ("k", "suggested", "silhouettes", "because"),
+    [
+        # both round to 0.36: one more decimal tells them apart
+        (4, 5, {4: 0.3648, 5: 0.3612},
+         "k = 4 separates the clusters better: silhouette 0.365 against 0.361 for k = 5"),
+        (4, 5, {4: 0.36149, 5: 0.36101},
+         "k = 4 separates the clusters better: silhouette 0.3615 against 0.3610 for k = 5"),
+        # exactly equal: the smaller k wins the tie, and the sentence says so
+        (4, 5, {4: 0.36, 5: 0.36},
+         "k = 4 and k = 5 separate the clusters equally well (silhouette 0.36 for both), "
+         "and a tie goes to the smaller k"),
+        # equal to 15 decimals: read as a tie, never one figure against itself
+        (4, 5, {4: 0.1 + 0.2, 5: 0.3},
+         "k = 4 and k = 5 separate the clusters equally well (silhouette 0.30 for both), "
+         "and a tie goes to the smaller k"),
+        # equal, yet the larger k was chosen: the smaller one's clusters were too small
+        (5, 4, {4: 0.36, 5: 0.36},
+         "k = 4 would leave a cluster with fewer than 2% of the customers, too small to "
+         "act on"),
+        (3, 4, {3: 0.41, 4: 0.52},
+         "k = 4 would leave a cluster with fewer than 2% of the customers, too small to "
+         "act on"),
+    ],
+)
+def test_the_chosen_k_is_never_compared_with_itself(k, suggested, silhouettes, because) -> None:
+    text = _k_sentence(k, suggested, silhouettes)
+    assert f"k = {k} was chosen because {because}." in text
+    against = re.findall(r"silhouette ([\d.]+) against ([\d.]+)", text)
+    assert all(a != b for a, b in against)
+
+
 def table_cells(html_text: str, section: str) -> list[list[list[str]]]:
     """The body rows of every table of a section, as lists of cell texts."""
     part = html_text.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
