@@ -18,7 +18,13 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm._inputs import align_to_customers
 
-__all__ = ["SUMMARY_COLUMNS", "rf_counts", "rf_mean_spend", "segment_summary"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "rf_counts",
+    "rf_mean_spend",
+    "segment_persona_counts",
+    "segment_summary",
+]
 
 #: the columns of :func:`segment_summary`, in order
 SUMMARY_COLUMNS = [
@@ -130,3 +136,42 @@ def rf_mean_spend(scores: pd.DataFrame, *, monetary: str = "monetary") -> pd.Dat
     )
     counts = rf_counts(scores)
     return means.reindex(index=counts.index, columns=counts.columns).astype(np.float64)
+
+
+def segment_persona_counts(
+    segments: pd.Series,
+    personas: pd.Series,
+    monetary: pd.Series,
+    *,
+    segment_order: list[str],
+    persona_order: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers and revenue of every segment (rows) in every persona (columns).
+
+    Parameters
+    ----------
+    segments, personas, monetary : Series
+        Segment name, persona name and spend of each customer, on the same customer index.
+    segment_order, persona_order : list of str
+        Row and column order (e.g. the rule set's order and the personas best first); a
+        segment no customer is in is left out, every persona is kept.
+
+    Returns
+    -------
+    counts, revenue : DataFrame
+        ``counts[s][p]`` customers, ``revenue[s][p]`` their summed spend; 0 in empty cells.
+    """
+    frame = pd.DataFrame({
+        "segment": segments.to_numpy(),
+        "persona": align_to_customers(personas, segments.index, name="persona").to_numpy(),
+        "revenue": align_to_customers(monetary, segments.index, name="revenue").to_numpy(),
+    })  # fmt: skip
+    present = set(frame["segment"])
+    rows = [name for name in segment_order if name in present]
+    counts = pd.crosstab(frame["segment"], frame["persona"]).reindex(
+        index=rows, columns=persona_order, fill_value=0
+    )
+    revenue = frame.pivot_table(
+        index="segment", columns="persona", values="revenue", aggfunc="sum", observed=True
+    ).reindex(index=rows, columns=persona_order).fillna(0.0)
+    return counts, revenue

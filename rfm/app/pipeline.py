@@ -45,9 +45,9 @@ from rfm.rulecheck import (
     rule_problems,
 )
 from rfm.scoring import rfm_scores
-from rfm.segments import RuleSet, resolve_rules, segment
+from rfm.segments import OTHERS, RuleSet, resolve_rules, segment
 from rfm.settings import Settings
-from rfm.summary import rf_counts, rf_mean_spend, segment_summary
+from rfm.summary import rf_counts, rf_mean_spend, segment_persona_counts, segment_summary
 from rfm.table import rfm_table
 from validation.stability import STABLE_ARI
 
@@ -137,6 +137,9 @@ class PipelineResult:
     notes: list[str] = field(default_factory=list)
     #: P(alive), expected purchases and value per customer, and their sums (with clv)
     value: ValueAhead | None = None
+    #: customers and revenue per segment (rows, rule order) and persona (columns, best
+    #: first) (rfm.summary.segment_persona_counts)
+    segment_persona: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     def metric(self, name: str) -> float:
         """The value of metric ``name`` in the validation table (NaN when absent)."""
@@ -425,6 +428,7 @@ def run_pipeline(
         # the mean silhouette's sample size when it is not exact (None: every customer)
         "silhouette_sample": None if sil is not None else min(n, SILHOUETTE_SAMPLE),
     }
+    rule_set = resolve_rules(rules)
     return PipelineResult(
         transactions=clean,
         cleaning=cleaning_report,
@@ -448,7 +452,16 @@ def run_pipeline(
         options=chosen,
         rf_mean_spend=rf_mean_spend(scores),
         score_bins=bins,
-        rule_set=resolve_rules(rules),
+        rule_set=rule_set,
+        segment_persona=segment_persona_counts(
+            segments["segment"],
+            align_to_customers(res.labels, segments.index, name="cluster").map(
+                personas.to_dict()
+            ),
+            rfm["monetary"],
+            segment_order=[*dict.fromkeys(r.name for r in rule_set.rules), OTHERS],
+            persona_order=[personas[k] for k in prof.index],
+        ),
         rule_check=rule_check,
         inversions=inversions,
         pca=pca,

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rfm._inputs import align_to_customers
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
 from rfm.labels import CLEANING_STEPS
@@ -333,21 +332,7 @@ def _value(c: _Ctx) -> str:
 
 
 def _crosstab(c: _Ctx) -> str:
-    res = c.res
-    customers = res.segments.index
-    persona = align_to_customers(res.clusters.labels, customers, name="cluster").map(c.names)
-    frame = pd.DataFrame(
-        {"segment": res.segments["segment"], "persona": persona,
-         "revenue": align_to_customers(res.rfm["monetary"], customers, name="revenue")}
-    )
-    rows = [s for s in c.rule_names() if (frame["segment"] == s).any()]
-    cols = [c.names[k] for k in c.order]
-    counts = pd.crosstab(frame["segment"], frame["persona"]).reindex(
-        index=rows, columns=cols, fill_value=0
-    )
-    revenue = frame.pivot_table(
-        index="segment", columns="persona", values="revenue", aggfunc="sum"
-    ).reindex(index=rows, columns=cols).fillna(0.0)
+    counts, revenue = c.res.segment_persona
     return (
         "<p>How the segments (rows) spread over the personas (columns). Each customer's "
         "recommended action is its segment's; a persona's action is for campaigns aimed "

@@ -82,3 +82,22 @@ def test_rf_counts_counts_every_score_pair() -> None:
         for f in got.columns:
             assert got.loc[r, f] == pairs.get((r, f), 0)
     assert int(got.to_numpy().sum()) == 200
+
+
+def test_segment_persona_counts_by_hand() -> None:
+    """Five customers counted and summed by hand; rows in the given order (an empty
+    segment left out), every persona kept as a column, empty cells 0."""
+    from rfm.summary import segment_persona_counts
+
+    idx = pd.Index(["a", "b", "c", "d", "e"], name="customer")
+    segments = pd.Series(["Gold", "Gold", "Lost", "Gold", "Lost"], index=idx)
+    personas = pd.Series(["Big", "Small", "Small", "Big", "Small"], index=idx)
+    spend = pd.Series([10.0, 2.0, 1.0, 30.0, 4.0], index=idx)[::-1]  # other order: aligned
+    counts, revenue = segment_persona_counts(
+        segments, personas, spend, segment_order=["Silver", "Gold", "Lost"],
+        persona_order=["Big", "Small", "Unused"],
+    )
+    assert list(counts.index) == ["Gold", "Lost"]
+    assert list(counts.columns) == ["Big", "Small", "Unused"]
+    assert counts.to_numpy().tolist() == [[2, 1, 0], [0, 2, 0]]
+    assert revenue.to_numpy().tolist() == [[40.0, 2.0, 0.0], [0.0, 5.0, 0.0]]
