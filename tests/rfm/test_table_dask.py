@@ -152,3 +152,24 @@ def test_pieces_with_text_dates_of_other_precisions_keep_the_finest() -> None:
     assert got["first_purchase"].tolist() == stamps.min().tolist()
     assert got["last_purchase"].tolist() == stamps.max().tolist()
     assert got.loc["z", "last_purchase"].nanosecond == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("when", np.arange(4, dtype=np.int64)),  # epoch numbers, not dates
+        ("amount", np.array(["1", "2", "3", "4"], dtype=object)),  # text, not money
+    ],
+)
+def test_a_frame_without_rows_is_refused_as_empty_as_in_memory(column, values) -> None:
+    """No rows at all: the same error as rfm_table in memory gives (which says the frame is
+    empty before it looks at what the columns hold), from a Dask frame of empty
+    partitions, whose every partition must therefore skip the date and money parsing."""
+    tx = orders(4, "ns").assign(**{column: values}).iloc[:0]
+    kw = {"customer": "cust", "invoice": "inv", "date": "when", "amount": "amount"}
+    with pytest.raises(ValueError, match=r"^transactions is empty \(0 rows\)") as memory:
+        rfm.rfm_table(tx, **kw)
+    ddf = dd.from_map(lambda p: p, [tx, tx, tx], meta=tx, enforce_metadata=False)
+    with pytest.raises(ValueError) as on_dask:
+        rfm.rfm_table(ddf, **kw)
+    assert str(on_dask.value) == str(memory.value)
