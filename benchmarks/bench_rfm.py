@@ -11,7 +11,7 @@ same table and ends with a per-customer recency / frequency / monetary result:
   range are partitioned by id range and indexed directly instead.
 * ``pandas vectorised`` — ``groupby(...).agg(max, min, nunique, sum)`` then date
   arithmetic on the per-customer result.
-* ``pandas lambda (seed 000)`` — ``groupby(...).agg({"InvoiceDate": lambda x:
+* ``pandas lambda`` — ``groupby(...).agg({"InvoiceDate": lambda x:
   (snapshot - x.max()).days, "InvoiceNo": "nunique", "TotalAmount": "sum"})``. Beyond
   100,000 customers it runs on a random subset of 100,000 of them and its time is scaled
   up by the inverse fraction (it is linear in the number of customers); the row says so.
@@ -198,7 +198,7 @@ def bench_table(n_rows: int, repeats: int, *, int_ids: bool = False) -> list[dic
     note = "" if scale == 1.0 else f"timed on {LAMBDA_MAX_CUSTOMERS:,} customers, × {scale:.1f}"
     note = ", ".join(x for x in (ids, note) if x)
     rows.append(
-        _row(n_rows, len(ours), "pandas lambda (seed 000)", median(lam_times) * scale, t_ours, note)
+        _row(n_rows, len(ours), "pandas lambda", median(lam_times) * scale, t_ours, note)
     )
     return rows
 

@@ -126,7 +126,7 @@ def main() -> None:
 
     print("\nSTEP 2 - exploration: top 10 RFM codes, named customer types")
     print(scores["rfm_code"].value_counts().head(10).to_string())
-    types = rfm.segment(scores, rules="seed000")
+    types = rfm.segment(scores, rules="customer-types")
     print(types["segment"].value_counts().to_string())
 
     print("\nSTEPS 3-6 - z-score, elbow k = 2..9, K-means k = 4, silhouette")

@@ -25,7 +25,7 @@ import validation
 from kmeans_np import KMeans, MinMaxScaler, elbow
 from rfm.datasets import case_study_customers
 from rfm.report import plots
-from rfm.roi import SEED002_CAMPAIGNS
+from rfm.roi import EXAMPLE_CAMPAIGNS
 
 COLUMNS = ["recency_days", "frequency", "monetary"]
 NOT_FROM_CODE = "the seed's printed figure is not what its code gives on its own table"
@@ -147,7 +147,7 @@ def main() -> None:
     print("\nStep 5 - campaign ROI (seed 002's formula, its x10 scale-up)")
     by_seed_name = prof.reset_index().groupby("seed_persona")["customers"].sum()
     roi_input = pd.DataFrame({"persona": by_seed_name.index, "customers": by_seed_name.values})
-    params = {p: v for p, v in SEED002_CAMPAIGNS.items() if p in set(roi_input["persona"])}
+    params = {p: v for p, v in EXAMPLE_CAMPAIGNS.items() if p in set(roi_input["persona"])}
     roi = rfm.campaign_roi(roi_input, params, cost_per_customer=4.5, scale=10)
     money = ["avg_order", "revenue_uplift", "campaign_cost", "net_revenue"]
     # target_uplift unrounded: 0.08 and 0.12 must not both read 0.1

@@ -57,7 +57,7 @@ from rfm.columns import ROLES, TransactionColumns
 from rfm.drift import Reference
 from rfm.frozen import FrozenScaler, FrozenScores
 from rfm.scoring import TIES
-from rfm.segments import SEGMENT_RULES, RuleSet, SegmentRule, rule_set_name
+from rfm.segments import SEGMENT_RULES, RuleSet, SegmentRule
 from rfm.settings import CleaningRules, Settings
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "from_document", "read_model",
@@ -81,7 +81,7 @@ def _floats(values: Any) -> list[float]:
 
 def _rules_document(rules: Any) -> Any:
     if isinstance(rules, str):
-        return rule_set_name(rules)
+        return rules
     from rfm.segments import resolve_rules
 
     rs = resolve_rules(rules)
@@ -302,10 +302,9 @@ def read_model(path: str | os.PathLike[str]) -> Any:
 
 def _rules(f: _Field) -> Any:
     if isinstance(f.value, str):
-        name = rule_set_name(f.value)
-        if name not in SEGMENT_RULES:
+        if f.value not in SEGMENT_RULES:
             raise f.fail(f"a rule set name ({', '.join(SEGMENT_RULES)}) or an object of rules")
-        return name
+        return f.value
     rules = []
     for item in f["rules"].items():
         ranges = []

@@ -32,7 +32,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
 
-__all__ = ["EXAMPLE_CAMPAIGNS", "SEED002_CAMPAIGNS", "campaign_roi"]
+__all__ = ["EXAMPLE_CAMPAIGNS", "campaign_roi"]
 
 #: example campaign parameters for four personas of a worked RFM example
 EXAMPLE_CAMPAIGNS: dict[str, dict[str, Any]] = {
@@ -53,9 +53,6 @@ EXAMPLE_CAMPAIGNS: dict[str, dict[str, Any]] = {
         "desc": "Reactivation — heavy incentive offer",
     },
 }
-
-#: the same parameters under their earlier name, kept for compatibility
-SEED002_CAMPAIGNS = EXAMPLE_CAMPAIGNS
 
 _TOL = 1e-9
 

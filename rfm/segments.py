@@ -88,7 +88,6 @@ from kmeans_np.checks import check_columns, check_dataframe, is_integer
 __all__ = [
     "OTHERS",
     "OTHERS_ACTION",
-    "RULE_ALIASES",
     "SEGMENT_RULES",
     "RuleSet",
     "SegmentRule",
@@ -310,16 +309,6 @@ SEGMENT_RULES: dict[str, RuleSet] = {
 }
 
 
-#: other accepted spellings of built-in rule-set names (not listed in the CLI help);
-#: "seed000" is a legacy alias of "customer-types", kept so existing scripts still work
-RULE_ALIASES: dict[str, str] = {"seed000": "customer-types"}
-
-
-def rule_set_name(name: str) -> str:
-    """The built-in rule-set name ``name`` stands for (aliases resolved)."""
-    return RULE_ALIASES.get(name, name)
-
-
 def _as_range(value: Any, where: str) -> Range | None:
     if value is None:
         return None
@@ -361,7 +350,7 @@ def _user_rule(item: Any, i: int) -> SegmentRule:
 
 
 def resolve_rules(rules: Any) -> RuleSet:
-    """The :class:`RuleSet` that ``rules`` stands for: a built-in name (aliases resolved)
+    """The :class:`RuleSet` that ``rules`` stands for: a built-in name
     or your own rules (checked), in any form :func:`segment` takes.
 
     Raises
@@ -370,7 +359,6 @@ def resolve_rules(rules: Any) -> RuleSet:
         An unknown name or malformed rules.
     """
     if isinstance(rules, str):
-        rules = rule_set_name(rules)
         if rules not in SEGMENT_RULES:
             raise ValueError(
                 f"unknown rule set {rules!r}; built-in sets are {sorted(SEGMENT_RULES)}, or "

@@ -71,9 +71,9 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     assert not INTERNAL.search(report)
 
 
-def test_demo_ties_first_and_the_old_rule_set_name(cli, tmp_path: Path) -> None:
+def test_demo_ties_first_and_the_customer_types_rules(cli, tmp_path: Path) -> None:
     proc = cli("demo", "--customers", "200", "--rows", "1500", "--out", str(tmp_path),
-               "--k", "3", "--ties", "first", "--rules", "seed000", "--quiet")
+               "--k", "3", "--ties", "first", "--rules", "customer-types", "--quiet")
     assert proc.returncode == 0, proc.stderr
     seg = pd.read_csv(tmp_path / "segments.csv")
     # seed-style scores: qcut of ranks with ties broken by row order

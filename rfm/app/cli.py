@@ -118,12 +118,11 @@ def _snapshot(text: str) -> str:
 
 
 def _rules(text: str) -> Any:
-    """A built-in rule-set name (aliases accepted) or a rules file (.csv)."""
-    from rfm.segments import SEGMENT_RULES, rule_set_name
+    """A built-in rule-set name or a rules file (.csv)."""
+    from rfm.segments import SEGMENT_RULES
 
-    name = rule_set_name(text)
-    if name in SEGMENT_RULES:
-        return name
+    if text in SEGMENT_RULES:
+        return text
     if text.lower().endswith(".csv"):
         from rfm.io.rules_file import read_rules
 

@@ -48,7 +48,7 @@ from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
 from rfm.rulecheck import inversion_sentences, rule_problems
-from rfm.segments import OTHERS, rule_set_name
+from rfm.segments import OTHERS
 from validation.stability import STABLE_ARI
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -135,7 +135,7 @@ class _Ctx:
 
     def rules_text(self) -> str:
         if isinstance(self.rules, str):
-            return RULE_SET_TEXT.get(rule_set_name(self.rules), self.rules)
+            return RULE_SET_TEXT.get(self.rules, self.rules)
         return f"your own rules ({len(self.res.rule_set.rules)} rules)"
 
 

@@ -96,8 +96,8 @@ def test_hand_made_codes_hit_each_rfm_rule(code: tuple[int, int, int], name: str
         ((5, 3, 4), "Potential Customers"), ((3, 3, 3), "Others"),
     ],
 )
-def test_seed000_rules(code: tuple[int, int, int], name: str) -> None:
-    got = segment(_scores([code]), "seed000")
+def test_customer_types_rules(code: tuple[int, int, int], name: str) -> None:
+    got = segment(_scores([code]), "customer-types")
     assert got["segment"].iloc[0] == name
     if name == "Churned Customers":
         assert got["action"].iloc[0] == "Win-back campaigns with special discount coupons"
