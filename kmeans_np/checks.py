@@ -380,6 +380,8 @@ def check_columns(df: pd.DataFrame, required: Sequence[str], *, what: str = "tab
 
 
 def check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:
+    """``n_components`` as an int in ``1 .. min(n_samples, n_features)`` (PCA's limit);
+    ``TypeError`` / ``ValueError`` naming the limit otherwise."""
     if not is_integer(n_components):
         raise TypeError(f"n_components must be an integer, got {n_components!r}.")
     limit = min(n_samples, n_features)

@@ -79,12 +79,9 @@ def _drop(pdf: pd.DataFrame, marks: dict, partition_info: dict | None = None) ->
     return pdf.drop(columns=[PART, POS])
 
 
-def clean_graph(ddf: Any, *, date: str, **options: Any) -> tuple[Any, Any, Any]:
-    """The lazy halves of :func:`clean_transactions_dask` without duplicates dropped: the
-    cleaned frame, the per-partition rule counts, and the function that turns the computed
-    counts into the report (raising, as the in-memory call does, when nothing is left).
-    Compute the counts together with the work that reads the cleaned frame, and the order
-    lines are read and cleaned once."""
+def _rules_applied(ddf: Any, date: str, options: dict[str, Any]) -> tuple[list, Any, Any, Any]:
+    """The row rules, and lazily: the rows they keep (with partition and position marks),
+    their meta, and the per-partition counts of rows each rule removes."""
     rules = rule_columns(date=date, **options)
     check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
                   what="transactions")
@@ -95,6 +92,16 @@ def clean_graph(ddf: Any, *, date: str, **options: Any) -> tuple[Any, Any, Any]:
     )
     counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
                                 enforce_metadata=False)
+    return rules, meta, kept, counts
+
+
+def clean_graph(ddf: Any, *, date: str, **options: Any) -> tuple[Any, Any, Any]:
+    """The lazy halves of :func:`clean_transactions_dask` without duplicates dropped: the
+    cleaned frame, the per-partition rule counts, and the function that turns the computed
+    counts into the report (raising, as the in-memory call does, when nothing is left).
+    Compute the counts together with the work that reads the cleaned frame, and the order
+    lines are read and cleaned once."""
+    rules, meta, kept, counts = _rules_applied(ddf, date, options)
     clean = kept.map_partitions(_drop, {}, meta=meta.drop(columns=[PART, POS]),
                                 enforce_metadata=False)
     return clean, counts, lambda computed: _report(computed, rules)[0]
@@ -125,17 +132,8 @@ def clean_transactions_dask(
     if not drop_duplicates:
         clean, counts, report = clean_graph(ddf, date=date, **options)
         return clean, report(counts.compute())
-    rules = rule_columns(date=date, **options)
-    check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
-                  what="transactions")
+    rules, meta, kept, counts = _rules_applied(ddf, date, options)
     columns = list(ddf.columns)
-    meta = _kept(ddf._meta, rules, date)
-    kept = ddf.map_partitions(_kept, rules, date, meta=meta, enforce_metadata=False)
-    counts_meta = pd.DataFrame(
-        {c: pd.Series([], dtype=np.int64) for c in ["rows", *(r for r, _ in rules)]}
-    )
-    counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
-                                enforce_metadata=False)
     shuffled = kept.shuffle(
         on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()
     )
