@@ -11,7 +11,6 @@ import pytest
 
 from rfm import SEGMENT_RULES, check_rules
 from rfm.rulecheck import rule_problems
-from rfm.segments import RULE_ALIASES
 
 
 def brute_force(rules: list[tuple[str, dict]], q: int) -> dict:
@@ -85,7 +84,7 @@ def test_builtin_sets_have_no_unreachable_rule_and_match_brute_force(name: str) 
     assert_matches_brute_force(chk, rules, q)
 
 
-def test_check_rules_errors_and_alias() -> None:
+def test_check_rules_errors() -> None:
     with pytest.raises(ValueError, match="q=4"):
         check_rules("codes")  # written for quartiles
     with pytest.raises(ValueError, match="q must be"):
@@ -97,8 +96,8 @@ def test_check_rules_errors_and_alias() -> None:
             check_rules("codes", q=q)
     with pytest.raises(TypeError):
         check_rules([("x", {"r": "high"})])
-    assert RULE_ALIASES["seed000"] == "customer-types"
-    assert check_rules("seed000").coverage.equals(check_rules("customer-types").coverage)
+    with pytest.raises(ValueError, match="unknown rule set"):
+        check_rules("no-such-set")
 
 
 def test_a_rule_that_never_wins_is_found_when_some_cells_have_no_rule() -> None:
