@@ -130,6 +130,9 @@ class RuleSet(NamedTuple):
     others_action: str = OTHERS_ACTION
     order: tuple[str, ...] | None = None
 
+    def names(self) -> list[str]:
+        """The segment names in rule order, each once (a name may head several rules)."""
+        return list(dict.fromkeys(r.name for r in self.rules))
 
 
 SEGMENT_RULES: dict[str, RuleSet] = {
@@ -384,7 +387,7 @@ def claimed_order(rules: Any) -> list[str]:
     Names that occur twice count once, at their first place.
     """
     ruleset = resolve_rules(rules)
-    names = list(dict.fromkeys(r.name for r in ruleset.rules))
+    names = ruleset.names()
     if ruleset.order is None:
         return names
     return [n for n in ruleset.order if n in names] + [n for n in names if n not in ruleset.order]

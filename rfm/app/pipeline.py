@@ -459,7 +459,7 @@ def run_pipeline(
                 personas.to_dict()
             ),
             rfm["monetary"],
-            segment_order=[*dict.fromkeys(r.name for r in rule_set.rules), OTHERS],
+            segment_order=[*rule_set.names(), OTHERS],
             persona_order=[personas[k] for k in prof.index],
         ),
         rule_check=rule_check,

@@ -131,7 +131,7 @@ class _Ctx:
         return _plot_or_note(make, alt, self.errors)
 
     def rule_names(self) -> list[str]:
-        return [*dict.fromkeys(r.name for r in self.res.rule_set.rules), OTHERS]
+        return [*self.res.rule_set.names(), OTHERS]
 
     def rules_text(self) -> str:
         if isinstance(self.rules, str):
