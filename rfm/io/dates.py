@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ _SEPARATED = re.compile(
     r"(?:(?P<t>[ T]+)(?P<time>.*?))?\s*$"
 )
 _TIME = re.compile(
-    r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?\s*(?P<p>[AaPp][Mm])?$"
+    r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:(?P<fs>[.,])(?P<f>\d{1,9}))?)?\s*(?P<p>[AaPp][Mm])?$"
 )
 _ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -147,42 +148,193 @@ def _with_pattern(uniq: np.ndarray, fmt: str, name: str) -> tuple[np.ndarray, st
     return np.asarray(out.to_numpy()), fmt
 
 
-def _times(rest: pd.Series, name: str, uniq: np.ndarray) -> tuple[np.ndarray, str]:
-    """Time of day of each value as nanoseconds, and its strftime layout."""
-    has = rest.notna() & (rest.astype(str) != "")
-    ns = np.zeros(len(rest), dtype=np.int64)
+def _extract(values: np.ndarray, pattern: re.Pattern[str]) -> pd.DataFrame:
+    """The named groups of ``pattern`` in each text, a column per group: what
+    ``Series.str.extract`` gives (missing where the text does not match or the group
+    took no part), but one regex search per text and plain object columns, with no
+    conversion of each column to pandas' string type (most of the time it took)."""
+    names = list(pattern.groupindex)
+    empty = (None,) * len(names)
+    found = [pattern.search(text) for text in values]
+    rows = [m.group(*names) if m else empty for m in found]
+    if len(names) == 1:
+        rows = [(row,) for row in rows]
+    return pd.DataFrame(rows, columns=names, dtype=object)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The time of day of the values that give one."""
+
+    has: np.ndarray  # bool, per distinct value: it gives a time
+    hour: np.ndarray  # int64, as written (1-12 with AM/PM), for the values that have one
+    minute: np.ndarray
+    second: np.ndarray  # 0 where not given
+    nanos: np.ndarray  # the decimal fraction of the second, in nanoseconds
+    ampm: np.ndarray  # "AM", "PM" or ""
+    seconds: bool  # some value gives seconds
+    fraction_mark: str  # "." or "," before the fraction of a second, "" when none is given
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """Every distinct value read as ``a<sep>b<sep>c``, with an optional time."""
+
+    a: np.ndarray  # int64, the three numbers of the date
+    b: np.ndarray
+    c: np.ndarray
+    a_digits: np.ndarray  # how many digits a and c are written with
+    c_digits: np.ndarray
+    seps: list[str]  # the distinct date separators
+    marks: list[str]  # the distinct marks between date and time ("T", or "" for a space)
+    clock: _Clock | None  # None when no value gives a time
+
+
+def _clock_by_regex(rest: pd.Series, name: str, uniq: np.ndarray) -> _Clock | None:
+    """The times after the dates (``rest``, one per distinct value), read with _TIME."""
+    has = (rest.notna() & (rest != "")).to_numpy()
     if not has.any():
-        return ns, ""
-    parts = rest[has].astype(str).str.extract(_TIME)
+        return None
+    parts = _extract(rest[has].to_numpy(dtype=object), _TIME)
     bad = parts["h"].isna().to_numpy()
     if bad.any():
-        raise _fail(name, f"times such as {_examples(uniq[has.to_numpy()][bad])} do not "
+        raise _fail(name, f"times such as {_examples(uniq[has][bad])} do not "
                     "parse; pass --date-format with a strftime pattern.")  # fmt: skip
-    h = parts["h"].astype(int).to_numpy()
-    m = parts["m"].astype(int).to_numpy()
-    s = parts["s"].fillna("0").astype(int).to_numpy()
-    frac = parts["f"].fillna("0").map(lambda f: int(f.ljust(9, "0")[:9])).to_numpy()
-    ampm = parts["p"].fillna("").str.upper().to_numpy()
+    nanos = (
+        np.zeros(len(parts), dtype=np.int64)
+        if parts["f"].isna().all()
+        else parts["f"].fillna("0").map(lambda f: int(f.ljust(9, "0")[:9])).to_numpy()
+    )
+    return _Clock(
+        has=has,
+        hour=parts["h"].astype(np.int64).to_numpy(),
+        minute=parts["m"].astype(np.int64).to_numpy(),
+        second=parts["s"].fillna("0").astype(np.int64).to_numpy(),
+        nanos=nanos,
+        ampm=parts["p"].fillna("").str.upper().to_numpy(dtype=object),
+        seconds=bool(parts["s"].notna().any()),
+        fraction_mark=next(iter(parts["fs"].dropna()), ""),
+    )
+
+
+def _pieces_by_regex(uniq: np.ndarray, parts: pd.DataFrame, name: str) -> _Pieces:
+    """The pieces from ``_extract(uniq, _SEPARATED)``, where every value matched."""
+    return _Pieces(
+        *(parts[k].astype(np.int64).to_numpy() for k in "abc"),
+        a_digits=parts["a"].str.len().to_numpy(),
+        c_digits=parts["c"].str.len().to_numpy(),
+        seps=list(parts["sep"].unique()),
+        marks=list(parts["t"].dropna().str.strip().unique()),
+        clock=_clock_by_regex(parts["time"], name, uniq),
+    )
+
+
+#: the longest value the same-layout path reads
+_MAX_LAYOUT = 40
+
+
+def _pieces_by_layout(uniq: np.ndarray) -> _Pieces | None:
+    """The pieces of values that are all written alike, e.g. ``2010-12-01 08:26:00``.
+
+    Most files write every date with the same characters in the same places: zero-padded
+    numbers of fixed width between the same separators. When every distinct value has
+    the same length, is plain ASCII, has its digits in the same places and the same
+    character in every other place, one regular-expression match of the first value
+    says where each number sits in all of them (the regexes look only at which
+    characters are digits and at the others, which are the same everywhere), and the
+    numbers are read for all values at once from a (values × characters) byte matrix:
+    the number at places i..j-1 is ``Σ_p (byte_p - 48) · 10^(j-1-p)``. ``None`` when
+    the values are not all alike (or the first does not read as a date and time): the
+    caller then reads each value with the regexes, which also gives the errors.
+    """
+    first = uniq[0]
+    if not all(isinstance(v, str) for v in uniq) or not 0 < len(first) <= _MAX_LAYOUT:
+        return None
+    width = len(first)
+    if any(len(v) != width for v in uniq):
+        return None
+    try:
+        raw = uniq.astype(f"S{width}")  # the values as ASCII bytes
+    except UnicodeEncodeError:
+        return None
+    chars = raw.view(np.uint8).reshape(len(uniq), width)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    if not (digit == digit[0]).all() or not (chars[:, ~digit[0]] == chars[0, ~digit[0]]).all():
+        return None
+    date = _SEPARATED.search(first)
+    if date is None:
+        return None
+    values = chars.astype(np.int64) - ord("0")
+
+    def number(start: int, end: int) -> np.ndarray:
+        return values[:, start:end] @ 10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64)
+
+    clock = None
+    if date.group("time"):
+        time = _TIME.search(date.group("time"))
+        if time is None:
+            return None
+        at = date.start("time")
+        n = len(uniq)
+
+        def field(group: str) -> np.ndarray:
+            if time.group(group) is None:
+                return np.zeros(n, dtype=np.int64)
+            return number(at + time.start(group), at + time.end(group))
+
+        nanos = field("f") * 10 ** (9 - len(time.group("f") or ""))
+        ampm = (time.group("p") or "").upper()
+        clock = _Clock(
+            has=np.ones(n, dtype=bool),
+            hour=field("h"),
+            minute=field("m"),
+            second=field("s"),
+            nanos=nanos,
+            ampm=np.full(n, ampm, dtype=object),
+            seconds=time.group("s") is not None,
+            fraction_mark=time.group("fs") or "",
+        )
+    a, c = date.span("a"), date.span("c")
+    return _Pieces(
+        number(*a),
+        number(*date.span("b")),
+        number(*c),
+        a_digits=np.full(len(uniq), a[1] - a[0]),
+        c_digits=np.full(len(uniq), c[1] - c[0]),
+        seps=[date.group("sep")],
+        marks=[] if date.group("t") is None else [date.group("t").strip()],
+        clock=clock,
+    )
+
+
+def _time_of_day(clock: _Clock | None, name: str, uniq: np.ndarray) -> tuple[np.ndarray, str]:
+    """Time of day of each value as nanoseconds, and its strftime layout."""
+    ns = np.zeros(len(uniq), dtype=np.int64)
+    if clock is None:
+        return ns, ""
+    h, m, s, ampm = clock.hour, clock.minute, clock.second, clock.ampm
     h = np.where(ampm == "PM", h % 12 + 12, np.where(ampm == "AM", h % 12, h))
     if (h > 23).any() or (m > 59).any() or (s > 60).any():
-        raise _fail(name, f"times out of range, e.g. {_examples(uniq[has.to_numpy()])}.")
-    ns[has.to_numpy()] = ((h * 60 + m) * 60 + s) * 1_000_000_000 + frac
-    layout = "%H:%M" + (":%S" if parts["s"].notna().any() else "")
+        raise _fail(name, f"times out of range, e.g. {_examples(uniq[clock.has])}.")
+    ns[clock.has] = ((h * 60 + m) * 60 + s) * 1_000_000_000 + clock.nanos
+    layout = "%H:%M" + (":%S" if clock.seconds else "")
+    if clock.fraction_mark:
+        layout += f"{clock.fraction_mark}%f"
     if (ampm != "").any():
         layout = layout.replace("%H", "%I") + " %p"
     return ns, layout
 
 
 def _separated(
-    uniq: np.ndarray, parts: pd.DataFrame, dayfirst: bool, name: str
+    uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, name: str
 ) -> tuple[np.ndarray, str]:
     """Dates such as 02/01/2011 or 2011-01-02, with an optional time."""
-    seps = parts["sep"].unique()
+    seps = pieces.seps
     if len(seps) > 1:
         raise _fail(name, f"values mix date separators {sorted(seps)}; pass --date-format.")
     sep = seps[0]
-    a, b, c = (parts[k].astype(int).to_numpy() for k in "abc")
-    la, lc = parts["a"].str.len().to_numpy(), parts["c"].str.len().to_numpy()
+    a, b, c = pieces.a, pieces.b, pieces.c
+    la, lc = pieces.a_digits, pieces.c_digits
     if (la == 4).all():
         year, month, day, order = a, b, c, f"%Y{sep}%m{sep}%d"
         note = ""
@@ -223,9 +375,9 @@ def _separated(
     if bad.any():
         raise _fail(name, f"{_examples(uniq[bad])} are not valid dates for the layout "
                     f"{order}{note}; pass --date-format.")  # fmt: skip
-    ns, layout = _times(parts["time"], name, uniq)
+    ns, layout = _time_of_day(pieces.clock, name, uniq)
     if layout:
-        tsep = "T" if parts["t"].dropna().str.strip().eq("T").all() else " "
+        tsep = "T" if all(mark == "T" for mark in pieces.marks) else " "
         order = f"{order}{tsep}{layout}"
     return dates + ns.astype("timedelta64[ns]"), order + note
 
@@ -316,6 +468,8 @@ def parse_date_column(
         parsed, used = _numeric_dates(uniq, date_format, name)
     elif date_format:
         parsed, used = _with_pattern(uniq, date_format, name)
+    elif (pieces := _pieces_by_layout(uniq)) is not None:  # all written alike: no numbers
+        parsed, used = _separated(uniq, pieces, dayfirst, name)
     else:
         digits = pd.Series(uniq, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
         if digits.all():
@@ -333,11 +487,12 @@ def parse_date_column(
             raise _fail(name, f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
                         f"({_examples(uniq[~digits], 1)}); pass --date-format.")  # fmt: skip
         else:
-            parts = pd.Series(uniq, dtype=object).str.extract(_SEPARATED)
+            parts = _extract(uniq, _SEPARATED)
             matched = parts["a"].notna().to_numpy()
             zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
             if matched.all() and not zoned.any():
-                parsed, used = _separated(uniq, parts, dayfirst, name)
+                pieces = _pieces_by_regex(uniq, parts, name)
+                parsed, used = _separated(uniq, pieces, dayfirst, name)
             else:
                 parsed, used = _inferred(uniq, dayfirst, name)
     parsed = np.asarray(parsed)

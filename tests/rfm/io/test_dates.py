@@ -122,3 +122,86 @@ def test_excel_serials_past_2262_are_a_clear_error() -> None:
     got, _ = parsed([120000.25], date_format="excel")
     assert got == [pd.Timestamp(excel_day(120000)) + pd.Timedelta(hours=6)]
     assert got[0] == pd.Timestamp("2228-07-18 06:00")
+
+
+# -- values written alike: read at once from their characters -------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import rfm.io.dates as dates_module  # noqa: E402
+
+#: zero-padded layouts: every value of a column has the same characters in the same places
+ALIKE_DATES = ["%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%y", "%m/%d/%y"]
+ALIKE_TIMES = ["", " %H:%M", " %H:%M:%S", "T%H:%M:%S", " %H:%M:%S.%f", " %I:%M %p"]
+MOMENTS = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2060, 12, 31))
+
+
+def _outcome(values: list[str], **kw) -> tuple[list[pd.Timestamp], str] | str:
+    try:
+        return parsed(values, **kw)
+    except ValueError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    moments=st.lists(MOMENTS, min_size=1, max_size=30),
+    day=st.sampled_from(ALIKE_DATES),
+    clock=st.sampled_from(ALIKE_TIMES),
+    dayfirst=st.booleans(),
+)
+def test_values_written_alike_read_as_each_value_alone_and_as_strptime(
+    moments: list[datetime], day: str, clock: str, dayfirst: bool
+) -> None:
+    """The fast reading of a column whose values are all written alike gives what reading
+    each value with the regular expressions gives (dates, the format reported, or the
+    same error), and the dates are strptime's."""
+    pattern = day + clock
+    values = [m.strftime(pattern) for m in moments]
+    fast = _outcome(values, dayfirst=dayfirst)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dates_module, "_pieces_by_layout", lambda uniq: None)
+        one_by_one = _outcome(values, dayfirst=dayfirst)
+    assert fast == one_by_one
+    if "%p" not in clock:  # AM and PM are different letters: then not all alike
+        assert dates_module._pieces_by_layout(np.array(values, dtype=object)) is not None
+    misread = dayfirst and day.startswith("%m")  # asked to read day first: it may
+    if not isinstance(fast, str) and not misread:
+        assert fast[1].split(" (")[0] == pattern
+        assert fast[0] == strptime_all(values, pattern)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2011-13-01 10:00", "2011-12-01 10:00"],  # month 13
+        ["01/02/2011 25:00", "13/02/2011 10:00"],  # hour 25
+        ["01/02/2011 10:61", "13/02/2011 10:00"],  # minute 61
+        ["01/13/2011", "13/01/2011"],  # only month first, and only day first
+        ["01/02/2011", "03/04/2011"],  # every value fits both orders
+        ["2011-02-30", "2011-02-28"],  # no 30 February
+        ["02/01/2011 10:00Z", "03/01/2011 10:00Z"],  # a zone: not a separated date
+    ],
+)
+def test_bad_values_written_alike_get_the_one_by_one_error(values: list[str]) -> None:
+    fast = _outcome(values)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dates_module, "_pieces_by_layout", lambda uniq: None)
+        assert fast == _outcome(values)
+    assert isinstance(fast, str) or values[-1].endswith("Z")
+
+
+def test_values_not_written_alike_are_read_one_by_one() -> None:
+    layout = dates_module._pieces_by_layout
+    as_array = lambda values: np.array(values, dtype=object)  # noqa: E731
+    assert layout(as_array(["2011-1-02", "2011-10-02"])) is None  # widths differ
+    assert layout(as_array(["2011-01-02", "2011/01/02"])) is None  # separators differ
+    assert layout(as_array(["2011-01-02", "2011-01-0x"])) is None  # a digit is missing
+    assert layout(as_array(["2011-01-02 10:00", "٢٠١١-01-02 10:00"])) is None  # not ASCII
+    assert layout(as_array(["Jan 02 2011", "Jan 03 2011"])) is None  # no a/b/c date
+    got = layout(as_array(["01/02/2011 09:05:07.25", "13/12/1999 23:59:59.50"]))
+    assert got is not None
+    assert list(got.a) == [1, 13] and list(got.b) == [2, 12] and list(got.c) == [2011, 1999]
+    assert list(got.clock.hour) == [9, 23] and list(got.clock.second) == [7, 59]
+    assert list(got.clock.nanos) == [250_000_000, 500_000_000]
