@@ -84,10 +84,12 @@ def segment_summary(
         for name, col in (("recency", "recency"), ("frequency", "frequency"),
                           ("revenue", monetary))
     }  # fmt: skip
-    g = pd.DataFrame(
-        {"segment": segments["segment"].to_numpy(), "action": segments["action"].to_numpy(),
-         **values}
-    ).groupby("segment", sort=False)  # fmt: skip
+    # group integer codes (first appearance order), not the names: the names may be a
+    # category or text column of millions of rows, which pandas would convert whole
+    codes, names = pd.factorize(segments["segment"])  # -1: no name, left out as groupby does
+    frame = pd.DataFrame({"code": codes, "row": np.arange(len(codes)), **values})
+    g = frame[codes >= 0].groupby("code", sort=False)
+    first_rows = g["row"].first().to_numpy()
     out = pd.DataFrame(
         {
             "customers": g.size(),
@@ -95,9 +97,10 @@ def segment_summary(
             "recency_median": g["recency"].median(),
             "frequency_median": g["frequency"].median(),
             "monetary_median": g["revenue"].median(),
-            "action": g["action"].first(),
+            "action": segments["action"].iloc[first_rows].to_numpy(dtype=object),
         }
     )
+    out.index = pd.Index(np.asarray(names, dtype=object)[out.index.to_numpy()])
     out = out.sort_values(
         ["monetary_median", "frequency_median", "recency_median", "customers"],
         ascending=[False, False, True, False], kind="stable",

@@ -165,8 +165,8 @@ def apply_model(
     with step("measuring drift from the training customers"):
         drift = model.drift_customers(rfm)
     with step("profiling segments and clusters"):
-        segs = pd.DataFrame({"segment": table["segment"].to_numpy(),
-                             "action": table["action"].to_numpy()}, index=rfm.index)  # fmt: skip
+        segs = pd.DataFrame({"segment": table["segment"].array,
+                             "action": table["action"].array}, index=rfm.index)  # fmt: skip
         summary = segment_summary(segs, rfm)
         labels = pd.Series(table["cluster"].to_numpy(), index=rfm.index, name="cluster")
         prof = profile(rfm, labels)

@@ -258,3 +258,45 @@ def test_separation_is_kruskal_wallis_h_over_n_minus_1(seed: int) -> None:
     for dim in ("recency", "frequency", "monetary"):
         assert prof.attrs["separation"][dim] == pytest.approx(got.loc[dim, "eta_squared"],
                                                               rel=1e-12)
+
+
+# -- percentile scores: the share of customers each one beats ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from rfm.profiles import percentile_scores  # noqa: E402
+
+
+def _expected_pct(rfm: pd.DataFrame) -> pd.DataFrame:
+    n = len(rfm)
+    return pd.DataFrame({
+        "r_pct": rankdata(-rfm["recency"].to_numpy(np.float64), method="average") / n,
+        "f_pct": rankdata(rfm["frequency"].to_numpy(np.float64), method="average") / n,
+        "m_pct": rankdata(rfm["monetary"].to_numpy(np.float64), method="average") / n,
+    }, index=rfm.index)  # fmt: skip
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    spread=st.sampled_from([1, 5, 100, 100_000]),
+    seed=st.integers(0, 2**32 - 1),
+    as_float=st.booleans(),
+)
+def test_percentile_scores_are_scipys_average_ranks_over_n(
+    n: int, spread: int, seed: int, as_float: bool
+) -> None:
+    """Whole numbers (counted, or sorted when their range is far wider than their count),
+    negative ones, ties and plain money amounts all give scipy's average ranks / n."""
+    rng = np.random.default_rng(seed)
+    recency = rng.integers(-spread // 3, spread + 1, n)
+    rfm = pd.DataFrame({
+        "recency": recency.astype(float) if as_float else recency,
+        "frequency": rng.integers(1, spread + 2, n),
+        "monetary": np.round(rng.gamma(1.5, 80, n), 2),
+    }, index=[f"c{i}" for i in range(n)])  # fmt: skip
+    got = percentile_scores(rfm)
+    expected = _expected_pct(rfm)
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+    assert got.index.equals(rfm.index)
