@@ -94,6 +94,17 @@ def _is_text(values: pd.Series | pd.Index) -> bool:
     )
 
 
+def _holds_carriage_return(values: pd.Series) -> bool:
+    """Whether a text column holds a carriage return; a category column is answered by
+    its few categories that occur (spelling out millions of long action texts took
+    gigabytes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+        values = pd.Series(values.cat.categories[used])
+    return bool(values.astype(str).str.contains("\r", regex=False).any())
+
+
 def _neutral_column(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
     if not _is_text(values):
         return values
@@ -150,9 +161,7 @@ def write_csv(
     columns = [safe.iloc[:, i] for i in range(safe.shape[1])]
     if index:
         columns.append(safe.index.to_series())
-    has_cr = any(
-        col.astype(str).str.contains("\r", regex=False).any() for col in columns if _is_text(col)
-    )
+    has_cr = any(_holds_carriage_return(col) for col in columns if _is_text(col))
     ending = "\r\n" if has_cr else "\n"
     try:
         import pyarrow as pa

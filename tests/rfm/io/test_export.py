@@ -130,3 +130,23 @@ def test_segments_floats_are_written_with_12_significant_digits() -> None:
         digits = repr(float(x)).split("e")[0].replace("-", "").replace(".", "").strip("0")
         assert len(digits) <= 12, x
     assert got[-6] == 0.0 and np.isnan(got[-5]) and got[-4] == np.inf
+
+
+def test_a_carriage_return_in_a_used_category_ends_lines_with_crlf(tmp_path) -> None:
+    """A category column is checked by its categories that occur: one holding a carriage
+    return makes every line end in CRLF (a spreadsheet then keeps the row whole); one that
+    no row uses changes nothing."""
+    from rfm.io.export import write_csv
+
+    used = pd.DataFrame({"id": ["a", "b"], "note": pd.Categorical(["x\ry", "z"])})
+    unused = pd.DataFrame({
+        "id": ["a", "b"], "note": pd.Categorical(["z", "z"], categories=["z", "x\ry"]),
+    })  # fmt: skip
+    write_csv(used, tmp_path / "used.csv")
+    write_csv(unused, tmp_path / "unused.csv")
+    assert (tmp_path / "used.csv").read_bytes().endswith(b'"z"\r\n')
+    assert (tmp_path / "used.csv").read_bytes().count(b"\r\n") == 3
+    assert b"\r" not in (tmp_path / "unused.csv").read_bytes()
+    # the same text as a plain column decides the same way
+    write_csv(used.astype({"note": object}), tmp_path / "plain.csv")
+    assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "used.csv").read_bytes()
