@@ -182,7 +182,10 @@ def align_to_customers(
                     "row order."
                 )
             values = values.reindex(index)
-        arr = values.to_numpy()
+        # a category column stays one: as text, millions of customers' few distinct
+        # names (segments, actions) would each be spelled out again
+        categorical = isinstance(values.dtype, pd.CategoricalDtype)
+        arr = values.array if categorical else values.to_numpy()
     else:
         arr = np.asarray(values)
         if arr.ndim != 1 or arr.shape[0] != len(index):

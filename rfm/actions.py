@@ -46,5 +46,12 @@ def customer_actions(segments: pd.DataFrame) -> pd.Series:
     """
     check_dataframe(segments, "segments", source="see rfm.segment")
     check_columns(segments, ["segment", "action"], what="segments")
-    action = pd.Categorical(segments["action"].astype(str))
+    column = segments["action"]
+    if isinstance(column.dtype, pd.CategoricalDtype) and all(
+        isinstance(text, str) for text in column.cat.categories
+    ):  # already one copy of each text: not spelled out for every customer again
+        used = column.array.remove_unused_categories().as_unordered()
+        action = used.reorder_categories(sorted(used.categories))  # as from the texts
+    else:
+        action = pd.Categorical(column.astype(str))
     return pd.Series(action, index=segments.index, name="action")

@@ -54,3 +54,16 @@ def test_refused_at_the_edge() -> None:
         customer_actions([("X", "Call")])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="action"):
         customer_actions(pd.DataFrame({"segment": ["X"]}))
+
+
+def test_actions_given_as_categories_come_out_as_from_the_texts() -> None:
+    """A category column of actions (as rfm.segment gives them, in any category order,
+    with unused or ordered categories) gives the Series the same texts give."""
+    texts = ["Win them back.", "Reward them.", "Win them back.", "Reward them."]
+    as_text = pd.DataFrame({"segment": ["L", "C", "L", "C"], "action": texts})
+    as_categories = as_text.assign(action=pd.Categorical(
+        texts, categories=["Win them back.", "Unused.", "Reward them."], ordered=True))  # fmt: skip
+    got = customer_actions(as_categories)
+    pd.testing.assert_series_equal(got, customer_actions(as_text))
+    assert list(got.cat.categories) == ["Reward them.", "Win them back."]
+    assert not got.cat.ordered and got.tolist() == texts
