@@ -302,13 +302,16 @@ def export_table(
     out["cluster"] = lab.to_numpy()
     if personas is not None:
         mapping = dict(personas.items()) if isinstance(personas, pd.Series) else dict(personas)
-        names = lab.map(mapping)
-        if names.isna().any():
-            missing = sorted(set(lab[names.isna()].tolist()))
+        codes, clusters = pd.factorize(lab.to_numpy())  # a few clusters, many customers
+        missing = sorted(c for c in clusters.tolist() if pd.isna(mapping.get(c)))
+        if missing:
             raise ValueError(
                 f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
             )
-        out["persona"] = names.astype("category").array  # a few names, many customers
+        names = sorted({mapping[c] for c in clusters.tolist()})
+        where = {name: i for i, name in enumerate(names)}
+        name_code = np.array([where[mapping[c]] for c in clusters.tolist()], dtype=np.int64)
+        out["persona"] = pd.Categorical.from_codes(name_code[codes], names)
     if actions is not None:
         out["action"] = _per_customer(actions, index, "action").array
     if silhouette is not None:
