@@ -173,14 +173,17 @@ def ks_test(reference: Reference, values: np.ndarray) -> tuple[float, float]:
     if max(m, n) <= KS_EXACT_N or n == 0:
         res = ks_2samp(reference.sample(), values)
         return float(res.statistic), float(res.pvalue)
-    u = reference.values
+    u, counts = reference.values, reference.counts
+    if np.any(u[1:] <= u[:-1]):  # a model file may list a value twice: one entry each
+        u, where = np.unique(u, return_inverse=True)
+        counts = np.bincount(where, weights=counts, minlength=u.size).astype(np.int64)
     below = np.searchsorted(u, values, side="left")  # training values below each value
     inside = below < u.size
     equal = np.zeros(values.size, dtype=bool)
     equal[inside] = u[below[inside]] == values[inside]
     at_most = np.cumsum(np.bincount(below, minlength=u.size + 1)[: u.size])  # new ≤ u_j
     under = at_most - np.bincount(below[equal], minlength=u.size)  # new < u_j
-    train = np.cumsum(reference.counts)  # training ≤ u_j
+    train = np.cumsum(counts)  # training ≤ u_j
     train_before = np.concatenate(([0], train[:-1]))  # training < u_j
     gaps = np.concatenate((train / m - at_most / n, train_before / m - under / n))
     largest, smallest = gaps.max(), float(np.clip(-gaps.min(), 0, 1))

@@ -148,10 +148,12 @@ def _share_beaten(values: pd.Series, descending: bool) -> pd.Series:
     x = values.to_numpy()
     n = len(x)
     if n and x.dtype.kind in "iuf" and np.isfinite(x).all():
-        low, high = float(x.min()), float(x.max())
-        whole = x.dtype.kind in "iu" or bool((x == np.floor(x)).all())
-        if whole and high - low <= 4 * n + 1024:
-            idx = (x - low).astype(np.int64)
+        integers = x.dtype.kind in "iu"
+        low, high = (int(x.min()), int(x.max())) if integers else (x.min(), x.max())
+        whole = integers or bool((x == np.floor(x)).all())
+        if whole and high - low <= 4 * n + 1024:  # Python ints: no overflow, no rounding
+            # whole numbers in a narrow range: their differences are exact in either type
+            idx = (x - x.dtype.type(low)).astype(np.int64)
             counts = np.bincount(idx)
             before = np.cumsum(counts) - counts  # customers below each value
             if descending:

@@ -89,7 +89,13 @@ def segment_summary(
     codes, names = pd.factorize(segments["segment"])  # -1: no name, left out as groupby does
     frame = pd.DataFrame({"code": codes, "row": np.arange(len(codes)), **values})
     g = frame[codes >= 0].groupby("code", sort=False)
-    first_rows = g["row"].first().to_numpy()
+    # each segment's action: its first customer's that is given (groupby's "first")
+    has_action = segments["action"].notna().to_numpy()
+    given = frame[(codes >= 0) & has_action].groupby("code", sort=False)["row"].first()
+    action = np.full(len(g.size()), None, dtype=object)
+    rows = given.reindex(g.size().index).to_numpy()
+    found = ~np.isnan(rows)
+    action[found] = segments["action"].iloc[rows[found].astype(np.int64)].to_numpy(object)
     out = pd.DataFrame(
         {
             "customers": g.size(),
@@ -97,7 +103,7 @@ def segment_summary(
             "recency_median": g["recency"].median(),
             "frequency_median": g["frequency"].median(),
             "monetary_median": g["revenue"].median(),
-            "action": segments["action"].iloc[first_rows].to_numpy(dtype=object),
+            "action": action,
         }
     )
     out.index = pd.Index(np.asarray(names, dtype=object)[out.index.to_numpy()])

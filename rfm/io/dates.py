@@ -156,9 +156,10 @@ def _extract(values: np.ndarray, pattern: re.Pattern[str]) -> pd.DataFrame:
     names = list(pattern.groupindex)
     empty = (None,) * len(names)
     found = [pattern.search(text) for text in values]
-    rows = [m.group(*names) if m else empty for m in found]
-    if len(names) == 1:
-        rows = [(row,) for row in rows]
+    if len(names) == 1:  # Match.group of one name gives the text, not a tuple
+        rows = [(m.group(names[0]),) if m else empty for m in found]
+    else:
+        rows = [m.group(*names) if m else empty for m in found]
     return pd.DataFrame(rows, columns=names, dtype=object)
 
 
@@ -188,6 +189,9 @@ class _Pieces:
     seps: list[str]  # the distinct date separators
     marks: list[str]  # the distinct marks between date and time ("T", or "" for a space)
     clock: _Clock | None  # None when no value gives a time
+    #: the text after each date, when the times are still to be read (by _clock_by_regex,
+    #: once the dates passed their checks: a bad date is reported before a bad time)
+    time_texts: pd.Series | None = None
 
 
 def _clock_by_regex(rest: pd.Series, name: str, uniq: np.ndarray) -> _Clock | None:
@@ -217,7 +221,7 @@ def _clock_by_regex(rest: pd.Series, name: str, uniq: np.ndarray) -> _Clock | No
     )
 
 
-def _pieces_by_regex(uniq: np.ndarray, parts: pd.DataFrame, name: str) -> _Pieces:
+def _pieces_by_regex(parts: pd.DataFrame) -> _Pieces:
     """The pieces from ``_extract(uniq, _SEPARATED)``, where every value matched."""
     return _Pieces(
         *(parts[k].astype(np.int64).to_numpy() for k in "abc"),
@@ -225,7 +229,8 @@ def _pieces_by_regex(uniq: np.ndarray, parts: pd.DataFrame, name: str) -> _Piece
         c_digits=parts["c"].str.len().to_numpy(),
         seps=list(parts["sep"].unique()),
         marks=list(parts["t"].dropna().str.strip().unique()),
-        clock=_clock_by_regex(parts["time"], name, uniq),
+        clock=None,
+        time_texts=parts["time"],
     )
 
 
@@ -264,10 +269,9 @@ def _pieces_by_layout(uniq: np.ndarray) -> _Pieces | None:
     date = _SEPARATED.search(first)
     if date is None:
         return None
-    values = chars.astype(np.int64) - ord("0")
-
-    def number(start: int, end: int) -> np.ndarray:
-        return values[:, start:end] @ 10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64)
+    def number(start: int, end: int) -> np.ndarray:  # a field's digits only: few bytes
+        digits = chars[:, start:end].astype(np.int64) - ord("0")
+        return digits @ 10 ** np.arange(end - start - 1, -1, -1, dtype=np.int64)
 
     clock = None
     if date.group("time"):
@@ -375,7 +379,10 @@ def _separated(
     if bad.any():
         raise _fail(name, f"{_examples(uniq[bad])} are not valid dates for the layout "
                     f"{order}{note}; pass --date-format.")  # fmt: skip
-    ns, layout = _time_of_day(pieces.clock, name, uniq)
+    clock = pieces.clock
+    if pieces.time_texts is not None:
+        clock = _clock_by_regex(pieces.time_texts, name, uniq)
+    ns, layout = _time_of_day(clock, name, uniq)
     if layout:
         tsep = "T" if all(mark == "T" for mark in pieces.marks) else " "
         order = f"{order}{tsep}{layout}"
@@ -491,7 +498,7 @@ def parse_date_column(
             matched = parts["a"].notna().to_numpy()
             zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
             if matched.all() and not zoned.any():
-                pieces = _pieces_by_regex(uniq, parts, name)
+                pieces = _pieces_by_regex(parts)
                 parsed, used = _separated(uniq, pieces, dayfirst, name)
             else:
                 parsed, used = _inferred(uniq, dayfirst, name)

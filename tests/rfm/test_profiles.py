@@ -300,3 +300,21 @@ def test_percentile_scores_are_scipys_average_ranks_over_n(
     expected = _expected_pct(rfm)
     np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
     assert got.index.equals(rfm.index)
+
+
+def test_percentile_scores_of_large_whole_numbers_keep_their_order() -> None:
+    """Integers beyond 2**53 (where float64 merges neighbours) and both int64 extremes
+    rank as scipy ranks them."""
+    big = 2**53
+    lows = np.iinfo(np.int64).min
+    for frequency in ([big, big + 1, big + 1, big + 3], [lows, lows + 1, 0, 2**62]):
+        rfm = pd.DataFrame({
+            "recency": np.array(frequency, dtype=np.int64),
+            "frequency": np.array(frequency, dtype=np.int64),
+            "monetary": [1.0, 2.0, 3.0, 4.0],
+        })  # fmt: skip
+        n = len(rfm)
+        got = percentile_scores(rfm)
+        np.testing.assert_array_equal(got["f_pct"], rankdata(frequency, method="average") / n)
+        descending = n + 1 - rankdata(frequency, method="average")  # exact, no negation
+        np.testing.assert_array_equal(got["r_pct"], descending / n)

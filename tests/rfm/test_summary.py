@@ -101,3 +101,41 @@ def test_segment_persona_counts_by_hand() -> None:
     assert list(counts.columns) == ["Big", "Small", "Unused"]
     assert counts.to_numpy().tolist() == [[2, 1, 0], [0, 2, 0]]
     assert revenue.to_numpy().tolist() == [[40.0, 2.0, 0.0], [0.0, 5.0, 0.0]]
+
+
+@pytest.mark.parametrize("kind", ["object", "category", "str"])
+@pytest.mark.parametrize("seed", range(3))
+def test_segment_summary_against_a_loop_over_customers(kind: str, seed: int) -> None:
+    """Names as text or categories (unused ones too), some actions missing: every figure
+    from a plain loop over the customers; the action is the first given in the segment."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    names = np.array(["Lost", "Champions", "At Risk", "New"], dtype=object)
+    seg = names[rng.integers(0, 4, n)]
+    act = np.array([f"do {s}" for s in seg], dtype=object)
+    act[rng.random(n) < 0.3] = None
+    if kind == "category":
+        seg = pd.Categorical(seg, categories=[*names, "Unused"])
+        act = pd.Categorical(act)
+    segments = pd.DataFrame({"segment": pd.array(seg, dtype=kind if kind == "str" else None),
+                             "action": act}, index=[f"c{i}" for i in range(n)])  # fmt: skip
+    rfm = pd.DataFrame({"recency": rng.integers(0, 400, n), "frequency": rng.integers(1, 9, n),
+                        "monetary": rng.gamma(2.0, 50.0, n)}, index=segments.index)  # fmt: skip
+    got = segment_summary(segments, rfm)
+    total = rfm["monetary"].sum()
+    for name in dict.fromkeys(np.asarray(seg, dtype=object)):  # first appearance
+        rows = [i for i in range(n) if segments["segment"].iloc[i] == name]
+        given = [segments["action"].iloc[i] for i in rows if pd.notna(segments["action"].iloc[i])]
+        row = got.loc[name]
+        assert row["customers"] == len(rows)
+        assert row["share"] == pytest.approx(len(rows) / n)
+        assert row["revenue"] == pytest.approx(sum(rfm["monetary"].iloc[rows]))
+        assert row["revenue_share"] == pytest.approx(sum(rfm["monetary"].iloc[rows]) / total)
+        for col in ("recency", "frequency", "monetary"):
+            assert row[f"{col}_median"] == np.median(rfm[col].iloc[rows].to_numpy(float))
+        if given:
+            assert row["action"] == given[0]
+        else:
+            assert pd.isna(row["action"])
+    assert "Unused" not in got.index and got.index.name == "segment"
+    assert got["monetary_median"].is_monotonic_decreasing  # best value first

@@ -205,3 +205,20 @@ def test_values_not_written_alike_are_read_one_by_one() -> None:
     assert list(got.a) == [1, 13] and list(got.b) == [2, 12] and list(got.c) == [2011, 1999]
     assert list(got.clock.hour) == [9, 23] and list(got.clock.second) == [7, 59]
     assert list(got.clock.nanos) == [250_000_000, 500_000_000]
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "message"),
+    [
+        (["01/02/2011 10h00"], "AmbiguousDate", "reads both day first and month first"),
+        (["2011-01-02 10h", "2011/01/02"], "ValueError", "mix date separators"),
+        (["2011-02-30 10h00"], "ValueError", "not valid dates"),
+        (["13/02/2011 10h00"], "ValueError", "times such as '13/02/2011 10h00' do not parse"),
+    ],
+)
+def test_a_bad_date_is_reported_before_a_bad_time(values, error, message) -> None:
+    """The dates are checked first, then the times (as before the times were read in one
+    pass with the dates): the message is about the dates when both are bad."""
+    with pytest.raises(ValueError, match=message) as caught:
+        parsed(values)
+    assert type(caught.value).__name__ == error
