@@ -21,6 +21,7 @@ __all__ = [
     "align_to_customers",
     "check_frame",
     "check_rfm",
+    "cluster_names",
     "numeric_values",
     "parse_dates",
     "rfm_values",
@@ -196,3 +197,31 @@ def align_to_customers(
     if not allow_missing and pd.isna(arr).any():
         raise ValueError(f"{name} has {int(pd.isna(arr).sum())} missing value(s).")
     return pd.Series(arr, index=index, name=name)
+
+
+def cluster_names(labels: pd.Series, names: Any) -> pd.Series:
+    """Each customer's cluster name (e.g. its persona), as a category column on ``labels``'
+    index, built from the few clusters: millions of labels are never mapped to text one
+    by one. ``names`` maps cluster id to name (a dict or a Series); the categories are
+    the names in sorted order, as ``astype("category")`` of the texts gives them.
+
+    Raises
+    ------
+    ValueError
+        A cluster without a name.
+    """
+    mapping = dict(names.items()) if isinstance(names, pd.Series) else dict(names)
+    codes, clusters = pd.factorize(labels.to_numpy())  # labels are checked: none missing
+    named = [mapping.get(c) for c in clusters.tolist()]
+    missing = sorted(c for c, n in zip(clusters.tolist(), named, strict=True) if pd.isna(n))
+    if missing:
+        raise ValueError(
+            f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
+        )
+    categories = sorted(set(named))
+    where = {name: i for i, name in enumerate(categories)}
+    name_code = np.array([where[n] for n in named], dtype=np.int64)
+    return pd.Series(
+        pd.Categorical.from_codes(name_code[codes], categories), index=labels.index,
+        name=labels.name,
+    )  # fmt: skip

@@ -87,15 +87,16 @@ def segment_summary(
     # group integer codes (first appearance order), not the names: the names may be a
     # category or text column of millions of rows, which pandas would convert whole
     codes, names = pd.factorize(segments["segment"])  # -1: no name, left out as groupby does
-    frame = pd.DataFrame({"code": codes, "row": np.arange(len(codes)), **values})
+    # each segment's action is that of its first customer whose action is given (as
+    # groupby's "first"): the smallest such row number, NaN where none is given
+    given = np.where(segments["action"].notna().to_numpy(), np.arange(len(codes), dtype=float),
+                     np.nan)  # fmt: skip
+    frame = pd.DataFrame({"code": codes, "given": given, **values})
     g = frame[codes >= 0].groupby("code", sort=False)
-    # each segment's action: its first customer's that is given (groupby's "first")
-    has_action = segments["action"].notna().to_numpy()
-    given = frame[(codes >= 0) & has_action].groupby("code", sort=False)["row"].first()
-    action = np.full(len(g.size()), None, dtype=object)
-    rows = given.reindex(g.size().index).to_numpy()
-    found = ~np.isnan(rows)
-    action[found] = segments["action"].iloc[rows[found].astype(np.int64)].to_numpy(object)
+    first_given = g["given"].min().to_numpy()
+    found = ~np.isnan(first_given)
+    action = np.full(len(first_given), None, dtype=object)
+    action[found] = segments["action"].iloc[first_given[found].astype(np.int64)].to_numpy(object)
     out = pd.DataFrame(
         {
             "customers": g.size(),
@@ -170,9 +171,9 @@ def segment_persona_counts(
     counts, revenue : DataFrame
         ``counts[s][p]`` customers, ``revenue[s][p]`` their summed spend; 0 in empty cells.
     """
-    frame = pd.DataFrame({
-        "segment": segments.to_numpy(),
-        "persona": align_to_customers(personas, segments.index, name="persona").to_numpy(),
+    frame = pd.DataFrame({  # category columns stay categories: no text per customer
+        "segment": segments.array,
+        "persona": align_to_customers(personas, segments.index, name="persona").array,
         "revenue": align_to_customers(monetary, segments.index, name="revenue").to_numpy(),
     })  # fmt: skip
     present = set(frame["segment"])

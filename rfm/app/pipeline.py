@@ -27,7 +27,7 @@ import pandas as pd
 import validation
 from kmeans_np.dask_detect import is_dask_frame
 from rfm import kpis
-from rfm._inputs import RFM_COLUMNS, align_to_customers
+from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
@@ -455,9 +455,8 @@ def run_pipeline(
         rule_set=rule_set,
         segment_persona=segment_persona_counts(
             segments["segment"],
-            align_to_customers(res.labels, segments.index, name="cluster").map(
-                personas.to_dict()
-            ),
+            cluster_names(align_to_customers(res.labels, segments.index, name="cluster"),
+                          personas),
             rfm["monetary"],
             segment_order=[*rule_set.names(), OTHERS],
             persona_order=[personas[k] for k in prof.index],

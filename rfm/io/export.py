@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
-from rfm._inputs import RFM_COLUMNS, align_to_customers
+from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.io._atomic import StagedFolder
 from rfm.profiles import align_labels
 
@@ -301,17 +301,7 @@ def export_table(
         out["segment"] = _per_customer(segments, index, "segment").array
     out["cluster"] = lab.to_numpy()
     if personas is not None:
-        mapping = dict(personas.items()) if isinstance(personas, pd.Series) else dict(personas)
-        codes, clusters = pd.factorize(lab.to_numpy())  # a few clusters, many customers
-        missing = sorted(c for c in clusters.tolist() if pd.isna(mapping.get(c)))
-        if missing:
-            raise ValueError(
-                f"personas has no name for cluster(s) {missing}; pass name_personas(profile)."
-            )
-        names = sorted({mapping[c] for c in clusters.tolist()})
-        where = {name: i for i, name in enumerate(names)}
-        name_code = np.array([where[mapping[c]] for c in clusters.tolist()], dtype=np.int64)
-        out["persona"] = pd.Categorical.from_codes(name_code[codes], names)
+        out["persona"] = cluster_names(lab, personas).array  # a few names, many customers
     if actions is not None:
         out["action"] = _per_customer(actions, index, "action").array
     if silhouette is not None:

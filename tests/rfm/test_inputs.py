@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import rfm
 from rfm._inputs import parse_dates
@@ -20,3 +21,17 @@ def test_mixed_layouts_keep_the_finest_precision() -> None:
                           snapshot="2011-03-01")
     assert table["last_purchase"].tolist() == [pd.Timestamp(w) for w in when[2:]]
     assert table["recency"].tolist() == [27, 25]  # Mar 1 - Feb 1 09:00, - Feb 3 08:00
+
+
+def test_cluster_names_are_the_mapped_texts_as_categories() -> None:
+    """The category column equals mapping each label to its name and categorising the
+    texts; a cluster without a name is refused, naming it."""
+    from rfm._inputs import cluster_names
+
+    labels = pd.Series([3, 0, 3, 1, 0, 3], index=list("abcdef"), name="cluster")
+    names = {0: "Lapsed", 1: "Champions", 3: "Recent", 7: "Unused"}
+    got = cluster_names(labels, names)
+    pd.testing.assert_series_equal(got, labels.map(names).astype("category"))
+    pd.testing.assert_series_equal(cluster_names(labels, pd.Series(names)), got)
+    with pytest.raises(ValueError, match=r"no name for cluster\(s\) \[1, 3\]"):
+        cluster_names(labels, {0: "Lapsed"})
