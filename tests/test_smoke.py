@@ -25,6 +25,8 @@ import pytest
 from _kmeans_helpers import blob_data
 
 from kmeans_np import KMeans
+from kmeans_np.lloyd import NUMBA_FROM_SAMPLES as KMEANS_NUMBA_FROM
+from validation.silhouette import NUMBA_FROM_SAMPLES as SILHOUETTE_NUMBA_FROM
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("kmeans_np", "rfm", "validation")
@@ -201,10 +203,11 @@ def test_a_fresh_interpreter_imports_lightly_and_one_thread_gives_the_same_fit(
 
 # -- where compiled kernels land -------------------------------------------------------------
 
-# the cheapest kernel to compile: exact 1-D k-means (two small functions, no threads)
+# the cheapest kernel to compile: the chunk count of the K-means kernels (one line, no
+# threads), loaded as every kernel module is
 COMPILE_ONE = (
-    "import numpy as np; from kmeans_np import kmeans_1d; "
-    "print(kmeans_1d(np.arange(20.0), 2, backend='numba').labels.sum())"
+    "from kmeans_np.jit import load_kernels; "
+    "print(load_kernels('kmeans_np.engine_numba').n_chunks_of(4097))"
 )
 
 
@@ -215,9 +218,9 @@ def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
     cache_home = tmp_path / "xdg"
     proc = _python(COMPILE_ONE, _env(XDG_CACHE_HOME=str(cache_home)), tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "10"  # 0..9 in cluster 0, 10..19 in cluster 1
+    assert proc.stdout.strip() == "2"  # 4,097 rows: one chunk of 4,096 and one of 1
     cached = _index_files(cache_home / "rfmseg" / "numba")
-    assert any("kmeans_1d_numba" in p.name for p in cached), cached
+    assert any("engine_numba" in p.name for p in cached), cached
     for package in PACKAGES:
         assert _index_files(ROOT / package) == []
     # 2. NUMBA_CACHE_DIR wins when the user sets it
@@ -225,7 +228,7 @@ def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
     env = _env(NUMBA_CACHE_DIR=str(mine), XDG_CACHE_HOME=str(tmp_path / "xdg2"))
     proc = _python(COMPILE_ONE, env, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert any("kmeans_1d_numba" in p.name for p in _index_files(mine))
+    assert any("engine_numba" in p.name for p in _index_files(mine))
     assert not (tmp_path / "xdg2").exists()
     # 3. an unwritable cache folder falls back to a per-user folder in the temp folder
     blocker = tmp_path / "not-a-folder"
@@ -248,7 +251,7 @@ def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
     env = _env(XDG_CACHE_HOME=str(cache_home), GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None)
     proc = _python(code, env, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["10", "42", "False"]
+    assert proc.stdout.split() == ["2", "42", "False"]
     assert _index_files(tmp_path / "__pycache__")  # beside the user's file, as numba does
     assert not any("users_code" in p.name for p in _index_files(cache_home))
 
@@ -276,8 +279,9 @@ def _check_one_clock(proc: subprocess.CompletedProcess[str]) -> None:
 
 def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> None:
     """A cold kernel cache: a small run compiles nothing (the numpy twins run below the
-    size where numba pays); a 12,000-customer run says, at each step that compiles, that
-    it does so once (not the RFM table: its 30,000 lines take the numpy twin less time
+    size where numba pays); a 2,500-customer run says, at each step that compiles, that
+    it does so once (the silhouette's kernels: K-means stays on its numpy twin below
+    10,000 customers, and the RFM table's 30,000 lines take the numpy twin less time
     than compiling); the warm run says nothing of it; every progress line carries one
     clock from start to "done"."""
     small_cache = tmp_path / "small-cache"
@@ -289,8 +293,12 @@ def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> 
     _check_one_clock(cold_small)
 
     env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cold-cache"))
-    # 12,000 customers: above the size where "auto" picks the numba kernels
-    args = ("demo", "--customers", "12000", "--rows", "30000", "--out", str(tmp_path / "out"))
+    # above the size where the silhouette picks its numba kernels, below K-means' (whose
+    # kernels take 10 s to compile: the benchmark first-run times that)
+    customers = SILHOUETTE_NUMBA_FROM + 500
+    assert customers < KMEANS_NUMBA_FROM
+    args = ("demo", "--customers", str(customers), "--rows", "30000", "--out",
+            str(tmp_path / "out"))  # fmt: skip
     cold = _command(*args, env=env)
     assert cold.returncode == 0, cold.stderr
     # each step that waits for a compilation says so once, naming itself
