@@ -19,7 +19,6 @@ from rfm._grouping.aggregate import sort_by_key
 from rfm._grouping.keys import encode_keys
 
 __all__ = [
-    "INPUTS_PER_PIECE",
     "SOURCE_ATTR",
     "UNITS",
     "Spec",
@@ -37,11 +36,6 @@ UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = posi
 
 
 SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
-
-
-#: input partitions whose pair rows make one shuffled piece (pairs are about half as many
-#: as order lines, ~40 bytes each: a piece is a few times one input partition)
-INPUTS_PER_PIECE = 5
 
 
 @dataclass(frozen=True)

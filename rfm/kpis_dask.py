@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
-from rfm._dask_parts import INPUTS_PER_PIECE, partition_name, shuffle_method
+from rfm._dask_parts import partition_name, shuffle_method
 from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
 from rfm.columns import TransactionColumns
 
@@ -71,8 +71,7 @@ def monthly_graph(ddf: Any, cols: TransactionColumns) -> tuple[Any, Any]:
     pairs = ddf.map_partitions(_pairs, cols, meta=meta, enforce_metadata=False)
     # the task shuffle: pair rows are few and small, and p2p's transfer overhead per
     # partition dominates at this size (as for the RFM table's pairs)
-    shuffled = pairs.shuffle(on=cols.customer,
-                             npartitions=-(-max(1, ddf.npartitions) // INPUTS_PER_PIECE),
+    shuffled = pairs.shuffle(on=cols.customer, npartitions=max(1, ddf.npartitions),
                              shuffle_method=shuffle_method("tasks"))  # fmt: skip
     counts_meta = pd.DataFrame({"active": pd.Series([], dtype=np.int64),
                                 "new": pd.Series([], dtype=np.int64)})

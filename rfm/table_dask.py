@@ -28,12 +28,15 @@ cardinality with ``split_out > 1``) keeps every task's memory at about one parti
 sends each pair row over the network once, and leaves the customer table partitioned
 by customer, which ``compute=False`` returns as it is.
 
-Which shuffle: Dask's task shuffle, into one piece per ``INPUTS_PER_PIECE`` input
-partitions. On 100M order lines in 50 files (2 worker processes, 45M pair rows) reading,
-pairing and shuffling took 42 s this way, against 59 s with Dask's peer-to-peer shuffle
-(its default on a distributed cluster) and 53 s with the task shuffle into 50 pieces. A
-task shuffle keeps its pieces in worker memory, which the distributed workers spill to
-disk past their memory target; for data far beyond the cluster's memory choose the
+Which shuffle: Dask's task shuffle, into as many pieces as there are input partitions.
+On 100M order lines in 50 files (2 worker processes, 45M pair rows) reading, pairing and
+shuffling took 38 s this way (2026-12-06; 59 s with Dask's peer-to-peer shuffle, its
+default on a distributed cluster). Fewer, larger pieces took the same time but more
+memory: the combine of a piece holds the piece, its keys and the kernel's outputs at
+once, and with one piece per five partitions the workers peaked at 6.6-7.1 GiB together
+during ``rfmseg segment --dask``, against 4.9 GiB with one piece per partition. A task
+shuffle keeps its pieces in worker memory, which the distributed workers spill to disk
+past their memory target; for data far beyond the cluster's memory choose the
 peer-to-peer shuffle with ``dask.config.set({"dataframe.shuffle.method": "p2p"})``,
 which every shuffle of rfmseg obeys.
 """
@@ -49,7 +52,6 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
-    INPUTS_PER_PIECE,
     UNITS,
     Spec,
     partition_columns,
@@ -295,10 +297,10 @@ def rfm_table_graph(
     pairs = ddf.map_partitions(
         _pairs, spec, meta=_empty_pairs(spec), enforce_metadata=False
     )
+    # one piece per input partition: a piece's combine then holds about one partition's
+    # pairs (module docstring, "Which shuffle")
     shuffled = pairs.shuffle(
-        on=customer,
-        npartitions=-(-ddf.npartitions // INPUTS_PER_PIECE),
-        shuffle_method=shuffle_method("tasks"),
+        on=customer, npartitions=ddf.npartitions, shuffle_method=shuffle_method("tasks")
     )
     customers = shuffled.map_partitions(
         _customers, spec, sort_pieces, meta=_empty_customers(spec), enforce_metadata=False

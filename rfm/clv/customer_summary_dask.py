@@ -29,7 +29,6 @@ import pandas as pd
 from kmeans_np.checks import check_columns, resolve_backend
 from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
-    INPUTS_PER_PIECE,
     Spec,
     partition_columns,
     shuffle_method,
@@ -165,7 +164,7 @@ def lazy_summary(
                               enforce_metadata=False)
     shuffled = days.shuffle(
         on=spec.customer,
-        npartitions=-(-ddf.npartitions // INPUTS_PER_PIECE),
+        npartitions=ddf.npartitions,  # one piece per partition, as the RFM table's
         shuffle_method=shuffle_method("tasks"),
     )
     customers = shuffled.map_partitions(_customers, spec, meta=_empty_customers(spec),
