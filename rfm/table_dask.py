@@ -29,16 +29,19 @@ sends each pair row over the network once, and leaves the customer table partiti
 by customer, which ``compute=False`` returns as it is.
 
 Which shuffle: Dask's task shuffle, into as many pieces as there are input partitions.
-On 100M order lines in 50 files (2 worker processes, 45M pair rows) reading, pairing and
-shuffling took 38 s this way (2026-12-06; 59 s with Dask's peer-to-peer shuffle, its
-default on a distributed cluster). Fewer, larger pieces took the same time but more
-memory: the combine of a piece holds the piece, its keys and the kernel's outputs at
-once, and with one piece per five partitions the workers peaked at 6.6-7.1 GiB together
-during ``rfmseg segment --dask``, against 4.9 GiB with one piece per partition. A task
-shuffle keeps its pieces in worker memory, which the distributed workers spill to disk
-past their memory target; for data far beyond the cluster's memory choose the
-peer-to-peer shuffle with ``dask.config.set({"dataframe.shuffle.method": "p2p"})``,
-which every shuffle of rfmseg obeys.
+On 100M order lines in 50 files (2 worker processes, 45M pair rows) the whole table on
+Dask, from reading to the gathered result, took 38 s this way (medians of two
+interleaved runs, 2026-12-06), and 59 s with Dask's peer-to-peer shuffle, its default on
+a distributed cluster, in an earlier measurement. Fewer, larger pieces (one per five
+partitions) took the same time, but more memory: the combine of a piece holds the
+piece, its keys and the kernel's outputs at once, and during ``rfmseg segment --dask``
+the cluster's processes reached 6.3-7.1 GiB together in four runs, against 4.9 GiB with one
+piece per partition. (An earlier measurement had one piece per partition at 53 s against
+42 s; the interleaved runs did not reproduce that.) A task shuffle keeps its pieces in
+worker memory, which the distributed workers spill to disk past their memory target;
+for data far beyond the cluster's memory choose the peer-to-peer shuffle with
+``dask.config.set({"dataframe.shuffle.method": "p2p"})``, which every shuffle of rfmseg
+obeys.
 """
 
 from __future__ import annotations

@@ -29,10 +29,13 @@ LONG_RUNNING = ("test_install.py", "test_smoke.py")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the long-running tests first: with several workers (``-n``), the rest of the
-    suite then runs beside them instead of one worker finishing alone at the end. (README's
-    command also lets an idle worker take tests queued for a busy one, ``--dist
-    worksteal``: with Dask's tests queued on one worker, the default ``load`` left the other
-    idle for the last 37 s of a 150 s run.)"""
+    suite then runs beside them instead of one worker finishing alone at the end.
+
+    README's command also lets an idle worker take tests queued for a busy one (``--dist
+    worksteal``): it hands each worker one block of the suite at the start, so the long
+    tests all start in the first worker's block and the others take from the end of its
+    queue. With the default ``load`` the Dask tests stayed queued on one worker, and the
+    other sat idle for the last 37 s of a 150 s run."""
     items.sort(key=lambda item: item.path.name not in LONG_RUNNING)  # stable: order kept
 
 

@@ -46,10 +46,11 @@ def test_readme_install_sequence_in_a_fresh_venv(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     python, rfmseg = bin_dir / "python", bin_dir / "rfmseg"
-    # as on a user's machine: bytecode is written (PYTHONDONTWRITEBYTECODE unset), so the
-    # first command compiles numpy's, pandas' and scipy's sources once and the later ones
-    # reuse that (pip is told --no-compile below)
-    unset = ("PYTHONPATH", "NUMBA_CACHE_DIR", "PYTHONDONTWRITEBYTECODE")
+    # as on a user's machine: bytecode is written beside the sources (PYTHONDONTWRITEBYTECODE
+    # and PYTHONPYCACHEPREFIX unset), so the first command compiles numpy's, pandas' and
+    # scipy's sources once and the later ones reuse that (pip is told --no-compile below),
+    # and the uninstall below must remove those __pycache__ folders too
+    unset = ("PYTHONPATH", "NUMBA_CACHE_DIR", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # an empty kernel cache: a first run
     elsewhere = tmp_path / "elsewhere"  # never the checkout: nothing importable by accident

@@ -294,7 +294,7 @@ def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> 
 
     env = _env(NUMBA_CACHE_DIR=str(tmp_path / "cold-cache"))
     # above the size where the silhouette picks its numba kernels, below K-means' (whose
-    # kernels take 10 s to compile: the benchmark first-run times that)
+    # kernels take longest to compile: the benchmark first-run times them)
     customers = SILHOUETTE_NUMBA_FROM + 500
     assert customers < KMEANS_NUMBA_FROM
     args = ("demo", "--customers", str(customers), "--rows", "30000", "--out",

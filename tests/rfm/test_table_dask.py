@@ -79,7 +79,7 @@ def test_every_date_unit_equals_a_pandas_groupby(unit: str) -> None:
 
 @pytest.mark.parametrize("npartitions", [1, 3, 6, 11])
 def test_any_number_of_partitions_equals_a_pandas_groupby(npartitions: int) -> None:
-    # fewer partitions than make one shuffled piece (5), and more
+    # one partition and several (one shuffled piece per partition, some of them empty)
     tx = orders(400, "ns", seed=npartitions)
     snapshot = pd.Timestamp("2024-03-01")
     ddf = dd.from_pandas(tx, npartitions=npartitions, sort=False)
@@ -139,9 +139,9 @@ def test_partitions_with_text_dates_of_other_precisions_keep_the_finest() -> Non
 
 
 def test_pieces_with_text_dates_of_other_precisions_keep_the_finest() -> None:
-    # 12 partitions make 3 customer pieces: the pieces holding only the "2 Jan 2011"-style
-    # customers read microseconds, the one with customer "z" nanoseconds; the whole table
-    # keeps every nanosecond
+    # 12 partitions make 12 customer pieces (some empty): the pieces holding only the
+    # "2 Jan 2011"-style customers read microseconds, the one with customer "z"
+    # nanoseconds; the whole table keeps every nanosecond
     rows = [(f"c{i % 11:02d}", f"{1 + i % 28} Jan 2011 10:{i % 60:02d}") for i in range(22)]
     rows += [("z", "2011-02-01 09:00:00.123456789"), ("z", "2011-02-03 08:00:00.000000001")]
     tx = pd.DataFrame(rows, columns=["cust", "when"]).assign(
