@@ -176,12 +176,12 @@ def segment_persona_counts(
         "persona": align_to_customers(personas, segments.index, name="persona").array,
         "revenue": align_to_customers(monetary, segments.index, name="revenue").to_numpy(),
     })  # fmt: skip
-    present = set(frame["segment"])
+    # one grouping gives both tables (and which segments occur), over the cells only
+    cells = frame.groupby(["segment", "persona"], observed=True)["revenue"].agg(["size", "sum"])
+    present = set(cells.index.get_level_values("segment"))
     rows = [name for name in segment_order if name in present]
-    counts = pd.crosstab(frame["segment"], frame["persona"]).reindex(
+    counts = cells["size"].unstack(fill_value=0).reindex(
         index=rows, columns=persona_order, fill_value=0
     )
-    revenue = frame.pivot_table(
-        index="segment", columns="persona", values="revenue", aggfunc="sum", observed=True
-    ).reindex(index=rows, columns=persona_order).fillna(0.0)
+    revenue = cells["sum"].unstack().reindex(index=rows, columns=persona_order).fillna(0.0)
     return counts, revenue
