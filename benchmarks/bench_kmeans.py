@@ -113,10 +113,10 @@ def iteration_and_bound(X: np.ndarray, centers: np.ndarray) -> tuple[float, floa
     kernels = load_kernels("kmeans_np.engine_numba")
     engine = kernels.NumbaEngine(X, None)
     labels = np.full(X.shape[0], -1, dtype=np.int32)
-    empty = np.empty(0)
+    any_d = kernels.any_d_flag(X.shape[1])
     times = time_interleaved(
         {
-            "step": lambda: kernels.lloyd_step(engine.xt, empty, centers, labels, False),
+            "step": lambda: kernels.lloyd_step(engine.xt, None, centers, labels, False, any_d),
             "bound": lambda: _read_once(engine.xt, kernels.CHUNK),
         },
         repeats=31,

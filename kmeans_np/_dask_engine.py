@@ -38,7 +38,6 @@ from kmeans_np.lloyd import relocate_empty_clusters
 
 K = load_kernels("kmeans_np.engine_numba")
 
-_EMPTY = np.empty(0)
 
 
 # ---------------------------------------------------------------------------------
@@ -47,7 +46,9 @@ _EMPTY = np.empty(0)
 def _lloyd_block(xt, labels, centers, with_inertia):
     lab = np.full(xt.shape[1], -1, np.int32) if labels is None else labels.copy()
     with one_thread():
-        sums, weight, n_changed, inertia = K.lloyd_step(xt, _EMPTY, centers, lab, with_inertia)
+        sums, weight, n_changed, inertia = K.lloyd_step(
+            xt, None, centers, lab, with_inertia, K.any_d_flag(xt.shape[0])
+        )
     return lab, (sums, weight, int(n_changed), float(inertia))
 
 
@@ -55,7 +56,7 @@ def _assign_block(xt, centers):
     lab = np.empty(xt.shape[1], np.int32)
     min_sq = np.empty(xt.shape[1])
     with one_thread():
-        inertia = K.nearest(xt, _EMPTY, centers, lab, min_sq)
+        inertia = K.nearest(xt, None, centers, lab, min_sq, K.any_d_flag(xt.shape[0]))
     return lab, float(inertia)
 
 
@@ -81,7 +82,7 @@ def _closest_block(xt, closest, point):
     with one_thread():
         K.update_closest(xt, c, point)
         pot = 0.0
-        for part in K.chunk_potentials(_EMPTY, c):  # chunk order, as in memory
+        for part in K.chunk_potentials(None, c):  # chunk order, as in memory
             pot += part
     return c, pot
 
@@ -95,7 +96,7 @@ def _sample_block(xt, closest, local_vals):
     """Rows drawn with P ∝ D², by the running sums of the block's chunks; a draw of
     probability zero (rounding at an end) becomes the block's last row with D² > 0."""
     with one_thread():
-        chunk_cum = np.cumsum(K.chunk_potentials(_EMPTY, closest))
+        chunk_cum = np.cumsum(K.chunk_potentials(None, closest))
         idx = K.sample_in_chunks(np.ones(xt.shape[1]), closest, chunk_cum, local_vals)
     positive = np.flatnonzero(closest > 0)
     if positive.size:

@@ -27,7 +27,11 @@ Design, and why:
   4.3 → 2.8 ms (k = 4) and 5.3 → 3.6 ms (k = 8) with tiles and copies together.
 * **d = 3 specialised.** RFM data has three features; the distance to a centre is
   then written out as ``a*a + b*b + c*c`` with the centre held in registers. Other
-  d use a generic loop over features with a per-chunk distance buffer.
+  d use a generic loop over features with a per-chunk distance buffer. The kernels
+  take the choice as an argument, ``any_d``: ``None`` for d = 3, ``True`` otherwise
+  (:func:`any_d_flag`). numba knows ``any_d is None`` from the argument's *type*, so
+  it drops the branch not taken before compiling: a d = 3 run never compiles the
+  generic code, which cuts ``lloyd_step``'s compile time by a third on a first run.
 * **Same arithmetic as the numpy engine.** Squared distances are summed feature by
   feature, in feature order, as the numpy engine adds them; ties go to the lowest
   centre index, as ``argmin`` does. No ``fastmath``: it would let LLVM reorder sums by
@@ -36,20 +40,25 @@ Design, and why:
 
 ``NumbaEngine`` (at the end) offers the same operations as ``NumpyEngine``: the data is
 transposed once to feature-major order (d, n) when the engine is built and reused by every
-Lloyd iteration, every k-means++ round and every one of ``n_init`` runs.
+Lloyd iteration, every k-means++ round and every one of ``n_init`` runs. Below
+``SMALL_BELOW_ROWS`` rows it runs the kernels' one-thread twins, so that a small first run
+compiles less (see ``NumbaEngine``).
 
-This module imports only numpy, numba and the shared options (:mod:`kmeans_np.numba_options`,
-plain data); load it through
+This module imports only numpy, numba, the shared options (:mod:`kmeans_np.numba_options`)
+and the numpy engine; load it through
 ``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
 import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-from kmeans_np.numba_options import PRANGE_ONLY
+from kmeans_np.engine import NumpyEngine
+from kmeans_np.numba_options import PRANGE_ONLY, one_thread_twin
 
 #: rows per chunk: the unit of work of one thread and of the partial sums
 CHUNK = 4096
@@ -58,6 +67,15 @@ CHUNK = 4096
 TILE = 128
 #: copies of the cluster sums per chunk, rows added round-robin (see _add_cluster_sums)
 ROTATE = 4
+#: below this many rows a fit is small: it runs on the one-thread twins of the kernels,
+#: and takes the feature variances from the numpy engine (see ``NumbaEngine``)
+SMALL_BELOW_ROWS = 50_000
+
+
+def any_d_flag(n_features: int) -> bool | None:
+    """The kernels' ``any_d`` argument for data of ``n_features`` features: ``None``
+    selects the written-out d = 3 code at compile time, ``True`` the generic loops."""
+    return None if n_features == 3 else True
 
 
 @njit(cache=True, nogil=True)
@@ -122,10 +140,11 @@ def _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist):
 
 
 @njit(cache=True, nogil=True)
-def _nearest_tile(xt, centers, s, m, best_d, best_l, dist):
+def _nearest_tile(xt, centers, s, m, best_d, best_l, dist, any_d):
     """Nearest centre (first one on ties) and its squared distance, rows s..s+m-1;
-    ``dist`` is scratch of at least m values (used when d != 3)."""
-    if xt.shape[0] == 3:
+    ``dist`` is scratch of at least m values (used when d != 3); ``any_d``: see
+    :func:`any_d_flag` (the branch not taken is not compiled)."""
+    if any_d is None:
         _nearest_tile_d3(xt, centers, s, m, best_d, best_l)
     else:
         _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist)
@@ -144,12 +163,12 @@ def _add_row_d3(acc, b, v0, v1, v2, wi):
 
 
 @njit(cache=True, nogil=True)
-def _add_cluster_sums(acc, xt, w, s, m, lab, k):
+def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
     """acc += Σ w_i x_i and Σ w_i per cluster, over rows s..s+m-1 (labels ``lab``).
 
     ``acc`` holds ROTATE copies of the k·(d+1) sums, row s+i adding into copy
     i % ROTATE: cluster j's feature sums sit at [(r·k + j)(d+1), … + d) of copy r and
-    its weight right after them. ``w`` empty means unit weights.
+    its weight right after them. ``w`` None means unit weights (see ``lloyd_step``).
 
     Why copies: with one copy, consecutive rows of the same cluster add into the same
     few doubles, so each addition waits for the store of the one before (and the
@@ -157,41 +176,43 @@ def _add_cluster_sums(acc, xt, w, s, m, lab, k):
     it started too early). With four copies, rows that follow each other never share a
     cell. The copies are added up in copy order at the end of the chunk
     (``_fold_copies``): a fixed order, so the sums still do not depend on the threads.
+    ``any_d``: ``None`` for the written-out d = 3 code (see :func:`any_d_flag`).
     Indices are unsigned so numba adds no negative-index check to each access.
     """
     d = xt.shape[0]
     stride = np.uint64(d + 1)
     size = np.uint64(k) * stride  # of one copy
-    unit = w.shape[0] == 0
-    if d == 3:  # the RFM case, written out: row i0 + r of each group of ROTATE to copy r
+    if any_d is None:  # d = 3, written out: row i0 + r of each group of ROTATE to copy r
         x0 = xt[0, s : s + m]
         x1 = xt[1, s : s + m]
         x2 = xt[2, s : s + m]
-        ws = w[s : s + m]
         full = m - m % ROTATE
-        if unit:
+        if w is None:
             for i0 in range(0, full, ROTATE):
                 for r in range(ROTATE):
                     i = i0 + r
                     b = np.uint64(r) * size + np.uint64(lab[i]) * stride
                     _add_row_d3(acc, b, x0[i], x1[i], x2[i], 1.0)
+            for i in range(full, m):  # the last rows of a partial tile
+                b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
+                _add_row_d3(acc, b, x0[i], x1[i], x2[i], 1.0)
         else:
+            ws = w[s : s + m]
             for i0 in range(0, full, ROTATE):
                 for r in range(ROTATE):
                     i = i0 + r
                     b = np.uint64(r) * size + np.uint64(lab[i]) * stride
                     _add_row_d3(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
-        for i in range(full, m):  # the last rows of a partial tile
-            b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-            wi = 1.0 if unit else ws[i]
-            _add_row_d3(acc, b, wi * x0[i], wi * x1[i], wi * x2[i], wi)
+            for i in range(full, m):
+                b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
+                _add_row_d3(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
     else:
         xs = xt[:, s : s + m]
         for i in range(m):
             b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-            wi = 1.0 if unit else w[s + i]
+            wi = 1.0 if w is None else w[s + i]
             for f in range(d):
-                acc[b + np.uint64(f)] += xs[f, i] if unit else wi * xs[f, i]
+                acc[b + np.uint64(f)] += xs[f, i] if w is None else wi * xs[f, i]
             acc[b + np.uint64(d)] += wi
 
 
@@ -211,44 +232,53 @@ def _weighted_total(w, s, m, values):
     """Σ w_i · values_i over rows s..s+m-1 (``values`` is the rows' own array).
 
     Four running sums, row i into sum i mod 4, added as (s0 + s1) + (s2 + s3): one sum
-    would make every addition wait for the one before (about four cycles each).
+    would make every addition wait for the one before (about four cycles each). ``w``
+    None means unit weights.
     """
-    unit = w.shape[0] == 0
-    ws = w[s : s + m]
     s0 = 0.0
     s1 = 0.0
     s2 = 0.0
     s3 = 0.0
     full = m - m % 4
-    for i in range(0, full, 4):
-        if unit:
+    if w is None:
+        for i in range(0, full, 4):
             s0 += values[i]
             s1 += values[i + 1]
             s2 += values[i + 2]
             s3 += values[i + 3]
-        else:
+        for i in range(full, m):
+            if i % 4 == 0:
+                s0 += values[i]
+            elif i % 4 == 1:
+                s1 += values[i]
+            else:
+                s2 += values[i]
+    else:
+        ws = w[s : s + m]
+        for i in range(0, full, 4):
             s0 += ws[i] * values[i]
             s1 += ws[i + 1] * values[i + 1]
             s2 += ws[i + 2] * values[i + 2]
             s3 += ws[i + 3] * values[i + 3]
-    for i in range(full, m):
-        if i % 4 == 0:
-            s0 += values[i] if unit else ws[i] * values[i]
-        elif i % 4 == 1:
-            s1 += values[i] if unit else ws[i] * values[i]
-        else:
-            s2 += values[i] if unit else ws[i] * values[i]
+        for i in range(full, m):
+            if i % 4 == 0:
+                s0 += ws[i] * values[i]
+            elif i % 4 == 1:
+                s1 += ws[i] * values[i]
+            else:
+                s2 += ws[i] * values[i]
     return (s0 + s1) + (s2 + s3)
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
-def lloyd_step(xt, w, centers, labels, with_inertia):
+def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
     """Assign every row to its nearest centre and sum each cluster's rows, fused.
 
-    ``w`` is the weight vector, or an empty array for unit weights (saves reading n
+    ``w`` is the weight vector, or None for unit weights (saves reading n
     doubles per pass). ``labels`` holds the previous labels on entry, the new ones on
     exit. Returns (sums (k, d), weight (k,), n_changed, inertia); the inertia of the
-    assignment is only summed when ``with_inertia`` (it is NaN otherwise).
+    assignment is only summed when ``with_inertia`` (it is NaN otherwise). ``any_d`` is
+    ``any_d_flag(d)``.
 
     A thread takes a chunk of CHUNK rows and works through it TILE rows at a time: all
     k centres are compared with a tile while it sits in the L1 cache, its new labels
@@ -273,12 +303,12 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
         inertia = 0.0
         for s in range(s0, e0, TILE):
             m = min(TILE, e0 - s)
-            _nearest_tile(xt, centers, s, m, best_d, best_l, dist)
+            _nearest_tile(xt, centers, s, m, best_d, best_l, dist, any_d)
             prev = labels[s : s + m]
             for i in range(m):
                 changed += prev[i] != best_l[i]
                 prev[i] = best_l[i]
-            _add_cluster_sums(acc, xt, w, s, m, best_l, k)
+            _add_cluster_sums(acc, xt, w, s, m, best_l, k, any_d)
             if with_inertia:
                 inertia += _weighted_total(w, s, m, best_d)
         _fold_copies(acc, part[c])
@@ -301,9 +331,10 @@ def lloyd_step(xt, w, centers, labels, with_inertia):
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
-def nearest(xt, w, centers, labels_out, min_sq_out):
+def nearest(xt, w, centers, labels_out, min_sq_out, any_d):
     """Nearest-centre label and squared distance of every row (written to the outputs);
-    returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order."""
+    returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order.
+    ``any_d`` is ``any_d_flag(d)``."""
     n = xt.shape[1]
     nc = n_chunks_of(n)
     part = np.empty(nc)
@@ -315,7 +346,7 @@ def nearest(xt, w, centers, labels_out, min_sq_out):
         for s in range(s0, e0, TILE):
             m = min(TILE, e0 - s)
             best_d = min_sq_out[s : s + m]
-            _nearest_tile(xt, centers, s, m, best_d, labels_out[s : s + m], dist)
+            _nearest_tile(xt, centers, s, m, best_d, labels_out[s : s + m], dist, any_d)
             total += _weighted_total(w, s, m, best_d)
         part[c] = total
     total = 0.0
@@ -499,15 +530,39 @@ def sample_in_chunks(w, closest, chunk_cum, rand_vals):
 
 
 # ----------------------------------------------------------------------------------
+# one-thread twins: the same kernels without threads, for small fits
+# ----------------------------------------------------------------------------------
+class _Kernels(NamedTuple):
+    """The threaded kernels a fit calls, or their one-thread twins."""
+
+    lloyd_step: Any
+    nearest: Any
+    update_closest: Any
+    chunk_potentials: Any
+    candidate_potentials: Any
+
+
+_THREADED = _Kernels(lloyd_step, nearest, update_closest, chunk_potentials, candidate_potentials)
+_ONE_THREAD = _Kernels(*(one_thread_twin(kernel) for kernel in _THREADED))
+
+
+# ----------------------------------------------------------------------------------
 # the engine: kmeans_np.engine.Engine's operations, run by the kernels above
 # ----------------------------------------------------------------------------------
-_EMPTY = np.empty(0)
-
-
 class NumbaEngine:
     """K-means building blocks on a fixed data set, as multi-threaded numba kernels.
 
     Same parameters as ``NumpyEngine`` (``X``, ``sample_weight``, optional ``center``).
+
+    A small fit, below ``SMALL_BELOW_ROWS`` rows, is what a first run on an empty kernel
+    cache usually meets (the README's demo clusters 20,000 customers), and there compiling
+    a kernel costs more than running it saves:
+
+    * Lloyd's pass, the nearest centre and the k-means++ seeding run on the one-thread
+      twins of their kernels (``kmeans_np.numba_options.one_thread_twin``): the same
+      answer bit for bit, as fast at this size, and about half the compile time;
+    * the feature variances (once per fit, for the tolerance) come from the numpy engine:
+      two more kernels would take a second to compile for a millisecond's work.
     """
 
     name = "numba"
@@ -522,13 +577,20 @@ class NumbaEngine:
         np.subtract(X.T, 0.0 if center is None else center[:, None], out=self.xt)
         self.X = self.xt.T  # the same numbers as rows (a view): picked rows, relocation
         # Kernels skip reading weights altogether when every sample weighs 1.
-        self._w_kernel = _EMPTY if sample_weight is None else sample_weight
+        self._w_kernel = sample_weight  # None: unit weights, compiled as such
+        small = X.shape[0] < SMALL_BELOW_ROWS
+        self._kernels = _ONE_THREAD if small else _THREADED
+        self._any_d = any_d_flag(X.shape[1])
+        #: a small fit's feature variances: the numpy engine on the same numbers
+        self._numpy = NumpyEngine(self.X, sample_weight) if small else None
 
     @property
     def n_samples(self) -> int:
         return self.X.shape[0]
 
     def feature_variances(self) -> np.ndarray:
+        if self._numpy is not None:
+            return self._numpy.feature_variances()
         return feature_variances(self.xt)
 
     def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray:
@@ -542,41 +604,50 @@ class NumbaEngine:
     def nearest(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         labels = np.empty(self.X.shape[0], dtype=np.int32)
         min_sq = np.empty(self.X.shape[0])
-        nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
+        self._kernels.nearest(
+            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq, self._any_d
+        )
         return labels, min_sq
 
     def lloyd_step(
         self, centers: np.ndarray, labels: np.ndarray, with_inertia: bool = False
     ) -> tuple[np.ndarray, np.ndarray, int, float]:
         """(sums, weight, n_changed, inertia): the fields of ``engine.LloydStep``."""
-        sums, weight, n_changed, inertia = lloyd_step(
-            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, with_inertia
+        sums, weight, n_changed, inertia = self._kernels.lloyd_step(
+            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, with_inertia,
+            self._any_d,
         )
         return sums, weight, int(n_changed), float(inertia)
 
     def assign(self, centers: np.ndarray, labels: np.ndarray) -> float:
         min_sq = np.empty(self.X.shape[0])
         return float(
-            nearest(self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq)
+            self._kernels.nearest(
+                self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq,
+                self._any_d,
+            )
         )
 
     def sq_dist_to(self, point: np.ndarray) -> np.ndarray:
         out = np.full(self.X.shape[0], np.inf)  # min(inf, d) = d: the distances themselves
-        update_closest(self.xt, out, np.ascontiguousarray(point, dtype=np.float64))
+        self._kernels.update_closest(self.xt, out, np.ascontiguousarray(point, dtype=np.float64))
         return out
 
     def potential(self, closest: np.ndarray) -> float:
         total = 0.0
-        for part in chunk_potentials(self.w, closest):  # chunk order: deterministic
+        # the chunks in chunk order: deterministic
+        for part in self._kernels.chunk_potentials(self._w_kernel, closest):
             total += part
         return float(total)
 
     def candidate_potentials(self, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        return candidate_potentials(self.xt, self.w, closest, np.ascontiguousarray(candidates))
+        cands = np.ascontiguousarray(candidates)
+        return self._kernels.candidate_potentials(self.xt, self._w_kernel, closest, cands)
 
     def update_closest(self, closest: np.ndarray, point: np.ndarray) -> None:
-        update_closest(self.xt, closest, np.ascontiguousarray(point, dtype=np.float64))
+        point = np.ascontiguousarray(point, dtype=np.float64)
+        self._kernels.update_closest(self.xt, closest, point)
 
     def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray:
-        chunk_cum = np.cumsum(chunk_potentials(self.w, closest))
+        chunk_cum = np.cumsum(self._kernels.chunk_potentials(self._w_kernel, closest))
         return sample_in_chunks(self.w, closest, chunk_cum, np.asarray(rand_vals, float))

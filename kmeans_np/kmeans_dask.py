@@ -40,7 +40,6 @@ from kmeans_np.jit import load_kernels
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]
 
 K = load_kernels("kmeans_np.engine_numba")
-_EMPTY = np.empty(0)
 
 
 def _no_weights(sample_weight: Any) -> None:
@@ -138,7 +137,9 @@ def _predict_block(block, centers, block_info=None):
     xt = _checked_xt(block, block_info)
     labels = np.empty(xt.shape[1], np.int32)
     with one_thread():
-        K.nearest(xt, _EMPTY, centers, labels, np.empty(xt.shape[1]))
+        K.nearest(
+            xt, None, centers, labels, np.empty(xt.shape[1]), K.any_d_flag(xt.shape[0])
+        )
     return labels.astype(np.int64)
 
 
@@ -154,7 +155,8 @@ def _inertia_block(block, centers):
     xt = _checked_xt(block, None)
     with one_thread():
         return K.nearest(
-            xt, _EMPTY, centers, np.empty(xt.shape[1], np.int32), np.empty(xt.shape[1])
+            xt, None, centers, np.empty(xt.shape[1], np.int32), np.empty(xt.shape[1]),
+            K.any_d_flag(xt.shape[0]),
         )
 
 

@@ -6,6 +6,9 @@
 * ``kmeans_plusplus``: same indices on both backends, centres = X[indices], rows of
   weight 0 never chosen.
 * numba with 1 vs 2 threads: bit-identical (in-process and in fresh processes).
+* A small fit's one-thread twins, and the kernels' written-out d = 3 code, give the threaded
+  kernels' and the generic code's bits; a small fit equals the same fit on the threaded
+  kernels.
 * The numpy engine's row chunking does not change the answer.
 * ``import kmeans_np`` compiles nothing (numba is not even imported).
 """
@@ -121,6 +124,7 @@ def test_numba_bit_identical_for_1_and_2_threads(init, d, weighted):
     yet the ordered reduction must give the very same bits as 1 thread (d = 3 kernel,
     and the generic kernel with weights)."""
     n = 50_000
+    assert n >= engine_numba().SMALL_BELOW_ROWS  # the threaded kernels, not their twins
     X = rfm_data(n, seed=60) if d == 3 else blob_data(n, d, 6, seed=60)
     w = positive_weights(n, seed=61) if weighted else None
     params = {"n_clusters": 6, "random_state": 0}
@@ -133,6 +137,91 @@ def test_numba_bit_identical_for_1_and_2_threads(init, d, weighted):
     np.testing.assert_array_equal(one.labels_, two.labels_)
     assert one.inertia_ == two.inertia_
     assert one.n_iter_ == two.n_iter_
+
+
+# --- one-thread twins and the d = 3 code ----------------------------------------------
+
+
+def engine_numba():
+    from kmeans_np.jit import load_kernels
+
+    return load_kernels("kmeans_np.engine_numba")
+
+
+def _kernel_outputs(kernels, xt, w, centers, any_d):
+    """Every output of the five kernels a fit calls, on fresh copies of the inputs."""
+    n = xt.shape[1]
+    labels = np.full(n, -1, np.int32)
+    step = kernels.lloyd_step(xt, w, centers, labels, True, any_d)
+    near_labels, min_sq = np.empty(n, np.int32), np.empty(n)
+    inertia = kernels.nearest(xt, w, centers, near_labels, min_sq, any_d)
+    closest = np.full(n, np.inf)
+    kernels.update_closest(xt, closest, centers[0].copy())
+    pots = kernels.candidate_potentials(xt, w, closest, centers[1:].copy())
+    chunks = kernels.chunk_potentials(w, closest)
+    return [*step[:2], step[2], step[3], labels, near_labels, min_sq, inertia, closest, pots,
+            chunks]  # fmt: skip
+
+
+def assert_same_bits(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_one_thread_twins_give_the_threaded_kernels_bits(d, weighted):
+    """9,001 rows: three chunks, the last one partial, its last tile partial too."""
+    K = engine_numba()
+    n = 9001
+    X = rfm_data(n, seed=90) if d == 3 else blob_data(n, d, 6, seed=90)
+    xt = np.ascontiguousarray(X.T)
+    w = positive_weights(n, seed=91) if weighted else None
+    centers = np.ascontiguousarray(X[:: n // 6][:6])
+    any_d = K.any_d_flag(d)
+    threaded = _kernel_outputs(K._THREADED, xt, w, centers, any_d)
+    assert_same_bits(threaded, _kernel_outputs(K._ONE_THREAD, xt, w, centers, any_d))
+    for kernel in K._ONE_THREAD:
+        assert "parallel" not in kernel.targetoptions
+        assert kernel.py_func.__qualname__.endswith("_one_thread")  # its own cache entry
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_d3_code_gives_the_generic_codes_bits(weighted):
+    """The written-out d = 3 code (any_d None) and the generic loops (any_d True) add
+    the same squares in the same order, from 0.0: the same bits."""
+    K = engine_numba()
+    n = 9001
+    X = rfm_data(n, seed=92)
+    xt = np.ascontiguousarray(X.T)
+    w = positive_weights(n, seed=93) if weighted else None
+    centers = np.ascontiguousarray(X[:: n // 5][:5])
+    assert K.any_d_flag(3) is None and K.any_d_flag(2) is True
+    assert_same_bits(_kernel_outputs(K._THREADED, xt, w, centers, None),
+                     _kernel_outputs(K._THREADED, xt, w, centers, True))  # fmt: skip
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("d", [3, 5])
+def test_small_fit_equals_the_fit_on_threaded_kernels(monkeypatch, d, weighted):
+    """Below SMALL_BELOW_ROWS a fit runs the one-thread twins and takes the feature
+    variances from numpy; with the threshold at 0 the same fit runs the threaded
+    kernels and their variances. Same labels, centres, inertia and iterations."""
+    K = engine_numba()
+    n = 12_000
+    assert n < K.SMALL_BELOW_ROWS
+    X = rfm_data(n, seed=94) if d == 3 else blob_data(n, d, 5, seed=94)
+    w = positive_weights(n, seed=95) if weighted else None
+    params = {"n_clusters": 5, "random_state": 0, "n_init": 3}
+    small = fit(X, "numba", w, **params)
+    monkeypatch.setattr(K, "SMALL_BELOW_ROWS", 0)
+    threaded = fit(X, "numba", w, **params)
+    assert small.n_iter_ >= 3
+    np.testing.assert_array_equal(small.labels_, threaded.labels_)
+    np.testing.assert_array_equal(small.cluster_centers_, threaded.cluster_centers_)
+    assert small.inertia_ == threaded.inertia_
+    assert small.n_iter_ == threaded.n_iter_
 
 
 # --- the numpy engine's chunking ------------------------------------------------------
