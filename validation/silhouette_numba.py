@@ -59,6 +59,7 @@ __all__ = [
     "cluster_sums_numba",
     "silhouette_samples_numba",
     "tournament",
+    "warm_up",
 ]
 
 
@@ -161,13 +162,14 @@ def _cluster_of(starts, row):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover - compiled
+def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq, any_d):  # pragma: no cover - compiled
     """Accumulate all pairs (rows [rs, re)) × (columns [cs, ce)) into ``sums``, both ways.
 
     With ``diag`` the two ranges are the same block and only pairs j > i are taken.
-    ``starts[c]`` is the first sorted row of cluster c (``starts[k] = n``).
+    ``starts[c]`` is the first sorted row of cluster c (``starts[k] = n``). ``any_d`` is
+    ``None`` for d = 3 (the written-out code) and ``True`` otherwise: numba knows which
+    from the argument's type and compiles only that branch.
     """
-    d3 = xt.shape[0] == 3
     a = _cluster_of(starts, rs)
     r0 = rs
     while r0 < re:
@@ -189,7 +191,7 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
                     lo = max(q0, i + 1) if diag else q0
                     if lo < q1:
                         part = col[lo - q0 : q1 - q0]
-                        if d3:
+                        if any_d is None:
                             acc = _row_vs_run_d3(xt[0, lo:q1], xt[1, lo:q1], xt[2, lo:q1],
                                                  xt[0, i], xt[1, i], xt[2, i], part)
                         else:
@@ -204,7 +206,7 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq):  # pragma: no cover 
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
-def _play_round(xt, starts, pairs, block, diag, sums, col, sq):  # pragma: no cover - compiled
+def _play_round(xt, starts, pairs, block, diag, sums, col, sq, any_d):  # pragma: no cover
     """Run one round's tiles in parallel; ``pairs[t]`` = (I, J) blocks, -1 = no tile.
 
     The tiles of a round have disjoint rows, so each row of ``sums`` is written by one
@@ -216,7 +218,7 @@ def _play_round(xt, starts, pairs, block, diag, sums, col, sq):  # pragma: no co
         bj = pairs[t, 1]
         if bi >= 0:
             _tile(xt, starts, bi * block, min(n, (bi + 1) * block), bj * block,
-                  min(n, (bj + 1) * block), diag, sums, col[t], sq[t])
+                  min(n, (bj + 1) * block), diag, sums, col[t], sq[t], any_d)
 
 
 def block_size(n: int) -> int:
@@ -242,11 +244,12 @@ def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int | None = N
     half = max(1, sched.shape[1])
     col = np.empty((half, CHUNK))
     sq = np.empty((half, CHUNK if xt.shape[0] != 3 else 1))  # only the general-d path uses it
+    any_d = None if xt.shape[0] == 3 else True
     for pairs in sched:
-        _play_round(xt, starts, pairs, block, False, sums, col, sq)
+        _play_round(xt, starts, pairs, block, False, sums, col, sq, any_d)
     diag = np.repeat(np.arange(m, dtype=np.int64), 2).reshape(m, 2)
     for lo in range(0, m, half):
-        _play_round(xt, starts, diag[lo : lo + half], block, True, sums, col, sq)
+        _play_round(xt, starts, diag[lo : lo + half], block, True, sums, col, sq, any_d)
     return sums
 
 
@@ -289,3 +292,15 @@ def silhouette_samples_numba(X: np.ndarray, codes: np.ndarray, counts: np.ndarra
     out = np.empty(X.shape[0])
     _finish(sums, starts, order, out)
     return out
+
+
+def warm_up() -> None:
+    """Compile the kernels for three features (the RFM case) on a few points.
+
+    Run in a separate process on a first run (:func:`kmeans_np.jit.compile_ahead`): the
+    kernels' argument types do not depend on the data's size or labels, so these calls
+    compile exactly what a run on three features then loads from the cache.
+    """
+    codes = np.arange(64) % 2
+    X = np.random.default_rng(0).random((64, 3))
+    silhouette_samples_numba(X, codes, np.bincount(codes))
