@@ -52,18 +52,31 @@ Parallel loops cut their rows into fixed chunks whose partial sums are added up 
 order, so the answers do not depend on the number of threads, or on which of these
 settings is in force.
 
+Compiling on the side
+---------------------
+On a first run two steps' kernels can compile at once, on two cores: :func:`compile_ahead`
+starts a separate Python process that loads a kernel module and calls its ``warm_up()``
+(the kernels on a few points, with the argument types of a real run), which writes them
+to the same cache. The run goes on meanwhile (compiling its own next kernels), and
+:func:`load_kernels` waits for that process before the module's kernels are first used,
+so that they are read from the cache rather than compiled a second time. If the process
+fails, or the cache turns out not to hold a kernel, the run compiles it itself: the
+answer never depends on it, only the time does.
+
 Nothing here compiles anything, and numba is imported only when a kernel module is
 first needed.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import getpass
 import hashlib
 import importlib
 import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -71,7 +84,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["cache_dir", "kernels_cached", "load_kernels", "on_compile"]
+__all__ = ["cache_dir", "compile_ahead", "kernels_cached", "load_kernels", "on_compile"]
 
 #: the packages whose kernels this module caches and reports on
 PACKAGES = ("kmeans_np", "rfm", "validation")
@@ -80,6 +93,10 @@ _ROOTS = tuple(str(Path(__file__).resolve().parent.parent / name) for name in PA
 _lock = threading.RLock()
 _prepared = False
 _compile_callbacks: list[Callable[[str], None]] = []
+#: kernel modules being compiled in a separate process (compile_ahead), by dotted name
+_ahead: dict[str, subprocess.Popen] = {}
+#: seconds load_kernels waits for such a process before compiling the kernels itself
+AHEAD_TIMEOUT = 300.0
 
 
 def _user_cache_dir() -> Path:
@@ -261,14 +278,91 @@ def _prepare() -> None:
 def load_kernels(module: str) -> ModuleType:
     """Import one of rfmseg's numba kernel modules, after the one-time setup above.
 
+    When :func:`compile_ahead` is compiling the module in another process, wait for it
+    first, so that its kernels come from the cache.
+
     Parameters
     ----------
     module : str
         Its dotted name, e.g. ``"kmeans_np.engine_numba"``.
     """
+    if _ahead:
+        _wait_for_ahead(module)
     if module not in sys.modules:
         _prepare()
     return importlib.import_module(module)
+
+
+_AHEAD_SCRIPT = (
+    "import sys; from kmeans_np.jit import load_kernels; load_kernels(sys.argv[1]).warm_up()"
+)
+
+
+def compile_ahead(module: str) -> None:
+    """Start compiling ``module``'s kernels in a separate process, unless they are cached.
+
+    For a first run that will need ``module`` a few steps later: its kernels then compile
+    on another core while this process works (and compiles) on. The process runs
+    ``load_kernels(module).warm_up()``; :func:`load_kernels` waits for it. Nothing is
+    started on a machine with a single core, when the module's kernels are already in
+    the cache, or when the module is already loaded here.
+
+    Parameters
+    ----------
+    module : str
+        Dotted name of a kernel module that has a ``warm_up()`` function.
+    """
+    if (os.cpu_count() or 1) < 2 or module in sys.modules or kernels_cached(module):
+        return
+    with _lock:
+        if module in _ahead:
+            return
+        root = str(Path(__file__).resolve().parent.parent)  # where kmeans_np is
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        try:
+            _ahead[module] = subprocess.Popen(
+                [sys.executable, "-c", _AHEAD_SCRIPT, module],
+                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        except OSError:
+            return  # no process: the run compiles the kernels itself when it needs them
+
+
+def _wait_for_ahead(module: str) -> None:
+    """Wait for the process compiling ``module`` (if any); say so while it runs."""
+    with _lock:
+        proc = _ahead.pop(module, None)
+    if proc is None:
+        return
+    if proc.poll() is None:
+        for callback in list(_compile_callbacks):
+            callback(module)  # the step waits for a compilation, as if it ran here
+        try:
+            proc.wait(timeout=AHEAD_TIMEOUT)
+        except subprocess.TimeoutExpired:  # stuck: stop it, the kernels compile here
+            _stop(proc)
+        except BaseException:  # Ctrl-C
+            _stop(proc)
+            raise
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.kill()
+    proc.wait()
+
+
+@atexit.register
+def _stop_ahead() -> None:
+    """A run that ends (or fails) before it needed a module compiled ahead leaves no
+    process behind."""
+    with _lock:
+        procs = list(_ahead.values())
+        _ahead.clear()
+    for proc in procs:
+        if proc.poll() is None:
+            _stop(proc)
 
 
 def on_compile(callback: Callable[[str], None]) -> Callable[[], None]:

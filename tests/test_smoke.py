@@ -279,11 +279,11 @@ def _check_one_clock(proc: subprocess.CompletedProcess[str]) -> None:
 
 def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> None:
     """A cold kernel cache: a small run compiles nothing (the numpy twins run below the
-    size where numba pays); a 2,500-customer run says, at each step that compiles, that
-    it does so once (the silhouette's kernels: K-means stays on its numpy twin below
-    10,000 customers, and the RFM table's 30,000 lines take the numpy twin less time
-    than compiling); the warm run says nothing of it; every progress line carries one
-    clock from start to "done"."""
+    size where numba pays); a 2,500-customer run says, at each step that compiles (or
+    waits for the silhouette's kernels, compiled in a side process), that it does so
+    once (K-means stays on its numpy twin below 10,000 customers, and the RFM table's
+    30,000 lines take the numpy twin less time than compiling); the warm run says
+    nothing of it; every progress line carries one clock from start to "done"."""
     small_cache = tmp_path / "small-cache"
     small = ("demo", "--customers", "300", "--rows", "3000", "--out", str(tmp_path / "small"))
     cold_small = _command(*small, env=_env(NUMBA_CACHE_DIR=str(small_cache)))
@@ -320,6 +320,53 @@ def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> 
     assert "compiling" not in warm.stderr
     for proc in (cold, warm):
         _check_one_clock(proc)
+
+
+#: compiles the silhouette's kernels ahead, then uses them; prints what it saw as JSON
+AHEAD = """
+import json, sys
+import numpy as np
+from kmeans_np import jit
+waits = []
+jit.on_compile(waits.append)
+jit.compile_ahead("validation.silhouette_numba")
+jit.compile_ahead("validation.silhouette_numba")  # already under way: nothing more
+proc = jit._ahead.get("validation.silhouette_numba")
+seen = {"started": proc is not None}
+K = jit.load_kernels("validation.silhouette_numba")  # waits for the side process
+seen["side_exit"] = None if proc is None else proc.returncode
+seen["pending"] = sorted(jit._ahead)
+X = np.random.default_rng(1).random((3000, 3))
+codes = np.arange(3000) % 4
+K.silhouette_samples_numba(X, codes, np.bincount(codes))
+seen["loaded_from_cache"] = sum(map(len, (K._play_round.stats.cache_hits,
+                                          K._finish.stats.cache_hits)))
+seen["compiled_here"] = sum(map(len, (K._play_round.stats.cache_misses,
+                                      K._finish.stats.cache_misses)))
+seen["waits"] = waits
+jit.compile_ahead("validation.silhouette_numba")  # loaded here: nothing starts
+seen["after"] = sorted(jit._ahead)
+print(json.dumps(seen))
+"""
+
+
+def test_kernels_compiled_ahead_in_a_side_process_are_loaded_not_compiled_again(
+    tmp_path: Path,
+) -> None:
+    """compile_ahead on a cold cache starts one side process; load_kernels waits for it
+    (saying so through the compile notice) and the kernels then load from the cache:
+    nothing compiles in the run's own process. With the cache warm nothing starts."""
+    env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = _python(AHEAD, env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    seen = json.loads(proc.stdout)
+    assert seen["started"] and seen["side_exit"] == 0, seen
+    assert seen["pending"] == [] and seen["after"] == [], seen
+    assert seen["loaded_from_cache"] == 2 and seen["compiled_here"] == 0, seen
+    assert seen["waits"] in ([], ["validation.silhouette_numba"]), seen  # [] if done first
+    assert any("silhouette_numba" in p.name for p in _index_files(tmp_path / "cache"))
+    warm = json.loads(_python(AHEAD, env, tmp_path).stdout)
+    assert not warm["started"] and warm["waits"] == [] and warm["compiled_here"] == 0, warm
 
 
 # -- Ctrl-C from outside -------------------------------------------------------------------------

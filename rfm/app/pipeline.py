@@ -26,6 +26,7 @@ import pandas as pd
 
 import validation
 from kmeans_np.dask_detect import is_dask_frame
+from kmeans_np.jit import compile_ahead
 from rfm import kpis
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
@@ -49,6 +50,7 @@ from rfm.segments import OTHERS, RuleSet, resolve_rules, segment
 from rfm.settings import Settings
 from rfm.summary import rf_counts, rf_mean_spend, segment_persona_counts, segment_summary
 from rfm.table import rfm_table
+from validation.silhouette import NUMBA_FROM_SAMPLES as SILHOUETTE_NUMBA_FROM
 from validation.stability import STABLE_ARI
 
 __all__ = [
@@ -339,6 +341,10 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
+    if len(rfm) >= SILHOUETTE_NUMBA_FROM:
+        # the silhouette's kernels compile on another core while K-means compiles here
+        # (a first run only: nothing starts when they are in the cache)
+        compile_ahead("validation.silhouette_numba")
     with step("scoring and naming segments"):
         if check_customers is not None:
             check_customers(len(rfm))
