@@ -293,8 +293,11 @@ def load_kernels(module: str) -> ModuleType:
     return importlib.import_module(module)
 
 
+#: the side process: import rfmseg from the folder this run imports it from (the cache
+#: is per source folder), then compile
 _AHEAD_SCRIPT = (
-    "import sys; from kmeans_np.jit import load_kernels; load_kernels(sys.argv[1]).warm_up()"
+    "import sys; root = sys.argv[2]; root in sys.path or sys.path.insert(0, root); "
+    "from kmeans_np.jit import load_kernels; load_kernels(sys.argv[1]).warm_up()"
 )
 
 
@@ -318,13 +321,10 @@ def compile_ahead(module: str) -> None:
         if module in _ahead:
             return
         root = str(Path(__file__).resolve().parent.parent)  # where kmeans_np is
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         try:
             _ahead[module] = subprocess.Popen(
-                [sys.executable, "-c", _AHEAD_SCRIPT, module],
-                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                [sys.executable, "-c", _AHEAD_SCRIPT, module, root],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         except OSError:
             return  # no process: the run compiles the kernels itself when it needs them
