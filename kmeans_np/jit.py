@@ -315,7 +315,9 @@ def compile_ahead(module: str) -> None:
     module : str
         Dotted name of a kernel module that has a ``warm_up()`` function.
     """
-    if (os.cpu_count() or 1) < 2 or module in sys.modules or kernels_cached(module):
+    if not sys.executable or (os.cpu_count() or 1) < 2:
+        return  # no interpreter to start (embedded Python), or no second core
+    if module in sys.modules or kernels_cached(module):
         return
     with _lock:
         if module in _ahead:
