@@ -89,7 +89,7 @@ def _closest_block(xt, closest, point):
 
 def _candidate_block(xt, closest, candidates):
     with one_thread():
-        return K.candidate_potentials(xt, np.ones(xt.shape[1]), closest, candidates)
+        return K.candidate_potentials(xt, None, closest, candidates)  # None: unit weights
 
 
 def _sample_block(xt, closest, local_vals):

@@ -550,7 +550,8 @@ _ONE_THREAD = _Kernels(*(one_thread_twin(kernel) for kernel in _THREADED))
 # the engine: kmeans_np.engine.Engine's operations, run by the kernels above
 # ----------------------------------------------------------------------------------
 class NumbaEngine:
-    """K-means building blocks on a fixed data set, as multi-threaded numba kernels.
+    """K-means building blocks on a fixed data set, as numba kernels (threaded from
+    ``SMALL_BELOW_ROWS`` rows on).
 
     Same parameters as ``NumpyEngine`` (``X``, ``sample_weight``, optional ``center``).
 
@@ -562,7 +563,10 @@ class NumbaEngine:
       twins of their kernels (``kmeans_np.numba_options.one_thread_twin``): the same
       answer bit for bit, as fast at this size, and about half the compile time;
     * the feature variances (once per fit, for the tolerance) come from the numpy engine:
-      two more kernels would take a second to compile for a millisecond's work.
+      two more kernels would take a second to compile for a millisecond's work. They may
+      differ from the kernels' in the last bits (about 1e-13 relative), and the tolerance
+      with them, so a small fit can stop one iteration apart from the same fit on the
+      threaded kernels only if a centre shift falls within that sliver of the tolerance.
     """
 
     name = "numba"

@@ -96,7 +96,8 @@ _compile_callbacks: list[Callable[[str], None]] = []
 #: kernel modules being compiled in a separate process (compile_ahead), by dotted name
 _ahead: dict[str, subprocess.Popen] = {}
 #: seconds load_kernels waits for such a process before compiling the kernels itself
-AHEAD_TIMEOUT = 300.0
+#: (a few seconds is normal; a busy machine may take ten times as long)
+AHEAD_TIMEOUT = 120.0
 
 
 def _user_cache_dir() -> Path:
@@ -294,9 +295,11 @@ def load_kernels(module: str) -> ModuleType:
 
 
 #: the side process: import rfmseg from the folder this run imports it from (the cache
-#: is per source folder), then compile
+#: is per source folder), never from the current folder (``-c`` puts it first on the
+#: path, where a folder named ``validation`` would shadow rfmseg's), then compile
 _AHEAD_SCRIPT = (
-    "import sys; root = sys.argv[2]; root in sys.path or sys.path.insert(0, root); "
+    "import sys; root = sys.argv[2]; "
+    "sys.path[:] = [p for p in sys.path if p != '']; root in sys.path or sys.path.insert(0, root); "
     "from kmeans_np.jit import load_kernels; load_kernels(sys.argv[1]).warm_up()"
 )
 
@@ -315,8 +318,8 @@ def compile_ahead(module: str) -> None:
     module : str
         Dotted name of a kernel module that has a ``warm_up()`` function.
     """
-    if not sys.executable or (os.cpu_count() or 1) < 2:
-        return  # no interpreter to start (embedded Python), or no second core
+    if not sys.executable or getattr(sys, "frozen", False) or _usable_cores() < 2:
+        return  # no interpreter to start (embedded or frozen app), or no second core
     if module in sys.modules or kernels_cached(module):
         return
     with _lock:
@@ -330,6 +333,13 @@ def compile_ahead(module: str) -> None:
             )  # fmt: skip
         except OSError:
             return  # no process: the run compiles the kernels itself when it needs them
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _wait_for_ahead(module: str) -> None:

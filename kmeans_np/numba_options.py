@@ -1,8 +1,8 @@
 """numba options every kernel module of rfmseg shares (kmeans_np, validation and rfm), and
 the one-thread twin of a threaded kernel.
 
-Imports nothing at import time: a kernel module reads these at its own import, before any
-compilation.
+Imports only the standard library (numba inside ``one_thread_twin``): a kernel module
+reads these at its own import, before any compilation.
 """
 
 from __future__ import annotations

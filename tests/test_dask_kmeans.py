@@ -273,9 +273,12 @@ def test_sample_weight_with_dask_input_is_refused(data) -> None:
 
 
 def test_workers_load_the_kernels_from_the_cache(data, client) -> None:
-    """The parent process has compiled (and cached) the kernels by now; the worker
-    processes load them from the same cache folder instead of compiling them again."""
-    KMeans(3, random_state=0, backend="numba").fit(data)
+    """The parent process compiles (and caches) the kernels a Dask fit runs, by running
+    one on its own threads; the worker processes then load them from the same cache
+    folder instead of compiling them again. (An in-memory fit of these 20,000 rows would
+    not do: below 50,000 rows it runs the kernels' one-thread twins.)"""
+    with _threads(1):
+        KMeans(3, random_state=0).fit(da.from_array(data, chunks=(CHUNK, 3)))
     with _on(client):
         KMeans(3, random_state=0).fit(da.from_array(data, chunks=(CHUNK, 3)))
 

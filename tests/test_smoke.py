@@ -325,6 +325,7 @@ def test_first_run_compiles_once_says_so_and_keeps_one_clock(tmp_path: Path) -> 
 #: compiles the silhouette's kernels ahead, then uses them; prints what it saw as JSON
 AHEAD = """
 import json, sys
+sys.path[:] = [p for p in sys.path if p != ""]  # as a console script: not the current folder
 import numpy as np
 from kmeans_np import jit
 waits = []
@@ -355,7 +356,12 @@ def test_kernels_compiled_ahead_in_a_side_process_are_loaded_not_compiled_again(
 ) -> None:
     """compile_ahead on a cold cache starts one side process; load_kernels waits for it
     (saying so through the compile notice) and the kernels then load from the cache:
-    nothing compiles in the run's own process. With the cache warm nothing starts."""
+    nothing compiles in the run's own process. With the cache warm nothing starts. The
+    run starts in a folder holding a ``validation`` package of its own, which the side
+    process must not import in place of rfmseg's."""
+    decoy = tmp_path / "validation"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the current folder was imported')\n")
     env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = _python(AHEAD, env, tmp_path)
     assert proc.returncode == 0, proc.stderr
