@@ -32,6 +32,9 @@ Design, and why:
   (:func:`any_d_flag`). numba knows ``any_d is None`` from the argument's *type*, so
   it drops the branch not taken before compiling: a d = 3 run never compiles the
   generic code, which cuts ``lloyd_step``'s compile time by a third on a first run.
+  For the same reason the few-line helpers are inlined by numba (``inline="always"``)
+  rather than compiled as functions of their own: each function numba compiles
+  separately costs a first run about a tenth of a second.
 * **Same arithmetic as the numpy engine.** Squared distances are summed feature by
   feature, in feature order, as the numpy engine adds them; ties go to the lowest
   centre index, as ``argmin`` does. No ``fastmath``: it would let LLVM reorder sums by
@@ -139,21 +142,10 @@ def _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist):
                 best_l[i] = j if closer else best_l[i]
 
 
-@njit(cache=True, nogil=True)
-def _nearest_tile(xt, centers, s, m, best_d, best_l, dist, any_d):
-    """Nearest centre (first one on ties) and its squared distance, rows s..s+m-1;
-    ``dist`` is scratch of at least m values (used when d != 3); ``any_d``: see
-    :func:`any_d_flag` (the branch not taken is not compiled)."""
-    if any_d is None:
-        _nearest_tile_d3(xt, centers, s, m, best_d, best_l)
-    else:
-        _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist)
-
-
 # ----------------------------------------------------------------------------------
 # Lloyd
 # ----------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _add_row_d3(acc, b, v0, v1, v2, wi):
     """acc[b : b + 4] += (v0, v1, v2, wi): one row's weighted values and weight."""
     acc[b] += v0
@@ -216,7 +208,7 @@ def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
             acc[b + np.uint64(d)] += wi
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fold_copies(acc, out):
     """out[q] = Σ_r acc[r·len(out) + q], the ROTATE copies added in copy order."""
     q_len = out.shape[0]
@@ -303,7 +295,10 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
         inertia = 0.0
         for s in range(s0, e0, TILE):
             m = min(TILE, e0 - s)
-            _nearest_tile(xt, centers, s, m, best_d, best_l, dist, any_d)
+            if any_d is None:  # chosen when compiling (see any_d_flag)
+                _nearest_tile_d3(xt, centers, s, m, best_d, best_l)
+            else:
+                _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist)
             prev = labels[s : s + m]
             for i in range(m):
                 changed += prev[i] != best_l[i]
@@ -346,7 +341,10 @@ def nearest(xt, w, centers, labels_out, min_sq_out, any_d):
         for s in range(s0, e0, TILE):
             m = min(TILE, e0 - s)
             best_d = min_sq_out[s : s + m]
-            _nearest_tile(xt, centers, s, m, best_d, labels_out[s : s + m], dist, any_d)
+            if any_d is None:  # chosen when compiling (see any_d_flag)
+                _nearest_tile_d3(xt, centers, s, m, best_d, labels_out[s : s + m])
+            else:
+                _nearest_tile_any(xt, centers, s, m, best_d, labels_out[s : s + m], dist)
             total += _weighted_total(w, s, m, best_d)
         part[c] = total
     total = 0.0
@@ -492,7 +490,7 @@ def chunk_potentials(w, closest):
     return part
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _first_at_least(cum, r):
     """The first index i with cum[i] ≥ r (binary search; the last index if none)."""
     lo = 0
