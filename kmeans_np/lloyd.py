@@ -119,11 +119,12 @@ def relocate_empty_clusters(
 def average_centers(sums: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Centres = sums × (1 / weights), rounded as scikit-learn rounds them (see the module
     notes); a still-empty cluster takes the largest one's centre."""
-    centers = np.empty_like(sums)
     filled = weight > 0
+    if filled.all():  # the usual case, without the masks (the same products)
+        return sums * (1.0 / weight)[:, None]
+    centers = np.empty_like(sums)
     centers[filled] = sums[filled] * (1.0 / weight[filled])[:, None]
-    if not filled.all():
-        centers[~filled] = centers[np.argmax(weight)]
+    centers[~filled] = centers[np.argmax(weight)]
     return centers
 
 
@@ -166,7 +167,7 @@ def lloyd(
     for n_iter in range(1, max_iter + 1):
         # assign, and sum each cluster's points
         sums, weight, n_changed, inertia = engine.lloyd_step(centers, labels, record_history)
-        if (weight == 0).any():
+        if not weight.all():  # an empty cluster
             if relocate:
                 relocate(centers, sums, weight, labels)
             else:

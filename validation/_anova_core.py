@@ -42,8 +42,13 @@ def f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int) -> 
         )
         return FOnewayResult(np.inf, 0.0, df_between, df_within, 1.0)
     statistic = (ss_between / df_between) / (ss_within / df_within)
-    from scipy.stats import f as f_dist
-    pvalue = float(f_dist.sf(statistic, df_between, df_within))
+    # P(F > statistic) under F(df_between, df_within): the regularised incomplete beta
+    # function I_x(df_within/2, df_between/2) at x = df_within / (df_within + df_between·F),
+    # which scipy.special.fdtrc evaluates (scipy.stats.f.sf calls the same function; the
+    # special module loads in a third of the time of scipy.stats)
+    from scipy.special import fdtrc
+
+    pvalue = float(fdtrc(df_between, df_within, statistic))
     return FOnewayResult(float(statistic), pvalue, df_between, df_within, ss_between / ss_total)
 
 

@@ -29,6 +29,19 @@ def test_f_oneway_matches_scipy(sizes) -> None:
                                              rel=1e-12)
 
 
+def test_f_test_p_value_is_scipys_f_distribution_tail_exactly() -> None:
+    """The p-value comes from scipy.special.fdtrc, the function scipy.stats.f.sf calls:
+    the same bits over statistics and degrees of freedom far apart."""
+    from validation._anova_core import f_test
+
+    for df_b, df_w in [(1, 2), (3, 40), (9, 19_990), (2, 10_000_000)]:
+        n_groups, n_total = df_b + 1, df_w + df_b + 1
+        for statistic in (1e-6, 0.5, 1.0, 3.7, 42.0, 1e4):
+            ss_within = float(df_w)  # mean square within = 1, so F = ss_between / df_b
+            got = f_test(statistic * df_b, ss_within, n_total, n_groups)
+            assert got.pvalue == scipy.stats.f.sf(got.statistic, df_b, df_w)
+
+
 def test_f_oneway_textbook_numbers() -> None:
     # [1,2,3] vs [4,5,6]: SSB = 13.5, SSW = 4 -> F = 13.5 / (4/4) = 13.5, eta² = 13.5/17.5
     r = f_oneway([1, 2, 3], [4, 5, 6])
