@@ -64,6 +64,10 @@ __all__ = [
 
 #: above this many customers the per-customer silhouette (O(n²)) is skipped
 MAX_EXACT_SILHOUETTE = 50_000
+#: from this many customers on, a first run compiles the silhouette's kernels in its own
+#: process rather than in a side process: the run then takes minutes, and the second
+#: process's memory (0.25 GiB at its peak) would count more than the 2 s it saves
+COMPILE_AHEAD_BELOW = 1_000_000
 
 Progress = Callable[[str], None]
 
@@ -341,7 +345,7 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
-    if len(rfm) >= SILHOUETTE_NUMBA_FROM:
+    if SILHOUETTE_NUMBA_FROM <= len(rfm) < COMPILE_AHEAD_BELOW:
         # the silhouette's kernels compile on another core while K-means compiles here
         # (a first run only: nothing starts when they are in the cache)
         compile_ahead("validation.silhouette_numba")
