@@ -559,7 +559,8 @@ class NumbaEngine:
 
     * Lloyd's pass, the nearest centre and the k-means++ seeding run on the one-thread
       twins of their kernels (``kmeans_np.numba_options.one_thread_twin``): the same
-      answer bit for bit, as fast at this size, and about half the compile time;
+      answer bit for bit, about half the compile time, and not much slower at this size
+      (the demo's clustering step, 20,000 customers: 0.335 s against 0.296 s);
     * the feature variances (once per fit, for the tolerance) come from the numpy engine:
       two more kernels would take a second to compile for a millisecond's work. They may
       differ from the kernels' in the last bits (about 1e-13 relative), and the tolerance
