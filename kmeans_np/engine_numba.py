@@ -617,7 +617,11 @@ class NumbaEngine:
     ) -> tuple[np.ndarray, np.ndarray, int, float]:
         """(sums, weight, n_changed, inertia): the fields of ``engine.LloydStep``."""
         sums, weight, n_changed, inertia = self._kernels.lloyd_step(
-            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, with_inertia,
+            self.xt,
+            self._w_kernel,
+            np.ascontiguousarray(centers),
+            labels,
+            with_inertia,
             self._any_d,
         )
         return sums, weight, int(n_changed), float(inertia)
