@@ -47,8 +47,8 @@ Lloyd iteration, every k-means++ round and every one of ``n_init`` runs. Below
 ``SMALL_BELOW_ROWS`` rows it runs the kernels' one-thread twins, so that a small first run
 compiles less (see ``NumbaEngine``).
 
-This module imports only numpy, numba, the shared options (:mod:`kmeans_np.numba_options`)
-and the numpy engine; load it through
+This module imports only numpy, numba and the shared options
+(:mod:`kmeans_np.numba_options`); load it through
 ``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
 import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
@@ -60,8 +60,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from kmeans_np.engine import NumpyEngine
-from kmeans_np.numba_options import PRANGE_ONLY, one_thread_twin
+from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag, one_thread_twin
 
 #: rows per chunk: the unit of work of one thread and of the partial sums
 CHUNK = 4096
@@ -73,12 +72,6 @@ ROTATE = 4
 #: below this many rows a fit is small: it runs on the one-thread twins of the kernels,
 #: and takes the feature variances from the numpy engine (see ``NumbaEngine``)
 SMALL_BELOW_ROWS = 50_000
-
-
-def any_d_flag(n_features: int) -> bool | None:
-    """The kernels' ``any_d`` argument for data of ``n_features`` features: ``None``
-    selects the written-out d = 3 code at compile time, ``True`` the generic loops."""
-    return None if n_features == 3 else True
 
 
 @njit(cache=True, nogil=True)
@@ -579,21 +572,18 @@ class NumbaEngine:
         self.xt = np.empty((X.shape[1], X.shape[0]))
         np.subtract(X.T, 0.0 if center is None else center[:, None], out=self.xt)
         self.X = self.xt.T  # the same numbers as rows (a view): picked rows, relocation
-        # Kernels skip reading weights altogether when every sample weighs 1.
-        self._w_kernel = sample_weight  # None: unit weights, compiled as such
-        small = X.shape[0] < SMALL_BELOW_ROWS
-        self._kernels = _ONE_THREAD if small else _THREADED
+        # The kernels take sample_weight as it is: None (unit weights) is compiled as such
+        # and no weight is ever read.
+        self._kernels = _ONE_THREAD if X.shape[0] < SMALL_BELOW_ROWS else _THREADED
         self._any_d = any_d_flag(X.shape[1])
-        #: a small fit's feature variances: the numpy engine on the same numbers
-        self._numpy = NumpyEngine(self.X, sample_weight) if small else None
 
     @property
     def n_samples(self) -> int:
         return self.X.shape[0]
 
     def feature_variances(self) -> np.ndarray:
-        if self._numpy is not None:
-            return self._numpy.feature_variances()
+        if self._kernels is _ONE_THREAD:  # a small fit: the numpy engine's formula
+            return np.var(self.X, axis=0)
         return feature_variances(self.xt)
 
     def cluster_sizes(self, labels: np.ndarray, k: int) -> np.ndarray:
@@ -608,7 +598,7 @@ class NumbaEngine:
         labels = np.empty(self.X.shape[0], dtype=np.int32)
         min_sq = np.empty(self.X.shape[0])
         self._kernels.nearest(
-            self.xt, self._w_kernel, np.ascontiguousarray(centers), labels, min_sq, self._any_d
+            self.xt, self.sample_weight, np.ascontiguousarray(centers), labels, min_sq, self._any_d
         )
         return labels, min_sq
 
@@ -618,7 +608,7 @@ class NumbaEngine:
         """(sums, weight, n_changed, inertia): the fields of ``engine.LloydStep``."""
         sums, weight, n_changed, inertia = self._kernels.lloyd_step(
             self.xt,
-            self._w_kernel,
+            self.sample_weight,
             np.ascontiguousarray(centers),
             labels,
             with_inertia,
@@ -640,18 +630,18 @@ class NumbaEngine:
     def potential(self, closest: np.ndarray) -> float:
         total = 0.0
         # the chunks in chunk order: deterministic
-        for part in self._kernels.chunk_potentials(self._w_kernel, closest):
+        for part in self._kernels.chunk_potentials(self.sample_weight, closest):
             total += part
         return float(total)
 
     def candidate_potentials(self, closest: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         cands = np.ascontiguousarray(candidates)
-        return self._kernels.candidate_potentials(self.xt, self._w_kernel, closest, cands)
+        return self._kernels.candidate_potentials(self.xt, self.sample_weight, closest, cands)
 
     def update_closest(self, closest: np.ndarray, point: np.ndarray) -> None:
         point = np.ascontiguousarray(point, dtype=np.float64)
         self._kernels.update_closest(self.xt, closest, point)
 
     def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray:
-        chunk_cum = np.cumsum(self._kernels.chunk_potentials(self._w_kernel, closest))
+        chunk_cum = np.cumsum(self._kernels.chunk_potentials(self.sample_weight, closest))
         return sample_in_chunks(self.w, closest, chunk_cum, np.asarray(rand_vals, float))

@@ -1,5 +1,6 @@
-"""numba options every kernel module of rfmseg shares (kmeans_np, validation and rfm), and
-the one-thread twin of a threaded kernel.
+"""numba options every kernel module of rfmseg shares (kmeans_np, validation and rfm): the
+parallel options, the d = 3 flag of the kernels' arguments and the one-thread twin of a
+threaded kernel.
 
 Imports only the standard library (numba inside ``one_thread_twin``): a kernel module
 reads these at its own import, before any compilation.
@@ -10,13 +11,24 @@ from __future__ import annotations
 import types
 from typing import Any
 
-__all__ = ["PRANGE_ONLY", "one_thread_twin"]
+__all__ = ["PRANGE_ONLY", "any_d_flag", "one_thread_twin"]
 
 # Parallelise the explicit prange loops only: with plain parallel=True numba also turns
 # every array allocation and expression into a parallel loop of its own, which costs
 # compile time (and a thread launch per np.zeros) and buys nothing here.
 PRANGE_ONLY = dict(prange=True, comprehension=False, reduction=False, inplace_binop=False,
                    setitem=False, numpy=False, stencil=False, fusion=False)  # fmt: skip
+
+
+def any_d_flag(n_features: int) -> bool | None:
+    """The kernels' ``any_d`` argument for data of ``n_features`` features: ``None``
+    selects the written-out d = 3 code, ``True`` the generic loops over features.
+
+    numba knows ``any_d is None`` from the argument's *type*, so it drops the branch not
+    taken before compiling: a run on RFM data never compiles the generic code.
+    """
+    return None if n_features == 3 else True
+
 
 #: what a one-thread twin's cached name adds to its kernel's
 TWIN_SUFFIX = "_one_thread"

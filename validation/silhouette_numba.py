@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from kmeans_np.numba_options import PRANGE_ONLY
+from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag
 
 __all__ = [
     "CHUNK",
@@ -244,7 +244,7 @@ def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int | None = N
     half = max(1, sched.shape[1])
     col = np.empty((half, CHUNK))
     sq = np.empty((half, CHUNK if xt.shape[0] != 3 else 1))  # only the general-d path uses it
-    any_d = None if xt.shape[0] == 3 else True
+    any_d = any_d_flag(xt.shape[0])
     for pairs in sched:
         _play_round(xt, starts, pairs, block, False, sums, col, sq, any_d)
     diag = np.repeat(np.arange(m, dtype=np.int64), 2).reshape(m, 2)
