@@ -44,8 +44,9 @@ Design, and why:
 ``NumbaEngine`` (at the end) offers the same operations as ``NumpyEngine``: the data is
 transposed once to feature-major order (d, n) when the engine is built and reused by every
 Lloyd iteration, every k-means++ round and every one of ``n_init`` runs. Below
-``SMALL_BELOW_ROWS`` rows it runs the kernels' one-thread twins, so that a small first run
-compiles less (see ``NumbaEngine``).
+``SMALL_BELOW_ROWS`` rows it runs the one-thread twins of the Lloyd kernels and does
+k-means++ in numpy with the kernels' arithmetic, so that a small first run compiles less
+(see ``NumbaEngine``).
 
 This module imports only numpy, numba and the shared options
 (:mod:`kmeans_np.numba_options`); load it through
@@ -69,8 +70,8 @@ CHUNK = 4096
 TILE = 128
 #: copies of the cluster sums per chunk, rows added round-robin (see _add_cluster_sums)
 ROTATE = 4
-#: below this many rows a fit is small: it runs on the one-thread twins of the kernels,
-#: and takes the feature variances from the numpy engine (see ``NumbaEngine``)
+#: below this many rows a fit is small: it runs on the one-thread twins of the Lloyd
+#: kernels, seeds in numpy and takes the feature variances from numpy (see ``NumbaEngine``)
 SMALL_BELOW_ROWS = 50_000
 
 
@@ -521,20 +522,96 @@ def sample_in_chunks(w, closest, chunk_cum, rand_vals):
 
 
 # ----------------------------------------------------------------------------------
-# one-thread twins: the same kernels without threads, for small fits
+# k-means++ for small fits, in numpy: the kernels above, the same arithmetic
+# ----------------------------------------------------------------------------------
+def _chunk_totals_np(w, values):
+    """``chunk_potentials`` in numpy: per-chunk Σ w_i·values_i, added as
+    ``_weighted_total`` adds them, bit for bit.
+
+    Row i of a chunk goes into running sum i mod 4, in row order (``np.add.accumulate``
+    adds strictly in order; ``np.sum`` would add pairwise), and the four sums are added
+    as (s0 + s1) + (s2 + s3). The last chunk is padded with zeros, which leave its
+    sums of non-negative terms unchanged.
+    """
+    n = values.shape[0]
+    nc = -(-n // CHUNK)
+    terms = np.zeros(nc * CHUNK)
+    if w is None:
+        terms[:n] = values
+    else:
+        np.multiply(w, values, out=terms[:n])
+    runs = np.add.accumulate(terms.reshape(nc, CHUNK // 4, 4), axis=1)[:, -1]
+    return (runs[:, 0] + runs[:, 1]) + (runs[:, 2] + runs[:, 3])
+
+
+def _sq_dist_np(xt, point):
+    """‖x_i − point‖² for every row, the squares added in feature order from 0.0, as
+    ``_sq_dist_chunk`` adds them."""
+    dist = np.zeros(xt.shape[1])
+    for f in range(xt.shape[0]):
+        t = xt[f] - point[f]
+        t *= t
+        dist += t
+    return dist
+
+
+def _update_closest_np(xt, closest, point):
+    """``update_closest`` in numpy."""
+    np.minimum(closest, _sq_dist_np(xt, point), out=closest)
+
+
+def _candidate_potentials_np(xt, w, closest, candidates):
+    """``candidate_potentials`` in numpy: each candidate's chunk totals, added in chunk
+    order from 0.0."""
+    pots = np.empty(candidates.shape[0])
+    for t in range(candidates.shape[0]):
+        parts = _chunk_totals_np(w, np.minimum(closest, _sq_dist_np(xt, candidates[t])))
+        pots[t] = np.add.accumulate(parts)[-1]
+    return pots
+
+
+def _sample_in_chunks_np(w, closest, chunk_cum, rand_vals):
+    """``sample_in_chunks`` in numpy: the chunk by its running total, then the row by the
+    running sum inside the chunk (``np.cumsum`` adds in row order, as the kernel does)."""
+    n = closest.shape[0]
+    out = np.empty(rand_vals.shape[0], np.int64)
+    for q in range(rand_vals.shape[0]):
+        r = rand_vals[q]
+        c = min(int(np.searchsorted(chunk_cum, r)), chunk_cum.shape[0] - 1)
+        local = r - (chunk_cum[c - 1] if c > 0 else 0.0)
+        s = c * CHUNK
+        e = min(s + CHUNK, n)
+        i = int(np.searchsorted(np.cumsum(w[s:e] * closest[s:e]), local))
+        out[q] = s + i if i < e - s else e - 1
+    return out
+
+
+# ----------------------------------------------------------------------------------
+# what a fit runs: the threaded kernels, or for a small fit the one-thread twins of the
+# Lloyd kernels and numpy for k-means++
 # ----------------------------------------------------------------------------------
 class _Kernels(NamedTuple):
-    """The threaded kernels a fit calls, or their one-thread twins."""
+    """The kernels a fit calls, or what a small fit calls instead."""
 
     lloyd_step: Any
     nearest: Any
     update_closest: Any
     chunk_potentials: Any
     candidate_potentials: Any
+    sample_in_chunks: Any
 
 
-_THREADED = _Kernels(lloyd_step, nearest, update_closest, chunk_potentials, candidate_potentials)
-_ONE_THREAD = _Kernels(*(one_thread_twin(kernel) for kernel in _THREADED))
+_THREADED = _Kernels(
+    lloyd_step, nearest, update_closest, chunk_potentials, candidate_potentials, sample_in_chunks
+)
+_SMALL = _Kernels(
+    one_thread_twin(lloyd_step),
+    one_thread_twin(nearest),
+    _update_closest_np,
+    _chunk_totals_np,
+    _candidate_potentials_np,
+    _sample_in_chunks_np,
+)
 
 
 # ----------------------------------------------------------------------------------
@@ -550,10 +627,15 @@ class NumbaEngine:
     cache usually meets (the README's demo clusters 20,000 customers), and there compiling
     a kernel costs more than running it saves:
 
-    * Lloyd's pass, the nearest centre and the k-means++ seeding run on the one-thread
-      twins of their kernels (``kmeans_np.numba_options.one_thread_twin``): the same
-      answer bit for bit, about half the compile time, and not much slower at this size
-      (the demo's clustering step, 20,000 customers: 0.335 s against 0.296 s);
+    * Lloyd's pass and the nearest centre run on the one-thread twins of their kernels
+      (``kmeans_np.numba_options.one_thread_twin``): the same answer bit for bit, about
+      half the compile time, and not much slower at this size (the demo's clustering
+      step, 20,000 customers: 0.335 s against 0.296 s);
+    * the k-means++ steps run in numpy (``_update_closest_np`` and its neighbours), with
+      the kernels' arithmetic in the kernels' order, so the same picks bit for bit. Four
+      kernels fewer to compile: 1.3 s of a first run. A warm run pays about 0.14 s for it
+      (the demo: 465 candidate rounds at 0.44 ms in numpy), since a sequential sum in
+      numpy adds one number at a time where the kernel keeps four sums going at once;
     * the feature variances (once per fit, for the tolerance) come from the numpy engine:
       two more kernels would take a second to compile for a millisecond's work. They may
       differ from the kernels' in the last bits (about 1e-13 relative), and the tolerance
@@ -574,7 +656,7 @@ class NumbaEngine:
         self.X = self.xt.T  # the same numbers as rows (a view): picked rows, relocation
         # The kernels take sample_weight as it is: None (unit weights) is compiled as such
         # and no weight is ever read.
-        self._kernels = _ONE_THREAD if X.shape[0] < SMALL_BELOW_ROWS else _THREADED
+        self._kernels = _SMALL if X.shape[0] < SMALL_BELOW_ROWS else _THREADED
         self._any_d = any_d_flag(X.shape[1])
 
     @property
@@ -582,7 +664,7 @@ class NumbaEngine:
         return self.X.shape[0]
 
     def feature_variances(self) -> np.ndarray:
-        if self._kernels is _ONE_THREAD:  # a small fit: the numpy engine's formula
+        if self._kernels is _SMALL:  # a small fit: the numpy engine's formula
             return np.var(self.X, axis=0)
         return feature_variances(self.xt)
 
@@ -644,4 +726,6 @@ class NumbaEngine:
 
     def sample_proportional(self, closest: np.ndarray, rand_vals: np.ndarray) -> np.ndarray:
         chunk_cum = np.cumsum(self._kernels.chunk_potentials(self.sample_weight, closest))
-        return sample_in_chunks(self.w, closest, chunk_cum, np.asarray(rand_vals, float))
+        return self._kernels.sample_in_chunks(
+            self.w, closest, chunk_cum, np.asarray(rand_vals, float)
+        )

@@ -6,9 +6,9 @@
 * ``kmeans_plusplus``: same indices on both backends, centres = X[indices], rows of
   weight 0 never chosen.
 * numba with 1 vs 2 threads: bit-identical (in-process and in fresh processes).
-* A small fit's one-thread twins, and the kernels' written-out d = 3 code, give the threaded
-  kernels' and the generic code's bits; a small fit equals the same fit on the threaded
-  kernels.
+* What a small fit runs (the Lloyd kernels' one-thread twins, k-means++ in numpy), and the
+  kernels' written-out d = 3 code, give the threaded kernels' and the generic code's
+  bits; a small fit equals the same fit on the threaded kernels.
 * The numpy engine's row chunking does not change the answer.
 * ``import kmeans_np`` compiles nothing (numba is not even imported).
 """
@@ -150,7 +150,9 @@ def engine_numba():
 
 
 def _kernel_outputs(kernels, xt, w, centers, any_d):
-    """Every output of the five kernels a fit calls, on fresh copies of the inputs."""
+    """Every output of the kernels a fit calls, on fresh copies of the inputs; the
+    k-means++ draws include the chunk boundaries (r equal to a running total) and a
+    value past the total."""
     n = xt.shape[1]
     labels = np.full(n, -1, np.int32)
     step = kernels.lloyd_step(xt, w, centers, labels, True, any_d)
@@ -158,10 +160,16 @@ def _kernel_outputs(kernels, xt, w, centers, any_d):
     inertia = kernels.nearest(xt, w, centers, near_labels, min_sq, any_d)
     closest = np.full(n, np.inf)
     kernels.update_closest(xt, closest, centers[0].copy())
+    kernels.update_closest(xt, closest, centers[-1].copy())
     pots = kernels.candidate_potentials(xt, w, closest, centers[1:].copy())
     chunks = kernels.chunk_potentials(w, closest)
+    cum = np.cumsum(chunks)
+    draws = np.concatenate([np.random.default_rng(n).uniform(size=40) * cum[-1], cum,
+                            [0.0, np.nextafter(cum[-1], np.inf)]])  # fmt: skip
+    w_full = np.ones(n) if w is None else w
+    picks = kernels.sample_in_chunks(w_full, closest, cum, draws)
     return [*step[:2], step[2], step[3], labels, near_labels, min_sq, inertia, closest, pots,
-            chunks]  # fmt: skip
+            chunks, picks]  # fmt: skip
 
 
 def assert_same_bits(a, b):
@@ -170,22 +178,30 @@ def assert_same_bits(a, b):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
 
 
+@pytest.mark.parametrize("n", [9001, 4097, 5])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("d", [2, 3, 5])
-def test_one_thread_twins_give_the_threaded_kernels_bits(d, weighted):
-    """9,001 rows: three chunks, the last one partial, its last tile partial too."""
+def test_a_small_fits_kernels_give_the_threaded_kernels_bits(d, weighted, n):
+    """What a small fit runs (the one-thread twins of the Lloyd kernels, numpy for the
+    k-means++ steps) gives the threaded kernels' bits. 9,001 rows: three chunks, the last
+    one partial, its last tile partial too; 4,097: one row in the second chunk; 5: one
+    chunk, one row past a group of four. Weights include zeros."""
     K = engine_numba()
-    n = 9001
     X = rfm_data(n, seed=90) if d == 3 else blob_data(n, d, 6, seed=90)
     xt = np.ascontiguousarray(X.T)
-    w = positive_weights(n, seed=91) if weighted else None
-    centers = np.ascontiguousarray(X[:: n // 6][:6])
+    w = None
+    if weighted:
+        w = positive_weights(n, seed=91)
+        w[::7] = 0.0
+    centers = np.ascontiguousarray(X[:: max(1, n // 6)][:6])
     any_d = K.any_d_flag(d)
     threaded = _kernel_outputs(K._THREADED, xt, w, centers, any_d)
-    assert_same_bits(threaded, _kernel_outputs(K._ONE_THREAD, xt, w, centers, any_d))
-    for kernel in K._ONE_THREAD:
+    assert_same_bits(threaded, _kernel_outputs(K._SMALL, xt, w, centers, any_d))
+    for kernel in (K._SMALL.lloyd_step, K._SMALL.nearest):
         assert "parallel" not in kernel.targetoptions
         assert kernel.py_func.__qualname__.endswith("_one_thread")  # its own cache entry
+    for step in K._SMALL[2:]:  # k-means++ in numpy: nothing to compile
+        assert not hasattr(step, "py_func")
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
@@ -214,7 +230,7 @@ def test_lloyds_pass_gives_the_nearest_centre_kernels_labels_and_inertia(weighte
         xt = np.ascontiguousarray(X.T)
         centers = np.ascontiguousarray(X[:: n // 5][:5])
         any_d = K.any_d_flag(X.shape[1])
-        for kernels in (K._THREADED, K._ONE_THREAD):
+        for kernels in (K._THREADED, K._SMALL):
             lloyd_labels = np.full(n, -1, np.int32)
             step = kernels.lloyd_step(xt, w, centers, lloyd_labels, True, any_d)
             labels = np.empty(n, np.int32)
@@ -230,19 +246,19 @@ def test_lloyds_pass_gives_the_nearest_centre_kernels_labels_and_inertia(weighte
 def test_the_engine_picks_the_twins_below_the_threshold_only():
     K = engine_numba()
     cut = K.SMALL_BELOW_ROWS
-    for n, kernels in ((cut - 1, K._ONE_THREAD), (cut, K._THREADED)):
+    for n, kernels in ((cut - 1, K._SMALL), (cut, K._THREADED)):
         assert make_engine("numba", rfm_data(n, seed=98), None)._kernels is kernels
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("d", [3, 5])
 def test_small_fit_equals_the_fit_on_threaded_kernels(monkeypatch, d, weighted):
-    """Below SMALL_BELOW_ROWS a fit runs the one-thread twins and takes the feature
-    variances from numpy; with the threshold at 0 the same fit runs the threaded
-    kernels and their variances. The variances may differ in their last bits (so the
-    tolerance too: a fit could then stop one iteration apart only if a centre shift fell
-    within that sliver); on these data sets the labels, centres, inertia and iterations
-    are the same."""
+    """Below SMALL_BELOW_ROWS a fit runs the Lloyd kernels' one-thread twins, seeds in
+    numpy and takes the feature variances from numpy; with the threshold at 0 the same
+    fit runs the threaded kernels and their variances. The variances may differ in their
+    last bits (so the tolerance too: a fit could then stop one iteration apart only if a
+    centre shift fell within that sliver); on these data sets the labels, centres,
+    inertia and iterations are the same."""
     K = engine_numba()
     n = 12_000
     assert n < K.SMALL_BELOW_ROWS
