@@ -574,6 +574,9 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
             raise UsageError(
                 f"--rows ({args.rows}) must be at least --customers ({args.customers})."
             )
+        from rfm.app.pipeline import compile_silhouette_ahead
+
+        compile_silhouette_ahead(args.customers)  # every generated customer has orders
         say(f"generating {args.rows:,} order lines for {args.customers:,} customers")
         from rfm.columns import TransactionColumns
 

@@ -72,6 +72,18 @@ COMPILE_AHEAD_BELOW = 1_000_000
 Progress = Callable[[str], None]
 
 
+def compile_silhouette_ahead(n_customers: int) -> None:
+    """On a first run, start compiling the silhouette's kernels on another core.
+
+    They then compile while K-means compiles (and runs) in this process. Nothing starts
+    when they are already in the cache, below the size where the silhouette runs on
+    numpy, or from ``COMPILE_AHEAD_BELOW`` customers on. The pipeline calls this once it
+    knows its customers; the demo earlier, before it generates them.
+    """
+    if SILHOUETTE_NUMBA_FROM <= n_customers < COMPILE_AHEAD_BELOW:
+        compile_ahead("validation.silhouette_numba")
+
+
 @dataclass
 class PipelineResult:
     """Everything :func:`run_pipeline` computed (the inputs of files and report).
@@ -345,10 +357,7 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
-    if SILHOUETTE_NUMBA_FROM <= len(rfm) < COMPILE_AHEAD_BELOW:
-        # the silhouette's kernels compile on another core while K-means compiles here
-        # (a first run only: nothing starts when they are in the cache)
-        compile_ahead("validation.silhouette_numba")
+    compile_silhouette_ahead(len(rfm))  # when the demo has not started it already
     with step("scoring and naming segments"):
         if check_customers is not None:
             check_customers(len(rfm))

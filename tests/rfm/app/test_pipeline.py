@@ -171,3 +171,49 @@ def test_run_warnings_by_hand() -> None:
         "every count (median 100 against 400 days since the last order, 6 against 2 "
         "orders, spend 90 against 50)."
     )
+
+
+@pytest.mark.parametrize(("customers", "starts"), [(2_500, True), (1_500, False)])
+def test_the_demo_starts_compiling_the_silhouette_before_it_generates_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, customers: int, starts: bool
+) -> None:
+    """The demo knows its customers before it generates them, so a first run's side
+    process compiling the silhouette's kernels starts then (the pipeline asks again once
+    it has its customer table); below the size where the silhouette runs on numpy,
+    nothing starts."""
+    import rfm.app.pipeline as pipeline
+    import rfm.datasets
+    from rfm.app.cli import main
+    from validation.silhouette import NUMBA_FROM_SAMPLES
+
+    assert 1_500 < NUMBA_FROM_SAMPLES <= 2_500
+    events: list[str] = []
+    monkeypatch.setattr(pipeline, "compile_ahead", lambda module: events.append(module))
+    generate = rfm.datasets.make_transactions
+
+    def recorded(**kwargs):
+        events.append("generate")
+        return generate(**kwargs)
+
+    monkeypatch.setattr(rfm.datasets, "make_transactions", recorded)
+    rows = str(4 * customers)
+    assert main(["demo", "--customers", str(customers), "--rows", rows, "-q",
+                 "--out", str(tmp_path / "out")]) == 0  # fmt: skip
+    ahead = "validation.silhouette_numba"
+    assert events == ([ahead, "generate", ahead] if starts else ["generate"])
+
+
+def test_the_silhouette_compiles_ahead_between_its_two_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the size where the silhouette runs on numba kernels, below the size where
+    the second process's memory would count more than the time it saves."""
+    import rfm.app.pipeline as pipeline
+    from validation.silhouette import NUMBA_FROM_SAMPLES
+
+    started: list[int] = []
+    top = pipeline.COMPILE_AHEAD_BELOW
+    for n in (NUMBA_FROM_SAMPLES - 1, NUMBA_FROM_SAMPLES, top - 1, top):
+        monkeypatch.setattr(pipeline, "compile_ahead", lambda module, n=n: started.append(n))
+        pipeline.compile_silhouette_ahead(n)
+    assert started == [NUMBA_FROM_SAMPLES, top - 1]
