@@ -1,13 +1,21 @@
-"""numba kernel behind the partitioned RFM table: group rows by a four-word key.
+"""numba kernels behind the partitioned RFM table and customer summary: group rows by a
+four-word key.
 
-:func:`rfm.rfm_table` on a Dask DataFrame reduces each partition to one row per
-(customer, invoice) pair, shuffles those rows by customer, then reduces them again:
-first the pairs that met from different partitions, then the pairs of each customer.
-All three reductions are one operation, "group rows by an exact key and keep, per group,
-the first row, the smallest first date, the largest last date, the sum of the amounts
-and the sum of the counts". :func:`combine_groups` does it with one open-addressing hash
-table (slots from a hash of the key, keys compared exactly, so there are no collisions
-to worry about). Groups come out in order of first appearance and every sum runs in row
+:func:`combine_groups` is the general one, "group rows by an exact key and keep, per
+group, the first row, the smallest first date, the largest last date, the sum of the
+amounts and the sum of the counts", with one open-addressing hash table (slots from a
+hash of the key, keys compared exactly, so there are no collisions to worry about).
+:mod:`rfm.clv`'s Dask summary uses it.
+
+:func:`rfm.rfm_table` on a Dask DataFrame uses two cheaper ones, since a hash table of
+every group costs a cache miss or two per group once it outgrows the cache:
+:func:`combine_runs` reduces each partition's order lines to pair rows by runs (the
+lines of an order follow each other), and :func:`combine_sorted_pairs` reduces the
+shuffled pair rows, sorted by customer, to one row per customer, counting each order
+once. On one file of the 100M-line benchmark (2M lines, 0.9M orders) the first took
+0.07 s where the hash table took 0.19 s.
+
+Groups come out in order of first appearance (or of the sort) and every sum runs in row
 order, so the result depends only on the row order of the input.
 
 Sequential on purpose: Dask runs one task per partition on each worker thread, so the
@@ -95,3 +103,140 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
     out = rec[:u, 4:].view(np.int64)
     return out[:, 3].copy(), out[:, 0].copy(), out[:, 1].copy(), o_amount[:u].copy(), \
         out[:, 2].copy()
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _same_pair(i_hi, i_lo, a, b):  # pragma: no cover - compiled
+    return i_lo[a] == i_lo[b] and i_hi[a] == i_hi[b]
+
+
+@njit(cache=True, nogil=True)
+def _distinct_in_run(i_hi, i_lo, s, e):  # pragma: no cover - compiled
+    """Number of distinct (hi, lo) invoice keys among rows s..e-1.
+
+    A customer has a few orders, so each row is compared with the rows before it; a
+    long run (a wholesale customer with thousands of orders) is sorted by ``lo`` first
+    and only rows of equal ``lo`` are compared, so no run costs more than a sort.
+    """
+    m = e - s
+    distinct = 0
+    if m <= 32:
+        for i in range(s, e):
+            seen = False
+            for j in range(s, i):
+                if _same_pair(i_hi, i_lo, i, j):
+                    seen = True
+                    break
+            distinct += not seen
+        return distinct
+    order = np.argsort(i_lo[s:e]) + s
+    a = 0
+    while a < m:
+        b = a + 1
+        while b < m and i_lo[order[b]] == i_lo[order[a]]:
+            b += 1
+        for i in range(a, b):  # equal lo: distinct by hi (one value for number ids)
+            seen = False
+            for j in range(a, i):
+                if i_hi[order[i]] == i_hi[order[j]]:
+                    seen = True
+                    break
+            distinct += not seen
+        a = b
+    return distinct
+
+
+@njit(cache=True, nogil=True)
+def combine_sorted_pairs(c_hi, c_lo, i_hi, i_lo, first, last, spend):  # pragma: no cover
+    """(customer, order) pair rows **sorted by customer key** → one entry per customer.
+
+    A customer's rows are one run. Per run: the position of its first row, the minimum
+    of ``first``, the maximum of ``last``, the sum of ``spend`` (in row order) and the
+    number of distinct (``i_hi``, ``i_lo``) order keys: a pair that arrived from two
+    partitions (an order cut by a file boundary) counts once. One pass in memory order,
+    where a hash table would cost a cache miss or two per row.
+    """
+    n = c_hi.shape[0]
+    starts = np.empty(n, dtype=np.int64)
+    o_first = np.empty(n, dtype=np.int64)
+    o_last = np.empty(n, dtype=np.int64)
+    o_spend = np.empty(n, dtype=np.float64)
+    o_freq = np.empty(n, dtype=np.int64)
+    u = 0
+    s = 0
+    while s < n:
+        f = first[s]
+        la = last[s]
+        money = spend[s]
+        e = s + 1
+        while e < n and c_lo[e] == c_lo[s] and c_hi[e] == c_hi[s]:
+            f = min(f, first[e])
+            la = max(la, last[e])
+            money += spend[e]
+            e += 1
+        starts[u] = s
+        o_first[u] = f
+        o_last[u] = la
+        o_spend[u] = money
+        o_freq[u] = 1 if e - s == 1 else _distinct_in_run(i_hi, i_lo, s, e)
+        u += 1
+        s = e
+    return starts[:u].copy(), o_first[:u].copy(), o_last[:u].copy(), o_spend[:u].copy(), \
+        o_freq[:u].copy()
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_has_key(k0, k1, k2, k3, r, a, b, c, d):  # pragma: no cover - compiled
+    return k3[r] == d and k2[r] == c and k1[r] == b and k0[r] == a
+
+
+#: slots of the recent-pairs table of :func:`combine_runs` (a power of two): 32 KB of
+#: group numbers, which stay in the processor's cache
+RECENT_SLOTS = 4096
+
+
+@njit(cache=True, nogil=True)
+def combine_runs(k0, k1, k2, k3, first, last, amount):  # pragma: no cover - compiled
+    """Order lines → (customer, order) pair rows, by runs: the lines of an order usually
+    follow each other, so a row with the key of the row before joins its group.
+
+    A row with another key looks for it in a small table of recent groups
+    (``RECENT_SLOTS``, direct-mapped by a hash of the key) and joins that group when it
+    is there; otherwise it starts a new group. The table stays in the cache, where a
+    hash table of every group would cost a cache miss or two per order. The price: an
+    order whose lines lie far apart, with many other orders in between, comes out as two
+    or more pair rows. :func:`combine_sorted_pairs` counts such an order once, as it
+    does an order cut by a partition boundary.
+
+    Returns per group, in order of first appearance: its first row, the minimum of
+    ``first``, the maximum of ``last`` and the sum of ``amount`` (in row order).
+    """
+    n = first.shape[0]
+    recent = np.full(RECENT_SLOTS, -1, dtype=np.int64)  # a group number per slot
+    o_row = np.empty(n, dtype=np.int64)
+    o_first = np.empty(n, dtype=np.int64)
+    o_last = np.empty(n, dtype=np.int64)
+    o_amount = np.empty(n, dtype=np.float64)
+    u = 0
+    g = -1  # the previous row's group
+    for i in range(n):
+        a = k0[i]
+        b = k1[i]
+        c = k2[i]
+        d = k3[i]
+        if g < 0 or not _row_has_key(k0, k1, k2, k3, o_row[g], a, b, c, d):
+            slot = np.int64(mix(d ^ mix(c ^ mix(b ^ mix(a ^ GOLDEN)))) & (RECENT_SLOTS - 1))
+            g = recent[slot]
+            if g < 0 or not _row_has_key(k0, k1, k2, k3, o_row[g], a, b, c, d):
+                g = u  # a new group, now the slot's
+                recent[slot] = u
+                o_row[u] = i
+                o_first[u] = first[i]
+                o_last[u] = last[i]
+                o_amount[u] = amount[i]
+                u += 1
+                continue
+        o_first[g] = min(o_first[g], first[i])
+        o_last[g] = max(o_last[g], last[i])
+        o_amount[g] += amount[i]
+    return o_row[:u].copy(), o_first[:u].copy(), o_last[:u].copy(), o_amount[:u].copy()

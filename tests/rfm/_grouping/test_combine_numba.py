@@ -1,0 +1,136 @@
+"""The kernels of the partitioned RFM table (rfm._grouping.combine_numba) against plain
+Python loops.
+
+* ``combine_runs`` (order lines → pair rows): every output row is one group of input
+  rows with one key; merging the output rows by key gives, per key, the input's minimum
+  first date, maximum last date and sum of amounts. Lines of an order that follow each
+  other join one row, and most that come back while the order is among the recent ones;
+  orders far apart may give several rows.
+* ``combine_sorted_pairs`` (pair rows sorted by customer → one row per customer): per
+  customer the first position, min first, max last, the sum of spend in row order (so
+  bit-identical) and the number of distinct order keys, for short runs (compared row by
+  row) and long ones (sorted), with order keys equal in one word and not the other.
+
+The reference walks the rows once with a dict per key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kmeans_np.jit import load_kernels
+
+
+def kernels():
+    return load_kernels("rfm._grouping.combine_numba")
+
+
+def u64(values) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.uint64)
+
+
+def lines(n: int, n_keys: int, seed: int, runs: bool) -> tuple:
+    """Order lines with 4-word keys from ``n_keys`` distinct ones: in runs of one key
+    (orders' lines together, some orders coming back later) or shuffled."""
+    rng = np.random.default_rng(seed)
+    words = rng.integers(0, 2**63, size=(n_keys, 4), dtype=np.int64).astype(np.uint64)
+    words[: n_keys // 2, 0] = 0  # keys equal in one word and not the others
+    if runs:
+        which = np.repeat(rng.integers(0, n_keys, size=n // 3 + 1), 3)[:n]
+    else:
+        which = rng.integers(0, n_keys, size=n)
+    first = rng.integers(-(10**12), 10**12, size=n)
+    last = first + rng.integers(0, 10**9, size=n)
+    amount = rng.normal(50, 30, size=n)
+    return which, [u64(words[which, j]) for j in range(4)], first, last, amount
+
+
+def by_key(keys: list[np.ndarray], first, last, amount) -> dict:
+    out: dict[tuple, list] = {}
+    for r in range(len(first)):
+        key = tuple(int(k[r]) for k in keys)
+        s = out.setdefault(key, [first[r], last[r], 0.0])
+        s[0], s[1] = min(s[0], first[r]), max(s[1], last[r])
+        s[2] += float(amount[r])
+    return out
+
+
+@pytest.mark.parametrize(("n_keys", "runs"), [(50, True), (3000, True), (20_000, False)],
+                         ids=["few-orders", "many-orders", "shuffled"])  # fmt: skip
+def test_combine_runs_rows_merge_to_the_groups_of_the_input(n_keys: int, runs: bool) -> None:
+    n = 30_000
+    which, keys, first, last, amount = lines(n, n_keys, seed=n_keys, runs=runs)
+    row, o_first, o_last, o_amount = kernels().combine_runs(*keys, first, last, amount)
+    assert np.all(np.diff(row) > 0)  # in order of first appearance, each a new row
+    out_keys = [k[row] for k in keys]
+    got = by_key(out_keys, o_first, o_last, o_amount)
+    want = by_key(keys, first, last, amount)
+    assert got.keys() == want.keys()
+    for key, (f, la, money) in want.items():
+        assert got[key][:2] == [f, la]
+        assert got[key][2] == pytest.approx(money, rel=1e-12, abs=1e-9)
+    if runs:  # consecutive rows of one key always join one group
+        assert len(row) <= np.count_nonzero(np.diff(which)) + 1
+    if n_keys <= 50:  # orders coming back while still among the recent ones mostly
+        # join their row (two keys may share a slot and push each other out)
+        assert len(row) <= 5 * len(want) < np.count_nonzero(np.diff(which)) / 10
+
+
+def test_combine_runs_on_orders_in_runs_equals_the_exact_grouping() -> None:
+    """Each order's lines together and no order twice: the pair rows of the exact hash
+    grouping (``combine_groups``), bit for bit."""
+    rng = np.random.default_rng(7)
+    n_orders = 5000
+    sizes = rng.integers(1, 6, size=n_orders)
+    keys = [u64(np.repeat(rng.integers(0, 2**63, size=n_orders), sizes)) for _ in range(4)]
+    n = int(sizes.sum())
+    first = rng.integers(0, 10**12, size=n)
+    amount = rng.normal(size=n)
+    K = kernels()
+    runs = K.combine_runs(*keys, first, first, amount)
+    exact = K.combine_groups(*keys, first, first, amount, np.zeros(n, np.int64))
+    assert len(runs[0]) == n_orders
+    for a, b in zip(runs, exact[:4], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def sorted_pairs(n_customers: int, max_orders: int, seed: int) -> tuple:
+    """Pair rows sorted by customer; an order may come twice (cut by a partition
+    boundary), and order keys share their ``lo`` word with different ``hi`` words."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, max_orders + 1, size=n_customers)
+    counts[0] = max_orders  # at least one long run
+    c_lo = np.repeat(np.sort(rng.choice(2**40, size=n_customers, replace=False)), counts)
+    c_hi = np.zeros(len(c_lo), dtype=np.uint64)
+    n = len(c_lo)
+    i_lo = rng.integers(0, max(2, max_orders // 2), size=n)  # repeats within a customer
+    i_hi = rng.integers(0, 3, size=n)  # equal lo, other hi: another order
+    first = rng.integers(0, 10**12, size=n)
+    last = first + rng.integers(0, 10**9, size=n)
+    spend = rng.normal(80, 40, size=n)
+    return u64(c_hi), u64(c_lo), u64(i_hi), u64(i_lo), first, last, spend
+
+
+def customers_by_loop(c_lo, i_hi, i_lo, first, last, spend) -> list[tuple]:
+    out: dict[int, dict] = {}
+    for r in range(len(c_lo)):
+        s = out.setdefault(int(c_lo[r]), {"start": r, "first": first[r], "last": last[r],
+                                          "spend": 0.0, "orders": set()})  # fmt: skip
+        s["first"], s["last"] = min(s["first"], first[r]), max(s["last"], last[r])
+        s["spend"] += float(spend[r])
+        s["orders"].add((int(i_hi[r]), int(i_lo[r])))
+    return [(s["start"], s["first"], s["last"], s["spend"], len(s["orders"]))
+            for s in out.values()]  # fmt: skip
+
+
+@pytest.mark.parametrize("max_orders", [1, 6, 40, 400], ids=lambda m: f"up-to-{m}-orders")
+def test_combine_sorted_pairs_counts_each_order_once(max_orders: int) -> None:
+    """Runs of up to 32 rows are compared row by row, longer ones sorted first."""
+    c_hi, c_lo, i_hi, i_lo, first, last, spend = sorted_pairs(300, max_orders, seed=max_orders)
+    got = kernels().combine_sorted_pairs(c_hi, c_lo, i_hi, i_lo, first, last, spend)
+    want = customers_by_loop(c_lo, i_hi, i_lo, first, last, spend)
+    assert [tuple(x.item() for x in row) for row in zip(*got, strict=True)] == want
+    if max_orders >= 40:
+        assert (np.diff(np.r_[got[0], len(c_lo)]) > 32).any()  # the sorted path ran
+        assert (got[4] < np.diff(np.r_[got[0], len(c_lo)])).any()  # repeats counted once
