@@ -286,11 +286,11 @@ def _customer_table_dask(
             transactions, customer=cols.customer, invoice=cols.invoice, date=cols.date,
             quantity=cols.quantity, price=cols.price, amount=cols.amount, **switches,
         )
-        table, finish = rfm_table_graph(
+        aggregates, finish = rfm_table_graph(
             clean, columns=cols, snapshot=chosen.snapshot,
             allow_negative=rules_on.allow_negative, backend="auto",
         )
-        lazy = [counts, table, *(monthly_graph(clean, cols) if with_monthly else ())]
+        lazy = [counts, aggregates, *(monthly_graph(clean, cols) if with_monthly else ())]
         computed = dask.compute(*lazy)
         report = report_of(computed[0])
         rfm = finish(computed[1])
