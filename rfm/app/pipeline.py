@@ -332,7 +332,8 @@ def run_pipeline(
         customers than an xlsx sheet holds).
     on_reduced : callable, optional
         Called once every step that reads the order lines is done (cleaning, RFM table,
-        monthly KPIs, migration): the rest works on the customer table only.
+        monthly KPIs, migration, value ahead): the rest works on the customer table
+        only. Without the last two it is called before scoring.
     start : array of shape (k, 3), optional
         Warm-start K-means from these centres, in days, orders and money (one Lloyd run;
         k is their number): :meth:`rfm.SegmentModel.refit` starts from last week's.
@@ -358,6 +359,10 @@ def run_pipeline(
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
     compile_silhouette_ahead(len(rfm))  # when the demo has not started it already
+    reads_lines_again = base.monthly is None or compare_to is not None or chosen.clv is not None
+    if on_reduced is not None and not reads_lines_again:
+        on_reduced()  # nothing reads the order lines again: stop a Dask cluster before
+        # scoring, whose peak would otherwise add to the workers' memory
     with step("scoring and naming segments"):
         if check_customers is not None:
             check_customers(len(rfm))
@@ -381,7 +386,7 @@ def run_pipeline(
         with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
             ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
                               holdout_days=chosen.holdout_days)  # fmt: skip
-    if on_reduced is not None:
+    if on_reduced is not None and reads_lines_again:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     shown_k = k if start is None else f"{len(start)}, from the given centres"
     with step(f"clustering (k={shown_k}, scaling={scaling})"):

@@ -217,3 +217,30 @@ def test_the_silhouette_compiles_ahead_between_its_two_bounds(
         monkeypatch.setattr(pipeline, "compile_ahead", lambda module, n=n: started.append(n))
         pipeline.compile_silhouette_ahead(n)
     assert started == [NUMBA_FROM_SAMPLES, top - 1]
+
+
+def test_the_order_lines_are_released_as_soon_as_nothing_reads_them_again(tx) -> None:
+    """on_reduced (the command line stops its Dask cluster there) comes before scoring
+    when no later step reads the order lines (on Dask, the monthly KPIs come with the RFM
+    table), else after the last one that does."""
+    import dask
+    import dask.dataframe as dd
+
+    cols = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+    last_day = pd.Timestamp(tx["InvoiceDate"].max()).normalize()
+    since = {"compare_to": str((last_day - pd.Timedelta(days=90)).date())}
+    on_dask = dd.from_pandas(tx, npartitions=2)
+    cases = [(on_dask, {}, "scoring"), (on_dask, since, "clustering"),
+             (tx, {}, "clustering")]  # fmt: skip
+    for data, changes, next_step in cases:
+        events: list[str] = []
+        with dask.config.set(scheduler="threads"):
+            run_pipeline(data, columns=cols, k=3, progress=events.append,
+                         on_reduced=lambda events=events: events.append("released"),
+                         **changes)  # fmt: skip
+        released = events.index("released")
+        assert events[released + 1].startswith(next_step), (changes, events)
+        if changes:
+            assert any(e.startswith("segment migration") for e in events[:released])
+        if data is tx:  # in memory the monthly KPIs read the order lines after scoring
+            assert events[released - 1] == "monthly KPIs"
