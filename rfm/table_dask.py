@@ -20,13 +20,13 @@ workers and each holding one partition (or one shuffled piece) in memory at a ti
    ``groupby().nunique()``.
 
 The snapshot comes from the latest last purchase, so it equals the in-memory default.
-:func:`rfm_table_dask` gathers the customers' aggregates (four columns), each partition
-straight to the calling process, and finishes the table there (recency, tenure, the
-dates); with ``compute=False`` it is finished partition by partition after one global
-reduction. On 100M order lines in 50 files these changes (runs instead of a hash table
-of every pair, sorting instead of hashing the customers, gathering four columns
-directly) took the table from 40 s to 32-35 s; DuckDB's query took 19-25 s on the
-same machine in the same runs (2026-12-06, README).
+:func:`rfm_table_dask` gathers the customers' aggregates (four of them, and the dates'
+resolution), each partition straight to the calling process, and finishes the table
+there (recency, tenure, the dates); with ``compute=False`` it is finished partition by
+partition after one global reduction. On 100M order lines in 50 files these changes
+(runs instead of a hash table of every pair, sorting instead of hashing the customers,
+gathering the aggregates directly) took the table from 40 s to 27-35 s; DuckDB's query
+took 18-25 s on the same machine in the same runs (2026-12-06, README).
 
 Why a shuffle and not a tree reduction: a tree reduction (Dask's ``split_out=1``
 default) concatenates partial results pairwise up to one final task, which must hold
@@ -289,7 +289,8 @@ def rfm_table_graph(
     purchase, spend, orders: a Dask DataFrame partitioned by customer) and the function
     that turns them, computed, into :func:`rfm.rfm_table`'s table, in the in-memory
     order. The table's other columns (recency, tenure, the dates) are derived from them
-    in this process, so the workers send four columns rather than seven. Compute the
+    in this process, so the workers send five columns (the four aggregates and the dates'
+    resolution) rather than seven. Compute the
     aggregates together with other work on the same order lines (``dask.compute``), and
     they are read once."""
     spec = _spec_of(ddf, columns, allow_negative, backend)

@@ -86,7 +86,8 @@ def aggregate_numpy(
 
 
 def sort_by_key(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Order of distinct keys ``(hi, lo)`` ascending (keys are unique, so any sort agrees).
+    """Order of keys ``(hi, lo)`` ascending; equal keys keep their row order (the Dask
+    table sorts repeated customer keys and adds each customer's spend in that order).
 
     One ``argsort`` does it when ``hi`` alone decides (it is constant for integer and
     code keys, and usually distinct for strings); otherwise ``lexsort``. The sort is

@@ -115,8 +115,10 @@ def _distinct_in_run(i_hi, i_lo, s, e):  # pragma: no cover - compiled
     """Number of distinct (hi, lo) invoice keys among rows s..e-1.
 
     A customer has a few orders, so each row is compared with the rows before it; a
-    long run (a wholesale customer with thousands of orders) is sorted by ``lo`` first
-    and only rows of equal ``lo`` are compared, so no run costs more than a sort.
+    long run (a wholesale customer with thousands of orders) is sorted by (hi, lo) and
+    its distinct keys counted where the sorted keys change, so no run costs more than
+    two sorts whatever the keys look like (short text invoices, for one, all share
+    their ``lo`` word: it holds their length).
     """
     m = e - s
     distinct = 0
@@ -129,20 +131,11 @@ def _distinct_in_run(i_hi, i_lo, s, e):  # pragma: no cover - compiled
                     break
             distinct += not seen
         return distinct
-    order = np.argsort(i_lo[s:e]) + s
-    a = 0
-    while a < m:
-        b = a + 1
-        while b < m and i_lo[order[b]] == i_lo[order[a]]:
-            b += 1
-        for i in range(a, b):  # equal lo: distinct by hi (one value for number ids)
-            seen = False
-            for j in range(a, i):
-                if i_hi[order[i]] == i_hi[order[j]]:
-                    seen = True
-                    break
-            distinct += not seen
-        a = b
+    by_lo = np.argsort(i_lo[s:e], kind="mergesort")  # stable: then by hi, stably
+    order = by_lo[np.argsort(i_hi[s:e][by_lo], kind="mergesort")] + s
+    distinct = 1
+    for r in range(1, m):
+        distinct += not _same_pair(i_hi, i_lo, order[r], order[r - 1])
     return distinct
 
 

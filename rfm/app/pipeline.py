@@ -333,7 +333,8 @@ def run_pipeline(
     on_reduced : callable, optional
         Called once every step that reads the order lines is done (cleaning, RFM table,
         monthly KPIs, migration, value ahead): the rest works on the customer table
-        only. Without the last two it is called before scoring.
+        only. When the monthly KPIs came with the RFM table (on Dask) and neither of the
+        last two runs, it is called before scoring.
     start : array of shape (k, 3), optional
         Warm-start K-means from these centres, in days, orders and money (one Lloyd run;
         k is their number): :meth:`rfm.SegmentModel.refit` starts from last week's.

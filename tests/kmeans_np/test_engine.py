@@ -164,9 +164,15 @@ def _kernel_outputs(kernels, xt, w, centers, any_d):
     pots = kernels.candidate_potentials(xt, w, closest, centers[1:].copy())
     chunks = kernels.chunk_potentials(w, closest)
     cum = np.cumsum(chunks)
-    draws = np.concatenate([np.random.default_rng(n).uniform(size=40) * cum[-1], cum,
-                            [0.0, np.nextafter(cum[-1], np.inf)]])  # fmt: skip
     w_full = np.ones(n) if w is None else w
+    # draws: random, every chunk's running total, running sums inside the chunks, 0 and
+    # just past the total
+    inside = np.concatenate([
+        (cum[c - 1] if c else 0.0) + np.cumsum(w_full[s : s + 4096] * closest[s : s + 4096])
+        for c, s in enumerate(range(0, n, 4096))
+    ])[:: max(1, n // 97)]  # fmt: skip
+    draws = np.concatenate([np.random.default_rng(n).uniform(size=40) * cum[-1], cum, inside,
+                            [0.0, np.nextafter(cum[-1], np.inf)]])  # fmt: skip
     picks = kernels.sample_in_chunks(w_full, closest, cum, draws)
     return [*step[:2], step[2], step[3], labels, near_labels, min_sq, inertia, closest, pots,
             chunks, picks]  # fmt: skip
@@ -178,21 +184,27 @@ def assert_same_bits(a, b):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
 
 
-@pytest.mark.parametrize("n", [9001, 4097, 5])
+@pytest.mark.parametrize("n", [9001, 4097, 5, 4, 3, 2, 1])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("d", [2, 3, 5])
 def test_a_small_fits_kernels_give_the_threaded_kernels_bits(d, weighted, n):
     """What a small fit runs (the one-thread twins of the Lloyd kernels, numpy for the
     k-means++ steps) gives the threaded kernels' bits. 9,001 rows: three chunks, the last
-    one partial, its last tile partial too; 4,097: one row in the second chunk; 5: one
-    chunk, one row past a group of four. Weights include zeros."""
+    one partial, its last tile partial too, and with weights a first chunk of zero
+    weight; 4,097: one row in the second chunk; 5 down to 1: one chunk, at most one
+    group of four. Weights include zeros. (For finite data, which every public entry
+    point checks: a NaN distance would be kept by np.minimum and dropped by the kernels'
+    min.)"""
     K = engine_numba()
-    X = rfm_data(n, seed=90) if d == 3 else blob_data(n, d, 6, seed=90)
+    X = rfm_data(max(n, 6), seed=90) if d == 3 else blob_data(max(n, 6), d, 6, seed=90)
+    X = np.ascontiguousarray(X[:n])
     xt = np.ascontiguousarray(X.T)
     w = None
     if weighted:
         w = positive_weights(n, seed=91)
         w[::7] = 0.0
+        if n > 8192:
+            w[:4096] = 0.0  # a whole chunk weighs nothing
     centers = np.ascontiguousarray(X[:: max(1, n // 6)][:6])
     any_d = K.any_d_flag(d)
     threaded = _kernel_outputs(K._THREADED, xt, w, centers, any_d)

@@ -134,3 +134,27 @@ def test_combine_sorted_pairs_counts_each_order_once(max_orders: int) -> None:
     if max_orders >= 40:
         assert (np.diff(np.r_[got[0], len(c_lo)]) > 32).any()  # the sorted path ran
         assert (got[4] < np.diff(np.r_[got[0], len(c_lo)])).any()  # repeats counted once
+
+
+def test_combine_sorted_pairs_with_text_keys() -> None:
+    """Short text ids are packed into the ``hi`` word with their length in ``lo``: every
+    six-character invoice shares its ``lo``, so a long run must not be split by ``lo``
+    alone. Customers that differ only in ``hi`` are different customers."""
+    rng = np.random.default_rng(11)
+    counts = np.array([3000, 5, 40, 1, 700])
+    c_hi = np.repeat(np.array([7, 8, 8, 9, 9]), counts)  # sorted by (hi, lo)
+    c_lo = np.repeat(np.array([6, 5, 6, 6, 7]), counts)
+    n = len(c_hi)
+    i_hi = rng.integers(0, 900, size=n)  # repeats: orders met from several partitions
+    i_lo = np.full(n, 6)
+    first = rng.integers(0, 10**12, size=n)
+    last = first + rng.integers(0, 10**9, size=n)
+    spend = rng.normal(80, 40, size=n)
+    got = kernels().combine_sorted_pairs(u64(c_hi), u64(c_lo), u64(i_hi), u64(i_lo),
+                                         first, last, spend)  # fmt: skip
+    customer = c_hi * 100 + c_lo  # one number per (hi, lo) for the loop's dict
+    want = customers_by_loop(customer, i_hi, i_lo, first, last, spend)
+    assert [tuple(x.item() for x in row) for row in zip(*got, strict=True)] == want
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    distinct = [len(set(i_hi[s : s + m].tolist())) for s, m in zip(starts, counts, strict=True)]
+    assert got[4].tolist() == distinct
