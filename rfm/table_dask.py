@@ -112,9 +112,9 @@ def _empty_pairs(spec: Spec) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _ns_ticks(pdf: pd.DataFrame, spec: Spec, where: str) -> tuple[np.ndarray, int, np.ndarray]:
+def _ns_ticks(pdf: pd.DataFrame, spec: Spec, where: str) -> tuple[np.ndarray, int, pd.Series]:
     """The partition's dates as int64 nanoseconds (UTC when tz-aware), their unit rank,
-    and their purchase days (:func:`rfm.table.purchase_days`)."""
+    and the parsed dates."""
     dates = parse_dates(pdf[spec.date], spec.date)
     ticks, unit, tz = date_ticks(dates)
     if (tz is None) != (spec.date_tz is None):
@@ -133,7 +133,7 @@ def _ns_ticks(pdf: pd.DataFrame, spec: Spec, where: str) -> tuple[np.ndarray, in
                 "the partitioned RFM table cannot represent."
             )
         ticks = ticks * scale
-    return ticks, rank, purchase_days(dates)
+    return ticks, rank, dates
 
 
 def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) -> pd.DataFrame:
@@ -147,7 +147,7 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
             spec.customer, spec.invoice, spec.date, spec.amount, spec.quantity, spec.price
         )
         line = roles.line_amounts(pdf, allow_negative=spec.allow_negative)
-        ticks, rank, days = _ns_ticks(pdf, spec, where)
+        ticks, rank, dates = _ns_ticks(pdf, spec, where)
         cust = encode_keys(pdf[spec.customer], backend=spec.backend)
         if cust.missing is not None:
             raise ValueError(
@@ -155,8 +155,10 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
                 "id(s); RFM needs a customer for every line. Drop guest rows first, e.g. "
                 "with clean_transactions (drop_missing_customer=True)."
             )
-        inv_hi, inv_lo = np.zeros(len(pdf), dtype=np.uint64), days.view(np.uint64)
-        if spec.invoice is not None:
+        if spec.invoice is None:  # the order is the purchase day
+            days = purchase_days(dates)
+            inv_hi, inv_lo = np.zeros(len(pdf), dtype=np.uint64), days.view(np.uint64)
+        else:
             inv = encode_keys(pdf[spec.invoice], backend=spec.backend)
             if inv.missing is not None:
                 raise ValueError(
@@ -181,7 +183,10 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
         out[DAY] = days[row]
     out.update({FIRST: first, LAST: last, SPEND: spend,
                 RES: np.full(len(row), rank, dtype=np.int8)})  # fmt: skip
-    return pd.DataFrame(out)
+    # copy=False: the fresh arrays become the columns as they are. A Dask worker hands
+    # freed memory back to the system at once (MALLOC_TRIM_THRESHOLD_), so every new
+    # array is new pages to fault in: a copy of each column cost more than the kernel
+    return pd.DataFrame(out, copy=False)
 
 
 def _empty_customers(spec: Spec) -> pd.DataFrame:
@@ -227,6 +232,7 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
             RES: np.full(len(rows), res.max(), dtype=np.int8),
         },
         index=cust.labels(rows).rename(spec.customer),
+        copy=False,  # fresh arrays (see _pairs)
     )
 
 

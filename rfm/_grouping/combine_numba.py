@@ -174,8 +174,7 @@ def combine_sorted_pairs(c_hi, c_lo, i_hi, i_lo, first, last, spend):  # pragma:
         o_freq[u] = 1 if e - s == 1 else _distinct_in_run(i_hi, i_lo, s, e)
         u += 1
         s = e
-    return starts[:u].copy(), o_first[:u].copy(), o_last[:u].copy(), o_spend[:u].copy(), \
-        o_freq[:u].copy()
+    return starts[:u], o_first[:u], o_last[:u], o_spend[:u], o_freq[:u]  # views: no copy
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -232,4 +231,5 @@ def combine_runs(k0, k1, k2, k3, first, last, amount):  # pragma: no cover - com
         o_first[g] = min(o_first[g], first[i])
         o_last[g] = max(o_last[g], last[i])
         o_amount[g] += amount[i]
-    return o_row[:u].copy(), o_first[:u].copy(), o_last[:u].copy(), o_amount[:u].copy()
+    # views of the first u entries: copying them would fault in fresh pages for nothing
+    return o_row[:u], o_first[:u], o_last[:u], o_amount[:u]
