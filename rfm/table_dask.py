@@ -26,7 +26,7 @@ there (recency, tenure, the dates); with ``compute=False`` it is finished partit
 partition after one global reduction. On 100M order lines in 50 files these changes
 (runs instead of a hash table of every pair, sorting instead of hashing the customers,
 gathering the aggregates directly) took the table from 40 s to 27-35 s; DuckDB's query
-took 18-25 s on the same machine in the same runs (2026-12-06, README).
+took 18-26 s on the same machine in the same runs (2026-12-06, README).
 
 Why a shuffle and not a tree reduction: a tree reduction (Dask's ``split_out=1``
 default) concatenates partial results pairwise up to one final task, which must hold
