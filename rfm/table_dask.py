@@ -185,7 +185,7 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
                 RES: np.full(len(row), rank, dtype=np.int8)})  # fmt: skip
     # copy=False: the fresh arrays become the columns as they are. A Dask worker hands
     # freed memory back to the system at once (MALLOC_TRIM_THRESHOLD_), so every new
-    # array is new pages to fault in: a copy of each column cost more than the kernel
+    # array is new pages to fault in, and a copy of each column would be that for nothing
     return pd.DataFrame(out, copy=False)
 
 
