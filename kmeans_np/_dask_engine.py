@@ -39,7 +39,6 @@ from kmeans_np.lloyd import relocate_empty_clusters
 K = load_kernels("kmeans_np.engine_numba")
 
 
-
 # ---------------------------------------------------------------------------------
 # per-block tasks (module-level so that workers import them by name)
 # ---------------------------------------------------------------------------------

@@ -633,11 +633,12 @@ class NumbaEngine:
       step, 20,000 customers: 0.335 s against 0.296 s);
     * the k-means++ steps run in numpy (``_update_closest_np`` and its neighbours), with
       the kernels' arithmetic in the kernels' order, so the same picks bit for bit (for
-      finite data, which every public entry point checks: np.minimum keeps a NaN that the
-      kernels' ``min`` drops). Four
-      kernels fewer to compile: 1.3 s of a first run. A warm run pays about 0.14 s for it
-      (the demo: 465 candidate rounds at 0.44 ms in numpy), since a sequential sum in
-      numpy adds one number at a time where the kernel keeps four sums going at once;
+      finite data, which every public entry point checks: np.minimum keeps a NaN that
+      the kernels' ``min`` drops). Four kernels fewer to compile: 1.3 s of a first run.
+      They are slower warm (the demo's 465 candidate rounds take 0.44 ms each in numpy:
+      a sequential sum in numpy adds one number at a time where the kernel keeps four
+      sums going at once), 0.14 s in one comparison of whole demos and within their
+      noise in another;
     * the feature variances (once per fit, for the tolerance) come from the numpy engine:
       two more kernels would take a second to compile for a millisecond's work. They may
       differ from the kernels' in the last bits (about 1e-13 relative), and the tolerance

@@ -295,13 +295,10 @@ def rfm_table_graph(
     purchase, spend, orders: a Dask DataFrame partitioned by customer) and the function
     that turns them, computed, into :func:`rfm.rfm_table`'s table, in the in-memory
     order. The table's other columns (recency, tenure, the dates) are derived from them
-    in this process, so the workers send five columns (the four aggregates and the dates'
-    resolution) rather than seven. Compute the
-    aggregates together with other work on the same order lines (``dask.compute``), and
-    they are read once."""
-    spec = _spec_of(ddf, columns, allow_negative, backend)
-    _check_snapshot_kind(snapshot, spec.date_tz)
-    customers = _customer_graph(ddf, spec)
+    in this process, so the workers send five columns (the four aggregates and the
+    dates' resolution) rather than seven. Compute the aggregates together with other
+    work on the same order lines (``dask.compute``), and they are read once."""
+    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend)
 
     def finish(result: pd.DataFrame) -> pd.DataFrame:
         if len(result) == 0:
@@ -328,9 +325,13 @@ def _spec_of(ddf: Any, columns: TransactionColumns, allow_negative: bool, backen
     )
 
 
-def _customer_graph(ddf: Any, spec: Spec) -> Any:
-    """Steps 1-3 (module docstring): pair rows per partition, the shuffle on the
-    customer, one row of aggregates per customer."""
+def _customer_graph(
+    ddf: Any, columns: TransactionColumns, snapshot: Any, allow_negative: bool, backend: str
+) -> tuple[Spec, Any]:
+    """The checked spec, and steps 1-3 (module docstring): pair rows per partition, the
+    shuffle on the customer, one row of aggregates per customer."""
+    spec = _spec_of(ddf, columns, allow_negative, backend)
+    _check_snapshot_kind(snapshot, spec.date_tz)
     # columns are selected inside the task, after the check that names a missing one
     pairs = ddf.map_partitions(
         _pairs, spec, meta=_empty_pairs(spec), enforce_metadata=False
@@ -340,7 +341,7 @@ def _customer_graph(ddf: Any, spec: Spec) -> Any:
     shuffled = pairs.shuffle(
         on=spec.customer, npartitions=ddf.npartitions, shuffle_method=shuffle_method("tasks")
     )
-    return shuffled.map_partitions(
+    return spec, shuffled.map_partitions(
         _customers, spec, meta=_empty_customers(spec), enforce_metadata=False
     )
 
@@ -374,9 +375,7 @@ def rfm_table_dask(
         pieces = [part for part in dask.compute(customers.to_delayed())[0] if len(part)]
         return finish(pd.concat(pieces) if len(pieces) > 1 else pieces[0] if pieces
                       else customers._meta)  # fmt: skip
-    spec = _spec_of(ddf, columns, allow_negative, backend)
-    _check_snapshot_kind(snapshot, spec.date_tz)
-    customers = _customer_graph(ddf, spec)
+    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend)
     return customers.map_partitions(
         _finish, spec, snapshot, customers[LAST].max(), customers[RES].max(),
         meta=_table_meta(spec), enforce_metadata=False,

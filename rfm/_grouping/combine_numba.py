@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rfm._grouping.hash_numba import GOLDEN, mix
+from rfm._grouping.hash_numba import key4_hash
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -79,7 +79,7 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
         if g >= 0 and _same_key(rec, g, a, b, c, d):
             _add_row(rec, o_amount, g, first[i], last[i], count[i], amount[i])
             continue
-        j = np.int64(mix(d ^ mix(c ^ mix(b ^ mix(a ^ GOLDEN)))) & mask)
+        j = np.int64(key4_hash(a, b, c, d) & mask)
         while True:
             g = table[j]
             if g < 0:  # a new group
@@ -217,7 +217,7 @@ def combine_runs(k0, k1, k2, k3, first, last, amount):  # pragma: no cover - com
         c = k2[i]
         d = k3[i]
         if g < 0 or not _row_has_key(k0, k1, k2, k3, o_row[g], a, b, c, d):
-            slot = np.int64(mix(d ^ mix(c ^ mix(b ^ mix(a ^ GOLDEN)))) & (RECENT_SLOTS - 1))
+            slot = np.int64(key4_hash(a, b, c, d) & (RECENT_SLOTS - 1))
             g = recent[slot]
             if g < 0 or not _row_has_key(k0, k1, k2, k3, o_row[g], a, b, c, d):
                 g = u  # a new group, now the slot's

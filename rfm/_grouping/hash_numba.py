@@ -48,6 +48,12 @@ def key_hash(hi, lo):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
+def key4_hash(a, b, c, d):  # pragma: no cover - compiled
+    """Hash of a four-word key (a customer's and an order's two words each)."""
+    return mix(d ^ mix(c ^ mix(b ^ mix(a ^ GOLDEN))))
+
+
+@njit(cache=True, nogil=True, inline="always")
 def pair_hash(code, hi, lo):  # pragma: no cover - compiled
     """Hash of a (customer code, two-word invoice key) pair."""
     return mix(lo ^ mix(hi ^ (np.uint64(code) * GOLDEN)))
