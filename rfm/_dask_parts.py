@@ -152,7 +152,7 @@ def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
         order = np.argsort(customer_dtype.categories.get_indexer(table.index), kind="stable")
     else:
         keys = encode_keys(pd.Series(table.index, copy=False), backend=backend)
-        order = sort_by_key(keys.hi, keys.lo)
+        order = sort_by_key(keys.hi, keys.lo, runs=True)  # sorted pieces, joined
     out = table.take(order)
     out.attrs = dict(table.attrs)
     return out

@@ -202,12 +202,20 @@ def _empty_customers(spec: Spec) -> pd.DataFrame:
     )
 
 
+def _in_order(word: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``word[order]``, or ``word`` itself when it holds one value throughout (the ``hi``
+    word of integer keys is all zeros): the same values without a gather into a fresh
+    array."""
+    return word if (word == word[0]).all() else word[order]
+
+
 def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Step 3: shuffled pair rows → one row per customer, sorted by id.
 
     The rows are sorted by customer (a stable sort: each customer's rows keep their
-    order), then every customer's run is reduced in one pass, an order that arrived from
-    two partitions counting once (:func:`rfm._grouping.combine_numba.combine_sorted_pairs`).
+    order; by radix for integer ids, see :func:`rfm._grouping.aggregate.sort_by_key`),
+    then every customer's run is reduced in one pass, an order that arrived from two
+    partitions counting once (:func:`rfm._grouping.combine_numba.combine_sorted_pairs`).
     Sorted pieces also make the final sort of the gathered table a merge of sorted runs.
     """
     if len(pairs) == 0:
@@ -215,9 +223,10 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     kernel = load_kernels("rfm._grouping.combine_numba").combine_sorted_pairs
     cust = encode_keys(pairs[spec.customer], backend=spec.backend)
     inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
-    order = sort_by_key(cust.hi, cust.lo)
+    order = sort_by_key(cust.hi, cust.lo, backend=spec.backend)
     starts, first, last, money, freq = kernel(
-        *words(cust.hi[order], cust.lo[order], inv.hi[order], inv.lo[order]),
+        *words(_in_order(cust.hi, order), cust.lo[order],
+               _in_order(inv.hi, order), inv.lo[order]),
         pairs[FIRST].to_numpy()[order], pairs[LAST].to_numpy()[order],
         pairs[SPEND].to_numpy()[order],
     )

@@ -182,6 +182,24 @@ def test_order_lines_in_any_order_equal_a_pandas_groupby(npartitions: int, ids: 
     of recent orders holds: an order's lines then give several pair rows, each counted
     once. One customer has hundreds of six-character invoices (which share their ``lo``
     key word), so its run of pair rows takes the sorted path."""
+    check_lines_in_any_order(npartitions, ids)
+
+
+@pytest.mark.parametrize("ids", ["int", "category"])
+def test_pieces_sorted_by_radix_equal_a_pandas_groupby(monkeypatch, ids: str) -> None:
+    """The same with the shuffled pieces' integer keys sorted by the radix kernel (which
+    a piece reaches from ``RADIX_FROM`` pair rows on, here from one)."""
+    import rfm._grouping.aggregate as aggregate
+
+    monkeypatch.setattr(aggregate, "RADIX_FROM", 1)
+    asked = []
+    real = aggregate.load_kernels
+    monkeypatch.setattr(aggregate, "load_kernels", lambda name: asked.append(name) or real(name))
+    check_lines_in_any_order(3, ids)
+    assert asked.count("rfm._grouping.sort_numba") == 3  # one sort per shuffled piece
+
+
+def check_lines_in_any_order(npartitions: int, ids: str) -> None:
     rng = np.random.default_rng(5)
     tx = orders(40_000, "ns", seed=5)
     big = rng.random(len(tx)) < 0.1  # ~4,000 lines of ~400 invoices for customer c000
