@@ -23,6 +23,7 @@ __all__ = [
     "UNITS",
     "Spec",
     "check_partition",
+    "order_like_memory",
     "partition_columns",
     "partition_name",
     "shuffle_method",
@@ -148,11 +149,15 @@ def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
     """A customer table gathered from ``rfm_table(..., compute=False)``'s partitions, in
     the order :func:`rfm.rfm_table` gives in memory: sorted ids (category order for
     categorical ids, whose dtype is ``customer_dtype``)."""
-    if isinstance(customer_dtype, pd.CategoricalDtype):
-        order = np.argsort(customer_dtype.categories.get_indexer(table.index), kind="stable")
-    else:
-        keys = encode_keys(pd.Series(table.index, copy=False), backend=backend)
-        order = sort_by_key(keys.hi, keys.lo, runs=True)  # sorted pieces, joined
-    out = table.take(order)
+    out = table.take(order_like_memory(table.index, customer_dtype, backend))
     out.attrs = dict(table.attrs)
     return out
+
+
+def order_like_memory(ids: pd.Index, customer_dtype: Any, backend: str = "auto") -> np.ndarray:
+    """The positions that put customer ``ids`` gathered from sorted pieces in the
+    in-memory order (see :func:`sorted_like_memory`)."""
+    if isinstance(customer_dtype, pd.CategoricalDtype):
+        return np.argsort(customer_dtype.categories.get_indexer(ids), kind="stable")
+    keys = encode_keys(pd.Series(ids, copy=False), backend=backend)
+    return sort_by_key(keys.hi, keys.lo, runs=True)  # sorted pieces, joined

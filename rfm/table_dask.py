@@ -67,9 +67,9 @@ from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
     UNITS,
     Spec,
+    order_like_memory,
     partition_columns,
     shuffle_method,
-    sorted_by_spec,
     words,
 )
 from rfm._grouping.aggregate import sort_by_key
@@ -312,8 +312,15 @@ def rfm_table_graph(
     def finish(result: pd.DataFrame) -> pd.DataFrame:
         if len(result) == 0:
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
-        ordered = sorted_by_spec(result, spec)
-        return _finish(ordered, spec, snapshot, ordered[LAST].max(), ordered[RES].max())
+        # the four columns the table is built from, each gathered into the in-memory
+        # order with numpy (the resolution column is only reduced): at 10 million
+        # customers every column gathered or copied is 80 MB of fresh memory
+        order = order_like_memory(result.index, spec.dtypes[spec.customer], spec.backend)
+        ordered = pd.DataFrame(
+            {col: result[col].to_numpy()[order] for col in (FIRST, LAST, "monetary", "frequency")},
+            index=result.index.take(order), copy=False,
+        )
+        return _finish(ordered, spec, snapshot, ordered[LAST].max(), result[RES].max())
 
     return customers, finish
 
