@@ -85,7 +85,7 @@ def aggregate_numpy(
     )
 
 
-#: from this many keys on, ``sort_by_key`` sorts integer keys by radix in numba
+#: from this many keys on, ``sort_by_key`` sorts by radix in numba
 #: (:mod:`rfm._grouping.sort_numba`); below it numpy's sort takes under 20 ms
 RADIX_FROM = 1 << 18
 
@@ -96,23 +96,23 @@ def sort_by_key(
     """Order of keys ``(hi, lo)`` ascending; equal keys keep their row order (the Dask
     table sorts repeated customer keys and adds each customer's spend in that order).
 
-    One stable sort of ``lo`` does it when ``hi`` is constant (integer and code keys),
-    one of ``hi`` when it alone decides (usually, for strings); otherwise ``lexsort``.
-    A stable sort has one answer, so the implementations below agree exactly:
+    A stable sort has one answer, so the two implementations agree exactly:
 
-    * numpy's stable sort (timsort for 64-bit words): on keys that arrive as sorted
-      runs (a table gathered from pieces sorted on the Dask workers) it only merges the
-      runs: 0.12 s against 0.45 s for 6 million customers in 10 pieces;
-    * from ``RADIX_FROM`` keys on, with ``backend`` numba, constant ``hi`` is sorted by
-      radix (:func:`rfm._grouping.sort_numba.radix_argsort`): 30 ms against 86 ms for
-      numpy on a shuffled piece of the Dask RFM table (0.9 million pair rows of 200,000
-      customers, 2026-12-06). Not on sorted runs: there timsort was as fast (0.35 s
-      against 0.45 s at 10 million keys in 50 runs), so ``runs=True`` (the keys arrive
-      as sorted runs) keeps numpy's.
+    * numpy: one stable sort of ``lo`` when ``hi`` is constant (integer and code keys),
+      one of ``hi`` when it alone decides (usually, for distinct strings), otherwise
+      ``lexsort``. Its stable sort of 64-bit words is a timsort: on keys that arrive as
+      sorted runs (a table gathered from pieces sorted on the Dask workers) it only
+      merges the runs, 0.12 s against 0.45 s for 6 million customers in 10 pieces;
+    * from ``RADIX_FROM`` keys on, with ``backend`` numba, a radix sort of both words
+      (:func:`rfm._grouping.sort_numba.radix_argsort`): 30 ms against 86 ms for numpy
+      on a shuffled piece of the Dask RFM table (0.9 million pair rows of 200,000
+      integer customer ids, 2026-12-06). Not on sorted runs: there timsort was as fast
+      (0.35 s against 0.45 s at 10 million integer keys in 50 runs), so ``runs=True``
+      (the keys arrive as sorted runs) keeps numpy's.
     """
+    if not runs and len(lo) >= RADIX_FROM and resolve_backend(backend) == "numba":
+        return load_kernels("rfm._grouping.sort_numba").radix_argsort(hi, lo)
     if len(hi) == 0 or (hi == hi[0]).all():
-        if not runs and len(lo) >= RADIX_FROM and resolve_backend(backend) == "numba":
-            return load_kernels("rfm._grouping.sort_numba").radix_argsort(lo)
         return np.argsort(lo, kind="stable")
     order = np.argsort(hi, kind="stable")
     sorted_hi = hi[order]

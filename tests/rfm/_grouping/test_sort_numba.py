@@ -1,10 +1,12 @@
-"""The radix sort of ``uint64`` keys (rfm._grouping.sort_numba) against numpy's stable
-argsort, and ``sort_by_key``'s choice between them.
+"""The radix sort of two-word keys (rfm._grouping.sort_numba) against numpy's stable
+``lexsort``, and ``sort_by_key``'s choice between them.
 
 A stable sort has one answer (equal keys keep their row order), so the radix kernel must
-return numpy's permutation exactly: for keys of every width from one varying bit to all
-64 (one to six digit passes, digits of unequal use), many repeats, keys at both ends of
-the uint64 range, sorted and reversed input, and the smallest sizes.
+return numpy's permutation exactly: for words of every width from one varying bit to all
+64 (one to six digit passes, digits of unequal use), words that vary only in their
+middle bits (text ids), a constant ``hi`` (integer ids) or a constant ``lo``, many
+repeats, keys at both ends of the uint64 range, sorted and reversed input, and the
+smallest sizes.
 """
 
 from __future__ import annotations
@@ -14,32 +16,63 @@ import pytest
 
 import rfm._grouping.aggregate as aggregate
 from kmeans_np.jit import load_kernels
+from rfm._grouping.keys import encode_keys
 
 
-def radix_argsort(keys: np.ndarray) -> np.ndarray:
-    return load_kernels("rfm._grouping.sort_numba").radix_argsort(keys)
+def radix_argsort(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    return load_kernels("rfm._grouping.sort_numba").radix_argsort(hi, lo)
 
 
-def random_keys(n: int, bits: int, seed: int, base: int = 0) -> np.ndarray:
+def reference(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    return np.lexsort((lo, hi))  # stable: equal keys keep their row order
+
+
+def random_word(n: int, bits: int, seed: int, base: int = 0, shift: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    top = (1 << bits) - 1
-    codes = rng.integers(0, top, size=n, dtype=np.uint64, endpoint=True)
-    return codes + np.uint64(base)
+    codes = rng.integers(0, (1 << bits) - 1, size=n, dtype=np.uint64, endpoint=True)
+    return (codes << np.uint64(shift)) + np.uint64(base)
 
 
 @pytest.mark.parametrize("bits", [1, 2, 8, 11, 12, 22, 23, 24, 33, 44, 45, 63, 64])
-def test_keys_of_every_width_sort_as_numpy_stable(bits: int) -> None:
-    keys = random_keys(20_000, bits, seed=bits)
-    keys[::7] = keys[0]  # repeats: their row order must survive
-    before = keys.copy()
-    got = radix_argsort(keys)
+def test_integer_keys_of_every_width_sort_as_numpy_stable(bits: int) -> None:
+    lo = random_word(20_000, bits, seed=bits)
+    lo[::7] = lo[0]  # repeats: their row order must survive
+    hi = np.zeros_like(lo)
+    before = lo.copy()
+    got = radix_argsort(hi, lo)
     assert got.dtype == np.int64
-    np.testing.assert_array_equal(got, np.argsort(keys, kind="stable"))
-    np.testing.assert_array_equal(keys, before)  # the input is left as it was
+    np.testing.assert_array_equal(got, reference(hi, lo))
+    np.testing.assert_array_equal(got, np.argsort(lo, kind="stable"))
+    np.testing.assert_array_equal(lo, before)  # the input is left as it was
+
+
+@pytest.mark.parametrize("hi_bits, lo_bits", [(1, 1), (3, 20), (20, 3), (30, 64), (64, 0)])
+def test_two_varying_words_sort_as_numpy_stable(hi_bits: int, lo_bits: int) -> None:
+    hi = random_word(20_000, hi_bits, seed=hi_bits, base=2**40)
+    lo = random_word(20_000, lo_bits, seed=lo_bits + 100) if lo_bits else np.full(20_000, 9,
+                                                                                  np.uint64)
+    hi[::5] = hi[1]
+    lo[::10] = lo[1]  # some whole keys repeat, others share one word only
+    np.testing.assert_array_equal(radix_argsort(hi, lo), reference(hi, lo))
+
+
+@pytest.mark.parametrize("n_ids", [50, 20_000])
+def test_text_ids_sort_as_numpy_stable(n_ids: int) -> None:
+    """Short text ids packed into their words: the bytes that vary sit in the middle of
+    each word (``lo`` ends in the length byte), with runs of repeated ids."""
+    import pandas as pd
+
+    rng = np.random.default_rng(n_ids)
+    ids = pd.Series([f"C{i:09d}" for i in rng.integers(0, n_ids, 30_000)]
+                    + [f"X{i}" for i in range(100)], dtype="string[pyarrow]")  # fmt: skip
+    keys = encode_keys(ids)
+    np.testing.assert_array_equal(radix_argsort(keys.hi, keys.lo), reference(keys.hi, keys.lo))
+    order = radix_argsort(keys.hi, keys.lo)
+    assert ids.iloc[order].tolist() == sorted(ids.tolist())
 
 
 @pytest.mark.parametrize(
-    "keys",
+    "lo",
     [
         np.zeros(0, dtype=np.uint64),
         np.array([5], dtype=np.uint64),
@@ -47,33 +80,37 @@ def test_keys_of_every_width_sort_as_numpy_stable(bits: int) -> None:
         np.array([2**64 - 1, 0, 2**63, 1, 2**64 - 1, 0], dtype=np.uint64),
         np.arange(3_000, dtype=np.uint64),
         np.arange(3_000, dtype=np.uint64)[::-1].copy(),
-        random_keys(5_000, 20, seed=1, base=2**64 - 2**20 - 1),  # up to the largest key
-        np.repeat(random_keys(50, 30, seed=2), 100),  # few keys, long runs of each
+        random_word(5_000, 20, seed=1, base=2**64 - 2**20 - 1),  # up to the largest key
+        random_word(5_000, 9, seed=3, shift=40),  # only middle bits vary
+        np.repeat(random_word(50, 30, seed=2), 100),  # few keys, long runs of each
     ],
     ids=["empty", "one", "all-equal", "extremes", "sorted", "reversed", "top-of-range",
-         "runs"],
+         "middle-bits", "runs"],
 )
-def test_edge_cases_sort_as_numpy_stable(keys: np.ndarray) -> None:
-    np.testing.assert_array_equal(radix_argsort(keys), np.argsort(keys, kind="stable"))
+def test_edge_cases_sort_as_numpy_stable(lo: np.ndarray) -> None:
+    for hi in (np.zeros_like(lo), lo[::-1].copy()):
+        np.testing.assert_array_equal(radix_argsort(hi, lo), reference(hi, lo))
 
 
 @pytest.mark.parametrize("ids", ["int", "text"])
 def test_sort_by_key_gives_one_order_for_both_backends(monkeypatch, ids: str) -> None:
-    """Above RADIX_FROM keys, integer keys (constant ``hi``) go to the radix kernel with
-    the numba backend; text keys and the numpy backend do not. Every path gives the
-    order of a stable lexicographic sort of (hi, lo)."""
+    """From RADIX_FROM keys on, the numba backend sorts by radix, unless the keys come as
+    sorted runs; every path gives the order of a stable lexicographic sort of (hi, lo)."""
     monkeypatch.setattr(aggregate, "RADIX_FROM", 100)
     rng = np.random.default_rng(3)
     lo = rng.integers(0, 5_000, size=4_000).astype(np.uint64)
     hi = (np.zeros(4_000, dtype=np.uint64) if ids == "int"
           else rng.integers(0, 3, size=4_000).astype(np.uint64))  # fmt: skip
-    want = np.lexsort((lo, hi))  # stable
+    want = reference(hi, lo)
     asked = []
     real = aggregate.load_kernels
     monkeypatch.setattr(aggregate, "load_kernels", lambda name: asked.append(name) or real(name))
     for backend in ("numpy", "numba"):
         for runs in (False, True):
-            got = aggregate.sort_by_key(hi, lo, backend=backend, runs=runs)
-            np.testing.assert_array_equal(got, want)
-    # the kernel ran once: integer keys, numba, not sorted runs
-    assert asked == (["rfm._grouping.sort_numba"] if ids == "int" else [])
+            np.testing.assert_array_equal(
+                aggregate.sort_by_key(hi, lo, backend=backend, runs=runs), want
+            )
+    assert asked == ["rfm._grouping.sort_numba"]  # once: numba, not sorted runs
+    asked.clear()
+    aggregate.sort_by_key(hi[:99], lo[:99], backend="numba")  # below RADIX_FROM: numpy
+    assert asked == []
