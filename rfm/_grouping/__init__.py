@@ -9,4 +9,6 @@ dense_numba                  The numba path for integer ids in a dense range: pa
                              by id range, slots at the id, no hashing or final sort.
 combine_numba                Group rows by a four-word key (the Dask path's per-partition
                              pre-aggregation and its combine after the shuffle).
+sort_numba                   The stable order of two-word keys by radix sort (numpy's
+                             stable sort is its twin: one answer).
 """
