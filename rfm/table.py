@@ -95,7 +95,8 @@ def rfm_table(
         is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below; on a machine where the
         grouping kernels are not compiled yet, numpy below ``NUMBA_FROM_ROWS_COLD``
         rows (it is faster there than compiling them). (On a Dask DataFrame it chooses
-        the id packing only; the grouping there is always numba.)
+        the id packing and the sort of the shuffled pieces, numpy's or a radix sort in
+        numba; the grouping there is always numba.)
     columns : TransactionColumns, optional
         All the column roles at once (:class:`rfm.TransactionColumns`); when given it
         replaces ``customer``, ``date``, ``invoice``, ``amount``, ``quantity``, ``price``.

@@ -214,7 +214,7 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     """Step 3: shuffled pair rows → one row per customer, sorted by id.
 
     The rows are sorted by customer (a stable sort: each customer's rows keep their
-    order; by radix for integer ids, see :func:`rfm._grouping.aggregate.sort_by_key`),
+    order; by radix, see :func:`rfm._grouping.aggregate.sort_by_key`),
     then every customer's run is reduced in one pass, an order that arrived from two
     partitions counting once (:func:`rfm._grouping.combine_numba.combine_sorted_pairs`).
     Sorted pieces also make the final sort of the gathered table a merge of sorted runs.
@@ -256,18 +256,35 @@ def _finish(
     """Recency, tenure, dates and average order value of one partition of customers."""
     if len(customers) == 0:  # also when every partition is empty (max_last is NaN)
         return _table_meta(spec)
+    # copies: the table keeps its arrays, and the partition's columns are shared
+    # (read-only views, and other tasks read them)
+    columns = [np.array(customers[col].to_numpy()) for col in (FIRST, LAST, "monetary",
+                                                               "frequency")]  # fmt: skip
+    return _table_of(customers.index, *columns, spec, snapshot, max_last, max_res)
+
+
+def _table_of(
+    ids: pd.Index,
+    first: np.ndarray,
+    last: np.ndarray,
+    monetary: np.ndarray,
+    frequency: np.ndarray,
+    spec: Spec,
+    snapshot: Any,
+    max_last: Any,
+    max_res: Any,
+) -> pd.DataFrame:
+    """The table of customers ``ids`` from their aggregates (dates as nanosecond ticks).
+    The arrays must be the caller's own: the table keeps them (see ``build_table``)."""
     unit = _result_unit(spec, max_res)
     scale = 10 ** (9 - 3 * UNITS.index(unit))
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
     snap = snapshot_ticks(snapshot, int(max_last) // scale, unit, day, spec.date_tz)
-    return build_table(
-        customers.index,
-        customers[FIRST].to_numpy() // scale,
-        customers[LAST].to_numpy() // scale,
-        customers["monetary"].to_numpy(),
-        customers["frequency"].to_numpy(),
-        snap=snap, unit=unit, tz=spec.date_tz,
-    )
+    if scale > 1:
+        first //= scale
+        last //= scale
+    return build_table(ids, first, last, monetary, frequency,
+                       snap=snap, unit=unit, tz=spec.date_tz)  # fmt: skip
 
 
 def _table_meta(spec: Spec) -> pd.DataFrame:
@@ -314,14 +331,14 @@ def rfm_table_graph(
         if len(result) == 0:
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
         # the four columns the table is built from, each gathered into the in-memory
-        # order with numpy (the resolution column is only reduced): at 10 million
-        # customers every column gathered or copied is 80 MB of fresh memory
+        # order with numpy (fresh arrays, which the table keeps as they are; the
+        # resolution column is only reduced): at 10 million customers every column
+        # gathered or copied is 80 MB of memory
         order = order_like_memory(result.index, spec.dtypes[spec.customer], spec.backend)
-        ordered = pd.DataFrame(
-            {col: result[col].to_numpy()[order] for col in (FIRST, LAST, "monetary", "frequency")},
-            index=result.index.take(order), copy=False,
-        )
-        return _finish(ordered, spec, snapshot, ordered[LAST].max(), result[RES].max())
+        columns = [result[col].to_numpy()[order] for col in (FIRST, LAST, "monetary",
+                                                             "frequency")]  # fmt: skip
+        return _table_of(result.index.take(order), *columns, spec, snapshot,
+                         columns[1].max(), result[RES].max())  # fmt: skip
 
     return customers, finish
 

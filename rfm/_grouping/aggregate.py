@@ -88,6 +88,10 @@ def aggregate_numpy(
 #: from this many keys on, ``sort_by_key`` sorts by radix in numba
 #: (:mod:`rfm._grouping.sort_numba`); below it numpy's sort takes under 20 ms
 RADIX_FROM = 1 << 18
+#: while the radix kernel is not compiled on this machine, ``backend="auto"`` sorts with
+#: numpy below this many keys: compiling takes about 1.7 s, numpy's sort of 4 million
+#: random keys about 0.6 s
+RADIX_FROM_COLD = 4_000_000
 
 
 def sort_by_key(
@@ -103,18 +107,23 @@ def sort_by_key(
       ``lexsort``. Its stable sort of 64-bit words is a timsort: on keys that arrive as
       sorted runs (a table gathered from pieces sorted on the Dask workers) it only
       merges the runs, 0.12 s against 0.45 s for 6 million customers in 10 pieces;
-    * from ``RADIX_FROM`` keys on, with ``backend`` numba, a radix sort of both words
+    * from ``RADIX_FROM`` keys on, with ``backend`` numba (``"auto"``: from
+      ``RADIX_FROM_COLD`` keys on while the kernel is not compiled), a radix sort of both words
       (:func:`rfm._grouping.sort_numba.radix_argsort`): 30 ms against 86 ms for numpy
       on a shuffled piece of the Dask RFM table (0.9 million pair rows of 200,000
       integer customer ids, 2026-12-06). Not on sorted runs: there timsort was as fast
       (0.35 s against 0.45 s at 10 million integer keys in 50 runs), so ``runs=True``
       (the keys arrive as sorted runs) keeps numpy's.
     """
-    if (not runs and len(lo) >= RADIX_FROM and hi.dtype == lo.dtype == np.uint64
-            and resolve_backend(backend) == "numba"):  # fmt: skip
-        # contiguous words: one compiled specialisation (key columns come strided too)
+    radix = not runs and hi.dtype == lo.dtype == np.uint64 and resolve_backend(
+        backend, n=len(lo), numba_from=RADIX_FROM, kernels="rfm._grouping.sort_numba",
+        numba_from_cold=RADIX_FROM_COLD,
+    ) == "numba"  # fmt: skip
+    if radix:
+        # contiguous, writeable words: one compiled specialisation (key columns can come
+        # strided, and read-only; numba compiles each layout and flag on its own)
         kernel = load_kernels("rfm._grouping.sort_numba").radix_argsort
-        return kernel(np.ascontiguousarray(hi), np.ascontiguousarray(lo))
+        return kernel(*(np.require(w, np.uint64, ["C", "W"]) for w in (hi, lo)))
     if len(hi) == 0 or (hi == hi[0]).all():
         return np.argsort(lo, kind="stable")
     order = np.argsort(hi, kind="stable")

@@ -15,9 +15,9 @@ order of the previous pass among equal digits:
    numbers need 24 bits, not 64; a ``hi`` word that never changes (integer ids) needs
    none; short text ids vary in a few bytes of each word;
 2. cut those bits into ``P = ceil(bits / 11)`` digits of equal width (at most 11 bits:
-   2,048 counters, which stay in the L1 cache with their write positions);
+   2,048 counters of 8 bytes, 16 KB, which become the write positions in place);
 3. count every digit's values in one read of the codes (all of the word's passes at
-   once);
+   once: 48 KB of counters for three passes, 96 KB for six);
 4. per pass, from the lowest digit up: the running sums of the counts are the first
    slot of each digit value; every row is written to the next slot of its digit value,
    in the current order. After a pass the rows are sorted by the digits seen so far, and
@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: widest digit: 2**11 counters of int64 (16 KB) and as many write positions
+#: widest digit: 2**11 counters of int64 (16 KB), which become its write positions
 MAX_DIGIT_BITS = 11
 
 

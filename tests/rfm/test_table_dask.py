@@ -195,13 +195,41 @@ def test_pieces_sorted_by_radix_equal_a_pandas_groupby(monkeypatch, ids: str) ->
     asked = []
     real = aggregate.load_kernels
     monkeypatch.setattr(aggregate, "load_kernels", lambda name: asked.append(name) or real(name))
-    check_lines_in_any_order(3, ids)
+    check_lines_in_any_order(3, ids, backend="numba")
     # one sort per shuffled piece; with text ids also the in-memory table's sort of its
     # distinct customers (integer and category ids take its dense path, with no sort)
     assert asked.count("rfm._grouping.sort_numba") == 3 + (ids == "text")
 
 
-def check_lines_in_any_order(npartitions: int, ids: str) -> None:
+def test_only_constant_words_skip_the_gather() -> None:
+    from rfm.table_dask import _in_order
+
+    order = np.array([2, 0, 1])
+    same = np.array([4, 4, 4], dtype=np.uint64)
+    assert _in_order(same, order) is same
+    np.testing.assert_array_equal(_in_order(np.array([5, 7, 5], np.uint64), order), [5, 5, 7])
+    np.testing.assert_array_equal(_in_order(np.array([5, 5, 7], np.uint64), order), [7, 5, 5])
+
+
+@pytest.mark.parametrize("compute", [True, False])
+def test_the_table_can_be_edited_as_in_memory(compute: bool) -> None:
+    """The finished table owns its columns, as the in-memory table does: writing into it
+    works and changes nothing else (its arrays are views of nothing shared)."""
+    tx = orders(2_000, "ns", seed=3)
+    ddf = dd.from_pandas(tx, npartitions=2, sort=False)
+    got = rfm.rfm_table(ddf, customer="cust", invoice="inv", date="when", amount="amount",
+                        compute=compute)  # fmt: skip
+    table = got if compute else got.compute()
+    before = table.copy()
+    first = table.index[0]
+    table.loc[first, "monetary"] = -1.0
+    table.loc[first, "frequency"] = 99
+    table.loc[first, "first_purchase"] = pd.Timestamp("2000-01-01")
+    assert table.loc[first, "monetary"] == -1.0 and table.loc[first, "frequency"] == 99
+    assert table.iloc[1:].equals(before.iloc[1:])
+
+
+def check_lines_in_any_order(npartitions: int, ids: str, backend: str = "auto") -> None:
     rng = np.random.default_rng(5)
     tx = orders(40_000, "ns", seed=5)
     big = rng.random(len(tx)) < 0.1  # ~4,000 lines of ~400 invoices for customer c000
@@ -215,11 +243,11 @@ def check_lines_in_any_order(npartitions: int, ids: str) -> None:
     snapshot = pd.Timestamp("2024-03-01")
     ddf = dd.from_pandas(tx, npartitions=npartitions, sort=False)
     got = rfm.rfm_table(ddf, customer="cust", invoice="inv", date="when", amount="amount",
-                        snapshot=snapshot)
+                        snapshot=snapshot, backend=backend)
     assert tx.groupby("cust", observed=True)["inv"].nunique().max() >= 300
     check(got, tx, snapshot)
     want = rfm.rfm_table(tx, customer="cust", invoice="inv", date="when", amount="amount",
-                         snapshot=snapshot)
+                         snapshot=snapshot, backend=backend)
     # Dask holds text in its own string dtype (as ddf.compute() shows): same ids, index
     # dtype compared for the other kinds of id
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0,

@@ -83,9 +83,16 @@ def test_text_ids_sort_as_numpy_stable(n_ids: int) -> None:
         random_word(5_000, 20, seed=1, base=2**64 - 2**20 - 1),  # up to the largest key
         random_word(5_000, 9, seed=3, shift=40),  # only middle bits vary
         np.repeat(random_word(50, 30, seed=2), 100),  # few keys, long runs of each
+        np.array([2, 0, 1, 2**63], dtype=np.uint64),  # the last key alone sets bit 63
+        # bit 63 varies, and bits 3-63 in all: 61 bits in six digits of eleven
+        (random_word(5_000, 61, seed=4) << np.uint64(3))
+        | (np.uint64(1 << 63) * random_word(5_000, 1, seed=5)),
+        # near the top, never 0 after the shift: codes are only right with the minimum
+        # subtracted
+        np.uint64(2**64 - 2**21 + 2**19) + random_word(5_000, 20, seed=6),
     ],
     ids=["empty", "one", "all-equal", "extremes", "sorted", "reversed", "top-of-range",
-         "middle-bits", "runs"],
+         "middle-bits", "runs", "last-sets-top-bit", "bit-63", "high-minimum"],
 )
 def test_edge_cases_sort_as_numpy_stable(lo: np.ndarray) -> None:
     for hi in (np.zeros_like(lo), lo[::-1].copy()):
@@ -112,5 +119,34 @@ def test_sort_by_key_gives_one_order_for_both_backends(monkeypatch, ids: str) ->
             )
     assert asked == ["rfm._grouping.sort_numba"]  # once: numba, not sorted runs
     asked.clear()
-    aggregate.sort_by_key(hi[:99], lo[:99], backend="numba")  # below RADIX_FROM: numpy
+    aggregate.sort_by_key(hi[:99], lo[:99], backend="auto")  # below RADIX_FROM: numpy
     assert asked == []
+    # "auto" on a machine where the kernel is not compiled: numpy below RADIX_FROM_COLD
+    import kmeans_np.jit
+
+    monkeypatch.setattr(kmeans_np.jit, "kernels_cached", lambda module: False)
+    monkeypatch.setattr(aggregate, "RADIX_FROM_COLD", 5_000)
+    np.testing.assert_array_equal(aggregate.sort_by_key(hi, lo, backend="auto"), want)
+    assert asked == []
+    monkeypatch.setattr(aggregate, "RADIX_FROM_COLD", 4_000)
+    np.testing.assert_array_equal(aggregate.sort_by_key(hi, lo, backend="auto"), want)
+    assert asked == ["rfm._grouping.sort_numba"]
+
+
+def test_words_other_than_uint64_are_sorted_by_numpy(monkeypatch) -> None:
+    """The radix kernel reads unsigned words; signed ones (whose order differs once
+    negative) take numpy's sort, which gives their own order."""
+    monkeypatch.setattr(aggregate, "RADIX_FROM", 1)
+    lo = np.array([3, -1, 2, -5, 3], dtype=np.int64)
+    hi = np.zeros_like(lo)
+    np.testing.assert_array_equal(aggregate.sort_by_key(hi, lo, backend="numba"),
+                                  np.argsort(lo, kind="stable"))  # fmt: skip
+
+
+def test_read_only_and_strided_words_sort_as_numpy_stable(monkeypatch) -> None:
+    monkeypatch.setattr(aggregate, "RADIX_FROM", 1)
+    key = random_word(2_000, 12, seed=8).reshape(1_000, 2)  # columns: strided
+    hi, lo = key[:, 0] % np.uint64(3), key[:, 1]
+    hi.flags.writeable = False
+    got = aggregate.sort_by_key(hi, lo, backend="numba")
+    np.testing.assert_array_equal(got, reference(hi, lo))
