@@ -63,7 +63,7 @@ import dask
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns
+from kmeans_np.checks import check_columns, resolve_backend
 from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
     UNITS,
@@ -224,7 +224,9 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     kernel = load_kernels("rfm._grouping.combine_numba").combine_sorted_pairs
     cust = encode_keys(pairs[spec.customer], backend=spec.backend)
     inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
-    order = sort_by_key(cust.hi, cust.lo, backend=spec.backend)
+    # "auto" is numba here, whatever the piece's size: the Dask path groups with numba
+    # anyway, and a cluster sorts many pieces, so the kernel pays for its compilation
+    order = sort_by_key(cust.hi, cust.lo, backend=resolve_backend(spec.backend))
     starts, first, last, money, freq = kernel(
         *words(_in_order(cust.hi, order), cust.lo[order],
                _in_order(inv.hi, order), inv.lo[order]),
