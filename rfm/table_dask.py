@@ -26,7 +26,7 @@ there (recency, tenure, the dates); with ``compute=False`` it is finished partit
 partition after one global reduction. On 100M order lines in 50 files these changes
 (runs instead of a hash table of every pair, sorting instead of hashing the customers,
 gathering the aggregates directly) took the table from 40 s to 27-35 s, and the radix sort
-of the pieces (:func:`rfm._grouping.aggregate.sort_by_key`) from 31 s to 26 s side by side
+of the pieces (:func:`rfm._grouping.aggregate.sort_by_key`) from 31 s to 24.5-26 s side by side
 with DuckDB's query, which took 18-26 s on the same machines (2026-12-06, README).
 
 Why a shuffle and not a tree reduction: a tree reduction (Dask's ``split_out=1``
