@@ -60,9 +60,7 @@ def combine_groups(k0, k1, k2, k3, first, last, amount, count):  # pragma: no co
     (slot, record, spend) however the keys are spread.
     """
     n = first.shape[0]
-    size = 16
-    while size < 2 * n:
-        size *= 2
+    size = table_size(n)
     mask = np.uint64(size - 1)
     table = np.full(size, -1, dtype=np.int64)  # group number in each slot, -1 free
     rec = np.empty((n, 8), dtype=np.uint64)  # k0..k3, first, last, count, first row
