@@ -89,6 +89,8 @@ from rfm.columns import TransactionColumns
 __all__ = ["rfm_table_dask", "rfm_table_graph"]
 
 FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
+#: the customers' columns the table is built from, in ``_table_of``'s order
+AGGREGATES = (FIRST, LAST, "monetary", "frequency")
 #: the order key of a pair row without an invoice column: the purchase day
 DAY = "_day"
 
@@ -260,8 +262,7 @@ def _finish(
         return _table_meta(spec)
     # copies: the table keeps its arrays, and the partition's columns are shared
     # (read-only views, and other tasks read them)
-    columns = [np.array(customers[col].to_numpy()) for col in (FIRST, LAST, "monetary",
-                                                               "frequency")]  # fmt: skip
+    columns = [np.array(customers[col].to_numpy()) for col in AGGREGATES]
     return _table_of(customers.index, *columns, spec, snapshot, max_last, max_res)
 
 
@@ -337,8 +338,7 @@ def rfm_table_graph(
         # resolution column is only reduced): at 10 million customers every column
         # gathered or copied is 80 MB of memory
         order = order_like_memory(result.index, spec.dtypes[spec.customer], spec.backend)
-        columns = [result[col].to_numpy()[order] for col in (FIRST, LAST, "monetary",
-                                                             "frequency")]  # fmt: skip
+        columns = [result[col].to_numpy()[order] for col in AGGREGATES]
         return _table_of(result.index.take(order), *columns, spec, snapshot,
                          columns[1].max(), result[RES].max())  # fmt: skip
 
