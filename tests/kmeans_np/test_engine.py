@@ -309,3 +309,33 @@ def test_numpy_engine_chunking_does_not_change_the_answer(monkeypatch, weighted)
 
 
 # --- import cost ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", range(1, 10))
+def test_d3_sweeps_of_four_centres_pick_numpys_argmin_for_every_k(k):
+    """The d = 3 code compares four centres per sweep and repeats centre k − 1 to fill
+    the last one: for every k from 1 to 9 (full sweeps, and 1–3 repeats) its labels and
+    distances are numpy's argmin over the broadcast distances, bit for bit, with exact
+    ties everywhere (a small integer grid and duplicated centres: the first of the tied
+    centres wins) and rows so far out that every squared distance is inf (label 0)."""
+    K = engine_numba()
+    rng = np.random.default_rng(k)
+    X = rng.integers(-2, 3, size=(9001, 3)).astype(float)
+    X[::997] = 1e200  # (1e200 − c)² overflows to inf for every centre
+    centers = X[rng.integers(0, 9001, k)].copy()
+    centers[centers == 1e200] = 1.0
+    if k > 2:
+        centers[k - 1] = centers[k // 2]  # a later duplicate never wins
+    with np.errstate(over="ignore"):
+        sq = numpy_engine.NumpyEngine(X, None).sq_distances(centers)
+    want = sq.argmin(axis=1)
+    assert np.isinf(sq[::997]).all()
+    xt = np.ascontiguousarray(X.T)
+    for kernels in (K._THREADED, K._SMALL):
+        labels, min_sq = np.empty(9001, np.int32), np.empty(9001)
+        kernels.nearest(xt, None, centers, labels, min_sq, None)
+        np.testing.assert_array_equal(labels, want)
+        np.testing.assert_array_equal(min_sq, sq[np.arange(9001), want])
+        lloyd_labels = np.full(9001, -1, np.int32)
+        kernels.lloyd_step(xt, None, centers, lloyd_labels, False, None)
+        np.testing.assert_array_equal(lloyd_labels, want)
