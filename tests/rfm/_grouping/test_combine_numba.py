@@ -95,6 +95,37 @@ def test_combine_runs_on_orders_in_runs_equals_the_exact_grouping() -> None:
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize(("n_keys", "runs"), [(50, True), (3000, True), (20_000, False)],
+                         ids=["few-orders", "many-orders", "shuffled"])  # fmt: skip
+def test_combine_groups_is_the_exact_grouping_in_order_of_first_appearance(
+    n_keys: int, runs: bool
+) -> None:
+    """One entry per distinct four-word key, in order of first appearance: its first
+    row, min first, max last, the sum of amounts in row order (bit for bit) and the sum
+    of counts. Any two keys differ in one or two words only (key i is one shared key
+    with word i mod 4 replaced), so a comparison that skipped a word would merge keys."""
+    n = 30_000
+    which, _, first, last, amount = lines(n, n_keys, seed=n_keys + 1, runs=runs)
+    rng = np.random.default_rng(n_keys)
+    words = np.tile(rng.integers(0, 2**63, size=4, dtype=np.int64), (n_keys, 1))
+    words[np.arange(n_keys), np.arange(n_keys) % 4] = rng.choice(2**62, n_keys, replace=False)
+    keys = [u64(words[which, j]) for j in range(4)]
+    count = rng.integers(-5, 6, size=n)
+    row, o_first, o_last, o_amount, o_count = kernels().combine_groups(
+        *keys, first, last, amount, count
+    )
+    want: dict[tuple, list] = {}
+    for r in range(n):
+        key = tuple(int(k[r]) for k in keys)
+        s = want.setdefault(key, [r, first[r], last[r], 0.0, 0])
+        s[1], s[2] = min(s[1], first[r]), max(s[2], last[r])
+        s[3] += float(amount[r])
+        s[4] += int(count[r])
+    got = [list(t) for t in zip(row.tolist(), o_first.tolist(), o_last.tolist(),
+                                o_amount.tolist(), o_count.tolist(), strict=True)]  # fmt: skip
+    assert got == list(want.values())
+
+
 def sorted_pairs(n_customers: int, max_orders: int, seed: int) -> tuple:
     """Pair rows sorted by customer; an order may come twice (cut by a partition
     boundary), and order keys share their ``lo`` word with different ``hi`` words."""
