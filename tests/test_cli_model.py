@@ -363,8 +363,13 @@ def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained,
     d = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rm", "--quiet",
             "--save-model", tmp_path / "rm.json")  # fmt: skip
     assert c.returncode == 0 and d.returncode == 0, c.stderr
-    assert ((tmp_path / "rd" / "segments.csv").read_bytes()
-            == (tmp_path / "rm" / "segments.csv").read_bytes())  # fmt: skip
+    # On Dask a customer's spend is summed per order, then over the orders; in memory line
+    # by line. The refit learns its score cuts, scaler and centres from that spend, so they
+    # and the silhouettes may differ in the last bits (one silhouette's 15th digit on one
+    # machine): everything else equal, the numbers to rounding.
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "rd" / "segments.csv"),
+                                  pd.read_csv(tmp_path / "rm" / "segments.csv"),
+                                  check_exact=False, rtol=1e-9)  # fmt: skip
 
 
 def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_path,
