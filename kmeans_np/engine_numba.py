@@ -14,11 +14,12 @@ Design, and why:
   and after the parallel loop they are added up sequentially in chunk order. The
   floating-point result therefore does not depend on how many threads ran or which
   thread took which chunk: 1 thread and 2 threads give bit-identical answers.
-* **Tiles inside a chunk.** Lloyd's pass compares every row with all k centres, one
-  centre at a time over a run of rows; it does so ``TILE`` = 128 rows at a time, so that
-  the tile's coordinates, best distances and labels (4.5 KB for d = 3) stay in the L1
-  cache for all k sweeps instead of being fetched again from L2 for each centre. The
-  partial sums are still per chunk: tiles only change the order of the work.
+* **Tiles inside a chunk.** Lloyd's pass compares every row with all k centres in
+  sweeps over a run of rows (four centres per sweep for d = 3, one otherwise); it does
+  so ``TILE`` = 128 rows at a time, so that the tile's coordinates, best distances and
+  labels (4.5 KB for d = 3) stay in the L1 cache for all the sweeps instead of being
+  fetched again from L2 for each. The partial sums are still per chunk: tiles only
+  change the order of the work.
 * **Cluster sums in four rotating copies.** Adding a row to its cluster's sums is a
   read-modify-write at an address known only from the label; consecutive rows of one
   cluster would wait for each other. Row i adds into copy i mod 4 (``ROTATE``), and the
@@ -26,7 +27,7 @@ Design, and why:
   thread-independent. Measured on one thread at 1M rows, d = 3: a Lloyd pass took
   4.3 → 2.8 ms (k = 4) and 5.3 → 3.6 ms (k = 8) with tiles and copies together.
 * **d = 3 specialised.** RFM data has three features; the distance to a centre is
-  then written out as ``a*a + b*b + c*c`` with the centre held in registers. Other
+  then written out as ``a*a + b*b + c*c`` with four centres held in registers. Other
   d use a generic loop over features with a per-chunk distance buffer. The kernels
   take the choice as an argument, ``any_d``: ``None`` for d = 3, ``True`` otherwise
   (:func:`any_d_flag`). numba knows ``any_d is None`` from the argument's *type*, so
@@ -105,13 +106,15 @@ def _nearest_tile_d3(xt, centers, s, m, best_d, best_l):
     all four before it stores the row's best distance and label: one load and one store
     of (best_d, best_l) per four centres instead of per centre (k = 8 on one thread:
     1.9 → 1.2 ms per million rows). The comparisons still run centre 0, 1, 2, … in
-    order from an infinite best distance with label 0, so the result is a sequential
-    argmin's, bit for bit. When k is not a multiple of four, the last sweep repeats
-    centre k − 1 in its empty places: a repeat is never strictly closer than itself, so
-    it changes nothing.
+    order from an infinite best distance with label 0, so for finite data the result is
+    a sequential argmin's, bit for bit (a NaN distance, which only non-finite data can
+    give, is never taken; every public entry point refuses such data). When k is not a
+    multiple of four, the last sweep repeats centre k − 1 in its empty places: a repeat
+    is never strictly closer than itself, so it changes nothing.
 
-    The rows are taken as slices so every index below is a non-negative loop counter:
-    numba then drops its negative-index wraparound and LLVM vectorises the loop over i.
+    The rows are taken as slices so every index in the loops over i is a non-negative
+    loop counter: numba then drops its negative-index wraparound and LLVM vectorises
+    them.
     """
     x0 = xt[0, s : s + m]
     x1 = xt[1, s : s + m]

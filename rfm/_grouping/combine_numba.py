@@ -33,15 +33,14 @@ from rfm._grouping.hash_numba import key4_hash, key_hash, table_size
 
 @njit(cache=True, nogil=True, inline="always")
 def _same_key4(w0, w1, w2, w3, a, b, c, d):  # pragma: no cover - compiled
-    """Whether the key (w0, w1, w2, w3) is (a, b, c, d), last word first (the order's
-    low word differs most often).
+    """Whether the key (w0, w1, w2, w3) is (a, b, c, d), last word first (in
+    :func:`combine_runs` the order's low word, which differs most often).
 
-    The helpers of this module take the words, never the arrays they come from: numba
-    counts a reference to each array passed to an inlined function, and inside a
-    condition it did not remove all those counts again (the compiled kernel kept six
-    more reference increments). Passing the four key arrays to this test made
-    :func:`combine_runs` four times slower: 0.105 s against 0.028 s for a file of 2M
-    order lines.
+    It takes the words, not the arrays they come from: numba counts a reference to each
+    array passed to an inlined function, and inside a condition it did not remove all
+    those counts again (the compiled kernel kept six more reference increments).
+    Passing the four key arrays to this test made :func:`combine_runs` four times
+    slower: 0.105 s against 0.028 s for a file of 2M order lines.
     """
     return w3 == d and w2 == c and w1 == b and w0 == a
 

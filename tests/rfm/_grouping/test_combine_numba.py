@@ -77,6 +77,88 @@ def test_combine_runs_rows_merge_to_the_groups_of_the_input(n_keys: int, runs: b
         assert len(row) <= 5 * len(want) < np.count_nonzero(np.diff(which)) / 10
 
 
+def one_word_apart(n_keys: int, seed: int) -> np.ndarray:
+    """``n_keys`` distinct four-word keys, any two of which differ in one or two words:
+    key i is one shared key with word i mod 4 replaced. A key test that skipped a word
+    would take two of them for one."""
+    rng = np.random.default_rng(seed)
+    words = np.tile(rng.integers(0, 2**63, size=4, dtype=np.int64), (n_keys, 1))
+    words[np.arange(n_keys), np.arange(n_keys) % 4] = rng.choice(2**62, n_keys, replace=False)
+    return words.astype(np.uint64)
+
+
+def runs_by_loop(keys: list[np.ndarray], first, last, amount, slots: int) -> list[tuple]:
+    """combine_runs' rule, one row at a time in Python: a row joins the previous row's
+    group when it has its key, else the group its key's slot of the recent table holds
+    when that group has its key, else it starts a group and takes the slot."""
+    K = kernels()
+    rows: list[list] = []  # [first row, first, last, amount] per group
+    recent = [-1] * slots
+    g = -1
+
+    def key(r: int) -> tuple:
+        return tuple(int(k[r]) for k in keys)
+
+    for i in range(len(first)):
+        if g < 0 or key(rows[g][0]) != key(i):
+            slot = int(K.key4_hash(*(k[i] for k in keys))) & (slots - 1)
+            g = recent[slot]
+            if g < 0 or key(rows[g][0]) != key(i):
+                g = len(rows)
+                recent[slot] = g
+                rows.append([i, first[i], last[i], amount[i]])
+                continue
+        rows[g][1] = min(rows[g][1], first[i])
+        rows[g][2] = max(rows[g][2], last[i])
+        rows[g][3] += amount[i]
+    return [tuple(r) for r in rows]
+
+
+@pytest.mark.parametrize(("n_keys", "runs"), [(12, True), (3000, True), (6000, False)],
+                         ids=["few-orders", "many-orders", "shuffled"])  # fmt: skip
+def test_combine_runs_follows_its_rule_row_for_row(n_keys: int, runs: bool) -> None:
+    """Every output row, in order, is the loop's: keys one word apart (so a key test
+    that skipped a word merges groups), orders that come back while their group is
+    still in the recent table (12 keys: they always are) or after it was pushed out
+    (6,000 keys for 4,096 slots, so slots are taken over), the first group included."""
+    which, _, first, last, amount = lines(20_000, n_keys, seed=n_keys + 2, runs=runs)
+    keys = [u64(w) for w in one_word_apart(n_keys, seed=n_keys)[which].T]
+    K = kernels()
+    got = K.combine_runs(*keys, first, last, amount)
+    want = runs_by_loop(keys, first, last, amount, K.RECENT_SLOTS)
+    assert [tuple(x.item() for x in row) for row in zip(*got, strict=True)] == want
+    if n_keys == 12:
+        assert len(want) == 12  # every order came back into its own row, group 0's too
+
+
+def test_combine_groups_probes_wrap_past_the_last_slot() -> None:
+    """Keys whose slot is the table's last: the second and third probe on from there to
+    slots 0 and 1, and still each key is one group."""
+    K = kernels()
+    n = 8
+    size = int(K.table_size(n))
+    rng = np.random.default_rng(3)
+    last_slot: list[np.ndarray] = []
+    while len(last_slot) < 3:  # one key in `size` hashes to the last slot
+        w = rng.integers(0, 2**63, size=4, dtype=np.int64).astype(np.uint64)
+        if int(K.key4_hash(*w)) & (size - 1) == size - 1:
+            last_slot.append(w)
+    words = np.array(last_slot + [rng.integers(0, 2**63, size=4).astype(np.uint64)
+                                  for _ in range(2)])  # fmt: skip
+    which = np.array([0, 1, 2, 3, 1, 4, 2, 0])  # eight rows, every key twice or once
+    keys = [u64(words[which, j]) for j in range(4)]
+    first = np.arange(n, dtype=np.int64) * 10
+    amount = np.arange(1.0, n + 1.0)
+    row, o_first, o_last, o_amount, o_count = K.combine_groups(
+        *keys, first, first, amount, np.ones(n, np.int64)
+    )
+    assert row.tolist() == [0, 1, 2, 3, 5]
+    assert o_first.tolist() == [0, 10, 20, 30, 50]
+    assert o_last.tolist() == [70, 40, 60, 30, 50]
+    assert o_amount.tolist() == [1.0 + 8.0, 2.0 + 5.0, 3.0 + 7.0, 4.0, 6.0]
+    assert o_count.tolist() == [2, 2, 2, 1, 1]
+
+
 def test_combine_runs_on_orders_in_runs_equals_the_exact_grouping() -> None:
     """Each order's lines together and no order twice: the pair rows of the exact hash
     grouping (``combine_groups``), bit for bit."""
@@ -106,10 +188,8 @@ def test_combine_groups_is_the_exact_grouping_in_order_of_first_appearance(
     with word i mod 4 replaced), so a comparison that skipped a word would merge keys."""
     n = 30_000
     which, _, first, last, amount = lines(n, n_keys, seed=n_keys + 1, runs=runs)
+    keys = [u64(w) for w in one_word_apart(n_keys, seed=n_keys)[which].T]
     rng = np.random.default_rng(n_keys)
-    words = np.tile(rng.integers(0, 2**63, size=4, dtype=np.int64), (n_keys, 1))
-    words[np.arange(n_keys), np.arange(n_keys) % 4] = rng.choice(2**62, n_keys, replace=False)
-    keys = [u64(words[which, j]) for j in range(4)]
     count = rng.integers(-5, 6, size=n)
     row, o_first, o_last, o_amount, o_count = kernels().combine_groups(
         *keys, first, last, amount, count
