@@ -375,6 +375,27 @@ def test_kernels_compiled_ahead_in_a_side_process_are_loaded_not_compiled_again(
     assert not warm["started"] and warm["waits"] == [] and warm["compiled_here"] == 0, warm
 
 
+def test_the_side_process_imports_the_kernel_module_without_rfmsegs_packages(
+    tmp_path: Path,
+) -> None:
+    """The side process's script imports the kernel module (here without compiling it)
+    and neither pandas nor the packages' public API: a busy machine's first run pays
+    for every import the side process makes."""
+    from kmeans_np import jit
+
+    compile_line = "load_kernels(sys.argv[1]).warm_up()\n"
+    assert jit._AHEAD_SCRIPT.endswith(compile_line)
+    script = jit._AHEAD_SCRIPT.replace(compile_line, (
+        "import importlib, json\n"
+        "kernels = importlib.import_module(sys.argv[1])\n"
+        "print(json.dumps([callable(kernels.warm_up), sorted(m for m in sys.modules if m in "
+        "('pandas', 'scipy.stats', 'kmeans_np.kmeans', 'validation.silhouette'))]))\n"
+    ))  # fmt: skip
+    proc = _python(script, _env(), tmp_path, "validation.silhouette_numba", str(ROOT))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [True, []]
+
+
 # -- Ctrl-C from outside -------------------------------------------------------------------------
 
 
