@@ -297,23 +297,28 @@ def load_kernels(module: str) -> ModuleType:
 #: the side process: import rfmseg from the folder this run imports it from (the cache
 #: is per source folder), never from the current folder (``-c`` puts it first on the
 #: path, where a folder named ``validation`` would shadow rfmseg's), then compile.
-#: ``kmeans_np`` and the kernel module's top package are registered as bare packages,
-#: so that their ``__init__`` (which imports pandas and all the public API) does not
-#: run: the kernel modules import only numpy, numba and ``kmeans_np.numba_options``,
-#: and the side process then takes 0.2 s less CPU, which a busy machine's first run
-#: feels. Should a kernel module need its package after all, the process fails and the
+#: ``kmeans_np`` and the kernel module's top-level package (one of ``PACKAGES``) are
+#: registered as bare packages, so that their ``__init__`` (which imports pandas and all
+#: the public API) does not run: the kernel modules import only numpy, numba and
+#: ``kmeans_np.numba_options``, and the side process then takes 0.2 s less CPU, which a
+#: busy machine's first run feels. (A subpackage's ``__init__``, as ``rfm.clv``'s, still
+#: runs.) Should a kernel module need its package after all, the process fails and the
 #: run compiles the kernels itself, as with any failure here.
 _AHEAD_SCRIPT = (
     "import os, sys, types\n"
-    "root = sys.argv[2]\n"
+    "module, root = sys.argv[1], sys.argv[2]\n"
     "sys.path[:] = [p for p in sys.path if p != '']\n"
     "root in sys.path or sys.path.insert(0, root)\n"
-    "for name in ('kmeans_np', sys.argv[1].split('.')[0]):\n"
+    "def bare(name):\n"
     "    package = types.ModuleType(name)\n"
     "    package.__path__ = [os.path.join(root, name)]\n"
     "    sys.modules.setdefault(name, package)\n"
-    "from kmeans_np.jit import load_kernels\n"
-    "load_kernels(sys.argv[1]).warm_up()\n"
+    "bare('kmeans_np')\n"
+    "from kmeans_np.jit import PACKAGES, load_kernels\n"
+    "top, _, rest = module.partition('.')\n"
+    "if rest and top in PACKAGES:\n"
+    "    bare(top)\n"
+    "load_kernels(module).warm_up()\n"
 )
 
 

@@ -383,11 +383,11 @@ def test_the_side_process_imports_the_kernel_module_without_rfmsegs_packages(
     for every import the side process makes."""
     from kmeans_np import jit
 
-    compile_line = "load_kernels(sys.argv[1]).warm_up()\n"
+    compile_line = "load_kernels(module).warm_up()\n"
     assert jit._AHEAD_SCRIPT.endswith(compile_line)
     script = jit._AHEAD_SCRIPT.replace(compile_line, (
         "import importlib, json\n"
-        "kernels = importlib.import_module(sys.argv[1])\n"
+        "kernels = importlib.import_module(module)\n"
         "print(json.dumps([callable(kernels.warm_up), sorted(m for m in sys.modules if m in "
         "('pandas', 'scipy.stats', 'kmeans_np.kmeans', 'validation.silhouette'))]))\n"
     ))  # fmt: skip
