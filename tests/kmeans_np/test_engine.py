@@ -255,6 +255,69 @@ def test_lloyds_pass_gives_the_nearest_centre_kernels_labels_and_inertia(weighte
         np.testing.assert_array_equal(got, labels)
 
 
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_lloyds_pass_writes_every_changed_label_and_counts_it(weighted):
+    """Lloyd's pass writes a tile's labels only when one of them changed. From the
+    nearest-centre labels with stale ones in a few tiles (the first row, the last row of
+    the first chunk, half of the second tile, the very last row), the pass restores
+    every one, counts exactly those, and leaves the other tiles as they were; the sums
+    do not depend on the labels it was given; a second pass changes nothing."""
+    K = engine_numba()
+    n, k = 9001, 5
+    X = rfm_data(n, seed=99)
+    xt = np.ascontiguousarray(X.T)
+    w = positive_weights(n, seed=100) if weighted else None
+    centers = np.ascontiguousarray(X[:: n // k][:k])
+    want = np.empty(n, np.int32)
+    K.nearest(xt, w, centers, want, np.empty(n), None)
+    stale = np.r_[0, 4095, np.arange(128, 192), n - 1]
+    for kernels in (K._THREADED, K._SMALL):
+        fresh = kernels.lloyd_step(xt, w, centers, np.full(n, -1, np.int32), False, None)
+        labels = want.copy()
+        labels[stale] = (want[stale] + 1) % k
+        step = kernels.lloyd_step(xt, w, centers, labels, False, None)
+        np.testing.assert_array_equal(labels, want)
+        assert step[2] == stale.size
+        np.testing.assert_array_equal(step[0], fresh[0])
+        np.testing.assert_array_equal(step[1], fresh[1])
+        again = kernels.lloyd_step(xt, w, centers, labels, False, None)
+        assert again[2] == 0
+        np.testing.assert_array_equal(labels, want)
+
+
+def test_the_four_wide_addition_adds_lane_by_lane():
+    """``_add_four`` (one vector addition for a row's four cluster sums) gives what
+    numpy's element-wise addition gives, bit for bit: rounding, −0.0 + 0.0, overflow to
+    inf, subnormals, float32 values widened exactly; at the first, an odd and the last
+    possible start, with signed and unsigned indices; nothing outside the four lanes
+    changes; a wrong argument type is refused when compiling."""
+    from numba import njit
+    from numba.core.errors import TypingError
+
+    add_four = engine_numba()._add_four
+
+    @njit
+    def add_at(acc, start, v0, v1, v2, v3):
+        add_four(acc, start, v0, v1, v2, v3)
+
+    rng = np.random.default_rng(101)
+    base = np.r_[0.1, -0.0, 1e308, 5e-324, rng.normal(size=6)]
+    values = [(0.2, 0.0, 1e308, 5e-324), (-0.1, 1.5, -1e308, 2.5), (3.0, -0.0, 0.25, -7.0)]
+    for start in (0, 3, base.size - 4, np.uint64(3), np.int32(2)):
+        for vals in values:
+            acc = base.copy()
+            add_at(acc, start, *vals)
+            want = base.copy()
+            with np.errstate(over="ignore"):
+                want[int(start) : int(start) + 4] += np.array(vals)
+            np.testing.assert_array_equal(acc.view(np.uint64), want.view(np.uint64))
+    acc = base.copy()
+    add_at(acc, 0, np.float32(0.1), np.float32(1.0), 2.0, 3.0)
+    assert acc[0] == base[0] + float(np.float32(0.1))
+    with pytest.raises(TypingError):
+        add_at(np.zeros(8, np.int64), 0, 1.0, 1.0, 1.0, 1.0)
+
+
 def test_the_engine_picks_the_twins_below_the_threshold_only():
     K = engine_numba()
     cut = K.SMALL_BELOW_ROWS
