@@ -260,8 +260,10 @@ def test_lloyds_pass_writes_every_changed_label_and_counts_it(weighted):
     """Lloyd's pass writes a tile's labels only when one of them changed. From the
     nearest-centre labels with stale ones in a few tiles (the first row, the last row of
     the first chunk, half of the second tile, the very last row), the pass restores
-    every one, counts exactly those, and leaves the other tiles as they were; the sums
-    do not depend on the labels it was given; a second pass changes nothing."""
+    every one and counts exactly those (a partial write would leave a stale label, no
+    write at all every one); the sums do not depend on the labels it was given; a second
+    pass changes nothing. (Skipping the unchanged tiles saves time only: a pass that
+    wrote them all would pass this test too.)"""
     K = engine_numba()
     n, k = 9001, 5
     X = rfm_data(n, seed=99)
@@ -289,8 +291,9 @@ def test_the_four_wide_addition_adds_lane_by_lane():
     """``_add_four`` (one vector addition for a row's four cluster sums) gives what
     numpy's element-wise addition gives, bit for bit: rounding, −0.0 + 0.0, overflow to
     inf, subnormals, float32 values widened exactly; at the first, an odd and the last
-    possible start, with signed and unsigned indices; nothing outside the four lanes
-    changes; a wrong argument type is refused when compiling."""
+    possible start; nothing outside the four lanes changes. Refused when compiling: a
+    signed start (a negative one would write before the array), a read-only or integer
+    array, an integer value."""
     from numba import njit
     from numba.core.errors import TypingError
 
@@ -303,7 +306,7 @@ def test_the_four_wide_addition_adds_lane_by_lane():
     rng = np.random.default_rng(101)
     base = np.r_[0.1, -0.0, 1e308, 5e-324, rng.normal(size=6)]
     values = [(0.2, 0.0, 1e308, 5e-324), (-0.1, 1.5, -1e308, 2.5), (3.0, -0.0, 0.25, -7.0)]
-    for start in (0, 3, base.size - 4, np.uint64(3), np.int32(2)):
+    for start in (np.uint64(0), np.uint64(3), np.uint64(base.size - 4), np.uint8(2)):
         for vals in values:
             acc = base.copy()
             add_at(acc, start, *vals)
@@ -312,10 +315,17 @@ def test_the_four_wide_addition_adds_lane_by_lane():
                 want[int(start) : int(start) + 4] += np.array(vals)
             np.testing.assert_array_equal(acc.view(np.uint64), want.view(np.uint64))
     acc = base.copy()
-    add_at(acc, 0, np.float32(0.1), np.float32(1.0), 2.0, 3.0)
+    add_at(acc, np.uint64(0), np.float32(0.1), np.float32(1.0), 2.0, 3.0)
     assert acc[0] == base[0] + float(np.float32(0.1))
-    with pytest.raises(TypingError):
-        add_at(np.zeros(8, np.int64), 0, 1.0, 1.0, 1.0, 1.0)
+    read_only = base.copy()
+    read_only.flags.writeable = False
+    for bad in ((base.copy(), 0, 1.0, 1.0, 1.0, 1.0),
+                (base.copy(), np.int64(0), 1.0, 1.0, 1.0, 1.0),
+                (read_only, np.uint64(0), 1.0, 1.0, 1.0, 1.0),
+                (np.zeros(8, np.int64), np.uint64(0), 1.0, 1.0, 1.0, 1.0),
+                (base.copy(), np.uint64(0), 1, 1.0, 1.0, 1.0)):  # fmt: skip
+        with pytest.raises(TypingError):
+            add_at(*bad)
 
 
 def test_the_engine_picks_the_twins_below_the_threshold_only():
