@@ -56,8 +56,8 @@ Lloyd iteration, every k-means++ round and every one of ``n_init`` runs. Below
 k-means++ in numpy with the kernels' arithmetic, so that a small first run compiles less
 (see ``NumbaEngine``).
 
-This module imports only numpy, numba and the shared options
-(:mod:`kmeans_np.numba_options`); load it through
+This module imports only numpy, numba (with llvmlite, numba's own code generator, for
+:func:`_add_four`) and the shared options (:mod:`kmeans_np.numba_options`); load it through
 ``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
 import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
