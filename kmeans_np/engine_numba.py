@@ -236,13 +236,6 @@ def _add_four(typingctx, acc, start, v0, v1, v2, v3):
     return types.void(acc, start, v0, v1, v2, v3), codegen
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _add_row_d3(acc, b, v0, v1, v2, wi):
-    """acc[b : b + 4] += (v0, v1, v2, wi): one row's weighted values and weight, added
-    lane by lane in one vector addition (:func:`_add_four`)."""
-    _add_four(acc, b, v0, v1, v2, wi)
-
-
 @njit(cache=True, nogil=True)
 def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
     """acc += Σ w_i x_i and Σ w_i per cluster, over rows s..s+m-1 (labels ``lab``).
@@ -257,7 +250,8 @@ def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
     it started too early). With four copies, rows that follow each other never share a
     cell. The copies are added up in copy order at the end of the chunk
     (``_fold_copies``): a fixed order, so the sums still do not depend on the threads.
-    ``any_d``: ``None`` for the written-out d = 3 code (see :func:`any_d_flag`).
+    ``any_d``: ``None`` for the written-out d = 3 code (see :func:`any_d_flag`), which
+    adds a row's three values and its weight with one vector addition (:func:`_add_four`).
     Indices are unsigned so numba adds no negative-index check to each access.
     """
     d = xt.shape[0]
@@ -273,20 +267,20 @@ def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
                 for r in range(ROTATE):
                     i = i0 + r
                     b = np.uint64(r) * size + np.uint64(lab[i]) * stride
-                    _add_row_d3(acc, b, x0[i], x1[i], x2[i], 1.0)
+                    _add_four(acc, b, x0[i], x1[i], x2[i], 1.0)
             for i in range(full, m):  # the last rows of a partial tile
                 b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-                _add_row_d3(acc, b, x0[i], x1[i], x2[i], 1.0)
+                _add_four(acc, b, x0[i], x1[i], x2[i], 1.0)
         else:
             ws = w[s : s + m]
             for i0 in range(0, full, ROTATE):
                 for r in range(ROTATE):
                     i = i0 + r
                     b = np.uint64(r) * size + np.uint64(lab[i]) * stride
-                    _add_row_d3(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
+                    _add_four(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
             for i in range(full, m):
                 b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-                _add_row_d3(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
+                _add_four(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
     else:
         xs = xt[:, s : s + m]
         for i in range(m):
