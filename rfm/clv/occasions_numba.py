@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from rfm._grouping.hash_numba import GOLDEN, mix, table_size
+from rfm._grouping.hash_numba import GOLDEN, key_hash, mix, table_size
 
 NO_DAY = np.iinfo(np.int64).max  # "no calibration day yet"
 
@@ -50,7 +50,7 @@ def customer_occasions(hi, lo, day, amount, period):  # pragma: no cover - compi
         a = hi[i]
         b = lo[i]
         if g < 0 or key_hi[g] != a or key_lo[g] != b:  # lines come in runs of a customer
-            j = np.int64(mix(b ^ mix(a ^ GOLDEN)) & mask)
+            j = np.int64(key_hash(a, b) & mask)
             while True:
                 g = table[j]
                 if g < 0:
