@@ -174,12 +174,14 @@ def test_parameters_under_details_are_the_models_fitted_to_the_summary(
     assert set(rows) == shown
 
 
-def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
+def test_holdout_check_counts_purchase_days_by_hand_beside_mbgnbds_predictions(
     cdnow_run, cdnow_sample_path: Path
 ) -> None:
-    """The actual column of the holdout check: each customer's distinct purchase days in
-    the last 273 days, for customers who bought before them, grouped by their repeat
-    purchase days before (7 and more pooled), counted with plain pandas."""
+    """The holdout check. Actual: each customer's distinct purchase days in the last 273
+    days, for customers who bought before them, grouped by their repeat purchase days
+    before (7 and more pooled), counted with plain pandas. Predicted: MBG/NBD (the run's
+    model) fitted here to the summary of those purchases up to the cut, its expected
+    purchases in the 273 days averaged over the same groups, and their total."""
     _, _, report = cdnow_run
     raw = _raw_purchases(cdnow_sample_path)
     end = raw["day"].max()
@@ -190,6 +192,15 @@ def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
     after = after.reindex(before.index, fill_value=0)
     group = before.clip(upper=7)
     actual = after.groupby(group).mean()
+    # the predicted column: MBG/NBD (the run's model) fitted here to the calibration summary
+    purchases = raw.drop(columns="date").rename(columns={"day": "date"})
+    s = summary(purchases, columns=COLUMNS, calibration_end=cut, observation_end=end)
+    mbg = ModifiedBetaGeo().fit(s)
+    expected = mbg.expected_purchases(s, s.attrs["holdout_length"])
+    assert len(s) == len(before) and s.attrs["holdout_length"] == pytest.approx(273 / 7)
+    s_group = group.reindex(s.index)
+    assert s_group.notna().all()  # the same customers, the same ids
+    predicted = expected.groupby(s_group.to_numpy()).mean()
     section = _value_section(report)
     for x, mean in actual.items():
         label = str(x) if x < 7 else "7+"
@@ -198,6 +209,8 @@ def test_holdout_actual_purchases_are_purchase_days_counted_by_hand(
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
         assert cells[0] == f"{(group == x).sum():,}"
         assert cells[1] == f"{mean:.2f}"
+        assert cells[2] == f"{predicted[x]:.2f}", label
+    assert f"it predicted {expected.sum():,.0f} purchases" in section
     assert f"the customers made {after.sum():,}" in section
 
 

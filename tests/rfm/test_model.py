@@ -370,9 +370,9 @@ def test_matching_is_the_cheapest_of_all_pairings() -> None:
     for k_new, k_old in ((4, 4), (5, 3), (3, 5)):
         new, old = rng.normal(size=(k_new, 3)), rng.normal(size=(k_old, 3))
         old_ids = np.array([7, 2, 9, 4, 11][:k_old])
-        ids, personas, _, lineage = match_clusters(
-            new, old, old_ids, [f"p{i}" for i in old_ids], ["a"] * k_old,
-            [f"fresh{i}" for i in range(k_new)], ["b"] * k_new)
+        ids, personas, actions, lineage = match_clusters(
+            new, old, old_ids, [f"p{i}" for i in old_ids], [f"a{i}" for i in old_ids],
+            [f"fresh{i}" for i in range(k_new)], [f"b{i}" for i in range(k_new)])
         d = np.linalg.norm(new[:, None] - old[None], axis=-1)
         if k_new <= k_old:  # every injective pairing, brute force
             best = min(sum(d[i, p[i]] for i in range(k_new))
@@ -387,8 +387,25 @@ def test_matching_is_the_cheapest_of_all_pairings() -> None:
         assert len(lineage["vanished"]) == max(0, k_old - k_new)
         assert set(lineage["appeared"]).isdisjoint(old_ids.tolist())
         for i, match in enumerate(lineage["matched"]):
-            if match is not None:
+            if match is not None:  # an old cluster's id, name and action stay together
                 assert ids[i] == match[0] and personas[i] == f"p{match[0]}"
+                assert actions[i] == f"a{match[0]}"
+            else:  # a new cluster keeps its own name and action
+                assert personas[i] == f"fresh{i}" and actions[i] == f"b{i}"
+
+
+def test_a_new_cluster_named_like_a_kept_one_is_marked_new() -> None:
+    """Two old clusters, three new: the unmatched one is called like a kept one, so it
+    gets " (new)" (twice when that name is taken too); its action stays its own."""
+    old = np.array([[0.0, 0.0], [10.0, 0.0]])
+    new = np.array([[0.1, 0.0], [10.1, 0.0], [5.0, 5.0]])
+    ids, personas, actions, lineage = match_clusters(
+        new, old, np.array([3, 8]), ["Loyal", "Loyal (new)"], ["keep", "win back"],
+        ["x", "y", "Loyal"], ["act x", "act y", "act z"])
+    assert ids.tolist() == [3, 8, 9]
+    assert personas == ["Loyal", "Loyal (new)", "Loyal (new) (new)"]
+    assert actions == ["keep", "win back", "act z"]
+    assert lineage["appeared"] == [9] and lineage["vanished"] == []
 
 
 def test_refit_on_the_same_rows_in_any_order_is_the_same_model(demo) -> None:

@@ -92,6 +92,15 @@ def test_customer_value_on_cdnow(cdnow_sample_path) -> None:
                                bg.expected_purchases(s, 12 * 30.4375 / 7))
     np.testing.assert_allclose(result.table["expected_value"],
                                lifetime_value(bg, result.spend_model, s, 12, "M"))
+    # a discount rate reaches the value column: against the loop over monthly periods
+    discounted = customer_value(tx, columns=CDNOW_COLUMNS, calibration_end=CALIBRATION_END,
+                                horizon_months=12, model="bgnbd", discount_rate=0.01)
+    np.testing.assert_allclose(
+        discounted.table["expected_value"],
+        _loop_value(discounted.purchase_model, discounted.spend_model, discounted.summary, 12,
+                    30.4375 / 7, 0.01),
+        rtol=1e-10)
+    assert (discounted.table["expected_value"] < result.table["expected_value"]).mean() > 0.9
 
 
 def test_customer_value_is_indexed_like_rfm_table() -> None:
