@@ -253,6 +253,9 @@ def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, tr
         old = SegmentModel.load(model)
         kept = [m[0] for m in refitted.lineage["matched"] if m is not None]
         assert f"cluster ids kept: {', '.join(map(str, sorted(kept)))}" in proc.stdout
+        # the model is in its own folder, not among the files written to --out
+        assert f"model written to {new.resolve()}" in proc.stdout
+        assert new.name not in proc.stdout.split("files written to")[1].split("\n")[0]
         # the files carry the stable ids: applying the new model to the same file agrees
         seg = pd.read_csv(out / "segments.csv", dtype={"customer": str})
         again = refitted.assign(pd.read_csv(files / "w2.csv", dtype={"CustomerID": str,
@@ -334,6 +337,20 @@ def test_refit_may_replace_the_model_it_refits(cli, files, trained, tmp_path) ->
                "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert SegmentModel.load(mine).lineage["refit_of"] == SegmentModel.load(model).created
+
+
+def test_segment_says_where_the_model_went(cli, files, tmp_path) -> None:
+    """--save-model outside --out: the files line lists --out's files only, and the model
+    gets a line of its own with its real place."""
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "week1.json"
+    proc = cli("segment", files / "w1.csv", "--out", tmp_path / "o", "--save-model", target)
+    assert proc.returncode == 0, proc.stderr
+    files_line = next(x for x in proc.stdout.splitlines() if x.startswith("files written to"))
+    assert files_line == (f"files written to {(tmp_path / 'o').resolve()}: segments.csv, "
+                          "profile.csv, elbow.csv, validation.csv, report.html")  # fmt: skip
+    assert proc.stdout.splitlines()[-1] == f"model written to {target.resolve()}"
+    assert target.is_file() and not (tmp_path / "o" / "week1.json").exists()
 
 
 def test_a_failed_run_leaves_no_model_file(cli, files, tmp_path) -> None:

@@ -753,10 +753,9 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
             save_model()
     _say_warnings(say, caught, set(result.warnings))
     say.check_interrupt()
-    written = [p.name for p in paths.values()]
-    if args.save_model:
-        written.append(str(args.save_model))
-    print_summary(result, args.out, written)
+    print_summary(result, args.out, [p.name for p in paths.values()])
+    if args.save_model:  # its own folder, which need not be --out
+        print(f"model written to {Path(args.save_model).resolve()}")
     say(f"done in {say.elapsed():.1f}s")
     return 0
 
