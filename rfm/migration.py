@@ -6,8 +6,11 @@ end of that day, and recency measured from the next midnight (snapshot = D + 1 d
 scores are recomputed at each date against the customers of that date, exactly as a
 segmentation run on that day would have done.
 
-A customer who dropped from "Champions" to "At Risk" stopped buying; the customers whose
-R + F + M score sum fell (``direction == "down"``) are a ready win-back list.
+A customer who dropped from "Champions" to "At Risk" stopped buying. A fall of the
+R + F + M score sum (``direction == "down"``) alone does not say that: scores are ranks
+among the customers of each date, so a customer who still buys, only less than others,
+can fall too. Those who fell *and* ordered nothing between the two dates
+(``orders_between == 0``) are the ones to win back.
 """
 
 from __future__ import annotations
@@ -74,9 +77,8 @@ def _segment_at(
         )
     scores = rfm_scores(table, q=q, ties=ties)
     seg = segment(scores, rules)
-    return pd.DataFrame(
-        {"segment": seg["segment"], "rfm_sum": scores["rfm_sum"], "monetary": table["monetary"]}
-    )
+    return pd.DataFrame({"segment": seg["segment"], "rfm_sum": scores["rfm_sum"],
+                         "monetary": table["monetary"], "frequency": table["frequency"]})
 
 
 def migration(
@@ -117,10 +119,12 @@ def migration(
         ``customers``: DataFrame indexed by customer (every customer at ``after``) with
         ``segment_before`` (NaN for customers whose first purchase came later),
         ``segment_after``, ``rfm_sum_before``, ``rfm_sum_after`` (R + F + M scores),
-        ``direction`` ("new", "up", "down" or "same", from the score sum) and ``revenue``
-        (spend between the two dates). ``matrix``: customers by segment before (rows,
-        plus "(not yet a customer)") and after (columns), in rule order with "Others"
-        last. ``revenue``: the same layout, summing the spend between the two dates.
+        ``direction`` ("new", "up", "down" or "same", from the score sum), ``revenue``
+        (spend between the two dates) and ``orders_between`` (orders between them: 0 for
+        a customer who has not ordered since ``before``). ``matrix``: customers by
+        segment before (rows, plus "(not yet a customer)") and after (columns), in rule
+        order with "Others" last. ``revenue``: the same layout, summing the spend
+        between the two dates.
 
     Raises
     ------
@@ -149,7 +153,12 @@ def migration(
         dates = parse_dates(transactions[date], date)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
     second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
-    return compare_segments(first, second, ruleset)
+    moved = compare_segments(first, second, ruleset)
+    # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue
+    orders = second["frequency"] - first["frequency"].reindex(second.index).fillna(0)
+    moved.customers.insert(moved.customers.columns.get_loc("revenue") + 1, "orders_between",
+                           orders.astype(np.int64))  # fmt: skip
+    return moved
 
 
 def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:

@@ -67,6 +67,15 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     assert set(mig.index[mig["segment_before"].isna()]) == set(later[later].index)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Segment migration" in report and "migration.csv" in report
+    # the win-back list: moved down and no order line after the date in the input file
+    ordered_since = set(tx.loc[tx["InvoiceDate"] >= pd.Timestamp("2025-04-01"), "CustomerID"])
+    down = mig.index[mig["direction"] == "down"]
+    lapsed = [c for c in down if c not in ordered_since]
+    assert 0 < len(lapsed) < len(down)
+    assert (f"{len(down):,} customers moved down" in report
+            and f"{len(lapsed):,} of those who moved down have not ordered since 2025-03-31: "
+                "a ready win-back list." in report
+            and f"The other {len(down) - len(lapsed):,} still order" in report)  # fmt: skip
     assert "€" in report
     assert not INTERNAL.search(report)
 

@@ -599,14 +599,24 @@ def _migration(c: _Ctx) -> str:
     mig = c.res.migration
     s = c.res.settings
     cust = mig.customers
-    down = int((cust["direction"] == "down").sum())
+    moved_down = cust["direction"] == "down"
+    down = int(moved_down.sum())
     new = int((cust["direction"] == "new").sum())
+    lapsed = int((moved_down & (cust["orders_between"] == 0)).sum())
+    date = h.esc(s.get("compare_to"))
+    lapsed_words = ""
+    if down:
+        lapsed_words = (f" {lapsed:,} of those who moved down have not ordered since {date}: "
+                        "a ready win-back list.")  # fmt: skip
+        if down > lapsed:
+            lapsed_words += (f" The other {down - lapsed:,} still order, but their scores "
+                             "fell against the other customers'.")  # fmt: skip
     return (
-        f"<p>Customers as they stood at the end of {h.esc(s.get('compare_to'))} (rows) and "
-        f"at the end of the data (columns). {down:,} customers moved down (their R + F + M "
-        f"score fell) and {new:,} are new since then. <code>migration.csv</code> lists "
-        "every customer with both segments and the direction; the ones that moved down are "
-        "a ready win-back list.</p><h3>Customers</h3>"
+        f"<p>Customers as they stood at the end of {date} (rows) and at the end of the "
+        f"data (columns). {down:,} customers moved down (their R + F + M score fell) and "
+        f"{new:,} are new since then. <code>migration.csv</code> lists every customer with "
+        f"both segments, the direction, and their spend and orders between the two dates."
+        f"{lapsed_words}</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
         + "<h3>Spend between the two dates</h3>"
         + h.heat_table(mig.revenue, c.money, corner="before \\ now")

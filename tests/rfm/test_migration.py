@@ -50,6 +50,8 @@ def test_hand_built_movements() -> None:
     assert c["direction"].to_dict() == {"A": "same", "B": "down", "C": "up", "D": "same",
                                         "E": "new"}
     assert c["revenue"].to_dict() == {"A": 20.0, "B": 0.0, "C": 50.0, "D": 70.0, "E": 80.0}
+    # B moved down and has not ordered since: the one to win back
+    assert c["orders_between"].to_dict() == {"A": 1, "B": 0, "C": 1, "D": 1, "E": 1}
     assert mig.matrix.to_dict(orient="index") == {
         "Active": {"Active": 1, "Idle": 1},
         "Idle": {"Active": 1, "Idle": 1},
@@ -78,6 +80,13 @@ def test_equals_two_independent_segmentations() -> None:
     ).size()
     for (b, a), n in pairs.items():
         assert mig.matrix.loc[b, a] == n
+    # orders between the dates: distinct invoices of the half year, counted by hand
+    half = tx[(tx["InvoiceDate"] >= "2025-01-01") & (tx["InvoiceDate"] < "2025-07-01")]
+    by_hand = half.groupby("CustomerID")["InvoiceNo"].nunique()
+    got = mig.customers["orders_between"]
+    assert got.dtype == "int64"
+    assert got.to_dict() == by_hand.reindex(got.index, fill_value=0).to_dict()
+    assert (got == 0).any() and ((mig.customers["direction"] == "down") & (got > 0)).any()
 
 
 def test_migration_errors() -> None:
