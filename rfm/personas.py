@@ -35,11 +35,14 @@ large effect;
 spenders" claims that spend tells them apart. ("one-time", a median of one order, is a
 plain fact and always said.)
 
-When two or more clusters land on the same name, they are told apart by the dimension
-that separates them most (the largest spread of their medians in population
-percentiles), with each cluster's median in words: "(last order a median 30 days ago)",
-"(median 3 orders)", "(median spend 120)"; only when their medians tie do their
-averages tell them apart, and then the name says "average". A comparative word
+When two clusters land on the same name, they are told apart by the dimension that
+separates them most (the largest spread of their medians in population percentiles),
+with each cluster's median in words: "(last order a median 30 days ago)",
+"(median 3 orders)", "(median spend 120)". Three or more on one name get the two
+dimensions that separate them most, widest first ("(median spend 122, last order a
+median 34 days ago)"): the dimension that spreads a group most can leave two of its
+clusters close together, which the second then tells apart. Only when their medians
+tie do their averages tell them apart, and then the name says "average". A comparative word
 ("longer inactive") could contradict the name's own "Recent"; the median cannot. Names
 are never numbered.
 
@@ -80,14 +83,17 @@ _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}
 
 
-def _median_text(dim: str, value: float, stat: str = "median") -> str:
-    """A cluster's median (or, when the medians tie, its ``stat="average"``) in words."""
+def _median_text(dim: str, value: float, stat: str = "median", exact: bool = False) -> str:
+    """A cluster's median (or, when the medians tie, its ``stat="average"``) in words;
+    ``exact`` keeps up to six significant digits where whole numbers would round two
+    clusters to one text."""
+    number = f"{value:,.6g}" if exact else f"{value:,.0f}"
     if dim == "recency":
         how = "a median" if stat == "median" else "on average"
-        return f"last order {how} {value:,.0f} days ago"
+        return f"last order {how} {number} days ago"
     if dim == "frequency":
-        return f"{stat} {value:g} order{'' if value == 1 else 's'}"
-    return f"{stat} spend {value:,.0f}"
+        return f"{stat} {value:.6g} order{'' if value == 1 else 's'}"
+    return f"{stat} spend {number}"
 
 
 def _levels(
@@ -145,8 +151,9 @@ def _separate(
         idx = [i for i, n in enumerate(names) if n == name]
         if len(idx) < 2:
             continue
-        best: tuple[float, str, np.ndarray, str] | None = None
-        for stat, table in (("median", medians), ("average", means)):
+        spreads: list[tuple[float, str, np.ndarray]] = []
+        stat = "median"
+        for what, table in (("median", medians), ("average", means)):
             if table is None:
                 continue
             for dim in RFM_COLUMNS:
@@ -154,19 +161,24 @@ def _separate(
                 if len(np.unique(vals)) < len(vals):
                     continue
                 pct = _percentile(population[dim], vals)
-                spread = float(pct.max() - pct.min())
-                if best is None or spread > best[0]:
-                    best = (spread, dim, vals, stat)
-            if best is not None:
+                spreads.append((float(pct.max() - pct.min()), dim, vals))
+            if spreads:
+                stat = what
                 break
-        if best is None:  # identical clusters on every dimension: say which cluster
+        if not spreads:  # identical clusters on every dimension: say which cluster
             for i in idx:
                 out[i] = f"{name} (cluster {medians.index[i]})"
             continue
-        _, dim, vals, stat = best
-        texts = [_median_text(dim, v, stat) for v in vals]
+        # the widest spread first (stable: ties keep recency, frequency, spend order);
+        # three or more namesakes get the second widest too, since one dimension that
+        # spreads the group most can still leave two of them close
+        spreads.sort(key=lambda t: -t[0])
+        chosen = spreads[: 1 if len(idx) == 2 else 2]
+        texts = [", ".join(_median_text(dim, vals[n], stat) for _, dim, vals in chosen)
+                 for n in range(len(idx))]  # fmt: skip
         if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
-            texts = [f"{stat} {dim} {v:.6g}" for v in vals]
+            texts = [", ".join(_median_text(dim, vals[n], stat, exact=True)
+                               for _, dim, vals in chosen) for n in range(len(idx))]
         for i, t in zip(idx, texts, strict=True):
             out[i] = f"{name} ({t})"
     return out

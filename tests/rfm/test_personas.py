@@ -131,6 +131,39 @@ def test_clusters_on_the_same_name_are_told_apart_by_what_separates_them() -> No
     assert names[3] == "Recent frequent high spenders (median spend 50,100)"
 
 
+def test_three_namesakes_are_told_apart_by_two_dimensions() -> None:
+    """Three recent frequent big-spender groups (one frequency median each): spend spreads
+    them most (5,000 against 500 and 520), but 500 and 520 are close, and those two differ
+    in recency (5 against 60 days). Each name carries both medians, spend first."""
+    lapsed = pd.DataFrame({"recency": list(range(300, 420, 10)), "frequency": [1] * 12,
+                           "monetary": [10.0] * 12})  # fmt: skip
+
+    def group(days: int, spend: float) -> pd.DataFrame:
+        return pd.DataFrame({"recency": [days - 1, days, days + 1], "frequency": [11, 12, 13],
+                             "monetary": [spend - 10, spend, spend + 10]})  # fmt: skip
+
+    base = pd.concat([lapsed, group(6, 5000.0), group(5, 500.0), group(60, 520.0)],
+                     ignore_index=True)  # fmt: skip
+    names = name_personas(profile(base, [0] * 12 + [1] * 3 + [2] * 3 + [3] * 3))
+    stem = "Recent frequent high spenders"
+    assert names[1] == f"{stem} (median spend 5,000, last order a median 6 days ago)"
+    assert names[2] == f"{stem} (median spend 500, last order a median 5 days ago)"
+    assert names[3] == f"{stem} (median spend 520, last order a median 60 days ago)"
+
+
+def test_medians_that_round_alike_keep_their_digits_in_words() -> None:
+    """Two namesakes whose median spends round to one whole number: more digits, still
+    in the report's words (never a column name such as "monetary")."""
+    lapsed = pd.DataFrame({"recency": [300, 310, 320, 330, 340, 350], "frequency": [1] * 6,
+                           "monetary": [5.0] * 6})  # fmt: skip
+    twins = pd.DataFrame({"recency": [5, 5, 5, 5], "frequency": [9, 9, 9, 9],
+                          "monetary": [700.2, 700.2, 700.4, 700.4]})  # fmt: skip
+    names = name_personas(profile(pd.concat([lapsed, twins], ignore_index=True),
+                                  [0] * 6 + [1, 1, 2, 2]))  # fmt: skip
+    assert sorted(names[[1, 2]]) == [f"{names[1].split(' (')[0]} (median spend 700.2)",
+                                     f"{names[1].split(' (')[0]} (median spend 700.4)"]
+
+
 def expected_levels(med: pd.Series, rfm: pd.DataFrame) -> dict[str, str]:
     """Levels by the module docstring's table: above Q(0.6) high, below Q(0.4) low."""
     out = {}
