@@ -216,6 +216,24 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
     got = pd.crosstab(mig["segment_before"].dropna(), mig["segment_after"])
     pd.testing.assert_frame_equal(got.sort_index().sort_index(axis=1),
                                   expected.sort_index().sort_index(axis=1), check_names=False)
+    # score sums and directions: R + F + M of each file's own score columns, compared
+    # customer by customer here ("new" for a customer the previous file lacks)
+    assert sorted(mig.index) == sorted(new["customer"])
+    sum_old = (old["r_score"] + old["f_score"] + old["m_score"]).set_axis(old["customer"])
+    sum_new = (new["r_score"] + new["f_score"] + new["m_score"]).set_axis(new["customer"])
+    assert (mig["rfm_sum_after"] == sum_new.loc[mig.index]).all()
+    was = mig.index.isin(old["customer"])
+    assert mig["rfm_sum_before"].isna().to_numpy().tolist() == (~was).tolist()
+    assert (mig.loc[was, "rfm_sum_before"] == sum_old.loc[mig.index[was]]).all()
+    want = []
+    for c in mig.index:
+        if c not in sum_old.index:
+            want.append("new")
+        else:
+            d = sum_new[c] - sum_old[c]
+            want.append("up" if d > 0 else "down" if d < 0 else "same")
+    assert mig["direction"].tolist() == want
+    assert {"new", "up", "down", "same"} <= set(want)
     html = (out / "report.html").read_text()
     for sid in ("summary", "segments", "personas", "drift", "changes", "method"):
         assert f'<section id="{sid}">' in html

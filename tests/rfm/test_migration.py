@@ -89,6 +89,31 @@ def test_equals_two_independent_segmentations() -> None:
     assert (got == 0).any() and ((mig.customers["direction"] == "down") & (got > 0)).any()
 
 
+def test_ties_first_at_both_dates_equals_two_independent_segmentations() -> None:
+    """ties="first" reaches both dates: each segment column equals rfm.segment of
+    rfm_scores(..., ties="first") on the RFM table as of that date, built here; on these
+    order counts (many equal values) the default ties="thresholds" gives other segments
+    at both dates, so the tie rule cannot have been dropped along the way."""
+    tx = make_transactions(n_customers=600, n_rows=5000, random_state=7)
+    cols = {"customer": "CustomerID", "invoice": "InvoiceNo", "amount": "TotalAmount"}
+    mig = migration(tx, before="2024-12-31", after="2025-06-30", ties="first", rules="rfm",
+                    **cols)  # fmt: skip
+    for day, col in (("2024-12-31", "segment_before"), ("2025-06-30", "segment_after")):
+        cut = pd.Timestamp(day) + pd.Timedelta(days=1)
+        table = rfm_table(tx[tx["InvoiceDate"] < cut], snapshot=cut, **cols)
+        first = rfm_scores(table, q=5, ties="first")
+        seg = segment(first, "rfm")["segment"]
+        got = mig.customers[col].dropna()
+        assert got.sort_index().equals(seg.sort_index().rename(col))
+        other = segment(rfm_scores(table, q=5, ties="thresholds"), "rfm")["segment"]
+        assert (other.sort_index() != seg.sort_index()).any()
+    # the score sums are those of the ties="first" scores too
+    after = rfm_table(tx[tx["InvoiceDate"] < "2025-07-01"], snapshot="2025-07-01", **cols)
+    sums = rfm_scores(after, q=5, ties="first")
+    expected = sums["r_score"] + sums["f_score"] + sums["m_score"]
+    assert (mig.customers["rfm_sum_after"] == expected.loc[mig.customers.index]).all()
+
+
 def test_migration_errors() -> None:
     tx = hand_table()
     kw = {"customer": "cust", "date": "when", "amount": "amount", "q": 2, "rules": RULES}

@@ -231,6 +231,8 @@ def _document(model) -> dict:
          "'scaler.center' must be a list of 3"),
         (lambda d: d["clusters"][0].__setitem__("centre", "abc"), "'clusters[0].centre'"),
         (lambda d: d["clusters"][1].__setitem__("id", d["clusters"][0]["id"]), "distinct ids"),
+        (lambda d: d["clusters"][1].__setitem__("persona", d["clusters"][0]["persona"]),
+         "'clusters' must be clusters with distinct persona names"),
         (lambda d: d["scores"]["cuts"].__setitem__("recency", [3.0, 2.0, 1.0, 0.0]), "ascending"),
         (lambda d: d["scores"].__setitem__("q", "5"), "'scores.q' must be a whole number"),
         (lambda d: d["settings"].__setitem__("ties", "random"), "'settings.ties' must be one of"),
@@ -252,6 +254,29 @@ def test_tampered_files_are_refused_with_one_line(demo, tmp_path, tamper, fragme
         SegmentModel.load(path)
     msg = str(info.value)
     assert fragment in msg and "\n" not in msg and "bad.json" in msg
+
+
+@pytest.mark.parametrize("extra", [-1, 1])
+def test_a_lineage_without_one_entry_per_cluster_is_refused(demo, tmp_path, extra) -> None:
+    """A refit's lineage lists one match (an old id and distance, or null) per cluster:
+    the same list with one entry per cluster loads and reads back; one entry fewer or
+    more is refused, in one line naming the field and the number of clusters."""
+    _, _, model = demo
+    doc = _document(model)
+    k = len(doc["clusters"])
+    matched = [[c["id"], 0.5] for c in doc["clusters"]]
+    doc["lineage"] = {"matched": matched, "appeared": [], "vanished": []}
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(doc))
+    assert SegmentModel.load(path).learned.lineage["matched"] == matched
+    doc["lineage"]["matched"] = matched[:-1] if extra < 0 else [*matched, None]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert f"lineage.matched' must be a list of {k} entries, one per cluster" in msg
+    assert "\n" not in msg and "bad.json" in msg
 
 
 @pytest.mark.parametrize(
@@ -352,6 +377,51 @@ def test_a_shifted_population_recommends_a_refit(demo) -> None:
     assert table.loc["recency", "psi"] == 0
 
 
+def _one_or_two_orders(n: int = 200) -> pd.DataFrame:
+    """Order lines of ``n`` customers: the first half with one order, the second half
+    with two; last orders and spends spread out."""
+    rows = []
+    for i in range(n):
+        last = pd.Timestamp("2024-12-30") - pd.Timedelta(days=(7 * i) % 300)
+        dates = [last] if i < n // 2 else [last - pd.Timedelta(days=30), last]
+        for j, day in enumerate(dates):
+            spend = 10.0 + (37 * i) % 500
+            rows.append((f"C{i:03d}", f"I{i:03d}-{j}", day, 1, spend, spend))
+    return pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity",
+                                       "UnitPrice", "TotalAmount"])  # fmt: skip
+
+
+def test_drift_psi_is_the_score_bin_psi_when_it_is_the_larger() -> None:
+    """Half the training customers have 1 order, half 2; the new customers are the same
+    but with 3 orders instead of 2. By hand:
+
+    * frequency deciles: Q(0.1..0.4) = 1, Q(0.5) = 1.5, Q(0.6..0.9) = 2, so the cut points
+      are 1, 1.5, 2 and 2 and 3 orders share the top bin: the decile PSI is 0;
+    * score cut points Q(j/5) + 1 = 2, 2, 3, 3: 1 order scores 1, 2 orders 3, 3 orders 5.
+      The score shares go from (1/2 at F 1, 1/2 at F 3) to (1/2 at F 1, 1/2 at F 5); the
+      empty bins are floored at 1e-4, so the score-bin PSI is 2 (1/2 − 1e-4) ln(5000).
+
+    ``psi`` is the larger, so frequency reads "refit recommended" and a refit is
+    recommended, although its decile PSI alone says "stable"; nothing else moved."""
+    tx = _one_or_two_orders()
+    model = SegmentModel.from_result(_quiet_run(tx, Settings(columns=COLS, k=3)))
+    rfm = model.customer_table(tx)
+    assert sorted(rfm["frequency"].value_counts().items()) == [(1, 100), (2, 100)]
+    moved = rfm.assign(frequency=rfm["frequency"].replace({2: 3}))
+    by_score = 2 * (0.5 - 1e-4) * math.log(0.5 / 1e-4)
+    table = model.drift_customers(moved)
+    assert table.loc["frequency", "psi_deciles"] == 0
+    assert table.loc["frequency", "psi_score_bins"] == pytest.approx(by_score, rel=1e-12)
+    assert table.loc["frequency", "psi"] == pytest.approx(by_score, rel=1e-12)
+    assert table.loc["frequency", "verdict"] == "refit recommended"
+    assert table.attrs["refit_recommended"]
+    assert (table.drop(index="frequency")["psi"] == 0).all()
+    assert set(table.drop(index="frequency")["verdict"]) == {"stable"}
+    # the training customers themselves: no PSI of either kind, no refit
+    unmoved = model.drift_customers(rfm)
+    assert (unmoved["psi"] == 0).all() and not unmoved.attrs["refit_recommended"]
+
+
 def test_assignment_changes_by_hand() -> None:
     before = pd.DataFrame({"customer": ["a", "b", "c", "d"], "segment": ["X", "Y", "Y", "Z"],
                            "cluster": [0, 1, 1, 2]})  # fmt: skip
@@ -362,6 +432,24 @@ def test_assignment_changes_by_hand() -> None:
     assert got["customers_gone"] == 1
     assert got["segment_changed"] == pytest.approx(1 / 3)
     assert got["cluster_changed"] == pytest.approx(1 / 3)
+
+
+def test_assignment_changes_by_hand_with_unequal_counts() -> None:
+    """By hand: a, b, c, d before; b, c, d, e, f after. Both: b, c, d (3); new: e, f (2);
+    gone: a (1). Segment changed: c (Y → X), d (Z → Y): 2 of 3. Cluster changed: b (1 → 2)
+    only: 1 of 3."""
+    before = pd.DataFrame({"customer": ["a", "b", "c", "d"], "segment": ["X", "Y", "Y", "Z"],
+                           "cluster": [0, 1, 1, 2]})  # fmt: skip
+    after = pd.DataFrame({"customer": ["f", "b", "c", "d", "e"],
+                          "segment": ["X", "Y", "X", "Y", "Z"],
+                          "cluster": [0, 2, 1, 2, 0]})  # fmt: skip
+    got = assignment_changes(before, after)
+    assert got["customers_both"] == 3
+    assert got["customers_new"] == 2 and got["customers_gone"] == 1
+    assert got["segment_changed"] == pytest.approx(2 / 3)
+    assert got["cluster_changed"] == pytest.approx(1 / 3)
+    back = assignment_changes(after, before)  # the other way round: new and gone swap
+    assert back["customers_new"] == 1 and back["customers_gone"] == 2
 
 
 # -- refit ------------------------------------------------------------------------------

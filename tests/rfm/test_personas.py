@@ -329,6 +329,27 @@ def test_a_median_on_a_band_edge_is_in_the_middle_band() -> None:
         "mid", "mid", "mid", False]  # fmt: skip
 
 
+def test_a_median_below_the_band_but_above_one_order_is_infrequent() -> None:
+    """BASE's frequency band is [2, 3]: a median of 1.5 orders is below Q(0.4) = 2 and
+    above one order, so its word is "infrequent" (the rule: "frequent" above the band,
+    else "one-time" at a median of at most 1, else "infrequent" below the band). The
+    name is recency word, frequency word, spend words, the first letter capitalised."""
+    prof = hand_profile([
+        (100, 1.5, 10),  # lapsed (above 64), infrequent, low spend (below 46)
+        (10, 1.5, 100),  # recent (below 46), infrequent, high spend (above 50)
+        (50, 1.5, 48),  # recency and spend in their bands: no recency word, "moderate"
+    ])  # fmt: skip
+    table = describe_personas(prof, rfm=BASE)
+    assert table["persona"].tolist() == [
+        "Lapsed infrequent low spenders", "Recent infrequent high spenders",
+        "Infrequent moderate spenders",
+    ]
+    assert set(table["frequency_level"]) == {"low"} and not table["one_time"].any()
+    assert table["action"].tolist() == [PERSONA_ACTIONS[("low", "low")],
+                                        PERSONA_ACTIONS[("high", "high")],
+                                        PERSONA_ACTIONS[("mid", "mid")]]  # fmt: skip
+
+
 def test_the_spread_is_measured_in_mid_rank_percentiles() -> None:
     # Two "Moderate spenders". Mid-rank percentile = (#below + #at or below) / (2 n):
     #   recency 46, 50 -> (3 + 5) / 20, (5 + 5) / 20: spread 0.10

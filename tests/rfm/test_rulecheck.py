@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rfm import SEGMENT_RULES, check_rules
-from rfm.rulecheck import rule_problems
+from rfm.rulecheck import name_inversions, rule_problems
 
 
 def brute_force(rules: list[tuple[str, dict]], q: int) -> dict:
@@ -158,3 +158,29 @@ def test_name_inversions_on_hand_made_customers() -> None:
     assert len(check_rules(in_order, q=3, rfm=rfm).inversions) == 0
     # without customers there is nothing to check
     assert check_rules(rules, q=3).inversions is None
+
+
+def test_an_equal_median_counts_as_no_worse_but_not_as_better() -> None:
+    """By the definition (B no worse on all three medians, strictly better on one), with
+    segments given by hand and medians (recency, orders, spend) worked out here:
+
+    * Gold   (310, 2, 11);
+    * Silver (  6, 2, 101) — the same median orders as Gold, better recency and spend:
+      an inversion (an equal median is "no worse");
+    * Bronze (310, 2, 11) — equal to Gold on all three: none better, not an inversion;
+      worse than Silver on two: not one either.
+    """
+    rules = [("Gold", {"m": (3, 3)}), ("Silver", {"m": (2, 2)}), ("Bronze", {"m": (1, 1)})]
+    segments = pd.DataFrame({"segment": ["Gold"] * 3 + ["Silver"] * 3 + ["Bronze"] * 3},
+                            index=[f"c{i}" for i in range(9)])  # fmt: skip
+    rfm = pd.DataFrame(
+        {"recency": [300, 310, 320, 5, 6, 7, 320, 310, 300],
+         "frequency": [2, 2, 2, 1, 2, 3, 2, 2, 2],
+         "monetary": [10.0, 11.0, 12.0, 100.0, 101.0, 102.0, 12.0, 11.0, 10.0]},
+        index=segments.index,
+    )  # fmt: skip
+    inv = name_inversions(segments, rfm, rules)
+    assert inv[["named_above", "named_below", "frequency_above", "frequency_below",
+                "recency_above", "recency_below", "monetary_above",
+                "monetary_below"]].values.tolist() == [
+        ["Gold", "Silver", 2.0, 2.0, 310.0, 6.0, 11.0, 101.0]]  # fmt: skip
