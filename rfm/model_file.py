@@ -215,7 +215,8 @@ class _Field:
         if not isinstance(self.value, Mapping):
             raise self.fail("an object")
         value = self.value.get(key)
-        return None if value is None else _Field(value, f"{self.where}.{key}")
+        return None if value is None else _Field(value, f"{self.where}.{key}" if self.where
+                                                  else key)
 
     def items(self) -> list[_Field]:
         if not isinstance(self.value, list):

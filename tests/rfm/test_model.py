@@ -275,7 +275,7 @@ def test_a_lineage_without_one_entry_per_cluster_is_refused(demo, tmp_path, extr
     with pytest.raises(ModelFileError) as info:
         SegmentModel.load(path)
     msg = str(info.value)
-    assert f"lineage.matched' must be a list of {k} entries, one per cluster" in msg
+    assert f"field 'lineage.matched' must be a list of {k} entries, one per cluster" in msg
     assert "\n" not in msg and "bad.json" in msg
 
 
