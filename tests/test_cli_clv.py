@@ -105,9 +105,18 @@ def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) 
     sentences.append(f"Revenue at risk: {int(risk.sum()):,} high-value customers")
     sentences.append(f"they spent {_money(spent)} ({spent / seg['monetary'].sum():.1%} of "
                      "all revenue)")  # fmt: skip
+    # recent by their scores (R in the two top levels) yet probably lost, per segment
+    quiet = seg[lost & (seg["r_score"] >= q - 1)]
+    counts = quiet.groupby("segment").size()
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    assert len(counts) > 1
+    where = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    sentences.append(f"{len(quiet):,} customers with one of the two top recency scores have "
+                     f"probably stopped buying ({where})")  # fmt: skip
     for text in sentences:
         assert text in proc.stdout, text
-        assert text in report, text
+        assert text in html.unescape(report), text
+    assert "Caution" not in proc.stdout  # the sample's dropout is clear (a well above its SE)
     # per segment, in the report's table
     section = _value_section(report)
     for name, group in seg.groupby("segment"):

@@ -58,6 +58,9 @@ class ValueAhead:
     #: the high-value customers likely lost: customers, past spend, its share of revenue,
     #: and what they are still expected to spend
     at_risk: dict[str, float] | None = None
+    #: customers with one of the two top recency scores who are likely lost, counted by
+    #: segment (most first): recent next to the others, but quiet long for themselves
+    recent_but_lost: pd.Series | None = None
 
     @property
     def model_name(self) -> str:
@@ -100,10 +103,11 @@ def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
 
 def value_tables(
     ahead: ValueAhead, rfm: pd.DataFrame, segments: pd.Series, personas: pd.Series,
-    m_scores: pd.Series, q: int,
+    r_scores: pd.Series, m_scores: pd.Series, q: int,
 ) -> ValueAhead:
     """Sum the predictions per segment and per persona (rows in the order of ``segments``
-    and ``personas`` given), and find the revenue at risk; fills ``ahead`` in place."""
+    and ``personas`` given), find the revenue at risk and the recent customers likely
+    lost; fills ``ahead`` in place."""
     table = ahead.table
     frame = table.assign(segment=segments.to_numpy(), persona=personas.to_numpy(),
                          lost=table["p_alive"].to_numpy() < LIKELY_LOST)  # fmt: skip
@@ -133,7 +137,18 @@ def value_tables(
         "revenue_share": float(spend[risk].sum() / revenue) if revenue else float("nan"),
         "expected_value": float(table["expected_value"].to_numpy()[risk].sum()),
     }
+    quiet = (r_scores.to_numpy() >= q - 1) & frame["lost"].to_numpy()
+    by_segment = pd.Series(segments.to_numpy()[quiet]).value_counts(sort=False).sort_index()
+    ahead.recent_but_lost = by_segment.sort_values(ascending=False, kind="stable")
     return ahead
+
+
+def _dropout_unsure(model: Any) -> bool:
+    """True when the purchase model's dropout parameter ``a`` (a customer leaves after a
+    purchase with probability p ~ Beta(a, b)) is smaller than its standard error: the
+    data cannot tell its dropout from none at all."""
+    a = model.params_["a"]
+    return bool(np.isfinite(a) and model.standard_errors_["a"] > a)
 
 
 def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
@@ -141,13 +156,32 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     table = v.table
     lost = int((table["p_alive"] < LIKELY_LOST).sum())
     risk = v.at_risk
-    return [
+    words = [
         f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
         f"to spend {money(table['expected_value'].sum())} ({v.model_name} for purchases, "
         "Gamma-Gamma for spend per purchase; not discounted).",
         f"{lost:,} customers ({lost / len(table):.1%}) have probably stopped buying: the "
         "chance that they are still customers is below one half.",
+    ]
+    if _dropout_unsure(v.purchase_model):
+        words.append(
+            "Caution: these data show almost no sign of customers leaving for good (the "
+            "model's dropout parameter a, under the details, is smaller than its standard "
+            "error). The count of customers who have probably stopped rests on that "
+            "estimate; the segments come from the scores alone."
+        )
+    words.append(
         f"Revenue at risk: {risk['customers']:,} high-value customers (the two top spend "
         f"scores) have probably stopped; they spent {money(risk['past_spend'])} "
-        f"({risk['revenue_share']:.1%} of all revenue).",
-    ]
+        f"({risk['revenue_share']:.1%} of all revenue)."
+    )
+    quiet = v.recent_but_lost
+    if quiet is not None and quiet.sum():
+        where = ", ".join(f"{name} {n:,}" for name, n in quiet.items())
+        words.append(
+            f"{int(quiet.sum()):,} customers with one of the two top recency scores have "
+            f"probably stopped buying ({where}): their last order is more recent than most "
+            "customers', but long ago for how often they used to buy. A win-back message "
+            "suits them better than their segment's action."
+        )
+    return words

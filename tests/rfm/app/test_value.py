@@ -1,0 +1,40 @@
+"""rfm.app.value.value_sentences: the caution when the data cannot show customers leaving.
+
+Reference: the rule written out here (dropout parameter a below its standard error), on
+stand-in fitted models whose numbers are set by hand.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from rfm.app.value import ValueAhead, value_sentences
+
+
+def _ahead(a: float, se: float) -> ValueAhead:
+    purchases = SimpleNamespace(params_={"r": 0.8, "alpha": 5.0, "a": a, "b": 3.0},
+                                standard_errors_={"r": 0.1, "alpha": 0.5, "a": se, "b": 1.0})
+    table = pd.DataFrame({"p_alive": [0.9, 0.95, 0.4], "expected_purchases": [1.0, 2.0, 0.1],
+                          "expected_value": [10.0, 20.0, 1.0]})  # fmt: skip
+    return ValueAhead(table, 12, "mbgnbd", purchases, SimpleNamespace(),
+                      at_risk={"customers": 0, "past_spend": 0.0, "revenue_share": 0.0},
+                      recent_but_lost=pd.Series({"Champions": 1}))  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "se", "caution"), [
+    (0.0019, 0.0124, True),  # the Online Retail fit: a dropout no different from none
+    (0.05, 0.0501, True),
+    (0.05, 0.0499, False),
+    (0.79, 0.19, False),  # a clear dropout
+])  # fmt: skip
+def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> None:
+    words = value_sentences(_ahead(a, se), lambda x: f"{x:,.0f}")
+    said = [w for w in words if w.startswith("Caution")]
+    assert len(said) == int(caution)
+    # the other sentences are there either way, in their order
+    assert words[1].startswith("1 customers (33.3%) have probably stopped buying")
+    assert words[-1].startswith("1 customers with one of the two top recency scores have "
+                                "probably stopped buying (Champions 1)")  # fmt: skip
