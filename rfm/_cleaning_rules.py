@@ -12,10 +12,10 @@ import pandas as pd
 
 from rfm._inputs import numeric_values, unparseable_dates
 
-__all__ = ["apply_rules", "nothing_left", "rule_columns"]
+__all__ = ["apply_rules", "missing_customer", "nothing_left", "rule_columns"]
 
 
-def _missing_customer(values: pd.Series) -> np.ndarray:
+def missing_customer(values: pd.Series) -> np.ndarray:
     """NaN/None, and empty or blank strings, count as a missing customer id."""
     missing = values.isna().to_numpy()
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
@@ -61,7 +61,7 @@ def apply_rules(
     for rule, col in rules:
         values = df[col]
         if rule == "missing_customer":
-            bad = _missing_customer(values)
+            bad = missing_customer(values)
         elif rule == "bad_dates":
             parsed_dates, _ = unparseable_dates(values)
             bad = parsed_dates.isna().to_numpy()

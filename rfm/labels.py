@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["CLEANING_STEPS", "HEADERS", "money", "orders", "pct", "whole"]
+__all__ = ["CLEANING_STEPS", "HEADERS", "left_out_sentence", "money", "orders", "pct", "whole"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -22,6 +22,12 @@ CLEANING_STEPS: dict[str, str] = {
     "nonpositive_amount": "Amount zero or negative",
     "duplicates": "Duplicate lines",
 }
+
+def left_out_sentence(customers: int) -> str:
+    """The customers whose every order line the cleaning removed, in words."""
+    who, are = ("1 customer", "is") if customers == 1 else (f"{customers:,} customers", "are")
+    return f"{who} had every order line removed by the cleaning and {are} not in the results."
+
 
 #: column name → the header a reader sees
 HEADERS: dict[str, str] = {

@@ -697,20 +697,29 @@ def dirty_rows() -> pd.DataFrame:
 
 def test_cleaning_counts_rules_and_keeps_duplicates(cli, tmp_path: Path) -> None:
     df = dirty_rows()
+    only_free = pd.DataFrame([("Z99", "2005", datetime(2011, 4, 8), 1, 0.0)], columns=df.columns)
+    df = pd.concat([df, only_free], ignore_index=True)  # a customer with a free line only
     text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
     src = write_csv(tmp_path / "dirty.csv", text)
     proc, seg = end_to_end(cli, tmp_path, src)  # the counts the command prints
     kept = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")
               & (df["Quantity"] > 0) & (df["UnitPrice"] > 0)]  # fmt: skip
-    assert len(kept) == len(df) - 4
+    assert len(kept) == len(df) - 5
     assert_rfm(seg, expected_rfm(kept))  # the duplicated lines count twice and thrice
-    for shown in ("missing_customer 1", "cancelled 1", "nonpositive_quantity 1",
-                  "nonpositive_price 1", f"kept {len(kept)}"):  # fmt: skip
-        assert shown in proc.stdout, proc.stdout
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("rows read"))
+    assert line == (f"rows read {len(df)}; removed by cleaning: no customer id (guest "
+                    "orders) 1; cancelled orders 1; quantity zero or negative (returns) 1; "
+                    f"price zero or negative 2; kept {len(kept)}")  # fmt: skip
+    # customers with an id and no line kept, counted by hand: not in the results, and said
+    gone = set(df["CustomerID"].dropna()) - set(kept["CustomerID"])
+    assert gone == {"Z99"} and not gone & set(seg.index)
+    said = "1 customer had every order line removed by the cleaning and is not in the results."
+    assert f"note: {said}" in proc.stdout
+    assert said in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "3 rows are exact duplicates" in proc.stdout and "--drop-duplicates" in proc.stdout
     proc, seg = end_to_end(cli, tmp_path, src, "--drop-duplicates")
     assert_rfm(seg, expected_rfm(kept.drop_duplicates()))
-    assert "duplicates 3" in proc.stdout
+    assert "duplicate lines 3" in proc.stdout
 
 
 def test_cleaning_rules_switch_from_the_command_line(cli, tmp_path: Path) -> None:

@@ -205,6 +205,7 @@ def apply_model(
         "snapshot": settings.snapshot,
         "rows_in": base.rows_in,
         "rows_clean": base.rows_clean,
+        "customers_left_out": base.customers_left_out,
         "duplicate_rows": base.duplicates,
     }
     timings = {**step.timings}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from rfm.labels import HEADERS, money, orders, pct, whole
+from rfm.labels import CLEANING_STEPS, HEADERS, left_out_sentence, money, orders, pct, whole
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
@@ -145,11 +145,17 @@ def _warnings_and_notes(run: Any) -> None:
 
 
 def _cleaning_line(run: Any) -> None:
+    """Rows read, removed (by step, in the report's words, steps that removed nothing
+    left out) and kept; and the customers whose every line was removed."""
     s = run.settings
-    removed = ", ".join(
-        f"{row.rule} {row.rows_removed:,}" for row in run.cleaning.itertuples(index=False)
+    removed = "; ".join(
+        f"{CLEANING_STEPS.get(row.rule, row.rule).lower()} {row.rows_removed:,}"
+        for row in run.cleaning.itertuples(index=False) if row.rows_removed
     )
-    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed}; kept {s['rows_clean']:,}")
+    print(f"rows read {s['rows_in']:,}; removed by cleaning: {removed or 'none'}; kept "
+          f"{s['rows_clean']:,}")  # fmt: skip
+    if s.get("customers_left_out"):
+        print(f"note: {left_out_sentence(s['customers_left_out'])}")
 
 
 def print_refit_lines(model: Any, path: str | Path) -> None:

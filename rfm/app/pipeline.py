@@ -28,6 +28,7 @@ import validation
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import compile_ahead
 from rfm import kpis
+from rfm._cleaning_rules import missing_customer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
@@ -218,6 +219,9 @@ class CustomerTable:
     #: revenue, active and new customers per month (rfm.kpis.monthly), when computed in
     #: the same pass over the order lines (on Dask)
     monthly: pd.DataFrame | None = None
+    #: customers with an id whose every line the cleaning removed (None on Dask, where
+    #: counting them would take one more pass over the order lines)
+    customers_left_out: int | None = None
 
 
 def customer_table(
@@ -264,7 +268,20 @@ def _customer_table(
         rfm = rfm_table(clean, columns=cols, snapshot=chosen.snapshot,
                         allow_negative=rules_on.allow_negative, compute=compute)  # fmt: skip
     rows_in, rows_clean = _row_counts(transactions, report)
-    return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean)
+    left_out = None if on_dask else _customers_left_out(transactions[cols.customer], clean)
+    return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean,
+                         customers_left_out=left_out)
+
+
+def _customers_left_out(ids: pd.Series, clean: pd.DataFrame) -> int | None:
+    """Distinct customer ids (missing ones aside) of the order lines read, less those of
+    the lines kept: the customers the cleaning removed whole. Both counts are of the ids
+    as read (the kept lines found by their index), so no rewriting of ids can make two
+    ids one; None when the index does not identify the lines."""
+    if not ids.index.is_unique:
+        return None
+    present = ids[~missing_customer(ids)]
+    return int(present.nunique() - ids.loc[clean.index].nunique())
 
 
 def _customer_table_dask(
@@ -448,6 +465,7 @@ def run_pipeline(
         "random_state": random_state,
         "rows_in": rows_in,
         "rows_clean": rows_clean,
+        "customers_left_out": base.customers_left_out,
         "duplicate_rows": duplicates,
         "cleaning_rules": chosen.cleaning.as_dict(),
         # the mean silhouette's sample size when it is not exact (None: every customer)

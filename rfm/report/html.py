@@ -43,7 +43,7 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS
+from rfm.labels import CLEANING_STEPS, left_out_sentence
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
@@ -664,7 +664,9 @@ def _method(c: _Ctx) -> str:
     items = [
         f"Data: {h.esc(_file_name(s.get('source', 'transactions')))}; "
         f"{s.get('rows_in', 0):,} rows read, "
-        f"{s.get('rows_clean', 0):,} kept after cleaning.",
+        f"{s.get('rows_clean', 0):,} kept after cleaning."
+        + (f" {h.esc(left_out_sentence(s['customers_left_out']))}"
+           if s.get("customers_left_out") else ""),
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
         + ("distinct orders (invoices)" if res.columns.invoice is not None else
            "purchase days (there is no invoice column, so the lines a customer bought on "
