@@ -280,3 +280,110 @@ def test_identical_customers_are_one_line(cli, tmp_path: Path) -> None:
     assert_user_error(proc, "all 30 customers have the same recency, frequency and spend",
                       "cannot be told apart")  # fmt: skip
     assert "silhouette" not in proc.stderr
+
+
+def _customers_after_cleaning(src: Path) -> tuple[int, pd.Timestamp, pd.Timestamp]:
+    """Customers, first and last order day of ``src`` as the command sees them (read,
+    then cleaned with the default rules)."""
+    from rfm.app.pipeline import customer_table
+    from rfm.io.loading import load_transactions
+
+    loaded = load_transactions(src)
+    base = customer_table(loaded.frame, columns=loaded.columns)
+    dates = base.transactions[loaded.columns.date]
+    return len(base.rfm), dates.min().normalize(), dates.max().normalize()
+
+
+def test_k_above_the_number_of_customers_names_the_flag(cli, small_csv: Path,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    n, _, _ = _customers_after_cleaning(small_csv)
+    proc = cli("segment", str(small_csv), "--k", "5000", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, f"--k 5000 is too many clusters for the {n} customers",
+                      f"give --k {n - 1} or fewer, or --k auto")  # fmt: skip
+    assert "n_clusters" not in proc.stderr and "n_samples" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+    proc = cli("segment", str(small_csv), "--k", str(n), "--out", str(tmp_path / "o"))
+    assert_user_error(proc, f"--k {n} is too many clusters for the {n} customers")
+    proc = cli("demo", "--customers", "40", "--rows", "300", "--k", "41", "--out",
+               str(tmp_path / "d"))  # fmt: skip
+    assert_user_error(proc, "--k 41 is too many clusters for the 40 customers")
+    # the most clusters there can be: all customers but one
+    assert cli("segment", str(small_csv), "--k", str(n - 1), "--out", str(tmp_path / "o"),
+               "-q").returncode == 0
+
+
+def _dates_as_text(tmp_path: Path, bad: str | None, name: str) -> Path:
+    """An order file whose dates are text, with ``bad`` in data row 101 (file line 102)."""
+    tx = make_transactions(n_customers=60, n_rows=400, random_state=3)
+    tx["InvoiceDate"] = tx["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    tx.loc[tx.index[100], "InvoiceDate"] = bad
+    src = tmp_path / name
+    tx.to_csv(src, index=False)
+    assert src.read_text().splitlines()[101].count(bad or ",,") == 1
+    return src
+
+
+def test_a_value_that_is_no_date_is_quoted_with_its_row(cli, tmp_path: Path) -> None:
+    """One bad date among good ones: the message quotes it (not the good values) with its
+    row, and offers no --date-format, which could not read it."""
+    out = tmp_path / "o"
+    for bad, fragment in (("not a date", "do not read as dates like the others "
+                                         "(%Y-%m-%d %H:%M:%S), e.g. 'not a date' (row 101)"),
+                          ("2024-02-30 10:00:00", "not valid dates (no such day in that "
+                                                  "month), e.g. '2024-02-30 10:00:00' "
+                                                  "(row 101)")):  # fmt: skip
+        proc = cli("segment", str(_dates_as_text(tmp_path, bad, "bad.csv")), "--out", str(out))
+        assert_user_error(proc, "date column 'InvoiceDate'", fragment,
+                          "fix those cells, or empty them")  # fmt: skip
+        assert "--date-format" not in proc.stderr and "2023-" not in proc.stderr
+    # words for "missing" and empty cells are missing dates: dropped by the cleaning
+    for bad in ("n/a", None):
+        src = _dates_as_text(tmp_path, bad, "missing.csv")
+        proc = cli("segment", str(src), "--out", str(out), "-q")
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_amount_with_quantity_or_price_is_refused(cli, small_csv: Path, tmp_path: Path) -> None:
+    either = "give either --amount COL, or --quantity COL with --price COL"
+    for flags, named in ((["--quantity", "Quantity"], "--quantity"),
+                         (["--price", "UnitPrice"], "--price"),
+                         (["--quantity", "Quantity", "--price", "UnitPrice"],
+                          "--quantity and --price")):  # fmt: skip
+        proc = cli("segment", str(small_csv), "--amount", "TotalAmount", *flags, "--out",
+                   str(tmp_path / "o"))  # fmt: skip
+        assert_user_error(proc, f"--amount cannot go with {named}", either)
+    assert not (tmp_path / "o").exists()
+    help_text = " ".join(cli("segment", "--help").stdout.split())
+    assert "not together with --quantity and --price" in help_text
+    assert "spend = quantity × price (instead of --amount)" in help_text
+
+
+def test_a_file_without_header_row_is_told_about_no_header(cli, tmp_path: Path) -> None:
+    src = tmp_path / "noheader.csv"
+    src.write_text("00004,0001,19970101,2,29.33\n00004,0001,19970118,2,29.73\n"
+                   "00005,0002,19970102,1,11.77\n")  # fmt: skip
+    proc = cli("segment", str(src), "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "no customer column recognised; pass --customer COL",
+                      "'19970101'", "look like values, not column names",
+                      "--no-header --names A,B,... (its 5 column names, in order)")  # fmt: skip
+    proc = cli("segment", str(src), "--customer", "id", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "'id' not found", "--no-header --names")
+    # names that are names: no such advice
+    named = tmp_path / "named.csv"
+    pd.DataFrame({"a": [1, 2], "b": [3, 4], "when": ["2011-01-02", "2011-01-03"]}).to_csv(
+        named, index=False)  # fmt: skip
+    proc = cli("segment", str(named), "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "no customer column recognised")
+    assert "--no-header" not in proc.stderr
+
+
+def test_a_dangling_symlink_as_out_is_named_as_such(cli, small_csv: Path, tmp_path: Path) -> None:
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "nowhere")
+    proc = cli("segment", str(small_csv), "--out", str(link))
+    assert_user_error(proc, f"--out {link} is a symlink to {tmp_path / 'nowhere'}, which does "
+                      "not exist")  # fmt: skip
+    assert "is not a folder" not in proc.stderr
+    proc = cli("segment", str(small_csv), "--out", str(link / "sub"))
+    assert_user_error(proc, f"{link} is a symlink to", "which does not exist")
+    assert not (tmp_path / "nowhere").exists() and link.is_symlink()

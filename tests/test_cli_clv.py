@@ -240,3 +240,34 @@ def test_bgnbd_keeps_one_time_buyers_alive_and_bad_flags_are_refused(tmp_path: P
     bad = run_captured("segment", str(src), "--clv", "0", "--out", str(tmp_path / "p"))
     assert bad.returncode == 2 and "--clv" in bad.stderr
     assert not (tmp_path / "p").exists()
+
+
+def test_a_holdout_too_long_for_the_data_names_the_flag(tmp_path: Path) -> None:
+    """--holdout longer than the orders, or leaving no repeat purchase before it: one line
+    naming --holdout in plain words (not the library's calibration_end, nor "every x is
+    0")."""
+    tx = make_transactions(n_customers=300, n_rows=2500, random_state=4)
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    from rfm.io.loading import load_transactions
+
+    loaded = load_transactions(src)
+    dates = customer_table(loaded.frame, columns=loaded.columns).transactions["InvoiceDate"]
+    first, last = dates.min().normalize(), dates.max().normalize()
+    span = (last - first).days
+
+    def refused(days: int, *fragments: str) -> str:
+        proc = run_captured("segment", str(src), "--clv", "12", "--holdout", str(days),
+                            "--out", str(tmp_path / "o"))  # fmt: skip
+        assert_user_error(proc, f"--holdout {days}", "choose a shorter --holdout.", *fragments)
+        error = proc.stderr.strip().splitlines()[-1]
+        for word in ("calibration", "holdout_days", "every x", "rfm."):
+            assert word not in error, word
+        return error
+
+    refused(span + 400, f"starts the holdout before the first purchase ({first.date()}; the "
+            f"orders span {span} days up to {last.date()})")  # fmt: skip
+    # the calibration period is the first day alone: nobody bought on a second day yet
+    refused(span, "no customer repeated a purchase before the holdout (orders from "
+            f"{first.date()} to {first.date()})")  # fmt: skip
+    assert not (tmp_path / "o").exists()

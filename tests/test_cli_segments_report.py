@@ -169,3 +169,22 @@ def test_a_pipe_is_refused_as_rules_or_data(cli, tmp_path: Path) -> None:
     with released_after(fifo):
         proc = cli("segment", str(fifo), "--out", str(tmp_path / "b"))
     assert_user_error(proc, "pipe.csv is not a regular file")
+
+
+def test_compare_to_on_or_after_the_last_order_names_the_flag(cli, tmp_path: Path) -> None:
+    tx = make_transactions(n_customers=120, n_rows=900, random_state=12)
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    from rfm.app.pipeline import customer_table
+    from rfm.io.loading import load_transactions
+
+    loaded = load_transactions(src)
+    last = customer_table(loaded.frame, columns=loaded.columns).transactions["InvoiceDate"].max()
+    last_day = f"{last:%Y-%m-%d}"
+    for day in (f"{last + pd.Timedelta(days=6):%Y-%m-%d}", last_day):
+        proc = cli("segment", str(src), "--compare-to", day, "--out", str(tmp_path / "o"))
+        assert_user_error(proc, f"--compare-to {day} must be before the day of the last "
+                          f"order ({last_day})", "pick an earlier date")  # fmt: skip
+        error = proc.stderr.strip().splitlines()[-1]
+        assert "before (" not in error and "after (" not in error and "compare_to" not in error
+    assert not (tmp_path / "o").exists()

@@ -329,11 +329,19 @@ def build_parser() -> argparse.ArgumentParser:
         "make one order)",
     )
     c.add_argument("--date", metavar="COL", help="order date column (e.g. InvoiceDate)")
-    c.add_argument("--amount", metavar="COL", help="line amount column (spend = its sum)")
     c.add_argument(
-        "--quantity", metavar="COL", help="quantity column; with --price, spend = quantity × price"
+        "--amount",
+        metavar="COL",
+        help="line amount column (spend = its sum); not together with --quantity and --price",
     )
-    c.add_argument("--price", metavar="COL", help="unit price column (with --quantity)")
+    c.add_argument(
+        "--quantity",
+        metavar="COL",
+        help="quantity column; with --price, spend = quantity × price (instead of --amount)",
+    )
+    c.add_argument(
+        "--price", metavar="COL", help="unit price column (with --quantity, instead of --amount)"
+    )
     c.add_argument(
         "--snapshot",
         type=_snapshot,
@@ -497,6 +505,10 @@ _CLI_HINTS = (
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),
+    (re.compile(r"compare_to \((\S+)\) must be before"), r"--compare-to \1 must be before"),
+    # the value models' holdout check (rfm.app.value), run with --clv and --holdout DAYS
+    (re.compile(r"holdout_days=(\d+)"), r"--holdout \1"),
+    (re.compile(r"a shorter holdout_days"), "a shorter --holdout"),
     # Dask's reader, when a later block of a CSV file holds text where the first held numbers
     (re.compile(r"Mismatched dtypes found in `pd\.read_csv`.*?\| Expected \| \+[-+]+ "
                 r"\| (\S+) +\| (\S+) +\| (\S+) +\|.*"),
@@ -565,6 +577,44 @@ def _one_line(exc: BaseException) -> str:
     return text
 
 
+#: the column names a "no ... column recognised" message lists (rfm.TransactionColumns)
+_COLUMNS_FOUND = re.compile(r"columns found: (\[.*\])\s*$")
+#: a header cell that is a value: a number or a date such as 19970101, 29.33, 2011-01-02
+_VALUE_LIKE = re.compile(r"[+-]?\d[\d.,:/\- ]*(?:[ T]\d[\d:.]*)?")
+
+
+def _looks_like_data(names: Sequence[str]) -> bool:
+    """Column names of which most are numbers or dates: the first row of a file without
+    a header row, read as its header."""
+    values = sum(bool(_VALUE_LIKE.fullmatch(str(n).strip())) for n in names)
+    return values > len(names) / 2
+
+
+@contextlib.contextmanager
+def _header_hint(args: argparse.Namespace) -> Any:
+    """Columns not recognised whose names look like data: say how to read a file without
+    a header row (``--no-header --names``), unless the names were given."""
+    try:
+        yield
+    except ValueError as exc:
+        found = _COLUMNS_FOUND.search(str(exc))
+        if found is None or not args.header or args.names:
+            raise
+        import ast
+
+        try:
+            names = ast.literal_eval(found.group(1))
+        except (ValueError, SyntaxError):
+            raise exc from None
+        if not isinstance(names, list) or not names or not _looks_like_data(names):
+            raise
+        raise UsageError(
+            f"{_one_line(exc)}; they look like values, not column names: if the file has no "
+            f"header row, pass --no-header --names A,B,... (its {len(names)} column names, "
+            "in order)."
+        ) from None
+
+
 def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, str]:
     """The transactions, their :class:`rfm.TransactionColumns` and where they come from."""
     if args.command == "demo":
@@ -591,10 +641,12 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
         from rfm.io.loading_dask import load_transactions_dask
 
         say(f"reading {args.file} lazily on Dask")
-        loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
+        with _header_hint(args):
+            loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
     else:
         say(f"reading {args.file}")
-        loaded = load_transactions(args.file, options=_read_options(args), **given)
+        with _header_hint(args):
+            loaded = load_transactions(args.file, options=_read_options(args), **given)
         if loaded.sheet is not None:
             say(f"read the sheet {loaded.sheet!r}")
     args.date_format_used = loaded.date_format
@@ -607,6 +659,12 @@ def _check_outputs(args: argparse.Namespace) -> None:
     and flags that only work together."""
     if getattr(args, "holdout", None) and not getattr(args, "clv", None):
         raise UsageError("--holdout checks the value predictions: it needs --clv MONTHS.")
+    with_amount = [f for f in ("quantity", "price") if getattr(args, f, None)]
+    if getattr(args, "amount", None) and with_amount:
+        given = " and ".join(f"--{f}" for f in with_amount)
+        raise UsageError(f"--amount cannot go with {given}: each says where the spend comes "
+                         "from; give either --amount COL, or --quantity COL with --price "
+                         "COL.")  # fmt: skip
     from rfm.app.outputs import output_files
     from rfm.io._atomic import check_folder
     from rfm.io.export import missing_package
@@ -645,12 +703,19 @@ def _dask_inputs(args: argparse.Namespace) -> list[str]:
     return files
 
 
-def _check_customers(fmt: str) -> Callable[[int], None]:
-    """Refuse, before clustering, more customers than a file of ``fmt`` holds."""
+def _check_customers(fmt: str, k: int | str = "auto") -> Callable[[int], None]:
+    """Refuse, before clustering, more customers than a file of ``fmt`` holds, and a
+    ``--k`` of as many clusters as customers or more (the silhouette compares each
+    customer with those of another cluster: at most one cluster fewer)."""
 
     def check(n: int) -> None:
         from rfm.io.export import max_rows
 
+        if isinstance(k, int) and k >= n > 2:  # (fewer customers: the scores say why)
+            raise UsageError(
+                f"--k {k} is too many clusters for the {n:,} customers; give --k {n - 1} "
+                "or fewer, or --k auto."
+            )
         limit = max_rows(fmt)
         if limit is not None and n > limit:
             raise UsageError(
@@ -703,7 +768,7 @@ def _pipeline(
         df,
         settings_of(args, cols),
         progress=say,
-        check_customers=_check_customers(args.format),
+        check_customers=_check_customers(args.format, args.k),
         on_reduced=release,
     )
 

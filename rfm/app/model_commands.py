@@ -124,19 +124,21 @@ def _model(args: argparse.Namespace) -> Any:
 def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
     """The transactions of FILE, read with the model's column roles; ``--snapshot`` then
     read in the order of FILE's dates, as ``rfmseg segment`` reads it."""
-    from rfm.app.cli import _option_dates, _read_options
+    from rfm.app.cli import _header_hint, _option_dates, _read_options
 
     roles = model.settings.columns.roles()
     if args.dask:
         from rfm.io.loading_dask import load_transactions_dask
 
         say(f"reading {args.file} lazily on Dask")
-        loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
+        with _header_hint(args):
+            loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
     else:
         from rfm.io.loading import load_transactions
 
         say(f"reading {args.file}")
-        loaded = load_transactions(args.file, options=_read_options(args), **roles)
+        with _header_hint(args):
+            loaded = load_transactions(args.file, options=_read_options(args), **roles)
     _option_dates(args, loaded.date_format, say)
     return loaded.frame
 

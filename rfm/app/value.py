@@ -87,18 +87,47 @@ def fit_value(
 
 def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
     """The purchase model fitted up to ``days`` days before the last purchase day, and its
-    predictions for those days against what happened."""
+    predictions for those days against what happened. A ``ValueError`` naming
+    ``holdout_days`` (the command line says ``--holdout``) when the period before the
+    holdout cannot be fitted: it has no purchase, or no customer repeated one."""
     from kmeans_np.dask_detect import is_dask_frame
     from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
 
-    last = clean[columns.date].max()
+    first, last = clean[columns.date].min(), clean[columns.date].max()
     if is_dask_frame(clean):
-        last = last.compute()
-    end = pd.Timestamp(last).normalize()
+        import dask
+
+        first, last = dask.compute(first, last)
+    start, end = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
     calibration_end = end - pd.Timedelta(days=days)
+    if calibration_end < start:
+        raise ValueError(
+            f"holdout_days={days} starts the holdout before the first purchase ({start.date()}"
+            f"; the orders span {(end - start).days} days up to {end.date()}), leaving no "
+            "purchase to fit the model on; choose a shorter holdout_days."
+        )
     s = summary(clean, columns=columns, calibration_end=calibration_end, observation_end=end)
+    before = f"(orders from {start.date()} to {calibration_end.date()})"
+    repeat = (s["x"] > 0).to_numpy()
+    if not repeat.any():
+        raise ValueError(
+            f"holdout_days={days}: no customer repeated a purchase before the holdout "
+            f"{before}, so the purchase model has nothing to learn from; choose a shorter "
+            "holdout_days."
+        )
+    if (s["t_x"].to_numpy()[repeat] == s["T"].to_numpy()[repeat]).all():
+        raise ValueError(
+            f"holdout_days={days}: every customer who repeated a purchase before the "
+            f"holdout {before} did so on its last day, so the data show no customer "
+            "stopping; choose a shorter holdout_days."
+        )
     estimator = ModifiedBetaGeo() if model == "mbgnbd" else BetaGeo()
-    return holdout_check(estimator.fit(s), s)
+    try:
+        fitted = estimator.fit(s)
+    except ValueError as exc:  # the model's own reason, for the period before the holdout
+        raise ValueError(f"holdout_days={days}: fitted on the orders up to "
+                         f"{calibration_end.date()}, {exc}") from None  # fmt: skip
+    return holdout_check(fitted, s)
 
 
 def value_tables(

@@ -94,16 +94,20 @@ def check_folder(
     Raises
     ------
     ValueError
-        ``out`` (or an ancestor) is a file, an output name is a folder, or an input would be
-        replaced or removed.
+        ``out`` (or an ancestor) is a file or a symlink to nothing, an output name is a
+        folder, or an input would be replaced or removed.
     OutputError
         ``out`` cannot be written (read-only, no permission...).
     """
     out = Path(out)
     writes, removes = list(writes), list(removes)
+    base = _nearest_existing(out)
+    if base.is_symlink() and not base.exists():  # a link to nothing: not "a file"
+        what = f"--out {out} is" if base == out else f"--out {out}: {base} is"
+        raise ValueError(f"{what} a symlink to {os.readlink(base)}, which does not exist; "
+                         "create that folder or choose another --out.")  # fmt: skip
     if os.path.lexists(out) and not out.is_dir():
         raise ValueError(f"--out {out} exists and is not a folder.")
-    base = _nearest_existing(out)
     if not base.is_dir():
         raise ValueError(f"--out {out}: {base} is a file, not a folder.")
     try:

@@ -24,7 +24,9 @@ Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what t
 ``"excel"`` (Excel's serial dates: 1 = 1900-01-01, 61 = 1900-03-01, Excel's own day 60
 being the 29 February 1900 that never was), ``"epoch-s"`` or
 ``"epoch-ms"`` (time since 1970-01-01 UTC). Any other ``date_format`` is a strftime
-pattern. Every value that is present must parse; only empty cells are missing dates.
+pattern. Every value that is present must parse; only empty cells are missing dates. A
+few values that are no dates among dates of one format (``not a date``, ``2011-02-30``)
+are named with their rows; no option reads them, so the message does not offer one.
 """
 
 from __future__ import annotations
@@ -76,6 +78,48 @@ class AmbiguousDate(ValueError):
 
 def _examples(values: np.ndarray, n: int = 3) -> str:
     return ", ".join(repr(str(v)) for v in values[:n])
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where each distinct value sits in the column, to name a bad value by its row."""
+
+    #: per row, the position of its value among the distinct values (-1: missing)
+    codes: np.ndarray
+
+    def count(self, bad: np.ndarray) -> int:
+        """How many rows hold one of the distinct values marked in ``bad``."""
+        return int(bad[self.codes[self.codes >= 0]].sum())
+
+    def first_row(self, i: int) -> int:
+        """The first row (counted from 1, the header not counted) holding value ``i``."""
+        return int(np.argmax(self.codes == i)) + 1
+
+
+def _shown(uniq: np.ndarray, bad: np.ndarray, cells: _Cells | None, n: int = 3) -> str:
+    """Up to ``n`` of the distinct values marked in ``bad``, each with the first row it is
+    in when known: ``'not a date' (row 101)``."""
+    if cells is None:
+        return _examples(uniq[bad], n)
+    return ", ".join(f"{str(uniq[i])!r} (row {cells.first_row(i)})"
+                     for i in np.flatnonzero(bad)[:n])  # fmt: skip
+
+
+def _count(bad: np.ndarray, cells: _Cells | None) -> int:
+    """Rows holding the values marked in ``bad`` (distinct values when rows are unknown)."""
+    return int(bad.sum()) if cells is None else cells.count(bad)
+
+
+def _strays(name: str, uniq: np.ndarray, bad: np.ndarray, cells: _Cells | None,
+            used: str) -> ValueError:  # fmt: skip
+    """The error for a few values that are no dates in a column whose other values all
+    read with one format (no other format would read them: no option helps)."""
+    return _fail(
+        name,
+        f"{_count(bad, cells)} value(s) do not read as dates like the others ({used}), "
+        f"e.g. {_shown(uniq, bad, cells)}; fix those cells, or empty them to drop those "
+        "rows as missing dates.",
+    )
 
 
 def value_text(value: object) -> str:
@@ -330,9 +374,10 @@ def _time_of_day(clock: _Clock | None, name: str, uniq: np.ndarray) -> tuple[np.
 
 
 def _separated(
-    uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, name: str
+    uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, name: str, cells: _Cells | None = None
 ) -> tuple[np.ndarray, str]:
-    """Dates such as 02/01/2011 or 2011-01-02, with an optional time."""
+    """Dates such as 02/01/2011 or 2011-01-02, with an optional time (``cells``: where the
+    values are, to name a bad one by its row)."""
     seps = pieces.seps
     if len(seps) > 1:
         raise _fail(name, f"values mix date separators {sorted(seps)}; pass --date-format.")
@@ -377,7 +422,12 @@ def _separated(
     ).to_numpy(dtype="datetime64[ns]")
     bad = np.isnat(dates)
     if bad.any():
-        raise _fail(name, f"{_examples(uniq[bad])} are not valid dates for the layout "
+        if ((month >= 1) & (month <= 12))[bad].all():  # a day its month does not have
+            raise _fail(name, f"{_count(bad, cells)} value(s) are not valid dates (no such "
+                        f"day in that month), e.g. {_shown(uniq, bad, cells)}; fix those "
+                        "cells, or empty them to drop those rows as missing "
+                        "dates.")  # fmt: skip
+        raise _fail(name, f"{_shown(uniq, bad, cells)} are not valid dates for the layout "
                     f"{order}{note}; pass --date-format.")  # fmt: skip
     clock = pieces.clock
     if pieces.time_texts is not None:
@@ -389,8 +439,12 @@ def _separated(
     return dates + ns.astype("timedelta64[ns]"), order + note
 
 
-def _inferred(uniq: np.ndarray, dayfirst: bool, name: str) -> tuple[np.ndarray, str]:
-    """Other text: ISO 8601, else one format inferred by pandas for the whole column."""
+def _inferred(
+    uniq: np.ndarray, dayfirst: bool, name: str, cells: _Cells | None = None
+) -> tuple[np.ndarray, str]:
+    """Other text: ISO 8601, else one format inferred by pandas for the whole column.
+    When neither reads every value, the error quotes values that fail (with the format
+    that read the most): a few strays among dates of one format are named as such."""
     values = pd.Series(uniq, dtype=object)
     zoned = np.array([bool(_ZONE.search(v)) for v in uniq])
     if zoned.any() and not zoned.all():
@@ -399,6 +453,8 @@ def _inferred(uniq: np.ndarray, dayfirst: bool, name: str) -> tuple[np.ndarray, 
             f"values mix times with a time zone ({_examples(uniq[zoned], 1)}) and without "
             f"({_examples(uniq[~zoned], 1)}); give all or none a zone.",
         )
+    utc = " (converted to UTC)" if zoned.all() else ""
+    best, best_label = np.zeros(len(uniq), dtype=bool), ""
     for fmt, kwargs in (("ISO8601", {"utc": True} if zoned.all() else {}), (None, {})):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -408,14 +464,39 @@ def _inferred(uniq: np.ndarray, dayfirst: bool, name: str) -> tuple[np.ndarray, 
                 )
             except (ValueError, TypeError):
                 continue
-        if out.notna().all() and (out.dt.year >= MIN_YEAR).all():
+        label = ("ISO 8601" if fmt else "inferred by pandas") + utc
+        read = (out.notna() & (out.dt.year >= MIN_YEAR)).to_numpy(dtype=bool)
+        if read.all():
             if getattr(out.dt, "tz", None) is not None:
                 out = out.dt.tz_convert("UTC")
-            label = "ISO 8601" if fmt else "inferred by pandas"
-            utc = " (converted to UTC)" if zoned.all() else ""
-            return np.asarray(out.to_numpy()), label + utc
-    raise _fail(name, f"values such as {_examples(uniq)} do not parse as dates with one "
-                "format; pass --date-format (a strftime pattern such as %d.%m.%Y).")  # fmt: skip
+            return np.asarray(out.to_numpy()), label
+        if _count(read, cells) > _count(best, cells):
+            best, best_label = read, label
+    if _count(~best, cells) < _count(best, cells):  # a few strays among dates of one format
+        raise _strays(name, uniq, ~best, cells, best_label)
+    raise _fail(name, f"values such as {_shown(uniq, ~best, cells)} do not parse as dates "
+                "with one format; pass --date-format (a strftime pattern such as "
+                "%d.%m.%Y).")  # fmt: skip
+
+
+def _refuse_strays(
+    uniq: np.ndarray, parts: pd.DataFrame, matched: np.ndarray, zoned: np.ndarray,
+    dayfirst: bool, name: str, cells: _Cells,
+) -> None:
+    """Most values are dates such as 02/01/2011 or 2011-01-02 (``matched``) and read with
+    one layout, and a few are not (``'not a date'``): name those few by their rows. (Read
+    with pandas, the layout's day/month order would be lost, and the error would quote
+    values that parse.)"""
+    if zoned.any() or not matched.any() or cells.count(~matched) >= cells.count(matched):
+        return
+    some = parts[matched].reset_index(drop=True)
+    try:
+        _, used = _separated(uniq[matched], _pieces_by_regex(some), dayfirst, name)
+    except AmbiguousDate:  # one layout, its day/month order still to choose
+        used = f"dates such as {_examples(uniq[matched], 1)}"
+    except ValueError:
+        return  # not one layout either: pandas tries the whole column
+    raise _strays(name, uniq, ~matched, cells, used)
 
 
 def parse_date_column(
@@ -469,6 +550,7 @@ def parse_date_column(
         codes = np.where(codes < 0, -1, remap[np.maximum(codes, 0)])
         texts = texts[keep]
     uniq = texts
+    cells = _Cells(codes)
     if len(uniq) == 0:
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "no dates"
     if date_format in NUMERIC_DATE_FORMATS:
@@ -476,7 +558,7 @@ def parse_date_column(
     elif date_format:
         parsed, used = _with_pattern(uniq, date_format, name)
     elif (pieces := _pieces_by_layout(uniq)) is not None:  # all written alike: no numbers
-        parsed, used = _separated(uniq, pieces, dayfirst, name)
+        parsed, used = _separated(uniq, pieces, dayfirst, name, cells)
     else:
         digits = pd.Series(uniq, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
         if digits.all():
@@ -499,9 +581,10 @@ def parse_date_column(
             zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
             if matched.all() and not zoned.any():
                 pieces = _pieces_by_regex(parts)
-                parsed, used = _separated(uniq, pieces, dayfirst, name)
+                parsed, used = _separated(uniq, pieces, dayfirst, name, cells)
             else:
-                parsed, used = _inferred(uniq, dayfirst, name)
+                _refuse_strays(uniq, parts, matched, zoned, dayfirst, name, cells)
+                parsed, used = _inferred(uniq, dayfirst, name, cells)
     parsed = np.asarray(parsed)
     out = parsed.take(np.where(codes < 0, 0, codes))
     result = pd.Series(out, index=values.index)
