@@ -60,7 +60,7 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     assert (same == 1).all()
     assert seg.groupby("frequency")["f_score"].nunique().max() == 1
     # migration.csv: every customer of the run, both segments
-    mig = pd.read_csv(out / "migration.csv", index_col=0)
+    mig = pd.read_csv(out / "migration.csv", index_col="customer")  # as in segments.csv
     assert {"segment_before", "segment_after", "direction"} <= set(mig.columns)
     assert sorted(mig.index.astype(str)) == sorted(seg["customer"].astype(str))
     later = tx.groupby("CustomerID")["InvoiceDate"].min() > pd.Timestamp("2025-04-01")

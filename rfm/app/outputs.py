@@ -86,7 +86,8 @@ def write_outputs(
             write_csv(result.validation, path)
         if result.migration is not None:
             with stage.writing("migration.csv") as path:
-                write_csv(result.migration.customers, path, index=True)
+                write_csv(result.migration.customers.rename_axis("customer"), path,
+                          index=True)  # the id column named as in segments.*
 
     written = _write_staged(out_dir, format, removes, tables,
                             lambda path: write_report(path, result, title=title), progress)
@@ -120,7 +121,8 @@ def write_apply_outputs(
             write_csv(run.drift, path, index=True)
         if run.migration is not None:
             with stage.writing("migration.csv") as path:
-                write_csv(run.migration.customers, path, index=True)
+                write_csv(run.migration.customers.rename_axis("customer"), path,
+                          index=True)  # the id column named as in segments.*
 
     written = _write_staged(out_dir, format, removes, tables,
                             lambda path: write_apply_report(path, run, title=title), progress)
