@@ -30,6 +30,12 @@ with rfmseg's own code:
    index, inertia and principal components appear only in the "Details for analysts"
    blocks; outside them the report says in words which dimensions tell the personas
    apart, as the customers' ranks show.
+7. **Value ahead and the win-back list** (the cases run with ``--clv`` and
+   ``--compare-to``). The likely-lost count is the count of P(alive) below one half; the
+   likely lost with top recency scores are more recent than most customers; the caution
+   about dropout appears exactly when its parameter is below its standard error; the
+   customers who moved down and "have not ordered since" the date have no order line
+   after it in the input file, and all the others do.
 """
 
 from __future__ import annotations
@@ -117,9 +123,9 @@ CASES = [
     *(Case(f"demo-{n}-seed{s}", lambda n=n, s=s: _demo(n, 8 * n, s))
       for n, s in ((400, 0), (1500, 1), (3000, 2), (800, 3), (2000, 4), (1200, 5))),
     Case("pareto-spend", lambda: _shop(1500, 10, spend_alpha=1.1)),
-    Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9)),
-    Case("all-recent", lambda: _shop(1200, 12, recent_days=60)),
-    Case("two-cohorts", lambda: _two_cohorts(13)),
+    Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9), ("--clv", "12")),
+    Case("all-recent", lambda: _shop(1200, 12, recent_days=60), ("--compare-to", "2024-02-01")),
+    Case("two-cohorts", lambda: _two_cohorts(13), ("--clv", "6", "--compare-to", "2025-09-30")),
     Case("tiny-shop", lambda: _shop(45, 14)),
     Case("few-prices", lambda: _shop(1500, 15, price_levels=3)),
     Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount"),
@@ -131,11 +137,13 @@ CASES = [
     Case("demo-k6", lambda: _demo(1500, 12000, 9), ("--k", "6")),
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
-    Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz", ("--rules", "rfm"), "rfm"),
+    Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz",
+         ("--rules", "rfm", "--clv", "12"), "rfm"),
     Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value"), invoices=False),
     Case("cdnow-sample", DATA / "CDNOW_sample.txt",
          ("--no-header", "--names", "customer,master,date,cds,dollar_value", "--customer",
-          "master", "--date", "date", "--amount", "dollar_value"), invoices=False),
+          "master", "--date", "date", "--amount", "dollar_value", "--clv", "12",
+          "--compare-to", "1997-12-31"), invoices=False),
 ]
 assert len(CASES) >= 20
 
@@ -151,6 +159,10 @@ class Run:
     validation: pd.DataFrame
     report: str
     q: int
+    #: the order lines as the command read them (None for the session's shared run)
+    source: Path | None = None
+    #: migration.csv, with --compare-to
+    migration: pd.DataFrame | None = None
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[c.name for c in CASES])
@@ -170,12 +182,13 @@ def run(request, tmp_path_factory) -> Run:
     out = folder / "out"
     proc = run_captured("segment", str(src), "--out", str(out), "-q", *case.flags)
     assert proc.returncode == 0, proc.stderr
-    return _read_back(case, proc, out)
+    return _read_back(case, proc, out, src)
 
 
-def _read_back(case: Case, proc, out: Path) -> Run:
+def _read_back(case: Case, proc, out: Path, source: Path | None = None) -> Run:
     segments = pd.read_csv(out / "segments.csv", dtype={"customer": str},
                            keep_default_na=False)  # fmt: skip
+    moved = out / "migration.csv"
     return Run(
         case=case,
         stdout=proc.stdout,
@@ -184,6 +197,9 @@ def _read_back(case: Case, proc, out: Path) -> Run:
         validation=pd.read_csv(out / "validation.csv"),
         report=(out / "report.html").read_text(encoding="utf-8"),
         q=int(segments[["r_score", "f_score", "m_score"]].max().max()),
+        source=source,
+        migration=(pd.read_csv(moved, dtype={"customer": str}, keep_default_na=False)
+                   if moved.exists() else None),
     )
 
 
@@ -632,3 +648,79 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
     sentence = "What tells the personas apart: " + ", ".join(parts) + "."
     assert sentence in prose.text("outside", "personas")
     assert sentence in prose.text("outside", "validation")
+
+
+# -- 7. value ahead and the win-back list --------------------------------------------------
+
+
+def _detail(report: str, label: str) -> tuple[float, float]:
+    """(value, standard error) of one row of the value models' parameter table."""
+    row = re.search(rf'<td class="text">{re.escape(label)}</td>(.*?)</tr>', report)
+    assert row, label
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    return float(cells[0].replace(",", "")), float(cells[1].replace(",", ""))
+
+
+def _order_days(case: Case, source: Path) -> pd.DataFrame:
+    """Customer and day of every order line with a positive amount, read with plain pandas
+    (the cases given --compare-to: synthetic shops and the CDNOW sample)."""
+    if case.name == "cdnow-sample":
+        raw = pd.read_csv(source, sep=r"\s+", header=None, dtype={1: str},
+                          names=["customer", "master", "date", "cds", "dollar_value"])
+        raw = raw[raw["dollar_value"] > 0]
+        return pd.DataFrame({"customer": raw["master"],
+                             "day": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")})
+    raw = pd.read_csv(source, dtype={"CustomerID": str})
+    raw = raw[raw["TotalAmount"] > 0]
+    return pd.DataFrame({"customer": raw["CustomerID"],
+                         "day": pd.to_datetime(raw["InvoiceDate"]).dt.normalize()})
+
+
+def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> None:
+    """With --clv: the likely lost (P(alive) < 0.5) counted; the customers with one of the
+    two top recency scores among them are more recent than most customers (over half the
+    customer base has a longer time since its last order), counted per segment; the
+    caution exactly when the dropout parameter a is below its standard error. With
+    --compare-to: the customers who moved down and have not ordered since the date,
+    counted from the order lines themselves."""
+    seg, q, flags = run.segments, run.q, run.case.flags
+    outside = _Prose.of(run.report).text("outside")
+    if "--clv" not in flags:
+        assert "p_alive" not in seg and "probably stopped buying" not in run.stdout
+    else:
+        lost = seg["p_alive"] < 0.5
+        said = f"{int(lost.sum()):,} customers ({lost.mean():.1%}) have probably stopped buying"
+        assert said in run.stdout and said in outside
+        quiet = seg[lost & (seg["r_score"] >= q - 1)]
+        days = np.sort(seg["recency"].to_numpy())
+        longer = 1 - np.searchsorted(days, quiet["recency"].to_numpy(), side="right") / len(days)
+        assert (longer > 0.5).all(), quiet.loc[longer <= 0.5, ["recency", "r_score"]]
+        stem = "with one of the two top recency scores have probably stopped buying"
+        if len(quiet):
+            counts = quiet.groupby("segment").size().sort_index()
+            counts = counts.sort_values(ascending=False, kind="stable")
+            where = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+            said = f"{len(quiet):,} customers {stem} ({where})"
+            assert said in run.stdout and said in outside
+        else:
+            assert stem not in run.stdout
+        a, se = _detail(run.report, "purchases: a")
+        caution = "Caution: these data show almost no sign of customers leaving for good"
+        assert (caution in run.stdout) == (caution in outside) == (se > a), (a, se)
+    if "--compare-to" not in flags:
+        assert run.migration is None
+        return
+    date = pd.Timestamp(flags[flags.index("--compare-to") + 1])
+    lines = _order_days(run.case, run.source)
+    since = set(lines.loc[lines["day"] > date, "customer"])
+    mig = run.migration
+    down = mig[mig["direction"] == "down"]
+    lapsed = down[~down["customer"].isin(since)]
+    assert (lapsed["orders_between"] == 0).all()
+    assert (down.loc[down["customer"].isin(since), "orders_between"] > 0).all()
+    if len(down):
+        said = (f"{len(lapsed):,} of those who moved down have not ordered since "
+                f"{date:%Y-%m-%d}: a ready win-back list.")  # fmt: skip
+        assert said in outside
+        if len(lapsed) < len(down):
+            assert f"The other {len(down) - len(lapsed):,} still order" in outside
