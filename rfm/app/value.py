@@ -172,6 +172,13 @@ def value_tables(
     return ahead
 
 
+def _fit_settled(model: Any) -> bool:
+    """The purchase model's fit converged and every parameter has a finite standard
+    error."""
+    errors = np.array(list(model.standard_errors_.values()), dtype=np.float64)
+    return bool(model.converged_ and np.isfinite(errors).all())
+
+
 def _dropout_unsure(model: Any) -> bool:
     """True when the purchase model's dropout parameter ``a`` (a customer leaves after a
     purchase with probability p ~ Beta(a, b)) is smaller than its standard error: the
@@ -192,7 +199,14 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
         f"{lost:,} customers ({lost / len(table):.1%}) have probably stopped buying: the "
         "chance that they are still customers is below one half.",
     ]
-    if _dropout_unsure(v.purchase_model):
+    if not _fit_settled(v.purchase_model):
+        words.append(
+            "Caution: the purchase model did not settle on these data (its fit did not "
+            "converge, or its uncertainty cannot be computed; see the details), so the "
+            "chances of still being a customer, and the count of customers who have "
+            "probably stopped, are not reliable; the segments come from the scores alone."
+        )
+    elif _dropout_unsure(v.purchase_model):
         words.append(
             "Caution: these data show almost no sign of customers leaving for good (the "
             "model's dropout parameter a, under the details, is smaller than its standard "

@@ -318,8 +318,9 @@ def _value(c: _Ctx) -> str:
     rows = []
     for what, model in (("purchases", v.purchase_model), ("spend", v.spend_model)):
         for name, value in model.params_.items():
+            se = model.standard_errors_[name]
             rows.append((f"{what}: {name}", f"{value:.4g}",
-                         f"{model.standard_errors_[name]:.3g}"))  # fmt: skip
+                         f"{se:.3g}" if np.isfinite(se) else "not available"))  # fmt: skip
         rows.append((f"{what}: log-likelihood", f"{model.log_likelihood_:,.2f}",
                      "converged" if model.converged_ else "did not converge"))  # fmt: skip
     params = pd.DataFrame(rows, columns=["parameter", "value", "standard error"])

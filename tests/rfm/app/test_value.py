@@ -1,7 +1,9 @@
-"""rfm.app.value.value_sentences: the caution when the data cannot show customers leaving.
+"""rfm.app.value.value_sentences: the cautions when the fit did not settle, or when the data
+cannot show customers leaving.
 
-Reference: the rule written out here (dropout parameter a below its standard error), on
-stand-in fitted models whose numbers are set by hand.
+Reference: the rules written out here (a fit that did not converge or has a standard error
+that is not finite; else the dropout parameter a below its standard error), on stand-in
+fitted models whose numbers are set by hand.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import pytest
 from rfm.app.value import ValueAhead, value_sentences
 
 
-def _ahead(a: float, se: float) -> ValueAhead:
+def _ahead(a: float, se: float, converged: bool = True) -> ValueAhead:
     purchases = SimpleNamespace(params_={"r": 0.8, "alpha": 5.0, "a": a, "b": 3.0},
-                                standard_errors_={"r": 0.1, "alpha": 0.5, "a": se, "b": 1.0})
+                                standard_errors_={"r": 0.1, "alpha": 0.5, "a": se, "b": 1.0},
+                                converged_=converged)  # fmt: skip
     table = pd.DataFrame({"p_alive": [0.9, 0.95, 0.4], "expected_purchases": [1.0, 2.0, 0.1],
                           "expected_value": [10.0, 20.0, 1.0]})  # fmt: skip
     return ValueAhead(table, 12, "mbgnbd", purchases, SimpleNamespace(),
@@ -38,3 +41,14 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
     assert words[1].startswith("1 customers (33.3%) have probably stopped buying")
     assert words[-1].startswith("1 customers with one of the two top recency scores have "
                                 "probably stopped buying (Champions 1)")  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "se", "converged"), [
+    (4.054e-07, float("nan"), False),  # Online Retail's monthly snapshots
+    (0.79, 0.19, False),  # not converged, whatever its numbers
+    (0.79, float("inf"), True),  # converged, but no uncertainty to go by
+])  # fmt: skip
+def test_a_fit_that_did_not_settle_is_said_instead(a, se, converged) -> None:
+    words = value_sentences(_ahead(a, se, converged), lambda x: f"{x:,.0f}")
+    said = [w for w in words if w.startswith("Caution")]
+    assert len(said) == 1 and said[0].startswith("Caution: the purchase model did not settle")
