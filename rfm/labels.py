@@ -41,6 +41,7 @@ HEADERS: dict[str, str] = {
     "revenue": "Revenue",
     "revenue_share": "Share of revenue",
     "action": "Recommended action",
+    "status": "Status",
     "rank": "Rank",
     "cluster": "Cluster",
     "recency_median": "Days since last order (median)",

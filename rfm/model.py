@@ -66,9 +66,13 @@ Refit with stable ids
 settings), then matches the new clusters to the old: both sets of centres are put in the
 *old* model's scaled space (new centres → days, orders, money → old scaler) and
 :func:`scipy.optimize.linear_sum_assignment` pairs them with the smallest total Euclidean
-distance. Matched clusters keep the old id, persona name and persona action (a CRM tag
-means the same thing next week); a new cluster without a counterpart gets the next free
-id and its own fresh persona name; old clusters without one are reported as vanished
+distance. Matched clusters keep the old id (a CRM tag stays on the same group of customers
+next week). Every cluster is named afresh from its own medians, so a kept cluster keeps
+its persona name and action while its customers still fit them, and is renamed, with the
+report saying so, when they no longer do: a name is a claim about the numbers, and an old
+name left on customers who changed would be false. A new cluster without a counterpart gets
+the next free id and its own fresh persona name (" (new)" added should the old model have
+used that name); old clusters without one are reported as vanished
 (:attr:`SegmentModel.lineage`). ``warm_start=True`` runs Lloyd once from the old centres
 instead of k-means++ (k stays the old k). The order lines are sorted (customer, invoice,
 date, money) before the refit and the customer table is in customer order, so the same
@@ -412,8 +416,9 @@ class SegmentModel:
     def refit(
         self, transactions: Any, *, warm_start: bool = False, progress: Any = None
     ) -> SegmentModel:
-        """A new model fitted on ``transactions`` whose clusters keep this model's ids and
-        persona names where they persist (module docstring); see :attr:`lineage`."""
+        """A new model fitted on ``transactions`` whose clusters keep this model's ids where
+        they persist, and their persona names where their customers still fit them
+        (:mod:`rfm.model_refit`); see :attr:`lineage`."""
         return self.refit_run(transactions, warm_start=warm_start, progress=progress)[0]
 
     def refit_run(
@@ -421,7 +426,7 @@ class SegmentModel:
     ) -> tuple[SegmentModel, Any]:
         """:meth:`refit`, and the run's result with the stable ids (for its files)."""
         from rfm.app.pipeline import run_pipeline
-        from rfm.model_refit import match_clusters, relabel_result
+        from rfm.model_refit import match_clusters, relabel_result, renamed_clusters
 
         lr = self.learned
         chosen = self.settings
@@ -442,8 +447,17 @@ class SegmentModel:
         )
         lineage["refit_of"] = lr.created
         relabelled = relabel_result(result, ids, personas, actions)
-        relabelled.settings["refit"] = {**lineage, "ids": [int(i) for i in ids],
-                                        "personas": personas}  # fmt: skip
+        # where the old model would put the same customers (its frozen scaler and centres
+        # on this run's customer table, as assign does): how many clusters changed
+        values = np.column_stack(check_rfm(result.rfm, RFM_COLUMNS))
+        old_ids = lr.ids[nearest_centre(lr.scaler.transform(values), lr.centres)]
+        new_ids = relabelled.clusters.labels.reindex(result.rfm.index).to_numpy()
+        moved = float(np.mean(old_ids != new_ids))
+        relabelled.settings["refit"] = {
+            **lineage, "ids": [int(i) for i in ids], "personas": personas,
+            "renamed": renamed_clusters(lineage, lr.ids, list(lr.personas), personas),
+            "customers_moved": moved,
+        }  # fmt: skip
         model = SegmentModel(chosen.replace(k=self.settings.k))
         model._learn(relabelled, ids=ids, lineage=lineage)
         return model, relabelled

@@ -13,6 +13,13 @@ numbers of clusters the larger side keeps some unpaired). The total, not each pa
 greedily, is minimised: a greedy nearest pairing can give two new clusters the same old
 one. :func:`relabel_result` then renames the clusters of a pipeline result, so that its
 files (``segments.csv``, ``profile.csv``, the report) carry the stable ids.
+
+Names follow the numbers, ids follow the centres. Every cluster is named afresh from its
+own medians (:func:`rfm.describe_personas`), so a cluster that persists keeps its persona
+name exactly when its customers still fit it, and a kept cluster whose customers moved
+(median spend doubled, say) is renamed rather than left with a name its numbers deny;
+:func:`renamed_clusters` lists those, for the report to say so. A new cluster whose name
+the old model used for another cluster is marked " (new)".
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["match_clusters", "relabel_result"]
+__all__ = ["match_clusters", "relabel_result", "renamed_clusters"]
 
 
 def match_clusters(
@@ -49,9 +56,9 @@ def match_clusters(
     Returns
     -------
     ids, personas, actions : by new centre row
-        A matched cluster takes the old id, name and action; an unmatched one the next
-        free ids (in row order) and its own name (with " (new)" added should it equal a
-        name kept from the old model).
+        A matched cluster takes the old id, an unmatched one the next free ids (in row
+        order). Each keeps its own name and action (``new_personas``, ``new_actions``),
+        an unmatched one with " (new)" added should its name be one the old model used.
     lineage : dict
         ``matched`` (list of ``[old_id, distance]`` by new row, ``None`` when unmatched),
         ``appeared`` and ``vanished`` (ids).
@@ -72,29 +79,48 @@ def match_clusters(
         j = partner[i]
         if j >= 0:
             ids[i] = old_ids[j]
-            personas[i], actions[i] = old_personas[j], old_actions[j]
             matched.append([int(old_ids[j]), float(cost[i, j])])
         else:
             ids[i] = next_id
             next_id += 1
             matched.append(None)
-    kept = {personas[i] for i in range(k_new) if partner[i] >= 0}
+    taken = set(old_personas) | {personas[i] for i in range(k_new) if partner[i] >= 0}
     for i in np.flatnonzero(partner < 0):
-        while personas[i] in kept:
+        while personas[i] in taken:
             personas[i] += " (new)"
-        kept.add(personas[i])
+        taken.add(personas[i])
     vanished = sorted(int(old_ids[j]) for j in set(range(len(old_ids))) - set(cols.tolist()))
     appeared = [int(ids[i]) for i in np.flatnonzero(partner < 0)]
     return ids, personas, actions, {"matched": matched, "appeared": appeared,
                                     "vanished": vanished}  # fmt: skip
 
 
+def renamed_clusters(
+    lineage: dict[str, Any], old_ids: np.ndarray, old_personas: list[str],
+    personas: list[str],
+) -> dict[int, str]:
+    """Kept clusters whose name changed, by id: the old model's name of each (the persona
+    name without a " (…)" that told namesakes apart, which may change with the medians
+    while the name stands)."""
+    old_name = {int(i): str(p) for i, p in zip(old_ids, old_personas, strict=True)}
+    out = {}
+    for row, match in enumerate(lineage["matched"]):
+        if match is not None and _stem(old_name[match[0]]) != _stem(personas[row]):
+            out[int(match[0])] = old_name[match[0]]
+    return out
+
+
+def _stem(name: str) -> str:
+    return name.split(" (", 1)[0]
+
+
 def relabel_result(result: Any, ids: np.ndarray, personas: list[str], actions: list[str]) -> Any:
     """A copy of a :class:`rfm.app.pipeline.PipelineResult` whose K-means cluster ``row``
     is called ``ids[row]``, with persona ``personas[row]`` and action ``actions[row]``.
 
-    The labels, the profile (index, persona and action) and the persona names change;
-    the K-means model keeps its own row order (``model.cluster_centers_[row]``).
+    The labels, the profile (index, persona and action), the persona names and the
+    segments × personas tables' columns change; the K-means model keeps its own row order
+    (``model.cluster_centers_[row]``).
     """
     mapping = dict(enumerate(int(i) for i in ids))
     clusters = result.clusters
@@ -106,5 +132,12 @@ def relabel_result(result: Any, ids: np.ndarray, personas: list[str], actions: l
     prof["action"] = [by_id[i][1] for i in prof.index]
     names = pd.Series({int(i): by_id[int(i)][0] for i in sorted(by_id)}, name="persona")
     names.index.name = result.personas.index.name
+    fresh = {str(result.personas.loc[row]): personas[row] for row in mapping}
+    crosstab = result.segment_persona
+    if crosstab is not None:  # its columns are persona names: " (new)" where added
+        crosstab = tuple(t.rename(columns=fresh) for t in crosstab)
+    value = result.value
+    if value is not None and value.by_persona is not None:  # rows by persona name
+        value = replace(value, by_persona=value.by_persona.rename(index=fresh))
     return replace(result, clusters=clusters._replace(labels=labels), profile=prof,
-                   personas=names)  # fmt: skip
+                   personas=names, segment_persona=crosstab, value=value)  # fmt: skip

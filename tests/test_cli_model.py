@@ -10,6 +10,7 @@ model file's cut points, and the CSV file for the xlsx and Parquet ones.
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -279,10 +280,33 @@ def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, tr
         again = refitted.assign(pd.read_csv(files / "w2.csv", dtype={"CustomerID": str,
                                                                       "InvoiceNo": str}))
         assert (seg["cluster"].to_numpy() == again["cluster"].to_numpy()).all()
+        # a kept cluster keeps its name while the stem ("Lapsed high spenders", without a
+        # median in brackets) is the same; otherwise the console and the report say it
+        # was renamed, and from what
         names = dict(zip(old.learned.ids, old.learned.personas, strict=True))
+        renamed = 0
         for i, p in zip(refitted.learned.ids, refitted.learned.personas, strict=True):
-            if i in kept:
-                assert names[i] == p
+            if i not in kept:
+                continue
+            line = f"cluster {i} renamed: “{names[i]}” → “{p}”"
+            if names[i].split(" (")[0] == p.split(" (")[0]:
+                assert line not in proc.stdout
+            else:
+                renamed += 1
+                assert line in proc.stdout and f"was “{names[i]}”" in html
+        assert (f"{renamed} kept cluster(s) got a new persona name" in html) == (renamed > 0)
+        # the customers the old model puts in another cluster, by the old model itself
+        before = old.assign(pd.read_csv(files / "w2.csv", dtype={"CustomerID": str,
+                                                                  "InvoiceNo": str}))
+        moved = (before["cluster"].to_numpy() != seg["cluster"].to_numpy()).mean()
+        assert f"{100 * moved:.1f}% of the customers are in another cluster" in proc.stdout
+        # one name per cluster everywhere: segments.csv, profile.csv, the crosstab's header
+        prof = pd.read_csv(out / "profile.csv", index_col="cluster")
+        by_cluster = seg.groupby("cluster")["persona"].agg(lambda x: set(x))
+        assert all(by_cluster[c] == {prof.loc[c, "persona"]} for c in prof.index)
+        crosstab = html.split('<section id="crosstab">')[1].split("</section>")[0]
+        for name in prof["persona"]:
+            assert f">{escape(name)}<" in crosstab, name
 
 
 @pytest.mark.parametrize(

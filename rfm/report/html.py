@@ -626,21 +626,38 @@ def _migration(c: _Ctx) -> str:
 
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
+    renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
     rows = []
     for cid, persona, match in zip(refit["ids"], refit["personas"], refit["matched"],
                                    strict=True):  # fmt: skip
-        status = ("new cluster" if match is None
-                  else f"kept (its centre moved {match[1]:.3f} in the old scaled units)")
+        if match is None:
+            status = "new cluster"
+        else:
+            status = f"kept (its centre moved {match[1]:.3f} in the old scaled units)"
+            if int(cid) in renamed:
+                status += f"; was “{renamed[int(cid)]}”, which its customers no longer fit"
         rows.append((cid, persona, status))
-    table = pd.DataFrame(rows, columns=["cluster", "persona", "status"]).set_index("cluster")
+    table = (pd.DataFrame(rows, columns=["cluster", "persona", "status"])
+             .set_index("cluster").sort_index())  # fmt: skip
     vanished = refit["vanished"]
-    gone = (f" Cluster(s) {', '.join(map(str, vanished))} of the old model have no "
-            "counterpart and vanished." if vanished else "")  # fmt: skip
+    words = [f"This run refitted the model created {refit['refit_of']}: new thresholds and "
+             "new centres, then each new cluster was matched to an old one by the smallest "
+             "total distance between centres, so clusters that persist keep their id."]
+    if renamed:
+        words.append(f"{len(renamed)} kept cluster(s) got a new persona name, since their "
+                     "customers no longer fit the old one (see the table).")  # fmt: skip
+    else:
+        words.append("Every kept cluster keeps its persona name: its customers still fit it.")
+    if vanished:
+        words.append(f"Cluster(s) {', '.join(map(str, vanished))} of the old model have no "
+                     "counterpart and vanished.")  # fmt: skip
+    if "customers_moved" in refit:
+        words.append(f"{h.pct(refit['customers_moved'])} of the customers are in another "
+                     "cluster than the old model puts them in.")  # fmt: skip
+    words.append("Apply the refitted model from now on: its thresholds and centres are "
+                 "this data's.")
     return (
-        f"<p>This run refitted the model created {h.esc(refit['refit_of'])}: new thresholds "
-        "and new centres, then each new cluster was matched to an old one by the smallest "
-        "total distance between centres, so clusters that persist keep their id and "
-        f"persona name.{h.esc(gone)}</p>"
+        f"<p>{h.esc(' '.join(words))}</p>"
         + h.table(table, text_columns=("persona", "status"))
     )
 

@@ -28,7 +28,7 @@ from rfm.drift import Reference, assignment_changes, bin_counts, psi, psi_readin
 from rfm.frozen import FrozenScores, first_cuts, nearest_centre
 from rfm.io.export import export_table
 from rfm.model_file import ModelFileError, dumps, from_document, loads
-from rfm.model_refit import match_clusters
+from rfm.model_refit import match_clusters, renamed_clusters
 from rfm.scoring import rfm_scores
 
 COLS = TransactionColumns(amount="TotalAmount")
@@ -475,25 +475,31 @@ def test_matching_is_the_cheapest_of_all_pairings() -> None:
         assert len(lineage["vanished"]) == max(0, k_old - k_new)
         assert set(lineage["appeared"]).isdisjoint(old_ids.tolist())
         for i, match in enumerate(lineage["matched"]):
-            if match is not None:  # an old cluster's id, name and action stay together
-                assert ids[i] == match[0] and personas[i] == f"p{match[0]}"
-                assert actions[i] == f"a{match[0]}"
-            else:  # a new cluster keeps its own name and action
-                assert personas[i] == f"fresh{i}" and actions[i] == f"b{i}"
+            if match is not None:  # the old id; the name and action its medians give now
+                assert ids[i] == match[0]
+            # every cluster keeps its own fresh name and action (none is an old name here)
+            assert personas[i] == f"fresh{i}" and actions[i] == f"b{i}"
+        renamed = renamed_clusters(lineage, old_ids, [f"p{i}" for i in old_ids], personas)
+        assert renamed == {m[0]: f"p{m[0]}" for m in lineage["matched"] if m is not None}
 
 
-def test_a_new_cluster_named_like_a_kept_one_is_marked_new() -> None:
-    """Two old clusters, three new: the unmatched one is called like a kept one, so it
-    gets " (new)" (twice when that name is taken too); its action stays its own."""
+def test_names_follow_the_medians_and_a_new_cluster_on_an_old_name_is_marked_new() -> None:
+    """Two old clusters, three new. Cluster 3's customers still fit "Loyal" (its median in
+    brackets changed: not a rename); cluster 8's now fit "Big spenders", not "Sleepers"
+    (renamed, with its new action). The unmatched cluster is called "Sleepers", a name the
+    old model gave to cluster 8, so it gets " (new)"."""
     old = np.array([[0.0, 0.0], [10.0, 0.0]])
     new = np.array([[0.1, 0.0], [10.1, 0.0], [5.0, 5.0]])
+    old_personas = ["Loyal (median spend 100)", "Sleepers"]
     ids, personas, actions, lineage = match_clusters(
-        new, old, np.array([3, 8]), ["Loyal", "Loyal (new)"], ["keep", "win back"],
-        ["x", "y", "Loyal"], ["act x", "act y", "act z"])
+        new, old, np.array([3, 8]), old_personas, ["keep", "wake"],
+        ["Loyal (median spend 120)", "Big spenders", "Sleepers"], ["keep", "reward", "wake"])
     assert ids.tolist() == [3, 8, 9]
-    assert personas == ["Loyal", "Loyal (new)", "Loyal (new) (new)"]
-    assert actions == ["keep", "win back", "act z"]
+    assert personas == ["Loyal (median spend 120)", "Big spenders", "Sleepers (new)"]
+    assert actions == ["keep", "reward", "wake"]
     assert lineage["appeared"] == [9] and lineage["vanished"] == []
+    assert renamed_clusters(lineage, np.array([3, 8]), old_personas, personas) == {
+        8: "Sleepers"}
 
 
 def test_refit_on_the_same_rows_in_any_order_is_the_same_model(demo) -> None:
