@@ -153,12 +153,7 @@ def migration(
         dates = parse_dates(transactions[date], date)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
     second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
-    moved = compare_segments(first, second, ruleset)
-    # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue
-    orders = second["frequency"] - first["frequency"].reindex(second.index).fillna(0)
-    moved.customers.insert(moved.customers.columns.get_loc("revenue") + 1, "orders_between",
-                           orders.astype(np.int64))  # fmt: skip
-    return moved
+    return compare_segments(first, second, ruleset)
 
 
 def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:
@@ -168,15 +163,19 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
     ----------
     first, second : DataFrame
         Indexed by customer, with ``segment``, ``rfm_sum`` (R + F + M scores) and
-        ``monetary`` (spend so far): the earlier and the later segmentation (two runs'
-        ``segments.csv``, or :func:`migration`'s two dates).
+        ``monetary`` (spend so far), and optionally ``frequency`` (orders so far): the
+        earlier and the later segmentation (two runs' ``segments.csv``, or
+        :func:`migration`'s two dates).
     rules : str, list or RuleSet
         The rule set, for the order of the matrix' rows and columns.
 
     Returns
     -------
     Migration
-        As :func:`migration`, over the customers of ``second``.
+        As :func:`migration`, over the customers of ``second``; ``orders_between``
+        (``frequency`` after less before, 0 before for a new customer) only when both
+        tables have ``frequency``. It means orders between the two only where the later
+        data continue the earlier (no customer's frequency falls).
     """
     ruleset = resolve_rules(rules)
     old = first.reindex(second.index)
@@ -199,6 +198,10 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
         },
         index=second.index,
     )
+    if "frequency" in first and "frequency" in second:
+        # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue
+        orders = second["frequency"] - old["frequency"].fillna(0)
+        customers["orders_between"] = orders.astype(np.int64)
     order = list(dict.fromkeys([r.name for r in ruleset.rules] + [OTHERS]))
     rows = seg_before.fillna(NEW)
     present_after = [s for s in order if (second["segment"] == s).any()]

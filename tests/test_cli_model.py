@@ -211,7 +211,19 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
     # who changed segment: an independent merge of the two files
     both = old.merge(new, on="customer", suffixes=("_old", "_new"))
     share = (both["segment_old"] != both["segment_new"]).mean()
-    assert f"{share:.1%} of the {len(both):,} customers in both changed segment" in proc.stdout
+    moved = (both["cluster_old"] != both["cluster_new"]).mean()
+    assert (f"{share:.1%} of the {len(both):,} customers in both changed segment, "
+            f"{moved:.1%} changed cluster;") in proc.stdout  # fmt: skip
+    assert "warning: --previous" not in proc.stdout  # the same model: its clusters
+    # w2 is other data, not w1 with new orders: fewer orders for some, so no orders claim
+    fewer = int((both["frequency_new"] < both["frequency_old"]).sum())
+    gone = int((~old["customer"].isin(new["customer"])).sum())
+    assert fewer > 0
+    said = (f"The two runs cannot be compared on orders: {fewer:,} customers have fewer "
+            "orders than in the previous file" + (f" and {gone:,} of its customers are gone"
+                                                  if gone else "") + ", so this data")
+    assert said in proc.stdout and escape(said) in (out / "report.html").read_text()
+    assert "win-back" not in proc.stdout
     mig = pd.read_csv(out / "migration.csv", dtype={"customer": str}, index_col="customer")
     expected = pd.crosstab(both["segment_old"], both["segment_new"])
     got = pd.crosstab(mig["segment_before"].dropna(), mig["segment_after"])
@@ -235,11 +247,83 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
             want.append("up" if d > 0 else "down" if d < 0 else "same")
     assert mig["direction"].tolist() == want
     assert {"new", "up", "down", "same"} <= set(want)
+    assert "orders_between" not in mig.columns
     html = (out / "report.html").read_text()
     for sid in ("summary", "segments", "personas", "drift", "changes", "method"):
         assert f'<section id="{sid}">' in html
     for absent in ("clusters", "validation", "trend"):
         assert f'<section id="{absent}">' not in html
+
+
+def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
+    cli, files, trained, tmp_path
+) -> None:
+    """The later file continues the earlier one (the same order lines, and more): orders
+    between are frequency now less then, spend between is monetary now less then, both
+    read from the two segments.csv; a customer with no new order spent exactly 0; of
+    those who moved down, the ones with no new order are the win-back list."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv", parse_dates=["InvoiceDate"])
+    tx[tx["InvoiceDate"] < "2025-02-01"].to_csv(tmp_path / "early.csv", index=False)
+    first = cli("apply", model, tmp_path / "early.csv", "--out", tmp_path / "e", "--quiet")
+    assert first.returncode == 0, first.stderr
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "f", "--previous",
+               tmp_path / "e" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    old = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    new = pd.read_csv(tmp_path / "f" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    mig = pd.read_csv(tmp_path / "f" / "migration.csv", dtype={"customer": str},
+                      index_col="customer").loc[new.index]  # fmt: skip
+    orders = new["frequency"] - old["frequency"].reindex(new.index).fillna(0)
+    assert (mig["orders_between"] == orders).all() and (orders >= 0).all()
+    spend = new["monetary"] - old["monetary"].reindex(new.index).fillna(0)
+    assert (mig["revenue"] == spend).all()
+    idle = orders == 0
+    assert idle.sum() > 100 and (mig.loc[idle, "revenue"] == 0).all()  # not 5.7e-14
+    down = (new["r_score"] + new["f_score"] + new["m_score"]
+            < (old["r_score"] + old["f_score"] + old["m_score"]).reindex(new.index))
+    lapsed, ordered = int((down & idle).sum()), down & ~idle
+    assert lapsed > 0 and ordered.sum() > 0
+    # those who ordered and still fell: the frozen thresholds, so their last order is older
+    assert (new.loc[ordered, "recency"] > old.loc[ordered[ordered].index, "recency"]).all()
+    said = (f"{int(down.sum()):,} moved down (their R + F + M score fell). {lapsed:,} of "
+            "those who moved down have not ordered since the end of the previous run's "
+            f"data: a ready win-back list. The other {int(ordered.sum()):,} have ordered "
+            "since, but their last order is longer ago than it was then.")
+    assert said in proc.stdout
+    assert escape(said.split(". ", 1)[1]) in (tmp_path / "f" / "report.html").read_text()
+
+
+def test_apply_with_another_models_segments_compares_segments_only(cli, files, trained,
+                                                                   tmp_path) -> None:  # fmt: skip
+    """A segments.csv of another model (k = 2 here): its cluster 0 is another group than
+    the model's cluster 0, so no cluster-change share, and one warning naming both."""
+    _, model = trained
+    other = cli("segment", files / "w1.csv", "--out", tmp_path / "k2", "--k", "2", "--quiet")
+    assert other.returncode == 0, other.stderr
+    prev = pd.read_csv(tmp_path / "k2" / "segments.csv", dtype={"customer": str})
+    theirs = prev.groupby("cluster")["persona"].first()
+    mine = {c["id"]: c["persona"] for c in json.loads(model.read_text())["clusters"]}
+    differ = [cid for cid in theirs.index if cid in mine and theirs[cid] != mine[cid]]
+    assert differ  # else this test would show nothing
+    cid = differ[0]
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a", "--previous",
+               tmp_path / "k2" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    warning = (f"--previous: its clusters are not this model's (cluster {cid} is "
+               f"\"{theirs[cid]}\" there, \"{mine[cid]}\" in this model), so only segment "
+               "changes are compared.")  # fmt: skip
+    assert [x for x in proc.stdout.splitlines() if "--previous" in x] == [f"warning: {warning}"]
+    assert "changed cluster" not in proc.stdout
+    new = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
+    both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
+    share = (both["segment_old"] != both["segment_new"]).mean()
+    assert (f"{share:.1%} of the {len(both):,} customers in both changed segment; "
+            in proc.stdout)  # fmt: skip
+    report = (tmp_path / "a" / "report.html").read_text()
+    assert escape(warning) in report and "changed cluster" not in report
 
 
 def test_apply_says_refit_recommended_when_the_customers_moved(cli, files, trained,

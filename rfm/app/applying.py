@@ -8,6 +8,17 @@ training customers and, given the previous run's ``segments.csv``, who changed s
 cluster and the from → to matrix (:func:`rfm.migration.compare_segments`). Nothing is
 fitted: there is no elbow, silhouette or stability to report.
 
+The comparison with the previous run says only what the two files support:
+
+* spend between the runs (``revenue``) is this run's spend less the previous file's, both
+  at the 12 significant digits a ``segments.csv`` keeps (:data:`rfm.io.export.CSV_DIGITS`),
+  so a spend that did not change gives exactly 0, not a residue of adding in another order;
+* ``orders_between`` (frequency now less frequency then) is written only when the new data
+  continue the previous run's: no customer of the previous file is gone or has fewer
+  orders (a rolling window loses old orders, and then an unchanged count proves nothing);
+* the cluster changes are counted only when the previous file's clusters are this model's
+  (:func:`foreign_cluster`): cluster 0 of another model is another group of customers.
+
 On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of
 the customer table (partitioned by customer) is assigned where it lies, by the same
 :meth:`rfm.SegmentModel.assign_customers`; the table and the assignment are then gathered
@@ -32,13 +43,14 @@ from rfm.app.pipeline import (
     separation_table,
 )
 from rfm.drift import assignment_changes
+from rfm.io.export import CSV_DIGITS, _significant_digits
 from rfm.model import SegmentModel
 from rfm.profiles import profile
 from rfm.rulecheck import RuleCheck, check_rules, name_inversions
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 
-__all__ = ["AppliedRun", "apply_model", "read_previous"]
+__all__ = ["AppliedRun", "apply_model", "foreign_cluster", "read_previous"]
 
 
 @dataclass
@@ -63,10 +75,14 @@ class AppliedRun:
     q: int
     rule_set: RuleSet
     rule_check: RuleCheck
-    #: segment, cluster and customer changes since --previous (rfm.drift.assignment_changes)
+    #: segment, cluster and customer changes since --previous (rfm.drift.assignment_changes;
+    #: ``cluster_changed`` NaN when the previous clusters are another model's, then named by
+    #: ``foreign_cluster``), and ``orders_fell``: customers in both with fewer orders now
     changes: pd.Series | None = None
     #: from -> to segments since --previous (rfm.migration.compare_segments)
     migration: Any = None
+    #: the previous run's segments.csv (read_previous)
+    previous: pd.DataFrame | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     #: the model's column roles (rfm.TransactionColumns)
@@ -98,7 +114,8 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise ValueError(f"--previous {path}: file not found") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise ValueError(f"--previous {path}: not a segments.csv ({type(exc).__name__})") from None
-    needed = ["customer", "segment", "cluster", "r_score", "f_score", "m_score", "monetary"]
+    needed = ["customer", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
+              "segment", "cluster"]  # fmt: skip
     missing = [c for c in needed if c not in table]
     if missing:
         raise ValueError(f"--previous {path} lacks column(s) {', '.join(missing)}; give the "
@@ -106,11 +123,43 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     ids = table["customer"]
     quoted = ids.str.match(r"^'[=+\-@\t\r]") & ~ids.str.fullmatch(r"'[+-]?[\d.eE+-]+")
     table["customer"] = ids.where(~quoted, ids.str[1:])
-    for col in ("cluster", "r_score", "f_score", "m_score", "monetary"):
+    for col in ("cluster", "r_score", "f_score", "m_score", "recency", "frequency", "monetary"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
         if table[col].isna().any():
             raise ValueError(f"--previous {path}: column {col} holds values that are not numbers")
     return table
+
+
+def foreign_cluster(previous: pd.DataFrame, personas: pd.Series) -> tuple[int, str, str] | None:
+    """A cluster id that names another group in the previous ``segments.csv`` than in the model.
+
+    Parameters
+    ----------
+    previous : DataFrame
+        The previous run's ``segments.csv`` (:func:`read_previous`), with ``cluster`` and,
+        if it has one, ``persona``.
+    personas : Series
+        The model's persona name per cluster id.
+
+    Returns
+    -------
+    tuple of (int, str, str) or None
+        The first cluster id, in id order, whose persona in ``previous`` is not the
+        model's, with both names (previous first); None when every id the two share has
+        the same name, or the file has no ``persona`` column. The names are compared whole,
+        tie-break suffix included: it is what tells two clusters of one name apart. An id
+        the model lacks is no evidence (a refit drops the clusters that vanished).
+    """
+    if "persona" not in previous:
+        return None
+    for cid, names in previous.groupby("cluster", sort=True)["persona"]:
+        if int(cid) not in personas.index:
+            continue
+        mine = str(personas.loc[int(cid)])
+        other = next((str(n) for n in names.unique() if str(n) != mine), None)
+        if other is not None:
+            return int(cid), other, mine
+    return None
 
 
 def _customer_ids(values: pd.Series) -> pd.Index:
@@ -185,19 +234,36 @@ def apply_model(
 
         with step("comparing with the previous segments"):
             changes = assignment_changes(previous, table)
+            foreign = foreign_cluster(previous, personas)
+            if foreign is not None:
+                changes["cluster_changed"] = float("nan")
+            changes["foreign_cluster"] = foreign
             before = pd.DataFrame({
                 "segment": previous["segment"].astype(str).to_numpy(),
                 "rfm_sum": (previous["r_score"] + previous["f_score"]
                             + previous["m_score"]).to_numpy(),
                 "monetary": previous["monetary"].to_numpy(),
+                "frequency": previous["frequency"].to_numpy(),
             }, index=_customer_ids(previous["customer"]))  # fmt: skip
             before = before[~before.index.duplicated()]
             after = pd.DataFrame({
                 "segment": table["segment"].astype(str).to_numpy(),
                 "rfm_sum": (table["r_score"] + table["f_score"] + table["m_score"]).to_numpy(),
-                "monetary": table["monetary"].to_numpy(),
+                # the spend as segments.csv writes it, like the previous file's (module doc)
+                "monetary": _significant_digits(table[["monetary"]], CSV_DIGITS)["monetary"]
+                .to_numpy(),
+                "frequency": table["frequency"].to_numpy(),
             }, index=_customer_ids(table["customer"]))  # fmt: skip
             migration = compare_segments(before, after, settings.rules)
+            fell = after["frequency"] < before["frequency"].reindex(after.index)
+            changes["orders_fell"] = int(fell.sum())
+            if changes["orders_fell"] or changes["customers_gone"]:  # not a continuation
+                migration.customers.drop(columns="orders_between", inplace=True)
+    warnings = run_warnings([], inversions, float("nan"))
+    if changes is not None and changes["foreign_cluster"] is not None:
+        from rfm.report.apply_html import foreign_cluster_sentence
+
+        warnings.append(foreign_cluster_sentence(changes["foreign_cluster"]))
     run_settings = {
         "rules": settings.rules,
         "ties": settings.ties,
@@ -215,6 +281,5 @@ def apply_model(
         rule_check=rule_check, changes=changes, migration=migration, settings=run_settings,
         timings=timings, columns=settings.columns, inversions=inversions,
         separation=separation_table(prof),
-        warnings=run_warnings([], inversions, float("nan")), notes=notes,
+        warnings=warnings, notes=notes, previous=previous,
     )  # fmt: skip
-

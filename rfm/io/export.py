@@ -40,6 +40,7 @@ from rfm.io._atomic import StagedFolder
 from rfm.profiles import align_labels
 
 __all__ = [
+    "CSV_DIGITS",
     "FORMATS",
     "XLSX_MAX_ROWS",
     "export",
@@ -223,13 +224,17 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], format: str) 
             "rows); use format='csv' or 'parquet'."
         )
     if format == "csv":
-        write_csv(_significant_digits(table, 12), path)
+        write_csv(_significant_digits(table, CSV_DIGITS), path)
     elif format == "xlsx":
         _write_xlsx(neutralise_formulas(table), Path(path), "customers")
     elif format == "parquet":
         table.to_parquet(path, index=False, engine="pyarrow")
     else:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}.")
+
+
+#: significant digits of the floats in a segments.csv (:func:`_significant_digits`)
+CSV_DIGITS = 12
 
 
 def _significant_digits(table: pd.DataFrame, digits: int) -> pd.DataFrame:

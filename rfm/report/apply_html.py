@@ -10,7 +10,9 @@ so there is no elbow, silhouette or stability section. Sections:
 ``segments``   the segments under the model's frozen thresholds and rules
 ``personas``   the model's clusters and persona names, on the new customers
 ``drift``      PSI and KS per feature against the training customers, with their readings
-``changes``    (with ``--previous``) who changed segment or cluster, the from → to matrix
+``changes``    (with ``--previous``) who changed segment or cluster (clusters only when the
+               previous file's are this model's), who moved down and, when the data continue
+               the previous run's, which of them have not ordered since; the from → to matrix
 ``method``     how a saved model is applied, in words
 """
 
@@ -30,7 +32,8 @@ from rfm.report.html import _Ctx, _personas, _segments, page
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
 
-__all__ = ["APPLY_SECTIONS", "render_apply_report", "write_apply_report"]
+__all__ = ["APPLY_SECTIONS", "foreign_cluster_sentence", "orders_sentence", "render_apply_report",
+           "write_apply_report"]  # fmt: skip
 
 APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
 #: the feature names of the drift table, as a reader says them
@@ -60,6 +63,52 @@ def refit_sentence(run: AppliedRun) -> str:
         return (f"Moderate shift since training (largest PSI {value:.2f}, {worst}); the "
                 "model still applies, watch the next runs.")  # fmt: skip
     return f"Stable: the customers look like the training customers (largest PSI {value:.2f})."
+
+
+def foreign_cluster_sentence(found: tuple[int, str, str]) -> str:
+    """The warning for :func:`rfm.app.applying.foreign_cluster`'s finding (cluster id, its
+    persona in the previous file, in the model), one line: the console and the report."""
+    cid, theirs, mine = found
+    return (f"--previous: its clusters are not this model's (cluster {cid} is \"{theirs}\" "
+            f"there, \"{mine}\" in this model), so only segment changes are compared.")  # fmt: skip
+
+
+def orders_sentence(run: AppliedRun) -> str:
+    """What the orders since the previous run say about the customers who moved down, in
+    plain words (the console prints the same); "" when nobody moved down.
+
+    Only when the data continue the previous run's (``migration.csv`` has
+    ``orders_between``) is a customer whose orders did not grow one who has not ordered
+    since; otherwise the sentence says the two runs cannot be compared on orders, and why.
+    """
+    cust, ch = run.migration.customers, run.changes
+    if "orders_between" not in cust:
+        why = []
+        if ch["orders_fell"]:
+            why.append(f"{ch['orders_fell']:,} customers have fewer orders than in the "
+                       "previous file")  # fmt: skip
+        if ch["customers_gone"]:
+            why.append(f"{ch['customers_gone']:,} of its customers are gone")
+        return (f"The two runs cannot be compared on orders: {' and '.join(why)}, so this "
+                "data is not the previous run's with new orders added (a rolling window, "
+                "for one, drops old orders); migration.csv has no orders_between "
+                "column.")  # fmt: skip
+    down = (cust["direction"] == "down").to_numpy()
+    if not down.any():
+        return ""
+    lapsed = down & (cust["orders_between"] == 0).to_numpy()
+    words = (f"{int(lapsed.sum()):,} of those who moved down have not ordered since the end "
+             "of the previous run's data: a ready win-back list.")  # fmt: skip
+    others = cust.index[down & ~lapsed]
+    if len(others):
+        prev = run.previous.drop_duplicates("customer").set_index("customer")["recency"]
+        now = pd.Series(run.table["recency"].to_numpy(),
+                        index=run.table["customer"].astype(str).to_numpy())  # fmt: skip
+        older = bool((now.loc[others] > prev.reindex(others)).all())
+        words += (f" The other {len(others):,} have ordered since, "
+                  + ("but their last order is longer ago than it was then." if older
+                     else "yet their R + F + M score fell."))  # fmt: skip
+    return words
 
 
 def _summary(run: AppliedRun, c: _Ctx) -> str:
@@ -124,13 +173,21 @@ def _changes(run: AppliedRun) -> str:
     ch, mig = run.changes, run.migration
     cust = mig.customers
     down = int((cust["direction"] == "down").sum())
+    foreign = ch["foreign_cluster"]
+    warn = (f'<p class="warn">{h.esc(foreign_cluster_sentence(foreign))}</p>'
+            if foreign is not None else "")  # fmt: skip
+    clusters = (f" and {h.pct(ch['cluster_changed'])} changed cluster" if foreign is None
+                else "")  # fmt: skip
+    listed = ("both segments, the direction, and their spend and orders between the two "
+              "runs" if "orders_between" in cust else "both segments and the direction")
     return (
-        f"<p>Against the previous segments: {int(ch['customers_both']):,} customers in both "
-        f"runs, {int(ch['customers_new']):,} new and {int(ch['customers_gone']):,} gone. "
-        f"{h.pct(ch['segment_changed'])} of the customers in both changed segment and "
-        f"{h.pct(ch['cluster_changed'])} changed cluster; {down:,} moved down (their "
-        "R + F + M score fell). <code>migration.csv</code> lists every customer with both "
-        "segments and the direction.</p><h3>Customers</h3>"
+        warn
+        + f"<p>Against the previous segments: {int(ch['customers_both']):,} customers in "
+        f"both runs, {int(ch['customers_new']):,} new and {int(ch['customers_gone']):,} "
+        f"gone. {h.pct(ch['segment_changed'])} of the customers in both changed segment"
+        f"{clusters}; {down:,} moved down (their R + F + M score fell). "
+        f"{h.esc(orders_sentence(run))} <code>migration.csv</code> lists every customer "
+        f"with {listed}.</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
     )
 

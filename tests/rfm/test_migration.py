@@ -200,3 +200,22 @@ def test_an_order_at_exactly_the_next_midnight_on_dask() -> None:
     with dask.config.set(scheduler="synchronous"):
         mig = migration(ddf, before="2024-01-31", after="2024-03-31", **MIDNIGHT_KW)
     assert_midnight_result(mig)
+
+
+def test_compare_segments_counts_orders_between_only_with_both_frequencies() -> None:
+    """Two runs' tables by hand: orders between = frequency after less before (0 before
+    for a new customer), and no such column when a table has no frequency."""
+    from rfm.migration import compare_segments
+
+    first = pd.DataFrame({"segment": ["Active", "Idle"], "rfm_sum": [4, 2],
+                          "monetary": [10.0, 5.0], "frequency": [2, 1]},
+                         index=["A", "B"])  # fmt: skip
+    second = pd.DataFrame({"segment": ["Idle", "Idle", "Active"], "rfm_sum": [3, 2, 4],
+                           "monetary": [10.0, 9.0, 7.0], "frequency": [2, 3, 1]},
+                          index=["A", "B", "N"])  # fmt: skip
+    c = compare_segments(first, second, RULES).customers
+    assert c["orders_between"].to_dict() == {"A": 0, "B": 2, "N": 1}
+    assert c["revenue"].to_dict() == {"A": 0.0, "B": 4.0, "N": 7.0}
+    assert c["direction"].to_dict() == {"A": "down", "B": "same", "N": "new"}
+    plain = compare_segments(first.drop(columns="frequency"), second, RULES).customers
+    assert "orders_between" not in plain
