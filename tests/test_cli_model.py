@@ -225,6 +225,8 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
     assert said in proc.stdout and escape(said) in (out / "report.html").read_text()
     assert "win-back" not in proc.stdout
     mig = pd.read_csv(out / "migration.csv", dtype={"customer": str}, index_col="customer")
+    # not a continuation: no count or spend "between" the runs is claimed
+    assert not {"orders_between", "revenue"} & set(mig.columns)
     expected = pd.crosstab(both["segment_old"], both["segment_new"])
     got = pd.crosstab(mig["segment_before"].dropna(), mig["segment_after"])
     pd.testing.assert_frame_equal(got.sort_index().sort_index(axis=1),

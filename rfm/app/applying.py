@@ -13,9 +13,10 @@ The comparison with the previous run says only what the two files support:
 * spend between the runs (``revenue``) is this run's spend less the previous file's, both
   at the 12 significant digits a ``segments.csv`` keeps (:data:`rfm.io.export.CSV_DIGITS`),
   so a spend that did not change gives exactly 0, not a residue of adding in another order;
-* ``orders_between`` (frequency now less frequency then) is written only when the new data
-  continue the previous run's: no customer of the previous file is gone or has fewer
-  orders (a rolling window loses old orders, and then an unchanged count proves nothing);
+* ``orders_between`` (frequency now less frequency then) and ``revenue`` are written only
+  when the new data continue the previous run's: no customer of the previous file is gone
+  or has fewer orders (a rolling window loses old orders, and then neither an unchanged
+  count nor a difference of spends says what happened between the runs);
 * the cluster changes are counted only when the previous file's clusters are this model's
   (:func:`foreign_cluster`): cluster 0 of another model is another group of customers.
 
@@ -257,8 +258,9 @@ def apply_model(
             migration = compare_segments(before, after, settings.rules)
             fell = after["frequency"] < before["frequency"].reindex(after.index)
             changes["orders_fell"] = int(fell.sum())
-            if changes["orders_fell"] or changes["customers_gone"]:  # not a continuation
-                migration.customers.drop(columns="orders_between", inplace=True)
+            if changes["orders_fell"] or changes["customers_gone"]:  # not a continuation:
+                # a difference of counts or of spends is then no count or spend between
+                migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     warnings = run_warnings([], inversions, float("nan"))
     if changes is not None and changes["foreign_cluster"] is not None:
         from rfm.report.apply_html import foreign_cluster_sentence

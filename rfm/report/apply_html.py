@@ -91,8 +91,8 @@ def orders_sentence(run: AppliedRun) -> str:
             why.append(f"{ch['customers_gone']:,} of its customers are gone")
         return (f"The two runs cannot be compared on orders: {' and '.join(why)}, so this "
                 "data is not the previous run's with new orders added (a rolling window, "
-                "for one, drops old orders); migration.csv has no orders_between "
-                "column.")  # fmt: skip
+                "for one, drops old orders); migration.csv then gives no orders or spend "
+                "between the runs.")  # fmt: skip
     down = (cust["direction"] == "down").to_numpy()
     if not down.any():
         return ""
