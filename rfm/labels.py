@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["CLEANING_STEPS", "HEADERS", "left_out_sentence", "money", "orders", "pct", "whole"]
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "left_out_sentence",
+           "money", "orders", "pct", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -22,6 +23,28 @@ CLEANING_STEPS: dict[str, str] = {
     "nonpositive_amount": "Amount zero or negative",
     "duplicates": "Duplicate lines",
 }
+
+#: drift.csv's feature → the row label of the drift table (report and console)
+DRIFT_FEATURES: dict[str, str] = {
+    "recency": "Recency (days since the last order)",
+    "frequency": "Frequency (orders)",
+    "monetary": "Monetary (total spend)",
+    "recency_scaled": "Recency, as clustered (scaled)",
+    "frequency_scaled": "Frequency, as clustered (scaled)",
+    "monetary_scaled": "Monetary, as clustered (scaled)",
+}
+
+#: a dimension (R, F or M, raw or scaled) in a sentence
+FEATURE_WORDS: dict[str, str] = {"recency": "recency", "frequency": "frequency",
+                                 "monetary": "total spend"}  # fmt: skip
+
+
+def word_list(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
 
 def left_out_sentence(customers: int) -> str:
     """The customers whose every order line the cleaning removed, in words."""

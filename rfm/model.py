@@ -50,8 +50,10 @@ Drift
 feature (R, F, M and their scaled values; :mod:`rfm.drift` has the details):
 
 * the population stability index over bins fixed by the training data (the frozen score
-  bins, and the training deciles), with :math:`p_b` the training share and :math:`a_b` the
-  new share of bin :math:`b` (shares floored at :math:`10^{-4}`):
+  bins, and the training deciles; a scaled feature takes its raw feature's bins carried
+  through the scaler, so its PSI is the raw one's: :mod:`rfm.drift` says why), with
+  :math:`p_b` the training share and :math:`a_b` the new share of bin :math:`b` (shares
+  floored at :math:`10^{-4}`):
   :math:`\mathrm{PSI} = \sum_b (a_b - p_b) \ln(a_b / p_b)`; below 0.1 stable, 0.1–0.25 a
   moderate shift, above 0.25 refit recommended;
 * the two-sample Kolmogorov–Smirnov statistic
@@ -388,21 +390,36 @@ class SegmentModel:
         -------
         DataFrame
             Indexed by ``feature``: ``psi`` (the larger of the two below),
-            ``psi_score_bins`` (raw features only), ``psi_deciles``, ``ks_statistic``,
-            ``ks_pvalue``, ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``).
+            ``psi_score_bins``, ``psi_deciles``, ``ks_statistic``, ``ks_pvalue``,
+            ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``).
             ``attrs["refit_recommended"]`` is True when any PSI is above 0.25.
+
+        A scaled feature is binned by the images of its raw feature's bins (score bins
+        and deciles) under the frozen scaler, ties on the raw side, so each customer is
+        in the bin of its raw value and both PSI figures are the raw feature's, equal to
+        the last bit (:mod:`rfm.drift`: why, and why not deciles of the scaled values);
+        a scaled feature that is constant (multiplier 0) has PSI 0. The model file's
+        deciles of the scaled features are not read. The KS statistic is computed on the
+        scaled values and equals the raw one's too (the scaling keeps their order).
         """
         lr = self.learned
         arrays = check_rfm(rfm, RFM_COLUMNS)
         X = lr.scaler.transform(np.column_stack(arrays))
         rows = []
+        raw_psi: dict[str, tuple[float, float]] = {}
         columns = [*zip(RFM_COLUMNS, arrays, strict=True), *zip(SCALED_FEATURES, X.T, strict=True)]
         for (name, values), dim in zip(columns, RFM_COLUMNS * 2, strict=True):
             ref = lr.reference[name]
-            by_score = float("nan")
-            if ref.score_counts is not None:
-                by_score = psi(ref.score_counts, bin_counts(values, lr.scores.cuts[dim]))
-            by_decile = psi(ref.decile_counts, bin_counts(values, ref.decile_cuts))
+            if name in RFM_COLUMNS:  # recency, frequency, monetary
+                by_score = float("nan")
+                if ref.score_counts is not None:
+                    by_score = psi(ref.score_counts, bin_counts(values, lr.scores.cuts[dim]))
+                by_decile = psi(ref.decile_counts, bin_counts(values, ref.decile_cuts))
+                raw_psi[dim] = (by_score, by_decile)
+            elif lr.scaler.multiplier[RFM_COLUMNS.index(dim)] != 0:  # strictly monotone
+                by_score, by_decile = raw_psi[dim]  # the same customers in the same bins
+            else:  # scaled to a constant: everyone in one bin, before and now
+                by_score, by_decile = 0.0, 0.0
             stat, p = ks_test(ref.distribution, values)
             worst = float(np.nanmax([by_score, by_decile]))
             rows.append((name, worst, by_score, by_decile, stat, p, psi_reading(worst)))

@@ -27,6 +27,11 @@ Layout (``format_version`` 1)::
       "lineage": null
     }
 
+The ``*_scaled`` entries of ``drift_reference`` have no ``score_counts``; their
+``values`` and ``counts`` are the KS reference, and their ``decile_cuts`` and
+``decile_counts`` (the deciles of the scaled training values) are checked but not read
+for the PSI: a scaled feature takes its raw feature's bins (:mod:`rfm.drift`).
+
 **Floats round-trip exactly.** Python writes a float as the shortest decimal that reads
 back as the same double (``repr``), and reads it back correctly rounded, so every cut
 point and centre is bit for bit what was saved; NaN and infinities are not JSON and are

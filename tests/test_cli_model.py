@@ -337,9 +337,76 @@ def test_apply_says_refit_recommended_when_the_customers_moved(cli, files, train
     proc = cli("apply", model, tmp_path / "rich.csv", "--out", tmp_path / "o", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert "Refit recommended" in proc.stdout
-    assert "refit recommended" in (tmp_path / "o" / "report.html").read_text().lower()
+    report = (tmp_path / "o" / "report.html").read_text()
+    assert "refit recommended" in report.lower()
     drift = pd.read_csv(tmp_path / "o" / "drift.csv", index_col="feature")
     assert drift.loc["monetary", "verdict"] == "refit recommended"
+    # the features over 0.25, from drift.csv, in plain words: never a column name
+    over = drift.index[drift["psi"] > 0.25]
+    words = {"recency": "recency", "frequency": "frequency", "monetary": "total spend"}
+    named = list(dict.fromkeys(words[f.removesuffix("_scaled")] for f in over))
+    assert "total spend" in named
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    sentence = ("Refit recommended: the customers have moved away from the ones the model "
+                f"was trained on (PSI above 0.25 for {listed}).")
+    assert sentence in proc.stdout
+    for name in drift.index:  # recency_scaled, …: in no sentence and no table
+        if name.endswith("_scaled"):
+            assert name not in proc.stdout and name not in report
+    # the drift section says the verdict once, its first words in bold
+    section = report.split('<section id="drift">')[1].split("</section>")[0]
+    assert section.count("Refit recommended") == 1
+    assert f"<b>Refit recommended:</b>{sentence.removeprefix('Refit recommended:')}" in section
+    # every figure of a scaled row is its raw row's (drift.csv), and the report says why
+    figures = ["psi", "psi_score_bins", "psi_deciles", "ks_statistic", "ks_pvalue"]
+    dims = ["recency", "frequency", "monetary"]
+    np.testing.assert_array_equal(drift.loc[[f"{d}_scaled" for d in dims], figures].to_numpy(),
+                                  drift.loc[dims, figures].to_numpy())  # fmt: skip
+    assert "Scaling keeps the customers in the same order (recency reversed)" in section
+    # the console's drift table: the report's row labels, drift.csv's PSI to 3 decimals
+    labels = {"recency": "Recency (days since the last order)", "frequency": "Frequency (orders)",
+              "monetary": "Monetary (total spend)"}  # fmt: skip
+    lines = proc.stdout.splitlines()
+    for dim, label in labels.items():
+        for name, row_label in ((dim, label), (f"{dim}_scaled", label.split(" (")[0]
+                                                + ", as clustered (scaled)")):
+            assert f">{row_label}<" in section
+            row = [ln for ln in lines if ln.startswith(row_label + "  ")]
+            assert len(row) == 1, row_label
+            assert float(row[0][len(row_label):].split()[0]) == round(drift.loc[name, "psi"], 3)
+
+
+@pytest.mark.parametrize(("psi", "expected"), [
+    # the scaled recency is the largest, a hair above the raw one: named "recency"
+    ([0.20, 0.05, 0.01, 0.2000001, 0.05, 0.01],
+     "Moderate shift since training (largest PSI 0.20, for recency); the model still "
+     "applies, watch the next runs."),
+    ([0.01, 0.02, 0.13, 0.01, 0.02, 0.13],
+     "Moderate shift since training (largest PSI 0.13, for total spend); the model still "
+     "applies, watch the next runs."),
+    ([0.01, 0.30, 0.26, 0.01, 0.30, 0.26],
+     "Refit recommended: the customers have moved away from the ones the model was trained "
+     "on (PSI above 0.25 for frequency and total spend)."),
+    ([0.27, 0.30, 0.26, 0.27, 0.30, 0.26],
+     "Refit recommended: the customers have moved away from the ones the model was trained "
+     "on (PSI above 0.25 for recency, frequency and total spend)."),
+    ([0.01, 0.02, 0.03, 0.01, 0.02, 0.03],
+     "Stable: the customers look like the training customers (largest PSI 0.03)."),
+])  # fmt: skip
+def test_the_drift_verdict_names_features_in_plain_words(psi, expected) -> None:
+    """The verdict the console and the report print, on drift tables made here: each
+    feature once, in words, never a column name such as ``recency_scaled``."""
+    from types import SimpleNamespace
+
+    from rfm.report.apply_html import refit_sentence
+
+    names = ["recency", "frequency", "monetary", "recency_scaled", "frequency_scaled",
+             "monetary_scaled"]  # fmt: skip
+    drift = pd.DataFrame({"psi": psi}, index=pd.Index(names, name="feature"))
+    run = SimpleNamespace(drift=drift, refit_recommended=max(psi) > 0.25)
+    sentence = refit_sentence(run)
+    assert sentence == expected
+    assert "_" not in sentence and "monetary" not in sentence
 
 
 def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, trained,

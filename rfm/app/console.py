@@ -13,7 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from rfm.labels import CLEANING_STEPS, HEADERS, left_out_sentence, money, orders, pct, whole
+from rfm.labels import (
+    CLEANING_STEPS,
+    DRIFT_FEATURES,
+    HEADERS,
+    left_out_sentence,
+    money,
+    orders,
+    pct,
+    whole,
+)
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
@@ -98,13 +107,16 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
 
 
 def drift_table(run: Any) -> pd.DataFrame:
-    """The drift summary as printed: PSI, KS and the reading per feature."""
+    """The drift summary as printed: PSI, KS and the reading per feature, the rows under
+    the report's drift-table labels (:data:`rfm.labels.DRIFT_FEATURES`)."""
     d = run.drift
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "PSI": d["psi"].round(3), "KS statistic": d["ks_statistic"].round(3),
         "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
+    table.index = pd.Index([DRIFT_FEATURES.get(i, i) for i in d.index], name="Feature")
+    return table
 
 
 def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from rfm.drift import PSI_MODERATE, PSI_REFIT
+from rfm.labels import DRIFT_FEATURES, FEATURE_WORDS, word_list
 from rfm.report import _html as h
 from rfm.report.html import _Ctx, _personas, _segments, page
 
@@ -36,32 +37,35 @@ __all__ = ["APPLY_SECTIONS", "foreign_cluster_sentence", "orders_sentence", "ren
            "write_apply_report"]  # fmt: skip
 
 APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
-#: the feature names of the drift table, as a reader says them
-FEATURE_TEXT = {
-    "recency": "Recency (days since the last order)",
-    "frequency": "Frequency (orders)",
-    "monetary": "Monetary (total spend)",
-    "recency_scaled": "Recency, as clustered (scaled)",
-    "frequency_scaled": "Frequency, as clustered (scaled)",
-    "monetary_scaled": "Monetary, as clustered (scaled)",
-}
+#: the feature names of the drift table, as a reader says them (:mod:`rfm.labels`)
+FEATURE_TEXT = DRIFT_FEATURES
+#: how the drift verdict starts when a refit is recommended
+REFIT_HEAD = "Refit recommended:"
 
 
 def _day(value: object) -> str:
     return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
+def _in_words(features: list[str]) -> str:
+    """Drift features in plain words, each dimension once (a scaled feature is its
+    dimension: "recency", not the column name ``recency_scaled``)."""
+    dims = dict.fromkeys(str(f).removesuffix("_scaled") for f in features)
+    return word_list([FEATURE_WORDS.get(d, d) for d in dims])
+
+
 def refit_sentence(run: AppliedRun) -> str:
-    """The drift verdict in one sentence (the console prints the same)."""
+    """The drift verdict in one sentence (the console prints the same), the features
+    named in plain words (:data:`rfm.labels.FEATURE_WORDS`)."""
     worst = run.drift["psi"].idxmax()
     value = float(run.drift.loc[worst, "psi"])
     if run.refit_recommended:
-        moved = ", ".join(run.drift.index[run.drift["psi"] > PSI_REFIT])
-        return (f"Refit recommended: the customers have moved away from the ones the model "
+        moved = _in_words(list(run.drift.index[run.drift["psi"] > PSI_REFIT]))
+        return (f"{REFIT_HEAD} the customers have moved away from the ones the model "
                 f"was trained on (PSI above {PSI_REFIT} for {moved}).")  # fmt: skip
     if value >= PSI_MODERATE:
-        return (f"Moderate shift since training (largest PSI {value:.2f}, {worst}); the "
-                "model still applies, watch the next runs.")  # fmt: skip
+        return (f"Moderate shift since training (largest PSI {value:.2f}, for "
+                f"{_in_words([worst])}); the model still applies, watch the next runs.")
     return f"Stable: the customers look like the training customers (largest PSI {value:.2f})."
 
 
@@ -154,8 +158,10 @@ def _drift(run: AppliedRun) -> str:
     body = h.table(table, {"PSI": num, "PSI over score bins": num, "PSI over deciles": num,
                            "KS statistic": num, "KS p-value": p_value},
                    text_columns=("reading",))  # fmt: skip
-    warn = (f'<p class="warn"><b>Refit recommended.</b> {h.esc(refit_sentence(run))}</p>'
-            if run.refit_recommended else "")  # fmt: skip
+    warn = ""
+    if run.refit_recommended:  # the verdict once, its first words in bold
+        rest = refit_sentence(run).removeprefix(REFIT_HEAD)
+        warn = f'<p class="warn"><b>{h.esc(REFIT_HEAD)}</b>{h.esc(rest)}</p>'
     return (
         warn
         + "<p>How far each feature moved since the model was trained. The population "
@@ -165,8 +171,27 @@ def _drift(run: AppliedRun) -> str:
         "statistic is the largest gap between the two distributions, as a share of "
         "customers; with many customers its p-value is tiny for any gap, so read the "
         "statistic first.</p>"
+        + _scaled_note(run)
         + body
     )
+
+
+def _scaled_note(run: AppliedRun) -> str:
+    """Why the "as clustered" rows repeat the raw ones, said only when every figure of
+    every scaled row is its raw feature's."""
+    d = run.drift
+    columns = ["psi", "psi_score_bins", "psi_deciles", "ks_statistic", "ks_pvalue"]
+    for dim in ("recency", "frequency", "monetary"):
+        scaled = f"{dim}_scaled"
+        if dim not in d.index or scaled not in d.index:
+            return ""
+        a, b = d.loc[dim, columns].to_numpy(float), d.loc[scaled, columns].to_numpy(float)
+        if not np.array_equal(a, b, equal_nan=True):
+            return ""
+    reversed_ = " (recency reversed)" if run.model.learned.scaler.multiplier[0] < 0 else ""
+    return ("<p>The rows “as clustered” are the same features in the units the clusters "
+            f"are found in. Scaling keeps the customers in the same order{reversed_}, so "
+            "each customer is in the same bin and the figures are the same.</p>")
 
 
 def _changes(run: AppliedRun) -> str:
