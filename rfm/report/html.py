@@ -709,7 +709,8 @@ def _method(c: _Ctx) -> str:
         "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
         "A dimension is named only when it tells the clusters apart strongly. Clusters that "
         "would share a name are told apart by their median on the dimension that "
-        "separates them most.",
+        "separates them most, and three or more by their medians on the two dimensions "
+        "that separate them most.",
         "One action per customer: its segment's action, which follows from the customer's "
         "own scores; customers no rule matches ('Others') get an action that claims "
         "nothing about them. A persona's action suits the persona's median customer and "
