@@ -431,7 +431,7 @@ def run_pipeline(
             value_tables(
                 ahead, rfm,
                 align_to_customers(segments["segment"], rfm.index, name="segment"),
-                res.labels.map(personas), scores["r_score"], scores["m_score"], q,
+                res.labels.map(personas), scores["m_score"], q,
             )
             ahead.by_segment = ahead.by_segment.reindex(summary_table.index)
             ahead.by_persona = ahead.by_persona.reindex(personas.tolist())

@@ -58,8 +58,9 @@ class ValueAhead:
     #: the high-value customers likely lost: customers, past spend, its share of revenue,
     #: and what they are still expected to spend
     at_risk: dict[str, float] | None = None
-    #: customers with one of the two top recency scores who are likely lost, counted by
-    #: segment (most first): recent next to the others, but quiet long for themselves
+    #: customers likely lost whose last order is more recent than most customers' (over
+    #: half the customers' is longer ago), counted by segment (most first): recent next
+    #: to the others, but quiet long for themselves
     recent_but_lost: pd.Series | None = None
 
     @property
@@ -132,7 +133,7 @@ def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
 
 def value_tables(
     ahead: ValueAhead, rfm: pd.DataFrame, segments: pd.Series, personas: pd.Series,
-    r_scores: pd.Series, m_scores: pd.Series, q: int,
+    m_scores: pd.Series, q: int,
 ) -> ValueAhead:
     """Sum the predictions per segment and per persona (rows in the order of ``segments``
     and ``personas`` given), find the revenue at risk and the recent customers likely
@@ -166,7 +167,9 @@ def value_tables(
         "revenue_share": float(spend[risk].sum() / revenue) if revenue else float("nan"),
         "expected_value": float(table["expected_value"].to_numpy()[risk].sum()),
     }
-    quiet = (r_scores.to_numpy() >= q - 1) & frame["lost"].to_numpy()
+    days = rfm["recency"].to_numpy(dtype=np.float64)
+    longer_ago = len(days) - np.searchsorted(np.sort(days), days, side="right")
+    quiet = (2 * longer_ago > len(days)) & frame["lost"].to_numpy()  # by the data, any q
     by_segment = pd.Series(segments.to_numpy()[quiet]).value_counts(sort=False).sort_index()
     ahead.recent_but_lost = by_segment.sort_values(ascending=False, kind="stable")
     return ahead
@@ -201,17 +204,17 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     ]
     if not _fit_settled(v.purchase_model):
         words.append(
-            "Caution: the purchase model did not settle on these data (its fit did not "
-            "converge, or its uncertainty cannot be computed; see the details), so the "
-            "chances of still being a customer, and the count of customers who have "
-            "probably stopped, are not reliable; the segments come from the scores alone."
+            "Caution: the purchase model could not be fitted reliably to these data (see "
+            "the details for analysts), so the chances of still being a customer, and the "
+            "count of customers who have probably stopped, are not reliable; the segments "
+            "come from the scores alone."
         )
     elif _dropout_unsure(v.purchase_model):
         words.append(
-            "Caution: these data show almost no sign of customers leaving for good (the "
-            "model's dropout parameter a, under the details, is smaller than its standard "
-            "error). The count of customers who have probably stopped rests on that "
-            "estimate; the segments come from the scores alone."
+            "Caution: these data show almost no sign of customers leaving for good, and the "
+            "model cannot tell how readily they leave (see the details for analysts), so "
+            "its count of customers who have probably stopped rests on a guess; the "
+            "segments come from the scores alone."
         )
     words.append(
         f"Revenue at risk: {risk['customers']:,} high-value customers (the two top spend "
@@ -222,9 +225,9 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     if quiet is not None and quiet.sum():
         where = ", ".join(f"{name} {n:,}" for name, n in quiet.items())
         words.append(
-            f"{int(quiet.sum()):,} customers with one of the two top recency scores have "
-            f"probably stopped buying ({where}): their last order is more recent than most "
-            "customers', but long ago for how often they used to buy. A win-back message "
-            "suits them better than their segment's action."
+            f"{int(quiet.sum()):,} customers whose last order is more recent than most "
+            f"customers' have probably stopped buying ({where}): it is long ago for how "
+            "often they used to buy. A win-back message suits them better than their "
+            "segment's action."
         )
     return words

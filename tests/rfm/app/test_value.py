@@ -39,8 +39,8 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
     assert len(said) == int(caution)
     # the other sentences are there either way, in their order
     assert words[1].startswith("1 customers (33.3%) have probably stopped buying")
-    assert words[-1].startswith("1 customers with one of the two top recency scores have "
-                                "probably stopped buying (Champions 1)")  # fmt: skip
+    assert words[-1].startswith("1 customers whose last order is more recent than most "
+                                "customers' have probably stopped buying (Champions 1)")
 
 
 @pytest.mark.parametrize(("a", "se", "converged"), [
@@ -51,4 +51,5 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
 def test_a_fit_that_did_not_settle_is_said_instead(a, se, converged) -> None:
     words = value_sentences(_ahead(a, se, converged), lambda x: f"{x:,.0f}")
     said = [w for w in words if w.startswith("Caution")]
-    assert len(said) == 1 and said[0].startswith("Caution: the purchase model did not settle")
+    assert len(said) == 1
+    assert said[0].startswith("Caution: the purchase model could not be fitted reliably")
