@@ -305,7 +305,8 @@ class SegmentModel:
     @property
     def lineage(self) -> dict[str, Any] | None:
         """After :meth:`refit`: ``matched`` (old id → distance in the old scaled space),
-        ``appeared`` and ``vanished`` cluster ids, and the old model's creation time."""
+        ``appeared`` and ``vanished`` cluster ids, the old model's creation time, and
+        ``personas_before`` (each kept cluster's name in the old model, by row)."""
         return self.learned.lineage
 
     @property
@@ -463,6 +464,10 @@ class SegmentModel:
             names, acts,
         )
         lineage["refit_of"] = lr.created
+        # the old name of each kept cluster: the old model's files name it so
+        old_name = dict(zip(lr.ids.tolist(), lr.personas, strict=True))
+        lineage["personas_before"] = [None if m is None else old_name[m[0]]
+                                      for m in lineage["matched"]]  # fmt: skip
         relabelled = relabel_result(result, ids, personas, actions)
         # where the old model would put the same customers (its frozen scaler and centres
         # on this run's customer table, as assign does): how many clusters changed

@@ -27,6 +27,11 @@ Layout (``format_version`` 1)::
       "lineage": null
     }
 
+After a refit, ``lineage`` holds ``matched`` (``[old id, distance]`` or null per cluster),
+``appeared``, ``vanished``, ``refit_of`` (the old model's creation time) and
+``personas_before`` (each kept cluster's name in the old model, null for a new one; files
+written before it was added have none).
+
 The ``*_scaled`` entries of ``drift_reference`` have no ``score_counts``; their
 ``values`` and ``counts`` are the KS reference, and their ``decile_cuts`` and
 ``decile_counts`` (the deciles of the scaled training values) are checked but not read
@@ -496,4 +501,10 @@ def _lineage(f: _Field) -> dict[str, Any]:
     refit_of = f.optional("refit_of")
     if refit_of is not None:
         out["refit_of"] = refit_of.text()
+    before = f.optional("personas_before")  # (absent from files written before it was)
+    if before is not None:
+        names = before.items()
+        if len(names) != len(matched):
+            raise before.fail(f"a list of {len(matched)} entries, one per cluster")
+        out["personas_before"] = [n.text_or_none() for n in names]
     return out

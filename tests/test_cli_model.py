@@ -298,6 +298,33 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
     assert escape(said.split(". ", 1)[1]) in (tmp_path / "f" / "report.html").read_text()
 
 
+def test_a_refitted_model_against_its_predecessors_run_compares_clusters(
+    cli, files, trained, tmp_path
+) -> None:
+    """apply, refit, then apply the refitted model with --previous = the first apply's
+    segments.csv: the ids are the same clusters (a kept cluster may have a new name), so
+    no warning, and the cluster-change share counted here from the two files."""
+    _, model = trained
+    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a1", "--quiet")
+    refit = cli("refit", model, files / "w2.csv", "--out", tmp_path / "r", "--save-model",
+                tmp_path / "r.json", "--quiet")  # fmt: skip
+    assert first.returncode == 0 and refit.returncode == 0, refit.stderr
+    # the refitted file remembers each kept cluster's old name, as the old file has it
+    old = {c["id"]: c["persona"] for c in json.loads(model.read_text())["clusters"]}
+    lineage = json.loads((tmp_path / "r.json").read_text())["lineage"]
+    for match, name in zip(lineage["matched"], lineage["personas_before"], strict=True):
+        assert name == (None if match is None else old[match[0]])
+    proc = cli("apply", tmp_path / "r.json", files / "w2.csv", "--out", tmp_path / "a2",
+               "--previous", tmp_path / "a1" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "previous run's clusters are not" not in proc.stdout
+    prev = pd.read_csv(tmp_path / "a1" / "segments.csv", dtype={"customer": str})
+    new = pd.read_csv(tmp_path / "a2" / "segments.csv", dtype={"customer": str})
+    both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
+    share = (both["cluster_old"] != both["cluster_new"]).mean()
+    assert f", {share:.1%} changed cluster;" in proc.stdout
+
+
 def test_apply_with_another_models_segments_compares_segments_only(cli, files, trained,
                                                                    tmp_path) -> None:  # fmt: skip
     """A segments.csv of another model (k = 2 here): its cluster 0 is another group than
@@ -314,10 +341,11 @@ def test_apply_with_another_models_segments_compares_segments_only(cli, files, t
     proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a", "--previous",
                tmp_path / "k2" / "segments.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    warning = (f"--previous: its clusters are not this model's (cluster {cid} is "
+    warning = (f"The previous run's clusters are not this model's (cluster {cid} is "
                f"\"{theirs[cid]}\" there, \"{mine[cid]}\" in this model), so only segment "
                "changes are compared.")  # fmt: skip
-    assert [x for x in proc.stdout.splitlines() if "--previous" in x] == [f"warning: {warning}"]
+    assert [x for x in proc.stdout.splitlines() if "previous run's clusters" in x] == [
+        f"warning: {warning}"]
     assert "changed cluster" not in proc.stdout
     new = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
     both = prev.merge(new, on="customer", suffixes=("_old", "_new"))

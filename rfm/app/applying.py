@@ -131,7 +131,9 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def foreign_cluster(previous: pd.DataFrame, personas: pd.Series) -> tuple[int, str, str] | None:
+def foreign_cluster(
+    previous: pd.DataFrame, personas: pd.Series, before: dict[int, str] | None = None
+) -> tuple[int, str, str] | None:
     """A cluster id that names another group in the previous ``segments.csv`` than in the model.
 
     Parameters
@@ -141,6 +143,10 @@ def foreign_cluster(previous: pd.DataFrame, personas: pd.Series) -> tuple[int, s
         if it has one, ``persona``.
     personas : Series
         The model's persona name per cluster id.
+    before : dict, optional
+        For a refitted model, the name each kept cluster had in the model it was refitted
+        from (``lineage["personas_before"]``): a previous file of that model names its
+        clusters so, and is no other model's.
 
     Returns
     -------
@@ -157,7 +163,8 @@ def foreign_cluster(previous: pd.DataFrame, personas: pd.Series) -> tuple[int, s
         if int(cid) not in personas.index:
             continue
         mine = str(personas.loc[int(cid)])
-        other = next((str(n) for n in names.unique() if str(n) != mine), None)
+        known = {mine, (before or {}).get(int(cid), mine)}
+        other = next((str(n) for n in names.unique() if str(n) not in known), None)
         if other is not None:
             return int(cid), other, mine
     return None
@@ -235,7 +242,11 @@ def apply_model(
 
         with step("comparing with the previous segments"):
             changes = assignment_changes(previous, table)
-            foreign = foreign_cluster(previous, personas)
+            lineage = model.lineage or {}
+            before = {m[0]: name for m, name in zip(lineage.get("matched", []),
+                                                    lineage.get("personas_before", []),
+                                                    strict=False) if m is not None}  # fmt: skip
+            foreign = foreign_cluster(previous, personas, before)
             if foreign is not None:
                 changes["cluster_changed"] = float("nan")
             changes["foreign_cluster"] = foreign

@@ -73,7 +73,7 @@ def foreign_cluster_sentence(found: tuple[int, str, str]) -> str:
     """The warning for :func:`rfm.app.applying.foreign_cluster`'s finding (cluster id, its
     persona in the previous file, in the model), one line: the console and the report."""
     cid, theirs, mine = found
-    return (f"--previous: its clusters are not this model's (cluster {cid} is \"{theirs}\" "
+    return (f"The previous run's clusters are not this model's (cluster {cid} is \"{theirs}\" "
             f"there, \"{mine}\" in this model), so only segment changes are compared.")  # fmt: skip
 
 
