@@ -80,11 +80,12 @@ def add_model_commands(sub: Any) -> None:
     )  # fmt: skip
     refit = sub.add_parser(
         "refit",
-        help="refit a saved model on new data, keeping its cluster ids and persona names",
+        help="refit a saved model on new data, keeping its cluster ids",
         description="Fit the model's segmentation afresh on FILE (new thresholds, new "
         "centres) and match the new clusters to the old ones by the smallest total distance "
-        "between centres: clusters that persist keep their id and persona name; the others "
-        "are reported as appeared or vanished. Writes the usual files of a run and the new "
+        "between centres: clusters that persist keep their id, and their persona name while "
+        "their customers still fit it (a renamed cluster is reported); the others are "
+        "reported as appeared or vanished. Writes the usual files of a run and the new "
         "model.",
     )
     _io_flags(refit, "rfmseg-refit")

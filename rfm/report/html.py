@@ -647,7 +647,12 @@ def _refit(c: _Ctx) -> str:
         words.append(f"{len(renamed)} kept cluster(s) got a new persona name, since their "
                      "customers no longer fit the old one (see the table).")  # fmt: skip
     else:
-        words.append("Every kept cluster keeps its persona name: its customers still fit it.")
+        before = refit.get("personas_before", [None] * len(refit["personas"]))
+        bracket = any(old is not None and old != now
+                      for old, now in zip(before, refit["personas"], strict=True))  # fmt: skip
+        words.append("Every kept cluster keeps its persona name: its customers still fit it"
+                     + (" (the medians in brackets that tell namesakes apart are this "
+                        "data's)." if bracket else "."))  # fmt: skip
     if vanished:
         words.append(f"Cluster(s) {', '.join(map(str, vanished))} of the old model have no "
                      "counterpart and vanished.")  # fmt: skip

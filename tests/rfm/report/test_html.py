@@ -293,3 +293,34 @@ def test_texts_from_data_options_and_rules_are_escaped() -> None:
     shown = " ".join(page.text)
     assert HOSTILE in shown and '"q" & <b>' in shown and "act " + HOSTILE in shown
     assert "/private/home/me" not in shown  # only the file's name
+
+
+@pytest.mark.parametrize(("before", "now", "expected"), [
+    # a stem changed: renamed, said so, with the old name in the table
+    (["Loyal", "Sleepers"], ["Loyal", "Big spenders"],
+     "1 kept cluster(s) got a new persona name, since their customers no longer fit the "
+     "old one (see the table)."),
+    # only the median in brackets changed: the name stands, and the bracket is this data's
+    (["Loyal (median spend 100)", "Loyal (median spend 900)"],
+     ["Loyal (median spend 120)", "Loyal (median spend 900)"],
+     "Every kept cluster keeps its persona name: its customers still fit it (the medians in "
+     "brackets that tell namesakes apart are this data's)."),
+    (["Loyal", "Sleepers"], ["Loyal", "Sleepers"],
+     "Every kept cluster keeps its persona name: its customers still fit it."),
+])  # fmt: skip
+def test_the_refit_section_says_which_names_changed_and_how(before, now, expected) -> None:
+    """The refit section's sentence on names, from the old and new names written here: a
+    changed stem is a rename; a changed bracket alone is not, and is said as such."""
+    from types import SimpleNamespace
+
+    from rfm.model_refit import renamed_clusters
+    from rfm.report.html import _refit
+
+    lineage = {"matched": [[3, 0.1], [8, 0.2]], "appeared": [], "vanished": [],
+               "refit_of": "2026-01-01T00:00:00+00:00", "personas_before": before}
+    refit = {**lineage, "ids": [3, 8], "personas": now, "customers_moved": 0.25,
+             "renamed": renamed_clusters(lineage, [3, 8], before, now)}  # fmt: skip
+    text = html.unescape(re.sub(r"<[^>]+>", " ", _refit(SimpleNamespace(
+        res=SimpleNamespace(settings={"refit": refit})))))  # fmt: skip
+    assert expected in " ".join(text.split())
+    assert "25.0% of the customers are in another cluster than the old model puts them in" in text
