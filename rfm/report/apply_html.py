@@ -100,7 +100,9 @@ def orders_sentence(run: AppliedRun) -> str:
     down = (cust["direction"] == "down").to_numpy()
     if not down.any():
         return ""
-    lapsed = down & (cust["orders_between"] == 0).to_numpy()
+    # no order and no spend since: without an invoice column an order is a purchase day,
+    # and a file cut in the middle of a day would count a later purchase that day as none
+    lapsed = down & ((cust["orders_between"] == 0) & (cust["revenue"] == 0)).to_numpy()
     words = (f"{int(lapsed.sum()):,} of those who moved down have not ordered since the end "
              "of the previous run's data: a ready win-back list.")  # fmt: skip
     others = cust.index[down & ~lapsed]

@@ -324,3 +324,24 @@ def test_the_refit_section_says_which_names_changed_and_how(before, now, expecte
         res=SimpleNamespace(settings={"refit": refit})))))  # fmt: skip
     assert expected in " ".join(text.split())
     assert "25.0% of the customers are in another cluster than the old model puts them in" in text
+
+
+def test_a_purchase_on_the_day_the_previous_file_was_cut_is_not_on_the_win_back_list() -> None:
+    """Without an invoice column an order is a purchase day: a customer who bought again
+    later on the day the previous file ends has as many orders as before but spend since.
+    Three customers moved down: "a" bought nothing since, "b" bought on that same day
+    (orders_between 0, spend 12.5), "c" ordered once more. Only "a" has not ordered since."""
+    from types import SimpleNamespace
+
+    from rfm.report.apply_html import orders_sentence
+
+    cust = pd.DataFrame({"direction": ["down", "down", "down", "up"],
+                         "orders_between": [0, 0, 1, 2], "revenue": [0.0, 12.5, 40.0, 9.0]},
+                        index=pd.Index(["a", "b", "c", "d"], name="customer"))  # fmt: skip
+    previous = pd.DataFrame({"customer": ["a", "b", "c", "d"], "recency": [10, 0, 5, 3]})
+    table = pd.DataFrame({"customer": ["a", "b", "c", "d"], "recency": [40, 30, 20, 1]})
+    run = SimpleNamespace(migration=SimpleNamespace(customers=cust), previous=previous,
+                          table=table, changes={"orders_fell": 0, "customers_gone": 0})
+    said = orders_sentence(run)
+    assert said.startswith("1 of those who moved down have not ordered since")
+    assert "The other 2 have ordered since, but their last order is longer ago" in said
