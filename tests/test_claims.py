@@ -748,6 +748,7 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
     if len(down):
         said = (f"{len(lapsed):,} of those who moved down have not ordered since "
                 f"{date:%Y-%m-%d}: a ready win-back list.")  # fmt: skip
-        assert said in outside
+        assert said in outside and said in run.stdout  # the report and the console alike
         if len(lapsed) < len(down):
-            assert f"The other {len(down) - len(lapsed):,} still order" in outside
+            said = f"The other {len(down) - len(lapsed):,} still order"
+            assert said in outside and said in run.stdout

@@ -90,6 +90,11 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         print("\nValue ahead:")
         for sentence in value_sentences(result.value, money(_currency(result))):
             print(f"  {sentence}")
+    if result.migration is not None:
+        from rfm.report.html import migration_words
+
+        print(f"\nSince {result.settings.get('compare_to')} (migration.csv):")
+        print(f"  {migration_words(result)}")
     print()
     _warnings_and_notes(result)
     _cleaning_line(result)

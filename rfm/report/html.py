@@ -596,28 +596,35 @@ def _validation(c: _Ctx) -> str:
     )
 
 
-def _migration(c: _Ctx) -> str:
-    mig = c.res.migration
-    s = c.res.settings
-    cust = mig.customers
+def migration_words(res: PipelineResult) -> str:
+    """Who moved down since ``--compare-to`` and who is new, and which of those who moved
+    down have not ordered since (a win-back list), in plain words: the report and the
+    console say the same."""
+    cust = res.migration.customers
     moved_down = cust["direction"] == "down"
     down = int(moved_down.sum())
     new = int((cust["direction"] == "new").sum())
-    lapsed = int((moved_down & (cust["orders_between"] == 0)).sum())
-    date = h.esc(s.get("compare_to"))
-    lapsed_words = ""
+    date = res.settings.get("compare_to")
+    words = (f"{down:,} customers moved down (their R + F + M score fell) and {new:,} are new "
+             f"since {date}.")  # fmt: skip
     if down:
-        lapsed_words = (f" {lapsed:,} of those who moved down have not ordered since {date}: "
-                        "a ready win-back list.")  # fmt: skip
+        lapsed = int((moved_down & (cust["orders_between"] == 0)).sum())
+        words += (f" {lapsed:,} of those who moved down have not ordered since {date}: a "
+                  "ready win-back list.")  # fmt: skip
         if down > lapsed:
-            lapsed_words += (f" The other {down - lapsed:,} still order, but their scores "
-                             "fell against the other customers'.")  # fmt: skip
+            words += (f" The other {down - lapsed:,} still order, but their scores fell "
+                      "against the other customers'.")  # fmt: skip
+    return words
+
+
+def _migration(c: _Ctx) -> str:
+    mig = c.res.migration
+    date = h.esc(c.res.settings.get("compare_to"))
     return (
         f"<p>Customers as they stood at the end of {date} (rows) and at the end of the "
-        f"data (columns). {down:,} customers moved down (their R + F + M score fell) and "
-        f"{new:,} are new since then. <code>migration.csv</code> lists every customer with "
-        f"both segments, the direction, and their spend and orders between the two dates."
-        f"{lapsed_words}</p><h3>Customers</h3>"
+        f"data (columns). {h.esc(migration_words(c.res))} <code>migration.csv</code> lists "
+        "every customer with both segments, the direction, and their spend and orders "
+        "between the two dates.</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
         + "<h3>Spend between the two dates</h3>"
         + h.heat_table(mig.revenue, c.money, corner="before \\ now")
