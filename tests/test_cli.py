@@ -328,10 +328,10 @@ def test_a_value_that_is_no_date_is_quoted_with_its_row(cli, tmp_path: Path) -> 
     row, and offers no --date-format, which could not read it."""
     out = tmp_path / "o"
     for bad, fragment in (("not a date", "do not read as dates like the others "
-                                         "(%Y-%m-%d %H:%M:%S), e.g. 'not a date' (row 101)"),
+                                         "(%Y-%m-%d %H:%M:%S), e.g. 'not a date' (order line 101)"),
                           ("2024-02-30 10:00:00", "not valid dates (no such day in that "
                                                   "month), e.g. '2024-02-30 10:00:00' "
-                                                  "(row 101)")):  # fmt: skip
+                                                  "(order line 101)")):  # fmt: skip
         proc = cli("segment", str(_dates_as_text(tmp_path, bad, "bad.csv")), "--out", str(out))
         assert_user_error(proc, "date column 'InvoiceDate'", fragment,
                           "fix those cells, or empty them")  # fmt: skip

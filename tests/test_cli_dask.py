@@ -26,6 +26,7 @@ pytest.importorskip("pyarrow")
 from _cli import assert_user_error  # noqa: E402
 
 from benchmarks.make_data import make_data  # noqa: E402
+from rfm.datasets import make_transactions  # noqa: E402
 
 CSVS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv"]
 
@@ -383,3 +384,20 @@ def test_files_in_other_encodings(cli, tmp_path: Path, address: str) -> None:
     proc = cli("segment", str(tmp_path / "deep.csv"), "--dask", address, "--out", str(out))
     assert_user_error(proc, "the data is not utf-8 throughout: byte 0xE9 in b'",
                       "Andr\\xe9", "--encoding")  # fmt: skip
+
+
+def test_a_stray_non_date_on_dask_is_placed_within_its_partition(cli, tmp_path: Path,
+                                                                 address: str) -> None:  # fmt: skip
+    """Two CSV files, one partition each; the second's 4th order line is no date. The one
+    line names the partition and quotes the value with its order line, counted from the
+    start of that partition (a worker sees only its own)."""
+    rows = make_transactions(n_customers=60, n_rows=400, random_state=3)
+    data = tmp_path / "csv"
+    data.mkdir()
+    rows.iloc[:200].to_csv(data / "orders-0.csv", index=False)
+    second = rows.iloc[200:].astype({"InvoiceDate": str}).reset_index(drop=True)
+    second.loc[3, "InvoiceDate"] = "not a date"
+    second.to_csv(data / "orders-1.csv", index=False)
+    proc = cli("segment", str(data / "orders-*.csv"), "--dask", address, "--out",
+               str(tmp_path / "out"))  # fmt: skip
+    assert_user_error(proc, "partition 1", "'not a date' (order line 4 of this partition)")

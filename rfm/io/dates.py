@@ -92,16 +92,18 @@ class _Cells:
         return int(bad[self.codes[self.codes >= 0]].sum())
 
     def first_row(self, i: int) -> int:
-        """The first row (counted from 1, the header not counted) holding value ``i``."""
+        """The first order line (rows counted from 1, a header row not counted) holding
+        value ``i``."""
         return int(np.argmax(self.codes == i)) + 1
 
 
 def _shown(uniq: np.ndarray, bad: np.ndarray, cells: _Cells | None, n: int = 3) -> str:
     """Up to ``n`` of the distinct values marked in ``bad``, each with the first row it is
-    in when known: ``'not a date' (row 101)``."""
+    in when known: ``'not a date' (order line 101)``: the 101st row of data, which a
+    spreadsheet with a header row shows as its row 102."""
     if cells is None:
         return _examples(uniq[bad], n)
-    return ", ".join(f"{str(uniq[i])!r} (row {cells.first_row(i)})"
+    return ", ".join(f"{str(uniq[i])!r} (order line {cells.first_row(i)})"
                      for i in np.flatnonzero(bad)[:n])  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,9 @@ def _typed(
                     "--date-format."
                 )
     except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+        # a worker sees its own partition only: its order lines count from its start
+        text = re.sub(r"\(order line (\d+)\)", r"(order line \1 of this partition)", str(exc))
+        raise ValueError(f"{where}: {text}") from None
     out.attrs.update(pdf.attrs)
     return out
 

@@ -231,22 +231,22 @@ def test_a_bad_date_is_reported_before_a_bad_time(values, error, message) -> Non
         (["02/01/2011 10:00", "13/01/2011 11:00", "", "not a date", "05/02/2011 09:00",
           "not a date"],
          "2 value(s) do not read as dates like the others (%d/%m/%Y %H:%M (day first)), "
-         "e.g. 'not a date' (row 4); fix those cells, or empty them"),
+         "e.g. 'not a date' (order line 4); fix those cells, or empty them"),
         # the others' day/month order still open: they are named by an example
         (["02/01/2011", "03/01/2011", "junk"],
          "1 value(s) do not read as dates like the others (dates such as '02/01/2011'), "
-         "e.g. 'junk' (row 3)"),
+         "e.g. 'junk' (order line 3)"),
         # text dates read by pandas, and a stray
         (["2 Jan 2011", "3 Jan 2011", "4 Jan 2011", "junk"],
          "1 value(s) do not read as dates like the others (inferred by pandas), e.g. "
-         "'junk' (row 4)"),
+         "'junk' (order line 4)"),
         # a day the month does not have, written alike the others or not
         (["2011-01-31 10:00", "2011-02-29 10:00", "2011-03-01 10:00"],
          "1 value(s) are not valid dates (no such day in that month), e.g. "
-         "'2011-02-29 10:00' (row 2); fix those cells"),
+         "'2011-02-29 10:00' (order line 2); fix those cells"),
         (["31/02/2011", "13/01/2011", "1/3/2011"],
          "1 value(s) are not valid dates (no such day in that month), e.g. '31/02/2011' "
-         "(row 1)"),
+         "(order line 1)"),
     ],
 )
 def test_values_that_are_no_dates_are_named_with_their_rows(values, message) -> None:
@@ -262,10 +262,11 @@ def test_values_that_are_no_dates_are_named_with_their_rows(values, message) -> 
 def test_a_column_of_no_dates_still_offers_date_format() -> None:
     """When most values fail, the failing ones are quoted (not values that parse) and
     --date-format is offered."""
-    with pytest.raises(ValueError, match=r"values such as 'junk' \(row 1\), 'more junk' "
-                       r"\(row 2\) do not parse as dates with one format; pass --date-format"):
+    with pytest.raises(ValueError, match=r"values such as 'junk' \(order line 1\), 'more "
+                       r"junk' \(order line 2\) do not parse as dates with one format; pass "
+                       r"--date-format"):
         parsed(["junk", "more junk", "2011-01-02"])
     # a month out of range may be another layout (%Y-%d-%m): the flag is offered
-    with pytest.raises(ValueError, match=r"'2011-13-01' \(row 1\) are not valid dates for "
+    with pytest.raises(ValueError, match=r"'2011-13-01' \(order line 1\) are not valid dates for "
                        r"the layout %Y-%m-%d; pass --date-format"):
         parsed(["2011-13-01", "2011-12-01"])
