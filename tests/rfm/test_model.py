@@ -481,7 +481,8 @@ def test_a_scaled_feature_has_its_raw_features_psi_exactly(scalings, scaling, da
     the cut points. Increasing or decreasing (recency inverted), the scaling must not
     change the PSI: the scaled row's figures are the raw row's, bit for bit, and equal a
     PSI by hand over ``np.histogram`` of the *scaled* values with the images of the raw
-    deciles as edges, each tie on the side of its raw value."""
+    deciles (and of the frozen score cut points) as edges, each tie on the side of its
+    raw value."""
     res, model = scalings[scaling]
     n = len(days) * repeat
     new = _tied(np.repeat(days, repeat), np.resize(orders, n), np.resize(spend, n), n)
@@ -506,6 +507,14 @@ def test_a_scaled_feature_has_its_raw_features_psi_exactly(scalings, scaling, da
         np.testing.assert_array_equal(h0, _histogram(train, cuts, False))
         np.testing.assert_array_equal(h1, _histogram(new[dim].to_numpy(float), cuts, False))
         assert scaled["psi_deciles"] == pytest.approx(_psi_by_hand(h0, h1), rel=1e-12)
+        # and over the score bins: the images of the model's frozen cut points
+        score_cuts = np.asarray(model.learned.scores.cuts[dim], dtype=float)
+        padded = np.zeros((score_cuts.size, 3))
+        padded[:, j] = score_cuts
+        images = scaler.transform(padded)[:, j]
+        h0 = _histogram(scaled_train[:, j], images, decreasing)
+        h1 = _histogram(scaled_new[:, j], images, decreasing)
+        assert scaled["psi_score_bins"] == pytest.approx(_psi_by_hand(h0, h1), rel=1e-12)
 
 
 def test_deciles_of_the_scaled_values_would_count_ties_on_the_other_side(scalings) -> None:
