@@ -390,7 +390,8 @@ def test_a_stray_non_date_on_dask_is_placed_within_its_partition(cli, tmp_path: 
                                                                  address: str) -> None:  # fmt: skip
     """Two CSV files, one partition each; the second's 4th order line is no date. The one
     line names the partition and quotes the value with its order line, counted from the
-    start of that partition (a worker sees only its own)."""
+    start of that partition (a worker sees only its own), and that line's customer and
+    invoice, which can be searched for in the files."""
     rows = make_transactions(n_customers=60, n_rows=400, random_state=3)
     data = tmp_path / "csv"
     data.mkdir()
@@ -400,4 +401,6 @@ def test_a_stray_non_date_on_dask_is_placed_within_its_partition(cli, tmp_path: 
     second.to_csv(data / "orders-1.csv", index=False)
     proc = cli("segment", str(data / "orders-*.csv"), "--dask", address, "--out",
                str(tmp_path / "out"))  # fmt: skip
-    assert_user_error(proc, "partition 1", "'not a date' (order line 4 of this partition)")
+    row = second.loc[3]
+    assert_user_error(proc, "partition 1", "'not a date' (order line 4 of this partition: "
+                      f"customer {row['CustomerID']}, invoice {row['InvoiceNo']})")

@@ -124,6 +124,23 @@ def _read_csv(
     return dd.concat([read(group, *layout) for group, layout in groups])
 
 
+def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:
+    """``message`` with each ``(order line N)`` placed for the reader: a worker sees its own
+    partition only, so N counts from the partition's start, which no one can find in a
+    file; the line's customer (and invoice) can be searched for."""
+
+    def where(found: re.Match) -> str:
+        n = int(found.group(1))
+        if not 1 <= n <= len(pdf):
+            return f"(order line {n} of this partition)"
+        row = pdf.iloc[n - 1]
+        keys = [f"{role} {row[roles[role]]}" for role in ("customer", "invoice")
+                if roles[role] and pd.notna(row[roles[role]])]  # fmt: skip
+        return f"(order line {n} of this partition: {', '.join(keys)})"
+
+    return re.sub(r"\(order line (\d+)\)", where, message)
+
+
 def _typed(
     pdf: pd.DataFrame,
     cols: TransactionColumns,
@@ -161,9 +178,7 @@ def _typed(
                     "--date-format."
                 )
     except ValueError as exc:
-        # a worker sees its own partition only: its order lines count from its start
-        text = re.sub(r"\(order line (\d+)\)", r"(order line \1 of this partition)", str(exc))
-        raise ValueError(f"{where}: {text}") from None
+        raise ValueError(f"{where}: {_placed(str(exc), pdf, roles)}") from None
     out.attrs.update(pdf.attrs)
     return out
 
