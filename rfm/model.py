@@ -306,7 +306,8 @@ class SegmentModel:
     def lineage(self) -> dict[str, Any] | None:
         """After :meth:`refit`: ``matched`` (old id → distance in the old scaled space),
         ``appeared`` and ``vanished`` cluster ids, the old model's creation time, and
-        ``personas_before`` (each kept cluster's name in the old model, by row)."""
+        ``personas_before`` (by row: every name a kept cluster had in the models before,
+        the old model's first; None for a new cluster)."""
         return self.learned.lineage
 
     @property
@@ -464,10 +465,7 @@ class SegmentModel:
             names, acts,
         )
         lineage["refit_of"] = lr.created
-        # the old name of each kept cluster: the old model's files name it so
-        old_name = dict(zip(lr.ids.tolist(), lr.personas, strict=True))
-        lineage["personas_before"] = [None if m is None else old_name[m[0]]
-                                      for m in lineage["matched"]]  # fmt: skip
+        lineage["personas_before"] = _names_before(lr, lineage["matched"])
         relabelled = relabel_result(result, ids, personas, actions)
         # where the old model would put the same customers (its frozen scaler and centres
         # on this run's customer table, as assign does): how many clusters changed
@@ -558,3 +556,18 @@ def _check_columns(transactions: Any, cols: Any) -> None:
             "trained with."
         )
 
+
+
+def _names_before(old: Learned, matched: list[Any]) -> list[list[str] | None]:
+    """Per new cluster row: every name its id had in the models before (the old model's
+    first, then those it was refitted from), or None for a new cluster. A file of any of
+    those models names the cluster so (:func:`rfm.app.applying.foreign_cluster`)."""
+    earlier: dict[int, list[str]] = {}
+    if old.lineage is not None:
+        for row, names in enumerate(old.lineage.get("personas_before") or []):
+            if names:
+                earlier[int(old.ids[row])] = list(names)
+    current = dict(zip(old.ids.tolist(), old.personas, strict=True))
+    return [None if m is None
+            else list(dict.fromkeys([current[m[0]], *earlier.get(m[0], [])]))
+            for m in matched]  # fmt: skip

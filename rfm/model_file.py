@@ -29,8 +29,8 @@ Layout (``format_version`` 1)::
 
 After a refit, ``lineage`` holds ``matched`` (``[old id, distance]`` or null per cluster),
 ``appeared``, ``vanished``, ``refit_of`` (the old model's creation time) and
-``personas_before`` (each kept cluster's name in the old model, null for a new one; files
-written before it was added have none).
+``personas_before`` (per cluster: the list of names a kept cluster had in the models before,
+the old model's first; null for a new one; files written before it was added have none).
 
 The ``*_scaled`` entries of ``drift_reference`` have no ``score_counts``; their
 ``values`` and ``counts`` are the KS reference, and their ``decile_cuts`` and
@@ -503,8 +503,22 @@ def _lineage(f: _Field) -> dict[str, Any]:
         out["refit_of"] = refit_of.text()
     before = f.optional("personas_before")  # (absent from files written before it was)
     if before is not None:
-        names = before.items()
-        if len(names) != len(matched):
+        rows = before.items()
+        if len(rows) != len(matched):
             raise before.fail(f"a list of {len(matched)} entries, one per cluster")
-        out["personas_before"] = [n.text_or_none() for n in names]
+        out["personas_before"] = [_names(r, kept=m is not None) for r, m in zip(rows, matched,
+                                                                               strict=True)]
     return out
+
+
+def _names(f: _Field, kept: bool) -> list[str] | None:
+    """One entry of ``lineage.personas_before``: null for a new cluster, else the distinct
+    non-empty names the kept cluster had before."""
+    if not kept:
+        if f.value is not None:
+            raise f.fail("null, as its cluster is new (matched null)")
+        return None
+    names = [n.text() for n in f.items()]
+    if not names or "" in names or len(set(names)) != len(names):
+        raise f.fail("a list of distinct, non-empty persona names")
+    return names

@@ -301,9 +301,9 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
 def test_a_refitted_model_against_its_predecessors_run_compares_clusters(
     cli, files, trained, tmp_path
 ) -> None:
-    """apply, refit, then apply the refitted model with --previous = the first apply's
-    segments.csv: the ids are the same clusters (a kept cluster may have a new name), so
-    no warning, and the cluster-change share counted here from the two files."""
+    """apply, refit (twice), then apply each refitted model with --previous = the first
+    apply's segments.csv: the ids are the same clusters (a kept cluster may have a new
+    name), so no warning, and the cluster-change share counted here from the two files."""
     _, model = trained
     first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a1", "--quiet")
     refit = cli("refit", model, files / "w2.csv", "--out", tmp_path / "r", "--save-model",
@@ -312,17 +312,30 @@ def test_a_refitted_model_against_its_predecessors_run_compares_clusters(
     # the refitted file remembers each kept cluster's old name, as the old file has it
     old = {c["id"]: c["persona"] for c in json.loads(model.read_text())["clusters"]}
     lineage = json.loads((tmp_path / "r.json").read_text())["lineage"]
-    for match, name in zip(lineage["matched"], lineage["personas_before"], strict=True):
-        assert name == (None if match is None else old[match[0]])
-    proc = cli("apply", tmp_path / "r.json", files / "w2.csv", "--out", tmp_path / "a2",
-               "--previous", tmp_path / "a1" / "segments.csv", "--quiet")  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    assert "previous run's clusters are not" not in proc.stdout
-    prev = pd.read_csv(tmp_path / "a1" / "segments.csv", dtype={"customer": str})
-    new = pd.read_csv(tmp_path / "a2" / "segments.csv", dtype={"customer": str})
-    both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
-    share = (both["cluster_old"] != both["cluster_new"]).mean()
-    assert f", {share:.1%} changed cluster;" in proc.stdout
+    for match, names in zip(lineage["matched"], lineage["personas_before"], strict=True):
+        assert names == (None if match is None else [old[match[0]]])
+    # refitted once more: the first model's run is still this lineage's, not another's
+    again = cli("refit", tmp_path / "r.json", files / "w1.csv", "--out", tmp_path / "r2",
+                "--save-model", tmp_path / "r2.json", "--quiet")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    middle = {c["id"]: c["persona"] for c in json.loads((tmp_path / "r.json").read_text())[
+        "clusters"]}  # fmt: skip
+    lineage2 = json.loads((tmp_path / "r2.json").read_text())["lineage"]
+    for match, names in zip(lineage2["matched"], lineage2["personas_before"], strict=True):
+        if match is not None:  # every earlier name of the id, the newest first
+            want = [middle[match[0]]] + ([old[match[0]]] if match[0] in old else [])
+            assert names == list(dict.fromkeys(want))
+    for newer, data in (("r.json", "w2.csv"), ("r2.json", "w1.csv")):
+        out = tmp_path / f"a-{newer}"
+        proc = cli("apply", tmp_path / newer, files / data, "--out", out,
+                   "--previous", tmp_path / "a1" / "segments.csv", "--quiet")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "previous run's clusters are not" not in proc.stdout
+        prev = pd.read_csv(tmp_path / "a1" / "segments.csv", dtype={"customer": str})
+        new = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+        both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
+        share = (both["cluster_old"] != both["cluster_new"]).mean()
+        assert f", {share:.1%} changed cluster;" in proc.stdout
 
 
 def test_apply_with_another_models_segments_compares_segments_only(cli, files, trained,

@@ -132,7 +132,7 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def foreign_cluster(
-    previous: pd.DataFrame, personas: pd.Series, before: dict[int, str] | None = None
+    previous: pd.DataFrame, personas: pd.Series, before: dict[int, list[str]] | None = None
 ) -> tuple[int, str, str] | None:
     """A cluster id that names another group in the previous ``segments.csv`` than in the model.
 
@@ -144,9 +144,9 @@ def foreign_cluster(
     personas : Series
         The model's persona name per cluster id.
     before : dict, optional
-        For a refitted model, the name each kept cluster had in the model it was refitted
-        from (``lineage["personas_before"]``): a previous file of that model names its
-        clusters so, and is no other model's.
+        For a refitted model, the names each kept cluster had in the models it was
+        refitted from (``lineage["personas_before"]``): a previous file of one of those
+        models names its clusters so, and is no other model's.
 
     Returns
     -------
@@ -163,7 +163,7 @@ def foreign_cluster(
         if int(cid) not in personas.index:
             continue
         mine = str(personas.loc[int(cid)])
-        known = {mine, (before or {}).get(int(cid), mine)}
+        known = {mine, *(before or {}).get(int(cid), [])}
         other = next((str(n) for n in names.unique() if str(n) not in known), None)
         if other is not None:
             return int(cid), other, mine
@@ -243,9 +243,9 @@ def apply_model(
         with step("comparing with the previous segments"):
             changes = assignment_changes(previous, table)
             lineage = model.lineage or {}
-            before = {m[0]: name for m, name in zip(lineage.get("matched", []),
-                                                    lineage.get("personas_before", []),
-                                                    strict=False) if m is not None}  # fmt: skip
+            before = {m[0]: names for m, names in zip(lineage.get("matched", []),
+                                                      lineage.get("personas_before") or [],
+                                                      strict=False) if m is not None}  # fmt: skip
             foreign = foreign_cluster(previous, personas, before)
             if foreign is not None:
                 changes["cluster_changed"] = float("nan")

@@ -279,6 +279,41 @@ def test_a_lineage_without_one_entry_per_cluster_is_refused(demo, tmp_path, extr
     assert "\n" not in msg and "bad.json" in msg
 
 
+@pytest.mark.parametrize(("before", "fragment"), [
+    (lambda k: [["A"]] * (k - 1), "must be a list of"),  # one entry short
+    (lambda k: [None] * k, "must be a list, got null"),  # a kept cluster without names
+    (lambda k: [[""]] * k, "must be a list of distinct, non-empty persona names"),
+    (lambda k: [["A", "A"]] * k, "must be a list of distinct, non-empty persona names"),
+    (lambda k: [[]] * k, "must be a list of distinct, non-empty persona names"),
+    (lambda k: ["A"] * k, "must be a list"),  # a name, not a list of names
+])  # fmt: skip
+def test_names_before_are_read_strictly(demo, tmp_path, before, fragment) -> None:
+    """``lineage.personas_before``: per cluster, null when it is new (matched null), else
+    the distinct non-empty names it had before. A good one reads back; each bad one is
+    refused in one line naming the field."""
+    _, _, model = demo
+    doc = _document(model)
+    k = len(doc["clusters"])
+    matched = [[c["id"], 0.5] for c in doc["clusters"]]
+    good = [[f"old {c['id']}", "older"] for c in doc["clusters"]]
+    doc["lineage"] = {"matched": [*matched[:-1], None], "appeared": [], "vanished": [],
+                      "personas_before": [*good[:-1], None]}  # fmt: skip
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(doc))
+    assert SegmentModel.load(path).learned.lineage["personas_before"] == [*good[:-1], None]
+    doc["lineage"]["personas_before"][-1] = ["a name for a new cluster"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="null, as its cluster is new"):
+        SegmentModel.load(path)
+    doc["lineage"] = {"matched": matched, "appeared": [], "vanished": [],
+                      "personas_before": before(k)}  # fmt: skip
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    assert "personas_before" in str(info.value) and fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize(
     "edit, fragment",
     [
