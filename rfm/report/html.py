@@ -631,6 +631,14 @@ def _migration(c: _Ctx) -> str:
     )
 
 
+def _bracket(name: str) -> str:
+    """The median in brackets that tells namesakes apart ("median spend 120"), or "" (a
+    name without one; " (new)", which marks a new cluster, is not one)."""
+    while name.endswith(" (new)"):
+        name = name[: -len(" (new)")]
+    return name.partition(" (")[2].removesuffix(")")
+
+
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
@@ -654,9 +662,9 @@ def _refit(c: _Ctx) -> str:
         words.append(f"{len(renamed)} kept cluster(s) got a new persona name, since their "
                      "customers no longer fit the old one (see the table).")  # fmt: skip
     else:
-        before = refit.get("personas_before", [None] * len(refit["personas"]))
-        bracket = any(old is not None and old != now
-                      for old, now in zip(before, refit["personas"], strict=True))  # fmt: skip
+        before = refit.get("personas_before") or [None] * len(refit["personas"])
+        bracket = any(names is not None and _bracket(now) not in ("", _bracket(names[0]))
+                      for names, now in zip(before, refit["personas"], strict=True))  # fmt: skip
         words.append("Every kept cluster keeps its persona name: its customers still fit it"
                      + (" (the medians in brackets that tell namesakes apart are this "
                         "data's)." if bracket else "."))  # fmt: skip

@@ -307,6 +307,11 @@ def test_texts_from_data_options_and_rules_are_escaped() -> None:
      "brackets that tell namesakes apart are this data's)."),
     (["Loyal", "Sleepers"], ["Loyal", "Sleepers"],
      "Every kept cluster keeps its persona name: its customers still fit it."),
+    # a dropped " (new)", or a bracket that went away with its namesake: no bracket now
+    (["Loyal (new)", "Sleepers"], ["Loyal", "Sleepers"],
+     "Every kept cluster keeps its persona name: its customers still fit it."),
+    (["Loyal (median spend 100)", "Sleepers"], ["Loyal", "Sleepers"],
+     "Every kept cluster keeps its persona name: its customers still fit it."),
 ])  # fmt: skip
 def test_the_refit_section_says_which_names_changed_and_how(before, now, expected) -> None:
     """The refit section's sentence on names, from the old and new names written here: a
@@ -317,7 +322,8 @@ def test_the_refit_section_says_which_names_changed_and_how(before, now, expecte
     from rfm.report.html import _refit
 
     lineage = {"matched": [[3, 0.1], [8, 0.2]], "appeared": [], "vanished": [],
-               "refit_of": "2026-01-01T00:00:00+00:00", "personas_before": before}
+               "refit_of": "2026-01-01T00:00:00+00:00",
+               "personas_before": [[name, "an older name"] for name in before]}
     refit = {**lineage, "ids": [3, 8], "personas": now, "customers_moved": 0.25,
              "renamed": renamed_clusters(lineage, [3, 8], before, now)}  # fmt: skip
     text = html.unescape(re.sub(r"<[^>]+>", " ", _refit(SimpleNamespace(
