@@ -135,9 +135,31 @@ def value_tables(
     ahead: ValueAhead, rfm: pd.DataFrame, segments: pd.Series, personas: pd.Series,
     m_scores: pd.Series, q: int,
 ) -> ValueAhead:
-    """Sum the predictions per segment and per persona (rows in the order of ``segments``
-    and ``personas`` given), find the revenue at risk and the recent customers likely
-    lost; fills ``ahead`` in place."""
+    """Sum the predictions per segment and per persona, find the revenue at risk and the
+    recent customers likely lost; fills ``ahead`` in place.
+
+    Parameters
+    ----------
+    ahead : ValueAhead
+        The fitted value models' predictions (:func:`fit_value`).
+    rfm : DataFrame
+        The run's customer table (``recency`` and ``monetary`` are read).
+    segments, personas : Series
+        Each customer's segment and persona name, in the order of ``rfm``; the tables'
+        rows come in the order these first name them.
+    m_scores : Series
+        Each customer's M score: the high-value customers are those of the two top
+        scores, ``m >= q - 1``.
+    q : int
+        The number of score levels.
+
+    Returns
+    -------
+    ValueAhead
+        ``ahead``, with ``by_segment``, ``by_persona``, ``at_risk`` and
+        ``recent_but_lost`` (the likely lost whose last order is more recent than over
+        half the customers', by segment, most first).
+    """
     table = ahead.table
     frame = table.assign(segment=segments.to_numpy(), persona=personas.to_numpy(),
                          lost=table["p_alive"].to_numpy() < LIKELY_LOST)  # fmt: skip

@@ -598,8 +598,18 @@ def _validation(c: _Ctx) -> str:
 
 def migration_words(res: PipelineResult) -> str:
     """Who moved down since ``--compare-to`` and who is new, and which of those who moved
-    down have not ordered since (a win-back list), in plain words: the report and the
-    console say the same."""
+    down have not ordered since (a win-back list), in plain words.
+
+    Parameters
+    ----------
+    res : PipelineResult
+        A run with ``--compare-to`` (``res.migration`` set).
+
+    Returns
+    -------
+    str
+        One paragraph, without markup; the report and the console print the same.
+    """
     cust = res.migration.customers
     moved_down = cust["direction"] == "down"
     down = int(moved_down.sum())
