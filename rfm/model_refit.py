@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm.personas import NEW_MARK, name_stem
+
 __all__ = ["match_clusters", "relabel_result", "renamed_clusters"]
 
 
@@ -87,7 +89,7 @@ def match_clusters(
     taken = set(old_personas) | {personas[i] for i in range(k_new) if partner[i] >= 0}
     for i in np.flatnonzero(partner < 0):
         while personas[i] in taken:
-            personas[i] += " (new)"
+            personas[i] += NEW_MARK
         taken.add(personas[i])
     vanished = sorted(int(old_ids[j]) for j in set(range(len(old_ids))) - set(cols.tolist()))
     appeared = [int(ids[i]) for i in np.flatnonzero(partner < 0)]
@@ -105,13 +107,9 @@ def renamed_clusters(
     old_name = {int(i): str(p) for i, p in zip(old_ids, old_personas, strict=True)}
     out = {}
     for row, match in enumerate(lineage["matched"]):
-        if match is not None and _stem(old_name[match[0]]) != _stem(personas[row]):
+        if match is not None and name_stem(old_name[match[0]]) != name_stem(personas[row]):
             out[int(match[0])] = old_name[match[0]]
     return out
-
-
-def _stem(name: str) -> str:
-    return name.split(" (", 1)[0]
 
 
 def relabel_result(result: Any, ids: np.ndarray, personas: list[str], actions: list[str]) -> Any:

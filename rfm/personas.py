@@ -60,7 +60,8 @@ from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from rfm.profiles import SEPARATES_STRONGLY
 
-__all__ = ["PERSONA_ACTIONS", "describe_personas", "name_personas"]
+__all__ = ["NEW_MARK", "PERSONA_ACTIONS", "describe_personas", "name_medians", "name_personas",
+           "name_stem"]
 
 #: (recency level, value level) → recommended action; levels are "high", "mid", "low"
 #: (recency "high" = recent).
@@ -78,6 +79,23 @@ PERSONA_ACTIONS: dict[tuple[str, str], str] = {
 }
 
 ONE_TIME_NOTE = " First priority: a second order."
+#: added by a refit to a new cluster's name that an older model gave another cluster
+#: (:func:`rfm.model_refit.match_clusters`)
+NEW_MARK = " (new)"
+
+
+def name_stem(name: str) -> str:
+    """A persona name without what follows it in brackets: the medians that tell
+    namesakes apart, or :data:`NEW_MARK` ("Loyal (median spend 120)" → "Loyal")."""
+    return name.split(" (", 1)[0]
+
+
+def name_medians(name: str) -> str:
+    """The medians in brackets that tell namesakes apart ("median spend 120"), or "" for
+    a name without them (:data:`NEW_MARK` is not one)."""
+    while name.endswith(NEW_MARK):
+        name = name[: -len(NEW_MARK)]
+    return name.partition(" (")[2].removesuffix(")")
 
 _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}

@@ -44,6 +44,7 @@ import pandas as pd
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
 from rfm.labels import CLEANING_STEPS, left_out_sentence
+from rfm.personas import name_medians
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
@@ -641,14 +642,6 @@ def _migration(c: _Ctx) -> str:
     )
 
 
-def _bracket(name: str) -> str:
-    """The median in brackets that tells namesakes apart ("median spend 120"), or "" (a
-    name without one; " (new)", which marks a new cluster, is not one)."""
-    while name.endswith(" (new)"):
-        name = name[: -len(" (new)")]
-    return name.partition(" (")[2].removesuffix(")")
-
-
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
@@ -673,7 +666,7 @@ def _refit(c: _Ctx) -> str:
                      "customers no longer fit the old one (see the table).")  # fmt: skip
     else:
         before = refit.get("personas_before") or [None] * len(refit["personas"])
-        bracket = any(names is not None and _bracket(now) not in ("", _bracket(names[0]))
+        bracket = any(names is not None and name_medians(now) not in ("", name_medians(names[0]))
                       for names, now in zip(before, refit["personas"], strict=True))  # fmt: skip
         words.append("Every kept cluster keeps its persona name: its customers still fit it"
                      + (" (the medians in brackets that tell namesakes apart are this "
