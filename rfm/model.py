@@ -348,7 +348,7 @@ class SegmentModel:
         cell = ((r - 1) * q + (f - 1)) * q + (m - 1)
         codes, names, seg_code, actions, act_code = self._cells()
         values = np.column_stack(arrays)
-        row = nearest_centre(lr.scaler.transform(values), lr.centres)
+        row = self._centre_rows(values)
         out = pd.DataFrame({"customer": rfm.index.to_numpy()})
         for dim, a in zip(RFM_COLUMNS, (rfm[c] for c in RFM_COLUMNS), strict=True):
             out[dim] = a.to_numpy()
@@ -359,6 +359,12 @@ class SegmentModel:
         out["persona"] = pd.Categorical.from_codes(row, categories=list(lr.personas))
         out["action"] = pd.Categorical.from_codes(act_code[cell], categories=actions)
         return out
+
+    def _centre_rows(self, values: np.ndarray) -> np.ndarray:
+        """Row of the nearest frozen centre of each customer (R, F, M ``values``, (n, 3)
+        float64) under the frozen scaler: the cluster step of :meth:`assign_customers`."""
+        lr = self.learned
+        return nearest_centre(lr.scaler.transform(values), lr.centres)
 
     def _cells(self) -> tuple[list[str], list[str], np.ndarray, list[str], np.ndarray]:
         """The code, segment and action of every one of the q³ score cells (cached)."""
@@ -469,8 +475,7 @@ class SegmentModel:
         relabelled = relabel_result(result, ids, personas, actions)
         # where the old model would put the same customers (its frozen scaler and centres
         # on this run's customer table, as assign does): how many clusters changed
-        values = np.column_stack(check_rfm(result.rfm, RFM_COLUMNS))
-        old_ids = lr.ids[nearest_centre(lr.scaler.transform(values), lr.centres)]
+        old_ids = lr.ids[self._centre_rows(np.column_stack(check_rfm(result.rfm, RFM_COLUMNS)))]
         new_ids = relabelled.clusters.labels.reindex(result.rfm.index).to_numpy()
         moved = float(np.mean(old_ids != new_ids))
         relabelled.settings["refit"] = {
