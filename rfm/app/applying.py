@@ -243,10 +243,10 @@ def apply_model(
         with step("comparing with the previous segments"):
             changes = assignment_changes(previous, table)
             lineage = model.lineage or {}
-            before = {m[0]: names for m, names in zip(lineage.get("matched", []),
-                                                      lineage.get("personas_before") or [],
-                                                      strict=False) if m is not None}  # fmt: skip
-            foreign = foreign_cluster(previous, personas, before)
+            pairs = zip(lineage.get("matched", []), lineage.get("personas_before") or [],
+                        strict=False)  # fmt: skip
+            names_before = {m[0]: names for m, names in pairs if m is not None}
+            foreign = foreign_cluster(previous, personas, names_before)
             if foreign is not None:
                 changes["cluster_changed"] = float("nan")
             changes["foreign_cluster"] = foreign

@@ -37,8 +37,6 @@ __all__ = ["APPLY_SECTIONS", "foreign_cluster_sentence", "orders_sentence", "ren
            "write_apply_report"]  # fmt: skip
 
 APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
-#: the feature names of the drift table, as a reader says them (:mod:`rfm.labels`)
-FEATURE_TEXT = DRIFT_FEATURES
 #: how the drift verdict starts when a refit is recommended
 REFIT_HEAD = "Refit recommended:"
 
@@ -148,7 +146,7 @@ def _drift(run: AppliedRun) -> str:
         "PSI over deciles": d["psi_deciles"], "KS statistic": d["ks_statistic"],
         "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
     })  # fmt: skip
-    table.index = [FEATURE_TEXT.get(i, i) for i in d.index]
+    table.index = [DRIFT_FEATURES.get(i, i) for i in d.index]
     table.index.name = "Feature"
 
     def num(v: object) -> str:
