@@ -181,23 +181,20 @@ def _cleaning_line(run: Any) -> None:
         print(f"note: {left_out_sentence(s['customers_left_out'])}")
 
 
-def print_refit_lines(model: Any, path: str | Path, refit: dict[str, Any] | None = None) -> None:
+def print_refit_lines(refit: dict[str, Any], path: str | Path) -> None:
     """After ``rfmseg refit``'s summary: which clusters kept their id, appeared, vanished
     or were renamed, how many customers changed cluster (``refit``: the run's
-    ``settings["refit"]``), and where the new model is."""
-    lineage = model.lineage or {}
-    kept = [m[0] for m in lineage.get("matched", []) if m is not None]
+    ``settings["refit"]``, the new model's lineage and more), and where the new model is."""
+    kept = [m[0] for m in refit["matched"] if m is not None]
     print(f"cluster ids kept: {', '.join(map(str, sorted(kept))) or 'none'}")
-    if lineage.get("appeared"):
-        print(f"new clusters (new ids): {', '.join(map(str, lineage['appeared']))}")
-    if lineage.get("vanished"):
-        print(f"clusters that vanished: {', '.join(map(str, lineage['vanished']))}")
-    refit = refit or {}
-    names = dict(zip(refit.get("ids", []), refit.get("personas", []), strict=True))
-    for cid, old in sorted(refit.get("renamed", {}).items()):
+    if refit["appeared"]:
+        print(f"new clusters (new ids): {', '.join(map(str, refit['appeared']))}")
+    if refit["vanished"]:
+        print(f"clusters that vanished: {', '.join(map(str, refit['vanished']))}")
+    names = dict(zip(refit["ids"], refit["personas"], strict=True))
+    for cid, old in sorted(refit["renamed"].items()):
         print(f"cluster {cid} renamed: “{old}” → “{names[cid]}” (its customers no longer "
               "fit the old name)")  # fmt: skip
-    if "customers_moved" in refit:
-        print(f"{pct(refit['customers_moved'])} of the customers are in another cluster than "
-              "the old model puts them in")  # fmt: skip
+    print(f"{pct(refit['customers_moved'])} of the customers are in another cluster than "
+          "the old model puts them in")  # fmt: skip
     print(f"model written to {Path(path).resolve()}; apply it from now on")

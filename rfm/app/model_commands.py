@@ -190,6 +190,6 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
         stage.commit()
     say.check_interrupt()
     print_summary(result, args.out, [p.name for p in paths.values()])
-    print_refit_lines(new, target, result.settings.get("refit"))
+    print_refit_lines(result.settings["refit"], target)
     say(f"done in {say.elapsed():.1f}s")
     return 0
