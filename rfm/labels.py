@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "left_out_sentence",
-           "money", "orders", "pct", "whole", "word_list"]
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree",
+           "counted", "left_out_sentence", "money", "orders", "pct", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -46,10 +46,23 @@ def word_list(words: list[str]) -> str:
     return f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def counted(n: int, noun: str = "customer") -> str:
+    """A count and its noun, in the number the count asks for: "1 customer",
+    "2,345 customers"."""
+    return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
+def agree(n: int, forms: str) -> str:
+    """The verb form that agrees with a count: ``forms`` is "singular|plural", as in
+    ``agree(1, "has|have")`` → "has"."""
+    singular, plural = forms.split("|")
+    return singular if n == 1 else plural
+
+
 def left_out_sentence(customers: int) -> str:
     """The customers whose every order line the cleaning removed, in words."""
-    who, are = ("1 customer", "is") if customers == 1 else (f"{customers:,} customers", "are")
-    return f"{who} had every order line removed by the cleaning and {are} not in the results."
+    return (f"{counted(customers)} had every order line removed by the cleaning and "
+            f"{agree(customers, 'is|are')} not in the results.")
 
 
 #: column name → the header a reader sees

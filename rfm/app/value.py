@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm.labels import agree, counted
+
 __all__ = ["LIKELY_LOST", "ValueAhead", "fit_value", "value_sentences", "value_tables"]
 
 #: P(alive) below which a customer is counted as likely lost
@@ -221,8 +223,8 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
         f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
         f"to spend {money(table['expected_value'].sum())} ({v.model_name} for purchases, "
         "Gamma-Gamma for spend per purchase; not discounted).",
-        f"{lost:,} customers ({lost / len(table):.1%}) have probably stopped buying: the "
-        "chance that they are still customers is below one half.",
+        f"{counted(lost)} ({lost / len(table):.1%}) {agree(lost, 'has|have')} probably "
+        "stopped buying: their chance of still being a customer is below one half.",
     ]
     if not _fit_settled(v.purchase_model):
         words.append(
@@ -239,17 +241,18 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
             "segments come from the scores alone."
         )
     words.append(
-        f"Revenue at risk: {risk['customers']:,} high-value customers (the two top spend "
-        f"scores) have probably stopped; they spent {money(risk['past_spend'])} "
+        f"Revenue at risk: {counted(risk['customers'], 'high-value customer')} (the two top "
+        f"spend scores) {agree(risk['customers'], 'has|have')} probably stopped; "
+        f"they spent {money(risk['past_spend'])} "
         f"({risk['revenue_share']:.1%} of all revenue)."
     )
     quiet = v.recent_but_lost
     if quiet is not None and quiet.sum():
         where = ", ".join(f"{name} {n:,}" for name, n in quiet.items())
         words.append(
-            f"{int(quiet.sum()):,} customers whose last order is more recent than most "
-            f"customers' have probably stopped buying ({where}): it is long ago for how "
-            "often they used to buy. A win-back message suits them better than their "
-            "segment's action."
+            f"{counted(int(quiet.sum()))} whose last order is more recent than most "
+            f"customers' {agree(int(quiet.sum()), 'has|have')} probably stopped buying "
+            f"({where}): it is long ago for how often they used to buy. A win-back message "
+            "suits them better than their segment's action."
         )
     return words

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from rfm.drift import PSI_MODERATE, PSI_REFIT
-from rfm.labels import DRIFT_FEATURES, FEATURE_WORDS, word_list
+from rfm.labels import DRIFT_FEATURES, FEATURE_WORDS, agree, counted, word_list
 from rfm.report import _html as h
 from rfm.report.html import _Ctx, _personas, _segments, page
 
@@ -87,10 +87,11 @@ def orders_sentence(run: AppliedRun) -> str:
     if "orders_between" not in cust:
         why = []
         if ch["orders_fell"]:
-            why.append(f"{ch['orders_fell']:,} customers have fewer orders than in the "
-                       "previous file")  # fmt: skip
+            why.append(f"{counted(ch['orders_fell'])} {agree(ch['orders_fell'], 'has|have')} "
+                       "fewer orders than in the previous file")  # fmt: skip
         if ch["customers_gone"]:
-            why.append(f"{ch['customers_gone']:,} of its customers are gone")
+            gone = ch["customers_gone"]
+            why.append(f"{gone:,} of its customers {agree(gone, 'is|are')} gone")
         return (f"The two runs cannot be compared on orders: {' and '.join(why)}, so this "
                 "data is not the previous run's with new orders added (a rolling window, "
                 "for one, drops old orders); migration.csv then gives no orders or spend "
@@ -101,17 +102,19 @@ def orders_sentence(run: AppliedRun) -> str:
     # no order and no spend since: without an invoice column an order is a purchase day,
     # and a file cut in the middle of a day would count a later purchase that day as none
     lapsed = down & ((cust["orders_between"] == 0) & (cust["revenue"] == 0)).to_numpy()
-    words = (f"{int(lapsed.sum()):,} of those who moved down have not ordered since the end "
-             "of the previous run's data: a ready win-back list.")  # fmt: skip
+    n_lapsed = int(lapsed.sum())
+    words = (f"{n_lapsed:,} of those who moved down {agree(n_lapsed, 'has|have')} not ordered "
+             "since the end of the previous run's data: a ready win-back list.")  # fmt: skip
     others = cust.index[down & ~lapsed]
     if len(others):
         prev = run.previous.drop_duplicates("customer").set_index("customer")["recency"]
         now = pd.Series(run.table["recency"].to_numpy(),
                         index=run.table["customer"].astype(str).to_numpy())  # fmt: skip
         older = bool((now.loc[others] > prev.reindex(others)).all())
-        words += (f" The other {len(others):,} have ordered since, "
+        n = len(others)
+        words += (f" The other {n:,} {agree(n, 'has|have')} ordered since, "
                   + ("but their last order is longer ago than it was then." if older
-                     else "yet their R + F + M score fell."))  # fmt: skip
+                     else f"yet {agree(n, 'their score|their scores')} fell."))  # fmt: skip
     return words
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS, left_out_sentence
+from rfm.labels import CLEANING_STEPS, agree, counted, left_out_sentence
 from rfm.personas import name_medians
 from rfm.report import _html as h
 from rfm.report import plots
@@ -616,15 +616,17 @@ def migration_words(res: PipelineResult) -> str:
     down = int(moved_down.sum())
     new = int((cust["direction"] == "new").sum())
     date = res.settings.get("compare_to")
-    words = (f"{down:,} customers moved down (their R + F + M score fell) and {new:,} are new "
-             f"since {date}.")  # fmt: skip
+    words = (f"{counted(down)} moved down (their R + F + M score fell) and {new:,} "
+             f"{agree(new, 'is|are')} new since {date}.")  # fmt: skip
     if down:
         lapsed = int((moved_down & (cust["orders_between"] == 0)).sum())
-        words += (f" {lapsed:,} of those who moved down have not ordered since {date}: a "
-                  "ready win-back list.")  # fmt: skip
+        words += (f" {lapsed:,} of those who moved down {agree(lapsed, 'has|have')} not "
+                  f"ordered since {date}: a ready win-back list.")  # fmt: skip
         if down > lapsed:
-            words += (f" The other {down - lapsed:,} still order, but their scores fell "
-                      "against the other customers'.")  # fmt: skip
+            still = down - lapsed
+            words += (f" The other {still:,} still {agree(still, 'orders|order')}, but "
+                      f"{agree(still, 'their score|their scores')} fell against the other "
+                      "customers'.")  # fmt: skip
     return words
 
 

@@ -38,9 +38,9 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
     said = [w for w in words if w.startswith("Caution")]
     assert len(said) == int(caution)
     # the other sentences are there either way, in their order
-    assert words[1].startswith("1 customers (33.3%) have probably stopped buying")
-    assert words[-1].startswith("1 customers whose last order is more recent than most "
-                                "customers' have probably stopped buying (Champions 1)")
+    assert words[1].startswith("1 customer (33.3%) has probably stopped buying")
+    assert words[-1].startswith("1 customer whose last order is more recent than most "
+                                "customers' has probably stopped buying (Champions 1)")
 
 
 @pytest.mark.parametrize(("a", "se", "converged"), [
@@ -53,3 +53,15 @@ def test_a_fit_that_did_not_settle_is_said_instead(a, se, converged) -> None:
     said = [w for w in words if w.startswith("Caution")]
     assert len(said) == 1
     assert said[0].startswith("Caution: the purchase model could not be fitted reliably")
+
+
+def test_one_customer_at_risk_is_said_in_the_singular() -> None:
+    ahead = _ahead(0.79, 0.19)
+    ahead.at_risk = {"customers": 1, "past_spend": 250.0, "revenue_share": 0.125}
+    words = value_sentences(ahead, lambda x: f"{x:,.0f}")
+    assert ("Revenue at risk: 1 high-value customer (the two top spend scores) has probably "
+            "stopped; they spent 250 (12.5% of all revenue).") in words
+    ahead.at_risk = {"customers": 2, "past_spend": 250.0, "revenue_share": 0.125}
+    assert ("Revenue at risk: 2 high-value customers (the two top spend scores) have "
+            "probably stopped; they spent 250 (12.5% of all revenue).") in value_sentences(
+        ahead, lambda x: f"{x:,.0f}")

@@ -349,5 +349,57 @@ def test_a_purchase_on_the_day_the_previous_file_was_cut_is_not_on_the_win_back_
     run = SimpleNamespace(migration=SimpleNamespace(customers=cust), previous=previous,
                           table=table, changes={"orders_fell": 0, "customers_gone": 0})
     said = orders_sentence(run)
-    assert said.startswith("1 of those who moved down have not ordered since")
+    assert said.startswith("1 of those who moved down has not ordered since")
     assert "The other 2 have ordered since, but their last order is longer ago" in said
+
+
+@pytest.mark.parametrize(("down", "lapsed", "new", "expected"), [
+    (1, 1, 1, "1 customer moved down (their R + F + M score fell) and 1 is new since "
+              "2025-03-31. 1 of those who moved down has not ordered since 2025-03-31: a "
+              "ready win-back list."),
+    (2, 1, 0, "2 customers moved down (their R + F + M score fell) and 0 are new since "
+              "2025-03-31. 1 of those who moved down has not ordered since 2025-03-31: a "
+              "ready win-back list. The other 1 still orders, but their score fell against "
+              "the other customers'."),
+    (3, 0, 2, "3 customers moved down (their R + F + M score fell) and 2 are new since "
+              "2025-03-31. 0 of those who moved down have not ordered since 2025-03-31: a "
+              "ready win-back list. The other 3 still order, but their scores fell against "
+              "the other customers'."),
+])  # fmt: skip
+def test_migration_words_agree_with_counts_of_one(down, lapsed, new, expected) -> None:
+    """Each count takes its own number: "1 customer moved down", "1 is new", "1 ... has
+    not ordered", "the other 1 still orders"; the sentences are written out by hand."""
+    from types import SimpleNamespace
+
+    from rfm.report.html import migration_words
+
+    direction = ["down"] * down + ["new"] * new + ["same"]
+    between = [0] * lapsed + [2] * (down - lapsed) + [0] * new + [1]
+    cust = pd.DataFrame({"direction": direction, "orders_between": between})
+    res = SimpleNamespace(migration=SimpleNamespace(customers=cust),
+                          settings={"compare_to": "2025-03-31"})  # fmt: skip
+    assert migration_words(res) == expected
+
+
+def test_apply_sentences_agree_with_counts_of_one() -> None:
+    """After apply --previous: one customer with fewer orders, one gone; and one of two who
+    moved down ordered since, its score fell."""
+    from types import SimpleNamespace
+
+    from rfm.report.apply_html import orders_sentence
+
+    run = SimpleNamespace(
+        migration=SimpleNamespace(customers=pd.DataFrame({"direction": ["down"]})),
+        changes={"orders_fell": 1, "customers_gone": 1})  # fmt: skip
+    assert orders_sentence(run).startswith(
+        "The two runs cannot be compared on orders: 1 customer has fewer orders than in the "
+        "previous file and 1 of its customers is gone, so")
+    cust = pd.DataFrame({"direction": ["down", "down"], "orders_between": [0, 1],
+                         "revenue": [0.0, 5.0]}, index=pd.Index(["a", "b"], name="customer"))
+    run = SimpleNamespace(
+        migration=SimpleNamespace(customers=cust), changes={},
+        previous=pd.DataFrame({"customer": ["a", "b"], "recency": [10, 9]}),
+        table=pd.DataFrame({"customer": ["a", "b"], "recency": [40, 2]}))  # fmt: skip
+    assert orders_sentence(run) == (
+        "1 of those who moved down has not ordered since the end of the previous run's "
+        "data: a ready win-back list. The other 1 has ordered since, yet their score fell.")
