@@ -554,8 +554,10 @@ def test_bad_previous_and_save_model_paths_are_one_line_errors(cli, files, train
                           "--previous", tmp_path / "prev.csv"), "lacks column")  # fmt: skip
     assert_user_error(cli("apply", model, files / "w1.csv", "--out", tmp_path / "o",
                           "--previous", tmp_path / "none.csv"), "not found")  # fmt: skip
+    (tmp_path / "a-file").write_text("")
     assert_user_error(cli("segment", files / "w1.csv", "--out", tmp_path / "o",
-                          "--save-model", tmp_path / "no" / "m.json"), "does not exist")
+                          "--save-model", tmp_path / "a-file" / "m.json"),
+                      "a-file is not a folder")  # fmt: skip
     assert_user_error(cli("segment", files / "w1.csv", "--out", tmp_path / "o",
                           "--save-model", tmp_path / "o" / "segments.csv"), ".json")
     assert_user_error(cli("refit", model, files / "w1.csv", "--out", tmp_path / "o",
@@ -587,6 +589,30 @@ def test_segment_says_where_the_model_went(cli, files, tmp_path) -> None:
                           "profile.csv, elbow.csv, validation.csv, report.html")  # fmt: skip
     assert proc.stdout.splitlines()[-1] == f"model written to {target.resolve()}"
     assert target.is_file() and not (tmp_path / "o" / "week1.json").exists()
+
+
+def test_the_model_may_go_into_the_out_folder_before_it_exists(cli, files, tmp_path) -> None:
+    """--out creates its folder; a --save-model inside it (or in any new folder) is
+    created too, and is the model of the run (its thresholds are segments.csv's)."""
+    for target in (tmp_path / "o" / "model.json", tmp_path / "models" / "2026" / "m.json"):
+        proc = cli("segment", files / "w1.csv", "--out", tmp_path / "o", "--save-model",
+                   target, "--quiet")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[-1] == f"model written to {target.resolve()}"
+        applied = cli("apply", target, files / "w1.csv", "--out", tmp_path / "a", "--quiet")
+        assert applied.returncode == 0, applied.stderr
+        segments = pd.read_csv(tmp_path / "o" / "segments.csv", dtype={"customer": str})
+        again = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
+        pd.testing.assert_series_equal(again["segment"], segments["segment"])
+
+
+def test_a_failed_run_leaves_no_model_folder(cli, files, tmp_path) -> None:
+    (tmp_path / "tiny.csv").write_text("CustomerID,InvoiceNo,InvoiceDate,TotalAmount\n"
+                                       "a,1,2024-01-01,5\n")  # fmt: skip
+    proc = cli("segment", tmp_path / "tiny.csv", "--out", tmp_path / "o", "--save-model",
+               tmp_path / "new" / "m.json")  # fmt: skip
+    assert_user_error(proc)
+    assert not (tmp_path / "new").exists() and not (tmp_path / "o").exists()
 
 
 def test_a_failed_run_leaves_no_model_file(cli, files, tmp_path) -> None:

@@ -256,7 +256,8 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "--save-model",
         metavar="MODEL.json",
         help="also save the segmentation as a model file, to apply to new data later with "
-        "'rfmseg apply' (same thresholds, clusters and persona names)",
+        "'rfmseg apply' (same thresholds, clusters and persona names); its folder is created "
+        "if needed",
     )
 
 

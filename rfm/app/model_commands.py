@@ -105,10 +105,13 @@ def check_model_path(path: str, out: str, writes: list[str], inputs: list[str]) 
         raise UsageError(f"--save-model {path}: give a file name ending in .json")
     if target.is_dir():
         raise UsageError(f"--save-model {path} is a folder; give a file name ending in .json")
-    if not target.parent.is_dir():
-        raise UsageError(f"--save-model {path}: folder {target.parent} does not exist")
-    if not os.access(target.parent, os.W_OK):
-        raise UsageError(f"--save-model {path}: folder {target.parent} cannot be written")
+    # a folder that does not exist yet is created, as --out's is: the nearest one that
+    # exists must be a folder that can be written
+    base = next(p for p in (target.parent, *target.parent.parents) if os.path.lexists(p))
+    if not base.is_dir():
+        raise UsageError(f"--save-model {path}: {base} is not a folder")
+    if not os.access(base, os.W_OK):
+        raise UsageError(f"--save-model {path}: folder {base} cannot be written")
     resolved = target.resolve()
     if any(resolved == (Path(out) / name).resolve() for name in writes):
         raise UsageError(f"--save-model {path} is one of the files written to --out {out}")
