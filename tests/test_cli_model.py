@@ -670,3 +670,4 @@ def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_p
     pd.testing.assert_frame_equal(applied_csv, trained_csv.drop(columns="silhouette"))
     drift = pd.read_csv(tmp_path / "a" / "drift.csv", index_col="feature")
     assert (drift["psi"] == 0).all() and (drift["verdict"] == "stable").all()
+    assert "no longer describe" not in proc.stdout  # the names are true of their own data

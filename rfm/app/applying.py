@@ -46,12 +46,13 @@ from rfm.app.pipeline import (
 from rfm.drift import assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
 from rfm.model import SegmentModel
+from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
 from rfm.rulecheck import RuleCheck, check_rules, name_inversions
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 
-__all__ = ["AppliedRun", "apply_model", "foreign_cluster", "read_previous"]
+__all__ = ["AppliedRun", "apply_model", "foreign_cluster", "read_previous", "stale_names"]
 
 
 @dataclass
@@ -98,6 +99,8 @@ class AppliedRun:
     notes: list[str] = field(default_factory=list)
     #: no value ahead in an applied run (nothing is fitted)
     value: Any = None
+    #: the model's persona names that no longer describe their customers (stale_names)
+    stale_names: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def refit_recommended(self) -> bool:
@@ -129,6 +132,38 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
         if table[col].isna().any():
             raise ValueError(f"--previous {path}: column {col} holds values that are not numbers")
     return table
+
+
+def stale_names(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str, str]]:
+    """The model's persona names that no longer describe their clusters' customers.
+
+    A persona name says where a cluster's median customer sits against the whole customer
+    base (:func:`rfm.describe_personas`). Under a saved model the names are the training
+    run's, so they are named again here from this data's profile, as a training run (and
+    ``rfmseg refit``) would name them, and compared without their " (…)" parts, which only
+    tell namesakes apart.
+
+    Parameters
+    ----------
+    prof : DataFrame
+        This data's profile per cluster id (:func:`rfm.profile`, which keeps the customer
+        base's quantiles the names are read against).
+    personas : Series
+        The model's persona name per cluster id.
+
+    Returns
+    -------
+    dict
+        Cluster id → (the model's name, the name these customers would be given now), for
+        the clusters whose names differ; in the profile's order.
+    """
+    fresh = describe_personas(prof)["persona"]
+    out = {}
+    for cid, now in fresh.items():
+        mine = str(personas.loc[cid])
+        if name_stem(mine) != name_stem(now):
+            out[int(cid)] = (mine, name_stem(now))
+    return out
 
 
 def foreign_cluster(
@@ -228,6 +263,7 @@ def apply_model(
         labels = pd.Series(table["cluster"].to_numpy(), index=rfm.index, name="cluster")
         prof = profile(rfm, labels)
         clusters = model.clusters
+        stale = stale_names(prof, clusters["persona"])
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]
@@ -273,6 +309,10 @@ def apply_model(
                 # a difference of counts or of spends is then no count or spend between
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     warnings = run_warnings([], inversions, float("nan"))
+    if stale:
+        from rfm.report.apply_html import stale_names_sentence
+
+        warnings.append(stale_names_sentence(stale))
     if changes is not None and changes["foreign_cluster"] is not None:
         from rfm.report.apply_html import foreign_cluster_sentence
 
@@ -294,5 +334,5 @@ def apply_model(
         rule_check=rule_check, changes=changes, migration=migration, settings=run_settings,
         timings=timings, columns=settings.columns, inversions=inversions,
         separation=separation_table(prof),
-        warnings=warnings, notes=notes, previous=previous,
+        warnings=warnings, notes=notes, previous=previous, stale_names=stale,
     )  # fmt: skip

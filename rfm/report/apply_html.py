@@ -8,7 +8,8 @@ so there is no elbow, silhouette or stability section. Sections:
 ``summary``    customers, revenue, period, the model (when it was trained, on what), the
                drift verdict ("refit recommended" when any PSI is above 0.25)
 ``segments``   the segments under the model's frozen thresholds and rules
-``personas``   the model's clusters and persona names, on the new customers
+``personas``   the model's clusters and persona names, on the new customers; a warning
+               names those that no longer describe their customers
 ``drift``      PSI and KS per feature against the training customers, with their readings
 ``changes``    (with ``--previous``) who changed segment or cluster (clusters only when the
                previous file's are this model's), who moved down and, when the data continue
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
 
 __all__ = ["APPLY_SECTIONS", "foreign_cluster_sentence", "orders_sentence", "render_apply_report",
-           "write_apply_report"]  # fmt: skip
+           "stale_names_sentence", "write_apply_report"]  # fmt: skip
 
 APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
 #: how the drift verdict starts when a refit is recommended
@@ -73,6 +74,17 @@ def foreign_cluster_sentence(found: tuple[int, str, str]) -> str:
     cid, theirs, mine = found
     return (f"The previous run's clusters are not this model's (cluster {cid} is \"{theirs}\" "
             f"there, \"{mine}\" in this model), so only segment changes are compared.")  # fmt: skip
+
+
+def stale_names_sentence(stale: dict[int, tuple[str, str]]) -> str:
+    """The warning for :func:`rfm.app.applying.stale_names`'s finding, one line: the console and the
+    report."""
+    named = [f'cluster {cid}, "{mine}", would now be named "{now}"'
+             for cid, (mine, now) in stale.items()]  # fmt: skip
+    which = ("The name of 1 cluster no longer describes its" if len(stale) == 1
+             else f"The names of {len(stale)} clusters no longer describe their")
+    return (f"{which} customers in these data: {'; '.join(named)}. The names are the saved "
+            "model's; 'rfmseg refit' names the clusters afresh.")
 
 
 def orders_sentence(run: AppliedRun) -> str:
@@ -140,6 +152,14 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
         f"{run.settings.get('rows_clean', 0):,}.</p>"
     )
     return h.cards(kpis, "cards kpis") + lead
+
+
+def _stale_names(run: AppliedRun) -> str:
+    """The warning that some of the model's persona names no longer hold (the console
+    prints the same), above the persona cards."""
+    if not run.stale_names:
+        return ""
+    return f'<p class="warn">{h.esc(stale_names_sentence(run.stale_names))}</p>'
 
 
 def _drift(run: AppliedRun) -> str:
@@ -246,7 +266,7 @@ def render_apply_report(run: AppliedRun, *, title: str = "Segments from a saved 
     body = {
         "summary": ("Summary", _summary(run, c)),
         "segments": ("Segments", _segments(c)),
-        "personas": ("Personas", _personas(c)),
+        "personas": ("Personas", _stale_names(run) + _personas(c)),
         "drift": ("Drift since training", _drift(run)),
     }
     if run.migration is not None:
