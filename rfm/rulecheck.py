@@ -28,6 +28,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, is_integer
 from rfm._inputs import RFM_COLUMNS, align_to_customers
+from rfm.labels import counted
 from rfm.segments import (
     DIMENSIONS,
     OTHERS,
@@ -225,8 +226,8 @@ def rule_problems(check: RuleCheck) -> list[str]:
     out = []
     if check.unreachable:
         out.append(
-            f"{len(check.unreachable)} rule(s) can never match a customer (empty, out of "
-            f"range or hidden by earlier rules): {', '.join(check.unreachable)}"
+            f"{counted(len(check.unreachable), 'rule')} can never match a customer (empty, "
+            f"out of range or hidden by earlier rules): {', '.join(check.unreachable)}"
         )
     if len(check.uncovered):
         total = len(check.coverage)

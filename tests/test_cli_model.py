@@ -488,7 +488,8 @@ def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, tr
             else:
                 renamed += 1
                 assert line in proc.stdout and f"was “{names[i]}”" in html
-        assert (f"{renamed} kept cluster(s) got a new persona name" in html) == (renamed > 0)
+        told = f"{renamed} kept cluster{'s' if renamed > 1 else ''} got a new persona name"
+        assert (told in html) == (renamed > 0)
         # the customers the old model puts in another cluster, by the old model itself
         before = old.assign(pd.read_csv(files / "w2.csv", dtype={"CustomerID": str,
                                                                   "InvoiceNo": str}))

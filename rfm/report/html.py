@@ -43,7 +43,7 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS, agree, counted, left_out_sentence
+from rfm.labels import CLEANING_STEPS, agree, counted, left_out_sentence, word_list
 from rfm.personas import name_medians
 from rfm.report import _html as h
 from rfm.report import plots
@@ -664,8 +664,10 @@ def _refit(c: _Ctx) -> str:
              "new centres, then each new cluster was matched to an old one by the smallest "
              "total distance between centres, so clusters that persist keep their id."]
     if renamed:
-        words.append(f"{len(renamed)} kept cluster(s) got a new persona name, since their "
-                     "customers no longer fit the old one (see the table).")  # fmt: skip
+        n = len(renamed)
+        words.append(f"{counted(n, 'kept cluster')} got a new persona name, since "
+                     f"{agree(n, 'its customers no longer fit|their customers no longer fit')} "
+                     "the old one (see the table).")  # fmt: skip
     else:
         before = refit.get("personas_before") or [None] * len(refit["personas"])
         bracket = any(names is not None and name_medians(now) not in ("", name_medians(names[0]))
@@ -674,8 +676,10 @@ def _refit(c: _Ctx) -> str:
                      + (" (the medians in brackets that tell namesakes apart are this "
                         "data's)." if bracket else "."))  # fmt: skip
     if vanished:
-        words.append(f"Cluster(s) {', '.join(map(str, vanished))} of the old model have no "
-                     "counterpart and vanished.")  # fmt: skip
+        n = len(vanished)
+        words.append(f"{agree(n, 'Cluster|Clusters')} {word_list([str(v) for v in vanished])} "
+                     f"of the old model {agree(n, 'has|have')} no counterpart and "
+                     "vanished.")  # fmt: skip
     if "customers_moved" in refit:
         words.append(f"{h.pct(refit['customers_moved'])} of the customers are in another "
                      "cluster than the old model puts them in.")  # fmt: skip

@@ -184,3 +184,14 @@ def test_an_equal_median_counts_as_no_worse_but_not_as_better() -> None:
                 "recency_above", "recency_below", "monetary_above",
                 "monetary_below"]].values.tolist() == [
         ["Gold", "Silver", 2.0, 2.0, 310.0, 6.0, 11.0, 101.0]]  # fmt: skip
+
+
+def test_the_unreachable_rules_are_counted_in_words() -> None:
+    from rfm.rulecheck import rule_problems
+
+    one = rule_problems(check_rules([("Outside", {"m": (3, 3)}), ("Top", {"r": (2, 2)})], q=2))
+    assert one[0] == ("1 rule can never match a customer (empty, out of range or hidden by "
+                      "earlier rules): Outside")  # fmt: skip
+    two = rule_problems(check_rules(HAND, q=2))
+    assert two[0].startswith("2 rules can never match a customer") and two[0].endswith(
+        ": Top and frequent, Impossible")

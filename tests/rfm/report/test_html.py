@@ -298,7 +298,10 @@ def test_texts_from_data_options_and_rules_are_escaped() -> None:
 @pytest.mark.parametrize(("before", "now", "expected"), [
     # a stem changed: renamed, said so, with the old name in the table
     (["Loyal", "Sleepers"], ["Loyal", "Big spenders"],
-     "1 kept cluster(s) got a new persona name, since their customers no longer fit the "
+     "1 kept cluster got a new persona name, since its customers no longer fit the old "
+     "one (see the table)."),
+    (["Loyal", "Sleepers", "Lapsed"], ["Big spenders", "Sleepers", "Recent"],
+     "2 kept clusters got a new persona name, since their customers no longer fit the "
      "old one (see the table)."),
     # only the median in brackets changed: the name stands, and the bracket is this data's
     (["Loyal (median spend 100)", "Loyal (median spend 900)"],
@@ -321,15 +324,37 @@ def test_the_refit_section_says_which_names_changed_and_how(before, now, expecte
     from rfm.model_refit import renamed_clusters
     from rfm.report.html import _refit
 
-    lineage = {"matched": [[3, 0.1], [8, 0.2]], "appeared": [], "vanished": [],
+    ids = [3, 8, 11][: len(before)]
+    lineage = {"matched": [[i, 0.1] for i in ids], "appeared": [], "vanished": [],
                "refit_of": "2026-01-01T00:00:00+00:00",
                "personas_before": [[name, "an older name"] for name in before]}
-    refit = {**lineage, "ids": [3, 8], "personas": now, "customers_moved": 0.25,
-             "renamed": renamed_clusters(lineage, [3, 8], before, now)}  # fmt: skip
+    refit = {**lineage, "ids": ids, "personas": now, "customers_moved": 0.25,
+             "renamed": renamed_clusters(lineage, ids, before, now)}  # fmt: skip
     text = html.unescape(re.sub(r"<[^>]+>", " ", _refit(SimpleNamespace(
         res=SimpleNamespace(settings={"refit": refit})))))  # fmt: skip
     assert expected in " ".join(text.split())
     assert "25.0% of the customers are in another cluster than the old model puts them in" in text
+
+
+@pytest.mark.parametrize(("vanished", "expected"), [
+    ([5], "Cluster 5 of the old model has no counterpart and vanished."),
+    ([5, 6], "Clusters 5 and 6 of the old model have no counterpart and vanished."),
+    ([], None),
+])  # fmt: skip
+def test_the_refit_section_names_the_vanished_clusters(vanished, expected) -> None:
+    from types import SimpleNamespace
+
+    from rfm.report.html import _refit
+
+    refit = {"matched": [[3, 0.1]], "appeared": [], "vanished": vanished,
+             "refit_of": "2026-01-01T00:00:00+00:00", "personas_before": [["Loyal"]],
+             "ids": [3], "personas": ["Loyal"], "renamed": {}}  # fmt: skip
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", _refit(SimpleNamespace(
+        res=SimpleNamespace(settings={"refit": refit}))))).split())  # fmt: skip
+    if expected is None:
+        assert "vanished" not in text
+    else:
+        assert expected in text
 
 
 def test_a_purchase_on_the_day_the_previous_file_was_cut_is_not_on_the_win_back_list() -> None:
