@@ -18,7 +18,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm._cleaning_rules import apply_rules, nothing_left, rule_columns
 from rfm._inputs import check_frame
-from rfm.columns import TransactionColumns
+from rfm.columns import TransactionColumns, fit_money_roles
 
 __all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "integral_ids"]
 
@@ -85,7 +85,7 @@ def clean_transactions(
         quantity ≤ 0 (returns) / unit price ≤ 0 (free lines, bad-debt adjustments);
         missing values count as bad here too.
     ``nonpositive_amount``
-        only when ``amount`` is given: line amount ≤ 0 or missing.
+        only when money comes from an amount column: line amount ≤ 0 or missing.
     ``duplicates``
         exact duplicates of an earlier kept row (all columns equal).
 
@@ -98,7 +98,10 @@ def clean_transactions(
     customer, invoice, date, quantity, price, amount : str or None
         Column names (defaults: the UCI Online Retail names, as in
         :class:`rfm.TransactionColumns`). Passing ``None`` for ``invoice``, ``quantity``
-        or ``price`` switches off the rule that needs it.
+        or ``price`` switches off the rule that needs it. Money follows the one money
+        rule (:mod:`rfm.columns`): with no money column named, a ``TotalAmount`` column is
+        the amount; beside an amount, ``Quantity`` and ``UnitPrice`` are used when the
+        table has them.
     drop_missing_customer, drop_cancelled, drop_nonpositive_quantity, \
 drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount : bool
         Switch each rule on or off.
@@ -130,6 +133,8 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     if columns is not None:
         customer, invoice, date = columns.customer, columns.invoice, columns.date
         quantity, price, amount = columns.quantity, columns.price, columns.amount
+    if hasattr(df, "columns"):  # the one money rule (rfm.columns); not a frame: refused below
+        amount, quantity, price = fit_money_roles(df.columns, amount, quantity, price)
 
     options = dict(
         customer=customer, invoice=invoice, date=date, quantity=quantity, price=price,

@@ -16,6 +16,14 @@ error); else, found in the table, a ``TotalAmount`` column, else ``Quantity`` ×
 ``UnitPrice`` (:meth:`TransactionColumns.for_frame`). Files read by the command line are
 recognised more widely, by the usual spellings of each role
 (:meth:`TransactionColumns.recognise`: ``Customer ID``, ``Invoice``, ``Price`` …).
+
+A :class:`TransactionColumns` whose money roles are left at their defaults (no ``amount``,
+``Quantity`` and ``UnitPrice``) has named no money column, so the same rule applies to it:
+every function given ``columns=`` fits them to the table first
+(:meth:`TransactionColumns.for_table`), and ``rfm.run_pipeline(tx)`` takes the money from
+the same column as ``rfm.rfm_table(tx)`` and ``rfmseg segment``. Beside an amount,
+``Quantity`` and ``UnitPrice`` serve only the cleaning rules, and are used when the table
+has them.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ALIASES", "DEFAULT_AMOUNT", "TransactionColumns"]
+__all__ = ["ALIASES", "DEFAULT_AMOUNT", "TransactionColumns", "fit_money_roles"]
 
 #: role → recognised header spellings (normalised: lower case, letters and digits only)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -46,6 +54,31 @@ ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
 
 #: the amount column used when a table has one and no money column is named
 DEFAULT_AMOUNT = "TotalAmount"
+#: the quantity and unit price columns when none are named (the UCI names)
+DEFAULT_QUANTITY, DEFAULT_PRICE = "Quantity", "UnitPrice"
+
+
+def fit_money_roles(
+    names: Any, amount: str | None, quantity: str | None, price: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """``(amount, quantity, price)`` fitted to a table with columns ``names``.
+
+    Money roles left at their defaults (no ``amount``, ``Quantity`` and ``UnitPrice``)
+    name no money column: a ``TotalAmount`` column, when the table has one, is then the
+    amount. Beside an amount, a quantity or price left at its default name is dropped
+    (``None``) when the table lacks it: it serves only the cleaning rules. Anything named
+    otherwise is returned as it is (and is checked where it is used).
+    """
+    names = {str(c) for c in names}
+    if (amount is None and quantity == DEFAULT_QUANTITY and price == DEFAULT_PRICE
+            and DEFAULT_AMOUNT in names):  # fmt: skip
+        amount = DEFAULT_AMOUNT
+    if amount is not None:
+        if quantity == DEFAULT_QUANTITY and quantity not in names:
+            quantity = None
+        if price == DEFAULT_PRICE and price not in names:
+            price = None
+    return amount, quantity, price
 
 
 def _norm(name: object) -> str:
@@ -85,7 +118,10 @@ class TransactionColumns:
     quantity, price : str or None
         Quantity and unit price columns: money is their product when ``amount`` is
         ``None`` (then both are needed). Beside an amount they are only used by
-        :func:`rfm.clean_transactions`' returns and free-item rules.
+        :func:`rfm.clean_transactions`' returns and free-item rules, and at their default
+        names only when the table has them. Left at their defaults with no ``amount``,
+        they name no money column: a table with a ``TotalAmount`` column takes its money
+        from it (:meth:`for_table`).
 
     Examples
     --------
@@ -98,8 +134,8 @@ class TransactionColumns:
     invoice: str | None = "InvoiceNo"
     date: str = "InvoiceDate"
     amount: str | None = None
-    quantity: str | None = "Quantity"
-    price: str | None = "UnitPrice"
+    quantity: str | None = DEFAULT_QUANTITY
+    price: str | None = DEFAULT_PRICE
 
     def __post_init__(self) -> None:
         for role in ROLES:
@@ -214,6 +250,32 @@ class TransactionColumns:
                 f"columns found: {cols}"
             )
         return cls(**out)
+
+    def for_table(self, columns: Any) -> TransactionColumns:
+        """These roles fitted to a table with ``columns`` (a DataFrame or its column names).
+
+        Money roles left at their defaults name no money column (module docstring): with
+        no ``amount`` and ``quantity``, ``price`` at ``Quantity``, ``UnitPrice``, a table
+        with a ``TotalAmount`` column takes its money from that column, as
+        :func:`rfm.rfm_table` and the command line do. Beside an amount, ``Quantity`` or
+        ``UnitPrice`` at its default name is kept only when the table has it (it serves
+        the cleaning rules alone). Every other role is returned as it is, and the roles
+        are not checked against the table here (the function using them does that).
+
+        Examples
+        --------
+        >>> TransactionColumns().for_table(["CustomerID", "InvoiceNo", "InvoiceDate",
+        ...                                 "TotalAmount"]).money
+        ('TotalAmount',)
+        >>> TransactionColumns().for_table(["CustomerID", "InvoiceNo", "InvoiceDate",
+        ...                                 "Quantity", "UnitPrice"]).money
+        ('Quantity', 'UnitPrice')
+        """
+        names = columns.columns if isinstance(columns, pd.DataFrame) else columns
+        money = fit_money_roles(names, self.amount, self.quantity, self.price)
+        if money == (self.amount, self.quantity, self.price):
+            return self
+        return TransactionColumns(self.customer, self.invoice, self.date, *money)
 
     # -- using one -----------------------------------------------------------------------
     @property

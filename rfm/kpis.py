@@ -30,7 +30,7 @@ def _columns(
 ) -> TransactionColumns:
     check_frame(df)
     if columns is not None:
-        return columns
+        return columns.for_table(df)
     return TransactionColumns.for_frame(
         df, customer=customer, invoice=None, date=date, amount=amount, quantity=quantity,
         price=price,
@@ -78,7 +78,7 @@ def monthly(
     if is_dask_frame(transactions):
         from rfm.kpis_dask import monthly_dask
 
-        cols = columns or TransactionColumns.for_frame(
+        cols = columns.for_table(transactions.columns) if columns else TransactionColumns.for_frame(
             list(transactions.columns), customer=customer, invoice=None, date=date,
             amount=amount, quantity=quantity, price=price,
         )

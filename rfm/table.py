@@ -145,7 +145,7 @@ def rfm_table(
     if is_dask_frame(df):
         from rfm.table_dask import rfm_table_dask
 
-        cols = columns or TransactionColumns.for_frame(
+        cols = columns.for_table(df.columns) if columns else TransactionColumns.for_frame(
             list(df.columns), customer=customer, invoice=invoice, date=date, amount=amount,
             quantity=quantity, price=price,
         )
@@ -154,7 +154,7 @@ def rfm_table(
             backend=backend, compute=compute,
         )
     check_frame(df)
-    cols = columns or TransactionColumns.for_frame(
+    cols = columns.for_table(df) if columns else TransactionColumns.for_frame(
         df, customer=customer, invoice=invoice, date=date, amount=amount, quantity=quantity,
         price=price,
     )

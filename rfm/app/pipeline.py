@@ -240,8 +240,17 @@ def customer_table(
     Dask DataFrame, ``compute=False`` leaves the customer table on Dask, partitioned by
     customer (:func:`rfm.rfm_table`).
     """
-    chosen = (settings or Settings()).replace(**changes)
+    chosen = _fitted_to(transactions, (settings or Settings()).replace(**changes))
     return _customer_table(transactions, chosen, Steps(progress), compute)
+
+
+def _fitted_to(transactions: Any, chosen: Settings) -> Settings:
+    """``chosen`` with its column roles fitted to the table (the one money rule: money
+    roles left at their defaults take a ``TotalAmount`` column, as ``rfmseg`` does)."""
+    names = getattr(transactions, "columns", None)
+    if names is None:  # not a table: refused where the lines are first read
+        return chosen
+    return chosen.replace(columns=chosen.columns.for_table(names))
 
 
 def _customer_table(
@@ -368,7 +377,7 @@ def run_pipeline(
     returns or free lines (a ``drop_nonpositive_*`` cleaning rule off) reduce the
     customer's spend.
     """
-    chosen = (settings or Settings()).replace(**changes)
+    chosen = _fitted_to(transactions, (settings or Settings()).replace(**changes))
     cols, rules, k, scaling = chosen.columns, chosen.rules, chosen.k, chosen.scaling
     ties, random_state, compare_to = chosen.ties, chosen.random_state, chosen.compare_to
     step = Steps(progress)

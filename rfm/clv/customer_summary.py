@@ -138,12 +138,14 @@ def summary(
     if is_dask_frame(transactions):
         from rfm.clv.customer_summary_dask import summary_dask
 
-        cols = columns or TransactionColumns.for_frame(list(transactions.columns))
+        cols = (columns.for_table(transactions.columns) if columns
+                else TransactionColumns.for_frame(list(transactions.columns)))
         return summary_dask(
             transactions, columns=cols, periods=periods, backend=backend, compute=compute
         )
     check_frame(transactions)
-    cols = columns or TransactionColumns.for_frame(transactions)
+    cols = (columns.for_table(transactions) if columns
+            else TransactionColumns.for_frame(transactions))
     check_columns(transactions, [cols.customer, cols.date, *cols.money], what="transactions")
     amount = cols.line_amounts(transactions, allow_negative=False)
     day = day_numbers(parse_dates(transactions[cols.date], cols.date))

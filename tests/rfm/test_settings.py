@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -87,3 +88,50 @@ def test_library_and_command_give_the_same_run_by_default(cli, tmp_path: Path) -
     assert list(lib.index) == list(from_cli.index)
     for col in ("r_score", "f_score", "m_score", "segment", "cluster", "persona", "action"):
         assert lib[col].tolist() == from_cli[col].tolist(), col
+
+
+def test_library_and_command_take_the_money_from_the_same_column(cli, tmp_path: Path) -> None:
+    """A table with TotalAmount beside Quantity and UnitPrice (here a discounted total, so
+    the two differ): rfmseg, rfm_table and run_pipeline all take TotalAmount, by the one
+    money rule; the monetary values are summed here by hand from the file."""
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
+    tx = tx[["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice"]].copy()
+    discount = np.where(tx["Quantity"] >= 3, 0.5, 1.0)
+    tx["TotalAmount"] = (tx["Quantity"] * tx["UnitPrice"] * discount).round(2)
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    proc = cli("segment", str(src), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    from_cli = pd.read_csv(tmp_path / "out" / "segments.csv").set_index("customer").sort_index()
+    by_hand = tx.groupby("CustomerID")["TotalAmount"].sum().sort_index()
+    res = rfm.run_pipeline(tx)
+    assert res.columns.money == ("TotalAmount",)
+    np.testing.assert_allclose(res.rfm["monetary"].sort_index(), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(rfm.rfm_table(tx)["monetary"].sort_index(), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(from_cli["monetary"], by_hand.to_numpy(), rtol=1e-11)
+    lib = res.scores.join(res.segments[["segment"]]).sort_index()
+    for col in ("m_score", "segment"):
+        assert lib[col].tolist() == from_cli[col].tolist(), col
+    # Quantity and UnitPrice are the defaults: naming them is naming no money column
+    named = rfm.run_pipeline(tx, columns=rfm.TransactionColumns(quantity="Quantity",
+                                                                price="UnitPrice"))
+    assert named.columns.money == ("TotalAmount",)  # the defaults name no money column
+    qp = rfm.TransactionColumns(amount=None, quantity="Quantity", price="UnitPrice")
+    assert qp.for_table(["Quantity", "UnitPrice"]).money == ("Quantity", "UnitPrice")
+
+
+def test_an_amount_alone_needs_no_quantity_or_price_columns() -> None:
+    """README's TransactionColumns(amount="TotalAmount") on a table without Quantity and
+    UnitPrice: the cleaning rules that need them are off, the money is the amount."""
+    tx = make_transactions(n_customers=100, n_rows=1000, random_state=0)
+    only = tx[["CustomerID", "InvoiceNo", "InvoiceDate", "TotalAmount"]]
+    res = rfm.run_pipeline(only, columns=rfm.TransactionColumns(amount="TotalAmount"), k=3)
+    by_hand = only.groupby("CustomerID")["TotalAmount"].sum()
+    np.testing.assert_allclose(res.rfm["monetary"].sort_index(), by_hand.sort_index())
+    assert set(res.cleaning["rule"]) >= {"nonpositive_amount"}
+    assert not set(res.cleaning["rule"]) & {"nonpositive_quantity", "nonpositive_price"}
+    clean, report = rfm.clean_transactions(only, amount="TotalAmount")
+    assert len(clean) == len(only) and "nonpositive_quantity" not in set(report["rule"])
+    # a quantity named otherwise must exist
+    with pytest.raises(ValueError, match="Qty"):
+        rfm.clean_transactions(only, amount="TotalAmount", quantity="Qty")
