@@ -27,7 +27,7 @@ from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 
-__all__ = ["NEW", "Migration", "compare_segments", "migration"]
+__all__ = ["NEW", "Migration", "compare_segments", "migration", "segmentation_at"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
@@ -133,27 +133,59 @@ def migration(
         keyword, or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
         :func:`rfm.segment`.
     """
+    d0, d1 = _day(before, "before"), _day(after, "after")
+    if d0 >= d1:
+        raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
+    ruleset = resolve_rules(rules)
+    dates = _checked_dates(transactions, columns)
+    first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
+    second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
+    return compare_segments(first, second, ruleset)
+
+
+def segmentation_at(
+    transactions: pd.DataFrame,
+    day: Any,
+    *,
+    q: int = 5,
+    ties: str = "thresholds",
+    rules: Any = "ladder",
+    **columns: Any,
+) -> pd.DataFrame:
+    """The customers as they stood at the end of ``day``: the ``first`` (or ``second``)
+    table of :func:`compare_segments`, as :func:`migration` makes it for each of its days.
+
+    A run that has segmented its customers at the end of its data compares that with this
+    table of an earlier day, so that the "now" of the comparison is the run's own
+    segmentation (its snapshot, which may be the moment of the last order rather than the
+    next midnight). Parameters as for :func:`migration`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer: ``segment``, ``rfm_sum``, ``monetary`` and ``frequency``.
+    """
+    dates = _checked_dates(transactions, columns)
+    return _segment_at(transactions, dates, _day(day, "day"), q, ties, resolve_rules(rules),
+                       columns)  # fmt: skip
+
+
+def _checked_dates(transactions: Any, columns: dict[str, Any]) -> Any:
+    """The date column of ``transactions`` (parsed in memory; on Dask checked partition by
+    partition later), after checking the table and the keywords."""
     on_dask = is_dask_frame(transactions)
     if not on_dask:
         check_frame(transactions)
     if "snapshot" in columns:
         raise TypeError("migration sets the snapshots itself (the day after each date); "
                         "do not pass snapshot.")
-    d0, d1 = _day(before, "before"), _day(after, "after")
-    if d0 >= d1:
-        raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
-    ruleset = resolve_rules(rules)
     roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
     date = roles.date if roles is not None else columns.get("date", "InvoiceDate")
     if on_dask:  # the dates of a Dask frame are checked partition by partition
         check_columns(transactions._meta, [date], what="transactions")
-        dates = transactions[date]
-    else:
-        check_columns(transactions, [date], what="transactions")
-        dates = parse_dates(transactions[date], date)
-    first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
-    second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
-    return compare_segments(first, second, ruleset)
+        return transactions[date]
+    check_columns(transactions, [date], what="transactions")
+    return parse_dates(transactions[date], date)
 
 
 def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:

@@ -153,7 +153,7 @@ CASES = [
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
     Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz",
-         ("--rules", "rfm", "--clv", "12"), "rfm"),
+         ("--rules", "rfm", "--clv", "12", "--compare-to", "2011-09-30"), "rfm"),
     Case("online-retail-to-september", lambda: _online_retail_until("2011-09-30"),
          ("--clv", "3")),
     Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value"), invoices=False),
@@ -688,13 +688,19 @@ def _parameter_row(report: str, label: str) -> list[str]:
 
 def _order_days(case: Case, source: Path) -> pd.DataFrame:
     """Customer and day of every order line with a positive amount, read with plain pandas
-    (the cases given --compare-to: synthetic shops and the CDNOW sample)."""
+    (the cases given --compare-to: synthetic shops, the CDNOW sample and Online Retail)."""
     if case.name == "cdnow-sample":
         raw = pd.read_csv(source, sep=r"\s+", header=None, dtype={1: str},
                           names=["customer", "master", "date", "cds", "dollar_value"])
         raw = raw[raw["dollar_value"] > 0]
         return pd.DataFrame({"customer": raw["master"],
                              "day": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")})
+    if case.name.startswith("online-retail"):  # the published cleaning, written out
+        raw = pd.read_csv(source, dtype={"InvoiceNo": str}, parse_dates=["InvoiceDate"])
+        raw = raw[raw["CustomerID"].notna() & ~raw["InvoiceNo"].str.startswith("C")
+                  & (raw["Quantity"] > 0) & (raw["UnitPrice"] > 0)]  # fmt: skip
+        return pd.DataFrame({"customer": raw["CustomerID"].astype(int).astype(str),
+                             "day": raw["InvoiceDate"].dt.normalize()})
     raw = pd.read_csv(source, dtype={"CustomerID": str})
     raw = raw[raw["TotalAmount"] > 0]
     return pd.DataFrame({"customer": raw["CustomerID"],
@@ -745,6 +751,9 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
     if "--compare-to" not in flags:
         assert run.migration is None
         return
+    # the migration's "now" is the run's own segmentation, customer by customer
+    now = run.migration.set_index("customer")["segment_after"]
+    assert now.reindex(seg["customer"]).tolist() == seg["segment"].tolist()
     date = pd.Timestamp(flags[flags.index("--compare-to") + 1])
     lines = _order_days(run.case, run.source)
     since = set(lines.loc[lines["day"] > date, "customer"])

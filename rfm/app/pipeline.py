@@ -373,7 +373,8 @@ def run_pipeline(
     ``rules`` is a built-in rule set of :func:`rfm.segment` (``"codes"`` scores in
     quartiles, the others in quintiles) or custom rules (quintiles; a UserWarning names
     their problems, see :func:`rfm.check_rules`). ``compare_to`` (a date) adds the segment
-    migration from that date to the last purchase date (:func:`rfm.migration`). Kept
+    migration from the end of that day (:func:`rfm.migration.segmentation_at`) to this
+    run's own segments, so that the "now" of the comparison is the run's segmentation. Kept
     returns or free lines (a ``drop_nonpositive_*`` cleaning rule off) reduce the
     customer's spend.
     """
@@ -407,7 +408,9 @@ def run_pipeline(
     migration = None
     if compare_to is not None:
         with step(f"segment migration since {compare_to}"):
-            migration = _migration(clean, compare_to, cols, ties, rules, q)
+            now = pd.DataFrame({"segment": segments["segment"], "rfm_sum": scores["rfm_sum"],
+                                "monetary": rfm["monetary"], "frequency": rfm["frequency"]})
+            migration = _migration(clean, compare_to, now, cols, ties, rules, q)
     ahead = None
     if chosen.clv is not None:
         with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
@@ -580,12 +583,14 @@ def separation_table(prof: pd.DataFrame) -> pd.DataFrame:
 
 
 def _migration(
-    clean: pd.DataFrame, compare_to: Any, cols: TransactionColumns, ties: str, rules: Any,
-    q: int,
+    clean: pd.DataFrame, compare_to: Any, now: pd.DataFrame, cols: TransactionColumns,
+    ties: str, rules: Any, q: int,
 ) -> Any:
-    """Migration from ``compare_to`` to the day of the last purchase (a ``ValueError``
-    naming ``compare_to`` when it is not before that day)."""
-    from rfm.migration import migration
+    """Migration from the end of day ``compare_to`` to ``now``, this run's own segments,
+    scores and customer table (so the comparison's "now" is the segmentation the run
+    reports, at its snapshot); a ``ValueError`` naming ``compare_to`` when it is not
+    before the day of the last purchase."""
+    from rfm.migration import compare_segments, segmentation_at
 
     latest = clean[cols.date].max()
     if is_dask_frame(clean):
@@ -594,13 +599,14 @@ def _migration(
     try:
         day = pd.Timestamp(compare_to).normalize()
     except (TypeError, ValueError, AttributeError):  # (NaT has no normalize)
-        day = pd.NaT  # migration says what is wrong with it
-    if not pd.isna(day) and day.tz_localize(None) >= last.tz_localize(None):
+        day = pd.NaT
+    if pd.isna(day):
+        raise ValueError(f"compare_to must be a date such as '2024-06-30', got {compare_to!r}.")
+    if day.tz_localize(None) >= last.tz_localize(None):
         raise ValueError(
             f"compare_to ({day:%Y-%m-%d}) must be before the day of the last order "
             f"({last:%Y-%m-%d}): the migration runs from it to that day; pick an earlier "
             "date."
         )
-    return migration(
-        clean, before=compare_to, after=last, q=q, ties=ties, rules=rules, columns=cols,
-    )
+    then = segmentation_at(clean, compare_to, q=q, ties=ties, rules=rules, columns=cols)
+    return compare_segments(then, now, rules)

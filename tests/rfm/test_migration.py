@@ -219,3 +219,34 @@ def test_compare_segments_counts_orders_between_only_with_both_frequencies() -> 
     assert c["direction"].to_dict() == {"A": "down", "B": "same", "N": "new"}
     plain = compare_segments(first.drop(columns="frequency"), second, RULES).customers
     assert "orders_between" not in plain
+
+
+def test_a_runs_migration_ends_at_the_runs_own_segments() -> None:
+    """run_pipeline(compare_to=...): the "now" side of the migration is the run's own
+    segmentation (snapshot at the last order's time, not the next midnight), so its
+    segment counts are the run's. The "then" side is an independent segmentation of the
+    lines up to the end of the day, done here with rfm_table, rfm_scores and segment."""
+    from rfm import run_pipeline
+
+    tx = make_transactions(n_customers=3000, n_rows=30000, random_state=1)  # times of day
+    res = run_pipeline(tx, compare_to="2025-06-30", k=3)
+    cust = res.migration.customers
+    now = res.segments["segment"].astype(str)
+    assert cust["segment_after"].astype(str).reindex(now.index).equals(now)
+    counts = res.migration.matrix.sum(axis=0)
+    expected = now.value_counts()
+    assert counts[counts > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+    score_sum = res.scores["rfm_sum"]
+    assert (cust["rfm_sum_after"].reindex(score_sum.index) == score_sum).all()
+    # then: the lines up to the end of 2025-06-30, recency from the next midnight
+    cut = pd.Timestamp("2025-07-01")
+    early = tx[pd.to_datetime(tx["InvoiceDate"]) < cut]
+    then = segment(rfm_scores(rfm_table(early, snapshot=cut)))["segment"].astype(str)
+    got = cust["segment_before"].dropna().astype(str)
+    assert got.sort_index().equals(then.sort_index())
+    # spend between: this run's spend less that up to the day, by hand
+    spent = tx.assign(v=tx["TotalAmount"])
+    between = spent[pd.to_datetime(spent["InvoiceDate"]) >= cut].groupby("CustomerID")["v"].sum()
+    rev = cust["revenue"]
+    assert ((rev.reindex(between.index) - between).abs() < 1e-6).all()
+    assert (rev.drop(between.index).abs() < 1e-6).all()
