@@ -707,6 +707,35 @@ def _order_days(case: Case, source: Path) -> pd.DataFrame:
                          "day": pd.to_datetime(raw["InvoiceDate"]).dt.normalize()})
 
 
+def _recent_but_lost_said(seg: pd.DataFrame, lost: pd.Series, stdout: str, outside: str,
+                          flat: str, stem: str) -> None:
+    """The flat count, and the likely lost whose last order is more recent than most
+    customers' (over half the customers' last order is longer ago, counted here customer
+    by customer, whatever the score levels), per segment, and how many bought once."""
+    assert flat in stdout and flat in outside
+    recency = seg["recency"].to_numpy()
+    longer = np.array([(recency > r).mean() for r in recency])
+    quiet = seg[lost.to_numpy() & (longer > 0.5)]
+    n = len(quiet)
+    if n:
+        counts = quiet.groupby("segment").size().sort_index()
+        counts = counts.sort_values(ascending=False, kind="stable")
+        where = ", ".join(f"{name} {c:,}" for name, c in counts.items())
+        said = (f"{n:,} customers {stem} ({where})" if n > 1 else
+                f"1 customer {stem.replace(' have ', ' has ')} ({where})")  # fmt: skip
+        assert said in stdout and said in outside
+        once = int((quiet["frequency"] == 1).sum())
+        who = "they have" if n > 1 else "this customer has"
+        tail = (f"{who} bought." if once == 0 else
+                "this customer has bought (only once)." if n == 1 else
+                f"{who} bought (all of them only once)." if once == n
+                else f"{who} bought ({once:,} of them only once).")  # fmt: skip
+        assert f"({where}): for the model, the last order is long ago for how often {tail}" in (
+            outside)
+    else:
+        assert stem not in stdout and stem.replace(" have ", " has ") not in stdout
+
+
 def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> None:
     """With --clv: the likely lost (P(alive) < 0.5) counted; those among them whose last
     order is more recent than most customers' (over half the customer base has a longer
@@ -720,22 +749,9 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
         assert "p_alive" not in seg and "probably stopped buying" not in run.stdout
     else:
         lost = seg["p_alive"] < 0.5
-        said = f"{int(lost.sum()):,} customers ({lost.mean():.1%}) have probably stopped buying"
-        assert said in run.stdout and said in outside
-        # "more recent than most customers'": over half the customers' last order is
-        # longer ago, counted here customer by customer (whatever the score levels)
-        recency = seg["recency"].to_numpy()
-        longer = np.array([(recency > r).mean() for r in recency])
-        quiet = seg[lost.to_numpy() & (longer > 0.5)]
-        stem = "whose last order is more recent than most customers' have probably stopped buying"
-        if len(quiet):
-            counts = quiet.groupby("segment").size().sort_index()
-            counts = counts.sort_values(ascending=False, kind="stable")
-            where = ", ".join(f"{name} {n:,}" for name, n in counts.items())
-            said = f"{len(quiet):,} customers {stem} ({where})"
-            assert said in run.stdout and said in outside
-        else:
-            assert stem not in run.stdout
+        n_lost = int(lost.sum())
+        count = f"{n_lost:,} customer{'' if n_lost == 1 else 's'} ({lost.mean():.1%})"
+        flat = f"{count} {'has' if n_lost == 1 else 'have'} probably stopped buying"
         row = partial(_parameter_row, run.report)
         unsettled = ("did not converge" in row("purchases: log-likelihood")
                      or any(row(f"purchases: {p}")[1] == "not available"
@@ -745,9 +761,20 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
         caution = "Caution: these data show almost no sign of customers leaving for good"
         if unsettled:
             assert caution not in run.stdout
+            unsure = False
         else:
             a, se = (float(x.replace(",", "")) for x in row("purchases: a"))
-            assert (caution in run.stdout) == (caution in outside) == (se > a), (a, se)
+            unsure = se > a
+            assert (caution in run.stdout) == (caution in outside) == unsure, (a, se)
+        stem = "whose last order is more recent than most customers' have probably stopped buying"
+        if unsettled or unsure:  # the count is the caution's; nothing is said flatly on it
+            said = (f"by it, {count} would have stopped buying" if unsettled
+                    else f"its count of {count} who")  # fmt: skip
+            assert said in run.stdout and said in outside
+            for text in (flat, "Revenue at risk", stem):
+                assert text not in run.stdout and text not in outside
+        else:
+            _recent_but_lost_said(seg, lost, run.stdout, outside, flat, stem)
     if "--compare-to" not in flags:
         assert run.migration is None
         return

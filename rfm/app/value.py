@@ -64,6 +64,8 @@ class ValueAhead:
     #: half the customers' is longer ago), counted by segment (most first): recent next
     #: to the others, but quiet long for themselves
     recent_but_lost: pd.Series | None = None
+    #: how many of those have bought only once
+    recent_but_lost_once: int = 0
 
     @property
     def model_name(self) -> str:
@@ -196,6 +198,8 @@ def value_tables(
     quiet = (2 * longer_ago > len(days)) & frame["lost"].to_numpy()  # by the data, any q
     by_segment = pd.Series(segments.to_numpy()[quiet]).value_counts(sort=False).sort_index()
     ahead.recent_but_lost = by_segment.sort_values(ascending=False, kind="stable")
+    once = rfm["frequency"].to_numpy() == 1
+    ahead.recent_but_lost_once = int((quiet & once).sum())
     return ahead
 
 
@@ -215,44 +219,60 @@ def _dropout_unsure(model: Any) -> bool:
 
 
 def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
-    """The value ahead in plain words: the report and the console show these sentences."""
+    """The value ahead in plain words: the report and the console show these sentences.
+
+    When the purchase model's fit did not settle, or its dropout is smaller than its
+    standard error, a caution takes the place of the sentences that rest on each
+    customer's chance of still being a customer (how many have stopped, the revenue at
+    risk, the recent customers probably lost): it gives the model's count, said to be
+    unreliable, instead of stating it flatly.
+    """
     table = v.table
     lost = int((table["p_alive"] < LIKELY_LOST).sum())
-    risk = v.at_risk
+    count = f"{counted(lost)} ({lost / len(table):.1%})"
     words = [
         f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
         f"to spend {money(table['expected_value'].sum())} ({v.model_name} for purchases, "
         "Gamma-Gamma for spend per purchase; not discounted).",
-        f"{counted(lost)} ({lost / len(table):.1%}) {agree(lost, 'has|have')} probably "
-        "stopped buying: their chance of still being a customer is below one half.",
     ]
     if not _fit_settled(v.purchase_model):
         words.append(
             "Caution: the purchase model could not be fitted reliably to these data (see "
-            "the details for analysts), so the chances of still being a customer, and the "
-            "count of customers who have probably stopped, are not reliable; the segments "
-            "come from the scores alone."
+            "the details for analysts), so its forecast and its chances of still being a "
+            f"customer are not reliable; by it, {count} would have stopped buying. The "
+            "segments come from the scores alone."
         )
-    elif _dropout_unsure(v.purchase_model):
+        return words
+    if _dropout_unsure(v.purchase_model):
         words.append(
             "Caution: these data show almost no sign of customers leaving for good, and the "
             "model cannot tell how readily they leave (see the details for analysts), so "
-            "its count of customers who have probably stopped rests on a guess; the "
+            f"its count of {count} who {agree(lost, 'has|have')} probably stopped buying "
+            "rests on a guess. The "
             "segments come from the scores alone."
         )
-    words.append(
+        return words
+    risk = v.at_risk
+    words += [
+        f"{count} {agree(lost, 'has|have')} probably stopped buying: their chance of still "
+        "being a customer is below one half.",
         f"Revenue at risk: {counted(risk['customers'], 'high-value customer')} (the two top "
         f"spend scores) {agree(risk['customers'], 'has|have')} probably stopped; "
         f"they spent {money(risk['past_spend'])} "
-        f"({risk['revenue_share']:.1%} of all revenue)."
-    )
+        f"({risk['revenue_share']:.1%} of all revenue).",
+    ]
     quiet = v.recent_but_lost
     if quiet is not None and quiet.sum():
-        where = ", ".join(f"{name} {n:,}" for name, n in quiet.items())
+        n = int(quiet.sum())
+        where = ", ".join(f"{name} {c:,}" for name, c in quiet.items())
+        once = v.recent_but_lost_once
+        only = ("" if not once else " (only once)" if n == 1
+                else " (all of them only once)" if once == n
+                else f" ({once:,} of them only once)")  # fmt: skip
         words.append(
-            f"{counted(int(quiet.sum()))} whose last order is more recent than most "
-            f"customers' {agree(int(quiet.sum()), 'has|have')} probably stopped buying "
-            f"({where}): it is long ago for how often they used to buy. A win-back message "
-            "suits them better than their segment's action."
+            f"{counted(n)} whose last order is more recent than most customers' "
+            f"{agree(n, 'has|have')} probably stopped buying ({where}): for the model, "
+            f"the last order is long ago for how often {agree(n, 'this customer has|they have')} "
+            f"bought{only}. A win-back message suits them better than their segment's action."
         )
     return words

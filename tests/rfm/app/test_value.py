@@ -37,10 +37,23 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
     words = value_sentences(_ahead(a, se), lambda x: f"{x:,.0f}")
     said = [w for w in words if w.startswith("Caution")]
     assert len(said) == int(caution)
-    # the other sentences are there either way, in their order
-    assert words[1].startswith("1 customer (33.3%) has probably stopped buying")
-    assert words[-1].startswith("1 customer whose last order is more recent than most "
-                                "customers' has probably stopped buying (Champions 1)")
+    assert words[0].startswith("Over the next 12 months the 3 customers are expected to spend 31")
+    if caution:  # the count is the caution's, not a flat statement; nothing rests on it
+        assert words[1:] == [
+            "Caution: these data show almost no sign of customers leaving for good, and the "
+            "model cannot tell how readily they leave (see the details for analysts), so its "
+            "count of 1 customer (33.3%) who has probably stopped buying rests on a guess. "
+            "The segments come from the scores alone."]
+        return
+    assert words[1] == ("1 customer (33.3%) has probably stopped buying: their chance of "
+                        "still being a customer is below one half.")
+    assert words[2].startswith("Revenue at risk: 0 high-value customers")
+    assert words[3] == (
+        "1 customer whose last order is more recent than most customers' has probably "
+        "stopped buying (Champions 1): for the model, the last order is long ago for how "
+        "often this customer has bought. A win-back message suits them better than their "
+        "segment's action.")
+    assert len(words) == 4
 
 
 @pytest.mark.parametrize(("a", "se", "converged"), [
@@ -50,9 +63,11 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
 ])  # fmt: skip
 def test_a_fit_that_did_not_settle_is_said_instead(a, se, converged) -> None:
     words = value_sentences(_ahead(a, se, converged), lambda x: f"{x:,.0f}")
-    said = [w for w in words if w.startswith("Caution")]
-    assert len(said) == 1
-    assert said[0].startswith("Caution: the purchase model could not be fitted reliably")
+    assert len(words) == 2 and words[1] == (
+        "Caution: the purchase model could not be fitted reliably to these data (see the "
+        "details for analysts), so its forecast and its chances of still being a customer "
+        "are not reliable; by it, 1 customer (33.3%) would have stopped buying. The segments "
+        "come from the scores alone.")
 
 
 def test_one_customer_at_risk_is_said_in_the_singular() -> None:
@@ -65,3 +80,20 @@ def test_one_customer_at_risk_is_said_in_the_singular() -> None:
     assert ("Revenue at risk: 2 high-value customers (the two top spend scores) have "
             "probably stopped; they spent 250 (12.5% of all revenue).") in value_sentences(
         ahead, lambda x: f"{x:,.0f}")
+
+
+@pytest.mark.parametrize(("quiet", "once", "said"), [
+    ({"Champions": 3, "New Customers": 2}, 2, "(Champions 3, New Customers 2): for the model, "
+     "the last order is long ago for how often they have bought (2 of them only once)."),
+    ({"New Customers": 2}, 2, "(New Customers 2): for the model, the last order is long ago "
+     "for how often they have bought (all of them only once)."),
+    ({"Champions": 1}, 1, "(Champions 1): for the model, the last order is long ago for how "
+     "often this customer has bought (only once)."),
+    ({"Champions": 4}, 0, "(Champions 4): for the model, the last order is long ago for how "
+     "often they have bought."),
+])  # fmt: skip
+def test_the_recent_but_lost_say_how_many_bought_once(quiet, once, said) -> None:
+    ahead = _ahead(0.79, 0.19)
+    ahead.recent_but_lost = pd.Series(quiet)
+    ahead.recent_but_lost_once = once
+    assert said in value_sentences(ahead, lambda x: f"{x:,.0f}")[-1]
