@@ -21,6 +21,7 @@ Given customers (their RFM table), it also checks the names against the data:
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -38,7 +39,8 @@ from rfm.segments import (
     segment,
 )
 
-__all__ = ["INVERSION_COLUMNS", "RuleCheck", "check_rules", "name_inversions", "rule_problems"]
+__all__ = ["INVERSION_COLUMNS", "RuleCheck", "check_rules", "name_inversions", "not_new_sentences",
+           "rule_problems"]
 
 #: the columns of :func:`name_inversions`
 INVERSION_COLUMNS = [
@@ -215,6 +217,59 @@ def inversion_sentences(inversions: pd.DataFrame) -> list[str]:
         f"{r.monetary_above:,.0f})"
         for r in inversions.itertuples(index=False)
     ]
+
+
+def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
+                      q: int) -> list[str]:  # fmt: skip
+    """Segments named "New …" whose customers are not new, in sentences.
+
+    A segment rule sees only scores: "New Customers" are those with a recent last order
+    and few orders, whenever they first bought. The name claims more, so it is checked
+    against when they first bought: a segment whose median customer's first order is
+    longer ago than the last order of every customer counted recent (a recency score in
+    the top two, ``r >= q - 1``) is said not to be new. On CDNOW, where every customer
+    first bought in the first quarter of 1997, such customers first bought 15 months
+    before the end of the data.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        :func:`rfm.segment`'s table (``segment`` per customer).
+    rfm : DataFrame
+        The same customers' ``recency`` and ``tenure_days`` (days since the first
+        order), as :func:`rfm.rfm_table` gives them.
+    r_scores : array-like
+        Each customer's recency score, in the order of ``segments``.
+    q : int
+        The number of score levels.
+
+    Returns
+    -------
+    list of str
+        One sentence per such segment, in the order the segments first appear.
+    """
+    if "tenure_days" not in rfm:
+        return []
+    recency = rfm["recency"].reindex(segments.index).to_numpy(np.float64)
+    tenure = rfm["tenure_days"].reindex(segments.index).to_numpy(np.float64)
+    recent = np.asarray(r_scores) >= q - 1
+    if not recent.any():
+        return []
+    horizon = float(recency[recent].max())
+    names = segments["segment"].astype(str).to_numpy()
+    out = []
+    for name in dict.fromkeys(names):
+        if not re.search(r"\bNew\b", name):
+            continue
+        first = float(np.median(tenure[names == name]))
+        if first > horizon:
+            out.append(
+                f"\u201c{name}\u201d are not new: their first order was a median of "
+                f"{first:,.0f} days ago, longer ago than the last order of any customer "
+                f"counted recent ({horizon:,.0f} days at most). The name follows their "
+                "scores (a recent last order and few orders), not when they first bought"
+            )
+    return out
 
 
 def rule_problems(check: RuleCheck) -> list[str]:

@@ -44,6 +44,7 @@ from rfm.rulecheck import (
     check_rules,
     inversion_sentences,
     name_inversions,
+    not_new_sentences,
     rule_problems,
 )
 from rfm.scoring import rfm_scores
@@ -400,6 +401,7 @@ def run_pipeline(
         segments = segment(scores, rules=rules)
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
+        problems += not_new_sentences(segments, rfm, scores["r_score"].to_numpy(), q)
         inversions = name_inversions(segments, rfm, rules)
     monthly = base.monthly
     if monthly is None:

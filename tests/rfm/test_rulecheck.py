@@ -195,3 +195,29 @@ def test_the_unreachable_rules_are_counted_in_words() -> None:
     two = rule_problems(check_rules(HAND, q=2))
     assert two[0].startswith("2 rules can never match a customer") and two[0].endswith(
         ": Top and frequent, Impossible")
+
+
+def test_a_segment_named_new_whose_customers_first_bought_long_ago_is_said_not_new() -> None:
+    """Six customers written out: those counted recent (R 4-5 of 5) last bought 10, 20 and
+    30 days ago. "New Customers" c and d first bought 400 and 500 days ago (median 450, past
+    the 30 days): said not new. A segment whose median first order is 30 days ago or less
+    is not mentioned, nor is a segment without "New" in its name."""
+    import pandas as pd
+
+    from rfm.rulecheck import not_new_sentences
+
+    ids = pd.Index(list("abcdef"), name="customer")
+    segments = pd.DataFrame({"segment": ["Champions", "Champions", "New Customers",
+                                         "New Customers", "Lost", "Lost"]}, index=ids)
+    rfm = pd.DataFrame({"recency": [10, 20, 30, 25, 300, 400],
+                        "tenure_days": [900, 800, 400, 500, 700, 1000]}, index=ids)
+    r = [5, 5, 4, 4, 1, 1]
+    assert not_new_sentences(segments, rfm, r, q=5) == [
+        "\u201cNew Customers\u201d are not new: their first order was a median of 450 days "
+        "ago, longer ago than the last order of any customer counted recent (30 days at "
+        "most). The name follows their scores (a recent last order and few orders), not "
+        "when they first bought"]
+    newer = rfm.assign(tenure_days=[900, 800, 30, 28, 700, 1000])
+    assert not_new_sentences(segments, newer, r, q=5) == []
+    renamed = segments.replace({"New Customers": "Promising"})
+    assert not_new_sentences(renamed, rfm, r, q=5) == []
