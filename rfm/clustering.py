@@ -57,6 +57,7 @@ from kmeans_np.checks import (
 )
 from kmeans_np.elbow import tabulate
 from kmeans_np.kmeans import fit_models
+from kmeans_np.row_order import value_order
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_score
 
@@ -305,6 +306,10 @@ def cluster(
         runs once from them; ``k`` is then their number (``k`` must be ``"auto"`` or
         equal). The elbow table is made as usual, for the report.
 
+    The fits take the customers in the order of their values (:mod:`kmeans_np.row_order`),
+    not of the table's rows, so the same customers in any order (ids read as text or as
+    numbers, say) give the same clusters; the labels come back in the table's order.
+
     Returns
     -------
     ClusterResult
@@ -353,6 +358,10 @@ def cluster(
             "be told apart: there is nothing to cluster."
         )
     names = [str(c) for c in X.columns]
+    # every fit below sees the customers in the order of their values, not of their ids:
+    # the same customers give the same clusters, whichever order they came in
+    order = value_order(arr)
+    arr = np.ascontiguousarray(arr[order])
     sample = _elbow_sample(arr, elbow_sample_size, int(random_state))
     fitted = fit_models(sample, [{"n_clusters": kk} for kk in ks], names=names, **params)
     models = dict(zip(ks, fitted, strict=True))
@@ -385,6 +394,9 @@ def cluster(
     sil = sils[k] if k in sils and sample is arr else _silhouette(
         arr, model.labels_, silhouette_sample_size, int(random_state), sil_backend
     )
-    labels = pd.Series(np.asarray(model.labels_, dtype=np.int64), index=rfm.index, name="cluster")
+    in_rows = np.empty(n, dtype=np.int64)  # back in the order of rfm's rows
+    in_rows[order] = model.labels_
+    model.labels_ = in_rows.astype(np.asarray(model.labels_).dtype)
+    labels = pd.Series(in_rows, index=rfm.index, name="cluster")
     elbow_table.attrs["silhouettes"] = {int(kk): float(v) for kk, v in sils.items()}
     return ClusterResult(labels, model, elbow_table, X, scaler, int(k), float(sil))

@@ -528,8 +528,8 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
                 r["Days since last order (median)"], r["Orders (median)"],
                 r["Spend (median)"]] == expected  # fmt: skip
         assert p["recency_median"] == seg.loc[seg["cluster"] == cid, "recency"].median()
-        assert p["monetary_median"] == pytest.approx(
-            seg.loc[seg["cluster"] == cid, "monetary"].median(), rel=1e-12)
+        assert p["monetary_median"] == pytest.approx(  # segments.csv keeps 12 digits
+            seg.loc[seg["cluster"] == cid, "monetary"].median(), rel=1e-11)
     # the mean silhouette: console == validation.csv == the customers' mean
     sil = run.validation.loc[run.validation["metric"] == "silhouette", "value"].iloc[0]
     assert f"mean silhouette {sil:.3f}" in run.stdout.splitlines()[0]

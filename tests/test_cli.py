@@ -47,7 +47,7 @@ def test_demo_small_writes_every_file(cli, tmp_path: Path) -> None:
     )
     elbow = pd.read_csv(out / "elbow.csv")
     assert list(elbow.columns) == ["k", "inertia", "drop", "drop_pct", "suggested"]
-    assert "customers" in proc.stdout and "persona" in proc.stdout
+    assert "customers" in proc.stdout and "Personas" in proc.stdout
 
 
 def test_demo_progress_on_stderr_and_fixed_k(cli, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from kmeans_np.checks import (
     check_n_clusters,
     check_seed,
 )
+from kmeans_np.row_order import value_order
 from validation._silhouette_core import silhouette_score_checked
 from validation.anova import _anova_table
 from validation.indices import _calinski_harabasz, _davies_bouldin
@@ -67,7 +68,9 @@ def validity_table(
     n_clusters : int, optional
         k of the stability runs; default: the number of distinct labels.
     stability_seeds : iterable of int
-        One K-means run per seed (at least 2) for the stability rows.
+        One K-means run per seed (at least 2) for the stability rows. The runs take the
+        rows in the order of their values (:mod:`kmeans_np.row_order`), so the rows' own
+        order does not change the figures.
     stability_sample_size : int, optional
         Above this many rows the stability runs cluster a uniform random sample of this
         size (seeded by the smallest seed), which the rows' note says: five full K-means
@@ -134,13 +137,15 @@ def validity_table(
             "note": "lower is better",
         }
     )
-    on = arr
+    # the runs see the rows in the order of their values (kmeans_np.row_order), so the
+    # figures do not depend on the order the rows came in
+    on = np.ascontiguousarray(arr[value_order(arr)])
     runs = f"K-means over seeds {seeds}"
     if stability_sample_size is not None and arr.shape[0] > stability_sample_size:
         pick = np.random.default_rng(min(seeds)).choice(
             arr.shape[0], check_n_clusters(stability_sample_size, arr.shape[0]), replace=False
         )
-        on = np.ascontiguousarray(arr[np.sort(pick)])
+        on = np.ascontiguousarray(on[np.sort(pick)])
         runs += f" on a random sample of {len(on):,} customers"
     stab = _stability(on, k, seeds)
     rows.append(

@@ -56,13 +56,23 @@ def test_scaled_features_match_hand_computation(scaling: str) -> None:
     assert res.X.index.equals(rfm.index)
 
 
+def by_value(X: np.ndarray) -> np.ndarray:
+    """Row positions sorted by value, first column first: the order the fits see the
+    customers in (written out here with numpy's lexsort, last key first)."""
+    return np.lexsort([X[:, j] for j in range(X.shape[1] - 1, -1, -1)])
+
+
 def test_labels_equal_scikit_learn_from_same_initial_centres() -> None:
     rfm = blobs_rfm(seed=3)
     res = cluster(rfm, k=3, scaling="minmax", random_state=7, n_init=1, k_values=range(2, 5))
     X = manual_minmax(rfm)
-    centres0, _ = kmeans_plusplus(X, 3, random_state=7)
-    sk = SKKMeans(n_clusters=3, init=centres0, n_init=1).fit(X)
-    np.testing.assert_array_equal(res.labels.to_numpy(), sk.labels_)
+    order = by_value(X)
+    centres0, _ = kmeans_plusplus(X[order], 3, random_state=7)
+    sk = SKKMeans(n_clusters=3, init=centres0, n_init=1).fit(X[order])
+    expected = np.empty(len(X), dtype=np.int64)
+    expected[order] = sk.labels_  # back in the table's order
+    np.testing.assert_array_equal(res.labels.to_numpy(), expected)
+    np.testing.assert_array_equal(res.model.labels_, expected)
     np.testing.assert_allclose(res.model.cluster_centers_, sk.cluster_centers_, atol=1e-10)
     assert isinstance(res, ClusterResult)
     assert res.labels.name == "cluster" and res.labels.index.equals(rfm.index)
@@ -81,10 +91,12 @@ def test_result_is_a_lloyd_fixed_point_and_silhouette_is_exact() -> None:
     # stratified by cluster that the seed draws (validation's public sampler)
     sampled = cluster(rfm, k=3, scaling="zscore", k_values=range(2, 6), random_state=4,
                       silhouette_sample_size=90)  # fmt: skip
-    codes = sampled.labels.to_numpy()
+    order = by_value(X)  # the sample is drawn over the customers in value order
+    codes = sampled.labels.to_numpy()[order]
     rows = stratified_sample(codes, np.bincount(codes), 90, np.random.default_rng(4))
     assert len(rows) == 90 and sampled.silhouette != res.silhouette
-    assert sampled.silhouette == pytest.approx(sk_silhouette(X[rows], codes[rows]), abs=1e-12)
+    assert sampled.silhouette == pytest.approx(sk_silhouette(X[order][rows], codes[rows]),
+                                               abs=1e-12)  # fmt: skip
     # the three generated groups are recovered exactly
     truth = np.repeat([0, 1, 2], 60)
     assert pd.crosstab(truth, labels).gt(0).sum(axis=1).eq(1).all()
@@ -95,6 +107,7 @@ def expected_auto_k(res: ClusterResult, min_share: float, seed: int) -> tuple[in
     suggested = res.elbow.attrs["suggested_k"]
     ks = list(res.elbow["k"])
     X = res.X.to_numpy()
+    X = X[by_value(X)]  # as the fits see the customers
 
     def best(candidates: list[int]) -> tuple[int, float] | None:
         scores = {}
@@ -231,16 +244,45 @@ def test_elbow_sample_chooses_k_and_everyone_is_fitted():
     assert res.elbow.attrs["sample"] == 1000
     # the elbow's inertias are those of fits on the same sample, refitted here by hand
     pick = np.sort(np.random.default_rng(0).choice(len(table), 1000, replace=False))
-    sample = res.X.to_numpy()[pick]
+    X = res.X.to_numpy()
+    order = by_value(X)  # the customers in the order the fits see them
+    sample = X[order][pick]
     for k, inertia in zip(res.elbow["k"], res.elbow["inertia"], strict=True):
         ref = KMeans(int(k), n_init=10, random_state=0).fit(sample)
         assert inertia == pytest.approx(ref.inertia_, rel=1e-12)
     # the final model: the chosen k fitted on every customer, from the same seed
-    X = res.X.to_numpy()
-    full = KMeans(res.k, n_init=10, random_state=0).fit(X)
-    np.testing.assert_array_equal(res.labels.to_numpy(), full.labels_)
+    full = KMeans(res.k, n_init=10, random_state=0).fit(X[order])
+    expected = np.empty(len(X), dtype=np.int64)
+    expected[order] = full.labels_
+    np.testing.assert_array_equal(res.labels.to_numpy(), expected)
     # and a Lloyd fixed point: every customer is at its nearest centre (scipy distances)
     d = cdist(X, res.model.cluster_centers_)
     mine = d[np.arange(len(X)), res.labels.to_numpy()]
     np.testing.assert_allclose(mine, d.min(axis=1), rtol=0, atol=1e-12)
     assert "sample" not in cluster(table, k=3, k_values=range(2, 5)).elbow.attrs
+
+
+def test_the_same_customers_in_any_order_give_the_same_clusters() -> None:
+    """Customers listed by ids read as numbers or as text, or shuffled: the fits see them
+    in the order of their values, so k, labels (customer by customer), centres, inertia
+    and silhouette are the same, bit for bit."""
+    from rfm.datasets import make_transactions
+    from rfm.table import rfm_table
+
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
+    as_numbers = tx.assign(CustomerID=tx["CustomerID"].str[1:].astype(int))
+    by_number = rfm_table(as_numbers, amount="TotalAmount")
+    by_text = rfm_table(as_numbers.assign(CustomerID=as_numbers["CustomerID"].astype(str)),
+                        amount="TotalAmount")  # fmt: skip
+    assert list(by_text.index[:3]) != [str(i) for i in by_number.index[:3]]  # another order
+    shuffled = by_number.sample(frac=1.0, random_state=5)
+    runs = [cluster(t, scaling="log-minmax", random_state=0) for t in (by_number, by_text,
+                                                                        shuffled)]  # fmt: skip
+    first = runs[0]
+    for other in runs[1:]:
+        assert other.k == first.k and other.silhouette == first.silhouette
+        labels = other.labels.copy()
+        labels.index = labels.index.astype(int)
+        assert labels.reindex(first.labels.index).equals(first.labels)
+        np.testing.assert_array_equal(other.model.cluster_centers_, first.model.cluster_centers_)
+        assert other.model.inertia_ == first.model.inertia_

@@ -135,3 +135,24 @@ def test_an_amount_alone_needs_no_quantity_or_price_columns() -> None:
     # a quantity named otherwise must exist
     with pytest.raises(ValueError, match="Qty"):
         rfm.clean_transactions(only, amount="TotalAmount", quantity="Qty")
+
+
+def test_ids_read_as_numbers_give_the_command_lines_clusters(cli, tmp_path: Path) -> None:
+    """The command reads ids as text (zero-padded ids stay whole), pandas as numbers: the
+    customers then come in another order ("10" < "9" as text), which must not change k,
+    the clusters or the personas."""
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=0)
+    tx = tx[["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice"]]
+    tx = tx.assign(CustomerID=tx["CustomerID"].str[1:].astype(int))
+    src = tmp_path / "orders.csv"
+    tx.to_csv(src, index=False)
+    proc = cli("segment", str(src), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 0, proc.stderr
+    from_cli = pd.read_csv(tmp_path / "out" / "segments.csv").set_index("customer").sort_index()
+    res = rfm.run_pipeline(pd.read_csv(src, parse_dates=["InvoiceDate"]))
+    assert res.rfm.index.dtype.kind == "i"  # ids as numbers here
+    assert res.clusters.k == from_cli["cluster"].nunique()
+    lib = pd.DataFrame({"cluster": res.clusters.labels,
+                        "persona": res.clusters.labels.map(res.personas)}).sort_index()
+    assert lib["cluster"].tolist() == from_cli["cluster"].tolist()
+    assert lib["persona"].tolist() == from_cli["persona"].tolist()
