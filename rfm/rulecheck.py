@@ -39,8 +39,12 @@ from rfm.segments import (
     segment,
 )
 
-__all__ = ["INVERSION_COLUMNS", "RuleCheck", "check_rules", "name_inversions", "not_new_sentences",
-           "rule_problems"]
+__all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "name_inversions",
+           "not_new_sentences", "recent_is_relative", "rule_problems"]
+
+#: how many of a repeat customer's typical gaps between orders the oldest "recent" last
+#: order may be before :func:`recent_is_relative` says that recent is relative here
+RECENT_GAPS = 3
 
 #: the columns of :func:`name_inversions`
 INVERSION_COLUMNS = [
@@ -270,6 +274,54 @@ def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
                 "scores (a recent last order and few orders), not when they first bought"
             )
     return out
+
+
+def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
+    """A sentence when "recent" reaches far back on these data, else none.
+
+    Scores rank customers against each other. Where most customers stopped buying long
+    ago (CDNOW: everyone first bought in early 1997, the data run to mid-1998), a recency
+    score in the top two still covers customers whose last order was more than a year
+    ago, and names such as "Champions" or "Recent … spenders" compare them only with
+    customers who are quieter still. This says so when the oldest last order counted
+    recent (``r >= q - 1``) is more than :data:`RECENT_GAPS` times a repeat customer's
+    median time between orders: (days from the first order to the last) / (orders − 1),
+    over the customers with two orders or more.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        ``recency``, ``frequency`` and ``tenure_days`` per customer (:func:`rfm.rfm_table`).
+    r_scores : array-like
+        Each customer's recency score, in ``rfm``'s order.
+    q : int
+        The number of score levels.
+
+    Returns
+    -------
+    list of str
+        The sentence, or nothing.
+    """
+    if "tenure_days" not in rfm:
+        return []
+    recency = rfm["recency"].to_numpy(np.float64)
+    orders = rfm["frequency"].to_numpy(np.float64)
+    recent = np.asarray(r_scores) >= q - 1
+    repeat = orders > 1
+    if not recent.any() or not repeat.any():
+        return []
+    span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
+    gap = float(np.median(span[repeat] / (orders[repeat] - 1)))
+    horizon = float(recency[recent].max())
+    if gap <= 0 or horizon <= RECENT_GAPS * gap:
+        return []
+    return [
+        f"\u201cRecent\u201d reaches far back on these data: customers with one of the two "
+        f"top recency scores last ordered up to {horizon:,.0f} days ago, {horizon / gap:.1f} "
+        f"times a repeat customer's median time between orders ({gap:,.0f} days). Segment "
+        "and persona names compare customers with each other; check the days since the "
+        "last order before acting on a name that says recent, active or loyal"
+    ]
 
 
 def rule_problems(check: RuleCheck) -> list[str]:

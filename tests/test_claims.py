@@ -42,6 +42,8 @@ with rfmseg's own code:
    customers, or a warning says which no longer do, and the name they would have now holds.
 9. **"New" customers.** A segment named "New …" whose median customer first bought longer
    ago than any customer counted recent last bought is said not to be new, and no other.
+10. **How far "recent" reaches.** Where customers counted recent last ordered more than
+    three times a repeat customer's median time between orders ago, that is said.
 """
 
 from __future__ import annotations
@@ -920,3 +922,25 @@ def test_a_segment_named_new_is_new_or_said_not_to_be(run: Run) -> None:
             assert said in run.stdout and said in prose, (name, median, horizon)
         elif median < horizon - 2:
             assert said not in run.stdout and said not in prose, (name, median, horizon)
+
+
+def test_recent_is_said_to_reach_far_back_exactly_when_it_does(run: Run) -> None:
+    """Where the oldest last order counted recent (R in the top two) is more than three
+    times a repeat customer's median time between orders (first to last order day, from
+    the lines, over orders - 1), the console and the report say that "recent" reaches far
+    back; elsewhere they do not. (Within a tenth of the border: left to rounding.)"""
+    seg = run.segments
+    lines = _order_days(run.case, run.source or DATA / "online_retail.csv.gz")
+    days = lines.groupby("customer")["day"].agg(["min", "max"]).reindex(seg["customer"])
+    span = (days["max"] - days["min"]).dt.days.to_numpy()
+    repeat = (seg["frequency"] > 1).to_numpy()
+    gap = np.median(span[repeat] / (seg["frequency"].to_numpy()[repeat] - 1))
+    horizon = seg.loc[seg["r_score"] >= run.q - 1, "recency"].max()
+    said = "\u201cRecent\u201d reaches far back on these data"
+    prose = " ".join(html.unescape(run.report).split())
+    if horizon > 3.1 * gap:
+        assert said in run.stdout and said in prose, (horizon, gap)
+    elif horizon < 2.9 * gap:
+        assert said not in run.stdout and said not in prose, (horizon, gap)
+    if run.case.name == "cdnow":  # the branch that speaks is exercised
+        assert said in run.stdout

@@ -48,7 +48,13 @@ from rfm.io.export import CSV_DIGITS, _significant_digits
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
-from rfm.rulecheck import RuleCheck, check_rules, name_inversions, not_new_sentences
+from rfm.rulecheck import (
+    RuleCheck,
+    check_rules,
+    name_inversions,
+    not_new_sentences,
+    recent_is_relative,
+)
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 
@@ -308,8 +314,9 @@ def apply_model(
             if changes["orders_fell"] or changes["customers_gone"]:  # not a continuation:
                 # a difference of counts or of spends is then no count or spend between
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
-    not_new = not_new_sentences(segs, rfm, table["r_score"].to_numpy(), q)
-    warnings = run_warnings(not_new, inversions, float("nan"))
+    r_scores = table["r_score"].to_numpy()
+    said = recent_is_relative(rfm, r_scores, q) + not_new_sentences(segs, rfm, r_scores, q)
+    warnings = run_warnings(said, inversions, float("nan"))
     if stale:
         from rfm.report.apply_html import stale_names_sentence
 

@@ -45,6 +45,7 @@ from rfm.rulecheck import (
     inversion_sentences,
     name_inversions,
     not_new_sentences,
+    recent_is_relative,
     rule_problems,
 )
 from rfm.scoring import rfm_scores
@@ -401,6 +402,7 @@ def run_pipeline(
         segments = segment(scores, rules=rules)
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
+        problems += recent_is_relative(rfm, scores["r_score"].to_numpy(), q)
         problems += not_new_sentences(segments, rfm, scores["r_score"].to_numpy(), q)
         inversions = name_inversions(segments, rfm, rules)
     monthly = base.monthly

@@ -221,3 +221,26 @@ def test_a_segment_named_new_whose_customers_first_bought_long_ago_is_said_not_n
     assert not_new_sentences(segments, newer, r, q=5) == []
     renamed = segments.replace({"New Customers": "Promising"})
     assert not_new_sentences(renamed, rfm, r, q=5) == []
+
+
+def test_recent_is_said_to_be_relative_when_it_reaches_past_three_gaps() -> None:
+    """Five customers written out. Repeat customers' days from first to last order over
+    (orders - 1): 400 / 4 = 100, 100 / 2 = 50, 100 / 1 = 100: median 100 days. Counted
+    recent (R 4-5): last orders up to 200 days ago (2 gaps: nothing said), then up to
+    350 (3.5 gaps: said)."""
+    import pandas as pd
+
+    from rfm.rulecheck import recent_is_relative
+
+    rfm = pd.DataFrame({"recency": [10, 20, 200, 300, 500], "frequency": [5, 3, 1, 2, 1],
+                        "tenure_days": [410, 120, 200, 400, 500]})  # fmt: skip
+    r = [5, 5, 4, 2, 1]
+    assert recent_is_relative(rfm, r, q=5) == []
+    far = rfm.assign(recency=[10, 20, 350, 300, 500], tenure_days=[410, 120, 350, 400, 500])
+    assert recent_is_relative(far, r, q=5) == [
+        "\u201cRecent\u201d reaches far back on these data: customers with one of the two top "
+        "recency scores last ordered up to 350 days ago, 3.5 times a repeat customer's median "
+        "time between orders (100 days). Segment and persona names compare customers with "
+        "each other; check the days since the last order before acting on a name that says "
+        "recent, active or loyal"]
+    assert recent_is_relative(far.assign(frequency=1), r, q=5) == []  # no repeat customer
