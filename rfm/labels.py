@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree",
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
            "counted", "left_out_sentence", "money", "orders", "pct", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
@@ -140,6 +140,19 @@ def whole(x: object) -> str:
     if _missing(x):
         return ""
     return f"{float(x):,.0f}"  # type: ignore[arg-type]
+
+
+def banded(value: float, reading: Callable[[float], str], digits: int = 3) -> str:
+    """A statistic that is shown next to its reading ("medium", "moderate shift"), with
+    ``digits`` decimals or as many more as it takes for the figure shown to read the same
+    as the value: never "0.06" labelled "small" when 0.06 starts "medium".
+
+    ``reading`` maps a value to its label (the same function that labelled it)."""
+    if not math.isfinite(value):
+        return "–"
+    while digits < 15 and reading(float(f"{value:.{digits}f}")) != reading(value):
+        digits += 1
+    return f"{value:.{digits}f}"
 
 
 def orders(x: object) -> str:

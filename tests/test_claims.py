@@ -675,6 +675,53 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
     assert sentence in prose.text("outside", "validation")
 
 
+#: a labelled statistic of the validation details → (its reading at a value, the band it
+#: prints in its note): the documented bands, written out here
+BANDS = {
+    "Silhouette (mean)": (lambda v: "good" if v >= 0.5 else "moderate" if v >= 0.25
+                          else "weak", "above 0.5 good, 0.25–0.5 moderate, below 0.25 weak"),
+    "on values": (lambda v: "large" if v >= 0.14 else "medium" if v >= 0.06 else "small",
+                  "from 0.14 large, 0.06–0.14 medium, below 0.06 small"),
+    "on ranks": (lambda v: "strong" if v >= 0.14 else "moderate" if v >= 0.06 else "weak",
+                 "from 0.14 strong, 0.06–0.14 moderate, below 0.06 weak"),
+    "Davies–Bouldin index": (lambda v: "good" if v < 1 else "moderate" if v < 1.5
+                             else "weak", "below 1 good, 1–1.5 moderate, from 1.5 weak"),
+    "Stability": (lambda v: "good" if v >= 0.9 else "moderate" if v >= 0.8 else "weak",
+                  "0.9 and above good, 0.8–0.9 moderate, below 0.8 weak"),
+}
+
+
+def _values_eta_squared(values: pd.Series, labels: pd.Series) -> float:
+    """SS between clusters / SS total of the raw values (one-way ANOVA's η²)."""
+    means = values.groupby(labels).transform("mean")
+    return float(((means - values.mean()) ** 2).sum() / ((values - values.mean()) ** 2).sum())
+
+
+def test_every_labelled_statistic_falls_in_the_band_its_label_names(run: Run) -> None:
+    """In the validation details each figure with a reading, read back as shown, lies in
+    the band its reading names (the bands printed in the row's note); η² has at least 3
+    decimals and is the η² computed here from segments.csv, on values and on ranks."""
+    table = _report_table(run.report, "validation")
+    seg = run.segments
+    checked = set()
+    for measure, row in table.iterrows():
+        if not row["Reading"]:
+            continue
+        key = next(k for k in BANDS if k in measure)
+        reads, band = BANDS[key]
+        shown = row["Value"].split("η² = ")[-1]
+        assert reads(float(shown)) == row["Reading"], (measure, row["Value"], row["Reading"])
+        assert band in row["Note"], (measure, row["Note"])
+        if "η²" in row["Value"]:
+            assert len(shown.split(".")[1]) >= 3, row["Value"]
+            dim = re.search(r"\((\w+)\)", measure).group(1)
+            eta = (_values_eta_squared(seg[dim], seg["cluster"]) if key == "on values"
+                   else _rank_eta_squared(seg[dim], seg["cluster"]))  # fmt: skip
+            assert float(shown) == pytest.approx(eta, abs=0.6 * 10 ** -len(shown.split(".")[1]))
+        checked.add(key)
+    assert checked == set(BANDS), checked
+
+
 # -- 7. value ahead and the win-back list --------------------------------------------------
 
 

@@ -43,8 +43,9 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS, agree, counted, left_out_sentence, word_list
+from rfm.labels import CLEANING_STEPS, agree, banded, counted, left_out_sentence, word_list
 from rfm.personas import name_medians
+from rfm.profiles import separation_reading
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
@@ -538,43 +539,62 @@ def _trend(c: _Ctx) -> str:
     )
 
 
+def _silhouette_reading(value: float) -> str:
+    return _reading(value, 0.5, 0.25)
+
+
+def _stability_reading(value: float) -> str:
+    return _reading(value, 0.9, STABLE_ARI)
+
+
+def _davies_bouldin_reading(value: float) -> str:
+    return "good" if value < 1 else "moderate" if value < 1.5 else "weak"
+
+
 def _validation(c: _Ctx) -> str:
     res = c.res
     rows = []
+    # each labelled figure with enough decimals to fall in the band its reading names
     for _, r in res.validation.iterrows():
         m, v = r["metric"], float(r["value"])
         if m == "silhouette":
-            rows.append(("Silhouette (mean)", "", f"{v:.3f}", _reading(v, 0.5, 0.25),
+            rows.append(("Silhouette (mean)", "", banded(v, _silhouette_reading),
+                         _silhouette_reading(v),
                          "how well customers sit in their own cluster: above 0.5 good, "
                          "0.25–0.5 moderate, below 0.25 weak"))
         elif m == "anova_F":
             eta = float(r["eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']}), on values", "",
-                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, η² = {eta:.2f}",
+                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, "
+                         f"η² = {banded(eta, _eta_reading)}",
                          _eta_reading(eta),
                          "one-way ANOVA: share of the variation of the values explained by "
-                         "the clusters (η²); a few very large values weigh heavily"))
+                         "the clusters (η²); a few very large values weigh heavily; from "
+                         "0.14 large, 0.06–0.14 medium, below 0.06 small"))
             ranks = float(res.separation.loc[str(r["feature"]), "eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']}), on ranks", "",
-                         f"η² = {ranks:.2f}", res.separation.loc[str(r["feature"]), "reading"],
+                         f"η² = {banded(ranks, separation_reading)}",
+                         separation_reading(ranks),
                          "the same on the customers' ranks (Kruskal–Wallis H / (n − 1)); "
                          "what the words \"strongly\", \"moderately\", \"hardly\" "
-                         "above read: from 0.14 strong, 0.06–0.14 moderate"))
+                         "above read: from 0.14 strong, 0.06–0.14 moderate, below 0.06 weak"))
         elif m == "calinski_harabasz":
             rows.append(("Calinski–Harabasz index", "", f"{v:,.0f}", "",
                          "higher is better; compare between runs"))
         elif m == "davies_bouldin":
-            rows.append(("Davies–Bouldin index", "", f"{v:.2f}",
-                         "good" if v < 1 else "moderate" if v < 1.5 else "weak",
-                         "lower is better; below 1 good"))
+            rows.append(("Davies–Bouldin index", "", banded(v, _davies_bouldin_reading, 2),
+                         _davies_bouldin_reading(v),
+                         "lower is better; below 1 good, 1–1.5 moderate, from 1.5 weak"))
         elif m == "stability_mean_ari":
-            rows.append(("Stability (mean adjusted Rand index)", "", f"{v:.2f}",
-                         _reading(v, 0.9, STABLE_ARI),
+            rows.append(("Stability (mean adjusted Rand index)", "",
+                         banded(v, _stability_reading, 2), _stability_reading(v),
                          f"same clusters with other random starts: 0.9 and above good, "
                          f"{STABLE_ARI}–0.9 moderate, below {STABLE_ARI} weak"))
         elif m == "stability_min_ari":
-            rows.append(("Stability (worst pair of runs)", "", f"{v:.2f}",
-                         _reading(v, 0.9, STABLE_ARI), "1 = identical clusters"))
+            rows.append(("Stability (worst pair of runs)", "", banded(v, _stability_reading, 2),
+                         _stability_reading(v),
+                         f"1 = identical clusters; 0.9 and above good, {STABLE_ARI}–0.9 "
+                         f"moderate, below {STABLE_ARI} weak"))
     table = pd.DataFrame(rows, columns=["measure", "", "value", "reading", "note"])
     table = table.drop(columns="")
     sil, ari = res.silhouette_mean, res.stability_mean_ari

@@ -428,3 +428,20 @@ def test_apply_sentences_agree_with_counts_of_one() -> None:
     assert orders_sentence(run) == (
         "1 of those who moved down has not ordered since the end of the previous run's "
         "data: a ready win-back list. The other 1 has ordered since, yet their score fell.")
+
+
+@pytest.mark.parametrize(("value", "digits", "shown"), [
+    (0.0558, 3, "0.056"),  # Online Retail's spend on values: "small", never "0.06"
+    (0.05996, 3, "0.05996"),  # 0.060 would read "medium": as many decimals as it takes
+    (0.0600, 3, "0.060"),  # 0.06 starts "medium": shown as it is
+    (0.13996, 2, "0.13996"),
+    (0.74, 3, "0.740"),
+])  # fmt: skip
+def test_a_labelled_figure_has_the_decimals_to_fall_in_its_band(value, digits, shown) -> None:
+    from rfm.labels import banded
+
+    def eta_reading(v: float) -> str:  # the documented η² bands
+        return "large" if v >= 0.14 else "medium" if v >= 0.06 else "small"
+
+    assert banded(value, eta_reading, digits) == shown
+    assert eta_reading(float(shown)) == eta_reading(value)
