@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
-           "counted", "left_out_sentence", "money", "orders", "pct", "whole", "word_list"]
+           "counted", "drift_features", "headers", "left_out_sentence", "money", "orders",
+           "orders_word", "pct", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -33,6 +34,21 @@ DRIFT_FEATURES: dict[str, str] = {
     "frequency_scaled": "Frequency, as clustered (scaled)",
     "monetary_scaled": "Monetary, as clustered (scaled)",
 }
+
+
+
+def orders_word(invoices: bool = True) -> str:
+    """What frequency counts: "orders" (distinct invoices), or "purchase days" when the
+    data have no invoice column (the lines a customer bought on one day make one)."""
+    return "orders" if invoices else "purchase days"
+
+
+def drift_features(invoices: bool = True) -> dict[str, str]:
+    """:data:`DRIFT_FEATURES`, frequency in purchase days when there is no invoice column."""
+    if invoices:
+        return DRIFT_FEATURES
+    return DRIFT_FEATURES | {"frequency": "Frequency (purchase days)"}
+
 
 #: a dimension (R, F or M, raw or scaled) in a sentence
 FEATURE_WORDS: dict[str, str] = {"recency": "recency", "frequency": "frequency",
@@ -105,6 +121,15 @@ HEADERS: dict[str, str] = {
     "actual": "Actual (mean)",
     "predicted": "Predicted (mean)",
 }
+
+
+def headers(invoices: bool = True) -> dict[str, str]:
+    """:data:`HEADERS`, the median frequency in purchase days when there is no invoice
+    column (an order is then a purchase day, and a header saying "Orders" would count
+    something else)."""
+    if invoices:
+        return HEADERS
+    return HEADERS | {"frequency_median": "Purchase days (median)"}
 
 
 # -- how a figure is written: the same text in the report and on the console ---------------

@@ -475,6 +475,15 @@ def _expected(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 HEADS = ["Customers", "Share of customers", "Share of revenue",
          "Days since last order (median)", "Orders (median)", "Spend (median)"]  # fmt: skip
+#: the median frequency's header without an invoice column
+DAYS_HEAD = "Purchase days (median)"
+
+
+def _heads(case: Case) -> list[str]:
+    """The headers of the segment and persona tables: frequency counts purchase days
+    when the data have no invoice column."""
+    return HEADS if case.invoices else [DAYS_HEAD if h == "Orders (median)" else h
+                                        for h in HEADS]  # fmt: skip
 
 
 def _cells(line: str, n: int) -> list[str]:
@@ -486,7 +495,8 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     # segments: console == report == a groupby of segments.csv, in value order
     want = _expected(seg, "segment")
     console = _console_table(run.stdout, "Segments, best value first")
-    for head in HEADS:
+    heads = _heads(run.case)
+    for head in heads:
         assert head in console[0]  # labelled: medians say so
     report = _report_table(run.report, "segments")
     medians = seg.groupby("segment")[["monetary", "frequency", "recency"]].median()
@@ -502,12 +512,12 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
                     w["spend"]]  # fmt: skip
         assert _cells(line, 6) == expected, (name, line)
         r = report.loc[name]
-        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
-                r["Days since last order (median)"], r["Orders (median)"],
-                r["Spend (median)"]] == expected  # fmt: skip
+        assert [r[head] for head in heads] == expected
     # personas: console == report == profile.csv == a groupby of segments.csv
     want = _expected(seg, "cluster")
     console = _console_table(run.stdout, "Personas (clusters of similar customers)")
+    for head in heads:
+        assert head in console[0]
     rows = [line for line in console[1:] if line.strip() and not line.startswith("cluster")]
     report = _report_table(run.report, "clusters")
     assert len(rows) == len(run.profile) == len(report)
@@ -518,9 +528,7 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
                     w["spend"]]  # fmt: skip
         assert _cells(line, 7)[:6] == expected, (cid, line)
         r = report.loc[str(cid)]
-        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
-                r["Days since last order (median)"], r["Orders (median)"],
-                r["Spend (median)"]] == expected  # fmt: skip
+        assert [r[head] for head in heads] == expected
         assert p["recency_median"] == seg.loc[seg["cluster"] == cid, "recency"].median()
         assert p["monetary_median"] == pytest.approx(
             seg.loc[seg["cluster"] == cid, "monetary"].median(), rel=1e-12)
@@ -635,6 +643,16 @@ def test_warnings_and_notes_reach_the_console_and_the_report(run: Run) -> None:
         assert len(days) == 1, lines
         assert "frequency = number of purchase days" in method
         assert "distinct orders" not in prose.text("outside") + prose.text("inside")
+        # nothing counts orders: no "Orders (median)" header, no "F = 1: 1 order", no
+        # "the number of orders", no boxplot of orders, on the page or the console
+        labels = " ".join(re.findall(r'aria-label="([^"]*)"', run.report))
+        page = " ".join([prose.text("outside"), prose.text("inside"), labels])
+        counts_orders = r"\bOrders\b|\(orders\)|\b\d[\d,.–]* orders?\b|(number|boxplot) of orders"
+        found = re.search(counts_orders, page)
+        assert not found, page[found.start() - 80:found.end() + 80]
+        tables = "\n".join(_console_table(run.stdout, title)[0] for title in (
+            "Segments, ", "Personas (clusters of similar customers)"))
+        assert not re.search(counts_orders, tables) and tables.count(DAYS_HEAD) == 2, tables
 
 
 # -- 6. plain words first ------------------------------------------------------------------
@@ -666,6 +684,8 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
     # which dimensions tell the personas apart, in words, from the customers' ranks
     seg = run.segments
     words = {"recency": "recency", "frequency": "the number of orders", "monetary": "spend"}
+    if not run.case.invoices:
+        words["frequency"] = "the number of purchase days"
     parts = []
     for dim, word in words.items():
         eta = _rank_eta_squared(seg[dim], seg["cluster"])

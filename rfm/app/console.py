@@ -15,8 +15,8 @@ import pandas as pd
 
 from rfm.labels import (
     CLEANING_STEPS,
-    DRIFT_FEATURES,
-    HEADERS,
+    drift_features,
+    headers,
     left_out_sentence,
     money,
     orders,
@@ -30,9 +30,11 @@ __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 MEDIANS = ("recency_median", "frequency_median", "monetary_median")
 
 
-def _describe(table: pd.DataFrame, first: list[str], currency: str = "") -> pd.DataFrame:
+def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
+              invoices: bool = True) -> pd.DataFrame:
     """Sizes, shares and medians of ``table`` (a segment summary or a profile), written
-    as the report writes them (:mod:`rfm.labels`), under the report's headers."""
+    as the report writes them (:mod:`rfm.labels`), under the report's headers (the median
+    frequency in purchase days when the data have no invoice column)."""
     spend = money(currency)
     out = pd.DataFrame(index=table.index)
     for name in first:
@@ -43,27 +45,34 @@ def _describe(table: pd.DataFrame, first: list[str], currency: str = "") -> pd.D
     out["recency_median"] = table["recency_median"].map(whole)
     out["frequency_median"] = table["frequency_median"].map(orders)
     out["monetary_median"] = table["monetary_median"].map(spend)
-    return out.rename(columns=HEADERS)
+    return out.rename(columns=headers(invoices))
 
 
 def segment_table(result: Any) -> pd.DataFrame:
     """Segments in value order, as the report's segment table: customers, shares and the
     median customer (from the run's ``segment_summary``)."""
-    return _describe(result.segment_summary, [], _currency(result))
+    return _describe(result.segment_summary, [], _currency(result), _invoices(result))
 
 
 def persona_table(result: Any) -> pd.DataFrame:
     """Personas best first, as the report's persona cards: customers, shares, the median
     customer and the silhouette (from the run's ``profile``)."""
     prof = result.profile
-    out = _describe(prof, ["persona"], _currency(result))
+    out = _describe(prof, ["persona"], _currency(result), _invoices(result))
     if "silhouette" in prof:
-        out[HEADERS["silhouette"]] = prof["silhouette"].map(lambda v: f"{v:.2f}")
+        out[headers()["silhouette"]] = prof["silhouette"].map(lambda v: f"{v:.2f}")
     return out
 
 
 def _currency(result: Any) -> str:
     return str(result.settings.get("currency") or "")
+
+
+def _invoices(result: Any) -> bool:
+    """Whether the data have an invoice column (without one, frequency counts purchase
+    days)."""
+    columns = getattr(result, "columns", None)
+    return columns is None or columns.invoice is not None
 
 
 #: the persona table under its earlier name
@@ -120,7 +129,8 @@ def drift_table(run: Any) -> pd.DataFrame:
         "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
-    table.index = pd.Index([DRIFT_FEATURES.get(i, i) for i in d.index], name="Feature")
+    labels = drift_features(_invoices(run))
+    table.index = pd.Index([labels.get(i, i) for i in d.index], name="Feature")
     return table
 
 

@@ -81,10 +81,11 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def header(name: object) -> str:
+def header(name: object, headers: Mapping[str, str] | None = None) -> str:
     text = str(name)
-    if text in HEADERS:
-        return HEADERS[text]
+    names = HEADERS if headers is None else headers
+    if text in names:
+        return names[text]
     return text.replace("_", " ")
 
 
@@ -106,15 +107,18 @@ def table(
     *,
     index: bool = True,
     text_columns: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """An HTML table with escaped cells and human headers, wrapped so it never widens
-    the page; text columns left-aligned."""
+    """An HTML table with escaped cells and human headers (``headers``, by default
+    :data:`rfm.labels.HEADERS`), wrapped so it never widens the page; text columns
+    left-aligned."""
     formats = formats or {}
     cols = list(df.columns)
     kinds = {c: _is_text(df[c], c, text_columns) for c in cols}
     text_th = '<th class="text">'
-    head = (f"{text_th}{esc(header(df.index.name or ''))}</th>" if index else "") + "".join(
-        f"{text_th if kinds[c] else '<th>'}{esc(header(c))}</th>" for c in cols
+    head = (f"{text_th}{esc(header(df.index.name or '', headers))}</th>" if index
+            else "") + "".join(
+        f"{text_th if kinds[c] else '<th>'}{esc(header(c, headers))}</th>" for c in cols
     )
     body = []
     values = df.astype(object)

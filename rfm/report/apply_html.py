@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rfm.drift import PSI_MODERATE, PSI_REFIT
-from rfm.labels import DRIFT_FEATURES, FEATURE_WORDS, agree, counted, word_list
+from rfm.labels import FEATURE_WORDS, agree, counted, drift_features, word_list
 from rfm.report import _html as h
 from rfm.report.html import _Ctx, _personas, _segments, page
 
@@ -169,7 +169,8 @@ def _drift(run: AppliedRun) -> str:
         "PSI over deciles": d["psi_deciles"], "KS statistic": d["ks_statistic"],
         "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
     })  # fmt: skip
-    table.index = [DRIFT_FEATURES.get(i, i) for i in d.index]
+    labels = drift_features(run.columns is None or run.columns.invoice is not None)
+    table.index = [labels.get(i, i) for i in d.index]
     table.index.name = "Feature"
 
     def num(v: object) -> str:

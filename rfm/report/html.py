@@ -43,7 +43,16 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS, agree, banded, counted, left_out_sentence, word_list
+from rfm.labels import (
+    CLEANING_STEPS,
+    agree,
+    banded,
+    counted,
+    headers,
+    left_out_sentence,
+    orders_word,
+    word_list,
+)
 from rfm.personas import name_medians
 from rfm.profiles import separation_reading
 from rfm.report import _html as h
@@ -128,6 +137,10 @@ class _Ctx:
         self.q = res.q
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
+        #: what frequency counts ("orders", or "purchase days" without an invoice
+        #: column) and the table headers that say so
+        self.orders = _orders_word(res)
+        self.headers = headers(res.columns.invoice is not None)
 
     def plot(self, make: Callable[[], str | list[str]], alt: str) -> str:
         return _plot_or_note(make, alt, self.errors)
@@ -154,7 +167,7 @@ def details(body: str, summary: str = "Details for analysts") -> str:
 
 def _orders_word(res: PipelineResult) -> str:
     """What an order is in this run: an invoice, or a purchase day without invoices."""
-    return "purchase days" if res.columns.invoice is None else "orders"
+    return orders_word(res.columns.invoice is not None)
 
 
 def _summary(c: _Ctx) -> str:
@@ -212,7 +225,7 @@ def _segments(c: _Ctx) -> str:
         {"share": h.pct, "revenue_share": h.pct, "revenue": c.money,
          "recency_median": h.whole, "frequency_median": h.orders,
          "monetary_median": c.money},
-        text_columns=("action",),
+        text_columns=("action",), headers=c.headers,
     )
     inverted = (
         '<p class="warn">Names against value: '
@@ -224,7 +237,7 @@ def _segments(c: _Ctx) -> str:
     out = (
         f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
         "recency, frequency and spend scores. Segments are listed best value first: by "
-        "what their median customer spends, then orders, then how recently.</p>"
+        f"what their median customer spends, then {c.orders}, then how recently.</p>"
         f"{inverted}{body}<h3>Segment sizes</h3>"
         + h.treemap_svg(table["customers"], colours=c.colours)
     )
@@ -277,7 +290,8 @@ def _one_or_many(median_orders: float, res: PipelineResult) -> str:
     return word[:-1] if h.orders(median_orders) == "1" else word
 
 
-#: dimension → how the report names it in words
+#: dimension → how the report names it in words (frequency: "the number of purchase
+#: days" when the data have no invoice column)
 DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
                    "monetary": "spend"}  # fmt: skip
 
@@ -285,7 +299,8 @@ DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
 def _separation_sentence(res: PipelineResult) -> str:
     """Which dimensions tell the personas apart, in words (rfm.profiles.separation)."""
     sep = res.separation
-    parts = [f"{DIMENSION_WORDS[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
+    words = DIMENSION_WORDS | {"frequency": f"the number of {_orders_word(res)}"}
+    parts = [f"{words[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
     return "What tells the personas apart: " + ", ".join(parts) + "."
 
 
@@ -437,6 +452,7 @@ def _clusters(c: _Ctx) -> str:
             "monetary_median": c.money, "recency_median": h.whole,
             "frequency_median": h.orders,
         },
+        headers=c.headers,
     )
     labels = res.clusters.labels
     suggested = res.clusters.elbow.attrs.get("suggested_k")
@@ -468,10 +484,11 @@ def _clusters(c: _Ctx) -> str:
     return (
         table
         + _k_reason(c)
-        + "<p>How days since the last order, orders and spend spread within each persona "
+        + f"<p>How days since the last order, {c.orders} and spend spread within each persona "
         "(the box holds the middle half of its customers, the line is the median):</p>"
         + c.plot(
-            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order),
+            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order,
+                                         titles={"frequency": c.orders}),
             "boxplots of R, F, M by cluster",
         )
         + details(analysts)
@@ -480,7 +497,8 @@ def _clusters(c: _Ctx) -> str:
 
 def _scores(c: _Ctx) -> str:
     res = c.res
-    words = bins_in_words(res.score_bins, currency=c.currency)
+    words = bins_in_words(res.score_bins, currency=c.currency,
+                          frequency_unit=(c.orders[:-1], c.orders))
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"
@@ -490,7 +508,7 @@ def _scores(c: _Ctx) -> str:
     items = [
         f"<b>Recency</b> (days since the last order; {c.q} = most recent): "
         f"{h.esc(words['recency'])}",
-        f"<b>Frequency</b> (orders): {h.esc(words['frequency'])}",
+        f"<b>Frequency</b> ({c.orders}): {h.esc(words['frequency'])}",
         f"<b>Monetary</b> (total spend): {h.esc(words['monetary'])}",
     ]
     grid = res.rf_counts.sort_index(ascending=False)
@@ -656,7 +674,8 @@ def _migration(c: _Ctx) -> str:
     return (
         f"<p>Customers as they stood at the end of {date} (rows) and at the end of the "
         f"data (columns). {h.esc(migration_words(c.res))} <code>migration.csv</code> lists "
-        "every customer with both segments, the direction, and their spend and orders "
+        "every customer with both segments, the direction, and their spend and "
+        f"{_orders_word(c.res)} "
         "between the two dates.</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
         + "<h3>Spend between the two dates</h3>"
@@ -755,7 +774,8 @@ def _method(c: _Ctx) -> str:
         "Persona names compare a cluster's medians with the whole customer base: 'Recent' "
         "means a median number of days since the last order below the 40th percentile of "
         "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
-        "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
+        "'low spenders' use the same percentiles; 'one-time' means a median of one "
+        f"{c.orders[:-1]}. "
         "A dimension is named only when it tells the clusters apart strongly. Clusters that "
         "would share a name are told apart by their median on the dimension that "
         "separates them most, and three or more by their medians on the two dimensions "
@@ -765,7 +785,7 @@ def _method(c: _Ctx) -> str:
         "nothing about them. A persona's action suits the persona's median customer and "
         "is meant for campaigns aimed at the whole group.",
         "Segments are listed in value order: by their median customer's spend, then "
-        "orders, then days since the last order. Two segments whose names rank one above "
+        f"{c.orders}, then days since the last order. Two segments whose names rank one above "
         "the other, while the lower-named one's customers are better on all three "
         "medians, are flagged.",
     ]
