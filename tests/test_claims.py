@@ -494,7 +494,7 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     seg = run.segments
     # segments: console == report == a groupby of segments.csv, in value order
     want = _expected(seg, "segment")
-    console = _console_table(run.stdout, "Segments, best value first")
+    console = _console_table(run.stdout, "Segments, highest median spend first")
     heads = _heads(run.case)
     for head in heads:
         assert head in console[0]  # labelled: medians say so
@@ -503,6 +503,20 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     order = medians.assign(neg_m=-medians["monetary"], neg_f=-medians["frequency"]).sort_values(
         ["neg_m", "neg_f", "recency"], kind="stable").index.tolist()
     assert list(report.index) == order  # value order, best first
+    # and the words say exactly that order, never "best value first" (a segment can have
+    # spent much and be expected to spend nothing ahead)
+    prose = _Prose.of(run.report)
+    counts = "orders" if run.case.invoices else "purchase days"
+    said = ("Segments are listed by their median customer's past spend, highest first; "
+            f"equal spend by {counts}, then by how recently.")  # fmt: skip
+    assert said in prose.text("outside", "segments") and said in prose.text("outside", "method")
+    assert "The segment whose median customer has spent most, " + order[0] in prose.text(
+        "outside", "summary")
+    assert "best value" not in prose.text("outside") + run.stdout
+    if "--clv" in run.case.flags:  # the value ahead, in the same order, says so
+        assert list(_report_table(run.report, "value", 0).index) == order
+        assert ("In the order of the segment table: by past spend, not by the spend "
+                "expected ahead.") in prose.text("outside", "value")
     rows = [line for line in console[1:] if line.strip() and not line.startswith("segment")]
     assert len(rows) == len(order)
     for line, name in zip(rows, order, strict=True):

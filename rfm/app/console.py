@@ -1,9 +1,9 @@
 """What the ``rfmseg`` command prints when a run is done: the same figures as the report.
 
 Every number printed here is a column of the run's result that the HTML report shows too,
-under the same name (:mod:`rfm.labels`): segments in value order and personas best first,
-each described by its **median** customer (days since the last order, orders, spend),
-then the warnings and notes the report opens with.
+under the same name (:mod:`rfm.labels`): segments by their median customer's spend,
+highest first, and personas best first, each described by its **median** customer (days
+since the last order, orders, spend), then the warnings and notes the report opens with.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from rfm.labels import (
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
+#: the title of the segment table: the order of rfm.summary.segment_summary, in words
+SEGMENTS_TITLE = ("\nSegments, highest median spend first (each customer by its own scores; "
+                  "medians):")
 #: the medians of a segment or a persona, in the order they are printed
 MEDIANS = ("recency_median", "frequency_median", "monetary_median")
 
@@ -49,8 +52,8 @@ def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
 
 
 def segment_table(result: Any) -> pd.DataFrame:
-    """Segments in value order, as the report's segment table: customers, shares and the
-    median customer (from the run's ``segment_summary``)."""
+    """Segments by their median customer's spend, highest first, as the report's segment
+    table: customers, shares and the median customer (from the run's ``segment_summary``)."""
     return _describe(result.segment_summary, [], _currency(result), _invoices(result))
 
 
@@ -89,7 +92,7 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         f"{s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(SEGMENTS_TITLE)
         print(segment_table(result).to_string())
         print("\nPersonas (clusters of similar customers), best first (medians):")
         print(persona_table(result).to_string())
@@ -147,7 +150,7 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
     print(f"{len(run.rfm):,} customers · saved model with k = {model.k} clusters, trained on "
           f"{t['customers']:,} customers (created {model.created})")  # fmt: skip
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(SEGMENTS_TITLE)
         print(segment_table(run).to_string())
         print("\nPersonas (the model's clusters), best first (medians):")
         print(persona_table(run).to_string())

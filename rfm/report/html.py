@@ -88,6 +88,10 @@ RULE_SET_TEXT = {
     "customer-types": "five customer types (Super, Loyal, New, Churned, Potential)",
     "codes": "quartile codes (scores 1 to 4)",
 }
+#: how the segment table is ordered (rfm.summary.segment_summary), in words; {} is what
+#: frequency counts
+SEGMENT_ORDER_TEXT = ("Segments are listed by their median customer's past spend, highest "
+                      "first; equal spend by {}, then by how recently.")
 SCALING_TEXT = {
     "zscore": "standardised (z-scores)",
     "minmax": "scaled to 0–1",
@@ -187,8 +191,9 @@ def _summary(c: _Ctx) -> str:
     best = res.segment_summary.iloc[0]
     top = res.profile.iloc[0]
     lead = (
-        f"<p>The best segment, <b>{h.esc(best.name)}</b>, holds {h.pct(best['share'])} of "
-        f"the customers and brings {h.pct(best['revenue_share'])} of the revenue. The best "
+        f"<p>The segment whose median customer has spent most, <b>{h.esc(best.name)}</b>, "
+        f"holds {h.pct(best['share'])} of the customers and brings "
+        f"{h.pct(best['revenue_share'])} of the revenue. The best "
         f"persona, <b>{h.esc(top['persona'])}</b>, holds {h.pct(top['share'])} of the "
         f"customers and {h.pct(top['revenue_share'])} of the revenue.</p>"
         "<p>Two views of the same customers: <b>segments</b> name each customer from its "
@@ -236,8 +241,7 @@ def _segments(c: _Ctx) -> str:
     )
     out = (
         f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
-        "recency, frequency and spend scores. Segments are listed best value first: by "
-        f"what their median customer spends, then {c.orders}, then how recently.</p>"
+        f"recency, frequency and spend scores. {SEGMENT_ORDER_TEXT.format(c.orders)}</p>"
         f"{inverted}{body}<h3>Segment sizes</h3>"
         + h.treemap_svg(table["customers"], colours=c.colours)
     )
@@ -315,7 +319,8 @@ def _value(c: _Ctx) -> str:
                "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
     out = (
         h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
-        + "<h3>By segment</h3>" + h.table(v.by_segment, formats)
+        + "<h3>By segment</h3><p>In the order of the segment table: by past spend, not by "
+        "the spend expected ahead.</p>" + h.table(v.by_segment, formats)
         + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
     )
     if v.holdout is not None:
@@ -784,8 +789,7 @@ def _method(c: _Ctx) -> str:
         "own scores; customers no rule matches ('Others') get an action that claims "
         "nothing about them. A persona's action suits the persona's median customer and "
         "is meant for campaigns aimed at the whole group.",
-        "Segments are listed in value order: by their median customer's spend, then "
-        f"{c.orders}, then days since the last order. Two segments whose names rank one above "
+        f"{SEGMENT_ORDER_TEXT.format(c.orders)} Two segments whose names rank one above "
         "the other, while the lower-named one's customers are better on all three "
         "medians, are flagged.",
     ]
