@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
-           "counted", "drift_features", "headers", "left_out_sentence", "money", "orders",
-           "orders_word", "pct", "whole", "word_list"]
+           "counted", "drift_features", "headers", "left_out_sentence", "money",
+           "number_word", "orders", "orders_word", "pct", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -66,6 +66,15 @@ def counted(n: int, noun: str = "customer") -> str:
     """A count and its noun, in the number the count asks for: "1 customer",
     "2,345 customers"."""
     return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                "ten", "eleven", "twelve")
+
+
+def number_word(n: int) -> str:
+    """A small count in words ("nine"), a larger one in figures ("64")."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
 
 
 def agree(n: int, forms: str) -> str:

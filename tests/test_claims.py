@@ -555,6 +555,41 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     assert f"{len(seg):,}" in run.report and f"{seg['monetary'].sum():,.0f}" in run.report
 
 
+#: small counts as the report writes them in words
+IN_WORDS = dict(enumerate(["no", "one", "two", "three", "four", "five", "six", "seven",
+                           "eight", "nine", "ten", "eleven", "twelve"]))  # fmt: skip
+
+
+def test_segment_counts_and_shares_read_the_same_everywhere(run: Run) -> None:
+    """The subtitle counts the segments with customers, "Others" named apart; the
+    Segments section says how many of the rule set's segments have customers here and
+    who "Others" are; a segment's share reads the same in the table and the treemap."""
+    seg = run.segments
+    names = resolve_rules(run.case.rules).names()
+    sizes = seg["segment"].value_counts()
+    used = sum(1 for n in names if n in sizes.index)
+    others = int(sizes.get(OTHERS, 0))
+    subtitle = f"{used} segment{'' if used == 1 else 's'}" + (" and Others" if others else "")
+    header = re.search(r"<header>.*?<p>(.*?)</p>", run.report).group(1)
+    assert f" · {subtitle} · " in html.unescape(header), header
+    n = len(names)
+    said = (f"All {IN_WORDS[n]} have customers here." if used == n
+            else f"{IN_WORDS[used].capitalize()} of the {IN_WORDS[n]} have customers here.")
+    if others:
+        said += (f' A further segment, "Others", holds the {others:,} '
+                 + ("customer that matches" if others == 1 else "customers that match")
+                 + " no rule.")
+    text = _Prose.of(run.report).text("outside", "segments")
+    assert said in text, text[:600]
+    if run.case.rules in ("ladder", "rfm", "customer-types", "codes"):
+        assert f"the {IN_WORDS[n]} " in text.split(said)[0]  # the rule set's own count
+    table = _report_table(run.report, "segments")
+    for name, size in sizes.items():
+        share = f"{100 * (size / len(seg)):.1f}%"  # as _expected writes a share
+        assert table.loc[name, "Share of customers"] == share
+        assert f"{html.escape(name)}: {size:,} ({share})" in run.report  # the treemap
+
+
 # -- 4. names against value ------------------------------------------------------------------
 
 

@@ -211,17 +211,18 @@ def treemap_svg(
         colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
         # SVG's y axis points down: flip so the layout reads like the paper's
         y = height - r.y - r.dy
-        label = f"{name}: {n:,} ({n / total:.0%})"
+        share = f"{n:,} ({pct(n / total)})"  # as the tables write a share
+        label = f"{name}: {share}"
         parts.append(
             f'<g><title>{esc(label)}</title><rect x="{r.x:.1f}" y="{y:.1f}" '
             f'width="{r.dx:.1f}" height="{r.dy:.1f}" fill="{colour}" stroke="#fff"/>'
         )
-        fits = r.dy > 38 and r.dx > 10 + 8 * max(len(str(name)), len(f"{n:,} ({n / total:.0%})"))
+        fits = r.dy > 38 and r.dx > 10 + 8 * max(len(str(name)), len(share))
         if fits:
             parts.append(
                 f'<text x="{r.x + 5:.1f}" y="{y + 17:.1f}" fill="#fff" font-size="13">'
                 f'{esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
-                f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
+                f'fill="#fff" font-size="12">{share}</text>'
             )
             legend.append(
                 f'<li class="fits"><span style="background:{colour}"></span>{esc(label)}</li>'
