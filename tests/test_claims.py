@@ -153,7 +153,7 @@ CASES = [
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
     Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz",
-         ("--rules", "rfm", "--clv", "12"), "rfm"),
+         ("--rules", "rfm", "--clv", "12", "--holdout", "90"), "rfm"),
     Case("online-retail-to-september", lambda: _online_retail_until("2011-09-30"),
          ("--clv", "3")),
     Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value"), invoices=False),
@@ -817,6 +817,51 @@ def _order_days(case: Case, source: Path) -> pd.DataFrame:
                          "day": pd.to_datetime(raw["InvoiceDate"]).dt.normalize()})
 
 
+def _online_retail_holdout_purchases(source: Path, days: int) -> int:
+    """Purchase days in the last ``days`` days of Online Retail (up to its last purchase
+    day) of the customers who bought before them, after the cleaning (a customer id, not
+    cancelled, positive quantity and price), counted with plain pandas."""
+    lines = pd.read_csv(source, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str},
+                        parse_dates=["InvoiceDate"])  # fmt: skip
+    kept = (lines["CustomerID"].notna() & ~lines["InvoiceNo"].str.startswith("C")
+            & (lines["Quantity"] > 0) & (lines["UnitPrice"] > 0))  # fmt: skip
+    bought = pd.DataFrame({"customer": lines.loc[kept, "CustomerID"],
+                           "day": lines.loc[kept, "InvoiceDate"].dt.normalize()})
+    bought = bought.drop_duplicates()
+    cut = bought["day"].max() - pd.Timedelta(days=days)
+    before = set(bought.loc[bought["day"] <= cut, "customer"])
+    return int(((bought["day"] > cut) & bought["customer"].isin(before)).sum())
+
+
+def _holdout_verdict(run: Run, outside: str) -> None:
+    """With --holdout: the report and the console say how many purchases the model
+    predicted against how many the customers made in the held-out days (counted here from
+    the order lines), how far apart in per cent, and, more than 20% apart, that the value
+    ahead is likely too low (or high) by about as much."""
+    days = int(run.case.flags[run.case.flags.index("--holdout") + 1])
+    actual = _online_retail_holdout_purchases(run.source, days)
+    table = _report_table(run.report, "value", 2)  # after the segment and persona tables
+    counts = table["Customers"].str.replace(",", "").astype(int)
+    predicted = (counts * table["Predicted (mean)"].astype(float)).sum()
+    assert (counts * table["Actual (mean)"].astype(float)).sum() == pytest.approx(
+        actual, abs=0.005 * counts.sum())  # the table's means are the same purchases
+    said = re.search(rf"In the last {days} days, held out, the model predicted ([\d,]+) "
+                     rf"purchases against {actual:,} actual \((\d+)% (fewer|more)\)\.",
+                     outside)  # fmt: skip
+    assert said, outside[outside.find("held out") - 200:]
+    shown = int(said.group(1).replace(",", ""))
+    assert shown == pytest.approx(predicted, abs=0.005 * counts.sum() + 0.5)
+    gap = (shown - actual) / actual
+    assert said.group(2, 3) == (f"{abs(gap):.0%}".rstrip("%"), "more" if gap > 0 else "fewer")
+    caution = ("Caution: the model " + ("over" if gap > 0 else "under") + "-predicts on these "
+               "data, so the expected spend ahead is likely too " + ("high" if gap > 0 else
+               "low") + " by about as much.")  # fmt: skip
+    assert (caution in outside) == (abs(gap) > 0.2) == (caution in run.stdout)
+    assert said.group(0) in run.stdout
+    if run.case.name == "online-retail-rfm-rules":  # the caution's branch is exercised
+        assert caution in outside
+
+
 def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> None:
     """With --clv: the likely lost (P(alive) < 0.5) counted; those among them whose last
     order is more recent than most customers' (over half the customer base has a longer
@@ -858,6 +903,8 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
         else:
             a, se = (float(x.replace(",", "")) for x in row("purchases: a"))
             assert (caution in run.stdout) == (caution in outside) == (se > a), (a, se)
+        if "--holdout" in flags:
+            _holdout_verdict(run, outside)
     if "--compare-to" not in flags:
         assert run.migration is None
         return

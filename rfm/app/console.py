@@ -102,6 +102,10 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         print("\nValue ahead:")
         for sentence in value_sentences(result.value, money(_currency(result))):
             print(f"  {sentence}")
+        if result.value.holdout is not None:  # the report's verdict on the holdout check
+            from rfm.report.html import holdout_sentence
+
+            print(f"  {holdout_sentence(result.value)}")
     if result.migration is not None:
         from rfm.report.html import migration_words
 

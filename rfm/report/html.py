@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -365,14 +365,13 @@ def _value(c: _Ctx) -> str:
     )
     if v.holdout is not None:
         t = v.holdout
-        actual = float((t["actual"] * t["customers"]).sum())
-        predicted = float((t["predicted"] * t["customers"]).sum())
+        verdict = holdout_sentence(v)
+        cls = ' class="warn"' if "Caution" in verdict else ""
         out += (
             f"<h3>Does the model predict well?</h3><p>The purchase model was also fitted "
             f"on the data up to {v.holdout_days} days before the end, and asked how often "
-            f"each customer would buy in those last {v.holdout_days} days: it predicted "
-            f"{predicted:,.0f} purchases, and the customers made {actual:,.0f}. By number "
-            "of repeat purchases before:</p>"
+            f"each customer would buy in those last {v.holdout_days} days.</p>"
+            f"<p{cls}>{h.esc(verdict)}</p><p>By number of repeat purchases before:</p>"
             + c.plot(lambda: plots.holdout_plot(t, model=v.model_name), "holdout check")
             + h.table(t, {"customers": h.whole, "actual": lambda x: f"{x:.2f}",
                           "predicted": lambda x: f"{x:.2f}"})
@@ -392,6 +391,40 @@ def _value(c: _Ctx) -> str:
         "errors from the observed information.</p>"
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
+
+
+#: the gap between predicted and actual holdout purchases above which the value ahead is
+#: said to be likely off by about as much
+HOLDOUT_GAP = 0.20
+
+
+def holdout_totals(v: Any) -> tuple[float, float]:
+    """(actual, predicted) purchases in the held-out days, all customers together."""
+    t = v.holdout
+    return (float((t["actual"] * t["customers"]).sum()),
+            float((t["predicted"] * t["customers"]).sum()))  # fmt: skip
+
+
+def holdout_sentence(v: Any) -> str:
+    """The holdout check's verdict in plain words (the report and the console print it):
+    predicted against actual purchases in the held-out days, how far apart, and, when
+    they are more than :data:`HOLDOUT_GAP` apart, that the value ahead is likely off by
+    about as much."""
+    actual, predicted = holdout_totals(v)
+    days = v.holdout_days
+    said = (f"In the last {days} days, held out, the model predicted {predicted:,.0f} "
+            f"purchases against {actual:,.0f} actual")
+    if actual <= 0:
+        return said + "."
+    gap = (predicted - actual) / actual
+    if f"{abs(gap):.0%}" == "0%":
+        return said + ": about as many as the customers made."
+    said += f" ({abs(gap):.0%} {'more' if gap > 0 else 'fewer'})."
+    if abs(gap) > HOLDOUT_GAP:
+        said += (f" Caution: the model {'over' if gap > 0 else 'under'}-predicts on these "
+                 f"data, so the expected spend ahead is likely too {'high' if gap > 0 else 'low'}"
+                 " by about as much.")  # fmt: skip
+    return said
 
 
 def _crosstab(c: _Ctx) -> str:
