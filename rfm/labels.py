@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
            "counted", "drift_features", "headers", "left_out_sentence", "money",
-           "number_word", "orders", "orders_word", "pct", "whole", "word_list"]
+           "number_word", "orders", "orders_word", "pct", "silhouette_reading", "when",
+           "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -187,6 +188,31 @@ def banded(value: float, reading: Callable[[float], str], digits: int = 3) -> st
     while digits < 15 and reading(float(f"{value:.{digits}f}")) != reading(value):
         digits += 1
     return f"{value:.{digits}f}"
+
+
+def silhouette_reading(value: float) -> str:
+    """A silhouette's reading: from 0.5 "good", from 0.25 "moderate", below "weak"."""
+    if not math.isfinite(value):
+        return ""
+    return "good" if value >= 0.5 else "moderate" if value >= 0.25 else "weak"
+
+
+def when(timestamp: object) -> str:
+    """A moment as a person reads it: "2026-12-07 06:34 UTC" (an ISO 8601 text such as
+    a saved model's creation time, "2026-12-07T06:34:19+00:00"), the date alone when it
+    has no time of day; the text unchanged when it is not a date."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(str(timestamp))
+    except (TypeError, ValueError):
+        return str(timestamp)
+    if pd.isna(ts):
+        return str(timestamp)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC")
+        return f"{ts:%Y-%m-%d %H:%M} UTC"
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
 
 
 def orders(x: object) -> str:

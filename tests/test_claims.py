@@ -42,7 +42,9 @@ with rfmseg's own code:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -716,20 +718,42 @@ STATISTICS = {
     "ARI": r"\bARI\b|Rand index",
     "inertia": r"(?i)\binertia\b|within-cluster sum of squares",
     "principal components": r"(?i)principal component",
+    "silhouette": r"(?i)silhouette",
+    "PSI": r"\bPSI\b|(?i:population stability)",
+    "KS": r"\bKS\b|Kolmogorov",
+    "value models": r"MBG/NBD|BG/NBD|Gamma-Gamma",
+    "ISO timestamp": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+    "scaling names": r"log-minmax|\bzscore\b|\bminmax\b|scaled units",
 }
+
+
+def _statistics_outside(page: str) -> None:
+    """No statistic of :data:`STATISTICS` in the plain words of a page (outside the
+    "Details for analysts" blocks): text, table cells and figure text alike."""
+    outside = _Prose.of(page).text("outside")
+    for name, pattern in STATISTICS.items():
+        found = re.search(pattern, outside)
+        assert not found, (name, found and outside[found.start() - 80:found.end() + 80])
 #: an η² of ranks → the adverb the report uses for it
 ADVERBS = ((0.14, "strongly"), (0.06, "moderately"), (0.0, "hardly"))
 
 
 def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Run) -> None:
     prose = _Prose.of(run.report)
-    outside, inside = prose.text("outside"), prose.text("inside")
-    for name, pattern in STATISTICS.items():
-        found = re.search(pattern, outside)
-        assert not found, (name, found and outside[found.start() - 80:found.end() + 80])
+    inside = prose.text("inside")
+    _statistics_outside(run.report)
     for name in ("F statistic", "p-value", "η²", "Calinski–Harabasz", "Davies–Bouldin",
-                 "ARI", "inertia"):  # fmt: skip
+                 "ARI", "inertia", "silhouette"):  # fmt: skip
         assert re.search(STATISTICS[name], inside), name  # there, for the analysts
+    if "--clv" in run.case.flags:  # the value models are named for the analysts
+        assert re.search(STATISTICS["value models"], inside)
+    sils = pd.to_numeric(run.segments["silhouette"], errors="coerce")
+    if sils.notna().all():  # each persona's mean silhouette, in words on its card
+        for cid, persona in run.profile["persona"].items():
+            reading = BANDS["Silhouette (mean)"][0](sils[run.segments["cluster"] == cid].mean())
+            words = {"good": "well", "moderate": "fairly well", "weak": "poorly"}[reading]
+            card = run.report.split(f"<h3>{html.escape(persona)}</h3>")[1].split("</div>")[1]
+            assert f"its customers sit {words} within the group" in card, (persona, card)
     # which dimensions tell the personas apart, in words, from the customers' ranks
     seg = run.segments
     words = {"recency": "recency", "frequency": "the number of orders", "monetary": "spend"}
@@ -1004,3 +1028,61 @@ def test_a_saved_models_names_are_true_of_new_customers_or_said_not_to_be(
             assert _false_words(persona, cid, seg) == [], (cid, persona)
     if name == "online-retail-march-then-all":  # the branch with a warning is exercised
         assert flagged, proc.stdout
+    _apply_report_in_plain_words(report, proc.stdout, model, tmp_path / "a", flags)
+    if name != "online-retail-march-then-all":  # a refit of the same model, on the same data
+        out = tmp_path / "r"
+        refit = run_captured("refit", str(model), str(_lines(later, tmp_path, "later")),
+                             "--out", str(out), "--save-model", str(tmp_path / "m2.json"),
+                             "-q")  # fmt: skip
+        assert refit.returncode == 0, refit.stderr
+        page = (out / "report.html").read_text(encoding="utf-8")
+        _statistics_outside(page)
+        section = _Prose.of(page).text("outside", "refit")
+        assert f"This run refitted the model created {_created(model)}:" in section
+        table = _report_table(page, "refit")
+        assert set(table["Status"].str.split(";").str[0]) <= {"kept", "new cluster"}
+
+
+#: a PSI → the reading the drift table gives it: the documented bands
+def _psi_reads(v: float) -> str:
+    return "refit recommended" if v > 0.25 else "moderate shift" if v >= 0.1 else "stable"
+
+
+def _created(model: Path) -> str:
+    """The model file's creation time as a person reads it ("2026-12-07 06:34 UTC"),
+    from the JSON with the standard library."""
+    created = json.loads(model.read_text())["created"]
+    moment = dt.datetime.fromisoformat(created).astimezone(dt.timezone.utc)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _apply_report_in_plain_words(report: str, stdout: str, model: Path, out: Path,
+                                 flags: tuple[str, ...]) -> None:  # fmt: skip
+    """The apply report in plain words first: no statistic outside the analysts' details
+    (the PSI and KS figures are inside them), the drift verdict in words as the console
+    says it, every PSI shown in the band its reading names, the model's creation time as a
+    date and time, and without an invoice column no count of orders."""
+    _statistics_outside(report)
+    prose = _Prose.of(report)
+    inside = prose.text("inside", "drift")
+    assert re.search(STATISTICS["PSI"], inside) and re.search(STATISTICS["KS"], inside)
+    lines = stdout.splitlines()
+    verdict = next(x for x in lines if x.startswith(("Refit recommended:", "Moderate shift",
+                                                     "Stable:")))  # fmt: skip
+    assert not re.search(r"\d", verdict), verdict  # words, no figure
+    assert verdict in prose.text("outside", "summary")
+    assert verdict.split(":")[-1].strip() in prose.text("outside", "drift")
+    drift = pd.read_csv(out / "drift.csv", index_col="feature")
+    table = _report_table(report, "drift")
+    for (label, row), (feature, psi) in zip(table.iterrows(), drift["psi"].items(),
+                                            strict=True):  # fmt: skip
+        assert _psi_reads(float(row["PSI"])) == row["Reading"] == _psi_reads(psi), (label, row)
+        assert float(row["PSI"]) == pytest.approx(psi, abs=0.0005), feature
+    created = _created(model)
+    assert f"(model created {created})" in prose.text("outside", "summary")
+    assert f"(created {created})" in lines[0]
+    if "--amount" in flags:  # CDNOW: no invoice column, frequency counts purchase days
+        page = prose.text("outside") + prose.text("inside")
+        found = re.search(r"\bOrders\b|\(orders\)|\b\d[\d,.–]* orders?\b", page)
+        assert not found, page[found.start() - 80:found.end() + 80]
+        assert "Frequency (purchase days)" in inside

@@ -13,14 +13,18 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.drift import psi_reading
 from rfm.labels import (
     CLEANING_STEPS,
+    banded,
     drift_features,
     headers,
     left_out_sentence,
     money,
     orders,
     pct,
+    silhouette_reading,
+    when,
     whole,
 )
 
@@ -63,7 +67,9 @@ def persona_table(result: Any) -> pd.DataFrame:
     prof = result.profile
     out = _describe(prof, ["persona"], _currency(result), _invoices(result))
     if "silhouette" in prof:
-        out[headers()["silhouette"]] = prof["silhouette"].map(lambda v: f"{v:.2f}")
+        # as the report's details write it: the decimals to fall in its reading's band
+        out[headers()["silhouette"]] = prof["silhouette"].map(
+            lambda v: banded(v, silhouette_reading, 2))
     return out
 
 
@@ -97,15 +103,15 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         print("\nPersonas (clusters of similar customers), best first (medians):")
         print(persona_table(result).to_string())
     if result.value is not None:
-        from rfm.app.value import value_sentences
+        from rfm.report.html import holdout_sentence, plain_value_sentences
 
+        v = result.value
         print("\nValue ahead:")
-        for sentence in value_sentences(result.value, money(_currency(result))):
+        for sentence in plain_value_sentences(v, money(_currency(result))):  # the report's
             print(f"  {sentence}")
-        if result.value.holdout is not None:  # the report's verdict on the holdout check
-            from rfm.report.html import holdout_sentence
-
-            print(f"  {holdout_sentence(result.value)}")
+        if v.holdout is not None:  # the report's verdict on the holdout check
+            print(f"  {holdout_sentence(v)}")
+        print(f"  (models: {v.model_name} for purchases, Gamma-Gamma for spend per purchase)")
     if result.migration is not None:
         from rfm.report.html import migration_words
 
@@ -132,7 +138,8 @@ def drift_table(run: Any) -> pd.DataFrame:
     the report's drift-table labels (:data:`rfm.labels.DRIFT_FEATURES`)."""
     d = run.drift
     table = pd.DataFrame({
-        "PSI": d["psi"].round(3), "KS statistic": d["ks_statistic"].round(3),
+        "PSI": d["psi"].map(lambda v: banded(v, psi_reading)),  # as the report writes it
+        "KS statistic": d["ks_statistic"].round(3),
         "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
@@ -152,7 +159,7 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
     model = run.model
     t = model.training
     print(f"{len(run.rfm):,} customers · saved model with k = {model.k} clusters, trained on "
-          f"{t['customers']:,} customers (created {model.created})")  # fmt: skip
+          f"{t['customers']:,} customers (created {when(model.created)})")  # fmt: skip
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(SEGMENTS_TITLE)
         print(segment_table(run).to_string())

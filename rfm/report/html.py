@@ -34,6 +34,7 @@ rule file is escaped.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ from rfm.labels import (
     left_out_sentence,
     number_word,
     orders_word,
+    silhouette_reading,
+    when,
     word_list,
 )
 from rfm.personas import name_medians
@@ -258,7 +261,7 @@ def _summary(c: _Ctx) -> str:
 def _distinct_word(silhouette: float) -> str:
     """The silhouette's reading in words: "clearly", "moderately" or "weakly"."""
     return {"good": "clearly", "moderate": "moderately", "weak": "weakly"}.get(
-        _reading(silhouette, 0.5, 0.25), "–")
+        silhouette_reading(silhouette), "–")
 
 
 def _segments(c: _Ctx) -> str:
@@ -301,10 +304,12 @@ def _coverage(c: _Ctx) -> str:
 
 def _personas(c: _Ctx) -> str:
     cards = []
-    for cid, p in c.res.profile.iterrows():
+    prof = c.res.profile
+    for cid, p in prof.iterrows():
         sil = (
-            f"<li>silhouette {p['silhouette']:.2f} ({_reading(p['silhouette'], 0.5, 0.25)})</li>"
-            if "silhouette" in p
+            f"<li>its customers sit {SITS[silhouette_reading(p['silhouette'])]} within "
+            "the group</li>"
+            if "silhouette" in p and np.isfinite(p["silhouette"])
             else ""
         )
         cards.append(
@@ -326,6 +331,26 @@ def _personas(c: _Ctx) -> str:
         f'<div class="cards">{"".join(cards)}</div>'
         "<p>A persona's action suits its median customer, for a campaign aimed at the "
         "whole group; each customer's own action is its segment's.</p>"
+        + (_persona_silhouettes(prof) if "silhouette" in prof else "")
+    )
+
+
+#: a silhouette's reading, as the cards say how well a group's customers sit in it
+SITS = {"good": "well", "moderate": "fairly well", "weak": "poorly", "": "–"}
+
+
+def _persona_silhouettes(prof: pd.DataFrame) -> str:
+    """The persona cards' "sit well within the group" as figures: each persona's mean
+    silhouette and its reading (the console prints the same figures)."""
+    table = pd.DataFrame({
+        "persona": prof["persona"],
+        "silhouette": [banded(v, silhouette_reading, 2) for v in prof["silhouette"]],
+        "reading": [silhouette_reading(v) for v in prof["silhouette"]],
+    }, index=prof.index)  # fmt: skip
+    return details(
+        "<p>How well a persona's customers sit within it is their mean silhouette: above "
+        "0.5 good (well), 0.25–0.5 moderate (fairly well), below 0.25 weak (poorly).</p>"
+        + h.table(table, text_columns=("persona", "silhouette", "reading"))
     )
 
 
@@ -358,7 +383,7 @@ def _value(c: _Ctx) -> str:
     formats = {"expected_value": c.money, "value_share": h.pct, "likely_lost": h.whole,
                "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
     out = (
-        h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
+        h.bullet_list([h.esc(t) for t in plain_value_sentences(v, c.money)])
         + "<h3>By segment</h3><p>In the order of the segment table: by past spend, not by "
         "the spend expected ahead.</p>" + h.table(v.by_segment, formats)
         + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
@@ -372,7 +397,7 @@ def _value(c: _Ctx) -> str:
             f"on the data up to {v.holdout_days} days before the end, and asked how often "
             f"each customer would buy in those last {v.holdout_days} days.</p>"
             f"<p{cls}>{h.esc(verdict)}</p><p>By number of repeat purchases before:</p>"
-            + c.plot(lambda: plots.holdout_plot(t, model=v.model_name), "holdout check")
+            + c.plot(lambda: plots.holdout_plot(t, model="predicted"), "holdout check")
             + h.table(t, {"customers": h.whole, "actual": lambda x: f"{x:.2f}",
                           "predicted": lambda x: f"{x:.2f}"})
         )
@@ -391,6 +416,35 @@ def _value(c: _Ctx) -> str:
         "errors from the observed information.</p>"
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
+
+
+#: a value model's name (said under the analysts' details) → what the plain words call it
+MODEL_WORDS = {"MBG/NBD": "the purchase model", "BG/NBD": "the purchase model",
+               "Gamma-Gamma": "the spend model"}  # fmt: skip
+
+
+def plain_value_sentences(v: Any, money: Callable[[object], str]) -> list[str]:
+    """The value ahead in plain words (:func:`rfm.app.value.value_sentences`) without the
+    models' names, which the analysts' details give: a bracketed clause naming a model is
+    left out ("(MBG/NBD for purchases, Gamma-Gamma for spend per purchase; not
+    discounted)" reads "(not discounted)"), and a name elsewhere reads as what the model
+    does ("the purchase model"). The report and the console print these."""
+    names = [v.model_name, *MODEL_WORDS]
+
+    def without_names(bracket: re.Match[str]) -> str:
+        if not any(n in bracket.group(1) for n in names):
+            return bracket.group(0)
+        kept = [p.strip() for p in bracket.group(1).split(";")
+                if not any(n in p for n in names)]  # fmt: skip
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    out = []
+    for sentence in value_sentences(v, money):
+        sentence = re.sub(r"\s*\(([^()]*)\)", without_names, sentence)
+        for name, words in MODEL_WORDS.items():  # MBG/NBD before BG/NBD
+            sentence = sentence.replace(name, words)
+        out.append(sentence)
+    return out
 
 
 #: the gap between predicted and actual holdout purchases above which the value ahead is
@@ -439,7 +493,15 @@ def _crosstab(c: _Ctx) -> str:
     )
 
 
-def _k_reason(c: _Ctx) -> str:
+#: how k is chosen, for the analysts
+K_RULE = ("The rule: the best silhouette among the elbow's suggestion and its two "
+          "neighbours, with every cluster at least 2% of the customers (a tie goes to the "
+          "smaller k).")
+
+
+def _k_reason(c: _Ctx) -> tuple[str, str]:
+    """Why this k, in words (outside the details), and the silhouettes behind the words
+    (for the analysts' details)."""
     res = c.res
     elbow = res.clusters.elbow
     k = res.clusters.k
@@ -447,15 +509,20 @@ def _k_reason(c: _Ctx) -> str:
     sils = elbow.attrs.get("silhouettes", {})
     if res.settings.get("k_requested", "auto") != "auto":
         tail = f"; the elbow suggests k = {suggested}" if suggested is not None else ""
-        return f"<p>k = {k} was set for this run{tail}.</p>"
+        return f"<p>k = {k} was set for this run{tail}.</p>", ""
     if suggested is None:
-        return f"<p>k = {k}: the best silhouette of the k values tried.</p>"
+        return (f"<p>k = {k}: of the k values tried, it separates the clusters best.</p>",
+                "<p>The k with the best silhouette of those tried.</p>")
     if int(suggested) == k:
+        s_k = sils.get(k)
         return (
             f"<p>The elbow suggests k = {k}, and among its neighbours it also separates "
-            "the clusters best (highest silhouette), so it was kept.</p>"
+            "the clusters best, so it was kept.</p>",
+            (f"<p>k = {k} has the highest silhouette among its neighbours"
+             + (f" ({s_k:.3f})" if s_k is not None else "") + f". {K_RULE}</p>"),
         )
     s_sug, s_k = sils.get(int(suggested)), sils.get(k)
+    figures = ""
     if s_sug is not None and s_k is not None and (
         s_sug > s_k or (s_sug == s_k and k > int(suggested))
     ):  # the rule passed over a better (or as good and smaller) k: it was too small
@@ -466,23 +533,19 @@ def _k_reason(c: _Ctx) -> str:
     elif s_sug is not None and s_k is not None:
         chosen_text, other_text = distinct_figures(s_k, s_sug)
         if chosen_text != other_text:
-            why = (
-                f"k = {k} separates the clusters better: silhouette {chosen_text} against "
-                f"{other_text} for k = {suggested}"
-            )
+            why = f"k = {k} separates the clusters better"
+            figures = f"k = {k} separates the clusters better: silhouette {chosen_text} " \
+                      f"against {other_text} for k = {suggested}. "
         else:  # equal (or equal to 15 decimals): never one figure against itself
             why = (
-                f"k = {k} and k = {suggested} separate the clusters equally well "
-                f"(silhouette {s_k:.2f} for both)"
+                f"k = {k} and k = {suggested} separate the clusters equally well"
                 + (", and a tie goes to the smaller k" if k < int(suggested) else "")
             )
+            figures = f"Silhouette {s_k:.2f} for both k = {k} and k = {suggested}. "
     else:
-        why = f"k = {k} separates the clusters better (higher silhouette)"
-    return (
-        f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}. The "
-        "rule: the best silhouette among the elbow's suggestion and its two neighbours, "
-        "with every cluster at least 2% of the customers (a tie goes to the smaller k).</p>"
-    )
+        why = f"k = {k} separates the clusters better"
+    return (f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}.</p>",
+            f"<p>{figures}{K_RULE}</p>")
 
 
 def distinct_figures(a: float, b: float, digits: int = 2) -> tuple[str, str]:
@@ -534,8 +597,10 @@ def _clusters(c: _Ctx) -> str:
     )
     labels = res.clusters.labels
     suggested = res.clusters.elbow.attrs.get("suggested_k")
+    reason, reason_figures = _k_reason(c)
     analysts = (
-        "<p>The elbow curve (K-means inertia, the within-cluster sum of squares, for each "
+        reason_figures
+        + "<p>The elbow curve (K-means inertia, the within-cluster sum of squares, for each "
         "k), each customer's silhouette, and the customers on the first two principal "
         "components of the scaled features.</p>"
         + c.plot(
@@ -561,7 +626,7 @@ def _clusters(c: _Ctx) -> str:
     )
     return (
         table
-        + _k_reason(c)
+        + reason
         + f"<p>How days since the last order, {c.orders} and spend spread within each persona "
         "(the box holds the middle half of its customers, the line is the median):</p>"
         + c.plot(
@@ -635,10 +700,6 @@ def _trend(c: _Ctx) -> str:
     )
 
 
-def _silhouette_reading(value: float) -> str:
-    return _reading(value, 0.5, 0.25)
-
-
 def _stability_reading(value: float) -> str:
     return _reading(value, 0.9, STABLE_ARI)
 
@@ -654,8 +715,8 @@ def _validation(c: _Ctx) -> str:
     for _, r in res.validation.iterrows():
         m, v = r["metric"], float(r["value"])
         if m == "silhouette":
-            rows.append(("Silhouette (mean)", "", banded(v, _silhouette_reading),
-                         _silhouette_reading(v),
+            rows.append(("Silhouette (mean)", "", banded(v, silhouette_reading),
+                         silhouette_reading(v),
                          "how well customers sit in their own cluster: above 0.5 good, "
                          "0.25–0.5 moderate, below 0.25 weak"))
         elif m == "anova_F":
@@ -764,20 +825,23 @@ def _migration(c: _Ctx) -> str:
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
-    rows = []
+    rows, moved = [], []
     for cid, persona, match in zip(refit["ids"], refit["personas"], refit["matched"],
                                    strict=True):  # fmt: skip
         if match is None:
             status = "new cluster"
         else:
-            status = f"kept (its centre moved {match[1]:.3f} in the old scaled units)"
+            status = "kept"
+            moved.append((cid, persona, f"{match[1]:.3f}"))
             if int(cid) in renamed:
                 status += f"; was “{renamed[int(cid)]}”, which its customers no longer fit"
         rows.append((cid, persona, status))
     table = (pd.DataFrame(rows, columns=["cluster", "persona", "status"])
              .set_index("cluster").sort_index())  # fmt: skip
+    distances = (pd.DataFrame(moved, columns=["cluster", "persona", "Centre moved"])
+                 .set_index("cluster").sort_index())  # fmt: skip
     vanished = refit["vanished"]
-    words = [f"This run refitted the model created {refit['refit_of']}: new thresholds and "
+    words = [f"This run refitted the model created {when(refit['refit_of'])}: new thresholds and "
              "new centres, then each new cluster was matched to an old one by the smallest "
              "total distance between centres, so clusters that persist keep their id."]
     if renamed:
@@ -805,6 +869,11 @@ def _refit(c: _Ctx) -> str:
     return (
         f"<p>{h.esc(' '.join(words))}</p>"
         + h.table(table, text_columns=("persona", "status"))
+        + (details(
+            "<p>How far each kept cluster's centre moved from its old one, in the old "
+            "model's scaled units (R, F and M as the clusters were found in them); the "
+            "clusters were matched by the smallest total of these distances.</p>"
+            + h.table(distances, text_columns=("persona", "Centre moved"))) if moved else "")
     )
 
 
@@ -819,7 +888,8 @@ def _method(c: _Ctx) -> str:
     snap = res.rfm.attrs.get("snapshot")
     snap_text = f"{pd.Timestamp(snap):%Y-%m-%d %H:%M}" if snap is not None else s.get("snapshot")
     how_k = (
-        "chosen automatically (the elbow proposes, the silhouette decides)"
+        "chosen automatically (the elbow proposes; of its suggestion and the k next to it, "
+        "the one that separates the clusters best is kept)"
         if s.get("k_requested") == "auto"
         else "set for this run"
     )
