@@ -10,7 +10,8 @@ so there is no elbow, silhouette or stability section. Sections:
 ``segments``   the segments under the model's frozen thresholds and rules
 ``personas``   the model's clusters and persona names, on the new customers; a warning
                names those that no longer describe their customers
-``drift``      PSI and KS per feature against the training customers, with their readings
+``drift``      the drift verdict in words; under the analysts' details, PSI and KS per
+               feature against the training customers, with their readings
 ``changes``    (with ``--previous``) who changed segment or cluster (clusters only when the
                previous file's are this model's), who moved down and, when the data continue
                the previous run's, which of them have not ordered since; the from → to matrix

@@ -9,17 +9,21 @@ an e-mail attachment.
 Sections (each a ``<section id=…>``):
 
 ``summary``      customers, revenue, orders, period, clusters, separation, cleaning steps
-``segments``     rule-based segments: size, revenue share, action; treemap; which score
+``segments``     rule-based segments (how many of the rule set's have customers, who
+                 "Others" are), by past spend: size, revenue share, action; treemap; which score
                  combinations make which segment (with the rule set's gaps and dead rules)
-``personas``     one card per cluster, best first: size, revenue, medians, action
+``personas``     one card per cluster, best first: size, revenue, medians, how well its
+                 customers sit in it (the silhouettes under the analysts' details), action
 ``crosstab``     segment × persona, in customers and in revenue
 ``value``        (with ``clv``) value ahead: expected spend, customers likely lost and
-                 revenue at risk per segment and persona; the holdout check
+                 revenue at risk per segment and persona; the holdout check with its verdict
+                 in words; the models and their parameters under the analysts' details
 ``migration``    (with ``compare_to``) from → to segment counts and spend
 ``refit``        (a refit of a saved model) which clusters kept their id and persona name,
                  which appeared, which vanished
-``clusters``     the profile table; elbow (suggested and chosen k, and why), silhouette,
-                 PCA scatter, boxplots (in the cards' order)
+``clusters``     the profile table; the suggested and chosen k and why, in words; boxplots
+                 (in the cards' order); under the analysts' details the silhouettes behind
+                 the choice, the elbow, silhouette and PCA plots
 ``rfm-grid``     the score bins in words, R × F counts and heatmaps
 ``trend``        monthly revenue and active customers, partial months marked
 ``validation``   silhouette, ANOVA, indices and stability, each with a plain reading
