@@ -81,19 +81,26 @@ def score_bins(
     return out
 
 
-def _range(low: float, high: float, dim: str, money: str) -> str:
+def _range(low: float, high: float, dim: str, money: str,
+           frequency_unit: tuple[str, str] = ("order", "orders")) -> str:
     if dim == "monetary":
         text = f"{money}{low:,.2f}" if low == high else f"{money}{low:,.2f}–{money}{high:,.2f}"
         return text
-    unit = ("day", "days") if dim == "recency" else ("order", "orders")
+    unit = ("day", "days") if dim == "recency" else frequency_unit
     lo, hi = f"{low:,.0f}", f"{high:,.0f}"
     if lo == hi:
         return f"{lo} {unit[0] if lo == '1' else unit[1]}"
     return f"{lo}–{hi} {unit[1]}"
 
 
-def bins_in_words(bins: pd.DataFrame, *, currency: str = "") -> dict[str, str]:
+def bins_in_words(
+    bins: pd.DataFrame, *, currency: str = "",
+    frequency_unit: tuple[str, str] = ("order", "orders"),
+) -> dict[str, str]:
     """One sentence per dimension from :func:`score_bins`, e.g. ``"F = 1: 1 order; …"``.
+
+    ``frequency_unit`` is what frequency counts, singular and plural (``("purchase day",
+    "purchase days")`` for data without an invoice column).
 
     A dimension with fewer occupied scores than q ends with a note saying so. Recency
     is listed from the best score down (most recent first); frequency and monetary from
@@ -106,7 +113,7 @@ def bins_in_words(bins: pd.DataFrame, *, currency: str = "") -> dict[str, str]:
             "score", ascending=dim != "recency"
         )
         text = "; ".join(
-            f"{_LETTER[dim]} = {s}: {_range(lo, hi, dim, currency)}"
+            f"{_LETTER[dim]} = {s}: {_range(lo, hi, dim, currency, frequency_unit)}"
             for s, lo, hi in zip(part["score"], part["low"], part["high"], strict=True)
         )
         if 0 < len(part) < q:

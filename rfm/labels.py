@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree",
-           "counted", "left_out_sentence", "money", "orders", "pct", "whole", "word_list"]
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
+           "counted", "drift_features", "headers", "left_out_sentence", "money",
+           "number_word", "orders", "orders_word", "pct", "silhouette_reading", "when",
+           "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -34,6 +36,21 @@ DRIFT_FEATURES: dict[str, str] = {
     "monetary_scaled": "Monetary, as clustered (scaled)",
 }
 
+
+
+def orders_word(invoices: bool = True) -> str:
+    """What frequency counts: "orders" (distinct invoices), or "purchase days" when the
+    data have no invoice column (the lines a customer bought on one day make one)."""
+    return "orders" if invoices else "purchase days"
+
+
+def drift_features(invoices: bool = True) -> dict[str, str]:
+    """:data:`DRIFT_FEATURES`, frequency in purchase days when there is no invoice column."""
+    if invoices:
+        return DRIFT_FEATURES
+    return DRIFT_FEATURES | {"frequency": "Frequency (purchase days)"}
+
+
 #: a dimension (R, F or M, raw or scaled) in a sentence
 FEATURE_WORDS: dict[str, str] = {"recency": "recency", "frequency": "frequency",
                                  "monetary": "total spend"}  # fmt: skip
@@ -50,6 +67,15 @@ def counted(n: int, noun: str = "customer") -> str:
     """A count and its noun, in the number the count asks for: "1 customer",
     "2,345 customers"."""
     return f"{n:,} {noun if n == 1 else noun + 's'}"
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                "ten", "eleven", "twelve")
+
+
+def number_word(n: int) -> str:
+    """A small count in words ("nine"), a larger one in figures ("64")."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
 
 
 def agree(n: int, forms: str) -> str:
@@ -107,6 +133,15 @@ HEADERS: dict[str, str] = {
 }
 
 
+def headers(invoices: bool = True) -> dict[str, str]:
+    """:data:`HEADERS`, the median frequency in purchase days when there is no invoice
+    column (an order is then a purchase day, and a header saying "Orders" would count
+    something else)."""
+    if invoices:
+        return HEADERS
+    return HEADERS | {"frequency_median": "Purchase days (median)"}
+
+
 # -- how a figure is written: the same text in the report and on the console ---------------
 
 
@@ -140,6 +175,44 @@ def whole(x: object) -> str:
     if _missing(x):
         return ""
     return f"{float(x):,.0f}"  # type: ignore[arg-type]
+
+
+def banded(value: float, reading: Callable[[float], str], digits: int = 3) -> str:
+    """A statistic that is shown next to its reading ("medium", "moderate shift"), with
+    ``digits`` decimals or as many more as it takes for the figure shown to read the same
+    as the value: never "0.06" labelled "small" when 0.06 starts "medium".
+
+    ``reading`` maps a value to its label (the same function that labelled it)."""
+    if not math.isfinite(value):
+        return "–"
+    while digits < 15 and reading(float(f"{value:.{digits}f}")) != reading(value):
+        digits += 1
+    return f"{value:.{digits}f}"
+
+
+def silhouette_reading(value: float) -> str:
+    """A silhouette's reading: from 0.5 "good", from 0.25 "moderate", below "weak"."""
+    if not math.isfinite(value):
+        return ""
+    return "good" if value >= 0.5 else "moderate" if value >= 0.25 else "weak"
+
+
+def when(timestamp: object) -> str:
+    """A moment as a person reads it: "2026-12-07 06:34 UTC" (an ISO 8601 text such as
+    a saved model's creation time, "2026-12-07T06:34:19+00:00"), the date alone when it
+    has no time of day; the text unchanged when it is not a date."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(str(timestamp))
+    except (TypeError, ValueError):
+        return str(timestamp)
+    if pd.isna(ts):
+        return str(timestamp)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC")
+        return f"{ts:%Y-%m-%d %H:%M} UTC"
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M}"
 
 
 def orders(x: object) -> str:

@@ -101,16 +101,18 @@ _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}
 
 
-def _median_text(dim: str, value: float, stat: str = "median", exact: bool = False) -> str:
+def _median_text(dim: str, value: float, stat: str = "median", exact: bool = False,
+                 order: str = "order") -> str:  # fmt: skip
     """A cluster's median (or, when the medians tie, its ``stat="average"``) in words;
     ``exact`` keeps up to six significant digits where whole numbers would round two
-    clusters to one text."""
+    clusters to one text; ``order`` is what one order is called ("purchase day" without
+    an invoice column)."""
     number = f"{value:,.6g}" if exact else f"{value:,.0f}"
     if dim == "recency":
         how = "a median" if stat == "median" else "on average"
         return f"last order {how} {number} days ago"
     if dim == "frequency":
-        return f"{stat} {value:.6g} order{'' if value == 1 else 's'}"
+        return f"{stat} {value:.6g} {order}{'' if value == 1 else 's'}"
     return f"{stat} spend {number}"
 
 
@@ -161,7 +163,7 @@ def _percentile(sorted_pop: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _separate(
     names: list[str], medians: pd.DataFrame, means: pd.DataFrame | None,
-    population: dict[str, np.ndarray],
+    population: dict[str, np.ndarray], order: str = "order",
 ) -> list[str]:
     """Tell apart clusters that share a name by the dimension that separates them most."""
     out = list(names)
@@ -192,10 +194,10 @@ def _separate(
         # spreads the group most can still leave two of them close
         spreads.sort(key=lambda t: -t[0])
         chosen = spreads[: 1 if len(idx) == 2 else 2]
-        texts = [", ".join(_median_text(dim, vals[n], stat) for _, dim, vals in chosen)
-                 for n in range(len(idx))]  # fmt: skip
+        texts = [", ".join(_median_text(dim, vals[n], stat, order=order)
+                           for _, dim, vals in chosen) for n in range(len(idx))]  # fmt: skip
         if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
-            texts = [", ".join(_median_text(dim, vals[n], stat, exact=True)
+            texts = [", ".join(_median_text(dim, vals[n], stat, exact=True, order=order)
                                for _, dim, vals in chosen) for n in range(len(idx))]
         for i, t in zip(idx, texts, strict=True):
             out[i] = f"{name} ({t})"
@@ -221,6 +223,7 @@ def describe_personas(
     rfm: pd.DataFrame | None = None,
     low: float = 0.4,
     high: float = 0.6,
+    order: str = "order",
 ) -> pd.DataFrame:
     """Persona name, levels and recommended action of each cluster of a profile.
 
@@ -238,6 +241,10 @@ def describe_personas(
         recorded in ``profile.attrs["population"]``.
     low, high : float
         Population quantiles that bound the middle band, ``0 < low <= 0.5 <= high < 1``.
+    order : str
+        What one order is called in a name that quotes a median count of orders
+        ("median 3 orders"): ``"purchase day"`` when orders are purchase days (no invoice
+        column).
 
     Returns
     -------
@@ -276,7 +283,7 @@ def describe_personas(
     levels = _levels(medians, population, low, high, separates)
     levels = levels.rename(columns={"monetary": "value"})
     names = _separate([_base_name(row, separates["monetary"]) for _, row in levels.iterrows()],
-                      medians, means, population)  # fmt: skip
+                      medians, means, population, order)  # fmt: skip
     actions = [
         PERSONA_ACTIONS[(r, v)] + (ONE_TIME_NOTE if one and r != "low" else "")
         for r, v, one in zip(levels["recency"], levels["value"], levels["one_time"], strict=True)
@@ -300,6 +307,7 @@ def name_personas(
     rfm: pd.DataFrame | None = None,
     low: float = 0.4,
     high: float = 0.6,
+    order: str = "order",
 ) -> pd.Series:
     """Give each cluster of a profile a descriptive, unique persona name.
 
@@ -321,4 +329,4 @@ def name_personas(
     >>> name_personas(profile(rfm, [1, 1, 0, 0, 2])).tolist()
     ['Recent frequent high spenders', 'Moderate spenders', 'Lapsed one-time low spenders']
     """
-    return describe_personas(profile, rfm=rfm, low=low, high=high)["persona"]
+    return describe_personas(profile, rfm=rfm, low=low, high=high, order=order)["persona"]

@@ -211,13 +211,14 @@ def name_inversions(segments: pd.DataFrame, rfm: pd.DataFrame, rules: Any) -> pd
     return pd.DataFrame(rows, columns=INVERSION_COLUMNS)
 
 
-def inversion_sentences(inversions: pd.DataFrame) -> list[str]:
-    """One plain sentence per row of :func:`name_inversions`."""
+def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders") -> list[str]:
+    """One plain sentence per row of :func:`name_inversions`; ``orders`` is what orders
+    are called ("purchase days" without an invoice column)."""
     return [
         f"“{r.named_above}” is named above “{r.named_below}”, but the {r.named_below} "
         f"customers are better on every count (median {r.recency_below:,.0f} against "
         f"{r.recency_above:,.0f} days since the last order, {r.frequency_below:g} against "
-        f"{r.frequency_above:g} orders, spend {r.monetary_below:,.0f} against "
+        f"{r.frequency_above:g} {orders}, spend {r.monetary_below:,.0f} against "
         f"{r.monetary_above:,.0f})"
         for r in inversions.itertuples(index=False)
     ]

@@ -48,7 +48,9 @@ with rfmseg's own code:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import json
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -159,7 +161,8 @@ CASES = [
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
     Case("online-retail-rfm-rules", DATA / "online_retail.csv.gz",
-         ("--rules", "rfm", "--clv", "12", "--compare-to", "2011-09-30"), "rfm"),
+         ("--rules", "rfm", "--clv", "12", "--holdout", "90", "--compare-to", "2011-09-30"),
+         "rfm"),
     Case("online-retail-to-september", lambda: _online_retail_until("2011-09-30"),
          ("--clv", "3")),
     Case("cdnow", DATA / "CDNOW_master.txt", ("--amount", "dollar_value"), invoices=False),
@@ -347,8 +350,8 @@ def test_persona_names_say_only_what_their_medians_show(run: Run) -> None:
         quoted = re.search(r"\((.*)\)$", p["persona"])
         if quoted:  # twins told apart by one or two medians, which must be theirs
             for text in quoted.group(1).split(", "):
-                dim = ("recency" if "days" in text else "frequency" if "orders" in text
-                       else "monetary")  # fmt: skip
+                dim = ("recency" if "last order" in text else "frequency"
+                       if "order" in text or "purchase day" in text else "monetary")  # fmt: skip
                 number = float(re.sub(r"[^\d.]", "",
                                       text.split("median")[-1].split("days")[0]))
                 assert number == pytest.approx(members[dim].median(), abs=0.5), p["persona"]
@@ -483,6 +486,15 @@ def _expected(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 HEADS = ["Customers", "Share of customers", "Share of revenue",
          "Days since last order (median)", "Orders (median)", "Spend (median)"]  # fmt: skip
+#: the median frequency's header without an invoice column
+DAYS_HEAD = "Purchase days (median)"
+
+
+def _heads(case: Case) -> list[str]:
+    """The headers of the segment and persona tables: frequency counts purchase days
+    when the data have no invoice column."""
+    return HEADS if case.invoices else [DAYS_HEAD if h == "Orders (median)" else h
+                                        for h in HEADS]  # fmt: skip
 
 
 def _cells(line: str, n: int) -> list[str]:
@@ -493,14 +505,29 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     seg = run.segments
     # segments: console == report == a groupby of segments.csv, in value order
     want = _expected(seg, "segment")
-    console = _console_table(run.stdout, "Segments, best value first")
-    for head in HEADS:
+    console = _console_table(run.stdout, "Segments, highest median spend first")
+    heads = _heads(run.case)
+    for head in heads:
         assert head in console[0]  # labelled: medians say so
     report = _report_table(run.report, "segments")
     medians = seg.groupby("segment")[["monetary", "frequency", "recency"]].median()
     order = medians.assign(neg_m=-medians["monetary"], neg_f=-medians["frequency"]).sort_values(
         ["neg_m", "neg_f", "recency"], kind="stable").index.tolist()
     assert list(report.index) == order  # value order, best first
+    # and the words say exactly that order, never "best value first" (a segment can have
+    # spent much and be expected to spend nothing ahead)
+    prose = _Prose.of(run.report)
+    counts = "orders" if run.case.invoices else "purchase days"
+    said = ("Segments are listed by their median customer's past spend, highest first; "
+            f"equal spend by {counts}, then by how recently.")  # fmt: skip
+    assert said in prose.text("outside", "segments") and said in prose.text("outside", "method")
+    assert "The segment whose median customer has spent most, " + order[0] in prose.text(
+        "outside", "summary")
+    assert "best value" not in prose.text("outside") + run.stdout
+    if "--clv" in run.case.flags:  # the value ahead, in the same order, says so
+        assert list(_report_table(run.report, "value", 0).index) == order
+        assert ("In the order of the segment table: by past spend, not by the spend "
+                "expected ahead.") in prose.text("outside", "value")
     rows = [line for line in console[1:] if line.strip() and not line.startswith("segment")]
     assert len(rows) == len(order)
     for line, name in zip(rows, order, strict=True):
@@ -510,12 +537,12 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
                     w["spend"]]  # fmt: skip
         assert _cells(line, 6) == expected, (name, line)
         r = report.loc[name]
-        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
-                r["Days since last order (median)"], r["Orders (median)"],
-                r["Spend (median)"]] == expected  # fmt: skip
+        assert [r[head] for head in heads] == expected
     # personas: console == report == profile.csv == a groupby of segments.csv
     want = _expected(seg, "cluster")
     console = _console_table(run.stdout, "Personas (clusters of similar customers)")
+    for head in heads:
+        assert head in console[0]
     rows = [line for line in console[1:] if line.strip() and not line.startswith("cluster")]
     report = _report_table(run.report, "clusters")
     assert len(rows) == len(run.profile) == len(report)
@@ -526,9 +553,7 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
                     w["spend"]]  # fmt: skip
         assert _cells(line, 7)[:6] == expected, (cid, line)
         r = report.loc[str(cid)]
-        assert [r["Customers"], r["Share of customers"], r["Share of revenue"],
-                r["Days since last order (median)"], r["Orders (median)"],
-                r["Spend (median)"]] == expected  # fmt: skip
+        assert [r[head] for head in heads] == expected
         assert p["recency_median"] == seg.loc[seg["cluster"] == cid, "recency"].median()
         assert p["monetary_median"] == pytest.approx(  # segments.csv keeps 12 digits
             seg.loc[seg["cluster"] == cid, "monetary"].median(), rel=1e-11)
@@ -539,6 +564,41 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
         assert sil == pytest.approx(pd.to_numeric(seg["silhouette"]).mean(), abs=1e-9)
     # headline figures of the report
     assert f"{len(seg):,}" in run.report and f"{seg['monetary'].sum():,.0f}" in run.report
+
+
+#: small counts as the report writes them in words
+IN_WORDS = dict(enumerate(["no", "one", "two", "three", "four", "five", "six", "seven",
+                           "eight", "nine", "ten", "eleven", "twelve"]))  # fmt: skip
+
+
+def test_segment_counts_and_shares_read_the_same_everywhere(run: Run) -> None:
+    """The subtitle counts the segments with customers, "Others" named apart; the
+    Segments section says how many of the rule set's segments have customers here and
+    who "Others" are; a segment's share reads the same in the table and the treemap."""
+    seg = run.segments
+    names = resolve_rules(run.case.rules).names()
+    sizes = seg["segment"].value_counts()
+    used = sum(1 for n in names if n in sizes.index)
+    others = int(sizes.get(OTHERS, 0))
+    subtitle = f"{used} segment{'' if used == 1 else 's'}" + (" and Others" if others else "")
+    header = re.search(r"<header>.*?<p>(.*?)</p>", run.report).group(1)
+    assert f" · {subtitle} · " in html.unescape(header), header
+    n = len(names)
+    said = (f"All {IN_WORDS[n]} have customers here." if used == n
+            else f"{IN_WORDS[used].capitalize()} of the {IN_WORDS[n]} have customers here.")
+    if others:
+        said += (f' A further segment, "Others", holds the {others:,} '
+                 + ("customer that matches" if others == 1 else "customers that match")
+                 + " no rule.")
+    text = _Prose.of(run.report).text("outside", "segments")
+    assert said in text, text[:600]
+    if run.case.rules in ("ladder", "rfm", "customer-types", "codes"):
+        assert f"the {IN_WORDS[n]} " in text.split(said)[0]  # the rule set's own count
+    table = _report_table(run.report, "segments")
+    for name, size in sizes.items():
+        share = f"{100 * (size / len(seg)):.1f}%"  # as _expected writes a share
+        assert table.loc[name, "Share of customers"] == share
+        assert f"{html.escape(name)}: {size:,} ({share})" in run.report  # the treemap
 
 
 # -- 4. names against value ------------------------------------------------------------------
@@ -644,6 +704,16 @@ def test_warnings_and_notes_reach_the_console_and_the_report(run: Run) -> None:
         assert len(days) == 1, lines
         assert "frequency = number of purchase days" in method
         assert "distinct orders" not in prose.text("outside") + prose.text("inside")
+        # nothing counts orders: no "Orders (median)" header, no "F = 1: 1 order", no
+        # "the number of orders", no boxplot of orders, on the page or the console
+        labels = " ".join(re.findall(r'aria-label="([^"]*)"', run.report))
+        page = " ".join([prose.text("outside"), prose.text("inside"), labels])
+        counts_orders = r"\bOrders\b|\(orders\)|\b\d[\d,.–]* orders?\b|(number|boxplot) of orders"
+        found = re.search(counts_orders, page)
+        assert not found, page[found.start() - 80:found.end() + 80]
+        tables = "\n".join(_console_table(run.stdout, title)[0] for title in (
+            "Segments, ", "Personas (clusters of similar customers)"))
+        assert not re.search(counts_orders, tables) and tables.count(DAYS_HEAD) == 2, tables
 
 
 # -- 6. plain words first ------------------------------------------------------------------
@@ -658,23 +728,47 @@ STATISTICS = {
     "ARI": r"\bARI\b|Rand index",
     "inertia": r"(?i)\binertia\b|within-cluster sum of squares",
     "principal components": r"(?i)principal component",
+    "silhouette": r"(?i)silhouette",
+    "PSI": r"\bPSI\b|(?i:population stability)",
+    "KS": r"\bKS\b|Kolmogorov",
+    "value models": r"MBG/NBD|BG/NBD|Gamma-Gamma",
+    "ISO timestamp": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+    "scaling names": r"log-minmax|\bzscore\b|\bminmax\b|scaled units",
 }
+
+
+def _statistics_outside(page: str) -> None:
+    """No statistic of :data:`STATISTICS` in the plain words of a page (outside the
+    "Details for analysts" blocks): text, table cells and figure text alike."""
+    outside = _Prose.of(page).text("outside")
+    for name, pattern in STATISTICS.items():
+        found = re.search(pattern, outside)
+        assert not found, (name, found and outside[found.start() - 80:found.end() + 80])
 #: an η² of ranks → the adverb the report uses for it
 ADVERBS = ((0.14, "strongly"), (0.06, "moderately"), (0.0, "hardly"))
 
 
 def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Run) -> None:
     prose = _Prose.of(run.report)
-    outside, inside = prose.text("outside"), prose.text("inside")
-    for name, pattern in STATISTICS.items():
-        found = re.search(pattern, outside)
-        assert not found, (name, found and outside[found.start() - 80:found.end() + 80])
+    inside = prose.text("inside")
+    _statistics_outside(run.report)
     for name in ("F statistic", "p-value", "η²", "Calinski–Harabasz", "Davies–Bouldin",
-                 "ARI", "inertia"):  # fmt: skip
+                 "ARI", "inertia", "silhouette"):  # fmt: skip
         assert re.search(STATISTICS[name], inside), name  # there, for the analysts
+    if "--clv" in run.case.flags:  # the value models are named for the analysts
+        assert re.search(STATISTICS["value models"], inside)
+    sils = pd.to_numeric(run.segments["silhouette"], errors="coerce")
+    if sils.notna().all():  # each persona's mean silhouette, in words on its card
+        for cid, persona in run.profile["persona"].items():
+            reading = BANDS["Silhouette (mean)"][0](sils[run.segments["cluster"] == cid].mean())
+            words = {"good": "well", "moderate": "fairly well", "weak": "poorly"}[reading]
+            card = run.report.split(f"<h3>{html.escape(persona)}</h3>")[1].split("</div>")[1]
+            assert f"its customers sit {words} within the group" in card, (persona, card)
     # which dimensions tell the personas apart, in words, from the customers' ranks
     seg = run.segments
     words = {"recency": "recency", "frequency": "the number of orders", "monetary": "spend"}
+    if not run.case.invoices:
+        words["frequency"] = "the number of purchase days"
     parts = []
     for dim, word in words.items():
         eta = _rank_eta_squared(seg[dim], seg["cluster"])
@@ -682,6 +776,53 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
     sentence = "What tells the personas apart: " + ", ".join(parts) + "."
     assert sentence in prose.text("outside", "personas")
     assert sentence in prose.text("outside", "validation")
+
+
+#: a labelled statistic of the validation details → (its reading at a value, the band it
+#: prints in its note): the documented bands, written out here
+BANDS = {
+    "Silhouette (mean)": (lambda v: "good" if v >= 0.5 else "moderate" if v >= 0.25
+                          else "weak", "above 0.5 good, 0.25–0.5 moderate, below 0.25 weak"),
+    "on values": (lambda v: "large" if v >= 0.14 else "medium" if v >= 0.06 else "small",
+                  "from 0.14 large, 0.06–0.14 medium, below 0.06 small"),
+    "on ranks": (lambda v: "strong" if v >= 0.14 else "moderate" if v >= 0.06 else "weak",
+                 "from 0.14 strong, 0.06–0.14 moderate, below 0.06 weak"),
+    "Davies–Bouldin index": (lambda v: "good" if v < 1 else "moderate" if v < 1.5
+                             else "weak", "below 1 good, 1–1.5 moderate, from 1.5 weak"),
+    "Stability": (lambda v: "good" if v >= 0.9 else "moderate" if v >= 0.8 else "weak",
+                  "0.9 and above good, 0.8–0.9 moderate, below 0.8 weak"),
+}
+
+
+def _values_eta_squared(values: pd.Series, labels: pd.Series) -> float:
+    """SS between clusters / SS total of the raw values (one-way ANOVA's η²)."""
+    means = values.groupby(labels).transform("mean")
+    return float(((means - values.mean()) ** 2).sum() / ((values - values.mean()) ** 2).sum())
+
+
+def test_every_labelled_statistic_falls_in_the_band_its_label_names(run: Run) -> None:
+    """In the validation details each figure with a reading, read back as shown, lies in
+    the band its reading names (the bands printed in the row's note); η² has at least 3
+    decimals and is the η² computed here from segments.csv, on values and on ranks."""
+    table = _report_table(run.report, "validation")
+    seg = run.segments
+    checked = set()
+    for measure, row in table.iterrows():
+        if not row["Reading"]:
+            continue
+        key = next(k for k in BANDS if k in measure)
+        reads, band = BANDS[key]
+        shown = row["Value"].split("η² = ")[-1]
+        assert reads(float(shown)) == row["Reading"], (measure, row["Value"], row["Reading"])
+        assert band in row["Note"], (measure, row["Note"])
+        if "η²" in row["Value"]:
+            assert len(shown.split(".")[1]) >= 3, row["Value"]
+            dim = re.search(r"\((\w+)\)", measure).group(1)
+            eta = (_values_eta_squared(seg[dim], seg["cluster"]) if key == "on values"
+                   else _rank_eta_squared(seg[dim], seg["cluster"]))  # fmt: skip
+            assert float(shown) == pytest.approx(eta, abs=0.6 * 10 ** -len(shown.split(".")[1]))
+        checked.add(key)
+    assert checked == set(BANDS), checked
 
 
 # -- 7. value ahead and the win-back list --------------------------------------------------
@@ -750,6 +891,51 @@ def _recent_but_lost_said(seg: pd.DataFrame, lost: pd.Series, stdout: str, outsi
         assert stem not in stdout and stem.replace(" have ", " has ") not in stdout
 
 
+def _online_retail_holdout_purchases(source: Path, days: int) -> int:
+    """Purchase days in the last ``days`` days of Online Retail (up to its last purchase
+    day) of the customers who bought before them, after the cleaning (a customer id, not
+    cancelled, positive quantity and price), counted with plain pandas."""
+    lines = pd.read_csv(source, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str},
+                        parse_dates=["InvoiceDate"])  # fmt: skip
+    kept = (lines["CustomerID"].notna() & ~lines["InvoiceNo"].str.startswith("C")
+            & (lines["Quantity"] > 0) & (lines["UnitPrice"] > 0))  # fmt: skip
+    bought = pd.DataFrame({"customer": lines.loc[kept, "CustomerID"],
+                           "day": lines.loc[kept, "InvoiceDate"].dt.normalize()})
+    bought = bought.drop_duplicates()
+    cut = bought["day"].max() - pd.Timedelta(days=days)
+    before = set(bought.loc[bought["day"] <= cut, "customer"])
+    return int(((bought["day"] > cut) & bought["customer"].isin(before)).sum())
+
+
+def _holdout_verdict(run: Run, outside: str) -> None:
+    """With --holdout: the report and the console say how many purchases the model
+    predicted against how many the customers made in the held-out days (counted here from
+    the order lines), how far apart in per cent, and, more than 20% apart, that the value
+    ahead is likely too low (or high) by about as much."""
+    days = int(run.case.flags[run.case.flags.index("--holdout") + 1])
+    actual = _online_retail_holdout_purchases(run.source, days)
+    table = _report_table(run.report, "value", 2)  # after the segment and persona tables
+    counts = table["Customers"].str.replace(",", "").astype(int)
+    predicted = (counts * table["Predicted (mean)"].astype(float)).sum()
+    assert (counts * table["Actual (mean)"].astype(float)).sum() == pytest.approx(
+        actual, abs=0.005 * counts.sum())  # the table's means are the same purchases
+    said = re.search(rf"In the last {days} days, held out, the model predicted ([\d,]+) "
+                     rf"purchases against {actual:,} actual \((\d+)% (fewer|more)\)\.",
+                     outside)  # fmt: skip
+    assert said, outside[outside.find("held out") - 200:]
+    shown = int(said.group(1).replace(",", ""))
+    assert shown == pytest.approx(predicted, abs=0.005 * counts.sum() + 0.5)
+    gap = (shown - actual) / actual
+    assert said.group(2, 3) == (f"{abs(gap):.0%}".rstrip("%"), "more" if gap > 0 else "fewer")
+    caution = ("Caution: the model " + ("over" if gap > 0 else "under") + "-predicts on these "
+               "data, so the expected spend ahead is likely too " + ("high" if gap > 0 else
+               "low") + " by about as much.")  # fmt: skip
+    assert (caution in outside) == (abs(gap) > 0.2) == (caution in run.stdout)
+    assert said.group(0) in run.stdout
+    if run.case.name == "online-retail-rfm-rules":  # the caution's branch is exercised
+        assert caution in outside
+
+
 def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> None:
     """With --clv: the likely lost (P(alive) < 0.5) counted; those among them whose last
     order is more recent than most customers' (over half the customer base has a longer
@@ -789,6 +975,8 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
                 assert text not in run.stdout and text not in outside
         else:
             _recent_but_lost_said(seg, lost, run.stdout, outside, flat, stem)
+        if "--holdout" in flags:
+            _holdout_verdict(run, outside)
     if "--compare-to" not in flags:
         assert run.migration is None
         return
@@ -891,6 +1079,64 @@ def test_a_saved_models_names_are_true_of_new_customers_or_said_not_to_be(
             assert _false_words(persona, cid, seg) == [], (cid, persona)
     if name == "online-retail-march-then-all":  # the branch with a warning is exercised
         assert flagged, proc.stdout
+    _apply_report_in_plain_words(report, proc.stdout, model, tmp_path / "a", flags)
+    if name != "online-retail-march-then-all":  # a refit of the same model, on the same data
+        out = tmp_path / "r"
+        refit = run_captured("refit", str(model), str(_lines(later, tmp_path, "later")),
+                             "--out", str(out), "--save-model", str(tmp_path / "m2.json"),
+                             "-q")  # fmt: skip
+        assert refit.returncode == 0, refit.stderr
+        page = (out / "report.html").read_text(encoding="utf-8")
+        _statistics_outside(page)
+        section = _Prose.of(page).text("outside", "refit")
+        assert f"This run refitted the model created {_created(model)}:" in section
+        table = _report_table(page, "refit")
+        assert set(table["Status"].str.split(";").str[0]) <= {"kept", "new cluster"}
+
+
+#: a PSI → the reading the drift table gives it: the documented bands
+def _psi_reads(v: float) -> str:
+    return "refit recommended" if v > 0.25 else "moderate shift" if v >= 0.1 else "stable"
+
+
+def _created(model: Path) -> str:
+    """The model file's creation time as a person reads it ("2026-12-07 06:34 UTC"),
+    from the JSON with the standard library."""
+    created = json.loads(model.read_text())["created"]
+    moment = dt.datetime.fromisoformat(created).astimezone(dt.timezone.utc)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _apply_report_in_plain_words(report: str, stdout: str, model: Path, out: Path,
+                                 flags: tuple[str, ...]) -> None:  # fmt: skip
+    """The apply report in plain words first: no statistic outside the analysts' details
+    (the PSI and KS figures are inside them), the drift verdict in words as the console
+    says it, every PSI shown in the band its reading names, the model's creation time as a
+    date and time, and without an invoice column no count of orders."""
+    _statistics_outside(report)
+    prose = _Prose.of(report)
+    inside = prose.text("inside", "drift")
+    assert re.search(STATISTICS["PSI"], inside) and re.search(STATISTICS["KS"], inside)
+    lines = stdout.splitlines()
+    verdict = next(x for x in lines if x.startswith(("Refit recommended:", "Moderate shift",
+                                                     "Stable:")))  # fmt: skip
+    assert not re.search(r"\d", verdict), verdict  # words, no figure
+    assert verdict in prose.text("outside", "summary")
+    assert verdict.split(":")[-1].strip() in prose.text("outside", "drift")
+    drift = pd.read_csv(out / "drift.csv", index_col="feature")
+    table = _report_table(report, "drift")
+    for (label, row), (feature, psi) in zip(table.iterrows(), drift["psi"].items(),
+                                            strict=True):  # fmt: skip
+        assert _psi_reads(float(row["PSI"])) == row["Reading"] == _psi_reads(psi), (label, row)
+        assert float(row["PSI"]) == pytest.approx(psi, abs=0.0005), feature
+    created = _created(model)
+    assert f"(model created {created})" in prose.text("outside", "summary")
+    assert f"(created {created})" in lines[0]
+    if "--amount" in flags:  # CDNOW: no invoice column, frequency counts purchase days
+        page = prose.text("outside") + prose.text("inside")
+        found = re.search(r"\bOrders\b|\(orders\)|\b\d[\d,.–]* orders?\b", page)
+        assert not found, page[found.start() - 80:found.end() + 80]
+        assert "Frequency (purchase days)" in inside
 
 
 # -- 9. "New" in a segment's name --------------------------------------------------------

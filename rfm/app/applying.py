@@ -45,6 +45,7 @@ from rfm.app.pipeline import (
 )
 from rfm.drift import assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
+from rfm.labels import orders_word
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
@@ -140,7 +141,8 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def stale_names(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str, str]]:
+def stale_names(prof: pd.DataFrame, personas: pd.Series,
+                order: str = "order") -> dict[int, tuple[str, str]]:  # fmt: skip
     """The model's persona names that no longer describe their clusters' customers.
 
     A persona name says where a cluster's median customer sits against the whole customer
@@ -156,6 +158,8 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str,
         base's quantiles the names are read against).
     personas : Series
         The model's persona name per cluster id.
+    order : str
+        What one order is called ("purchase day" without an invoice column).
 
     Returns
     -------
@@ -163,7 +167,7 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str,
         Cluster id → (the model's name, the name these customers would be given now), for
         the clusters whose names differ; in the profile's order.
     """
-    fresh = describe_personas(prof)["persona"]
+    fresh = describe_personas(prof, order=order)["persona"]
     out = {}
     for cid, now in fresh.items():
         mine = str(personas.loc[cid])
@@ -269,7 +273,8 @@ def apply_model(
         labels = pd.Series(table["cluster"].to_numpy(), index=rfm.index, name="cluster")
         prof = profile(rfm, labels)
         clusters = model.clusters
-        stale = stale_names(prof, clusters["persona"])
+        invoices = settings.columns.invoice is not None
+        stale = stale_names(prof, clusters["persona"], orders_word(invoices)[:-1])
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]
@@ -316,7 +321,7 @@ def apply_model(
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
     said = recent_is_relative(rfm, r_scores, q) + not_new_sentences(segs, rfm, r_scores, q)
-    warnings = run_warnings(said, inversions, float("nan"))
+    warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices))
     if stale:
         from rfm.report.apply_html import stale_names_sentence
 

@@ -1,9 +1,9 @@
 """What the ``rfmseg`` command prints when a run is done: the same figures as the report.
 
 Every number printed here is a column of the run's result that the HTML report shows too,
-under the same name (:mod:`rfm.labels`): segments in value order and personas best first,
-each described by its **median** customer (days since the last order, orders, spend),
-then the warnings and notes the report opens with.
+under the same name (:mod:`rfm.labels`): segments by their median customer's spend,
+highest first, and personas best first, each described by its **median** customer (days
+since the last order, orders, spend), then the warnings and notes the report opens with.
 """
 
 from __future__ import annotations
@@ -13,26 +13,35 @@ from typing import Any
 
 import pandas as pd
 
+from rfm.drift import psi_reading
 from rfm.labels import (
     CLEANING_STEPS,
-    DRIFT_FEATURES,
-    HEADERS,
+    banded,
+    drift_features,
+    headers,
     left_out_sentence,
     money,
     orders,
     pct,
+    silhouette_reading,
+    when,
     whole,
 )
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
+#: the title of the segment table: the order of rfm.summary.segment_summary, in words
+SEGMENTS_TITLE = ("\nSegments, highest median spend first (each customer by its own scores; "
+                  "medians):")
 #: the medians of a segment or a persona, in the order they are printed
 MEDIANS = ("recency_median", "frequency_median", "monetary_median")
 
 
-def _describe(table: pd.DataFrame, first: list[str], currency: str = "") -> pd.DataFrame:
+def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
+              invoices: bool = True) -> pd.DataFrame:
     """Sizes, shares and medians of ``table`` (a segment summary or a profile), written
-    as the report writes them (:mod:`rfm.labels`), under the report's headers."""
+    as the report writes them (:mod:`rfm.labels`), under the report's headers (the median
+    frequency in purchase days when the data have no invoice column)."""
     spend = money(currency)
     out = pd.DataFrame(index=table.index)
     for name in first:
@@ -43,27 +52,36 @@ def _describe(table: pd.DataFrame, first: list[str], currency: str = "") -> pd.D
     out["recency_median"] = table["recency_median"].map(whole)
     out["frequency_median"] = table["frequency_median"].map(orders)
     out["monetary_median"] = table["monetary_median"].map(spend)
-    return out.rename(columns=HEADERS)
+    return out.rename(columns=headers(invoices))
 
 
 def segment_table(result: Any) -> pd.DataFrame:
-    """Segments in value order, as the report's segment table: customers, shares and the
-    median customer (from the run's ``segment_summary``)."""
-    return _describe(result.segment_summary, [], _currency(result))
+    """Segments by their median customer's spend, highest first, as the report's segment
+    table: customers, shares and the median customer (from the run's ``segment_summary``)."""
+    return _describe(result.segment_summary, [], _currency(result), _invoices(result))
 
 
 def persona_table(result: Any) -> pd.DataFrame:
     """Personas best first, as the report's persona cards: customers, shares, the median
     customer and the silhouette (from the run's ``profile``)."""
     prof = result.profile
-    out = _describe(prof, ["persona"], _currency(result))
+    out = _describe(prof, ["persona"], _currency(result), _invoices(result))
     if "silhouette" in prof:
-        out[HEADERS["silhouette"]] = prof["silhouette"].map(lambda v: f"{v:.2f}")
+        # as the report's details write it: the decimals to fall in its reading's band
+        out[headers()["silhouette"]] = prof["silhouette"].map(
+            lambda v: banded(v, silhouette_reading, 2))
     return out
 
 
 def _currency(result: Any) -> str:
     return str(result.settings.get("currency") or "")
+
+
+def _invoices(result: Any) -> bool:
+    """Whether the data have an invoice column (without one, frequency counts purchase
+    days)."""
+    columns = getattr(result, "columns", None)
+    return columns is None or columns.invoice is not None
 
 
 #: the persona table under its earlier name
@@ -80,16 +98,20 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         f"{s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(SEGMENTS_TITLE)
         print(segment_table(result).to_string())
         print("\nPersonas (clusters of similar customers), best first (medians):")
         print(persona_table(result).to_string())
     if result.value is not None:
-        from rfm.app.value import value_sentences
+        from rfm.report.html import holdout_sentence, plain_value_sentences
 
+        v = result.value
         print("\nValue ahead:")
-        for sentence in value_sentences(result.value, money(_currency(result))):
+        for sentence in plain_value_sentences(v, money(_currency(result))):  # the report's
             print(f"  {sentence}")
+        if v.holdout is not None:  # the report's verdict on the holdout check
+            print(f"  {holdout_sentence(v)}")
+        print(f"  (models: {v.model_name} for purchases, Gamma-Gamma for spend per purchase)")
     if result.migration is not None:
         from rfm.report.html import migration_words
 
@@ -116,11 +138,13 @@ def drift_table(run: Any) -> pd.DataFrame:
     the report's drift-table labels (:data:`rfm.labels.DRIFT_FEATURES`)."""
     d = run.drift
     table = pd.DataFrame({
-        "PSI": d["psi"].round(3), "KS statistic": d["ks_statistic"].round(3),
+        "PSI": d["psi"].map(lambda v: banded(v, psi_reading)),  # as the report writes it
+        "KS statistic": d["ks_statistic"].round(3),
         "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
-    table.index = pd.Index([DRIFT_FEATURES.get(i, i) for i in d.index], name="Feature")
+    labels = drift_features(_invoices(run))
+    table.index = pd.Index([labels.get(i, i) for i in d.index], name="Feature")
     return table
 
 
@@ -135,9 +159,9 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
     model = run.model
     t = model.training
     print(f"{len(run.rfm):,} customers · saved model with k = {model.k} clusters, trained on "
-          f"{t['customers']:,} customers (created {model.created})")  # fmt: skip
+          f"{t['customers']:,} customers (created {when(model.created)})")  # fmt: skip
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print("\nSegments, best value first (each customer by its own scores; medians):")
+        print(SEGMENTS_TITLE)
         print(segment_table(run).to_string())
         print("\nPersonas (the model's clusters), best first (medians):")
         print(persona_table(run).to_string())

@@ -36,6 +36,7 @@ from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
 from rfm.columns import TransactionColumns
+from rfm.labels import orders_word
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -436,7 +437,7 @@ def run_pipeline(
         prof = profile(rfm, res.labels)
         if sil is not None:
             prof["silhouette"] = silhouette_by_cluster(sil, res.labels.to_numpy())
-        persona_table = describe_personas(prof)
+        persona_table = describe_personas(prof, order=orders_word(cols.invoice is not None)[:-1])
         personas = persona_table["persona"]
         prof.insert(1, "persona", personas)
         prof["action"] = persona_table["action"]
@@ -464,7 +465,7 @@ def run_pipeline(
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
-    warnings_ = run_warnings(problems, inversions, mean_ari)
+    warnings_ = run_warnings(problems, inversions, mean_ari, orders_word(cols.invoice is not None))
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []
@@ -554,11 +555,13 @@ ORDERS_ARE_DAYS = (
 )
 
 
-def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float) -> list[str]:
+def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
+                 orders: str = "orders") -> list[str]:  # fmt: skip
     """What the reader must know before acting, each a sentence ending in a full stop:
     unstable clusters (mean ARI below :data:`validation.stability.STABLE_ARI`) first, then
-    the rule set's problems, then the segment names that invert the value order."""
-    found = [*problems, *inversion_sentences(inversions)]
+    the rule set's problems, then the segment names that invert the value order (orders
+    called ``orders``: "purchase days" without an invoice column)."""
+    found = [*problems, *inversion_sentences(inversions, orders)]
     if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
         found.insert(0, unstable_sentence(mean_ari))
     return [w if w.endswith(".") else w + "." for w in found]

@@ -81,10 +81,11 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def header(name: object) -> str:
+def header(name: object, headers: Mapping[str, str] | None = None) -> str:
     text = str(name)
-    if text in HEADERS:
-        return HEADERS[text]
+    names = HEADERS if headers is None else headers
+    if text in names:
+        return names[text]
     return text.replace("_", " ")
 
 
@@ -106,15 +107,18 @@ def table(
     *,
     index: bool = True,
     text_columns: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """An HTML table with escaped cells and human headers, wrapped so it never widens
-    the page; text columns left-aligned."""
+    """An HTML table with escaped cells and human headers (``headers``, by default
+    :data:`rfm.labels.HEADERS`), wrapped so it never widens the page; text columns
+    left-aligned."""
     formats = formats or {}
     cols = list(df.columns)
     kinds = {c: _is_text(df[c], c, text_columns) for c in cols}
     text_th = '<th class="text">'
-    head = (f"{text_th}{esc(header(df.index.name or ''))}</th>" if index else "") + "".join(
-        f"{text_th if kinds[c] else '<th>'}{esc(header(c))}</th>" for c in cols
+    head = (f"{text_th}{esc(header(df.index.name or '', headers))}</th>" if index
+            else "") + "".join(
+        f"{text_th if kinds[c] else '<th>'}{esc(header(c, headers))}</th>" for c in cols
     )
     body = []
     values = df.astype(object)
@@ -207,17 +211,18 @@ def treemap_svg(
         colour = (colours or {}).get(name, PALETTE[i % len(PALETTE)])
         # SVG's y axis points down: flip so the layout reads like the paper's
         y = height - r.y - r.dy
-        label = f"{name}: {n:,} ({n / total:.0%})"
+        share = f"{n:,} ({pct(n / total)})"  # as the tables write a share
+        label = f"{name}: {share}"
         parts.append(
             f'<g><title>{esc(label)}</title><rect x="{r.x:.1f}" y="{y:.1f}" '
             f'width="{r.dx:.1f}" height="{r.dy:.1f}" fill="{colour}" stroke="#fff"/>'
         )
-        fits = r.dy > 38 and r.dx > 10 + 8 * max(len(str(name)), len(f"{n:,} ({n / total:.0%})"))
+        fits = r.dy > 38 and r.dx > 10 + 8 * max(len(str(name)), len(share))
         if fits:
             parts.append(
                 f'<text x="{r.x + 5:.1f}" y="{y + 17:.1f}" fill="#fff" font-size="13">'
                 f'{esc(name)}</text><text x="{r.x + 5:.1f}" y="{y + 33:.1f}" '
-                f'fill="#fff" font-size="12">{n:,} ({n / total:.0%})</text>'
+                f'fill="#fff" font-size="12">{share}</text>'
             )
             legend.append(
                 f'<li class="fits"><span style="background:{colour}"></span>{esc(label)}</li>'

@@ -10,7 +10,8 @@ so there is no elbow, silhouette or stability section. Sections:
 ``segments``   the segments under the model's frozen thresholds and rules
 ``personas``   the model's clusters and persona names, on the new customers; a warning
                names those that no longer describe their customers
-``drift``      PSI and KS per feature against the training customers, with their readings
+``drift``      the drift verdict in words; under the analysts' details, PSI and KS per
+               feature against the training customers, with their readings
 ``changes``    (with ``--previous``) who changed segment or cluster (clusters only when the
                previous file's are this model's), who moved down and, when the data continue
                the previous run's, which of them have not ordered since; the from → to matrix
@@ -26,10 +27,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rfm.drift import PSI_MODERATE, PSI_REFIT
-from rfm.labels import DRIFT_FEATURES, FEATURE_WORDS, agree, counted, word_list
+from rfm.drift import PSI_MODERATE, PSI_REFIT, psi_reading
+from rfm.labels import (
+    FEATURE_WORDS,
+    agree,
+    banded,
+    counted,
+    drift_features,
+    orders_word,
+    when,
+    word_list,
+)
 from rfm.report import _html as h
-from rfm.report.html import _Ctx, _personas, _segments, page
+from rfm.report.html import (
+    SCALING_TEXT,
+    _Ctx,
+    _personas,
+    _segments,
+    details,
+    page,
+    segments_count,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
@@ -54,18 +72,19 @@ def _in_words(features: list[str]) -> str:
 
 
 def refit_sentence(run: AppliedRun) -> str:
-    """The drift verdict in one sentence (the console prints the same), the features
-    named in plain words (:data:`rfm.labels.FEATURE_WORDS`)."""
+    """The drift verdict in one plain sentence (the console prints the same), the features
+    named in plain words (:data:`rfm.labels.FEATURE_WORDS`); the figures (PSI) are in the
+    drift table, for the analysts."""
     worst = run.drift["psi"].idxmax()
     value = float(run.drift.loc[worst, "psi"])
     if run.refit_recommended:
         moved = _in_words(list(run.drift.index[run.drift["psi"] > PSI_REFIT]))
-        return (f"{REFIT_HEAD} the customers have moved away from the ones the model "
-                f"was trained on (PSI above {PSI_REFIT} for {moved}).")  # fmt: skip
+        return (f"{REFIT_HEAD} the customers have moved far from the ones the model was "
+                f"trained on, in {moved}.")  # fmt: skip
     if value >= PSI_MODERATE:
-        return (f"Moderate shift since training (largest PSI {value:.2f}, for "
-                f"{_in_words([worst])}); the model still applies, watch the next runs.")
-    return f"Stable: the customers look like the training customers (largest PSI {value:.2f})."
+        return (f"Moderate shift since training, most of all in {_in_words([worst])}; the "
+                "model still applies, watch the next runs.")  # fmt: skip
+    return "Stable: the customers look like the training customers."
 
 
 def foreign_cluster_sentence(found: tuple[int, str, str]) -> str:
@@ -144,7 +163,7 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
     lead = (
         f"<p>These customers were segmented with a saved model, trained on "
         f"{t['customers']:,} customers with orders from {_day(t.get('first_order'))} to "
-        f"{_day(t.get('last_order'))} (model created {h.esc(run.model.created)}). Scores "
+        f"{_day(t.get('last_order'))} (model created {h.esc(when(run.model.created))}). Scores "
         "come from the model's thresholds and every customer joins the nearest of its "
         "cluster centres, so segment and persona names mean what they meant then.</p>"
         f'<p class="{cls}">{h.esc(refit_sentence(run))}</p>'
@@ -169,7 +188,8 @@ def _drift(run: AppliedRun) -> str:
         "PSI over deciles": d["psi_deciles"], "KS statistic": d["ks_statistic"],
         "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
     })  # fmt: skip
-    table.index = [DRIFT_FEATURES.get(i, i) for i in d.index]
+    labels = drift_features(run.columns is None or run.columns.invoice is not None)
+    table.index = [labels.get(i, i) for i in d.index]
     table.index.name = "Feature"
 
     def num(v: object) -> str:
@@ -178,24 +198,33 @@ def _drift(run: AppliedRun) -> str:
     def p_value(v: object) -> str:
         return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
 
-    body = h.table(table, {"PSI": num, "PSI over score bins": num, "PSI over deciles": num,
+    def psi(v: object) -> str:  # the decimals to fall in the band of its reading
+        return "–" if v is None or not np.isfinite(float(v)) else banded(float(v), psi_reading)
+
+    body = h.table(table, {"PSI": psi, "PSI over score bins": num, "PSI over deciles": num,
                            "KS statistic": num, "KS p-value": p_value},
                    text_columns=("reading",))  # fmt: skip
-    warn = ""
     if run.refit_recommended:  # the verdict once, its first words in bold
         rest = refit_sentence(run).removeprefix(REFIT_HEAD)
-        warn = f'<p class="warn"><b>{h.esc(REFIT_HEAD)}</b>{h.esc(rest)}</p>'
+        verdict = f'<p class="warn"><b>{h.esc(REFIT_HEAD)}</b>{h.esc(rest)}</p>'
+    else:
+        verdict = f"<p>{h.esc(refit_sentence(run))}</p>"
     return (
-        warn
-        + "<p>How far each feature moved since the model was trained. The population "
-        "stability index (PSI) compares the share of customers in each bin of the training "
-        "data (the score bins, and the training deciles): below 0.1 stable, 0.1–0.25 a "
-        "moderate shift, above 0.25 a refit is recommended. The Kolmogorov–Smirnov "
-        "statistic is the largest gap between the two distributions, as a share of "
-        "customers; with many customers its p-value is tiny for any gap, so read the "
-        "statistic first.</p>"
-        + _scaled_note(run)
-        + body
+        "<p>How far the customers moved since the model was trained, in days since the "
+        f"last order, {orders_word(run.columns is None or run.columns.invoice is not None)} "
+        "and spend: the customers of these data are compared with the training customers, "
+        "feature by feature.</p>"
+        + verdict
+        + details(
+            "<p>The population stability index (PSI) compares the share of customers in "
+            "each bin of the training data (the score bins, and the training deciles): "
+            "below 0.1 stable, 0.1–0.25 a moderate shift, above 0.25 a refit is "
+            "recommended. The Kolmogorov–Smirnov statistic is the largest gap between the "
+            "two distributions, as a share of customers; with many customers its p-value "
+            "is tiny for any gap, so read the statistic first.</p>"
+            + _scaled_note(run)
+            + body
+        )
     )
 
 
@@ -242,6 +271,7 @@ def _changes(run: AppliedRun) -> str:
 
 def _method(run: AppliedRun) -> str:
     s = run.model.settings
+    scaling = SCALING_TEXT.get(s.scaling, "scaled")
     items = [
         "Customer table: the order lines cleaned with the model's rules and columns; "
         "recency counted from the day after the last order in this data unless a snapshot "
@@ -250,11 +280,11 @@ def _method(run: AppliedRun) -> str:
         "a value beyond the training range takes the end score.",
         "Segments: the model's rule set on those scores; each customer's action is its "
         "segment's.",
-        f"Clusters: R, F and M scaled with the model's fitted scaler ({h.esc(s.scaling)}), "
-        "then the nearest of the model's cluster centres; persona and persona action come "
-        "with the cluster.",
-        "Nothing was fitted on this data, so there is no elbow, silhouette or stability "
-        "figure: those describe the training run.",
+        "Clusters: R, F and M scaled the same way as in training, with the training "
+        f"customers' ranges: {h.esc(scaling)}. Each customer then joins the nearest of the "
+        "model's cluster centres; persona and persona action come with the cluster.",
+        "Nothing was fitted on these data, so this report does not say how well the "
+        "clusters separate or how stable they are: that describes the training run.",
     ]
     return h.bullet_list(items)
 
@@ -274,7 +304,8 @@ def render_apply_report(run: AppliedRun, *, title: str = "Segments from a saved 
     body["method"] = ("Method", _method(run))
     return page(
         title,
-        f"{len(run.rfm):,} customers · {run.table['segment'].nunique()} segments · "
+        f"{len(run.rfm):,} customers · "
+        f"{segments_count(run.rule_set.names(), run.segment_summary)} · "
         f"{run.model.k} personas · saved model · generated by rfmseg",
         body,
     )

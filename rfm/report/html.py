@@ -9,17 +9,21 @@ an e-mail attachment.
 Sections (each a ``<section id=…>``):
 
 ``summary``      customers, revenue, orders, period, clusters, separation, cleaning steps
-``segments``     rule-based segments: size, revenue share, action; treemap; which score
+``segments``     rule-based segments (how many of the rule set's have customers, who
+                 "Others" are), by past spend: size, revenue share, action; treemap; which score
                  combinations make which segment (with the rule set's gaps and dead rules)
-``personas``     one card per cluster, best first: size, revenue, medians, action
+``personas``     one card per cluster, best first: size, revenue, medians, how well its
+                 customers sit in it (the silhouettes under the analysts' details), action
 ``crosstab``     segment × persona, in customers and in revenue
 ``value``        (with ``clv``) value ahead: expected spend, customers likely lost and
-                 revenue at risk per segment and persona; the holdout check
+                 revenue at risk per segment and persona; the holdout check with its verdict
+                 in words; the models and their parameters under the analysts' details
 ``migration``    (with ``compare_to``) from → to segment counts and spend
 ``refit``        (a refit of a saved model) which clusters kept their id and persona name,
                  which appeared, which vanished
-``clusters``     the profile table; elbow (suggested and chosen k, and why), silhouette,
-                 PCA scatter, boxplots (in the cards' order)
+``clusters``     the profile table; the suggested and chosen k and why, in words; boxplots
+                 (in the cards' order); under the analysts' details the silhouettes behind
+                 the choice, the elbow, silhouette and PCA plots
 ``rfm-grid``     the score bins in words, R × F counts and heatmaps
 ``trend``        monthly revenue and active customers, partial months marked
 ``validation``   silhouette, ANOVA, indices and stability, each with a plain reading
@@ -34,17 +38,31 @@ rule file is escaped.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
-from rfm.labels import CLEANING_STEPS, agree, counted, left_out_sentence, word_list
+from rfm.labels import (
+    CLEANING_STEPS,
+    agree,
+    banded,
+    counted,
+    headers,
+    left_out_sentence,
+    number_word,
+    orders_word,
+    silhouette_reading,
+    when,
+    word_list,
+)
 from rfm.personas import name_medians
+from rfm.profiles import separation_reading
 from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
@@ -72,12 +90,17 @@ SECTIONS = (
 #: sections shown only when the run has the data for them
 OPTIONAL_SECTIONS = ("value", "migration", "refit")
 
+#: a built-in rule set in words; {} is its number of segments, in words
 RULE_SET_TEXT = {
-    "ladder": "nine segments named in value order (Champions to Lost)",
-    "rfm": "the ten segments of the R rfm package",
-    "customer-types": "five customer types (Super, Loyal, New, Churned, Potential)",
-    "codes": "quartile codes (scores 1 to 4)",
+    "ladder": "the {} segments named in value order (Champions to Lost)",
+    "rfm": "the {} segments of the R rfm package",
+    "customer-types": "the {} customer types (Super, Loyal, New, Churned, Potential)",
+    "codes": "the {} segments of quartile codes (scores 1 to 4)",
 }
+#: how the segment table is ordered (rfm.summary.segment_summary), in words; {} is what
+#: frequency counts
+SEGMENT_ORDER_TEXT = ("Segments are listed by their median customer's past spend, highest "
+                      "first; equal spend by {}, then by how recently.")
 SCALING_TEXT = {
     "zscore": "standardised (z-scores)",
     "minmax": "scaled to 0–1",
@@ -127,6 +150,10 @@ class _Ctx:
         self.q = res.q
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
+        #: what frequency counts ("orders", or "purchase days" without an invoice
+        #: column) and the table headers that say so
+        self.orders = _orders_word(res)
+        self.headers = headers(res.columns.invoice is not None)
 
     def plot(self, make: Callable[[], str | list[str]], alt: str) -> str:
         return _plot_or_note(make, alt, self.errors)
@@ -135,9 +162,46 @@ class _Ctx:
         return [*self.res.rule_set.names(), OTHERS]
 
     def rules_text(self) -> str:
-        if isinstance(self.rules, str):
-            return RULE_SET_TEXT.get(self.rules, self.rules)
-        return f"your own rules ({len(self.res.rule_set.rules)} rules)"
+        n = len(self.res.rule_set.names())
+        if isinstance(self.rules, str) and self.rules in RULE_SET_TEXT:
+            return RULE_SET_TEXT[self.rules].format(number_word(n))
+        return (f"your own rules ({counted(len(self.res.rule_set.rules), 'rule')} for "
+                f"{counted(n, 'segment')})")  # fmt: skip
+
+    def segments_text(self) -> str:
+        """How many of the rule set's segments have customers here, and who "Others" are:
+        the same count as the page's subtitle (:func:`segments_count`)."""
+        return segments_present(self.res.rule_set.names(), self.res.segment_summary)
+
+
+def _segment_counts(names: list[str], summary: pd.DataFrame) -> tuple[int, int]:
+    """(segments of the rule set with customers, customers in "Others"), from the
+    segment summary (its ``customers`` per segment)."""
+    counts = summary["customers"]
+    used = sum(1 for n in names if counts.get(n, 0) > 0)
+    return used, int(counts.get(OTHERS, 0))
+
+
+def segments_present(names: list[str], summary: pd.DataFrame) -> str:
+    """How many of the rule set's segments (``names``) have customers here, and how many
+    customers match no rule ("Others"), in words (``summary``: the segment summary)."""
+    used, others = _segment_counts(names, summary)
+    n = len(names)
+    if used == n:
+        words = ("It has customers here." if n == 1
+                 else f"All {number_word(n)} have customers here.")
+    else:
+        words = f"{number_word(used).capitalize()} of the {number_word(n)} have customers here."
+    if others:
+        words += (f' A further segment, "{OTHERS}", holds the {counted(others)} that '
+                  f"{agree(others, 'matches|match')} no rule.")  # fmt: skip
+    return words
+
+
+def segments_count(names: list[str], summary: pd.DataFrame) -> str:
+    """The subtitle's count of segments: those with customers, "Others" named apart."""
+    used, others = _segment_counts(names, summary)
+    return counted(used, "segment") + (f" and {OTHERS}" if others else "")
 
 
 def _warnings(res: PipelineResult) -> str:
@@ -153,7 +217,7 @@ def details(body: str, summary: str = "Details for analysts") -> str:
 
 def _orders_word(res: PipelineResult) -> str:
     """What an order is in this run: an invoice, or a purchase day without invoices."""
-    return "purchase days" if res.columns.invoice is None else "orders"
+    return orders_word(res.columns.invoice is not None)
 
 
 def _summary(c: _Ctx) -> str:
@@ -173,8 +237,9 @@ def _summary(c: _Ctx) -> str:
     best = res.segment_summary.iloc[0]
     top = res.profile.iloc[0]
     lead = (
-        f"<p>The best segment, <b>{h.esc(best.name)}</b>, holds {h.pct(best['share'])} of "
-        f"the customers and brings {h.pct(best['revenue_share'])} of the revenue. The best "
+        f"<p>The segment whose median customer has spent most, <b>{h.esc(best.name)}</b>, "
+        f"holds {h.pct(best['share'])} of the customers and brings "
+        f"{h.pct(best['revenue_share'])} of the revenue. The best "
         f"persona, <b>{h.esc(top['persona'])}</b>, holds {h.pct(top['share'])} of the "
         f"customers and {h.pct(top['revenue_share'])} of the revenue.</p>"
         "<p>Two views of the same customers: <b>segments</b> name each customer from its "
@@ -200,7 +265,7 @@ def _summary(c: _Ctx) -> str:
 def _distinct_word(silhouette: float) -> str:
     """The silhouette's reading in words: "clearly", "moderately" or "weakly"."""
     return {"good": "clearly", "moderate": "moderately", "weak": "weakly"}.get(
-        _reading(silhouette, 0.5, 0.25), "–")
+        silhouette_reading(silhouette), "–")
 
 
 def _segments(c: _Ctx) -> str:
@@ -211,19 +276,19 @@ def _segments(c: _Ctx) -> str:
         {"share": h.pct, "revenue_share": h.pct, "revenue": c.money,
          "recency_median": h.whole, "frequency_median": h.orders,
          "monetary_median": c.money},
-        text_columns=("action",),
+        text_columns=("action",), headers=c.headers,
     )
     inverted = (
         '<p class="warn">Names against value: '
-        + "; ".join(h.esc(w) for w in inversion_sentences(res.inversions))
+        + "; ".join(h.esc(w) for w in inversion_sentences(res.inversions, _orders_word(res)))
         + ". Read these segments by their figures, not their names.</p>"
         if res.inversions is not None and len(res.inversions)
         else ""
     )
     out = (
         f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
-        "recency, frequency and spend scores. Segments are listed best value first: by "
-        "what their median customer spends, then orders, then how recently.</p>"
+        f"recency, frequency and spend scores. {h.esc(c.segments_text())} "
+        f"{SEGMENT_ORDER_TEXT.format(c.orders)}</p>"
         f"{inverted}{body}<h3>Segment sizes</h3>"
         + h.treemap_svg(table["customers"], colours=c.colours)
     )
@@ -243,10 +308,12 @@ def _coverage(c: _Ctx) -> str:
 
 def _personas(c: _Ctx) -> str:
     cards = []
-    for cid, p in c.res.profile.iterrows():
+    prof = c.res.profile
+    for cid, p in prof.iterrows():
         sil = (
-            f"<li>silhouette {p['silhouette']:.2f} ({_reading(p['silhouette'], 0.5, 0.25)})</li>"
-            if "silhouette" in p
+            f"<li>its customers sit {SITS[silhouette_reading(p['silhouette'])]} within "
+            "the group</li>"
+            if "silhouette" in p and np.isfinite(p["silhouette"])
             else ""
         )
         cards.append(
@@ -268,6 +335,26 @@ def _personas(c: _Ctx) -> str:
         f'<div class="cards">{"".join(cards)}</div>'
         "<p>A persona's action suits its median customer, for a campaign aimed at the "
         "whole group; each customer's own action is its segment's.</p>"
+        + (_persona_silhouettes(prof) if "silhouette" in prof else "")
+    )
+
+
+#: a silhouette's reading, as the cards say how well a group's customers sit in it
+SITS = {"good": "well", "moderate": "fairly well", "weak": "poorly", "": "–"}
+
+
+def _persona_silhouettes(prof: pd.DataFrame) -> str:
+    """The persona cards' "sit well within the group" as figures: each persona's mean
+    silhouette and its reading (the console prints the same figures)."""
+    table = pd.DataFrame({
+        "persona": prof["persona"],
+        "silhouette": [banded(v, silhouette_reading, 2) for v in prof["silhouette"]],
+        "reading": [silhouette_reading(v) for v in prof["silhouette"]],
+    }, index=prof.index)  # fmt: skip
+    return details(
+        "<p>How well a persona's customers sit within it is their mean silhouette: above "
+        "0.5 good (well), 0.25–0.5 moderate (fairly well), below 0.25 weak (poorly).</p>"
+        + h.table(table, text_columns=("persona", "silhouette", "reading"))
     )
 
 
@@ -276,7 +363,8 @@ def _one_or_many(median_orders: float, res: PipelineResult) -> str:
     return word[:-1] if h.orders(median_orders) == "1" else word
 
 
-#: dimension → how the report names it in words
+#: dimension → how the report names it in words (frequency: "the number of purchase
+#: days" when the data have no invoice column)
 DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
                    "monetary": "spend"}  # fmt: skip
 
@@ -284,7 +372,8 @@ DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
 def _separation_sentence(res: PipelineResult) -> str:
     """Which dimensions tell the personas apart, in words (rfm.profiles.separation)."""
     sep = res.separation
-    parts = [f"{DIMENSION_WORDS[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
+    words = DIMENSION_WORDS | {"frequency": f"the number of {_orders_word(res)}"}
+    parts = [f"{words[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
     return "What tells the personas apart: " + ", ".join(parts) + "."
 
 
@@ -298,21 +387,21 @@ def _value(c: _Ctx) -> str:
     formats = {"expected_value": c.money, "value_share": h.pct, "likely_lost": h.whole,
                "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
     out = (
-        h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
-        + "<h3>By segment</h3>" + h.table(v.by_segment, formats)
+        h.bullet_list([h.esc(t) for t in plain_value_sentences(v, c.money)])
+        + "<h3>By segment</h3><p>In the order of the segment table: by past spend, not by "
+        "the spend expected ahead.</p>" + h.table(v.by_segment, formats)
         + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
     )
     if v.holdout is not None:
         t = v.holdout
-        actual = float((t["actual"] * t["customers"]).sum())
-        predicted = float((t["predicted"] * t["customers"]).sum())
+        verdict = holdout_sentence(v)
+        cls = ' class="warn"' if "Caution" in verdict else ""
         out += (
             f"<h3>Does the model predict well?</h3><p>The purchase model was also fitted "
             f"on the data up to {v.holdout_days} days before the end, and asked how often "
-            f"each customer would buy in those last {v.holdout_days} days: it predicted "
-            f"{predicted:,.0f} purchases, and the customers made {actual:,.0f}. By number "
-            "of repeat purchases before:</p>"
-            + c.plot(lambda: plots.holdout_plot(t, model=v.model_name), "holdout check")
+            f"each customer would buy in those last {v.holdout_days} days.</p>"
+            f"<p{cls}>{h.esc(verdict)}</p><p>By number of repeat purchases before:</p>"
+            + c.plot(lambda: plots.holdout_plot(t, model="predicted"), "holdout check")
             + h.table(t, {"customers": h.whole, "actual": lambda x: f"{x:.2f}",
                           "predicted": lambda x: f"{x:.2f}"})
         )
@@ -333,6 +422,69 @@ def _value(c: _Ctx) -> str:
     )
 
 
+#: a value model's name (said under the analysts' details) → what the plain words call it
+MODEL_WORDS = {"MBG/NBD": "the purchase model", "BG/NBD": "the purchase model",
+               "Gamma-Gamma": "the spend model"}  # fmt: skip
+
+
+def plain_value_sentences(v: Any, money: Callable[[object], str]) -> list[str]:
+    """The value ahead in plain words (:func:`rfm.app.value.value_sentences`) without the
+    models' names, which the analysts' details give: a bracketed clause naming a model is
+    left out ("(MBG/NBD for purchases, Gamma-Gamma for spend per purchase; not
+    discounted)" reads "(not discounted)"), and a name elsewhere reads as what the model
+    does ("the purchase model"). The report and the console print these."""
+    names = [v.model_name, *MODEL_WORDS]
+
+    def without_names(bracket: re.Match[str]) -> str:
+        if not any(n in bracket.group(1) for n in names):
+            return bracket.group(0)
+        kept = [p.strip() for p in bracket.group(1).split(";")
+                if not any(n in p for n in names)]  # fmt: skip
+        return f" ({'; '.join(kept)})" if kept else ""
+
+    out = []
+    for sentence in value_sentences(v, money):
+        sentence = re.sub(r"\s*\(([^()]*)\)", without_names, sentence)
+        for name, words in MODEL_WORDS.items():  # MBG/NBD before BG/NBD
+            sentence = sentence.replace(name, words)
+        out.append(sentence)
+    return out
+
+
+#: the gap between predicted and actual holdout purchases above which the value ahead is
+#: said to be likely off by about as much
+HOLDOUT_GAP = 0.20
+
+
+def holdout_totals(v: Any) -> tuple[float, float]:
+    """(actual, predicted) purchases in the held-out days, all customers together."""
+    t = v.holdout
+    return (float((t["actual"] * t["customers"]).sum()),
+            float((t["predicted"] * t["customers"]).sum()))  # fmt: skip
+
+
+def holdout_sentence(v: Any) -> str:
+    """The holdout check's verdict in plain words (the report and the console print it):
+    predicted against actual purchases in the held-out days, how far apart, and, when
+    they are more than :data:`HOLDOUT_GAP` apart, that the value ahead is likely off by
+    about as much."""
+    actual, predicted = holdout_totals(v)
+    days = v.holdout_days
+    said = (f"In the last {days} days, held out, the model predicted {predicted:,.0f} "
+            f"purchases against {actual:,.0f} actual")
+    if actual <= 0:
+        return said + "."
+    gap = (predicted - actual) / actual
+    if f"{abs(gap):.0%}" == "0%":
+        return said + ": about as many as the customers made."
+    said += f" ({abs(gap):.0%} {'more' if gap > 0 else 'fewer'})."
+    if abs(gap) > HOLDOUT_GAP:
+        said += (f" Caution: the model {'over' if gap > 0 else 'under'}-predicts on these "
+                 f"data, so the expected spend ahead is likely too {'high' if gap > 0 else 'low'}"
+                 " by about as much.")  # fmt: skip
+    return said
+
+
 def _crosstab(c: _Ctx) -> str:
     counts, revenue = c.res.segment_persona
     return (
@@ -345,7 +497,15 @@ def _crosstab(c: _Ctx) -> str:
     )
 
 
-def _k_reason(c: _Ctx) -> str:
+#: how k is chosen, for the analysts
+K_RULE = ("The rule: the best silhouette among the elbow's suggestion and its two "
+          "neighbours, with every cluster at least 2% of the customers (a tie goes to the "
+          "smaller k).")
+
+
+def _k_reason(c: _Ctx) -> tuple[str, str]:
+    """Why this k, in words (outside the details), and the silhouettes behind the words
+    (for the analysts' details)."""
     res = c.res
     elbow = res.clusters.elbow
     k = res.clusters.k
@@ -353,15 +513,20 @@ def _k_reason(c: _Ctx) -> str:
     sils = elbow.attrs.get("silhouettes", {})
     if res.settings.get("k_requested", "auto") != "auto":
         tail = f"; the elbow suggests k = {suggested}" if suggested is not None else ""
-        return f"<p>k = {k} was set for this run{tail}.</p>"
+        return f"<p>k = {k} was set for this run{tail}.</p>", ""
     if suggested is None:
-        return f"<p>k = {k}: the best silhouette of the k values tried.</p>"
+        return (f"<p>k = {k}: of the k values tried, it separates the clusters best.</p>",
+                "<p>The k with the best silhouette of those tried.</p>")
     if int(suggested) == k:
+        s_k = sils.get(k)
         return (
             f"<p>The elbow suggests k = {k}, and among its neighbours it also separates "
-            "the clusters best (highest silhouette), so it was kept.</p>"
+            "the clusters best, so it was kept.</p>",
+            (f"<p>k = {k} has the highest silhouette among its neighbours"
+             + (f" ({s_k:.3f})" if s_k is not None else "") + f". {K_RULE}</p>"),
         )
     s_sug, s_k = sils.get(int(suggested)), sils.get(k)
+    figures = ""
     if s_sug is not None and s_k is not None and (
         s_sug > s_k or (s_sug == s_k and k > int(suggested))
     ):  # the rule passed over a better (or as good and smaller) k: it was too small
@@ -372,23 +537,19 @@ def _k_reason(c: _Ctx) -> str:
     elif s_sug is not None and s_k is not None:
         chosen_text, other_text = distinct_figures(s_k, s_sug)
         if chosen_text != other_text:
-            why = (
-                f"k = {k} separates the clusters better: silhouette {chosen_text} against "
-                f"{other_text} for k = {suggested}"
-            )
+            why = f"k = {k} separates the clusters better"
+            figures = f"k = {k} separates the clusters better: silhouette {chosen_text} " \
+                      f"against {other_text} for k = {suggested}. "
         else:  # equal (or equal to 15 decimals): never one figure against itself
             why = (
-                f"k = {k} and k = {suggested} separate the clusters equally well "
-                f"(silhouette {s_k:.2f} for both)"
+                f"k = {k} and k = {suggested} separate the clusters equally well"
                 + (", and a tie goes to the smaller k" if k < int(suggested) else "")
             )
+            figures = f"Silhouette {s_k:.2f} for both k = {k} and k = {suggested}. "
     else:
-        why = f"k = {k} separates the clusters better (higher silhouette)"
-    return (
-        f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}. The "
-        "rule: the best silhouette among the elbow's suggestion and its two neighbours, "
-        "with every cluster at least 2% of the customers (a tie goes to the smaller k).</p>"
-    )
+        why = f"k = {k} separates the clusters better"
+    return (f"<p>The elbow suggests k = {suggested}; k = {k} was chosen because {why}.</p>",
+            f"<p>{figures}{K_RULE}</p>")
 
 
 def distinct_figures(a: float, b: float, digits: int = 2) -> tuple[str, str]:
@@ -436,11 +597,14 @@ def _clusters(c: _Ctx) -> str:
             "monetary_median": c.money, "recency_median": h.whole,
             "frequency_median": h.orders,
         },
+        headers=c.headers,
     )
     labels = res.clusters.labels
     suggested = res.clusters.elbow.attrs.get("suggested_k")
+    reason, reason_figures = _k_reason(c)
     analysts = (
-        "<p>The elbow curve (K-means inertia, the within-cluster sum of squares, for each "
+        reason_figures
+        + "<p>The elbow curve (K-means inertia, the within-cluster sum of squares, for each "
         "k), each customer's silhouette, and the customers on the first two principal "
         "components of the scaled features.</p>"
         + c.plot(
@@ -466,11 +630,12 @@ def _clusters(c: _Ctx) -> str:
     )
     return (
         table
-        + _k_reason(c)
-        + "<p>How days since the last order, orders and spend spread within each persona "
+        + reason
+        + f"<p>How days since the last order, {c.orders} and spend spread within each persona "
         "(the box holds the middle half of its customers, the line is the median):</p>"
         + c.plot(
-            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order),
+            lambda: plots.boxplot_panels(res.rfm, labels, c.names, order=c.order,
+                                         titles={"frequency": c.orders}),
             "boxplots of R, F, M by cluster",
         )
         + details(analysts)
@@ -479,7 +644,8 @@ def _clusters(c: _Ctx) -> str:
 
 def _scores(c: _Ctx) -> str:
     res = c.res
-    words = bins_in_words(res.score_bins, currency=c.currency)
+    words = bins_in_words(res.score_bins, currency=c.currency,
+                          frequency_unit=(c.orders[:-1], c.orders))
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"
@@ -489,7 +655,7 @@ def _scores(c: _Ctx) -> str:
     items = [
         f"<b>Recency</b> (days since the last order; {c.q} = most recent): "
         f"{h.esc(words['recency'])}",
-        f"<b>Frequency</b> (orders): {h.esc(words['frequency'])}",
+        f"<b>Frequency</b> ({c.orders}): {h.esc(words['frequency'])}",
         f"<b>Monetary</b> (total spend): {h.esc(words['monetary'])}",
     ]
     grid = res.rf_counts.sort_index(ascending=False)
@@ -538,43 +704,58 @@ def _trend(c: _Ctx) -> str:
     )
 
 
+def _stability_reading(value: float) -> str:
+    return _reading(value, 0.9, STABLE_ARI)
+
+
+def _davies_bouldin_reading(value: float) -> str:
+    return "good" if value < 1 else "moderate" if value < 1.5 else "weak"
+
+
 def _validation(c: _Ctx) -> str:
     res = c.res
     rows = []
+    # each labelled figure with enough decimals to fall in the band its reading names
     for _, r in res.validation.iterrows():
         m, v = r["metric"], float(r["value"])
         if m == "silhouette":
-            rows.append(("Silhouette (mean)", "", f"{v:.3f}", _reading(v, 0.5, 0.25),
+            rows.append(("Silhouette (mean)", "", banded(v, silhouette_reading),
+                         silhouette_reading(v),
                          "how well customers sit in their own cluster: above 0.5 good, "
                          "0.25–0.5 moderate, below 0.25 weak"))
         elif m == "anova_F":
             eta = float(r["eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']}), on values", "",
-                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, η² = {eta:.2f}",
+                         f"F = {v:,.0f}, {_p_text(float(r['p_value']))}, "
+                         f"η² = {banded(eta, _eta_reading)}",
                          _eta_reading(eta),
                          "one-way ANOVA: share of the variation of the values explained by "
-                         "the clusters (η²); a few very large values weigh heavily"))
+                         "the clusters (η²); a few very large values weigh heavily; from "
+                         "0.14 large, 0.06–0.14 medium, below 0.06 small"))
             ranks = float(res.separation.loc[str(r["feature"]), "eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']}), on ranks", "",
-                         f"η² = {ranks:.2f}", res.separation.loc[str(r["feature"]), "reading"],
+                         f"η² = {banded(ranks, separation_reading)}",
+                         separation_reading(ranks),
                          "the same on the customers' ranks (Kruskal–Wallis H / (n − 1)); "
                          "what the words \"strongly\", \"moderately\", \"hardly\" "
-                         "above read: from 0.14 strong, 0.06–0.14 moderate"))
+                         "above read: from 0.14 strong, 0.06–0.14 moderate, below 0.06 weak"))
         elif m == "calinski_harabasz":
             rows.append(("Calinski–Harabasz index", "", f"{v:,.0f}", "",
                          "higher is better; compare between runs"))
         elif m == "davies_bouldin":
-            rows.append(("Davies–Bouldin index", "", f"{v:.2f}",
-                         "good" if v < 1 else "moderate" if v < 1.5 else "weak",
-                         "lower is better; below 1 good"))
+            rows.append(("Davies–Bouldin index", "", banded(v, _davies_bouldin_reading, 2),
+                         _davies_bouldin_reading(v),
+                         "lower is better; below 1 good, 1–1.5 moderate, from 1.5 weak"))
         elif m == "stability_mean_ari":
-            rows.append(("Stability (mean adjusted Rand index)", "", f"{v:.2f}",
-                         _reading(v, 0.9, STABLE_ARI),
+            rows.append(("Stability (mean adjusted Rand index)", "",
+                         banded(v, _stability_reading, 2), _stability_reading(v),
                          f"same clusters with other random starts: 0.9 and above good, "
                          f"{STABLE_ARI}–0.9 moderate, below {STABLE_ARI} weak"))
         elif m == "stability_min_ari":
-            rows.append(("Stability (worst pair of runs)", "", f"{v:.2f}",
-                         _reading(v, 0.9, STABLE_ARI), "1 = identical clusters"))
+            rows.append(("Stability (worst pair of runs)", "", banded(v, _stability_reading, 2),
+                         _stability_reading(v),
+                         f"1 = identical clusters; 0.9 and above good, {STABLE_ARI}–0.9 "
+                         f"moderate, below {STABLE_ARI} weak"))
     table = pd.DataFrame(rows, columns=["measure", "", "value", "reading", "note"])
     table = table.drop(columns="")
     sil, ari = res.silhouette_mean, res.stability_mean_ari
@@ -636,7 +817,8 @@ def _migration(c: _Ctx) -> str:
     return (
         f"<p>Customers as they stood at the end of {date} (rows) and at the end of the "
         f"data (columns). {h.esc(migration_words(c.res))} <code>migration.csv</code> lists "
-        "every customer with both segments, the direction, and their spend and orders "
+        "every customer with both segments, the direction, and their spend and "
+        f"{_orders_word(c.res)} "
         "between the two dates.</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
         + "<h3>Spend between the two dates</h3>"
@@ -647,20 +829,23 @@ def _migration(c: _Ctx) -> str:
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
-    rows = []
+    rows, moved = [], []
     for cid, persona, match in zip(refit["ids"], refit["personas"], refit["matched"],
                                    strict=True):  # fmt: skip
         if match is None:
             status = "new cluster"
         else:
-            status = f"kept (its centre moved {match[1]:.3f} in the old scaled units)"
+            status = "kept"
+            moved.append((cid, persona, f"{match[1]:.3f}"))
             if int(cid) in renamed:
                 status += f"; was “{renamed[int(cid)]}”, which its customers no longer fit"
         rows.append((cid, persona, status))
     table = (pd.DataFrame(rows, columns=["cluster", "persona", "status"])
              .set_index("cluster").sort_index())  # fmt: skip
+    distances = (pd.DataFrame(moved, columns=["cluster", "persona", "Centre moved"])
+                 .set_index("cluster").sort_index())  # fmt: skip
     vanished = refit["vanished"]
-    words = [f"This run refitted the model created {refit['refit_of']}: new thresholds and "
+    words = [f"This run refitted the model created {when(refit['refit_of'])}: new thresholds and "
              "new centres, then each new cluster was matched to an old one by the smallest "
              "total distance between centres, so clusters that persist keep their id."]
     if renamed:
@@ -688,6 +873,11 @@ def _refit(c: _Ctx) -> str:
     return (
         f"<p>{h.esc(' '.join(words))}</p>"
         + h.table(table, text_columns=("persona", "status"))
+        + (details(
+            "<p>How far each kept cluster's centre moved from its old one, in the old "
+            "model's scaled units (R, F and M as the clusters were found in them); the "
+            "clusters were matched by the smallest total of these distances.</p>"
+            + h.table(distances, text_columns=("persona", "Centre moved"))) if moved else "")
     )
 
 
@@ -702,7 +892,8 @@ def _method(c: _Ctx) -> str:
     snap = res.rfm.attrs.get("snapshot")
     snap_text = f"{pd.Timestamp(snap):%Y-%m-%d %H:%M}" if snap is not None else s.get("snapshot")
     how_k = (
-        "chosen automatically (the elbow proposes, the silhouette decides)"
+        "chosen automatically (the elbow proposes; of its suggestion and the k next to it, "
+        "the one that separates the clusters best is kept)"
         if s.get("k_requested") == "auto"
         else "set for this run"
     )
@@ -735,7 +926,8 @@ def _method(c: _Ctx) -> str:
         "Persona names compare a cluster's medians with the whole customer base: 'Recent' "
         "means a median number of days since the last order below the 40th percentile of "
         "all customers, 'Lapsed' above the 60th; 'frequent' / 'infrequent' and 'high' / "
-        "'low spenders' use the same percentiles; 'one-time' means a median of one order. "
+        "'low spenders' use the same percentiles; 'one-time' means a median of one "
+        f"{c.orders[:-1]}. "
         "A dimension is named only when it tells the clusters apart strongly. Clusters that "
         "would share a name are told apart by their median on the dimension that "
         "separates them most, and three or more by their medians on the two dimensions "
@@ -744,8 +936,7 @@ def _method(c: _Ctx) -> str:
         "own scores; customers no rule matches ('Others') get an action that claims "
         "nothing about them. A persona's action suits the persona's median customer and "
         "is meant for campaigns aimed at the whole group.",
-        "Segments are listed in value order: by their median customer's spend, then "
-        "orders, then days since the last order. Two segments whose names rank one above "
+        f"{SEGMENT_ORDER_TEXT.format(c.orders)} Two segments whose names rank one above "
         "the other, while the lower-named one's customers are better on all three "
         "medians, are flagged.",
     ]
@@ -787,7 +978,8 @@ def render_report(res: PipelineResult, *, title: str = "Customer segmentation") 
     body["method"] = ("Method", _method(c))  # last: it lists the plots that failed
     return page(
         title,
-        f"{len(res.rfm):,} customers · {len(res.segments['segment'].unique())} segments · "
+        f"{len(res.rfm):,} customers · "
+        f"{segments_count(res.rule_set.names(), res.segment_summary)} · "
         f"{res.clusters.k} personas · generated by rfmseg",
         body,
     )

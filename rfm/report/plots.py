@@ -294,7 +294,8 @@ PANEL_TITLES = {"recency": "days since last order", "frequency": "orders", "mone
 PANEL = 300
 
 
-def _box_panel(column: str, data: list[np.ndarray], clusters: list[tuple[Any, str, str]]) -> Chart:
+def _box_panel(column: str, data: list[np.ndarray], clusters: list[tuple[Any, str, str]],
+               titles: Mapping[str, str] = PANEL_TITLES) -> Chart:
     stats = [box_stats(d) if len(d) else None for d in data]
     ends = [v for s in stats if s is not None for v in (s.low, s.high)]
     log = column != "recency" and all((d > 0).all() for d in data if len(d))
@@ -305,7 +306,7 @@ def _box_panel(column: str, data: list[np.ndarray], clusters: list[tuple[Any, st
         y = ch.linear_axis(ends, frame.bottom, frame.top)
     centres = ch.band_centres(len(clusters), frame.left, frame.right)
     x = ch.band_axis([str(i) for i in range(1, len(clusters) + 1)], frame.left, frame.right)
-    title = PANEL_TITLES.get(column, column) + (" (log scale)" if log else "")
+    title = titles.get(column, column) + (" (log scale)" if log else "")
     parts = [_title(frame, title), ch.y_axis(frame, y), ch.x_axis(frame, x, "cluster")]
     half = min(18.0, 0.3 * (frame.right - frame.left) / max(1, len(clusters)))
     for cx, s, (_, name, colour) in zip(centres, stats, clusters, strict=True):
@@ -324,18 +325,20 @@ def _box_panel(column: str, data: list[np.ndarray], clusters: list[tuple[Any, st
             f'<line class="median" x1="{cx - half:.1f}" y1="{med:.1f}" x2="{cx + half:.1f}" '
             f'y2="{med:.1f}" stroke-width="2"/></g>'
         )
-    return Chart(PANEL, frame.height, "".join(parts), f"boxplot of {PANEL_TITLES.get(column)}")
+    return Chart(PANEL, frame.height, "".join(parts), f"boxplot of {titles.get(column)}")
 
 
 def _box_charts(
     rfm: pd.DataFrame, labels: pd.Series, names: Mapping[Any, str] | None,
     order: Sequence[Any] | None,
+    titles: Mapping[str, str] | None = None,
 ) -> list[Chart]:
     clusters = _clusters(labels, names, order)
     lab = labels.reindex(rfm.index).to_numpy()
+    panel_titles = {**PANEL_TITLES, **(titles or {})}
     panels = [
         _box_panel(col, [rfm[col].to_numpy(dtype=float)[lab == c] for c, _, _ in clusters],
-                   clusters)
+                   clusters, panel_titles)
         for col in RFM_COLUMNS
     ]  # fmt: skip
     return [*panels, _cluster_legend(clusters, PANEL, "box")]
@@ -347,11 +350,13 @@ def boxplot_panels(
     names: Mapping[Any, str] | None = None,
     *,
     order: Sequence[Any] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> list[str]:
     """:func:`boxplots` as four SVGs (recency, frequency, spend, then the legend of the
     clusters), for a page that lays them out itself: side by side on a wide screen, one
-    under the other on a phone."""
-    return [c.svg() for c in _box_charts(rfm, labels, names, order)]
+    under the other on a phone. ``titles`` replaces panel titles by dimension (e.g.
+    ``{"frequency": "purchase days"}`` for data without an invoice column)."""
+    return [c.svg() for c in _box_charts(rfm, labels, names, order, titles)]
 
 
 def boxplots(

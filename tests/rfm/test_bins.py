@@ -104,6 +104,10 @@ def test_bins_in_words_of_a_hand_made_table() -> None:
         # a one-value money bin is one amount, not a range
         "monetary": "M = 1: $5.00; M = 2: $5.50–$1,234.50. Only 2 of 5 levels:" + note,
     }
+    # without an invoice column frequency counts purchase days
+    days = bins_in_words(hand_bins(), frequency_unit=("purchase day", "purchase days"))
+    assert days["frequency"] == ("F = 1: 1 purchase day; F = 3: 2 purchase days; F = 5: "
+                                 "3–1,234 purchase days. Only 3 of 5 levels:" + note)
 
 
 def test_bins_in_words_counts_levels_against_the_tables_q() -> None:

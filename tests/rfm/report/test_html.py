@@ -212,34 +212,39 @@ def _k_sentence(k: int, suggested: int, silhouettes: dict[int, float]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("k", "suggested", "silhouettes", "because"),
+    ("k", "suggested", "silhouettes", "because", "figures"),
     [
-        # both round to 0.36: one more decimal tells them apart
-        (4, 5, {4: 0.3648, 5: 0.3612},
-         "k = 4 separates the clusters better: silhouette 0.365 against 0.361 for k = 5"),
-        (4, 5, {4: 0.36149, 5: 0.36101},
-         "k = 4 separates the clusters better: silhouette 0.3615 against 0.3610 for k = 5"),
+        # both round to 0.36: one more decimal tells them apart (for the analysts)
+        (4, 5, {4: 0.3648, 5: 0.3612}, "k = 4 separates the clusters better",
+         "k = 4 separates the clusters better: silhouette 0.365 against 0.361 for k = 5."),
+        (4, 5, {4: 0.36149, 5: 0.36101}, "k = 4 separates the clusters better",
+         "k = 4 separates the clusters better: silhouette 0.3615 against 0.3610 for k = 5."),
         # exactly equal: the smaller k wins the tie, and the sentence says so
         (4, 5, {4: 0.36, 5: 0.36},
-         "k = 4 and k = 5 separate the clusters equally well (silhouette 0.36 for both), "
-         "and a tie goes to the smaller k"),
+         "k = 4 and k = 5 separate the clusters equally well, and a tie goes to the "
+         "smaller k", "Silhouette 0.36 for both k = 4 and k = 5."),
         # equal to 15 decimals: read as a tie, never one figure against itself
         (4, 5, {4: 0.1 + 0.2, 5: 0.3},
-         "k = 4 and k = 5 separate the clusters equally well (silhouette 0.30 for both), "
-         "and a tie goes to the smaller k"),
+         "k = 4 and k = 5 separate the clusters equally well, and a tie goes to the "
+         "smaller k", "Silhouette 0.30 for both k = 4 and k = 5."),
         # equal, yet the larger k was chosen: the smaller one's clusters were too small
         (5, 4, {4: 0.36, 5: 0.36},
          "k = 4 would leave a cluster with fewer than 2% of the customers, too small to "
-         "act on"),
+         "act on", ""),
         (3, 4, {3: 0.41, 4: 0.52},
          "k = 4 would leave a cluster with fewer than 2% of the customers, too small to "
-         "act on"),
+         "act on", ""),
     ],
 )
-def test_the_chosen_k_is_never_compared_with_itself(k, suggested, silhouettes, because) -> None:
-    text = _k_sentence(k, suggested, silhouettes)
-    assert f"k = {k} was chosen because {because}." in text
-    against = re.findall(r"silhouette ([\d.]+) against ([\d.]+)", text)
+def test_the_chosen_k_is_never_compared_with_itself(k, suggested, silhouettes, because,
+                                                    figures) -> None:  # fmt: skip
+    """Why this k in words (no silhouette figure outside the analysts' details), and the
+    figures for the analysts, never one figure against itself."""
+    words, analysts = _k_sentence(k, suggested, silhouettes)
+    assert f"k = {k} was chosen because {because}." in words
+    assert "silhouette" not in words.lower() and not re.search(r"0\.\d", words)
+    assert f"<p>{figures}{' ' if figures else ''}The rule: the best silhouette" in analysts
+    against = re.findall(r"silhouette ([\d.]+) against ([\d.]+)", analysts)
     assert all(a != b for a, b in against)
 
 
@@ -428,3 +433,53 @@ def test_apply_sentences_agree_with_counts_of_one() -> None:
     assert orders_sentence(run) == (
         "1 of those who moved down has not ordered since the end of the previous run's "
         "data: a ready win-back list. The other 1 has ordered since, yet their score fell.")
+
+
+@pytest.mark.parametrize(("value", "digits", "shown"), [
+    (0.0558, 3, "0.056"),  # Online Retail's spend on values: "small", never "0.06"
+    (0.05996, 3, "0.05996"),  # 0.060 would read "medium": as many decimals as it takes
+    (0.0600, 3, "0.060"),  # 0.06 starts "medium": shown as it is
+    (0.13996, 2, "0.13996"),
+    (0.74, 3, "0.740"),
+])  # fmt: skip
+def test_a_labelled_figure_has_the_decimals_to_fall_in_its_band(value, digits, shown) -> None:
+    from rfm.labels import banded
+
+    def eta_reading(v: float) -> str:  # the documented η² bands
+        return "large" if v >= 0.14 else "medium" if v >= 0.06 else "small"
+
+    assert banded(value, eta_reading, digits) == shown
+    assert eta_reading(float(shown)) == eta_reading(value)
+
+
+@pytest.mark.parametrize(("stamp", "shown"), [
+    ("2026-12-07T06:34:19+00:00", "2026-12-07 06:34 UTC"),  # a saved model's creation time
+    ("2026-12-07T08:34:19+02:00", "2026-12-07 06:34 UTC"),
+    ("2024-06-30", "2024-06-30"),
+    ("2024-06-30T08:00:00", "2024-06-30 08:00"),
+    ("not a date", "not a date"),
+])  # fmt: skip
+def test_a_moment_reads_as_a_date_and_time(stamp, shown) -> None:
+    from rfm.labels import when
+
+    assert when(stamp) == shown
+
+
+@pytest.mark.parametrize(("said", "plain"), [
+    ("Over the next 6 months the 10 customers are expected to spend 500 (BG/NBD for "
+     "purchases, Gamma-Gamma for spend per purchase; not discounted).",
+     "Over the next 6 months the 10 customers are expected to spend 500 (not discounted)."),
+    ("Expected spend 500 (MBG/NBD for purchases).", "Expected spend 500."),
+    ("The spend comes from Gamma-Gamma, the purchases from MBG/NBD.",
+     "The spend comes from the spend model, the purchases from the purchase model."),
+    ("2 customers (0.2%) have probably stopped buying.",
+     "2 customers (0.2%) have probably stopped buying."),  # no model named: as it was
+])  # fmt: skip
+def test_value_sentences_leave_the_model_names_to_the_details(monkeypatch, said, plain) -> None:
+    from types import SimpleNamespace
+
+    import rfm.report.html as report_html
+
+    monkeypatch.setattr(report_html, "value_sentences", lambda v, money: [said])
+    v = SimpleNamespace(model_name="BG/NBD")
+    assert report_html.plain_value_sentences(v, str) == [plain]

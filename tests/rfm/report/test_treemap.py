@@ -71,7 +71,7 @@ def test_treemap_svg_has_one_rect_per_segment() -> None:
     assert len(rects) == 3
     total = sum(float(a["width"]) * float(a["height"]) for a in rects)
     assert total == pytest.approx(600 * 300, rel=1e-2)
-    assert "Lost <old>: 30 (30%)" in "".join(page.text)
+    assert "Lost <old>: 30 (30.0%)" in "".join(page.text)
 
 
 def test_treemap_labels_every_tile_or_lists_it_in_a_legend() -> None:
@@ -83,5 +83,6 @@ def test_treemap_labels_every_tile_or_lists_it_in_a_legend() -> None:
     items = [a.get("class") for t, a in page.tags if t == "li"]
     # the two small tiles, numbered in the legend; the labelled ones listed for phones only
     assert items == ["fits", "fits", None, None]
-    assert "1. Tiny one: 4 (0%)" in text and "2. Smallest: 1 (0%)" in text
-    assert "Big segment: 900 (75%)" in text
+    # shares as the tables write them (one decimal): 4 of 1,205 is 0.3%, not "0%"
+    assert "1. Tiny one: 4 (0.3%)" in text and "2. Smallest: 1 (0.1%)" in text
+    assert "Big segment: 900 (74.7%)" in text
