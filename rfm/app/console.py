@@ -103,11 +103,12 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
         print("\nPersonas (clusters of similar customers), best first (medians):")
         print(persona_table(result).to_string())
     if result.value is not None:
-        from rfm.report.html import holdout_sentence, plain_value_sentences
+        from rfm.app.value import value_sentences
+        from rfm.report.html import holdout_sentence
 
         v = result.value
         print("\nValue ahead:")
-        for sentence in plain_value_sentences(v, money(_currency(result))):  # the report's
+        for sentence in value_sentences(v, money(_currency(result))):  # the report's
             print(f"  {sentence}")
         if v.holdout is not None:  # the report's verdict on the holdout check
             print(f"  {holdout_sentence(v)}")

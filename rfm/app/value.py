@@ -220,6 +220,7 @@ def _dropout_unsure(model: Any) -> bool:
 
 def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     """The value ahead in plain words: the report and the console show these sentences.
+    The models are not named here: the report's details for analysts name them.
 
     When the purchase model's fit did not settle, or its dropout is smaller than its
     standard error, a caution takes the place of the sentences that rest on each
@@ -232,8 +233,7 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     count = f"{counted(lost)} ({lost / len(table):.1%})"
     words = [
         f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
-        f"to spend {money(table['expected_value'].sum())} ({v.model_name} for purchases, "
-        "Gamma-Gamma for spend per purchase; not discounted).",
+        f"to spend {money(table['expected_value'].sum())} (not discounted).",
     ]
     if not _fit_settled(v.purchase_model):
         words.append(

@@ -38,7 +38,6 @@ rule file is escaped.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -387,7 +386,7 @@ def _value(c: _Ctx) -> str:
     formats = {"expected_value": c.money, "value_share": h.pct, "likely_lost": h.whole,
                "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
     out = (
-        h.bullet_list([h.esc(t) for t in plain_value_sentences(v, c.money)])
+        h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
         + "<h3>By segment</h3><p>In the order of the segment table: by past spend, not by "
         "the spend expected ahead.</p>" + h.table(v.by_segment, formats)
         + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
@@ -420,35 +419,6 @@ def _value(c: _Ctx) -> str:
         "errors from the observed information.</p>"
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
-
-
-#: a value model's name (said under the analysts' details) → what the plain words call it
-MODEL_WORDS = {"MBG/NBD": "the purchase model", "BG/NBD": "the purchase model",
-               "Gamma-Gamma": "the spend model"}  # fmt: skip
-
-
-def plain_value_sentences(v: Any, money: Callable[[object], str]) -> list[str]:
-    """The value ahead in plain words (:func:`rfm.app.value.value_sentences`) without the
-    models' names, which the analysts' details give: a bracketed clause naming a model is
-    left out ("(MBG/NBD for purchases, Gamma-Gamma for spend per purchase; not
-    discounted)" reads "(not discounted)"), and a name elsewhere reads as what the model
-    does ("the purchase model"). The report and the console print these."""
-    names = [v.model_name, *MODEL_WORDS]
-
-    def without_names(bracket: re.Match[str]) -> str:
-        if not any(n in bracket.group(1) for n in names):
-            return bracket.group(0)
-        kept = [p.strip() for p in bracket.group(1).split(";")
-                if not any(n in p for n in names)]  # fmt: skip
-        return f" ({'; '.join(kept)})" if kept else ""
-
-    out = []
-    for sentence in value_sentences(v, money):
-        sentence = re.sub(r"\s*\(([^()]*)\)", without_names, sentence)
-        for name, words in MODEL_WORDS.items():  # MBG/NBD before BG/NBD
-            sentence = sentence.replace(name, words)
-        out.append(sentence)
-    return out
 
 
 #: the gap between predicted and actual holdout purchases above which the value ahead is

@@ -463,23 +463,3 @@ def test_a_moment_reads_as_a_date_and_time(stamp, shown) -> None:
     from rfm.labels import when
 
     assert when(stamp) == shown
-
-
-@pytest.mark.parametrize(("said", "plain"), [
-    ("Over the next 6 months the 10 customers are expected to spend 500 (BG/NBD for "
-     "purchases, Gamma-Gamma for spend per purchase; not discounted).",
-     "Over the next 6 months the 10 customers are expected to spend 500 (not discounted)."),
-    ("Expected spend 500 (MBG/NBD for purchases).", "Expected spend 500."),
-    ("The spend comes from Gamma-Gamma, the purchases from MBG/NBD.",
-     "The spend comes from the spend model, the purchases from the purchase model."),
-    ("2 customers (0.2%) have probably stopped buying.",
-     "2 customers (0.2%) have probably stopped buying."),  # no model named: as it was
-])  # fmt: skip
-def test_value_sentences_leave_the_model_names_to_the_details(monkeypatch, said, plain) -> None:
-    from types import SimpleNamespace
-
-    import rfm.report.html as report_html
-
-    monkeypatch.setattr(report_html, "value_sentences", lambda v, money: [said])
-    v = SimpleNamespace(model_name="BG/NBD")
-    assert report_html.plain_value_sentences(v, str) == [plain]
