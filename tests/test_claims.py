@@ -689,8 +689,10 @@ def test_warnings_and_notes_reach_the_console_and_the_report(run: Run) -> None:
     if run.case.name in STABILITY:  # both branches below are exercised
         assert (ari < UNSTABLE_BELOW) == (STABILITY[run.case.name] == "unstable"), ari
     if ari < UNSTABLE_BELOW:
-        assert len(unstable) == 1 and f"{ari:.2f}" in unstable[0], (ari, unstable)
-        assert "Unstable clusters" in run.report
+        assert len(unstable) == 1, (ari, unstable)
+        assert "Unstable clusters" in _Prose.of(run.report).text("outside")
+        assert not re.search(r"\d", unstable[0]), unstable  # in words; the figure is in
+        assert f"{ari:.2f}" in _Prose.of(run.report).text("inside")  # the details
     else:
         assert unstable == [] and "Unstable clusters" not in run.report, ari
     # without an invoice column an order is a purchase day, and everything says so

@@ -568,14 +568,16 @@ def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
 
 
 def unstable_sentence(mean_ari: float) -> str:
-    """The warning for clusters that change with the random starts, in plain words: the
-    stability figure is the mean adjusted Rand index (1 = the same clusters every time),
-    which the report names in its details for analysts."""
+    """The warning for clusters that change with the random starts, in plain words. The
+    figure behind it, the mean adjusted Rand index of runs from other starts (1 = the same
+    clusters every time; below :data:`validation.stability.STABLE_ARI` reads unstable), is
+    in the report's details for analysts and in ``validation.csv``; ``mean_ari`` is taken
+    so that callers pass what the sentence is about."""
+    del mean_ari  # said in words; the figure is the analysts'
     return (
-        "Unstable clusters: re-running K-means with other random starts gives noticeably "
-        f"different clusters (stability {mean_ari:.2f} out of 1, below {STABLE_ARI}). "
-        "Treat the personas as a rough guide and base campaigns on the segments, which do "
-        "not depend on random starts"
+        "Unstable clusters: grouping the customers again from other random starting points "
+        "gives noticeably different groups. Treat the personas as a rough guide and base "
+        "campaigns on the segments, which do not depend on random starts"
     )
 
 
