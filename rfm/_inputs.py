@@ -8,6 +8,7 @@ money". Nothing here modifies its input.
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -41,14 +42,29 @@ def check_frame(df: Any, *, what: str = "transactions") -> None:
         raise ValueError(f"{what} is empty (0 rows); there is nothing to compute.")
 
 
+#: a date written ``a/b/yyyy`` (``.`` or ``-`` also), whose day and month could be swapped
+_DAY_MONTH = re.compile(r"^\s*\d{1,2}([/.\-])\d{1,2}\1\d{2,4}(?:[ T]|$)")
+
+
 def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` as datetimes; return ``(parsed, bad)``.
 
     ``parsed`` holds ``NaT`` wherever a value is missing or does not parse; ``bad`` is a
     boolean Series marking the values that were present but did not parse. Text is
     parsed with one format for the whole column when one fits every value (so
-    ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value. A column that
+    ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value, as long as
+    no day and month order is guessed: a column of ``a/b/yyyy`` dates that read both
+    ways, or that mixes them with other layouts (``2011-04-05``, ``25/01/2011``), is
+    refused (pandas would read some day first and others month first). A column that
     already has a datetime dtype is returned as it is (no copy is modified later).
+
+    Raises
+    ------
+    AmbiguousDate
+        Every ``a/b/yyyy`` date reads both day first and month first; the message names
+        :func:`rfm.parse_date_column` and its ``dayfirst`` / ``date_format``.
+    ValueError
+        ``a/b/yyyy`` dates beside dates of another layout, or contradicting each other.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
@@ -58,11 +74,13 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "give datetimes or text such as '2024-01-31', or convert epoch numbers "
             "explicitly, e.g. pd.to_datetime(column, unit='s')."
         )
-    try:  # one format for the whole column when one fits every value (rfm.io.dates)
-        from rfm.io.dates import parse_date_column
+    from rfm.io.dates import PARSE_FIRST, AmbiguousDate, read_date_column
 
-        parsed, _ = parse_date_column(values)
+    try:  # one format for the whole column when one fits every value (rfm.io.dates)
+        parsed, _ = read_date_column(values, options=PARSE_FIRST)
         return parsed, pd.Series(False, index=values.index)
+    except AmbiguousDate:
+        raise  # no value says whether 01/02/2011 is 1 February or 2 January
     except ValueError:
         pass  # junk or mixed layouts: parse value by value and report what fails
     with warnings.catch_warnings():
@@ -83,7 +101,20 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed, retry = parsed.dt.as_unit(finest), retry.dt.as_unit(finest)
         parsed[bad] = retry
         bad = parsed.isna() & values.notna()
+    good = values.where(parsed.notna())  # the values that do not parse, as missing
+    if _has_day_month(good):
+        # value by value, pandas reads 02/03/2011 month first and 25/01/2011 day first:
+        # the dates that do parse must read with one layout, as rfm.parse_date_column
+        # reads them (the values that do not parse stay bad, e.g. for drop_bad_dates)
+        parsed, _ = read_date_column(good, options=PARSE_FIRST)
     return parsed, bad
+
+
+def _has_day_month(values: pd.Series) -> bool:
+    """Whether some value of ``values`` is text written ``a/b/yyyy`` (day and month
+    could be swapped); looked at once per distinct value."""
+    uniq = pd.unique(values.to_numpy(dtype=object))
+    return any(isinstance(v, str) and _DAY_MONTH.match(v) for v in uniq)
 
 
 def parse_dates(values: pd.Series, name: str) -> pd.Series:
