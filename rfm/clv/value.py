@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import is_integer
-from rfm.clv._estimator import as_output, is_dask, summary_unit
+from rfm.clv._estimator import as_output, check_same_unit, is_dask, summary_unit
 from rfm.clv._summary_core import DAYS_PER_UNIT, check_unit
 from rfm.clv.beta_geo import BetaGeo, ModifiedBetaGeo
 from rfm.clv.customer_summary import summary
@@ -52,7 +52,18 @@ def _check_models(purchase_model: Any, spend_model: Any) -> None:
 
 
 def _summary_unit(summary: Any, purchase_model: BetaGeo, given: str | None) -> str:
-    unit = given or summary_unit(summary) or purchase_model.unit_
+    """The time unit of the summary's ``t_x`` and ``T``: ``given`` (``summary_unit``), its
+    ``attrs["unit"]`` or the purchase model's; refused when two of them differ."""
+    recorded = summary_unit(summary)
+    if given is not None:
+        check_unit(given, "summary_unit")
+        if recorded is not None and given != recorded:
+            raise ValueError(
+                f"summary_unit={given!r} but the summary records attrs['unit']="
+                f"{recorded!r}; leave summary_unit out (it is for a summary without a unit)."
+            )
+    check_same_unit(purchase_model, given or recorded, given=given is not None)
+    unit = given or recorded or purchase_model.unit_
     if unit is None:
         raise ValueError(
             "the summary's time unit is unknown: pass summary_unit='W' (or 'D', 'M'), or "
