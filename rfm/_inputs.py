@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
+from rfm.columns import missing_roles_fix
 
 __all__ = [
     "RFM_COLUMNS",
     "align_to_customers",
     "check_frame",
     "check_rfm",
+    "check_role_columns",
     "cluster_names",
     "numeric_values",
     "parse_dates",
@@ -44,6 +47,21 @@ def check_frame(df: Any, *, what: str = "transactions") -> None:
 
 #: a date written ``a/b/yyyy`` (``.`` or ``-`` also), whose day and month could be swapped
 _DAY_MONTH = re.compile(r"^\s*\d{1,2}([/.\-])\d{1,2}\1\d{2,4}(?:[ T]|$)")
+
+
+def check_role_columns(
+    df: Any,
+    roles: Mapping[str, str | None],
+    needed: Sequence[str],
+    *,
+    given_as: str,
+    what: str = "transactions",
+) -> None:
+    """:func:`kmeans_np.checks.check_columns` for the columns of transaction roles
+    (``roles``: role → column): the message's fix names the roles as the caller takes
+    them (``given_as``: :data:`rfm.columns.KEYWORDS` or :data:`rfm.columns.COLUMNS`)."""
+    missing = [c for c in needed if c not in df.columns]
+    check_columns(df, needed, what=what, fix=missing_roles_fix(roles, missing, given_as))
 
 
 def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.columns import TransactionColumns
+from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -91,13 +91,19 @@ def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) 
     return tick
 
 
-def check_invoice_column(names: list[Any], invoice: str | None) -> None:
-    """The default invoice column is missing: say how to count orders without one."""
+def check_invoice_column(
+    names: list[Any], invoice: str | None, given_as: str = KEYWORDS
+) -> None:
+    """The default invoice column is missing: say how to count orders without one, as the
+    caller takes the column roles (``given_as``, :data:`rfm.columns.KEYWORDS` or
+    :data:`rfm.columns.COLUMNS`)."""
     if invoice == TransactionColumns.invoice and invoice not in names:
+        named = role_keywords("invoice='<column>'", given_as)
         raise ValueError(
             f"transactions have no {invoice!r} column (columns found: "
-            f"{[str(c) for c in names]}); name the invoice column with invoice='<column>', "
-            "or pass invoice=None to count each customer's purchase days as orders."
+            f"{[str(c) for c in names]}); name the invoice column with {named}, or "
+            f"{pass_roles('invoice=None', given_as)} to count each customer's purchase days "
+            "as orders."
         )
 
 

@@ -60,7 +60,14 @@ from kmeans_np.kmeans import fit_models
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_score
 
-__all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
+__all__ = [
+    "SCALINGS",
+    "ClusterResult",
+    "check_k",
+    "cluster",
+    "make_scaler",
+    "scaled_features",
+]
 
 SCALINGS = ("zscore", "minmax", "log-minmax")
 #: customers in the silhouette's stratified sample when there are more (exact is O(n²))
@@ -103,6 +110,33 @@ class ClusterResult(NamedTuple):
     scaler: MinMaxScaler | StandardScaler
     k: int
     silhouette: float
+
+
+def check_k(k: Any, n: int | None = None) -> int | str:
+    """``k`` as :func:`cluster` takes it: ``"auto"``, or a whole number from 2 (a segment
+    needs two clusters) to ``n - 1`` with ``n`` customers (the silhouette compares each
+    customer with another cluster's). Messages name ``k``.
+
+    Raises
+    ------
+    TypeError
+        Neither text nor a whole number (``4.0``, ``True``).
+    ValueError
+        Other text than ``"auto"``, below 2, or (with ``n``) as many clusters as customers
+        or more.
+    """
+    if isinstance(k, str):
+        if k != "auto":
+            raise ValueError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
+        return k
+    if not is_integer(k):
+        raise TypeError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
+    if k < 2:
+        raise ValueError(f"k must be at least 2 to form segments, got {k}.")
+    if n is not None and k >= n:
+        raise ValueError(f"k={k} is too many clusters for the {n} customers; give k={n - 1} "
+                         "or fewer, or k='auto'.")  # fmt: skip
+    return int(k)
 
 
 def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | StandardScaler:
@@ -324,6 +358,7 @@ def cluster(
         raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
     if not is_integer(random_state):
         raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    k = check_k(k)
     X, scaler = scaled_features(rfm, scaling, columns=columns)
     start_centres = None if start is None else _scaled_start(start, scaler, k, columns)
     if start_centres is not None:
@@ -337,13 +372,7 @@ def cluster(
         "random_state": int(random_state),
         "backend": backend,
     }
-    if isinstance(k, str):
-        if k != "auto":
-            raise ValueError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
-    else:
-        k = check_n_clusters(k, n)
-        if k < 2:
-            raise ValueError(f"k must be at least 2 to form segments, got {k}.")
+    k = check_k(k, n)
     # Checked once here; each k is fitted once: the models give the elbow table and are
     # the candidates.
     arr = check_array(X)

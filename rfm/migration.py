@@ -31,6 +31,10 @@ __all__ = ["NEW", "Migration", "compare_segments", "migration"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
+#: the keywords of :func:`rfm.rfm_table` that :func:`migration` passes on (it sets the
+#: snapshots itself)
+TABLE_KEYWORDS = ("customer", "date", "invoice", "amount", "quantity", "price", "columns",
+                  "allow_negative", "backend")  # fmt: skip
 
 
 class Migration(NamedTuple):
@@ -139,6 +143,12 @@ def migration(
     if "snapshot" in columns:
         raise TypeError("migration sets the snapshots itself (the day after each date); "
                         "do not pass snapshot.")
+    unknown = [name for name in columns if name not in TABLE_KEYWORDS]
+    if unknown:  # said here, not by rfm_table, which the user did not call
+        raise TypeError(
+            f"migration() got unexpected keyword argument(s) {unknown}; besides before, "
+            f"after, q, ties and rules it takes rfm_table's {', '.join(TABLE_KEYWORDS)}."
+        )
     d0, d1 = _day(before, "before"), _day(after, "after")
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")

@@ -500,9 +500,10 @@ def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
 
 #: library advice → the flag that does it from the command line
 _CLI_HINTS = (
-    (re.compile(r"Switch off a rule \(e\.g\. drop_cancelled=False\)"),
+    (re.compile(r"Switch off a rule \(e\.g\. (?:drop_cancelled=False|cleaning=\{'drop_cancelled': "
+                r"False\})\)"),
      "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
-    (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
+    (re.compile(r"cannot fill q=(\d+) score levels; .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),

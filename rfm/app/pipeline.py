@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +29,14 @@ import validation
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import compile_ahead
 from rfm import kpis
-from rfm._cleaning_rules import missing_customer
+from rfm._cleaning_rules import NothingLeft, missing_customer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
 from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, TransactionColumns
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -253,6 +254,16 @@ def _fitted_to(transactions: Any, chosen: Settings) -> Settings:
     return chosen.replace(columns=chosen.columns.for_table(names))
 
 
+@contextmanager
+def _switches_as_settings() -> Iterator[None]:
+    """A cleaning that removed every row, said with the rule switches as run_pipeline
+    takes them (``cleaning={'drop_cancelled': False}``, not clean_transactions' keyword)."""
+    try:
+        yield
+    except NothingLeft as exc:
+        raise NothingLeft(exc.report, switch="cleaning={'drop_cancelled': False}") from None
+
+
 def _customer_table(
     transactions: Any, chosen: Settings, step: Steps, compute: bool = True,
     with_monthly: bool = False,
@@ -262,7 +273,9 @@ def _customer_table(
         return _customer_table_dask(transactions, chosen, step, with_monthly)
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
-        clean, report = clean_transactions(transactions, columns=cols, **rules_on.as_dict())
+        with _switches_as_settings():
+            clean, report = clean_transactions(transactions, columns=cols,
+                                               **rules_on.as_dict())  # fmt: skip
         duplicates: int | None = None
         if not on_dask:  # (the Dask loader has already made the ids exact keys)
             raw_ids = clean[cols.customer]
@@ -310,15 +323,17 @@ def _customer_table_dask(
     with step(f"cleaning transactions on Dask, and {what} in the same pass"):
         clean, counts, report_of = clean_graph(
             transactions, customer=cols.customer, invoice=cols.invoice, date=cols.date,
-            quantity=cols.quantity, price=cols.price, amount=cols.amount, **switches,
+            quantity=cols.quantity, price=cols.price, amount=cols.amount, given_as=COLUMNS,
+            **switches,
         )
         aggregates, finish = rfm_table_graph(
             clean, columns=cols, snapshot=chosen.snapshot,
-            allow_negative=rules_on.allow_negative, backend="auto",
+            allow_negative=rules_on.allow_negative, backend="auto", given_as=COLUMNS,
         )
         lazy = [counts, aggregates, *(monthly_graph(clean, cols) if with_monthly else ())]
         computed = dask.compute(*lazy)
-        report = report_of(computed[0])
+        with _switches_as_settings():
+            report = report_of(computed[0])
         rfm = finish(computed[1])
         monthly = monthly_finish(*computed[2:]) if with_monthly else None
     rows_in, rows_clean = _row_counts(transactions, report)
@@ -394,6 +409,8 @@ def run_pipeline(
         if check_customers is not None:
             check_customers(len(rfm))
         q = chosen.q
+        if len(rfm) < q:  # said here: run_pipeline takes no q, its rules set it
+            raise ValueError(too_few_for_scores(len(rfm), q))
         scores = rfm_scores(rfm, q=q, ties=ties)
         bins = score_bins(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
@@ -520,6 +537,18 @@ def run_pipeline(
         warnings=warnings_,
         notes=notes,
         value=ahead,
+    )
+
+
+def too_few_for_scores(n: int, q: int) -> str:
+    """The error for fewer customers than the rule set's score levels, naming what
+    :func:`run_pipeline` takes: the rule set (``rules``) sets the scale, not a ``q``."""
+    codes = resolve_rules("codes").q or q
+    other = f", or rules='codes' ({codes} levels)" if codes <= n < q else ""
+    return (
+        f"{n} customer(s) cannot fill q={q} score levels; the scores run on the scale of "
+        f"the rule set (rules='codes': {codes} levels, the other built-in sets 5): give at "
+        f"least {q} customers{other}."
     )
 
 

@@ -32,7 +32,7 @@ from rfm.clv.beta_geo import BetaGeo, ModifiedBetaGeo
 from rfm.clv.customer_summary import summary
 from rfm.clv.gamma_gamma import GammaGamma
 from rfm.clv.inputs import PurchaseHistory
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, TransactionColumns
 
 __all__ = ["MODELS", "CustomerValue", "customer_value", "lifetime_value"]
 
@@ -267,7 +267,7 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
     periods = Periods.resolve(table_args["calibration_end"], None, unit)
     given = table_args["columns"]
     cols = (given.for_table(transactions.columns) if given
-            else TransactionColumns.for_frame(list(transactions.columns)))
+            else TransactionColumns.for_frame(list(transactions.columns), given_as=COLUMNS))
     lazy, last_day, spec = lazy_summary(transactions, columns=cols, periods=periods,
                                         backend=table_args["backend"])
     lazy, last_day = dask.persist(lazy, last_day)  # one pass over the order lines
