@@ -25,6 +25,7 @@ __all__ = [
     "check_frame",
     "check_rfm",
     "check_role_columns",
+    "check_same_customers",
     "cluster_names",
     "numeric_values",
     "parse_dates",
@@ -212,6 +213,48 @@ def rfm_values(column: pd.Series, name: str) -> np.ndarray:
     return values
 
 
+#: rfm's customers, segments' customers
+_POSSESSIVE = {False: "'s", True: "'"}
+
+
+def check_same_customers(
+    first: pd.DataFrame, second: pd.DataFrame, names: tuple[str, str]
+) -> None:
+    """Refuse two per-customer tables (indexed by customer) that do not hold the same
+    customers, in the words of the caller's parameters (``names``, e.g. ``("segments",
+    "rfm")``): how many of each one's customers the other lacks, and how to select the
+    same customers. The same customers in another order pass (they are matched by
+    index)."""
+    a, b = first.index, second.index
+    if a.equals(b):
+        return
+    for name, index in zip(names, (a, b), strict=True):
+        if index.has_duplicates:
+            raise ValueError(
+                f"{name} has {int(index.duplicated().sum())} customer(s) more than once in "
+                "its index; give one row per customer."
+            )
+    only_first, only_second = a.difference(b, sort=False), b.difference(a, sort=False)
+    if len(only_first) == 0 and len(only_second) == 0:
+        return
+    one, two = names
+    gaps = [f"{len(only)} of {whose}{_POSSESSIVE[whose.endswith('s')]} customers are not in "
+            f"{other}"
+            for only, whose, other in ((only_second, two, one), (only_first, one, two))
+            if len(only)]  # fmt: skip
+    if len(only_first) == 0:
+        fix = f"{two}.loc[{one}.index]"
+    elif len(only_second) == 0:
+        fix = f"{one}.loc[{two}.index]"
+    else:
+        fix = (f"{one}.loc[common] and {two}.loc[common] with common = "
+               f"{one}.index.intersection({two}.index)")
+    raise ValueError(
+        f"{one} and {two} do not cover the same customers ({'; '.join(gaps)}); give both "
+        f"for the same customers, e.g. {fix}."
+    )
+
+
 def align_to_customers(
     values: Any, index: pd.Index, *, name: str, allow_missing: bool = False
 ) -> pd.Series:
@@ -223,13 +266,16 @@ def align_to_customers(
     """
     if isinstance(values, pd.Series):
         if not values.index.equals(index):
-            missing = index.difference(values.index)
+            missing = index.difference(values.index, sort=False)
             if len(missing) or len(values) != len(index) or values.index.has_duplicates:
+                others = values.index.difference(index, sort=False)
                 raise ValueError(
                     f"{name} is a Series whose index does not match the customers "
-                    f"({len(missing)} customer(s) without a value); pass a Series on the "
-                    "customers (e.g. cluster(...).labels) or a plain array in the table's "
-                    "row order."
+                    f"({len(missing)} customer(s) without a value, {len(others)} value(s) "
+                    "for others"
+                    + (", customers given twice" if values.index.has_duplicates else "")
+                    + "); pass a Series on the customers (e.g. cluster(...).labels) or a "
+                    "plain array in the table's row order."
                 )
             values = values.reindex(index)
         # a category column stays one: as text, millions of customers' few distinct

@@ -127,3 +127,18 @@ def test_a_datetime_column_is_taken_as_it_is() -> None:
     when = pd.Series(pd.to_datetime(["2011-01-02", "2011-02-01"]))
     parsed, bad = unparseable_dates(when)
     assert parsed is when and not bad.any()
+
+
+def test_a_series_on_other_customers_counts_both_ways() -> None:
+    """A Series with values for customers the table lacks is counted as such (it read
+    '0 customer(s) without a value', as if nothing were wrong)."""
+    from rfm._inputs import align_to_customers
+
+    index = pd.Index(["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"^labels is a Series whose index does not match the "
+                       r"customers \(0 customer\(s\) without a value, 1 value\(s\) for others\)"):
+        align_to_customers(pd.Series([1, 2, 3, 4], index=["a", "b", "c", "d"]), index,
+                           name="labels")  # fmt: skip
+    with pytest.raises(ValueError, match=r"\(1 customer\(s\) without a value, 0 value\(s\) for "
+                       r"others, customers given twice\)"):
+        align_to_customers(pd.Series([1, 2, 3], index=["a", "b", "b"]), index, name="labels")
