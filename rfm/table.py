@@ -71,7 +71,9 @@ def rfm_table(
         the partition size) and gives the same table; an invoice may span partitions.
     customer : str
         Customer id column: strings, integers and categoricals all work (unused
-        categories give no rows). Missing ids are an error.
+        categories give no rows). Missing ids are an error, and so is a text column
+        holding ids of two types that read the same (``17850`` and ``"17850"``: two
+        customers to Python, one to you; make it one type, e.g. ``.astype(str)``).
     date : str
         Order date column: datetimes (naive or tz-aware) or strings that parse.
     invoice : str or None
@@ -131,7 +133,8 @@ def rfm_table(
     ------
     TypeError, ValueError
         Missing columns (named, with the columns found), empty table, missing customer
-        ids, unparseable or missing dates (examples named), negative or missing amounts,
+        ids, ids of two types that read the same, unparseable or missing dates (examples
+        named), or dates whose day and month could be swapped, negative or missing amounts,
         non-numeric amounts, or a snapshot before the last purchase.
 
     Examples
