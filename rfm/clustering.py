@@ -66,6 +66,7 @@ __all__ = [
     "check_k",
     "cluster",
     "make_scaler",
+    "refuse_negative",
     "scaled_features",
 ]
 
@@ -155,6 +156,22 @@ def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | Standa
     return MinMaxScaler(invert=[recency], log1p=scaling == "log-minmax")
 
 
+def refuse_negative(values: np.ndarray, columns: tuple[str, ...], scaling: str) -> None:
+    """``"log-minmax"`` takes ``log(1 + x)``: refuse negative values (a customer whose
+    returns outweigh the purchases, kept by switching a cleaning rule off), naming the
+    scalings that take them. ``values`` has one column per name in ``columns``."""
+    if scaling != "log-minmax":
+        return
+    negative = (values < 0).any(axis=0)
+    if negative.any():
+        bad = [c for c, neg in zip(columns, negative, strict=True) if neg]
+        raise ValueError(
+            f"scaling='log-minmax' needs non-negative values but column(s) {bad} have "
+            "negative ones; clean returns first, or use scaling='minmax' or "
+            "scaling='zscore', which take negative values."
+        )
+
+
 def scaled_features(
     rfm: pd.DataFrame,
     scaling: str = "log-minmax",
@@ -173,12 +190,7 @@ def scaled_features(
         raise ValueError("rfm table is empty (0 customers); there is nothing to cluster.")
     scaler = make_scaler(scaling, recency=columns[0])
     values = np.column_stack(arrays)
-    if scaling == "log-minmax" and (values < 0).any():
-        bad = [c for c, neg in zip(columns, (values < 0).any(axis=0), strict=True) if neg]
-        raise ValueError(
-            f"scaling='log-minmax' needs non-negative values but column(s) {bad} have "
-            "negative ones; clean returns first or use scaling='zscore'."
-        )
+    refuse_negative(values, columns, scaling)
     frame = pd.DataFrame(values, index=rfm.index, columns=list(columns))
     X = scaler.fit_transform(frame)
     return X, scaler

@@ -35,7 +35,13 @@ from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
-from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
+from rfm.clustering import (
+    ELBOW_SAMPLE,
+    SILHOUETTE_SAMPLE,
+    ClusterResult,
+    cluster,
+    refuse_negative,
+)
 from rfm.columns import COLUMNS, TransactionColumns
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
@@ -400,6 +406,9 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
+    # kept returns may leave a customer's spend below 0: said now, not after the scores,
+    # KPIs and value models (the clustering would refuse it with the same words)
+    refuse_negative(rfm[list(RFM_COLUMNS)].to_numpy(), RFM_COLUMNS, scaling)
     compile_silhouette_ahead(len(rfm))  # when the demo has not started it already
     reads_lines_again = base.monthly is None or compare_to is not None or chosen.clv is not None
     if on_reduced is not None and not reads_lines_again:

@@ -211,3 +211,53 @@ def test_on_dask_the_same_messages_name_columns(tx) -> None:
     with pytest.raises(ValueError, match=r"has 1 missing value\(s\); fill or drop them, or "
                        r"pass columns=rfm\.TransactionColumns\(invoice=None\) to count"):
         rfm.run_pipeline(dd.from_pandas(gap, npartitions=2))
+
+
+def _with_a_big_return(tx: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``tx`` and a cancelled return line whose customer's spend ends below 0."""
+    who = tx["CustomerID"].iloc[0]
+    spend = float((tx.loc[tx["CustomerID"] == who, "Quantity"]
+                   * tx.loc[tx["CustomerID"] == who, "UnitPrice"]).sum())  # fmt: skip
+    line = tx.iloc[[0]].assign(InvoiceNo="C999999", Quantity=-1, UnitPrice=spend + 50.0)
+    return pd.concat([tx, line], ignore_index=True), who
+
+
+def test_kept_returns_under_the_default_scaling_name_the_scalings_that_take_them(tx) -> None:
+    returns, who = _with_a_big_return(tx)
+    keep = {"drop_nonpositive_quantity": False, "drop_cancelled": False}
+    with pytest.raises(ValueError) as caught:
+        rfm.run_pipeline(returns, cleaning=keep)
+    assert str(caught.value) == (
+        "scaling='log-minmax' needs non-negative values but column(s) ['monetary'] have "
+        "negative ones; clean returns first, or use scaling='minmax' or scaling='zscore', "
+        "which take negative values."
+    )
+    # doing what it says: both scalings take the negative spend (-50, by construction)
+    for scaling in ("minmax", "zscore"):
+        done = _quiet_run(returns, cleaning=keep, scaling=scaling, k=3)
+        assert done.rfm.loc[who, "monetary"] == pytest.approx(-50.0)
+
+
+def test_kept_returns_name_the_scaling_flag_from_the_command_line(cli, tmp_path: Path,
+                                                                  tx) -> None:  # fmt: skip
+    returns, _ = _with_a_big_return(tx)
+    src = tmp_path / "returns.csv"
+    returns.to_csv(src, index=False)
+    flags = ("--keep-nonpositive-quantity", "--keep-cancelled", "--out", str(tmp_path / "o"))
+    proc = cli("segment", str(src), *flags)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "rfmseg: error: --scaling log-minmax needs non-negative values but column(s) "
+        "['monetary'] have negative ones; drop the returns (leave out the "
+        "--keep-nonpositive-* flags), or use --scaling minmax or --scaling zscore, which take "
+        "negative values."
+    )
+    assert cli("segment", str(src), *flags, "--scaling", "minmax", "-q").returncode == 0
+    helped = cli("segment", "--help").stdout
+    flat = " ".join(helped.split())
+    for flag in ("--keep-nonpositive-quantity", "--keep-nonpositive-price",
+                 "--keep-nonpositive-amount"):  # fmt: skip
+        after = flat[flat.index(f"{flag} keep"):]
+        own = after[:after.index(")") + 1]  # the flag's help, to its closing parenthesis
+        assert own.endswith("which can then be negative: the default --scaling log-minmax "
+                            "refuses that, add --scaling minmax or --scaling zscore)"), own
