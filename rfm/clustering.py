@@ -53,6 +53,7 @@ from kmeans_np.checks import (
     check_array,
     check_integers,
     check_n_clusters,
+    check_seed,
     is_integer,
 )
 from kmeans_np.elbow import tabulate
@@ -64,6 +65,8 @@ __all__ = [
     "SCALINGS",
     "ClusterResult",
     "check_k",
+    "check_random_state",
+    "check_scaling",
     "cluster",
     "make_scaler",
     "refuse_negative",
@@ -113,6 +116,21 @@ class ClusterResult(NamedTuple):
     silhouette: float
 
 
+def check_random_state(random_state: Any) -> int:
+    """``random_state`` as :func:`cluster` takes it: a whole number >= 0 (the seed of the
+    K-means starts and of the silhouette sample)."""
+    if not is_integer(random_state):
+        raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    return int(check_seed(random_state))
+
+
+def check_scaling(scaling: Any) -> str:
+    """``scaling`` as :func:`cluster` takes it: one of :data:`SCALINGS`."""
+    if not isinstance(scaling, str) or scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
+    return scaling
+
+
 def check_k(k: Any, n: int | None = None) -> int | str:
     """``k`` as :func:`cluster` takes it: ``"auto"``, or a whole number from 2 (a segment
     needs two clusters) to ``n - 1`` with ``n`` customers (the silhouette compares each
@@ -149,8 +167,7 @@ def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | Standa
     recency : str
         Name of the recency column, inverted by the min-max variants.
     """
-    if not isinstance(scaling, str) or scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
+    check_scaling(scaling)
     if scaling == "zscore":
         return StandardScaler()
     return MinMaxScaler(invert=[recency], log1p=scaling == "log-minmax")
@@ -368,8 +385,7 @@ def cluster(
     """
     if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
         raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
-    if not is_integer(random_state):
-        raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    check_random_state(random_state)
     k = check_k(k)
     X, scaler = scaled_features(rfm, scaling, columns=columns)
     start_centres = None if start is None else _scaled_start(start, scaler, k, columns)

@@ -27,7 +27,7 @@ from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 
-__all__ = ["NEW", "Migration", "compare_segments", "migration"]
+__all__ = ["NEW", "Migration", "as_day", "compare_segments", "migration"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
@@ -45,7 +45,9 @@ class Migration(NamedTuple):
     revenue: pd.DataFrame
 
 
-def _day(value: Any, name: str) -> pd.Timestamp:
+def as_day(value: Any, name: str) -> pd.Timestamp:
+    """``value`` as a day (midnight), for the parameter ``name``: anything
+    ``pd.Timestamp`` reads; ``ValueError`` naming ``name`` otherwise."""
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -149,7 +151,7 @@ def migration(
             f"migration() got unexpected keyword argument(s) {unknown}; besides before, "
             f"after, q, ties and rules it takes rfm_table's {', '.join(TABLE_KEYWORDS)}."
         )
-    d0, d1 = _day(before, "before"), _day(after, "after")
+    d0, d1 = as_day(before, "before"), as_day(after, "after")
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
     ruleset = resolve_rules(rules)

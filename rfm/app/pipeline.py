@@ -623,17 +623,14 @@ def _migration(
 ) -> Any:
     """Migration from ``compare_to`` to the day of the last purchase (a ``ValueError``
     naming ``compare_to`` when it is not before that day)."""
-    from rfm.migration import migration
+    from rfm.migration import as_day, migration
 
     latest = clean[cols.date].max()
     if is_dask_frame(clean):
         latest = latest.compute()
     last = pd.Timestamp(latest).normalize()
-    try:
-        day = pd.Timestamp(compare_to).normalize()
-    except (TypeError, ValueError, AttributeError):  # (NaT has no normalize)
-        day = pd.NaT  # migration says what is wrong with it
-    if not pd.isna(day) and day.tz_localize(None) >= last.tz_localize(None):
+    day = as_day(compare_to, "compare_to")  # (checked when the Settings were made)
+    if day.tz_localize(None) >= last.tz_localize(None):
         raise ValueError(
             f"compare_to ({day:%Y-%m-%d}) must be before the day of the last order "
             f"({last:%Y-%m-%d}): the migration runs from it to that day; pick an earlier "
