@@ -112,7 +112,8 @@ class PipelineResult:
     #: segment and action per customer (rfm.segment)
     segments: pd.DataFrame
     clusters: ClusterResult
-    #: silhouette of each customer (None above MAX_EXACT_SILHOUETTE customers)
+    #: silhouette of each customer: a float64 array in the row order of ``rfm`` (and of
+    #: ``clusters.labels``), not a Series; None above MAX_EXACT_SILHOUETTE customers
     silhouette: np.ndarray | None
     #: per-cluster profile, best first, with persona and action (rfm.profile)
     profile: pd.DataFrame

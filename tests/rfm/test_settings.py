@@ -190,3 +190,20 @@ def test_an_amount_alone_needs_no_quantity_or_price_columns() -> None:
     # a quantity named otherwise must exist
     with pytest.raises(ValueError, match="Qty"):
         rfm.clean_transactions(only, amount="TotalAmount", quantity="Qty")
+
+
+def test_the_api_reference_lists_every_field_with_its_default() -> None:
+    """docs/API.md writes Settings' signature out: every field, in order, with its
+    default (it once left out clv, clv_model and holdout_days)."""
+    import dataclasses
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "API.md").read_text(encoding="utf-8")
+    written = re.search(r"`Settings\((.*?)\)` \(frozen", text).group(1)
+    expected = []
+    for f in dataclasses.fields(Settings):
+        if f.default is not dataclasses.MISSING:
+            expected.append(f"{f.name}={f.default!r}".replace("'", '"'))
+        else:  # a default factory: written as the call that makes it
+            expected.append(f"{f.name}={f.default_factory.__name__}()")
+    assert written == ", ".join(expected)
