@@ -362,15 +362,19 @@ def resolve_backend(
     return backend
 
 
-def check_columns(df: pd.DataFrame, required: Sequence[str], *, what: str = "table") -> None:
-    """Raise ``KeyError``-like ``ValueError`` naming missing columns and listing those found."""
+def check_columns(
+    df: pd.DataFrame,
+    required: Sequence[str],
+    *,
+    what: str = "table",
+    fix: str = "Pass the right names as keyword arguments.",
+) -> None:
+    """Raise ``KeyError``-like ``ValueError`` naming missing columns and listing those found;
+    ``fix`` ends the message: how the caller names the columns."""
     missing = [c for c in required if c not in df.columns]
     if missing:
         found = [str(c) for c in df.columns]
-        raise ValueError(
-            f"{what} is missing column(s) {missing}; columns found: {found}. "
-            "Pass the right names as keyword arguments."
-        )
+        raise ValueError(f"{what} is missing column(s) {missing}; columns found: {found}. {fix}")
     repeated = [c for c in dict.fromkeys(required) if (df.columns == c).sum() > 1]
     if repeated:
         raise ValueError(

@@ -10,9 +10,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm._inputs import numeric_values, unparseable_dates
+from rfm._inputs import check_role_columns, numeric_values, unparseable_dates
 
-__all__ = ["apply_rules", "missing_customer", "nothing_left", "rule_columns"]
+__all__ = [
+    "NothingLeft",
+    "apply_rules",
+    "check_rule_columns",
+    "missing_customer",
+    "nothing_left",
+    "rule_columns",
+]
+
+#: the column role each rule reads
+RULE_ROLES = {
+    "missing_customer": "customer",
+    "bad_dates": "date",
+    "cancelled": "invoice",
+    "nonpositive_quantity": "quantity",
+    "nonpositive_price": "price",
+    "nonpositive_amount": "amount",
+}
 
 
 def missing_customer(values: pd.Series) -> np.ndarray:
@@ -51,6 +68,16 @@ def rule_columns(
     return [(rule, col) for rule, col in rules if col is not None]
 
 
+def check_rule_columns(
+    df: Any, rules: list[tuple[str, str]], *, given_as: str, what: str = "transactions"
+) -> None:
+    """The columns the ``rules`` read must be in ``df`` (a message naming the roles as the
+    caller takes them: ``given_as``, see :mod:`rfm.columns`)."""
+    roles = {RULE_ROLES[rule]: col for rule, col in rules}
+    needed = list(dict.fromkeys(col for _, col in rules))
+    check_role_columns(df, roles, needed, given_as=given_as, what=what)
+
+
 def apply_rules(
     df: pd.DataFrame, rules: list[tuple[str, str]], date: str
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -81,10 +108,21 @@ def apply_rules(
     return out, rows
 
 
-def nothing_left(report: pd.DataFrame) -> ValueError:
+class NothingLeft(ValueError):
+    """A cleaning removed every row: the per-rule ``report``, and a rule switch as the
+    caller takes it (``switch``: ``drop_cancelled=False`` for
+    :func:`rfm.clean_transactions`, ``cleaning={'drop_cancelled': False}`` for
+    :func:`rfm.run_pipeline`)."""
+
+    def __init__(self, report: pd.DataFrame, switch: str = "drop_cancelled=False") -> None:
+        self.report = report
+        super().__init__(
+            "clean_transactions removed every row; nothing is left to analyse. Rows "
+            f"removed per rule:\n{report.to_string(index=False)}\nSwitch off a rule "
+            f"(e.g. {switch}) or check the column names."
+        )
+
+
+def nothing_left(report: pd.DataFrame) -> NothingLeft:
     """The error for a cleaning that removed every row, with the per-rule report."""
-    return ValueError(
-        "clean_transactions removed every row; nothing is left to analyse. Rows "
-        f"removed per rule:\n{report.to_string(index=False)}\nSwitch off a rule "
-        "(e.g. drop_cancelled=False) or check the column names."
-    )
+    return NothingLeft(report)

@@ -52,6 +52,9 @@ class Spec:
     allow_negative: bool
     backend: str
     dtypes: dict[str, Any] = field(default_factory=dict)
+    #: how the caller takes the column roles, for the fixes its messages name
+    #: (:data:`rfm.columns.KEYWORDS` or :data:`rfm.columns.COLUMNS`)
+    given_as: str = "keywords"
 
     @property
     def columns(self) -> list[str]:

@@ -8,19 +8,24 @@ money". Nothing here modifies its input.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
+from rfm.columns import missing_roles_fix
 
 __all__ = [
     "RFM_COLUMNS",
     "align_to_customers",
     "check_frame",
     "check_rfm",
+    "check_role_columns",
+    "check_same_customers",
     "cluster_names",
     "numeric_values",
     "parse_dates",
@@ -41,14 +46,44 @@ def check_frame(df: Any, *, what: str = "transactions") -> None:
         raise ValueError(f"{what} is empty (0 rows); there is nothing to compute.")
 
 
+#: a date written ``a/b/yyyy`` (``.`` or ``-`` also), whose day and month could be swapped
+_DAY_MONTH = re.compile(r"^\s*\d{1,2}([/.\-])\d{1,2}\1\d{2,4}(?:[ T]|$)")
+
+
+def check_role_columns(
+    df: Any,
+    roles: Mapping[str, str | None],
+    needed: Sequence[str],
+    *,
+    given_as: str,
+    what: str = "transactions",
+) -> None:
+    """:func:`kmeans_np.checks.check_columns` for the columns of transaction roles
+    (``roles``: role → column): the message's fix names the roles as the caller takes
+    them (``given_as``: :data:`rfm.columns.KEYWORDS` or :data:`rfm.columns.COLUMNS`)."""
+    missing = [c for c in needed if c not in df.columns]
+    check_columns(df, needed, what=what, fix=missing_roles_fix(roles, missing, given_as))
+
+
 def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse ``values`` as datetimes; return ``(parsed, bad)``.
 
     ``parsed`` holds ``NaT`` wherever a value is missing or does not parse; ``bad`` is a
     boolean Series marking the values that were present but did not parse. Text is
     parsed with one format for the whole column when one fits every value (so
-    ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value. A column that
+    ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value, as long as
+    no day and month order is guessed: a column of ``a/b/yyyy`` dates that read both
+    ways, or that mixes them with other layouts (``2011-04-05``, ``25/01/2011``), is
+    refused (pandas would read some day first and others month first). A column that
     already has a datetime dtype is returned as it is (no copy is modified later).
+
+    Raises
+    ------
+    AmbiguousDate
+        Every ``a/b/yyyy`` date reads both day first and month first; the message names
+        :func:`rfm.parse_date_column` and its ``dayfirst`` / ``date_format``.
+    ValueError
+        ``a/b/yyyy`` dates beside dates of another layout, or contradicting each other.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
@@ -58,11 +93,13 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "give datetimes or text such as '2024-01-31', or convert epoch numbers "
             "explicitly, e.g. pd.to_datetime(column, unit='s')."
         )
-    try:  # one format for the whole column when one fits every value (rfm.io.dates)
-        from rfm.io.dates import parse_date_column
+    from rfm.io.dates import PARSE_FIRST, AmbiguousDate, read_date_column
 
-        parsed, _ = parse_date_column(values)
+    try:  # one format for the whole column when one fits every value (rfm.io.dates)
+        parsed, _ = read_date_column(values, options=PARSE_FIRST)
         return parsed, pd.Series(False, index=values.index)
+    except AmbiguousDate:
+        raise  # no value says whether 01/02/2011 is 1 February or 2 January
     except ValueError:
         pass  # junk or mixed layouts: parse value by value and report what fails
     with warnings.catch_warnings():
@@ -83,7 +120,20 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed, retry = parsed.dt.as_unit(finest), retry.dt.as_unit(finest)
         parsed[bad] = retry
         bad = parsed.isna() & values.notna()
+    good = values.where(parsed.notna())  # the values that do not parse, as missing
+    if _has_day_month(good):
+        # value by value, pandas reads 02/03/2011 month first and 25/01/2011 day first:
+        # the dates that do parse must read with one layout, as rfm.parse_date_column
+        # reads them (the values that do not parse stay bad, e.g. for drop_bad_dates)
+        parsed, _ = read_date_column(good, options=PARSE_FIRST)
     return parsed, bad
+
+
+def _has_day_month(values: pd.Series) -> bool:
+    """Whether some value of ``values`` is text written ``a/b/yyyy`` (day and month
+    could be swapped); looked at once per distinct value."""
+    uniq = pd.unique(values.to_numpy(dtype=object))
+    return any(isinstance(v, str) and _DAY_MONTH.match(v) for v in uniq)
 
 
 def parse_dates(values: pd.Series, name: str) -> pd.Series:
@@ -163,6 +213,48 @@ def rfm_values(column: pd.Series, name: str) -> np.ndarray:
     return values
 
 
+#: rfm's customers, segments' customers
+_POSSESSIVE = {False: "'s", True: "'"}
+
+
+def check_same_customers(
+    first: pd.DataFrame, second: pd.DataFrame, names: tuple[str, str]
+) -> None:
+    """Refuse two per-customer tables (indexed by customer) that do not hold the same
+    customers, in the words of the caller's parameters (``names``, e.g. ``("segments",
+    "rfm")``): how many of each one's customers the other lacks, and how to select the
+    same customers. The same customers in another order pass (they are matched by
+    index)."""
+    a, b = first.index, second.index
+    if a.equals(b):
+        return
+    for name, index in zip(names, (a, b), strict=True):
+        if index.has_duplicates:
+            raise ValueError(
+                f"{name} has {int(index.duplicated().sum())} customer(s) more than once in "
+                "its index; give one row per customer."
+            )
+    only_first, only_second = a.difference(b, sort=False), b.difference(a, sort=False)
+    if len(only_first) == 0 and len(only_second) == 0:
+        return
+    one, two = names
+    gaps = [f"{len(only)} of {whose}{_POSSESSIVE[whose.endswith('s')]} customers are not in "
+            f"{other}"
+            for only, whose, other in ((only_second, two, one), (only_first, one, two))
+            if len(only)]  # fmt: skip
+    if len(only_first) == 0:
+        fix = f"{two}.loc[{one}.index]"
+    elif len(only_second) == 0:
+        fix = f"{one}.loc[{two}.index]"
+    else:
+        fix = (f"{one}.loc[common] and {two}.loc[common] with common = "
+               f"{one}.index.intersection({two}.index)")
+    raise ValueError(
+        f"{one} and {two} do not cover the same customers ({'; '.join(gaps)}); give both "
+        f"for the same customers, e.g. {fix}."
+    )
+
+
 def align_to_customers(
     values: Any, index: pd.Index, *, name: str, allow_missing: bool = False
 ) -> pd.Series:
@@ -174,13 +266,16 @@ def align_to_customers(
     """
     if isinstance(values, pd.Series):
         if not values.index.equals(index):
-            missing = index.difference(values.index)
+            missing = index.difference(values.index, sort=False)
             if len(missing) or len(values) != len(index) or values.index.has_duplicates:
+                others = values.index.difference(index, sort=False)
                 raise ValueError(
                     f"{name} is a Series whose index does not match the customers "
-                    f"({len(missing)} customer(s) without a value); pass a Series on the "
-                    "customers (e.g. cluster(...).labels) or a plain array in the table's "
-                    "row order."
+                    f"({len(missing)} customer(s) without a value, {len(others)} value(s) "
+                    "for others"
+                    + (", customers given twice" if values.index.has_duplicates else "")
+                    + "); pass a Series on the customers (e.g. cluster(...).labels) or a "
+                    "plain array in the table's row order."
                 )
             values = values.reindex(index)
         # a category column stays one: as text, millions of customers' few distinct

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.columns import TransactionColumns
+from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
     "TABLE_COLUMNS",
     "build_table",
     "check_invoice_column",
+    "check_snapshot",
     "date_ticks",
     "purchase_days",
     "snapshot_ticks",
@@ -56,10 +57,19 @@ def date_ticks(dates: pd.Series) -> tuple[np.ndarray, str, Any]:
     return values.view(np.int64), unit, tz
 
 
-def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
-    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
+def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
+    """``snapshot`` as :func:`rfm.rfm_table` takes it, before any data is seen: ``None``
+    for ``"max+1d"`` and ``"max"``, else the date as a Timestamp.
+
+    Raises
+    ------
+    TypeError
+        Neither text nor a date.
+    ValueError
+        Text that is no date, or ``NaT``.
+    """
     if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
-        return last_tick + (day if snapshot == "max+1d" else 0)
+        return None
     if not isinstance(snapshot, (str, _dt.date, np.datetime64, pd.Timestamp)):
         raise TypeError(
             "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
@@ -74,6 +84,14 @@ def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) 
         ) from None
     if ts is pd.NaT:
         raise ValueError("snapshot is NaT; give 'max+1d', 'max' or a real date.")
+    return ts
+
+
+def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
+    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
+    ts = check_snapshot(snapshot)
+    if ts is None:
+        return last_tick + (day if snapshot == "max+1d" else 0)
     if (ts.tz is None) != (tz is None):
         raise ValueError(
             f"snapshot {ts} and the dates disagree on time zones (dates tz={tz}); give "
@@ -91,13 +109,19 @@ def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) 
     return tick
 
 
-def check_invoice_column(names: list[Any], invoice: str | None) -> None:
-    """The default invoice column is missing: say how to count orders without one."""
+def check_invoice_column(
+    names: list[Any], invoice: str | None, given_as: str = KEYWORDS
+) -> None:
+    """The default invoice column is missing: say how to count orders without one, as the
+    caller takes the column roles (``given_as``, :data:`rfm.columns.KEYWORDS` or
+    :data:`rfm.columns.COLUMNS`)."""
     if invoice == TransactionColumns.invoice and invoice not in names:
+        named = role_keywords("invoice='<column>'", given_as)
         raise ValueError(
             f"transactions have no {invoice!r} column (columns found: "
-            f"{[str(c) for c in names]}); name the invoice column with invoice='<column>', "
-            "or pass invoice=None to count each customer's purchase days as orders."
+            f"{[str(c) for c in names]}); name the invoice column with {named}, or "
+            f"{pass_roles('invoice=None', given_as)} to count each customer's purchase days "
+            "as orders."
         )
 
 

@@ -15,10 +15,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns
-from rfm._cleaning_rules import apply_rules, nothing_left, rule_columns
+from rfm._cleaning_rules import apply_rules, check_rule_columns, nothing_left, rule_columns
 from rfm._inputs import check_frame
-from rfm.columns import TransactionColumns, fit_money_roles
+from rfm.columns import COLUMNS, KEYWORDS, TransactionColumns, fit_money_roles
 
 __all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "integral_ids"]
 
@@ -143,13 +142,15 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
         drop_nonpositive_price=drop_nonpositive_price, drop_bad_dates=drop_bad_dates,
         drop_nonpositive_amount=drop_nonpositive_amount,
     )
+    given_as = COLUMNS if columns is not None else KEYWORDS  # how messages name the roles
     if is_dask_frame(df):
         from rfm.cleaning_dask import clean_transactions_dask
 
-        return clean_transactions_dask(df, drop_duplicates=drop_duplicates, **options)
+        return clean_transactions_dask(df, drop_duplicates=drop_duplicates,
+                                       given_as=given_as, **options)  # fmt: skip
     check_frame(df)
     rules = rule_columns(**options)
-    check_columns(df, list(dict.fromkeys(col for _, col in rules)), what="transactions")
+    check_rule_columns(df, rules, given_as=given_as)
     out, rows = apply_rules(df, rules, date)
     if drop_duplicates:
         dup_in_out = out.duplicated().to_numpy()

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
-from rfm._cleaning_rules import apply_rules, nothing_left, rule_columns
+from rfm._cleaning_rules import apply_rules, check_rule_columns, nothing_left, rule_columns
 from rfm._dask_parts import partition_name, shuffle_method
+from rfm.columns import KEYWORDS
 
 __all__ = ["clean_graph", "clean_transactions_dask"]
 
@@ -79,12 +80,14 @@ def _drop(pdf: pd.DataFrame, marks: dict, partition_info: dict | None = None) ->
     return pdf.drop(columns=[PART, POS])
 
 
-def _rules_applied(ddf: Any, date: str, options: dict[str, Any]) -> tuple[list, Any, Any, Any]:
+def _rules_applied(
+    ddf: Any, date: str, options: dict[str, Any], given_as: str
+) -> tuple[list, Any, Any, Any]:
     """The row rules, and lazily: the rows they keep (with partition and position marks),
-    their meta, and the per-partition counts of rows each rule removes."""
+    their meta, and the per-partition counts of rows each rule removes. ``given_as``: how
+    the caller takes the column roles, for the message naming a missing one."""
     rules = rule_columns(date=date, **options)
-    check_columns(ddf._meta, list(dict.fromkeys(col for _, col in rules)),
-                  what="transactions")
+    check_rule_columns(ddf._meta, rules, given_as=given_as)
     meta = _kept(ddf._meta, rules, date)
     kept = ddf.map_partitions(_kept, rules, date, meta=meta, enforce_metadata=False)
     counts_meta = pd.DataFrame(
@@ -95,13 +98,15 @@ def _rules_applied(ddf: Any, date: str, options: dict[str, Any]) -> tuple[list, 
     return rules, meta, kept, counts
 
 
-def clean_graph(ddf: Any, *, date: str, **options: Any) -> tuple[Any, Any, Any]:
+def clean_graph(
+    ddf: Any, *, date: str, given_as: str = KEYWORDS, **options: Any
+) -> tuple[Any, Any, Any]:
     """The lazy halves of :func:`clean_transactions_dask` without duplicates dropped: the
     cleaned frame, the per-partition rule counts, and the function that turns the computed
     counts into the report (raising, as the in-memory call does, when nothing is left).
     Compute the counts together with the work that reads the cleaned frame, and the order
     lines are read and cleaned once."""
-    rules, meta, kept, counts = _rules_applied(ddf, date, options)
+    rules, meta, kept, counts = _rules_applied(ddf, date, options, given_as)
     clean = kept.map_partitions(_drop, {}, meta=meta.drop(columns=[PART, POS]),
                                 enforce_metadata=False)
     return clean, counts, lambda computed: _report(computed, rules)[0]
@@ -124,15 +129,15 @@ def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
 
 
 def clean_transactions_dask(
-    ddf: Any, *, drop_duplicates: bool, date: str, **options: Any
+    ddf: Any, *, drop_duplicates: bool, date: str, given_as: str = KEYWORDS, **options: Any
 ) -> tuple[Any, pd.DataFrame]:
     """:func:`rfm.clean_transactions` of a Dask DataFrame (see the module docstring)."""
     import dask
 
     if not drop_duplicates:
-        clean, counts, report = clean_graph(ddf, date=date, **options)
+        clean, counts, report = clean_graph(ddf, date=date, given_as=given_as, **options)
         return clean, report(counts.compute())
-    rules, meta, kept, counts = _rules_applied(ddf, date, options)
+    rules, meta, kept, counts = _rules_applied(ddf, date, options, given_as)
     columns = list(ddf.columns)
     shuffled = kept.shuffle(
         on=columns, npartitions=max(1, ddf.npartitions), shuffle_method=shuffle_method()

@@ -53,6 +53,7 @@ from kmeans_np.checks import (
     check_array,
     check_integers,
     check_n_clusters,
+    check_seed,
     is_integer,
 )
 from kmeans_np.elbow import tabulate
@@ -61,7 +62,17 @@ from kmeans_np.row_order import value_order
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from validation import silhouette_score
 
-__all__ = ["SCALINGS", "ClusterResult", "cluster", "make_scaler", "scaled_features"]
+__all__ = [
+    "SCALINGS",
+    "ClusterResult",
+    "check_k",
+    "check_random_state",
+    "check_scaling",
+    "cluster",
+    "make_scaler",
+    "refuse_negative",
+    "scaled_features",
+]
 
 SCALINGS = ("zscore", "minmax", "log-minmax")
 #: customers in the silhouette's stratified sample when there are more (exact is O(n²))
@@ -106,6 +117,48 @@ class ClusterResult(NamedTuple):
     silhouette: float
 
 
+def check_random_state(random_state: Any) -> int:
+    """``random_state`` as :func:`cluster` takes it: a whole number >= 0 (the seed of the
+    K-means starts and of the silhouette sample)."""
+    if not is_integer(random_state):
+        raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    return int(check_seed(random_state))
+
+
+def check_scaling(scaling: Any) -> str:
+    """``scaling`` as :func:`cluster` takes it: one of :data:`SCALINGS`."""
+    if not isinstance(scaling, str) or scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
+    return scaling
+
+
+def check_k(k: Any, n: int | None = None) -> int | str:
+    """``k`` as :func:`cluster` takes it: ``"auto"``, or a whole number from 2 (a segment
+    needs two clusters) to ``n - 1`` with ``n`` customers (the silhouette compares each
+    customer with another cluster's). Messages name ``k``.
+
+    Raises
+    ------
+    TypeError
+        Neither text nor a whole number (``4.0``, ``True``).
+    ValueError
+        Other text than ``"auto"``, below 2, or (with ``n``) as many clusters as customers
+        or more.
+    """
+    if isinstance(k, str):
+        if k != "auto":
+            raise ValueError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
+        return k
+    if not is_integer(k):
+        raise TypeError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
+    if k < 2:
+        raise ValueError(f"k must be at least 2 to form segments, got {k}.")
+    if n is not None and k >= n:
+        raise ValueError(f"k={k} is too many clusters for the {n} customers; give k={n - 1} "
+                         "or fewer, or k='auto'.")  # fmt: skip
+    return int(k)
+
+
 def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | StandardScaler:
     """The unfitted scaler behind a ``scaling`` name (see the module docstring).
 
@@ -115,11 +168,26 @@ def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | Standa
     recency : str
         Name of the recency column, inverted by the min-max variants.
     """
-    if not isinstance(scaling, str) or scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}.")
+    check_scaling(scaling)
     if scaling == "zscore":
         return StandardScaler()
     return MinMaxScaler(invert=[recency], log1p=scaling == "log-minmax")
+
+
+def refuse_negative(values: np.ndarray, columns: tuple[str, ...], scaling: str) -> None:
+    """``"log-minmax"`` takes ``log(1 + x)``: refuse negative values (a customer whose
+    returns outweigh the purchases, kept by switching a cleaning rule off), naming the
+    scalings that take them. ``values`` has one column per name in ``columns``."""
+    if scaling != "log-minmax":
+        return
+    negative = (values < 0).any(axis=0)
+    if negative.any():
+        bad = [c for c, neg in zip(columns, negative, strict=True) if neg]
+        raise ValueError(
+            f"scaling='log-minmax' needs non-negative values but column(s) {bad} have "
+            "negative ones; clean returns first, or use scaling='minmax' or "
+            "scaling='zscore', which take negative values."
+        )
 
 
 def scaled_features(
@@ -140,12 +208,7 @@ def scaled_features(
         raise ValueError("rfm table is empty (0 customers); there is nothing to cluster.")
     scaler = make_scaler(scaling, recency=columns[0])
     values = np.column_stack(arrays)
-    if scaling == "log-minmax" and (values < 0).any():
-        bad = [c for c, neg in zip(columns, (values < 0).any(axis=0), strict=True) if neg]
-        raise ValueError(
-            f"scaling='log-minmax' needs non-negative values but column(s) {bad} have "
-            "negative ones; clean returns first or use scaling='zscore'."
-        )
+    refuse_negative(values, columns, scaling)
     frame = pd.DataFrame(values, index=rfm.index, columns=list(columns))
     X = scaler.fit_transform(frame)
     return X, scaler
@@ -327,8 +390,8 @@ def cluster(
     """
     if not (isinstance(min_share, (int, float)) and 0 <= min_share < 1):
         raise ValueError(f"min_share must be a number in [0, 1), got {min_share!r}.")
-    if not is_integer(random_state):
-        raise TypeError(f"random_state must be an int, got {random_state!r}.")
+    check_random_state(random_state)
+    k = check_k(k)
     X, scaler = scaled_features(rfm, scaling, columns=columns)
     start_centres = None if start is None else _scaled_start(start, scaler, k, columns)
     if start_centres is not None:
@@ -342,13 +405,7 @@ def cluster(
         "random_state": int(random_state),
         "backend": backend,
     }
-    if isinstance(k, str):
-        if k != "auto":
-            raise ValueError(f"k must be 'auto' or an integer >= 2, got {k!r}.")
-    else:
-        k = check_n_clusters(k, n)
-        if k < 2:
-            raise ValueError(f"k must be at least 2 to form segments, got {k}.")
+    k = check_k(k, n)
     # Checked once here; each k is fitted once: the models give the elbow table and are
     # the candidates.
     arr = check_array(X)

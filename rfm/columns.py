@@ -29,14 +29,24 @@ has them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["ALIASES", "DEFAULT_AMOUNT", "TransactionColumns", "fit_money_roles"]
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "DEFAULT_AMOUNT",
+    "KEYWORDS",
+    "TransactionColumns",
+    "fit_money_roles",
+    "missing_roles_fix",
+    "pass_roles",
+    "role_keywords",
+]
 
 #: role → recognised header spellings (normalised: lower case, letters and digits only)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -56,6 +66,47 @@ ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
 DEFAULT_AMOUNT = "TotalAmount"
 #: the quantity and unit price columns when none are named (the UCI names)
 DEFAULT_QUANTITY, DEFAULT_PRICE = "Quantity", "UnitPrice"
+#: naming an amount column, for messages
+AMOUNT_FIX = "amount='<column>'"
+#: the other way out of negative line amounts, for a function with ``allow_negative``
+ALLOW_NEGATIVE = "pass allow_negative=True to let them reduce the customer's spend"
+
+
+#: How a function takes the column roles, for the fix its messages name: as keyword
+#: arguments (``rfm_table(df, amount="Total")``), or as one
+#: ``columns=rfm.TransactionColumns(...)`` (``run_pipeline``, ``rfm.clv.summary``, and
+#: ``rfm_table`` or ``clean_transactions`` when given ``columns=``: it replaces the keywords).
+KEYWORDS, COLUMNS = "keywords", "columns"
+
+
+def role_keywords(assignments: str, given_as: str) -> str:
+    """Column roles as the caller takes them: ``invoice=None`` as it is (keywords), or
+    ``columns=rfm.TransactionColumns(invoice=None)``."""
+    if given_as == COLUMNS:
+        return f"columns=rfm.TransactionColumns({assignments})"
+    return assignments
+
+
+def pass_roles(assignments: str, given_as: str) -> str:
+    """The fix that sets column roles: ``pass invoice=None``, or ``pass
+    columns=rfm.TransactionColumns(invoice=None)`` (:func:`role_keywords`)."""
+    return f"pass {role_keywords(assignments, given_as)}"
+
+
+def missing_roles_fix(
+    roles: Mapping[str, str | None], missing: Sequence[str], given_as: str
+) -> str:
+    """The sentence that ends a "missing column(s)" message (see
+    :func:`kmeans_np.checks.check_columns`): as keywords, the usual advice; given as
+    ``columns=``, the roles whose columns are missing, to name in a new
+    :class:`TransactionColumns` (``invoice=None`` offered when the invoice is missing)."""
+    if given_as == KEYWORDS:
+        return "Pass the right names as keyword arguments."
+    named = [role for role in ROLES if roles.get(role) is not None and roles[role] in missing]
+    text = ", ".join(f"{role}='<column>'" for role in named) or "..."
+    days = " (or invoice=None: an order is then a customer's purchase day)"
+    return (f"Name the right ones with {role_keywords(text, COLUMNS)}"
+            f"{days if 'invoice' in named else ''}.")  # fmt: skip
 
 
 def fit_money_roles(
@@ -161,9 +212,12 @@ class TransactionColumns:
         amount: str | None = None,
         quantity: str | None = None,
         price: str | None = None,
+        given_as: str = KEYWORDS,
     ) -> TransactionColumns:
         """Columns for a table with ``columns`` (a DataFrame or its column names), by the
-        one money rule (module docstring). Named columns must exist.
+        one money rule (module docstring). Named columns must exist; ``given_as`` says how
+        the caller takes the roles, for the fix its messages name (:data:`KEYWORDS`:
+        ``amount='<column>'``, :data:`COLUMNS`: ``columns=rfm.TransactionColumns(...)``).
 
         Raises
         ------
@@ -175,9 +229,10 @@ class TransactionColumns:
         named = [c for c in (amount, quantity, price) if c is not None]
         missing = [c for c in named if c not in names]
         if missing:
+            roles = {"amount": amount, "quantity": quantity, "price": price}
             raise ValueError(
                 f"transactions is missing column(s) {missing}; columns found: "
-                f"{[str(c) for c in names]}. Pass the right names as keyword arguments."
+                f"{[str(c) for c in names]}. {missing_roles_fix(roles, missing, given_as)}"
             )
         if amount is not None:
             if quantity is not None or price is not None:
@@ -197,10 +252,11 @@ class TransactionColumns:
             return cls(customer, invoice, date, DEFAULT_AMOUNT, None, None)
         if "Quantity" in names and "UnitPrice" in names:
             return cls(customer, invoice, date, None, "Quantity", "UnitPrice")
+        pair = role_keywords("quantity='<column>', price='<column>'", given_as)
+        either = f"{pass_roles(AMOUNT_FIX, given_as)} or {pair}"
         raise ValueError(
-            "cannot tell how much each line is worth: pass amount='<column>' or "
-            f"quantity='<column>', price='<column>' (no {DEFAULT_AMOUNT} column and no "
-            f"Quantity/UnitPrice pair found; columns found: {[str(c) for c in names]})."
+            f"cannot tell how much each line is worth: {either} (no {DEFAULT_AMOUNT} column "
+            f"and no Quantity/UnitPrice pair found; columns found: {[str(c) for c in names]})."
         )
 
     @classmethod
@@ -302,8 +358,17 @@ class TransactionColumns:
             return {"amount": self.amount}
         return {"quantity": self.quantity, "price": self.price}
 
-    def line_amounts(self, df: pd.DataFrame, *, allow_negative: bool = True) -> np.ndarray:
+    def line_amounts(
+        self,
+        df: pd.DataFrame,
+        *,
+        allow_negative: bool = True,
+        negative_fix: str | None = ALLOW_NEGATIVE,
+    ) -> np.ndarray:
         """Money of each line of ``df`` as float64, checked.
+
+        ``negative_fix`` is the caller's other way out of negative lines, after removing
+        them (``None``: none, the caller takes no ``allow_negative``).
 
         Raises
         ------
@@ -325,9 +390,9 @@ class TransactionColumns:
                 "(NaN) or infinite value(s); drop or fix them first (e.g. clean_transactions)."
             )
         if not allow_negative and (line < 0).any():
+            other = f", or {negative_fix}" if negative_fix else ""
             raise ValueError(
                 f"{self.money_text} has {int((line < 0).sum())} negative line amount(s) "
-                "(returns or cancellations?). Remove them with clean_transactions, or pass "
-                "allow_negative=True to let them reduce the customer's spend."
+                f"(returns or cancellations?). Remove them with clean_transactions{other}."
             )
         return line

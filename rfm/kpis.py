@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rfm._grouping.keys import refuse_ids_alike
 from rfm._inputs import check_frame
 from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
 from rfm.columns import TransactionColumns
@@ -86,7 +87,8 @@ def monthly(
     cols = _columns(transactions, customer, date, amount, quantity, price, columns)
     customer, date = cols.customer, cols.date
     revenue, dates = revenue_and_dates(transactions, [customer], date, cols)
-    cust, _ = pd.factorize(transactions[customer], use_na_sentinel=True)
+    cust, distinct = pd.factorize(transactions[customer], use_na_sentinel=True)
+    refuse_ids_alike(distinct, transactions[customer])  # 17850 and "17850": one customer?
     if (cust < 0).any():
         raise ValueError(
             f"customer column {customer!r} has {int((cust < 0).sum())} missing id(s); "

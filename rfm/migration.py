@@ -27,10 +27,14 @@ from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 
-__all__ = ["NEW", "Migration", "compare_segments", "migration", "segmentation_at"]
+__all__ = ["NEW", "Migration", "as_day", "compare_segments", "migration", "segmentation_at"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
+#: the keywords of :func:`rfm.rfm_table` that :func:`migration` passes on (it sets the
+#: snapshots itself)
+TABLE_KEYWORDS = ("customer", "date", "invoice", "amount", "quantity", "price", "columns",
+                  "allow_negative", "backend")  # fmt: skip
 
 
 class Migration(NamedTuple):
@@ -41,7 +45,9 @@ class Migration(NamedTuple):
     revenue: pd.DataFrame
 
 
-def _day(value: Any, name: str) -> pd.Timestamp:
+def as_day(value: Any, name: str) -> pd.Timestamp:
+    """``value`` as a day (midnight), for the parameter ``name``: anything
+    ``pd.Timestamp`` reads; ``ValueError`` naming ``name`` otherwise."""
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):
@@ -133,7 +139,7 @@ def migration(
         keyword, or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
         :func:`rfm.segment`.
     """
-    d0, d1 = _day(before, "before"), _day(after, "after")
+    d0, d1 = as_day(before, "before"), as_day(after, "after")
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
     ruleset = resolve_rules(rules)
@@ -166,7 +172,7 @@ def segmentation_at(
         Indexed by customer: ``segment``, ``rfm_sum``, ``monetary`` and ``frequency``.
     """
     dates = _checked_dates(transactions, columns)
-    return _segment_at(transactions, dates, _day(day, "day"), q, ties, resolve_rules(rules),
+    return _segment_at(transactions, dates, as_day(day, "day"), q, ties, resolve_rules(rules),
                        columns)  # fmt: skip
 
 
@@ -179,6 +185,12 @@ def _checked_dates(transactions: Any, columns: dict[str, Any]) -> Any:
     if "snapshot" in columns:
         raise TypeError("migration sets the snapshots itself (the day after each date); "
                         "do not pass snapshot.")
+    unknown = [name for name in columns if name not in TABLE_KEYWORDS]
+    if unknown:  # said here, not by rfm_table, which the user did not call
+        raise TypeError(
+            f"migration() got unexpected keyword argument(s) {unknown}; besides before, "
+            f"after, q, ties and rules it takes rfm_table's {', '.join(TABLE_KEYWORDS)}."
+        )
     roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
     date = roles.date if roles is not None else columns.get("date", "InvoiceDate")
     if on_dask:  # the dates of a Dask frame are checked partition by partition

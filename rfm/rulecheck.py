@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, is_integer
-from rfm._inputs import RFM_COLUMNS, align_to_customers
+from rfm._inputs import RFM_COLUMNS, align_to_customers, check_same_customers
 from rfm.labels import counted
 from rfm.segments import (
     DIMENSIONS,
@@ -188,6 +188,7 @@ def name_inversions(segments: pd.DataFrame, rfm: pd.DataFrame, rules: Any) -> pd
     """
     check_columns(segments, ["segment"], what="segments")
     check_columns(rfm, list(RFM_COLUMNS), what="rfm")
+    check_same_customers(segments, rfm, ("segments", "rfm"))
     values = {d: align_to_customers(rfm[d], segments.index, name=d).to_numpy(np.float64)
               for d in RFM_COLUMNS}  # fmt: skip
     frame = pd.DataFrame(values).assign(segment=segments["segment"].to_numpy())

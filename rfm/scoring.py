@@ -25,15 +25,24 @@ In both, recency is reversed: the fewest days since the last order get the top s
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import is_integer
 from rfm._inputs import check_rfm
 
-__all__ = ["rfm_scores", "score_first", "score_thresholds", "threshold_cuts"]
+__all__ = ["check_ties", "rfm_scores", "score_first", "score_thresholds", "threshold_cuts"]
 
 TIES = ("first", "thresholds")
+
+
+def check_ties(ties: Any) -> str:
+    """``ties`` as :func:`rfm_scores` takes it: ``"first"`` or ``"thresholds"``."""
+    if not isinstance(ties, str) or ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}.")
+    return ties
 
 
 def score_first(values: np.ndarray, q: int) -> np.ndarray:
@@ -121,8 +130,7 @@ def rfm_scores(
     arrays = check_rfm(rfm, columns)
     if not is_integer(q) or not 2 <= q <= 9:
         raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {TIES}, got {ties!r}.")
+    check_ties(ties)
     if len(rfm) < q:
         raise ValueError(
             f"{len(rfm)} customer(s) cannot fill q={q} score levels; use a smaller q or "

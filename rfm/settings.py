@@ -36,7 +36,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from rfm._table_core import check_snapshot
+from rfm.clustering import check_k, check_random_state, check_scaling
 from rfm.columns import TransactionColumns
+from rfm.migration import as_day
+from rfm.scoring import check_ties
+from rfm.segments import resolve_rules
 
 __all__ = ["CleaningRules", "Settings"]
 
@@ -135,11 +140,22 @@ class Settings:
     holdout_days: int | None = None
 
     def __post_init__(self) -> None:
+        """Every field checked once, here (and so by :meth:`replace`), by the checks the
+        run makes, with their messages: a bad choice fails when it is made, not minutes
+        into a run."""
         if not isinstance(self.columns, TransactionColumns):
             raise TypeError(
                 f"columns must be a rfm.TransactionColumns, got {type(self.columns).__name__}."
             )
         object.__setattr__(self, "cleaning", CleaningRules.of(self.cleaning))
+        check_snapshot(self.snapshot)  # rfm_table's (the data's own checks come later)
+        resolve_rules(self.rules)  # segment's
+        check_ties(self.ties)  # rfm_scores'
+        check_k(self.k)  # cluster's (the number of customers is checked in the run)
+        check_scaling(self.scaling)
+        check_random_state(self.random_state)
+        if self.compare_to is not None:
+            as_day(self.compare_to, "compare_to")  # the day the migration starts from
         for name in ("clv", "holdout_days"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)

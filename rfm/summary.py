@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
-from rfm._inputs import align_to_customers
+from rfm._inputs import align_to_customers, check_same_customers
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -79,6 +79,7 @@ def segment_summary(
             raise TypeError(f"{what} must be a DataFrame, got {type(frame).__name__}.")
     check_columns(segments, ["segment", "action"], what="segments")
     check_columns(rfm, ["recency", "frequency", monetary], what="rfm")
+    check_same_customers(segments, rfm, ("segments", "rfm"))
     values = {
         name: align_to_customers(rfm[col], segments.index, name=col).to_numpy(np.float64)
         for name, col in (("recency", "recency"), ("frequency", "frequency"),
@@ -173,8 +174,8 @@ def segment_persona_counts(
     """
     frame = pd.DataFrame({  # category columns stay categories: no text per customer
         "segment": segments.array,
-        "persona": align_to_customers(personas, segments.index, name="persona").array,
-        "revenue": align_to_customers(monetary, segments.index, name="revenue").to_numpy(),
+        "persona": align_to_customers(personas, segments.index, name="personas").array,
+        "revenue": align_to_customers(monetary, segments.index, name="monetary").to_numpy(),
     })  # fmt: skip
     # one grouping gives both tables (and which segments occur), over the cells only
     cells = frame.groupby(["segment", "persona"], observed=True)["revenue"].agg(["size", "sum"])

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, resolve_backend
+from kmeans_np.checks import resolve_backend
 from rfm._grouping.aggregate import aggregate
 from rfm._grouping.keys import encode_keys
-from rfm._inputs import check_frame, parse_dates
+from rfm._inputs import check_frame, check_role_columns, parse_dates
 from rfm._table_core import (
     TABLE_COLUMNS,
     build_table,
@@ -29,7 +29,7 @@ from rfm._table_core import (
     purchase_days,
     snapshot_ticks,
 )
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, KEYWORDS, TransactionColumns, pass_roles
 
 __all__ = ["TABLE_COLUMNS", "purchase_days", "rfm_table"]
 
@@ -71,7 +71,9 @@ def rfm_table(
         the partition size) and gives the same table; an invoice may span partitions.
     customer : str
         Customer id column: strings, integers and categoricals all work (unused
-        categories give no rows). Missing ids are an error.
+        categories give no rows). Missing ids are an error, and so is a text column
+        holding ids of two types that read the same (``17850`` and ``"17850"``: two
+        customers to Python, one to you; make it one type, e.g. ``.astype(str)``).
     date : str
         Order date column: datetimes (naive or tz-aware) or strings that parse.
     invoice : str or None
@@ -131,7 +133,8 @@ def rfm_table(
     ------
     TypeError, ValueError
         Missing columns (named, with the columns found), empty table, missing customer
-        ids, unparseable or missing dates (examples named), negative or missing amounts,
+        ids, ids of two types that read the same, unparseable or missing dates (examples
+        named), or dates whose day and month could be swapped, negative or missing amounts,
         non-numeric amounts, or a snapshot before the last purchase.
 
     Examples
@@ -151,7 +154,7 @@ def rfm_table(
         )
         return rfm_table_dask(
             df, columns=cols, snapshot=snapshot, allow_negative=allow_negative,
-            backend=backend, compute=compute,
+            backend=backend, compute=compute, given_as=COLUMNS if columns else KEYWORDS,
         )
     check_frame(df)
     cols = columns.for_table(df) if columns else TransactionColumns.for_frame(
@@ -159,9 +162,10 @@ def rfm_table(
         price=price,
     )
     customer, date, invoice = cols.customer, cols.date, cols.invoice
-    check_invoice_column(list(df.columns), invoice)
+    given_as = COLUMNS if columns else KEYWORDS  # how the messages name the roles
+    check_invoice_column(list(df.columns), invoice, given_as)
     needed = [customer, date, *([invoice] if invoice is not None else []), *cols.money]
-    check_columns(df, needed, what="transactions")
+    check_role_columns(df, cols.roles(), needed, given_as=given_as)
     line = cols.line_amounts(df, allow_negative=allow_negative)
 
     dates = parse_dates(df[date], date)
@@ -182,7 +186,8 @@ def rfm_table(
         if keys.missing is not None:
             raise ValueError(
                 f"invoice column {invoice!r} has {int(keys.missing.sum())} missing "
-                "value(s); fill or drop them, or pass invoice=None to count purchase days."
+                f"value(s); fill or drop them, or {pass_roles('invoice=None', given_as)} to "
+                "count purchase days."
             )
         invoice_keys = (keys.hi, keys.lo)
     else:  # an order is a purchase day

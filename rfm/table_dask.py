@@ -63,7 +63,7 @@ import dask
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, resolve_backend
+from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
     UNITS,
@@ -75,7 +75,7 @@ from rfm._dask_parts import (
 )
 from rfm._grouping.aggregate import sort_by_key
 from rfm._grouping.keys import encode_keys
-from rfm._inputs import parse_dates
+from rfm._inputs import check_role_columns, parse_dates
 from rfm._table_core import (
     TABLE_COLUMNS,
     build_table,
@@ -84,7 +84,7 @@ from rfm._table_core import (
     purchase_days,
     snapshot_ticks,
 )
-from rfm.columns import TransactionColumns
+from rfm.columns import KEYWORDS, TransactionColumns, pass_roles
 
 __all__ = ["rfm_table_dask", "rfm_table_graph"]
 
@@ -166,8 +166,8 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
             if inv.missing is not None:
                 raise ValueError(
                     f"invoice column {spec.invoice!r} has {int(inv.missing.sum())} missing "
-                    "value(s); fill or drop them, or pass invoice=None to count purchase "
-                    "days."
+                    f"value(s); fill or drop them, or {pass_roles('invoice=None', spec.given_as)}"
+                    " to count purchase days."
                 )
             inv_hi, inv_lo = inv.hi, inv.lo
     except (ValueError, TypeError) as exc:
@@ -320,6 +320,7 @@ def rfm_table_graph(
     snapshot: Any,
     allow_negative: bool,
     backend: str,
+    given_as: str = KEYWORDS,
 ) -> tuple[Any, Callable[[pd.DataFrame], pd.DataFrame]]:
     """The lazy per-customer aggregates of :func:`rfm_table_dask` (first and last
     purchase, spend, orders: a Dask DataFrame partitioned by customer) and the function
@@ -327,8 +328,10 @@ def rfm_table_graph(
     order. The table's other columns (recency, tenure, the dates) are derived from them
     in this process, so the workers send five columns (the four aggregates and the
     dates' resolution) rather than seven. Compute the aggregates together with other
-    work on the same order lines (``dask.compute``), and they are read once."""
-    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend)
+    work on the same order lines (``dask.compute``), and they are read once. ``given_as``:
+    how the caller takes the column roles, for its messages (:mod:`rfm.columns`)."""
+    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend,
+                                      given_as)  # fmt: skip
 
     def finish(result: pd.DataFrame) -> pd.DataFrame:
         if len(result) == 0:
@@ -345,28 +348,31 @@ def rfm_table_graph(
     return customers, finish
 
 
-def _spec_of(ddf: Any, columns: TransactionColumns, allow_negative: bool, backend: str) -> Spec:
+def _spec_of(
+    ddf: Any, columns: TransactionColumns, allow_negative: bool, backend: str, given_as: str
+) -> Spec:
     """The columns' roles and dtypes, once checked against the frame's schema."""
     meta = ddf._meta
     customer, date, invoice = columns.customer, columns.date, columns.invoice
     amount, quantity, price = columns.amount, columns.quantity, columns.price
-    check_invoice_column(list(meta.columns), invoice)
+    check_invoice_column(list(meta.columns), invoice, given_as)
     needed = [customer, date, *([invoice] if invoice is not None else []), *columns.money]
-    check_columns(meta, needed, what="transactions")
+    check_role_columns(meta, columns.roles(), needed, given_as=given_as)
     if ddf.npartitions == 0:
         raise ValueError("transactions is empty (0 partitions); there is nothing to compute.")
     return Spec(
         customer, date, invoice, amount, quantity, price, bool(allow_negative), backend,
-        dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)},
+        dtypes={col: meta[col].dtype for col in dict.fromkeys(needed)}, given_as=given_as,
     )
 
 
 def _customer_graph(
-    ddf: Any, columns: TransactionColumns, snapshot: Any, allow_negative: bool, backend: str
+    ddf: Any, columns: TransactionColumns, snapshot: Any, allow_negative: bool, backend: str,
+    given_as: str = KEYWORDS,
 ) -> tuple[Spec, Any]:
     """The checked spec, and steps 1-3 (module docstring): pair rows per partition, the
     shuffle on the customer, one row of aggregates per customer."""
-    spec = _spec_of(ddf, columns, allow_negative, backend)
+    spec = _spec_of(ddf, columns, allow_negative, backend, given_as)
     _check_snapshot_kind(snapshot, spec.date_tz)
     # columns are selected inside the task, after the check that names a missing one
     pairs = ddf.map_partitions(
@@ -390,16 +396,18 @@ def rfm_table_dask(
     allow_negative: bool,
     backend: str,
     compute: bool,
+    given_as: str = KEYWORDS,
 ) -> Any:
     """:func:`rfm.rfm_table` of a Dask DataFrame (see the module docstring).
 
     Returns the pandas table (``compute=True``) or a Dask DataFrame partitioned by
-    customer (``compute=False``; rows sorted within each partition only).
+    customer (``compute=False``; rows sorted within each partition only). ``given_as``:
+    how the caller takes the column roles, for its messages (:mod:`rfm.columns`).
     """
     if compute:
         customers, finish = rfm_table_graph(
             ddf, columns=columns, snapshot=snapshot, allow_negative=allow_negative,
-            backend=backend,
+            backend=backend, given_as=given_as,
         )
         # Each partition straight to this process, joined here. customers.compute()
         # would first join them in one task on a worker (Dask's final step for a
@@ -411,7 +419,8 @@ def rfm_table_dask(
         pieces = [part for part in dask.compute(customers.to_delayed())[0] if len(part)]
         return finish(pd.concat(pieces) if len(pieces) > 1 else pieces[0] if pieces
                       else customers._meta)  # fmt: skip
-    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend)
+    spec, customers = _customer_graph(ddf, columns, snapshot, allow_negative, backend,
+                                      given_as)  # fmt: skip
     return customers.map_partitions(
         _finish, spec, snapshot, customers[LAST].max(), customers[RES].max(),
         meta=_table_meta(spec), enforce_metadata=False,

@@ -25,6 +25,12 @@ anything else             ``pd.factorize(sort=True)`` codes (longer strings, flo
                           objects); codes in order of appearance if the ids cannot be sorted
 ========================  ==================================================================
 
+An object column may hold ids of several Python types (``17850`` and ``"17850"``, as two
+exports concatenated give): they are different ids to Python, so they would be counted
+as two customers. Such a column is refused when two of its distinct ids of different
+types read the same as text (:func:`refuse_ids_alike`); ids of several types that read
+differently are kept apart, as the docstring of :func:`rfm.rfm_table` promises.
+
 Packing Arrow strings is the only step with a loop over rows; it has a numpy twin
 (:func:`pack_strings_numpy`) and a numba kernel (:mod:`rfm._grouping.keys_numba`) that agree.
 """
@@ -32,7 +38,7 @@ Packing Arrow strings is the only step with a loop over rows; it has a numpy twi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -40,7 +46,18 @@ import pandas as pd
 from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 
-__all__ = ["MAX_PACKED_BYTES", "Keys", "arrow_string_buffers", "encode_keys", "pack_strings"]
+__all__ = [
+    "MAX_PACKED_BYTES",
+    "Keys",
+    "arrow_string_buffers",
+    "encode_keys",
+    "pack_strings",
+    "refuse_ids_alike",
+]
+
+#: what pandas.api.types.infer_dtype says of ids of more than one Python type (ints beside
+#: floats are not among them: 17850 and 17850.0 are equal, and factorize makes them one)
+_MIXED_KINDS = ("mixed", "mixed-integer")
 
 MAX_PACKED_BYTES = 15  # 16 bytes of key: up to 15 bytes of text and one of length
 SIGN_BIT = np.uint64(1 << 63)
@@ -141,12 +158,43 @@ def _code_keys(codes: np.ndarray, uniques: pd.Index) -> Keys:
     )
 
 
+def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
+    """Refuse an object column whose distinct ids (``uniques``, from ``pd.factorize`` of
+    ``values``) include two of different Python types with the same text, such as
+    ``17850`` and ``"17850"``: a ``ValueError`` naming the column, one such pair and the
+    fix. Only object columns holding more than one type are looked at (one C-level pass
+    over the distinct ids tells), the distinct ids then once each."""
+    if values.dtype != object or len(uniques) < 2:
+        return
+    if pd.api.types.infer_dtype(uniques, skipna=True) not in _MIXED_KINDS:
+        return
+    texts = pd.Series([str(v) for v in uniques], dtype=object)
+    by_text: dict[str, list[Any]] = {}
+    for i in np.flatnonzero(texts.duplicated(keep=False).to_numpy()):
+        by_text.setdefault(texts[i], []).append(uniques[i])
+    for ids in by_text.values():
+        if len({type(v) for v in ids}) < 2:
+            continue  # the same text from one type (e.g. two objects): not this mistake
+        a = ids[0]
+        b = next(v for v in ids if type(v) is not type(a))
+        name = values.name
+        fix = "astype(str)" if not values.isna().any() else 'astype("string")'
+        raise ValueError(
+            f"column {name!r} holds ids of different types that read the same, e.g. {a!r} "
+            f"({type(a).__name__}) and {b!r} ({type(b).__name__}): they would count as two "
+            f"different ids. Make the column one type first, e.g. df[{name!r}] = "
+            f"df[{name!r}].{fix}."
+        )
+
+
 def _factorized_keys(values: pd.Series) -> Keys:
-    """Fallback for any column: sorted ``pd.factorize`` codes (appearance order if unsortable)."""
+    """Fallback for any column: sorted ``pd.factorize`` codes (appearance order if
+    unsortable); ids of different types that read the same are refused."""
     try:
         codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
     except TypeError:  # ids that cannot be compared with each other
         codes, uniques = pd.factorize(values, sort=False, use_na_sentinel=True)
+    refuse_ids_alike(uniques, values)
     return _code_keys(codes, pd.Index(uniques))
 
 

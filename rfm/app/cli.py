@@ -368,16 +368,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: what lines worth less than 0 do to the default scaling, said by the flags that keep them
+NEGATIVE_SPEND = (", which can then be negative: the default --scaling log-minmax refuses "
+                  "that, add --scaling minmax or --scaling zscore")
 #: --keep-* / --drop-duplicates flag → clean_transactions switch and what it keeps
 CLEANING_FLAGS = {
     "keep_cancelled": ("drop_cancelled", "invoices starting with C (use when C does not mean "
-                       "cancelled in your file)"),
+                       "cancelled in your file; cancelled lines with quantity <= 0 still go, "
+                       "unless --keep-nonpositive-quantity)"),
     "keep_nonpositive_quantity": ("drop_nonpositive_quantity", "lines with quantity <= 0 "
-                                  "(returns; they reduce the customer's spend)"),
+                                  f"(returns; they reduce the customer's spend{NEGATIVE_SPEND})"),
     "keep_nonpositive_price": ("drop_nonpositive_price", "lines with unit price <= 0 (free "
-                               "items, adjustments)"),
+                               "items, adjustments; a price below 0 reduces the customer's "
+                               f"spend{NEGATIVE_SPEND})"),
     "keep_nonpositive_amount": ("drop_nonpositive_amount", "lines with amount <= 0 (with "
-                                "--amount; they reduce the customer's spend)"),
+                                f"--amount; they reduce the customer's spend{NEGATIVE_SPEND})"),
 }  # fmt: skip
 
 
@@ -500,9 +505,15 @@ def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
 
 #: library advice → the flag that does it from the command line
 _CLI_HINTS = (
-    (re.compile(r"Switch off a rule \(e\.g\. drop_cancelled=False\)"),
+    (re.compile(r"Switch off a rule \(e\.g\. (?:drop_cancelled=False|cleaning=\{'drop_cancelled': "
+                r"False\})\)"),
      "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
-    (re.compile(r"cannot fill q=(\d+) score levels; use a smaller q or .*"),
+    # kept returns under the default scaling (rfm.clustering.refuse_negative)
+    (re.compile(r"clean returns first, or use scaling='minmax' or scaling='zscore'"),
+     "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
+     "or --scaling zscore"),
+    (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
+    (re.compile(r"cannot fill q=(\d+) score levels; .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +29,20 @@ import validation
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import compile_ahead
 from rfm import kpis
-from rfm._cleaning_rules import missing_customer
+from rfm._cleaning_rules import NothingLeft, missing_customer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions, integral_ids
-from rfm.clustering import ELBOW_SAMPLE, SILHOUETTE_SAMPLE, ClusterResult, cluster
-from rfm.columns import TransactionColumns
+from rfm.clustering import (
+    ELBOW_SAMPLE,
+    SILHOUETTE_SAMPLE,
+    ClusterResult,
+    cluster,
+    refuse_negative,
+)
+from rfm.columns import COLUMNS, TransactionColumns
 from rfm.labels import orders_word
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
@@ -108,7 +115,8 @@ class PipelineResult:
     #: segment and action per customer (rfm.segment)
     segments: pd.DataFrame
     clusters: ClusterResult
-    #: silhouette of each customer (None above MAX_EXACT_SILHOUETTE customers)
+    #: silhouette of each customer: a float64 array in the row order of ``rfm`` (and of
+    #: ``clusters.labels``), not a Series; None above MAX_EXACT_SILHOUETTE customers
     silhouette: np.ndarray | None
     #: per-cluster profile, best first, with persona and action (rfm.profile)
     profile: pd.DataFrame
@@ -256,6 +264,16 @@ def _fitted_to(transactions: Any, chosen: Settings) -> Settings:
     return chosen.replace(columns=chosen.columns.for_table(names))
 
 
+@contextmanager
+def _switches_as_settings() -> Iterator[None]:
+    """A cleaning that removed every row, said with the rule switches as run_pipeline
+    takes them (``cleaning={'drop_cancelled': False}``, not clean_transactions' keyword)."""
+    try:
+        yield
+    except NothingLeft as exc:
+        raise NothingLeft(exc.report, switch="cleaning={'drop_cancelled': False}") from None
+
+
 def _customer_table(
     transactions: Any, chosen: Settings, step: Steps, compute: bool = True,
     with_monthly: bool = False,
@@ -265,7 +283,9 @@ def _customer_table(
         return _customer_table_dask(transactions, chosen, step, with_monthly)
     on_dask = is_dask_frame(transactions)
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
-        clean, report = clean_transactions(transactions, columns=cols, **rules_on.as_dict())
+        with _switches_as_settings():
+            clean, report = clean_transactions(transactions, columns=cols,
+                                               **rules_on.as_dict())  # fmt: skip
         duplicates: int | None = None
         if not on_dask:  # (the Dask loader has already made the ids exact keys)
             raw_ids = clean[cols.customer]
@@ -313,15 +333,17 @@ def _customer_table_dask(
     with step(f"cleaning transactions on Dask, and {what} in the same pass"):
         clean, counts, report_of = clean_graph(
             transactions, customer=cols.customer, invoice=cols.invoice, date=cols.date,
-            quantity=cols.quantity, price=cols.price, amount=cols.amount, **switches,
+            quantity=cols.quantity, price=cols.price, amount=cols.amount, given_as=COLUMNS,
+            **switches,
         )
         aggregates, finish = rfm_table_graph(
             clean, columns=cols, snapshot=chosen.snapshot,
-            allow_negative=rules_on.allow_negative, backend="auto",
+            allow_negative=rules_on.allow_negative, backend="auto", given_as=COLUMNS,
         )
         lazy = [counts, aggregates, *(monthly_graph(clean, cols) if with_monthly else ())]
         computed = dask.compute(*lazy)
-        report = report_of(computed[0])
+        with _switches_as_settings():
+            report = report_of(computed[0])
         rfm = finish(computed[1])
         monthly = monthly_finish(*computed[2:]) if with_monthly else None
     rows_in, rows_clean = _row_counts(transactions, report)
@@ -389,6 +411,9 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
+    # kept returns may leave a customer's spend below 0: said now, not after the scores,
+    # KPIs and value models (the clustering would refuse it with the same words)
+    refuse_negative(rfm[list(RFM_COLUMNS)].to_numpy(), RFM_COLUMNS, scaling)
     compile_silhouette_ahead(len(rfm))  # when the demo has not started it already
     reads_lines_again = base.monthly is None or compare_to is not None or chosen.clv is not None
     if on_reduced is not None and not reads_lines_again:
@@ -398,6 +423,8 @@ def run_pipeline(
         if check_customers is not None:
             check_customers(len(rfm))
         q = chosen.q
+        if len(rfm) < q:  # said here: run_pipeline takes no q, its rules set it
+            raise ValueError(too_few_for_scores(len(rfm), q))
         scores = rfm_scores(rfm, q=q, ties=ties)
         bins = score_bins(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
@@ -531,6 +558,18 @@ def run_pipeline(
     )
 
 
+def too_few_for_scores(n: int, q: int) -> str:
+    """The error for fewer customers than the rule set's score levels, naming what
+    :func:`run_pipeline` takes: the rule set (``rules``) sets the scale, not a ``q``."""
+    codes = resolve_rules("codes").q or q
+    other = f", or rules='codes' ({codes} levels)" if codes <= n < q else ""
+    return (
+        f"{n} customer(s) cannot fill q={q} score levels; the scores run on the scale of "
+        f"the rule set (rules='codes': {codes} levels, the other built-in sets 5): give at "
+        f"least {q} customers{other}."
+    )
+
+
 def _row_counts(transactions: Any, report: pd.DataFrame) -> tuple[int, int]:
     """Rows read and rows kept, from the cleaning report (no pass over a Dask frame)."""
     if len(report) == 0:  # no rule ran
@@ -599,18 +638,13 @@ def _migration(
     scores and customer table (so the comparison's "now" is the segmentation the run
     reports, at its snapshot); a ``ValueError`` naming ``compare_to`` when it is not
     before the day of the last purchase."""
-    from rfm.migration import compare_segments, segmentation_at
+    from rfm.migration import as_day, compare_segments, segmentation_at
 
     latest = clean[cols.date].max()
     if is_dask_frame(clean):
         latest = latest.compute()
     last = pd.Timestamp(latest).normalize()
-    try:
-        day = pd.Timestamp(compare_to).normalize()
-    except (TypeError, ValueError, AttributeError):  # (NaT has no normalize)
-        day = pd.NaT
-    if pd.isna(day):
-        raise ValueError(f"compare_to must be a date such as '2024-06-30', got {compare_to!r}.")
+    day = as_day(compare_to, "compare_to")  # (checked when the Settings were made)
     if day.tz_localize(None) >= last.tz_localize(None):
         raise ValueError(
             f"compare_to ({day:%Y-%m-%d}) must be before the day of the last order "

@@ -29,7 +29,7 @@ import pandas as pd
 
 from rfm.clv.mle import MLEFit
 
-__all__ = ["Estimator", "as_output", "is_dask"]
+__all__ = ["UNIT_WORDS", "Estimator", "as_output", "check_same_unit", "is_dask", "summary_unit"]
 
 
 def is_dask(obj: Any) -> bool:
@@ -125,6 +125,40 @@ def check_time(t: Any, name: str = "t") -> float:
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"{name} must be a finite time span ≥ 0, got {t}.")
     return t
+
+
+#: the time units of a summary, in words
+UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months"}
+
+
+def check_same_unit(model: Estimator, unit: str | None, *, given: bool = False) -> None:
+    """Refuse a summary in another time unit than ``model``'s parameters.
+
+    A purchase model's parameters are in the time unit of the summary it was fitted on
+    (``unit_``); a summary's ``t_x`` and ``T`` in another unit would be read in the
+    model's, and every prediction would be wrong. Nothing is checked when either unit
+    is unknown (a summary built by hand, a model with known parameters and no unit).
+
+    Parameters
+    ----------
+    model : Estimator
+        The fitted model (``unit_``, ``MODEL``).
+    unit : str or None
+        The summary's unit: its ``attrs["unit"]``, or the caller's ``summary_unit``.
+    given : bool
+        Whether ``unit`` is the caller's ``summary_unit`` (named so in the message).
+    """
+    fitted = getattr(model, "unit_", None)
+    if unit is None or fitted is None or unit == fitted:
+        return
+    said = (f"summary_unit={unit!r} says the summary is in {UNIT_WORDS[unit]}" if given
+            else f"the summary is in {UNIT_WORDS[unit]} (attrs['unit']={unit!r})")  # fmt: skip
+    raise ValueError(
+        f"the {model.MODEL} model's parameters are in {UNIT_WORDS[fitted]} "
+        f"(unit={fitted!r}), but {said}: its t_x and T would be read as "
+        f"{UNIT_WORDS[fitted]}. Build the summary with the same unit= as the model's, "
+        f"rfm.clv.summary(..., unit={fitted!r}), or fit the model on this summary."
+    )
 
 
 def summary_unit(summary: Any) -> str | None:

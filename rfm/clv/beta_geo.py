@@ -68,7 +68,14 @@ from typing import Any
 import numpy as np
 from scipy.special import hyp2f1
 
-from rfm.clv._estimator import Estimator, as_output, check_time, is_dask, summary_unit
+from rfm.clv._estimator import (
+    Estimator,
+    as_output,
+    check_same_unit,
+    check_time,
+    is_dask,
+    summary_unit,
+)
 from rfm.clv.distinct import DistinctRows, distinct_rows
 from rfm.clv.inputs import PurchaseHistory, wsum
 from rfm.clv.likelihood import (
@@ -283,7 +290,7 @@ class BetaGeo(Estimator):
 
     def log_likelihood(self, summary: Any, t_x: Any = None, T: Any = None) -> float:
         """Summed log-likelihood of the customers under this model's parameters."""
-        history = PurchaseHistory.from_input(summary, t_x, T)
+        history = self._history(summary, t_x, T)
         rows = distinct_rows(history.x, history.t_x, history.T)
         data = BetaGeoData.from_rows(rows)
         return log_likelihood(self._params(), data, dropout_at_first=self.DROPOUT_AT_FIRST)
@@ -295,7 +302,7 @@ class BetaGeo(Estimator):
         Returns a Series on the summary's customers (an array for array input). For
         BG/NBD it is 1 for every customer with ``x = 0`` (module docstring).
         """
-        h = PurchaseHistory.from_input(summary, t_x, T)
+        h = self._history(summary, t_x, T)
         values = p_alive_rows(self._params(), h.x, h.t_x, h.T,
                               dropout_at_first=self.DROPOUT_AT_FIRST)
         return as_output(values, h.index, "p_alive")
@@ -306,7 +313,7 @@ class BetaGeo(Estimator):
         ``summary`` is a summary table or a tuple ``(x, t_x, T)``; ``t`` is in the
         summary's time unit.
         """
-        h = PurchaseHistory.from_input(summary)
+        h = self._history(summary)
         t = check_time(t)
         values = self._p_alive(h) * self._if_alive(h.x, h.T, np.array([t]), np.ones(1))
         return as_output(values, h.index, "expected_purchases")
@@ -327,7 +334,7 @@ class BetaGeo(Estimator):
 
     def probability_no_purchase(self, summary: Any, t: float) -> Any:
         """P(no purchase in the next ``t`` time units | history), per customer."""
-        h = PurchaseHistory.from_input(summary)
+        h = self._history(summary)
         t = check_time(t)
         r, alpha, _, _ = self._params()
         # alive customers make none with probability (1+u)^-(r+x), u = t/(α+T)
@@ -336,6 +343,12 @@ class BetaGeo(Estimator):
         return as_output(values, h.index, "probability_no_purchase")
 
     # -- shared with lifetime_value ------------------------------------------------------
+    def _history(self, summary: Any, t_x: Any = None, T: Any = None) -> PurchaseHistory:
+        """The customers' checked ``(x, t_x, T)``, from a summary in the time unit of
+        this model's parameters (a summary in another unit is refused, naming both)."""
+        check_same_unit(self, summary_unit(summary))
+        return PurchaseHistory.from_input(summary, t_x, T)
+
     def _p_alive(self, h: PurchaseHistory) -> np.ndarray:
         return p_alive_rows(self._params(), h.x, h.t_x, h.T,
                             dropout_at_first=self.DROPOUT_AT_FIRST)

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, resolve_backend
-from rfm._inputs import check_frame, parse_dates
+from kmeans_np.checks import resolve_backend
+from rfm._inputs import check_frame, check_role_columns, parse_dates
 from rfm.clv._summary_core import (
     DAYS_PER_UNIT,
     SUMMARY_COLUMNS,
@@ -52,7 +52,7 @@ from rfm.clv._summary_core import (
     no_calibration_message,
 )
 from rfm.clv.occasions import occasions
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, TransactionColumns
 
 __all__ = ["DAYS_PER_UNIT", "SUMMARY_COLUMNS", "summary"]
 
@@ -139,15 +139,17 @@ def summary(
         from rfm.clv.customer_summary_dask import summary_dask
 
         cols = (columns.for_table(transactions.columns) if columns
-                else TransactionColumns.for_frame(list(transactions.columns)))
+                else TransactionColumns.for_frame(list(transactions.columns), given_as=COLUMNS))
         return summary_dask(
             transactions, columns=cols, periods=periods, backend=backend, compute=compute
         )
     check_frame(transactions)
     cols = (columns.for_table(transactions) if columns
-            else TransactionColumns.for_frame(transactions))
-    check_columns(transactions, [cols.customer, cols.date, *cols.money], what="transactions")
-    amount = cols.line_amounts(transactions, allow_negative=False)
+            else TransactionColumns.for_frame(transactions, given_as=COLUMNS))
+    needed = [cols.customer, cols.date, *cols.money]
+    check_role_columns(transactions, cols.roles(), needed, given_as=COLUMNS)
+    # (no allow_negative here: the models count purchases, and a return is none)
+    amount = cols.line_amounts(transactions, allow_negative=False, negative_fix=None)
     day = day_numbers(parse_dates(transactions[cols.date], cols.date))
     backend = resolve_backend(backend, n=len(transactions), numba_from=NUMBA_FROM_ROWS)
     keys = customer_keys(transactions[cols.customer], backend)

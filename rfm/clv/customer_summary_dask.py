@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, resolve_backend
+from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
     Spec,
@@ -36,7 +36,7 @@ from rfm._dask_parts import (
     words,
 )
 from rfm._grouping.keys import encode_keys
-from rfm._inputs import parse_dates
+from rfm._inputs import check_role_columns, parse_dates
 from rfm.clv._summary_core import (
     HOLDOUT_COLUMNS,
     SUMMARY_COLUMNS,
@@ -48,7 +48,7 @@ from rfm.clv._summary_core import (
     summary_attrs,
 )
 from rfm.clv.occasions import Occasions, occasions
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, TransactionColumns
 
 __all__ = ["summary_dask"]
 
@@ -75,7 +75,7 @@ def _days(pdf: pd.DataFrame, spec: Spec, periods: Periods,
         roles = TransactionColumns(
             spec.customer, None, spec.date, spec.amount, spec.quantity, spec.price
         )
-        money = roles.line_amounts(pdf, allow_negative=False)
+        money = roles.line_amounts(pdf, allow_negative=False, negative_fix=None)
         day = day_numbers(parse_dates(pdf[spec.date], spec.date))
         keys = customer_keys(pdf[spec.customer], spec.backend)
     except (ValueError, TypeError) as exc:
@@ -152,7 +152,7 @@ def lazy_summary(
     scalar, and the checked column spec (for :func:`finish`)."""
     meta = ddf._meta
     needed = [columns.customer, columns.date, *columns.money]
-    check_columns(meta, needed, what="transactions")
+    check_role_columns(meta, columns.roles(), needed, given_as=COLUMNS)
     if ddf.npartitions == 0:
         raise ValueError("transactions is empty (0 partitions); there is nothing to compute.")
     spec = Spec(

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import is_integer
-from rfm.clv._estimator import as_output, is_dask, summary_unit
+from rfm.clv._estimator import as_output, check_same_unit, is_dask, summary_unit
 from rfm.clv._summary_core import DAYS_PER_UNIT, check_unit
 from rfm.clv.beta_geo import BetaGeo, ModifiedBetaGeo
 from rfm.clv.customer_summary import summary
 from rfm.clv.gamma_gamma import GammaGamma
 from rfm.clv.inputs import PurchaseHistory
-from rfm.columns import TransactionColumns
+from rfm.columns import COLUMNS, TransactionColumns
 
 __all__ = ["MODELS", "CustomerValue", "customer_value", "lifetime_value"]
 
@@ -52,7 +52,18 @@ def _check_models(purchase_model: Any, spend_model: Any) -> None:
 
 
 def _summary_unit(summary: Any, purchase_model: BetaGeo, given: str | None) -> str:
-    unit = given or summary_unit(summary) or purchase_model.unit_
+    """The time unit of the summary's ``t_x`` and ``T``: ``given`` (``summary_unit``), its
+    ``attrs["unit"]`` or the purchase model's; refused when two of them differ."""
+    recorded = summary_unit(summary)
+    if given is not None:
+        check_unit(given, "summary_unit")
+        if recorded is not None and given != recorded:
+            raise ValueError(
+                f"summary_unit={given!r} but the summary records attrs['unit']="
+                f"{recorded!r}; leave summary_unit out (it is for a summary without a unit)."
+            )
+    check_same_unit(purchase_model, given or recorded, given=given is not None)
+    unit = given or recorded or purchase_model.unit_
     if unit is None:
         raise ValueError(
             "the summary's time unit is unknown: pass summary_unit='W' (or 'D', 'M'), or "
@@ -256,7 +267,7 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
     periods = Periods.resolve(table_args["calibration_end"], None, unit)
     given = table_args["columns"]
     cols = (given.for_table(transactions.columns) if given
-            else TransactionColumns.for_frame(list(transactions.columns)))
+            else TransactionColumns.for_frame(list(transactions.columns), given_as=COLUMNS))
     lazy, last_day, spec = lazy_summary(transactions, columns=cols, periods=periods,
                                         backend=table_args["backend"])
     lazy, last_day = dask.persist(lazy, last_day)  # one pass over the order lines

@@ -39,10 +39,15 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "FLAGS",
     "NUMERIC_DATE_FORMATS",
+    "PARAMETERS",
+    "PARSE_FIRST",
     "AmbiguousDate",
+    "DateOptions",
     "date_order",
     "parse_date_column",
+    "read_date_column",
     "read_option_date",
 ]
 
@@ -67,8 +72,57 @@ _LAST_EXCEL_DAY = (_LAST_DAY.to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).day
 MIN_YEAR = 1800
 
 
-def _fail(name: str, what: str) -> ValueError:
-    return ValueError(f"date column {name!r}: {what}")
+@dataclass(frozen=True)
+class DateOptions:
+    """How a message names the two options that decide how a date column reads: the
+    ``rfmseg`` flags (:data:`FLAGS`), :func:`parse_date_column`'s parameters
+    (:data:`PARAMETERS`), or, for a function that takes no date options (``rfm_table``,
+    ``clean_transactions``, ...), :func:`parse_date_column` to call first
+    (:data:`PARSE_FIRST`)."""
+
+    #: the date format option, without a value (``--date-format``, ``date_format``)
+    date_format: str
+    #: the day-first option, switched on (``--dayfirst``, ``dayfirst=True``)
+    dayfirst: str
+    #: whether values are written as on a command line (unquoted), else as Python
+    cli: bool
+    #: the words before an option that fixes the column
+    via: str = "pass"
+
+    def value(self, value: str) -> str:
+        """A value of the date format, as the user would write it."""
+        return value if self.cli else repr(value)
+
+    def given(self, value: str) -> str:
+        """The date format option with ``value``: ``--date-format excel``,
+        ``--date-format '%d %m %Y'``, ``date_format='excel'``."""
+        if self.cli:
+            shown = value if value in NUMERIC_DATE_FORMATS else repr(value)
+            return f"{self.date_format} {shown}"
+        return f"{self.date_format}={value!r}"
+
+    def fix(self, clause: str) -> str:
+        """``clause`` (options) as the fix to pass: ``pass --date-format``."""
+        return f"{self.via} {clause}"
+
+
+FLAGS = DateOptions("--date-format", "--dayfirst", cli=True)
+PARAMETERS = DateOptions("date_format", "dayfirst=True", cli=False)
+PARSE_FIRST = DateOptions(
+    "date_format", "dayfirst=True", cli=False,
+    via="parse the column with rfm.parse_date_column first, passing",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Column:
+    """The column being parsed, for messages: its name and how to name the options."""
+
+    name: str
+    options: DateOptions
+
+    def fail(self, what: str) -> ValueError:
+        return ValueError(f"date column {self.name!r}: {what}")
 
 
 class AmbiguousDate(ValueError):
@@ -112,12 +166,11 @@ def _count(bad: np.ndarray, cells: _Cells | None) -> int:
     return int(bad.sum()) if cells is None else cells.count(bad)
 
 
-def _strays(name: str, uniq: np.ndarray, bad: np.ndarray, cells: _Cells | None,
+def _strays(col: _Column, uniq: np.ndarray, bad: np.ndarray, cells: _Cells | None,
             used: str) -> ValueError:  # fmt: skip
     """The error for a few values that are no dates in a column whose other values all
     read with one format (no other format would read them: no option helps)."""
-    return _fail(
-        name,
+    return col.fail(
         f"{_count(bad, cells)} value(s) do not read as dates like the others ({used}), "
         f"e.g. {_shown(uniq, bad, cells)}; fix those cells, or empty them to drop those "
         "rows as missing dates.",
@@ -137,31 +190,31 @@ def value_text(value: object) -> str:
     return str(value)
 
 
-def _numbers(text: np.ndarray, name: str, date_format: str) -> np.ndarray:
+def _numbers(text: np.ndarray, col: _Column, date_format: str) -> np.ndarray:
     num = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
     bad = np.isnan(num)
     if bad.any():
-        raise _fail(
-            name,
-            f"--date-format {date_format} needs numbers, got e.g. {_examples(text[bad])}.",
+        raise col.fail(
+            f"{col.options.given(date_format)} needs numbers, got e.g. {_examples(text[bad])}."
         )
     return num
 
 
-def _numeric_dates(uniq: np.ndarray, date_format: str, name: str) -> tuple[np.ndarray, str]:
-    num = _numbers(uniq, name, date_format)
+def _numeric_dates(uniq: np.ndarray, date_format: str, col: _Column) -> tuple[np.ndarray, str]:
+    num = _numbers(uniq, col, date_format)
     if date_format == "excel":
         if ((num < 1) | (num > 2_958_465)).any():  # 1900-01-01 .. 9999-12-31
-            raise _fail(name, f"{_examples(uniq[(num < 1) | (num > 2_958_465)])} are not "
-                        "Excel serial dates (1 = 1900-01-01).")  # fmt: skip
+            raise col.fail(f"{_examples(uniq[(num < 1) | (num > 2_958_465)])} are not "
+                           "Excel serial dates (1 = 1900-01-01).")  # fmt: skip
         late = num >= _LAST_EXCEL_DAY + 1
         if late.any():
-            raise _fail(name, f"{_examples(uniq[late])} are out of range for --date-format "
-                        f"excel (the latest date it holds is {_LAST_DAY:%Y-%m-%d}).")  # fmt: skip
+            raise col.fail(f"{_examples(uniq[late])} are out of range for "
+                           f"{col.options.given('excel')} (the latest date it holds is "
+                           f"{_LAST_DAY:%Y-%m-%d}).")  # fmt: skip
         leap = (num >= 60) & (num < 61)
         if leap.any():
-            raise _fail(name, f"{_examples(uniq[leap])} is 1900-02-29 in Excel, a day "
-                        "that does not exist (Excel counts 1900 as a leap year).")  # fmt: skip
+            raise col.fail(f"{_examples(uniq[leap])} is 1900-02-29 in Excel, a day "
+                           "that does not exist (Excel counts 1900 as a leap year).")  # fmt: skip
         days = np.floor(num)
         ns = np.round((num - days) * 86_400e9)
         # Excel counts a 29 February 1900 (serial 60): days from 1899-12-30 are right
@@ -174,21 +227,21 @@ def _numeric_dates(uniq: np.ndarray, date_format: str, name: str) -> tuple[np.nd
     try:
         out = pd.to_datetime(num, unit=unit)
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
-        raise _fail(name, f"values such as {_examples(uniq)} are out of range for "
-                    f"--date-format {date_format}.") from None  # fmt: skip
+        raise col.fail(f"values such as {_examples(uniq)} are out of range for "
+                       f"{col.options.given(date_format)}.") from None  # fmt: skip
     label = "seconds" if unit == "s" else "milliseconds"
     return np.asarray(out.to_numpy(dtype="datetime64[ns]")), f"{label} since 1970-01-01 UTC"
 
 
-def _with_pattern(uniq: np.ndarray, fmt: str, name: str) -> tuple[np.ndarray, str]:
+def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray, str]:
     try:
         out = pd.to_datetime(pd.Series(uniq, dtype=object), format=fmt, errors="coerce")
     except (ValueError, TypeError) as exc:
-        raise _fail(name, f"--date-format {fmt!r} is not a valid pattern ({exc}).") from None
+        raise col.fail(f"{col.options.given(fmt)} is not a valid pattern ({exc}).") from None
     bad = out.isna().to_numpy()
     if bad.any():
-        raise _fail(name, f"{int(bad.sum())} distinct value(s) do not match --date-format "
-                    f"{fmt!r}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
+        raise col.fail(f"{int(bad.sum())} distinct value(s) do not match "
+                       f"{col.options.given(fmt)}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC")
     return np.asarray(out.to_numpy()), fmt
@@ -240,7 +293,7 @@ class _Pieces:
     time_texts: pd.Series | None = None
 
 
-def _clock_by_regex(rest: pd.Series, name: str, uniq: np.ndarray) -> _Clock | None:
+def _clock_by_regex(rest: pd.Series, col: _Column, uniq: np.ndarray) -> _Clock | None:
     """The times after the dates (``rest``, one per distinct value), read with _TIME."""
     has = (rest.notna() & (rest != "")).to_numpy()
     if not has.any():
@@ -248,8 +301,9 @@ def _clock_by_regex(rest: pd.Series, name: str, uniq: np.ndarray) -> _Clock | No
     parts = _extract(rest[has].to_numpy(dtype=object), _TIME)
     bad = parts["h"].isna().to_numpy()
     if bad.any():
-        raise _fail(name, f"times such as {_examples(uniq[has][bad])} do not "
-                    "parse; pass --date-format with a strftime pattern.")  # fmt: skip
+        raise col.fail(f"times such as {_examples(uniq[has][bad])} do not parse; "
+                       f"{col.options.fix(col.options.date_format)} with a strftime "
+                       "pattern.")  # fmt: skip
     nanos = (
         np.zeros(len(parts), dtype=np.int64)
         if parts["f"].isna().all()
@@ -357,7 +411,7 @@ def _pieces_by_layout(uniq: np.ndarray) -> _Pieces | None:
     )
 
 
-def _time_of_day(clock: _Clock | None, name: str, uniq: np.ndarray) -> tuple[np.ndarray, str]:
+def _time_of_day(clock: _Clock | None, col: _Column, uniq: np.ndarray) -> tuple[np.ndarray, str]:
     """Time of day of each value as nanoseconds, and its strftime layout."""
     ns = np.zeros(len(uniq), dtype=np.int64)
     if clock is None:
@@ -365,7 +419,7 @@ def _time_of_day(clock: _Clock | None, name: str, uniq: np.ndarray) -> tuple[np.
     h, m, s, ampm = clock.hour, clock.minute, clock.second, clock.ampm
     h = np.where(ampm == "PM", h % 12 + 12, np.where(ampm == "AM", h % 12, h))
     if (h > 23).any() or (m > 59).any() or (s > 60).any():
-        raise _fail(name, f"times out of range, e.g. {_examples(uniq[clock.has])}.")
+        raise col.fail(f"times out of range, e.g. {_examples(uniq[clock.has])}.")
     ns[clock.has] = ((h * 60 + m) * 60 + s) * 1_000_000_000 + clock.nanos
     layout = "%H:%M" + (":%S" if clock.seconds else "")
     if clock.fraction_mark:
@@ -376,13 +430,14 @@ def _time_of_day(clock: _Clock | None, name: str, uniq: np.ndarray) -> tuple[np.
 
 
 def _separated(
-    uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, name: str, cells: _Cells | None = None
+    uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, col: _Column, cells: _Cells | None = None
 ) -> tuple[np.ndarray, str]:
     """Dates such as 02/01/2011 or 2011-01-02, with an optional time (``cells``: where the
     values are, to name a bad one by its row)."""
+    opts = col.options
     seps = pieces.seps
     if len(seps) > 1:
-        raise _fail(name, f"values mix date separators {sorted(seps)}; pass --date-format.")
+        raise col.fail(f"values mix date separators {sorted(seps)}; {opts.fix(opts.date_format)}.")
     sep = seps[0]
     a, b, c = pieces.a, pieces.b, pieces.c
     la, lc = pieces.a_digits, pieces.c_digits
@@ -395,15 +450,15 @@ def _separated(
         only_dayfirst = a > 12
         only_monthfirst = b > 12
         if only_dayfirst.any() and only_monthfirst.any():
-            raise _fail(
-                name,
+            raise col.fail(
                 f"{_examples(uniq[only_dayfirst], 1)} only reads day first but "
                 f"{_examples(uniq[only_monthfirst], 1)} only month first; fix the file or "
-                "pass --date-format.",
+                f"{opts.fix(opts.date_format)}.",
             )
         if only_monthfirst.any() and dayfirst:
-            raise _fail(name, f"--dayfirst was given but {_examples(uniq[only_monthfirst], 1)} "
-                        "only reads month first; pass --date-format.")  # fmt: skip
+            raise col.fail(f"{opts.dayfirst} was given but "
+                           f"{_examples(uniq[only_monthfirst], 1)} only reads month first; "
+                           f"{opts.fix(opts.date_format)}.")  # fmt: skip
         if only_dayfirst.any() or dayfirst:
             day, month, order = a, b, f"%d{sep}%m{sep}{ychar}"
             note = " (day first)"
@@ -411,30 +466,31 @@ def _separated(
             month, day, order = a, b, f"%m{sep}%d{sep}{ychar}"
             note = " (month first)"
         else:
+            month_first = opts.given(f"%m{sep}%d{sep}{ychar}")
             raise AmbiguousDate(
-                f"date column {name!r}: every date, e.g. {_examples(uniq, 1)}, reads both "
-                f"day first and month first; pass --dayfirst, or --date-format "
-                f"'%m{sep}%d{sep}{ychar}' for month first."
+                f"date column {col.name!r}: every date, e.g. {_examples(uniq, 1)}, reads "
+                f"both day first and month first; {opts.fix(opts.dayfirst)}, or "
+                f"{month_first} for month first."
             )
     else:
-        raise _fail(name, f"values mix date layouts, e.g. {_examples(uniq)}; pass "
-                    "--date-format.")  # fmt: skip
+        raise col.fail(f"values mix date layouts, e.g. {_examples(uniq)}; "
+                       f"{opts.fix(opts.date_format)}.")  # fmt: skip
     dates = pd.to_datetime(
         pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce"
     ).to_numpy(dtype="datetime64[ns]")
     bad = np.isnat(dates)
     if bad.any():
         if ((month >= 1) & (month <= 12))[bad].all():  # a day its month does not have
-            raise _fail(name, f"{_count(bad, cells)} value(s) are not valid dates (no such "
-                        f"day in that month), e.g. {_shown(uniq, bad, cells)}; fix those "
-                        "cells, or empty them to drop those rows as missing "
-                        "dates.")  # fmt: skip
-        raise _fail(name, f"{_shown(uniq, bad, cells)} are not valid dates for the layout "
-                    f"{order}{note}; pass --date-format.")  # fmt: skip
+            raise col.fail(f"{_count(bad, cells)} value(s) are not valid dates (no such "
+                           f"day in that month), e.g. {_shown(uniq, bad, cells)}; fix those "
+                           "cells, or empty them to drop those rows as missing "
+                           "dates.")  # fmt: skip
+        raise col.fail(f"{_shown(uniq, bad, cells)} are not valid dates for the layout "
+                       f"{order}{note}; {opts.fix(opts.date_format)}.")  # fmt: skip
     clock = pieces.clock
     if pieces.time_texts is not None:
-        clock = _clock_by_regex(pieces.time_texts, name, uniq)
-    ns, layout = _time_of_day(clock, name, uniq)
+        clock = _clock_by_regex(pieces.time_texts, col, uniq)
+    ns, layout = _time_of_day(clock, col, uniq)
     if layout:
         tsep = "T" if all(mark == "T" for mark in pieces.marks) else " "
         order = f"{order}{tsep}{layout}"
@@ -442,7 +498,7 @@ def _separated(
 
 
 def _inferred(
-    uniq: np.ndarray, dayfirst: bool, name: str, cells: _Cells | None = None
+    uniq: np.ndarray, dayfirst: bool, col: _Column, cells: _Cells | None = None
 ) -> tuple[np.ndarray, str]:
     """Other text: ISO 8601, else one format inferred by pandas for the whole column.
     When neither reads every value, the error quotes values that fail (with the format
@@ -450,8 +506,7 @@ def _inferred(
     values = pd.Series(uniq, dtype=object)
     zoned = np.array([bool(_ZONE.search(v)) for v in uniq])
     if zoned.any() and not zoned.all():
-        raise _fail(
-            name,
+        raise col.fail(
             f"values mix times with a time zone ({_examples(uniq[zoned], 1)}) and without "
             f"({_examples(uniq[~zoned], 1)}); give all or none a zone.",
         )
@@ -475,15 +530,16 @@ def _inferred(
         if _count(read, cells) > _count(best, cells):
             best, best_label = read, label
     if _count(~best, cells) < _count(best, cells):  # a few strays among dates of one format
-        raise _strays(name, uniq, ~best, cells, best_label)
-    raise _fail(name, f"values such as {_shown(uniq, ~best, cells)} do not parse as dates "
-                "with one format; pass --date-format (a strftime pattern such as "
-                "%d.%m.%Y).")  # fmt: skip
+        raise _strays(col, uniq, ~best, cells, best_label)
+    opts = col.options
+    raise col.fail(f"values such as {_shown(uniq, ~best, cells)} do not parse as dates "
+                   f"with one format; {opts.fix(opts.date_format)} (a strftime pattern such "
+                   f"as {opts.value('%d.%m.%Y')}).")  # fmt: skip
 
 
 def _refuse_strays(
     uniq: np.ndarray, parts: pd.DataFrame, matched: np.ndarray, zoned: np.ndarray,
-    dayfirst: bool, name: str, cells: _Cells,
+    dayfirst: bool, col: _Column, cells: _Cells,
 ) -> None:
     """Most values are dates such as 02/01/2011 or 2011-01-02 (``matched``) and read with
     one layout, and a few are not (``'not a date'``): name those few by their rows. (Read
@@ -493,12 +549,12 @@ def _refuse_strays(
         return
     some = parts[matched].reset_index(drop=True)
     try:
-        _, used = _separated(uniq[matched], _pieces_by_regex(some), dayfirst, name)
+        _, used = _separated(uniq[matched], _pieces_by_regex(some), dayfirst, col)
     except AmbiguousDate:  # one layout, its day/month order still to choose
         used = f"dates such as {_examples(uniq[matched], 1)}"
     except ValueError:
         return  # not one layout either: pandas tries the whole column
-    raise _strays(name, uniq, ~matched, cells, used)
+    raise _strays(col, uniq, ~matched, cells, used)
 
 
 def parse_date_column(
@@ -532,12 +588,32 @@ def parse_date_column(
 
     Raises
     ------
+    AmbiguousDate
+        Every value reads both day first and month first, and neither ``dayfirst`` nor
+        ``date_format`` decides (a ``ValueError``).
     ValueError
         Values that do not parse with one format, contradict each other (day first
         and month first), mix zoned and naive times, or numbers without a numeric
-        ``date_format``. The message names the option that fixes it.
+        ``date_format``. The message names the parameter that fixes it.
     """
-    name = str(values.name) if name is None else name
+    return read_date_column(
+        values, date_format=date_format, dayfirst=dayfirst, name=name, options=PARAMETERS
+    )
+
+
+def read_date_column(
+    values: pd.Series,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    name: str | None = None,
+    options: DateOptions = PARAMETERS,
+) -> tuple[pd.Series, str]:
+    """:func:`parse_date_column`, with messages that name the options as ``options``
+    says: the ``rfmseg`` flags (:data:`FLAGS`, for the file loaders), or
+    :func:`parse_date_column` to call first (:data:`PARSE_FIRST`, for the functions
+    that take a date column but no date options)."""
+    col = _Column(str(values.name) if name is None else name, options)
     if pd.api.types.is_datetime64_any_dtype(values.dtype) and date_format not in (
         NUMERIC_DATE_FORMATS
     ):
@@ -556,37 +632,39 @@ def parse_date_column(
     if len(uniq) == 0:
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "no dates"
     if date_format in NUMERIC_DATE_FORMATS:
-        parsed, used = _numeric_dates(uniq, date_format, name)
+        parsed, used = _numeric_dates(uniq, date_format, col)
     elif date_format:
-        parsed, used = _with_pattern(uniq, date_format, name)
+        parsed, used = _with_pattern(uniq, date_format, col)
     elif (pieces := _pieces_by_layout(uniq)) is not None:  # all written alike: no numbers
-        parsed, used = _separated(uniq, pieces, dayfirst, name, cells)
+        parsed, used = _separated(uniq, pieces, dayfirst, col, cells)
     else:
         digits = pd.Series(uniq, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
         if digits.all():
             eight = pd.Series(uniq, dtype=object).str.fullmatch(r"\d{8}").to_numpy()
             ymd = pd.to_datetime(pd.Series(uniq, dtype=object), format="%Y%m%d", errors="coerce")
             if not (eight.all() and ymd.notna().all()):
-                raise _fail(
-                    name,
-                    f"holds numbers such as {_examples(uniq)}, not dates; pass --date-format "
-                    "excel (Excel serial days), epoch-s or epoch-ms (time since 1970), or a "
-                    "strftime pattern such as %Y%m%d.",
+                opts = col.options
+                raise col.fail(
+                    f"holds numbers such as {_examples(uniq)}, not dates; "
+                    f"{opts.fix(opts.given('excel'))} (Excel serial days), "
+                    f"{opts.value('epoch-s')} or {opts.value('epoch-ms')} (time since "
+                    f"1970), or a strftime pattern such as {opts.value('%Y%m%d')}.",
                 )
             parsed, used = np.asarray(ymd.to_numpy()), "%Y%m%d"
         elif digits.any():
-            raise _fail(name, f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
-                        f"({_examples(uniq[~digits], 1)}); pass --date-format.")  # fmt: skip
+            raise col.fail(f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
+                           f"({_examples(uniq[~digits], 1)}); "
+                           f"{col.options.fix(col.options.date_format)}.")  # fmt: skip
         else:
             parts = _extract(uniq, _SEPARATED)
             matched = parts["a"].notna().to_numpy()
             zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
             if matched.all() and not zoned.any():
                 pieces = _pieces_by_regex(parts)
-                parsed, used = _separated(uniq, pieces, dayfirst, name, cells)
+                parsed, used = _separated(uniq, pieces, dayfirst, col, cells)
             else:
-                _refuse_strays(uniq, parts, matched, zoned, dayfirst, name, cells)
-                parsed, used = _inferred(uniq, dayfirst, name, cells)
+                _refuse_strays(uniq, parts, matched, zoned, dayfirst, col, cells)
+                parsed, used = _inferred(uniq, dayfirst, col, cells)
     parsed = np.asarray(parsed)
     out = parsed.take(np.where(codes < 0, 0, codes))
     result = pd.Series(out, index=values.index)

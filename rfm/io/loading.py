@@ -26,7 +26,7 @@ import pandas as pd
 
 from rfm.cleaning import WHOLE_NUMBER_TEXT
 from rfm.columns import TransactionColumns
-from rfm.io.dates import parse_date_column, value_text
+from rfm.io.dates import FLAGS, read_date_column, value_text
 from rfm.io.reading import (
     EXCEL_SUFFIXES,
     NA_TOKENS,
@@ -241,8 +241,9 @@ def load_transactions(
                 df[roles[role]], roles[role], role, opts.decimal, opts.thousands
             )
     date_col = cols.date
-    df[date_col], used = parse_date_column(
-        df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col
-    )
+    df[date_col], used = read_date_column(  # the messages name --date-format, --dayfirst
+        df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col,
+        options=FLAGS,
+    )  # fmt: skip
     return LoadedTransactions(frame=df, columns=cols, date_format=used, sheet=sheet)
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
-from rfm.io.dates import AmbiguousDate, parse_date_column
+from rfm.io.dates import FLAGS, AmbiguousDate, read_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
 from rfm.io.reading import ReadOptions, csv_options, header_of
 
@@ -163,11 +163,11 @@ def _typed(
                                                   opts.decimal, opts.thousands)
         if date_options is not None:
             try:  # the user's --dayfirst: a partition read the other way is named below
-                out[cols.date], used = parse_date_column(out[cols.date], **date_options)
+                out[cols.date], used = read_date_column(out[cols.date], **date_options)
             except AmbiguousDate:  # every value fits both: the first partition's order
                 if order != _ORDERS[0]:
                     raise
-                out[cols.date], used = parse_date_column(
+                out[cols.date], used = read_date_column(
                     out[cols.date], **{**date_options, "dayfirst": True}
                 )
             other = [o for o in _ORDERS if o != order and used.endswith(o)]
@@ -234,13 +234,14 @@ def load_transactions_dask(
     date_dtype = ddf._meta[cols.date].dtype
     if not pd.api.types.is_datetime64_any_dtype(date_dtype) or opts.date_format:
         first = ddf.get_partition(0)[cols.date].compute()
-        parsed, used = parse_date_column(first, date_format=opts.date_format,
-                                    dayfirst=opts.dayfirst, name=cols.date)
+        parsed, used = read_date_column(first, date_format=opts.date_format,
+                                        dayfirst=opts.dayfirst, name=cols.date, options=FLAGS)
         order = next((o for o in _ORDERS if used.endswith(o)), "")
         date_options = {
             "date_format": opts.date_format,
             "dayfirst": opts.dayfirst,
             "name": cols.date,
+            "options": FLAGS,  # the messages name --date-format, --dayfirst
         }
     meta = _typed(ddf._meta, cols, opts, None, order)
     if date_options is not None:

@@ -35,3 +35,110 @@ def test_cluster_names_are_the_mapped_texts_as_categories() -> None:
     pd.testing.assert_series_equal(cluster_names(labels, pd.Series(names)), got)
     with pytest.raises(ValueError, match=r"no name for cluster\(s\) \[1, 3\]"):
         cluster_names(labels, {0: "Lapsed"})
+
+
+# -- text dates whose day and month could be swapped ---------------------------------------
+
+
+def _orders(dates: list[str]) -> pd.DataFrame:
+    customers = ["A", "A", "B", "C", "C"][: len(dates)]
+    return pd.DataFrame({"CustomerID": customers, "InvoiceNo": [str(i) for i in
+                         range(len(dates))], "InvoiceDate": dates, "Quantity": 1,
+                         "UnitPrice": 10.0})  # fmt: skip
+
+
+AMBIGUOUS = ["01/02/2011", "03/04/2011", "05/06/2011", "02/01/2011", "12/11/2011"]
+#: the fix named to a function that takes no date options
+PARSE_FIRST = ("parse the column with rfm.parse_date_column first, passing dayfirst=True, "
+               "or date_format='%m/%d/%Y' for month first.")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda tx: rfm.rfm_table(tx),
+        lambda tx: rfm.clean_transactions(tx),
+        lambda tx: rfm.run_pipeline(tx),
+    ],
+    ids=["rfm_table", "clean_transactions", "run_pipeline"],
+)
+def test_dates_that_read_both_ways_are_refused_naming_parse_date_column(call) -> None:
+    """Every date reads day first and month first: no order is guessed (pandas reads
+    them month first); the message names parse_date_column's dayfirst / date_format,
+    which these functions do not take."""
+    tx = _orders(AMBIGUOUS)
+    before = tx.copy()
+    with pytest.raises(ValueError) as caught:
+        call(tx)
+    assert str(caught.value) == (
+        "date column 'InvoiceDate': every date, e.g. '01/02/2011', reads both day first "
+        "and month first; " + PARSE_FIRST
+    )
+    pd.testing.assert_frame_equal(tx, before)
+    # doing what it says: read day first
+    tx["InvoiceDate"], _ = rfm.parse_date_column(tx["InvoiceDate"], dayfirst=True)
+    table = rfm.rfm_table(tx, snapshot="2011-12-01")
+    assert table["first_purchase"].tolist() == [pd.Timestamp("2011-02-01"),
+        pd.Timestamp("2011-06-05"), pd.Timestamp("2011-01-02")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("dates", "problem"),
+    [
+        # ISO beside d/m/y: pandas read 25/01 day first and 02/03 month first
+        (["2011-04-05", "25/01/2011", "02/03/2011"], "values mix date separators"),
+        (["2011/04/05", "25/01/2011", "02/03/2011"], "values mix date layouts"),
+        # a word that is no date, among dates that read both ways: still no order
+        (["02/03/2011", "05/01/2011", "not a date"], "every date, e.g. .02/03/2011., reads"),
+    ],
+)
+def test_dates_of_several_layouts_are_not_read_with_two_orders(dates, problem) -> None:
+    tx = _orders(dates)
+    for call in (rfm.rfm_table, rfm.clean_transactions):
+        with pytest.raises(ValueError, match=f"date column 'InvoiceDate': {problem}.*; "
+                           "parse the column with rfm.parse_date_column first, passing"):
+            call(tx)
+
+
+def test_dates_whose_order_is_settled_still_read() -> None:
+    """A day above 12 settles the order for the column; ISO text has none to settle; a
+    word among day-first dates is dropped by clean_transactions, the others read day
+    first (pandas, value by value, read 02/03/2011 as 3 February)."""
+    day_first = _orders(["01/02/2011", "13/04/2011", "05/06/2011", "02/01/2011", "12/11/2011"])
+    got = rfm.rfm_table(day_first, snapshot="2011-12-01")
+    assert got["first_purchase"].tolist() == [pd.Timestamp(d) for d in
+                                              ("2011-02-01", "2011-06-05", "2011-01-02")]
+    assert got["last_purchase"].tolist() == [pd.Timestamp(d) for d in
+                                             ("2011-04-13", "2011-06-05", "2011-11-12")]
+    iso = _orders(["2011-01-02", "2011-03-04", "2011-05-06", "2011-02-01", "2011-12-11"])
+    got = rfm.rfm_table(iso, snapshot="2011-12-12")
+    assert got["recency"].tolist() == [283, 220, 1]  # by hand: Dec 12 - Mar 4, May 6, Dec 11
+    junk = _orders(["02/03/2011", "25/01/2011", "not a date", "02/01/2011", "12/11/2011"])
+    clean, report = rfm.clean_transactions(junk)
+    assert clean["InvoiceDate"].tolist() == [pd.Timestamp(d) for d in
+        ("2011-03-02", "2011-01-25", "2011-01-02", "2011-11-12")]  # fmt: skip
+    assert report.set_index("rule").loc["bad_dates", "rows_removed"] == 1
+
+
+def test_a_datetime_column_is_taken_as_it_is() -> None:
+    """Dates that are already datetimes are not looked at again (no copy, no parse)."""
+    from rfm._inputs import unparseable_dates
+
+    when = pd.Series(pd.to_datetime(["2011-01-02", "2011-02-01"]))
+    parsed, bad = unparseable_dates(when)
+    assert parsed is when and not bad.any()
+
+
+def test_a_series_on_other_customers_counts_both_ways() -> None:
+    """A Series with values for customers the table lacks is counted as such (it read
+    '0 customer(s) without a value', as if nothing were wrong)."""
+    from rfm._inputs import align_to_customers
+
+    index = pd.Index(["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"^labels is a Series whose index does not match the "
+                       r"customers \(0 customer\(s\) without a value, 1 value\(s\) for others\)"):
+        align_to_customers(pd.Series([1, 2, 3, 4], index=["a", "b", "c", "d"]), index,
+                           name="labels")  # fmt: skip
+    with pytest.raises(ValueError, match=r"\(1 customer\(s\) without a value, 0 value\(s\) for "
+                       r"others, customers given twice\)"):
+        align_to_customers(pd.Series([1, 2, 3], index=["a", "b", "b"]), index, name="labels")

@@ -58,6 +58,61 @@ def test_settings_check_their_input() -> None:
     assert Settings(cleaning={"drop_cancelled": False}).cleaning == CleaningRules(
         drop_cancelled=False
     )
+
+
+#: (field, bad value, error, message written out by hand, the run's own check of it)
+BAD_FIELDS = [
+    ("k", "many", ValueError, "k must be 'auto' or an integer >= 2, got 'many'.",
+     lambda v: rfm.cluster(pd.DataFrame({"recency": [1, 2, 3], "frequency": [1, 2, 3],
+                                         "monetary": [1.0, 2.0, 3.0]}), k=v)),
+    ("k", 1, ValueError, "k must be at least 2 to form segments, got 1.", None),
+    ("k", 4.0, TypeError, "k must be 'auto' or an integer >= 2, got 4.0.", None),
+    ("scaling", "z", ValueError,
+     "scaling must be one of ('zscore', 'minmax', 'log-minmax'), got 'z'.",
+     lambda v: rfm.cluster(pd.DataFrame({"recency": [1, 2, 3], "frequency": [1, 2, 3],
+                                         "monetary": [1.0, 2.0, 3.0]}), scaling=v)),
+    ("rules", "nope", ValueError,
+     "unknown rule set 'nope'; built-in sets are ['codes', 'customer-types', 'ladder', "
+     "'rfm'], or pass your own list of (name, ranges, action).",
+     lambda v: rfm.check_rules(v)),
+    ("ties", "x", ValueError, "ties must be one of ('first', 'thresholds'), got 'x'.",
+     lambda v: rfm.rfm_scores(pd.DataFrame({"recency": [1, 2], "frequency": [1, 2],
+                                            "monetary": [1.0, 2.0]}), q=2, ties=v)),
+    ("snapshot", "yesterday", ValueError,
+     "snapshot 'yesterday' is neither 'max+1d', 'max' nor a date that parses (", None),
+    ("snapshot", 3, TypeError,
+     "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got int.", None),
+    ("random_state", -1, ValueError, "random_state must be >= 0, got -1.", None),
+    ("random_state", "0", TypeError, "random_state must be an int, got '0'.", None),
+    ("compare_to", "nope", ValueError,
+     "compare_to must be a date such as '2024-06-30', got 'nope'.", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("field", "value", "error", "message", "run_check"), BAD_FIELDS)
+def test_every_field_is_checked_when_the_settings_are_made(field, value, error, message,
+                                                           run_check) -> None:  # fmt: skip
+    """A bad k, scaling, rules, ties, snapshot, random_state or compare_to fails when the
+    Settings are made (and by replace, and by run_pipeline's keywords), with the message
+    the run gives (they were taken until the run)."""
+    for make in (lambda: Settings(**{field: value}), lambda: Settings().replace(**{field: value}),
+                 lambda: rfm.run_pipeline(pd.DataFrame(), **{field: value})):  # fmt: skip
+        with pytest.raises(error) as caught:
+            make()
+        assert str(caught.value).startswith(message), str(caught.value)
+    if run_check is not None:  # the function the run calls says the same
+        with pytest.raises(error) as caught:
+            run_check(value)
+        assert str(caught.value) == message
+
+
+def test_good_fields_are_kept_as_given() -> None:
+    s = Settings(k=4, scaling="zscore", rules="codes", ties="first", snapshot="2011-12-10",
+                 random_state=3, compare_to="2011-06-30")  # fmt: skip
+    assert (s.k, s.scaling, s.rules, s.ties, s.snapshot, s.random_state, s.compare_to) == (
+        4, "zscore", "codes", "first", "2011-12-10", 3, "2011-06-30")
+    assert s.q == 4
+    assert Settings(snapshot=pd.Timestamp("2011-12-10"), k=np.int64(3)).k == 3
     assert Settings(rules="codes").q == 4 and Settings().q == 5
 
 
@@ -156,3 +211,20 @@ def test_ids_read_as_numbers_give_the_command_lines_clusters(cli, tmp_path: Path
                         "persona": res.clusters.labels.map(res.personas)}).sort_index()
     assert lib["cluster"].tolist() == from_cli["cluster"].tolist()
     assert lib["persona"].tolist() == from_cli["persona"].tolist()
+
+
+def test_the_api_reference_lists_every_field_with_its_default() -> None:
+    """docs/API.md writes Settings' signature out: every field, in order, with its
+    default (it once left out clv, clv_model and holdout_days)."""
+    import dataclasses
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "API.md").read_text(encoding="utf-8")
+    written = re.search(r"`Settings\((.*?)\)` \(frozen", text).group(1)
+    expected = []
+    for f in dataclasses.fields(Settings):
+        if f.default is not dataclasses.MISSING:
+            expected.append(f"{f.name}={f.default!r}".replace("'", '"'))
+        else:  # a default factory: written as the call that makes it
+            expected.append(f"{f.name}={f.default_factory.__name__}()")
+    assert written == ", ".join(expected)

@@ -53,12 +53,46 @@ def test_segment_summary_matches_customers_by_index_and_checks_input() -> None:
     shuffled = rfm.sample(frac=1.0, random_state=1)  # same customers, other order
     expected = segment_summary(segments, rfm)
     pd.testing.assert_frame_equal(segment_summary(segments, shuffled), expected)
-    with pytest.raises(ValueError, match="does not match the customers"):
+    with pytest.raises(ValueError, match="do not cover the same customers"):
         segment_summary(segments, rfm.iloc[:-1])
     with pytest.raises(ValueError, match="missing column"):
         segment_summary(segments.drop(columns="action"), rfm)
     with pytest.raises(TypeError, match="DataFrame"):
         segment_summary(segments["segment"], rfm)  # type: ignore[arg-type]
+
+
+def test_tables_of_other_customers_are_named_by_the_parameters() -> None:
+    """segments and rfm of other customers: the message counts, in the words of
+    segment_summary's own parameters, what each lacks, and names how to select the same
+    customers (here: 60 customers, the first 20 segmented, or 10 unknown to rfm)."""
+    segments, rfm = _inputs()
+    with pytest.raises(ValueError) as caught:
+        segment_summary(segments.iloc[:20], rfm)
+    assert str(caught.value) == (
+        "segments and rfm do not cover the same customers (40 of rfm's customers are not "
+        "in segments); give both for the same customers, e.g. rfm.loc[segments.index]."
+    )
+    with pytest.raises(ValueError) as caught:
+        segment_summary(segments, rfm.iloc[10:])
+    assert str(caught.value) == (
+        "segments and rfm do not cover the same customers (10 of segments' customers are "
+        "not in rfm); give both for the same customers, e.g. segments.loc[rfm.index]."
+    )
+    with pytest.raises(ValueError, match=r"\(10 of rfm's customers are not in segments; 10 "
+                       r"of segments' customers are not in rfm\); give both for the same "
+                       r"customers, e\.g\. segments\.loc\[common\] and rfm\.loc\[common\]"):
+        segment_summary(segments.iloc[10:], rfm.iloc[:-10])
+    with pytest.raises(ValueError, match=r"^segments has 1 customer\(s\) more than once"):
+        segment_summary(pd.concat([segments, segments.iloc[:1]]), rfm)
+    from rfm.rulecheck import name_inversions  # the same check, the same words
+
+    with pytest.raises(ValueError, match=r"^segments and rfm do not cover the same customers "
+                       r"\(40 of rfm's customers are not in segments\)"):
+        name_inversions(segments.iloc[:20], rfm, "ladder")
+    # doing what it says: the summary of the 20 segmented customers, as plain pandas gives it
+    got = segment_summary(segments.iloc[:20], rfm.loc[segments.index[:20]])
+    counts = segments.iloc[:20]["segment"].value_counts()
+    assert got["customers"].to_dict() == counts.to_dict()
 
 
 def test_value_order_breaks_equal_spend_by_orders_then_recency() -> None:

@@ -114,3 +114,47 @@ def test_other_columns_use_sorted_factorize() -> None:
     _check_keys(pd.Series(["b", "a", "b", None], dtype=object))
     # ids that cannot be compared keep their order of first appearance
     _check_keys(pd.Series([b"x", 3, b"x", "y"], dtype=object), sortable=False)
+
+
+def test_ids_of_two_types_that_read_the_same_are_refused() -> None:
+    """17850 and "17850" (two exports concatenated) would be two customers: refused,
+    naming the column, the pair and the fix; the fix makes them one id."""
+    import rfm
+
+    tx = pd.DataFrame({"CustomerID": [17850, "17850", "A1", 13047],
+                       "InvoiceNo": ["1", "2", "3", "4"],
+                       "InvoiceDate": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-02",
+                                                      "2024-01-03"]),
+                       "TotalAmount": [10.0, 5.0, 7.0, 1.0]})  # fmt: skip
+    message = (r"^column 'CustomerID' holds ids of different types that read the same, e\.g\. "
+               r"17850 \(int\) and '17850' \(str\): they would count as two different ids\. "
+               r"Make the column one type first, e\.g\. df\['CustomerID'\] = "
+               r"df\['CustomerID'\]\.astype\(str\)\.$")  # fmt: skip
+    for call in (lambda: encode_keys(tx["CustomerID"]), lambda: rfm.rfm_table(tx),
+                 lambda: rfm.kpis.monthly(tx)):  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            call()
+    # with a missing id, the fix that keeps it missing
+    gap = tx.assign(CustomerID=[17850, "17850", None, 13047])
+    with pytest.raises(ValueError, match=r"df\['CustomerID'\]\.astype\(\"string\"\)\.$"):
+        encode_keys(gap["CustomerID"])
+    # doing what it says: three customers, 17850's two orders together (by hand)
+    fixed = tx.assign(CustomerID=tx["CustomerID"].astype(str))
+    table = rfm.rfm_table(fixed)
+    assert sorted(table.index) == ["13047", "17850", "A1"]
+    assert table.loc["17850", "frequency"] == 2 and table.loc["17850", "monetary"] == 15.0
+
+
+def test_ids_of_two_types_that_read_differently_are_kept_apart() -> None:
+    """The docstring's promise: ids of several types are accepted (numbers before
+    strings) as long as no two read the same."""
+    keys = encode_keys(pd.Series([17850, "A1", 13047, "A1", None], dtype=object))
+    pairs = list(zip(keys.hi.tolist(), keys.lo.tolist(), strict=True))[:4]
+    assert pairs[1] == pairs[3] and len(set(pairs)) == 3  # three ids, "A1" twice
+    assert keys.missing.tolist() == [False, False, False, False, True]
+    assert keys.labels(np.array([0, 1, 2])).tolist() == [17850, "A1", 13047]
+    # numbers before strings, as pandas sorts them
+    assert pairs[2] < pairs[0] < pairs[1]
+    # 17850 and 17850.0 are equal: one id already, nothing to refuse
+    same = encode_keys(pd.Series([17850, 17850.0, 3], dtype=object))
+    assert same.lo[0] == same.lo[1] != same.lo[2]

@@ -151,3 +151,58 @@ def test_holdout_check_groups_and_pools_by_hand() -> None:
         assert got.loc[name, "predicted"] == pytest.approx(predicted[rows].mean())
     with pytest.raises(ValueError, match="no holdout period"):
         holdout_check(model, s.drop(columns="x_holdout"))
+
+
+# -- a model and a summary in different time units ---------------------------------------
+
+#: three customers, by hand: (x, t_x, T) in weeks
+HAND = pd.DataFrame({"x": [0, 2, 5], "t_x": [0.0, 10.0, 30.0], "T": [40.0, 40.0, 40.0],
+                     "monetary": [0.0, 20.0, 35.0]}, index=["a", "b", "c"])  # fmt: skip
+
+
+def _in_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    out = frame.copy()
+    out.attrs = {} if unit is None else {"unit": unit}
+    return out
+
+
+def test_a_summary_in_another_unit_than_the_model_is_refused(cdnow) -> None:
+    """BG/NBD fitted (here: given) in weeks reads a daily summary's t_x and T as weeks:
+    every prediction that takes a summary refuses it, naming both units."""
+    weeks = BetaGeo.from_params(**BG, unit="W")
+    spend = GammaGamma.from_params(**GG)
+    days = _in_unit(HAND, "D")
+    message = (r"^the BG/NBD model's parameters are in weeks \(unit='W'\), but the summary "
+               r"is in days \(attrs\['unit'\]='D'\): .*Build the summary with the same "
+               r"unit= as the model's, rfm\.clv\.summary\(\.\.\., unit='W'\)")  # fmt: skip
+    calls = [lambda: weeks.p_alive(days), lambda: weeks.expected_purchases(days, 39),
+             lambda: weeks.probability_no_purchase(days, 39),
+             lambda: weeks.log_likelihood(days),
+             lambda: lifetime_value(weeks, spend, days)]  # fmt: skip
+    for call in calls:
+        with pytest.raises(ValueError, match=message):
+            call()
+    with pytest.raises(ValueError, match=r"summary_unit='D' says the summary is in days"):
+        lifetime_value(weeks, spend, _in_unit(HAND, None), summary_unit="D")
+    with pytest.raises(ValueError, match=r"^summary_unit='D' but the summary records "
+                       r"attrs\['unit'\]='W'; leave summary_unit out"):
+        lifetime_value(weeks, spend, _in_unit(HAND, "W"), summary_unit="D")
+    # a fitted model records its summary's unit: the same refusal
+    fitted = BetaGeo().fit(cdnow)
+    assert fitted.unit_ == "W"
+    with pytest.raises(ValueError, match="parameters are in weeks"):
+        fitted.p_alive(_in_unit(cdnow, "D"))
+
+
+def test_a_summary_or_model_without_a_unit_is_taken_as_it_is() -> None:
+    """A summary built by hand (no attrs) or a model with no unit is not checked: the
+    predictions are the papers' formulas, written out here with numpy."""
+    r, alpha, a, b = BG["r"], BG["alpha"], BG["a"], BG["b"]
+    x, t_x, T = (HAND[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
+    # Fader, Hardie & Lee (2005), eq. (13): 1 / (1 + δ(x>0) a/(b+x-1) ((α+T)/(α+t_x))^(r+x))
+    odds = np.where(x > 0, a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)
+    expected = 1 / (1 + odds)
+    for model, summary in [(BetaGeo.from_params(**BG, unit="W"), _in_unit(HAND, None)),
+                           (BetaGeo.from_params(**BG), _in_unit(HAND, "D")),
+                           (BetaGeo.from_params(**BG, unit="W"), _in_unit(HAND, "W"))]:
+        np.testing.assert_allclose(model.p_alive(summary).to_numpy(), expected, rtol=1e-12)

@@ -53,9 +53,9 @@ def test_a_first_field_of_12_fits_both_orders() -> None:
     assert used == "%m/%d/%Y (month first)"
 
 
-def test_dayfirst_contradicted_by_a_month_first_value_names_the_flag() -> None:
-    with pytest.raises(ValueError, match=r"--dayfirst was given but '05/13/2011' only reads "
-                       r"month first; pass --date-format\."):
+def test_dayfirst_contradicted_by_a_month_first_value_names_the_parameter() -> None:
+    with pytest.raises(ValueError, match=r"dayfirst=True was given but '05/13/2011' only "
+                       r"reads month first; pass date_format\."):
         parsed(["02/01/2011", "05/13/2011"], dayfirst=True)
 
 
@@ -115,7 +115,7 @@ def test_excel_serial_60_is_refused() -> None:
 def test_excel_serials_past_2262_are_a_clear_error() -> None:
     # 150000 is 2310-09-07: beyond what a nanosecond timestamp holds (to 2262-04-11)
     with pytest.raises(ValueError, match=r"^date column 'd': '150000' are out of range for "
-                       r"--date-format excel \(the latest date it holds is 2262-04-10\)\.$"):
+                       r"date_format='excel' \(the latest date it holds is 2262-04-10\)\.$"):
         parsed([40544, 150000], date_format="excel")
     # and 120000 (2228-07-18) is a date like any other: counted from 1899 in nanoseconds
     # it would overflow, counted from 1970 it does not
@@ -256,17 +256,70 @@ def test_values_that_are_no_dates_are_named_with_their_rows(values, message) -> 
         parsed(values)
     text = str(caught.value)
     assert message in text
-    assert "--date-format" not in text and type(caught.value).__name__ == "ValueError"
+    assert "date_format" not in text and type(caught.value).__name__ == "ValueError"
 
 
 def test_a_column_of_no_dates_still_offers_date_format() -> None:
     """When most values fail, the failing ones are quoted (not values that parse) and
-    --date-format is offered."""
+    date_format is offered."""
     with pytest.raises(ValueError, match=r"values such as 'junk' \(order line 1\), 'more "
                        r"junk' \(order line 2\) do not parse as dates with one format; pass "
-                       r"--date-format"):
+                       r"date_format \(a strftime pattern such as '%d\.%m\.%Y'\)\.$"):
         parsed(["junk", "more junk", "2011-01-02"])
-    # a month out of range may be another layout (%Y-%d-%m): the flag is offered
+    # a month out of range may be another layout (%Y-%d-%m): the parameter is offered
     with pytest.raises(ValueError, match=r"'2011-13-01' \(order line 1\) are not valid dates for "
-                       r"the layout %Y-%m-%d; pass --date-format"):
+                       r"the layout %Y-%m-%d; pass date_format\.$"):
         parsed(["2011-13-01", "2011-12-01"])
+
+
+# -- messages name the options of the caller ------------------------------------------------
+
+#: (values, options, the fix each way of naming the options gives), written out by hand
+SPELLED = [
+    (["01/02/2011", "03/04/2011"], {},
+     "every date, e.g. '01/02/2011', reads both day first and month first; {fix}",
+     {"flags": "pass --dayfirst, or --date-format '%m/%d/%Y' for month first.",
+      "parameters": "pass dayfirst=True, or date_format='%m/%d/%Y' for month first.",
+      "parse_first": "parse the column with rfm.parse_date_column first, passing "
+                     "dayfirst=True, or date_format='%m/%d/%Y' for month first."}),
+    (["40544", "40545"], {}, "holds numbers such as '40544', '40545', not dates; {fix}",
+     {"flags": "pass --date-format excel (Excel serial days), epoch-s or epoch-ms (time "
+               "since 1970), or a strftime pattern such as %Y%m%d.",
+      "parameters": "pass date_format='excel' (Excel serial days), 'epoch-s' or 'epoch-ms' "
+                    "(time since 1970), or a strftime pattern such as '%Y%m%d'.",
+      "parse_first": "parse the column with rfm.parse_date_column first, passing "
+                     "date_format='excel' (Excel serial days), 'epoch-s' or 'epoch-ms' "
+                     "(time since 1970), or a strftime pattern such as '%Y%m%d'."}),
+    (["2011-01-02", "x"], {"date_format": "%d %m %Y"},
+     "2 distinct value(s) do not match {fix}, e.g. '2011-01-02', 'x'.",
+     {"flags": "--date-format '%d %m %Y'", "parameters": "date_format='%d %m %Y'",
+      "parse_first": "date_format='%d %m %Y'"}),
+    (["x"], {"date_format": "epoch-s"}, "{fix} needs numbers, got e.g. 'x'.",
+     {"flags": "--date-format epoch-s", "parameters": "date_format='epoch-s'",
+      "parse_first": "date_format='epoch-s'"}),
+    (["2011-01-02", "25/01/2011"], {}, "values mix date separators ['-', '/']; {fix}",
+     {"flags": "pass --date-format.", "parameters": "pass date_format.",
+      "parse_first": "parse the column with rfm.parse_date_column first, passing "
+                     "date_format."}),
+]
+
+
+@pytest.mark.parametrize(("values", "kw", "message", "fixes"), SPELLED)
+@pytest.mark.parametrize("spelling", ["flags", "parameters", "parse_first"])
+def test_messages_name_the_options_as_the_caller_takes_them(
+    values, kw, message, fixes, spelling
+) -> None:
+    """parse_date_column names its own parameters; the file loaders (rfmseg) name the
+    flags; rfm_table and the other functions without date options name
+    parse_date_column, to call first."""
+    from rfm.io.dates import FLAGS, PARAMETERS, PARSE_FIRST, read_date_column
+
+    options = {"flags": FLAGS, "parameters": PARAMETERS, "parse_first": PARSE_FIRST}[spelling]
+    expected = "date column 'd': " + message.format(fix=fixes[spelling])
+    with pytest.raises(ValueError) as caught:
+        read_date_column(pd.Series(values, dtype=object), name="d", options=options, **kw)
+    assert str(caught.value) == expected
+    if spelling == "parameters":  # what parse_date_column itself says
+        with pytest.raises(ValueError) as direct:
+            parsed(values, **kw)
+        assert str(direct.value) == expected
