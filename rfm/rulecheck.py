@@ -270,10 +270,10 @@ def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
         first = float(np.median(tenure[names == name]))
         if first > horizon:
             out.append(
-                f"\u201c{name}\u201d are not new: their first order was a median of "
-                f"{first:,.0f} days ago, longer ago than the last order of any customer "
+                f"\u201c{name}\u201d are not new: their first purchase was a median of "
+                f"{first:,.0f} days ago, longer ago than the last purchase of any customer "
                 f"counted recent ({horizon:,.0f} days at most). The name follows their "
-                "scores (a recent last order and few orders), not when they first bought"
+                "scores, not when they first bought"
             )
     return out
 
@@ -287,7 +287,7 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
     ago, and names such as "Champions" or "Recent … spenders" compare them only with
     customers who are quieter still. This says so when the oldest last order counted
     recent (``r >= q - 1``) is more than :data:`RECENT_GAPS` times a repeat customer's
-    median time between orders: (days from the first order to the last) / (orders − 1),
+    median time between purchases: (days from the first purchase to the last) / (orders − 1),
     over the customers with two orders or more.
 
     Parameters
@@ -319,10 +319,10 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
         return []
     return [
         f"\u201cRecent\u201d reaches far back on these data: customers with one of the two "
-        f"top recency scores last ordered up to {horizon:,.0f} days ago, {horizon / gap:.1f} "
-        f"times a repeat customer's median time between orders ({gap:,.0f} days). Segment "
-        "and persona names compare customers with each other; check the days since the "
-        "last order before acting on a name that says recent, active or loyal"
+        f"top recency scores last bought up to {horizon:,.0f} days ago, {horizon / gap:.1f} "
+        f"times a repeat customer's median time between purchases ({gap:,.0f} days). "
+        "Segment and persona names compare customers with each other; check the days since "
+        "the last purchase before acting on a name that says recent, active or loyal"
     ]
 
 

@@ -43,7 +43,7 @@ with rfmseg's own code:
 9. **"New" customers.** A segment named "New …" whose median customer first bought longer
    ago than any customer counted recent last bought is said not to be new, and no other.
 10. **How far "recent" reaches.** Where customers counted recent last ordered more than
-    three times a repeat customer's median time between orders ago, that is said.
+    three times a repeat customer's median time between purchases ago, that is said.
 """
 
 from __future__ import annotations
@@ -887,7 +887,7 @@ def _recent_but_lost_said(seg: pd.DataFrame, lost: pd.Series, stdout: str, outsi
                 "this customer has bought (only once)." if n == 1 else
                 f"{who} bought (all of them only once)." if once == n
                 else f"{who} bought ({once:,} of them only once).")  # fmt: skip
-        assert f"({where}): for the model, the last order is long ago for how often {tail}" in (
+        assert f"({where}): for the model, the last purchase is long ago for how often {tail}" in (
             outside)
     else:
         assert stem not in stdout and stem.replace(" have ", " has ") not in stdout

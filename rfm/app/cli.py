@@ -513,7 +513,7 @@ _CLI_HINTS = (
      "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
      "or --scaling zscore"),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
-    (re.compile(r"cannot fill q=(\d+) score levels; .*"),
+    (re.compile(r"cannot fill (?:q=)?(\d+) score levels; .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),

@@ -564,7 +564,7 @@ def too_few_for_scores(n: int, q: int) -> str:
     codes = resolve_rules("codes").q or q
     other = f", or rules='codes' ({codes} levels)" if codes <= n < q else ""
     return (
-        f"{n} customer(s) cannot fill q={q} score levels; the scores run on the scale of "
+        f"{n} customer(s) cannot fill {q} score levels; the scores run on the scale of "
         f"the rule set (rules='codes': {codes} levels, the other built-in sets 5): give at "
         f"least {q} customers{other}."
     )

@@ -272,7 +272,8 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
         words.append(
             f"{counted(n)} whose last order is more recent than most customers' "
             f"{agree(n, 'has|have')} probably stopped buying ({where}): for the model, "
-            f"the last order is long ago for how often {agree(n, 'this customer has|they have')} "
-            f"bought{only}. A win-back message suits them better than their segment's action."
+            "the last purchase is long ago for how often "
+            f"{agree(n, 'this customer has|they have')} bought{only}. A win-back message "
+            "suits them better than their segment's action."
         )
     return words

@@ -80,7 +80,7 @@ def test_run_pipeline_names_the_rule_sets_scale_not_q(tx) -> None:
     with pytest.raises(ValueError) as caught:
         rfm.run_pipeline(three)
     assert str(caught.value) == (
-        "3 customer(s) cannot fill q=5 score levels; the scores run on the scale of the "
+        "3 customer(s) cannot fill 5 score levels; the scores run on the scale of the "
         "rule set (rules='codes': 4 levels, the other built-in sets 5): give at least 5 "
         "customers."
     )

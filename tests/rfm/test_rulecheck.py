@@ -213,10 +213,9 @@ def test_a_segment_named_new_whose_customers_first_bought_long_ago_is_said_not_n
                         "tenure_days": [900, 800, 400, 500, 700, 1000]}, index=ids)
     r = [5, 5, 4, 4, 1, 1]
     assert not_new_sentences(segments, rfm, r, q=5) == [
-        "\u201cNew Customers\u201d are not new: their first order was a median of 450 days "
-        "ago, longer ago than the last order of any customer counted recent (30 days at "
-        "most). The name follows their scores (a recent last order and few orders), not "
-        "when they first bought"]
+        "\u201cNew Customers\u201d are not new: their first purchase was a median of 450 "
+        "days ago, longer ago than the last purchase of any customer counted recent (30 days "
+        "at most). The name follows their scores, not when they first bought"]
     newer = rfm.assign(tenure_days=[900, 800, 30, 28, 700, 1000])
     assert not_new_sentences(segments, newer, r, q=5) == []
     renamed = segments.replace({"New Customers": "Promising"})
@@ -239,8 +238,8 @@ def test_recent_is_said_to_be_relative_when_it_reaches_past_three_gaps() -> None
     far = rfm.assign(recency=[10, 20, 350, 300, 500], tenure_days=[410, 120, 350, 400, 500])
     assert recent_is_relative(far, r, q=5) == [
         "\u201cRecent\u201d reaches far back on these data: customers with one of the two top "
-        "recency scores last ordered up to 350 days ago, 3.5 times a repeat customer's median "
-        "time between orders (100 days). Segment and persona names compare customers with "
-        "each other; check the days since the last order before acting on a name that says "
-        "recent, active or loyal"]
+        "recency scores last bought up to 350 days ago, 3.5 times a repeat customer's median "
+        "time between purchases (100 days). Segment and persona names compare customers with "
+        "each other; check the days since the last purchase before acting on a name that "
+        "says recent, active or loyal"]
     assert recent_is_relative(far.assign(frequency=1), r, q=5) == []  # no repeat customer

@@ -50,7 +50,7 @@ def test_caution_exactly_when_a_is_below_its_standard_error(a, se, caution) -> N
     assert words[2].startswith("Revenue at risk: 0 high-value customers")
     assert words[3] == (
         "1 customer whose last order is more recent than most customers' has probably "
-        "stopped buying (Champions 1): for the model, the last order is long ago for how "
+        "stopped buying (Champions 1): for the model, the last purchase is long ago for how "
         "often this customer has bought. A win-back message suits them better than their "
         "segment's action.")
     assert len(words) == 4
@@ -84,12 +84,12 @@ def test_one_customer_at_risk_is_said_in_the_singular() -> None:
 
 @pytest.mark.parametrize(("quiet", "once", "said"), [
     ({"Champions": 3, "New Customers": 2}, 2, "(Champions 3, New Customers 2): for the model, "
-     "the last order is long ago for how often they have bought (2 of them only once)."),
-    ({"New Customers": 2}, 2, "(New Customers 2): for the model, the last order is long ago "
+     "the last purchase is long ago for how often they have bought (2 of them only once)."),
+    ({"New Customers": 2}, 2, "(New Customers 2): for the model, the last purchase is long ago "
      "for how often they have bought (all of them only once)."),
-    ({"Champions": 1}, 1, "(Champions 1): for the model, the last order is long ago for how "
+    ({"Champions": 1}, 1, "(Champions 1): for the model, the last purchase is long ago for how "
      "often this customer has bought (only once)."),
-    ({"Champions": 4}, 0, "(Champions 4): for the model, the last order is long ago for how "
+    ({"Champions": 4}, 0, "(Champions 4): for the model, the last purchase is long ago for how "
      "often they have bought."),
 ])  # fmt: skip
 def test_the_recent_but_lost_say_how_many_bought_once(quiet, once, said) -> None:
