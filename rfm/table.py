@@ -90,8 +90,8 @@ def rfm_table(
         The day recency is measured from: the last date in the table plus one day
         (the common convention), the last date itself, or a date on or after it.
         Recency and tenure count whole 24-hour periods between two instants, so with
-        tz-aware dates a span across a daylight-saving change can read a day less than
-        the calendar shows (an order at 10:00 in summer, a snapshot at 09:30 in winter);
+        tz-aware dates a span across a daylight-saving change can differ by a day from
+        the same count on the wall clock (the clock moved by an hour in between);
         purchase days (no invoice column) are calendar days in the dates' own time zone.
     allow_negative : bool
         Line amounts below zero (returns) are an error unless this is true; then they
