@@ -17,7 +17,14 @@ import pandas as pd
 
 from rfm._cleaning_rules import apply_rules, check_rule_columns, nothing_left, rule_columns
 from rfm._inputs import check_frame
-from rfm.columns import COLUMNS, KEYWORDS, TransactionColumns, fit_money_roles
+from rfm.columns import (
+    COLUMNS,
+    DEFAULT_PRICE,
+    DEFAULT_QUANTITY,
+    KEYWORDS,
+    TransactionColumns,
+    fit_money_roles,
+)
 
 __all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "integral_ids"]
 
@@ -55,8 +62,8 @@ def clean_transactions(
     customer: str = "CustomerID",
     invoice: str | None = "InvoiceNo",
     date: str = "InvoiceDate",
-    quantity: str | None = "Quantity",
-    price: str | None = "UnitPrice",
+    quantity: str | None = DEFAULT_QUANTITY,
+    price: str | None = DEFAULT_PRICE,
     amount: str | None = None,
     drop_missing_customer: bool = True,
     drop_cancelled: bool = True,

@@ -18,7 +18,8 @@ recognised more widely, by the usual spellings of each role
 (:meth:`TransactionColumns.recognise`: ``Customer ID``, ``Invoice``, ``Price`` …).
 
 A :class:`TransactionColumns` whose money roles are left at their defaults (no ``amount``,
-``Quantity`` and ``UnitPrice``) has named no money column, so the same rule applies to it:
+quantity and price not given: the UCI names ``Quantity`` and ``UnitPrice``, marked as
+defaults) has named no money column, so the same rule applies to it:
 every function given ``columns=`` fits them to the table first
 (:meth:`TransactionColumns.for_table`), and ``rfm.run_pipeline(tx)`` takes the money from
 the same column as ``rfm.rfm_table(tx)`` and ``rfmseg segment``. Beside an amount,
@@ -64,8 +65,22 @@ ROLES = ("customer", "invoice", "date", "amount", "quantity", "price")
 
 #: the amount column used when a table has one and no money column is named
 DEFAULT_AMOUNT = "TotalAmount"
-#: the quantity and unit price columns when none are named (the UCI names)
-DEFAULT_QUANTITY, DEFAULT_PRICE = "Quantity", "UnitPrice"
+
+
+class _Unnamed(str):
+    """A role's column name left at its default: the UCI name, as a ``str`` like any
+    other, but one the user did not give, so that the one money rule may pass it over
+    for a ``TotalAmount`` column, or drop it beside an amount when the table lacks it.
+    The same name given by the user (a plain ``str``) is kept as given."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:  # pickles (and copies) as itself
+        return (_Unnamed, (str(self),))
+
+
+#: the quantity and unit price columns when none are named (the UCI names, unnamed)
+DEFAULT_QUANTITY, DEFAULT_PRICE = _Unnamed("Quantity"), _Unnamed("UnitPrice")
 #: naming an amount column, for messages
 AMOUNT_FIX = "amount='<column>'"
 #: the other way out of negative line amounts, for a function with ``allow_negative``
@@ -114,20 +129,21 @@ def fit_money_roles(
 ) -> tuple[str | None, str | None, str | None]:
     """``(amount, quantity, price)`` fitted to a table with columns ``names``.
 
-    Money roles left at their defaults (no ``amount``, ``Quantity`` and ``UnitPrice``)
-    name no money column: a ``TotalAmount`` column, when the table has one, is then the
-    amount. Beside an amount, a quantity or price left at its default name is dropped
-    (``None``) when the table lacks it: it serves only the cleaning rules. Anything named
-    otherwise is returned as it is (and is checked where it is used).
+    Money roles left at their defaults (no ``amount``; quantity and price not given, so
+    :data:`DEFAULT_QUANTITY` and :data:`DEFAULT_PRICE`) name no money column: a
+    ``TotalAmount`` column, when the table has one, is then the amount. Beside an amount,
+    a quantity or price left at its default is dropped (``None``) when the table lacks
+    it: it serves only the cleaning rules. Anything given, even ``quantity="Quantity"``,
+    is returned as it is (and is checked where it is used): the user chose it.
     """
     names = {str(c) for c in names}
-    if (amount is None and quantity == DEFAULT_QUANTITY and price == DEFAULT_PRICE
+    if (amount is None and isinstance(quantity, _Unnamed) and isinstance(price, _Unnamed)
             and DEFAULT_AMOUNT in names):  # fmt: skip
         amount = DEFAULT_AMOUNT
     if amount is not None:
-        if quantity == DEFAULT_QUANTITY and quantity not in names:
+        if isinstance(quantity, _Unnamed) and quantity not in names:
             quantity = None
-        if price == DEFAULT_PRICE and price not in names:
+        if isinstance(price, _Unnamed) and price not in names:
             price = None
     return amount, quantity, price
 

@@ -746,3 +746,20 @@ def test_a_refit_with_more_clusters_reports_the_new_one_and_the_report_says_so(d
         fewer = narrower.refit(tx)
     assert fewer.lineage["appeared"] == [] and len(fewer.lineage["vanished"]) == 1
     assert set(fewer.learned.ids) < set(model.learned.ids)
+
+
+def test_a_saved_model_keeps_its_money_columns_on_a_table_with_a_total_too() -> None:
+    """Trained where money is quantity × price (no TotalAmount column), then applied to
+    lines that also carry a (discounted) TotalAmount: the model's own columns are the
+    money, through a save and a load, never the new column."""
+    from rfm.app.applying import apply_model
+
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=2)
+    tx = tx[["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice"]]
+    model = SegmentModel(Settings(k=3)).fit(tx)
+    model = loads(dumps(model))
+    later = tx.assign(TotalAmount=(tx["Quantity"] * tx["UnitPrice"] * 0.5).round(2))
+    run = apply_model(model, later)
+    by_hand = (tx["Quantity"] * tx["UnitPrice"]).groupby(tx["CustomerID"]).sum()
+    np.testing.assert_allclose(run.rfm["monetary"].sort_index(), by_hand.sort_index(),
+                               rtol=1e-12)  # fmt: skip

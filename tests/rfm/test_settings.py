@@ -167,12 +167,18 @@ def test_library_and_command_take_the_money_from_the_same_column(cli, tmp_path: 
     lib = res.scores.join(res.segments[["segment"]]).sort_index()
     for col in ("m_score", "segment"):
         assert lib[col].tolist() == from_cli[col].tolist(), col
-    # Quantity and UnitPrice are the defaults: naming them is naming no money column
+    # quantity × price named, by the user, even under the default names: it is the money,
+    # from the library and from the command's --quantity/--price alike
+    q_times_p = (tx["Quantity"] * tx["UnitPrice"]).groupby(tx["CustomerID"]).sum().sort_index()
     named = rfm.run_pipeline(tx, columns=rfm.TransactionColumns(quantity="Quantity",
                                                                 price="UnitPrice"))
-    assert named.columns.money == ("TotalAmount",)  # the defaults name no money column
-    qp = rfm.TransactionColumns(amount=None, quantity="Quantity", price="UnitPrice")
-    assert qp.for_table(["Quantity", "UnitPrice"]).money == ("Quantity", "UnitPrice")
+    assert named.columns.money == ("Quantity", "UnitPrice")
+    np.testing.assert_allclose(named.rfm["monetary"].sort_index(), q_times_p, rtol=1e-12)
+    proc = cli("segment", str(src), "--out", str(tmp_path / "qp"), "-q", "--quantity",
+               "Quantity", "--price", "UnitPrice")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    flagged = pd.read_csv(tmp_path / "qp" / "segments.csv").set_index("customer").sort_index()
+    np.testing.assert_allclose(flagged["monetary"], q_times_p.to_numpy(), rtol=1e-11)
 
 
 def test_an_amount_alone_needs_no_quantity_or_price_columns() -> None:
