@@ -757,7 +757,7 @@ def test_a_saved_model_keeps_its_money_columns_on_a_table_with_a_total_too() -> 
     tx = make_transactions(n_customers=300, n_rows=3000, random_state=2)
     tx = tx[["CustomerID", "InvoiceNo", "InvoiceDate", "Quantity", "UnitPrice"]]
     model = SegmentModel(Settings(k=3)).fit(tx)
-    model = loads(dumps(model))
+    model = from_document(loads(dumps(model)))
     later = tx.assign(TotalAmount=(tx["Quantity"] * tx["UnitPrice"] * 0.5).round(2))
     run = apply_model(model, later)
     by_hand = (tx["Quantity"] * tx["UnitPrice"]).groupby(tx["CustomerID"]).sum()
