@@ -72,10 +72,11 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     boolean Series marking the values that were present but did not parse. Text is
     parsed with one format for the whole column when one fits every value (so
     ``02/01/2011`` beside ``13/01/2011`` is day first), else value by value, as long as
-    no day and month order is guessed: a column of ``a/b/yyyy`` dates that read both
-    ways, or that mixes them with other layouts (``2011-04-05``, ``25/01/2011``), is
-    refused (pandas would read some day first and others month first). A column that
-    already has a datetime dtype is returned as it is (no copy is modified later).
+    no day and month order is guessed: the ``a/b/yyyy`` dates are then read together,
+    with the one order they settle (``2011-04-05``, ``25/01/2011`` and ``02/03/2011``:
+    2 March), where pandas alone would read some day first and others month first. A
+    column whose ``a/b/yyyy`` dates all read both ways is refused. A column that already
+    has a datetime dtype is returned as it is (no copy is modified later).
 
     Raises
     ------
@@ -83,7 +84,8 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         Every ``a/b/yyyy`` date reads both day first and month first; the message names
         :func:`rfm.parse_date_column` and its ``dayfirst`` / ``date_format``.
     ValueError
-        ``a/b/yyyy`` dates beside dates of another layout, or contradicting each other.
+        ``a/b/yyyy`` dates that contradict each other (one only day first, another only
+        month first).
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values, pd.Series(False, index=values.index)
@@ -106,6 +108,8 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         # a first value that does not parse makes pandas guess per value; we report
         # the values that fail below, so its generic warning adds nothing
         warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        # its day-first guesses for a/b/yyyy text are replaced below by one settled order
+        warnings.filterwarnings("ignore", message="Parsing dates in", category=UserWarning)
         parsed = pd.to_datetime(values, errors="coerce")
     bad = parsed.isna() & values.notna()
     if bad.any():
@@ -120,20 +124,26 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             parsed, retry = parsed.dt.as_unit(finest), retry.dt.as_unit(finest)
         parsed[bad] = retry
         bad = parsed.isna() & values.notna()
-    good = values.where(parsed.notna())  # the values that do not parse, as missing
-    if _has_day_month(good):
+    day_month = _day_month(values.where(parsed.notna()))
+    if day_month.any():
         # value by value, pandas reads 02/03/2011 month first and 25/01/2011 day first:
-        # the dates that do parse must read with one layout, as rfm.parse_date_column
-        # reads them (the values that do not parse stay bad, e.g. for drop_bad_dates)
-        parsed, _ = read_date_column(good, options=PARSE_FIRST)
+        # the a/b/yyyy dates are read together, with one order for all of them, as
+        # rfm.parse_date_column reads a column (refused only when none of them settles
+        # the order, or two contradict each other); dates of other layouts keep their
+        # reading, and the values that do not parse stay bad (e.g. for drop_bad_dates)
+        settled, _ = read_date_column(values[day_month], options=PARSE_FIRST)
+        finest = max(parsed.dt.unit, settled.dt.unit, key=_UNITS.index)
+        parsed = parsed.dt.as_unit(finest).copy()
+        parsed[day_month] = settled.dt.as_unit(finest)
     return parsed, bad
 
 
-def _has_day_month(values: pd.Series) -> bool:
-    """Whether some value of ``values`` is text written ``a/b/yyyy`` (day and month
-    could be swapped); looked at once per distinct value."""
+def _day_month(values: pd.Series) -> pd.Series:
+    """Which values of ``values`` are text written ``a/b/yyyy`` (day and month could be
+    swapped); each distinct value is looked at once."""
     uniq = pd.unique(values.to_numpy(dtype=object))
-    return any(isinstance(v, str) and _DAY_MONTH.match(v) for v in uniq)
+    hits = [v for v in uniq if isinstance(v, str) and _DAY_MONTH.match(v)]
+    return values.isin(hits) if hits else pd.Series(False, index=values.index)
 
 
 def parse_dates(values: pd.Series, name: str) -> pd.Series:

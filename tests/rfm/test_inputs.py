@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -85,19 +87,45 @@ def test_dates_that_read_both_ways_are_refused_naming_parse_date_column(call) ->
 @pytest.mark.parametrize(
     ("dates", "problem"),
     [
-        # ISO beside d/m/y: pandas read 25/01 day first and 02/03 month first
-        (["2011-04-05", "25/01/2011", "02/03/2011"], "values mix date separators"),
-        (["2011/04/05", "25/01/2011", "02/03/2011"], "values mix date layouts"),
+        # ISO beside d/m/y dates that all read both ways: no order to go by
+        (["2011-04-05", "01/02/2011", "03/04/2011"], "every date, e.g. .01/02/2011., reads"),
         # a word that is no date, among dates that read both ways: still no order
         (["02/03/2011", "05/01/2011", "not a date"], "every date, e.g. .02/03/2011., reads"),
+        # one date only day first, another only month first
+        (["25/01/2011", "01/25/2011", "2011-01-01"], ".25/01/2011. only reads day first but "
+                                                     ".01/25/2011. only month first"),
     ],
 )
 def test_dates_of_several_layouts_are_not_read_with_two_orders(dates, problem) -> None:
     tx = _orders(dates)
     for call in (rfm.rfm_table, rfm.clean_transactions):
-        with pytest.raises(ValueError, match=f"date column 'InvoiceDate': {problem}.*; "
-                           "parse the column with rfm.parse_date_column first, passing"):
+        with pytest.raises(ValueError, match=f"date column 'InvoiceDate': {problem}.*"
+                           "parse the column with rfm.parse_date_column first"):
             call(tx)
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # ISO beside d/m/y: the 25 settles day first, so 02/03/2011 is 2 March (pandas
+        # alone read it 3 February, beside 25/01/2011 day first)
+        (["2011-04-05", "25/01/2011", "02/03/2011"], ["2011-04-05", "2011-01-25", "2011-03-02"]),
+        (["13/01/2011", "2011/01/14", "02/03/2011"], ["2011-01-13", "2011-01-14", "2011-03-02"]),
+        (["5 Jan 2011", "13/01/2011", "02/03/2011"], ["2011-01-05", "2011-01-13", "2011-03-02"]),
+        # month first settled by the 25 in second place
+        (["2011-04-05", "01/25/2011", "02/03/2011"], ["2011-04-05", "2011-01-25", "2011-02-03"]),
+    ],
+)
+def test_dates_of_several_layouts_read_with_the_order_their_dates_settle(dates, expected) -> None:
+    """Dates of several layouts, none of which reads both ways once the column's
+    a/b/yyyy dates settle the order: read, each as written out here."""
+    tx = _orders(dates)
+    got = rfm.clean_transactions(tx)[0]["InvoiceDate"]
+    assert got.tolist() == [pd.Timestamp(d) for d in expected]
+    # an object column of datetimes (read_excel's) beside text
+    mixed = _orders([dt.datetime(2011, 1, 2), "13/01/2011", "02/03/2011"])
+    assert rfm.clean_transactions(mixed)[0]["InvoiceDate"].tolist() == [
+        pd.Timestamp("2011-01-02"), pd.Timestamp("2011-01-13"), pd.Timestamp("2011-03-02")]
 
 
 def test_dates_whose_order_is_settled_still_read() -> None:
