@@ -513,6 +513,11 @@ _CLI_HINTS = (
      "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
      "or --scaling zscore"),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
+    # a missing invoice number: the command has no switch that forgets a recognised
+    # invoice column, so the fix is in the file
+    (re.compile(r"; fill or drop them, or pass (?:columns=rfm\.TransactionColumns\()?"
+                r"invoice=None\)? to count purchase days\."),
+     "; fill them in, or drop those lines from the file."),
     (re.compile(r"cannot fill (?:q=)?(\d+) score levels; .*"),
      r"cannot fill \1 score levels; --rules codes needs 4 customers, the others 5."),
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),

@@ -193,6 +193,16 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
     last = proc.stderr.strip().splitlines()[-1]
     assert last.endswith("Keep rows with --keep-cancelled, --keep-nonpositive-quantity or "
                          "--keep-nonpositive-price or check the column names."), last
+    # a missing invoice number: no Python call, the fix is in the file
+    gap = tmp_path / "gap.csv"
+    tx.assign(InvoiceNo=tx["InvoiceNo"].astype(str).where(tx.index != 3, "")).to_csv(
+        gap, index=False)
+    for args, where in (((), ""), (("--dask",), "partition 0: ")):
+        proc = cli("segment", str(gap), "--out", str(tmp_path / "o"), *args)
+        assert proc.returncode == 2
+        assert proc.stderr.strip().splitlines()[-1] == (
+            f"rfmseg: error: {where}invoice column 'InvoiceNo' has 1 missing value(s); fill "
+            "them in, or drop those lines from the file."), proc.stderr
 
 
 def test_on_dask_the_same_messages_name_columns(tx) -> None:
