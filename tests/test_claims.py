@@ -585,6 +585,8 @@ def test_segment_counts_and_shares_read_the_same_everywhere(run: Run) -> None:
     assert f" · {subtitle} · " in html.unescape(header), header
     n = len(names)
     said = (f"All {IN_WORDS[n]} have customers here." if used == n
+            else f"None of the {IN_WORDS[n]} has customers here." if used == 0
+            else f"One of the {IN_WORDS[n]} has customers here." if used == 1
             else f"{IN_WORDS[used].capitalize()} of the {IN_WORDS[n]} have customers here.")
     if others:
         said += (f' A further segment, "Others", holds the {others:,} '

@@ -189,8 +189,11 @@ def segments_present(names: list[str], summary: pd.DataFrame) -> str:
     if used == n:
         words = ("It has customers here." if n == 1
                  else f"All {number_word(n)} have customers here.")
+    elif used == 0:
+        words = f"None of the {number_word(n)} has customers here."
     else:
-        words = f"{number_word(used).capitalize()} of the {number_word(n)} have customers here."
+        words = (f"{number_word(used).capitalize()} of the {number_word(n)} "
+                 f"{agree(used, 'has|have')} customers here.")  # fmt: skip
     if others:
         words += (f' A further segment, "{OTHERS}", holds the {counted(others)} that '
                   f"{agree(others, 'matches|match')} no rule.")  # fmt: skip

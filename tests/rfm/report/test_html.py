@@ -463,3 +463,21 @@ def test_a_moment_reads_as_a_date_and_time(stamp, shown) -> None:
     from rfm.labels import when
 
     assert when(stamp) == shown
+
+
+@pytest.mark.parametrize(("counts", "expected", "subtitle"), [
+    ({"A": 3, "B": 2, "C": 1}, "All three have customers here.", "3 segments"),
+    ({"A": 3, "B": 2, "Others": 1}, "Two of the three have customers here. A further "
+     'segment, "Others", holds the 1 customer that matches no rule.',
+     "2 segments and Others"),
+    ({"A": 3, "Others": 4}, "One of the three has customers here. A further segment, "
+     '"Others", holds the 4 customers that match no rule.', "1 segment and Others"),
+    ({"Others": 5}, "None of the three has customers here. A further segment, "
+     '"Others", holds the 5 customers that match no rule.', "0 segments and Others"),
+])  # fmt: skip
+def test_segments_present_counts_in_words_that_agree(counts, expected, subtitle) -> None:
+    from rfm.report.html import segments_count, segments_present
+
+    summary = pd.DataFrame({"customers": pd.Series(counts)})
+    assert segments_present(["A", "B", "C"], summary) == expected
+    assert segments_count(["A", "B", "C"], summary) == subtitle
