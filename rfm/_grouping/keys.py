@@ -158,17 +158,26 @@ def _code_keys(codes: np.ndarray, uniques: pd.Index) -> Keys:
     )
 
 
+def _id_text(value: Any) -> str:
+    """An id as text, a whole number written as a float (``17850.0``, as a column with
+    missing ids holds them) as the whole number ("17850")."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
     """Refuse an object column whose distinct ids (``uniques``, from ``pd.factorize`` of
     ``values``) include two of different Python types with the same text, such as
-    ``17850`` and ``"17850"``: a ``ValueError`` naming the column, one such pair and the
+    ``17850`` and ``"17850"`` (or ``17850.0``, a whole number as a float, which a column
+    with missing ids holds): a ``ValueError`` naming the column, one such pair and the
     fix. Only object columns holding more than one type are looked at (one C-level pass
     over the distinct ids tells), the distinct ids then once each."""
     if values.dtype != object or len(uniques) < 2:
         return
     if pd.api.types.infer_dtype(uniques, skipna=True) not in _MIXED_KINDS:
         return
-    texts = pd.Series([str(v) for v in uniques], dtype=object)
+    texts = pd.Series([_id_text(v) for v in uniques], dtype=object)
     by_text: dict[str, list[Any]] = {}
     for i in np.flatnonzero(texts.duplicated(keep=False).to_numpy()):
         by_text.setdefault(texts[i], []).append(uniques[i])
@@ -179,11 +188,15 @@ def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
         b = next(v for v in ids if type(v) is not type(a))
         name = values.name
         fix = "astype(str)" if not values.isna().any() else 'astype("string")'
+        how = f"df[{name!r}] = df[{name!r}].{fix}"
+        if any(isinstance(v, float) for v in ids):  # 17850.0 as text is "17850.0"
+            how = (f'whole numbers as text without ".0", e.g. df[{name!r}] = '
+                   f'pd.to_numeric(df[{name!r}]).astype("Int64").astype(str) when every '
+                   "id is a number")  # fmt: skip
         raise ValueError(
             f"column {name!r} holds ids of different types that read the same, e.g. {a!r} "
             f"({type(a).__name__}) and {b!r} ({type(b).__name__}): they would count as two "
-            f"different ids. Make the column one type first, e.g. df[{name!r}] = "
-            f"df[{name!r}].{fix}."
+            f"different ids. Make the column one type first: {how}."
         )
 
 

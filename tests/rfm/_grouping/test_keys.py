@@ -128,7 +128,7 @@ def test_ids_of_two_types_that_read_the_same_are_refused() -> None:
                        "TotalAmount": [10.0, 5.0, 7.0, 1.0]})  # fmt: skip
     message = (r"^column 'CustomerID' holds ids of different types that read the same, e\.g\. "
                r"17850 \(int\) and '17850' \(str\): they would count as two different ids\. "
-               r"Make the column one type first, e\.g\. df\['CustomerID'\] = "
+               r"Make the column one type first: df\['CustomerID'\] = "
                r"df\['CustomerID'\]\.astype\(str\)\.$")  # fmt: skip
     for call in (lambda: encode_keys(tx["CustomerID"]), lambda: rfm.rfm_table(tx),
                  lambda: rfm.kpis.monthly(tx)):  # fmt: skip
@@ -143,6 +143,14 @@ def test_ids_of_two_types_that_read_the_same_are_refused() -> None:
     table = rfm.rfm_table(fixed)
     assert sorted(table.index) == ["13047", "17850", "A1"]
     assert table.loc["17850", "frequency"] == 2 and table.loc["17850", "monetary"] == 15.0
+    # a whole number written as a float (as a column with missing ids holds 17850)
+    floats = tx.assign(CustomerID=[17850.0, "17850", 13047.0, 13047.0])
+    with pytest.raises(ValueError, match=r"e\.g\. 17850\.0 \(float\) and '17850' \(str\).*"
+                       r'whole numbers as text without "\.0"'):
+        rfm.rfm_table(floats)
+    fixed = floats.assign(CustomerID=pd.to_numeric(floats["CustomerID"]).astype("Int64")
+                          .astype(str))  # doing what it says
+    assert rfm.rfm_table(fixed).loc["17850", "frequency"] == 2
 
 
 def test_ids_of_two_types_that_read_differently_are_kept_apart() -> None:
