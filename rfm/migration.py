@@ -171,12 +171,12 @@ def segmentation_at(
     DataFrame
         Indexed by customer: ``segment``, ``rfm_sum``, ``monetary`` and ``frequency``.
     """
-    dates = _checked_dates(transactions, columns)
+    dates = _checked_dates(transactions, columns, "segmentation_at")
     return _segment_at(transactions, dates, as_day(day, "day"), q, ties, resolve_rules(rules),
                        columns)  # fmt: skip
 
 
-def _checked_dates(transactions: Any, columns: dict[str, Any]) -> Any:
+def _checked_dates(transactions: Any, columns: dict[str, Any], caller: str = "migration") -> Any:
     """The date column of ``transactions`` (parsed in memory; on Dask checked partition by
     partition later), after checking the table and the keywords."""
     on_dask = is_dask_frame(transactions)
@@ -188,8 +188,9 @@ def _checked_dates(transactions: Any, columns: dict[str, Any]) -> Any:
     unknown = [name for name in columns if name not in TABLE_KEYWORDS]
     if unknown:  # said here, not by rfm_table, which the user did not call
         raise TypeError(
-            f"migration() got unexpected keyword argument(s) {unknown}; besides before, "
-            f"after, q, ties and rules it takes rfm_table's {', '.join(TABLE_KEYWORDS)}."
+            f"{caller}() got unexpected keyword argument(s) {unknown}; besides "
+            f"{'before, after' if caller == 'migration' else 'day'}, q, ties and rules it "
+            f"takes rfm_table's {', '.join(TABLE_KEYWORDS)}."
         )
     roles = columns.get("columns")  # a TransactionColumns, as rfm_table takes it
     date = roles.date if roles is not None else columns.get("date", "InvoiceDate")

@@ -250,3 +250,12 @@ def test_a_runs_migration_ends_at_the_runs_own_segments() -> None:
     rev = cust["revenue"]
     assert ((rev.reindex(between.index) - between).abs() < 1e-6).all()
     assert (rev.drop(between.index).abs() < 1e-6).all()
+
+
+def test_segmentation_at_names_itself_for_an_unknown_keyword() -> None:
+    from rfm.migration import segmentation_at
+
+    tx = make_transactions(n_customers=50, n_rows=300, random_state=0)
+    with pytest.raises(TypeError, match=r"^segmentation_at\(\) got unexpected keyword "
+                       r"argument\(s\) \['custmer'\]; besides day, q, ties and rules"):
+        segmentation_at(tx, "2025-01-01", custmer="CustomerID")
