@@ -225,6 +225,15 @@ def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders") -> lis
     ]
 
 
+def _days(x: float) -> str:
+    """A number of days in words: whole from 10 on ("431 days"), else to a tenth where
+    it is not whole ("0.4 days", "1.5 days"), and "1 day"."""
+    if x >= 10 or float(x).is_integer():
+        n = round(x)
+        return f"{n:,} day{'' if n == 1 else 's'}"
+    return f"{x:.1f} days"
+
+
 def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
                       q: int) -> list[str]:  # fmt: skip
     """Segments named "New …" whose customers are not new, in sentences.
@@ -271,8 +280,8 @@ def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
         if first > horizon:
             out.append(
                 f"\u201c{name}\u201d are not new: their first purchase was a median of "
-                f"{first:,.0f} days ago, longer ago than the last purchase of any customer "
-                f"counted recent ({horizon:,.0f} days at most). The name follows their "
+                f"{_days(first)} ago, longer ago than the last purchase of any customer "
+                f"counted recent ({_days(horizon)} at most). The name follows their "
                 "scores, not when they first bought"
             )
     return out
@@ -319,8 +328,8 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
         return []
     return [
         f"\u201cRecent\u201d reaches far back on these data: customers with one of the two "
-        f"top recency scores last bought up to {horizon:,.0f} days ago, {horizon / gap:.1f} "
-        f"times a repeat customer's median time between purchases ({gap:,.0f} days). "
+        f"top recency scores last bought up to {_days(horizon)} ago, {horizon / gap:.1f} "
+        f"times a repeat customer's median time between purchases ({_days(gap)}). "
         "Segment and persona names compare customers with each other; check the days since "
         "the last purchase before acting on a name that says recent, active or loyal"
     ]

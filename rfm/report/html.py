@@ -492,10 +492,15 @@ def _k_reason(c: _Ctx) -> tuple[str, str]:
                 "<p>The k with the best silhouette of those tried.</p>")
     if int(suggested) == k:
         s_k = sils.get(k)
+        # a neighbour with a higher silhouette was passed over: its smallest cluster was
+        # under 2% of the customers
+        passed = s_k is not None and any(v > s_k for kk, v in sils.items() if kk != k)
+        among = ("of its neighbours with no cluster under 2% of the customers" if passed
+                 else "among its neighbours")  # fmt: skip
         return (
-            f"<p>The elbow suggests k = {k}, and among its neighbours it also separates "
-            "the clusters best, so it was kept.</p>",
-            (f"<p>k = {k} has the highest silhouette among its neighbours"
+            f"<p>The elbow suggests k = {k}, and {among} it also separates the clusters "
+            "best, so it was kept.</p>",
+            (f"<p>k = {k} has the highest silhouette {among}"
              + (f" ({s_k:.3f})" if s_k is not None else "") + f". {K_RULE}</p>"),
         )
     s_sug, s_k = sils.get(int(suggested)), sils.get(k)
@@ -865,8 +870,9 @@ def _method(c: _Ctx) -> str:
     snap = res.rfm.attrs.get("snapshot")
     snap_text = f"{pd.Timestamp(snap):%Y-%m-%d %H:%M}" if snap is not None else s.get("snapshot")
     how_k = (
-        "chosen automatically (the elbow proposes; of its suggestion and the k next to it, "
-        "the one that separates the clusters best is kept)"
+        "chosen automatically (the elbow proposes; of its suggestion and its two "
+        "neighbours, the one that separates the clusters best, with no cluster under 2% of "
+        "the customers, is kept)"
         if s.get("k_requested") == "auto"
         else "set for this run"
     )

@@ -243,3 +243,13 @@ def test_recent_is_said_to_be_relative_when_it_reaches_past_three_gaps() -> None
         "each other; check the days since the last purchase before acting on a name that "
         "says recent, active or loyal"]
     assert recent_is_relative(far.assign(frequency=1), r, q=5) == []  # no repeat customer
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    (1, "1 day"), (431, "431 days"), (82.5, "82 days"), (0.4, "0.4 days"), (1.5, "1.5 days"),
+    (2.0, "2 days"),
+])  # fmt: skip
+def test_days_in_the_name_checks_read_as_words(days, said) -> None:
+    from rfm.rulecheck import _days
+
+    assert _days(days) == said

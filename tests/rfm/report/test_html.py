@@ -481,3 +481,17 @@ def test_segments_present_counts_in_words_that_agree(counts, expected, subtitle)
     summary = pd.DataFrame({"customers": pd.Series(counts)})
     assert segments_present(["A", "B", "C"], summary) == expected
     assert segments_count(["A", "B", "C"], summary) == subtitle
+
+
+@pytest.mark.parametrize(("silhouettes", "among"), [
+    ({3: 0.30, 4: 0.36, 5: 0.33}, "among its neighbours"),
+    # k = 5 separates better, but one of its clusters was under 2% of the customers
+    ({3: 0.30, 4: 0.36, 5: 0.41}, "of its neighbours with no cluster under 2% of the "
+                                  "customers"),
+])  # fmt: skip
+def test_the_elbows_own_k_is_said_best_only_among_the_neighbours_it_beat(silhouettes,
+                                                                        among) -> None:  # fmt: skip
+    words, analysts = _k_sentence(4, 4, silhouettes)
+    assert words == (f"<p>The elbow suggests k = 4, and {among} it also separates the "
+                     "clusters best, so it was kept.</p>")
+    assert analysts.startswith(f"<p>k = 4 has the highest silhouette {among} (0.360).")
