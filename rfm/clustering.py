@@ -75,6 +75,8 @@ __all__ = [
 ]
 
 SCALINGS = ("zscore", "minmax", "log-minmax")
+#: the smallest cluster, as a share of the customers, that the choice of k accepts
+MIN_SHARE = 0.02
 #: customers in the silhouette's stratified sample when there are more (exact is O(n²))
 SILHOUETTE_SAMPLE = 10_000
 #: above this many customers the elbow's fits (and so the choice of k) use a random
@@ -319,7 +321,7 @@ def cluster(
     random_state: int = 0,
     k_values: Iterable[int] = range(2, 11),
     n_init: int = 10,
-    min_share: float = 0.02,
+    min_share: float = MIN_SHARE,
     silhouette_sample_size: int | None = SILHOUETTE_SAMPLE,
     elbow_sample_size: int | None = ELBOW_SAMPLE,
     columns: tuple[str, str, str] = RFM_COLUMNS,

@@ -349,6 +349,14 @@ class TransactionColumns:
             return self
         return TransactionColumns(self.customer, self.invoice, self.date, *money)
 
+    def as_named(self) -> TransactionColumns:
+        """These roles with every name as if the user had given it: what a fitted model
+        keeps, so that its columns stay its own on any later table (the names left at
+        their defaults no longer give way to a ``TotalAmount`` column), the same in
+        memory, pickled or read back from its file."""
+        return TransactionColumns(*(None if v is None else str(v)
+                                    for v in self.roles().values()))  # fmt: skip
+
     # -- using one -----------------------------------------------------------------------
     @property
     def money(self) -> tuple[str, ...]:

@@ -183,7 +183,7 @@ def _checked_dates(transactions: Any, columns: dict[str, Any], caller: str = "mi
     if not on_dask:
         check_frame(transactions)
     if "snapshot" in columns:
-        raise TypeError("migration sets the snapshots itself (the day after each date); "
+        raise TypeError(f"{caller} sets the snapshots itself (the day after each date); "
                         "do not pass snapshot.")
     unknown = [name for name in columns if name not in TABLE_KEYWORDS]
     if unknown:  # said here, not by rfm_table, which the user did not call

@@ -252,7 +252,7 @@ class SegmentModel:
             "last_order": _iso(last),
             "snapshot": _iso(rfm.attrs.get("snapshot")),
         }
-        self.settings = chosen.replace(compare_to=None)
+        self.settings = chosen.replace(compare_to=None, columns=chosen.columns.as_named())
         self._learned = Learned(
             scores=scores,
             bins=result.score_bins.reset_index(drop=True),

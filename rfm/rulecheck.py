@@ -228,10 +228,11 @@ def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders") -> lis
 def _days(x: float) -> str:
     """A number of days in words: whole from 10 on ("431 days"), else to a tenth where
     it is not whole ("0.4 days", "1.5 days"), and "1 day"."""
-    if x >= 10 or float(x).is_integer():
-        n = round(x)
+    tenth = round(float(x), 1)
+    if tenth >= 10 or tenth.is_integer():
+        n = round(x) if tenth >= 10 else int(tenth)
         return f"{n:,} day{'' if n == 1 else 's'}"
-    return f"{x:.1f} days"
+    return f"{tenth:.1f} days"
 
 
 def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,

@@ -177,10 +177,10 @@ def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
         return
     if pd.api.types.infer_dtype(uniques, skipna=True) not in _MIXED_KINDS:
         return
-    texts = pd.Series([_id_text(v) for v in uniques], dtype=object)
     by_text: dict[str, list[Any]] = {}
-    for i in np.flatnonzero(texts.duplicated(keep=False).to_numpy()):
-        by_text.setdefault(texts[i], []).append(uniques[i])
+    for v in uniques:  # as written, and a whole-number float also as its whole number
+        for text in {str(v), _id_text(v)}:
+            by_text.setdefault(text, []).append(v)
     for ids in by_text.values():
         if len({type(v) for v in ids}) < 2:
             continue  # the same text from one type (e.g. two objects): not this mistake
@@ -190,8 +190,9 @@ def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
         fix = "astype(str)" if not values.isna().any() else 'astype("string")'
         how = f"df[{name!r}] = df[{name!r}].{fix}"
         if any(isinstance(v, float) for v in ids):  # 17850.0 as text is "17850.0"
+            as_text = "astype(str)" if not values.isna().any() else 'astype("string")'
             how = (f'whole numbers as text without ".0", e.g. df[{name!r}] = '
-                   f'pd.to_numeric(df[{name!r}]).astype("Int64").astype(str) when every '
+                   f'pd.to_numeric(df[{name!r}]).astype("Int64").{as_text} when every '
                    "id is a number")  # fmt: skip
         raise ValueError(
             f"column {name!r} holds ids of different types that read the same, e.g. {a!r} "

@@ -47,6 +47,7 @@ import pandas as pd
 
 from rfm.app.value import value_sentences
 from rfm.bins import bins_in_words
+from rfm.clustering import MIN_SHARE
 from rfm.labels import (
     CLEANING_STEPS,
     agree,
@@ -190,7 +191,8 @@ def segments_present(names: list[str], summary: pd.DataFrame) -> str:
         words = ("It has customers here." if n == 1
                  else f"All {number_word(n)} have customers here.")
     elif used == 0:
-        words = f"None of the {number_word(n)} has customers here."
+        words = ("It has no customers here." if n == 1
+                 else f"None of the {number_word(n)} has customers here.")
     else:
         words = (f"{number_word(used).capitalize()} of the {number_word(n)} "
                  f"{agree(used, 'has|have')} customers here.")  # fmt: skip
@@ -490,6 +492,15 @@ def _k_reason(c: _Ctx) -> tuple[str, str]:
     if suggested is None:
         return (f"<p>k = {k}: of the k values tried, it separates the clusters best.</p>",
                 "<p>The k with the best silhouette of those tried.</p>")
+    labels = getattr(res.clusters, "labels", None)
+    if labels is not None and int(suggested) == k and (
+            np.bincount(np.asarray(labels)).min() < MIN_SHARE * len(labels)):  # fmt: skip
+        # no k tried kept every cluster at 2% or more: the elbow's k, as the rule falls back
+        return (
+            f"<p>The elbow suggests k = {k}. Every k tried leaves a cluster with fewer than "
+            "2% of the customers, so the elbow's k was kept, small cluster and all.</p>",
+            f"<p>{K_RULE} When no k qualifies, the elbow's k is kept.</p>",
+        )
     if int(suggested) == k:
         s_k = sils.get(k)
         # a neighbour with a higher silhouette was passed over: its smallest cluster was
@@ -872,7 +883,8 @@ def _method(c: _Ctx) -> str:
     how_k = (
         "chosen automatically (the elbow proposes; of its suggestion and its two "
         "neighbours, the one that separates the clusters best, with no cluster under 2% of "
-        "the customers, is kept)"
+        "the customers, is kept; failing that, the best such k of all tried; failing that, "
+        "the elbow's)"
         if s.get("k_requested") == "auto"
         else "set for this run"
     )

@@ -84,23 +84,45 @@ def test_dates_that_read_both_ways_are_refused_naming_parse_date_column(call) ->
         pd.Timestamp("2011-06-05"), pd.Timestamp("2011-01-02")]  # fmt: skip
 
 
+#: the fix named for dates of several layouts (one date_format cannot read them all)
+BY_LAYOUT = ("parse the column yourself, one layout at a time, e.g. pd.to_datetime(..., "
+             "format='%d/%m/%Y') for these and format='ISO8601' for the others (pandas' "
+             "format='mixed' with dayfirst=True would swap the ISO dates' month and day).")
+
+
 @pytest.mark.parametrize(
-    ("dates", "problem"),
+    ("dates", "said"),
     [
         # ISO beside d/m/y dates that all read both ways: no order to go by
-        (["2011-04-05", "01/02/2011", "03/04/2011"], "every date, e.g. .01/02/2011., reads"),
-        # a word that is no date, among dates that read both ways: still no order
-        (["02/03/2011", "05/01/2011", "not a date"], "every date, e.g. .02/03/2011., reads"),
+        (["2011-04-05", "01/02/2011", "03/04/2011"],
+         "every a/b/yyyy date, e.g. '01/02/2011', reads both day first and month first "
+         "among dates of other layouts; " + BY_LAYOUT),
         # one date only day first, another only month first
-        (["25/01/2011", "01/25/2011", "2011-01-01"], ".25/01/2011. only reads day first but "
-                                                     ".01/25/2011. only month first"),
+        (["25/01/2011", "01/25/2011", "2011-01-01"],
+         "'25/01/2011' only reads day first but '01/25/2011' only month first; fix the "
+         "file, or " + BY_LAYOUT),
     ],
 )
-def test_dates_of_several_layouts_are_not_read_with_two_orders(dates, problem) -> None:
+def test_dates_of_several_layouts_are_not_read_with_two_orders(dates, said) -> None:
     tx = _orders(dates)
     for call in (rfm.rfm_table, rfm.clean_transactions):
-        with pytest.raises(ValueError, match=f"date column 'InvoiceDate': {problem}.*"
-                           "parse the column with rfm.parse_date_column first"):
+        with pytest.raises(ValueError) as caught:
+            call(tx)
+        assert str(caught.value) == f"date column 'InvoiceDate': {said}"
+    if "fix the file" not in said:  # doing what it says reads them, day first here
+        iso = pd.to_datetime(tx["InvoiceDate"], format="ISO8601", errors="coerce")
+        dmy = pd.to_datetime(tx["InvoiceDate"], format="%d/%m/%Y", errors="coerce")
+        table = rfm.rfm_table(tx.assign(InvoiceDate=iso.fillna(dmy)), snapshot="2012-01-01")
+        assert table["first_purchase"].tolist() == [pd.Timestamp("2011-02-01"),
+                                                    pd.Timestamp("2011-04-03")]  # fmt: skip
+
+
+def test_a_word_among_dates_that_read_both_ways_still_names_parse_date_column() -> None:
+    tx = _orders(["02/03/2011", "05/01/2011", "not a date"])
+    for call in (rfm.rfm_table, rfm.clean_transactions):
+        with pytest.raises(ValueError, match=r"date column 'InvoiceDate': every date, e\.g\. "
+                           r"'02/03/2011', reads.*parse the column with rfm\.parse_date_column "
+                           r"first"):
             call(tx)
 
 

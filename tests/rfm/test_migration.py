@@ -259,3 +259,5 @@ def test_segmentation_at_names_itself_for_an_unknown_keyword() -> None:
     with pytest.raises(TypeError, match=r"^segmentation_at\(\) got unexpected keyword "
                        r"argument\(s\) \['custmer'\]; besides day, q, ties and rules"):
         segmentation_at(tx, "2025-01-01", custmer="CustomerID")
+    with pytest.raises(TypeError, match=r"^segmentation_at sets the snapshots itself"):
+        segmentation_at(tx, "2025-01-01", snapshot="max")

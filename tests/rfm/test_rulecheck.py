@@ -247,7 +247,7 @@ def test_recent_is_said_to_be_relative_when_it_reaches_past_three_gaps() -> None
 
 @pytest.mark.parametrize(("days", "said"), [
     (1, "1 day"), (431, "431 days"), (82.5, "82 days"), (0.4, "0.4 days"), (1.5, "1.5 days"),
-    (2.0, "2 days"),
+    (2.0, "2 days"), (0.96, "1 day"), (1.04, "1 day"), (9.96, "10 days"), (0.04, "0 days"),
 ])  # fmt: skip
 def test_days_in_the_name_checks_read_as_words(days, said) -> None:
     from rfm.rulecheck import _days

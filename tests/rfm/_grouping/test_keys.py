@@ -151,6 +151,12 @@ def test_ids_of_two_types_that_read_the_same_are_refused() -> None:
     fixed = floats.assign(CustomerID=pd.to_numeric(floats["CustomerID"]).astype("Int64")
                           .astype(str))  # doing what it says
     assert rfm.rfm_table(fixed).loc["17850", "frequency"] == 2
+    # the float and its own text, "17850.0", are one id written two ways too
+    with pytest.raises(ValueError, match=r"e\.g\. 17850\.0 \(float\) and '17850\.0' \(str\)"):
+        rfm.rfm_table(tx.assign(CustomerID=[17850.0, "17850.0", 13047.0, 13047.0]))
+    # with a missing id, the fix keeps it missing (astype(str) would make it a text id)
+    with pytest.raises(ValueError, match=r'astype\("Int64"\)\.astype\("string"\) when'):
+        encode_keys(pd.Series([17850.0, "17850", None, 13047.0], name="CustomerID"))
 
 
 def test_ids_of_two_types_that_read_differently_are_kept_apart() -> None:

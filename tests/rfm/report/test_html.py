@@ -495,3 +495,36 @@ def test_the_elbows_own_k_is_said_best_only_among_the_neighbours_it_beat(silhoue
     assert words == (f"<p>The elbow suggests k = 4, and {among} it also separates the "
                      "clusters best, so it was kept.</p>")
     assert analysts.startswith(f"<p>k = 4 has the highest silhouette {among} (0.360).")
+
+
+def test_when_no_k_keeps_every_cluster_at_two_percent_the_elbows_k_is_said_kept() -> None:
+    """Every k tried leaves a cluster under 2% (a cluster of 1 among 100 customers here):
+    the rule falls back on the elbow's k, and the sentence says so instead of claiming
+    it separates best (k = 3 scored higher)."""
+    from types import SimpleNamespace
+
+    from rfm.report.html import _k_reason
+
+    elbow = pd.DataFrame({"k": [3, 4, 5]})
+    elbow.attrs.update(suggested_k=4, silhouettes={3: 0.624, 4: 0.601, 5: 0.55})
+    labels = pd.Series([0] * 60 + [1] * 30 + [2] * 9 + [3])
+    res = SimpleNamespace(clusters=SimpleNamespace(elbow=elbow, k=4, labels=labels),
+                          settings={"k_requested": "auto"})  # fmt: skip
+    words, analysts = _k_reason(SimpleNamespace(res=res))
+    assert words == ("<p>The elbow suggests k = 4. Every k tried leaves a cluster with fewer "
+                     "than 2% of the customers, so the elbow's k was kept, small cluster and "
+                     "all.</p>")
+    assert "When no k qualifies, the elbow's k is kept." in analysts
+    # the same k with no small cluster: said best among its neighbours, as before
+    res.clusters.labels = pd.Series([0] * 40 + [1] * 30 + [2] * 20 + [3] * 10)
+    words, _ = _k_reason(SimpleNamespace(res=res))
+    assert "of its neighbours with no cluster under 2% of the customers it also" in words
+
+
+def test_a_single_segment_with_no_customers_reads_in_the_singular() -> None:
+    from rfm.report.html import segments_present
+
+    summary = pd.DataFrame({"customers": pd.Series({"Others": 5})})
+    assert segments_present(["A"], summary) == (
+        'It has no customers here. A further segment, "Others", holds the 5 customers that '
+        "match no rule.")
