@@ -323,6 +323,17 @@ class TransactionColumns:
             )
         return cls(**out)
 
+    @classmethod
+    def resolve(
+        cls, table_columns: Any, columns: TransactionColumns | None = None, **keywords: Any
+    ) -> TransactionColumns:
+        """The roles for a table with ``table_columns`` (its column names): ``columns``
+        fitted to it (:meth:`for_table`) when given, else the roles the caller's keywords
+        name, by the one money rule (:meth:`for_frame`, which takes ``keywords``)."""
+        if columns is not None:
+            return columns.for_table(table_columns)
+        return cls.for_frame(table_columns, **keywords)
+
     def for_table(self, columns: Any) -> TransactionColumns:
         """These roles fitted to a table with ``columns`` (a DataFrame or its column names).
 

@@ -30,12 +30,9 @@ def _columns(
     columns: TransactionColumns | None = None,
 ) -> TransactionColumns:
     check_frame(df)
-    if columns is not None:
-        return columns.for_table(df)
-    return TransactionColumns.for_frame(
-        df, customer=customer, invoice=None, date=date, amount=amount, quantity=quantity,
-        price=price,
-    )
+    return TransactionColumns.resolve(df.columns, columns, customer=customer, invoice=None,
+                                      date=date, amount=amount, quantity=quantity,
+                                      price=price)  # fmt: skip
 
 
 def monthly(
@@ -79,10 +76,9 @@ def monthly(
     if is_dask_frame(transactions):
         from rfm.kpis_dask import monthly_dask
 
-        cols = columns.for_table(transactions.columns) if columns else TransactionColumns.for_frame(
-            list(transactions.columns), customer=customer, invoice=None, date=date,
-            amount=amount, quantity=quantity, price=price,
-        )
+        cols = TransactionColumns.resolve(transactions.columns, columns, customer=customer,
+                                          invoice=None, date=date, amount=amount,
+                                          quantity=quantity, price=price)  # fmt: skip
         return monthly_dask(transactions, cols)
     cols = _columns(transactions, customer, date, amount, quantity, price, columns)
     customer, date = cols.customer, cols.date

@@ -149,24 +149,20 @@ def rfm_table(
     """
     from kmeans_np.dask_detect import is_dask_frame
 
+    roles = dict(customer=customer, invoice=invoice, date=date, amount=amount,
+                 quantity=quantity, price=price)  # fmt: skip
+    given_as = COLUMNS if columns is not None else KEYWORDS  # how the messages name roles
     if is_dask_frame(df):
         from rfm.table_dask import rfm_table_dask
 
-        cols = columns.for_table(df.columns) if columns else TransactionColumns.for_frame(
-            list(df.columns), customer=customer, invoice=invoice, date=date, amount=amount,
-            quantity=quantity, price=price,
-        )
+        cols = TransactionColumns.resolve(df.columns, columns, **roles)
         return rfm_table_dask(
             df, columns=cols, snapshot=snapshot, allow_negative=allow_negative,
-            backend=backend, compute=compute, given_as=COLUMNS if columns else KEYWORDS,
+            backend=backend, compute=compute, given_as=given_as,
         )
     check_frame(df)
-    cols = columns.for_table(df) if columns else TransactionColumns.for_frame(
-        df, customer=customer, invoice=invoice, date=date, amount=amount, quantity=quantity,
-        price=price,
-    )
+    cols = TransactionColumns.resolve(df.columns, columns, **roles)
     customer, date, invoice = cols.customer, cols.date, cols.invoice
-    given_as = COLUMNS if columns else KEYWORDS  # how the messages name the roles
     check_invoice_column(list(df.columns), invoice, given_as)
     needed = [customer, date, *([invoice] if invoice is not None else []), *cols.money]
     check_role_columns(df, cols.roles(), needed, given_as=given_as)

@@ -138,14 +138,12 @@ def summary(
     if is_dask_frame(transactions):
         from rfm.clv.customer_summary_dask import summary_dask
 
-        cols = (columns.for_table(transactions.columns) if columns
-                else TransactionColumns.for_frame(list(transactions.columns), given_as=COLUMNS))
+        cols = TransactionColumns.resolve(transactions.columns, columns, given_as=COLUMNS)
         return summary_dask(
             transactions, columns=cols, periods=periods, backend=backend, compute=compute
         )
     check_frame(transactions)
-    cols = (columns.for_table(transactions) if columns
-            else TransactionColumns.for_frame(transactions, given_as=COLUMNS))
+    cols = TransactionColumns.resolve(transactions.columns, columns, given_as=COLUMNS)
     needed = [cols.customer, cols.date, *cols.money]
     check_role_columns(transactions, cols.roles(), needed, given_as=COLUMNS)
     # (no allow_negative here: the models count purchases, and a return is none)

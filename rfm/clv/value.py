@@ -265,9 +265,8 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
 
     unit = table_args["unit"]
     periods = Periods.resolve(table_args["calibration_end"], None, unit)
-    given = table_args["columns"]
-    cols = (given.for_table(transactions.columns) if given
-            else TransactionColumns.for_frame(list(transactions.columns), given_as=COLUMNS))
+    cols = TransactionColumns.resolve(transactions.columns, table_args["columns"],
+                                      given_as=COLUMNS)  # fmt: skip
     lazy, last_day, spec = lazy_summary(transactions, columns=cols, periods=periods,
                                         backend=table_args["backend"])
     lazy, last_day = dask.persist(lazy, last_day)  # one pass over the order lines
