@@ -235,6 +235,13 @@ def _days(x: float) -> str:
     return f"{tenth:.1f} days"
 
 
+def _recent_horizon(recency: np.ndarray, r_scores: Any, q: int) -> float | None:
+    """The oldest last order, in days, of the customers counted recent (a recency score
+    in the top two, ``r >= q - 1``); None when no customer is."""
+    recent = np.asarray(r_scores) >= q - 1
+    return float(recency[recent].max()) if recent.any() else None
+
+
 def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
                       q: int) -> list[str]:  # fmt: skip
     """Segments named "New …" whose customers are not new, in sentences.
@@ -268,10 +275,9 @@ def not_new_sentences(segments: pd.DataFrame, rfm: pd.DataFrame, r_scores: Any,
         return []
     recency = rfm["recency"].reindex(segments.index).to_numpy(np.float64)
     tenure = rfm["tenure_days"].reindex(segments.index).to_numpy(np.float64)
-    recent = np.asarray(r_scores) >= q - 1
-    if not recent.any():
+    horizon = _recent_horizon(recency, r_scores, q)
+    if horizon is None:
         return []
-    horizon = float(recency[recent].max())
     names = segments["segment"].astype(str).to_numpy()
     out = []
     for name in dict.fromkeys(names):
@@ -318,13 +324,12 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
         return []
     recency = rfm["recency"].to_numpy(np.float64)
     orders = rfm["frequency"].to_numpy(np.float64)
-    recent = np.asarray(r_scores) >= q - 1
+    horizon = _recent_horizon(recency, r_scores, q)
     repeat = orders > 1
-    if not recent.any() or not repeat.any():
+    if horizon is None or not repeat.any():
         return []
     span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
     gap = float(np.median(span[repeat] / (orders[repeat] - 1)))
-    horizon = float(recency[recent].max())
     if gap <= 0 or horizon <= RECENT_GAPS * gap:
         return []
     return [

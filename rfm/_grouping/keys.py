@@ -190,9 +190,8 @@ def refuse_ids_alike(uniques: Any, values: pd.Series) -> None:
         fix = "astype(str)" if not values.isna().any() else 'astype("string")'
         how = f"df[{name!r}] = df[{name!r}].{fix}"
         if any(isinstance(v, float) for v in ids):  # 17850.0 as text is "17850.0"
-            as_text = "astype(str)" if not values.isna().any() else 'astype("string")'
             how = (f'whole numbers as text without ".0", e.g. df[{name!r}] = '
-                   f'pd.to_numeric(df[{name!r}]).astype("Int64").{as_text} when every '
+                   f'pd.to_numeric(df[{name!r}]).astype("Int64").{fix} when every '
                    "id is a number")  # fmt: skip
         raise ValueError(
             f"column {name!r} holds ids of different types that read the same, e.g. {a!r} "

@@ -405,6 +405,7 @@ def run_pipeline(
     """
     chosen = _fitted_to(transactions, (settings or Settings()).replace(**changes))
     cols, rules, k, scaling = chosen.columns, chosen.rules, chosen.k, chosen.scaling
+    orders = orders_word(cols.invoice is not None)  # what frequency counts, in words
     ties, random_state, compare_to = chosen.ties, chosen.random_state, chosen.compare_to
     step = Steps(progress)
     base = _customer_table(transactions, chosen, step, with_monthly=True)
@@ -431,8 +432,9 @@ def run_pipeline(
         segments = segment(scores, rules=rules)
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
-        problems += recent_is_relative(rfm, scores["r_score"].to_numpy(), q)
-        problems += not_new_sentences(segments, rfm, scores["r_score"].to_numpy(), q)
+        r_scores = scores["r_score"].to_numpy()
+        problems += recent_is_relative(rfm, r_scores, q)
+        problems += not_new_sentences(segments, rfm, r_scores, q)
         inversions = name_inversions(segments, rfm, rules)
     monthly = base.monthly
     if monthly is None:
@@ -465,7 +467,7 @@ def run_pipeline(
         prof = profile(rfm, res.labels)
         if sil is not None:
             prof["silhouette"] = silhouette_by_cluster(sil, res.labels.to_numpy())
-        persona_table = describe_personas(prof, order=orders_word(cols.invoice is not None)[:-1])
+        persona_table = describe_personas(prof, order=orders[:-1])  # "order", "purchase day"
         personas = persona_table["persona"]
         prof.insert(1, "persona", personas)
         prof["action"] = persona_table["action"]
@@ -493,7 +495,7 @@ def run_pipeline(
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
-    warnings_ = run_warnings(problems, inversions, mean_ari, orders_word(cols.invoice is not None))
+    warnings_ = run_warnings(problems, inversions, mean_ari, orders)
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []
