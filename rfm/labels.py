@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
-           "counted", "drift_features", "headers", "left_out_sentence", "money",
+           "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
            "number_word", "orders", "orders_word", "pct", "silhouette_reading", "when",
            "whole", "word_list"]
 
@@ -36,6 +37,14 @@ DRIFT_FEATURES: dict[str, str] = {
     "monetary_scaled": "Monetary, as clustered (scaled)",
 }
 
+
+
+def has_invoices(run: Any) -> bool:
+    """Whether a run's data have an invoice column (its ``columns``, the run's
+    :class:`rfm.TransactionColumns`; without one, frequency counts purchase days). A run
+    that does not say is taken to have one."""
+    columns = getattr(run, "columns", None)
+    return columns is None or columns.invoice is not None
 
 
 def orders_word(invoices: bool = True) -> str:

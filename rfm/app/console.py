@@ -18,6 +18,7 @@ from rfm.labels import (
     CLEANING_STEPS,
     banded,
     drift_features,
+    has_invoices,
     headers,
     left_out_sentence,
     money,
@@ -58,14 +59,14 @@ def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
 def segment_table(result: Any) -> pd.DataFrame:
     """Segments by their median customer's spend, highest first, as the report's segment
     table: customers, shares and the median customer (from the run's ``segment_summary``)."""
-    return _describe(result.segment_summary, [], _currency(result), _invoices(result))
+    return _describe(result.segment_summary, [], _currency(result), has_invoices(result))
 
 
 def persona_table(result: Any) -> pd.DataFrame:
     """Personas best first, as the report's persona cards: customers, shares, the median
     customer and the silhouette (from the run's ``profile``)."""
     prof = result.profile
-    out = _describe(prof, ["persona"], _currency(result), _invoices(result))
+    out = _describe(prof, ["persona"], _currency(result), has_invoices(result))
     if "silhouette" in prof:
         # as the report's details write it: the decimals to fall in its reading's band
         out[headers()["silhouette"]] = prof["silhouette"].map(
@@ -75,13 +76,6 @@ def persona_table(result: Any) -> pd.DataFrame:
 
 def _currency(result: Any) -> str:
     return str(result.settings.get("currency") or "")
-
-
-def _invoices(result: Any) -> bool:
-    """Whether the data have an invoice column (without one, frequency counts purchase
-    days)."""
-    columns = getattr(result, "columns", None)
-    return columns is None or columns.invoice is not None
 
 
 #: the persona table under its earlier name
@@ -144,7 +138,7 @@ def drift_table(run: Any) -> pd.DataFrame:
         "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
-    labels = drift_features(_invoices(run))
+    labels = drift_features(has_invoices(run))
     table.index = pd.Index([labels.get(i, i) for i in d.index], name="Feature")
     return table
 

@@ -34,6 +34,7 @@ from rfm.labels import (
     banded,
     counted,
     drift_features,
+    has_invoices,
     orders_word,
     when,
     word_list,
@@ -188,7 +189,7 @@ def _drift(run: AppliedRun) -> str:
         "PSI over deciles": d["psi_deciles"], "KS statistic": d["ks_statistic"],
         "KS p-value": d["ks_pvalue"], "reading": d["verdict"],
     })  # fmt: skip
-    labels = drift_features(run.columns is None or run.columns.invoice is not None)
+    labels = drift_features(has_invoices(run))
     table.index = [labels.get(i, i) for i in d.index]
     table.index.name = "Feature"
 
@@ -211,7 +212,7 @@ def _drift(run: AppliedRun) -> str:
         verdict = f"<p>{h.esc(refit_sentence(run))}</p>"
     return (
         "<p>How far the customers moved since the model was trained, in days since the "
-        f"last order, {orders_word(run.columns is None or run.columns.invoice is not None)} "
+        f"last order, {orders_word(has_invoices(run))} "
         "and spend: the customers of these data are compared with the training customers, "
         "feature by feature.</p>"
         + verdict

@@ -53,6 +53,7 @@ from rfm.labels import (
     agree,
     banded,
     counted,
+    has_invoices,
     headers,
     left_out_sentence,
     number_word,
@@ -153,7 +154,7 @@ class _Ctx:
         #: what frequency counts ("orders", or "purchase days" without an invoice
         #: column) and the table headers that say so
         self.orders = _orders_word(res)
-        self.headers = headers(res.columns.invoice is not None)
+        self.headers = headers(has_invoices(res))
 
     def plot(self, make: Callable[[], str | list[str]], alt: str) -> str:
         return _plot_or_note(make, alt, self.errors)
@@ -221,7 +222,7 @@ def details(body: str, summary: str = "Details for analysts") -> str:
 
 def _orders_word(res: PipelineResult) -> str:
     """What an order is in this run: an invoice, or a purchase day without invoices."""
-    return orders_word(res.columns.invoice is not None)
+    return orders_word(has_invoices(res))
 
 
 def _summary(c: _Ctx) -> str:
