@@ -248,8 +248,7 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
             "Caution: these data show almost no sign of customers leaving for good, and the "
             "model cannot tell how readily they leave (see the details for analysts), so "
             f"its count of {count} who {agree(lost, 'has|have')} probably stopped buying "
-            "rests on a guess. The "
-            "segments come from the scores alone."
+            "rests on a guess. The segments come from the scores alone."
         )
         return words
     risk = v.at_risk

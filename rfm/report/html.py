@@ -473,9 +473,11 @@ def _crosstab(c: _Ctx) -> str:
     )
 
 
+#: the smallest cluster the choice of k accepts, as a share of the customers, in words
+SMALLEST = f"{MIN_SHARE:.0%} of the customers"
 #: how k is chosen, for the analysts
 K_RULE = ("The rule: the best silhouette among the elbow's suggestion and its two "
-          "neighbours, with every cluster at least 2% of the customers (a tie goes to the "
+          f"neighbours, with every cluster at least {SMALLEST} (a tie goes to the "
           "smaller k).")
 
 
@@ -496,18 +498,18 @@ def _k_reason(c: _Ctx) -> tuple[str, str]:
     labels = getattr(res.clusters, "labels", None)
     if labels is not None and int(suggested) == k and (
             np.bincount(np.asarray(labels)).min() < MIN_SHARE * len(labels)):  # fmt: skip
-        # no k tried kept every cluster at 2% or more: the elbow's k, as the rule falls back
+        # no k tried kept every cluster at MIN_SHARE or more: the elbow's k, as the rule falls back
         return (
             f"<p>The elbow suggests k = {k}. Every k tried leaves a cluster with fewer than "
-            "2% of the customers, so the elbow's k was kept, small cluster and all.</p>",
+            f"{SMALLEST}, so the elbow's k was kept, small cluster and all.</p>",
             f"<p>{K_RULE} When no k qualifies, the elbow's k is kept.</p>",
         )
     if int(suggested) == k:
         s_k = sils.get(k)
         # a neighbour with a higher silhouette was passed over: its smallest cluster was
-        # under 2% of the customers
+        # under MIN_SHARE of the customers
         passed = s_k is not None and any(v > s_k for kk, v in sils.items() if kk != k)
-        among = ("of its neighbours with no cluster under 2% of the customers" if passed
+        among = (f"of its neighbours with no cluster under {SMALLEST}" if passed
                  else "among its neighbours")  # fmt: skip
         return (
             f"<p>The elbow suggests k = {k}, and {among} it also separates the clusters "
@@ -521,7 +523,7 @@ def _k_reason(c: _Ctx) -> tuple[str, str]:
         s_sug > s_k or (s_sug == s_k and k > int(suggested))
     ):  # the rule passed over a better (or as good and smaller) k: it was too small
         why = (
-            f"k = {suggested} would leave a cluster with fewer than 2% of the customers, "
+            f"k = {suggested} would leave a cluster with fewer than {SMALLEST}, "
             "too small to act on"
         )
     elif s_sug is not None and s_k is not None:
@@ -883,8 +885,8 @@ def _method(c: _Ctx) -> str:
     snap_text = f"{pd.Timestamp(snap):%Y-%m-%d %H:%M}" if snap is not None else s.get("snapshot")
     how_k = (
         "chosen automatically (the elbow proposes; of its suggestion and its two "
-        "neighbours, the one that separates the clusters best, with no cluster under 2% of "
-        "the customers, is kept; failing that, the best such k of all tried; failing that, "
+        "neighbours, the one that separates the clusters best, with no cluster under "
+        f"{SMALLEST}, is kept; failing that, the best such k of all tried; failing that, "
         "the elbow's)"
         if s.get("k_requested") == "auto"
         else "set for this run"
