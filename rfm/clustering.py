@@ -176,10 +176,11 @@ def make_scaler(scaling: str, recency: str = "recency") -> MinMaxScaler | Standa
     return MinMaxScaler(invert=[recency], log1p=scaling == "log-minmax")
 
 
-def refuse_negative(values: np.ndarray, columns: tuple[str, ...], scaling: str) -> None:
+def refuse_negative(values: Any, columns: tuple[str, ...], scaling: str) -> None:
     """``"log-minmax"`` takes ``log(1 + x)``: refuse negative values (a customer whose
     returns outweigh the purchases, kept by switching a cleaning rule off), naming the
-    scalings that take them. ``values`` has one column per name in ``columns``."""
+    scalings that take them. ``values`` (an array or a DataFrame, read as it is: no copy)
+    has one column per name in ``columns``; nothing is read for another scaling."""
     if scaling != "log-minmax":
         return
     negative = (values < 0).any(axis=0)

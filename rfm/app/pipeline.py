@@ -414,8 +414,7 @@ def run_pipeline(
     )
     # kept returns may leave a customer's spend below 0: said now, not after the scores,
     # KPIs and value models (the clustering would refuse it with the same words)
-    if scaling == "log-minmax":  # (no copy of the table for the scalings that take them)
-        refuse_negative(rfm[list(RFM_COLUMNS)].to_numpy(), RFM_COLUMNS, scaling)
+    refuse_negative(rfm[list(RFM_COLUMNS)], RFM_COLUMNS, scaling)
     compile_silhouette_ahead(len(rfm))  # when the demo has not started it already
     reads_lines_again = base.monthly is None or compare_to is not None or chosen.clv is not None
     if on_reduced is not None and not reads_lines_again:
