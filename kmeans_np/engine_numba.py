@@ -74,7 +74,9 @@ from numba.extending import intrinsic
 
 from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag, one_thread_twin
 
-#: rows per chunk: the unit of work of one thread and of the partial sums
+#: rows per chunk: the unit of work of one thread and of the partial sums. A kernel
+#: counts its chunks itself, ``(n + CHUNK - 1) // CHUNK``: a helper for that one line was
+#: one more function to compile on a first run (0.08 s of the demo's)
 CHUNK = 4096
 #: rows per tile inside a chunk (Lloyd, nearest): a tile's data, distances and labels
 #: (4.5 KB for d = 3) stay in the L1 cache while every centre is compared with them
@@ -84,12 +86,6 @@ ROTATE = 4
 #: below this many rows a fit is small: it runs on the one-thread twins of the Lloyd
 #: kernels, seeds in numpy and takes the feature variances from numpy (see ``NumbaEngine``)
 SMALL_BELOW_ROWS = 50_000
-
-
-@njit(cache=True, nogil=True)
-def n_chunks_of(n):
-    """Number of CHUNK-row chunks covering n rows."""
-    return (n + CHUNK - 1) // CHUNK
 
 
 # ----------------------------------------------------------------------------------
@@ -367,7 +363,7 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
     d, n = xt.shape
     k = centers.shape[0]
     q_len = k * (d + 1)
-    nc = n_chunks_of(n)
+    nc = (n + CHUNK - 1) // CHUNK
     part = np.empty((nc, q_len))
     part_changed = np.empty(nc, np.int32)  # at most CHUNK per chunk
     part_inertia = np.empty(nc)  # every chunk writes its own
@@ -428,7 +424,7 @@ def nearest(xt, w, centers, labels_out, min_sq_out, any_d):
     returns the inertia Σ_i w_i min_j ‖x_i − c_j‖², per-chunk partials added in order.
     ``any_d`` is ``any_d_flag(d)``."""
     n = xt.shape[1]
-    nc = n_chunks_of(n)
+    nc = (n + CHUNK - 1) // CHUNK
     part = np.empty(nc)
     for c in prange(nc):
         s0 = c * CHUNK
@@ -455,7 +451,7 @@ def sq_distances(xt, centers, out):
     """out[i, j] = ‖x_i − c_j‖² for every row and centre."""
     d, n = xt.shape
     k = centers.shape[0]
-    for c in prange(n_chunks_of(n)):
+    for c in prange((n + CHUNK - 1) // CHUNK):
         s = c * CHUNK
         m = min(CHUNK, n - s)
         xs = xt[:, s : s + m]
@@ -477,7 +473,7 @@ def chunk_feature_sums(xt, shift, power):
     means, then the squared deviations from them (shift = mean, power 2).
     """
     d, n = xt.shape
-    nc = n_chunks_of(n)
+    nc = (n + CHUNK - 1) // CHUNK
     part = np.empty((nc, d))
     for c in prange(nc):
         s = c * CHUNK
@@ -540,7 +536,7 @@ def update_closest(xt, closest, point):
     Started from ``closest = +inf`` it gives the squared distances to ``point`` exactly.
     """
     n = xt.shape[1]
-    for c in prange(n_chunks_of(n)):
+    for c in prange((n + CHUNK - 1) // CHUNK):
         s = c * CHUNK
         e = min(s + CHUNK, n)
         cs = closest[s:e]
@@ -555,7 +551,7 @@ def candidate_potentials(xt, w, closest, candidates):
     """pots[t] = Σ_i w_i min(closest_i, ‖x_i − cand_t‖²), per-chunk partials in order."""
     n = xt.shape[1]
     n_cand = candidates.shape[0]
-    nc = n_chunks_of(n)
+    nc = (n + CHUNK - 1) // CHUNK
     part = np.empty((nc, n_cand))
     for c in prange(nc):
         s = c * CHUNK
@@ -578,7 +574,7 @@ def candidate_potentials(xt, w, closest, candidates):
 def chunk_potentials(w, closest):
     """Per-chunk sums of w_i · closest_i (the pieces of the k-means++ potential)."""
     n = closest.shape[0]
-    nc = n_chunks_of(n)
+    nc = (n + CHUNK - 1) // CHUNK
     part = np.empty(nc)
     for c in prange(nc):
         s = c * CHUNK

@@ -203,11 +203,11 @@ def test_a_fresh_interpreter_imports_lightly_and_one_thread_gives_the_same_fit(
 
 # -- where compiled kernels land -------------------------------------------------------------
 
-# the cheapest kernel to compile: the chunk count of the K-means kernels (one line, no
-# threads), loaded as every kernel module is
+# a cheap kernel to compile: the ordered column sums of the K-means kernels (a few lines,
+# no threads), loaded as every kernel module is
 COMPILE_ONE = (
-    "from kmeans_np.jit import load_kernels; "
-    "print(load_kernels('kmeans_np.engine_numba').n_chunks_of(4097))"
+    "import numpy as np; from kmeans_np.jit import load_kernels; "
+    "print(load_kernels('kmeans_np.engine_numba').ordered_column_sums(np.ones((2, 3)))[0])"
 )
 
 
@@ -218,7 +218,7 @@ def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
     cache_home = tmp_path / "xdg"
     proc = _python(COMPILE_ONE, _env(XDG_CACHE_HOME=str(cache_home)), tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "2"  # 4,097 rows: one chunk of 4,096 and one of 1
+    assert proc.stdout.strip() == "2.0"  # two rows of ones, added column by column
     cached = _index_files(cache_home / "rfmseg" / "numba")
     assert any("engine_numba" in p.name for p in cached), cached
     for package in PACKAGES:
@@ -251,7 +251,7 @@ def test_kernels_are_cached_outside_the_packages_and_the_users_own_stay_numbas(
     env = _env(XDG_CACHE_HOME=str(cache_home), GOMP_SPINCOUNT=None, OMP_WAIT_POLICY=None)
     proc = _python(code, env, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["2", "42", "False"]
+    assert proc.stdout.split() == ["2.0", "42", "False"]
     assert _index_files(tmp_path / "__pycache__")  # beside the user's file, as numba does
     assert not any("users_code" in p.name for p in _index_files(cache_home))
 
