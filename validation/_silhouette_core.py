@@ -127,8 +127,9 @@ def silhouette_of(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarr
     arr = unit_spread(arr)
     if backend == "numba":
         kernels = load_kernels("validation.silhouette_numba")
-        return kernels.silhouette_samples_numba(arr, enc.codes, enc.counts)
-    sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
+        sums = kernels.cluster_distance_sums_numba(arr, enc.codes, enc.counts)
+    else:
+        sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
     return silhouette_from_sums(sums, enc.codes, enc.counts)
 
 

@@ -31,33 +31,55 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    written by exactly one thread: no locks, no atomics, no per-thread copies of S, no two
    threads writing the same row. A final round does the diagonal tiles.
 4. **Reproducibility.** Every row receives its contributions tile by tile in round order,
-   and the arithmetic inside a tile is fixed at compile time, so the result is
-   bit-identical whatever the number of threads (the tests check 1 vs 2 threads). (The
-   vectorised sums are reassociated by the compiler for the CPU's vector width, so two
-   *different* CPUs may differ in the last bits; the numpy reference agrees to ~1e-15.)
+   and the arithmetic inside a tile is written out in a fixed order, eight columns at a
+   time in eight running sums (:func:`_distance_lanes_d3`, :func:`_eight_lane_sum`), with
+   no fast-math flag that would let the compiler reorder it. So the result is the same
+   bits whatever the number of threads, on the one-thread twin, compiled in this process
+   or loaded from the cache (all tested), and on any processor with IEEE arithmetic.
+   (With fast-math ``reassoc`` a kernel compiled in the run's process and the same
+   kernel loaded from the cache used to differ in the last bits, because numba
+   optimises a function once on its own and again where it is linked into a caller.)
+   The numpy reference adds in another order and agrees to ~1e-15.
+5. **One thread for small data.** Up to ``ONE_THREAD_UP_TO`` points the rounds run on the
+   one-thread twin of the round kernel (``kmeans_np.numba_options.one_thread_twin``):
+   the same tiles in the same order, so the same bits. Compiling it takes about 0.35 s
+   less CPU than the threaded kernel (numba's parallel lowering of the loop), which a
+   first run on a busy machine feels; running it costs 5 ms more on 10,000 points and
+   23 ms more on 20,000 (2 cores). The helpers of a round are inlined into it
+   (``inline="always"``): none is compiled as a function of its own.
+6. **The silhouette itself** is taken from S by the numpy twin's own vectorised code
+   (``silhouette_from_sums``), once S is back in the caller's row order: it is O(n·k), and
+   a kernel for it was one more function to compile.
 
 Extra memory per point: the sorted coordinates (8·d bytes), the permutation (8), the
-label codes (8), S (8·k) and the output (8, allocated after the coordinates are freed);
-the per-tile buffers are a few KB in all. For the RFM case (d = 3, k = 4) that is about
-72 bytes per point.
+label codes (8), and S (8·k) twice, sorted and in the caller's order; the per-tile
+buffers are a few KB in all. For the RFM case (d = 3, k = 4) that is about 104 bytes per
+point.
 
 Nothing here is compiled at import; the first call compiles and caches to disk.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+from collections.abc import Callable
+from typing import Any
 
-from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag, one_thread_twin
 
 __all__ = [
     "CHUNK",
     "MIN_BLOCK",
+    "ONE_THREAD_UP_TO",
     "TARGET_BLOCKS",
     "block_size",
+    "cluster_distance_sums_numba",
     "cluster_sums_numba",
-    "silhouette_samples_numba",
     "tournament",
     "warm_up",
 ]
@@ -68,10 +90,10 @@ TARGET_BLOCKS = 32
 #: Columns processed together inside a tile: CHUNK points' coordinates and column sums
 #: (8 KB for d = 3) stay in the L1 cache while the rows sweep them.
 CHUNK = 256
+#: up to this many points the rounds run on one thread (design note 5): every silhouette
+#: rfmseg's own run takes (a sample of 10,000 customers; every customer up to 50,000)
+ONE_THREAD_UP_TO = 50_000
 
-# Reassociation lets LLVM vectorise the running sums; it is decided at compile time, so the
-# summation order is still fixed (and the same for every thread count).
-_FASTMATH = {"reassoc", "contract", "nsz"}
 
 
 def tournament(m: int) -> np.ndarray:
@@ -108,15 +130,141 @@ def tournament(m: int) -> np.ndarray:
     return sched
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+#: eight float64 lanes: the running sums of the written-out loops below
+_LANES = ir.VectorType(ir.DoubleType(), 8)
+
+
+def _lanes_at(builder: ir.IRBuilder, data: ir.Value, j: ir.Value) -> ir.Value:
+    """Pointer to the eight doubles data[j : j + 8], as one vector."""
+    return builder.bitcast(builder.gep(data, [j], inbounds=True), _LANES.as_pointer())
+
+
+def _sum_in_lanes(
+    context: Any,
+    builder: ir.IRBuilder,
+    stop: ir.Value,
+    stop_type: types.Integer,
+    step: Callable[[ir.Value], ir.Value],
+) -> ir.Value:
+    """Emit ``Σ step(j)`` over j = 0, 8, …, stop − 8, where ``step(j)`` emits the eight
+    values of columns j … j + 7 as one vector: lane q adds column j + q to its running
+    sum, in order, and the eight sums are added as ((s0 + s1) + (s2 + s3)) +
+    ((s4 + s5) + (s6 + s7)). Returns the total as a double."""
+    intp = context.get_value_type(types.intp)
+    stop = context.cast(builder, stop, stop_type, types.intp)
+    total = cgutils.alloca_once_value(builder, ir.Constant(_LANES, [0.0] * 8))
+    with cgutils.for_range_slice(builder, ir.Constant(intp, 0), stop, ir.Constant(intp, 8),
+                                 intp) as (j, _):  # fmt: skip
+        builder.store(builder.fadd(builder.load(total), step(j)), total)
+    sums = builder.load(total)
+    lane = [builder.extract_element(sums, ir.Constant(ir.IntType(32), q)) for q in range(8)]
+    pairs = [builder.fadd(lane[q], lane[q + 1]) for q in range(0, 8, 2)]
+    return builder.fadd(builder.fadd(pairs[0], pairs[1]), builder.fadd(pairs[2], pairs[3]))
+
+
+def _is_float_vector(kind: types.Type) -> bool:
+    return (isinstance(kind, types.Array) and kind.ndim == 1 and kind.layout == "C"
+            and kind.dtype == types.float64)  # fmt: skip
+
+
+@intrinsic
+def _eight_lane_sum(typingctx, values, stop):  # pragma: no cover - compiled
+    """Σ values[0 : stop] for stop a multiple of 8, in eight running sums: value j goes
+    into sum j mod 8, in order, and the sums are added as
+    ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)).
+
+    Written out in LLVM's vector instructions (eight lanes of one vector addition per
+    step) rather than left to the compiler: a sum in one running total cannot be
+    vectorised unless the compiler may reorder it (fast-math ``reassoc``), and then it
+    is free to reorder it differently each time it optimises the code. numba optimises
+    a function once in its own module and again wherever it is linked into a caller,
+    so a threaded kernel compiled in the run's process and the same kernel loaded from
+    the cache added the same numbers in different orders (last bits apart). Every step
+    here is an IEEE addition in a fixed place, so the sum is the same bits however
+    often it is optimised, on every processor (one with narrower vectors runs each step
+    as two or four of its own additions, lane by lane).
+
+    Parameters
+    ----------
+    values : 1-D C-contiguous float64 array
+    stop : integer
+        A multiple of 8, at most ``len(values)``; nothing is checked when it runs.
+    """
+    if not (_is_float_vector(values) and isinstance(stop, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, value=args[0]).data
+        return _sum_in_lanes(context, builder, args[1], signature.args[1],
+                             lambda j: builder.load(_lanes_at(builder, data, j), align=8))
+
+    return types.float64(values, stop), codegen
+
+
+@intrinsic
+def _distance_lanes_d3(typingctx, x0, x1, x2, a0, a1, a2, col, stop):  # pragma: no cover
+    """Σ_j d_j over columns j < stop (a multiple of 8), d_j = ‖a − x_j‖ for d = 3, also
+    adding d_j to col[j]: eight columns per step, summed as :func:`_eight_lane_sum` sums.
+
+    Each lane computes its own column's ((a0 − x0)² + (a1 − x1)²) + (a2 − x2)² and its
+    square root with IEEE operations, as the scalar code does, so nothing depends on how
+    often or where the compiler optimises it (see :func:`_eight_lane_sum`)."""
+    if not (
+        all(_is_float_vector(kind) for kind in (x0, x1, x2, col)) and col.mutable
+        and all(v == types.float64 for v in (a0, a1, a2)) and isinstance(stop, types.Integer)
+    ):  # fmt: skip
+        return None
+
+    def codegen(context, builder, signature, args):
+        kinds = signature.args
+        x = [context.make_array(kinds[f])(context, builder, value=args[f]).data for f in range(3)]
+        out = context.make_array(kinds[6])(context, builder, value=args[6]).data
+        point = []
+        for f in range(3):  # the row's coordinate in all eight lanes
+            vec = ir.Constant(_LANES, ir.Undefined)
+            for q in range(8):
+                vec = builder.insert_element(vec, args[3 + f], ir.Constant(ir.IntType(32), q))
+            point.append(vec)
+        sqrt = cgutils.get_or_insert_function(builder.module, ir.FunctionType(_LANES, [_LANES]),
+                                              "llvm.sqrt.v8f64")  # fmt: skip
+
+        def step(j):
+            t = [builder.fsub(point[f], builder.load(_lanes_at(builder, x[f], j), align=8))
+                 for f in range(3)]  # fmt: skip
+            sq = builder.fadd(builder.fadd(builder.fmul(t[0], t[0]), builder.fmul(t[1], t[1])),
+                              builder.fmul(t[2], t[2]))  # fmt: skip
+            dist = builder.call(sqrt, [sq])
+            at = _lanes_at(builder, out, j)
+            builder.store(builder.fadd(builder.load(at, align=8), dist), at, align=8)
+            return dist
+
+        return _sum_in_lanes(context, builder, args[7], kinds[7], step)
+
+    return types.float64(x0, x1, x2, a0, a1, a2, col, stop), codegen
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ordered_sum(values, w):  # pragma: no cover - compiled
+    """Σ values[0 : w]: the first multiple of 8 in eight lanes (:func:`_eight_lane_sum`),
+    then the rest one by one, in order."""
+    head = w - w % 8
+    total = _eight_lane_sum(values, head)
+    for j in range(head, w):
+        total += values[j]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _row_vs_run_d3(x0, x1, x2, a0, a1, a2, col):  # pragma: no cover - compiled
     """Sum over j of d((a0, a1, a2), x_j) for a run of columns, also adding each d to col[j].
 
-    The arguments are 1-D contiguous slices (one per feature) so that the loop index starts
-    at 0 and LLVM vectorises the loop (square roots 8 at a time with AVX-512).
+    The arguments are 1-D contiguous slices (one per feature). Eight columns at a time
+    in :func:`_distance_lanes_d3`, then the rest one by one, in order.
     """
-    acc = 0.0
-    for j in range(x0.shape[0]):
+    w = x0.shape[0]
+    head = w - w % 8
+    acc = _distance_lanes_d3(x0, x1, x2, a0, a1, a2, col, head)
+    for j in range(head, w):
         t0 = a0 - x0[j]
         t1 = a1 - x1[j]
         t2 = a2 - x2[j]
@@ -126,27 +274,27 @@ def _row_vs_run_d3(x0, x1, x2, a0, a1, a2, col):  # pragma: no cover - compiled
     return acc
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _row_vs_run_any(xt, i, lo, hi, col, sq):  # pragma: no cover - compiled
-    """Same as ``_row_vs_run_d3`` for any number of features, via a squared-distance buffer."""
+@njit(cache=True, nogil=True, inline="always")
+def _row_vs_run_any(xt, i, lo, hi, col, dist):  # pragma: no cover - compiled
+    """Same as ``_row_vs_run_d3`` for any number of features: the squares are summed
+    feature by feature in ``dist``, which then holds the distances."""
     w = hi - lo
     for j in range(w):
-        sq[j] = 0.0
+        dist[j] = 0.0
     for f in range(xt.shape[0]):
         a = xt[f, i]
         xf = xt[f, lo:hi]
         for j in range(w):
             t = a - xf[j]
-            sq[j] += t * t
-    acc = 0.0
+            dist[j] += t * t
     for j in range(w):
-        d = np.sqrt(sq[j])
-        acc += d
+        d = np.sqrt(dist[j])
+        dist[j] = d
         col[j] += d
-    return acc
+    return _ordered_sum(dist, w)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _cluster_of(starts, row):  # pragma: no cover - compiled
     """The cluster c with starts[c] <= row < starts[c + 1] (binary search: the last c
     with starts[c] <= row, as ``searchsorted(starts, row, side="right") - 1``)."""
@@ -161,8 +309,8 @@ def _cluster_of(starts, row):  # pragma: no cover - compiled
     return lo
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq, any_d):  # pragma: no cover - compiled
+@njit(cache=True, nogil=True, inline="always")
+def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, dist, any_d):  # pragma: no cover - compiled
     """Accumulate all pairs (rows [rs, re)) × (columns [cs, ce)) into ``sums``, both ways.
 
     With ``diag`` the two ranges are the same block and only pairs j > i are taken.
@@ -195,7 +343,7 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq, any_d):  # pragma: no
                             acc = _row_vs_run_d3(xt[0, lo:q1], xt[1, lo:q1], xt[2, lo:q1],
                                                  xt[0, i], xt[1, i], xt[2, i], part)
                         else:
-                            acc = _row_vs_run_any(xt, i, lo, q1, part, sq)
+                            acc = _row_vs_run_any(xt, i, lo, q1, part, dist)
                         sums[i, c] += acc
                 for j in range(q1 - q0):
                     sums[q0 + j, a] += col[j]
@@ -206,11 +354,11 @@ def _tile(xt, starts, rs, re, cs, ce, diag, sums, col, sq, any_d):  # pragma: no
 
 
 @njit(cache=True, nogil=True, parallel=PRANGE_ONLY)
-def _play_round(xt, starts, pairs, block, diag, sums, col, sq, any_d):  # pragma: no cover
+def _play_round(xt, starts, pairs, block, diag, sums, col, dist, any_d):  # pragma: no cover
     """Run one round's tiles in parallel; ``pairs[t]`` = (I, J) blocks, -1 = no tile.
 
     The tiles of a round have disjoint rows, so each row of ``sums`` is written by one
-    thread only; slot t uses its own buffers ``col[t]`` and ``sq[t]``.
+    thread only; slot t uses its own buffers ``col[t]`` and ``dist[t]``.
     """
     n = xt.shape[1]
     for t in prange(pairs.shape[0]):
@@ -218,7 +366,10 @@ def _play_round(xt, starts, pairs, block, diag, sums, col, sq, any_d):  # pragma
         bj = pairs[t, 1]
         if bi >= 0:
             _tile(xt, starts, bi * block, min(n, (bi + 1) * block), bj * block,
-                  min(n, (bj + 1) * block), diag, sums, col[t], sq[t], any_d)
+                  min(n, (bj + 1) * block), diag, sums, col[t], dist[t], any_d)
+
+
+_play_round_one_thread = one_thread_twin(_play_round)
 
 
 def block_size(n: int) -> int:
@@ -230,72 +381,58 @@ def block_size(n: int) -> int:
     return max(MIN_BLOCK, -(-n // TARGET_BLOCKS))
 
 
-def cluster_sums_numba(xt: np.ndarray, starts: np.ndarray, block: int | None = None) -> np.ndarray:
+def cluster_sums_numba(
+    xt: np.ndarray, starts: np.ndarray, block: int | None = None, one_thread: bool | None = None
+) -> np.ndarray:
     """S[i, c] for points sorted by cluster, ``xt`` feature-major (d, n).
 
     Plays the tournament's rounds one after the other (one parallel launch each), then the
     diagonal tiles (slots pair blocks (b, b), rows disjoint by construction).
+    ``one_thread``: run the rounds on the one-thread twin (``None``: up to
+    ``ONE_THREAD_UP_TO`` points). Either way the result is the same, bit for bit.
     """
     n = xt.shape[1]
+    if one_thread is None:
+        one_thread = n <= ONE_THREAD_UP_TO
     block = block_size(n) if block is None else block
     m = (n + block - 1) // block
     sums = np.zeros((n, starts.shape[0] - 1))
     sched = tournament(m)
     half = max(1, sched.shape[1])
     col = np.empty((half, CHUNK))
-    sq = np.empty((half, CHUNK if xt.shape[0] != 3 else 1))  # only the general-d path uses it
+    dist = np.empty((half, CHUNK))
     any_d = any_d_flag(xt.shape[0])
+    play = _play_round_one_thread if one_thread else _play_round
     for pairs in sched:
-        _play_round(xt, starts, pairs, block, False, sums, col, sq, any_d)
+        play(xt, starts, pairs, block, False, sums, col, dist, any_d)
     diag = np.repeat(np.arange(m, dtype=np.int64), 2).reshape(m, 2)
     for lo in range(0, m, half):
-        _play_round(xt, starts, diag[lo : lo + half], block, True, sums, col, sq, any_d)
+        play(xt, starts, diag[lo : lo + half], block, True, sums, col, dist, any_d)
     return sums
 
 
-@njit(cache=True, nogil=True)
-def _finish(sums, starts, order, out):  # pragma: no cover - compiled
-    """s_i = (b_i - a_i) / max(a_i, b_i) from the sums, written back in the caller's order.
+def cluster_distance_sums_numba(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """S[i, c] = Σ_{j in c, j ≠ i} ‖x_i − x_j‖ for every point i (rows in the caller's order).
 
-    Serial on purpose: it is O(n·k), and a parallel scatter into ``out`` would have threads
-    writing into one shared array.
-    """
-    k = starts.shape[0] - 1
-    for c in range(k):
-        size = starts[c + 1] - starts[c]
-        for p in range(starts[c], starts[c + 1]):
-            if size == 1:
-                out[order[p]] = 0.0  # a point alone in its cluster scores 0 (Rousseeuw)
-                continue
-            a = sums[p, c] / (size - 1)
-            b = np.inf
-            for o in range(k):
-                if o != c:
-                    v = sums[p, o] / (starts[o + 1] - starts[o])
-                    if v < b:
-                        b = v
-            den = max(a, b)
-            out[order[p]] = 0.0 if den == 0.0 else (b - a) / den
-
-
-def silhouette_samples_numba(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Silhouette of every point; ``X`` float64 (n, d), ``codes`` in 0..k-1, ``counts`` (k,).
-
-    Inputs are assumed checked (see ``validation.silhouette.silhouette_samples``).
+    ``X`` float64 (n, d), ``codes`` in 0..k-1, ``counts`` (k,). The same table as the
+    numpy twin's ``cluster_distance_sums``; the silhouette is then taken from it by the
+    same vectorised code for both (``silhouette_from_sums``). Inputs are assumed checked
+    (see ``validation.silhouette.silhouette_samples``).
     """
     order = np.argsort(codes, kind="stable")
     xt = np.ascontiguousarray(np.take(X.T, order, axis=1))  # (d, n), sorted by cluster
     starts = np.zeros(counts.shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    sums = cluster_sums_numba(xt, starts)
+    sorted_sums = cluster_sums_numba(xt, starts)
     del xt
-    out = np.empty(X.shape[0])
-    _finish(sums, starts, order, out)
-    return out
+    sums = np.empty_like(sorted_sums)
+    sums[order] = sorted_sums  # back to the caller's row order
+    return sums
 
 
 def warm_up() -> None:
-    """Compile the kernels for three features (the RFM case) on a few points.
+    """Compile the kernels for three features (the RFM case) on a few points: the
+    one-thread twin, which every silhouette of rfmseg's own run takes.
 
     Run in a separate process on a first run (:func:`kmeans_np.jit.compile_ahead`): the
     kernels' argument types do not depend on the data's size or labels, so these calls
@@ -303,4 +440,4 @@ def warm_up() -> None:
     """
     codes = np.arange(64) % 2
     X = np.random.default_rng(0).random((64, 3))
-    silhouette_samples_numba(X, codes, np.bincount(codes))
+    cluster_distance_sums_numba(X, codes, np.bincount(codes))

@@ -181,30 +181,101 @@ def test_large_blocks_are_swept_in_chunks(block: int, d: int) -> None:
     np.testing.assert_allclose(got, ref, rtol=1e-13)
 
 
-def test_numba_is_bit_identical_across_thread_counts() -> None:
-    X, labels = rfm_shaped(6 * MIN_BLOCK + 31, seed=9)
-    X5, labels5 = blobs(4 * MIN_BLOCK + 7, 5, 3, seed=10)
+def _sorted_by_cluster(X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(labels, kind="stable")
-    xt = np.ascontiguousarray(X[order].T)
-    starts = np.r_[0, np.cumsum(np.bincount(labels))]
+    return np.ascontiguousarray(X[order].T), np.r_[0, np.cumsum(np.bincount(labels))]
 
-    def run() -> list[np.ndarray]:
-        return [
-            silhouette_samples(X, labels, backend="numba"),
-            silhouette_samples(X5, labels5, backend="numba"),
-            cluster_sums_numba(xt, starts, CHUNK + 90),  # blocks larger than a chunk
-        ]
+
+def test_numba_is_bit_identical_across_thread_counts_and_on_the_one_thread_twin() -> None:
+    """The threaded rounds give the same bits on 1 and 2 threads, and so does the
+    one-thread twin that small data run on (compared with the threaded kernel on the
+    same data, which is below the size where the threaded one would be chosen)."""
+    cases = [
+        (*_sorted_by_cluster(*rfm_shaped(6 * MIN_BLOCK + 31, seed=9)), None),
+        (*_sorted_by_cluster(*blobs(4 * MIN_BLOCK + 7, 5, 3, seed=10)), None),
+        (*_sorted_by_cluster(*rfm_shaped(6 * MIN_BLOCK + 31, seed=9)), CHUNK + 90),  # blocks
+    ]  # larger than a chunk
+
+    def run(one_thread: bool) -> list[np.ndarray]:
+        return [cluster_sums_numba(xt, starts, block, one_thread=one_thread)
+                for xt, starts, block in cases]  # fmt: skip
 
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = run()
+        one = run(one_thread=False)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = run()
+        two = run(one_thread=False)
+        twin = run(one_thread=True)
     finally:
         numba.set_num_threads(before)
-    for a, b in zip(one, two, strict=True):
+    for a, b, c in zip(one, two, twin, strict=True):
         assert np.array_equal(a, b)
+        assert np.array_equal(b, c)
+
+
+def test_the_one_thread_twin_covers_every_silhouette_of_a_run() -> None:
+    """A first run compiles only the twin (in a side process), so every silhouette the
+    pipeline takes must be small enough to run on it: the sample that chooses k, and
+    every customer where the per-customer silhouette is taken."""
+    from rfm.app.pipeline import MAX_EXACT_SILHOUETTE
+    from rfm.clustering import SILHOUETTE_SAMPLE
+    from validation.silhouette_numba import ONE_THREAD_UP_TO
+
+    assert SILHOUETTE_SAMPLE <= ONE_THREAD_UP_TO
+    assert MAX_EXACT_SILHOUETTE <= ONE_THREAD_UP_TO
+
+
+def test_numba_sums_come_back_in_the_callers_row_order() -> None:
+    """cluster_distance_sums_numba sorts by cluster inside; its table is the numpy
+    twin's, row for row, for labels in any order."""
+    from validation.silhouette_numba import cluster_distance_sums_numba
+
+    X, labels = blobs(900, 3, 4, seed=21)
+    got = cluster_distance_sums_numba(X, labels, np.bincount(labels))
+    want = cluster_distance_sums(X, labels, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def _lane_order_sum(values: np.ndarray) -> float:
+    """Σ values as the kernels add them, written out in numpy: value j into running sum
+    j mod 8 up to the last multiple of 8, the sums added as ((s0 + s1) + (s2 + s3)) +
+    ((s4 + s5) + (s6 + s7)), then the rest one by one."""
+    head = len(values) - len(values) % 8
+    s = np.zeros(8)
+    for j0 in range(0, head, 8):  # numpy adds elementwise: each lane in its own order
+        s = s + values[j0 : j0 + 8]
+    total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    for v in values[head:]:
+        total += v
+    return float(total)
+
+
+@pytest.mark.parametrize("w", [0, 1, 7, 8, 9, 16, 61, 256])
+def test_lane_sums_add_in_their_written_order(w: int) -> None:
+    from validation.silhouette_numba import _ordered_sum
+
+    rng = np.random.default_rng(w)
+    values = rng.random(w) * 10.0 ** rng.integers(-8, 9, w)  # magnitudes where order shows
+    assert _ordered_sum(values, w) == _lane_order_sum(values)
+
+
+@pytest.mark.parametrize("w", [0, 3, 8, 29, 256])
+def test_distance_lanes_are_each_columns_own_arithmetic(w: int) -> None:
+    """Each column's distance is ((a0 − x0)² + (a1 − x1)²) + (a2 − x2)² and its square
+    root, bit for bit; it is added to the column's sum, and the row's total is those
+    distances added in the lanes' order."""
+    from validation.silhouette_numba import _row_vs_run_d3
+
+    rng = np.random.default_rng(100 + w)
+    x = rng.normal(size=(3, w)) * 10.0 ** rng.integers(-3, 4, (3, w))
+    a = rng.normal(size=3)
+    col = rng.random(w)
+    dist = np.sqrt(((a[0] - x[0]) ** 2 + (a[1] - x[1]) ** 2) + (a[2] - x[2]) ** 2)
+    want_col = col + dist
+    total = _row_vs_run_d3(x[0].copy(), x[1].copy(), x[2].copy(), a[0], a[1], a[2], col)
+    assert total == _lane_order_sum(dist)
+    assert np.array_equal(col, want_col)
 
 
 @pytest.mark.parametrize("m", range(1, 12))
