@@ -378,7 +378,7 @@ seen["side_exit"] = None if proc is None else proc.returncode
 seen["pending"] = sorted(jit._ahead)
 X = np.random.default_rng(1).random((3000, 3))
 codes = np.arange(3000) % 4
-K.cluster_distance_sums_numba(X, codes, np.bincount(codes))  # a small run: the twin
+K.sorted_cluster_distance_sums(X, codes, np.bincount(codes))  # a small run: the twin
 rounds = (K._play_round_one_thread, K._play_round)
 seen["loaded_from_cache"] = [len(r.stats.cache_hits) for r in rounds]
 seen["compiled_here"] = sum(len(r.stats.cache_misses) for r in rounds)

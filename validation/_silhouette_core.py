@@ -32,6 +32,8 @@ __all__ = [
 
 #: Largest number of distances the numpy reference holds at once (block rows × n).
 _MAX_BLOCK_CELLS = 1 << 22
+#: Rows the silhouette is taken from S at a time (its temporaries: a few times this × k)
+_FINISH_ROWS = 1 << 13
 
 
 #: ``backend="auto"`` computes the silhouette with numpy below this many points: a small
@@ -96,16 +98,21 @@ def silhouette_from_sums(sums: np.ndarray, codes: np.ndarray, counts: np.ndarray
     """s_i from the per-cluster distance sums (vectorised, readable).
 
     ``a_i = S[i, own] / (n_own - 1)``, ``b_i = min_{c != own} S[i, c] / n_c``,
-    ``s_i = (b_i - a_i) / max(a_i, b_i)``; singletons and 0/0 give 0.
+    ``s_i = (b_i - a_i) / max(a_i, b_i)``; singletons and 0/0 give 0. Taken
+    ``_FINISH_ROWS`` rows at a time, so that its temporaries stay small beside S.
     """
     n = sums.shape[0]
-    rows = np.arange(n)
-    own_size = counts[codes]
-    means = sums / counts  # mean distance to each cluster (own one still biased by /n_own)
-    a = sums[rows, codes] / np.maximum(own_size - 1, 1)
-    means[rows, codes] = np.inf  # exclude the own cluster from the minimum
-    s = silhouette_ratio(a, means.min(axis=1))
-    s[own_size == 1] = 0.0
+    s = np.empty(n)
+    for lo in range(0, n, _FINISH_ROWS):
+        part, own = sums[lo : lo + _FINISH_ROWS], codes[lo : lo + _FINISH_ROWS]
+        rows = np.arange(part.shape[0])
+        own_size = counts[own]
+        means = part / counts  # mean distance to each cluster (own one still biased by /n_own)
+        a = part[rows, own] / np.maximum(own_size - 1, 1)
+        means[rows, own] = np.inf  # exclude the own cluster from the minimum
+        ratio = silhouette_ratio(a, means.min(axis=1))
+        ratio[own_size == 1] = 0.0
+        s[lo : lo + _FINISH_ROWS] = ratio
     return s
 
 
@@ -124,13 +131,16 @@ def auto_backend(backend: str, n: int) -> str:
 def silhouette_of(arr: np.ndarray, enc: EncodedLabels, backend: str) -> np.ndarray:
     """Silhouette of checked data and encoded labels with a resolved backend (on the data
     rescaled by :func:`unit_spread`, so that no square overflows)."""
-    arr = unit_spread(arr)
-    if backend == "numba":
-        kernels = load_kernels("validation.silhouette_numba")
-        sums = kernels.cluster_distance_sums_numba(arr, enc.codes, enc.counts)
-    else:
-        sums = cluster_distance_sums(arr, enc.codes, len(enc.counts))
-    return silhouette_from_sums(sums, enc.codes, enc.counts)
+    scaled = unit_spread(arr)
+    if backend == "numpy":
+        sums = cluster_distance_sums(scaled, enc.codes, len(enc.counts))
+        return silhouette_from_sums(sums, enc.codes, enc.counts)
+    kernels = load_kernels("validation.silhouette_numba")
+    sums, order = kernels.sorted_cluster_distance_sums(scaled, enc.codes, enc.counts)
+    del scaled  # memory: S and the n silhouettes from here on
+    s = np.empty(arr.shape[0])
+    s[order] = silhouette_from_sums(sums, enc.codes[order], enc.counts)
+    return s
 
 
 def _allocate(counts: np.ndarray, sample_size: int) -> np.ndarray:

@@ -47,14 +47,14 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    first run on a busy machine feels; running it costs 5 ms more on 10,000 points and
    23 ms more on 20,000 (2 cores). The helpers of a round are inlined into it
    (``inline="always"``): none is compiled as a function of its own.
-6. **The silhouette itself** is taken from S by the numpy twin's own vectorised code
-   (``silhouette_from_sums``), once S is back in the caller's row order: it is O(n·k), and
-   a kernel for it was one more function to compile.
+6. **The silhouette itself** is taken from S, still in sorted order, by the numpy twin's
+   own vectorised code (``silhouette_from_sums``), and the n values are then put back in
+   the caller's order: it is O(n·k), and a kernel for it was one more function to
+   compile.
 
-Extra memory per point: the sorted coordinates (8·d bytes), the permutation (8), the
-label codes (8), and S (8·k) twice, sorted and in the caller's order; the per-tile
-buffers are a few KB in all. For the RFM case (d = 3, k = 4) that is about 104 bytes per
-point.
+Extra memory per point: the sorted coordinates (8·d bytes, freed before the silhouette is
+taken), the permutation (8), S (8·k), the sorted label codes (8) and the silhouettes
+(8, sorted and in the caller's order); the per-tile buffers are a few KB in all.
 
 Nothing here is compiled at import; the first call compiles and caches to disk.
 """
@@ -78,8 +78,8 @@ __all__ = [
     "ONE_THREAD_UP_TO",
     "TARGET_BLOCKS",
     "block_size",
-    "cluster_distance_sums_numba",
     "cluster_sums_numba",
+    "sorted_cluster_distance_sums",
     "tournament",
     "warm_up",
 ]
@@ -411,23 +411,23 @@ def cluster_sums_numba(
     return sums
 
 
-def cluster_distance_sums_numba(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """S[i, c] = Σ_{j in c, j ≠ i} ‖x_i − x_j‖ for every point i (rows in the caller's order).
+def sorted_cluster_distance_sums(
+    X: np.ndarray, codes: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """S[p, c] = Σ_{j in c, j ≠ i} ‖x_i − x_j‖ for the points sorted by cluster, and the
+    sort: row p of S is point ``order[p]``.
 
-    ``X`` float64 (n, d), ``codes`` in 0..k-1, ``counts`` (k,). The same table as the
-    numpy twin's ``cluster_distance_sums``; the silhouette is then taken from it by the
-    same vectorised code for both (``silhouette_from_sums``). Inputs are assumed checked
-    (see ``validation.silhouette.silhouette_samples``).
+    ``X`` float64 (n, d), ``codes`` in 0..k-1, ``counts`` (k,). The numpy twin's
+    ``cluster_distance_sums`` in sorted order; the silhouette is then taken from it by the
+    same code for both (``silhouette_from_sums``), in sorted order, and only the n
+    silhouettes are put back in the caller's order, not the n·k sums. Inputs are
+    assumed checked (see ``validation.silhouette.silhouette_samples``).
     """
     order = np.argsort(codes, kind="stable")
     xt = np.ascontiguousarray(np.take(X.T, order, axis=1))  # (d, n), sorted by cluster
     starts = np.zeros(counts.shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
-    sorted_sums = cluster_sums_numba(xt, starts)
-    del xt
-    sums = np.empty_like(sorted_sums)
-    sums[order] = sorted_sums  # back to the caller's row order
-    return sums
+    return cluster_sums_numba(xt, starts), order
 
 
 def warm_up() -> None:
@@ -440,4 +440,4 @@ def warm_up() -> None:
     """
     codes = np.arange(64) % 2
     X = np.random.default_rng(0).random((64, 3))
-    cluster_distance_sums_numba(X, codes, np.bincount(codes))
+    sorted_cluster_distance_sums(X, codes, np.bincount(codes))

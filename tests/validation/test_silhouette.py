@@ -226,15 +226,31 @@ def test_the_one_thread_twin_covers_every_silhouette_of_a_run() -> None:
     assert MAX_EXACT_SILHOUETTE <= ONE_THREAD_UP_TO
 
 
-def test_numba_sums_come_back_in_the_callers_row_order() -> None:
-    """cluster_distance_sums_numba sorts by cluster inside; its table is the numpy
-    twin's, row for row, for labels in any order."""
-    from validation.silhouette_numba import cluster_distance_sums_numba
+def test_numba_sums_are_the_numpy_twins_in_cluster_order() -> None:
+    """sorted_cluster_distance_sums sorts the points by cluster (stably); row p of its
+    table is the numpy twin's row for point order[p]."""
+    from validation.silhouette_numba import sorted_cluster_distance_sums
 
     X, labels = blobs(900, 3, 4, seed=21)
-    got = cluster_distance_sums_numba(X, labels, np.bincount(labels))
+    got, order = sorted_cluster_distance_sums(X, labels, np.bincount(labels))
+    assert np.array_equal(order, np.argsort(labels, kind="stable"))
     want = cluster_distance_sums(X, labels, 4)
-    np.testing.assert_allclose(got, want, rtol=1e-13)
+    np.testing.assert_allclose(got, want[order], rtol=1e-13)
+
+
+def test_the_silhouette_is_taken_in_blocks_of_rows_as_at_once(monkeypatch) -> None:
+    """silhouette_from_sums works through S a block of rows at a time; blocks of 7 rows
+    give the same values, bit for bit, as taking all rows at once."""
+    import validation._silhouette_core as core
+
+    X, labels = blobs(200, 3, 4, seed=22)
+    labels[5] = 4  # a cluster of one point, whose silhouette is 0
+    counts = np.bincount(labels)
+    sums = cluster_distance_sums(X, labels, len(counts))
+    whole = core.silhouette_from_sums(sums, labels, counts)
+    monkeypatch.setattr(core, "_FINISH_ROWS", 7)
+    assert np.array_equal(core.silhouette_from_sums(sums, labels, counts), whole)
+    assert whole[5] == 0.0
 
 
 def _lane_order_sum(values: np.ndarray) -> float:
