@@ -80,7 +80,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -149,8 +149,9 @@ def _cache_subfolder(py_file: str, digits: int | None) -> str:
     return f"{os.path.basename(folder)}_{digest}"
 
 
-def kernels_cached(module: str) -> bool:
-    """Whether kernels of ``module`` (a dotted name) are already compiled in the cache.
+def kernels_cached(module: str, functions: Sequence[str] = ()) -> bool:
+    """Whether kernels of ``module`` (a dotted name) are already compiled in the cache:
+    any of them, or each of ``functions`` (their names) when given.
 
     Cheap, and imports neither numba nor the module: it looks for the module's index
     files (``<module>.<function>-<line>.py311.nbi``) in the cache folder that numba will
@@ -168,7 +169,10 @@ def kernels_cached(module: str) -> bool:
             return False
         root, digits = found, 16
     folder = root / _cache_subfolder(spec.origin, digits)
-    return any(folder.glob(f"{Path(spec.origin).stem}.*.nbi"))
+    stem = Path(spec.origin).stem
+    if functions:
+        return all(any(folder.glob(f"{stem}.{name}-*.nbi")) for name in functions)
+    return any(folder.glob(f"{stem}.*.nbi"))
 
 
 def _ours(py_file: str) -> bool:
@@ -318,27 +322,33 @@ _AHEAD_SCRIPT = (
     "top, _, rest = module.partition('.')\n"
     "if rest and top in PACKAGES:\n"
     "    bare(top)\n"
-    "load_kernels(module).warm_up()\n"
+    "load_kernels(module).warm_up(*map(int, sys.argv[3:]))\n"
 )
 
 
-def compile_ahead(module: str) -> None:
+def compile_ahead(module: str, *sizes: int, functions: Sequence[str] = ()) -> None:
     """Start compiling ``module``'s kernels in a separate process, unless they are cached.
 
     For a first run that will need ``module`` a few steps later: its kernels then compile
     on another core while this process works (and compiles) on. The process runs
-    ``load_kernels(module).warm_up()``; :func:`load_kernels` waits for it. Nothing is
-    started on a machine with a single core, when the module's kernels are already in
+    ``load_kernels(module).warm_up(*sizes)``; :func:`load_kernels` waits for it. Nothing
+    is started on a machine with a single core, when the module's kernels are already in
     the cache, or when the module is already loaded here.
 
     Parameters
     ----------
     module : str
         Dotted name of a kernel module that has a ``warm_up()`` function.
+    *sizes : int
+        Passed on to ``warm_up``: the sizes of the problems the run will hand the
+        kernels, where the module picks its kernels by size.
+    functions : sequence of str
+        The kernels (names) that ``warm_up(*sizes)`` compiles: nothing starts when all of
+        them are cached. Empty: when any kernel of the module is.
     """
     if not sys.executable or getattr(sys, "frozen", False) or _usable_cores() < 2:
         return  # no interpreter to start (embedded or frozen app), or no second core
-    if module in sys.modules or kernels_cached(module):
+    if module in sys.modules or kernels_cached(module, functions):
         return
     with _lock:
         if module in _ahead:
@@ -346,7 +356,7 @@ def compile_ahead(module: str) -> None:
         root = str(Path(__file__).resolve().parent.parent)  # where kmeans_np is
         try:
             _ahead[module] = subprocess.Popen(
-                [sys.executable, "-c", _AHEAD_SCRIPT, module, root],
+                [sys.executable, "-c", _AHEAD_SCRIPT, module, root, *map(str, sizes)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         except OSError:

@@ -369,8 +369,8 @@ import numpy as np
 from kmeans_np import jit
 waits = []
 jit.on_compile(waits.append)
-jit.compile_ahead("validation.silhouette_numba")
-jit.compile_ahead("validation.silhouette_numba")  # already under way: nothing more
+jit.compile_ahead("validation.silhouette_numba", 3000)  # the size the run will take
+jit.compile_ahead("validation.silhouette_numba", 3000)  # already under way: nothing more
 proc = jit._ahead.get("validation.silhouette_numba")
 seen = {"started": proc is not None}
 K = jit.load_kernels("validation.silhouette_numba")  # waits for the side process
@@ -383,6 +383,8 @@ rounds = (K._play_round_one_thread, K._play_round)
 seen["loaded_from_cache"] = [len(r.stats.cache_hits) for r in rounds]
 seen["compiled_here"] = sum(len(r.stats.cache_misses) for r in rounds)
 seen["waits"] = waits
+seen["cached"] = [jit.kernels_cached("validation.silhouette_numba", [name])
+                  for name in ("_play_round_one_thread", "_play_round")]
 jit.compile_ahead("validation.silhouette_numba")  # loaded here: nothing starts
 seen["after"] = sorted(jit._ahead)
 print(json.dumps(seen))
@@ -407,6 +409,7 @@ def test_kernels_compiled_ahead_in_a_side_process_are_loaded_not_compiled_again(
     assert seen["started"] and seen["side_exit"] == 0, seen
     assert seen["pending"] == [] and seen["after"] == [], seen
     assert seen["loaded_from_cache"] == [1, 0] and seen["compiled_here"] == 0, seen
+    assert seen["cached"] == [True, False], seen  # by name: the twin, not the threaded one
     assert seen["waits"] in ([], ["validation.silhouette_numba"]), seen  # [] if done first
     assert any("silhouette_numba" in p.name for p in _index_files(tmp_path / "cache"))
     warm = json.loads(_python(AHEAD, env, tmp_path).stdout)
@@ -421,7 +424,7 @@ def test_the_side_process_imports_the_kernel_module_without_rfmsegs_packages(
     for every import the side process makes."""
     from kmeans_np import jit
 
-    compile_line = "load_kernels(module).warm_up()\n"
+    compile_line = "load_kernels(module).warm_up(*map(int, sys.argv[3:]))\n"
     assert jit._AHEAD_SCRIPT.endswith(compile_line)
     script = jit._AHEAD_SCRIPT.replace(compile_line, (
         "import importlib, json\n"

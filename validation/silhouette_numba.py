@@ -45,8 +45,10 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    the same tiles in the same order, so the same bits. Compiling it takes about 0.35 s
    less CPU than the threaded kernel (numba's parallel lowering of the loop), which a
    first run on a busy machine feels; running it costs 5 ms more on 10,000 points and
-   23 ms more on 20,000 (2 cores). The helpers of a round are inlined into it
-   (``inline="always"``): none is compiled as a function of its own.
+   23 ms more on 20,000 (2 cores); above that the threads pay for themselves. The sizes
+   a run will take are known before numba loads (``validation.silhouette_sizes``), so
+   a first run's side process compiles only the kernels they need. The helpers of a
+   round are inlined into it (``inline="always"``): none is compiled on its own.
 6. **The silhouette itself** is taken from S, still in sorted order, by the numpy twin's
    own vectorised code (``silhouette_from_sums``), and the n values are then put back in
    the caller's order: it is O(n·k), and a kernel for it was one more function to
@@ -71,6 +73,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag, one_thread_twin
+from validation.silhouette_sizes import ONE_THREAD_UP_TO, round_kernels
 
 __all__ = [
     "CHUNK",
@@ -90,9 +93,6 @@ TARGET_BLOCKS = 32
 #: Columns processed together inside a tile: CHUNK points' coordinates and column sums
 #: (8 KB for d = 3) stay in the L1 cache while the rows sweep them.
 CHUNK = 256
-#: up to this many points the rounds run on one thread (design note 5): every silhouette
-#: rfmseg's own run takes (a sample of 10,000 customers; every customer up to 50,000)
-ONE_THREAD_UP_TO = 50_000
 
 
 
@@ -430,14 +430,16 @@ def sorted_cluster_distance_sums(
     return cluster_sums_numba(xt, starts), order
 
 
-def warm_up() -> None:
-    """Compile the kernels for three features (the RFM case) on a few points: the
-    one-thread twin, which every silhouette of rfmseg's own run takes.
+def warm_up(*sizes: int) -> None:
+    """Compile the kernels that silhouettes of ``sizes`` points on three features (the
+    RFM case) run on (:func:`validation.silhouette_sizes.round_kernels`): the one-thread
+    twin up to ``ONE_THREAD_UP_TO`` points, the threaded kernel above.
 
     Run in a separate process on a first run (:func:`kmeans_np.jit.compile_ahead`): the
-    kernels' argument types do not depend on the data's size or labels, so these calls
-    compile exactly what a run on three features then loads from the cache.
+    kernels' argument types do not depend on the data's size or labels, so calls on 64
+    points compile exactly what a run on three features then loads from the cache.
     """
-    codes = np.arange(64) % 2
-    X = np.random.default_rng(0).random((64, 3))
-    sorted_cluster_distance_sums(X, codes, np.bincount(codes))
+    xt = np.random.default_rng(0).random((3, 64))
+    starts = np.array([0, 32, 64])
+    for name in round_kernels(sizes):
+        cluster_sums_numba(xt, starts, one_thread=name == _play_round_one_thread.py_func.__name__)

@@ -62,6 +62,7 @@ from rfm.settings import Settings
 from rfm.summary import rf_counts, rf_mean_spend, segment_persona_counts, segment_summary
 from rfm.table import rfm_table
 from validation.silhouette import NUMBA_FROM_SAMPLES as SILHOUETTE_NUMBA_FROM
+from validation.silhouette_sizes import round_kernels
 from validation.stability import STABLE_ARI
 
 __all__ = [
@@ -86,13 +87,18 @@ Progress = Callable[[str], None]
 def compile_silhouette_ahead(n_customers: int) -> None:
     """On a first run, start compiling the silhouette's kernels on another core.
 
-    They then compile while K-means compiles (and runs) in this process. Nothing starts
-    when they are already in the cache, below the size where the silhouette runs on
-    numpy, or from ``COMPILE_AHEAD_BELOW`` customers on. The pipeline calls this once it
-    knows its customers; the demo earlier, before it generates them.
+    They then compile while K-means compiles (and runs) in this process: the kernels that
+    the run's silhouettes take, which depend on their sizes (the sample that chooses k,
+    and every customer up to ``MAX_EXACT_SILHOUETTE``). Nothing starts when they are
+    already in the cache, below the size where the silhouette runs on numpy, or from
+    ``COMPILE_AHEAD_BELOW`` customers on. The pipeline calls this once it knows its
+    customers; the demo earlier, before it generates them.
     """
     if SILHOUETTE_NUMBA_FROM <= n_customers < COMPILE_AHEAD_BELOW:
-        compile_ahead("validation.silhouette_numba")
+        sizes = [min(n_customers, SILHOUETTE_SAMPLE)]
+        if n_customers <= MAX_EXACT_SILHOUETTE:
+            sizes.append(n_customers)
+        compile_ahead("validation.silhouette_numba", *sizes, functions=round_kernels(sizes))
 
 
 @dataclass

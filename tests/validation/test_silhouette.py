@@ -214,16 +214,35 @@ def test_numba_is_bit_identical_across_thread_counts_and_on_the_one_thread_twin(
         assert np.array_equal(b, c)
 
 
-def test_the_one_thread_twin_covers_every_silhouette_of_a_run() -> None:
-    """A first run compiles only the twin (in a side process), so every silhouette the
-    pipeline takes must be small enough to run on it: the sample that chooses k, and
-    every customer where the per-customer silhouette is taken."""
-    from rfm.app.pipeline import MAX_EXACT_SILHOUETTE
-    from rfm.clustering import SILHOUETTE_SAMPLE
-    from validation.silhouette_numba import ONE_THREAD_UP_TO
+@pytest.mark.parametrize(
+    ("sizes", "compiled"),
+    [((), [True]), ((10_000,), [True]), ((10_000, 20_000), [True]),
+     ((10_000, 20_001), [False, True]), ((50_000,), [False])],
+)  # fmt: skip
+def test_warm_up_compiles_the_kernels_that_silhouettes_of_those_sizes_run_on(
+    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], compiled: list[bool]
+) -> None:
+    """Up to ONE_THREAD_UP_TO points a silhouette runs on the one-thread twin, above it
+    on the threaded kernel; warm_up (a first run's side process) compiles those, and
+    only those, on a few points of three features, and round_kernels names them (a run
+    whose kernels are all cached starts no side process)."""
+    import validation.silhouette_numba as K
+    from validation.silhouette_sizes import round_kernels
 
-    assert SILHOUETTE_SAMPLE <= ONE_THREAD_UP_TO
-    assert MAX_EXACT_SILHOUETTE <= ONE_THREAD_UP_TO
+    assert K.ONE_THREAD_UP_TO == 20_000
+    calls: list[bool] = []
+
+    def record(xt: np.ndarray, starts: np.ndarray, block=None, one_thread=None) -> None:
+        assert xt.shape[0] == 3 and xt.dtype == np.float64 and starts.dtype == np.int64
+        calls.append(one_thread)
+
+    monkeypatch.setattr(K, "cluster_sums_numba", record)
+    K.warm_up(*sizes)
+    assert calls == compiled
+    kernels = {True: K._play_round_one_thread, False: K._play_round}
+    assert round_kernels(sizes) == tuple(sorted(kernels[c].py_func.__name__ for c in calls))
+    for n in sizes:  # and the size rule is the one cluster_sums_numba follows
+        assert (n <= K.ONE_THREAD_UP_TO) in calls
 
 
 def test_numba_sums_are_the_numpy_twins_in_cluster_order() -> None:

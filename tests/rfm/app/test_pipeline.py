@@ -191,7 +191,8 @@ def test_the_demo_starts_compiling_the_silhouette_before_it_generates_data(
 
     assert 1_500 < NUMBA_FROM_SAMPLES <= 2_500
     events: list[str] = []
-    monkeypatch.setattr(pipeline, "compile_ahead", lambda module: events.append(module))
+    monkeypatch.setattr(pipeline, "compile_ahead",
+                        lambda module, *sizes, functions: events.append(module))  # fmt: skip
     generate = rfm.datasets.make_transactions
 
     def recorded(**kwargs):
@@ -210,16 +211,23 @@ def test_the_silhouette_compiles_ahead_between_its_two_bounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """From the size where the silhouette runs on numba kernels, below the size where
-    the second process's memory would count more than the time it saves."""
+    the second process's memory would count more than the time it saves; the side
+    process is told the sizes of the run's silhouettes: the sample that chooses k, and
+    every customer while their silhouettes are taken one by one."""
     import rfm.app.pipeline as pipeline
     from validation.silhouette import NUMBA_FROM_SAMPLES
 
-    started: list[int] = []
+    started: list[tuple[str, tuple[int, ...], tuple[str, ...]]] = []
+    monkeypatch.setattr(pipeline, "compile_ahead", lambda module, *sizes, functions: started
+                        .append((module, sizes, functions)))  # fmt: skip
     top = pipeline.COMPILE_AHEAD_BELOW
-    for n in (NUMBA_FROM_SAMPLES - 1, NUMBA_FROM_SAMPLES, top - 1, top):
-        monkeypatch.setattr(pipeline, "compile_ahead", lambda module, n=n: started.append(n))
+    for n in (NUMBA_FROM_SAMPLES - 1, NUMBA_FROM_SAMPLES, 30_000, 50_000, 50_001, top - 1, top):
         pipeline.compile_silhouette_ahead(n)
-    assert started == [NUMBA_FROM_SAMPLES, top - 1]
+    ahead, twin, threaded = "validation.silhouette_numba", "_play_round_one_thread", "_play_round"
+    assert started == [(ahead, (NUMBA_FROM_SAMPLES, NUMBA_FROM_SAMPLES), (twin,)),
+                       (ahead, (10_000, 30_000), (threaded, twin)),
+                       (ahead, (10_000, 50_000), (threaded, twin)),
+                       (ahead, (10_000,), (twin,)), (ahead, (10_000,), (twin,))]  # fmt: skip
 
 
 def test_the_order_lines_are_released_as_soon_as_nothing_reads_them_again(tx) -> None:
