@@ -55,8 +55,9 @@ settings is in force.
 Compiling on the side
 ---------------------
 On a first run two steps' kernels can compile at once, on two cores: :func:`compile_ahead`
-starts a separate Python process that loads a kernel module and calls its ``warm_up()``
-(the kernels on a few points, with the argument types of a real run), which writes them
+starts a separate Python process that loads a kernel module and calls its
+``warm_up(*sizes)`` (the kernels that problems of those sizes run on, called on a few
+points with the argument types of a real run), which writes them
 to the same cache. The run goes on meanwhile (compiling its own next kernels), and
 :func:`load_kernels` waits for that process before the module's kernels are first used,
 so that they are read from the cache rather than compiled a second time. If the process
@@ -303,8 +304,9 @@ def load_kernels(module: str) -> ModuleType:
 #: path, where a folder named ``validation`` would shadow rfmseg's), then compile.
 #: ``kmeans_np`` and the kernel module's top-level package (one of ``PACKAGES``) are
 #: registered as bare packages, so that their ``__init__`` (which imports pandas and all
-#: the public API) does not run: the kernel modules import only numpy, numba and
-#: ``kmeans_np.numba_options``, and the side process then takes 0.2 s less CPU, which a
+#: the public API) does not run: the kernel modules import only numpy, numba (llvmlite)
+#: and modules that import neither pandas nor a package's API (``kmeans_np.numba_options``,
+#: ``validation.silhouette_sizes``), and the side process then takes 0.2 s less CPU, which a
 #: busy machine's first run feels. (A subpackage's ``__init__``, as ``rfm.clv``'s, still
 #: runs.) Should a kernel module need its package after all, the process fails and the
 #: run compiles the kernels itself, as with any failure here.
@@ -338,13 +340,18 @@ def compile_ahead(module: str, *sizes: int, functions: Sequence[str] = ()) -> No
     Parameters
     ----------
     module : str
-        Dotted name of a kernel module that has a ``warm_up()`` function.
+        Dotted name of a kernel module that has a ``warm_up(*sizes)`` function.
     *sizes : int
         Passed on to ``warm_up``: the sizes of the problems the run will hand the
         kernels, where the module picks its kernels by size.
     functions : sequence of str
         The kernels (names) that ``warm_up(*sizes)`` compiles: nothing starts when all of
-        them are cached. Empty: when any kernel of the module is.
+        them are cached. Empty: when any kernel of the module is. Either way only the
+        presence of their cache files is checked, not the argument types they were
+        compiled for.
+
+    While a side process for ``module`` is under way, another call for it starts nothing,
+    whatever its sizes.
     """
     if not sys.executable or getattr(sys, "frozen", False) or _usable_cores() < 2:
         return  # no interpreter to start (embedded or frozen app), or no second core

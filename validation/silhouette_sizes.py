@@ -3,7 +3,8 @@
 A first run starts compiling the silhouette's kernels in a side process before numba is
 loaded (:func:`rfm.app.pipeline.compile_silhouette_ahead`), and a run whose kernels are
 cached starts nothing; both need to know which kernels the run's silhouettes take. This
-module imports nothing, so the kernel module can import it in that side process too.
+module imports nothing of numba or rfmseg, so the kernel module can import it in that side
+process too (where ``validation`` is a bare package whose ``__init__`` does not run).
 """
 
 from __future__ import annotations

@@ -88,8 +88,13 @@ def compile_silhouette_ahead(n_customers: int) -> None:
     """On a first run, start compiling the silhouette's kernels on another core.
 
     They then compile while K-means compiles (and runs) in this process: the kernels that
-    the run's silhouettes take, which depend on their sizes (the sample that chooses k,
-    and every customer up to ``MAX_EXACT_SILHOUETTE``). Nothing starts when they are
+    the run's silhouettes take, which depend on their sizes (the sample of at most
+    ``SILHOUETTE_SAMPLE`` customers the clustering scores, and every customer up to
+    ``MAX_EXACT_SILHOUETTE``). From 20,001 to 50,000 customers those are both kernels,
+    the one-thread twin for the sample and the threaded one for every customer (see
+    ``validation.silhouette_sizes``). The demo starts this with its ``--customers``,
+    which is the customer table's size (every generated customer has orders), so the
+    pipeline's own call finds it under way. Nothing starts when they are
     already in the cache, below the size where the silhouette runs on numpy, or from
     ``COMPILE_AHEAD_BELOW`` customers on. The pipeline calls this once it knows its
     customers; the demo earlier, before it generates them.

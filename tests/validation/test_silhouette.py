@@ -241,8 +241,23 @@ def test_warm_up_compiles_the_kernels_that_silhouettes_of_those_sizes_run_on(
     assert calls == compiled
     kernels = {True: K._play_round_one_thread, False: K._play_round}
     assert round_kernels(sizes) == tuple(sorted(kernels[c].py_func.__name__ for c in calls))
-    for n in sizes:  # and the size rule is the one cluster_sums_numba follows
-        assert (n <= K.ONE_THREAD_UP_TO) in calls
+
+
+@pytest.mark.parametrize(("n", "twin"), [(20_000, True), (20_001, False)])
+def test_cluster_sums_take_the_kernel_round_kernels_names(
+    monkeypatch: pytest.MonkeyPatch, n: int, twin: bool
+) -> None:
+    """cluster_sums_numba picks its round kernel by the rule warm_up compiles by: the
+    one-thread twin up to ONE_THREAD_UP_TO points, the threaded kernel above."""
+    import validation.silhouette_numba as K
+    from validation.silhouette_sizes import round_kernels
+
+    played: set[str] = set()
+    for name in ("_play_round", "_play_round_one_thread"):
+        monkeypatch.setattr(K, name, lambda *args, name=name: played.add(name))
+    K.cluster_sums_numba(np.zeros((3, n)), np.array([0, n // 2, n], dtype=np.int64))
+    assert played == set(round_kernels([n]))
+    assert played == {"_play_round_one_thread" if twin else "_play_round"}
 
 
 def test_numba_sums_are_the_numpy_twins_in_cluster_order() -> None:
