@@ -420,8 +420,8 @@ def cluster_sums_numba(
 def sorted_cluster_distance_sums(
     X: np.ndarray, codes: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """S[p, c] = Σ_{j in c, j ≠ i} ‖x_i − x_j‖ for the points sorted by cluster, and the
-    sort: row p of S is point ``order[p]``.
+    """S[p, c] = Σ_{j in c, j ≠ i} ‖x_i − x_j‖ with i = ``order[p]``: the table for the
+    points sorted by cluster (stably), and that sort.
 
     ``X`` float64 (n, d), ``codes`` in 0..k-1, ``counts`` (k,). The numpy twin's
     ``cluster_distance_sums`` in sorted order; the silhouette is then taken from it by the
