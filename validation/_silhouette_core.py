@@ -41,23 +41,32 @@ _FINISH_ROWS = 1 << 13
 NUMBA_FROM_SAMPLES = 2_000
 
 
+#: data whose widest column half-spread has a binary exponent beyond ±this are rescaled
+#: (:func:`unit_spread`): a spread below 2^501 squares to below 2^1002, so millions of
+#: features still add up without overflow, and one above 2^-500 squares to a normal number
+_SPREAD_EXPONENT = 500
+
+
 def unit_spread(X: np.ndarray) -> np.ndarray:
-    """``X`` times the power of two that brings its largest column spread into [1, 2).
+    """``X`` itself, or, where its squared differences could overflow or all be
+    subnormal, ``X`` times the power of two that brings its widest column spread into
+    [1, 2).
 
     With ``h`` the largest column half-spread ``max_j/2 - min_j/2`` (halved so that it
-    cannot overflow) and ``h = m · 2^e`` (``m`` in [0.5, 1)), the result is ``X · 2^-e``:
-    every column spread is then in [0, 2), so no squared difference overflows, and a
-    difference as small as the widest spread · 2^-52 stays far from underflow. Multiplying by a
-    power of two only changes exponents, so differences, squares, square roots and the
-    ratios of the silhouette come out as the exact computation's, scaled. ``X`` itself
-    is returned when it already lies in that range (or is constant).
+    cannot overflow) and ``h = m · 2^e`` (``m`` in [0.5, 1)): for ``|e| <= 500`` nothing
+    can overflow and ``X`` is used as it is; otherwise the result is ``X · 2^-e``, every
+    column spread is then in [0, 2), and no squared difference overflows. Multiplying by
+    a power of two only changes exponents, so differences, squares, square roots and
+    the ratios of the silhouette come out as the exact computation's, scaled; but a
+    difference more than 2^1000 times smaller than the widest spread then squares to 0,
+    which is why data that need no scaling are not scaled.
     """
     half = X.max(axis=0) * 0.5 - X.min(axis=0) * 0.5
     widest = float(half.max()) if half.size else 0.0
     if widest == 0.0:
         return X
     exponent = int(np.frexp(widest)[1])  # half-spread in [2^(e-1), 2^e): spread < 2^(e+1)
-    if exponent == 0:
+    if abs(exponent) <= _SPREAD_EXPONENT:
         return X
     return np.ldexp(X, -exponent)
 
@@ -152,15 +161,16 @@ def _allocate(counts: np.ndarray, sample_size: int) -> np.ndarray:
     n_c), and any excess caused by the minimums is taken back from the largest allocations.
     """
     n = counts.sum()
+    if sample_size <= len(counts):
+        raise ValueError(
+            f"sample_size={sample_size} is too small for a sample stratified over "
+            f"{len(counts)} clusters: it takes one point from each, and the silhouette "
+            f"needs a cluster with two, so at least {len(counts) + 1}. Increase "
+            "sample_size or pass stratify=False."
+        )
     floor_min = np.minimum(counts, 2)
     if floor_min.sum() > sample_size:
         floor_min = np.minimum(counts, 1)
-        if floor_min.sum() > sample_size:
-            raise ValueError(
-                f"sample_size={sample_size} is smaller than the number of clusters "
-                f"({len(counts)}); a stratified sample needs at least one point per cluster. "
-                "Increase sample_size or pass stratify=False."
-            )
     exact = sample_size * counts / n
     alloc = np.maximum(np.floor(exact).astype(np.int64), floor_min)
     remainder = exact - np.floor(exact)

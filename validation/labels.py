@@ -92,10 +92,14 @@ def encode_checked(arr: np.ndarray, *, name: str = "labels") -> EncodedLabels:
         lo = int(arr.min())
         span = int(arr.max()) - lo + 1
         if span <= 4 * arr.shape[0] + 1024:
-            present = np.bincount((arr - lo).astype(np.intp, copy=False), minlength=span)
+            # offsets in 64 bits: in int8 or int16, arr - lo wraps around for labels
+            # further apart than the type's largest value (-100 and 100 as int8)
+            wide = arr.astype(np.int64) if arr.dtype.itemsize < 8 else arr
+            offset = (wide - lo).astype(np.intp, copy=False)
+            present = np.bincount(offset, minlength=span)
             lut = np.cumsum(present > 0) - 1
-            codes = lut[arr - lo].astype(np.int64, copy=False)
-            classes = np.flatnonzero(present).astype(arr.dtype) + lo
+            codes = lut[offset].astype(np.int64, copy=False)
+            classes = (np.flatnonzero(present) + lo).astype(arr.dtype)
             return EncodedLabels(codes, classes, present[present > 0].astype(np.int64))
     try:
         classes, codes = np.unique(arr, return_inverse=True)

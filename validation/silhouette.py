@@ -28,11 +28,12 @@ Both quantities only need the per-point, per-cluster distance sums
 Both square coordinate differences, and a square overflows float64 above ~1.3e154 (and
 underflows to 0 below ~1.5e-162): points 1e200 apart would all be ``inf`` apart. The
 silhouette is a ratio of mean distances, so it does not change when every coordinate is
-multiplied by one constant. Both twins therefore get the data multiplied by the power of
-two 2^-e that brings the largest column spread, ``max_j - min_j``, into [1, 2)
+multiplied by one constant. So where the widest column spread, ``max_j - min_j``, is
+beyond 2^±500 (squares that could overflow, or would all be subnormal), both twins get
+the data multiplied by the power of two that brings that spread into [1, 2)
 (:func:`unit_spread`): multiplying by a power of two is exact in floating point, so the
-answer is the one an exact computation gives, bit for bit the same as unscaled data where
-nothing overflows.
+answer is the one an exact computation gives. Other data are used as they are, so a
+column whose spread is 1e300 times smaller than another's still counts.
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def silhouette_score(
     >>> round(silhouette_score([[0], [1], [1], [2], [3], [3]], [0, 1, 1, 1, 2, 2]), 4)
     0.5
     """
+    resolve_backend(backend)  # check the name before the data, as silhouette_samples does
+    if not isinstance(stratify, bool | np.bool_):
+        raise TypeError(f"stratify must be True or False, got {stratify!r}.")
     if is_dask_collection(X):
         from validation._dask import silhouette_score_dask
 
@@ -170,7 +174,6 @@ def silhouette_score(
         n = arr.shape[0]
         check_sample_size(sample_size, n)
         rng = check_random_state(random_state)
-    resolve_backend(backend)  # check the name
     return silhouette_score_checked(arr, enc, backend, sample_size, stratify, rng)
 
 

@@ -393,8 +393,71 @@ def test_bad_backend_and_sample_size() -> None:
         silhouette_score(X, labels, sample_size=51)
     with pytest.raises(TypeError, match="sample_size"):
         silhouette_score(X, labels, sample_size=10.5)
-    with pytest.raises(ValueError, match="number of clusters"):
+    with pytest.raises(ValueError, match=r"stratified over 5 clusters.*at least 6"):
         silhouette_score(X, np.arange(50) % 5, sample_size=4)
+
+
+def test_stratify_and_the_backend_name_are_checked_first() -> None:
+    """stratify must be a bool ("no" used to count as True, None as False), and a bad
+    backend name is reported before a problem in the data, as silhouette_samples does."""
+    X, labels = blobs(50, 2, 2, seed=13)
+    for bad in ("no", None, 1):
+        with pytest.raises(TypeError, match="stratify must be True or False"):
+            silhouette_score(X, labels, sample_size=10, stratify=bad)
+    X[0, 0] = np.nan
+    for call in (silhouette_score, silhouette_samples):
+        with pytest.raises(ValueError, match="backend"):
+            call(X, labels, backend="cuda")
+
+
+def test_a_stratified_sample_of_one_point_per_cluster_is_refused_with_the_right_advice() -> None:
+    """sample_size = k stratified takes one point per cluster, which no silhouette can
+    score: refused up front, saying how many points it needs (it used to suggest
+    stratify=True, the default already in force); k + 1 is scored, and stratify=False
+    is then the other way out."""
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [20.0], [21.0]])
+    labels = [0, 0, 0, 1, 1, 2, 2]
+    with pytest.raises(ValueError, match="at least 4") as refused:
+        silhouette_score(X, labels, sample_size=3, random_state=0)
+    assert "stratify=True" not in str(refused.value)
+    assert -1.0 <= silhouette_score(X, labels, sample_size=4, random_state=0) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("dtype", "lo", "hi", "n"),
+    [(np.int8, -100, 100, 5), (np.int16, -20000, 20000, 10_000), (np.uint8, 0, 250, 5)],
+)
+def test_narrow_integer_labels_far_apart_are_read_as_any_labels(dtype, lo, hi, n) -> None:
+    """Labels -100 and 100 as int8 (-20000 and 20000 as int16, on enough rows for the
+    encoding by offsets; 0 and 250 as uint8) are two clusters, as in int64: the offsets
+    from the smallest label are taken in 64 bits (in the labels' own type they wrapped
+    around and numpy refused them)."""
+    X = np.random.default_rng(n).normal(size=(n, 1))
+    X[n // 2 :] += 5.0
+    narrow = np.where(np.arange(n) < n // 2, lo, hi).astype(dtype)
+    want = sk_samples(X, narrow.astype(np.int64))
+    for backend in BACKENDS:
+        np.testing.assert_allclose(silhouette_samples(X, narrow, backend=backend), want,
+                                   rtol=1e-12)  # fmt: skip
+
+
+def test_a_column_far_narrower_than_another_still_counts() -> None:
+    """Coordinates of 1e150 beside differences of 1e-150: nothing overflows, so the data
+    are used as they are (they used to be rescaled by 2^-498, which made the small
+    differences square to 0 and every silhouette 0). Reference: the distances by hand."""
+    X = np.array([[0.0, 0.0], [0.0, 2e-150], [0.0, 1e-150], [1e150, 0.0], [1e150, 1.0]])
+    labels = np.array([0, 0, 1, 2, 2])
+    d = cdist(X, X)
+    want = []
+    for i in range(5):
+        own = labels == labels[i]
+        a = d[i, own].sum() / (own.sum() - 1)
+        b = min(d[i, labels == c].mean() for c in set(labels.tolist()) - {labels[i]})
+        want.append(0.0 if own.sum() == 1 else (b - a) / max(a, b))
+    np.testing.assert_allclose(want, [-0.5, -0.5, 0.0, 1.0, 1.0], atol=1e-12)
+    for backend in BACKENDS:
+        np.testing.assert_allclose(silhouette_samples(X, labels, backend=backend), want,
+                                   atol=1e-12)  # fmt: skip
 
 
 def test_stratified_sample_keeps_a_small_cluster() -> None:
