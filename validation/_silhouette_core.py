@@ -41,32 +41,29 @@ _FINISH_ROWS = 1 << 13
 NUMBA_FROM_SAMPLES = 2_000
 
 
-#: data whose widest column half-spread has a binary exponent beyond ±this are rescaled
-#: (:func:`unit_spread`): a spread below 2^501 squares to below 2^1002, so millions of
-#: features still add up without overflow, and one above 2^-500 squares to a normal number
-_SPREAD_EXPONENT = 500
-
-
 def unit_spread(X: np.ndarray) -> np.ndarray:
-    """``X`` itself, or, where its squared differences could overflow or all be
-    subnormal, ``X`` times the power of two that brings its widest column spread into
-    [1, 2).
+    """``X`` times the power of two that brings its widest column spread into [1, 2),
+    except where that spread is at least 1 and the squares of d features cannot
+    overflow: then ``X`` itself.
 
     With ``h`` the largest column half-spread ``max_j/2 - min_j/2`` (halved so that it
-    cannot overflow) and ``h = m · 2^e`` (``m`` in [0.5, 1)): for ``|e| <= 500`` nothing
-    can overflow and ``X`` is used as it is; otherwise the result is ``X · 2^-e``, every
-    column spread is then in [0, 2), and no squared difference overflows. Multiplying by
-    a power of two only changes exponents, so differences, squares, square roots and
-    the ratios of the silhouette come out as the exact computation's, scaled; but a
-    difference more than 2^1000 times smaller than the widest spread then squares to 0,
-    which is why data that need no scaling are not scaled.
+    cannot overflow) and ``h = m · 2^e`` (``m`` in [0.5, 1)), the result is ``X · 2^-e``:
+    every column spread is then in [0, 2), so no squared difference overflows, and small
+    differences grow away from underflow. Multiplying by a power of two only changes
+    exponents, so differences, squares, square roots and the ratios of the silhouette
+    come out as the exact computation's, scaled. Scaling *down* has one cost: a
+    difference about 2^1000 times smaller than the widest spread then squares to 0 (a
+    column 1e300 times narrower than another would no longer count). So data with
+    ``0 <= e <= (1020 - bits(d)) / 2`` (509 for 2 or 3 features), where every spread is
+    below 2^(e+1) and the sum of d squares below 2^1022, are used as they are (and not
+    copied).
     """
     half = X.max(axis=0) * 0.5 - X.min(axis=0) * 0.5
     widest = float(half.max()) if half.size else 0.0
     if widest == 0.0:
         return X
     exponent = int(np.frexp(widest)[1])  # half-spread in [2^(e-1), 2^e): spread < 2^(e+1)
-    if abs(exponent) <= _SPREAD_EXPONENT:
+    if 0 <= exponent <= (1020 - X.shape[1].bit_length()) // 2:
         return X
     return np.ldexp(X, -exponent)
 
@@ -226,8 +223,9 @@ def sample_silhouette(rows: np.ndarray, codes: np.ndarray, backend: str) -> floa
     if k < 2 or k > len(codes) - 1:
         raise ValueError(
             f"the sample of {len(codes)} rows holds {k} cluster(s); the "
-            "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size "
-            "or use stratify=True."
+            "silhouette needs 2 <= clusters <= sample size - 1. Increase sample_size, "
+            "or draw a sample stratified by cluster (stratify=True) of more rows than "
+            "there are clusters."
         )
     return float(np.mean(silhouette_of(rows, sample, auto_backend(backend, len(codes)))))
 

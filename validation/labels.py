@@ -99,7 +99,8 @@ def encode_checked(arr: np.ndarray, *, name: str = "labels") -> EncodedLabels:
             present = np.bincount(offset, minlength=span)
             lut = np.cumsum(present > 0) - 1
             codes = lut[offset].astype(np.int64, copy=False)
-            classes = (np.flatnonzero(present) + lo).astype(arr.dtype)
+            wide_kind = np.uint64 if arr.dtype.kind == "u" else np.int64  # lo may be >= 2^63
+            classes = (np.flatnonzero(present).astype(wide_kind) + lo).astype(arr.dtype)
             return EncodedLabels(codes, classes, present[present > 0].astype(np.int64))
     try:
         classes, codes = np.unique(arr, return_inverse=True)

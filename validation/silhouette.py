@@ -28,12 +28,13 @@ Both quantities only need the per-point, per-cluster distance sums
 Both square coordinate differences, and a square overflows float64 above ~1.3e154 (and
 underflows to 0 below ~1.5e-162): points 1e200 apart would all be ``inf`` apart. The
 silhouette is a ratio of mean distances, so it does not change when every coordinate is
-multiplied by one constant. So where the widest column spread, ``max_j - min_j``, is
-beyond 2^±500 (squares that could overflow, or would all be subnormal), both twins get
-the data multiplied by the power of two that brings that spread into [1, 2)
+multiplied by one constant. So both twins get the data multiplied by the power of two
+that brings the widest column spread, ``max_j - min_j``, into [1, 2)
 (:func:`unit_spread`): multiplying by a power of two is exact in floating point, so the
-answer is the one an exact computation gives. Other data are used as they are, so a
-column whose spread is 1e300 times smaller than another's still counts.
+answer is the one an exact computation gives. Data whose widest spread is at least 1 and
+whose squares cannot overflow (a spread below about 2^509 for 2 or 3 features) are used
+as they are: scaled down, a column 1e300 times narrower than another would square to 0
+and no longer count.
 """
 
 from __future__ import annotations

@@ -408,6 +408,10 @@ def test_stratify_and_the_backend_name_are_checked_first() -> None:
     for call in (silhouette_score, silhouette_samples):
         with pytest.raises(ValueError, match="backend"):
             call(X, labels, backend="cuda")
+    import dask.array as da
+
+    with pytest.raises(TypeError, match="stratify must be True or False"):
+        silhouette_score(da.from_array(X, chunks=10), labels, sample_size=10, stratify="no")
 
 
 def test_a_stratified_sample_of_one_point_per_cluster_is_refused_with_the_right_advice() -> None:
@@ -425,7 +429,8 @@ def test_a_stratified_sample_of_one_point_per_cluster_is_refused_with_the_right_
 
 @pytest.mark.parametrize(
     ("dtype", "lo", "hi", "n"),
-    [(np.int8, -100, 100, 5), (np.int16, -20000, 20000, 10_000), (np.uint8, 0, 250, 5)],
+    [(np.int8, -100, 100, 5), (np.int16, -20000, 20000, 10_000), (np.uint8, 0, 250, 5),
+     (np.uint64, 2**64 - 9, 2**64 - 2, 5)],
 )
 def test_narrow_integer_labels_far_apart_are_read_as_any_labels(dtype, lo, hi, n) -> None:
     """Labels -100 and 100 as int8 (-20000 and 20000 as int16, on enough rows for the
@@ -435,10 +440,35 @@ def test_narrow_integer_labels_far_apart_are_read_as_any_labels(dtype, lo, hi, n
     X = np.random.default_rng(n).normal(size=(n, 1))
     X[n // 2 :] += 5.0
     narrow = np.where(np.arange(n) < n // 2, lo, hi).astype(dtype)
-    want = sk_samples(X, narrow.astype(np.int64))
+    want = sk_samples(X, np.arange(n) < n // 2)
+    from validation.labels import encode_labels
+
+    assert encode_labels(narrow).classes.tolist() == [lo, hi]  # labels kept, in their type
     for backend in BACKENDS:
         np.testing.assert_allclose(silhouette_samples(X, narrow, backend=backend), want,
                                    rtol=1e-12)  # fmt: skip
+
+
+def test_data_at_the_edges_of_the_float_range_give_the_unscaled_answer() -> None:
+    """A tight set of points near 2^-500 is scaled up (left as it was, its small
+    differences squared to subnormals and then to 0); points whose squares would
+    overflow over five features are scaled down, and those just below are not scaled
+    and do not overflow. Reference: scikit-learn on the same points at scale 1 (the
+    silhouette does not change when every coordinate is multiplied by 2^e)."""
+    r = 1e-12
+    base = np.array([[0.0], [r], [3 * r], [4 * r], [1.0], [1.0 + r]])
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    want = sk_samples(base, labels)
+    for backend in BACKENDS:
+        got = silhouette_samples(np.ldexp(base, -500), labels, backend=backend)
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+    wide = np.random.default_rng(3).normal(size=(40, 5))
+    wide_labels = np.arange(40) % 3
+    want = sk_samples(wide, wide_labels)
+    for exponent in (505, 507, 509, 1000):  # the spread crosses 2^508 for five features
+        for backend in BACKENDS:
+            got = silhouette_samples(np.ldexp(wide, exponent - 3), wide_labels, backend=backend)
+            np.testing.assert_allclose(got, want, rtol=1e-9)
 
 
 def test_a_column_far_narrower_than_another_still_counts() -> None:
