@@ -55,8 +55,9 @@ Design (documented because it is what makes the kernel fast *and* reproducible)
    compile.
 
 Extra memory per point, at its peak while the kernel runs: the sorted coordinates (8·d
-bytes), the permutation (8) and S (8·k), and for data so wide or so narrow that they are
-rescaled by a power of two (see ``validation.silhouette``) that copy (8·d); the per-tile
+bytes), the permutation (8) and S (8·k), and for data that are rescaled by a power of two
+(a widest spread below 1, or too wide to square; see ``validation.silhouette``) that
+copy (8·d); the per-tile
 buffers are a few KB in all. The sorted coordinates (and the copy) are freed before the
 silhouette is taken from S, which then needs the sorted label codes and the silhouettes
 (8 each, sorted and in the caller's order). For d = 3 and k = 4 the silhouette
