@@ -61,7 +61,8 @@ copy (8·d); the per-tile
 buffers are a few KB in all. The sorted coordinates (and the copy) are freed before the
 silhouette is taken from S, which then needs the sorted label codes and the silhouettes
 (8 each, sorted and in the caller's order). For d = 3 and k = 4 the silhouette
-benchmark's probe measures 71–79 bytes per point at 20,000–200,000 points.
+benchmark's probe measures 71–72 bytes per point at 50,000–200,000 points (79–95 at
+20,000, where its reading varies from run to run).
 
 Nothing here is compiled at import; the first call compiles and caches to disk.
 """
