@@ -408,7 +408,7 @@ def cluster_sums_numba(
     sched = tournament(m)
     half = max(1, sched.shape[1])
     col = np.empty((half, CHUNK))
-    dist = np.empty((half, CHUNK))
+    dist = np.empty((half, CHUNK if xt.shape[0] != 3 else 1))  # only the general-d path uses it
     any_d = any_d_flag(xt.shape[0])
     play = _play_round_one_thread if one_thread else _play_round
     for pairs in sched:

@@ -615,22 +615,19 @@ def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
     called ``orders``: "purchase days" without an invoice column)."""
     found = [*problems, *inversion_sentences(inversions, orders)]
     if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
-        found.insert(0, unstable_sentence(mean_ari))
+        found.insert(0, UNSTABLE_SENTENCE)
     return [w if w.endswith(".") else w + "." for w in found]
 
 
-def unstable_sentence(mean_ari: float) -> str:
-    """The warning for clusters that change with the random starts, in plain words. The
-    figure behind it, the mean adjusted Rand index of runs from other starts (1 = the same
-    clusters every time; below :data:`validation.stability.STABLE_ARI` reads unstable), is
-    in the report's details for analysts and in ``validation.csv``; ``mean_ari`` is taken
-    so that callers pass what the sentence is about."""
-    del mean_ari  # said in words; the figure is the analysts'
-    return (
-        "Unstable clusters: grouping the customers again from other random starting points "
-        "gives noticeably different groups. Treat the personas as a rough guide and base "
-        "campaigns on the segments, which do not depend on random starts"
-    )
+#: the warning for clusters that change with the random starts, in plain words; the figure
+#: behind it, the mean adjusted Rand index of runs from other starts (1 = the same clusters
+#: every time; below :data:`validation.stability.STABLE_ARI` reads unstable), is in the
+#: report's details for analysts and in ``validation.csv``
+UNSTABLE_SENTENCE = (
+    "Unstable clusters: grouping the customers again from other random starting points "
+    "gives noticeably different groups. Treat the personas as a rough guide and base "
+    "campaigns on the segments, which do not depend on random starts"
+)
 
 
 def separation_table(prof: pd.DataFrame) -> pd.DataFrame:
