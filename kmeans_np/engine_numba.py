@@ -20,15 +20,17 @@ Design, and why:
   labels (4.5 KB for d = 3) stay in the L1 cache for all the sweeps instead of being
   fetched again from L2 for each. The partial sums are still per chunk: tiles only
   change the order of the work.
-* **Cluster sums in four rotating copies.** Adding a row to its cluster's sums is a
-  read-modify-write at an address known only from the label; consecutive rows of one
-  cluster would wait for each other. Row i adds into copy i mod 4 (``ROTATE``), and the
-  copies are added in copy order at the end of the chunk: fixed, so still
-  thread-independent. Measured on one thread at 1M rows, d = 3: a Lloyd pass took
-  4.3 → 2.8 ms (k = 4) and 5.3 → 3.6 ms (k = 8) with tiles and copies together.
-* **One vector addition per row.** With d = 3 a row's three values and its weight are
-  four neighbouring sums; :func:`_add_four` adds them with one 4-wide vector addition,
-  which is four IEEE additions side by side: the same bits as adding them one by one.
+* **Cluster sums in eight lanes.** Adding a row to its cluster's sums one row at a
+  time is a read-modify-write at an address known only from the label, so consecutive
+  rows of one cluster wait for each other. Instead, row i of a chunk adds into lane
+  i mod 8 (``LANES``) of its cluster's sums, and for d = 3 :func:`_add_lane_sums_d3`
+  does it eight rows at a time with vector instructions: for each cluster, a mask of
+  the eight rows that carry its label, and one masked vector addition per feature and
+  one for the weight. The lanes are added in lane order at the end of the chunk: a
+  fixed order, so still thread-independent. Lloyd's pass at 1M rows, two threads, in
+  the benchmark's timing, four interleaved runs against the four rotating copies this
+  replaced (row i into copy i mod 4, one 4-wide addition per row): 0.87–0.99 →
+  0.76–0.89 ms at k = 4, 1.14–1.21 → 1.09–1.17 ms at k = 8.
 * **d = 3 specialised.** RFM data has three features; the distance to a centre is
   then written out as ``a*a + b*b + c*c`` with four centres held in registers. Other
   d use a generic loop over features with a per-chunk distance buffer. The kernels
@@ -57,7 +59,7 @@ k-means++ in numpy with the kernels' arithmetic, so that a small first run compi
 (see ``NumbaEngine``).
 
 This module imports only numpy, numba (with llvmlite, numba's own code generator, for
-:func:`_add_four`) and the shared options (:mod:`kmeans_np.numba_options`); load it through
+:func:`_add_lane_sums_d3`) and the shared options (:mod:`kmeans_np.numba_options`); load it through
 ``kmeans_np.jit.load_kernels("kmeans_np.engine_numba")``. Nothing here is compiled at
 import: each function compiles on its first call and is cached on disk (``cache=True``).
 """
@@ -69,7 +71,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from kmeans_np.numba_options import PRANGE_ONLY, any_d_flag, one_thread_twin
@@ -81,8 +83,9 @@ CHUNK = 4096
 #: rows per tile inside a chunk (Lloyd, nearest): a tile's data, distances and labels
 #: (4.5 KB for d = 3) stay in the L1 cache while every centre is compared with them
 TILE = 128
-#: copies of the cluster sums per chunk, rows added round-robin (see _add_cluster_sums)
-ROTATE = 4
+#: lanes of the cluster sums per chunk: row i of a chunk adds into lane i mod LANES (see
+#: _add_cluster_sums); 8 doubles are one 512-bit vector
+LANES = 8
 #: below this many rows a fit is small: it runs on the one-thread twins of the Lloyd
 #: kernels, seeds in numpy and takes the feature variances from numpy (see ``NumbaEngine``)
 SMALL_BELOW_ROWS = 50_000
@@ -171,130 +174,188 @@ def _nearest_tile_any(xt, centers, s, m, best_d, best_l, dist):
 # Lloyd
 # ----------------------------------------------------------------------------------
 @intrinsic
-def _add_four(typingctx, acc, start, v0, v1, v2, v3):
-    """acc[start : start + 4] += (v0, v1, v2, v3), as one 4-wide vector load, add and store.
+def _add_lane_sums_d3(typingctx, acc, xt, lab, w, s, groups, k):
+    """Add rows s .. s + 8·groups − 1 of ``xt`` (d = 3) to their clusters' lane sums,
+    eight rows at a time, with vector instructions.
 
-    Each lane is the IEEE addition ``acc[start + q] + v_q``, exactly what four scalar
-    additions compute, so the result is the same bits on any processor (NaN payloads
-    aside, which no addition promises to keep): a vector addition adds lane by lane and
-    reorders nothing. A processor without 4-wide registers runs it as two 2-wide
-    additions, or four scalar ones.
+    For a group of eight rows g (rows s + 8g + l, lane l = 0 … 7), cluster j and
+    quantity q (the three features, then the weight):
 
-    Why write it by hand: adding a row to its cluster's four sums is four loads, four
-    additions and four stores at neighbouring addresses. LLVM's SLP vectoriser would pack
-    them into one of each by itself, but numba turned that pass off by default (numba
-    PR 8852, after it miscompiled some loops), and it can only be turned back on for a
-    whole process. Written out here, the packing happens in this one place only. A Lloyd
-    pass at 1M rows, d = 3, two threads, back to back, this change alone against the
-    scalar additions in the same run: 1.08 → 0.82 ms (k = 4), 1.32 → 1.06 ms (k = 8).
+        acc[(4j + q)·8 + l] += a_q(row)   if lab[8g + l] == j
 
-    Defined in this module, the only one that uses it, so that editing it invalidates
-    the cached kernels that contain it (numba checks only the defining file of a cached
-    function).
+    where a_q is w·x_q (x_q with unit weights) for q < 3 and w (1.0) for q = 3. Each lane
+    therefore adds its rows one after the other in row order, each addition the IEEE
+    addition of the scalar code (a masked vector addition adds lane by lane; a lane
+    whose row has another label keeps its value, as a row that is not added would):
+    the same bits as :func:`_add_cluster_sums`'s loop over rows, on any processor (NaN
+    payloads aside, which no addition promises to keep).
+
+    The work, per group: the eight labels and the rows' values are loaded once; then,
+    for four clusters at a time, whose 16 lane sums stay in registers across all the
+    groups, one comparison gives the mask of the rows with that cluster's label and
+    four masked additions add them. That is 5 vector instructions per cluster per eight
+    rows, with no dependence on which labels the rows carry; adding row by row into
+    the cluster a label names made each row wait for the previous row of its cluster.
+
+    Why written by hand: numba's loops over the lanes compiled to scalar code, and LLVM's
+    SLP vectoriser, which could pack them, is off in numba (numba PR 8852, after it
+    miscompiled some loops). Defined in this module, the only one that uses it, so that
+    editing it invalidates the cached kernels that contain it (numba checks only the
+    defining file of a cached function).
 
     Parameters
     ----------
     acc : 1-D C-contiguous writable float64 array
-        The sums; four of them, from ``start`` on, are added to in place.
-    start : unsigned integer
-        Where the four sums begin; the caller guarantees ``start + 4 <= len(acc)``.
-        Nothing is checked when it runs (no bounds check, even with
-        ``NUMBA_BOUNDSCHECK``), and a signed index is refused when compiling, since a
-        negative one would not wrap around as numba's indexing does but write before
-        the array.
-    v0, v1, v2, v3 : float64 or float32
-        The values added to ``acc[start]`` … ``acc[start + 3]`` (float32 widened
-        exactly). Any other type is refused when compiling: numba then reports a typing
-        error naming the arguments.
+        Lane sums, laid out as above, for ⌈k/4⌉·4 clusters: clusters from k on match no
+        label, and their sums are loaded and stored unchanged.
+    xt : 2-D float64 array, shape (3, n)
+        The data, feature-major; each feature's rows must be contiguous (the caller
+        checks ``xt.strides[1] == 8``).
+    lab : 1-D C-contiguous int32 array
+        The labels of rows s … s + 8·groups − 1, from index 0, each in [0, k).
+    w : None or 1-D float64 array with contiguous rows
+        The weights of all n rows (None: unit weights).
+    s, groups, k : unsigned integers
+        The first row, the number of groups of eight rows, the number of clusters.
+        Nothing is checked when it runs: the caller guarantees the sizes above.
     """
     if not (
         isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == "C" and acc.mutable
         and acc.dtype == types.float64
-        and isinstance(start, types.Integer) and not start.signed
-        and all(v in (types.float32, types.float64) for v in (v0, v1, v2, v3))
+        and isinstance(xt, types.Array) and xt.ndim == 2 and xt.dtype == types.float64
+        and isinstance(lab, types.Array) and lab.ndim == 1 and lab.layout == "C"
+        and lab.dtype == types.int32
+        and (isinstance(w, types.NoneType) or (
+            isinstance(w, types.Array) and w.ndim == 1 and w.dtype == types.float64))
+        and all(isinstance(v, types.Integer) and not v.signed for v in (s, groups, k))
     ):  # fmt: skip
         return None
+    weighted = not isinstance(w, types.NoneType)
 
     def codegen(context, builder, signature, args):
-        array, index, *values = args
-        data = context.make_array(signature.args[0])(context, builder, value=array).data
-        at = builder.gep(data, [context.cast(builder, index, signature.args[1], types.intp)],
-                         inbounds=True)  # fmt: skip
-        lanes = ir.VectorType(ir.DoubleType(), 4)
-        addend = ir.Constant(lanes, ir.Undefined)
-        for lane, (value, kind) in enumerate(zip(values, signature.args[2:], strict=True)):
-            value = context.cast(builder, value, kind, types.float64)
-            addend = builder.insert_element(addend, value, ir.Constant(ir.IntType(32), lane))
-        at = builder.bitcast(at, lanes.as_pointer())
-        builder.store(builder.fadd(builder.load(at, align=8), addend), at, align=8)
+        acc_v, xt_v, lab_v, w_v, s_v, groups_v, k_v = args
+        f64 = ir.DoubleType()
+        lanes = ir.VectorType(f64, LANES)
+        i32 = ir.IntType(32)
+        label_lanes = ir.VectorType(i32, LANES)
+        intp = context.get_value_type(types.intp)
+
+        def const(value):
+            return ir.Constant(intp, value)
+
+        def index(value, kind):
+            return context.cast(builder, value, kind, types.intp)
+
+        def vector_at(base, offset, kind):
+            return builder.bitcast(builder.gep(base, [offset], inbounds=True), kind.as_pointer())
+
+        acc_a = context.make_array(signature.args[0])(context, builder, value=acc_v)
+        xt_a = context.make_array(signature.args[1])(context, builder, value=xt_v)
+        lab_a = context.make_array(signature.args[2])(context, builder, value=lab_v)
+        first = index(s_v, signature.args[4])
+        n_groups = index(groups_v, signature.args[5])
+        n_clusters = index(k_v, signature.args[6])
+        # feature f's row ``first``: the data pointer plus f strides (in bytes) and ``first``
+        feature_stride = builder.extract_value(xt_a.strides, 0)
+        raw = builder.bitcast(xt_a.data, ir.IntType(8).as_pointer())
+        rows = [
+            builder.gep(
+                builder.bitcast(builder.gep(raw, [builder.mul(const(f), feature_stride)]),
+                                f64.as_pointer()),
+                [first],
+            )
+            for f in range(3)
+        ]  # fmt: skip
+        if weighted:
+            w_a = context.make_array(signature.args[3])(context, builder, value=w_v)
+            weights = builder.gep(w_a.data, [first])
+        unit = ir.Constant(lanes, [1.0] * LANES)
+        # 4 clusters × 4 quantities of lane sums, kept in registers across the groups
+        slots = [cgutils.alloca_once(builder, lanes) for _ in range(16)]
+        splat_mask = ir.Constant(ir.VectorType(i32, LANES), [0] * LANES)
+        with cgutils.for_range(builder, builder.udiv(builder.add(n_clusters, const(3)),
+                                                     const(4))) as fours:  # fmt: skip
+            j0 = builder.mul(fours.index, const(4))
+            # cluster j0 + q // 4, quantity q % 4: 16 consecutive vectors of lane sums
+            sums_at = [
+                vector_at(acc_a.data, builder.mul(builder.add(builder.mul(j0, const(4)),
+                                                              const(q)), const(LANES)),
+                          lanes)
+                for q in range(16)
+            ]  # fmt: skip
+            for slot, at in zip(slots, sums_at, strict=True):
+                builder.store(builder.load(at, align=8), slot)
+            cluster_ids = []
+            for c in range(4):
+                one = builder.insert_element(ir.Constant(label_lanes, ir.Undefined),
+                                             builder.trunc(builder.add(j0, const(c)), i32),
+                                             ir.Constant(i32, 0))  # fmt: skip
+                cluster_ids.append(builder.shuffle_vector(
+                    one, ir.Constant(label_lanes, ir.Undefined), splat_mask))
+            with cgutils.for_range(builder, n_groups) as group:
+                at = builder.mul(group.index, const(LANES))
+                labels = builder.load(vector_at(lab_a.data, at, label_lanes), align=4)
+                values = [builder.load(vector_at(row, at, lanes), align=8) for row in rows]
+                if weighted:
+                    wv = builder.load(vector_at(weights, at, lanes), align=8)
+                    addends = [*(builder.fmul(wv, v) for v in values), wv]
+                else:
+                    addends = [*values, unit]
+                for c in range(4):
+                    mask = builder.icmp_signed("==", labels, cluster_ids[c])
+                    for q in range(4):
+                        slot = slots[4 * c + q]
+                        total = builder.load(slot)
+                        builder.store(
+                            builder.select(mask, builder.fadd(total, addends[q]), total), slot)
+            for slot, at in zip(slots, sums_at, strict=True):
+                builder.store(builder.load(slot), at, align=8)
         return context.get_dummy_value()
 
-    return types.void(acc, start, v0, v1, v2, v3), codegen
+    return types.void(acc, xt, lab, w, s, groups, k), codegen
 
 
 @njit(cache=True, nogil=True)
 def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
-    """acc += Σ w_i x_i and Σ w_i per cluster, over rows s..s+m-1 (labels ``lab``).
+    """Add rows s..s+m-1 (labels ``lab``) to their clusters' lane sums ``acc``.
 
-    ``acc`` holds ROTATE copies of the k·(d+1) sums, row s+i adding into copy
-    i % ROTATE: cluster j's feature sums sit at [(r·k + j)(d+1), … + d) of copy r and
-    its weight right after them. ``w`` None means unit weights (see ``lloyd_step``).
+    Row s+i adds w·x_f to lane i mod LANES of its cluster's sum of feature f, and w to
+    that lane of its weight: cluster j's quantity q (the d features, then the weight)
+    sits at [(j·(d+1) + q)·LANES, … + LANES). ``w`` None means unit weights (see
+    ``lloyd_step``); s is a multiple of LANES from the chunk's start, so a lane is the
+    same rows whatever the tile.
 
-    Why copies: with one copy, consecutive rows of the same cluster add into the same
-    few doubles, so each addition waits for the store of the one before (and the
-    processor, guessing at addresses it cannot know in advance, must often undo a load
-    it started too early). With four copies, rows that follow each other never share a
-    cell. The copies are added up in copy order at the end of the chunk
-    (``_fold_copies``): a fixed order, so the sums still do not depend on the threads.
-    ``any_d``: ``None`` for the written-out d = 3 code (see :func:`any_d_flag`), which
-    adds a row's three values and its weight with one vector addition (:func:`_add_four`).
+    For d = 3 (``any_d`` None, see :func:`any_d_flag`) with contiguous rows, whole
+    groups of eight rows go through :func:`_add_lane_sums_d3`'s vector code; the rest,
+    and every other d, through the loop below: one row at a time, each into its lane,
+    in row order, so the same additions in the same order and the same bits.
     Indices are unsigned so numba adds no negative-index check to each access.
     """
     d = xt.shape[0]
-    stride = np.uint64(d + 1)
-    size = np.uint64(k) * stride  # of one copy
-    if any_d is None:  # d = 3, written out: row i0 + r of each group of ROTATE to copy r
-        x0 = xt[0, s : s + m]
-        x1 = xt[1, s : s + m]
-        x2 = xt[2, s : s + m]
-        full = m - m % ROTATE
-        if w is None:
-            for i0 in range(0, full, ROTATE):
-                for r in range(ROTATE):
-                    i = i0 + r
-                    b = np.uint64(r) * size + np.uint64(lab[i]) * stride
-                    _add_four(acc, b, x0[i], x1[i], x2[i], 1.0)
-            for i in range(full, m):  # the last rows of a partial tile
-                b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-                _add_four(acc, b, x0[i], x1[i], x2[i], 1.0)
-        else:
-            ws = w[s : s + m]
-            for i0 in range(0, full, ROTATE):
-                for r in range(ROTATE):
-                    i = i0 + r
-                    b = np.uint64(r) * size + np.uint64(lab[i]) * stride
-                    _add_four(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
-            for i in range(full, m):
-                b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-                _add_four(acc, b, ws[i] * x0[i], ws[i] * x1[i], ws[i] * x2[i], ws[i])
-    else:
-        xs = xt[:, s : s + m]
-        for i in range(m):
-            b = np.uint64(i % ROTATE) * size + np.uint64(lab[i]) * stride
-            wi = 1.0 if w is None else w[s + i]
-            for f in range(d):
-                acc[b + np.uint64(f)] += xs[f, i] if w is None else wi * xs[f, i]
-            acc[b + np.uint64(d)] += wi
+    done = 0
+    if any_d is None and xt.strides[1] == 8 and (w is None or w.strides[0] == 8):
+        done = m - m % LANES
+        _add_lane_sums_d3(acc, xt, lab, w, np.uint64(s),
+                          np.uint64(done // LANES), np.uint64(k))  # fmt: skip
+    stride = np.uint64((d + 1) * LANES)
+    lanes = np.uint64(LANES)
+    xs = xt[:, s : s + m]
+    for i in range(done, m):
+        b = np.uint64(lab[i]) * stride + np.uint64(i % LANES)
+        wi = 1.0 if w is None else w[s + i]
+        for f in range(d):
+            acc[b + np.uint64(f) * lanes] += xs[f, i] if w is None else wi * xs[f, i]
+        acc[b + np.uint64(d) * lanes] += wi
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _fold_copies(acc, out):
-    """out[q] = Σ_r acc[r·len(out) + q], the ROTATE copies added in copy order."""
-    q_len = out.shape[0]
-    for q in range(q_len):
-        total = acc[q]
-        for r in range(1, ROTATE):
-            total += acc[r * q_len + q]
+def _fold_lanes(acc, out):
+    """out[q] = Σ_l acc[q·LANES + l], the lanes added in lane order."""
+    for q in range(out.shape[0]):
+        b = q * LANES
+        total = acc[b]
+        for lane in range(1, LANES):
+            total += acc[b + lane]
         out[q] = total
 
 
@@ -363,6 +424,7 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
     d, n = xt.shape
     k = centers.shape[0]
     q_len = k * (d + 1)
+    n_acc = (k + 3) // 4 * 4 * (d + 1) * LANES  # lane sums of k rounded up to whole fours
     nc = (n + CHUNK - 1) // CHUNK
     part = np.empty((nc, q_len))
     part_changed = np.empty(nc, np.int32)  # at most CHUNK per chunk
@@ -373,8 +435,8 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
         best_d = np.empty(TILE)
         best_l = np.empty(TILE, np.int32)
         dist = np.empty(TILE)
-        acc = np.empty(ROTATE * q_len)  # fresh per chunk: aliases no input
-        for q in range(ROTATE * q_len):
+        acc = np.empty(n_acc)  # fresh per chunk: aliases no input
+        for q in range(n_acc):
             acc[q] = 0.0
         changed = 0
         inertia = 0.0
@@ -395,7 +457,7 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d):
             _add_cluster_sums(acc, xt, w, s, m, best_l, k, any_d)
             if with_inertia:
                 inertia += _weighted_total(w, s, m, best_d)
-        _fold_copies(acc, part[c])
+        _fold_lanes(acc, part[c])
         part_changed[c] = changed
         part_inertia[c] = inertia
     # Ordered reduction: chunk 0, 1, 2, ... whatever thread computed each.

@@ -287,45 +287,84 @@ def test_lloyds_pass_writes_every_changed_label_and_counts_it(weighted):
         np.testing.assert_array_equal(labels, want)
 
 
-def test_the_four_wide_addition_adds_lane_by_lane():
-    """``_add_four`` (one vector addition for a row's four cluster sums) gives what
-    numpy's element-wise addition gives, bit for bit: rounding, −0.0 + 0.0, overflow to
-    inf, subnormals, float32 values widened exactly; at the first, an odd and the last
-    possible start; nothing outside the four lanes changes. Refused when compiling: a
-    signed start (a negative one would write before the array), a read-only or integer
-    array, an integer value."""
+def _lane_sums_by_hand(acc, xt, w, s, m, lab, lanes):
+    """The lane sums as plain Python adds them: row s+i into lane i mod ``lanes`` of its
+    cluster, one IEEE addition after the other in row order (the reference)."""
+    out = acc.copy()
+    d = xt.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(m):
+            wi = 1.0 if w is None else float(w[s + i])
+            b = int(lab[i]) * (d + 1) * lanes + i % lanes
+            for f in range(d):
+                x = float(xt[f, s + i])
+                out[b + f * lanes] += x if w is None else wi * x
+            out[b + d * lanes] += wi
+    return out
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("k", [1, 4, 5, 8])
+def test_the_lane_sums_add_each_lane_in_row_order(k, weighted):
+    """Lloyd's cluster sums (``_add_cluster_sums``): row s+i adds into lane i mod 8 of its
+    cluster's sums, in row order, bit for bit as plain Python adds them: rounding,
+    −0.0, overflow to inf, subnormals; for the vector code (d = 3, whole groups of
+    eight rows), the loop after it (the last rows of a group), and the loop alone (rows
+    that are not contiguous, and d = 2). Sums of clusters no label names, and the
+    padding up to a multiple of four clusters, keep their values."""
+    from numba import njit
+
+    K = engine_numba()
+    lanes = K.LANES
+    add = njit(K._add_cluster_sums.py_func)
+    rng = np.random.default_rng(120 + k)
+    n, s, m = 300, 40, 203  # s a multiple of 8; m leaves 3 rows after the last group
+    xt = rng.normal(size=(3, n))
+    xt[:, s : s + 8] = [[-0.0, 5e-324, 1e308, 1e308, -1e308, 2.5, -0.0, 0.1]] * 3
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    lab = rng.integers(0, k, m).astype(np.int32)
+    lab[:8] = np.arange(8) % k  # the special values fall into every cluster
+    acc = rng.normal(size=(k + 3) // 4 * 4 * 4 * lanes)  # values, not zeros: strays show
+    for data, any_d in ((xt, None), (np.asfortranarray(xt), None), (xt, True)):
+        got = acc.copy()
+        add(got, data, w, s, m, lab, k, any_d)
+        want = _lane_sums_by_hand(acc, data, w, s, m, lab, lanes)
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+    assert np.asfortranarray(xt).strides[1] != 8  # the loop-only case really ran
+    x2 = np.ascontiguousarray(xt[:2])
+    acc2 = rng.normal(size=(k + 3) // 4 * 4 * 3 * lanes)
+    got = acc2.copy()
+    add(got, x2, w, s, m, lab, k, True)
+    want = _lane_sums_by_hand(acc2, x2, w, s, m, lab, lanes)
+    np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+def test_the_vector_lane_sums_refuse_what_they_cannot_index():
+    """``_add_lane_sums_d3`` is refused when compiling for a signed first row (a
+    negative one would read before the array), labels that are not int32, a read-only
+    or integer sum array: numba then reports a typing error naming the arguments."""
     from numba import njit
     from numba.core.errors import TypingError
 
-    add_four = engine_numba()._add_four
+    lane_sums = engine_numba()._add_lane_sums_d3
 
     @njit
-    def add_at(acc, start, v0, v1, v2, v3):
-        add_four(acc, start, v0, v1, v2, v3)
+    def call(acc, xt, lab, w, s, groups, k):
+        lane_sums(acc, xt, lab, w, s, groups, k)
 
-    rng = np.random.default_rng(101)
-    base = np.r_[0.1, -0.0, 1e308, 5e-324, rng.normal(size=6)]
-    values = [(0.2, 0.0, 1e308, 5e-324), (-0.1, 1.5, -1e308, 2.5), (3.0, -0.0, 0.25, -7.0)]
-    for start in (np.uint64(0), np.uint64(3), np.uint64(base.size - 4), np.uint8(2)):
-        for vals in values:
-            acc = base.copy()
-            add_at(acc, start, *vals)
-            want = base.copy()
-            with np.errstate(over="ignore"):
-                want[int(start) : int(start) + 4] += np.array(vals)
-            np.testing.assert_array_equal(acc.view(np.uint64), want.view(np.uint64))
-    acc = base.copy()
-    add_at(acc, np.uint64(0), np.float32(0.1), np.float32(1.0), 2.0, 3.0)
-    assert acc[0] == base[0] + float(np.float32(0.1))
-    read_only = base.copy()
+    xt = np.zeros((3, 8))
+    acc = np.zeros(4 * 4 * 8)
+    lab = np.zeros(8, np.int32)
+    u = np.uint64
+    call(acc, xt, lab, None, u(0), u(1), u(1))  # the control: accepted
+    read_only = acc.copy()
     read_only.flags.writeable = False
-    for bad in ((base.copy(), 0, 1.0, 1.0, 1.0, 1.0),
-                (base.copy(), np.int64(0), 1.0, 1.0, 1.0, 1.0),
-                (read_only, np.uint64(0), 1.0, 1.0, 1.0, 1.0),
-                (np.zeros(8, np.int64), np.uint64(0), 1.0, 1.0, 1.0, 1.0),
-                (base.copy(), np.uint64(0), 1, 1.0, 1.0, 1.0)):  # fmt: skip
+    for bad in ((acc, xt, lab, None, np.int64(0), u(1), u(1)),
+                (acc, xt, lab.astype(np.int64), None, u(0), u(1), u(1)),
+                (read_only, xt, lab, None, u(0), u(1), u(1)),
+                (np.zeros(128, np.int64), xt, lab, None, u(0), u(1), u(1))):  # fmt: skip
         with pytest.raises(TypingError):
-            add_at(*bad)
+            call(*bad)
 
 
 def test_the_engine_picks_the_twins_below_the_threshold_only():
