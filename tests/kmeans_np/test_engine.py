@@ -312,11 +312,9 @@ def test_the_lane_sums_add_each_lane_in_row_order(k, weighted):
     eight rows), the loop after it (the last rows of a group), and the loop alone (rows
     that are not contiguous, and d = 2). Sums of clusters no label names, and the
     padding up to a multiple of four clusters, keep their values."""
-    from numba import njit
-
     K = engine_numba()
     lanes = K.LANES
-    add = njit(K._add_cluster_sums.py_func)
+    add = K._add_cluster_sums
     rng = np.random.default_rng(120 + k)
     n, s, m = 300, 40, 203  # s a multiple of 8; m leaves 3 rows after the last group
     xt = rng.normal(size=(3, n))
