@@ -210,7 +210,8 @@ def _add_lane_sums_d3(typingctx, acc, xt, lab, w, s, groups, k):
         label, and their sums are loaded and stored unchanged.
     xt : 2-D float64 array, shape (3, n)
         The data, feature-major; each feature's rows must be contiguous (the caller
-        checks ``xt.strides[1] == 8``).
+        checks ``xt.strides[1] == 8``). float32 data (or weights) compile to a call that
+        does nothing and returns False: the caller's loop then adds those rows.
     lab : 1-D C-contiguous int32 array
         The labels of rows s … s + 8·groups − 1, from index 0, each in [0, k).
     w : None or 1-D float64 array with contiguous rows
@@ -218,21 +219,29 @@ def _add_lane_sums_d3(typingctx, acc, xt, lab, w, s, groups, k):
     s, groups, k : unsigned integers
         The first row, the number of groups of eight rows, the number of clusters.
         Nothing is checked when it runs: the caller guarantees the sizes above.
+
+    Returns
+    -------
+    bool
+        Whether the rows were added (False only for float32 data, decided when compiling).
     """
     if not (
         isinstance(acc, types.Array) and acc.ndim == 1 and acc.layout == "C" and acc.mutable
         and acc.dtype == types.float64
-        and isinstance(xt, types.Array) and xt.ndim == 2 and xt.dtype == types.float64
+        and isinstance(xt, types.Array) and xt.ndim == 2 and isinstance(xt.dtype, types.Float)
         and isinstance(lab, types.Array) and lab.ndim == 1 and lab.layout == "C"
         and lab.dtype == types.int32
         and (isinstance(w, types.NoneType) or (
-            isinstance(w, types.Array) and w.ndim == 1 and w.dtype == types.float64))
+            isinstance(w, types.Array) and w.ndim == 1 and isinstance(w.dtype, types.Float)))
         and all(isinstance(v, types.Integer) and not v.signed for v in (s, groups, k))
     ):  # fmt: skip
         return None
     weighted = not isinstance(w, types.NoneType)
+    doubles = xt.dtype == types.float64 and (not weighted or w.dtype == types.float64)
 
     def codegen(context, builder, signature, args):
+        if not doubles:  # float32 data: nothing done here, the caller's loop adds them
+            return context.get_constant(types.boolean, False)
         acc_v, xt_v, lab_v, w_v, s_v, groups_v, k_v = args
         f64 = ir.DoubleType()
         lanes = ir.VectorType(f64, LANES)
@@ -310,9 +319,9 @@ def _add_lane_sums_d3(typingctx, acc, xt, lab, w, s, groups, k):
                             builder.select(mask, builder.fadd(total, addends[q]), total), slot)
             for slot, at in zip(slots, sums_at, strict=True):
                 builder.store(builder.load(slot), at, align=8)
-        return context.get_dummy_value()
+        return context.get_constant(types.boolean, True)
 
-    return types.void(acc, xt, lab, w, s, groups, k), codegen
+    return types.boolean(acc, xt, lab, w, s, groups, k), codegen
 
 
 @njit(cache=True, nogil=True)
@@ -325,18 +334,22 @@ def _add_cluster_sums(acc, xt, w, s, m, lab, k, any_d):
     ``lloyd_step``); s is a multiple of LANES from the chunk's start, so a lane is the
     same rows whatever the tile.
 
-    For d = 3 (``any_d`` None, see :func:`any_d_flag`) with contiguous rows, whole
-    groups of eight rows go through :func:`_add_lane_sums_d3`'s vector code; the rest,
-    and every other d, through the loop below: one row at a time, each into its lane,
+    For d = 3 (``any_d`` None, see :func:`any_d_flag`) with contiguous float64 rows (and
+    weights), whole groups of eight rows go through :func:`_add_lane_sums_d3`'s vector
+    code, when ``acc`` spans the ⌈k/4⌉·4 clusters that code loads and stores (checked
+    here: a shorter buffer takes the loop, never a write past its end); the rest, and
+    every other d, through the loop below: one row at a time, each into its lane,
     in row order, so the same additions in the same order and the same bits.
     Indices are unsigned so numba adds no negative-index check to each access.
     """
     d = xt.shape[0]
     done = 0
-    if any_d is None and xt.strides[1] == 8 and (w is None or w.strides[0] == 8):
-        done = m - m % LANES
-        _add_lane_sums_d3(acc, xt, lab, w, np.uint64(s),
-                          np.uint64(done // LANES), np.uint64(k))  # fmt: skip
+    if (any_d is None and xt.strides[1] == xt.itemsize
+            and (w is None or w.strides[0] == w.itemsize)
+            and acc.shape[0] >= (k + 3) // 4 * 4 * 4 * LANES):  # what the vector code spans
+        groups = m // LANES
+        if _add_lane_sums_d3(acc, xt, lab, w, np.uint64(s), np.uint64(groups), np.uint64(k)):
+            done = groups * LANES
     stride = np.uint64((d + 1) * LANES)
     lanes = np.uint64(LANES)
     xs = xt[:, s : s + m]

@@ -46,7 +46,7 @@ def assert_backends_agree(a, b):
 @pytest.mark.parametrize("d", [2, 3, 5])
 def test_numpy_and_numba_agree(d, init, weighted):
     """n = 9001 spans three numba chunks (4096 rows each), the last one partial, whose
-    last tile (128 rows) is partial too and ends with a row outside the groups of four
+    last tile (128 rows) is partial too and ends with a row outside the groups of eight
     that the cluster sums take at a time."""
     n, k = 9001, 6
     X = blob_data(n, d, k, seed=d)
@@ -184,15 +184,16 @@ def assert_same_bits(a, b):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
 
 
-@pytest.mark.parametrize("n", [9001, 4097, 5, 4, 3, 2, 1])
+@pytest.mark.parametrize("n", [9001, 4097, 9, 8, 5, 4, 3, 2, 1])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("d", [2, 3, 5])
 def test_a_small_fits_kernels_give_the_threaded_kernels_bits(d, weighted, n):
     """What a small fit runs (the one-thread twins of the Lloyd kernels, numpy for the
     k-means++ steps) gives the threaded kernels' bits. 9,001 rows: three chunks, the last
     one partial, its last tile partial too, and with weights a first chunk of zero
-    weight; 4,097: one row in the second chunk; 5 down to 1: one chunk, at most one
-    group of four. Weights include zeros. (For finite data, which every public entry
+    weight; 4,097: one row in the second chunk; 9 and 8: one group of eight rows for the
+    cluster sums' vector code, and one row after it; 5 down to 1: no whole group. Weights
+    include zeros. (For finite data, which every public entry
     point checks: a NaN distance would be kept by np.minimum and dropped by the kernels'
     min.)"""
     K = engine_numba()
@@ -310,8 +311,9 @@ def test_the_lane_sums_add_each_lane_in_row_order(k, weighted):
     cluster's sums, in row order, bit for bit as plain Python adds them: rounding,
     −0.0, overflow to inf, subnormals; for the vector code (d = 3, whole groups of
     eight rows), the loop after it (the last rows of a group), and the loop alone (rows
-    that are not contiguous, and d = 2). Sums of clusters no label names, and the
-    padding up to a multiple of four clusters, keep their values."""
+    or weights that are not contiguous, float32 data or weights, a sum buffer too short
+    for the vector code, and d = 2). Sums of clusters no label names, and the padding up
+    to a multiple of four clusters, keep their values."""
     K = engine_numba()
     lanes = K.LANES
     add = K._add_cluster_sums
@@ -329,6 +331,30 @@ def test_the_lane_sums_add_each_lane_in_row_order(k, weighted):
         want = _lane_sums_by_hand(acc, data, w, s, m, lab, lanes)
         np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
     assert np.asfortranarray(xt).strides[1] != 8  # the loop-only case really ran
+    # weights every other element of a longer array, float32 data or weights: the loop
+    if weighted:
+        spaced = np.repeat(w, 2)[::2]
+        assert spaced.strides[0] == 16
+        got = acc.copy()
+        add(got, xt, spaced, s, m, lab, k, None)
+        want = _lane_sums_by_hand(acc, xt, spaced, s, m, lab, lanes)
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+    with np.errstate(over="ignore"):  # 1e308 is inf in float32: still added as the loop adds
+        narrow = xt.astype(np.float32)
+    for data, weights in ((narrow, w), (xt, None if w is None else w.astype(np.float32))):
+        got = acc.copy()
+        add(got, data, weights, s, m, lab, k, None)
+        want = _lane_sums_by_hand(acc, data, weights, s, m, lab, lanes)
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64))
+    # a buffer of exactly k clusters' sums, shorter than the vector code's whole fours:
+    # the loop adds the rows, and nothing past the buffer's end changes
+    short = k * 4 * lanes
+    room = np.concatenate([acc[:short], rng.normal(size=4 * 4 * lanes)])
+    got = room.copy()
+    add(got[:short], xt, w, s, m, lab, k, None)
+    want = _lane_sums_by_hand(room[:short], xt, w, s, m, lab, lanes)
+    np.testing.assert_array_equal(got[:short].view(np.uint64), want.view(np.uint64))
+    np.testing.assert_array_equal(got[short:], room[short:])
     x2 = np.ascontiguousarray(xt[:2])
     acc2 = rng.normal(size=(k + 3) // 4 * 4 * 3 * lanes)
     got = acc2.copy()
