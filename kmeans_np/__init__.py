@@ -30,10 +30,11 @@ from kmeans_np.kmeans import KMeans
 from kmeans_np.kmeans_1d import KMeans1DResult, kmeans_1d
 from kmeans_np.kmeans_plusplus import kmeans_plusplus
 from kmeans_np.pca import PCA
-from kmeans_np.scaling import MinMaxScaler, StandardScaler
+from kmeans_np.scaling import ConstantColumnWarning, MinMaxScaler, StandardScaler
 
 __all__ = [
     "PCA",
+    "ConstantColumnWarning",
     "KMeans",
     "KMeans1DResult",
     "MinMaxScaler",

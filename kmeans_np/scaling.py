@@ -25,8 +25,9 @@ with a centre :math:`c_j`, a multiplier :math:`s_j` and an offset :math:`o_j` le
 
 The inverse map is :math:`z_j = c_j + (x'_j - o_j)/s_j`, then :math:`x_j = e^{z_j} - 1` for
 logged columns. A constant column has no spread to divide by: it gets :math:`s_j = 0`, so it
-scales to a constant (0 for the standard scaler, ``lo`` for min-max), a ``UserWarning`` names
-it, and ``inverse_transform`` gives the constant back.
+scales to a constant (0 for the standard scaler, ``lo`` for min-max), a
+:class:`ConstantColumnWarning` (a ``UserWarning``) names it, and ``inverse_transform``
+gives the constant back.
 
 Arrays in give arrays out; a DataFrame in gives a DataFrame out with the same index and
 columns (``set_output(transform="pandas")`` gives a DataFrame for any input). The caller's
@@ -54,9 +55,21 @@ from kmeans_np.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from kmeans_np.checks import check_array, feature_names
 from kmeans_np.dask_detect import is_dask_collection
 
-__all__ = ["MinMaxScaler", "StandardScaler"]
+__all__ = ["ConstantColumnWarning", "MinMaxScaler", "StandardScaler"]
 
 ArrayOrFrame = np.ndarray | pd.DataFrame
+
+
+class ConstantColumnWarning(UserWarning):
+    """A column the scaler was fitted on holds one value (or a spread too small to
+    divide by).
+
+    It carries no information for clustering: the scaler maps it to a constant (0 for
+    :class:`StandardScaler`, ``lo`` for :class:`MinMaxScaler`), the same for every row, so
+    no distance depends on it. A subclass of ``UserWarning``, so that a caller that says
+    the same in its own words can silence this one alone
+    (``warnings.simplefilter("ignore", ConstantColumnWarning)``).
+    """
 
 
 class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -137,11 +150,15 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self._center, self._mult, self._offset = center, mult, offset
         flat = mult == 0  # constant columns, or a spread too small to divide by
         if flat.any():
-            shown = [self._column_name(j) for j in np.flatnonzero(flat)]
+            where = np.flatnonzero(flat)
+            shown = ", ".join(self._column_name(j) for j in where)
+            one = where.size == 1
             warnings.warn(
-                f"{type(self).__name__}: column(s) {shown} are constant; they carry no "
-                "information for clustering and scale to a constant. Consider dropping them.",
-                UserWarning,
+                f"{type(self).__name__}: {shown} {'is' if one else 'are'} constant; "
+                f"{'it carries' if one else 'they carry'} no information for clustering and "
+                f"{'scales' if one else 'scale'} to a constant. Consider dropping "
+                f"{'it' if one else 'them'}.",
+                ConstantColumnWarning,
                 stacklevel=3,
             )
         return self

@@ -191,6 +191,25 @@ def test_constant_column_warns_by_name_scales_to_zero_and_inverts(cls) -> None:
     assert (scaler.inverse_transform(out)["flat"] == 0.1).all()
 
 
+def test_the_constant_column_warning_reads_as_a_sentence() -> None:
+    """The columns are listed as a person would write them (they used to show as a
+    Python list of quoted strings, ["'recency'", "'frequency'"]), and one column is
+    singular."""
+    df = pd.DataFrame({"recency": [3.0] * 3, "frequency": [1.0] * 3, "monetary": [1.0, 2.0, 4.0]})
+    with pytest.warns(UserWarning) as caught:
+        StandardScaler().fit(df)
+    assert [str(w.message) for w in caught] == [
+        "StandardScaler: 'recency', 'frequency' are constant; they carry no information for "
+        "clustering and scale to a constant. Consider dropping them."
+    ]
+    with pytest.warns(UserWarning) as caught:
+        MinMaxScaler().fit(np.array([[1.0, 5.0], [2.0, 5.0]]))
+    assert [str(w.message) for w in caught] == [
+        "MinMaxScaler: column 1 is constant; it carries no information for clustering and "
+        "scales to a constant. Consider dropping it."
+    ]
+
+
 def test_constant_column_in_array_named_by_position() -> None:
     X = np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]])
     with pytest.warns(UserWarning, match="column 1"):
