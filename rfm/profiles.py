@@ -74,10 +74,12 @@ def separation_reading(eta_squared: float) -> str:
 
 
 def _eta_squared(values: np.ndarray, labels: np.ndarray) -> float:
+    if values.min() == values.max():  # every customer alike on this dimension: nothing to
+        return 0.0  # separate (their mean may be an ulp off, and the noise read as 1.0)
     centred = values - values.mean()
     total = float(centred @ centred)
     if total == 0.0:
-        return 0.0  # every customer alike on this dimension: nothing to separate
+        return 0.0
     sums = pd.Series(centred).groupby(labels).agg(["sum", "size"])
     return float(((sums["sum"] ** 2) / sums["size"]).sum() / total)
 

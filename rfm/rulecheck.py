@@ -29,7 +29,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, is_integer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, check_same_customers
-from rfm.labels import counted
+from rfm.labels import counted, word_list
 from rfm.segments import (
     DIMENSIONS,
     OTHERS,
@@ -40,7 +40,7 @@ from rfm.segments import (
 )
 
 __all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "name_inversions",
-           "not_new_sentences", "recent_is_relative", "rule_problems"]
+           "not_new_sentences", "recent_is_relative", "rule_problems", "same_for_everyone"]
 
 #: how many of a repeat customer's typical gaps between orders the oldest "recent" last
 #: order may be before :func:`recent_is_relative` says that recent is relative here
@@ -339,6 +339,59 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
         "Segment and persona names compare customers with each other; check the days since "
         "the last purchase before acting on a name that says recent, active or loyal"
     ]
+
+
+def same_for_everyone(rfm: pd.DataFrame, X: Any, orders: str = "orders") -> list[str]:
+    """A sentence when the clustering could not use a dimension because every customer
+    has the same value on it, else none.
+
+    A dimension on which all customers agree tells none of them apart: scaled, it is one
+    constant, and no distance between customers depends on it. Then the clusters, and
+    the persona names, rest on the other dimensions alone, which the reader should know
+    (a shop whose customers all bought once: "one-time" describes every persona).
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        ``recency``, ``frequency`` and ``monetary`` per customer (:func:`rfm.rfm_table`).
+    X : DataFrame or ndarray of shape (n_customers, 3)
+        The same customers as clustered (scaled, in ``RFM_COLUMNS`` order): a dimension is
+        the same for everyone when its column here is constant, which is when the scaler
+        found it so (log1p can merge values that differ only in their last digits).
+    orders : str
+        What frequency counts: "orders", or "purchase days" without an invoice column.
+
+    Returns
+    -------
+    list of str
+        The sentence, or nothing.
+    """
+    scaled = np.asarray(X)
+    same = [c for j, c in enumerate(RFM_COLUMNS) if scaled[:, j].min() == scaled[:, j].max()]
+    if not same:
+        return []
+    noun = orders[:-1]  # "order", "purchase day"
+    names = {"recency": "the days since the last purchase", "frequency": f"the number of {orders}",
+             "monetary": "the spend"}  # fmt: skip
+
+    def clause(column: str) -> str:
+        values = rfm[column]
+        exact = values.min() == values.max()  # else values the scaling merged
+        if column == "recency":
+            return f"last bought {_days(values.iloc[0])} ago" if exact else (
+                "last bought on nearly the same day")
+        if column == "frequency":
+            return f"has {counted(int(values.iloc[0]), noun)}" if exact else (
+                f"has nearly the same number of {orders}")
+        return "spent the same amount" if exact else "spent nearly the same amount"
+
+    said = word_list([clause(c) for c in same])
+    rest = [names[c] for c in RFM_COLUMNS if c not in same]
+    if not rest:
+        return [f"Every customer {said}, so nothing tells the customers apart: the clusters "
+                "and their names mean nothing on these data"]  # fmt: skip
+    return [f"Every customer {said}, so {word_list([names[c] for c in same])} cannot tell "
+            f"customers apart: the clusters and their names rest on {word_list(rest)} alone"]
 
 
 def rule_problems(check: RuleCheck) -> list[str]:

@@ -146,6 +146,7 @@ CASES = [
       for n, s in ((400, 0), (1500, 1), (3000, 2), (800, 3), (2000, 4), (1200, 5))),
     Case("pareto-spend", lambda: _shop(1500, 10, spend_alpha=1.1)),
     Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9), ("--clv", "12")),
+    Case("all-one-time", lambda: _shop(900, 17, one_time=1.0), ("--scaling", "zscore")),
     Case("all-recent", lambda: _shop(1200, 12, recent_days=60), ("--compare-to", "2024-02-01")),
     Case("two-cohorts", lambda: _two_cohorts(13), ("--clv", "6", "--compare-to", "2025-09-30")),
     Case("tiny-shop", lambda: _shop(45, 14)),
@@ -775,6 +776,9 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
         words["frequency"] = "the number of purchase days"
     parts = []
     for dim, word in words.items():
+        if seg[dim].nunique() == 1:  # every customer alike: nothing to tell apart
+            parts.append(f"{word} not at all")
+            continue
         eta = _rank_eta_squared(seg[dim], seg["cluster"])
         parts.append(f"{word} {next(a for t, a in ADVERBS if eta >= t)}")
     sentence = "What tells the personas apart: " + ", ".join(parts) + "."
@@ -812,6 +816,12 @@ def test_every_labelled_statistic_falls_in_the_band_its_label_names(run: Run) ->
     seg = run.segments
     checked = set()
     for measure, row in table.iterrows():
+        dim = re.search(r"clusters \((\w+)\)", measure)
+        if dim and seg[dim.group(1)].nunique() == 1:  # nothing varies: no statistic, no reading
+            assert (row["Value"], row["Reading"]) == ("–", ""), (measure, row["Value"])
+            assert row["Note"] == "not defined: every customer has the same value", row["Note"]
+            checked.add("constant")
+            continue
         if not row["Reading"]:
             continue
         key = next(k for k in BANDS if k in measure)
@@ -826,7 +836,9 @@ def test_every_labelled_statistic_falls_in_the_band_its_label_names(run: Run) ->
                    else _rank_eta_squared(seg[dim], seg["cluster"]))  # fmt: skip
             assert float(shown) == pytest.approx(eta, abs=0.6 * 10 ** -len(shown.split(".")[1]))
         checked.add(key)
-    assert checked == set(BANDS), checked
+    assert checked - {"constant"} == set(BANDS), checked
+    if run.case.name == "all-one-time":  # the branch without a statistic is exercised
+        assert "constant" in checked
 
 
 # -- 7. value ahead and the win-back list --------------------------------------------------
@@ -1194,3 +1206,27 @@ def test_recent_is_said_to_reach_far_back_exactly_when_it_does(run: Run) -> None
         assert said not in run.stdout and said not in prose, (horizon, gap)
     if run.case.name == "cdnow":  # the branch that speaks is exercised
         assert said in run.stdout
+
+
+def test_a_dimension_every_customer_shares_is_said_exactly_when_it_is(run: Run) -> None:
+    """Where every customer has the same days since the last purchase, number of orders
+    or spend (from segments.csv), the console and the report say so in the reader's
+    words; elsewhere they do not. No run names a Python class in its console lines (the
+    scalers' own warning said "StandardScaler: ... Consider dropping it")."""
+    seg = run.segments
+    shared = [c for c in ("recency", "frequency", "monetary") if seg[c].nunique() == 1]
+    said = "Every customer "
+    prose = " ".join(html.unescape(run.report).split())
+    if shared:
+        lines = [line for line in run.stdout.splitlines() if said in line]
+        assert len(lines) == 1 and said in prose, run.stdout
+        if shared == ["frequency"]:
+            n = int(seg["frequency"].iloc[0])
+            noun = "order" if run.case.invoices else "purchase day"
+            counted = f"{n} {noun}{'s' if n > 1 else ''}"
+            assert f"Every customer has {counted}, so the number of " in lines[0], lines
+    else:
+        assert said not in run.stdout and said not in prose
+    if run.case.name == "all-one-time":  # the branch that speaks is exercised
+        assert shared == ["frequency"]
+    assert not re.search(r"Scaler|Warning\b|[a-z]+_[a-z]+\(", run.stdout), run.stdout

@@ -28,6 +28,7 @@ import pandas as pd
 import validation
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import compile_ahead
+from kmeans_np.scaling import ConstantColumnWarning
 from rfm import kpis
 from rfm._cleaning_rules import NothingLeft, missing_customer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
@@ -55,6 +56,7 @@ from rfm.rulecheck import (
     not_new_sentences,
     recent_is_relative,
     rule_problems,
+    same_for_everyone,
 )
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, RuleSet, resolve_rules, segment
@@ -465,7 +467,10 @@ def run_pipeline(
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     shown_k = k if start is None else f"{len(start)}, from the given centres"
     with step(f"clustering (k={shown_k}, scaling={scaling})"):
-        res = cluster(rfm, k=k, scaling=scaling, random_state=random_state, start=start)
+        with warnings.catch_warnings():  # said below in the reader's words, with the values
+            warnings.simplefilter("ignore", ConstantColumnWarning)
+            res = cluster(rfm, k=k, scaling=scaling, random_state=random_state, start=start)
+        problems += same_for_everyone(rfm, res.X, orders)
     n = len(rfm)
     with step("silhouette per customer"):
         sil = (

@@ -375,10 +375,12 @@ DIMENSION_WORDS = {"recency": "recency", "frequency": "the number of orders",
 
 
 def _separation_sentence(res: PipelineResult) -> str:
-    """Which dimensions tell the personas apart, in words (rfm.profiles.separation)."""
+    """Which dimensions tell the personas apart, in words (rfm.profiles.separation): "not
+    at all" where every customer has the same value (η² of ranks exactly 0)."""
     sep = res.separation
     words = DIMENSION_WORDS | {"frequency": f"the number of {_orders_word(res)}"}
-    parts = [f"{words[d]} {SEPARATION_ADVERB[r]}" for d, r in sep["reading"].items()]
+    parts = [f"{words[d]} {'not at all' if e == 0 else SEPARATION_ADVERB[r]}"
+             for d, e, r in zip(sep.index, sep["eta_squared"], sep["reading"], strict=True)]
     return "What tells the personas apart: " + ", ".join(parts) + "."
 
 
@@ -715,6 +717,10 @@ def _validation(c: _Ctx) -> str:
                          silhouette_reading(v),
                          "how well customers sit in their own cluster: above 0.5 good, "
                          "0.25–0.5 moderate, below 0.25 weak"))
+        elif m == "anova_F" and not np.isfinite(float(r["eta_squared"])):
+            for on in ("values", "ranks"):  # no variation to explain: no statistic
+                rows.append((f"Difference between clusters ({r['feature']}), on {on}", "",
+                             "–", "", "not defined: every customer has the same value"))
         elif m == "anova_F":
             eta = float(r["eta_squared"])
             rows.append((f"Difference between clusters ({r['feature']}), on values", "",

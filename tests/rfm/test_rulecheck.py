@@ -253,3 +253,47 @@ def test_days_in_the_name_checks_read_as_words(days, said) -> None:
     from rfm.rulecheck import _days
 
     assert _days(days) == said
+
+
+def test_a_dimension_every_customer_shares_is_said_with_its_value() -> None:
+    """Four customers written out, scaled as the pipeline scales them (log1p, then the
+    range): nothing said when every dimension varies; each shared dimension named with
+    its value, the others named as what the clusters rest on; values that log1p merges
+    are "nearly the same"; orders are purchase days without an invoice column."""
+    import warnings
+
+    import numpy as np
+
+    from kmeans_np import ConstantColumnWarning
+    from rfm.clustering import scaled_features
+    from rfm.rulecheck import same_for_everyone
+
+    def said(rfm, orders="orders"):
+        with warnings.catch_warnings():  # the scaler's own warning: see test_scaling
+            warnings.simplefilter("ignore", ConstantColumnWarning)
+            X, _ = scaled_features(rfm, "log-minmax")
+        return same_for_everyone(rfm, X, orders)
+
+    rfm = pd.DataFrame({"recency": [3, 30, 90, 300], "frequency": [1, 2, 5, 9],
+                        "monetary": [20.0, 35.5, 120.0, 900.0]})  # fmt: skip
+    assert said(rfm) == []
+    assert said(rfm.assign(frequency=1)) == [
+        "Every customer has 1 order, so the number of orders cannot tell customers apart: "
+        "the clusters and their names rest on the days since the last purchase and the "
+        "spend alone"]
+    assert said(rfm.assign(frequency=2), "purchase days") == [
+        "Every customer has 2 purchase days, so the number of purchase days cannot tell "
+        "customers apart: the clusters and their names rest on the days since the last "
+        "purchase and the spend alone"]
+    assert said(rfm.assign(recency=45, monetary=19.99)) == [
+        "Every customer last bought 45 days ago and spent the same amount, so the days "
+        "since the last purchase and the spend cannot tell customers apart: the clusters "
+        "and their names rest on the number of orders alone"]
+    assert said(rfm.assign(recency=1, frequency=1, monetary=5.0)) == [
+        "Every customer last bought 1 day ago, has 1 order and spent the same amount, so "
+        "nothing tells the customers apart: the clusters and their names mean nothing on "
+        "these data"]
+    merged = rfm.assign(monetary=[1e20, 1e20 + 2**14, 1e20, 1e20])  # one log1p value
+    assert np.log1p(merged["monetary"]).nunique() == 1 < merged["monetary"].nunique()
+    assert said(merged)[0].startswith("Every customer spent nearly the same amount, so the "
+                                      "spend cannot tell customers apart")
