@@ -318,3 +318,24 @@ def test_percentile_scores_of_large_whole_numbers_keep_their_order() -> None:
         np.testing.assert_array_equal(got["f_pct"], rankdata(frequency, method="average") / n)
         descending = n + 1 - rankdata(frequency, method="average")  # exact, no negation
         np.testing.assert_array_equal(got["r_pct"], descending / n)
+
+
+@pytest.mark.parametrize("n", [900, 1000, 4321])
+def test_a_dimension_every_customer_shares_separates_nothing(n: int) -> None:
+    """Every customer with 1 order: the percentile scores are all equal, so η² is 0 and
+    the reading weak, in ``separation`` and in the profile. (The scores' mean can be an
+    ulp off their value; η² of that noise came out as 1.0, "strong", for 900 customers.)
+    scipy's Kruskal–Wallis leaves H undefined for all-tied values: the independent
+    reference here is the definition, no variation to explain."""
+    from rfm.profiles import percentile_scores, separation
+
+    rng = np.random.default_rng(n)
+    rfm = pd.DataFrame({"recency": rng.integers(0, 300, n), "frequency": np.ones(n, int),
+                        "monetary": rng.lognormal(4, 1, n)})  # fmt: skip
+    labels = rng.integers(0, 3, n)
+    pct = percentile_scores(rfm)["f_pct"].to_numpy()
+    assert pct.min() == pct.max()
+    got = separation(rfm, labels)
+    assert got.loc["frequency", "eta_squared"] == 0.0
+    assert got.loc["frequency", "reading"] == "weak"
+    assert profile(rfm, labels).attrs["separation"]["frequency"] == 0.0
