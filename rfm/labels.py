@@ -13,8 +13,8 @@ from typing import Any
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
-           "number_word", "orders", "orders_word", "pct", "silhouette_reading", "when",
-           "whole", "word_list"]
+           "number_word", "orders", "orders_word", "pct", "run_money", "silhouette_reading",
+           "spend_decimals", "when", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -156,6 +156,27 @@ def headers(invoices: bool = True) -> dict[str, str]:
 
 def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def spend_decimals(median_spend: float) -> int:
+    """Decimals for a run's money figures: none while the median customer spends 10 or
+    more (12,345; 47), else enough for three significant digits of that median (2 from 1
+    to 10: 4.37; 3 from 0.1: 0.137; at most 6), so that a file in thousands or a shop of
+    small tickets does not read "spend 0"."""
+    if not median_spend > 0 or median_spend >= 10:  # (NaN, nothing or returns: whole)
+        return 0
+    return min(6, 2 - math.floor(math.log10(median_spend)))
+
+
+def run_money(run: Any) -> Callable[[object], str]:
+    """The money format of a run (a :class:`rfm.app.pipeline.PipelineResult` or an applied
+    run): its currency (``settings["currency"]``) and :func:`spend_decimals` of its
+    customers' median spend (``rfm["monetary"]``), one format for the console and the
+    report, so that a figure shown twice reads the same."""
+    settings = getattr(run, "settings", None) or {}
+    rfm = getattr(run, "rfm", None)
+    median = float(rfm["monetary"].median()) if rfm is not None and len(rfm) else 0.0
+    return money(str(settings.get("currency") or ""), spend_decimals(median))
 
 
 def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:

@@ -30,6 +30,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns, is_integer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, check_same_customers
 from rfm.labels import counted, word_list
+from rfm.scoring import quantile_cuts
 from rfm.segments import (
     DIMENSIONS,
     OTHERS,
@@ -40,8 +41,12 @@ from rfm.segments import (
 )
 
 __all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "name_inversions",
-           "not_new_sentences", "recent_is_relative", "rule_problems", "same_for_everyone"]
+           "not_new_sentences", "recent_is_relative", "rule_problems", "same_for_everyone",
+           "spend_scores_pushed_down"]
 
+#: share of the customers whose spend score the +1 of the cut points lowers, from which
+#: :func:`spend_scores_pushed_down` says so
+PUSHED_DOWN = 0.1
 #: how many of a repeat customer's typical gaps between orders the oldest "recent" last
 #: order may be before :func:`recent_is_relative` says that recent is relative here
 RECENT_GAPS = 3
@@ -212,17 +217,33 @@ def name_inversions(segments: pd.DataFrame, rfm: pd.DataFrame, rules: Any) -> pd
     return pd.DataFrame(rows, columns=INVERSION_COLUMNS)
 
 
-def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders") -> list[str]:
+def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders",
+                        decimals: int = 0) -> list[str]:  # fmt: skip
     """One plain sentence per row of :func:`name_inversions`; ``orders`` is what orders
-    are called ("purchase days" without an invoice column)."""
-    return [
-        f"“{r.named_above}” is named above “{r.named_below}”, but the {r.named_below} "
-        f"customers are better on every count (median {r.recency_below:,.0f} against "
-        f"{r.recency_above:,.0f} days since the last order, {r.frequency_below:g} against "
-        f"{r.frequency_above:g} {orders}, spend {r.monetary_below:,.0f} against "
-        f"{r.monetary_above:,.0f})"
-        for r in inversions.itertuples(index=False)
-    ]
+    are called ("purchase days" without an invoice column), ``decimals`` those of the
+    run's money figures (:func:`rfm.labels.spend_decimals`).
+
+    The segment named lower is better on the dimensions where its median is strictly
+    better and level on the others: "better on every count" only when it is better on
+    all three.
+    """
+    out = []
+    for r in inversions.itertuples(index=False):
+        better = [word for word, strict in (
+            ("recency", r.recency_below < r.recency_above),
+            (orders, r.frequency_below > r.frequency_above),
+            ("spend", r.monetary_below > r.monetary_above)) if strict]  # fmt: skip
+        level = [w for w in ("recency", orders, "spend") if w not in better]
+        how = ("better on every count" if not level
+               else f"better on {word_list(better)} and level on {word_list(level)}")
+        out.append(
+            f"“{r.named_above}” is named above “{r.named_below}”, but the {r.named_below} "
+            f"customers are {how} (median {r.recency_below:,.0f} against "
+            f"{r.recency_above:,.0f} days since the last order, {r.frequency_below:g} against "
+            f"{r.frequency_above:g} {orders}, spend {r.monetary_below:,.{decimals}f} against "
+            f"{r.monetary_above:,.{decimals}f})"
+        )
+    return out
 
 
 def _days(x: float) -> str:
@@ -392,6 +413,53 @@ def same_for_everyone(rfm: pd.DataFrame, X: Any, orders: str = "orders") -> list
                 "and their names mean nothing on these data"]  # fmt: skip
     return [f"Every customer {said}, so {word_list([names[c] for c in same])} cannot tell "
             f"customers apart: the clusters and their names rest on {word_list(rest)} alone"]
+
+
+def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
+    """A sentence when the +1 of the spend scores' cut points lowers many customers'
+    scores, else none.
+
+    With ``ties="thresholds"`` each cut point between two scores is a quantile of the
+    customers' spend plus 1 (:func:`rfm.scoring.threshold_cuts`, as R's ``rfm`` package
+    cuts). For whole amounts the +1 only decides which side of a cut point a customer
+    exactly on it falls. For amounts in small units (a median spend of 0.14, in
+    thousands) 1 is larger than the quantiles' spread, and most customers drop to the
+    lowest score. This says so when more than :data:`PUSHED_DOWN` of the customers get a
+    lower score than the quantiles alone would give them (a value at or above quantile
+    j but below quantile j + 1).
+
+    Parameters
+    ----------
+    monetary : array-like
+        Each customer's spend.
+    q : int
+        The number of score levels.
+    ties : {"thresholds", "first"}
+        The scoring's tie rule; "first" has no cut points, so nothing to say.
+
+    Returns
+    -------
+    list of str
+        The sentence, or nothing.
+    """
+    if ties != "thresholds":
+        return []
+    x = np.asarray(monetary, dtype=np.float64)
+    if (x == np.round(x)).all():
+        return []
+    quantiles = quantile_cuts(x, q)
+    plain = np.searchsorted(quantiles, x, side="right")
+    shifted = np.searchsorted(quantiles + 1.0, x, side="right")
+    lower = int((shifted < plain).sum())
+    if lower <= PUSHED_DOWN * x.shape[0]:
+        return []
+    return [
+        "Spend scores are pushed down on these amounts: each cut point between two spend "
+        "scores is a quantile of the customers' spend plus 1, which is large next to a "
+        f"median spend of {float(np.median(x)):.3g}, so {lower:,} of {counted(x.shape[0])} "
+        f"({lower / x.shape[0]:.0%}) get a lower spend score than the quantiles alone would "
+        "give them. Equal-size score groups (ties \u201cfirst\u201d) avoid this"
+    ]
 
 
 def rule_problems(check: RuleCheck) -> list[str]:

@@ -33,7 +33,8 @@ import pandas as pd
 from kmeans_np.checks import is_integer
 from rfm._inputs import check_rfm
 
-__all__ = ["check_ties", "rfm_scores", "score_first", "score_thresholds", "threshold_cuts"]
+__all__ = ["check_ties", "quantile_cuts", "rfm_scores", "score_first", "score_thresholds",
+           "threshold_cuts"]
 
 TIES = ("first", "thresholds")
 
@@ -81,11 +82,17 @@ def threshold_cuts(values: np.ndarray, q: int) -> np.ndarray:
     cut points alone score any value, including values the customers at hand do not
     have (a saved :class:`rfm.SegmentModel` keeps them).
     """
+    return quantile_cuts(values, q) + 1.0
+
+
+def quantile_cuts(values: np.ndarray, q: int) -> np.ndarray:
+    """The type-7 quantiles of ``values`` at 1/q, …, (q−1)/q (R's default ``quantile``),
+    exact for integer data: the cut points of :func:`threshold_cuts` before their +1."""
     x = np.sort(values)
     n = x.shape[0]
     i, d = np.divmod((n - 1) * np.arange(1, q), q)
     upper = np.minimum(i + 1, n - 1)
-    return (x[i] * (q - d) + x[upper] * d) / q + 1.0
+    return (x[i] * (q - d) + x[upper] * d) / q
 
 
 def rfm_scores(

@@ -52,6 +52,7 @@ import datetime as dt
 import html
 import json
 import re
+import statistics
 from dataclasses import dataclass
 from functools import partial
 from html.parser import HTMLParser
@@ -147,6 +148,8 @@ CASES = [
     Case("pareto-spend", lambda: _shop(1500, 10, spend_alpha=1.1)),
     Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9), ("--clv", "12")),
     Case("all-one-time", lambda: _shop(900, 17, one_time=1.0), ("--scaling", "zscore")),
+    Case("amounts-in-thousands",  # a wholesaler's file in thousands: a median near 0.1
+         lambda: _shop(800, 18).assign(TotalAmount=lambda d: (d["TotalAmount"] / 1000).round(4))),
     Case("all-recent", lambda: _shop(1200, 12, recent_days=60), ("--compare-to", "2024-02-01")),
     Case("two-cohorts", lambda: _two_cohorts(13), ("--clv", "6", "--compare-to", "2025-09-30")),
     Case("tiny-shop", lambda: _shop(45, 14)),
@@ -471,17 +474,27 @@ def _console_table(stdout: str, title: str) -> list[str]:
     return block
 
 
+def _spend_places(frame: pd.DataFrame) -> int:
+    """The decimals of the run's money, by the documented rule: none when the median
+    customer spends 10 or more, else three significant digits of that median."""
+    median = frame["monetary"].median()
+    if median >= 10:
+        return 0
+    return min(6, 2 - int(np.floor(np.log10(median))))
+
+
 def _expected(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Size, shares and median customer per group, written with Python's format specs."""
     g = frame.groupby(by)
     total = frame["monetary"].sum()
+    places = _spend_places(frame)
     return pd.DataFrame({
         "customers": g.size().map(lambda v: f"{v:,}"),
         "share": (g.size() / len(frame)).map(lambda v: f"{100 * v:.1f}%"),
         "revenue_share": (g["monetary"].sum() / total).map(lambda v: f"{100 * v:.1f}%"),
         "days": g["recency"].median().map(lambda v: f"{v:,.0f}"),
         "orders": g["frequency"].median().map(lambda v: f"{v:,g}"),
-        "spend": g["monetary"].median().map(lambda v: f"{v:,.0f}"),
+        "spend": g["monetary"].median().map(lambda v: f"{v:,.{places}f}"),
     })  # fmt: skip
 
 
@@ -564,7 +577,10 @@ def test_figures_shown_twice_are_the_same_labelled_statistic(run: Run) -> None:
     if seg["silhouette"].astype(str).str.len().gt(0).all():
         assert sil == pytest.approx(pd.to_numeric(seg["silhouette"]).mean(), abs=1e-9)
     # headline figures of the report
-    assert f"{len(seg):,}" in run.report and f"{seg['monetary'].sum():,.0f}" in run.report
+    assert f"{len(seg):,}" in run.report
+    assert f"{seg['monetary'].sum():,.{_spend_places(seg)}f}" in run.report
+    if run.case.name == "amounts-in-thousands":  # medians below 1 are not rounded to 0
+        assert _spend_places(seg) == 3
 
 
 #: small counts as the report writes them in words
@@ -1230,3 +1246,28 @@ def test_a_dimension_every_customer_shares_is_said_exactly_when_it_is(run: Run) 
     if run.case.name == "all-one-time":  # the branch that speaks is exercised
         assert shared == ["frequency"]
     assert not re.search(r"Scaler|Warning\b|[a-z]+_[a-z]+\(", run.stdout), run.stdout
+
+
+def test_spend_scores_pushed_down_is_said_exactly_when_they_are(run: Run) -> None:
+    """Where the +1 of the spend scores' cut points gives more than a tenth of the
+    customers a lower spend score than the quantiles alone (R's type-7 quantiles, from
+    Python's statistics module, of segments.csv's spend) would, the console and the report
+    say so, with the count; elsewhere they do not. (Within a hundredth of the border:
+    left to rounding.)"""
+    x = run.segments["monetary"].to_numpy(np.float64)
+    quantiles = np.array(statistics.quantiles(x.tolist(), n=run.q, method="inclusive"))
+    if (x == np.round(x)).all():
+        lower = 0  # whole amounts: the +1 only decides the side of a cut point
+    else:
+        lower = int((np.searchsorted(quantiles + 1, x, side="right")
+                     < np.searchsorted(quantiles, x, side="right")).sum())  # fmt: skip
+    said = "Spend scores are pushed down on these amounts"
+    prose = " ".join(html.unescape(run.report).split())
+    if lower > 0.11 * len(x):
+        lines = [line for line in run.stdout.splitlines() if said in line]
+        assert len(lines) == 1 and said in prose, (lower, len(x))
+        assert f"so {lower:,} of {len(x):,} customers ({lower / len(x):.0%})" in lines[0]
+    elif lower < 0.09 * len(x):
+        assert said not in run.stdout and said not in prose, (lower, len(x))
+    if run.case.name == "amounts-in-thousands":  # the branch that speaks is exercised
+        assert said in run.stdout

@@ -45,7 +45,7 @@ from rfm.app.pipeline import (
 )
 from rfm.drift import assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
-from rfm.labels import orders_word
+from rfm.labels import orders_word, spend_decimals
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
@@ -321,7 +321,8 @@ def apply_model(
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
     said = recent_is_relative(rfm, r_scores, q) + not_new_sentences(segs, rfm, r_scores, q)
-    warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices))
+    warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
+                            spend_decimals(float(rfm["monetary"].median())))
     if stale:
         from rfm.report.apply_html import stale_names_sentence
 

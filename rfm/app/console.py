@@ -8,6 +8,7 @@ since the last order, orders, spend), then the warnings and notes the report ope
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,9 @@ from rfm.labels import (
     has_invoices,
     headers,
     left_out_sentence,
-    money,
     orders,
     pct,
+    run_money,
     silhouette_reading,
     when,
     whole,
@@ -38,12 +39,12 @@ SEGMENTS_TITLE = ("\nSegments, highest median spend first (each customer by its 
 MEDIANS = ("recency_median", "frequency_median", "monetary_median")
 
 
-def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
+def _describe(table: pd.DataFrame, first: list[str], spend: Callable[[object], str],
               invoices: bool = True) -> pd.DataFrame:
     """Sizes, shares and medians of ``table`` (a segment summary or a profile), written
-    as the report writes them (:mod:`rfm.labels`), under the report's headers (the median
-    frequency in purchase days when the data have no invoice column)."""
-    spend = money(currency)
+    as the report writes them (:mod:`rfm.labels`; ``spend`` the run's money format,
+    :func:`rfm.labels.run_money`), under the report's headers (the median frequency in
+    purchase days when the data have no invoice column)."""
     out = pd.DataFrame(index=table.index)
     for name in first:
         out[name] = table[name]
@@ -59,23 +60,19 @@ def _describe(table: pd.DataFrame, first: list[str], currency: str = "",
 def segment_table(result: Any) -> pd.DataFrame:
     """Segments by their median customer's spend, highest first, as the report's segment
     table: customers, shares and the median customer (from the run's ``segment_summary``)."""
-    return _describe(result.segment_summary, [], _currency(result), has_invoices(result))
+    return _describe(result.segment_summary, [], run_money(result), has_invoices(result))
 
 
 def persona_table(result: Any) -> pd.DataFrame:
     """Personas best first, as the report's persona cards: customers, shares, the median
     customer and the silhouette (from the run's ``profile``)."""
     prof = result.profile
-    out = _describe(prof, ["persona"], _currency(result), has_invoices(result))
+    out = _describe(prof, ["persona"], run_money(result), has_invoices(result))
     if "silhouette" in prof:
         # as the report's details write it: the decimals to fall in its reading's band
         out[headers()["silhouette"]] = prof["silhouette"].map(
             lambda v: banded(v, silhouette_reading, 2))
     return out
-
-
-def _currency(result: Any) -> str:
-    return str(result.settings.get("currency") or "")
 
 
 #: the persona table under its earlier name
@@ -102,7 +99,7 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
 
         v = result.value
         print("\nValue ahead:")
-        for sentence in value_sentences(v, money(_currency(result))):  # the report's
+        for sentence in value_sentences(v, run_money(result)):  # the report's
             print(f"  {sentence}")
         if v.holdout is not None:  # the report's verdict on the holdout check
             print(f"  {holdout_sentence(v)}")

@@ -44,7 +44,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import orders_word
+from rfm.labels import orders_word, spend_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -57,6 +57,7 @@ from rfm.rulecheck import (
     recent_is_relative,
     rule_problems,
     same_for_everyone,
+    spend_scores_pushed_down,
 )
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, RuleSet, resolve_rules, segment
@@ -446,6 +447,7 @@ def run_pipeline(
         problems = _rule_problems(rules, rule_check)
         r_scores = scores["r_score"].to_numpy()
         problems += recent_is_relative(rfm, r_scores, q)
+        problems += spend_scores_pushed_down(rfm["monetary"], q, ties)
         problems += not_new_sentences(segments, rfm, r_scores, q)
         inversions = name_inversions(segments, rfm, rules)
     monthly = base.monthly
@@ -510,7 +512,8 @@ def run_pipeline(
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
-    warnings_ = run_warnings(problems, inversions, mean_ari, orders)
+    warnings_ = run_warnings(problems, inversions, mean_ari, orders,
+                             spend_decimals(float(rfm["monetary"].median())))
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []
@@ -613,12 +616,13 @@ ORDERS_ARE_DAYS = (
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
-                 orders: str = "orders") -> list[str]:  # fmt: skip
+                 orders: str = "orders", decimals: int = 0) -> list[str]:  # fmt: skip
     """What the reader must know before acting, each a sentence ending in a full stop:
     unstable clusters (mean ARI below :data:`validation.stability.STABLE_ARI`) first, then
     the rule set's problems, then the segment names that invert the value order (orders
-    called ``orders``: "purchase days" without an invoice column)."""
-    found = [*problems, *inversion_sentences(inversions, orders)]
+    called ``orders``: "purchase days" without an invoice column; money with the run's
+    ``decimals``, :func:`rfm.labels.spend_decimals`)."""
+    found = [*problems, *inversion_sentences(inversions, orders, decimals)]
     if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
         found.insert(0, UNSTABLE_SENTENCE)
     return [w if w.endswith(".") else w + "." for w in found]

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.labels import HEADERS, money, orders, pct, whole  # noqa: F401  (used as h.money …)
+from rfm.labels import HEADERS, money, orders, pct, run_money, whole  # noqa: F401  (used as h.money …)
 from rfm.report.charts import PALETTE
 from rfm.report.treemap import squarify
 

@@ -59,6 +59,7 @@ from rfm.labels import (
     number_word,
     orders_word,
     silhouette_reading,
+    spend_decimals,
     when,
     word_list,
 )
@@ -142,7 +143,7 @@ class _Ctx:
     def __init__(self, res: PipelineResult, errors: list[str]) -> None:
         self.res = res
         self.currency = str(res.settings.get("currency") or "")
-        self.money = h.money(self.currency)
+        self.money = h.run_money(res)  # the console's format: currency, decimals for the run
         self.order = list(res.profile.index)
         self.names = res.personas.to_dict()
         self.errors = errors
@@ -285,7 +286,8 @@ def _segments(c: _Ctx) -> str:
     )
     inverted = (
         '<p class="warn">Names against value: '
-        + "; ".join(h.esc(w) for w in inversion_sentences(res.inversions, _orders_word(res)))
+        + "; ".join(h.esc(w) for w in inversion_sentences(
+            res.inversions, _orders_word(res), spend_decimals(float(res.rfm["monetary"].median()))))
         + ". Read these segments by their figures, not their names.</p>"
         if res.inversions is not None and len(res.inversions)
         else ""

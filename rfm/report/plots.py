@@ -411,7 +411,7 @@ def monthly_plot(monthly: pd.DataFrame, *, partial: Iterable[Any] = ()) -> str:
             f'<rect class="{cls}" x="{cx - 0.4 * band:.1f}" y="{min(top, base):.1f}" '
             f'width="{0.8 * band:.1f}" height="{abs(base - top):.1f}" fill="{fill}" '
             f'stroke="{REVENUE}" fill-opacity="{1 if hatched else 0.85}">'
-            f"<title>{esc(m)}: revenue {v:,.0f}{' (partial month)' if hatched else ''}</title>"
+            f"<title>{esc(m)}: revenue {_figure(v)}{' (partial month)' if hatched else ''}</title>"
             "</rect>"
         )
     ys = right.scale(active)
@@ -424,6 +424,12 @@ def monthly_plot(monthly: pd.DataFrame, *, partial: Iterable[Any] = ()) -> str:
         items.append(LegendItem(REVENUE, "partial month (not all days in the data)", "hatch"))
     return ch.stack([plot, ch.legend(items, width)], across=False, gap=4,
                     label="monthly revenue").svg()  # fmt: skip
+
+
+def _figure(v: float) -> str:
+    """A count or an amount in a tooltip or a colour key: whole from 10 on (12,345), else
+    three significant digits (4.37, 0.137), so that small amounts do not read 0."""
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.3g}"
 
 
 # -- heatmaps --------------------------------------------------------------------------
@@ -447,7 +453,7 @@ def _heatmap(
     )
     titles = np.array(
         [
-            [tip.format(r=r, c=c, v=f"{v:,.0f}" if np.isfinite(v) else "none")
+            [tip.format(r=r, c=c, v=_figure(v) if np.isfinite(v) else "none")
              for c, v in zip(table.columns, row, strict=True)]
             for r, row in zip(table.index, values, strict=True)
         ],
@@ -475,8 +481,8 @@ def _heatmap(
                 f'<rect x="{left + i * key_w / 7:.1f}" y="{y0:.1f}" width="{key_w / 7 + 0.5:.1f}" '
                 f'height="10" fill="{ch.ramp(i / 6)}"/>'
             )
-        parts.append(ch.text(left, y0 + 24, f"{lo:,.0f}", size=11))
-        parts.append(ch.text(left + key_w, y0 + 24, f"{hi:,.0f}", anchor="end", size=11))
+        parts.append(ch.text(left, y0 + 24, _figure(lo), size=11))
+        parts.append(ch.text(left + key_w, y0 + 24, _figure(hi), anchor="end", size=11))
     return Chart(width, height, "".join(parts), title)
 
 

@@ -174,6 +174,13 @@ def test_run_warnings_by_hand() -> None:
         "every count (median 100 against 400 days since the last order, 6 against 2 "
         "orders, spend 90 against 50)."
     )
+    level = inv.assign(frequency_below=2.0, monetary_below=0.1375, monetary_above=0.05)
+    (sentence,) = run_warnings([], level, 0.9, "purchase days", 3)
+    assert sentence == (
+        "“Loyal” is named above “Potential”, but the Potential customers are better on "
+        "recency and spend and level on purchase days (median 100 against 400 days since "
+        "the last order, 2 against 2 purchase days, spend 0.138 against 0.050)."
+    )
 
 
 @pytest.mark.parametrize(("customers", "starts"), [(2_500, True), (1_500, False)])

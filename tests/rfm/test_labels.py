@@ -1,0 +1,42 @@
+"""The money format a run's figures take: decimals chosen from the median customer's
+spend, so that a file in thousands does not read "spend 0", and whole numbers where the
+amounts are large enough."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from rfm.labels import run_money, spend_decimals
+from rfm.report.plots import _figure
+
+
+@pytest.mark.parametrize(("median", "places"), [
+    (12_345.0, 0), (10.0, 0), (9.99, 2), (1.0, 2), (0.99, 3), (0.137, 3), (0.1, 3),
+    (0.0999, 4), (1e-9, 6), (0.0, 0), (-5.0, 0), (float("nan"), 0),
+])  # fmt: skip
+def test_spend_decimals_give_three_significant_digits_below_10(median, places) -> None:
+    """Written out: none from 10 on; 2 − floor(log10(median)) below, at most 6; none
+    for a median of 0 or less (nothing to show) or NaN."""
+    assert spend_decimals(median) == places
+
+
+def test_a_runs_money_takes_its_currency_and_its_customers_median() -> None:
+    def run(spend, currency=""):
+        return SimpleNamespace(rfm=pd.DataFrame({"monetary": spend}),
+                               settings={"currency": currency})  # fmt: skip
+
+    assert run_money(run([0.05, 0.137, 2.0], "€"))(1234.5) == "€1,234.500"
+    assert run_money(run([50.0, 120.0, 4000.0]))(1234.5) == "1,234"  # half to even
+    assert run_money(run([50.0, 120.0]))(-3.0) == "−3"
+    assert run_money(SimpleNamespace())(7.25) == "7"  # nothing known: whole
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (12_345.4, "12,345"), (10.0, "10"), (9.876, "9.88"), (0.13749, "0.137"), (0.0, "0"),
+    (7.0, "7"), (-0.5, "-0.5"),
+])  # fmt: skip
+def test_chart_figures_keep_small_amounts(value, shown) -> None:
+    assert _figure(value) == shown
