@@ -1271,3 +1271,27 @@ def test_spend_scores_pushed_down_is_said_exactly_when_they_are(run: Run) -> Non
         assert said not in run.stdout and said not in prose, (lower, len(x))
     if run.case.name == "amounts-in-thousands":  # the branch that speaks is exercised
         assert said in run.stdout
+
+
+def test_what_re_running_gives_agrees_with_both_stability_figures(run: Run) -> None:
+    """The sentence on re-running from other random starts agrees with the mean and the
+    worst pair's adjusted Rand index of validation.csv, read by the bands their rows print
+    (0.9 and above good, 0.8–0.9 moderate, below weak): "the same" only when both read
+    good; a weak worst pair is said even when the mean is not weak."""
+    val = run.validation.set_index("metric")["value"]
+    mean, worst = float(val["stability_mean_ari"]), float(val["stability_min_ari"])
+
+    def band(v: float) -> str:
+        return "good" if v >= 0.9 else "moderate" if v >= 0.8 else "weak"
+
+    if band(mean) == "weak":
+        want = "noticeably different personas"
+    elif band(worst) == "weak":
+        want = ("mostly the same personas, but at least one re-run grouped the customers "
+                "noticeably differently")
+    elif band(mean) == band(worst) == "good":
+        want = "the same personas"
+    else:
+        want = "nearly the same personas"
+    said = f"Re-running the clustering with other random starts gives {want}."
+    assert said in _Prose.of(run.report).text("outside", "validation"), (mean, worst)
