@@ -285,3 +285,26 @@ def test_a_holdout_too_long_for_the_data_names_the_flag(tmp_path: Path) -> None:
     refused(span, "no customer repeated a purchase before the holdout (orders from "
             f"{first.date()} to {first.date()})")  # fmt: skip
     assert not (tmp_path / "o").exists()
+
+
+def test_orders_of_a_single_day_name_the_flag_and_why(tmp_path: Path) -> None:
+    """A one-day export where many customers placed two or three orders: the value models
+    count purchase days, so nobody repeated a purchase. One line naming --clv, saying why
+    in purchase days (the library's "every x is 0" and "calibration period" are no
+    command-line terms), and no files."""
+    rng = np.random.default_rng(5)
+    orders = rng.integers(1, 4, 200)
+    customer = np.repeat(np.arange(200), orders)
+    tx = pd.DataFrame({"InvoiceNo": [f"N{i}" for i in range(customer.size)],
+                       "CustomerID": customer + 1000, "InvoiceDate": "2024-03-15",
+                       "Quantity": 1, "UnitPrice": rng.lognormal(3, 1, customer.size)})  # fmt: skip
+    assert (orders > 1).sum() > 100  # repeat orders, all on the one day
+    src = tmp_path / "oneday.csv"
+    tx.to_csv(src, index=False)
+    proc = run_captured("segment", str(src), "--clv", "6", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "--clv: no customer bought on a second, later day",
+                      "several orders on one day are one purchase", "Leave out --clv")  # fmt: skip
+    error = proc.stderr.strip().splitlines()[-1]
+    for word in ("calibration", "every x", "MBG/NBD"):
+        assert word not in error, word
+    assert not (tmp_path / "o").exists()

@@ -523,6 +523,12 @@ _CLI_HINTS = (
     (re.compile(r"(had bought by|no transactions on or before) (\S+); (.*)pick a later date\."),
      r"\1 \2 (--compare-to); \3pick a later date."),
     (re.compile(r"compare_to \((\S+)\) must be before"), r"--compare-to \1 must be before"),
+    # the value models on order lines of a single day, or of one-time buyers (rfm.clv)
+    (re.compile(r"no customer made a repeat purchase \(every x is 0: no one bought on a "
+                r"second, later day\): .*"),
+     "--clv: no customer bought on a second, later day, so the value models have no repeat "
+     "purchase to learn from (they count purchase days: several orders on one day are one "
+     "purchase). Leave out --clv, or use orders over a longer period."),
     # the value models' holdout check (rfm.app.value), run with --clv and --holdout DAYS
     (re.compile(r"holdout_days=(\d+)"), r"--holdout \1"),
     (re.compile(r"a shorter holdout_days"), "a shorter --holdout"),

@@ -264,9 +264,9 @@ class BetaGeo(Estimator):
         repeaters = data.weight[data.x > 0].sum()
         if repeaters == 0:
             raise ValueError(
-                "no customer made a repeat purchase (every x is 0): the data say nothing "
-                f"about purchase rates or dropout, so {self.MODEL} cannot be fitted. Use a "
-                "longer calibration period."
+                "no customer made a repeat purchase (every x is 0: no one bought on a "
+                "second, later day): the data say nothing about purchase rates or dropout, "
+                f"so {self.MODEL} cannot be fitted. Use a longer calibration period."
             )
         repeat = data.x > 0
         if np.all(data.t_x[repeat] == data.T[repeat]):
