@@ -110,7 +110,7 @@ def _median_text(dim: str, value: float, stat: str = "median", exact: bool = Fal
     number = f"{value:,.6g}" if exact else f"{value:,.0f}"
     if dim == "recency":
         how = "a median" if stat == "median" else "on average"
-        return f"last order {how} {number} days ago"
+        return f"last order {how} {number} {'day' if number == '1' else 'days'} ago"
     if dim == "frequency":
         return f"{stat} {value:.6g} {order}{'' if value == 1 else 's'}"
     return f"{stat} spend {number}"

@@ -781,9 +781,13 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
     sils = pd.to_numeric(run.segments["silhouette"], errors="coerce")
     if sils.notna().all():  # each persona's mean silhouette, in words on its card
         for cid, persona in run.profile["persona"].items():
-            reading = BANDS["Silhouette (mean)"][0](sils[run.segments["cluster"] == cid].mean())
-            words = {"good": "well", "moderate": "fairly well", "weak": "poorly"}[reading]
+            members = run.segments["cluster"] == cid
             card = run.report.split(f"<h3>{html.escape(persona)}</h3>")[1].split("</div>")[1]
+            if members.sum() == 1:  # one customer: no one to sit with (silhouette 0)
+                assert "within the group" not in card and "1 customer (" in card, card
+                continue
+            reading = BANDS["Silhouette (mean)"][0](sils[members].mean())
+            words = {"good": "well", "moderate": "fairly well", "weak": "poorly"}[reading]
             assert f"its customers sit {words} within the group" in card, (persona, card)
     # which dimensions tell the personas apart, in words, from the customers' ranks
     seg = run.segments

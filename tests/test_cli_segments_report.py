@@ -188,3 +188,33 @@ def test_compare_to_on_or_after_the_last_order_names_the_flag(cli, tmp_path: Pat
         error = proc.stderr.strip().splitlines()[-1]
         assert "before (" not in error and "after (" not in error and "compare_to" not in error
     assert not (tmp_path / "o").exists()
+
+
+def test_a_one_day_export_and_a_lone_big_customer_read_in_the_singular(cli, tmp_path: Path) -> None:
+    """Orders of one day, and one customer far above the rest: the report says the data
+    cover some days of that month (it said "2024-03, 2024-03"), "1 day ago" (not "1 days
+    ago") in persona names and cards, "1 customer", and no "sit poorly within the group"
+    for a persona of one customer (a silhouette of 0 by convention)."""
+    import numpy as np
+
+    rng = np.random.default_rng(6)
+    customer = np.arange(60)  # one order each: only the spend tells them apart
+    price = rng.lognormal(3, 0.3, customer.size)
+    price[customer == 0] = 50_000.0  # one wholesaler among small shops
+    tx = pd.DataFrame({"InvoiceNo": [f"N{i}" for i in range(customer.size)],
+                       "CustomerID": customer + 100, "InvoiceDate": "2024-03-15 10:00",
+                       "Quantity": 1, "UnitPrice": price})  # fmt: skip
+    src = tmp_path / "oneday.csv"
+    tx.to_csv(src, index=False)
+    out = tmp_path / "out"
+    proc = cli("segment", str(src), "--k", "3", "--scaling", "minmax", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    prof = pd.read_csv(out / "profile.csv")
+    assert "The data cover only some days of 2024-03" in page and "2024-03, 2024-03" not in page
+    assert " 1 days" not in page and " 1 days" not in proc.stdout
+    assert "1 day ago" in page
+    lone = prof.loc[prof["customers"] == 1, "persona"]
+    assert len(lone) == 1, prof[["persona", "customers"]]
+    card = page.split(f"<h3>{lone.iloc[0]}</h3>")[1].split("</div>")[1]
+    assert "1 customer (" in card and "within the group" not in card, card

@@ -317,18 +317,19 @@ def _personas(c: _Ctx) -> str:
     cards = []
     prof = c.res.profile
     for cid, p in prof.iterrows():
-        sil = (
+        sil = (  # (a group of one customer has no one to sit with: its silhouette is 0)
             f"<li>its customers sit {SITS[silhouette_reading(p['silhouette'])]} within "
             "the group</li>"
-            if "silhouette" in p and np.isfinite(p["silhouette"])
+            if "silhouette" in p and np.isfinite(p["silhouette"]) and p["customers"] > 1
             else ""
         )
         cards.append(
             f'<div class="card"><h3>{h.esc(p["persona"])}</h3><div>rank {int(p["rank"])} · '
-            f"cluster {h.esc(cid)}</div><ul><li>{int(p['customers']):,} customers "
+            f"cluster {h.esc(cid)}</div><ul><li>{counted(int(p['customers']))} "
             f"({h.pct(p['share'])})</li><li>revenue {h.esc(c.money(p['revenue']))} "
             f"({h.pct(p['revenue_share'])})</li><li>last order {h.whole(p['recency_median'])} "
-            f"days ago (median)</li><li>{h.orders(p['frequency_median'])} "
+            f"{'day' if h.whole(p['recency_median']) == '1' else 'days'} ago (median)</li>"
+            f"<li>{h.orders(p['frequency_median'])} "
             f"{_one_or_many(p['frequency_median'], c.res)} (median)</li>"
             f"<li>spend {h.esc(c.money(p['monetary_median']))} (median)</li>{sil}</ul>"
             f"<p><b>Action:</b> {h.esc(p['action'])}</p></div>"
@@ -676,7 +677,7 @@ def _partial_months(res: PipelineResult) -> list[str]:
         out.append(str(first.to_period("M")))
     if last.day < last.days_in_month:
         out.append(str(last.to_period("M")))
-    return out
+    return list(dict.fromkeys(out))  # data within one month: that month once
 
 
 def _trend(c: _Ctx) -> str:
@@ -690,6 +691,9 @@ def _trend(c: _Ctx) -> str:
     note = (
         f"<p>The data start or end part-way through a month: {h.esc(', '.join(partial))} "
         "(marked partial, hatched in the chart) cover only some days.</p>"
+        if len(partial) == 2
+        else f"<p>The data cover only some days of {h.esc(partial[0])} (marked partial, "
+        "hatched in the chart).</p>"
         if partial
         else ""
     )
