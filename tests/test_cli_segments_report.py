@@ -99,6 +99,8 @@ def test_bad_ties_and_rules_are_usage_errors(cli, tmp_path: Path) -> None:
         (["--ties", "average"], "--ties"),
         (["--rules", "nope"], "--rules"),
         (["--rules", str(bad)], "low > high"),
+        (["--seed=-1"], "argument --seed: must be a whole number, 0 or more, got '-1'"),
+        (["--seed", "1.5"], "argument --seed: must be a whole number"),
     ):
         proc = cli("demo", "--out", str(tmp_path), *args)  # argparse's own usage errors
         assert proc.returncode == 2

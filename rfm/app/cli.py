@@ -93,6 +93,12 @@ def _positive_int(text: str) -> int:
     raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
 
 
+def _seed(text: str) -> int:
+    if re.fullmatch(r"\d+", text.strip()):
+        return int(text)
+    raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, got {text!r}")
+
+
 def _option_date(text: str, flag: str) -> str:
     """An option's date as typed, once it is known to be one: a day and month that could
     be swapped are read after the file, in the order of its dates (:func:`_option_dates`)."""
@@ -204,7 +210,7 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         help="how equal values are scored: thresholds = equal values always get equal "
         "scores (default); first = equal-size score groups, ties split by row order",
     )
-    m.add_argument("--seed", type=int, default=_defaults().random_state,
+    m.add_argument("--seed", type=_seed, default=_defaults().random_state,
                    help="random seed of K-means (default: 0)")  # fmt: skip
     v = p.add_argument_group("value ahead (customer lifetime value)")
     v.add_argument(
