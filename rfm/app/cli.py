@@ -855,10 +855,11 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
 
 
 def _say_warnings(say: _Reporter, caught: list, shown: set[str]) -> None:
-    """The library's warnings, one line each, deduplicated, but those the summary shows."""
+    """The library's warnings, one line each, deduplicated, but those the summary shows;
+    advice in the library's terms (``scaling='log-minmax'``) names the flag instead."""
     for message in dict.fromkeys(str(w.message) for w in caught if w.category is UserWarning):
         if message not in shown:
-            say(f"warning: {' '.join(message.split())}")
+            say(f"warning: {_for_cli(' '.join(message.split()))}")
 
 
 @contextlib.contextmanager

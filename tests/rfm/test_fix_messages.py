@@ -271,3 +271,27 @@ def test_kept_returns_name_the_scaling_flag_from_the_command_line(cli, tmp_path:
         own = after[:after.index(")") + 1]  # the flag's help, to its closing parenthesis
         assert own.endswith("which can then be negative: the default --scaling log-minmax "
                             "refuses that, add --scaling minmax or --scaling zscore)"), own
+
+
+def test_the_librarys_warnings_name_the_flag_on_the_command_line() -> None:
+    """A library warning that advises a keyword (the k choice's "try
+    scaling='log-minmax'") reaches the console with the flag instead; each warning once,
+    on one line, and none the summary already shows."""
+    import warnings
+
+    from rfm.app.cli import _say_warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        hint = ("no k in [2, 3] gives clusters of at least 5% of the customers (k=2: smallest "
+                "1.0%); kept the elbow's k=2. Heavy-tailed data separates a few extreme\n"
+                "customers: try scaling='log-minmax'.")  # fmt: skip
+        warnings.warn(hint, UserWarning, stacklevel=1)
+        warnings.warn(hint, UserWarning, stacklevel=1)
+        warnings.warn("shown by the summary", UserWarning, stacklevel=1)
+    said: list[str] = []
+    _say_warnings(said.append, caught, {"shown by the summary"})
+    assert said == [
+        "warning: no k in [2, 3] gives clusters of at least 5% of the customers (k=2: "
+        "smallest 1.0%); kept the elbow's k=2. Heavy-tailed data separates a few extreme "
+        "customers: try --scaling log-minmax."]
