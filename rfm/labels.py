@@ -21,9 +21,9 @@ CLEANING_STEPS: dict[str, str] = {
     "missing_customer": "No customer id (guest orders)",
     "bad_dates": "Missing or unreadable date",
     "cancelled": "Cancelled orders",
-    "nonpositive_quantity": "Quantity zero or negative (returns)",
-    "nonpositive_price": "Price zero or negative",
-    "nonpositive_amount": "Amount zero or negative",
+    "nonpositive_quantity": "Quantity zero or negative (returns), or missing",
+    "nonpositive_price": "Price zero or negative, or missing",
+    "nonpositive_amount": "Amount zero or negative, or missing",
     "duplicates": "Duplicate lines",
 }
 

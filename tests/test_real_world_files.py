@@ -708,8 +708,9 @@ def test_cleaning_counts_rules_and_keeps_duplicates(cli, tmp_path: Path) -> None
     assert_rfm(seg, expected_rfm(kept))  # the duplicated lines count twice and thrice
     line = next(x for x in proc.stdout.splitlines() if x.startswith("rows read"))
     assert line == (f"rows read {len(df)}; removed by cleaning: no customer id (guest "
-                    "orders) 1; cancelled orders 1; quantity zero or negative (returns) 1; "
-                    f"price zero or negative 2; kept {len(kept)}")  # fmt: skip
+                    "orders) 1; cancelled orders 1; quantity zero or negative (returns), or "
+                    "missing 1; price zero or negative, or missing 2; "
+                    f"kept {len(kept)}")  # fmt: skip
     # customers with an id and no line kept, counted by hand: not in the results, and said
     gone = set(df["CustomerID"].dropna()) - set(kept["CustomerID"])
     assert gone == {"Z99"} and not gone & set(seg.index)
@@ -772,3 +773,21 @@ def test_library_reads_a_day_first_column_day_first() -> None:
     got = rfm_table(text, invoice="InvoiceNo", quantity="Quantity", price="UnitPrice",
                     snapshot="max")  # fmt: skip
     assert_rfm(got, expected_rfm(df))
+
+
+def test_unreadable_prices_are_counted_as_missing_not_as_negative(cli, tmp_path: Path) -> None:
+    """Prices of "n/a" (which pandas reads as missing) and empty cells: the cleaning drops
+    their lines and the summary says "zero or negative, or missing" (it said "zero or
+    negative", which none of them was)."""
+    df = dirty_rows()
+    df = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")
+            & (df["Quantity"] > 0) & (df["UnitPrice"] > 0)].reset_index(drop=True)  # fmt: skip
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     UnitPrice=df["UnitPrice"].astype(object))  # fmt: skip
+    text.loc[[1, 4], "UnitPrice"] = "n/a"
+    text.loc[6, "UnitPrice"] = ""
+    src = write_csv(tmp_path / "na.csv", text)
+    proc, _ = end_to_end(cli, tmp_path, src)
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("rows read"))
+    assert line == (f"rows read {len(df)}; removed by cleaning: price zero or negative, or "
+                    f"missing 3; kept {len(df) - 3}")  # fmt: skip
