@@ -40,9 +40,9 @@ from rfm.segments import (
     segment,
 )
 
-__all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "name_inversions",
-           "not_new_sentences", "recent_is_relative", "rule_problems", "same_for_everyone",
-           "spend_scores_pushed_down"]
+__all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "lapsing_is_relative",
+           "name_inversions", "not_new_sentences", "recent_is_relative", "rule_problems",
+           "same_for_everyone", "spend_scores_pushed_down"]
 
 #: share of the customers whose spend score the +1 of the cut points lowers, from which
 #: :func:`spend_scores_pushed_down` says so
@@ -341,17 +341,9 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
     list of str
         The sentence, or nothing.
     """
-    if "tenure_days" not in rfm:
-        return []
-    recency = rfm["recency"].to_numpy(np.float64)
-    orders = rfm["frequency"].to_numpy(np.float64)
-    horizon = _recent_horizon(recency, r_scores, q)
-    repeat = orders > 1
-    if horizon is None or not repeat.any():
-        return []
-    span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
-    gap = float(np.median(span[repeat] / (orders[repeat] - 1)))
-    if gap <= 0 or horizon <= RECENT_GAPS * gap:
+    horizon = _recent_horizon(rfm["recency"].to_numpy(np.float64), r_scores, q)
+    gap = _purchase_gap(rfm)
+    if horizon is None or gap is None or horizon <= RECENT_GAPS * gap:
         return []
     return [
         f"\u201cRecent\u201d reaches far back on these data: customers with one of the two "
@@ -359,6 +351,65 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
         f"times a repeat customer's median time between purchases ({_days(gap)}). "
         "Segment and persona names compare customers with each other; check the days since "
         "the last purchase before acting on a name that says recent, active or loyal"
+    ]
+
+
+def _purchase_gap(rfm: pd.DataFrame) -> float | None:
+    """A repeat customer's median time between purchases, in days: (days from the first
+    purchase to the last) / (orders − 1), over the customers with two orders or more;
+    None without ``tenure_days``, without a repeat customer, or for a gap of 0."""
+    if "tenure_days" not in rfm:
+        return None
+    recency = rfm["recency"].to_numpy(np.float64)
+    orders = rfm["frequency"].to_numpy(np.float64)
+    repeat = orders > 1
+    if not repeat.any():
+        return None
+    span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
+    gap = float(np.median(span[repeat] / (orders[repeat] - 1)))
+    return gap if gap > 0 else None
+
+
+def lapsing_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
+    """A sentence when the names and actions for customers slipping away reach recent
+    buyers on these data, else none: :func:`recent_is_relative` the other way round.
+
+    The win-back names and actions ("At Risk", "Hibernating", "Lost", "win them back")
+    go only to customers with a recency score of ``q − 2`` or lower. Where customers buy
+    in seasons (every December), the lower scores also hold customers who bought a few
+    weeks ago, while the repeat customers' rhythm is months. This says so when the most
+    recent last purchase among the customers scored ``q − 2`` or lower is less than
+    1 / :data:`RECENT_GAPS` of a repeat customer's median time between purchases.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        ``recency``, ``frequency`` and ``tenure_days`` per customer (:func:`rfm.rfm_table`).
+    r_scores : array-like
+        Each customer's recency score, in ``rfm``'s order.
+    q : int
+        The number of score levels.
+
+    Returns
+    -------
+    list of str
+        The sentence, or nothing.
+    """
+    recency = rfm["recency"].to_numpy(np.float64)
+    low = np.asarray(r_scores) <= q - 2
+    gap = _purchase_gap(rfm)
+    if not low.any() or gap is None:
+        return []
+    start = float(recency[low].min())
+    if start * RECENT_GAPS >= gap:
+        return []
+    return [
+        "Names and actions for customers slipping away reach recent buyers on these data: "
+        f"they go to customers with a recency score of {q - 2} or lower, and some of those "
+        f"last bought only {_days(start)} ago, {start / gap:.2f} times a repeat customer's "
+        f"median time between purchases ({_days(gap)}). Segment and persona names compare "
+        "customers with each other; check the days since the last purchase before a "
+        "win-back campaign"
     ]
 
 

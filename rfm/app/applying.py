@@ -52,6 +52,7 @@ from rfm.profiles import profile
 from rfm.rulecheck import (
     RuleCheck,
     check_rules,
+    lapsing_is_relative,
     name_inversions,
     not_new_sentences,
     recent_is_relative,
@@ -320,7 +321,8 @@ def apply_model(
                 # a difference of counts or of spends is then no count or spend between
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
-    said = recent_is_relative(rfm, r_scores, q) + not_new_sentences(segs, rfm, r_scores, q)
+    said = (recent_is_relative(rfm, r_scores, q) + lapsing_is_relative(rfm, r_scores, q)
+            + not_new_sentences(segs, rfm, r_scores, q))
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             spend_decimals(float(rfm["monetary"].median())))
     if stale:

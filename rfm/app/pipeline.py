@@ -52,6 +52,7 @@ from rfm.rulecheck import (
     RuleCheck,
     check_rules,
     inversion_sentences,
+    lapsing_is_relative,
     name_inversions,
     not_new_sentences,
     recent_is_relative,
@@ -447,6 +448,7 @@ def run_pipeline(
         problems = _rule_problems(rules, rule_check)
         r_scores = scores["r_score"].to_numpy()
         problems += recent_is_relative(rfm, r_scores, q)
+        problems += lapsing_is_relative(rfm, r_scores, q)
         problems += spend_scores_pushed_down(rfm["monetary"], q, ties)
         problems += not_new_sentences(segments, rfm, r_scores, q)
         inversions = name_inversions(segments, rfm, rules)

@@ -297,3 +297,25 @@ def test_a_dimension_every_customer_shares_is_said_with_its_value() -> None:
     assert np.log1p(merged["monetary"]).nunique() == 1 < merged["monetary"].nunique()
     assert said(merged)[0].startswith("Every customer spent nearly the same amount, so the "
                                       "spend cannot tell customers apart")
+
+
+def test_lapsing_is_said_to_reach_recent_buyers_below_a_third_of_a_gap() -> None:
+    """Five customers written out. Repeat customers' days from first to last order over
+    (orders - 1): 400 / 4 = 100, 300 / 2 = 150, 300 / 1 = 300: median 150 days. Scored 3
+    or lower (q = 5): last orders from 60 days on (0.4 gaps: nothing said), then from 40
+    (0.27 gaps: said)."""
+    from rfm.rulecheck import lapsing_is_relative
+
+    rfm = pd.DataFrame({"recency": [10, 20, 60, 300, 500], "frequency": [5, 3, 1, 2, 1],
+                        "tenure_days": [410, 320, 60, 600, 500]})  # fmt: skip
+    r = [5, 4, 3, 2, 1]
+    assert lapsing_is_relative(rfm, r, q=5) == []
+    early = rfm.assign(recency=[10, 20, 40, 300, 500], tenure_days=[410, 320, 40, 600, 500])
+    assert lapsing_is_relative(early, r, q=5) == [
+        "Names and actions for customers slipping away reach recent buyers on these data: "
+        "they go to customers with a recency score of 3 or lower, and some of those last "
+        "bought only 40 days ago, 0.27 times a repeat customer's median time between "
+        "purchases (150 days). Segment and persona names compare customers with each "
+        "other; check the days since the last purchase before a win-back campaign"]
+    assert lapsing_is_relative(early.assign(frequency=1), r, q=5) == []  # no repeat customer
+    assert lapsing_is_relative(early, [5, 5, 5, 4, 4], q=5) == []  # no one scored 3 or lower
