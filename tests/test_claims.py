@@ -138,6 +138,19 @@ def _december_shop(seed: int) -> pd.DataFrame:
     return lines.assign(InvoiceNo=[f"X{i:06d}" for i in range(len(lines))])
 
 
+def _returns_kept(seed: int) -> pd.DataFrame:
+    """A shop whose returns are credit notes of their own ("C" invoices, negative
+    amounts) 10 to 30 days after a purchase; some customers return more than they keep."""
+    shop = _shop(900, seed)
+    rng = np.random.default_rng(seed)
+    back = shop.sample(frac=0.3, random_state=seed)
+    back = back.assign(InvoiceNo="C" + back["InvoiceNo"],
+                       InvoiceDate=back["InvoiceDate"]
+                       + pd.to_timedelta(rng.integers(10, 31, len(back)), unit="D"),
+                       TotalAmount=-(back["TotalAmount"] * rng.choice([1.0, 1.5], len(back))))
+    return pd.concat([shop, back], ignore_index=True)
+
+
 def _without_invoices(seed: int) -> pd.DataFrame:
     """No invoice column, several lines per purchase day: orders are purchase days."""
     shop = _shop(800, seed)
@@ -164,6 +177,8 @@ CASES = [
     Case("mostly-one-time", lambda: _shop(1500, 11, one_time=0.9), ("--clv", "12")),
     Case("all-one-time", lambda: _shop(900, 17, one_time=1.0), ("--scaling", "zscore")),
     Case("december-only", lambda: _december_shop(19)),
+    Case("returns-kept", lambda: _returns_kept(20),
+         ("--keep-cancelled", "--keep-nonpositive-amount", "--scaling", "zscore")),
     Case("amounts-in-thousands",  # a wholesaler's file in thousands: a median near 0.1
          lambda: _shop(800, 18).assign(TotalAmount=lambda d: (d["TotalAmount"] / 1000).round(4))),
     Case("all-recent", lambda: _shop(1200, 12, recent_days=60), ("--compare-to", "2024-02-01")),
@@ -1357,3 +1372,27 @@ def test_what_re_running_gives_agrees_with_both_stability_figures(run: Run) -> N
         want = "nearly the same personas"
     said = f"Re-running the clustering with other random starts gives {want}."
     assert said in _Prose.of(run.report).text("outside", "validation"), (mean, worst)
+
+
+def test_returns_kept_and_spend_below_nothing_are_said_exactly_when_they_are(run: Run) -> None:
+    """A run that keeps returns says how they count (a note, on the console and in the
+    report); customers whose spend in segments.csv is below 0 are counted in a warning,
+    and where there are none nothing is said."""
+    kept = any(f.startswith("--keep-nonpositive") for f in run.case.flags)
+    note = "Returns are kept: they reduce the customer's spend"
+    prose = " ".join(html.unescape(run.report).split())
+    assert (f"note: {note}" in run.stdout) == kept and (note in prose) == kept
+    negative = int((run.segments["monetary"] < 0).sum())
+    said = "spent less than nothing"
+    lines = [line for line in run.stdout.splitlines() if said in line]
+    if negative:
+        who = f"{negative:,} customer{'s' if negative > 1 else ''}"
+        assert lines == [f"warning: {who} {said}: {'its' if negative == 1 else 'their'} "
+                         f"returns outweigh {'its' if negative == 1 else 'their'} purchases. "
+                         "Segment and persona names that speak of loyalty or spend do not fit "
+                         "them; read their spend before acting on the name."]
+        assert said in prose
+    else:
+        assert not lines and said not in prose
+    if run.case.name == "returns-kept":  # the branches that speak are exercised
+        assert kept and negative

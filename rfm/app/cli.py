@@ -383,12 +383,16 @@ CLEANING_FLAGS = {
                        "cancelled in your file; cancelled lines with quantity <= 0 still go, "
                        "unless --keep-nonpositive-quantity)"),
     "keep_nonpositive_quantity": ("drop_nonpositive_quantity", "lines with quantity <= 0 "
-                                  f"(returns; they reduce the customer's spend{NEGATIVE_SPEND})"),
+                                  "(returns; one on an invoice of its own counts as an order "
+                                  "and can be the last one; they reduce the customer's "
+                                  f"spend{NEGATIVE_SPEND})"),
     "keep_nonpositive_price": ("drop_nonpositive_price", "lines with unit price <= 0 (free "
                                "items, adjustments; a price below 0 reduces the customer's "
                                f"spend{NEGATIVE_SPEND})"),
     "keep_nonpositive_amount": ("drop_nonpositive_amount", "lines with amount <= 0 (with "
-                                f"--amount; they reduce the customer's spend{NEGATIVE_SPEND})"),
+                                "--amount; one on an invoice of its own counts as an order "
+                                "and can be the last one; they reduce the customer's "
+                                f"spend{NEGATIVE_SPEND})"),
 }  # fmt: skip
 
 

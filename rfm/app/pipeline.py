@@ -44,7 +44,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import orders_word, spend_decimals
+from rfm.labels import agree, counted, orders_word, spend_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -449,6 +449,7 @@ def run_pipeline(
         r_scores = scores["r_score"].to_numpy()
         problems += recent_is_relative(rfm, r_scores, q)
         problems += lapsing_is_relative(rfm, r_scores, q)
+        problems += spent_less_than_nothing(rfm)
         problems += spend_scores_pushed_down(rfm["monetary"], q, ties)
         problems += not_new_sentences(segments, rfm, r_scores, q)
         inversions = name_inversions(segments, rfm, rules)
@@ -521,6 +522,8 @@ def run_pipeline(
     notes = []
     if cols.invoice is None:
         notes.append(ORDERS_ARE_DAYS)
+    if chosen.cleaning.allow_negative:
+        notes.append(RETURNS_KEPT)
     settings = {
         "k": res.k,
         "k_requested": k,
@@ -615,6 +618,24 @@ ORDERS_ARE_DAYS = (
     "There is no invoice column, so an order is a customer's purchase day: lines bought "
     "on the same day count as one order"
 )
+
+
+#: the note of a run that keeps lines worth 0 or less (returns, credit notes, free items)
+RETURNS_KEPT = (
+    "Returns are kept: they reduce the customer's spend, and a return on an invoice of its "
+    "own counts as an order and can be the customer's last purchase"
+)
+
+
+def spent_less_than_nothing(rfm: pd.DataFrame) -> list[str]:
+    """A sentence when some customers' returns outweigh their purchases (kept returns),
+    else none: their scores and segments rank them by a spend below 0."""
+    n = int((rfm["monetary"] < 0).sum())
+    if not n:
+        return []
+    return [f"{counted(n)} spent less than nothing: {agree(n, 'its|their')} returns outweigh "
+            f"{agree(n, 'its|their')} purchases. Segment and persona names that speak of "
+            "loyalty or spend do not fit them; read their spend before acting on the name"]
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
