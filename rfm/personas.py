@@ -75,7 +75,9 @@ PERSONA_ACTIONS: dict[tuple[str, str], str] = {
     ("high", "mid"): "Grow the basket: recommendations, bundles and loyalty points.",
     ("high", "low"): "Build the habit: welcome content and an incentive for the next order.",
     ("mid", "high"): "Keep them close: personal offers on their favourite products.",
-    ("mid", "mid"): "Re-engage with limited-time offers based on purchase history.",
+    # (no word on lapsing: "mid" is also every persona's recency when recency does not
+    # tell them apart, as for a one-day export, where everyone bought the day before)
+    ("mid", "mid"): "Keep them engaged: limited-time offers based on purchase history.",
     ("mid", "low"): "Remind them: popular products and a small discount.",
     ("low", "high"): "Win back now: personal outreach and a time-limited offer on past "
     "favourites.",

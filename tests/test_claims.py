@@ -421,7 +421,7 @@ PERSONA_ACTION_CLAIMS = {
     "Grow the basket": ("recent", "middle"),
     "Build the habit": ("recent", "low"),  # welcome content, an incentive
     "Keep them close": ("middle", "high"),  # personal offers
-    "Re-engage with limited-time offers": ("middle", "middle"),
+    "Keep them engaged": ("middle", "middle"),
     "Remind them": ("middle", "low"),  # a small discount
     "Win back now": ("lapsed", "high"),  # personal outreach
     "Reactivate with a strong incentive": ("lapsed", "middle"),
