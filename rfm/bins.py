@@ -84,8 +84,9 @@ def score_bins(
 def _range(low: float, high: float, dim: str, money: str,
            frequency_unit: tuple[str, str] = ("order", "orders")) -> str:
     if dim == "monetary":
-        text = f"{money}{low:,.2f}" if low == high else f"{money}{low:,.2f}–{money}{high:,.2f}"
-        return text
+        lo, hi = (f"{v:,.2f}".removeprefix("-") if f"{v:,.2f}" == "-0.00" else f"{v:,.2f}"
+                  for v in (low, high))  # (a returned purchase can sum an ulp below 0)
+        return f"{money}{lo}" if low == high else f"{money}{lo}–{money}{hi}"
     unit = ("day", "days") if dim == "recency" else frequency_unit
     lo, hi = f"{low:,.0f}", f"{high:,.0f}"
     if lo == hi:

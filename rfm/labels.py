@@ -186,8 +186,10 @@ def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:
         if _missing(x):
             return ""
         v = float(x)  # type: ignore[arg-type]
-        sign = "−" if v < 0 else ""
-        return f"{sign}{currency}{abs(v):,.{decimals}f}"
+        shown = f"{abs(v):,.{decimals}f}"
+        # a sum of purchases and their returns can land an ulp below 0: no "−0"
+        sign = "−" if v < 0 and shown.strip("0.,") else ""
+        return f"{sign}{currency}{shown}"
 
     return fmt
 

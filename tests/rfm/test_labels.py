@@ -40,3 +40,21 @@ def test_a_runs_money_takes_its_currency_and_its_customers_median() -> None:
 ])  # fmt: skip
 def test_chart_figures_keep_small_amounts(value, shown) -> None:
     assert _figure(value) == shown
+
+
+def test_money_that_rounds_to_zero_has_no_sign() -> None:
+    """A purchase and its return can sum to −5e-15: shown as 0, not "−0"; a real
+    negative keeps its sign."""
+    from rfm.labels import money
+
+    assert money("£", 2)(-5.3e-15) == "£0.00"
+    assert money()(-0.4) == "0"
+    assert money()(-0.6) == "−1"
+    assert money("", 2)(-882.0) == "−882.00"
+
+
+def test_a_score_range_from_an_ulp_below_zero_reads_from_zero() -> None:
+    from rfm.bins import _range
+
+    assert _range(-5.3e-15, 20.52, "monetary", "") == "0.00–20.52"
+    assert _range(-3.0, 20.52, "monetary", "$") == "$-3.00–$20.52"
