@@ -380,20 +380,7 @@ def lapsing_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
     weeks ago, while the repeat customers' rhythm is months. This says so when the most
     recent last purchase among the customers scored ``q − 2`` or lower is less than
     1 / :data:`RECENT_GAPS` of a repeat customer's median time between purchases.
-
-    Parameters
-    ----------
-    rfm : DataFrame
-        ``recency``, ``frequency`` and ``tenure_days`` per customer (:func:`rfm.rfm_table`).
-    r_scores : array-like
-        Each customer's recency score, in ``rfm``'s order.
-    q : int
-        The number of score levels.
-
-    Returns
-    -------
-    list of str
-        The sentence, or nothing.
+    Parameters and result as for :func:`recent_is_relative`.
     """
     recency = rfm["recency"].to_numpy(np.float64)
     low = np.asarray(r_scores) <= q - 2

@@ -1256,17 +1256,24 @@ def test_a_segment_named_new_is_new_or_said_not_to_be(run: Run) -> None:
             assert said not in run.stdout and said not in prose, (name, median, horizon)
 
 
+def _repeat_gap(run: Run) -> float:
+    """A repeat customer's median time between orders, in days: first to last order day
+    (from the order lines) over orders - 1."""
+    seg = run.segments
+    lines = _order_days(run.case, run.source or DATA / "online_retail.csv.gz")
+    days = lines.groupby("customer")["day"].agg(["min", "max"]).reindex(seg["customer"])
+    span = (days["max"] - days["min"]).dt.days.to_numpy()
+    repeat = (seg["frequency"] > 1).to_numpy()
+    return float(np.median(span[repeat] / (seg["frequency"].to_numpy()[repeat] - 1)))
+
+
 def test_recent_is_said_to_reach_far_back_exactly_when_it_does(run: Run) -> None:
     """Where the oldest last order counted recent (R in the top two) is more than three
     times a repeat customer's median time between orders (first to last order day, from
     the lines, over orders - 1), the console and the report say that "recent" reaches far
     back; elsewhere they do not. (Within a tenth of the border: left to rounding.)"""
     seg = run.segments
-    lines = _order_days(run.case, run.source or DATA / "online_retail.csv.gz")
-    days = lines.groupby("customer")["day"].agg(["min", "max"]).reindex(seg["customer"])
-    span = (days["max"] - days["min"]).dt.days.to_numpy()
-    repeat = (seg["frequency"] > 1).to_numpy()
-    gap = np.median(span[repeat] / (seg["frequency"].to_numpy()[repeat] - 1))
+    gap = _repeat_gap(run)
     horizon = seg.loc[seg["r_score"] >= run.q - 1, "recency"].max()
     said = "\u201cRecent\u201d reaches far back on these data"
     prose = " ".join(html.unescape(run.report).split())
@@ -1285,11 +1292,7 @@ def test_lapsing_is_said_to_start_early_exactly_when_it_does(run: Run) -> None:
     in the test above), the console and the report say that those names reach recent
     buyers; elsewhere they do not. (Within a tenth of the border: left to rounding.)"""
     seg = run.segments
-    lines = _order_days(run.case, run.source or DATA / "online_retail.csv.gz")
-    days = lines.groupby("customer")["day"].agg(["min", "max"]).reindex(seg["customer"])
-    span = (days["max"] - days["min"]).dt.days.to_numpy()
-    repeat = (seg["frequency"] > 1).to_numpy()
-    gap = np.median(span[repeat] / (seg["frequency"].to_numpy()[repeat] - 1))
+    gap = _repeat_gap(run)
     start = seg.loc[seg["r_score"] <= run.q - 2, "recency"].min()
     said = "Names and actions for customers slipping away reach recent buyers on these data"
     prose = " ".join(html.unescape(run.report).split())
