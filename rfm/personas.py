@@ -6,26 +6,21 @@ never use one name for two different groups of customers.
 
 How a name is made
 ------------------
-Each cluster's **median** recency, frequency and monetary value is placed in the whole
-customer base by its mid-rank percentile *p*: the share of customers below the median plus
-half the share at it (so a value many customers share sits in the middle of them), and
-compared with ``low`` = 0.4 and ``high`` = 0.6 by default:
+Each cluster's **median** recency, frequency and monetary value is compared with the
+quantiles of the whole customer base (``low`` = 0.4 and ``high`` = 0.6 by default):
 
 ==========  ==============================  ===========================  =====================
 dimension   word                            when                         so the name claims
 ==========  ==============================  ===========================  =====================
-recency     "Recent"                        p < low                      below the pop. median
-recency     "Lapsed"                        p > high                     above the pop. median
-frequency   "frequent"                      p > high                     above the pop. median
+recency     "Recent"                        median < population Q(low)   below the pop. median
+recency     "Lapsed"                        median > population Q(high)  above the pop. median
+frequency   "frequent"                      median > population Q(high)  above the pop. median
 frequency   "one-time"                      median ≤ 1 order             a single order
-frequency   "infrequent"                    p < low                      below the pop. median
-monetary    "high spenders"                 p > high                     above the pop. median
-monetary    "low spenders"                  p < low                      below the pop. median
+frequency   "infrequent"                    median < population Q(low)   below the pop. median
+monetary    "high spenders"                 median > population Q(high)  above the pop. median
+monetary    "low spenders"                  median < population Q(low)   below the pop. median
 monetary    "moderate spenders"             otherwise                    nothing
 ==========  ==============================  ===========================  =====================
-
-(*p* is read on the customer base's distribution kept in steps of 0.5 %, the profile's
-``attrs["population"]``.)
 
 A dimension in the middle band gets no word (recency, frequency) or "moderate"
 (spend), so a name never claims what its numbers deny: "Recent one-time low spenders",
@@ -132,13 +127,11 @@ def _levels(
     plus ``one_time`` for a median of at most one order."""
     out = {}
     for dim in RFM_COLUMNS:
-        # mid-rank: the share of customers below the median, plus half the share at it,
-        # so that a median shared by many customers sits in the middle of them (a shop of
-        # one price: 44% spent the lowest amount, which is then "low", not "moderate")
-        pct = _percentile(np.sort(population[dim]), medians[dim].to_numpy(dtype=np.float64))
-        above, below = pct > high, pct < low
+        q_low, q_high = np.quantile(population[dim], [low, high])
+        med = medians[dim].to_numpy(dtype=np.float64)
+        above, below = med > q_high, med < q_low
         if not separates[dim]:
-            above = below = np.zeros(len(pct), dtype=bool)
+            above = below = np.zeros(len(med), dtype=bool)
         if dim == "recency":  # few days = recent = "high"
             above, below = below, above
         out[dim] = np.where(above, "high", np.where(below, "low", "mid"))

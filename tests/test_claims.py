@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _cli import run_captured
-from scipy.stats import kruskal, percentileofscore
+from scipy.stats import kruskal
 
 from rfm.datasets import make_transactions
 from rfm.segments import OTHERS, resolve_rules
@@ -322,34 +322,15 @@ def test_every_action_agrees_with_the_customers_own_scores(run: Run) -> None:
 
 #: word of a persona name → (dimension, test of the persona's median against the
 #: customer base's 40th and 60th percentiles)
-PERSONA_WORDS = {  # word → (dimension, where its median's mid-rank percentile must sit)
-    "Recent": ("recency", "below"),
-    "Lapsed": ("recency", "above"),
-    "frequent": ("frequency", "above"),
-    "infrequent": ("frequency", "below"),
-    "high spenders": ("monetary", "above"),
-    "low spenders": ("monetary", "below"),
-    "moderate spenders": ("monetary", "middle"),
+PERSONA_WORDS = {
+    "Recent": ("recency", lambda med, q40, q60: med < q40),
+    "Lapsed": ("recency", lambda med, q40, q60: med > q60),
+    "frequent": ("frequency", lambda med, q40, q60: med > q60),
+    "infrequent": ("frequency", lambda med, q40, q60: med < q40),
+    "high spenders": ("monetary", lambda med, q40, q60: med > q60),
+    "low spenders": ("monetary", lambda med, q40, q60: med < q40),
+    "moderate spenders": ("monetary", lambda med, q40, q60: q40 <= med <= q60),
 }
-#: how far a percentile may sit past the 40th or 60th and still read either way: the names
-#: read the customer base on a grid of 0.5 % steps
-PCT_TOLERANCE = 0.006
-
-
-def _mid_rank(values: pd.Series, median: float) -> float:
-    """Where ``median`` sits among ``values``: the share below it plus half the share at
-    it (scipy's percentileofscore, kind "mean")."""
-    return percentileofscore(values, median, kind="mean") / 100
-
-
-def _sits(pct: float, where: str) -> bool:
-    """Whether a mid-rank percentile is below the 40th, between, or above the 60th
-    (within :data:`PCT_TOLERANCE`)."""
-    t = PCT_TOLERANCE
-    return {"below": pct < 0.4 + t, "above": pct > 0.6 - t,
-            "middle": 0.4 - t <= pct <= 0.6 + t}[where]  # fmt: skip
-
-
 OPPOSITES = [("Recent", "Lapsed"), ("frequent", "infrequent"), ("frequent", "one-time"),
              ("high spenders", "low spenders")]  # fmt: skip
 
@@ -381,9 +362,10 @@ def _false_words(name: str, cid: int, seg: pd.DataFrame) -> list[str]:
     words = _words(name)
     false = [f"{a} and {b}" for a, b in OPPOSITES if {a, b} <= words]
     for word in words - {"one-time"}:
-        dim, where = PERSONA_WORDS[word]
+        dim, holds = PERSONA_WORDS[word]
+        q40, q60 = np.quantile(seg[dim], [0.4, 0.6])
         # a dimension is only named where it separates the personas strongly
-        if not _sits(_mid_rank(seg[dim], members[dim].median()), where) or _rank_eta_squared(
+        if not holds(members[dim].median(), q40, q60) or _rank_eta_squared(
                 seg[dim], seg["cluster"]) < 0.14:  # fmt: skip
             false.append(word)
     if "one-time" in words and members["frequency"].median() > 1:
@@ -412,10 +394,10 @@ def test_persona_names_say_only_what_their_medians_show(run: Run) -> None:
 
 #: opening of a persona's action → where it says the persona's median customer sits:
 #: (recency: "recent", "middle" or "lapsed"; spend: "high", "middle" or "low"). A persona
-#: is recent when its median days since the last order sit below the customer base's
-#: 40th percentile (mid-rank: customers below it plus half of those at it), lapsed above
-#: the 60th, on a dimension that separates the personas strongly; spend likewise ("high"
-#: above the 60th percentile). Every action must open with one of these.
+#: is recent when its median days since the last order are below the customer base's
+#: 40th percentile, lapsed above the 60th, on a dimension that separates the personas
+#: strongly; spend likewise ("high" above the 60th percentile). Every action must open
+#: with one of these.
 PERSONA_ACTION_CLAIMS = {
     "Reward and retain": ("recent", "high"),  # "no discount needed"
     "Grow the basket": ("recent", "middle"),
@@ -433,17 +415,16 @@ SECOND_ORDER = "First priority: a second order."
 
 def _levels(median: float, values: pd.Series, labels: pd.Series,
             words: tuple[str, str, str]) -> set[str]:
-    """Where a persona's median sits, as ``words`` (its mid-rank percentile below the
-    40th, between, above the 60th; the middle word when the dimension does not separate
-    the personas strongly). A percentile within :data:`PCT_TOLERANCE`, or an η² within
-    rounding, of a border may read either way."""
+    """Where a persona's median sits, as ``words`` (below the 40th percentile, between,
+    above the 60th; the middle word when the dimension does not separate the personas
+    strongly). A median or an η² within rounding of a border may read either way."""
     below, middle, above = words
     eta = _rank_eta_squared(values, labels)
-    pct = _mid_rank(values, median)
+    q40, q60 = np.quantile(values, [0.4, 0.6])
     out = set()
     for e in (eta - 1e-9, eta + 1e-9):
-        for p in (pct - PCT_TOLERANCE, pct + PCT_TOLERANCE):
-            out.add(middle if e < 0.14 else below if p < 0.4 else above if p > 0.6
+        for m in (median * (1 - 1e-9), median * (1 + 1e-9)):
+            out.add(middle if e < 0.14 else below if m < q40 else above if m > q60
                     else middle)  # fmt: skip
     return out
 
