@@ -24,11 +24,20 @@ class FOnewayResult(NamedTuple):
     eta_squared: float
 
 
-def f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int) -> FOnewayResult:
-    """F, p and eta² from the sums of squares (the end of :func:`f_oneway`)."""
+def f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int,
+           grand: float = 0.0) -> FOnewayResult:  # fmt: skip
+    """F, p and eta² from the sums of squares (the end of :func:`f_oneway`).
+
+    ``grand`` is the grand mean. A feature whose values are all equal is refused as such
+    even when its group means came out some units in the last place apart (19.99 added
+    n times and divided by n need not give back 19.99). A sum of n values in any order is
+    off by at most (n − 1) ε of the sum of their sizes, so for equal values each deviation
+    is within n ε |grand|: a total sum of squares within ``n (2 n ε |grand|)²`` is
+    rounding, not variation, and F of it would be noise.
+    """
     df_between, df_within = n_groups - 1, n_total - n_groups
     ss_total = ss_between + ss_within
-    if ss_total == 0.0:
+    if ss_total <= n_total * (2 * n_total * np.finfo(np.float64).eps * abs(grand)) ** 2:
         raise ValueError(
             "f_oneway: every value is identical, so there is no variance to split and F is "
             "0/0 (undefined). Drop this constant feature."

@@ -318,7 +318,8 @@ def anova_table_dask(
     ss_within = ordered_sum(run(_squared_deviations, data.blocks, lab, args=(classes, means)))
     rows = [
         table_row(
-            lambda j=j: f_test(float(ss_between[j]), float(ss_within[j]), n, g), g, n
+            lambda j=j: f_test(float(ss_between[j]), float(ss_within[j]), n, g,
+                               float(grand[j])), g, n
         )
         for j in range(len(cols))
     ]

@@ -96,7 +96,7 @@ def _f_oneway(arrays: Sequence[np.ndarray]) -> FOnewayResult:
     grand = float(np.concatenate(arrays).mean())
     ss_between = float(np.sum(sizes * (means - grand) ** 2))
     ss_within = float(sum(np.sum((a - m) ** 2) for a, m in zip(arrays, means, strict=True)))
-    return f_test(ss_between, ss_within, n_total, n_groups)
+    return f_test(ss_between, ss_within, n_total, n_groups, grand)
 
 
 def _grouping(df: pd.DataFrame, by: Any) -> np.ndarray:

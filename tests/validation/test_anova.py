@@ -107,3 +107,21 @@ def test_anova_table_constant_feature_and_errors() -> None:
         anova_table(df, ["x"], [0, 1, 0])
     with pytest.raises(TypeError, match="DataFrame"):
         anova_table(df.to_numpy(), ["x"], "g")
+
+
+@pytest.mark.parametrize("value", [19.99, 0.1, 1299.99, 7.0])
+def test_a_constant_feature_whose_means_are_an_ulp_apart_is_constant(value) -> None:
+    """300 equal prices in three groups: 19.99 added 100 times and divided by 100 need not
+    give 19.99 back, and F of that rounding read 148 (η² 0.5, "large") in a report whose
+    every customer had spent the same. It is constant, in memory and on Dask."""
+    import dask.dataframe as dd
+
+    df = pd.DataFrame({"spend": np.full(300, value), "x": np.arange(300.0),
+                       "g": np.repeat([0, 1, 2], 100)})  # fmt: skip
+    means = df.groupby("g")["spend"].mean()
+    assert value != 7.0 or (means == value).all()  # 7.0: the exact control
+    for table in (anova_table(df, ["spend", "x"], "g"),
+                  anova_table(dd.from_pandas(df, npartitions=3), ["spend", "x"], "g")):
+        assert table.loc["spend", "significance"] == "constant", table
+        assert np.isnan(table.loc["spend", "F"]) and np.isnan(table.loc["spend", "eta_squared"])
+        assert table.loc["x", "significance"] == "***"  # a varying feature still tests
