@@ -29,7 +29,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, is_integer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, check_same_customers
-from rfm.labels import counted, word_list
+from rfm.labels import agree, counted, spend_decimals, word_list
 from rfm.scoring import quantile_cuts
 from rfm.segments import (
     DIMENSIONS,
@@ -459,12 +459,13 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
 
     With ``ties="thresholds"`` each cut point between two scores is a quantile of the
     customers' spend plus 1 (:func:`rfm.scoring.threshold_cuts`, as R's ``rfm`` package
-    cuts). For whole amounts the +1 only decides which side of a cut point a customer
-    exactly on it falls. For amounts in small units (a median spend of 0.14, in
-    thousands) 1 is larger than the quantiles' spread, and most customers drop to the
-    lowest score. This says so when more than :data:`PUSHED_DOWN` of the customers get a
-    lower score than the quantiles alone would give them (a value at or above quantile
-    j but below quantile j + 1).
+    cuts). A customer who spent more than quantile j but less than quantile j + 1 then
+    gets the lower score. For amounts in large units few customers fall in that gap; for
+    amounts in small units (a median spend of 0.14, in thousands; or 1 to 10) 1 is as
+    wide as the spread, and most customers drop a score. This says so when more than
+    :data:`PUSHED_DOWN` of the customers sit strictly inside such a gap. Customers exactly
+    at a quantile (within rounding) are not counted: there, which side they fall is a
+    matter of ties, the same with or without the +1 (a shop of one price).
 
     Parameters
     ----------
@@ -483,20 +484,22 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
     if ties != "thresholds":
         return []
     x = np.asarray(monetary, dtype=np.float64)
-    if (x == np.round(x)).all():
+    inside = np.zeros(x.shape[0], dtype=bool)
+    for cut in quantile_cuts(x, q):  # one pass per cut point: n booleans, not n·(q − 1)
+        slack = 1e-9 * max(1.0, abs(float(cut)))  # the quantile's rounding
+        inside |= (x > cut + slack) & (x < cut + 1.0)
+    lower = int(inside.sum())
+    n = x.shape[0]
+    if lower <= PUSHED_DOWN * n:
         return []
-    quantiles = quantile_cuts(x, q)
-    plain = np.searchsorted(quantiles, x, side="right")
-    shifted = np.searchsorted(quantiles + 1.0, x, side="right")
-    lower = int((shifted < plain).sum())
-    if lower <= PUSHED_DOWN * x.shape[0]:
-        return []
+    median = float(np.median(x))
     return [
         "Spend scores are pushed down on these amounts: each cut point between two spend "
         "scores is a quantile of the customers' spend plus 1, which is large next to a "
-        f"median spend of {float(np.median(x)):.3g}, so {lower:,} of {counted(x.shape[0])} "
-        f"({lower / x.shape[0]:.0%}) get a lower spend score than the quantiles alone would "
-        "give them. Equal-size score groups (ties \u201cfirst\u201d) avoid this"
+        f"median spend of {median:,.{spend_decimals(median)}f}, so {lower:,} of "
+        f"{counted(n)} ({lower / n:.0%}) {agree(lower, 'gets|get')} a lower spend score than "
+        "the quantiles alone would give them. Equal-size score groups (ties \u201cfirst\u201d) "
+        "avoid this"
     ]
 
 

@@ -523,6 +523,8 @@ _CLI_HINTS = (
      "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
      "or --scaling zscore"),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
+    # equal-size score groups, as the run's own warnings name them (rfm.rulecheck)
+    (re.compile(r"\(ties \u201cfirst\u201d\)"), "(--ties first)"),
     # a missing invoice number: the command has no switch that forgets a recognised
     # invoice column, so the fix is in the file
     (re.compile(r"; fill or drop them, or pass (?:columns=rfm\.TransactionColumns\()?"

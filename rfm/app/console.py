@@ -177,8 +177,10 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
 
 
 def _warnings_and_notes(run: Any) -> None:
+    from rfm.app.cli import _for_cli  # a setting named as the command's flag
+
     for line in run.warnings:
-        print(f"warning: {line}")
+        print(f"warning: {_for_cli(line)}")
     for line in run.notes:
         print(f"note: {line}.")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -319,3 +320,25 @@ def test_lapsing_is_said_to_reach_recent_buyers_below_a_third_of_a_gap() -> None
         "other; check the days since the last purchase before a win-back campaign"]
     assert lapsing_is_relative(early.assign(frequency=1), r, q=5) == []  # no repeat customer
     assert lapsing_is_relative(early, [5, 5, 5, 4, 4], q=5) == []  # no one scored 3 or lower
+
+
+def test_spend_scores_pushed_down_counts_customers_inside_a_plus_one_gap() -> None:
+    """Ten spends written out, q = 5: R's type-7 quantiles of 1..10 are 2.8, 4.6, 6.4 and
+    8.2, so the +1 of the cut points lowers 3, 5, 7 and 9 (inside 2.8–3.8, 4.6–5.6, …):
+    4 of 10. Spends in hundreds: nobody inside a gap. One price for everyone, 19.99: all
+    at the quantiles, none inside. Equal-size groups ("first"): no cut points."""
+    from rfm.rulecheck import spend_scores_pushed_down
+
+    small = np.arange(1.0, 11.0)
+    assert spend_scores_pushed_down(small, 5, "thresholds") == [
+        "Spend scores are pushed down on these amounts: each cut point between two spend "
+        "scores is a quantile of the customers' spend plus 1, which is large next to a "
+        "median spend of 5.50, so 4 of 10 customers (40%) get a lower spend score than the "
+        "quantiles alone would give them. Equal-size score groups (ties \u201cfirst\u201d) "
+        "avoid this"]
+    assert spend_scores_pushed_down(small * 100, 5, "thresholds") == []
+    assert spend_scores_pushed_down(np.full(300, 19.99), 5, "thresholds") == []
+    assert spend_scores_pushed_down(small, 5, "first") == []
+    one = spend_scores_pushed_down(np.r_[np.arange(10.0, 91.0, 10.0), 1300.5], 5,
+                                   "thresholds")  # fmt: skip
+    assert one == []  # 10, 20, …: the quantiles 28, 46, 64, 82 leave no one inside
