@@ -370,33 +370,57 @@ def _purchase_gap(rfm: pd.DataFrame) -> float | None:
     return gap if gap > 0 else None
 
 
-def lapsing_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
-    """A sentence when the names and actions for customers slipping away reach recent
-    buyers on these data, else none: :func:`recent_is_relative` the other way round.
+def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
+                        q: int) -> list[str]:  # fmt: skip
+    """A sentence when the segments for customers slipping away hold recent buyers on
+    these data, else none: :func:`recent_is_relative` the other way round.
 
-    The win-back names and actions ("At Risk", "Hibernating", "Lost", "win them back")
-    go only to customers with a recency score of ``q − 2`` or lower. Where customers buy
-    in seasons (every December), the lower scores also hold customers who bought a few
-    weeks ago, while the repeat customers' rhythm is months. This says so when the most
-    recent last purchase among the customers scored ``q − 2`` or lower is less than
-    1 / :data:`RECENT_GAPS` of a repeat customer's median time between purchases.
-    Parameters and result as for :func:`recent_is_relative`.
+    A segment is one for customers slipping away when every rule that names it asks for
+    a recency score of ``q − 2`` or lower ("At Risk", "Hibernating", "Lost" and their
+    win-back actions). Where customers buy in seasons (every December), the lower scores
+    also hold customers who bought a few weeks ago, while the repeat customers' rhythm
+    is months. This says so when the most recent last purchase in such a segment is less
+    than 1 / :data:`RECENT_GAPS` of a repeat customer's median time between purchases,
+    naming those segments.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        ``recency``, ``frequency`` and ``tenure_days`` per customer (:func:`rfm.rfm_table`).
+    segments : DataFrame
+        :func:`rfm.segment`'s table (``segment`` per customer), in ``rfm``'s order.
+    rules : str, list or RuleSet
+        The rule set that made ``segments``.
+    q : int
+        The number of score levels.
+
+    Returns
+    -------
+    list of str
+        The sentence, or nothing.
     """
-    recency = rfm["recency"].to_numpy(np.float64)
-    low = np.asarray(r_scores) <= q - 2
     gap = _purchase_gap(rfm)
-    if not low.any() or gap is None:
+    if gap is None:
         return []
-    start = float(recency[low].min())
-    if start * RECENT_GAPS >= gap:
+    heads: dict[str, bool] = {}
+    for rule in resolve_rules(rules).rules:  # a name slips away if all its rules do
+        low = rule.r is not None and rule.r[1] <= q - 2
+        heads[rule.name] = heads.get(rule.name, True) and low
+    recency = pd.Series(rfm["recency"].to_numpy(np.float64),
+                        index=segments["segment"].to_numpy())  # fmt: skip
+    slipping = [name for name, low in heads.items() if low and name in recency.index]
+    early = {name: float(recency.loc[[name]].min()) for name in slipping}
+    early = {name: days for name, days in early.items() if days * RECENT_GAPS < gap}
+    if not early:
         return []
+    start = min(early.values())
+    names = word_list([f"\u201c{name}\u201d" for name in early])
     return [
         "Names and actions for customers slipping away reach recent buyers on these data: "
-        f"they go to customers with a recency score of {q - 2} or lower, and some of those "
-        f"last bought only {_days(start)} ago, {start / gap:.2f} times a repeat customer's "
-        f"median time between purchases ({_days(gap)}). Segment and persona names compare "
-        "customers with each other; check the days since the last purchase before a "
-        "win-back campaign"
+        f"{names} {agree(len(early), 'holds|hold')} customers who last bought only "
+        f"{_days(start)} ago, {start / gap:.2f} times a repeat customer's median time "
+        f"between purchases ({_days(gap)}). Segment names compare customers with each "
+        "other; check the days since the last purchase before a win-back campaign"
     ]
 
 

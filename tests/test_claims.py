@@ -1267,14 +1267,19 @@ def test_recent_is_said_to_reach_far_back_exactly_when_it_does(run: Run) -> None
 
 
 def test_lapsing_is_said_to_start_early_exactly_when_it_does(run: Run) -> None:
-    """Where the most recent last purchase among the customers with a recency score of
-    q - 2 or lower (the only ones the win-back names and actions go to) is less than a
-    third of a repeat customer's median time between purchases (from the order lines, as
-    in the test above), the console and the report say that those names reach recent
-    buyers; elsewhere they do not. (Within a tenth of the border: left to rounding.)"""
+    """Where the most recent last purchase in a segment for customers slipping away (one
+    whose every rule asks for a recency score of q - 2 or lower) is less than a third of
+    a repeat customer's median time between purchases (from the order lines, as in the
+    test above), the console and the report say that those names reach recent buyers;
+    elsewhere they do not. (Within a tenth of the border: left to rounding.)"""
     seg = run.segments
     gap = _repeat_gap(run)
-    start = seg.loc[seg["r_score"] <= run.q - 2, "recency"].min()
+    # the segments for customers slipping away: every rule naming them asks for R <= q - 2
+    low: dict[str, bool] = {}
+    for rule in resolve_rules(run.case.rules).rules:
+        low[rule.name] = low.get(rule.name, True) and rule.r is not None and rule.r[1] <= run.q - 2
+    start = seg.loc[seg["segment"].isin([n for n, is_low in low.items() if is_low]),
+                    "recency"].min()  # fmt: skip
     said = "Names and actions for customers slipping away reach recent buyers on these data"
     prose = " ".join(html.unescape(run.report).split())
     if 3 * start < 0.9 * gap:

@@ -321,7 +321,8 @@ def apply_model(
                 # a difference of counts or of spends is then no count or spend between
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
-    said = (recent_is_relative(rfm, r_scores, q) + lapsing_is_relative(rfm, r_scores, q)
+    said = (recent_is_relative(rfm, r_scores, q)
+            + lapsing_is_relative(rfm, segs, settings.rules, q)
             + not_new_sentences(segs, rfm, r_scores, q))
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             spend_decimals(float(rfm["monetary"].median())))

@@ -448,7 +448,7 @@ def run_pipeline(
         problems = _rule_problems(rules, rule_check)
         r_scores = scores["r_score"].to_numpy()
         problems += recent_is_relative(rfm, r_scores, q)
-        problems += lapsing_is_relative(rfm, r_scores, q)
+        problems += lapsing_is_relative(rfm, segments, rules, q)
         problems += spent_less_than_nothing(rfm)
         problems += spend_scores_pushed_down(rfm["monetary"], q, ties)
         problems += not_new_sentences(segments, rfm, r_scores, q)

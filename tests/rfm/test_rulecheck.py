@@ -302,24 +302,30 @@ def test_a_dimension_every_customer_shares_is_said_with_its_value() -> None:
 
 def test_lapsing_is_said_to_reach_recent_buyers_below_a_third_of_a_gap() -> None:
     """Five customers written out. Repeat customers' days from first to last order over
-    (orders - 1): 400 / 4 = 100, 300 / 2 = 150, 300 / 1 = 300: median 150 days. Scored 3
-    or lower (q = 5): last orders from 60 days on (0.4 gaps: nothing said), then from 40
-    (0.27 gaps: said)."""
+    (orders - 1): 400 / 4 = 100, 300 / 2 = 150, 300 / 1 = 300: median 150 days. The
+    segments for customers slipping away are those whose every rule asks for R <= 3
+    (q = 5): "Fading" (R 1-3) and "Gone" (R 1-1); "Mixed" also has a rule for R 4-5, so
+    it is not one. "Fading"'s most recent customer bought 60 days ago (0.4 gaps: nothing
+    said), then 40 (0.27 gaps: said); a customer of "Mixed" 20 days ago never counts."""
     from rfm.rulecheck import lapsing_is_relative
+    from rfm.segments import RuleSet, SegmentRule
 
+    rules = RuleSet((SegmentRule("Best", r=(4, 5)), SegmentRule("Mixed", r=(4, 5), f=(5, 5)),
+                     SegmentRule("Fading", r=(1, 3)), SegmentRule("Mixed", r=(1, 3), f=(1, 1)),
+                     SegmentRule("Gone", r=(1, 1))), q=5)  # fmt: skip
+    segs = pd.DataFrame({"segment": ["Best", "Mixed", "Fading", "Fading", "Gone"]})
     rfm = pd.DataFrame({"recency": [10, 20, 60, 300, 500], "frequency": [5, 3, 1, 2, 1],
                         "tenure_days": [410, 320, 60, 600, 500]})  # fmt: skip
-    r = [5, 4, 3, 2, 1]
-    assert lapsing_is_relative(rfm, r, q=5) == []
+    assert lapsing_is_relative(rfm, segs, rules, q=5) == []
     early = rfm.assign(recency=[10, 20, 40, 300, 500], tenure_days=[410, 320, 40, 600, 500])
-    assert lapsing_is_relative(early, r, q=5) == [
+    assert lapsing_is_relative(early, segs, rules, q=5) == [
         "Names and actions for customers slipping away reach recent buyers on these data: "
-        "they go to customers with a recency score of 3 or lower, and some of those last "
-        "bought only 40 days ago, 0.27 times a repeat customer's median time between "
-        "purchases (150 days). Segment and persona names compare customers with each "
-        "other; check the days since the last purchase before a win-back campaign"]
-    assert lapsing_is_relative(early.assign(frequency=1), r, q=5) == []  # no repeat customer
-    assert lapsing_is_relative(early, [5, 5, 5, 4, 4], q=5) == []  # no one scored 3 or lower
+        "\u201cFading\u201d holds customers who last bought only 40 days ago, 0.27 times a "
+        "repeat customer's median time between purchases (150 days). Segment names "
+        "compare customers with each other; check the days since the last purchase before "
+        "a win-back campaign"]
+    assert lapsing_is_relative(early.assign(frequency=1), segs, rules, q=5) == []
+    assert lapsing_is_relative(early, segs.replace("Fading", "Mixed"), rules, q=5) == []
 
 
 def test_spend_scores_pushed_down_counts_customers_inside_a_plus_one_gap() -> None:
