@@ -522,7 +522,8 @@ def run_pipeline(
     notes = []
     if cols.invoice is None:
         notes.append(ORDERS_ARE_DAYS)
-    if chosen.cleaning.allow_negative:
+    rules_on = chosen.cleaning  # returns: lines of quantity, or amount, below 0
+    if not (rules_on.drop_nonpositive_quantity and rules_on.drop_nonpositive_amount):
         notes.append(RETURNS_KEPT)
     settings = {
         "k": res.k,
@@ -629,13 +630,18 @@ RETURNS_KEPT = (
 
 def spent_less_than_nothing(rfm: pd.DataFrame) -> list[str]:
     """A sentence when some customers' returns outweigh their purchases (kept returns),
-    else none: their scores and segments rank them by a spend below 0."""
-    n = int((rfm["monetary"] < 0).sum())
+    else none: their scores and segments rank them by a spend below 0. A spend within
+    1e-9 of the largest spend of 0 is 0 (a purchase returned in full, added in another
+    order, can sum to -5e-15)."""
+    spend = rfm["monetary"].to_numpy(np.float64)
+    # below 0 by more than rounding: a purchase and its return can sum an ulp below 0
+    n = int((spend < -1e-9 * max(1.0, float(np.abs(spend).max(initial=0.0)))).sum())
     if not n:
         return []
     return [f"{counted(n)} spent less than nothing: {agree(n, 'its|their')} returns outweigh "
             f"{agree(n, 'its|their')} purchases. Segment and persona names that speak of "
-            "loyalty or spend do not fit them; read their spend before acting on the name"]
+            f"loyalty or spend do not fit {agree(n, 'it|them')}; read {agree(n, 'its|their')} "
+            "spend before acting on the name"]
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,

@@ -262,3 +262,16 @@ def test_the_order_lines_are_released_as_soon_as_nothing_reads_them_again(tx) ->
             assert any(e.startswith("segment migration") for e in events[:released])
         if data is tx:  # in memory the monthly KPIs read the order lines after scoring
             assert events[released - 1] == "monthly KPIs"
+
+
+def test_spending_less_than_nothing_is_beyond_rounding() -> None:
+    """A purchase returned in full can sum to -5e-15: that customer spent nothing, not less
+    than nothing; -3 is less than nothing, one customer in the singular."""
+    from rfm.app.pipeline import spent_less_than_nothing
+
+    rfm = pd.DataFrame({"monetary": [120.0, -5.3e-15, 0.0, 45.5]})
+    assert spent_less_than_nothing(rfm) == []
+    assert spent_less_than_nothing(rfm.assign(monetary=[120.0, -5.3e-15, -3.0, 45.5])) == [
+        "1 customer spent less than nothing: its returns outweigh its purchases. Segment "
+        "and persona names that speak of loyalty or spend do not fit it; read its spend "
+        "before acting on the name"]
