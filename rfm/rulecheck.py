@@ -42,7 +42,8 @@ from rfm.segments import (
 
 __all__ = ["INVERSION_COLUMNS", "RECENT_GAPS", "RuleCheck", "check_rules", "lapsing_is_relative",
            "name_inversions", "not_new_sentences", "recent_is_relative", "rule_problems",
-           "same_for_everyone", "spend_scores_pushed_down"]
+           "same_for_everyone", "score_sentences", "spend_scores_pushed_down",
+           "spent_less_than_nothing"]
 
 #: share of the customers whose spend score the +1 of the cut points lowers, from which
 #: :func:`spend_scores_pushed_down` says so
@@ -477,7 +478,8 @@ def same_for_everyone(rfm: pd.DataFrame, X: Any, orders: str = "orders") -> list
             f"customers apart: the clusters and their names rest on {word_list(rest)} alone"]
 
 
-def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
+def spend_scores_pushed_down(monetary: Any, q: int, ties: str,
+                             cuts: np.ndarray | None = None) -> list[str]:  # fmt: skip
     """A sentence when the +1 of the spend scores' cut points lowers many customers'
     scores, else none.
 
@@ -499,6 +501,10 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
         The number of score levels.
     ties : {"thresholds", "first"}
         The scoring's tie rule; "first" has no cut points, so nothing to say.
+    cuts : ndarray, optional
+        The cut points the scores were given by, when they are not these customers' own:
+        a saved model's (:class:`rfm.frozen.FrozenScores`), each its training customers'
+        quantile plus 1.
 
     Returns
     -------
@@ -508,8 +514,10 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
     if ties != "thresholds":
         return []
     x = np.asarray(monetary, dtype=np.float64)
+    quantiles = quantile_cuts(x, q) if cuts is None else np.asarray(cuts, np.float64) - 1.0
+    whose = "the customers'" if cuts is None else "the training customers'"
     inside = np.zeros(x.shape[0], dtype=bool)
-    for cut in quantile_cuts(x, q):  # one pass per cut point: n booleans, not n·(q − 1)
+    for cut in quantiles:  # one pass per cut point: n booleans, not n·(q − 1)
         slack = 1e-9 * max(1.0, abs(float(cut)))  # the quantile's rounding
         inside |= (x > cut + slack) & (x < cut + 1.0)
     lower = int(inside.sum())
@@ -519,12 +527,43 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str) -> list[str]:
     median = float(np.median(x))
     return [
         "Spend scores are pushed down on these amounts: each cut point between two spend "
-        "scores is a quantile of the customers' spend plus 1, which is large next to a "
+        f"scores is a quantile of {whose} spend plus 1, which is large next to a "
         f"median spend of {median:,.{spend_decimals(median)}f}, so {lower:,} of "
         f"{counted(n)} ({lower / n:.0%}) {agree(lower, 'gets|get')} a lower spend score than "
         "the quantiles alone would give them. Equal-size score groups (ties \u201cfirst\u201d) "
         "avoid this"
     ]
+
+
+def spent_less_than_nothing(rfm: pd.DataFrame) -> list[str]:
+    """A sentence when some customers' returns outweigh their purchases (kept returns),
+    else none: their scores and segments rank them by a spend below 0. A spend within
+    1e-9 of the largest spend of 0 is 0 (a purchase returned in full, added in another
+    order, can sum to -5e-15)."""
+    spend = rfm["monetary"].to_numpy(np.float64)
+    # below 0 by more than rounding: a purchase and its return can sum an ulp below 0
+    n = int((spend < -1e-9 * max(1.0, float(np.abs(spend).max(initial=0.0)))).sum())
+    if not n:
+        return []
+    return [f"{counted(n)} spent less than nothing: {agree(n, 'its|their')} returns outweigh "
+            f"{agree(n, 'its|their')} purchases. Segment and persona names that speak of "
+            f"loyalty or spend do not fit {agree(n, 'it|them')}; read {agree(n, 'its|their')} "
+            "spend before acting on the name"]
+
+
+def score_sentences(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any, r_scores: Any,
+                    q: int, ties: str, spend_cuts: np.ndarray | None = None) -> list[str]:
+    """Every sentence on what the scores and the segment names mean on these data, for a
+    run and for a saved model applied to new customers alike: "Recent" reaching far back
+    (:func:`recent_is_relative`), win-back names reaching recent buyers
+    (:func:`lapsing_is_relative`), spend below 0 (:func:`spent_less_than_nothing`), spend
+    scores pushed down by the cut points' +1 (:func:`spend_scores_pushed_down`; a saved
+    model's ``spend_cuts``), and "New" segments that are not new
+    (:func:`not_new_sentences`)."""
+    return (recent_is_relative(rfm, r_scores, q) + lapsing_is_relative(rfm, segments, rules, q)
+            + spent_less_than_nothing(rfm)
+            + spend_scores_pushed_down(rfm["monetary"], q, ties, spend_cuts)
+            + not_new_sentences(segments, rfm, r_scores, q))
 
 
 def rule_problems(check: RuleCheck) -> list[str]:

@@ -677,3 +677,38 @@ def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_p
     drift = pd.read_csv(tmp_path / "a" / "drift.csv", index_col="feature")
     assert (drift["psi"] == 0).all() and (drift["verdict"] == "stable").all()
     assert "no longer describe" not in proc.stdout  # the names are true of their own data
+
+
+def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path: Path) -> None:
+    """A file in thousands with its returns kept: the run warns that its spend scores are
+    pushed down and that customers spent less than nothing, and notes how returns count;
+    applying the saved model to the same file scores with the same cut points and says
+    the same (the cut points named as the training customers'), where it said nothing."""
+    rng = np.random.default_rng(21)
+    n = 400
+    orders = rng.integers(1, 5, n)
+    cust = np.repeat(np.arange(n), orders)
+    amount = np.round(rng.lognormal(-2.3, 0.8, cust.size), 4)
+    tx = pd.DataFrame({"InvoiceNo": [f"N{i}" for i in range(cust.size)],
+                       "CustomerID": cust + 1000,
+                       "InvoiceDate": pd.Timestamp("2024-01-01")
+                       + pd.to_timedelta(rng.integers(0, 300, cust.size), unit="D"),
+                       "TotalAmount": amount})  # fmt: skip
+    back = tx.iloc[: 60].assign(InvoiceNo=lambda d: "C" + d["InvoiceNo"],
+                                TotalAmount=lambda d: -3 * d["TotalAmount"])  # fmt: skip
+    src = tmp_path / "orders.csv"
+    pd.concat([tx, back]).to_csv(src, index=False)
+    flags = ("--keep-cancelled", "--keep-nonpositive-amount", "--scaling", "zscore")
+    run = cli("segment", str(src), *flags, "--save-model", str(tmp_path / "m.json"),
+              "--out", str(tmp_path / "o1"))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    applied = cli("apply", str(tmp_path / "m.json"), str(src), "--out", str(tmp_path / "o2"))
+    assert applied.returncode == 0, applied.stderr
+    seg = pd.read_csv(tmp_path / "o1" / "segments.csv")
+    below = int((seg["monetary"] < 0).sum())
+    assert below > 0
+    for proc, whose in ((run, "the customers'"), (applied, "the training customers'")):
+        out = proc.stdout
+        assert f"each cut point between two spend scores is a quantile of {whose} spend" in out
+        assert f"warning: {below} customer{'s' if below > 1 else ''} spent less than nothing" in out
+        assert "note: Returns are kept" in out

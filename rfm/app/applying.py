@@ -35,8 +35,10 @@ from typing import Any
 import pandas as pd
 
 from kmeans_np.dask_detect import is_dask_frame
+from rfm._inputs import RFM_COLUMNS
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
+    RETURNS_KEPT,
     Progress,
     Steps,
     customer_table,
@@ -52,10 +54,9 @@ from rfm.profiles import profile
 from rfm.rulecheck import (
     RuleCheck,
     check_rules,
-    lapsing_is_relative,
     name_inversions,
-    not_new_sentences,
-    recent_is_relative,
+    same_for_everyone,
+    score_sentences,
 )
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
@@ -284,6 +285,9 @@ def apply_model(
         rule_check = check_rules(settings.rules, q=q)
         inversions = name_inversions(segs, rfm, settings.rules)
     notes = [ORDERS_ARE_DAYS] if settings.columns.invoice is None else []
+    if not (settings.cleaning.drop_nonpositive_quantity
+            and settings.cleaning.drop_nonpositive_amount):  # returns kept, as in the run
+        notes.append(RETURNS_KEPT)
     changes = migration = None
     if previous is not None:
         from rfm.migration import compare_segments
@@ -321,9 +325,10 @@ def apply_model(
                 # a difference of counts or of spends is then no count or spend between
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
-    said = (recent_is_relative(rfm, r_scores, q)
-            + lapsing_is_relative(rfm, segs, settings.rules, q)
-            + not_new_sentences(segs, rfm, r_scores, q))
+    learned = model.learned.scores
+    said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
+                           learned.cuts["monetary"] if learned.ties == "thresholds" else None)
+    said += same_for_everyone(rfm, rfm[list(RFM_COLUMNS)], orders_word(invoices))
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             spend_decimals(float(rfm["monetary"].median())))
     if stale:

@@ -44,7 +44,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import agree, counted, orders_word, spend_decimals
+from rfm.labels import orders_word, spend_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -52,13 +52,10 @@ from rfm.rulecheck import (
     RuleCheck,
     check_rules,
     inversion_sentences,
-    lapsing_is_relative,
     name_inversions,
-    not_new_sentences,
-    recent_is_relative,
     rule_problems,
     same_for_everyone,
-    spend_scores_pushed_down,
+    score_sentences,
 )
 from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, RuleSet, resolve_rules, segment
@@ -447,11 +444,7 @@ def run_pipeline(
         rule_check = check_rules(rules, q=q)
         problems = _rule_problems(rules, rule_check)
         r_scores = scores["r_score"].to_numpy()
-        problems += recent_is_relative(rfm, r_scores, q)
-        problems += lapsing_is_relative(rfm, segments, rules, q)
-        problems += spent_less_than_nothing(rfm)
-        problems += spend_scores_pushed_down(rfm["monetary"], q, ties)
-        problems += not_new_sentences(segments, rfm, r_scores, q)
+        problems += score_sentences(rfm, segments, rules, r_scores, q, ties)
         inversions = name_inversions(segments, rfm, rules)
     monthly = base.monthly
     if monthly is None:
@@ -626,22 +619,6 @@ RETURNS_KEPT = (
     "Returns are kept: they reduce the customer's spend, and a return on an invoice of its "
     "own counts as an order and can be the customer's last purchase"
 )
-
-
-def spent_less_than_nothing(rfm: pd.DataFrame) -> list[str]:
-    """A sentence when some customers' returns outweigh their purchases (kept returns),
-    else none: their scores and segments rank them by a spend below 0. A spend within
-    1e-9 of the largest spend of 0 is 0 (a purchase returned in full, added in another
-    order, can sum to -5e-15)."""
-    spend = rfm["monetary"].to_numpy(np.float64)
-    # below 0 by more than rounding: a purchase and its return can sum an ulp below 0
-    n = int((spend < -1e-9 * max(1.0, float(np.abs(spend).max(initial=0.0)))).sum())
-    if not n:
-        return []
-    return [f"{counted(n)} spent less than nothing: {agree(n, 'its|their')} returns outweigh "
-            f"{agree(n, 'its|their')} purchases. Segment and persona names that speak of "
-            f"loyalty or spend do not fit {agree(n, 'it|them')}; read {agree(n, 'its|their')} "
-            "spend before acting on the name"]
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,

@@ -267,7 +267,7 @@ def test_the_order_lines_are_released_as_soon_as_nothing_reads_them_again(tx) ->
 def test_spending_less_than_nothing_is_beyond_rounding() -> None:
     """A purchase returned in full can sum to -5e-15: that customer spent nothing, not less
     than nothing; -3 is less than nothing, one customer in the singular."""
-    from rfm.app.pipeline import spent_less_than_nothing
+    from rfm.rulecheck import spent_less_than_nothing
 
     rfm = pd.DataFrame({"monetary": [120.0, -5.3e-15, 0.0, 45.5]})
     assert spent_less_than_nothing(rfm) == []
