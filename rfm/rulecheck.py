@@ -230,19 +230,23 @@ def inversion_sentences(inversions: pd.DataFrame, orders: str = "orders",
     """
     out = []
     for r in inversions.itertuples(index=False):
-        better = [word for word, strict in (
-            ("recency", r.recency_below < r.recency_above),
-            (orders, r.frequency_below > r.frequency_above),
-            ("spend", r.monetary_below > r.monetary_above)) if strict]  # fmt: skip
-        level = [w for w in ("recency", orders, "spend") if w not in better]
+        shown = {  # each median as the sentence writes it, below then above
+            "recency": (f"{r.recency_below:,.0f}", f"{r.recency_above:,.0f}"),
+            orders: (f"{r.frequency_below:g}", f"{r.frequency_above:g}"),
+            "spend": (f"{r.monetary_below:,.{decimals}f}", f"{r.monetary_above:,.{decimals}f}"),
+        }
+        # better where the figures shown differ (the medians may differ below them)
+        better = [w for w, (below, above) in shown.items() if below != above]
+        level = [w for w in shown if w not in better]
         how = ("better on every count" if not level
+               else "at least as good on every count" if not better
                else f"better on {word_list(better)} and level on {word_list(level)}")
         out.append(
             f"“{r.named_above}” is named above “{r.named_below}”, but the {r.named_below} "
-            f"customers are {how} (median {r.recency_below:,.0f} against "
-            f"{r.recency_above:,.0f} days since the last order, {r.frequency_below:g} against "
-            f"{r.frequency_above:g} {orders}, spend {r.monetary_below:,.{decimals}f} against "
-            f"{r.monetary_above:,.{decimals}f})"
+            f"customers are {how} (median {shown['recency'][0]} against "
+            f"{shown['recency'][1]} days since the last order, {shown[orders][0]} against "
+            f"{shown[orders][1]} {orders}, spend {shown['spend'][0]} against "
+            f"{shown['spend'][1]})"
         )
     return out
 

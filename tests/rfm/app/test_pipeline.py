@@ -181,6 +181,15 @@ def test_run_warnings_by_hand() -> None:
         "recency and spend and level on purchase days (median 100 against 400 days since "
         "the last order, 2 against 2 purchase days, spend 0.138 against 0.050)."
     )
+    # medians that differ below the figures shown read level: 40.5 and 40 days both show 40
+    shown_level = inv.assign(recency_below=40.0, recency_above=40.5, monetary_below=50.4,
+                             monetary_above=50.2, frequency_below=2.0)  # fmt: skip
+    (sentence,) = run_warnings([], shown_level, 0.9)
+    assert sentence.endswith(
+        "customers are at least as good on every count (median 40 against 40 days since "
+        "the last order, 2 against 2 orders, spend 50 against 50).")
+    (sentence,) = run_warnings([], shown_level.assign(monetary_below=51.0), 0.9)
+    assert "customers are better on spend and level on recency and orders (" in sentence
 
 
 @pytest.mark.parametrize(("customers", "starts"), [(2_500, True), (1_500, False)])
