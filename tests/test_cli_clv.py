@@ -308,3 +308,23 @@ def test_orders_of_a_single_day_name_the_flag_and_why(tmp_path: Path) -> None:
     for word in ("calibration", "every x", "MBG/NBD"):
         assert word not in error, word
     assert not (tmp_path / "o").exists()
+
+
+
+def test_orders_of_two_days_name_the_flag_and_why(tmp_path: Path) -> None:
+    """Orders on two days only, every repeat buyer back on the last day: the value models
+    see no one stop buying. One line naming --clv in purchase days, without the model's
+    t_x = T or calibration period."""
+    rng = np.random.default_rng(7)
+    rows = [(f"N{c}a", c + 1000, "2024-03-14", 1, 20.0) for c in range(120)]
+    rows += [(f"N{c}b", c + 1000, "2024-03-15", 1, 25.0) for c in range(0, 120, 2)]
+    rows += [(f"M{c}", c + 2000, "2024-03-15", 1, float(rng.integers(5, 50))) for c in range(40)]
+    src = tmp_path / "twoday.csv"
+    pd.DataFrame(rows, columns=["InvoiceNo", "CustomerID", "InvoiceDate", "Quantity",
+                                "UnitPrice"]).to_csv(src, index=False)  # fmt: skip
+    proc = run_captured("segment", str(src), "--clv", "6", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, "--clv: every customer who bought on a second day bought last on "
+                      "the last day of the data", "Leave out --clv")  # fmt: skip
+    error = proc.stderr.strip().splitlines()[-1]
+    for word in ("t_x", "calibration", "MBG/NBD", "likelihood"):
+        assert word not in error, word

@@ -541,6 +541,11 @@ _CLI_HINTS = (
      "--clv: no customer bought on a second, later day, so the value models have no repeat "
      "purchase to learn from (they count purchase days: several orders on one day are one "
      "purchase). Leave out --clv, or use orders over a longer period."),
+    (re.compile(r"every customer with a repeat purchase bought last at the end of the "
+                r"period \(t_x = T\): .*"),
+     "--clv: every customer who bought on a second day bought last on the last day of the "
+     "data, so the value models see no one stop buying and cannot learn how customers "
+     "leave. Leave out --clv, or use orders over a longer period."),
     # the value models' holdout check (rfm.app.value), run with --clv and --holdout DAYS
     (re.compile(r"holdout_days=(\d+)"), r"--holdout \1"),
     (re.compile(r"a shorter holdout_days"), "a shorter --holdout"),
