@@ -82,10 +82,11 @@ def score_bins(
 
 
 def _range(low: float, high: float, dim: str, money: str,
-           frequency_unit: tuple[str, str] = ("order", "orders")) -> str:
+           frequency_unit: tuple[str, str] = ("order", "orders"), decimals: int = 2) -> str:
     if dim == "monetary":
-        lo, hi = (f"{v:,.2f}".removeprefix("-") if f"{v:,.2f}" == "-0.00" else f"{v:,.2f}"
-                  for v in (low, high))  # (a returned purchase can sum an ulp below 0)
+        lo, hi = (f"{v:,.{decimals}f}" for v in (low, high))
+        lo, hi = (t[1:] if t.startswith("-") and not t.strip("-0.,") else t
+                  for t in (lo, hi))  # (a returned purchase can sum an ulp below 0: no -0)
         return f"{money}{lo}" if low == high else f"{money}{lo}–{money}{hi}"
     unit = ("day", "days") if dim == "recency" else frequency_unit
     lo, hi = f"{low:,.0f}", f"{high:,.0f}"
@@ -96,14 +97,17 @@ def _range(low: float, high: float, dim: str, money: str,
 
 def bins_in_words(
     bins: pd.DataFrame, *, currency: str = "",
-    frequency_unit: tuple[str, str] = ("order", "orders"),
+    frequency_unit: tuple[str, str] = ("order", "orders"), decimals: int = 2,
 ) -> dict[str, str]:
     """One sentence per dimension from :func:`score_bins`, e.g. ``"F = 1: 1 order; …"``.
 
     ``frequency_unit`` is what frequency counts, singular and plural (``("purchase day",
-    "purchase days")`` for data without an invoice column).
+    "purchase days")`` for data without an invoice column); ``decimals`` those of the
+    money (the report gives its own, :func:`rfm.labels.spend_decimals`).
 
-    A dimension with fewer occupied scores than q ends with a note saying so. Recency
+    A dimension with fewer occupied scores than q ends with a note saying why: customers
+    sharing one value, where a score holds a single value; else the cut points, each a
+    quantile plus 1, leaving the other levels empty (amounts in small units). Recency
     is listed from the best score down (most recent first); frequency and monetary from
     score 1 up.
     """
@@ -114,13 +118,16 @@ def bins_in_words(
             "score", ascending=dim != "recency"
         )
         text = "; ".join(
-            f"{_LETTER[dim]} = {s}: {_range(lo, hi, dim, currency, frequency_unit)}"
+            f"{_LETTER[dim]} = {s}: {_range(lo, hi, dim, currency, frequency_unit, decimals)}"
             for s, lo, hi in zip(part["score"], part["low"], part["high"], strict=True)
         )
         if 0 < len(part) < q:
             text += (
                 f". Only {len(part)} of {q} levels: too many customers share the same "
                 "value to split them further."
+                if (part["low"] == part["high"]).any()
+                else f". Only {len(part)} of {q} levels: the cut points, each a quantile plus "
+                "1, leave the others without customers on these amounts."
             )
         out[dim] = text
     return out

@@ -58,6 +58,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
 from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm.labels import spend_decimals
 from rfm.profiles import SEPARATES_STRONGLY
 
 __all__ = ["NEW_MARK", "PERSONA_ACTIONS", "describe_personas", "name_medians", "name_personas",
@@ -104,12 +105,14 @@ _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low 
 
 
 def _median_text(dim: str, value: float, stat: str = "median", exact: bool = False,
-                 order: str = "order") -> str:  # fmt: skip
+                 order: str = "order", decimals: int = 0) -> str:  # fmt: skip
     """A cluster's median (or, when the medians tie, its ``stat="average"``) in words;
     ``exact`` keeps up to six significant digits where whole numbers would round two
     clusters to one text; ``order`` is what one order is called ("purchase day" without
-    an invoice column)."""
-    number = f"{value:,.6g}" if exact else f"{value:,.0f}"
+    an invoice column); ``decimals`` those of the run's money
+    (:func:`rfm.labels.spend_decimals`), so that the name reads as the tables do."""
+    places = decimals if dim == "monetary" else 0
+    number = f"{value:,.6g}" if exact else f"{value:,.{places}f}"
     if dim == "recency":
         how = "a median" if stat == "median" else "on average"
         return f"last order {how} {number} {'day' if number == '1' else 'days'} ago"
@@ -196,7 +199,9 @@ def _separate(
         # spreads the group most can still leave two of them close
         spreads.sort(key=lambda t: -t[0])
         chosen = spreads[: 1 if len(idx) == 2 else 2]
-        texts = [", ".join(_median_text(dim, vals[n], stat, order=order)
+        # the money in the run's decimals: those of the customer base's median spend
+        places = spend_decimals(float(np.median(population["monetary"])))
+        texts = [", ".join(_median_text(dim, vals[n], stat, order=order, decimals=places)
                            for _, dim, vals in chosen) for n in range(len(idx))]  # fmt: skip
         if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
             texts = [", ".join(_median_text(dim, vals[n], stat, exact=True, order=order)

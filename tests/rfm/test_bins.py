@@ -120,3 +120,19 @@ def test_bins_in_words_counts_levels_against_the_tables_q() -> None:
         "Only 2 of 5 levels: too many customers share the same value to split them further."
     )
     assert bins_in_words(part)["recency"] == ""
+
+
+def test_money_in_the_runs_decimals_and_empty_levels_said_by_their_cause() -> None:
+    """The report writes the spend ranges with the run's decimals (3 for a file in
+    thousands, none from a median spend of 10 on), as its other money figures. Levels
+    left empty where no score holds a single value are put down to the cut points' +1,
+    not to customers sharing a value, which they do not."""
+    rows = [("monetary", 1, 0.0021, 0.9634), ("monetary", 5, 1.2049, 2.5)]
+    bins = pd.DataFrame(rows, columns=["dimension", "score", "low", "high"])
+    bins.attrs["q"] = 5
+    assert bins_in_words(bins, decimals=3)["monetary"] == (
+        "M = 1: 0.002–0.963; M = 5: 1.205–2.500. Only 2 of 5 levels: the cut points, each a "
+        "quantile plus 1, leave the others without customers on these amounts.")
+    whole = bins_in_words(hand_bins(), currency="$", decimals=0)["monetary"]
+    assert whole.startswith("M = 1: $5; M = 2: $6–$1,234.")  # 5.5 and 1,234.5 to even
+    assert whole.endswith("too many customers share the same value to split them further.")

@@ -152,10 +152,11 @@ def test_three_namesakes_are_told_apart_by_two_dimensions() -> None:
 
 
 def test_medians_that_round_alike_keep_their_digits_in_words() -> None:
-    """Two namesakes whose median spends round to one whole number: more digits, still
-    in the report's words (never a column name such as "monetary")."""
+    """Two namesakes whose median spends round to one whole number (the customer base's
+    median spend is 50: whole money): more digits, still in the report's words (never a
+    column name such as "monetary")."""
     lapsed = pd.DataFrame({"recency": [300, 310, 320, 330, 340, 350], "frequency": [1] * 6,
-                           "monetary": [5.0] * 6})  # fmt: skip
+                           "monetary": [50.0] * 6})  # fmt: skip
     twins = pd.DataFrame({"recency": [5, 5, 5, 5], "frequency": [9, 9, 9, 9],
                           "monetary": [700.2, 700.2, 700.4, 700.4]})  # fmt: skip
     names = name_personas(profile(pd.concat([lapsed, twins], ignore_index=True),
@@ -389,3 +390,13 @@ def test_identical_clusters_are_named_by_their_cluster_id() -> None:
         "Moderate spenders (cluster 0)", "Moderate spenders (cluster 1)",
         "Recent frequent high spenders",
     ]
+
+
+def test_namesakes_quote_their_spend_in_the_runs_decimals() -> None:
+    """BASE in thousands: the customer base's median spend is 0.048, so money reads with
+    four decimals (three significant digits), as in the report's tables; the names of
+    two "Moderate spenders" quote 0.0480 and 0.0500 (whole numbers read 0 and 0)."""
+    small = BASE.assign(monetary=BASE["monetary"] / 1000)
+    names = name_personas(hand_profile([(46, 3, 0.048), (50, 3, 0.05)]), rfm=small)
+    assert names.tolist() == ["Moderate spenders (median spend 0.0480)",
+                              "Moderate spenders (median spend 0.0500)"]  # fmt: skip
