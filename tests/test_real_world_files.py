@@ -791,3 +791,20 @@ def test_unreadable_prices_are_counted_as_missing_not_as_negative(cli, tmp_path:
     line = next(x for x in proc.stdout.splitlines() if x.startswith("rows read"))
     assert line == (f"rows read {len(df)}; removed by cleaning: price zero or negative, or "
                     f"missing 3; kept {len(df) - 3}")  # fmt: skip
+
+
+def test_a_missing_quantity_kept_by_a_flag_names_the_flag(cli, tmp_path: Path) -> None:
+    """--keep-nonpositive-quantity keeps lines whose quantity is missing too; the spend of
+    such a line is unknown. One line naming the flag and the fix, no Python call."""
+    df = dirty_rows()
+    df = df[df["CustomerID"].notna() & ~df["InvoiceNo"].str.startswith("C")
+            & (df["Quantity"] > 0) & (df["UnitPrice"] > 0)].reset_index(drop=True)  # fmt: skip
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     Quantity=df["Quantity"].astype(object))  # fmt: skip
+    text.loc[2, "Quantity"] = "n/a"
+    src = write_csv(tmp_path / "na.csv", text)
+    proc = cli("segment", str(src), "--keep-nonpositive-quantity", "--scaling", "minmax",
+               "--out", str(tmp_path / "o"))  # fmt: skip
+    assert_user_error(proc, "has 1 missing value(s)", "fill them in, or leave out the "
+                      "--keep-nonpositive-* flag that kept those lines.")  # fmt: skip
+    assert "clean_transactions" not in proc.stderr

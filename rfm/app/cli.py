@@ -522,6 +522,12 @@ _CLI_HINTS = (
     (re.compile(r"clean returns first, or use scaling='minmax' or scaling='zscore'"),
      "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
      "or --scaling zscore"),
+    # kept returns that leave a spend below 0, in the reader's words (no Python list)
+    (re.compile(r"but column\(s\) \['monetary'\] have negative ones"),
+     "but some customers spent less than nothing (their returns outweigh their purchases)"),
+    # money missing on lines a --keep-* flag kept (rfm.columns.line_amounts)
+    (re.compile(r"; drop or fix them first \(e\.g\. clean_transactions\)\."),
+     "; fill them in, or leave out the --keep-nonpositive-* flag that kept those lines."),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
     # equal-size score groups, as the run's own warnings name them (rfm.rulecheck)
     (re.compile(r"\(ties \u201cfirst\u201d\)"), "(--ties first)"),

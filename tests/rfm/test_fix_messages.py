@@ -258,8 +258,9 @@ def test_kept_returns_name_the_scaling_flag_from_the_command_line(cli, tmp_path:
     proc = cli("segment", str(src), *flags)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
-        "rfmseg: error: --scaling log-minmax needs non-negative values but column(s) "
-        "['monetary'] have negative ones; drop the returns (leave out the "
+        "rfmseg: error: --scaling log-minmax needs non-negative values but some customers "
+        "spent less than nothing (their returns outweigh their purchases); drop the returns "
+        "(leave out the "
         "--keep-nonpositive-* flags), or use --scaling minmax or --scaling zscore, which take "
         "negative values."
     )
