@@ -381,12 +381,14 @@ def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
     these data, else none: :func:`recent_is_relative` the other way round.
 
     A segment is one for customers slipping away when every rule that names it asks for
-    a recency score of ``q − 2`` or lower ("At Risk", "Hibernating", "Lost" and their
-    win-back actions). Where customers buy in seasons (every December), the lower scores
-    also hold customers who bought a few weeks ago, while the repeat customers' rhythm
-    is months. This says so when the most recent last purchase in such a segment is less
-    than 1 / :data:`RECENT_GAPS` of a repeat customer's median time between purchases,
-    naming those segments.
+    a recency score below the middle, ``q // 2`` or lower ("Can't Lose Them", "At Risk",
+    "Hibernating", "Lost", "Churned Customers", "Slipping" and their win-back actions;
+    not "Need Attention" or "Loyal Customers" at the middle score). Where customers buy
+    in seasons (every December), the lower scores also hold customers who bought a few
+    weeks ago, while the repeat customers' rhythm is months. This says so when the most
+    recent last purchase in such a segment is less than 1 / :data:`RECENT_GAPS` of a
+    repeat customer's median time between purchases, naming each such segment with its
+    own most recent last purchase.
 
     Parameters
     ----------
@@ -409,7 +411,7 @@ def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
         return []
     heads: dict[str, bool] = {}
     for rule in resolve_rules(rules).rules:  # a name slips away if all its rules do
-        low = rule.r is not None and rule.r[1] <= q - 2
+        low = rule.r is not None and rule.r[1] <= q // 2
         heads[rule.name] = heads.get(rule.name, True) and low
     recency = pd.Series(rfm["recency"].to_numpy(np.float64),
                         index=segments["segment"].to_numpy())  # fmt: skip
@@ -418,14 +420,16 @@ def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
     early = {name: days for name, days in early.items() if days * RECENT_GAPS < gap}
     if not early:
         return []
-    start = min(early.values())
+    one = len(early) == 1
     names = word_list([f"\u201c{name}\u201d" for name in early])
+    days = word_list([_days(d) for d in early.values()])
+    times = word_list([f"{d / gap:.2f}" for d in early.values()])
     return [
         "Names and actions for customers slipping away reach recent buyers on these data: "
-        f"{names} {agree(len(early), 'holds|hold')} customers who last bought only "
-        f"{_days(start)} ago, {start / gap:.2f} times a repeat customer's median time "
-        f"between purchases ({_days(gap)}). Segment names compare customers with each "
-        "other; check the days since the last purchase before a win-back campaign"
+        f"the most recent {'customer' if one else 'customers'} of {names} last bought only "
+        f"{days} ago, {times} times a repeat customer's median time between purchases "
+        f"({_days(gap)}). Segment names compare customers with each other; check the days "
+        "since the last purchase before a win-back campaign"
     ]
 
 

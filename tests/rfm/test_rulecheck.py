@@ -301,31 +301,39 @@ def test_a_dimension_every_customer_shares_is_said_with_its_value() -> None:
 
 
 def test_lapsing_is_said_to_reach_recent_buyers_below_a_third_of_a_gap() -> None:
-    """Five customers written out. Repeat customers' days from first to last order over
+    """Six customers written out. Repeat customers' days from first to last order over
     (orders - 1): 400 / 4 = 100, 300 / 2 = 150, 300 / 1 = 300: median 150 days. The
-    segments for customers slipping away are those whose every rule asks for R <= 3
-    (q = 5): "Fading" (R 1-3) and "Gone" (R 1-1); "Mixed" also has a rule for R 4-5, so
-    it is not one. "Fading"'s most recent customer bought 60 days ago (0.4 gaps: nothing
-    said), then 40 (0.27 gaps: said); a customer of "Mixed" 20 days ago never counts."""
+    segments for customers slipping away are those whose every rule asks for a recency
+    score below the middle, 2 or lower (q = 5): "Fading" (R 1-2) and "Gone" (R 1-1);
+    "Middle" (R 3) is not one, nor "Mixed", which also has a rule for R 4-5. "Fading"'s
+    most recent customer bought 60 days ago (0.4 gaps: nothing said), then 40 (0.27
+    gaps: said), "Gone"'s 45 (0.3); customers of "Middle" and "Mixed" never count."""
     from rfm.rulecheck import lapsing_is_relative
     from rfm.segments import RuleSet, SegmentRule
 
     rules = RuleSet((SegmentRule("Best", r=(4, 5)), SegmentRule("Mixed", r=(4, 5), f=(5, 5)),
-                     SegmentRule("Fading", r=(1, 3)), SegmentRule("Mixed", r=(1, 3), f=(1, 1)),
-                     SegmentRule("Gone", r=(1, 1))), q=5)  # fmt: skip
-    segs = pd.DataFrame({"segment": ["Best", "Mixed", "Fading", "Fading", "Gone"]})
-    rfm = pd.DataFrame({"recency": [10, 20, 60, 300, 500], "frequency": [5, 3, 1, 2, 1],
-                        "tenure_days": [410, 320, 60, 600, 500]})  # fmt: skip
+                     SegmentRule("Middle", r=(3, 3)), SegmentRule("Fading", r=(1, 2)),
+                     SegmentRule("Mixed", r=(1, 2), f=(1, 1)), SegmentRule("Gone", r=(1, 1))),
+                    q=5)  # fmt: skip
+    segs = pd.DataFrame({"segment": ["Best", "Mixed", "Fading", "Fading", "Gone", "Middle"]})
+    rfm = pd.DataFrame({"recency": [10, 20, 60, 300, 500, 5], "frequency": [5, 3, 1, 2, 1, 1],
+                        "tenure_days": [410, 320, 60, 600, 500, 5]})  # fmt: skip
     assert lapsing_is_relative(rfm, segs, rules, q=5) == []
-    early = rfm.assign(recency=[10, 20, 40, 300, 500], tenure_days=[410, 320, 40, 600, 500])
+    early = rfm.assign(recency=[10, 20, 40, 300, 45, 5], tenure_days=[410, 320, 40, 600, 45, 5])
     assert lapsing_is_relative(early, segs, rules, q=5) == [
         "Names and actions for customers slipping away reach recent buyers on these data: "
-        "\u201cFading\u201d holds customers who last bought only 40 days ago, 0.27 times a "
-        "repeat customer's median time between purchases (150 days). Segment names "
-        "compare customers with each other; check the days since the last purchase before "
-        "a win-back campaign"]
+        "the most recent customers of \u201cFading\u201d and \u201cGone\u201d last bought "
+        "only 40 days and 45 days ago, 0.27 and 0.30 times a repeat customer's median time "
+        "between purchases (150 days). Segment names compare customers with each other; "
+        "check the days since the last purchase before a win-back campaign"]
+    only = early.assign(recency=[10, 20, 40, 300, 500, 5])
+    assert lapsing_is_relative(only, segs, rules, q=5)[0].startswith(
+        "Names and actions for customers slipping away reach recent buyers on these data: "
+        "the most recent customer of \u201cFading\u201d last bought only 40 days ago, 0.27 "
+        "times")
     assert lapsing_is_relative(early.assign(frequency=1), segs, rules, q=5) == []
-    assert lapsing_is_relative(early, segs.replace("Fading", "Mixed"), rules, q=5) == []
+    assert lapsing_is_relative(early, segs.replace("Fading", "Middle").replace("Gone", "Mixed"),
+                               rules, q=5) == []  # fmt: skip
 
 
 def test_spend_scores_pushed_down_counts_customers_inside_a_plus_one_gap() -> None:
