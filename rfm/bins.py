@@ -105,9 +105,9 @@ def bins_in_words(
     "purchase days")`` for data without an invoice column); ``decimals`` those of the
     money (the report gives its own, :func:`rfm.labels.spend_decimals`).
 
-    A dimension with fewer occupied scores than q ends with a note saying why: customers
-    sharing one value, where a score holds a single value; else the cut points, each a
-    quantile plus 1, leaving the other levels empty (amounts in small units). Recency
+    A dimension with fewer occupied scores than q ends with a note saying so (customers
+    sharing values, the cut points' +1 on amounts in small units, or both, leave levels
+    empty; the run's warnings say which where it matters). Recency
     is listed from the best score down (most recent first); frequency and monetary from
     score 1 up.
     """
@@ -121,13 +121,7 @@ def bins_in_words(
             f"{_LETTER[dim]} = {s}: {_range(lo, hi, dim, currency, frequency_unit, decimals)}"
             for s, lo, hi in zip(part["score"], part["low"], part["high"], strict=True)
         )
-        if 0 < len(part) < q:
-            text += (
-                f". Only {len(part)} of {q} levels: too many customers share the same "
-                "value to split them further."
-                if (part["low"] == part["high"]).any()
-                else f". Only {len(part)} of {q} levels: the cut points, each a quantile plus "
-                "1, leave the others without customers on these amounts."
-            )
+        if 0 < len(part) < q:  # (why is not said: ties, or the +1 of the cut points, or both)
+            text += f". Only {len(part)} of {q} levels have customers."
         out[dim] = text
     return out

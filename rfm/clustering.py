@@ -183,7 +183,9 @@ def refuse_negative(values: Any, columns: tuple[str, ...], scaling: str) -> None
     has one column per name in ``columns``; nothing is read for another scaling."""
     if scaling != "log-minmax":
         return
-    negative = (values < 0).any(axis=0)
+    arr = np.asarray(values, dtype=np.float64)
+    # below 0 by more than rounding: a purchase returned in full can sum to -3e-17
+    negative = (arr < -1e-9 * max(1.0, float(np.abs(arr).max(initial=0.0)))).any(axis=0)
     if negative.any():
         bad = [c for c, neg in zip(columns, negative, strict=True) if neg]
         raise ValueError(

@@ -524,6 +524,9 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str,
     x = np.asarray(monetary, dtype=np.float64)
     quantiles = quantile_cuts(x, q) if cuts is None else np.asarray(cuts, np.float64) - 1.0
     whose = "the customers'" if cuts is None else "the training customers'"
+    way_out = ("Equal-size score groups (ties \u201cfirst\u201d) avoid this" if cuts is None
+               else "A model saved with equal-size score groups (ties \u201cfirst\u201d) "
+               "avoids this")
     inside = np.zeros(x.shape[0], dtype=bool)
     for cut in quantiles:  # one pass per cut point: n booleans, not n·(q − 1)
         slack = 1e-9 * max(1.0, abs(float(cut)))  # the quantile's rounding
@@ -538,8 +541,7 @@ def spend_scores_pushed_down(monetary: Any, q: int, ties: str,
         f"scores is a quantile of {whose} spend plus 1, which is large next to a "
         f"median spend of {median:,.{spend_decimals(median)}f}, so {lower:,} of "
         f"{counted(n)} ({lower / n:.0%}) {agree(lower, 'gets|get')} a lower spend score than "
-        "the quantiles alone would give them. Equal-size score groups (ties \u201cfirst\u201d) "
-        "avoid this"
+        f"the quantiles alone would give them. {way_out}"
     ]
 
 

@@ -712,3 +712,6 @@ def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path
         assert f"each cut point between two spend scores is a quantile of {whose} spend" in out
         assert f"warning: {below} customer{'s' if below > 1 else ''} spent less than nothing" in out
         assert "note: Returns are kept" in out
+    # apply takes no --ties: the way out is a model saved with equal-size groups
+    assert "A model saved with equal-size score groups (--ties first) avoids this" in applied.stdout
+    assert "Equal-size score groups (--ties first) avoid this" in run.stdout

@@ -805,6 +805,6 @@ def test_a_missing_quantity_kept_by_a_flag_names_the_flag(cli, tmp_path: Path) -
     src = write_csv(tmp_path / "na.csv", text)
     proc = cli("segment", str(src), "--keep-nonpositive-quantity", "--scaling", "minmax",
                "--out", str(tmp_path / "o"))  # fmt: skip
-    assert_user_error(proc, "has 1 missing value(s)", "fill them in, or leave out the "
-                      "--keep-nonpositive-* flag that kept those lines.")  # fmt: skip
+    assert_user_error(proc, "has 1 missing value(s)", "fill them in or drop those lines (a "
+                      "--keep-nonpositive-* flag keeps lines whose money is missing).")  # fmt: skip
     assert "clean_transactions" not in proc.stderr

@@ -35,13 +35,13 @@ from typing import Any
 import pandas as pd
 
 from kmeans_np.dask_detect import is_dask_frame
-from rfm._inputs import RFM_COLUMNS
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
     RETURNS_KEPT,
     Progress,
     Steps,
     customer_table,
+    returns_kept,
     run_warnings,
     separation_table,
 )
@@ -55,7 +55,6 @@ from rfm.rulecheck import (
     RuleCheck,
     check_rules,
     name_inversions,
-    same_for_everyone,
     score_sentences,
 )
 from rfm.segments import RuleSet, resolve_rules
@@ -285,8 +284,7 @@ def apply_model(
         rule_check = check_rules(settings.rules, q=q)
         inversions = name_inversions(segs, rfm, settings.rules)
     notes = [ORDERS_ARE_DAYS] if settings.columns.invoice is None else []
-    if not (settings.cleaning.drop_nonpositive_quantity
-            and settings.cleaning.drop_nonpositive_amount):  # returns kept, as in the run
+    if returns_kept(settings.cleaning, settings.columns):  # as in the run
         notes.append(RETURNS_KEPT)
     changes = migration = None
     if previous is not None:
@@ -328,7 +326,6 @@ def apply_model(
     learned = model.learned.scores
     said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
                            learned.cuts["monetary"] if learned.ties == "thresholds" else None)
-    said += same_for_everyone(rfm, rfm[list(RFM_COLUMNS)], orders_word(invoices))
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             spend_decimals(float(rfm["monetary"].median())))
     if stale:

@@ -527,7 +527,8 @@ _CLI_HINTS = (
      "but some customers spent less than nothing (their returns outweigh their purchases)"),
     # money missing on lines a --keep-* flag kept (rfm.columns.line_amounts)
     (re.compile(r"; drop or fix them first \(e\.g\. clean_transactions\)\."),
-     "; fill them in, or leave out the --keep-nonpositive-* flag that kept those lines."),
+     "; fill them in or drop those lines (a --keep-nonpositive-* flag keeps lines whose "
+     "money is missing)."),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
     # equal-size score groups, as the run's own warnings name them (rfm.rulecheck)
     (re.compile(r"\(ties \u201cfirst\u201d\)"), "(--ties first)"),

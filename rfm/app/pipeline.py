@@ -71,6 +71,7 @@ __all__ = [
     "PipelineResult",
     "Steps",
     "customer_table",
+    "returns_kept",
     "run_pipeline",
     "run_warnings",
 ]
@@ -515,8 +516,7 @@ def run_pipeline(
     notes = []
     if cols.invoice is None:
         notes.append(ORDERS_ARE_DAYS)
-    rules_on = chosen.cleaning  # returns: lines of quantity, or amount, below 0
-    if not (rules_on.drop_nonpositive_quantity and rules_on.drop_nonpositive_amount):
+    if returns_kept(chosen.cleaning, cols):
         notes.append(RETURNS_KEPT)
     settings = {
         "k": res.k,
@@ -619,6 +619,15 @@ RETURNS_KEPT = (
     "Returns are kept: they reduce the customer's spend, and a return on an invoice of its "
     "own counts as an order and can be the customer's last purchase"
 )
+
+
+def returns_kept(cleaning: Any, columns: TransactionColumns) -> bool:
+    """Whether the cleaning keeps returns: lines whose quantity is 0 or less, where the
+    money is quantity × price, or whose amount is, where it comes from an amount column
+    (a flag for the other column keeps nothing of this file)."""
+    if columns.amount is not None:
+        return not cleaning.drop_nonpositive_amount
+    return columns.quantity is not None and not cleaning.drop_nonpositive_quantity
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,

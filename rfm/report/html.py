@@ -643,7 +643,7 @@ def _scores(c: _Ctx) -> str:
     res = c.res
     words = bins_in_words(res.score_bins, currency=c.currency,
                           frequency_unit=(c.orders[:-1], c.orders),
-                          decimals=spend_decimals(float(res.rfm["monetary"].median())))
+                          decimals=max(2, spend_decimals(float(res.rfm["monetary"].median()))))
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"

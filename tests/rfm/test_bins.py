@@ -65,8 +65,8 @@ def test_a_dimension_that_cannot_fill_q_uses_fewer_levels_and_says_so() -> None:
     assert bins.attrs["levels"]["frequency"] == 3
     words = bins_in_words(bins, currency="$")
     assert words["frequency"] == (
-        "F = 1: 1 order; F = 4: 2–3 orders; F = 5: 8 orders. Only 3 of 5 levels: too many "
-        "customers share the same value to split them further."
+        "F = 1: 1 order; F = 4: 2–3 orders; F = 5: 8 orders. Only 3 of 5 levels have "
+        "customers."
     )
     assert words["recency"].startswith("R = 5: 0–10 days; R = 4: 20–")
     assert words["monetary"].startswith("M = 1: $10.00–$20.00")
@@ -94,20 +94,20 @@ def hand_bins() -> pd.DataFrame:
 
 def test_bins_in_words_of_a_hand_made_table() -> None:
     words = bins_in_words(hand_bins(), currency="$")
-    note = " too many customers share the same value to split them further."
+    note = " have customers."
     assert words == {
         # all five levels: no note; best (most recent) first; "1 day" but "0 days"
         "recency": "R = 5: 0 days; R = 4: 1 day; R = 3: 2–30 days; R = 2: 31–1,200 days; "
                    "R = 1: 1,500 days",
         "frequency": "F = 1: 1 order; F = 3: 2 orders; F = 5: 3–1,234 orders. Only 3 of 5 "
-                     "levels:" + note,
+                     "levels" + note,
         # a one-value money bin is one amount, not a range
-        "monetary": "M = 1: $5.00; M = 2: $5.50–$1,234.50. Only 2 of 5 levels:" + note,
+        "monetary": "M = 1: $5.00; M = 2: $5.50–$1,234.50. Only 2 of 5 levels" + note,
     }
     # without an invoice column frequency counts purchase days
     days = bins_in_words(hand_bins(), frequency_unit=("purchase day", "purchase days"))
     assert days["frequency"] == ("F = 1: 1 purchase day; F = 3: 2 purchase days; F = 5: "
-                                 "3–1,234 purchase days. Only 3 of 5 levels:" + note)
+                                 "3–1,234 purchase days. Only 3 of 5 levels" + note)
 
 
 def test_bins_in_words_counts_levels_against_the_tables_q() -> None:
@@ -117,22 +117,19 @@ def test_bins_in_words_counts_levels_against_the_tables_q() -> None:
     part = bins[bins["dimension"] == "monetary"]
     assert part.attrs["q"] == 5
     assert bins_in_words(part)["monetary"].endswith(
-        "Only 2 of 5 levels: too many customers share the same value to split them further."
+        "Only 2 of 5 levels have customers."
     )
     assert bins_in_words(part)["recency"] == ""
 
 
-def test_money_in_the_runs_decimals_and_empty_levels_said_by_their_cause() -> None:
-    """The report writes the spend ranges with the run's decimals (3 for a file in
-    thousands, none from a median spend of 10 on), as its other money figures. Levels
-    left empty where no score holds a single value are put down to the cut points' +1,
-    not to customers sharing a value, which they do not."""
+def test_money_in_the_runs_decimals_and_empty_levels_said_plainly() -> None:
+    """The report writes the spend ranges with the run's decimals where they are more
+    than two (3 for a file in thousands), as its other money figures; an empty level is
+    said as such, without a cause (ties, the cut points' +1, or both, may leave it)."""
     rows = [("monetary", 1, 0.0021, 0.9634), ("monetary", 5, 1.2049, 2.5)]
     bins = pd.DataFrame(rows, columns=["dimension", "score", "low", "high"])
     bins.attrs["q"] = 5
     assert bins_in_words(bins, decimals=3)["monetary"] == (
-        "M = 1: 0.002–0.963; M = 5: 1.205–2.500. Only 2 of 5 levels: the cut points, each a "
-        "quantile plus 1, leave the others without customers on these amounts.")
+        "M = 1: 0.002–0.963; M = 5: 1.205–2.500. Only 2 of 5 levels have customers.")
     whole = bins_in_words(hand_bins(), currency="$", decimals=0)["monetary"]
-    assert whole.startswith("M = 1: $5; M = 2: $6–$1,234.")  # 5.5 and 1,234.5 to even
-    assert whole.endswith("too many customers share the same value to split them further.")
+    assert whole == "M = 1: $5; M = 2: $6–$1,234. Only 2 of 5 levels have customers."

@@ -295,3 +295,18 @@ def test_the_same_customers_in_any_order_give_the_same_clusters() -> None:
         assert labels.reindex(first.labels.index).equals(first.labels)
         np.testing.assert_array_equal(other.model.cluster_centers_, first.model.cluster_centers_)
         assert other.model.inertia_ == first.model.inertia_
+
+
+def test_log_minmax_refuses_spend_below_zero_but_not_rounding() -> None:
+    """A customer who bought 0.3 and returned 0.1 and 0.2 spent 0.3 - 0.1 - 0.2 =
+    -2.8e-17 in floating point: nothing, not less than nothing, so log-minmax takes it;
+    a spend of -0.01 is refused, naming the scalings that take it."""
+    from rfm.clustering import refuse_negative
+
+    spent = 0.3 - 0.1 - 0.2
+    assert -1e-16 < spent < 0
+    values = np.array([[10.0, 2.0, 120.0], [5.0, 1.0, spent]])
+    refuse_negative(values, ("recency", "frequency", "monetary"), "log-minmax")
+    values[1, 2] = -0.01
+    with pytest.raises(ValueError, match=r"column\(s\) \['monetary'\] have negative ones"):
+        refuse_negative(values, ("recency", "frequency", "monetary"), "log-minmax")

@@ -284,3 +284,20 @@ def test_spending_less_than_nothing_is_beyond_rounding() -> None:
         "1 customer spent less than nothing: its returns outweigh its purchases. Segment "
         "and persona names that speak of loyalty or spend do not fit it; read its spend "
         "before acting on the name"]
+
+
+def test_returns_are_kept_only_by_the_flag_for_the_files_money() -> None:
+    """Money from an amount column: the amount flag keeps returns, the quantity flag keeps
+    nothing of this file; money from quantity × price: the other way round."""
+    from rfm import Settings
+    from rfm.app.pipeline import returns_kept
+    from rfm.columns import TransactionColumns
+
+    amount = TransactionColumns(amount="Total", quantity=None, price=None)
+    lines = TransactionColumns(quantity="Quantity", price="UnitPrice")
+    keep_q = Settings(cleaning={"drop_nonpositive_quantity": False}).cleaning
+    keep_a = Settings(cleaning={"drop_nonpositive_amount": False}).cleaning
+    keep_p = Settings(cleaning={"drop_nonpositive_price": False}).cleaning
+    assert returns_kept(keep_a, amount) and not returns_kept(keep_q, amount)
+    assert returns_kept(keep_q, lines) and not returns_kept(keep_a, lines)
+    assert not returns_kept(keep_p, lines) and not returns_kept(Settings().cleaning, lines)
