@@ -679,6 +679,15 @@ def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_p
     assert "no longer describe" not in proc.stdout  # the names are true of their own data
 
 
+def html_text(path: Path) -> str:
+    """A report's text with its markup and line breaks taken out."""
+    import html as html_module
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return " ".join(html_module.unescape(text).split())
+
+
 def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path: Path) -> None:
     """A file in thousands with its returns kept: the run warns that its spend scores are
     pushed down and that customers spent less than nothing, and notes how returns count;
@@ -712,6 +721,11 @@ def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path
         assert f"each cut point between two spend scores is a quantile of {whose} spend" in out
         assert f"warning: {below} customer{'s' if below > 1 else ''} spent less than nothing" in out
         assert "note: Returns are kept" in out
+    # the apply report says what apply's console says (it showed none of these)
+    page = html_text(tmp_path / "o2" / "report.html")
+    for said in ("each cut point between two spend scores is a quantile of the training "
+                 "customers' spend", f"{below} customer", "Returns are kept"):  # fmt: skip
+        assert said in page, said
     # apply takes no --ties: the way out is a model saved with equal-size groups
     assert "A model saved with equal-size score groups (--ties first) avoids this" in applied.stdout
     assert "Equal-size score groups (--ties first) avoid this" in run.stdout

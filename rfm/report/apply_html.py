@@ -171,7 +171,22 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
         f"<p>Rows read: {run.settings.get('rows_in', 0):,}; kept after cleaning: "
         f"{run.settings.get('rows_clean', 0):,}.</p>"
     )
-    return h.cards(kpis, "cards kpis") + lead
+    return h.cards(kpis, "cards kpis") + lead + _warnings_and_notes(run)
+
+
+def _warnings_and_notes(run: AppliedRun) -> str:
+    """What the console says before its tables: the run's warnings (but those shown with
+    their own section: stale persona names above the cards, another model's cluster
+    under the changes) and its notes."""
+    elsewhere = set()
+    if run.stale_names:
+        elsewhere.add(stale_names_sentence(run.stale_names))
+    foreign = run.changes.get("foreign_cluster") if run.changes is not None else None
+    if foreign is not None:
+        elsewhere.add(foreign_cluster_sentence(foreign))
+    warned = "".join(f'<p class="warn">{h.esc(w)}</p>' for w in run.warnings
+                     if w not in elsewhere)  # fmt: skip
+    return warned + "".join(f'<p class="note">{h.esc(n)}.</p>' for n in run.notes)
 
 
 def _stale_names(run: AppliedRun) -> str:
