@@ -404,7 +404,7 @@ def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
     Returns
     -------
     list of str
-        The sentence, or nothing.
+        The sentence naming those segments, or nothing.
     """
     gap = _purchase_gap(rfm)
     if gap is None:
