@@ -413,10 +413,11 @@ def lapsing_is_relative(rfm: pd.DataFrame, segments: pd.DataFrame, rules: Any,
     for rule in resolve_rules(rules).rules:  # a name slips away if all its rules do
         low = rule.r is not None and rule.r[1] <= q // 2
         heads[rule.name] = heads.get(rule.name, True) and low
-    recency = pd.Series(rfm["recency"].to_numpy(np.float64),
-                        index=segments["segment"].to_numpy())  # fmt: skip
-    slipping = [name for name, low in heads.items() if low and name in recency.index]
-    early = {name: float(recency.loc[[name]].min()) for name in slipping}
+    # each segment's most recent last purchase, in one grouped pass (10M customers: 0.x s)
+    latest = pd.Series(rfm["recency"].to_numpy(np.float64)).groupby(
+        segments["segment"].to_numpy(), sort=False).min()  # fmt: skip
+    early = {name: float(latest[name]) for name, low in heads.items()
+             if low and name in latest.index}  # fmt: skip
     early = {name: days for name, days in early.items() if days * RECENT_GAPS < gap}
     if not early:
         return []
