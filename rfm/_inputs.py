@@ -22,6 +22,7 @@ from rfm.columns import missing_roles_fix
 __all__ = [
     "RFM_COLUMNS",
     "align_to_customers",
+    "below_zero",
     "check_frame",
     "check_rfm",
     "check_role_columns",
@@ -197,6 +198,16 @@ def parse_dates(values: pd.Series, name: str) -> pd.Series:
             "(e.g. clean_transactions) before computing RFM."
         )
     return parsed
+
+
+def below_zero(values: Any) -> np.ndarray:
+    """Which values are below 0 by more than rounding, per column (a 1-D array is one
+    column): below -1e-9 of the column's largest size, or of 1. A purchase returned in
+    full, its lines added in another order, can sum to -5e-15: that customer spent
+    nothing, not less than nothing."""
+    arr = np.asarray(values, dtype=np.float64)
+    size = np.abs(arr).max(axis=0, initial=0.0)
+    return arr < -1e-9 * np.maximum(1.0, size)
 
 
 def numeric_values(values: pd.Series, name: str) -> np.ndarray:

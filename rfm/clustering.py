@@ -59,7 +59,7 @@ from kmeans_np.checks import (
 from kmeans_np.elbow import tabulate
 from kmeans_np.kmeans import fit_models
 from kmeans_np.row_order import value_order
-from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm._inputs import RFM_COLUMNS, below_zero, check_rfm
 from validation import silhouette_score
 
 __all__ = [
@@ -183,9 +183,7 @@ def refuse_negative(values: Any, columns: tuple[str, ...], scaling: str) -> None
     has one column per name in ``columns``; nothing is read for another scaling."""
     if scaling != "log-minmax":
         return
-    arr = np.asarray(values, dtype=np.float64)
-    # below 0 by more than rounding: a purchase returned in full can sum to -3e-17
-    negative = (arr < -1e-9 * max(1.0, float(np.abs(arr).max(initial=0.0)))).any(axis=0)
+    negative = below_zero(values).any(axis=0)  # (a returned purchase can sum to -3e-17)
     if negative.any():
         bad = [c for c, neg in zip(columns, negative, strict=True) if neg]
         raise ValueError(

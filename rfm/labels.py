@@ -13,8 +13,8 @@ from typing import Any
 
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
-           "number_word", "orders", "orders_word", "pct", "run_money", "silhouette_reading",
-           "spend_decimals", "when", "whole", "word_list"]
+           "number_word", "orders", "orders_word", "pct", "rfm_decimals", "run_money",
+           "silhouette_reading", "spend_decimals", "when", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -168,15 +168,21 @@ def spend_decimals(median_spend: float) -> int:
     return min(6, 2 - math.floor(math.log10(median_spend)))
 
 
+def rfm_decimals(rfm: Any) -> int:
+    """:func:`spend_decimals` of a customer table's median spend (``rfm["monetary"]``;
+    none for no table or no customers): the decimals of every money figure of a run."""
+    if rfm is None or not len(rfm):
+        return 0
+    return spend_decimals(float(rfm["monetary"].median()))
+
+
 def run_money(run: Any) -> Callable[[object], str]:
     """The money format of a run (a :class:`rfm.app.pipeline.PipelineResult` or an applied
-    run): its currency (``settings["currency"]``) and :func:`spend_decimals` of its
-    customers' median spend (``rfm["monetary"]``), one format for the console and the
-    report, so that a figure shown twice reads the same."""
+    run): its currency (``settings["currency"]``) and :func:`rfm_decimals` of its
+    customer table, one format for the console and the report, so that a figure shown
+    twice reads the same."""
     settings = getattr(run, "settings", None) or {}
-    rfm = getattr(run, "rfm", None)
-    median = float(rfm["monetary"].median()) if rfm is not None and len(rfm) else 0.0
-    return money(str(settings.get("currency") or ""), spend_decimals(median))
+    return money(str(settings.get("currency") or ""), rfm_decimals(getattr(run, "rfm", None)))
 
 
 def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:

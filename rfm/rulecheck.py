@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, is_integer
-from rfm._inputs import RFM_COLUMNS, align_to_customers, check_same_customers
+from rfm._inputs import RFM_COLUMNS, align_to_customers, below_zero, check_same_customers
 from rfm.labels import agree, counted, spend_decimals, word_list
 from rfm.scoring import quantile_cuts
 from rfm.segments import (
@@ -551,9 +551,7 @@ def spent_less_than_nothing(rfm: pd.DataFrame) -> list[str]:
     else none: their scores and segments rank them by a spend below 0. A spend within
     1e-9 of the largest spend of 0 is 0 (a purchase returned in full, added in another
     order, can sum to -5e-15)."""
-    spend = rfm["monetary"].to_numpy(np.float64)
-    # below 0 by more than rounding: a purchase and its return can sum an ulp below 0
-    n = int((spend < -1e-9 * max(1.0, float(np.abs(spend).max(initial=0.0)))).sum())
+    n = int(below_zero(rfm["monetary"]).sum())  # (a returned purchase can sum to -5e-15)
     if not n:
         return []
     return [f"{counted(n)} spent less than nothing: {agree(n, 'its|their')} returns outweigh "

@@ -47,7 +47,7 @@ from rfm.app.pipeline import (
 )
 from rfm.drift import assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
-from rfm.labels import orders_word, spend_decimals
+from rfm.labels import orders_word, rfm_decimals
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
@@ -327,7 +327,7 @@ def apply_model(
     said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
                            learned.cuts["monetary"] if learned.ties == "thresholds" else None)
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
-                            spend_decimals(float(rfm["monetary"].median())))
+                            rfm_decimals(rfm))
     if stale:
         from rfm.report.apply_html import stale_names_sentence
 

@@ -44,7 +44,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import orders_word, spend_decimals
+from rfm.labels import orders_word, rfm_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -510,7 +510,7 @@ def run_pipeline(
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
     warnings_ = run_warnings(problems, inversions, mean_ari, orders,
-                             spend_decimals(float(rfm["monetary"].median())))
+                             rfm_decimals(rfm))
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []

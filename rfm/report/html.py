@@ -58,8 +58,8 @@ from rfm.labels import (
     left_out_sentence,
     number_word,
     orders_word,
+    rfm_decimals,
     silhouette_reading,
-    spend_decimals,
     when,
     word_list,
 )
@@ -144,6 +144,7 @@ class _Ctx:
         self.res = res
         self.currency = str(res.settings.get("currency") or "")
         self.money = h.run_money(res)  # the console's format: currency, decimals for the run
+        self.decimals = rfm_decimals(res.rfm)  # those decimals, for figures formatted apart
         self.order = list(res.profile.index)
         self.names = res.personas.to_dict()
         self.errors = errors
@@ -287,7 +288,7 @@ def _segments(c: _Ctx) -> str:
     inverted = (
         '<p class="warn">Names against value: '
         + "; ".join(h.esc(w) for w in inversion_sentences(
-            res.inversions, _orders_word(res), spend_decimals(float(res.rfm["monetary"].median()))))
+            res.inversions, _orders_word(res), c.decimals))
         + ". Read these segments by their figures, not their names.</p>"
         if res.inversions is not None and len(res.inversions)
         else ""
@@ -643,7 +644,7 @@ def _scores(c: _Ctx) -> str:
     res = c.res
     words = bins_in_words(res.score_bins, currency=c.currency,
                           frequency_unit=(c.orders[:-1], c.orders),
-                          decimals=max(2, spend_decimals(float(res.rfm["monetary"].median()))))
+                          decimals=max(2, c.decimals))
     tie_text = (
         "Customers with equal values always get equal scores."
         if c.ties == "thresholds"
