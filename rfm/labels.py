@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "banded",
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "amount_parts",
+           "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
            "number_word", "orders", "orders_word", "pct", "rfm_decimals", "run_money",
            "silhouette_reading", "spend_decimals", "when", "whole", "word_list"]
@@ -185,17 +186,22 @@ def run_money(run: Any) -> Callable[[object], str]:
     return money(str(settings.get("currency") or ""), rfm_decimals(getattr(run, "rfm", None)))
 
 
+def amount_parts(value: float, decimals: int) -> tuple[bool, str]:
+    """(whether the amount reads negative, its digits with thousands separators): an
+    amount that rounds to 0 at ``decimals`` reads 0, not "−0" (a sum of purchases and
+    their returns can land an ulp below 0)."""
+    shown = f"{abs(value):,.{decimals}f}"
+    return value < 0 and bool(shown.strip("0.,")), shown
+
+
 def money(currency: str = "", decimals: int = 0) -> Callable[[object], str]:
     """Money with thousands separators, ``decimals`` digits and ``currency`` in front."""
 
     def fmt(x: object) -> str:
         if _missing(x):
             return ""
-        v = float(x)  # type: ignore[arg-type]
-        shown = f"{abs(v):,.{decimals}f}"
-        # a sum of purchases and their returns can land an ulp below 0: no "−0"
-        sign = "−" if v < 0 and shown.strip("0.,") else ""
-        return f"{sign}{currency}{shown}"
+        negative, shown = amount_parts(float(x), decimals)  # type: ignore[arg-type]
+        return f"{'−' if negative else ''}{currency}{shown}"
 
     return fmt
 
