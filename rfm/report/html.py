@@ -765,7 +765,7 @@ def _validation(c: _Ctx) -> str:
     table = pd.DataFrame(rows, columns=["measure", "", "value", "reading", "note"])
     table = table.drop(columns="")
     sil = res.silhouette_mean
-    same = _rerun_words(res.stability_mean_ari, _metric(res, "stability_min_ari"))
+    same = _rerun_words(res.stability_mean_ari, res.metric("stability_min_ari"))
     words = [
         f"The personas are {_distinct_word(sil)} distinct: customers sit "
         + {"clearly": "well", "moderately": "fairly well", "weakly": "poorly"}.get(
@@ -781,12 +781,6 @@ def _validation(c: _Ctx) -> str:
         + details(h.table(table.set_index("measure"), text_columns=("value", "reading",
                                                                      "note")))
     )
-
-
-def _metric(res: PipelineResult, name: str) -> float:
-    """One figure of the run's validation table (NaN when it has none)."""
-    rows = res.validation.loc[res.validation["metric"] == name, "value"]
-    return float(rows.iloc[0]) if len(rows) else float("nan")
 
 
 def _rerun_words(mean_ari: float, worst_ari: float) -> str:
