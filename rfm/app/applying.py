@@ -325,7 +325,7 @@ def apply_model(
     r_scores = table["r_score"].to_numpy()
     learned = model.learned.scores
     said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
-                           learned.cuts["monetary"] if learned.ties == "thresholds" else None)
+                           learned.cuts["monetary"])  # (unread under ties "first")
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             rfm_decimals(rfm))
     if stale:
