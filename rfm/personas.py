@@ -172,6 +172,8 @@ def _separate(
 ) -> list[str]:
     """Tell apart clusters that share a name by the dimension that separates them most."""
     out = list(names)
+    # the money in the run's decimals: those of the customer base's median spend
+    places = spend_decimals(float(np.median(population["monetary"])))
     for name in dict.fromkeys(names):
         idx = [i for i, n in enumerate(names) if n == name]
         if len(idx) < 2:
@@ -199,8 +201,6 @@ def _separate(
         # spreads the group most can still leave two of them close
         spreads.sort(key=lambda t: -t[0])
         chosen = spreads[: 1 if len(idx) == 2 else 2]
-        # the money in the run's decimals: those of the customer base's median spend
-        places = spend_decimals(float(np.median(population["monetary"])))
         texts = [", ".join(_median_text(dim, vals[n], stat, order=order, decimals=places)
                            for _, dim, vals in chosen) for n in range(len(idx))]  # fmt: skip
         if len(set(texts)) < len(texts):  # rounding merged two: keep more digits
