@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import RFM_COLUMNS
-from rfm.labels import amount_parts
+from rfm.labels import money as money_format
 from rfm.scoring import rfm_scores
 
 __all__ = ["bins_in_words", "score_bins"]
@@ -85,9 +85,8 @@ def score_bins(
 def _range(low: float, high: float, dim: str, money: str,
            frequency_unit: tuple[str, str] = ("order", "orders"), decimals: int = 2) -> str:
     if dim == "monetary":
-        lo, hi = ("-" * negative + digits  # (no "-0" for an ulp below 0)
-                  for negative, digits in (amount_parts(v, decimals) for v in (low, high)))
-        return f"{money}{lo}" if low == high else f"{money}{lo}–{money}{hi}"
+        fmt = money_format(money, decimals)  # as every money figure reads: "−$3.00"
+        return fmt(low) if low == high else f"{fmt(low)}–{fmt(high)}"
     unit = ("day", "days") if dim == "recency" else frequency_unit
     lo, hi = f"{low:,.0f}", f"{high:,.0f}"
     if lo == hi:

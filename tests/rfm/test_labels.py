@@ -54,7 +54,13 @@ def test_money_that_rounds_to_zero_has_no_sign() -> None:
 
 
 def test_a_score_range_from_an_ulp_below_zero_reads_from_zero() -> None:
+    """A spend range's ends read as every other money figure of the run: no "−0", and a
+    real negative with the minus sign before the currency, as ``money`` writes it."""
     from rfm.bins import _range
+    from rfm.labels import money
 
     assert _range(-5.3e-15, 20.52, "monetary", "") == "0.00–20.52"
-    assert _range(-3.0, 20.52, "monetary", "$") == "$-3.00–$20.52"
+    assert _range(-3.0, 20.52, "monetary", "$") == "−$3.00–$20.52"
+    for low, high, decimals in [(-3.0, 20.52, 2), (-1234.5, -0.5, 0), (0.0021, 7.0, 3)]:
+        fmt = money("€", decimals)
+        assert _range(low, high, "monetary", "€", decimals=decimals) == f"{fmt(low)}–{fmt(high)}"
