@@ -565,8 +565,8 @@ def _check_columns(transactions: Any, cols: Any) -> None:
 
 def _names_before(old: Learned, matched: list[Any]) -> list[list[str] | None]:
     """Per new cluster row: every name its id had in the models before (the old model's
-    first, then those it was refitted from), or None for a new cluster. A file of any of
-    those models names the cluster so (:func:`rfm.app.applying.foreign_cluster`)."""
+    first, then those it was refitted from), or None for a new cluster: what the refit's
+    report says each kept cluster was called."""
     earlier: dict[int, list[str]] = {}
     if old.lineage is not None:
         for row, names in enumerate(old.lineage.get("personas_before") or []):

@@ -212,16 +212,24 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
     both = old.merge(new, on="customer", suffixes=("_old", "_new"))
     share = (both["segment_old"] != both["segment_new"]).mean()
     moved = (both["cluster_old"] != both["cluster_new"]).mean()
-    assert (f"{share:.1%} of the {len(both):,} customers in both changed segment, "
-            f"{moved:.1%} changed cluster;") in proc.stdout  # fmt: skip
-    assert "warning: --previous" not in proc.stdout  # the same model: its clusters
+    n_new = int((~new["customer"].isin(old["customer"])).sum())
+    gone = int((~old["customer"].isin(new["customer"])).sum())
+    counts = (f"{len(both):,} customers are in both runs, {n_new:,} new and {gone:,} gone. "
+              f"{share:.1%} of the customers in both changed segment and {moved:.1%} changed "
+              "cluster;")  # fmt: skip
+    assert counts in proc.stdout and escape(counts) in (out / "report.html").read_text()
+    assert "another model" not in proc.stdout  # the same model: the file reads as it does
     # w2 is other data, not w1 with new orders: fewer orders for some, so no orders claim
     fewer = int((both["frequency_new"] < both["frequency_old"]).sum())
-    gone = int((~old["customer"].isin(new["customer"])).sum())
+    odd = int(((both["frequency_new"] == both["frequency_old"])
+               & (both["monetary_new"] != both["monetary_old"])).sum())  # fmt: skip
     assert fewer > 0
-    said = (f"The two runs cannot be compared on orders: {fewer:,} customers have fewer "
-            "orders than in the previous file" + (f" and {gone:,} of its customers are gone"
-                                                  if gone else "") + ", so this data")
+    why = [f"{fewer:,} customers have fewer orders than in the previous file"]
+    why += [f"{gone:,} of its customers are gone"] if gone else []
+    why += [f"{odd:,} customer{'s have' if odd > 1 else ' has'} another spend with no new "
+            "order"] if odd else []
+    listed = why[0] if len(why) == 1 else ", ".join(why[:-1]) + " and " + why[-1]
+    said = f"The two runs cannot be compared on orders: {listed}, so these data"
     assert said in proc.stdout and escape(said) in (out / "report.html").read_text()
     assert "win-back" not in proc.stdout
     mig = pd.read_csv(out / "migration.csv", dtype={"customer": str}, index_col="customer")
@@ -298,23 +306,94 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
     assert escape(said.split(". ", 1)[1]) in (tmp_path / "f" / "report.html").read_text()
 
 
-def test_a_refitted_model_against_its_predecessors_run_compares_clusters(
-    cli, files, trained, tmp_path
+def _read_by_model(model: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """A segments file's customers read by a saved model, by hand from the model file:
+    scores from its cut points (:func:`_frozen_scores`), segments by its rules on those
+    scores, clusters as the nearest centre of x' = offset + (log1p(x) − center) ·
+    multiplier."""
+    from rfm import segment
+
+    doc = json.loads(model.read_text())
+    q, cuts = doc["scores"]["q"], doc["scores"]["cuts"]
+    scores = pd.DataFrame({f"{d[0]}_score": _frozen_scores(frame[d], cuts[d], q, d == "recency")
+                           for d in ("recency", "frequency", "monetary")})  # fmt: skip
+    scores.attrs["rfm_q"] = q
+    named = segment(scores, doc["settings"]["rules"])["segment"].astype(str).to_numpy()
+    sc = doc["scaler"]
+    x = frame[["recency", "frequency", "monetary"]].to_numpy(np.float64)
+    x = np.where(sc["log1p"], np.log1p(x), x)
+    x = np.asarray(sc["offset"]) + (x - np.asarray(sc["center"])) * np.asarray(sc["multiplier"])
+    centres = np.array([c["centre"] for c in doc["clusters"]])
+    ids = np.array([c["id"] for c in doc["clusters"]])
+    nearest = ids[((x[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)]
+    return pd.DataFrame({**{c: scores[c].to_numpy() for c in scores}, "segment": named,
+                         "cluster": nearest}, index=frame["customer"].to_numpy())  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["refit of the model", "another model"])
+def test_a_previous_file_of_another_model_is_read_again_by_this_one(
+    cli, files, trained, tmp_path, kind
 ) -> None:
-    """apply, refit (twice), then apply each refitted model with --previous = the first
-    apply's segments.csv: the ids are the same clusters (a kept cluster may have a new
-    name), so no warning, and the cluster-change share counted here from the two files."""
+    """A previous segments.csv made by another model (the model this one was refitted
+    from, or a run with k = 2): the model reads its customers' figures again, says how
+    many the file read otherwise, and counts who changed segment and cluster as it reads
+    both runs: the shares are worked out here from the two files and the model file."""
     _, model = trained
-    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a1", "--quiet")
+    if kind == "refit of the model":
+        first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "p", "--quiet")
+        refit = cli("refit", model, files / "w2.csv", "--out", tmp_path / "r", "--save-model",
+                    tmp_path / "r.json", "--quiet")  # fmt: skip
+        assert first.returncode == 0 and refit.returncode == 0, refit.stderr
+        now, data = tmp_path / "r.json", files / "w2.csv"
+    else:
+        first = cli("segment", files / "w1.csv", "--out", tmp_path / "p", "--k", "2", "--quiet")
+        assert first.returncode == 0, first.stderr
+        now, data = model, files / "w1.csv"
+    proc = cli("apply", now, data, "--out", tmp_path / "a", "--previous",
+               tmp_path / "p" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    prev = pd.read_csv(tmp_path / "p" / "segments.csv", dtype={"customer": str})
+    new = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
+    read = _read_by_model(now, prev)
+    mine = prev.set_index("customer")
+    otherwise = int(((read[["r_score", "f_score", "m_score"]] != mine[["r_score", "f_score",
+                                                                       "m_score"]]).any(axis=1)
+                     | (read["segment"] != mine["segment"])
+                     | (read["cluster"] != mine["cluster"])).sum())  # fmt: skip
+    assert otherwise > 0  # else this test would show nothing
+    warning = (f"The previous segments were made with another model: this model gives "
+               f"{otherwise:,} of the {len(prev):,} customers in that file other scores, "
+               "segments or clusters for their figures then.")  # fmt: skip
+    assert [x for x in proc.stdout.splitlines() if "another model" in x] == [
+        f"warning: {warning} So both runs are compared as this model reads them: the "
+        "previous customers are scored, named and clustered again from their figures in "
+        "that file."]  # fmt: skip
+    report = (tmp_path / "a" / "report.html").read_text()
+    assert report.count(escape(warning)) == 1
+    both = new.set_index("customer").join(read, how="inner", rsuffix="_then")
+    share = (both["segment"] != both["segment_then"]).mean()
+    moved = (both["cluster"] != both["cluster_then"]).mean()
+    said = f"{share:.1%} of the customers in both changed segment and {moved:.1%} changed cluster"
+    assert said in proc.stdout and said in report
+    mig = pd.read_csv(tmp_path / "a" / "migration.csv", dtype={"customer": str},
+                      index_col="customer").loc[both.index]  # fmt: skip
+    assert (mig["segment_before"] == both["segment_then"]).all()
+    then = both[["r_score_then", "f_score_then", "m_score_then"]].sum(axis=1)
+    assert (mig["rfm_sum_before"] == then).all()
+
+
+def test_a_refitted_model_remembers_the_names_of_its_clusters(cli, files, trained,
+                                                              tmp_path) -> None:  # fmt: skip
+    """refit (twice): each kept cluster lists every name it had in the models before it,
+    the newest first."""
+    _, model = trained
     refit = cli("refit", model, files / "w2.csv", "--out", tmp_path / "r", "--save-model",
                 tmp_path / "r.json", "--quiet")  # fmt: skip
-    assert first.returncode == 0 and refit.returncode == 0, refit.stderr
-    # the refitted file remembers each kept cluster's old name, as the old file has it
+    assert refit.returncode == 0, refit.stderr
     old = {c["id"]: c["persona"] for c in json.loads(model.read_text())["clusters"]}
     lineage = json.loads((tmp_path / "r.json").read_text())["lineage"]
     for match, names in zip(lineage["matched"], lineage["personas_before"], strict=True):
         assert names == (None if match is None else [old[match[0]]])
-    # refitted once more: the first model's run is still this lineage's, not another's
     again = cli("refit", tmp_path / "r.json", files / "w1.csv", "--out", tmp_path / "r2",
                 "--save-model", tmp_path / "r2.json", "--quiet")  # fmt: skip
     assert again.returncode == 0, again.stderr
@@ -325,48 +404,6 @@ def test_a_refitted_model_against_its_predecessors_run_compares_clusters(
         if match is not None:  # every earlier name of the id, the newest first
             want = [middle[match[0]]] + ([old[match[0]]] if match[0] in old else [])
             assert names == list(dict.fromkeys(want))
-    for newer, data in (("r.json", "w2.csv"), ("r2.json", "w1.csv")):
-        out = tmp_path / f"a-{newer}"
-        proc = cli("apply", tmp_path / newer, files / data, "--out", out,
-                   "--previous", tmp_path / "a1" / "segments.csv", "--quiet")  # fmt: skip
-        assert proc.returncode == 0, proc.stderr
-        assert "previous run's clusters are not" not in proc.stdout
-        prev = pd.read_csv(tmp_path / "a1" / "segments.csv", dtype={"customer": str})
-        new = pd.read_csv(out / "segments.csv", dtype={"customer": str})
-        both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
-        share = (both["cluster_old"] != both["cluster_new"]).mean()
-        assert f", {share:.1%} changed cluster;" in proc.stdout
-
-
-def test_apply_with_another_models_segments_compares_segments_only(cli, files, trained,
-                                                                   tmp_path) -> None:  # fmt: skip
-    """A segments.csv of another model (k = 2 here): its cluster 0 is another group than
-    the model's cluster 0, so no cluster-change share, and one warning naming both."""
-    _, model = trained
-    other = cli("segment", files / "w1.csv", "--out", tmp_path / "k2", "--k", "2", "--quiet")
-    assert other.returncode == 0, other.stderr
-    prev = pd.read_csv(tmp_path / "k2" / "segments.csv", dtype={"customer": str})
-    theirs = prev.groupby("cluster")["persona"].first()
-    mine = {c["id"]: c["persona"] for c in json.loads(model.read_text())["clusters"]}
-    differ = [cid for cid in theirs.index if cid in mine and theirs[cid] != mine[cid]]
-    assert differ  # else this test would show nothing
-    cid = differ[0]
-    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "a", "--previous",
-               tmp_path / "k2" / "segments.csv", "--quiet")  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    warning = (f"The previous run's clusters are not this model's (cluster {cid} is "
-               f"\"{theirs[cid]}\" there, \"{mine[cid]}\" in this model), so only segment "
-               "changes are compared.")  # fmt: skip
-    assert [x for x in proc.stdout.splitlines() if "previous run's clusters" in x] == [
-        f"warning: {warning}"]
-    assert "changed cluster" not in proc.stdout
-    new = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
-    both = prev.merge(new, on="customer", suffixes=("_old", "_new"))
-    share = (both["segment_old"] != both["segment_new"]).mean()
-    assert (f"{share:.1%} of the {len(both):,} customers in both changed segment; "
-            in proc.stdout)  # fmt: skip
-    report = (tmp_path / "a" / "report.html").read_text()
-    assert escape(warning) in report and "changed cluster" not in report
 
 
 def test_apply_says_refit_recommended_when_the_customers_moved(cli, files, trained,
@@ -729,3 +766,106 @@ def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path
     # apply takes no --ties: the way out is a model saved with equal-size groups
     assert "A model saved with equal-size score groups (--ties first) avoids this" in applied.stdout
     assert "Equal-size score groups (--ties first) avoid this" in run.stdout
+
+
+def test_lines_counted_twice_are_no_orders_between_the_runs(cli, files, trained,
+                                                             tmp_path) -> None:  # fmt: skip
+    """The later file is the earlier one with every line twice: every customer has as many
+    orders as before and twice the spend. That is not the previous data with new orders
+    added, so nobody is said to have ordered since, nor to be on a win-back list; the run
+    counts the duplicate lines."""
+    _, model = trained
+    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
+    assert first.returncode == 0, first.stderr
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str, "InvoiceNo": str})
+    pd.concat([tx, tx]).to_csv(tmp_path / "twice.csv", index=False)
+    proc = cli("apply", model, tmp_path / "twice.csv", "--out", tmp_path / "t", "--previous",
+               tmp_path / "e" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    old = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    new = pd.read_csv(tmp_path / "t" / "segments.csv", dtype={"customer": str},
+                      index_col="customer").loc[old.index]  # fmt: skip
+    same_orders = new["frequency"] == old["frequency"]
+    assert same_orders.all()
+    odd = int((same_orders & (new["monetary"] != old["monetary"])).sum())
+    assert odd == len(old)  # every spend doubled
+    said = (f"The two runs cannot be compared on orders: {odd:,} customers have another "
+            "spend with no new order, so these data are not the previous run's with new "
+            "orders added")
+    report = (tmp_path / "t" / "report.html").read_text()
+    assert said in proc.stdout and escape(said) in report
+    assert "ordered since" not in proc.stdout and "win-back" not in proc.stdout
+    mig = pd.read_csv(tmp_path / "t" / "migration.csv")
+    assert not {"orders_between", "revenue"} & set(mig.columns)
+    note = f"note: {len(tx):,} rows are exact duplicates of an earlier row; kept"
+    assert note in proc.stdout and escape(note.removeprefix("note: ")) in report
+
+
+def test_a_previous_file_with_no_customer_in_common_says_so(cli, files, trained,
+                                                            tmp_path) -> None:  # fmt: skip
+    """The previous file's customers are none of these data's: no share of "changed
+    segment" (it would be 0 of 0), and who is new and gone, counted here."""
+    _, model = trained
+    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
+    assert first.returncode == 0, first.stderr
+    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str})
+    prev["customer"] = "old-" + prev["customer"]
+    prev.to_csv(tmp_path / "others.csv", index=False)
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "t", "--previous",
+               tmp_path / "others.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    n_new = pd.read_csv(tmp_path / "t" / "segments.csv")["customer"].nunique()
+    said = (f"No customer of the previous run is in these data ({n_new:,} new, {len(prev):,} "
+            "gone), so no one can be said to have moved.")  # fmt: skip
+    report = (tmp_path / "t" / "report.html").read_text()
+    assert said in proc.stdout and escape(said) in report
+    for text in (proc.stdout, report):
+        assert "nan" not in text.lower()
+
+
+def test_previous_files_of_every_output_format_read_alike(cli, files, trained,
+                                                          tmp_path) -> None:  # fmt: skip
+    """A previous run written as xlsx or parquet compares as its segments.csv does; a file
+    that is no segments file (the report), or one listing a customer twice, is refused in
+    one line that names --previous."""
+    _, model = trained
+    said = {}
+    for fmt in ("csv", "xlsx", "parquet"):
+        pytest.importorskip({"csv": "pandas", "xlsx": "openpyxl", "parquet": "pyarrow"}[fmt])
+        first = cli("apply", model, files / "w1.csv", "--out", tmp_path / f"e-{fmt}",
+                    "--format", fmt, "--quiet")  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        proc = cli("apply", model, files / "w2.csv", "--out", tmp_path / f"t-{fmt}",
+                   "--previous", tmp_path / f"e-{fmt}" / f"segments.{fmt}", "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        said[fmt] = [ln for ln in proc.stdout.splitlines() if "in both runs" in ln]
+        assert len(said[fmt]) == 1
+        assert (tmp_path / f"t-{fmt}" / "migration.csv").read_bytes() == (
+            tmp_path / "t-csv" / "migration.csv").read_bytes()
+    assert said["xlsx"] == said["parquet"] == said["csv"]
+    report = cli("apply", model, files / "w2.csv", "--out", tmp_path / "x", "--previous",
+                 tmp_path / "e-csv" / "report.html", "--quiet")  # fmt: skip
+    assert_user_error(report, "--previous", "report.html")
+    prev = pd.read_csv(tmp_path / "e-csv" / "segments.csv", dtype=str)
+    pd.concat([prev, prev.head(1)]).to_csv(tmp_path / "dup.csv", index=False)
+    dup = cli("apply", model, files / "w2.csv", "--out", tmp_path / "y", "--previous",
+              tmp_path / "dup.csv", "--quiet")  # fmt: skip
+    assert_user_error(dup, "--previous", f"customer '{prev['customer'][0]}' more than once")
+
+
+def test_orders_older_than_the_model_are_said_to_be(cli, files, trained, tmp_path) -> None:
+    """A file whose orders end before the training orders did: a warning with both days,
+    read here from the order lines."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv", parse_dates=["InvoiceDate"])
+    end = tx["InvoiceDate"].max()
+    early = tx[tx["InvoiceDate"] < end - pd.Timedelta(days=60)]
+    early.to_csv(tmp_path / "early.csv", index=False)
+    proc = cli("apply", model, tmp_path / "early.csv", "--out", tmp_path / "o", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    said = (f"warning: These orders end on {early['InvoiceDate'].max():%Y-%m-%d}, before the "
+            f"model's training orders did ({end:%Y-%m-%d}): the data are older than the model.")
+    assert said in proc.stdout
+    same = cli("apply", model, files / "w1.csv", "--out", tmp_path / "s", "--quiet")
+    assert "older than the model" not in same.stdout

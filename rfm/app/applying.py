@@ -10,15 +10,20 @@ fitted: there is no elbow, silhouette or stability to report.
 
 The comparison with the previous run says only what the two files support:
 
+* both runs are read with this model's yardstick: the previous file's customers are
+  scored, named and clustered again from their figures in it (:func:`read_again`). When
+  that file came from this model, that changes nothing; when it came from another model
+  (a refit's predecessor, other rules, other clusters) a warning says how many customers
+  it read otherwise, and "moved down" still means that the customer's own figures fell,
+  not that a threshold moved;
 * spend between the runs (``revenue``) is this run's spend less the previous file's, both
   at the 12 significant digits a ``segments.csv`` keeps (:data:`rfm.io.export.CSV_DIGITS`),
   so a spend that did not change gives exactly 0, not a residue of adding in another order;
 * ``orders_between`` (frequency now less frequency then) and ``revenue`` are written only
   when the new data continue the previous run's: no customer of the previous file is gone
-  or has fewer orders (a rolling window loses old orders, and then neither an unchanged
-  count nor a difference of spends says what happened between the runs);
-* the cluster changes are counted only when the previous file's clusters are this model's
-  (:func:`foreign_cluster`): cluster 0 of another model is another group of customers.
+  or has fewer orders (a rolling window loses old orders), and no customer's spend changed
+  without a new order (lines counted twice, or money in another unit); otherwise neither
+  an unchanged count nor a difference of spends says what happened between the runs.
 
 On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of
 the customer table (partitioned by customer) is assigned where it lies, by the same
@@ -30,11 +35,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kmeans_np.dask_detect import is_dask_frame
+from rfm._inputs import RFM_COLUMNS
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
     RETURNS_KEPT,
@@ -47,7 +55,7 @@ from rfm.app.pipeline import (
 )
 from rfm.drift import assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
-from rfm.labels import orders_word, rfm_decimals
+from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
 from rfm.profiles import profile
@@ -60,7 +68,7 @@ from rfm.rulecheck import (
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 
-__all__ = ["AppliedRun", "apply_model", "foreign_cluster", "read_previous", "stale_names"]
+__all__ = ["ROUNDED", "AppliedRun", "apply_model", "read_again", "read_previous", "stale_names"]
 
 
 @dataclass
@@ -85,13 +93,15 @@ class AppliedRun:
     q: int
     rule_set: RuleSet
     rule_check: RuleCheck
-    #: segment, cluster and customer changes since --previous (rfm.drift.assignment_changes;
-    #: ``cluster_changed`` NaN when the previous clusters are another model's, then named by
-    #: ``foreign_cluster``), and ``orders_fell``: customers in both with fewer orders now
+    #: segment, cluster and customer changes since --previous (rfm.drift.assignment_changes,
+    #: on the previous customers as this model reads them: read_again), ``read_otherwise``
+    #: (customers the previous file reads otherwise), ``orders_fell`` (customers in both
+    #: with fewer orders now) and ``spend_without_orders`` (in both, spend changed with no
+    #: new order)
     changes: pd.Series | None = None
     #: from -> to segments since --previous (rfm.migration.compare_segments)
     migration: Any = None
-    #: the previous run's segments.csv (read_previous)
+    #: the previous run's segments file (read_previous) as this model reads it (read_again)
     previous: pd.DataFrame | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -117,28 +127,51 @@ class AppliedRun:
 
 
 def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The previous run's ``segments.csv``: customer ids as text (a leading quote added
-    against spreadsheet formulas is taken off again), with the columns a comparison needs."""
+    """The previous run's segments file (``segments.csv``, ``.xlsx`` or ``.parquet``, as
+    ``--format`` wrote it): customer ids as text (a leading quote added against
+    spreadsheet formulas is taken off again), with the columns a comparison needs.
+
+    Raises
+    ------
+    ValueError
+        No such file, a file of another kind (a report, say), a column missing or not
+        numeric, or a customer listed more than once; each message names ``--previous``.
+    """
+    from rfm.io.reading import read_transactions
+
+    where = f"--previous {path}"
+    kind = "".join(Path(path).suffixes[-1:]).lower()
     try:
-        table = pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
-                            na_values={"monetary": [""]})  # fmt: skip
+        if kind in (".xlsx", ".parquet", ".pq"):
+            table = read_transactions(path, text_columns=["customer"])
+        else:
+            table = pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
+                                na_values={"monetary": [""]})  # fmt: skip
     except FileNotFoundError:
-        raise ValueError(f"--previous {path}: file not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"--previous {path}: not a segments.csv ({type(exc).__name__})") from None
+        raise ValueError(f"{where}: file not found") from None
+    except (ValueError, ImportError, UnicodeDecodeError) as exc:  # (ParserError: a ValueError)
+        reason = str(exc).splitlines()[0] if str(exc).strip() else "it cannot be read"
+        raise ValueError(f"{where} is not the segments file of an earlier run (segments.csv, "
+                         f".xlsx or .parquet): {reason}") from None  # fmt: skip
     needed = ["customer", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
               "segment", "cluster"]  # fmt: skip
     missing = [c for c in needed if c not in table]
     if missing:
-        raise ValueError(f"--previous {path} lacks column(s) {', '.join(missing)}; give the "
-                         "segments.csv of an earlier run")  # fmt: skip
-    ids = table["customer"]
+        raise ValueError(f"{where} lacks column(s) {', '.join(missing)}; give the "
+                         "segments file of an earlier run")  # fmt: skip
+    ids = table["customer"].astype(str)
     quoted = ids.str.match(r"^'[=+\-@\t\r]") & ~ids.str.fullmatch(r"'[+-]?[\d.eE+-]+")
     table["customer"] = ids.where(~quoted, ids.str[1:])
+    twice = table["customer"][table["customer"].duplicated()]
+    if len(twice):
+        n = twice.nunique()
+        raise ValueError(f"{where} lists customer {twice.iloc[0]!r} more than once"
+                         + (f" ({n:,} customers in all)" if n > 1 else "")
+                         + "; give the segments file of one run")  # fmt: skip
     for col in ("cluster", "r_score", "f_score", "m_score", "recency", "frequency", "monetary"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
         if table[col].isna().any():
-            raise ValueError(f"--previous {path}: column {col} holds values that are not numbers")
+            raise ValueError(f"{where}: column {col} holds values that are not numbers")
     return table
 
 
@@ -177,47 +210,112 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series,
     return out
 
 
-def foreign_cluster(
-    previous: pd.DataFrame, personas: pd.Series, before: dict[int, list[str]] | None = None
-) -> tuple[int, str, str] | None:
-    """A cluster id that names another group in the previous ``segments.csv`` than in the model.
+#: a segments file's score columns, R, F and M
+SCORE_COLUMNS = ("r_score", "f_score", "m_score")
+#: how far a figure of a segments file may be from the value its run scored: a
+#: segments.csv keeps 12 significant digits (:data:`rfm.io.export.CSV_DIGITS`), a relative
+#: error of at most 5e-12
+ROUNDED = 1e-11
+
+
+def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The previous run's customers as ``model`` reads their figures, when the file is
+    another model's, and how many of them the file reads otherwise.
+
+    A comparison of two runs says who moved only when both runs read customers with the
+    same yardstick. The file is another model's when, for some customer,
+
+    * a score is not the model's for the figure, even within the file's rounding (the
+      model's score at the figure ± :data:`ROUNDED` of it counts as the model's; with ties
+      "first" a training run splits tied customers by rank, which no threshold
+      reproduces, so scores are not compared then),
+    * the segment is not the one the model's rules give the file's own scores (other
+      rules), or
+    * the cluster is not the model's nearest centre for the figures (another model's, or
+      a refit's, centres).
+
+    Its customers are then scored, named and clustered again from their figures by this
+    model (:meth:`rfm.SegmentModel.assign_customers`).
 
     Parameters
     ----------
+    model : SegmentModel
+        The model being applied.
     previous : DataFrame
-        The previous run's ``segments.csv`` (:func:`read_previous`), with ``cluster`` and,
-        if it has one, ``persona``.
-    personas : Series
-        The model's persona name per cluster id.
-    before : dict, optional
-        For a refitted model, the names each kept cluster had in the models it was
-        refitted from (``lineage["personas_before"]``): a previous file of one of those
-        models names its clusters so, and is no other model's.
+        The previous run's segments file (:func:`read_previous`).
 
     Returns
     -------
-    tuple of (int, str, str) or None
-        The first cluster id, in id order, whose persona in ``previous`` is not the
-        model's, with both names (previous first); None when every id the two share has
-        the same name, or the file has no ``persona`` column. The names are compared whole,
-        tie-break suffix included: it is what tells two clusters of one name apart. An id
-        the model lacks is no evidence (a refit drops the clusters that vanished).
+    (DataFrame, int)
+        For another model's file: a copy of ``previous`` with its scores, segment, cluster
+        and persona as the model reads the figures, and the number of customers whose
+        scores, segment or cluster that changes. For this model's file: ``previous`` and 0.
     """
-    if "persona" not in previous:
-        return None
-    for cid, names in previous.groupby("cluster", sort=True)["persona"]:
-        if int(cid) not in personas.index:
-            continue
-        mine = str(personas.loc[int(cid)])
-        known = {mine, *(before or {}).get(int(cid), [])}
-        other = next((str(n) for n in names.unique() if str(n) not in known), None)
-        if other is not None:
-            return int(cid), other, mine
-    return None
+    figures = previous[list(RFM_COLUMNS)].set_axis(previous["customer"].to_numpy())
+    again = model.assign_customers(figures)
+    scores = model.learned.scores
+    q = scores.q
+    own = [previous[c].to_numpy(np.int64) for c in SCORE_COLUMNS]
+    cluster = previous["cluster"].to_numpy(np.int64)
+    differs = again["cluster"].to_numpy(np.int64) != cluster
+    if scores.ties == "thresholds":
+        for dim, mine in zip(RFM_COLUMNS, own, strict=True):
+            value = figures[dim].to_numpy(np.float64)
+            ends = [scores.score(dim, value + sign * ROUNDED * np.abs(value)) for sign in (-1, 1)]
+            differs |= (mine < np.minimum(*ends)) | (mine > np.maximum(*ends))
+    valid = np.logical_and.reduce([(s >= 1) & (s <= q) for s in own])
+    _, names, seg_code, _, _ = model._cells()
+    cell = ((own[0] - 1) * q + (own[1] - 1)) * q + (own[2] - 1)
+    named = np.asarray(names, dtype=object)[seg_code[np.where(valid, cell, 0)]]
+    segment = previous["segment"].astype(str).to_numpy(dtype=object)
+    differs |= ~valid | (named != segment)
+    if not differs.any():
+        return previous, 0
+    otherwise = (again["segment"].astype(str).to_numpy(dtype=object) != segment) | (
+        again["cluster"].to_numpy(np.int64) != cluster)
+    for col, mine in zip(SCORE_COLUMNS, own, strict=True):
+        otherwise |= again[col].to_numpy(np.int64) != mine
+    read = previous.copy()
+    for col in (*SCORE_COLUMNS, "segment", "cluster", "persona"):
+        read[col] = again[col].astype(object if col in ("segment", "persona") else np.int64
+                                      ).to_numpy()  # fmt: skip
+    return read, int(otherwise.sum())
 
 
 def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
+
+
+def _older_than_training(rfm: pd.DataFrame, training: dict[str, Any]) -> str:
+    """A warning when these orders end before the model's training orders did ("" when
+    not, or when either end is unknown): a file older than the model is seldom meant as
+    the latest week."""
+    if "last_purchase" not in rfm or not len(rfm) or not training.get("last_order"):
+        return ""
+    end, trained = rfm["last_purchase"].max(), pd.Timestamp(training["last_order"])
+    if end.tzinfo is None and trained.tzinfo is not None:
+        trained = trained.tz_convert(None)
+    elif end.tzinfo is not None and trained.tzinfo is None:
+        end = end.tz_convert(None)
+    if end.normalize() >= trained.normalize():
+        return ""
+    return (f"These orders end on {end:%Y-%m-%d}, before the model's training orders did "
+            f"({trained:%Y-%m-%d}): the data are older than the model. If they are meant "
+            "as the latest orders, check the file.")  # fmt: skip
+
+
+def _comparable(customers: pd.Series, scores: pd.DataFrame, rest: pd.DataFrame) -> pd.DataFrame:
+    """One run's side of a comparison (:func:`rfm.migration.compare_segments`), indexed by
+    customer id as text: segment, R + F + M score sum, orders, and the spend as a
+    segments.csv writes it (12 significant digits), so that an unchanged spend differs
+    by exactly 0 whichever format either file was written in."""
+    rounded = _significant_digits(rest[["monetary"]].astype(np.float64), CSV_DIGITS)
+    return pd.DataFrame({
+        "segment": rest["segment"].astype(str).to_numpy(),
+        "rfm_sum": scores.sum(axis=1).to_numpy(),
+        "monetary": rounded["monetary"].to_numpy(),
+        "frequency": rest["frequency"].to_numpy(),
+    }, index=_customer_ids(customers))  # fmt: skip
 
 
 def _assign_on_dask(
@@ -286,41 +384,47 @@ def apply_model(
     notes = [ORDERS_ARE_DAYS] if settings.columns.invoice is None else []
     if returns_kept(settings.cleaning, settings.columns):  # as in the run
         notes.append(RETURNS_KEPT)
+    if base.duplicates:
+        n = base.duplicates
+        are = agree(n, "is an exact duplicate|are exact duplicates")
+        notes.append(f"{counted(n, 'row')} {are} of an earlier row; kept, as the model's "
+                     "cleaning keeps them (a model saved by a run with --drop-duplicates "
+                     "drops them)")  # fmt: skip
+    elif base.duplicates is None:  # on Dask, counting them would shuffle every row
+        notes.append("exact duplicate rows were not looked for (a model saved by a run with "
+                     "--drop-duplicates drops them)")  # fmt: skip
     changes = migration = None
+    read_otherwise = 0
     if previous is not None:
         from rfm.migration import compare_segments
 
         with step("comparing with the previous segments"):
+            twice = previous["customer"].astype(str).duplicated()
+            if twice.any():
+                raise ValueError(f"previous lists customer {previous['customer'][twice].iloc[0]!r} "
+                                 "more than once; give the segments of one run")  # fmt: skip
+            previous, read_otherwise = read_again(model, previous)
             changes = assignment_changes(previous, table)
-            lineage = model.lineage or {}
-            pairs = zip(lineage.get("matched", []), lineage.get("personas_before") or [],
-                        strict=False)  # fmt: skip
-            names_before = {m[0]: names for m, names in pairs if m is not None}
-            foreign = foreign_cluster(previous, personas, names_before)
-            if foreign is not None:
-                changes["cluster_changed"] = float("nan")
-            changes["foreign_cluster"] = foreign
-            before = pd.DataFrame({
-                "segment": previous["segment"].astype(str).to_numpy(),
-                "rfm_sum": (previous["r_score"] + previous["f_score"]
-                            + previous["m_score"]).to_numpy(),
-                "monetary": previous["monetary"].to_numpy(),
-                "frequency": previous["frequency"].to_numpy(),
-            }, index=_customer_ids(previous["customer"]))  # fmt: skip
-            before = before[~before.index.duplicated()]
-            after = pd.DataFrame({
-                "segment": table["segment"].astype(str).to_numpy(),
-                "rfm_sum": (table["r_score"] + table["f_score"] + table["m_score"]).to_numpy(),
-                # the spend as segments.csv writes it, like the previous file's (module doc)
-                "monetary": _significant_digits(table[["monetary"]], CSV_DIGITS)["monetary"]
-                .to_numpy(),
-                "frequency": table["frequency"].to_numpy(),
-            }, index=_customer_ids(table["customer"]))  # fmt: skip
+            changes["read_otherwise"] = read_otherwise
+            before = _comparable(previous["customer"], previous[list(SCORE_COLUMNS)],
+                                 previous[["segment", "frequency", "monetary"]])  # fmt: skip
+            after = _comparable(table["customer"], table[list(SCORE_COLUMNS)],
+                                table[["segment", "frequency", "monetary"]])  # fmt: skip
             migration = compare_segments(before, after, settings.rules)
-            fell = after["frequency"] < before["frequency"].reindex(after.index)
-            changes["orders_fell"] = int(fell.sum())
-            if changes["orders_fell"] or changes["customers_gone"]:  # not a continuation:
-                # a difference of counts or of spends is then no count or spend between
+            in_both = after.index.isin(before.index)
+            orders = after["frequency"] - before["frequency"].reindex(after.index)
+            spend = after["monetary"] - before["monetary"].reindex(after.index)
+            changes["orders_fell"] = int((orders < 0).sum())
+            # with no new order the spend cannot change, but for a purchase later on the
+            # day the previous file ends when orders are purchase days (recency then < 2)
+            same_day = (not invoices and previous.set_index("customer")["recency"]
+                        .reindex(after.index).lt(2).to_numpy())  # fmt: skip
+            changes["spend_without_orders"] = int(
+                (in_both & (orders == 0).to_numpy() & (spend != 0).to_numpy()
+                 & ~(same_day & (spend > 0).to_numpy())).sum())  # fmt: skip
+            if changes["orders_fell"] or changes["customers_gone"] or \
+                    changes["spend_without_orders"]:  # not a continuation: a difference of
+                # counts or of spends is then no count or spend between the runs
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()
     learned = model.learned.scores
@@ -328,14 +432,17 @@ def apply_model(
                            learned.cuts["monetary"])  # (unread under ties "first")
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
                             rfm_decimals(rfm))
+    older = _older_than_training(rfm, model.training)
+    if older:
+        warnings.append(older)
     if stale:
         from rfm.report.apply_html import stale_names_sentence
 
         warnings.append(stale_names_sentence(stale))
-    if changes is not None and changes["foreign_cluster"] is not None:
-        from rfm.report.apply_html import foreign_cluster_sentence
+    if read_otherwise:
+        from rfm.report.apply_html import read_otherwise_sentence
 
-        warnings.append(foreign_cluster_sentence(changes["foreign_cluster"]))
+        warnings.append(read_otherwise_sentence(read_otherwise, len(previous)))
     run_settings = {
         "rules": settings.rules,
         "ties": settings.ties,

@@ -146,7 +146,7 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
     0.25), the changes since ``--previous`` (who moved down and, when the data continue
     the previous run's, which of them have not ordered since), the cleaning and the files
     written."""
-    from rfm.report.apply_html import orders_sentence, refit_sentence
+    from rfm.report.apply_html import changes_words, refit_sentence
 
     model = run.model
     t = model.training
@@ -163,15 +163,7 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
     print(f"\n{refit_sentence(run)}")
     _warnings_and_notes(run)
     if run.changes is not None:
-        ch = run.changes
-        # another model's clusters: no share (the warning above says why)
-        clusters = (f", {ch['cluster_changed']:.1%} changed cluster"
-                    if ch["foreign_cluster"] is None else "")  # fmt: skip
-        print(f"since the previous run: {ch['segment_changed']:.1%} of the "
-              f"{ch['customers_both']:,} customers in both changed segment{clusters}; "
-              f"{ch['customers_new']:,} new, {ch['customers_gone']:,} gone")  # fmt: skip
-        down = int((run.migration.customers["direction"] == "down").sum())
-        print(f"{down:,} moved down (their R + F + M score fell). {orders_sentence(run)}".rstrip())
+        print(f"\nSince the previous run (migration.csv):\n  {changes_words(run)}")
     _cleaning_line(run)
     print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))
 

@@ -36,6 +36,7 @@ from rfm.labels import (
     drift_features,
     has_invoices,
     orders_word,
+    pct,
     when,
     word_list,
 )
@@ -53,8 +54,8 @@ from rfm.report.html import (
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
 
-__all__ = ["APPLY_SECTIONS", "foreign_cluster_sentence", "orders_sentence", "render_apply_report",
-           "stale_names_sentence", "write_apply_report"]  # fmt: skip
+__all__ = ["APPLY_SECTIONS", "changes_words", "orders_sentence", "read_otherwise_sentence",
+           "render_apply_report", "stale_names_sentence", "write_apply_report"]  # fmt: skip
 
 APPLY_SECTIONS = ("summary", "segments", "personas", "drift", "method")
 #: how the drift verdict starts when a refit is recommended
@@ -88,12 +89,14 @@ def refit_sentence(run: AppliedRun) -> str:
     return "Stable: the customers look like the training customers."
 
 
-def foreign_cluster_sentence(found: tuple[int, str, str]) -> str:
-    """The warning for :func:`rfm.app.applying.foreign_cluster`'s finding (cluster id, its
-    persona in the previous file, in the model), one line: the console and the report."""
-    cid, theirs, mine = found
-    return (f"The previous run's clusters are not this model's (cluster {cid} is \"{theirs}\" "
-            f"there, \"{mine}\" in this model), so only segment changes are compared.")  # fmt: skip
+def read_otherwise_sentence(n_otherwise: int, n_previous: int) -> str:
+    """The warning for :func:`rfm.app.applying.read_again`'s finding, one line: the console
+    and the report."""
+    return (f"The previous segments were made with another model: this model gives "
+            f"{n_otherwise:,} of the {counted(n_previous)} in that file other scores, "
+            "segments or clusters for their figures then. So both runs are compared as this "
+            "model reads them: the previous customers are scored, named and clustered again "
+            "from their figures in that file.")  # fmt: skip
 
 
 def stale_names_sentence(stale: dict[int, tuple[str, str]]) -> str:
@@ -105,6 +108,23 @@ def stale_names_sentence(stale: dict[int, tuple[str, str]]) -> str:
              else f"The names of {len(stale)} clusters no longer describe their")
     return (f"{which} customers in these data: {'; '.join(named)}. The names are the saved "
             "model's; 'rfmseg refit' names the clusters afresh.")
+
+
+def changes_words(run: AppliedRun) -> str:
+    """Who changed since the previous run, in plain words (the console prints the same):
+    customers in both, new and gone; the shares that changed segment and cluster; how
+    many moved down and what their orders say (:func:`orders_sentence`)."""
+    ch, cust = run.changes, run.migration.customers
+    both, new, gone = (int(ch[k]) for k in ("customers_both", "customers_new", "customers_gone"))
+    if both == 0:
+        return (f"No customer of the previous run is in these data ({new:,} new, {gone:,} "
+                "gone), so no one can be said to have moved.")  # fmt: skip
+    down = int((cust["direction"] == "down").sum())
+    words = (f"{counted(both)} {agree(both, 'is|are')} in both runs, {new:,} new and "
+             f"{gone:,} gone. {pct(ch['segment_changed'])} of the customers in both changed "
+             f"segment and {pct(ch['cluster_changed'])} changed cluster; {down:,} moved down "
+             "(their R + F + M score fell).")  # fmt: skip
+    return f"{words} {orders_sentence(run)}".rstrip()
 
 
 def orders_sentence(run: AppliedRun) -> str:
@@ -124,10 +144,15 @@ def orders_sentence(run: AppliedRun) -> str:
         if ch["customers_gone"]:
             gone = ch["customers_gone"]
             why.append(f"{gone:,} of its customers {agree(gone, 'is|are')} gone")
-        return (f"The two runs cannot be compared on orders: {' and '.join(why)}, so this "
-                "data is not the previous run's with new orders added (a rolling window, "
-                "for one, drops old orders); migration.csv then gives no orders or spend "
-                "between the runs.")  # fmt: skip
+        if ch.get("spend_without_orders"):
+            odd = ch["spend_without_orders"]
+            why.append(f"{counted(odd)} {agree(odd, 'has|have')} another spend with no new "
+                       "order")  # fmt: skip
+        return (f"The two runs cannot be compared on orders: {word_list(why)}, so these "
+                "data are not the previous run's with new orders added (a rolling window "
+                "drops old orders; lines counted twice, or money in another unit, change "
+                "the spend); migration.csv then gives no orders or spend between the "
+                "runs.")  # fmt: skip
     down = (cust["direction"] == "down").to_numpy()
     if not down.any():
         return ""
@@ -176,14 +201,14 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
 
 def _warnings_and_notes(run: AppliedRun) -> str:
     """What the console says before its tables: the run's warnings (but those shown with
-    their own section: stale persona names above the cards, another model's cluster
-    under the changes) and its notes."""
+    their own section: stale persona names above the cards, a previous file of another
+    model under the changes) and its notes."""
     elsewhere = set()
     if run.stale_names:
         elsewhere.add(stale_names_sentence(run.stale_names))
-    foreign = run.changes.get("foreign_cluster") if run.changes is not None else None
-    if foreign is not None:
-        elsewhere.add(foreign_cluster_sentence(foreign))
+    read = run.changes.get("read_otherwise") if run.changes is not None else None
+    if read:
+        elsewhere.add(read_otherwise_sentence(read, len(run.previous)))
     warned = "".join(f'<p class="warn">{h.esc(w)}</p>' for w in run.warnings
                      if w not in elsewhere)  # fmt: skip
     return warned + "".join(f'<p class="note">{h.esc(n)}.</p>' for n in run.notes)
@@ -265,22 +290,16 @@ def _scaled_note(run: AppliedRun) -> str:
 def _changes(run: AppliedRun) -> str:
     ch, mig = run.changes, run.migration
     cust = mig.customers
-    down = int((cust["direction"] == "down").sum())
-    foreign = ch["foreign_cluster"]
-    warn = (f'<p class="warn">{h.esc(foreign_cluster_sentence(foreign))}</p>'
-            if foreign is not None else "")  # fmt: skip
-    clusters = (f" and {h.pct(ch['cluster_changed'])} changed cluster" if foreign is None
-                else "")  # fmt: skip
+    read = ch.get("read_otherwise")
+    warn = (f'<p class="warn">{h.esc(read_otherwise_sentence(read, len(run.previous)))}</p>'
+            if read else "")  # fmt: skip
     listed = ("both segments, the direction, and their spend and orders between the two "
               "runs" if "orders_between" in cust else "both segments and the direction")
     return (
         warn
-        + f"<p>Against the previous segments: {int(ch['customers_both']):,} customers in "
-        f"both runs, {int(ch['customers_new']):,} new and {int(ch['customers_gone']):,} "
-        f"gone. {h.pct(ch['segment_changed'])} of the customers in both changed segment"
-        f"{clusters}; {down:,} moved down (their R + F + M score fell). "
-        f"{h.esc(orders_sentence(run))} <code>migration.csv</code> lists every customer "
-        f"with {listed}.</p><h3>Customers</h3>"
+        + f"<p>Against the previous segments: {h.esc(changes_words(run))} "
+        f"<code>migration.csv</code> lists every customer with {listed}.</p>"
+        "<h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
     )
 
