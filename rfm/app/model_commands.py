@@ -75,8 +75,9 @@ def add_model_commands(sub: Any) -> None:
     )  # fmt: skip
     apply.add_argument(
         "--previous", metavar="OLD/segments.csv",
-        help="the segments.csv of an earlier run: adds who changed segment or cluster and "
-        "the from -> to matrix (migration.csv)",
+        help="the segments file of an earlier run (segments.csv, .xlsx or .parquet): adds "
+        "who changed segment or cluster and the from -> to matrix (migration.csv); a file "
+        "of another model is read again by this one, so both runs are compared alike",
     )  # fmt: skip
     refit = sub.add_parser(
         "refit",
