@@ -361,16 +361,18 @@ def recent_is_relative(rfm: pd.DataFrame, r_scores: Any, q: int) -> list[str]:
 
 def _purchase_gap(rfm: pd.DataFrame) -> float | None:
     """A repeat customer's median time between purchases, in days: (days from the first
-    purchase to the last) / (orders − 1), over the customers with two orders or more;
-    None without ``tenure_days``, without a repeat customer, or for a gap of 0."""
+    purchase to the last) / (orders − 1), over the customers who bought again on a later
+    day (two orders on the day of the first tell no time between purchases: counted, a
+    shop whose new customers often place two orders at once would read "1 day"); None
+    without ``tenure_days``, without such a customer, or for a gap of 0."""
     if "tenure_days" not in rfm:
         return None
     recency = rfm["recency"].to_numpy(np.float64)
     orders = rfm["frequency"].to_numpy(np.float64)
-    repeat = orders > 1
+    span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
+    repeat = (orders > 1) & (span > 0)
     if not repeat.any():
         return None
-    span = rfm["tenure_days"].to_numpy(np.float64) - recency  # first order to the last
     gap = float(np.median(span[repeat] / (orders[repeat] - 1)))
     return gap if gap > 0 else None
 

@@ -1239,12 +1239,13 @@ def test_a_segment_named_new_is_new_or_said_not_to_be(run: Run) -> None:
 
 def _repeat_gap(run: Run) -> float:
     """A repeat customer's median time between orders, in days: first to last order day
-    (from the order lines) over orders - 1."""
+    (from the order lines) over orders - 1, over the customers who ordered again on a
+    later day (orders all on one day tell no time between them)."""
     seg = run.segments
     lines = _order_days(run.case, run.source or DATA / "online_retail.csv.gz")
     days = lines.groupby("customer")["day"].agg(["min", "max"]).reindex(seg["customer"])
     span = (days["max"] - days["min"]).dt.days.to_numpy()
-    repeat = (seg["frequency"] > 1).to_numpy()
+    repeat = (seg["frequency"] > 1).to_numpy() & (span > 0)
     return float(np.median(span[repeat] / (seg["frequency"].to_numpy()[repeat] - 1)))
 
 

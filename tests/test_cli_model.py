@@ -869,3 +869,18 @@ def test_orders_older_than_the_model_are_said_to_be(cli, files, trained, tmp_pat
     assert said in proc.stdout
     same = cli("apply", model, files / "w1.csv", "--out", tmp_path / "s", "--quiet")
     assert "older than the model" not in same.stdout
+
+
+def test_a_refit_on_too_few_customers_names_no_flag_it_lacks(cli, files, trained,
+                                                             tmp_path) -> None:  # fmt: skip
+    """refit keeps the model's rule set, so its refusal of one customer names no --rules
+    (refit has no such flag): it says how many customers a refit needs."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str})
+    tx[tx["CustomerID"] == tx["CustomerID"].iloc[0]].to_csv(tmp_path / "one.csv", index=False)
+    proc = cli("refit", model, tmp_path / "one.csv", "--out", tmp_path / "o", "--save-model",
+               tmp_path / "m.json", "--quiet")  # fmt: skip
+    q = json.loads(model.read_text())["scores"]["q"]
+    assert_user_error(proc, f"1 customer is too few for the model's {q} score levels: a "
+                      f"refit needs at least {q} customers.")  # fmt: skip
+    assert "--rules" not in proc.stderr

@@ -244,6 +244,12 @@ def test_recent_is_said_to_be_relative_when_it_reaches_past_three_gaps() -> None
         "each other; check the days since the last purchase before acting on a name that "
         "says recent, active or loyal"]
     assert recent_is_relative(far.assign(frequency=1), r, q=5) == []  # no repeat customer
+    # two customers who placed two orders on the day they first bought (first and last
+    # order the same day: span 0) tell no time between purchases: the median stays 100
+    # days; counted, the gaps 0, 0, 50, 100, 100 would give a median of 50
+    same_day = pd.concat([far, pd.DataFrame({"recency": [30, 40], "frequency": [2, 2],
+                                             "tenure_days": [30, 40]})], ignore_index=True)
+    assert recent_is_relative(same_day, [*r, 5, 5], q=5) == recent_is_relative(far, r, q=5)
 
 
 @pytest.mark.parametrize(("days", "said"), [
