@@ -233,12 +233,29 @@ def sample_size_proportions(
 # --------------------------------------------------------------------------- t-tests
 
 
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    """Mean and sample variance ``s² = Σ(x_i − x̄)² / (n − 1)`` of a sample of n >= 1 values.
+
+    A constant sample (``max == min``, an exact test) gets exactly ``(x_0, 0)``. numpy's
+    own figures for it are not always exact: for ``np.full(154, 701/3)`` the computed mean
+    is one rounding off 701/3, so ``var`` is 8.1e-28 instead of 0, and a test of "zero
+    variance" on it would pass a t statistic of 10¹⁴ instead of refusing 0/0. A single
+    value is constant too: its variance (ddof = 1) is returned as 0, not undefined; callers
+    that show it check n first.
+    """
+    if x.max() == x.min():
+        return float(x[0]), 0.0
+    return float(x.mean()), float(x.var(ddof=1))
+
+
 def _describe(groups: list[np.ndarray], names: list[Any]) -> pd.DataFrame:
+    moments = [_mean_var(g) for g in groups]
     return pd.DataFrame(
         {
             "n": [g.shape[0] for g in groups],
-            "mean": [g.mean() for g in groups],
-            "std": [g.std(ddof=1) if g.shape[0] > 1 else np.nan for g in groups],
+            "mean": [mean for mean, _ in moments],
+            "std": [math.sqrt(var) if g.shape[0] > 1 else np.nan
+                    for g, (_, var) in zip(groups, moments, strict=True)],
             "median": [np.median(g) for g in groups],
         },
         index=pd.Index(names, name="group"),
@@ -287,20 +304,24 @@ def ttest_ind(
     ``t = (mean_a − mean_b) / se`` against the t distribution with df degrees of freedom;
     the interval is ``effect ± t_{df, 1−α/2} se``.
 
+    A group whose values are all equal (``max == min``) has variance exactly 0 and mean
+    exactly its value, whatever rounding numpy's mean and variance would add (see
+    :func:`_mean_var`); with one such group Welch's df is exactly ``n − 1`` of the other.
+
     Raises
     ------
     ValueError
-        A group with fewer than 2 values, or zero variance in both groups (se = 0: t is
-        0/0 or infinite and the test is meaningless; the message gives both means).
+        A group with fewer than 2 values, or both groups constant (zero variance, se = 0:
+        t is 0/0 or infinite and the test is meaningless; the message gives both values).
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "a t-test needs at least 2 values per group to estimate its variance."
     x = _sample(a, "a", 2, why)
     y = _sample(b, "b", 2, why)
     n1, n2 = x.shape[0], y.shape[0]
-    v1, v2 = x.var(ddof=1), y.var(ddof=1)
-    diff = float(x.mean() - y.mean())
-    if v1 == 0.0 and v2 == 0.0:
+    (m1, v1), (m2, v2) = _mean_var(x), _mean_var(y)
+    diff = m1 - m2
+    if v1 == 0.0 and v2 == 0.0:  # exact: _mean_var gives 0 for constant groups only
         raise ValueError(
             f"both groups have zero variance (every value of a is {x[0]:g}, every value of "
             f"b is {y[0]:g}), so the t statistic's standard error is 0 and t is "
@@ -470,8 +491,9 @@ def mannwhitneyu(
     p-value doubled ("two-sided"), exactly as ``scipy.stats.mannwhitneyu(...,
     method="asymptotic")``.
 
-    If every value is tied (σ = 0) there is no evidence of a difference: p = 1, as scipy
-    gives, and a ``RuntimeWarning`` says why.
+    If every value is tied (one tie group, so σ = 0: decided exactly, not by comparing a
+    computed σ with 0) there is no evidence of a difference: p = 1, as scipy gives, and a
+    ``RuntimeWarning`` says why.
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "the Mann-Whitney test needs at least one value per group."
@@ -483,9 +505,7 @@ def mannwhitneyu(
     u1 = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
     u2 = n1 * n2 - u1
     u, factor = {"greater": (u1, 1), "less": (u2, 1)}.get(alternative, (max(u1, u2), 2))
-    tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties))
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))  # n >= 2
-    if sigma == 0.0:
+    if ties.shape[0] == 1:  # one tie group: every value equal, σ = 0 exactly
         warnings.warn(
             "mannwhitneyu: every value is tied, so the ranks carry no information; "
             "p = 1 (no evidence of a difference).",
@@ -494,6 +514,11 @@ def mannwhitneyu(
         )
         p = 1.0
     else:
+        # with two tie groups or more the bracket is at least 3 (one split t | n − t gives
+        # 3 t (n − t)/(n − 1)), so rounding cannot make it 0 or negative; computed for a
+        # single group it can (n³ − n is inexact in float64 past n ≈ 2·10⁵)
+        tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties))
+        sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))  # n >= 2
         z = (u - n1 * n2 / 2 - 0.5) / sigma
         from scipy.stats import norm
         p = float(min(1.0, max(0.0, factor * norm.sf(z))))

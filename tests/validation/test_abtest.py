@@ -164,6 +164,58 @@ def test_ttest_degenerate_input_says_what_happened() -> None:
         ttest_ind([1.0, np.nan, 3.0], [1.0, 2.0])
 
 
+CONSTANT = 701 / 3  # numpy's variance of a run of it is not 0: see the asserts below
+
+
+def test_ttest_constant_groups_are_found_exactly_not_by_numpys_variance() -> None:
+    """A group is constant when max == min; numpy's var of such a group can be 8e-28."""
+    a, b = np.full(154, CONSTANT), np.full(100, CONSTANT * 1.01)
+    same = np.full(100, CONSTANT)
+    assert np.var(a) != 0 and np.var(b) != 0 and np.var(same) != 0  # the test means something
+    for equal_var in (True, False):
+        with pytest.raises(ValueError, match=r"zero variance.*infinite"):
+            ttest_ind(a, b, equal_var=equal_var)
+        with pytest.raises(ValueError, match=r"zero variance.*0/0"):
+            ttest_ind(a, same, equal_var=equal_var)
+
+
+def test_ttest_one_constant_group_uses_variance_zero_and_its_exact_value() -> None:
+    """By hand with s_a² = 0 and mean_a = 701/3: Welch se = s_b/sqrt(n_b), df = n_b − 1;
+    Student s_p² = (n_b − 1) s_b² / (n_a + n_b − 2). b barely varies, as a metric stored
+    to many digits can, so an error of one rounding in a's mean shows in the effect."""
+    a = np.full(154, CONSTANT)
+    b = CONSTANT + np.random.default_rng(8).normal(0, 1e-6, 50)
+    n_a, n_b = len(a), len(b)
+    diff = CONSTANT - b.mean()
+    var_b = np.sum((b - b.mean()) ** 2) / (n_b - 1)
+    for equal_var, se, df in (
+        (False, math.sqrt(var_b / n_b), n_b - 1),
+        (True, math.sqrt((n_b - 1) * var_b / (n_a + n_b - 2) * (1 / n_a + 1 / n_b)),
+         n_a + n_b - 2),
+    ):
+        res = ttest_ind(a, b, equal_var=equal_var)
+        t = diff / se
+        assert res.effect == pytest.approx(diff, rel=1e-12)
+        assert res.statistic == pytest.approx(t, rel=1e-12)
+        assert res.pvalue == pytest.approx(2 * scipy.stats.t.sf(abs(t), df), rel=1e-10)
+        q = scipy.stats.t.ppf(0.975, df)
+        assert res.ci_low == pytest.approx(diff - q * se, rel=1e-12)
+        assert res.ci_high == pytest.approx(diff + q * se, rel=1e-12)
+        assert res.summary.loc["a", "mean"] == CONSTANT
+        assert res.summary.loc["a", "std"] == 0.0
+
+
+def test_mannwhitney_all_tied_is_found_exactly_in_large_samples() -> None:
+    """331005 + 7 equal values: n³ − n is inexact in float64, and the variance bracket
+    (n + 1) − (n³ − n)/(n (n − 1)) came out −5.8e-11 (math domain error) instead of 0."""
+    n1, n2 = 331005, 7
+    n = n1 + n2
+    assert (n + 1) - (float(n) ** 3 - n) / (n * (n - 1)) != 0  # the case still bites
+    with pytest.warns(RuntimeWarning, match="tied"):
+        res = mannwhitneyu(np.zeros(n1), np.zeros(n2))
+    assert res.pvalue == 1.0 and res.statistic == n1 * n2 / 2
+
+
 # ------------------------------------------------------------------ Mann-Whitney
 
 
