@@ -424,15 +424,40 @@ def _kth_difference(xs: np.ndarray, ys: np.ndarray, k: int) -> float:
 
 def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
                    confidence: float = 0.95) -> tuple[float, float, float]:
-    """Hodges–Lehmann shift of a over b and its asymptotic (Lehmann) confidence interval.
+    """Hodges–Lehmann shift of a over b and the shifts the Mann–Whitney test does not reject.
 
-    The estimate is the median of the n_a·n_b differences ``D = a_i − b_j`` (the average of
-    the two middle ones when n_a·n_b is even). With ``N = n_a n_b`` and
-    ``K = floor(N/2 − z σ)``, ``σ = sqrt(n_a n_b (n_a + n_b + 1)/12)`` (z the normal
-    quantile for the confidence level, one- or two-sided), the interval runs from the K-th
-    smallest difference to the K-th largest, ``[D_(K), D_(N+1−K)]`` — the shifts the
-    Mann–Whitney test would not reject. If K < 1 the samples are too small for that level
+    The estimate is the median of the N = n_a·n_b differences ``D = a_i − b_j`` (the
+    average of the two middle ones when N is even); ``D_(1) <= ... <= D_(N)`` are the
+    differences sorted.
+
+    The interval inverts :func:`mannwhitneyu` itself (normal approximation with the
+    continuity correction, as ``scipy.stats.mannwhitneyu(a - d, b,
+    method="asymptotic")``): it holds the shifts d for which a − d against b is not
+    rejected at level α = 1 − confidence (p >= α). For d strictly between two
+    consecutive differences, ``D_(k) < d < D_(k+1)``, exactly k differences lie below d,
+    so ``U_a = N − k`` and ``U_b = k``. With ``σ = sqrt(N (n_a + n_b + 1)/12)`` and z the
+    normal quantile ``z_{1−α/2}`` (two-sided) or ``z_{1−α}`` (one-sided), d is not
+    rejected when
+
+    * "greater" (U = U_a): ``N − k − N/2 − 1/2 <= z σ``, i.e. ``k >= N/2 − 1/2 − z σ``;
+    * "less" (U = U_b): ``k − N/2 − 1/2 <= z σ``, i.e. ``k <= N − (N/2 − 1/2 − z σ)``;
+    * "two-sided" (U = max(U_a, U_b)): both.
+
+    So with ``K = ceil(N/2 − 1/2 − z σ)`` the shifts not rejected run from ``D_(K)`` to
+    ``D_(N+1−K)`` (two-sided), ``[D_(K), ∞)`` ("greater") or ``(−∞, D_(N+1−K)]``
+    ("less"). K is ``N/2 − z σ`` rounded to the nearest integer, Hollander & Wolfe's
+    C_α; the ``floor(N/2 − z σ)`` of Lehmann's formula without the continuity correction
+    is one smaller about half the time, an interval wider than the test. If K < 1 even
+    the most extreme shifts are not rejected: the samples are too small for that level
     and the bound is infinite.
+
+    This is exact for tie-free data. With ties the test's σ carries a tie correction
+    that the interval (Lehmann's) leaves out, so there it is an approximation.
+
+    Raises
+    ------
+    ValueError
+        If K > N: a one-sided confidence so low (below 1/2) that every shift is rejected.
     """
     xs, ys = np.sort(a), np.sort(b)
     total = xs.shape[0] * ys.shape[0]
@@ -442,13 +467,19 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
     sigma = math.sqrt(total * (xs.shape[0] + ys.shape[0] + 1) / 12.0)
     from scipy.stats import norm
-    k = math.floor(total / 2 - norm.ppf(level) * sigma)
-    low = _kth_difference(xs, ys, k) if k >= 1 else -np.inf
-    high = _kth_difference(xs, ys, total + 1 - k) if k >= 1 else np.inf
-    if alternative == "less":
-        low = -np.inf
-    elif alternative == "greater":
-        high = np.inf
+    k = math.ceil(total / 2 - 0.5 - norm.ppf(level) * sigma)
+    if k > total:  # only reachable one-sided with confidence < 1/2
+        raise ValueError(
+            f"at confidence={confidence:g} the one-sided Mann-Whitney test rejects every "
+            "shift, so there is no confidence bound; ask for a higher confidence such as "
+            "0.95."
+        )
+    low, high = -np.inf, np.inf
+    if k >= 1:
+        if alternative != "less":
+            low = _kth_difference(xs, ys, k)
+        if alternative != "greater":
+            high = _kth_difference(xs, ys, total + 1 - k)
     return shift, float(low), float(high)
 
 
@@ -478,8 +509,8 @@ def mannwhitneyu(
     -------
     TestResult
         ``statistic`` = U of group a, ``effect`` = the Hodges–Lehmann shift (median of all
-        differences a_i − b_j) with Lehmann's asymptotic interval (see
-        :func:`hodges_lehmann`).
+        differences a_i − b_j) with the shifts this test does not reject at level
+        1 − confidence as its interval (see :func:`hodges_lehmann`).
 
     Notes
     -----

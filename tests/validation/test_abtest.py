@@ -220,12 +220,13 @@ def test_mannwhitney_all_tied_is_found_exactly_in_large_samples() -> None:
 
 
 def hodges_lehmann_brute(a, b, confidence=0.95, alternative="two-sided"):
-    """Independent computation: all differences formed, sorted, indexed by the documented K."""
+    """Independent computation: all differences formed, sorted, indexed by the documented K
+    (N/2 − z σ rounded to the nearest integer, Hollander & Wolfe's C_α)."""
     d = np.sort(np.subtract.outer(np.asarray(a, float), np.asarray(b, float)).ravel())
     n1, n2 = len(a), len(b)
     level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
     sigma = math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
-    k = math.floor(n1 * n2 / 2 - scipy.stats.norm.ppf(level) * sigma)
+    k = round(n1 * n2 / 2 - scipy.stats.norm.ppf(level) * sigma)
     low, high = d[k - 1], d[len(d) - k]
     if alternative == "less":
         low = -np.inf
@@ -247,6 +248,49 @@ def test_mannwhitney_matches_scipy_on_seed000(alt: str) -> None:
         assert close(ours.pvalue, ref.pvalue)
         shift, low, high = hodges_lehmann_brute(a, b, alternative=alt)
         assert (ours.effect, ours.ci_low, ours.ci_high) == (shift, low, high)
+
+
+def mannwhitney_not_rejected(a, b, alternative: str, confidence: float):
+    """Invert scipy's Mann-Whitney test by brute force: scipy's p for a − d against b at
+    one shift d inside each gap (D_(k), D_(k+1)), k = 0..N, of the sorted differences.
+    Returns the differences and which gaps are not rejected (p >= α)."""
+    d = np.sort(np.subtract.outer(a, b).ravel())
+    assert np.unique(d).shape[0] == d.shape[0]  # tie-free, so U is constant on each gap
+    gaps = np.r_[d[0] - 1.0, (d[:-1] + d[1:]) / 2, d[-1] + 1.0]
+    assert (gaps[:-1] < d).all() and (d < gaps[1:]).all()
+    shifted = a[None, :] - gaps[:, None]  # one row per gap
+    p = scipy.stats.mannwhitneyu(shifted, np.broadcast_to(b, (len(gaps), len(b))), axis=1,
+                                 alternative=alternative, method="asymptotic").pvalue
+    return d, p >= 1 - confidence
+
+
+def test_mannwhitney_interval_is_the_shifts_scipys_test_does_not_reject() -> None:
+    """The ends are the differences where scipy's p crosses α: the gap just inside an end
+    is not rejected, the gap just outside is (or there is none: an infinite end)."""
+    rng = np.random.default_rng(9)
+    alternatives = ["two-sided", "less", "greater"]
+    for case in range(300):
+        n1, n2 = rng.integers(2, 40, size=2)
+        a, b = rng.lognormal(3, 1, n1), rng.lognormal(3.2, 1, n2)
+        alt = alternatives[case % 3]
+        confidence = [0.8, 0.9, 0.95, 0.99][case % 4]
+        d, kept = mannwhitney_not_rejected(a, b, alt, confidence)
+        gaps = np.flatnonzero(kept)  # k of the gaps (D_(k), D_(k+1)) not rejected
+        assert gaps.size and (np.diff(gaps) == 1).all()  # one run of shifts
+        first, last = gaps[0], gaps[-1]
+        low = -np.inf if first == 0 else d[first - 1]  # D_(first): gap first-1 is rejected
+        high = np.inf if last == len(d) else d[last]  # D_(last+1): gap last+1 is rejected
+        res = mannwhitneyu(a, b, alternative=alt, confidence=confidence)
+        assert (res.ci_low, res.ci_high) == (low, high), (case, n1, n2, alt, confidence)
+
+
+def test_mannwhitney_confidence_so_low_that_every_shift_is_rejected() -> None:
+    # one-sided, α = 0.999: scipy's largest p over all shifts is below it
+    a, b = np.array([1.0, 3.5, 4.25]), np.array([2.0, 5.1])
+    _, kept = mannwhitney_not_rejected(a, b, "greater", 0.001)
+    assert not kept.any()
+    with pytest.raises(ValueError, match="rejects every shift"):
+        mannwhitneyu(a, b, alternative="greater", confidence=0.001)
 
 
 def test_mannwhitney_continuous_and_tiny_samples() -> None:
