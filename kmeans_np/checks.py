@@ -90,8 +90,17 @@ def non_numeric_columns(df: pd.DataFrame) -> list[str]:
     return bad
 
 
-def check_finite(values: np.ndarray, name: str = "X") -> None:
-    """Raise ``ValueError`` if ``values`` holds NaN or ±inf, saying where."""
+#: how to fix missing values before clustering: the end of the non-finite message
+IMPUTE_BEFORE_CLUSTERING = (
+    "Drop or impute missing values before clustering, e.g. df.dropna() or df.fillna(...)."
+)
+
+
+def check_finite(
+    values: np.ndarray, name: str = "X", *, fix: str = IMPUTE_BEFORE_CLUSTERING
+) -> None:
+    """Raise ``ValueError`` if ``values`` holds NaN or ±inf, saying where; ``fix`` ends the
+    message: how the caller gets rid of them (by default, before clustering)."""
     finite = np.isfinite(values)
     if finite.all():
         return
@@ -100,8 +109,7 @@ def check_finite(values: np.ndarray, name: str = "X") -> None:
     kind = "NaN" if np.isnan(values[first]) else "infinity"
     raise ValueError(
         f"{name} contains {bad.shape[0]} non-finite value(s) (first: {kind} at index "
-        f"{first if len(first) > 1 else first[0]}). Drop or impute missing values before "
-        "clustering, e.g. df.dropna() or df.fillna(...)."
+        f"{first if len(first) > 1 else first[0]}). {fix}"
     )
 
 
@@ -113,6 +121,8 @@ def check_array(
     min_samples: int = 1,
     copy: bool = False,
     dtype: type = np.float64,
+    why_empty: str = "there is nothing to cluster.",
+    non_finite_fix: str = IMPUTE_BEFORE_CLUSTERING,
 ) -> np.ndarray:
     """Validate ``X`` and return it as a C-contiguous float array.
 
@@ -131,6 +141,12 @@ def check_array(
         Always return a new array (set this when the caller writes into the result).
     dtype : type
         Floating dtype of the result.
+    why_empty : str
+        Why empty data cannot be used, ending the message for 0 rows (default: there is
+        nothing to cluster). Callers that do not cluster say what they need instead.
+    non_finite_fix : str
+        How to get rid of NaN or ±inf, ending that message (default: drop or impute them
+        before clustering); see :func:`check_finite`.
 
     Returns
     -------
@@ -197,10 +213,10 @@ def check_array(
     elif arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty (0 samples); there is nothing to cluster.")
+        raise ValueError(f"{name} is empty (0 samples); {why_empty}")
     if arr.shape[0] < min_samples:
         raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} needed.")
-    check_finite(arr, name)
+    check_finite(arr, name, fix=non_finite_fix)
     return np.ascontiguousarray(arr)
 
 

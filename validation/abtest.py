@@ -107,9 +107,13 @@ def _interval(effect: float, se: float, dist: Any, alternative: str, confidence:
 
 
 def _sample(x: Any, name: str, min_size: int, why: str) -> np.ndarray:
-    arr = check_array(x, name=name, ensure_2d=False)
+    """One group of a test as a finite 1-D array of at least ``min_size`` values; ``why``
+    says what the test needs, in the messages about too few values."""
+    fix = "Drop them before the test, e.g. series.dropna() or x[np.isfinite(x)]."
+    arr = check_array(x, name=name, ensure_2d=False, why_empty=why, non_finite_fix=fix)
     if arr.shape[0] < min_size:
-        raise ValueError(f"{name} has {arr.shape[0]} value(s); {why}")
+        n = arr.shape[0]
+        raise ValueError(f"{name} has {n} value{'' if n == 1 else 's'}; {why}")
     return arr
 
 
@@ -159,8 +163,14 @@ def proportions_ztest(
         or 1 (no success or no failure anywhere: z would be 0/0).
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
-    cnt = check_array(count, name="count", ensure_2d=False)
-    obs = check_array(nobs, name="nobs", ensure_2d=False)
+    need = (
+        "the z-test needs two numbers, one per group (group a, group b): count, the "
+        "successes, and nobs, the customers."
+    )
+    fix = ("Give whole numbers: count the successes and the customers of each group "
+           "after dropping missing values.")
+    cnt = check_array(count, name="count", ensure_2d=False, why_empty=need, non_finite_fix=fix)
+    obs = check_array(nobs, name="nobs", ensure_2d=False, why_empty=need, non_finite_fix=fix)
     if cnt.shape != (2,) or obs.shape != (2,):
         raise ValueError(
             "count and nobs must each hold two numbers (group a, group b), got shapes "

@@ -27,6 +27,22 @@ def test_non_finite_X(bad, where):
         KMeans(2).fit(X)
 
 
+def test_check_array_speaks_of_clustering_unless_told_what_the_data_are_for():
+    """The default messages are about clustering; a caller that tests rather than clusters
+    (validation.ttest_ind) passes its own reason and fix."""
+    from kmeans_np.checks import check_array
+
+    with pytest.raises(ValueError, match=r"empty \(0 samples\); there is nothing to cluster\.$"):
+        check_array(np.empty((0, 3)))
+    with pytest.raises(ValueError, match=r"Drop or impute missing values before clustering, "
+                                         r"e\.g\. df\.dropna\(\) or df\.fillna\(\.\.\.\)\.$"):
+        check_array([[1.0, np.nan]])
+    with pytest.raises(ValueError, match=r"^x is empty \(0 samples\); a test needs 2\.$"):
+        check_array([], name="x", ensure_2d=False, why_empty="a test needs 2.")
+    with pytest.raises(ValueError, match=r"\(first: NaN at index 1\)\. Drop it\.$"):
+        check_array([1.0, np.nan], ensure_2d=False, non_finite_fix="Drop it.")
+
+
 @pytest.mark.parametrize(
     ("X", "exc", "match"),
     [

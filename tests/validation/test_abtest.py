@@ -216,6 +216,34 @@ def test_mannwhitney_all_tied_is_found_exactly_in_large_samples() -> None:
     assert res.pvalue == 1.0 and res.statistic == n1 * n2 / 2
 
 
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: proportions_ztest([np.nan, 3], [10, 10]),
+         r"^count contains 1 non-finite value\(s\) \(first: NaN at index 0\)\. Give whole "
+         r"numbers: count the successes and the customers of each group after dropping "
+         r"missing values\.$"),
+        (lambda: proportions_ztest([], []), r"^count is empty .*the z-test needs two numbers"),
+        (lambda: ttest_ind([1.0, np.nan, 3.0], [1.0, 2.0]),
+         r"^a contains 1 non-finite value\(s\) \(first: NaN at index 1\)\. Drop them "
+         r"before the test, e\.g\. series\.dropna\(\) or x\[np\.isfinite\(x\)\]\.$"),
+        (lambda: ttest_ind([1.0, 2.0], [np.inf, 3.0]),
+         r"^b .*infinity at index 0.*before the test"),
+        (lambda: ttest_ind([], [3, 4, 5]),
+         r"^a is empty \(0 samples\); a t-test needs at least 2 values per group"),
+        (lambda: ttest_ind([3], [3, 4, 5]),
+         r"^a has 1 value; a t-test needs at least 2 values per group"),
+        (lambda: mannwhitneyu([1.0, 2.0], [np.nan]), r"^b contains .*NaN.*before the test"),
+        (lambda: mannwhitneyu([1.0, 2.0], []),
+         r"^b is empty \(0 samples\); the Mann-Whitney test needs at least one value per"),
+    ],
+)
+def test_messages_speak_of_the_test_not_of_clustering(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match) as info:
+        call()
+    assert "cluster" not in str(info.value)
+
+
 # ------------------------------------------------------------------ Mann-Whitney
 
 
