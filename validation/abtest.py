@@ -106,6 +106,15 @@ def _interval(effect: float, se: float, dist: Any, alternative: str, confidence:
     return (-np.inf, effect + q * se) if alternative == "less" else (effect - q * se, np.inf)
 
 
+def _called(labels: list[Any]) -> tuple[str, str]:
+    """What messages call the two groups: ``a`` and ``b`` (the arguments) under the default
+    labels, else by their labels, e.g. ``group 'Voucher'`` (ab_report passes its arms)."""
+    if labels == ["a", "b"]:
+        return "a", "b"
+    shown = [repr(v.item() if isinstance(v, np.generic) else v) for v in labels]
+    return f"group {shown[0]}", f"group {shown[1]}"
+
+
 def _sample(x: Any, name: str, min_size: int, why: str) -> np.ndarray:
     """One group of a test as a finite 1-D array of at least ``min_size`` values; ``why``
     says what the test needs, in the messages about too few values."""
@@ -295,7 +304,7 @@ def ttest_ind(
     confidence : float
         Level of the interval for mean_a − mean_b.
     labels : pair
-        Names of the groups in the summary.
+        Names of the groups in the summary, and in error messages when given.
 
     Returns
     -------
@@ -326,15 +335,16 @@ def ttest_ind(
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "a t-test needs at least 2 values per group to estimate its variance."
-    x = _sample(a, "a", 2, why)
-    y = _sample(b, "b", 2, why)
+    first, second = _called(names)
+    x = _sample(a, first, 2, why)
+    y = _sample(b, second, 2, why)
     n1, n2 = x.shape[0], y.shape[0]
     (m1, v1), (m2, v2) = _mean_var(x), _mean_var(y)
     diff = m1 - m2
     if v1 == 0.0 and v2 == 0.0:  # exact: _mean_var gives 0 for constant groups only
         raise ValueError(
-            f"both groups have zero variance (every value of a is {x[0]:g}, every value of "
-            f"b is {y[0]:g}), so the t statistic's standard error is 0 and t is "
+            f"both groups have zero variance (every value of {first} is {x[0]:g}, every "
+            f"value of {second} is {y[0]:g}), so the t statistic's standard error is 0 and t is "
             f"{'0/0' if diff == 0 else 'infinite'}. The difference of means is exactly "
             f"{diff:g}; a t-test cannot say more. Check that the metric varies."
         )
@@ -513,7 +523,7 @@ def mannwhitneyu(
     confidence : float
         Level of the interval for the shift.
     labels : pair
-        Names of the groups in the summary.
+        Names of the groups in the summary, and in error messages when given.
 
     Returns
     -------
@@ -538,8 +548,9 @@ def mannwhitneyu(
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "the Mann-Whitney test needs at least one value per group."
-    x = _sample(a, "a", 1, why)
-    y = _sample(b, "b", 1, why)
+    first, second = _called(names)
+    x = _sample(a, first, 1, why)
+    y = _sample(b, second, 1, why)
     n1, n2 = x.shape[0], y.shape[0]
     n = n1 + n2
     ranks, ties = _midranks(np.concatenate([x, y]))

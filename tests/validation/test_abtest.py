@@ -434,6 +434,23 @@ def test_ab_report_degenerate_metric_gets_a_note_and_several_arms() -> None:
     assert close(v2.iloc[0].statistic, ref.statistic)
 
 
+def test_ab_report_notes_name_the_arms() -> None:
+    one = pd.DataFrame({"g": ["t", "t", "c", "c", "c"], "x": [1.0, np.nan, np.nan, np.nan, 2.0]})
+    rep = ab_report(one, "g", "x")
+    assert rep.note.tolist() == [
+        "group 't' has 1 value; a t-test needs at least 2 values per group to estimate its "
+        "variance.",
+        "",  # Mann-Whitney needs one value per group
+    ]
+    flat = pd.DataFrame({"g": np.repeat([1, 2], 3), "x": [3.0] * 3 + [5.0] * 3})
+    note = ab_report(flat, "g", "x", control=1).note.iloc[0]
+    assert note.startswith("both groups have zero variance (every value of group 2 is 5, "
+                           "every value of group 1 is 3)")
+    # called directly, the groups are still the arguments a and b
+    with pytest.raises(ValueError, match=r"^a has 1 value; "):
+        ttest_ind([1.0], [2.0, 3.0])
+
+
 def test_ab_report_bad_input() -> None:
     df = seed000_test1(7)
     with pytest.raises(ValueError, match="missing column"):
