@@ -66,6 +66,31 @@ def _number(value: Any, what: str, *, low: float = 0.0, high: float = np.inf) ->
     return value
 
 
+def _customers(value: Any, persona: Any) -> int:
+    """A persona's customer count from the profile as an int, refused unless it is a whole
+    number n >= 0 (``int()`` would turn 10.7 into 10 and NaN into an error about floats)."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        raise ValueError(
+            f"the profile has no customer count for persona {persona!r} (customers is "
+            f"{value}); fill it in or drop that row."
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"customers of persona {persona!r} must be a number, got {value!r}."
+        )
+    if value < 0:
+        raise ValueError(
+            f"the profile gives persona {persona!r} {value} customers; a count cannot be "
+            "negative."
+        )
+    if not float(value).is_integer():
+        raise ValueError(
+            f"the profile gives persona {persona!r} {value} customers; customers are whole "
+            "people, so give a whole number (it is not rounded for you)."
+        )
+    return int(value)
+
+
 def campaign_roi(
     profile: pd.DataFrame,
     params: Mapping[Any, Mapping[str, Any]],
@@ -78,8 +103,9 @@ def campaign_roi(
     Parameters
     ----------
     profile : DataFrame
-        One row per cluster with a ``customers`` column (:func:`rfm.profile`). Rows are
-        matched to ``params`` by a ``persona`` column when there is one, else by the index.
+        One row per cluster with a ``customers`` column (:func:`rfm.profile`): a whole
+        number >= 0 for every persona with a campaign. Rows are matched to ``params`` by a
+        ``persona`` column when there is one, else by the index; each name on one row.
     params : mapping
         Persona (or cluster id) → ``{"target_uplift": share in [0, 1], "avg_order": money
         per extra order, "desc": optional text}``. Personas of the profile without an entry
@@ -96,6 +122,13 @@ def campaign_roi(
         One row per campaign, in ``params`` order, indexed by persona: ``customers,
         target_uplift, avg_order, uplift_customers, revenue_uplift, campaign_cost,
         net_revenue, roi_pct, desc``.
+
+    Raises
+    ------
+    ValueError
+        A persona named on more than one row of the profile (its counts would be lost),
+        or, for a persona with a campaign, a customer count that is missing, negative or
+        not a whole number; also bad ``params``, ``cost_per_customer`` or ``scale``.
 
     Examples
     --------
@@ -115,7 +148,15 @@ def campaign_roi(
     scale = _number(scale, "scale")
     if scale == 0:
         raise ValueError("scale must be positive.")
-    keys = profile["persona"] if "persona" in profile.columns else pd.Series(profile.index)
+    by_column = "persona" in profile.columns
+    keys = profile["persona"] if by_column else pd.Series(profile.index)
+    repeated = keys[keys.duplicated()].unique().tolist()
+    if repeated:
+        raise ValueError(
+            f"the profile has more than one row for {repeated} (its "
+            f"{'persona column' if by_column else 'index'}); give each persona one row: "
+            "merge them, adding their customers, or rename them."
+        )
     counts = dict(zip(keys.tolist(), profile["customers"].tolist(), strict=True))
     rows = []
     for name, p in params.items():
@@ -131,7 +172,7 @@ def campaign_roi(
             raise ValueError(f"params[{name!r}] is missing {missing}.")
         uplift = _number(p["target_uplift"], f"params[{name!r}]['target_uplift']", high=1.0)
         avg_order = _number(p["avg_order"], f"params[{name!r}]['avg_order']")
-        n = int(counts[name])
+        n = _customers(counts[name], name)
         uplift_customers = int(np.floor(n * uplift * scale + _TOL))
         revenue = uplift_customers * avg_order
         campaign_cost = n * cost * scale

@@ -88,5 +88,50 @@ def test_campaign_roi_bad_input(params: dict, kwargs: dict, exc: type, match: st
     pd.testing.assert_frame_equal(prof, before)
 
 
+def test_campaign_roi_refuses_a_persona_on_two_rows() -> None:
+    """Two rows for Champions (10 and 30 customers) kept only the 30, silently."""
+    prof = pd.DataFrame({"persona": ["Champions", "Champions", "At-Risk"],
+                         "customers": [10, 30, 5]})
+    with pytest.raises(ValueError, match=r"more than one row for \['Champions'\] \(its persona "
+                                         r"column\).*merge them, adding their customers"):
+        campaign_roi(prof, OK_PARAMS)
+    by_index = pd.DataFrame({"customers": [10, 30]}, index=[1, 1])
+    with pytest.raises(ValueError, match=r"more than one row for \[1\] \(its index\)"):
+        campaign_roi(by_index, {1: {"target_uplift": 0.1, "avg_order": 10}})
+
+
+@pytest.mark.parametrize(
+    ("customers", "exc", "match"),
+    [
+        (-5, ValueError, r"^the profile gives persona 'Champions' -5 customers; a count cannot "
+                         r"be negative\.$"),
+        (10.7, ValueError, r"^the profile gives persona 'Champions' 10\.7 customers; customers "
+                           r"are whole people"),
+        (float("inf"), ValueError, r"persona 'Champions' inf customers.*whole number"),
+        (float("nan"), ValueError, r"^the profile has no customer count for persona "
+                                   r"'Champions' \(customers is nan\)"),
+        (None, ValueError, r"no customer count for persona 'Champions' \(customers is None\)"),
+        ("ten", TypeError, r"customers of persona 'Champions' must be a number, got 'ten'"),
+    ],
+)  # fmt: skip
+def test_campaign_roi_refuses_customer_counts_that_are_not_whole_people(
+    customers, exc: type, match: str
+) -> None:
+    prof = pd.DataFrame({"persona": ["Champions", "At-Risk"], "customers": [customers, 5]},
+                        dtype=object)
+    with pytest.raises(exc, match=match) as info:
+        campaign_roi(prof, OK_PARAMS)
+    assert "\n" not in str(info.value)
+
+
+def test_campaign_roi_takes_whole_float_and_nullable_counts() -> None:
+    for customers in (pd.Series([40.0]), pd.Series([40], dtype="Int64")):
+        prof = pd.DataFrame({"persona": ["Champions"], "customers": customers})
+        out = campaign_roi(prof, OK_PARAMS)
+        assert out.loc["Champions", "customers"] == 40
+        assert out.loc["Champions", "uplift_customers"] == 4  # 40 × 0.1
+        assert out.loc["Champions", "campaign_cost"] == 40 * 4.5
+
+
 def test_example_campaigns_are_the_four_personas() -> None:
     assert list(EXAMPLE_CAMPAIGNS) == ["Champions", "Loyal Buyers", "At-Risk", "Hibernating"]
