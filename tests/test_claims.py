@@ -1137,6 +1137,11 @@ def test_a_saved_models_names_are_true_of_new_customers_or_said_not_to_be(
                           " ".join(warned)))  # fmt: skip
     for line in warned:  # the report says the same, above the persona cards
         assert line.removeprefix("warning: ") in html.unescape(report)
+    # a name a cluster would get now is no other cluster's: not another new one, and not
+    # the name of a cluster that keeps its own
+    kept = {str(p) for c, p in seg.groupby("cluster")["persona"].first().items()
+            if str(c) not in flagged}  # fmt: skip
+    assert len(set(now.values())) == len(now) and not set(now.values()) & kept, now
     for cid, members in seg.groupby("cluster"):
         persona = members["persona"].iloc[0]
         if str(cid) in flagged:

@@ -199,14 +199,17 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series,
     -------
     dict
         Cluster id → (the model's name, the name these customers would be given now), for
-        the clusters whose names differ; in the profile's order.
+        the clusters whose names differ; in the profile's order. The new name is given
+        without its " (…)" unless another cluster would be given the same name: then
+        whole, with the " (…)" that tells the two apart.
     """
     fresh = describe_personas(prof, order=order)["persona"]
+    stems = [name_stem(now) for now in fresh]
     out = {}
-    for cid, now in fresh.items():
+    for (cid, now), stem in zip(fresh.items(), stems, strict=True):
         mine = str(personas.loc[cid])
-        if name_stem(mine) != name_stem(now):
-            out[int(cid)] = (mine, name_stem(now))
+        if name_stem(mine) != stem:  # the new name, whole where its stem is shared
+            out[int(cid)] = (mine, now if stems.count(stem) > 1 else stem)
     return out
 
 

@@ -1,0 +1,57 @@
+"""rfm.app.applying: how a saved model's run reads its names and the previous run's file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rfm.app import applying
+from rfm.app.applying import stale_names
+
+
+def test_a_stale_name_is_renamed_to_a_name_no_other_cluster_gets(monkeypatch) -> None:
+    """Named afresh, clusters 0 and 3 share the name "Recent spenders" and get brackets
+    that tell them apart; cluster 0 keeps its name (only the bracket is new), cluster 3's
+    "Frequent spenders" no longer holds. The name it would get now is given whole, with
+    its bracket: the bare "Recent spenders" is cluster 0's. Cluster 5's new name is no
+    other cluster's, so it is given bare."""
+    fresh = pd.DataFrame({"persona": ["Recent spenders (last order a median 21 days ago)",
+                                      "Recent spenders (last order a median 3 days ago)",
+                                      "Lapsed low spenders (last order a median 90 days ago)",
+                                      "Frequent high spenders"]},
+                         index=[0, 3, 5, 7])  # fmt: skip
+    monkeypatch.setattr(applying, "describe_personas", lambda prof, order: fresh)
+    model = pd.Series({0: "Recent spenders", 3: "Frequent spenders", 5: "Lapsed spenders",
+                       7: "Frequent high spenders"})  # fmt: skip
+    assert stale_names(pd.DataFrame(), model) == {
+        3: ("Frequent spenders", "Recent spenders (last order a median 3 days ago)"),
+        5: ("Lapsed spenders", "Lapsed low spenders"),
+    }
+
+
+@pytest.mark.filterwarnings("ignore:Unstable clusters")
+@pytest.mark.parametrize("other", ["ladder", "rfm"])
+def test_a_previous_file_of_this_model_is_taken_as_it_is(other) -> None:
+    """The model's own segments, rounded as a segments.csv rounds them, read the same:
+    nothing is read again (0 customers read otherwise); written with another rule set,
+    every customer whose segment name differs is counted, by hand here."""
+    from rfm import SegmentModel, segment
+    from rfm.app.applying import read_again
+    from rfm.datasets import make_transactions
+    from rfm.io.export import CSV_DIGITS, _significant_digits
+
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=4)
+    model = SegmentModel(k=3, random_state=0).fit(tx)
+    mine = model.assign(tx)
+    written = _significant_digits(mine, CSV_DIGITS).astype({"segment": str, "persona": str})
+    same, n = read_again(model, written)
+    assert n == 0 and same is written
+    if other == "ladder":
+        return
+    scores = mine[["r_score", "f_score", "m_score"]].copy()
+    scores.attrs["rfm_q"] = model.learned.scores.q
+    theirs = written.assign(segment=segment(scores, "rfm")["segment"].astype(str).to_numpy())
+    read, n = read_again(model, theirs)
+    assert n == int((theirs["segment"] != written["segment"]).sum()) > 0
+    pd.testing.assert_series_equal(read["segment"].astype(str), written["segment"])
+    assert (read["cluster"] == written["cluster"]).all()  # only the rule set differed
