@@ -525,8 +525,11 @@ def test_refit_keeps_ids_and_writes_the_usual_files_and_the_model(cli, files, tr
             if i not in kept:
                 continue
             line = f"cluster {i} renamed: “{names[i]}” → “{p}”"
+            reads = f"cluster {i} keeps its name, which now reads “{p}” (was “{names[i]}”)"
             if names[i].split(" (")[0] == p.split(" (")[0]:
                 assert line not in proc.stdout
+                # the whole name a CRM tag may hold changed: said, with both
+                assert (reads in proc.stdout) == (names[i] != p)
             else:
                 renamed += 1
                 assert line in proc.stdout and f"was “{names[i]}”" in html

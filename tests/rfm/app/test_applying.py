@@ -55,3 +55,26 @@ def test_a_previous_file_of_this_model_is_taken_as_it_is(other) -> None:
     assert n == int((theirs["segment"] != written["segment"]).sum()) > 0
     pd.testing.assert_series_equal(read["segment"].astype(str), written["segment"])
     assert (read["cluster"] == written["cluster"]).all()  # only the rule set differed
+
+
+def test_a_refit_says_when_a_kept_name_now_reads_otherwise(capsys, tmp_path) -> None:
+    """Kept clusters 0 and 1: cluster 0's name stands but its bracket changed (a CRM tag
+    holding the whole name changes), cluster 1 was renamed; cluster 2 is new. Each is
+    said once, in its own words."""
+    from rfm.app.console import print_refit_lines
+
+    refit = {"matched": [(0, 0.1), (1, 0.2), None], "appeared": [2], "vanished": [],
+             "ids": [0, 1, 2],
+             "personas": ["Recent spenders (last order a median 3 days ago)", "Lapsed",
+                          "Frequent spenders"],
+             "personas_before": [["Recent spenders"], ["Loyal"], None],
+             "renamed": {1: "Loyal"}, "customers_moved": 0.25}  # fmt: skip
+    print_refit_lines(refit, tmp_path / "m.json")
+    lines = capsys.readouterr().out.splitlines()
+    assert ("cluster 1 renamed: “Loyal” → “Lapsed” (its customers no longer fit the old "
+            "name)") in lines
+    assert ("cluster 0 keeps its name, which now reads “Recent spenders (last order a median 3 "
+            "days ago)” (was “Recent spenders”): the part in brackets tells namesakes apart, "
+            "from this data") in lines
+    assert sum("cluster 1" in ln for ln in lines) == 1 and not any("cluster 2 keeps" in ln
+                                                                  for ln in lines)
