@@ -407,14 +407,19 @@ class SegmentModel:
         in the bin of its raw value and both PSI figures are the raw feature's, equal to
         the last bit (:mod:`rfm.drift`: why, and why not deciles of the scaled values);
         a scaled feature that is constant (multiplier 0) has PSI 0. The model file's
-        deciles of the scaled features are not read. The KS statistic is computed on the
-        scaled values and equals the raw one's too (the scaling keeps their order).
+        deciles of the scaled features are not read. So are the KS statistic and its
+        p-value the raw feature's: the scaling keeps the customers' order, and the raw
+        reference is the one whose sample, when the model keeps a sample
+        (``attrs["sampled"]``: the dimensions whose training values were more distinct
+        values than it stores), the test compared with. (A scaled reference can hold
+        all its values where the raw one is sampled: spends that differ in their last
+        bits scale to one value.)
         """
         lr = self.learned
         arrays = check_rfm(rfm, RFM_COLUMNS)
         X = lr.scaler.transform(np.column_stack(arrays))
         rows = []
-        raw_psi: dict[str, tuple[float, float]] = {}
+        raw: dict[str, tuple[float, float, float, float]] = {}
         columns = [*zip(RFM_COLUMNS, arrays, strict=True), *zip(SCALED_FEATURES, X.T, strict=True)]
         for (name, values), dim in zip(columns, RFM_COLUMNS * 2, strict=True):
             ref = lr.reference[name]
@@ -423,18 +428,22 @@ class SegmentModel:
                 if ref.score_counts is not None:
                     by_score = psi(ref.score_counts, bin_counts(values, lr.scores.cuts[dim]))
                 by_decile = psi(ref.decile_counts, bin_counts(values, ref.decile_cuts))
-                raw_psi[dim] = (by_score, by_decile)
-            elif lr.scaler.multiplier[RFM_COLUMNS.index(dim)] != 0:  # strictly monotone
-                by_score, by_decile = raw_psi[dim]  # the same customers in the same bins
+                stat, p = ks_test(ref.distribution, values)
+                raw[dim] = (by_score, by_decile, stat, p)
+            elif lr.scaler.multiplier[RFM_COLUMNS.index(dim)] != 0:  # strictly monotone:
+                # the same customers in the same bins and the same order, so the raw
+                # figures (the raw reference, if sampled, is the customers the KS test saw)
+                by_score, by_decile, stat, p = raw[dim]
             else:  # scaled to a constant: everyone in one bin, before and now
                 by_score, by_decile = 0.0, 0.0
-            stat, p = ks_test(ref.distribution, values)
+                stat, p = ks_test(ref.distribution, values)
             worst = float(np.nanmax([by_score, by_decile]))
             rows.append((name, worst, by_score, by_decile, stat, p, psi_reading(worst)))
         table = pd.DataFrame(rows, columns=["feature", "psi", "psi_score_bins", "psi_deciles",
                                             "ks_statistic", "ks_pvalue", "verdict"])
         table = table.set_index("feature")
         table.attrs["refit_recommended"] = bool((table["psi"] > PSI_REFIT).any())
+        table.attrs["sampled"] = [d for d in RFM_COLUMNS if lr.reference[d].distribution.sampled]
         return table
 
     # -- refit -----------------------------------------------------------------------

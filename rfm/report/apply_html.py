@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rfm.drift import PSI_MODERATE, PSI_REFIT, psi_reading
+from rfm.drift import PSI_MODERATE, PSI_REFIT, REFERENCE_POINTS, psi_reading
 from rfm.labels import (
     FEATURE_WORDS,
     agree,
@@ -263,10 +263,24 @@ def _drift(run: AppliedRun) -> str:
             "recommended. The Kolmogorov–Smirnov statistic is the largest gap between the "
             "two distributions, as a share of customers; with many customers its p-value "
             "is tiny for any gap, so read the statistic first.</p>"
+            + _sampled_note(run)
             + _scaled_note(run)
             + body
         )
     )
+
+
+def _sampled_note(run: AppliedRun) -> str:
+    """Which KS tests compare with a sample of the training customers, said only when
+    some do (the model keeps every distinct training value, or a seeded sample of
+    :data:`rfm.drift.REFERENCE_POINTS` customers when there are more)."""
+    sampled = run.drift.attrs.get("sampled") or []
+    if not sampled:
+        return ""
+    return (f"<p>For {h.esc(_in_words(sampled))}, the training customers had more "
+            "distinct values than the model keeps, so it keeps a random sample of "
+            f"{REFERENCE_POINTS:,} of them: the KS test compares these customers with "
+            "that sample. The PSI counts every training customer.</p>")  # fmt: skip
 
 
 def _scaled_note(run: AppliedRun) -> str:

@@ -402,6 +402,32 @@ def test_a_sampled_reference_is_a_sample_of_the_training_values() -> None:
     np.testing.assert_array_equal(np.sort(np.round(values)), exact.sample())
 
 
+def test_a_scaled_rows_ks_test_is_its_raw_rows_when_only_the_raw_one_is_sampled(demo) -> None:
+    """The model keeps a sample of the training spends where they had more distinct values
+    than it stores; spends that differ only in their last bits scale to one value, so the
+    scaled reference may hold every value. The scaled row then still gives the raw row's
+    KS figures (the scaling keeps the order): scipy's test of these customers against the
+    sample, computed here; and the drift table names the sampled dimension."""
+    from dataclasses import replace
+
+    _, res, shared = demo
+    model = SegmentModel.from_dict(shared.to_dict())  # a copy: the fixture is shared
+    lr = model.learned
+    train = res.rfm["monetary"].to_numpy(dtype=float)
+    sample = Reference.of(train, seed=0, points=len(train) // 3)  # kept as a sample
+    assert sample.sampled and not lr.reference["monetary_scaled"].distribution.sampled
+    lr.reference["monetary"] = replace(lr.reference["monetary"], distribution=sample)
+    later = make_transactions(n_customers=1200, n_rows=20_000, random_state=9)
+    rfm_new = model.customer_table(later)
+    table = model.drift_customers(rfm_new)
+    want = ks_2samp(sample.sample(), rfm_new["monetary"].to_numpy(dtype=float))
+    for row in ("monetary", "monetary_scaled"):
+        assert table.loc[row, "ks_statistic"] == pytest.approx(want.statistic, abs=1e-15)
+        assert table.loc[row, "ks_pvalue"] == pytest.approx(want.pvalue, rel=1e-12)
+    assert table.attrs["sampled"] == ["monetary"]
+    assert model.drift_customers(res.rfm).attrs["sampled"] == ["monetary"]
+
+
 def test_a_shifted_population_recommends_a_refit(demo) -> None:
     _, res, model = demo
     rfm = res.rfm.copy()

@@ -78,3 +78,21 @@ def test_a_refit_says_when_a_kept_name_now_reads_otherwise(capsys, tmp_path) -> 
             "from this data") in lines
     assert sum("cluster 1" in ln for ln in lines) == 1 and not any("cluster 2 keeps" in ln
                                                                   for ln in lines)
+
+
+def test_the_drift_details_say_which_ks_tests_compare_with_a_sample() -> None:
+    """Said for the sampled dimensions only, in plain words, with the sample's size."""
+    from types import SimpleNamespace
+
+    from rfm.drift import REFERENCE_POINTS
+    from rfm.report.apply_html import _sampled_note
+
+    drift = pd.DataFrame({"psi": [0.0]})
+    drift.attrs["sampled"] = ["monetary"]
+    note = _sampled_note(SimpleNamespace(drift=drift))
+    assert note == (f"<p>For total spend, the training customers had more distinct values "
+                    f"than the model keeps, so it keeps a random sample of "
+                    f"{REFERENCE_POINTS:,} of them: the KS test compares these customers "
+                    "with that sample. The PSI counts every training customer.</p>")
+    drift.attrs["sampled"] = []
+    assert _sampled_note(SimpleNamespace(drift=drift)) == ""
