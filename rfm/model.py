@@ -101,7 +101,8 @@ import pandas as pd
 
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from rfm.drift import (
-    PSI_REFIT,
+    MIN_DRIFT_CUSTOMERS,
+    TOO_FEW,
     Reference,
     bin_counts,
     decile_cuts,
@@ -399,8 +400,11 @@ class SegmentModel:
         DataFrame
             Indexed by ``feature``: ``psi`` (the larger of the two below),
             ``psi_score_bins``, ``psi_deciles``, ``ks_statistic``, ``ks_pvalue``,
-            ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``).
-            ``attrs["refit_recommended"]`` is True when any PSI is above 0.25.
+            ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``; "too few customers"
+            for all below :data:`rfm.drift.MIN_DRIFT_CUSTOMERS`, where chance alone
+            moves the PSI across its bands). ``attrs["refit_recommended"]`` is True when
+            any verdict recommends a refit (a PSI above 0.25 on enough customers);
+            ``attrs["customers"]`` is the number of new customers.
 
         A scaled feature is binned by the images of its raw feature's bins (score bins
         and deciles) under the frozen scaler, ties on the raw side, so each customer is
@@ -438,11 +442,13 @@ class SegmentModel:
                 by_score, by_decile = 0.0, 0.0
                 stat, p = ks_test(ref.distribution, values)
             worst = float(np.nanmax([by_score, by_decile]))
-            rows.append((name, worst, by_score, by_decile, stat, p, psi_reading(worst)))
+            reading = psi_reading(worst) if len(values) >= MIN_DRIFT_CUSTOMERS else TOO_FEW
+            rows.append((name, worst, by_score, by_decile, stat, p, reading))
         table = pd.DataFrame(rows, columns=["feature", "psi", "psi_score_bins", "psi_deciles",
                                             "ks_statistic", "ks_pvalue", "verdict"])
         table = table.set_index("feature")
-        table.attrs["refit_recommended"] = bool((table["psi"] > PSI_REFIT).any())
+        table.attrs["refit_recommended"] = bool((table["verdict"] == "refit recommended").any())
+        table.attrs["customers"] = len(rfm)
         table.attrs["sampled"] = [d for d in RFM_COLUMNS if lr.reference[d].distribution.sampled]
         return table
 

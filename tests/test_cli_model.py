@@ -887,3 +887,20 @@ def test_a_refit_on_too_few_customers_names_no_flag_it_lacks(cli, files, trained
     assert_user_error(proc, f"1 customer is too few for the model's {q} score levels: a "
                       f"refit needs at least {q} customers.")  # fmt: skip
     assert "--rules" not in proc.stderr
+
+
+def test_apply_to_one_customer_judges_no_drift(cli, files, trained, tmp_path) -> None:
+    """One customer's PSI is large by chance: the run says there are too few customers to
+    judge and recommends no refit, in the console, the report's cards and drift.csv."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str})
+    tx[tx["CustomerID"] == tx["CustomerID"].iloc[0]].to_csv(tmp_path / "one.csv", index=False)
+    proc = cli("apply", model, tmp_path / "one.csv", "--out", tmp_path / "o", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    said = ("Too few customers to judge drift: with 1 customer, chance alone moves the shift "
+            "figures across their bands; it takes 200 or more.")
+    assert said in proc.stdout and "Refit recommended" not in proc.stdout
+    report = (tmp_path / "o" / "report.html").read_text()
+    assert escape(said) in report and "too few customers to judge" in report
+    drift = pd.read_csv(tmp_path / "o" / "drift.csv")
+    assert (drift["verdict"] == "too few customers").all() and (drift["psi"] > 0).any()

@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from rfm.drift import PSI_MODERATE, PSI_REFIT, REFERENCE_POINTS, psi_reading
+from rfm.drift import (
+    MIN_DRIFT_CUSTOMERS,
+    PSI_MODERATE,
+    PSI_REFIT,
+    REFERENCE_POINTS,
+    psi_reading,
+)
 from rfm.labels import (
     FEATURE_WORDS,
     agree,
@@ -77,6 +83,11 @@ def refit_sentence(run: AppliedRun) -> str:
     """The drift verdict in one plain sentence (the console prints the same), the features
     named in plain words (:data:`rfm.labels.FEATURE_WORDS`); the figures (PSI) are in the
     drift table, for the analysts."""
+    n = run.drift.attrs.get("customers", MIN_DRIFT_CUSTOMERS)
+    if n < MIN_DRIFT_CUSTOMERS:
+        return (f"Too few customers to judge drift: with {counted(n)}, chance alone moves "
+                f"the shift figures across their bands; it takes {MIN_DRIFT_CUSTOMERS} or "
+                "more.")  # fmt: skip
     worst = run.drift["psi"].idxmax()
     value = float(run.drift.loc[worst, "psi"])
     if run.refit_recommended:
@@ -183,7 +194,10 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
         ("Period", f"{_day(rfm['first_purchase'].min())} – {_day(rfm['last_purchase'].max())}"
          if "first_purchase" in rfm else "–"),
         ("Clusters", str(run.model.k)),
-        ("Drift", "refit recommended" if run.refit_recommended else "no refit needed"),
+        ("Drift", "refit recommended" if run.refit_recommended
+         else "too few customers to judge"
+         if run.drift.attrs.get("customers", MIN_DRIFT_CUSTOMERS) < MIN_DRIFT_CUSTOMERS
+         else "no refit needed"),
     ]  # fmt: skip
     cls = "warn" if run.refit_recommended else "note"
     lead = (

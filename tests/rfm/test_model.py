@@ -428,6 +428,43 @@ def test_a_scaled_rows_ks_test_is_its_raw_rows_when_only_the_raw_one_is_sampled(
     assert model.drift_customers(res.rfm).attrs["sampled"] == ["monetary"]
 
 
+def test_too_few_new_customers_recommend_no_refit(demo) -> None:
+    """Spend four times the training spend: on 199 customers every feature reads "too few
+    customers" and no refit is recommended, although the PSI is computed as ever; on
+    200 the shift recommends a refit."""
+    from rfm.drift import MIN_DRIFT_CUSTOMERS
+
+    _, res, model = demo
+    rich = res.rfm.assign(monetary=res.rfm["monetary"] * 4)
+    few = model.drift_customers(rich.iloc[: MIN_DRIFT_CUSTOMERS - 1])
+    assert (few["verdict"] == "too few customers").all() and not few.attrs["refit_recommended"]
+    assert few.loc["monetary", "psi"] > 0.25 and few.attrs["customers"] == MIN_DRIFT_CUSTOMERS - 1
+    enough = model.drift_customers(rich.iloc[:MIN_DRIFT_CUSTOMERS])
+    assert enough.loc["monetary", "verdict"] == "refit recommended"
+    assert enough.attrs["refit_recommended"]
+
+
+def test_chance_alone_moves_the_psi_of_few_customers_across_its_bands(demo) -> None:
+    """The reason for the minimum, simulated: samples of the training customers
+    themselves (no drift at all), PSI over the training deciles. With 50 customers it
+    passes 0.25 in about one draw of four (0.27 here; the χ² reading of the drift module
+    says 0.19); with 200 it passes 0.1 in about one draw of forty (0.024; χ² 0.018)."""
+    from rfm.drift import MIN_DRIFT_CUSTOMERS
+
+    _, res, model = demo
+    ref = model.learned.reference["recency"]
+    train = res.rfm["recency"].to_numpy(dtype=float)
+    rng = np.random.default_rng(0)
+
+    def share_above(n: int, band: float) -> float:
+        draws = [psi(ref.decile_counts, bin_counts(rng.choice(train, n), ref.decile_cuts))
+                 for _ in range(2000)]  # fmt: skip
+        return float(np.mean(np.array(draws) > band))
+
+    assert share_above(50, 0.25) > 0.08
+    assert share_above(MIN_DRIFT_CUSTOMERS, 0.1) < 0.05
+
+
 def test_a_shifted_population_recommends_a_refit(demo) -> None:
     _, res, model = demo
     rfm = res.rfm.copy()
