@@ -904,3 +904,8 @@ def test_apply_to_one_customer_judges_no_drift(cli, files, trained, tmp_path) ->
     assert escape(said) in report and "too few customers to judge" in report
     drift = pd.read_csv(tmp_path / "o" / "drift.csv")
     assert (drift["verdict"] == "too few customers").all() and (drift["psi"] > 0).any()
+    # one customer, in one of the model's clusters; no name is judged on one customer
+    k = len(json.loads(model.read_text())["clusters"])
+    assert proc.stdout.startswith("1 customer · saved model with k = ")
+    assert escape(f"1 customer · 1 segment · 1 of the model's {k} personas · saved model") in report
+    assert "no longer describe" not in proc.stdout

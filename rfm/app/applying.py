@@ -53,7 +53,7 @@ from rfm.app.pipeline import (
     run_warnings,
     separation_table,
 )
-from rfm.drift import assignment_changes
+from rfm.drift import MIN_DRIFT_CUSTOMERS, assignment_changes
 from rfm.io.export import CSV_DIGITS, _significant_digits
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
@@ -376,7 +376,9 @@ def apply_model(
         prof = profile(rfm, labels)
         clusters = model.clusters
         invoices = settings.columns.invoice is not None
-        stale = stale_names(prof, clusters["persona"], orders_word(invoices)[:-1])
+        # names compare customers with each other: a handful of them cannot judge one
+        stale = (stale_names(prof, clusters["persona"], orders_word(invoices)[:-1])
+                 if len(rfm) >= MIN_DRIFT_CUSTOMERS else {})  # fmt: skip
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]

@@ -18,6 +18,7 @@ from rfm.drift import psi_reading
 from rfm.labels import (
     CLEANING_STEPS,
     banded,
+    counted,
     drift_features,
     has_invoices,
     headers,
@@ -150,7 +151,7 @@ def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> No
 
     model = run.model
     t = model.training
-    print(f"{len(run.rfm):,} customers · saved model with k = {model.k} clusters, trained on "
+    print(f"{counted(len(run.rfm))} · saved model with k = {model.k} clusters, trained on "
           f"{t['customers']:,} customers (created {when(model.created)})")  # fmt: skip
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(SEGMENTS_TITLE)
