@@ -27,10 +27,17 @@ from rfm.scoring import rfm_scores
 from rfm.segments import OTHERS, resolve_rules, segment
 from rfm.table import rfm_table
 
-__all__ = ["NEW", "Migration", "as_day", "compare_segments", "migration", "segmentation_at"]
+__all__ = ["GONE", "GONE_DIRECTION", "NEW", "Migration", "as_day", "compare_segments", "migration",
+           "segmentation_at"]
 
 #: row label of the matrix for customers who had not bought yet at ``before``
 NEW = "(not yet a customer)"
+#: column label of the matrix for customers of the earlier table missing from the later
+#: one (two runs' files: a rolling window, or a customer filtered out; never between the
+#: two dates of :func:`migration`, whose later table holds every earlier customer)
+GONE = "(not in the later data)"
+#: the ``direction`` of such a customer
+GONE_DIRECTION = "gone"
 #: the keywords of :func:`rfm.rfm_table` that :func:`migration` passes on (it sets the
 #: snapshots itself)
 TABLE_KEYWORDS = ("customer", "date", "invoice", "amount", "quantity", "price", "columns",
@@ -217,47 +224,58 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
     Returns
     -------
     Migration
-        As :func:`migration`, over the customers of ``second``; ``orders_between``
-        (``frequency`` after less before, 0 before for a new customer) only when both
-        tables have ``frequency``. It means orders between the two only where the later
-        data continue the earlier (no customer's frequency falls).
+        As :func:`migration`, over the customers of ``second``, then those of ``first``
+        that ``second`` lacks: ``direction`` "gone", no segment, score sum, spend or
+        orders after, and a matrix column :data:`GONE` (so each row adds up to the
+        earlier segment's size). ``orders_between`` (``frequency`` after less before, 0
+        before for a new customer) only when both tables have ``frequency``; it means
+        orders between the two only where the later data continue the earlier (no
+        customer's frequency falls, none is gone). The spend matrix leaves the gone out.
     """
     ruleset = resolve_rules(rules)
-    old = first.reindex(second.index)
-    seg_before = old["segment"]
-    sum_before = old["rfm_sum"]
-    diff = second["rfm_sum"] - sum_before
+    gone = first.index[~first.index.isin(second.index)]
+    everyone = second.index.append(gone)
+    old, now = first.reindex(everyone), second.reindex(everyone)
+    seg_before, seg_after = old["segment"], now["segment"]
+    diff = now["rfm_sum"] - old["rfm_sum"]
     direction = np.select(
-        [seg_before.isna().to_numpy(), (diff > 0).to_numpy(), (diff < 0).to_numpy()],
-        ["new", "up", "down"],
+        [seg_before.isna().to_numpy(), seg_after.isna().to_numpy(), (diff > 0).to_numpy(),
+         (diff < 0).to_numpy()],
+        ["new", GONE_DIRECTION, "up", "down"],
         default="same",
-    )
+    )  # fmt: skip
     customers = pd.DataFrame(
         {
             "segment_before": seg_before,
-            "segment_after": second["segment"],
-            "rfm_sum_before": sum_before.astype("Int64"),
-            "rfm_sum_after": second["rfm_sum"],
+            "segment_after": seg_after,
+            "rfm_sum_before": old["rfm_sum"].astype("Int64"),
+            "rfm_sum_after": now["rfm_sum"].astype("Int64") if len(gone)
+            else second["rfm_sum"],
             "direction": direction,
-            "revenue": second["monetary"] - old["monetary"].fillna(0.0),
+            # a customer gone from the later data has no spend there: none is claimed
+            "revenue": now["monetary"] - old["monetary"].fillna(0.0),
         },
-        index=second.index,
+        index=everyone,
     )
     if "frequency" in first and "frequency" in second:
         # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue
-        orders = second["frequency"] - old["frequency"].fillna(0)
-        customers["orders_between"] = orders.astype(np.int64)
+        orders = now["frequency"] - old["frequency"].fillna(0)
+        customers["orders_between"] = (orders.astype("Int64") if len(gone)
+                                       else orders.astype(np.int64))  # fmt: skip
     order = list(dict.fromkeys([r.name for r in ruleset.rules] + [OTHERS]))
     rows = seg_before.fillna(NEW)
-    present_after = [s for s in order if (second["segment"] == s).any()]
+    columns = seg_after.fillna(GONE)
+    present_after = [s for s in order if (seg_after == s).any()]
     present_before = [s for s in order if (seg_before == s).any()]
     present_before += [s for s in dict.fromkeys(seg_before.dropna()) if s not in order]
     if (rows == NEW).any():
         present_before.append(NEW)
-    matrix = pd.crosstab(rows, second["segment"]).reindex(
-        index=present_before, columns=present_after, fill_value=0
+    matrix = pd.crosstab(rows, columns).reindex(
+        index=present_before, columns=present_after + ([GONE] if len(gone) else []),
+        fill_value=0,
     )
-    revenue = pd.crosstab(rows, second["segment"], values=customers["revenue"],
+    stayed = seg_after.notna()
+    revenue = pd.crosstab(rows[stayed], seg_after[stayed], values=customers["revenue"][stayed],
                           aggfunc="sum").reindex(index=present_before, columns=present_after)
     for m in (matrix, revenue):
         m.index.name, m.columns.name = "before", "after"

@@ -10,7 +10,8 @@ model file's cut points, and the CSV file for the xlsx and Parquet ones.
 from __future__ import annotations
 
 import json
-from html import escape
+import re
+from html import escape, unescape
 from pathlib import Path
 
 import numpy as np
@@ -909,3 +910,37 @@ def test_apply_to_one_customer_judges_no_drift(cli, files, trained, tmp_path) ->
     assert proc.stdout.startswith("1 customer · saved model with k = ")
     assert escape(f"1 customer · 1 segment · 1 of the model's {k} personas · saved model") in report
     assert "no longer describe" not in proc.stdout
+
+
+def test_customers_gone_since_the_previous_run_are_listed(cli, files, trained,
+                                                          tmp_path) -> None:  # fmt: skip
+    """Forty of the previous run's customers are missing from the later file: migration.csv
+    lists them, direction "gone" and no segment now, and each row of the matrix in the
+    report adds up to the previous run's segment size again, counted here."""
+    _, model = trained
+    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
+    assert first.returncode == 0, first.stderr
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str, "InvoiceNo": str})
+    dropped = sorted(tx["CustomerID"].unique())[:40]
+    tx[~tx["CustomerID"].isin(dropped)].to_csv(tmp_path / "less.csv", index=False)
+    proc = cli("apply", model, tmp_path / "less.csv", "--out", tmp_path / "t", "--previous",
+               tmp_path / "e" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    mig = pd.read_csv(tmp_path / "t" / "migration.csv", dtype={"customer": str},
+                      index_col="customer", keep_default_na=False)  # fmt: skip
+    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str},
+                       index_col="customer")  # fmt: skip
+    gone = mig.index[mig["direction"] == "gone"]
+    assert sorted(gone) == dropped and (mig.loc[gone, "segment_after"] == "").all()
+    assert (mig.loc[gone, "segment_before"] == prev.loc[gone, "segment"]).all()
+    assert len(mig) == len(prev)  # nobody new: every customer of either run, once
+    page = (tmp_path / "t" / "report.html").read_text()
+    section = page.split('<section id="changes">')[1].split("</section>")[0]
+    assert "(not in the later data)" in section and "direction “gone”" in section
+    table = section.split("<h3>Customers</h3>")[1].split("</table>")[0]
+    rows = [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)]  # fmt: skip
+    sizes = prev["segment"].value_counts()
+    assert len(rows) == len(sizes) + 1  # the header, then one row per earlier segment
+    for name, *counts in rows[1:]:
+        assert sum(int(c.replace(",", "")) for c in counts) == sizes[unescape(name)], name

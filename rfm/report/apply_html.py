@@ -46,6 +46,7 @@ from rfm.labels import (
     when,
     word_list,
 )
+from rfm.migration import GONE_DIRECTION
 from rfm.report import _html as h
 from rfm.report.html import (
     SCALING_TEXT,
@@ -323,6 +324,9 @@ def _changes(run: AppliedRun) -> str:
             if read else "")  # fmt: skip
     listed = ("both segments, the direction, and their spend and orders between the two "
               "runs" if "orders_between" in cust else "both segments and the direction")
+    if (cust["direction"] == GONE_DIRECTION).any():
+        listed += (", those of the previous run who are not in these data included "
+                   "(direction “gone”)")  # fmt: skip
     return (
         warn
         + f"<p>Against the previous segments: {h.esc(changes_words(run))} "

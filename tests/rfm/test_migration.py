@@ -261,3 +261,29 @@ def test_segmentation_at_names_itself_for_an_unknown_keyword() -> None:
         segmentation_at(tx, "2025-01-01", custmer="CustomerID")
     with pytest.raises(TypeError, match=r"^segmentation_at sets the snapshots itself"):
         segmentation_at(tx, "2025-01-01", snapshot="max")
+
+
+def test_compare_segments_lists_the_customers_the_later_table_lacks() -> None:
+    """Three customers before, two after (b is gone) and one new (d), written out: b is
+    listed last with direction "gone" and nothing after; the matrix gains a column for
+    the gone, so each row adds up to its segment's size before; the spend matrix and the
+    orders of the others are unchanged by b."""
+    from rfm.migration import GONE, compare_segments
+
+    first = pd.DataFrame({"segment": ["Champions", "Lost", "Champions"], "rfm_sum": [14, 4, 13],
+                          "monetary": [100.0, 20.0, 80.0], "frequency": [5, 1, 4]},
+                         index=pd.Index(["a", "b", "c"], name="customer"))  # fmt: skip
+    second = pd.DataFrame({"segment": ["Champions", "Lost", "Champions"], "rfm_sum": [12, 3, 15],
+                           "monetary": [130.0, 10.0, 90.0], "frequency": [6, 1, 5]},
+                          index=pd.Index(["a", "d", "c"], name="customer"))  # fmt: skip
+    got = compare_segments(first, second, "ladder")
+    cust = got.customers
+    assert list(cust.index) == ["a", "d", "c", "b"]
+    assert cust["direction"].tolist() == ["down", "new", "up", "gone"]
+    assert pd.isna(cust.loc["b", "segment_after"]) and pd.isna(cust.loc["b", "revenue"])
+    assert cust.loc["b", "segment_before"] == "Lost" and cust.loc["b", "rfm_sum_before"] == 4
+    assert cust["orders_between"].tolist()[:3] == [1, 1, 1]
+    assert pd.isna(cust.loc["b", "orders_between"])
+    assert got.matrix.loc["Lost", GONE] == 1 and got.matrix.sum(axis=1)["Champions"] == 2
+    assert got.matrix.sum(axis=1)["Lost"] == 1 and GONE not in got.revenue.columns
+    assert got.revenue.loc["Champions", "Champions"] == 40.0  # 30 + 10
