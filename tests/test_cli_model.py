@@ -944,3 +944,23 @@ def test_customers_gone_since_the_previous_run_are_listed(cli, files, trained,
     assert len(rows) == len(sizes) + 1  # the header, then one row per earlier segment
     for name, *counts in rows[1:]:
         assert sum(int(c.replace(",", "")) for c in counts) == sizes[unescape(name)], name
+
+
+def test_ids_written_with_leading_zeros_in_one_run_are_pointed_out(cli, files, trained,
+                                                                   tmp_path) -> None:  # fmt: skip
+    """The previous file writes every id with three leading zeros: all of its customers
+    count as gone and all of these as new, and a warning says why, with an example."""
+    _, model = trained
+    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
+    assert first.returncode == 0, first.stderr
+    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str})
+    prev["customer"] = "000" + prev["customer"]
+    prev.to_csv(tmp_path / "padded.csv", index=False)
+    proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "t", "--previous",
+               tmp_path / "padded.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    example = prev["customer"].sort_values().iloc[0]
+    said = (f"warning: {len(prev):,} customers of the previous run are here under an id "
+            f"written otherwise (\"{example}\" there, \"{example[3:]}\" here: leading zeros "
+            "or a decimal point), so they count as gone and new.")
+    assert said in proc.stdout

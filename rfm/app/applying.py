@@ -68,7 +68,15 @@ from rfm.rulecheck import (
 from rfm.segments import RuleSet, resolve_rules
 from rfm.summary import segment_summary
 
-__all__ = ["ROUNDED", "AppliedRun", "apply_model", "read_again", "read_previous", "stale_names"]
+__all__ = [
+    "ROUNDED",
+    "AppliedRun",
+    "apply_model",
+    "ids_written_otherwise",
+    "read_again",
+    "read_previous",
+    "stale_names",
+]
 
 
 @dataclass
@@ -285,6 +293,26 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     return read, int(otherwise.sum())
 
 
+def ids_written_otherwise(before: pd.Index, after: pd.Index) -> tuple[int, str, str] | None:
+    """Customers of ``before`` missing from ``after`` whose id is there written otherwise:
+    with leading zeros, or as a decimal number ("00017", "17", "17.0" are one id). Returns
+    how many, and the first one as each side writes it; None when there are none."""
+
+    def plain(ids: pd.Index) -> pd.Series:
+        text = pd.Series(ids.astype(str), index=ids)
+        return text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
+
+    gone, new = before.difference(after), after.difference(before)
+    if not len(gone) or not len(new):
+        return None
+    theirs, mine = plain(gone), plain(new)
+    same = theirs[theirs.isin(set(mine))]
+    if not len(same):
+        return None
+    first = same.index[0]
+    return len(same), str(first), str(mine.index[mine == same.iloc[0]][0])
+
+
 def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
 
@@ -411,6 +439,8 @@ def apply_model(
             previous, read_otherwise = read_again(model, previous)
             changes = assignment_changes(previous, table)
             changes["read_otherwise"] = read_otherwise
+            changes["ids_written_otherwise"] = ids_written_otherwise(
+                _customer_ids(previous["customer"]), _customer_ids(table["customer"]))
             before = _comparable(previous["customer"], previous[list(SCORE_COLUMNS)],
                                  previous[["segment", "frequency", "monetary"]])  # fmt: skip
             after = _comparable(table["customer"], table[list(SCORE_COLUMNS)],
@@ -444,6 +474,12 @@ def apply_model(
         from rfm.report.apply_html import stale_names_sentence
 
         warnings.append(stale_names_sentence(stale))
+    if changes is not None and changes["ids_written_otherwise"] is not None:
+        n, theirs, mine = changes["ids_written_otherwise"]
+        warnings.append(f"{counted(n, 'customer')} of the previous run {agree(n, 'is|are')} "
+                        f"here under an id written otherwise (\"{theirs}\" there, \"{mine}\" "
+                        "here: leading zeros or a decimal point), so they count as gone and "
+                        "new. Write the ids alike in both files to compare them.")  # fmt: skip
     if read_otherwise:
         from rfm.report.apply_html import read_otherwise_sentence
 

@@ -96,3 +96,15 @@ def test_the_drift_details_say_which_ks_tests_compare_with_a_sample() -> None:
                     "with that sample. The PSI counts every training customer.</p>")
     drift.attrs["sampled"] = []
     assert _sampled_note(SimpleNamespace(drift=drift)) == ""
+
+
+def test_ids_written_otherwise_are_found_among_the_gone_and_the_new() -> None:
+    """"00017" and "17", "18" and "18.0" are one customer each; "5" is in both files and
+    "99" and "abc" are other customers: two, and the first as each file writes it."""
+    from rfm.app.applying import ids_written_otherwise
+
+    before = pd.Index(["00017", "18", "5", "abc"])
+    after = pd.Index(["17", "18.0", "5", "99"])
+    assert ids_written_otherwise(before, after) == (2, "00017", "17")
+    assert ids_written_otherwise(pd.Index(["a", "b"]), pd.Index(["a", "c"])) is None
+    assert ids_written_otherwise(pd.Index(["a"]), pd.Index(["a", "b"])) is None  # none gone
