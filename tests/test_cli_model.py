@@ -964,3 +964,16 @@ def test_ids_written_with_leading_zeros_in_one_run_are_pointed_out(cli, files, t
             f"written otherwise (\"{example}\" there, \"{example[3:]}\" here: leading zeros "
             "or a decimal point), so they count as gone and new.")
     assert said in proc.stdout
+
+
+def test_apply_to_a_file_whose_column_was_renamed_points_to_names(cli, files, trained,
+                                                                  tmp_path) -> None:  # fmt: skip
+    """A saved model reads the columns it was trained with; apply has no column flags, so
+    the refusal names the one way to map columns: --names."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv")
+    tx.rename(columns={"CustomerID": "Customer"}).to_csv(tmp_path / "renamed.csv", index=False)
+    proc = cli("apply", model, tmp_path / "renamed.csv", "--out", tmp_path / "o", "--quiet")
+    assert_user_error(proc, "'CustomerID' not found", "'Customer'", "The model reads the "
+                      "columns it was trained with: rename them in the file, or name every "
+                      "column with --names.")  # fmt: skip

@@ -133,18 +133,25 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
     from rfm.app.cli import _header_hint, _option_dates, _read_options
 
     roles = model.settings.columns.roles()
-    if args.dask:
-        from rfm.io.loading_dask import load_transactions_dask
+    try:
+        if args.dask:
+            from rfm.io.loading_dask import load_transactions_dask
 
-        say(f"reading {args.file} lazily on Dask")
-        with _header_hint(args):
-            loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
-    else:
-        from rfm.io.loading import load_transactions
+            say(f"reading {args.file} lazily on Dask")
+            with _header_hint(args):
+                loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
+        else:
+            from rfm.io.loading import load_transactions
 
-        say(f"reading {args.file}")
-        with _header_hint(args):
-            loaded = load_transactions(args.file, options=_read_options(args), **roles)
+            say(f"reading {args.file}")
+            with _header_hint(args):
+                loaded = load_transactions(args.file, options=_read_options(args), **roles)
+    except ValueError as exc:  # a saved model has no column flags: --names renames
+        if "not found; columns found:" not in str(exc):
+            raise
+        raise ValueError(f"{str(exc).rstrip('.')}. The model reads the columns it was trained "
+                         "with: rename them in the file, or name every column with "
+                         "--names.") from None  # fmt: skip
     _option_dates(args, loaded.date_format, say)
     return loaded.frame
 
