@@ -45,8 +45,9 @@ never written.
 **Loading checks every field**: its presence, type, shape and range (finite numbers,
 ascending cut points, distinct cluster ids, known names), and refuses the file with one
 line naming the problem (:class:`ModelFileError`, a ``ValueError``): not JSON or cut
-short, a field of the wrong type or shape, centres that are not finite, a newer format
-version than this rfmseg reads.
+short, a key written twice in one object (JSON keeps the last silently), a field of the
+wrong type or shape, centres that are not finite, a newer format version than this
+rfmseg reads.
 """
 
 from __future__ import annotations
@@ -278,10 +279,25 @@ def _reject_constant(name: str) -> float:
     raise ModelFileError(f"it holds {name}, which is not a number JSON allows")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the file, refused when it names a key twice (JSON would silently keep
+    the last value, so a hand edit could hide behind the first)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ModelFileError(
+                f"key {json.dumps(key)} is written twice in one object (only the last would "
+                "count); keep one of them"
+            )
+        document[key] = value
+    return document
+
+
 def loads(text: str) -> Any:
-    """The document of a model file's text (refused if it is not strict JSON)."""
+    """The document of a model file's text (refused if it is not strict JSON, or if an
+    object names a key twice)."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         cut = " or is cut short" if exc.pos >= len(text.rstrip()) else ""
         raise ModelFileError(

@@ -334,6 +334,34 @@ def test_truncated_and_non_finite_files_are_refused(demo, tmp_path, edit, fragme
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        # settings.k written twice: json.loads would keep the last ("auto") silently
+        (lambda t: t.replace('"k": "auto",', '"k": 3, "k": "auto",', 1), '"k"'),
+        # a whole top-level field written twice
+        (lambda t: t.replace('"lineage": null', '"lineage": null, "lineage": null', 1),
+         '"lineage"'),
+        # in a cluster object, deep in a list
+        (lambda t: t.replace('"persona": ', '"persona": "x", "persona": ', 1), '"persona"'),
+    ],
+)  # fmt: skip
+def test_a_key_written_twice_is_refused_naming_it(demo, tmp_path, edit, key) -> None:
+    """A hand-edited file with a key twice in one object is refused, naming the key: JSON
+    keeps the last value silently, so the first one shown to a reader would not count."""
+    _, _, model = demo
+    text = dumps(model)
+    edited = edit(text)
+    assert edited != text
+    path = tmp_path / "twice.json"
+    path.write_text(edited)
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert f"key {key} is written twice in one object" in msg
+    assert "keep one of them" in msg and "twice.json" in msg and "\n" not in msg
+
+
 def test_a_missing_file_is_refused(tmp_path) -> None:
     with pytest.raises(ModelFileError, match="does not exist"):
         SegmentModel.load(tmp_path / "none.json")
