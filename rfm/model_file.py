@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import RFM_COLUMNS
-from rfm.clustering import SCALINGS
+from rfm.clustering import SCALINGS, make_scaler
 from rfm.columns import ROLES, TransactionColumns
 from rfm.drift import Reference
 from rfm.frozen import FrozenScaler, FrozenScores
@@ -204,6 +204,11 @@ def write_model(model: Any, path: str | os.PathLike[str]) -> Path:
 
 
 # -- reading -----------------------------------------------------------------------------
+def _shown(value: Any) -> str:
+    """A value of the document as the file writes it, cut to 60 characters."""
+    return json.dumps(value, allow_nan=True)[:60]
+
+
 class _Field:
     """A value of the document and where it sits (``scaler.center``), for the errors."""
 
@@ -211,8 +216,11 @@ class _Field:
         self.value, self.where = value, where
 
     def fail(self, what: str) -> ModelFileError:
-        shown = json.dumps(self.value, allow_nan=True)[:60]
-        return ModelFileError(f"field '{self.where}' must be {what}, got {shown}")
+        return ModelFileError(f"field '{self.where}' must be {what}, got {_shown(self.value)}")
+
+    def disagrees(self, other: str, why: str) -> ModelFileError:
+        """This field contradicts another one (``other`` says what that one holds)."""
+        return ModelFileError(f"field '{self.where}' is {_shown(self.value)} but {other}: {why}")
 
     def __getitem__(self, key: str) -> _Field:
         if not isinstance(self.value, Mapping):
@@ -446,12 +454,21 @@ def from_document(document: Any) -> Any:
     bins.attrs["q"] = q
     s = doc["scaler"]
     scaling = s["scaling"].text(SCALINGS)
+    if scaling != settings.scaling:  # refit scales by the settings, assign by the scaler
+        raise doc["settings"]["scaling"].disagrees(
+            f"'scaler.scaling' is {_shown(scaling)}",
+            "the scaler's numbers were fitted with its own scaling, so apply would scale one "
+            "way and refit another; put back the scaling the model was saved with",
+        )
     log1p = s["log1p"]
     if not isinstance(log1p.value, list) or len(log1p.value) != 3:
         raise log1p.fail("a list of 3 true/false")
+    logged = bool(make_scaler(scaling).log1p)  # what the scaling takes, on every column
+    if any(item.flag() != logged for item in log1p.items()):
+        raise log1p.fail(f"{_shown([logged] * 3)} with scaling {_shown(scaling)}")
     scaler = FrozenScaler(
         scaling=scaling,
-        log1p=np.array([item.flag() for item in log1p.items()], dtype=bool),
+        log1p=np.full(3, logged),
         center=s["center"].numbers(3),
         multiplier=s["multiplier"].numbers(3),
         offset=s["offset"].numbers(3),

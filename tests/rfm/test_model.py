@@ -256,6 +256,68 @@ def test_tampered_files_are_refused_with_one_line(demo, tmp_path, tamper, fragme
     assert fragment in msg and "\n" not in msg and "bad.json" in msg
 
 
+@pytest.mark.parametrize("scaling", ["log-minmax", "minmax", "zscore"])
+@pytest.mark.parametrize("k", ["auto", 3])
+def test_a_saved_run_loads_whatever_its_k_and_scaling(tmp_path, scaling, k) -> None:
+    """The checks of settings against the learned state refuse no file rfmseg writes: a
+    run with k chosen or fixed, under each scaling, saves and loads back the same."""
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SegmentModel(k=k, scaling=scaling).fit(tx, columns=COLS)
+    again = SegmentModel.load(model.save(tmp_path / "m.json"))
+    assert again.to_dict() == model.to_dict()
+    assert again.settings.k == k and again.settings.scaling == scaling
+    if k != "auto":
+        assert again.k == k
+
+
+def _set(path: str, value):
+    """A tamper that sets the field at ``path`` ("settings.scaling", "clusters.0.id")."""
+
+    def tamper(doc: dict) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            doc = doc[int(key)] if isinstance(doc, list) else doc[key]
+        doc[last] = value
+
+    return tamper
+
+
+@pytest.mark.parametrize(
+    "tamper, fragment",
+    [
+        # the user trial's file: assign scaled by log-minmax, refit switched to zscore
+        (_set("settings.scaling", "zscore"),
+         """field 'settings.scaling' is "zscore" but 'scaler.scaling' is "log-minmax": """
+         "the scaler's numbers were fitted with its own scaling"),
+        (_set("scaler.scaling", "minmax"),
+         """field 'settings.scaling' is "log-minmax" but 'scaler.scaling' is "minmax": """),
+        # both scalings edited alike: the numbers still take log(1 + x), which minmax does not
+        (lambda d: (_set("settings.scaling", "minmax")(d), _set("scaler.scaling", "minmax")(d)),
+         "field 'scaler.log1p' must be [false, false, false] with scaling \"minmax\", "
+         "got [true, true, true]"),
+        (_set("scaler.log1p", [True, False, True]),
+         "field 'scaler.log1p' must be [true, true, true] with scaling \"log-minmax\""),
+    ],
+)  # fmt: skip
+def test_settings_that_contradict_the_learned_state_are_refused(demo, tmp_path, tamper,
+                                                                 fragment) -> None:  # fmt: skip
+    """A hand edit that makes the settings say one thing and the learned state another is
+    refused in one line naming both fields: apply reads the learned state and refit the
+    settings, so such a model would segment two ways."""
+    _, _, model = demo
+    doc = _document(model)
+    tamper(doc)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert fragment in msg, msg
+    assert "\n" not in msg and "edited.json" in msg
+
+
 @pytest.mark.parametrize("extra", [-1, 1])
 def test_a_lineage_without_one_entry_per_cluster_is_refused(demo, tmp_path, extra) -> None:
     """A refit's lineage lists one match (an old id and distance, or null) per cluster:
