@@ -476,6 +476,12 @@ def from_document(document: Any) -> Any:
     clusters = doc["clusters"].items()
     if len(clusters) < 2:
         raise doc["clusters"].fail("a list of at least 2 clusters")
+    if settings.k != "auto" and settings.k != len(clusters):  # a fixed k: that many
+        raise doc["settings"]["k"].disagrees(
+            f"'clusters' holds {len(clusters)}",
+            "a model fitted with a fixed k has k clusters, and refit would fit k where apply "
+            "uses the clusters; put back the k the model was saved with",
+        )
     ids = np.array([c["id"].integer(0) for c in clusters], dtype=np.int64)
     if len(set(ids.tolist())) != len(ids):
         raise doc["clusters"].fail("clusters with distinct ids")

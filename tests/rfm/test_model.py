@@ -319,6 +319,29 @@ def test_settings_that_contradict_the_learned_state_are_refused(demo, tmp_path, 
 
 
 @pytest.mark.parametrize("extra", [-1, 1])
+def test_a_fixed_k_other_than_the_number_of_clusters_is_refused(demo, tmp_path, extra) -> None:
+    """settings.k "auto" lets the run choose; a number is what a run with that k fitted,
+    so the clusters are that many (test_a_saved_run_loads_whatever_its_k_and_scaling)."""
+    _, _, model = demo
+    doc = _document(model)
+    k = len(doc["clusters"])
+    doc["settings"]["k"] = k
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(doc))
+    assert SegmentModel.load(path).settings.k == k
+    doc["settings"]["k"] = k + extra
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert (f"field 'settings.k' is {k + extra} but 'clusters' holds {k}: a model fitted with a "
+            "fixed k has k clusters") in msg
+    assert "put back the k the model was saved with" in msg
+    assert "\n" not in msg and "bad.json" in msg
+
+
+@pytest.mark.parametrize("extra", [-1, 1])
 def test_a_lineage_without_one_entry_per_cluster_is_refused(demo, tmp_path, extra) -> None:
     """A refit's lineage lists one match (an old id and distance, or null) per cluster:
     the same list with one entry per cluster loads and reads back; one entry fewer or
