@@ -392,6 +392,14 @@ def _settings(f: _Field) -> Settings:
     )  # fmt: skip
 
 
+def _rules_named(rules: Any) -> str:
+    """The rule set of the settings, in a sentence."""
+    if isinstance(rules, str):
+        return f"rule set {rules!r}"
+    unset = " (no q given: a run scores them 1..5)" if rules.q is None else ""
+    return f"the rules in 'settings.rules'{unset}"
+
+
 def _ascending(f: _Field, length: int | None = None) -> np.ndarray:
     values = f.numbers(length)
     if np.any(np.diff(values) < 0):
@@ -436,11 +444,8 @@ def from_document(document: Any) -> Any:
     settings = _settings(doc["settings"])
     sc = doc["scores"]
     q = sc["q"].integer(2, 9)
-    from rfm.segments import resolve_rules
-
-    written_for = resolve_rules(settings.rules).q
-    if written_for is not None and written_for != q:
-        raise sc["q"].fail(f"{written_for}, the score scale of rule set {settings.rules!r}")
+    if q != settings.q:  # the scale refit scores on (rules without a q: 5, as a run takes)
+        raise sc["q"].fail(f"{settings.q}, the score scale of {_rules_named(settings.rules)}")
     cuts = {d: _ascending(sc["cuts"][d], q - 1) for d in RFM_COLUMNS}
     scores = FrozenScores(q=q, ties=settings.ties, cuts=cuts)
     rows = []

@@ -30,6 +30,7 @@ from rfm.io.export import export_table
 from rfm.model_file import ModelFileError, dumps, from_document, loads
 from rfm.model_refit import match_clusters, renamed_clusters
 from rfm.scoring import rfm_scores
+from rfm.segments import RuleSet, SegmentRule
 
 COLS = TransactionColumns(amount="TotalAmount")
 ASSIGNED = ["customer", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
@@ -316,6 +317,39 @@ def test_settings_that_contradict_the_learned_state_are_refused(demo, tmp_path, 
     msg = str(info.value)
     assert fragment in msg, msg
     assert "\n" not in msg and "edited.json" in msg
+
+
+def test_scores_on_another_scale_than_the_rules_are_refused_even_without_a_q(tmp_path) -> None:
+    """Rules written for scores 1..4 (q=4) give a model whose cut points split in 4. With
+    their q removed from the file the rules take any scale, and a run (refit) scores them
+    1..5 while apply used the file's 4 levels: refused, naming the scale a run takes."""
+    four = RuleSet(rules=(SegmentRule("Top", (3, 4), None, (3, 4), "Thank them"),),
+                   q=4, others_action="Wait")  # fmt: skip
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SegmentModel(rules=four, k=3).fit(tx, columns=COLS)
+    doc = _document(model)
+    assert doc["scores"]["q"] == 4 and doc["settings"]["rules"]["q"] == 4
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(doc))
+    assert SegmentModel.load(path).learned.scores.q == 4
+    doc["settings"]["rules"]["q"] = None
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert ("field 'scores.q' must be 5, the score scale of the rules in 'settings.rules' "
+            "(no q given: a run scores them 1..5), got 4") in msg
+    assert "\n" not in msg and "bad.json" in msg
+    # with their q, the rules are named by where they are, not by their whole text
+    doc["settings"]["rules"]["q"], doc["scores"]["q"] = 4, 5
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    assert str(info.value).endswith(
+        "field 'scores.q' must be 4, the score scale of the rules in 'settings.rules', got 5")
 
 
 @pytest.mark.parametrize("extra", [-1, 1])
