@@ -48,6 +48,17 @@ line naming the problem (:class:`ModelFileError`, a ``ValueError``): not JSON or
 short, a key written twice in one object (JSON keeps the last silently), a field of the
 wrong type or shape, centres that are not finite, a newer format version than this
 rfmseg reads.
+
+**The settings must agree with the learned state**, as a run writes them: ``apply``
+reads the learned state and ``refit`` the settings, so a file where they differ would
+segment two ways. ``settings.scaling`` is ``scaler.scaling``, and ``scaler.log1p`` is
+what that scaling takes (all true for log-minmax, all false otherwise); a number
+``settings.k`` is the number of clusters (``"auto"`` takes any); ``scores.q`` is the score
+scale of the rules (their ``q``, or 5, what a run takes for rules without one). Every
+histogram counts the ``training.customers``: the score bins of each dimension, every
+``decile_counts`` and ``score_counts``, and ``counts`` when not ``sampled``; a ``sampled``
+reference (only of more than 10,000 customers, :data:`rfm.drift.REFERENCE_POINTS`)
+counts 10,000 of them.
 """
 
 from __future__ import annotations
@@ -65,7 +76,7 @@ import pandas as pd
 from rfm._inputs import RFM_COLUMNS
 from rfm.clustering import SCALINGS, make_scaler
 from rfm.columns import ROLES, TransactionColumns
-from rfm.drift import Reference
+from rfm.drift import REFERENCE_POINTS, Reference
 from rfm.frozen import FrozenScaler, FrozenScores
 from rfm.scoring import TIES
 from rfm.segments import SEGMENT_RULES, RuleSet, SegmentRule
@@ -407,22 +418,45 @@ def _ascending(f: _Field, length: int | None = None) -> np.ndarray:
     return values
 
 
-def _reference(f: _Field, score_levels: int | None) -> Any:
+def _adds_up(f: _Field, counts: np.ndarray, total: int, because: str, part: str = "") -> None:
+    """Refuse counts of customers (``f``, or its ``part``) whose sum is not ``total``."""
+    got = int(counts.sum())
+    if got != total:
+        raise ModelFileError(f"field '{f.where}'{part} counts {got:,} customers, not "
+                             f"{total:,} ({because}); put back the counts the model was "
+                             "saved with")  # fmt: skip
+
+
+def _reference(f: _Field, score_levels: int | None, customers: int) -> Any:
+    """One feature's drift reference; its bins count every training customer, and its KS
+    distribution every one too or, ``sampled``, :data:`rfm.drift.REFERENCE_POINTS`."""
     from rfm.model import FeatureReference
 
     cuts = _ascending(f["decile_cuts"])
     if not 1 <= len(cuts) <= 9:
         raise f["decile_cuts"].fail("a list of 1 to 9 ascending numbers")
     decile_counts = f["decile_counts"].counts(len(cuts) + 1)
+    _adds_up(f["decile_counts"], decile_counts, customers, "training.customers")
     sc = f.optional("score_counts")
     if score_levels is not None and sc is None:
         raise ModelFileError(f"field '{f.where}.score_counts' is missing")
     score_counts = None if sc is None else sc.counts(score_levels)
+    if sc is not None:
+        _adds_up(sc, score_counts, customers, "training.customers")
     values = _ascending(f["values"])
     counts = f["counts"].counts(len(values))
-    if len(values) == 0 or counts.sum() == 0 or decile_counts.sum() == 0:
-        raise f.fail("a distribution of at least one customer")
-    return FeatureReference(cuts, decile_counts, Reference(values, counts, f["sampled"].flag()),
+    sampled = f["sampled"].flag()
+    if not sampled:
+        _adds_up(f["counts"], counts, customers, "training.customers, as 'sampled' is false")
+    elif customers <= REFERENCE_POINTS:
+        raise f["sampled"].disagrees(
+            f"'training.customers' is {customers:,}",
+            f"only more than {REFERENCE_POINTS:,} training customers are sampled; put back "
+            "the value the model was saved with",
+        )
+    else:
+        _adds_up(f["counts"], counts, REFERENCE_POINTS, "the size of a sampled reference")
+    return FeatureReference(cuts, decile_counts, Reference(values, counts, sampled),
                             score_counts)  # fmt: skip
 
 
@@ -495,9 +529,6 @@ def from_document(document: Any) -> Any:
     if len(set(personas)) != len(personas):
         raise doc["clusters"].fail("clusters with distinct persona names")
     actions = tuple(c["action"].text() for c in clusters)
-    ref = doc["drift_reference"]
-    reference = {d: _reference(ref[d], q) for d in RFM_COLUMNS}
-    reference |= {d: _reference(ref[d], None) for d in SCALED_FEATURES}
     t = doc["training"]
     training = {
         "customers": t["customers"].integer(1),
@@ -505,6 +536,13 @@ def from_document(document: Any) -> Any:
         "rows_kept": t["rows_kept"].integer(0),
         **{key: t[key].text_or_none() for key in ("first_order", "last_order", "snapshot")},
     }
+    customers = training["customers"]
+    for d in RFM_COLUMNS:  # each dimension's score bins hold every training customer
+        _adds_up(sc["bins"], bins.loc[bins["dimension"] == d, "customers"].to_numpy(),
+                 customers, "training.customers", part=f" of {d}")  # fmt: skip
+    ref = doc["drift_reference"]
+    reference = {d: _reference(ref[d], q, customers) for d in RFM_COLUMNS}
+    reference |= {d: _reference(ref[d], None, customers) for d in SCALED_FEATURES}
     lineage = doc.optional("lineage")
     if lineage is not None and len(lineage["matched"].items()) != len(clusters):
         raise lineage["matched"].fail(f"a list of {len(clusters)} entries, one per cluster")

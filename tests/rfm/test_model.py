@@ -319,6 +319,100 @@ def test_settings_that_contradict_the_learned_state_are_refused(demo, tmp_path, 
     assert "\n" not in msg and "edited.json" in msg
 
 
+def _add(path: str, index: int, extra: int):
+    """A tamper that adds ``extra`` to entry ``index`` of the list at ``path``."""
+
+    def tamper(doc: dict) -> None:
+        *parents, last = path.split(".")
+        for key in parents:
+            doc = doc[key]
+        doc[last][index] += extra
+
+    return tamper
+
+
+def _load_edited(model, tmp_path, tamper) -> str:
+    """The one-line message refusing ``model``'s file after ``tamper``."""
+    doc = _document(model)
+    tamper(doc)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert "\n" not in msg and "edited.json" in msg
+    return msg
+
+
+# the demo's 1,500 training customers, each in one bin of every histogram of the file
+@pytest.mark.parametrize(
+    "tamper, fragment",
+    [
+        (_add("drift_reference.recency.decile_counts", 0, 1),
+         "field 'drift_reference.recency.decile_counts' counts 1,501 customers, not 1,500 "
+         "(training.customers); put back the counts the model was saved with"),
+        (_add("drift_reference.monetary_scaled.decile_counts", -1, -1),
+         "field 'drift_reference.monetary_scaled.decile_counts' counts 1,499 customers, not "
+         "1,500 (training.customers)"),
+        (_add("drift_reference.frequency.score_counts", 2, 7),
+         "field 'drift_reference.frequency.score_counts' counts 1,507 customers, not 1,500"),
+        (_add("drift_reference.monetary.counts", 0, 1),
+         "field 'drift_reference.monetary.counts' counts 1,501 customers, not 1,500 "
+         "(training.customers, as 'sampled' is false)"),
+        # 1,500 customers are never sampled: the reference is every one of them
+        (_set("drift_reference.monetary.sampled", True),
+         "field 'drift_reference.monetary.sampled' is true but 'training.customers' is "
+         "1,500: only more than 10,000 training customers are sampled"),
+        (lambda d: d["scores"]["bins"][0].__setitem__("customers",
+                                                      d["scores"]["bins"][0]["customers"] + 2),
+         "field 'scores.bins' of recency counts 1,502 customers, not 1,500"),
+        (_set("training.customers", 1499),
+         "field 'scores.bins' of recency counts 1,500 customers, not 1,499"),
+        # counts that are no counts at all
+        (_set("drift_reference.recency.decile_counts", [-1] + [1] * 9),
+         "'drift_reference.recency.decile_counts' must be a list of"),
+        (_add("drift_reference.recency.decile_counts", 0, 0.5),
+         "'drift_reference.recency.decile_counts' must be a list of"),
+    ],
+)  # fmt: skip
+def test_counts_that_do_not_add_up_to_the_training_customers_are_refused(
+    demo, tmp_path, tamper, fragment
+) -> None:
+    """Every histogram of the file (score bins, deciles, score counts, and the KS
+    distribution when it is not a sample) counts each training customer once: a total
+    other than training.customers cannot come from the training run."""
+    _, _, model = demo
+    assert model.training["customers"] == 1500
+    assert fragment in _load_edited(model, tmp_path, tamper)
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    """A model of 16,000 customers: more than 10,000 distinct spends, so the KS reference
+    of monetary (raw and scaled) is a sample of 10,000 of them."""
+    tx = make_transactions(n_customers=16_000, n_rows=32_000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SegmentModel(k=3).fit(tx, columns=COLS)
+
+
+def test_a_sampled_reference_of_a_real_run_loads_and_its_counts_are_checked(sampled,
+                                                                           tmp_path) -> None:
+    """The file of a run with a sampled reference loads back the same; a sample of
+    another size than 10,000, or marked as every customer, is refused."""
+    again = SegmentModel.load(sampled.save(tmp_path / "m.json"))
+    assert again.to_dict() == sampled.to_dict()
+    ref = again.learned.reference["monetary"]
+    assert ref.distribution.sampled and ref.distribution.counts.sum() == 10_000
+    assert ref.decile_counts.sum() == 16_000  # the deciles count every customer
+    msg = _load_edited(sampled, tmp_path, _add("drift_reference.monetary.counts", 0, -1))
+    assert ("field 'drift_reference.monetary.counts' counts 9,999 customers, not 10,000 (the "
+            "size of a sampled reference)") in msg
+    msg = _load_edited(sampled, tmp_path, _set("drift_reference.monetary_scaled.sampled", False))
+    assert ("field 'drift_reference.monetary_scaled.counts' counts 10,000 customers, not "
+            "16,000 (training.customers, as 'sampled' is false)") in msg
+
+
 def test_scores_on_another_scale_than_the_rules_are_refused_even_without_a_q(tmp_path) -> None:
     """Rules written for scores 1..4 (q=4) give a model whose cut points split in 4. With
     their q removed from the file the rules take any scale, and a run (refit) scores them
