@@ -46,6 +46,7 @@ import numpy as np
 from kmeans_np.checks import resolve_backend
 from kmeans_np.lloyd import NUMBA_FROM_SAMPLES, make_engine
 from rfm._inputs import RFM_COLUMNS
+from rfm.labels import counted, word_list
 from rfm.scoring import threshold_cuts
 
 __all__ = ["FrozenScaler", "FrozenScores", "first_cuts", "nearest_centre"]
@@ -125,10 +126,7 @@ class FrozenScaler:
         Z = values
         if mask.any():
             if (values[:, mask] <= -1).any():
-                raise ValueError(
-                    f"scaling={self.scaling!r} takes log(1 + x), but some recency, frequency "
-                    "or monetary values are -1 or below; clean returns first."
-                )
+                raise ValueError(_outside_log(values, mask, self.scaling))
             Z = values.copy()
             Z[:, mask] = np.log1p(values[:, mask])
         return self.offset + (Z - self.center) * self.multiplier
@@ -140,6 +138,22 @@ class FrozenScaler:
         Z = self.center + np.where(mult != 0, (X - self.offset) / safe, 0.0)
         Z[:, self.log1p] = np.expm1(Z[:, self.log1p])
         return Z
+
+
+def _outside_log(values: np.ndarray, mask: np.ndarray, scaling: str) -> str:
+    """Which logged columns of ``values`` hold -1 or below, for how many customers and how
+    low: "monetary is -50 for 1 customer, but ...; clean returns first"."""
+    said = []
+    for j in np.flatnonzero(mask):
+        column = values[:, j]
+        n = int(np.count_nonzero(column <= -1))
+        if n == 1:
+            said.append(f"{RFM_COLUMNS[j]} is {column.min():.10g} for 1 customer")
+        elif n:
+            said.append(f"{RFM_COLUMNS[j]} is -1 or below for {counted(n)} (as low as "
+                        f"{column.min():.10g})")  # fmt: skip
+    return (f"{word_list(said)}, but the model's scaling={scaling!r} takes log(1 + x), which "
+            "needs values above -1; clean returns first.")
 
 
 def nearest_centre(X: np.ndarray, centres: np.ndarray) -> np.ndarray:

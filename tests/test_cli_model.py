@@ -772,6 +772,38 @@ def test_apply_says_what_the_run_said_about_its_scores_and_returns(cli, tmp_path
     assert "Equal-size score groups (--ties first) avoid this" in run.stdout
 
 
+def test_apply_names_the_customer_whose_returns_outweigh_the_purchases(cli, tmp_path) -> None:
+    """A model saved with returns kept (--keep-cancelled, --keep-nonpositive-amount) under
+    the default log-minmax scaling, from data where no one returned more than they bought.
+    Applied to data where one customer bought 10 and returned 60, the error names the
+    spend, the customer count and the model's --scaling, and keeps the advice."""
+    rng = np.random.default_rng(8)
+    n = 120
+    orders = rng.integers(1, 4, n)
+    cust = np.repeat(np.arange(n), orders) + 1000
+    tx = pd.DataFrame({"InvoiceNo": [f"N{i}" for i in range(cust.size)],
+                       "CustomerID": cust,
+                       "InvoiceDate": pd.Timestamp("2024-01-01")
+                       + pd.to_timedelta(rng.integers(0, 200, cust.size), unit="D"),
+                       "TotalAmount": np.round(rng.uniform(20, 200, cust.size), 2)})  # fmt: skip
+    back = tx.iloc[:5].assign(InvoiceNo=lambda d: "C" + d["InvoiceNo"],
+                              TotalAmount=lambda d: -0.5 * d["TotalAmount"])  # fmt: skip
+    pd.concat([tx, back]).to_csv(tmp_path / "train.csv", index=False)
+    flags = ("--keep-cancelled", "--keep-nonpositive-amount")
+    run = cli("segment", tmp_path / "train.csv", *flags, "--save-model", tmp_path / "m.json",
+              "--out", tmp_path / "o1", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    day = pd.Timestamp("2024-06-01")
+    net_negative = pd.DataFrame({"InvoiceNo": ["X1", "CX1"], "CustomerID": [99, 99],
+                                 "InvoiceDate": [day, day],
+                                 "TotalAmount": [10.0, -60.0]})  # fmt: skip
+    pd.concat([tx, net_negative]).to_csv(tmp_path / "new.csv", index=False)
+    proc = cli("apply", tmp_path / "m.json", tmp_path / "new.csv", "--out", tmp_path / "o2")
+    assert_user_error(proc, "monetary is -50 for 1 customer, but the model's --scaling "
+                      "log-minmax takes log(1 + x), which needs values above -1; clean "
+                      "returns first.")  # fmt: skip
+
+
 def test_lines_counted_twice_are_no_orders_between_the_runs(cli, files, trained,
                                                              tmp_path) -> None:  # fmt: skip
     """The later file is the earlier one with every line twice: every customer has as many

@@ -66,5 +66,36 @@ def test_a_constant_column_comes_back_as_its_constant() -> None:
     points = np.array([[0.2, 0.0, 0.5], [0.9, 0.7, 0.1]])  # any value in the flat column
     back = frozen.inverse(points)
     np.testing.assert_allclose(back[:, 1], [4.0, 4.0], rtol=1e-15)  # expm1(log1p(4))
-    with pytest.raises(ValueError, match="-1 or below"):
+    with pytest.raises(ValueError, match=r"^frequency is -1 for 1 customer, but "):
         frozen.transform(np.array([[1.0, -1.0, 3.0]]))
+
+
+@pytest.mark.parametrize(("rows", "said"), [
+    # the user trial: one customer whose returns came to 50 more than the purchases
+    ([[3.0, 2.0, -50.0]], "monetary is -50 for 1 customer"),
+    # -1 is refused too (log(1 + -1) is -inf); -0.5 is fine and not counted
+    ([[3.0, 2.0, -50.0], [9.0, 1.0, -1.0], [4.0, 1.0, -0.5]],
+     "monetary is -1 or below for 2 customers (as low as -50)"),
+    # money in the millions is written out, not rounded to 6 digits
+    ([[3.0, -2.0, -1234567.89], [9.0, 1.0, -20.0]],
+     "frequency is -2 for 1 customer and monetary is -1 or below for 2 customers (as low as "
+     "-1234567.89)"),
+])  # fmt: skip
+def test_values_log_scaling_cannot_take_are_named_with_their_column_count_and_lowest(
+    rows, said
+) -> None:
+    """The message says which column holds values of -1 or below, for how many customers
+    and how low, and keeps the advice."""
+    frozen = FrozenScaler.of(MinMaxScaler(invert=[0], log1p=True).fit(_rfm_like(4)),
+                             "log-minmax")  # fmt: skip
+    with pytest.raises(ValueError) as info:
+        frozen.transform(np.array(rows))
+    assert str(info.value) == (
+        f"{said}, but the model's scaling='log-minmax' takes log(1 + x), which needs values "
+        "above -1; clean returns first."
+    )
+
+
+def test_a_scaling_without_log_takes_values_of_minus_one_and_below() -> None:
+    frozen = FrozenScaler.of(MinMaxScaler(invert=[0]).fit(_rfm_like(4)), "minmax")
+    assert np.isfinite(frozen.transform(np.array([[3.0, 2.0, -50.0]]))).all()

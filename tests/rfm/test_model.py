@@ -182,6 +182,20 @@ def test_new_customers_outside_the_training_data_are_scored_and_clustered(demo) 
     assert out["cluster"].tolist() == model.learned.ids[d.argmin(1)].tolist()
 
 
+def test_a_spend_log_scaling_cannot_take_is_named_with_the_customers(demo) -> None:
+    """assign_customers on a table where one customer's spend is -50 names the column,
+    the value and how many customers, under the model's log-minmax scaling."""
+    _, _, model = demo
+    table = model.customer_table(demo[0]).head(3).copy()
+    table.iloc[1, table.columns.get_loc("monetary")] = -50.0
+    with pytest.raises(ValueError) as info:
+        model.assign_customers(table)
+    assert str(info.value) == (
+        "monetary is -50 for 1 customer, but the model's scaling='log-minmax' takes "
+        "log(1 + x), which needs values above -1; clean returns first."
+    )
+
+
 def test_data_without_the_models_columns_is_refused(demo) -> None:
     tx, _, model = demo
     with pytest.raises(ValueError, match=r"lacks column.*'TotalAmount'.*trained with"):
