@@ -161,6 +161,26 @@ def applied_csv(files, trained, tmp_path_factory) -> pd.DataFrame:
     return pd.read_csv(out / "segments.csv", dtype={"customer": str, "rfm_code": str})
 
 
+@pytest.fixture(scope="module")
+def applied_w1(files, trained, tmp_path_factory) -> Path:
+    """The folder of `rfmseg apply` on the training file (in process, once): the previous
+    run of the --previous tests."""
+    out = tmp_path_factory.mktemp("applied-w1") / "e"
+    proc = run_captured("apply", str(trained[1]), str(files / "w1.csv"), "--out", str(out),
+                        "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _previous_with_ids(applied_w1: Path, prefix: str, path: Path) -> pd.DataFrame:
+    """The previous run's segments.csv with ``prefix`` before every customer id, written
+    to ``path``; returns the table written."""
+    prev = pd.read_csv(applied_w1 / "segments.csv", dtype={"customer": str})
+    prev["customer"] = prefix + prev["customer"]
+    prev.to_csv(path, index=False)
+    return prev
+
+
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers as float64 and text as str, whatever types the file format kept."""
     columns = {}
@@ -804,21 +824,19 @@ def test_apply_names_the_customer_whose_returns_outweigh_the_purchases(cli, tmp_
                       "returns first.")  # fmt: skip
 
 
-def test_lines_counted_twice_are_no_orders_between_the_runs(cli, files, trained,
+def test_lines_counted_twice_are_no_orders_between_the_runs(cli, files, trained, applied_w1,
                                                              tmp_path) -> None:  # fmt: skip
     """The later file is the earlier one with every line twice: every customer has as many
     orders as before and twice the spend. That is not the previous data with new orders
     added, so nobody is said to have ordered since, nor to be on a win-back list; the run
     counts the duplicate lines."""
     _, model = trained
-    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
-    assert first.returncode == 0, first.stderr
     tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str, "InvoiceNo": str})
     pd.concat([tx, tx]).to_csv(tmp_path / "twice.csv", index=False)
     proc = cli("apply", model, tmp_path / "twice.csv", "--out", tmp_path / "t", "--previous",
-               tmp_path / "e" / "segments.csv", "--quiet")  # fmt: skip
+               applied_w1 / "segments.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    old = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str},
+    old = pd.read_csv(applied_w1 / "segments.csv", dtype={"customer": str},
                       index_col="customer")  # fmt: skip
     new = pd.read_csv(tmp_path / "t" / "segments.csv", dtype={"customer": str},
                       index_col="customer").loc[old.index]  # fmt: skip
@@ -838,16 +856,12 @@ def test_lines_counted_twice_are_no_orders_between_the_runs(cli, files, trained,
     assert note in proc.stdout and escape(note.removeprefix("note: ")) in report
 
 
-def test_a_previous_file_with_no_customer_in_common_says_so(cli, files, trained,
+def test_a_previous_file_with_no_customer_in_common_says_so(cli, files, trained, applied_w1,
                                                             tmp_path) -> None:  # fmt: skip
     """The previous file's customers are none of these data's: no share of "changed
     segment" (it would be 0 of 0), and who is new and gone, counted here."""
     _, model = trained
-    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
-    assert first.returncode == 0, first.stderr
-    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str})
-    prev["customer"] = "old-" + prev["customer"]
-    prev.to_csv(tmp_path / "others.csv", index=False)
+    prev = _previous_with_ids(applied_w1, "old-", tmp_path / "others.csv")
     proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "t", "--previous",
                tmp_path / "others.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -944,23 +958,21 @@ def test_apply_to_one_customer_judges_no_drift(cli, files, trained, tmp_path) ->
     assert "no longer describe" not in proc.stdout
 
 
-def test_customers_gone_since_the_previous_run_are_listed(cli, files, trained,
+def test_customers_gone_since_the_previous_run_are_listed(cli, files, trained, applied_w1,
                                                           tmp_path) -> None:  # fmt: skip
     """Forty of the previous run's customers are missing from the later file: migration.csv
     lists them, direction "gone" and no segment now, and each row of the matrix in the
     report adds up to the previous run's segment size again, counted here."""
     _, model = trained
-    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
-    assert first.returncode == 0, first.stderr
     tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str, "InvoiceNo": str})
     dropped = sorted(tx["CustomerID"].unique())[:40]
     tx[~tx["CustomerID"].isin(dropped)].to_csv(tmp_path / "less.csv", index=False)
     proc = cli("apply", model, tmp_path / "less.csv", "--out", tmp_path / "t", "--previous",
-               tmp_path / "e" / "segments.csv", "--quiet")  # fmt: skip
+               applied_w1 / "segments.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     mig = pd.read_csv(tmp_path / "t" / "migration.csv", dtype={"customer": str},
                       index_col="customer", keep_default_na=False)  # fmt: skip
-    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str},
+    prev = pd.read_csv(applied_w1 / "segments.csv", dtype={"customer": str},
                        index_col="customer")  # fmt: skip
     gone = mig.index[mig["direction"] == "gone"]
     assert sorted(gone) == dropped and (mig.loc[gone, "segment_after"] == "").all()
@@ -978,16 +990,13 @@ def test_customers_gone_since_the_previous_run_are_listed(cli, files, trained,
         assert sum(int(c.replace(",", "")) for c in counts) == sizes[unescape(name)], name
 
 
-def test_ids_written_with_leading_zeros_in_one_run_are_pointed_out(cli, files, trained,
-                                                                   tmp_path) -> None:  # fmt: skip
+def test_ids_written_with_leading_zeros_in_one_run_are_pointed_out(
+    cli, files, trained, applied_w1, tmp_path
+) -> None:
     """The previous file writes every id with three leading zeros: all of its customers
     count as gone and all of these as new, and a warning says why, with an example."""
     _, model = trained
-    first = cli("apply", model, files / "w1.csv", "--out", tmp_path / "e", "--quiet")
-    assert first.returncode == 0, first.stderr
-    prev = pd.read_csv(tmp_path / "e" / "segments.csv", dtype={"customer": str})
-    prev["customer"] = "000" + prev["customer"]
-    prev.to_csv(tmp_path / "padded.csv", index=False)
+    prev = _previous_with_ids(applied_w1, "000", tmp_path / "padded.csv")
     proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "t", "--previous",
                tmp_path / "padded.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr

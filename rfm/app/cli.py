@@ -679,26 +679,34 @@ def _load(args: argparse.Namespace, say: _Reporter) -> tuple[pd.DataFrame, Any, 
 
         df = make_transactions(n_customers=args.customers, n_rows=args.rows, random_state=args.seed)
         return df, TransactionColumns(amount="TotalAmount"), "generated demo data"
-    from rfm.io.loading import load_transactions
-
     given = {
         k: getattr(args, k) for k in ("customer", "invoice", "date", "amount", "quantity", "price")
     }
+    loaded = read_orders(args, say, given)
+    args.date_format_used = loaded.date_format
+    return loaded.frame, loaded.columns, str(args.file)
+
+
+def read_orders(args: argparse.Namespace, say: Any, roles: dict[str, Any]) -> Any:
+    """FILE's order lines with the column ``roles`` (in memory, or lazily with ``--dask``),
+    read with the reading flags; the sheet read from a workbook and the date format are
+    said, and ``--snapshot`` and ``--compare-to`` are then read in the order of its dates."""
     if getattr(args, "dask", None):
         from rfm.io.loading_dask import load_transactions_dask
 
         say(f"reading {args.file} lazily on Dask")
         with _header_hint(args):
-            loaded = load_transactions_dask(args.file, options=_read_options(args), **given)
+            loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
     else:
+        from rfm.io.loading import load_transactions
+
         say(f"reading {args.file}")
         with _header_hint(args):
-            loaded = load_transactions(args.file, options=_read_options(args), **given)
+            loaded = load_transactions(args.file, options=_read_options(args), **roles)
         if loaded.sheet is not None:
             say(f"read the sheet {loaded.sheet!r}")
-    args.date_format_used = loaded.date_format
     _option_dates(args, loaded.date_format, say)
-    return loaded.frame, loaded.columns, str(args.file)
+    return loaded
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -130,30 +130,16 @@ def _model(args: argparse.Namespace) -> Any:
 def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
     """The transactions of FILE, read with the model's column roles; ``--snapshot`` then
     read in the order of FILE's dates, as ``rfmseg segment`` reads it."""
-    from rfm.app.cli import _header_hint, _option_dates, _read_options
+    from rfm.app.cli import read_orders
 
-    roles = model.settings.columns.roles()
     try:
-        if args.dask:
-            from rfm.io.loading_dask import load_transactions_dask
-
-            say(f"reading {args.file} lazily on Dask")
-            with _header_hint(args):
-                loaded = load_transactions_dask(args.file, options=_read_options(args), **roles)
-        else:
-            from rfm.io.loading import load_transactions
-
-            say(f"reading {args.file}")
-            with _header_hint(args):
-                loaded = load_transactions(args.file, options=_read_options(args), **roles)
+        return read_orders(args, say, model.settings.columns.roles()).frame
     except ValueError as exc:  # a saved model has no column flags: --names renames
         if "not found; columns found:" not in str(exc):
             raise
         raise ValueError(f"{str(exc).rstrip('.')}. The model reads the columns it was trained "
                          "with: rename them in the file, or name every column with "
                          "--names.") from None  # fmt: skip
-    _option_dates(args, loaded.date_format, say)
-    return loaded.frame
 
 
 def run_apply(args: argparse.Namespace, say: Any) -> int:

@@ -239,6 +239,18 @@ def _document(model) -> dict:
     return json.loads(dumps(model))
 
 
+def _refusal(model: SegmentModel, tamper, path) -> str:
+    """The one-line refusal of ``model``'s file edited by ``tamper``, saved at ``path``."""
+    doc = _document(model)
+    tamper(doc)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as info:
+        SegmentModel.load(path)
+    msg = str(info.value)
+    assert "\n" not in msg and path.name in msg
+    return msg
+
+
 @pytest.mark.parametrize(
     "tamper, fragment",
     [
@@ -260,15 +272,7 @@ def _document(model) -> dict:
     ],
 )  # fmt: skip
 def test_tampered_files_are_refused_with_one_line(demo, tmp_path, tamper, fragment) -> None:
-    _, _, model = demo
-    doc = _document(model)
-    tamper(doc)
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(doc))
-    with pytest.raises(ModelFileError) as info:
-        SegmentModel.load(path)
-    msg = str(info.value)
-    assert fragment in msg and "\n" not in msg and "bad.json" in msg
+    assert fragment in _refusal(demo[2], tamper, tmp_path / "bad.json")
 
 
 @pytest.mark.parametrize("scaling", ["log-minmax", "minmax", "zscore"])
@@ -321,16 +325,8 @@ def test_settings_that_contradict_the_learned_state_are_refused(demo, tmp_path, 
     """A hand edit that makes the settings say one thing and the learned state another is
     refused in one line naming both fields: apply reads the learned state and refit the
     settings, so such a model would segment two ways."""
-    _, _, model = demo
-    doc = _document(model)
-    tamper(doc)
-    path = tmp_path / "edited.json"
-    path.write_text(json.dumps(doc))
-    with pytest.raises(ModelFileError) as info:
-        SegmentModel.load(path)
-    msg = str(info.value)
+    msg = _refusal(demo[2], tamper, tmp_path / "edited.json")
     assert fragment in msg, msg
-    assert "\n" not in msg and "edited.json" in msg
 
 
 def _add(path: str, index: int, extra: int):
