@@ -14,15 +14,17 @@ The package in four parts
 
 The method, data half
 ---------------------
-clean_transactions  Drop guest, cancelled, returned, free, duplicate and undated rows,
-                    with a per-rule report (``cleaning``).
+clean_transactions  Drop guest, cancelled, returned, free and undated rows (exact
+                    duplicates are counted and kept unless asked), with a per-rule
+                    report (``cleaning``).
 rfm_table           One row per customer: recency, frequency, monetary, dates, tenure,
                     average order value (``table``; numba or numpy reductions); also
                     on a Dask DataFrame (``read_parquet_dask``), the same table.
 rfm_scores          Quantile scores 1..q (ties broken by order, or R rfm's thresholds).
 score_bins          The range of raw values behind every score (published bins).
-segment             Named segments from rule tables (R rfm, customer types, quartile
-                    codes, or your own) with marketing actions; ``SEGMENT_RULES``.
+segment             Named segments from rule tables (the value ladder, R rfm, customer
+                    types, quartile codes, or your own) with marketing actions;
+                    ``SEGMENT_RULES``.
 check_rules         Coverage, overlaps, unreachable rules and gaps of a rule set.
 migration           Segments at two dates: who moved where (from → to matrix).
 value_tiers         Exact 1-D K-means tiers per dimension → Low/Mid/High.

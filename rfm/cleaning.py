@@ -3,9 +3,11 @@
 Real order lines (the UCI Online Retail file, most shop exports) hold rows that must
 not count towards a customer's recency, frequency or spend: guest orders without a
 customer id, cancellations, returns (negative quantities), free or adjustment lines
-(price ≤ 0), exact duplicate lines and dates that do not parse. The usual tutorial
-recipe drops the first few with three lines of pandas; :func:`clean_transactions` does
-the same, says how many rows each rule removed, and never touches the caller's DataFrame.
+(price ≤ 0) and dates that do not parse. Exact duplicate lines are counted and kept
+unless asked (``drop_duplicates=True``): a repeated line may be a real second purchase,
+and the UCI figures everyone quotes keep them. The usual tutorial recipe drops the first
+few with three lines of pandas; :func:`clean_transactions` does the same, says how many
+rows each rule removed, and never touches the caller's DataFrame.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     Examples
     --------
     >>> clean, report = clean_transactions(raw)                       # doctest: +SKIP
-    >>> clean, report = clean_transactions(raw, drop_duplicates=False)  # doctest: +SKIP
+    >>> clean, report = clean_transactions(raw, drop_duplicates=True)   # doctest: +SKIP
     """
     from kmeans_np.dask_detect import is_dask_frame
 

@@ -1,8 +1,9 @@
 """Descriptive persona names for clusters: where each cluster sits in the customer base.
 
-Rule-based segments (:func:`rfm.segment`) keep the R ``rfm`` package's names ("Champions",
-"At Risk", …). Clusters get a *separate* vocabulary that only describes, so the two views
-never use one name for two different groups of customers.
+Rule-based segments (:func:`rfm.segment`) have names of their own ("Champions", "At
+Risk", …: the value ladder's by default, or the R ``rfm`` package's). Clusters get a
+*separate* vocabulary that only describes, so the two views never use one name for two
+different groups of customers.
 
 How a name is made
 ------------------

@@ -14,8 +14,9 @@ cleaning        drop guests, bad      returns, free lines and cancellations are 
                 dates, cancelled,     purchases; exact duplicate lines are *kept* (and
                 quantity/price ≤ 0    counted): the UCI figures everyone quotes (397,884
                                       rows) keep them, and a repeated line may be real
-snapshot        ``"max+1d"``          recency counted from the day after the last order,
-                                      so the most recent customers have recency 1
+snapshot        ``"max+1d"``          recency counted from 24 hours after the last order
+                                      (whole 24-hour periods), so the most recent
+                                      customers have recency 1
 rules           ``"ladder"``          segment names that follow value (see
                                       :mod:`rfm.segments`): a director reads names literally
 ties            ``"thresholds"``      equal values get equal scores

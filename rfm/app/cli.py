@@ -211,7 +211,9 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "scores (default); first = equal-size score groups, ties split by row order",
     )
     m.add_argument("--seed", type=_seed, default=_defaults().random_state,
-                   help="random seed of K-means (default: 0)")  # fmt: skip
+                   help="random seed of K-means' starts and of the samples behind the "
+                   "silhouette, elbow, map and stability checks; with demo, also of the "
+                   "generated data (default: 0)")  # fmt: skip
     v = p.add_argument_group("value ahead (customer lifetime value)")
     v.add_argument(
         "--clv",
@@ -354,7 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_snapshot,
         default=_defaults().snapshot,
         metavar="max+1d|max|DATE",
-        help="day recency is measured from: last date + 1 day (default), the last "
+        help="instant recency is measured from: 24 hours after the last order "
+        "(default), the last "
         "date, or a date on or after it: YYYY-MM-DD, or day and month in the order of "
         "the file's dates (e.g. 31/12/2011 for a day-first file)",
     )
@@ -399,7 +402,8 @@ CLEANING_FLAGS = {
 def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
     """Flags of `rfmseg segment` about reading the file and (``cleaning``) cleaning its
     rows; a saved model brings its own cleaning rules."""
-    r = seg.add_argument_group("reading the file (sniffed when omitted)")
+    r = seg.add_argument_group("reading the file (separator, encoding and header sniffed "
+                               "when omitted)")
     r.add_argument(
         "--sep",
         metavar="SEP",
