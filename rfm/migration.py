@@ -233,9 +233,16 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
         customer's frequency falls, none is gone). The spend matrix leaves the gone out.
     """
     ruleset = resolve_rules(rules)
-    gone = first.index[~first.index.isin(second.index)]
-    everyone = second.index.append(gone)
-    old, now = first.reindex(everyone), second.reindex(everyone)
+    # rows by position (one lookup of the ids: hashing text ids is most of the work)
+    where = first.index.get_indexer(second.index)  # first's row of each later customer
+    found = np.zeros(len(first), dtype=bool)
+    found[where[where >= 0]] = True
+    gone = np.flatnonzero(~found)
+    everyone = second.index.append(first.index[gone])
+    missing = np.full(len(gone), -1)
+    old = first.reset_index(drop=True).reindex(np.concatenate([where, gone])).set_axis(everyone)
+    now = second.reset_index(drop=True).reindex(
+        np.concatenate([np.arange(len(second)), missing])).set_axis(everyone)
     seg_before, seg_after = old["segment"], now["segment"]
     diff = now["rfm_sum"] - old["rfm_sum"]
     direction = np.select(
@@ -244,38 +251,42 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
         ["new", GONE_DIRECTION, "up", "down"],
         default="same",
     )  # fmt: skip
-    customers = pd.DataFrame(
-        {
-            "segment_before": seg_before,
-            "segment_after": seg_after,
-            "rfm_sum_before": old["rfm_sum"].astype("Int64"),
-            "rfm_sum_after": now["rfm_sum"].astype("Int64") if len(gone)
-            else second["rfm_sum"],
-            "direction": direction,
-            # a customer gone from the later data has no spend there: none is claimed
-            "revenue": now["monetary"] - old["monetary"].fillna(0.0),
-        },
-        index=everyone,
-    )
+    table = {  # arrays, all in the order of ``everyone``: nothing to align again
+        "segment_before": seg_before.array,
+        "segment_after": seg_after.array,
+        "rfm_sum_before": old["rfm_sum"].astype("Int64").array,
+        "rfm_sum_after": (now["rfm_sum"].astype("Int64") if len(gone)
+                          else second["rfm_sum"]).array,
+        "direction": direction,
+        # a customer gone from the later data has no spend there: none is claimed
+        "revenue": (now["monetary"] - old["monetary"].fillna(0.0)).array,
+    }
     if "frequency" in first and "frequency" in second:
         # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue
         orders = now["frequency"] - old["frequency"].fillna(0)
-        customers["orders_between"] = (orders.astype("Int64") if len(gone)
-                                       else orders.astype(np.int64))  # fmt: skip
+        table["orders_between"] = (orders.astype("Int64") if len(gone)
+                                   else orders.astype(np.int64)).array  # fmt: skip
+    customers = pd.DataFrame(table, index=everyone)
     order = list(dict.fromkeys([r.name for r in ruleset.rules] + [OTHERS]))
-    rows = seg_before.fillna(NEW)
-    columns = seg_after.fillna(GONE)
-    present_after = [s for s in order if (seg_after == s).any()]
-    present_before = [s for s in order if (seg_before == s).any()]
-    present_before += [s for s in dict.fromkeys(seg_before.dropna()) if s not in order]
-    if (rows == NEW).any():
+    # the tables on plain arrays: on Series, pandas would align millions of text ids again
+    before_named = seg_before.notna().to_numpy()
+    rows = seg_before.to_numpy(dtype=object, copy=True)
+    rows[~before_named] = NEW
+    stayed = seg_after.notna().to_numpy()
+    columns = seg_after.to_numpy(dtype=object, copy=True)
+    columns[~stayed] = GONE
+    seen_after, seen_before = set(pd.unique(columns[stayed])), set(pd.unique(rows[before_named]))
+    present_after = [s for s in order if s in seen_after]
+    present_before = [s for s in order if s in seen_before]
+    present_before += [s for s in pd.unique(rows[before_named]) if s not in order]
+    if not before_named.all():
         present_before.append(NEW)
     matrix = pd.crosstab(rows, columns).reindex(
         index=present_before, columns=present_after + ([GONE] if len(gone) else []),
         fill_value=0,
     )
-    stayed = seg_after.notna()
-    revenue = pd.crosstab(rows[stayed], seg_after[stayed], values=customers["revenue"][stayed],
+    revenue = pd.crosstab(rows[stayed], columns[stayed],
+                          values=customers["revenue"].to_numpy()[stayed],
                           aggfunc="sum").reindex(index=present_before, columns=present_after)
     for m in (matrix, revenue):
         m.index.name, m.columns.name = "before", "after"

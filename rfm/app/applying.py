@@ -130,7 +130,8 @@ class AppliedRun:
 
     @property
     def refit_recommended(self) -> bool:
-        """Whether any PSI is above 0.25."""
+        """Whether any drift verdict recommends a refit (a PSI above 0.25, on 200 customers
+        or more: :data:`rfm.drift.MIN_DRIFT_CUSTOMERS`)."""
         return bool(self.drift.attrs.get("refit_recommended", False))
 
 
@@ -148,6 +149,9 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     from rfm.io.reading import read_transactions
 
     where = f"--previous {path}"
+    if Path(path).is_dir():
+        raise ValueError(f"{where} is a folder; give the segments file in it, e.g. "
+                         f"{Path(path) / 'segments.csv'}")  # fmt: skip
     kind = "".join(Path(path).suffixes[-1:]).lower()
     try:
         if kind in (".xlsx", ".parquet", ".pq"):
@@ -167,20 +171,28 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{where} lacks column(s) {', '.join(missing)}; give the "
                          "segments file of an earlier run")  # fmt: skip
+    if not len(table):
+        raise ValueError(f"{where} has no customers; give the segments file of an earlier run")
     ids = table["customer"].astype(str)
     quoted = ids.str.match(r"^'[=+\-@\t\r]") & ~ids.str.fullmatch(r"'[+-]?[\d.eE+-]+")
     table["customer"] = ids.where(~quoted, ids.str[1:])
-    twice = table["customer"][table["customer"].duplicated()]
-    if len(twice):
-        n = twice.nunique()
-        raise ValueError(f"{where} lists customer {twice.iloc[0]!r} more than once"
-                         + (f" ({n:,} customers in all)" if n > 1 else "")
-                         + "; give the segments file of one run")  # fmt: skip
+    _one_row_per_customer(table["customer"], where)
     for col in ("cluster", "r_score", "f_score", "m_score", "recency", "frequency", "monetary"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
-        if table[col].isna().any():
-            raise ValueError(f"{where}: column {col} holds values that are not numbers")
+        if not np.isfinite(table[col].to_numpy(np.float64)).all():
+            raise ValueError(f"{where}: column {col} holds values that are not finite numbers")
     return table
+
+
+def _one_row_per_customer(ids: pd.Series, where: str) -> None:
+    """Refuse a previous segments table that lists a customer more than once (``where``
+    names it in the message)."""
+    twice = ids[ids.astype(str).duplicated()]
+    if len(twice):
+        n = twice.nunique()
+        raise ValueError(f"{where} lists customer {str(twice.iloc[0])!r} more than once"
+                         + (f" ({n:,} customers in all)" if n > 1 else "")
+                         + "; give the segments of one run")  # fmt: skip
 
 
 def stale_names(prof: pd.DataFrame, personas: pd.Series,
@@ -239,7 +251,8 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     * a score is not the model's for the figure, even within the file's rounding (the
       model's score at the figure ± :data:`ROUNDED` of it counts as the model's; with ties
       "first" a training run splits tied customers by rank, which no threshold
-      reproduces, so scores are not compared then),
+      reproduces, so scores are not compared then, and the customers are always scored
+      again: else a training run's file would show tied customers moving),
     * the segment is not the one the model's rules give the file's own scores (other
       rules), or
     * the cluster is not the model's nearest centre for the figures (another model's, or
@@ -260,7 +273,9 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     (DataFrame, int)
         For another model's file: a copy of ``previous`` with its scores, segment, cluster
         and persona as the model reads the figures, and the number of customers whose
-        scores, segment or cluster that changes. For this model's file: ``previous`` and 0.
+        scores, segment or cluster that changes (with ties "first": whose segment or
+        cluster says another model). For this model's file: ``previous`` and 0 (with ties
+        "first": the copy, and 0).
     """
     figures = previous[list(RFM_COLUMNS)].set_axis(previous["customer"].to_numpy())
     again = model.assign_customers(figures)
@@ -280,16 +295,19 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     named = np.asarray(names, dtype=object)[seg_code[np.where(valid, cell, 0)]]
     segment = previous["segment"].astype(str).to_numpy(dtype=object)
     differs |= ~valid | (named != segment)
-    if not differs.any():
+    first = scores.ties == "first"
+    if not differs.any() and not first:
         return previous, 0
-    otherwise = (again["segment"].astype(str).to_numpy(dtype=object) != segment) | (
-        again["cluster"].to_numpy(np.int64) != cluster)
-    for col, mine in zip(SCORE_COLUMNS, own, strict=True):
-        otherwise |= again[col].to_numpy(np.int64) != mine
     read = previous.copy()
     for col in (*SCORE_COLUMNS, "segment", "cluster", "persona"):
         read[col] = again[col].astype(object if col in ("segment", "persona") else np.int64
                                       ).to_numpy()  # fmt: skip
+    if first:  # a training run's tied customers split by rank: read again, said only
+        return read, int(differs.sum())  # where segments or clusters say another model
+    otherwise = (again["segment"].astype(str).to_numpy(dtype=object) != segment) | (
+        again["cluster"].to_numpy(np.int64) != cluster)
+    for col, mine in zip(SCORE_COLUMNS, own, strict=True):
+        otherwise |= again[col].to_numpy(np.int64) != mine
     return read, int(otherwise.sum())
 
 
@@ -302,11 +320,12 @@ def ids_written_otherwise(before: pd.Index, after: pd.Index) -> tuple[int, str, 
         text = pd.Series(ids.astype(str), index=ids)
         return text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
 
-    gone, new = before.difference(after), after.difference(before)
+    gone = before[after.get_indexer(before) < 0]  # (ids unique: difference() hashes
+    new = after[before.get_indexer(after) < 0]  # text ids several times over)
     if not len(gone) or not len(new):
         return None
     theirs, mine = plain(gone), plain(new)
-    same = theirs[theirs.isin(set(mine))]
+    same = theirs[pd.Index(mine.unique()).get_indexer(theirs.to_numpy()) >= 0]
     if not len(same):
         return None
     first = same.index[0]
@@ -337,15 +356,16 @@ def _older_than_training(rfm: pd.DataFrame, training: dict[str, Any]) -> str:
 
 def _comparable(customers: pd.Series, scores: pd.DataFrame, rest: pd.DataFrame) -> pd.DataFrame:
     """One run's side of a comparison (:func:`rfm.migration.compare_segments`), indexed by
-    customer id as text: segment, R + F + M score sum, orders, and the spend as a
-    segments.csv writes it (12 significant digits), so that an unchanged spend differs
-    by exactly 0 whichever format either file was written in."""
+    customer id as text: segment, R + F + M score sum, orders, the spend as a
+    segments.csv writes it (12 significant digits, so that an unchanged spend differs by
+    exactly 0 whichever format either file was written in), and ``rest``'s other
+    columns as they are."""
     rounded = _significant_digits(rest[["monetary"]].astype(np.float64), CSV_DIGITS)
     return pd.DataFrame({
+        **{c: rest[c].to_numpy() for c in rest.columns},
         "segment": rest["segment"].astype(str).to_numpy(),
         "rfm_sum": scores.sum(axis=1).to_numpy(),
         "monetary": rounded["monetary"].to_numpy(),
-        "frequency": rest["frequency"].to_numpy(),
     }, index=_customer_ids(customers))  # fmt: skip
 
 
@@ -432,33 +452,41 @@ def apply_model(
         from rfm.migration import compare_segments
 
         with step("comparing with the previous segments"):
-            twice = previous["customer"].astype(str).duplicated()
-            if twice.any():
-                raise ValueError(f"previous lists customer {previous['customer'][twice].iloc[0]!r} "
-                                 "more than once; give the segments of one run")  # fmt: skip
-            previous, read_otherwise = read_again(model, previous)
+            _one_row_per_customer(previous["customer"], "previous")
+            try:
+                previous, read_otherwise = read_again(model, previous)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"the previous segments cannot be read by this model: {exc}"
+                                 ) from None  # fmt: skip
             changes = assignment_changes(previous, table)
             changes["read_otherwise"] = read_otherwise
-            changes["ids_written_otherwise"] = ids_written_otherwise(
-                _customer_ids(previous["customer"]), _customer_ids(table["customer"]))
             before = _comparable(previous["customer"], previous[list(SCORE_COLUMNS)],
-                                 previous[["segment", "frequency", "monetary"]])  # fmt: skip
+                                 previous[["segment", "frequency", "monetary", "recency"]])
             after = _comparable(table["customer"], table[list(SCORE_COLUMNS)],
                                 table[["segment", "frequency", "monetary"]])  # fmt: skip
+            changes["ids_written_otherwise"] = (
+                ids_written_otherwise(before.index, after.index)
+                if changes["customers_gone"] and changes["customers_new"] else None)
             migration = compare_segments(before, after, settings.rules)
-            in_both = after.index.isin(before.index)
-            orders = after["frequency"] - before["frequency"].reindex(after.index)
-            spend = after["monetary"] - before["monetary"].reindex(after.index)
-            changes["orders_fell"] = int((orders < 0).sum())
+            # the later customers, in its order; those in both runs are neither new nor gone
+            mine = migration.customers.iloc[: len(after)]
+            in_both = (mine["direction"] != "new").to_numpy()
+            orders = mine["orders_between"].to_numpy(np.float64)
+            spend = mine["revenue"].to_numpy(np.float64)
+            changes["orders_fell"] = int((in_both & (orders < 0)).sum())
             # with no new order the spend cannot change, but for a purchase later on the
-            # day the previous file ends when orders are purchase days (recency then < 2)
-            same_day = (not invoices and previous.set_index("customer")["recency"]
-                        .reindex(after.index).lt(2).to_numpy())  # fmt: skip
+            # day the previous file ends when orders are purchase days: its last buyers
+            # have the file's smallest recency (a day more across a midnight), whatever
+            # the snapshot
+            same_day = np.zeros(len(after), dtype=bool)
+            if not invoices and changes["customers_both"]:
+                then = before["recency"].reindex(after.index).to_numpy()
+                same_day = then <= before["recency"].min() + 1
             changes["spend_without_orders"] = int(
-                (in_both & (orders == 0).to_numpy() & (spend != 0).to_numpy()
-                 & ~(same_day & (spend > 0).to_numpy())).sum())  # fmt: skip
+                (in_both & (orders == 0) & (spend != 0) & ~(same_day & (spend > 0))).sum())
             if changes["orders_fell"] or changes["customers_gone"] or \
-                    changes["spend_without_orders"]:  # not a continuation: a difference of
+                    changes["spend_without_orders"] or not changes["customers_both"]:
+                # not a continuation (or nobody to continue): a difference of
                 # counts or of spends is then no count or spend between the runs
                 migration.customers.drop(columns=["orders_between", "revenue"], inplace=True)
     r_scores = table["r_score"].to_numpy()

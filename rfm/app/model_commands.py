@@ -64,7 +64,7 @@ def add_model_commands(sub: Any) -> None:
         "--save-model: the model's thresholds, scaler and cluster centres, nothing refitted. "
         "Writes segments.*, profile.csv, drift.csv (how far each feature moved since "
         "training: PSI and Kolmogorov-Smirnov, with 'refit recommended' when any PSI is "
-        "above 0.25), report.html and, with --previous, migration.csv.",
+        "above 0.25 on 200 customers or more), report.html and, with --previous, migration.csv.",
     )
     _io_flags(apply, "rfmseg-apply")
     from rfm.app.cli import _snapshot
@@ -153,7 +153,13 @@ def run_apply(args: argparse.Namespace, say: Any) -> int:
     previous = read_previous(args.previous) if args.previous else None
     with _session(args, say):
         df = _load(args, say, model)
-        run = apply_model(model, df, snapshot=args.snapshot, previous=previous, progress=say)
+        try:
+            run = apply_model(model, df, snapshot=args.snapshot, previous=previous,
+                              progress=say)  # fmt: skip
+        except ValueError as exc:  # the file the message is about, by its flag
+            if not str(exc).startswith("the previous segments"):
+                raise
+            raise ValueError(f"--previous {args.previous}: {exc}") from None
     run.settings["source"] = str(args.file)
     run.settings["currency"] = args.currency
     paths = write_apply_outputs(run, args.out, format=args.format, progress=say,
