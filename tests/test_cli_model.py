@@ -1018,3 +1018,82 @@ def test_apply_to_a_file_whose_column_was_renamed_points_to_names(cli, files, tr
     assert_user_error(proc, "'CustomerID' not found", "'Customer'", "The model reads the "
                       "columns it was trained with: rename them in the file, or name every "
                       "column with --names.")  # fmt: skip
+
+
+def test_a_ties_first_run_compared_with_itself_moves_nobody(cli, files, tmp_path) -> None:
+    """Under --ties first the training run splits tied customers by rank, which the saved
+    thresholds do not reproduce: applied to the same file with that run as --previous,
+    the model reads the previous customers again, so nobody moved and nobody is on a
+    win-back list, and no other model is claimed."""
+    run = cli("segment", files / "w1.csv", "--ties", "first", "--k", "4", "--out",
+              tmp_path / "r", "--save-model", tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    proc = cli("apply", tmp_path / "m.json", files / "w1.csv", "--out", tmp_path / "a",
+               "--previous", tmp_path / "r" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    trained = pd.read_csv(tmp_path / "r" / "segments.csv", dtype={"customer": str})
+    applied = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str})
+    split = (trained[["r_score", "f_score", "m_score"]]
+             != applied[["r_score", "f_score", "m_score"]]).any(axis=1)  # fmt: skip
+    assert split.any()  # else this test would show nothing
+    assert ("0.0% of the customers in both changed segment and 0.0% changed cluster; 0 moved "
+            "down") in proc.stdout
+    assert "another model" not in proc.stdout and "win-back" not in proc.stdout
+
+
+def test_previous_files_the_model_cannot_compare_are_refused(cli, files, trained, applied_w1,
+                                                              tmp_path) -> None:  # fmt: skip
+    """A folder, a file with a header and no customer, an infinite spend, a spend the
+    model's log scaling cannot read: each refused in one line naming --previous."""
+    _, model = trained
+    prev = pd.read_csv(applied_w1 / "segments.csv", dtype={"customer": str})
+    prev.iloc[:0].to_csv(tmp_path / "empty.csv", index=False)
+    for name, value in (("inf.csv", np.inf), ("neg.csv", -50.0)):
+        edited = prev.copy()
+        edited.loc[0, "monetary"] = value
+        edited.to_csv(tmp_path / name, index=False)
+    cases = [(applied_w1, "is a folder; give the segments file in it"),
+             (tmp_path / "empty.csv", "has no customers"),
+             (tmp_path / "inf.csv", "column monetary holds values that are not finite numbers"),
+             (tmp_path / "neg.csv", "the previous segments cannot be read by this model: "
+                                    "monetary is -50 for 1 customer")]  # fmt: skip
+    for path, fragment in cases:
+        proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "o", "--previous",
+                   path, "--quiet")  # fmt: skip
+        assert_user_error(proc, f"--previous {path}", fragment)
+
+
+def test_a_purchase_on_the_previous_files_last_day_is_one_whatever_the_snapshot(
+    cli, tmp_path
+) -> None:
+    """Without an invoice column an order is a purchase day. A customer who bought again
+    on the day the previous file ends, later that day, has as many purchase days as
+    before and more spend: that is the previous data continued, with a snapshot set by
+    hand too, so the orders between the runs are written and the customer is no
+    win-back candidate."""
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=2).drop(
+        columns=["InvoiceNo"])  # fmt: skip
+    tx["InvoiceDate"] = pd.to_datetime(tx["InvoiceDate"])
+    end = tx["InvoiceDate"].max()
+    early = tx[tx["InvoiceDate"] < end.normalize() - pd.Timedelta(days=30)]
+    last = early.loc[early["InvoiceDate"].idxmax()]
+    again = last.copy()
+    again["InvoiceDate"] = last["InvoiceDate"] + pd.Timedelta(minutes=1)
+    late = pd.concat([early, again.to_frame().T], ignore_index=True)
+    early.to_csv(tmp_path / "early.csv", index=False)
+    late.to_csv(tmp_path / "late.csv", index=False)
+    snapshot = f"{end + pd.Timedelta(days=10):%Y-%m-%d}"
+    seg = cli("segment", tmp_path / "early.csv", "--out", tmp_path / "s", "--save-model",
+              tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert seg.returncode == 0, seg.stderr
+    first = cli("apply", tmp_path / "m.json", tmp_path / "early.csv", "--out", tmp_path / "e",
+                "--snapshot", snapshot, "--quiet")  # fmt: skip
+    proc = cli("apply", tmp_path / "m.json", tmp_path / "late.csv", "--out", tmp_path / "l",
+               "--snapshot", snapshot, "--previous", tmp_path / "e" / "segments.csv",
+               "--quiet")  # fmt: skip
+    assert first.returncode == 0 and proc.returncode == 0, proc.stderr
+    assert "another spend with no new order" not in proc.stdout
+    mig = pd.read_csv(tmp_path / "l" / "migration.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    who = str(last["CustomerID"])
+    assert mig.loc[who, "orders_between"] == 0 and mig.loc[who, "revenue"] > 0

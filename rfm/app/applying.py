@@ -249,7 +249,8 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     same yardstick. The file is another model's when, for some customer,
 
     * a score is not the model's for the figure, even within the file's rounding (the
-      model's score at the figure ± :data:`ROUNDED` of it counts as the model's; with ties
+      model's score at the figure ± :data:`ROUNDED` of it counts as the model's, but for
+      whole numbers, which a segments file writes exactly; with ties
       "first" a training run splits tied customers by rank, which no threshold
       reproduces, so scores are not compared then, and the customers are always scored
       again: else a training run's file would show tied customers moving),
@@ -281,33 +282,44 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     again = model.assign_customers(figures)
     scores = model.learned.scores
     q = scores.q
+    first = scores.ties == "first"
     own = [previous[c].to_numpy(np.int64) for c in SCORE_COLUMNS]
     cluster = previous["cluster"].to_numpy(np.int64)
     differs = again["cluster"].to_numpy(np.int64) != cluster
-    if scores.ties == "thresholds":
-        for dim, mine in zip(RFM_COLUMNS, own, strict=True):
-            value = figures[dim].to_numpy(np.float64)
-            ends = [scores.score(dim, value + sign * ROUNDED * np.abs(value)) for sign in (-1, 1)]
-            differs |= (mine < np.minimum(*ends)) | (mine > np.maximum(*ends))
-    valid = np.logical_and.reduce([(s >= 1) & (s <= q) for s in own])
+    read_scores = []  # the file's score where the model reads the figure so within its
+    for dim, mine in zip(RFM_COLUMNS, own, strict=True):  # rounding, else the model's
+        value = figures[dim].to_numpy(np.float64)
+        # whole numbers (days, orders, whole amounts) are written exactly: no margin
+        margin = np.where(value == np.floor(value), 0.0, ROUNDED * np.abs(value))
+        ends = [scores.score(dim, value + sign * margin) for sign in (-1, 1)]
+        within = (mine >= np.minimum(*ends)) & (mine <= np.maximum(*ends))
+        read_scores.append(np.where(within, mine, ends[0]))
+        if not first:
+            differs |= ~within
     _, names, seg_code, _, _ = model._cells()
-    cell = ((own[0] - 1) * q + (own[1] - 1)) * q + (own[2] - 1)
-    named = np.asarray(names, dtype=object)[seg_code[np.where(valid, cell, 0)]]
+
+    def segments_of(r: np.ndarray, f: np.ndarray, m: np.ndarray) -> np.ndarray:
+        valid = (np.minimum(np.minimum(r, f), m) >= 1) & (np.maximum(np.maximum(r, f), m) <= q)
+        cell = ((r - 1) * q + (f - 1)) * q + (m - 1)
+        named = np.asarray(names, dtype=object)[seg_code[np.where(valid, cell, 0)]]
+        return np.where(valid, named, None)
+
     segment = previous["segment"].astype(str).to_numpy(dtype=object)
-    differs |= ~valid | (named != segment)
-    first = scores.ties == "first"
+    differs |= segments_of(*own) != segment
     if not differs.any() and not first:
         return previous, 0
     read = previous.copy()
-    for col in (*SCORE_COLUMNS, "segment", "cluster", "persona"):
-        read[col] = again[col].astype(object if col in ("segment", "persona") else np.int64
-                                      ).to_numpy()  # fmt: skip
+    for col, values in zip(SCORE_COLUMNS, read_scores, strict=True):
+        read[col] = values
+    read["segment"] = segments_of(*read_scores)
+    read["cluster"] = again["cluster"].to_numpy(np.int64)
+    read["persona"] = again["persona"].astype(object).to_numpy()
     if first:  # a training run's tied customers split by rank: read again, said only
         return read, int(differs.sum())  # where segments or clusters say another model
-    otherwise = (again["segment"].astype(str).to_numpy(dtype=object) != segment) | (
-        again["cluster"].to_numpy(np.int64) != cluster)
+    otherwise = (read["segment"].to_numpy(dtype=object) != segment) | (
+        read["cluster"].to_numpy(np.int64) != cluster)
     for col, mine in zip(SCORE_COLUMNS, own, strict=True):
-        otherwise |= again[col].to_numpy(np.int64) != mine
+        otherwise |= read[col].to_numpy(np.int64) != mine
     return read, int(otherwise.sum())
 
 
