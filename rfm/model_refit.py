@@ -32,7 +32,7 @@ import pandas as pd
 
 from rfm.personas import NEW_MARK, name_stem
 
-__all__ = ["match_clusters", "relabel_result", "renamed_clusters"]
+__all__ = ["match_clusters", "relabel_result", "renamed_clusters", "reworded_clusters"]
 
 
 def match_clusters(
@@ -110,6 +110,19 @@ def renamed_clusters(
         if match is not None and name_stem(old_name[match[0]]) != name_stem(personas[row]):
             out[int(match[0])] = old_name[match[0]]
     return out
+
+
+def reworded_clusters(refit: dict[str, Any]) -> dict[int, str]:
+    """Kept clusters that keep their name but whose whole name reads otherwise (the
+    " (…)" that tells namesakes apart changed, came or went), by id: the old model's
+    whole name. ``refit`` is a refit run's ``settings["refit"]`` (ids, personas,
+    ``personas_before``, ``renamed``); a CRM tag keyed by the whole name changes with it.
+    """
+    renamed = {int(k) for k in refit.get("renamed", {})}
+    before = refit.get("personas_before") or [None] * len(refit["ids"])
+    return {int(cid): earlier[0]
+            for cid, now, earlier in zip(refit["ids"], refit["personas"], before, strict=True)
+            if earlier and int(cid) not in renamed and now != earlier[0]}  # fmt: skip
 
 
 def relabel_result(result: Any, ids: np.ndarray, personas: list[str], actions: list[str]) -> Any:

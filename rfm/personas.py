@@ -62,7 +62,7 @@ from rfm._inputs import RFM_COLUMNS, check_rfm
 from rfm.labels import spend_decimals
 from rfm.profiles import SEPARATES_STRONGLY
 
-__all__ = ["NEW_MARK", "PERSONA_ACTIONS", "describe_personas", "name_medians", "name_personas",
+__all__ = ["NEW_MARK", "PERSONA_ACTIONS", "describe_personas", "name_personas",
            "name_stem"]
 
 #: (recency level, value level) → recommended action; levels are "high", "mid", "low"
@@ -93,13 +93,6 @@ def name_stem(name: str) -> str:
     namesakes apart, or :data:`NEW_MARK` ("Loyal (median spend 120)" → "Loyal")."""
     return name.split(" (", 1)[0]
 
-
-def name_medians(name: str) -> str:
-    """The medians in brackets that tell namesakes apart ("median spend 120"), or "" for
-    a name without them (:data:`NEW_MARK` is not one)."""
-    while name.endswith(NEW_MARK):
-        name = name[: -len(NEW_MARK)]
-    return name.partition(" (")[2].removesuffix(")")
 
 _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
 _VALUE_WORD = {"high": "high spenders", "mid": "moderate spenders", "low": "low spenders"}

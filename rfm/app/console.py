@@ -30,6 +30,7 @@ from rfm.labels import (
     when,
     whole,
 )
+from rfm.model_refit import reworded_clusters
 
 __all__ = ["persona_table", "print_summary", "segment_table", "summary_table"]
 
@@ -206,12 +207,9 @@ def print_refit_lines(refit: dict[str, Any], path: str | Path) -> None:
     for cid, old in sorted(refit["renamed"].items()):
         print(f"cluster {cid} renamed: “{old}” → “{names[cid]}” (its customers no longer "
               "fit the old name)")  # fmt: skip
-    before = refit.get("personas_before") or [None] * len(refit["ids"])
-    for cid, earlier in sorted(zip(refit["ids"], before, strict=True)):
-        if earlier and cid not in refit["renamed"] and names[cid] != earlier[0]:
-            print(f"cluster {cid} keeps its name, which now reads “{names[cid]}” (was "
-                  f"“{earlier[0]}”): the part in brackets tells namesakes apart, from "
-                  "this data")  # fmt: skip
+    for cid, old in sorted(reworded_clusters(refit).items()):
+        print(f"cluster {cid} keeps its name, which now reads “{names[cid]}” (was “{old}”): "
+              "the part in brackets tells namesakes apart, from this data")  # fmt: skip
     print(f"{pct(refit['customers_moved'])} of the customers are in another cluster than "
           "the old model puts them in")  # fmt: skip
     print(f"model written to {Path(path).resolve()}; apply it from now on")

@@ -63,7 +63,7 @@ from rfm.labels import (
     when,
     word_list,
 )
-from rfm.personas import name_medians
+from rfm.model_refit import reworded_clusters
 from rfm.profiles import separation_reading
 from rfm.report import _html as h
 from rfm.report import plots
@@ -853,6 +853,7 @@ def _migration(c: _Ctx) -> str:
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
+    reworded = reworded_clusters(refit)
     rows, moved = [], []
     for cid, persona, match in zip(refit["ids"], refit["personas"], refit["matched"],
                                    strict=True):  # fmt: skip
@@ -863,6 +864,8 @@ def _refit(c: _Ctx) -> str:
             moved.append((cid, persona, f"{match[1]:.3f}"))
             if int(cid) in renamed:
                 status += f"; was “{renamed[int(cid)]}”, which its customers no longer fit"
+            elif int(cid) in reworded:
+                status += f"; was “{reworded[int(cid)]}” (what follows in brackets is this data's)"
         rows.append((cid, persona, status))
     table = (pd.DataFrame(rows, columns=["cluster", "persona", "status"])
              .set_index("cluster").sort_index())  # fmt: skip
@@ -878,12 +881,12 @@ def _refit(c: _Ctx) -> str:
                      f"{agree(n, 'its customers no longer fit|their customers no longer fit')} "
                      "the old one (see the table).")  # fmt: skip
     else:
-        before = refit.get("personas_before") or [None] * len(refit["personas"])
-        bracket = any(names is not None and name_medians(now) not in ("", name_medians(names[0]))
-                      for names, now in zip(before, refit["personas"], strict=True))  # fmt: skip
-        words.append("Every kept cluster keeps its persona name: its customers still fit it"
-                     + (" (the medians in brackets that tell namesakes apart are this "
-                        "data's)." if bracket else "."))  # fmt: skip
+        words.append("Every kept cluster keeps its persona name: its customers still fit it.")
+    if reworded:
+        n = len(reworded)
+        words.append(f"{counted(n, 'kept cluster')} {agree(n, 'keeps its name|keep their names')}"
+                     ", but what follows in brackets changed (it tells namesakes apart and "
+                     "comes from this data; see the table).")  # fmt: skip
     if vanished:
         n = len(vanished)
         words.append(f"{agree(n, 'Cluster|Clusters')} {word_list([str(v) for v in vanished])} "

@@ -308,18 +308,25 @@ def test_texts_from_data_options_and_rules_are_escaped() -> None:
     (["Loyal", "Sleepers", "Lapsed"], ["Big spenders", "Sleepers", "Recent"],
      "2 kept clusters got a new persona name, since their customers no longer fit the "
      "old one (see the table)."),
-    # only the median in brackets changed: the name stands, and the bracket is this data's
+    # only the median in brackets changed: the name stands, and the whole name a CRM tag
+    # may hold changed: said, with the old whole name in the table
     (["Loyal (median spend 100)", "Loyal (median spend 900)"],
      ["Loyal (median spend 120)", "Loyal (median spend 900)"],
-     "Every kept cluster keeps its persona name: its customers still fit it (the medians in "
-     "brackets that tell namesakes apart are this data's)."),
+     "Every kept cluster keeps its persona name: its customers still fit it. 1 kept cluster "
+     "keeps its name, but what follows in brackets changed (it tells namesakes apart and "
+     "comes from this data; see the table)."),
     (["Loyal", "Sleepers"], ["Loyal", "Sleepers"],
-     "Every kept cluster keeps its persona name: its customers still fit it."),
-    # a dropped " (new)", or a bracket that went away with its namesake: no bracket now
+     "Every kept cluster keeps its persona name: its customers still fit it. 25.0% of"),
+    # a dropped " (new)", or a bracket that went away with its namesake: said the same way
     (["Loyal (new)", "Sleepers"], ["Loyal", "Sleepers"],
-     "Every kept cluster keeps its persona name: its customers still fit it."),
-    (["Loyal (median spend 100)", "Sleepers"], ["Loyal", "Sleepers"],
-     "Every kept cluster keeps its persona name: its customers still fit it."),
+     "1 kept cluster keeps its name, but what follows in brackets changed"),
+    (["Loyal (median spend 100)", "Sleepers (median spend 5)"], ["Loyal", "Sleepers"],
+     "2 kept clusters keep their names, but what follows in brackets changed"),
+    # a rename and a bracket change in one refit: both said
+    (["Loyal", "Sleepers (median spend 5)", "Sleepers (median spend 50)"],
+     ["Big spenders", "Sleepers (median spend 6)", "Sleepers (median spend 50)"],
+     "1 kept cluster got a new persona name, since its customers no longer fit the old one "
+     "(see the table). 1 kept cluster keeps its name, but what follows in brackets changed"),
 ])  # fmt: skip
 def test_the_refit_section_says_which_names_changed_and_how(before, now, expected) -> None:
     """The refit section's sentence on names, from the old and new names written here: a
