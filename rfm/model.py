@@ -411,9 +411,9 @@ class SegmentModel:
         in the bin of its raw value and both PSI figures are the raw feature's, equal to
         the last bit (:mod:`rfm.drift`: why, and why not deciles of the scaled values);
         a scaled feature that is constant (multiplier 0) has PSI 0. The model file's
-        deciles of the scaled features are not read. So are the KS statistic and its
-        p-value the raw feature's: the scaling keeps the customers' order, and the raw
-        reference is the one whose sample, when the model keeps a sample
+        deciles of the scaled features are not read. The KS statistic and its p-value of
+        a scaled feature are the raw feature's too: the scaling keeps the customers'
+        order, and the raw reference is the one whose sample, when the model keeps a sample
         (``attrs["sampled"]``: the dimensions whose training values were more distinct
         values than it stores), the test compared with. (A scaled reference can hold
         all its values where the raw one is sampled: spends that differ in their last

@@ -382,9 +382,10 @@ def test_a_previous_file_of_another_model_is_read_again_by_this_one(
                      | (read["segment"] != mine["segment"])
                      | (read["cluster"] != mine["cluster"])).sum())  # fmt: skip
     assert otherwise > 0  # else this test would show nothing
-    warning = (f"The previous segments were made with another model: this model gives "
-               f"{otherwise:,} of the {len(prev):,} customers in that file other scores, "
-               "segments or clusters for their figures then.")  # fmt: skip
+    warning = (f"The previous segments do not read their customers as this model does: it "
+               f"gives {otherwise:,} of the {len(prev):,} customers in that file other scores, "
+               "segments or clusters for their figures then (a file of another model, of the "
+               "model a refit started from, or edited).")  # fmt: skip
     assert [x for x in proc.stdout.splitlines() if "another model" in x] == [
         f"warning: {warning} So both runs are compared as this model reads them: the "
         "previous customers are scored, named and clustered again from their figures in "

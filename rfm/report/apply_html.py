@@ -104,9 +104,10 @@ def refit_sentence(run: AppliedRun) -> str:
 def read_otherwise_sentence(n_otherwise: int, n_previous: int) -> str:
     """The warning for :func:`rfm.app.applying.read_again`'s finding, one line: the console
     and the report."""
-    return (f"The previous segments were made with another model: this model gives "
-            f"{n_otherwise:,} of the {counted(n_previous)} in that file other scores, "
-            "segments or clusters for their figures then. So both runs are compared as this "
+    return (f"The previous segments do not read their customers as this model does: it "
+            f"gives {n_otherwise:,} of the {counted(n_previous)} in that file other scores, "
+            "segments or clusters for their figures then (a file of another model, of the "
+            "model a refit started from, or edited). So both runs are compared as this "
             "model reads them: the previous customers are scored, named and clustered again "
             "from their figures in that file.")  # fmt: skip
 
@@ -141,7 +142,8 @@ def changes_words(run: AppliedRun) -> str:
 
 def orders_sentence(run: AppliedRun) -> str:
     """What the orders since the previous run say about the customers who moved down, in
-    plain words (the console prints the same); "" when nobody moved down.
+    plain words (the console prints the same): when the runs cannot be compared on orders,
+    why, whoever moved; else "" when nobody moved down.
 
     Only when the data continue the previous run's (``migration.csv`` has
     ``orders_between``) is a customer whose orders did not grow one who has not ordered
