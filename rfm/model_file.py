@@ -537,6 +537,11 @@ def from_document(document: Any) -> Any:
         **{key: t[key].text_or_none() for key in ("first_order", "last_order", "snapshot")},
     }
     customers = training["customers"]
+    totals = {int(bins.loc[bins["dimension"] == d, "customers"].sum()) for d in RFM_COLUMNS}
+    if len(totals) == 1 and customers not in totals:  # the histograms agree: the total is off
+        raise ModelFileError(f"field '{t['customers'].where}' is {customers:,}, but every "
+                             f"score bin of the file counts {totals.pop():,} customers in "
+                             "all; put back the number the model was saved with")  # fmt: skip
     for d in RFM_COLUMNS:  # each dimension's score bins hold every training customer
         _adds_up(sc["bins"], bins.loc[bins["dimension"] == d, "customers"].to_numpy(),
                  customers, "training.customers", part=f" of {d}")  # fmt: skip

@@ -376,8 +376,10 @@ def _load_edited(model, tmp_path, tamper) -> str:
         (lambda d: d["scores"]["bins"][0].__setitem__("customers",
                                                       d["scores"]["bins"][0]["customers"] + 2),
          "field 'scores.bins' of recency counts 1,502 customers, not 1,500"),
+        # the total edited, every histogram as saved: the total is named, not a histogram
         (_set("training.customers", 1499),
-         "field 'scores.bins' of recency counts 1,500 customers, not 1,499"),
+         "field 'training.customers' is 1,499, but every score bin of the file counts 1,500 "
+         "customers in all; put back the number the model was saved with"),
         # counts that are no counts at all
         (_set("drift_reference.recency.decile_counts", [-1] + [1] * 9),
          "'drift_reference.recency.decile_counts' must be a list of"),
