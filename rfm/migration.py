@@ -238,16 +238,18 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
     found = np.zeros(len(first), dtype=bool)
     found[where[where >= 0]] = True
     gone = np.flatnonzero(~found)
-    everyone = second.index.append(first.index[gone])
+    everyone = second.index.append(first.index[gone]).rename(second.index.name)
     missing = np.full(len(gone), -1)
     old = first.reset_index(drop=True).reindex(np.concatenate([where, gone])).set_axis(everyone)
     now = second.reset_index(drop=True).reindex(
         np.concatenate([np.arange(len(second)), missing])).set_axis(everyone)
     seg_before, seg_after = old["segment"], now["segment"]
     diff = now["rfm_sum"] - old["rfm_sum"]
+    # new and gone by the id lookup, not by a missing segment (a present customer's may be)
+    is_new = np.concatenate([where < 0, np.zeros(len(gone), dtype=bool)])
+    is_gone = np.concatenate([np.zeros(len(second), dtype=bool), np.ones(len(gone), dtype=bool)])
     direction = np.select(
-        [seg_before.isna().to_numpy(), seg_after.isna().to_numpy(), (diff > 0).to_numpy(),
-         (diff < 0).to_numpy()],
+        [is_new, is_gone, (diff > 0).to_numpy(), (diff < 0).to_numpy()],
         ["new", GONE_DIRECTION, "up", "down"],
         default="same",
     )  # fmt: skip
@@ -269,16 +271,17 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
     customers = pd.DataFrame(table, index=everyone)
     order = list(dict.fromkeys([r.name for r in ruleset.rules] + [OTHERS]))
     # the tables on plain arrays: on Series, pandas would align millions of text ids again
-    before_named = seg_before.notna().to_numpy()
+    before_named = ~is_new
     rows = seg_before.to_numpy(dtype=object, copy=True)
-    rows[~before_named] = NEW
-    stayed = seg_after.notna().to_numpy()
+    rows[is_new] = NEW
+    stayed = ~is_gone
     columns = seg_after.to_numpy(dtype=object, copy=True)
-    columns[~stayed] = GONE
+    columns[is_gone] = GONE
     seen_after, seen_before = set(pd.unique(columns[stayed])), set(pd.unique(rows[before_named]))
     present_after = [s for s in order if s in seen_after]
     present_before = [s for s in order if s in seen_before]
-    present_before += [s for s in pd.unique(rows[before_named]) if s not in order]
+    present_before += [s for s in pd.unique(rows[before_named])
+                       if s not in order and not pd.isna(s)]  # fmt: skip
     if not before_named.all():
         present_before.append(NEW)
     matrix = pd.crosstab(rows, columns).reindex(

@@ -1098,3 +1098,85 @@ def test_a_purchase_on_the_previous_files_last_day_is_one_whatever_the_snapshot(
                       index_col="customer")  # fmt: skip
     who = str(last["CustomerID"])
     assert mig.loc[who, "orders_between"] == 0 and mig.loc[who, "revenue"] > 0
+
+
+def _whole_spends_and_one_sum_of_cents(path: Path) -> str:
+    """300 customers who each spent a whole amount in one order (the 61st smallest 104,
+    so that a cut point of the spend scores falls at 105 by R's +1 rule), and customer
+    "XXXX", whose five lines add up to 104.99999999999999: segments.csv writes that
+    spend as 105, on the cut. Returns that customer's id."""
+    rng = np.random.default_rng(3)
+    spends = np.sort(rng.integers(10, 2000, 300)).astype(float)
+    spends[60] = 104.0
+    spends[:60] = np.minimum(spends[:60], 103.0)
+    spends[61:] = np.maximum(spends[61:], 106.0)
+    days = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300, 300), unit="D")
+    rows = [(f"C{i:03d}", f"I{i:03d}", days[i], spends[i]) for i in range(300)]
+    rows += [("XXXX", "I999", pd.Timestamp("2025-06-01"), a)
+             for a in (13.78, 24.16, 51.05, 11.21, 4.8)]  # fmt: skip
+    assert sum(r[3] for r in rows[300:]) == 104.99999999999999
+    pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "TotalAmount"]).to_csv(
+        path, index=False)  # fmt: skip
+    return "XXXX"
+
+
+@pytest.mark.parametrize("ties", ["thresholds", "first"])
+def test_a_spend_written_rounded_onto_a_cut_point_moves_nobody(cli, tmp_path, ties) -> None:
+    """The model applied to its own training file, with that run's segments.csv as
+    --previous: the spend written 105 for 104.99999999999999 still reads as the score the
+    run gave it, so no customer moved, with no warning and no win-back list."""
+    who = _whole_spends_and_one_sum_of_cents(tmp_path / "tx.csv")
+    run = cli("segment", tmp_path / "tx.csv", "--ties", ties, "--out", tmp_path / "r",
+              "--save-model", tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    seg = pd.read_csv(tmp_path / "r" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    assert seg.loc[who, "monetary"] == 105.0  # written on the cut
+    proc = cli("apply", tmp_path / "m.json", tmp_path / "tx.csv", "--out", tmp_path / "a",
+               "--previous", tmp_path / "r" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "0 moved down" in proc.stdout and "win-back" not in proc.stdout
+    assert "does not read its customers" not in proc.stdout
+    mig = pd.read_csv(tmp_path / "a" / "migration.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    assert (mig["direction"] == "same").all()
+
+
+def test_a_ties_first_file_read_by_thresholds_says_how_many_segments_differ(
+    cli, files, tmp_path
+) -> None:
+    """A --ties first run's own segments.csv as --previous for new data: the model reads
+    those customers by its thresholds, so some land in another segment than the file
+    shows; a note says how many (counted here from the file and the model file)."""
+    run = cli("segment", files / "w1.csv", "--ties", "first", "--out", tmp_path / "r",
+              "--save-model", tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    proc = cli("apply", tmp_path / "m.json", files / "w2.csv", "--out", tmp_path / "a",
+               "--previous", tmp_path / "r" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    prev = pd.read_csv(tmp_path / "r" / "segments.csv", dtype={"customer": str})
+    read = _read_by_model(tmp_path / "m.json", prev)
+    differ = int((read["segment"].to_numpy() != prev["segment"].to_numpy()).sum())
+    assert differ > 0
+    said = (f"note: {differ:,} customers of the previous file are in another segment there "
+            "than this model reads from their figures: the run that wrote it split tied "
+            "customers by rank (--ties first)")
+    assert said in proc.stdout
+
+
+def test_ids_the_writer_quoted_match_when_read_back(cli, files, tmp_path) -> None:
+    """Ids such as "+1-555-00001" are written with a leading quote (a spreadsheet would
+    read them as a formula); read back as --previous they are the same customers."""
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str})
+    tx["CustomerID"] = "+1-555-" + tx["CustomerID"].str.zfill(5)
+    tx.to_csv(tmp_path / "phones.csv", index=False)
+    run = cli("segment", tmp_path / "phones.csv", "--out", tmp_path / "r", "--save-model",
+              tmp_path / "m.json", "--quiet")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    written = pd.read_csv(tmp_path / "r" / "segments.csv", dtype={"customer": str})
+    assert written["customer"].str.startswith("'+1-555-").all()  # quoted against formulas
+    proc = cli("apply", tmp_path / "m.json", tmp_path / "phones.csv", "--out", tmp_path / "a",
+               "--previous", tmp_path / "r" / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    n = tx["CustomerID"].nunique()
+    assert f"{n:,} customers are in both runs, 0 new and 0 gone." in proc.stdout

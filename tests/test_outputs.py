@@ -302,6 +302,18 @@ def test_neutralise_formulas_by_hand() -> None:
     pd.testing.assert_frame_equal(frame, before)  # input not modified
 
 
+def test_text_read_back_is_the_text_before_neutralising() -> None:
+    """restore_neutralised undoes neutralise_formulas: the quotes it adds go, a quote that
+    was the text's own stays (ids like a phone number "+1-555-00001" match again when a
+    previous run's segments file is read)."""
+    from rfm.io.export import restore_neutralised
+
+    ids = pd.Series([*EVIL, "-5", "+1.5e3", "plain", "a=b", "'quoted", "+1-555-00001", "'5"])
+    written = neutralise_formulas(pd.DataFrame({"id": ids}))["id"]
+    assert written.tolist()[-2:] == ["'+1-555-00001", "'5"]  # (the writer's quote, and own)
+    assert restore_neutralised(written).tolist() == ids.tolist()
+
+
 def test_export_csv_and_xlsx_hold_no_formula(tmp_path: Path) -> None:
     rfm_tab, labels = tiny_rfm(EVIL)
     export(tmp_path / "crm.csv", rfm_tab, labels)

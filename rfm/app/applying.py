@@ -54,7 +54,7 @@ from rfm.app.pipeline import (
     separation_table,
 )
 from rfm.drift import MIN_DRIFT_CUSTOMERS, assignment_changes
-from rfm.io.export import CSV_DIGITS, _significant_digits
+from rfm.io.export import CSV_DIGITS, _significant_digits, restore_neutralised
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
@@ -173,9 +173,7 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
                          "segments file of an earlier run")  # fmt: skip
     if not len(table):
         raise ValueError(f"{where} has no customers; give the segments file of an earlier run")
-    ids = table["customer"].astype(str)
-    quoted = ids.str.match(r"^'[=+\-@\t\r]") & ~ids.str.fullmatch(r"'[+-]?[\d.eE+-]+")
-    table["customer"] = ids.where(~quoted, ids.str[1:])
+    table["customer"] = restore_neutralised(table["customer"])  # the writer's quotes off
     _one_row_per_customer(table["customer"], where)
     for col in ("cluster", "r_score", "f_score", "m_score", "recency", "frequency", "monetary"):
         table[col] = pd.to_numeric(table[col], errors="coerce")
@@ -249,8 +247,8 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     same yardstick. The file is another model's when, for some customer,
 
     * a score is not the model's for the figure, even within the file's rounding (the
-      model's score at the figure ± :data:`ROUNDED` of it counts as the model's, but for
-      whole numbers, which a segments file writes exactly; with ties
+      model's score at the spend ± :data:`ROUNDED` of it counts as the model's; days and
+      orders are whole numbers, written exactly; with ties
       "first" a training run splits tied customers by rank, which no threshold
       reproduces, so scores are not compared then, and the customers are always scored
       again: else a training run's file would show tied customers moving),
@@ -289,8 +287,9 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     read_scores = []  # the file's score where the model reads the figure so within its
     for dim, mine in zip(RFM_COLUMNS, own, strict=True):  # rounding, else the model's
         value = figures[dim].to_numpy(np.float64)
-        # whole numbers (days, orders, whole amounts) are written exactly: no margin
-        margin = np.where(value == np.floor(value), 0.0, ROUNDED * np.abs(value))
+        # days and orders are whole numbers, written exactly; a spend is a sum of amounts,
+        # and 104.99999999999999 is written 105: only the spend gets the margin
+        margin = ROUNDED * np.abs(value) if dim == "monetary" else 0.0
         ends = [scores.score(dim, value + sign * margin) for sign in (-1, 1)]
         within = (mine >= np.minimum(*ends)) & (mine <= np.maximum(*ends))
         read_scores.append(np.where(within, mine, ends[0]))
@@ -315,7 +314,11 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     read["cluster"] = again["cluster"].to_numpy(np.int64)
     read["persona"] = again["persona"].astype(object).to_numpy()
     if first:  # a training run's tied customers split by rank: read again, said only
-        return read, int(differs.sum())  # where segments or clusters say another model
+        # where segments or clusters say another model; how many segments the reading
+        # changes is kept for a note
+        read.attrs["segments_read_otherwise"] = int((read["segment"].to_numpy(dtype=object)
+                                                     != segment).sum())  # fmt: skip
+        return read, int(differs.sum())
     otherwise = (read["segment"].to_numpy(dtype=object) != segment) | (
         read["cluster"].to_numpy(np.int64) != cluster)
     for col, mine in zip(SCORE_COLUMNS, own, strict=True):
@@ -520,6 +523,13 @@ def apply_model(
                         f"here under an id written otherwise (\"{theirs}\" there, \"{mine}\" "
                         "here: leading zeros or a decimal point), so they count as gone and "
                         "new. Write the ids alike in both files to compare them.")  # fmt: skip
+    tied = previous.attrs.get("segments_read_otherwise", 0) if previous is not None else 0
+    if tied and not read_otherwise:
+        notes.append(f"{counted(tied)} of the previous file {agree(tied, 'is|are')} in "
+                     "another segment there than this model reads from their figures: the run "
+                     "that wrote it split tied customers by rank (--ties first), the model "
+                     "scores them by its thresholds, and both runs are compared as the model "
+                     "reads them")  # fmt: skip
     if read_otherwise:
         from rfm.report.apply_html import read_otherwise_sentence
 

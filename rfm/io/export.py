@@ -86,6 +86,18 @@ def _neutral_text(value: Any) -> Any:
     return value
 
 
+def restore_neutralised(values: pd.Series) -> pd.Series:
+    """Text read back from a file :func:`neutralise_formulas` wrote, as it was: the leading
+    quote taken off exactly where that function adds one (the rest starts with a formula
+    trigger and is no plain number), so ``'+1-555-0100`` reads ``+1-555-0100`` and a
+    quote that was the text's own (``'5``) stays."""
+    text = values.astype(str)
+    rest = text.str[1:]
+    added = (text.str.startswith("'") & rest.str.startswith(FORMULA_TRIGGERS)
+             & ~rest.str.fullmatch(_PLAIN_NUMBER.pattern))  # fmt: skip
+    return text.where(~added, rest)
+
+
 def _is_text(values: pd.Series | pd.Index) -> bool:
     dtype = values.dtype
     return (

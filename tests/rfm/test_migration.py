@@ -287,3 +287,19 @@ def test_compare_segments_lists_the_customers_the_later_table_lacks() -> None:
     assert got.matrix.loc["Lost", GONE] == 1 and got.matrix.sum(axis=1)["Champions"] == 2
     assert got.matrix.sum(axis=1)["Lost"] == 1 and GONE not in got.revenue.columns
     assert got.revenue.loc["Champions", "Champions"] == 40.0  # 30 + 10
+
+
+def test_a_present_customer_without_a_segment_is_neither_new_nor_gone() -> None:
+    """New and gone are decided by the ids: a customer in both tables whose segment is
+    missing in one of them is "up" (its score sum rose), not "new" or "gone", and the
+    index keeps its name."""
+    from rfm.migration import compare_segments
+
+    first = pd.DataFrame({"segment": ["Lost", None], "rfm_sum": [4, 6], "monetary": [1.0, 2.0]},
+                         index=pd.Index(["a", "b"], name="customer"))  # fmt: skip
+    second = pd.DataFrame({"segment": [None, "Lost"], "rfm_sum": [5, 8], "monetary": [1.0, 3.0]},
+                          index=pd.Index(["a", "b"], name="customer"))  # fmt: skip
+    got = compare_segments(first, second, "ladder").customers
+    assert got["direction"].tolist() == ["up", "up"] and got.index.name == "customer"
+    gone = compare_segments(first, second.iloc[1:], "ladder").customers
+    assert gone["direction"].tolist() == ["up", "gone"] and gone.index.name == "customer"
