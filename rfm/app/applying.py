@@ -21,8 +21,9 @@ The comparison with the previous run says only what the two files support:
   so a spend that did not change gives exactly 0, not a residue of adding in another order;
 * ``orders_between`` (frequency now less frequency then) and ``revenue`` are written only
   when the new data continue the previous run's: no customer of the previous file is gone
-  or has fewer orders (a rolling window loses old orders), and no customer's spend changed
-  without a new order (lines counted twice, or money in another unit); otherwise neither
+  or has fewer orders (a rolling window loses old orders), and no customer has as many
+  orders as before but another spend (lines counted twice, money in another unit, or a
+  window that lost an order as one came); otherwise neither
   an unchanged count nor a difference of spends says what happened between the runs.
 
 On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of

@@ -160,8 +160,8 @@ def orders_sentence(run: AppliedRun) -> str:
             why.append(f"{gone:,} of its customers {agree(gone, 'is|are')} gone")
         if ch.get("spend_without_orders"):
             odd = ch["spend_without_orders"]
-            why.append(f"{counted(odd)} {agree(odd, 'has|have')} another spend with no new "
-                       "order")  # fmt: skip
+            why.append(f"{counted(odd)} {agree(odd, 'has|have')} as many orders as in the "
+                       "previous file but another spend")  # fmt: skip
         return (f"The two runs cannot be compared on orders: {word_list(why)}, so these "
                 "data are not the previous run's with new orders added (a rolling window "
                 "drops old orders; lines counted twice, or money in another unit, change "
