@@ -1002,9 +1002,9 @@ def test_ids_written_with_leading_zeros_in_one_run_are_pointed_out(
                tmp_path / "padded.csv", "--quiet")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     example = prev["customer"].sort_values().iloc[0]
-    said = (f"warning: {len(prev):,} customers of the previous run are here under an id "
-            f"written otherwise (\"{example}\" there, \"{example[3:]}\" here: leading zeros "
-            "or a decimal point), so they count as gone and new.")
+    said = (f"warning: {len(prev):,} customers here have ids the previous run wrote "
+            f"otherwise (\"{example}\" there, \"{example[3:]}\" here: leading zeros or a "
+            "decimal point), so they count as new customers, apart from the previous run's.")
     assert said in proc.stdout
 
 
@@ -1180,3 +1180,23 @@ def test_ids_the_writer_quoted_match_when_read_back(cli, files, tmp_path) -> Non
     assert proc.returncode == 0, proc.stderr
     n = tx["CustomerID"].nunique()
     assert f"{n:,} customers are in both runs, 0 new and 0 gone." in proc.stdout
+
+
+def test_ids_padded_on_the_newest_lines_only_are_pointed_out(cli, files, trained, applied_w1,
+                                                              tmp_path) -> None:  # fmt: skip
+    """Five customers order again, and their new lines write the id with a leading zero:
+    each is in both runs under its old id and new under the padded one; the warning
+    counts them."""
+    _, model = trained
+    tx = pd.read_csv(files / "w1.csv", dtype={"CustomerID": str, "InvoiceNo": str})
+    who = sorted(tx["CustomerID"].unique())[:5]
+    again = tx[tx["CustomerID"].isin(who)].drop_duplicates("CustomerID").assign(
+        CustomerID=lambda d: "0" + d["CustomerID"], InvoiceNo=lambda d: "N" + d["InvoiceNo"],
+        InvoiceDate=tx["InvoiceDate"].max())  # fmt: skip
+    pd.concat([tx, again]).to_csv(tmp_path / "mixed.csv", index=False)
+    proc = cli("apply", model, tmp_path / "mixed.csv", "--out", tmp_path / "t", "--previous",
+               applied_w1 / "segments.csv", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    said = (f"warning: 5 customers here have ids the previous run wrote otherwise "
+            f"(\"{who[0]}\" there, \"0{who[0]}\" here: leading zeros or a decimal point)")
+    assert said in proc.stdout

@@ -328,24 +328,34 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
 
 
 def ids_written_otherwise(before: pd.Index, after: pd.Index) -> tuple[int, str, str] | None:
-    """Customers of ``before`` missing from ``after`` whose id is there written otherwise:
-    with leading zeros, or as a decimal number ("00017", "17", "17.0" are one id). Returns
-    how many, and the first one as each side writes it; None when there are none."""
+    """Customers new in ``after`` whose id ``before`` writes otherwise: with leading zeros,
+    or as a decimal number ("00017", "17", "17.0" are one id), whether that other id is
+    gone or is in ``after`` too (a file padded on its newest lines only). Returns how
+    many, and the first one as each side writes it; None when there are none. Both
+    indexes hold distinct ids."""
 
     def plain(ids: pd.Index) -> pd.Series:
         text = pd.Series(ids.astype(str), index=ids)
         return text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
 
-    gone = before[after.get_indexer(before) < 0]  # (ids unique: difference() hashes
-    new = after[before.get_indexer(after) < 0]  # text ids several times over)
-    if not len(gone) or not len(new):
+    new = after[before.get_indexer(after) < 0]
+    if not len(new):
         return None
-    theirs, mine = plain(gone), plain(new)
-    same = theirs[pd.Index(mine.unique()).get_indexer(theirs.to_numpy()) >= 0]
-    if not len(same):
+    text = pd.Series(before.astype(str), index=before)
+    # the previous ids by their plain form: only those with a leading 0 or a "." change
+    odd = text.str.startswith("0") | text.str.contains(".", regex=False)
+    keys = pd.Series(np.concatenate([before[~odd.to_numpy()].to_numpy(dtype=object),
+                                     before[odd.to_numpy()].to_numpy(dtype=object)]),
+                     index=np.concatenate([text[~odd.to_numpy()].to_numpy(dtype=object),
+                                           plain(before[odd.to_numpy()]).to_numpy(dtype=object)]))
+    keys = keys[~keys.index.duplicated()]
+    mine = plain(new)
+    row = pd.Index(keys.index).get_indexer(mine.to_numpy(dtype=object))
+    found = row >= 0
+    if not found.any():
         return None
-    first = same.index[0]
-    return len(same), str(first), str(mine.index[mine == same.iloc[0]][0])
+    first = int(np.flatnonzero(found)[0])
+    return int(found.sum()), str(keys.iloc[row[first]]), str(mine.index[first])
 
 
 def _customer_ids(values: pd.Series) -> pd.Index:
@@ -482,7 +492,7 @@ def apply_model(
                                 table[["segment", "frequency", "monetary"]])  # fmt: skip
             changes["ids_written_otherwise"] = (
                 ids_written_otherwise(before.index, after.index)
-                if changes["customers_gone"] and changes["customers_new"] else None)
+                if changes["customers_new"] else None)
             migration = compare_segments(before, after, settings.rules)
             # the later customers, in its order; those in both runs are neither new nor gone
             mine = migration.customers.iloc[: len(after)]
@@ -520,10 +530,11 @@ def apply_model(
         warnings.append(stale_names_sentence(stale))
     if changes is not None and changes["ids_written_otherwise"] is not None:
         n, theirs, mine = changes["ids_written_otherwise"]
-        warnings.append(f"{counted(n, 'customer')} of the previous run {agree(n, 'is|are')} "
-                        f"here under an id written otherwise (\"{theirs}\" there, \"{mine}\" "
-                        "here: leading zeros or a decimal point), so they count as gone and "
-                        "new. Write the ids alike in both files to compare them.")  # fmt: skip
+        warnings.append(f"{counted(n, 'customer')} here {agree(n, 'has an id|have ids')} the "
+                        f"previous run wrote otherwise (\"{theirs}\" there, \"{mine}\" here: "
+                        "leading zeros or a decimal point), so they count as new customers, "
+                        "apart from the previous run's. Write the ids alike in both files to "
+                        "compare them.")  # fmt: skip
     tied = previous.attrs.get("segments_read_otherwise", 0) if previous is not None else 0
     if tied and not read_otherwise:
         notes.append(f"{counted(tied)} of the previous file {agree(tied, 'is|are')} in "

@@ -100,11 +100,16 @@ def test_the_drift_details_say_which_ks_tests_compare_with_a_sample() -> None:
 
 def test_ids_written_otherwise_are_found_among_the_gone_and_the_new() -> None:
     """"00017" and "17", "18" and "18.0" are one customer each; "5" is in both files and
-    "99" and "abc" are other customers: two, and the first as each file writes it."""
+    "99" and "abc" are other customers: two, and the first as each file writes it; none
+    without a new customer."""
     from rfm.app.applying import ids_written_otherwise
 
     before = pd.Index(["00017", "18", "5", "abc"])
     after = pd.Index(["17", "18.0", "5", "99"])
     assert ids_written_otherwise(before, after) == (2, "00017", "17")
     assert ids_written_otherwise(pd.Index(["a", "b"]), pd.Index(["a", "c"])) is None
-    assert ids_written_otherwise(pd.Index(["a"]), pd.Index(["a", "b"])) is None  # none gone
+    assert ids_written_otherwise(pd.Index(["a"]), pd.Index(["a", "b"])) is None
+    # a file padded on its newest lines only: "012399" is new here while "12399", the
+    # previous run's id of the same customer, is here too
+    assert ids_written_otherwise(pd.Index(["12399", "7"]), pd.Index(["12399", "7", "012399"])
+                                 ) == (1, "12399", "012399")  # fmt: skip
