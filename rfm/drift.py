@@ -55,8 +55,11 @@ freedom (the PSI is a symmetrised χ² divergence), so with ten deciles chance a
 PSI ≈ 9 / n on average: 0.18 for 50 customers, where 0.25 is passed one time
 in four or five (simulated on the demo data: 0.27).
 Below :data:`MIN_DRIFT_CUSTOMERS` (200: χ²₉ passes 20, PSI 0.1, about one time in 50)
-the bands are not read: the verdict is "too few customers" and no refit is recommended
-on them.
+a band is read only where chance could hardly give the PSI, ``n · PSI`` above the χ²
+quantile of :data:`SMALL_SAMPLE_P` (one in a thousand) with (bins − 1) degrees of
+freedom (:func:`drift_reading`): 150 customers whose recency moved by months read
+"refit recommended"; a handful of customers, or a PSI chance could give them, read "too
+few customers", and recommend no refit.
 
 Kolmogorov–Smirnov (KS)
 -----------------------
@@ -96,11 +99,13 @@ __all__ = [
     "PSI_MODERATE",
     "PSI_REFIT",
     "REFERENCE_POINTS",
+    "SMALL_SAMPLE_P",
     "TOO_FEW",
     "Reference",
     "assignment_changes",
     "bin_counts",
     "decile_cuts",
+    "drift_reading",
     "ks_test",
     "psi",
     "psi_reading",
@@ -115,8 +120,11 @@ PSI_REFIT = 0.25
 REFERENCE_POINTS = 10_000
 #: fewer new customers than this: the PSI bands are not read (module docstring)
 MIN_DRIFT_CUSTOMERS = 200
-#: the verdict of every feature below MIN_DRIFT_CUSTOMERS new customers
+#: the verdict of a feature below MIN_DRIFT_CUSTOMERS new customers whose PSI chance
+#: could give
 TOO_FEW = "too few customers"
+#: below MIN_DRIFT_CUSTOMERS, a PSI is read only if chance gives one as large less often
+SMALL_SAMPLE_P = 1e-3
 
 
 def psi(expected: np.ndarray, actual: np.ndarray) -> float:
@@ -144,6 +152,20 @@ def psi_reading(value: float) -> str:
     if value > PSI_REFIT:
         return "refit recommended"
     return "moderate shift" if value >= PSI_MODERATE else "stable"
+
+
+def drift_reading(value: float, customers: int, bins: int) -> str:
+    """:func:`psi_reading` of a PSI over ``customers`` new customers and ``bins`` bins, or
+    :data:`TOO_FEW` below :data:`MIN_DRIFT_CUSTOMERS` customers when the PSI is below
+    the moderate band or chance could give it: ``customers · PSI`` not above the
+    (1 − :data:`SMALL_SAMPLE_P`) quantile of χ² with ``bins − 1`` degrees of freedom
+    (module docstring)."""
+    if customers >= MIN_DRIFT_CUSTOMERS:
+        return psi_reading(value)
+    from scipy.stats import chi2
+
+    beyond_chance = customers * value > chi2.ppf(1 - SMALL_SAMPLE_P, max(1, bins - 1))
+    return psi_reading(value) if value >= PSI_MODERATE and beyond_chance else TOO_FEW
 
 
 def bin_counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:

@@ -101,14 +101,12 @@ import pandas as pd
 
 from rfm._inputs import RFM_COLUMNS, check_rfm
 from rfm.drift import (
-    MIN_DRIFT_CUSTOMERS,
-    TOO_FEW,
     Reference,
     bin_counts,
     decile_cuts,
+    drift_reading,
     ks_test,
     psi,
-    psi_reading,
 )
 from rfm.frozen import FrozenScaler, FrozenScores, nearest_centre
 from rfm.segments import segment
@@ -400,9 +398,9 @@ class SegmentModel:
         DataFrame
             Indexed by ``feature``: ``psi`` (the larger of the two below),
             ``psi_score_bins``, ``psi_deciles``, ``ks_statistic``, ``ks_pvalue``,
-            ``verdict`` (:func:`rfm.drift.psi_reading` of ``psi``; "too few customers"
-            for all below :data:`rfm.drift.MIN_DRIFT_CUSTOMERS`, where chance alone
-            moves the PSI across its bands). ``attrs["refit_recommended"]`` is True when
+            ``verdict`` (:func:`rfm.drift.drift_reading` of ``psi``: its band, but
+            "too few customers" below :data:`rfm.drift.MIN_DRIFT_CUSTOMERS` where chance
+            alone could give the PSI). ``attrs["refit_recommended"]`` is True when
             any verdict recommends a refit (a PSI above 0.25 on enough customers);
             ``attrs["customers"]`` is the number of new customers.
 
@@ -442,7 +440,8 @@ class SegmentModel:
                 by_score, by_decile = 0.0, 0.0
                 stat, p = ks_test(ref.distribution, values)
             worst = float(np.nanmax([by_score, by_decile]))
-            reading = psi_reading(worst) if len(values) >= MIN_DRIFT_CUSTOMERS else TOO_FEW
+            bins = max(len(lr.reference[dim].decile_counts), lr.scores.q)
+            reading = drift_reading(worst, len(values), bins)
             rows.append((name, worst, by_score, by_decile, stat, p, reading))
         table = pd.DataFrame(rows, columns=["feature", "psi", "psi_score_bins", "psi_deciles",
                                             "ks_statistic", "ks_pvalue", "verdict"])

@@ -32,6 +32,7 @@ from rfm.drift import (
     PSI_MODERATE,
     PSI_REFIT,
     REFERENCE_POINTS,
+    TOO_FEW,
     psi_reading,
 )
 from rfm.labels import (
@@ -85,14 +86,18 @@ def refit_sentence(run: AppliedRun) -> str:
     named in plain words (:data:`rfm.labels.FEATURE_WORDS`); the figures (PSI) are in the
     drift table, for the analysts."""
     n = run.drift.attrs.get("customers", MIN_DRIFT_CUSTOMERS)
-    if n < MIN_DRIFT_CUSTOMERS:
+    verdicts = run.drift.get("verdict")  # (None: a table of PSI alone)
+    read = (verdicts is None or n >= MIN_DRIFT_CUSTOMERS
+            or (verdicts != TOO_FEW).any())  # fmt: skip
+    if not read:
         return (f"Too few customers to judge drift: with {counted(n)}, chance alone moves "
                 f"the shift figures across their bands; it takes {MIN_DRIFT_CUSTOMERS} or "
-                "more.")  # fmt: skip
-    worst = run.drift["psi"].idxmax()
-    value = float(run.drift.loc[worst, "psi"])
+                "more, or a shift chance could hardly give.")  # fmt: skip
+    judged = run.drift if verdicts is None else run.drift[verdicts != TOO_FEW]
+    worst = judged["psi"].idxmax()
+    value = float(judged.loc[worst, "psi"])
     if run.refit_recommended:
-        moved = _in_words(list(run.drift.index[run.drift["psi"] > PSI_REFIT]))
+        moved = _in_words(list(judged.index[judged["psi"] > PSI_REFIT]))
         return (f"{REFIT_HEAD} the customers have moved far from the ones the model was "
                 f"trained on, in {moved}.")  # fmt: skip
     if value >= PSI_MODERATE:
@@ -198,8 +203,7 @@ def _summary(run: AppliedRun, c: _Ctx) -> str:
          if "first_purchase" in rfm else "–"),
         ("Clusters", str(run.model.k)),
         ("Drift", "refit recommended" if run.refit_recommended
-         else "too few customers to judge"
-         if run.drift.attrs.get("customers", MIN_DRIFT_CUSTOMERS) < MIN_DRIFT_CUSTOMERS
+         else "too few customers to judge" if (run.drift["verdict"] == TOO_FEW).all()
          else "no refit needed"),
     ]  # fmt: skip
     cls = "warn" if run.refit_recommended else "note"

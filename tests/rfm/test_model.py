@@ -681,20 +681,30 @@ def test_a_scaled_rows_ks_test_is_its_raw_rows_when_only_the_raw_one_is_sampled(
     assert model.drift_customers(res.rfm).attrs["sampled"] == ["monetary"]
 
 
-def test_too_few_new_customers_recommend_no_refit(demo) -> None:
-    """Spend four times the training spend: on 199 customers every feature reads "too few
-    customers" and no refit is recommended, although the PSI is computed as ever; on
-    200 the shift recommends a refit."""
+def test_too_few_new_customers_recommend_no_refit_unless_chance_could_not(demo) -> None:
+    """150 of the training customers themselves: every feature reads "too few customers"
+    and no refit is recommended. The same 150 with four times their spend: the spend's
+    PSI is far beyond what chance gives 150 customers (150 · PSI above the 0.999 quantile
+    of χ² with bins − 1 degrees of freedom, from scipy here), so it reads "refit
+    recommended"; the other features still "too few". With 200 customers the bands are
+    read as ever."""
+    from scipy.stats import chi2
+
     from rfm.drift import MIN_DRIFT_CUSTOMERS
 
     _, res, model = demo
+    same = model.drift_customers(res.rfm.iloc[:150])
+    assert (same["verdict"] == "too few customers").all() and not same.attrs["refit_recommended"]
     rich = res.rfm.assign(monetary=res.rfm["monetary"] * 4)
-    few = model.drift_customers(rich.iloc[: MIN_DRIFT_CUSTOMERS - 1])
-    assert (few["verdict"] == "too few customers").all() and not few.attrs["refit_recommended"]
-    assert few.loc["monetary", "psi"] > 0.25 and few.attrs["customers"] == MIN_DRIFT_CUSTOMERS - 1
+    few = model.drift_customers(rich.iloc[:150])
+    bins = max(len(model.learned.reference["monetary"].decile_counts), model.learned.scores.q)
+    assert 150 * few.loc["monetary", "psi"] > chi2.ppf(0.999, bins - 1)
+    assert few.loc["monetary", "verdict"] == "refit recommended" and few.attrs["refit_recommended"]
+    assert few.loc["recency", "verdict"] == "too few customers"
+    assert few.attrs["customers"] == 150
     enough = model.drift_customers(rich.iloc[:MIN_DRIFT_CUSTOMERS])
     assert enough.loc["monetary", "verdict"] == "refit recommended"
-    assert enough.attrs["refit_recommended"]
+    assert enough.loc["recency", "verdict"] == "stable"
 
 
 def test_chance_alone_moves_the_psi_of_few_customers_across_its_bands(demo) -> None:
