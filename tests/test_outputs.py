@@ -401,3 +401,19 @@ def test_parquet_without_pyarrow_is_a_one_line_error(cli, tmp_path: Path, monkey
                "--format", "parquet")  # fmt: skip
     assert_user_error(proc, "--format parquet", "pyarrow", "pip install pyarrow")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_write_csv_rounds_floats_to_the_digits_asked(tmp_path: Path) -> None:
+    """A median of sums added in another order (on Dask) can differ in its last bits: at
+    12 significant digits both write the same text; without ``digits``, floats are written
+    exactly, as before."""
+    from rfm.io.export import write_csv
+
+    frame = pd.DataFrame({"median": [23.980000000000018, 104.99999999999999, 7.0],
+                          "customers": [3, 4, 5]}, index=pd.Index([0, 1, 2], name="cluster"))
+    write_csv(frame, tmp_path / "a.csv", index=True, digits=12)
+    back = pd.read_csv(tmp_path / "a.csv", index_col="cluster")
+    assert back["median"].tolist() == [23.98, 105.0, 7.0]
+    assert back["customers"].tolist() == [3, 4, 5]
+    write_csv(frame, tmp_path / "b.csv", index=True)
+    assert pd.read_csv(tmp_path / "b.csv")["median"].tolist() == frame["median"].tolist()

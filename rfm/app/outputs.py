@@ -16,7 +16,13 @@ import numpy as np
 
 from rfm.app.pipeline import PipelineResult, Progress, Steps
 from rfm.io._atomic import StagedFolder
-from rfm.io.export import FORMATS, export_table, write_csv, write_table
+from rfm.io.export import (
+    CSV_DIGITS,
+    FORMATS,
+    export_table,
+    write_csv,
+    write_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from rfm.app.applying import AppliedRun
@@ -79,7 +85,7 @@ def write_outputs(
             )
             write_table(table, path, format)
         with stage.writing("profile.csv") as path:
-            write_csv(result.profile, path, index=True)
+            write_csv(result.profile, path, index=True, digits=CSV_DIGITS)
         with stage.writing("elbow.csv") as path:
             write_csv(result.clusters.elbow, path)
         with stage.writing("validation.csv") as path:
@@ -116,7 +122,7 @@ def write_apply_outputs(
         with stage.writing(writes[0]) as path:
             write_table(run.table, path, format)
         with stage.writing("profile.csv") as path:
-            write_csv(run.profile, path, index=True)
+            write_csv(run.profile, path, index=True, digits=CSV_DIGITS)
         with stage.writing("drift.csv") as path:
             write_csv(run.drift, path, index=True)
         if run.migration is not None:

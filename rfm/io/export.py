@@ -158,8 +158,12 @@ def write_csv(
     path: str | os.PathLike[str],
     *,
     index: bool = False,
+    digits: int | None = None,
 ) -> None:
-    """Write ``frame`` as CSV, neutralised against formulas (:func:`neutralise_formulas`).
+    """Write ``frame`` as CSV, neutralised against formulas (:func:`neutralise_formulas`),
+    its floats rounded to ``digits`` significant digits when given
+    (:func:`round_significant`: figures made from sums read alike whatever the order of
+    their additions).
 
     With pyarrow installed (the ``dask`` and ``test`` extras bring it) the file is written
     by Arrow's CSV writer, which is multithreaded and some ten times faster than pandas'
@@ -171,6 +175,8 @@ def write_csv(
     new, live, formula cell).
     """
     safe = neutralise_formulas(frame)
+    if digits is not None:
+        safe = _significant_digits(safe, digits)
     columns = [safe.iloc[:, i] for i in range(safe.shape[1])]
     if index:
         columns.append(safe.index.to_series())
@@ -249,28 +255,34 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], format: str) 
 CSV_DIGITS = 12
 
 
-def _significant_digits(table: pd.DataFrame, digits: int) -> pd.DataFrame:
-    """A copy with every float column rounded to ``digits`` significant digits, so that
-    figures whose last bits depend on the order of additions (sums on Dask, in memory)
-    are written alike; for money and probabilities 12 digits lose nothing a reader uses.
+def round_significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
+    """``values`` (float64) rounded to ``digits`` significant digits, so that figures whose
+    last bits depend on the order of additions (sums on Dask, in memory) read alike; for
+    money and probabilities 12 digits lose nothing a reader uses.
 
     Each value becomes ``round(v · 10^e) / 10^e`` with ``e = digits − 1 − ⌊log10 |v|⌋``:
-    the nearest double to the rounded decimal, whose shortest text is that decimal.
+    the nearest double to the rounded decimal, whose shortest text is that decimal. NaN,
+    ±inf and 0 are kept.
     """
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        e = digits - 1 - np.floor(np.log10(np.abs(v)))
+        e = np.where(np.isfinite(e), np.clip(e, -300, 300), 0.0)
+        scale = 10.0 ** np.abs(e)
+        rounded = np.where(e >= 0, np.round(v * scale) / scale, np.round(v / scale) * scale)
+    rounded = np.where(np.isfinite(rounded), rounded, v)
+    inexact = np.flatnonzero(np.abs(e) > 22)  # 10^e is no longer an exact double
+    rounded[inexact] = [float(f"{x:.{digits}g}") for x in v[inexact]]
+    return rounded
+
+
+def _significant_digits(table: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """A copy with every float column rounded to ``digits`` significant digits
+    (:func:`round_significant`)."""
     out = table.copy(deep=False)
     for name in out.columns:
-        if not pd.api.types.is_float_dtype(out[name].dtype):
-            continue
-        v = out[name].to_numpy(dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            e = digits - 1 - np.floor(np.log10(np.abs(v)))
-            e = np.where(np.isfinite(e), np.clip(e, -300, 300), 0.0)
-            scale = 10.0 ** np.abs(e)
-            rounded = np.where(e >= 0, np.round(v * scale) / scale, np.round(v / scale) * scale)
-        rounded = np.where(np.isfinite(rounded), rounded, v)
-        inexact = np.flatnonzero(np.abs(e) > 22)  # 10^e is no longer an exact double
-        rounded[inexact] = [float(f"{x:.{digits}g}") for x in v[inexact]]
-        out[name] = rounded
+        if pd.api.types.is_float_dtype(out[name].dtype):
+            out[name] = round_significant(out[name].to_numpy(dtype=np.float64), digits)
     return out
 
 

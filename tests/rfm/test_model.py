@@ -728,6 +728,23 @@ def test_chance_alone_moves_the_psi_of_few_customers_across_its_bands(demo) -> N
     assert share_above(MIN_DRIFT_CUSTOMERS, 0.1) < 0.05
 
 
+def test_spends_that_differ_in_their_last_bits_give_the_same_ks_figures(demo) -> None:
+    """A sum of amounts added in another order (on Dask) can differ in its last bits: the
+    training customers themselves, with every other spend one step of the last bit away,
+    up or down, still give the spend's KS statistic 0 and p-value 1 (a tie with a
+    training value is kept), as they give its PSI 0."""
+    _, res, model = demo
+    rfm_new = res.rfm
+    m = rfm_new["monetary"].to_numpy(dtype=float)
+    nudged = m.copy()
+    nudged[::2] = np.nextafter(m[::2], np.inf)
+    nudged[1::4] = np.nextafter(m[1::4], -np.inf)
+    a = model.drift_customers(rfm_new)
+    b = model.drift_customers(rfm_new.assign(monetary=nudged))
+    assert a.loc["monetary", "ks_statistic"] == 0 and a.loc["monetary", "ks_pvalue"] == 1
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_a_shifted_population_recommends_a_refit(demo) -> None:
     _, res, model = demo
     rfm = res.rfm.copy()
