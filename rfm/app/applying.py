@@ -76,6 +76,7 @@ __all__ = [
     "ids_written_otherwise",
     "read_again",
     "read_previous",
+    "stale_brackets",
     "stale_names",
 ]
 
@@ -192,6 +193,23 @@ def _one_row_per_customer(ids: pd.Series, where: str) -> None:
         raise ValueError(f"{where} lists customer {str(twice.iloc[0])!r} more than once"
                          + (f" ({n:,} customers in all)" if n > 1 else "")
                          + "; give the segments of one run")  # fmt: skip
+
+
+def stale_brackets(prof: pd.DataFrame, personas: pd.Series,
+                   order: str = "order") -> dict[int, tuple[str, str]]:  # fmt: skip
+    """The model's persona names whose words still hold but whose part in brackets (a
+    median of the training customers, telling namesakes apart) reads otherwise on these
+    customers: cluster id → (the model's name, the name these customers would be given
+    now), where both have a part in brackets and the words are the same (see
+    :func:`stale_names` for names whose words no longer hold)."""
+    fresh = describe_personas(prof, order=order)["persona"]
+    out = {}
+    for cid, now in fresh.items():
+        mine = str(personas.loc[cid])
+        if (name_stem(mine) == name_stem(now) and mine != name_stem(mine)
+                and now != name_stem(now) and mine != now):
+            out[int(cid)] = (mine, str(now))
+    return out
 
 
 def stale_names(prof: pd.DataFrame, personas: pd.Series,
@@ -451,8 +469,10 @@ def apply_model(
         clusters = model.clusters
         invoices = settings.columns.invoice is not None
         # names compare customers with each other: a handful of them cannot judge one
-        stale = (stale_names(prof, clusters["persona"], orders_word(invoices)[:-1])
-                 if len(rfm) >= MIN_DRIFT_CUSTOMERS else {})  # fmt: skip
+        enough = len(rfm) >= MIN_DRIFT_CUSTOMERS
+        order = orders_word(invoices)[:-1]
+        stale = stale_names(prof, clusters["persona"], order) if enough else {}
+        brackets = stale_brackets(prof, clusters["persona"], order) if enough else {}
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]
@@ -528,6 +548,14 @@ def apply_model(
         from rfm.report.apply_html import stale_names_sentence
 
         warnings.append(stale_names_sentence(stale))
+    if brackets:
+        shown = "; ".join(f'cluster {cid}, "{mine}", reads "{now}" here'
+                          for cid, (mine, now) in brackets.items())  # fmt: skip
+        n = len(brackets)
+        warnings.append(f"The part in brackets of {counted(n, 'persona name')} gives the "
+                        f"training customers' {agree(n, 'median|medians')}, which these "
+                        f"customers do not have: {shown}. The names are the saved model's; "
+                        "'rfmseg refit' names the clusters afresh.")  # fmt: skip
     if changes is not None and changes["ids_written_otherwise"] is not None:
         n, theirs, mine = changes["ids_written_otherwise"]
         warnings.append(f"{counted(n, 'customer')} here {agree(n, 'has an id|have ids')} the "

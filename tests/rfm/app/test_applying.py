@@ -113,3 +113,24 @@ def test_ids_written_otherwise_are_found_among_the_gone_and_the_new() -> None:
     # previous run's id of the same customer, is here too
     assert ids_written_otherwise(pd.Index(["12399", "7"]), pd.Index(["12399", "7", "012399"])
                                  ) == (1, "12399", "012399")  # fmt: skip
+
+
+def test_a_bracket_whose_median_no_longer_holds_is_found(monkeypatch) -> None:
+    """Named afresh, cluster 0 keeps its words but its bracket reads 29 days, not the
+    model's 22; cluster 3's bracket is the same; cluster 5's words changed (a stale name,
+    not a stale bracket); cluster 7 has no bracket in the model's name."""
+    from rfm.app.applying import stale_brackets
+
+    fresh = pd.DataFrame({"persona": ["Recent spenders (last order a median 29 days ago)",
+                                      "Recent spenders (last order a median 3 days ago)",
+                                      "Lapsed spenders (last order a median 90 days ago)",
+                                      "Frequent spenders (median spend 50)"]},
+                         index=[0, 3, 5, 7])  # fmt: skip
+    monkeypatch.setattr(applying, "describe_personas", lambda prof, order: fresh)
+    model = pd.Series({0: "Recent spenders (last order a median 22 days ago)",
+                       3: "Recent spenders (last order a median 3 days ago)",
+                       5: "Loyal (last order a median 40 days ago)",
+                       7: "Frequent spenders"})  # fmt: skip
+    assert stale_brackets(pd.DataFrame(), model) == {
+        0: ("Recent spenders (last order a median 22 days ago)",
+            "Recent spenders (last order a median 29 days ago)")}
