@@ -337,6 +337,8 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
         # changes is kept for a note
         read.attrs["segments_read_otherwise"] = int((read["segment"].to_numpy(dtype=object)
                                                      != segment).sum())  # fmt: skip
+        read.attrs["scores_read_otherwise"] = int(np.logical_or.reduce(
+            [r != o for r, o in zip(read_scores, own, strict=True)]).sum())  # fmt: skip
         return read, int(differs.sum())
     otherwise = (read["segment"].to_numpy(dtype=object) != segment) | (
         read["cluster"].to_numpy(np.int64) != cluster)
@@ -565,11 +567,13 @@ def apply_model(
                         "compare them.")  # fmt: skip
     tied = previous.attrs.get("segments_read_otherwise", 0) if previous is not None else 0
     if tied and not read_otherwise:
+        scored = previous.attrs.get("scores_read_otherwise", tied)
         notes.append(f"{counted(tied)} of the previous file {agree(tied, 'is|are')} in "
-                     "another segment there than this model reads from their figures: the run "
-                     "that wrote it split tied customers by rank (--ties first), the model "
-                     "scores them by its thresholds, and both runs are compared as the model "
-                     "reads them")  # fmt: skip
+                     "another segment there than this model reads from their figures, and "
+                     f"{scored:,} {agree(scored, 'has|have')} another score: the run that wrote "
+                     "it split tied customers by rank (--ties first), the model scores them "
+                     "by its thresholds, and both runs are compared as the model reads "
+                     "them")  # fmt: skip
     if read_otherwise:
         from rfm.report.apply_html import read_otherwise_sentence
 
