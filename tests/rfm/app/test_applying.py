@@ -9,18 +9,23 @@ from rfm.app import applying
 from rfm.app.applying import stale_names
 
 
+def _named_afresh(monkeypatch, names: dict[int, str]) -> None:
+    """Make the names a training run would give these customers now ``names`` (cluster
+    id → persona name), whatever the profile."""
+    fresh = pd.DataFrame({"persona": list(names.values())}, index=list(names))
+    monkeypatch.setattr(applying, "describe_personas", lambda prof, order: fresh)
+
+
 def test_a_stale_name_is_renamed_to_a_name_no_other_cluster_gets(monkeypatch) -> None:
     """Named afresh, clusters 0 and 3 share the name "Recent spenders" and get brackets
     that tell them apart; cluster 0 keeps its name (only the bracket is new), cluster 3's
     "Frequent spenders" no longer holds. The name it would get now is given whole, with
     its bracket: the bare "Recent spenders" is cluster 0's. Cluster 5's new name is no
     other cluster's, so it is given bare."""
-    fresh = pd.DataFrame({"persona": ["Recent spenders (last order a median 21 days ago)",
-                                      "Recent spenders (last order a median 3 days ago)",
-                                      "Lapsed low spenders (last order a median 90 days ago)",
-                                      "Frequent high spenders"]},
-                         index=[0, 3, 5, 7])  # fmt: skip
-    monkeypatch.setattr(applying, "describe_personas", lambda prof, order: fresh)
+    _named_afresh(monkeypatch, {0: "Recent spenders (last order a median 21 days ago)",
+                                3: "Recent spenders (last order a median 3 days ago)",
+                                5: "Lapsed low spenders (last order a median 90 days ago)",
+                                7: "Frequent high spenders"})  # fmt: skip
     model = pd.Series({0: "Recent spenders", 3: "Frequent spenders", 5: "Lapsed spenders",
                        7: "Frequent high spenders"})  # fmt: skip
     assert stale_names(pd.DataFrame(), model) == {
@@ -121,12 +126,10 @@ def test_a_bracket_whose_median_no_longer_holds_is_found(monkeypatch) -> None:
     not a stale bracket); cluster 7 has no bracket in the model's name."""
     from rfm.app.applying import stale_brackets
 
-    fresh = pd.DataFrame({"persona": ["Recent spenders (last order a median 29 days ago)",
-                                      "Recent spenders (last order a median 3 days ago)",
-                                      "Lapsed spenders (last order a median 90 days ago)",
-                                      "Frequent spenders (median spend 50)"]},
-                         index=[0, 3, 5, 7])  # fmt: skip
-    monkeypatch.setattr(applying, "describe_personas", lambda prof, order: fresh)
+    _named_afresh(monkeypatch, {0: "Recent spenders (last order a median 29 days ago)",
+                                3: "Recent spenders (last order a median 3 days ago)",
+                                5: "Lapsed spenders (last order a median 90 days ago)",
+                                7: "Frequent spenders (median spend 50)"})  # fmt: skip
     model = pd.Series({0: "Recent spenders (last order a median 22 days ago)",
                        3: "Recent spenders (last order a median 3 days ago)",
                        5: "Loyal (last order a median 40 days ago)",
