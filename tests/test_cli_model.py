@@ -309,7 +309,18 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
                       index_col="customer").loc[new.index]  # fmt: skip
     orders = new["frequency"] - old["frequency"].reindex(new.index).fillna(0)
     assert (mig["orders_between"] == orders).all() and (orders >= 0).all()
-    spend = new["monetary"] - old["monetary"].reindex(new.index).fillna(0)
+    # spend between: the written figures' difference in decimal arithmetic, so 1000.01
+    # less 1000 is 0.01, not the 0.009999999999990905 of subtracting the two doubles
+    from decimal import Decimal
+
+    def written(path: Path) -> pd.Series:
+        return pd.read_csv(path, dtype={"customer": str, "monetary": str},
+                           index_col="customer")["monetary"].map(Decimal)  # fmt: skip
+
+    then = written(tmp_path / "e" / "segments.csv")
+    now = written(tmp_path / "f" / "segments.csv").loc[new.index]
+    spend = pd.Series([float(v - then.get(c, Decimal(0))) for c, v in now.items()],
+                      index=now.index)  # fmt: skip
     assert (mig["revenue"] == spend).all()
     idle = orders == 0
     assert idle.sum() > 100 and (mig.loc[idle, "revenue"] == 0).all()  # not 5.7e-14

@@ -400,6 +400,26 @@ def _older_than_training(rfm: pd.DataFrame, training: dict[str, Any]) -> str:
             "as the latest orders, check the file.")  # fmt: skip
 
 
+def _round_spend_between(customers: pd.DataFrame, now: np.ndarray) -> None:
+    """Round, in place, each later customer's spend between the runs (``revenue``, now
+    less then, both at 12 significant digits) to the last digit its larger operand keeps:
+    the difference of 978.26 and 0 reads 978.26, that of 1,000.01 and 1,000 reads 0.01,
+    not 0.009999999999990905 (``now``: the later spends, in the order of the first rows)."""
+    n = len(now)
+    between = customers["revenue"].to_numpy(np.float64)[:n]
+    then = now - between
+    larger = np.maximum(np.abs(now), np.abs(then))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decimals = CSV_DIGITS - 1 - np.floor(np.log10(larger))
+    decimals = np.where(np.isfinite(decimals), np.clip(decimals, -300, 300), 0).astype(int)
+    scale = 10.0 ** decimals.astype(np.float64)
+    exact = np.abs(decimals) <= 22  # (10^d an exact double: round as decimals)
+    rounded = np.where(exact, np.round(between * scale) / scale, between)
+    column = customers["revenue"].to_numpy(np.float64, copy=True)
+    column[:n] = np.where(np.isfinite(rounded), rounded, between)
+    customers["revenue"] = column
+
+
 def _comparable(customers: pd.Series, scores: pd.DataFrame, rest: pd.DataFrame) -> pd.DataFrame:
     """One run's side of a comparison (:func:`rfm.migration.compare_segments`), indexed by
     customer id as text: segment, R + F + M score sum, orders, the spend as a
@@ -516,6 +536,7 @@ def apply_model(
                 ids_written_otherwise(before.index, after.index)
                 if changes["customers_new"] else None)
             migration = compare_segments(before, after, settings.rules)
+            _round_spend_between(migration.customers, after["monetary"].to_numpy())
             # the later customers, in its order; those in both runs are neither new nor gone
             mine = migration.customers.iloc[: len(after)]
             in_both = (mine["direction"] != "new").to_numpy()
