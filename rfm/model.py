@@ -465,7 +465,8 @@ class SegmentModel:
         self, transactions: Any, *, warm_start: bool = False, progress: Any = None
     ) -> tuple[SegmentModel, Any]:
         """:meth:`refit`, and the run's result with the stable ids (for its files)."""
-        from rfm.app.pipeline import run_pipeline
+        from rfm.app.pipeline import TooFewCustomers, run_pipeline
+        from rfm.labels import agree, counted
         from rfm.model_refit import match_clusters, relabel_result, renamed_clusters
 
         lr = self.learned
@@ -475,7 +476,12 @@ class SegmentModel:
             start = lr.scaler.inverse(lr.centres.copy())
             chosen = chosen.replace(k=self.k)
         rows = _canonical_order(transactions, chosen.columns)
-        result = run_pipeline(rows, chosen, progress=progress, start=start)
+        try:
+            result = run_pipeline(rows, chosen, progress=progress, start=start)
+        except TooFewCustomers as few:  # the rule set is the model's: no other to suggest
+            raise ValueError(f"{counted(few.n)} {agree(few.n, 'is|are')} too few for the "
+                             f"model's {few.q} score levels: a refit needs at least {few.q} "
+                             "customers.") from None  # fmt: skip
         new_scaler = FrozenScaler.of(result.clusters.scaler, chosen.scaling)
         new_raw = new_scaler.inverse(np.array(result.clusters.model.cluster_centers_))
         in_old = lr.scaler.transform(new_raw)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -176,21 +175,12 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
     from rfm.app.console import print_refit_lines, print_summary
     from rfm.app.outputs import write_outputs
     from rfm.io._atomic import StagedFolder
-    from rfm.labels import agree, counted
     from rfm.model_file import dumps
 
     model = _model(args)
     with _session(args, say):
         df = _load(args, say, model)
-        try:
-            new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
-        except ValueError as exc:  # the rule set is the model's: no --rules to suggest
-            few = re.match(r"(\d+) customer\(s\) cannot fill (?:q=)?(\d+) score levels", str(exc))
-            if few is None:
-                raise
-            n, q = int(few[1]), int(few[2])
-            raise ValueError(f"{counted(n)} {agree(n, 'is|are')} too few for the model's {q} "
-                             f"score levels: a refit needs at least {q} customers.") from None
+        new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
     result.settings["source"] = str(args.file)
     result.settings["currency"] = args.currency
     text = dumps(new)

@@ -70,6 +70,7 @@ __all__ = [
     "CustomerTable",
     "PipelineResult",
     "Steps",
+    "TooFewCustomers",
     "customer_table",
     "returns_kept",
     "run_pipeline",
@@ -438,7 +439,7 @@ def run_pipeline(
             check_customers(len(rfm))
         q = chosen.q
         if len(rfm) < q:  # said here: run_pipeline takes no q, its rules set it
-            raise ValueError(too_few_for_scores(len(rfm), q))
+            raise TooFewCustomers(len(rfm), q)
         scores = rfm_scores(rfm, q=q, ties=ties)
         bins = score_bins(rfm, q=q, ties=ties)
         segments = segment(scores, rules=rules)
@@ -576,6 +577,16 @@ def run_pipeline(
         notes=notes,
         value=ahead,
     )
+
+
+class TooFewCustomers(ValueError):
+    """Fewer customers (``n``) than the rule set's score levels (``q``); the message is
+    :func:`too_few_for_scores`'s. A caller whose rule set is fixed (a saved model's
+    refit) says it in its own words from ``n`` and ``q``."""
+
+    def __init__(self, n: int, q: int) -> None:
+        super().__init__(too_few_for_scores(n, q))
+        self.n, self.q = n, q
 
 
 def too_few_for_scores(n: int, q: int) -> str:

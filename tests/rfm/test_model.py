@@ -1110,3 +1110,15 @@ def test_a_saved_model_keeps_its_money_columns_on_a_table_with_a_total_too() -> 
         run = apply_model(model, later)
         np.testing.assert_allclose(run.rfm["monetary"].sort_index(), by_hand.sort_index(),
                                    rtol=1e-12)  # fmt: skip
+
+
+def test_a_refit_on_too_few_customers_says_so_in_the_models_words(demo) -> None:
+    """The model's rule set is fixed, so the refusal suggests no other (the pipeline's own
+    message points to rules='codes'): it says how many customers a refit needs."""
+    tx, _, model = demo
+    one = tx[tx["CustomerID"] == tx["CustomerID"].iloc[0]]
+    q = model.learned.scores.q
+    with pytest.raises(ValueError) as info:
+        model.refit(one)
+    assert str(info.value) == (f"1 customer is too few for the model's {q} score levels: a "
+                               f"refit needs at least {q} customers.")
