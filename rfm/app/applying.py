@@ -55,7 +55,12 @@ from rfm.app.pipeline import (
     separation_table,
 )
 from rfm.drift import MIN_DRIFT_CUSTOMERS, assignment_changes
-from rfm.io.export import CSV_DIGITS, _significant_digits, restore_neutralised
+from rfm.io.export import (
+    CSV_DIGITS,
+    _significant_digits,
+    restore_neutralised,
+    round_significant,
+)
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
 from rfm.personas import describe_personas, name_stem
@@ -202,14 +207,22 @@ def stale_brackets(prof: pd.DataFrame, personas: pd.Series,
     customers: cluster id → (the model's name, the name these customers would be given
     now), where both have a part in brackets and the words are the same (see
     :func:`stale_names` for names whose words no longer hold)."""
+    return _names_now(prof, personas, order)[1]
+
+
+def _names_now(prof: pd.DataFrame, personas: pd.Series, order: str) -> tuple[dict, dict]:
+    """(:func:`stale_names`, :func:`stale_brackets`), from one naming of the clusters
+    afresh."""
     fresh = describe_personas(prof, order=order)["persona"]
-    out = {}
-    for cid, now in fresh.items():
+    stems = [name_stem(now) for now in fresh]
+    stale, brackets = {}, {}
+    for (cid, now), stem in zip(fresh.items(), stems, strict=True):
         mine = str(personas.loc[cid])
-        if (name_stem(mine) == name_stem(now) and mine != name_stem(mine)
-                and now != name_stem(now) and mine != now):
-            out[int(cid)] = (mine, str(now))
-    return out
+        if name_stem(mine) != stem:  # the new name, whole where its stem is shared
+            stale[int(cid)] = (mine, now if stems.count(stem) > 1 else stem)
+        elif mine != name_stem(mine) and now != stem and mine != now:
+            brackets[int(cid)] = (mine, str(now))
+    return stale, brackets
 
 
 def stale_names(prof: pd.DataFrame, personas: pd.Series,
@@ -240,14 +253,7 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series,
         without its " (…)" unless another cluster would be given the same name: then
         whole, with the " (…)" that tells the two apart.
     """
-    fresh = describe_personas(prof, order=order)["persona"]
-    stems = [name_stem(now) for now in fresh]
-    out = {}
-    for (cid, now), stem in zip(fresh.items(), stems, strict=True):
-        mine = str(personas.loc[cid])
-        if name_stem(mine) != stem:  # the new name, whole where its stem is shared
-            out[int(cid)] = (mine, now if stems.count(stem) > 1 else stem)
-    return out
+    return _names_now(prof, personas, order)[0]
 
 
 #: a segments file's score columns, R, F and M
@@ -406,17 +412,10 @@ def _round_spend_between(customers: pd.DataFrame, now: np.ndarray) -> None:
     the difference of 978.26 and 0 reads 978.26, that of 1,000.01 and 1,000 reads 0.01,
     not 0.009999999999990905 (``now``: the later spends, in the order of the first rows)."""
     n = len(now)
-    between = customers["revenue"].to_numpy(np.float64)[:n]
-    then = now - between
-    larger = np.maximum(np.abs(now), np.abs(then))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        decimals = CSV_DIGITS - 1 - np.floor(np.log10(larger))
-    decimals = np.where(np.isfinite(decimals), np.clip(decimals, -300, 300), 0).astype(int)
-    scale = 10.0 ** decimals.astype(np.float64)
-    exact = np.abs(decimals) <= 22  # (10^d an exact double: round as decimals)
-    rounded = np.where(exact, np.round(between * scale) / scale, between)
     column = customers["revenue"].to_numpy(np.float64, copy=True)
-    column[:n] = np.where(np.isfinite(rounded), rounded, between)
+    between = column[:n]
+    larger = np.maximum(np.abs(now), np.abs(now - between))
+    column[:n] = round_significant(between, CSV_DIGITS, scale_of=larger)
     customers["revenue"] = column
 
 
@@ -493,8 +492,8 @@ def apply_model(
         # names compare customers with each other: a handful of them cannot judge one
         enough = len(rfm) >= MIN_DRIFT_CUSTOMERS
         order = orders_word(invoices)[:-1]
-        stale = stale_names(prof, clusters["persona"], order) if enough else {}
-        brackets = stale_brackets(prof, clusters["persona"], order) if enough else {}
+        stale, brackets = (_names_now(prof, clusters["persona"], order) if enough
+                           else ({}, {}))  # fmt: skip
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]

@@ -255,24 +255,28 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str], format: str) 
 CSV_DIGITS = 12
 
 
-def round_significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
+def round_significant(values: np.ndarray, digits: int = 12,
+                      scale_of: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """``values`` (float64) rounded to ``digits`` significant digits, so that figures whose
     last bits depend on the order of additions (sums on Dask, in memory) read alike; for
     money and probabilities 12 digits lose nothing a reader uses.
 
-    Each value becomes ``round(v · 10^e) / 10^e`` with ``e = digits − 1 − ⌊log10 |v|⌋``:
-    the nearest double to the rounded decimal, whose shortest text is that decimal. NaN,
-    ±inf and 0 are kept.
+    Each value becomes ``round(v · 10^e) / 10^e`` with ``e = digits − 1 − ⌊log10 |s|⌋``,
+    ``s = v`` itself or, given, ``scale_of`` (a difference rounded at the last digit of
+    the larger number it came from: 1,000.01 − 1,000 reads 0.01): the nearest double to
+    the rounded decimal, whose shortest text is that decimal. NaN, ±inf and 0 are kept.
     """
     v = np.asarray(values, dtype=np.float64)
+    s = v if scale_of is None else np.asarray(scale_of, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        e = digits - 1 - np.floor(np.log10(np.abs(v)))
+        e = digits - 1 - np.floor(np.log10(np.abs(s)))
         e = np.where(np.isfinite(e), np.clip(e, -300, 300), 0.0)
         scale = 10.0 ** np.abs(e)
         rounded = np.where(e >= 0, np.round(v * scale) / scale, np.round(v / scale) * scale)
     rounded = np.where(np.isfinite(rounded), rounded, v)
     inexact = np.flatnonzero(np.abs(e) > 22)  # 10^e is no longer an exact double
-    rounded[inexact] = [float(f"{x:.{digits}g}") for x in v[inexact]]
+    rounded[inexact] = ([float(f"{x:.{digits}g}") for x in v[inexact]] if scale_of is None
+                        else v[inexact])  # fmt: skip
     return rounded
 
 
