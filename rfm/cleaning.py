@@ -120,7 +120,11 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     -------
     clean_df : DataFrame
         A new DataFrame with the kept rows, original index and columns (a Dask
-        DataFrame for Dask input).
+        DataFrame for Dask input). In a pandas DataFrame, customer ids that are all
+        whole numbers stored as floats (17850.0: what pandas reads from an id column
+        with gaps) come out as integers, and text ids that all read so (``"17850.0"``)
+        lose the ``.0``, as :func:`rfm.run_pipeline` and ``rfmseg`` give them; other
+        ids are kept as they are.
     report : DataFrame
         One row per rule that ran, in the order applied: ``rule``, ``rows_removed``,
         ``rows_left``.
@@ -170,6 +174,10 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
     if len(out) == 0:
         raise nothing_left(report)
+    raw_ids = out[customer]
+    ids = integral_ids(raw_ids)
+    if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
+        out = out.assign(**{customer: ids})
     return out, report
 
 

@@ -35,7 +35,7 @@ from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
 from rfm.bins import score_bins
-from rfm.cleaning import clean_transactions, integral_ids
+from rfm.cleaning import clean_transactions
 from rfm.clustering import (
     ELBOW_SAMPLE,
     SILHOUETTE_SAMPLE,
@@ -301,11 +301,7 @@ def _customer_table(
             clean, report = clean_transactions(transactions, columns=cols,
                                                **rules_on.as_dict())  # fmt: skip
         duplicates: int | None = None
-        if not on_dask:  # (the Dask loader has already made the ids exact keys)
-            raw_ids = clean[cols.customer]
-            ids = integral_ids(raw_ids)
-            if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole
-                clean = clean.assign(**{cols.customer: ids})
+        if not on_dask:
             duplicates = 0 if rules_on.drop_duplicates else int(clean.duplicated().sum())
         elif rules_on.drop_duplicates:
             duplicates = 0

@@ -151,6 +151,31 @@ def test_integral_ids_by_hand(values: pd.Series, expected: pd.Series | None) -> 
         assert type(got.iloc[0]) is type(expected.iloc[0])
 
 
+def test_stepwise_path_gives_the_pipelines_whole_ids() -> None:
+    """An id column read as floats because one id is missing (pd.read_csv on Online
+    Retail: 12347.0) comes out whole on the stepwise path, as run_pipeline gives it."""
+    tx = pd.DataFrame({
+        "InvoiceNo": [str(536365 + i) for i in range(12)],
+        "CustomerID": [12347.0, 12347.0, np.nan, 12348.0, 12349.0, 12350.0, 12350.0,
+                       12351.0, 12352.0, 12352.0, 12353.0, 12354.0],
+        "InvoiceDate": pd.date_range("2024-01-01", periods=12, freq="7D"),
+        "Quantity": np.arange(1, 13),
+        "UnitPrice": np.arange(1.0, 13.0),
+    })
+    expected = pd.Index([12347, 12348, 12349, 12350, 12351, 12352, 12353, 12354],
+                        dtype=np.int64, name="CustomerID")  # by hand: the guest line gone
+    clean, _ = rfm.clean_transactions(tx)
+    table = rfm.rfm_table(clean)
+    segments = rfm.segment(rfm.rfm_scores(table))
+    whole = run_pipeline(tx, k=2)
+    for ids in (table.index, segments.index, whole.rfm.index, whole.segments.index):
+        pd.testing.assert_index_equal(ids, expected)
+    pd.testing.assert_frame_equal(clean, whole.transactions)
+    assert clean["CustomerID"].dtype == np.int64
+    assert clean["CustomerID"].tolist() == [12347, 12347, 12348, 12349, 12350, 12350,
+                                            12351, 12352, 12352, 12353, 12354]
+
+
 def test_run_warnings_by_hand() -> None:
     """Unstable clusters first (mean ARI below 0.8 only), then rule problems, then one
     sentence per name inversion; each a sentence ending in a full stop."""
