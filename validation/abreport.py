@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns, check_dataframe
-from validation.abtest import TestResult, mannwhitneyu, proportions_ztest, ttest_ind
+from validation.abtest import (
+    TestResult,
+    _as_numbers,
+    _group_called,
+    mannwhitneyu,
+    proportions_ztest,
+    ttest_ind,
+)
 from validation.anova import significance_stars
 
 __all__ = ["REPORT_COLUMNS", "ab_report", "metric_kind"]
@@ -37,16 +44,25 @@ REPORT_COLUMNS = [
 _KINDS = ("binary", "continuous")
 
 
+#: what a metric must hold, ending the message about a value that is no number
+_METRIC_NEED = "must be numbers (0/1 for a yes/no metric)."
+
+
 def metric_kind(values: pd.Series) -> str:
-    """``"binary"`` if the non-missing values are booleans or all in {0, 1}, else continuous."""
+    """``"binary"`` if the non-missing values are booleans or all in {0, 1}, else continuous.
+
+    Raises ``TypeError`` naming the first value that is no number (text, a date, ...).
+    """
+    if not pd.api.types.is_bool_dtype(values.dtype):
+        _as_numbers(values, f"metric {values.name!r}", f"a metric {_METRIC_NEED}")
+    return _kind(values)
+
+
+def _kind(values: pd.Series) -> str:
+    """:func:`metric_kind` of a column already checked."""
     v = values.dropna()
     if pd.api.types.is_bool_dtype(v.dtype):
         return "binary"
-    if not pd.api.types.is_numeric_dtype(v.dtype):
-        raise TypeError(
-            f"metric {values.name!r} is not numeric (dtype {v.dtype}); encode it as 0/1 or "
-            "as a number first."
-        )
     return "binary" if len(v) and v.isin([0, 1]).all() else "continuous"
 
 
@@ -109,6 +125,15 @@ def ab_report(
         ``note``. Missing metric values are dropped per metric (the n columns show what was
         used). A degenerate comparison (e.g. no conversions in either arm) gets NaNs and the
         reason in ``note`` instead of failing the whole report.
+
+    Raises
+    ------
+    TypeError
+        A metric value that is no number (text, a date), named with its arm and row.
+    ValueError
+        No metric, a missing column, an unknown kind, a row without an arm, fewer than
+        two arms, no control named among more, or a binary metric with values other than
+        0/1.
     """
     check_dataframe(df, "df")
     if isinstance(metrics, Mapping):
@@ -141,8 +166,12 @@ def ab_report(
     in_arm = {arm: (groups == arm).to_numpy() for arm in arms}
     rows = []
     for metric, given in kinds.items():
-        detected = metric_kind(df[metric])  # also refuses a non-numeric column
-        kind = given or detected
+        column = df[metric]
+        if not pd.api.types.is_bool_dtype(column.dtype):  # booleans: a yes/no metric
+            for arm in arms:  # a value that is no number, named with its arm and row
+                _as_numbers(column[in_arm[arm]], _group_called(arm),
+                            f"{metric!r} {_METRIC_NEED}")
+        kind = given or _kind(column)
         ctrl = df.loc[in_arm[control], metric].dropna().to_numpy(dtype=np.float64)
         for treat in (a for a in arms if a != control):
             trt = df.loc[in_arm[treat], metric].dropna().to_numpy(dtype=np.float64)

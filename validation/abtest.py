@@ -16,8 +16,11 @@ at all) the function raises ``ValueError`` saying what happened.
 
 from __future__ import annotations
 
+import datetime
 import math
+import numbers
 import warnings
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -106,20 +109,108 @@ def _interval(effect: float, se: float, dist: Any, alternative: str, confidence:
     return (-np.inf, effect + q * se) if alternative == "less" else (effect - q * se, np.inf)
 
 
+def _group_called(label: Any) -> str:
+    """What messages call a group by its label: ``group 'Voucher'``."""
+    return f"group {label.item() if isinstance(label, np.generic) else label!r}"
+
+
 def _called(labels: list[Any]) -> tuple[str, str]:
     """What messages call the two groups: ``a`` and ``b`` (the arguments) under the default
     labels, else by their labels, e.g. ``group 'Voucher'`` (ab_report passes its arms)."""
     if labels == ["a", "b"]:
         return "a", "b"
-    shown = [repr(v.item() if isinstance(v, np.generic) else v) for v in labels]
-    return f"group {shown[0]}", f"group {shown[1]}"
+    return _group_called(labels[0]), _group_called(labels[1])
 
 
-def _sample(x: Any, name: str, min_size: int, why: str) -> np.ndarray:
+def _missing(value: Any) -> bool:
+    """Whether ``value`` is a missing value that is not a float NaN (None, NA, NaT)."""
+    return value is None or value is pd.NA or value is pd.NaT
+
+
+def _not_a_number(value: Any) -> str | None:
+    """What ``value`` is in words when it is no number (``"text"``, ``"dates"``, ...);
+    ``None`` for a number or a missing value (NaN, None, ``pd.NA``)."""
+    if _missing(value):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return "true/false values"
+    if isinstance(value, (datetime.date, np.datetime64)):
+        return "dates"
+    if isinstance(value, (datetime.timedelta, np.timedelta64)):  # (numpy's: numbers.Integral)
+        return "durations"
+    if isinstance(value, (numbers.Real, Decimal)):
+        return None
+    if isinstance(value, (str, bytes)):
+        return "text"
+    return "values that are not numbers"
+
+
+def _shown(value: Any, what: str) -> str:
+    """``value`` as a message quotes it: text in quotes, dates as dates, at most 40 characters."""
+    if what == "dates":
+        text = str(pd.Timestamp(value))
+    elif what == "durations":
+        text = str(pd.Timedelta(value))
+    else:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, bytes):
+            value = value.decode(errors="replace")
+        text = repr(value)  # text: quoted, a line break written \n
+        if not isinstance(value, str):
+            text = " ".join(text.split())  # one line, whatever the object's repr
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _as_numbers(values: Any, called: str, need: str) -> Any:
+    """``values`` for :func:`kmeans_np.checks.check_array`, or ``TypeError`` in plain words
+    when one of them is no number: which argument or group holds what, where, e.g.
+    ``group 'Voucher' holds text ('abc' in row 3): 'revenue' must be numbers.``
+
+    ``called`` names the values (``"a"``, ``"count"``, ``group 'Voucher'``), ``need`` ends
+    the message. A place is a row label for a Series, else an index. Missing values (None,
+    NaN, ``pd.NA``) pass, for check_array to report; a column of Python objects that are
+    all numbers or missing comes back as floats (NaN where missing). Booleans are refused:
+    a yes/no metric is compared as a rate (:func:`proportions_ztest`).
+    """
+    if isinstance(values, pd.Series):
+        dtype = values.dtype
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            return values
+        arr, labels = values.to_numpy(dtype=object), values.index
+    else:
+        try:
+            arr, labels = np.asarray(values), None
+        except Exception:  # ragged lists and the like: check_array says so
+            return values
+        if arr.dtype.kind not in "iufc" and not isinstance(values, np.ndarray):
+            arr = np.asarray(values, dtype=object)  # a list's own items: [1, "abc"] not "1"
+    if arr.dtype.kind in "iufc":
+        return values
+    flat = arr.ravel()
+    found = next(((i, v, w) for i, v in enumerate(flat) if (w := _not_a_number(v))), None)
+    if found is None:
+        if arr.dtype.kind != "O":
+            return values
+        return np.fromiter((np.nan if _missing(v) else float(v) for v in flat),
+                           dtype=np.float64, count=flat.shape[0]).reshape(arr.shape)
+    i, value, what = found
+    if labels is not None:
+        label = labels[i]
+        where = f"in row {label.item() if isinstance(label, np.generic) else label!r}"
+    else:
+        at = i if arr.ndim == 1 else tuple(int(j) for j in np.unravel_index(i, arr.shape))
+        where = f"at index {at}"
+    raise TypeError(f"{called} holds {what} ({_shown(value, what)} {where}): {need}")
+
+
+def _sample(x: Any, name: str, min_size: int, why: str, need: str) -> np.ndarray:
     """One group of a test as a finite 1-D array of at least ``min_size`` values; ``why``
-    says what the test needs, in the messages about too few values."""
+    says what the test needs, in the messages about too few values, and ``need`` in the
+    message about values that are not numbers (:func:`_as_numbers`)."""
     fix = "Drop them before the test, e.g. series.dropna() or x[np.isfinite(x)]."
-    arr = check_array(x, name=name, ensure_2d=False, why_empty=why, non_finite_fix=fix)
+    arr = check_array(_as_numbers(x, name, need), name=name, ensure_2d=False, why_empty=why,
+                      non_finite_fix=fix)
     if arr.shape[0] < min_size:
         n = arr.shape[0]
         raise ValueError(f"{name} has {n} value{'' if n == 1 else 's'}; {why}")
@@ -167,6 +258,8 @@ def proportions_ztest(
 
     Raises
     ------
+    TypeError
+        A count or nobs that is no number (text, true/false, a date), named with its place.
     ValueError
         Counts above nobs or negative, fewer than one trial, or a pooled rate of exactly 0
         or 1 (no success or no failure anywhere: z would be 0/0).
@@ -178,8 +271,12 @@ def proportions_ztest(
     )
     fix = ("Give whole numbers: count the successes and the customers of each group "
            "after dropping missing values.")
-    cnt = check_array(count, name="count", ensure_2d=False, why_empty=need, non_finite_fix=fix)
-    obs = check_array(nobs, name="nobs", ensure_2d=False, why_empty=need, non_finite_fix=fix)
+    counted = "the z-test needs the successes of each group as numbers."
+    cnt = check_array(_as_numbers(count, "count", counted), name="count", ensure_2d=False,
+                      why_empty=need, non_finite_fix=fix)
+    trials = "the z-test needs the customers of each group as numbers."
+    obs = check_array(_as_numbers(nobs, "nobs", trials), name="nobs", ensure_2d=False,
+                      why_empty=need, non_finite_fix=fix)
     if cnt.shape != (2,) or obs.shape != (2,):
         raise ValueError(
             "count and nobs must each hold two numbers (group a, group b), got shapes "
@@ -329,6 +426,9 @@ def ttest_ind(
 
     Raises
     ------
+    TypeError
+        A value that is no number (text, true/false, a date), named with its group and
+        place.
     ValueError
         A group with fewer than 2 values, or both groups constant (zero variance, se = 0:
         t is 0/0 or infinite and the test is meaningless; the message gives both values).
@@ -336,8 +436,8 @@ def ttest_ind(
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "a t-test needs at least 2 values per group to estimate its variance."
     first, second = _called(names)
-    x = _sample(a, first, 2, why)
-    y = _sample(b, second, 2, why)
+    x = _sample(a, first, 2, why, "a t-test needs numbers.")
+    y = _sample(b, second, 2, why, "a t-test needs numbers.")
     n1, n2 = x.shape[0], y.shape[0]
     (m1, v1), (m2, v2) = _mean_var(x), _mean_var(y)
     diff = m1 - m2
@@ -545,12 +645,21 @@ def mannwhitneyu(
     If every value is tied (one tie group, so σ = 0: decided exactly, not by comparing a
     computed σ with 0) there is no evidence of a difference: p = 1, as scipy gives, and a
     ``RuntimeWarning`` says why.
+
+    Raises
+    ------
+    TypeError
+        A value that is no number (text, true/false, a date), named with its group and
+        place.
+    ValueError
+        An empty group, a missing or infinite value, an unknown alternative, or a one-sided
+        confidence so low that every shift is rejected (:func:`hodges_lehmann`).
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
     why = "the Mann-Whitney test needs at least one value per group."
     first, second = _called(names)
-    x = _sample(a, first, 1, why)
-    y = _sample(b, second, 1, why)
+    x = _sample(a, first, 1, why, "the Mann-Whitney test needs numbers.")
+    y = _sample(b, second, 1, why, "the Mann-Whitney test needs numbers.")
     n1, n2 = x.shape[0], y.shape[0]
     n = n1 + n2
     ranks, ties = _midranks(np.concatenate([x, y]))

@@ -23,6 +23,7 @@ from validation import (
     sample_size_proportions,
     ttest_ind,
 )
+from validation.abreport import metric_kind
 
 ALTS = [("two-sided", "two-sided"), ("less", "smaller"), ("greater", "larger")]
 
@@ -358,6 +359,61 @@ def test_nothing_is_mutated() -> None:
     pd.testing.assert_frame_equal(df, before)
 
 
+# ------------------------------------------------------------------ values that are no numbers
+
+ARMS = pd.DataFrame({"arm": ["Control", "Voucher", "Control", "Voucher"],
+                     "revenue": [10.0, 12.5, 9.0, "abc"]})
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ttest_ind([4.0, 2.5, "abc", 1.0], [1.0, 2.0]),
+         "a holds text ('abc' at index 2): a t-test needs numbers."),
+        (lambda: ttest_ind([1.0, 2.0], [True, False, True]),
+         "b holds true/false values (True at index 0): a t-test needs numbers."),
+        (lambda: ttest_ind([1.0, 2.0], pd.Series(pd.to_datetime(["2024-03-01", "2024-03-02"]),
+                                                 index=["c8", "c9"]),
+                           labels=("Voucher", "Control")),
+         "group 'Control' holds dates (2024-03-01 00:00:00 in row 'c8'): a t-test needs "
+         "numbers."),
+        (lambda: mannwhitneyu([1.0, "x"], [2.0]),
+         "a holds text ('x' at index 1): the Mann-Whitney test needs numbers."),
+        (lambda: mannwhitneyu(np.array(["12", "15"]), [2.0], labels=("Voucher", "Control")),
+         "group 'Voucher' holds text ('12' at index 0): the Mann-Whitney test needs numbers."),
+        (lambda: proportions_ztest([12, "7"], [100, 100]),
+         "count holds text ('7' at index 1): the z-test needs the successes of each group as "
+         "numbers."),
+        (lambda: proportions_ztest([12, 7], [100, "100"]),
+         "nobs holds text ('100' at index 1): the z-test needs the customers of each group as "
+         "numbers."),
+        (lambda: ab_report(ARMS, "arm", "revenue"),
+         "group 'Voucher' holds text ('abc' in row 3): 'revenue' must be numbers (0/1 for a "
+         "yes/no metric)."),
+        (lambda: metric_kind(pd.Series([0, 1, "yes"], name="converted")),
+         "metric 'converted' holds text ('yes' in row 2): a metric must be numbers (0/1 for a "
+         "yes/no metric)."),
+        (lambda: sample_size_proportions("0.1", 0.2), "p1 must be a number, got '0.1'."),
+    ],
+)
+def test_a_value_that_is_no_number_is_named_with_its_group_and_place(call, message) -> None:
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_numbers_held_as_python_objects_are_numbers() -> None:
+    """A column of numbers with a blank (object dtype) is tested as the same numbers."""
+    numbers = ARMS.assign(revenue=[10.0, 12.5, 9.0, 11.0])
+    blank = pd.concat([numbers, pd.DataFrame({"arm": ["Voucher"], "revenue": [None]})],
+                      ignore_index=True).astype({"revenue": object})
+    assert blank["revenue"].dtype == object
+    pd.testing.assert_frame_equal(ab_report(blank, "arm", "revenue"),
+                                  ab_report(numbers, "arm", "revenue"))
+    welch = ttest_ind(np.array([12.5, 11.0], dtype=object), [10.0, 9.0], equal_var=False)
+    assert welch.effect == 2.25  # (12.5 + 11) / 2 - (10 + 9) / 2
+
+
 # ------------------------------------------------------------------ sample size
 
 
@@ -463,8 +519,9 @@ def test_ab_report_bad_input() -> None:
         ab_report(df, "Treatment", {"Conversion": "ordinal"})
     with pytest.raises(ValueError, match="other than 0/1"):
         ab_report(df, "Treatment", {"Order_Value": "binary"})
-    with pytest.raises(TypeError, match="not numeric"):
-        ab_report(df, "Treatment", ["Test_Name"])
+    with pytest.raises(TypeError, match=r"^group 'No' holds text \('Exclusive Member "
+                                        r"Discounts' in row 500\): 'Test_Name' must be"):
+        ab_report(df, "Treatment", ["Test_Name"])  # "No" sorts first; its rows from 500
     three = df.assign(Treatment=np.r_[["A"] * 300, ["B"] * 300, ["C"] * 400])
     with pytest.raises(ValueError, match="control="):
         ab_report(three, "Treatment", ["Conversion"])

@@ -96,5 +96,6 @@ def test_review_messages_and_edges() -> None:
     with pytest.raises(ValueError, match="labels_pred has 3 values but labels_true has 2 values"):
         adjusted_rand_score([0, 1], [0, 1, 1])
     df = pd.DataFrame({"arm": ["A", "A", "B", "B"], "note": ["x", "y", "z", "w"]})
-    with pytest.raises(TypeError, match="not numeric"):
+    with pytest.raises(TypeError, match=r"^group 'A' holds text \('x' in row 0\): 'note' must "
+                                        r"be numbers \(0/1 for a yes/no metric\)\.$"):
         ab_report(df, "arm", {"note": "continuous"})
