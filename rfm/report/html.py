@@ -948,7 +948,10 @@ def _method(c: _Ctx) -> str:
         f"Scores 1 to {c.q} ({c.q} = best) from the customer base's quantiles; "
         f"{tie_text}.",
         f"Segments: {h.esc(c.rules_text())}; a customer takes the first rule its scores "
-        "match, and customers matching none are 'Others'.",
+        + ("match, and customers matching none are 'Others'."
+           if len(res.rule_check.uncovered) else
+           "match, and every combination of scores matches a rule, so no customer is "
+           "left over."),
         f"Clusters: K-means on R, F and M {h.esc(SCALING_TEXT.get(s.get('scaling'), ''))}; "
         f"k {how_k} = {res.clusters.k}. Clusters are ranked by the average percentile of "
         "their customers' R, F and M.",

@@ -535,3 +535,24 @@ def test_a_single_segment_with_no_customers_reads_in_the_singular() -> None:
     assert segments_present(["A"], summary) == (
         'It has no customers here. A further segment, "Others", holds the 5 customers that '
         "match no rule.")
+
+
+@pytest.mark.parametrize("rules", ["ladder", "rfm"])
+def test_the_method_speaks_of_others_only_when_some_scores_match_no_rule(rules) -> None:
+    """A rule set that covers every combination of scores (the ladder) leaves nobody
+    over, so the method must not say that customers matching none are 'Others'."""
+    from rfm import segment
+
+    # every one of the 5³ score cells, segmented as customers would be
+    cells = pd.DataFrame(list(itertools.product(range(1, 6), repeat=3)),
+                         columns=["r_score", "f_score", "m_score"])
+    cells.attrs["rfm_q"] = 5
+    leaves_others = bool((segment(cells, rules)["segment"] == "Others").any())
+    assert leaves_others == (rules == "rfm")  # the R package's table has gaps
+    tx = make_transactions(n_customers=400, n_rows=4000, random_state=3)
+    res = run_pipeline(tx, columns=TransactionColumns(amount="TotalAmount"), k=3,
+                       rules=rules)
+    text = text_of(render_report(res))
+    assert ("customers matching none are 'Others'" in text) == leaves_others
+    assert ("every combination of scores matches a rule, so no customer is left over"
+            in text) == (not leaves_others)
