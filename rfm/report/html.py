@@ -699,6 +699,12 @@ def _trend(c: _Ctx) -> str:
         if partial
         else ""
     )
+    first = str(res.monthly.index[0])
+    note += (
+        "<p>A customer is new in the month of their first purchase in these data, so every "
+        f"customer of {h.esc(first)} counts as new: the data start then, and who bought "
+        "before is not known.</p>"
+    )
     return (
         note
         + c.plot(lambda: plots.monthly_plot(res.monthly, partial=partial), "monthly revenue")

@@ -146,6 +146,15 @@ def test_report_money_partial_months_and_migration(result) -> None:
     assert (f"{first:%Y-%m} (partial)" in text) is expect_first
     assert (f"{last:%Y-%m} (partial)" in text) is expect_last
     assert "Segment migration" not in text  # only with compare_to
+    # the first month's customers are all new, and the report says why
+    tx = make_transactions(n_customers=400, n_rows=4000, random_state=3)
+    month = tx["InvoiceDate"].dt.to_period("M")
+    first_buyers = set(tx.loc[month == month.min(), "CustomerID"].dropna())
+    firsts = tx.groupby("CustomerID")["InvoiceDate"].min().dt.to_period("M")
+    assert (firsts[list(first_buyers)] == month.min()).all()
+    assert result.monthly["new_customer_ratio"].iloc[0] == 1.0
+    assert (f"so every customer of {month.min()} counts as new: the data start then"
+            in text)
 
 
 @pytest.mark.parametrize(("rules", "q"), [("rfm", 5), ("codes", 4)])
