@@ -377,6 +377,22 @@ class TransactionColumns:
         return (str(self.quantity), str(self.price))
 
     @property
+    def roles_text(self) -> str:
+        """Which column plays which role, as a run tells the user it read them.
+
+        >>> TransactionColumns(amount="Amount").roles_text
+        "customer 'CustomerID', date 'InvoiceDate', order 'InvoiceNo', spend 'Amount'"
+        >>> TransactionColumns(invoice=None).roles_text
+        "customer 'CustomerID', date 'InvoiceDate', no order column (an order is a \
+customer's purchase day), spend 'Quantity' × 'UnitPrice'"
+        """
+        order = (f"order {self.invoice!r}" if self.invoice is not None else
+                 "no order column (an order is a customer's purchase day)")
+        spend = (repr(self.amount) if self.amount is not None else
+                 f"{self.quantity!r} × {self.price!r}")
+        return f"customer {self.customer!r}, date {self.date!r}, {order}, spend {spend}"
+
+    @property
     def money_text(self) -> str:
         """The money column(s) as messages name them: ``column 'X'`` or ``'Q' × 'P'``."""
         if self.amount is not None:

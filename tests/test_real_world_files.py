@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import html
 import lzma
 import zipfile
 from dataclasses import dataclass
@@ -808,3 +809,31 @@ def test_a_missing_quantity_kept_by_a_flag_names_the_flag(cli, tmp_path: Path) -
     assert_user_error(proc, "has 1 missing value(s)", "fill them in or drop those lines (a "
                       "--keep-nonpositive-* flag keeps lines whose money is missing).")  # fmt: skip
     assert "clean_transactions" not in proc.stderr
+
+
+# -- which column plays which role -------------------------------------------------------
+
+
+def test_the_run_says_which_columns_it_read(cli, tmp_path: Path) -> None:
+    """Beside Quantity × UnitPrice an Amount column gives the spend; without an invoice
+    column an order is a purchase day. The console and the report both say so, and the
+    spend is the Amount column's (worked here by a plain groupby)."""
+    df = rows_frame()
+    gross = df.assign(Amount=df["Quantity"] * df["UnitPrice"] + 1.0)  # not Q × P
+    src = write_csv(tmp_path / "both.csv", gross)
+    proc, seg = end_to_end(cli, tmp_path, src)
+    said = ("customer 'CustomerID', date 'InvoiceDate', order 'InvoiceNo', "
+            "spend 'Amount'")
+    assert f"columns read: {said}\n" in proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"Columns read: {said}." in html.unescape(report)
+    spend = gross.groupby("CustomerID")["Amount"].sum()
+    spend.index = spend.index.astype(str)
+    np.testing.assert_allclose(seg["monetary"], spend.sort_index(), rtol=1e-12)
+
+    no_invoice = write_csv(tmp_path / "days.csv", df.drop(columns="InvoiceNo"))
+    proc = cli("segment", str(no_invoice), "--k", "2", "--out", str(tmp_path / "o2"))
+    assert proc.returncode == 0, proc.stderr
+    assert ("columns read: customer 'CustomerID', date 'InvoiceDate', no order column (an "
+            "order is a customer's purchase day), spend 'Quantity' × 'UnitPrice'\n"
+            in proc.stdout)

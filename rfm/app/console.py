@@ -122,6 +122,7 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
     elif s.get("duplicate_rows", 0) is None:  # --dask: finding them needs a full shuffle
         print("note: exact duplicate rows were not looked for (--drop-duplicates finds and "
               "drops them)")  # fmt: skip
+    print(f"columns read: {result.columns.roles_text}")
     if s.get("date_format"):
         print(f"date format: {s['date_format']}")
     print(f"files written to {Path(out_dir).resolve()}: " + ", ".join(written))

@@ -940,6 +940,7 @@ def _method(c: _Ctx) -> str:
         f"{s.get('rows_clean', 0):,} kept after cleaning."
         + (f" {h.esc(left_out_sentence(s['customers_left_out']))}"
            if s.get("customers_left_out") else ""),
+        f"Columns read: {h.esc(res.columns.roles_text)}.",
         f"Recency = days from the last order to {h.esc(snap_text)}; frequency = number of "
         + ("distinct orders (invoices)" if res.columns.invoice is not None else
            "purchase days (there is no invoice column, so the lines a customer bought on "
