@@ -14,8 +14,8 @@ from typing import Any
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "amount_parts",
            "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
-           "number_word", "orders", "orders_word", "pct", "rfm_decimals", "run_money",
-           "silhouette_reading", "spend_decimals", "when", "whole", "word_list"]
+           "number_word", "orders", "orders_word", "p_value", "pct", "rfm_decimals", "run_money",
+           "silhouette_reading", "spend_decimals", "statistic", "when", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
 CLEANING_STEPS: dict[str, str] = {
@@ -232,6 +232,21 @@ def banded(value: float, reading: Callable[[float], str], digits: int = 3) -> st
     while digits < 15 and reading(float(f"{value:.{digits}f}")) != reading(value):
         digits += 1
     return f"{value:.{digits}f}"
+
+
+def statistic(x: object) -> str:
+    """A statistic with three decimals ("0.035", "0.000"), "–" when there is none (missing
+    or not finite)."""
+    if _missing(x) or not math.isfinite(float(x)):  # type: ignore[arg-type]
+        return "–"
+    return f"{float(x):.3f}"  # type: ignore[arg-type]
+
+
+def p_value(x: object) -> str:
+    """A p-value with three decimals, "< 0.001" below that, "–" when there is none."""
+    if _missing(x) or not math.isfinite(float(x)):  # type: ignore[arg-type]
+        return "–"
+    return "< 0.001" if float(x) < 0.001 else f"{float(x):.3f}"  # type: ignore[arg-type]
 
 
 def silhouette_reading(value: float) -> str:

@@ -60,6 +60,45 @@ def test_apply_on_the_training_file_gives_the_training_segments(cli, files, trai
     assert "refit recommended" not in proc.stdout and "Stable" in proc.stdout
 
 
+#: drift.csv's raw features → the row labels of the drift table (console and report)
+DRIFT_LABELS = {"recency": "Recency (days since the last order)", "frequency": "Frequency (orders)",
+                "monetary": "Monetary (total spend)"}  # fmt: skip
+
+
+def test_the_consoles_ks_statistic_reads_as_the_reports(cli, files, trained, tmp_path) -> None:
+    """The console's drift table writes the KS statistic with three decimals, as it writes
+    the PSI and the p-value and as the report writes the same figure: applied to the
+    training file, the statistic is scipy's ks_2samp of the two segments.csv files (0:
+    the same customers), "0.000" and never "0.0". A scaled feature keeps the customers'
+    order, so its row has its raw feature's statistic."""
+    run, model = trained
+    out = tmp_path / "a"
+    proc = cli("apply", model, files / "w1.csv", "--out", out, "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    old = pd.read_csv(run / "segments.csv", dtype={"customer": str})
+    new = pd.read_csv(out / "segments.csv", dtype={"customer": str})
+    drift = pd.read_csv(out / "drift.csv", index_col="feature")
+    report = unescape((out / "report.html").read_text())
+    three = r"\d+\.\d{3}"
+    for dim, label in DRIFT_LABELS.items():
+        want = f"{ks_2samp(old[dim], new[dim]).statistic:.3f}"
+        assert want == "0.000"
+        for name, row_label in ((dim, label), (f"{dim}_scaled", label.split(" (")[0]
+                                                + ", as clustered (scaled)")):
+            assert f"{drift.loc[name, 'ks_statistic']:.3f}" == want, name
+            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(row_label + "  ")]
+            assert len(lines) == 1, row_label
+            # PSI, KS statistic, KS p-value, reading: every figure with three decimals
+            got = re.fullmatch(rf"\s+({three})\s+({three})\s+(< 0\.001|{three})\s+\S.*",
+                               lines[0][len(row_label):])  # fmt: skip
+            assert got is not None, lines[0]
+            assert got.group(2) == want, lines[0]
+            # the report's row: the label, three PSI figures, the KS statistic, ...
+            row = report.split(f">{row_label}</td>", 1)[1].split("</tr>", 1)[0]
+            cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+            assert cells[3] == want, row
+
+
 def test_the_saved_model_is_the_runs(trained) -> None:
     run, model = trained
     doc = json.loads(model.read_text())

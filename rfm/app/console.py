@@ -24,9 +24,11 @@ from rfm.labels import (
     headers,
     left_out_sentence,
     orders,
+    p_value,
     pct,
     run_money,
     silhouette_reading,
+    statistic,
     when,
     whole,
 )
@@ -134,8 +136,8 @@ def drift_table(run: Any) -> pd.DataFrame:
     d = run.drift
     table = pd.DataFrame({
         "PSI": d["psi"].map(lambda v: banded(v, psi_reading)),  # as the report writes it
-        "KS statistic": d["ks_statistic"].round(3),
-        "KS p-value": d["ks_pvalue"].map(lambda p: "< 0.001" if p < 0.001 else f"{p:.3f}"),
+        "KS statistic": d["ks_statistic"].map(statistic),  # as the report writes them
+        "KS p-value": d["ks_pvalue"].map(p_value),
         "reading": d["verdict"],
     }, index=d.index)  # fmt: skip
     labels = drift_features(has_invoices(run))

@@ -43,7 +43,9 @@ from rfm.labels import (
     drift_features,
     has_invoices,
     orders_word,
+    p_value,
     pct,
+    statistic,
     when,
     word_list,
 )
@@ -254,17 +256,12 @@ def _drift(run: AppliedRun) -> str:
     table.index = [labels.get(i, i) for i in d.index]
     table.index.name = "Feature"
 
-    def num(v: object) -> str:
-        return "–" if v is None or not np.isfinite(float(v)) else f"{float(v):.3f}"
-
-    def p_value(v: object) -> str:
-        return "< 0.001" if float(v) < 0.001 else f"{float(v):.3f}"
-
     def psi(v: object) -> str:  # the decimals to fall in the band of its reading
         return "–" if v is None or not np.isfinite(float(v)) else banded(float(v), psi_reading)
 
-    body = h.table(table, {"PSI": psi, "PSI over score bins": num, "PSI over deciles": num,
-                           "KS statistic": num, "KS p-value": p_value},
+    body = h.table(table, {"PSI": psi, "PSI over score bins": statistic,
+                           "PSI over deciles": statistic, "KS statistic": statistic,
+                           "KS p-value": p_value},
                    text_columns=("reading",))  # fmt: skip
     if run.refit_recommended:  # the verdict once, its first words in bold
         rest = refit_sentence(run).removeprefix(REFIT_HEAD)
