@@ -9,6 +9,11 @@ row equal to an earlier one is marked. Only the marks (one small row per duplica
 back to the client; the cleaned frame then drops them partition by partition, keeping
 the first copy in partition order, exactly as the in-memory call keeps the first copy.
 The shuffle moves the kept data once; ``drop_duplicates=False`` skips it.
+
+The customers whose every line the rules removed are counted without another pass: the
+task that counts a partition's removed rows also sends back the distinct ids of those
+rows, and the ids that no kept line has (the customer table's ids) are the customers
+left out (:func:`customers_left_out`).
 """
 
 from __future__ import annotations
@@ -19,13 +24,21 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import check_columns
-from rfm._cleaning_rules import apply_rules, check_rule_columns, nothing_left, rule_columns
+from rfm._cleaning_rules import (
+    apply_rules,
+    check_rule_columns,
+    missing_customer,
+    nothing_left,
+    rule_columns,
+)
 from rfm._dask_parts import partition_name, shuffle_method
 from rfm.columns import KEYWORDS
 
-__all__ = ["clean_graph", "clean_transactions_dask"]
+__all__ = ["clean_graph", "clean_transactions_dask", "customers_left_out"]
 
 PART, POS = "_rfm_partition", "_rfm_position"
+#: the column of the per-partition counts that holds the distinct ids of the rows removed
+REMOVED_IDS = "_rfm_removed_ids"
 
 
 def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
@@ -45,20 +58,30 @@ def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None
     return out
 
 
-def _counts(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None = None):
-    """The partition's removed-row count per rule (one row)."""
+def _counts(
+    pdf: pd.DataFrame, rules: list, date: str, customer: str,
+    partition_info: dict | None = None,
+) -> pd.DataFrame:
+    """The partition's removed-row count per rule, and in :data:`REMOVED_IDS` the distinct
+    ids (missing ones aside) of the rows removed: one row."""
     where = partition_name(pdf, partition_info)
     try:
-        check_columns(pdf, list(dict.fromkeys(col for _, col in rules)), what=where)
-        _, rows = apply_rules(pdf, rules, date)
+        check_columns(pdf, list(dict.fromkeys([customer, *(col for _, col in rules)])),
+                      what=where)  # fmt: skip
+        out, rows = apply_rules(pdf.reset_index(drop=True), rules, date)
     except (ValueError, TypeError) as exc:
         if str(exc).startswith(where):
             raise
         raise type(exc)(f"{where}: {exc}") from None
-    return pd.DataFrame(
+    removed = np.ones(len(pdf), dtype=bool)
+    removed[out.index.to_numpy()] = False
+    ids = pdf[customer][removed]
+    counts = pd.DataFrame(
         [[len(pdf), *(r["rows_removed"] for r in rows)]],
         columns=["rows", *(rule for rule, _ in rules)],
     )
+    counts[REMOVED_IDS] = [ids[~missing_customer(ids)].unique()]
+    return counts
 
 
 def _duplicates(rows: pd.DataFrame, columns: list) -> pd.DataFrame:
@@ -93,8 +116,9 @@ def _rules_applied(
     counts_meta = pd.DataFrame(
         {c: pd.Series([], dtype=np.int64) for c in ["rows", *(r for r, _ in rules)]}
     )
-    counts = ddf.map_partitions(_counts, rules, date, meta=counts_meta,
-                                enforce_metadata=False)
+    counts_meta[REMOVED_IDS] = pd.Series([], dtype=object)
+    counts = ddf.map_partitions(_counts, rules, date, options["customer"], meta=counts_meta,
+                                enforce_metadata=False)  # fmt: skip
     return rules, meta, kept, counts
 
 
@@ -105,7 +129,8 @@ def clean_graph(
     cleaned frame, the per-partition rule counts, and the function that turns the computed
     counts into the report (raising, as the in-memory call does, when nothing is left).
     Compute the counts together with the work that reads the cleaned frame, and the order
-    lines are read and cleaned once."""
+    lines are read and cleaned once; the computed counts also give
+    :func:`customers_left_out`."""
     rules, meta, kept, counts = _rules_applied(ddf, date, options, given_as)
     clean = kept.map_partitions(_drop, {}, meta=meta.drop(columns=[PART, POS]),
                                 enforce_metadata=False)
@@ -114,7 +139,7 @@ def clean_graph(
 
 def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
     """The report rows of the row rules from the per-partition counts, and the rows left."""
-    per_rule = counts.sum()
+    per_rule = counts[["rows", *(rule for rule, _ in rules)]].sum()
     left = int(per_rule["rows"])
     if left == 0:
         raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
@@ -126,6 +151,29 @@ def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
     if left == 0:
         raise nothing_left(report)
     return report, left
+
+
+def customers_left_out(counts: pd.DataFrame, kept: pd.Index) -> int:
+    """Customers with an id whose every line the cleaning removed (the in-memory run's
+    count: distinct ids of the lines read, missing ones aside, less those of the lines kept).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        The per-partition counts of :func:`clean_graph`, computed.
+    kept : Index
+        The ids of the lines kept (the customer table's index).
+
+    Returns
+    -------
+    int
+        The distinct ids of removed lines, over all partitions, that no kept line has.
+    """
+    parts = [pd.Series(ids) for ids in counts[REMOVED_IDS]]
+    if not parts:
+        return 0
+    removed = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return int((~removed.isin(kept)).sum())
 
 
 def clean_transactions_dask(

@@ -404,3 +404,64 @@ def test_a_stray_non_date_on_dask_is_placed_within_its_partition(cli, tmp_path: 
     row = second.loc[3]
     assert_user_error(proc, "partition 1", "'not a date' (order line 4 of this partition: "
                       f"customer {row['CustomerID']}, invoice {row['InvoiceNo']})")
+
+
+def test_customers_whose_every_line_was_removed_are_said_as_in_memory(
+    cli, tmp_path: Path, address: str
+) -> None:
+    """Customers with only returns, free lines or cancelled orders (one of them in two
+    files) have every line removed by the cleaning: the Dask run says how many, in the
+    in-memory run's sentence and with its number, counted here with pandas as the ids
+    read (guest lines aside) less the ids of the lines kept. A customer with a return in
+    one file and purchases in another is kept, so not counted."""
+    from benchmarks.make_data import chunk
+
+    rows = chunk(0, 3_000, 3_000, ids="str").astype({"InvoiceNo": str})
+    day = rows["InvoiceDate"].max()
+    kept_one = rows["CustomerID"].iloc[0]  # buys in the first file, returns in the last
+    extra = pd.DataFrame(
+        [
+            ("R-ONLY", "9001", day, -2, 5.0),  # returns only, in the first file ...
+            ("FREE-ONLY", "9002", day, 1, 0.0),  # a free line only
+            ("CANCELLED-ONLY", "C9003", day, 3, 4.0),  # a cancelled order only
+            ("", "9004", day, 1, 2.0),  # a guest line: no id, not a customer
+        ],
+        columns=rows.columns,
+    )
+    late = pd.DataFrame(
+        [
+            ("R-ONLY", "9005", day, -1, 5.0),  # ... and in the last file
+            (kept_one, "9006", day, -1, 3.0),
+        ],
+        columns=rows.columns,
+    )
+    parts = np.array_split(np.arange(len(rows)), 3)
+    files = [pd.concat([extra, rows.iloc[parts[0]]]), rows.iloc[parts[1]],
+             pd.concat([rows.iloc[parts[2]], late])]  # fmt: skip
+    data = tmp_path / "csv"
+    data.mkdir()
+    for i, frame in enumerate(files):
+        frame.to_csv(data / f"orders-{i}.csv", index=False)
+    everything = pd.concat(files, ignore_index=True)
+    everything.to_csv(tmp_path / "all.csv", index=False)
+
+    ids = everything["CustomerID"].replace("", np.nan).dropna()
+    kept = everything[everything["CustomerID"].ne("")
+                      & ~everything["InvoiceNo"].str.startswith("C")
+                      & (everything["Quantity"] > 0) & (everything["UnitPrice"] > 0)]  # fmt: skip
+    n = ids.nunique() - kept["CustomerID"].nunique()
+    assert n == 3  # R-ONLY, FREE-ONLY and CANCELLED-ONLY
+    said = f"note: {n} customers had every order line removed by the cleaning and are not"
+
+    mem = cli("segment", str(tmp_path / "all.csv"), "--out", str(tmp_path / "mem"), "-q")
+    assert mem.returncode == 0, mem.stderr
+    dask = cli("segment", str(data / "*.csv"), "--dask", address, "--out",
+               str(tmp_path / "dask"), "-q")  # fmt: skip
+    assert dask.returncode == 0, dask.stderr
+    for proc in (mem, dask):
+        lines = [line for line in proc.stdout.splitlines() if "every order line" in line]
+        assert len(lines) == 1 and lines[0].startswith(said), proc.stdout
+    sentence = f"{n} customers had every order line removed by the cleaning"
+    for out in ("mem", "dask"):
+        assert sentence in (tmp_path / out / "report.html").read_text(encoding="utf-8")
+    _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)

@@ -244,8 +244,9 @@ class CustomerTable:
     #: revenue, active and new customers per month (rfm.kpis.monthly), when computed in
     #: the same pass over the order lines (on Dask)
     monthly: pd.DataFrame | None = None
-    #: customers with an id whose every line the cleaning removed (None on Dask, where
-    #: counting them would take one more pass over the order lines)
+    #: customers with an id whose every line the cleaning removed (None on Dask when the
+    #: duplicates are dropped or the table is left on Dask, where counting them would take
+    #: one more pass over the order lines)
     customers_left_out: int | None = None
 
 
@@ -329,11 +330,12 @@ def _customers_left_out(ids: pd.Series, clean: pd.DataFrame) -> int | None:
 def _customer_table_dask(
     transactions: Any, chosen: Settings, step: Steps, with_monthly: bool
 ) -> CustomerTable:
-    """On Dask: the cleaning report, the RFM table and (``with_monthly``) the monthly KPIs
-    from one computation, so that the order lines are read and cleaned once."""
+    """On Dask: the cleaning report, the customers it left out, the RFM table and
+    (``with_monthly``) the monthly KPIs from one computation, so that the order lines are
+    read and cleaned once."""
     import dask
 
-    from rfm.cleaning_dask import clean_graph
+    from rfm.cleaning_dask import clean_graph, customers_left_out
     from rfm.kpis_dask import monthly_finish, monthly_graph
     from rfm.table_dask import rfm_table_graph
 
@@ -356,8 +358,11 @@ def _customer_table_dask(
             report = report_of(computed[0])
         rfm = finish(computed[1])
         monthly = monthly_finish(*computed[2:]) if with_monthly else None
+        # the ids of the lines removed came with the counts: those no kept line has
+        left_out = customers_left_out(computed[0], rfm.index)
     rows_in, rows_clean = _row_counts(transactions, report)
-    return CustomerTable(clean, report, rfm, None, rows_in, rows_clean, monthly)
+    return CustomerTable(clean, report, rfm, None, rows_in, rows_clean, monthly,
+                         customers_left_out=left_out)
 
 
 def run_pipeline(
