@@ -9,7 +9,10 @@ model file's cut points, and the CSV file for the xlsx and Parquet ones.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
+import os
 import re
 from html import escape, unescape
 from pathlib import Path
@@ -683,6 +686,77 @@ def test_bad_previous_and_save_model_paths_are_one_line_errors(cli, files, train
     proc = cli("refit", model, files / "w1.csv", "--out", tmp_path / "o")
     assert proc.returncode == 2 and "--save-model" in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def _unreadable(name: str, segments: Path, folder: Path) -> Path:
+    """A --previous file that cannot be read, made from a run's segments.csv."""
+    path = folder / name
+    text = segments.read_bytes()
+    if name == "pipe.csv":
+        os.mkfifo(path)
+    elif name == "unreadable.csv":  # no permission to read it
+        path.write_bytes(text)
+        path.chmod(0)
+    elif name == "cut.csv.gz":  # compressed, then cut short in a copy
+        path.write_bytes(gzip.compress(text)[: len(text) // 20])
+    elif name == "cut.parquet":  # a Parquet file's first half
+        whole = pd.read_csv(segments, dtype={"customer": str})
+        whole.to_parquet(folder / "whole.parquet")
+        path.write_bytes((folder / "whole.parquet").read_bytes()[:1000])
+    else:
+        path.write_bytes({
+            "empty.csv": b"",
+            "blank-lines.csv": b"\n\n\n",
+            "csv-named.parquet": text,
+            "ragged.csv": b"customer,recency\n1,2\n3,4,5,6\n",
+            "windows-1252.csv": "customer,recency\nbébé,2\n".encode("cp1252"),
+        }[name])  # fmt: skip
+    return path
+
+
+#: file → what the refusal says of it (the ragged file's line 3 has 4 fields, its header 2)
+UNREADABLE = {
+    "empty.csv": "is empty (no header, no rows); give the segments file of an earlier run",
+    "blank-lines.csv": "is empty (no header, no rows); give the segments file of an earlier run",
+    "csv-named.parquet": "csv-named.parquet is not a Parquet file, or it is damaged",
+    "cut.parquet": "cut.parquet is not a Parquet file, or it is damaged",
+    "ragged.csv": "is not a table: its line 3 has 4 columns where the lines before it have 2",
+    "windows-1252.csv": "is not UTF-8 text, as rfmseg writes segments.csv; save it again as UTF-8",
+    "cut.csv.gz": "is not .gz data that can be decompressed (it is cut short, damaged",
+    "pipe.csv": "is not a regular file (a pipe or device)",
+    "unreadable.csv": "cannot be opened: permission denied",
+}
+
+
+@pytest.mark.parametrize("name", list(UNREADABLE))
+def test_an_unreadable_previous_file_is_refused_in_words(cli, files, trained, tmp_path,
+                                                         name) -> None:  # fmt: skip
+    """Every --previous file that cannot be read is refused in one line that names
+    --previous and the file and says what is wrong, never in pandas', pyarrow's or
+    Python's words ("No columns to parse from file", "Parquet magic bytes not found in
+    footer", "Error tokenizing data", "codec can't decode", "Compressed file ended",
+    "[Errno 13] Permission denied"); a pipe is refused without being read (reading one
+    waits for a writer)."""
+    from _pipes import released_after
+
+    run, model = trained
+    if name == "pipe.csv" and not hasattr(os, "mkfifo"):
+        pytest.skip("named pipes need a POSIX system")
+    if name == "unreadable.csv" and (not hasattr(os, "geteuid") or os.geteuid() == 0):
+        pytest.skip("file permissions need a POSIX system and a user other than root")
+    path = _unreadable(name, run / "segments.csv", tmp_path)
+    with released_after(path) if name == "pipe.csv" else contextlib.nullcontext():
+        proc = cli("apply", model, files / "w1.csv", "--out", tmp_path / "o", "--previous",
+                   path, "--quiet")  # fmt: skip
+    assert_user_error(proc, f"--previous {path} ", UNREADABLE[name])
+    for foreign in ("No columns to parse", "magic bytes", "tokenizing", "codec", "Compressed "
+                    "file ended", "Errno", "pyarrow", "pandas"):  # fmt: skip
+        assert foreign not in proc.stderr, proc.stderr
+    assert not (tmp_path / "o").exists()
+    if name == "csv-named.parquet":  # the same reader reads the order lines: the same words
+        proc = cli("segment", path, "--out", tmp_path / "s", "--quiet")
+        assert_user_error(proc, UNREADABLE[name])
+        assert "magic bytes" not in proc.stderr
 
 
 def test_refit_may_replace_the_model_it_refits(cli, files, trained, tmp_path) -> None:

@@ -142,6 +142,12 @@ class AppliedRun:
         return bool(self.drift.attrs.get("refit_recommended", False))
 
 
+#: what a --previous file that cannot be used is asked to be instead
+EARLIER_RUN = "give the segments file of an earlier run (segments.csv, .xlsx or .parquet)"
+#: suffixes of the compressed CSV files pandas opens by their name
+COMPRESSED = (".gz", ".bz2", ".xz", ".zip")
+
+
 def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     """The previous run's segments file (``segments.csv``, ``.xlsx`` or ``.parquet``, as
     ``--format`` wrote it): customer ids as text (a leading quote added against
@@ -150,28 +156,38 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        No such file, a file of another kind (a report, say), a column missing or not
-        numeric, or a customer listed more than once; each message names ``--previous``.
+        No such file, a folder, a pipe, an empty or unreadable file (not a table, not
+        UTF-8, damaged), a file of another kind (a report, say), a column missing or not
+        numeric, or a customer listed more than once; each message is one line in words
+        that names ``--previous``.
     """
     from rfm.io.reading import read_transactions
 
     where = f"--previous {path}"
-    if Path(path).is_dir():
+    file = Path(path)
+    if file.is_dir():
         raise ValueError(f"{where} is a folder; give the segments file in it, e.g. "
-                         f"{Path(path) / 'segments.csv'}")  # fmt: skip
-    kind = "".join(Path(path).suffixes[-1:]).lower()
+                         f"{file / 'segments.csv'}")  # fmt: skip
+    if not file.exists():
+        raise ValueError(f"{where}: file not found")
+    if not file.is_file():  # reading a pipe or a device may block for ever
+        raise ValueError(f"{where} is not a regular file (a pipe or device); {EARLIER_RUN}")
+    if file.stat().st_size == 0:
+        raise ValueError(f"{where} is empty (no header, no rows); {EARLIER_RUN}")
     try:
-        if kind in (".xlsx", ".parquet", ".pq"):
+        with open(file, "rb"):
+            pass
+    except PermissionError:
+        raise ValueError(f"{where} cannot be opened: permission denied") from None
+    kind = "".join(file.suffixes[-1:]).lower()
+    if kind in (".xlsx", ".parquet", ".pq"):
+        try:
             table = read_transactions(path, text_columns=["customer"])
-        else:
-            table = pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
-                                na_values={"monetary": [""]})  # fmt: skip
-    except FileNotFoundError:
-        raise ValueError(f"{where}: file not found") from None
-    except (ValueError, ImportError, UnicodeDecodeError) as exc:  # (ParserError: a ValueError)
-        reason = str(exc).splitlines()[0] if str(exc).strip() else "it cannot be read"
-        raise ValueError(f"{where} is not the segments file of an earlier run (segments.csv, "
-                         f".xlsx or .parquet): {reason}") from None  # fmt: skip
+        except (ValueError, ImportError) as exc:  # the reader's words: what is wrong, in full
+            raise ValueError(f"{where} is not the segments file of an earlier run "
+                             f"(segments.csv, .xlsx or .parquet): {exc}") from None  # fmt: skip
+    else:
+        table = _read_previous_csv(file, where, compressed=kind in COMPRESSED)
     needed = ["customer", "recency", "frequency", "monetary", "r_score", "f_score", "m_score",
               "segment", "cluster"]  # fmt: skip
     missing = [c for c in needed if c not in table]
@@ -187,6 +203,40 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
         if not np.isfinite(table[col].to_numpy(np.float64)).all():
             raise ValueError(f"{where}: column {col} holds values that are not finite numbers")
     return table
+
+
+def _read_previous_csv(path: Path, where: str, compressed: bool) -> pd.DataFrame:
+    """A segments.csv as rfmseg writes it (UTF-8, commas; ``compressed`` by its suffix),
+    ids and names as text and an empty spend missing. What pandas raises for a file it
+    cannot read so is said in words instead, in one line naming ``--previous``
+    (``where``)."""
+    import lzma
+    import re
+    import zipfile
+    import zlib
+
+    try:
+        return pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
+                           na_values={"monetary": [""]})  # fmt: skip
+    except pd.errors.EmptyDataError:  # blank lines only (a ValueError: must come first)
+        raise ValueError(f"{where} is empty (no header, no rows); {EARLIER_RUN}") from None
+    except pd.errors.ParserError as exc:  # (a ValueError too)
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        what = (f"its line {ragged[2]} has {ragged[3]} columns where the lines before it "
+                f"have {ragged[1]}" if ragged else "its lines are not comma-separated columns")
+        raise ValueError(f"{where} is not a table: {what}; {EARLIER_RUN}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{where} is not UTF-8 text, as rfmseg writes segments.csv; save it "
+                         f"again as UTF-8 CSV, or {EARLIER_RUN}") from None  # fmt: skip
+    except (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        if compressed:  # cut short, damaged, or not an archive of that kind
+            what = (f"is not {path.suffix.lower()} data that can be decompressed (it is cut "
+                    "short, damaged or another kind of file)")  # fmt: skip
+        elif isinstance(exc, OSError) and exc.strerror:
+            what = f"cannot be read ({exc.strerror})"
+        else:
+            what = "cannot be read as CSV"
+        raise ValueError(f"{where} {what}; {EARLIER_RUN}") from None
 
 
 def _one_row_per_customer(ids: pd.Series, where: str) -> None:

@@ -152,7 +152,8 @@ def read_transactions(
         No file at ``path``.
     ValueError
         A folder, an empty, truncated or unreadable file, unknown suffix, a column name
-        used twice, a zip named ``.xlsx`` that is no workbook.
+        used twice, a zip named ``.xlsx`` that is no workbook, a ``.parquet`` file that is
+        not Parquet or is damaged.
     ImportError
         The format needs an optional package that is not installed.
     """
@@ -163,7 +164,7 @@ def read_transactions(
     try:
         if kind == "parquet":
             _need("pyarrow", "Parquet")
-            df = pd.read_parquet(path)
+            df = _read_parquet(path)
             check_unique_names([str(c) for c in df.columns], path)
         elif kind == "xlsx":
             _need("openpyxl", "Excel")
@@ -191,6 +192,21 @@ def read_transactions(
     if len(df) == 0:
         raise ValueError(f"file has a header but no rows: {path}")
     return df
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """The table of a Parquet file; a file that is none (no Parquet marks at its end: cut
+    short, or another kind of file) or whose data do not decode is a ``ValueError`` in
+    words rather than pyarrow's."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path)
+    except (pa.ArrowInvalid, OSError) as exc:  # (pyarrow's IO errors are OSErrors)
+        if isinstance(exc, PermissionError):  # said as for any file that cannot be opened
+            raise
+        raise ValueError(f"{path.name} is not a Parquet file, or it is damaged; copy or "
+                         "write it again.") from None  # fmt: skip
 
 
 def _names(names: Sequence[str], width: int, path: Path) -> list[str]:
