@@ -82,6 +82,18 @@ def apply_rules(
     df: pd.DataFrame, rules: list[tuple[str, str]], date: str
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Every row rule except duplicates: the kept rows (dates parsed) and the report rows."""
+    keep, rows, parsed_dates = rule_marks(df, rules)
+    out = df.loc[keep].copy()
+    if parsed_dates is not None:
+        out[date] = parsed_dates[keep].to_numpy()
+    return out, rows
+
+
+def rule_marks(
+    df: pd.DataFrame, rules: list[tuple[str, str]]
+) -> tuple[np.ndarray, list[dict[str, Any]], pd.Series | None]:
+    """Every row rule except duplicates, without copying a row: the mask of the rows kept,
+    the report rows, and the dates as parsed (``None`` without a date rule)."""
     keep = np.ones(len(df), dtype=bool)
     rows: list[dict[str, Any]] = []
     parsed_dates: pd.Series | None = None
@@ -102,10 +114,7 @@ def apply_rules(
         removed = int((keep & bad).sum())
         keep[bad] = False
         rows.append({"rule": rule, "rows_removed": removed, "rows_left": int(keep.sum())})
-    out = df.loc[keep].copy()
-    if parsed_dates is not None:
-        out[date] = parsed_dates[keep].to_numpy()
-    return out, rows
+    return keep, rows, parsed_dates
 
 
 class NothingLeft(ValueError):

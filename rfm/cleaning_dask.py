@@ -30,6 +30,7 @@ from rfm._cleaning_rules import (
     missing_customer,
     nothing_left,
     rule_columns,
+    rule_marks,
 )
 from rfm._dask_parts import partition_name, shuffle_method
 from rfm.columns import KEYWORDS
@@ -59,8 +60,7 @@ def _kept(pdf: pd.DataFrame, rules: list, date: str, partition_info: dict | None
 
 
 def _counts(
-    pdf: pd.DataFrame, rules: list, date: str, customer: str,
-    partition_info: dict | None = None,
+    pdf: pd.DataFrame, rules: list, customer: str, partition_info: dict | None = None,
 ) -> pd.DataFrame:
     """The partition's removed-row count per rule, and in :data:`REMOVED_IDS` the distinct
     ids (missing ones aside) of the rows removed: one row."""
@@ -68,14 +68,12 @@ def _counts(
     try:
         check_columns(pdf, list(dict.fromkeys([customer, *(col for _, col in rules)])),
                       what=where)  # fmt: skip
-        out, rows = apply_rules(pdf.reset_index(drop=True), rules, date)
+        keep, rows, _ = rule_marks(pdf, rules)
     except (ValueError, TypeError) as exc:
         if str(exc).startswith(where):
             raise
         raise type(exc)(f"{where}: {exc}") from None
-    removed = np.ones(len(pdf), dtype=bool)
-    removed[out.index.to_numpy()] = False
-    ids = pdf[customer][removed]
+    ids = pdf[customer][~keep]
     counts = pd.DataFrame(
         [[len(pdf), *(r["rows_removed"] for r in rows)]],
         columns=["rows", *(rule for rule, _ in rules)],
@@ -117,7 +115,7 @@ def _rules_applied(
         {c: pd.Series([], dtype=np.int64) for c in ["rows", *(r for r, _ in rules)]}
     )
     counts_meta[REMOVED_IDS] = pd.Series([], dtype=object)
-    counts = ddf.map_partitions(_counts, rules, date, options["customer"], meta=counts_meta,
+    counts = ddf.map_partitions(_counts, rules, options["customer"], meta=counts_meta,
                                 enforce_metadata=False)  # fmt: skip
     return rules, meta, kept, counts
 
