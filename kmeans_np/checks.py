@@ -33,7 +33,9 @@ __all__ = [
     "check_seed",
     "feature_names",
     "is_integer",
+    "place",
     "resolve_backend",
+    "shown_label",
 ]
 
 BACKENDS = ("auto", "numpy", "numba")
@@ -96,20 +98,41 @@ IMPUTE_BEFORE_CLUSTERING = (
 )
 
 
+def shown_label(label: Any) -> str:
+    """A row label or group name as messages quote it: ``'c8'``, ``9`` (a numpy scalar as
+    the Python value it holds, not ``np.int64(9)``)."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
+def place(position: int | tuple[int, ...], labels: Sequence[Any] | None = None) -> str:
+    """Where a value sits, as messages say it: ``in row 'c8'`` by the row label of a 1-D
+    input that has labels (a Series' index: what the user sees in the table), else by
+    position, ``at index 4`` or ``at index (2, 0)``."""
+    if labels is not None:
+        return f"in row {shown_label(labels[position])}"
+    return f"at index {position}"
+
+
 def check_finite(
-    values: np.ndarray, name: str = "X", *, fix: str = IMPUTE_BEFORE_CLUSTERING
+    values: np.ndarray,
+    name: str = "X",
+    *,
+    fix: str = IMPUTE_BEFORE_CLUSTERING,
+    labels: Sequence[Any] | None = None,
 ) -> None:
     """Raise ``ValueError`` if ``values`` holds NaN or ±inf, saying where; ``fix`` ends the
-    message: how the caller gets rid of them (by default, before clustering)."""
+    message: how the caller gets rid of them (by default, before clustering). ``labels``
+    are the row labels of a 1-D ``values`` (a Series' index): the message then names the
+    first bad value's row, not its position."""
     finite = np.isfinite(values)
     if finite.all():
         return
     bad = np.argwhere(~finite)
     first = tuple(int(i) for i in bad[0])
     kind = "NaN" if np.isnan(values[first]) else "infinity"
+    where = place(first if len(first) > 1 else first[0], labels)
     raise ValueError(
-        f"{name} contains {bad.shape[0]} non-finite value(s) (first: {kind} at index "
-        f"{first if len(first) > 1 else first[0]}). {fix}"
+        f"{name} contains {bad.shape[0]} non-finite value(s) (first: {kind} {where}). {fix}"
     )
 
 
@@ -123,6 +146,7 @@ def check_array(
     dtype: type = np.float64,
     why_empty: str = "there is nothing to cluster.",
     non_finite_fix: str = IMPUTE_BEFORE_CLUSTERING,
+    labels: Sequence[Any] | None = None,
 ) -> np.ndarray:
     """Validate ``X`` and return it as a C-contiguous float array.
 
@@ -147,6 +171,9 @@ def check_array(
     non_finite_fix : str
         How to get rid of NaN or ±inf, ending that message (default: drop or impute them
         before clustering); see :func:`check_finite`.
+    labels : sequence, optional
+        Row labels of a 1-D ``X`` (a Series' index), so that the message about NaN or ±inf
+        names the row the user sees rather than the position.
 
     Returns
     -------
@@ -216,7 +243,7 @@ def check_array(
         raise ValueError(f"{name} is empty (0 samples); {why_empty}")
     if arr.shape[0] < min_samples:
         raise ValueError(f"{name} has {arr.shape[0]} sample(s); at least {min_samples} needed.")
-    check_finite(arr, name, fix=non_finite_fix)
+    check_finite(arr, name, fix=non_finite_fix, labels=labels)
     return np.ascontiguousarray(arr)
 
 

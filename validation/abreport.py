@@ -81,6 +81,17 @@ def _row(metric: Hashable, kind: str, treat: Hashable, ctrl: Hashable, res: Test
             "pvalue": res.pvalue, "significance": significance_stars(res.pvalue)}
 
 
+def _arm_values(column: pd.Series, arm: Hashable) -> pd.Series:
+    """The non-missing values of one arm as floats, under the DataFrame's row labels (so a
+    test's message names the row, e.g. an infinite value ``in row 9``); ``TypeError``
+    naming the arm and the row of a value that is no number. Booleans are a yes/no
+    metric, compared as 0/1."""
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return column.dropna().astype(np.float64)
+    numbers = _as_numbers(column, _group_called(arm), f"{column.name!r} {_METRIC_NEED}")
+    return numbers.dropna().astype(np.float64)
+
+
 def _run(test: Any, *args: Any, **kwargs: Any) -> tuple[TestResult | None, str]:
     """Run one test; a degenerate case becomes a note instead of an exception."""
     with warnings.catch_warnings(record=True) as caught:
@@ -167,14 +178,11 @@ def ab_report(
     rows = []
     for metric, given in kinds.items():
         column = df[metric]
-        if not pd.api.types.is_bool_dtype(column.dtype):  # booleans: a yes/no metric
-            for arm in arms:  # a value that is no number, named with its arm and row
-                _as_numbers(column[in_arm[arm]], _group_called(arm),
-                            f"{metric!r} {_METRIC_NEED}")
+        values = {arm: _arm_values(column[in_arm[arm]], arm) for arm in arms}
         kind = given or _kind(column)
-        ctrl = df.loc[in_arm[control], metric].dropna().to_numpy(dtype=np.float64)
+        ctrl = values[control]
         for treat in (a for a in arms if a != control):
-            trt = df.loc[in_arm[treat], metric].dropna().to_numpy(dtype=np.float64)
+            trt = values[treat]
             n = (len(trt), len(ctrl))
             labels = (treat, control)
             if kind == "binary":

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_array
+from kmeans_np.checks import check_array, place, shown_label
 
 # scipy.stats is imported inside the functions that use it: loading it takes about
 # 0.4 s, which `import validation` (and so `import rfm`) should not pay.
@@ -111,7 +111,7 @@ def _interval(effect: float, se: float, dist: Any, alternative: str, confidence:
 
 def _group_called(label: Any) -> str:
     """What messages call a group by its label: ``group 'Voucher'``."""
-    return f"group {label.item() if isinstance(label, np.generic) else label!r}"
+    return f"group {shown_label(label)}"
 
 
 def _called(labels: list[Any]) -> tuple[str, str]:
@@ -170,8 +170,9 @@ def _as_numbers(values: Any, called: str, need: str) -> Any:
     ``called`` names the values (``"a"``, ``"count"``, ``group 'Voucher'``), ``need`` ends
     the message. A place is a row label for a Series, else an index. Missing values (None,
     NaN, ``pd.NA``) pass, for check_array to report; a column of Python objects that are
-    all numbers or missing comes back as floats (NaN where missing). Booleans are refused:
-    a yes/no metric is compared as a rate (:func:`proportions_ztest`).
+    all numbers or missing comes back as floats (NaN where missing), a Series as a Series
+    with its row labels. Booleans are refused: a yes/no metric is compared as a rate
+    (:func:`proportions_ztest`).
     """
     if isinstance(values, pd.Series):
         dtype = values.dtype
@@ -192,25 +193,31 @@ def _as_numbers(values: Any, called: str, need: str) -> Any:
     if found is None:
         if arr.dtype.kind != "O":
             return values
-        return np.fromiter((np.nan if _missing(v) else float(v) for v in flat),
-                           dtype=np.float64, count=flat.shape[0]).reshape(arr.shape)
+        floats = np.fromiter((np.nan if _missing(v) else float(v) for v in flat),
+                             dtype=np.float64, count=flat.shape[0]).reshape(arr.shape)
+        return floats if labels is None else pd.Series(floats, index=labels, name=values.name)
     i, value, what = found
-    if labels is not None:
-        label = labels[i]
-        where = f"in row {label.item() if isinstance(label, np.generic) else label!r}"
-    else:
-        at = i if arr.ndim == 1 else tuple(int(j) for j in np.unravel_index(i, arr.shape))
-        where = f"at index {at}"
+    at = i if arr.ndim == 1 else tuple(int(j) for j in np.unravel_index(i, arr.shape))
+    where = place(at, labels)
     raise TypeError(f"{called} holds {what} ({_shown(value, what)} {where}): {need}")
+
+
+#: how to get rid of a missing or infinite value: the end of that message
+_LEAVE_OUT = (
+    "Leave those rows out of the test: a missing value was never measured, and an "
+    "infinite one usually comes from dividing by zero when the metric was computed."
+)
 
 
 def _sample(x: Any, name: str, min_size: int, why: str, need: str) -> np.ndarray:
     """One group of a test as a finite 1-D array of at least ``min_size`` values; ``why``
     says what the test needs, in the messages about too few values, and ``need`` in the
-    message about values that are not numbers (:func:`_as_numbers`)."""
-    fix = "Drop them before the test, e.g. series.dropna() or x[np.isfinite(x)]."
-    arr = check_array(_as_numbers(x, name, need), name=name, ensure_2d=False, why_empty=why,
-                      non_finite_fix=fix)
+    message about values that are not numbers (:func:`_as_numbers`). A missing or infinite
+    value is named by its row label when ``x`` is a Series, else by its position."""
+    values = _as_numbers(x, name, need)
+    labels = values.index if isinstance(values, pd.Series) else None
+    arr = check_array(values, name=name, ensure_2d=False, why_empty=why,
+                      non_finite_fix=_LEAVE_OUT, labels=labels)
     if arr.shape[0] < min_size:
         n = arr.shape[0]
         raise ValueError(f"{name} has {n} value{'' if n == 1 else 's'}; {why}")

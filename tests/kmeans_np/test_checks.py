@@ -27,6 +27,16 @@ def test_non_finite_X(bad, where):
         KMeans(2).fit(X)
 
 
+def test_non_finite_value_of_a_series_is_named_by_its_row_label_when_labels_are_given():
+    from kmeans_np.checks import check_array
+
+    x = pd.Series([1.0, 2.0, np.inf], index=[10, 11, 12])
+    with pytest.raises(ValueError, match=r"first: infinity in row 12\)\. Fix it\.$"):
+        check_array(x, name="x", ensure_2d=False, non_finite_fix="Fix it.", labels=x.index)
+    with pytest.raises(ValueError, match=r"first: infinity at index 2\)"):  # no labels
+        check_array(x, name="x", ensure_2d=False)
+
+
 def test_check_array_speaks_of_clustering_unless_told_what_the_data_are_for():
     """The default messages are about clustering; a caller that tests rather than clusters
     (validation.ttest_ind) passes its own reason and fix."""
