@@ -8,7 +8,8 @@ distribution functions; the statistics themselves are computed here.
 Alternatives follow scipy's names: ``"two-sided"``, ``"less"`` (a's parameter is smaller)
 and ``"greater"``; statsmodels' ``"smaller"`` / ``"larger"`` are accepted too. Confidence
 intervals follow the alternative as scipy does: two-sided intervals for ``"two-sided"``,
-one-sided bounds ``(-inf, high]`` for ``"less"`` and ``[low, inf)`` for ``"greater"``.
+one-sided bounds ``(-inf, high]`` for ``"less"`` and ``[low, inf)`` for ``"greater"`` (for
+a difference of rates the open end is −1 or 1, the largest possible difference).
 
 Degenerate data are not turned into a silent NaN: when a statistic is 0/0 (no variation
 at all) the function raises ``ValueError`` saying what happened.
@@ -62,7 +63,8 @@ class TestResult(NamedTuple):
     effect : float
         Estimated difference a − b (rates, means, or the Hodges–Lehmann shift).
     ci_low, ci_high : float
-        Confidence interval of the effect (one-sided bounds are ±inf).
+        Confidence interval of the effect (the open end of a one-sided bound is ±inf, or
+        ±1 for a difference of rates).
     summary : DataFrame
         One row per group: ``n``, the rate or mean, ``std`` (and ``count`` / ``median``).
     """
@@ -227,6 +229,69 @@ def _sample(x: Any, name: str, min_size: int, why: str, need: str) -> np.ndarray
 # --------------------------------------------------------------------------- proportions
 
 
+def _restricted_rates(delta: float, count: np.ndarray, nobs: np.ndarray) -> np.ndarray:
+    """Most likely rates (p_a, p_b) of the data among those with ``p_a − p_b = delta``.
+
+    With p = p_b the log-likelihood is
+    ``L(p) = x_a log(p + δ) + (n_a − x_a) log(1 − p − δ) + x_b log p + (n_b − x_b) log(1 − p)``
+    on ``max(0, −δ) <= p <= min(1, 1 − δ)``. It is concave (a sum of logs of linear
+    functions), so its maximum is its one stationary point inside or an end. Multiplying
+    ``dL/dp = 0`` by ``(p + δ)(1 − p − δ) p (1 − p)`` gives
+    ``(x_a − n_a (p + δ)) p (1 − p) + (x_b − n_b p)(p + δ)(1 − p − δ) = 0``, that is, with
+    N = n_a + n_b and X = x_a + x_b, the cubic
+
+        N p³ + ((n_a + 2 n_b) δ − N − X) p² + (X − (N + 2 x_b) δ + n_b δ²) p
+        + x_b δ (1 − δ) = 0
+
+    (Farrington & Manning 1990; Miettinen & Nurminen 1985 solve the same cubic in closed
+    form, in p_a). The real parts of its roots and both ends are the candidates; the one
+    with the largest L wins, so a spurious or badly rounded root cannot be chosen. At
+    δ = 0 the answer is the pooled rate ``X / N``, given exactly.
+    """
+    (xa, xb), (na, nb) = count, nobs
+    big_n, big_x = na + nb, xa + xb
+    if delta == 0.0:
+        return np.array([big_x / big_n, big_x / big_n])
+    from scipy.special import xlogy
+    cubic = [big_n, (na + 2 * nb) * delta - big_n - big_x,
+             big_x - (big_n + 2 * xb) * delta + nb * delta**2, xb * delta * (1 - delta)]
+    low, high = max(0.0, -delta), min(1.0, 1.0 - delta)
+    pb = np.clip(np.r_[np.roots(cubic).real, low, high], low, high)
+    pa = np.clip(pb + delta, 0.0, 1.0)
+    loglik = xlogy(xa, pa) + xlogy(na - xa, 1 - pa) + xlogy(xb, pb) + xlogy(nb - xb, 1 - pb)
+    best = int(np.argmax(loglik))
+    return np.array([pa[best], pb[best]])
+
+
+def _score_z(delta: float, diff: float, count: np.ndarray, nobs: np.ndarray) -> float:
+    """Score statistic of H0: p_a − p_b = δ, ``(p̂_a − p̂_b − δ) / sqrt(Σ p̃(1 − p̃)/n)``
+    with the restricted rates p̃ (:func:`_restricted_rates`); at δ = 0 the pooled z."""
+    rates = _restricted_rates(delta, count, nobs)
+    return (diff - delta) / math.sqrt(float(np.sum(rates * (1 - rates) / nobs)))
+
+
+def _score_bound(target: float, diff: float, count: np.ndarray, nobs: np.ndarray,
+                 upper: bool) -> float:
+    """The δ in [−1, 1] where the score statistic crosses ``target``: the lowest δ with
+    ``z(δ) <= target`` (a lower bound) or the highest with ``z(δ) >= target`` (upper).
+
+    z(δ) falls as δ rises (Mee 1984), so bisection finds the crossing to the last bit,
+    needing only the side of each midpoint; the first midpoint is δ = 0 itself, judged by
+    the pooled z of the test. Inside (−1, 1) the restricted rates cannot both be 0 or 1,
+    so z is finite there. If z never crosses (a group all successes and the other none,
+    towards ±1), the bound is that end, ±1.
+    """
+    lo, hi = -1.0, 1.0
+    while (mid := (lo + hi) / 2) not in (lo, hi):
+        if _score_z(mid, diff, count, nobs) > target:
+            lo = mid
+        else:
+            hi = mid
+    if upper:
+        return 1.0 if hi == 1.0 else lo
+    return -1.0 if lo == -1.0 else hi
+
+
 def proportions_ztest(
     count: Any,
     nobs: Any,
@@ -235,40 +300,65 @@ def proportions_ztest(
     confidence: float = 0.95,
     labels: tuple[Any, Any] = ("a", "b"),
 ) -> TestResult:
-    """Two-sample z-test for a difference of proportions (pooled, as statsmodels).
+    """Two-sample z-test for a difference of proportions (pooled, as statsmodels), with the
+    score interval that inverts it.
 
     Parameters
     ----------
-    count : pair of ints
+    count : pair of whole numbers
         Successes (e.g. conversions) in group a and group b.
-    nobs : pair of ints
+    nobs : pair of whole numbers
         Trials (customers) in each group; ``0 <= count <= nobs``, ``nobs >= 1``.
     alternative : {"two-sided", "less", "greater"}
         H1: p_a != p_b, p_a < p_b or p_a > p_b.
     confidence : float
         Level of the interval for p_a − p_b.
     labels : pair
-        Names of the groups in the summary.
+        Names of the groups in the summary and in messages.
 
     Returns
     -------
     TestResult
-        ``statistic`` = z, ``effect`` = p̂_a − p̂_b with a **Wald** interval.
+        ``statistic`` = z, ``effect`` = p̂_a − p̂_b with the **score** interval: the
+        differences δ that the same kind of test does not reject. It lies within [−1, 1];
+        one-sided, its far end is −1 or 1 (the ends of the possible differences, as
+        scipy's ``binomtest`` gives 0 or 1 for one rate).
 
     Notes
     -----
     Under H0 both groups share one rate, estimated by pooling:
     ``p = (x_a + x_b) / (n_a + n_b)`` and ``z = (p̂_a − p̂_b) / sqrt(p (1 − p) (1/n_a + 1/n_b))``,
-    compared with the standard normal. The interval is not pooled (H0 is not assumed):
-    ``p̂_a − p̂_b ± z_{1−α/2} sqrt(p̂_a(1−p̂_a)/n_a + p̂_b(1−p̂_b)/n_b)``. The summary's ``std``
-    is the Bernoulli standard deviation sqrt(p̂ (1 − p̂)).
+    compared with the standard normal. The summary's ``std`` is the Bernoulli standard
+    deviation sqrt(p̂ (1 − p̂)).
+
+    The interval inverts this test (Mee 1984; the Farrington–Manning score test). To test
+    H0: p_a − p_b = δ, take the rates p̃_a − p̃_b = δ most likely to have produced the data
+    (:func:`_restricted_rates`) and ``z(δ) = (p̂_a − p̂_b − δ) / sqrt(p̃_a (1 − p̃_a)/n_a +
+    p̃_b (1 − p̃_b)/n_b)``. At δ = 0 those rates are the pooled p, so z(0) is exactly the
+    z above. The interval holds the δ with ``|z(δ)| <= z_{1−α/2}`` (two-sided), or
+    ``z(δ) <= z_{1−α}`` ("greater") or ``z(δ) >= −z_{1−α}`` ("less"). Hence it excludes 0
+    exactly when p < α = 1 − confidence: the interval and the p-value never disagree.
+    It is the interval statsmodels' ``confint_proportions_2indep(method="score",
+    correction=False)`` means to give (its releases up to 0.15 solve the cubic of
+    :func:`_restricted_rates` with x_b in place of one n_b, statsmodels issue #10269, and
+    fail when a group has no success); Miettinen–Nurminen's ``correction=True`` scales
+    the variance by N/(N − 1), so that interval no longer matches the z-test at δ = 0.
+
+    Why not the textbook Wald interval ``p̂_a − p̂_b ± z sqrt(Σ p̂(1 − p̂)/n)``: it uses
+    the observed rates' variance, which is 0 when a group is all successes or none, so a
+    pilot of one customer per group got the interval [1, 1] beside p = 0.16, and it can
+    leave [−1, 1] (1.19 for 1 of 2 against 0 of 2). The score interval's variance is
+    taken at the rates being tested, which stay inside [0, 1]: it is never a single
+    point and never leaves [−1, 1] (for 1 of 1 against 0 of 1 it is
+    ``[(2 − q²)/(2 + q²), 1]`` with q = z_{0.975}, i.e. [−0.315, 1]).
 
     Raises
     ------
     TypeError
         A count or nobs that is no number (text, true/false, a date), named with its place.
     ValueError
-        Counts above nobs or negative, fewer than one trial, or a pooled rate of exactly 0
+        A count or nobs that is not a whole number (a rate or an average is not a count),
+        counts above nobs or negative, fewer than one trial, or a pooled rate of exactly 0
         or 1 (no success or no failure anywhere: z would be 0/0).
     """
     alternative, confidence, names = _options(alternative, confidence, labels)
@@ -289,34 +379,49 @@ def proportions_ztest(
             "count and nobs must each hold two numbers (group a, group b), got shapes "
             f"{cnt.shape} and {obs.shape}."
         )
+    for values, name, what in ((cnt, "count", "successes (e.g. customers who converted)"),
+                               (obs, "nobs", "customers")):
+        if (values != np.floor(values)).any():
+            i = int(np.argmax(values != np.floor(values)))
+            raise ValueError(
+                f"{name} of {_group_called(names[i])} is {values[i]:g}, but it counts "
+                f"{what}, so it must be a whole number. Give the number of {what} in each "
+                "group, not a rate, an average or a weighted figure."
+            )
+    shown = f"count={cnt.astype(np.int64).tolist()} and nobs={obs.astype(np.int64).tolist()}"
     if (obs < 1).any():
-        raise ValueError(f"nobs must be at least 1 in each group, got {obs.tolist()}.")
+        raise ValueError(f"nobs must be at least 1 in each group, got {shown}.")
     if (cnt < 0).any() or (cnt > obs).any():
         raise ValueError(
-            f"count must lie between 0 and nobs in each group, got count={cnt.tolist()} "
-            f"and nobs={obs.tolist()}; count is the number of successes among nobs trials."
+            f"count must lie between 0 and nobs in each group, got {shown}; count is the "
+            "number of successes among the nobs customers of the group."
         )
     rates = cnt / obs
     pooled = cnt.sum() / obs.sum()
     if pooled in (0.0, 1.0):
         what = "no successes" if pooled == 0.0 else "only successes"
         raise ValueError(
-            f"both groups have {what} (count={cnt.tolist()}, nobs={obs.tolist()}), so the "
-            "pooled variance is 0 and z is 0/0: the data carry no evidence either way. "
-            "Collect more data before testing."
+            f"both groups have {what} ({shown}), so the pooled variance is 0 and z is 0/0: "
+            "the data carry no evidence either way. Collect more data before testing."
         )
     diff = float(rates[0] - rates[1])
     z = diff / math.sqrt(pooled * (1 - pooled) * (1 / obs[0] + 1 / obs[1]))
-    se_wald = math.sqrt(float(np.sum(rates * (1 - rates) / obs)))
     from scipy.stats import norm
-    low, high = _interval(diff, se_wald, norm, alternative, confidence)
+    if alternative == "two-sided":
+        q = float(norm.ppf(0.5 + confidence / 2))
+        low = _score_bound(q, diff, cnt, obs, upper=False)
+        high = _score_bound(-q, diff, cnt, obs, upper=True)
+    elif alternative == "greater":
+        low, high = _score_bound(float(norm.ppf(confidence)), diff, cnt, obs, upper=False), 1.0
+    else:
+        low, high = -1.0, _score_bound(-float(norm.ppf(confidence)), diff, cnt, obs, upper=True)
     summary = pd.DataFrame(
-        {"n": obs.astype(np.int64), "count": cnt, "rate": rates,
+        {"n": obs.astype(np.int64), "count": cnt.astype(np.int64), "rate": rates,
          "std": np.sqrt(rates * (1 - rates))},
         index=pd.Index(names, name="group"),
     )
     return TestResult("two-proportion z-test", z, _pvalue(z, norm, alternative), diff,
-                      float(low), float(high), summary)
+                      low, high, summary)
 
 
 def sample_size_proportions(
