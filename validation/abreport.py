@@ -131,11 +131,13 @@ def ab_report(
         One row per metric, treatment arm and test, columns ``metric, kind, test,
         treatment, control, n_treatment, n_control, value_treatment, value_control`` (rate
         or mean), ``effect`` (treatment − control: difference of rates or means, or the
-        Hodges–Lehmann shift), ``ci_low, ci_high`` (95 %), ``statistic, pvalue,
-        significance`` (``***`` p < 0.001, ``**`` < 0.01, ``*`` < 0.05, else ``ns``) and
-        ``note``. Missing metric values are dropped per metric (the n columns show what was
-        used). A degenerate comparison (e.g. no conversions in either arm) gets NaNs and the
-        reason in ``note`` instead of failing the whole report.
+        Hodges–Lehmann shift; NaN, with the reason in ``note``, where many ties leave no
+        single shift), ``ci_low, ci_high`` (95 %; each excludes 0 exactly when p < 0.05),
+        ``statistic, pvalue, significance`` (``***`` p < 0.001, ``**`` < 0.01, ``*`` <
+        0.05, else ``ns``) and ``note``. Missing metric values are dropped per metric (the
+        n columns show what was used). A degenerate comparison (e.g. no conversions in
+        either arm) gets NaNs and the reason in ``note`` instead of failing the whole
+        report.
 
     Raises
     ------

@@ -9,7 +9,10 @@ Alternatives follow scipy's names: ``"two-sided"``, ``"less"`` (a's parameter is
 and ``"greater"``; statsmodels' ``"smaller"`` / ``"larger"`` are accepted too. Confidence
 intervals follow the alternative as scipy does: two-sided intervals for ``"two-sided"``,
 one-sided bounds ``(-inf, high]`` for ``"less"`` and ``[low, inf)`` for ``"greater"`` (for
-a difference of rates the open end is −1 or 1, the largest possible difference).
+a difference of rates the open end is −1 or 1, the largest possible difference). Each
+interval holds the differences its own test does not reject, so it excludes 0 exactly
+when p < 1 − confidence; where no such interval exists (Mann–Whitney on data with many
+ties, see :func:`mannwhitneyu`) none is given, with a warning that says why.
 
 Degenerate data are not turned into a silent NaN: when a statistic is 0/0 (no variation
 at all) the function raises ``ValueError`` saying what happened.
@@ -61,10 +64,11 @@ class TestResult(NamedTuple):
     pvalue : float
         p-value for the chosen alternative.
     effect : float
-        Estimated difference a − b (rates, means, or the Hodges–Lehmann shift).
+        Estimated difference a − b (rates, means, or the Hodges–Lehmann shift; NaN when
+        no single shift describes the difference, see :func:`mannwhitneyu`).
     ci_low, ci_high : float
         Confidence interval of the effect (the open end of a one-sided bound is ±inf, or
-        ±1 for a difference of rates).
+        ±1 for a difference of rates; NaN with the effect).
     summary : DataFrame
         One row per group: ``n``, the rate or mean, ``std`` (and ``count`` / ``median``).
     """
@@ -581,15 +585,16 @@ def ttest_ind(
 # --------------------------------------------------------------------------- Mann–Whitney
 
 
-def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks 1..n with ties given their average rank, and the size of each tie group."""
+def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks 1..n with ties given their average rank, the distinct values in ascending
+    order and the size of each one's tie group (1 for a value that occurs once)."""
     order = np.argsort(values, kind="mergesort")
     ordered = values[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
     sizes = np.diff(starts)
     ranks = np.empty(values.shape[0])
     ranks[order] = np.repeat(starts[:-1] + (sizes + 1) / 2.0, sizes)
-    return ranks, sizes
+    return ranks, ordered[starts[:-1]], sizes
 
 
 def _first_at_most(xs: np.ndarray, ys: np.ndarray, pivot: float, strict: bool) -> np.ndarray:
@@ -683,8 +688,13 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     the most extreme shifts are not rejected: the samples are too small for that level
     and the bound is infinite.
 
-    This is exact for tie-free data. With ties the test's σ carries a tie correction
-    that the interval (Lehmann's) leaves out, so there it is an approximation.
+    This is exact for tie-free data. With ties it is not: the test's σ carries a tie
+    correction that Lehmann's interval leaves out, and, more deeply, shifting a by d
+    breaks the ties between a and b, so the test of a − d against b is no longer the test
+    of the data at d → 0. With most values tied (campaign revenue: 0 for everyone who did
+    not buy) no single shift describes the difference, and the interval can hold 0 while
+    the test rejects a shift of 0, or the reverse; :func:`mannwhitneyu` checks for that
+    and then gives no shift.
 
     Raises
     ------
@@ -742,7 +752,9 @@ def mannwhitneyu(
     TestResult
         ``statistic`` = U of group a, ``effect`` = the Hodges–Lehmann shift (median of all
         differences a_i − b_j) with the shifts this test does not reject at level
-        1 − confidence as its interval (see :func:`hodges_lehmann`).
+        1 − confidence as its interval (see :func:`hodges_lehmann`). When ties make that
+        interval contradict the test (below), effect and interval are NaN and a
+        ``RuntimeWarning`` says why.
 
     Notes
     -----
@@ -753,6 +765,18 @@ def mannwhitneyu(
     correction 0.5, where U is U_a ("greater"), U_b ("less") or max(U_a, U_b) with the
     p-value doubled ("two-sided"), exactly as ``scipy.stats.mannwhitneyu(...,
     method="asymptotic")``.
+
+    What the test is about is the probability of superiority
+    ``θ = P(a > b) + ½ P(a = b)``, estimated by ``U_a / (n_a n_b)``: the share of all
+    pairs (one value of a, one of b) in which a's is higher, ties counting half. H0 puts
+    it at ½. A shift describes the difference only when the groups differ by a shift;
+    with many ties they do not (the treatment converts more customers, its zeros stay
+    zeros), and the shift interval can then disagree with the test at a shift of 0: the
+    interval holds 0 while p < α = 1 − confidence, or leaves 0 out while p >= α (without
+    ties this cannot happen). Then no shift and no interval are given (NaN), and the
+    ``RuntimeWarning`` gives the share of tied values and θ instead, e.g. "93% of the
+    values are tied (most at 0): ... a value of a is higher than one of b in 51.2% of
+    the pairs". The output never shows an interval that contradicts its p-value.
 
     If every value is tied (one tie group, so σ = 0: decided exactly, not by comparing a
     computed σ with 0) there is no evidence of a difference: p = 1, as scipy gives, and a
@@ -774,7 +798,7 @@ def mannwhitneyu(
     y = _sample(b, second, 1, why, "the Mann-Whitney test needs numbers.")
     n1, n2 = x.shape[0], y.shape[0]
     n = n1 + n2
-    ranks, ties = _midranks(np.concatenate([x, y]))
+    ranks, distinct, ties = _midranks(np.concatenate([x, y]))
     u1 = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
     u2 = n1 * n2 - u1
     u, factor = {"greater": (u1, 1), "less": (u2, 1)}.get(alternative, (max(u1, u2), 2))
@@ -796,4 +820,17 @@ def mannwhitneyu(
         from scipy.stats import norm
         p = float(min(1.0, max(0.0, factor * norm.sf(z))))
     shift, low, high = hodges_lehmann(x, y, alternative, confidence)
+    if (low <= 0.0 <= high) != (p >= 1 - confidence):  # the interval contradicts the test
+        tied = float(ties[ties > 1].sum()) / n
+        most = float(distinct[np.argmax(ties)])
+        warnings.warn(
+            f"mannwhitneyu: {tied:.0%} of the values are tied (most at {most:g}), so no "
+            f"single shift describes the difference between {first} and {second}: no shift "
+            "and no interval for it are given. The test compares ranks: a value of "
+            f"{first} is higher than one of {second} in {u1 / (n1 * n2):.1%} of the pairs, "
+            "ties counting half (50% would be no difference).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        shift = low = high = math.nan
     return TestResult("Mann-Whitney U", u1, p, shift, low, high, _describe([x, y], names))

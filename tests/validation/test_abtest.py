@@ -361,12 +361,23 @@ def test_mannwhitney_matches_scipy_on_seed000(alt: str) -> None:
     converted = (yes.Order_Value[yes.Conversion == 1], no.Order_Value[no.Conversion == 1])
     everyone = (yes.Order_Value, no.Order_Value)  # mostly zeros: heavy ties
     for a, b in (converted, everyone):
-        ours = mannwhitneyu(a, b, alternative=alt)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ours = mannwhitneyu(a, b, alternative=alt)
         ref = scipy.stats.mannwhitneyu(a, b, alternative=alt, method="asymptotic")
         assert ours.statistic == ref.statistic
         assert close(ours.pvalue, ref.pvalue)
         shift, low, high = hodges_lehmann_brute(a, b, alternative=alt)
-        assert (ours.effect, ours.ci_low, ours.ci_high) == (shift, low, high)
+        # everyone, two-sided and "greater": Lehmann's interval holds 0 ([0, 0] and
+        # [0, inf)) while scipy's test rejects a shift of 0 (p = 2e-6): no interval then
+        contradicts = (low <= 0 <= high) != (ref.pvalue >= 0.05)
+        assert contradicts == (a is everyone[0] and alt != "less")
+        if contradicts:
+            assert np.isnan([ours.effect, ours.ci_low, ours.ci_high]).all()
+            assert len(caught) == 1 and "no single shift" in str(caught[0].message)
+        else:
+            assert (ours.effect, ours.ci_low, ours.ci_high) == (shift, low, high)
+            assert not caught
 
 
 def mannwhitney_not_rejected(a, b, alternative: str, confidence: float):
@@ -401,6 +412,84 @@ def test_mannwhitney_interval_is_the_shifts_scipys_test_does_not_reject() -> Non
         high = np.inf if last == len(d) else d[last]  # D_(last+1): gap last+1 is rejected
         res = mannwhitneyu(a, b, alternative=alt, confidence=confidence)
         assert (res.ci_low, res.ci_high) == (low, high), (case, n1, n2, alt, confidence)
+
+
+def zero_inflated(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    """Campaign revenue per customer: 0 unless the customer bought (with probability
+    ``rate``), then a lognormal amount in cents."""
+    bought = rng.random(n) < rate
+    return np.where(bought, np.round(rng.lognormal(3, 1, n), 2), 0.0)
+
+
+def tie_words(a: np.ndarray, b: np.ndarray) -> str:
+    """The warning's figures, computed with np.unique: share of tied values, the most
+    frequent value."""
+    values, counts = np.unique(np.r_[a, b], return_counts=True)
+    share = counts[counts > 1].sum() / counts.sum()
+    return f"{share:.0%} of the values are tied (most at {values[np.argmax(counts)]:g})"
+
+
+def test_mannwhitney_interval_never_contradicts_its_p_value() -> None:
+    """Over random zero-inflated (revenue) and continuous cases, every alternative and
+    level: the interval excludes 0 exactly when scipy's test rejects at 1 - confidence, or
+    there is no interval (NaN effect and bounds) and the warning says why, with the
+    probability of superiority U_a / (n_a n_b) from scipy's U."""
+    rng = np.random.default_rng(21)
+    alternatives = ["two-sided", "less", "greater"]
+    withheld = 0
+    for case in range(300):
+        n1, n2 = (int(n) for n in rng.integers(5, 400, size=2))
+        alt = alternatives[case % 3]
+        confidence = [0.8, 0.9, 0.95, 0.99][case % 4]
+        revenue = case % 2 == 0
+        if revenue:
+            a = zero_inflated(rng, n1, rng.uniform(0.01, 0.5))
+            b = zero_inflated(rng, n2, rng.uniform(0.01, 0.5))
+        else:
+            a, b = rng.lognormal(3, 1, n1), rng.lognormal(3.2, 1, n2)
+        ref = scipy.stats.mannwhitneyu(a, b, alternative=alt, method="asymptotic")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = mannwhitneyu(a, b, alternative=alt, confidence=confidence)
+        assert res.statistic == ref.statistic and close(res.pvalue, ref.pvalue)
+        if np.isnan(res.ci_low):
+            withheld += 1
+            assert revenue, case  # never without ties
+            assert np.isnan(res.ci_high) and np.isnan(res.effect)
+            message = " ".join(str(w.message) for w in caught)
+            assert tie_words(a, b) + ", so no single shift describes the difference" in message
+            theta = ref.statistic / (n1 * n2)
+            assert f"a value of a is higher than one of b in {theta:.1%} of the pairs" in message
+        else:
+            rejected = ref.pvalue < 1 - confidence
+            assert (not res.ci_low <= 0.0 <= res.ci_high) == rejected, case
+            assert not any("no single shift" in str(w.message) for w in caught)
+    assert withheld >= 20  # the zero-inflated cases do reach the case without interval
+
+
+def test_mannwhitney_on_campaign_revenue_gives_no_shift_beside_a_significant_p() -> None:
+    """4,000 customers, conversion 3.7 % (control) and 6.1 % (treatment), revenue 0 for
+    non-buyers: Lehmann's interval, computed by brute force, is [0, 0] while scipy's test
+    rejects 0 (p = 7e-5); ab_report shows no interval and says why in the note."""
+    rng = np.random.default_rng(3)
+    arm = np.repeat(["Treatment", "Control"], 2000)
+    bought = rng.random(4000) < np.where(arm == "Treatment", 0.061, 0.037)
+    df = pd.DataFrame({"arm": arm, "revenue": np.where(bought, rng.lognormal(3, 1, 4000), 0)})
+    treated, control = df.revenue[df.arm == "Treatment"], df.revenue[df.arm == "Control"]
+    ref = scipy.stats.mannwhitneyu(treated, control, method="asymptotic")
+    _, low, high = hodges_lehmann_brute(treated, control)
+    assert ref.pvalue < 0.001 and (low, high) == (0.0, 0.0)  # what was shown before
+    row = ab_report(df, "arm", "revenue", control="Control").iloc[1]
+    assert row.test == "Mann-Whitney U" and close(row.pvalue, ref.pvalue)
+    assert np.isnan([row.effect, row.ci_low, row.ci_high]).all()
+    theta = ref.statistic / (2000 * 2000)
+    assert row.note == (
+        f"mannwhitneyu: {tie_words(treated, control)}, so no single shift describes the "
+        "difference between group 'Treatment' and group 'Control': no shift and no "
+        "interval for it are given. The test compares ranks: a value of group 'Treatment' "
+        f"is higher than one of group 'Control' in {theta:.1%} of the pairs, ties counting "
+        "half (50% would be no difference)."
+    )
 
 
 def test_mannwhitney_confidence_so_low_that_every_shift_is_rejected() -> None:
@@ -441,7 +530,8 @@ def test_nothing_is_mutated() -> None:
     a = df.Order_Value.to_numpy()[:500]
     b = df.Order_Value.to_numpy()[500:]
     a_copy, b_copy = a.copy(), b.copy()
-    mannwhitneyu(a, b)
+    with pytest.warns(RuntimeWarning, match="no single shift"):  # mostly zeros
+        mannwhitneyu(a, b)
     ttest_ind(a, b, equal_var=False)
     ab_report(df, "Treatment", ["Conversion", "Order_Value"])
     np.testing.assert_array_equal(a, a_copy)
