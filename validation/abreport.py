@@ -15,6 +15,7 @@ treatment − control.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, check_dataframe
+from kmeans_np.checks import check_columns, check_dataframe, shown_label
 from validation.abtest import (
     TestResult,
     _as_numbers,
@@ -42,6 +43,14 @@ REPORT_COLUMNS = [
 ]
 
 _KINDS = ("binary", "continuous")
+
+#: what an arm must be called to be taken for the control when ``control`` is not given:
+#: compared without case, "_" and "-" read as spaces; the numbers 0 and False count too
+_CONTROL_NAMES = frozenset({
+    "control", "control group", "ctrl", "holdout", "hold out", "holdout group",
+    "untreated", "not treated", "no treatment", "baseline", "no campaign", "no", "none",
+    "0", "false",
+})
 
 
 #: what a metric must hold, ending the message about a value that is no number
@@ -92,6 +101,40 @@ def _arm_values(column: pd.Series, arm: Hashable) -> pd.Series:
     return numbers.dropna().astype(np.float64)
 
 
+def _named_like_control(arm: Any) -> bool:
+    """Whether an arm's name says it is the control (``"Control"``, ``"Untreated"``,
+    ``"no_campaign"``, ``"No"`` beside ``"Yes"``, ``0``, ``False``, ...)."""
+    if isinstance(arm, (bool, np.bool_)):
+        return not arm
+    if isinstance(arm, numbers.Real):
+        return arm == 0
+    if isinstance(arm, str):
+        return " ".join(arm.replace("_", " ").replace("-", " ").split()).casefold() in (
+            _CONTROL_NAMES
+        )
+    return False
+
+
+def _control_arm(arms: list[Any], group_col: Hashable) -> Any:
+    """The one arm named like a control (:func:`_named_like_control`), else ``ValueError``
+    in one line: which arms there are and that ``control=`` must say which one it is.
+
+    Sorting the arms and taking the first, as ab_report once did, made "Treated" the
+    control of "Treated" / "Untreated" and flipped the sign of every effect; a guess is
+    made only where the name leaves no doubt.
+    """
+    named = [arm for arm in arms if _named_like_control(arm)]
+    if len(named) == 1:
+        return named[0]
+    listed = ", ".join(shown_label(arm) for arm in arms)
+    why = ("none is named like a control" if not named else
+           f"{', '.join(shown_label(arm) for arm in named)} are all named like a control")
+    raise ValueError(
+        f"which arm of {group_col!r} is the control? Its arms are {listed} and {why}; pass "
+        "control= with the arm that did not get the campaign."
+    )
+
+
 def _run(test: Any, *args: Any, **kwargs: Any) -> tuple[TestResult | None, str]:
     """Run one test; a degenerate case becomes a note instead of an exception."""
     with warnings.catch_warnings(record=True) as caught:
@@ -122,8 +165,13 @@ def ab_report(
     metrics : column name, list of names, or dict name → ``"binary"`` / ``"continuous"``
         What to compare; the kind is detected (binary = values in {0, 1}) unless given.
     control : value of ``group_col``, optional
-        The reference arm. Default: the first in sorted order if there are two arms (with
-        more, it must be given).
+        The reference arm, the one that did not get the campaign: every effect is
+        treatment − control, so naming the wrong arm flips its sign. When not given, the
+        arm named like a control is taken if exactly one is: "control", "holdout",
+        "untreated", "not treated", "baseline", "no campaign", "no treatment", "none",
+        "no" (beside "yes"), "ctrl" (any case, "_" or "-" for spaces), or the value 0 or
+        False. Otherwise (e.g. "Customized" / "General", "A" / "B") ``ValueError`` asks
+        for it. The ``control`` column of every row names it.
 
     Returns
     -------
@@ -145,8 +193,8 @@ def ab_report(
         A metric value that is no number (text, a date), named with its arm and row.
     ValueError
         No metric, a missing column, an unknown kind, a row without an arm, fewer than
-        two arms, no control named among more, or a binary metric with values other than
-        0/1.
+        two arms, no ``control`` given where no single arm is named like one, or a binary
+        metric with values other than 0/1.
     """
     check_dataframe(df, "df")
     if isinstance(metrics, Mapping):
@@ -165,26 +213,25 @@ def ab_report(
     if groups.isna().any():
         raise ValueError(f"column {group_col!r} has missing values; every row needs an arm.")
     arms = sorted(groups.unique(), key=str)
+    listed = ", ".join(shown_label(arm) for arm in arms)
     if len(arms) < 2:
-        raise ValueError(f"column {group_col!r} holds only {arms}; an A/B test needs two arms.")
-    if control is None:
-        if len(arms) > 2:
-            raise ValueError(
-                f"column {group_col!r} has {len(arms)} arms {arms}; say which is the control "
-                "with control=..."
-            )
-        control = arms[0]
-    if control not in arms:
-        raise ValueError(f"control={control!r} is not an arm of {group_col!r}; arms: {arms}.")
+        raise ValueError(f"column {group_col!r} holds only {listed}; an A/B test needs two "
+                         "arms.")
     in_arm = {arm: (groups == arm).to_numpy() for arm in arms}
+    # every value checked first: a value that is no number, named with its arm and row
+    values = {metric: {arm: _arm_values(df[metric][in_arm[arm]], arm) for arm in arms}
+              for metric in kinds}
+    if control is None:
+        control = _control_arm(arms, group_col)
+    elif control not in arms:
+        raise ValueError(f"control={control!r} is not an arm of {group_col!r}; arms: "
+                         f"{listed}.")
     rows = []
     for metric, given in kinds.items():
-        column = df[metric]
-        values = {arm: _arm_values(column[in_arm[arm]], arm) for arm in arms}
-        kind = given or _kind(column)
-        ctrl = values[control]
+        kind = given or _kind(df[metric])
+        ctrl = values[metric][control]
         for treat in (a for a in arms if a != control):
-            trt = values[treat]
+            trt = values[metric][treat]
             n = (len(trt), len(ctrl))
             labels = (treat, control)
             if kind == "binary":

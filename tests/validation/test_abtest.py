@@ -694,7 +694,7 @@ def test_ab_report_degenerate_metric_gets_a_note_and_several_arms() -> None:
 
 def test_ab_report_notes_name_the_arms() -> None:
     one = pd.DataFrame({"g": ["t", "t", "c", "c", "c"], "x": [1.0, np.nan, np.nan, np.nan, 2.0]})
-    rep = ab_report(one, "g", "x")
+    rep = ab_report(one, "g", "x", control="c")
     assert rep.note.tolist() == [
         "group 't' has 1 value; a t-test needs at least 2 values per group to estimate its "
         "variance.",
@@ -707,6 +707,59 @@ def test_ab_report_notes_name_the_arms() -> None:
     # called directly, the groups are still the arguments a and b
     with pytest.raises(ValueError, match=r"^a has 1 value; "):
         ttest_ind([1.0], [2.0, 3.0])
+
+
+def campaign(arms: tuple, seed: int = 12, n: int = 600) -> pd.DataFrame:
+    """A campaign that raised conversion from 10 % (arms[1], no campaign) to 25 % (arms[0])."""
+    rng = np.random.default_rng(seed)
+    arm = np.repeat(np.array(arms, dtype=object), n // 2)
+    rate = np.where(np.arange(n) < n // 2, 0.25, 0.10)
+    return pd.DataFrame({"arm": arm, "converted": (rng.random(n) < rate).astype(int)})
+
+
+@pytest.mark.parametrize(
+    "arms",
+    [("Treated", "Untreated"), ("Voucher", "Control"), ("Campaign", "no_campaign"),
+     ("Yes", "No"), ("Email", "Hold-out"), ("new", "Baseline"), (1, 0), (True, False)],
+)
+def test_ab_report_takes_the_arm_named_like_a_control(arms) -> None:
+    """Sorted first was the control: "Treated" before "Untreated" flipped every sign."""
+    df = campaign(arms)
+    rep = ab_report(df, "arm", "converted")
+    treated = df.converted[df.arm == arms[0]].mean()
+    untreated = df.converted[df.arm == arms[1]].mean()
+    assert treated > untreated  # the campaign raised conversion
+    assert rep.control.tolist() == [arms[1]] and rep.treatment.tolist() == [arms[0]]
+    assert rep.effect.iloc[0] == pytest.approx(treated - untreated, rel=1e-12)
+    assert rep.effect.iloc[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("arms", "message"),
+    [(("Customized", "General"),
+      "which arm of 'arm' is the control? Its arms are 'Customized', 'General' and none is "
+      "named like a control; pass control= with the arm that did not get the campaign."),
+     (("B", "A"), "Its arms are 'A', 'B' and none is named like a control"),
+     (("Control", "Voucher", "Holdout"),
+      "Its arms are 'Control', 'Holdout', 'Voucher' and 'Control', 'Holdout' are all named "
+      "like a control; pass control=")],
+)
+def test_ab_report_asks_for_the_control_when_the_names_do_not_say(arms, message) -> None:
+    df = pd.DataFrame({"arm": list(arms) * 4, "converted": [0, 1, 1, 0] * len(arms)})
+    with pytest.raises(ValueError) as info:
+        ab_report(df, "arm", "converted")
+    assert message in str(info.value) and "\n" not in str(info.value)
+    # named, the report runs, and every row says which arm the effect is measured against
+    rep = ab_report(df, "arm", "converted", control=arms[1])
+    assert set(rep.control) == {arms[1]} and arms[1] not in set(rep.treatment)
+
+
+def test_ab_report_several_arms_and_one_named_like_a_control() -> None:
+    df = pd.DataFrame({"arm": ["Voucher A", "Control", "Voucher B"] * 4,
+                       "converted": [1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0]})
+    rep = ab_report(df, "arm", "converted")
+    assert set(rep.control) == {"Control"}
+    assert rep.treatment.tolist() == ["Voucher A", "Voucher B"]
 
 
 def test_ab_report_bad_input() -> None:
