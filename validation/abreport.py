@@ -9,6 +9,11 @@ number of metrics and groups, choosing the test from the kind of metric:
 * **continuous** metric (amounts, scores) → Welch t-test on the means *and* Mann–Whitney U
   (robust to the skewed, heavy-tailed amounts campaigns produce).
 
+The kind is read from the values unless given: ``{"revenue": "continuous"}`` keeps a
+revenue column that happens to hold only 0 and 1 from being tested as a conversion rate.
+Values that never vary (revenue 0 for every customer) show no kind ("constant") and
+nothing to compare, and the report says so instead of running a test.
+
 Each treatment group is compared with the control group; the effect is always
 treatment − control.
 """
@@ -58,7 +63,15 @@ _METRIC_NEED = "must be numbers (0/1 for a yes/no metric)."
 
 
 def metric_kind(values: pd.Series) -> str:
-    """``"binary"`` if the non-missing values are booleans or all in {0, 1}, else continuous.
+    """What the values say the metric is: ``"binary"`` (yes/no), ``"continuous"`` (an
+    amount or a score) or ``"constant"`` (no way to tell, nothing to compare).
+
+    Missing values are left out. Booleans are binary. Numbers that are all the same (a
+    revenue column that is 0 for everyone, a conversion column in which nobody converted)
+    are ``"constant"``: one value cannot show whether it is a rate or an amount. Otherwise
+    values all in {0, 1} are binary, and anything else is continuous. A revenue column
+    that holds only 0 and 1 reads as binary: declare its kind in :func:`ab_report`
+    (``{"revenue": "continuous"}``).
 
     Raises ``TypeError`` naming the first value that is no number (text, a date, ...).
     """
@@ -72,15 +85,43 @@ def _kind(values: pd.Series) -> str:
     v = values.dropna()
     if pd.api.types.is_bool_dtype(v.dtype):
         return "binary"
+    v = v.astype(np.float64)
+    if len(v) and np.isfinite(v.iloc[0]) and (v == v.iloc[0]).all():
+        return "constant"
     return "binary" if len(v) and v.isin([0, 1]).all() else "continuous"
 
 
+#: the tests each kind of metric gets, as the report's ``test`` column names them
+_TESTS = {
+    "binary": ("two-proportion z-test",),
+    "continuous": ("Welch t-test", "Mann-Whitney U"),
+    "constant": ("no test",),
+}
+
+
+def _nothing_to_compare(metric: Hashable, trt: pd.Series, ctrl: pd.Series,
+                        names: tuple[str, str]) -> tuple[str, float] | None:
+    """When the two arms together hold one value only (e.g. revenue 0 for everyone), the
+    note that says so, and that value; ``None`` when there is something to compare."""
+    both = np.concatenate([trt.to_numpy(), ctrl.to_numpy()])
+    if not both.size or both.min() != both.max() or not np.isfinite(both[0]):
+        return None
+    value = float(both[0])
+    arms = f"{names[0]} and {names[1]}"
+    if value == 0:
+        return (f"no group has any {metric!r} (every value in {arms} is 0): nothing to "
+                "compare."), value
+    return f"every value of {metric!r} in {arms} is {value:g}: nothing to compare.", value
+
+
 def _row(metric: Hashable, kind: str, treat: Hashable, ctrl: Hashable, res: TestResult | None,
-         test: str, note: str, n: tuple[int, int]) -> dict[str, Any]:
+         test: str, note: str, n: tuple[int, int], value: float = np.nan) -> dict[str, Any]:
+    """One row of the report; without a result (``res=None``) its figures are NaN but
+    ``value``, the rate or mean of both arms when it is known without a test."""
     base = {"metric": metric, "kind": kind, "treatment": treat, "control": ctrl,
             "n_treatment": n[0], "n_control": n[1], "note": note}
     if res is None:
-        return {**base, "test": test, "value_treatment": np.nan, "value_control": np.nan,
+        return {**base, "test": test, "value_treatment": value, "value_control": value,
                 "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan,
                 "pvalue": np.nan, "significance": "n/a"}
     value_col = "rate" if "rate" in res.summary else "mean"
@@ -163,7 +204,11 @@ def ab_report(
     group_col : column name
         The arm of each customer (``"Yes"`` / ``"No"``, ``"Voucher"`` / ``"Control"``, ...).
     metrics : column name, list of names, or dict name → ``"binary"`` / ``"continuous"``
-        What to compare; the kind is detected (binary = values in {0, 1}) unless given.
+        What to compare. The kind is read from the values (:func:`metric_kind`: binary =
+        values in {0, 1}) unless given: give ``"continuous"`` for an amount such as
+        revenue, which may hold only 0 and 1 in a small test. A pair of arms whose values
+        are all one value (revenue 0 for every customer) gets rows without a test and the
+        note "no group has any 'revenue' ...: nothing to compare."
     control : value of ``group_col``, optional
         The reference arm, the one that did not get the campaign: every effect is
         treatment − control, so naming the wrong arm flips its sign. When not given, the
@@ -176,7 +221,8 @@ def ab_report(
     Returns
     -------
     DataFrame
-        One row per metric, treatment arm and test, columns ``metric, kind, test,
+        One row per metric, treatment arm and test (``"no test"`` for a metric whose values
+        never vary, kind ``"constant"``), columns ``metric, kind, test,
         treatment, control, n_treatment, n_control, value_treatment, value_control`` (rate
         or mean), ``effect`` (treatment − control: difference of rates or means, or the
         Hodges–Lehmann shift; NaN, with the reason in ``note``, where many ties leave no
@@ -234,9 +280,19 @@ def ab_report(
             trt = values[metric][treat]
             n = (len(trt), len(ctrl))
             labels = (treat, control)
+            if kind == "binary" and not (np.isin(trt, (0, 1)).all()
+                                         and np.isin(ctrl, (0, 1)).all()):
+                raise ValueError(f"binary metric {metric!r} has values other than 0/1.")
+            names = (_group_called(treat), _group_called(control))
+            nothing = _nothing_to_compare(metric, trt, ctrl, names)
+            if nothing is not None or kind == "constant":
+                note, value = nothing or (
+                    f"neither {names[0]} nor {names[1]} has a value of {metric!r}: nothing "
+                    "to compare.", np.nan)
+                rows.extend(_row(metric, kind, treat, control, None, test, note, n, value)
+                            for test in _TESTS[kind])
+                continue
             if kind == "binary":
-                if not (np.isin(trt, (0, 1)).all() and np.isin(ctrl, (0, 1)).all()):
-                    raise ValueError(f"binary metric {metric!r} has values other than 0/1.")
                 res, note = _run(proportions_ztest, [trt.sum(), ctrl.sum()], list(n),
                                  labels=labels)
                 rows.append(_row(metric, kind, treat, control, res, "two-proportion z-test",

@@ -685,11 +685,67 @@ def test_ab_report_degenerate_metric_gets_a_note_and_several_arms() -> None:
         rep = ab_report(df, "arm", ["clicked", "spend"], control="ctl")
     clicked = rep[rep.metric == "clicked"]
     assert len(clicked) == 2 and clicked.pvalue.isna().all()
-    assert clicked.note.str.contains("no successes").all()
+    assert (clicked.kind == "constant").all() and (clicked.test == "no test").all()
+    assert clicked.note.str.startswith("no group has any 'clicked'").all()
     v2 = rep[(rep.metric == "spend") & (rep.treatment == "v2")]
     assert (v2.n_treatment == 3).all()  # the NaN was dropped
     ref = scipy.stats.ttest_ind([5.0, 6, 8], [1.0, 2, 3, 4], equal_var=False)
     assert close(v2.iloc[0].statistic, ref.statistic)
+
+
+def test_ab_report_revenue_of_zeros_is_not_a_conversion() -> None:
+    """Revenue 0 for every customer was read as a yes/no metric and z-tested: "both groups
+    have no successes ... Collect more data"."""
+    df = pd.DataFrame({"arm": ["Voucher", "Control"] * 6, "revenue": [0.0] * 12})
+    note = ("no group has any 'revenue' (every value in group 'Voucher' and group 'Control' "
+            "is 0): nothing to compare.")
+    assert metric_kind(df.revenue) == "constant"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said in the note, not warned
+        found = ab_report(df, "arm", "revenue")
+        amount = ab_report(df, "arm", {"revenue": "continuous"})
+    assert found[["kind", "test", "note"]].values.tolist() == [["constant", "no test", note]]
+    assert amount[["kind", "test", "note"]].values.tolist() == [
+        ["continuous", "Welch t-test", note], ["continuous", "Mann-Whitney U", note]]
+    for rep in (found, amount):
+        assert rep.pvalue.isna().all() and (rep.significance == "n/a").all()
+        assert (rep.value_treatment == 0).all() and (rep.value_control == 0).all()
+        assert (rep.n_treatment == 6).all() and (rep.n_control == 6).all()
+    everyone = pd.DataFrame({"arm": ["Voucher", "Control"] * 3, "converted": [1] * 6})
+    assert ab_report(everyone, "arm", {"converted": "binary"}).note.tolist() == [
+        "every value of 'converted' in group 'Voucher' and group 'Control' is 1: nothing to "
+        "compare."]
+
+
+def test_ab_report_an_amount_declared_as_such_is_tested_as_an_amount() -> None:
+    """Revenue of 0 or 1 (a pilot, amounts in thousands): read from the values it is a
+    rate; declared continuous it gets Welch's t and Mann-Whitney, as scipy computes them."""
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"arm": np.repeat(["Voucher", "Control"], 40),
+                       "revenue": (rng.random(80) < np.repeat([0.5, 0.3], 40)).astype(float)})
+    assert metric_kind(df.revenue) == "binary"
+    rep = ab_report(df, "arm", {"revenue": "continuous"})
+    assert rep.test.tolist() == ["Welch t-test", "Mann-Whitney U"]
+    assert (rep.kind == "continuous").all()
+    voucher, control = df.revenue[df.arm == "Voucher"], df.revenue[df.arm == "Control"]
+    welch = scipy.stats.ttest_ind(voucher, control, equal_var=False)
+    mwu = scipy.stats.mannwhitneyu(voucher, control, method="asymptotic")
+    assert close(rep.statistic.iloc[0], welch.statistic) and close(rep.pvalue.iloc[0],
+                                                                   welch.pvalue)
+    assert rep.statistic.iloc[1] == mwu.statistic and close(rep.pvalue.iloc[1], mwu.pvalue)
+
+
+def test_ab_report_arms_without_revenue_beside_one_with() -> None:
+    df = pd.DataFrame({"arm": ["Control", "Email", "Voucher"] * 5,
+                       "revenue": [0, 0, 12.5, 0, 0, 0, 0, 0, 30.0, 0, 0, 8.0, 0, 0, 0.0]})
+    rep = ab_report(df, "arm", "revenue")
+    assert (rep.kind == "continuous").all()
+    email, voucher = rep[rep.treatment == "Email"], rep[rep.treatment == "Voucher"]
+    assert email.note.tolist() == ["no group has any 'revenue' (every value in group 'Email' "
+                                   "and group 'Control' is 0): nothing to compare."] * 2
+    mwu = scipy.stats.mannwhitneyu([12.5, 0, 30, 8, 0], [0.0] * 5, method="asymptotic")
+    assert voucher.statistic.iloc[1] == mwu.statistic
+    assert close(voucher.pvalue.iloc[1], mwu.pvalue)
 
 
 def test_ab_report_notes_name_the_arms() -> None:
