@@ -804,7 +804,7 @@ def mannwhitneyu(
     u, factor = {"greater": (u1, 1), "less": (u2, 1)}.get(alternative, (max(u1, u2), 2))
     if ties.shape[0] == 1:  # one tie group: every value equal, σ = 0 exactly
         warnings.warn(
-            "mannwhitneyu: every value is tied, so the ranks carry no information; "
+            "Every value is tied, so the ranks carry no information; "
             "p = 1 (no evidence of a difference).",
             RuntimeWarning,
             stacklevel=2,
@@ -824,7 +824,7 @@ def mannwhitneyu(
         tied = float(ties[ties > 1].sum()) / n
         most = float(distinct[np.argmax(ties)])
         warnings.warn(
-            f"mannwhitneyu: {tied:.0%} of the values are tied (most at {most:g}), so no "
+            f"{tied:.0%} of the values are tied (most at {most:g}), so no "
             f"single shift describes the difference between {first} and {second}: no shift "
             "and no interval for it are given. The test compares ranks: a value of "
             f"{first} is higher than one of {second} in {u1 / (n1 * n2):.1%} of the pairs, "

@@ -484,7 +484,7 @@ def test_mannwhitney_on_campaign_revenue_gives_no_shift_beside_a_significant_p()
     assert np.isnan([row.effect, row.ci_low, row.ci_high]).all()
     theta = ref.statistic / (2000 * 2000)
     assert row.note == (
-        f"mannwhitneyu: {tie_words(treated, control)}, so no single shift describes the "
+        f"{tie_words(treated, control)}, so no single shift describes the "
         "difference between group 'Treatment' and group 'Control': no shift and no "
         "interval for it are given. The test compares ranks: a value of group 'Treatment' "
         f"is higher than one of group 'Control' in {theta:.1%} of the pairs, ties counting "
