@@ -66,7 +66,9 @@ def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
     TypeError
         Neither text nor a date.
     ValueError
-        Text that is no date, or ``NaT``.
+        Text that is no date, a day and month that could be swapped (``01/06/2024``:
+        read as ``rfmseg`` reads ``--snapshot``, :func:`rfm.io.dates.read_date_argument`),
+        or ``NaT``.
     """
     if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
         return None
@@ -75,6 +77,11 @@ def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
             "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
             f"{type(snapshot).__name__}."
         )
+    from rfm.io.dates import read_date_argument
+
+    ts = read_date_argument(snapshot, "snapshot")  # as rfmseg reads --snapshot
+    if ts is not None:
+        return ts
     try:
         ts = pd.Timestamp(snapshot)
     except (ValueError, TypeError) as exc:

@@ -54,7 +54,14 @@ class Migration(NamedTuple):
 
 def as_day(value: Any, name: str) -> pd.Timestamp:
     """``value`` as a day (midnight), for the parameter ``name``: anything
-    ``pd.Timestamp`` reads; ``ValueError`` naming ``name`` otherwise."""
+    ``pd.Timestamp`` reads, but a date written with numbers is read as ``rfmseg`` reads
+    ``--compare-to`` (:func:`rfm.io.dates.read_date_argument`: a day and month that could
+    be swapped are refused); ``ValueError`` naming ``name`` otherwise."""
+    from rfm.io.dates import read_date_argument
+
+    ts = read_date_argument(value, name)
+    if ts is not None:
+        return ts.normalize()
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError):

@@ -59,14 +59,20 @@ def day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def _day_of(value: Any, name: str) -> int:
-    """The calendar day of a date given by the user, as a day number."""
+    """The calendar day of a date given by the user, as a day number: read as the
+    ``rfmseg`` command reads its options' dates (:func:`rfm.io.dates.read_date_argument`:
+    ``YYYY-MM-DD``; a day and month that could be swapped are refused)."""
+    from rfm.io.dates import read_date_argument
+
     if not isinstance(value, (str, _dt.date, np.datetime64, pd.Timestamp)):
         raise TypeError(f"{name} must be a date (str, datetime, Timestamp), got "
                         f"{type(value).__name__}.")
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name} {value!r} is not a date that parses ({exc}).") from None
+    ts = read_date_argument(value, name)
+    if ts is None:
+        try:
+            ts = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} {value!r} is not a date that parses ({exc}).") from None
     if ts is pd.NaT:
         raise ValueError(f"{name} is NaT; give a real date.")
     if ts.tz is not None:

@@ -86,7 +86,10 @@ def summary(
     calibration_end : date, optional
         The last day of the calibration period (its purchases count). Default: the last
         purchase day in the data. Customers whose first purchase comes after it are not
-        in the table; with no ``observation_end``, later purchases are ignored.
+        in the table; with no ``observation_end``, later purchases are ignored. Text
+        written with numbers reads as ``rfmseg`` reads its options' dates:
+        ``YYYY-MM-DD``, or a day and month that only one order fits (``13/06/2024``);
+        one that reads both ways (``01/06/2024``) is refused.
     observation_end : date, optional
         The last day of a holdout period that starts the day after ``calibration_end``:
         adds ``x_holdout`` and ``monetary_holdout``.

@@ -18,7 +18,10 @@ looks at every distinct value first and chooses one layout for the column:
 A date given as an option (``rfmseg --snapshot``, ``--compare-to``) is read by
 :func:`read_option_date` as strictly as the column: ``YYYY-MM-DD``, or ``a/b/yyyy`` in the
 order the file's dates were read (:func:`date_order`); a day and month that could be
-swapped are refused when the file gives no order to follow.
+swapped are refused when the file gives no order to follow. A library function's date
+argument (``rfm.clv.summary(calibration_end=...)``) is read by the same rule
+(:func:`read_date_argument`): with no file to follow, a date that reads both ways is
+refused.
 
 Numbers that are not ``YYYYMMDD`` are refused unless ``date_format`` says what they are:
 ``"excel"`` (Excel's serial dates: 1 = 1900-01-01, 61 = 1900-03-01, Excel's own day 60
@@ -34,6 +37,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +51,7 @@ __all__ = [
     "DateOptions",
     "date_order",
     "parse_date_column",
+    "read_date_argument",
     "read_date_column",
     "read_option_date",
 ]
@@ -709,7 +714,9 @@ def _named(ts: pd.Timestamp) -> str:
     return f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
 
 
-def read_option_date(text: str, flag: str, dayfirst: bool | None) -> pd.Timestamp:
+def read_option_date(
+    text: str, flag: str, dayfirst: bool | None, *, cli: bool = True
+) -> pd.Timestamp:
     """An option's date, read as strictly as a date column.
 
     ``YYYY-MM-DD`` (also with ``/`` or ``.``) always; ``a/b/yyyy`` (separator ``/``, ``.``
@@ -722,9 +729,13 @@ def read_option_date(text: str, flag: str, dayfirst: bool | None) -> pd.Timestam
     text : str
         The option's value.
     flag : str
-        The option's name, for messages (``"--compare-to"``).
+        The option's name, for messages (``"--compare-to"``, ``"calibration_end"``).
     dayfirst : bool or None
         The file's order (:func:`date_order`).
+    cli : bool
+        Whether ``flag`` is a command-line flag (a date that reads both ways is then
+        said against the file's dates and ``--dayfirst``), or a library argument, which
+        has no file to follow (:func:`read_date_argument`).
 
     Raises
     ------
@@ -757,6 +768,8 @@ def read_option_date(text: str, flag: str, dayfirst: bool | None) -> pd.Timestam
             order = fits
         elif order is None and x != y:
             both = f"{_named(pd.Timestamp(int(c), y, x))} or {_named(pd.Timestamp(int(c), x, y))}"
+            if not cli:
+                raise AmbiguousDate(f"{flag} {value!r} reads as {both}; {iso}.")
             raise AmbiguousDate(
                 f"{flag} {value!r} reads as {both}, and the file's dates give no day/month "
                 f"order to follow; {iso} (or pass --dayfirst for day first)."
@@ -769,3 +782,43 @@ def read_option_date(text: str, flag: str, dayfirst: bool | None) -> pd.Timestam
         return pd.Timestamp(year, month, day)
     except ValueError:
         raise ValueError(f"{flag} {value!r} is not a real day; {iso}.") from None
+
+
+#: a date written with numbers (day, month and year in some order), then perhaps a time
+_DATE_THEN_TIME = re.compile(r"\s*(?P<date>\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})(?P<rest>[ T].*)?")
+
+
+def read_date_argument(value: Any, name: str) -> pd.Timestamp | None:
+    """A library function's date argument written with numbers, read by the rule
+    ``rfmseg`` reads its options' dates by (:func:`read_option_date`); ``None`` for any
+    other value (date objects, ``"30 June 2024"``), which the caller reads as before.
+
+    ``YYYY-MM-DD`` (also with ``/`` or ``.``), or a day and month that only one order
+    fits (``13/06/2024``); one that reads both ways (``01/06/2024``) is refused, since
+    no file's dates give an order to follow. A time after the date is kept.
+
+    Parameters
+    ----------
+    value : Any
+        The argument's value.
+    name : str
+        The argument's name, for messages (``"calibration_end"``).
+
+    Raises
+    ------
+    AmbiguousDate
+        A day and month that could be swapped (a ``ValueError``).
+    ValueError
+        Numbers that are no date, or no real day; one line naming ``name``.
+    """
+    parts = _DATE_THEN_TIME.fullmatch(value) if isinstance(value, str) else None
+    if parts is None:
+        return None
+    day = read_option_date(parts["date"], name, None, cli=False)
+    if parts["rest"] is None:
+        return day
+    try:
+        return pd.Timestamp(f"{day:%Y-%m-%d}{parts['rest']}")
+    except ValueError:
+        raise ValueError(f"{name} {value!r}: the time after the date does not parse; "
+                         "write it as YYYY-MM-DD HH:MM.") from None

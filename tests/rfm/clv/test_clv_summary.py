@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 from _clv_cases import CDNOW_COLUMNS, cdnow_summary
 
-from rfm import TransactionColumns, rfm_table
+from rfm import Settings, TransactionColumns, rfm_table
 from rfm.clv import from_lifetimes, summary
 from rfm.datasets import make_transactions
 
 AMOUNT = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
+DAYS = TransactionColumns(invoice=None, amount="TotalAmount", quantity=None, price=None)
 
 
 def _lines(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -199,3 +200,39 @@ def test_cdnow_loader_columns(cdnow_sample_path) -> None:
     assert df["date"].min() == pd.Timestamp("1997-01-01")
     assert df["date"].max() == pd.Timestamp("1998-06-30")
     assert CDNOW_COLUMNS.amount == "amount"
+
+
+@pytest.mark.parametrize(("given", "day"), [
+    ("2024-01-29", "2024-01-29"), ("2024/01/29", "2024-01-29"),
+    ("29/01/2024", "2024-01-29"),   # day first: 29 is no month
+    ("01/29/2024", "2024-01-29"),   # month first: 29 is no month
+    ("2024-01-29 23:00", "2024-01-29"),
+])  # fmt: skip
+def test_dates_with_numbers_read_as_rfmseg_reads_its_options(given: str, day: str) -> None:
+    """calibration_end and observation_end written with numbers are read as `rfmseg`
+    reads --snapshot: ISO, or the one order a day above 12 allows. Customer A's T, worked
+    out by hand: first purchase 2024-01-01, so T is the days to ``day`` in weeks."""
+    s = summary(HAND, columns=AMOUNT, calibration_end=given)
+    weeks = (pd.Timestamp(day) - pd.Timestamp("2024-01-01")).days / 7
+    assert s.loc["A", "T"] == pytest.approx(weeks, rel=1e-12)
+    assert s.attrs["calibration_end"] == pd.Timestamp(day)
+    held = summary(HAND, columns=AMOUNT, calibration_end="2024-01-22", observation_end=given)
+    assert held.attrs["observation_end"] == pd.Timestamp(day)
+    assert held.attrs["holdout_length"] == pytest.approx(1.0, rel=1e-12)  # 7 days
+
+
+@pytest.mark.parametrize(("name", "call"), [
+    ("calibration_end", lambda v: summary(HAND, columns=AMOUNT, calibration_end=v)),
+    ("observation_end", lambda v: summary(HAND, columns=AMOUNT, calibration_end="2024-01-01",
+                                          observation_end=v)),
+    ("snapshot", lambda v: rfm_table(HAND, columns=DAYS, snapshot=v)),
+    ("compare_to", lambda v: Settings(compare_to=v)),
+])  # fmt: skip
+def test_a_date_that_reads_both_ways_is_refused_in_one_line(name: str, call) -> None:
+    """'03/02/2024' is 3 February or 2 March: pandas would read it month first, silently;
+    the library refuses it as `rfmseg` refuses such an option, naming the argument and
+    both readings (no command-line flag: there is no file order to follow here)."""
+    with pytest.raises(ValueError) as caught:
+        call("03/02/2024")
+    assert str(caught.value) == (f"{name} '03/02/2024' reads as 3 February 2024 or 2 March "
+                                 "2024; write it as YYYY-MM-DD.")  # fmt: skip
