@@ -21,6 +21,8 @@ customer_value      The whole recipe from cleaned order lines to ``p_alive``,
 holdout_check       Predicted against actual purchases in a holdout period, by number
                     of calibration purchases (the papers' check).
 ConvergenceWarning  Raised (as a warning) when a fit does not reach a proper maximum.
+DataEndWarning      Raised (as a warning) when ``calibration_end`` or ``observation_end``
+                    comes after the last purchase in the data.
 
 Every estimator has ``fit(summary)`` (or ``fit(x, t_x, T)``), ``params_``,
 ``log_likelihood_`` (summed, in the summary's time unit: the papers' figure),
@@ -36,6 +38,7 @@ hold the models and values; the kernels hash with :mod:`rfm._grouping.hash_numba
 
 from __future__ import annotations
 
+from rfm.clv._summary_core import DataEndWarning
 from rfm.clv.beta_geo import BetaGeo, ModifiedBetaGeo
 from rfm.clv.customer_summary import summary
 from rfm.clv.gamma_gamma import GammaGamma
@@ -48,6 +51,7 @@ __all__ = [
     "BetaGeo",
     "ConvergenceWarning",
     "CustomerValue",
+    "DataEndWarning",
     "GammaGamma",
     "ModifiedBetaGeo",
     "customer_value",

@@ -6,6 +6,7 @@ customer keys, and the summary built from purchase occasions.
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,13 @@ import pandas as pd
 
 from rfm._grouping.keys import Keys, encode_keys
 from rfm.clv.occasions import Occasions
+from rfm.labels import counted
 
 __all__ = [
     "DAYS_PER_UNIT",
     "HOLDOUT_COLUMNS",
     "SUMMARY_COLUMNS",
+    "DataEndWarning",
     "Periods",
     "as_timestamp",
     "build_summary",
@@ -27,6 +30,7 @@ __all__ = [
     "day_numbers",
     "no_calibration_message",
     "summary_attrs",
+    "warn_past_the_data",
 ]
 
 
@@ -180,3 +184,47 @@ def no_calibration_message(periods: Periods) -> str:
         f"no purchase on or before calibration_end ({day}); choose a later "
         "calibration_end."
     )
+
+
+class DataEndWarning(UserWarning):
+    """A ``calibration_end`` or ``observation_end`` after the last purchase in the data:
+    the days in between count as days in which no customer bought (the message says
+    what that does to the figures)."""
+
+
+def warn_past_the_data(periods: Periods, last_line_day: int, stacklevel: int = 3) -> None:
+    """Warn (:class:`DataEndWarning`) when the calibration period, or the holdout period
+    after it, ends after ``last_line_day``, the last purchase day of the order lines.
+
+    The summary takes the days up to ``calibration_end`` as observed, so days after the
+    data's end look like days in which nobody bought: every customer looks likelier to
+    have stopped. That is right when the data do run to that day (an export made then,
+    after a quiet spell), and wrong when they stop earlier, which the lines cannot tell;
+    so it is a warning, not an error. A holdout period past the data counts too few
+    actual purchases against the predictions for its length.
+    """
+    if periods.calibration_end is None:
+        return
+    last = as_timestamp(last_line_day).date()
+    if periods.calibration_end > last_line_day:
+        gap = periods.calibration_end - last_line_day
+        warnings.warn(
+            f"calibration_end ({as_timestamp(periods.calibration_end).date()}) is "
+            f"{counted(gap, 'day')} after the last purchase in the data ({last}): the "
+            "models take those days as days in which no customer bought, so every "
+            "customer looks likelier to have stopped buying. Leave calibration_end out to "
+            "end it on the last purchase day, unless the data cover those days (no one "
+            "bought in them).",
+            DataEndWarning, stacklevel=stacklevel,
+        )  # fmt: skip
+    elif periods.observation_end is not None and periods.observation_end > last_line_day:
+        gap = periods.observation_end - last_line_day
+        warnings.warn(
+            f"observation_end ({as_timestamp(periods.observation_end).date()}) is "
+            f"{counted(gap, 'day')} after the last purchase in the data ({last}): the "
+            "holdout counts those days as days in which no customer bought, so its actual "
+            "purchases fall short of the predictions for its length. End it on or before "
+            "the last purchase day, unless the data cover those days (no one bought in "
+            "them).",
+            DataEndWarning, stacklevel=stacklevel,
+        )  # fmt: skip

@@ -50,6 +50,7 @@ from rfm.clv._summary_core import (
     customer_keys,
     day_numbers,
     no_calibration_message,
+    warn_past_the_data,
 )
 from rfm.clv.occasions import occasions
 from rfm.columns import COLUMNS, TransactionColumns
@@ -129,6 +130,12 @@ def summary(
         ``calibration_end`` or not after it, no customer purchasing by
         ``calibration_end``.
 
+    Warns
+    -----
+    DataEndWarning
+        ``calibration_end`` (or ``observation_end``) after the last purchase in the
+        data: the days in between count as days in which no customer bought.
+
     Examples
     --------
     >>> s = summary(tx, columns=TransactionColumns(amount="TotalAmount"),
@@ -155,6 +162,7 @@ def summary(
     backend = resolve_backend(backend, n=len(transactions), numba_from=NUMBA_FROM_ROWS)
     keys = customer_keys(transactions[cols.customer], backend)
     period = periods.period_of(day)
+    last_line_day = int(day.max())  # of every line, those after the periods too
     rows = None
     if period is None:
         period = np.zeros(len(day), dtype=np.int8)
@@ -168,6 +176,8 @@ def summary(
     occ = occasions(hi, lo, day, amount, period, backend=backend)
     first_rows = occ.row if rows is None else rows[occ.row]
     ids = keys.labels(first_rows).rename(cols.customer)
-    return build_summary(ids, occ, periods, int(occ.last.max()))
+    table = build_summary(ids, occ, periods, int(occ.last.max()))
+    warn_past_the_data(periods, last_line_day)
+    return table
 
 

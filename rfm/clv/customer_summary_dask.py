@@ -46,6 +46,7 @@ from rfm.clv._summary_core import (
     day_numbers,
     no_calibration_message,
     summary_attrs,
+    warn_past_the_data,
 )
 from rfm.clv.occasions import Occasions, occasions
 from rfm.columns import COLUMNS, TransactionColumns
@@ -144,6 +145,26 @@ def _summary_meta(spec: Spec, periods: Periods) -> pd.DataFrame:
     return meta
 
 
+def _last_line_day(dates: pd.Series) -> pd.Series:
+    """The last day of one partition's lines (none for an empty partition, or one whose
+    dates do not parse: step 1 says what is wrong with them, naming the partition)."""
+    try:
+        day = day_numbers(parse_dates(dates, str(dates.name)))
+    except (ValueError, TypeError):
+        day = np.zeros(0, dtype=np.int64)
+    return pd.Series([int(day.max())] if len(day) else [], dtype=np.int64)
+
+
+def lazy_last_line_day(ddf: Any, spec: Spec, periods: Periods) -> Any:
+    """The last day of all the order lines, those after the periods too, as a Dask
+    scalar (``None`` when no ``calibration_end`` was given: the period then ends on it),
+    for :func:`rfm.clv._summary_core.warn_past_the_data`."""
+    if periods.calibration_end is None:
+        return None
+    return ddf[spec.date].map_partitions(_last_line_day,
+                                         meta=pd.Series([], dtype=np.int64)).max()
+
+
 def lazy_summary(
     ddf: Any, *, columns: TransactionColumns, periods: Periods, backend: str
 ) -> tuple[Any, Any, Spec]:
@@ -175,14 +196,18 @@ def lazy_summary(
     return table, last_day, spec
 
 
-def finish(result: pd.DataFrame, last_day: Any, spec: Spec, periods: Periods) -> pd.DataFrame:
+def finish(result: pd.DataFrame, last_day: Any, spec: Spec, periods: Periods,
+           last_line_day: Any = None) -> pd.DataFrame:  # fmt: skip
     """A computed summary (possibly with more columns) in the in-memory row order, with
-    the in-memory ``attrs``."""
+    the in-memory ``attrs``; the in-memory warning when the periods end after
+    ``last_line_day`` (:func:`lazy_last_line_day`, computed)."""
     if len(result) == 0:
         raise ValueError(no_calibration_message(periods))
     result = sorted_by_spec(result, spec)
     cal = periods.calibration_end if periods.calibration_end is not None else int(last_day)
     result.attrs = summary_attrs(periods, cal)
+    if last_line_day is not None:
+        warn_past_the_data(periods, int(last_line_day), stacklevel=5)
     return result
 
 
@@ -200,5 +225,6 @@ def summary_dask(
                                          backend=backend)
     if not compute:
         return table
-    result, last = dask.compute(table, last_day)  # one pass over the data
-    return finish(result, last, spec, periods)
+    last_line = lazy_last_line_day(ddf, spec, periods)
+    result, last, last_line = dask.compute(table, last_day, last_line)  # one pass
+    return finish(result, last, spec, periods, last_line)

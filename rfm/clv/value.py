@@ -211,7 +211,9 @@ def customer_value(
         −9,582.1 against −9,582.4).
     calibration_end : date, optional
         The end of the period the models learn from (default: the last purchase day;
-        later purchases are ignored).
+        later purchases are ignored). A later day than the last purchase counts the
+        days in between as days in which no customer bought (a ``DataEndWarning``
+        says so).
     discount_rate : float
         Monthly discount rate of ``expected_value`` (0: undiscounted).
     unit : {"W", "D", "M"}
@@ -261,7 +263,7 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
     import dask
 
     from rfm.clv._summary_core import Periods
-    from rfm.clv.customer_summary_dask import finish, lazy_summary
+    from rfm.clv.customer_summary_dask import finish, lazy_last_line_day, lazy_summary
 
     unit = table_args["unit"]
     periods = Periods.resolve(table_args["calibration_end"], None, unit)
@@ -269,7 +271,8 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
                                       given_as=COLUMNS)  # fmt: skip
     lazy, last_day, spec = lazy_summary(transactions, columns=cols, periods=periods,
                                         backend=table_args["backend"])
-    lazy, last_day = dask.persist(lazy, last_day)  # one pass over the order lines
+    lazy, last_day, last_line = dask.persist(  # one pass over the order lines
+        lazy, last_day, lazy_last_line_day(transactions, spec, periods))
     purchases = MODELS[model]().fit(lazy)
     spend = GammaGamma().fit(lazy)
     purchases.unit_ = spend.unit_ = unit
@@ -279,8 +282,9 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
 
     meta = lazy._meta.join(_value_table(lazy._meta, purchases, spend, months, discount_rate,
                                         unit))
-    both, last = dask.compute(lazy.map_partitions(with_values, meta=meta), last_day)
-    both = finish(both, last, spec, periods)
+    both, last, last_line = dask.compute(lazy.map_partitions(with_values, meta=meta),
+                                         last_day, last_line)  # fmt: skip
+    both = finish(both, last, spec, periods, last_line)
     s = both[list(lazy.columns)]
     s.attrs = dict(both.attrs)
     return CustomerValue(both[list(VALUE_COLUMNS)], s, purchases, spend, months)

@@ -7,6 +7,8 @@ on a two-process LocalCluster as well.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,14 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
 
-from rfm.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, customer_value, summary  # noqa: E402
+from rfm.clv import (  # noqa: E402
+    BetaGeo,
+    DataEndWarning,
+    GammaGamma,
+    ModifiedBetaGeo,
+    customer_value,
+    summary,
+)
 from rfm.datasets import make_transactions  # noqa: E402
 
 CAL, OBS = "2025-01-31", "2025-06-30"
@@ -114,3 +123,23 @@ def test_errors_name_the_partition(tx, threads) -> None:
     with pytest.raises(ValueError, match="lifetimes-style"):
         BetaGeo().fit(dd.from_pandas(table.rename(columns={"x": "frequency",
                                                            "t_x": "recency"}), npartitions=2))
+
+
+def test_a_calibration_end_after_the_data_warns_as_in_memory(tx, threads) -> None:
+    """The warning of a calibration_end after the last purchase, from the summary and
+    from customer_value on Dask, word for word the in-memory one; none for a
+    calibration_end inside the data."""
+    late = (tx["InvoiceDate"].max().normalize() + pd.Timedelta(days=30)).strftime("%Y-%m-%d")
+    ddf = dd.from_pandas(tx, npartitions=5)
+    for call in (lambda t: summary(t, calibration_end=late),
+                 lambda t: customer_value(t, horizon_months=3, calibration_end=late)):
+        with pytest.warns(DataEndWarning) as ref:
+            call(tx)
+        with pytest.warns(DataEndWarning) as got:
+            call(ddf)
+        assert [str(w.message) for w in got] == [str(w.message) for w in ref]
+        assert str(ref[0].message).startswith(f"calibration_end ({late}) is 30 days after")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataEndWarning)
+        summary(ddf, calibration_end=CAL)
+        customer_value(ddf, horizon_months=3, calibration_end=CAL)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from _clv_cases import CDNOW_COLUMNS, cdnow_summary
 
 from rfm import Settings, TransactionColumns, rfm_table
-from rfm.clv import from_lifetimes, summary
+from rfm.clv import DataEndWarning, from_lifetimes, summary
 from rfm.datasets import make_transactions
 
 AMOUNT = TransactionColumns(amount="TotalAmount", quantity=None, price=None)
@@ -236,3 +238,41 @@ def test_a_date_that_reads_both_ways_is_refused_in_one_line(name: str, call) -> 
         call("03/02/2024")
     assert str(caught.value) == (f"{name} '03/02/2024' reads as 3 February 2024 or 2 March "
                                  "2024; write it as YYYY-MM-DD.")  # fmt: skip
+
+
+def _past_the_end(name: str, end: str, data: pd.DataFrame) -> str:
+    """The start of the warning, with the gap counted here from the lines' last day."""
+    last = data["InvoiceDate"].max().normalize()
+    gap = (pd.Timestamp(end) - last).days
+    return (f"{name} ({end}) is {gap:,} day{'s' if gap != 1 else ''} after the last purchase "
+            f"in the data ({last.date()}): ")
+
+
+def test_a_period_that_ends_after_the_data_is_said_in_plain_words() -> None:
+    """HAND's last line is on 2024-03-01. A calibration_end after it counts the days
+    between as days nobody bought (customer A's T runs on): warned, naming the argument,
+    the gap and the last purchase day; the same for an observation_end after it. A
+    period that ends inside the data, or on its last day, says nothing, even when no
+    one bought on the end day itself (lines come after it)."""
+    with pytest.warns(DataEndWarning) as caught:
+        s = summary(HAND, columns=AMOUNT, calibration_end="2024-03-11")
+    assert len(caught) == 1
+    text = str(caught[0].message)
+    assert text.startswith(_past_the_end("calibration_end", "2024-03-11", HAND))
+    assert text.startswith("calibration_end (2024-03-11) is 10 days after the last purchase "
+                           "in the data (2024-03-01): ")  # fmt: skip
+    assert "no customer bought" in text and "Leave calibration_end out" in text
+    assert s.loc["A", "T"] == pytest.approx((pd.Timestamp("2024-03-11")
+                                             - pd.Timestamp("2024-01-01")).days / 7)
+    with pytest.warns(DataEndWarning) as caught:
+        summary(HAND, columns=AMOUNT, calibration_end="2024-01-29",
+                observation_end="2024-03-02")
+    assert str(caught[0].message).startswith(
+        "observation_end (2024-03-02) is 1 day after the last purchase in the data "
+        "(2024-03-01): ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary(HAND, columns=AMOUNT, calibration_end="2024-03-01")
+        summary(HAND, columns=AMOUNT, calibration_end="2024-01-29",  # no purchase that day
+                observation_end="2024-02-20")
+        summary(HAND, columns=AMOUNT)
