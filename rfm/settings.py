@@ -103,7 +103,9 @@ class Settings:
     cleaning : CleaningRules or dict
         The cleaning rules (a dict of switches is turned into :class:`CleaningRules`).
     snapshot : {"max+1d", "max"} or date
-        The day recency is measured from (:func:`rfm.rfm_table`).
+        The day recency is measured from (:func:`rfm.rfm_table`), and the value ahead
+        (``clv``) predicted from: a date after the last order counts the days in
+        between as days in which no customer bought, for both.
     rules : str or rules
         A built-in rule set of :func:`rfm.segment` or your own rules.
     ties : {"thresholds", "first"}

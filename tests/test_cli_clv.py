@@ -328,3 +328,67 @@ def test_orders_of_two_days_name_the_flag_and_why(tmp_path: Path) -> None:
     error = proc.stderr.strip().splitlines()[-1]
     for word in ("t_x", "calibration", "MBG/NBD", "likelihood"):
         assert word not in error, word
+
+
+def _bgnbd_by_hand(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weeks: float
+                   ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """BG/NBD fitted and evaluated from its published closed forms (Fader, Hardie & Lee
+    2005, equations 6, 10 and 13), with scipy alone: the log-likelihood maximised by
+    Nelder-Mead on log parameters, then each customer's P(alive) and expected purchases
+    in the next ``weeks``."""
+    from scipy.optimize import minimize
+    from scipy.special import gammaln, hyp2f1
+
+    repeat = x > 0
+
+    def minus_ll(theta: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(theta)
+        head = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + gammaln(a + b)
+                + gammaln(b + x) - gammaln(b) - gammaln(a + b + x))  # fmt: skip
+        alive = -(r + x) * np.log(alpha + T)
+        gone = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0))
+                        - (r + x) * np.log(alpha + t_x), -np.inf)  # fmt: skip
+        return -float(np.sum(head + np.logaddexp(alive, gone)))
+
+    fit = minimize(minus_ll, np.zeros(4), method="Nelder-Mead",
+                   options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000,
+                            "maxfev": 20_000})  # fmt: skip
+    r, alpha, a, b = np.exp(fit.x)
+    odds = np.where(repeat, a / np.where(repeat, b + x - 1, 1.0)
+                    * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0)  # fmt: skip
+    p_alive = 1 / (1 + odds)
+    z = weeks / (alpha + T + weeks)
+    if_alive = (a + b + x - 1) / (a - 1) * (
+        1 - ((alpha + T) / (alpha + T + weeks)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+    )
+    return p_alive, if_alive * p_alive
+
+
+def test_value_ahead_is_as_of_the_snapshot_as_recency_is(cdnow_sample_path: Path,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    """--snapshot half a year after the CDNOW sample's last purchase (1998-06-30): recency
+    counts from it, and so must the value ahead. Worked here from the purchases read
+    with plain pandas: each customer's x and t_x, and T from the first purchase to the
+    snapshot (weeks); BG/NBD fitted and evaluated by its closed forms with scipy. The
+    run's p_alive and expected purchases over 12 months must be those, and each
+    customer's quiet time T - t_x must be its recency."""
+    snapshot = pd.Timestamp("1998-12-31")
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
+                        "--clv-model", "bgnbd", "--snapshot", "1998-12-31", "--out", str(out),
+                        "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "calibration_end" not in proc.stdout + proc.stderr  # the run's own choice
+    seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}).set_index("customer")
+    raw = _raw_purchases(cdnow_sample_path)
+    days = raw.groupby("master")["day"].agg(["min", "max", "nunique"])
+    days = days.loc[seg.index.astype(int)]  # the ids as numbers (the file pads them)
+    x = days["nunique"].to_numpy() - 1.0
+    t_x = (days["max"] - days["min"]).dt.days.to_numpy() / 7
+    T = (snapshot - days["min"]).dt.days.to_numpy() / 7
+    np.testing.assert_array_equal(np.round((T - t_x) * 7), seg["recency"])  # one "as of"
+    p_alive, purchases = _bgnbd_by_hand(x, t_x, T, 12 * 30.4375 / 7)
+    np.testing.assert_allclose(seg["p_alive"], p_alive, rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(seg["expected_purchases"], purchases, rtol=1e-5, atol=1e-9)
+    lost = int((p_alive < 0.5).sum())
+    assert f"{lost:,} customers ({lost / len(seg):.1%}) have probably stopped" in proc.stdout

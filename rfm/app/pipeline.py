@@ -463,7 +463,7 @@ def run_pipeline(
     if chosen.clv is not None:
         with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
             ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
-                              holdout_days=chosen.holdout_days)  # fmt: skip
+                              holdout_days=chosen.holdout_days, snapshot=chosen.snapshot)
     if on_reduced is not None and reads_lines_again:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     shown_k = k if start is None else f"{len(start)}, from the given centres"

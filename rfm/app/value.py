@@ -9,6 +9,10 @@ cleaned order lines (:func:`rfm.clv.customer_value`), and adds for every custome
 ``expected_value``      the spend expected in those months (undiscounted): expected
                         purchases × expected spend per purchase.
 
+All three are as of the run's snapshot, as recency is: a ``snapshot`` date after the last
+order ends the period the models learn from, so the days in between count as days in
+which no customer bought, for the value as for recency.
+
 :func:`value_tables` then sums them per segment and per persona, counts the customers
 likely lost (P(alive) below one half), and the **revenue at risk**: the past spend of the
 high-value customers (the two top spend scores) who are likely lost.
@@ -20,6 +24,7 @@ the customers did (:func:`rfm.clv.holdout_check`): the papers' test of a model.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,19 +80,42 @@ class ValueAhead:
 
 def fit_value(
     clean: Any, rfm: pd.DataFrame, columns: Any, *, months: int, model: str,
-    holdout_days: int | None = None,
+    holdout_days: int | None = None, snapshot: Any = "max+1d",
 ) -> ValueAhead:
     """Fit the value models to cleaned order lines (pandas or Dask) and predict every
-    customer of ``rfm`` (the run's customer table) ``months`` months ahead."""
-    from rfm.clv import customer_value
+    customer of ``rfm`` (the run's customer table) ``months`` months ahead.
 
-    value = customer_value(clean, columns=columns, horizon_months=months, model=model)
+    The predictions are as of the run's ``snapshot``, the day its recency is counted
+    from: given as a date, it ends the period the models learn from, so each customer's
+    age ``T`` runs to it as recency does, and the days after the last order count, for
+    both, as days in which the customer did not buy. ``"max+1d"`` and ``"max"`` end it
+    on the last purchase day.
+    """
+    from rfm.clv import DataEndWarning, customer_value
+
+    with warnings.catch_warnings():  # the days after the last order count on purpose
+        warnings.simplefilter("ignore", DataEndWarning)
+        value = customer_value(clean, columns=columns, horizon_months=months, model=model,
+                               calibration_end=_as_of(snapshot, clean, columns))
     table = value.table[list(VALUE_COLUMNS)].reindex(rfm.index)
     if table.isna().any().any():  # every customer of the run has a history: never expected
         raise ValueError("the value models left some customers without a prediction.")
     holdout = _holdout(clean, columns, model, holdout_days) if holdout_days else None
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
                       holdout, holdout_days)  # fmt: skip
+
+
+def _as_of(snapshot: Any, clean: Any, columns: Any) -> pd.Timestamp | None:
+    """The last day of the value models' period: the snapshot's day when it is a date
+    (in the dates' own time zone, as the summary counts days), else ``None`` (the last
+    purchase day)."""
+    from rfm._table_core import check_snapshot
+
+    day = check_snapshot(snapshot)
+    zone = getattr(clean[columns.date].dtype, "tz", None)
+    if day is not None and day.tz is not None and zone is not None:
+        day = day.tz_convert(zone)
+    return day
 
 
 def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
