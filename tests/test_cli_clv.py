@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import pytest
 from _cli import assert_user_error, run_captured
 
 from rfm.app.pipeline import customer_table
-from rfm.clv import GammaGamma, ModifiedBetaGeo, customer_value, summary
+from rfm.clv import ConvergenceWarning, GammaGamma, ModifiedBetaGeo, customer_value, summary
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 
@@ -392,3 +393,114 @@ def test_value_ahead_is_as_of_the_snapshot_as_recency_is(cdnow_sample_path: Path
     np.testing.assert_allclose(seg["expected_purchases"], purchases, rtol=1e-5, atol=1e-9)
     lost = int((p_alive < 0.5).sum())
     assert f"{lost:,} customers ({lost / len(seg):.1%}) have probably stopped" in proc.stdout
+
+
+def _holdout_counts(purchases: pd.DataFrame, customer: str, days: int
+                    ) -> tuple[int, float, ModifiedBetaGeo]:  # fmt: skip
+    """Actual purchase days in the last ``days`` days of customers who bought before
+    them, counted with plain pandas; and the MBG/NBD prediction for them (the run's
+    model, fitted here to the summary of the purchases up to the cut)."""
+    end = purchases["date"].max().normalize()
+    cut = end - pd.Timedelta(days=days)
+    day = purchases.assign(date=purchases["date"].dt.normalize())[[customer, "date"]]
+    day = day.drop_duplicates()
+    before = set(day.loc[day["date"] <= cut, customer])
+    actual = int(((day["date"] > cut) & day[customer].isin(before)).sum())
+    cols = TransactionColumns(customer=customer, invoice=None, date="date",
+                              amount="amount", quantity=None, price=None)  # fmt: skip
+    s = summary(purchases, columns=cols, calibration_end=cut, observation_end=end)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = ModifiedBetaGeo().fit(s)
+    predicted = float(model.expected_purchases(s, s.attrs["holdout_length"]).sum())
+    return actual, predicted, model
+
+
+def test_a_holdout_of_too_few_purchases_gives_the_counts_and_no_verdict(
+    cdnow_sample_path: Path, tmp_path: Path
+) -> None:
+    """--holdout 1 on the CDNOW sample: the last day holds 2 purchase days, against 6
+    predicted. If the model were right, a Poisson count of 6 would fall within
+    6 ± 1.96·√6 (95%) by chance alone, so the gap proves nothing: the counts, why, and
+    no verdict on a 12-month forecast; "the last day", not "the last 1 days"."""
+    raw = _raw_purchases(cdnow_sample_path).drop(columns="date")
+    raw = raw.rename(columns={"day": "date", "dollar_value": "amount"})
+    actual, predicted, _ = _holdout_counts(raw, "master", 1)
+    assert actual == 2 and round(predicted) == 6
+    chance = 1.96 * predicted ** 0.5
+    said = (f"In the last day, held out, the model predicted {predicted:,.0f} purchases "
+            f"against {actual:,} actual: too few purchases to judge the model by. Were it "
+            f"right, chance alone would put the count anywhere from "
+            f"{max(predicted - chance, 0):,.0f} to {predicted + chance:,.0f} (95%).")  # fmt: skip
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
+                        "--holdout", "1", "--out", str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"  {said}" in proc.stdout.splitlines()
+    section = _value_section((out / "report.html").read_text(encoding="utf-8"))
+    assert f"<p>{html.escape(said)}</p>" in section
+    assert "asked how often each customer would buy on the last day." in section
+    for text in (proc.stdout, section):
+        assert "1 days" not in text and "Caution: the model" not in text
+
+
+def test_a_holdout_gap_beyond_chance_keeps_its_verdict(cdnow_sample_path: Path,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    """--holdout 7 on the CDNOW sample: 28 purchase days against 43 predicted, further
+    apart than 1.96·√43 (chance, 95%) and more than 20%: the caution stays."""
+    raw = _raw_purchases(cdnow_sample_path).drop(columns="date")
+    raw = raw.rename(columns={"day": "date", "dollar_value": "amount"})
+    actual, predicted, model = _holdout_counts(raw, "master", 7)
+    assert model.converged_ and abs(predicted - actual) > 1.96 * predicted ** 0.5
+    gap = (predicted - actual) / actual
+    assert gap > 0.2
+    said = (f"In the last 7 days, held out, the model predicted {predicted:,.0f} purchases "
+            f"against {actual:,} actual ({gap:.0%} more). Caution: the model over-predicts "
+            "on these data, so the expected spend ahead is likely too high by about as "
+            "much.")  # fmt: skip
+    proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
+                        "--holdout", "7", "--out", str(tmp_path / "o"), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"  {said}" in proc.stdout.splitlines()
+
+
+def _never_stopping_shop(seed: int = 0, n: int = 400, span: int = 540) -> pd.DataFrame:
+    """Customers who buy at their own steady rate from their first day to the end and
+    never stop: nothing for the model's dropout to fit (its fit runs to a → 0)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for c in range(n):
+        t = float(rng.integers(0, span // 2))
+        rate = rng.gamma(2.0, 1 / 40)  # purchases per day
+        while t < span:
+            rows.append((f"N{c}-{t:.3f}", 1000 + c,
+                         pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(t)), 1,
+                         round(float(rng.gamma(3, 8)), 2)))  # fmt: skip
+            t += 1 + rng.exponential(1 / rate)
+    return pd.DataFrame(rows, columns=["InvoiceNo", "CustomerID", "InvoiceDate", "Quantity",
+                                       "UnitPrice"])  # fmt: skip
+
+
+def test_a_holdout_fit_that_did_not_converge_gives_no_verdict(tmp_path: Path) -> None:
+    """A shop whose customers never stop: the model fitted on the orders before the last
+    60 days does not converge (a → 0; the library warns). The check says so and gives no
+    verdict, whatever the gap between the counts, which are counted here by hand."""
+    tx = _never_stopping_shop()
+    src = tmp_path / "steady.csv"
+    tx.to_csv(src, index=False)
+    lines = tx.assign(amount=tx["Quantity"] * tx["UnitPrice"]).rename(
+        columns={"InvoiceDate": "date"})
+    actual, predicted, model = _holdout_counts(lines, "CustomerID", 60)
+    assert not model.converged_
+    said = (f"In the last 60 days, held out, the model predicted {predicted:,.0f} purchases "
+            f"against {actual:,} actual, but it could not be fitted reliably to the orders "
+            "before those days (its fit did not converge), so this check cannot tell how "
+            "well it predicts.")  # fmt: skip
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(src), "--clv", "12", "--holdout", "60", "--out",
+                        str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"  {said}" in proc.stdout.splitlines()
+    section = _value_section((out / "report.html").read_text(encoding="utf-8"))
+    assert f"<p>{html.escape(said)}</p>" in section
+    assert "Caution: the model" not in proc.stdout + section

@@ -55,9 +55,11 @@ class ValueAhead:
     model: str
     purchase_model: Any
     spend_model: Any
-    #: the calibration/holdout check (rfm.clv.holdout_check), with holdout_days
+    #: the calibration/holdout check (rfm.clv.holdout_check), with holdout_days, and the
+    #: purchase model it fitted on the orders before the held-out days
     holdout: pd.DataFrame | None = None
     holdout_days: int | None = None
+    holdout_model: Any = None
     #: per segment and per persona: customers, expected value and its share, customers
     #: likely lost and their share (value_tables)
     by_segment: pd.DataFrame | None = None
@@ -100,9 +102,10 @@ def fit_value(
     table = value.table[list(VALUE_COLUMNS)].reindex(rfm.index)
     if table.isna().any().any():  # every customer of the run has a history: never expected
         raise ValueError("the value models left some customers without a prediction.")
-    holdout = _holdout(clean, columns, model, holdout_days) if holdout_days else None
+    holdout, fitted = _holdout(clean, columns, model, holdout_days) if holdout_days \
+        else (None, None)
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
-                      holdout, holdout_days)  # fmt: skip
+                      holdout, holdout_days, fitted)  # fmt: skip
 
 
 def _as_of(snapshot: Any, clean: Any, columns: Any) -> pd.Timestamp | None:
@@ -118,11 +121,12 @@ def _as_of(snapshot: Any, clean: Any, columns: Any) -> pd.Timestamp | None:
     return day
 
 
-def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
-    """The purchase model fitted up to ``days`` days before the last purchase day, and its
-    predictions for those days against what happened. A ``ValueError`` naming
-    ``holdout_days`` (the command line says ``--holdout``) when the period before the
-    holdout cannot be fitted: it has no purchase, or no customer repeated one."""
+def _holdout(clean: Any, columns: Any, model: str, days: int) -> tuple[pd.DataFrame, Any]:
+    """The purchase model's predictions for the last ``days`` days against what happened
+    (:func:`rfm.clv.holdout_check`), and the model, fitted on the orders up to ``days``
+    days before the last purchase day. A ``ValueError`` naming ``holdout_days`` (the
+    command line says ``--holdout``) when the period before the holdout cannot be
+    fitted: it has no purchase, or no customer repeated one."""
     from kmeans_np.dask_detect import is_dask_frame
     from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
 
@@ -160,7 +164,7 @@ def _holdout(clean: Any, columns: Any, model: str, days: int) -> pd.DataFrame:
     except ValueError as exc:  # the model's own reason, for the period before the holdout
         raise ValueError(f"holdout_days={days}: fitted on the orders up to "
                          f"{calibration_end.date()}, {exc}") from None  # fmt: skip
-    return holdout_check(fitted, s)
+    return holdout_check(fitted, s), fitted
 
 
 def value_tables(
@@ -231,7 +235,7 @@ def value_tables(
     return ahead
 
 
-def _fit_settled(model: Any) -> bool:
+def fit_settled(model: Any) -> bool:
     """The purchase model's fit converged and every parameter has a finite standard
     error."""
     errors = np.array(list(model.standard_errors_.values()), dtype=np.float64)
@@ -263,7 +267,7 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
         f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
         f"to spend {money(table['expected_value'].sum())} (not discounted).",
     ]
-    if not _fit_settled(v.purchase_model):
+    if not fit_settled(v.purchase_model):
         words.append(
             "Caution: the purchase model could not be fitted reliably to these data (see "
             "the details for analysts), so its forecast and its chances of still being a "

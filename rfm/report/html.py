@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rfm.app.value import value_sentences
+from rfm.app.value import fit_settled, value_sentences
 from rfm.bins import bins_in_words
 from rfm.clustering import MIN_SHARE
 from rfm.labels import (
@@ -407,10 +407,14 @@ def _value(c: _Ctx) -> str:
         t = v.holdout
         verdict = holdout_sentence(v)
         cls = ' class="warn"' if "Caution" in verdict else ""
+        days = v.holdout_days
+        asked = ("up to the day before the end, and asked how often each customer would "
+                 "buy on the last day" if days == 1 else f"up to {days:,} days before the "
+                 f"end, and asked how often each customer would buy in those last {days:,} "
+                 "days")  # fmt: skip
         out += (
             f"<h3>Does the model predict well?</h3><p>The purchase model was also fitted "
-            f"on the data up to {v.holdout_days} days before the end, and asked how often "
-            f"each customer would buy in those last {v.holdout_days} days.</p>"
+            f"on the data {asked}.</p>"
             f"<p{cls}>{h.esc(verdict)}</p><p>By number of repeat purchases before:</p>"
             + c.plot(lambda: plots.holdout_plot(t, model="predicted"), "holdout check")
             + h.table(t, {"customers": h.whole, "actual": lambda x: f"{x:.2f}",
@@ -436,6 +440,10 @@ def _value(c: _Ctx) -> str:
 #: the gap between predicted and actual holdout purchases above which the value ahead is
 #: said to be likely off by about as much
 HOLDOUT_GAP = 0.20
+#: how far chance alone moves a count of purchases whose expected number is P, if the
+#: model is right: ±HOLDOUT_CHANCE·√P (a Poisson count, normal approximation, 95 %;
+#: customers who differ make it vary more, never less)
+HOLDOUT_CHANCE = 1.96
 
 
 def holdout_totals(v: Any) -> tuple[float, float]:
@@ -445,15 +453,39 @@ def holdout_totals(v: Any) -> tuple[float, float]:
             float((t["predicted"] * t["customers"]).sum()))  # fmt: skip
 
 
+def _last_days(days: int) -> str:
+    """"the last day", "the last 70 days"."""
+    return "the last day" if days == 1 else f"the last {days:,} days"
+
+
 def holdout_sentence(v: Any) -> str:
     """The holdout check's verdict in plain words (the report and the console print it):
     predicted against actual purchases in the held-out days, how far apart, and, when
     they are more than :data:`HOLDOUT_GAP` apart, that the value ahead is likely off by
-    about as much."""
+    about as much.
+
+    No verdict is given (the counts, and why) when the model fitted on the orders before
+    the held-out days did not settle (:func:`rfm.app.value.fit_settled`: it did not
+    converge, or a standard error cannot be computed), or when the held-out days hold
+    too few purchases to judge by: the gap is within chance (at most
+    :data:`HOLDOUT_CHANCE` × √P for P predicted purchases) and chance alone could move
+    the count by more than :data:`HOLDOUT_GAP` (P below (1.96 / 0.2)² ≈ 96), so that
+    even a gap beyond it would prove nothing.
+    """
     actual, predicted = holdout_totals(v)
-    days = v.holdout_days
-    said = (f"In the last {days} days, held out, the model predicted {predicted:,.0f} "
-            f"purchases against {actual:,.0f} actual")
+    said = (f"In {_last_days(v.holdout_days)}, held out, the model predicted "
+            f"{predicted:,.0f} purchases against {actual:,.0f} actual")  # fmt: skip
+    model = v.holdout_model
+    if model is not None and not fit_settled(model):
+        why = ("its fit did not converge" if not model.converged_
+               else "the data cannot pin down all its parameters")  # fmt: skip
+        return (f"{said}, but it could not be fitted reliably to the orders before those "
+                f"days ({why}), so this check cannot tell how well it predicts.")
+    chance = HOLDOUT_CHANCE * np.sqrt(predicted)
+    if abs(predicted - actual) <= chance and chance > HOLDOUT_GAP * predicted:
+        low, high = max(predicted - chance, 0.0), predicted + chance
+        return (f"{said}: too few purchases to judge the model by. Were it right, chance "
+                f"alone would put the count anywhere from {low:,.0f} to {high:,.0f} (95%).")
     if actual <= 0:
         return said + "."
     gap = (predicted - actual) / actual
