@@ -22,7 +22,14 @@ import pytest
 from _cli import assert_user_error, run_captured
 
 from rfm.app.pipeline import customer_table
-from rfm.clv import ConvergenceWarning, GammaGamma, ModifiedBetaGeo, customer_value, summary
+from rfm.clv import (
+    ConvergenceWarning,
+    GammaGamma,
+    ModifiedBetaGeo,
+    UndefinedSpendWarning,
+    customer_value,
+    summary,
+)
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 
@@ -504,3 +511,73 @@ def test_a_holdout_fit_that_did_not_converge_gives_no_verdict(tmp_path: Path) ->
     section = _value_section((out / "report.html").read_text(encoding="utf-8"))
     assert f"<p>{html.escape(said)}</p>" in section
     assert "Caution: the model" not in proc.stdout + section
+
+
+def _heavy_tailed_shop() -> pd.DataFrame:
+    """The generated shop, but a tenth of its customers spend 100 times as much per line
+    (money: quantity × price)."""
+    tx = make_transactions(n_customers=400, n_rows=4000, random_state=0)
+    tx = tx.drop(columns="TotalAmount")
+    ids = tx["CustomerID"].drop_duplicates()
+    big = np.random.default_rng(0).choice(ids, size=40, replace=False)
+    return tx.assign(UnitPrice=tx["UnitPrice"].where(~tx["CustomerID"].isin(big),
+                                                     tx["UnitPrice"] * 100))  # fmt: skip
+
+
+def _gamma_gamma_q_by_hand(tx: pd.DataFrame) -> float:
+    """Gamma-Gamma's q, fitted here with scipy (Fader & Hardie 2013, the density of a
+    customer's mean repeat spend m given x) to repeat customers' purchase days counted
+    with plain pandas."""
+    from scipy.optimize import minimize
+    from scipy.special import gammaln
+
+    day = tx.assign(day=tx["InvoiceDate"].dt.normalize(),
+                    amount=tx["Quantity"] * tx["UnitPrice"])  # fmt: skip
+    per_day = day.groupby(["CustomerID", "day"])["amount"].sum().reset_index()
+    first = per_day.groupby("CustomerID")["day"].transform("min")
+    repeat = per_day[per_day["day"] > first].groupby("CustomerID")["amount"]
+    x, m = repeat.size().to_numpy(float), repeat.mean().to_numpy()
+
+    def minus_ll(theta: np.ndarray) -> float:
+        p, q, g = np.exp(theta)
+        return -float(np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(g)
+                             + p * x * np.log(x) + (p * x - 1) * np.log(m)
+                             - (p * x + q) * np.log(g + x * m)))  # fmt: skip
+
+    fit = minimize(minus_ll, np.log([1.0, 2.0, m.mean()]), method="Nelder-Mead",
+                   options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 20_000})  # fmt: skip
+    return float(np.exp(fit.x[1]))
+
+
+def test_heavy_tailed_spend_leaves_out_the_spend_ahead_not_the_run(tmp_path: Path) -> None:
+    """A tenth of the customers spend 100 times as much per purchase: Gamma-Gamma's q,
+    fitted here with scipy, is below 1, so its mean spend per purchase is infinite and
+    no spend ahead is defined. The run goes on: its files, the purchases and p_alive,
+    no expected_value, and a warning saying why and what to do (no Python words); the
+    library's customer_value gives the same p_alive with expected_value NaN, and warns."""
+    tx = _heavy_tailed_shop()
+    assert _gamma_gamma_q_by_hand(tx) < 1
+    src = tmp_path / "heavy.csv"
+    tx.to_csv(src, index=False)
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(src), "--clv", "12", "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(out / "segments.csv")
+    assert list(seg.columns[-2:]) == ["p_alive", "expected_purchases"]
+    assert "expected_value" not in seg and (out / "report.html").exists()
+    assert (f"Over the next 12 months the 400 customers are expected to make "
+            f"{seg['expected_purchases'].sum():,.0f} purchases; what they will spend is not "
+            "given") in proc.stdout  # fmt: skip
+    warning = [line for line in proc.stdout.splitlines() if line.startswith("warning: No spend")]
+    assert len(warning) == 1
+    for words in ("so heavy-tailed", "no expected value", "Check the largest spends"):
+        assert words in warning[0]
+    for word in ("q =", "Gamma-Gamma", "customer_value", "rfm.", "NaN"):
+        assert word not in warning[0] + proc.stderr, word
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert warning[0].removeprefix("warning: ") in report
+    with pytest.warns(UndefinedSpendWarning, match=r"q = 0\.\d+ ≤ 1"):
+        value = customer_value(tx, horizon_months=12).table
+    assert value["expected_value"].isna().all()
+    got = seg.set_index("CustomerID" if "CustomerID" in seg else "customer")
+    np.testing.assert_allclose(got["p_alive"], value.loc[got.index, "p_alive"], rtol=1e-10)

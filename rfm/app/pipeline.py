@@ -33,7 +33,13 @@ from rfm import kpis
 from rfm._cleaning_rules import NothingLeft, missing_customer
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
-from rfm.app.value import MODEL_NAMES, ValueAhead, fit_value, value_tables
+from rfm.app.value import (
+    MODEL_NAMES,
+    SPEND_UNDEFINED,
+    ValueAhead,
+    fit_value,
+    value_tables,
+)
 from rfm.bins import score_bins
 from rfm.cleaning import clean_transactions
 from rfm.clustering import (
@@ -464,6 +470,8 @@ def run_pipeline(
         with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
             ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
                               holdout_days=chosen.holdout_days, snapshot=chosen.snapshot)
+        if not ahead.spend_defined:  # the run goes on with p_alive and the purchases
+            problems.append(SPEND_UNDEFINED)
     if on_reduced is not None and reads_lines_again:
         on_reduced()  # the order lines are no longer needed (e.g. stop a Dask cluster)
     shown_k = k if start is None else f"{len(start)}, from the given centres"

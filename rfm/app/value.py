@@ -34,14 +34,26 @@ import pandas as pd
 
 from rfm.labels import agree, counted
 
-__all__ = ["LIKELY_LOST", "ValueAhead", "fit_value", "value_sentences", "value_tables"]
+__all__ = ["LIKELY_LOST", "SPEND_UNDEFINED", "ValueAhead", "fit_settled", "fit_value",
+           "value_sentences", "value_tables"]
 
 #: P(alive) below which a customer is counted as likely lost
 LIKELY_LOST = 0.5
 #: the purchase models, by the name the settings use
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}
-#: columns added to segments.* (per customer)
+#: columns added to segments.* (per customer; all but expected_value when the spend ahead
+#: is not defined)
 VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_value")
+#: the run's warning when the spend model gives the spend per purchase no finite mean
+#: (its q ≤ 1): the value ahead goes on without the spend
+SPEND_UNDEFINED = (
+    "No spend ahead: the spend per purchase is so heavy-tailed on these data (a few "
+    "customers spend far more per purchase than the rest) that the spend model gives it "
+    "no expected value, so the value ahead gives each customer's chance of still being a "
+    "customer and expected purchases, without expected_value. Check the largest spends "
+    "for errors (an amount in the wrong unit, a wholesale account), or segment those few "
+    "customers on their own, to have it."
+)
 
 
 @dataclass
@@ -79,6 +91,13 @@ class ValueAhead:
         """The purchase model as the papers name it ("MBG/NBD")."""
         return MODEL_NAMES.get(self.model, self.model)
 
+    @property
+    def spend_defined(self) -> bool:
+        """Whether the spend ahead is given: ``False`` when the spend per purchase is so
+        heavy-tailed that the spend model gives it no finite mean; ``table`` then has
+        no ``expected_value`` (:data:`SPEND_UNDEFINED`)."""
+        return "expected_value" in self.table
+
 
 def fit_value(
     clean: Any, rfm: pd.DataFrame, columns: Any, *, months: int, model: str,
@@ -93,13 +112,16 @@ def fit_value(
     both, as days in which the customer did not buy. ``"max+1d"`` and ``"max"`` end it
     on the last purchase day.
     """
-    from rfm.clv import DataEndWarning, customer_value
+    from rfm.clv import DataEndWarning, UndefinedSpendWarning, customer_value
 
-    with warnings.catch_warnings():  # the days after the last order count on purpose
-        warnings.simplefilter("ignore", DataEndWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataEndWarning)  # days after the last order count
+        warnings.simplefilter("ignore", UndefinedSpendWarning)  # the run says it (SPEND_UNDEFINED)
         value = customer_value(clean, columns=columns, horizon_months=months, model=model,
                                calibration_end=_as_of(snapshot, clean, columns))
-    table = value.table[list(VALUE_COLUMNS)].reindex(rfm.index)
+    kept = [c for c in VALUE_COLUMNS if c != "expected_value"
+            or np.isfinite(value.spend_model.mean_spend_)]  # fmt: skip
+    table = value.table[kept].reindex(rfm.index)
     if table.isna().any().any():  # every customer of the run has a history: never expected
         raise ValueError("the value models left some customers without a prediction.")
     holdout, fitted = _holdout(clean, columns, model, holdout_days) if holdout_days \
@@ -199,16 +221,17 @@ def value_tables(
     table = ahead.table
     frame = table.assign(segment=segments.to_numpy(), persona=personas.to_numpy(),
                          lost=table["p_alive"].to_numpy() < LIKELY_LOST)  # fmt: skip
-    total = float(table["expected_value"].sum())
+    spend = ahead.spend_defined
+    total = float(table["expected_value"].sum()) if spend else np.nan
 
     def per(group: str, order: list[Any]) -> pd.DataFrame:
         g = frame.groupby(group, sort=False)
-        out = pd.DataFrame({
-            "customers": g.size(),
-            "expected_value": g["expected_value"].sum(),
-            "likely_lost": g["lost"].sum().astype(np.int64),
-        }).reindex(order)  # fmt: skip
-        out.insert(2, "value_share", out["expected_value"] / total if total else np.nan)
+        out = pd.DataFrame({"customers": g.size()})
+        if spend:
+            out["expected_value"] = g["expected_value"].sum()
+            out["value_share"] = out["expected_value"] / total if total else np.nan
+        out["likely_lost"] = g["lost"].sum().astype(np.int64)
+        out = out.reindex(order)
         out["likely_lost_share"] = out["likely_lost"] / out["customers"]
         out.index.name = group
         return out
@@ -217,13 +240,14 @@ def value_tables(
     ahead.by_persona = per("persona", list(dict.fromkeys(personas)))
     high = m_scores.to_numpy() >= q - 1
     risk = high & frame["lost"].to_numpy()
-    spend = rfm["monetary"].to_numpy(dtype=np.float64)
-    revenue = float(spend.sum())
+    past = rfm["monetary"].to_numpy(dtype=np.float64)
+    revenue = float(past.sum())
     ahead.at_risk = {
         "customers": int(risk.sum()),
-        "past_spend": float(spend[risk].sum()),
-        "revenue_share": float(spend[risk].sum() / revenue) if revenue else float("nan"),
-        "expected_value": float(table["expected_value"].to_numpy()[risk].sum()),
+        "past_spend": float(past[risk].sum()),
+        "revenue_share": float(past[risk].sum() / revenue) if revenue else float("nan"),
+        "expected_value": (float(table["expected_value"].to_numpy()[risk].sum()) if spend
+                           else float("nan")),
     }
     days = rfm["recency"].to_numpy(dtype=np.float64)
     longer_ago = len(days) - np.searchsorted(np.sort(days), days, side="right")
@@ -263,10 +287,14 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     table = v.table
     lost = int((table["p_alive"] < LIKELY_LOST).sum())
     count = f"{counted(lost)} ({lost / len(table):.1%})"
+    ahead = f"Over the next {v.horizon_months} months the {len(table):,} customers are expected"
     words = [
-        f"Over the next {v.horizon_months} months the {len(table):,} customers are expected "
-        f"to spend {money(table['expected_value'].sum())} (not discounted).",
-    ]
+        f"{ahead} to spend {money(table['expected_value'].sum())} (not discounted)."
+        if v.spend_defined else
+        f"{ahead} to make {table['expected_purchases'].sum():,.0f} purchases; what they will "
+        "spend is not given (the spend per purchase is too heavy-tailed for the spend "
+        "model: see the warning).",
+    ]  # fmt: skip
     if not fit_settled(v.purchase_model):
         words.append(
             "Caution: the purchase model could not be fitted reliably to these data (see "

@@ -23,6 +23,9 @@ holdout_check       Predicted against actual purchases in a holdout period, by n
 ConvergenceWarning  Raised (as a warning) when a fit does not reach a proper maximum.
 DataEndWarning      Raised (as a warning) when ``calibration_end`` or ``observation_end``
                     comes after the last purchase in the data.
+UndefinedSpendWarning  Raised (as a warning) by ``customer_value`` when the spend per
+                    purchase is too heavy-tailed for a finite mean (``expected_value``
+                    is then NaN).
 
 Every estimator has ``fit(summary)`` (or ``fit(x, t_x, T)``), ``params_``,
 ``log_likelihood_`` (summed, in the summary's time unit: the papers' figure),
@@ -45,7 +48,7 @@ from rfm.clv.gamma_gamma import GammaGamma
 from rfm.clv.holdout import holdout_check
 from rfm.clv.inputs import from_lifetimes
 from rfm.clv.mle import ConvergenceWarning
-from rfm.clv.value import CustomerValue, customer_value, lifetime_value
+from rfm.clv.value import CustomerValue, UndefinedSpendWarning, customer_value, lifetime_value
 
 __all__ = [
     "BetaGeo",
@@ -54,6 +57,7 @@ __all__ = [
     "DataEndWarning",
     "GammaGamma",
     "ModifiedBetaGeo",
+    "UndefinedSpendWarning",
     "customer_value",
     "from_lifetimes",
     "holdout_check",

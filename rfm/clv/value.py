@@ -19,6 +19,7 @@ customer (``p_alive``, ``expected_purchases``, ``expected_value``), indexed like
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,37 @@ from rfm.clv.gamma_gamma import GammaGamma
 from rfm.clv.inputs import PurchaseHistory
 from rfm.columns import COLUMNS, TransactionColumns
 
-__all__ = ["MODELS", "CustomerValue", "customer_value", "lifetime_value"]
+__all__ = ["MODELS", "CustomerValue", "UndefinedSpendWarning", "customer_value",
+           "lifetime_value"]
 
 #: purchase model names accepted by :func:`customer_value`
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo}
 #: the columns of :attr:`CustomerValue.table`
 VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_value")
+
+
+class UndefinedSpendWarning(UserWarning):
+    """The spend model gives the spend per purchase no finite mean (its ``q ≤ 1``: a
+    few customers spend far more per purchase than the rest), so
+    :func:`customer_value` leaves ``expected_value`` NaN."""
+
+
+def _spend_defined(spend_model: GammaGamma) -> bool:
+    """Whether the fitted spend model's mean spend per purchase is finite (``q > 1``)."""
+    return bool(np.isfinite(spend_model.mean_spend_))
+
+
+def _warn_undefined_spend(spend_model: GammaGamma, stacklevel: int = 3) -> None:
+    """Say that ``expected_value`` is left NaN, and why (:class:`UndefinedSpendWarning`)."""
+    q = spend_model.params_["q"]
+    warnings.warn(
+        f"the spend per purchase is so heavy-tailed (a few customers spend far more per "
+        f"purchase than the rest) that the Gamma-Gamma spend model gives it no finite mean "
+        f"(q = {q:.4g} ≤ 1), so expected_value is NaN; p_alive and expected_purchases are "
+        "given. Check the largest spends for errors, or fit the customers who spend far "
+        "more per purchase than the rest apart from the others.",
+        UndefinedSpendWarning, stacklevel=stacklevel,
+    )  # fmt: skip
 
 
 def _check_models(purchase_model: Any, spend_model: Any) -> None:
@@ -162,16 +188,19 @@ class CustomerValue:
 
 def _value_table(part: pd.DataFrame, purchase_model: BetaGeo, spend_model: GammaGamma,
                  months: int, discount_rate: float, unit: str) -> pd.DataFrame:
-    """The three value columns of one piece of the summary."""
+    """The three value columns of one piece of the summary (``expected_value`` NaN when
+    the spend model gives no finite mean spend)."""
     if len(part) == 0:
         return pd.DataFrame({c: pd.Series([], dtype=np.float64) for c in VALUE_COLUMNS},
                             index=part.index)
     t = months * DAYS_PER_UNIT["M"] / DAYS_PER_UNIT[unit]
+    value = (lifetime_value(purchase_model, spend_model, part, months, "M", discount_rate,
+                            summary_unit=unit)
+             if _spend_defined(spend_model) else np.nan)  # fmt: skip
     return pd.DataFrame({
         "p_alive": purchase_model.p_alive(part),
         "expected_purchases": purchase_model.expected_purchases(part, t),
-        "expected_value": lifetime_value(purchase_model, spend_model, part, months, "M",
-                                         discount_rate, summary_unit=unit),
+        "expected_value": value,
     }, index=part.index)
 
 
@@ -235,6 +264,14 @@ def customer_value(
         Anything :func:`rfm.clv.summary` or the fits refuse (no repeat purchase, fewer
         than two repeat customers for the spend model, …), an unknown ``model``, a
         horizon that is not a whole number of months ≥ 1.
+
+    Warns
+    -----
+    UndefinedSpendWarning
+        The spend per purchase is so heavy-tailed that the spend model gives it no
+        finite mean (``q ≤ 1``): ``expected_value`` is NaN, the other columns are given.
+    DataEndWarning
+        ``calibration_end`` after the last purchase (:func:`rfm.clv.summary`).
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}.")
@@ -252,6 +289,8 @@ def customer_value(
     s = summary(transactions, **table_args)
     purchases = MODELS[model]().fit(s)
     spend = GammaGamma().fit(s)
+    if not _spend_defined(spend):
+        _warn_undefined_spend(spend)
     table = _value_table(s, purchases, spend, months, float(discount_rate), unit)
     return CustomerValue(table, s, purchases, spend, months)
 
@@ -276,6 +315,8 @@ def _customer_value_dask(transactions: Any, table_args: dict, model: str, months
     purchases = MODELS[model]().fit(lazy)
     spend = GammaGamma().fit(lazy)
     purchases.unit_ = spend.unit_ = unit
+    if not _spend_defined(spend):
+        _warn_undefined_spend(spend, stacklevel=4)
 
     def with_values(part: pd.DataFrame) -> pd.DataFrame:
         return part.join(_value_table(part, purchases, spend, months, discount_rate, unit))
