@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from _cli import assert_user_error, run_captured
 
+import rfm
 from rfm.app.pipeline import customer_table
 from rfm.clv import (
     ConvergenceWarning,
@@ -581,3 +582,44 @@ def test_heavy_tailed_spend_leaves_out_the_spend_ahead_not_the_run(tmp_path: Pat
     assert value["expected_value"].isna().all()
     got = seg.set_index("CustomerID" if "CustomerID" in seg else "customer")
     np.testing.assert_allclose(got["p_alive"], value.loc[got.index, "p_alive"], rtol=1e-10)
+
+
+def test_returns_kept_with_clv_name_the_flags_that_kept_them(tmp_path: Path) -> None:
+    """Returns kept by --keep-* flags cannot go into the value models (they count
+    purchases; a return is none). One line naming --clv, the flags that kept them, the
+    lines worth less than 0 (counted here by hand) and what to do; no files. The
+    library's run_pipeline says the same with its cleaning switches."""
+    tx = make_transactions(n_customers=300, n_rows=2500, random_state=4)
+    tx = tx.drop(columns="TotalAmount")
+    rng = np.random.default_rng(0)
+    returned = tx.iloc[rng.choice(len(tx), 30, replace=False)].assign(
+        Quantity=lambda d: -d["Quantity"], InvoiceNo=lambda d: "R" + d["InvoiceNo"])
+    cancelled = tx.iloc[rng.choice(len(tx), 20, replace=False)].assign(
+        Quantity=lambda d: -d["Quantity"], InvoiceNo=lambda d: "C" + d["InvoiceNo"])
+    lines = pd.concat([tx, returned, cancelled], ignore_index=True)
+    src = tmp_path / "returns.csv"
+    lines.to_csv(src, index=False)
+    below = lines["Quantity"] * lines["UnitPrice"] < 0
+    cancel = lines["InvoiceNo"].str.startswith("C")
+    for flags, n, named, which in (
+        (["--keep-cancelled", "--keep-nonpositive-quantity"], int(below.sum()),
+         "--keep-cancelled and --keep-nonpositive-quantity", "those flags"),
+        (["--keep-nonpositive-quantity"], int((below & ~cancel).sum()),
+         "--keep-nonpositive-quantity", "that flag"),
+    ):  # fmt: skip
+        proc = run_captured("segment", str(src), *flags, "--scaling", "minmax", "--clv", "6",
+                            "--out", str(tmp_path / "o"))  # fmt: skip
+        assert_user_error(proc, (
+            f"--clv: the value models count purchases, and {n:,} order lines kept by "
+            f"{named} are worth less than 0 (returns or cancellations); leave out {which} "
+            "to predict the value ahead, or leave out --clv."))  # fmt: skip
+        assert "clean_transactions" not in proc.stderr
+        assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError) as caught:
+        rfm.run_pipeline(lines, clv=6, scaling="minmax", cleaning={
+            "drop_nonpositive_quantity": False})  # fmt: skip
+    assert str(caught.value) == (
+        f"clv: the value models count purchases, and {int((below & ~cancel).sum()):,} order "
+        "lines kept by cleaning={'drop_nonpositive_quantity': False} are worth less than 0 "
+        "(returns or cancellations); switch those rules back on to predict the value "
+        "ahead, or leave out clv.")  # fmt: skip

@@ -557,6 +557,12 @@ _CLI_HINTS = (
      "--clv: every customer who bought on a second day bought last on the last day of the "
      "data, so the value models see no one stop buying and cannot learn how customers "
      "leave. Leave out --clv, or use orders over a longer period."),
+    # returns kept by --keep-* flags, which the value models cannot take (rfm.app.value)
+    (re.compile(r"^clv: (.*) kept by cleaning=\{([^}]*)\} (.*); switch those rules back on "
+                r"(.*), or leave out clv\.$"),
+     lambda m: (f"--clv: {m[1]} kept by {_keep_flags(m[2])} {m[3]}; leave out "
+                f"{'that flag' if m[2].count(':') == 1 else 'those flags'} {m[4]}, or leave "
+                "out --clv.")),
     # the value models' holdout check (rfm.app.value), run with --clv and --holdout DAYS
     (re.compile(r"holdout_days=(\d+)"), r"--holdout \1"),
     (re.compile(r"a shorter holdout_days"), "a shorter --holdout"),
@@ -566,6 +572,14 @@ _CLI_HINTS = (
      r"column '\1' holds values of another type (\2) in a later part of the files than "
      r"in the first rows (\3); fix those cells (a money column holds only numbers)."),
 )  # fmt: skip
+
+
+def _keep_flags(switches: str) -> str:
+    """The --keep-* flags of cleaning switches as the library names them
+    (``'drop_cancelled': False, 'drop_nonpositive_quantity': False``), joined by "and"."""
+    flags = {rule: "--" + dest.replace("_", "-") for dest, (rule, _) in CLEANING_FLAGS.items()}
+    named = [flags.get(rule, rule) for rule in re.findall(r"'(\w+)': False", switches)]
+    return " and ".join(named)
 
 
 def _for_cli(text: str) -> str:

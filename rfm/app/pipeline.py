@@ -469,7 +469,8 @@ def run_pipeline(
     if chosen.clv is not None:
         with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
             ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
-                              holdout_days=chosen.holdout_days, snapshot=chosen.snapshot)
+                              holdout_days=chosen.holdout_days, snapshot=chosen.snapshot,
+                              cleaning=chosen.cleaning)  # fmt: skip
         if not ahead.spend_defined:  # the run goes on with p_alive and the purchases
             problems.append(SPEND_UNDEFINED)
     if on_reduced is not None and reads_lines_again:

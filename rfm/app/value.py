@@ -101,7 +101,7 @@ class ValueAhead:
 
 def fit_value(
     clean: Any, rfm: pd.DataFrame, columns: Any, *, months: int, model: str,
-    holdout_days: int | None = None, snapshot: Any = "max+1d",
+    holdout_days: int | None = None, snapshot: Any = "max+1d", cleaning: Any = None,
 ) -> ValueAhead:
     """Fit the value models to cleaned order lines (pandas or Dask) and predict every
     customer of ``rfm`` (the run's customer table) ``months`` months ahead.
@@ -111,8 +111,15 @@ def fit_value(
     age ``T`` runs to it as recency does, and the days after the last order count, for
     both, as days in which the customer did not buy. ``"max+1d"`` and ``"max"`` end it
     on the last purchase day.
+
+    ``cleaning`` (the run's :class:`rfm.settings.CleaningRules`) names, in a
+    ``ValueError``, the switches that kept lines worth less than 0: the models count
+    purchases, and a return is none.
     """
     from rfm.clv import DataEndWarning, UndefinedSpendWarning, customer_value
+
+    if cleaning is not None and cleaning.allow_negative:
+        _refuse_returns(clean, columns, cleaning)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataEndWarning)  # days after the last order count
@@ -128,6 +135,34 @@ def fit_value(
         else (None, None)
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
                       holdout, holdout_days, fitted)  # fmt: skip
+
+
+def _refuse_returns(clean: Any, columns: Any, cleaning: Any) -> None:
+    """A ``ValueError`` naming ``clv`` and the cleaning switches that let them in when
+    kept lines are worth less than 0 (returns, cancellations): the value models count
+    purchases, and a return is none."""
+    from kmeans_np.dask_detect import is_dask_frame
+
+    def negative(part: pd.DataFrame) -> int:
+        return int((columns.line_amounts(part, allow_negative=True) < 0).sum())
+
+    if is_dask_frame(clean):
+        n = int(clean.map_partitions(lambda p: pd.Series([negative(p)]),
+                                     meta=(None, "int64")).sum().compute())
+    else:
+        n = negative(clean)
+    if not n:
+        return
+    money = (["drop_nonpositive_amount"] if columns.amount is not None
+             else ["drop_nonpositive_quantity", "drop_nonpositive_price"])  # fmt: skip
+    off = [rule for rule in ("drop_cancelled", *money) if not getattr(cleaning, rule)]
+    switches = ", ".join(f"{rule!r}: False" for rule in off)
+    raise ValueError(
+        f"clv: the value models count purchases, and {n:,} order line"
+        f"{'s' if n != 1 else ''} kept by cleaning={{{switches}}} "
+        f"{'are' if n != 1 else 'is'} worth less than 0 (returns or cancellations); "
+        "switch those rules back on to predict the value ahead, or leave out clv."
+    )
 
 
 def _as_of(snapshot: Any, clean: Any, columns: Any) -> pd.Timestamp | None:
