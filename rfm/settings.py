@@ -25,8 +25,10 @@ scaling         ``"log-minmax"``      robust to the long tail of real spend, whe
                                       let a few big spenders form clusters of their own
 random_state    ``0``                 the same answer every run
 clv             ``None``              no value ahead unless asked: months to predict
-clv_model       ``"mbgnbd"``          MBG/NBD: one-time buyers are not certainly alive
-                                      (in BG/NBD they are, however long ago they bought)
+clv_model       ``None``              with clv, MBG/NBD (:data:`DEFAULT_CLV_MODEL`): one-time
+                                      buyers are not certainly alive (in BG/NBD they are,
+                                      however long ago they bought); given without clv it
+                                      is refused, as holdout_days is
 holdout_days    ``None``              no calibration/holdout check unless asked
 ==============  ====================  ====================================================
 """
@@ -44,7 +46,10 @@ from rfm.migration import as_day
 from rfm.scoring import check_ties
 from rfm.segments import resolve_rules
 
-__all__ = ["CleaningRules", "Settings"]
+__all__ = ["DEFAULT_CLV_MODEL", "CleaningRules", "Settings"]
+
+#: the purchase model of ``clv`` when ``clv_model`` is not given
+DEFAULT_CLV_MODEL = "mbgnbd"
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,9 @@ class Settings:
     clv : int, optional
         Predict each customer's purchases and spend this many months ahead, and P(alive)
         (:mod:`rfm.app.value`, :mod:`rfm.clv`).
-    clv_model : {"mbgnbd", "bgnbd"}
-        The purchase model of ``clv``.
+    clv_model : {"mbgnbd", "bgnbd"}, optional
+        The purchase model of ``clv`` (default: :data:`DEFAULT_CLV_MODEL`); it needs
+        ``clv``. :attr:`purchase_model` is the one a run uses.
     holdout_days : int, optional
         With ``clv``: also fit the purchase model up to this many days before the end,
         and set its predictions for those days against what the customers did.
@@ -139,7 +145,7 @@ class Settings:
     random_state: int = 0
     compare_to: Any = None
     clv: int | None = None
-    clv_model: str = "mbgnbd"
+    clv_model: str | None = None
     holdout_days: int | None = None
 
     def __post_init__(self) -> None:
@@ -164,10 +170,19 @@ class Settings:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):  # fmt: skip
                 raise ValueError(f"{name} must be a whole number >= 1 or None, got {value!r}.")
-        if self.clv_model not in ("mbgnbd", "bgnbd"):
+        if self.clv_model is not None and self.clv_model not in ("mbgnbd", "bgnbd"):
             raise ValueError(f"clv_model must be 'mbgnbd' or 'bgnbd', got {self.clv_model!r}.")
+        if self.clv_model is not None and self.clv is None:
+            raise ValueError("clv_model chooses the purchase model of the value ahead: it "
+                             "needs clv (months).")  # fmt: skip
         if self.holdout_days is not None and self.clv is None:
             raise ValueError("holdout_days checks the value models: it needs clv (months).")
+
+    @property
+    def purchase_model(self) -> str:
+        """The purchase model a run with ``clv`` fits: ``clv_model``, or
+        :data:`DEFAULT_CLV_MODEL` when it is not given."""
+        return self.clv_model or DEFAULT_CLV_MODEL
 
     @property
     def q(self) -> int:

@@ -623,3 +623,28 @@ def test_returns_kept_with_clv_name_the_flags_that_kept_them(tmp_path: Path) -> 
         "lines kept by cleaning={'drop_nonpositive_quantity': False} are worth less than 0 "
         "(returns or cancellations); switch those rules back on to predict the value "
         "ahead, or leave out clv.")  # fmt: skip
+
+
+def test_a_model_for_the_value_ahead_without_clv_is_refused(tmp_path: Path) -> None:
+    """--clv-model chooses the purchase model of --clv; without --clv it did nothing,
+    silently (exit 0), while --holdout without --clv is refused. Now refused the same
+    way, with either model, before any file is read; the library likewise refuses
+    clv_model without clv, and a run with clv alone fits MBG/NBD."""
+    src = tmp_path / "orders.csv"
+    make_transactions(n_customers=300, n_rows=2500, random_state=4).to_csv(src, index=False)
+    for model in ("bgnbd", "mbgnbd"):
+        proc = run_captured("segment", str(src), "--clv-model", model, "--out",
+                            str(tmp_path / "o"))  # fmt: skip
+        assert_user_error(proc, "--clv-model chooses the purchase model of the value "
+                          "predictions: it needs --clv MONTHS.")  # fmt: skip
+        assert "reading" not in proc.stderr and not (tmp_path / "o").exists()
+        message = ("clv_model chooses the purchase model of the value ahead: it needs clv "
+                   "(months).")  # fmt: skip
+        with pytest.raises(ValueError) as caught:
+            rfm.run_pipeline(pd.read_csv(src), clv_model=model)
+        assert str(caught.value) == message
+        with pytest.raises(ValueError) as caught:
+            rfm.Settings(clv=6, clv_model=model).replace(clv=None)
+        assert str(caught.value) == message
+    assert rfm.Settings(clv=6).purchase_model == "mbgnbd"
+    assert rfm.Settings().clv_model is None

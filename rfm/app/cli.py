@@ -228,9 +228,9 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "--clv-model",
         choices=("mbgnbd", "bgnbd"),
         default=_defaults().clv_model,
-        help="purchase model: mbgnbd (default; a customer who bought once may have "
-        "stopped, and grows less likely to be active with time) or bgnbd (a one-time "
-        "buyer counts as certainly still a customer)",
+        help="with --clv: the purchase model, mbgnbd (the default; a customer who bought "
+        "once may have stopped, and grows less likely to be active with time) or bgnbd (a "
+        "one-time buyer counts as certainly still a customer)",
     )
     v.add_argument(
         "--holdout",
@@ -732,6 +732,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
     and flags that only work together."""
     if getattr(args, "holdout", None) and not getattr(args, "clv", None):
         raise UsageError("--holdout checks the value predictions: it needs --clv MONTHS.")
+    if getattr(args, "clv_model", None) and not getattr(args, "clv", None):
+        raise UsageError("--clv-model chooses the purchase model of the value predictions: "
+                         "it needs --clv MONTHS.")  # fmt: skip
     with_amount = [f for f in ("quantity", "price") if getattr(args, f, None)]
     if getattr(args, "amount", None) and with_amount:
         given = " and ".join(f"--{f}" for f in with_amount)

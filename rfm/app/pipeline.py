@@ -467,8 +467,9 @@ def run_pipeline(
             migration = _migration(clean, compare_to, now, cols, ties, rules, q)
     ahead = None
     if chosen.clv is not None:
-        with step(f"value ahead: fitting {MODEL_NAMES[chosen.clv_model]} and Gamma-Gamma"):
-            ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=chosen.clv_model,
+        model = chosen.purchase_model
+        with step(f"value ahead: fitting {MODEL_NAMES[model]} and Gamma-Gamma"):
+            ahead = fit_value(clean, rfm, cols, months=chosen.clv, model=model,
                               holdout_days=chosen.holdout_days, snapshot=chosen.snapshot,
                               cleaning=chosen.cleaning)  # fmt: skip
         if not ahead.spend_defined:  # the run goes on with p_alive and the purchases
