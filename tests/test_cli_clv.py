@@ -129,6 +129,8 @@ def test_sums_lost_and_revenue_at_risk_are_a_groupby_of_segments_csv(cdnow_run) 
         assert text in proc.stdout, text
         assert text in html.unescape(report), text
     assert "Caution" not in proc.stdout  # the sample's dropout is clear (a well above its SE)
+    assert "(models: MBG/NBD for purchases, Gamma-Gamma for spend per purchase)\n" in proc.stdout
+    assert "by past spend, not by the spend expected ahead." in html.unescape(report)
     # per segment, in the report's table
     section = _value_section(report)
     for name, group in seg.groupby("segment"):
@@ -577,6 +579,12 @@ def test_heavy_tailed_spend_leaves_out_the_spend_ahead_not_the_run(tmp_path: Pat
         assert word not in warning[0] + proc.stderr, word
     report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
     assert warning[0].removeprefix("warning: ") in report
+    # nothing else speaks of a spend ahead as if it were given
+    assert ("(models: MBG/NBD for purchases, Gamma-Gamma for spend per purchase, which "
+            "gives no spend ahead on these data)") in proc.stdout
+    assert "not by the spend expected ahead" not in report
+    assert ("Gamma-Gamma's q is at most 1 on these data: the spend per purchase then has "
+            "no finite mean, so no spend ahead is given.") in report
     with pytest.warns(UndefinedSpendWarning, match=r"q = 0\.\d+ ≤ 1"):
         value = customer_value(tx, horizon_months=12).table
     assert value["expected_value"].isna().all()

@@ -107,7 +107,9 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
             print(f"  {sentence}")
         if v.holdout is not None:  # the report's verdict on the holdout check
             print(f"  {holdout_sentence(v)}")
-        print(f"  (models: {v.model_name} for purchases, Gamma-Gamma for spend per purchase)")
+        print(f"  (models: {v.model_name} for purchases, Gamma-Gamma for spend per purchase"
+              + ("" if v.spend_defined else ", which gives no spend ahead on these data")
+              + ")")
     if result.migration is not None:
         from rfm.report.html import migration_words
 

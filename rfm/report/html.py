@@ -399,8 +399,9 @@ def _value(c: _Ctx) -> str:
                "likely_lost_share": h.pct, "customers": h.whole}  # fmt: skip
     out = (
         h.bullet_list([h.esc(t) for t in value_sentences(v, c.money)])
-        + "<h3>By segment</h3><p>In the order of the segment table: by past spend, not by "
-        "the spend expected ahead.</p>" + h.table(v.by_segment, formats)
+        + "<h3>By segment</h3><p>In the order of the segment table: by past spend"
+        + (", not by the spend expected ahead.</p>" if v.spend_defined else ".</p>")
+        + h.table(v.by_segment, formats)
         + "<h3>By persona</h3>" + h.table(v.by_persona, formats)
     )
     if v.holdout is not None:
@@ -432,7 +433,10 @@ def _value(c: _Ctx) -> str:
     return out + details(
         f"<p>{h.esc(v.model_name)} (purchases) and Gamma-Gamma (spend per purchase), fitted "
         "by maximum likelihood on the customers' purchase days, time in weeks; standard "
-        "errors from the observed information.</p>"
+        "errors from the observed information."
+        + ("" if v.spend_defined else " Gamma-Gamma's q is at most 1 on these data: the "
+           "spend per purchase then has no finite mean, so no spend ahead is given.")
+        + "</p>"
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
 
