@@ -472,6 +472,73 @@ def test_thousands_grouped_money(cli, tmp_path: Path) -> None:
         assert_user_error(segment(cli, src, *flags)[0], "--thousands", what)
 
 
+#: whole euros as a German export writes them: '.' groups thousands, no decimals
+WHOLE_EUROS = [1627, 85, 2300, 12500, 40, 1100, 999, 3005, 70, 1000, 15, 250, 4200, 60,
+               1999, 120, 75000, 5, 310, 2048]  # fmt: skip
+
+
+def test_whole_amounts_with_dot_thousands_are_not_read_as_decimals(cli, tmp_path: Path) -> None:
+    """A ';' file with dd.mm.yyyy dates and amounts such as 1.627 (1,627 euros) next to 85
+    was read 1000 times too small without a word: '1.627' reads as a decimal number too.
+    Every value with a '.' has three digits after it, so the reading is asked for, not
+    guessed; each flag then reads the file its way. One value such as 2.55 (or 0.125)
+    decides: '.' is the decimal mark."""
+    df = rows_frame().assign(Quantity=1, UnitPrice=[float(a) for a in WHOLE_EUROS])
+    written = [f"{a:,d}".replace(",", ".") for a in WHOLE_EUROS]
+    assert written[:3] == ["1.627", "85", "2.300"]
+    text = pd.DataFrame({"Kunde": df["CustomerID"], "Rechnung": df["InvoiceNo"],
+                         "Datum": df["InvoiceDate"].dt.strftime("%d.%m.%Y"),
+                         "Betrag": written})  # fmt: skip
+    src = write_csv(tmp_path / "de.csv", text, sep=";")
+    flags = ("--customer", "Kunde", "--invoice", "Rechnung", "--date", "Datum",
+             "--amount", "Betrag")  # fmt: skip
+    days = df.assign(InvoiceDate=df["InvoiceDate"].dt.normalize())
+    # the independent reading: pandas told that '.' groups thousands gives the euros
+    told = pd.read_csv(src, sep=";", thousands=".", dtype={"Kunde": str, "Rechnung": str})
+    assert told["Betrag"].tolist() == WHOLE_EUROS
+    proc, _ = segment(cli, src, *flags)
+    assert_user_error(proc, "column 'Betrag' reads two ways", "'1.627'", "1.627 = 1627",
+                      "--decimal ',' --thousands '.'", "--decimal '.'")  # fmt: skip
+    proc, seg = segment(cli, src, *flags, "--decimal", ",", "--thousands", ".")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(days))
+    # told the other way, '.' marks decimals: 1.627 is then 1.627, as pandas reads it
+    proc, seg = segment(cli, src, *flags, "--decimal", ".")
+    assert seg is not None, proc.stderr
+    plain = pd.read_csv(src, sep=";", dtype={"Kunde": str, "Rechnung": str})["Betrag"]
+    assert plain.iloc[0] == 1.627 and plain.iloc[1] == 85
+    assert_rfm(seg, expected_rfm(days.assign(UnitPrice=plain.to_numpy())))
+    # a value that only reads as thousands is not a number then, and the advice says so
+    many = text.assign(Betrag=["1.234.567", *written[1:]])
+    proc, _ = segment(cli, write_csv(tmp_path / "many.csv", many, sep=";"), *flags)
+    assert_user_error(proc, "'1.234.567'", "if '.' separates thousands, pass --decimal ',' "
+                      "--thousands '.'")  # fmt: skip
+    # a value whose '.' cannot group thousands decides without a flag
+    for decisive in ("2.55", "0.125", "1627.5"):
+        other = text.assign(Betrag=[decisive, *written[1:]])
+        proc, seg = segment(cli, write_csv(tmp_path / "decided.csv", other, sep=";"), *flags)
+        assert seg is not None, (decisive, proc.stderr)
+        values = [float(decisive), *plain.iloc[1:]]
+        assert_rfm(seg, expected_rfm(days.assign(UnitPrice=values)))
+
+
+def test_prices_with_three_decimals_beside_others_are_read_as_decimals(cli, tmp_path: Path):
+    """Online Retail's prices: 2.55, 0.85, 1.250, 12.750 side by side; not refused."""
+    df = rows_frame()
+    prices = ["3.500", "12.000", "2.250", "1.10", "7.000", "99.990", "4.000", "4.000",
+              "250.000", "0.85", "45.500", "45.500", "3.200", "15.000", "6.600", "8.750",
+              "19.990", "1.950", "22.000", "30.000"]  # fmt: skip
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     UnitPrice=prices)  # fmt: skip
+    proc, seg = segment(cli, write_csv(tmp_path / "retail.csv", text))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    # the same prices but 1.10 and 0.85 (the only ones that decide) are refused
+    text = text.assign(UnitPrice=["3.500", "12.000"] * 10)
+    assert_user_error(segment(cli, write_csv(tmp_path / "all3.csv", text))[0],
+                      "column 'UnitPrice' reads two ways", "--decimal '.'")  # fmt: skip
+
+
 def test_no_header_names_of_the_wrong_count(cli, tmp_path: Path) -> None:
     """3 names for 5 columns said "no customer column recognised"; it says the count."""
     df = rows_frame()

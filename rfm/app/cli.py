@@ -411,7 +411,12 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "(default: sniffed from the first lines)",
     )
     r.add_argument(
-        "--decimal", default=".", metavar="CHAR", help="decimal mark, e.g. ',' (default: '.')"
+        "--decimal",
+        metavar="CHAR",
+        help="decimal mark, e.g. ',' (default: '.', but a money column in which every value "
+        "with a '.' has three digits after it, such as 1.627 next to 85, is refused as "
+        "ambiguous: pass --decimal ',' --thousands '.' if '.' groups thousands there, or "
+        "--decimal '.' if it marks decimals)",
     )
     r.add_argument(
         "--thousands",
@@ -487,7 +492,7 @@ def _read_options(args: argparse.Namespace) -> Any:
         raise UsageError(
             f"--sep must be one character or one of {', '.join(SEP_ALIASES)}, got {args.sep!r}."
         )
-    if len(args.decimal) != 1:
+    if args.decimal is not None and len(args.decimal) != 1:
         raise UsageError(f"--decimal must be one character, got {args.decimal!r}.")
     if args.thousands is not None:
         if len(args.thousands) != 1 or args.thousands.isalnum():

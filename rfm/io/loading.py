@@ -10,7 +10,9 @@ the pipeline expects, or says in one line why it cannot:
   ordered as numbers;
 - the date column is parsed with one format for the whole column
   (:func:`rfm.io.dates.parse_date_column`);
-- amount, quantity and price are numbers (with the file's decimal mark).
+- amount, quantity and price are numbers, read from their text in delimited files
+  (with the file's decimal mark; a column that reads two ways, ``1.627`` next to
+  ``85``, is refused: see :func:`_number_column`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rfm.io.reading import (
     NA_TOKENS,
     ReadOptions,
     header_of,
+    is_text_file,
     read_transactions,
 )
 
@@ -111,30 +114,59 @@ def _thousands(text: pd.Series, decimal: str, thousands: str | None) -> str | No
     return "." if bool(has_comma.any()) else None
 
 
+#: a number whose one '.' has three digits after it, behind a group that may lead a
+#: grouping of thousands: 1.627 is 1627 with '.' grouping thousands, else one and a bit
+_DOT_BEFORE_THREE = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
+
+
+def _dot_reads_both_ways(text: pd.Series) -> str | None:
+    """The first value of ``text`` (stripped number text) holding a ``.``, when every value
+    that holds one reads both ways (see :data:`_DOT_BEFORE_THREE`); else ``None``: no
+    ``.`` at all, or a value such as ``2.55``, ``0.125`` or ``1627.5`` that shows it is
+    the decimal mark."""
+    dotted = text[text.map(lambda v: isinstance(v, str) and "." in v)]
+    if dotted.empty or not dotted.str.match(_DOT_BEFORE_THREE).all():
+        return None
+    return str(dotted.iloc[0])
+
+
 def _number_column(
-    values: pd.Series, name: str, role: str, decimal: str, thousands: str | None = None
-) -> pd.Series:
-    """Money or quantities as float64; text read with the file's decimal mark and
+    values: pd.Series, name: str, role: str, decimal: str | None,
+    thousands: str | None = None,
+) -> pd.Series:  # fmt: skip
+    """Money or quantities as numbers (float64, or int64 when every value is a whole
+    number as text, as pandas reads them); text read with the file's decimal mark and
     thousands separator (see :func:`_thousands`), strictly: a value with a separator
-    out of place is not a number, and is refused with examples."""
+    out of place is not a number, and is refused with examples.
+
+    ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
+    ``thousands`` separator is given and every value holding a ``.`` has three digits
+    after it (``1.627`` next to ``85``), ``.`` may as well group thousands, and the
+    column is refused naming both readings. The text is read one distinct value at a
+    time."""
     if pd.api.types.is_bool_dtype(values.dtype):
         raise ValueError(f"column {name!r} holds true/false, not numbers; pass --{role} COL.")
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values
-    text = values.astype(object).where(values.notna())
-    text = text.map(lambda v: v.strip() if isinstance(v, str) else v)
+    told = decimal is not None
+    decimal = decimal or "."
+    codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniq, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
     text = text.where(~text.isin(NA_TOKENS))
     mark = _thousands(text, decimal, thousands)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
-        examples = list(dict.fromkeys(str(v) for v in values[bad]))[:3]
+        examples = list(dict.fromkeys(str(v) for v in uniq[bad.to_numpy()]))[:3]
         shown = ", ".join(repr(v) for v in examples)
         if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in examples):
             fix = "if ',' is the decimal mark, pass --decimal ','"
         elif mark is None and decimal == "." and any(_grouped(",", ".").match(v)
                                                      for v in examples):  # fmt: skip
             fix = "if ',' separates thousands, pass --thousands ','"
+        elif mark is None and decimal == "." and any(_grouped(".", ",").match(v)
+                                                     for v in examples):  # fmt: skip
+            fix = "if '.' separates thousands, pass --decimal ',' --thousands '.'"
         elif decimal != "." and mark is None and any(_grouped(".", decimal).match(v)
                                                      for v in examples):  # fmt: skip
             fix = (f"with --decimal {decimal!r} and no value holding {decimal!r}, "
@@ -146,11 +178,23 @@ def _number_column(
                    f"out of place; fix them, or pass the file's --decimal and --thousands")
         else:
             fix = f"fix those cells or pass the right column with --{role} COL"
+        count = int(np.isin(codes, np.flatnonzero(bad.to_numpy())).sum())
         raise ValueError(
-            f"column {name!r} has {int(bad.sum())} value(s) that are not numbers, e.g. "
-            f"{shown}; {fix}."
+            f"column {name!r} has {count} value(s) that are not numbers, e.g. {shown}; {fix}."
         )
-    return numbers.astype(np.float64)
+    if not told and mark is None and (both := _dot_reads_both_ways(text)) is not None:
+        whole = both.replace(".", "")
+        raise ValueError(
+            f"column {name!r} reads two ways: every value with a '.' has three digits after "
+            f"it (e.g. {both!r}), so '.' may group thousands ({both} = {int(whole)}) or "
+            f"mark decimals ({both}); pass --decimal ',' --thousands '.' if it groups "
+            "thousands, or --decimal '.' if it marks decimals."
+        )
+    if pd.api.types.is_integer_dtype(numbers.dtype) and (codes >= 0).all():
+        out = numbers.to_numpy()[codes]  # whole numbers, none missing: as pandas reads them
+    else:
+        out = np.append(numbers.to_numpy(np.float64), np.nan)[codes]  # code -1: missing
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) -> str | None:
@@ -228,6 +272,8 @@ def load_transactions(
     if header:  # None or [] (an empty file): the full read reports the problem
         pre = TransactionColumns.recognise(header, **given)
         text_cols = [c for c in (pre.customer, pre.invoice) if c]
+        if is_text_file(path):  # money as written: '1.627' may be 1627 (_number_column)
+            text_cols += [c for c in (pre.amount, pre.quantity, pre.price) if c]
     df = read_transactions(path, text_columns=text_cols, options=opts)
     cols = TransactionColumns.recognise([str(c) for c in df.columns], **given)
     roles = cols.roles()

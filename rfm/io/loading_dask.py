@@ -9,7 +9,8 @@ but lazily, partition by partition on the workers:
   blocks of :data:`CSV_BLOCK_BYTES` (a compressed CSV cannot be split: one partition);
 - text and float ids become text as in memory (``17000.0`` → ``"17000"``, ``00123``
   keeps its zeros); integer ids stay integers, the fastest key for the RFM table;
-- text money columns become numbers with the file's decimal mark;
+- money columns are read as text and become numbers with the file's decimal mark, as
+  in memory (a column that reads two ways, ``1.627`` next to ``85``, is refused);
 - text dates: the date layout is decided once, from the first partition, and every
   partition must read the same way. A partition whose dates only read the other way
   (day first against month first) is an error naming it, never a silent mix.
@@ -22,7 +23,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,14 +76,11 @@ def _kind(name: str) -> str:
     )
 
 
-def _read_csv(
-    files: list[str], opts: ReadOptions, text: list[str], numbers: Sequence[str] = ()
-) -> Any:
-    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`.
-
-    Dask takes each column's type from the first rows and holds every later block to
-    it: a quantity of 2.5 after a sample of whole numbers was an error. The money
-    columns ``numbers`` that the first rows give as whole numbers are read as floats.
+def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
+    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`
+    (``text``: the id and money columns, read as text and typed by :func:`_typed`, as
+    in memory; Dask would take a money column's type from the first rows and hold every
+    later block to it, so that 2.5 after a sample of whole numbers was an error).
 
     Each file is read by its own header: files whose first rows name the same columns
     in another order (``CustomerID`` and ``InvoiceNo`` swapped) were read by position,
@@ -107,10 +104,6 @@ def _read_csv(
         options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
                    "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, **options)
-        whole = [c for c in numbers if pd.api.types.is_integer_dtype(frame._meta[c].dtype)]
-        if whole:  # read again, those as floats
-            dtype = {**options.pop("dtype"), **dict.fromkeys(whole, "float64")}
-            frame = dd.read_csv(group, dtype=dtype, **options)
         return frame[first] if list(kwargs["names"]) != list(first) else frame
 
     if all(layout == layouts[0] for layout in layouts):
@@ -159,8 +152,9 @@ def _typed(
                 out[roles[role]] = id_text(out[roles[role]])
         for role in ("amount", "quantity", "price"):
             if roles[role]:
-                out[roles[role]] = _number_column(out[roles[role]], roles[role], role,
-                                                  opts.decimal, opts.thousands)
+                numbers = _number_column(out[roles[role]], roles[role], role,
+                                         opts.decimal, opts.thousands)  # fmt: skip
+                out[roles[role]] = numbers.astype(np.float64)  # one type in every partition
         if date_options is not None:
             try:  # the user's --dayfirst: a partition read the other way is named below
                 out[cols.date], used = read_date_column(out[cols.date], **date_options)
@@ -222,12 +216,11 @@ def load_transactions_dask(
     else:
         header = header_of(files[0], opts)
         text: list[str] = []
-        money: list[str] = []
         if header:  # None or []: reading the file reports the problem
             pre = TransactionColumns.recognise(header, **given)
-            text = [c for c in (pre.customer, pre.invoice) if c]
-            money = [c for c in (pre.amount, pre.quantity, pre.price) if c]
-        ddf = _read_csv(files, opts, text, money)
+            text = [c for c in (pre.customer, pre.invoice, pre.amount, pre.quantity,
+                                pre.price) if c]  # fmt: skip
+        ddf = _read_csv(files, opts, text)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used, order = "stored as dates in the file", ""

@@ -47,7 +47,10 @@ class ReadOptions:
     """How to read a transaction file (``rfmseg segment``'s reader flags).
 
     ``sep`` (``None``: sniffed; ``"whitespace"`` or ``r"\\s+"`` for aligned columns),
-    ``decimal`` mark, ``thousands`` separator of the money columns (``None``: none, but
+    ``decimal`` mark (``None``: ``.``, but with no ``thousands`` a money column in
+    which every value holding a ``.`` has three digits after it, such as ``1.627``, is
+    refused as ambiguous, since ``.`` may group thousands there; ``"."`` says it is the
+    decimal mark), ``thousands`` separator of the money columns (``None``: none, but
     with the decimal mark ``,`` a column whose values hold ``,`` may group thousands
     with ``.``, as in ``1.234,56``), ``encoding`` (``None``: byte-order mark,
     UTF-16 without one, UTF-8, else Windows-1252), ``header`` (the first row names the
@@ -58,7 +61,7 @@ class ReadOptions:
     """
 
     sep: str | None = None
-    decimal: str = "."
+    decimal: str | None = None
     encoding: str | None = None
     header: bool = True
     names: Sequence[str] | None = None
@@ -91,6 +94,15 @@ def _kind(path: Path) -> str:
         f"unknown file type {path.name!r}: not a format rfm reads; use .csv, .csv.gz, "
         ".parquet or .xlsx."
     )
+
+
+def is_text_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is read as delimited text (CSV, TSV, TXT, compressed or not), by
+    its name."""
+    try:
+        return _kind(Path(path)) == "csv"
+    except ValueError:
+        return False
 
 
 def _need(package: str, what: str) -> None:
@@ -279,7 +291,7 @@ def csv_options(
         "dtype": {c: str for c in names if c in text},
         "keep_default_na": False,
         "na_values": {c: [""] if c in text else list(NA_TOKENS) for c in names},
-        "decimal": opts.decimal,
+        "decimal": opts.decimal or ".",
         "skipinitialspace": sniffed.sep != WHITESPACE,
     }
     return sniffed.encoding, kwargs

@@ -87,3 +87,19 @@ def test_a_folder_dask_wrote_reads_without_its_stored_index(tmp_path) -> None:
     got = read_parquet_dask(tmp_path / "orders").compute()
     assert list(got.columns) == ["CustomerID", "TotalAmount"]
     assert got["TotalAmount"].tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_money_that_reads_two_ways_is_refused_as_in_memory(tmp_path: Path) -> None:
+    """1.627 next to 85: '.' may group thousands; each partition reads the money from
+    its text, as the in-memory loader does, and refuses to guess. Told, it reads."""
+    src = tmp_path / "a.csv"
+    src.write_text("Customer;Invoice;Date;Amount\nA;1;2024-01-02;1.627\nB;2;2024-01-03;85\n")
+    lazy = load_transactions_dask(str(src))
+    with pytest.raises(ValueError, match=r"partition 0: column 'Amount' reads two ways.*"
+                       r"--decimal ',' --thousands '\.'"):  # fmt: skip
+        lazy.frame.compute()
+    for opts, amounts in [(ReadOptions(decimal=",", thousands="."), [1627.0, 85.0]),
+                          (ReadOptions(decimal="."), [1.627, 85.0])]:  # fmt: skip
+        lazy = load_transactions_dask(str(src), options=opts).frame.compute()
+        mem = load_transactions(src, options=opts).frame
+        assert lazy["Amount"].tolist() == mem["Amount"].tolist() == amounts
