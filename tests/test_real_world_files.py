@@ -385,6 +385,73 @@ def test_spreadsheet_sep_line_names_the_separator(cli, tmp_path: Path) -> None:
     assert_rfm(seg, expected_rfm(df))
 
 
+def described_lines(descriptions: list[str], sep: str = ";") -> list[str]:
+    """The rows as an export writes them, a Description column in the middle, nothing
+    quoted (a description is written as it is, stray quotes and all)."""
+    df = rows_frame()
+    lines = [sep.join(["InvoiceNo", "Description", "CustomerID", "InvoiceDate", "Quantity",
+                       "UnitPrice"])]  # fmt: skip
+    for row, text in zip(df.itertuples(index=False), descriptions, strict=True):
+        lines.append(sep.join([row.InvoiceNo, text, row.CustomerID,
+                               row.InvoiceDate.strftime("%Y-%m-%d %H:%M"), str(row.Quantity),
+                               f"{row.UnitPrice:.2f}"]))  # fmt: skip
+    return lines
+
+
+def test_a_stray_quote_that_swallows_rows_is_refused_naming_its_line(cli, tmp_path: Path) -> None:
+    """A description starting "12 INCH with no closing quote opened a quoted cell that ran
+    to the next '"' (on line 11, in 7" FRAME): the rows between were read as its text,
+    silently (with --sep ';'), and without --sep no separator split the sampled lines
+    evenly, so the header was one giant column name. Refused naming the line the quote
+    opens on and --no-quoting, which reads the file as pandas does with QUOTE_NONE."""
+    import csv
+
+    texts = [f"MUG {i}" for i in range(20)]
+    texts[3] = '"12 INCH RECORD SLEEVE'  # line 5 (the header is line 1)
+    texts[9] = 'RECORD FRAME 7" SINGLE'  # line 11: the next '"'
+    texts[14] = 'LETTER "M" KEY RING'  # quotes inside a cell: plain characters anyway
+    src = tmp_path / "stray.csv"
+    src.write_text("\n".join(described_lines(texts)) + "\n", encoding="utf-8")
+    for flags in [(), ("--sep", ";")]:
+        proc, _ = segment(cli, src, *flags)
+        assert_user_error(proc, "stray.csv: line 5 opens a quote that does not close on that "
+                          "line", "'12 INCH RECORD SLEEVE;B02;2011-02-07 11:…'",
+                          "lines 6 to 11 were read into one cell of column 'Description'",
+                          "--no-quoting")  # fmt: skip
+    proc, seg = segment(cli, src, "--no-quoting")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(rows_frame()))
+    # the independent reading: pandas told that quotes are plain characters
+    plain = pd.read_csv(src, sep=";", quoting=csv.QUOTE_NONE, dtype=str)
+    assert len(plain) == 20 and plain["Description"].tolist() == texts
+    # a quote that never closes: the rest of the file was one cell (pandas' "EOF inside
+    # string starting at row 13")
+    texts[9] = "RECORD FRAME SINGLE"
+    texts[14] = "LETTER M KEY RING"
+    src.write_text("\n".join(described_lines(texts)) + "\n", encoding="utf-8")
+    assert_user_error(segment(cli, src)[0], "line 5 opens a quote that never closes",
+                      "--no-quoting")  # fmt: skip
+    proc, seg = segment(cli, src, "--no-quoting")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(rows_frame()))
+
+
+def test_quoted_cells_on_two_lines_and_with_separators_are_read(cli, tmp_path: Path) -> None:
+    """Quotes used as meant: a note on two lines, a ';' inside a description. Not taken
+    for a stray quote (no row's worth of separators in the cell)."""
+    texts = [f"MUG {i}" for i in range(20)]
+    texts[2] = '"GIFT; BOX"'
+    texts[6] = '"NOTE ON\nTWO LINES"'
+    texts[7] = '"SAY ""HELLO"""'
+    src = tmp_path / "quoted.csv"
+    src.write_text("\n".join(described_lines(texts)) + "\n", encoding="utf-8")
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(rows_frame()))
+    read = pd.read_csv(src, sep=";", dtype=str)["Description"]
+    assert read[[2, 6, 7]].tolist() == ["GIFT; BOX", "NOTE ON\nTWO LINES", 'SAY "HELLO"']
+
+
 def test_whitespace_aligned_txt_export(cli, tmp_path: Path) -> None:
     # the CDNOW layout: aligned columns, CRLF, zero-padded ids, YYYYMMDD dates
     rows = [("00001", "19970101", 1, 11.77), ("00002", "19970112", 5, 77.00),

@@ -439,6 +439,14 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "and part not is refused)",
     )
     r.add_argument(
+        "--no-quoting",
+        dest="quotes",
+        action="store_false",
+        help="read '\"' as a plain character, not as the start of a quoted field: for text "
+        "files whose descriptions hold stray quotes such as \"12 INCH (a quote that opens "
+        "a field and does not close on its line is refused, naming the line)",
+    )
+    r.add_argument(
         "--no-header",
         dest="header",
         action="store_false",
@@ -513,6 +521,7 @@ def _read_options(args: argparse.Namespace) -> Any:
         dayfirst=args.dayfirst,
         thousands=args.thousands,
         sheet=args.sheet,
+        quotes=args.quotes,
     )
 
 

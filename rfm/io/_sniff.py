@@ -11,6 +11,7 @@ import bz2
 import codecs
 import csv
 import gzip
+import io
 import lzma
 import re
 import zipfile
@@ -24,6 +25,8 @@ __all__ = [
     "Sniffed",
     "mixed_encodings",
     "sniff_text",
+    "swallowed",
+    "swallowing_record",
     "truncated_message",
 ]
 
@@ -158,22 +161,42 @@ def _lines(text: str, complete: bool) -> list[str]:
     return [line for line in lines if line.strip()][:SAMPLE_LINES]
 
 
-def _separator(lines: list[str]) -> str:
+def _quoting(quotes: bool) -> int:
+    """The ``csv`` quoting of a file whose ``"`` opens quoted fields (``quotes``) or is a
+    plain character."""
+    return csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
+
+
+def _even_separator(lines: list[str], quoting: int) -> str | None:
+    """The separator of :data:`SEPARATORS` that splits every line into the same number
+    (>= 2) of fields, the most fields winning, read with ``quoting``; else ``None``."""
     best: tuple[int, int, str] | None = None
     for rank, sep in enumerate(SEPARATORS):
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep) if row}
+        counts = {len(row) for row in csv.reader(lines, delimiter=sep, quoting=quoting) if row}
         n = counts.pop() if len(counts) == 1 else 0
         if n >= 2 and (best is None or (n, -rank) > best[:2]):
             best = (n, -rank, sep)
-    if best is not None:
-        return best[2]
+    return best[2] if best is not None else None
+
+
+def _separator(lines: list[str], quotes: bool = True) -> str:
+    found = _even_separator(lines, _quoting(quotes))
+    if found is None and quotes:
+        # a stray '"' (a description such as "12 INCH...) swallows the lines after it;
+        # read as plain characters they may split evenly. The read then finds the cell
+        # that swallowed lines and says where the quote opens.
+        found = _even_separator(lines, csv.QUOTE_NONE)
+    if found is not None:
+        return found
     counts = {len(line.split()) for line in lines}
     if len(counts) == 1 and counts.pop() >= 2:
         return WHITESPACE
     return ","
 
 
-def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = None) -> Sniffed:
+def sniff_text(
+    path: Path, *, encoding: str | None = None, sep: str | None = None, quotes: bool = True
+) -> Sniffed:
     """Encoding, separator and first row of a (possibly compressed) text file.
 
     The encoding is ``encoding`` when given, else the one its byte-order mark names,
@@ -182,8 +205,10 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     else Windows-1252. The separator
     is ``sep`` when given, else the one of ``,`` ``;`` tab ``|`` that splits the first
     lines into the same number (≥ 2) of fields (the most fields wins), else whitespace
-    when that splits them evenly, else ``,``. A first line ``sep=;`` (written by
-    spreadsheets) names the separator and is skipped.
+    when that splits them evenly, else ``,``; ``"`` opens a quoted field unless
+    ``quotes`` is false, but a separator that only splits the lines evenly with ``"``
+    read as a plain character is taken too (a stray quote: the read says where). A
+    first line ``sep=;`` (written by spreadsheets) names the separator and is skipped.
     """
     head = _head(path)
     try:
@@ -198,13 +223,13 @@ def sniff_text(path: Path, *, encoding: str | None = None, sep: str | None = Non
     hint = re.fullmatch(r"sep=(.)\s*", lines[0]) if lines else None
     if hint:  # Excel's "sep=;" first line names the separator
         sep, skip, lines = sep or hint.group(1), 1, lines[1:]
-    chosen = sep or _separator(lines)
+    chosen = sep or _separator(lines, quotes)
     if not lines:
         first: list[str] = []
     elif chosen == WHITESPACE:
         first = lines[0].split()
     else:
-        first = next(csv.reader(lines[:1], delimiter=chosen), [])
+        first = next(csv.reader(lines[:1], delimiter=chosen, quoting=_quoting(quotes)), [])
     return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first], skip=skip)
 
 
@@ -258,3 +283,38 @@ def mixed_encodings(path: Path, chunk_bytes: int = 1 << 20) -> str | None:
         f"but line {first_bad[0]:,} holds the byte {first_bad[1]}, which is not; fix that "
         "line, or pass --encoding cp1252 to read the whole file as Windows-1252"
     )
+
+
+def swallowed(text: str, sep: str, width: int) -> bool:
+    """Whether the cell ``text`` swallowed lines of a file of ``width`` columns split by
+    ``sep``: it holds a line break and at least as many separators as a row has, so a
+    quote that opened it did not close on its line and the rows after it were read as
+    its text. A quoted note on two lines holds no row's worth of separators."""
+    return "\n" in text and text.count(sep) >= max(width - 1, 1)
+
+
+def swallowing_record(
+    path: Path, encoding: str, sep: str, width: int, *, skipinitialspace: bool = True
+) -> tuple[int, int, str] | None:
+    """Where the first cell that :func:`swallowed` lines is: the line its quote opens on,
+    the line it ends on (both counted from 1 as an editor shows them) and its text up to
+    its first line break; ``None`` when no cell swallowed lines (or the file cannot be
+    read so). Reads from the start up to that cell."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 1 << 30))  # a swallowed cell is a large field
+    try:
+        with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="",
+                                                         errors="replace") as text:  # fmt: skip
+            reader = csv.reader(text, delimiter=sep, skipinitialspace=skipinitialspace)
+            end = 0
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                for field in record:
+                    if swallowed(field, sep, width):
+                        return start, end, field.splitlines()[0]
+                    start += field.count("\n")  # a quoted note on two lines before it
+    except (csv.Error, OSError, EOFError, ValueError, zipfile.BadZipFile):
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return None

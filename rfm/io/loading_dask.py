@@ -33,7 +33,7 @@ from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import FLAGS, AmbiguousDate, read_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
-from rfm.io.reading import ReadOptions, csv_options, header_of
+from rfm.io.reading import ReadOptions, csv_options, header_of, no_swallowed_rows
 
 __all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
 
@@ -104,6 +104,7 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
         options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
                    "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, **options)
+        frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=frame._meta)
         return frame[first] if list(kwargs["names"]) != list(first) else frame
 
     if all(layout == layouts[0] for layout in layouts):
@@ -115,6 +116,14 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
         else:
             groups.append(([f], layout))
     return dd.concat([read(group, *layout) for group, layout in groups])
+
+
+def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
+                partition_info: dict | None = None) -> pd.DataFrame:  # fmt: skip
+    """``pdf``, refused when a cell swallowed rows of the file (a stray quote), as
+    :func:`rfm.io.reading.read_csv_text_ids` refuses it (naming the partition)."""
+    no_swallowed_rows(pdf, Path(), encoding, kwargs, where=partition_name(pdf, partition_info))
+    return pdf
 
 
 def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:

@@ -15,6 +15,7 @@ and what to do.
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import os
 import zipfile
@@ -26,7 +27,14 @@ from typing import Any
 import pandas as pd
 
 from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
-from rfm.io._sniff import WHITESPACE, mixed_encodings, sniff_text, truncated_message
+from rfm.io._sniff import (
+    WHITESPACE,
+    mixed_encodings,
+    sniff_text,
+    swallowed,
+    swallowing_record,
+    truncated_message,
+)
 
 __all__ = ["ALIASES", "NA_TOKENS", "ReadOptions", "read_transactions"]
 
@@ -57,7 +65,9 @@ class ReadOptions:
     columns), ``names`` (column names to use instead), ``date_format`` and ``dayfirst``
     (see :func:`rfm.io.dates.parse_date_column`), ``sheet`` of an xlsx workbook (a
     name, or a position counted from 1; ``None``: the first sheet, or with
-    :func:`rfm.io.load_transactions` the first whose columns are recognised).
+    :func:`rfm.io.load_transactions` the first whose columns are recognised),
+    ``quotes`` (``"`` opens a quoted field; ``False``: it is a plain character, for
+    files whose text holds stray quotes such as ``"12 INCH``).
     """
 
     sep: str | None = None
@@ -69,6 +79,7 @@ class ReadOptions:
     dayfirst: bool = False
     thousands: str | None = None
     sheet: str | int | None = None
+    quotes: bool = True
 
 
 #: names accepted for ``ReadOptions.sep`` besides single characters
@@ -242,21 +253,106 @@ def read_csv_text_ids(
     turns out not to be UTF-8 it is read again as Windows-1252, unless part of it is
     UTF-8 text (``Zoë``), which that would garble: such a file is refused. Names in
     ``text_columns`` that the file lacks are ignored. Column names used twice are refused.
+    A quote that opens a cell and does not close on its line (``"12 INCH``) swallows the
+    rows after it into that cell: refused, naming the line (see :func:`no_swallowed_rows`).
     """
-    encoding, kwargs = csv_options(Path(path), text_columns, options)
+    path = Path(path)
+    encoding, kwargs = csv_options(path, text_columns, options)
     guessed = not (options and options.encoding)
     if guessed and encoding == "cp1252":  # the start is not UTF-8: is the rest?
-        _one_encoding(Path(path))
+        _one_encoding(path)
     try:
-        return pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
-    except UnicodeDecodeError:
-        if not guessed or encoding != "utf-8":
-            raise
-        _one_encoding(Path(path))
-        try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
-            return pd.read_csv(path, encoding="cp1252", low_memory=False, **kwargs)
+        try:
+            df = pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
         except UnicodeDecodeError:
-            return pd.read_csv(path, encoding="ISO-8859-1", low_memory=False, **kwargs)
+            if not guessed or encoding != "utf-8":
+                raise
+            _one_encoding(path)
+            try:  # not UTF-8 after the sampled start: Windows-1252, then Latin-1
+                encoding = "cp1252"
+                df = pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
+            except UnicodeDecodeError:
+                encoding = "ISO-8859-1"
+                df = pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
+    except pd.errors.ParserError as exc:
+        if "EOF inside string" in str(exc):  # a quote that never closes: say where
+            no_swallowed_rows(None, path, encoding, kwargs)
+        raise
+    no_swallowed_rows(df, path, encoding, kwargs)
+    return df
+
+
+#: the first bit of a cell shown in a message
+_SHOWN = 40
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN else text[:_SHOWN] + "…")
+
+
+def no_swallowed_rows(
+    df: pd.DataFrame | None, path: Path, encoding: str, kwargs: dict[str, Any],
+    where: str | None = None,
+) -> None:  # fmt: skip
+    """Refuse a table in which some text cell swallowed rows of the file (see
+    :func:`rfm.io._sniff.swallowed`): a stray ``"`` (``"12 INCH RECORD SLEEVE``) opens a
+    quoted cell that runs to the next ``"``, thousands of lines further, and those rows
+    are silently missing. ``df`` ``None``: the quote never closed (pandas stopped at the
+    end of the file). The message names the line the quote opens on, found by reading
+    the file from its start (``where`` instead, e.g. a Dask partition, when the file is
+    not to be read again), and ``--no-quoting``."""
+    sep = kwargs["sep"]
+    quoted = kwargs.get("quoting", csv.QUOTE_MINIMAL) != csv.QUOTE_NONE
+    if sep == WHITESPACE or not quoted:
+        return
+    width = len(kwargs["names"])
+    cells = lines = 0
+    first: tuple[int, str, str] | None = None  # (row, column, text)
+    if df is not None:
+        for name in df.columns:
+            col = df[name]
+            if not (pd.api.types.is_object_dtype(col.dtype)
+                    or pd.api.types.is_string_dtype(col.dtype)):  # fmt: skip
+                continue
+            broken = col[col.str.contains("\n", regex=False, na=False)]
+            broken = broken[[swallowed(v, sep, width) for v in broken]]
+            if broken.empty:
+                continue
+            cells += len(broken)
+            lines += int(broken.str.count("\n").sum())
+            row = int(df.index.get_indexer(broken.index[:1])[0])
+            if first is None or row < first[0]:
+                first = (row, str(name), broken.iloc[0])
+        if first is None:
+            return
+    fix = ("fix the quote in the file, or pass --no-quoting to read '\"' as a plain "
+           "character")  # fmt: skip
+    found = None if where else swallowing_record(
+        path, encoding, sep, width, skipinitialspace=kwargs.get("skipinitialspace", False))
+    if df is None:
+        if found is None:
+            raise ValueError(f"cannot read {path.name}: a '\"' opens a quoted cell that never "
+                             f"closes, so the rest of the file is read as one cell; {fix}.")
+        opened, _, text = found
+        raise ValueError(
+            f"{path.name}: line {opened:,} opens a quote that never closes ('\"' before "
+            f"{_shown(text)}), so the rest of the file is read as one cell; {fix}."
+        )
+    assert first is not None
+    total = (f"; {cells:,} cells hold {lines:,} lines of the file in all" if cells > 1
+             else "")  # fmt: skip
+    if found is None:
+        raise ValueError(
+            f"{where or path.name}: a cell of column {first[1]!r} holds "
+            f"{first[2].count(chr(10)):,} lines of the file ({_shown(first[2])}): a '\"' "
+            f"opened it and did not close on its line{total}; {fix}."
+        )
+    opened, ended, text = found
+    raise ValueError(
+        f"{path.name}: line {opened:,} opens a quote that does not close on that line "
+        f"('\"' before {_shown(text)}), so lines {opened + 1:,} to {ended:,} were read into "
+        f"one cell of column {first[1]!r}{total}; {fix}."
+    )
 
 
 def _one_encoding(path: Path) -> None:
@@ -273,7 +369,7 @@ def csv_options(
     """The sniffed encoding and the ``read_csv`` keywords (separator, names, text columns,
     missing values, decimal mark) of :func:`read_csv_text_ids`, for pandas or Dask."""
     opts = options or ReadOptions()
-    sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
+    sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep), quotes=opts.quotes)
     width = len(sniffed.first_row)
     if opts.names is not None:
         names = _names(opts.names, width, path)
@@ -294,6 +390,8 @@ def csv_options(
         "decimal": opts.decimal or ".",
         "skipinitialspace": sniffed.sep != WHITESPACE,
     }
+    if not opts.quotes:
+        kwargs["quoting"] = csv.QUOTE_NONE
     return sniffed.encoding, kwargs
 
 
@@ -315,7 +413,8 @@ def header_of(
 
             header = xlsx_header(path, sheet_name(path, opts.sheet))
             return _names(opts.names, len(header), path) if opts.names is not None else header
-        sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep))
+        sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep),
+                             quotes=opts.quotes)  # fmt: skip
         if opts.names is not None:  # refused by the full read when the count differs
             return _names(opts.names, len(sniffed.first_row), path)
         if not opts.header:

@@ -103,3 +103,17 @@ def test_money_that_reads_two_ways_is_refused_as_in_memory(tmp_path: Path) -> No
         lazy = load_transactions_dask(str(src), options=opts).frame.compute()
         mem = load_transactions(src, options=opts).frame
         assert lazy["Amount"].tolist() == mem["Amount"].tolist() == amounts
+
+
+def test_a_stray_quote_is_refused_in_the_partition(tmp_path: Path) -> None:
+    """A description opening a quote that closes rows later: the rows between are read
+    into its cell; refused, naming the partition and --no-quoting, as in memory."""
+    rows = ["A;1;2024-01-02;5;mug", 'B;2;2024-01-03;6;"12 INCH', "C;3;2024-01-04;7;bowl",
+            "D;4;2024-01-05;8;tray", 'E;5;2024-01-06;9;FRAME 7"']  # fmt: skip
+    src = tmp_path / "a.csv"
+    src.write_text("\n".join(["Customer;Invoice;Date;Amount;Description", *rows]) + "\n")
+    with pytest.raises(ValueError, match=r"partition 0: a cell of column 'Description' "
+                       r"holds 3 lines of the file.*--no-quoting"):  # fmt: skip
+        load_transactions_dask(str(src)).frame.compute()
+    got = load_transactions_dask(str(src), options=ReadOptions(quotes=False)).frame.compute()
+    assert got["Customer"].tolist() == list("ABCDE")

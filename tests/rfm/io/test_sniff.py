@@ -62,6 +62,29 @@ def test_a_separator_that_splits_lines_unevenly_is_not_chosen(tmp_path: Path) ->
     pd.testing.assert_frame_equal(read_back(path), expected_frame(names, rows))
 
 
+def test_a_stray_quote_does_not_hide_the_separator(tmp_path: Path) -> None:
+    """A '"' opening a description swallows the sampled lines after it when quotes are
+    honoured, so no separator split the lines evenly and "," was the fallback; read as a
+    plain character it does not, and ";" is found. The first cell that swallowed lines
+    is placed by line."""
+    from rfm.io._sniff import swallowing_record
+
+    names = ["CustomerID", "Description", "Amount"]
+    rows = [["A01", "mug", "3.5"], ["B02", '"12 INCH', "12"], ["C03", "tray", "7.25"],
+            ["D04", "bowl", "1"], ["E05", 'FRAME 7"', "2"]]  # fmt: skip
+    path = write(tmp_path / "stray.csv", [";".join(r) for r in [names, *rows]])
+    sniffed = sniff_text(path)
+    assert (sniffed.sep, sniffed.first_row) == (";", names)
+    # the cell opened on line 3 runs to line 6, where the next '"' is
+    assert swallowing_record(path, "utf-8", ";", 3) == (3, 6, "12 INCH;12")
+    plain = sniff_text(path, quotes=False)
+    assert (plain.sep, plain.first_row) == (";", names)
+    df = read_transactions(path, text_columns=names, options=ReadOptions(quotes=False))
+    assert df["Description"].tolist() == [r[1] for r in rows]
+    with pytest.raises(ValueError, match=r"line 3 opens a quote .* lines 4 to 6 .*--no-quoting"):
+        read_transactions(path)
+
+
 def test_the_sep_line_names_the_separator_unless_the_user_gives_one(tmp_path: Path) -> None:
     path = write(tmp_path / "hinted.csv", ["sep=;", *(",".join(r) for r in [NAMES, *ROWS])])
     hinted = sniff_text(path)
