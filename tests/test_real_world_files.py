@@ -452,6 +452,59 @@ def test_quoted_cells_on_two_lines_and_with_separators_are_read(cli, tmp_path: P
     assert read[[2, 6, 7]].tolist() == ["GIFT; BOX", "NOTE ON\nTWO LINES", 'SAY "HELLO"']
 
 
+def plain_lines(df: pd.DataFrame, sep: str = ",", end: str = "") -> list[str]:
+    """The header and the rows of ``df`` joined by ``sep``, each data line followed by
+    ``end`` (a separator at the end of the line, as some exports write)."""
+    rows = df.astype(str).itertuples(index=False)
+    return [sep.join(df.columns), *(sep.join(row) + end for row in rows)]
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_separator_at_the_end_of_every_data_line(cli, tmp_path: Path, sep: str) -> None:
+    """Header of 5 fields, every data line ending with the separator (6 fields, the last
+    empty): pandas took the first column for an index and shifted the others, so the
+    date column held the prices and the advice was --date-format excel, which fails.
+    Read as pandas reads it with index_col=False."""
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = tmp_path / "trailing.csv"
+    src.write_text("\n".join(plain_lines(text, sep, end=sep)) + "\n")
+    assert src.read_text().splitlines()[1] == sep.join(["A01", "1001", "2011-01-02 09:05", "2",
+                                                        "3.5", ""])  # fmt: skip
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.floor("min"))))
+    told = pd.read_csv(src, sep=sep, index_col=False, dtype={"CustomerID": str})
+    pd.testing.assert_frame_equal(told.astype({"InvoiceNo": str}), text, check_dtype=False)
+
+
+def test_a_line_with_a_field_too_many_is_refused_naming_it(cli, tmp_path: Path) -> None:
+    """One line with a value past the header's columns: on the first data line pandas
+    took it for an index line and shifted every column (the message blamed the date
+    column); further down it said "Error tokenizing data. C error: Expected 5 fields".
+    Refused naming the line as an editor counts it, and both field counts."""
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    many = pd.concat([text] * 5, ignore_index=True)  # 100 rows: past the sampled lines
+    for line in (2, 9, 82):
+        lines = plain_lines(many)
+        lines[line - 1] += ",0"
+        src = tmp_path / f"ragged{line}.csv"
+        src.write_text("\n".join(lines) + "\n")
+        assert src.read_text().splitlines()[line - 1].count(",") == 5
+        proc, _ = segment(cli, src)
+        assert_user_error(proc, f"ragged{line}.csv: line {line} has 6 fields but the header "
+                          "has 5", "fix that line")  # fmt: skip
+        assert "Amount" not in proc.stderr and "date" not in proc.stderr.lower()
+        assert "tokenizing" not in proc.stderr
+    # trailing separators everywhere, and one line with a value in that place
+    lines = plain_lines(text, end=",")
+    lines[12] = lines[12] + "9"
+    src = tmp_path / "trailing_value.csv"
+    src.write_text("\n".join(lines) + "\n")
+    assert_user_error(segment(cli, src)[0], "line 13 has 6 fields but the header has 5")
+
+
 def test_whitespace_aligned_txt_export(cli, tmp_path: Path) -> None:
     # the CDNOW layout: aligned columns, CRLF, zero-padded ids, YYYYMMDD dates
     rows = [("00001", "19970101", 1, 11.77), ("00002", "19970112", 5, 77.00),

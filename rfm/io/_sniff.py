@@ -15,6 +15,7 @@ import io
 import lzma
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -23,6 +24,7 @@ __all__ = [
     "SEPARATORS",
     "WHITESPACE",
     "Sniffed",
+    "long_record",
     "mixed_encodings",
     "sniff_text",
     "swallowed",
@@ -55,6 +57,9 @@ class Sniffed:
     first_row: list[str]
     #: lines before the first row (1 for the ``sep=;`` line spreadsheets write)
     skip: int = 0
+    #: the most fields of the sampled rows under the first one (more than the first row
+    #: has when data lines end with a separator, or one line holds a field too many)
+    widest: int = 0
 
 
 def truncated_message(path: Path) -> str:
@@ -167,13 +172,25 @@ def _quoting(quotes: bool) -> int:
     return csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
 
 
+def _even_width(rows: list[list[str]]) -> int:
+    """The number of fields every row has, else 0; rows under the header with one field
+    more than it (a separator at the end of each data line, as some exports write, or a
+    line with a field too many, which the reader refuses by its line) count as even,
+    with the header's width."""
+    counts = {len(row) for row in rows}
+    if len(counts) <= 1:
+        return counts.pop() if counts else 0
+    width = len(rows[0])
+    return width if {len(row) for row in rows[1:]} <= {width, width + 1} else 0
+
+
 def _even_separator(lines: list[str], quoting: int) -> str | None:
     """The separator of :data:`SEPARATORS` that splits every line into the same number
     (>= 2) of fields, the most fields winning, read with ``quoting``; else ``None``."""
     best: tuple[int, int, str] | None = None
     for rank, sep in enumerate(SEPARATORS):
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep, quoting=quoting) if row}
-        n = counts.pop() if len(counts) == 1 else 0
+        n = _even_width([row for row in csv.reader(lines, delimiter=sep, quoting=quoting)
+                         if row])  # fmt: skip
         if n >= 2 and (best is None or (n, -rank) > best[:2]):
             best = (n, -rank, sep)
     return best[2] if best is not None else None
@@ -225,12 +242,16 @@ def sniff_text(
         sep, skip, lines = sep or hint.group(1), 1, lines[1:]
     chosen = sep or _separator(lines, quotes)
     if not lines:
-        first: list[str] = []
+        rows: list[list[str]] = [[]]
     elif chosen == WHITESPACE:
-        first = lines[0].split()
+        rows = [line.split() for line in lines]
     else:
-        first = next(csv.reader(lines[:1], delimiter=chosen, quoting=_quoting(quotes)), [])
-    return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first], skip=skip)
+        rows = [r for r in csv.reader(lines, delimiter=chosen, quoting=_quoting(quotes)) if r]
+        rows = rows or [[]]
+    first = rows[0]
+    widest = max((len(r) for r in rows[1:]), default=len(first))
+    return Sniffed(encoding=enc, sep=chosen, first_row=[f.strip() for f in first], skip=skip,
+                   widest=widest)  # fmt: skip
 
 
 _INVALID = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, as surrogateescape
@@ -293,6 +314,29 @@ def swallowed(text: str, sep: str, width: int) -> bool:
     return "\n" in text and text.count(sep) >= max(width - 1, 1)
 
 
+def _records(
+    path: Path, encoding: str, sep: str, skipinitialspace: bool, quoting: int
+) -> Iterator[tuple[int, int, list[str]]]:
+    """Every record of ``path`` with the lines it starts and ends on (counted from 1 as an
+    editor shows them), read as pandas reads it (no limit on a field's size)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 1 << 30))  # a swallowed cell is a large field
+    try:
+        with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="",
+                                                         errors="replace") as text:  # fmt: skip
+            reader = csv.reader(text, delimiter=sep, skipinitialspace=skipinitialspace,
+                                quoting=quoting)  # fmt: skip
+            end = 0
+            for record in reader:
+                start, end = end + 1, reader.line_num
+                yield start, end, record
+    finally:
+        csv.field_size_limit(limit)
+
+
+_UNREADABLE = (csv.Error, OSError, EOFError, ValueError, zipfile.BadZipFile)
+
+
 def swallowing_record(
     path: Path, encoding: str, sep: str, width: int, *, skipinitialspace: bool = True
 ) -> tuple[int, int, str] | None:
@@ -300,21 +344,31 @@ def swallowing_record(
     the line it ends on (both counted from 1 as an editor shows them) and its text up to
     its first line break; ``None`` when no cell swallowed lines (or the file cannot be
     read so). Reads from the start up to that cell."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, 1 << 30))  # a swallowed cell is a large field
     try:
-        with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="",
-                                                         errors="replace") as text:  # fmt: skip
-            reader = csv.reader(text, delimiter=sep, skipinitialspace=skipinitialspace)
-            end = 0
-            for record in reader:
-                start, end = end + 1, reader.line_num
-                for field in record:
-                    if swallowed(field, sep, width):
-                        return start, end, field.splitlines()[0]
-                    start += field.count("\n")  # a quoted note on two lines before it
-    except (csv.Error, OSError, EOFError, ValueError, zipfile.BadZipFile):
+        for start, end, record in _records(path, encoding, sep, skipinitialspace,
+                                           csv.QUOTE_MINIMAL):  # fmt: skip
+            for field in record:
+                if swallowed(field, sep, width):
+                    return start, end, field.splitlines()[0]
+                start += field.count("\n")  # a quoted note on two lines before it
+    except _UNREADABLE:
         return None
-    finally:
-        csv.field_size_limit(limit)
+    return None
+
+
+def long_record(
+    path: Path, encoding: str, sep: str, width: int, *, skipinitialspace: bool = True,
+    quotes: bool = True,
+) -> tuple[int, int, str] | None:  # fmt: skip
+    """The first record with more than ``width`` fields whose fields past ``width`` are
+    not all empty (an empty one is a separator at the end of the line): the line it
+    starts on, its number of fields and its text (the fields joined by ``sep``); ``None``
+    when there is none (or the file cannot be read so)."""
+    quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
+    try:
+        for start, _, record in _records(path, encoding, sep, skipinitialspace, quoting):
+            if len(record) > width and any(f.strip() for f in record[width:]):
+                return start, len(record), sep.join(record)
+    except _UNREADABLE:
+        return None
     return None

@@ -33,7 +33,14 @@ from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import FLAGS, AmbiguousDate, read_date_column
 from rfm.io.loading import LoadedTransactions, _number_column, id_text
-from rfm.io.reading import ReadOptions, csv_options, header_of, no_swallowed_rows
+from rfm.io.reading import (
+    EXTRA_FIELD,
+    ReadOptions,
+    csv_options,
+    header_of,
+    no_extra_fields,
+    no_swallowed_rows,
+)
 
 __all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
 
@@ -91,11 +98,15 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
     import dask.dataframe as dd
 
     layouts = [csv_options(Path(f), text, opts) for f in files]
-    first = layouts[0][1]["names"]
+
+    def columns(kwargs: dict[str, Any]) -> list[str]:  # the file's own (no extra field)
+        return [n for n in kwargs["names"] if not n.startswith(EXTRA_FIELD)]
+
+    first = columns(layouts[0][1])
     for f, (_, kwargs) in zip(files[1:], layouts[1:], strict=True):
-        if sorted(kwargs["names"]) != sorted(first):
+        if sorted(columns(kwargs)) != sorted(first):
             raise ValueError(
-                f"{Path(f).name} has the columns {kwargs['names']}, but {Path(files[0]).name} "
+                f"{Path(f).name} has the columns {columns(kwargs)}, but {Path(files[0]).name} "
                 f"has {first}; every file must have the same columns (in any order)."
             )
 
@@ -104,8 +115,9 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
         options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
                    "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, **options)
-        frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=frame._meta)
-        return frame[first] if list(kwargs["names"]) != list(first) else frame
+        meta = frame._meta[columns(kwargs)]  # the fields past the header are dropped
+        frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=meta)
+        return frame[first] if columns(kwargs) != first else frame
 
     if all(layout == layouts[0] for layout in layouts):
         return read(files, *layouts[0])
@@ -120,10 +132,13 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
 
 def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
                 partition_info: dict | None = None) -> pd.DataFrame:  # fmt: skip
-    """``pdf``, refused when a cell swallowed rows of the file (a stray quote), as
-    :func:`rfm.io.reading.read_csv_text_ids` refuses it (naming the partition)."""
-    no_swallowed_rows(pdf, Path(), encoding, kwargs, where=partition_name(pdf, partition_info))
-    return pdf
+    """``pdf``, refused when a cell swallowed rows of the file (a stray quote) or a line
+    has a field too many, as :func:`rfm.io.reading.read_csv_text_ids` refuses them
+    (naming the partition); empty fields past the header (a separator at the end of each
+    line) dropped."""
+    where = partition_name(pdf, partition_info)
+    no_swallowed_rows(pdf, Path(), encoding, kwargs, where=where)
+    return no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
 
 
 def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:

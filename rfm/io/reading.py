@@ -18,17 +18,20 @@ from __future__ import annotations
 import csv
 import importlib.util
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
 from rfm.io._sniff import (
     WHITESPACE,
+    long_record,
     mixed_encodings,
     sniff_text,
     swallowed,
@@ -277,9 +280,64 @@ def read_csv_text_ids(
     except pd.errors.ParserError as exc:
         if "EOF inside string" in str(exc):  # a quote that never closes: say where
             no_swallowed_rows(None, path, encoding, kwargs)
+        if (many := _TOO_MANY.search(str(exc))) is not None:
+            line = (int(many.group(2)), int(many.group(3)))
+            raise _too_many_fields(path, encoding, kwargs, line=line) from None
         raise
     no_swallowed_rows(df, path, encoding, kwargs)
-    return df
+    return no_extra_fields(df, path, encoding, kwargs)
+
+
+#: the name of a field past the header's columns, followed by its position and ")"
+EXTRA_FIELD = "(extra field "
+#: pandas' words for a line with more fields than the columns
+_TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _too_many_fields(
+    path: Path, encoding: str, kwargs: dict[str, Any], where: str | None = None,
+    line: tuple[int, int] | None = None, count: int | None = None,
+) -> ValueError:  # fmt: skip
+    """The one-line refusal of a line with more fields than the header names: its line and
+    both counts, found by reading the file from its start (``where``: a Dask partition,
+    not read again, and ``count`` its fields; ``line``: pandas' line number and count,
+    when the file cannot be read so)."""
+    names = kwargs["names"]
+    width = sum(not str(n).startswith(EXTRA_FIELD) for n in names)
+    sep = kwargs["sep"]
+    found = None if where else long_record(
+        path, encoding, sep, width, skipinitialspace=kwargs.get("skipinitialspace", False),
+        quotes=kwargs.get("quoting", csv.QUOTE_MINIMAL) != csv.QUOTE_NONE)  # fmt: skip
+    header = "the header has" if kwargs.get("header") == 0 else "--names gives"
+    fix = (f"fix that line in the file (a value holding {sep!r} must be in quotes), or "
+           "check --sep")  # fmt: skip
+    if found is not None:
+        at, count, text = found
+        return ValueError(f"{path.name}: line {at:,} has {count} fields but {header} {width} "
+                          f"({_shown(text)}); {fix}.")  # fmt: skip
+    if line is not None:
+        return ValueError(f"{path.name}: line {line[0]:,} has {line[1]} fields but {header} "
+                          f"{width}; {fix}.")  # fmt: skip
+    more = f"{count} fields" if count else "more fields"
+    return ValueError(f"{where or path.name}: a line has {more} but {header} {width}; {fix}.")
+
+
+def no_extra_fields(
+    df: pd.DataFrame, path: Path, encoding: str, kwargs: dict[str, Any],
+    where: str | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """``df`` without the fields past the header's columns (see :func:`csv_options`) when
+    they are all empty (each data line ends with a separator), else refused naming the
+    first line with a field too many."""
+    extra = [c for c in df.columns if str(c).startswith(EXTRA_FIELD)]
+    if not extra:
+        return df
+    values = df[extra].astype(object)
+    filled = values.notna() & values.map(lambda v: str(v).strip() != "")
+    if filled.to_numpy().any():
+        count = len(df.columns) - len(extra) + 1 + int(np.flatnonzero(filled.any())[-1])
+        raise _too_many_fields(path, encoding, kwargs, where, count=count)
+    return df.drop(columns=extra)
 
 
 #: the first bit of a cell shown in a message
@@ -378,12 +436,19 @@ def csv_options(
         check_unique_names(names, path)
     else:
         names = [f"column{i}" for i in range(1, width + 1)]
+    if sniffed.sep != WHITESPACE and sniffed.widest > width:
+        # data lines with more fields than the header: a separator at the end of each
+        # line (an empty field, dropped after the read) or a line with a field too many
+        # (refused by no_extra_fields); named, so pandas neither takes the first column
+        # for an index, shifting every column by one, nor drops the extra values
+        names = [*names, *(f"{EXTRA_FIELD}{i})" for i in range(width + 1, sniffed.widest + 1))]
     text = set(text_columns)
     kwargs: dict[str, Any] = {
         "sep": sniffed.sep,
         "skiprows": sniffed.skip,
         "header": 0 if opts.header else None,
         "names": names,
+        "index_col": False,
         "dtype": {c: str for c in names if c in text},
         "keep_default_na": False,
         "na_values": {c: [""] if c in text else list(NA_TOKENS) for c in names},

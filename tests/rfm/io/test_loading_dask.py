@@ -117,3 +117,21 @@ def test_a_stray_quote_is_refused_in_the_partition(tmp_path: Path) -> None:
         load_transactions_dask(str(src)).frame.compute()
     got = load_transactions_dask(str(src), options=ReadOptions(quotes=False)).frame.compute()
     assert got["Customer"].tolist() == list("ABCDE")
+
+
+def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path) -> None:
+    """Data lines ending with ';' (one empty field past the header) read as in memory;
+    a value in that place is refused, naming the partition and the field counts."""
+    lines = ["Customer;Invoice;Date;Amount", "A;1;2024-01-02;5;", "B;2;2024-01-03;6;"]
+    src = tmp_path / "a.csv"
+    src.write_text("\n".join(lines) + "\n")
+    lazy = load_transactions_dask(str(src)).frame.compute()
+    mem = load_transactions(src).frame
+    assert list(lazy.columns) == list(mem.columns) == ["Customer", "Invoice", "Date", "Amount"]
+    assert lazy["Amount"].tolist() == mem["Amount"].tolist() == [5.0, 6.0]
+    src.write_text("\n".join([*lines, "C;3;2024-01-04;7;8"]) + "\n")
+    with pytest.raises(ValueError, match="partition 0: a line has 5 fields but the header "
+                       "has 4"):  # fmt: skip
+        load_transactions_dask(str(src)).frame.compute()
+    with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"):
+        load_transactions(src)

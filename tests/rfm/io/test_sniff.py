@@ -85,6 +85,17 @@ def test_a_stray_quote_does_not_hide_the_separator(tmp_path: Path) -> None:
         read_transactions(path)
 
 
+def test_a_separator_at_the_end_of_each_data_line(tmp_path: Path) -> None:
+    """Header of 3 fields, data lines of 4 with the last empty: ';' still splits the lines
+    evenly (it was the ',' fallback), and the widest line is told to the reader."""
+    path = write(tmp_path / "trailing.csv", [";".join(NAMES), *(";".join(r) + ";" for r in ROWS)])
+    sniffed = sniff_text(path)
+    assert (sniffed.sep, sniffed.first_row, sniffed.widest) == (";", NAMES, 4)
+    pd.testing.assert_frame_equal(read_back(path), expected_frame())
+    assert sniff_text(write(tmp_path / "plain.csv", [",".join(r) for r in [NAMES, *ROWS]])
+                      ).widest == 3  # fmt: skip
+
+
 def test_the_sep_line_names_the_separator_unless_the_user_gives_one(tmp_path: Path) -> None:
     path = write(tmp_path / "hinted.csv", ["sep=;", *(",".join(r) for r in [NAMES, *ROWS])])
     hinted = sniff_text(path)
