@@ -659,6 +659,96 @@ def test_prices_with_three_decimals_beside_others_are_read_as_decimals(cli, tmp_
                       "column 'UnitPrice' reads two ways", "--decimal '.'")  # fmt: skip
 
 
+#: how exports write money: positive and negative amounts, the separator and flags, the
+#: sign (or code) the note names, the currency the run shows, the negatives' note
+MONEY_STYLES = {
+    "pound": (lambda v: f"£{v:.2f}", lambda v: f"-£{v:.2f}", ",", (), "£", "£", None),
+    "euro_suffix": (lambda v: f"{v:.2f} €".replace(".", ","),
+                    lambda v: f"-{v:.2f}\u00a0€".replace(".", ","), ";", ("--decimal", ","),
+                    "€", "€", None),
+    "dollar_brackets": (lambda v: f"$ {v:.2f}", lambda v: f"($ {v:.2f})", ",", (), "$", "$",
+                        "in brackets"),
+    "iso_trailing_minus": (lambda v: f"EUR {v:.2f}", lambda v: f"{v:.2f}- EUR", ",", (), "EUR",
+                           "€", "with a minus at the end"),
+    "brackets": (lambda v: f"{v:.2f}", lambda v: f"({v:.2f})", ",", (), None, None,
+                 "in brackets"),
+    "trailing_minus": (lambda v: f"{v:.2f}", lambda v: f"{v:.2f}-", ";", (), None, None,
+                       "with a minus at the end"),
+}  # fmt: skip
+
+
+def money_rows() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with their spend as one amount (quantity 1), two of them returns; and the
+    same as text columns CustomerID, InvoiceNo, InvoiceDate (the amount to be written)."""
+    df = rows_frame()
+    amount = df["Quantity"] * df["UnitPrice"]
+    amount[[4, 11]] = [-3.5, -20.25]  # B02 and F06 return something (their totals stay > 0)
+    df = df.assign(Quantity=1, UnitPrice=amount)
+    text = df[["CustomerID", "InvoiceNo"]].assign(
+        InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+    return df, text
+
+
+@pytest.mark.parametrize("style", list(MONEY_STYLES))
+def test_currency_signs_and_accounting_negatives_are_read(cli, tmp_path: Path, style) -> None:
+    """£15.30, 15,30 €, $ 15.30, EUR 15.30, (27.50) and 27.50- were refused with the
+    advice to "pass the right column with --amount COL" (and 15,30 € with --decimal ','
+    spoke of '.' thousands). One consistent sign is read off, the accounting negatives
+    are read as negative, and a note says so; the figures are those written by hand."""
+    positive, negative, sep, flags, symbol, currency, negatives = MONEY_STYLES[style]
+    df, text = money_rows()
+    text["Amount"] = [negative(-v) if v < 0 else positive(v) for v in df["UnitPrice"]]
+    src = write_csv(tmp_path / "money.csv", text, sep=sep)
+    proc, seg = segment(cli, src, "--keep-nonpositive-amount", *flags)  # returns kept
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    from rfm.io.loading import load_transactions
+    from rfm.io.reading import ReadOptions
+
+    loaded = load_transactions(src, options=ReadOptions(decimal="," if flags else None))
+    assert loaded.currency == currency
+    said = [f"amounts in column 'Amount' read without their {symbol!r} sign (e.g. "
+            f"{positive(7.0)!r})"] if symbol else []  # fmt: skip
+    if negatives:
+        said.append(f"amounts {negatives} in column 'Amount' read as negative (e.g. "
+                    f"{negative(3.5)!r})")  # fmt: skip
+    assert loaded.notes == said
+
+
+def test_the_sign_read_is_said_and_shown_in_the_report(cli, tmp_path: Path) -> None:
+    df, text = money_rows()
+    df = df[df["UnitPrice"] > 0]  # the default cleaning drops the returns
+    text["Amount"] = [f"-£{-v:.2f}" if v < 0 else f"£{v:.2f}"
+                      for v in money_rows()[0]["UnitPrice"]]  # fmt: skip
+    src = write_csv(tmp_path / "pounds.csv", text)
+    proc, seg = end_to_end(cli, tmp_path, src)
+    assert_rfm(seg, expected_rfm(df))
+    note = "amounts in column 'Amount' read without their '£' sign (e.g. '£7.00')"
+    assert f"note: {note}." in proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Money is shown in £." in report and f"£{seg['monetary'].max():,.0f}" in report
+    assert note.replace("'", "&#x27;") in report
+    # --currency naming the same sign (or its code) is fine; another is refused
+    end_to_end(cli, tmp_path, src, "--currency", "GBP")
+    proc = cli("segment", str(src), "--currency", "$", "--out", str(tmp_path / "x"))
+    assert_user_error(proc, "--currency '$', but the file's amounts carry '£'", "--currency '£'")
+
+
+def test_mixed_currencies_are_refused(cli, tmp_path: Path) -> None:
+    df, text = money_rows()
+    text["Amount"] = [f"£{abs(v):.2f}" for v in df["UnitPrice"]]
+    text.loc[6, "Amount"] = "$4.00"
+    proc, _ = segment(cli, write_csv(tmp_path / "mixed.csv", text))
+    assert_user_error(proc, "column 'Amount' mixes currencies: '£' (e.g. '£7.00') and '$' "
+                      "(e.g. '$4.00')")  # fmt: skip
+    # the sign and its ISO code are one currency
+    text["Amount"] = [f"€{abs(v):.2f}" for v in df["UnitPrice"]]
+    text.loc[6, "Amount"] = "24.00 EUR"
+    proc, seg = segment(cli, write_csv(tmp_path / "euro.csv", text))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
+
+
 def test_no_header_names_of_the_wrong_count(cli, tmp_path: Path) -> None:
     """3 names for 5 columns said "no customer column recognised"; it says the count."""
     df = rows_frame()

@@ -257,7 +257,8 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "--currency",
         default="",
         metavar="SYMBOL",
-        help="currency symbol shown before money in the report, e.g. '$' or '€' (default: none)",
+        help="currency symbol shown before money in the report, e.g. '$' or '€' (default: the "
+        "sign the file's amounts carry, as in £15.30, else none)",
     )
     o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
     o.add_argument(
@@ -737,8 +738,29 @@ def read_orders(args: argparse.Namespace, say: Any, roles: dict[str, Any]) -> An
             loaded = load_transactions(args.file, options=_read_options(args), **roles)
         if loaded.sheet is not None:
             say(f"read the sheet {loaded.sheet!r}")
+    _currency_read(args, loaded.currency)
+    args.read_notes = loaded.notes
     _option_dates(args, loaded.date_format, say)
     return loaded
+
+
+def _currency_read(args: argparse.Namespace, sign: str | None) -> None:
+    """The currency the report shows: --currency, else the sign the file's amounts carried
+    (``args.currency_shown``); a --currency other than that sign is refused."""
+    from rfm.io.loading import currency_sign
+
+    given = getattr(args, "currency", "") or ""
+    if given and sign and currency_sign(given) != sign:
+        raise UsageError(f"--currency {given!r}, but the file's amounts carry {sign!r}; pass "
+                         f"--currency {sign!r}, or leave it out to show the file's sign.")
+    args.currency_shown = given or (sign if not sign or len(sign) == 1 else f"{sign} ")
+
+
+def said_reading(args: argparse.Namespace, run: Any) -> None:
+    """The run's currency (see :func:`_currency_read`) and the reader's notes (what it read
+    off the file's money), shown by the console and the report."""
+    run.settings["currency"] = getattr(args, "currency_shown", getattr(args, "currency", ""))
+    run.notes.extend(getattr(args, "read_notes", []))
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -894,7 +916,7 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
             df, cols, source = _load(args, say)
             result = _pipeline(args, df, cols, say, release)
         result.settings["source"] = source
-        result.settings["currency"] = args.currency
+        said_reading(args, result)
         result.settings["date_format"] = getattr(args, "date_format_used", None)
         name = Path(source).name if args.command == "segment" else "demo"
         with _model_stage(args, result) as save_model:

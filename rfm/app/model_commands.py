@@ -50,7 +50,8 @@ def _io_flags(p: argparse.ArgumentParser, default_out: str) -> None:
     o.add_argument("--format", choices=FORMATS, default="csv",
                    help="format of the per-customer file segments.* (default: csv)")
     o.add_argument("--currency", default="", metavar="SYMBOL",
-                   help="currency symbol shown before money in the report")
+                   help="currency symbol shown before money in the report (default: the sign "
+                   "the file's amounts carry, as in £15.30, else none)")
     o.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
 
@@ -144,7 +145,7 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
 def run_apply(args: argparse.Namespace, say: Any) -> int:
     """``rfmseg apply``: assign, measure drift, write the files, print the summary."""
     from rfm.app.applying import apply_model, read_previous
-    from rfm.app.cli import _session
+    from rfm.app.cli import _session, said_reading
     from rfm.app.console import print_apply_summary
     from rfm.app.outputs import write_apply_outputs
 
@@ -160,7 +161,7 @@ def run_apply(args: argparse.Namespace, say: Any) -> int:
                 raise
             raise ValueError(f"--previous {args.previous}: {exc}") from None
     run.settings["source"] = str(args.file)
-    run.settings["currency"] = args.currency
+    said_reading(args, run)
     paths = write_apply_outputs(run, args.out, format=args.format, progress=say,
                                 title=f"Segments from a saved model — {Path(args.file).name}")
     say.check_interrupt()
@@ -171,7 +172,7 @@ def run_apply(args: argparse.Namespace, say: Any) -> int:
 
 def run_refit(args: argparse.Namespace, say: Any) -> int:
     """``rfmseg refit``: fit afresh with stable ids, write the run's files and the model."""
-    from rfm.app.cli import _session
+    from rfm.app.cli import _session, said_reading
     from rfm.app.console import print_refit_lines, print_summary
     from rfm.app.outputs import write_outputs
     from rfm.io._atomic import StagedFolder
@@ -182,7 +183,7 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
         df = _load(args, say, model)
         new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
     result.settings["source"] = str(args.file)
-    result.settings["currency"] = args.currency
+    said_reading(args, result)
     text = dumps(new)
     target = Path(args.save_model)
     with StagedFolder(target.parent) as stage:

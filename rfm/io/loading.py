@@ -12,7 +12,8 @@ the pipeline expects, or says in one line why it cannot:
   (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers, read from their text in delimited files
   (with the file's decimal mark; a column that reads two ways, ``1.627`` next to
-  ``85``, is refused: see :func:`_number_column`).
+  ``85``, is refused; one currency sign and accounting negatives such as ``(27.50)``
+  are read off and said: see :func:`number_column`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from rfm.io.reading import (
     read_transactions,
 )
 
-__all__ = ["LoadedTransactions", "id_text", "load_transactions"]
+__all__ = ["LoadedTransactions", "MoneyText", "id_text", "load_transactions", "number_column"]
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 
@@ -46,12 +47,17 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 @dataclass
 class LoadedTransactions:
     """The table, the column of each role, and how the file was read (``sheet``: the
-    sheet of an xlsx workbook the table comes from)."""
+    sheet of an xlsx workbook the table comes from; ``currency`` and ``notes``: what
+    the money's text held, see :class:`MoneyText`)."""
 
     frame: pd.DataFrame
     columns: TransactionColumns
     date_format: str
     sheet: str | None = None
+    #: the currency sign the money carried (``£15.30``), read off the numbers
+    currency: str | None = None
+    #: what the reader did that the user should know, in plain sentences (no final period)
+    notes: list[str] = field(default_factory=list)
 
 
 def _id(value: object) -> object:
@@ -130,14 +136,117 @@ def _dot_reads_both_ways(text: pd.Series) -> str | None:
     return str(dotted.iloc[0])
 
 
-def _number_column(
+#: currency signs and ISO codes read off money values (the codes shown as their sign)
+CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥"}
+_CURRENCY = r"[£$€¥]|[A-Z]{3}"
+_PREFIX = re.compile(rf"^({_CURRENCY})\s*")
+_SUFFIX = re.compile(rf"\s*({_CURRENCY})$")
+#: number text with nothing around it: no sign, brackets or trailing minus to read
+_BARE = re.compile(r"^[+-]?[\d.,'\s]*\d[\d.,'\s]*(?:[eE][+-]?\d+)?$")
+
+
+def currency_sign(symbol: str) -> str:
+    """``symbol`` as a sign where it is a known ISO code (``EUR`` → ``€``)."""
+    return CURRENCY_SIGNS.get(symbol.strip(), symbol.strip())
+
+
+@dataclass(frozen=True)
+class MoneyText:
+    """What the text of a money column held besides its numbers: the one currency
+    ``symbol`` (sign or ISO code) of its values, with an ``example``, and the first
+    accounting negatives read: ``brackets`` (``(27.50)``) and ``trailing`` minus
+    (``27.50-``)."""
+
+    symbol: str | None = None
+    example: str | None = None
+    brackets: str | None = None
+    trailing: str | None = None
+
+    def notes(self, name: str) -> list[str]:
+        """What was read, in plain sentences (without a final period)."""
+        said = []
+        if self.symbol:
+            said.append(f"amounts in column {name!r} read without their {self.symbol!r} sign "
+                        f"(e.g. {self.example!r})")  # fmt: skip
+        for text, how in ((self.brackets, "in brackets"), (self.trailing,
+                                                            "with a minus at the end")):
+            if text:
+                said.append(f"amounts {how} in column {name!r} read as negative (e.g. "
+                            f"{text!r})")  # fmt: skip
+        return said
+
+
+def _money_parts(text: str) -> tuple[str, str | None, str | None] | None:
+    """A money value as (number text, currency sign or code, negative style): ``£1.50``,
+    ``15,30 €``, ``EUR 12``, ``-£4``, ``£-4``, ``(27.50)``, ``($ 27.50)``, ``27.50-``;
+    the style is ``"-"``, ``"brackets"`` or ``"trailing"``. ``None``: two negatives."""
+    core, symbol, negative = text, None, None
+    for _ in range(2):  # '($ 27.50)' and '$ (27.50)', '-£4' and '£-4'
+        for style, found in (("brackets", core.startswith("(") and core.endswith(")")),
+                             ("trailing", len(core) > 1 and core.endswith("-")),
+                             ("-", len(core) > 1 and core.startswith("-"))):  # fmt: skip
+            if found:
+                if negative:
+                    return None
+                negative = style
+                core = core[1:-1] if style == "brackets" else (
+                    core[:-1] if style == "trailing" else core[1:])  # fmt: skip
+                core = core.strip()
+        if symbol is None and (m := _PREFIX.match(core) or _SUFFIX.search(core)):
+            symbol, core = m.group(1), (core[m.end():] if m.start() == 0 else core[:m.start()])
+    return core, symbol, negative
+
+
+def _money_text(
+    text: pd.Series, name: str, currency: str | None
+) -> tuple[pd.Series, np.ndarray, MoneyText]:
+    """``text`` (distinct stripped values) without currency signs and accounting negatives:
+    the number text, which values are negative, and what was read. One currency only
+    (``currency``: the one a first part of the data read; ``""``: none there); a column
+    mixing currencies is refused."""
+    core = text.copy()
+    negative = np.zeros(len(text), dtype=bool)
+    found: dict[str, tuple[str, str]] = {}  # sign -> (as written, first value carrying it)
+    first: dict[str, str] = {}  # negative style -> first value written so
+    for i in np.flatnonzero(text.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
+        parts = _money_parts(text.iat[i])
+        if parts is None:
+            continue
+        core.iat[i], symbol, style = parts
+        negative[i] = style is not None
+        if symbol is not None:
+            found.setdefault(currency_sign(symbol), (symbol, text.iat[i]))
+        if style in ("brackets", "trailing"):
+            first.setdefault(style, text.iat[i])
+    if currency is not None and found and set(found) != {currency_sign(currency)}:
+        shown = ", ".join(f"{s!r} (e.g. {v!r})" for s, (_, v) in found.items())
+        where = f"{currency!r}" if currency else "none"
+        raise ValueError(f"column {name!r} holds amounts in {shown} where the first part of "
+                         f"the data holds {where}; convert the amounts to one currency in "
+                         "the files.")  # fmt: skip
+    if len(found) > 1:
+        shown = " and ".join(f"{s!r} (e.g. {v!r})" for s, (_, v) in found.items())
+        raise ValueError(f"column {name!r} mixes currencies: {shown}; convert the amounts "
+                         "to one currency in the file, or split the file by currency.")
+    symbol, example = next(iter(found.values()), (None, None))
+    read = MoneyText(symbol=symbol, example=example, brackets=first.get("brackets"),
+                     trailing=first.get("trailing"))
+    return core, negative, read
+
+
+def number_column(
     values: pd.Series, name: str, role: str, decimal: str | None,
-    thousands: str | None = None,
-) -> pd.Series:  # fmt: skip
+    thousands: str | None = None, currency: str | None = None,
+) -> tuple[pd.Series, MoneyText]:  # fmt: skip
     """Money or quantities as numbers (float64, or int64 when every value is a whole
-    number as text, as pandas reads them); text read with the file's decimal mark and
-    thousands separator (see :func:`_thousands`), strictly: a value with a separator
-    out of place is not a number, and is refused with examples.
+    number as text, as pandas reads them), and what their text held besides.
+
+    Text is read with the file's decimal mark and thousands separator (see
+    :func:`_thousands`), strictly: a value with a separator out of place is not a
+    number, and is refused with examples. One currency sign or code before or after the
+    number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``) is read off, as are accounting
+    negatives (``(27.50)``, ``27.50-``): :class:`MoneyText` says what was read, and a
+    column of several currencies is refused (``currency``: see :func:`_money_text`).
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
     ``thousands`` separator is given and every value holding a ``.`` has three digits
@@ -147,28 +256,30 @@ def _number_column(
     if pd.api.types.is_bool_dtype(values.dtype):
         raise ValueError(f"column {name!r} holds true/false, not numbers; pass --{role} COL.")
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return values
+        return values, MoneyText()
     told = decimal is not None
     decimal = decimal or "."
     codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
     text = pd.Series(uniq, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
     text = text.where(~text.isin(NA_TOKENS))
+    text, negative, read = _money_text(text, name, currency)
     mark = _thousands(text, decimal, thousands)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
         examples = list(dict.fromkeys(str(v) for v in uniq[bad.to_numpy()]))[:3]
+        cores = [str(v) for v in text[bad]][:3]
         shown = ", ".join(repr(v) for v in examples)
-        if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in examples):
+        if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in cores):
             fix = "if ',' is the decimal mark, pass --decimal ','"
         elif mark is None and decimal == "." and any(_grouped(",", ".").match(v)
-                                                     for v in examples):  # fmt: skip
+                                                     for v in cores):  # fmt: skip
             fix = "if ',' separates thousands, pass --thousands ','"
         elif mark is None and decimal == "." and any(_grouped(".", ",").match(v)
-                                                     for v in examples):  # fmt: skip
+                                                     for v in cores):  # fmt: skip
             fix = "if '.' separates thousands, pass --decimal ',' --thousands '.'"
         elif decimal != "." and mark is None and any(_grouped(".", decimal).match(v)
-                                                     for v in examples):  # fmt: skip
+                                                     for v in cores):  # fmt: skip
             fix = (f"with --decimal {decimal!r} and no value holding {decimal!r}, "
                    f"{examples[0]!r} could be read either way: pass --thousands '.' if "
                    "'.' separates thousands")  # fmt: skip
@@ -190,11 +301,24 @@ def _number_column(
             f"mark decimals ({both}); pass --decimal ',' --thousands '.' if it groups "
             "thousands, or --decimal '.' if it marks decimals."
         )
+    numbers = numbers.where(~negative, -numbers)
     if pd.api.types.is_integer_dtype(numbers.dtype) and (codes >= 0).all():
         out = numbers.to_numpy()[codes]  # whole numbers, none missing: as pandas reads them
     else:
         out = np.append(numbers.to_numpy(np.float64), np.nan)[codes]  # code -1: missing
-    return pd.Series(out, index=values.index, name=values.name)
+    return pd.Series(out, index=values.index, name=values.name), read
+
+
+def money_read(money: dict[str, MoneyText]) -> tuple[str | None, list[str]]:
+    """The currency sign the money columns (by name) carried, and the notes on what was
+    read; columns in different currencies are refused."""
+    signs = {name: currency_sign(m.symbol) for name, m in money.items() if m.symbol}
+    if len(set(signs.values())) > 1:
+        shown = " and ".join(f"{name!r} in {sign!r}" for name, sign in signs.items())
+        raise ValueError(f"the money columns are in different currencies: {shown}; convert "
+                         "them to one currency in the file.")  # fmt: skip
+    notes = [note for name, m in money.items() for note in m.notes(name)]
+    return next(iter(signs.values()), None), notes
 
 
 def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) -> str | None:
@@ -281,9 +405,10 @@ def load_transactions(
     for role in ("customer", "invoice"):
         if roles[role] and not pd.api.types.is_integer_dtype(df[roles[role]].dtype):
             df[roles[role]] = id_text(df[roles[role]])
+    money: dict[str, MoneyText] = {}
     for role in ("amount", "quantity", "price"):
         if roles[role]:
-            df[roles[role]] = _number_column(
+            df[roles[role]], money[roles[role]] = number_column(
                 df[roles[role]], roles[role], role, opts.decimal, opts.thousands
             )
     date_col = cols.date
@@ -291,5 +416,7 @@ def load_transactions(
         df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col,
         options=FLAGS,
     )  # fmt: skip
-    return LoadedTransactions(frame=df, columns=cols, date_format=used, sheet=sheet)
+    currency, notes = money_read(money)
+    return LoadedTransactions(frame=df, columns=cols, date_format=used, sheet=sheet,
+                              currency=currency, notes=notes)  # fmt: skip
 

@@ -10,7 +10,8 @@ but lazily, partition by partition on the workers:
 - text and float ids become text as in memory (``17000.0`` → ``"17000"``, ``00123``
   keeps its zeros); integer ids stay integers, the fastest key for the RFM table;
 - money columns are read as text and become numbers with the file's decimal mark, as
-  in memory (a column that reads two ways, ``1.627`` next to ``85``, is refused);
+  in memory (a column that reads two ways, ``1.627`` next to ``85``, is refused; a
+  currency sign is read off, and must be the first partition's in every partition);
 - text dates: the date layout is decided once, from the first partition, and every
   partition must read the same way. A partition whose dates only read the other way
   (day first against month first) is an error naming it, never a silent mix.
@@ -32,7 +33,14 @@ import pandas as pd
 from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import FLAGS, AmbiguousDate, read_date_column
-from rfm.io.loading import LoadedTransactions, _number_column, id_text
+from rfm.io.loading import (
+    LoadedTransactions,
+    MoneyText,
+    currency_sign,
+    id_text,
+    money_read,
+    number_column,
+)
 from rfm.io.reading import (
     EXTRA_FIELD,
     ReadOptions,
@@ -164,9 +172,12 @@ def _typed(
     opts: ReadOptions,
     date_options: dict[str, Any] | None,
     order: str,
+    currencies: dict[str, str],
     partition_info: dict | None = None,
 ) -> pd.DataFrame:
-    """One partition with its role columns typed (see the module docstring)."""
+    """One partition with its role columns typed (see the module docstring); a money
+    column in ``currencies`` must carry that sign, as the first partition did (``""``:
+    none)."""
     where = partition_name(pdf, partition_info)
     roles = cols.roles()
     out = pdf.copy()
@@ -176,8 +187,8 @@ def _typed(
                 out[roles[role]] = id_text(out[roles[role]])
         for role in ("amount", "quantity", "price"):
             if roles[role]:
-                numbers = _number_column(out[roles[role]], roles[role], role,
-                                         opts.decimal, opts.thousands)  # fmt: skip
+                numbers, _ = number_column(out[roles[role]], roles[role], role, opts.decimal,
+                                           opts.thousands, currencies.get(roles[role]))
                 out[roles[role]] = numbers.astype(np.float64)  # one type in every partition
         if date_options is not None:
             try:  # the user's --dayfirst: a partition read the other way is named below
@@ -225,8 +236,9 @@ def load_transactions_dask(
     -------
     LoadedTransactions
         ``frame`` is a ``dask.dataframe.DataFrame`` (nothing read yet but the schema,
-        and the first partition's dates when they are text); ``date_format`` says how
-        the dates are read.
+        and the first partition's dates and money when they are text); ``date_format``
+        says how the dates are read, ``currency`` and ``notes`` what the first
+        partition's money held besides numbers.
     """
     from rfm.io.parquet_dask import parquet_schemas, read_parquet_dask
 
@@ -249,8 +261,21 @@ def load_transactions_dask(
     date_options: dict[str, Any] | None = None
     used, order = "stored as dates in the file", ""
     date_dtype = ddf._meta[cols.date].dtype
-    if not pd.api.types.is_datetime64_any_dtype(date_dtype) or opts.date_format:
-        first = ddf.get_partition(0)[cols.date].compute()
+    roles = cols.roles()
+    money = {roles[r]: r for r in ("amount", "quantity", "price") if roles[r]
+             and not pd.api.types.is_numeric_dtype(ddf._meta[roles[r]].dtype)}  # fmt: skip
+    dates = not pd.api.types.is_datetime64_any_dtype(date_dtype) or bool(opts.date_format)
+    head = ddf.get_partition(0)[[cols.date, *money]].compute() if dates or money else None
+    read: dict[str, MoneyText] = {}
+    for name, role in money.items():  # the first partition's currency, for every partition
+        try:
+            read[name] = number_column(head[name], name, role, opts.decimal, opts.thousands)[1]
+        except ValueError:  # said with the partition's name when it is typed
+            read[name] = MoneyText()
+    currencies = {name: currency_sign(m.symbol) if m.symbol else "" for name, m in read.items()}
+    currency, notes = money_read(read)
+    if dates:
+        first = head[cols.date]
         parsed, used = read_date_column(first, date_format=opts.date_format,
                                         dayfirst=opts.dayfirst, name=cols.date, options=FLAGS)
         order = next((o for o in _ORDERS if used.endswith(o)), "")
@@ -260,13 +285,13 @@ def load_transactions_dask(
             "name": cols.date,
             "options": FLAGS,  # the messages name --date-format, --dayfirst
         }
-    meta = _typed(ddf._meta, cols, opts, None, order)
+    meta = _typed(ddf._meta, cols, opts, None, order, {})
     if date_options is not None:
         meta[cols.date] = pd.Series([], dtype=parsed.dtype)
-    roles = cols.roles()
     for role in ("amount", "quantity", "price"):
         if roles[role] and not pd.api.types.is_numeric_dtype(meta[roles[role]].dtype):
             meta[roles[role]] = pd.Series([], dtype=np.float64)
-    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, meta=meta,
-                               enforce_metadata=False)
-    return LoadedTransactions(frame=typed, columns=cols, date_format=used)
+    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, currencies, meta=meta,
+                               enforce_metadata=False)  # fmt: skip
+    return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
+                              notes=notes)  # fmt: skip

@@ -1016,7 +1016,7 @@ def _method(c: _Ctx) -> str:
         "medians, are flagged.",
     ]
     if c.currency:
-        items.append(f"Money is shown in {h.esc(c.currency)}.")
+        items.append(f"Money is shown in {h.esc(c.currency.strip())}.")
     out = h.bullet_list(items) + details(
         "<p>How strongly a dimension tells the clusters apart is the η² of the customers' "
         "ranks on it (Kruskal–Wallis H / (n − 1), the share of the variation of the ranks "

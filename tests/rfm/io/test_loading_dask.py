@@ -135,3 +135,28 @@ def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path
         load_transactions_dask(str(src)).frame.compute()
     with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"):
         load_transactions(src)
+
+
+def test_a_currency_sign_is_read_off_and_held_to_the_first_partition(tmp_path: Path) -> None:
+    """£ amounts read as in memory, said in the notes; a later file in '$' (or with a sign
+    where the first has none) is refused naming its partition, never summed with them."""
+
+    def orders(name: str, amounts: list[str]) -> None:
+        lines = ["Customer,Invoice,Date,Amount"]
+        lines += [f"C{i},{i},2024-01-0{i + 1},{a}" for i, a in enumerate(amounts)]
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    orders("a.csv", ["£1.50", "(£2.00)"])
+    orders("b.csv", ["£3.25", "£4.00"])
+    lazy = load_transactions_dask(str(tmp_path / "*.csv"))
+    assert lazy.frame.compute()["Amount"].tolist() == [1.5, -2.0, 3.25, 4.0]
+    assert lazy.currency == load_transactions(tmp_path / "a.csv").currency == "£"
+    assert lazy.notes == load_transactions(tmp_path / "a.csv").notes == [
+        "amounts in column 'Amount' read without their '£' sign (e.g. '£1.50')",
+        "amounts in brackets in column 'Amount' read as negative (e.g. '(£2.00)')"]  # fmt: skip
+    for first, later, held in [(["£1.50"], ["$3.25"], "'£'"), (["1.50"], ["£3.25"], "none")]:
+        orders("a.csv", first)
+        orders("b.csv", later)
+        with pytest.raises(ValueError, match=rf"partition 1: column 'Amount' holds amounts in "
+                           rf".* where the first part of the data holds {held}"):  # fmt: skip
+            load_transactions_dask(str(tmp_path / "*.csv")).frame.compute()
