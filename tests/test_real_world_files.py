@@ -749,6 +749,79 @@ def test_mixed_currencies_are_refused(cli, tmp_path: Path) -> None:
     assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
 
 
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_title_lines_above_the_column_names(cli, tmp_path: Path, sep: str) -> None:
+    """A report title, an export line and a blank line above the column names: the title
+    was taken for the header ("columns found: ['Sales report 2023-2024']", pass
+    --customer COL). The first of the first lines whose columns are recognised names
+    them, and a note says which; --header-row N says it outright."""
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+    src = tmp_path / "report.csv"
+    src.write_text(f"Sales report 2011\nExported{sep}2012-01-05\n\n" + text.to_csv(index=False,
+                   sep=sep))  # fmt: skip
+    assert src.read_text().splitlines()[3].startswith(f"CustomerID{sep}InvoiceNo")  # line 4
+    told = pd.read_csv(src, sep=sep, skiprows=3, dtype={"CustomerID": str, "InvoiceNo": str})
+    pd.testing.assert_frame_equal(told, text, check_dtype=False)  # the independent reading
+    expected = expected_rfm(df.assign(InvoiceDate=df["InvoiceDate"].dt.floor("min")))
+    for flags in [(), ("--header-row", "4")]:
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected)
+    proc, seg = end_to_end(cli, tmp_path, src)
+    assert ("note: the column names were read from line 4 of report.csv, under 'Sales report "
+            "2011' (--header-row N picks "
+            "another line).") in proc.stdout  # fmt: skip
+    # names that are not recognised: the refusal names --header-row; the flags read it
+    german = tmp_path / "bericht.csv"
+    german.write_text("Umsatzbericht 2011\n\n" + text.rename(columns={
+        "CustomerID": "Kunde", "InvoiceNo": "Beleg", "InvoiceDate": "Datum",
+        "Quantity": "Menge", "UnitPrice": "Preis"}).to_csv(index=False, sep=sep))  # fmt: skip
+    assert_user_error(segment(cli, german)[0], "columns found: ['Umsatzbericht 2011']",
+                      "pass --header-row N")  # fmt: skip
+    names = ("--customer", "Kunde", "--invoice", "Beleg", "--date", "Datum", "--quantity",
+             "Menge", "--price", "Preis")  # fmt: skip
+    for flags in [names, (*names, "--header-row", "3")]:
+        proc, seg = segment(cli, german, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected)
+    for flags, what in [(("--header-row", "0"), "counts lines from 1"),
+                        (("--header-row", "2", "--no-header", "--names", "a,b"),
+                         "cannot go with --no-header")]:  # fmt: skip
+        assert_user_error(segment(cli, src, *flags)[0], "--header-row", what)
+
+
+def test_title_rows_above_the_table_of_a_sheet(cli, tmp_path: Path) -> None:
+    """The same in a workbook: a title on row 1, the column names on row 3, after a
+    sheet that holds no table; the sheet and the row are found, and said."""
+    openpyxl = pytest.importorskip("openpyxl")
+    df = rows_frame()
+    wb = openpyxl.Workbook()
+    wb.active.title = "Readme"
+    wb.active.append(["see the report"])
+    ws = wb.create_sheet("Report")
+    ws.append(["Sales report 2011"])
+    ws.append([])
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append([row.CustomerID, row.InvoiceNo, row.InvoiceDate.to_pydatetime(),
+                   row.Quantity, row.UnitPrice])  # fmt: skip
+    src = tmp_path / "report.xlsx"
+    wb.save(src)
+    told = pd.read_excel(src, sheet_name="Report", header=2, dtype={"CustomerID": str,
+                                                                   "InvoiceNo": str})
+    pd.testing.assert_frame_equal(told, df, check_dtype=False)  # the independent reading
+    for flags in [(), ("--header-row", "3"), ("--sheet", "Report")]:
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected_rfm(df))
+    from rfm.io.loading import load_transactions
+
+    assert load_transactions(src).notes == [
+        "the column names were read from row 3 of the sheet 'Report', under 'Sales report "
+        "2011' (--header-row N picks another line)"]  # fmt: skip
+
+
 def test_no_header_names_of_the_wrong_count(cli, tmp_path: Path) -> None:
     """3 names for 5 columns said "no customer column recognised"; it says the count."""
     df = rows_frame()

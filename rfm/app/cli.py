@@ -448,6 +448,14 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "a field and does not close on its line is refused, naming the line)",
     )
     r.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="the line (or xlsx row) that names the columns, counted from 1; the lines "
+        "above it, such as a report title, are skipped (default: the first line, or the "
+        "first of the first 20 whose columns are recognised, which a note names)",
+    )
+    r.add_argument(
         "--no-header",
         dest="header",
         action="store_false",
@@ -495,6 +503,12 @@ def _read_options(args: argparse.Namespace) -> Any:
 
     if not args.header and not args.names:
         raise UsageError("--no-header needs --names with one name per column.")
+    if args.header_row is not None:
+        if args.header_row < 1:
+            raise UsageError(f"--header-row counts lines from 1, got {args.header_row}.")
+        if not args.header:
+            raise UsageError("--header-row names the line of the column names; it cannot go "
+                             "with --no-header.")  # fmt: skip
     if args.sep is not None and args.sep == args.decimal:
         raise UsageError(f"--sep and --decimal are both {args.sep!r}; they must differ.")
     if args.sep is not None and len(args.sep) != 1 and args.sep not in SEP_ALIASES:
@@ -523,6 +537,7 @@ def _read_options(args: argparse.Namespace) -> Any:
         thousands=args.thousands,
         sheet=args.sheet,
         quotes=args.quotes,
+        header_row=args.header_row,
     )
 
 

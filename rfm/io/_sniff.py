@@ -212,8 +212,9 @@ def _separator(lines: list[str], quotes: bool = True) -> str:
 
 
 def sniff_text(
-    path: Path, *, encoding: str | None = None, sep: str | None = None, quotes: bool = True
-) -> Sniffed:
+    path: Path, *, encoding: str | None = None, sep: str | None = None, quotes: bool = True,
+    skip_lines: int | None = None,
+) -> Sniffed:  # fmt: skip
     """Encoding, separator and first row of a (possibly compressed) text file.
 
     The encoding is ``encoding`` when given, else the one its byte-order mark names,
@@ -226,6 +227,8 @@ def sniff_text(
     ``quotes`` is false, but a separator that only splits the lines evenly with ``"``
     read as a plain character is taken too (a stray quote: the read says where). A
     first line ``sep=;`` (written by spreadsheets) names the separator and is skipped.
+    ``skip_lines``: the lines above the first row (a title above the column names),
+    counted as an editor counts them, blank ones too.
     """
     head = _head(path)
     try:
@@ -235,11 +238,13 @@ def sniff_text(
     text = _decode(head, enc)
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = _lines(text, complete=len(head) < SAMPLE_BYTES)
-    skip = 0
-    hint = re.fullmatch(r"sep=(.)\s*", lines[0]) if lines else None
+    physical = text.splitlines(keepends=True)
+    filled = next((i for i, line in enumerate(physical) if line.strip()), 0)
+    hint = re.fullmatch(r"sep=(.)\s*", physical[filled]) if physical else None
     if hint:  # Excel's "sep=;" first line names the separator
-        sep, skip, lines = sep or hint.group(1), 1, lines[1:]
+        sep = sep or hint.group(1)
+    skip = skip_lines if skip_lines is not None else (filled + 1 if hint else 0)
+    lines = _lines("".join(physical[skip:]), complete=len(head) < SAMPLE_BYTES)
     chosen = sep or _separator(lines, quotes)
     if not lines:
         rows: list[list[str]] = [[]]

@@ -1,8 +1,9 @@
 """Read one sheet of an xlsx workbook, id columns as the text Excel displays.
 
 The sheet is given by name or position (:func:`sheet_name`), else the first one;
-:func:`sheet_headers` gives every sheet's first row, so that a caller can pick the first
-sheet that holds a transaction table.
+:func:`sheet_headers` gives every sheet's first row and :func:`sheet_rows` a sheet's
+first rows, so that a caller can pick the sheet, and the row under a title, that holds a
+transaction table.
 
 ``pd.read_excel`` hands numeric cells over as numbers, so ids ``00123`` (a number shown
 with the format ``00000``), ``0123`` and ``123`` all become ``123``. Here id columns
@@ -26,6 +27,7 @@ __all__ = [
     "read_xlsx",
     "sheet_headers",
     "sheet_name",
+    "sheet_rows",
     "xlsx_header",
 ]
 
@@ -101,10 +103,12 @@ def sheet_name(path: Path, sheet: str | int | None) -> str:
                      f"{shown}.")  # fmt: skip
 
 
-def _rows(path: Path, sheet: str | None = None):
+def _rows(path: Path, sheet: str | None = None, first: int = 1, last: int | None = None):
+    """The rows of ``sheet`` from row ``first`` (counted from 1) to ``last``."""
     wb = _open(path)
     try:
-        yield from (wb[sheet] if sheet is not None else wb.worksheets[0]).iter_rows()
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        yield from ws.iter_rows(min_row=first, max_row=last)
     finally:
         wb.close()
 
@@ -116,12 +120,24 @@ def _header(cells: Sequence[Any]) -> list[str]:
     return [str(n).strip() if n is not None else f"Unnamed: {i}" for i, n in enumerate(names)]
 
 
-def xlsx_header(path: Path, sheet: str | None = None) -> list[str]:
-    """Column names (the first row) of ``sheet`` (a name; default: the first sheet)."""
+def xlsx_header(path: Path, sheet: str | None = None, header_row: int | None = None) -> list[str]:
+    """Column names (the first row, or row ``header_row`` counted from 1) of ``sheet`` (a
+    name; default: the first sheet)."""
     check_workbook(path)
-    for cells in _rows(path, sheet):
+    for cells in _rows(path, sheet, header_row or 1):
         return _header(cells)
     return []
+
+
+def sheet_rows(path: Path, sheet: str | None, rows: int) -> list[tuple[int, list[str]]]:
+    """The first ``rows`` rows of ``sheet`` that are not empty, each with its number
+    (counted from 1, as the spreadsheet shows it) and its cells as column names."""
+    check_workbook(path)
+    found = []
+    for number, cells in enumerate(_rows(path, sheet, 1, rows), start=1):
+        if any(getattr(c, "value", None) is not None for c in cells):
+            found.append((number, _header(cells)))
+    return found
 
 
 def sheet_headers(path: Path) -> list[tuple[str, list[str]]]:
@@ -136,12 +152,14 @@ def sheet_headers(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def read_xlsx(
-    path: Path, text_columns: Sequence[str] = (), sheet: str | None = None
-) -> pd.DataFrame:
-    """``sheet`` (a name; default: the first sheet) as a DataFrame; ``text_columns`` as
+    path: Path, text_columns: Sequence[str] = (), sheet: str | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """``sheet`` (a name; default: the first sheet) as a DataFrame, its column names on
+    row ``header_row`` (counted from 1; default: the first); ``text_columns`` as
     displayed text (see module)."""
     check_workbook(path)
-    rows = _rows(path, sheet)
+    rows = _rows(path, sheet, header_row or 1)
     header = next((_header(cells) for cells in rows), [])
     width = len(header)
     as_text = [name in set(text_columns) for name in header]

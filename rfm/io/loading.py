@@ -36,6 +36,7 @@ from rfm.io.reading import (
     ReadOptions,
     header_of,
     is_text_file,
+    leading_rows,
     read_transactions,
 )
 
@@ -321,15 +322,33 @@ def money_read(money: dict[str, MoneyText]) -> tuple[str | None, list[str]]:
     return next(iter(signs.values()), None), notes
 
 
+#: lines (or sheet rows) looked at for the column names when the first does not hold them
+HEADER_SEARCH_ROWS = 20
+
+
+def _recognised(header: list[str], given: dict[str, str | None]) -> bool:
+    try:
+        TransactionColumns.recognise(header, **given)
+    except ValueError:
+        return False
+    return True
+
+
+def _searched(opts: ReadOptions) -> bool:
+    """Whether the column names may be looked for under a title (none were given)."""
+    return opts.header and opts.names is None and opts.header_row is None
+
+
 def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) -> str | None:
     """The sheet of an xlsx workbook to read: ``opts.sheet`` (a name or a position), else
-    the first sheet whose first row has the columns of a transaction table (with the
-    columns ``given``); ``None`` for other files."""
+    the first sheet whose first row (or one of its first :data:`HEADER_SEARCH_ROWS`
+    rows, under a title) has the columns of a transaction table (with the columns
+    ``given``); ``None`` for other files."""
     if path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
         return None
     if importlib.util.find_spec("openpyxl") is None:
         return None  # the read says which package to install
-    from rfm.io._xlsx import sheet_headers, sheet_name
+    from rfm.io._xlsx import sheet_headers, sheet_name, sheet_rows
 
     if opts.sheet is not None:
         return sheet_name(path, opts.sheet)
@@ -337,11 +356,12 @@ def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) ->
     for name, header in sheets:
         if opts.names is not None:
             header = list(opts.names) if len(opts.names) == len(header) else []
-        try:
-            TransactionColumns.recognise(header, **given)
-        except ValueError:
-            continue
-        return name
+        if opts.header_row is not None:
+            header = next((r for n, r in sheet_rows(path, name, opts.header_row)
+                           if n == opts.header_row), [])  # fmt: skip
+        if _recognised(header, given) or (_searched(opts) and any(
+                _recognised(r, given) for _, r in sheet_rows(path, name, HEADER_SEARCH_ROWS))):
+            return name
     if len(sheets) <= 1:
         return sheets[0][0] if sheets else None  # the read explains what is missing
     shown = "; ".join(f"{name!r}: {', '.join(header[:6]) or 'empty'}" for name, header in sheets)
@@ -350,6 +370,43 @@ def _table_sheet(path: Path, opts: ReadOptions, given: dict[str, str | None]) ->
         f"money) by name ({shown}); pick the sheet with --sheet NAME|N and name its columns "
         "with --customer, --date and --amount (or --quantity and --price)."
     )
+
+
+def find_header(
+    path: str | os.PathLike[str], opts: ReadOptions, given: dict[str, str | None]
+) -> tuple[ReadOptions, list[str]]:
+    """``opts`` with the line (or sheet row) of the column names, and the note saying
+    which: the first line when its columns are recognised (with the columns ``given``),
+    else the first of the first :data:`HEADER_SEARCH_ROWS` that has them, under a title
+    such as ``Sales report 2023-2024``. None has: the first line's refusal, which names
+    ``--header-row`` when that line has fewer fields than one below it (a title)."""
+    header = header_of(path, opts)
+    if not header or not _searched(opts) or _recognised(header, given):
+        return opts, []
+    rows = leading_rows(path, opts, HEADER_SEARCH_ROWS)
+    for number, fields in rows[1:]:
+        if not _recognised(fields, given):
+            continue
+        above = " ".join(f for f in rows[0][1] if f and not f.startswith("Unnamed: "))
+        where = (f"row {number} of the sheet {opts.sheet!r}" if opts.sheet is not None
+                 else f"line {number} of {Path(path).name}")  # fmt: skip
+        note = (f"the column names were read from {where}, under {_shown_text(above)} "
+                "(--header-row N picks another line)")  # fmt: skip
+        return replace(opts, header_row=number), [note]
+    try:
+        TransactionColumns.recognise(header, **given)
+    except ValueError as exc:
+        filled = [sum(bool(f) and not f.startswith("Unnamed: ") for f in r) for _, r in rows]
+        if len(filled) > 1 and filled[0] < max(filled[1:]):
+            raise ValueError(f"{str(exc).rstrip('.')}; the first line looks like a title "
+                             "above the table: if the column names are on a later line, "
+                             "pass --header-row N (the line's number).") from None  # fmt: skip
+        raise
+    return opts, []
+
+
+def _shown_text(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def load_transactions(
@@ -391,6 +448,7 @@ def load_transactions(
     sheet = _table_sheet(Path(path), opts, given)
     if sheet is not None:
         opts = replace(opts, sheet=sheet)
+    opts, notes = find_header(path, opts, given)
     header = header_of(path, opts)
     text_cols: list[str] = []
     if header:  # None or [] (an empty file): the full read reports the problem
@@ -416,7 +474,7 @@ def load_transactions(
         df[date_col], date_format=opts.date_format, dayfirst=opts.dayfirst, name=date_col,
         options=FLAGS,
     )  # fmt: skip
-    currency, notes = money_read(money)
+    currency, said = money_read(money)
     return LoadedTransactions(frame=df, columns=cols, date_format=used, sheet=sheet,
-                              currency=currency, notes=notes)  # fmt: skip
+                              currency=currency, notes=notes + said)  # fmt: skip
 

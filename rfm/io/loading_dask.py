@@ -37,6 +37,7 @@ from rfm.io.loading import (
     LoadedTransactions,
     MoneyText,
     currency_sign,
+    find_header,
     id_text,
     money_read,
     number_column,
@@ -244,12 +245,14 @@ def load_transactions_dask(
 
     opts = options or ReadOptions()
     kind, files = source_files(path)
+    found: list[str] = []  # the note on the line of the column names
     if kind == "parquet":
         names = parquet_schemas(files[:1])[0].names
         pre = TransactionColumns.recognise(names, **given)
         ids = [c for c in (pre.customer, pre.invoice) if c]  # text in every file if need be
         ddf = read_parquet_dask(path if Path(path).is_dir() else str(path), text_columns=ids)
     else:
+        opts, found = find_header(files[0], opts, given)  # under a title, as in memory
         header = header_of(files[0], opts)
         text: list[str] = []
         if header:  # None or []: reading the file reports the problem
@@ -294,4 +297,4 @@ def load_transactions_dask(
     typed = ddf.map_partitions(_typed, cols, opts, date_options, order, currencies, meta=meta,
                                enforce_metadata=False)  # fmt: skip
     return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
-                              notes=notes)  # fmt: skip
+                              notes=found + notes)  # fmt: skip

@@ -31,6 +31,7 @@ import pandas as pd
 from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
 from rfm.io._sniff import (
     WHITESPACE,
+    Sniffed,
     long_record,
     mixed_encodings,
     sniff_text,
@@ -70,7 +71,11 @@ class ReadOptions:
     name, or a position counted from 1; ``None``: the first sheet, or with
     :func:`rfm.io.load_transactions` the first whose columns are recognised),
     ``quotes`` (``"`` opens a quoted field; ``False``: it is a plain character, for
-    files whose text holds stray quotes such as ``"12 INCH``).
+    files whose text holds stray quotes such as ``"12 INCH``), ``header_row`` (the line
+    of a text file, or row of a sheet, that names the columns, counted from 1 as an
+    editor or spreadsheet shows them; the lines above it, a title, are skipped;
+    ``None``: the first, or with :func:`rfm.io.load_transactions` the first of
+    the first lines whose columns are recognised).
     """
 
     sep: str | None = None
@@ -83,6 +88,7 @@ class ReadOptions:
     thousands: str | None = None
     sheet: str | int | None = None
     quotes: bool = True
+    header_row: int | None = None
 
 
 #: names accepted for ``ReadOptions.sep`` besides single characters
@@ -196,7 +202,7 @@ def read_transactions(
             _need("openpyxl", "Excel")
             from rfm.io._xlsx import read_xlsx, sheet_name
 
-            df = read_xlsx(path, text_columns, sheet_name(path, opts.sheet))
+            df = read_xlsx(path, text_columns, sheet_name(path, opts.sheet), opts.header_row)
             check_unique_names(list(df.columns), path)
             if opts.names is not None:
                 df.columns = _names(opts.names, len(df.columns), path)
@@ -427,7 +433,7 @@ def csv_options(
     """The sniffed encoding and the ``read_csv`` keywords (separator, names, text columns,
     missing values, decimal mark) of :func:`read_csv_text_ids`, for pandas or Dask."""
     opts = options or ReadOptions()
-    sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep), quotes=opts.quotes)
+    sniffed = _sniffed(path, opts)
     width = len(sniffed.first_row)
     if opts.names is not None:
         names = _names(opts.names, width, path)
@@ -476,10 +482,9 @@ def header_of(
                 return None
             from rfm.io._xlsx import sheet_name, xlsx_header
 
-            header = xlsx_header(path, sheet_name(path, opts.sheet))
+            header = xlsx_header(path, sheet_name(path, opts.sheet), opts.header_row)
             return _names(opts.names, len(header), path) if opts.names is not None else header
-        sniffed = sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep),
-                             quotes=opts.quotes)  # fmt: skip
+        sniffed = _sniffed(path, opts)
         if opts.names is not None:  # refused by the full read when the count differs
             return _names(opts.names, len(sniffed.first_row), path)
         if not opts.header:
@@ -487,3 +492,43 @@ def header_of(
         return sniffed.first_row
     except Exception:  # the full read reports the problem properly
         return None
+
+
+def _sniffed(path: Path, opts: ReadOptions, skip_lines: int | None = None) -> Sniffed:
+    """:func:`rfm.io._sniff.sniff_text` with the reading options (``skip_lines``: the
+    lines above the first row, else those above ``opts.header_row``)."""
+    if skip_lines is None and opts.header_row is not None:
+        skip_lines = opts.header_row - 1
+    return sniff_text(path, encoding=opts.encoding, sep=_sep(opts.sep), quotes=opts.quotes,
+                      skip_lines=skip_lines)  # fmt: skip
+
+
+def leading_rows(
+    path: str | os.PathLike[str], options: ReadOptions | None = None, rows: int = 20
+) -> list[tuple[int, list[str]]]:
+    """The first ``rows`` lines of a CSV file, or rows of an xlsx sheet, that are not
+    empty: each with its number (from 1, as an editor or spreadsheet shows it) and its
+    fields as column names, for finding the column names under a title (see
+    :attr:`ReadOptions.header_row`); ``[]`` for other files or when they cannot be read."""
+    path = Path(path)
+    opts = options or ReadOptions()
+    try:
+        kind = _kind(path)
+        if kind == "xlsx" and importlib.util.find_spec("openpyxl") is not None:
+            from rfm.io._xlsx import sheet_name, sheet_rows
+
+            return sheet_rows(path, sheet_name(path, opts.sheet), rows)
+        if kind != "csv" or not path.is_file():
+            return []
+        found: list[tuple[int, list[str]]] = []
+        for above in range(rows):
+            first = _sniffed(path, opts, skip_lines=above).first_row
+            if not first:
+                break
+            if found and found[-1][1] == first:  # a blank line: the same row again
+                found[-1] = (above + 1, first)
+            else:
+                found.append((above + 1, first))
+        return found
+    except Exception:  # the full read reports the problem properly
+        return []

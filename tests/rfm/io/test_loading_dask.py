@@ -160,3 +160,17 @@ def test_a_currency_sign_is_read_off_and_held_to_the_first_partition(tmp_path: P
         with pytest.raises(ValueError, match=rf"partition 1: column 'Amount' holds amounts in "
                            rf".* where the first part of the data holds {held}"):  # fmt: skip
             load_transactions_dask(str(tmp_path / "*.csv")).frame.compute()
+
+
+def test_column_names_under_a_title_are_found_as_in_memory(tmp_path: Path) -> None:
+    src = tmp_path / "a.csv"
+    src.write_text("Sales report 2024\n\nCustomer;Invoice;Date;Amount\nA;1;2024-01-02;5\n"
+                   "B;2;2024-01-03;6\n")  # fmt: skip
+    lazy = load_transactions_dask(str(src))
+    mem = load_transactions(src)
+    pd.testing.assert_frame_equal(lazy.frame.compute(), mem.frame, check_dtype=False)
+    assert mem.frame["Amount"].tolist() == [5, 6]
+    assert lazy.notes == mem.notes == ["the column names were read from line 3 of a.csv, under "
+                                       "'Sales report 2024' (--header-row N picks another line)"]
+    told = load_transactions_dask(str(src), options=ReadOptions(header_row=3))
+    assert told.notes == [] and told.frame.compute()["Customer"].tolist() == ["A", "B"]
