@@ -192,6 +192,40 @@ def test_compare_to_on_or_after_the_last_order_names_the_flag(cli, tmp_path: Pat
     assert not (tmp_path / "o").exists()
 
 
+def test_compare_to_counts_kept_returns_as_the_main_run_does(cli, tmp_path: Path) -> None:
+    """--keep-nonpositive-amount (or -quantity, -price) with --compare-to: the earlier
+    segmentation counts the kept returns too, as the run's own does, where it refused
+    them with Python advice ("pass allow_negative=True"). Each customer's spend between
+    the two dates in migration.csv is the sum of their lines after the date, returns
+    included (pandas on the file, by hand)."""
+    rows = []
+    for c in range(10):
+        for k in range(2 + c % 3):
+            day = pd.Timestamp("2024-01-05") + pd.Timedelta(days=17 * k + 3 * c)
+            rows.append((f"I{c}{k}", f"K{c}", f"{day:%Y-%m-%d}", 20.0 + 7 * c + k))
+    rows += [("R1", "K1", "2024-02-01", -15.0),  # a return before the date
+             ("R2", "K2", "2024-03-20", -4.5)]  # and one after it
+    src = tmp_path / "orders.csv"
+    pd.DataFrame(rows, columns=["InvoiceNo", "CustomerID", "InvoiceDate", "Amount"]).to_csv(
+        src, index=False)
+    out = tmp_path / "o"
+    proc = cli("segment", str(src), "--keep-nonpositive-amount", "--scaling", "minmax",
+               "--compare-to", "2024-02-15", "--k", "2", "--out", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "allow_negative" not in proc.stderr + proc.stdout
+    lines = pd.read_csv(src, parse_dates=["InvoiceDate"], date_format="%Y-%m-%d")
+    since = lines[lines["InvoiceDate"] >= pd.Timestamp("2024-02-16")]
+    mig = pd.read_csv(out / "migration.csv", index_col="customer")
+    expected = since.groupby("CustomerID")["Amount"].sum().reindex(mig.index, fill_value=0.0)
+    assert mig["revenue"].to_numpy() == pytest.approx(expected.to_numpy())
+    # by hand: K2 bought 34, 35, 36 and 37 (2024-01-11, -28, 02-14, 03-02), returned 4.5
+    assert mig.loc["K2", "revenue"] == pytest.approx(37.0 - 4.5)
+    segs = pd.read_csv(out / "segments.csv", index_col="customer")
+    spend_then = segs["monetary"] - mig["revenue"].reindex(segs.index)
+    # K1 bought 27, 28 and 29 (2024-01-08, -25, 02-11) and returned 15 on 2024-02-01
+    assert spend_then["K1"] == pytest.approx(27.0 + 28.0 + 29.0 - 15.0)
+
+
 def test_a_one_day_export_and_a_lone_big_customer_read_in_the_singular(cli, tmp_path: Path) -> None:
     """Orders of one day, and one customer far above the rest: the report says the data
     cover some days of that month (it said "2024-03, 2024-03"), "1 day ago" (not "1 days

@@ -464,7 +464,8 @@ def run_pipeline(
         with step(f"segment migration since {compare_to}"):
             now = pd.DataFrame({"segment": segments["segment"], "rfm_sum": scores["rfm_sum"],
                                 "monetary": rfm["monetary"], "frequency": rfm["frequency"]})
-            migration = _migration(clean, compare_to, now, cols, ties, rules, q)
+            migration = _migration(clean, compare_to, now, cols, ties, rules, q,
+                                   allow_negative=chosen.cleaning.allow_negative)
     ahead = None
     if chosen.clv is not None:
         model = chosen.purchase_model
@@ -688,12 +689,14 @@ def separation_table(prof: pd.DataFrame) -> pd.DataFrame:
 
 def _migration(
     clean: pd.DataFrame, compare_to: Any, now: pd.DataFrame, cols: TransactionColumns,
-    ties: str, rules: Any, q: int,
+    ties: str, rules: Any, q: int, allow_negative: bool,
 ) -> Any:
     """Migration from the end of day ``compare_to`` to ``now``, this run's own segments,
     scores and customer table (so the comparison's "now" is the segmentation the run
     reports, at its snapshot); a ``ValueError`` naming ``compare_to`` when it is not
-    before the day of the last purchase."""
+    before the day of the last purchase. The earlier customers are counted as the run's
+    own are: lines worth less than 0 that the cleaning kept (``allow_negative``: a
+    ``drop_nonpositive_*`` rule off) reduce their spend then too."""
     from rfm.migration import as_day, compare_segments, segmentation_at
 
     latest = clean[cols.date].max()
@@ -707,5 +710,6 @@ def _migration(
             f"({last:%Y-%m-%d}): the migration runs from it to that day; pick an earlier "
             "date."
         )
-    then = segmentation_at(clean, compare_to, q=q, ties=ties, rules=rules, columns=cols)
+    then = segmentation_at(clean, compare_to, q=q, ties=ties, rules=rules, columns=cols,
+                           allow_negative=allow_negative)
     return compare_segments(then, now, rules)
