@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import check_role_columns, numeric_values, unparseable_dates
+from rfm.columns import KEYWORDS, role_keywords
 
 __all__ = [
     "NothingLeft",
@@ -117,21 +118,75 @@ def rule_marks(
     return keep, rows, parsed_dates
 
 
+#: what the rows each rule removes are, for messages (the column it reads in ``{col!r}``)
+RULE_WORDS = {
+    "missing_customer": "without a customer id in {col!r}",
+    "bad_dates": "without a date that reads in {col!r}",
+    "cancelled": "cancelled, their invoice number in {col!r} starting with C",
+    "nonpositive_quantity": "with a quantity of 0 or less, or none, in {col!r}",
+    "nonpositive_price": "with a unit price of 0 or less, or none, in {col!r}",
+    "nonpositive_amount": "with an amount of 0 or less, or none, in {col!r}",
+    "duplicates": "repeating an earlier row",
+}
+#: the rules whose rows a switch keeps to some use (kept lines without a customer id or a
+#: date cannot count towards any customer's recency)
+KEEPABLE = ("cancelled", "nonpositive_quantity", "nonpositive_price", "nonpositive_amount")
+#: the column role whose values decide a rule that no switch helps
+RULE_ROLE_FIX = {"missing_customer": "customer", "bad_dates": "date"}
+
+
 class NothingLeft(ValueError):
-    """A cleaning removed every row: the per-rule ``report``, and a rule switch as the
-    caller takes it (``switch``: ``drop_cancelled=False`` for
-    :func:`rfm.clean_transactions`, ``cleaning={'drop_cancelled': False}`` for
-    :func:`rfm.run_pipeline`)."""
+    """A cleaning removed every row: the per-rule ``report``, the column each rule read
+    (``columns``: rule → column), and how the caller names the fixes: the column roles
+    (``given_as``, :mod:`rfm.columns`) and the rule switches (``in_settings``: as
+    :func:`rfm.run_pipeline` takes them, ``cleaning={'drop_cancelled': False}``, else as
+    :func:`rfm.clean_transactions` does, ``drop_cancelled=False``). The command line says
+    it in its flags, from :meth:`removed`."""
 
-    def __init__(self, report: pd.DataFrame, switch: str = "drop_cancelled=False") -> None:
+    def __init__(self, report: pd.DataFrame, columns: dict[str, str],
+                 given_as: str = KEYWORDS, in_settings: bool = False) -> None:  # fmt: skip
         self.report = report
-        super().__init__(
-            "clean_transactions removed every row; nothing is left to analyse. Rows "
-            f"removed per rule:\n{report.to_string(index=False)}\nSwitch off a rule "
-            f"(e.g. {switch}) or check the column names."
-        )
+        self.columns = dict(columns)
+        self.given_as = given_as
+        super().__init__(self._message(in_settings))
+
+    def removed(self) -> list[tuple[str, int, str | None]]:
+        """``(rule, rows it removed, column it read)`` of each rule that removed rows, in
+        the order they ran."""
+        return [(str(rule), int(n), self.columns.get(str(rule)))
+                for rule, n in zip(self.report["rule"], self.report["rows_removed"],
+                                   strict=True) if n]  # fmt: skip
+
+    def in_settings(self, given_as: str) -> NothingLeft:
+        """The same error, its fixes named as :func:`rfm.run_pipeline` takes them."""
+        return NothingLeft(self.report, self.columns, given_as, in_settings=True)
+
+    def _message(self, in_settings: bool) -> str:
+        removed = self.removed()
+        said = "; ".join(f"{n:,} row(s) {RULE_WORDS[rule].format(col=col)} (rule {rule})"
+                         for rule, n, col in removed)  # fmt: skip
+        fixes = []
+        keep = [f"drop_{rule}" for rule, _, _ in removed if rule in KEEPABLE]
+        if keep:
+            switches = (
+                "cleaning={" + ", ".join(f"{k!r}: False" for k in keep) + "}"
+                if in_settings else ", ".join(f"{k}=False" for k in keep)
+            )
+            fixes.append(f"keep those rows with {switches}")
+        for rule, _, col in removed:
+            if rule in RULE_ROLE_FIX:
+                role = RULE_ROLE_FIX[rule]
+                other = role_keywords(f"{role}='<column>'", self.given_as)
+                fixes.append(f"check that {col!r} is the {role} column (or pass {other})")
+        if not any(rule in RULE_ROLE_FIX for rule, _, _ in removed):
+            fixes.append("check the column names")
+        fix = "; or ".join(fixes)
+        return (f"clean_transactions removed every row, so nothing is left to analyse: "
+                f"{said}. {fix[0].upper()}{fix[1:]}.")
 
 
-def nothing_left(report: pd.DataFrame) -> NothingLeft:
-    """The error for a cleaning that removed every row, with the per-rule report."""
-    return NothingLeft(report)
+def nothing_left(report: pd.DataFrame, rules: list[tuple[str, str]],
+                 given_as: str) -> NothingLeft:  # fmt: skip
+    """The error for a cleaning that removed every row: the per-rule report, and the
+    column each rule read (``rules``, as :func:`rule_columns` gives them)."""
+    return NothingLeft(report, dict(rules), given_as)

@@ -133,7 +133,8 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
     ------
     TypeError, ValueError
         Not a DataFrame, empty, a needed column missing (names it and lists the
-        columns found), or every row removed (the report is shown in the message).
+        columns found), or every row removed (the message says how many rows each rule
+        removed, from which column, and the switch that keeps them).
 
     Examples
     --------
@@ -173,7 +174,7 @@ drop_nonpositive_price, drop_duplicates, drop_bad_dates, drop_nonpositive_amount
         out = out.loc[~dup_in_out]
     report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
     if len(out) == 0:
-        raise nothing_left(report)
+        raise nothing_left(report, rules, given_as)
     raw_ids = out[customer]
     ids = integral_ids(raw_ids)
     if ids is not raw_ids:  # whole numbers written as floats (17850.0) made whole

@@ -132,11 +132,12 @@ def clean_graph(
     rules, meta, kept, counts = _rules_applied(ddf, date, options, given_as)
     clean = kept.map_partitions(_drop, {}, meta=meta.drop(columns=[PART, POS]),
                                 enforce_metadata=False)
-    return clean, counts, lambda computed: _report(computed, rules)[0]
+    return clean, counts, lambda computed: _report(computed, rules, given_as)[0]
 
 
-def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
-    """The report rows of the row rules from the per-partition counts, and the rows left."""
+def _report(counts: pd.DataFrame, rules: list, given_as: str) -> tuple[pd.DataFrame, int]:
+    """The report rows of the row rules from the per-partition counts, and the rows left
+    (``given_as``: how the caller takes the column roles, for the error when none is)."""
     per_rule = counts[["rows", *(rule for rule, _ in rules)]].sum()
     left = int(per_rule["rows"])
     if left == 0:
@@ -147,7 +148,7 @@ def _report(counts: pd.DataFrame, rules: list) -> tuple[pd.DataFrame, int]:
         rows.append({"rule": rule, "rows_removed": int(per_rule[rule]), "rows_left": left})
     report = pd.DataFrame(rows, columns=["rule", "rows_removed", "rows_left"])
     if left == 0:
-        raise nothing_left(report)
+        raise nothing_left(report, rules, given_as)
     return report, left
 
 
@@ -192,12 +193,12 @@ def clean_transactions_dask(
         _duplicates, columns, meta=meta[[PART, POS]], enforce_metadata=False
     )
     per_partition, dups = dask.compute(counts, duplicates)
-    report, left = _report(per_partition, rules)
+    report, left = _report(per_partition, rules, given_as)
     duplicates_row = pd.DataFrame([{"rule": "duplicates", "rows_removed": len(dups),
                                     "rows_left": left - len(dups)}])  # fmt: skip
     report = pd.concat([report, duplicates_row], ignore_index=True)
     if left - len(dups) == 0:
-        raise nothing_left(report)
+        raise nothing_left(report, rules, given_as)
     marks: dict[int, np.ndarray] = {}
     for part, group in dups.groupby(PART, sort=False)[POS]:
         marks[int(part)] = np.sort(group.to_numpy())

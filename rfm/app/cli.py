@@ -549,9 +549,6 @@ def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
 
 #: library advice → the flag that does it from the command line
 _CLI_HINTS = (
-    (re.compile(r"Switch off a rule \(e\.g\. (?:drop_cancelled=False|cleaning=\{'drop_cancelled': "
-                r"False\})\)"),
-     "Keep rows with --keep-cancelled, --keep-nonpositive-quantity or --keep-nonpositive-price"),
     # kept returns under the default scaling (rfm.clustering.refuse_negative)
     (re.compile(r"clean returns first, or use scaling='minmax' or scaling='zscore'"),
      "drop the returns (leave out the --keep-nonpositive-* flags), or use --scaling minmax "
@@ -902,13 +899,47 @@ def _pipeline(
 
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_compile
+    from rfm._cleaning_rules import NothingLeft
 
     say = _Reporter(args.quiet, interrupted)
     forget = on_compile(say.compiling)
     try:
         return _run_steps(args, say)
+    except NothingLeft as exc:
+        raise UsageError(_nothing_left(exc, args.command)) from None
     finally:
         forget()
+
+
+def _nothing_left(exc: Any, command: str) -> str:
+    """A cleaning that removed every order line (``exc``: rfm._cleaning_rules.NothingLeft),
+    in one line: what each rule removed, from which column, and the flag that keeps those
+    lines, or the column flag when no flag can keep them (a line without a customer id
+    or a date counts towards no customer). ``apply`` and ``refit`` clean as the model's
+    run did, and take no such flags."""
+    from rfm._cleaning_rules import RULE_WORDS
+
+    keep = {switch.removeprefix("drop_"): "--" + dest.replace("_", "-")
+            for dest, (switch, _) in CLEANING_FLAGS.items()}  # fmt: skip
+    fixes = {
+        "missing_customer": "{col!r} is the column read as the customer id; --customer COL "
+                            "reads the ids from another",
+        "bad_dates": "{col!r} is the column read as the date; --date COL reads another",
+        "duplicates": "leave out --drop-duplicates to keep them",
+        **{rule: f"{flag} keeps " + ("those of 0 or less" if rule.startswith("nonpositive")
+                                     else "them") for rule, flag in keep.items()},
+    }  # fmt: skip
+    parts = []
+    for rule, n, col in exc.removed():
+        said = f"{n:,} {RULE_WORDS[rule].format(col=col)}"
+        if command == "segment" and rule in fixes:  # (apply and refit take no such flag)
+            said += f" ({fixes[rule].format(col=col)})"
+        parts.append(said)
+    text = f"cleaning removed every order line: {'; '.join(parts)}"
+    if command != "segment":
+        text += ("; the model reads the file with the columns and cleaning rules of the run "
+                 "that saved it")
+    return text + "."
 
 
 def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:

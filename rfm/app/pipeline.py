@@ -292,7 +292,7 @@ def _switches_as_settings() -> Iterator[None]:
     try:
         yield
     except NothingLeft as exc:
-        raise NothingLeft(exc.report, switch="cleaning={'drop_cancelled': False}") from None
+        raise exc.in_settings(COLUMNS) from None
 
 
 def _customer_table(

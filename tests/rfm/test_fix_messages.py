@@ -126,15 +126,37 @@ def test_cluster_names_k_for_too_many_clusters() -> None:
 
 
 def test_a_cleaning_that_removes_everything_names_the_switch_as_taken(tx) -> None:
+    """One plain message, in the caller's terms: what each rule removed (counted by hand
+    with pandas) from which column, and the switch that keeps those rows; for rows
+    without a customer id no switch helps, so the customer column is what it names."""
     cancelled = tx.assign(InvoiceNo="C" + tx["InvoiceNo"].astype(str))
-    with pytest.raises(ValueError, match=r"Switch off a rule \(e\.g\. cleaning="
-                       r"\{'drop_cancelled': False\}\) or check the column names\.$"):
+    said = (f"clean_transactions removed every row, so nothing is left to analyse: "
+            f"{len(tx):,} row(s) cancelled, their invoice number in 'InvoiceNo' starting "
+            "with C (rule cancelled). Keep those rows with ")
+    with pytest.raises(ValueError) as caught:
         rfm.run_pipeline(cancelled)
-    with pytest.raises(ValueError, match=r"Switch off a rule \(e\.g\. drop_cancelled=False\) "
-                       r"or check the column names\.$"):
+    assert str(caught.value) == (said + "cleaning={'drop_cancelled': False}; or check the "
+                                 "column names.")
+    with pytest.raises(ValueError) as caught:
         rfm.clean_transactions(cancelled)
+    assert str(caught.value) == said + "drop_cancelled=False; or check the column names."
+    assert "\n" not in str(caught.value)  # no table dumped
     done = _quiet_run(cancelled, cleaning={"drop_cancelled": False}, k=3)
     assert done.settings["rows_clean"] > 0
+    # every id missing, and the returns of the others
+    guests = tx.assign(CustomerID=np.where(tx.index % 2 == 0, None, tx["CustomerID"]),
+                       Quantity=-tx["Quantity"].abs())  # fmt: skip
+    n_guests = int(guests["CustomerID"].isna().sum())
+    with pytest.raises(ValueError) as caught:
+        rfm.run_pipeline(guests)
+    assert str(caught.value) == (
+        f"clean_transactions removed every row, so nothing is left to analyse: {n_guests:,} "
+        "row(s) without a customer id in 'CustomerID' (rule missing_customer); "
+        f"{len(tx) - n_guests:,} row(s) with a quantity of 0 or less, or none, in 'Quantity' "
+        "(rule nonpositive_quantity). Keep those rows with cleaning={'drop_nonpositive_"
+        "quantity': False}; or check that 'CustomerID' is the customer column (or pass "
+        "columns=rfm.TransactionColumns(customer='<column>'))."
+    )
 
 
 def test_clv_summary_names_columns_and_no_allow_negative(cdnow_sample_path: Path) -> None:
@@ -192,8 +214,9 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
     proc = cli("segment", str(cancelled), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.endswith("Keep rows with --keep-cancelled, --keep-nonpositive-quantity or "
-                         "--keep-nonpositive-price or check the column names."), last
+    assert last == (f"rfmseg: error: cleaning removed every order line: {len(tx):,} "
+                    "cancelled, their invoice number in 'InvoiceNo' starting with C "
+                    "(--keep-cancelled keeps them)."), last
     # a missing invoice number: no Python call, the fix is in the file
     gap = tmp_path / "gap.csv"
     tx.assign(InvoiceNo=tx["InvoiceNo"].astype(str).where(tx.index != 3, "")).to_csv(
@@ -204,6 +227,59 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
         assert proc.stderr.strip().splitlines()[-1] == (
             f"rfmseg: error: {where}invoice column 'InvoiceNo' has 1 missing value(s); fill "
             "them in, or drop those lines from the file."), proc.stderr
+
+
+def test_a_cleaning_that_removes_every_line_names_only_flags_that_keep_them(cli, tmp_path: Path
+                                                                           ) -> None:  # fmt: skip
+    """rfmseg: one line, no table and no Python name, counting what each rule removed
+    (counted by hand below); lines without a customer id name the column read as the id
+    and --customer, and no --keep-* flag (none keeps them usefully); amounts that are
+    empty or 0 or less name --keep-nonpositive-amount, which exists (see --help), and not
+    the quantity and price flags of another kind of file. The same in memory and on Dask."""
+    guests = tmp_path / "guests.csv"
+    guests.write_text("InvoiceNo,CustomerID,InvoiceDate,Amount\n1,,2024-01-02,5\n"
+                      "2,,2024-01-03,7\n", encoding="utf-8")  # fmt: skip
+    amounts = tmp_path / "amounts.csv"
+    amounts.write_text("Order,Client,Day,Total\nA1,x,2024-01-02,0\nA2,y,2024-01-03,\n"
+                       "A3,z,2024-01-04,-2.5\n", encoding="utf-8")  # fmt: skip
+    expected = {
+        guests: "2 without a customer id in 'CustomerID' ('CustomerID' is the column read "
+                "as the customer id; --customer COL reads the ids from another).",
+        amounts: "3 with an amount of 0 or less, or none, in 'Total' "
+                 "(--keep-nonpositive-amount keeps those of 0 or less).",
+    }  # fmt: skip
+    assert "--keep-nonpositive-amount" in cli("segment", "--help").stdout
+    for src, said in expected.items():
+        roles = ("--customer", "Client", "--invoice", "Order", "--date", "Day", "--amount",
+                 "Total") if src == amounts else ()  # fmt: skip
+        for dask in ((), ("--dask",)):
+            proc = cli("segment", str(src), *roles, *dask, "--out", str(tmp_path / "o"))
+            assert proc.returncode == 2, proc.stderr
+            lines = proc.stderr.strip().splitlines()
+            assert lines[-1] == f"rfmseg: error: cleaning removed every order line: {said}"
+            assert not any("rows_removed" in line or "clean_transactions" in line
+                           for line in lines)  # fmt: skip
+    # the flag it names does keep those lines: kept, they are then refused for what
+    # they are (an empty amount), not for being removed
+    proc = cli("segment", str(amounts), "--customer", "Client", "--invoice", "Order",
+               "--date", "Day", "--amount", "Total", "--keep-nonpositive-amount",
+               "--out", str(tmp_path / "o"))  # fmt: skip
+    assert "removed every order line" not in proc.stderr
+    assert "'Total' has 1 missing value(s)" in proc.stderr.strip().splitlines()[-1]
+    # apply cleans as the model's run did, and takes no --customer or --keep-* flag
+    good = tmp_path / "good.csv"
+    good.write_text("InvoiceNo,CustomerID,InvoiceDate,Amount\n" + "".join(
+        f"{i},{c},2024-0{1 + i % 6}-1{i % 10},{10 + 3 * i}\n"
+        for i, c in enumerate("abcdefghijabcdefabc")), encoding="utf-8")  # fmt: skip
+    model = tmp_path / "m.json"
+    proc = cli("segment", str(good), "--k", "2", "--save-model", str(model), "--out",
+               str(tmp_path / "m"), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    proc = cli("apply", str(model), str(guests), "--out", str(tmp_path / "a"))
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "rfmseg: error: cleaning removed every order line: 2 without a customer id in "
+        "'CustomerID'; the model reads the file with the columns and cleaning rules of the "
+        "run that saved it.")
 
 
 def test_on_dask_the_same_messages_name_columns(tx) -> None:
