@@ -28,7 +28,8 @@ from rfm.columns import (
     fit_money_roles,
 )
 
-__all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "integral_ids"]
+__all__ = ["WHOLE_NUMBER_TEXT", "clean_transactions", "ids_written_otherwise",
+           "ids_written_two_ways", "integral_ids"]
 
 #: a whole number written as a float, ``"17850.0"``; group 1 is the number, ``"17850"``
 WHOLE_NUMBER_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
@@ -56,6 +57,58 @@ def integral_ids(values: pd.Series) -> pd.Series:
             whole = whole.take(codes).set_axis(values.index).rename(values.name)
             return whole.astype(values.dtype) if values.dtype != object else whole
     return values
+
+
+def _plain(ids: pd.Index) -> pd.Series:
+    """Each id as text without leading zeros or a decimal ".0" ("00017", "17.0": "17"),
+    indexed by the id."""
+    text = pd.Series(ids.astype(str), index=ids)
+    return text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
+
+
+def ids_written_otherwise(before: pd.Index, after: pd.Index) -> tuple[int, str, str] | None:
+    """Customers new in ``after`` whose id ``before`` writes otherwise: with leading zeros,
+    or as a decimal number ("00017", "17", "17.0" are one id), whether that other id is
+    gone or is in ``after`` too (a file padded on its newest lines only). Returns how
+    many, and the first one as each side writes it; None when there are none. Both
+    indexes hold distinct ids."""
+    new = after[before.get_indexer(after) < 0]
+    if not len(new):
+        return None
+    text = pd.Series(before.astype(str), index=before)
+    # the previous ids by their plain form: only those with a leading 0 or a "." change
+    odd = text.str.startswith("0") | text.str.contains(".", regex=False)
+    keys = pd.Series(np.concatenate([before[~odd.to_numpy()].to_numpy(dtype=object),
+                                     before[odd.to_numpy()].to_numpy(dtype=object)]),
+                     index=np.concatenate([text[~odd.to_numpy()].to_numpy(dtype=object),
+                                           _plain(before[odd.to_numpy()]).to_numpy(dtype=object)]))
+    keys = keys[~keys.index.duplicated()]
+    mine = _plain(new)
+    row = pd.Index(keys.index).get_indexer(mine.to_numpy(dtype=object))
+    found = row >= 0
+    if not found.any():
+        return None
+    first = int(np.flatnonzero(found)[0])
+    return int(found.sum()), str(keys.iloc[row[first]]), str(mine.index[first])
+
+
+def ids_written_two_ways(ids: pd.Index) -> tuple[int, str, str] | None:
+    """Customer ids of one table that write one id two ways, with leading zeros or as a
+    decimal number (``"00017"`` and ``"17"``, ``"18.0"`` and ``"18"``): what
+    :func:`ids_written_otherwise` finds between two runs, within one. Returns how many
+    ids are such second spellings (each a customer counted apart from the first
+    spelling's), and the first pair (its first spelling, then the other); ``None`` when
+    there are none. ``ids`` holds distinct ids."""
+    if pd.api.types.is_integer_dtype(ids.dtype):
+        return None  # integers are written one way
+    text = pd.Series(ids.astype(str), index=ids)
+    # only an id with a leading 0 or a "." has another spelling
+    if not (text.str.startswith("0") | text.str.contains(".", regex=False)).any():
+        return None
+    first = ~_plain(ids).duplicated().to_numpy()
+    if first.all():
+        return None
+    return ids_written_otherwise(ids[first], ids)
 
 
 def clean_transactions(

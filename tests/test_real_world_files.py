@@ -993,6 +993,50 @@ def test_csv_ids_whole_floats_merge_and_na_words_are_ids(cli, tmp_path: Path) ->
     assert proc.removed("missing_customer") == 1
 
 
+def test_ids_written_two_ways_in_one_file_are_said(cli, tmp_path: Path) -> None:
+    """'00017' on some lines and '17' on others: still two customers (the tool cannot know
+    that a zero-padded id means the same customer), but said, with how many and an
+    example, in the summary and the report; ids padded alike throughout are not."""
+    df = rows_frame()
+    numbers = {c: str(17 + i) for i, c in enumerate(sorted(df["CustomerID"].unique()))}
+    ids = df["CustomerID"].map(numbers)
+    # A01 (17) and D04 (20) padded on some of their lines; the others never
+    padded = df.index.isin([0, 2, 6, 8])
+    ids = ids.where(~padded, ids.str.zfill(5))
+    text = df.assign(CustomerID=ids, InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d"))
+    src = write_csv(tmp_path / "ids.csv", text)
+    proc, seg = end_to_end(cli, tmp_path, src)
+    spellings = ids.nunique()  # by hand: counted apart, one customer per spelling
+    assert len(seg) == spellings == 10
+    second = spellings - ids.astype(int).nunique()  # spellings beyond one per number
+    assert second == 2
+    said = [line for line in proc.stdout.splitlines() if "written two ways" in line]
+    assert said == [
+        "warning: 2 customer ids appear written two ways in the file (e.g. '00017' and "
+        "'17'): the two spellings are counted as different customers. If they are one "
+        "customer, write each id one way throughout the file (all with leading zeros or "
+        "all without, no '.0') so that it counts once."
+    ], proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "2 customer ids appear written two ways" in report
+    # padded alike on every line: one spelling each, nothing to say
+    alike = write_csv(tmp_path / "alike.csv", text.assign(CustomerID=ids.str.zfill(5)))
+    proc, seg = end_to_end(cli, tmp_path, alike)
+    assert len(seg) == 8 and "written two ways" not in proc.stdout + proc.stderr
+
+
+def test_ids_written_two_ways_are_found_as_between_two_runs() -> None:
+    """The helper behind the warning, on ids by hand: "00017"/"17" and "18.0"/"18" are
+    second spellings, "007" alone is not, and "017"/"0017" (no plain spelling) are."""
+    from rfm.cleaning import ids_written_two_ways
+
+    assert ids_written_two_ways(pd.Index(["00017", "17", "18", "18.0", "007", "abc"])) == (
+        2, "00017", "17")
+    assert ids_written_two_ways(pd.Index(["017", "5", "0017"])) == (1, "017", "0017")
+    assert ids_written_two_ways(pd.Index(["007", "008", "12"])) is None
+    assert ids_written_two_ways(pd.Index([17, 18])) is None
+
+
 def test_duplicated_column_names_are_refused(cli, tmp_path: Path) -> None:
     text = rows_frame().assign(Other="x")
     text["InvoiceDate"] = text["InvoiceDate"].dt.strftime("%Y-%m-%d")

@@ -54,6 +54,7 @@ from rfm.app.pipeline import (
     run_warnings,
     separation_table,
 )
+from rfm.cleaning import ids_written_otherwise
 from rfm.drift import MIN_DRIFT_CUSTOMERS, assignment_changes
 from rfm.io.export import (
     CSV_DIGITS,
@@ -403,37 +404,6 @@ def read_again(model: SegmentModel, previous: pd.DataFrame) -> tuple[pd.DataFram
     return read, int(otherwise.sum())
 
 
-def ids_written_otherwise(before: pd.Index, after: pd.Index) -> tuple[int, str, str] | None:
-    """Customers new in ``after`` whose id ``before`` writes otherwise: with leading zeros,
-    or as a decimal number ("00017", "17", "17.0" are one id), whether that other id is
-    gone or is in ``after`` too (a file padded on its newest lines only). Returns how
-    many, and the first one as each side writes it; None when there are none. Both
-    indexes hold distinct ids."""
-
-    def plain(ids: pd.Index) -> pd.Series:
-        text = pd.Series(ids.astype(str), index=ids)
-        return text.str.replace(r"\.0+$", "", regex=True).str.lstrip("0").replace("", "0")
-
-    new = after[before.get_indexer(after) < 0]
-    if not len(new):
-        return None
-    text = pd.Series(before.astype(str), index=before)
-    # the previous ids by their plain form: only those with a leading 0 or a "." change
-    odd = text.str.startswith("0") | text.str.contains(".", regex=False)
-    keys = pd.Series(np.concatenate([before[~odd.to_numpy()].to_numpy(dtype=object),
-                                     before[odd.to_numpy()].to_numpy(dtype=object)]),
-                     index=np.concatenate([text[~odd.to_numpy()].to_numpy(dtype=object),
-                                           plain(before[odd.to_numpy()]).to_numpy(dtype=object)]))
-    keys = keys[~keys.index.duplicated()]
-    mine = plain(new)
-    row = pd.Index(keys.index).get_indexer(mine.to_numpy(dtype=object))
-    found = row >= 0
-    if not found.any():
-        return None
-    first = int(np.flatnonzero(found)[0])
-    return int(found.sum()), str(keys.iloc[row[first]]), str(mine.index[first])
-
-
 def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
 
@@ -612,7 +582,7 @@ def apply_model(
     said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
                            learned.cuts["monetary"])  # (unread under ties "first")
     warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
-                            rfm_decimals(rfm))
+                            rfm_decimals(rfm), customers=rfm.index)
     older = _older_than_training(rfm, model.training)
     if older:
         warnings.append(older)

@@ -41,7 +41,7 @@ from rfm.app.value import (
     value_tables,
 )
 from rfm.bins import score_bins
-from rfm.cleaning import clean_transactions
+from rfm.cleaning import clean_transactions, ids_written_two_ways
 from rfm.clustering import (
     ELBOW_SAMPLE,
     SILHOUETTE_SAMPLE,
@@ -50,7 +50,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import orders_word, rfm_decimals
+from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -523,7 +523,7 @@ def run_pipeline(
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
     warnings_ = run_warnings(problems, inversions, mean_ari, orders,
-                             rfm_decimals(rfm))
+                             rfm_decimals(rfm), customers=rfm.index)
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []
@@ -654,16 +654,38 @@ def returns_kept(cleaning: Any, columns: TransactionColumns) -> bool:
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,
-                 orders: str = "orders", decimals: int = 0) -> list[str]:  # fmt: skip
+                 orders: str = "orders", decimals: int = 0,
+                 customers: pd.Index | None = None) -> list[str]:  # fmt: skip
     """What the reader must know before acting, each a sentence ending in a full stop:
-    unstable clusters (mean ARI below :data:`validation.stability.STABLE_ARI`) first, then
-    the rule set's problems, then the segment names that invert the value order (orders
-    called ``orders``: "purchase days" without an invoice column; money with the run's
-    ``decimals``, :func:`rfm.labels.spend_decimals`)."""
+    customer ids written two ways in the file (``customers``: the ids of the customer
+    table, :func:`id_spelling_sentence`) first, then unstable clusters (mean ARI below
+    :data:`validation.stability.STABLE_ARI`), then the rule set's problems, then the
+    segment names that invert the value order (orders called ``orders``: "purchase days"
+    without an invoice column; money with the run's ``decimals``,
+    :func:`rfm.labels.spend_decimals`)."""
     found = [*problems, *inversion_sentences(inversions, orders, decimals)]
     if np.isfinite(mean_ari) and mean_ari < STABLE_ARI:
         found.insert(0, UNSTABLE_SENTENCE)
+    spelled = id_spelling_sentence(customers) if customers is not None else None
+    if spelled:
+        found.insert(0, spelled)
     return [w if w.endswith(".") else w + "." for w in found]
+
+
+def id_spelling_sentence(customers: pd.Index) -> str | None:
+    """The warning for customer ids of one file that write one id two ways (``"00017"``
+    and ``"17"``: :func:`rfm.cleaning.ids_written_two_ways`), each such pair counted as
+    two customers; ``None`` when there are none. (``17850.0`` beside ``17850`` is one id
+    already: the cleaning makes whole float ids whole.)"""
+    found = ids_written_two_ways(customers)
+    if found is None:
+        return None
+    n, one, other = found
+    return (f"{counted(n, 'customer id')} {agree(n, 'appears|appear')} written two ways in "
+            f"the file (e.g. '{one}' and '{other}'): the two spellings are counted as "
+            "different customers. If they are one customer, write each id one way "
+            "throughout the file (all with leading zeros or all without, no '.0') so that "
+            "it counts once.")
 
 
 #: the warning for clusters that change with the random starts, in plain words; the figure
