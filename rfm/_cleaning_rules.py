@@ -5,6 +5,7 @@ applying them to a table, and the error when nothing is left.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ __all__ = [
     "missing_customer",
     "nothing_left",
     "rule_columns",
+    "totals_rows",
 ]
 
 #: the column role each rule reads
@@ -127,6 +129,7 @@ RULE_WORDS = {
     "nonpositive_price": "with a unit price of 0 or less, or none, in {col!r}",
     "nonpositive_amount": "with an amount of 0 or less, or none, in {col!r}",
     "duplicates": "repeating an earlier row",
+    "totals_row": "of a totals row, not a customer",
 }
 #: the rules whose rows a switch keeps to some use (kept lines without a customer id or a
 #: date cannot count towards any customer's recency)
@@ -190,3 +193,105 @@ def nothing_left(report: pd.DataFrame, rules: list[tuple[str, str]],
     """The error for a cleaning that removed every row: the per-rule report, and the
     column each rule read (``rules``, as :func:`rule_columns` gives them)."""
     return NothingLeft(report, dict(rules), given_as)
+
+
+#: customer ids that name a total (compared without case, spaces around or a final ":")
+TOTAL_IDS = frozenset({
+    "total", "totals", "grand total", "subtotal", "sub total", "sub-total", "sum", "summe",
+    "gesamt", "gesamtsumme", "totaal", "totale", "somme", "suma",
+})  # fmt: skip
+#: how close a single order must come to the sum of the other customers' spend (as a
+#: share of that sum) to read as their total: rounding, not a coincidence
+TOTALS_TOLERANCE = 0.005
+#: how :func:`rfm.run_pipeline` keeps a customer taken for a totals row (the command
+#: line names its flag instead)
+KEEP_TOTALS = "pass cleaning={'drop_totals_row': False} to keep it"
+#: the same, for a run that applies a saved model (and cleans as the model's run did)
+MODEL_KEEPS_TOTALS = "save the model from a run with --keep-totals-row to keep it"
+#: the start of :meth:`TotalsRow.sentence`, as a ``warnings`` filter matches it
+TOTALS_WARNING = r"Customer '.*' \(.*\) was left out as a totals row"
+#: the fewest other customers for the spend alone to mark a totals row (among three
+#: customers one may well have spent what the other two did)
+TOTALS_MIN_OTHERS = 10
+
+
+@dataclass(frozen=True)
+class TotalsRow:
+    """A customer of the customer table that is a totals row."""
+
+    customer: Any
+    spend: float
+    #: why: its one order is worth the other customers' spend together (``"customers"``)
+    #: or every other line of the file as read (``"lines"``, returns and cancellations
+    #: included, as a spreadsheet's SUM adds them), or its id names a total (``"id"``)
+    reason: str
+    #: the sum it matched (``"customers"``, ``"lines"``; NaN for ``"id"``)
+    others: float = float("nan")
+
+    def sentence(self, keep: str = KEEP_TOTALS) -> str:
+        """The warning: which id, its figure, why, and (``keep``) how to keep it."""
+        why = {
+            "customers": f"its one order is worth the spend of all the other customers "
+                         f"together ({self.others:,.2f})",
+            "lines": f"its one order is worth all the other order lines of the file "
+                     f"together ({self.others:,.2f})",
+            "id": "its id names a total and it has one order",
+        }[self.reason]  # fmt: skip
+        return (f"Customer '{self.customer}' ({self.spend:,.2f}) was left out as a totals "
+                f"row, not a customer: {why}. If it is a real customer, {keep}.")
+
+
+def lines_total(lines: Any, columns: Any) -> Any:
+    """The money of every order line as read, added up as a spreadsheet's SUM would
+    (missing values skipped; returns and cancellations included): a float, lazy on a
+    Dask DataFrame, or ``None`` when a money column is not numeric. ``columns``: the
+    :class:`rfm.TransactionColumns`."""
+    meta = getattr(lines, "_meta", lines)
+    money = list(columns.money)
+    if not all(c in meta.columns for c in money) or not all(
+            pd.api.types.is_numeric_dtype(meta[c].dtype) and not
+            pd.api.types.is_bool_dtype(meta[c].dtype) for c in money):
+        return None
+
+    def added(df: pd.DataFrame) -> float:
+        values = [numeric_values(df[c], c) for c in money]
+        line = values[0] if len(values) == 1 else values[0] * values[1]
+        return float(np.nansum(line))
+
+    if hasattr(lines, "_meta"):  # Dask: one sum per partition, then theirs
+        return lines.map_partitions(lambda df: pd.Series([added(df)]),
+                                    meta=pd.Series([], dtype=np.float64)).sum()
+    return added(lines)
+
+
+def totals_rows(rfm: pd.DataFrame, lines_sum: float | None = None) -> list[TotalsRow]:
+    """The customers of a customer table (``rfm``: indexed by customer, with ``frequency``
+    and ``monetary``) that are a totals row a spreadsheet left below the order lines: a
+    single order worth, to :data:`TOTALS_TOLERANCE`, the spend of all the other customers
+    together, or all the other order lines of the file (``lines_sum``, from
+    :func:`lines_total`: every line as read, this one included), with at least
+    :data:`TOTALS_MIN_OTHERS` other customers; or a single order of a customer whose id
+    names a total (:data:`TOTAL_IDS`: ``TOTAL``, ``Grand total``, ``Summe``, ...). Read
+    as a customer, such a row doubles the revenue and becomes the best customer (or a new
+    one)."""
+    if not len(rfm):
+        return []
+    spend = rfm["monetary"].to_numpy(np.float64)
+    once = rfm["frequency"].to_numpy() == 1
+    found: dict[int, TotalsRow] = {}
+    if len(rfm) > TOTALS_MIN_OTHERS:
+        top = int(np.argmax(spend))
+        sums = {"customers": float(spend.sum())}
+        if lines_sum is not None and np.isfinite(lines_sum):
+            sums["lines"] = float(lines_sum)
+        for reason, whole in sums.items():
+            others = whole - spend[top]
+            if once[top] and others > 0 and abs(spend[top] - others) <= TOTALS_TOLERANCE * others:
+                found[top] = TotalsRow(rfm.index[top], float(spend[top]), reason, others)
+                break
+    if not pd.api.types.is_numeric_dtype(rfm.index.dtype):  # (a number names no total)
+        single = np.flatnonzero(once)  # the one-order customers' ids only
+        named = pd.Series(rfm.index[single].astype(str)).str.strip().str.rstrip(":").str.strip()
+        for i in single[named.str.casefold().isin(TOTAL_IDS).to_numpy()]:
+            found.setdefault(int(i), TotalsRow(rfm.index[i], float(spend[i]), "id"))
+    return [found[i] for i in sorted(found)]

@@ -26,6 +26,7 @@ CLEANING_STEPS: dict[str, str] = {
     "nonpositive_price": "Price zero or negative, or missing",
     "nonpositive_amount": "Amount zero or negative, or missing",
     "duplicates": "Duplicate lines",
+    "totals_row": "Totals row (not a customer)",
 }
 
 #: drift.csv's feature → the row label of the drift table (report and console)

@@ -92,6 +92,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -318,12 +319,16 @@ class SegmentModel:
     # -- applying --------------------------------------------------------------------
     def customer_table(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
         """The RFM table of ``transactions`` as a run with this model's settings builds it
-        (``snapshot`` replaces the model's convention)."""
+        (``snapshot`` replaces the model's convention); a totals row left out is said in a
+        ``UserWarning``, as a run says it."""
         from rfm.app.pipeline import customer_table
 
         _check_columns(transactions, self.settings.columns)
         chosen = self.settings if snapshot is None else self.settings.replace(snapshot=snapshot)
-        return customer_table(transactions, chosen).rfm
+        table = customer_table(transactions, chosen)
+        for row in table.totals:
+            warnings.warn(row.sentence(), UserWarning, stacklevel=2)
+        return table.rfm
 
     def assign(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
         """Scores, segment, cluster, persona and action of every customer in

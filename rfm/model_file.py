@@ -387,7 +387,9 @@ def _settings(f: _Field) -> Settings:
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"field 'settings.columns': {exc}") from None
     clean = f["cleaning"]
-    cleaning = CleaningRules(**{name: clean[name].flag() for name in CleaningRules().as_dict()})
+    # a model saved before drop_totals_row existed takes its default
+    cleaning = CleaningRules(**{name: clean[name].flag() for name in CleaningRules().as_dict()
+                                if name != "drop_totals_row" or clean.optional(name) is not None})
     snap = f["snapshot"].text()
     if snap not in ("max+1d", "max"):
         try:

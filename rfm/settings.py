@@ -11,9 +11,10 @@ setting         default               why
 columns         the UCI names         ``CustomerID``, ``InvoiceNo``, ``InvoiceDate``,
                                       ``Quantity`` × ``UnitPrice`` (:class:`rfm.TransactionColumns`)
 cleaning        drop guests, bad      returns, free lines and cancellations are not
-                dates, cancelled,     purchases; exact duplicate lines are *kept* (and
-                quantity/price ≤ 0    counted): the UCI figures everyone quotes (397,884
-                                      rows) keep them, and a repeated line may be real
+                dates, cancelled,     purchases, nor is a spreadsheet's totals row; exact
+                quantity/price ≤ 0,   duplicate lines are *kept* (and counted): the UCI
+                a totals row          figures everyone quotes (397,884 rows) keep them,
+                                      and a repeated line may be real
 snapshot        ``"max+1d"``          recency counted from 24 hours after the last order
                                       (whole 24-hour periods), so the most recent
                                       customers have recency 1
@@ -57,6 +58,10 @@ class CleaningRules:
     """Which rows :func:`rfm.clean_transactions` drops (each rule on or off).
 
     The defaults are :func:`rfm.clean_transactions`' own: every rule on but duplicates.
+    ``drop_totals_row`` is a rule of the run, not of :func:`rfm.clean_transactions`: a
+    customer that is a totals row (:func:`rfm._cleaning_rules.totals_rows`: a single
+    order worth the sum of every other customer's spend, or an id such as ``TOTAL``) is
+    left out, with a warning, once the customer table shows it.
     """
 
     drop_missing_customer: bool = True
@@ -66,6 +71,7 @@ class CleaningRules:
     drop_nonpositive_price: bool = True
     drop_nonpositive_amount: bool = True
     drop_duplicates: bool = False
+    drop_totals_row: bool = True
 
     @classmethod
     def of(cls, value: CleaningRules | Mapping[str, bool] | None) -> CleaningRules:
@@ -84,8 +90,12 @@ class CleaningRules:
         return cls(**{name: bool(on) for name, on in value.items()})
 
     def as_dict(self) -> dict[str, bool]:
-        """``{"drop_cancelled": True, ...}``, as :func:`rfm.clean_transactions` takes them."""
+        """Every switch, ``{"drop_cancelled": True, ...}``."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def row_rules(self) -> dict[str, bool]:
+        """The switches :func:`rfm.clean_transactions` takes (all but ``drop_totals_row``)."""
+        return {k: v for k, v in self.as_dict().items() if k != "drop_totals_row"}
 
     @property
     def allow_negative(self) -> bool:

@@ -1118,6 +1118,100 @@ def test_cleaning_counts_rules_and_keeps_duplicates(cli, tmp_path: Path) -> None
     assert "duplicate lines 3" in proc.stdout
 
 
+def _amount_rows() -> pd.DataFrame:
+    """Order lines with an amount: 14 customers, one cancelled (negative) line."""
+    rows = []
+    for c in range(14):
+        for k in range(1 + c % 3):
+            day = datetime(2011, 1 + (c + 2 * k) % 11, 1 + (3 * c + k) % 27, 9 + c % 8)
+            rows.append((f"{1000 + 10 * c + k}", f"{17000 + c}", day, 5.0 + 3.25 * c + k))
+    rows.append(("C1999", "17003", datetime(2011, 6, 1, 10), -12.5))
+    return pd.DataFrame(rows, columns=["InvoiceNo", "CustomerID", "InvoiceDate", "Amount"])
+
+
+def _expected_by_amount(df: pd.DataFrame) -> pd.DataFrame:
+    """R (from the last order: --snapshot max), F, M by a plain groupby on amounts."""
+    g = df.groupby("CustomerID")
+    return pd.DataFrame({"recency": (df["InvoiceDate"].max() - g["InvoiceDate"].max()).dt.days,
+                         "frequency": g["InvoiceNo"].nunique(),
+                         "monetary": g["Amount"].sum()})  # fmt: skip
+
+
+def test_a_totals_row_below_the_lines_is_left_out_and_named(cli, tmp_path: Path) -> None:
+    """A spreadsheet's SUM row read as a customer doubled the revenue and became the best
+    customer (or a new one, as it is dated last), with no word. It is left out, named
+    with its figure and the flag that keeps it, and counted in the cleaning line; the
+    customers, their recency (the snapshot no longer at the totals row's late date) and
+    spend are those of the lines without it (a plain groupby). Found by its id
+    ('TOTAL'), or with any id by its figure: the sum of every other line as read (the
+    cancelled one included, as a spreadsheet adds it) or of the other customers'
+    spend. --keep-totals-row keeps it; --dask leaves out the same row."""
+    df = _amount_rows()
+    kept = df[~df["InvoiceNo"].str.startswith("C")]
+    expected = _expected_by_amount(kept)
+    late = datetime(2011, 12, 31, 23, 59)
+    cases = {  # id, amount → why, in the warning
+        ("TOTAL", df["Amount"].sum()): "its one order is worth all the other order lines "
+                                       f"of the file together ({df['Amount'].sum():,.2f})",
+        ("99999", df["Amount"].sum()): "its one order is worth all the other order lines "
+                                       f"of the file together ({df['Amount'].sum():,.2f})",
+        ("99999", kept["Amount"].sum()): "its one order is worth the spend of all the other "
+                                         f"customers together ({kept['Amount'].sum():,.2f})",
+        ("Grand total:", 1234.5): "its id names a total and it has one order",
+    }  # fmt: skip
+    for (who, amount), why in cases.items():
+        total = pd.DataFrame([("T1", who, late, amount)], columns=df.columns)
+        text = pd.concat([df, total]).assign(
+            InvoiceDate=lambda d: d["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+        src = write_csv(tmp_path / "totals.csv", text)
+        proc, seg = end_to_end(cli, tmp_path, src)
+        assert_rfm(seg, expected)
+        said = [x for x in proc.stdout.splitlines() if "totals row" in x]
+        assert said == [
+            f"warning: Customer '{who}' ({amount:,.2f}) was left out as a totals row, not a "
+            f"customer: {why}. If it is a real customer, pass --keep-totals-row to keep it.",
+            f"rows read {len(df) + 1}; removed by cleaning: cancelled orders 1; totals row "
+            f"(not a customer) 1; kept {len(kept)}",
+        ], proc.stdout
+        report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+        assert f"was left out as a totals row, not a customer: {why}" in report
+        assert "--keep-totals-row" in report and "drop_totals_row" not in report
+    # kept when asked: a customer like any other, with no warning
+    proc, seg = end_to_end(cli, tmp_path, src, "--keep-totals-row")
+    assert len(seg) == len(expected) + 1 and "Grand total:" in seg.index
+    assert "was left out" not in proc.stdout + proc.stderr
+    # --dask: the same row left out, the same customers
+    src = write_csv(tmp_path / "totals.csv", pd.concat([df, pd.DataFrame(
+        [("T1", "TOTAL", late, df["Amount"].sum())], columns=df.columns)]).assign(
+        InvoiceDate=lambda d: d["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M")))  # fmt: skip
+    proc, seg = end_to_end(cli, tmp_path, src, "--dask")
+    assert_rfm(seg, expected)
+    assert "warning: Customer 'TOTAL'" in proc.stdout
+
+
+def test_what_is_not_a_totals_row() -> None:
+    """By hand: a top customer worth the others together among few customers (three
+    customers: 10 + 20 = 30), or with two orders, or 1 % off the sum, and an id 'Total'
+    with two orders, are customers."""
+    from rfm._cleaning_rules import totals_rows
+
+    def table(spend: list[float], orders: list[int], ids: list[str] | None = None):
+        index = ids or [f"c{i}" for i in range(len(spend))]
+        return pd.DataFrame({"monetary": spend, "frequency": orders}, index=index)
+
+    assert totals_rows(table([10.0, 20.0, 30.0], [1, 1, 1])) == []
+    eleven = [float(i + 1) for i in range(11)]  # 66 in all
+    assert [t.customer for t in totals_rows(table([*eleven, 66.0], [1] * 12))] == ["c11"]
+    assert totals_rows(table([*eleven, 66.0], [1] * 11 + [2])) == []
+    assert totals_rows(table([*eleven, 66.0 * 1.01], [1] * 12)) == []
+    assert totals_rows(table([*eleven, 66.0 * 1.004], [1] * 12))[0].reason == "customers"
+    # the sum of every line as read (returns included) is the other figure it may match
+    assert totals_rows(table([*eleven, 60.0], [1] * 12), lines_sum=120.0)[0].reason == "lines"
+    ids = ["Total", "b", "c"]
+    assert totals_rows(table([5.0, 1.0, 2.0], [2, 1, 1], ids)) == []
+    assert [t.reason for t in totals_rows(table([5.0, 1.0, 2.0], [1, 1, 1], ids))] == ["id"]
+
+
 def test_cleaning_rules_switch_from_the_command_line(cli, tmp_path: Path) -> None:
     df = dirty_rows()
     text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))

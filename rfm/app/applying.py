@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.dask_detect import is_dask_frame
+from rfm._cleaning_rules import MODEL_KEEPS_TOTALS
 from rfm._inputs import RFM_COLUMNS
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
@@ -581,8 +582,9 @@ def apply_model(
     learned = model.learned.scores
     said = score_sentences(rfm, segs, settings.rules, r_scores, q, learned.ties,
                            learned.cuts["monetary"])  # (unread under ties "first")
-    warnings = run_warnings(said, inversions, float("nan"), orders_word(invoices),
-                            rfm_decimals(rfm), customers=rfm.index)
+    warnings = [t.sentence(keep=MODEL_KEEPS_TOTALS) for t in base.totals] + run_warnings(
+        said, inversions, float("nan"), orders_word(invoices), rfm_decimals(rfm),
+        customers=rfm.index)
     older = _older_than_training(rfm, model.training)
     if older:
         warnings.append(older)

@@ -397,6 +397,11 @@ CLEANING_FLAGS = {
                                 "--amount; one on an invoice of its own counts as an order "
                                 "and can be the last one; they reduce the customer's "
                                 f"spend{NEGATIVE_SPEND})"),
+    "keep_totals_row": ("drop_totals_row", "a customer taken for a totals row, which is "
+                        "otherwise left out with a warning naming it: a single order worth "
+                        "the sum of all the other customers' spend (to 0.5 %%, with 10 "
+                        "customers or more), or a single order of an id such as TOTAL, "
+                        "Grand total, Sum or Summe"),
 }  # fmt: skip
 
 
@@ -484,8 +489,8 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
     c = seg.add_argument_group(
         "cleaning",
         "By default rows without customer or date, cancelled invoices (C...), quantity <= 0 "
-        "and price <= 0 are dropped; exact duplicate rows are counted but kept. The summary "
-        "shows the rows each rule removed.",
+        "and price <= 0 are dropped, and so is a totals row below the order lines; exact "
+        "duplicate rows are counted but kept. The summary shows the rows each rule removed.",
     )
     for dest, (_, what) in CLEANING_FLAGS.items():
         c.add_argument(
@@ -547,6 +552,9 @@ def _cleaning(args: argparse.Namespace) -> dict[str, bool]:
     return rules
 
 
+#: how ``rfmseg segment`` keeps a customer taken for a totals row
+KEEP_TOTALS_FLAG = "pass --keep-totals-row to keep it"
+
 #: library advice → the flag that does it from the command line
 _CLI_HINTS = (
     # kept returns under the default scaling (rfm.clustering.refuse_negative)
@@ -561,6 +569,8 @@ _CLI_HINTS = (
      "; fill them in or drop those lines (a --keep-nonpositive-* flag keeps lines whose "
      "money is missing)."),
     (re.compile(r"\bscaling='([\w-]+)'"), r"--scaling \1"),
+    # a customer taken for a totals row (rfm._cleaning_rules.KEEP_TOTALS)
+    (re.compile(r"pass cleaning=\{'drop_totals_row': False\} to keep it"), KEEP_TOTALS_FLAG),
     # equal-size score groups, as the run's own warnings name them (rfm.rulecheck)
     (re.compile(r"\(ties \u201cfirst\u201d\)"), "(--ties first)"),
     # a missing invoice number: the command has no switch that forgets a recognised
@@ -943,6 +953,7 @@ def _nothing_left(exc: Any, command: str) -> str:
 
 
 def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
+    from rfm._cleaning_rules import KEEP_TOTALS
     from rfm.app.console import print_summary
     from rfm.app.outputs import write_outputs
 
@@ -961,6 +972,9 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
         with _session(args, say) as release:
             df, cols, source = _load(args, say)
             result = _pipeline(args, df, cols, say, release)
+        shown = set(result.warnings)  # as the library said them (and warned them)
+        # the report names the flag that keeps a totals row, as the console does
+        result.warnings[:] = [_for_cli(w) if KEEP_TOTALS in w else w for w in result.warnings]
         result.settings["source"] = source
         said_reading(args, result)
         result.settings["date_format"] = getattr(args, "date_format_used", None)
@@ -974,7 +988,7 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
                 title=f"Customer segmentation — {name}",
             )
             save_model()
-    _say_warnings(say, caught, set(result.warnings))
+    _say_warnings(say, caught, shown)
     say.check_interrupt()
     print_summary(result, args.out, [p.name for p in paths.values()])
     if args.save_model:  # its own folder, which need not be --out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,7 @@ def run_apply(args: argparse.Namespace, say: Any) -> int:
 
 def run_refit(args: argparse.Namespace, say: Any) -> int:
     """``rfmseg refit``: fit afresh with stable ids, write the run's files and the model."""
+    from rfm._cleaning_rules import KEEP_TOTALS, MODEL_KEEPS_TOTALS, TOTALS_WARNING
     from rfm.app.cli import _session, said_reading
     from rfm.app.console import print_refit_lines, print_summary
     from rfm.app.outputs import write_outputs
@@ -181,7 +183,11 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
     model = _model(args)
     with _session(args, say):
         df = _load(args, say, model)
-        new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
+        with warnings.catch_warnings():  # said once, below, as refit keeps it
+            warnings.filterwarnings("ignore", message=TOTALS_WARNING, category=UserWarning)
+            new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
+    # a totals row is kept by the segment run that saves a model, not by refit
+    result.warnings[:] = [w.replace(KEEP_TOTALS, MODEL_KEEPS_TOTALS) for w in result.warnings]
     result.settings["source"] = str(args.file)
     said_reading(args, result)
     text = dumps(new)

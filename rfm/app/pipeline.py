@@ -30,7 +30,13 @@ from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import compile_ahead
 from kmeans_np.scaling import ConstantColumnWarning
 from rfm import kpis
-from rfm._cleaning_rules import NothingLeft, missing_customer
+from rfm._cleaning_rules import (
+    NothingLeft,
+    TotalsRow,
+    lines_total,
+    missing_customer,
+    totals_rows,
+)
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
 from rfm.actions import customer_actions
 from rfm.app.value import (
@@ -254,6 +260,9 @@ class CustomerTable:
     #: duplicates are dropped or the table is left on Dask, where counting them would take
     #: one more pass over the order lines)
     customers_left_out: int | None = None
+    #: the totals rows left out of the customer table (rfm._cleaning_rules.totals_rows;
+    #: not looked for in a customer table left on Dask, ``compute=False``)
+    totals: list[TotalsRow] = field(default_factory=list)
 
 
 def customer_table(
@@ -306,7 +315,7 @@ def _customer_table(
     with step("cleaning transactions" + (" on Dask" if on_dask else "")):
         with _switches_as_settings():
             clean, report = clean_transactions(transactions, columns=cols,
-                                               **rules_on.as_dict())  # fmt: skip
+                                               **rules_on.row_rules())  # fmt: skip
         duplicates: int | None = None
         if not on_dask:
             duplicates = 0 if rules_on.drop_duplicates else int(clean.duplicated().sum())
@@ -314,12 +323,40 @@ def _customer_table(
             duplicates = 0
         # on Dask, counting kept duplicates would shuffle every row: only dropping does
     with step("computing recency, frequency, monetary"):
-        rfm = rfm_table(clean, columns=cols, snapshot=chosen.snapshot,
-                        allow_negative=rules_on.allow_negative, compute=compute)  # fmt: skip
+        def table_of(lines: Any) -> pd.DataFrame:
+            return rfm_table(lines, columns=cols, snapshot=chosen.snapshot,
+                             allow_negative=rules_on.allow_negative, compute=compute)
+
+        rfm = table_of(clean)
+        totals: list[TotalsRow] = []
+        if rules_on.drop_totals_row and not is_dask_frame(rfm):
+            whole = lines_total(transactions, cols)
+            whole = whole.compute() if is_dask_frame(transactions) and whole is not None else whole
+            clean, report, totals = _without_totals(clean, report, rfm, cols.customer, whole)
+            if totals:  # its date may have been the last: the snapshot moves too
+                rfm = table_of(clean)
     rows_in, rows_clean = _row_counts(transactions, report)
     left_out = None if on_dask else _customers_left_out(transactions[cols.customer], clean)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean,
-                         customers_left_out=left_out)
+                         customers_left_out=left_out, totals=totals)
+
+
+def _without_totals(
+    clean: Any, report: pd.DataFrame, rfm: pd.DataFrame, customer: str, whole: float | None
+) -> tuple[Any, pd.DataFrame, list[TotalsRow]]:
+    """The cleaned lines and cleaning report without the customers of ``rfm`` that are
+    totals rows (:func:`rfm._cleaning_rules.totals_rows`; ``whole``: the money of every
+    line read, :func:`rfm._cleaning_rules.lines_total`), counted in the report as the rule
+    ``totals_row``; and those totals rows (none: everything as it was)."""
+    totals = totals_rows(rfm, whole)
+    if not totals:
+        return clean, report, []
+    drop = clean[customer].isin([t.customer for t in totals])
+    n = int(drop.sum().compute() if is_dask_frame(clean) else drop.sum())
+    clean = clean[~drop] if is_dask_frame(clean) else clean.loc[~drop.to_numpy()]
+    row = {"rule": "totals_row", "rows_removed": n,
+           "rows_left": int(report["rows_left"].iloc[-1]) - n}  # fmt: skip
+    return clean, pd.concat([report, pd.DataFrame([row])], ignore_index=True), totals
 
 
 def _customers_left_out(ids: pd.Series, clean: pd.DataFrame) -> int | None:
@@ -346,29 +383,49 @@ def _customer_table_dask(
     from rfm.table_dask import rfm_table_graph
 
     cols, rules_on = chosen.columns, chosen.cleaning
-    switches = {k: v for k, v in rules_on.as_dict().items() if k != "drop_duplicates"}
+    switches = {k: v for k, v in rules_on.row_rules().items() if k != "drop_duplicates"}
     what = "recency, frequency, monetary" + (" and monthly KPIs" if with_monthly else "")
+
+    def reduced(lines: Any, *extra: Any) -> tuple[list, Callable[[], tuple[Any, Any]]]:
+        """``extra`` computed in one pass with the customer table and monthly KPIs of
+        ``lines``, and the function that finishes those two (called after ``extra`` is
+        checked: the cleaning report says first when nothing is left)."""
+        aggregates, finish = rfm_table_graph(
+            lines, columns=cols, snapshot=chosen.snapshot,
+            allow_negative=rules_on.allow_negative, backend="auto", given_as=COLUMNS,
+        )
+        lazy = [*extra, aggregates, *(monthly_graph(lines, cols) if with_monthly else ())]
+        computed = dask.compute(*lazy)
+        rest = computed[len(extra):]
+        return list(computed[: len(extra)]), lambda: (
+            finish(rest[0]), monthly_finish(*rest[1:]) if with_monthly else None)
+
     with step(f"cleaning transactions on Dask, and {what} in the same pass"):
         clean, counts, report_of = clean_graph(
             transactions, customer=cols.customer, invoice=cols.invoice, date=cols.date,
             quantity=cols.quantity, price=cols.price, amount=cols.amount, given_as=COLUMNS,
             **switches,
         )
-        aggregates, finish = rfm_table_graph(
-            clean, columns=cols, snapshot=chosen.snapshot,
-            allow_negative=rules_on.allow_negative, backend="auto", given_as=COLUMNS,
-        )
-        lazy = [counts, aggregates, *(monthly_graph(clean, cols) if with_monthly else ())]
-        computed = dask.compute(*lazy)
+        whole = lines_total(transactions, cols) if rules_on.drop_totals_row else None
+        (counted_rows, whole), tables = reduced(clean, counts, whole)
         with _switches_as_settings():
-            report = report_of(computed[0])
-        rfm = finish(computed[1])
-        monthly = monthly_finish(*computed[2:]) if with_monthly else None
+            report = report_of(counted_rows)
+        rfm, monthly = tables()
         # the ids of the lines removed came with the counts: those no kept line has
-        left_out = customers_left_out(computed[0], rfm.index)
+        left_out = customers_left_out(counted_rows, rfm.index)
+    totals: list[TotalsRow] = []
+    if rules_on.drop_totals_row and (totals := totals_rows(rfm, whole)):
+        with step(f"leaving out the totals row, and {what} again"):
+            drop = clean[cols.customer].isin([t.customer for t in totals])
+            clean = clean[~drop]
+            (n,), tables = reduced(clean, drop.sum())
+            rfm, monthly = tables()
+            row = {"rule": "totals_row", "rows_removed": int(n),
+                   "rows_left": int(report["rows_left"].iloc[-1]) - int(n)}  # fmt: skip
+            report = pd.concat([report, pd.DataFrame([row])], ignore_index=True)
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, None, rows_in, rows_clean, monthly,
-                         customers_left_out=left_out)
+                         customers_left_out=left_out, totals=totals)
 
 
 def run_pipeline(
@@ -522,8 +579,8 @@ def run_pipeline(
         )
     rows_in, rows_clean = base.rows_in, base.rows_clean
     mean_ari = float(table.loc[table["metric"] == "stability_mean_ari", "value"].iloc[0])
-    warnings_ = run_warnings(problems, inversions, mean_ari, orders,
-                             rfm_decimals(rfm), customers=rfm.index)
+    warnings_ = [t.sentence() for t in base.totals] + run_warnings(
+        problems, inversions, mean_ari, orders, rfm_decimals(rfm), customers=rfm.index)
     for text in warnings_:  # library callers see them too (the command prints the list)
         warnings.warn(text, UserWarning, stacklevel=2)
     notes = []

@@ -27,7 +27,7 @@ from rfm.datasets import make_transactions
 from rfm.drift import Reference, assignment_changes, bin_counts, psi, psi_reading
 from rfm.frozen import FrozenScores, first_cuts, nearest_centre
 from rfm.io.export import export_table
-from rfm.model_file import ModelFileError, dumps, from_document, loads
+from rfm.model_file import ModelFileError, dumps, from_document, loads, to_document
 from rfm.model_refit import match_clusters, renamed_clusters
 from rfm.scoring import rfm_scores
 from rfm.segments import RuleSet, SegmentRule
@@ -215,6 +215,21 @@ def test_save_and_load_give_the_same_model_and_assignment(demo, tmp_path) -> Non
     doc = json.loads(text)
     assert doc["format_version"] == 1 and doc["training"]["customers"] == 1500
     assert "NaN" not in text and "Infinity" not in text
+
+
+def test_a_model_saved_before_the_totals_row_rule_loads_with_it_on(demo) -> None:
+    """Files saved before drop_totals_row existed lack the switch: they load, with the
+    rule on (its default); a file that gives it keeps what it says."""
+    _, _, model = demo
+    doc = to_document(model)
+    assert doc["settings"]["cleaning"]["drop_totals_row"] is True
+    del doc["settings"]["cleaning"]["drop_totals_row"]
+    assert from_document(doc).settings.cleaning.drop_totals_row is True
+    doc["settings"]["cleaning"]["drop_totals_row"] = False
+    assert from_document(doc).settings.cleaning.drop_totals_row is False
+    del doc["settings"]["cleaning"]["drop_cancelled"]  # the others stay required
+    with pytest.raises(ModelFileError, match="drop_cancelled"):
+        from_document(doc)
 
 
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=3, max_size=3))

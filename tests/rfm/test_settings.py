@@ -43,9 +43,13 @@ def test_every_library_function_defaults_like_the_settings() -> None:
         assert _default(func, "invoice") == cols.invoice
         assert _default(func, "date") == cols.date
     # cleaning: clean_transactions' switches default as CleaningRules
-    for name, on in CleaningRules().as_dict().items():
+    for name, on in CleaningRules().row_rules().items():
         assert _default(rfm.clean_transactions, name) == on, name
     assert CleaningRules().drop_duplicates is False
+    # the run's own rule, beyond clean_transactions: a totals row is left out
+    assert set(CleaningRules().as_dict()) - set(CleaningRules().row_rules()) == {
+        "drop_totals_row"}
+    assert CleaningRules().drop_totals_row is True
 
 
 def test_settings_check_their_input() -> None:
