@@ -88,7 +88,7 @@ def apply_rules(
     keep, rows, parsed_dates = rule_marks(df, rules)
     out = df.loc[keep].copy()
     if parsed_dates is not None:
-        out[date] = parsed_dates[keep].to_numpy()
+        out[date] = parsed_dates[keep].array  # (to_numpy would drop a time zone)
     return out, rows
 
 

@@ -249,6 +249,45 @@ def test_mixed_naive_and_zoned_times_get_a_short_message(cli, tmp_path: Path) ->
     assert len(proc.stderr.strip().splitlines()[-1]) < 250
 
 
+def test_offsets_that_change_with_daylight_saving_are_read_in_utc(cli, tmp_path: Path) -> None:
+    """Shopify writes '2023-01-02 14:00:00 +0100' in winter and '+0200' in summer: refused
+    ("do not parse as dates with one format"), and with the pattern --date-format '%Y-%m-%d
+    %H:%M:%S %z' refused in pandas' words ("Pass utc=True"). Read as the ISO 'T' form of
+    the same instants is: converted to UTC, whatever the offset (also with --dask, where
+    zoned dates were refused by the partitions' schema check once cleaned). R, F, M are a
+    plain groupby on the instants pandas reads with that pattern and utc=True."""
+    df = rows_frame()
+    summer = df["InvoiceDate"].dt.month.between(4, 10)
+    offset = np.where(summer, " +0200", " +0100")
+    text = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S") + offset
+    src = write_csv(tmp_path / "shop.csv", df.assign(InvoiceDate=text))
+    instants = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S %z", utc=True)
+    expected = expected_rfm(df.assign(InvoiceDate=instants))
+    assert instants[summer].iloc[0].hour == df.loc[summer, "InvoiceDate"].iloc[0].hour - 2
+    iso = df["InvoiceDate"].dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(summer, "+02:00",
+                                                                         "+01:00")  # fmt: skip
+    same = write_csv(tmp_path / "iso.csv", df.assign(InvoiceDate=iso))
+    for path, flags, used in (
+        (src, (), "ISO 8601 (converted to UTC)"),
+        (src, ("--date-format", "%Y-%m-%d %H:%M:%S %z"),
+         "%Y-%m-%d %H:%M:%S %z (converted to UTC)"),
+        (same, (), "ISO 8601 (converted to UTC)"),
+        (src, ("--dask",), "ISO 8601 (converted to UTC)"),  # refused there by the schema
+    ):  # fmt: skip
+        got, seg = segment(cli, path, *flags)
+        assert seg is not None, got.stderr
+        assert_rfm(seg, expected)
+        assert got.date_format == used
+        first = got.table.rfm["first_purchase"].sort_index()
+        pd.testing.assert_series_equal(  # the first purchase as the instant it was
+            first.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"),
+            instants.groupby(df["CustomerID"]).min().astype("datetime64[ns, UTC]"),
+            check_names=False, check_index_type=False)  # fmt: skip
+    proc, _ = end_to_end(cli, tmp_path, src)
+    assert "date format: ISO 8601 (converted to UTC)" in proc.stdout
+    assert "Period" not in proc.stderr and "utc=True" not in proc.stderr + proc.stdout
+
+
 def test_parse_date_column_against_hand_parsed_values() -> None:
     from rfm.io.dates import parse_date_column
 

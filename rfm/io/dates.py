@@ -12,7 +12,9 @@ looks at every distinct value first and chooses one layout for the column:
   ``dayfirst`` or ``date_format`` decides;
 - ``y-m-d`` (ISO 8601 and ``yyyy/mm/dd``);
 - ``YYYYMMDD`` integers or digit strings;
-- time zones: every value with one (converted to UTC) or none; a mix is an error;
+- time zones: every value with one (converted to UTC, whatever its offset: ``+01:00`` in
+  winter and ``+02:00`` in summer, also written ``14:00:00 +0100``) or none; a mix is an
+  error; a ``date_format`` with ``%z`` converts to UTC the same way;
 - other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
 
 A date given as an option (``rfmseg --snapshot``, ``--compare-to``) is read by
@@ -66,7 +68,10 @@ _SEPARATED = re.compile(
 _TIME = re.compile(
     r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:(?P<fs>[.,])(?P<f>\d{1,9}))?)?\s*(?P<p>[AaPp][Mm])?$"
 )
-_ZONE = re.compile(r"\d(?:Z|[+-]\d{2}:?\d{2})$")
+#: a time zone at the end of a date and time: right after it (ISO 8601: ``T10:00Z``,
+#: ``10:00+01:00``), or after a space once the time is given (``14:00:00 +0100``, as
+#: Shopify and ``strftime('%Y-%m-%d %H:%M:%S %z')`` write it)
+_ZONE = re.compile(r"(?:\d(?:Z|[+-]\d{2}:?\d{2})|:\d{2}(?:[.,]\d+)?\s+(?:Z|[+-]\d{2}:?\d{2}))$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_1970 = 25_569  # the Excel serial of 1970-01-01
 _DAY_NS = 86_400_000_000_000
@@ -239,8 +244,12 @@ def _numeric_dates(uniq: np.ndarray, date_format: str, col: _Column) -> tuple[np
 
 
 def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray, str]:
+    # a pattern that reads a zone converts every date to UTC, as a zoned ISO 8601 column
+    # is read: offsets may differ from date to date (+0100 in winter, +0200 in summer)
+    zoned = "%z" in fmt or "%Z" in fmt
     try:
-        out = pd.to_datetime(pd.Series(uniq, dtype=object), format=fmt, errors="coerce")
+        out = pd.to_datetime(pd.Series(uniq, dtype=object), format=fmt, errors="coerce",
+                             utc=zoned)  # fmt: skip
     except (ValueError, TypeError) as exc:
         raise col.fail(f"{col.options.given(fmt)} is not a valid pattern ({exc}).") from None
     bad = out.isna().to_numpy()
@@ -249,7 +258,7 @@ def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray,
                        f"{col.options.given(fmt)}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC")
-    return np.asarray(out.to_numpy()), fmt
+    return np.asarray(out.to_numpy()), fmt + (" (converted to UTC)" if zoned else "")
 
 
 def _extract(values: np.ndarray, pattern: re.Pattern[str]) -> pd.DataFrame:
