@@ -96,7 +96,7 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             "give datetimes or text such as '2024-01-31', or convert epoch numbers "
             "explicitly, e.g. pd.to_datetime(column, unit='s')."
         )
-    from rfm.io.dates import PARSE_FIRST, AmbiguousDate, read_date_column
+    from rfm.io.dates import PARSE_FIRST, AmbiguousDate, mixed_layouts_error, read_date_column
 
     try:  # one format for the whole column when one fits every value (rfm.io.dates)
         parsed, _ = read_date_column(values, options=PARSE_FIRST)
@@ -137,25 +137,11 @@ def unparseable_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         except ValueError as exc:  # no one order; among dates of other layouts, neither
             if not (parsed.notna() & ~day_month).any():  # dayfirst= nor one date_format=
                 raise  # can help, so that message names a fix that does
-            raise _mixed_layouts(exc) from None
+            raise mixed_layouts_error(exc, PARSE_FIRST) from None
         finest = max(parsed.dt.unit, settled.dt.unit, key=_UNITS.index)
         parsed = parsed.dt.as_unit(finest).copy()
         parsed[day_month] = settled.dt.as_unit(finest)
     return parsed, bad
-
-
-def _mixed_layouts(exc: ValueError) -> ValueError:
-    """The error for a/b/yyyy dates among dates of other layouts that settle no one order
-    (all read both ways, or two contradict each other): the same kind, "a/b/yyyy date" for
-    "date", and a fix that reads such a column, since one ``date_format`` cannot."""
-    from rfm.io.dates import AmbiguousDate
-
-    said = str(exc).split("; ")[0].replace("every date,", "every a/b/yyyy date,")
-    fix = ("parse the column yourself, one layout at a time, e.g. pd.to_datetime(..., "
-           "format='%d/%m/%Y') for these and format='ISO8601' for the others (pandas' "
-           "format='mixed' with dayfirst=True would swap the ISO dates' month and day)")
-    return type(exc)(f"{said} among dates of other layouts; {fix}.") if isinstance(
-        exc, AmbiguousDate) else ValueError(f"{said}; fix the file, or {fix}.")
 
 
 def _day_month(values: pd.Series) -> pd.Series:

@@ -288,6 +288,60 @@ def test_offsets_that_change_with_daylight_saving_are_read_in_utc(cli, tmp_path:
     assert "Period" not in proc.stderr and "utc=True" not in proc.stderr + proc.stdout
 
 
+def test_a_column_of_two_date_layouts_reads_each_date_in_its_own(cli, tmp_path: Path) -> None:
+    """Half '2011-12-09 12:50:00', half '09/12/2011 12:50' (two exports appended): the
+    message said "values mix date separators; pass --date-format", which no one format
+    can do. Each date is read in its own layout, the d/m/y ones day first as their days
+    above 12 settle (the rule of a whole column), and the console, the report and the
+    option dates say so. Checked against pandas, each layout with its explicit format."""
+    df = rows_frame()
+    iso = df.index % 2 == 0
+    text = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S").where(
+        iso, df["InvoiceDate"].dt.strftime("%d/%m/%Y %H:%M"))
+    src = write_csv(tmp_path / "two.csv", df.assign(InvoiceDate=text))
+    read_back = pd.to_datetime(text.where(iso), format="%Y-%m-%d %H:%M:%S").fillna(
+        pd.to_datetime(text.where(~iso), format="%d/%m/%Y %H:%M"))
+    got, seg = segment(cli, src)
+    assert seg is not None, got.stderr
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=read_back)))
+    used = (f"2 layouts, each date read in one: %Y-%m-%d %H:%M:%S ({iso.sum()} order lines) "
+            f"and %d/%m/%Y %H:%M ({(~iso).sum()} order lines) (day first)")
+    assert got.date_format == used
+    assert option_dates(src, "--compare-to", "01/06/2011")[1] == "2011-06-01"  # day first
+    proc, _ = end_to_end(cli, tmp_path, src)
+    assert f"date format: {used}" in proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"Dates read in {used}." in report and "one format for the whole" not in report
+    # d/m/y dates that all read both ways beside ISO ones: one line, naming the flag that
+    # works (--dayfirst), and no --date-format, which cannot read two layouts
+    both = text.where(iso, df["InvoiceDate"].dt.strftime("%d/%m/%Y"))
+    both = both.where(iso | (df["InvoiceDate"].dt.day <= 12), "01/02/2011")
+    src = write_csv(tmp_path / "both.csv", df.assign(InvoiceDate=both))
+    proc, _ = segment(cli, src)
+    assert_user_error(proc, "reads both day first and month first among dates of other "
+                      "layouts", "pass --dayfirst")  # fmt: skip
+    assert "--date-format" not in proc.stderr
+    got, seg = segment(cli, src, "--dayfirst")
+    assert seg is not None and got.date_format.endswith("(day first)")
+
+
+def test_dates_with_and_without_a_time_say_both(cli, tmp_path: Path) -> None:
+    """'2010-12-01' beside '2010-12-01 08:26:00' read right (date-only as midnight), but
+    the report said "the format %Y-%m-%d %H:%M:%S, one format for the whole column",
+    which half the dates do not have. Checked against pandas' ISO 8601 reading."""
+    df = rows_frame()
+    text = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    text[::3] = df["InvoiceDate"][::3].dt.strftime("%Y-%m-%d")
+    src = write_csv(tmp_path / "iso_mix.csv", df.assign(InvoiceDate=text))
+    proc, seg = end_to_end(cli, tmp_path, src)
+    assert_rfm(seg, expected_rfm(df.assign(InvoiceDate=pd.to_datetime(text, format="ISO8601"))))
+    used = "%Y-%m-%d %H:%M:%S, or %Y-%m-%d without a time"
+    assert f"date format: {used}\n" in proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert (f"Dates read with the format {used} (read as midnight), one layout for the whole "
+            "column.") in report  # fmt: skip
+
+
 def test_parse_date_column_against_hand_parsed_values() -> None:
     from rfm.io.dates import parse_date_column
 

@@ -477,9 +477,10 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         metavar="FMT",
         help="format of the date column: a strftime pattern such as %%d/%%m/%%Y, or excel "
         "(Excel serial days), epoch-s or epoch-ms (time since 1970). Default: one format "
-        "inferred from all the values. Dates with a time zone (2023-01-02T14:00:00+01:00, "
-        "2023-07-02 14:00:00 +0200; with a pattern, %%z) are converted to UTC, whatever "
-        "each one's offset",
+        "inferred from all the values (a column that mixes layouts such as 2011-12-09 and "
+        "09/12/2011: each date in its own, said in the summary). Dates with a time zone "
+        "(2023-01-02T14:00:00+01:00, 2023-07-02 14:00:00 +0200; with a pattern, %%z) are "
+        "converted to UTC, whatever each one's offset",
     )
     r.add_argument(
         "--dayfirst",

@@ -11,6 +11,10 @@ looks at every distinct value first and chooses one layout for the column:
   order, both are an error, and a column where every value fits both is refused unless
   ``dayfirst`` or ``date_format`` decides;
 - ``y-m-d`` (ISO 8601 and ``yyyy/mm/dd``);
+- a column that mixes those layouts (``2011-12-09 12:50:00`` beside ``09/12/2011 12:50``,
+  two exports appended): each date in its own layout, each layout read as a column of
+  its own (a d/m/y one day first or month first as its values settle, or ``dayfirst``);
+  the format used names every layout;
 - ``YYYYMMDD`` integers or digit strings;
 - time zones: every value with one (converted to UTC, whatever its offset: ``+01:00`` in
   winter and ``+02:00`` in summer, also written ``14:00:00 +0100``) or none; a mix is an
@@ -52,6 +56,8 @@ __all__ = [
     "AmbiguousDate",
     "DateOptions",
     "date_order",
+    "dates_sentence",
+    "mixed_layouts_error",
     "parse_date_column",
     "read_date_argument",
     "read_date_column",
@@ -80,6 +86,10 @@ _LAST_DAY = (pd.Timestamp.max - pd.Timedelta(days=1)).normalize()
 _LAST_EXCEL_DAY = (_LAST_DAY.to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).days
 #: a guessed format that puts a date before this year has misread the text (e.g. "1,5")
 MIN_YEAR = 1800
+#: how a layout says that some of its dates give no time of day (read as midnight)
+WITHOUT_TIME = "without a time"
+#: how the format used says that the column holds dates of several layouts
+SEVERAL_LAYOUTS = "layouts, each date read in one"
 
 
 @dataclass(frozen=True)
@@ -131,13 +141,18 @@ class _Column:
     name: str
     options: DateOptions
 
-    def fail(self, what: str) -> ValueError:
-        return ValueError(f"date column {self.name!r}: {what}")
+    def fail(self, what: str, kind: type[ValueError] = ValueError) -> ValueError:
+        return kind(f"date column {self.name!r}: {what}")
 
 
 class AmbiguousDate(ValueError):
     """Dates whose day and month could be swapped, with no order to follow (a column
     where every value fits both orders, or an option's date)."""
+
+
+class _OrderConflict(ValueError):
+    """Dates of one d/m/y layout that no one day/month order reads (one only day first,
+    another only month first; or only month first where day first was asked)."""
 
 
 def _examples(values: np.ndarray, n: int = 3) -> str:
@@ -467,12 +482,12 @@ def _separated(
             raise col.fail(
                 f"{_examples(uniq[only_dayfirst], 1)} only reads day first but "
                 f"{_examples(uniq[only_monthfirst], 1)} only month first; fix the file or "
-                f"{opts.fix(opts.date_format)}.",
+                f"{opts.fix(opts.date_format)}.", _OrderConflict,
             )
         if only_monthfirst.any() and dayfirst:
             raise col.fail(f"{opts.dayfirst} was given but "
                            f"{_examples(uniq[only_monthfirst], 1)} only reads month first; "
-                           f"{opts.fix(opts.date_format)}.")  # fmt: skip
+                           f"{opts.fix(opts.date_format)}.", _OrderConflict)  # fmt: skip
         if only_dayfirst.any() or dayfirst:
             day, month, order = a, b, f"%d{sep}%m{sep}{ychar}"
             note = " (day first)"
@@ -507,8 +522,97 @@ def _separated(
     ns, layout = _time_of_day(clock, col, uniq)
     if layout:
         tsep = "T" if all(mark == "T" for mark in pieces.marks) else " "
-        order = f"{order}{tsep}{layout}"
+        # a "T" before some times only, and dates without a time (midnight) beside dates
+        # with one: each is said
+        with_t = f", or {order}T{layout}" if len(set(pieces.marks)) > 1 else ""
+        alone = "" if clock is None or clock.has.all() else f", or {order} {WITHOUT_TIME}"
+        order = f"{order}{tsep}{layout}{with_t}{alone}"
     return dates + ns.astype("timedelta64[ns]"), order + note
+
+
+def _layout_groups(parts: pd.DataFrame) -> list[np.ndarray]:
+    """The positions of the values of each layout among dates such as 2011-12-09 and
+    09/12/2011 (``parts``: :func:`_extract` with :data:`_SEPARATED`, every value matched),
+    a layout being the separator and whether the year comes first; year-first layouts
+    first, then in the order they appear."""
+    year_first = (parts["a"].str.len() == 4).to_numpy()
+    keys = pd.Series([f"{int(not y)}{sep}" for y, sep in zip(year_first, parts["sep"],
+                                                              strict=True)])  # fmt: skip
+    codes, names = pd.factorize(keys)
+    order = sorted(range(len(names)), key=lambda k: (names[k][0], k))
+    return [np.flatnonzero(codes == k) for k in order]
+
+
+def _several_layouts(
+    uniq: np.ndarray, parts: pd.DataFrame, dayfirst: bool, col: _Column, cells: _Cells | None
+) -> tuple[np.ndarray, str]:
+    """Dates written in more than one layout (``2011-12-09 12:50:00`` beside ``09/12/2011
+    12:50``: two exports appended), each value in exactly one of them: each layout read
+    as a column of its own (:func:`_separated`; a d/m/y layout day first or month first
+    as its own values settle, or ``dayfirst``), which no single ``date_format`` can do.
+    The layouts with a day/month order must agree on it. An error that would offer a
+    ``date_format`` offers what works for such a column instead."""
+    opts = col.options
+    out = np.empty(len(uniq), dtype="datetime64[ns]")
+    layouts: list[str] = []
+    notes: dict[str, str] = {}  # day/month order → a date read so
+    for where in _layout_groups(parts):
+        some = parts.iloc[where].reset_index(drop=True)
+        part_cells = None
+        if cells is not None:  # the rows of this layout's values, to name a bad one
+            remap = np.full(len(uniq), -1, dtype=np.int64)
+            remap[where] = np.arange(len(where))
+            part_cells = _Cells(np.where(cells.codes < 0, -1, remap[np.maximum(cells.codes, 0)]))
+        try:
+            dates, used = _separated(uniq[where], _pieces_by_regex(some), dayfirst, col,
+                                     part_cells)  # fmt: skip
+        except (AmbiguousDate, _OrderConflict) as exc:  # no one day/month order
+            raise mixed_layouts_error(exc, opts) from None
+        except ValueError as exc:
+            if opts.date_format not in str(exc):
+                raise  # (a day its month does not have, a time out of range: fix the cell)
+            said = str(exc).split("; ")[0]  # its fix, a date format, reads one layout only
+            raise ValueError(f"{said}, among dates of other layouts; fix those cells (one "
+                             f"{opts.date_format} cannot read dates of several "
+                             "layouts).") from None
+        out[where] = dates
+        note = next((n for n in _ORDER_NOTES if used.endswith(n)), "")
+        if note:
+            notes.setdefault(note, str(uniq[where][0]))
+        n = _count(np.isin(np.arange(len(uniq)), where), cells)
+        what = "order line" if cells is not None else "distinct value"
+        layouts.append(f"{used.removesuffix(note)} ({n:,} {what}{'' if n == 1 else 's'})")
+    if len(notes) > 1:
+        raise col.fail(f"the dates of one layout only read day first "
+                       f"({notes[' (day first)']!r}) but those of another only month first "
+                       f"({notes[' (month first)']!r}); write the dates one way in the file, "
+                       "e.g. as YYYY-MM-DD.")  # fmt: skip
+    order = next(iter(notes), "")
+    return out, f"{len(layouts)} {SEVERAL_LAYOUTS}: {' and '.join(layouts)}{order}"
+
+
+def mixed_layouts_error(exc: ValueError, options: DateOptions) -> ValueError:
+    """The error for a/b/yyyy dates among dates of other layouts that settle no one order
+    (all read both ways, or two contradict each other; ``exc``: the error of those dates
+    read alone): the same kind, "a/b/yyyy date" for "date", and a fix that reads such a
+    column, since one date format cannot: day first with the day-first option; month
+    first, from the command line, by writing the dates one way in the file, and in
+    Python by parsing one layout at a time."""
+    said = str(exc).split("; ")[0].replace("every date,", "every a/b/yyyy date,")
+    ambiguous = isinstance(exc, AmbiguousDate)
+    if options.cli:
+        one_way = "write the dates one way in the file, e.g. as YYYY-MM-DD"
+        if ambiguous:
+            return AmbiguousDate(
+                f"{said} among dates of other layouts; {options.fix(options.dayfirst)} to "
+                f"read them day first; for month first no flag helps: {one_way}.")
+        return ValueError(f"{said} among dates of other layouts; {one_way}.")
+    fix = ("parse the column yourself, one layout at a time, e.g. pd.to_datetime(..., "
+           "format='%d/%m/%Y') for these and format='ISO8601' for the others (pandas' "
+           "format='mixed' with dayfirst=True would swap the ISO dates' month and day)")
+    if ambiguous:
+        return AmbiguousDate(f"{said} among dates of other layouts; {fix}.")
+    return ValueError(f"{said}; fix the file, or {fix}.")
 
 
 def _inferred(
@@ -563,7 +667,10 @@ def _refuse_strays(
         return
     some = parts[matched].reset_index(drop=True)
     try:
-        _, used = _separated(uniq[matched], _pieces_by_regex(some), dayfirst, col)
+        if len(_layout_groups(some)) > 1:
+            _, used = _several_layouts(uniq[matched], some, dayfirst, col, None)
+        else:
+            _, used = _separated(uniq[matched], _pieces_by_regex(some), dayfirst, col)
     except AmbiguousDate:  # one layout, its day/month order still to choose
         used = f"dates such as {_examples(uniq[matched], 1)}"
     except ValueError:
@@ -674,8 +781,11 @@ def read_date_column(
             matched = parts["a"].notna().to_numpy()
             zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
             if matched.all() and not zoned.any():
-                pieces = _pieces_by_regex(parts)
-                parsed, used = _separated(uniq, pieces, dayfirst, col, cells)
+                if len(_layout_groups(parts)) > 1:
+                    parsed, used = _several_layouts(uniq, parts, dayfirst, col, cells)
+                else:
+                    parsed, used = _separated(uniq, _pieces_by_regex(parts), dayfirst, col,
+                                              cells)  # fmt: skip
             else:
                 _refuse_strays(uniq, parts, matched, zoned, dayfirst, col, cells)
                 parsed, used = _inferred(uniq, dayfirst, col, cells)
@@ -690,6 +800,8 @@ _OPTION_DATE = re.compile(r"(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
 _ORDER_WORDS = {True: "day first", False: "month first"}
+#: how the format used ends when a day/month order was settled
+_ORDER_NOTES = tuple(f" ({word})" for word in _ORDER_WORDS.values())
 
 
 
@@ -717,6 +829,18 @@ def date_order(
             if used.endswith(f" ({word})"):
                 return order
     return True if dayfirst else None
+
+
+def dates_sentence(used: str) -> str:
+    """How the dates were read, as the report's method says it (``used``: the format
+    :func:`parse_date_column` reports)."""
+    if SEVERAL_LAYOUTS in used:
+        return f"Dates read in {used}."
+    if ", or " in used:  # one layout whose time is written two ways, or left out
+        return (f"Dates read with the format {used}"
+                + (" (read as midnight)" if WITHOUT_TIME in used else "")
+                + ", one layout for the whole column.")
+    return f"Dates read with the format {used}, one format for the whole column."
 
 
 def _named(ts: pd.Timestamp) -> str:

@@ -48,6 +48,7 @@ import pandas as pd
 from rfm.app.value import fit_settled, value_sentences
 from rfm.bins import bins_in_words
 from rfm.clustering import MIN_SHARE
+from rfm.io.dates import dates_sentence
 from rfm.labels import (
     CLEANING_STEPS,
     agree,
@@ -985,8 +986,7 @@ def _method(c: _Ctx) -> str:
            "one day make one order)")
         + "; monetary = total spend.",
         *(
-            [f"Dates read with the format {h.esc(s['date_format'])}, one format for the "
-             "whole column."]
+            [h.esc(dates_sentence(s["date_format"]))]
             if s.get("date_format")
             else []
         ),

@@ -211,7 +211,10 @@ def test_values_not_written_alike_are_read_one_by_one() -> None:
     ("values", "error", "message"),
     [
         (["01/02/2011 10h00"], "AmbiguousDate", "reads both day first and month first"),
-        (["2011-01-02 10h", "2011/01/02"], "ValueError", "mix date separators"),
+        # two layouts, each a valid date: the time is what fails (no one format helps)
+        (["2011-01-02 10h", "2011/01/02"], "ValueError",
+         "times such as '2011-01-02 10h' do not parse, among dates of other layouts; fix "
+         "those cells"),
         (["2011-02-30 10h00"], "ValueError", "not valid dates"),
         (["13/02/2011 10h00"], "ValueError", "times such as '13/02/2011 10h00' do not parse"),
     ],
@@ -275,6 +278,11 @@ def test_a_column_of_no_dates_still_offers_date_format() -> None:
 # -- messages name the options of the caller ------------------------------------------------
 
 #: (values, options, the fix each way of naming the options gives), written out by hand
+#: the fix for a/b/yyyy dates among dates of other layouts that settle no order, in Python
+BY_LAYOUT = ("parse the column yourself, one layout at a time, e.g. pd.to_datetime(..., "
+             "format='%d/%m/%Y') for these and format='ISO8601' for the others (pandas' "
+             "format='mixed' with dayfirst=True would swap the ISO dates' month and day).")
+
 SPELLED = [
     (["01/02/2011", "03/04/2011"], {},
      "every date, e.g. '01/02/2011', reads both day first and month first; {fix}",
@@ -297,10 +305,14 @@ SPELLED = [
     (["x"], {"date_format": "epoch-s"}, "{fix} needs numbers, got e.g. 'x'.",
      {"flags": "--date-format epoch-s", "parameters": "date_format='epoch-s'",
       "parse_first": "date_format='epoch-s'"}),
-    (["2011-01-02", "25/01/2011"], {}, "values mix date separators ['-', '/']; {fix}",
-     {"flags": "pass --date-format.", "parameters": "pass date_format.",
-      "parse_first": "parse the column with rfm.parse_date_column first, passing "
-                     "date_format."}),
+    # ISO dates beside d/m/y dates that read both ways: no date format reads them, so the
+    # fix is --dayfirst (or, for month first, the file; in Python, one layout at a time)
+    (["2011-01-02", "01/02/2011"], {},
+     "every a/b/yyyy date, e.g. '01/02/2011', reads both day first and month first among "
+     "dates of other layouts; {fix}",
+     {"flags": "pass --dayfirst to read them day first; for month first no flag helps: "
+               "write the dates one way in the file, e.g. as YYYY-MM-DD.",
+      "parameters": BY_LAYOUT, "parse_first": BY_LAYOUT}),
 ]
 
 
