@@ -226,7 +226,9 @@ def ab_report(
         treatment, control, n_treatment, n_control, value_treatment, value_control`` (rate
         or mean), ``effect`` (treatment − control: difference of rates or means, or the
         Hodges–Lehmann shift; NaN, with the reason in ``note``, where many ties leave no
-        single shift), ``ci_low, ci_high`` (95 %; each excludes 0 exactly when p < 0.05),
+        single shift), ``ci_low, ci_high`` (95 %; each excludes 0 exactly when p < 0.05,
+        except that a Mann–Whitney end at exactly 0, where values tie, is open when
+        p < 0.05: the note says so, and [0, 4] then reads 0 < shift <= 4),
         ``statistic, pvalue, significance`` (``***`` p < 0.001, ``**`` < 0.01, ``*`` <
         0.05, else ``ns``) and ``note``. Missing metric values are dropped per metric (the
         n columns show what was used). A degenerate comparison (e.g. no conversions in

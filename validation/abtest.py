@@ -11,8 +11,10 @@ intervals follow the alternative as scipy does: two-sided intervals for ``"two-s
 one-sided bounds ``(-inf, high]`` for ``"less"`` and ``[low, inf)`` for ``"greater"`` (for
 a difference of rates the open end is −1 or 1, the largest possible difference). Each
 interval holds the differences its own test does not reject, so it excludes 0 exactly
-when p < 1 − confidence; where no such interval exists (Mann–Whitney on data with many
-ties, see :func:`mannwhitneyu`) none is given, with a warning that says why.
+when p < 1 − confidence. Mann–Whitney on data with ties (see :func:`mannwhitneyu`) adds
+two cases, each with a warning that says so: an end that falls on 0 itself is open
+when p < 1 − confidence (shifts just beside 0 are not rejected, 0 is), and where ties
+leave no interval that agrees with the test, none is given.
 
 Degenerate data are not turned into a silent NaN: when a statistic is 0/0 (no variation
 at all) the function raises ``ValueError`` saying what happened.
@@ -585,16 +587,28 @@ def ttest_ind(
 # --------------------------------------------------------------------------- Mann–Whitney
 
 
-def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Ranks 1..n with ties given their average rank, the distinct values in ascending
-    order and the size of each one's tie group (1 for a value that occurs once)."""
+def _midranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks 1..n with ties given their average rank, and the size of each distinct
+    value's tie group in ascending order of the values (1 for a value that occurs once)."""
     order = np.argsort(values, kind="mergesort")
     ordered = values[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
     sizes = np.diff(starts)
     ranks = np.empty(values.shape[0])
     ranks[order] = np.repeat(starts[:-1] + (sizes + 1) / 2.0, sizes)
-    return ranks, ordered[starts[:-1]], sizes
+    return ranks, sizes
+
+
+def _tie_term(sizes: np.ndarray) -> float:
+    """``Σ (t³ − t)`` over the sizes t of tie groups (0 without ties)."""
+    return float(np.sum(sizes.astype(np.float64) ** 3 - sizes))
+
+
+def _u_sigma(n1: int, n2: int, tie_term: float) -> float:
+    """Standard deviation of U under H0, ``sqrt(n_a n_b/12 · ((n + 1) − T/(n (n − 1))))``
+    with n = n_a + n_b >= 2 and ``T = Σ (t³ − t)`` over the tie groups (:func:`_tie_term`)."""
+    n = n1 + n2
+    return math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))
 
 
 def _first_at_most(xs: np.ndarray, ys: np.ndarray, pivot: float, strict: bool) -> np.ndarray:
@@ -667,14 +681,20 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     average of the two middle ones when N is even); ``D_(1) <= ... <= D_(N)`` are the
     differences sorted.
 
-    The interval inverts :func:`mannwhitneyu` itself (normal approximation with the
-    continuity correction, as ``scipy.stats.mannwhitneyu(a - d, b,
+    The interval inverts :func:`mannwhitneyu` itself (normal approximation with the tie
+    and continuity corrections, as ``scipy.stats.mannwhitneyu(a - d, b,
     method="asymptotic")``): it holds the shifts d for which a − d against b is not
     rejected at level α = 1 − confidence (p >= α). For d strictly between two
     consecutive differences, ``D_(k) < d < D_(k+1)``, exactly k differences lie below d,
-    so ``U_a = N − k`` and ``U_b = k``. With ``σ = sqrt(N (n_a + n_b + 1)/12)`` and z the
-    normal quantile ``z_{1−α/2}`` (two-sided) or ``z_{1−α}`` (one-sided), d is not
-    rejected when
+    so ``U_a = N − k`` and ``U_b = k``; no value of a − d equals one of b, so the ties
+    are those within a and within b, whatever d, and the test's σ is the same for every
+    such d:
+
+        σ² = N/12 · ((n + 1) − (T_a + T_b) / (n (n − 1))),   T = Σ (t³ − t),
+
+    with n = n_a + n_b and t running over the sizes of the tie groups within a (T_a) and
+    within b (T_b) (without ties, ``σ² = N (n + 1)/12``). With z the normal quantile
+    ``z_{1−α/2}`` (two-sided) or ``z_{1−α}`` (one-sided), d is not rejected when
 
     * "greater" (U = U_a): ``N − k − N/2 − 1/2 <= z σ``, i.e. ``k >= N/2 − 1/2 − z σ``;
     * "less" (U = U_b): ``k − N/2 − 1/2 <= z σ``, i.e. ``k <= N − (N/2 − 1/2 − z σ)``;
@@ -688,13 +708,13 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     the most extreme shifts are not rejected: the samples are too small for that level
     and the bound is infinite.
 
-    This is exact for tie-free data. With ties it is not: the test's σ carries a tie
-    correction that Lehmann's interval leaves out, and, more deeply, shifting a by d
-    breaks the ties between a and b, so the test of a − d against b is no longer the test
-    of the data at d → 0. With most values tied (campaign revenue: 0 for everyone who did
-    not buy) no single shift describes the difference, and the interval can hold 0 while
-    the test rejects a shift of 0, or the reverse; :func:`mannwhitneyu` checks for that
-    and then gives no shift.
+    Every shift that is not itself a difference is thus judged exactly as the test judges
+    it. A shift d that is one of the differences, an end among them, is another matter:
+    there some values of a − d equal some of b, and those ties change U and σ. That
+    matters at d = 0 when a and b share values (whole numbers, prices, the 0 of every
+    customer who did not buy): the test of the data themselves is the test at d = 0, and
+    it can reject 0 where the shifts on either side are not rejected, or the reverse.
+    :func:`mannwhitneyu` compares the two and says what the interval means at 0.
 
     Raises
     ------
@@ -707,7 +727,9 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
     mid_hi = mid_lo if total % 2 else _kth_difference(xs, ys, total // 2 + 1)
     shift = (mid_lo + mid_hi) / 2
     level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
-    sigma = math.sqrt(total * (xs.shape[0] + ys.shape[0] + 1) / 12.0)
+    within = _tie_term(np.unique(xs, return_counts=True)[1]) + _tie_term(
+        np.unique(ys, return_counts=True)[1])
+    sigma = _u_sigma(xs.shape[0], ys.shape[0], within)
     from scipy.stats import norm
     k = math.ceil(total / 2 - 0.5 - norm.ppf(level) * sigma)
     if k > total:  # only reachable one-sided with confidence < 1/2
@@ -723,6 +745,26 @@ def hodges_lehmann(a: np.ndarray, b: np.ndarray, alternative: str = "two-sided",
         if alternative != "greater":
             high = _kth_difference(xs, ys, total + 1 - k)
     return shift, float(low), float(high)
+
+
+def _many_ties(x: np.ndarray, y: np.ndarray, gap: float, first: str, second: str) -> str:
+    """The pairs (x_i, y_j) whose difference ``x_i − y_j`` is exactly ``gap``, in words: for
+    ``gap == 0`` the share of pairs of equal values and the value most of them share, e.g.
+    ``group 'A' and group 'B' share values: in 87% of the pairs of one value of each the
+    two are equal (most often both 0)``."""
+    xs, ys = np.sort(x), np.sort(y)
+    exact = np.sum(_first_at_most(xs, ys, gap, strict=True)
+                   - _first_at_most(xs, ys, gap, strict=False))
+    share = float(exact) / (xs.shape[0] * ys.shape[0])
+    if gap != 0.0:
+        return (f"a value of {first} minus one of {second} is exactly {gap:g} in {share:.0%} "
+                "of the pairs of one value of each")
+    (va, ca), (vb, cb) = (np.unique(v, return_counts=True) for v in (xs, ys))
+    shared, ia, ib = np.intersect1d(va, vb, assume_unique=True, return_indices=True)
+    most = (f" (most often both {float(shared[np.argmax(ca[ia] * cb[ib])]):g})"
+            if shared.size else "")
+    return (f"{first} and {second} share values: in {share:.0%} of the pairs of one value "
+            f"of each the two are equal{most}")
 
 
 def mannwhitneyu(
@@ -754,7 +796,8 @@ def mannwhitneyu(
         differences a_i − b_j) with the shifts this test does not reject at level
         1 − confidence as its interval (see :func:`hodges_lehmann`). When ties make that
         interval contradict the test (below), effect and interval are NaN and a
-        ``RuntimeWarning`` says why.
+        ``RuntimeWarning`` says why; when an end at 0 is open, a ``RuntimeWarning`` says
+        that too.
 
     Notes
     -----
@@ -770,13 +813,33 @@ def mannwhitneyu(
     ``θ = P(a > b) + ½ P(a = b)``, estimated by ``U_a / (n_a n_b)``: the share of all
     pairs (one value of a, one of b) in which a's is higher, ties counting half. H0 puts
     it at ½. A shift describes the difference only when the groups differ by a shift;
-    with many ties they do not (the treatment converts more customers, its zeros stay
-    zeros), and the shift interval can then disagree with the test at a shift of 0: the
-    interval holds 0 while p < α = 1 − confidence, or leaves 0 out while p >= α (without
-    ties this cannot happen). Then no shift and no interval are given (NaN), and the
-    ``RuntimeWarning`` gives the share of tied values and θ instead, e.g. "93% of the
-    values are tied (most at 0): ... a value of a is higher than one of b in 51.2% of
-    the pairs". The output never shows an interval that contradicts its p-value.
+    with many ties they may not (the treatment converts more customers, its zeros stay
+    zeros).
+
+    The interval judges every shift that is not itself one of the differences a_i − b_j
+    exactly as this test does (:func:`hodges_lehmann`). The p-value is the test at a shift
+    of 0, and when a and b share values (whole-number counts, prices, the 0 of everyone
+    who did not buy) 0 is one of the differences: the pairs that tie at 0 change the test
+    there. So, with α = 1 − confidence, the interval and p are read together:
+
+    * 0 strictly inside the interval with p >= α, or strictly outside with p < α: they
+      agree, as they always do for continuous data.
+    * 0 an end of the interval, e.g. [0, 4] for order counts: the shifts next to 0 inside
+      it are not rejected, and 0 itself is what p says. With p >= α that end is closed;
+      with p < α it is **open**, the interval holding the shifts just above 0 (or below,
+      for an upper end) but not 0, and a ``RuntimeWarning`` says so: [0, 4] beside
+      p = 5e-5 reads 0 < shift <= 4. The shift itself may be 0 then, when most pairs tie.
+    * 0 strictly inside with p < α, or strictly outside with p >= α, or an interval that
+      is a single point [c, c] (its middle differences all exactly c, so it holds no
+      shift that is not c, and at c the ties decide, a test not made here): no single
+      shift describes the difference. Then no shift and no interval are given (NaN), and
+      the ``RuntimeWarning`` gives how many pairs tie and θ instead, e.g. "group 'A' and
+      group 'B' share many values: in 87% of the pairs of one value of each the two are
+      equal (most often both 0), ... a value of group 'A' is higher than one of group 'B'
+      in 51.2% of the pairs". Two constant groups are the exception: every difference is
+      the same c, and the shift is exactly c.
+
+    The output never shows an interval that contradicts its p-value.
 
     If every value is tied (one tie group, so σ = 0: decided exactly, not by comparing a
     computed σ with 0) there is no evidence of a difference: p = 1, as scipy gives, and a
@@ -797,8 +860,7 @@ def mannwhitneyu(
     x = _sample(a, first, 1, why, "the Mann-Whitney test needs numbers.")
     y = _sample(b, second, 1, why, "the Mann-Whitney test needs numbers.")
     n1, n2 = x.shape[0], y.shape[0]
-    n = n1 + n2
-    ranks, distinct, ties = _midranks(np.concatenate([x, y]))
+    ranks, ties = _midranks(np.concatenate([x, y]))
     u1 = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
     u2 = n1 * n2 - u1
     u, factor = {"greater": (u1, 1), "less": (u2, 1)}.get(alternative, (max(u1, u2), 2))
@@ -811,26 +873,37 @@ def mannwhitneyu(
         )
         p = 1.0
     else:
-        # with two tie groups or more the bracket is at least 3 (one split t | n − t gives
-        # 3 t (n − t)/(n − 1)), so rounding cannot make it 0 or negative; computed for a
-        # single group it can (n³ − n is inexact in float64 past n ≈ 2·10⁵)
-        tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties))
-        sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))))  # n >= 2
+        # with two tie groups or more the bracket of _u_sigma is at least 3 (one split
+        # t | n − t gives 3 t (n − t)/(n − 1)), so rounding cannot make it 0 or negative;
+        # computed for a single group it can (n³ − n is inexact in float64 past n ≈ 2·10⁵)
+        sigma = _u_sigma(n1, n2, _tie_term(ties))
         z = (u - n1 * n2 / 2 - 0.5) / sigma
         from scipy.stats import norm
         p = float(min(1.0, max(0.0, factor * norm.sf(z))))
     shift, low, high = hodges_lehmann(x, y, alternative, confidence)
-    if (low <= 0.0 <= high) != (p >= 1 - confidence):  # the interval contradicts the test
-        tied = float(ties[ties > 1].sum()) / n
-        most = float(distinct[np.argmax(ties)])
+    rejected = p < 1 - confidence
+    point = low == high and not (x.min() == x.max() and y.min() == y.max())
+    if point or (low < 0.0 < high and rejected) or ((low > 0.0 or high < 0.0) and not rejected):
         warnings.warn(
-            f"{tied:.0%} of the values are tied (most at {most:g}), so no "
-            f"single shift describes the difference between {first} and {second}: no shift "
-            "and no interval for it are given. The test compares ranks: a value of "
-            f"{first} is higher than one of {second} in {u1 / (n1 * n2):.1%} of the pairs, "
-            "ties counting half (50% would be no difference).",
+            "No shift and no interval for it are given: "
+            f"{_many_ties(x, y, low if point else 0.0, first, second)}, so no single shift "
+            f"describes the difference between {first} and {second}. The test compares "
+            f"ranks: a value of {first} is higher than one of {second} in "
+            f"{u1 / (n1 * n2):.1%} of the pairs, ties counting half (50% would be no "
+            "difference).",
             RuntimeWarning,
             stacklevel=2,
         )
         shift = low = high = math.nan
+    elif rejected and 0.0 in (low, high):
+        end, side = ("lower", "above") if low == 0.0 else ("upper", "below")
+        what = ("end and the shift (the median of the differences) fall" if shift == 0.0
+                else "end falls")
+        warnings.warn(
+            f"The interval's {end} end, 0, is open: it holds the shifts just {side} 0 but "
+            f"not 0 itself, which the test rejects (p < {1 - confidence:.3g}). The {what} "
+            f"on 0 because {_many_ties(x, y, 0.0, first, second)}.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return TestResult("Mann-Whitney U", u1, p, shift, low, high, _describe([x, y], names))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -338,13 +339,21 @@ def test_messages_speak_of_the_test_not_of_clustering(call, match: str) -> None:
 # ------------------------------------------------------------------ Mann-Whitney
 
 
+def within_ties(values) -> float:
+    """Σ (t³ − t) over the tie groups of one sample, counted with a Counter."""
+    return float(sum(t**3 - t for t in Counter(np.asarray(values, float).tolist()).values()))
+
+
 def hodges_lehmann_brute(a, b, confidence=0.95, alternative="two-sided"):
     """Independent computation: all differences formed, sorted, indexed by the documented K
-    (N/2 − z σ rounded to the nearest integer, Hollander & Wolfe's C_α)."""
+    (N/2 − z σ rounded to the nearest integer, Hollander & Wolfe's C_α), σ with the ties
+    within each group (they stay when a is shifted)."""
     d = np.sort(np.subtract.outer(np.asarray(a, float), np.asarray(b, float)).ravel())
     n1, n2 = len(a), len(b)
+    n = n1 + n2
     level = 0.5 + confidence / 2 if alternative == "two-sided" else confidence
-    sigma = math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12)
+    ties = (within_ties(a) + within_ties(b)) / (n * (n - 1))
+    sigma = math.sqrt(n1 * n2 / 12 * (n + 1 - ties))
     k = round(n1 * n2 / 2 - scipy.stats.norm.ppf(level) * sigma)
     low, high = d[k - 1], d[len(d) - k]
     if alternative == "less":
@@ -352,6 +361,15 @@ def hodges_lehmann_brute(a, b, confidence=0.95, alternative="two-sided"):
     if alternative == "greater":
         high = np.inf
     return np.median(d), low, high
+
+
+def verdict_at_zero(low: float, high: float, rejected: bool) -> str:
+    """How an interval and the test at a shift of 0 read together (mannwhitneyu's Notes):
+    "agree", "open end" (0 is an end and the test rejects it) or "contradict"."""
+    if low == high or (low < 0 < high and rejected) or ((low > 0 or high < 0)
+                                                        and not rejected):
+        return "contradict"
+    return "open end" if rejected and 0 in (low, high) else "agree"
 
 
 @pytest.mark.parametrize("alt", ["two-sided", "less", "greater"])
@@ -368,30 +386,46 @@ def test_mannwhitney_matches_scipy_on_seed000(alt: str) -> None:
         assert ours.statistic == ref.statistic
         assert close(ours.pvalue, ref.pvalue)
         shift, low, high = hodges_lehmann_brute(a, b, alternative=alt)
-        # everyone, two-sided and "greater": Lehmann's interval holds 0 ([0, 0] and
-        # [0, inf)) while scipy's test rejects a shift of 0 (p = 2e-6): no interval then
-        contradicts = (low <= 0 <= high) != (ref.pvalue >= 0.05)
-        assert contradicts == (a is everyone[0] and alt != "less")
-        if contradicts:
+        verdict = verdict_at_zero(low, high, ref.pvalue < 0.05)
+        # everyone, two-sided: the interval is the single point [0, 0] while scipy's test
+        # rejects 0 (p = 2e-6): no interval then. "greater": [0, inf), 0 rejected, so the
+        # end at 0 is open and said so
+        assert verdict == {("everyone", "two-sided"): "contradict",
+                           ("everyone", "greater"): "open end"}.get(
+            ("everyone" if a is everyone[0] else "converted", alt), "agree")
+        if verdict == "contradict":
             assert np.isnan([ours.effect, ours.ci_low, ours.ci_high]).all()
             assert len(caught) == 1 and "no single shift" in str(caught[0].message)
         else:
             assert (ours.effect, ours.ci_low, ours.ci_high) == (shift, low, high)
-            assert not caught
+            assert len(caught) == (verdict == "open end")
 
 
 def mannwhitney_not_rejected(a, b, alternative: str, confidence: float):
     """Invert scipy's Mann-Whitney test by brute force: scipy's p for a − d against b at
-    one shift d inside each gap (D_(k), D_(k+1)), k = 0..N, of the sorted differences.
-    Returns the differences and which gaps are not rejected (p >= α)."""
-    d = np.sort(np.subtract.outer(a, b).ravel())
-    assert np.unique(d).shape[0] == d.shape[0]  # tie-free, so U is constant on each gap
+    one shift d inside each gap (u_k, u_{k+1}), k = 0..m, between the m distinct
+    differences a_i − b_j (and below and above all of them). Returns the distinct
+    differences and which gaps are not rejected (p >= α)."""
+    d = np.unique(np.subtract.outer(a, b).ravel())
     gaps = np.r_[d[0] - 1.0, (d[:-1] + d[1:]) / 2, d[-1] + 1.0]
     assert (gaps[:-1] < d).all() and (d < gaps[1:]).all()
     shifted = a[None, :] - gaps[:, None]  # one row per gap
     p = scipy.stats.mannwhitneyu(shifted, np.broadcast_to(b, (len(gaps), len(b))), axis=1,
                                  alternative=alternative, method="asymptotic").pvalue
     return d, p >= 1 - confidence
+
+
+def interval_from_gaps(d: np.ndarray, kept: np.ndarray) -> tuple[float, float] | None:
+    """The interval the kept gaps make: from the difference below the first to the one
+    above the last (infinite past the extreme ones); ``None`` when no gap is kept."""
+    gaps = np.flatnonzero(kept)  # k of the gaps (u_k, u_{k+1}) not rejected
+    if not gaps.size:
+        return None
+    assert (np.diff(gaps) == 1).all()  # one run of shifts
+    first, last = gaps[0], gaps[-1]
+    low = -np.inf if first == 0 else d[first - 1]  # u_first: gap first-1 is rejected
+    high = np.inf if last == len(d) else d[last]  # u_(last+1): gap last+1 is rejected
+    return low, high
 
 
 def test_mannwhitney_interval_is_the_shifts_scipys_test_does_not_reject() -> None:
@@ -405,66 +439,128 @@ def test_mannwhitney_interval_is_the_shifts_scipys_test_does_not_reject() -> Non
         alt = alternatives[case % 3]
         confidence = [0.8, 0.9, 0.95, 0.99][case % 4]
         d, kept = mannwhitney_not_rejected(a, b, alt, confidence)
-        gaps = np.flatnonzero(kept)  # k of the gaps (D_(k), D_(k+1)) not rejected
-        assert gaps.size and (np.diff(gaps) == 1).all()  # one run of shifts
-        first, last = gaps[0], gaps[-1]
-        low = -np.inf if first == 0 else d[first - 1]  # D_(first): gap first-1 is rejected
-        high = np.inf if last == len(d) else d[last]  # D_(last+1): gap last+1 is rejected
+        assert d.shape[0] == n1 * n2  # tie-free
         res = mannwhitneyu(a, b, alternative=alt, confidence=confidence)
-        assert (res.ci_low, res.ci_high) == (low, high), (case, n1, n2, alt, confidence)
+        assert (res.ci_low, res.ci_high) == interval_from_gaps(d, kept), (case, n1, n2)
 
 
-def zero_inflated(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+def zero_inflated(rng: np.random.Generator, n: int, rate: float, digits: int = 2) -> np.ndarray:
     """Campaign revenue per customer: 0 unless the customer bought (with probability
-    ``rate``), then a lognormal amount in cents."""
+    ``rate``), then a lognormal amount rounded to ``digits`` decimals."""
     bought = rng.random(n) < rate
-    return np.where(bought, np.round(rng.lognormal(3, 1, n), 2), 0.0)
+    return np.where(bought, np.round(rng.lognormal(3, 1, n), digits), 0.0)
 
 
-def tie_words(a: np.ndarray, b: np.ndarray) -> str:
-    """The warning's figures, computed with np.unique: share of tied values, the most
-    frequent value."""
-    values, counts = np.unique(np.r_[a, b], return_counts=True)
-    share = counts[counts > 1].sum() / counts.sum()
-    return f"{share:.0%} of the values are tied (most at {values[np.argmax(counts)]:g})"
+def tie_words(a, b, gap: float = 0.0, first: str = "a", second: str = "b") -> str:
+    """The warning's words on the pairs that tie, counted over all pairs formed: for
+    ``gap`` 0 the share of pairs of equal values and the value most of them share."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    share = np.mean(np.subtract.outer(a, b) == gap)
+    if gap != 0:
+        return (f"a value of {first} minus one of {second} is exactly {gap:g} in {share:.0%} "
+                "of the pairs of one value of each")
+    in_a, in_b = Counter(a.tolist()), Counter(b.tolist())
+    most = max(in_a.keys() & in_b.keys(), key=lambda v: in_a[v] * in_b[v])
+    return (f"{first} and {second} share values: in {share:.0%} of the pairs of one value "
+            f"of each the two are equal (most often both {most:g})")
+
+
+def mannwhitney_cases(rng: np.random.Generator, kind: str, n1: int, n2: int):
+    """Two samples of one kind: integer counts (orders), whole amounts (prices in whole
+    euros), zero-inflated revenue in whole euros, or continuous amounts."""
+    if kind == "counts":
+        return (rng.poisson(rng.uniform(1, 3), n1).astype(float),
+                rng.poisson(rng.uniform(1, 3), n2).astype(float))
+    if kind == "whole amounts":
+        return (np.round(rng.lognormal(3 + rng.uniform(0, 0.2), 0.5, n1)),
+                np.round(rng.lognormal(3, 0.5, n2)))
+    if kind == "revenue":
+        return (zero_inflated(rng, n1, rng.uniform(0.01, 0.5), 0),
+                zero_inflated(rng, n2, rng.uniform(0.01, 0.5), 0))
+    return rng.lognormal(3, 1, n1), rng.lognormal(3.2, 1, n2)
 
 
 def test_mannwhitney_interval_never_contradicts_its_p_value() -> None:
-    """Over random zero-inflated (revenue) and continuous cases, every alternative and
-    level: the interval excludes 0 exactly when scipy's test rejects at 1 - confidence, or
-    there is no interval (NaN effect and bounds) and the warning says why, with the
-    probability of superiority U_a / (n_a n_b) from scipy's U."""
+    """Over random counts, whole amounts, revenue and continuous amounts, every
+    alternative and level, against scipy's test inverted by brute force (its p at a shift
+    inside every gap between distinct differences) and its p-value at 0:
+
+    * continuous data: the interval is the inverted test and excludes 0 exactly when p < α;
+    * with ties, the interval is still the inverted test wherever that agrees with p at 0
+      or 0 is only an end of it (open when p < α, said in a warning); it is withheld, with
+      the tie figures and P(a > b) + ½P(a = b) = U/(n_a n_b) from scipy's U, only where 0
+      lies strictly inside while p < α, strictly outside while p >= α, or no shift off
+      the differences is kept (a single point)."""
     rng = np.random.default_rng(21)
     alternatives = ["two-sided", "less", "greater"]
-    withheld = 0
-    for case in range(300):
-        n1, n2 = (int(n) for n in rng.integers(5, 400, size=2))
+    kinds = ["counts", "whole amounts", "revenue", "continuous"]
+    seen = Counter()
+    for case in range(320):
+        kind = kinds[case % 4]
+        top = 40 if kind == "continuous" else 300
+        n1, n2 = (int(n) for n in rng.integers(5, top, size=2))
+        a, b = mannwhitney_cases(rng, kind, n1, n2)
         alt = alternatives[case % 3]
         confidence = [0.8, 0.9, 0.95, 0.99][case % 4]
-        revenue = case % 2 == 0
-        if revenue:
-            a = zero_inflated(rng, n1, rng.uniform(0.01, 0.5))
-            b = zero_inflated(rng, n2, rng.uniform(0.01, 0.5))
-        else:
-            a, b = rng.lognormal(3, 1, n1), rng.lognormal(3.2, 1, n2)
         ref = scipy.stats.mannwhitneyu(a, b, alternative=alt, method="asymptotic")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = mannwhitneyu(a, b, alternative=alt, confidence=confidence)
         assert res.statistic == ref.statistic and close(res.pvalue, ref.pvalue)
-        if np.isnan(res.ci_low):
-            withheld += 1
-            assert revenue, case  # never without ties
-            assert np.isnan(res.ci_high) and np.isnan(res.effect)
-            message = " ".join(str(w.message) for w in caught)
-            assert tie_words(a, b) + ", so no single shift describes the difference" in message
+        message = " ".join(str(w.message) for w in caught)
+        rejected = ref.pvalue < 1 - confidence
+        inverted = interval_from_gaps(*mannwhitney_not_rejected(a, b, alt, confidence))
+        verdict = ("contradict" if inverted is None
+                   else verdict_at_zero(*inverted, rejected))
+        seen[kind, verdict] += 1
+        if verdict == "contradict":
+            assert kind != "continuous", case
+            assert np.isnan([res.effect, res.ci_low, res.ci_high]).all(), case
+            gap = 0.0 if inverted is not None else hodges_lehmann_brute(a, b, confidence,
+                                                                        alt)[1]
+            assert message.startswith("No shift and no interval for it are given: "
+                                      + tie_words(a, b, gap) + ", so no single shift"), case
             theta = ref.statistic / (n1 * n2)
             assert f"a value of a is higher than one of b in {theta:.1%} of the pairs" in message
+            continue
+        assert (res.ci_low, res.ci_high) == inverted, case
+        if verdict == "open end":
+            end = "lower" if res.ci_low == 0 else "upper"
+            assert message.startswith(f"The interval's {end} end, 0, is open"), case
+            assert message.endswith(f" on 0 because {tie_words(a, b)}."), case
         else:
-            rejected = ref.pvalue < 1 - confidence
-            assert (not res.ci_low <= 0.0 <= res.ci_high) == rejected, case
-            assert not any("no single shift" in str(w.message) for w in caught)
-    assert withheld >= 20  # the zero-inflated cases do reach the case without interval
+            assert not caught, case
+    assert seen["counts", "open end"] + seen["whole amounts", "open end"] >= 10, seen
+    assert sum(seen[kind, "contradict"] for kind in kinds) >= 20, seen
+
+
+def test_mannwhitney_on_order_counts_keeps_the_shift_when_0_is_only_an_end() -> None:
+    """Orders per customer, Poisson(2.3) against Poisson(2.0), 400 each: scipy's test
+    rejects no shift (p = 5e-5), and the shifts it does not reject, found by brute force,
+    run from just above 0 to 1: the interval is [0, 1] with its lower end open, and the
+    shift (the median of the differences) is 0. The report used to give no shift, and
+    said "100% of the values are tied"."""
+    rng = np.random.default_rng(0)
+    orders = np.r_[rng.poisson(2.3, 400), rng.poisson(2.0, 400)].astype(float)
+    df = pd.DataFrame({"arm": np.repeat(["Voucher", "Control"], 400), "orders": orders})
+    voucher, control = orders[:400], orders[400:]
+    ref = scipy.stats.mannwhitneyu(voucher, control, method="asymptotic")
+    assert ref.pvalue < 1e-4
+    for shift in (1e-9, 0.5, 1 - 1e-9):  # not rejected, by scipy
+        assert scipy.stats.mannwhitneyu(voucher - shift, control,
+                                        method="asymptotic").pvalue >= 0.05
+    for shift in (-1e-9, 1 + 1e-9):  # rejected
+        assert scipy.stats.mannwhitneyu(voucher - shift, control,
+                                        method="asymptotic").pvalue < 0.05
+    row = ab_report(df, "arm", "orders", control="Control").iloc[1]
+    assert row.test == "Mann-Whitney U" and close(row.pvalue, ref.pvalue)
+    assert (row.effect, row.ci_low, row.ci_high) == (0.0, 0.0, 1.0)
+    assert np.median(np.subtract.outer(voucher, control)) == 0.0
+    words = tie_words(voucher, control, 0, "group 'Voucher'", "group 'Control'")
+    assert row.note == (
+        "The interval's lower end, 0, is open: it holds the shifts just above 0 but not 0 "
+        "itself, which the test rejects (p < 0.05). The end and the shift (the median of "
+        f"the differences) fall on 0 because {words}.")
 
 
 def test_mannwhitney_on_campaign_revenue_gives_no_shift_beside_a_significant_p() -> None:
@@ -483,12 +579,12 @@ def test_mannwhitney_on_campaign_revenue_gives_no_shift_beside_a_significant_p()
     assert row.test == "Mann-Whitney U" and close(row.pvalue, ref.pvalue)
     assert np.isnan([row.effect, row.ci_low, row.ci_high]).all()
     theta = ref.statistic / (2000 * 2000)
+    words = tie_words(treated, control, 0, "group 'Treatment'", "group 'Control'")
     assert row.note == (
-        f"{tie_words(treated, control)}, so no single shift describes the "
-        "difference between group 'Treatment' and group 'Control': no shift and no "
-        "interval for it are given. The test compares ranks: a value of group 'Treatment' "
-        f"is higher than one of group 'Control' in {theta:.1%} of the pairs, ties counting "
-        "half (50% would be no difference)."
+        f"No shift and no interval for it are given: {words}, so no single shift describes "
+        "the difference between group 'Treatment' and group 'Control'. The test compares "
+        "ranks: a value of group 'Treatment' is higher than one of group 'Control' in "
+        f"{theta:.1%} of the pairs, ties counting half (50% would be no difference)."
     )
 
 
@@ -522,6 +618,17 @@ def test_mannwhitney_all_zeros_is_p_one_with_a_warning() -> None:
     assert ours.statistic == ref.statistic == 600.0
     assert ours.pvalue == ref.pvalue == 1.0
     assert (ours.effect, ours.ci_low, ours.ci_high) == (0.0, 0.0, 0.0)
+
+
+def test_mannwhitney_two_constant_groups_differ_by_exactly_their_difference() -> None:
+    """Every value of a is 5 and every value of b is 3: every difference is 2, so the shift
+    is exactly 2 and the interval the single point [2, 2], shown; scipy rejects 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = mannwhitneyu(np.full(30, 5.0), np.full(20, 3.0))
+    assert (res.effect, res.ci_low, res.ci_high) == (2.0, 2.0, 2.0)
+    ref = scipy.stats.mannwhitneyu(np.full(30, 5.0), np.full(20, 3.0), method="asymptotic")
+    assert close(res.pvalue, ref.pvalue) and ref.pvalue < 0.05
 
 
 def test_nothing_is_mutated() -> None:
