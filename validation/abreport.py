@@ -33,6 +33,7 @@ from validation.abtest import (
     TestResult,
     _as_numbers,
     _group_called,
+    _mean_var,
     mannwhitneyu,
     proportions_ztest,
     ttest_ind,
@@ -100,30 +101,45 @@ _TESTS = {
 
 
 def _nothing_to_compare(metric: Hashable, trt: pd.Series, ctrl: pd.Series,
-                        names: tuple[str, str]) -> tuple[str, float] | None:
-    """When the two arms together hold one value only (e.g. revenue 0 for everyone), the
-    note that says so, and that value; ``None`` when there is something to compare."""
+                        names: tuple[str, str]) -> tuple[str, tuple[float, float]] | None:
+    """When there is nothing to compare, the note that says why and each arm's own rate or
+    mean (NaN for an arm without values); ``None`` when there is something to compare.
+
+    Nothing to compare: an arm whose values are all missing (the note names it), or two
+    arms that together hold one value only (e.g. revenue 0 for everyone).
+    """
+    empty = [name for name, arm in zip(names, (trt, ctrl), strict=True) if not len(arm)]
+    if empty:
+        note = (f"neither {names[0]} nor {names[1]} has a value of {metric!r}: nothing to "
+                "compare." if len(empty) == 2 else f"{empty[0]} has no value of {metric!r} "
+                "(every one is missing): nothing to compare.")
+        with np.errstate(invalid="ignore"):  # an infinite value: its variance is NaN
+            means = tuple(_mean_var(arm.to_numpy())[0] if len(arm) else np.nan
+                          for arm in (trt, ctrl))
+        return note, means
     both = np.concatenate([trt.to_numpy(), ctrl.to_numpy()])
-    if not both.size or both.min() != both.max() or not np.isfinite(both[0]):
+    if both.min() != both.max() or not np.isfinite(both[0]):
         return None
-    value = float(both[0])
     arms = f"{names[0]} and {names[1]}"
-    if value == 0:
+    if both[0] == 0:
         return (f"no group has any {metric!r} (every value in {arms} is 0): nothing to "
-                "compare."), value
-    return f"every value of {metric!r} in {arms} is {value:g}: nothing to compare.", value
+                "compare."), (0.0, 0.0)
+    return (f"every value of {metric!r} in {arms} is {both[0]:g}: nothing to compare.",
+            (float(both[0]), float(both[0])))
 
 
 def _row(metric: Hashable, kind: str, treat: Hashable, ctrl: Hashable, res: TestResult | None,
-         test: str, note: str, n: tuple[int, int], value: float = np.nan) -> dict[str, Any]:
+         test: str, note: str, n: tuple[int, int],
+         values: tuple[float, float] = (np.nan, np.nan)) -> dict[str, Any]:
     """One row of the report; without a result (``res=None``) its figures are NaN but
-    ``value``, the rate or mean of both arms when it is known without a test."""
+    ``values``, the rate or mean of each arm when it is known without a test."""
     base = {"metric": metric, "kind": kind, "treatment": treat, "control": ctrl,
             "n_treatment": n[0], "n_control": n[1], "note": note}
     if res is None:
-        return {**base, "test": test, "value_treatment": value, "value_control": value,
-                "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "statistic": np.nan,
-                "pvalue": np.nan, "significance": "n/a"}
+        return {**base, "test": test, "value_treatment": values[0],
+                "value_control": values[1], "effect": np.nan, "ci_low": np.nan,
+                "ci_high": np.nan, "statistic": np.nan, "pvalue": np.nan,
+                "significance": "n/a"}
     value_col = "rate" if "rate" in res.summary else "mean"
     return {**base, "test": res.test, "value_treatment": res.summary[value_col].iloc[0],
             "value_control": res.summary[value_col].iloc[1], "effect": res.effect,
@@ -208,7 +224,9 @@ def ab_report(
         values in {0, 1}) unless given: give ``"continuous"`` for an amount such as
         revenue, which may hold only 0 and 1 in a small test. A pair of arms whose values
         are all one value (revenue 0 for every customer) gets rows without a test and the
-        note "no group has any 'revenue' ...: nothing to compare."
+        note "no group has any 'revenue' ...: nothing to compare."; so does an arm whose
+        values are all missing, with the note "group 'Voucher' has no value of 'revenue'
+        ...", its value NaN and the other arm's its own.
     control : value of ``group_col``, optional
         The reference arm, the one that did not get the campaign: every effect is
         treatment − control, so naming the wrong arm flips its sign. When not given, the
@@ -287,11 +305,9 @@ def ab_report(
                 raise ValueError(f"binary metric {metric!r} has values other than 0/1.")
             names = (_group_called(treat), _group_called(control))
             nothing = _nothing_to_compare(metric, trt, ctrl, names)
-            if nothing is not None or kind == "constant":
-                note, value = nothing or (
-                    f"neither {names[0]} nor {names[1]} has a value of {metric!r}: nothing "
-                    "to compare.", np.nan)
-                rows.extend(_row(metric, kind, treat, control, None, test, note, n, value)
+            if nothing is not None:  # always so for a constant metric
+                note, means = nothing
+                rows.extend(_row(metric, kind, treat, control, None, test, note, n, means)
                             for test in _TESTS[kind])
                 continue
             if kind == "binary":

@@ -824,6 +824,42 @@ def test_ab_report_revenue_of_zeros_is_not_a_conversion() -> None:
         "compare."]
 
 
+def test_ab_report_an_arm_without_values_is_said_to_have_none() -> None:
+    """Every revenue of 'Voucher' missing: the two arms together held the one value 5, so
+    the report said "every value ... in group 'Voucher' and group 'Control' is 5" and gave
+    Voucher the value 5.0 beside n_treatment = 0. Each arm's value is its own: NaN for
+    Voucher, the mean of Control's values (by hand) for Control."""
+    df = pd.DataFrame({"arm": ["Voucher", "Control"] * 4,
+                       "revenue": [np.nan, 5.0] * 4,
+                       "spend": [np.nan, 2.0, np.nan, 3.0] * 2,
+                       "converted": [np.nan, 1, np.nan, 0, np.nan, 0, np.nan, 0],
+                       "blank": np.nan})
+    none = ("group 'Voucher' has no value of {!r} (every one is missing): nothing to "
+            "compare.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = ab_report(df, "arm", {"revenue": "continuous", "spend": "continuous",
+                                    "converted": "binary", "blank": "continuous"})
+    expected = [("revenue", "Welch t-test", 5.0), ("revenue", "Mann-Whitney U", 5.0),
+                ("spend", "Welch t-test", 2.5), ("spend", "Mann-Whitney U", 2.5),
+                ("converted", "two-proportion z-test", 0.25)]
+    assert len(rep) == len(expected) + 2  # and two rows for blank
+    for (metric, test, control), row in zip(expected, rep.itertuples(), strict=False):
+        assert (row.metric, row.test, row.note) == (metric, test, none.format(metric))
+        assert (row.n_treatment, row.n_control) == (0, 4)
+        assert np.isnan(row.value_treatment) and row.value_control == control
+        assert np.isnan([row.effect, row.ci_low, row.ci_high, row.pvalue]).all()
+    blank = rep[rep.metric == "blank"]
+    assert blank.note.tolist() == ["neither group 'Voucher' nor group 'Control' has a "
+                                   "value of 'blank': nothing to compare."] * 2
+    assert blank.value_treatment.isna().all() and blank.value_control.isna().all()
+    # read from the values, revenue is constant (one value): still no figure for Voucher
+    found = ab_report(df, "arm", "revenue")
+    assert found[["kind", "test", "note"]].values.tolist() == [
+        ["constant", "no test", none.format("revenue")]]
+    assert np.isnan(found.value_treatment.iloc[0]) and found.value_control.iloc[0] == 5.0
+
+
 def test_ab_report_an_amount_declared_as_such_is_tested_as_an_amount() -> None:
     """Revenue of 0 or 1 (a pilot, amounts in thousands): read from the values it is a
     rate; declared continuous it gets Welch's t and Mann-Whitney, as scipy computes them."""
