@@ -298,6 +298,35 @@ def _score_bound(target: float, diff: float, count: np.ndarray, nobs: np.ndarray
     return -1.0 if lo == -1.0 else hi
 
 
+def _score_interval(count: np.ndarray, nobs: np.ndarray, alternative: str,
+                    confidence: float) -> tuple[float, float]:
+    """The score interval of :func:`proportions_ztest`, computed on the smaller side.
+
+    Near a rate of 1 the restricted rates p̃ lose their digits in ``1 − p̃`` (and the
+    cubic's roots their precision): for 946,989,026 of 946,989,044 against 191,922,183
+    of 191,922,198 the lower end came out 3.04e-8 instead of 2.66e-8. Counting failures
+    instead of successes gives rates near 0, where p̃ (1 − p̃) keeps every digit, and the
+    difference of failure rates is −(p_a − p_b), so the z of each δ is that of −δ with
+    the sign changed: the interval is ``(−high, −low)`` of the failures' interval, with
+    "less" and "greater" swapped. So whenever the pooled rate is above ½ the failures are
+    used.
+    """
+    if count.sum() * 2 > nobs.sum():  # exact: whole numbers below 2**53
+        swapped = {"less": "greater", "greater": "less"}.get(alternative, alternative)
+        low, high = _score_interval(nobs - count, nobs, swapped, confidence)
+        return -high, -low
+    from scipy.stats import norm
+    diff = float(count[0] / nobs[0] - count[1] / nobs[1])
+    if alternative == "two-sided":
+        q = float(norm.ppf(0.5 + confidence / 2))
+        return (_score_bound(q, diff, count, nobs, upper=False),
+                _score_bound(-q, diff, count, nobs, upper=True))
+    q = float(norm.ppf(confidence))
+    if alternative == "greater":
+        return _score_bound(q, diff, count, nobs, upper=False), 1.0
+    return -1.0, _score_bound(-q, diff, count, nobs, upper=True)
+
+
 def proportions_ztest(
     count: Any,
     nobs: Any,
@@ -344,6 +373,8 @@ def proportions_ztest(
     z above. The interval holds the δ with ``|z(δ)| <= z_{1−α/2}`` (two-sided), or
     ``z(δ) <= z_{1−α}`` ("greater") or ``z(δ) >= −z_{1−α}`` ("less"). Hence it excludes 0
     exactly when p < α = 1 − confidence: the interval and the p-value never disagree.
+    With a pooled rate above ½ it is computed on the failures, whose rates lie near 0
+    where they keep their digits (:func:`_score_interval`), and mirrored back.
     It is the interval statsmodels' ``confint_proportions_2indep(method="score",
     correction=False)`` means to give (its releases up to 0.15 solve the cubic of
     :func:`_restricted_rates` with x_b in place of one n_b, statsmodels issue #10269, and
@@ -413,14 +444,7 @@ def proportions_ztest(
     diff = float(rates[0] - rates[1])
     z = diff / math.sqrt(pooled * (1 - pooled) * (1 / obs[0] + 1 / obs[1]))
     from scipy.stats import norm
-    if alternative == "two-sided":
-        q = float(norm.ppf(0.5 + confidence / 2))
-        low = _score_bound(q, diff, cnt, obs, upper=False)
-        high = _score_bound(-q, diff, cnt, obs, upper=True)
-    elif alternative == "greater":
-        low, high = _score_bound(float(norm.ppf(confidence)), diff, cnt, obs, upper=False), 1.0
-    else:
-        low, high = -1.0, _score_bound(-float(norm.ppf(confidence)), diff, cnt, obs, upper=True)
+    low, high = _score_interval(cnt, obs, alternative, confidence)
     summary = pd.DataFrame(
         {"n": obs.astype(np.int64), "count": cnt.astype(np.int64), "rate": rates,
          "std": np.sqrt(rates * (1 - rates))},

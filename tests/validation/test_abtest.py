@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections import Counter
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pandas as pd
@@ -152,6 +153,59 @@ def test_ztest_interval_agrees_with_its_p_value_and_stays_within_the_rates() -> 
         assert -1.0 <= res.ci_low < res.ci_high <= 1.0, (count, nobs)
         assert res.ci_low <= res.effect <= res.ci_high
         assert (not res.ci_low <= 0.0 <= res.ci_high) == (p < 1 - confidence), (count, nobs)
+
+
+def score_interval_decimal(xa: int, na: int, xb: int, nb: int,
+                           confidence: float = 0.95) -> tuple[float, float]:
+    """Mee's two-sided score interval in 60-digit Decimal arithmetic, by bisection only:
+    the restricted rate p̃_b is where the log-likelihood's derivative
+    ``x_a/(p + δ) − (n_a − x_a)/(1 − p − δ) + x_b/p − (n_b − x_b)/(1 − p)`` changes sign
+    (200 halvings), and each end is where ``z(δ)`` crosses ±q (120 halvings of [−1, 1])."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        q = Decimal(repr(float(scipy.stats.norm.ppf(0.5 + confidence / 2))))
+        diff = Decimal(xa) / na - Decimal(xb) / nb
+
+        def z(delta: Decimal) -> Decimal:
+            lo, hi = max(Decimal(0), -delta), min(Decimal(1), 1 - delta)
+            for _ in range(200):
+                p = (lo + hi) / 2
+                slope = sum(k / r for k, r in ((xa, p + delta), (xa - na, 1 - p - delta),
+                                               (xb, p), (xb - nb, 1 - p)) if k)
+                lo, hi = (p, hi) if slope > 0 else (lo, p)
+            pb = (lo + hi) / 2
+            pa = pb + delta
+            return (diff - delta) / (pa * (1 - pa) / na + pb * (1 - pb) / nb).sqrt()
+
+        def crossing(target: Decimal) -> float:
+            lo, hi = Decimal(-1), Decimal(1)
+            for _ in range(120):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if z(mid) > target else (lo, mid)
+            return float((lo + hi) / 2)
+
+        return crossing(q), crossing(-q)
+
+
+@pytest.mark.parametrize(
+    ("count", "nobs"),
+    [([946989026, 191922183], [946989044, 191922198]),  # rates 1 − 2e-8 and 1 − 8e-8
+     ([18, 15], [946989044, 191922198]),  # the same test counting failures
+     ([999999, 1000000], [1000000, 1000000]),
+     ([120, 100], [1000, 1000])],
+)
+def test_ztest_interval_keeps_its_digits_with_rates_near_1(count, nobs) -> None:
+    """With rates close to 1 and a billion customers, 1 − p̃ lost its digits: the lower
+    end was 3.039e-8 where the 60-digit computation gives 2.665e-8 (14 % off). Both ends
+    now agree with it to 1e-9 of the interval's width, as the same test counting
+    failures does."""
+    res = proportions_ztest(count, nobs)
+    low, high = score_interval_decimal(count[0], nobs[0], count[1], nobs[1])
+    assert abs(res.ci_low - low) <= 1e-9 * (high - low), (res.ci_low, low)
+    assert abs(res.ci_high - high) <= 1e-9 * (high - low), (res.ci_high, high)
+    failures = proportions_ztest([nobs[0] - count[0], nobs[1] - count[1]], nobs)
+    assert failures.ci_low == pytest.approx(-res.ci_high, rel=1e-9)
+    assert failures.ci_high == pytest.approx(-res.ci_low, rel=1e-9)
 
 
 def test_ztest_one_group_without_conversions_matches_statsmodels() -> None:
