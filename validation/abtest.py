@@ -271,60 +271,86 @@ def _restricted_rates(delta: float, count: np.ndarray, nobs: np.ndarray) -> np.n
 
 def _score_z(delta: float, diff: float, count: np.ndarray, nobs: np.ndarray) -> float:
     """Score statistic of H0: p_a − p_b = δ, ``(p̂_a − p̂_b − δ) / sqrt(Σ p̃(1 − p̃)/n)``
-    with the restricted rates p̃ (:func:`_restricted_rates`); at δ = 0 the pooled z."""
+    with the restricted rates p̃ (:func:`_restricted_rates`)."""
     rates = _restricted_rates(delta, count, nobs)
     return (diff - delta) / math.sqrt(float(np.sum(rates * (1 - rates) / nobs)))
 
 
-def _score_bound(target: float, diff: float, count: np.ndarray, nobs: np.ndarray,
-                 upper: bool) -> float:
-    """The δ in [−1, 1] where the score statistic crosses ``target``: the lowest δ with
-    ``z(δ) <= target`` (a lower bound) or the highest with ``z(δ) >= target`` (upper).
+def _score_low(target: float, count: np.ndarray, nobs: np.ndarray, z0: float,
+               keeps_zero: bool) -> float:
+    """The lower end of the score interval: the lowest δ in [−1, 1] with ``z(δ) <= target``.
 
-    z(δ) falls as δ rises (Mee 1984), so bisection finds the crossing to the last bit,
-    needing only the side of each midpoint; the first midpoint is δ = 0 itself, judged by
-    the pooled z of the test. Inside (−1, 1) the restricted rates cannot both be 0 or 1,
-    so z is finite there. If z never crosses (a group all successes and the other none,
-    towards ±1), the bound is that end, ±1.
+    z(δ) falls as δ rises (Mee 1984), from +∞ next to δ = −1 to −∞ next to 1 (inside
+    (−1, 1) the restricted rates cannot both be 0 or 1, so z is finite there), so the end
+    is the one root of ``z(δ) = target``. Two points bracket it before any cubic is
+    solved: at δ = p̂_a − p̂_b z is 0, and at δ = 0 z is the test's own pooled ``z0``,
+    on the side the test's p-value decides (``keeps_zero``: p >= α, so 0 is in the
+    interval), never by a recomputed z that could differ in its last bit. Brent's method
+    (``scipy.optimize.brentq``) then finds the root in about ten evaluations, to 10⁻¹² of
+    the standard error ``sqrt(p (1 − p) (1/n_a + 1/n_b))``.
+
+    Where z stays at or below the target all the way to −1 (group a has no success and
+    group b no failure, p̂_a − p̂_b = −1) the end is −1; where it stays above it up to 1,
+    it is 1. An end on the far side of 0 from where p puts it, by a rounding of z in its
+    last bit, is moved to 0 (kept) or to the smallest float above 0 (rejected).
     """
-    lo, hi = -1.0, 1.0
-    while (mid := (lo + hi) / 2) not in (lo, hi):
-        if _score_z(mid, diff, count, nobs) > target:
-            lo = mid
+    from scipy.optimize import brentq
+    diff = float(count[0] / nobs[0] - count[1] / nobs[1])
+    pooled = count.sum() / nobs.sum()
+    scale = math.sqrt(pooled * (1 - pooled) * (1 / nobs[0] + 1 / nobs[1]))
+
+    def excess(delta: float) -> float:
+        return (z0 if delta == 0.0 else _score_z(delta, diff, count, nobs)) - target
+
+    lo, hi = -1.0, 1.0  # the end lies in (lo, hi]: below it at lo, in the interval at hi
+    for point, inside in ((diff, target >= 0.0), (0.0, keeps_zero)):
+        if inside:
+            hi = min(hi, point)
         else:
-            hi = mid
-    if upper:
-        return 1.0 if hi == 1.0 else lo
-    return -1.0 if lo == -1.0 else hi
+            lo = max(lo, point)
+    lo = math.nextafter(-1.0, 1.0) if lo == -1.0 else lo
+    hi = math.nextafter(1.0, -1.0) if hi == 1.0 else hi
+    if excess(lo) <= 0.0:  # in the interval already: next to −1, or 0 by a last bit
+        return -1.0 if lo < 0.0 else math.nextafter(0.0, 1.0)
+    if excess(hi) > 0.0:  # not in it yet: next to 1, or 0 by a last bit
+        return 1.0 if hi > 0.0 else 0.0
+    root = brentq(excess, lo, hi, xtol=1e-12 * scale, rtol=4 * np.finfo(float).eps)
+    return math.nextafter(lo, 1.0) if root == lo else root
 
 
-def _score_interval(count: np.ndarray, nobs: np.ndarray, alternative: str,
-                    confidence: float) -> tuple[float, float]:
-    """The score interval of :func:`proportions_ztest`, computed on the smaller side.
+def _score_interval(count: np.ndarray, nobs: np.ndarray, z: float, pvalue: float,
+                    alternative: str, confidence: float) -> tuple[float, float]:
+    """The score interval of :func:`proportions_ztest` from its z and p-value, computed on
+    the smaller side.
+
+    The upper end is the lower end of the same test with the groups swapped (δ → −δ,
+    z → −z): ``high = −low(b against a)``. Both come from :func:`_score_low`, told by
+    the test's p-value whether 0 lies in the interval: p >= α keeps it at both ends; with
+    p < α the end on the side of the observed difference excludes it.
 
     Near a rate of 1 the restricted rates p̃ lose their digits in ``1 − p̃`` (and the
     cubic's roots their precision): for 946,989,026 of 946,989,044 against 191,922,183
     of 191,922,198 the lower end came out 3.04e-8 instead of 2.66e-8. Counting failures
-    instead of successes gives rates near 0, where p̃ (1 − p̃) keeps every digit, and the
-    difference of failure rates is −(p_a − p_b), so the z of each δ is that of −δ with
-    the sign changed: the interval is ``(−high, −low)`` of the failures' interval, with
-    "less" and "greater" swapped. So whenever the pooled rate is above ½ the failures are
-    used.
+    instead of successes gives rates near 0, where p̃ (1 − p̃) keeps every digit; the
+    failures of b against those of a differ by p_a − p_b again, with the same z for
+    every δ. So whenever the pooled rate is above ½, each end is computed from the
+    failures with the groups swapped.
     """
-    if count.sum() * 2 > nobs.sum():  # exact: whole numbers below 2**53
-        swapped = {"less": "greater", "greater": "less"}.get(alternative, alternative)
-        low, high = _score_interval(nobs - count, nobs, swapped, confidence)
-        return -high, -low
     from scipy.stats import norm
-    diff = float(count[0] / nobs[0] - count[1] / nobs[1])
-    if alternative == "two-sided":
-        q = float(norm.ppf(0.5 + confidence / 2))
-        return (_score_bound(q, diff, count, nobs, upper=False),
-                _score_bound(-q, diff, count, nobs, upper=True))
-    q = float(norm.ppf(confidence))
-    if alternative == "greater":
-        return _score_bound(q, diff, count, nobs, upper=False), 1.0
-    return -1.0, _score_bound(-q, diff, count, nobs, upper=True)
+    two = alternative == "two-sided"
+    q = float(norm.ppf(0.5 + confidence / 2 if two else confidence))
+    kept = pvalue >= 1 - confidence
+    failures = count.sum() * 2 > nobs.sum()  # exact: whole numbers below 2**53
+
+    def low_end(c: np.ndarray, n: np.ndarray, z0: float, keeps_zero: bool) -> float:
+        if failures:
+            c, n = (n - c)[::-1], n[::-1]
+        return _score_low(q, c, n, z0, keeps_zero)
+
+    low = -1.0 if alternative == "less" else low_end(count, nobs, z, kept or (two and z < 0))
+    high = 1.0 if alternative == "greater" else 0.0 - low_end(  # 0 − 0 is 0, not −0
+        count[::-1], nobs[::-1], -z, kept or (two and z > 0))
+    return low, high
 
 
 def proportions_ztest(
@@ -372,9 +398,13 @@ def proportions_ztest(
     p̃_b (1 − p̃_b)/n_b)``. At δ = 0 those rates are the pooled p, so z(0) is exactly the
     z above. The interval holds the δ with ``|z(δ)| <= z_{1−α/2}`` (two-sided), or
     ``z(δ) <= z_{1−α}`` ("greater") or ``z(δ) >= −z_{1−α}`` ("less"). Hence it excludes 0
-    exactly when p < α = 1 − confidence: the interval and the p-value never disagree.
-    With a pooled rate above ½ it is computed on the failures, whose rates lie near 0
-    where they keep their digits (:func:`_score_interval`), and mirrored back.
+    exactly when p < α = 1 − confidence: the interval and the p-value never disagree
+    (where 0 lies is decided by the p-value itself, so not even a rounding in the last
+    bit of z can part them; an end exactly at 0 belongs to the interval, as p = α is not
+    rejected). Each end is found by Brent's method in about ten evaluations of z
+    (:func:`_score_low`).
+    With a pooled rate above ½ it is computed from the failures, whose rates lie near 0
+    where they keep their digits (:func:`_score_interval`).
     It is the interval statsmodels' ``confint_proportions_2indep(method="score",
     correction=False)`` means to give (its releases up to 0.15 solve the cubic of
     :func:`_restricted_rates` with x_b in place of one n_b, statsmodels issue #10269, and
@@ -444,14 +474,14 @@ def proportions_ztest(
     diff = float(rates[0] - rates[1])
     z = diff / math.sqrt(pooled * (1 - pooled) * (1 / obs[0] + 1 / obs[1]))
     from scipy.stats import norm
-    low, high = _score_interval(cnt, obs, alternative, confidence)
+    p = _pvalue(z, norm, alternative)
+    low, high = _score_interval(cnt, obs, z, p, alternative, confidence)
     summary = pd.DataFrame(
         {"n": obs.astype(np.int64), "count": cnt.astype(np.int64), "rate": rates,
          "std": np.sqrt(rates * (1 - rates))},
         index=pd.Index(names, name="group"),
     )
-    return TestResult("two-proportion z-test", z, _pvalue(z, norm, alternative), diff,
-                      low, high, summary)
+    return TestResult("two-proportion z-test", z, p, diff, low, high, summary)
 
 
 def sample_size_proportions(

@@ -208,6 +208,60 @@ def test_ztest_interval_keeps_its_digits_with_rates_near_1(count, nobs) -> None:
     assert failures.ci_high == pytest.approx(-res.ci_low, rel=1e-9)
 
 
+def test_ztest_interval_at_a_level_that_puts_its_end_on_0_follows_the_p_value() -> None:
+    """At confidence = 1 − p an end of the interval falls on 0 itself (z(0) is the test's
+    z, at the quantile), the knife edge where a recomputed z or a strict comparison
+    parts the interval from the p-value. By hand for 50 of 100 in both groups: z = 0 and
+    p = 0.5, so at confidence 0.5 one-sided the end is exactly 0, and 0 is kept (p = α is
+    not rejected); it was (−1, −5e-324], which left 0 out."""
+    less = proportions_ztest([50, 50], [100, 100], alternative="less", confidence=0.5)
+    greater = proportions_ztest([50, 50], [100, 100], alternative="greater", confidence=0.5)
+    assert less.pvalue == greater.pvalue == 0.5
+    assert (less.ci_low, less.ci_high) == (-1.0, 0.0) and math.copysign(1, less.ci_high) == 1
+    assert (greater.ci_low, greater.ci_high) == (0.0, 1.0)
+    rng = np.random.default_rng(4)
+    tried = 0
+    for case in range(200):
+        nobs = rng.integers(5, 5000, size=2)
+        count = rng.binomial(nobs, rng.uniform(0.02, 0.98) * rng.uniform(0.9, 1.1, 2).clip(
+            max=1)).tolist()
+        alt, sm_alt = ALTS[case % 3]
+        if sum(count) in (0, sum(nobs)) or not 1e-12 < sm_ztest(count, nobs,
+                                                                 alternative=sm_alt)[1] < 0.99:
+            continue
+        tried += 1
+        confidence = 1 - sm_ztest(count, nobs, alternative=sm_alt)[1]
+        res = proportions_ztest(count, nobs.tolist(), alternative=alt, confidence=confidence)
+        kept = res.ci_low <= 0.0 <= res.ci_high
+        assert kept == (res.pvalue >= 1 - confidence), (count, nobs, alt)
+        assert res.pvalue == pytest.approx(1 - confidence, rel=1e-9)
+    assert tried >= 150
+
+
+def test_ztest_interval_needs_few_evaluations(monkeypatch) -> None:
+    """Each end is a root of z(δ) = ±q, found by Brent's method: the restricted rates (one
+    cubic each) are solved a few dozen times per test at most. Bisection to the last bit
+    solved 110 to 150 cubics per end, and about 1,075 for an end exactly on 0."""
+    from validation import abtest
+
+    solved = []
+    cubic = abtest._restricted_rates
+    monkeypatch.setattr(abtest, "_restricted_rates",
+                        lambda *args: solved.append(args[0]) or cubic(*args))
+    for count, nobs, alt, confidence in [
+        ([82, 43], [500, 500], "two-sided", 0.95), ([40, 61], [1000, 1000], "two-sided", 0.99),
+        ([946989026, 191922183], [946989044, 191922198], "two-sided", 0.95),
+        ([5, 0], [5, 7], "greater", 0.95), ([0, 7], [120, 130], "less", 0.9),
+        ([50, 50], [100, 100], "less", 0.5), ([3, 3], [3, 9], "two-sided", 0.8)]:
+        solved.clear()
+        res = proportions_ztest(count, nobs, alternative=alt, confidence=confidence)
+        assert len(solved) <= 40, (count, nobs, len(solved))
+        if alt == "two-sided" and confidence == 0.95 and max(nobs) < 10**6:
+            low, high = score_interval_reference(count[0], nobs[0], count[1], nobs[1])
+            assert (res.ci_low, res.ci_high) == (pytest.approx(low, abs=1e-9),
+                                                 pytest.approx(high, abs=1e-9))
+
+
 def test_ztest_one_group_without_conversions_matches_statsmodels() -> None:
     res = proportions_ztest([0, 7], [120, 130])
     z, p = sm_ztest([0, 7], [120, 130])
