@@ -51,10 +51,11 @@ REPORT_COLUMNS = [
 _KINDS = ("binary", "continuous")
 
 #: what an arm must be called to be taken for the control when ``control`` is not given:
-#: compared without case, "_" and "-" read as spaces; the numbers 0 and False count too
+#: compared without case, "_" and "-" read as spaces; the numbers 0 and False count too,
+#: and "no" beside an arm called "yes" (:func:`_named_like_control`)
 _CONTROL_NAMES = frozenset({
     "control", "control group", "ctrl", "holdout", "hold out", "holdout group",
-    "untreated", "not treated", "no treatment", "baseline", "no campaign", "no", "none",
+    "untreated", "not treated", "no treatment", "baseline", "no campaign", "none",
     "0", "false",
 })
 
@@ -158,18 +159,26 @@ def _arm_values(column: pd.Series, arm: Hashable) -> pd.Series:
     return numbers.dropna().astype(np.float64)
 
 
-def _named_like_control(arm: Any) -> bool:
-    """Whether an arm's name says it is the control (``"Control"``, ``"Untreated"``,
-    ``"no_campaign"``, ``"No"`` beside ``"Yes"``, ``0``, ``False``, ...)."""
+def _plain_name(arm: Any) -> str | None:
+    """An arm's name as :data:`_CONTROL_NAMES` spells it (no case, "_" and "-" as spaces,
+    one space between words); ``None`` for an arm that is no text."""
+    if not isinstance(arm, str):
+        return None
+    return " ".join(arm.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+def _named_like_control(arm: Any, arms: list[Any]) -> bool:
+    """Whether an arm's name says it is the control among ``arms`` (``"Control"``,
+    ``"Untreated"``, ``"no_campaign"``, ``0``, ``False``, ...). ``"No"`` says so only
+    beside ``"Yes"``: next to "Email" or "SMS" it may be any arm."""
     if isinstance(arm, (bool, np.bool_)):
         return not arm
     if isinstance(arm, numbers.Real):
         return arm == 0
-    if isinstance(arm, str):
-        return " ".join(arm.replace("_", " ").replace("-", " ").split()).casefold() in (
-            _CONTROL_NAMES
-        )
-    return False
+    name = _plain_name(arm)
+    if name == "no":
+        return any(_plain_name(other) == "yes" for other in arms)
+    return name in _CONTROL_NAMES
 
 
 def _control_arm(arms: list[Any], group_col: Hashable) -> Any:
@@ -180,7 +189,7 @@ def _control_arm(arms: list[Any], group_col: Hashable) -> Any:
     control of "Treated" / "Untreated" and flipped the sign of every effect; a guess is
     made only where the name leaves no doubt.
     """
-    named = [arm for arm in arms if _named_like_control(arm)]
+    named = [arm for arm in arms if _named_like_control(arm, arms)]
     if len(named) == 1:
         return named[0]
     listed = ", ".join(shown_label(arm) for arm in arms)

@@ -415,9 +415,17 @@ def proportions_ztest(
     the observed rates' variance, which is 0 when a group is all successes or none, so a
     pilot of one customer per group got the interval [1, 1] beside p = 0.16, and it can
     leave [−1, 1] (1.19 for 1 of 2 against 0 of 2). The score interval's variance is
-    taken at the rates being tested, which stay inside [0, 1]: it is never a single
-    point and never leaves [−1, 1] (for 1 of 1 against 0 of 1 it is
-    ``[(2 − q²)/(2 + q²), 1]`` with q = z_{0.975}, i.e. [−0.315, 1]).
+    taken at the rates being tested, which stay inside [0, 1]: it never leaves [−1, 1],
+    and at any confidence above ½ it is never a single point in exact arithmetic (for n
+    of n against 0 of n it is ``[(2n − q²)/(2n + q²), 1]`` with q = z_{0.975}, for 1 of 1
+    against 0 of 1 [−0.315, 1]). At ½ or below a one-sided bound can be one: at ½ it is
+    the observed difference itself, so [1, 1] for all against none. In float64 the two
+    ends also meet when the interval is narrower than the spacing of floats where it
+    lies (1.1e-16 just below 1). The narrowest are those next to ±1, of a group with
+    (nearly) only successes against one with (nearly) none, about q²/n wide: they shrink
+    to the point ±1 from about 2·10¹⁶ q² customers per group (7·10¹⁶ at 95 %; e.g.
+    ``proportions_ztest([10**17, 1], [10**17, 10**17])`` gives [1, 1]), numbers no
+    campaign reaches.
 
     Raises
     ------

@@ -136,6 +136,23 @@ def test_ztest_interval_worked_by_hand() -> None:
     assert proportions_ztest([1, 0], [2, 2]).ci_high <= 1.0
 
 
+def test_ztest_interval_of_all_against_none_is_a_point_only_where_the_docs_say() -> None:
+    """n of n against 0 of n: the restricted rates under p_a − p_b = δ are
+    ((1 + δ)/2, (1 − δ)/2), so z(δ) = sqrt(2n (1 − δ)/(1 + δ)) and the lower end is
+    (2n − q²)/(2n + q²), about q²/n below 1. In float64 that is a point only from some
+    10^16 customers per group, as the docstring says (10^17 gives [1, 1]); at confidence
+    ½ a one-sided bound is the observed difference, a point at any size."""
+    q = scipy.stats.norm.ppf(0.975)
+    for n in (10, 10**6, 10**12, 10**15):
+        res = proportions_ztest([n, 0], [n, n])
+        assert res.ci_low == pytest.approx((2 * n - q**2) / (2 * n + q**2), rel=1e-15)
+        assert res.ci_low < res.ci_high == 1.0
+    absurd = proportions_ztest([10**17, 1], [10**17, 10**17])
+    assert (absurd.ci_low, absurd.ci_high) == (1.0, 1.0)
+    half = proportions_ztest([1, 0], [1, 1], alternative="greater", confidence=0.5)
+    assert (half.ci_low, half.ci_high) == (1.0, 1.0)
+
+
 def test_ztest_interval_agrees_with_its_p_value_and_stays_within_the_rates() -> None:
     """Over random pilots and campaigns, every alternative and level: the interval is
     never a single point, lies in [-1, 1], holds the observed difference, and excludes 0
@@ -1027,7 +1044,8 @@ def campaign(arms: tuple, seed: int = 12, n: int = 600) -> pd.DataFrame:
 @pytest.mark.parametrize(
     "arms",
     [("Treated", "Untreated"), ("Voucher", "Control"), ("Campaign", "no_campaign"),
-     ("Yes", "No"), ("Email", "Hold-out"), ("new", "Baseline"), (1, 0), (True, False)],
+     ("Yes", "No"), ("YES", "no"), ("Email", "Hold-out"), ("new", "Baseline"), (1, 0),
+     (True, False)],
 )
 def test_ab_report_takes_the_arm_named_like_a_control(arms) -> None:
     """Sorted first was the control: "Treated" before "Untreated" flipped every sign."""
@@ -1049,7 +1067,10 @@ def test_ab_report_takes_the_arm_named_like_a_control(arms) -> None:
      (("B", "A"), "Its arms are 'A', 'B' and none is named like a control"),
      (("Control", "Voucher", "Holdout"),
       "Its arms are 'Control', 'Holdout', 'Voucher' and 'Control', 'Holdout' are all named "
-      "like a control; pass control=")],
+      "like a control; pass control="),
+     # "No" is the control beside "Yes" only: beside "Email" it may be a campaign's arm
+     (("Email", "No"), "Its arms are 'Email', 'No' and none is named like a control"),
+     (("No", "SMS", "Email"), "Its arms are 'Email', 'No', 'SMS' and none is named like")],
 )
 def test_ab_report_asks_for_the_control_when_the_names_do_not_say(arms, message) -> None:
     df = pd.DataFrame({"arm": list(arms) * 4, "converted": [0, 1, 1, 0] * len(arms)})
