@@ -68,26 +68,37 @@ def metric_kind(values: pd.Series) -> str:
     """What the values say the metric is: ``"binary"`` (yes/no), ``"continuous"`` (an
     amount or a score) or ``"constant"`` (no way to tell, nothing to compare).
 
-    Missing values are left out. Booleans are binary. Numbers that are all the same (a
-    revenue column that is 0 for everyone, a conversion column in which nobody converted)
-    are ``"constant"``: one value cannot show whether it is a rate or an amount. Otherwise
-    values all in {0, 1} are binary, and anything else is continuous. A revenue column
-    that holds only 0 and 1 reads as binary: declare its kind in :func:`ab_report`
-    (``{"revenue": "continuous"}``).
+    Missing values are left out. Booleans are binary, whether the column is of a boolean
+    type or of Python objects True/False (what ``read_csv`` gives for such a column with
+    blanks). Numbers that are all the same (a revenue column that is 0 for everyone, a
+    conversion column in which nobody converted) are ``"constant"``: one value cannot
+    show whether it is a rate or an amount. Otherwise values all in {0, 1} are binary,
+    and anything else is continuous. A revenue column that holds only 0 and 1 reads as
+    binary: declare its kind in :func:`ab_report` (``{"revenue": "continuous"}``).
 
     Raises ``TypeError`` naming the first value that is no number (text, a date, ...).
     """
-    if not pd.api.types.is_bool_dtype(values.dtype):
+    if not _holds_booleans(values):
         _as_numbers(values, f"metric {values.name!r}", f"a metric {_METRIC_NEED}")
     return _kind(values)
 
 
+def _holds_booleans(values: pd.Series) -> bool:
+    """Whether a column is a yes/no one: booleans (``bool`` or pandas' nullable
+    ``boolean``), or Python objects that are all True/False or missing, as ``read_csv``
+    gives for a column of True/False with blanks; at least one value present."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return True
+    present = values.dropna()
+    return (values.dtype == object and len(present) > 0
+            and all(isinstance(v, (bool, np.bool_)) for v in present))
+
+
 def _kind(values: pd.Series) -> str:
     """:func:`metric_kind` of a column already checked."""
-    v = values.dropna()
-    if pd.api.types.is_bool_dtype(v.dtype):
+    if _holds_booleans(values):
         return "binary"
-    v = v.astype(np.float64)
+    v = values.dropna().astype(np.float64)
     if len(v) and np.isfinite(v.iloc[0]) and (v == v.iloc[0]).all():
         return "constant"
     return "binary" if len(v) and v.isin([0, 1]).all() else "continuous"
@@ -148,13 +159,13 @@ def _row(metric: Hashable, kind: str, treat: Hashable, ctrl: Hashable, res: Test
             "pvalue": res.pvalue, "significance": significance_stars(res.pvalue)}
 
 
-def _arm_values(column: pd.Series, arm: Hashable) -> pd.Series:
+def _arm_values(column: pd.Series, arm: Hashable, yes_no: bool) -> pd.Series:
     """The non-missing values of one arm as floats, under the DataFrame's row labels (so a
     test's message names the row, e.g. an infinite value ``in row 9``); ``TypeError``
-    naming the arm and the row of a value that is no number. Booleans are a yes/no
-    metric, compared as 0/1."""
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return column.dropna().astype(np.float64)
+    naming the arm and the row of a value that is no number. A yes/no column
+    (``yes_no``, :func:`_holds_booleans` of the whole column) is compared as 0/1."""
+    if yes_no:
+        return column.dropna().astype(bool).astype(np.float64)
     numbers = _as_numbers(column, _group_called(arm), f"{column.name!r} {_METRIC_NEED}")
     return numbers.dropna().astype(np.float64)
 
@@ -294,8 +305,9 @@ def ab_report(
                          "arms.")
     in_arm = {arm: (groups == arm).to_numpy() for arm in arms}
     # every value checked first: a value that is no number, named with its arm and row
-    values = {metric: {arm: _arm_values(df[metric][in_arm[arm]], arm) for arm in arms}
-              for metric in kinds}
+    yes_no = {metric: _holds_booleans(df[metric]) for metric in kinds}
+    values = {metric: {arm: _arm_values(df[metric][in_arm[arm]], arm, yes_no[metric])
+                       for arm in arms} for metric in kinds}
     if control is None:
         control = _control_arm(arms, group_col)
     elif control not in arms:

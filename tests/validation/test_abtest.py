@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from collections import Counter
@@ -846,6 +847,33 @@ def test_numbers_held_as_python_objects_are_numbers() -> None:
                                   ab_report(numbers, "arm", "revenue"))
     welch = ttest_ind(np.array([12.5, 11.0], dtype=object), [10.0, 9.0], equal_var=False)
     assert welch.effect == 2.25  # (12.5 + 11) / 2 - (10 + 9) / 2
+
+
+def test_a_yes_no_column_with_blanks_is_a_yes_no_metric() -> None:
+    """read_csv gives a column of True/False with blanks as Python objects (True, False,
+    NaN); it was refused ("holds true/false values ... must be numbers") while the same
+    values as bool or nullable boolean were tested as a rate. All three now give the
+    z-test on the present values, by hand: Yes 3 of 4 converted, No 1 of 4."""
+    text = ("arm,converted\nYes,True\nNo,False\nYes,True\nNo,\nYes,False\nNo,True\n"
+            "Yes,True\nNo,False\nYes,\nNo,False\n")
+    read = pd.read_csv(io.StringIO(text))
+    assert read.converted.dtype == object and read.converted.isna().sum() == 2
+    nullable = read.astype({"converted": "boolean"})
+    assert metric_kind(read.converted) == metric_kind(nullable.converted) == "binary"
+    reports = [ab_report(df, "arm", "converted") for df in (read, nullable)]
+    pd.testing.assert_frame_equal(reports[0], reports[1])
+    row = reports[0].iloc[0]
+    assert (row.kind, row.test, row.treatment, row.control) == (
+        "binary", "two-proportion z-test", "Yes", "No")
+    assert (row.n_treatment, row.n_control) == (4, 4)
+    assert (row.value_treatment, row.value_control, row.effect) == (0.75, 0.25, 0.5)
+    z, p = sm_ztest([3, 1], [4, 4])
+    assert close(row.statistic, z) and close(row.pvalue, p)
+    # a column of objects mixing booleans and numbers is still refused
+    mixed = read.assign(converted=[True, 0.5] + [False] * 8)
+    with pytest.raises(TypeError, match=r"^group 'No' holds true/false values \(False in "
+                                        r"row 3\): 'converted' must be numbers"):
+        ab_report(mixed, "arm", "converted")
 
 
 # ------------------------------------------------------------------ sample size
