@@ -158,10 +158,11 @@ def read_previous(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        No such file, a folder, a pipe, an empty or unreadable file (not a table, not
-        UTF-8, damaged), a file of another kind (a report, say), a column missing or not
-        numeric, or a customer listed more than once; each message is one line in words
-        that names ``--previous``.
+        No such file, a folder, a pipe, an empty or unreadable file (not a table, a
+        quote never closed, not UTF-8, damaged), a .zip that does not hold one file
+        alone, a file of another kind (a report, say, or compressed data named .csv), a
+        column missing or not numeric, or a customer listed more than once; each message
+        is one line in words that names ``--previous``.
     """
     from rfm.io.reading import read_transactions
 
@@ -211,25 +212,38 @@ def _read_previous_csv(path: Path, where: str, compressed: bool) -> pd.DataFrame
     """A segments.csv as rfmseg writes it (UTF-8, commas; ``compressed`` by its suffix),
     ids and names as text and an empty spend missing. What pandas raises for a file it
     cannot read so is said in words instead, in one line naming ``--previous``
-    (``where``)."""
+    (``where``): a .zip that does not hold one file alone, a file whose first bytes show
+    another kind (gzip data named .csv) before its encoding is blamed, a quote never
+    closed, a line of more columns than the header."""
     import lzma
     import re
     import zipfile
     import zlib
 
+    if path.suffix.lower() == ".zip" and (crowded := _zip_not_one_file(path)):
+        raise ValueError(f"{where} {crowded}; {EARLIER_RUN}")
     try:
         return pd.read_csv(path, dtype={"customer": str}, keep_default_na=False,
                            na_values={"monetary": [""]})  # fmt: skip
     except pd.errors.EmptyDataError:  # blank lines only (a ValueError: must come first)
         raise ValueError(f"{where} is empty (no header, no rows); {EARLIER_RUN}") from None
-    except pd.errors.ParserError as exc:  # (a ValueError too)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:  # (ValueErrors too)
+        if not compressed and (other := _other_kind(path)):
+            raise ValueError(f"{where} {other}; {EARLIER_RUN}") from None
+        if isinstance(exc, UnicodeDecodeError):
+            raise ValueError(f"{where} is not UTF-8 text, as rfmseg writes segments.csv; "
+                             f"save it again as UTF-8 CSV, or {EARLIER_RUN}") from None
         ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        what = (f"its line {ragged[2]} has {ragged[3]} columns where the lines before it "
-                f"have {ragged[1]}" if ragged else "its lines are not comma-separated columns")
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+        if ragged:
+            what = (f"its line {ragged[2]} has {ragged[3]} columns where the lines before it "
+                    f"have {ragged[1]}")
+        elif quote:  # pandas counts rows from 0, the header being row 0
+            what = (f"its row {int(quote[1]) + 1} (the header is row 1) opens a quote (\") "
+                    "that is never closed, so everything after it would be one value")
+        else:
+            what = "its lines are not comma-separated columns"
         raise ValueError(f"{where} is not a table: {what}; {EARLIER_RUN}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{where} is not UTF-8 text, as rfmseg writes segments.csv; save it "
-                         f"again as UTF-8 CSV, or {EARLIER_RUN}") from None  # fmt: skip
     except (EOFError, OSError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
         if compressed:  # cut short, damaged, or not an archive of that kind
             what = (f"is not {path.suffix.lower()} data that can be decompressed (it is cut "
@@ -239,6 +253,54 @@ def _read_previous_csv(path: Path, where: str, compressed: bool) -> pd.DataFrame
         else:
             what = "cannot be read as CSV"
         raise ValueError(f"{where} {what}; {EARLIER_RUN}") from None
+
+
+def _zip_not_one_file(path: Path) -> str | None:
+    """What is wrong with a .zip archive that does not hold exactly one entry, as pandas
+    reads a zipped CSV ("is a .zip archive with nothing in it", "... that holds 2 files
+    (a.csv, b.csv), but ..."); ``None`` for one entry, or for a damaged archive (its reading
+    then says so)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return None
+    if len(names) == 1:
+        return None
+    if not names:
+        return "is a .zip archive with nothing in it"
+    folders = sum(name.endswith("/") for name in names)
+    held = " and ".join(counted(n, noun) for n, noun in ((len(names) - folders, "file"),
+                                                          (folders, "folder")) if n)
+    listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return (f"is a .zip archive that holds {held} ({listed}), but a zipped segments file "
+            "must be alone in its archive (zip segments.csv by itself)")
+
+
+#: the first bytes of files of other kinds, what they hold and the name's ending that says so
+_SIGNATURES = (
+    (b"\x1f\x8b", "gzip-compressed data", ".csv.gz"),
+    (b"BZh", "bzip2-compressed data", ".csv.bz2"),
+    (b"\xfd7zXZ\x00", "xz-compressed data", ".csv.xz"),
+    (b"PK\x03\x04", "a zip archive (an Excel workbook is one too)", ".zip or .xlsx"),
+    (b"PAR1", "a Parquet file", ".parquet"),
+)
+
+
+def _other_kind(path: Path) -> str | None:
+    """What a file named as CSV text holds instead, by its first bytes, with the name it
+    should have ("holds gzip-compressed data, not CSV text, ..."); ``None`` when its first
+    bytes are not those of a known kind."""
+    with open(path, "rb") as file:
+        head = file.read(8)
+    for magic, what, suffix in _SIGNATURES:
+        if head.startswith(magic):
+            return (f"holds {what}, not CSV text, though its name ends in "
+                    f"{path.suffix or 'nothing'} (the kind of a file is read from the end of "
+                    f"its name: rename it to end in {suffix})")
+    return None
 
 
 def _one_row_per_customer(ids: pd.Series, where: str) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
+import zipfile
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from rfm.app import applying
-from rfm.app.applying import stale_names
+from rfm.app.applying import EARLIER_RUN, read_previous, stale_names
 
 
 def _named_afresh(monkeypatch, names: dict[int, str]) -> None:
@@ -137,3 +144,76 @@ def test_a_bracket_whose_median_no_longer_holds_is_found(monkeypatch) -> None:
     assert stale_brackets(pd.DataFrame(), model) == {
         0: ("Recent spenders (last order a median 22 days ago)",
             "Recent spenders (last order a median 29 days ago)")}
+
+
+SEGMENTS = b"customer,recency\n1,2\n"
+
+
+def _zipped(*entries: str) -> bytes:
+    """A .zip archive holding ``entries`` (a name ending in "/" is a folder)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in entries:
+            archive.writestr(name, b"" if name.endswith("/") else SEGMENTS)
+    return buffer.getvalue()
+
+
+#: (file, its bytes, what the refusal says of it)
+UNREADABLE = [
+    ("two.zip", _zipped("a.csv", "b.csv"),
+     "is a .zip archive that holds 2 files (a.csv, b.csv), but a zipped segments file "
+     "must be alone in its archive (zip segments.csv by itself)"),
+    ("folder.zip", _zipped("run/", "run/segments.csv"),
+     "is a .zip archive that holds 1 file and 1 folder (run/, run/segments.csv), but a "
+     "zipped segments file must be alone in its archive (zip segments.csv by itself)"),
+    ("empty.zip", _zipped(), "is a .zip archive with nothing in it"),
+    ("gz.csv", gzip.compress(SEGMENTS),
+     "holds gzip-compressed data, not CSV text, though its name ends in .csv (the kind "
+     "of a file is read from the end of its name: rename it to end in .csv.gz)"),
+    ("bz2.csv", bz2.compress(SEGMENTS), "holds bzip2-compressed data, not CSV text, "
+     "though its name ends in .csv (the kind of a file is read from the end of its "
+     "name: rename it to end in .csv.bz2)"),
+    ("xz.txt", lzma.compress(SEGMENTS), "holds xz-compressed data, not CSV text, though "
+     "its name ends in .txt (the kind of a file is read from the end of its name: "
+     "rename it to end in .csv.xz)"),
+    ("workbook.csv", _zipped("xl/workbook.xml", "[Content_Types].xml"),
+     "holds a zip archive (an Excel workbook is one too), not CSV text, though its name "
+     "ends in .csv (the kind of a file is read from the end of its name: rename it to "
+     "end in .zip or .xlsx)"),
+    ("latin.csv", "customer,segment\n1,Café\n".encode("latin-1"),
+     "is not UTF-8 text, as rfmseg writes segments.csv; save it again as UTF-8 CSV, or "
+     + EARLIER_RUN),
+    ("quote.csv", b'customer,segment\n1,"unterminated\n',
+     'is not a table: its row 2 (the header is row 1) opens a quote (") that is never '
+     "closed, so everything after it would be one value"),
+    ("late-quote.csv", b'customer,segment\n1,a\n\n2,b\n3,"x\n4,c\n',
+     'is not a table: its row 5 (the header is row 1) opens a quote (") that is never '
+     "closed"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "says"), UNREADABLE,
+                         ids=[name for name, _, _ in UNREADABLE])
+def test_a_previous_file_that_cannot_be_read_is_refused_for_what_it_is(
+        tmp_path: Path, name: str, content: bytes, says: str) -> None:
+    """A valid .zip of two files or of none was "not .zip data that can be decompressed
+    (it is cut short, damaged ...)", gzip data named .csv "not UTF-8 text ... save it
+    again as UTF-8 CSV", an unclosed quote "its lines are not comma-separated columns".
+    Each is now refused for what it is, in one line naming --previous; the files are made
+    with Python's own zipfile, gzip, bz2 and lzma."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as info:
+        read_previous(path)
+    message = str(info.value)
+    assert message.startswith(f"--previous {path} {says}")
+    assert message.endswith(EARLIER_RUN) and "\n" not in message
+    for foreign in ("Multiple files", "Zero files", "tokenizing", "codec", "EOF inside"):
+        assert foreign not in message
+
+
+def test_a_zip_of_the_segments_file_alone_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "segments.zip"
+    path.write_bytes(_zipped("segments.csv"))
+    with pytest.raises(ValueError, match="lacks column"):  # read, then found short of columns
+        read_previous(path)
