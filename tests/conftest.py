@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,32 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("rfmseg")
+
+
+
+def _load_scikit_learns_openmp_sleeping() -> None:
+    """Load scikit-learn (the independent reference of many tests) with its own OpenMP
+    runtime (a libgomp of its own, not the one numba's kernels run on) set to sleep at
+    once between parallel loops (``OMP_WAIT_POLICY=passive``) instead of spinning.
+
+    Its Cython K-means and silhouette run thousands of tiny parallel loops in the tests
+    (e.g. 200 starts x 6 k on seed 002's 20 customers); after each one its idle thread
+    spun for up to 300,000 rounds, beside the other xdist worker: 6-10 s of CPU for
+    tests/kmeans_np/test_elbow.py's reference alone, 2.5-3 s with the threads asleep.
+    The wait policy changes no result, only how idle threads wait. libgomp reads it once,
+    when it is loaded, so the variable is set for the import only: rfmseg's own kernels
+    (numba's libgomp, loaded below) and every child process a test starts see the
+    environment as it was. A wait policy the user set is left alone."""
+    if "sklearn" in sys.modules or "OMP_WAIT_POLICY" in os.environ:
+        return
+    os.environ["OMP_WAIT_POLICY"] = "passive"
+    try:
+        import sklearn  # noqa: F401  (loads scikit_learn.libs/libgomp-*.so)
+    finally:
+        del os.environ["OMP_WAIT_POLICY"]
+
+
+_load_scikit_learns_openmp_sleeping()
 
 # Some tests import kernel modules directly: set up the kernel cache folder and the
 # threading layer first, as the packages do through load_kernels.
