@@ -22,7 +22,6 @@ settings.register_profile(
 settings.load_profile("rfmseg")
 
 
-
 def _load_scikit_learns_openmp_sleeping() -> None:
     """Load scikit-learn (the independent reference of many tests) with its own OpenMP
     runtime (a libgomp of its own, not the one numba's kernels run on) set to sleep at
@@ -34,10 +33,10 @@ def _load_scikit_learns_openmp_sleeping() -> None:
     tests/kmeans_np/test_elbow.py's reference alone, 2.5-3 s with the threads asleep.
     The wait policy changes no result, only how idle threads wait. libgomp reads it once,
     when it is loaded, so the variable is set for the import only: rfmseg's own kernels
-    (numba's libgomp, loaded below) and every child process a test starts see the
+    (numba's libgomp, loaded with this file) and every child process a test starts see the
     environment as it was. A wait policy the user set is left alone."""
     if "sklearn" in sys.modules or "OMP_WAIT_POLICY" in os.environ:
-        return
+        return  # too late, or the user's choice
     os.environ["OMP_WAIT_POLICY"] = "passive"
     try:
         import sklearn  # noqa: F401  (loads scikit_learn.libs/libgomp-*.so)
@@ -45,11 +44,19 @@ def _load_scikit_learns_openmp_sleeping() -> None:
         del os.environ["OMP_WAIT_POLICY"]
 
 
-_load_scikit_learns_openmp_sleeping()
-
 # Some tests import kernel modules directly: set up the kernel cache folder and the
 # threading layer first, as the packages do through load_kernels.
 _prepare_kernels()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before the test modules are imported (collection), which import scikit-learn. Not
+    in xdist's controller process, which runs no test (1.2 s of CPU to import it)."""
+    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(
+        config, "workerinput")  # fmt: skip
+    if not controller:
+        _load_scikit_learns_openmp_sleeping()
+
 
 #: tests that run for tens of seconds in their own processes (a fresh venv, cold caches)
 LONG_RUNNING = ("test_install.py", "test_smoke.py")
