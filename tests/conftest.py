@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -98,14 +99,19 @@ def cli(capsys: pytest.CaptureFixture[str]):
 
 @pytest.fixture(scope="session")
 def online_retail_run(online_retail_path: Path, tmp_path_factory):
-    """`rfmseg segment online_retail.csv.gz` with no flags, run once for the whole session
-    (several tests read it); returns what it printed and the output folder."""
-    from _cli import run_captured
+    """`rfmseg segment online_retail.csv.gz` with no flags, run once for the whole test run
+    (several tests read it, tests/test_cli.py and tests/test_claims.py, on any xdist
+    worker: tests/_once.py); returns what it printed and the output folder."""
+    from _cli import Run, run_captured
+    from _once import once_per_run
 
-    out = tmp_path_factory.mktemp("online-retail") / "out"
-    proc = run_captured("segment", str(online_retail_path), "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    return proc, out
+    def segment(folder: Path) -> dict:
+        proc = run_captured("segment", str(online_retail_path), "--out", str(folder / "out"))
+        assert proc.returncode == 0, proc.stderr
+        return dataclasses.asdict(proc)
+
+    printed, folder = once_per_run(tmp_path_factory, "online-retail", segment)
+    return Run(**printed), folder / "out"
 
 
 CDNOW_SAMPLE = SHARED / "data" / "CDNOW_sample.txt"

@@ -48,6 +48,7 @@ with rfmseg's own code:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -62,7 +63,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _cli import Run as CliRun
 from _cli import run_captured
+from _once import once_per_run
 from scipy.stats import kruskal
 
 from rfm.datasets import make_transactions
@@ -231,22 +234,28 @@ class Run:
 
 @pytest.fixture(scope="module", params=CASES, ids=[c.name for c in CASES])
 def run(request, tmp_path_factory) -> Run:
+    """The data set's run, read back. The command runs once for the whole test run, on
+    whichever xdist worker first needs it (tests/_once.py): a worker that takes over some
+    of a data set's tests from another reads the same output files."""
     case: Case = request.param
-    folder = tmp_path_factory.mktemp(case.name)
     if case.name == "online-retail":  # the session's run, which other tests read too
         proc, out = request.getfixturevalue("online_retail_run")
         return _read_back(case, proc, out)
-    if isinstance(case.make, Path):
-        if not case.make.exists():
-            pytest.skip(f"real data not found at {case.make} (outside the project setup)")
-        src = case.make
-    else:
-        src = folder / "orders.csv"
-        case.make().to_csv(src, index=False)
-    out = folder / "out"
-    proc = run_captured("segment", str(src), "--out", str(out), "-q", *case.flags)
-    assert proc.returncode == 0, proc.stderr
-    return _read_back(case, proc, out, src)
+    if isinstance(case.make, Path) and not case.make.exists():
+        pytest.skip(f"real data not found at {case.make} (outside the project setup)")
+
+    def segment(folder: Path) -> dict:
+        src = case.make if isinstance(case.make, Path) else folder / "orders.csv"
+        if not isinstance(case.make, Path):
+            case.make().to_csv(src, index=False)
+        proc = run_captured("segment", str(src), "--out", str(folder / "out"), "-q",
+                            *case.flags)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return {**dataclasses.asdict(proc), "source": str(src)}
+
+    printed, folder = once_per_run(tmp_path_factory, f"claims-{case.name}", segment)
+    src = Path(printed.pop("source"))
+    return _read_back(case, CliRun(**printed), folder / "out", src)
 
 
 def _read_back(case: Case, proc, out: Path, source: Path | None = None) -> Run:
