@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import json
 import re
@@ -496,10 +497,17 @@ class _Tables(HTMLParser):
             self.cell.append(data)
 
 
-def _report_table(report: str, section: str, index: int = 0) -> pd.DataFrame:
+@functools.lru_cache(maxsize=4)
+def _tables_of(report: str) -> dict[str, list[list[list[str]]]]:
+    """The page's tables, parsed once per page: a data set's tests read the same report
+    (the module-scoped run); read only, :func:`_report_table` builds a new frame each time."""
     parser = _Tables()
     parser.feed(report)
-    header, *rows = parser.tables[section][index]
+    return parser.tables
+
+
+def _report_table(report: str, section: str, index: int = 0) -> pd.DataFrame:
+    header, *rows = _tables_of(report)[section][index]
     return pd.DataFrame(rows, columns=header).set_index(header[0])
 
 
@@ -728,7 +736,10 @@ class _Prose(HTMLParser):
             where.setdefault(self.section, []).append(data)
 
     @classmethod
+    @functools.lru_cache(maxsize=4)
     def of(cls, page: str) -> _Prose:
+        """The page parsed, once per page (a data set's tests read the same report); the
+        parser is only read afterwards, through :meth:`text`."""
         parser = cls()
         parser.feed(page)
         parser.close()
@@ -915,7 +926,13 @@ def _parameter_row(report: str, label: str) -> list[str]:
 
 def _order_days(case: Case, source: Path) -> pd.DataFrame:
     """Customer and day of every order line with a positive amount, read with plain pandas
-    (synthetic shops, CDNOW and its sample, Online Retail)."""
+    (synthetic shops, CDNOW and its sample, Online Retail). Several tests of a data set
+    read them: read once per data set, each caller gets its own copy."""
+    return _read_order_days(case, source).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _read_order_days(case: Case, source: Path) -> pd.DataFrame:
     if case.name == "cdnow-sample":
         raw = pd.read_csv(source, sep=r"\s+", header=None, dtype={1: str},
                           names=["customer", "master", "date", "cds", "dollar_value"])
