@@ -71,8 +71,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     worksteal``): it hands each worker one block of the suite at the start, so the long
     tests all start in the first worker's block and the others take from the end of its
     queue. With the default ``load`` the Dask tests stayed queued on one worker, and the
-    other sat idle for the last 37 s of a 150 s run."""
+    other sat idle for the last 37 s of a 150 s run.
+
+    The Dask modules that share one LocalCluster (tests/_cluster.py) run one after another,
+    where the first of them would run: tests/rfm/clv/test_clv_dask.py, then
+    tests/test_cli_dask.py, test_dask_kmeans.py and test_dask_rfm.py."""
     items.sort(key=lambda item: item.path.name not in LONG_RUNNING)  # stable: order kept
+    from _cluster import MODULES
+
+    shared = [item for item in items if item.path.name in MODULES]
+    if shared:
+        first = next(i for i, item in enumerate(items) if item.path.name in MODULES)
+        rest = [item for item in items if item.path.name not in MODULES]
+        items[:] = rest[:first] + shared + rest[first:]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """After a test's teardown (its module's client closed, at a module's end): close the
+    shared LocalCluster (tests/_cluster.py) unless the next test needs it."""
+    yield
+    from _cluster import close_unless_next_needs_it
+
+    close_unless_next_needs_it(None if nextitem is None else nextitem.path.name)
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,9 @@
 
 The reference is the in-memory command on the same rows gathered into one file (itself
 tested against pandas, scikit-learn and scipy elsewhere). The Dask runs use a
-two-process LocalCluster started here, through ``--dask ADDRESS``; the local cluster
-that ``--dask`` alone starts is the same class, sized by ``local_cluster_size``.
+two-process LocalCluster (tests/_cluster.py, shared with the other Dask modules), through
+``--dask ADDRESS``; the local cluster that ``--dask`` alone starts is the same class,
+sized by ``local_cluster_size``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ distributed = pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
 
 from _cli import assert_user_error  # noqa: E402
+from _cluster import local_cluster  # noqa: E402
 
 from benchmarks.make_data import make_data  # noqa: E402
 from rfm.datasets import make_transactions  # noqa: E402
@@ -33,10 +35,9 @@ CSVS = ["segments.csv", "profile.csv", "elbow.csv", "validation.csv"]
 
 @pytest.fixture(scope="module")
 def address():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
+    """The scheduler of the two-process LocalCluster the Dask modules share
+    (tests/_cluster.py)."""
+    return local_cluster().scheduler_address
 
 
 def _same_files(mem: Path, dask: Path, names: list[str]) -> None:

@@ -18,6 +18,7 @@ da = pytest.importorskip("dask.array")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
+from _cluster import local_cluster  # noqa: E402
 from _kmeans_helpers import blob_data, direct_inertia, rfm_data, sq_distances  # noqa: E402
 
 from kmeans_np import KMeans  # noqa: E402
@@ -28,13 +29,10 @@ CHUNK = 3_000  # rows per block: uneven last block, not a multiple of the kernel
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster, set_as_default=False)
+    """A client of the two-process LocalCluster the Dask modules share (tests/_cluster.py)."""
+    client = distributed.Client(local_cluster(), set_as_default=False)
     yield client
     client.close()
-    cluster.close()
 
 
 def _threads(n: int):

@@ -17,6 +17,7 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
+from _cluster import local_cluster  # noqa: E402
 
 import rfm  # noqa: E402
 from rfm.io.parquet_dask import read_parquet_dask  # noqa: E402
@@ -26,9 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as c:
+    """A client of the two-process LocalCluster the Dask modules share (tests/_cluster.py)."""
+    with distributed.Client(local_cluster()) as c:
         yield c
 
 

@@ -16,6 +16,7 @@ import pytest
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
+from _cluster import local_cluster  # noqa: E402
 
 from rfm.clv import (  # noqa: E402
     BetaGeo,
@@ -99,9 +100,8 @@ def test_customer_value_equals_in_memory(tx, threads) -> None:
 
 def test_on_a_process_cluster(tx) -> None:
     ref = summary(tx, calibration_end=CAL, observation_end=OBS)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+    # the two-process LocalCluster the Dask modules share (tests/_cluster.py)
+    with distributed.Client(local_cluster()):
         ddf = dd.from_pandas(tx, npartitions=4)
         got = summary(ddf, calibration_end=CAL, observation_end=OBS)
         fitted = BetaGeo().fit(summary(ddf, compute=False))
