@@ -344,9 +344,12 @@ class StandardScaler(_AffineScaler):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         constant = z_max == z_min
         mean, var, std = moments()
-        # a spread so tiny that its variance underflows is as good as constant
-        degenerate = constant | (std == 0)
-        mult = np.divide(1.0, std, out=np.zeros_like(std), where=~degenerate)
+        # a spread so tiny that its variance underflows, or that 1 / std overflows (a
+        # subnormal std), is as good as constant
+        with np.errstate(over="ignore"):
+            mult = np.divide(1.0, std, out=np.zeros_like(std), where=~(constant | (std == 0)))
+        degenerate = constant | (std == 0) | ~np.isfinite(mult)
+        mult = np.where(degenerate, 0.0, mult)
         self.mean_, self.var_ = mean, var
         self.scale_ = np.where(degenerate, 1.0, std)
         return mean, mult, np.zeros_like(mean)

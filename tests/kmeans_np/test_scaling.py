@@ -383,6 +383,22 @@ def test_standard_spread_too_small_to_divide_by_warns_and_maps_to_zero() -> None
     np.testing.assert_array_equal(out[:, 1], 0.0)
 
 
+def test_standard_spread_whose_inverse_overflows_warns_and_maps_to_zero() -> None:
+    """A subnormal standard deviation (4.7e-311, so 1 / std overflows float64) is as good as
+    constant, as in min-max: the column scales to 0 with the constant-column warning, never
+    to inf (it gave -inf, inf, -inf). scikit-learn's scaler treats it as constant too (its
+    scale_ is 1), so its output is the tiny deviations themselves, all below 1e-300."""
+    X = np.array([[1.0, 0.0], [2.0, 1e-310], [3.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(UserWarning, match="column 1"):
+            scaler = StandardScaler().fit(X)
+        out = scaler.transform(X)
+    np.testing.assert_array_equal(out[:, 1], 0.0)
+    assert scaler.scale_[1] == 1.0
+    np.testing.assert_allclose(out[:, 0], [-np.sqrt(1.5), 0.0, np.sqrt(1.5)], rtol=1e-15)
+
+
 def test_invert_refuses_a_duplicated_column_name() -> None:
     """Two columns named 'recency': inverting 'recency' used to flip only the first one."""
     df = pd.DataFrame([[1.0, 5.0, 2.0], [3.0, 7.0, 4.0]], columns=["recency", "recency", "m"])
