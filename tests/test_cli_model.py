@@ -445,7 +445,8 @@ def test_a_previous_file_of_another_model_is_read_again_by_this_one(
         "that file."]  # fmt: skip
     report = (tmp_path / "a" / "report.html").read_text()
     assert report.count(escape(warning)) == 1
-    both = new.set_index("customer").join(read, how="inner", rsuffix="_then")
+    both = new.set_index("customer").merge(read, how="inner", left_index=True,
+                                           right_index=True, suffixes=("", "_then"))
     share = (both["segment"] != both["segment_then"]).mean()
     moved = (both["cluster"] != both["cluster_then"]).mean()
     said = f"{share:.1%} of the customers in both changed segment and {moved:.1%} changed cluster"
