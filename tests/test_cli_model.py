@@ -1346,3 +1346,44 @@ def test_ids_padded_on_the_newest_lines_only_are_pointed_out(cli, files, trained
     said = (f"warning: 5 customers here have ids the previous run wrote otherwise "
             f"(\"{who[0]}\" there, \"0{who[0]}\" here: leading zeros or a decimal point)")
     assert said in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["refit", "apply"])
+def test_a_warning_the_summary_prints_is_not_said_again(cli, files, trained, tmp_path,
+                                                        monkeypatch, command) -> None:  # fmt: skip
+    """A warning of the library that the summary prints (the run's ``warnings``) is printed
+    once: refit printed "Unstable clusters ..." in the summary and again on stderr after
+    "done". The library's method is wrapped to warn one sentence it also records."""
+    import warnings
+
+    said = "A sentence the library both warns and records for the summary."
+    name = "refit_run" if command == "refit" else "apply_model"
+    if command == "refit":
+        original = SegmentModel.refit_run
+
+        def wrapped(self, *args, **kwargs):
+            new, result = original(self, *args, **kwargs)
+            warnings.warn(said, UserWarning, stacklevel=2)
+            result.warnings.append(said)
+            return new, result
+
+        monkeypatch.setattr(SegmentModel, name, wrapped)
+        extra = ["--save-model", tmp_path / "new.json"]
+    else:
+        import rfm.app.applying as applying
+
+        original = applying.apply_model
+
+        def wrapped(*args, **kwargs):
+            run = original(*args, **kwargs)
+            warnings.warn(said, UserWarning, stacklevel=2)
+            run.warnings.append(said)
+            return run
+
+        monkeypatch.setattr(applying, name, wrapped)
+        extra = []
+    proc = cli(command, trained[1], files / "w2.csv", "--out", tmp_path / "o", *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout + proc.stderr).count(said) == 1, (proc.stdout, proc.stderr)
+    assert proc.stdout.count(said) == 1
+    assert proc.stderr.rstrip().splitlines()[-1].split("] ", 1)[1].startswith("done in ")

@@ -965,10 +965,12 @@ def _run_steps(args: argparse.Namespace, say: _Reporter) -> int:
         from rfm.app import model_commands
 
         run = model_commands.run_apply if args.command == "apply" else model_commands.run_refit
+        shown: set[str] = set()  # the warnings the summary printed, as the library said them
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            code = run(args, say)
-        _say_warnings(say, caught, set())
+            code = run(args, say, shown)
+        _say_warnings(say, caught, shown)
+        say(f"done in {say.elapsed():.1f}s")
         return code
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

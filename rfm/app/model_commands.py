@@ -143,8 +143,9 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
                          "--names.") from None  # fmt: skip
 
 
-def run_apply(args: argparse.Namespace, say: Any) -> int:
-    """``rfmseg apply``: assign, measure drift, write the files, print the summary."""
+def run_apply(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
+    """``rfmseg apply``: assign, measure drift, write the files, print the summary (whose
+    warnings are added to ``shown``, so that the library's own are not said twice)."""
     from rfm.app.applying import apply_model, read_previous
     from rfm.app.cli import _session, said_reading
     from rfm.app.console import print_apply_summary
@@ -166,13 +167,14 @@ def run_apply(args: argparse.Namespace, say: Any) -> int:
     paths = write_apply_outputs(run, args.out, format=args.format, progress=say,
                                 title=f"Segments from a saved model — {Path(args.file).name}")
     say.check_interrupt()
+    shown.update(run.warnings)
     print_apply_summary(run, args.out, list(paths))
-    say(f"done in {say.elapsed():.1f}s")
     return 0
 
 
-def run_refit(args: argparse.Namespace, say: Any) -> int:
-    """``rfmseg refit``: fit afresh with stable ids, write the run's files and the model."""
+def run_refit(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
+    """``rfmseg refit``: fit afresh with stable ids, write the run's files and the model
+    (the summary's warnings are added to ``shown``, as in :func:`run_apply`)."""
     from rfm._cleaning_rules import KEEP_TOTALS, MODEL_KEEPS_TOTALS, TOTALS_WARNING
     from rfm.app.cli import _session, said_reading
     from rfm.app.console import print_refit_lines, print_summary
@@ -186,6 +188,7 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
         with warnings.catch_warnings():  # said once, below, as refit keeps it
             warnings.filterwarnings("ignore", message=TOTALS_WARNING, category=UserWarning)
             new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
+    shown.update(result.warnings)  # as the library said them (and warned them)
     # a totals row is kept by the segment run that saves a model, not by refit
     result.warnings[:] = [w.replace(KEEP_TOTALS, MODEL_KEEPS_TOTALS) for w in result.warnings]
     result.settings["source"] = str(args.file)
@@ -201,5 +204,4 @@ def run_refit(args: argparse.Namespace, say: Any) -> int:
     say.check_interrupt()
     print_summary(result, args.out, [p.name for p in paths.values()])
     print_refit_lines(result.settings["refit"], target)
-    say(f"done in {say.elapsed():.1f}s")
     return 0
