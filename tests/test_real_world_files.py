@@ -154,6 +154,24 @@ def test_dayfirst_column_is_read_day_first_throughout(cli, tmp_path: Path) -> No
     assert "%d/%m/%Y %H:%M (day first)" in report
 
 
+def test_dates_the_file_stores_as_dates_are_said_to_be_taken_as_stored(cli, tmp_path):
+    """A Parquet file whose dates are stored as dates: the report's method says they were
+    taken as stored. It said "Dates read with the format stored as dates in the file, one
+    format for the whole column." """
+    pytest.importorskip("pyarrow")
+    df = rows_frame()
+    src = tmp_path / "orders.parquet"
+    df.to_parquet(src)
+    proc, seg = end_to_end(cli, tmp_path, src)
+    assert_rfm(seg, expected_rfm(df))
+    assert "date format: stored as dates in the file" in proc.stdout
+    report = html.unescape((tmp_path / "out" / "report.html").read_text("utf-8"))
+    report = " ".join(report.split())
+    assert ("Dates taken as the file stores them (as dates, not text), so no format was "
+            "read.") in report
+    assert "with the format stored" not in report
+
+
 def test_month_first_column_with_unpadded_fields(cli, tmp_path: Path) -> None:
     # the UCI layout 12/1/2010 8:26: month first, no zero padding
     df = rows_frame()

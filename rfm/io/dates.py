@@ -90,6 +90,8 @@ MIN_YEAR = 1800
 WITHOUT_TIME = "without a time"
 #: how the format used says that the column holds dates of several layouts
 SEVERAL_LAYOUTS = "layouts, each date read in one"
+#: the format used for a column the file already stores as dates (xlsx, Parquet)
+STORED_AS_DATES = "stored as dates in the file"
 
 
 @dataclass(frozen=True)
@@ -738,7 +740,7 @@ def read_date_column(
     if pd.api.types.is_datetime64_any_dtype(values.dtype) and date_format not in (
         NUMERIC_DATE_FORMATS
     ):
-        return values, "stored as dates in the file"
+        return values, STORED_AS_DATES
     codes, raw = pd.factorize(values)
     texts = np.array([value_text(v) for v in raw], dtype=object)
     blank = texts == ""
@@ -834,6 +836,8 @@ def date_order(
 def dates_sentence(used: str) -> str:
     """How the dates were read, as the report's method says it (``used``: the format
     :func:`parse_date_column` reports)."""
+    if used == STORED_AS_DATES:
+        return "Dates taken as the file stores them (as dates, not text), so no format was read."
     if SEVERAL_LAYOUTS in used:
         return f"Dates read in {used}."
     if ", or " in used:  # one layout whose time is written two ways, or left out

@@ -32,7 +32,7 @@ import pandas as pd
 
 from rfm._dask_parts import partition_name
 from rfm.columns import TransactionColumns
-from rfm.io.dates import FLAGS, AmbiguousDate, read_date_column
+from rfm.io.dates import FLAGS, STORED_AS_DATES, AmbiguousDate, read_date_column
 from rfm.io.loading import (
     LoadedTransactions,
     MoneyText,
@@ -262,7 +262,7 @@ def load_transactions_dask(
         ddf = _read_csv(files, opts, text)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
-    used, order = "stored as dates in the file", ""
+    used, order = STORED_AS_DATES, ""
     date_dtype = ddf._meta[cols.date].dtype
     roles = cols.roles()
     money = {roles[r]: r for r in ("amount", "quantity", "price") if roles[r]
