@@ -339,3 +339,23 @@ def test_a_dimension_every_customer_shares_separates_nothing(n: int) -> None:
     assert got.loc["frequency", "eta_squared"] == 0.0
     assert got.loc["frequency", "reading"] == "weak"
     assert profile(rfm, labels).attrs["separation"]["frequency"] == 0.0
+
+
+def test_the_population_quantiles_are_shared_not_copied_and_survive_parquet(tmp_path) -> None:
+    """``attrs["population"]``: the customer base's quantiles at 0 %, 0.5 %, …, 100 % (numpy's
+    linear quantiles, computed here), handed to derived frames without a copy (pandas
+    deep-copies attrs into each), and still written and read back by ``to_parquet``."""
+    rng = np.random.default_rng(3)
+    rfm = pd.DataFrame({"recency": rng.integers(0, 400, 500), "frequency": rng.integers(1, 9, 500),
+                        "monetary": rng.gamma(2.0, 150.0, 500)})  # fmt: skip
+    prof = profile(rfm, rng.integers(0, 3, 500))
+    grid = np.arange(201) / 200
+    for dim in ("recency", "frequency", "monetary"):
+        np.testing.assert_allclose(prof.attrs["population"][dim],
+                                   np.quantile(rfm[dim].to_numpy(float), grid), rtol=1e-13)
+    derived = prof["customers"]
+    assert derived.attrs["population"]["monetary"] is prof.attrs["population"]["monetary"]
+    pytest.importorskip("pyarrow")
+    prof.to_parquet(tmp_path / "profile.parquet")
+    back = pd.read_parquet(tmp_path / "profile.parquet").attrs["population"]
+    assert back["monetary"] == list(prof.attrs["population"]["monetary"])
