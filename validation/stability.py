@@ -97,7 +97,7 @@ def stability(
         One K-means run per seed (at least 2, distinct); the first run is the reference
         for the per-cluster table.
     **kmeans_params
-        Passed to ``kmeans_np.KMeans`` (e.g. ``n_init=1``, ``init="random"``,
+        Passed to ``kmeans_np.KMeans`` (e.g. ``n_init=10``, ``init="random"``,
         ``backend="numpy"``); ``n_clusters`` and ``random_state`` are set here.
 
     Returns
@@ -108,9 +108,10 @@ def stability(
 
     Notes
     -----
-    With the default ``n_init`` K-means keeps the best of several starts per run, which
-    already hides much of the instability; pass ``n_init=1`` to see how much a single
-    start varies.
+    With the default ``n_init="auto"`` each run is a single k-means++ start (``"auto"`` is
+    1 for k-means++, 10 only for ``init="random"``), so the runs show how much one start
+    varies; pass ``n_init=10`` to see how much keeping the best of several starts per run
+    hides.
     """
     seeds = check_integers(seeds, "seeds")
     if len(seeds) < 2:
