@@ -1,15 +1,21 @@
 """The elbow method: inertia over a range of k, and where adding clusters stops paying.
 
-Inertia (WCSS) always falls as k grows; the "elbow" is the k after which it falls much
-more slowly. ``elbow`` tabulates, for each k, the inertia, the drop from the previous k
-and that drop as a percentage (a "marginal improvement" table), and suggests k
-by the **Kneedle** rule (Satopää et al., 2011):
+The *lowest possible* inertia (WCSS) never rises as k grows: the best k-clustering plus
+one more centre placed on a data point costs no more. K-means (Lloyd) finds only a local
+optimum from its start, though, so a fitted curve usually falls but can rise a little from
+one k to the next (a negative ``drop`` below); more starts (``n_init``) make that rarer.
+The "elbow" is the k after which the curve falls much more slowly. ``elbow`` tabulates,
+for each k, the inertia, the drop from the previous k and that drop as a percentage (a
+"marginal improvement" table), and suggests k by the **Kneedle** rule (Satopää et al.,
+2011):
 
 1. scale k and inertia to [0, 1]: x = (k − k_min)/(k_max − k_min),
    y = (J − J_min)/(J_max − J_min);
 2. for a falling curve the knee is the point farthest *below* the straight line (the
    chord) from the first point (0, 1) to the last (1, 0), i.e. the k maximising
-   (1 − x) − y.
+   (1 − x) − y. If the fitted curve is not falling throughout, its first point need not
+   be its highest nor its last its lowest; the line y = 1 − x is then not quite the
+   chord, and the first k can even be suggested when a later k's inertia is higher.
 
 The rule is scale-free and needs no threshold; it is a heuristic like every elbow rule,
 so look at the curve too (``rfm.cluster`` weighs it together with the silhouette).
@@ -32,9 +38,11 @@ def chord_gaps(k_values: np.ndarray, inertia: np.ndarray) -> np.ndarray | None:
 
     With k and inertia scaled to [0, 1] as in the module notes (x and y), the chord is
     the straight line y = 1 − x from the first point to the last, and the gap of a point
-    is its vertical distance below that line, ``(1 − x) − y`` (0 at both ends). The knee
-    is the k with the largest gap. ``None`` for fewer than three points or a flat curve
-    (every inertia equal), where there is no knee to find.
+    is its vertical distance below that line, ``(1 − x) − y`` (0 at both ends when the
+    first inertia is the highest and the last the lowest, as on a falling curve; see the
+    module notes otherwise). The knee is the k with the largest gap. ``None`` for fewer
+    than three points or a flat curve (every inertia equal), where there is no knee to
+    find.
     """
     if len(k_values) < 3:
         return None

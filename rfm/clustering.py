@@ -28,10 +28,11 @@ steps:
    same choice is made among all the other k of ``k_values``; if no k at all is
    admissible (typical of z-scored, heavy-tailed spend, where every k isolates a few
    whales), the elbow's suggestion is kept and a ``UserWarning`` suggests
-   ``scaling="log-minmax"``. Why this rule: inertia always falls as k grows, so alone it
-   cannot pick k; the silhouette alone tends to prefer k = 2 on RFM data (one "good" and
-   one "bad" half), which is too coarse to act on. Restricting the silhouette to the
-   knee's neighbourhood uses each criterion for what it is good at.
+   ``scaling="log-minmax"``. Why this rule: the best inertia possible never rises as k
+   grows, and a fitted one nearly always falls, so alone it cannot pick k; the silhouette
+   alone tends to prefer k = 2 on RFM data (one "good" and one "bad" half), which is too
+   coarse to act on. Restricting the silhouette to the knee's neighbourhood uses each
+   criterion for what it is good at.
 
 4. **Fit** :class:`kmeans_np.KMeans` with the chosen k and return the labels as a Series
    on the RFM table's index.
