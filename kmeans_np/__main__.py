@@ -92,11 +92,13 @@ def show_elbow(X: pd.DataFrame, seed: int) -> None:
         "Step 2 - inertia and the elbow. The inertia of a clustering (also called WCSS,\n"
         "the within-cluster sum of squares) adds up, over all customers, the squared\n"
         "distance from each customer to the centre of its cluster: the smaller it is, the\n"
-        "closer customers sit to their centres. It always falls as k grows (with one\n"
-        f"cluster per customer it is 0), so the smallest inertia cannot choose k. Below,\n"
-        f"K-means is fitted for each k (the best of {N_INIT} starts); 'drop' is how much\n"
-        "the inertia fell from k - 1 to k, 'drop_pct' that fall as a % of the inertia at\n"
-        "k - 1, and 'below_line' is explained under the table."
+        "closer customers sit to their centres. The best inertia possible never rises as\n"
+        "k grows (with one cluster per customer it is 0); K-means finds a good clustering,\n"
+        "not always the best, so its inertia nearly always falls. The smallest inertia\n"
+        f"cannot choose k. Below, K-means is fitted for each k (the best of {N_INIT} starts);\n"
+        "'drop' is how much the inertia fell from k - 1 to k (negative if it rose),\n"
+        "'drop_pct' that fall as a % of the inertia at k - 1, and 'below_line' is\n"
+        "explained under the table."
     )
     table = elbow(X, K_VALUES, n_init=N_INIT, random_state=seed)
     gaps = chord_gaps(table["k"].to_numpy(dtype=float), table["inertia"].to_numpy())

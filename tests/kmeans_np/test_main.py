@@ -66,7 +66,7 @@ def test_walkthrough_elbow_against_sklearn_and_kneedle(capsys) -> None:
     assert f"Here that is k = {knee} " in out
     runner_up = int(ks[np.argsort(-gaps, kind="stable")[1]])
     assert f"next comes k = {runner_up} " in out
-    for words in ("sum of squares", "squared", "always falls", "farthest below"):
+    for words in ("sum of squares", "squared", "never rises", "farthest below"):
         assert words in out, words  # inertia and the knee explained
 
 
