@@ -48,8 +48,11 @@ So, with ``k = x + s``::
 
 with ``δ = 1`` when ``k > 0``. For BG/NBD and ``x = 0`` only ``A₁`` remains, and
 ``B(a, b)/B(a, b) = 1``: such a customer is certainly alive (see
-:meth:`rfm.clv.BetaGeo.p_alive`). For MBG/NBD with ``x = 0``, ``A₂ = a/(a+b)``: the
-chance of having dropped out at the first purchase.
+:meth:`rfm.clv.BetaGeo.p_alive`). For MBG/NBD with ``x = 0`` (so ``k = 1``,
+``t_x = 0``), ``A₂ = B(a+1, b)/B(a, b) · α^(-r) = a/(a+b) · α^(-r)``; times the factor
+``α^r`` in front, the second branch adds ``a/(a+b)`` to ``L``, the chance of having
+dropped out at the first purchase, and ``L = b/(a+b) · (α/(α+T))^r + a/(a+b)``
+(Batislam et al. 2007).
 
 In log space
 ------------
