@@ -21,10 +21,20 @@ it. For any centres C the weighted cost of the sample,
 
     Σ_{i ∈ S} (1 / p_i) · min_j ‖x_i − c_j‖²,
 
-has the cost of the whole data as its expected value, and the paper bounds its error by
-ε times the cost of the data around its mean, with m = O((d k log k + log 1/δ) / ε²).
-So the starts can be compared, and run to convergence, on the sample: what is best there
-is (nearly) best on the data.
+has the cost of the whole data as its expected value. The paper's guarantee is for its
+own scheme: m rows drawn i.i.d. with probabilities q_i (with replacement), each weighing
+1 / (m q_i). With m ≥ c (d k log k + log 1/δ) / ε² (c an absolute constant), with
+probability at least 1 − δ, for every set Q of at most k centres
+
+    |φ_S(Q) − φ_X(Q)| ≤ (ε/2) φ_X(Q) + (ε/2) φ_X({μ}),
+
+φ the (weighted) cost and μ the data's mean: a multiplicative error on the cost plus an
+additive one on the cost of the data around its mean (a "lightweight" coreset). The code
+here keeps each row independently with probability p_i = min(1, m q_i) instead, weight
+1 / p_i (Poisson sampling: no row twice, about m rows in all, which lets every block draw
+its rows alone); its weighted cost is unbiased as said, but the theorem is proved for
+the i.i.d. draw, not for this variant. So the starts can be compared, and run to
+convergence, on the sample: what is best there is (nearly) best on the data.
 
 Why this and not the alternatives (3 data shapes × 3 seeds, k = 8, inertia relative to
 the best of 10 full k-means++ starts; the table is in ``docs/SCALE.md``):
