@@ -602,7 +602,8 @@ def ttest_ind(
 
     A group whose values are all equal (``max == min``) has variance exactly 0 and mean
     exactly its value, whatever rounding numpy's mean and variance would add (see
-    :func:`_mean_var`); with one such group Welch's df is exactly ``n − 1`` of the other.
+    :func:`_mean_var`); with one such group Welch's df is ``n − 1`` of the other, up to
+    rounding (the formula's squares and quotients can leave e.g. 446.99999999999994).
 
     Raises
     ------
