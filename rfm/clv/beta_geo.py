@@ -12,6 +12,14 @@ maximises it) and predict, for each customer's history ``(x, t_x, T)``:
 ``probability_no_purchase(t)``
     the probability of no purchase in the next ``t`` time units.
 
+The model, in one line (derived in :mod:`rfm.clv.likelihood`): while alive, a customer
+buys as a Poisson process with rate ``λ`` and, after each repeat purchase (MBG/NBD: after
+the first purchase too), drops out for good with probability ``p``; across customers
+``λ ~ Gamma(r, α)`` (shape ``r``, *rate* ``α``) and ``p ~ Beta(a, b)``, independently.
+``r``, ``α``, ``a``, ``b`` are the four fitted parameters (``params_``: ``r``, ``alpha``,
+``a``, ``b``). A customer's history is ``x`` repeat purchases, the last at time ``t_x``
+(0 when ``x = 0``), watched until ``T``, all times since the first purchase.
+
 P(alive) for one-time buyers
 ----------------------------
 In BG/NBD a customer can drop out only right after a *repeat* purchase. A customer with
@@ -23,19 +31,23 @@ first purchase too, so a one-time buyer silent for long gets a low P(alive)::
     BG/NBD   P(alive) = 1 / (1 + δ_{x>0} · a/(b+x-1) · ((α+T)/(α+t_x))^(r+x))
     MBG/NBD  P(alive) = 1 / (1 +          a/(b+x)   · ((α+T)/(α+t_x))^(r+x))
 
+with ``δ_{x>0}`` = 1 when ``x > 0`` and 0 when ``x = 0`` (then P(alive) = 1).
+
 The conditional expectation
 ---------------------------
 Alive with known ``λ`` and ``p``, the customer buys at rate ``λ`` until dropping out,
 which happens at rate ``λp``; so ``E[purchases in t | alive, λ, p] =
 (1 - e^(-λpt)) / p``. Given the history and being alive, ``λ ~ Gamma(r+x, α+T)`` and
-``p ~ Beta(a, B)`` with ``B = b + x`` (BG/NBD) or ``b + x + 1`` (MBG/NBD: one more
-survived chance). Averaging over both, with ``k = r + x`` and ``u = t/(α+T)``::
+``p ~ Beta(a, b_x)`` with ``b_x = b + x`` (BG/NBD) or ``b + x + 1`` (MBG/NBD: one more
+survived chance); ``b_x`` is a number, the code's ``B``, not the Beta function
+``B(·, ·)`` of :mod:`rfm.clv.likelihood`. Averaging over both, with ``k = r + x`` and
+``u = t/(α+T)``::
 
-    E[Y(t) | alive] = (a+B-1)/(a-1) · [1 - (1+u)^-k · ₂F₁(k, B; a+B-1; u/(1+u))]
+    E[Y(t) | alive] = (a+b_x-1)/(a-1) · [1 - (1+u)^-k · ₂F₁(k, b_x; a+b_x-1; u/(1+u))]
 
 and ``E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive]``. The papers write it so; we
-evaluate the Euler-transformed form ``(1+u)^-k ₂F₁(k, B; c; z) = (1+u)^(1-a)
-₂F₁(c-k, a-1; c; z)`` with ``c = a+B-1``, whose first two parameters do not grow with
+evaluate the Euler-transformed form ``(1+u)^-k ₂F₁(k, b_x; c; z) = (1+u)^(1-a)
+₂F₁(c-k, a-1; c; z)`` with ``c = a+b_x-1``, whose first two parameters do not grow with
 ``x``: for a customer with ``x = 100,000`` the series converges at once instead of
 overflowing. ``E[Y(t) | alive]`` depends on ``x`` and ``T`` only, so it is computed once
 per distinct ``(x, T)``.
