@@ -54,9 +54,11 @@ def unit_spread(X: np.ndarray) -> np.ndarray:
     come out as the exact computation's, scaled. Scaling *down* has one cost: a
     difference about 2^1000 times smaller than the widest spread then squares to 0 (a
     column 1e300 times narrower than another would no longer count). So data with
-    ``0 <= e <= (1020 - bits(d)) / 2`` (509 for 2 or 3 features), where every spread is
-    below 2^(e+1) and the sum of d squares below 2^1022, are used as they are (and not
-    copied).
+    ``0 <= e <= (1020 - bits(d)) / 2`` (509 for 2 or 3 features), where ``bits(d)`` is
+    the bit length of the number of features d (``d.bit_length()``: 2 for d = 2 or 3, so
+    ``d < 2^bits(d)``), are used as they are (and not copied): every spread is then below
+    2^(e+1), each square below 2^(2e+2), and the sum of d squares below
+    2^(bits(d)+2e+2) <= 2^1022.
     """
     half = X.max(axis=0) * 0.5 - X.min(axis=0) * 0.5
     widest = float(half.max()) if half.size else 0.0
