@@ -30,10 +30,14 @@ def f_test(ss_between: float, ss_within: float, n_total: int, n_groups: int,
 
     ``grand`` is the grand mean. A feature whose values are all equal is refused as such
     even when its group means came out some units in the last place apart (19.99 added
-    n times and divided by n need not give back 19.99). A sum of n values in any order is
-    off by at most (n − 1) ε of the sum of their sizes, so for equal values each deviation
-    is within n ε |grand|: a total sum of squares within ``n (2 n ε |grand|)²`` is
-    rounding, not variation, and F of it would be noise.
+    n times and divided by n need not give back 19.99). Here ε is the machine epsilon of
+    float64, ``np.finfo(np.float64).eps`` = 2^-52 ≈ 2.2e-16, the gap between 1 and the
+    next float: each addition or division is off by at most ε/2 of its result, so
+    errors grow with the number of operations and the size of the numbers. A sum of n
+    values in any order is off by at most (n − 1) ε of the sum of their sizes, so for
+    equal values each mean is within about n ε |grand| of the true value and a group
+    mean's deviation from the grand mean within 2 n ε |grand|: a total sum of squares
+    within ``n (2 n ε |grand|)²`` is rounding, not variation, and F of it would be noise.
     """
     df_between, df_within = n_groups - 1, n_total - n_groups
     ss_total = ss_between + ss_within
