@@ -15,7 +15,8 @@ __all__ = ["ONE_THREAD_UP_TO", "round_kernels"]
 
 #: up to this many points the tournament's rounds run on the one-thread twin of the round
 #: kernel: there a silhouette takes at most about 50 ms on one thread, and threads save
-#: less than compiling them costs (see ``validation.silhouette_numba``, design note 5)
+#: less than compiling them costs (the threaded kernel takes about 0.35 s more CPU to
+#: compile, and saves 5 ms at 10,000 points, 23 ms at 20,000, on 2 cores)
 ONE_THREAD_UP_TO = 20_000
 
 
