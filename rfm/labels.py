@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "agree", "amount_parts",
-           "banded",
+__all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "SILHOUETTE_STRUCTURE",
+           "agree", "amount_parts", "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
            "number_word", "orders", "orders_word", "p_value", "pct", "rfm_decimals", "run_money",
            "silhouette_reading", "spend_decimals", "statistic", "when", "whole", "word_list"]
@@ -250,11 +250,31 @@ def p_value(x: object) -> str:
     return "< 0.001" if float(x) < 0.001 else f"{float(x):.3f}"  # type: ignore[arg-type]
 
 
+#: a mean silhouette's reading → what it says of the clusters, in Kaufman & Rousseeuw's
+#: words (:func:`silhouette_reading`)
+SILHOUETTE_STRUCTURE: dict[str, str] = {
+    "strong": "strong structure",
+    "reasonable": "reasonable structure",
+    "weak": "weak structure, could be artificial",
+    "none": "no substantial structure",
+}
+
+
 def silhouette_reading(value: float) -> str:
-    """A silhouette's reading: from 0.5 "good", from 0.25 "moderate", below "weak"."""
+    """A mean silhouette's reading, in the four bands of Kaufman & Rousseeuw (1990,
+    *Finding Groups in Data*, p. 88): above 0.70 "strong" (a strong structure has been
+    found), above 0.50 up to 0.70 "reasonable" (a reasonable structure), above 0.25 up to
+    0.50 "weak" (the structure is weak and could be artificial), 0.25 and below "none"
+    (no substantial structure); "" when there is no figure.
+
+    Their bands are written on two decimals (0.71–1.00, 0.51–0.70, 0.26–0.50, ≤ 0.25);
+    here each band holds its upper end, as theirs do, and the gap between two of theirs
+    (0.705) reads with the band above. They read a data set's mean silhouette; the report
+    reads a cluster's mean silhouette by the same bands."""
     if not math.isfinite(value):
         return ""
-    return "good" if value >= 0.5 else "moderate" if value >= 0.25 else "weak"
+    return ("strong" if value > 0.70 else "reasonable" if value > 0.50
+            else "weak" if value > 0.25 else "none")  # fmt: skip
 
 
 def when(timestamp: object) -> str:

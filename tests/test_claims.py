@@ -821,6 +821,21 @@ def _statistics_outside(page: str) -> None:
 ADVERBS = ((0.14, "strongly"), (0.06, "moderately"), (0.0, "hardly"))
 
 
+def kaufman_rousseeuw(silhouette: float) -> str:
+    """A mean silhouette read as Kaufman & Rousseeuw (1990, *Finding Groups in Data*,
+    p. 88) read it: 0.71–1.00 "a strong structure has been found", 0.51–0.70 "a
+    reasonable structure", 0.26–0.50 "the structure is weak and could be artificial",
+    ≤ 0.25 "no substantial structure". Their bands are on two decimals; each holds its
+    upper end (the convention rfmseg documents), so 0.70 is reasonable and 0.25 none."""
+    return ("strong" if silhouette > 0.70 else "reasonable" if silhouette > 0.50
+            else "weak" if silhouette > 0.25 else "none")  # fmt: skip
+
+
+#: a silhouette's reading → how the report says a group's customers sit in it
+SITS = {"strong": "well", "reasonable": "fairly well", "weak": "poorly",
+        "none": "hardly at all"}  # fmt: skip
+
+
 def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Run) -> None:
     prose = _Prose.of(run.report)
     inside = prose.text("inside")
@@ -839,7 +854,7 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
                 assert "within the group" not in card and "1 customer (" in card, card
                 continue
             reading = BANDS["Silhouette (mean)"][0](sils[members].mean())
-            words = {"good": "well", "moderate": "fairly well", "weak": "poorly"}[reading]
+            words = SITS[reading]
             assert f"its customers sit {words} within the group" in card, (persona, card)
     # which dimensions tell the personas apart, in words, from the customers' ranks
     seg = run.segments
@@ -861,8 +876,10 @@ def test_statistics_only_in_details_for_analysts_and_plain_words_outside(run: Ru
 #: a labelled statistic of the validation details → (its reading at a value, the band it
 #: prints in its note): the documented bands, written out here
 BANDS = {
-    "Silhouette (mean)": (lambda v: "good" if v >= 0.5 else "moderate" if v >= 0.25
-                          else "weak", "above 0.5 good, 0.25–0.5 moderate, below 0.25 weak"),
+    "Silhouette (mean)": (kaufman_rousseeuw,
+                          "Kaufman & Rousseeuw's (1990) bands: above 0.70 strong, above 0.50 "
+                          "up to 0.70 reasonable, above 0.25 up to 0.50 weak (could be "
+                          "artificial), 0.25 and below none (no substantial structure)"),
     "on values": (lambda v: "large" if v >= 0.14 else "medium" if v >= 0.06 else "small",
                   "from 0.14 large, 0.06–0.14 medium, below 0.06 small"),
     "on ranks": (lambda v: "strong" if v >= 0.14 else "moderate" if v >= 0.06 else "weak",

@@ -270,10 +270,16 @@ def _summary(c: _Ctx) -> str:
     )
 
 
+#: a mean silhouette's reading (:func:`rfm.labels.silhouette_reading`) as the adverb of
+#: "the personas are … distinct"
+DISTINCT = {"strong": "clearly", "reasonable": "reasonably", "weak": "weakly",
+            "none": "hardly"}  # fmt: skip
+
+
 def _distinct_word(silhouette: float) -> str:
-    """The silhouette's reading in words: "clearly", "moderately" or "weakly"."""
-    return {"good": "clearly", "moderate": "moderately", "weak": "weakly"}.get(
-        silhouette_reading(silhouette), "–")
+    """The mean silhouette's reading in words: "clearly", "reasonably", "weakly" or
+    "hardly" (distinct)."""
+    return DISTINCT.get(silhouette_reading(silhouette), "–")
 
 
 def _segments(c: _Ctx) -> str:
@@ -350,7 +356,14 @@ def _personas(c: _Ctx) -> str:
 
 
 #: a silhouette's reading, as the cards say how well a group's customers sit in it
-SITS = {"good": "well", "moderate": "fairly well", "weak": "poorly", "": "–"}
+SITS = {"strong": "well", "reasonable": "fairly well", "weak": "poorly",
+        "none": "hardly at all", "": "–"}  # fmt: skip
+
+#: Kaufman & Rousseeuw's bands for a mean silhouette, as the report's details state them
+#: (:func:`rfm.labels.silhouette_reading`)
+SILHOUETTE_BANDS_TEXT = ("Kaufman & Rousseeuw's (1990) bands: above 0.70 strong, above 0.50 "
+                         "up to 0.70 reasonable, above 0.25 up to 0.50 weak (could be "
+                         "artificial), 0.25 and below none (no substantial structure)")
 
 
 def _persona_silhouettes(prof: pd.DataFrame) -> str:
@@ -362,8 +375,10 @@ def _persona_silhouettes(prof: pd.DataFrame) -> str:
         "reading": [silhouette_reading(v) for v in prof["silhouette"]],
     }, index=prof.index)  # fmt: skip
     return details(
-        "<p>How well a persona's customers sit within it is their mean silhouette: above "
-        "0.5 good (well), 0.25–0.5 moderate (fairly well), below 0.25 weak (poorly).</p>"
+        "<p>How well a persona's customers sit within it is their mean silhouette, read by "
+        "the bands Kaufman &amp; Rousseeuw (1990) give for the mean over all customers: above "
+        "0.70 strong (well), above 0.50 up to 0.70 reasonable (fairly well), above 0.25 up "
+        "to 0.50 weak (poorly), 0.25 and below none (hardly at all).</p>"
         + h.table(table, text_columns=("persona", "silhouette", "reading"))
     )
 
@@ -768,8 +783,8 @@ def _validation(c: _Ctx) -> str:
         if m == "silhouette":
             rows.append(("Silhouette (mean)", "", banded(v, silhouette_reading),
                          silhouette_reading(v),
-                         "how well customers sit in their own cluster: above 0.5 good, "
-                         "0.25–0.5 moderate, below 0.25 weak"))
+                         "how well customers sit in their own cluster; "
+                         f"{SILHOUETTE_BANDS_TEXT}"))
         elif m == "anova_F" and not np.isfinite(float(r["eta_squared"])):
             for on in ("values", "ranks"):  # no variation to explain: no statistic
                 rows.append((f"Difference between clusters ({r['feature']}), on {on}", "",
@@ -813,9 +828,7 @@ def _validation(c: _Ctx) -> str:
     same = _rerun_words(res.stability_mean_ari, res.metric("stability_min_ari"))
     words = [
         f"The personas are {_distinct_word(sil)} distinct: customers sit "
-        + {"clearly": "well", "moderately": "fairly well", "weakly": "poorly"}.get(
-            _distinct_word(sil), "–")
-        + " within their own group.",
+        f"{SITS[silhouette_reading(sil)]} within their own group.",
         _separation_sentence(res),
         f"Re-running the clustering with other random starts gives {same}.",
     ]
