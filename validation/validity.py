@@ -3,7 +3,8 @@
 :func:`validity_table` gathers, for a clustering of ``X``:
 
 * the mean silhouette (Rousseeuw 1987; :func:`validation.silhouette_score`), unless the
-  caller already has it;
+  caller already has it, its note giving the bands of Kaufman & Rousseeuw (1990, *Finding
+  Groups in Data*, p. 88) with each band's upper end in it (:data:`SILHOUETTE_NOTE`);
 * a one-way ANOVA across clusters of each descriptive feature
   (:func:`validation.anova_table`: F, p-value and eta²);
 * the Calinski–Harabasz and Davies–Bouldin indices;
@@ -40,6 +41,12 @@ __all__ = ["VALIDITY_COLUMNS", "validity_table"]
 
 #: the columns of :func:`validity_table`
 VALIDITY_COLUMNS = ["metric", "feature", "value", "p_value", "eta_squared", "note"]
+
+#: the silhouette row's note: how Kaufman & Rousseeuw read a mean silhouette (their bands,
+#: 0.71–1.00, 0.51–0.70, 0.26–0.50 and ≤ 0.25 on two decimals, each holding its upper end)
+SILHOUETTE_NOTE = ("mean over customers; Kaufman & Rousseeuw (1990): > 0.70 strong, "
+                   "> 0.50 to 0.70 reasonable, > 0.25 to 0.50 weak (could be artificial), "
+                   "<= 0.25 none (no substantial structure)")
 
 
 def validity_table(
@@ -106,7 +113,7 @@ def validity_table(
             "metric": "silhouette",
             "feature": "",
             "value": silhouette,
-            "note": "mean over customers; > 0.5 good, 0.25-0.5 moderate, < 0.25 weak",
+            "note": SILHOUETTE_NOTE,
         },
     ]
     anova = _anova_table(cols, [np.ascontiguousarray(v) for v in values.T], enc)
