@@ -826,19 +826,39 @@ def _validation(c: _Ctx) -> str:
     table = table.drop(columns="")
     sil = res.silhouette_mean
     same = _rerun_words(res.stability_mean_ari, res.metric("stability_min_ari"))
+    unstable = [w for w in res.warnings if w.startswith("Unstable")]
     words = [
-        f"The personas are {_distinct_word(sil)} distinct: customers sit "
-        f"{SITS[silhouette_reading(sil)]} within their own group.",
+        structure_sentence(sil, unstable=bool(unstable)),
         _separation_sentence(res),
         f"Re-running the clustering with other random starts gives {same}.",
     ]
     return (
-        "".join(f'<p class="warn">{h.esc(w)}</p>' for w in res.warnings
-                if w.startswith("Unstable"))
+        "".join(f'<p class="warn">{h.esc(w)}</p>' for w in unstable)
         + h.bullet_list([h.esc(w) for w in words])
         + details(h.table(table.set_index("measure"), text_columns=("value", "reading",
                                                                      "note")))
     )
+
+
+def structure_sentence(silhouette: float, *, unstable: bool = False) -> str:
+    """How distinct the personas are, in plain words, from the mean silhouette's reading
+    (:func:`rfm.labels.silhouette_reading`), and for a weak structure or none what it
+    means (Kaufman & Rousseeuw: a weak structure "could be artificial", none is "no
+    substantial structure"): clustering divides customers into groups whether or not they
+    form any, so re-runs that agree do not make a weak structure real. The advice
+    to treat the personas as a rough guide is left out when the run is ``unstable``: the
+    "Unstable clusters" warning shown with it gives that advice already."""
+    reading = silhouette_reading(silhouette)
+    out = (f"The personas are {DISTINCT.get(reading, '–')} distinct: customers sit "
+           f"{SITS[reading]} within their own group.")
+    advice = "" if unstable else ", so treat the personas as a rough guide"
+    if reading == "weak":
+        out += (" Groups this weakly separated could be an artefact of the method (clustering "
+                f"divides customers into groups whether or not they form any){advice}.")
+    elif reading == "none":
+        out += (" The clustering found no clear groups among these customers: the personas "
+                f"are a convenient split of them rather than natural types{advice}.")
+    return out
 
 
 def _rerun_words(mean_ari: float, worst_ari: float) -> str:
