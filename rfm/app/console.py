@@ -17,6 +17,7 @@ import pandas as pd
 from rfm.drift import psi_reading
 from rfm.labels import (
     CLEANING_STEPS,
+    SILHOUETTE_STRUCTURE,
     banded,
     counted,
     drift_features,
@@ -88,9 +89,13 @@ def print_summary(result: Any, out_dir: str | Path, written: list[str]) -> None:
     and notes, the cleaning, and the files written."""
     s = result.settings
     how_k = "chosen by elbow and silhouette" if s.get("k_requested") == "auto" else "as set"
+    sil = result.silhouette_mean
+    # the decimals to fall in its reading's band, the reading in Kaufman & Rousseeuw's words
+    structure = SILHOUETTE_STRUCTURE.get(silhouette_reading(sil))
     print(
         f"{len(result.rfm):,} customers · k = {result.clusters.k} clusters ({how_k}; scaling "
-        f"{s.get('scaling')}) · mean silhouette {result.silhouette_mean:.3f}"
+        f"{s.get('scaling')}) · mean silhouette {banded(sil, silhouette_reading, 3)}"
+        + (f" ({structure})" if structure else "")
     )
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(SEGMENTS_TITLE)
