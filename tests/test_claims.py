@@ -1,8 +1,9 @@
 """The claims audit: every word rfmseg says about a run agrees with the run's own numbers.
 
 A marketing director acts on the words (segment names, persona names, actions, warnings),
-so each is a claim, checked here on 23 data sets (demo seeds, skewed and awkward synthetic
-shops, every built-in rule set, fixed k, Online Retail and CDNOW). Each data set is run once
+so each is a claim, checked here on 30 data sets (demo seeds, skewed and awkward synthetic
+shops, shops with three clear kinds of customer and with none, every built-in rule set,
+fixed k, Online Retail and CDNOW). Each data set is run once
 through the command (in process), and its files, console text and report are read back.
 Every expectation is worked out here, from ``segments.csv`` with plain pandas and scipy, not
 with rfmseg's own code:
@@ -44,6 +45,10 @@ with rfmseg's own code:
    ago than any customer counted recent last bought is said not to be new, and no other.
 10. **How far "recent" reaches.** Where customers counted recent last ordered more than
     three times a repeat customer's median time between purchases ago, that is said.
+11. **How distinct the personas are.** The mean silhouette is read in Kaufman &
+    Rousseeuw's bands (1990, p. 88; :func:`kaufman_rousseeuw`), on the console and in the
+    report, each band on some data set; a weak structure or none comes with the advice to
+    treat the personas as a rough guide, said once.
 """
 
 from __future__ import annotations
@@ -156,6 +161,47 @@ def _returns_kept(seed: int) -> pd.DataFrame:
     return pd.concat([shop, back], ignore_index=True)
 
 
+def _orders(cust: np.ndarray, days: np.ndarray, amount: np.ndarray, tag: str) -> pd.DataFrame:
+    """Order lines, one an order: customer ``cust`` ordered ``days`` before 2025-06-30."""
+    return pd.DataFrame({
+        "CustomerID": [f"{tag}{c:04d}" for c in cust],
+        "InvoiceNo": [f"{tag}{i:07d}" for i in range(len(cust))],
+        "InvoiceDate": pd.Timestamp("2025-06-30") - pd.to_timedelta(days, unit="D"),
+        "TotalAmount": np.round(amount, 2),
+    })  # fmt: skip
+
+
+def _three_kinds(seed: int) -> pd.DataFrame:
+    """Three kinds of customer far apart on every dimension, alike within a kind: one
+    order of about 20 some 500 days ago; five orders of about 60, the last some 150 days
+    ago; twelve orders of about 180, the last in the past week (a strong structure)."""
+    rng = np.random.default_rng(seed)
+    kinds = np.repeat([0, 1, 2], [300, 250, 150])
+    orders, last, spend = (np.array(v)[kinds] for v in ([1, 5, 12], [500, 150, 0],
+                                                        [20.0, 60.0, 180.0]))  # fmt: skip
+    cust = np.repeat(np.arange(len(kinds)), orders)
+    first = np.r_[True, cust[1:] != cust[:-1]]  # each customer's last order comes first
+    days = (last + rng.integers(0, 8, len(kinds)))[cust] + np.where(
+        first, 0, rng.integers(1, 120, len(cust)))
+    return _orders(cust, days, spend[cust] * rng.uniform(0.95, 1.05, len(cust)), "K")
+
+
+def _round_cloud(seed: int) -> pd.DataFrame:
+    """Customers whose days since the last order, number of orders and total spend are
+    independent and bell-shaped (Student's t, 4 degrees of freedom): one round cloud with
+    no groups in it (no substantial structure, scaled as z-scores)."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    recency = np.clip(200 + 40 * rng.standard_t(4, n), 0, None).round().astype(int)
+    orders = np.clip(40 + 10 * rng.standard_t(4, n), 1, None).round().astype(int)
+    total = np.clip(3000 + 600 * rng.standard_t(4, n), 50, None)
+    cust = np.repeat(np.arange(n), orders)
+    first = np.r_[True, cust[1:] != cust[:-1]]
+    days = recency[cust] + np.where(first, 0, rng.integers(1, 700, len(cust)))
+    spend = total[cust] / orders[cust] * rng.uniform(0.9, 1.1, len(cust))
+    return _orders(cust, days, spend, "G")
+
+
 def _without_invoices(seed: int) -> pd.DataFrame:
     """No invoice column, several lines per purchase day: orders are purchase days."""
     shop = _shop(800, seed)
@@ -189,6 +235,8 @@ CASES = [
     Case("all-recent", lambda: _shop(1200, 12, recent_days=60), ("--compare-to", "2024-02-01")),
     Case("two-cohorts", lambda: _two_cohorts(13), ("--clv", "6", "--compare-to", "2025-09-30")),
     Case("tiny-shop", lambda: _shop(45, 14)),
+    Case("three-kinds", lambda: _three_kinds(21)),  # a strong structure
+    Case("round-cloud", lambda: _round_cloud(25), ("--scaling", "zscore")),  # none
     Case("few-prices", lambda: _shop(1500, 15, price_levels=3)),
     Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount"),
          invoices=False),
@@ -1444,6 +1492,48 @@ def test_what_re_running_gives_agrees_with_both_stability_figures(run: Run) -> N
         want = "nearly the same personas"
     said = f"Re-running the clustering with other random starts gives {want}."
     assert said in _Prose.of(run.report).text("outside", "validation"), (mean, worst)
+
+
+#: Kaufman & Rousseeuw's reading of a mean silhouette → the words the console's first line
+#: gives it (theirs) and the adverb of the report's "the personas are … distinct"
+STRUCTURE_WORDS = {"strong": ("strong structure", "clearly"),
+                   "reasonable": ("reasonable structure", "reasonably"),
+                   "weak": ("weak structure, could be artificial", "weakly"),
+                   "none": ("no substantial structure", "hardly")}  # fmt: skip
+#: data sets whose mean silhouette is known to fall in a band, so that every band's words
+#: are checked on some run
+STRUCTURE = {"three-kinds": "strong", "december-only": "reasonable", "cdnow": "reasonable",
+             "online-retail": "weak", "demo-1500-seed1": "weak", "round-cloud": "none"}
+
+
+def test_how_distinct_the_personas_are_is_said_in_kaufman_and_rousseeuws_bands(
+        run: Run) -> None:  # fmt: skip
+    """The mean silhouette of validation.csv, read in Kaufman & Rousseeuw's bands (written
+    out here, :func:`kaufman_rousseeuw`), is the reading the console's first line gives
+    its figure and the one the report's summary and plain words say. For a weak structure
+    or none the report says it could be an artefact, or that there are no clear groups,
+    and advises treating the personas as a rough guide once in its validation section:
+    in the "Unstable clusters" warning when that is shown, else in the sentence. For a
+    reasonable or strong structure it says neither, and gives no advice but the warning's."""
+    sil = float(run.validation.set_index("metric").loc["silhouette", "value"])
+    reading = kaufman_rousseeuw(sil)
+    if run.case.name in STRUCTURE:  # every band is exercised
+        assert reading == STRUCTURE[run.case.name], sil
+    structure, adverb = STRUCTURE_WORDS[reading]
+    first = run.stdout.splitlines()[0]
+    shown = re.search(r"· mean silhouette (-?\d\.\d+) \(([^)]*)\)$", first)
+    assert shown, first
+    assert shown.group(2) == structure, (sil, first)
+    assert kaufman_rousseeuw(float(shown.group(1))) == reading, (sil, first)  # as shown
+    assert ('<div>Personas are</div><div class="kpi">'
+            f"{adverb} distinct</div>") in run.report  # the summary's card
+    said = _Prose.of(run.report).text("outside", "validation")
+    assert (f"The personas are {adverb} distinct: customers sit {SITS[reading]} within their "
+            "own group.") in said, said
+    unstable = "Unstable clusters" in said
+    assert said.count("rough guide") == (reading in ("weak", "none") or unstable), said
+    assert ("could be an artefact" in said) == (reading == "weak"), said
+    assert ("no clear groups" in said) == (reading == "none"), said
 
 
 def test_returns_kept_and_spend_below_nothing_are_said_exactly_when_they_are(run: Run) -> None:
