@@ -64,3 +64,30 @@ def test_a_score_range_from_an_ulp_below_zero_reads_from_zero() -> None:
     for low, high, decimals in [(-3.0, 20.52, 2), (-1234.5, -0.5, 0), (0.0021, 7.0, 3)]:
         fmt = money("€", decimals)
         assert _range(low, high, "monetary", "€", decimals=decimals) == f"{fmt(low)}–{fmt(high)}"
+
+
+@pytest.mark.parametrize(("value", "reading", "shown"), [
+    (0.9, "strong", "0.900"),
+    (0.70004, "strong", "0.70004"),  # "0.700" would read reasonable
+    (0.70, "reasonable", "0.700"),  # K&R's 0.51–0.70: the upper end is in the band
+    (0.5000001, "reasonable", "0.5000001"),
+    (0.50, "weak", "0.500"),  # their 0.26–0.50
+    (0.3627, "weak", "0.363"),  # Online Retail's
+    (0.25, "none", "0.250"),  # their ≤ 0.25
+    (-0.2, "none", "-0.200"),
+    (float("nan"), "", "–"),
+])  # fmt: skip
+def test_a_silhouette_reads_in_kaufman_and_rousseeuws_bands(value, reading, shown) -> None:
+    """Kaufman & Rousseeuw (1990, p. 88), written out: above 0.70 strong, above 0.50
+    reasonable, above 0.25 weak, else none, each band holding its upper end; a figure
+    shown beside its reading has the decimals to fall in that band."""
+    from rfm.labels import SILHOUETTE_STRUCTURE, banded, silhouette_reading
+
+    assert silhouette_reading(value) == reading
+    assert banded(value, silhouette_reading) == shown
+    if reading:
+        assert silhouette_reading(float(shown)) == reading
+        assert SILHOUETTE_STRUCTURE[reading] == {
+            "strong": "strong structure", "reasonable": "reasonable structure",
+            "weak": "weak structure, could be artificial",
+            "none": "no substantial structure"}[reading]  # fmt: skip

@@ -134,6 +134,66 @@ def test_report_stability_reading_and_warning(result) -> None:
         assert ari < STABLE_ARI or not warned
 
 
+def _kaufman_rousseeuw(v: float) -> str:
+    """Kaufman & Rousseeuw (1990, p. 88): 0.71–1.00 strong, 0.51–0.70 reasonable, 0.26–0.50
+    weak, ≤ 0.25 none; each band holds its upper end (the documented convention)."""
+    return "strong" if v > 0.70 else "reasonable" if v > 0.50 else "weak" if v > 0.25 else "none"
+
+
+@pytest.mark.parametrize(("sil", "reading", "distinct", "sits"), [
+    (0.97, "strong", "clearly", "well"),
+    (0.7000001, "strong", "clearly", "well"),
+    (0.70, "reasonable", "reasonably", "fairly well"),  # K&R's 0.51–0.70
+    (0.5000001, "reasonable", "reasonably", "fairly well"),
+    (0.50, "weak", "weakly", "poorly"),  # K&R's 0.26–0.50
+    (0.363, "weak", "weakly", "poorly"),  # Online Retail's
+    (0.2500001, "weak", "weakly", "poorly"),
+    (0.25, "none", "hardly", "hardly at all"),  # K&R's ≤ 0.25
+    (-0.1, "none", "hardly", "hardly at all"),
+])  # fmt: skip
+@pytest.mark.parametrize("unstable", [False, True])
+def test_the_mean_silhouette_is_said_in_kaufman_and_rousseeuws_bands(
+        result, sil, reading, distinct, sits, unstable) -> None:  # fmt: skip
+    """Every band's words, at its borders, with and without the "Unstable clusters"
+    warning: the summary card, the validation section's sentence and the figure in its
+    details read the same band; a weak structure or none is said to be possibly an
+    artefact, or no clear groups, and the advice to treat the personas as a rough guide is
+    given once in the section, by the warning when there is one."""
+    assert _kaufman_rousseeuw(sil) == reading  # the cases are in the bands they name
+    val = result.validation.copy()
+    ari = 0.62 if unstable else 0.95
+    val.loc[val["metric"] == "silhouette", "value"] = sil
+    val.loc[val["metric"].str.startswith("stability"), "value"] = ari
+    res = dataclasses.replace(result, validation=val,
+                              warnings=run_warnings([], result.inversions.iloc[:0], ari))
+    page = render_report(res)
+    assert f"Personas are {distinct} distinct" in text_of(page)
+    section = text_of(page.split('<section id="validation">')[1].split("</section>")[0])
+    assert (f"The personas are {distinct} distinct: customers sit {sits} within their own "
+            "group.") in section
+    shown = re.search(r"Silhouette \(mean\) (-?[\d.]+) (\w+) how well", section)
+    assert shown and shown.group(2) == reading, section
+    assert _kaufman_rousseeuw(float(shown.group(1))) == reading
+    assert "Kaufman & Rousseeuw's (1990) bands: above 0.70 strong" in section
+    assert ("could be an artefact" in section) == (reading == "weak")
+    assert ("no clear groups" in section) == (reading == "none")
+    assert section.count("rough guide") == (unstable or reading in ("weak", "none"))
+
+
+def test_each_persona_card_says_how_well_its_customers_sit_in_kaufman_and_rousseeuws_bands(
+        result) -> None:  # fmt: skip
+    """A persona's card reads its customers' mean silhouette by the same bands."""
+    words = {"strong": "well", "reasonable": "fairly well", "weak": "poorly",
+             "none": "hardly at all"}  # fmt: skip
+    for v in (0.9, 0.71, 0.70, 0.51, 0.50, 0.26, 0.25, 0.0):  # each band at its borders
+        prof = result.profile.assign(silhouette=v)
+        page = render_report(dataclasses.replace(result, profile=prof))
+        for persona in prof["persona"]:
+            card = page.split(f"<h3>{html.escape(persona)}</h3>")[1].split("</ul>")[0]
+            assert (f"its customers sit {words[_kaufman_rousseeuw(v)]} within the group"
+                    in card), (v, card)
+
+
 def test_report_money_partial_months_and_migration(result) -> None:
     res = dataclasses.replace(result, settings={**result.settings, "currency": "$"})
     text = text_of(render_report(res))
