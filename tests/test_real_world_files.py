@@ -860,6 +860,66 @@ def test_mixed_currencies_are_refused(cli, tmp_path: Path) -> None:
     assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
 
 
+def test_a_unit_after_the_quantity_is_no_currency(cli, tmp_path: Path) -> None:
+    """Quantities written '2 PCS': any three capitals were taken for a currency, 'PCS'
+    (the report said "Money is shown in PCS", --currency '£' was refused as against the
+    file's 'PCS', and £ prices were "different currencies"). A quantity carries no
+    currency: its unit is read off and said, the figures are those written by hand, and
+    only ISO 4217 codes are currencies in the money columns."""
+    from rfm.io.loading import load_transactions
+
+    df = rows_frame()
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     Quantity=[f"{q} PCS" for q in df["Quantity"]])  # fmt: skip
+    src = write_csv(tmp_path / "units.csv", text)
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    loaded = load_transactions(src)
+    assert loaded.currency is None
+    assert loaded.notes == ["quantities in column 'Quantity' read without their unit 'PCS' "
+                            "(e.g. '2 PCS')"]  # fmt: skip
+    proc, _ = end_to_end(cli, tmp_path, src, "--currency", "£")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Money is shown in £." in report and "in PCS" not in report
+    # £ prices beside the units: one currency, the pound
+    priced = text.assign(UnitPrice=[f"£{p:.2f}" for p in df["UnitPrice"]])
+    src = write_csv(tmp_path / "pounds.csv", priced)
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert load_transactions(src).currency == "£"
+    # units in other spellings, several of them, each said once
+    mixed = text.assign(Quantity=[f"{q} {u}" for q, u in zip(df["Quantity"], ["pcs", "kg",
+                                  "PCS"] * 6 + ["pcs", "kg"], strict=True)])  # fmt: skip
+    src = write_csv(tmp_path / "mixed.csv", mixed)
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert load_transactions(src).notes == [
+        "quantities in column 'Quantity' read without their units 'pcs' (e.g. '2 pcs') and "
+        "'kg' (e.g. '1 kg')"]  # fmt: skip
+    # a currency in the quantity column is no quantity: refused naming the column
+    text.loc[3, "Quantity"] = "£10"
+    proc, _ = segment(cli, write_csv(tmp_path / "pound_qty.csv", text))
+    assert_user_error(proc, "column 'Quantity' has 1 value(s) that are not numbers, e.g. "
+                      "'£10'", "--quantity COL")  # fmt: skip
+    # in an amount column, three capitals that are no ISO 4217 code are not a currency;
+    # a code is (CHF)
+    amounts = df[["CustomerID", "InvoiceNo"]].assign(InvoiceDate=text["InvoiceDate"])
+    spend = df["Quantity"] * df["UnitPrice"]
+    bad = amounts.assign(Amount=[f"{v:.2f} PCS" for v in spend])
+    proc, _ = segment(cli, write_csv(tmp_path / "pcs_amount.csv", bad))
+    assert_user_error(proc, "column 'Amount' has 20 value(s) that are not numbers, e.g. "
+                      "'7.00 PCS'", "--amount COL")  # fmt: skip
+    francs = write_csv(tmp_path / "chf.csv", amounts.assign(Amount=[f"CHF {v:.2f}"
+                                                                      for v in spend]))
+    proc, seg = segment(cli, francs)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    assert load_transactions(francs).currency == "CHF"
+
+
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_title_lines_above_the_column_names(cli, tmp_path: Path, sep: str) -> None:
     """A report title, an export line and a blank line above the column names: the title

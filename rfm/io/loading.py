@@ -139,9 +139,30 @@ def _dot_reads_both_ways(text: pd.Series) -> str | None:
 
 #: currency signs and ISO codes read off money values (the codes shown as their sign)
 CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥"}
-_CURRENCY = r"[£$€¥]|[A-Z]{3}"
+#: the ISO 4217 codes of the currencies in use (the fund, precious-metal and test codes
+#: left out): only these are read off money as a currency, so that a unit or a word
+#: such as ``PCS`` or ``QTY`` after a number is not taken for one
+ISO_4217 = frozenset({
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD",
+    "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN",
+    "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK",
+    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
+    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
+    "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL",
+    "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN",
+    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR",
+    "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK",
+    "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU",
+    "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER",
+    "ZAR", "ZMW", "ZWG"
+})
+_CURRENCY = r"[£$€¥]|" + "|".join(sorted(ISO_4217))
 _PREFIX = re.compile(rf"^({_CURRENCY})\s*")
 _SUFFIX = re.compile(rf"\s*({_CURRENCY})$")
+#: a unit written after a quantity (``2 PCS``, ``3 pcs``, ``1 kg``, ``4 Stk.``): letters
+_UNIT = re.compile(r"(?<=\d)\s*([^\W\d_]+\.?)$")
 #: number text with nothing around it: no sign, brackets or trailing minus to read
 _BARE = re.compile(r"^[+-]?[\d.,'\s]*\d[\d.,'\s]*(?:[eE][+-]?\d+)?$")
 
@@ -154,14 +175,16 @@ def currency_sign(symbol: str) -> str:
 @dataclass(frozen=True)
 class MoneyText:
     """What the text of a money column held besides its numbers: the one currency
-    ``symbol`` (sign or ISO code) of its values, with an ``example``, and the first
-    accounting negatives read: ``brackets`` (``(27.50)``) and ``trailing`` minus
+    ``symbol`` (sign or ISO code) of its values, with an ``example``, the ``units`` of a
+    quantity column (``2 PCS``: the unit as first written and its first value), and the
+    first accounting negatives read: ``brackets`` (``(27.50)``) and ``trailing`` minus
     (``27.50-``)."""
 
     symbol: str | None = None
     example: str | None = None
     brackets: str | None = None
     trailing: str | None = None
+    units: tuple[tuple[str, str], ...] = ()
 
     def notes(self, name: str) -> list[str]:
         """What was read, in plain sentences (without a final period)."""
@@ -169,6 +192,10 @@ class MoneyText:
         if self.symbol:
             said.append(f"amounts in column {name!r} read without their {self.symbol!r} sign "
                         f"(e.g. {self.example!r})")  # fmt: skip
+        if self.units:
+            shown = " and ".join(f"{unit!r} (e.g. {value!r})" for unit, value in self.units)
+            said.append(f"quantities in column {name!r} read without their "
+                        f"unit{'s' if len(self.units) > 1 else ''} {shown}")  # fmt: skip
         for text, how in ((self.brackets, "in brackets"), (self.trailing,
                                                             "with a minus at the end")):
             if text:
@@ -177,10 +204,14 @@ class MoneyText:
         return said
 
 
-def _money_parts(text: str) -> tuple[str, str | None, str | None] | None:
+def _money_parts(
+    text: str, quantity: bool = False
+) -> tuple[str, str | None, str | None] | None:
     """A money value as (number text, currency sign or code, negative style): ``£1.50``,
     ``15,30 €``, ``EUR 12``, ``-£4``, ``£-4``, ``(27.50)``, ``($ 27.50)``, ``27.50-``;
-    the style is ``"-"``, ``"brackets"`` or ``"trailing"``. ``None``: two negatives."""
+    the style is ``"-"``, ``"brackets"`` or ``"trailing"``. ``None``: two negatives.
+    A ``quantity`` carries no currency but may carry a unit after it (``2 PCS``,
+    ``1 kg``), returned in the currency's place."""
     core, symbol, negative = text, None, None
     for _ in range(2):  # '($ 27.50)' and '$ (27.50)', '-£4' and '£-4'
         for style, found in (("brackets", core.startswith("(") and core.endswith(")")),
@@ -193,32 +224,40 @@ def _money_parts(text: str) -> tuple[str, str | None, str | None] | None:
                 core = core[1:-1] if style == "brackets" else (
                     core[:-1] if style == "trailing" else core[1:])  # fmt: skip
                 core = core.strip()
-        if symbol is None and (m := _PREFIX.match(core) or _SUFFIX.search(core)):
+        if symbol is None and (m := _UNIT.search(core) if quantity
+                               else _PREFIX.match(core) or _SUFFIX.search(core)):  # fmt: skip
             symbol, core = m.group(1), (core[m.end():] if m.start() == 0 else core[:m.start()])
     return core, symbol, negative
 
 
 def _money_text(
-    text: pd.Series, name: str, currency: str | None
+    text: pd.Series, name: str, currency: str | None, role: str = "amount"
 ) -> tuple[pd.Series, np.ndarray, MoneyText]:
-    """``text`` (distinct stripped values) without currency signs and accounting negatives:
-    the number text, which values are negative, and what was read. One currency only
-    (``currency``: the one a first part of the data read; ``""``: none there); a column
-    mixing currencies is refused."""
+    """``text`` (distinct stripped values) without currency signs (a quantity's units)
+    and accounting negatives: the number text, which values are negative, and what was
+    read. One currency only (``currency``: the one a first part of the data read; ``""``:
+    none there); a column mixing currencies is refused. A quantity column carries no
+    currency: a sign there is not read off (the value is not a number)."""
+    quantity = role == "quantity"
     core = text.copy()
     negative = np.zeros(len(text), dtype=bool)
     found: dict[str, tuple[str, str]] = {}  # sign -> (as written, first value carrying it)
     first: dict[str, str] = {}  # negative style -> first value written so
     for i in np.flatnonzero(text.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
-        parts = _money_parts(text.iat[i])
+        parts = _money_parts(text.iat[i], quantity)
         if parts is None:
             continue
         core.iat[i], symbol, style = parts
         negative[i] = style is not None
         if symbol is not None:
-            found.setdefault(currency_sign(symbol), (symbol, text.iat[i]))
+            key = symbol.casefold() if quantity else currency_sign(symbol)
+            found.setdefault(key, (symbol, text.iat[i]))
         if style in ("brackets", "trailing"):
             first.setdefault(style, text.iat[i])
+    if quantity:
+        read = MoneyText(brackets=first.get("brackets"), trailing=first.get("trailing"),
+                         units=tuple(found.values()))  # fmt: skip
+        return core, negative, read
     if currency is not None and found and set(found) != {currency_sign(currency)}:
         shown = ", ".join(f"{s!r} (e.g. {v!r})" for s, (_, v) in found.items())
         where = f"{currency!r}" if currency else "none"
@@ -245,9 +284,12 @@ def number_column(
     Text is read with the file's decimal mark and thousands separator (see
     :func:`_thousands`), strictly: a value with a separator out of place is not a
     number, and is refused with examples. One currency sign or code before or after the
-    number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``) is read off, as are accounting
-    negatives (``(27.50)``, ``27.50-``): :class:`MoneyText` says what was read, and a
-    column of several currencies is refused (``currency``: see :func:`_money_text`).
+    number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``: a sign, or an ISO 4217 code of
+    :data:`ISO_4217`) is read off, as are accounting negatives (``(27.50)``,
+    ``27.50-``): :class:`MoneyText` says what was read, and a column of several
+    currencies is refused (``currency``: see :func:`_money_text`). A quantity (``role``
+    ``"quantity"``) carries no currency; a unit after it (``2 PCS``, ``1 kg``) is read
+    off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
     ``thousands`` separator is given and every value holding a ``.`` has three digits
@@ -263,7 +305,7 @@ def number_column(
     codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
     text = pd.Series(uniq, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
     text = text.where(~text.isin(NA_TOKENS))
-    text, negative, read = _money_text(text, name, currency)
+    text, negative, read = _money_text(text, name, currency, role)
     mark = _thousands(text, decimal, thousands)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
