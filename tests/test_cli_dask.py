@@ -468,3 +468,38 @@ def test_customers_whose_every_line_was_removed_are_said_as_in_memory(
     for out in ("mem", "dask"):
         assert sentence in (tmp_path / out / "report.html").read_text(encoding="utf-8")
     _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
+
+
+def test_money_in_files_that_read_otherwise_alone_reads_as_in_memory(
+    cli, tmp_path: Path, address: str
+) -> None:
+    """The first file's amounts are plain (27.50), the second's carry '£' and three
+    decimals (£127.250): alone, the second reads two ways ('.' may group thousands), and
+    the first has no currency. Dask decided both one partition at a time and refused the
+    second ("where the first part of the data holds none"); the one file of the same
+    lines is read in memory as pounds, '.' marking decimals. Both are decided from the
+    whole data now: the files the in-memory run writes, and the spend written."""
+    rows = make_transactions(n_customers=60, n_rows=400, random_state=3)
+    rows = rows[["CustomerID", "InvoiceNo", "InvoiceDate"]].assign(
+        Amount=(rows["TotalAmount"] % 900 + 1).round(2))  # 1 to 901: '127.250' reads two ways
+    text = rows.assign(Amount=[f"{v:.2f}" if i < 200 else f"£{v:.3f}"
+                               for i, v in enumerate(rows["Amount"])])  # fmt: skip
+    data = tmp_path / "csv"
+    data.mkdir()
+    text.iloc[:200].to_csv(data / "orders-0.csv", index=False)
+    text.iloc[200:].to_csv(data / "orders-1.csv", index=False)
+    text.to_csv(tmp_path / "all.csv", index=False)
+    mem = cli("segment", str(tmp_path / "all.csv"), "--out", str(tmp_path / "mem"))
+    assert mem.returncode == 0, mem.stderr
+    dask = cli("segment", str(data / "*.csv"), "--dask", address, "--out",
+               str(tmp_path / "dask"))  # fmt: skip
+    assert dask.returncode == 0, dask.stderr
+    _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
+    note = "note: amounts in column 'Amount' read without their '£' sign (e.g. '£"
+    for out, proc in (("mem", mem), ("dask", dask)):
+        assert note in proc.stdout, proc.stdout
+        assert "Money is shown in £." in (tmp_path / out / "report.html").read_text("utf-8")
+    seg = pd.read_csv(tmp_path / "dask" / "segments.csv", dtype={"customer": str})
+    spend = rows.groupby("CustomerID")["Amount"].sum()
+    np.testing.assert_allclose(seg.set_index("customer")["monetary"].sort_index(),
+                               spend.sort_index(), rtol=1e-9)  # fmt: skip

@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,14 @@ from rfm.io.reading import (
     read_transactions,
 )
 
-__all__ = ["LoadedTransactions", "MoneyText", "id_text", "load_transactions", "number_column"]
+__all__ = [
+    "LoadedTransactions",
+    "MoneyText",
+    "id_text",
+    "load_transactions",
+    "money_text",
+    "number_column",
+]
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 
@@ -111,30 +119,18 @@ def _plain_text(text: pd.Series, decimal: str, thousands: str | None) -> pd.Seri
     return text.map(plain)
 
 
-def _thousands(text: pd.Series, decimal: str, thousands: str | None) -> str | None:
-    """The thousands separator to read ``text`` with: ``thousands`` when given; with the
-    decimal mark ``,``, ``.`` when some value holds a ``,`` (then a ``.`` cannot be a
-    decimal mark: ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
+def _thousands(decimal: str, thousands: str | None, comma: bool) -> str | None:
+    """The thousands separator to read with: ``thousands`` when given; with the decimal
+    mark ``,``, ``.`` when some value of the data holds a ``,`` (``comma``: then a ``.``
+    cannot be a decimal mark: ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
     if thousands is not None or decimal != ",":
         return thousands
-    has_comma = text.map(lambda v: isinstance(v, str) and "," in v)
-    return "." if bool(has_comma.any()) else None
+    return "." if comma else None
 
 
 #: a number whose one '.' has three digits after it, behind a group that may lead a
 #: grouping of thousands: 1.627 is 1627 with '.' grouping thousands, else one and a bit
 _DOT_BEFORE_THREE = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
-
-
-def _dot_reads_both_ways(text: pd.Series) -> str | None:
-    """The first value of ``text`` (stripped number text) holding a ``.``, when every value
-    that holds one reads both ways (see :data:`_DOT_BEFORE_THREE`); else ``None``: no
-    ``.`` at all, or a value such as ``2.55``, ``0.125`` or ``1627.5`` that shows it is
-    the decimal mark."""
-    dotted = text[text.map(lambda v: isinstance(v, str) and "." in v)]
-    if dotted.empty or not dotted.str.match(_DOT_BEFORE_THREE).all():
-        return None
-    return str(dotted.iloc[0])
 
 
 #: currency signs and ISO codes read off money values (the codes shown as their sign)
@@ -172,19 +168,104 @@ def currency_sign(symbol: str) -> str:
     return CURRENCY_SIGNS.get(symbol.strip(), symbol.strip())
 
 
+#: a currency sign or a quantity's unit as read: (as written, the first value carrying
+#: it, the file that value is in, when the data is several files)
+Seen = tuple[str, str, str | None]
+
+
+def _joined(first: tuple[Seen, ...], later: tuple[Seen, ...], key: Any) -> tuple[Seen, ...]:
+    """``first``, then what ``later`` adds: one entry for each ``key`` of what is written."""
+    keys = {key(s[0]) for s in first}
+    return first + tuple(s for s in later if key(s[0]) not in keys)
+
+
+def _unit_key(unit: str) -> str:
+    return unit.casefold()
+
+
+def _in(where: str | None) -> str:
+    return f" in {where}" if where else ""
+
+
 @dataclass(frozen=True)
 class MoneyText:
-    """What the text of a money column held besides its numbers: the one currency
-    ``symbol`` (sign or ISO code) of its values, with an ``example``, the ``units`` of a
-    quantity column (``2 PCS``: the unit as first written and its first value), and the
-    first accounting negatives read: ``brackets`` (``(27.50)``) and ``trailing`` minus
-    (``27.50-``)."""
+    """What the text of a money or quantity column held besides its numbers, and how
+    its numbers are written, over the data read (one file; on Dask every partition, put
+    together with :meth:`then`):
 
-    symbol: str | None = None
-    example: str | None = None
+    - ``signs``: the currency signs or ISO codes read off (one is allowed), ``units``
+      the units read off a quantity (``2 PCS``), each with its first value and file;
+    - ``brackets`` and ``trailing``: the first accounting negatives read, ``(27.50)``
+      and ``27.50-``;
+    - the shapes that decide how ``.`` and ``,`` read (see :func:`number_column`):
+      ``comma``, some value holds a ``,``; ``dotted``, the first value holding a ``.``
+      (and its file); ``decimal_dot``, some such value shows ``.`` marks decimals
+      (``2.55``, ``0.125``, ``1627.5``)."""
+
+    signs: tuple[Seen, ...] = ()
     brackets: str | None = None
     trailing: str | None = None
-    units: tuple[tuple[str, str], ...] = ()
+    units: tuple[Seen, ...] = ()
+    comma: bool = False
+    dotted: tuple[str, str | None] | None = None
+    decimal_dot: bool = False
+
+    @property
+    def symbol(self) -> str | None:
+        """The currency sign or code, as first written."""
+        return self.signs[0][0] if self.signs else None
+
+    @property
+    def example(self) -> str | None:
+        """The first value carrying :attr:`symbol`."""
+        return self.signs[0][1] if self.signs else None
+
+    def then(self, later: MoneyText) -> MoneyText:
+        """What this part of the data and the ``later`` one held, together."""
+        return MoneyText(
+            signs=_joined(self.signs, later.signs, currency_sign),
+            brackets=self.brackets or later.brackets,
+            trailing=self.trailing or later.trailing,
+            units=_joined(self.units, later.units, _unit_key),
+            comma=self.comma or later.comma,
+            dotted=self.dotted or later.dotted,
+            decimal_dot=self.decimal_dot or later.decimal_dot,
+        )
+
+    def one_currency(self, name: str) -> None:
+        """Refuse a column (``name``) whose amounts are in more than one currency."""
+        if len(self.signs) <= 1:
+            return
+        shown = " and ".join(f"{currency_sign(s)!r} (e.g. {v!r}{_in(where)})"
+                             for s, v, where in self.signs)  # fmt: skip
+        files = any(where for _, _, where in self.signs)
+        raise ValueError(f"column {name!r} mixes currencies: {shown}; convert the amounts "
+                         f"to one currency in the file{'s' if files else ''}, or split the "
+                         f"{'data' if files else 'file'} by currency.")  # fmt: skip
+
+    def one_reading(self, name: str, told: bool, mark: str | None) -> None:
+        """Refuse a column (``name``) whose ``.`` may group thousands as well as mark
+        decimals: every value holding one has three digits after it (``1.627`` next to
+        ``85``), and neither the decimal mark was ``told`` nor a thousands ``mark`` is
+        read with."""
+        if told or mark is not None or self.dotted is None or self.decimal_dot:
+            return
+        both, where = self.dotted
+        whole = both.replace(".", "")
+        raise ValueError(
+            f"column {name!r} reads two ways: every value with a '.' has three digits after "
+            f"it (e.g. {both!r}{_in(where)}), so '.' may group thousands ({both} = "
+            f"{int(whole)}) or mark decimals ({both}); pass --decimal ',' --thousands '.' if "
+            "it groups thousands, or --decimal '.' if it marks decimals."
+        )
+
+    def check(self, name: str, decimal: str | None, thousands: str | None) -> None:
+        """Refuse the column (``name``) read with the ``decimal`` mark and ``thousands``
+        separator given (``None``: not given) as :func:`number_column` would, before its
+        values are read: mixed currencies, or a ``.`` that reads two ways."""
+        self.one_currency(name)
+        self.one_reading(name, decimal is not None,
+                         _thousands(decimal or ".", thousands, self.comma))
 
     def notes(self, name: str) -> list[str]:
         """What was read, in plain sentences (without a final period)."""
@@ -193,7 +274,7 @@ class MoneyText:
             said.append(f"amounts in column {name!r} read without their {self.symbol!r} sign "
                         f"(e.g. {self.example!r})")  # fmt: skip
         if self.units:
-            shown = " and ".join(f"{unit!r} (e.g. {value!r})" for unit, value in self.units)
+            shown = " and ".join(f"{unit!r} (e.g. {value!r})" for unit, value, _ in self.units)
             said.append(f"quantities in column {name!r} read without their "
                         f"unit{'s' if len(self.units) > 1 else ''} {shown}")  # fmt: skip
         for text, how in ((self.brackets, "in brackets"), (self.trailing,
@@ -230,18 +311,25 @@ def _money_parts(
     return core, symbol, negative
 
 
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """The codes and distinct values of ``values``, and those values as stripped text
+    (the missing-value words missing)."""
+    codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniq, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    return codes, uniq, text.where(~text.isin(NA_TOKENS))
+
+
 def _money_text(
-    text: pd.Series, name: str, currency: str | None, role: str = "amount"
+    text: pd.Series, role: str, where: str | None = None
 ) -> tuple[pd.Series, np.ndarray, MoneyText]:
-    """``text`` (distinct stripped values) without currency signs (a quantity's units)
-    and accounting negatives: the number text, which values are negative, and what was
-    read. One currency only (``currency``: the one a first part of the data read; ``""``:
-    none there); a column mixing currencies is refused. A quantity column carries no
-    currency: a sign there is not read off (the value is not a number)."""
+    """``text`` (distinct stripped values, from the file ``where``) without currency
+    signs (a quantity's units) and accounting negatives: the number text, which values
+    are negative, and what was read. A quantity column carries no currency: a sign there
+    is not read off (the value is not a number)."""
     quantity = role == "quantity"
     core = text.copy()
     negative = np.zeros(len(text), dtype=bool)
-    found: dict[str, tuple[str, str]] = {}  # sign -> (as written, first value carrying it)
+    found: dict[str, Seen] = {}  # sign (or unit) -> as written, first value carrying it
     first: dict[str, str] = {}  # negative style -> first value written so
     for i in np.flatnonzero(text.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
         parts = _money_parts(text.iat[i], quantity)
@@ -250,33 +338,36 @@ def _money_text(
         core.iat[i], symbol, style = parts
         negative[i] = style is not None
         if symbol is not None:
-            key = symbol.casefold() if quantity else currency_sign(symbol)
-            found.setdefault(key, (symbol, text.iat[i]))
+            key = _unit_key(symbol) if quantity else currency_sign(symbol)
+            found.setdefault(key, (symbol, text.iat[i], where))
         if style in ("brackets", "trailing"):
             first.setdefault(style, text.iat[i])
-    if quantity:
-        read = MoneyText(brackets=first.get("brackets"), trailing=first.get("trailing"),
-                         units=tuple(found.values()))  # fmt: skip
-        return core, negative, read
-    if currency is not None and found and set(found) != {currency_sign(currency)}:
-        shown = ", ".join(f"{s!r} (e.g. {v!r})" for s, (_, v) in found.items())
-        where = f"{currency!r}" if currency else "none"
-        raise ValueError(f"column {name!r} holds amounts in {shown} where the first part of "
-                         f"the data holds {where}; convert the amounts to one currency in "
-                         "the files.")  # fmt: skip
-    if len(found) > 1:
-        shown = " and ".join(f"{s!r} (e.g. {v!r})" for s, (_, v) in found.items())
-        raise ValueError(f"column {name!r} mixes currencies: {shown}; convert the amounts "
-                         "to one currency in the file, or split the file by currency.")
-    symbol, example = next(iter(found.values()), (None, None))
-    read = MoneyText(symbol=symbol, example=example, brackets=first.get("brackets"),
-                     trailing=first.get("trailing"))
+    dotted = core[core.map(lambda v: isinstance(v, str) and "." in v)]
+    read = MoneyText(
+        signs=() if quantity else tuple(found.values()),
+        brackets=first.get("brackets"),
+        trailing=first.get("trailing"),
+        units=tuple(found.values()) if quantity else (),
+        comma=bool(core.map(lambda v: isinstance(v, str) and "," in v).any()),
+        dotted=(str(dotted.iloc[0]), where) if len(dotted) else None,
+        decimal_dot=not dotted.str.match(_DOT_BEFORE_THREE).all(),
+    )
     return core, negative, read
+
+
+def money_text(values: pd.Series, role: str, where: str | None = None) -> MoneyText:
+    """What the text of ``values`` (a money column, or the quantity column: ``role``)
+    held besides its numbers, from the file ``where`` (see :class:`MoneyText`): on Dask,
+    each partition's, put together before any is read as numbers, so that every
+    partition is read as the whole data reads (:func:`number_column`'s ``whole``)."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return MoneyText()
+    return _money_text(_distinct_text(values)[2], role, where)[2]
 
 
 def number_column(
     values: pd.Series, name: str, role: str, decimal: str | None,
-    thousands: str | None = None, currency: str | None = None,
+    thousands: str | None = None, whole: MoneyText | None = None,
 ) -> tuple[pd.Series, MoneyText]:  # fmt: skip
     """Money or quantities as numbers (float64, or int64 when every value is a whole
     number as text, as pandas reads them), and what their text held besides.
@@ -287,26 +378,29 @@ def number_column(
     number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``: a sign, or an ISO 4217 code of
     :data:`ISO_4217`) is read off, as are accounting negatives (``(27.50)``,
     ``27.50-``): :class:`MoneyText` says what was read, and a column of several
-    currencies is refused (``currency``: see :func:`_money_text`). A quantity (``role``
-    ``"quantity"``) carries no currency; a unit after it (``2 PCS``, ``1 kg``) is read
-    off instead, and said.
+    currencies is refused. A quantity (``role`` ``"quantity"``) carries no currency; a
+    unit after it (``2 PCS``, ``1 kg``) is read off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
     ``thousands`` separator is given and every value holding a ``.`` has three digits
     after it (``1.627`` next to ``85``), ``.`` may as well group thousands, and the
     column is refused naming both readings. The text is read one distinct value at a
-    time."""
+    time.
+
+    ``whole``: what the whole column held (:func:`money_text`), when ``values`` are a
+    part of it (a Dask partition); the currency and the reading of ``.`` and ``,`` are
+    decided by it, so that each part reads as the whole does. By default, ``values``."""
     if pd.api.types.is_bool_dtype(values.dtype):
         raise ValueError(f"column {name!r} holds true/false, not numbers; pass --{role} COL.")
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values, MoneyText()
     told = decimal is not None
     decimal = decimal or "."
-    codes, uniq = pd.factorize(values.astype(object), use_na_sentinel=True)
-    text = pd.Series(uniq, dtype=object).map(lambda v: v.strip() if isinstance(v, str) else v)
-    text = text.where(~text.isin(NA_TOKENS))
-    text, negative, read = _money_text(text, name, currency, role)
-    mark = _thousands(text, decimal, thousands)
+    codes, uniq, text = _distinct_text(values)
+    text, negative, read = _money_text(text, role)
+    whole = whole or read
+    whole.one_currency(name)
+    mark = _thousands(decimal, thousands, whole.comma)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
@@ -336,14 +430,7 @@ def number_column(
         raise ValueError(
             f"column {name!r} has {count} value(s) that are not numbers, e.g. {shown}; {fix}."
         )
-    if not told and mark is None and (both := _dot_reads_both_ways(text)) is not None:
-        whole = both.replace(".", "")
-        raise ValueError(
-            f"column {name!r} reads two ways: every value with a '.' has three digits after "
-            f"it (e.g. {both!r}), so '.' may group thousands ({both} = {int(whole)}) or "
-            f"mark decimals ({both}); pass --decimal ',' --thousands '.' if it groups "
-            "thousands, or --decimal '.' if it marks decimals."
-        )
+    whole.one_reading(name, told, mark)
     numbers = numbers.where(~negative, -numbers)
     if pd.api.types.is_integer_dtype(numbers.dtype) and (codes >= 0).all():
         out = numbers.to_numpy()[codes]  # whole numbers, none missing: as pandas reads them

@@ -10,13 +10,18 @@ but lazily, partition by partition on the workers:
 - text and float ids become text as in memory (``17000.0`` → ``"17000"``, ``00123``
   keeps its zeros); integer ids stay integers, the fastest key for the RFM table;
 - money columns are read as text and become numbers with the file's decimal mark, as
-  in memory (a column that reads two ways, ``1.627`` next to ``85``, is refused; a
-  currency sign is read off, and must be the first partition's in every partition);
+  in memory. How they read is decided from the whole data, before any partition is
+  typed: a first pass over every partition gathers what their money text holds
+  (:func:`rfm.io.loading.money_text`: currency signs, units, which values hold a ``,``
+  or a ``.`` and how), so that the currency (one, in any file), the thousands separator
+  and the refusal of a ``.`` that reads two ways (``1.627`` next to ``85`` in the whole
+  data, not in one file) are those of the same rows read in memory. That pass reads the
+  money columns of every file once more; its refusals name the files;
 - text dates: the date layout is decided once, from the first partition, and every
   partition must read the same way. A partition whose dates only read the other way
   (day first against month first) is an error naming it, never a silent mix.
 
-Errors raised on the workers name the partition, and the file for Parquet sources.
+Errors raised on the workers name the partition and the file it was read from.
 """
 
 from __future__ import annotations
@@ -30,16 +35,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm._dask_parts import partition_name
+from rfm._dask_parts import SOURCE_ATTR, partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import FLAGS, STORED_AS_DATES, AmbiguousDate, read_date_column
 from rfm.io.loading import (
     LoadedTransactions,
     MoneyText,
-    currency_sign,
     find_header,
     id_text,
     money_read,
+    money_text,
     number_column,
 )
 from rfm.io.reading import (
@@ -58,6 +63,8 @@ CSV_BLOCK_BYTES = 64_000_000
 PARQUET_SUFFIXES = (".parquet", ".pq")
 COMPRESSED = (".gz", ".bz2", ".xz", ".zip", ".zst")
 _ORDERS = (" (day first)", " (month first)")
+#: the column of the file each CSV line was read from, put in the partition's attrs
+_SOURCE_COLUMN = "__rfm_source_file__"
 
 
 def source_files(path: str | os.PathLike[str]) -> tuple[str, list[str]]:
@@ -123,7 +130,7 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
         compressed = any(f.lower().endswith(COMPRESSED) for f in group)
         options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
                    "sample": 1_000_000, **kwargs}  # fmt: skip
-        frame = dd.read_csv(group, **options)
+        frame = dd.read_csv(group, include_path_column=_SOURCE_COLUMN, **options)
         meta = frame._meta[columns(kwargs)]  # the fields past the header are dropped
         frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=meta)
         return frame[first] if columns(kwargs) != first else frame
@@ -143,11 +150,18 @@ def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
                 partition_info: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """``pdf``, refused when a cell swallowed rows of the file (a stray quote) or a line
     has a field too many, as :func:`rfm.io.reading.read_csv_text_ids` refuses them
-    (naming the partition); empty fields past the header (a separator at the end of each
-    line) dropped."""
+    (naming the partition and its file); empty fields past the header (a separator at
+    the end of each line) dropped. The file read (a block of one file is a partition)
+    goes from its column to the attrs, where messages find it."""
+    source = pdf[_SOURCE_COLUMN]
+    pdf = pdf.drop(columns=_SOURCE_COLUMN)
+    if len(source):
+        pdf.attrs[SOURCE_ATTR] = str(source.iloc[0])
     where = partition_name(pdf, partition_info)
     no_swallowed_rows(pdf, Path(), encoding, kwargs, where=where)
-    return no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
+    out = no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
+    out.attrs.update(pdf.attrs)
+    return out
 
 
 def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:
@@ -173,12 +187,12 @@ def _typed(
     opts: ReadOptions,
     date_options: dict[str, Any] | None,
     order: str,
-    currencies: dict[str, str],
+    whole: dict[str, MoneyText],
     partition_info: dict | None = None,
 ) -> pd.DataFrame:
     """One partition with its role columns typed (see the module docstring); a money
-    column in ``currencies`` must carry that sign, as the first partition did (``""``:
-    none)."""
+    column in ``whole`` is read as what the whole data's text held decides
+    (:func:`_money_whole`)."""
     where = partition_name(pdf, partition_info)
     roles = cols.roles()
     out = pdf.copy()
@@ -189,7 +203,7 @@ def _typed(
         for role in ("amount", "quantity", "price"):
             if roles[role]:
                 numbers, _ = number_column(out[roles[role]], roles[role], role, opts.decimal,
-                                           opts.thousands, currencies.get(roles[role]))
+                                           opts.thousands, whole.get(roles[role]))
                 out[roles[role]] = numbers.astype(np.float64)  # one type in every partition
         if date_options is not None:
             try:  # the user's --dayfirst: a partition read the other way is named below
@@ -211,6 +225,34 @@ def _typed(
         raise ValueError(f"{where}: {_placed(str(exc), pdf, roles)}") from None
     out.attrs.update(pdf.attrs)
     return out
+
+
+def _part_money(pdf: pd.DataFrame, money: dict[str, str]) -> pd.Series:
+    """What the text of each money column (name: role) of one partition held: a
+    :class:`rfm.io.loading.MoneyText` for each, in a one-value Series."""
+    source = pdf.attrs.get(SOURCE_ATTR)
+    where = Path(source).name if source else None
+    read = {name: money_text(pdf[name], role, where) for name, role in money.items()}
+    return pd.Series([read], dtype=object)
+
+
+def _first_pass(
+    ddf: Any, date: str | None, money: dict[str, str]
+) -> tuple[pd.DataFrame | None, dict[str, MoneyText]]:
+    """In one computation: the first partition's ``date`` column (``None``: not needed),
+    and what the text of each money column (``money``, name: role) held over the whole
+    data (:class:`rfm.io.loading.MoneyText`, partitions in order), from which every
+    partition is read."""
+    import dask
+
+    parts = ddf[list(money)].map_partitions(_part_money, money, meta=pd.Series(
+        [], dtype=object)) if money else None  # fmt: skip
+    head = ddf.get_partition(0)[[date]] if date is not None else None
+    first, read = dask.compute(head, parts)
+    whole = {name: MoneyText() for name in money}
+    for part in [] if read is None else read:
+        whole = {name: whole[name].then(part[name]) for name in money}
+    return first, whole
 
 
 def load_transactions_dask(
@@ -237,9 +279,9 @@ def load_transactions_dask(
     -------
     LoadedTransactions
         ``frame`` is a ``dask.dataframe.DataFrame`` (nothing read yet but the schema,
-        and the first partition's dates and money when they are text); ``date_format``
-        says how the dates are read, ``currency`` and ``notes`` what the first
-        partition's money held besides numbers.
+        the first partition's dates when they are text, and the money columns when they
+        are text: see the module docstring); ``date_format`` says how the dates are
+        read, ``currency`` and ``notes`` what the money held besides numbers.
     """
     from rfm.io.parquet_dask import parquet_schemas, read_parquet_dask
 
@@ -268,15 +310,10 @@ def load_transactions_dask(
     money = {roles[r]: r for r in ("amount", "quantity", "price") if roles[r]
              and not pd.api.types.is_numeric_dtype(ddf._meta[roles[r]].dtype)}  # fmt: skip
     dates = not pd.api.types.is_datetime64_any_dtype(date_dtype) or bool(opts.date_format)
-    head = ddf.get_partition(0)[[cols.date, *money]].compute() if dates or money else None
-    read: dict[str, MoneyText] = {}
-    for name, role in money.items():  # the first partition's currency, for every partition
-        try:
-            read[name] = number_column(head[name], name, role, opts.decimal, opts.thousands)[1]
-        except ValueError:  # said with the partition's name when it is typed
-            read[name] = MoneyText()
-    currencies = {name: currency_sign(m.symbol) if m.symbol else "" for name, m in read.items()}
-    currency, notes = money_read(read)
+    head, whole = _first_pass(ddf, cols.date if dates else None, money)
+    for name, read in whole.items():
+        read.check(name, opts.decimal, opts.thousands)
+    currency, notes = money_read(whole)
     if dates:
         first = head[cols.date]
         parsed, used = read_date_column(first, date_format=opts.date_format,
@@ -294,7 +331,7 @@ def load_transactions_dask(
     for role in ("amount", "quantity", "price"):
         if roles[role] and not pd.api.types.is_numeric_dtype(meta[roles[role]].dtype):
             meta[roles[role]] = pd.Series([], dtype=np.float64)
-    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, currencies, meta=meta,
+    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, whole, meta=meta,
                                enforce_metadata=False)  # fmt: skip
     return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
                               notes=found + notes)  # fmt: skip

@@ -48,8 +48,8 @@ def test_partitions_reading_dates_two_ways_are_refused(tmp_path: Path) -> None:
     _csv(tmp_path / "a.csv", ["13/01/2024", "02/02/2024"], ["1", "2"])
     _csv(tmp_path / "b.csv", ["01/13/2024", "02/02/2024"], ["1", "2"])  # month first
     lazy = load_transactions_dask(str(tmp_path / "*.csv"), options=ReadOptions(decimal=","))
-    with pytest.raises(ValueError, match=r"partition 1: date column 'Date'.*month first.*"
-                       "--date-format"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"partition 1 \(file .*b\.csv\): date column 'Date'"
+                       ".*month first.*--date-format"):  # fmt: skip
         lazy.frame.compute()
 
 
@@ -90,14 +90,14 @@ def test_a_folder_dask_wrote_reads_without_its_stored_index(tmp_path) -> None:
 
 
 def test_money_that_reads_two_ways_is_refused_as_in_memory(tmp_path: Path) -> None:
-    """1.627 next to 85: '.' may group thousands; each partition reads the money from
-    its text, as the in-memory loader does, and refuses to guess. Told, it reads."""
+    """1.627 next to 85: '.' may group thousands; the money is read from its text, as
+    the in-memory loader does, and the loader refuses to guess, naming the file. Told,
+    it reads."""
     src = tmp_path / "a.csv"
     src.write_text("Customer;Invoice;Date;Amount\nA;1;2024-01-02;1.627\nB;2;2024-01-03;85\n")
-    lazy = load_transactions_dask(str(src))
-    with pytest.raises(ValueError, match=r"partition 0: column 'Amount' reads two ways.*"
-                       r"--decimal ',' --thousands '\.'"):  # fmt: skip
-        lazy.frame.compute()
+    with pytest.raises(ValueError, match=r"^column 'Amount' reads two ways.*'1\.627' in a\.csv"
+                       r".*--decimal ',' --thousands '\.'"):  # fmt: skip
+        load_transactions_dask(str(src))
     for opts, amounts in [(ReadOptions(decimal=",", thousands="."), [1627.0, 85.0]),
                           (ReadOptions(decimal="."), [1.627, 85.0])]:  # fmt: skip
         lazy = load_transactions_dask(str(src), options=opts).frame.compute()
@@ -112,8 +112,8 @@ def test_a_stray_quote_is_refused_in_the_partition(tmp_path: Path) -> None:
             "D;4;2024-01-05;8;tray", 'E;5;2024-01-06;9;FRAME 7"']  # fmt: skip
     src = tmp_path / "a.csv"
     src.write_text("\n".join(["Customer;Invoice;Date;Amount;Description", *rows]) + "\n")
-    with pytest.raises(ValueError, match=r"partition 0: a cell of column 'Description' "
-                       r"holds 3 lines of the file.*--no-quoting"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"partition 0 \(file .*a\.csv\): a cell of column "
+                       r"'Description' holds 3 lines of the file.*--no-quoting"):  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
     got = load_transactions_dask(str(src), options=ReadOptions(quotes=False)).frame.compute()
     assert got["Customer"].tolist() == list("ABCDE")
@@ -130,16 +130,17 @@ def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path
     assert list(lazy.columns) == list(mem.columns) == ["Customer", "Invoice", "Date", "Amount"]
     assert lazy["Amount"].tolist() == mem["Amount"].tolist() == [5.0, 6.0]
     src.write_text("\n".join([*lines, "C;3;2024-01-04;7;8"]) + "\n")
-    with pytest.raises(ValueError, match="partition 0: a line has 5 fields but the header "
-                       "has 4"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"partition 0 \(file .*a\.csv\): a line has 5 "
+                       "fields but the header has 4"):  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
     with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"):
         load_transactions(src)
 
 
-def test_a_currency_sign_is_read_off_and_held_to_the_first_partition(tmp_path: Path) -> None:
-    """£ amounts read as in memory, said in the notes; a later file in '$' (or with a sign
-    where the first has none) is refused naming its partition, never summed with them."""
+def test_a_currency_sign_is_read_off_and_one_currency_held(tmp_path: Path) -> None:
+    """£ amounts read as in memory, said in the notes; a later file in '$' is refused
+    naming both files, never summed with them; a later file with a sign where the first
+    has none is read, as the two files in one are in memory."""
 
     def orders(name: str, amounts: list[str]) -> None:
         lines = ["Customer,Invoice,Date,Amount"]
@@ -154,12 +155,70 @@ def test_a_currency_sign_is_read_off_and_held_to_the_first_partition(tmp_path: P
     assert lazy.notes == load_transactions(tmp_path / "a.csv").notes == [
         "amounts in column 'Amount' read without their '£' sign (e.g. '£1.50')",
         "amounts in brackets in column 'Amount' read as negative (e.g. '(£2.00)')"]  # fmt: skip
-    for first, later, held in [(["£1.50"], ["$3.25"], "'£'"), (["1.50"], ["£3.25"], "none")]:
-        orders("a.csv", first)
-        orders("b.csv", later)
-        with pytest.raises(ValueError, match=rf"partition 1: column 'Amount' holds amounts in "
-                           rf".* where the first part of the data holds {held}"):  # fmt: skip
-            load_transactions_dask(str(tmp_path / "*.csv")).frame.compute()
+    orders("a.csv", ["£1.50"])
+    orders("b.csv", ["$3.25"])
+    with pytest.raises(ValueError, match=r"^column 'Amount' mixes currencies: '£' \(e\.g\. "
+                       r"'£1\.50' in a\.csv\) and '\$' \(e\.g\. '\$3\.25' in b\.csv\)"):
+        load_transactions_dask(str(tmp_path / "*.csv"))
+    orders("a.csv", ["1.50"])
+    orders("b.csv", ["£3.25"])
+    lazy = load_transactions_dask(str(tmp_path / "*.csv"))
+    assert lazy.frame.compute()["Amount"].tolist() == [1.5, 3.25]
+    assert lazy.currency == "£"
+
+
+#: money split over two files, and the numbers they hold (written by hand): each file
+#: alone reads another way than the two together, as one file does in memory
+WHOLE_DATA_MONEY = [
+    # a sign in the second file only: one currency, the pound (it was "the first part of
+    # the data holds none")
+    ((["27.50", "10.00"], ["£27.50", "£10.00"]), None, [27.5, 10.0, 27.5, 10.0], "£"),
+    # the same in the other order
+    ((["£27.50", "£10.00"], ["27.50", "10.00"]), None, [27.5, 10.0, 27.5, 10.0], "£"),
+    # 2.55 in the first file shows '.' marks decimals: 1.250 in the second is 1.25 (the
+    # second alone "reads two ways")
+    ((["2.55", "1.627"], ["1.250", "85"]), None, [2.55, 1.627, 1.25, 85.0], None),
+    ((["1.250", "85"], ["2.55", "1.627"]), None, [1.25, 85.0, 2.55, 1.627], None),
+    # with --decimal ',', a ',' in the second file shows '.' groups thousands: 1.234 in
+    # the first is 1234 (the first alone refused 1.234 as reading either way)
+    ((["1.234", "7"], ["5,5", "2.000,25"]), ",", [1234.0, 7.0, 5.5, 2000.25], None),
+]
+
+
+@pytest.mark.parametrize(("amounts", "decimal", "expected", "currency"), WHOLE_DATA_MONEY)
+def test_money_reads_as_the_whole_data_reads(tmp_path: Path, monkeypatch, amounts, decimal,
+                                             expected, currency) -> None:  # fmt: skip
+    """The currency and the reading of '.' and ',' were decided one partition at a time
+    on Dask (the first partition's currency held to every other): files that one file
+    holding their lines reads in memory were refused, or read otherwise. They are decided
+    from the whole data, as in memory; the numbers are those written, and the same
+    lines in one file read the same in memory. Small blocks put each line of one file in
+    a partition of its own: the same holds within a file."""
+    from rfm.io import loading_dask
+
+    sep = ";"
+    header = f"Customer{sep}Date{sep}Amount"
+
+    def lines(values: list[str], first: int) -> list[str]:
+        return [f"C{first + i}{sep}2024-01-{first + i + 1:02d}{sep}{v}"
+                for i, v in enumerate(values)]  # fmt: skip
+
+    head, tail = amounts
+    (tmp_path / "a.csv").write_text("\n".join([header, *lines(head, 0)]) + "\n")
+    (tmp_path / "b.csv").write_text("\n".join([header, *lines(tail, len(head))]) + "\n")
+    one = tmp_path / "one.csv"
+    one.write_text("\n".join([header, *lines(head, 0), *lines(tail, len(head))]) + "\n")
+    opts = ReadOptions(decimal=decimal)
+    mem = load_transactions(one, options=opts)
+    assert mem.frame["Amount"].tolist() == expected
+    for source, blocks in [(str(tmp_path / "[ab].csv"), None), (str(one), 40)]:
+        if blocks:
+            monkeypatch.setattr(loading_dask, "CSV_BLOCK_BYTES", blocks)
+        lazy = load_transactions_dask(source, options=opts)
+        assert lazy.frame.npartitions >= 2
+        assert lazy.frame.compute()["Amount"].tolist() == expected, source
+        assert lazy.currency == mem.currency == currency
+        assert lazy.notes == mem.notes
 
 
 def test_column_names_under_a_title_are_found_as_in_memory(tmp_path: Path) -> None:
