@@ -223,10 +223,14 @@ class TotalsRow:
     spend: float
     #: why: its one order is worth the other customers' spend together (``"customers"``)
     #: or every other line of the file as read (``"lines"``, returns and cancellations
-    #: included, as a spreadsheet's SUM adds them), or its id names a total (``"id"``)
+    #: included, as a spreadsheet's SUM adds them), or its id names a total and it has
+    #: one order (``"id"``), or several orders (per-page totals) worth together the other
+    #: customers' spend or lines (``"id_customers"``, ``"id_lines"``)
     reason: str
-    #: the sum it matched (``"customers"``, ``"lines"``; NaN for ``"id"``)
+    #: the sum it matched (``"customers"``, ``"lines"``, ...; NaN for ``"id"``)
     others: float = float("nan")
+    #: its orders (several for ``"id_customers"`` and ``"id_lines"``)
+    orders: int = 1
 
     def sentence(self, keep: str = KEEP_TOTALS) -> str:
         """The warning: which id, its figure, why, and (``keep``) how to keep it."""
@@ -236,6 +240,10 @@ class TotalsRow:
             "lines": f"its one order is worth all the other order lines of the file "
                      f"together ({self.others:,.2f})",
             "id": "its id names a total and it has one order",
+            "id_customers": f"its id names a total and its {self.orders} orders are worth the "
+                            f"spend of all the other customers together ({self.others:,.2f})",
+            "id_lines": f"its id names a total and its {self.orders} orders are worth all the "
+                        f"other order lines of the file together ({self.others:,.2f})",
         }[self.reason]  # fmt: skip
         return (f"Customer '{self.customer}' ({self.spend:,.2f}) was left out as a totals "
                 f"row, not a customer: {why}. If it is a real customer, {keep}.")
@@ -270,10 +278,12 @@ def totals_rows(rfm: pd.DataFrame, lines_sum: float | None = None) -> list[Total
     single order worth, to :data:`TOTALS_TOLERANCE`, the spend of all the other customers
     together, or all the other order lines of the file (``lines_sum``, from
     :func:`lines_total`: every line as read, this one included), with at least
-    :data:`TOTALS_MIN_OTHERS` other customers; or a single order of a customer whose id
-    names a total (:data:`TOTAL_IDS`: ``TOTAL``, ``Grand total``, ``Summe``, ...). Read
-    as a customer, such a row doubles the revenue and becomes the best customer (or a new
-    one)."""
+    :data:`TOTALS_MIN_OTHERS` other customers; or a customer whose id names a total
+    (:data:`TOTAL_IDS`: ``TOTAL``, ``Grand total``, ``Summe``, ...) with a single order,
+    or with several (per-page totals, each with its date and number) worth together, to
+    the same tolerance, the spend of the customers whose ids name no total, or the order
+    lines of the file but theirs. Read as a customer, such a row doubles the revenue and
+    becomes the best customer (or a new one)."""
     if not len(rfm):
         return []
     spend = rfm["monetary"].to_numpy(np.float64)
@@ -290,8 +300,19 @@ def totals_rows(rfm: pd.DataFrame, lines_sum: float | None = None) -> list[Total
                 found[top] = TotalsRow(rfm.index[top], float(spend[top]), reason, others)
                 break
     if not pd.api.types.is_numeric_dtype(rfm.index.dtype):  # (a number names no total)
-        single = np.flatnonzero(once)  # the one-order customers' ids only
-        named = pd.Series(rfm.index[single].astype(str)).str.strip().str.rstrip(":").str.strip()
-        for i in single[named.str.casefold().isin(TOTAL_IDS).to_numpy()]:
-            found.setdefault(int(i), TotalsRow(rfm.index[i], float(spend[i]), "id"))
+        words = pd.Series(rfm.index.astype(str)).str.strip().str.rstrip(":").str.strip()
+        named = words.str.casefold().isin(TOTAL_IDS).to_numpy()
+        sums = {"id_customers": float(spend[~named].sum())}  # the customers named otherwise
+        if lines_sum is not None and np.isfinite(lines_sum):
+            sums["id_lines"] = float(lines_sum) - float(spend[named].sum())
+        orders = rfm["frequency"].to_numpy()
+        for i in np.flatnonzero(named):
+            if once[i]:
+                found.setdefault(int(i), TotalsRow(rfm.index[i], float(spend[i]), "id"))
+                continue
+            for reason, others in sums.items():
+                if others > 0 and abs(spend[i] - others) <= TOTALS_TOLERANCE * others:
+                    found.setdefault(int(i), TotalsRow(rfm.index[i], float(spend[i]), reason,
+                                                       others, int(orders[i])))  # fmt: skip
+                    break
     return [found[i] for i in sorted(found)]

@@ -60,8 +60,9 @@ class CleaningRules:
     The defaults are :func:`rfm.clean_transactions`' own: every rule on but duplicates.
     ``drop_totals_row`` is a rule of the run, not of :func:`rfm.clean_transactions`: a
     customer that is a totals row (:func:`rfm._cleaning_rules.totals_rows`: a single
-    order worth the sum of every other customer's spend, or an id such as ``TOTAL``) is
-    left out, with a warning, once the customer table shows it.
+    order worth the sum of every other customer's spend, or an id such as ``TOTAL`` with
+    one order, or with several worth that sum together) is left out, with a warning,
+    once the customer table shows it.
     """
 
     drop_missing_customer: bool = True

@@ -1383,6 +1383,54 @@ def test_what_is_not_a_totals_row() -> None:
     assert [t.reason for t in totals_rows(table([5.0, 1.0, 2.0], [1, 1, 1], ids))] == ["id"]
 
 
+def test_per_page_totals_under_a_total_id_are_left_out(cli, tmp_path: Path) -> None:
+    """Per-page totals: two 'Total' lines, each with its date and number, worth together
+    every other line. The id rule needed a single order, so 'Total' was kept as the best
+    customer. An id naming a total whose orders are worth the other customers' spend
+    (or every other line as read) is a totals row set: left out on both paths, the
+    customers those of a plain groupby without it. An id 'Total' worth something else
+    stays a customer."""
+    from rfm._cleaning_rules import totals_rows
+
+    df = _amount_rows()
+    kept = df[~df["InvoiceNo"].str.startswith("C")]
+    expected = _expected_by_amount(kept)
+    pages = [df.iloc[:15], df.iloc[15:]]  # the cancelled line is on the second page
+    for who, page_sums, why in [
+        ("Total", [p["Amount"].sum() for p in pages],
+         f"all the other order lines of the file together ({df['Amount'].sum():,.2f})"),
+        ("Grand Total", [p[~p["InvoiceNo"].str.startswith("C")]["Amount"].sum() for p in pages],
+         f"the spend of all the other customers together ({kept['Amount'].sum():,.2f})"),
+    ]:  # fmt: skip
+        totals = pd.DataFrame([(f"P{i}", who, datetime(2011, 12, 30 + i, 23), v)
+                               for i, v in enumerate(page_sums)], columns=df.columns)
+        text = pd.concat([df, totals]).assign(
+            InvoiceDate=lambda d: d["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
+        src = write_csv(tmp_path / "pages.csv", text)
+        for flags in [(), ("--dask",)]:
+            proc, seg = end_to_end(cli, tmp_path, src, *flags)
+            assert_rfm(seg, expected)
+            said = [x for x in proc.stdout.splitlines() if "totals row" in x]
+            assert said == [
+                f"warning: Customer '{who}' ({sum(page_sums):,.2f}) was left out as a totals "
+                f"row, not a customer: its id names a total and its 2 orders are worth {why}. "
+                "If it is a real customer, pass --keep-totals-row to keep it.",
+                f"rows read {len(df) + 2}; removed by cleaning: cancelled orders 1; totals row "
+                f"(not a customer) 2; kept {len(kept)}",
+            ], (flags, proc.stdout)
+    # by hand: 'Total' with two orders worth 1 + 2 is a totals row; worth 5, a customer
+    table = pd.DataFrame({"monetary": [3.0, 1.0, 2.0], "frequency": [2, 1, 1]},
+                         index=["Total", "b", "c"])  # fmt: skip
+    assert [(t.customer, t.reason, t.orders) for t in totals_rows(table)] == [
+        ("Total", "id_customers", 2)]
+    assert totals_rows(table.assign(monetary=[5.0, 1.0, 2.0])) == []
+    # page subtotals beside a grand total: each matched against the customers named
+    # otherwise
+    both = pd.DataFrame({"monetary": [3.0, 3.0, 1.0, 2.0], "frequency": [2, 1, 1, 1]},
+                        index=["Subtotal", "Grand total", "b", "c"])  # fmt: skip
+    assert [t.reason for t in totals_rows(both)] == ["id_customers", "id"]
+
+
 def test_cleaning_rules_switch_from_the_command_line(cli, tmp_path: Path) -> None:
     df = dirty_rows()
     text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
