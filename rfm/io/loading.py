@@ -12,8 +12,9 @@ the pipeline expects, or says in one line why it cannot:
   (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers, read from their text in delimited files
   (with the file's decimal mark; a column that reads two ways, ``1.627`` next to
-  ``85``, is refused; one currency sign and accounting negatives such as ``(27.50)``
-  are read off and said: see :func:`number_column`).
+  ``85``, is refused; one currency sign (or ISO 4217 code), a quantity's unit and
+  accounting negatives such as ``(27.50)`` are read off and said: see
+  :func:`number_column`).
 """
 
 from __future__ import annotations

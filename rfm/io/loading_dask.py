@@ -192,7 +192,7 @@ def _typed(
 ) -> pd.DataFrame:
     """One partition with its role columns typed (see the module docstring); a money
     column in ``whole`` is read as what the whole data's text held decides
-    (:func:`_money_whole`)."""
+    (:func:`_first_pass`)."""
     where = partition_name(pdf, partition_info)
     roles = cols.roles()
     out = pdf.copy()
