@@ -221,7 +221,7 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
     gap = tmp_path / "gap.csv"
     tx.assign(InvoiceNo=tx["InvoiceNo"].astype(str).where(tx.index != 3, "")).to_csv(
         gap, index=False)
-    for args, where in (((), ""), (("--dask",), "partition 0: ")):
+    for args, where in (((), ""), (("--dask",), f"partition 0 (file {gap}): ")):
         proc = cli("segment", str(gap), "--out", str(tmp_path / "o"), *args)
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines()[-1] == (
