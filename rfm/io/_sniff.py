@@ -24,6 +24,7 @@ __all__ = [
     "SEPARATORS",
     "WHITESPACE",
     "Sniffed",
+    "field_kind",
     "long_record",
     "mixed_encodings",
     "sniff_text",
@@ -311,12 +312,71 @@ def mixed_encodings(path: Path, chunk_bytes: int = 1 << 20) -> str | None:
     )
 
 
-def swallowed(text: str, sep: str, width: int) -> bool:
-    """Whether the cell ``text`` swallowed lines of a file of ``width`` columns split by
-    ``sep``: it holds a line break and at least as many separators as a row has, so a
-    quote that opened it did not close on its line and the rows after it were read as
-    its text. A quoted note on two lines holds no row's worth of separators."""
-    return "\n" in text and text.count(sep) >= max(width - 1, 1)
+#: a date or date and time as files write them (2024-01-05, 05/01/2024 10:00, 5.1.24)
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\S.*)?$")
+#: a number once signs, brackets, currency and grouping are set aside (-£1,234.50)
+_NUMBER_LIKE = re.compile(r"^[-+(\u2212]*\s*(?:[£$€¥]|[A-Z]{3})?\s*[-+(\u2212]*"
+                          r"[\d.,'\s\u00a0\u202f]*\d(?:[eE][+-]?\d+)?\s*(?:[£$€¥]|[A-Z]{3})?"
+                          r"\s*[-)]?$")  # fmt: skip
+
+
+def field_kind(text: str) -> str:
+    """What a field looks like: ``"empty"``, ``"date"``, ``"number"`` or ``"text"``."""
+    text = text.strip()
+    if not text:
+        return "empty"
+    if _DATE_LIKE.match(text):
+        return "date"
+    return "number" if _NUMBER_LIKE.match(text) else "text"
+
+
+def _fits(field: str, kinds: set[str]) -> bool:
+    """Whether ``field`` looks like the values of a column of ``kinds`` (a text column,
+    or one of no known values, takes anything; an empty field fits anywhere)."""
+    kind = field_kind(field)
+    return not kinds or "text" in kinds or kind == "empty" or kind in kinds
+
+
+def _fields(line: str, sep: str, width: int) -> list[str]:
+    """``line`` split by ``sep``, without the empty field a separator at the end of a
+    line of ``width`` fields adds."""
+    fields = line.split(sep)
+    return fields[:-1] if len(fields) == width + 1 and not fields[-1].strip() else fields
+
+
+def swallowed(
+    text: str, sep: str, width: int, column: int | None = None,
+    kinds: list[set[str]] | None = None,
+) -> bool:  # fmt: skip
+    """Whether the cell ``text`` (of column number ``column``, from 0) swallowed rows of
+    a file of ``width`` columns split by ``sep``: a quote that opened it did not close
+    on its line, and lines shaped like the file's rows were read as its text.
+
+    A line inside the cell is a row when it splits into ``width`` fields that look like
+    the columns' values (``kinds``: the :func:`field_kind` of each column's values,
+    ``None``: not known, any field fits). With ``column`` known, the cell's first and
+    last lines count too: a quote that closes on the next line leaves the rest of its
+    own row on the first (the fields after ``column``) and the start of the next row on
+    the last (the fields before it). An address or a note on several lines is not a
+    row: ``"Flat 2, 12 High St,\nLondon, SW1A 1AA"`` holds separators, but no line
+    of the file's width whose fields fit its columns."""
+    if "\n" not in text or text.count(sep) < max(width - 1, 1):
+        return False
+    known = kinds if kinds is not None else [set() for _ in range(width)]
+
+    def fit(fields: list[str], first: int) -> bool:
+        return all(_fits(f, known[first + i]) for i, f in enumerate(fields))
+
+    lines = text.splitlines()
+    for line in lines[1:-1]:
+        fields = _fields(line, sep, width)
+        if len(fields) == width and fit(fields, 0):
+            return True
+    if column is None or not 0 <= column < width:
+        return False
+    rest, start = _fields(lines[0], sep, width - column), lines[-1].split(sep)
+    return (len(rest) == width - column and len(start) == column + 1
+            and fit(rest[1:], column + 1) and fit(start[:-1], 0))  # fmt: skip
 
 
 def _records(
@@ -343,17 +403,18 @@ _UNREADABLE = (csv.Error, OSError, EOFError, ValueError, zipfile.BadZipFile)
 
 
 def swallowing_record(
-    path: Path, encoding: str, sep: str, width: int, *, skipinitialspace: bool = True
-) -> tuple[int, int, str] | None:
+    path: Path, encoding: str, sep: str, width: int, *, skipinitialspace: bool = True,
+    kinds: list[set[str]] | None = None,
+) -> tuple[int, int, str] | None:  # fmt: skip
     """Where the first cell that :func:`swallowed` lines is: the line its quote opens on,
     the line it ends on (both counted from 1 as an editor shows them) and its text up to
     its first line break; ``None`` when no cell swallowed lines (or the file cannot be
-    read so). Reads from the start up to that cell."""
+    read so). Reads from the start up to that cell; ``kinds`` as for :func:`swallowed`."""
     try:
         for start, end, record in _records(path, encoding, sep, skipinitialspace,
                                            csv.QUOTE_MINIMAL):  # fmt: skip
-            for field in record:
-                if swallowed(field, sep, width):
+            for column, field in enumerate(record):
+                if swallowed(field, sep, width, column, kinds):
                     return start, end, field.splitlines()[0]
                 start += field.count("\n")  # a quoted note on two lines before it
     except _UNREADABLE:

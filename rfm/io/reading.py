@@ -32,6 +32,7 @@ from rfm.columns import ALIASES  # the recognised header spellings, kept importa
 from rfm.io._sniff import (
     WHITESPACE,
     Sniffed,
+    field_kind,
     long_record,
     mixed_encodings,
     sniff_text,
@@ -372,14 +373,18 @@ def no_swallowed_rows(
     width = len(kwargs["names"])
     cells = lines = 0
     first: tuple[int, str, str] | None = None  # (row, column, text)
+    kinds: list[set[str]] | None = None  # each column's kinds of values, when needed
     if df is not None:
-        for name in df.columns:
+        for number, name in enumerate(df.columns):
             col = df[name]
             if not (pd.api.types.is_object_dtype(col.dtype)
                     or pd.api.types.is_string_dtype(col.dtype)):  # fmt: skip
                 continue
             broken = col[col.str.contains("\n", regex=False, na=False)]
-            broken = broken[[swallowed(v, sep, width) for v in broken]]
+            if broken.empty:
+                continue
+            kinds = kinds if kinds is not None else column_kinds(df, width)
+            broken = broken[[swallowed(v, sep, width, number, kinds) for v in broken]]
             if broken.empty:
                 continue
             cells += len(broken)
@@ -392,7 +397,8 @@ def no_swallowed_rows(
     fix = ("fix the quote in the file, or pass --no-quoting to read '\"' as a plain "
            "character")  # fmt: skip
     found = None if where else swallowing_record(
-        path, encoding, sep, width, skipinitialspace=kwargs.get("skipinitialspace", False))
+        path, encoding, sep, width, skipinitialspace=kwargs.get("skipinitialspace", False),
+        kinds=kinds)  # fmt: skip
     if df is None:
         if found is None:
             raise ValueError(f"cannot read {path.name}: a '\"' opens a quoted cell that never "
@@ -412,11 +418,30 @@ def no_swallowed_rows(
             f"opened it and did not close on its line{total}; {fix}."
         )
     opened, ended, text = found
+    read = (f"line {ended:,} was" if ended == opened + 1
+            else f"lines {opened + 1:,} to {ended:,} were")  # fmt: skip
     raise ValueError(
         f"{path.name}: line {opened:,} opens a quote that does not close on that line "
-        f"('\"' before {_shown(text)}), so lines {opened + 1:,} to {ended:,} were read into "
-        f"one cell of column {first[1]!r}{total}; {fix}."
+        f"('\"' before {_shown(text)}), so {read} read into one cell of column "
+        f"{first[1]!r}{total}; {fix}."
     )
+
+
+def column_kinds(df: pd.DataFrame, width: int) -> list[set[str]]:
+    """The :func:`rfm.io._sniff.field_kind` of the values of each of the first ``width``
+    columns of ``df`` (numbers for a numeric column), leaving out cells on several lines:
+    what a line of the file looks like, to tell a row swallowed by a stray quote from an
+    address or a note on several lines."""
+    kinds: list[set[str]] = []
+    for name in df.columns[:width]:
+        col = df[name]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+                col.dtype):  # fmt: skip
+            kinds.append({"number"} if col.notna().any() else set())
+            continue
+        values = pd.unique(col.dropna().astype(str))
+        kinds.append({field_kind(v) for v in values if "\n" not in v} - {"empty"})
+    return kinds + [set()] * (width - len(kinds))
 
 
 def _one_encoding(path: Path) -> None:

@@ -119,6 +119,18 @@ def test_a_stray_quote_is_refused_in_the_partition(tmp_path: Path) -> None:
     assert got["Customer"].tolist() == list("ABCDE")
 
 
+def test_an_address_on_two_lines_is_read_as_in_memory(tmp_path: Path) -> None:
+    """A quoted address holding a row's worth of commas over two lines is a cell, not a
+    stray quote: the partition is read as pandas reads the file."""
+    src = tmp_path / "a.csv"
+    src.write_text('Customer,Date,Amount,Address\nC1,2024-01-05,27.50,"Flat 2, 12 High St,\n'
+                   'London, SW1A 1AA"\nC2,2024-01-06,10.00,1 Main St\n')  # fmt: skip
+    lazy = load_transactions_dask(str(src)).frame.compute()
+    assert lazy["Address"].tolist() == pd.read_csv(src)["Address"].tolist() == [
+        "Flat 2, 12 High St,\nLondon, SW1A 1AA", "1 Main St"]
+    pd.testing.assert_frame_equal(lazy, load_transactions(src).frame, check_dtype=False)
+
+
 def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path) -> None:
     """Data lines ending with ';' (one empty field past the header) read as in memory;
     a value in that place is refused, naming the partition and the field counts."""

@@ -154,3 +154,55 @@ def test_a_zip_must_hold_exactly_one_file(tmp_path: Path) -> None:
         z.writestr("dir/", "")
         z.writestr("dir/orders.csv", "\n".join(";".join(r) for r in [NAMES, *ROWS]))
     assert sniff_text(one).first_row == NAMES
+
+
+ADDRESS_NAMES = ["Customer", "Date", "Amount", "Address"]
+
+
+def test_an_address_on_several_lines_is_read_not_taken_for_a_stray_quote(tmp_path: Path) -> None:
+    """Quoted addresses on two and three lines holding as many commas as a row: they
+    were refused as a stray quote that swallowed rows ("pass --no-quoting", which then
+    failed too). No line inside them has the file's four fields with a date in the date
+    column, so they are cells as pandas reads them."""
+    lines = [",".join(ADDRESS_NAMES),
+             'C1,2024-01-05,27.50,"Flat 2, 12 High St,', 'London, SW1A 1AA"',
+             "C2,2024-01-06,10.00,1 Main St",
+             'C3,2024-01-07,12.00,"Unit 4,', "Block A, Floor 2, East Wing,", 'Leeds, LS1 4AP"']
+    path = write(tmp_path / "address.csv", lines)
+    df = read_transactions(path, text_columns=["Customer", "Amount"])
+    assert df["Address"].tolist() == ["Flat 2, 12 High St,\nLondon, SW1A 1AA", "1 Main St",
+                                      "Unit 4,\nBlock A, Floor 2, East Wing,\nLeeds, LS1 4AP"]
+    pandas = pd.read_csv(path, dtype=str)  # pandas' own reading of the quotes
+    pd.testing.assert_frame_equal(df, pandas)
+    # an address in the first column, its first line holding a row's worth of commas
+    first = write(tmp_path / "first.csv", ["Address,Customer,Date,Amount",
+                                           '"Flat 2, 12 High St, Camden,',
+                                           'London",C1,2024-01-05,27.50',
+                                           "2 Main St,C2,2024-01-06,10.00"])  # fmt: skip
+    df = read_transactions(first, text_columns=["Customer", "Amount"])
+    assert df["Address"].tolist() == ["Flat 2, 12 High St, Camden,\nLondon", "2 Main St"]
+
+
+def test_a_stray_quote_closing_on_the_next_line_is_still_refused(tmp_path: Path) -> None:
+    """The quote opened on line 3 closes on line 4: one row (C03) read into a cell, with
+    no whole line inside it. The rest of line 3 and the start of line 4 are a row's
+    pieces, so it is refused as before, naming the line it swallowed."""
+    from rfm.io._sniff import swallowed
+
+    names = ["CustomerID", "Description", "Amount"]
+    lines = [";".join(names), "A01;mug;3.5", 'B02;"12 INCH;12', 'C03;tray 7";7.25', "D04;bowl;1"]
+    path = write(tmp_path / "stray.csv", lines)
+    assert len(pd.read_csv(path, sep=";")) == 3  # pandas: C03's line is inside B02's cell
+    with pytest.raises(ValueError, match=r"line 3 opens a quote .*, so line 4 was read into one "
+                       r"cell of column 'Description'; .*--no-quoting"):  # fmt: skip
+        read_transactions(path, text_columns=names)
+    kinds = [{"text"}, {"text"}, {"number"}]
+    assert swallowed("12 INCH;12\nC03;tray 7", ";", 3, 1, kinds)
+    # the same text in the last column: its first line is no row's remainder
+    assert not swallowed("12 INCH;12\nC03;tray 7", ";", 3, 2, kinds)
+    # the address's lines hold no date where the date column is
+    address = "Flat 2, 12 High St,\nLondon, SW1A 1AA"
+    assert not swallowed(address, ",", 4, 3, [{"text"}, {"date"}, {"number"}, {"text"}])
+    # a whole row inside: swallowed, whatever the first and last lines
+    assert swallowed("Unit 4,\nC9, 2024-01-08, 3.00, x\nLeeds", ",", 4, 3,
+                     [{"text"}, {"date"}, {"number"}, {"text"}])
