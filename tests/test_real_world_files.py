@@ -990,7 +990,7 @@ def test_title_rows_above_the_table_of_a_sheet(cli, tmp_path: Path) -> None:
 
     assert load_transactions(src).notes == [
         "the column names were read from row 3 of the sheet 'Report', under 'Sales report "
-        "2011' (--header-row N picks another line)"]  # fmt: skip
+        "2011' (--header-row N picks another row)"]  # fmt: skip
 
 
 def test_no_header_names_of_the_wrong_count(cli, tmp_path: Path) -> None:

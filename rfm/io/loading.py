@@ -509,20 +509,26 @@ def find_header(
     which: the first line when its columns are recognised (with the columns ``given``),
     else the first of the first :data:`HEADER_SEARCH_ROWS` that has them, under a title
     such as ``Sales report 2023-2024``. None has: the first line's refusal, which names
-    ``--header-row`` when that line has fewer fields than one below it (a title)."""
+    ``--header-row`` when that line has fewer fields than one below it (a title).
+
+    A sheet whose first row is empty (the table starts on row 2, as spreadsheets are
+    often laid out) is read from its first row that is not, or from the first below it
+    whose columns are recognised, with a note saying which."""
     header = header_of(path, opts)
-    if not header or not _searched(opts) or _recognised(header, given):
+    if header is None or not _searched(opts) or (header and _recognised(header, given)):
         return opts, []
     rows = leading_rows(path, opts, HEADER_SEARCH_ROWS)
-    for number, fields in rows[1:]:
+    if not header and not rows:
+        return opts, []  # an empty file or sheet: the read says so
+    # an empty first row (of a sheet) is no title: the first row that is not may be the header
+    searched = rows[1:] if header else rows
+    for number, fields in searched:
         if not _recognised(fields, given):
             continue
-        above = " ".join(f for f in rows[0][1] if f and not f.startswith("Unnamed: "))
-        where = (f"row {number} of the sheet {opts.sheet!r}" if opts.sheet is not None
-                 else f"line {number} of {Path(path).name}")  # fmt: skip
-        note = (f"the column names were read from {where}, under {_shown_text(above)} "
-                "(--header-row N picks another line)")  # fmt: skip
-        return replace(opts, header_row=number), [note]
+        return replace(opts, header_row=number), [_header_note(path, opts, number, rows)]
+    if not header:  # none recognised: the first filled row, refused by its names below
+        number = rows[0][0]
+        return replace(opts, header_row=number), [_header_note(path, opts, number, rows)]
     try:
         TransactionColumns.recognise(header, **given)
     except ValueError as exc:
@@ -533,6 +539,24 @@ def find_header(
                              "pass --header-row N (the line's number).") from None  # fmt: skip
         raise
     return opts, []
+
+
+def _header_note(
+    path: str | os.PathLike[str], opts: ReadOptions, number: int,
+    rows: list[tuple[int, list[str]]],
+) -> str:  # fmt: skip
+    """The note saying that the column names were read from line (or row) ``number``,
+    and what is above it (``rows``: the first lines that are not empty, by number)."""
+    where = (f"row {number} of the sheet {opts.sheet!r}" if opts.sheet is not None
+             else f"line {number} of {Path(path).name}")  # fmt: skip
+    above = [" ".join(f for f in fields if f and not f.startswith("Unnamed: "))
+             for n, fields in rows if n < number]  # fmt: skip
+    what = "row" if opts.sheet is not None else "line"
+    if not above:
+        return (f"the column names were read from {where}; the {what}s above it are empty "
+                f"(--header-row N picks another {what})")  # fmt: skip
+    return (f"the column names were read from {where}, under {_shown_text(above[0])} "
+            f"(--header-row N picks another {what})")  # fmt: skip
 
 
 def _shown_text(text: str, limit: int = 60) -> str:

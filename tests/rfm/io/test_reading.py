@@ -19,3 +19,38 @@ def test_read_transactions_xlsx_keeps_text_ids(tmp_path: Path) -> None:
     back = read_transactions(path, text_columns=["CustomerID", "InvoiceNo"])
     assert back["CustomerID"].tolist() == ["007", "012"]
     assert back["InvoiceNo"].tolist() == ["C1", "2"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("openpyxl") is None, reason="openpyxl missing")
+def test_a_sheet_whose_first_row_is_empty_is_read_from_the_next(tmp_path: Path) -> None:
+    """Column names on row 2 under an empty row 1, a common layout: the sheet was found
+    but read from row 1, as "file has a header but no rows". Read from row 2, as pandas
+    reads it with header=1, and said as for a title."""
+    import openpyxl
+
+    from rfm.io.loading import load_transactions
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sales"
+    rows = [["Customer", "Date", "Amount"], ["C1", "2024-01-05", 27.5], ["C2", "2024-01-06", 10]]
+    for r, row in enumerate(rows, start=2):  # row 1 left empty
+        for c, value in enumerate(row, start=1):
+            ws.cell(row=r, column=c, value=value)
+    path = tmp_path / "row2.xlsx"
+    wb.save(path)
+    told = pd.read_excel(path, header=1)  # the independent reading
+    assert told.columns.tolist() == rows[0] and told["Amount"].tolist() == [27.5, 10]
+    loaded = load_transactions(path)
+    assert loaded.frame["Customer"].tolist() == told["Customer"].tolist() == ["C1", "C2"]
+    assert loaded.frame["Amount"].tolist() == [27.5, 10.0]
+    assert loaded.frame["Date"].tolist() == list(pd.to_datetime(told["Date"]))
+    assert loaded.notes == ["the column names were read from row 2 of the sheet 'Sales'; the "
+                            "rows above it are empty (--header-row N picks another row)"]
+    # names that are not recognised: refused by those names, not as a file without rows
+    ws.cell(row=2, column=1, value="Who")
+    wb.save(path)
+    with pytest.raises(ValueError, match=r"no customer column recognised; pass --customer COL"
+                       r"\. columns found: \['Who', 'Date', 'Amount'\]"):  # fmt: skip
+        load_transactions(path)
+    assert load_transactions(path, customer="Who").frame["Who"].tolist() == ["C1", "C2"]
