@@ -654,6 +654,36 @@ def test_decimal_comma_needs_the_flag(cli, tmp_path: Path) -> None:
     assert_user_error(segment(cli, src, "--sep", ";", "--decimal", ";")[0], "--decimal")
 
 
+def test_a_line_missing_its_last_value_keeps_the_separator(cli, tmp_path: Path) -> None:
+    """A ';' file with decimal commas, one line without its price (and its ';'): no
+    separator split the lines evenly, ',' was the fallback (it splits the decimal
+    commas), and the refusal said the first line looked like a title (--header-row N).
+    A line one field short is tolerated as one field extra is: the price is missing,
+    and the cleaning removes the line and counts it."""
+    df = rows_frame()
+    comma = df["UnitPrice"].map(lambda p: f"{p:.2f}".replace(".", ","))
+    text = df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     UnitPrice=comma)  # fmt: skip
+    lines = write_csv(tmp_path / "eu.csv", text, sep=";").read_text().splitlines()
+    lines[5] = lines[5].rsplit(";", 1)[0]  # order line 5 (invoice 1005): no price
+    assert lines[5] == "B02;1005;2011-08-19 08:15;3"
+    src = tmp_path / "short.csv"
+    src.write_text("\n".join(lines) + "\n")
+    told = pd.read_csv(src, sep=";", decimal=",", dtype={"CustomerID": str})
+    assert told["UnitPrice"].isna().tolist() == [i == 4 for i in range(len(df))]
+    got, seg = segment(cli, src, "--decimal", ",")
+    assert seg is not None, got.stderr
+    assert got.removed("nonpositive_price") == 1
+    kept = df.drop(index=4).assign(InvoiceDate=lambda d: d["InvoiceDate"].dt.floor("min"))
+    assert_rfm(seg, expected_rfm(kept))
+    # lines short on every other line are no layout to guess: the refusal names --sep
+    for i in range(2, len(lines), 2):
+        lines[i] = lines[i].rsplit(";", 1)[0]
+    src.write_text("\n".join(lines) + "\n")
+    assert_user_error(segment(cli, src, "--decimal", ",")[0], "the first line was read as one "
+                      "column: if ';' separates the columns, pass --sep ';'")  # fmt: skip
+
+
 def european(value: float) -> str:
     """``1234.5`` → ``1.234,50``: thousands grouped by '.', ',' the decimal mark."""
     return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")

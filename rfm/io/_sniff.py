@@ -177,12 +177,17 @@ def _even_width(rows: list[list[str]]) -> int:
     """The number of fields every row has, else 0; rows under the header with one field
     more than it (a separator at the end of each data line, as some exports write, or a
     line with a field too many, which the reader refuses by its line) count as even,
-    with the header's width."""
+    with the header's width, and so do a few rows with one field less (a value left out
+    with its separator, read as missing), fewer than the rows of the header's width."""
     counts = {len(row) for row in rows}
     if len(counts) <= 1:
         return counts.pop() if counts else 0
     width = len(rows[0])
-    return width if {len(row) for row in rows[1:]} <= {width, width + 1} else 0
+    data = [len(row) for row in rows[1:]]
+    short = data.count(width - 1)
+    if not set(data) <= {width - 1, width, width + 1} or short >= len(data) - short:
+        return 0
+    return width
 
 
 def _even_separator(lines: list[str], quoting: int) -> str | None:

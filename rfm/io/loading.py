@@ -31,6 +31,7 @@ import pandas as pd
 
 from rfm.cleaning import WHOLE_NUMBER_TEXT
 from rfm.columns import TransactionColumns
+from rfm.io._sniff import SEPARATORS
 from rfm.io.dates import FLAGS, read_date_column, value_text
 from rfm.io.reading import (
     EXCEL_SUFFIXES,
@@ -532,11 +533,22 @@ def find_header(
     try:
         TransactionColumns.recognise(header, **given)
     except ValueError as exc:
+        said = str(exc).rstrip(".")
         filled = [sum(bool(f) and not f.startswith("Unnamed: ") for f in r) for _, r in rows]
-        if len(filled) > 1 and filled[0] < max(filled[1:]):
-            raise ValueError(f"{str(exc).rstrip('.')}; the first line looks like a title "
-                             "above the table: if the column names are on a later line, "
-                             "pass --header-row N (the line's number).") from None  # fmt: skip
+        title = len(filled) > 1 and filled[0] < max(filled[1:])
+        # one name holding a separator: the lines may be split by the wrong one
+        seps = [s for s in SEPARATORS if len(header) == 1 and opts.sep is None
+                and sum(bool(p.strip()) for p in header[0].split(s)) > 1]  # fmt: skip
+        if seps:
+            raise ValueError(f"{said}; the first line was read as one column: if {seps[0]!r} "
+                             f"separates the columns, pass --sep {seps[0]!r}" + (
+                                 ", or if that line is a title above the table, pass "
+                                 "--header-row N (the line of the column names)"
+                                 if title else "") + ".") from None  # fmt: skip
+        if title:
+            raise ValueError(f"{said}; the first line looks like a title above the table: if "
+                             "the column names are on a later line, pass --header-row N (the "
+                             "line's number).") from None  # fmt: skip
         raise
     return opts, []
 

@@ -105,6 +105,23 @@ def test_the_sep_line_names_the_separator_unless_the_user_gives_one(tmp_path: Pa
     pd.testing.assert_frame_equal(read_back(path, sep=","), expected_frame())
 
 
+def test_a_line_one_field_short_does_not_change_the_separator(tmp_path: Path) -> None:
+    """One line of a ';' file lacks its amount: ';' splits the lines into 3, 3, 2 and 3
+    fields. It is still the separator (as with a field too many); the line's amount is
+    read as missing, as pandas reads it. Short lines as many as full ones are no layout."""
+    lines = ["Customer;Date;Amount", "C1;2024-01-05;27,50", "C2;2024-01-06",
+             "C3;2024-01-07;12,00"]  # fmt: skip
+    path = write(tmp_path / "short.csv", lines)
+    sniffed = sniff_text(path)
+    assert (sniffed.sep, sniffed.first_row) == (";", ["Customer", "Date", "Amount"])
+    df = read_transactions(path, text_columns=["Customer"], options=ReadOptions(decimal=","))
+    told = pd.read_csv(path, sep=";", decimal=",")
+    assert df["Amount"].tolist()[::2] == told["Amount"].tolist()[::2] == [27.5, 12.0]
+    assert df["Amount"].isna().tolist() == told["Amount"].isna().tolist() == [False, True, False]
+    half = write(tmp_path / "half.csv", [*lines[:3], "C3;2024-01-07"])
+    assert sniff_text(half).sep == ","  # the fallback, as before
+
+
 @pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be", "utf-16", "utf-16-be", "utf-8-sig"])
 def test_byte_order_marks(tmp_path: Path, encoding: str) -> None:
     # Python's "utf-32" and "utf-16" write a little-endian BOM here; the UTF-32 LE mark
