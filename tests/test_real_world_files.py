@@ -986,9 +986,12 @@ def test_title_lines_above_the_column_names(cli, tmp_path: Path, sep: str) -> No
         proc, seg = segment(cli, german, *flags)
         assert seg is not None, proc.stderr
         assert_rfm(seg, expected)
+    count = len(src.read_text().splitlines())  # 24: 3 above the table, the header, 20 rows
     for flags, what in [(("--header-row", "0"), "counts lines from 1"),
                         (("--header-row", "2", "--no-header", "--names", "a,b"),
-                         "cannot go with --no-header")]:  # fmt: skip
+                         "cannot go with --no-header"),
+                        (("--header-row", "50"),
+                         f"report.csv has {count} line(s), so there is no line 50")]:  # fmt: skip
         assert_user_error(segment(cli, src, *flags)[0], "--header-row", what)
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "WHITESPACE",
     "Sniffed",
     "field_kind",
+    "line_count",
     "long_record",
     "mixed_encodings",
     "sniff_text",
@@ -405,6 +406,18 @@ def _records(
 
 
 _UNREADABLE = (csv.Error, OSError, EOFError, ValueError, zipfile.BadZipFile)
+
+
+def line_count(path: Path, encoding: str) -> tuple[int, int]:
+    """The number of lines of ``path`` (decompressed), counted as an editor counts them,
+    and the number of the last one that is not blank (0: none)."""
+    count = filled = 0
+    with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding=encoding, newline="",
+                                                     errors="replace") as text:  # fmt: skip
+        for count, line in enumerate(text, start=1):
+            if line.strip():
+                filled = count
+    return count, filled
 
 
 def swallowing_record(

@@ -24,6 +24,7 @@ import pandas as pd
 __all__ = [
     "check_workbook",
     "displayed_text",
+    "last_filled_row",
     "read_xlsx",
     "sheet_headers",
     "sheet_name",
@@ -138,6 +139,15 @@ def sheet_rows(path: Path, sheet: str | None, rows: int) -> list[tuple[int, list
         if any(getattr(c, "value", None) is not None for c in cells):
             found.append((number, _header(cells)))
     return found
+
+
+def last_filled_row(path: Path, sheet: str | None) -> int:
+    """The number of the last row of ``sheet`` holding a value (0: none)."""
+    last = 0
+    for number, cells in enumerate(_rows(path, sheet), start=1):
+        if any(getattr(c, "value", None) is not None for c in cells):
+            last = number
+    return last
 
 
 def sheet_headers(path: Path) -> list[tuple[str, list[str]]]:

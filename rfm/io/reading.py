@@ -30,9 +30,11 @@ import pandas as pd
 
 from rfm.columns import ALIASES  # the recognised header spellings, kept importable here
 from rfm.io._sniff import (
+    _UNREADABLE,
     WHITESPACE,
     Sniffed,
     field_kind,
+    line_count,
     long_record,
     mixed_encodings,
     sniff_text,
@@ -203,7 +205,10 @@ def read_transactions(
             _need("openpyxl", "Excel")
             from rfm.io._xlsx import read_xlsx, sheet_name
 
-            df = read_xlsx(path, text_columns, sheet_name(path, opts.sheet), opts.header_row)
+            sheet = sheet_name(path, opts.sheet)
+            df = read_xlsx(path, text_columns, sheet, opts.header_row)
+            if opts.header_row is not None and len(df.columns) == 0:
+                _no_header_row(path, sheet, opts.header_row)
             check_unique_names(list(df.columns), path)
             if opts.names is not None:
                 df.columns = _names(opts.names, len(df.columns), path)
@@ -459,6 +464,8 @@ def csv_options(
     missing values, decimal mark) of :func:`read_csv_text_ids`, for pandas or Dask."""
     opts = options or ReadOptions()
     sniffed = _sniffed(path, opts)
+    if opts.header_row is not None and not sniffed.first_row:
+        _no_header_line(path, sniffed.encoding, opts.header_row)
     width = len(sniffed.first_row)
     if opts.names is not None:
         names = _names(opts.names, width, path)
@@ -489,6 +496,36 @@ def csv_options(
     if not opts.quotes:
         kwargs["quoting"] = csv.QUOTE_NONE
     return sniffed.encoding, kwargs
+
+
+def _no_header_line(path: Path, encoding: str, number: int) -> None:
+    """Refuse ``--header-row number`` when the file has no text on that line or after it
+    (pandas said "file is empty (no header, no rows)")."""
+    try:
+        count, filled = line_count(path, encoding)
+    except _UNREADABLE:
+        return  # the read reports the problem
+    if count < number:
+        raise ValueError(f"--header-row {number}: {path.name} has {count:,} line(s), so there "
+                         f"is no line {number:,}; pass the number of the line holding the "
+                         "column names (counted from 1, as an editor shows them).")
+    if filled < number:
+        raise ValueError(f"--header-row {number}: line {number:,} of {path.name} and the "
+                         f"lines after it are empty (the last line with text is line "
+                         f"{filled:,}); pass the number of the line holding the column names.")
+
+
+def _no_header_row(path: Path, sheet: str, number: int) -> None:
+    """Refuse ``--header-row number`` when that row of ``sheet`` is empty."""
+    from rfm.io._xlsx import last_filled_row
+
+    last = last_filled_row(path, sheet)
+    where = (f"the sheet {sheet!r} of {path.name} has no value after row {last:,}" if last
+             else f"the sheet {sheet!r} of {path.name} is empty")  # fmt: skip
+    if last >= number:
+        where = f"row {number:,} of the sheet {sheet!r} of {path.name} is empty"
+    raise ValueError(f"--header-row {number}: {where}; pass the number of the row holding "
+                     "the column names (counted from 1, as the spreadsheet shows them).")
 
 
 def header_of(

@@ -54,3 +54,28 @@ def test_a_sheet_whose_first_row_is_empty_is_read_from_the_next(tmp_path: Path) 
                        r"\. columns found: \['Who', 'Date', 'Amount'\]"):  # fmt: skip
         load_transactions(path)
     assert load_transactions(path, customer="Who").frame["Who"].tolist() == ["C1", "C2"]
+
+
+def test_a_header_row_past_the_end_is_said_so(tmp_path: Path) -> None:
+    """--header-row 50 on a 5-line file said "file is empty (no header, no rows)". It says
+    the line does not exist, counting the lines as an editor does (the last one has no
+    line break); blank lines at the end are said to be empty; a sheet says its rows."""
+    from rfm.io.reading import ReadOptions, read_transactions
+
+    src = tmp_path / "five.csv"
+    src.write_text("Customer,Date,Amount\nC1,2024-01-05,1\nC2,2024-01-06,2\n\nC3,2024-01-07,3")
+    assert len(src.read_text().splitlines()) == 5
+    with pytest.raises(ValueError, match=r"^--header-row 50: five\.csv has 5 line\(s\), so "
+                       r"there is no line 50; pass the number of the line"):  # fmt: skip
+        read_transactions(src, options=ReadOptions(header_row=50))
+    src.write_text("Customer,Date,Amount\nC1,2024-01-05,1\n\n\n")
+    with pytest.raises(ValueError, match=r"--header-row 3: line 3 of five\.csv and the lines "
+                       r"after it are empty \(the last line with text is line 2\)"):  # fmt: skip
+        read_transactions(src, options=ReadOptions(header_row=3))
+    if importlib.util.find_spec("openpyxl") is None:
+        return
+    book = tmp_path / "t.xlsx"
+    pd.DataFrame({"Customer": ["C1", "C2"], "Amount": [1, 2]}).to_excel(book, index=False)
+    with pytest.raises(ValueError, match=r"--header-row 50: the sheet 'Sheet1' of t\.xlsx has "
+                       r"no value after row 3; pass the number of the row"):  # fmt: skip
+        read_transactions(book, options=ReadOptions(header_row=50))
