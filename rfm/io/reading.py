@@ -386,7 +386,8 @@ def no_swallowed_rows(
                     or pd.api.types.is_string_dtype(col.dtype)):  # fmt: skip
                 continue
             broken = col[col.str.contains("\n", regex=False, na=False)]
-            if broken.empty:
+            broken = broken[broken.str.count(re.escape(sep)) >= max(width - 1, 1)]
+            if broken.empty:  # no row's worth of separators (a note on two lines)
                 continue
             kinds = kinds if kinds is not None else column_kinds(df, width)
             broken = broken[[swallowed(v, sep, width, number, kinds) for v in broken]]
