@@ -285,12 +285,12 @@ def test_offsets_that_change_with_daylight_saving_are_read_in_utc(cli, tmp_path:
     iso = df["InvoiceDate"].dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(summer, "+02:00",
                                                                          "+01:00")  # fmt: skip
     same = write_csv(tmp_path / "iso.csv", df.assign(InvoiceDate=iso))
+    utc = "; times converted to UTC from their offsets"
     for path, flags, used in (
-        (src, (), "ISO 8601 (converted to UTC)"),
-        (src, ("--date-format", "%Y-%m-%d %H:%M:%S %z"),
-         "%Y-%m-%d %H:%M:%S %z (converted to UTC)"),
-        (same, (), "ISO 8601 (converted to UTC)"),
-        (src, ("--dask",), "ISO 8601 (converted to UTC)"),  # refused there by the schema
+        (src, (), "%Y-%m-%d %H:%M:%S %z" + utc),
+        (src, ("--date-format", "%Y-%m-%d %H:%M:%S %z"), "%Y-%m-%d %H:%M:%S %z" + utc),
+        (same, (), "%Y-%m-%dT%H:%M:%S%z" + utc),
+        (src, ("--dask",), "%Y-%m-%d %H:%M:%S %z" + utc),  # refused there by the schema
     ):  # fmt: skip
         got, seg = segment(cli, path, *flags)
         assert seg is not None, got.stderr
@@ -302,7 +302,7 @@ def test_offsets_that_change_with_daylight_saving_are_read_in_utc(cli, tmp_path:
             instants.groupby(df["CustomerID"]).min().astype("datetime64[ns, UTC]"),
             check_names=False, check_index_type=False)  # fmt: skip
     proc, _ = end_to_end(cli, tmp_path, src)
-    assert "date format: ISO 8601 (converted to UTC)" in proc.stdout
+    assert f"date format: %Y-%m-%d %H:%M:%S %z{utc}" in proc.stdout
     assert "Period" not in proc.stderr and "utc=True" not in proc.stderr + proc.stdout
 
 

@@ -16,9 +16,11 @@ looks at every distinct value first and chooses one layout for the column:
   its own (a d/m/y one day first or month first as its values settle, or ``dayfirst``);
   the format used names every layout;
 - ``YYYYMMDD`` integers or digit strings;
-- time zones: every value with one (converted to UTC, whatever its offset: ``+01:00`` in
-  winter and ``+02:00`` in summer, also written ``14:00:00 +0100``) or none; a mix is an
-  error; a ``date_format`` with ``%z`` converts to UTC the same way;
+- time zones after the times: every value with one or none (a mix is an error). The
+  zone is no part of the layout: the values without it are read as above (a d/m/y
+  column settles its day/month order as any other, or is refused as ambiguous), then
+  converted to UTC, whatever the offset (``+01:00`` in winter and ``+02:00`` in summer,
+  also written ``14:00:00 +0100``); a ``date_format`` with ``%z`` converts the same way;
 - other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
 
 A date given as an option (``rfmseg --snapshot``, ``--compare-to``) is read by
@@ -53,6 +55,7 @@ __all__ = [
     "NUMERIC_DATE_FORMATS",
     "PARAMETERS",
     "PARSE_FIRST",
+    "ZONES_NOTE",
     "AmbiguousDate",
     "DateOptions",
     "date_order",
@@ -74,10 +77,18 @@ _SEPARATED = re.compile(
 _TIME = re.compile(
     r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:(?P<fs>[.,])(?P<f>\d{1,9}))?)?\s*(?P<p>[AaPp][Mm])?$"
 )
-#: a time zone at the end of a date and time: right after it (ISO 8601: ``T10:00Z``,
-#: ``10:00+01:00``), or after a space once the time is given (``14:00:00 +0100``, as
-#: Shopify and ``strftime('%Y-%m-%d %H:%M:%S %z')`` write it)
-_ZONE = re.compile(r"(?:\d(?:Z|[+-]\d{2}:?\d{2})|:\d{2}(?:[.,]\d+)?\s+(?:Z|[+-]\d{2}:?\d{2}))$")
+#: a time zone at the end of a date and time: right after the time (ISO 8601: ``T10:00Z``,
+#: ``10:00+01:00``, ``T100000+0100``), or after a space (``14:00:00 +0100``, as Shopify
+#: and ``strftime('%Y-%m-%d %H:%M:%S %z')`` write it). Only after a time, so that the
+#: year of ``01-02-2024`` is not read as an offset ``-2024``.
+_ZONE = re.compile(
+    r"(?:\d:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:\s*[AaPp][Mm])?|T\d{2}(?:\d{2}){0,2}(?:[.,]\d+)?)"
+    r"(?P<zone>\s*(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})))$"
+)
+#: what is done with the time zones of times that carry one, and how the format used
+#: says it after the layout and its day/month order (see :func:`_zones_split`)
+_ZONES_WORDS = "times converted to UTC from their offsets"
+ZONES_NOTE = f"; {_ZONES_WORDS}"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_1970 = 25_569  # the Excel serial of 1970-01-01
 _DAY_NS = 86_400_000_000_000
@@ -142,6 +153,9 @@ class _Column:
 
     name: str
     options: DateOptions
+    #: how the values write a time zone after their times, as strftime does (``" %z"``
+    #: after a space, ``"%z"`` right after the time), or "" (no zones)
+    zone: str = ""
 
     def fail(self, what: str, kind: type[ValueError] = ValueError) -> ValueError:
         return kind(f"date column {self.name!r}: {what}")
@@ -275,7 +289,7 @@ def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray,
                        f"{col.options.given(fmt)}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC")
-    return np.asarray(out.to_numpy()), fmt + (" (converted to UTC)" if zoned else "")
+    return np.asarray(out.to_numpy()), fmt + (ZONES_NOTE if zoned else "")
 
 
 def _extract(values: np.ndarray, pattern: re.Pattern[str]) -> pd.DataFrame:
@@ -460,6 +474,21 @@ def _time_of_day(clock: _Clock | None, col: _Column, uniq: np.ndarray) -> tuple[
     return ns, layout
 
 
+def _one_time_layout(pieces: _Pieces, col: _Column, uniq: np.ndarray) -> str:
+    """The times' layout after the date (``" %H:%M"``, ``"T%H:%M:%S%z"``), when every value
+    gives a time written one way, for a pattern that reads the whole column; else ""."""
+    try:
+        clock = pieces.clock
+        if pieces.time_texts is not None:
+            clock = _clock_by_regex(pieces.time_texts, col, uniq)
+        _, layout = _time_of_day(clock, col, uniq)
+    except ValueError:  # a time that does not read: said once the dates are read
+        return ""
+    if clock is None or not clock.has.all() or len(set(pieces.marks)) > 1:
+        return ""
+    return ("T" if pieces.marks == ["T"] else " ") + layout + col.zone
+
+
 def _separated(
     uniq: np.ndarray, pieces: _Pieces, dayfirst: bool, col: _Column, cells: _Cells | None = None
 ) -> tuple[np.ndarray, str]:
@@ -497,7 +526,7 @@ def _separated(
             month, day, order = a, b, f"%m{sep}%d{sep}{ychar}"
             note = " (month first)"
         else:
-            month_first = opts.given(f"%m{sep}%d{sep}{ychar}")
+            month_first = opts.given(f"%m{sep}%d{sep}{ychar}{_one_time_layout(pieces, col, uniq)}")
             raise AmbiguousDate(
                 f"date column {col.name!r}: every date, e.g. {_examples(uniq, 1)}, reads "
                 f"both day first and month first; {opts.fix(opts.dayfirst)}, or "
@@ -523,6 +552,7 @@ def _separated(
         clock = _clock_by_regex(pieces.time_texts, col, uniq)
     ns, layout = _time_of_day(clock, col, uniq)
     if layout:
+        layout += col.zone
         tsep = "T" if all(mark == "T" for mark in pieces.marks) else " "
         # a "T" before some times only, and dates without a time (midnight) beside dates
         # with one: each is said
@@ -618,30 +648,23 @@ def mixed_layouts_error(exc: ValueError, options: DateOptions) -> ValueError:
 
 
 def _inferred(
-    uniq: np.ndarray, dayfirst: bool, col: _Column, cells: _Cells | None = None
+    uniq: np.ndarray, bare: np.ndarray, dayfirst: bool, col: _Column,
+    cells: _Cells | None = None,
 ) -> tuple[np.ndarray, str]:
-    """Other text: ISO 8601, else one format inferred by pandas for the whole column.
+    """Other text (``bare``: the values without their time zones, ``uniq`` as written, for
+    messages): ISO 8601, else one format inferred by pandas for the whole column.
     When neither reads every value, the error quotes values that fail (with the format
     that read the most): a few strays among dates of one format are named as such."""
-    values = pd.Series(uniq, dtype=object)
-    zoned = np.array([bool(_ZONE.search(v)) for v in uniq])
-    if zoned.any() and not zoned.all():
-        raise col.fail(
-            f"values mix times with a time zone ({_examples(uniq[zoned], 1)}) and without "
-            f"({_examples(uniq[~zoned], 1)}); give all or none a zone.",
-        )
-    utc = " (converted to UTC)" if zoned.all() else ""
+    values = pd.Series(bare, dtype=object)
     best, best_label = np.zeros(len(uniq), dtype=bool), ""
-    for fmt, kwargs in (("ISO8601", {"utc": True} if zoned.all() else {}), (None, {})):
+    for fmt in ("ISO8601", None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                out = pd.to_datetime(
-                    values, format=fmt, errors="coerce", dayfirst=dayfirst, **kwargs
-                )
+                out = pd.to_datetime(values, format=fmt, errors="coerce", dayfirst=dayfirst)
             except (ValueError, TypeError):
                 continue
-        label = ("ISO 8601" if fmt else "inferred by pandas") + utc
+        label = "ISO 8601" if fmt else "inferred by pandas"
         read = (out.notna() & (out.dt.year >= MIN_YEAR)).to_numpy(dtype=bool)
         if read.all():
             if getattr(out.dt, "tz", None) is not None:
@@ -658,14 +681,14 @@ def _inferred(
 
 
 def _refuse_strays(
-    uniq: np.ndarray, parts: pd.DataFrame, matched: np.ndarray, zoned: np.ndarray,
-    dayfirst: bool, col: _Column, cells: _Cells,
+    uniq: np.ndarray, parts: pd.DataFrame, matched: np.ndarray, dayfirst: bool,
+    col: _Column, cells: _Cells,
 ) -> None:
     """Most values are dates such as 02/01/2011 or 2011-01-02 (``matched``) and read with
     one layout, and a few are not (``'not a date'``): name those few by their rows. (Read
     with pandas, the layout's day/month order would be lost, and the error would quote
     values that parse.)"""
-    if zoned.any() or not matched.any() or cells.count(~matched) >= cells.count(matched):
+    if not matched.any() or cells.count(~matched) >= cells.count(matched):
         return
     some = parts[matched].reset_index(drop=True)
     try:
@@ -754,48 +777,87 @@ def read_date_column(
     cells = _Cells(codes)
     if len(uniq) == 0:
         return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "no dates"
+    offsets = None
     if date_format in NUMERIC_DATE_FORMATS:
         parsed, used = _numeric_dates(uniq, date_format, col)
     elif date_format:
         parsed, used = _with_pattern(uniq, date_format, col)
-    elif (pieces := _pieces_by_layout(uniq)) is not None:  # all written alike: no numbers
+    elif (pieces := _pieces_by_layout(uniq)) is not None:  # all written alike, no zones
         parsed, used = _separated(uniq, pieces, dayfirst, col, cells)
     else:
-        digits = pd.Series(uniq, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
-        if digits.all():
-            eight = pd.Series(uniq, dtype=object).str.fullmatch(r"\d{8}").to_numpy()
-            ymd = pd.to_datetime(pd.Series(uniq, dtype=object), format="%Y%m%d", errors="coerce")
-            if not (eight.all() and ymd.notna().all()):
-                opts = col.options
-                raise col.fail(
-                    f"holds numbers such as {_examples(uniq)}, not dates; "
-                    f"{opts.fix(opts.given('excel'))} (Excel serial days), "
-                    f"{opts.value('epoch-s')} or {opts.value('epoch-ms')} (time since "
-                    f"1970), or a strftime pattern such as {opts.value('%Y%m%d')}.",
-                )
-            parsed, used = np.asarray(ymd.to_numpy()), "%Y%m%d"
-        elif digits.any():
-            raise col.fail(f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
-                           f"({_examples(uniq[~digits], 1)}); "
-                           f"{col.options.fix(col.options.date_format)}.")  # fmt: skip
-        else:
-            parts = _extract(uniq, _SEPARATED)
-            matched = parts["a"].notna().to_numpy()
-            zoned = parts["time"].fillna("").str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy()
-            if matched.all() and not zoned.any():
-                if len(_layout_groups(parts)) > 1:
-                    parsed, used = _several_layouts(uniq, parts, dayfirst, col, cells)
-                else:
-                    parsed, used = _separated(uniq, _pieces_by_regex(parts), dayfirst, col,
-                                              cells)  # fmt: skip
-            else:
-                _refuse_strays(uniq, parts, matched, zoned, dayfirst, col, cells)
-                parsed, used = _inferred(uniq, dayfirst, col, cells)
+        # the values without their time zones (a zone is no part of a date's layout or
+        # its day/month order), then read as zoneless values are
+        bare, offsets, col = _zones_split(uniq, col)
+        parsed, used = _text_dates(uniq, bare, dayfirst, col, cells)
     parsed = np.asarray(parsed)
+    if offsets is not None:  # the instants the times and their offsets say, in UTC
+        parsed = pd.DatetimeIndex(parsed - offsets).tz_localize("UTC")
+        used += ZONES_NOTE
     out = parsed.take(np.where(codes < 0, 0, codes))
     result = pd.Series(out, index=values.index)
     result[codes < 0] = pd.NaT
     return result, used
+
+
+def _zones_split(uniq: np.ndarray, col: _Column) -> tuple[np.ndarray, np.ndarray | None, _Column]:
+    """The values without the time zone after their times, each one's UTC offset
+    (``None`` when no value has a zone), and ``col`` saying how the zones are written.
+    Every value has a zone, or none: a time without one says no instant."""
+    found = [_ZONE.search(v) for v in uniq]
+    zoned = np.array([m is not None for m in found])
+    if not zoned.any():
+        return uniq, None, col
+    if not zoned.all():
+        raise col.fail(
+            f"values mix times with a time zone ({_examples(uniq[zoned], 1)}) and without "
+            f"({_examples(uniq[~zoned], 1)}); give all or none a zone.",
+        )
+    bare = np.array([v[: m.start("zone")] for v, m in zip(uniq, found, strict=True)],
+                    dtype=object)  # fmt: skip
+    hours = np.array([int(m["hh"] or 0) for m in found], dtype=np.int64)
+    minutes = np.array([int(m["mm"] or 0) for m in found], dtype=np.int64)
+    bad = (hours > 23) | (minutes > 59)  # what Python's %z reads
+    if bad.any():
+        raise col.fail(f"time-zone offsets out of range, e.g. {_examples(uniq[bad])}.")
+    sign = np.array([-1 if m["sign"] == "-" else 1 for m in found], dtype=np.int64)
+    offsets = (sign * (hours * 60 + minutes)).astype("timedelta64[m]").astype("timedelta64[ns]")
+    spaced = all(m["zone"][:1].isspace() for m in found)
+    return bare, offsets, _Column(col.name, col.options, zone=" %z" if spaced else "%z")
+
+
+def _text_dates(
+    uniq: np.ndarray, bare: np.ndarray, dayfirst: bool, col: _Column, cells: _Cells
+) -> tuple[np.ndarray, str]:
+    """Text dates with no format given (``bare``: the values without their time zones,
+    ``uniq`` as written, which messages quote), that are not all written alike as they
+    are: see the module docstring."""
+    if bare is not uniq and (pieces := _pieces_by_layout(bare)) is not None:  # alike
+        return _separated(uniq, pieces, dayfirst, col, cells)
+    digits = pd.Series(bare, dtype=object).str.fullmatch(r"[+-]?\d+(?:\.\d*)?").to_numpy()
+    if digits.all():
+        eight = pd.Series(bare, dtype=object).str.fullmatch(r"\d{8}").to_numpy()
+        ymd = pd.to_datetime(pd.Series(bare, dtype=object), format="%Y%m%d", errors="coerce")
+        if not (eight.all() and ymd.notna().all()):
+            opts = col.options
+            raise col.fail(
+                f"holds numbers such as {_examples(uniq)}, not dates; "
+                f"{opts.fix(opts.given('excel'))} (Excel serial days), "
+                f"{opts.value('epoch-s')} or {opts.value('epoch-ms')} (time since "
+                f"1970), or a strftime pattern such as {opts.value('%Y%m%d')}.",
+            )
+        return np.asarray(ymd.to_numpy()), "%Y%m%d"
+    if digits.any():
+        raise col.fail(f"mixes numbers ({_examples(uniq[digits], 1)}) and text dates "
+                       f"({_examples(uniq[~digits], 1)}); "
+                       f"{col.options.fix(col.options.date_format)}.")  # fmt: skip
+    parts = _extract(bare, _SEPARATED)
+    matched = parts["a"].notna().to_numpy()
+    if matched.all():
+        if len(_layout_groups(parts)) > 1:
+            return _several_layouts(uniq, parts, dayfirst, col, cells)
+        return _separated(uniq, _pieces_by_regex(parts), dayfirst, col, cells)
+    _refuse_strays(uniq, parts, matched, dayfirst, col, cells)
+    return _inferred(uniq, bare, dayfirst, col, cells)
 
 
 _OPTION_DATE = re.compile(r"(?P<a>\d{1,4})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<c>\d{1,4})")
@@ -827,6 +889,7 @@ def date_order(
         if day >= 0 and month >= 0:
             return day < month
     if used:
+        used = used.removesuffix(ZONES_NOTE)
         for order, word in _ORDER_WORDS.items():
             if used.endswith(f" ({word})"):
                 return order
@@ -838,13 +901,15 @@ def dates_sentence(used: str) -> str:
     :func:`parse_date_column` reports)."""
     if used == STORED_AS_DATES:
         return "Dates taken as the file stores them (as dates, not text), so no format was read."
+    zones = f" {_ZONES_WORDS[0].upper()}{_ZONES_WORDS[1:]}." if used.endswith(ZONES_NOTE) else ""
+    used = used.removesuffix(ZONES_NOTE)
     if SEVERAL_LAYOUTS in used:
-        return f"Dates read in {used}."
+        return f"Dates read in {used}.{zones}"
     if ", or " in used:  # one layout whose time is written two ways, or left out
         return (f"Dates read with the format {used}"
                 + (" (read as midnight)" if WITHOUT_TIME in used else "")
-                + ", one layout for the whole column.")
-    return f"Dates read with the format {used}, one format for the whole column."
+                + f", one layout for the whole column.{zones}")
+    return f"Dates read with the format {used}, one format for the whole column.{zones}"
 
 
 def _named(ts: pd.Timestamp) -> str:

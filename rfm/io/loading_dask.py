@@ -37,7 +37,7 @@ import pandas as pd
 
 from rfm._dask_parts import SOURCE_ATTR, partition_name
 from rfm.columns import TransactionColumns
-from rfm.io.dates import FLAGS, STORED_AS_DATES, AmbiguousDate, read_date_column
+from rfm.io.dates import FLAGS, STORED_AS_DATES, ZONES_NOTE, AmbiguousDate, read_date_column
 from rfm.io.loading import (
     LoadedTransactions,
     MoneyText,
@@ -214,6 +214,7 @@ def _typed(
                 out[cols.date], used = read_date_column(
                     out[cols.date], **{**date_options, "dayfirst": True}
                 )
+            used = used.removesuffix(ZONES_NOTE)
             other = [o for o in _ORDERS if o != order and used.endswith(o)]
             if order and other:
                 raise ValueError(
@@ -318,7 +319,7 @@ def load_transactions_dask(
         first = head[cols.date]
         parsed, used = read_date_column(first, date_format=opts.date_format,
                                         dayfirst=opts.dayfirst, name=cols.date, options=FLAGS)
-        order = next((o for o in _ORDERS if used.endswith(o)), "")
+        order = next((o for o in _ORDERS if used.removesuffix(ZONES_NOTE).endswith(o)), "")
         date_options = {
             "date_format": opts.date_format,
             "dayfirst": opts.dayfirst,

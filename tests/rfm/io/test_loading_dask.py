@@ -53,6 +53,28 @@ def test_partitions_reading_dates_two_ways_are_refused(tmp_path: Path) -> None:
         lazy.frame.compute()
 
 
+def test_zoned_day_first_dates_read_as_in_memory(tmp_path: Path) -> None:
+    """Dates with a UTC offset settle their day/month order as dates without one: a.csv's
+    13/01 reads day first, and b.csv's dates, which fit both orders, follow it (they
+    were read month first by pandas, 3 July as 7 March), in memory and on Dask alike."""
+    from datetime import datetime
+
+    a = ["13/01/2024 10:00 +0100", "02/02/2024 11:30 +0100"]
+    b = ["03/07/2024 09:15 +0200", "04/08/2024 08:00 +0200"]
+    _csv(tmp_path / "a.csv", a, ["1", "2"])
+    _csv(tmp_path / "b.csv", b, ["3", "4"], 2)
+    _csv(tmp_path / "all.csv", a + b, ["1", "2", "3", "4"])
+    opts = ReadOptions(decimal=",")
+    lazy = load_transactions_dask(str(tmp_path / "[ab].csv"), options=opts)
+    mem = load_transactions(tmp_path / "all.csv", options=opts)
+    expected = [pd.Timestamp(datetime.strptime(v, "%d/%m/%Y %H:%M %z")).tz_convert("UTC")
+                for v in a + b]  # fmt: skip
+    assert list(mem.frame["Date"]) == expected
+    assert list(lazy.frame.compute()["Date"]) == expected
+    assert lazy.date_format == mem.date_format
+    assert mem.date_format.startswith("%d/%m/%Y %H:%M %z (day first)")
+
+
 def test_parquet_folder_keeps_integer_ids(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame({"CustomerID": [5, 7], "InvoiceDate": pd.to_datetime(["2024-01-01",
