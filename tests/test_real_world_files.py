@@ -267,43 +267,88 @@ def test_mixed_naive_and_zoned_times_get_a_short_message(cli, tmp_path: Path) ->
     assert len(proc.stderr.strip().splitlines()[-1]) < 250
 
 
-def test_offsets_that_change_with_daylight_saving_are_read_in_utc(cli, tmp_path: Path) -> None:
+def test_offsets_that_change_with_daylight_saving_are_read_as_written(cli, tmp_path: Path) -> None:
     """Shopify writes '2023-01-02 14:00:00 +0100' in winter and '+0200' in summer: refused
     ("do not parse as dates with one format"), and with the pattern --date-format '%Y-%m-%d
-    %H:%M:%S %z' refused in pandas' words ("Pass utc=True"). Read as the ISO 'T' form of
-    the same instants is: converted to UTC, whatever the offset (also with --dask, where
-    zoned dates were refused by the partitions' schema check once cleaned). R, F, M are a
-    plain groupby on the instants pandas reads with that pattern and utc=True."""
+    %H:%M:%S %z' refused in pandas' words ("Pass utc=True"). Then read as UTC instants,
+    which moved the evening's orders to other days. Each time is now the shop's time as
+    written, its offset set aside (also with --dask, where zoned dates were refused by the
+    partitions' schema check once cleaned), and the format used says so. R, F, M are a
+    plain groupby on the times pandas reads from the text without its offset."""
     df = rows_frame()
     summer = df["InvoiceDate"].dt.month.between(4, 10)
     offset = np.where(summer, " +0200", " +0100")
     text = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S") + offset
     src = write_csv(tmp_path / "shop.csv", df.assign(InvoiceDate=text))
-    instants = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S %z", utc=True)
-    expected = expected_rfm(df.assign(InvoiceDate=instants))
-    assert instants[summer].iloc[0].hour == df.loc[summer, "InvoiceDate"].iloc[0].hour - 2
+    written = pd.to_datetime(text.str[:-6], format="%Y-%m-%d %H:%M:%S")
+    expected = expected_rfm(df.assign(InvoiceDate=written))
     iso = df["InvoiceDate"].dt.strftime("%Y-%m-%dT%H:%M:%S") + np.where(summer, "+02:00",
                                                                          "+01:00")  # fmt: skip
     same = write_csv(tmp_path / "iso.csv", df.assign(InvoiceDate=iso))
-    utc = "; times converted to UTC from their offsets"
+    aside = "; times read as written, their UTC offsets set aside"
     for path, flags, used in (
-        (src, (), "%Y-%m-%d %H:%M:%S %z" + utc),
-        (src, ("--date-format", "%Y-%m-%d %H:%M:%S %z"), "%Y-%m-%d %H:%M:%S %z" + utc),
-        (same, (), "%Y-%m-%dT%H:%M:%S%z" + utc),
-        (src, ("--dask",), "%Y-%m-%d %H:%M:%S %z" + utc),  # refused there by the schema
+        (src, (), "%Y-%m-%d %H:%M:%S %z" + aside),
+        (src, ("--date-format", "%Y-%m-%d %H:%M:%S %z"), "%Y-%m-%d %H:%M:%S %z" + aside),
+        (same, (), "%Y-%m-%dT%H:%M:%S%z" + aside),
+        (src, ("--dask",), "%Y-%m-%d %H:%M:%S %z" + aside),  # refused there by the schema
     ):  # fmt: skip
         got, seg = segment(cli, path, *flags)
         assert seg is not None, got.stderr
         assert_rfm(seg, expected)
         assert got.date_format == used
         first = got.table.rfm["first_purchase"].sort_index()
-        pd.testing.assert_series_equal(  # the first purchase as the instant it was
-            first.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"),
-            instants.groupby(df["CustomerID"]).min().astype("datetime64[ns, UTC]"),
+        pd.testing.assert_series_equal(  # the first purchase as the shop's clock said it
+            first.astype("datetime64[ns]"),
+            written.groupby(df["CustomerID"]).min().astype("datetime64[ns]"),
             check_names=False, check_index_type=False)  # fmt: skip
     proc, _ = end_to_end(cli, tmp_path, src)
-    assert f"date format: %Y-%m-%d %H:%M:%S %z{utc}" in proc.stdout
+    assert f"date format: %Y-%m-%d %H:%M:%S %z{aside}" in proc.stdout
     assert "Period" not in proc.stderr and "utc=True" not in proc.stderr + proc.stdout
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Times read as written, their UTC offsets set aside." in report
+    assert "UTC offsets set aside" not in report.replace(
+        "Times read as written, their UTC offsets set aside.", "", 1)  # said once
+
+
+def test_zoned_times_count_the_shops_own_days(cli, tmp_path: Path) -> None:
+    """Without an invoice column an order is a customer's purchase day. 23:30 and the next
+    day's 00:30 at +02:00 were converted to UTC, 21:30 and 22:30 of one day: frequency 1
+    instead of 2; the recency and the months also fell on UTC days (the 00:30 of 1 August
+    in July). Read as written, in memory and with --dask: checked against pandas reading
+    the text without its offset with an explicit format, and by hand."""
+    from rfm import kpis
+    from rfm.io.loading import load_transactions
+    from rfm.io.loading_dask import load_transactions_dask
+    from rfm.kpis_dask import monthly_dask
+
+    text = pd.Series(["2024-07-05T23:30:00+02:00", "2024-07-06T00:30:00+02:00",
+                      "2024-01-10T00:00:00+01:00", "2024-08-01T00:30:00+02:00"])  # fmt: skip
+    lines = pd.DataFrame({"CustomerID": ["C1", "C1", "C2", "C3"], "InvoiceDate": text,
+                          "Quantity": 1, "UnitPrice": [10.0, 20.0, 5.0, 7.0]})  # fmt: skip
+    src = write_csv(tmp_path / "days.csv", lines)
+    written = pd.to_datetime(text.str[:19], format="%Y-%m-%dT%H:%M:%S")
+    by = lines["CustomerID"]
+    expected = pd.DataFrame({
+        "recency": (written.max() - written.groupby(by).max()).dt.days,
+        "frequency": written.dt.normalize().groupby(by).nunique(),
+        "monetary": lines["UnitPrice"].groupby(by).sum(),
+    })  # fmt: skip
+    # by hand: C1 bought on two days; C2's last purchase is 204 days and 30 minutes
+    # before the last line (203 days 23:30 between the UTC instants)
+    assert expected["frequency"].tolist() == [2, 1, 1]
+    assert expected["recency"].tolist() == [26, 204, 0]
+    for flags in ((), ("--dask",)):
+        got, seg = segment(cli, src, *flags)
+        assert seg is not None, got.stderr
+        assert_rfm(seg, expected)
+        assert got.date_format.endswith("; times read as written, their UTC offsets set aside")
+    mem = load_transactions(src)
+    lazy = load_transactions_dask(str(src))
+    for months in (kpis.monthly(mem.frame, columns=mem.columns),
+                   monthly_dask(lazy.frame, lazy.columns)):  # fmt: skip
+        revenue = months["revenue"][months["revenue"] > 0]
+        assert {str(m): r for m, r in revenue.items()} == {"2024-01": 5.0, "2024-07": 30.0,
+                                                           "2024-08": 7.0}  # fmt: skip
 
 
 def test_a_column_of_two_date_layouts_reads_each_date_in_its_own(cli, tmp_path: Path) -> None:
@@ -371,9 +416,9 @@ def test_parse_date_column_against_hand_parsed_values() -> None:
     pd.testing.assert_series_equal(got.astype("datetime64[ns]"), expected.astype("datetime64[ns]"),
                                    check_names=False)  # fmt: skip
     assert used.endswith("(day first)")
+    # zoned: each time as written, its offset set aside (was: 10:00 and 11:00 UTC)
     zoned, _ = parse_date_column(pd.Series(["2011-01-02T10:00:00Z", "2011-01-02T12:00:00+01:00"]))
-    assert list(zoned) == [pd.Timestamp("2011-01-02 10:00", tz="UTC"),
-                           pd.Timestamp("2011-01-02 11:00", tz="UTC")]  # fmt: skip
+    assert list(zoned) == [pd.Timestamp("2011-01-02 10:00"), pd.Timestamp("2011-01-02 12:00")]
     with pytest.raises(ValueError, match="not dates"):
         parse_date_column(pd.Series([40544, 40545]), name="d")
     excel, _ = parse_date_column(pd.Series([40544.5]), date_format="excel")

@@ -480,7 +480,9 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "inferred from all the values (a column that mixes layouts such as 2011-12-09 and "
         "09/12/2011: each date in its own, said in the summary). Dates with a time zone "
         "(2023-01-02T14:00:00+01:00, 2023-07-02 14:00:00 +0200; with a pattern, %%z) are "
-        "converted to UTC, whatever each one's offset",
+        "read as the times written, each one's UTC offset set aside, so that days and months "
+        "are the shop's own; 02/01/2011 10:00 +0100 settles day or month first as without "
+        "its zone",
     )
     r.add_argument(
         "--dayfirst",

@@ -18,9 +18,11 @@ looks at every distinct value first and chooses one layout for the column:
 - ``YYYYMMDD`` integers or digit strings;
 - time zones after the times: every value with one or none (a mix is an error). The
   zone is no part of the layout: the values without it are read as above (a d/m/y
-  column settles its day/month order as any other, or is refused as ambiguous), then
-  converted to UTC, whatever the offset (``+01:00`` in winter and ``+02:00`` in summer,
-  also written ``14:00:00 +0100``); a ``date_format`` with ``%z`` converts the same way;
+  column settles its day/month order as any other, or is refused as ambiguous). Each
+  time is the time written, its UTC offset (``+01:00`` in winter and ``+02:00`` in
+  summer, also written ``14:00:00 +0100``) read and set aside: RFM counts the shop's
+  own days, and ``23:30+02:00`` and the next day's ``00:30+02:00`` are two days (one
+  day in UTC). A ``date_format`` with ``%z`` reads the same way;
 - other text (``2 Jan 2011``): one format inferred by pandas for the whole column.
 
 A date given as an option (``rfmseg --snapshot``, ``--compare-to``) is read by
@@ -87,7 +89,7 @@ _ZONE = re.compile(
 )
 #: what is done with the time zones of times that carry one, and how the format used
 #: says it after the layout and its day/month order (see :func:`_zones_split`)
-_ZONES_WORDS = "times converted to UTC from their offsets"
+_ZONES_WORDS = "times read as written, their UTC offsets set aside"
 ZONES_NOTE = f"; {_ZONES_WORDS}"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_1970 = 25_569  # the Excel serial of 1970-01-01
@@ -103,6 +105,8 @@ WITHOUT_TIME = "without a time"
 SEVERAL_LAYOUTS = "layouts, each date read in one"
 #: the format used for a column the file already stores as dates (xlsx, Parquet)
 STORED_AS_DATES = "stored as dates in the file"
+#: the format used for a column with no dates at all (every cell empty)
+NO_DATES = "no dates"
 
 
 @dataclass(frozen=True)
@@ -275,8 +279,9 @@ def _numeric_dates(uniq: np.ndarray, date_format: str, col: _Column) -> tuple[np
 
 
 def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray, str]:
-    # a pattern that reads a zone converts every date to UTC, as a zoned ISO 8601 column
-    # is read: offsets may differ from date to date (+0100 in winter, +0200 in summer)
+    # a pattern that reads a zone gives each date's time as written, its offset set aside,
+    # as a zoned column is read without a pattern: offsets may differ from date to date
+    # (+0100 in winter, +0200 in summer), and pandas reads them only as UTC instants
     zoned = "%z" in fmt or "%Z" in fmt
     try:
         out = pd.to_datetime(pd.Series(uniq, dtype=object), format=fmt, errors="coerce",
@@ -288,8 +293,29 @@ def _with_pattern(uniq: np.ndarray, fmt: str, col: _Column) -> tuple[np.ndarray,
         raise col.fail(f"{int(bad.sum())} distinct value(s) do not match "
                        f"{col.options.given(fmt)}, e.g. {_examples(uniq[bad])}.")  # fmt: skip
     if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert("UTC")
+        out = _as_written(uniq, out, fmt)
     return np.asarray(out.to_numpy()), fmt + (ZONES_NOTE if zoned else "")
+
+
+#: a UTC offset at the end of a value, as ``%z`` reads it
+_OFFSET_AT_END = re.compile(
+    r"(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2})(?::?(?P<ss>\d{2}))?)$"
+)
+
+
+def _as_written(uniq: np.ndarray, instants: pd.Series, fmt: str) -> pd.Series:
+    """The times ``uniq`` write (read with ``fmt``, which reads a zone), without their
+    zones: the UTC ``instants`` plus each value's offset. The offset is read off the end
+    of the value when ``fmt`` ends with ``%z``, else by ``strptime`` value by value."""
+    utc = instants.dt.tz_convert("UTC").dt.tz_localize(None)
+    found = [_OFFSET_AT_END.search(v) for v in uniq] if fmt.rstrip().endswith("%z") else []
+    if found and all(found):
+        sign = np.array([-1 if m["sign"] == "-" else 1 for m in found], dtype=np.int64)
+        seconds = np.array([int(m["hh"] or 0) * 3600 + int(m["mm"] or 0) * 60 + int(m["ss"] or 0)
+                            for m in found], dtype=np.int64)  # fmt: skip
+        return utc + pd.to_timedelta(sign * seconds, unit="s")
+    return pd.Series([pd.Timestamp(pd.to_datetime(v, format=fmt)).tz_localize(None)
+                      for v in uniq], index=instants.index, dtype="datetime64[ns]")  # fmt: skip
 
 
 def _extract(values: np.ndarray, pattern: re.Pattern[str]) -> pd.DataFrame:
@@ -667,8 +693,8 @@ def _inferred(
         label = "ISO 8601" if fmt else "inferred by pandas"
         read = (out.notna() & (out.dt.year >= MIN_YEAR)).to_numpy(dtype=bool)
         if read.all():
-            if getattr(out.dt, "tz", None) is not None:
-                out = out.dt.tz_convert("UTC")
+            if getattr(out.dt, "tz", None) is not None:  # a zone pandas read ("UTC"): one
+                out, label = out.dt.tz_localize(None), label + ZONES_NOTE  # for all
             return np.asarray(out.to_numpy()), label
         if _count(read, cells) > _count(best, cells):
             best, best_label = read, label
@@ -776,7 +802,7 @@ def read_date_column(
     uniq = texts
     cells = _Cells(codes)
     if len(uniq) == 0:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "no dates"
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), NO_DATES
     offsets = None
     if date_format in NUMERIC_DATE_FORMATS:
         parsed, used = _numeric_dates(uniq, date_format, col)
@@ -790,8 +816,10 @@ def read_date_column(
         bare, offsets, col = _zones_split(uniq, col)
         parsed, used = _text_dates(uniq, bare, dayfirst, col, cells)
     parsed = np.asarray(parsed)
-    if offsets is not None:  # the instants the times and their offsets say, in UTC
-        parsed = pd.DatetimeIndex(parsed - offsets).tz_localize("UTC")
+    if offsets is not None and not used.endswith(ZONES_NOTE):
+        # the times as written, each in its own offset: the shop's own days and hours
+        # (+02:00's 23:30 and next 00:30 are two days, one day in UTC), whatever the
+        # offset; read only to check it
         used += ZONES_NOTE
     out = parsed.take(np.where(codes < 0, 0, codes))
     result = pd.Series(out, index=values.index)

@@ -37,7 +37,14 @@ import pandas as pd
 
 from rfm._dask_parts import SOURCE_ATTR, partition_name
 from rfm.columns import TransactionColumns
-from rfm.io.dates import FLAGS, STORED_AS_DATES, ZONES_NOTE, AmbiguousDate, read_date_column
+from rfm.io.dates import (
+    FLAGS,
+    NO_DATES,
+    STORED_AS_DATES,
+    ZONES_NOTE,
+    AmbiguousDate,
+    read_date_column,
+)
 from rfm.io.loading import (
     LoadedTransactions,
     MoneyText,
@@ -186,12 +193,13 @@ def _typed(
     cols: TransactionColumns,
     opts: ReadOptions,
     date_options: dict[str, Any] | None,
-    order: str,
+    first: str,
     whole: dict[str, MoneyText],
     partition_info: dict | None = None,
 ) -> pd.DataFrame:
-    """One partition with its role columns typed (see the module docstring); a money
-    column in ``whole`` is read as what the whole data's text held decides
+    """One partition with its role columns typed (see the module docstring); its dates
+    must read as the first partition's did (``first``: the format they were read with);
+    a money column in ``whole`` is read as what the whole data's text held decides
     (:func:`_first_pass`)."""
     where = partition_name(pdf, partition_info)
     roles = cols.roles()
@@ -206,22 +214,7 @@ def _typed(
                                            opts.thousands, whole.get(roles[role]))
                 out[roles[role]] = numbers.astype(np.float64)  # one type in every partition
         if date_options is not None:
-            try:  # the user's --dayfirst: a partition read the other way is named below
-                out[cols.date], used = read_date_column(out[cols.date], **date_options)
-            except AmbiguousDate:  # every value fits both: the first partition's order
-                if order != _ORDERS[0]:
-                    raise
-                out[cols.date], used = read_date_column(
-                    out[cols.date], **{**date_options, "dayfirst": True}
-                )
-            used = used.removesuffix(ZONES_NOTE)
-            other = [o for o in _ORDERS if o != order and used.endswith(o)]
-            if order and other:
-                raise ValueError(
-                    f"date column {cols.date!r}: these dates only read {other[0].strip(' ()')},"
-                    f" but the first partition's only read {order.strip(' ()')}; pass "
-                    "--date-format."
-                )
+            out[cols.date] = _dates(out[cols.date], date_options, first)
     except ValueError as exc:
         raise ValueError(f"{where}: {_placed(str(exc), pdf, roles)}") from None
     out.attrs.update(pdf.attrs)
@@ -254,6 +247,37 @@ def _first_pass(
     for part in [] if read is None else read:
         whole = {name: whole[name].then(part[name]) for name in money}
     return first, whole
+
+
+def _dates(column: pd.Series, date_options: dict[str, Any], first: str) -> pd.Series:
+    """One partition's dates, read as the first partition's were (``first``: the format
+    they were read with): a partition that only reads the other day/month order, or that
+    gives time zones where the first gives none (or the other way round), is refused."""
+    order = next((o for o in _ORDERS if first.removesuffix(ZONES_NOTE).endswith(o)), "")
+    name = date_options["name"]
+    try:  # the user's --dayfirst: a partition read the other way is named below
+        parsed, used = read_date_column(column, **date_options)
+    except AmbiguousDate:  # every value fits both: the first partition's order
+        if order != _ORDERS[0]:
+            raise
+        parsed, used = read_date_column(column, **{**date_options, "dayfirst": True})
+    if used != NO_DATES and first != NO_DATES and used.endswith(ZONES_NOTE) != (
+        first.endswith(ZONES_NOTE)
+    ):
+        these, others = ("give", "give none") if used.endswith(ZONES_NOTE) else ("give none",
+                                                                               "give")
+        raise ValueError(f"date column {name!r}: these dates {these} a time zone after their "
+                         f"times, but the first partition's {others}; give all or none a "
+                         "zone.")  # fmt: skip
+    used = used.removesuffix(ZONES_NOTE)
+    other = [o for o in _ORDERS if o != order and used.endswith(o)]
+    if order and other:
+        raise ValueError(
+            f"date column {name!r}: these dates only read {other[0].strip(' ()')},"
+            f" but the first partition's only read {order.strip(' ()')}; pass "
+            "--date-format."
+        )
+    return parsed
 
 
 def load_transactions_dask(
@@ -305,7 +329,7 @@ def load_transactions_dask(
         ddf = _read_csv(files, opts, text)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
-    used, order = STORED_AS_DATES, ""
+    used = STORED_AS_DATES
     date_dtype = ddf._meta[cols.date].dtype
     roles = cols.roles()
     money = {roles[r]: r for r in ("amount", "quantity", "price") if roles[r]
@@ -319,20 +343,19 @@ def load_transactions_dask(
         first = head[cols.date]
         parsed, used = read_date_column(first, date_format=opts.date_format,
                                         dayfirst=opts.dayfirst, name=cols.date, options=FLAGS)
-        order = next((o for o in _ORDERS if used.removesuffix(ZONES_NOTE).endswith(o)), "")
         date_options = {
             "date_format": opts.date_format,
             "dayfirst": opts.dayfirst,
             "name": cols.date,
             "options": FLAGS,  # the messages name --date-format, --dayfirst
         }
-    meta = _typed(ddf._meta, cols, opts, None, order, {})
+    meta = _typed(ddf._meta, cols, opts, None, used, {})
     if date_options is not None:
         meta[cols.date] = pd.Series([], dtype=parsed.dtype)
     for role in ("amount", "quantity", "price"):
         if roles[role] and not pd.api.types.is_numeric_dtype(meta[roles[role]].dtype):
             meta[roles[role]] = pd.Series([], dtype=np.float64)
-    typed = ddf.map_partitions(_typed, cols, opts, date_options, order, whole, meta=meta,
+    typed = ddf.map_partitions(_typed, cols, opts, date_options, used, whole, meta=meta,
                                enforce_metadata=False)  # fmt: skip
     return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
                               notes=found + notes)  # fmt: skip

@@ -724,8 +724,8 @@ def _partial_months(res: PipelineResult) -> list[str]:
     rfm = res.rfm
     if "first_purchase" not in rfm or "last_purchase" not in rfm:
         return []
-    # months of the dates' own clock (a zoned column is read in UTC), as the monthly KPIs
-    # count them; a Period holds no zone
+    # months of the dates' own clock (rfmseg reads a zoned column as its times are
+    # written), as the monthly KPIs count them; a Period holds no zone
     first = pd.Timestamp(rfm["first_purchase"].min()).tz_localize(None)
     last = pd.Timestamp(rfm["last_purchase"].max()).tz_localize(None)
     out = []

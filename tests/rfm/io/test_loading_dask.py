@@ -67,12 +67,31 @@ def test_zoned_day_first_dates_read_as_in_memory(tmp_path: Path) -> None:
     opts = ReadOptions(decimal=",")
     lazy = load_transactions_dask(str(tmp_path / "[ab].csv"), options=opts)
     mem = load_transactions(tmp_path / "all.csv", options=opts)
-    expected = [pd.Timestamp(datetime.strptime(v, "%d/%m/%Y %H:%M %z")).tz_convert("UTC")
+    expected = [pd.Timestamp(datetime.strptime(v, "%d/%m/%Y %H:%M %z").replace(tzinfo=None))
                 for v in a + b]  # fmt: skip
     assert list(mem.frame["Date"]) == expected
     assert list(lazy.frame.compute()["Date"]) == expected
     assert lazy.date_format == mem.date_format
     assert mem.date_format.startswith("%d/%m/%Y %H:%M %z (day first)")
+
+
+def test_partitions_with_and_without_time_zones_are_refused(tmp_path: Path) -> None:
+    """In memory a column that mixes times with and without a zone is refused; on Dask each
+    partition reads its own, and times read as written would have mixed silently."""
+    zoned, naive = ["13/01/2024 10:00 +0100"], ["14/01/2024 10:00"]
+    opts = ReadOptions(decimal=",")
+    for name, (first, later) in {"z": (zoned, naive), "n": (naive, zoned)}.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        _csv(folder / "a.csv", first, ["1"])
+        _csv(folder / "b.csv", later, ["2"], 1)
+        _csv(tmp_path / f"{name}.csv", first + later, ["1", "2"])
+        with pytest.raises(ValueError, match="mix times with a time zone"):
+            load_transactions(tmp_path / f"{name}.csv", options=opts)
+        lazy = load_transactions_dask(str(folder / "*.csv"), options=opts)
+        with pytest.raises(ValueError, match=r"partition 1: date column 'Date': these dates "
+                           r"give (none )?a time zone.*give all or none a zone"):  # fmt: skip
+            lazy.frame.compute()
 
 
 def test_parquet_folder_keeps_integer_ids(tmp_path: Path) -> None:
