@@ -107,6 +107,26 @@ def test_csv_glob_with_day_first_dates(cli, tmp_path: Path, address: str) -> Non
     assert "(day first)" in dask.stdout
 
 
+def test_day_month_orders_after_iso_dates_are_refused_naming_the_flags(
+    cli, tmp_path: Path, address: str
+) -> None:
+    """ISO dates in the first file, then 13/01/2024 in one file and 01/13/2024 in another:
+    '02/03/2024' was read 2 March in one and 3 February in the other without a word.
+    Refused in one line naming the partition and the flags, as in memory the file of
+    all those lines is refused."""
+    data = tmp_path / "csv"
+    data.mkdir()
+    for name, dates in {"a": ["2024-01-05"], "b": ["13/01/2024", "02/03/2024"],
+                        "c": ["01/13/2024", "02/03/2024"]}.items():  # fmt: skip
+        lines = ["CustomerID,InvoiceDate,Quantity,UnitPrice"]
+        lines += [f"{name}{i},{d},1,2.5" for i, d in enumerate(dates)]
+        (data / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = cli("segment", str(data / "*.csv"), "--dask", address, "--out",
+               str(tmp_path / "out"), "-q")  # fmt: skip
+    assert_user_error(proc, "partition ", "date column 'InvoiceDate'", "settle no day/month "
+                      "order", "--dayfirst", "--date-format")  # fmt: skip
+
+
 def test_out_inside_the_data_folder_is_refused(cli, tmp_path: Path) -> None:
     data = tmp_path / "orders"
     make_data(1_000, data)

@@ -19,7 +19,11 @@ but lazily, partition by partition on the workers:
   money columns of every file once more; its refusals name the files;
 - text dates: the date layout is decided once, from the first partition, and every
   partition must read the same way. A partition whose dates only read the other way
-  (day first against month first) is an error naming it, never a silent mix.
+  (day first against month first) is an error naming it, never a silent mix; so is,
+  when the first partition's dates give no day/month order (ISO dates), a partition
+  whose d/m/y dates settle one, unless ``--dayfirst`` or ``--date-format`` says it
+  (another partition could settle the other); and a partition that gives time zones
+  where the first gives none, or the other way round.
 
 Errors raised on the workers name the partition and the file it was read from.
 """
@@ -43,6 +47,7 @@ from rfm.io.dates import (
     STORED_AS_DATES,
     ZONES_NOTE,
     AmbiguousDate,
+    mixed_layouts_error,
     read_date_column,
 )
 from rfm.io.loading import (
@@ -252,12 +257,22 @@ def _first_pass(
 def _dates(column: pd.Series, date_options: dict[str, Any], first: str) -> pd.Series:
     """One partition's dates, read as the first partition's were (``first``: the format
     they were read with): a partition that only reads the other day/month order, or that
-    gives time zones where the first gives none (or the other way round), is refused."""
+    gives time zones where the first gives none (or the other way round), is refused.
+
+    When the first partition's dates settle no day/month order (ISO dates) and neither
+    ``--dayfirst`` nor ``--date-format`` was given, a partition whose d/m/y dates settle
+    one by themselves (``13/01/2024``) is refused too: another partition's could settle
+    the other (``01/13/2024``), and ``02/03/2024`` would then read 2 March in one and 3
+    February in the other, which no partition can see. In memory such a column is read
+    as a whole, and refused."""
     order = next((o for o in _ORDERS if first.removesuffix(ZONES_NOTE).endswith(o)), "")
     name = date_options["name"]
+    told = bool(date_options["dayfirst"] or date_options["date_format"])
     try:  # the user's --dayfirst: a partition read the other way is named below
         parsed, used = read_date_column(column, **date_options)
-    except AmbiguousDate:  # every value fits both: the first partition's order
+    except AmbiguousDate as exc:  # every value fits both: the first partition's order
+        if not order and first != NO_DATES:  # among the first partition's ISO dates
+            raise mixed_layouts_error(exc, FLAGS) from None
         if order != _ORDERS[0]:
             raise
         parsed, used = read_date_column(column, **{**date_options, "dayfirst": True})
@@ -277,7 +292,24 @@ def _dates(column: pd.Series, date_options: dict[str, Any], first: str) -> pd.Se
             f" but the first partition's only read {order.strip(' ()')}; pass "
             "--date-format."
         )
+    if other and not told:  # the first partition's dates settle no order: no one does
+        raise ValueError(
+            f"date column {name!r}: these dates, e.g. {_settling(column, other[0])!r}, only "
+            f"read {other[0].strip(' ()')}, but the first partition's settle no day/month "
+            "order, so another partition's could read the other way; pass --dayfirst for "
+            "day first, or for month first a --date-format pattern that reads every file's "
+            "dates (else write them one way, e.g. as YYYY-MM-DD)."
+        )
     return parsed
+
+
+def _settling(column: pd.Series, order: str) -> str:
+    """A value of ``column`` that only reads in ``order`` (``" (day first)"``: its first
+    number is above 12; ``" (month first)"``: its second)."""
+    parts = column.dropna().astype(str).str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]")
+    field = parts[0 if order == _ORDERS[0] else 1].astype(float)
+    found = column.dropna()[(field > 12).to_numpy()]
+    return str(found.iloc[0]).strip() if len(found) else ""
 
 
 def load_transactions_dask(

@@ -94,6 +94,54 @@ def test_partitions_with_and_without_time_zones_are_refused(tmp_path: Path) -> N
             lazy.frame.compute()
 
 
+def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -> None:
+    """The first partition's ISO dates settle no day/month order, and the check that later
+    partitions agree with it was then skipped: b.csv's 13/01 made it day first and
+    c.csv's 01/13 month first, so '02/03/2024' was 2 March in one partition and 3
+    February in the other, silently (in memory the column is refused). A partition
+    whose d/m/y dates settle an order by themselves is now refused, naming the flags,
+    unless --dayfirst says the order."""
+    opts = ReadOptions(decimal=",")
+    _csv(tmp_path / "a.csv", ["2024-01-05"], ["1"])
+    _csv(tmp_path / "b.csv", ["13/01/2024", "02/03/2024"], ["2", "3"], 1)
+    _csv(tmp_path / "c.csv", ["01/13/2024", "02/03/2024"], ["4", "5"], 3)
+    _csv(tmp_path / "all.csv", ["2024-01-05", "13/01/2024", "02/03/2024", "01/13/2024",
+                                "02/03/2024"], ["1", "2", "3", "4", "5"])  # fmt: skip
+    with pytest.raises(ValueError, match="only reads day first but '01/13/2024' only month"):
+        load_transactions(tmp_path / "all.csv", options=opts)
+    for files, partition, example in (("[abc].csv", "[12]", "'(13/01|01/13)/2024'"),
+                                      ("[ab].csv", "1", "'13/01/2024'")):  # fmt: skip
+        lazy = load_transactions_dask(str(tmp_path / files), options=opts)
+        with pytest.raises(ValueError, match=rf"^partition {partition}: date column 'Date': "
+                           rf"these dates, e.g. {example}, only read (day|month) first, but "
+                           r"the first partition's settle no day/month order.*pass --dayfirst"
+                           r".*--date-format"):  # fmt: skip
+            lazy.frame.compute()
+    # told day first: every partition reads so, as in memory (checked against pandas with
+    # each layout's explicit format)
+    told = ReadOptions(decimal=",", dayfirst=True)
+    _csv(tmp_path / "ab.csv", ["2024-01-05", "13/01/2024", "02/03/2024"], ["1", "2", "3"])
+    mem = load_transactions(tmp_path / "ab.csv", options=told)
+    lazy = load_transactions_dask(str(tmp_path / "[ab].csv"), options=told)
+    expected = [pd.to_datetime("2024-01-05", format="%Y-%m-%d"),
+                *pd.to_datetime(["13/01/2024", "02/03/2024"], format="%d/%m/%Y")]  # fmt: skip
+    assert list(mem.frame["Date"]) == list(lazy.frame.compute()["Date"]) == expected
+    assert expected[2] == pd.Timestamp("2024-03-02")  # 2 March, by hand
+    with pytest.raises(ValueError, match=r"partition 2: .*--dayfirst was given but "
+                       "'01/13/2024' only reads month first"):  # fmt: skip
+        load_transactions_dask(str(tmp_path / "[abc].csv"), options=told).frame.compute()
+    # d/m/y dates that fit both orders after ISO dates: refused as in memory, by the
+    # flag that reads them (--dayfirst), not by a --date-format no ISO date matches
+    _csv(tmp_path / "d.csv", ["02/03/2024"], ["6"], 1)
+    _csv(tmp_path / "ad.csv", ["2024-01-05", "02/03/2024"], ["1", "6"])
+    with pytest.raises(ValueError) as in_memory:
+        load_transactions(tmp_path / "ad.csv", options=opts)
+    with pytest.raises(ValueError) as on_dask:
+        load_transactions_dask(str(tmp_path / "[ad].csv"), options=opts).frame.compute()
+    assert str(on_dask.value) == f"partition 1: {in_memory.value}"
+    assert "pass --dayfirst to read them day first" in str(on_dask.value)
+
+
 def test_parquet_folder_keeps_integer_ids(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     frame = pd.DataFrame({"CustomerID": [5, 7], "InvoiceDate": pd.to_datetime(["2024-01-01",
