@@ -89,8 +89,9 @@ def test_partitions_with_and_without_time_zones_are_refused(tmp_path: Path) -> N
         with pytest.raises(ValueError, match="mix times with a time zone"):
             load_transactions(tmp_path / f"{name}.csv", options=opts)
         lazy = load_transactions_dask(str(folder / "*.csv"), options=opts)
-        with pytest.raises(ValueError, match=r"partition 1: date column 'Date': these dates "
-                           r"give (none )?a time zone.*give all or none a zone"):  # fmt: skip
+        with pytest.raises(ValueError, match=r"partition 1 \(file [^)]*b\.csv\): date column "
+                           r"'Date': these dates give (none )?a time zone.*give all or none a "
+                           r"zone"):  # fmt: skip
             lazy.frame.compute()
 
 
@@ -112,10 +113,10 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
     for files, partition, example in (("[abc].csv", "[12]", "'(13/01|01/13)/2024'"),
                                       ("[ab].csv", "1", "'13/01/2024'")):  # fmt: skip
         lazy = load_transactions_dask(str(tmp_path / files), options=opts)
-        with pytest.raises(ValueError, match=rf"^partition {partition}: date column 'Date': "
-                           rf"these dates, e.g. {example}, only read (day|month) first, but "
-                           r"the first partition's settle no day/month order.*pass --dayfirst"
-                           r".*--date-format"):  # fmt: skip
+        with pytest.raises(ValueError, match=rf"^partition {partition} \(file [^)]*\.csv\): "
+                           rf"date column 'Date': these dates, e.g. {example}, only read "
+                           r"(day|month) first, but the first partition's settle no day/month "
+                           r"order.*pass --dayfirst.*--date-format"):  # fmt: skip
             lazy.frame.compute()
     # told day first: every partition reads so, as in memory (checked against pandas with
     # each layout's explicit format)
@@ -127,8 +128,8 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
                 *pd.to_datetime(["13/01/2024", "02/03/2024"], format="%d/%m/%Y")]  # fmt: skip
     assert list(mem.frame["Date"]) == list(lazy.frame.compute()["Date"]) == expected
     assert expected[2] == pd.Timestamp("2024-03-02")  # 2 March, by hand
-    with pytest.raises(ValueError, match=r"partition 2: .*--dayfirst was given but "
-                       "'01/13/2024' only reads month first"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"partition 2 \(file [^)]*c\.csv\): .*--dayfirst was "
+                       "given but '01/13/2024' only reads month first"):  # fmt: skip
         load_transactions_dask(str(tmp_path / "[abc].csv"), options=told).frame.compute()
     # d/m/y dates that fit both orders after ISO dates: refused as in memory, by the
     # flag that reads them (--dayfirst), not by a --date-format no ISO date matches
@@ -138,7 +139,7 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
         load_transactions(tmp_path / "ad.csv", options=opts)
     with pytest.raises(ValueError) as on_dask:
         load_transactions_dask(str(tmp_path / "[ad].csv"), options=opts).frame.compute()
-    assert str(on_dask.value) == f"partition 1: {in_memory.value}"
+    assert str(on_dask.value) == f"partition 1 (file {tmp_path / 'd.csv'}): {in_memory.value}"
     assert "pass --dayfirst to read them day first" in str(on_dask.value)
 
 
