@@ -203,9 +203,16 @@ class Settings:
         return resolve_rules(self.rules).q or 5
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` (unknown names are an error, as in ``dataclasses.replace``)."""
+        """A copy with ``changes`` (unknown names are an error, as in ``dataclasses.replace``).
+
+        ``clv=None`` switches the value ahead off, and with it the choices that only
+        serve it: ``clv_model`` and ``holdout_days`` are cleared too, unless given in
+        the same call (then they are checked, and refused without ``clv``)."""
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
             raise TypeError(f"unknown setting(s) {unknown}; settings are {sorted(known)}.")
+        if "clv" in changes and changes["clv"] is None:
+            for name in ("clv_model", "holdout_days"):
+                changes.setdefault(name, None)
         return replace(self, **changes)

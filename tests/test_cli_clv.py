@@ -637,7 +637,8 @@ def test_a_model_for_the_value_ahead_without_clv_is_refused(tmp_path: Path) -> N
     """--clv-model chooses the purchase model of --clv; without --clv it did nothing,
     silently (exit 0), while --holdout without --clv is refused. Now refused the same
     way, with either model, before any file is read; the library likewise refuses
-    clv_model without clv, and a run with clv alone fits MBG/NBD."""
+    clv_model without clv (also when given to replace beside clv=None), and a run with
+    clv alone fits MBG/NBD."""
     src = tmp_path / "orders.csv"
     make_transactions(n_customers=300, n_rows=2500, random_state=4).to_csv(src, index=False)
     for model in ("bgnbd", "mbgnbd"):
@@ -652,7 +653,7 @@ def test_a_model_for_the_value_ahead_without_clv_is_refused(tmp_path: Path) -> N
             rfm.run_pipeline(pd.read_csv(src), clv_model=model)
         assert str(caught.value) == message
         with pytest.raises(ValueError) as caught:
-            rfm.Settings(clv=6, clv_model=model).replace(clv=None)
+            rfm.Settings(clv=6).replace(clv=None, clv_model=model)
         assert str(caught.value) == message
     assert rfm.Settings(clv=6).purchase_model == "mbgnbd"
     assert rfm.Settings().clv_model is None

@@ -120,6 +120,21 @@ def test_good_fields_are_kept_as_given() -> None:
     assert Settings(rules="codes").q == 4 and Settings().q == 5
 
 
+def test_switching_the_value_ahead_off_clears_what_only_serves_it() -> None:
+    """replace(clv=None) switches the value ahead off: the purchase model and the holdout
+    it was given go with it (they would be refused without clv), and are kept the same
+    as the defaults; given in the same call without clv, they are still refused."""
+    on = Settings(clv=6, clv_model="bgnbd", holdout_days=91, k=4)
+    off = on.replace(clv=None)
+    assert (off.clv, off.clv_model, off.holdout_days, off.k) == (None, None, None, 4)
+    assert off == Settings(k=4)
+    assert on.replace(clv=12) == Settings(clv=12, clv_model="bgnbd", holdout_days=91, k=4)
+    for kept in ({"clv_model": "bgnbd"}, {"holdout_days": 91}):
+        with pytest.raises(ValueError, match="needs clv"):
+            on.replace(clv=None, **kept)
+    assert on.replace(clv=None, clv_model=None, holdout_days=None) == off
+
+
 def test_column_keywords_are_refused_with_the_way_to_name_columns() -> None:
     tx = make_transactions(n_customers=50, n_rows=300, random_state=1)
     with pytest.raises(TypeError, match=r"unknown setting\(s\) \['amount'\]"):
