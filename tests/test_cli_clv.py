@@ -341,6 +341,32 @@ def test_orders_of_two_days_name_the_flag_and_why(tmp_path: Path) -> None:
         assert word not in error, word
 
 
+def test_a_single_repeat_customer_names_the_flag_and_why(tmp_path: Path) -> None:
+    """Eight customers, one of whom came back on a later day (counted here with plain
+    pandas): the purchase model can be fitted, the spend model cannot (it needs two repeat
+    customers). One line naming --clv, in purchase days, and what to do, as the other
+    value-model errors say it; not the library's "Gamma-Gamma" or "x > 0"."""
+    tx = pd.DataFrame({
+        "CustomerID": list("AABCDEFG"), "InvoiceNo": range(1, 9),
+        "InvoiceDate": ["2024-01-02", "2024-03-05", "2024-01-10", "2024-02-11",
+                        "2024-02-20", "2024-04-01", "2024-04-20", "2024-05-30"],
+        "Amount": [10, 12, 20, 30, 25, 15, 18, 22]})  # fmt: skip
+    repeat = (tx.groupby("CustomerID")["InvoiceDate"].nunique() > 1).sum()
+    assert repeat == 1
+    src = tmp_path / "one_repeat.csv"
+    tx.to_csv(src, index=False)
+    proc = run_captured("segment", str(src), "--clv", "6", "--out", str(tmp_path / "o"))
+    assert_user_error(proc, (
+        f"--clv: only {repeat} customer bought on a second, later day, and the spend model "
+        "needs at least two to learn how customers differ in what they spend per purchase "
+        "(it counts purchase days: several orders on one day are one purchase). Leave out "
+        "--clv, or use orders over a longer period."))  # fmt: skip
+    error = proc.stderr.strip().splitlines()[-1]
+    for word in ("Gamma-Gamma", "x > 0", "got 1"):
+        assert word not in error, word
+    assert not (tmp_path / "o").exists()
+
+
 def _bgnbd_by_hand(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weeks: float
                    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """BG/NBD fitted and evaluated from its published closed forms (Fader, Hardie & Lee

@@ -599,6 +599,14 @@ _CLI_HINTS = (
      "--clv: every customer who bought on a second day bought last on the last day of the "
      "data, so the value models see no one stop buying and cannot learn how customers "
      "leave. Leave out --clv, or use orders over a longer period."),
+    # a single repeat customer: the spend model learns how customers' spend differs
+    (re.compile(r"Gamma-Gamma needs at least two customers with a repeat purchase "
+                r"\(x > 0\); got (\d+)\."),
+     lambda m: (f"--clv: {'only ' + m[1] if m[1] != '0' else 'no'} "
+                f"customer{'s' if m[1] != '1' else ''} bought on a second, later day, and the "
+                "spend model needs at least two to learn how customers differ in what they "
+                "spend per purchase (it counts purchase days: several orders on one day are "
+                "one purchase). Leave out --clv, or use orders over a longer period.")),
     # returns kept by --keep-* flags, which the value models cannot take (rfm.app.value)
     (re.compile(r"^clv: (.*) kept by cleaning=\{([^}]*)\} (.*); switch those rules back on "
                 r"(.*), or leave out clv\.$"),
