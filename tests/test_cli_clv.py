@@ -406,9 +406,11 @@ def test_value_ahead_is_as_of_the_snapshot_as_recency_is(cdnow_sample_path: Path
     """--snapshot half a year after the CDNOW sample's last purchase (1998-06-30): recency
     counts from it, and so must the value ahead. Worked here from the purchases read
     with plain pandas: each customer's x and t_x, and T from the first purchase to the
-    snapshot (weeks); BG/NBD fitted and evaluated by its closed forms with scipy. The
-    run's p_alive and expected purchases over 12 months must be those, and each
-    customer's quiet time T - t_x must be its recency."""
+    last whole day before the snapshot, 1998-12-30 (weeks); BG/NBD fitted and evaluated
+    by its closed forms with scipy. The run's p_alive and expected purchases over 12
+    months must be those, and each customer's quiet time T - t_x must be its recency
+    less the snapshot's own day, as with the default snapshot (the most recent customers
+    have recency 1 and T = t_x)."""
     snapshot = pd.Timestamp("1998-12-31")
     out = tmp_path / "o"
     proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
@@ -422,13 +424,42 @@ def test_value_ahead_is_as_of_the_snapshot_as_recency_is(cdnow_sample_path: Path
     days = days.loc[seg.index.astype(int)]  # the ids as numbers (the file pads them)
     x = days["nunique"].to_numpy() - 1.0
     t_x = (days["max"] - days["min"]).dt.days.to_numpy() / 7
-    T = (snapshot - days["min"]).dt.days.to_numpy() / 7
-    np.testing.assert_array_equal(np.round((T - t_x) * 7), seg["recency"])  # one "as of"
+    T = (snapshot - pd.Timedelta(days=1) - days["min"]).dt.days.to_numpy() / 7
+    np.testing.assert_array_equal(np.round((T - t_x) * 7), seg["recency"] - 1)  # one "as of"
     p_alive, purchases = _bgnbd_by_hand(x, t_x, T, 12 * 30.4375 / 7)
     np.testing.assert_allclose(seg["p_alive"], p_alive, rtol=1e-5, atol=1e-9)
     np.testing.assert_allclose(seg["expected_purchases"], purchases, rtol=1e-5, atol=1e-9)
     lost = int((p_alive < 0.5).sum())
     assert f"{lost:,} customers ({lost / len(seg):.1%}) have probably stopped" in proc.stdout
+
+
+def test_a_snapshot_written_as_a_date_gives_the_defaults_figures(
+    cdnow_sample_path: Path, tmp_path: Path
+) -> None:
+    """The CDNOW sample's last purchase is on 1998-06-30, its dates have no time of day:
+    the default snapshot ("max+1d") is 1998-07-01 00:00, and --snapshot 1998-07-01 is the
+    same instant. Same recency, so the same value ahead, to the last digit (it took the
+    snapshot's own day as a day without purchases: 37,565 against 37,793). Likewise in the
+    library, on order lines with a time of day: the snapshot 24 hours after the last line
+    is "max+1d"."""
+    runs = {}
+    for name, extra in (("default", ()), ("date", ("--snapshot", "1998-07-01"))):
+        out = tmp_path / name
+        proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "6",
+                            *extra, "--out", str(out), "-q")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        runs[name] = (proc.stdout, pd.read_csv(out / "segments.csv"))
+    (said, seg), (said_date, seg_date) = runs["default"], runs["date"]
+    pd.testing.assert_frame_equal(seg, seg_date, check_exact=True)
+    value = [text.split("Value ahead:")[1].split("\n\n")[0] for text in (said, said_date)]
+    assert value[0] == value[1] and "expected to spend 37,793" in value[0]
+    tx = make_transactions(n_customers=300, n_rows=3000, random_state=2)
+    last = tx["InvoiceDate"].max()
+    assert last != last.normalize()  # a time of day
+    default = rfm.run_pipeline(tx, clv=6, k=3)
+    same = rfm.run_pipeline(tx, clv=6, k=3, snapshot=last + pd.Timedelta(days=1))
+    assert same.rfm["recency"].equals(default.rfm["recency"])
+    pd.testing.assert_frame_equal(same.value.table, default.value.table, check_exact=True)
 
 
 def _holdout_counts(purchases: pd.DataFrame, customer: str, days: int

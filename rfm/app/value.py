@@ -10,8 +10,11 @@ cleaned order lines (:func:`rfm.clv.customer_value`), and adds for every custome
                         purchases × expected spend per purchase.
 
 All three are as of the run's snapshot, as recency is: a ``snapshot`` date after the last
-order ends the period the models learn from, so the days in between count as days in
-which no customer bought, for the value as for recency.
+order ends the period the models learn from on the last whole day before it, so the days
+in between count as days in which no customer bought, for the value as for recency (and
+the value ahead falls the later the snapshot: :func:`value_sentences` says so). A
+snapshot at midnight of day D observes the days up to D-1, as ``"max+1d"`` does on dates
+without a time of day: the same instant gives the same figures however it is written.
 
 :func:`value_tables` then sums them per segment and per persona, counts the customers
 likely lost (P(alive) below one half), and the **revenue at risk**: the past spend of the
@@ -32,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rfm._table_core import check_snapshot
 from rfm.labels import agree, counted
 
 __all__ = ["LIKELY_LOST", "SPEND_UNDEFINED", "ValueAhead", "fit_settled", "fit_value",
@@ -79,6 +83,14 @@ class ValueAhead:
     #: the high-value customers likely lost: customers, past spend, its share of revenue,
     #: and what they are still expected to spend
     at_risk: dict[str, float] | None = None
+    #: the day of the last order line, and the snapshot's (the given date; with
+    #: "max+1d" or "max", None)
+    last_order_day: pd.Timestamp | None = None
+    snapshot_day: pd.Timestamp | None = None
+    #: the days between the last order line's day and the snapshot's, which the models
+    #: count as days in which no customer bought (0 when the snapshot is the day after
+    #: the last order, or earlier)
+    days_past_data: int = 0
     #: customers likely lost whose last order is more recent than most customers' (over
     #: half the customers' is longer ago), counted by segment (most first): recent next
     #: to the others, but quiet long for themselves
@@ -106,11 +118,13 @@ def fit_value(
     """Fit the value models to cleaned order lines (pandas or Dask) and predict every
     customer of ``rfm`` (the run's customer table) ``months`` months ahead.
 
-    The predictions are as of the run's ``snapshot``, the day its recency is counted
-    from: given as a date, it ends the period the models learn from, so each customer's
-    age ``T`` runs to it as recency does, and the days after the last order count, for
-    both, as days in which the customer did not buy. ``"max+1d"`` and ``"max"`` end it
-    on the last purchase day.
+    The predictions are as of the run's ``snapshot``, the instant its recency is counted
+    from: given as a date, the period the models learn from ends on the last whole day
+    before it (never before the last purchase day), so each customer's age ``T`` runs to
+    it as recency does, and the days after the last order count, for both, as days in
+    which the customer did not buy (``days_past_data`` of them). ``"max+1d"`` and
+    ``"max"`` end it on the last purchase day; so does the same instant written as a
+    date.
 
     ``cleaning`` (the run's :class:`rfm.settings.CleaningRules`) names, in a
     ``ValueError``, the switches that kept lines worth less than 0: the models count
@@ -121,20 +135,26 @@ def fit_value(
     if cleaning is not None and cleaning.allow_negative:
         _refuse_returns(clean, columns, cleaning)
 
+    first, last = _order_days(clean, columns)
+    as_of = _as_of(snapshot, clean, columns, last)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataEndWarning)  # days after the last order count
+        warnings.simplefilter("ignore", DataEndWarning)  # said by value_sentences
         warnings.simplefilter("ignore", UndefinedSpendWarning)  # the run says it (SPEND_UNDEFINED)
         value = customer_value(clean, columns=columns, horizon_months=months, model=model,
-                               calibration_end=_as_of(snapshot, clean, columns))
+                               calibration_end=as_of)
     kept = [c for c in VALUE_COLUMNS if c != "expected_value"
             or np.isfinite(value.spend_model.mean_spend_)]  # fmt: skip
     table = value.table[kept].reindex(rfm.index)
     if table.isna().any().any():  # every customer of the run has a history: never expected
         raise ValueError("the value models left some customers without a prediction.")
-    holdout, fitted = _holdout(clean, columns, model, holdout_days) if holdout_days \
-        else (None, None)
+    holdout, fitted = _holdout(clean, columns, model, holdout_days, first, last) \
+        if holdout_days else (None, None)
+    given = check_snapshot(snapshot)
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
-                      holdout, holdout_days, fitted)  # fmt: skip
+                      holdout, holdout_days, fitted,
+                      last_order_day=last,
+                      snapshot_day=None if given is None else _in_zone(given, last).normalize(),
+                      days_past_data=0 if as_of is None else (as_of - last).days)  # fmt: skip
 
 
 def _refuse_returns(clean: Any, columns: Any, cleaning: Any) -> None:
@@ -165,34 +185,54 @@ def _refuse_returns(clean: Any, columns: Any, cleaning: Any) -> None:
     )
 
 
-def _as_of(snapshot: Any, clean: Any, columns: Any) -> pd.Timestamp | None:
-    """The last day of the value models' period: the snapshot's day when it is a date
-    (in the dates' own time zone, as the summary counts days), else ``None`` (the last
-    purchase day)."""
-    from rfm._table_core import check_snapshot
-
-    day = check_snapshot(snapshot)
-    zone = getattr(clean[columns.date].dtype, "tz", None)
-    if day is not None and day.tz is not None and zone is not None:
-        day = day.tz_convert(zone)
-    return day
-
-
-def _holdout(clean: Any, columns: Any, model: str, days: int) -> tuple[pd.DataFrame, Any]:
-    """The purchase model's predictions for the last ``days`` days against what happened
-    (:func:`rfm.clv.holdout_check`), and the model, fitted on the orders up to ``days``
-    days before the last purchase day. A ``ValueError`` naming ``holdout_days`` (the
-    command line says ``--holdout``) when the period before the holdout cannot be
-    fitted: it has no purchase, or no customer repeated one."""
+def _order_days(clean: Any, columns: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days of the first and the last order line (midnight, in the dates' own time
+    zone, as the summary counts days)."""
     from kmeans_np.dask_detect import is_dask_frame
-    from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
 
     first, last = clean[columns.date].min(), clean[columns.date].max()
     if is_dask_frame(clean):
         import dask
 
         first, last = dask.compute(first, last)
-    start, end = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
+    return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
+
+
+def _in_zone(instant: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
+    """``instant`` in the time zone of ``like`` (the dates'), when both have one."""
+    if instant.tz is not None and like.tz is not None:
+        return instant.tz_convert(like.tz)
+    return instant
+
+
+def _as_of(snapshot: Any, clean: Any, columns: Any, last: pd.Timestamp
+           ) -> pd.Timestamp | None:  # fmt: skip
+    """The last day of the value models' period: the last whole day before the snapshot
+    when it is a date (in the dates' own time zone, as the summary counts days), when
+    that is after ``last``, the last order line's day; else ``None`` (the last purchase
+    day, as with ``"max+1d"``).
+
+    A snapshot at midnight of day D observes the days up to D-1: it is the instant
+    ``"max+1d"`` stands for when the last order is on D-1 and the dates have no time of
+    day, and must give the same figures. A snapshot later on day D has not seen all of
+    D either; counting D as a day without purchases would count hours it has not seen.
+    """
+    day = check_snapshot(snapshot)
+    if day is None:
+        return None
+    day = _in_zone(day, last).normalize() - pd.Timedelta(days=1)
+    return day if day > last else None
+
+
+def _holdout(clean: Any, columns: Any, model: str, days: int, start: pd.Timestamp,
+             end: pd.Timestamp) -> tuple[pd.DataFrame, Any]:  # fmt: skip
+    """The purchase model's predictions for the last ``days`` days against what happened
+    (:func:`rfm.clv.holdout_check`), and the model, fitted on the orders up to ``days``
+    days before ``end``, the last purchase day (``start``: the first). A ``ValueError``
+    naming ``holdout_days`` (the command line says ``--holdout``) when the period before
+    the holdout cannot be fitted: it has no purchase, or no customer repeated one."""
+    from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
+
     calibration_end = end - pd.Timedelta(days=days)
     if calibration_end < start:
         raise ValueError(
