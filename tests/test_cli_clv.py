@@ -462,6 +462,49 @@ def test_a_snapshot_written_as_a_date_gives_the_defaults_figures(
     pd.testing.assert_frame_equal(same.value.table, default.value.table, check_exact=True)
 
 
+def test_a_snapshot_after_the_data_says_the_value_ahead_falls(
+    cdnow_run, cdnow_sample_path: Path, tmp_path: Path
+) -> None:
+    """--snapshot a year after the CDNOW sample's last purchase (read here with plain
+    pandas): the value models count the days in between as days without purchases, so
+    the spend ahead falls well below the default run's (the module's run, same flags but
+    the snapshot) and more customers look lost. One caution says so in the console and
+    the report, right after the forecast; the holdout check, which tests the model on
+    the orders alone, says it is not about those figures, and its caution speaks of a
+    forecast made at the data's end. Nothing of the kind in the default run."""
+    last = _raw_purchases(cdnow_sample_path)["day"].max()
+    snapshot = pd.Timestamp("1999-06-30")
+    after, between = (snapshot - last).days, (snapshot - last).days - 1
+    assert (after, between) == (365, 364)
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "12",
+                        "--holdout", "273", "--snapshot", str(snapshot.date()), "--out",
+                        str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    caution = (f"Caution: the snapshot, {snapshot.date()}, is {after} days after the last "
+               f"order line ({last.date()}), and the value ahead counts the {between} days "
+               "in between as days in which no customer bought, so it falls, and more "
+               "customers look lost, the later the snapshot.")  # fmt: skip
+    lines = proc.stdout.split("Value ahead:\n")[1].split("\n\n")[0].splitlines()
+    assert lines[1] == f"  {caution}"
+    seg = pd.read_csv(out / "segments.csv")
+    default_proc, default_seg, default_report = cdnow_run
+    assert seg["expected_value"].sum() < default_seg["expected_value"].sum() / 2
+    assert (seg["p_alive"] < 0.5).sum() > (default_seg["p_alive"] < 0.5).sum()
+    not_these = (f"This check tests the model on the orders up to the last one ({last.date()}), "
+                 f"not the figures above, which also count the {between} days after it as "
+                 "days without purchases.")  # fmt: skip
+    holdout = [line for line in lines if "held out" in line]
+    assert len(holdout) == 1 and holdout[0].endswith(not_these)
+    assert "spend ahead is likely" not in holdout[0]
+    if "Caution: the model" in holdout[0]:
+        assert "so a forecast made at the data's end would likely be too" in holdout[0]
+    section = html.unescape(_value_section((out / "report.html").read_text(encoding="utf-8")))
+    assert caution in section and not_these in section
+    for text in (default_proc.stdout, html.unescape(default_report)):
+        assert "Caution: the snapshot" not in text and "This check tests" not in text
+
+
 def _holdout_counts(purchases: pd.DataFrame, customer: str, days: int
                     ) -> tuple[int, float, ModifiedBetaGeo]:  # fmt: skip
     """Actual purchase days in the last ``days`` days of customers who bought before

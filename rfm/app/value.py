@@ -349,9 +349,27 @@ def _dropout_unsure(model: Any) -> bool:
     return bool(np.isfinite(a) and model.standard_errors_["a"] > a)
 
 
+def past_the_data(v: ValueAhead) -> str:
+    """The caution when the snapshot is days after the last order line: the value ahead
+    counts those days as days without purchases, so it falls the later the snapshot."""
+    n = v.days_past_data
+    after = (v.snapshot_day - v.last_order_day).days
+    between = (f"the {n:,} days in between as days" if n != 1
+               else "the day in between as a day")  # fmt: skip
+    return (
+        f"Caution: the snapshot, {v.snapshot_day.date()}, is {counted(after, 'day')} after "
+        f"the last order line ({v.last_order_day.date()}), and the value ahead counts "
+        f"{between} in which no customer bought, so it falls, and more customers look "
+        "lost, the later the snapshot."
+    )
+
+
 def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     """The value ahead in plain words: the report and the console show these sentences.
     The models are not named here: the report's details for analysts name them.
+
+    A snapshot days after the last order line is said right after the forecast
+    (:func:`past_the_data`): those days count as days without purchases.
 
     When the purchase model's fit did not settle, or its dropout is smaller than its
     standard error, a caution takes the place of the sentences that rest on each
@@ -370,6 +388,8 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
         "spend is not given (the spend per purchase is too heavy-tailed for the spend "
         "model: see the warning).",
     ]  # fmt: skip
+    if v.days_past_data:
+        words.append(past_the_data(v))
     if not fit_settled(v.purchase_model):
         words.append(
             "Caution: the purchase model could not be fitted reliably to these data (see "

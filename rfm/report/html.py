@@ -491,7 +491,17 @@ def holdout_sentence(v: Any) -> str:
     :data:`HOLDOUT_CHANCE` × √P for P predicted purchases) and chance alone could move
     the count by more than :data:`HOLDOUT_GAP` (P below (1.96 / 0.2)² ≈ 96), so that
     even a gap beyond it would prove nothing.
+
+    With a snapshot days after the last order line, it adds that the check is not of
+    the figures above (:func:`_not_the_figures_above`).
     """
+    said = _holdout_verdict(v)
+    model = v.holdout_model
+    return said if model is not None and not fit_settled(model) \
+        else said + _not_the_figures_above(v)
+
+
+def _holdout_verdict(v: Any) -> str:
     actual, predicted = holdout_totals(v)
     said = (f"In {_last_days(v.holdout_days)}, held out, the model predicted "
             f"{predicted:,.0f} purchases against {actual:,.0f} actual")  # fmt: skip
@@ -512,11 +522,26 @@ def holdout_sentence(v: Any) -> str:
     if f"{abs(gap):.0%}" == "0%":
         return said + ": about as many as the customers made."
     said += f" ({abs(gap):.0%} {'more' if gap > 0 else 'fewer'})."
+    past = getattr(v, "days_past_data", 0)
     if abs(gap) > HOLDOUT_GAP:
+        what = ("a forecast made at the data's end would likely be" if past
+                else "the expected spend ahead is likely")  # fmt: skip
         said += (f" Caution: the model {'over' if gap > 0 else 'under'}-predicts on these "
-                 f"data, so the expected spend ahead is likely too {'high' if gap > 0 else 'low'}"
-                 " by about as much.")  # fmt: skip
+                 f"data, so {what} too {'high' if gap > 0 else 'low'} by about as much.")
     return said
+
+
+def _not_the_figures_above(v: Any) -> str:
+    """With a snapshot days after the last order line: the holdout check tests the model
+    fitted to the data up to their end, not the figures above, which also count those
+    days as days without purchases (empty otherwise)."""
+    n = getattr(v, "days_past_data", 0)
+    if not n:
+        return ""
+    between = f"the {n:,} days after it as days" if n != 1 else "the day after it as a day"
+    return (f" This check tests the model on the orders up to the last one "
+            f"({v.last_order_day.date()}), not the figures above, which also count "
+            f"{between} without purchases.")
 
 
 def _crosstab(c: _Ctx) -> str:

@@ -97,3 +97,26 @@ def test_the_recent_but_lost_say_how_many_bought_once(quiet, once, said) -> None
     ahead.recent_but_lost = pd.Series(quiet)
     ahead.recent_but_lost_once = once
     assert said in value_sentences(ahead, lambda x: f"{x:,.0f}")[-1]
+
+
+@pytest.mark.parametrize(("snapshot", "said"), [
+    ("1998-07-01", None),  # the day after the last order: the default's instant
+    ("1998-07-02", "Caution: the snapshot, 1998-07-02, is 2 days after the last order line "
+     "(1998-06-30), and the value ahead counts the day in between as a day in which no "
+     "customer bought, so it falls, and more customers look lost, the later the snapshot."),
+    ("1998-07-04", "Caution: the snapshot, 1998-07-04, is 4 days after the last order line "
+     "(1998-06-30), and the value ahead counts the 3 days in between as days in which no "
+     "customer bought, so it falls, and more customers look lost, the later the snapshot."),
+])  # fmt: skip
+def test_a_snapshot_after_the_data_is_said_right_after_the_forecast(snapshot, said) -> None:
+    """Days between the last order line's day and the snapshot's, counted here from the
+    calendar: said after the forecast, in the singular for one."""
+    ahead = _ahead(0.79, 0.19)
+    last, day = pd.Timestamp("1998-06-30"), pd.Timestamp(snapshot)
+    ahead.last_order_day, ahead.snapshot_day = last, day
+    ahead.days_past_data = len(pd.date_range(last, day, inclusive="neither"))
+    words = value_sentences(ahead, lambda x: f"{x:,.0f}")
+    if said is None:
+        assert not any("snapshot" in w for w in words)
+    else:
+        assert words[1] == said and len(words) == 5
