@@ -733,6 +733,62 @@ def test_returns_kept_with_clv_name_the_flags_that_kept_them(tmp_path: Path) -> 
         "ahead, or leave out clv.")  # fmt: skip
 
 
+def test_free_lines_kept_with_clv_name_the_flags_that_kept_them(tmp_path: Path) -> None:
+    """Free lines (price 0) kept by --keep-nonpositive-price: on a day of their own they
+    are a purchase worth 0, which the spend model refused with its own row number, or
+    took into a customer's mean spend silently. Refused like returns: one line naming
+    --clv, the flags that kept them and the lines worth 0 and less than 0, counted here
+    by hand; no files. On Dask the count is the same."""
+    tx = make_transactions(n_customers=300, n_rows=2500, random_state=4)
+    tx = tx.drop(columns="TotalAmount")
+    rng = np.random.default_rng(1)
+    free = tx.iloc[rng.choice(len(tx), 12, replace=False)].assign(UnitPrice=0.0)
+    alone = tx.iloc[[0]].assign(UnitPrice=0.0, InvoiceNo="F1",  # a day of its own
+                                InvoiceDate=tx["InvoiceDate"].max() + pd.Timedelta(days=3))
+    returned = tx.iloc[rng.choice(len(tx), 7, replace=False)].assign(
+        Quantity=lambda d: -d["Quantity"], InvoiceNo=lambda d: "R" + d["InvoiceNo"])
+    lines = pd.concat([tx, free, alone, returned], ignore_index=True)
+    src = tmp_path / "free.csv"
+    lines.to_csv(src, index=False)
+    worth = lines["Quantity"] * lines["UnitPrice"]
+    zero, below = int((worth == 0).sum()), int((worth < 0).sum())
+    assert (zero, below) == (13, 7)
+    for flags, said in (
+        (["--keep-nonpositive-price"],
+         f"{zero:,} order lines kept by --keep-nonpositive-price are worth 0 (free lines); "
+         "leave out that flag"),
+        (["--keep-nonpositive-price", "--keep-nonpositive-quantity"],
+         f"{zero + below:,} order lines kept by --keep-nonpositive-quantity and "
+         "--keep-nonpositive-price are worth 0 or less "
+         f"({zero:,} free, {below:,} returns or cancellations); leave out those flags"),
+    ):  # fmt: skip
+        proc = run_captured("segment", str(src), *flags, "--scaling", "minmax", "--clv", "6",
+                            "--out", str(tmp_path / "o"))  # fmt: skip
+        assert_user_error(proc, f"--clv: the value models count purchases, and {said} to "
+                          "predict the value ahead, or leave out --clv.")  # fmt: skip
+        error = proc.stderr.strip().splitlines()[-1]
+        assert "row " not in error and "monetary" not in error
+        assert not (tmp_path / "o").exists()
+    message = (f"clv: the value models count purchases, and {zero:,} order lines kept by "
+               "cleaning={'drop_nonpositive_price': False} are worth 0 (free lines); switch "
+               "those rules back on to predict the value ahead, or leave out clv.")  # fmt: skip
+    with pytest.raises(ValueError) as caught:
+        rfm.run_pipeline(lines, clv=6, scaling="minmax",
+                         cleaning={"drop_nonpositive_price": False})  # fmt: skip
+    assert str(caught.value) == message
+    import dask.dataframe as dd
+
+    from rfm.app.value import _refuse_nonpositive
+    from rfm.settings import CleaningRules
+
+    kept = lines[worth >= 0]
+    cleaning = CleaningRules(drop_nonpositive_price=False)
+    for frame in (kept, dd.from_pandas(kept, npartitions=3)):
+        with pytest.raises(ValueError) as caught:
+            _refuse_nonpositive(frame, TransactionColumns(), cleaning)
+        assert str(caught.value) == message
+
+
 def test_a_model_for_the_value_ahead_without_clv_is_refused(tmp_path: Path) -> None:
     """--clv-model chooses the purchase model of --clv; without --clv it did nothing,
     silently (exit 0), while --holdout without --clv is refused. Now refused the same

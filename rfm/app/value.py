@@ -127,13 +127,14 @@ def fit_value(
     date.
 
     ``cleaning`` (the run's :class:`rfm.settings.CleaningRules`) names, in a
-    ``ValueError``, the switches that kept lines worth less than 0: the models count
-    purchases, and a return is none.
+    ``ValueError``, the switches that kept lines worth 0 or less: the models count
+    purchases, and a return is none, nor is a free line (a day of free lines alone
+    would count as a purchase worth nothing).
     """
     from rfm.clv import DataEndWarning, UndefinedSpendWarning, customer_value
 
     if cleaning is not None and cleaning.allow_negative:
-        _refuse_returns(clean, columns, cleaning)
+        _refuse_nonpositive(clean, columns, cleaning)
 
     first, last = _order_days(clean, columns)
     as_of = _as_of(snapshot, clean, columns, last)
@@ -157,30 +158,39 @@ def fit_value(
                       days_past_data=0 if as_of is None else (as_of - last).days)  # fmt: skip
 
 
-def _refuse_returns(clean: Any, columns: Any, cleaning: Any) -> None:
+def _refuse_nonpositive(clean: Any, columns: Any, cleaning: Any) -> None:
     """A ``ValueError`` naming ``clv`` and the cleaning switches that let them in when
-    kept lines are worth less than 0 (returns, cancellations): the value models count
-    purchases, and a return is none."""
+    kept lines are worth 0 (free lines) or less (returns, cancellations): the value
+    models count purchases, and a return is none; a free line is none either, and on a
+    day of its own it would be a purchase worth 0 (refused by the spend model, or taken
+    into the mean spend silently)."""
     from kmeans_np.dask_detect import is_dask_frame
 
-    def negative(part: pd.DataFrame) -> int:
-        return int((columns.line_amounts(part, allow_negative=True) < 0).sum())
+    def counts(part: pd.DataFrame) -> pd.Series:
+        line = columns.line_amounts(part, allow_negative=True)
+        return pd.Series([int((line == 0).sum()), int((line < 0).sum())])
 
     if is_dask_frame(clean):
-        n = int(clean.map_partitions(lambda p: pd.Series([negative(p)]),
-                                     meta=(None, "int64")).sum().compute())
+        per_part = clean.map_partitions(counts, meta=(None, "int64")).compute()
+        zero, negative = (int(c) for c in per_part.groupby(level=0).sum().reindex([0, 1],
+                                                                                  fill_value=0))
     else:
-        n = negative(clean)
+        zero, negative = (int(c) for c in counts(clean))
+    n = zero + negative
     if not n:
         return
     money = (["drop_nonpositive_amount"] if columns.amount is not None
              else ["drop_nonpositive_quantity", "drop_nonpositive_price"])  # fmt: skip
-    off = [rule for rule in ("drop_cancelled", *money) if not getattr(cleaning, rule)]
+    rules = ("drop_cancelled", *money) if negative else money
+    off = [rule for rule in rules if not getattr(cleaning, rule)]
     switches = ", ".join(f"{rule!r}: False" for rule in off)
+    worth = ("worth less than 0 (returns or cancellations)" if not zero
+             else f"worth 0 ({'a free line' if zero == 1 else 'free lines'})" if not negative
+             else f"worth 0 or less ({zero:,} free, {negative:,} returns or cancellations)")
     raise ValueError(
         f"clv: the value models count purchases, and {n:,} order line"
         f"{'s' if n != 1 else ''} kept by cleaning={{{switches}}} "
-        f"{'are' if n != 1 else 'is'} worth less than 0 (returns or cancellations); "
+        f"{'are' if n != 1 else 'is'} {worth}; "
         "switch those rules back on to predict the value ahead, or leave out clv."
     )
 
