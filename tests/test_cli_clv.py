@@ -505,6 +505,53 @@ def test_a_snapshot_after_the_data_says_the_value_ahead_falls(
         assert "Caution: the snapshot" not in text and "This check tests" not in text
 
 
+def test_a_spend_model_that_did_not_converge_is_not_stated_flatly(
+    cdnow_sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gamma-Gamma allowed a single quasi-Newton step on the CDNOW sample does not
+    converge (the library warns). The spend ahead, worked out here from that model
+    fitted to the summary of the purchases (its expected spend per purchase,
+    p(γ + x·m)/(p·x + q - 1), times each customer's expected purchases in the run's
+    segments.csv), is given in a caution saying it is not reliable, after the purchases
+    expected; the details say the fit did not converge. The purchase model's sentences
+    stay (it converged)."""
+
+    class OneStep(GammaGamma):
+        def __init__(self) -> None:
+            super().__init__(max_iter=1)
+
+    monkeypatch.setattr(rfm.clv.value, "GammaGamma", OneStep)
+    raw = _raw_purchases(cdnow_sample_path).drop(columns="date").rename(columns={"day": "date"})
+    s = summary(raw, columns=COLUMNS)
+    with pytest.warns(ConvergenceWarning):
+        spend = OneStep().fit(s)
+    assert not spend.converged_
+    p, q, g = (spend.params_[k] for k in ("p", "q", "gamma"))
+    per_purchase = p * (g + s["x"] * s["monetary"]) / (p * s["x"] + q - 1)
+    out = tmp_path / "o"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        proc = run_captured("segment", str(cdnow_sample_path), *SAMPLE_FLAGS, "--clv", "6",
+                            "--out", str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}).set_index("customer")
+    per_purchase.index = per_purchase.index.astype(int)
+    total = float((seg["expected_purchases"] * per_purchase.loc[seg.index.astype(int)]
+                   .to_numpy()).sum())  # fmt: skip
+    lines = proc.stdout.split("Value ahead:\n")[1].split("\n\n")[0].splitlines()
+    assert lines[0] == (f"  Over the next 6 months the {len(seg):,} customers are expected to "
+                        f"make {seg['expected_purchases'].sum():,.0f} purchases.")  # fmt: skip
+    assert lines[1] == (
+        "  Caution: the spend model could not be fitted reliably to these data (see the "
+        "details for analysts), so what they will spend is not reliable; by it, they would "
+        f"spend {total:,.0f} (not discounted).")  # fmt: skip
+    assert "expected to spend" not in proc.stdout
+    assert "have probably stopped buying: their chance" in lines[2]
+    section = html.unescape(_value_section((out / "report.html").read_text(encoding="utf-8")))
+    assert lines[1].strip() in section and "expected to spend" not in section
+    assert _table_rows(section)["spend: log-likelihood"][1] == "did not converge"
+
+
 def _holdout_counts(purchases: pd.DataFrame, customer: str, days: int
                     ) -> tuple[int, float, ModifiedBetaGeo]:  # fmt: skip
     """Actual purchase days in the last ``days`` days of customers who bought before

@@ -345,8 +345,8 @@ def value_tables(
 
 
 def fit_settled(model: Any) -> bool:
-    """The purchase model's fit converged and every parameter has a finite standard
-    error."""
+    """The model's fit (the purchase or the spend model's) converged and every parameter
+    has a finite standard error."""
     errors = np.array(list(model.standard_errors_.values()), dtype=np.float64)
     return bool(model.converged_ and np.isfinite(errors).all())
 
@@ -379,7 +379,9 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     The models are not named here: the report's details for analysts name them.
 
     A snapshot days after the last order line is said right after the forecast
-    (:func:`past_the_data`): those days count as days without purchases.
+    (:func:`past_the_data`): those days count as days without purchases. When the spend
+    model's fit did not settle, the spend ahead is given in a caution that says it is
+    not reliable, after the purchases expected, instead of flatly.
 
     When the purchase model's fit did not settle, or its dropout is smaller than its
     standard error, a caution takes the place of the sentences that rest on each
@@ -391,13 +393,17 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     lost = int((table["p_alive"] < LIKELY_LOST).sum())
     count = f"{counted(lost)} ({lost / len(table):.1%})"
     ahead = f"Over the next {v.horizon_months} months the {len(table):,} customers are expected"
-    words = [
-        f"{ahead} to spend {money(table['expected_value'].sum())} (not discounted)."
-        if v.spend_defined else
-        f"{ahead} to make {table['expected_purchases'].sum():,.0f} purchases; what they will "
-        "spend is not given (the spend per purchase is too heavy-tailed for the spend "
-        "model: see the warning).",
-    ]  # fmt: skip
+    purchases = f"{ahead} to make {table['expected_purchases'].sum():,.0f} purchases"
+    if not v.spend_defined:
+        words = [f"{purchases}; what they will spend is not given (the spend per purchase is "
+                 "too heavy-tailed for the spend model: see the warning)."]
+    elif not fit_settled(v.spend_model):
+        words = [f"{purchases}.", (
+            "Caution: the spend model could not be fitted reliably to these data (see the "
+            "details for analysts), so what they will spend is not reliable; by it, they "
+            f"would spend {money(table['expected_value'].sum())} (not discounted).")]
+    else:
+        words = [f"{ahead} to spend {money(table['expected_value'].sum())} (not discounted)."]
     if v.days_past_data:
         words.append(past_the_data(v))
     if not fit_settled(v.purchase_model):

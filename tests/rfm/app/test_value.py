@@ -22,7 +22,10 @@ def _ahead(a: float, se: float, converged: bool = True) -> ValueAhead:
                                 converged_=converged)  # fmt: skip
     table = pd.DataFrame({"p_alive": [0.9, 0.95, 0.4], "expected_purchases": [1.0, 2.0, 0.1],
                           "expected_value": [10.0, 20.0, 1.0]})  # fmt: skip
-    return ValueAhead(table, 12, "mbgnbd", purchases, SimpleNamespace(),
+    spend = SimpleNamespace(params_={"p": 6.0, "q": 4.0, "gamma": 15.0},
+                            standard_errors_={"p": 0.5, "q": 0.3, "gamma": 2.0},
+                            converged_=True)  # fmt: skip
+    return ValueAhead(table, 12, "mbgnbd", purchases, spend,
                       at_risk={"customers": 0, "past_spend": 0.0, "revenue_share": 0.0},
                       recent_but_lost=pd.Series({"Champions": 1}))  # fmt: skip
 
