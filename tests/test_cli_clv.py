@@ -699,6 +699,96 @@ def _gamma_gamma_q_by_hand(tx: pd.DataFrame) -> float:
     return float(np.exp(fit.x[1]))
 
 
+def _spend_near_the_edge(q: float = 1.1, seed: int = 2, n: int = 800) -> pd.DataFrame:
+    """Customers drawn from the models' own story over two years: a purchase rate
+    λ ~ Gamma(0.8, 1/20) a day, a dropout chance p ~ Beta(1, 4) after each purchase,
+    and each purchase worth Gamma(4, ν) with ν ~ Gamma(q, 1/50) per customer: q near 1
+    gives a few customers who spend far more per purchase than the rest."""
+    rng = np.random.default_rng(seed)
+    start, rows = pd.Timestamp("2022-01-01"), []
+    for c in range(n):
+        t = rng.uniform(0, 300)
+        lam, p, nu = rng.gamma(0.8, 1 / 20.0), rng.beta(1.0, 4.0), rng.gamma(q, 1 / 50.0)
+        while t < 730:
+            rows.append((f"C{c:04d}", f"I{len(rows):06d}", start + pd.Timedelta(days=int(t)),
+                         round(rng.gamma(4, 1 / nu), 2)))  # fmt: skip
+            if rng.random() < p:
+                break
+            t += rng.exponential(1 / lam) + 1
+    tx = pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "Amount"])
+    return tx[tx["Amount"] > 0]
+
+
+def _gamma_gamma_by_hand(tx: pd.DataFrame, money: str) -> tuple[np.ndarray, np.ndarray,
+                                                                 float]:  # fmt: skip
+    """Gamma-Gamma fitted with scipy (Fader & Hardie 2013's density of a customer's mean
+    repeat spend) to the repeat purchase days counted with plain pandas: (p, q, γ), their
+    standard errors from a finite-difference Hessian of that log-likelihood, and the
+    mean spend of the repeat purchase days."""
+    from scipy.optimize import minimize
+    from scipy.special import gammaln
+
+    day = tx.assign(day=tx["InvoiceDate"].dt.normalize())
+    per_day = day.groupby(["CustomerID", "day"])[money].sum().reset_index()
+    first = per_day.groupby("CustomerID")["day"].transform("min")
+    later = per_day[per_day["day"] > first]
+    repeat = later.groupby("CustomerID")[money]
+    x, m = repeat.size().to_numpy(float), repeat.mean().to_numpy()
+
+    def ll(theta: np.ndarray) -> float:
+        p, q, g = theta
+        return float(np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(g)
+                            + p * x * np.log(x) + (p * x - 1) * np.log(m)
+                            - (p * x + q) * np.log(g + x * m)))  # fmt: skip
+
+    fit = minimize(lambda z: -ll(np.exp(z)), np.log([1.0, 2.0, m.mean()]),
+                   method="Nelder-Mead", options={"xatol": 1e-11, "fatol": 1e-11,
+                                                  "maxiter": 20_000})  # fmt: skip
+    theta = np.exp(fit.x)
+    h, eye, H = 1e-4 * theta, np.eye(3), np.empty((3, 3))
+    for i in range(3):
+        for j in range(3):
+            a, b = eye[i] * h[i], eye[j] * h[j]
+            H[i, j] = (ll(theta + a + b) - ll(theta + a - b) - ll(theta - a + b)
+                       + ll(theta - a - b)) / (4 * h[i] * h[j])  # fmt: skip
+    return theta, np.sqrt(np.diag(np.linalg.inv(-H))), float(later[money].mean())
+
+
+def test_a_spend_model_near_an_infinite_mean_cautions_on_the_spend_ahead(
+    cdnow_run, tmp_path: Path
+) -> None:
+    """Spend drawn with q = 1.1: Gamma-Gamma's q, fitted here with scipy, is just above 1
+    and its 95% interval (q ± 1.96 standard errors, from a finite-difference Hessian)
+    reaches 1, where the mean spend per purchase pγ/(q-1), given to every one-time
+    buyer, would be infinite. The spend ahead is followed by a caution saying it is very
+    uncertain, with that mean and the repeat purchases' own, both worked out here; the
+    details give q's interval. The CDNOW sample (q far from 1) has no such caution."""
+    tx = _spend_near_the_edge()
+    (p, q, g), se, seen = _gamma_gamma_by_hand(tx, "Amount")
+    low, high = q - 1.96 * se[1], q + 1.96 * se[1]
+    assert 1 < q < 1.1 and low < 1
+    src = tmp_path / "edge.csv"
+    tx.to_csv(src, index=False)
+    out = tmp_path / "o"
+    proc = run_captured("segment", str(src), "--amount", "Amount", "--clv", "6", "--out",
+                        str(out), "-q")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    caution = ("Caution: the spend ahead is very uncertain, because a few very large orders "
+               f"dominate it: the spend model expects {p * g / (q - 1):,.0f} per purchase "
+               "from a customer who has bought only once, while the repeat purchases seen "
+               f"average {seen:,.0f}.")  # fmt: skip
+    lines = proc.stdout.split("Value ahead:\n")[1].splitlines()
+    assert lines[0].startswith("  Over the next 6 months the 800 customers are expected to "
+                               "spend ") and lines[1] == f"  {caution}"  # fmt: skip
+    section = html.unescape(_value_section((out / "report.html").read_text(encoding="utf-8")))
+    assert caution in section
+    assert (f"Gamma-Gamma's q is {q:.4g} with standard error {se[1]:.3g}: its 95% interval, "
+            f"{low:.3g} to {high:.3g}, reaches 1") in section
+    default_proc, _, default_report = cdnow_run
+    assert "very uncertain" not in default_proc.stdout + default_report
+    assert "95% interval" not in default_report
+
+
 def test_heavy_tailed_spend_leaves_out_the_spend_ahead_not_the_run(tmp_path: Path) -> None:
     """A tenth of the customers spend 100 times as much per purchase: Gamma-Gamma's q,
     fitted here with scipy, is below 1, so its mean spend per purchase is infinite and

@@ -45,6 +45,8 @@ __all__ = ["LIKELY_LOST", "SPEND_UNDEFINED", "ValueAhead", "fit_settled", "fit_v
 LIKELY_LOST = 0.5
 #: the purchase models, by the name the settings use
 MODEL_NAMES = {"mbgnbd": "MBG/NBD", "bgnbd": "BG/NBD"}
+#: the normal quantile of a two-sided 95% interval
+Z95 = 1.959963984540054
 #: columns added to segments.* (per customer; all but expected_value when the spend ahead
 #: is not defined)
 VALUE_COLUMNS = ("p_alive", "expected_purchases", "expected_value")
@@ -91,6 +93,9 @@ class ValueAhead:
     #: count as days in which no customer bought (0 when the snapshot is the day after
     #: the last order, or earlier)
     days_past_data: int = 0
+    #: the mean spend of the repeat purchases (purchase days after a customer's first)
+    #: the spend model learnt from
+    repeat_spend: float = float("nan")
     #: customers likely lost whose last order is more recent than most customers' (over
     #: half the customers' is longer ago), counted by segment (most first): recent next
     #: to the others, but quiet long for themselves
@@ -155,7 +160,17 @@ def fit_value(
                       holdout, holdout_days, fitted,
                       last_order_day=last,
                       snapshot_day=None if given is None else _in_zone(given, last).normalize(),
-                      days_past_data=0 if as_of is None else (as_of - last).days)  # fmt: skip
+                      days_past_data=0 if as_of is None else (as_of - last).days,
+                      repeat_spend=_repeat_spend(value.summary))  # fmt: skip
+
+
+def _repeat_spend(s: pd.DataFrame) -> float:
+    """The mean spend of the summary's repeat purchases (x of them worth x·monetary per
+    customer)."""
+    x = s["x"].to_numpy(dtype=np.float64)
+    total = float(x.sum())
+    return float((x * s["monetary"].to_numpy(dtype=np.float64)).sum() / total) if total \
+        else float("nan")
 
 
 def _refuse_nonpositive(clean: Any, columns: Any, cleaning: Any) -> None:
@@ -351,6 +366,23 @@ def fit_settled(model: Any) -> bool:
     return bool(model.converged_ and np.isfinite(errors).all())
 
 
+def spend_interval(model: Any) -> tuple[float, float]:
+    """The 95% interval of the spend model's q, ``q ± 1.96·SE`` (the standard error from
+    the observed information: :mod:`rfm.clv.mle`)."""
+    q, se = model.params_["q"], model.standard_errors_["q"]
+    return q - Z95 * se, q + Z95 * se
+
+
+def spend_unsure(model: Any) -> bool:
+    """True when the 95% interval of the spend model's q reaches 1: the mean spend per
+    purchase, pγ/(q-1), which every one-time buyer is given and every other customer's
+    expected spend leans towards, could be as large as the data allow, so the spend
+    ahead rests on a few very large orders. (With q ≤ 1 it has no finite value at all:
+    :data:`SPEND_UNDEFINED`.)"""
+    low, _ = spend_interval(model)
+    return bool(np.isfinite(low) and low <= 1)
+
+
 def _dropout_unsure(model: Any) -> bool:
     """True when the purchase model's dropout parameter ``a`` (a customer leaves after a
     purchase with probability p ~ Beta(a, b)) is smaller than its standard error: the
@@ -381,7 +413,8 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
     A snapshot days after the last order line is said right after the forecast
     (:func:`past_the_data`): those days count as days without purchases. When the spend
     model's fit did not settle, the spend ahead is given in a caution that says it is
-    not reliable, after the purchases expected, instead of flatly.
+    not reliable, after the purchases expected, instead of flatly; when it settled but
+    the 95% interval of its q reaches 1 (:func:`spend_unsure`), a caution follows it.
 
     When the purchase model's fit did not settle, or its dropout is smaller than its
     standard error, a caution takes the place of the sentences that rest on each
@@ -404,6 +437,13 @@ def value_sentences(v: ValueAhead, money: Callable[[object], str]) -> list[str]:
             f"would spend {money(table['expected_value'].sum())} (not discounted).")]
     else:
         words = [f"{ahead} to spend {money(table['expected_value'].sum())} (not discounted)."]
+        if spend_unsure(v.spend_model):
+            words.append(
+                "Caution: the spend ahead is very uncertain, because a few very large "
+                f"orders dominate it: the spend model expects {money(v.spend_model.mean_spend_)}"
+                " per purchase from a customer who has bought only once, while the repeat "
+                f"purchases seen average {money(v.repeat_spend)}."
+            )
     if v.days_past_data:
         words.append(past_the_data(v))
     if not fit_settled(v.purchase_model):

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from rfm.app.value import fit_settled, value_sentences
+from rfm.app.value import fit_settled, spend_interval, spend_unsure, value_sentences
 from rfm.bins import bins_in_words
 from rfm.clustering import MIN_SHARE
 from rfm.io.dates import dates_sentence
@@ -452,9 +452,23 @@ def _value(c: _Ctx) -> str:
         "errors from the observed information."
         + ("" if v.spend_defined else " Gamma-Gamma's q is at most 1 on these data: the "
            "spend per purchase then has no finite mean, so no spend ahead is given.")
+        + (_spend_interval_words(v.spend_model, c.money)
+           if v.spend_defined and fit_settled(v.spend_model) and spend_unsure(v.spend_model)
+           else "")
         + "</p>"
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
+
+
+def _spend_interval_words(model: Any, money: Any) -> str:
+    """Why the spend ahead is very uncertain, for the analysts: q's 95% interval reaches 1."""
+    low, high = spend_interval(model)
+    q = model.params_["q"]
+    return (f" Gamma-Gamma's q is {q:.4g} with standard error "
+            f"{model.standard_errors_['q']:.3g}: its 95% interval, {low:.3g} to {high:.3g}, "
+            "reaches 1, at which the mean spend per purchase pγ/(q−1), here "
+            f"{money(model.mean_spend_)}, would be infinite. The data do not bound it, and "
+            "the spend ahead rests on it.")
 
 
 #: the gap between predicted and actual holdout purchases above which the value ahead is

@@ -123,3 +123,25 @@ def test_a_snapshot_after_the_data_is_said_right_after_the_forecast(snapshot, sa
         assert not any("snapshot" in w for w in words)
     else:
         assert words[1] == said and len(words) == 5
+
+
+@pytest.mark.parametrize(("q", "se", "caution"), [
+    (1.0626, 0.0634, True),  # drawn at q = 1.1: 0.938 to 1.187
+    (1.19, 0.0970, True),  # 1.19 - 1.96 x 0.0970 = 0.99988
+    (1.19, 0.0969, False),  # 1.00008
+    (4.19, 0.295, False),  # the CDNOW sample
+])  # fmt: skip
+def test_caution_exactly_when_qs_95_percent_interval_reaches_1(q, se, caution) -> None:
+    """q - 1.96 standard errors at or below 1, worked out by hand above: the spend ahead
+    is followed by the caution, with the model's mean spend per purchase and the repeat
+    purchases' own; nothing else changes."""
+    ahead = _ahead(0.79, 0.19)
+    ahead.spend_model.params_["q"], ahead.spend_model.standard_errors_["q"] = q, se
+    ahead.spend_model.mean_spend_ = 3323.4
+    ahead.repeat_spend = 1085.6
+    words = value_sentences(ahead, lambda x: f"{x:,.0f}")
+    said = ("Caution: the spend ahead is very uncertain, because a few very large orders "
+            "dominate it: the spend model expects 3,323 per purchase from a customer who has "
+            "bought only once, while the repeat purchases seen average 1,086.")
+    assert words[0].startswith("Over the next 12 months the 3 customers are expected to spend")
+    assert (words[1] == said) is caution and len(words) == 4 + caution
