@@ -11,7 +11,8 @@ summary             One row per customer: ``x`` (repeat purchase occasions = dis
 from_lifetimes      The same table from lifetimes-style columns (``frequency``,
                     ``recency``, ``T``, ``monetary_value``).
 BetaGeo             BG/NBD (Fader, Hardie & Lee 2005): P(alive), expected purchases
-                    (conditional and for a new customer), P(no purchase ahead).
+                    (conditional and for a new customer) and their variance, P(no
+                    purchase ahead).
 ModifiedBetaGeo     MBG/NBD (Batislam, Denizel & Filiztekin 2007): the same, and one-time
                     buyers are not certainly alive.
 GammaGamma          Expected spend per purchase (Fader & Hardie 2013).

@@ -210,6 +210,78 @@ def test_individual_expectation_if_alive_by_simulation() -> None:
     assert abs(counts.mean() - (1 - np.exp(-lam * p * t)) / p) < 4 * se
 
 
+@pytest.mark.parametrize("params", PARAMS[:3])
+@pytest.mark.parametrize("model", MODELS)
+def test_purchases_variance_equals_a_sum_over_purchase_counts(model, params) -> None:
+    """Var Y(t) from the purchase-count distribution itself: alive, the customer makes
+    at least j purchases when j purchase chances come (N ≥ j: N negative binomial once
+    λ ~ Gamma(r+x, α+T) is averaged out, scipy's nbinom) and it survives the j-1
+    dropout chances before the last ((1-p)^(j-1)); E[Y²] = Σ_j (2j-1) P(Y ≥ j), then
+    averaged over p ~ Beta(a, B) by quadrature and weighed by P(alive) (numerical
+    integration above)."""
+    from scipy.stats import nbinom
+
+    fitted = model.from_params(**params)
+    s = int(model.DROPOUT_AT_FIRST)
+    r, alpha, a, b = params.values()
+    x, t_x, T = (np.array(v, dtype=float) for v in zip(*HISTORIES, strict=True))
+    j = np.arange(1, 3001)
+    for t in (3.0, 39.0):
+        variance = fitted.purchases_variance((x, t_x, T), t)
+        for i, (xi, txi, Ti) in enumerate(HISTORIES):
+            alive = _reference(params, s, xi, txi, Ti, t)["p_alive"]
+            at_least = nbinom.sf(j - 1, r + xi, (alpha + Ti) / (alpha + Ti + t))
+            assert at_least[-1] < 1e-15
+
+            first, second = (
+                p_moment(lambda p, w=w, tail=at_least: float(np.sum(w * (1 - p) ** (j - 1)
+                                                                    * tail)), a, b + xi + s)
+                for w in (np.ones(len(j)), 2 * j - 1)
+            )  # fmt: skip
+            mean = alive * first
+            assert variance[i] == pytest.approx(alive * second - mean**2, rel=1e-7), (xi, t)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_purchases_variance_adds_up_to_the_simulated_spread(model) -> None:
+    """Seeded simulation: by the law of total variance, within customers of the same x
+    the spread of the simulated future purchases is the mean predicted variance plus the
+    spread of the predicted means; and a total's variance is the sum of its customers'."""
+    params = {"r": 0.8, "alpha": 6.0, "a": 1.3, "b": 3.0}
+    T, t = 30.0, 20.0
+    x, t_x, _, future = _simulate_forward(400_000, params, int(model.DROPOUT_AT_FIRST),
+                                          T, t, seed=12)
+    fitted = model.from_params(**params)
+    history = (x, t_x, np.full(len(x), T))
+    mean = fitted.expected_purchases(history, t)
+    variance = fitted.purchases_variance(history, t)
+    for group in (x == 0, x == 1, (x >= 2) & (x <= 4), x > 4):
+        sim = future[group].astype(float)
+        deviation = (sim - sim.mean()) ** 2
+        se = deviation.std() / np.sqrt(len(sim))
+        predicted = variance[group].mean() + mean[group].var()
+        assert abs(predicted - deviation.mean()) < 4 * se
+    totals = future.reshape(400, 1000).sum(axis=1)  # 400 shops of 1,000 customers
+    want = variance.reshape(400, 1000).sum(axis=1).mean() + mean.reshape(400, 1000).sum(
+        axis=1).var()
+    assert totals.var() == pytest.approx(want, rel=0.2)
+
+
+def test_the_quadrature_over_dropout_matches_the_closed_form() -> None:
+    """E[Y | alive] by the Gauss-Jacobi rule the variance uses, against the closed form
+    (hypergeometric), from a tiny dropout a to B = 100,000 (where scipy's roots_jacobi
+    overflows)."""
+    from rfm.clv.beta_geo import beta_nodes, purchase_moments_if_alive
+
+    for a, B in ((0.79, 2.4), (0.0019, 3.0), (0.79, 300.0), (5.0, 3000.0), (0.5, 1e5)):
+        p, w = beta_nodes(a, B)
+        assert w.sum() == pytest.approx(1, abs=1e-12) and np.all((p > 0) & (p < 1))
+        assert p @ w == pytest.approx(a / (a + B), rel=1e-10)  # the Beta mean
+        for k, u in ((0.24, 0.1), (5.2, 0.5), (50.0, 3.0), (0.3, 100.0)):
+            first, _ = purchase_moments_if_alive(k, np.array([u]), a, B)
+            assert first[0] == pytest.approx(purchases_if_alive(k, u, a, B), rel=1e-9)
+
+
 # -- recovery -------------------------------------------------------------------------------
 def test_parameter_recovery_on_a_million_customers() -> None:
     """Each estimate within 2 of its standard errors (the seed was fixed before the
