@@ -78,6 +78,9 @@ class ValueAhead:
     holdout: pd.DataFrame | None = None
     holdout_days: int | None = None
     holdout_model: Any = None
+    #: the standard deviation of the held-out purchases of all customers together, were
+    #: that model right (BetaGeo.purchases_variance: customers independent)
+    holdout_sd: float | None = None
     #: per segment and per persona: customers, expected value and its share, customers
     #: likely lost and their share (value_tables)
     by_segment: pd.DataFrame | None = None
@@ -153,11 +156,11 @@ def fit_value(
     table = value.table[kept].reindex(rfm.index)
     if table.isna().any().any():  # every customer of the run has a history: never expected
         raise ValueError("the value models left some customers without a prediction.")
-    holdout, fitted = _holdout(clean, columns, model, holdout_days, first, last) \
-        if holdout_days else (None, None)
+    holdout, fitted, spread = _holdout(clean, columns, model, holdout_days, first, last) \
+        if holdout_days else (None, None, None)
     given = check_snapshot(snapshot)
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
-                      holdout, holdout_days, fitted,
+                      holdout, holdout_days, fitted, spread,
                       last_order_day=last,
                       snapshot_day=None if given is None else _in_zone(given, last).normalize(),
                       days_past_data=0 if as_of is None else (as_of - last).days,
@@ -250,10 +253,11 @@ def _as_of(snapshot: Any, clean: Any, columns: Any, last: pd.Timestamp
 
 
 def _holdout(clean: Any, columns: Any, model: str, days: int, start: pd.Timestamp,
-             end: pd.Timestamp) -> tuple[pd.DataFrame, Any]:  # fmt: skip
+             end: pd.Timestamp) -> tuple[pd.DataFrame, Any, float]:  # fmt: skip
     """The purchase model's predictions for the last ``days`` days against what happened
-    (:func:`rfm.clv.holdout_check`), and the model, fitted on the orders up to ``days``
-    days before ``end``, the last purchase day (``start``: the first). A ``ValueError``
+    (:func:`rfm.clv.holdout_check`), the model, fitted on the orders up to ``days`` days
+    before ``end``, the last purchase day (``start``: the first), and the standard
+    deviation of the held-out purchases of all customers were it right. A ``ValueError``
     naming ``holdout_days`` (the command line says ``--holdout``) when the period before
     the holdout cannot be fitted: it has no purchase, or no customer repeated one."""
     from rfm.clv import BetaGeo, ModifiedBetaGeo, holdout_check, summary
@@ -286,7 +290,9 @@ def _holdout(clean: Any, columns: Any, model: str, days: int, start: pd.Timestam
     except ValueError as exc:  # the model's own reason, for the period before the holdout
         raise ValueError(f"holdout_days={days}: fitted on the orders up to "
                          f"{calibration_end.date()}, {exc}") from None  # fmt: skip
-    return holdout_check(fitted, s), fitted
+    length = s.attrs["holdout_length"]
+    spread = float(np.sqrt(np.sum(fitted.purchases_variance(s, length))))
+    return holdout_check(fitted, s), fitted, spread
 
 
 def value_tables(

@@ -456,8 +456,28 @@ def _value(c: _Ctx) -> str:
            if v.spend_defined and fit_settled(v.spend_model) and spend_unsure(v.spend_model)
            else "")
         + "</p>"
+        + (_holdout_band_words(v) if v.holdout is not None else "")
         + h.table(params.set_index("parameter"), text_columns=("value", "standard error"))
     )
+
+
+def _holdout_band_words(v: Any) -> str:
+    """How the holdout check's chance band is made, for the analysts."""
+    _, predicted = holdout_totals(v)
+    sd = getattr(v, "holdout_sd", None)
+    low, high = holdout_band(v)
+    if sd is None or not np.isfinite(sd):
+        how = (f"the prediction ± {HOLDOUT_CHANCE} √P, a Poisson count's spread: a lower "
+               "bound, as customers who differ make the count vary more")
+    else:
+        how = (f"the prediction ± {HOLDOUT_CHANCE} standard deviations of the held-out "
+               f"count under the model fitted before the held-out days ({sd:,.1f}: each "
+               "customer's variance given its history, summed, customers independent; a "
+               f"Poisson count's √P would be {np.sqrt(predicted):,.1f})")
+    return (f"<p>Holdout check: chance alone, were the model right, puts the held-out "
+            f"count within {low:,.0f} to {high:,.0f} (95%): {h.esc(how)}. The gap is "
+            "the percentage the prediction is above or below the actual count; a caution "
+            f"when the count is outside that range and the gap above {HOLDOUT_GAP:.0%}.</p>")
 
 
 def _spend_interval_words(model: Any, money: Any) -> str:
@@ -471,12 +491,15 @@ def _spend_interval_words(model: Any, money: Any) -> str:
             "the spend ahead rests on it.")
 
 
-#: the gap between predicted and actual holdout purchases above which the value ahead is
-#: said to be likely off by about as much
+#: the gap between predicted and actual holdout purchases, as a share of the actual
+#: count, above which a count outside the chance band is said to put the value ahead off
+#: by about as much
 HOLDOUT_GAP = 0.20
-#: how far chance alone moves a count of purchases whose expected number is P, if the
-#: model is right: ±HOLDOUT_CHANCE·√P (a Poisson count, normal approximation, 95 %;
-#: customers who differ make it vary more, never less)
+#: how far chance alone moves the held-out count if the model is right: within
+#: ±HOLDOUT_CHANCE standard deviations of the prediction (95 %, normal approximation),
+#: the standard deviation being the model's own (rfm.clv.BetaGeo.purchases_variance,
+#: summed over the customers), or √P, a Poisson count's, when it is not known (a lower
+#: bound: customers who differ make the count vary more)
 HOLDOUT_CHANCE = 1.96
 
 
@@ -487,6 +510,18 @@ def holdout_totals(v: Any) -> tuple[float, float]:
             float((t["predicted"] * t["customers"]).sum()))  # fmt: skip
 
 
+def holdout_band(v: Any) -> tuple[float, float]:
+    """The range chance alone puts the held-out count in, were the model right (95%):
+    the prediction ± :data:`HOLDOUT_CHANCE` standard deviations (``v.holdout_sd``, or
+    √P when it is not known), never below 0."""
+    _, predicted = holdout_totals(v)
+    sd = getattr(v, "holdout_sd", None)
+    if sd is None or not np.isfinite(sd):
+        sd = np.sqrt(predicted)
+    chance = HOLDOUT_CHANCE * float(sd)
+    return max(predicted - chance, 0.0), predicted + chance
+
+
 def _last_days(days: int) -> str:
     """"the last day", "the last 70 days"."""
     return "the last day" if days == 1 else f"the last {days:,} days"
@@ -494,17 +529,20 @@ def _last_days(days: int) -> str:
 
 def holdout_sentence(v: Any) -> str:
     """The holdout check's verdict in plain words (the report and the console print it):
-    predicted against actual purchases in the held-out days, how far apart, and, when
-    they are more than :data:`HOLDOUT_GAP` apart, that the value ahead is likely off by
-    about as much.
+    predicted against actual purchases in the held-out days, the prediction's gap as a
+    share of the actual count, and whether chance alone explains it.
+
+    One reference throughout: the band is the range chance alone puts the count in
+    around the prediction (:func:`holdout_band`), and the gap is the percentage the
+    prediction is above or below the actual count. A caution (the value ahead is likely
+    off by about as much) only when the actual count is outside the band and the gap is
+    above :data:`HOLDOUT_GAP`; inside the band, the gap is chance's, and when the band
+    itself is wider than :data:`HOLDOUT_GAP` of the prediction the held-out days hold
+    too few purchases to judge by.
 
     No verdict is given (the counts, and why) when the model fitted on the orders before
     the held-out days did not settle (:func:`rfm.app.value.fit_settled`: it did not
-    converge, or a standard error cannot be computed), or when the held-out days hold
-    too few purchases to judge by: the gap is within chance (at most
-    :data:`HOLDOUT_CHANCE` × √P for P predicted purchases) and chance alone could move
-    the count by more than :data:`HOLDOUT_GAP` (P below (1.96 / 0.2)² ≈ 96), so that
-    even a gap beyond it would prove nothing.
+    converge, or a standard error cannot be computed).
 
     With a snapshot days after the last order line, it adds that the check is not of
     the figures above (:func:`_not_the_figures_above`).
@@ -525,24 +563,28 @@ def _holdout_verdict(v: Any) -> str:
                else "the data cannot pin down all its parameters")  # fmt: skip
         return (f"{said}, but it could not be fitted reliably to the orders before those "
                 f"days ({why}), so this check cannot tell how well it predicts.")
-    chance = HOLDOUT_CHANCE * np.sqrt(predicted)
-    if abs(predicted - actual) <= chance and chance > HOLDOUT_GAP * predicted:
-        low, high = max(predicted - chance, 0.0), predicted + chance
-        return (f"{said}: too few purchases to judge the model by. Were it right, chance "
-                f"alone would put the count anywhere from {low:,.0f} to {high:,.0f} (95%).")
-    if actual <= 0:
-        return said + "."
-    gap = (predicted - actual) / actual
+    low, high = holdout_band(v)
+    band = f"{low:,.0f} to {high:,.0f}"
+    gap = (predicted - actual) / actual if actual > 0 else np.inf
     if f"{abs(gap):.0%}" == "0%":
         return said + ": about as many as the customers made."
-    said += f" ({abs(gap):.0%} {'more' if gap > 0 else 'fewer'})."
-    past = getattr(v, "days_past_data", 0)
-    if abs(gap) > HOLDOUT_GAP:
-        what = ("a forecast made at the data's end would likely be" if past
-                else "the expected spend ahead is likely")  # fmt: skip
-        said += (f" Caution: the model {'over' if gap > 0 else 'under'}-predicts on these "
-                 f"data, so {what} too {'high' if gap > 0 else 'low'} by about as much.")
-    return said
+    if actual > 0:
+        said += f", {abs(gap):.0%} {'above' if gap > 0 else 'below'} the actual count"
+    if low <= actual <= high:
+        if high - predicted > HOLDOUT_GAP * predicted:
+            return (f"{said}: too few purchases to judge the model by. Were it right, chance "
+                    f"alone would put the count anywhere from {band} (95%).")
+        return (f"{said}: within what chance alone would give were the model right "
+                f"({band}, 95%).")
+    said += f": further off than chance alone would put it were the model right ({band}, 95%)."
+    over = gap > 0
+    if abs(gap) <= HOLDOUT_GAP:
+        return said + f" The model {'over' if over else 'under'}-predicts a little on these data."
+    what = ("a forecast made at the data's end would likely be" if getattr(v, "days_past_data", 0)
+            else "the expected spend ahead is likely")  # fmt: skip
+    much = " by about as much" if actual > 0 else ""
+    return (f"{said} Caution: the model {'over' if over else 'under'}-predicts on these "
+            f"data, so {what} too {'high' if over else 'low'}{much}.")
 
 
 def _not_the_figures_above(v: Any) -> str:
