@@ -542,7 +542,8 @@ def holdout_sentence(v: Any) -> str:
 
     No verdict is given (the counts, and why) when the model fitted on the orders before
     the held-out days did not settle (:func:`rfm.app.value.fit_settled`: it did not
-    converge, or a standard error cannot be computed).
+    converge, or a standard error cannot be computed). The caution speaks of the spend
+    ahead, or of the purchases ahead when no spend ahead is given.
 
     With a snapshot days after the last order line, it adds that the check is not of
     the figures above (:func:`_not_the_figures_above`).
@@ -581,7 +582,8 @@ def _holdout_verdict(v: Any) -> str:
     if abs(gap) <= HOLDOUT_GAP:
         return said + f" The model {'over' if over else 'under'}-predicts a little on these data."
     what = ("a forecast made at the data's end would likely be" if getattr(v, "days_past_data", 0)
-            else "the expected spend ahead is likely")  # fmt: skip
+            else "the expected spend ahead is likely" if getattr(v, "spend_defined", True)
+            else "the expected purchases ahead are likely")  # fmt: skip
     much = " by about as much" if actual > 0 else ""
     return (f"{said} Caution: the model {'over' if over else 'under'}-predicts on these "
             f"data, so {what} too {'high' if over else 'low'}{much}.")

@@ -71,6 +71,17 @@ def test_the_band_and_the_gap_have_one_reference(actual, predicted, sd, said) ->
     assert _check(actual, predicted, sd) == said
 
 
+def test_no_spend_ahead_cautions_on_the_purchases_ahead() -> None:
+    """Heavy-tailed spend: no spend ahead is given, so the caution speaks of the
+    purchases expected ahead (135 ± 1.96·√135 = 112.2 to 157.8; 110 is outside, 22.7%)."""
+    said = _check(110, 135, spend=False)
+    assert said.endswith("Caution: the model over-predicts on these data, so the expected "
+                         "purchases ahead are likely too high by about as much.")
+    assert "spend" not in said
+    assert _check(130, 100, spend=False).endswith(
+        "so the expected purchases ahead are likely too low by about as much.")
+
+
 def test_the_verdict_never_cautions_inside_the_band() -> None:
     """Every count from 0 to 250 against 100 predicted, spread 10 (band 80.4 to 119.6):
     a caution exactly for the counts outside the band whose gap is above 20%."""
