@@ -145,7 +145,7 @@ def fit_value(
         _refuse_nonpositive(clean, columns, cleaning)
 
     first, last = _order_days(clean, columns)
-    as_of = _as_of(snapshot, clean, columns, last)
+    as_of = _as_of(snapshot, last)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataEndWarning)  # said by value_sentences
         warnings.simplefilter("ignore", UndefinedSpendWarning)  # the run says it (SPEND_UNDEFINED)
@@ -233,8 +233,7 @@ def _in_zone(instant: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
     return instant
 
 
-def _as_of(snapshot: Any, clean: Any, columns: Any, last: pd.Timestamp
-           ) -> pd.Timestamp | None:  # fmt: skip
+def _as_of(snapshot: Any, last: pd.Timestamp) -> pd.Timestamp | None:
     """The last day of the value models' period: the last whole day before the snapshot
     when it is a date (in the dates' own time zone, as the summary counts days), when
     that is after ``last``, the last order line's day; else ``None`` (the last purchase
