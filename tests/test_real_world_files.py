@@ -995,6 +995,36 @@ def test_a_unit_after_the_quantity_is_no_currency(cli, tmp_path: Path) -> None:
     assert load_transactions(francs).currency == "CHF"
 
 
+@pytest.mark.parametrize(("zero", "sign", "sep", "flags"), [
+    ("$ -", "$", ",", ()), ("USD -", "$", ",", ()),
+    ("-\u00a0€", "€", ";", ("--decimal", ","))])  # fmt: skip
+def test_a_dash_for_zero_in_the_accounting_format_is_read_as_0(
+    cli, tmp_path: Path, zero: str, sign: str, sep: str, flags: tuple[str, ...]
+) -> None:
+    """Excel's accounting format shows 0 as '$ -' ('- €' in a French export, 'USD -'
+    with the ISO code): refused as "not numbers". Read as 0, in the column's currency,
+    and said; the cleaning then removes that line as an amount of 0, with the returns."""
+    df, text = money_rows()
+    df.loc[6, "UnitPrice"] = 0.0  # D04's first order line: 0
+    written = [f"{v:.2f}" if sign == "$" else f"{v:.2f}".replace(".", ",")
+               for v in df["UnitPrice"]]  # fmt: skip
+    text["Amount"] = [zero if v == 0 else f"$ {w}" if sign == "$" else f"{w} €"
+                      for v, w in zip(df["UnitPrice"], written, strict=True)]  # fmt: skip
+    src = write_csv(tmp_path / "zero.csv", text, sep=sep)
+    got, seg = segment(cli, src, *flags)
+    assert seg is not None, got.stderr
+    assert got.removed("nonpositive_amount") == 3  # two returns and the 0
+    assert_rfm(seg, expected_rfm(df[df["UnitPrice"] > 0]))
+    from rfm.io.loading import load_transactions
+    from rfm.io.reading import ReadOptions
+
+    loaded = load_transactions(src, options=ReadOptions(decimal="," if flags else None))
+    assert loaded.frame["Amount"].iloc[6] == 0.0 and loaded.currency == sign
+    assert loaded.notes[-1] == ("amounts shown as a dash in column 'Amount' read as 0, as "
+                                "spreadsheets show 0 in the accounting format (e.g. "
+                                f"{zero!r})")  # fmt: skip
+
+
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_title_lines_above_the_column_names(cli, tmp_path: Path, sep: str) -> None:
     """A report title, an export line and a blank line above the column names: the title

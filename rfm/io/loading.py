@@ -12,9 +12,9 @@ the pipeline expects, or says in one line why it cannot:
   (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers, read from their text in delimited files
   (with the file's decimal mark; a column that reads two ways, ``1.627`` next to
-  ``85``, is refused; one currency sign (or ISO 4217 code), a quantity's unit and
-  accounting negatives such as ``(27.50)`` are read off and said: see
-  :func:`number_column`).
+  ``85``, is refused; one currency sign (or ISO 4217 code), a quantity's unit,
+  accounting negatives such as ``(27.50)`` and the accounting zero ``$ -`` are read
+  off and said: see :func:`number_column`).
 """
 
 from __future__ import annotations
@@ -161,6 +161,9 @@ _PREFIX = re.compile(rf"^({_CURRENCY})\s*")
 _SUFFIX = re.compile(rf"\s*({_CURRENCY})$")
 #: a unit written after a quantity (``2 PCS``, ``3 pcs``, ``1 kg``, ``4 Stk.``): letters
 _UNIT = re.compile(r"(?<=\d)\s*([^\W\d_]+\.?)$")
+#: zero as Excel's accounting format shows it: a dash beside the currency ('$ -', '- €',
+#: 'USD -')
+_DASH_ZERO = re.compile(rf"^(?:({_CURRENCY})\s*-|-\s*({_CURRENCY}))$")
 #: number text with nothing around it: no sign, brackets or trailing minus to read
 _BARE = re.compile(r"^[+-]?[\d.,'\s]*\d[\d.,'\s]*(?:[eE][+-]?\d+)?$")
 
@@ -198,7 +201,8 @@ class MoneyText:
     - ``signs``: the currency signs or ISO codes read off (one is allowed), ``units``
       the units read off a quantity (``2 PCS``), each with its first value and file;
     - ``brackets`` and ``trailing``: the first accounting negatives read, ``(27.50)``
-      and ``27.50-``;
+      and ``27.50-``; ``zero``, the first zero written as a dash beside the currency
+      (``$ -``, Excel's accounting format);
     - the shapes that decide how ``.`` and ``,`` read (see :func:`number_column`):
       ``comma``, some value holds a ``,``; ``dotted``, the first value holding a ``.``
       (and its file); ``decimal_dot``, some such value shows ``.`` marks decimals
@@ -211,6 +215,7 @@ class MoneyText:
     comma: bool = False
     dotted: tuple[str, str | None] | None = None
     decimal_dot: bool = False
+    zero: str | None = None
 
     @property
     def symbol(self) -> str | None:
@@ -232,6 +237,7 @@ class MoneyText:
             comma=self.comma or later.comma,
             dotted=self.dotted or later.dotted,
             decimal_dot=self.decimal_dot or later.decimal_dot,
+            zero=self.zero or later.zero,
         )
 
     def one_currency(self, name: str) -> None:
@@ -284,6 +290,9 @@ class MoneyText:
             if text:
                 said.append(f"amounts {how} in column {name!r} read as negative (e.g. "
                             f"{text!r})")  # fmt: skip
+        if self.zero:
+            said.append(f"amounts shown as a dash in column {name!r} read as 0, as "
+                        f"spreadsheets show 0 in the accounting format (e.g. {self.zero!r})")
         return said
 
 
@@ -327,13 +336,20 @@ def _money_text(
     """``text`` (distinct stripped values, from the file ``where``) without currency
     signs (a quantity's units) and accounting negatives: the number text, which values
     are negative, and what was read. A quantity column carries no currency: a sign there
-    is not read off (the value is not a number)."""
+    is not read off (the value is not a number), nor is a dash beside one (``$ -``)
+    read as the zero of the accounting format, as in a money column."""
     quantity = role == "quantity"
     core = text.copy()
     negative = np.zeros(len(text), dtype=bool)
     found: dict[str, Seen] = {}  # sign (or unit) -> as written, first value carrying it
-    first: dict[str, str] = {}  # negative style -> first value written so
+    first: dict[str, str] = {}  # negative style (or "zero") -> first value written so
     for i in np.flatnonzero(text.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
+        if not quantity and (zero := _DASH_ZERO.match(text.iat[i])):  # '$ -': 0
+            core.iat[i] = "0"
+            symbol = zero.group(1) or zero.group(2)
+            found.setdefault(currency_sign(symbol), (symbol, text.iat[i], where))
+            first.setdefault("zero", text.iat[i])
+            continue
         parts = _money_parts(text.iat[i], quantity)
         if parts is None:
             continue
@@ -349,6 +365,7 @@ def _money_text(
         signs=() if quantity else tuple(found.values()),
         brackets=first.get("brackets"),
         trailing=first.get("trailing"),
+        zero=first.get("zero"),
         units=tuple(found.values()) if quantity else (),
         comma=bool(core.map(lambda v: isinstance(v, str) and "," in v).any()),
         dotted=(str(dotted.iloc[0]), where) if len(dotted) else None,
@@ -379,8 +396,9 @@ def number_column(
     number, and is refused with examples. One currency sign or code before or after the
     number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``: a sign, or an ISO 4217 code of
     :data:`ISO_4217`) is read off, as are accounting negatives (``(27.50)``,
-    ``27.50-``): :class:`MoneyText` says what was read, and a column of several
-    currencies is refused. A quantity (``role`` ``"quantity"``) carries no currency; a
+    ``27.50-``) and zeros (``$ -``, ``USD -``: a dash beside the sign, read as 0 in
+    the column's currency): :class:`MoneyText` says what was read, and a column of
+    several currencies is refused. A quantity (``role`` ``"quantity"``) carries no currency; a
     unit after it (``2 PCS``, ``1 kg``) is read off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no

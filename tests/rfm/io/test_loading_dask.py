@@ -284,6 +284,9 @@ WHOLE_DATA_MONEY = [
     # with --decimal ',', a ',' in the second file shows '.' groups thousands: 1.234 in
     # the first is 1234 (the first alone refused 1.234 as reading either way)
     ((["1.234", "7"], ["5,5", "2.000,25"]), ",", [1234.0, 7.0, 5.5, 2000.25], None),
+    # the accounting zero in the second file, the currency in the first: 0 in dollars,
+    # said as in memory
+    ((["$ 4.00", "$ 1.50"], ["2.00", "USD -"]), None, [4.0, 1.5, 2.0, 0.0], "$"),
 ]
 
 
