@@ -778,6 +778,39 @@ def test_thousands_grouped_money(cli, tmp_path: Path) -> None:
         assert_user_error(segment(cli, src, *flags)[0], "--thousands", what)
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_thousands_grouped_by_spaces_are_read(cli, tmp_path: Path, space: str) -> None:
+    """3 500.00 (a space, or the no-break and narrow no-break spaces French and Excel
+    exports write) was refused with no hint. A space is no decimal mark: digits grouped
+    by three with it are read as thousands, with either decimal mark; a value whose
+    space does not group by three is refused, alone, naming --thousands; a column of
+    such values only names --thousands ' '."""
+    df = rows_frame().assign(UnitPrice=lambda d: d["UnitPrice"] * 1000)
+    dates = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M")
+    spaced = df["UnitPrice"].map(lambda v: f"{v:,.2f}".replace(",", space))
+    text = df.assign(InvoiceDate=dates, UnitPrice=spaced)
+    assert text["UnitPrice"].iloc[5] == f"99{space}990.00"  # 99.99 * 1000
+    src = write_csv(tmp_path / "spaced.csv", text)
+    proc, seg = segment(cli, src)
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    comma = text.assign(UnitPrice=text["UnitPrice"].str.replace(".", ",", regex=False))
+    src = write_csv(tmp_path / "fr.csv", comma, sep=";")
+    assert_user_error(segment(cli, src)[0], repr(f"3{space}500,00"), "--decimal ','")
+    proc, seg = segment(cli, src, "--decimal", ",")
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    bad = text.copy()
+    bad.loc[3, "UnitPrice"] = f"11{space}00.00"
+    proc, _ = segment(cli, write_csv(tmp_path / "bad.csv", bad))
+    assert_user_error(proc, "'UnitPrice' has 1 value(s)", repr(f"11{space}00.00"),
+                      "thousands grouped by ' '", "out of place", "--thousands")  # fmt: skip
+    bad["UnitPrice"] = [f"{i}{space}5" for i in range(len(bad))]
+    proc, _ = segment(cli, write_csv(tmp_path / "bad.csv", bad))
+    assert_user_error(proc, "'UnitPrice' has 20 value(s)", "does not group them by three",
+                      "--thousands ' '")  # fmt: skip
+
+
 #: whole euros as a German export writes them: '.' groups thousands, no decimals
 WHOLE_EUROS = [1627, 85, 2300, 12500, 40, 1100, 999, 3005, 70, 1000, 15, 250, 4200, 60,
                1999, 120, 75000, 5, 310, 2048]  # fmt: skip

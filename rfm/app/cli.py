@@ -428,7 +428,8 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
         "--thousands",
         metavar="CHAR",
         help="thousands separator of the money columns, e.g. ',' for 1,234.56 or ' ' for "
-        "1 234,56 (default: none; with --decimal ',' a column whose values hold a ',' may "
+        "1 234,56 (default: none, but digits grouped by three with spaces, as in 1 234.56, "
+        "group thousands; with --decimal ',' a column whose values hold a ',' may "
         "group thousands with '.', as in 1.234,56)",
     )
     r.add_argument(

@@ -121,13 +121,42 @@ def _plain_text(text: pd.Series, decimal: str, thousands: str | None) -> pd.Seri
     return text.map(plain)
 
 
-def _thousands(decimal: str, thousands: str | None, comma: bool) -> str | None:
-    """The thousands separator to read with: ``thousands`` when given; with the decimal
-    mark ``,``, ``.`` when some value of the data holds a ``,`` (``comma``: then a ``.``
-    cannot be a decimal mark: ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
-    if thousands is not None or decimal != ",":
+#: a space between digits, as written by spreadsheets grouping thousands (also the
+#: no-break space U+00A0 and the narrow one U+202F of French exports)
+_SPACE_IN_NUMBER = re.compile("\\d[ \u00a0\u202f]+\\d")
+#: digits grouped by three with spaces (``1 250``, ``12 500,75``), and the character
+#: after them that would be the decimal mark (none in ``1 250``): the number matches
+#: :func:`_grouped` with ``' '`` and that mark
+_SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:([^\d\s])\d*)?$")
+
+
+def _spaced(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _space_marks(core: pd.Series) -> frozenset[str]:
+    """The decimal marks with which some value of ``core`` (number text) groups its
+    digits by three with spaces (see :data:`_SPACE_GROUPED`; ``""``: with any)."""
+    spaced = (_SPACE_GROUPED.match(_spaced(v)) for v in core
+              if isinstance(v, str) and _SPACE_IN_NUMBER.search(v))  # fmt: skip
+    return frozenset(grouped.group(1) or "" for grouped in spaced if grouped)
+
+
+def _thousands(decimal: str, thousands: str | None, read: MoneyText) -> str | None:
+    """The thousands separator to read with: ``thousands`` when given; a space when some
+    value of the data groups its digits by three with one (``1 250``, ``12 500,75`` with
+    the decimal mark ``,``: ``read.spaced``): a space is no decimal mark, so it can only
+    group thousands, and a value whose spaces do not group by three is then refused as
+    holding a separator out of place; with the decimal mark ``,``, ``.`` when some value
+    of the data holds a ``,`` (``read.comma``: then a ``.`` cannot be a decimal mark:
+    ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
+    if thousands is not None:
         return thousands
-    return "." if comma else None
+    if read.spaced & {"", decimal}:
+        return " "
+    if decimal != ",":
+        return None
+    return "." if read.comma else None
 
 
 #: a number whose one '.' has three digits after it, behind a group that may lead a
@@ -206,7 +235,9 @@ class MoneyText:
     - the shapes that decide how ``.`` and ``,`` read (see :func:`number_column`):
       ``comma``, some value holds a ``,``; ``dotted``, the first value holding a ``.``
       (and its file); ``decimal_dot``, some such value shows ``.`` marks decimals
-      (``2.55``, ``0.125``, ``1627.5``)."""
+      (``2.55``, ``0.125``, ``1627.5``); ``spaced``, the decimal marks with which some
+      value groups its digits by three with spaces (``1 250``: any, ``""``; ``12 500,75``:
+      ``,``), so that a space groups thousands."""
 
     signs: tuple[Seen, ...] = ()
     brackets: str | None = None
@@ -216,6 +247,7 @@ class MoneyText:
     dotted: tuple[str, str | None] | None = None
     decimal_dot: bool = False
     zero: str | None = None
+    spaced: frozenset[str] = frozenset()
 
     @property
     def symbol(self) -> str | None:
@@ -238,6 +270,7 @@ class MoneyText:
             dotted=self.dotted or later.dotted,
             decimal_dot=self.decimal_dot or later.decimal_dot,
             zero=self.zero or later.zero,
+            spaced=self.spaced | later.spaced,
         )
 
     def one_currency(self, name: str) -> None:
@@ -273,7 +306,7 @@ class MoneyText:
         values are read: mixed currencies, or a ``.`` that reads two ways."""
         self.one_currency(name)
         self.one_reading(name, decimal is not None,
-                         _thousands(decimal or ".", thousands, self.comma))
+                         _thousands(decimal or ".", thousands, self))
 
     def notes(self, name: str) -> list[str]:
         """What was read, in plain sentences (without a final period)."""
@@ -370,6 +403,7 @@ def _money_text(
         comma=bool(core.map(lambda v: isinstance(v, str) and "," in v).any()),
         dotted=(str(dotted.iloc[0]), where) if len(dotted) else None,
         decimal_dot=not dotted.str.match(_DOT_BEFORE_THREE).all(),
+        spaced=_space_marks(core),
     )
     return core, negative, read
 
@@ -420,7 +454,7 @@ def number_column(
     text, negative, read = _money_text(text, role)
     whole = whole or read
     whole.one_currency(name)
-    mark = _thousands(decimal, thousands, whole.comma)
+    mark = _thousands(decimal, thousands, whole)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
@@ -429,6 +463,12 @@ def number_column(
         shown = ", ".join(repr(v) for v in examples)
         if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in cores):
             fix = "if ',' is the decimal mark, pass --decimal ','"
+        elif decimal == "." and mark in (None, " ") and any(
+                _grouped(" ", ",").match(_spaced(v)) for v in cores):  # fmt: skip
+            fix = "if ',' is the decimal mark and ' ' separates thousands, pass --decimal ','"
+        elif mark != " " and any(_SPACE_IN_NUMBER.search(v) for v in cores):
+            fix = ("those cells hold a space between digits that does not group them by "
+                   "three, as thousands grouped by ' ' (--thousands ' ') are; fix them")
         elif mark is None and decimal == "." and any(_grouped(",", ".").match(v)
                                                      for v in cores):  # fmt: skip
             fix = "if ',' separates thousands, pass --thousands ','"

@@ -13,10 +13,11 @@ but lazily, partition by partition on the workers:
   in memory. How they read is decided from the whole data, before any partition is
   typed: a first pass over every partition gathers what their money text holds
   (:func:`rfm.io.loading.money_text`: currency signs, units, which values hold a ``,``
-  or a ``.`` and how), so that the currency (one, in any file), the thousands separator
-  and the refusal of a ``.`` that reads two ways (``1.627`` next to ``85`` in the whole
-  data, not in one file) are those of the same rows read in memory. That pass reads the
-  money columns of every file once more; its refusals name the files;
+  or a ``.`` and how, digits grouped by three with spaces), so that the currency (one,
+  in any file), the thousands separator and the refusal of a ``.`` that reads two ways
+  (``1.627`` next to ``85`` in the whole data, not in one file) are those of the same
+  rows read in memory. That pass reads the money columns of every file once more; its
+  refusals name the files;
 - text dates: the date layout is decided once, from the first partition, and every
   partition must read the same way. A partition whose dates only read the other way
   (day first against month first) is an error naming it, never a silent mix; so is,

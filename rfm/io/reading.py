@@ -66,7 +66,8 @@ class ReadOptions:
     which every value holding a ``.`` has three digits after it, such as ``1.627``, is
     refused as ambiguous, since ``.`` may group thousands there; ``"."`` says it is the
     decimal mark), ``thousands`` separator of the money columns (``None``: none, but
-    with the decimal mark ``,`` a column whose values hold ``,`` may group thousands
+    digits grouped by three with spaces, ``1 234.56``, group thousands, and with the
+    decimal mark ``,`` a column whose values hold ``,`` may group thousands
     with ``.``, as in ``1.234,56``), ``encoding`` (``None``: byte-order mark,
     UTF-16 without one, UTF-8, else Windows-1252), ``header`` (the first row names the
     columns), ``names`` (column names to use instead), ``date_format`` and ``dayfirst``

@@ -287,6 +287,11 @@ WHOLE_DATA_MONEY = [
     # the accounting zero in the second file, the currency in the first: 0 in dollars,
     # said as in memory
     ((["$ 4.00", "$ 1.50"], ["2.00", "USD -"]), None, [4.0, 1.5, 2.0, 0.0], "$"),
+    # digits grouped by three with a space in the first file: a space groups thousands,
+    # so '.' marks decimals and 1.627 in the second is 1.627 (the second alone "reads
+    # two ways")
+    ((["1 250", "85"], ["1.627", "3"]), None, [1250.0, 85.0, 1.627, 3.0], None),
+    ((["1.627", "3"], ["1\u00a0250", "85"]), None, [1.627, 3.0, 1250.0, 85.0], None),
 ]
 
 
