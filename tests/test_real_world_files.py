@@ -934,6 +934,30 @@ def test_currency_signs_and_accounting_negatives_are_read(cli, tmp_path: Path, s
     assert loaded.notes == said
 
 
+def test_the_unicode_minus_sign_is_a_minus(cli, tmp_path: Path) -> None:
+    """Returns written with the minus sign U+2212 (−3.50, as typeset reports and some
+    exports write it) were refused as not numbers. Read as negative, as with '-'."""
+    df, text = money_rows()
+    text["Amount"] = [f"\u2212{-v:.2f}" if v < 0 else f"{v:.2f}" for v in df["UnitPrice"]]
+    assert text["Amount"].iloc[4] == "\u22123.50"
+    src = write_csv(tmp_path / "minus.csv", text)
+    proc, seg = segment(cli, src, "--keep-nonpositive-amount")  # the returns kept
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df))
+    from rfm.io.loading import load_transactions
+
+    loaded = load_transactions(src)
+    assert loaded.frame["Amount"].iloc[[4, 11]].tolist() == [-3.5, -20.25]
+    assert loaded.notes == []
+    # beside a sign, only on the returns: the sign read off, the value said as written
+    text["Amount"] = [f"\u2212£{-v:.2f}" if v < 0 else f"{v:.2f}" for v in df["UnitPrice"]]
+    loaded = load_transactions(write_csv(tmp_path / "pounds.csv", text))
+    assert loaded.frame["Amount"].iloc[[4, 11]].tolist() == [-3.5, -20.25]
+    assert loaded.currency == "£"
+    assert loaded.notes == ["amounts in column 'Amount' read without their '£' sign (e.g. "
+                            "'\u2212£3.50')"]  # fmt: skip
+
+
 def test_the_sign_read_is_said_and_shown_in_the_report(cli, tmp_path: Path) -> None:
     df, text = money_rows()
     df = df[df["UnitPrice"] > 0]  # the default cleaning drops the returns

@@ -368,22 +368,23 @@ def _money_text(
 ) -> tuple[pd.Series, np.ndarray, MoneyText]:
     """``text`` (distinct stripped values, from the file ``where``) without currency
     signs (a quantity's units) and accounting negatives: the number text, which values
-    are negative, and what was read. A quantity column carries no currency: a sign there
+    are negative, and what was read. The minus sign ``−`` (U+2212, as typeset reports
+    write it) is a minus, as ``-``. A quantity column carries no currency: a sign there
     is not read off (the value is not a number), nor is a dash beside one (``$ -``)
     read as the zero of the accounting format, as in a money column."""
     quantity = role == "quantity"
-    core = text.copy()
+    core = text.map(lambda v: v.replace("\u2212", "-") if isinstance(v, str) else v)
     negative = np.zeros(len(text), dtype=bool)
     found: dict[str, Seen] = {}  # sign (or unit) -> as written, first value carrying it
     first: dict[str, str] = {}  # negative style (or "zero") -> first value written so
-    for i in np.flatnonzero(text.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
-        if not quantity and (zero := _DASH_ZERO.match(text.iat[i])):  # '$ -': 0
+    for i in np.flatnonzero(core.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
+        if not quantity and (zero := _DASH_ZERO.match(core.iat[i])):  # '$ -': 0
             core.iat[i] = "0"
             symbol = zero.group(1) or zero.group(2)
             found.setdefault(currency_sign(symbol), (symbol, text.iat[i], where))
             first.setdefault("zero", text.iat[i])
             continue
-        parts = _money_parts(text.iat[i], quantity)
+        parts = _money_parts(core.iat[i], quantity)
         if parts is None:
             continue
         core.iat[i], symbol, style = parts
@@ -429,11 +430,12 @@ def number_column(
     :func:`_thousands`), strictly: a value with a separator out of place is not a
     number, and is refused with examples. One currency sign or code before or after the
     number (``£15.30``, ``15,30 €``, ``$ 4``, ``EUR 12``: a sign, or an ISO 4217 code of
-    :data:`ISO_4217`) is read off, as are accounting negatives (``(27.50)``,
-    ``27.50-``) and zeros (``$ -``, ``USD -``: a dash beside the sign, read as 0 in
-    the column's currency): :class:`MoneyText` says what was read, and a column of
-    several currencies is refused. A quantity (``role`` ``"quantity"``) carries no currency; a
-    unit after it (``2 PCS``, ``1 kg``) is read off instead, and said.
+    :data:`ISO_4217`) is read off (the minus sign ``−`` U+2212 is a minus, as ``-``),
+    as are accounting negatives (``(27.50)``, ``27.50-``) and zeros (``$ -``, ``USD -``:
+    a dash beside the sign, read as 0 in the column's currency): :class:`MoneyText`
+    says what was read, and a column of several currencies is refused. A quantity
+    (``role`` ``"quantity"``) carries no currency; a unit after it (``2 PCS``,
+    ``1 kg``) is read off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
     ``thousands`` separator is given and every value holding a ``.`` has three digits

@@ -292,6 +292,9 @@ WHOLE_DATA_MONEY = [
     # two ways")
     ((["1 250", "85"], ["1.627", "3"]), None, [1250.0, 85.0, 1.627, 3.0], None),
     ((["1.627", "3"], ["1\u00a0250", "85"]), None, [1.627, 3.0, 1250.0, 85.0], None),
+    # the pound's one value in the second file is a return written with the minus sign
+    # U+2212: one currency, the pound, said with the value as written
+    ((["2.00", "4.00"], ["\u2212£1.50", "3.00"]), None, [2.0, 4.0, -1.5, 3.0], "£"),
 ]
 
 
