@@ -318,18 +318,29 @@ def test_mbgnbd_recovery() -> None:
 def _quadrature_if_alive(k: float, u: float, a: float, B: float) -> float:
     """E[(1 - (1+pu)^-k) / p], p ~ Beta(a, B), by adaptive quadrature of the log-space
     density, the interval split where either factor changes: around ``1/(k u)`` (where
-    the integrand's first factor bends) and the Beta bulk."""
-    from scipy import integrate
-    from scipy.stats import beta
+    the integrand's first factor bends) and the Beta bulk.
+
+    The Beta log-density is scipy.stats.beta.logpdf's own formula (its ``_logpdf``), the
+    same bits for 0 < p < 1, where quad evaluates it: called once per point through
+    scipy.stats' argument checks it took 80 µs, 3 µs this way (a wide grid is some
+    80,000 points)."""
+    from scipy import integrate, special
+
+    log_beta = special.betaln(a, B)
 
     def h(p):
         return -np.expm1(-k * np.log1p(p * u)) / p if p > 0 else k * u
+
+    def log_density(p):
+        lpx = special.xlog1py(B - 1.0, -p) + special.xlogy(a - 1.0, p)
+        lpx -= log_beta
+        return lpx
 
     mean = a / (a + B)
     sd = np.sqrt(a * B / ((a + B) ** 2 * (a + B + 1)))
     marks = [mean + j * sd for j in (-2, 0, 3, 10, 30)] + [j / (k * u) for j in (0.1, 1, 10)]
     points = sorted({p for p in marks if 0 < p < 1 - 1e-9})
-    v, _ = integrate.quad(lambda p: h(p) * np.exp(beta.logpdf(p, a, B)), 0, 1, points=points,
+    v, _ = integrate.quad(lambda p: h(p) * np.exp(log_density(p)), 0, 1, points=points,
                           limit=1000, epsabs=0, epsrel=1e-12)
     return v
 
