@@ -128,9 +128,16 @@ def _online_retail_until(day: str) -> pd.DataFrame:
     path = DATA / "online_retail.csv.gz"
     if not path.exists():
         pytest.skip(f"real data not found at {path} (outside the project setup)")
-    lines = pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str},
-                        parse_dates=["InvoiceDate"])  # fmt: skip
+    lines = _read_online_retail(path)
     return lines[lines["InvoiceDate"] < pd.Timestamp(day) + pd.Timedelta(days=1)]
+
+
+@functools.lru_cache(maxsize=1)
+def _read_online_retail(path: Path) -> pd.DataFrame:
+    """The whole file, parsed once per process for the two cuts above (0.4 s each); read
+    only: each cut is a new frame."""
+    return pd.read_csv(path, dtype={"InvoiceNo": str, "StockCode": str},
+                       parse_dates=["InvoiceDate"])  # fmt: skip
 
 
 def _december_shop(seed: int) -> pd.DataFrame:
