@@ -10,6 +10,15 @@ runs them one after another, and closes it after each test's teardown): an idle 
 costs CPU too (its heartbeats, about 0.05 s a second). The clusters the command starts
 itself (``--dask`` without an address) are the command's own, as before.
 
+A test of another module that runs the command on Dask without checking the cluster the
+command starts itself (its files, its messages) takes the ``dask_address`` fixture
+(``conftest.py``) and runs ``--dask ADDRESS`` on this cluster; ``conftest.py`` runs it
+with the modules above. Each such run used to start a local cluster of its own: two
+worker processes importing pandas, Dask, numba and rfmseg's kernels, 3 to 4.5 s of CPU,
+for the same answer. What only the command's own local cluster shows (its signal mask,
+Ctrl-C while it works, its workers' logs) is still tested on it, in
+tests/test_cli_dask.py.
+
 Import it one way, ``from _cluster import local_cluster`` (``tests/`` is on ``sys.path``
 through its ``conftest.py``).
 """
@@ -20,6 +29,8 @@ from typing import Any
 
 #: the test modules whose tests share the cluster
 MODULES = ("test_clv_dask.py", "test_cli_dask.py", "test_dask_kmeans.py", "test_dask_rfm.py")
+#: the fixture (``conftest.py``) through which a test of another module shares it
+FIXTURE = "dask_address"
 
 #: what this cluster does not do between and during the tests, which look at none of it:
 #: sample its workers' stacks every 10 ms (Dask's task profiler, for the dashboard) and
@@ -46,10 +57,16 @@ def local_cluster() -> Any:
     return _cluster
 
 
-def close_unless_next_needs_it(next_module: str | None) -> None:
-    """Close the cluster unless the next test (in ``next_module``; None: none) is in one
-    of :data:`MODULES`."""
+def needs_it(item: Any) -> bool:
+    """Whether the test ``item`` (a pytest item) uses the shared cluster: it is in one of
+    :data:`MODULES`, or takes the :data:`FIXTURE`."""
+    return item.path.name in MODULES or FIXTURE in getattr(item, "fixturenames", ())
+
+
+def close_unless_next_needs_it(next_item: Any) -> None:
+    """Close the cluster unless the next test (a pytest item; None: none) uses it
+    (:func:`needs_it`)."""
     global _cluster
-    if _cluster is not None and next_module not in MODULES:
+    if _cluster is not None and (next_item is None or not needs_it(next_item)):
         cluster, _cluster = _cluster, None
         cluster.close()

@@ -94,16 +94,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     queue. With the default ``load`` the Dask tests stayed queued on one worker, and the
     other sat idle for the last 37 s of a 150 s run.
 
-    The Dask modules that share one LocalCluster (tests/_cluster.py) run one after another,
-    where the first of them would run: tests/rfm/clv/test_clv_dask.py, then
-    tests/test_cli_dask.py, test_dask_kmeans.py and test_dask_rfm.py."""
+    The tests that share one LocalCluster (tests/_cluster.py) run one after another,
+    where the first of them would run: those of the Dask modules
+    (tests/rfm/clv/test_clv_dask.py, tests/test_cli_dask.py, test_dask_kmeans.py and
+    test_dask_rfm.py), and those of other modules that take the ``dask_address`` fixture.
+    (Such a test leaves its own module's tests: a module-scoped fixture it uses is set up
+    again for it, well under the cost of a cluster.)"""
     items.sort(key=lambda item: item.path.name not in LONG_RUNNING)  # stable: order kept
-    from _cluster import MODULES
+    from _cluster import needs_it
 
-    shared = [item for item in items if item.path.name in MODULES]
+    shared = [item for item in items if needs_it(item)]
     if shared:
-        first = next(i for i, item in enumerate(items) if item.path.name in MODULES)
-        rest = [item for item in items if item.path.name not in MODULES]
+        first = next(i for i, item in enumerate(items) if needs_it(item))
+        rest = [item for item in items if not needs_it(item)]
         items[:] = rest[:first] + shared + rest[first:]
 
 
@@ -114,7 +117,18 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     yield
     from _cluster import close_unless_next_needs_it
 
-    close_unless_next_needs_it(None if nextitem is None else nextitem.path.name)
+    close_unless_next_needs_it(nextitem)
+
+
+@pytest.fixture
+def dask_address() -> str:
+    """The scheduler of the two-process LocalCluster the Dask tests share
+    (tests/_cluster.py), for ``rfmseg ... --dask ADDRESS``: for a test that checks what
+    a run on Dask gives, not the local cluster ``--dask`` alone starts."""
+    pytest.importorskip("distributed")
+    from _cluster import local_cluster
+
+    return local_cluster().scheduler_address
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -829,20 +829,23 @@ def test_a_failed_run_leaves_no_model_file(cli, files, tmp_path) -> None:
     assert not list(tmp_path.glob(".rfmseg-tmp-*"))
 
 
-def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained,
-                                                           tmp_path) -> None:  # fmt: skip
-    pytest.importorskip("distributed")
+def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained, tmp_path,
+                                                           dask_address) -> None:  # fmt: skip
+    """On Dask (the cluster the Dask tests share: apply and refit read the file on Dask
+    through the session ``--dask`` alone opens too, tests/test_cli_dask.py), the files
+    of the run in memory."""
     _, model = trained
     a = cli("apply", model, files / "w2.csv", "--out", tmp_path / "mem", "--quiet")
-    b = cli("apply", model, files / "w2.csv", "--out", tmp_path / "dask", "--dask", "--quiet")
+    b = cli("apply", model, files / "w2.csv", "--out", tmp_path / "dask", "--dask",
+            dask_address, "--quiet")  # fmt: skip
     assert a.returncode == 0 and b.returncode == 0, b.stderr
     for name in ("segments.csv", "drift.csv"):
         assert (tmp_path / "mem" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes()
     # means of spend summed in another order: equal to rounding
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dask" / "profile.csv"),
                                   pd.read_csv(tmp_path / "mem" / "profile.csv"))
-    c = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rd", "--dask", "--quiet",
-            "--save-model", tmp_path / "rd.json")  # fmt: skip
+    c = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rd", "--dask", dask_address,
+            "--quiet", "--save-model", tmp_path / "rd.json")  # fmt: skip
     d = cli("refit", model, files / "w2.csv", "--out", tmp_path / "rm", "--quiet",
             "--save-model", tmp_path / "rm.json")  # fmt: skip
     assert c.returncode == 0 and d.returncode == 0, c.stderr

@@ -1473,7 +1473,8 @@ def _expected_by_amount(df: pd.DataFrame) -> pd.DataFrame:
                          "monetary": g["Amount"].sum()})  # fmt: skip
 
 
-def test_a_totals_row_below_the_lines_is_left_out_and_named(cli, tmp_path: Path) -> None:
+def test_a_totals_row_below_the_lines_is_left_out_and_named(cli, tmp_path: Path,
+                                                            dask_address: str) -> None:  # fmt: skip
     """A spreadsheet's SUM row read as a customer doubled the revenue and became the best
     customer (or a new one, as it is dated last), with no word. It is left out, named
     with its figure and the flag that keeps it, and counted in the cleaning line; the
@@ -1481,7 +1482,8 @@ def test_a_totals_row_below_the_lines_is_left_out_and_named(cli, tmp_path: Path)
     spend are those of the lines without it (a plain groupby). Found by its id
     ('TOTAL'), or with any id by its figure: the sum of every other line as read (the
     cancelled one included, as a spreadsheet adds it) or of the other customers'
-    spend. --keep-totals-row keeps it; --dask leaves out the same row."""
+    spend. --keep-totals-row keeps it; --dask leaves out the same row (on the cluster the
+    Dask tests share)."""
     df = _amount_rows()
     kept = df[~df["InvoiceNo"].str.startswith("C")]
     expected = _expected_by_amount(kept)
@@ -1520,7 +1522,7 @@ def test_a_totals_row_below_the_lines_is_left_out_and_named(cli, tmp_path: Path)
     src = write_csv(tmp_path / "totals.csv", pd.concat([df, pd.DataFrame(
         [("T1", "TOTAL", late, df["Amount"].sum())], columns=df.columns)]).assign(
         InvoiceDate=lambda d: d["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M")))  # fmt: skip
-    proc, seg = end_to_end(cli, tmp_path, src, "--dask")
+    proc, seg = end_to_end(cli, tmp_path, src, "--dask", dask_address)
     assert_rfm(seg, expected)
     assert "warning: Customer 'TOTAL'" in proc.stdout
 

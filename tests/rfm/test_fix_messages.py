@@ -198,8 +198,10 @@ def test_migration_names_its_own_keywords(tx) -> None:
     )
 
 
-def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
-    """rfmseg translates the library's advice into flags: the same lines as before."""
+def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx, dask_address: str) -> None:
+    """rfmseg translates the library's advice into flags: the same lines as before. (On
+    Dask, on the cluster the Dask tests share: the message is the partition's, whichever
+    cluster runs it.)"""
     three = tx[tx["CustomerID"].isin(tx["CustomerID"].unique()[:3])]
     src = tmp_path / "three.csv"
     three.to_csv(src, index=False)
@@ -221,7 +223,7 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
     gap = tmp_path / "gap.csv"
     tx.assign(InvoiceNo=tx["InvoiceNo"].astype(str).where(tx.index != 3, "")).to_csv(
         gap, index=False)
-    for args, where in (((), ""), (("--dask",), f"partition 0 (file {gap}): ")):
+    for args, where in (((), ""), (("--dask", dask_address), f"partition 0 (file {gap}): ")):
         proc = cli("segment", str(gap), "--out", str(tmp_path / "o"), *args)
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines()[-1] == (
@@ -229,13 +231,15 @@ def test_the_command_keeps_naming_its_flags(cli, tmp_path: Path, tx) -> None:
             "them in, or drop those lines from the file."), proc.stderr
 
 
-def test_a_cleaning_that_removes_every_line_names_only_flags_that_keep_them(cli, tmp_path: Path
-                                                                           ) -> None:  # fmt: skip
+def test_a_cleaning_that_removes_every_line_names_only_flags_that_keep_them(
+    cli, tmp_path: Path, dask_address: str
+) -> None:
     """rfmseg: one line, no table and no Python name, counting what each rule removed
     (counted by hand below); lines without a customer id name the column read as the id
     and --customer, and no --keep-* flag (none keeps them usefully); amounts that are
     empty or 0 or less name --keep-nonpositive-amount, which exists (see --help), and not
-    the quantity and price flags of another kind of file. The same in memory and on Dask."""
+    the quantity and price flags of another kind of file. The same in memory and on Dask
+    (the cluster the Dask tests share: the cleaning and its message are the same on any)."""
     guests = tmp_path / "guests.csv"
     guests.write_text("InvoiceNo,CustomerID,InvoiceDate,Amount\n1,,2024-01-02,5\n"
                       "2,,2024-01-03,7\n", encoding="utf-8")  # fmt: skip
@@ -252,7 +256,7 @@ def test_a_cleaning_that_removes_every_line_names_only_flags_that_keep_them(cli,
     for src, said in expected.items():
         roles = ("--customer", "Client", "--invoice", "Order", "--date", "Day", "--amount",
                  "Total") if src == amounts else ()  # fmt: skip
-        for dask in ((), ("--dask",)):
+        for dask in ((), ("--dask", dask_address)):
             proc = cli("segment", str(src), *roles, *dask, "--out", str(tmp_path / "o"))
             assert proc.returncode == 2, proc.stderr
             lines = proc.stderr.strip().splitlines()
