@@ -145,7 +145,9 @@ def fit_value(
         _refuse_nonpositive(clean, columns, cleaning)
 
     first, last = _order_days(clean, columns)
-    as_of = _as_of(snapshot, last)
+    given = check_snapshot(snapshot)  # a date, or None ("max+1d", "max")
+    snapshot_day = None if given is None else _in_zone(given, last).normalize()
+    as_of = _as_of(snapshot_day, last)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataEndWarning)  # said by value_sentences
         warnings.simplefilter("ignore", UndefinedSpendWarning)  # the run says it (SPEND_UNDEFINED)
@@ -158,11 +160,10 @@ def fit_value(
         raise ValueError("the value models left some customers without a prediction.")
     holdout, fitted, spread = _holdout(clean, columns, model, holdout_days, first, last) \
         if holdout_days else (None, None, None)
-    given = check_snapshot(snapshot)
     return ValueAhead(table, months, model, value.purchase_model, value.spend_model,
                       holdout, holdout_days, fitted, spread,
                       last_order_day=last,
-                      snapshot_day=None if given is None else _in_zone(given, last).normalize(),
+                      snapshot_day=snapshot_day,
                       days_past_data=0 if as_of is None else (as_of - last).days,
                       repeat_spend=_repeat_spend(value.summary))  # fmt: skip
 
@@ -233,21 +234,21 @@ def _in_zone(instant: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
     return instant
 
 
-def _as_of(snapshot: Any, last: pd.Timestamp) -> pd.Timestamp | None:
-    """The last day of the value models' period: the last whole day before the snapshot
-    when it is a date (in the dates' own time zone, as the summary counts days), when
-    that is after ``last``, the last order line's day; else ``None`` (the last purchase
-    day, as with ``"max+1d"``).
+def _as_of(snapshot_day: pd.Timestamp | None, last: pd.Timestamp) -> pd.Timestamp | None:
+    """The last day of the value models' period: the last whole day before the snapshot's
+    day (``snapshot_day``: a given snapshot's day, in the dates' own time zone, as the
+    summary counts days; ``None`` for ``"max+1d"`` and ``"max"``), when that is after
+    ``last``, the last order line's day; else ``None`` (the last purchase day, as with
+    ``"max+1d"``).
 
     A snapshot at midnight of day D observes the days up to D-1: it is the instant
     ``"max+1d"`` stands for when the last order is on D-1 and the dates have no time of
     day, and must give the same figures. A snapshot later on day D has not seen all of
     D either; counting D as a day without purchases would count hours it has not seen.
     """
-    day = check_snapshot(snapshot)
-    if day is None:
+    if snapshot_day is None:
         return None
-    day = _in_zone(day, last).normalize() - pd.Timedelta(days=1)
+    day = snapshot_day - pd.Timedelta(days=1)
     return day if day > last else None
 
 
