@@ -303,6 +303,15 @@ _OFFSET_AT_END = re.compile(
 )
 
 
+def _offset_seconds(found: list[re.Match]) -> np.ndarray:
+    """The UTC offsets that ``found`` (matches of :data:`_OFFSET_AT_END` or :data:`_ZONE`:
+    groups ``sign``, ``hh``, ``mm`` and maybe ``ss``; none for ``Z``) read, in seconds."""
+    sign = np.array([-1 if m["sign"] == "-" else 1 for m in found], dtype=np.int64)
+    return sign * np.array([int(m["hh"] or 0) * 3600 + int(m["mm"] or 0) * 60
+                            + int(m.groupdict().get("ss") or 0) for m in found],
+                           dtype=np.int64)  # fmt: skip
+
+
 def _as_written(uniq: np.ndarray, instants: pd.Series, fmt: str) -> pd.Series:
     """The times ``uniq`` write (read with ``fmt``, which reads a zone), without their
     zones: the UTC ``instants`` plus each value's offset. The offset is read off the end
@@ -310,10 +319,7 @@ def _as_written(uniq: np.ndarray, instants: pd.Series, fmt: str) -> pd.Series:
     utc = instants.dt.tz_convert("UTC").dt.tz_localize(None)
     found = [_OFFSET_AT_END.search(v) for v in uniq] if fmt.rstrip().endswith("%z") else []
     if found and all(found):
-        sign = np.array([-1 if m["sign"] == "-" else 1 for m in found], dtype=np.int64)
-        seconds = np.array([int(m["hh"] or 0) * 3600 + int(m["mm"] or 0) * 60 + int(m["ss"] or 0)
-                            for m in found], dtype=np.int64)  # fmt: skip
-        return utc + pd.to_timedelta(sign * seconds, unit="s")
+        return utc + pd.to_timedelta(_offset_seconds(found), unit="s")
     return pd.Series([pd.Timestamp(pd.to_datetime(v, format=fmt)).tz_localize(None)
                       for v in uniq], index=instants.index, dtype="datetime64[ns]")  # fmt: skip
 
@@ -847,8 +853,7 @@ def _zones_split(uniq: np.ndarray, col: _Column) -> tuple[np.ndarray, np.ndarray
     bad = (hours > 23) | (minutes > 59)  # what Python's %z reads
     if bad.any():
         raise col.fail(f"time-zone offsets out of range, e.g. {_examples(uniq[bad])}.")
-    sign = np.array([-1 if m["sign"] == "-" else 1 for m in found], dtype=np.int64)
-    offsets = (sign * (hours * 60 + minutes)).astype("timedelta64[m]").astype("timedelta64[ns]")
+    offsets = _offset_seconds(found).astype("timedelta64[s]").astype("timedelta64[ns]")
     spaced = all(m["zone"][:1].isspace() for m in found)
     return bare, offsets, _Column(col.name, col.options, zone=" %z" if spaced else "%z")
 
