@@ -45,8 +45,9 @@ K = load_kernels("kmeans_np.engine_numba")
 def _lloyd_block(xt, labels, centers, with_inertia):
     lab = np.full(xt.shape[1], -1, np.int32) if labels is None else labels.copy()
     with one_thread():
+        kept = K.kept_chunk_sums(None, xt.shape[1], centers.shape, lab)[1:]  # none kept
         sums, weight, n_changed, inertia = K.lloyd_step(
-            xt, None, centers, lab, with_inertia, K.any_d_flag(xt.shape[0])
+            xt, None, centers, lab, with_inertia, K.any_d_flag(xt.shape[0]), kept
         )
     return lab, (sums, weight, int(n_changed), float(inertia))
 

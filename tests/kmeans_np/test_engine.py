@@ -22,7 +22,7 @@ from _kmeans_helpers import BACKENDS, blob_data, positive_weights, rfm_data
 
 import kmeans_np.engine as numpy_engine
 from kmeans_np import KMeans, kmeans_plusplus
-from kmeans_np.lloyd import make_engine
+from kmeans_np.lloyd import lloyd, make_engine
 
 RTOL = 1e-12
 
@@ -155,7 +155,7 @@ def _kernel_outputs(kernels, xt, w, centers, any_d):
     value past the total."""
     n = xt.shape[1]
     labels = np.full(n, -1, np.int32)
-    step = kernels.lloyd_step(xt, w, centers, labels, True, any_d)
+    step = kernels.lloyd_step(xt, w, centers, labels, True, any_d, _no_kept(xt, centers))
     near_labels, min_sq = np.empty(n, np.int32), np.empty(n)
     inertia = kernels.nearest(xt, w, centers, near_labels, min_sq, any_d)
     closest = np.full(n, np.inf)
@@ -176,6 +176,12 @@ def _kernel_outputs(kernels, xt, w, centers, any_d):
     picks = kernels.sample_in_chunks(w_full, closest, cum, draws)
     return [*step[:2], step[2], step[3], labels, near_labels, min_sq, inertia, closest, pots,
             chunks, picks]  # fmt: skip
+
+
+def _no_kept(xt, centers):
+    """Lloyd's pass's ``kept`` argument with no sums kept: every chunk adds its own."""
+    k, d = centers.shape
+    return np.empty((-(-xt.shape[1] // engine_numba().CHUNK), k * (d + 1))), False
 
 
 def assert_same_bits(a, b):
@@ -245,7 +251,8 @@ def test_lloyds_pass_gives_the_nearest_centre_kernels_labels_and_inertia(weighte
         any_d = K.any_d_flag(X.shape[1])
         for kernels in (K._THREADED, K._SMALL):
             lloyd_labels = np.full(n, -1, np.int32)
-            step = kernels.lloyd_step(xt, w, centers, lloyd_labels, True, any_d)
+            step = kernels.lloyd_step(xt, w, centers, lloyd_labels, True, any_d,
+                                        _no_kept(xt, centers))
             labels = np.empty(n, np.int32)
             inertia = kernels.nearest(xt, w, centers, labels, np.empty(n), any_d)
             np.testing.assert_array_equal(lloyd_labels, labels)
@@ -275,17 +282,102 @@ def test_lloyds_pass_writes_every_changed_label_and_counts_it(weighted):
     K.nearest(xt, w, centers, want, np.empty(n), None)
     stale = np.r_[0, 4095, np.arange(128, 192), n - 1]
     for kernels in (K._THREADED, K._SMALL):
-        fresh = kernels.lloyd_step(xt, w, centers, np.full(n, -1, np.int32), False, None)
+        fresh = kernels.lloyd_step(xt, w, centers, np.full(n, -1, np.int32), False, None,
+                                   _no_kept(xt, centers))
         labels = want.copy()
         labels[stale] = (want[stale] + 1) % k
-        step = kernels.lloyd_step(xt, w, centers, labels, False, None)
+        step = kernels.lloyd_step(xt, w, centers, labels, False, None, _no_kept(xt, centers))
         np.testing.assert_array_equal(labels, want)
         assert step[2] == stale.size
         np.testing.assert_array_equal(step[0], fresh[0])
         np.testing.assert_array_equal(step[1], fresh[1])
-        again = kernels.lloyd_step(xt, w, centers, labels, False, None)
+        again = kernels.lloyd_step(xt, w, centers, labels, False, None, _no_kept(xt, centers))
         assert again[2] == 0
         np.testing.assert_array_equal(labels, want)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("d", [3, 4])
+def test_kept_chunk_sums_are_the_sums_of_the_labels_they_keep(d, weighted):
+    """A chunk whose labels all stand keeps last pass's sums, and the sums it returns are
+    those of a pass that adds every chunk afresh, bit for bit, and the per-cluster sums
+    of the new labels by np.bincount (to rounding). Three chunks: stale labels in the
+    first and the last; the middle one changes nothing, so its kept sums are used: a
+    NaN planted there shows in the result, proving they were kept, and nowhere else."""
+    K = engine_numba()
+    n, k = 9001, 5
+    X = rfm_data(n, seed=101) if d == 3 else blob_data(n, d, 5, seed=101)
+    xt = np.ascontiguousarray(X.T)
+    w = positive_weights(n, seed=102) if weighted else None
+    centers = np.ascontiguousarray(X[:: n // k][:k])
+    any_d = K.any_d_flag(d)
+    want = np.empty(n, np.int32)
+    K.nearest(xt, w, centers, want, np.empty(n), any_d)
+    w_full = np.ones(n) if w is None else w
+    by_hand = np.array([np.bincount(want, weights=w_full * X[:, f], minlength=k)
+                        for f in range(d)]).T  # fmt: skip
+    stale = np.r_[0, 4095, 8192, n - 1]
+    for kernels in (K._THREADED, K._SMALL):
+        fresh = kernels.lloyd_step(xt, w, centers, want.copy(), False, any_d, _no_kept(xt, centers))
+        labels = want.copy()
+        kept = _no_kept(xt, centers)
+        kernels.lloyd_step(xt, w, centers, labels, False, any_d, kept)  # fills part
+        labels[stale] = (want[stale] + 1) % k
+        step = kernels.lloyd_step(xt, w, centers, labels, False, any_d, (kept[0], True))
+        assert step[2] == stale.size
+        np.testing.assert_array_equal(labels, want)
+        np.testing.assert_array_equal(step[0], fresh[0])
+        np.testing.assert_array_equal(step[1], fresh[1])
+        np.testing.assert_allclose(step[0], by_hand, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(step[1], np.bincount(want, w_full, minlength=k), rtol=1e-12)
+        kept[0][1, :] = np.nan  # the middle chunk: nothing changes there
+        kept[0][0, :] = np.nan  # the first: a stale label makes it add afresh
+        labels[0] = (want[0] + 1) % k
+        again = kernels.lloyd_step(xt, w, centers, labels, False, any_d, (kept[0], True))
+        assert again[2] == 1 and np.isnan(again[0]).all() and np.isfinite(kept[0][0]).all()
+
+
+@pytest.mark.parametrize("backend_rows", [60_000, 20_000], ids=["threaded", "one-thread"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_fits_with_kept_sums_are_the_fits_that_add_every_chunk(weighted, backend_rows):
+    """Whole fits on the numba engine, with chunk sums kept between passes, give the same
+    centres, labels, inertia and iteration counts, bit for bit, as the same engine made
+    to add every chunk's sums on every pass; among them fits whose clusters empty and
+    are refilled (k larger than the groups in the data), and n_init restarts on one
+    engine (each run its own labels array)."""
+    K = engine_numba()
+
+    class AddsEveryChunk(K.NumbaEngine):
+        def lloyd_step(self, centers, labels, with_inertia=False):
+            self._kept = None  # never the previous pass's labels: nothing kept
+            return super().lloyd_step(centers, labels, with_inertia)
+
+    rng = np.random.default_rng(103)
+    X = rfm_data(backend_rows, seed=104)
+    X[: backend_rows // 2] = np.round(X[: backend_rows // 2], 1)  # ties and duplicates
+    w = positive_weights(backend_rows, seed=105) if weighted else None
+    for k in (2, 4, 8):
+        init = X[rng.choice(backend_rows, k, replace=False)]
+        a = lloyd(K.NumbaEngine(X, w), init, max_iter=300)
+        b = lloyd(AddsEveryChunk(X, w), init, max_iter=300)
+        assert a.n_iter == b.n_iter
+        np.testing.assert_array_equal(a.centers, b.centers)
+        np.testing.assert_array_equal(a.labels, b.labels)
+        assert a.inertia == b.inertia
+    few = np.repeat(X[:3], backend_rows // 3 + 1, axis=0)[:backend_rows]  # three points
+    init = np.vstack([few[:3], few[:3] + 1e-3])  # six centres: three clusters empty
+    a = lloyd(K.NumbaEngine(few, w), init)
+    b = lloyd(AddsEveryChunk(few, w), init)
+    np.testing.assert_array_equal(a.centers, b.centers)
+    assert a.n_iter == b.n_iter
+    for seed in (0, 1):
+        one = KMeans(4, n_init=3, random_state=seed, backend="numba").fit(X, sample_weight=w)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(K, "NumbaEngine", AddsEveryChunk)
+            two = KMeans(4, n_init=3, random_state=seed, backend="numba").fit(X, sample_weight=w)
+        np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)
+        np.testing.assert_array_equal(one.labels_, two.labels_)
+        assert one.n_iter_ == two.n_iter_
 
 
 def _lane_sums_by_hand(acc, xt, w, s, m, lab, lanes):
@@ -473,5 +565,5 @@ def test_d3_sweeps_of_four_centres_pick_numpys_argmin_for_every_k(k):
         np.testing.assert_array_equal(labels, want)
         np.testing.assert_array_equal(min_sq, sq[np.arange(9001), want])
         lloyd_labels = np.full(9001, -1, np.int32)
-        kernels.lloyd_step(xt, None, centers, lloyd_labels, False, None)
+        kernels.lloyd_step(xt, None, centers, lloyd_labels, False, None, _no_kept(xt, centers))
         np.testing.assert_array_equal(lloyd_labels, want)
