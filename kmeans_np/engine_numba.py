@@ -442,9 +442,10 @@ def lloyd_step(xt, w, centers, labels, with_inertia, any_d, kept):
     sums of the labels on entry, from the previous pass over the same data (see
     ``NumbaEngine.lloyd_step``): a chunk none of whose labels changed then keeps its
     sums instead of adding them again. They are the same additions in the same order,
-    so the same bits; in a fit's last passes most chunks change nothing. At 1M rows in
-    the benchmark's timing, a pass that changes no label took 0.92 → 0.79 ms at k = 4
-    and 1.33 → 0.96 ms at k = 8 (the bound, reading X once: 0.61 ms).
+    so the same bits; in a fit's last passes most chunks change nothing. At 1M rows, in
+    four runs of the benchmark's part (c) alternating with the code before, a pass that
+    changes no label took 1.26–1.55× the time of reading X once at k = 4 (1.52–1.87×
+    before) and 1.51–2.24× at k = 8 (2.08–2.41×).
     """
     d, n = xt.shape
     k = centers.shape[0]
