@@ -217,19 +217,19 @@ def main(quick: bool = False) -> None:
         sk_t = median(time_interleaved({"sk": lambda sk=sk: sk.fit(X)}, repeats=3)["sk"])
         rows_c.append({
             "n": n_bw, "k": k,
-            "ours_ms_per_iter": it * 1e3,
+            "settled_ms_per_iter": it * 1e3,
             "bound_ms": bound * 1e3,
-            "ours/bound": it / bound,
+            "settled/bound": it / bound,
             "moving_ms_per_iter": moving * 1e3,
             "moving/bound": moving / bound,
             "previous_bound_ms": previous * 1e3,
-            "ours/previous_bound": it / previous,
+            "settled/previous_bound": it / previous,
             "sklearn_ms_per_iter": sk_t / sk.n_iter_ * 1e3,
         })
     cold, cached = compile_times()
     report("kmeans_c", "K-means (c): per-iteration time vs memory-bandwidth bound; compile time",
            rows_c,
-           "ours = a pass that changes no label (a fit's last passes: each chunk keeps "
+           "settled = a pass that changes no label (a fit's last passes: each chunk keeps "
            "its cluster sums); moving = a pass that changes labels in every chunk (a "
            "fit's first passes), centres alternating between two sets 0.05 apart. "
            "bound = reading X once with all threads, in the same chunks as Lloyd "

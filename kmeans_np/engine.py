@@ -51,7 +51,13 @@ class LloydStep(NamedTuple):
 
 
 class Engine(Protocol):
-    """The operations K-means needs on a fixed data set ``X`` with weights ``w``."""
+    """The operations K-means needs on a fixed data set ``X`` with weights ``w``.
+
+    ``lloyd_step`` and ``assign`` take the labels array to update: a C-contiguous int32
+    array, which between two passes of one fit nobody but the engine writes (an engine
+    may keep what it learned from the labels it wrote, as the numba engine keeps the
+    cluster sums of row chunks whose labels stand).
+    """
 
     name: str
     X: np.ndarray

@@ -867,7 +867,7 @@ class NumbaEngine:
         # and no weight is ever read.
         self._kernels = _SMALL if X.shape[0] < SMALL_BELOW_ROWS else _THREADED
         self._any_d = any_d_flag(X.shape[1])
-        self._kept: tuple = (None, np.empty((0, 0)), False)  # see kept_chunk_sums
+        self._kept: tuple | None = None  # the last pass's (labels, part, reuse): kept_chunk_sums
 
     @property
     def n_samples(self) -> int:
@@ -901,12 +901,14 @@ class NumbaEngine:
 
         The per-chunk cluster sums are kept from one pass to the next: when ``labels``
         is the array the previous pass wrote, with k unchanged, a chunk whose labels all
-        stand keeps its sums (see ``lloyd_step``'s ``kept``). ``lloyd`` passes the same
-        array, unchanged in between, to every pass of a fit; any other array has all
-        its sums added afresh."""
+        stand keeps its sums (see ``lloyd_step``'s ``kept``). So ``labels`` (C-contiguous
+        int32) must not be written by anyone else between two passes: ``lloyd`` passes
+        the same array, untouched in between, to every pass of a fit; any other array
+        has all its sums added afresh. The sums count as kept only once the pass has
+        returned: a pass that failed leaves nothing to reuse."""
         centers = np.ascontiguousarray(centers)
         kept = kept_chunk_sums(self._kept, self.X.shape[0], centers.shape, labels)
-        self._kept = kept
+        self._kept = None
         sums, weight, n_changed, inertia = self._kernels.lloyd_step(
             self.xt,
             self.sample_weight,
@@ -916,6 +918,7 @@ class NumbaEngine:
             self._any_d,
             kept[1:],
         )
+        self._kept = kept
         return sums, weight, int(n_changed), float(inertia)
 
     def assign(self, centers: np.ndarray, labels: np.ndarray) -> float:

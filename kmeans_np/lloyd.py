@@ -97,7 +97,10 @@ def relocate_empty_clusters(
 
     ``sums`` and ``weight`` are the per-cluster weighted sums of the update step; the
     moved point's contribution is taken out of its old cluster and becomes the empty
-    cluster's whole sum. ``labels`` are left as they are (the next assignment fixes them).
+    cluster's whole sum. ``labels`` are left as they are (the next assignment fixes them),
+    and must be: an engine may keep the sums of row chunks whose labels did not change
+    (the numba engine does), so a label written here would make the next pass see no
+    change in that chunk and keep sums that still count the point in its old cluster.
     """
     empty = np.flatnonzero(weight == 0)
     if empty.size == 0:

@@ -380,6 +380,75 @@ def test_fits_with_kept_sums_are_the_fits_that_add_every_chunk(weighted, backend
         assert one.n_iter_ == two.n_iter_
 
 
+@pytest.mark.parametrize("rows", [60_000, 20_000], ids=["threaded", "one-thread"])
+def test_the_engine_keeps_sums_only_for_the_labels_array_it_last_wrote(rows):
+    """NumbaEngine.lloyd_step's bookkeeping: a settled second pass on the same labels
+    array reuses the kept sums (a NaN planted in them shows); another array, though it
+    already holds the same labels, and the same array with another k (one more centre,
+    nearest to no row, so no label changes), get fresh sums, equal to the numpy engine's
+    weights (unit weights: exact counts); a pass that fails keeps nothing, so the next
+    one adds afresh."""
+    K = engine_numba()
+    X = rfm_data(rows, seed=106)
+    numpy_twin = numpy_engine.NumpyEngine(X, None)
+    c4 = np.ascontiguousarray(X[:4])
+
+    def counts(centers, labels):
+        return numpy_twin.lloyd_step(centers, labels.copy())[1]
+
+    engine = K.NumbaEngine(X, None)
+    first = np.full(rows, -1, np.int32)
+    engine.lloyd_step(c4, first)
+    engine._kept[1][:] = np.nan  # a settled pass on the same array must keep these
+    assert np.isnan(engine.lloyd_step(c4, first)[1]).all()
+    second = engine.nearest(c4)[0]  # a new array, already holding c4's labels
+    engine._kept[1][:] = np.nan
+    step = engine.lloyd_step(c4, second)
+    assert step[2] == 0
+    np.testing.assert_array_equal(step[1], counts(c4, second))
+    c5 = np.vstack([c4, [1e6, 1e6, 1e6]])  # one more centre, nearest to no row
+    engine._kept[1][:] = np.nan
+    step = engine.lloyd_step(c5, second)  # the same array and labels, k = 5: fresh sums
+    assert step[2] == 0
+    np.testing.assert_array_equal(step[1], counts(c5, second))
+
+    def fails(*args):
+        raise RuntimeError("interrupted")
+
+    engine.lloyd_step(c4, second)  # k = 4 again: sums of the same array kept
+    engine._kept[1][:] = np.nan
+    kernels = engine._kernels
+    engine._kernels = kernels._replace(lloyd_step=fails)
+    with pytest.raises(RuntimeError):
+        engine.lloyd_step(c4, second)
+    engine._kernels = kernels
+    np.testing.assert_array_equal(engine.lloyd_step(c4, second)[1], counts(c4, second))
+
+
+@pytest.mark.parametrize("rows", [60_000, 12_288], ids=["threaded", "one-thread"])
+def test_a_fit_that_refills_an_empty_cluster_once_is_the_numpy_engines(rows):
+    """Two tight groups far apart and one point between them; the third starting centre
+    lies far from every point, so its cluster is empty after the first pass and takes
+    the point farthest from its centre (the one between the groups): one relocation, in
+    a chunk where no other label changes afterwards. The numba engine, which keeps the
+    sums of chunks whose labels stand, must still count that point in its new cluster:
+    the same labels and iterations as the numpy engine, centres to rounding, and the
+    third centre exactly on the point."""
+    K = engine_numba()
+    rng = np.random.default_rng(1)
+    X = rng.normal(scale=0.01, size=(rows, 3))
+    X[rows // 2 :, 0] += 10.0
+    X[100] = (3.0, 0.0, 0.0)
+    init = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [1000.0, 1000.0, 1000.0]])
+    ours = lloyd(K.NumbaEngine(X, None), init)
+    ref = lloyd(numpy_engine.NumpyEngine(X, None), init)
+    assert ours.n_iter == ref.n_iter
+    np.testing.assert_array_equal(ours.labels, ref.labels)
+    np.testing.assert_allclose(ours.centers, ref.centers, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(ours.centers[2], X[100])
+    assert np.bincount(ours.labels).tolist() == [rows // 2 - 1, rows // 2, 1]
+
+
 def _lane_sums_by_hand(acc, xt, w, s, m, lab, lanes):
     """The lane sums as plain Python adds them: row s+i into lane i mod ``lanes`` of its
     cluster, one IEEE addition after the other in row order (the reference)."""
