@@ -18,6 +18,7 @@ from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
     "TABLE_COLUMNS",
+    "SnapshotRefused",
     "build_table",
     "check_invoice_column",
     "check_snapshot",
@@ -37,6 +38,30 @@ TABLE_COLUMNS = (
     "tenure_days",
     "avg_order_value",
 )
+
+
+class SnapshotRefused(ValueError):
+    """A date given as the snapshot that these order lines cannot take: before their last
+    purchase (recency would be negative), or of another kind of time (one time-zone aware,
+    the other not). ``snapshot`` is the date, ``last`` the last purchase (``None`` for the
+    time zones), so that a caller can say where the date came from, or count from another
+    day; the message is :func:`rfm.rfm_table`'s."""
+
+    def __init__(self, snapshot: pd.Timestamp, last: pd.Timestamp | None, tz: Any = None
+                 ) -> None:  # fmt: skip
+        self.snapshot, self.last, self.tz = snapshot, last, tz
+        if last is None:
+            text = (f"snapshot {snapshot} and the dates disagree on time zones (dates "
+                    f"tz={tz}); give the snapshot in the same kind (both naive or both "
+                    "tz-aware).")  # fmt: skip
+        else:
+            text = (f"snapshot {snapshot} is before the last purchase ({last}); recency "
+                    "would be negative. Use a snapshot on or after the last purchase, or "
+                    "'max' / 'max+1d'.")  # fmt: skip
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # raised on a Dask worker, read back here
+        return type(self), (self.snapshot, self.last, self.tz)
 
 
 def purchase_days(dates: pd.Series) -> np.ndarray:
@@ -95,24 +120,19 @@ def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
 
 
 def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
-    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``."""
+    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``; a date before
+    the last purchase, or of another kind of time than the dates, raises
+    :class:`SnapshotRefused`."""
     ts = check_snapshot(snapshot)
     if ts is None:
         return last_tick + (day if snapshot == "max+1d" else 0)
     if (ts.tz is None) != (tz is None):
-        raise ValueError(
-            f"snapshot {ts} and the dates disagree on time zones (dates tz={tz}); give "
-            "the snapshot in the same kind (both naive or both tz-aware)."
-        )
+        raise SnapshotRefused(ts, None, tz)
     if ts.tz is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     tick = int(np.datetime64(ts.to_datetime64(), unit).view(np.int64))
     if tick < last_tick:
-        last = pd.Timestamp(np.datetime64(last_tick, unit))
-        raise ValueError(
-            f"snapshot {ts} is before the last purchase ({last}); recency would be "
-            "negative. Use a snapshot on or after the last purchase, or 'max' / 'max+1d'."
-        )
+        raise SnapshotRefused(ts, pd.Timestamp(np.datetime64(last_tick, unit)))
     return tick
 
 

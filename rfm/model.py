@@ -459,15 +459,19 @@ class SegmentModel:
 
     # -- refit -----------------------------------------------------------------------
     def refit(
-        self, transactions: Any, *, warm_start: bool = False, progress: Any = None
+        self, transactions: Any, *, warm_start: bool = False, progress: Any = None,
+        snapshot: Any = None,
     ) -> SegmentModel:
         """A new model fitted on ``transactions`` whose clusters keep this model's ids where
         they persist, and their persona names where their customers still fit them
-        (:mod:`rfm.model_refit`); see :attr:`lineage`."""
-        return self.refit_run(transactions, warm_start=warm_start, progress=progress)[0]
+        (:mod:`rfm.model_refit`); see :attr:`lineage`. ``snapshot`` replaces the model's
+        (as in :meth:`assign`), and the new model keeps it."""
+        return self.refit_run(transactions, warm_start=warm_start, progress=progress,
+                              snapshot=snapshot)[0]  # fmt: skip
 
     def refit_run(
-        self, transactions: Any, *, warm_start: bool = False, progress: Any = None
+        self, transactions: Any, *, warm_start: bool = False, progress: Any = None,
+        snapshot: Any = None,
     ) -> tuple[SegmentModel, Any]:
         """:meth:`refit`, and the run's result with the stable ids (for its files)."""
         from rfm.app.pipeline import TooFewCustomers, run_pipeline
@@ -475,7 +479,7 @@ class SegmentModel:
         from rfm.model_refit import match_clusters, relabel_result, renamed_clusters
 
         lr = self.learned
-        chosen = self.settings
+        chosen = self.settings if snapshot is None else self.settings.replace(snapshot=snapshot)
         start = None
         if warm_start:
             start = lr.scaler.inverse(lr.centres.copy())

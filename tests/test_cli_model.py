@@ -1390,3 +1390,105 @@ def test_a_warning_the_summary_prints_is_not_said_again(cli, files, trained, tmp
     assert (proc.stdout + proc.stderr).count(said) == 1, (proc.stdout, proc.stderr)
     assert proc.stdout.count(said) == 1
     assert proc.stderr.rstrip().splitlines()[-1].split("] ", 1)[1].startswith("done in ")
+
+
+#: the day the weekly files' first week ends, and the "as of" date given to its training run
+WEEK0_END, AS_OF = pd.Timestamp("2024-04-30"), "2024-05-01"
+
+
+@pytest.fixture(scope="module")
+def weekly(tmp_path_factory) -> Path:
+    """A small shop's order lines at midnight: ``week0.csv`` to 2024-04-30 (40 customers)
+    and ``week1.csv``, the same lines and May 2024 (some customers order again, two are
+    new); a model trained on week0 as of 2024-05-01 (``--snapshot``), ``m0.json``."""
+    d = tmp_path_factory.mktemp("weekly")
+    rng = np.random.default_rng(7)
+    rows, invoice = [], 0
+    for c in range(42):
+        first = 0 if c < 40 else 125  # two customers who first buy in May
+        for _ in range(int(rng.integers(1, 6))):
+            invoice += 1
+            day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(first, 151)))
+            rows.append((f"C{c:03d}", f"I{invoice:05d}", day, round(float(rng.uniform(5, 300)), 2)))
+    rows.append(("C000", "I99999", pd.Timestamp("2024-05-30"), 42.0))  # the last order
+    tx = pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "TotalAmount"])
+    tx.to_csv(d / "week1.csv", index=False)
+    tx[tx["InvoiceDate"] <= WEEK0_END].to_csv(d / "week0.csv", index=False)
+    assert run_captured("segment", str(d / "week0.csv"), "--snapshot", AS_OF, "--k", "3",
+                        "--out", str(d / "w0"), "--save-model", str(d / "m0.json"),
+                        "--quiet").returncode == 0  # fmt: skip
+    return d
+
+
+def _recency_from(path: Path, day: pd.Timestamp | None = None) -> pd.Series:
+    """Each customer's whole days from their last order to ``day`` (default: 24 hours after
+    the file's last order), counted from the order lines with pandas."""
+    last = pd.read_csv(path, dtype={"CustomerID": str},
+                       parse_dates=["InvoiceDate"]).groupby("CustomerID")["InvoiceDate"].max()
+    day = last.max() + pd.Timedelta(days=1) if day is None else day
+    return (day - last).dt.days
+
+
+def _segments(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "segments.csv", dtype={"customer": str}, index_col="customer")
+
+
+@pytest.mark.parametrize("command", ["apply", "refit"])
+def test_a_models_as_of_date_gives_way_on_later_orders_and_says_so(cli, weekly, tmp_path,
+                                                                     command) -> None:  # fmt: skip
+    """The model was trained as of 2024-05-01; week1's orders go on to 2024-05-30. With no
+    --snapshot, apply and refit count recency from 24 hours after week1's last order (as
+    max+1d does), and one note names the model's date, that last day and --snapshot; the
+    refitted model keeps the rule max+1d."""
+    extra = ["--save-model", tmp_path / "m1.json"] if command == "refit" else []
+    proc = cli(command, weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "o",
+               *extra, "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    expected = _recency_from(weekly / "week1.csv")
+    seg = _segments(tmp_path / "o")
+    assert sorted(seg.index) == sorted(expected.index)
+    assert (seg["recency"] == expected.loc[seg.index]).all()
+    notes = [ln for ln in proc.stdout.splitlines() if "2024-05-01" in ln]
+    assert len(notes) == 1 and notes[0].startswith("note: ")
+    assert "2024-05-30" in notes[0] and "--snapshot max+1d" in notes[0]
+    assert "the date its training run was given with --snapshot" in notes[0]
+    report = unescape((tmp_path / "o" / "report.html").read_text())
+    assert notes[0].removeprefix("note: ") in report
+    if command == "refit":
+        assert json.loads((tmp_path / "m1.json").read_text())["settings"]["snapshot"] == "max+1d"
+        assert "the refitted model keeps that rule" in notes[0]
+
+
+def test_a_models_as_of_date_holds_for_orders_that_end_by_it(cli, weekly, tmp_path) -> None:
+    """On week0 (its training file, ending the day before), recency is counted from
+    2024-05-01 as in the training run, and no note is said."""
+    proc = cli("apply", weekly / "m0.json", weekly / "week0.csv", "--out", tmp_path / "o",
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    expected = _recency_from(weekly / "week0.csv", pd.Timestamp(AS_OF))
+    seg = _segments(tmp_path / "o")
+    assert (seg["recency"] == expected.loc[seg.index]).all()
+    assert "2024-05-01" not in proc.stdout
+
+
+def test_refit_takes_a_snapshot_and_keeps_it(cli, weekly, tmp_path) -> None:
+    """refit --snapshot DATE counts recency from DATE, and the new model keeps DATE; a date
+    before the file's last order is refused by refit and apply in one line naming
+    --snapshot and the file's last day."""
+    proc = cli("refit", weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "o",
+               "--save-model", tmp_path / "m1.json", "--snapshot", "2024-06-10", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    expected = _recency_from(weekly / "week1.csv", pd.Timestamp("2024-06-10"))
+    seg = _segments(tmp_path / "o")
+    assert (seg["recency"] == expected.loc[seg.index]).all()
+    doc = json.loads((tmp_path / "m1.json").read_text())
+    assert doc["settings"]["snapshot"] == "2024-06-10T00:00:00"
+    for command in ("refit", "apply"):
+        early = cli(command, weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "x",
+                    "--save-model", tmp_path / "m2.json", "--snapshot", "2024-05-10"
+                    ) if command == "refit" else cli(
+            command, weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "x",
+            "--snapshot", "2024-05-10")  # fmt: skip
+        assert_user_error(early, "--snapshot 2024-05-10 is before the last purchase in ",
+                          "(2024-05-30)", "--snapshot max+1d")  # fmt: skip
+    assert not (tmp_path / "m2.json").exists()

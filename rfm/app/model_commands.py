@@ -10,11 +10,14 @@
     against the training customers), ``report.html`` and, with ``--previous``,
     ``migration.csv``.
 
-``rfmseg refit MODEL.json FILE --save-model NEW.json --out DIR [--warm-start]``
+``rfmseg refit MODEL.json FILE --save-model NEW.json --out DIR [--snapshot DATE] [--warm-start]``
     Fits afresh on FILE and keeps the old model's cluster ids and persona names where the
     clusters persist; writes the usual files of a run and the new model.
 
-Both read FILE with the model's columns and cleaning rules, and take ``--dask``.
+Both read FILE with the model's columns and cleaning rules, and take ``--dask``. Both
+count recency from ``--snapshot`` or else from the model's snapshot: its rule, or the date
+its training run was given, while FILE's orders end on or before that date; past it, from
+the default rule, saying so (:func:`_as_of`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rfm.io.export import FORMATS
+
+T = TypeVar("T")
 
 __all__ = ["add_model_commands", "check_model_path", "run_apply", "run_refit"]
 
@@ -68,13 +74,7 @@ def add_model_commands(sub: Any) -> None:
         "above 0.25 on 200 customers or more), report.html and, with --previous, migration.csv.",
     )
     _io_flags(apply, "rfmseg-apply")
-    from rfm.app.cli import _snapshot
-
-    apply.add_argument(
-        "--snapshot", type=_snapshot, default=None, metavar="max+1d|max|DATE",
-        help="day recency is measured from (default: the model's rule, usually the day "
-        "after the last order in FILE)",
-    )  # fmt: skip
+    _snapshot_flag(apply)
     apply.add_argument(
         "--previous", metavar="OLD/segments.csv",
         help="the segments file of an earlier run (segments.csv, .xlsx or .parquet): adds "
@@ -92,11 +92,25 @@ def add_model_commands(sub: Any) -> None:
         "model.",
     )
     _io_flags(refit, "rfmseg-refit")
+    _snapshot_flag(refit, "; the refitted model keeps the date or rule used")
     refit.add_argument("--save-model", required=True, metavar="NEW.json",
                        help="where to write the refitted model")  # fmt: skip
     refit.add_argument("--warm-start", action="store_true",
                        help="start K-means from the old centres (keeps the old number of "
                        "clusters) instead of fresh k-means++ starts")  # fmt: skip
+
+
+def _snapshot_flag(p: argparse.ArgumentParser, after: str = "") -> None:
+    """``--snapshot``, read as ``rfmseg segment`` reads it; ``after`` ends its help."""
+    from rfm.app.cli import _snapshot
+
+    p.add_argument(
+        "--snapshot", type=_snapshot, default=None, metavar="max+1d|max|DATE",
+        help="instant recency is measured from: 24 hours after the last order in FILE "
+        "(max+1d), the last date (max), or a date on or after it. Default: the model's "
+        "rule (usually max+1d); a model saved with --snapshot DATE keeps DATE while FILE "
+        f"ends on or before it, and counts from max+1d, saying so, once FILE goes past it{after}",
+    )  # fmt: skip
 
 
 def check_model_path(path: str, out: str, writes: list[str], inputs: list[str]) -> None:
@@ -143,6 +157,63 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
                          "--names.") from None  # fmt: skip
 
 
+def _as_of(args: argparse.Namespace, model: Any, run: Callable[[Any], T],
+           refit: bool = False) -> tuple[T, str | None]:  # fmt: skip
+    """``run(snapshot)`` with ``--snapshot``, or else the model's snapshot, and the line
+    that says when recency was counted from another day than the model's.
+
+    A model saved by a run given ``--snapshot DATE`` keeps DATE: that run's "as of" day. On
+    order lines that end on or before DATE, recency is still counted from it (the model
+    applied to its own training file gives that run's figures back). On order lines that
+    go on past it, recency is counted from the default rule, 24 hours after their last
+    order (``max+1d``, ``rfmseg segment``'s default and the rule a model keeps when no
+    date was given), and the line returned says so; ``refit`` says the new model keeps
+    that rule. A date given with ``--snapshot`` is used as given, or refused in words
+    that name the flag.
+    """
+    from rfm._table_core import SnapshotRefused, check_snapshot
+
+    given = args.snapshot
+    try:
+        return run(given), None
+    except SnapshotRefused as exc:
+        fixed = check_snapshot(model.settings.snapshot) if given is None else None
+        if fixed is None or exc.last is None:
+            raise ValueError(_snapshot_refused(exc, args, given)) from None
+        last = exc.last
+    said = (f"The model counts recency from {_instant(fixed)}, the date its training run was "
+            f"given with --snapshot, but the orders in {args.file} go on to "
+            f"{_instant(last)}: recency is counted from 24 hours after their last order "
+            "instead, as --snapshot max+1d does"
+            + ("; the refitted model keeps that rule" if refit else "")
+            + " (--snapshot DATE counts it from another day)")  # fmt: skip
+    return run("max+1d"), said
+
+
+def _snapshot_refused(exc: Any, args: argparse.Namespace, given: str | None) -> str:
+    """A snapshot these order lines cannot take (``exc``,
+    :class:`rfm._table_core.SnapshotRefused`) in one line naming ``--snapshot``, and the
+    model file when the date is the model's (``given`` is None)."""
+    whose = (f"--snapshot {given}" if given is not None else
+             f"The model's snapshot {_instant(exc.snapshot)} (the date its training run was "
+             f"given with --snapshot, kept in {args.model})")  # fmt: skip
+    if exc.last is None:
+        return (f"{whose} and the dates of {args.file} disagree on time zones (one has "
+                "them, the other not); give --snapshot max+1d, max or a date written as "
+                "the file's dates are.")  # fmt: skip
+    return (f"{whose} is before the last purchase in {args.file} ({_instant(exc.last)}); "
+            "recency would be negative. Give --snapshot a date on or after that last "
+            "purchase, or --snapshot max+1d (24 hours after it) or max.")  # fmt: skip
+
+
+def _instant(ts: Any) -> str:
+    """A day as YYYY-MM-DD, with its time only when it is not midnight."""
+    import pandas as pd
+
+    ts = pd.Timestamp(ts)
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M:%S}"
+
+
 def run_apply(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
     """``rfmseg apply``: assign, measure drift, write the files, print the summary (whose
     warnings are added to ``shown``, so that the library's own are not said twice)."""
@@ -156,12 +227,14 @@ def run_apply(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
     with _session(args, say):
         df = _load(args, say, model)
         try:
-            run = apply_model(model, df, snapshot=args.snapshot, previous=previous,
-                              progress=say)  # fmt: skip
+            run, said = _as_of(args, model, lambda snapshot: apply_model(
+                model, df, snapshot=snapshot, previous=previous, progress=say))
         except ValueError as exc:  # the file the message is about, by its flag
             if not str(exc).startswith("the previous segments"):
                 raise
             raise ValueError(f"--previous {args.previous}: {exc}") from None
+    if said:
+        run.notes.insert(0, said)
     run.settings["source"] = str(args.file)
     said_reading(args, run)
     paths = write_apply_outputs(run, args.out, format=args.format, progress=say,
@@ -187,7 +260,10 @@ def run_refit(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
         df = _load(args, say, model)
         with warnings.catch_warnings():  # said once, below, as refit keeps it
             warnings.filterwarnings("ignore", message=TOTALS_WARNING, category=UserWarning)
-            new, result = model.refit_run(df, warm_start=args.warm_start, progress=say)
+            (new, result), said = _as_of(args, model, lambda snapshot: model.refit_run(
+                df, warm_start=args.warm_start, progress=say, snapshot=snapshot), refit=True)
+    if said:
+        result.notes.insert(0, said)
     shown.update(result.warnings)  # as the library said them (and warned them)
     # a totals row is kept by the segment run that saves a model, not by refit
     result.warnings[:] = [w.replace(KEEP_TOTALS, MODEL_KEEPS_TOTALS) for w in result.warnings]
