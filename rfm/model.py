@@ -457,6 +457,25 @@ class SegmentModel:
         table.attrs["sampled"] = [d for d in RFM_COLUMNS if lr.reference[d].distribution.sampled]
         return table
 
+    def older_than_training(self, rfm: pd.DataFrame) -> str:
+        """A warning when the orders of the customer table ``rfm`` (its ``last_purchase``)
+        end before this model's training orders did, in one sentence; ``""`` when not, or
+        when either end is unknown. A file older than the model is seldom meant as the
+        latest week: ``rfmseg apply`` and ``rfmseg refit`` both say so."""
+        training = self.learned.training
+        if "last_purchase" not in rfm or not len(rfm) or not training.get("last_order"):
+            return ""
+        end, trained = rfm["last_purchase"].max(), pd.Timestamp(training["last_order"])
+        if end.tzinfo is None and trained.tzinfo is not None:
+            trained = trained.tz_convert(None)
+        elif end.tzinfo is not None and trained.tzinfo is None:
+            end = end.tz_convert(None)
+        if end.normalize() >= trained.normalize():
+            return ""
+        return (f"These orders end on {end:%Y-%m-%d}, before the model's training orders did "
+                f"({trained:%Y-%m-%d}): the data are older than the model. If they are meant "
+                "as the latest orders, check the file.")  # fmt: skip
+
     # -- refit -----------------------------------------------------------------------
     def refit(
         self, transactions: Any, *, warm_start: bool = False, progress: Any = None,
@@ -473,7 +492,9 @@ class SegmentModel:
         self, transactions: Any, *, warm_start: bool = False, progress: Any = None,
         snapshot: Any = None,
     ) -> tuple[SegmentModel, Any]:
-        """:meth:`refit`, and the run's result with the stable ids (for its files)."""
+        """:meth:`refit`, and the run's result with the stable ids (for its files); its
+        warnings say when ``transactions`` end before this model's training orders did
+        (:meth:`older_than_training`, and ``settings["refit"]["older_data"]``)."""
         from rfm.app.pipeline import TooFewCustomers, run_pipeline
         from rfm.labels import agree, counted
         from rfm.model_refit import match_clusters, relabel_result, renamed_clusters
@@ -508,10 +529,13 @@ class SegmentModel:
         old_ids = lr.ids[self._centre_rows(np.column_stack(check_rfm(result.rfm, RFM_COLUMNS)))]
         new_ids = relabelled.clusters.labels.reindex(result.rfm.index).to_numpy()
         moved = float(np.mean(old_ids != new_ids))
+        older = self.older_than_training(result.rfm)  # as apply says it
+        if older:
+            relabelled.warnings.append(older)
         relabelled.settings["refit"] = {
             **lineage, "ids": [int(i) for i in ids], "personas": personas,
             "renamed": renamed_clusters(lineage, lr.ids, list(lr.personas), personas),
-            "customers_moved": moved,
+            "customers_moved": moved, "older_data": bool(older),
         }  # fmt: skip
         model = SegmentModel(chosen.replace(k=self.settings.k))
         model._learn(relabelled, ids=ids, lineage=lineage)

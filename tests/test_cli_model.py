@@ -1492,3 +1492,36 @@ def test_refit_takes_a_snapshot_and_keeps_it(cli, weekly, tmp_path) -> None:
         assert_user_error(early, "--snapshot 2024-05-10 is before the last purchase in ",
                           "(2024-05-30)", "--snapshot max+1d")  # fmt: skip
     assert not (tmp_path / "m2.json").exists()
+
+
+def test_a_refit_on_orders_older_than_the_model_says_so_as_apply_does(
+    cli, weekly, tmp_path
+) -> None:
+    """A model trained on week1 (orders to 2024-05-30), refitted and applied on week0
+    (orders to 2024-04-30, both days read here with pandas): refit prints apply's warning,
+    word for word, puts it in its report, and no longer says to apply the new model from
+    now on."""
+    assert cli("segment", weekly / "week1.csv", "--k", "3", "--out", tmp_path / "w1",
+               "--save-model", tmp_path / "late.json", "--quiet").returncode == 0
+    dates = {w: pd.read_csv(weekly / f"{w}.csv", parse_dates=["InvoiceDate"])["InvoiceDate"]
+             for w in ("week0", "week1")}  # fmt: skip
+    said = (f"warning: These orders end on {dates['week0'].max():%Y-%m-%d}, before the "
+            f"model's training orders did ({dates['week1'].max():%Y-%m-%d}): the data are "
+            "older than the model. If they are meant as the latest orders, check the file.")
+    applied = cli("apply", tmp_path / "late.json", weekly / "week0.csv", "--out", tmp_path / "a",
+                  "--quiet")  # fmt: skip
+    refit = cli("refit", tmp_path / "late.json", weekly / "week0.csv", "--out", tmp_path / "r",
+                "--save-model", tmp_path / "refit.json", "--quiet")  # fmt: skip
+    assert applied.returncode == 0 and refit.returncode == 0, refit.stderr
+    assert said in applied.stdout.splitlines()
+    assert refit.stdout.splitlines().count(said) == 1
+    assert said.removeprefix("warning: ") in unescape((tmp_path / "r" / "report.html").read_text())
+    last = refit.stdout.splitlines()[-1]
+    assert last.startswith("model written to ") and "apply it from now on" not in last
+    assert "check the file before applying it" in last
+    # the same model refitted on later orders says neither
+    later = cli("refit", tmp_path / "late.json", weekly / "week1.csv", "--out", tmp_path / "s",
+                "--save-model", tmp_path / "again.json", "--quiet")  # fmt: skip
+    assert later.returncode == 0, later.stderr
+    assert "older than the model" not in later.stdout
+    assert later.stdout.splitlines()[-1].endswith("; apply it from now on")

@@ -471,24 +471,6 @@ def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
 
 
-def _older_than_training(rfm: pd.DataFrame, training: dict[str, Any]) -> str:
-    """A warning when these orders end before the model's training orders did ("" when
-    not, or when either end is unknown): a file older than the model is seldom meant as
-    the latest week."""
-    if "last_purchase" not in rfm or not len(rfm) or not training.get("last_order"):
-        return ""
-    end, trained = rfm["last_purchase"].max(), pd.Timestamp(training["last_order"])
-    if end.tzinfo is None and trained.tzinfo is not None:
-        trained = trained.tz_convert(None)
-    elif end.tzinfo is not None and trained.tzinfo is None:
-        end = end.tz_convert(None)
-    if end.normalize() >= trained.normalize():
-        return ""
-    return (f"These orders end on {end:%Y-%m-%d}, before the model's training orders did "
-            f"({trained:%Y-%m-%d}): the data are older than the model. If they are meant "
-            "as the latest orders, check the file.")  # fmt: skip
-
-
 def _round_spend_between(customers: pd.DataFrame, now: np.ndarray) -> None:
     """Round, in place, each later customer's spend between the runs (``revenue``, now
     less then, both at 12 significant digits) to the last digit its larger operand keeps:
@@ -647,7 +629,7 @@ def apply_model(
     warnings = [t.sentence(keep=MODEL_KEEPS_TOTALS) for t in base.totals] + run_warnings(
         said, inversions, float("nan"), orders_word(invoices), rfm_decimals(rfm),
         customers=rfm.index)
-    older = _older_than_training(rfm, model.training)
+    older = model.older_than_training(rfm)
     if older:
         warnings.append(older)
     if stale:

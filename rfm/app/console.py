@@ -222,4 +222,7 @@ def print_refit_lines(refit: dict[str, Any], path: str | Path) -> None:
               "the part in brackets tells namesakes apart, from this data")  # fmt: skip
     print(f"{pct(refit['customers_moved'])} of the customers are in another cluster than "
           "the old model puts them in")  # fmt: skip
-    print(f"model written to {Path(path).resolve()}; apply it from now on")
+    print(f"model written to {Path(path).resolve()}; "
+          + ("it learned from orders older than the old model's (see the warning above): "
+             "check the file before applying it" if refit.get("older_data")
+             else "apply it from now on"))  # fmt: skip

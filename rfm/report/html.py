@@ -1056,8 +1056,12 @@ def _refit(c: _Ctx) -> str:
     if "customers_moved" in refit:
         words.append(f"{h.pct(refit['customers_moved'])} of the customers are in another "
                      "cluster than the old model puts them in.")  # fmt: skip
-    words.append("Apply the refitted model from now on: its thresholds and centres are "
-                 "this data's.")
+    if refit.get("older_data"):  # (the warnings say how much older)
+        words.append("The refitted model learned from orders that end before the old model's "
+                     "did: check the file before applying it.")  # fmt: skip
+    else:
+        words.append("Apply the refitted model from now on: its thresholds and centres are "
+                     "this data's.")
     return (
         f"<p>{h.esc(' '.join(words))}</p>"
         + h.table(table, text_columns=("persona", "status"))
