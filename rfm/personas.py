@@ -54,6 +54,9 @@ lapsed.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -62,8 +65,8 @@ from rfm._inputs import RFM_COLUMNS, check_rfm
 from rfm.labels import spend_decimals
 from rfm.profiles import SEPARATES_STRONGLY
 
-__all__ = ["NEW_MARK", "PERSONA_ACTIONS", "describe_personas", "name_personas",
-           "name_stem"]
+__all__ = ["NEW_MARK", "ONE_TIME", "PERSONA_ACTIONS", "describe_personas", "name_personas",
+           "name_stem", "says_one_time", "with_figures"]
 
 #: (recency level, value level) → recommended action; levels are "high", "mid", "low"
 #: (recency "high" = recent).
@@ -83,6 +86,8 @@ PERSONA_ACTIONS: dict[tuple[str, str], str] = {
 }
 
 ONE_TIME_NOTE = " First priority: a second order."
+#: the word of a name whose cluster's median customer has at most one order (a plain fact)
+ONE_TIME = "one-time"
 #: added by a refit to a new cluster's name that an older model gave another cluster
 #: (:func:`rfm.model_refit.match_clusters`)
 NEW_MARK = " (new)"
@@ -92,6 +97,12 @@ def name_stem(name: str) -> str:
     """A persona name without what follows it in brackets: the medians that tell
     namesakes apart, or :data:`NEW_MARK` ("Loyal (median spend 120)" → "Loyal")."""
     return name.split(" (", 1)[0]
+
+
+def says_one_time(name: str) -> bool:
+    """Whether a persona name says its cluster's median customer ordered once
+    (:data:`ONE_TIME`, outside its brackets)."""
+    return ONE_TIME in name_stem(name).lower().split()
 
 
 _RECENCY_WORD = {"high": "Recent", "mid": "", "low": "Lapsed"}
@@ -113,6 +124,60 @@ def _median_text(dim: str, value: float, stat: str = "median", exact: bool = Fal
     if dim == "frequency":
         return f"{stat} {value:.6g} {order}{'' if value == 1 else 's'}"
     return f"{stat} spend {number}"
+
+
+#: the figures a name's brackets state, as :func:`_median_text` writes them: the words
+#: around the number say its dimension and statistic
+_FIGURES = (
+    ("recency", re.compile(r"last order (a median|on average) (\S+) days? ago")),
+    ("monetary", re.compile(r"(median|average) spend (\S+)")),
+    ("frequency", re.compile(r"(median|average) (\S+) (.+?)s?")),
+)
+
+
+def with_figures(name: str, figures: Mapping[str, float]) -> str:
+    """A persona name with each figure in its brackets as ``figures`` give it, written as
+    the name writes it (the same statistic and decimals): the name itself when every
+    figure it states still holds, or when it states none (no brackets, "(cluster 3)",
+    :data:`NEW_MARK`).
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`describe_personas` ("Lapsed low spenders (last order a median 53
+        days ago)", "... (median spend 120, median 3 orders)").
+    figures : Mapping
+        One cluster's row of a profile (:func:`rfm.profile`): ``recency_median``,
+        ``frequency_mean``, … for the medians ("median", "a median") and the averages
+        ("average", "on average") a name can state.
+
+    Returns
+    -------
+    str
+        The name as it would read with these figures, e.g. "Lapsed low spenders (last
+        order a median 83 days ago)".
+    """
+    mark = NEW_MARK if name.endswith(NEW_MARK) else ""
+    base = name[: len(name) - len(mark)]
+    stem = name_stem(base)
+    if base == stem or not base.endswith(")"):
+        return name
+    parts = []
+    for part in base[len(stem) + 2 : -1].split(", "):  # (numbers group thousands by ",")
+        found = next(((dim, hit) for dim, pattern in _FIGURES
+                      if (hit := pattern.fullmatch(part))), None)  # fmt: skip
+        if found is None:  # "(cluster 3)": no figure
+            return name
+        dim, hit = found
+        stat = "median" if "median" in hit[1] else "average"
+        value = float(figures[f"{dim}_{'median' if stat == 'median' else 'mean'}"])
+        number = hit[2]
+        exact = "e" in number or (dim == "recency" and "." in number)
+        decimals = len(number.split(".")[1]) if "." in number and not exact else 0
+        order = hit[3] if dim == "frequency" else "order"
+        parts.append(_median_text(dim, value, stat, exact=exact, order=order,
+                                  decimals=decimals))  # fmt: skip
+    return f"{stem} ({', '.join(parts)}){mark}"
 
 
 def _levels(
@@ -141,7 +206,7 @@ def _base_name(row: pd.Series, spend_separates: bool = True) -> str:
     if row["frequency"] == "high":
         freq = "frequent"
     elif row["one_time"]:
-        freq = "one-time"
+        freq = ONE_TIME
     elif row["frequency"] == "low":
         freq = "infrequent"
     else:

@@ -1525,3 +1525,46 @@ def test_a_refit_on_orders_older_than_the_model_says_so_as_apply_does(
     assert later.returncode == 0, later.stderr
     assert "older than the model" not in later.stdout
     assert later.stdout.splitlines()[-1].endswith("; apply it from now on")
+
+
+def test_the_figures_persona_names_state_are_checked_on_few_customers(
+    cli, weekly, tmp_path
+) -> None:
+    """On 42 customers (fewer than 200), apply still checks what a name states as a fact,
+    against the medians of its cluster's customers, computed here with pandas from
+    segments.csv: a bracket saying 999 days (made so in the model file) reads as the real
+    median, and "one-time" given to a cluster whose median customer has more orders is
+    said; that the other words were not checked is said in one note."""
+    first = cli("apply", weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "a",
+                "--quiet")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    seg = _segments(tmp_path / "a")
+    medians = seg.groupby("cluster")[["recency", "frequency"]].median()
+    doc = json.loads((weekly / "m0.json").read_text())
+    bracket = int(medians.index[0])
+    once = int(medians.index[medians["frequency"] > 1][-1])
+    assert once != bracket
+    names = {}
+    for c in doc["clusters"]:
+        if c["id"] == bracket:
+            c["persona"] = names[bracket] = f"{c['persona']} (last order a median 999 days ago)"
+        elif c["id"] == once:
+            c["persona"] = names[once] = "One-time customers"
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    proc = cli("apply", tmp_path / "m.json", weekly / "week1.csv", "--out", tmp_path / "b",
+               "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    now = names[bracket].replace("999", f"{medians.loc[bracket, 'recency']:,.0f}")
+    said = (f'warning: The part in brackets of 1 persona name gives the training customers\' '
+            f'median, which these customers do not have: cluster {bracket}, "{names[bracket]}", '
+            f'reads "{now}" here.')
+    assert any(line.startswith(said) for line in proc.stdout.splitlines()), proc.stdout
+    median_orders = f"{medians.loc[once, 'frequency']:.6g}"
+    assert (f'1 persona name says "one-time" (a median customer with one order), but its '
+            f'customers here have more: cluster {once}, "One-time customers" (median '
+            f"{median_orders} orders).") in proc.stdout
+    assert f"note: With {len(seg)} customers, fewer than 200, the words of the persona names" \
+        in proc.stdout
+    assert "would now be named" not in proc.stdout  # the words: not judged on so few
+    report = unescape((tmp_path / "b" / "report.html").read_text())
+    assert f'reads "{now}" here' in report

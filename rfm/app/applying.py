@@ -65,7 +65,7 @@ from rfm.io.export import (
 )
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
-from rfm.personas import describe_personas, name_stem
+from rfm.personas import describe_personas, name_stem, says_one_time, with_figures
 from rfm.profiles import profile
 from rfm.rulecheck import (
     RuleCheck,
@@ -81,6 +81,7 @@ __all__ = [
     "AppliedRun",
     "apply_model",
     "ids_written_otherwise",
+    "once_no_more",
     "read_again",
     "read_previous",
     "stale_brackets",
@@ -314,29 +315,31 @@ def _one_row_per_customer(ids: pd.Series, where: str) -> None:
                          + "; give the segments of one run")  # fmt: skip
 
 
-def stale_brackets(prof: pd.DataFrame, personas: pd.Series,
-                   order: str = "order") -> dict[int, tuple[str, str]]:  # fmt: skip
-    """The model's persona names whose words still hold but whose part in brackets (a
-    median of the training customers, telling namesakes apart) reads otherwise on these
-    customers: cluster id → (the model's name, the name these customers would be given
-    now), where both have a part in brackets and the words are the same (see
-    :func:`stale_names` for names whose words no longer hold)."""
-    return _names_now(prof, personas, order)[1]
-
-
-def _names_now(prof: pd.DataFrame, personas: pd.Series, order: str) -> tuple[dict, dict]:
-    """(:func:`stale_names`, :func:`stale_brackets`), from one naming of the clusters
-    afresh."""
-    fresh = describe_personas(prof, order=order)["persona"]
-    stems = [name_stem(now) for now in fresh]
-    stale, brackets = {}, {}
-    for (cid, now), stem in zip(fresh.items(), stems, strict=True):
+def stale_brackets(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str, str]]:
+    """The model's persona names whose part in brackets states a figure (a median of the
+    training customers, telling namesakes apart) that these customers do not have:
+    cluster id → (the model's name, the name with these customers' figures,
+    :func:`rfm.personas.with_figures`), in the profile's order (``prof``: this data's
+    profile per cluster id; ``personas``: the model's name per cluster id). A figure is a
+    plain fact about the cluster's customers, so this holds at any number of them."""
+    out = {}
+    for cid in prof.index:
         mine = str(personas.loc[cid])
-        if name_stem(mine) != stem:  # the new name, whole where its stem is shared
-            stale[int(cid)] = (mine, now if stems.count(stem) > 1 else stem)
-        elif mine != name_stem(mine) and now != stem and mine != now:
-            brackets[int(cid)] = (mine, str(now))
-    return stale, brackets
+        now = with_figures(mine, prof.loc[cid])
+        if now != mine:
+            out[int(cid)] = (mine, now)
+    return out
+
+
+def once_no_more(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str, float]]:
+    """The model's persona names that say "one-time" (a median customer with one order)
+    of a cluster whose median customer here has more orders: cluster id → (the model's
+    name, that median), in the profile's order. A plain fact too, checked at any number of
+    customers."""
+    return {int(cid): (str(personas.loc[cid]), float(prof.loc[cid, "frequency_median"]))
+            for cid in prof.index
+            if says_one_time(str(personas.loc[cid]))
+            and prof.loc[cid, "frequency_median"] > 1}  # fmt: skip
 
 
 def stale_names(prof: pd.DataFrame, personas: pd.Series,
@@ -367,7 +370,14 @@ def stale_names(prof: pd.DataFrame, personas: pd.Series,
         without its " (…)" unless another cluster would be given the same name: then
         whole, with the " (…)" that tells the two apart.
     """
-    return _names_now(prof, personas, order)[0]
+    fresh = describe_personas(prof, order=order)["persona"]
+    stems = [name_stem(now) for now in fresh]
+    stale = {}
+    for (cid, now), stem in zip(fresh.items(), stems, strict=True):
+        mine = str(personas.loc[cid])
+        if name_stem(mine) != stem:  # the new name, whole where its stem is shared
+            stale[int(cid)] = (mine, now if stems.count(stem) > 1 else stem)
+    return stale
 
 
 #: a segments file's score columns, R, F and M
@@ -554,11 +564,16 @@ def apply_model(
         prof = profile(rfm, labels)
         clusters = model.clusters
         invoices = settings.columns.invoice is not None
-        # names compare customers with each other: a handful of them cannot judge one
+        # a name's words place its cluster among the customers, which a handful of them
+        # cannot judge; the figures it states (one-time, the medians in brackets) are
+        # these customers' or not, at any number of them
         enough = len(rfm) >= MIN_DRIFT_CUSTOMERS
         order = orders_word(invoices)[:-1]
-        stale, brackets = (_names_now(prof, clusters["persona"], order) if enough
-                           else ({}, {}))  # fmt: skip
+        stale = stale_names(prof, clusters["persona"], order) if enough else {}
+        brackets = {cid: names for cid, names in stale_brackets(prof, clusters["persona"]).items()
+                    if cid not in stale}  # (a stale name is said whole)
+        once = {cid: names for cid, names in once_no_more(prof, clusters["persona"]).items()
+                if cid not in stale}  # fmt: skip
         prof.insert(1, "persona", clusters.loc[prof.index, "persona"].to_numpy())
         prof["action"] = clusters.loc[prof.index, "action"].to_numpy()
         personas = clusters["persona"]
@@ -644,6 +659,21 @@ def apply_model(
                         f"training customers' {agree(n, 'median|medians')}, which these "
                         f"customers do not have: {shown}. The names are the saved model's; "
                         "'rfmseg refit' names the clusters afresh.")  # fmt: skip
+    if once:
+        n = len(once)
+        shown = "; ".join(f'cluster {cid}, "{mine}" (median {median:.6g} {order}s)'
+                          for cid, (mine, median) in once.items())  # fmt: skip
+        warnings.append(f"{counted(n, 'persona name')} {agree(n, 'says|say')} \"one-time\" (a "
+                        f"median customer with one {order}), but {agree(n, 'its|their')} "
+                        f"customers here have more: {shown}. The names are the saved "
+                        "model's; 'rfmseg refit' names the clusters afresh.")  # fmt: skip
+    if not enough:
+        notes.append(f"With {counted(len(rfm))}, fewer than {MIN_DRIFT_CUSTOMERS}, the words "
+                     "of the persona names that place a cluster among the customers (recent, "
+                     "lapsed, frequent, infrequent, high, moderate or low spenders) were not "
+                     "checked against these customers, as chance alone can move them on so "
+                     "few; the figures the names state (one-time, and those in brackets) "
+                     "were")  # fmt: skip
     if changes is not None and changes["ids_written_otherwise"] is not None:
         n, theirs, mine = changes["ids_written_otherwise"]
         warnings.append(f"{counted(n, 'customer')} here {agree(n, 'has an id|have ids')} the "

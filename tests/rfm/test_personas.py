@@ -400,3 +400,45 @@ def test_namesakes_quote_their_spend_in_the_runs_decimals() -> None:
     names = name_personas(hand_profile([(46, 3, 0.048), (50, 3, 0.05)]), rfm=small)
     assert names.tolist() == ["Moderate spenders (median spend 0.0480)",
                               "Moderate spenders (median spend 0.0500)"]  # fmt: skip
+
+
+def test_a_names_figures_read_back_from_its_own_profile() -> None:
+    """with_figures reads every figure a name states as describe_personas wrote it: on the
+    profile that named them, every name comes back as it is (medians in whole days and in
+    the run's decimals, more digits where two round alike, averages, two dimensions,
+    purchase days, cluster ids); on another profile its figures are that profile's."""
+    from rfm.personas import with_figures
+
+    cases = [(profile(rfm, np.random.default_rng(seed).integers(0, 6, len(rfm))), None, "order")
+             for seed in range(6) for rfm in [skewed_rfm(400, seed)]]  # fmt: skip
+    cases += [
+        (hand_profile([(46, 3, 48), (50, 3, 48)], means=[(50, 1, 48), (60, 6, 48)]), BASE,
+         "order"),
+        (hand_profile([(50, 3, 48), (50, 3, 48)], means=[(50, 1, 48), (60, 6, 48)]), BASE,
+         "purchase day"),
+        (hand_profile([(50, 3, 48), (50, 3, 48), (10, 6, 100)],
+                      means=[(55, 3, 47), (55, 3, 47), (12, 6, 99)]), BASE, "order"),
+        (hand_profile([(46, 3, 0.048), (50, 3, 0.05)]),
+         BASE.assign(monetary=BASE["monetary"] / 1000), "order"),
+    ]  # fmt: skip
+    twins = pd.DataFrame({"recency": [300, 310, 320, 330, 340, 350, 5, 5, 5, 5],
+                          "frequency": [1] * 6 + [9] * 4,
+                          "monetary": [50.0] * 6 + [700.2, 700.2, 700.4, 700.4]})  # fmt: skip
+    cases.append((profile(twins, [0] * 6 + [1, 1, 2, 2]), None, "order"))
+    bracketed = 0
+    for prof, base, order in cases:
+        names = name_personas(prof, rfm=base, order=order)
+        for cid, name in names.items():
+            bracketed += " (" in name
+            assert with_figures(name, prof.loc[cid]) == name
+    assert bracketed >= 20
+    assert {"Moderate spenders (average 1 purchase day)",
+            "Moderate spenders (median spend 0.0480)"} <= {
+        n for prof, base, order in cases for n in name_personas(prof, rfm=base, order=order)}
+    row = pd.Series({"recency_median": 83.0, "frequency_median": 1.0, "monetary_median": 0.05,
+                     "recency_mean": 90.5, "frequency_mean": 2.0, "monetary_mean": 1.0})
+    assert with_figures("Lapsed (last order a median 53 days ago)", row) == \
+        "Lapsed (last order a median 83 days ago)"
+    assert with_figures("Spenders (median spend 0.0480, average 3 purchase days)", row) == \
+        "Spenders (median spend 0.0500, average 2 purchase days)"
+    assert with_figures("Moderate spenders (cluster 1)", row) == "Moderate spenders (cluster 1)"

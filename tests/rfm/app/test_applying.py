@@ -127,23 +127,53 @@ def test_ids_written_otherwise_are_found_among_the_gone_and_the_new() -> None:
                                  ) == (1, "12399", "012399")  # fmt: skip
 
 
-def test_a_bracket_whose_median_no_longer_holds_is_found(monkeypatch) -> None:
-    """Named afresh, cluster 0 keeps its words but its bracket reads 29 days, not the
-    model's 22; cluster 3's bracket is the same; cluster 5's words changed (a stale name,
-    not a stale bracket); cluster 7 has no bracket in the model's name."""
+def test_a_bracket_whose_figure_no_longer_holds_is_found() -> None:
+    """The figures in a name's brackets against these customers' (a profile written by
+    hand): cluster 0's median is 29 days, not 22; cluster 3's is still 3; cluster 5 has no
+    bracket; cluster 7 now has a median of 1 order (said in the singular) and the same
+    spend, written with the name's two decimals, keeping its "(new)"; cluster 8's bracket
+    states no figure; cluster 9's average is now 41.25 days, written with the six
+    significant digits its 40.5 had; cluster 10's spend 0.1372 reads 0.137, as its three
+    decimals write it. The check needs no number of customers: the profile is all."""
     from rfm.app.applying import stale_brackets
 
-    _named_afresh(monkeypatch, {0: "Recent spenders (last order a median 29 days ago)",
-                                3: "Recent spenders (last order a median 3 days ago)",
-                                5: "Lapsed spenders (last order a median 90 days ago)",
-                                7: "Frequent spenders (median spend 50)"})  # fmt: skip
-    model = pd.Series({0: "Recent spenders (last order a median 22 days ago)",
-                       3: "Recent spenders (last order a median 3 days ago)",
-                       5: "Loyal (last order a median 40 days ago)",
-                       7: "Frequent spenders"})  # fmt: skip
-    assert stale_brackets(pd.DataFrame(), model) == {
+    prof = pd.DataFrame({
+        "recency_median": [29.0, 3.0, 50.0, 10.0, 7.0, 40.0, 80.0],
+        "recency_mean": [30.0, 3.5, 52.0, 11.0, 7.0, 41.25, 81.0],
+        "frequency_median": [2.0, 4.0, 1.0, 1.0, 2.0, 1.0, 1.0],
+        "frequency_mean": [2.0, 4.0, 1.5, 1.2, 2.0, 1.0, 1.0],
+        "monetary_median": [100.0, 300.0, 20.0, 1234.5, 5.0, 60.0, 0.1372],
+        "monetary_mean": [110.0, 310.0, 25.0, 1300.0, 5.0, 70.0, 0.15],
+    }, index=[0, 3, 5, 7, 8, 9, 10])  # fmt: skip
+    model = pd.Series({
+        0: "Recent spenders (last order a median 22 days ago)",
+        3: "Recent spenders (last order a median 3 days ago)",
+        5: "Loyal",
+        7: "Frequent spenders (median spend 1,234.50, median 2 orders) (new)",
+        8: "Twins (cluster 8)",
+        9: "Lapsed (last order on average 40.5 days ago)",
+        10: "Low spenders (median spend 0.137)",
+    })  # fmt: skip
+    assert stale_brackets(prof, model) == {
         0: ("Recent spenders (last order a median 22 days ago)",
-            "Recent spenders (last order a median 29 days ago)")}
+            "Recent spenders (last order a median 29 days ago)"),
+        7: ("Frequent spenders (median spend 1,234.50, median 2 orders) (new)",
+            "Frequent spenders (median spend 1,234.50, median 1 order) (new)"),
+        9: ("Lapsed (last order on average 40.5 days ago)",
+            "Lapsed (last order on average 41.25 days ago)"),
+    }
+
+
+def test_a_one_time_name_on_customers_with_more_orders_is_found() -> None:
+    """"one-time" (anywhere in the words, at the start too) is a median of one order:
+    cluster 1's median is now 2 orders; cluster 2's is 1; cluster 3 does not say it (its
+    bracket may: only the words count)."""
+    from rfm.app.applying import once_no_more
+
+    prof = pd.DataFrame({"frequency_median": [2.0, 1.0, 3.0]}, index=[1, 2, 3])
+    model = pd.Series({1: "One-time low spenders", 2: "Lapsed one-time customers",
+                       3: "Frequent spenders (one-time)"})  # fmt: skip
+    assert once_no_more(prof, model) == {1: ("One-time low spenders", 2.0)}
 
 
 SEGMENTS = b"customer,recency\n1,2\n"
