@@ -195,7 +195,7 @@ def _snapshot_refused(exc: Any, args: argparse.Namespace, given: str | None) -> 
     :class:`rfm._table_core.SnapshotRefused`) in one line naming ``--snapshot``, and the
     model file when the date is the model's (``given`` is None)."""
     whose = (f"--snapshot {given}" if given is not None else
-             f"The model's snapshot {_instant(exc.snapshot)} (the date its training run was "
+             f"the model's snapshot {_instant(exc.snapshot)} (the date its training run was "
              f"given with --snapshot, kept in {args.model})")  # fmt: skip
     if exc.last is None:
         return (f"{whose} and the dates of {args.file} disagree on time zones (one has "
