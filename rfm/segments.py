@@ -92,6 +92,7 @@ __all__ = [
     "RuleSet",
     "SegmentRule",
     "claimed_order",
+    "lapsing_segments",
     "resolve_rules",
     "segment",
 ]
@@ -377,6 +378,36 @@ def resolve_rules(rules: Any) -> RuleSet:
             raise ValueError("rules is empty; give at least one (name, ranges, action).")
         return RuleSet(parsed)
     raise TypeError(f"rules must be a rule-set name or a list of rules, got {rules!r}.")
+
+
+def lapsing_segments(rules: Any, q: int) -> list[str]:
+    """The segments for customers slipping away: those whose every rule asks for a recency
+    score below the middle, ``q // 2`` or lower.
+
+    They are the segments whose names and actions speak of winning customers back
+    ("Can't Lose Them", "At Risk", "Hibernating" and "Lost" of ``ladder``; "Churned
+    Customers"; "Slipping" at q = 4), read off the rules' score ranges so that any rule
+    set, your own too, has them: a segment at the middle recency score ("Need
+    Attention") or with no bound on recency is not one. The win-back list of a
+    comparison (``--compare-to``, ``--previous``) is drawn from these segments, and a
+    warning says when their customers bought recently on the data.
+
+    Parameters
+    ----------
+    rules : str, list or RuleSet
+        The rule set, in any form :func:`segment` takes.
+    q : int
+        The number of score levels the rules are applied with.
+
+    Returns
+    -------
+    list of str
+        The names, in rule order, each once; empty when no segment bounds recency so.
+    """
+    low: dict[str, bool] = {}
+    for rule in resolve_rules(rules).rules:  # a name slips away if all its rules do
+        low[rule.name] = low.get(rule.name, True) and rule.r is not None and rule.r[1] <= q // 2
+    return [name for name, is_low in low.items() if is_low]
 
 
 def claimed_order(rules: Any) -> list[str]:

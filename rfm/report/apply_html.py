@@ -58,7 +58,9 @@ from rfm.report.html import (
     _segments,
     details,
     page,
+    score_fell_words,
     segments_count,
+    win_back_words,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,28 +135,32 @@ def stale_names_sentence(stale: dict[int, tuple[str, str]]) -> str:
 def changes_words(run: AppliedRun) -> str:
     """Who changed since the previous run, in plain words (the console prints the same):
     customers in both, new and gone; the shares that changed segment and cluster; how
-    many moved down and what their orders say (:func:`orders_sentence`)."""
+    many have a lower R + F + M score, and how many of them are in the same segment as
+    then (:func:`rfm.report.html.score_fell_words`), and what their orders say
+    (:func:`orders_sentence`)."""
     ch, cust = run.changes, run.migration.customers
     both, new, gone = (int(ch[k]) for k in ("customers_both", "customers_new", "customers_gone"))
     if both == 0:
         return (f"No customer of the previous run is in these data ({new:,} new, {gone:,} "
                 "gone), so no one can be said to have moved.")  # fmt: skip
-    down = int((cust["direction"] == "down").sum())
     words = (f"{counted(both)} {agree(both, 'is|are')} in both runs, {new:,} new and "
              f"{gone:,} gone. {pct(ch['segment_changed'])} of the customers in both changed "
-             f"segment and {pct(ch['cluster_changed'])} changed cluster; {down:,} moved down "
-             "(their R + F + M score fell).")  # fmt: skip
+             f"segment and {pct(ch['cluster_changed'])} changed cluster. "
+             f"{score_fell_words(cust, 'in the previous run')}.")  # fmt: skip
     return f"{words} {orders_sentence(run)}".rstrip()
 
 
 def orders_sentence(run: AppliedRun) -> str:
-    """What the orders since the previous run say about the customers who moved down, in
-    plain words (the console prints the same): when the runs cannot be compared on orders,
-    why, whoever moved; else "" when nobody moved down.
+    """What the orders since the previous run say about the customers whose R + F + M
+    score fell, in plain words (the console prints the same): when the runs cannot be
+    compared on orders, why, whoever moved; else "" when no score fell.
 
     Only when the data continue the previous run's (``migration.csv`` has
     ``orders_between``) is a customer whose orders did not grow one who has not ordered
     since; otherwise the sentence says the two runs cannot be compared on orders, and why.
+    Of those whose score fell and who have not ordered since, the ones now in a segment
+    for customers slipping away are the win-back list
+    (:func:`rfm.report.html.win_back_words`).
     """
     cust, ch = run.migration.customers, run.changes
     if "orders_between" not in cust:
@@ -180,9 +186,8 @@ def orders_sentence(run: AppliedRun) -> str:
     # no order and no spend since: without an invoice column an order is a purchase day,
     # and a file cut in the middle of a day would count a later purchase that day as none
     lapsed = down & ((cust["orders_between"] == 0) & (cust["revenue"] == 0)).to_numpy()
-    n_lapsed = int(lapsed.sum())
-    words = (f"{n_lapsed:,} of those who moved down {agree(n_lapsed, 'has|have')} not ordered "
-             "since the end of the previous run's data: a ready win-back list.")  # fmt: skip
+    words = win_back_words(cust["segment_after"][lapsed], run.rule_set, run.q,
+                           "the end of the previous run's data")  # fmt: skip
     others = cust.index[down & ~lapsed]
     if len(others):
         prev = run.previous.drop_duplicates("customer").set_index("customer")["recency"]

@@ -70,7 +70,7 @@ from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
 from rfm.rulecheck import inversion_sentences, rule_problems
-from rfm.segments import OTHERS
+from rfm.segments import OTHERS, lapsing_segments
 from validation.stability import STABLE_ARI
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -963,9 +963,101 @@ def _rerun_words(mean_ari: float, worst_ari: float) -> str:
     return "nearly the same personas"
 
 
+def score_fell_words(cust: pd.DataFrame, than: str) -> str:
+    """How many customers have a lower R + F + M score than ``than`` and how many of them
+    are in the same segment as then, without the full stop: a score can fall within a
+    segment, so this count is not the customers who changed segment (the matrix beside it).
+
+    Parameters
+    ----------
+    cust : DataFrame
+        ``migration.csv``'s rows: ``direction`` ("down": the score sum fell),
+        ``segment_before`` and ``segment_after``.
+    than : str
+        The earlier segmentation in words ("in the previous run", "at the end of
+        2011-09-30").
+
+    Returns
+    -------
+    str
+        "1,426 customers have a lower R + F + M score than in the previous run (454 of them
+        in the same segment as then)".
+    """
+    down = (cust["direction"] == "down").to_numpy()
+    n = int(down.sum())
+    words = f"{counted(n)} {agree(n, 'has|have')} a lower R + F + M score than {than}"
+    if not n:
+        return words
+    same = int((down & (cust["segment_before"] == cust["segment_after"]).to_numpy()).sum())
+    if n == 1:
+        return words + (" (in the same segment as then)" if same else " (in another segment now)")
+    return f"{words} ({same:,} of them in the same segment as then)"
+
+
+def _by_segment(segments: pd.Series) -> str:
+    """"Lost 210, Hibernating 158": each segment with its customers, most first (ties in
+    the order met)."""
+    counts = segments.value_counts(sort=False).sort_values(ascending=False, kind="stable")
+    return ", ".join(f"{name} {n:,}" for name, n in counts.items())
+
+
+def win_back_words(now: pd.Series, rules: Any, q: int, since: str) -> str:
+    """The win-back list in plain words: of the customers whose score fell and who have
+    not ordered since ``since``, those now in a segment for customers slipping away
+    (:func:`rfm.segments.lapsing_segments`: every rule of it asks for a recency score of
+    ``q // 2`` or lower, whose actions are to win them back), counted per segment; and
+    the others, with the segments they are in, whose own actions apply to them (a
+    Champion whose score fell a point is no one to win back).
+
+    Parameters
+    ----------
+    now : Series
+        The segment now of each customer whose score fell and who has not ordered since.
+    rules : str, list or RuleSet
+        The run's rule set.
+    q : int
+        Its number of score levels.
+    since : str
+        The earlier segmentation's end in words ("2011-09-30", "the end of the previous
+        run's data").
+
+    Returns
+    -------
+    str
+        One or two sentences: the console and the report say the same.
+    """
+    lapsing = lapsing_segments(rules, q)
+    n = len(now)
+    if not lapsing:
+        return (f"These rules have no segment for customers slipping away (one whose every "
+                f"rule asks for a recency score of {q // 2} or lower), so no win-back list "
+                f"is drawn: {n:,} of them {agree(n, 'has|have')} not ordered since {since}"
+                + (f" ({_by_segment(now)})." if n else "."))  # fmt: skip
+    on_list = now.isin(lapsing).to_numpy()
+    listed, rest = now[on_list], now[~on_list]
+    if len(listed):
+        words = (f"{len(listed):,} of them {agree(len(listed), 'has|have')} not ordered since "
+                 f"{since} and {agree(len(listed), 'is|are')} now in a segment for customers "
+                 f"slipping away ({_by_segment(listed)}): a ready win-back list.")  # fmt: skip
+    else:
+        words = (f"None of them is both without an order since {since} and in a segment for "
+                 f"customers slipping away ({', '.join(lapsing)}): no win-back list this "
+                 "time.")  # fmt: skip
+    if len(rest):
+        m = len(rest)
+        more = (f"{m:,} more whose score fell {agree(m, 'has|have')} not ordered since then "
+                "either" if len(listed) else
+                f"{m:,} of them {agree(m, 'has|have')} not ordered since {since}")  # fmt: skip
+        words += (f" {more}, but {agree(m, 'is|are')} now in other segments ({_by_segment(rest)}), "
+                  "whose own actions apply.")  # fmt: skip
+    return words
+
+
 def migration_words(res: PipelineResult) -> str:
-    """Who moved down since ``--compare-to`` and who is new, and which of those who moved
-    down have not ordered since (a win-back list), in plain words.
+    """Who has a lower R + F + M score than at the end of ``--compare-to`` (and how many of
+    them are in the same segment as then) and who is new; of those whose score fell, who
+    has not ordered since and is now in a segment for customers slipping away (the
+    win-back list, :func:`win_back_words`), and who still orders, in plain words.
 
     Parameters
     ----------
@@ -978,18 +1070,17 @@ def migration_words(res: PipelineResult) -> str:
         One paragraph, without markup; the report and the console print the same.
     """
     cust = res.migration.customers
-    moved_down = cust["direction"] == "down"
+    moved_down = (cust["direction"] == "down").to_numpy()
     down = int(moved_down.sum())
     new = int((cust["direction"] == "new").sum())
     date = res.settings.get("compare_to")
-    words = (f"{counted(down)} moved down (their R + F + M score fell) and {new:,} "
+    words = (f"{score_fell_words(cust, f'at the end of {date}')}, and {new:,} "
              f"{agree(new, 'is|are')} new since {date}.")  # fmt: skip
     if down:
-        lapsed = int((moved_down & (cust["orders_between"] == 0)).sum())
-        words += (f" {lapsed:,} of those who moved down {agree(lapsed, 'has|have')} not "
-                  f"ordered since {date}: a ready win-back list.")  # fmt: skip
-        if down > lapsed:
-            still = down - lapsed
+        lapsed = moved_down & (cust["orders_between"] == 0).to_numpy()
+        words += " " + win_back_words(cust["segment_after"][lapsed], res.rule_set, res.q, date)
+        still = down - int(lapsed.sum())
+        if still:
             words += (f" The other {still:,} still {agree(still, 'orders|order')}, but "
                       f"{agree(still, 'their score|their scores')} fell against the other "
                       "customers'.")  # fmt: skip
