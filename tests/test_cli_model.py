@@ -279,7 +279,7 @@ def test_apply_new_data_writes_drift_equal_to_scipy_and_the_changes(cli, files, 
     gone = int((~old["customer"].isin(new["customer"])).sum())
     counts = (f"{len(both):,} customers are in both runs, {n_new:,} new and {gone:,} gone. "
               f"{share:.1%} of the customers in both changed segment and {moved:.1%} changed "
-              "cluster;")  # fmt: skip
+              "cluster.")  # fmt: skip
     assert counts in proc.stdout and escape(counts) in (out / "report.html").read_text()
     assert "another model" not in proc.stdout  # the same model: the file reads as it does
     # w2 is other data, not w1 with new orders: fewer orders for some, so no orders claim
@@ -333,8 +333,11 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
 ) -> None:
     """The later file continues the earlier one (the same order lines, and more): orders
     between are frequency now less then, spend between is monetary now less then, both
-    read from the two segments.csv; a customer with no new order spent exactly 0; of
-    those who moved down, the ones with no new order are the win-back list."""
+    read from the two segments.csv; a customer with no new order spent exactly 0. Of
+    those whose R + F + M score fell (some within their segment), the ones with no new
+    order who are now in a segment of the ladder for customers slipping away (a recency
+    score of 1 or 2 in its rule) are the win-back list; the others with no new order are
+    named with their segments."""
     _, model = trained
     tx = pd.read_csv(files / "w1.csv", parse_dates=["InvoiceDate"])
     tx[tx["InvoiceDate"] < "2025-02-01"].to_csv(tmp_path / "early.csv", index=False)
@@ -372,12 +375,27 @@ def test_apply_after_an_earlier_cut_of_the_data_names_the_win_back_list(
     assert lapsed > 0 and ordered.sum() > 0
     # those who ordered and still fell: the frozen thresholds, so their last order is older
     assert (new.loc[ordered, "recency"] > old.loc[ordered[ordered].index, "recency"]).all()
-    said = (f"{int(down.sum()):,} moved down (their R + F + M score fell). {lapsed:,} of "
-            "those who moved down have not ordered since the end of the previous run's "
-            f"data: a ready win-back list. The other {int(ordered.sum()):,} have ordered "
-            "since, but their last order is longer ago than it was then.")
+    same = int((down & (new["segment"] == old["segment"].reindex(new.index))).sum())
+    slipping = new["segment"].isin(["Can't Lose Them", "At Risk", "Hibernating", "Lost"])
+    listed, rest = new.loc[down & idle & slipping], new.loc[down & idle & ~slipping]
+    assert len(listed) and len(rest) and same
+
+    def where(segments: pd.Series) -> str:
+        counts = segments.value_counts().sort_values(ascending=False, kind="stable")
+        assert not counts.duplicated().any()  # so the order is the counts' alone
+        return ", ".join(f"{name} {n:,}" for name, n in counts.items())
+
+    said = (f"{int(down.sum()):,} customers have a lower R + F + M score than in the previous "
+            f"run ({same:,} of them in the same segment as then). {len(listed):,} of them "
+            "have not ordered since the end of the previous run's data and are now in a "
+            f"segment for customers slipping away ({where(listed['segment'])}): a ready "
+            f"win-back list. {len(rest):,} more whose score fell have not ordered since then "
+            f"either, but are now in other segments ({where(rest['segment'])}), whose own "
+            f"actions apply. The other {int(ordered.sum()):,} have ordered since, but their "
+            "last order is longer ago than it was then.")
+    assert lapsed == len(listed) + len(rest)
     assert said in proc.stdout
-    assert escape(said.split(". ", 1)[1]) in (tmp_path / "f" / "report.html").read_text()
+    assert escape(said) in (tmp_path / "f" / "report.html").read_text()
 
 
 def _read_by_model(model: Path, frame: pd.DataFrame) -> pd.DataFrame:

@@ -441,55 +441,66 @@ def test_the_refit_section_names_the_vanished_clusters(vanished, expected) -> No
 def test_a_purchase_on_the_day_the_previous_file_was_cut_is_not_on_the_win_back_list() -> None:
     """Without an invoice column an order is a purchase day: a customer who bought again
     later on the day the previous file ends has as many orders as before but spend since.
-    Three customers moved down: "a" bought nothing since, "b" bought on that same day
-    (orders_between 0, spend 12.5), "c" ordered once more. Only "a" has not ordered since."""
+    Three customers' scores fell, all now "Lost": "a" bought nothing since, "b" bought on
+    that same day (orders_between 0, spend 12.5), "c" ordered once more. Only "a" has not
+    ordered since."""
     from types import SimpleNamespace
 
     from rfm.report.apply_html import orders_sentence
 
     cust = pd.DataFrame({"direction": ["down", "down", "down", "up"],
+                         "segment_before": ["Lost"] * 4, "segment_after": ["Lost"] * 4,
                          "orders_between": [0, 0, 1, 2], "revenue": [0.0, 12.5, 40.0, 9.0]},
                         index=pd.Index(["a", "b", "c", "d"], name="customer"))  # fmt: skip
     previous = pd.DataFrame({"customer": ["a", "b", "c", "d"], "recency": [10, 0, 5, 3]})
     table = pd.DataFrame({"customer": ["a", "b", "c", "d"], "recency": [40, 30, 20, 1]})
     run = SimpleNamespace(migration=SimpleNamespace(customers=cust), previous=previous,
-                          table=table, changes={"orders_fell": 0, "customers_gone": 0})
+                          table=table, changes={"orders_fell": 0, "customers_gone": 0},
+                          rule_set="ladder", q=5)  # fmt: skip
     said = orders_sentence(run)
-    assert said.startswith("1 of those who moved down has not ordered since")
+    assert said.startswith("1 of them has not ordered since the end of the previous run's "
+                           "data and is now in a segment for customers slipping away (Lost 1)")
     assert "The other 2 have ordered since, but their last order is longer ago" in said
 
 
 @pytest.mark.parametrize(("down", "lapsed", "new", "expected"), [
-    (1, 1, 1, "1 customer moved down (their R + F + M score fell) and 1 is new since "
-              "2025-03-31. 1 of those who moved down has not ordered since 2025-03-31: a "
-              "ready win-back list."),
-    (2, 1, 0, "2 customers moved down (their R + F + M score fell) and 0 are new since "
-              "2025-03-31. 1 of those who moved down has not ordered since 2025-03-31: a "
-              "ready win-back list. The other 1 still orders, but their score fell against "
-              "the other customers'."),
-    (3, 0, 2, "3 customers moved down (their R + F + M score fell) and 2 are new since "
-              "2025-03-31. 0 of those who moved down have not ordered since 2025-03-31: a "
-              "ready win-back list. The other 3 still order, but their scores fell against "
-              "the other customers'."),
+    (1, 1, 1, "1 customer has a lower R + F + M score than at the end of 2025-03-31 (in "
+              "another segment now), and 1 is new since 2025-03-31. 1 of them has not "
+              "ordered since 2025-03-31 and is now in a segment for customers slipping away "
+              "(Lost 1): a ready win-back list."),
+    (2, 1, 0, "2 customers have a lower R + F + M score than at the end of 2025-03-31 (0 of "
+              "them in the same segment as then), and 0 are new since 2025-03-31. 1 of them "
+              "has not ordered since 2025-03-31 and is now in a segment for customers "
+              "slipping away (Lost 1): a ready win-back list. The other 1 still orders, but "
+              "their score fell against the other customers'."),
+    (3, 0, 2, "3 customers have a lower R + F + M score than at the end of 2025-03-31 (0 of "
+              "them in the same segment as then), and 2 are new since 2025-03-31. None of "
+              "them is both without an order since 2025-03-31 and in a segment for customers "
+              "slipping away (Can't Lose Them, At Risk, Hibernating, Lost): no win-back list "
+              "this time. The other 3 still order, but their scores fell against the other "
+              "customers'."),
 ])  # fmt: skip
 def test_migration_words_agree_with_counts_of_one(down, lapsed, new, expected) -> None:
-    """Each count takes its own number: "1 customer moved down", "1 is new", "1 ... has
-    not ordered", "the other 1 still orders"; the sentences are written out by hand."""
+    """Each count takes its own number: "1 customer has a lower ... score", "1 is new",
+    "1 ... has not ordered", "the other 1 still orders"; the sentences are written out by
+    hand. Every customer whose score fell went from "Champions" to "Lost"."""
     from types import SimpleNamespace
 
     from rfm.report.html import migration_words
 
     direction = ["down"] * down + ["new"] * new + ["same"]
     between = [0] * lapsed + [2] * (down - lapsed) + [0] * new + [1]
-    cust = pd.DataFrame({"direction": direction, "orders_between": between})
-    res = SimpleNamespace(migration=SimpleNamespace(customers=cust),
+    before = ["Champions"] * down + [None] * new + ["Lost"]
+    cust = pd.DataFrame({"direction": direction, "orders_between": between,
+                         "segment_before": before, "segment_after": "Lost"})  # fmt: skip
+    res = SimpleNamespace(migration=SimpleNamespace(customers=cust), rule_set="ladder", q=5,
                           settings={"compare_to": "2025-03-31"})  # fmt: skip
     assert migration_words(res) == expected
 
 
 def test_apply_sentences_agree_with_counts_of_one() -> None:
-    """After apply --previous: one customer with fewer orders, one gone; and one of two who
-    moved down ordered since, its score fell."""
+    """After apply --previous: one customer with fewer orders, one gone; and one of two
+    whose score fell ordered since, its score fell."""
     from types import SimpleNamespace
 
     from rfm.report.apply_html import orders_sentence
@@ -501,14 +512,72 @@ def test_apply_sentences_agree_with_counts_of_one() -> None:
         "The two runs cannot be compared on orders: 1 customer has fewer orders than in the "
         "previous file and 1 of its customers is gone, so")
     cust = pd.DataFrame({"direction": ["down", "down"], "orders_between": [0, 1],
+                         "segment_before": ["At Risk", "Champions"],
+                         "segment_after": ["At Risk", "Loyal Customers"],
                          "revenue": [0.0, 5.0]}, index=pd.Index(["a", "b"], name="customer"))
     run = SimpleNamespace(
-        migration=SimpleNamespace(customers=cust), changes={},
+        migration=SimpleNamespace(customers=cust), changes={}, rule_set="ladder", q=5,
         previous=pd.DataFrame({"customer": ["a", "b"], "recency": [10, 9]}),
         table=pd.DataFrame({"customer": ["a", "b"], "recency": [40, 2]}))  # fmt: skip
     assert orders_sentence(run) == (
-        "1 of those who moved down has not ordered since the end of the previous run's "
-        "data: a ready win-back list. The other 1 has ordered since, yet their score fell.")
+        "1 of them has not ordered since the end of the previous run's data and is now in a "
+        "segment for customers slipping away (At Risk 1): a ready win-back list. The other 1 "
+        "has ordered since, yet their score fell.")
+
+
+#: rules written by hand for the win-back tests: "Asleep" and "Gone" bound recency to 1-2
+#: of 5 in every rule of theirs; "Mixed" has one rule that does and one that does not
+#: (recency 1-3); "Best" bounds it to the top
+HAND_RULES = [("Best", {"r": (4, 5)}, "Reward them"), ("Asleep", {"r": (2, 2)}, "Remind them"),
+              ("Mixed", {"r": (1, 1), "f": (1, 2)}, "Ask"), ("Mixed", {"r": (1, 3)}, "Ask"),
+              ("Gone", {"r": (1, 2)}, "Win back")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rules", "q", "now", "expected"), [
+    # a Champion and a New Customer whose scores fell are named apart, never "win-back"
+    ("ladder", 5, ["Champions", "Lost", "New Customers", "Lost", "At Risk", "Champions"],
+     "3 of them have not ordered since D and are now in a segment for customers slipping "
+     "away (Lost 2, At Risk 1): a ready win-back list. 3 more whose score fell have not "
+     "ordered since then either, but are now in other segments (Champions 2, New Customers "
+     "1), whose own actions apply."),
+    # at q = 4 the middle is 2: "Slipping" (recency 1) is the only one
+    ("codes", 4, ["Slipping", "Whales"],
+     "1 of them has not ordered since D and is now in a segment for customers slipping away "
+     "(Slipping 1): a ready win-back list. 1 more whose score fell has not ordered since "
+     "then either, but is now in other segments (Whales 1), whose own actions apply."),
+    ("rfm", 5, ["About To Sleep", "Need Attention"],  # recency 2-3 and 1-3: not slipping
+     "None of them is both without an order since D and in a segment for customers slipping "
+     "away (Can't Lose Them, At Risk, Lost): no win-back list this time. 2 of them have not "
+     "ordered since D, but are now in other segments (About To Sleep 1, Need Attention 1), "
+     "whose own actions apply."),
+    ("customer-types", 5, ["Churned Customers", "Others"],
+     "1 of them has not ordered since D and is now in a segment for customers slipping away "
+     "(Churned Customers 1): a ready win-back list. 1 more whose score fell has not ordered "
+     "since then either, but is now in other segments (Others 1), whose own actions apply."),
+    (HAND_RULES, 5, ["Gone", "Mixed", "Asleep", "Best", "Gone"],
+     "3 of them have not ordered since D and are now in a segment for customers slipping "
+     "away (Gone 2, Asleep 1): a ready win-back list. 2 more whose score fell have not "
+     "ordered since then either, but are now in other segments (Mixed 1, Best 1), whose own "
+     "actions apply."),
+    ([("Best", {"r": (3, 5)}), ("Rest", {"f": (1, 5)})], 5, ["Rest"],
+     "These rules have no segment for customers slipping away (one whose every rule asks "
+     "for a recency score of 2 or lower), so no win-back list is drawn: 1 of them has not "
+     "ordered since D (Rest 1)."),
+    ([("Best", {"r": (3, 5)})], 5, [],
+     "These rules have no segment for customers slipping away (one whose every rule asks "
+     "for a recency score of 2 or lower), so no win-back list is drawn: 0 of them have not "
+     "ordered since D."),
+])  # fmt: skip
+def test_the_win_back_list_is_drawn_from_the_segments_for_customers_slipping_away(
+    rules, q, now, expected
+) -> None:
+    """Of the customers whose score fell and who have not ordered since, only those now in
+    a segment whose every rule asks for a recency score of q // 2 or lower are the win-back
+    list, for every built-in rule set and for rules of one's own; the sentences are
+    written out by hand."""
+    from rfm.report.html import win_back_words
+
+    assert win_back_words(pd.Series(now, dtype=object), rules, q, "D") == expected
 
 
 @pytest.mark.parametrize(("value", "digits", "shown"), [
