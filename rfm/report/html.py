@@ -995,9 +995,9 @@ def score_fell_words(cust: pd.DataFrame, than: str) -> str:
 
 
 def _by_segment(segments: pd.Series) -> str:
-    """"Lost 210, Hibernating 158": each segment with its customers, most first (ties in
-    the order met)."""
-    counts = segments.value_counts(sort=False).sort_values(ascending=False, kind="stable")
+    """"Lost 210, Hibernating 158": each segment with its customers, most first (ties by
+    name, as the value ahead counts its segments)."""
+    counts = segments.value_counts().sort_index().sort_values(ascending=False, kind="stable")
     return ", ".join(f"{name} {n:,}" for name, n in counts.items())
 
 
@@ -1031,25 +1031,26 @@ def win_back_words(now: pd.Series, rules: Any, q: int, since: str) -> str:
     if not lapsing:
         return (f"These rules have no segment for customers slipping away (one whose every "
                 f"rule asks for a recency score of {q // 2} or lower), so no win-back list "
-                f"is drawn: {n:,} of them {agree(n, 'has|have')} not ordered since {since}"
-                + (f" ({_by_segment(now)})." if n else "."))  # fmt: skip
+                f"is drawn: {n:,} of those whose score fell {agree(n, 'has|have')} not "
+                f"ordered since {since}" + (f" ({_by_segment(now)})." if n else "."))  # fmt: skip
     on_list = now.isin(lapsing).to_numpy()
     listed, rest = now[on_list], now[~on_list]
-    if len(listed):
-        words = (f"{len(listed):,} of them {agree(len(listed), 'has|have')} not ordered since "
-                 f"{since} and {agree(len(listed), 'is|are')} now in a segment for customers "
-                 f"slipping away ({_by_segment(listed)}): a ready win-back list.")  # fmt: skip
+    k = len(listed)
+    if k:
+        words = (f"{k:,} of those whose score fell {agree(k, 'has|have')} not ordered since "
+                 f"{since} and {agree(k, 'is|are')} now in a segment for customers slipping "
+                 f"away ({_by_segment(listed)}): a ready win-back list.")  # fmt: skip
     else:
-        words = (f"None of them is both without an order since {since} and in a segment for "
-                 f"customers slipping away ({', '.join(lapsing)}): no win-back list this "
-                 "time.")  # fmt: skip
-    if len(rest):
-        m = len(rest)
+        words = (f"None of those whose score fell is both without an order since {since} and "
+                 f"in a segment for customers slipping away ({', '.join(lapsing)}): no "
+                 "win-back list this time.")  # fmt: skip
+    m = len(rest)
+    if m:
         more = (f"{m:,} more whose score fell {agree(m, 'has|have')} not ordered since then "
-                "either" if len(listed) else
-                f"{m:,} of them {agree(m, 'has|have')} not ordered since {since}")  # fmt: skip
-        words += (f" {more}, but {agree(m, 'is|are')} now in other segments ({_by_segment(rest)}), "
-                  "whose own actions apply.")  # fmt: skip
+                "either" if k else f"{m:,} of those whose score fell "
+                f"{agree(m, 'has|have')} not ordered since {since}")  # fmt: skip
+        words += (f" {more}, but {agree(m, 'is|are')} now in other segments "
+                  f"({_by_segment(rest)}), whose own actions apply.")  # fmt: skip
     return words
 
 

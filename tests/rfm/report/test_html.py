@@ -458,27 +458,28 @@ def test_a_purchase_on_the_day_the_previous_file_was_cut_is_not_on_the_win_back_
                           table=table, changes={"orders_fell": 0, "customers_gone": 0},
                           rule_set="ladder", q=5)  # fmt: skip
     said = orders_sentence(run)
-    assert said.startswith("1 of them has not ordered since the end of the previous run's "
-                           "data and is now in a segment for customers slipping away (Lost 1)")
+    assert said.startswith("1 of those whose score fell has not ordered since the end of the "
+                           "previous run's data and is now in a segment for customers slipping "
+                           "away (Lost 1)")
     assert "The other 2 have ordered since, but their last order is longer ago" in said
 
 
 @pytest.mark.parametrize(("down", "lapsed", "new", "expected"), [
-    (1, 1, 1, "1 customer has a lower R + F + M score than at the end of 2025-03-31 (in "
-              "another segment now), and 1 is new since 2025-03-31. 1 of them has not "
-              "ordered since 2025-03-31 and is now in a segment for customers slipping away "
-              "(Lost 1): a ready win-back list."),
+    (1, 1, 1, "1 customer has a lower R + F + M score than at the end of 2025-03-31 (in another "
+              "segment now), and 1 is new since 2025-03-31. 1 of those whose score fell has not "
+              "ordered since 2025-03-31 and is now in a segment for customers slipping away (Lost "
+              "1): a ready win-back list."),
     (2, 1, 0, "2 customers have a lower R + F + M score than at the end of 2025-03-31 (0 of "
-              "them in the same segment as then), and 0 are new since 2025-03-31. 1 of them "
-              "has not ordered since 2025-03-31 and is now in a segment for customers "
-              "slipping away (Lost 1): a ready win-back list. The other 1 still orders, but "
-              "their score fell against the other customers'."),
+              "them in the same segment as then), and 0 are new since 2025-03-31. 1 of those "
+              "whose score fell has not ordered since 2025-03-31 and is now in a segment for "
+              "customers slipping away (Lost 1): a ready win-back list. The other 1 still "
+              "orders, but their score fell against the other customers'."),
     (3, 0, 2, "3 customers have a lower R + F + M score than at the end of 2025-03-31 (0 of "
               "them in the same segment as then), and 2 are new since 2025-03-31. None of "
-              "them is both without an order since 2025-03-31 and in a segment for customers "
-              "slipping away (Can't Lose Them, At Risk, Hibernating, Lost): no win-back list "
-              "this time. The other 3 still order, but their scores fell against the other "
-              "customers'."),
+              "those whose score fell is both without an order since 2025-03-31 and in a "
+              "segment for customers slipping away (Can't Lose Them, At Risk, Hibernating, "
+              "Lost): no win-back list this time. The other 3 still order, but their scores "
+              "fell against the other customers'."),
 ])  # fmt: skip
 def test_migration_words_agree_with_counts_of_one(down, lapsed, new, expected) -> None:
     """Each count takes its own number: "1 customer has a lower ... score", "1 is new",
@@ -520,9 +521,9 @@ def test_apply_sentences_agree_with_counts_of_one() -> None:
         previous=pd.DataFrame({"customer": ["a", "b"], "recency": [10, 9]}),
         table=pd.DataFrame({"customer": ["a", "b"], "recency": [40, 2]}))  # fmt: skip
     assert orders_sentence(run) == (
-        "1 of them has not ordered since the end of the previous run's data and is now in a "
-        "segment for customers slipping away (At Risk 1): a ready win-back list. The other 1 "
-        "has ordered since, yet their score fell.")
+        "1 of those whose score fell has not ordered since the end of the previous run's data and "
+        "is now in a segment for customers slipping away (At Risk 1): a ready win-back list. The "
+        "other 1 has ordered since, yet their score fell.")
 
 
 #: rules written by hand for the win-back tests: "Asleep" and "Gone" bound recency to 1-2
@@ -536,37 +537,38 @@ HAND_RULES = [("Best", {"r": (4, 5)}, "Reward them"), ("Asleep", {"r": (2, 2)}, 
 @pytest.mark.parametrize(("rules", "q", "now", "expected"), [
     # a Champion and a New Customer whose scores fell are named apart, never "win-back"
     ("ladder", 5, ["Champions", "Lost", "New Customers", "Lost", "At Risk", "Champions"],
-     "3 of them have not ordered since D and are now in a segment for customers slipping "
-     "away (Lost 2, At Risk 1): a ready win-back list. 3 more whose score fell have not "
-     "ordered since then either, but are now in other segments (Champions 2, New Customers "
-     "1), whose own actions apply."),
+     "3 of those whose score fell have not ordered since D and are now in a segment for customers "
+     "slipping away (Lost 2, At Risk 1): a ready win-back list. 3 more whose score fell have not "
+     "ordered since then either, but are now in other segments (Champions 2, New Customers 1), "
+     "whose own actions apply."),
     # at q = 4 the middle is 2: "Slipping" (recency 1) is the only one
     ("codes", 4, ["Slipping", "Whales"],
-     "1 of them has not ordered since D and is now in a segment for customers slipping away "
-     "(Slipping 1): a ready win-back list. 1 more whose score fell has not ordered since "
-     "then either, but is now in other segments (Whales 1), whose own actions apply."),
+     "1 of those whose score fell has not ordered since D and is now in a segment for customers "
+     "slipping away (Slipping 1): a ready win-back list. 1 more whose score fell has not ordered "
+     "since then either, but is now in other segments (Whales 1), whose own actions apply."),
     ("rfm", 5, ["About To Sleep", "Need Attention"],  # recency 2-3 and 1-3: not slipping
-     "None of them is both without an order since D and in a segment for customers slipping "
-     "away (Can't Lose Them, At Risk, Lost): no win-back list this time. 2 of them have not "
-     "ordered since D, but are now in other segments (About To Sleep 1, Need Attention 1), "
-     "whose own actions apply."),
+     "None of those whose score fell is both without an order since D and in a segment for "
+     "customers slipping away (Can't Lose Them, At Risk, Lost): no win-back list this time. 2 of "
+     "those whose score fell have not ordered since D, but are now in other segments (About To "
+     "Sleep 1, Need Attention 1), whose own actions apply."),
     ("customer-types", 5, ["Churned Customers", "Others"],
-     "1 of them has not ordered since D and is now in a segment for customers slipping away "
-     "(Churned Customers 1): a ready win-back list. 1 more whose score fell has not ordered "
-     "since then either, but is now in other segments (Others 1), whose own actions apply."),
+     "1 of those whose score fell has not ordered since D and is now in a segment for customers "
+     "slipping away (Churned Customers 1): a ready win-back list. 1 more whose score fell has not "
+     "ordered since then either, but is now in other segments (Others 1), whose own actions "
+     "apply."),
     (HAND_RULES, 5, ["Gone", "Mixed", "Asleep", "Best", "Gone"],
-     "3 of them have not ordered since D and are now in a segment for customers slipping "
-     "away (Gone 2, Asleep 1): a ready win-back list. 2 more whose score fell have not "
-     "ordered since then either, but are now in other segments (Mixed 1, Best 1), whose own "
+     "3 of those whose score fell have not ordered since D and are now in a segment for customers "
+     "slipping away (Gone 2, Asleep 1): a ready win-back list. 2 more whose score fell have not "
+     "ordered since then either, but are now in other segments (Best 1, Mixed 1), whose own "
      "actions apply."),
     ([("Best", {"r": (3, 5)}), ("Rest", {"f": (1, 5)})], 5, ["Rest"],
-     "These rules have no segment for customers slipping away (one whose every rule asks "
-     "for a recency score of 2 or lower), so no win-back list is drawn: 1 of them has not "
-     "ordered since D (Rest 1)."),
+     "These rules have no segment for customers slipping away (one whose every rule asks for a "
+     "recency score of 2 or lower), so no win-back list is drawn: 1 of those whose score fell has "
+     "not ordered since D (Rest 1)."),
     ([("Best", {"r": (3, 5)})], 5, [],
-     "These rules have no segment for customers slipping away (one whose every rule asks "
-     "for a recency score of 2 or lower), so no win-back list is drawn: 0 of them have not "
-     "ordered since D."),
+     "These rules have no segment for customers slipping away (one whose every rule asks for a "
+     "recency score of 2 or lower), so no win-back list is drawn: 0 of those whose score fell have "
+     "not ordered since D."),
 ])  # fmt: skip
 def test_the_win_back_list_is_drawn_from_the_segments_for_customers_slipping_away(
     rules, q, now, expected
