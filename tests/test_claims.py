@@ -1,9 +1,9 @@
 """The claims audit: every word rfmseg says about a run agrees with the run's own numbers.
 
 A marketing director acts on the words (segment names, persona names, actions, warnings),
-so each is a claim, checked here on 30 data sets (demo seeds, skewed and awkward synthetic
-shops, shops with three clear kinds of customer and with none, every built-in rule set,
-fixed k, Online Retail and CDNOW). Each data set is run once
+so each is a claim, checked here on 31 data sets (demo seeds, skewed and awkward synthetic
+shops, shops with three clear kinds of customer and with none, every built-in rule set and
+rules of one's own, fixed k, Online Retail and CDNOW). Each data set is run once
 through the command (in process), and its files, console text and report are read back.
 Every expectation is worked out here, from ``segments.csv`` with plain pandas and scipy, not
 with rfmseg's own code:
@@ -37,8 +37,14 @@ with rfmseg's own code:
    segment; a caution appears exactly when the fit did not settle (no convergence, or a
    standard error "not available"), another exactly when the dropout parameter is below
    its standard error (both in plain words outside the details); the
-   customers who moved down and "have not ordered since" the date have no order line
-   after it in the input file, and all the others do.
+   customers whose R + F + M score fell and who "have not ordered since" the date have no
+   order line after it in the input file, and all the others do. Of them, the win-back
+   list is exactly those now in a segment whose every rule asks for a recency score of
+   q // 2 or lower, none with an action that denies it (a reward, a welcome); the others
+   are named with their segments; the count of lower scores says how many of them are in
+   the same segment as then. The same after ``rfmseg apply --previous``, for every
+   built-in rule set, rules of one's own and Online Retail's June then July, and
+   ``migration.csv`` gives the list as the README says.
 8. **Names under a saved model.** ``rfmseg apply``'s persona names hold for the new
    customers, or a warning says which no longer do, and the name they would have now holds.
 9. **"New" customers.** A segment named "New …" whose median customer first bought longer
@@ -53,6 +59,7 @@ with rfmseg's own code:
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -75,7 +82,7 @@ from _once import once_per_run
 from scipy.stats import kruskal
 
 from rfm.datasets import make_transactions
-from rfm.segments import OTHERS, resolve_rules
+from rfm.segments import OTHERS, SegmentRule, resolve_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -224,8 +231,41 @@ class Case:
     name: str
     make: object  # () -> DataFrame, or the path of a shared data file
     flags: tuple[str, ...] = ()
-    rules: str = "ladder"
+    #: a built-in rule set's name, or rules of one's own, run from a rules file
+    #: (:func:`_rules_file`)
+    rules: str | tuple[SegmentRule, ...] = "ladder"
     invoices: bool = True  # the data have an invoice column
+
+
+#: rules of one's own, for q = 5: two segments for customers slipping away ("Fading big
+#: spenders" and "Dormant": recency 1-2 in every rule of theirs), and "Quiet", one rule of
+#: which asks for recency 1-2 and one for 3 (not slipping away as a whole); each action
+#: uses only the phrases of ACTION_CLAIMS its ranges allow; every score cell is covered
+OWN_RULES = (
+    SegmentRule("Top", (4, 5), (4, 5), (4, 5), "Early access and exclusive offers; no "
+                "discount needed."),
+    SegmentRule("Fresh", (4, 5), (1, 1), None, "Welcome them with a guide to the shop."),
+    SegmentRule("Quiet", (3, 3), (1, 2), None, "A reminder of what they bought."),
+    SegmentRule("Regulars", (3, 5), None, None, "Recommend products that go with what they "
+                "bought."),
+    SegmentRule("Fading big spenders", (1, 2), None, (4, 5), "Win them back: personal "
+                "outreach, with an offer on their past favourites."),
+    SegmentRule("Quiet", (1, 2), (1, 1), None, "A reminder of what they bought."),
+    SegmentRule("Dormant", (1, 2), None, None, "One reminder of popular products, then stop."),
+)  # fmt: skip
+
+
+def _rules_file(rules: tuple[SegmentRule, ...], path: Path) -> Path:
+    """``rules`` written as a rules file (``--rules FILE``): one row a rule, a range as
+    ``lo-hi``, empty for any score."""
+    def cell(bounds: tuple[int, int] | None) -> str:
+        return "" if bounds is None else f"{bounds[0]}-{bounds[1]}"
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["segment", "r", "f", "m", "action"])
+        out.writerows([r.name, cell(r.r), cell(r.f), cell(r.m), r.action] for r in rules)
+    return path
 
 
 CASES = [
@@ -248,10 +288,13 @@ CASES = [
     Case("no-invoices", lambda: _without_invoices(16), ("--amount", "TotalAmount"),
          invoices=False),
     Case("demo-rfm-rules", lambda: _demo(2000, 16000, 6), ("--rules", "rfm"), "rfm"),
-    Case("demo-customer-types", lambda: _demo(1500, 12000, 7), ("--rules", "customer-types"),
-         "customer-types"),
-    Case("demo-codes", lambda: _demo(1500, 12000, 8), ("--rules", "codes", "--clv", "6"),
+    Case("demo-customer-types", lambda: _demo(1500, 12000, 7),
+         ("--rules", "customer-types", "--compare-to", "2025-04-30"), "customer-types"),
+    Case("demo-codes", lambda: _demo(1500, 12000, 8),
+         ("--rules", "codes", "--clv", "6", "--compare-to", "2025-04-30"),
          "codes"),  # four score levels
+    Case("demo-own-rules", lambda: _demo(1500, 12000, 11), ("--compare-to", "2025-05-31"),
+         OWN_RULES),
     Case("demo-k6", lambda: _demo(1500, 12000, 9), ("--k", "6")),
     Case("demo-k2-zscore", lambda: _demo(1500, 12000, 10), ("--k", "2", "--scaling", "zscore")),
     Case("online-retail", DATA / "online_retail.csv.gz"),
@@ -304,8 +347,10 @@ def run(request, tmp_path_factory) -> Run:
         src = case.make if isinstance(case.make, Path) else folder / "orders.csv"
         if not isinstance(case.make, Path):
             case.make().to_csv(src, index=False)
+        rules = () if isinstance(case.rules, str) else (
+            "--rules", str(_rules_file(case.rules, folder / "rules.csv")))
         proc = run_captured("segment", str(src), "--out", str(folder / "out"), "-q",
-                            *case.flags)  # fmt: skip
+                            *case.flags, *rules)  # fmt: skip
         assert proc.returncode == 0, proc.stderr
         return {**dataclasses.asdict(proc), "source": str(src)}
 
@@ -1135,8 +1180,9 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
     order is more recent than most customers' (over half the customer base has a longer
     time since its last order) counted per segment; the cautions exactly when the fit did
     not settle, or else when the dropout parameter a is below its standard error. With
-    --compare-to: the customers who moved down and have not ordered since the date,
-    counted from the order lines themselves."""
+    --compare-to: the customers whose score fell and who have not ordered since the date,
+    counted from the order lines themselves, the win-back list among them and the others
+    (:func:`_win_back_said`)."""
     seg, flags = run.segments, run.case.flags
     outside = _Prose.of(run.report).text("outside")
     if "--clv" not in flags:
@@ -1181,17 +1227,180 @@ def test_value_ahead_and_the_win_back_list_agree_with_the_files(run: Run) -> Non
     lines = _order_days(run.case, run.source)
     since = set(lines.loc[lines["day"] > date, "customer"])
     mig = run.migration
-    down = mig[mig["direction"] == "down"]
+    down = mig[_score_fell(mig)]
     lapsed = down[~down["customer"].isin(since)]
     assert (lapsed["orders_between"] == 0).all()
     assert (down.loc[down["customer"].isin(since), "orders_between"] > 0).all()
+    new = int((mig["direction"] == "new").sum())
+    assert new == int(mig["segment_before"].eq("").sum())  # no segment then
+    said = (f"{_score_fell_said(mig, f'at the end of {date:%Y-%m-%d}')}, and {new:,} "
+            f"{'is' if new == 1 else 'are'} new since {date:%Y-%m-%d}.")  # fmt: skip
+    assert said in outside and said in run.stdout  # the report and the console alike
     if len(down):
-        said = (f"{len(lapsed):,} of those who moved down have not ordered since "
-                f"{date:%Y-%m-%d}: a ready win-back list.")  # fmt: skip
-        assert said in outside and said in run.stdout  # the report and the console alike
+        said = _win_back_said(lapsed, seg, run.case.rules, run.q, f"{date:%Y-%m-%d}")
+        assert said in outside and said in run.stdout
         if len(lapsed) < len(down):
             said = f"The other {len(down) - len(lapsed):,} still order"
             assert said in outside and said in run.stdout
+
+
+#: words of an action that deny that its customers are ones to win back (a reward for the
+#: best, a welcome for the new): never the action of a customer on the win-back list
+NOT_TO_WIN_BACK = ("no discount", "Reward them", "Welcome", "welcome", "nboarding",
+                   "Keep them loyal", "membership rewards")  # fmt: skip
+
+
+def _slipping_away(rules: str | tuple[SegmentRule, ...], q: int) -> list[str]:
+    """The segments for customers slipping away, by a plain loop over the rules' score
+    ranges: every rule of the name asks for a recency score of q // 2 or lower (in rule
+    order)."""
+    low: dict[str, list[bool]] = {}
+    for rule in resolve_rules(rules).rules:
+        low.setdefault(rule.name, []).append(rule.r is not None and rule.r[1] <= q // 2)
+    return [name for name, each in low.items() if all(each)]
+
+
+def _score_fell(mig: pd.DataFrame) -> pd.Series:
+    """The customers of migration.csv whose R + F + M score fell, from its two score sums
+    (its ``direction`` must agree)."""
+    before = pd.to_numeric(mig["rfm_sum_before"], errors="coerce")  # "" for the new
+    fell = pd.to_numeric(mig["rfm_sum_after"], errors="coerce") < before
+    assert ((mig["direction"] == "down") == fell).all()
+    return fell
+
+
+def _score_fell_said(mig: pd.DataFrame, than: str) -> str:
+    """How many have a lower score than ``than`` and how many of them are in the same
+    segment as then, as the console and the report write it (no full stop)."""
+    fell = _score_fell(mig)
+    n = int(fell.sum())
+    same = int((fell & (mig["segment_before"] == mig["segment_after"])).sum())
+    said = (f"{n:,} customer{'' if n == 1 else 's'} {'has' if n == 1 else 'have'} a lower "
+            f"R + F + M score than {than}")  # fmt: skip
+    if n == 1:
+        return said + (" (in the same segment as then)" if same else
+                       " (in another segment now)")  # fmt: skip
+    return said + (f" ({same:,} of them in the same segment as then)" if n else "")
+
+
+def _win_back_said(lapsed: pd.DataFrame, seg: pd.DataFrame, rules: str | tuple[SegmentRule, ...],
+                   q: int, since: str) -> str:
+    """The win-back sentences for ``lapsed`` (migration.csv's rows of those whose score fell
+    and who have not ordered since, counted from the order lines): those now in a segment
+    for customers slipping away are the list, each with a recency score of q // 2 or lower
+    and an action that does not deny it; the others are named with their segments. Each
+    customer's segment and action are segments.csv's."""
+    slipping = _slipping_away(rules, q)
+    now = seg.set_index("customer").loc[lapsed["customer"]]
+    assert (now["segment"].to_numpy() == lapsed["segment_after"].to_numpy()).all()
+    on = now["segment"].isin(slipping)
+    listed, rest = now[on], now[~on]
+    assert (listed["r_score"] <= q // 2).all()
+    for phrase in NOT_TO_WIN_BACK:
+        assert not listed["action"].str.contains(phrase, regex=False).any(), phrase
+
+    def where(frame: pd.DataFrame) -> str:
+        counts = frame.groupby("segment").size().sort_index()
+        counts = counts.sort_values(ascending=False, kind="stable")
+        return ", ".join(f"{name} {c:,}" for name, c in counts.items())
+
+    def have(n: int) -> str:
+        return "has" if n == 1 else "have"
+
+    def are(n: int) -> str:
+        return "is" if n == 1 else "are"
+
+    n, m = len(listed), len(rest)
+    fell = "of those whose score fell"
+    if not slipping:
+        return (f"These rules have no segment for customers slipping away (one whose every "
+                f"rule asks for a recency score of {q // 2} or lower), so no win-back list is "
+                f"drawn: {m:,} {fell} {have(m)} not ordered since {since}"
+                + (f" ({where(rest)})." if m else "."))  # fmt: skip
+    if n:
+        said = (f"{n:,} {fell} {have(n)} not ordered since {since} and {are(n)} now in a "
+                f"segment for customers slipping away ({where(listed)}): a ready win-back "
+                "list.")  # fmt: skip
+    else:
+        said = (f"None {fell} is both without an order since {since} and in a segment for "
+                f"customers slipping away ({', '.join(slipping)}): no win-back list this "
+                "time.")  # fmt: skip
+    if m:
+        said += (f" {m:,} more whose score fell {have(m)} not ordered since then either" if n
+                 else f" {m:,} {fell} {have(m)} not ordered since {since}")
+        said += f", but {are(m)} now in other segments ({where(rest)}), whose own actions apply."
+    return said
+
+
+#: (name, rules, lines, cut day): a run on the lines up to the end of the cut day, saved
+#: as a model and applied to all the lines with --previous (the later file continues the
+#: earlier one), for every built-in rule set, rules of one's own and Online Retail's
+#: June and July (where Champions whose score fell and who had not ordered since were
+#: once called a win-back list)
+PREVIOUS_CASES = [
+    Case("previous-demo-ladder", lambda: _demo(1500, 12000, 12), rules="ladder"),
+    Case("previous-demo-rfm", lambda: _demo(1500, 12000, 13), ("--rules", "rfm"), "rfm"),
+    Case("previous-demo-customer-types", lambda: _demo(1500, 12000, 14),
+         ("--rules", "customer-types"), "customer-types"),
+    Case("previous-demo-codes", lambda: _demo(1500, 12000, 15), ("--rules", "codes"), "codes"),
+    Case("previous-demo-own-rules", lambda: _demo(1500, 12000, 16), rules=OWN_RULES),
+    Case("online-retail-june-then-july", lambda: _online_retail_until("2011-07-31")),
+]
+#: the cut day of each: the previous run's data end there
+PREVIOUS_CUT = {"online-retail-june-then-july": "2011-06-30"}
+
+
+@pytest.mark.parametrize("case", PREVIOUS_CASES, ids=[c.name for c in PREVIOUS_CASES])
+def test_after_apply_previous_the_win_back_list_is_true_of_every_customer_on_it(
+    case: Case, tmp_path: Path
+) -> None:
+    """``rfmseg apply --previous``: the customers whose R + F + M score fell (each file's
+    own scores summed), how many of them are in the same segment as then, and, of those
+    with no order line after the previous run's data (read from the order lines), the
+    win-back list (now in a segment whose every rule asks for a recency score of q // 2 or
+    lower, with an action that does not deny it) and the others, named with their
+    segments: the console and the report say each count. migration.csv gives the list as
+    the README says: direction "down", orders_between 0, revenue 0 and such a segment."""
+    lines = case.make()
+    cut = pd.Timestamp(PREVIOUS_CUT.get(case.name, "2025-04-30"))
+    early, later = tmp_path / "early.csv", tmp_path / "later.csv"
+    lines[lines["InvoiceDate"] < cut + pd.Timedelta(days=1)].to_csv(early, index=False)
+    lines.to_csv(later, index=False)
+    rules = () if isinstance(case.rules, str) else (
+        "--rules", str(_rules_file(case.rules, tmp_path / "rules.csv")))
+    first = run_captured("segment", str(early), "--out", str(tmp_path / "e"), "-q",
+                         "--save-model", str(tmp_path / "m.json"), *case.flags, *rules)
+    assert first.returncode == 0, first.stderr
+    proc = run_captured("apply", str(tmp_path / "m.json"), str(later), "--out",
+                        str(tmp_path / "a"), "-q", "--previous",
+                        str(tmp_path / "e" / "segments.csv"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    old, new = (pd.read_csv(tmp_path / d / "segments.csv", dtype={"customer": str},
+                            keep_default_na=False).set_index("customer", drop=False)
+                for d in ("e", "a"))  # fmt: skip
+    mig = pd.read_csv(tmp_path / "a" / "migration.csv", dtype={"customer": str},
+                      keep_default_na=False)  # fmt: skip
+    assert "orders_between" in mig  # the later file continues the earlier one
+    scores = ["r_score", "f_score", "m_score"]
+    fell = new[scores].sum(axis=1) < old[scores].sum(axis=1).reindex(new.index)
+    assert sorted(mig.loc[_score_fell(mig), "customer"]) == sorted(new.index[fell])
+    days = _order_days(case, later)
+    since = set(days.loc[days["day"] > cut, "customer"])
+    lapsed = mig[_score_fell(mig) & ~mig["customer"].isin(since)]
+    q = int(new[scores].max().max())
+    outside = _Prose.of((tmp_path / "a" / "report.html").read_text(encoding="utf-8")).text(
+        "outside")  # fmt: skip
+    for said in (_score_fell_said(mig, "in the previous run") + ".",
+                 _win_back_said(lapsed, new, case.rules, q, "the end of the previous run's data")):
+        assert said in proc.stdout and said in outside, said
+    # the list, pulled from migration.csv as the README says
+    pulled = mig[(mig["direction"] == "down") & (mig["orders_between"] == 0)
+                 & (mig["revenue"] == 0) & mig["segment_after"].isin(_slipping_away(case.rules, q))]
+    listed = lapsed[lapsed["segment_after"].isin(_slipping_away(case.rules, q))]
+    assert sorted(pulled["customer"]) == sorted(listed["customer"])
+    assert len(listed) and len(lapsed) > len(listed)  # both sentences are said
+    if case.name.startswith("online-retail"):  # the Champions are named apart
+        assert (lapsed["segment_after"] == "Champions").any()
 
 
 # -- 8. persona names under a saved model ----------------------------------------------------
