@@ -155,9 +155,9 @@ def drift_table(run: Any) -> pd.DataFrame:
 def print_apply_summary(run: Any, out_dir: str | Path, written: list[str]) -> None:
     """What ``rfmseg apply`` prints: the run in one line, the segments and personas as the
     report shows them, the drift summary (with "refit recommended" when any PSI is above
-    0.25), the changes since ``--previous`` (who moved down and, when the data continue
-    the previous run's, which of them have not ordered since), the cleaning and the files
-    written."""
+    0.25), the changes since ``--previous`` (whose R + F + M score fell and, when the data
+    continue the previous run's, which of them have not ordered since: the win-back list
+    and the others), the cleaning and the files written."""
     from rfm.report.apply_html import changes_words, refit_sentence
 
     model = run.model

@@ -13,8 +13,9 @@ so there is no elbow, silhouette or stability section. Sections:
 ``drift``      the drift verdict in words; under the analysts' details, PSI and KS per
                feature against the training customers, with their readings
 ``changes``    (with ``--previous``) who changed segment or cluster (clusters only when the
-               previous file's are this model's), who moved down and, when the data continue
-               the previous run's, which of them have not ordered since; the from → to matrix
+               previous file's are this model's), whose R + F + M score fell and, when the
+               data continue the previous run's, which of them have not ordered since (the
+               win-back list and the others); the from → to matrix
 ``method``     how a saved model is applied, in words
 """
 
