@@ -9,8 +9,10 @@ segmentation run on that day would have done.
 A customer who dropped from "Champions" to "At Risk" stopped buying. A fall of the
 R + F + M score sum (``direction == "down"``) alone does not say that: scores are ranks
 among the customers of each date, so a customer who still buys, only less than others,
-can fall too. Those who fell *and* ordered nothing between the two dates
-(``orders_between == 0``) are the ones to win back.
+can fall too, and a score can fall within a segment (a Champion at 555 who is 455 now).
+Those who fell *and* ordered nothing between the two dates (``orders_between == 0``) *and*
+are now in a segment for customers slipping away (:func:`rfm.segments.lapsing_segments`)
+are the ones to win back; the others keep their own segment's action.
 """
 
 from __future__ import annotations
