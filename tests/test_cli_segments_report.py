@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -67,15 +68,26 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     assert set(mig.index[mig["segment_before"].isna()]) == set(later[later].index)
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Segment migration" in report and "migration.csv" in report
-    # the win-back list: moved down and no order line after the date in the input file
+    # the win-back list: a lower score, no order line after the date in the input file and
+    # now "Sleeping" (recency 1-2 in its rule: slipping away; "Best" and "Others" are not)
     ordered_since = set(tx.loc[tx["InvoiceDate"] >= pd.Timestamp("2025-04-01"), "CustomerID"])
-    down = mig.index[mig["direction"] == "down"]
-    lapsed = [c for c in down if c not in ordered_since]
-    assert 0 < len(lapsed) < len(down)
-    assert (f"{len(down):,} customers moved down" in report
-            and f"{len(lapsed):,} of those who moved down have not ordered since 2025-03-31: "
-                "a ready win-back list." in report
-            and f"The other {len(down) - len(lapsed):,} still order" in report)  # fmt: skip
+    down = mig[mig["direction"] == "down"]
+    lapsed = down[~down.index.isin(ordered_since)]
+    asleep = int((lapsed["segment_after"] == "Sleeping").sum())
+    rest = lapsed.loc[lapsed["segment_after"] != "Sleeping", "segment_after"].value_counts()
+    assert 0 < asleep < len(lapsed) < len(down)
+    assert len(rest) == 1  # "Others" alone here, so no order of segments to work out
+    same = int((down["segment_before"] == down["segment_after"]).sum())
+    said = (f"{len(down):,} customers have a lower R + F + M score than at the end of "
+            f"2025-03-31 ({same:,} of them in the same segment as then), and ")
+    assert said in report
+    said = (f"{asleep:,} of those whose score fell have not ordered since 2025-03-31 and are "
+            f"now in a segment for customers slipping away (Sleeping {asleep:,}): a ready "
+            f"win-back list. {len(lapsed) - asleep:,} more whose score fell have not ordered "
+            f"since then either, but are now in other segments ({rest.index[0]} "
+            f"{rest.iloc[0]:,}), whose own actions apply. The other "
+            f"{len(down) - len(lapsed):,} still order")
+    assert html.escape(said) in report
     assert "€" in report
     assert not INTERNAL.search(report)
 

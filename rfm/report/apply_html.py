@@ -53,6 +53,7 @@ from rfm.labels import (
 from rfm.migration import GONE_DIRECTION
 from rfm.report import _html as h
 from rfm.report.html import (
+    DOWN_WORDS,
     SCALING_TEXT,
     _Ctx,
     _personas,
@@ -331,8 +332,9 @@ def _changes(run: AppliedRun) -> str:
     read = ch.get("read_otherwise")
     warn = (f'<p class="warn">{h.esc(read_otherwise_sentence(read, len(run.previous)))}</p>'
             if read else "")  # fmt: skip
-    listed = ("both segments, the direction, and their spend and orders between the two "
-              "runs" if "orders_between" in cust else "both segments and the direction")
+    listed = (f"both segments, the direction ({DOWN_WORDS}), and their spend and orders "
+              "between the two runs" if "orders_between" in cust
+              else f"both segments and the direction ({DOWN_WORDS})")  # fmt: skip
     if (cust["direction"] == GONE_DIRECTION).any():
         listed += (", those of the previous run who are not in these data included "
                    "(direction “gone”)")  # fmt: skip

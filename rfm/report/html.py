@@ -963,6 +963,10 @@ def _rerun_words(mean_ari: float, worst_ari: float) -> str:
     return "nearly the same personas"
 
 
+#: what ``direction`` "down" of migration.csv counts, beside the segment matrix
+DOWN_WORDS = "“down”: a lower R + F + M score, in the same segment or not"
+
+
 def score_fell_words(cust: pd.DataFrame, than: str) -> str:
     """How many customers have a lower R + F + M score than ``than`` and how many of them
     are in the same segment as then, without the full stop: a score can fall within a
@@ -1094,8 +1098,8 @@ def _migration(c: _Ctx) -> str:
     return (
         f"<p>Customers as they stood at the end of {date} (rows) and at the end of the "
         f"data (columns). {h.esc(migration_words(c.res))} <code>migration.csv</code> lists "
-        "every customer with both segments, the direction, and their spend and "
-        f"{_orders_word(c.res)} "
+        f"every customer with both segments, the direction ({DOWN_WORDS}), and their spend "
+        f"and {_orders_word(c.res)} "
         "between the two dates.</p><h3>Customers</h3>"
         + h.heat_table(mig.matrix, h.whole, corner="before \\ now")
         + "<h3>Spend between the two dates</h3>"
