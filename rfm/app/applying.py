@@ -14,8 +14,8 @@ The comparison with the previous run says only what the two files support:
   scored, named and clustered again from their figures in it (:func:`read_again`). When
   that file came from this model, that changes nothing; when it came from another model
   (a refit's predecessor, other rules, other clusters) a warning says how many customers
-  it read otherwise, and "moved down" still means that the customer's own figures fell,
-  not that a threshold moved;
+  it read otherwise, and a lower score (``direction`` "down") still means that the
+  customer's own figures fell, not that a threshold moved;
 * spend between the runs (``revenue``) is this run's spend less the previous file's, both
   at the 12 significant digits a ``segments.csv`` keeps (:data:`rfm.io.export.CSV_DIGITS`),
   so a spend that did not change gives exactly 0, not a residue of adding in another order;
