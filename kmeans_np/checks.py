@@ -33,6 +33,7 @@ __all__ = [
     "check_seed",
     "feature_names",
     "is_integer",
+    "match_index",
     "place",
     "resolve_backend",
     "shown_label",
@@ -424,6 +425,77 @@ def check_columns(
             f"{what} has more than one column named {repeated}; rename or drop the "
             "duplicates (e.g. df.loc[:, ~df.columns.duplicated()])."
         )
+
+
+def match_index(
+    values: pd.Series | pd.DataFrame,
+    index: pd.Index,
+    *,
+    name: str,
+    whose: str,
+    row: str = "row",
+    fix: str,
+) -> pd.Series | pd.DataFrame:
+    """``values`` (a Series or DataFrame keyed by its index) matched to ``index`` by key.
+
+    The one rule by which the project pairs a labelled Series or DataFrame with the rows of
+    a table: the same index gives ``values`` itself (no copy); the same keys in another
+    order give a new object reordered to ``index``; anything else (a key of ``index``
+    without a value, a value for a key not in ``index``, a key given twice on either side)
+    is refused. ``values`` is never modified.
+
+    Parameters
+    ----------
+    values : Series or DataFrame
+        One entry per key of its index.
+    index : pandas.Index
+        The rows to match, in their order (e.g. ``X.index``, the customers).
+    name : str
+        What the caller calls ``values``, for the message (``"labels"``).
+    whose : str
+        What ``index`` is, for the message (``"X's index"``, ``"the customers"``).
+    row : str
+        What one key of ``index`` is, for the message (``"row"``, ``"customer"``).
+    fix : str
+        How to pass ``values`` instead, ending the message.
+
+    Returns
+    -------
+    Series or DataFrame
+        ``values`` with ``index`` as its index.
+
+    Raises
+    ------
+    ValueError
+        The keys differ or repeat: how many of ``index``'s keys have no value, how many
+        values are for other keys, and which side repeats a key.
+
+    Examples
+    --------
+    >>> s = pd.Series([1, 2], index=["b", "a"])
+    >>> match_index(s, pd.Index(["a", "b"]), name="labels", whose="X's index", fix="").tolist()
+    [2, 1]
+    """
+    own = values.index
+    if own.equals(index):
+        return values
+    if not (own.has_duplicates or index.has_duplicates) and len(own) == len(index):
+        pos = own.get_indexer(index)
+        if (pos >= 0).all():  # every key once on each side: a reordering
+            return values.iloc[pos]
+    missing = index.difference(own, sort=False)
+    others = own.difference(index, sort=False)
+    gaps = [f"{len(missing)} {row}(s) without a value", f"{len(others)} value(s) for others"]
+    if own.has_duplicates:
+        gaps.append(f"{row}s given twice")
+    if index.has_duplicates:
+        gaps.append(f"{row}s given twice in {whose}")
+    if len(missing) == len(index) and own.dtype != index.dtype:
+        gaps.append(f"keys of type {own.dtype} against {index.dtype}")
+    kind = "DataFrame" if isinstance(values, pd.DataFrame) else "Series"
+    raise ValueError(
+        f"{name} is a {kind} whose index does not match {whose} ({', '.join(gaps)}); {fix}"
+    )
 
 
 def check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:

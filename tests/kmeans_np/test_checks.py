@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -376,3 +378,52 @@ def test_check_seed_and_as_generator_match_numpys_default_rng():
         check_seed(-1)
     with pytest.raises(TypeError, match="random_state must be None, an int"):
         check_seed(1.5)
+
+
+def test_match_index_uses_the_same_index_as_it_is_and_reorders_the_same_keys():
+    """The one rule by which labels and per-row tables are matched to a table's rows."""
+    from kmeans_np.checks import match_index
+
+    index = pd.Index(["a", "b", "c"])
+    same = pd.Series([1, 2, 3], index=["a", "b", "c"])
+    assert match_index(same, index, name="labels", whose="X's index", fix="") is same
+    shuffled = pd.Series([3, 1, 2], index=["c", "a", "b"])
+    before = shuffled.copy()
+    out = match_index(shuffled, index, name="labels", whose="X's index", fix="")
+    pd.testing.assert_series_equal(out, pd.Series([1, 2, 3], index=index))
+    pd.testing.assert_series_equal(shuffled, before)  # the input is left as it was
+    frame = pd.DataFrame({"x": [3.0, 1.0, 2.0]}, index=["c", "a", "b"])
+    pd.testing.assert_frame_equal(
+        match_index(frame, index, name="features", whose="X's index", fix=""),
+        pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=index),
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "gaps"),
+    [
+        (["a", "b"], "1 row(s) without a value, 0 value(s) for others"),
+        (["a", "b", "c", "d"], "0 row(s) without a value, 1 value(s) for others"),
+        (["a", "b", "b"], "1 row(s) without a value, 0 value(s) for others, rows given twice"),
+        ([0, 1, 2], "3 row(s) without a value, 3 value(s) for others, keys of type int64 "
+                    "against str"),
+    ],
+)
+def test_match_index_refuses_other_keys_counting_them(keys, gaps):
+    from kmeans_np.checks import match_index
+
+    values = pd.Series(range(len(keys)), index=keys)
+    message = f"labels is a Series whose index does not match X's index ({gaps}); fix it."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        match_index(values, pd.Index(["a", "b", "c"], dtype="str"), name="labels",
+                    whose="X's index", fix="fix it.")  # fmt: skip
+
+
+def test_match_index_refuses_keys_repeated_in_the_rows():
+    """Rows that share a key cannot each find their value by it."""
+    from kmeans_np.checks import match_index
+
+    with pytest.raises(ValueError, match=r"\(0 customer\(s\) without a value, 0 value\(s\) for "
+                       r"others, customers given twice in the customers\)"):
+        match_index(pd.Series([1, 2], index=["a", "b"]), pd.Index(["a", "b", "a"]),
+                    name="labels", whose="the customers", row="customer", fix="")  # fmt: skip
