@@ -33,7 +33,7 @@ from validation._anova_core import (
     significance_stars,
     table_row,
 )
-from validation.labels import EncodedLabels, encode_labels
+from validation.labels import EncodedLabels, encode_labels, labels_by_row
 
 # scipy is imported inside the function that uses it (the F distribution's tail, from
 # scipy.special: 0.15 s to load, where scipy.stats takes 0.46 s), so that `import
@@ -103,14 +103,7 @@ def _grouping(df: pd.DataFrame, by: Any) -> np.ndarray:
     """The group label of each row of ``df``: a column of it, a Series aligned on its index,
     or any 1-D array-like taken in row order."""
     if isinstance(by, pd.Series):
-        if by.index.equals(df.index):
-            return by.to_numpy()
-        if len(by) == len(df) and by.index.is_unique and df.index.isin(by.index).all():
-            return by.reindex(df.index).to_numpy()
-        raise ValueError(
-            "by is a Series whose index does not match df's index; pass labels indexed like "
-            "df (e.g. the labels Series of rfm.cluster) or a plain array in row order."
-        )
+        return labels_by_row(by, df, name="by", against="df").to_numpy()
     if isinstance(by, (pd.Index, np.ndarray, list)):
         return np.asarray(by)
     if isinstance(by, Hashable) and by in df.columns:

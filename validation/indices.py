@@ -30,7 +30,7 @@ import pandas as pd
 from kmeans_np.checks import check_array
 from kmeans_np.dask_detect import is_dask_collection
 from validation._indices_core import ch_ratio, db_index, pairwise_distances
-from validation.labels import EncodedLabels, check_cluster_count, encode_labels
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels, labels_by_row
 
 __all__ = [
     "adjusted_rand_score",
@@ -50,9 +50,10 @@ def cluster_means(X: np.ndarray, codes: np.ndarray, counts: np.ndarray) -> np.nd
 
 
 def _check_inputs(X: Any, labels: Any, what: str) -> tuple[np.ndarray, EncodedLabels]:
-    """The edge of CH and DB: finite 2-D X, one label per row, 2 <= k <= n - 1."""
+    """The edge of CH and DB: finite 2-D X, one label per row (a Series matched to a
+    DataFrame's index: :func:`validation.labels.labels_by_row`), 2 <= k <= n - 1."""
     arr = check_array(X, name="X")
-    enc = encode_labels(labels, arr.shape[0])
+    enc = encode_labels(labels_by_row(labels, X), arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0], what=what)
     return arr, enc
 
@@ -62,7 +63,9 @@ def calinski_harabasz_score(X: Any, labels: Any) -> float:
 
     Returns ``inf`` if every cluster is a single repeated point (W = 0) while the clusters
     differ (B > 0) — the limit of the ratio; scikit-learn returns 1.0 there. All points
-    identical (0/0) raises ``ValueError``. Needs 2 <= k <= n - 1 clusters.
+    identical (0/0) raises ``ValueError``. Needs 2 <= k <= n - 1 clusters. A labels
+    Series beside a DataFrame ``X`` is matched to ``X``'s index, as in
+    :func:`validation.silhouette_samples`; otherwise labels are taken in row order.
     """
     if is_dask_collection(X):
         from validation._dask import calinski_harabasz_dask
@@ -85,6 +88,7 @@ def davies_bouldin_score(X: Any, labels: Any) -> float:
 
     Two distinct clusters with the same centroid make a ratio (S_i + S_j) / 0 = inf
     (scikit-learn instead skips such pairs); if both also have zero spread the ratio is 0.
+    Labels are paired with ``X``'s rows as in :func:`calinski_harabasz_score`.
     """
     if is_dask_collection(X):
         from validation._dask import davies_bouldin_dask

@@ -1,9 +1,19 @@
 """Cluster labels: checked against the data and encoded as 0..k-1.
 
 Every cluster-validity measure in this package starts the same way: a table ``X`` and one
-label per row. The helpers here read the labels (any hashable values: ints, strings,
-categories), check that there is one per row, and turn them into integer codes
-``0..k-1`` in sorted order of the original labels, together with the cluster sizes.
+label per row. The helpers here pair the labels with the rows (:func:`labels_by_row`),
+read them (any hashable values: ints, strings, categories), check that there is one per
+row, and turn them into integer codes ``0..k-1`` in sorted order of the original labels,
+together with the cluster sizes.
+
+How labels are paired with rows
+-------------------------------
+One rule for every public function of the package (and of :mod:`rfm`): when the data are
+a pandas DataFrame and the labels a pandas Series, they are matched **by index** — the
+same index is used as it is, the same keys in another order are reordered to the data's
+rows, and missing, extra or repeated keys are a ``ValueError`` naming the argument.
+Anything else (labels as an array or list, or a Series beside an ndarray or a Dask
+collection) is taken in row order, as scikit-learn takes it.
 """
 
 from __future__ import annotations
@@ -13,11 +23,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from kmeans_np.checks import match_index
+
 __all__ = [
     "EncodedLabels",
     "check_cluster_count",
     "encode_checked",
     "encode_labels",
+    "labels_by_row",
 ]
 
 
@@ -37,6 +50,46 @@ class EncodedLabels(NamedTuple):
     codes: np.ndarray
     classes: np.ndarray
     counts: np.ndarray
+
+
+def labels_by_row(labels: Any, rows: Any, *, name: str = "labels", against: str = "X") -> Any:
+    """``labels`` paired with the rows of ``rows`` (the module's rule): a Series beside a
+    DataFrame is matched by index, anything else is returned as it is (row order).
+
+    Parameters
+    ----------
+    labels : Series or array-like
+        One label per row (or, for :func:`validation.anova_table`, one group per row).
+    rows : DataFrame or array-like
+        The data the labels describe.
+    name, against : str
+        What the caller calls ``labels`` and ``rows``, for the messages.
+
+    Returns
+    -------
+    Series or array-like
+        ``labels`` itself, or a new Series reordered to ``rows``' index.
+
+    Raises
+    ------
+    ValueError
+        A Series whose keys are not exactly those of the DataFrame's index
+        (:func:`kmeans_np.checks.match_index`).
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 9.0]}, index=["a", "b", "c"])
+    >>> labels_by_row(pd.Series([1, 0, 0], index=["c", "a", "b"]), X).tolist()
+    [0, 0, 1]
+    """
+    if isinstance(rows, pd.DataFrame) and isinstance(labels, pd.Series):
+        whose = f"{against}'" if against.endswith("s") else f"{against}'s"  # features'
+        return match_index(
+            labels, rows.index, name=name, whose=f"{whose} index",
+            fix=f"pass {name} on {whose} index (the same keys, in any order), or "
+            f"{name}.to_numpy() to take them in {whose} row order.",
+        )
+    return labels
 
 
 def encode_labels(

@@ -55,7 +55,7 @@ from validation._silhouette_core import (
     silhouette_score_checked,
     stratified_sample,
 )
-from validation.labels import EncodedLabels, check_cluster_count, encode_labels
+from validation.labels import EncodedLabels, check_cluster_count, encode_labels, labels_by_row
 
 __all__ = [
     "NUMBA_FROM_SAMPLES",
@@ -68,9 +68,10 @@ __all__ = [
 
 
 def _check_inputs(X: Any, labels: Any) -> tuple[np.ndarray, EncodedLabels]:
-    """Shared edge checks: finite 2-D X as float64, one label per row, 2 <= k <= n - 1."""
+    """Shared edge checks: finite 2-D X as float64, one label per row (a Series matched to
+    a DataFrame's index: :func:`validation.labels.labels_by_row`), 2 <= k <= n - 1."""
     arr = check_array(X, name="X", dtype=np.float64)
-    enc = encode_labels(labels, arr.shape[0])
+    enc = encode_labels(labels_by_row(labels, X), arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0])
     return arr, enc
 
@@ -82,8 +83,10 @@ def silhouette_samples(X: Any, labels: Any, *, backend: str = "auto") -> np.ndar
     ----------
     X : array-like or DataFrame, shape (n, d)
         Numeric features (float32 input is computed in float64). Euclidean distance.
-    labels : array-like, shape (n,)
+    labels : array-like or Series, shape (n,)
         Cluster label of each row (ints, strings, ...); needs 2 <= k <= n - 1 clusters.
+        A Series beside a DataFrame ``X`` is matched to ``X``'s index (the same keys in
+        any order; others are an error); otherwise the labels are taken in row order.
     backend : {"auto", "numpy", "numba"}
         ``"numpy"`` is the readable reference, ``"numba"`` the fast O(n·k)-memory kernel;
         ``"auto"`` picks numpy below ``NUMBA_FROM_SAMPLES`` points (nothing to compile),

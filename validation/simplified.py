@@ -22,7 +22,7 @@ import numpy as np
 from kmeans_np.checks import check_array
 from kmeans_np.dask_detect import is_dask_collection
 from validation.indices import cluster_means, pairwise_distances
-from validation.labels import check_cluster_count, encode_labels
+from validation.labels import check_cluster_count, encode_labels, labels_by_row
 from validation.silhouette import silhouette_ratio
 
 __all__ = ["simplified_silhouette"]
@@ -37,9 +37,11 @@ def simplified_silhouette(
     ----------
     X : array-like or DataFrame, shape (n, d)
         Features.
-    labels : array-like, shape (n,)
+    labels : array-like or Series, shape (n,)
         Cluster of each row. Without ``centers`` any labels work (2 <= k <= n - 1); with
-        ``centers`` they must be integers indexing its rows (as K-means' ``labels_``).
+        ``centers`` they must be integers indexing its rows (as K-means' ``labels_``). A
+        Series beside a DataFrame ``X`` is matched to ``X``'s index (the same keys in any
+        order; others are an error); otherwise the labels are taken in row order.
     centers : array-like, shape (k, d), optional
         Cluster centres (e.g. ``KMeans.cluster_centers_``). Default: the mean of each
         cluster.
@@ -59,6 +61,7 @@ def simplified_silhouette(
         return simplified_silhouette_dask(X, labels, centers, return_samples=return_samples)
     arr = check_array(X, name="X")
     n = arr.shape[0]
+    labels = labels_by_row(labels, X)
     if centers is None:
         enc = encode_labels(labels, n)
         check_cluster_count(len(enc.counts), n, what="the simplified silhouette")

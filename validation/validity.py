@@ -29,12 +29,13 @@ from kmeans_np.checks import (
     check_integers,
     check_n_clusters,
     check_seed,
+    match_index,
 )
 from kmeans_np.row_order import value_order
 from validation._silhouette_core import silhouette_score_checked
 from validation.anova import _anova_table
 from validation.indices import _calinski_harabasz, _davies_bouldin
-from validation.labels import check_cluster_count, encode_labels
+from validation.labels import check_cluster_count, encode_labels, labels_by_row
 from validation.stability import _stability
 
 __all__ = ["VALIDITY_COLUMNS", "validity_table"]
@@ -65,11 +66,14 @@ def validity_table(
     ----------
     X : array-like or DataFrame, shape (n, d)
         The features the clusters were fitted on (e.g. the scaled R, F, M).
-    labels : array-like, shape (n,)
-        Cluster of each row; 2 <= k <= n - 1 clusters.
+    labels : array-like or Series, shape (n,)
+        Cluster of each row; 2 <= k <= n - 1 clusters. A Series is matched by index: to
+        ``X``'s when ``X`` is a DataFrame, else to ``features``' (whose rows are then
+        ``X``'s); an array or list is taken in row order.
     features : DataFrame
-        n rows of descriptive features, in ``X``'s row order (e.g. the raw RFM table's
-        ``recency, frequency, monetary``); each numeric column gets an ANOVA row.
+        n rows of descriptive features (e.g. the raw RFM table's ``recency, frequency,
+        monetary``); each numeric column gets an ANOVA row. Matched to ``X``'s index when
+        ``X`` is a DataFrame (the same keys, in any order), else in ``X``'s row order.
     silhouette : float, optional
         The mean silhouette, when already computed; otherwise it is computed exactly.
     n_clusters : int, optional
@@ -91,14 +95,23 @@ def validity_table(
         ``davies_bouldin``, ``stability_mean_ari`` and ``stability_min_ari``.
     """
     arr = check_array(X, name="X")
+    check_dataframe(features, "features")
+    if isinstance(X, pd.DataFrame):  # X's index is the key of labels and features
+        features = match_index(
+            features, X.index, name="features", whose="X's index",
+            fix="pass features on X's index (the same keys, in any order), or "
+            "features.set_axis(X.index) if its rows are in X's row order.",
+        )
+        labels = labels_by_row(labels, X)
+    else:  # X has no keys: features' rows are X's, and a labels Series describes them
+        if len(features) != arr.shape[0]:
+            raise ValueError(
+                f"features has {len(features)} rows but X has {arr.shape[0]}; give one row "
+                "per row of X, in the same order."
+            )
+        labels = labels_by_row(labels, features, against="features")
     enc = encode_labels(labels, arr.shape[0])
     check_cluster_count(len(enc.counts), arr.shape[0])
-    check_dataframe(features, "features")
-    if len(features) != arr.shape[0]:
-        raise ValueError(
-            f"features has {len(features)} rows but X has {arr.shape[0]}; give one row per "
-            "row of X, in the same order."
-        )
     cols = list(features.columns)
     values = check_array(features, name="features")
     k = len(enc.counts) if n_clusters is None else check_n_clusters(n_clusters, arr.shape[0])
