@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, check_dataframe
+from kmeans_np.checks import check_columns, check_dataframe, match_index
 from rfm.columns import missing_roles_fix
 
 __all__ = [
@@ -286,24 +286,17 @@ def align_to_customers(
 ) -> pd.Series:
     """``values`` as a Series on the customers ``index``, checking length and alignment.
 
-    A Series is matched by index (it must cover every customer of ``index``); anything
-    else is taken in row order and must have one entry per customer. Missing values are
+    A Series is matched by index (:func:`kmeans_np.checks.match_index`: every customer of
+    ``index`` once, in any order, and no other); anything else is taken in row order and
+    must have one entry per customer. Missing values are
     refused unless ``allow_missing``. The result is a new Series named ``name``.
     """
     if isinstance(values, pd.Series):
-        if not values.index.equals(index):
-            missing = index.difference(values.index, sort=False)
-            if len(missing) or len(values) != len(index) or values.index.has_duplicates:
-                others = values.index.difference(index, sort=False)
-                raise ValueError(
-                    f"{name} is a Series whose index does not match the customers "
-                    f"({len(missing)} customer(s) without a value, {len(others)} value(s) "
-                    "for others"
-                    + (", customers given twice" if values.index.has_duplicates else "")
-                    + "); pass a Series on the customers (e.g. cluster(...).labels) or a "
-                    "plain array in the table's row order."
-                )
-            values = values.reindex(index)
+        values = match_index(
+            values, index, name=name, whose="the customers", row="customer",
+            fix="pass a Series on the customers (e.g. cluster(...).labels) or a plain array "
+            "in the table's row order.",
+        )
         # a category column stays one: as text, millions of customers' few distinct
         # names (segments, actions) would each be spelled out again
         categorical = isinstance(values.dtype, pd.CategoricalDtype)

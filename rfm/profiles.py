@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_array
+from kmeans_np.checks import check_array, match_index
 from rfm._inputs import RFM_COLUMNS, align_to_customers, check_rfm
 from validation import silhouette_samples
 
@@ -214,12 +214,13 @@ def profile(
     rfm : DataFrame
         One row per customer with ``recency``, ``frequency``, ``monetary``; left unchanged.
     labels : Series or array-like
-        Cluster of each customer: a Series on ``rfm``'s index (``cluster(...).labels``) or
-        an array in row order.
+        Cluster of each customer: a Series on ``rfm``'s index (``cluster(...).labels``;
+        the same customers in any order) or an array in row order.
     X : DataFrame or array, optional
-        The features the clusters were fitted on (``cluster(...).X``). When given, the
-        mean silhouette per cluster is added (exact, O(n²) — fine up to some 50,000
-        customers).
+        The features the clusters were fitted on (``cluster(...).X``): a DataFrame on
+        ``rfm``'s index (the same customers, in any order) or an array in its row order.
+        When given, the mean silhouette per cluster is added (exact, O(n²) — fine up to
+        some 50,000 customers).
     columns : (str, str, str)
         Names of the recency, frequency and monetary columns.
 
@@ -278,6 +279,12 @@ def profile(
     )
     out["score"] = out[["r_pct", "f_pct", "m_pct"]].mean(axis=1)
     if X is not None:
+        if isinstance(X, pd.DataFrame):  # matched to the customers, as labels are
+            X = match_index(
+                X, rfm.index, name="X", whose="the customers", row="customer",
+                fix="pass X on rfm's index (e.g. cluster(...).X) or an array in rfm's row "
+                "order.",
+            )
         arr = check_array(X, name="X")
         if arr.shape[0] != len(rfm):
             raise ValueError(f"X has {arr.shape[0]} rows but rfm has {len(rfm)} customers.")

@@ -359,3 +359,22 @@ def test_the_population_quantiles_are_shared_not_copied_and_survive_parquet(tmp_
     prof.to_parquet(tmp_path / "profile.parquet")
     back = pd.read_parquet(tmp_path / "profile.parquet").attrs["population"]
     assert back["monetary"] == list(prof.attrs["population"]["monetary"])
+
+
+def test_profile_matches_a_shuffled_X_frame_to_the_customers() -> None:
+    """X is matched to rfm's customers by index, as labels are: a reordered X gives the
+    silhouette of the features in rfm's order (it was taken by position)."""
+    rfm = random_rfm(60, seed=6)
+    labels = pd.Series(np.arange(60) % 3, index=rfm.index)
+    values = SKStandardScaler().fit_transform(rfm[["recency", "frequency", "monetary"]])
+    X = pd.DataFrame(values, index=rfm.index, columns=["r", "f", "m"])
+    shuffled = X.sample(frac=1, random_state=1)
+    before = shuffled.copy()
+    prof = profile(rfm, labels, X=shuffled)
+    ref = pd.Series(sk_silhouette_samples(values, labels)).groupby(labels.to_numpy()).mean()
+    np.testing.assert_allclose(prof["silhouette"].sort_index(), ref.sort_index(), atol=1e-12)
+    pd.testing.assert_frame_equal(shuffled, before)
+    with pytest.raises(ValueError, match=r"^X is a DataFrame whose index does not match the "
+                       r"customers \(1 customer\(s\) without a value, 0 value\(s\) for others\); "
+                       r"pass X on rfm's index"):
+        profile(rfm, labels, X=shuffled.iloc[1:])
