@@ -25,8 +25,8 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from kmeans_np.dask_detect import is_dask_frame
 from rfm._inputs import check_frame, parse_dates
-from rfm.scoring import rfm_scores
-from rfm.segments import OTHERS, resolve_rules, segment
+from rfm.scoring import check_q, rfm_scores
+from rfm.segments import OTHERS, RuleSet, check_scale, resolve_rules, segment
 from rfm.table import rfm_table
 
 __all__ = ["GONE", "GONE_DIRECTION", "NEW", "Migration", "as_day", "compare_segments", "migration",
@@ -152,13 +152,14 @@ def migration(
     ------
     TypeError, ValueError
         Bad dates (``before >= after`` or no transaction by ``before``), a ``snapshot``
-        keyword, or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
+        keyword, a ``q`` that ``rules`` is not written for (said before any table is
+        computed, naming ``q`` and ``rules``), or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
         :func:`rfm.segment`.
     """
     d0, d1 = as_day(before, "before"), as_day(after, "after")
     if d0 >= d1:
         raise ValueError(f"before ({d0:%Y-%m-%d}) must be earlier than after ({d1:%Y-%m-%d}).")
-    ruleset = resolve_rules(rules)
+    ruleset = _checked_scale(q, rules)
     dates = _checked_dates(transactions, columns)
     first = _segment_at(transactions, dates, d0, q, ties, ruleset, columns)
     second = _segment_at(transactions, dates, d1, q, ties, ruleset, columns)
@@ -187,9 +188,18 @@ def segmentation_at(
     DataFrame
         Indexed by customer: ``segment``, ``rfm_sum``, ``monetary`` and ``frequency``.
     """
+    ruleset = _checked_scale(q, rules)
     dates = _checked_dates(transactions, columns, "segmentation_at")
-    return _segment_at(transactions, dates, as_day(day, "day"), q, ties, resolve_rules(rules),
-                       columns)  # fmt: skip
+    return _segment_at(transactions, dates, as_day(day, "day"), q, ties, ruleset, columns)
+
+
+def _checked_scale(q: Any, rules: Any) -> RuleSet:
+    """The rule set ``rules`` names, after checking that ``q`` is one it is written for:
+    said before any table is computed, in the caller's terms (its ``q`` and ``rules``),
+    not in those of :func:`rfm.segment`, which the caller did not call."""
+    ruleset = resolve_rules(rules)
+    check_scale(ruleset, check_q(q), rules=rules)
+    return ruleset
 
 
 def _checked_dates(transactions: Any, columns: dict[str, Any], caller: str = "migration") -> Any:

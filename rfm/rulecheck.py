@@ -27,14 +27,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_columns, is_integer
+from kmeans_np.checks import check_columns
 from rfm._inputs import RFM_COLUMNS, align_to_customers, below_zero, check_same_customers
 from rfm.labels import agree, counted, spend_decimals, word_list
-from rfm.scoring import quantile_cuts
+from rfm.scoring import check_q, quantile_cuts
 from rfm.segments import (
     DIMENSIONS,
     OTHERS,
     SCORE_COLUMNS,
+    check_scale,
     claimed_order,
     lapsing_segments,
     resolve_rules,
@@ -124,13 +125,9 @@ def check_rules(
     >>> chk.unreachable, len(chk.overlaps), len(chk.uncovered)
     (['Also top'], 2, 4)
     """
-    if not is_integer(q) or not 2 <= q <= 9:
-        raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
+    check_q(q)
     ruleset = resolve_rules(rules)
-    if ruleset.q is not None and ruleset.q != q:
-        raise ValueError(
-            f"this rule set is written for scores 1..{ruleset.q}; check it with q={ruleset.q}."
-        )
+    check_scale(ruleset, q, rules=rules)
     cells = _cells(int(q))
     scores = cells.rename(columns=SCORE_COLUMNS).astype(np.int64)
     scores.attrs["rfm_q"] = int(q)

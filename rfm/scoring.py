@@ -33,10 +33,18 @@ import pandas as pd
 from kmeans_np.checks import is_integer
 from rfm._inputs import check_rfm
 
-__all__ = ["check_ties", "quantile_cuts", "rfm_scores", "score_first", "score_thresholds",
-           "threshold_cuts"]
+__all__ = ["check_q", "check_ties", "quantile_cuts", "rfm_scores", "score_first",
+           "score_thresholds", "threshold_cuts"]
 
 TIES = ("first", "thresholds")
+
+
+def check_q(q: Any) -> int:
+    """``q`` as the number of score levels, an integer from 2 to 9 (one digit each in
+    ``rfm_code``); ``ValueError`` naming ``q`` otherwise."""
+    if not is_integer(q) or not 2 <= q <= 9:
+        raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
+    return int(q)
 
 
 def check_ties(ties: Any) -> str:
@@ -135,8 +143,7 @@ def rfm_scores(
         ``ties``, or fewer customers than score levels.
     """
     arrays = check_rfm(rfm, columns)
-    if not is_integer(q) or not 2 <= q <= 9:
-        raise ValueError(f"q must be an integer from 2 to 9 score levels, got {q!r}.")
+    check_q(q)
     check_ties(ties)
     if len(rfm) < q:
         raise ValueError(

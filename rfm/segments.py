@@ -91,6 +91,7 @@ __all__ = [
     "SEGMENT_RULES",
     "RuleSet",
     "SegmentRule",
+    "check_scale",
     "claimed_order",
     "lapsing_segments",
     "resolve_rules",
@@ -424,7 +425,40 @@ def claimed_order(rules: Any) -> list[str]:
     return [n for n in ruleset.order if n in names] + [n for n in names if n not in ruleset.order]
 
 
+def rules_on_scale(q: int) -> str:
+    """Rules written for scores 1..q, as a message offers them: the built-in sets on that
+    scale by name, or your own."""
+    fits = [repr(name) for name, ruleset in SEGMENT_RULES.items() if ruleset.q == q]
+    if not fits:
+        return f"your own rules written for scores 1..{q}"
+    names = fits[0] if len(fits) == 1 else f"{', '.join(fits[:-1])} or {fits[-1]}"
+    return f"rules written for scores 1..{q} (rules={names})"
+
+
+def check_scale(ruleset: RuleSet, q: int, *, rules: Any) -> None:
+    """Refuse ``q`` score levels when ``ruleset`` is written for another number, in the
+    words of a caller that takes both a ``q`` and a ``rules`` argument (``rules``, as
+    given, names the set): pass the set's own ``q``, or rules written for ``q`` levels.
+
+    Raises
+    ------
+    ValueError
+        E.g. "rules='ladder' is written for scores 1..5 but q=4; pass q=5, or rules written
+        for scores 1..4 (rules='codes')."
+    """
+    required = ruleset.q
+    if required is None or required == q:
+        return
+    named = f"rules={rules!r}" if isinstance(rules, str) else "this rule set"
+    raise ValueError(
+        f"{named} is written for scores 1..{required} but q={q}; pass q={required}, or "
+        f"{rules_on_scale(q)}."
+    )
+
+
 def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
+    """:func:`segment`'s check that ``scores`` are on the rule set's scale, its advice in
+    the terms of :func:`rfm.rfm_scores` and :func:`segment`."""
     if required is None:
         return
     declared = scores.attrs.get("rfm_q")
@@ -433,7 +467,8 @@ def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
         got = f"q={declared}" if declared is not None else f"scores up to {top}"
         raise ValueError(
             f"this rule set is written for scores 1..{required} but these scores have "
-            f"{got}; compute them with rfm_scores(rfm, q={required})."
+            f"{got}; compute them with rfm_scores(rfm, q={required}), or pass "
+            f"{rules_on_scale(declared if declared is not None else top)}."
         )
 
 

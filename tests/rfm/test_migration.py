@@ -303,3 +303,55 @@ def test_a_present_customer_without_a_segment_is_neither_new_nor_gone() -> None:
     assert got["direction"].tolist() == ["up", "up"] and got.index.name == "customer"
     gone = compare_segments(first, second.iloc[1:], "ladder").customers
     assert gone["direction"].tolist() == ["up", "gone"] and gone.index.name == "customer"
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"q": 4}, "rules='ladder' is written for scores 1..5 but q=4; pass q=5, or rules "
+                   "written for scores 1..4 (rules='codes')."),
+        ({"q": 3, "rules": "rfm"}, "rules='rfm' is written for scores 1..5 but q=3; pass q=5, "
+                                   "or your own rules written for scores 1..3."),
+        ({"rules": "codes"}, "rules='codes' is written for scores 1..4 but q=5; pass q=4, or "
+                             "rules written for scores 1..5 (rules='ladder', 'rfm' or "
+                             "'customer-types')."),
+    ],
+    ids=["ladder-q4", "rfm-q3", "codes-q5"],
+)
+def test_a_rule_set_on_another_scale_is_named_in_migrations_own_arguments(
+    kw: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trial's case: the message named rfm_scores(rfm, q=5), a call the user never
+    made. It now names migration's q and rules, and is said before any table is made."""
+    import re
+    import sys
+
+    from rfm.migration import segmentation_at
+
+    tx = make_transactions(n_customers=60, n_rows=400, random_state=1)
+
+    def no_table(*args, **kwargs):
+        raise AssertionError("the scale is checked before any table is computed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sys.modules["rfm.migration"], "rfm_table", no_table)
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            migration(tx, before="2024-06-30", after="2025-03-31", **kw)
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            segmentation_at(tx, "2025-03-31", **kw)
+        with pytest.raises(ValueError, match=r"^q must be an integer from 2 to 9 score "
+                           r"levels, got '4'\.$"):
+            migration(tx, before="2024-06-30", after="2025-03-31", q="4")
+
+
+def test_the_fixes_the_scale_message_offers_work() -> None:
+    """Both ways out of the message: the rule set's own q, or a set written for q=4;
+    the q=4 run equals segmenting each date by hand with rfm_scores(q=4) and 'codes'."""
+    tx = make_transactions(n_customers=60, n_rows=400, random_state=1)
+    assert len(migration(tx, before="2024-06-30", after="2025-03-31", q=5).customers) > 0
+    mig = migration(tx, before="2024-06-30", after="2025-03-31", q=4, rules="codes")
+    cutoff = pd.Timestamp("2025-04-01")
+    table = rfm_table(tx[tx["InvoiceDate"] < cutoff], snapshot=cutoff)
+    by_hand = segment(rfm_scores(table, q=4), "codes")["segment"]
+    pd.testing.assert_series_equal(mig.customers["segment_after"], by_hand,
+                                   check_names=False)  # fmt: skip

@@ -93,7 +93,8 @@ def test_check_rules_errors() -> None:
     with pytest.raises(ValueError, match="q must be"):
         check_rules(HAND, q=10)
     for q in (3, 5):  # a smaller or a larger scale: the message says which q to check with
-        with pytest.raises(ValueError, match=r"scores 1\.\.4; check it with q=4\.$"):
+        with pytest.raises(ValueError, match=rf"^rules=.codes. is written for scores 1\.\.4 but "
+                           rf"q={q}; pass q=4, or "):
             check_rules("codes", q=q)
     with pytest.raises(TypeError):
         check_rules([("x", {"r": "high"})])

@@ -140,7 +140,10 @@ def test_user_rules_and_partial_ranges() -> None:
 
 
 def test_scale_mismatch_and_bad_rules() -> None:
-    with pytest.raises(ValueError, match=r"q=4"):
+    with pytest.raises(ValueError, match=r"^this rule set is written for scores 1\.\.4 but "
+                       r"these scores have q=5; compute them with rfm_scores\(rfm, q=4\), or "
+                       r"pass rules written for scores 1\.\.5 \(rules='ladder', 'rfm' or "
+                       r"'customer-types'\)\.$"):  # fmt: skip
         segment(_scores([(1, 1, 1)], q=5), "codes")
     with pytest.raises(ValueError, match=r"scores up to 5.*q=4"):
         segment(_scores([(5, 5, 5)], q=None), "codes")  # inferred: scores up to 5
