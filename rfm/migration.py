@@ -153,8 +153,8 @@ def migration(
     TypeError, ValueError
         Bad dates (``before >= after`` or no transaction by ``before``), a ``snapshot``
         keyword, a ``q`` that ``rules`` is not written for (said before any table is
-        computed, naming ``q`` and ``rules``), or any error of :func:`rfm.rfm_table`, :func:`rfm.rfm_scores` or
-        :func:`rfm.segment`.
+        computed, naming ``q`` and ``rules``), or any error of :func:`rfm.rfm_table`,
+        :func:`rfm.rfm_scores` or :func:`rfm.segment`.
     """
     d0, d1 = as_day(before, "before"), as_day(after, "after")
     if d0 >= d1:
