@@ -23,6 +23,7 @@ __all__ = [
     "UNITS",
     "Spec",
     "check_partition",
+    "in_memory_ids",
     "order_like_memory",
     "partition_columns",
     "partition_name",
@@ -151,10 +152,37 @@ def sorted_like_memory(table: pd.DataFrame, customer_dtype: Any,
                        backend: str = "auto") -> pd.DataFrame:  # fmt: skip
     """A customer table gathered from ``rfm_table(..., compute=False)``'s partitions, in
     the order :func:`rfm.rfm_table` gives in memory: sorted ids (category order for
-    categorical ids, whose dtype is ``customer_dtype``)."""
+    categorical ids, whose dtype is ``customer_dtype``), in the in-memory dtype
+    (:func:`in_memory_ids`)."""
     out = table.take(order_like_memory(table.index, customer_dtype, backend))
+    out.index = in_memory_ids(out.index)
     out.attrs = dict(table.attrs)
     return out
+
+
+#: the dtype Dask's ``dataframe.convert-string`` (on by default) gives text columns
+DASK_TEXT = pd.StringDtype("pyarrow")
+
+
+def in_memory_ids(ids: pd.Index) -> pd.Index:
+    """Customer ids gathered from Dask, in the dtype pandas gives the same ids in memory.
+
+    Dask reads text (pandas' ``str``, or Parquet strings) as :data:`DASK_TEXT`, Arrow
+    strings with ``pd.NA`` for a missing value; pandas' own text dtype (``str`` in pandas
+    3, ``object`` before) is another, so a table gathered from Dask would differ from the
+    in-memory one in its index dtype alone. Such ids are cast to pandas' default text
+    dtype: in pandas 3 the same Arrow buffers, no copy. Other ids (numbers, pandas'
+    ``str``, object, as a reader that sets its dtypes gives them) are returned as they
+    are. Ids are never missing, so no missing value changes meaning.
+
+    Examples
+    --------
+    >>> in_memory_ids(pd.Index(["c1", "c2"], dtype=DASK_TEXT)).equals(pd.Index(["c1", "c2"]))
+    True
+    """
+    if ids.dtype != DASK_TEXT:
+        return ids
+    return ids.astype(pd.Index(["text"]).dtype)  # pandas' default dtype for text
 
 
 def order_like_memory(ids: pd.Index, customer_dtype: Any, backend: str = "auto") -> np.ndarray:

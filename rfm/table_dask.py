@@ -68,6 +68,7 @@ from kmeans_np.jit import load_kernels
 from rfm._dask_parts import (
     UNITS,
     Spec,
+    in_memory_ids,
     order_like_memory,
     partition_columns,
     shuffle_method,
@@ -342,7 +343,7 @@ def rfm_table_graph(
         # gathered or copied is 80 MB of memory
         order = order_like_memory(result.index, spec.dtypes[spec.customer], spec.backend)
         columns = [result[col].to_numpy()[order] for col in AGGREGATES]
-        return _table_of(result.index.take(order), *columns, spec, snapshot,
+        return _table_of(in_memory_ids(result.index.take(order)), *columns, spec, snapshot,
                          columns[1].max(), result[RES].max())  # fmt: skip
 
     return customers, finish
