@@ -93,7 +93,11 @@ def _block_stats(xt: np.ndarray) -> tuple[int, int, int, bool, np.ndarray, np.nd
     if m == 0:
         return 0, 0, -1, False, np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d)
     if finite.all():
-        return m, 0, -1, False, xt.min(axis=1), xt.max(axis=1), xt.sum(axis=1)
+        # the sum may overflow for values near 1e308: only K-means reads it, and it
+        # refuses such data (check_distances_fit) from the minima and maxima
+        with np.errstate(over="ignore"):
+            total = xt.sum(axis=1)
+        return m, 0, -1, False, xt.min(axis=1), xt.max(axis=1), total
     bad_rows = np.flatnonzero(~finite.all(axis=0))
     first = int(bad_rows[0])
     is_nan = bool(np.isnan(xt[:, first]).any())
@@ -210,7 +214,8 @@ def to_blocks(X: Any, *, name: str = "X", check_overflow: bool = True) -> DaskBl
         )
     col_min = np.min(np.stack([s[4] for s in stats]), axis=0)
     col_max = np.max(np.stack([s[5] for s in stats]), axis=0)
-    col_sum = ordered_sum([s[6] for s in stats])
+    with np.errstate(over="ignore"):  # see _block_stats
+        col_sum = ordered_sum([s[6] for s in stats])
     if check_overflow:
         # The in-memory check reads only the column ranges and the total weight: two rows
         # (the minima and maxima) weighing n/2 each stand for the whole data set.

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np._moments import size_exponents, spread
+from kmeans_np._moments import scaled_difference, size_exponents, spread
 from kmeans_np._tabular import (
     check_transform_input,
     column_mask,
@@ -141,11 +141,6 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Learn the affine map from the (logged) column ranges and, when the scaler
         needs them, the column means, population variances and standard deviations
         ``moments()``."""
-        if not np.isfinite(z_max - z_min).all():
-            raise ValueError(
-                "X spans a range too wide for float64 (max - min overflows); rescale the "
-                "data (e.g. to other units) or use log1p."
-            )
         center, mult, offset = self._fit_affine(labels, z_min, z_max, moments)
         self._center, self._mult, self._offset = center, mult, offset
         flat = mult == 0  # constant columns, or a spread too small to divide by
@@ -175,7 +170,9 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return map_blocks_of(self, "transform", X, self.n_features_in_)
         arr = self._check_new_data(X)
         Z = self._forward_log(arr)
-        return self._wrap_output(X, self._offset + (Z - self._center) * self._mult)
+        mult = self._mult
+        scaled = scaled_difference(Z, self._center, lambda d: d * mult)
+        return self._wrap_output(X, self._offset + scaled)
 
     def inverse_transform(self, X: Any) -> ArrayOrFrame:
         """Map scaled data back to the original units.
@@ -190,7 +187,12 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         arr = self._check_new_data(X)
         mult = self._mult
         safe = np.where(mult != 0, mult, 1.0)
-        Z = self._center + np.where(mult != 0, (arr - self._offset) / safe, 0.0)
+        with np.errstate(over="ignore"):
+            shift = np.where(mult != 0, arr - self._offset, 0.0)
+            Z = self._center + shift / safe
+            wide = np.isinf(Z)
+            if wide.any():  # a column spanning more than 1.8e308: the sum taken halved
+                Z = np.where(wide, 2.0 * (self._center * 0.5 + shift * 0.5 / safe), Z)
         Z[:, self.log1p_mask_] = np.expm1(Z[:, self.log1p_mask_])
         return wrap_like(X, Z)
 
@@ -290,7 +292,14 @@ class MinMaxScaler(_AffineScaler):
             )
         inv = column_mask(self.invert, names=labels, n_features=z_min.shape[0], what="invert")
         data_min, data_max = z_min, z_max
-        data_range = data_max - data_min
+        with np.errstate(over="ignore"):  # an overflowing range is what this looks for
+            data_range = data_max - data_min
+        if not np.isfinite(data_range).all():
+            raise ValueError(
+                "X spans a range too wide for min-max scaling in float64 (max - min "
+                "passes 1.8e308); rescale the data (e.g. to other units), use log1p, or "
+                "use StandardScaler, which scales such data."
+            )
         with np.errstate(over="ignore"):
             mult = np.divide(hi - lo, data_range, out=np.zeros_like(data_range),
                              where=data_max != data_min)
@@ -328,7 +337,9 @@ class StandardScaler(_AffineScaler):
         Per-column mean and population variance of the training data (after log1p).
         A variance above float64's largest number (a spread above ~1.3e154) is ``inf``;
         ``scale_`` is still exact: the moments are computed on the values divided by a
-        power of two, so values up to 1e308 scale right.
+        power of two, so any finite values scale right, also a column whose range
+        max - min passes float64's largest number (-9e307, 9e307 and 0 have
+        ``scale_`` 7.35e307).
     scale_ : ndarray of shape (n_features,)
         Per-column standard deviation, the divisor: ``x' = (z - mean_) / scale_``. As in
         scikit-learn it is 1 for a constant column, which therefore scales to 0.
@@ -364,7 +375,8 @@ def _moments(
     mean = np.ldexp(np.ldexp(Z, -e_size).mean(axis=0), e_size)
     # a constant column's mean is its value exactly (a float sum may be off by an ulp)
     mean = np.where(z_max == z_min, z_min, mean)
-    return mean, *spread((np.ldexp(Z - mean, -e_dev) ** 2).mean(axis=0), e_dev)
+    dev = scaled_difference(Z, mean, lambda d: np.ldexp(d, -e_dev))  # in (-1, 1)
+    return mean, *spread((dev**2).mean(axis=0), e_dev)
 
 
 def _check_feature_range(feature_range: Any) -> tuple[float, float]:

@@ -22,7 +22,7 @@ from typing import Any
 import dask.array as da
 import numpy as np
 
-from kmeans_np._moments import size_exponents, spread
+from kmeans_np._moments import scaled_difference, size_exponents, spread
 from kmeans_np.checks import check_n_components
 from kmeans_np.dask_blocks import ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
@@ -48,7 +48,8 @@ def _log_sq_dev(
 ) -> np.ndarray:
     z = xt.copy()
     z[mask] = np.log1p(z[mask])
-    dev = np.ldexp(z - mean[:, None], -e_dev[:, None])  # below 1: the square cannot overflow
+    # below 1: the square cannot overflow
+    dev = scaled_difference(z, mean[:, None], lambda d: np.ldexp(d, -e_dev[:, None]))
     return (dev * dev).sum(axis=1)
 
 

@@ -423,6 +423,32 @@ def test_standard_scaler_on_huge_dask_values_equals_sklearn_on_unscaled(factor: 
     np.testing.assert_allclose(est.scale_, memory.scale_, rtol=1e-12)
 
 
+def test_standard_scaler_on_dask_fits_a_range_past_float64_as_in_memory() -> None:
+    """A column spanning -1.7e308 .. 1.7e308 (max - min overflows, the std does not): the
+    Dask fit gives the in-memory moments and z-scores (themselves checked in exact
+    arithmetic in tests/kmeans_np/test_scaling.py), with no numpy warning; min-max
+    refuses it on both."""
+    import warnings
+
+    from kmeans_np import MinMaxScaler, StandardScaler
+
+    X = _raw_rfm(9_000)
+    X[:, 2] = np.where(np.arange(9_000) % 3 == 0, -1.7e308, 1.7e308) * (X[:, 2] / X[:, 2].max())
+    X[0, 2], X[1, 2] = -1.7e308, 1.7e308
+    dX = da.from_array(X, chunks=(2_000, 3))
+    memory = StandardScaler().fit(X)
+    with _threads(2), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = StandardScaler().fit(dX)
+        scaled = est.transform(dX).compute()
+        with pytest.raises(ValueError, match="too wide for min-max"):
+            MinMaxScaler().fit(dX)
+    np.testing.assert_allclose(est.mean_, memory.mean_, rtol=1e-13)
+    np.testing.assert_allclose(est.scale_, memory.scale_, rtol=1e-13)
+    assert np.isinf(est.var_[2]) and np.isinf(memory.var_[2])
+    np.testing.assert_allclose(scaled, memory.transform(X), rtol=1e-12, atol=1e-12)
+
+
 def test_scaler_log1p_of_values_at_most_minus_one_in_one_block_is_refused() -> None:
     from kmeans_np import StandardScaler
 

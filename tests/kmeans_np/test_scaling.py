@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -397,6 +399,66 @@ def test_standard_spread_whose_inverse_overflows_warns_and_maps_to_zero() -> Non
     np.testing.assert_array_equal(out[:, 1], 0.0)
     assert scaler.scale_[1] == 1.0
     np.testing.assert_allclose(out[:, 0], [-np.sqrt(1.5), 0.0, np.sqrt(1.5)], rtol=1e-15)
+
+
+def _exact_moments(column: np.ndarray) -> tuple[Fraction, Decimal]:
+    """Mean (a Fraction) and population standard deviation (a Decimal, 40 digits) of a
+    column, in exact arithmetic: the independent reference for data near float64's end."""
+    values = [Fraction(float(v)) for v in column]
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / len(values)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        std = (Decimal(var.numerator) / Decimal(var.denominator)).sqrt()
+    return mean, std
+
+
+def _exact_z(value: float, mean: Fraction, std: Decimal) -> float:
+    with localcontext() as ctx:
+        ctx.prec = 40
+        diff = Fraction(value) - mean
+        return float(Decimal(diff.numerator) / Decimal(diff.denominator) / std)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [[-9e307, 9e307, 0.0], [-1.7e308, 1.7e308, 1.7e308], [1e-310, -1.79e308, 1.79e308, 5.0]],
+    ids=["trial", "mean-off-centre", "widest"],
+)
+def test_standard_scales_a_column_whose_range_passes_float64(column: list[float]) -> None:
+    """max - min overflows float64 but the standard deviation does not (7.35e307 for the
+    trial's column): the fit was refused by min-max's range check, after a numpy overflow
+    warning. Reference: the moments and z-scores in exact arithmetic."""
+    X = np.column_stack([column, np.arange(len(column), dtype=float)])
+    mean, std = _exact_moments(X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning, no constant-column warning
+        scaler = StandardScaler().fit(X)
+        out = scaler.transform(X)
+        back = scaler.inverse_transform(out)
+    assert scaler.mean_[0] == pytest.approx(float(mean), rel=1e-15, abs=1e-300)
+    assert scaler.scale_[0] == pytest.approx(float(std), rel=1e-15)
+    assert scaler.var_[0] == np.inf  # 5.4e615 and more: beyond float64, as documented
+    want = [_exact_z(v, mean, std) for v in X[:, 0]]
+    np.testing.assert_allclose(out[:, 0], want, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(back[:, 0], X[:, 0], rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(out[:, 1], SkStandard().fit_transform(X[:, 1:])[:, 0], atol=TOL)
+
+
+def test_standard_scale_of_the_trial_column_is_nine_e307_times_root_two_thirds() -> None:
+    """The figure worked out by hand: population std of (-a, a, 0) is a·√(2/3)."""
+    scaler = StandardScaler().fit(np.array([[-9e307], [9e307], [0.0]]))
+    assert scaler.mean_[0] == 0.0
+    assert scaler.scale_[0] == pytest.approx(9e307 * np.sqrt(2.0 / 3.0), rel=1e-15)
+
+
+def test_minmax_refuses_a_range_past_float64_without_a_numpy_warning() -> None:
+    """Min-max divides by max - min, which overflows here: a clear error, and no numpy
+    RuntimeWarning before it (one used to escape from the check)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too wide for min-max scaling"):
+            MinMaxScaler().fit(np.array([[-9e307], [9e307], [0.0]]))
 
 
 def test_invert_refuses_a_duplicated_column_name() -> None:
