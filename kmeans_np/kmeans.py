@@ -57,7 +57,7 @@ class FitParams(NamedTuple):
     """``KMeans``' parameters once checked against the data's shape (see ``_fit_params``)."""
 
     n_clusters: int
-    init: str | np.ndarray
+    init: str | np.ndarray | Callable[..., Any]
     n_init: int
     max_iter: int
     tol: float
@@ -77,12 +77,24 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     ----------
     n_clusters : int, default 8
         Number of clusters k.
-    init : {"k-means++", "random"} or array of shape (k, d), default "k-means++"
-        Starting centres: greedy k-means++, k distinct random rows, or given centres.
+    init : {"k-means++", "random"}, callable or array of shape (k, d), default "k-means++"
+        Starting centres: greedy k-means++, k distinct random rows, given centres, or
+        those a callable returns. As in scikit-learn, the callable is called
+        ``init(X, n_clusters, random_state=random_state)`` once per start and must return
+        an array of shape (n_clusters, n_features) of finite numbers. ``X`` is the data as
+        a float64 array (a Dask array of float64, chunked like the input's rows, for Dask
+        input), and the centres returned are read in its units, like a given array (the
+        sample weights are not passed; scikit-learn passes X minus its column means, a
+        step of its own, and reads the centres in those units: the same starts for a
+        callable that picks or averages rows). ``random_state`` is scikit-learn's: a
+        ``numpy.random.RandomState`` seeded with this estimator's integer
+        ``random_state`` (so a callable written for scikit-learn draws what it draws
+        there), numpy's global ``RandomState`` for ``None``, or the ``Generator`` given;
+        the n_init starts share it.
     n_init : int or "auto", default "auto"
         Number of starts; the lowest-inertia run is kept. "auto" is 1 for k-means++ or a
-        given array, 10 for random (scikit-learn's rule); on Dask input, with a named
-        init, ten starts on a weighted sample (see "Dask input" below).
+        given array, 10 for random or a callable (scikit-learn's rule); on Dask input,
+        with a named init, ten starts on a weighted sample (see "Dask input" below).
     max_iter : int, default 300
         Most Lloyd iterations per start.
     tol : float, default 1e-4
@@ -117,8 +129,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     on it in memory, and the best of them is refined by Lloyd on all the blocks. That is
     ten starts sharing one pass: the inertia lands within 0.1 % of the best of ten full
     starts, where one greedy k-means++ start on all the data was up to 6 % off, and
-    dask-ml's k-means|| default up to 14 %. With an integer ``n_init`` every start is
-    seeded on all the blocks as in memory (greedy k-means++ is three passes per centre),
+    dask-ml's k-means|| default up to 14 %. With an integer ``n_init``, or a callable
+    ``init`` (given the data as a float64 Dask array), every start is seeded on all the
+    blocks as in memory (greedy k-means++ is three passes per centre),
     and ``n_init=1`` gives the in-memory seeding, centres equal to rounding. Either way
     the answer is bit-identical for any number of workers (the sample is drawn block by
     block with generators seeded from ``random_state`` and the block's index). In memory
@@ -183,8 +196,10 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         init = self.init
         if isinstance(init, str):
             if init not in INITS:
-                raise ValueError(f"init must be one of {INITS} or an array, got {init!r}.")
-        else:
+                raise ValueError(
+                    f"init must be one of {INITS}, a callable or an array, got {init!r}."
+                )
+        elif not callable(init):
             init = check_array(init, name="init")
             if init.shape != (n_clusters, n_features):
                 raise ValueError(
@@ -192,11 +207,11 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
                     f" = ({n_clusters}, {n_features})."
                 )
         n_init = self.n_init
-        if n_init == "auto":
-            n_init = 10 if isinstance(init, str) and init == "random" else 1
+        if n_init == "auto":  # scikit-learn's rule: 10 starts for the random ones
+            n_init = 10 if callable(init) or (isinstance(init, str) and init == "random") else 1
         if not is_integer(n_init) or n_init < 1:
             raise ValueError(f"n_init must be 'auto' or a positive integer, got {self.n_init!r}.")
-        if not isinstance(init, str) and n_init != 1:
+        if isinstance(init, np.ndarray) and n_init != 1:
             warnings.warn(
                 f"init is an array of centres: running one start instead of n_init={n_init}.",
                 RuntimeWarning,
@@ -266,7 +281,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         # Lloyd runs on the data centred on its column means, as scikit-learn's does
         # (see kmeans_np.lloyd); _best_run adds the means back to the centres.
         center = X.mean(axis=0)
-        best = self._best_run(make_engine(params.backend, X, w, center), params, center)
+        engine = make_engine(params.backend, X, w, center)
+        start = self._callable_start(X, params, center) if callable(params.init) else None
+        best = self._best_run(engine, params, center, start)
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels.astype(np.int64)
         self.inertia_ = float(best.inertia)
@@ -274,6 +291,30 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         self.history_ = best.history if self.record_history else None
         record_fit_columns(self, names, X.shape[1])
         return self
+
+    def _callable_start(
+        self, X: Any, params: FitParams, center: np.ndarray
+    ) -> Callable[[np.random.Generator], np.ndarray]:
+        """Starting centres (minus ``center``) from a callable ``init``, called as
+        scikit-learn calls it: ``init(X, n_clusters, random_state=...)``, one random state
+        for all the starts (see the ``init`` parameter). ``X`` is what the callable is
+        given: the checked array, or a float64 Dask array for Dask input."""
+        init, k, d = params.init, params.n_clusters, center.shape[0]
+        random_state = _sklearn_random_state(params.random_state)
+
+        def start(_rng: np.random.Generator) -> np.ndarray:
+            centres = init(X, k, random_state=random_state)  # type: ignore[operator]
+            if is_dask_collection(centres):
+                centres = centres.compute()
+            centres = check_array(centres, name="the centres init returned")
+            if centres.shape != (k, d):
+                raise ValueError(
+                    f"init returned centres of shape {centres.shape}; a callable init must "
+                    f"return an array of shape (n_clusters, n_features) = ({k}, {d})."
+                )
+            return centres - center
+
+        return start
 
     def _best_run(
         self,
@@ -386,6 +427,19 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     def _n_features_out(self) -> int:
         """Number of columns of :meth:`transform` (one per centre)."""
         return int(self.cluster_centers_.shape[0])
+
+
+def _sklearn_random_state(
+    random_state: int | np.random.Generator | None,
+) -> np.random.RandomState | np.random.Generator:
+    """The random state scikit-learn hands a callable ``init`` for a checked
+    ``random_state``: ``RandomState(seed)`` for an int, numpy's global ``RandomState`` for
+    ``None`` (``sklearn.utils.check_random_state``'s answers); a Generator as given."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.mtrand._rand
+    return np.random.RandomState(random_state)
 
 
 def fit_models(

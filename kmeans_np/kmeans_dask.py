@@ -12,7 +12,8 @@ starts run to convergence on it, and refines that one with Lloyd on all the bloc
 starts for the price of one pass, within 0.1 % of the best of ten full starts where one
 greedy start on all the data was up to 6 % off (``docs/SCALE.md``). An integer
 ``n_init`` asks for that many starts seeded on all the blocks, as in memory; ``n_init=1``
-then gives the in-memory fit's seeding.
+then gives the in-memory fit's seeding. A callable ``init`` is called on the data as a
+float64 Dask array (its partition sizes known), ``n_init`` times ("auto": 10).
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     """``est.fit(X)`` for a Dask array or DataFrame ``X`` (see ``KMeans``).
 
     With ``n_init="auto"`` and a named init, the start comes from a weighted sample
-    (``_coreset_start``, one pass); with an integer ``n_init``, each start seeds on all
-    the blocks, as in memory.
+    (``_coreset_start``, one pass); with an integer ``n_init`` or a callable init, each
+    start seeds on all the blocks, as in memory.
     """
     _no_weights(sample_weight)
     data = to_blocks(X)
@@ -82,8 +83,13 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     center = data.col_sum / data.n_samples  # Lloyd runs on centred blocks, as in memory
     engine = DaskEngine(centered(data, center))
     names, n_features = data.names, data.n_features
+    if callable(params.init):  # called on the data as a float64 Dask array, lazily
+        rows = X.to_dask_array(lengths=list(data.chunks)) if is_dask_frame(X) else X
+        start = est._callable_start(rows.astype(np.float64), params, center)
     del data  # the blocks as given: the workers may free them now
-    if isinstance(est.n_init, str) and isinstance(params.init, str):  # n_init="auto"
+    if callable(params.init):
+        best = est._best_run(engine, params, center, start)
+    elif isinstance(est.n_init, str) and isinstance(params.init, str):  # n_init="auto"
         start = partial(_coreset_start, engine, params, type(est))
         best = est._best_run(engine, params._replace(n_init=1), center, start)
     else:

@@ -137,6 +137,33 @@ def test_n_init_1_seeds_on_all_blocks_as_in_memory(data, client) -> None:
         assert km.n_iter_ == ref.n_iter_
 
 
+def test_callable_init_on_dask_gives_the_in_memory_fit(data) -> None:
+    """A scikit-learn style init callable: on Dask it is called on the data as a float64
+    Dask array (partition sizes known, so it can index rows), its centres computed;
+    "auto" is 10 starts seeded alike, as in memory (and scikit-learn). Identical labels
+    and n_iter_ to the in-memory fit, itself checked against scikit-learn."""
+    calls = []
+
+    def random_rows(X, n_clusters, random_state):
+        calls.append(X)
+        return X[np.sort(random_state.choice(X.shape[0], n_clusters, replace=False))]
+
+    X = data[:9_000]
+    ref = KMeans(5, init=random_rows, random_state=4, backend="numba").fit(X)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=["r", "f", "m"]), npartitions=3)
+    for given in (da.from_array(X, chunks=(CHUNK, 3)), frame):
+        calls.clear()
+        with _threads(2):
+            km = KMeans(5, init=random_rows, random_state=4).fit(given)
+            labels = km.labels_.compute()
+        assert len(calls) == 10
+        assert isinstance(calls[0], da.Array) and calls[0].dtype == np.float64
+        assert calls[0].shape == X.shape
+        np.testing.assert_array_equal(labels, ref.labels_)
+        assert km.n_iter_ == ref.n_iter_
+        np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+
+
 def _log_minmax(X: np.ndarray) -> np.ndarray:
     logged = np.log1p(X - X.min(axis=0))
     return (logged - logged.min(axis=0)) / (logged.max(axis=0) - logged.min(axis=0))

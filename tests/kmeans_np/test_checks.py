@@ -106,6 +106,25 @@ def test_init_array_of_wrong_shape():
         KMeans(3, init=np.zeros((2, 3))).fit(X_OK)
 
 
+@pytest.mark.parametrize(
+    ("returns", "exc", "match"),
+    [
+        (lambda X, k: X[: k + 1], ValueError,
+         r"init returned centres of shape \(3, 3\).*\(n_clusters, n_features\) = \(2, 3\)"),
+        (lambda X, k: X[:k, :2], ValueError, r"shape \(2, 2\)"),
+        (lambda X, k: np.full((k, 3), np.nan), ValueError,
+         "the centres init returned contains 6 non-finite"),
+        (lambda X, k: [["a"] * 3] * k, TypeError, "the centres init returned must hold real"),
+    ],
+    ids=["rows", "columns", "nan", "text"],
+)
+def test_callable_init_returning_bad_centres(returns, exc, match):
+    """What the callable returns is checked as scikit-learn checks it (a finite 2-D array
+    of shape (n_clusters, n_features)), with a message naming init."""
+    with pytest.raises(exc, match=match):
+        KMeans(2, init=lambda X, k, random_state: returns(X, k)).fit(X_OK)
+
+
 def test_init_array_with_nan():
     init = X_OK[:2].copy()
     init[0, 0] = np.nan
@@ -114,7 +133,9 @@ def test_init_array_with_nan():
 
 
 def test_unknown_init_and_backend():
-    with pytest.raises(ValueError, match=r"init must be one of.*'kmeans\+\+'"):
+    with pytest.raises(
+        ValueError, match=r"init must be one of.*, a callable or an array, got 'kmeans\+\+'"
+    ):
         KMeans(2, init="kmeans++").fit(X_OK)
     with pytest.raises(ValueError, match=r"backend must be one of.*'cuda'"):
         KMeans(2, backend="cuda").fit(X_OK)

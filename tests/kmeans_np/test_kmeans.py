@@ -234,6 +234,76 @@ def test_predict_transform_score_match_sklearn(backend):
 # --- the checked path: many fits on data checked once -----------------------------------
 
 
+# --- a callable init -------------------------------------------------------------------
+
+
+def random_rows_init(X, n_clusters, random_state):
+    """A scikit-learn style init callable: n_clusters distinct random rows of X."""
+    return X[random_state.choice(X.shape[0], n_clusters, replace=False)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("n_init", ["auto", 1, 4])
+def test_callable_init_matches_sklearn(n_init, backend):
+    """The same callable in both: the same starts (it draws from the RandomState
+    scikit-learn gives it), the same best of the n_init runs ("auto" is 10 for a
+    callable): identical labels and n_iter_."""
+    X = blob_data(1000, 3, 8, seed=5, std=3.0)
+    params = {"init": random_rows_init, "n_init": n_init, "random_state": 3}
+    ours = KMeans(8, backend=backend, **params).fit(X)
+    ref = SkKMeans(8, algorithm="lloyd", **params).fit(X)
+    assert_same_fit(ours, ref, X)
+
+
+def test_callable_init_starts_differ_and_the_best_is_kept():
+    """The n_init starts share one RandomState, so they differ; the fit keeps the lowest
+    inertia of them, which one scikit-learn fit per start (each seeded alike) confirms."""
+    X = blob_data(1000, 3, 8, seed=5, std=3.0)
+    seen = []
+
+    def recording(X, n_clusters, random_state):
+        seen.append(random_state)
+        return random_rows_init(X, n_clusters, random_state)
+
+    ours = KMeans(8, init=recording, n_init=4, random_state=3, backend="numpy").fit(X)
+    assert len(seen) == 4 and all(rs is seen[0] for rs in seen)
+    rs = np.random.RandomState(3)  # the state the four starts draw from, in turn
+    inertias = [
+        SkKMeans(8, init=random_rows_init(X, 8, rs), n_init=1, algorithm="lloyd").fit(X).inertia_
+        for _ in range(4)
+    ]
+    assert len(set(np.round(inertias, 6))) > 1
+    assert ours.inertia_ == pytest.approx(min(inertias), rel=RTOL)
+
+
+def test_callable_init_receives_the_data_and_sklearns_random_state():
+    """X as a float64 array in its own units (an int DataFrame's values), n_clusters, and
+    the random state scikit-learn's check_random_state gives for None / an int; a
+    Generator is passed as given. Its centres are read in X's units."""
+    from sklearn.utils import check_random_state
+
+    X = blob_data(300, 2, 3, seed=1).round()
+    calls = []
+
+    def first_rows(X, n_clusters, random_state):
+        calls.append((X, n_clusters, random_state))
+        return X[:n_clusters] + 0.0
+
+    km = KMeans(3, init=first_rows, n_init=1, backend="numpy").fit(X.astype(np.int64))
+    got, k, rs = calls[-1]
+    assert got.dtype == np.float64 and k == 3
+    np.testing.assert_array_equal(got, X)
+    assert rs is check_random_state(None)
+    ref = KMeans(3, init=X[:3], n_init=1, backend="numpy").fit(X)
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    KMeans(3, init=first_rows, n_init=1, random_state=11).fit(X)
+    assert isinstance(calls[-1][2], np.random.RandomState)
+    assert calls[-1][2].randint(1 << 30) == np.random.RandomState(11).randint(1 << 30)
+    gen = np.random.default_rng(0)
+    KMeans(3, init=first_rows, n_init=1, random_state=gen).fit(X)
+    assert calls[-1][2] is gen
+
+
 def test_fit_models_gives_what_separate_fits_give():
     """kmeans.fit_models (used by elbow, stability and rfm.cluster) fits exactly what
     KMeans(...).fit gives model by model: same centres, labels, inertia, iterations and
