@@ -86,9 +86,12 @@ def _is_sparse(X: Any) -> bool:
 
 
 def non_numeric_columns(df: pd.DataFrame) -> list[str]:
+    """Names of the columns that do not hold numbers: anything but numeric and boolean
+    dtypes (booleans read as 0/1, as scikit-learn reads them). An object column is
+    refused even when it holds numbers: convert it with ``df[col].astype(float)``."""
     bad = []
     for name, dtype in df.dtypes.items():
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
             bad.append(str(name))
     return bad
 
@@ -154,7 +157,9 @@ def check_array(
     Parameters
     ----------
     X : array-like or DataFrame
-        The data. A DataFrame must have only numeric (non-boolean) columns.
+        The data: real numbers, or booleans (numpy ``bool``, pandas ``boolean``), read
+        as 0/1 as scikit-learn reads them; a missing pandas ``boolean`` is NaN, refused
+        as missing. Text is refused, also object columns that hold numbers.
     name : str
         What to call the argument in error messages.
     ensure_2d : bool
@@ -191,10 +196,12 @@ def check_array(
         if bad:
             raise TypeError(
                 f"{name} has non-numeric column(s) {bad}; clustering needs numbers. "
-                "Encode categories first (e.g. rfm.customer_features or pd.get_dummies) "
-                "or select the numeric columns."
+                "Encode categories first (e.g. rfm.customer_features or pd.get_dummies), "
+                "convert numbers stored as text (df[col].astype(float)), or select the "
+                "numeric columns."
             )
-        arr = X.to_numpy(dtype=dtype, copy=copy)
+        # booleans as 0/1; a missing value of a nullable column as NaN (refused below)
+        arr = X.to_numpy(dtype=dtype, copy=copy, na_value=np.nan)
     else:
         if _is_sparse(X):
             raise TypeError(
@@ -219,10 +226,10 @@ def check_array(
                 f"Complex data not supported: {name} has dtype {arr.dtype}; pass real "
                 "numbers (e.g. X.real or np.abs(X))."
             )
-        elif arr.dtype.kind not in "iuf":
+        elif arr.dtype.kind not in "biuf":  # booleans read as 0/1
             raise TypeError(
                 f"{name} must hold real numbers, got dtype {arr.dtype}. Convert it with "
-                "np.asarray(X, dtype=float) after encoding any text or boolean columns."
+                "np.asarray(X, dtype=float) after encoding any text columns."
             )
         arr = arr.astype(dtype, copy=copy)
     if ensure_2d:

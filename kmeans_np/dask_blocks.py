@@ -69,15 +69,16 @@ def _check_dtype(dtype: np.dtype, name: str) -> None:
         raise ValueError(
             f"Complex data not supported: {name} has dtype {dtype}; pass real numbers."
         )
-    if dtype.kind not in "iuf":
+    if dtype.kind not in "biuf":  # booleans read as 0/1, as in memory
         raise TypeError(
             f"{name} must hold real numbers, got dtype {dtype}. Convert it with "
-            "X.astype(float) after encoding any text or boolean columns."
+            "X.astype(float) after encoding any text columns."
         )
 
 
 def _frame_block(part: pd.DataFrame) -> np.ndarray:
-    return np.ascontiguousarray(part.to_numpy(dtype=np.float64).T)
+    # booleans as 0/1, a missing value of a nullable column as NaN (then refused)
+    return np.ascontiguousarray(part.to_numpy(dtype=np.float64, na_value=np.nan).T)
 
 
 def _array_block(block: np.ndarray) -> np.ndarray:

@@ -278,7 +278,8 @@ def test_nan_in_one_block_only_is_a_clear_error(data, client) -> None:
     [
         (lambda X: da.from_array(X[:, 0], chunks=CHUNK), ValueError, "must be 2-D"),
         (lambda X: da.from_array(X.astype(complex), chunks=(CHUNK, 3)), ValueError, "Complex"),
-        (lambda X: da.from_array(X > 0, chunks=(CHUNK, 3)), TypeError, "real numbers"),
+        (lambda X: da.from_array(np.where(X > 0, "a", "b"), chunks=(CHUNK, 3)), TypeError,
+         "real numbers"),
         (
             lambda X: dd.from_pandas(pd.DataFrame({"a": X[:, 0], "s": "x"}), npartitions=2),
             TypeError,

@@ -355,6 +355,48 @@ def test_feature_names_out_match_sklearns():
     )
 
 
+# --- booleans -------------------------------------------------------------------------
+
+
+BOOLEAN_COLUMNS = {
+    "numpy": lambda v: v,
+    "pandas boolean": lambda v: pd.array(v, dtype="boolean"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BOOLEAN_COLUMNS))
+def test_boolean_columns_are_read_as_zero_one_as_sklearn_reads_them(kind):
+    """A bool column (numpy bool, or pandas' nullable boolean without a missing value)
+    is 0/1, as scikit-learn reads it: the same scaled values, labels and centres."""
+    X = blob_data(60, 2, 2, seed=13)
+    flag = BOOLEAN_COLUMNS[kind](X[:, 0] > np.median(X[:, 0]))
+    df = pd.DataFrame({"recency": X[:, 0], "frequency": X[:, 1], "member": flag})
+    for ours, theirs in ((StandardScaler(), SkStandardScaler()), (PCA(2), SkPCA(2))):
+        np.testing.assert_allclose(
+            np.asarray(ours.fit_transform(df)), theirs.fit_transform(df), atol=1e-12
+        )
+    init = df.to_numpy(dtype=float)[[0, 1]]
+    ours = KMeans(2, init=init, backend="numpy").fit(df)
+    ref = SkKMeans(2, init=init, n_init=1, algorithm="lloyd").fit(df)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, atol=1e-12)
+    np.testing.assert_array_equal(
+        KMeans(2, init=init, backend="numpy").fit(df.to_numpy() > 0).labels_,
+        SkKMeans(2, init=init, n_init=1).fit(df.to_numpy() > 0).labels_,
+    )
+
+
+def test_missing_boolean_and_numbers_as_text_are_still_refused():
+    """A missing value in a nullable boolean column is missing (NaN, refused as such);
+    an object column is refused even when it holds numbers (convert it first)."""
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": pd.array([True, None, False], dtype="boolean")})
+    with pytest.raises(ValueError, match=r"NaN at index \(1, 1\)"):
+        StandardScaler().fit(df)
+    text = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": pd.Series([1, 2, 3], dtype=object)})
+    with pytest.raises(TypeError, match=r"non-numeric column\(s\) \['b'\].*astype\(float\)"):
+        KMeans(2).fit(text)
+
+
 # --- pickling -------------------------------------------------------------------------
 
 
