@@ -9,6 +9,7 @@ type — a DataFrame in gives a DataFrame out with the same index.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "column_mask",
     "fitted_names",
     "record_fit_columns",
+    "warn_on_missing_names",
     "wrap_like",
 ]
 
@@ -58,6 +60,42 @@ def check_is_fitted(estimator: Any, attribute: str) -> None:
         raise error(f"This {name} is not fitted yet; call {name}.fit(X) first.")
 
 
+def warn_on_missing_names(
+    given: Sequence[str] | None,
+    fitted: Sequence[str] | None,
+    owner: str,
+    stacklevel: int = 2,
+) -> None:
+    """scikit-learn's ``UserWarning`` (its wording first) when new data has column names
+    and the data ``fit`` saw had none, or the other way round.
+
+    Parameters
+    ----------
+    given : sequence of str or None
+        The new data's column names (``None`` for an array).
+    fitted : sequence of str or None
+        ``feature_names_in_``, ``None`` when ``fit`` saw an array.
+    owner : str
+        The estimator's class name.
+    stacklevel : int
+        ``warnings.warn``'s, counted from this function (2: its caller's line).
+    """
+    if given is not None and fitted is None:
+        message = (
+            f"X has feature names, but {owner} was fitted without feature names; the "
+            "columns are taken by position. Fit on a DataFrame to have them checked by name."
+        )
+    elif given is None and fitted is not None:
+        message = (
+            f"X does not have valid feature names, but {owner} was fitted with feature "
+            f"names {list(fitted)}; the columns are taken by position. Pass a DataFrame "
+            "with these columns to have them checked by name."
+        )
+    else:
+        return
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
 def check_transform_input(
     X: Any,
     *,
@@ -66,6 +104,8 @@ def check_transform_input(
     owner: str,
     name: str = "X",
     expected_what: str = "seen in fit",
+    warn_names: bool = True,
+    stacklevel: int = 3,
 ) -> np.ndarray:
     """Validate the input of ``transform``-like methods against what ``fit`` saw.
 
@@ -82,6 +122,13 @@ def check_transform_input(
         Name of the estimator for the error messages (its class name).
     name, expected_what : str
         Wording of the error messages.
+    warn_names : bool
+        Warn as scikit-learn does when only one of ``X`` and the data ``fit`` saw has
+        column names (:func:`warn_on_missing_names`): for the methods scikit-learn warns
+        in (``transform``, ``predict``, ``score``), not for ``inverse_transform``.
+    stacklevel : int
+        The warning's ``stacklevel``, counted from this function: 3 (the default) for
+        a public method calling it, 4 through a helper of the estimator.
 
     Returns
     -------
@@ -89,6 +136,8 @@ def check_transform_input(
         ``X`` as a finite float64 array (see :func:`kmeans_np.checks.check_array`).
     """
     got = feature_names(X)
+    if warn_names:
+        warn_on_missing_names(got, names, owner, stacklevel=stacklevel + 1)
     if got is not None and names is not None and got != list(names):
         missing = [c for c in names if c not in got]
         extra = [c for c in got if c not in names]

@@ -177,7 +177,9 @@ class TransformerMixin:
     columns and ``X``'s index when ``X`` is a DataFrame; ``"polars"`` gives a polars
     DataFrame (polars is imported only then). With ``"default"`` it is what the
     estimator returns on its own: a DataFrame for a DataFrame input if
-    ``_keeps_frames`` is true (the scalers, PCA), an array otherwise.
+    ``_keeps_frames`` is true (the scalers, PCA), an array otherwise. Dask input goes
+    through ``kmeans_np.transform_dask.dask_output``: a Dask array, or with
+    ``"pandas"`` a Dask DataFrame on the input's index; ``"polars"`` is refused there.
     """
 
     #: Default output: a DataFrame in gives a DataFrame out.

@@ -233,7 +233,8 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """X for predict / transform / score, checked against what ``fit`` saw."""
         self._check_fitted()
         return check_transform_input(
-            X, n_features=self.n_features_in_, names=fitted_names(self), owner="KMeans"
+            X, n_features=self.n_features_in_, names=fitted_names(self), owner="KMeans",
+            stacklevel=4,
         )
 
     # -- fitting -------------------------------------------------------------------
@@ -394,7 +395,8 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
 
         An array; after ``set_output(transform="pandas")`` a DataFrame with columns
         ``kmeans0``, ``kmeans1``, … (and ``X``'s index if ``X`` is a DataFrame). For a
-        Dask array or DataFrame, a Dask array.
+        Dask array or DataFrame, a Dask array (a Dask DataFrame, on ``X``'s index, after
+        ``set_output(transform="pandas")``).
         """
         if is_dask_collection(X):
             from kmeans_np.kmeans_dask import transform_dask

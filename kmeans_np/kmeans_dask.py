@@ -26,7 +26,7 @@ import dask.array as da
 import numpy as np
 
 from kmeans_np._dask_engine import DaskEngine
-from kmeans_np._tabular import fitted_names, record_fit_columns
+from kmeans_np._tabular import fitted_names, record_fit_columns, warn_on_missing_names
 from kmeans_np.coreset import CORESET_STARTS, coreset_size
 from kmeans_np.dask_blocks import (
     as_row_blocks,
@@ -37,6 +37,7 @@ from kmeans_np.dask_blocks import (
 )
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import load_kernels
+from kmeans_np.transform_dask import dask_output
 
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]
 
@@ -108,9 +109,11 @@ def _as_dask_array(est: Any, X: Any) -> da.Array:
     chunk). Values are checked block by block when computed."""
     est._check_fitted()
     names = fitted_names(est)
-    if is_dask_frame(X):
-        as_row_blocks(X)  # dtype and shape checks
-        got = [str(c) for c in X.columns]
+    as_row_blocks(X)  # dtype and shape checks
+    got = [str(c) for c in X.columns] if is_dask_frame(X) else None
+    # from predict, transform or score, called by the user
+    warn_on_missing_names(got, names, type(est).__name__, stacklevel=5)
+    if got is not None:
         if names is not None and got != list(names):
             raise ValueError(
                 f"X has columns {got} but the columns seen in fit are {list(names)}. Pass "
@@ -118,7 +121,6 @@ def _as_dask_array(est: Any, X: Any) -> da.Array:
             )
         arr = X.to_dask_array()
     else:
-        as_row_blocks(X)
         arr = X
     if arr.shape[1] != est.n_features_in_:
         raise ValueError(
@@ -173,14 +175,16 @@ def predict_dask(est: Any, X: Any) -> da.Array:
     return arr.map_blocks(_predict_block, centers, drop_axis=1, dtype=np.int64)
 
 
-def transform_dask(est: Any, X: Any) -> da.Array:
-    """Distances to every centre, a Dask array (n, k)."""
+def transform_dask(est: Any, X: Any) -> Any:
+    """Distances to every centre, a Dask array (n, k); a Dask DataFrame when
+    ``set_output`` asks for pandas (``transform_dask.dask_output``)."""
     arr = _as_dask_array(est, X)
     centers = np.ascontiguousarray(est.cluster_centers_)
     k = centers.shape[0]
-    return arr.map_blocks(
+    values = arr.map_blocks(
         _transform_block, centers, chunks=(arr.chunks[0], (k,)), dtype=np.float64
     )
+    return dask_output(est, X, values)
 
 
 def score_dask(est: Any, X: Any, sample_weight: Any = None) -> float:

@@ -108,17 +108,18 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
 
         Returns an array of shape (n_samples, n_components), or a DataFrame with ``X``'s
         index and columns ``PC1``, ``PC2``, … if ``X`` is a DataFrame (always a DataFrame
-        after ``set_output(transform="pandas")``).
+        after ``set_output(transform="pandas")``). For Dask input a Dask array (a Dask
+        DataFrame after ``set_output(transform="pandas")``).
         """
         self._check_fitted()
         if is_dask_collection(X):
             from kmeans_np.transform_dask import map_blocks_of
 
-            return map_blocks_of(self, "transform", X, self.n_components_)
+            return map_blocks_of(self, "_scores", X, self.n_features_in_, self.n_components_)
         arr = check_transform_input(
             X, n_features=self.n_features_in_, names=fitted_names(self), owner="PCA"
         )
-        return self._wrap_scores(X, (arr - self.mean_) @ self.components_.T)
+        return self._wrap_scores(X, self._scores(arr))
 
     def inverse_transform(self, X: Any) -> np.ndarray | pd.DataFrame:
         r"""Map scores back to feature space: :math:`T V_q^\top + \mu`.
@@ -131,7 +132,10 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             from kmeans_np.transform_dask import map_blocks_of
 
-            return map_blocks_of(self, "inverse_transform", X, self.n_features_in_)
+            return map_blocks_of(
+                self, "_unprojected", X, self.n_components_, self.n_features_in_,
+                transform=False,
+            )
         arr = check_transform_input(
             X,
             n_features=self.n_components_,
@@ -139,13 +143,23 @@ class PCA(PrefixFeatureNamesMixin, TransformerMixin, BaseEstimator):
             owner="PCA",
             name="scores",
             expected_what="produced by transform",
+            warn_names=False,
         )
-        back = arr @ self.components_ + self.mean_
+        back = self._unprojected(arr)
         names = fitted_names(self)
         columns = names if names is not None else range(self.n_features_in_)
         return wrap_like(X, back, columns)
 
     # -- internals ------------------------------------------------------------------------
+    def _scores(self, arr: np.ndarray) -> np.ndarray:
+        """Checked values projected on the components (``transform``'s numbers, in memory
+        and per Dask block)."""
+        return (arr - self.mean_) @ self.components_.T
+
+    def _unprojected(self, arr: np.ndarray) -> np.ndarray:
+        """Checked scores mapped back (``inverse_transform``'s numbers)."""
+        return arr @ self.components_ + self.mean_
+
     def _fit(self, X: Any) -> np.ndarray:
         if hasattr(self, "components_"):  # a failed refit must not leave a half-updated fit
             del self.components_

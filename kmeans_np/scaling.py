@@ -30,8 +30,9 @@ scales to a constant (0 for the standard scaler, ``lo`` for min-max), a
 gives the constant back.
 
 Arrays in give arrays out; a DataFrame in gives a DataFrame out with the same index and
-columns (``set_output(transform="pandas")`` gives a DataFrame for any input). The caller's
-data is never modified.
+columns (``set_output(transform="pandas")`` gives a DataFrame for any input; a Dask array
+or DataFrame gives a Dask array, or a Dask DataFrame with pandas output asked for). The
+caller's data is never modified.
 """
 
 from __future__ import annotations
@@ -162,17 +163,15 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Scale ``X`` with the statistics learnt in :meth:`fit`.
 
         Returns an array, or a DataFrame with ``X``'s index and columns if ``X`` is one
-        (always a DataFrame after ``set_output(transform="pandas")``).
+        (always a DataFrame after ``set_output(transform="pandas")``). For Dask input a
+        Dask array (a Dask DataFrame after ``set_output(transform="pandas")``).
         """
         if is_dask_collection(X):  # a Dask array, block by block
             from kmeans_np.transform_dask import map_blocks_of
 
-            return map_blocks_of(self, "transform", X, self.n_features_in_)
-        arr = self._check_new_data(X)
-        Z = self._forward_log(arr)
-        mult = self._mult
-        scaled = scaled_difference(Z, self._center, lambda d: d * mult)
-        return self._wrap_output(X, self._offset + scaled)
+            n = self.n_features_in_
+            return map_blocks_of(self, "_scaled", X, n, n)
+        return self._wrap_output(X, self._scaled(self._check_new_data(X)))
 
     def inverse_transform(self, X: Any) -> ArrayOrFrame:
         """Map scaled data back to the original units.
@@ -183,8 +182,20 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if is_dask_collection(X):
             from kmeans_np.transform_dask import map_blocks_of
 
-            return map_blocks_of(self, "inverse_transform", X, self.n_features_in_)
-        arr = self._check_new_data(X)
+            n = self.n_features_in_
+            return map_blocks_of(self, "_unscaled", X, n, n, transform=False)
+        return wrap_like(X, self._unscaled(self._check_new_data(X, warn_names=False)))
+
+    # -- helpers ------------------------------------------------------------------------
+    def _scaled(self, arr: np.ndarray) -> np.ndarray:
+        """The map on checked values (``transform``'s numbers, in memory and per Dask
+        block)."""
+        Z = self._forward_log(arr)
+        mult = self._mult
+        return self._offset + scaled_difference(Z, self._center, lambda d: d * mult)
+
+    def _unscaled(self, arr: np.ndarray) -> np.ndarray:
+        """The inverse map on checked values (``inverse_transform``'s numbers)."""
         mult = self._mult
         safe = np.where(mult != 0, mult, 1.0)
         with np.errstate(over="ignore"):
@@ -194,15 +205,15 @@ class _AffineScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if wide.any():  # a column spanning more than 1.8e308: the sum taken halved
                 Z = np.where(wide, 2.0 * (self._center * 0.5 + shift * 0.5 / safe), Z)
         Z[:, self.log1p_mask_] = np.expm1(Z[:, self.log1p_mask_])
-        return wrap_like(X, Z)
+        return Z
 
-    # -- helpers ------------------------------------------------------------------------
-    def _check_new_data(self, X: Any) -> np.ndarray:
-        """X for transform / inverse_transform, checked against what ``fit`` saw."""
+    def _check_new_data(self, X: Any, *, warn_names: bool = True) -> np.ndarray:
+        """X for transform / inverse_transform, checked against what ``fit`` saw; the
+        warning about column names only for ``transform``, as in scikit-learn."""
         self._check_fitted()
         return check_transform_input(
             X, n_features=self.n_features_in_, names=fitted_names(self),
-            owner=type(self).__name__,
+            owner=type(self).__name__, warn_names=warn_names, stacklevel=4,
         )
 
     def _column_name(self, j: int) -> str:

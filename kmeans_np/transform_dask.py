@@ -11,8 +11,12 @@ block order on the client:
   the whole centred data (a tall-skinny QR: no d × d covariance is formed, so nothing
   is lost to squaring the condition number).
 
-``transform`` and ``inverse_transform`` map every block through the fitted in-memory
-estimator and return a Dask array.
+``transform`` and ``inverse_transform`` map every block through the fitted estimator's
+in-memory map (the same code, each block's values checked as in memory) and return a
+Dask array, or, for ``transform`` when ``set_output`` (or scikit-learn's global
+``transform_output``) asks for pandas, a Dask DataFrame: columns
+``get_feature_names_out()``, the input's index and divisions for a Dask DataFrame
+(:func:`dask_output`), as dask-ml's scalers return one.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import dask.array as da
 import numpy as np
 
 from kmeans_np._moments import scaled_difference, size_exponents, spread
-from kmeans_np.checks import check_n_components
-from kmeans_np.dask_blocks import ordered_sum, run, to_blocks
+from kmeans_np._tabular import fitted_names, warn_on_missing_names
+from kmeans_np.checks import check_array, check_n_components
+from kmeans_np.dask_blocks import as_row_blocks, ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
 
-__all__ = ["fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
+__all__ = ["dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
 
 
 def _log_stats(
@@ -108,26 +113,71 @@ def fit_pca_dask(est: Any, X: Any) -> Any:
     return est
 
 
-def _apply(block: np.ndarray, est: Any, method: str) -> np.ndarray:
-    return np.asarray(getattr(est, method)(np.asarray(block)), dtype=np.float64)
+def _apply(block: np.ndarray, est: Any, method: str, n_out: int) -> np.ndarray:
+    if block.shape[0] == 0:  # an empty partition
+        return np.empty((0, n_out))
+    return getattr(est, method)(check_array(np.asarray(block)))
 
 
-def map_blocks_of(est: Any, method: str, X: Any, n_out: int) -> da.Array:
-    """``est.<method>`` applied block by block to a Dask array/DataFrame: a Dask array
-    with ``n_out`` columns. The in-memory method checks every block's values."""
+def map_blocks_of(
+    est: Any, method: str, X: Any, n_in: int, n_out: int, *, transform: bool = True
+) -> Any:
+    """``est.<method>``, a map of checked values to values, applied block by block to a
+    Dask array/DataFrame ``X`` of ``n_in`` columns: a Dask array of ``n_out`` columns,
+    every block's values checked first (finite numbers), as in memory.
+
+    For ``transform`` (``transform=True``; not for ``inverse_transform``) the columns are
+    checked against those seen in fit, with scikit-learn's warning when only one of
+    them has names, and the output is in the container ``set_output`` asks for
+    (:func:`dask_output`).
+    """
     est._check_fitted()
-    if is_dask_frame(X):
-        names = getattr(est, "feature_names_in_", None)
-        got = [str(c) for c in X.columns]
-        if method == "transform" and names is not None and got != list(names):
+    as_row_blocks(X)  # 2-D, numeric columns: the checks the fit made
+    frame = is_dask_frame(X)
+    if transform:
+        fitted = fitted_names(est)
+        got = [str(c) for c in X.columns] if frame else None
+        warn_on_missing_names(got, fitted, type(est).__name__, stacklevel=4)
+        if got is not None and fitted is not None and got != fitted:
             raise ValueError(
-                f"X has columns {got} but the columns seen in fit are {list(names)}. Pass "
+                f"X has columns {got} but the columns seen in fit are {fitted}. Pass "
                 "a DataFrame with the same columns, in the same order."
             )
-        X = X.to_dask_array()
-    if not isinstance(X, da.Array) or X.ndim != 2:
-        raise ValueError("X must be a 2-D Dask array or a Dask DataFrame.")
-    X = X.rechunk({1: -1})
-    return X.map_blocks(
-        _apply, est, method, chunks=(X.chunks[0], (n_out,)), dtype=np.float64
+    arr = X.to_dask_array() if frame else X
+    if arr.shape[1] != n_in:
+        raise ValueError(
+            f"X has {arr.shape[1]} features, but {type(est).__name__} is expecting {n_in} "
+            "features as input; pass data with the same features."
+        )
+    arr = arr.rechunk({1: -1})
+    values = arr.map_blocks(
+        _apply, est, method, n_out, chunks=(arr.chunks[0], (n_out,)), dtype=np.float64,
+        meta=np.empty((0, n_out)),
     )
+    return dask_output(est, X, values) if transform else values
+
+
+def dask_output(est: Any, X: Any, values: da.Array) -> Any:
+    """``transform``'s Dask result ``values`` in the container ``set_output`` (or
+    scikit-learn's global ``transform_output``) asks for.
+
+    * ``"default"``: the Dask array itself.
+    * ``"pandas"``: a Dask DataFrame with the columns the in-memory output has,
+      ``get_feature_names_out()``, on ``X``'s index and divisions if ``X`` is a Dask
+      DataFrame (else a default index); lazy, the same blocks.
+    * ``"polars"``: a ``ValueError`` (a polars DataFrame holds every row in memory).
+    """
+    mode = est._output_mode()
+    if mode == "default":
+        return values
+    owner = type(est).__name__
+    if mode != "pandas":
+        raise ValueError(
+            f"{owner} cannot return {mode!r} output for Dask input: a {mode} DataFrame "
+            "holds every row in memory. Use set_output(transform='pandas') for a Dask "
+            "DataFrame, 'default' for a Dask array, or compute the input first."
+        )
+    import dask.dataframe as dd
+
+    names = [str(c) for c in est.get_feature_names_out()]
+    return dd.from_dask_array(values, columns=names, index=X.index if is_dask_frame(X) else None)

@@ -502,3 +502,127 @@ def test_pca_on_a_dask_array_equals_the_in_memory_pca(client) -> None:
     np.testing.assert_allclose(pca.explained_variance_ratio_, ref.explained_variance_ratio_,
                                rtol=1e-12)
     np.testing.assert_allclose(scores, ref.transform(X), rtol=0, atol=1e-12)
+
+
+# --- set_output and feature names on Dask ------------------------------------------------
+
+ESTIMATORS = {
+    "standard": lambda: __import__("kmeans_np").StandardScaler(log1p=["m"]),
+    "minmax": lambda: __import__("kmeans_np").MinMaxScaler(invert=["r"]),
+    "pca": lambda: __import__("kmeans_np").PCA(2),
+    "kmeans": lambda: KMeans(3, init=rfm_data(3, 4), backend="numba"),
+}
+
+
+def _frame(n: int = 9_000) -> pd.DataFrame:
+    """Features with a text index (so that divisions are not positions)."""
+    return pd.DataFrame(
+        _raw_rfm(n), columns=["r", "f", "m"], index=[f"c{i:05d}" for i in range(n)]
+    )
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+@pytest.mark.parametrize("how", ["set_output", "global"])
+def test_pandas_output_on_a_dask_dataframe_is_a_lazy_dask_dataframe(name, how) -> None:
+    """set_output(transform="pandas"), or scikit-learn's global transform_output: a Dask
+    DataFrame in gives a Dask DataFrame (as dask-ml's scalers return) with the columns
+    the in-memory output has (the input's for the scalers, PC1.. for PCA, kmeans0.. for
+    KMeans) and the input's index and divisions, nothing computed until asked; the
+    values are the in-memory ones."""
+    import sklearn
+    from dask.callbacks import Callback
+
+    frame = _frame()
+    ddf = dd.from_pandas(frame, npartitions=4)
+    memory_input = ddf.compute()  # the index as Dask holds it (its string dtype)
+    make = ESTIMATORS[name]
+    with _threads(2):
+        est = make().fit(ddf)
+        computed = []
+        with Callback(start=lambda dsk: computed.append(1)):
+            if how == "set_output":
+                out = est.set_output(transform="pandas").transform(ddf)
+            else:
+                with sklearn.config_context(transform_output="pandas"):
+                    out = est.transform(ddf)
+        assert not computed
+        assert isinstance(out, dd.DataFrame)
+        assert out.divisions == ddf.divisions
+        got = out.compute()
+    ref = make().fit(memory_input).set_output(transform="pandas")
+    want = ref.transform(memory_input)
+    assert list(got.columns) == list(want.columns) == list(ref.get_feature_names_out())
+    pd.testing.assert_index_equal(got.index, memory_input.index)
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["standard", "pca"])
+def test_fit_transform_of_a_dask_dataframe_honours_set_output(name) -> None:
+    """The trial's call: fit_transform with pandas output asked for."""
+    ddf = dd.from_pandas(_frame(3_000), npartitions=3)
+    with _threads(1):
+        out = ESTIMATORS[name]().set_output(transform="pandas").fit_transform(ddf)
+        want = ESTIMATORS[name]().set_output(transform="pandas").fit_transform(ddf.compute())
+        assert isinstance(out, dd.DataFrame)
+        pd.testing.assert_frame_equal(out.compute(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_pandas_output_of_a_dask_array_has_default_names_and_index() -> None:
+    """A Dask array in: a Dask DataFrame with x0, x1, ... (as in memory for an array)
+    and a default index; the default output stays a Dask array."""
+    from kmeans_np import StandardScaler
+
+    X = _raw_rfm(5_000)
+    dX = da.from_array(X, chunks=(2_000, 3))
+    with _threads(1):
+        est = StandardScaler().fit(dX)
+        assert isinstance(est.transform(dX), da.Array)
+        out = est.set_output(transform="pandas").transform(dX)
+        assert isinstance(out, dd.DataFrame)
+        got = out.compute()
+    want = StandardScaler().set_output(transform="pandas").fit(X).transform(X)
+    assert list(got.columns) == ["x0", "x1", "x2"]
+    np.testing.assert_array_equal(got.index.to_numpy(), np.arange(5_000))
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_polars_output_on_dask_input_is_refused_clearly(name) -> None:
+    ddf = dd.from_pandas(_frame(1_000), npartitions=2)
+    with _threads(1):
+        est = ESTIMATORS[name]().fit(ddf).set_output(transform="polars")
+        with pytest.raises(ValueError, match="cannot return 'polars' output for Dask input"):
+            est.transform(ddf)
+
+
+PLAIN = {
+    "standard": lambda: __import__("kmeans_np").StandardScaler(),
+    "minmax": lambda: __import__("kmeans_np").MinMaxScaler(),
+    "pca": ESTIMATORS["pca"],
+    "kmeans": ESTIMATORS["kmeans"],
+}
+
+
+@pytest.mark.parametrize("name", list(PLAIN))
+def test_feature_name_warnings_on_dask_input_as_in_memory(name) -> None:
+    """Fitted on a (Dask) DataFrame, given a Dask array, or fitted on an array and given a
+    Dask DataFrame: scikit-learn's UserWarning, as in memory; none with names on both."""
+    import warnings
+
+    frame = _frame(2_000)
+    ddf = dd.from_pandas(frame, npartitions=2)
+    dX = da.from_array(frame.to_numpy(), chunks=(1_000, 3))
+    cases = [
+        (ddf, dX, "X does not have valid feature names, but .* was fitted with feature names"),
+        (frame.to_numpy(), ddf, "X has feature names, but .* was fitted without feature names"),
+    ]
+    with _threads(1):
+        for fit_on, given, match in cases:
+            est = PLAIN[name]().fit(fit_on)
+            with pytest.warns(UserWarning, match=match):
+                est.transform(given)
+        est = PLAIN[name]().fit(ddf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            est.transform(ddf)
+            est.transform(frame)

@@ -355,7 +355,47 @@ def test_feature_names_out_match_sklearns():
     )
 
 
-# --- booleans -------------------------------------------------------------------------
+# --- feature names and booleans ---------------------------------------------------------
+
+PAIRS = [
+    (lambda: KMeans(2, random_state=0, n_init=1, backend="numpy"),
+     lambda: SkKMeans(2, random_state=0, n_init=1), ("predict", "transform", "score")),
+    (StandardScaler, SkStandardScaler, ("transform",)),
+    (MinMaxScaler, SkMinMaxScaler, ("transform",)),
+    (lambda: PCA(2), lambda: SkPCA(2), ("transform",)),
+]
+
+
+def _name_warnings(method, X) -> list[str]:
+    """The UserWarnings ``method(X)`` gives."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        method(X)
+    return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "methods"), PAIRS, ids=["KMeans", "StandardScaler", "MinMaxScaler", "PCA"]
+)
+def test_feature_name_warnings_are_sklearns(ours, theirs, methods):
+    """Fitted on a DataFrame, given an array (and the other way round): scikit-learn's
+    UserWarning, its wording first, from the same methods; none from inverse_transform,
+    none when both have names or neither has."""
+    X = blob_data(40, 3, 2, seed=12)
+    df = pd.DataFrame(X, columns=["r", "f", "m"])
+    for fit_on, given in ((df, X), (X, df), (df, df), (X, X)):
+        mine, ref = ours().fit(fit_on), theirs().fit(fit_on)
+        for method in methods:
+            want = _name_warnings(getattr(ref, method), given)
+            got = _name_warnings(getattr(mine, method), given)
+            assert len(got) == len(want) == int(fit_on is not given)
+            assert all(g.startswith(w) for g, w in zip(got, want, strict=True))
+        if hasattr(mine, "inverse_transform"):
+            back = mine.transform(given if fit_on is given else fit_on)
+            for scores in (back, np.asarray(back)):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    mine.inverse_transform(scores)
 
 
 BOOLEAN_COLUMNS = {
