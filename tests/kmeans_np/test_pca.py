@@ -106,7 +106,8 @@ def test_dataframe_in_dataframe_out() -> None:
     assert list(pca.feature_names_in_) == ["recency", "frequency", "monetary"]
     with pytest.raises(ValueError, match=r"missing: \['monetary'\]"):
         pca.transform(df[["recency", "frequency"]])
-    assert type(pca.transform(X)) is np.ndarray
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but PCA"):
+        assert type(pca.transform(X)) is np.ndarray
 
 
 @pytest.mark.parametrize("q", [0, -1, 4, 11])

@@ -293,10 +293,15 @@ def test_transform_checks_columns_seen_in_fit() -> None:
         scaler.transform(SEED_002[["recency_days", "frequency"]])
     with pytest.raises(ValueError, match="another order"):
         scaler.transform(SEED_002[["monetary", "frequency", "recency_days"]])
-    with pytest.raises(ValueError, match="2 features, but StandardScaler is expecting 3"):
+    array_given = "X does not have valid feature names, but StandardScaler was fitted with"
+    with (
+        pytest.raises(ValueError, match="2 features, but StandardScaler is expecting 3"),
+        pytest.warns(UserWarning, match=array_given),
+    ):
         scaler.transform(SEED_002.to_numpy()[:, :2])
-    # an array with the right number of columns is accepted
-    out = scaler.transform(SEED_002.to_numpy())
+    # an array with the right number of columns is accepted, with scikit-learn's warning
+    with pytest.warns(UserWarning, match=array_given):
+        out = scaler.transform(SEED_002.to_numpy())
     np.testing.assert_allclose(out, scaler.transform(SEED_002).to_numpy(), rtol=0, atol=0)
 
 
