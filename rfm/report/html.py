@@ -1001,7 +1001,8 @@ def score_fell_words(cust: pd.DataFrame, than: str) -> str:
 def _by_segment(segments: pd.Series) -> str:
     """"Lost 210, Hibernating 158": each segment with its customers, most first (ties by
     name, as the value ahead counts its segments)."""
-    counts = segments.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    counts = segments.astype(str).value_counts()  # (categories no one is in: not named)
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
     return ", ".join(f"{name} {n:,}" for name, n in counts.items())
 
 

@@ -582,6 +582,21 @@ def test_the_win_back_list_is_drawn_from_the_segments_for_customers_slipping_awa
     assert win_back_words(pd.Series(now, dtype=object), rules, q, "D") == expected
 
 
+def test_segments_held_as_categories_name_only_those_someone_is_in() -> None:
+    """Segments may come as a categorical column (the customer table keeps them so): the
+    win-back words name only the segments that hold a customer, as for text."""
+    from rfm.report.html import win_back_words
+
+    now = ["Lost", "Lost", "At Risk", "Champions"]
+    cats = pd.Series(pd.Categorical(now, categories=["Champions", "Lost", "At Risk",
+                                                     "Hibernating", "New Customers"]))  # fmt: skip
+    expected = ("3 of those whose score fell have not ordered since D and are now in a segment "
+                "for customers slipping away (Lost 2, At Risk 1): a ready win-back list. 1 more "
+                "whose score fell has not ordered since then either, but is now in other "
+                "segments (Champions 1), whose own actions apply.")  # fmt: skip
+    assert win_back_words(cats, "ladder", 5, "D") == expected
+
+
 @pytest.mark.parametrize(("value", "digits", "shown"), [
     (0.0558, 3, "0.056"),  # Online Retail's spend on values: "small", never "0.06"
     (0.05996, 3, "0.05996"),  # 0.060 would read "medium": as many decimals as it takes
