@@ -466,10 +466,12 @@ class SegmentModel:
         if "last_purchase" not in rfm or not len(rfm) or not training.get("last_order"):
             return ""
         end, trained = rfm["last_purchase"].max(), pd.Timestamp(training["last_order"])
+        # days as the shop's clocks read them (the readers' rule for zoned times): a
+        # zoned end loses its zone, not its wall-clock time
         if end.tzinfo is None and trained.tzinfo is not None:
-            trained = trained.tz_convert(None)
+            trained = trained.tz_localize(None)
         elif end.tzinfo is not None and trained.tzinfo is None:
-            end = end.tz_convert(None)
+            end = end.tz_localize(None)
         if end.normalize() >= trained.normalize():
             return ""
         return (f"These orders end on {end:%Y-%m-%d}, before the model's training orders did "

@@ -1137,3 +1137,27 @@ def test_a_refit_on_too_few_customers_says_so_in_the_models_words(demo) -> None:
         model.refit(one)
     assert str(info.value) == (f"1 customer is too few for the model's {q} score levels: a "
                                f"refit needs at least {q} customers.")
+
+
+@pytest.mark.parametrize(("trained", "end", "older"), [
+    # the model's last order at 00:30 on the 30th, shop time; these orders end the 29th
+    ("2024-05-30T00:30:00+02:00", "2024-05-29 09:00", True),
+    ("2024-05-30T00:30:00+02:00", "2024-05-30 09:00", False),
+    # the reverse: a naive training end, zoned orders ending 23:30 on the 29th, shop time
+    ("2024-05-30T08:00:00", pd.Timestamp("2024-05-29 23:30", tz="Europe/Berlin"), True),
+    ("2024-05-29T08:00:00", pd.Timestamp("2024-05-29 23:30", tz="Europe/Berlin"), False),
+])  # fmt: skip
+def test_older_data_are_told_by_the_shops_own_days(trained, end, older) -> None:
+    """A zoned end beside a naive one is compared by its wall-clock day, as the readers
+    read zoned times, not by its UTC day (00:30 +02:00 on the 30th is 22:30 UTC on the
+    29th, which would hide data a day older)."""
+    from types import SimpleNamespace
+
+    from rfm.model import SegmentModel
+
+    model = SimpleNamespace(learned=SimpleNamespace(training={"last_order": trained}))
+    rfm_table = pd.DataFrame({"last_purchase": [pd.Timestamp(end)]})
+    said = SegmentModel.older_than_training(model, rfm_table)
+    assert bool(said) is older
+    if older:
+        assert said.startswith(f"These orders end on {pd.Timestamp(end):%Y-%m-%d}, before")
