@@ -82,8 +82,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         those a callable returns. As in scikit-learn, the callable is called
         ``init(X, n_clusters, random_state=random_state)`` once per start and must return
         an array of shape (n_clusters, n_features) of finite numbers. ``X`` is the data as
-        a float64 array (a Dask array of float64, chunked like the input's rows, for Dask
-        input), and the centres returned are read in its units, like a given array (the
+        a read-only float64 array (it may be the caller's own: not copied), or for Dask
+        input a Dask array of float64 chunked like the input's rows, and the centres
+        returned are read in its units, like a given array (the
         sample weights are not passed; scikit-learn passes X minus its column means, a
         step of its own, and reads the centres in those units: the same starts for a
         callable that picks or averages rows). ``random_state`` is scikit-learn's: a
@@ -299,9 +300,14 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         """Starting centres (minus ``center``) from a callable ``init``, called as
         scikit-learn calls it: ``init(X, n_clusters, random_state=...)``, one random state
         for all the starts (see the ``init`` parameter). ``X`` is what the callable is
-        given: the checked array, or a float64 Dask array for Dask input."""
+        given: the checked array, read-only (it may be the caller's own: a callable that
+        writes into it is refused rather than let change the user's data; scikit-learn
+        hands it a private copy), or a float64 Dask array for Dask input."""
         init, k, d = params.init, params.n_clusters, center.shape[0]
         random_state = _sklearn_random_state(params.random_state)
+        if isinstance(X, np.ndarray):
+            X = X.view()
+            X.flags.writeable = False
 
         def start(_rng: np.random.Generator) -> np.ndarray:
             centres = init(X, k, random_state=random_state)  # type: ignore[operator]

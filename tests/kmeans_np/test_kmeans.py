@@ -304,6 +304,23 @@ def test_callable_init_receives_the_data_and_sklearns_random_state():
     assert calls[-1][2] is gen
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_callable_init_cannot_change_the_users_data(backend):
+    """X handed to a callable init may be the caller's own array (float64 data are not
+    copied): a callable that writes into it is refused, and the data stay as they were."""
+    X = blob_data(300, 2, 3, seed=2)
+    before = X.copy()
+
+    def scribbles(X, n_clusters, random_state):
+        X[0, 0] = 1e9
+        return X[:n_clusters].copy()
+
+    with pytest.raises(ValueError, match="read-only"):
+        KMeans(3, init=scribbles, n_init=1, backend=backend).fit(X)
+    np.testing.assert_array_equal(X, before)
+    assert X.flags.writeable
+
+
 def test_fit_models_gives_what_separate_fits_give():
     """kmeans.fit_models (used by elbow, stability and rfm.cluster) fits exactly what
     KMeans(...).fit gives model by model: same centres, labels, inertia, iterations and
