@@ -9,6 +9,7 @@ the Dask twin is a leaf.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,15 @@ from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
     "TABLE_COLUMNS",
+    "DateOrNextDay",
     "SnapshotRefused",
     "build_table",
     "check_invoice_column",
     "check_snapshot",
     "date_ticks",
+    "in_dates_zone",
     "purchase_days",
+    "settled_snapshot",
     "snapshot_ticks",
 ]
 
@@ -64,6 +68,43 @@ class SnapshotRefused(ValueError):
         return type(self), (self.snapshot, self.last, self.tz)
 
 
+@dataclass(frozen=True)
+class DateOrNextDay:
+    """A snapshot rule: ``date``, or ``"max+1d"`` (24 hours after the last purchase) when
+    the last purchase is after ``date`` (midnight when it has no time of day). The rule is
+    resolved where the last purchase becomes known (:func:`snapshot_ticks`, in memory and
+    on Dask), so the order lines are read once; :func:`settled_snapshot` says afterwards
+    which of the two it stood for."""
+
+    date: Any
+
+
+def in_dates_zone(ts: pd.Timestamp, tz: Any) -> pd.Timestamp:
+    """``ts`` as an instant comparable with dates of time zone ``tz`` (``None``: naive): a
+    zoned one in ``tz``; a naive one, on zoned dates, at that wall-clock time where the
+    dates were written, as the days of zoned orders are their wall-clock days
+    (:func:`purchase_days`). A zoned ``ts`` on naive dates raises
+    :class:`SnapshotRefused`: which wall clock it means is unknown."""
+    if tz is None:
+        if ts.tz is not None:
+            raise SnapshotRefused(ts, None, tz)
+        return ts
+    if ts.tz is None:
+        return ts.tz_localize(tz, ambiguous=False, nonexistent="shift_forward")
+    return ts.tz_convert(tz)
+
+
+def settled_snapshot(snapshot: Any, last: Any) -> Any:
+    """``snapshot`` as the table whose latest last purchase is ``last`` used it: a
+    :class:`DateOrNextDay` becomes its date, or ``"max+1d"`` when ``last`` is after it
+    (the rule of :func:`snapshot_ticks`); anything else is returned as it is."""
+    if not isinstance(snapshot, DateOrNextDay):
+        return snapshot
+    last = pd.Timestamp(last)
+    date = in_dates_zone(check_snapshot(snapshot.date), last.tz)
+    return "max+1d" if last > date else snapshot.date
+
+
 def purchase_days(dates: pd.Series) -> np.ndarray:
     """The calendar day of each date (local wall-clock day for zoned times), as int64 days
     since 1970-01-01: the key of an order when there is no invoice column."""
@@ -97,6 +138,8 @@ def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
     """
     if isinstance(snapshot, str) and snapshot in ("max+1d", "max"):
         return None
+    if isinstance(snapshot, DateOrNextDay):  # its date, checked as such
+        return check_snapshot(snapshot.date)
     if not isinstance(snapshot, (str, _dt.date, np.datetime64, pd.Timestamp)):
         raise TypeError(
             "snapshot must be 'max+1d', 'max' or a date (str, datetime, Timestamp), got "
@@ -120,19 +163,24 @@ def check_snapshot(snapshot: Any) -> pd.Timestamp | None:
 
 
 def snapshot_ticks(snapshot: Any, last_tick: int, unit: str, day: int, tz: Any) -> int:
-    """Resolve ``"max+1d"``, ``"max"`` or a date to int64 ticks in ``unit``; a date before
-    the last purchase, or of another kind of time than the dates, raises
-    :class:`SnapshotRefused`."""
+    """Resolve ``"max+1d"``, ``"max"``, a date or a :class:`DateOrNextDay` to int64 ticks
+    in ``unit`` (UTC when ``tz`` is set; a naive date on zoned dates is that wall-clock
+    time in ``tz``, :func:`in_dates_zone`). A date before the last purchase, or a zoned
+    date on naive dates, raises :class:`SnapshotRefused`; a :class:`DateOrNextDay` whose
+    date is before the last purchase gives ``"max+1d"``."""
     ts = check_snapshot(snapshot)
     if ts is None:
         return last_tick + (day if snapshot == "max+1d" else 0)
-    if (ts.tz is None) != (tz is None):
-        raise SnapshotRefused(ts, None, tz)
+    ts = in_dates_zone(ts, tz)
     if ts.tz is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     tick = int(np.datetime64(ts.to_datetime64(), unit).view(np.int64))
     if tick < last_tick:
-        raise SnapshotRefused(ts, pd.Timestamp(np.datetime64(last_tick, unit)))
+        if isinstance(snapshot, DateOrNextDay):
+            return last_tick + day
+        last = pd.Timestamp(np.datetime64(last_tick, unit))
+        raise SnapshotRefused(ts if tz is None else ts.tz_localize("UTC").tz_convert(tz),
+                              last if tz is None else last.tz_localize("UTC").tz_convert(tz))
     return tick
 
 

@@ -45,6 +45,7 @@ import pandas as pd
 from kmeans_np.dask_detect import is_dask_frame
 from rfm._cleaning_rules import MODEL_KEEPS_TOTALS
 from rfm._inputs import RFM_COLUMNS
+from rfm._table_core import settled_snapshot
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
     RETURNS_KEPT,
@@ -554,6 +555,9 @@ def apply_model(
             rfm, table = _assign_on_dask(model, base.rfm, transactions, settings)
         else:
             rfm, table = base.rfm, model.assign_customers(base.rfm)
+    # a snapshot rule (a model's date, or max+1d past it) said as the table resolved it
+    settings = settings.replace(snapshot=settled_snapshot(settings.snapshot,
+                                                          rfm["last_purchase"].max()))
     with step("measuring drift from the training customers"):
         drift = model.drift_customers(rfm)
     with step("profiling segments and clusters"):

@@ -162,32 +162,37 @@ def _as_of(args: argparse.Namespace, model: Any, run: Callable[[Any], T],
     """``run(snapshot)`` with ``--snapshot``, or else the model's snapshot, and the line
     that says when recency was counted from another day than the model's.
 
-    A model saved by a run given ``--snapshot DATE`` keeps DATE: that run's "as of" day. On
-    order lines that end on or before DATE, recency is still counted from it (the model
-    applied to its own training file gives that run's figures back). On order lines that
-    go on past it, recency is counted from the default rule, 24 hours after their last
-    order (``max+1d``, ``rfmseg segment``'s default and the rule a model keeps when no
-    date was given), and the line returned says so; ``refit`` says the new model keeps
-    that rule. A date given with ``--snapshot`` is used as given, or refused in words
-    that name the flag.
+    A model saved by a run given ``--snapshot DATE`` keeps DATE: that run's "as of" day
+    (midnight). On order lines whose last order is at or before DATE 00:00, recency is
+    still counted from it (the model applied to its own training file gives that run's
+    figures back). On order lines that go on past it, recency is counted from the default
+    rule, 24 hours after their last order (``max+1d``, ``rfmseg segment``'s default and
+    the rule a model keeps when no date was given), and the line returned says so;
+    ``refit`` says the new model keeps that rule. Which of the two applies is decided
+    where the last order becomes known (:class:`rfm._table_core.DateOrNextDay`), so the
+    order lines are read once; the run's settings say which it was. A date given with
+    ``--snapshot`` is used as given, or refused in words that name the flag.
     """
-    from rfm._table_core import SnapshotRefused, check_snapshot
+    from rfm._table_core import DateOrNextDay, SnapshotRefused, check_snapshot
 
     given = args.snapshot
+    own = model.settings.snapshot
+    fixed = check_snapshot(own) if given is None else None
     try:
-        return run(given), None
+        out = run(given if fixed is None else DateOrNextDay(own))
     except SnapshotRefused as exc:
-        fixed = check_snapshot(model.settings.snapshot) if given is None else None
-        if fixed is None or exc.last is None:
-            raise ValueError(_snapshot_refused(exc, args, given)) from None
-        last = exc.last
+        raise ValueError(_snapshot_refused(exc, args, given)) from None
+    ran = out[1] if refit else out  # (new model, its run) for a refit
+    if fixed is None or ran.settings["snapshot"] != "max+1d":
+        return out, None
+    last = ran.rfm["last_purchase"].max()
     said = (f"The model counts recency from {_instant(fixed)}, the date its training run was "
             f"given with --snapshot, but the orders in {args.file} go on to "
             f"{_instant(last)}: recency is counted from 24 hours after their last order "
             "instead, as --snapshot max+1d does"
             + ("; the refitted model keeps that rule" if refit else "")
             + " (--snapshot DATE counts it from another day)")  # fmt: skip
-    return run("max+1d"), said
+    return out, said
 
 
 def _snapshot_refused(exc: Any, args: argparse.Namespace, given: str | None) -> str:
@@ -198,9 +203,8 @@ def _snapshot_refused(exc: Any, args: argparse.Namespace, given: str | None) -> 
              f"the model's snapshot {_instant(exc.snapshot)} (the date its training run was "
              f"given with --snapshot, kept in {args.model})")  # fmt: skip
     if exc.last is None:
-        return (f"{whose} and the dates of {args.file} disagree on time zones (one has "
-                "them, the other not); give --snapshot max+1d, max or a date written as "
-                "the file's dates are.")  # fmt: skip
+        return (f"{whose} has a time zone and the dates of {args.file} have none; give "
+                "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
     return (f"{whose} is before the last purchase in {args.file} ({_instant(exc.last)}); "
             "recency would be negative. Give --snapshot a date on or after that last "
             "purchase, or --snapshot max+1d (24 hours after it) or max.")  # fmt: skip

@@ -38,6 +38,7 @@ from rfm._cleaning_rules import (
     totals_rows,
 )
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
+from rfm._table_core import settled_snapshot
 from rfm.actions import customer_actions
 from rfm.app.value import (
     MODEL_NAMES,
@@ -490,6 +491,9 @@ def run_pipeline(
     clean, cleaning_report, rfm, duplicates = (
         base.transactions, base.cleaning, base.rfm, base.duplicates
     )
+    # a snapshot rule (a model's date, or max+1d past it) said as the table resolved it
+    chosen = chosen.replace(snapshot=settled_snapshot(chosen.snapshot,
+                                                      rfm["last_purchase"].max()))
     # kept returns may leave a customer's spend below 0: said now, not after the scores,
     # KPIs and value models (the clustering would refuse it with the same words)
     refuse_negative(rfm[list(RFM_COLUMNS)], RFM_COLUMNS, scaling)

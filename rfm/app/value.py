@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm._table_core import check_snapshot
+from rfm._table_core import check_snapshot, in_dates_zone
 from rfm.labels import agree, counted
 
 __all__ = ["LIKELY_LOST", "SPEND_UNDEFINED", "ValueAhead", "fit_settled", "fit_value",
@@ -146,7 +146,7 @@ def fit_value(
 
     first, last = _order_days(clean, columns)
     given = check_snapshot(snapshot)  # a date, or None ("max+1d", "max")
-    snapshot_day = None if given is None else _in_zone(given, last).normalize()
+    snapshot_day = None if given is None else in_dates_zone(given, last.tz).normalize()
     as_of = _as_of(snapshot_day, last)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataEndWarning)  # said by value_sentences
@@ -225,13 +225,6 @@ def _order_days(clean: Any, columns: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 
         first, last = dask.compute(first, last)
     return pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
-
-
-def _in_zone(instant: pd.Timestamp, like: pd.Timestamp) -> pd.Timestamp:
-    """``instant`` in the time zone of ``like`` (the dates'), when both have one."""
-    if instant.tz is not None and like.tz is not None:
-        return instant.tz_convert(like.tz)
-    return instant
 
 
 def _as_of(snapshot_day: pd.Timestamp | None, last: pd.Timestamp) -> pd.Timestamp | None:
