@@ -135,6 +135,29 @@ _FIGURES = (
 )
 
 
+def _stated(name: str) -> list[tuple[str, str, re.Match[str]]]:
+    """The figures the brackets of persona ``name`` state: (dimension, "median" or
+    "average", the match), in order; none when the name states no figure."""
+    base = name.removesuffix(NEW_MARK)
+    stem = name_stem(base)
+    if base == stem or not base.endswith(")"):
+        return []
+    out = []
+    for part in base[len(stem) + 2 : -1].split(", "):  # (numbers group thousands by ",")
+        found = next(((dim, hit) for dim, pattern in _FIGURES
+                      if (hit := pattern.fullmatch(part))), None)  # fmt: skip
+        if found is None:  # "(cluster 3)": no figure
+            return []
+        dim, hit = found
+        out.append((dim, "median" if "median" in hit[1] else "average", hit))
+    return out
+
+
+def stated_statistics(name: str) -> set[str]:
+    """Which statistics ("median", "average") the brackets of persona ``name`` state."""
+    return {stat for _, stat, _ in _stated(name)}
+
+
 def with_figures(name: str, figures: Mapping[str, float]) -> str:
     """A persona name with each figure in its brackets as ``figures`` give it, written as
     the name writes it (the same statistic and decimals): the name itself when every
@@ -157,19 +180,13 @@ def with_figures(name: str, figures: Mapping[str, float]) -> str:
         The name as it would read with these figures, e.g. "Lapsed low spenders (last
         order a median 83 days ago)".
     """
-    mark = NEW_MARK if name.endswith(NEW_MARK) else ""
-    base = name[: len(name) - len(mark)]
-    stem = name_stem(base)
-    if base == stem or not base.endswith(")"):
+    stated = _stated(name)
+    if not stated:
         return name
+    mark = NEW_MARK if name.endswith(NEW_MARK) else ""
+    stem = name_stem(name[: len(name) - len(mark)])
     parts = []
-    for part in base[len(stem) + 2 : -1].split(", "):  # (numbers group thousands by ",")
-        found = next(((dim, hit) for dim, pattern in _FIGURES
-                      if (hit := pattern.fullmatch(part))), None)  # fmt: skip
-        if found is None:  # "(cluster 3)": no figure
-            return name
-        dim, hit = found
-        stat = "median" if "median" in hit[1] else "average"
+    for dim, stat, hit in stated:
         value = float(figures[f"{dim}_{'median' if stat == 'median' else 'mean'}"])
         number = hit[2]
         exact = "e" in number or (dim == "recency" and "." in number)

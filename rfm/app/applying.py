@@ -66,7 +66,13 @@ from rfm.io.export import (
 )
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
-from rfm.personas import describe_personas, name_stem, says_one_time, with_figures
+from rfm.personas import (
+    describe_personas,
+    name_stem,
+    says_one_time,
+    stated_statistics,
+    with_figures,
+)
 from rfm.profiles import profile
 from rfm.rulecheck import (
     RuleCheck,
@@ -317,8 +323,8 @@ def _one_row_per_customer(ids: pd.Series, where: str) -> None:
 
 
 def stale_brackets(prof: pd.DataFrame, personas: pd.Series) -> dict[int, tuple[str, str]]:
-    """The model's persona names whose part in brackets states a figure (a median of the
-    training customers, telling namesakes apart) that these customers do not have:
+    """The model's persona names whose part in brackets states a figure (a median or average of
+    the training customers, telling namesakes apart) that these customers do not have:
     cluster id → (the model's name, the name with these customers' figures,
     :func:`rfm.personas.with_figures`), in the profile's order (``prof``: this data's
     profile per cluster id; ``personas``: the model's name per cluster id). A figure is a
@@ -659,8 +665,12 @@ def apply_model(
         shown = "; ".join(f'cluster {cid}, "{mine}", reads "{now}" here'
                           for cid, (mine, now) in brackets.items())  # fmt: skip
         n = len(brackets)
+        stats = set().union(*(stated_statistics(mine) for mine, _ in brackets.values()))
+        what = ("medians and averages" if len(stats) > 1 else
+                agree(n, "average|averages") if stats == {"average"} else
+                agree(n, "median|medians"))  # fmt: skip
         warnings.append(f"The part in brackets of {counted(n, 'persona name')} gives the "
-                        f"training customers' {agree(n, 'median|medians')}, which these "
+                        f"training customers' {what}, which these "
                         f"customers do not have: {shown}. The names are the saved model's; "
                         "'rfmseg refit' names the clusters afresh.")  # fmt: skip
     if once:

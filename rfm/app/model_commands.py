@@ -16,8 +16,8 @@
 
 Both read FILE with the model's columns and cleaning rules, and take ``--dask``. Both
 count recency from ``--snapshot`` or else from the model's snapshot: its rule, or the date
-its training run was given, while FILE's orders end on or before that date; past it, from
-the default rule, saying so (:func:`_as_of`).
+its training run was given, while FILE's last order is at or before that date's 00:00;
+past it (even later on that day), from the default rule, saying so (:func:`_as_of`).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _snapshot_flag(p: argparse.ArgumentParser, after: str = "") -> None:
         help="instant recency is measured from: 24 hours after the last order in FILE "
         "(max+1d), the last date (max), or a date on or after it. Default: the model's "
         "rule (usually max+1d); a model saved with --snapshot DATE keeps DATE while FILE "
-        f"ends on or before it, and counts from max+1d, saying so, once FILE goes past it{after}",
+        f"ends by DATE 00:00, and counts from max+1d, saying so, once FILE goes past it{after}",
     )  # fmt: skip
 
 
