@@ -1513,6 +1513,111 @@ def test_refit_takes_a_snapshot_and_keeps_it(cli, weekly, tmp_path) -> None:
     assert not (tmp_path / "m2.json").exists()
 
 
+@pytest.mark.parametrize("command", ["apply", "refit"])
+def test_a_models_as_of_date_is_settled_in_one_pass_over_the_orders(
+    cli, weekly, tmp_path, monkeypatch, command
+) -> None:
+    """week1 goes past the model's date: the order lines are cleaned once, not once for
+    the model's date and again for max+1d, and recency is still counted from max+1d."""
+    import rfm.app.pipeline as pipeline
+
+    calls = []
+    clean = pipeline.clean_transactions
+    monkeypatch.setattr(pipeline, "clean_transactions",
+                        lambda *a, **kw: calls.append(1) or clean(*a, **kw))  # fmt: skip
+    extra = ["--save-model", tmp_path / "m1.json"] if command == "refit" else []
+    proc = cli(command, weekly / "m0.json", weekly / "week1.csv", "--out", tmp_path / "o",
+               *extra, "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert len(calls) == 1
+    seg = _segments(tmp_path / "o")
+    assert (seg["recency"] == _recency_from(weekly / "week1.csv").loc[seg.index]).all()
+
+
+def test_a_models_as_of_date_on_dask_reads_the_orders_once(weekly, tmp_path) -> None:
+    """The same on a Dask frame (synchronous scheduler): the CSV files are read as often
+    as by one run given max+1d (not a refused run's reads more), and the note is said."""
+    import argparse
+
+    import dask
+    import dask.dataframe as dd
+
+    from rfm.app.applying import apply_model
+    from rfm.app.model_commands import _as_of
+
+    reads = []
+    frame = pd.read_csv(weekly / "week1.csv", dtype={"CustomerID": str},
+                        parse_dates=["InvoiceDate"])  # fmt: skip
+    parts = 3
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        frame.iloc[rows].to_csv(tmp_path / f"p{i}.csv", index=False)
+
+    def counted_read(path: str) -> pd.DataFrame:
+        reads.append(path)
+        return pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
+
+    ddf = dd.from_map(counted_read, [str(tmp_path / f"p{i}.csv") for i in range(parts)],
+                      meta=frame.iloc[:0])  # fmt: skip
+    model = SegmentModel.load(weekly / "m0.json")
+    args = argparse.Namespace(snapshot=None, file="week1.csv", model="m0.json")
+    with dask.config.set(scheduler="synchronous"):
+        run, said = _as_of(args, model, lambda snapshot: apply_model(model, ddf,
+                                                                     snapshot=snapshot))
+        settled = len(reads)
+        reads.clear()
+        apply_model(model, ddf, snapshot="max+1d")
+    assert settled == len(reads) > 0
+    assert said is not None and "go on to 2024-05-30" in said
+    assert run.settings["snapshot"] == "max+1d"
+    expected = _recency_from(weekly / "week1.csv")
+    assert (run.rfm["recency"] == expected.loc[run.rfm.index]).all()
+
+
+def test_a_models_as_of_date_is_midnight(cli, weekly, tmp_path) -> None:
+    """The model's date is 2024-05-01 00:00: a last order at that instant keeps it, one
+    later that day goes past it (recency from 24 hours after it, and the note says when)."""
+    lines = pd.read_csv(weekly / "week0.csv", parse_dates=["InvoiceDate"])
+    for when, kept in (("2024-05-01 00:00:00", True), ("2024-05-01 10:00:00", False)):
+        path = tmp_path / f"{kept}.csv"
+        extra = pd.DataFrame([["C001", "I90000", pd.Timestamp(when), 50.0]],
+                             columns=lines.columns)  # fmt: skip
+        pd.concat([lines, extra]).to_csv(path, index=False)
+        proc = cli("apply", weekly / "m0.json", path, "--out", tmp_path / f"o{kept}",
+                   "--quiet")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        day = pd.Timestamp(AS_OF) if kept else pd.Timestamp(when) + pd.Timedelta(days=1)
+        seg = _segments(tmp_path / f"o{kept}")
+        assert (seg["recency"] == _recency_from(path, day).loc[seg.index]).all()
+        assert ("go on to 2024-05-01 10:00:00" in proc.stdout) is not kept
+
+
+def test_a_models_as_of_date_on_zoned_dates_is_that_wall_clock_day(cli, weekly,
+                                                                   tmp_path) -> None:  # fmt: skip
+    """Order dates in Europe/Berlin (Parquet): the model's date 2024-05-01 is midnight of
+    that day in Berlin. week0 keeps it, week1 goes past it and counts from max+1d with the
+    note, and --snapshot DATE is taken on such a file too."""
+    zone = "Europe/Berlin"
+    for week in ("week0", "week1"):
+        lines = pd.read_csv(weekly / f"{week}.csv", dtype={"CustomerID": str},
+                            parse_dates=["InvoiceDate"])  # fmt: skip
+        lines["InvoiceDate"] = lines["InvoiceDate"].dt.tz_localize(zone)
+        lines.to_parquet(tmp_path / f"{week}.parquet")
+    last = {w: pd.read_parquet(tmp_path / f"{w}.parquet").groupby("CustomerID")["InvoiceDate"]
+            .max() for w in ("week0", "week1")}  # fmt: skip
+    cases = [("week0", [], pd.Timestamp(AS_OF, tz=zone), False),
+             ("week1", [], last["week1"].max() + pd.Timedelta(days=1), True),
+             ("week1", ["--snapshot", "2024-06-10"], pd.Timestamp("2024-06-10", tz=zone),
+              False)]  # fmt: skip
+    for i, (week, extra, day, noted) in enumerate(cases):
+        proc = cli("apply", weekly / "m0.json", tmp_path / f"{week}.parquet", "--out",
+                   tmp_path / f"o{i}", *extra, "--quiet")  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        seg = _segments(tmp_path / f"o{i}")
+        expected = (day - last[week]).dt.days
+        assert (seg["recency"] == expected.loc[seg.index]).all()
+        assert ("go on to 2024-05-30" in proc.stdout) is noted
+
+
 def test_a_refit_on_orders_older_than_the_model_says_so_as_apply_does(
     cli, weekly, tmp_path
 ) -> None:
