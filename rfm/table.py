@@ -93,6 +93,8 @@ def rfm_table(
         tz-aware dates a span across a daylight-saving change can differ by a day from
         the same count on the wall clock (the clock moved by an hour in between);
         purchase days (no invoice column) are calendar days in the dates' own time zone.
+        A date without a time zone on tz-aware dates is that wall-clock time in the dates'
+        zone; a tz-aware date on naive dates is refused.
     allow_negative : bool
         Line amounts below zero (returns) are an error unless this is true; then they
         simply reduce the customer's spend.

@@ -227,8 +227,12 @@ def test_timezone_aware_dates() -> None:
     r = rfm_table(df, invoice=None, snapshot="max")
     assert list(r["recency"]) == [0, 1]
     assert r["last_purchase"].iloc[0] == df["InvoiceDate"].iloc[1]
-    with pytest.raises(ValueError, match="time zones"):
-        rfm_table(df, invoice=None, snapshot="2024-02-01")
+    # a date without a zone is that wall-clock time where the orders were made (London
+    # midnight): 26 days 23 hours and 28 days 12 hours after the last orders
+    assert list(rfm_table(df, invoice=None, snapshot="2024-02-01")["recency"]) == [26, 28]
+    naive = df.assign(InvoiceDate=df["InvoiceDate"].dt.tz_localize(None))
+    with pytest.raises(ValueError, match="time zones"):  # a zoned date on naive dates
+        rfm_table(naive, invoice=None, snapshot="2024-02-01T00:00+01:00")
 
 
 def test_string_dates_parse_and_bad_ones_are_named() -> None:
