@@ -442,3 +442,18 @@ def test_a_names_figures_read_back_from_its_own_profile() -> None:
     assert with_figures("Spenders (median spend 0.0480, average 3 purchase days)", row) == \
         "Spenders (median spend 0.0500, average 2 purchase days)"
     assert with_figures("Moderate spenders (cluster 1)", row) == "Moderate spenders (cluster 1)"
+
+
+@pytest.mark.parametrize(("name", "stated"), [
+    ("Lapsed low spenders (last order a median 53 days ago)", {"median"}),
+    ("Lapsed low spenders (last order on average 53 days ago)", {"average"}),
+    ("High spenders (median spend 120, average 3.4 orders)", {"median", "average"}),
+    ("High spenders", set()),
+    ("High spenders (cluster 3)", set()),
+])  # fmt: skip
+def test_the_statistics_a_names_brackets_state(name, stated) -> None:
+    """What a name's brackets state, read by hand from the name: the warning about a
+    figure that no longer holds calls it by that statistic."""
+    from rfm.personas import stated_statistics
+
+    assert stated_statistics(name) == stated
