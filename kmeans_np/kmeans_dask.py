@@ -71,6 +71,19 @@ def _coreset_start(
     return fitted.cluster_centers_
 
 
+def _known_rows(X: Any, chunks: tuple[int, ...]) -> da.Array:
+    """``X`` as a float64 Dask array whose row chunk sizes are ``chunks`` (those the
+    blocks were found to have): a DataFrame's partitions or an array of unknown chunk
+    sizes (``ddf.to_dask_array()``) get a known shape, with the same tasks."""
+    if is_dask_frame(X):
+        rows = X.to_dask_array(lengths=list(chunks))
+    elif any(np.isnan(c) for c in X.chunks[0]):
+        rows = da.Array(X.dask, X.name, (chunks, *X.chunks[1:]), meta=X._meta)
+    else:
+        rows = X
+    return rows.astype(np.float64)
+
+
 def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     """``est.fit(X)`` for a Dask array or DataFrame ``X`` (see ``KMeans``).
 
@@ -85,8 +98,7 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     engine = DaskEngine(centered(data, center))
     names, n_features = data.names, data.n_features
     if callable(params.init):  # called on the data as a float64 Dask array, lazily
-        rows = X.to_dask_array(lengths=list(data.chunks)) if is_dask_frame(X) else X
-        start = est._callable_start(rows.astype(np.float64), params, center)
+        start = est._callable_start(_known_rows(X, data.chunks), params, center)
     del data  # the blocks as given: the workers may free them now
     if callable(params.init):
         best = est._best_run(engine, params, center, start)

@@ -139,7 +139,8 @@ def test_n_init_1_seeds_on_all_blocks_as_in_memory(data, client) -> None:
 
 def test_callable_init_on_dask_gives_the_in_memory_fit(data) -> None:
     """A scikit-learn style init callable: on Dask it is called on the data as a float64
-    Dask array (partition sizes known, so it can index rows), its centres computed;
+    Dask array (partition sizes known, so it can index rows, even for an array of unknown
+    chunk sizes such as ``ddf.to_dask_array()``), its centres computed;
     "auto" is 10 starts seeded alike, as in memory (and scikit-learn). Identical labels
     and n_iter_ to the in-memory fit, itself checked against scikit-learn."""
     calls = []
@@ -151,7 +152,7 @@ def test_callable_init_on_dask_gives_the_in_memory_fit(data) -> None:
     X = data[:9_000]
     ref = KMeans(5, init=random_rows, random_state=4, backend="numba").fit(X)
     frame = dd.from_pandas(pd.DataFrame(X, columns=["r", "f", "m"]), npartitions=3)
-    for given in (da.from_array(X, chunks=(CHUNK, 3)), frame):
+    for given in (da.from_array(X, chunks=(CHUNK, 3)), frame, frame.to_dask_array()):
         calls.clear()
         with _threads(2):
             km = KMeans(5, init=random_rows, random_state=4).fit(given)
