@@ -179,7 +179,8 @@ class TransformerMixin:
     estimator returns on its own: a DataFrame for a DataFrame input if
     ``_keeps_frames`` is true (the scalers, PCA), an array otherwise. Dask input goes
     through ``kmeans_np.transform_dask.dask_output``: a Dask array, or with
-    ``"pandas"`` a Dask DataFrame on the input's index; ``"polars"`` is refused there.
+    ``"pandas"`` a Dask DataFrame on the input's index (0..n-1 for a Dask array);
+    ``"polars"`` is refused there.
     """
 
     #: Default output: a DataFrame in gives a DataFrame out.

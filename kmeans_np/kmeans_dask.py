@@ -142,10 +142,10 @@ def _as_dask_array(est: Any, X: Any) -> da.Array:
     return arr.rechunk({1: -1})
 
 
-def _checked_xt(block: np.ndarray, block_info: dict | None) -> np.ndarray:
+def _checked_xt(block: np.ndarray, where: int | None) -> np.ndarray:
     xt = np.ascontiguousarray(np.asarray(block, dtype=np.float64).T)
     if not np.isfinite(xt).all():
-        where = block_info[0]["chunk-location"][0] if block_info else "?"
+        where = "?" if where is None else where
         raise ValueError(
             f"X contains non-finite value(s) in block {where}; drop or impute missing "
             "values first."
@@ -154,7 +154,7 @@ def _checked_xt(block: np.ndarray, block_info: dict | None) -> np.ndarray:
 
 
 def _predict_block(block, centers, block_info=None):
-    xt = _checked_xt(block, block_info)
+    xt = _checked_xt(block, block_info[0]["chunk-location"][0] if block_info else None)
     labels = np.empty(xt.shape[1], np.int32)
     with one_thread():
         K.nearest(
@@ -163,8 +163,8 @@ def _predict_block(block, centers, block_info=None):
     return labels.astype(np.int64)
 
 
-def _transform_block(block, centers, block_info=None):
-    xt = _checked_xt(block, block_info)
+def _transform_block(block, centers, where=None):
+    xt = _checked_xt(block, where)
     out = np.empty((xt.shape[1], centers.shape[0]))
     with one_thread():
         K.sq_distances(xt, centers, out)
@@ -192,11 +192,7 @@ def transform_dask(est: Any, X: Any) -> Any:
     ``set_output`` asks for pandas (``transform_dask.dask_output``)."""
     arr = _as_dask_array(est, X)
     centers = np.ascontiguousarray(est.cluster_centers_)
-    k = centers.shape[0]
-    values = arr.map_blocks(
-        _transform_block, centers, chunks=(arr.chunks[0], (k,)), dtype=np.float64
-    )
-    return dask_output(est, X, values)
+    return dask_output(est, X, arr, _transform_block, centers.shape[0], centers)
 
 
 def score_dask(est: Any, X: Any, sample_weight: Any = None) -> float:

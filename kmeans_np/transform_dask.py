@@ -16,15 +16,18 @@ in-memory map (the same code, each block's values checked as in memory) and retu
 Dask array, or, for ``transform`` when ``set_output`` (or scikit-learn's global
 ``transform_output``) asks for pandas, a Dask DataFrame: columns
 ``get_feature_names_out()``, the input's index and divisions for a Dask DataFrame
-(:func:`dask_output`), as dask-ml's scalers return one.
+and 0..n-1 for a Dask array (:func:`dask_output`), as
+dask-ml's scalers return one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dask.array as da
 import numpy as np
+from dask import delayed
 
 from kmeans_np._moments import scaled_difference, size_exponents, spread
 from kmeans_np._tabular import fitted_names, warn_on_missing_names
@@ -32,7 +35,9 @@ from kmeans_np.checks import check_array, check_n_components
 from kmeans_np.dask_blocks import as_row_blocks, ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
 
-__all__ = ["dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of"]
+__all__ = [
+    "dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of", "map_rows",
+]
 
 
 def _log_stats(
@@ -113,7 +118,7 @@ def fit_pca_dask(est: Any, X: Any) -> Any:
     return est
 
 
-def _apply(block: np.ndarray, est: Any, method: str, n_out: int) -> np.ndarray:
+def _apply(block: np.ndarray, est: Any, method: str, n_out: int, where: Any = None) -> np.ndarray:
     if block.shape[0] == 0:  # an empty partition
         return np.empty((0, n_out))
     return getattr(est, method)(check_array(np.asarray(block)))
@@ -150,26 +155,50 @@ def map_blocks_of(
             "features as input; pass data with the same features."
         )
     arr = arr.rechunk({1: -1})
-    values = arr.map_blocks(
-        _apply, est, method, n_out, chunks=(arr.chunks[0], (n_out,)), dtype=np.float64,
+    args = (est, method, n_out)
+    if transform:
+        return dask_output(est, X, arr, _apply, n_out, *args)
+    return map_rows(arr, _apply, n_out, *args)
+
+
+def _on_block(block: np.ndarray, fn: Callable, args: tuple, block_info: Any = None) -> Any:
+    return fn(block, *args, where=block_info[0]["chunk-location"][0] if block_info else None)
+
+
+def map_rows(arr: da.Array, fn: Callable, n_out: int, *args: Any) -> da.Array:
+    """``fn(block, *args, where=<block number>)`` (rows × ``n_out`` float64) for every row
+    block of ``arr`` (one column chunk): a Dask array chunked like ``arr``'s rows."""
+    return arr.map_blocks(
+        _on_block, fn, args, chunks=(arr.chunks[0], (n_out,)), dtype=np.float64,
         meta=np.empty((0, n_out)),
     )
-    return dask_output(est, X, values) if transform else values
 
 
-def dask_output(est: Any, X: Any, values: da.Array) -> Any:
-    """``transform``'s Dask result ``values`` in the container ``set_output`` (or
-    scikit-learn's global ``transform_output``) asks for.
+def _numbered(values: np.ndarray, start: int, names: list[str]) -> Any:
+    import pandas as pd
 
-    * ``"default"``: the Dask array itself.
+    index = pd.RangeIndex(start, start + values.shape[0])
+    return pd.DataFrame(values, index=index, columns=names)
+
+
+def dask_output(est: Any, X: Any, arr: da.Array, fn: Callable, n_out: int, *args: Any) -> Any:
+    """``transform``'s Dask result, ``fn(block, *args, where=<block number>)`` (rows ×
+    ``n_out`` float64) for every row block of ``X`` (``arr``: ``X`` as a checked Dask
+    array, one column chunk), in the container ``set_output`` (or scikit-learn's global
+    ``transform_output``) asks for.
+
+    * ``"default"``: a Dask array chunked like ``arr``'s rows (:func:`map_rows`).
     * ``"pandas"``: a Dask DataFrame with the columns the in-memory output has,
-      ``get_feature_names_out()``, on ``X``'s index and divisions if ``X`` is a Dask
-      DataFrame (else a default index); lazy, the same blocks.
+      ``get_feature_names_out()``, lazy. For a Dask DataFrame ``X``: on its index and
+      divisions. For a Dask array: the default index 0..n-1 of the in-memory output,
+      with divisions when the chunk sizes are known, and otherwise each block numbered
+      from the lengths of the blocks before it, found as the blocks are computed
+      (divisions unknown).
     * ``"polars"``: a ``ValueError`` (a polars DataFrame holds every row in memory).
     """
     mode = est._output_mode()
     if mode == "default":
-        return values
+        return map_rows(arr, fn, n_out, *args)
     owner = type(est).__name__
     if mode != "pandas":
         raise ValueError(
@@ -178,6 +207,17 @@ def dask_output(est: Any, X: Any, values: da.Array) -> Any:
             "DataFrame, 'default' for a Dask array, or compute the input first."
         )
     import dask.dataframe as dd
+    import pandas as pd
 
     names = [str(c) for c in est.get_feature_names_out()]
-    return dd.from_dask_array(values, columns=names, index=X.index if is_dask_frame(X) else None)
+    values = map_rows(arr, fn, n_out, *args)
+    if is_dask_frame(X):
+        return dd.from_dask_array(values, columns=names, index=X.index)
+    if not np.isnan(values.shape[0]):
+        return dd.from_dask_array(values, columns=names)
+    frames, start = [], 0
+    for block in values.to_delayed().ravel().tolist():
+        frames.append(delayed(_numbered)(block, start, names))
+        start = start + delayed(len)(block)
+    meta = pd.DataFrame(np.empty((0, n_out)), index=pd.RangeIndex(0), columns=names)
+    return dd.from_delayed(frames, meta=meta, verify_meta=False)

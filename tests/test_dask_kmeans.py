@@ -605,6 +605,27 @@ PLAIN = {
 
 
 @pytest.mark.parametrize("name", list(PLAIN))
+def test_pandas_output_of_a_dask_array_of_unknown_chunk_sizes_is_numbered_0_to_n(name) -> None:
+    """ddf.to_dask_array() has unknown chunk sizes: the output's index is still the
+    in-memory 0..n-1 (no partition restarting at 0), lazily."""
+    from dask.callbacks import Callback
+
+    frame = _frame(2_000)
+    arr = dd.from_pandas(frame, npartitions=4).to_dask_array()
+    assert np.isnan(arr.shape[0])
+    X = frame.to_numpy()
+    with _threads(1):
+        est = PLAIN[name]().fit(X).set_output(transform="pandas")
+        computed = []
+        with Callback(start=lambda dsk: computed.append(1)):
+            out = est.transform(arr)
+        assert not computed
+        assert isinstance(out, dd.DataFrame)
+        got = out.compute()
+    pd.testing.assert_frame_equal(got, est.transform(X))
+
+
+@pytest.mark.parametrize("name", list(PLAIN))
 def test_feature_name_warnings_on_dask_input_as_in_memory(name) -> None:
     """Fitted on a (Dask) DataFrame, given a Dask array, or fitted on an array and given a
     Dask DataFrame: scikit-learn's UserWarning, as in memory; none with names on both."""
