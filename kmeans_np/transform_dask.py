@@ -16,7 +16,7 @@ in-memory map (the same code, each block's values checked as in memory) and retu
 Dask array, or, for ``transform`` when ``set_output`` (or scikit-learn's global
 ``transform_output``) asks for pandas, a Dask DataFrame: columns
 ``get_feature_names_out()``, the input's index and divisions for a Dask DataFrame
-and 0..n-1 for a Dask array (:func:`dask_output`), as
+(each partition read once) and 0..n-1 for a Dask array (:func:`dask_output`), as
 dask-ml's scalers return one.
 """
 
@@ -174,6 +174,16 @@ def map_rows(arr: da.Array, fn: Callable, n_out: int, *args: Any) -> da.Array:
     )
 
 
+def _on_partition(
+    part: Any, fn: Callable, args: tuple, names: list[str], partition_info: Any = None
+) -> Any:
+    import pandas as pd
+
+    where = partition_info["number"] if partition_info else None
+    return pd.DataFrame(fn(part.to_numpy(), *args, where=where), index=part.index,
+                        columns=names)  # fmt: skip
+
+
 def _numbered(values: np.ndarray, start: int, names: list[str]) -> Any:
     import pandas as pd
 
@@ -189,7 +199,8 @@ def dask_output(est: Any, X: Any, arr: da.Array, fn: Callable, n_out: int, *args
 
     * ``"default"``: a Dask array chunked like ``arr``'s rows (:func:`map_rows`).
     * ``"pandas"``: a Dask DataFrame with the columns the in-memory output has,
-      ``get_feature_names_out()``, lazy. For a Dask DataFrame ``X``: on its index and
+      ``get_feature_names_out()``, lazy. For a Dask DataFrame ``X``: one
+      ``map_partitions`` over ``X`` (each partition read once), on its index and
       divisions. For a Dask array: the default index 0..n-1 of the in-memory output,
       with divisions when the chunk sizes are known, and otherwise each block numbered
       from the lengths of the blocks before it, found as the blocks are computed
@@ -210,9 +221,10 @@ def dask_output(est: Any, X: Any, arr: da.Array, fn: Callable, n_out: int, *args
     import pandas as pd
 
     names = [str(c) for c in est.get_feature_names_out()]
-    values = map_rows(arr, fn, n_out, *args)
     if is_dask_frame(X):
-        return dd.from_dask_array(values, columns=names, index=X.index)
+        meta = pd.DataFrame(np.empty((0, n_out)), index=X._meta.index, columns=names)
+        return X.map_partitions(_on_partition, fn, args, names, meta=meta)
+    values = map_rows(arr, fn, n_out, *args)
     if not np.isnan(values.shape[0]):
         return dd.from_dask_array(values, columns=names)
     frames, start = [], 0

@@ -588,6 +588,32 @@ def test_pandas_output_of_a_dask_array_has_default_names_and_index() -> None:
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_pandas_output_reads_each_partition_of_a_dask_dataframe_once(name) -> None:
+    """The output is one map over the input's partitions: values and index come from the
+    same read (an expensive or non-deterministic source is run once per partition, as
+    for the default output)."""
+    frame = _frame(2_000)
+    reads = []
+
+    def read(part: pd.DataFrame) -> pd.DataFrame:
+        reads.append(len(part))
+        return part
+
+    base = dd.from_pandas(frame, npartitions=4)
+    source = base.map_partitions(read, meta=base._meta)
+    with dask.config.set(scheduler="sync"):
+        est = ESTIMATORS[name]().fit(frame).set_output(transform="pandas")
+        reads.clear()
+        out = est.transform(source)
+        assert not reads  # lazy
+        got = out.compute()
+    assert sorted(reads) == sorted(len(p) for p in base.partitions)  # once each
+    assert out.divisions == base.divisions
+    want = est.transform(base.compute())
+    pd.testing.assert_frame_equal(got, want, check_index_type=False)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_polars_output_on_dask_input_is_refused_clearly(name) -> None:
     ddf = dd.from_pandas(_frame(1_000), npartitions=2)
     with _threads(1):
