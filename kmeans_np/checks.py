@@ -74,8 +74,10 @@ def check_dataframe(value: Any, name: str, *, source: str = "") -> None:
 
 
 def feature_names(X: Any) -> list[str] | None:
-    """Column names of a DataFrame as strings, or ``None`` for anything else."""
-    if isinstance(X, pd.DataFrame):
+    """Column names of a DataFrame as strings, or ``None`` for anything else and for a
+    DataFrame none of whose column names is a string (``pd.DataFrame(array)``: 0, 1, …),
+    which scikit-learn too treats as having no feature names."""
+    if isinstance(X, pd.DataFrame) and any(isinstance(c, str) for c in X.columns):
         return [str(c) for c in X.columns]
     return None
 

@@ -398,6 +398,24 @@ def test_feature_name_warnings_are_sklearns(ours, theirs, methods):
                     mine.inverse_transform(scores)
 
 
+@pytest.mark.parametrize(
+    ("ours", "theirs", "methods"), PAIRS, ids=["KMeans", "StandardScaler", "MinMaxScaler", "PCA"]
+)
+def test_a_frame_with_no_string_column_names_has_no_feature_names_as_in_sklearn(
+    ours, theirs, methods
+):
+    """``pd.DataFrame(array)`` (columns 0, 1, 2) has no feature names for scikit-learn:
+    none recorded, and no name warning beside an array either way, in both libraries."""
+    X = blob_data(40, 3, 2, seed=14)
+    unnamed = pd.DataFrame(X)
+    for fit_on, given in ((unnamed, X), (X, unnamed), (unnamed, unnamed)):
+        mine, ref = ours().fit(fit_on), theirs().fit(fit_on)
+        assert hasattr(mine, "feature_names_in_") is hasattr(ref, "feature_names_in_") is False
+        for method in methods:
+            assert _name_warnings(getattr(ref, method), given) == []
+            assert _name_warnings(getattr(mine, method), given) == []
+
+
 BOOLEAN_COLUMNS = {
     "numpy": lambda v: v,
     "pandas boolean": lambda v: pd.array(v, dtype="boolean"),
