@@ -12,7 +12,7 @@ callers that go on to write into the result must ask for ``copy=True``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "check_random_state",
     "check_sample_weight",
     "check_seed",
+    "column_names",
     "feature_names",
     "is_integer",
     "match_index",
@@ -73,13 +74,20 @@ def check_dataframe(value: Any, name: str, *, source: str = "") -> None:
         )
 
 
-def feature_names(X: Any) -> list[str] | None:
-    """Column names of a DataFrame as strings, or ``None`` for anything else and for a
-    DataFrame none of whose column names is a string (``pd.DataFrame(array)``: 0, 1, …),
-    which scikit-learn too treats as having no feature names."""
-    if isinstance(X, pd.DataFrame) and any(isinstance(c, str) for c in X.columns):
-        return [str(c) for c in X.columns]
+def column_names(columns: Iterable[Any]) -> list[str] | None:
+    """A frame's column names as its feature names, strings; ``None`` when none of them
+    is a string (``pd.DataFrame(array)``: 0, 1, …), which scikit-learn too treats as
+    having no feature names. In memory and on Dask alike."""
+    columns = list(columns)
+    if any(isinstance(c, str) for c in columns):
+        return [str(c) for c in columns]
     return None
+
+
+def feature_names(X: Any) -> list[str] | None:
+    """Column names of a DataFrame as strings (:func:`column_names`), or ``None`` for
+    anything else."""
+    return column_names(X.columns) if isinstance(X, pd.DataFrame) else None
 
 
 def _is_sparse(X: Any) -> bool:

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
-from kmeans_np.checks import check_distances_fit, non_numeric_columns
+from kmeans_np.checks import check_distances_fit, column_names, non_numeric_columns
 
 __all__ = [
     "DaskBlocks",
@@ -166,7 +166,7 @@ def as_row_blocks(X: Any, name: str = "X") -> tuple[list[Delayed], int, list[str
             )
         if len(X.columns) == 0:
             raise ValueError(f"{name} has no features: 0 column(s).")
-        return list(X.to_delayed()), len(X.columns), [str(c) for c in X.columns], _frame_block
+        return list(X.to_delayed()), len(X.columns), column_names(X.columns), _frame_block
     if not isinstance(X, da.Array):
         raise TypeError(
             f"{name} is a {type(X).__name__}; a Dask array or Dask DataFrame is needed "

@@ -26,10 +26,9 @@ import dask.array as da
 import numpy as np
 
 from kmeans_np._dask_engine import DaskEngine
-from kmeans_np._tabular import fitted_names, record_fit_columns, warn_on_missing_names
+from kmeans_np._tabular import record_fit_columns
 from kmeans_np.coreset import CORESET_STARTS, coreset_size
 from kmeans_np.dask_blocks import (
-    as_row_blocks,
     centered,
     one_thread,
     run,
@@ -37,7 +36,7 @@ from kmeans_np.dask_blocks import (
 )
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import load_kernels
-from kmeans_np.transform_dask import dask_output
+from kmeans_np.transform_dask import checked_dask_array, dask_output
 
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]
 
@@ -119,27 +118,8 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
 def _as_dask_array(est: Any, X: Any) -> da.Array:
     """New Dask data checked against what ``fit`` saw, as a 2-D Dask array (one column
     chunk). Values are checked block by block when computed."""
-    est._check_fitted()
-    names = fitted_names(est)
-    as_row_blocks(X)  # dtype and shape checks
-    got = [str(c) for c in X.columns] if is_dask_frame(X) else None
-    # from predict, transform or score, called by the user
-    warn_on_missing_names(got, names, type(est).__name__, stacklevel=5)
-    if got is not None:
-        if names is not None and got != list(names):
-            raise ValueError(
-                f"X has columns {got} but the columns seen in fit are {list(names)}. Pass "
-                "a DataFrame with the same columns, in the same order."
-            )
-        arr = X.to_dask_array()
-    else:
-        arr = X
-    if arr.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {arr.shape[1]} features, but {type(est).__name__} is expecting "
-            f"{est.n_features_in_} features as input; pass data with the same features."
-        )
-    return arr.rechunk({1: -1})
+    # from predict, transform or score, called by the user: their caller's line
+    return checked_dask_array(est, X, est.n_features_in_, stacklevel=5)
 
 
 def _checked_xt(block: np.ndarray, where: int | None) -> np.ndarray:

@@ -31,12 +31,13 @@ from dask import delayed
 
 from kmeans_np._moments import scaled_difference, size_exponents, spread
 from kmeans_np._tabular import fitted_names, warn_on_missing_names
-from kmeans_np.checks import check_array, check_n_components
+from kmeans_np.checks import check_array, check_n_components, column_names
 from kmeans_np.dask_blocks import as_row_blocks, ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
 
 __all__ = [
-    "dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of", "map_rows",
+    "checked_dask_array", "dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of",
+    "map_rows",
 ]
 
 
@@ -124,6 +125,36 @@ def _apply(block: np.ndarray, est: Any, method: str, n_out: int, where: Any = No
     return getattr(est, method)(check_array(np.asarray(block)))
 
 
+def checked_dask_array(
+    est: Any, X: Any, n_in: int, *, names: bool = True, stacklevel: int = 2
+) -> da.Array:
+    """New Dask data ``X`` for a fitted ``est``, checked against what its fit saw, as a
+    2-D Dask array of one column chunk (the values are checked block by block when
+    computed): numeric columns, ``n_in`` of them, and with ``names`` the columns fit saw
+    (:func:`kmeans_np.checks.column_names`), with scikit-learn's warning when only one of
+    the two has names. ``stacklevel`` is the warning's, counted from this function (2:
+    its caller's line)."""
+    est._check_fitted()
+    as_row_blocks(X)  # 2-D, numeric columns: the checks the fit made
+    frame = is_dask_frame(X)
+    if names:
+        fitted = fitted_names(est)
+        got = column_names(X.columns) if frame else None
+        warn_on_missing_names(got, fitted, type(est).__name__, stacklevel=stacklevel + 1)
+        if got is not None and fitted is not None and got != list(fitted):
+            raise ValueError(
+                f"X has columns {got} but the columns seen in fit are {list(fitted)}. Pass "
+                "a DataFrame with the same columns, in the same order."
+            )
+    arr = X.to_dask_array() if frame else X
+    if arr.shape[1] != n_in:
+        raise ValueError(
+            f"X has {arr.shape[1]} features, but {type(est).__name__} is expecting {n_in} "
+            "features as input; pass data with the same features."
+        )
+    return arr.rechunk({1: -1})
+
+
 def map_blocks_of(
     est: Any, method: str, X: Any, n_in: int, n_out: int, *, transform: bool = True
 ) -> Any:
@@ -136,25 +167,7 @@ def map_blocks_of(
     them has names, and the output is in the container ``set_output`` asks for
     (:func:`dask_output`).
     """
-    est._check_fitted()
-    as_row_blocks(X)  # 2-D, numeric columns: the checks the fit made
-    frame = is_dask_frame(X)
-    if transform:
-        fitted = fitted_names(est)
-        got = [str(c) for c in X.columns] if frame else None
-        warn_on_missing_names(got, fitted, type(est).__name__, stacklevel=4)
-        if got is not None and fitted is not None and got != fitted:
-            raise ValueError(
-                f"X has columns {got} but the columns seen in fit are {fitted}. Pass "
-                "a DataFrame with the same columns, in the same order."
-            )
-    arr = X.to_dask_array() if frame else X
-    if arr.shape[1] != n_in:
-        raise ValueError(
-            f"X has {arr.shape[1]} features, but {type(est).__name__} is expecting {n_in} "
-            "features as input; pass data with the same features."
-        )
-    arr = arr.rechunk({1: -1})
+    arr = checked_dask_array(est, X, n_in, names=transform, stacklevel=4)
     args = (est, method, n_out)
     if transform:
         return dask_output(est, X, arr, _apply, n_out, *args)

@@ -674,3 +674,31 @@ def test_feature_name_warnings_on_dask_input_as_in_memory(name) -> None:
             warnings.simplefilter("error")
             est.transform(ddf)
             est.transform(frame)
+
+
+@pytest.mark.parametrize("name", list(PLAIN))
+def test_a_dask_frame_with_no_string_column_names_has_no_feature_names_as_in_memory(
+    name,
+) -> None:
+    """A Dask DataFrame whose columns are 0, 1, 2 (from ``pd.DataFrame(array)``) has no
+    feature names, as that frame has none in memory and for scikit-learn: none recorded
+    by fit, no warning beside an array either way. A warning that does fire names the
+    caller's line (this file), on Dask as in memory."""
+    import warnings
+
+    frame = _frame(2_000)
+    unnamed = pd.DataFrame(frame.to_numpy())
+    dunnamed = dd.from_pandas(unnamed, npartitions=2)
+    dX = da.from_array(frame.to_numpy(), chunks=(1_000, 3))
+    with _threads(1):
+        for fit_on, given in ((dunnamed, dX), (frame.to_numpy(), dunnamed),
+                              (unnamed, dunnamed), (dunnamed, unnamed)):  # fmt: skip
+            est = PLAIN[name]().fit(fit_on)
+            assert not hasattr(est, "feature_names_in_")
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                est.transform(given)
+        est = PLAIN[name]().fit(dd.from_pandas(frame, npartitions=2))
+        with pytest.warns(UserWarning, match="X does not have valid feature names") as said:
+            est.transform(dX)
+    assert Path(said[0].filename).name == Path(__file__).name
