@@ -893,6 +893,19 @@ MONEY_STYLES = {
                  "in brackets"),
     "trailing_minus": (lambda v: f"{v:.2f}", lambda v: f"{v:.2f}-", ";", (), None, None,
                        "with a minus at the end"),
+    # signs beyond £ $ € ¥: each was "not numbers", naming only --amount COL
+    "rupee": (lambda v: f"₹{v:.2f}", lambda v: f"-₹{v:.2f}", ",", (), "₹", "₹", None),
+    "zloty_suffix": (lambda v: f"{v:.2f} zł".replace(".", ","),
+                     lambda v: f"-{v:.2f} zł".replace(".", ","), ";", ("--decimal", ","),
+                     "zł", "zł", None),
+    "krona_prefix": (lambda v: f"kr {v:.2f}".replace(".", ","),
+                     lambda v: f"kr -{v:.2f}".replace(".", ","), ";", ("--decimal", ","),
+                     "kr", "kr", None),
+    "real_brackets": (lambda v: f"R$ {v:.2f}".replace(".", ","),
+                      lambda v: f"(R$ {v:.2f})".replace(".", ","), ";", ("--decimal", ","),
+                      "R$", "R$", "in brackets"),
+    "iso_inr": (lambda v: f"INR {v:.2f}", lambda v: f"INR -{v:.2f}", ",", (), "INR", "₹",
+                None),
 }  # fmt: skip
 
 
@@ -985,11 +998,18 @@ def test_mixed_currencies_are_refused(cli, tmp_path: Path) -> None:
     assert_user_error(proc, "column 'Amount' mixes currencies: '£' (e.g. '£7.00') and '$' "
                       "(e.g. '$4.00')")  # fmt: skip
     # the sign and its ISO code are one currency
-    text["Amount"] = [f"€{abs(v):.2f}" for v in df["UnitPrice"]]
-    text.loc[6, "Amount"] = "24.00 EUR"
-    proc, seg = segment(cli, write_csv(tmp_path / "euro.csv", text))
-    assert seg is not None, proc.stderr
-    assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
+    for sign, code in (("€", "EUR"), ("₹", "INR"), ("zł", "PLN")):
+        text["Amount"] = [f"{sign}{abs(v):.2f}" for v in df["UnitPrice"]]
+        text.loc[6, "Amount"] = f"24.00 {code}"
+        proc, seg = segment(cli, write_csv(tmp_path / f"{code}.csv", text), "--currency", code)
+        assert seg is not None, proc.stderr  # --currency naming the code is the file's sign
+        assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
+    # a shared sign is a currency of its own: crowns beside euros are two currencies
+    text["Amount"] = [f"{abs(v):.2f} kr" for v in df["UnitPrice"]]
+    text.loc[6, "Amount"] = "€4.00"
+    proc, _ = segment(cli, write_csv(tmp_path / "crowns.csv", text))
+    assert_user_error(proc, "column 'Amount' mixes currencies: 'kr' (e.g. '7.00 kr') and '€' "
+                      "(e.g. '€4.00')")  # fmt: skip
 
 
 def test_a_unit_after_the_quantity_is_no_currency(cli, tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from rfm.io.currencies import CURRENCY
+
 __all__ = [
     "SEPARATORS",
     "WHITESPACE",
@@ -321,9 +323,9 @@ def mixed_encodings(path: Path, chunk_bytes: int = 1 << 20) -> str | None:
 #: a date or date and time as files write them (2024-01-05, 05/01/2024 10:00, 5.1.24)
 _DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\S.*)?$")
 #: a number once signs, brackets, currency and grouping are set aside (-£1,234.50)
-_NUMBER_LIKE = re.compile(r"^[-+(\u2212]*\s*(?:[£$€¥]|[A-Z]{3})?\s*[-+(\u2212]*"
-                          r"[\d.,'\s\u00a0\u202f]*\d(?:[eE][+-]?\d+)?\s*(?:[£$€¥]|[A-Z]{3})?"
-                          r"\s*[-)]?$")  # fmt: skip
+_NUMBER_LIKE = re.compile(rf"^[-+(\u2212]*\s*(?:{CURRENCY}|[A-Z]{{3}})?\s*[-+(\u2212]*"
+                          r"[\d.,'\s\u00a0\u202f]*\d(?:[eE][+-]?\d+)?\s*"
+                          rf"(?:{CURRENCY}|[A-Z]{{3}})?\s*[-)]?$")  # fmt: skip
 
 
 def field_kind(text: str) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 from rfm.cleaning import WHOLE_NUMBER_TEXT
 from rfm.columns import TransactionColumns
 from rfm.io._sniff import SEPARATORS
+from rfm.io.currencies import CURRENCY, currency_sign
 from rfm.io.dates import FLAGS, read_date_column, value_text
 from rfm.io.reading import (
     EXCEL_SUFFIXES,
@@ -164,42 +165,15 @@ def _thousands(decimal: str, thousands: str | None, read: MoneyText) -> str | No
 _DOT_BEFORE_THREE = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
 
 
-#: currency signs and ISO codes read off money values (the codes shown as their sign)
-CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥"}
-#: the ISO 4217 codes of the currencies in use (the fund, precious-metal and test codes
-#: left out): only these are read off money as a currency, so that a unit or a word
-#: such as ``PCS`` or ``QTY`` after a number is not taken for one
-ISO_4217 = frozenset({
-    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD",
-    "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN",
-    "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK",
-    "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL",
-    "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS",
-    "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
-    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL",
-    "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN",
-    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR",
-    "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK",
-    "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU",
-    "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER",
-    "ZAR", "ZMW", "ZWG"
-})
-_CURRENCY = r"[£$€¥]|" + "|".join(sorted(ISO_4217))
-_PREFIX = re.compile(rf"^({_CURRENCY})\s*")
-_SUFFIX = re.compile(rf"\s*({_CURRENCY})$")
+_PREFIX = re.compile(rf"^({CURRENCY})\s*")
+_SUFFIX = re.compile(rf"\s*({CURRENCY})$")
 #: a unit written after a quantity (``2 PCS``, ``3 pcs``, ``1 kg``, ``4 Stk.``): letters
 _UNIT = re.compile(r"(?<=\d)\s*([^\W\d_]+\.?)$")
 #: zero as Excel's accounting format shows it: a dash beside the currency ('$ -', '- €',
 #: 'USD -')
-_DASH_ZERO = re.compile(rf"^(?:({_CURRENCY})\s*-|-\s*({_CURRENCY}))$")
+_DASH_ZERO = re.compile(rf"^(?:({CURRENCY})\s*-|-\s*({CURRENCY}))$")
 #: number text with nothing around it: no sign, brackets or trailing minus to read
 _BARE = re.compile(r"^[+-]?[\d.,'\s]*\d[\d.,'\s]*(?:[eE][+-]?\d+)?$")
-
-
-def currency_sign(symbol: str) -> str:
-    """``symbol`` as a sign where it is a known ISO code (``EUR`` → ``€``)."""
-    return CURRENCY_SIGNS.get(symbol.strip(), symbol.strip())
 
 
 #: a currency sign or a quantity's unit as read: (as written, the first value carrying
