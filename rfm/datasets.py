@@ -356,7 +356,7 @@ def load_online_retail(path: str | PathLike[str]) -> pd.DataFrame:
 
 
 #: CDNOW column names: the sample file has the customer's id in the sample first
-CDNOW_SAMPLE_COLUMNS = ("customer", "master_id", "date", "cds", "amount")
+CDNOW_SAMPLE_COLUMNS = ("customer", "sample_id", "date", "cds", "amount")
 CDNOW_MASTER_COLUMNS = ("customer", "date", "cds", "amount")
 
 
@@ -379,7 +379,10 @@ def load_cdnow(path: str | PathLike[str]) -> pd.DataFrame:
     -------
     DataFrame
         ``customer`` (text, zero-padded as in the file), ``date`` (datetime), ``cds``
-        (int), ``amount`` (float, US dollars); the sample also has ``master_id`` (text).
+        (int), ``amount`` (float, US dollars). ``customer`` is the id of the master file,
+        in the sample too (its line ``00004 0001 19970101 2 29.33`` is the master file's
+        ``00004 19970101 2 29.33``); the sample also has ``sample_id`` (text), its own
+        numbering of the customers, ``0001`` to ``2357``.
         Read it with ``TransactionColumns(customer="customer", invoice=None,
         date="date", amount="amount", quantity=None, price=None)``.
 
@@ -399,7 +402,7 @@ def load_cdnow(path: str | PathLike[str]) -> pd.DataFrame:
         raise ValueError(f"{path.name} has {width} columns; a CDNOW file has 5 (the sample) "
                          "or 4 (the master file).")
     df = read_transactions(
-        path, text_columns=["customer", "master_id"],
+        path, text_columns=["customer", "sample_id"],
         options=ReadOptions(sep="whitespace", header=header, names=names),
     )
     df["date"], _ = parse_date_column(df["date"], name="date")

@@ -307,8 +307,8 @@ CASES = [
     Case("cdnow-rfm-rules", DATA / "CDNOW_master.txt",
          ("--amount", "dollar_value", "--rules", "rfm"), "rfm", invoices=False),
     Case("cdnow-sample", DATA / "CDNOW_sample.txt",
-         ("--no-header", "--names", "customer,master,date,cds,dollar_value", "--customer",
-          "master", "--date", "date", "--amount", "dollar_value", "--clv", "12",
+         ("--no-header", "--names", "customer,sample_id,date,cds,dollar_value", "--customer",
+          "sample_id", "--date", "date", "--amount", "dollar_value", "--clv", "12",
           "--compare-to", "1997-12-31"), invoices=False),
 ]
 assert len(CASES) >= 20
@@ -1052,9 +1052,9 @@ def _order_days(case: Case, source: Path) -> pd.DataFrame:
 def _read_order_days(case: Case, source: Path) -> pd.DataFrame:
     if case.name == "cdnow-sample":
         raw = pd.read_csv(source, sep=r"\s+", header=None, dtype={1: str},
-                          names=["customer", "master", "date", "cds", "dollar_value"])
+                          names=["customer", "sample_id", "date", "cds", "dollar_value"])
         raw = raw[raw["dollar_value"] > 0]
-        return pd.DataFrame({"customer": raw["master"],
+        return pd.DataFrame({"customer": raw["sample_id"],
                              "day": pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")})
     if case.name.startswith("cdnow") and case.name != "cdnow-sample":
         raw = pd.read_csv(source, sep=r"\s+", dtype={"customer_id": str})

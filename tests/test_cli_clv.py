@@ -34,9 +34,10 @@ from rfm.clv import (
 from rfm.columns import TransactionColumns
 from rfm.datasets import make_transactions
 
-SAMPLE_FLAGS = ("--no-header", "--names", "customer,master,date,cds,dollar_value",
-                "--customer", "master", "--date", "date", "--amount", "dollar_value")  # fmt: skip
-COLUMNS = TransactionColumns(customer="master", invoice=None, date="date",
+SAMPLE_FLAGS = ("--no-header", "--names", "customer,sample_id,date,cds,dollar_value",
+                "--customer", "sample_id", "--date", "date",
+                "--amount", "dollar_value")  # fmt: skip
+COLUMNS = TransactionColumns(customer="sample_id", invoice=None, date="date",
                              amount="dollar_value", quantity=None, price=None)  # fmt: skip
 
 
@@ -60,9 +61,9 @@ def test_columns_are_the_librarys_predictions_for_the_runs_customers(
 
     loaded = load_transactions(
         cdnow_sample_path,
-        options=ReadOptions(header=False, names=["customer", "master", "date", "cds",
+        options=ReadOptions(header=False, names=["customer", "sample_id", "date", "cds",
                                                  "dollar_value"]),
-        customer="master", date="date", amount="dollar_value",
+        customer="sample_id", date="date", amount="dollar_value",
     )  # fmt: skip
     clean = customer_table(loaded.frame, columns=loaded.columns).transactions
     want = customer_value(clean, columns=loaded.columns, horizon_months=12).table
@@ -94,7 +95,7 @@ def _table_rows(part: str) -> dict[str, list[str]]:
 def _raw_purchases(path: Path) -> pd.DataFrame:
     """The CDNOW sample's purchases (amount above 0), read with plain pandas."""
     raw = pd.read_csv(path, sep=r"\s+", header=None,
-                      names=["customer", "master", "date", "cds", "dollar_value"])  # fmt: skip
+                      names=["customer", "sample_id", "date", "cds", "dollar_value"])  # fmt: skip
     raw = raw[raw["dollar_value"] > 0].copy()
     raw["day"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
     return raw
@@ -209,9 +210,9 @@ def test_holdout_check_counts_purchase_days_by_hand_beside_mbgnbds_predictions(
     raw = _raw_purchases(cdnow_sample_path)
     end = raw["day"].max()
     cut = end - pd.Timedelta(days=273)
-    days = raw[["master", "day"]].drop_duplicates()
-    before = days[days["day"] <= cut].groupby("master")["day"].nunique() - 1  # repeats
-    after = days[days["day"] > cut].groupby("master")["day"].nunique()
+    days = raw[["sample_id", "day"]].drop_duplicates()
+    before = days[days["day"] <= cut].groupby("sample_id")["day"].nunique() - 1  # repeats
+    after = days[days["day"] > cut].groupby("sample_id")["day"].nunique()
     after = after.reindex(before.index, fill_value=0)
     group = before.clip(upper=7)
     actual = after.groupby(group).mean()
@@ -417,7 +418,7 @@ def test_value_ahead_is_as_of_the_snapshot_as_recency_is(cdnow_sample_path: Path
     assert "calibration_end" not in proc.stdout + proc.stderr  # the run's own choice
     seg = pd.read_csv(out / "segments.csv", dtype={"customer": str}).set_index("customer")
     raw = _raw_purchases(cdnow_sample_path)
-    days = raw.groupby("master")["day"].agg(["min", "max", "nunique"])
+    days = raw.groupby("sample_id")["day"].agg(["min", "max", "nunique"])
     days = days.loc[seg.index.astype(int)]  # the ids as numbers (the file pads them)
     x = days["nunique"].to_numpy() - 1.0
     t_x = (days["max"] - days["min"]).dt.days.to_numpy() / 7
@@ -637,7 +638,7 @@ def test_a_holdout_of_too_few_purchases_gives_the_counts_and_no_verdict(
     verdict on a 12-month forecast; "the last day", not "the last 1 days"."""
     raw = _raw_purchases(cdnow_sample_path).drop(columns="date")
     raw = raw.rename(columns={"day": "date", "dollar_value": "amount"})
-    actual, predicted, model, s = _holdout_counts(raw, "master", 1)
+    actual, predicted, model, s = _holdout_counts(raw, "sample_id", 1)
     assert actual == 2 and round(predicted) == 6
     said = _verdict_by_hand("the last day", actual, predicted, _total_sd(model, s))
     assert "too few purchases to judge the model by" in said
@@ -661,7 +662,7 @@ def test_a_holdout_gap_beyond_chance_keeps_its_verdict(cdnow_sample_path: Path,
     simulation of the model) and 54% above the actual count: the caution stays."""
     raw = _raw_purchases(cdnow_sample_path).drop(columns="date")
     raw = raw.rename(columns={"day": "date", "dollar_value": "amount"})
-    actual, predicted, model, s = _holdout_counts(raw, "master", 7)
+    actual, predicted, model, s = _holdout_counts(raw, "sample_id", 7)
     sd = _total_sd(model, s)
     assert sd == pytest.approx(_simulated_total_sd(model, s, 2000, seed=7), rel=0.07)
     assert model.converged_ and abs(predicted - actual) > 1.96 * sd

@@ -197,8 +197,17 @@ def test_cdnow_loader_columns(cdnow_sample_path) -> None:
     from rfm.datasets import load_cdnow
 
     df = load_cdnow(cdnow_sample_path)
-    assert list(df.columns) == ["customer", "master_id", "date", "cds", "amount"]
+    assert list(df.columns) == ["customer", "sample_id", "date", "cds", "amount"]
     assert len(df) == 6919 and df["customer"].nunique() == 2357
+    # the sample numbers its customers 0001..2357 in the second column; the first is the
+    # master file's id (the column was called master_id the other way round)
+    assert sorted(df["sample_id"].unique()) == [f"{i:04d}" for i in range(1, 2358)]
+    master = cdnow_sample_path.parent / "CDNOW_master.txt"
+    if master.exists():
+        lines = {tuple(line.split()) for line in master.read_text().splitlines()[1:]}
+        first = df.iloc[0]
+        assert (first["customer"], "19970101", "2", "29.33") in lines
+        assert first["sample_id"] == "0001"
     assert df["date"].min() == pd.Timestamp("1997-01-01")
     assert df["date"].max() == pd.Timestamp("1998-06-30")
     assert CDNOW_COLUMNS.amount == "amount"
