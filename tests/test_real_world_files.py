@@ -1731,3 +1731,21 @@ def test_the_run_says_which_columns_it_read(cli, tmp_path: Path) -> None:
     assert ("columns read: customer 'CustomerID', date 'InvoiceDate', no order column (an "
             "order is a customer's purchase day), spend 'Quantity' × 'UnitPrice'\n"
             in proc.stdout)
+
+
+def test_a_folder_or_a_pattern_without_dask_names_dask(cli, tmp_path: Path) -> None:
+    """A folder said only "is a folder, not a transaction file" and a pattern of CSV files
+    "file not found", though --dask reads both as one data set."""
+    df, text = money_rows()
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    write_csv(folder / "a.csv", text.assign(Amount=df["UnitPrice"].abs()))
+    proc = cli("segment", str(folder), "--out", str(tmp_path / "out"))
+    assert_user_error(proc, f"{folder} is a folder, not a transaction file",
+                      "pass --dask to read a folder of Parquet files, or a quoted pattern")
+    proc = cli("segment", str(folder / "*.csv"), "--out", str(tmp_path / "out"))
+    assert_user_error(proc, f"file not found: {folder / '*.csv'} (a pattern of several files "
+                      "is read with --dask)")  # fmt: skip
+    proc = cli("segment", str(folder / "b.csv"), "--out", str(tmp_path / "out"))
+    assert_user_error(proc, f"file not found: {folder / 'b.csv'}")
+    assert "--dask" not in proc.stderr  # a plain missing file names no pattern

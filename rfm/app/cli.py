@@ -250,8 +250,8 @@ def _common(p: argparse.ArgumentParser, default_out: str) -> None:
         "--format",
         choices=FORMATS,
         default="csv",
-        help="format of the per-customer file segments.* (xlsx needs openpyxl and holds at "
-        "most 1,048,575 customers; parquet needs pyarrow)",
+        help="format of the per-customer file segments.* (default: csv; xlsx needs "
+        "openpyxl and holds at most 1,048,575 customers; parquet needs pyarrow)",
     )
     o.add_argument(
         "--currency",
@@ -399,9 +399,11 @@ CLEANING_FLAGS = {
                                 f"spend{NEGATIVE_SPEND})"),
     "keep_totals_row": ("drop_totals_row", "a customer taken for a totals row, which is "
                         "otherwise left out with a warning naming it: a single order worth "
-                        "the sum of all the other customers' spend (to 0.5 %%, with 10 "
-                        "customers or more), or a single order of an id such as TOTAL, "
-                        "Grand total, Sum or Summe"),
+                        "the sum of all the other customers' spend or of every other line "
+                        "of the file (to 0.5 %%, with 10 customers or more), or an id such "
+                        "as TOTAL, Grand total, Sum or Summe with a single order, or with "
+                        "several (per-page totals) worth together the others' spend or "
+                        "lines"),
 }  # fmt: skip
 
 

@@ -136,9 +136,13 @@ def _need(package: str, what: str) -> None:
 
 def _check_path(path: Path) -> None:
     if not path.exists():
-        raise FileNotFoundError(f"file not found: {path}")
+        several = " (a pattern of several files is read with --dask)" if any(
+            c in str(path) for c in "*?[") else ""  # fmt: skip
+        raise FileNotFoundError(f"file not found: {path}{several}")
     if path.is_dir():
-        raise ValueError(f"{path} is a folder, not a transaction file.")
+        raise ValueError(f"{path} is a folder, not a transaction file; give one file, or "
+                         "pass --dask to read a folder of Parquet files, or a quoted "
+                         "pattern of CSV files, as one data set.")
     if not path.is_file():  # reading a pipe or a device may block for ever
         raise ValueError(f"{path} is not a regular file (a pipe or device); save the "
                          "transactions to a file first.")  # fmt: skip
