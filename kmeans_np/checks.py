@@ -133,11 +133,14 @@ def check_finite(
     *,
     fix: str = IMPUTE_BEFORE_CLUSTERING,
     labels: Sequence[Any] | None = None,
+    within: str = "",
 ) -> None:
     """Raise ``ValueError`` if ``values`` holds NaN or ±inf, saying where; ``fix`` ends the
     message: how the caller gets rid of them (by default, before clustering). ``labels``
     are the row labels of a 1-D ``values`` (a Series' index): the message then names the
-    first bad value's row, not its position."""
+    first bad value's row, not its position. ``within`` names the part of the data that
+    ``values`` is when data are checked a part at a time (``"partition 2"`` of a Dask
+    DataFrame): the count and the position are then those within that part."""
     finite = np.isfinite(values)
     if finite.all():
         return
@@ -145,8 +148,12 @@ def check_finite(
     first = tuple(int(i) for i in bad[0])
     kind = "NaN" if np.isnan(values[first]) else "infinity"
     where = place(first if len(first) > 1 else first[0], labels)
+    if within:
+        where = f"{where} of that {within.split()[0]}"
+        within = f" in {within}"
     raise ValueError(
-        f"{name} contains {bad.shape[0]} non-finite value(s) (first: {kind} {where}). {fix}"
+        f"{name} contains {bad.shape[0]} non-finite value(s){within} (first: {kind} {where})."
+        f" {fix}"
     )
 
 
@@ -201,6 +208,10 @@ def check_array(
             f"{name} is a Series (1-D) but a 2-D table is needed; use series.to_frame() "
             "for a single feature."
         )
+    if isinstance(X, pd.Series) and not non_numeric_columns(X.to_frame()):
+        # a nullable (pandas boolean, Int64, Float64) Series as a DataFrame column below:
+        # a missing value is NaN, refused as missing (np.asarray would give objects)
+        X = X.to_numpy(dtype=dtype, na_value=np.nan)
     if isinstance(X, pd.DataFrame):
         bad = non_numeric_columns(X)
         if bad:

@@ -33,10 +33,16 @@ import numpy as np
 import pandas as pd
 from dask.delayed import Delayed, delayed
 
-from kmeans_np.checks import check_distances_fit, column_names, non_numeric_columns
+from kmeans_np.checks import (
+    check_distances_fit,
+    check_finite,
+    column_names,
+    non_numeric_columns,
+)
 
 __all__ = [
     "DaskBlocks",
+    "block_values",
     "centered",
     "from_blocks",
     "one_thread",
@@ -83,6 +89,21 @@ def _frame_block(part: pd.DataFrame) -> np.ndarray:
 
 def _array_block(block: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(block, dtype=np.float64).T)
+
+
+def block_values(block: Any, where: int | None, unit: str = "block") -> np.ndarray:
+    """One row block of new data (rows × d: a block of a Dask array or a partition of a
+    Dask DataFrame, ``where``-th of its kind) as float64, read and checked as
+    :func:`kmeans_np.checks.check_array` reads data in memory: booleans as 0/1, a missing
+    value of a nullable column as NaN, and NaN or ±inf refused with the in-memory
+    ``ValueError``, which names the ``unit`` (``"block"`` or ``"partition"``) and the
+    place in it."""
+    if isinstance(block, pd.DataFrame):
+        values = block.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = np.asarray(block, dtype=np.float64)
+    check_finite(values, "X", within=f"{unit} {'?' if where is None else where}")
+    return values
 
 
 def _block_stats(xt: np.ndarray) -> tuple[int, int, int, bool, np.ndarray, np.ndarray,

@@ -29,6 +29,7 @@ from kmeans_np._dask_engine import DaskEngine
 from kmeans_np._tabular import record_fit_columns
 from kmeans_np.coreset import CORESET_STARTS, coreset_size
 from kmeans_np.dask_blocks import (
+    block_values,
     centered,
     one_thread,
     run,
@@ -36,7 +37,7 @@ from kmeans_np.dask_blocks import (
 )
 from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import load_kernels
-from kmeans_np.transform_dask import checked_dask_array, dask_output
+from kmeans_np.transform_dask import block_unit, checked_dask_array, dask_output
 
 __all__ = ["fit_dask", "predict_dask", "score_dask", "transform_dask"]
 
@@ -122,19 +123,13 @@ def _as_dask_array(est: Any, X: Any) -> da.Array:
     return checked_dask_array(est, X, est.n_features_in_, stacklevel=5)
 
 
-def _checked_xt(block: np.ndarray, where: int | None) -> np.ndarray:
-    xt = np.ascontiguousarray(np.asarray(block, dtype=np.float64).T)
-    if not np.isfinite(xt).all():
-        where = "?" if where is None else where
-        raise ValueError(
-            f"X contains non-finite value(s) in block {where}; drop or impute missing "
-            "values first."
-        )
-    return xt
+def _checked_xt(block: Any, where: int | None, unit: str) -> np.ndarray:
+    """The block's values checked as in memory (:func:`block_values`), feature-major."""
+    return np.ascontiguousarray(block_values(block, where, unit).T)
 
 
-def _predict_block(block, centers, block_info=None):
-    xt = _checked_xt(block, block_info[0]["chunk-location"][0] if block_info else None)
+def _predict_block(block, centers, unit, block_info=None):
+    xt = _checked_xt(block, block_info[0]["chunk-location"][0] if block_info else None, unit)
     labels = np.empty(xt.shape[1], np.int32)
     with one_thread():
         K.nearest(
@@ -143,16 +138,16 @@ def _predict_block(block, centers, block_info=None):
     return labels.astype(np.int64)
 
 
-def _transform_block(block, centers, where=None):
-    xt = _checked_xt(block, where)
+def _transform_block(block, centers, unit, where=None):
+    xt = _checked_xt(block, where, unit)
     out = np.empty((xt.shape[1], centers.shape[0]))
     with one_thread():
         K.sq_distances(xt, centers, out)
     return np.sqrt(out)
 
 
-def _inertia_block(block, centers):
-    xt = _checked_xt(block, None)
+def _inertia_block(block, where, centers, unit):
+    xt = _checked_xt(block, where, unit)
     with one_thread():
         return K.nearest(
             xt, None, centers, np.empty(xt.shape[1], np.int32), np.empty(xt.shape[1]),
@@ -164,7 +159,7 @@ def predict_dask(est: Any, X: Any) -> da.Array:
     """Nearest-centre labels (int64) of a Dask array/DataFrame, as a Dask array."""
     arr = _as_dask_array(est, X)
     centers = np.ascontiguousarray(est.cluster_centers_)
-    return arr.map_blocks(_predict_block, centers, drop_axis=1, dtype=np.int64)
+    return arr.map_blocks(_predict_block, centers, block_unit(X), drop_axis=1, dtype=np.int64)
 
 
 def transform_dask(est: Any, X: Any) -> Any:
@@ -172,7 +167,7 @@ def transform_dask(est: Any, X: Any) -> Any:
     ``set_output`` asks for pandas (``transform_dask.dask_output``)."""
     arr = _as_dask_array(est, X)
     centers = np.ascontiguousarray(est.cluster_centers_)
-    return dask_output(est, X, arr, _transform_block, centers.shape[0], centers)
+    return dask_output(est, X, arr, _transform_block, centers.shape[0], centers, block_unit(X))
 
 
 def score_dask(est: Any, X: Any, sample_weight: Any = None) -> float:
@@ -180,7 +175,8 @@ def score_dask(est: Any, X: Any, sample_weight: Any = None) -> float:
     _no_weights(sample_weight)
     arr = _as_dask_array(est, X)
     centers = np.ascontiguousarray(est.cluster_centers_)
-    parts = run(_inertia_block, arr.to_delayed().ravel().tolist(), args=(centers,))
+    blocks = arr.to_delayed().ravel().tolist()
+    parts = run(_inertia_block, blocks, range(len(blocks)), args=(centers, block_unit(X)))
     total = 0.0
     for p in parts:
         total += p

@@ -31,13 +31,13 @@ from dask import delayed
 
 from kmeans_np._moments import scaled_difference, size_exponents, spread
 from kmeans_np._tabular import fitted_names, warn_on_missing_names
-from kmeans_np.checks import check_array, check_n_components, column_names
-from kmeans_np.dask_blocks import as_row_blocks, ordered_sum, run, to_blocks
+from kmeans_np.checks import check_n_components, column_names
+from kmeans_np.dask_blocks import as_row_blocks, block_values, ordered_sum, run, to_blocks
 from kmeans_np.dask_detect import is_dask_frame
 
 __all__ = [
-    "checked_dask_array", "dask_output", "fit_pca_dask", "fit_scaler_dask", "map_blocks_of",
-    "map_rows",
+    "block_unit", "checked_dask_array", "dask_output", "fit_pca_dask", "fit_scaler_dask",
+    "map_blocks_of", "map_rows",
 ]
 
 
@@ -119,18 +119,27 @@ def fit_pca_dask(est: Any, X: Any) -> Any:
     return est
 
 
-def _apply(block: np.ndarray, est: Any, method: str, n_out: int, where: Any = None) -> np.ndarray:
+def _apply(
+    block: Any, est: Any, method: str, n_out: int, unit: str, where: Any = None
+) -> np.ndarray:
     if block.shape[0] == 0:  # an empty partition
         return np.empty((0, n_out))
-    return getattr(est, method)(check_array(np.asarray(block)))
+    return getattr(est, method)(block_values(block, where, unit))
+
+
+def block_unit(X: Any) -> str:
+    """What the row blocks of a Dask ``X`` are called in messages: a DataFrame's
+    partitions, an array's blocks."""
+    return "partition" if is_dask_frame(X) else "block"
 
 
 def checked_dask_array(
     est: Any, X: Any, n_in: int, *, names: bool = True, stacklevel: int = 2
 ) -> da.Array:
     """New Dask data ``X`` for a fitted ``est``, checked against what its fit saw, as a
-    2-D Dask array of one column chunk (the values are checked block by block when
-    computed): numeric columns, ``n_in`` of them, and with ``names`` the columns fit saw
+    2-D float64 Dask array of one column chunk (a missing value of a nullable column as
+    NaN; the values are checked block by block when computed, :func:`block_values`):
+    numeric columns, ``n_in`` of them, and with ``names`` the columns fit saw
     (:func:`kmeans_np.checks.column_names`), with scikit-learn's warning when only one of
     the two has names. ``stacklevel`` is the warning's, counted from this function (2:
     its caller's line)."""
@@ -146,7 +155,9 @@ def checked_dask_array(
                 f"X has columns {got} but the columns seen in fit are {list(fitted)}. Pass "
                 "a DataFrame with the same columns, in the same order."
             )
-    arr = X.to_dask_array() if frame else X
+    # the frame's values as in memory: booleans as 0/1, a missing value as NaN (to be
+    # refused as missing; without astype a nullable column reads as objects)
+    arr = X.astype(np.float64).to_dask_array() if frame else X
     if arr.shape[1] != n_in:
         raise ValueError(
             f"X has {arr.shape[1]} features, but {type(est).__name__} is expecting {n_in} "
@@ -168,7 +179,7 @@ def map_blocks_of(
     (:func:`dask_output`).
     """
     arr = checked_dask_array(est, X, n_in, names=transform, stacklevel=4)
-    args = (est, method, n_out)
+    args = (est, method, n_out, block_unit(X))
     if transform:
         return dask_output(est, X, arr, _apply, n_out, *args)
     return map_rows(arr, _apply, n_out, *args)
@@ -193,7 +204,7 @@ def _on_partition(
     import pandas as pd
 
     where = partition_info["number"] if partition_info else None
-    return pd.DataFrame(fn(part.to_numpy(), *args, where=where), index=part.index,
+    return pd.DataFrame(fn(part, *args, where=where), index=part.index,
                         columns=names)  # fmt: skip
 
 

@@ -702,3 +702,62 @@ def test_a_dask_frame_with_no_string_column_names_has_no_feature_names_as_in_mem
         with pytest.warns(UserWarning, match="X does not have valid feature names") as said:
             est.transform(dX)
     assert Path(said[0].filename).name == Path(__file__).name
+
+
+def _with_missing(dtype: str) -> pd.DataFrame:
+    """Six rows, a nullable column ``dtype`` missing in row 4 (row 1 of partition 1 when
+    cut in two partitions of three)."""
+    frame = _frame(6)
+    values = [True, False, True, False, pd.NA, True]
+    frame["m"] = pd.array(values if dtype == "boolean" else [1, 2, 3, 4, pd.NA, 6], dtype=dtype)
+    return frame
+
+
+@pytest.mark.parametrize("dtype", ["boolean", "Int64"])
+@pytest.mark.parametrize("output", ["default", "pandas"])
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_a_missing_value_of_a_nullable_column_is_the_in_memory_error_on_dask(
+    name, output, dtype
+) -> None:
+    """A missing pandas ``boolean`` (or ``Int64``) in new data was a TypeError about
+    non-numeric values on Dask ("float() argument must be ... not 'NAType'") where the
+    same frame in memory is refused as missing: now both are the same ValueError, in the
+    same words, Dask's naming the partition and the place in it (written out by hand:
+    row 4 is row 1 of the second partition of three rows)."""
+    clean = _frame(6)
+    missing = _with_missing(dtype)
+    est = ESTIMATORS[name]().fit(clean).set_output(transform=output)
+    fix = "Drop or impute missing values before clustering, e.g. df.dropna() or df.fillna(...)."
+    with pytest.raises(ValueError) as in_memory:
+        est.transform(missing)
+    assert str(in_memory.value) == (
+        f"X contains 1 non-finite value(s) (first: NaN at index (4, 2)). {fix}"
+    )
+    with _threads(1), pytest.raises(ValueError) as on_dask:
+        est.transform(dd.from_pandas(missing, npartitions=2)).compute()
+    assert str(on_dask.value) == (
+        "X contains 1 non-finite value(s) in partition 1 (first: NaN at index (1, 2) of "
+        f"that partition). {fix}"
+    )
+
+
+@pytest.mark.parametrize("method", ["predict", "score"])
+def test_a_missing_boolean_in_predict_and_score_on_dask_is_the_in_memory_error(method) -> None:
+    est = ESTIMATORS["kmeans"]().fit(_frame(6))
+    missing = _with_missing("boolean")
+    with pytest.raises(ValueError, match=r"^X contains 1 non-finite value\(s\) \(first: NaN"):
+        getattr(est, method)(missing)
+    with _threads(1), pytest.raises(ValueError, match=r"^X contains 1 non-finite value\(s\) "
+                                    r"in partition 1 \(first: NaN at index \(1, 2\) of that"):
+        out = getattr(est, method)(dd.from_pandas(missing, npartitions=2))
+        out.compute()
+
+
+def test_booleans_without_missing_values_read_as_0_1_on_dask_as_in_memory() -> None:
+    frame = _frame(6)
+    frame["m"] = pd.array([True, False, True, False, False, True], dtype="boolean")
+    est = ESTIMATORS["kmeans"]().fit(_frame(6))
+    as_numbers = frame.astype({"m": float})
+    with _threads(1):
+        got = est.transform(dd.from_pandas(frame, npartitions=2)).compute()
+    np.testing.assert_array_equal(got, est.transform(as_numbers))

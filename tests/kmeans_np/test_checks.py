@@ -448,3 +448,25 @@ def test_match_index_refuses_keys_repeated_in_the_rows():
                        r"others, customers given twice in the customers\)"):
         match_index(pd.Series([1, 2], index=["a", "b"]), pd.Index(["a", "b", "a"]),
                     name="labels", whose="the customers", row="customer", fix="")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [([True, pd.NA, False], "boolean"), ([1, pd.NA, 3], "Int64"), ([1.5, pd.NA, 3.0], "Float64")],
+)
+def test_a_missing_value_of_a_nullable_series_is_refused_as_missing(values, dtype):
+    """A 1-D nullable Series (a column, or sample weights) with a missing value was a
+    TypeError "must hold numbers but has non-numeric values (object dtype)"; now it is
+    NaN refused as missing, as in a DataFrame column, and without NA it reads as 0/1 or
+    its numbers."""
+    from kmeans_np.checks import check_array
+
+    with pytest.raises(ValueError, match=r"^col contains 1 non-finite value\(s\) \(first: "
+                                         r"NaN at index 1\)\."):
+        check_array(pd.Series(pd.array(values, dtype=dtype)), name="col", ensure_2d=False)
+    given = pd.Series(pd.array([v if v is not pd.NA else values[0] for v in values], dtype))
+    got = check_array(given, ensure_2d=False)
+    want = [float(v) for v in given.tolist()]  # bool or number, by Python's float()
+    assert got.dtype == np.float64 and got.tolist() == want
+    with pytest.raises(ValueError, match="sample_weight contains 1 non-finite"):
+        KMeans(2).fit(X_OK[:3], sample_weight=pd.Series(pd.array(values, dtype=dtype)))

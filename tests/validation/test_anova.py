@@ -125,3 +125,26 @@ def test_a_constant_feature_whose_means_are_an_ulp_apart_is_constant(value) -> N
         assert table.loc["spend", "significance"] == "constant", table
         assert np.isnan(table.loc["spend", "F"]) and np.isnan(table.loc["spend", "eta_squared"])
         assert table.loc["x", "significance"] == "***"  # a varying feature still tests
+
+
+def test_a_missing_boolean_is_refused_as_missing_in_memory_and_on_dask() -> None:
+    """A nullable boolean column with a missing value was a TypeError ("non-numeric
+    values") in memory while Dask refused it as missing: both are now the ValueError
+    about a missing value."""
+    dd = pytest.importorskip("dask.dataframe")
+    df = pd.DataFrame({
+        "x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "b": pd.array([True, pd.NA, False, True, False, True], dtype="boolean"),
+        "g": [0, 0, 0, 1, 1, 1],
+    })
+    with pytest.raises(ValueError, match=r"^column 'b' contains 1 non-finite value\(s\) "
+                                         r"\(first: NaN at index 1\)"):
+        anova_table(df, ["x", "b"], "g")
+    with pytest.raises(ValueError, match=r"^df contains 1 non-finite value\(s\) .*NaN in "
+                                         "partition 0, at row 1"):
+        anova_table(dd.from_pandas(df, npartitions=2), ["x", "b"], "g")
+    # without the missing value, the booleans are the numbers 0/1 (scipy on those)
+    df.loc[1, "b"] = True
+    row = anova_table(df, ["b"], "g").loc["b"]
+    ref = scipy.stats.f_oneway([1.0, 1.0, 0.0], [1.0, 0.0, 1.0])
+    assert row["F"] == pytest.approx(ref.statistic, rel=1e-12)
