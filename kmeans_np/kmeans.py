@@ -83,7 +83,8 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         ``init(X, n_clusters, random_state=random_state)`` once per start and must return
         an array of shape (n_clusters, n_features) of finite numbers. ``X`` is the data as
         a read-only float64 array (it may be the caller's own: not copied), or for Dask
-        input a Dask array of float64 chunked like the input's rows, and the centres
+        input a Dask array of float64 chunked like the input's rows (computed from the
+        blocks the fit holds in memory: the source is not read again), and the centres
         returned are read in its units, like a given array (the
         sample weights are not passed; scikit-learn passes X minus its column means, a
         step of its own, and reads the centres in those units: the same starts for a

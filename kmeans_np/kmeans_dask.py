@@ -13,29 +13,34 @@ starts for the price of one pass, within 0.1 % of the best of ten full starts wh
 greedy start on all the data was up to 6 % off (``docs/SCALE.md``). An integer
 ``n_init`` asks for that many starts seeded on all the blocks, as in memory; ``n_init=1``
 then gives the in-memory fit's seeding. A callable ``init`` is called on the data as a
-float64 Dask array (its partition sizes known), ``n_init`` times ("auto": 10).
+float64 Dask array (its partition sizes known), ``n_init`` times ("auto": 10): on the
+blocks the fit already holds in memory, every start before the first Lloyd run, so the
+source is read once however the callable reads the data.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import dask.array as da
 import numpy as np
+from dask import delayed
 
 from kmeans_np._dask_engine import DaskEngine
 from kmeans_np._tabular import record_fit_columns
 from kmeans_np.coreset import CORESET_STARTS, coreset_size
 from kmeans_np.dask_blocks import (
+    DaskBlocks,
     block_values,
     centered,
+    from_blocks,
     one_thread,
     run,
     to_blocks,
 )
-from kmeans_np.dask_detect import is_dask_frame
 from kmeans_np.jit import load_kernels
 from kmeans_np.transform_dask import block_unit, checked_dask_array, dask_output
 
@@ -71,17 +76,30 @@ def _coreset_start(
     return fitted.cluster_centers_
 
 
-def _known_rows(X: Any, chunks: tuple[int, ...]) -> da.Array:
-    """``X`` as a float64 Dask array whose row chunk sizes are ``chunks`` (those the
-    blocks were found to have): a DataFrame's partitions or an array of unknown chunk
-    sizes (``ddf.to_dask_array()``) get a known shape, with the same tasks."""
-    if is_dask_frame(X):
-        rows = X.to_dask_array(lengths=list(chunks))
-    elif any(np.isnan(c) for c in X.chunks[0]):
-        rows = da.Array(X.dask, X.name, (chunks, *X.chunks[1:]), meta=X._meta)
-    else:
-        rows = X
-    return rows.astype(np.float64)
+def _row_major(xt: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(xt.T)
+
+
+def _held_rows(data: DaskBlocks) -> da.Array:
+    """The data as a float64 Dask array (n, d) chunked like its blocks (sizes known, also
+    for a DataFrame or an array of unknown chunk sizes), computed from the blocks held in
+    memory (``data.blocks``, persisted): reading it does not read the source again."""
+    rows = [delayed(_row_major)(b) for b in data.blocks]
+    return from_blocks(rows, data.sizes, np.float64, (data.n_features,))
+
+
+def _callable_starts(
+    est: Any, data: DaskBlocks, params: Any, center: np.ndarray
+) -> Callable[[np.random.Generator], np.ndarray]:
+    """A callable init's ``params.n_init`` starts, all made now, on the blocks held in
+    memory (:func:`_held_rows`), and handed out one per start in the order made: a
+    callable that gathers rows (``X[idx].compute()``) then reads memory, not the source,
+    once per start. The answer is the in-memory one: there too the calls draw, in this
+    order, from the random state they share, and the Lloyd runs between them draw
+    nothing."""
+    make = est._callable_start(_held_rows(data), params, center)
+    starts = iter([make(None) for _ in range(params.n_init)])
+    return lambda _rng: next(starts)
 
 
 def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
@@ -97,8 +115,8 @@ def fit_dask(est: Any, X: Any, sample_weight: Any = None) -> Any:
     center = data.col_sum / data.n_samples  # Lloyd runs on centred blocks, as in memory
     engine = DaskEngine(centered(data, center))
     names, n_features = data.names, data.n_features
-    if callable(params.init):  # called on the data as a float64 Dask array, lazily
-        start = est._callable_start(_known_rows(X, data.chunks), params, center)
+    if callable(params.init):  # every start from the blocks as given, read once
+        start = _callable_starts(est, data, params, center)
     del data  # the blocks as given: the workers may free them now
     if callable(params.init):
         best = est._best_run(engine, params, center, start)

@@ -165,6 +165,44 @@ def test_callable_init_on_dask_gives_the_in_memory_fit(data) -> None:
         np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["array", "frame"])
+def test_callable_init_on_dask_reads_the_source_once_for_all_starts(data, kind) -> None:
+    """A callable init that gathers rows on Dask read every partition of the source once
+    per start (30 reads for 3 partitions and n_init=10, against one pass for the data's
+    own check): the starts now read the blocks the fit holds in memory, so the source is
+    read once per partition in all, counted as the source is asked for each partition.
+    The fit stays the in-memory fit with the same callable and random_state."""
+    calls = []
+
+    def random_rows(X, n_clusters, random_state):
+        calls.append(1)
+        return X[np.sort(random_state.choice(X.shape[0], n_clusters, replace=False))]
+
+    X = data[:9_000]
+    ref = KMeans(5, init=random_rows, n_init=10, random_state=4, backend="numba").fit(X)
+    reads = []
+
+    def read(part):
+        reads.append(len(part))
+        return part
+
+    if kind == "frame":
+        base = dd.from_pandas(pd.DataFrame(X, columns=["r", "f", "m"]), npartitions=3)
+        source = base.map_partitions(read, meta=base._meta)
+    else:
+        source = da.from_array(X, chunks=(CHUNK, 3)).map_blocks(read, meta=np.empty((0, 3)))
+    calls.clear()
+    with dask.config.set(scheduler="sync"):
+        km = KMeans(5, init=random_rows, n_init=10, random_state=4).fit(source)
+        assert sorted(reads) == [CHUNK] * 3, len(reads)  # each partition once, in all
+        labels = km.labels_.compute()
+    assert len(calls) == 10
+    np.testing.assert_array_equal(labels, ref.labels_)
+    assert km.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+    assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-12)
+
+
 def _log_minmax(X: np.ndarray) -> np.ndarray:
     logged = np.log1p(X - X.min(axis=0))
     return (logged - logged.min(axis=0)) / (logged.max(axis=0) - logged.min(axis=0))
