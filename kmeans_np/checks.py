@@ -20,6 +20,7 @@ import pandas as pd
 
 __all__ = [
     "as_generator",
+    "by_row",
     "check_array",
     "check_columns",
     "check_dataframe",
@@ -316,14 +317,20 @@ def check_distances_fit(X: np.ndarray, sample_weight: np.ndarray | None, name: s
         )
 
 
-def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray | None:
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, rows: Any = None
+) -> np.ndarray | None:
     """Validate per-sample weights; ``None`` means every sample weighs 1.
 
-    Weights must be finite and non-negative, and not all zero. Returns a new float64
-    array, or ``None`` for unit weights.
+    Weights must be finite and non-negative, and not all zero. ``rows`` is the data as
+    the caller gave it (before :func:`check_array`): weights as a Series beside a
+    DataFrame are matched to its rows by index, otherwise taken in row order
+    (:func:`by_row`). Returns a new float64 array in the rows' order, or ``None`` for
+    unit weights.
     """
     if sample_weight is None:
         return None
+    sample_weight = by_row(sample_weight, rows, name="sample_weight")
     w = check_array(sample_weight, name="sample_weight", ensure_2d=False, copy=True)
     if w.shape[0] != n_samples:
         raise ValueError(
@@ -524,6 +531,49 @@ def match_index(
     raise ValueError(
         f"{name} is a {kind} whose index does not match {whose} ({', '.join(gaps)}); {fix}"
     )
+
+
+def by_row(values: Any, rows: Any, *, name: str, against: str = "X") -> Any:
+    """``values`` (one per row: labels, sample weights) paired with the rows of ``rows``,
+    by the project's one rule: a Series beside a DataFrame (or beside another Series) is
+    matched by index (:func:`match_index`: the same keys in any order are reordered to
+    ``rows``; keys missing, extra or repeated are refused, counted); anything else (an
+    array or a list, or a Series beside an array) is returned as it is, to be taken in
+    row order, as scikit-learn takes it.
+
+    Parameters
+    ----------
+    values : Series or array-like
+        One value per row.
+    rows : DataFrame, Series or array-like
+        What the values belong to (``X``, ``df``, the first of two labelings).
+    name, against : str
+        What the caller calls ``values`` and ``rows``, for the messages.
+
+    Returns
+    -------
+    Series or array-like
+        ``values`` itself, or a new Series reordered to ``rows``' index.
+
+    Raises
+    ------
+    ValueError
+        A Series whose keys are not exactly those of ``rows``' index.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 9.0]}, index=["a", "b", "c"])
+    >>> by_row(pd.Series([3.0, 1.0, 2.0], index=["c", "a", "b"]), X, name="w").tolist()
+    [1.0, 2.0, 3.0]
+    """
+    if isinstance(values, pd.Series) and isinstance(rows, (pd.DataFrame, pd.Series)):
+        whose = f"{against}'" if against.endswith("s") else f"{against}'s"  # features'
+        return match_index(
+            values, rows.index, name=name, whose=f"{whose} index",
+            fix=f"pass {name} on {whose} index (the same keys, in any order), or "
+            f"{name}.to_numpy() to take them in {whose} row order.",
+        )
+    return values
 
 
 def check_n_components(n_components: Any, n_samples: int, n_features: int) -> int:

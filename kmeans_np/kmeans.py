@@ -250,9 +250,12 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
         y : ignored
             Accepted for compatibility with scikit-learn pipelines. Pass weights by
             keyword: ``fit(X, sample_weight=w)``.
-        sample_weight : array-like of shape (n_samples,), optional
+        sample_weight : array-like or Series of shape (n_samples,), optional
             Non-negative weights, not all zero. Used by k-means++/random starts and by
-            the centre updates; a given init array ignores them.
+            the centre updates; a given init array ignores them. A Series beside a
+            DataFrame ``X`` is matched to its rows by index (the same keys in any order;
+            keys missing, extra or repeated are a ``ValueError``); an array, or a Series
+            beside an array, is taken in row order, as scikit-learn takes it.
 
         Returns
         -------
@@ -262,9 +265,9 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
             from kmeans_np.kmeans_dask import fit_dask
 
             return fit_dask(self, X, sample_weight)
-        names = feature_names(X)
+        names, rows = feature_names(X), X
         X = check_array(X)
-        w = check_sample_weight(sample_weight, X.shape[0])
+        w = check_sample_weight(sample_weight, X.shape[0], rows)
         check_distances_fit(X, w)
         return self._fit_checked(X, w, self._fit_params(*X.shape), names)
 
@@ -416,14 +419,15 @@ class KMeans(ClusterMixin, PrefixFeatureNamesMixin, TransformerMixin, BaseEstima
     def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Minus the inertia of X assigned to the nearest fitted centres (higher is better).
 
-        ``y`` is ignored; pass weights by keyword, ``score(X, sample_weight=w)``.
+        ``y`` is ignored; pass weights by keyword, ``score(X, sample_weight=w)``: paired
+        with the rows of ``X`` as in :meth:`fit`.
         """
         if is_dask_collection(X):
             from kmeans_np.kmeans_dask import score_dask
 
             return score_dask(self, X, sample_weight)
-        X = self._check_new_data(X)
-        w = check_sample_weight(sample_weight, X.shape[0])
+        rows, X = X, self._check_new_data(X)
+        w = check_sample_weight(sample_weight, X.shape[0], rows)
         engine = make_engine(self._backend(X), X, w)
         labels = np.empty(X.shape[0], dtype=np.int32)
         return -engine.assign(self.cluster_centers_, labels)

@@ -106,8 +106,10 @@ def kmeans_plusplus(
     n_local_trials : int, optional
         Candidates drawn per step; the one lowering the potential most is kept.
         Default ``2 + int(log(n_clusters))``.
-    sample_weight : array-like of shape (n_samples,), optional
-        Weights; sampling probabilities are multiplied by them.
+    sample_weight : array-like or Series of shape (n_samples,), optional
+        Weights; sampling probabilities are multiplied by them. A Series beside a
+        DataFrame ``X`` is matched to its rows by index, anything else taken in row
+        order (as in ``KMeans.fit``).
     backend : {"auto", "numpy", "numba"}
         Which engine computes the distances (``"auto"``: numpy below
         ``NUMBA_FROM_SAMPLES`` rows, else numba; the same centres either way).
@@ -118,11 +120,11 @@ def kmeans_plusplus(
     indices : ndarray of shape (n_clusters,)
         Row of X each centre was taken from.
     """
-    X = check_array(X)
+    rows, X = X, check_array(X)
     n_clusters = check_n_clusters(n_clusters, X.shape[0])
     if n_local_trials is not None and (not is_integer(n_local_trials) or n_local_trials < 1):
         raise ValueError(f"n_local_trials must be a positive integer, got {n_local_trials!r}.")
-    w = check_sample_weight(sample_weight, X.shape[0])
+    w = check_sample_weight(sample_weight, X.shape[0], rows)
     check_distances_fit(X, w)
     engine = make_engine(
         resolve_backend(backend, n=X.shape[0], numba_from=NUMBA_FROM_SAMPLES), X, w

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import check_array
+from kmeans_np.checks import by_row, check_array
 from kmeans_np.dask_detect import is_dask_collection
 from validation._indices_core import ch_ratio, db_index, pairwise_distances
 from validation.labels import EncodedLabels, check_cluster_count, encode_labels, labels_by_row
@@ -112,7 +112,20 @@ def adjusted_rand_score(labels_true: Any, labels_pred: Any) -> float:
     The pair counts are summed in exact integer arithmetic. When the chance-corrected
     denominator is 0 — both labelings put everything in one cluster, or both make every
     point its own cluster — the partitions are identical and the result is 1.0.
+
+    The labelings are paired by the project's rule (:func:`kmeans_np.checks.by_row`):
+    two pandas Series are matched by index — the same keys in another order are put in
+    ``labels_true``'s order, keys missing, extra or repeated are a ``ValueError`` that
+    counts them; arrays, lists, or a Series beside an array are compared by position,
+    as scikit-learn compares them.
+
+    Examples
+    --------
+    >>> a = pd.Series([0, 0, 1], index=["x", "y", "z"])
+    >>> adjusted_rand_score(a, pd.Series([1, 0, 0], index=["z", "x", "y"]))
+    1.0
     """
+    labels_pred = by_row(labels_pred, labels_true, name="labels_pred", against="labels_true")
     t = encode_labels(labels_true, name="labels_true")
     p = encode_labels(labels_pred, len(t.codes), name="labels_pred", against="labels_true")
     return _adjusted_rand(t, p)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from kmeans_np.checks import match_index
+from kmeans_np.checks import by_row
 
 __all__ = [
     "EncodedLabels",
@@ -53,8 +53,9 @@ class EncodedLabels(NamedTuple):
 
 
 def labels_by_row(labels: Any, rows: Any, *, name: str = "labels", against: str = "X") -> Any:
-    """``labels`` paired with the rows of ``rows`` (the module's rule): a Series beside a
-    DataFrame is matched by index, anything else is returned as it is (row order).
+    """``labels`` paired with the rows of ``rows`` (the module's rule,
+    :func:`kmeans_np.checks.by_row`): a Series beside a DataFrame is matched by index,
+    anything else is returned as it is (row order).
 
     Parameters
     ----------
@@ -82,14 +83,9 @@ def labels_by_row(labels: Any, rows: Any, *, name: str = "labels", against: str 
     >>> labels_by_row(pd.Series([1, 0, 0], index=["c", "a", "b"]), X).tolist()
     [0, 0, 1]
     """
-    if isinstance(rows, pd.DataFrame) and isinstance(labels, pd.Series):
-        whose = f"{against}'" if against.endswith("s") else f"{against}'s"  # features'
-        return match_index(
-            labels, rows.index, name=name, whose=f"{whose} index",
-            fix=f"pass {name} on {whose} index (the same keys, in any order), or "
-            f"{name}.to_numpy() to take them in {whose} row order.",
-        )
-    return labels
+    if not isinstance(rows, pd.DataFrame):  # the data: a DataFrame, never a Series
+        return labels
+    return by_row(labels, rows, name=name, against=against)
 
 
 def encode_labels(

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from _kmeans_helpers import BACKENDS, blob_data, positive_weights, rfm_data
 from sklearn.cluster import KMeans as SkKMeans
@@ -349,3 +350,90 @@ def test_fit_models_gives_what_separate_fits_give():
     # the shared parameters are checked once, as fit checks them
     with pytest.raises(ValueError, match="max_iter"):
         fit_models(X, [{"n_clusters": 2}], max_iter=0)
+
+
+# --- sample_weight as a Series: paired with X's rows by the project's rule -----------
+
+
+def _weighted_case():
+    """Twelve customers in 2-D, their weights on the customers, and the same customer →
+    weight pairs in a scrambled order (a reordering of X's index)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(11)
+    ids = [f"c{i:02d}" for i in range(12)]
+    X = pd.DataFrame(blob_data(12, 2, 3, seed=5), index=ids, columns=["r", "m"])
+    w = pd.Series(rng.uniform(0.5, 9.0, size=12), index=ids)
+    scrambled = w.iloc[rng.permutation(12)]
+    assert not np.array_equal(scrambled.to_numpy(), w.to_numpy())
+    return X, w, scrambled
+
+
+def test_sample_weight_series_beside_a_dataframe_is_matched_by_index():
+    """Weights as a Series whose index is a reordering of X's were paired by position;
+    they are matched by index now, so the fit is scikit-learn's on the weights put in
+    X's order by pandas (reindex), and so is score."""
+    X, _w, scrambled = _weighted_case()
+    init = X.to_numpy()[[0, 5, 9]]
+    aligned = scrambled.reindex(X.index).to_numpy()  # pandas' own alignment
+    ours = KMeans(3, init=init, n_init=1).fit(X, sample_weight=scrambled)
+    ref = SkKMeans(3, init=init, n_init=1, algorithm="lloyd").fit(
+        X.to_numpy(), sample_weight=aligned
+    )
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=RTOL)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=RTOL)
+    assert ours.score(X, sample_weight=scrambled) == pytest.approx(
+        ref.score(X.to_numpy(), sample_weight=aligned), rel=RTOL
+    )
+    # the weights given by position (what scrambled was taken as) give another fit
+    positional = SkKMeans(3, init=init, n_init=1, algorithm="lloyd").fit(
+        X.to_numpy(), sample_weight=scrambled.to_numpy()
+    )
+    assert positional.inertia_ != pytest.approx(ref.inertia_, rel=1e-6)
+
+
+def test_sample_weight_series_beside_an_array_is_taken_by_position():
+    X, _, scrambled = _weighted_case()
+    init = X.to_numpy()[[0, 5, 9]]
+    ours = KMeans(3, init=init, n_init=1).fit(X.to_numpy(), sample_weight=scrambled)
+    ref = SkKMeans(3, init=init, n_init=1, algorithm="lloyd").fit(
+        X.to_numpy(), sample_weight=scrambled.to_numpy()
+    )
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("keys", "gaps"),
+    [
+        (lambda ids: [*ids[:-1], "zz"], r"1 row\(s\) without a value, 1 value\(s\) for others"),
+        (lambda ids: ids[:-1], r"1 row\(s\) without a value, 0 value\(s\) for others"),
+        (lambda ids: [*ids[:-1], ids[0]], r"1 row\(s\) without a value, 0 value\(s\) for "
+                                          r"others, rows given twice"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "score"])
+def test_sample_weight_series_with_other_keys_is_refused_counting_them(keys, gaps, method):
+    X, _w, _ = _weighted_case()
+    ids = list(X.index)
+    given = pd.Series(np.ones(len(keys(ids))), index=keys(ids))
+    model = KMeans(3, init=X.to_numpy()[[0, 5, 9]], n_init=1).fit(X)
+    with pytest.raises(ValueError, match=r"^sample_weight is a Series whose index does not "
+                                         rf"match X's index \({gaps}\); pass sample_weight "
+                                         "on X's index"):
+        getattr(model, method)(X, sample_weight=given)
+
+
+def test_kmeans_plusplus_matches_sample_weight_series_by_index():
+    """kmeans_plusplus takes sample weights as KMeans.fit does: a Series beside a
+    DataFrame by index (the same centres as the weights put in X's order by pandas)."""
+    from kmeans_np import kmeans_plusplus
+
+    X, _, scrambled = _weighted_case()
+    aligned = scrambled.reindex(X.index).to_numpy()
+    got, got_idx = kmeans_plusplus(X, 3, random_state=2, sample_weight=scrambled)
+    want, want_idx = kmeans_plusplus(X.to_numpy(), 3, random_state=2, sample_weight=aligned)
+    np.testing.assert_array_equal(got_idx, want_idx)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match=r"^sample_weight is a Series whose index does not"):
+        kmeans_plusplus(X, 3, sample_weight=scrambled.iloc[:-1])

@@ -99,3 +99,28 @@ def test_review_messages_and_edges() -> None:
     with pytest.raises(TypeError, match=r"^group 'A' holds text \('x' in row 0\): 'note' must "
                                         r"be numbers \(0/1 for a yes/no metric\)\.$"):
         ab_report(df, "arm", {"note": "continuous"})
+
+
+def test_adjusted_rand_score_of_two_series_matches_them_by_index() -> None:
+    """Two Series are paired by index (the project's rule), arrays by position: the
+    expected values are scikit-learn's on the labels put in one order by pandas."""
+    ids = [f"c{i}" for i in range(8)]
+    a = pd.Series([0, 0, 0, 1, 1, 1, 2, 2], index=ids)
+    b = pd.Series([1, 1, 0, 0, 0, 2, 2, 2], index=ids)
+    scrambled = b.iloc[[7, 2, 5, 0, 3, 6, 1, 4]]
+    want = skm.adjusted_rand_score(a.to_numpy(), scrambled.reindex(a.index).to_numpy())
+    assert adjusted_rand_score(a, scrambled) == pytest.approx(want, abs=1e-14)
+    assert adjusted_rand_score(a, b) == pytest.approx(want, abs=1e-14)
+    by_position = skm.adjusted_rand_score(a.to_numpy(), scrambled.to_numpy())
+    assert by_position != pytest.approx(want, abs=1e-6)  # the pairing matters here
+    assert adjusted_rand_score(a.to_numpy(), scrambled.to_numpy()) == pytest.approx(
+        by_position, abs=1e-14
+    )
+    assert adjusted_rand_score(a, scrambled.to_numpy()) == pytest.approx(by_position,
+                                                                          abs=1e-14)
+    with pytest.raises(ValueError, match=r"^labels_pred is a Series whose index does not "
+                                         r"match labels_true's index \(1 row\(s\) without a "
+                                         r"value, 1 value\(s\) for others\)"):
+        adjusted_rand_score(a, pd.Series(b.to_numpy(), index=[*ids[:-1], "zz"]))
+    with pytest.raises(ValueError, match=r"rows given twice"):
+        adjusted_rand_score(a, pd.Series(b.to_numpy(), index=[*ids[:-1], "c0"]))
