@@ -13,6 +13,7 @@ import contextlib
 import glob
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -203,12 +204,22 @@ def test_local_cluster_workers_do_not_take_the_terminals_ctrl_c(tmp_path: Path) 
         pytest.skip("reads signal masks from /proc (Linux)")
     before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
     others = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. `address`
-    with dask_session("local", lambda message: None):
-        workers = [p for p in psutil.Process().children(recursive=True) if p.pid not in others
-                   and "resource_tracker" not in " ".join(p.cmdline())]  # fmt: skip
-        assert workers and all(blocked(p.pid) for p in workers)
-        assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    # another Dask holding the dashboard's port is no warning for the user (it printed
+    # "warning: Port 8787 is already in use. Perhaps you already have a cluster running?")
+    with socket.socket() as held, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):  # already held by another Dask: the same case
+            held.bind(("", 8787))
+            held.listen()
+        with dask_session("local", lambda message: None):
+            workers = [p for p in psutil.Process().children(recursive=True)
+                       if p.pid not in others
+                       and "resource_tracker" not in " ".join(p.cmdline())]  # fmt: skip
+            assert workers and all(blocked(p.pid) for p in workers)
+            assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
     assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+    assert not [w for w in caught if "already in use" in str(w.message)]
 
 
 # -- files that disagree, servers that are not schedulers -------------------------------------

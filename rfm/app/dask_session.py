@@ -35,6 +35,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -169,7 +170,11 @@ def dask_session(
             workers, memory = local_cluster_size()
             say(f"starting a local Dask cluster: {workers} worker(s) x 1 thread, "
                 f"{memory / 2**30:.1f} GiB each")  # fmt: skip
-            with _ctrl_c_held():
+            with _ctrl_c_held(), warnings.catch_warnings():
+                # another Dask on this machine holds the dashboard's port: the cluster
+                # takes another one, and the line below says where; not a warning
+                warnings.filterwarnings("ignore", message="Port .* is already in use",
+                                        category=UserWarning)
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
                     memory_limit=memory, silence_logs=logging.CRITICAL,
