@@ -16,6 +16,7 @@ import os
 import re
 from html import escape, unescape
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1534,30 +1535,40 @@ def test_a_models_as_of_date_is_settled_in_one_pass_over_the_orders(
     assert (seg["recency"] == _recency_from(weekly / "week1.csv").loc[seg.index]).all()
 
 
+def _counted_dask(frame: pd.DataFrame, folder: Path, parts: int = 3) -> tuple[Any, list[str]]:
+    """``frame`` as a Dask frame of ``parts`` CSV files in ``folder``, and the list of the
+    files read, which every read of a partition appends to."""
+    import dask.dataframe as dd
+
+    reads: list[str] = []
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        frame.iloc[rows].to_csv(folder / f"p{i}.csv", index=False)
+
+    def counted_read(path: str) -> pd.DataFrame:
+        reads.append(path)
+        return pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
+
+    ddf = dd.from_map(counted_read, [str(folder / f"p{i}.csv") for i in range(parts)],
+                      meta=frame.iloc[:0])  # fmt: skip
+    return ddf, reads
+
+
+def _week(weekly: Path, name: str = "week1") -> pd.DataFrame:
+    return pd.read_csv(weekly / f"{name}.csv", dtype={"CustomerID": str},
+                       parse_dates=["InvoiceDate"])  # fmt: skip
+
+
 def test_a_models_as_of_date_on_dask_reads_the_orders_once(weekly, tmp_path) -> None:
     """The same on a Dask frame (synchronous scheduler): the CSV files are read as often
     as by one run given max+1d (not a refused run's reads more), and the note is said."""
     import argparse
 
     import dask
-    import dask.dataframe as dd
 
     from rfm.app.applying import apply_model
     from rfm.app.model_commands import _as_of
 
-    reads = []
-    frame = pd.read_csv(weekly / "week1.csv", dtype={"CustomerID": str},
-                        parse_dates=["InvoiceDate"])  # fmt: skip
-    parts = 3
-    for i, rows in enumerate(np.array_split(np.arange(len(frame)), parts)):
-        frame.iloc[rows].to_csv(tmp_path / f"p{i}.csv", index=False)
-
-    def counted_read(path: str) -> pd.DataFrame:
-        reads.append(path)
-        return pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
-
-    ddf = dd.from_map(counted_read, [str(tmp_path / f"p{i}.csv") for i in range(parts)],
-                      meta=frame.iloc[:0])  # fmt: skip
+    ddf, reads = _counted_dask(_week(weekly), tmp_path)
     model = SegmentModel.load(weekly / "m0.json")
     args = argparse.Namespace(snapshot=None, file="week1.csv", model="m0.json")
     with dask.config.set(scheduler="synchronous"):
@@ -1571,6 +1582,39 @@ def test_a_models_as_of_date_on_dask_reads_the_orders_once(weekly, tmp_path) -> 
     assert run.settings["snapshot"] == "max+1d"
     expected = _recency_from(weekly / "week1.csv")
     assert (run.rfm["recency"] == expected.loc[run.rfm.index]).all()
+
+
+@pytest.mark.parametrize("with_total", [False, True])
+def test_apply_on_dask_reads_each_partition_once(weekly, tmp_path, with_total) -> None:
+    """apply_model on a Dask frame of three CSV files (synchronous scheduler), the model's
+    snapshot rule aside (max+1d given): each file is read once, as the cleaning report
+    and the customer table come from one pass; the table is the in-memory run's, recency
+    counted here with pandas. A totals row below the order lines is left out on Dask as
+    in memory, with the same warning (the table is then reduced again without it, as
+    a run on Dask does: a second pass)."""
+    import dask
+
+    from rfm.app.applying import apply_model
+
+    lines = _week(weekly)
+    total = pd.DataFrame([["TOTAL", "I77777", pd.Timestamp("2024-05-15"),
+                           lines["TotalAmount"].sum()]], columns=lines.columns)  # fmt: skip
+    frame = pd.concat([lines, total], ignore_index=True) if with_total else lines
+    ddf, reads = _counted_dask(frame, tmp_path)
+    model = SegmentModel.load(weekly / "m0.json")
+    with dask.config.set(scheduler="synchronous"):
+        on_dask = apply_model(model, ddf, snapshot="max+1d")
+    if not with_total:
+        assert sorted(reads) == [str(tmp_path / f"p{i}.csv") for i in range(3)]
+    in_memory = apply_model(model, frame, snapshot="max+1d")
+    pd.testing.assert_frame_equal(on_dask.table, in_memory.table)
+    last = lines.groupby("CustomerID")["InvoiceDate"].max()
+    expected = (last.max() + pd.Timedelta(days=1) - last).dt.days
+    assert sorted(on_dask.rfm.index) == sorted(expected.index)  # no TOTAL
+    assert (on_dask.rfm["recency"] == expected.loc[on_dask.rfm.index]).all()
+    said = [w for w in on_dask.warnings if "TOTAL" in w]
+    assert said == [w for w in in_memory.warnings if "TOTAL" in w]
+    assert len(said) == with_total
 
 
 def test_a_models_as_of_date_is_midnight(cli, weekly, tmp_path) -> None:

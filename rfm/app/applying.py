@@ -26,10 +26,13 @@ The comparison with the previous run says only what the two files support:
   window that lost an order as one came); otherwise neither
   an unchanged count nor a difference of spends says what happened between the runs.
 
-On a Dask DataFrame the order lines are cleaned and reduced on Dask, and each partition of
-the customer table (partitioned by customer) is assigned where it lies, by the same
-:meth:`rfm.SegmentModel.assign_customers`; the table and the assignment are then gathered
-in the in-memory customer order, so the files are the in-memory run's.
+On a Dask DataFrame the order lines are cleaned and reduced on Dask in one pass, as a
+training run reduces them (:func:`rfm.app.pipeline.customer_table`: the cleaning report,
+the totals row and the customer table from one computation, so each partition is read
+once), and the customer table, gathered in the in-memory customer order, is assigned here
+by the same :meth:`rfm.SegmentModel.assign_customers`: the files are the in-memory run's.
+(Assigning each partition of a lazy table where it lies read every partition twice: once
+for the cleaning report, once for the table.)
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kmeans_np.dask_detect import is_dask_frame
 from rfm._cleaning_rules import MODEL_KEEPS_TOTALS
 from rfm._inputs import RFM_COLUMNS
 from rfm._table_core import settled_snapshot
@@ -516,29 +518,6 @@ def _comparable(customers: pd.Series, scores: pd.DataFrame, rest: pd.DataFrame) 
     }, index=_customer_ids(customers))  # fmt: skip
 
 
-def _assign_on_dask(
-    model: SegmentModel, lazy: Any, transactions: Any, settings: Any
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assign every partition of a lazy customer table (partitioned by customer) where it
-    lies, then gather the table and the assignment, in the in-memory customer order."""
-    import dask
-
-    from rfm._dask_parts import sorted_like_memory
-
-    meta = model.assign_customers(lazy._meta)
-    assigned = lazy.map_partitions(model.assign_customers, meta=meta, enforce_metadata=False)
-    parts, tables = dask.compute(lazy, assigned)
-    if len(parts) == 0:
-        raise ValueError("transactions is empty (0 rows after cleaning); nothing to assign.")
-    customer = settings.columns.customer
-    rfm = sorted_like_memory(parts, transactions._meta[customer].dtype)
-    where = pd.Index(tables["customer"]).get_indexer(rfm.index)
-    table = tables.take(where).reset_index(drop=True)
-    for col in ("rfm_code", "segment", "persona", "action"):  # one category set again
-        table[col] = table[col].astype("category")
-    return rfm, table
-
-
 def apply_model(
     model: SegmentModel,
     transactions: Any,
@@ -553,14 +532,9 @@ def apply_model(
     from rfm.model import _check_columns
 
     _check_columns(transactions, settings.columns)
-    on_dask = is_dask_frame(transactions)
-    base = customer_table(transactions, settings, progress=progress, compute=not on_dask)
-    with step("assigning scores, segments and clusters with the saved model"
-              + (" on Dask, per partition" if on_dask else "")):  # fmt: skip
-        if on_dask:
-            rfm, table = _assign_on_dask(model, base.rfm, transactions, settings)
-        else:
-            rfm, table = base.rfm, model.assign_customers(base.rfm)
+    base = customer_table(transactions, settings, progress=progress)  # (Dask: one pass)
+    with step("assigning scores, segments and clusters with the saved model"):
+        rfm, table = base.rfm, model.assign_customers(base.rfm)
     # a snapshot rule (a model's date, or max+1d past it) said as the table resolved it
     settings = settings.replace(snapshot=settled_snapshot(settings.snapshot,
                                                           rfm["last_purchase"].max()))
