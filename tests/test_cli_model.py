@@ -1514,6 +1514,59 @@ def test_refit_takes_a_snapshot_and_keeps_it(cli, weekly, tmp_path) -> None:
     assert not (tmp_path / "m2.json").exists()
 
 
+#: what every command that reads --snapshot says of a date before the file's last order,
+#: after the same first sentence: ``segment``'s default is max+1d, a model's is its own
+AFTER_REFUSED = {
+    "segment": "or max (that last purchase), or leave --snapshot out to count from 24 hours "
+               "after it (max+1d).",
+    "model": "or --snapshot max+1d (24 hours after it) or max, or leave --snapshot out to "
+             "count it as the model does.",
+}
+
+
+@pytest.mark.parametrize("command, extra", [
+    ("segment", []), ("segment", ["--dask"]), ("segment", ["--clv", "6"]),
+    ("apply", []), ("apply", ["--dask"]), ("refit", ["--dask"]),
+])  # fmt: skip
+def test_a_snapshot_before_the_last_order_is_refused_naming_the_flag(
+    cli, weekly, tmp_path, dask_address, command, extra
+) -> None:
+    """--snapshot 2024-05-01 on week1, whose last order (read here with pandas) is
+    2024-05-30: every command, in memory, on Dask and with --clv, refuses it in one line
+    that names --snapshot, what to give instead, and no Python keyword or 'max' / 'max+1d'
+    of the library's words."""
+    extra = [x for a in extra for x in ([a, dask_address] if a == "--dask" else [a])]
+    file = weekly / "week1.csv"
+    last = pd.read_csv(file, parse_dates=["InvoiceDate"])["InvoiceDate"].max()
+    model = [weekly / "m0.json"] if command != "segment" else []
+    saved = ["--save-model", tmp_path / "m1.json"] if command == "refit" else []
+    proc = cli(command, *model, file, "--snapshot", "2024-05-01", "--out", tmp_path / "o",
+               *saved, *extra, "--quiet")  # fmt: skip
+    said = (f"rfmseg: error: --snapshot 2024-05-01 is before the last purchase in {file} "
+            f"({last:%Y-%m-%d}); recency would be negative. Give --snapshot a date on or "
+            "after that last purchase, "
+            + AFTER_REFUSED["segment" if command == "segment" else "model"])  # fmt: skip
+    assert_user_error(proc, said)
+    assert proc.stderr.strip().splitlines()[-1] == said
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m1.json").exists()
+
+
+def test_a_models_zoned_date_on_naive_dates_is_refused_naming_the_model(
+    cli, weekly, tmp_path
+) -> None:
+    """A model whose date has a time zone (as the library may save one), applied to a
+    file of naive dates: one line naming the model's date, its file and --snapshot."""
+    doc = json.loads((weekly / "m0.json").read_text())
+    doc["settings"]["snapshot"] = "2024-05-01T00:00:00+02:00"
+    (tmp_path / "zoned.json").write_text(json.dumps(doc))
+    proc = cli("apply", tmp_path / "zoned.json", weekly / "week0.csv", "--out",
+               tmp_path / "o", "--quiet")  # fmt: skip
+    assert_user_error(proc, f"the model's snapshot 2024-05-01 (the date its training run was "
+                      f"given with --snapshot, kept in {tmp_path / 'zoned.json'}) has a time "
+                      f"zone and the dates of {weekly / 'week0.csv'} have none; give "
+                      "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
+
+
 @pytest.mark.parametrize("command", ["apply", "refit"])
 def test_a_models_as_of_date_is_settled_in_one_pass_over_the_orders(
     cli, weekly, tmp_path, monkeypatch, command

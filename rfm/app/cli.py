@@ -926,6 +926,7 @@ def _pipeline(
 def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -> int:
     from kmeans_np.jit import on_compile
     from rfm._cleaning_rules import NothingLeft
+    from rfm._table_core import SnapshotRefused
 
     say = _Reporter(args.quiet, interrupted)
     forget = on_compile(say.compiling)
@@ -933,6 +934,10 @@ def _run(args: argparse.Namespace, interrupted: threading.Event | None = None) -
         return _run_steps(args, say)
     except NothingLeft as exc:
         raise UsageError(_nothing_left(exc, args.command)) from None
+    except SnapshotRefused as exc:  # the library's words name snapshot=, not the flag
+        from rfm.app.model_commands import snapshot_refused
+
+        raise UsageError(snapshot_refused(exc, args)) from None
     finally:
         forget()
 

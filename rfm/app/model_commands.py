@@ -33,7 +33,8 @@ from rfm.io.export import FORMATS
 
 T = TypeVar("T")
 
-__all__ = ["add_model_commands", "check_model_path", "run_apply", "run_refit"]
+__all__ = ["add_model_commands", "check_model_path", "run_apply", "run_refit",
+           "snapshot_refused"]
 
 
 def _io_flags(p: argparse.ArgumentParser, default_out: str) -> None:
@@ -171,17 +172,15 @@ def _as_of(args: argparse.Namespace, model: Any, run: Callable[[Any], T],
     ``refit`` says the new model keeps that rule. Which of the two applies is decided
     where the last order becomes known (:class:`rfm._table_core.DateOrNextDay`), so the
     order lines are read once; the run's settings say which it was. A date given with
-    ``--snapshot`` is used as given, or refused in words that name the flag.
+    ``--snapshot`` is used as given; one these lines cannot take is refused in words
+    that name the flag (:func:`snapshot_refused`).
     """
-    from rfm._table_core import DateOrNextDay, SnapshotRefused, check_snapshot
+    from rfm._table_core import DateOrNextDay, check_snapshot
 
     given = args.snapshot
     own = model.settings.snapshot
     fixed = check_snapshot(own) if given is None else None
-    try:
-        out = run(given if fixed is None else DateOrNextDay(own))
-    except SnapshotRefused as exc:
-        raise ValueError(_snapshot_refused(exc, args, given)) from None
+    out = run(given if fixed is None else DateOrNextDay(own))
     ran = out[1] if refit else out  # (new model, its run) for a refit
     if fixed is None or ran.settings["snapshot"] != "max+1d":
         return out, None
@@ -195,19 +194,28 @@ def _as_of(args: argparse.Namespace, model: Any, run: Callable[[Any], T],
     return out, said
 
 
-def _snapshot_refused(exc: Any, args: argparse.Namespace, given: str | None) -> str:
-    """A snapshot these order lines cannot take (``exc``,
-    :class:`rfm._table_core.SnapshotRefused`) in one line naming ``--snapshot``, and the
-    model file when the date is the model's (``given`` is None)."""
+def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
+    """A snapshot the order lines cannot take (``exc``,
+    :class:`rfm._table_core.SnapshotRefused`), in one line naming ``--snapshot``, for
+    every command that reads one: ``segment``'s (with or without ``--dask`` or
+    ``--clv``), and ``apply``'s and ``refit``'s, whose model file is named when the date
+    is the model's (no ``--snapshot`` given)."""
+    given = getattr(args, "snapshot", None)
+    file = getattr(args, "file", "the data")
     whose = (f"--snapshot {given}" if given is not None else
              f"the model's snapshot {_instant(exc.snapshot)} (the date its training run was "
              f"given with --snapshot, kept in {args.model})")  # fmt: skip
     if exc.last is None:
-        return (f"{whose} has a time zone and the dates of {args.file} have none; give "
+        return (f"{whose} has a time zone and the dates of {file} have none; give "
                 "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
-    return (f"{whose} is before the last purchase in {args.file} ({_instant(exc.last)}); "
+    head = (f"{whose} is before the last purchase in {file} ({_instant(exc.last)}); "
             "recency would be negative. Give --snapshot a date on or after that last "
-            "purchase, or --snapshot max+1d (24 hours after it) or max.")  # fmt: skip
+            "purchase, ")  # fmt: skip
+    if args.command == "segment":  # leaving it out is max+1d
+        return head + ("or max (that last purchase), or leave --snapshot out to count "
+                       "from 24 hours after it (max+1d).")  # fmt: skip
+    return head + ("or --snapshot max+1d (24 hours after it) or max, or leave --snapshot "
+                   "out to count it as the model does.")  # fmt: skip
 
 
 def _instant(ts: Any) -> str:
