@@ -17,9 +17,9 @@ How a model is applied
 ----------------------
 :meth:`SegmentModel.assign` cleans the new order lines and builds their customer table
 exactly as a run does (:func:`rfm.app.pipeline.customer_table`: the model's columns,
-cleaning rules and snapshot convention — the day after the *new* data's last order, unless
-a snapshot is given). Then, for every customer, and with nothing refitted and no quantile
-recomputed:
+cleaning rules and snapshot, :meth:`SegmentModel.snapshot_for` — the day after the *new*
+data's last order, unless a snapshot is given). Then, for every customer, and with nothing
+refitted and no quantile recomputed:
 
 1. **Scores** from the frozen cut points :math:`c_1 \le \dots \le c_{q-1}` of each
    dimension: :math:`s = 1 + \#\{j : c_j \le x\}` (recency reversed). A value beyond the
@@ -81,6 +81,20 @@ date, money) before the refit and the customer table is in customer order, so th
 rows in any order give the same model, bit for bit: unsorted, a customer's spend would be
 summed in another order and differ in the last bits.
 
+The snapshot on new order lines
+-------------------------------
+Recency is counted from ``snapshot=`` when the caller gives one (:meth:`assign`,
+:meth:`drift`, :meth:`refit`, :func:`rfm.app.applying.apply_model`), else from the
+model's own (:meth:`SegmentModel.snapshot_for`): its rule (``"max+1d"``, the default, or
+``"max"``) on the new lines' own last order; or, for a model whose training run was given
+a date (``snapshot="2024-05-01"``, ``rfmseg segment --snapshot``), that date while the new
+lines end by it (at or before its 00:00, for a day: the model applied to its training
+lines gives that run's figures back) and, on lines that go on past it, 24 hours after
+their last order (``"max+1d"``), with a :class:`SnapshotPassedWarning`. That date is the
+training run's "as of" day, not a rule for later data, which it would refuse (recency
+would be negative). A refitted model keeps the snapshot used: the date, or ``"max+1d"``.
+``rfmseg apply`` and ``refit`` take the same rule, and say the warning in their words.
+
 The model file
 --------------
 :meth:`SegmentModel.save` writes JSON (:mod:`rfm.model_file`): readable, versioned, every
@@ -101,6 +115,7 @@ import numpy as np
 import pandas as pd
 
 from rfm._inputs import RFM_COLUMNS, check_rfm
+from rfm._table_core import DateOrNextDay, check_snapshot, settled_snapshot
 from rfm.drift import (
     Reference,
     bin_counts,
@@ -114,7 +129,7 @@ from rfm.io.export import CSV_DIGITS, round_significant
 from rfm.segments import segment
 from rfm.settings import Settings
 
-__all__ = ["SCALED_FEATURES", "SegmentModel"]
+__all__ = ["SCALED_FEATURES", "SegmentModel", "SnapshotPassedWarning"]
 
 #: names of the scaled features in the drift table
 SCALED_FEATURES = tuple(f"{d}_scaled" for d in RFM_COLUMNS)
@@ -165,6 +180,51 @@ def _version() -> str:
 
 def _iso(value: Any) -> str | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+def instant(ts: Any) -> str:
+    """A day as YYYY-MM-DD, with its time only when it is not midnight."""
+    ts = pd.Timestamp(ts)
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M:%S}"
+
+
+class SnapshotPassedWarning(UserWarning):
+    """The order lines go on past the date the model's training run was given as its
+    snapshot, so recency is counted from 24 hours after their last order instead, as
+    ``snapshot="max+1d"`` does (:meth:`SegmentModel.snapshot_for`). ``date`` is the
+    model's date, ``last`` the lines' last order, ``refit`` whether a refitted model
+    keeps that rule; ``rfmseg`` says it in its own words from them."""
+
+    def __init__(self, date: pd.Timestamp, last: pd.Timestamp, refit: bool = False) -> None:
+        self.date, self.last, self.refit = date, last, refit
+        super().__init__(
+            f"The model counts recency from {instant(date)}, the date its training run "
+            f"was given as snapshot=, but these orders go on to {instant(last)}: recency is "
+            "counted from 24 hours after their last order instead, as snapshot='max+1d' does"
+            + ("; the refitted model keeps that rule" if refit else "")
+            + ". Pass snapshot= a date on or after their last order to count it from "
+            "another day."
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.date, self.last, self.refit)
+
+
+def snapshot_passed(used: Any, last: Any, refit: bool = False) -> SnapshotPassedWarning | None:
+    """The warning of a run given ``used`` (:meth:`SegmentModel.snapshot_for`) on order
+    lines whose last order is ``last``, when the model's date gave way; else ``None``."""
+    if not isinstance(used, DateOrNextDay) or settled_snapshot(used, last) != "max+1d":
+        return None
+    return SnapshotPassedWarning(check_snapshot(used.date), pd.Timestamp(last), refit)
+
+
+def warn_snapshot_passed(used: Any, rfm: pd.DataFrame, refit: bool = False,
+                         stacklevel: int = 2) -> None:  # fmt: skip
+    """Warn :func:`snapshot_passed` of the customer table ``rfm`` (its last purchase), if
+    any; ``stacklevel`` as :func:`warnings.warn` counts it from the caller."""
+    said = snapshot_passed(used, rfm["last_purchase"].max(), refit)
+    if said is not None:
+        warnings.warn(said, stacklevel=stacklevel + 1)
 
 
 class SegmentModel:
@@ -317,23 +377,59 @@ class SegmentModel:
         return self.learned.created
 
     # -- applying --------------------------------------------------------------------
+    def snapshot_for(self, snapshot: Any = None) -> Any:
+        """The snapshot a run of this model on new order lines counts recency from
+        (module docstring: the snapshot on new order lines).
+
+        ``snapshot`` when given (as :func:`rfm.rfm_table` takes it: ``"max+1d"``,
+        ``"max"`` or a date; a date before the lines' last order is refused). Else the
+        model's own: its rule (``"max+1d"``, ``"max"``) as it is, or its date as
+        :class:`rfm._table_core.DateOrNextDay`: the date while the lines end by it, 24
+        hours after their last order once they go on past it (resolved where the last
+        order becomes known, so the lines are read once; the run then warns
+        :class:`SnapshotPassedWarning`). :meth:`assign`, :meth:`drift`,
+        :meth:`customer_table`, :meth:`refit` and :func:`rfm.app.applying.apply_model`
+        take it, and so do ``rfmseg apply`` and ``refit``.
+        """
+        if snapshot is not None:
+            return snapshot
+        own = self.settings.snapshot
+        return own if check_snapshot(own) is None else DateOrNextDay(own)
+
     def customer_table(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
-        """The RFM table of ``transactions`` as a run with this model's settings builds it
-        (``snapshot`` replaces the model's convention); a totals row left out is said in a
-        ``UserWarning``, as a run says it."""
+        """The RFM table of ``transactions`` as a run with this model's settings builds it,
+        recency counted from :meth:`snapshot_for` ``(snapshot)``; a totals row left out is
+        said in a ``UserWarning``, as a run says it, and the model's date given way in a
+        :class:`SnapshotPassedWarning`."""
+        return self._customer_table(transactions, snapshot, stacklevel=3)
+
+    def _customer_table(self, transactions: Any, snapshot: Any, stacklevel: int) -> pd.DataFrame:
+        """:meth:`customer_table`, its warnings at ``stacklevel`` (as :func:`warnings.warn`
+        counts it from this method's caller's caller: the user's call of a public one)."""
         from rfm.app.pipeline import customer_table
 
         _check_columns(transactions, self.settings.columns)
-        chosen = self.settings if snapshot is None else self.settings.replace(snapshot=snapshot)
-        table = customer_table(transactions, chosen)
+        used = self.snapshot_for(snapshot)
+        table = customer_table(transactions, self.settings.replace(snapshot=used))
         for row in table.totals:
-            warnings.warn(row.sentence(), UserWarning, stacklevel=2)
+            warnings.warn(row.sentence(), UserWarning, stacklevel=stacklevel)
+        warn_snapshot_passed(used, table.rfm, stacklevel=stacklevel)
         return table.rfm
 
     def assign(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
         """Scores, segment, cluster, persona and action of every customer in
         ``transactions`` (order lines, in memory or on Dask), with the frozen thresholds,
         scaler and centres (module docstring: how a model is applied).
+
+        Parameters
+        ----------
+        transactions : DataFrame or dask.dataframe.DataFrame
+            Order lines with the model's columns.
+        snapshot : "max+1d", "max" or date, optional
+            The instant recency is counted from; by default the model's own
+            (:meth:`snapshot_for`: a model trained with ``snapshot=DATE`` keeps DATE on
+            lines that end by it, and counts from ``"max+1d"`` on lines that go on past
+            it, with a :class:`SnapshotPassedWarning`).
 
         Returns
         -------
@@ -342,7 +438,7 @@ class SegmentModel:
             ``customer, recency, frequency, monetary, r_score, f_score, m_score,
             rfm_code, segment, cluster, persona, action``, customers in id order.
         """
-        return self.assign_customers(self.customer_table(transactions, snapshot))
+        return self.assign_customers(self._customer_table(transactions, snapshot, 3))
 
     def assign_customers(self, rfm: pd.DataFrame) -> pd.DataFrame:
         """:meth:`assign` on a customer table (:func:`rfm.rfm_table`) already built."""
@@ -393,8 +489,9 @@ class SegmentModel:
     # -- drift -----------------------------------------------------------------------
     def drift(self, transactions: Any, snapshot: Any = None) -> pd.DataFrame:
         """How far the customers of ``transactions`` are from the training customers
-        (:mod:`rfm.drift`): one row per feature (R, F, M and their scaled values)."""
-        return self.drift_customers(self.customer_table(transactions, snapshot))
+        (:mod:`rfm.drift`): one row per feature (R, F, M and their scaled values);
+        ``snapshot`` as for :meth:`assign`."""
+        return self.drift_customers(self._customer_table(transactions, snapshot, 3))
 
     def drift_customers(self, rfm: pd.DataFrame) -> pd.DataFrame:
         """:meth:`drift` of a customer table already built.
@@ -485,10 +582,12 @@ class SegmentModel:
     ) -> SegmentModel:
         """A new model fitted on ``transactions`` whose clusters keep this model's ids where
         they persist, and their persona names where their customers still fit them
-        (:mod:`rfm.model_refit`); see :attr:`lineage`. ``snapshot`` replaces the model's
-        (as in :meth:`assign`), and the new model keeps it."""
-        return self.refit_run(transactions, warm_start=warm_start, progress=progress,
-                              snapshot=snapshot)[0]  # fmt: skip
+        (:mod:`rfm.model_refit`); see :attr:`lineage`. ``snapshot`` as for
+        :meth:`assign` (by default the model's own, :meth:`snapshot_for`), and the new
+        model keeps the snapshot used: the date given, the model's rule, or, when the
+        lines go on past the model's date, ``"max+1d"`` (with a
+        :class:`SnapshotPassedWarning` that says so)."""
+        return self._refit_run(transactions, warm_start, progress, snapshot, 3)[0]
 
     def refit_run(
         self, transactions: Any, *, warm_start: bool = False, progress: Any = None,
@@ -497,12 +596,18 @@ class SegmentModel:
         """:meth:`refit`, and the run's result with the stable ids (for its files); its
         warnings say when ``transactions`` end before this model's training orders did
         (:meth:`older_than_training`, and ``settings["refit"]["older_data"]``)."""
+        return self._refit_run(transactions, warm_start, progress, snapshot, 3)
+
+    def _refit_run(self, transactions: Any, warm_start: bool, progress: Any, snapshot: Any,
+                   stacklevel: int) -> tuple[SegmentModel, Any]:  # fmt: skip
+        """:meth:`refit_run`, its snapshot warning at ``stacklevel`` (as in
+        :meth:`_customer_table`)."""
         from rfm.app.pipeline import TooFewCustomers, run_pipeline
         from rfm.labels import agree, counted
         from rfm.model_refit import match_clusters, relabel_result, renamed_clusters
 
         lr = self.learned
-        chosen = self.settings if snapshot is None else self.settings.replace(snapshot=snapshot)
+        chosen = self.settings.replace(snapshot=self.snapshot_for(snapshot))
         start = None
         if warm_start:
             start = lr.scaler.inverse(lr.centres.copy())
@@ -514,6 +619,7 @@ class SegmentModel:
             raise ValueError(f"{counted(few.n)} {agree(few.n, 'is|are')} too few for the "
                              f"model's {few.q} score levels: a refit needs at least {few.q} "
                              "customers.") from None  # fmt: skip
+        warn_snapshot_passed(chosen.snapshot, result.rfm, refit=True, stacklevel=stacklevel)
         new_scaler = FrozenScaler.of(result.clusters.scaler, chosen.scaling)
         new_raw = new_scaler.inverse(np.array(result.clusters.model.cluster_centers_))
         in_old = lr.scaler.transform(new_raw)

@@ -1472,6 +1472,7 @@ def test_a_models_as_of_date_gives_way_on_later_orders_and_says_so(cli, weekly, 
     assert len(notes) == 1 and notes[0].startswith("note: ")
     assert "2024-05-30" in notes[0] and "--snapshot max+1d" in notes[0]
     assert "the date its training run was given with --snapshot" in notes[0]
+    assert "snapshot=" not in proc.stdout + proc.stderr  # (the library's words)
     report = unescape((tmp_path / "o" / "report.html").read_text())
     assert notes[0].removeprefix("note: ") in report
     if command == "refit":
@@ -1625,8 +1626,7 @@ def test_a_models_as_of_date_on_dask_reads_the_orders_once(weekly, tmp_path) -> 
     model = SegmentModel.load(weekly / "m0.json")
     args = argparse.Namespace(snapshot=None, file="week1.csv", model="m0.json")
     with dask.config.set(scheduler="synchronous"):
-        run, said = _as_of(args, model, lambda snapshot: apply_model(model, ddf,
-                                                                     snapshot=snapshot))
+        run, said = _as_of(args, lambda snapshot: apply_model(model, ddf, snapshot=snapshot))
         settled = len(reads)
         reads.clear()
         apply_model(model, ddf, snapshot="max+1d")

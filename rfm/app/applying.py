@@ -526,18 +526,43 @@ def apply_model(
     previous: pd.DataFrame | None = None,
     progress: Progress | None = None,
 ) -> AppliedRun:
-    """Apply ``model`` to the order lines ``transactions`` (module docstring)."""
+    """Apply ``model`` to the order lines ``transactions`` (module docstring).
+
+    Parameters
+    ----------
+    model : SegmentModel
+        A fitted or loaded model.
+    transactions : DataFrame or dask.dataframe.DataFrame
+        Order lines with the model's columns.
+    snapshot : "max+1d", "max" or date, optional
+        The instant recency is counted from; by default the model's own
+        (:meth:`rfm.SegmentModel.snapshot_for`: a model trained with ``snapshot=DATE``
+        keeps DATE on lines that end by it, and counts from ``"max+1d"`` on lines that go
+        on past it, with a :class:`rfm.model.SnapshotPassedWarning`). The run's
+        ``settings["snapshot"]`` is the one used.
+    previous : DataFrame, optional
+        The previous run's segments (:func:`read_previous`), to say who moved.
+    progress : callable, optional
+        Called with the name of each step as it starts.
+
+    Returns
+    -------
+    AppliedRun
+        The assignment, profiles, drift and comparison, and the sentences about them.
+    """
+    from rfm.model import _check_columns, warn_snapshot_passed
+
     step = Steps(progress)
-    settings = model.settings if snapshot is None else model.settings.replace(snapshot=snapshot)
-    from rfm.model import _check_columns
+    used = model.snapshot_for(snapshot)
+    settings = model.settings.replace(snapshot=used)
 
     _check_columns(transactions, settings.columns)
     base = customer_table(transactions, settings, progress=progress)  # (Dask: one pass)
     with step("assigning scores, segments and clusters with the saved model"):
         rfm, table = base.rfm, model.assign_customers(base.rfm)
     # a snapshot rule (a model's date, or max+1d past it) said as the table resolved it
-    settings = settings.replace(snapshot=settled_snapshot(settings.snapshot,
-                                                          rfm["last_purchase"].max()))
+    settings = settings.replace(snapshot=settled_snapshot(used, rfm["last_purchase"].max()))
+    warn_snapshot_passed(used, rfm)
     with step("measuring drift from the training customers"):
         drift = model.drift_customers(rfm)
     with step("profiling segments and clusters"):

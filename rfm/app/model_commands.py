@@ -17,7 +17,8 @@
 Both read FILE with the model's columns and cleaning rules, and take ``--dask``. Both
 count recency from ``--snapshot`` or else from the model's snapshot: its rule, or the date
 its training run was given, while FILE's last order is at or before that date's 00:00;
-past it (even later on that day), from the default rule, saying so (:func:`_as_of`).
+past it (even later on that day), from the default rule, saying so: the library's rule
+(:meth:`rfm.SegmentModel.snapshot_for`), said in the command's words (:func:`_as_of`).
 """
 
 from __future__ import annotations
@@ -158,37 +159,39 @@ def _load(args: argparse.Namespace, say: Any, model: Any) -> Any:
                          "--names.") from None  # fmt: skip
 
 
-def _as_of(args: argparse.Namespace, model: Any, run: Callable[[Any], T],
+def _as_of(args: argparse.Namespace, run: Callable[[Any], T],
            refit: bool = False) -> tuple[T, str | None]:  # fmt: skip
-    """``run(snapshot)`` with ``--snapshot``, or else the model's snapshot, and the line
-    that says when recency was counted from another day than the model's.
+    """``run(snapshot)`` with ``--snapshot`` (``None`` when not given: the model's own), and
+    the line that says when recency was counted from another day than the model's.
 
-    A model saved by a run given ``--snapshot DATE`` keeps DATE: that run's "as of" day
-    (midnight). On order lines whose last order is at or before DATE 00:00, recency is
-    still counted from it (the model applied to its own training file gives that run's
-    figures back). On order lines that go on past it, recency is counted from the default
-    rule, 24 hours after their last order (``max+1d``, ``rfmseg segment``'s default and
-    the rule a model keeps when no date was given), and the line returned says so;
-    ``refit`` says the new model keeps that rule. Which of the two applies is decided
-    where the last order becomes known (:class:`rfm._table_core.DateOrNextDay`), so the
-    order lines are read once; the run's settings say which it was. A date given with
+    The rule is the library's (:meth:`rfm.SegmentModel.snapshot_for`): a model saved by a
+    run given ``--snapshot DATE`` keeps DATE, that run's "as of" day (midnight), on order
+    lines whose last order is at or before it (the model applied to its own training
+    file gives that run's figures back); on lines that go on past it, recency is counted
+    from 24 hours after their last order (``max+1d``, ``rfmseg segment``'s default and
+    the rule a model keeps when no date was given), and the library warns
+    :class:`rfm.model.SnapshotPassedWarning`, which this line says instead, in the
+    command's words (``refit``: the new model keeps that rule). A date given with
     ``--snapshot`` is used as given; one these lines cannot take is refused in words
     that name the flag (:func:`snapshot_refused`).
     """
-    from rfm._table_core import DateOrNextDay, check_snapshot
+    from rfm.model import SnapshotPassedWarning, instant
 
-    given = args.snapshot
-    own = model.settings.snapshot
-    fixed = check_snapshot(own) if given is None else None
-    out = run(given if fixed is None else DateOrNextDay(own))
-    ran = out[1] if refit else out  # (new model, its run) for a refit
-    if fixed is None or ran.settings["snapshot"] != "max+1d":
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", category=SnapshotPassedWarning)
+        out = run(args.snapshot)
+    passed = None
+    for w in caught:  # the others, as they came, to the command's own record of them
+        if isinstance(w.message, SnapshotPassedWarning):
+            passed = w.message
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if passed is None:
         return out, None
-    last = ran.rfm["last_purchase"].max()
-    said = (f"The model counts recency from {_instant(fixed)}, the date its training run was "
-            f"given with --snapshot, but the orders in {args.file} go on to "
-            f"{_instant(last)}: recency is counted from 24 hours after their last order "
-            "instead, as --snapshot max+1d does"
+    said = (f"The model counts recency from {instant(passed.date)}, the date its training "
+            f"run was given with --snapshot, but the orders in {args.file} go on to "
+            f"{instant(passed.last)}: recency is counted from 24 hours after their last "
+            "order instead, as --snapshot max+1d does"
             + ("; the refitted model keeps that rule" if refit else "")
             + " (--snapshot DATE counts it from another day)")  # fmt: skip
     return out, said
@@ -200,15 +203,17 @@ def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
     every command that reads one: ``segment``'s (with or without ``--dask`` or
     ``--clv``), and ``apply``'s and ``refit``'s, whose model file is named when the date
     is the model's (no ``--snapshot`` given)."""
+    from rfm.model import instant
+
     given = getattr(args, "snapshot", None)
     file = getattr(args, "file", "the data")
     whose = (f"--snapshot {given}" if given is not None else
-             f"the model's snapshot {_instant(exc.snapshot)} (the date its training run was "
+             f"the model's snapshot {instant(exc.snapshot)} (the date its training run was "
              f"given with --snapshot, kept in {args.model})")  # fmt: skip
     if exc.last is None:
         return (f"{whose} has a time zone and the dates of {file} have none; give "
                 "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
-    head = (f"{whose} is before the last purchase in {file} ({_instant(exc.last)}); "
+    head = (f"{whose} is before the last purchase in {file} ({instant(exc.last)}); "
             "recency would be negative. Give --snapshot a date on or after that last "
             "purchase, ")  # fmt: skip
     if args.command == "segment":  # leaving it out is max+1d
@@ -216,14 +221,6 @@ def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
                        "from 24 hours after it (max+1d).")  # fmt: skip
     return head + ("or --snapshot max+1d (24 hours after it) or max, or leave --snapshot "
                    "out to count it as the model does.")  # fmt: skip
-
-
-def _instant(ts: Any) -> str:
-    """A day as YYYY-MM-DD, with its time only when it is not midnight."""
-    import pandas as pd
-
-    ts = pd.Timestamp(ts)
-    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else f"{ts:%Y-%m-%d %H:%M:%S}"
 
 
 def run_apply(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
@@ -239,7 +236,7 @@ def run_apply(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
     with _session(args, say):
         df = _load(args, say, model)
         try:
-            run, said = _as_of(args, model, lambda snapshot: apply_model(
+            run, said = _as_of(args, lambda snapshot: apply_model(
                 model, df, snapshot=snapshot, previous=previous, progress=say))
         except ValueError as exc:  # the file the message is about, by its flag
             if not str(exc).startswith("the previous segments"):
@@ -272,7 +269,7 @@ def run_refit(args: argparse.Namespace, say: Any, shown: set[str]) -> int:
         df = _load(args, say, model)
         with warnings.catch_warnings():  # said once, below, as refit keeps it
             warnings.filterwarnings("ignore", message=TOTALS_WARNING, category=UserWarning)
-            (new, result), said = _as_of(args, model, lambda snapshot: model.refit_run(
+            (new, result), said = _as_of(args, lambda snapshot: model.refit_run(
                 df, warm_start=args.warm_start, progress=say, snapshot=snapshot), refit=True)
     if said:
         result.notes.insert(0, said)

@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1161,3 +1162,180 @@ def test_older_data_are_told_by_the_shops_own_days(trained, end, older) -> None:
     assert bool(said) is older
     if older:
         assert said.startswith(f"These orders end on {pd.Timestamp(end):%Y-%m-%d}, before")
+
+
+# -- a model's snapshot date on new order lines ------------------------------------------
+#: the date the training run below is given as its snapshot
+AS_OF = pd.Timestamp("2024-05-01")
+
+
+def _lines(rng: np.random.Generator, customers: range, start: str, days: int) -> list[tuple]:
+    """One to four orders per customer, on days from ``start`` over ``days`` days."""
+    rows = []
+    for c in customers:
+        for _ in range(int(rng.integers(1, 5))):
+            day = pd.Timestamp(start) + pd.Timedelta(days=int(rng.integers(0, days)))
+            rows.append((f"C{c:03d}", f"I{len(rows):04d}{c:03d}", day,
+                         round(float(rng.uniform(5, 300)), 2)))  # fmt: skip
+    return rows
+
+
+@pytest.fixture(scope="module")
+def as_of():
+    """Order lines to 2024-04-30 (30 customers), a model of them trained as of 2024-05-01
+    (``snapshot=``), and later lines: the same and May's, the last on 2024-05-20 10:30."""
+    rng = np.random.default_rng(11)
+    columns = ["CustomerID", "InvoiceNo", "InvoiceDate", "TotalAmount"]
+    train = pd.DataFrame(_lines(rng, range(30), "2024-01-01", 121), columns=columns)
+    may = _lines(rng, range(20, 34), "2024-05-01 09:00", 19)
+    may.append(("C005", "I9999", pd.Timestamp("2024-05-20 10:30"), 80.0))
+    later = pd.concat([train, pd.DataFrame(may, columns=columns)], ignore_index=True)
+    assert train["InvoiceDate"].max() < AS_OF < later["InvoiceDate"].max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SegmentModel(snapshot=f"{AS_OF:%Y-%m-%d}", k=2).fit(train, columns=COLS)
+    return train, later, model
+
+
+def _recency(lines: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    """Each customer's whole days from their last order to ``day``, with pandas."""
+    last = lines.groupby("CustomerID")["InvoiceDate"].max()
+    return (day - last).dt.days
+
+
+def _by_customer(table: pd.DataFrame) -> pd.Series:
+    return table.set_index("customer")["recency"] if "customer" in table else table["recency"]
+
+
+PASSED = ("The model counts recency from 2024-05-01, the date its training run was given as "
+          "snapshot=, but these orders go on to 2024-05-20 10:30:00: recency is counted from "
+          "24 hours after their last order instead, as snapshot='max+1d' does{}. Pass "
+          "snapshot= a date on or after their last order to count it from another day.")
+
+
+def _one_passed(caught: list) -> Any:
+    """The one SnapshotPassedWarning of ``caught``, said from this file (the caller's
+    line, not the library's)."""
+    from rfm.model import SnapshotPassedWarning
+
+    passed = [w for w in caught if issubclass(w.category, SnapshotPassedWarning)]
+    assert len(passed) == 1, [str(w.message) for w in caught]
+    assert issubclass(passed[0].category, UserWarning)
+    assert passed[0].filename == __file__
+    return passed[0].message
+
+
+def test_a_models_date_gives_way_on_later_lines_in_assign_refit_and_apply_model(as_of) -> None:
+    """Lines that go on past the model's date (2024-05-01) count recency from 24 hours
+    after their last order (2024-05-20 10:30, so from 2024-05-21 10:30: whole days counted
+    here with pandas) in assign, drift's table, refit and apply_model alike, as rfmseg
+    apply and refit do, each with one SnapshotPassedWarning in Python's words; the
+    refitted model keeps max+1d."""
+    from rfm.app.applying import apply_model
+
+    _, later, model = as_of
+    expected = _recency(later, pd.Timestamp("2024-05-21 10:30"))
+    assert expected.min() == expected["C005"] == 1  # the last buyer: 24 hours before
+    runs = {
+        "assign": lambda: model.assign(later),
+        "customer_table": lambda: model.customer_table(later),
+        "apply_model": lambda: apply_model(model, later).rfm,
+        "refit_run": lambda: model.refit_run(later)[1].rfm,
+    }
+    for name, run in runs.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = run()
+        got = _by_customer(table)
+        assert sorted(got.index) == sorted(expected.index), name
+        assert (got == expected.loc[got.index]).all(), name
+        said = _one_passed(caught)
+        refit = name == "refit_run"
+        assert str(said) == PASSED.format("; the refitted model keeps that rule" if refit
+                                          else ""), name  # fmt: skip
+        assert (said.date, said.last) == (AS_OF, pd.Timestamp("2024-05-20 10:30"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        refitted = model.refit(later)
+        applied = apply_model(model, later)
+    assert refitted.settings.snapshot == "max+1d"
+    assert applied.settings["snapshot"] == "max+1d"
+    assert len([w for w in caught if "2024-05-20 10:30" in str(w.message)]) == 2
+
+
+def test_a_models_date_holds_on_lines_that_end_by_it(as_of) -> None:
+    """On its training lines, and on lines whose last order is 2024-05-01 00:00 itself,
+    recency is counted from the model's date, with no warning, and a refit keeps it."""
+    from rfm.app.applying import apply_model
+    from rfm.model import SnapshotPassedWarning
+
+    train, _, model = as_of
+    at_midnight = pd.concat([train, pd.DataFrame(
+        [["C003", "I8888", AS_OF, 20.0]], columns=train.columns)], ignore_index=True)
+    for lines in (train, at_midnight):
+        expected = _recency(lines, AS_OF)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", SnapshotPassedWarning)
+            tables = [model.assign(lines), apply_model(model, lines).rfm,
+                      model.refit_run(lines)[1].rfm]  # fmt: skip
+            refitted = model.refit(lines)
+        for table in tables:
+            got = _by_customer(table)
+            assert (got == expected.loc[got.index]).all()
+        assert pd.Timestamp(refitted.settings.snapshot) == AS_OF
+    assert expected["C003"] == 0
+
+
+def test_a_snapshot_the_caller_gives_wins_over_the_models_date(as_of) -> None:
+    """snapshot= given: recency from that date on the later lines, no warning, and the
+    refitted model keeps it; a date before their last order is refused (the library's
+    words, naming its last purchase), not replaced."""
+    from rfm._table_core import SnapshotRefused
+    from rfm.app.applying import apply_model
+    from rfm.model import SnapshotPassedWarning
+
+    _, later, model = as_of
+    expected = _recency(later, pd.Timestamp("2024-06-10"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", SnapshotPassedWarning)
+        got = _by_customer(model.assign(later, snapshot="2024-06-10"))
+        applied = apply_model(model, later, snapshot="2024-06-10")
+        refitted = model.refit(later, snapshot="2024-06-10")
+    assert (got == expected.loc[got.index]).all()
+    assert pd.Timestamp(applied.settings["snapshot"]) == pd.Timestamp("2024-06-10")
+    assert pd.Timestamp(refitted.settings.snapshot) == pd.Timestamp("2024-06-10")
+    for run in (lambda: model.assign(later, snapshot="2024-05-10"),
+                lambda: apply_model(model, later, snapshot="2024-05-10"),
+                lambda: model.refit(later, snapshot="2024-05-10")):
+        with pytest.raises(SnapshotRefused, match=r"before the last purchase \(2024-05-20 10:30"):
+            run()
+
+
+def test_a_models_date_gives_way_on_dask_as_in_memory(as_of) -> None:
+    """The same rule on a Dask frame: the in-memory assignment, and the warning."""
+    import dask
+    import dask.dataframe as dd
+
+    _, later, model = as_of
+    with dask.config.set(scheduler="synchronous"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        on_dask = model.assign(dd.from_pandas(later, npartitions=3))
+    assert str(_one_passed(caught)) == PASSED.format("")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _same(on_dask, model.assign(later))
+
+
+def test_the_model_keeps_its_rule_when_not_a_date(demo) -> None:
+    """snapshot_for: a given snapshot as it is; the model's own rule (max+1d, max) as it
+    is; a model's date as the rule 'that date, or max+1d past it'."""
+    from rfm._table_core import DateOrNextDay
+
+    _, _, model = demo
+    assert model.snapshot_for() == "max+1d"
+    assert model.snapshot_for("2024-06-10") == "2024-06-10"
+    dated = SegmentModel(model.settings.replace(snapshot="2024-05-01"))
+    assert dated.snapshot_for() == DateOrNextDay("2024-05-01")
+    assert dated.snapshot_for("max") == "max"
