@@ -47,6 +47,9 @@ with rfmseg's own code:
    ``migration.csv`` gives the list as the README says.
 8. **Names under a saved model.** ``rfmseg apply``'s persona names hold for the new
    customers, or a warning says which no longer do, and the name they would have now holds.
+   The instant the report says recency was counted from (the model's date, a date given,
+   the last order, or 24 hours after it) is the one every customer's recency in
+   ``segments.csv`` is counted from, and whose date it is is true.
 9. **"New" customers.** A segment named "New …" whose median customer first bought longer
    ago than any customer counted recent last bought is said not to be new, and no other.
 10. **How far "recent" reaches.** Where customers counted recent last ordered more than
@@ -1545,6 +1548,77 @@ def _apply_report_in_plain_words(report: str, stdout: str, model: Path, out: Pat
         found = re.search(r"\bOrders\b|\(orders\)|\b\d[\d,.–]* orders?\b", page)
         assert not found, page[found.start() - 80:found.end() + 80]
         assert "Frequency (purchase days)" in inside
+
+
+def _orders_in_may(folder: Path) -> tuple[Path, Path]:
+    """A shop's order lines at times of day: to 2024-04-30 (``early.csv``, 40 customers)
+    and the same with May's (``later.csv``, the last at 2024-05-30 16:45)."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for c in range(45):
+        first = 0 if c < 40 else 121
+        for _ in range(int(rng.integers(1, 6))):
+            when = (pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(rng.integers(first, 150)))
+                    + pd.Timedelta(minutes=int(rng.integers(480, 1200))))  # fmt: skip
+            spend = round(float(rng.uniform(5, 300)), 2)
+            rows.append((f"C{c:03d}", f"I{len(rows):05d}", when, spend))
+    rows.append(("C001", "I99999", pd.Timestamp("2024-05-30 16:45"), 42.0))
+    lines = pd.DataFrame(rows, columns=["CustomerID", "InvoiceNo", "InvoiceDate", "TotalAmount"])
+    lines.to_csv(folder / "later.csv", index=False)
+    lines[lines["InvoiceDate"] < "2024-05-01"].to_csv(folder / "early.csv", index=False)
+    return folder / "early.csv", folder / "later.csv"
+
+
+@pytest.mark.parametrize(("trained_as_of", "applied_to", "given", "whose"), [
+    ("2024-05-01", "early", [], "the date the model's training run counted it from"),
+    ("2024-05-01", "later", [], None),  # the model's date given way: 24 hours after
+    ("2024-05-01", "later", ["--snapshot", "2024-06-10"], "the snapshot given for this run"),
+    ("max", "later", [], None),
+])  # fmt: skip
+def test_the_apply_report_counts_recency_from_where_it_says(trained_as_of, applied_to, given,
+                                                           whose, tmp_path) -> None:  # fmt: skip
+    """``rfmseg apply``'s report says where recency was counted from; every customer's
+    recency in ``segments.csv`` is the whole days from their last order (the order lines
+    read with plain pandas) to that instant, and the date is the one the report says it
+    is: the model's (given to its training run), or the one given to this run."""
+    early, later = _orders_in_may(tmp_path)
+    model = tmp_path / "m.json"
+    assert run_captured("segment", str(early), "--snapshot", trained_as_of, "--k", "3",
+                        "--out", str(tmp_path / "t"), "-q", "--save-model",
+                        str(model)).returncode == 0  # fmt: skip
+    path = early if applied_to == "early" else later
+    proc = run_captured("apply", str(model), str(path), "--out", str(tmp_path / "a"), "-q",
+                        *given)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    page = html.unescape((tmp_path / "a" / "report.html").read_text(encoding="utf-8"))
+    said = re.search(r"recency counted from (.+?)(?:, (the date the model's training run "
+                     r"counted it from \(these orders end by it\)|the snapshot given for "
+                     r"this run))?\.", page)  # fmt: skip
+    assert said, page
+    lines = pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
+    last = lines.groupby("CustomerID")["InvoiceDate"].max()
+    if said[1] == "24 hours after the last order in this data":
+        instant = last.max() + pd.Timedelta(hours=24)
+    elif said[1] == "the last order in this data":
+        instant = last.max()
+    else:
+        instant = pd.Timestamp(said[1])
+        assert (said[2] or "").startswith(whose), said[0]
+        if whose.startswith("the date the model's"):  # the model's, and the lines end by it
+            assert instant == pd.Timestamp(json.loads(model.read_text())["settings"]["snapshot"])
+            assert last.max() <= instant
+        else:
+            assert instant == pd.Timestamp(given[1])
+    assert (whose is None) == (said[2] is None), said[0]
+    seg = pd.read_csv(tmp_path / "a" / "segments.csv", dtype={"customer": str},
+                      index_col="customer")  # fmt: skip
+    expected = (instant - last).dt.days
+    assert (seg["recency"] == expected.loc[seg.index]).all(), said[0]
+    if trained_as_of == "max":  # the model's rule, on these lines' own last order
+        assert said[1] == "the last order in this data"
+    elif applied_to == "later" and not given:  # the note says why, naming the flag
+        assert said[1] == "24 hours after the last order in this data"
+        assert "the date its training run was given with --snapshot" in page
 
 
 # -- 9. "New" in a segment's name --------------------------------------------------------

@@ -347,13 +347,30 @@ def _changes(run: AppliedRun) -> str:
     )
 
 
+def _recency_from(run: AppliedRun) -> str:
+    """Where the run counted recency from, in words: the snapshot it used
+    (``run.settings["snapshot"]``, as the table resolved it), and, for a date, whether it
+    is the model's own (the date its training run was given) or given for this run."""
+    from rfm._table_core import check_snapshot
+    from rfm.model import instant
+
+    used = run.settings.get("snapshot", "max+1d")
+    if used == "max":
+        return "recency counted from the last order in this data"
+    if used == "max+1d":
+        return "recency counted from 24 hours after the last order in this data"
+    day, own = check_snapshot(used), run.model.settings.snapshot
+    whose = ("the date the model's training run counted it from (these orders end by it)"
+             if check_snapshot(own) == day else "the snapshot given for this run")
+    return f"recency counted from {instant(day)}, {whose}"
+
+
 def _method(run: AppliedRun) -> str:
     s = run.model.settings
     scaling = SCALING_TEXT.get(s.scaling, "scaled")
     items = [
         "Customer table: the order lines cleaned with the model's rules and columns; "
-        "recency counted from the day after the last order in this data unless a snapshot "
-        "was given.",
+        f"{_recency_from(run)}.",
         f"Scores 1 to {run.q} from the model's frozen thresholds (no quantile recomputed); "
         "a value beyond the training range takes the end score.",
         "Segments: the model's rule set on those scores; each customer's action is its "
