@@ -8,6 +8,9 @@ the only one that is a claim about the customer itself:
 
 * a segment's action may only say what the segment's score ranges guarantee (a rule set
   that says "spend the most" bounds M), so it never contradicts the customer's scores;
+  where a win-back rule takes in every spend, its action is one its low spenders are
+  worth, and its customers with the top M score get a personal win-back worth their spend
+  instead (:data:`rfm.segments.TOP_SPENDER_ACTION`, given by :func:`rfm.segment`);
 * a persona's action is a claim about the cluster's *median* customer; a customer far
   from the median would be told something its own scores deny (a top spender in a
   low-spending cluster told to "keep the cost low").
@@ -26,7 +29,9 @@ __all__ = ["customer_actions"]
 
 
 def customer_actions(segments: pd.DataFrame) -> pd.Series:
-    """The one recommended action of every customer: its segment's action.
+    """The one recommended action of every customer: its segment's action (for a top
+    spender in a win-back rule for every spend, the action for top spenders: the
+    ``action`` column of :func:`rfm.segment`).
 
     Parameters
     ----------

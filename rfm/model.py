@@ -28,8 +28,9 @@ refitted and no quantile recomputed:
    first of them in the training ranking (:mod:`rfm.frozen`).
 2. **Segment and action** from the rule set on those scores, first matching rule wins
    (:func:`rfm.segment`; the rules are evaluated once per score cell, :math:`q^3` cells,
-   and every customer looks its cell up). The customer's action is its segment's
-   (:func:`rfm.customer_actions`).
+   and every customer looks its cell up). The customer's action is its segment's, or
+   a top spender's in a win-back rule for every spend (:func:`rfm.segment`,
+   :func:`rfm.customer_actions`).
 3. **Cluster**: R, F, M are scaled with the frozen scaler (``log1p`` where the scaling
    says so, then :math:`x' = o + (z - c)\,s`) and the customer joins the nearest frozen
    centre, :math:`\arg\min_j \lVert x' - \mu_j \rVert^2` (first on ties).

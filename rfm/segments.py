@@ -71,6 +71,13 @@ Built-in rule sets (``SEGMENT_RULES``):
 :func:`check_rules` lists, for any rule set, the winning rule of every score cell, the
 cells two rules claim, the rules that can never win and the cells left to "Others".
 
+Actions follow the customer's own scores: a rule's action is what its score ranges
+guarantee of its customers, so a win-back rule that takes in every spend ("Lost",
+"Hibernating": R 1–2, F 1–2, any M) has a cheap action (one message, a small discount),
+fit for its low spenders. Its customers with the top M score keep the segment but get
+:data:`TOP_SPENDER_ACTION`, a personal win-back worth their past spend
+(:func:`spend_blind_win_back` finds such rules from their ranges, in any rule set).
+
 User rules: pass a list of ``(name, {"r": (lo, hi), "f": (lo, hi), "m": (lo, hi)},
 action)`` tuples (the action may be left out), or :class:`SegmentRule` objects.
 """
@@ -89,6 +96,7 @@ __all__ = [
     "OTHERS",
     "OTHERS_ACTION",
     "SEGMENT_RULES",
+    "TOP_SPENDER_ACTION",
     "RuleSet",
     "SegmentRule",
     "check_scale",
@@ -96,6 +104,7 @@ __all__ = [
     "lapsing_segments",
     "resolve_rules",
     "segment",
+    "spend_blind_win_back",
 ]
 
 OTHERS = "Others"
@@ -109,6 +118,16 @@ SCORE_COLUMNS = {"r": "r_score", "f": "f_score", "m": "m_score"}
 OTHERS_ACTION = (
     "No segment rule covers these scores: look at these customers before a campaign "
     "(their persona describes the group they resemble)."
+)
+
+
+#: the action of a top spender (the top M score) in a win-back rule written for every
+#: spend (:func:`spend_blind_win_back`): that rule's action is one its low spenders are
+#: worth, and would treat a customer whose past spend is among the highest as one of them
+TOP_SPENDER_ACTION = (
+    "Among the top spenders, but their last order was long ago: win them back in person"
+    " (a call, or an offer picked for them from what they bought), at a cost in "
+    "line with what they have spent."
 )
 
 
@@ -411,6 +430,36 @@ def lapsing_segments(rules: Any, q: int) -> list[str]:
     return [name for name, is_low in low.items() if is_low]
 
 
+def spend_blind_win_back(rule: SegmentRule, q: int) -> bool:
+    """Whether ``rule`` is a win-back rule written for every spend, whose action its top
+    spenders (the top M score, ``q``) do not get: :data:`TOP_SPENDER_ACTION` instead.
+
+    Such a rule asks for a recency score of ``q // 2`` or lower (the customers are
+    slipping away, as in :func:`lapsing_segments`) and allows both a spend score below the
+    middle, ``q // 2`` or lower, and the top one. Its action must then be worth it for
+    its low spenders (one message and stop, a small discount: "Lost" and "Hibernating"
+    of ``ladder``), and would tell a customer whose past spend is among the highest to
+    keep the cost of winning them back low. A rule that asks for high spend ("Can't Lose
+    Them", M 4–5) writes its action for big spenders; one that is not for customers
+    slipping away ("Loyal Customers") has no cheap win-back to give them. Read off the
+    score ranges alone, so that every rule set, your own too, has it.
+
+    Parameters
+    ----------
+    rule : SegmentRule
+        One rule (its ranges checked, as :func:`resolve_rules` gives them).
+    q : int
+        The number of score levels the rules are applied with.
+
+    Returns
+    -------
+    bool
+    """
+    lapsing = rule.r is not None and rule.r[1] <= q // 2
+    spend = rule.m if rule.m is not None else (1, q)
+    return lapsing and spend[0] <= q // 2 and spend[1] >= q
+
+
 def claimed_order(rules: Any) -> list[str]:
     """The segment names of ``rules`` in the order of value they claim, best first.
 
@@ -456,13 +505,15 @@ def check_scale(ruleset: RuleSet, q: int, *, rules: Any) -> None:
     )
 
 
-def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
+def _check_scale(scores: pd.DataFrame, required: int | None) -> int:
     """:func:`segment`'s check that ``scores`` are on the rule set's scale, its advice in
-    the terms of :func:`rfm.rfm_scores` and :func:`segment`."""
-    if required is None:
-        return
+    the terms of :func:`rfm.rfm_scores` and :func:`segment`; returns the scale, the top
+    score (the rule set's, else the one :func:`rfm.rfm_scores` recorded, else the highest
+    score present)."""
     declared = scores.attrs.get("rfm_q")
-    top = int(max(scores[c].max() for c in SCORE_COLUMNS.values()))
+    top = int(max(scores[c].max() for c in SCORE_COLUMNS.values())) if len(scores) else 0
+    if required is None:
+        return int(declared) if declared is not None else top
     if (declared is not None and declared != required) or top > required:
         got = f"q={declared}" if declared is not None else f"scores up to {top}"
         raise ValueError(
@@ -470,6 +521,7 @@ def _check_scale(scores: pd.DataFrame, required: int | None) -> None:
             f"{got}; compute them with rfm_scores(rfm, q={required}), or pass "
             f"{rules_on_scale(declared if declared is not None else top)}."
         )
+    return required
 
 
 def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
@@ -489,7 +541,11 @@ def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Same index as ``scores``; ``segment`` (name, or ``"Others"``) and ``action``.
+        Same index as ``scores``; ``segment`` (name, or ``"Others"``) and ``action``:
+        the rule's, but :data:`TOP_SPENDER_ACTION` for a customer with the top M score
+        whom a win-back rule written for every spend takes in
+        (:func:`spend_blind_win_back`: "Lost" and "Hibernating" of ``ladder``); the
+        segment stays the rule's.
 
     Raises
     ------
@@ -507,7 +563,7 @@ def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
                 f"{scores[col].dtype}; compute scores with rfm_scores."
             )
     ruleset = resolve_rules(rules)
-    _check_scale(scores, ruleset.q)
+    top = _check_scale(scores, ruleset.q)
     values = {d: scores[c].to_numpy() for d, c in SCORE_COLUMNS.items()}
     n = len(scores)
     names = np.full(n, OTHERS, dtype=object)
@@ -521,5 +577,7 @@ def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
                 hit &= (values[d] >= bounds[0]) & (values[d] <= bounds[1])
         names[hit] = rule.name
         actions[hit] = rule.action
+        if spend_blind_win_back(rule, top):  # its top spenders: an action worth their spend
+            actions[hit & (values["m"] == top)] = TOP_SPENDER_ACTION
         free &= ~hit
     return pd.DataFrame({"segment": names, "action": actions}, index=scores.index)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from kmeans_np.checks import check_columns
 from rfm._inputs import align_to_customers, check_same_customers
+from rfm.segments import TOP_SPENDER_ACTION
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -55,7 +56,9 @@ def segment_summary(
         the larger segment, then first appearance), columns ``customers``, ``share`` (of
         all customers), ``revenue`` (sum of ``monetary``), ``revenue_share`` (of all
         revenue; NaN when the total is 0), ``recency_median``, ``frequency_median``,
-        ``monetary_median`` (the segment's median customer) and ``action``.
+        ``monetary_median`` (the segment's median customer) and ``action`` (the
+        segment's own: :data:`rfm.segments.TOP_SPENDER_ACTION`, which some of its top
+        spenders get instead, only when all its customers do).
 
     Raises
     ------
@@ -89,12 +92,16 @@ def segment_summary(
     # category or text column of millions of rows, which pandas would convert whole
     codes, names = pd.factorize(segments["segment"])  # -1: no name, left out as groupby does
     # each segment's action is that of its first customer whose action is given (as
-    # groupby's "first"): the smallest such row number, NaN where none is given
-    given = np.where(segments["action"].notna().to_numpy(), np.arange(len(codes), dtype=float),
-                     np.nan)  # fmt: skip
-    frame = pd.DataFrame({"code": codes, "given": given, **values})
+    # groupby's "first"): the smallest such row number, NaN where none is given; the
+    # action a rule gives its top spenders instead of its own (TOP_SPENDER_ACTION) only
+    # where every customer of the segment has it
+    given = segments["action"].notna().to_numpy()
+    own = given & (segments["action"] != TOP_SPENDER_ACTION).to_numpy()
+    rows = np.arange(len(codes), dtype=float)
+    frame = pd.DataFrame({"code": codes, "own": np.where(own, rows, np.nan),
+                          "given": np.where(given, rows, np.nan), **values})  # fmt: skip
     g = frame[codes >= 0].groupby("code", sort=False)
-    first_given = g["given"].min().to_numpy()
+    first_given = g["own"].min().fillna(g["given"].min()).to_numpy()
     found = ~np.isnan(first_given)
     action = np.full(len(first_given), None, dtype=object)
     action[found] = segments["action"].iloc[first_given[found].astype(np.int64)].to_numpy(object)

@@ -20,7 +20,7 @@ RULES = [
 
 def _scores() -> pd.DataFrame:
     return pd.DataFrame(
-        {"r_score": [3, 1, 2, 3, 1], "f_score": [3, 3, 2, 1, 1], "m_score": [3, 3, 2, 1, 3]},
+        {"r_score": [3, 1, 2, 3, 1], "f_score": [3, 3, 2, 1, 1], "m_score": [3, 2, 2, 1, 3]},
         index=pd.Index(["a", "b", "c", "d", "e"], name="customer"),
     )
 
@@ -28,11 +28,15 @@ def _scores() -> pd.DataFrame:
 def test_each_customer_gets_its_own_segments_action() -> None:
     segments = segment(_scores(), RULES)
     actions = customer_actions(segments)
-    # by hand: a is Best; b and e have R = 1 (Lapsed); c and d match no rule (Others)
+    # by hand: a is Best; b and e have R = 1 (Lapsed); c and d match no rule (Others);
+    # e has the top spend score (3, the highest here) in "Lapsed", a win-back rule for
+    # every spend: the action for top spenders
     assert actions.loc["a"] == "Thank them"
-    assert actions.loc["b"] == actions.loc["e"] == "Win them back"
+    assert actions.loc["b"] == "Win them back"
+    assert actions.loc["e"].startswith("Among the top spenders, but their last order was")
+    assert segments.loc["e", "segment"] == "Lapsed"
     assert actions.loc["c"] == actions.loc["d"] == segments.loc["c", "action"]
-    assert actions.loc["c"] not in ("Thank them", "Win them back")
+    assert actions.loc["c"] not in ("Thank them", "Win them back", actions.loc["e"])
     assert actions.name == "action"
     assert list(actions.index) == ["a", "b", "c", "d", "e"]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rfm.segments import SEGMENT_RULES, segment
+from rfm.segments import SEGMENT_RULES, TOP_SPENDER_ACTION, segment, spend_blind_win_back
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / (
     "rfm_segment_rules.md"
@@ -157,3 +157,78 @@ def test_scale_mismatch_and_bad_rules() -> None:
         segment(_scores([(1, 1, 1)]).astype(float))
     with pytest.raises(ValueError, match=r"missing column\(s\) \['m_score'\]"):
         segment(_scores([(1, 1, 1)]).drop(columns="m_score"))
+
+
+#: ladder's cells, by hand from its table (module docstring of rfm.segments): the only
+#: cells with the top spend score whose segment's action is a cheap win-back written
+#: for every spend are Lost (R 1, F 1-2) and Hibernating (R 2, F 1-2) at M = 5
+LADDER_TOP_SPENDERS = {(1, 1, 5): "Lost", (1, 2, 5): "Lost", (2, 1, 5): "Hibernating",
+                       (2, 2, 5): "Hibernating"}  # fmt: skip
+
+
+def test_ladders_lost_and_hibernating_top_spenders_get_a_win_back_worth_their_spend() -> None:
+    """On all 125 ladder cells: a top spender of Lost or Hibernating keeps the segment but
+    not its cheap action ("One win-back message; stop if they do not answer."); every
+    other cell keeps its rule's action. The input is left as it was."""
+    codes = list(itertools.product(range(1, 6), repeat=3))
+    scores = _scores(codes)
+    before = scores.copy()
+    got = segment(scores, "ladder")
+    pd.testing.assert_frame_equal(scores, before)
+    own = {rule.name: rule.action for rule in SEGMENT_RULES["ladder"].rules}
+    for code, name, action in zip(codes, got["segment"], got["action"], strict=True):
+        if code in LADDER_TOP_SPENDERS:
+            assert name == LADDER_TOP_SPENDERS[code]
+            assert action == TOP_SPENDER_ACTION
+            assert "stop if" not in action and "small discount" not in action
+        else:
+            assert action == own[name], (code, name, action)
+    # the names stay the rule set's: the same as with no actions at all
+    plain = [(n, {"r": r.r, "f": r.f, "m": r.m}) for n, r in
+             ((r.name, r) for r in SEGMENT_RULES["ladder"].rules)]  # fmt: skip
+    assert got["segment"].tolist() == segment(scores, plain)["segment"].tolist()
+
+
+def test_the_rule_is_read_off_the_ranges_in_any_rule_set() -> None:
+    """R rfm's Lost (R 1, any F and M) gives its one reachable top-spend cell, R 1 F 1 M 5
+    (At Risk and Can't Lose Them take the others first), the action for top spenders;
+    rules of one's own: a win-back rule for every spend does, one that asks for high spend
+    or is not for customers slipping away does not; the scale is the rules' or the
+    scores' own (q = 3 here: the top spend score is 3)."""
+    codes = list(itertools.product(range(1, 6), repeat=3))
+    got = segment(_scores(codes), "rfm")
+    top = [c for c, a in zip(codes, got["action"], strict=True) if a == TOP_SPENDER_ACTION]
+    assert top == [(1, 1, 5)]
+    assert got["segment"].iloc[codes.index((1, 1, 5))] == "Lost"
+    rules = [
+        ("Fading big spenders", {"r": (1, 1), "m": (3, 3)}, "Call them"),
+        ("Sleepers", {"r": (1, 1)}, "One e-mail, then stop"),
+        ("Middle", {"r": (2, 2)}, "A reminder"),
+        ("Recent", {"r": (3, 3)}, "Thank them"),
+    ]
+    small = [(1, 1, 3), (1, 2, 2), (2, 1, 3), (3, 1, 3)]
+    got = segment(_scores(small, q=3), rules)
+    assert got["action"].tolist() == ["Call them", "One e-mail, then stop", "A reminder",
+                                      "Thank them"]  # fmt: skip
+    rules[0] = ("Fading big spenders", {"r": (1, 1), "m": (3, 3), "f": (5, 5)}, "Call them")
+    got = segment(_scores(small, q=3), rules)  # (1, 1, 3) now falls to "Sleepers"
+    assert got["segment"].iloc[0] == "Sleepers" and got["action"].iloc[0] == TOP_SPENDER_ACTION
+    got = segment(_scores(small, q=None), rules)  # no scale recorded: the highest score, 3
+    assert got["action"].iloc[0] == TOP_SPENDER_ACTION
+
+
+@pytest.mark.parametrize(("r", "m", "q", "expected"), [
+    ((1, 2), None, 5, True),      # ladder's Lost and Hibernating: every spend
+    ((1, 1), (1, 5), 5, True),    # R rfm's Lost
+    ((1, 2), (4, 5), 5, False),   # asks for high spend: its action is for big spenders
+    ((1, 2), (3, 5), 5, False),   # no spend score below the middle (5 // 2 = 2)
+    ((1, 2), (1, 4), 5, False),   # never the top spend score
+    ((3, 3), None, 5, False),     # the middle recency: not slipping away
+    (None, None, 5, False),       # any recency
+    ((1, 2), (2, 4), 4, True),    # q = 4: middle 2, top 4
+    ((1, 3), None, 4, False),
+])  # fmt: skip
+def test_spend_blind_win_back_by_hand(r, m, q, expected) -> None:
+    from rfm.segments import SegmentRule
+
+    assert spend_blind_win_back(SegmentRule("x", r, None, m, "a"), q) is expected

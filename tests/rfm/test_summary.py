@@ -173,3 +173,21 @@ def test_segment_summary_against_a_loop_over_customers(kind: str, seed: int) -> 
             assert pd.isna(row["action"])
     assert "Unused" not in got.index and got.index.name == "segment"
     assert got["monetary_median"].is_monotonic_decreasing  # best value first
+
+
+def test_a_segments_action_is_its_own_when_its_first_customer_is_a_top_spender() -> None:
+    """Lost's first customer spends the most and has the action for top spenders
+    (rfm.segment); the segment's row shows Lost's own action, which its other customers
+    have. A segment all of whose customers have the top spenders' action shows it."""
+    from rfm.segments import TOP_SPENDER_ACTION
+
+    idx = pd.Index(["a", "b", "c", "d"], name="customer")
+    segments = pd.DataFrame({
+        "segment": ["Lost", "Lost", "Lost", "Sleepers"],
+        "action": [TOP_SPENDER_ACTION, "One message", "One message", TOP_SPENDER_ACTION],
+    }, index=idx)  # fmt: skip
+    rfm = pd.DataFrame({"recency": [300, 310, 320, 200], "frequency": [1, 2, 1, 1],
+                        "monetary": [900.0, 20.0, 30.0, 800.0]}, index=idx)  # fmt: skip
+    got = segment_summary(segments, rfm)
+    assert got.loc["Lost", "action"] == "One message"
+    assert got.loc["Sleepers", "action"] == TOP_SPENDER_ACTION
