@@ -10,7 +10,10 @@ with rfmseg's own code:
 
 1. **Actions.** Each customer's segment is the first rule its scores match (a plain loop
    over the rules) and its action is that rule's; no action claims what the customer's
-   own scores deny (:data:`ACTION_CLAIMS`, the phrases and what each one says).
+   own scores deny (:data:`ACTION_CLAIMS`, the phrases and what each one says); a top
+   spender (the top M score) whom a win-back rule written for every spend takes in keeps
+   the segment but gets the action for top spenders, not the rule's cheap one, and the
+   report says how many customers, in which segments, exactly when there are any.
 2. **Persona names.** Each word a name uses holds for the persona's median customer
    against the whole customer base (:data:`PERSONA_WORDS`); a name never claims opposite
    things; a dimension it names separates the personas strongly (scipy's Kruskal–Wallis
@@ -403,24 +406,65 @@ ACTION_CLAIMS = {
     "Win-back": lambda r, f, m, q, orders: r <= q - 2,
     "Bring them back": lambda r, f, m, q, orders: r <= q - 2,
     "Re-engage": lambda r, f, m, q, orders: r <= q - 2,
+    # a cheap win-back (one message and stop, a small discount) is never a top spender's
+    "stop if": lambda r, f, m, q, orders: m < q,
+    "then stop": lambda r, f, m, q, orders: m < q,
+    "small discount": lambda r, f, m, q, orders: m < q,
+    # the action of a top spender slipping away
+    "top spenders": lambda r, f, m, q, orders: m == q,
+    "in person": lambda r, f, m, q, orders: m == q,
+    "long ago": lambda r, f, m, q, orders: r <= q // 2,
 }
 
+#: how the action of a top spender in a win-back rule written for every spend begins
+TOP_SPENDER = "Among the top spenders, but their last order was long ago"
 
-def _first_match(rules, r: int, f: int, m: int) -> tuple[str, str]:
+
+def _cheap_for_top_spenders(rule: SegmentRule, q: int) -> bool:
+    """A rule for customers slipping away (recency score q // 2 or lower) that takes in a
+    spend score below the middle (q // 2 or lower) and the top one: its action is written
+    for its low spenders, and its top spenders get one worth their spend."""
+    spend = rule.m or (1, q)
+    return (rule.r is not None and rule.r[1] <= q // 2 and spend[0] <= q // 2
+            and spend[1] >= q)  # fmt: skip
+
+
+def _first_rule(rules, r: int, f: int, m: int) -> SegmentRule | None:
     for rule in rules.rules:
         if all(bounds is None or bounds[0] <= score <= bounds[1]
                for bounds, score in ((rule.r, r), (rule.f, f), (rule.m, m))):  # fmt: skip
-            return rule.name, rule.action
-    return OTHERS, rules.others_action
+            return rule
+    return None
+
+
+def _first_match(rules, r: int, f: int, m: int) -> tuple[str, str]:
+    rule = _first_rule(rules, r, f, m)
+    return (OTHERS, rules.others_action) if rule is None else (rule.name, rule.action)
+
+
+def _top_spenders_given_more(seg: pd.DataFrame, rules: str | tuple[SegmentRule, ...],
+                             q: int) -> pd.Series:  # fmt: skip
+    """Which customers of a segments.csv have the top spend score in a rule whose action is
+    written for every spend of customers slipping away (a plain loop over the rules)."""
+    ruleset = resolve_rules(rules)
+    out = [m == q and (rule := _first_rule(ruleset, r, f, m)) is not None
+           and _cheap_for_top_spenders(rule, q)
+           for r, f, m in zip(seg["r_score"], seg["f_score"], seg["m_score"], strict=True)]
+    return pd.Series(out, index=seg.index, dtype=bool)
 
 
 def test_every_action_agrees_with_the_customers_own_scores(run: Run) -> None:
     rules = resolve_rules(run.case.rules)
     seg = run.segments
-    for row in seg.itertuples(index=False):
+    top = _top_spenders_given_more(seg, run.case.rules, run.q)
+    for row, more in zip(seg.itertuples(index=False), top, strict=True):
         r, f, m = int(row.r_score), int(row.f_score), int(row.m_score)
         name, action = _first_match(rules, r, f, m)
-        assert (row.segment, row.action) == (name, action), row
+        assert row.segment == name, row
+        if more:  # the segment stays, its cheap action does not
+            assert row.action.startswith(TOP_SPENDER) and row.action != action, row
+        else:
+            assert row.action == action, row
     for action, group in seg.groupby("action"):
         for phrase, holds in ACTION_CLAIMS.items():
             if phrase in action:
@@ -430,6 +474,61 @@ def test_every_action_agrees_with_the_customers_own_scores(run: Run) -> None:
                 assert all(ok), (phrase, action, group.loc[~np.array(ok)].head())
     # the contradiction that started this audit can no longer be written
     assert not seg["action"].str.contains("low-spending group").any()
+
+
+#: customers of Online Retail's Lost and Hibernating with the top spend score (M = 5): the
+#: figure the cheap actions on big spenders were found with
+ONLINE_RETAIL_TOP_SPENDERS = 18
+
+
+def test_the_report_says_how_many_top_spenders_get_a_win_back_worth_their_spend(
+        run: Run) -> None:
+    """The report counts, per segment, the customers with the top spend score in a
+    win-back rule written for every spend, exactly when there are any (Online Retail's
+    18); what it says of them holds (:func:`_top_spenders_said`)."""
+    mine = _top_spenders_said(run.segments, run.report, run.case.rules, run.q)
+    if run.case.name == "online-retail":
+        assert len(mine) == ONLINE_RETAIL_TOP_SPENDERS
+        assert set(mine["segment"]) == {"Lost", "Hibernating"}
+
+
+def _top_spenders_said(seg: pd.DataFrame, report: str, rules: str | tuple[SegmentRule, ...],
+                       q: int, *, applied: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Check that a report (a run's or an applied model's) counts, per segment, the
+    customers of its segments.csv with the top spend score in a win-back rule written for
+    every spend, exactly when there are any, and that what it says of them holds: the top
+    spend score (each spends at least as much as anyone with a lower one), in a segment
+    for customers slipping away (a recency score of q // 2 or lower: a last order at least
+    as long ago as that of anyone with a higher one, and, in a training run, as the median
+    customer's; a saved model's scores place customers among its training customers),
+    their action the one for top spenders. Returns those customers."""
+    top = _top_spenders_given_more(seg, rules, q)
+    mine = seg[top.to_numpy()]
+    n = len(mine)
+    page = html.unescape(report)
+    said = re.search(r"([\d,]+) customers? with the highest spend score (?:is|are) in a "
+                     r"segment for customers slipping away whose action is meant for every "
+                     r"spend \(([^)]*)\)", page)  # fmt: skip
+    if not n:
+        assert said is None
+        assert not seg["action"].str.startswith(TOP_SPENDER).any()
+        return mine
+    assert said is not None, "the count of top spenders is not in the report"
+    assert int(said[1].replace(",", "")) == n
+    counts = mine["segment"].value_counts()
+    listed = dict((part.rsplit(" ", 1)[0], int(part.rsplit(" ", 1)[1].replace(",", "")))
+                  for part in said[2].split(", "))  # fmt: skip
+    assert listed == counts.to_dict()
+    assert (mine["m_score"] == q).all() and (mine["r_score"] <= q // 2).all()
+    rest = seg.loc[seg["m_score"] < q, "monetary"]
+    assert rest.empty or (mine["monetary"] >= rest.max()).all()
+    recent = seg.loc[seg["r_score"] > q // 2, "recency"]
+    assert recent.empty or (mine["recency"] >= recent.max()).all()
+    if not applied:
+        assert (mine["recency"] >= seg["recency"].median()).all()
+    assert mine["action"].str.startswith(TOP_SPENDER).all()
+    assert (seg["action"].str.startswith(TOP_SPENDER) == top).all()
+    return mine
 
 
 # -- 2. persona names ----------------------------------------------------------------------
@@ -1491,6 +1590,8 @@ def test_a_saved_models_names_are_true_of_new_customers_or_said_not_to_be(
     if name == "online-retail-march-then-all":  # the branch with a warning is exercised
         assert flagged, proc.stdout
     _apply_report_in_plain_words(report, proc.stdout, model, tmp_path / "a", flags)
+    q = int(seg[["r_score", "f_score", "m_score"]].max().max())
+    _top_spenders_said(seg, report, "ladder", q, applied=True)  # the model's: the default
     if name != "online-retail-march-then-all":  # a refit of the same model, on the same data
         out = tmp_path / "r"
         refit = run_captured("refit", str(model), str(_lines(later, tmp_path, "later")),

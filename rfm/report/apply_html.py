@@ -374,7 +374,9 @@ def _method(run: AppliedRun) -> str:
         f"Scores 1 to {run.q} from the model's frozen thresholds (no quantile recomputed); "
         "a value beyond the training range takes the end score.",
         "Segments: the model's rule set on those scores; each customer's action is its "
-        "segment's.",
+        "segment's, but one worth their past spend for customers with the highest spend "
+        "score in a segment for customers slipping away whose action is meant for every "
+        "spend.",
         "Clusters: R, F and M scaled the same way as in training, with the training "
         f"customers' ranges: {h.esc(scaling)}. Each customer then joins the nearest of the "
         "model's cluster centres; persona and persona action come with the cluster.",

@@ -70,7 +70,7 @@ from rfm.report import _html as h
 from rfm.report import plots
 from rfm.report._html import treemap_svg
 from rfm.rulecheck import inversion_sentences, rule_problems
-from rfm.segments import OTHERS, lapsing_segments
+from rfm.segments import OTHERS, TOP_SPENDER_ACTION, lapsing_segments
 from validation.stability import STABLE_ARI
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,6 +154,8 @@ class _Ctx:
         self.q = res.q
         self.ties = s.get("ties", "first")
         self.colours = h.segment_colours(self.rule_names())
+        #: segment and action per customer (an applied run has them in its table)
+        self.customers = res.segments if hasattr(res, "segments") else res.table
         #: what frequency counts ("orders", or "purchase days" without an invoice
         #: column) and the table headers that say so
         self.orders = _orders_word(res)
@@ -300,14 +302,40 @@ def _segments(c: _Ctx) -> str:
         if res.inversions is not None and len(res.inversions)
         else ""
     )
+    top = top_spender_words(c.customers)
     out = (
         f"<p>Each customer gets the first matching rule of {h.esc(c.rules_text())} on its "
         f"recency, frequency and spend scores. {h.esc(c.segments_text())} "
         f"{SEGMENT_ORDER_TEXT.format(c.orders)}</p>"
-        f"{inverted}{body}<h3>Segment sizes</h3>"
+        f"{inverted}{body}"
+        + (f'<p class="note">{h.esc(top)}</p>' if top else "")
+        + "<h3>Segment sizes</h3>"
         + h.treemap_svg(table["customers"], colours=c.colours)
     )
     return out + _coverage(c)
+
+
+def top_spender_words(customers: pd.DataFrame) -> str:
+    """How many customers with the highest spend score get the action for top spenders
+    (:data:`rfm.segments.TOP_SPENDER_ACTION`) rather than their segment's, a win-back
+    meant for every spend (:func:`rfm.segments.spend_blind_win_back`), and in which
+    segments, in words; ``""`` when none does.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``segment`` and ``action`` per customer (:func:`rfm.segment`).
+    """
+    mine = (customers["action"] == TOP_SPENDER_ACTION).to_numpy()
+    n = int(mine.sum())
+    if not n:
+        return ""
+    return (f"{counted(n, 'customer')} with the highest spend score {agree(n, 'is|are')} in "
+            f"a segment for customers slipping away whose action is meant for every spend "
+            f"({_by_segment(customers['segment'][mine])}): instead of that action, "
+            f"{agree(n, 'this customer gets|they get')} one worth "
+            f"{agree(n, 'its|their')} past spend (in the segments file): "
+            f"\"{TOP_SPENDER_ACTION}\"")  # fmt: skip
 
 
 def _coverage(c: _Ctx) -> str:
@@ -350,7 +378,8 @@ def _personas(c: _Ctx) -> str:
         f"<p>{h.esc(_separation_sentence(c.res))}</p>"
         f'<div class="cards">{"".join(cards)}</div>'
         "<p>A persona's action suits its median customer, for a campaign aimed at the "
-        "whole group; each customer's own action is its segment's.</p>"
+        "whole group; each customer's own action follows from its own scores (its "
+        "segment's, or one worth the spend of a top spender slipping away).</p>"
         + (_persona_silhouettes(prof) if "silhouette" in prof else "")
     )
 
@@ -606,8 +635,8 @@ def _crosstab(c: _Ctx) -> str:
     counts, revenue = c.res.segment_persona
     return (
         "<p>How the segments (rows) spread over the personas (columns). Each customer's "
-        "recommended action is its segment's; a persona's action is for campaigns aimed "
-        "at the whole group.</p><h3>Customers</h3>"
+        "recommended action follows from its own scores (its segment's); a persona's "
+        "action is for campaigns aimed at the whole group.</p><h3>Customers</h3>"
         + h.heat_table(counts, h.whole, corner="segment \\ persona")
         + "<h3>Revenue</h3>"
         + h.heat_table(revenue, c.money, corner="segment \\ persona")
@@ -1227,9 +1256,11 @@ def _method(c: _Ctx) -> str:
         "separates them most, and three or more by their medians on the two dimensions "
         "that separate them most.",
         "One action per customer: its segment's action, which follows from the customer's "
-        "own scores; customers no rule matches ('Others') get an action that claims "
-        "nothing about them. A persona's action suits the persona's median customer and "
-        "is meant for campaigns aimed at the whole group.",
+        "own scores; customers with the highest spend score in a segment for customers "
+        "slipping away whose action is meant for every spend get an action worth their "
+        "past spend instead; customers no rule matches ('Others') get an action that "
+        "claims nothing about them. A persona's action suits the persona's median "
+        "customer and is meant for campaigns aimed at the whole group.",
         f"{SEGMENT_ORDER_TEXT.format(c.orders)} Two segments whose names rank one above "
         "the other, while the lower-named one's customers are better on all three "
         "medians, are flagged.",

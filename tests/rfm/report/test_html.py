@@ -711,3 +711,27 @@ def test_the_method_speaks_of_others_only_when_some_scores_match_no_rule(rules) 
     assert ("customers matching none are 'Others'" in text) == leaves_others
     assert ("every combination of scores matches a rule, so no customer is left over"
             in text) == (not leaves_others)
+
+
+def test_the_top_spenders_given_a_win_back_worth_their_spend_are_counted_by_segment() -> None:
+    """Three top spenders get the action for top spenders (two of Lost, one of
+    Hibernating, most first), the others their segments' actions: said with the count and
+    the segments; nothing when no one gets it."""
+    from rfm.report.html import top_spender_words
+    from rfm.segments import TOP_SPENDER_ACTION
+
+    seg = pd.DataFrame({
+        "segment": ["Lost", "Hibernating", "Lost", "Lost", "Champions"],
+        "action": pd.Categorical([TOP_SPENDER_ACTION, TOP_SPENDER_ACTION, "One message",
+                                  TOP_SPENDER_ACTION, "Reward them"]),
+    })  # fmt: skip
+    words = top_spender_words(seg)
+    assert words.startswith("3 customers with the highest spend score are in a segment for "
+                            "customers slipping away whose action is meant for every spend "
+                            "(Lost 2, Hibernating 1): instead of that action, they get one "
+                            "worth their past spend")  # fmt: skip
+    assert words.endswith(f'"{TOP_SPENDER_ACTION}"')
+    one = top_spender_words(seg.iloc[[1, 2]])
+    assert one.startswith("1 customer with the highest spend score is in a segment") and (
+        "this customer gets one worth its past spend" in one)
+    assert top_spender_words(seg.iloc[[2, 4]]) == ""
