@@ -74,8 +74,10 @@ next week). Every cluster is named afresh from its own medians, so a kept cluste
 its persona name and action while its customers still fit them, and is renamed, with the
 report saying so, when they no longer do: a name is a claim about the numbers, and an old
 name left on customers who changed would be false. A new cluster without a counterpart gets
-the next free id and its own fresh persona name (" (new)" added should the old model have
-used that name); old clusters without one are reported as vanished
+the next free id and its own fresh persona name (" (new)" added in the refit run's files and
+report should the old model have used that name: the refitted model keeps the name without
+it, so the model applied or refitted later does not call it new); old clusters without one
+are reported as vanished
 (:attr:`SegmentModel.lineage`). ``warm_start=True`` runs Lloyd once from the old centres
 instead of k-means++ (k stays the old k). The order lines are sorted (customer, invoice,
 date, money) before the refit and the customer table is in customer order, so the same
@@ -127,6 +129,7 @@ from rfm.drift import (
 )
 from rfm.frozen import FrozenScaler, FrozenScores, nearest_centre
 from rfm.io.export import CSV_DIGITS, round_significant
+from rfm.personas import without_new_mark
 from rfm.segments import segment
 from rfm.settings import Settings
 
@@ -296,7 +299,8 @@ class SegmentModel:
         k = centres.shape[0]
         ids = np.arange(k, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
         prof = result.profile
-        personas = tuple(str(prof.loc[i, "persona"]) for i in ids)
+        # a refit run's " (new)" marks that run only: the model keeps the plain name
+        personas = tuple(without_new_mark(str(prof.loc[i, "persona"])) for i in ids)
         actions = tuple(str(prof.loc[i, "action"]) for i in ids)
         X = result.clusters.X.to_numpy(dtype=np.float64)
         seed = int(chosen.random_state)

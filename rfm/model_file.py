@@ -78,6 +78,7 @@ from rfm.clustering import SCALINGS, make_scaler
 from rfm.columns import ROLES, TransactionColumns
 from rfm.drift import REFERENCE_POINTS, Reference
 from rfm.frozen import FrozenScaler, FrozenScores
+from rfm.personas import without_new_mark
 from rfm.scoring import TIES
 from rfm.segments import SEGMENT_RULES, RuleSet, SegmentRule
 from rfm.settings import CleaningRules, Settings
@@ -527,7 +528,8 @@ def from_document(document: Any) -> Any:
     if len(set(ids.tolist())) != len(ids):
         raise doc["clusters"].fail("clusters with distinct ids")
     centres = np.array([c["centre"].numbers(3, what="centre coordinates") for c in clusters])
-    personas = tuple(c["persona"].text() for c in clusters)
+    # a " (new)" a refit of an older version kept on a name: that refit's mark only
+    personas = tuple(without_new_mark(c["persona"].text()) for c in clusters)
     if len(set(personas)) != len(personas):
         raise doc["clusters"].fail("clusters with distinct persona names")
     actions = tuple(c["action"].text() for c in clusters)

@@ -19,7 +19,11 @@ own medians (:func:`rfm.describe_personas`), so a cluster that persists keeps it
 name exactly when its customers still fit it, and a kept cluster whose customers moved
 (median spend doubled, say) is renamed rather than left with a name its numbers deny;
 :func:`renamed_clusters` lists those, for the report to say so. A new cluster whose name
-the old model used for another cluster is marked " (new)".
+the old model used for another cluster is marked " (new)" in this refit run's files and
+report; the refitted model keeps its name without the mark
+(:func:`rfm.personas.without_new_mark`), so later runs (the model applied, or refitted
+again) name it plainly: it is new only in the run in which it appeared. A later refit
+marks a cluster again only if it is new there too.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm.personas import NEW_MARK, name_stem
+from rfm.personas import NEW_MARK, name_stem, without_new_mark
 
 __all__ = ["match_clusters", "relabel_result", "renamed_clusters", "reworded_clusters"]
 
@@ -60,7 +64,8 @@ def match_clusters(
     ids, personas, actions : by new centre row
         A matched cluster takes the old id, an unmatched one the next free ids (in row
         order). Each keeps its own name and action (``new_personas``, ``new_actions``),
-        an unmatched one with " (new)" added should its name be one the old model used.
+        an unmatched one with " (new)" added should its name be one the old model used
+        (with or without a mark of its own: a model saved by an older version kept it).
     lineage : dict
         ``matched`` (list of ``[old_id, distance]`` by new row, ``None`` when unmatched),
         ``appeared`` and ``vanished`` (ids).
@@ -86,7 +91,10 @@ def match_clusters(
             ids[i] = next_id
             next_id += 1
             matched.append(None)
-    taken = set(old_personas) | {personas[i] for i in range(k_new) if partner[i] >= 0}
+    # the old names as the old model meant them (one an older version saved may keep a
+    # mark), and the names kept clusters have now
+    taken = ({without_new_mark(p) for p in old_personas}
+             | {personas[i] for i in range(k_new) if partner[i] >= 0})  # fmt: skip
     for i in np.flatnonzero(partner < 0):
         while personas[i] in taken:
             personas[i] += NEW_MARK

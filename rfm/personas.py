@@ -66,7 +66,7 @@ from rfm.labels import spend_decimals
 from rfm.profiles import SEPARATES_STRONGLY
 
 __all__ = ["NEW_MARK", "ONE_TIME", "PERSONA_ACTIONS", "describe_personas", "name_personas",
-           "name_stem", "says_one_time", "with_figures"]
+           "name_stem", "says_one_time", "with_figures", "without_new_mark"]
 
 #: (recency level, value level) → recommended action; levels are "high", "mid", "low"
 #: (recency "high" = recent).
@@ -89,8 +89,18 @@ ONE_TIME_NOTE = " First priority: a second order."
 #: the word of a name whose cluster's median customer has at most one order (a plain fact)
 ONE_TIME = "one-time"
 #: added by a refit to a new cluster's name that an older model gave another cluster
-#: (:func:`rfm.model_refit.match_clusters`)
+#: (:func:`rfm.model_refit.match_clusters`), in that refit run's files and report only
 NEW_MARK = " (new)"
+
+
+def without_new_mark(name: str) -> str:
+    """A persona name without :data:`NEW_MARK` at its end: the name a cluster keeps after
+    the refit run in which it appeared ("Sleepers (new)" → "Sleepers"), since in later
+    runs (the refitted model applied, or refitted again) the cluster is no longer new.
+    Every mark goes (a model saved by an older version may carry two)."""
+    while name.endswith(NEW_MARK):
+        name = name[: -len(NEW_MARK)]
+    return name
 
 
 def name_stem(name: str) -> str:
