@@ -220,6 +220,11 @@ def print_refit_lines(refit: dict[str, Any], path: str | Path) -> None:
     for cid, old in sorted(reworded_clusters(refit).items()):
         print(f"cluster {cid} keeps its name, which now reads “{names[cid]}” (was “{old}”): "
               "the part in brackets tells namesakes apart, from this data")  # fmt: skip
+    from rfm.report.html import new_mark_sentence
+
+    marks = new_mark_sentence(refit)  # the report's
+    if marks:
+        print(marks)
     print(f"{pct(refit['customers_moved'])} of the customers are in another cluster than "
           "the old model puts them in")  # fmt: skip
     print(f"model written to {Path(path).resolve()}; "

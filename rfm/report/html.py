@@ -65,6 +65,7 @@ from rfm.labels import (
     word_list,
 )
 from rfm.model_refit import reworded_clusters
+from rfm.personas import without_new_mark
 from rfm.profiles import separation_reading
 from rfm.report import _html as h
 from rfm.report import plots
@@ -1137,6 +1138,28 @@ def _migration(c: _Ctx) -> str:
     )
 
 
+def new_mark_sentence(refit: dict[str, Any]) -> str:
+    """What a refit run's " (new)" marks mean, in one sentence: the new clusters that took
+    a name the old model gave another cluster are marked in this run's files only, and the
+    refitted model calls them by the name alone (:func:`rfm.personas.without_new_mark`);
+    ``""`` when no name is marked. ``refit`` is the run's ``settings["refit"]``."""
+    appeared = {int(i) for i in refit.get("appeared", [])}
+    marked = [(int(cid), str(p)) for cid, p in zip(refit["ids"], refit["personas"], strict=True)
+              if int(cid) in appeared and str(p) != without_new_mark(str(p))]  # fmt: skip
+    n = len(marked)
+    if not n:
+        return ""
+    if n == 1:
+        cid, name = marked[0]
+        return (f"Cluster {cid} is new and takes a name the old model gave another cluster: "
+                f"this run's files call it “{name}”, and the refitted model calls it "
+                f"“{without_new_mark(name)}” from now on, when it is no longer new.")
+    return (f"Clusters {word_list([str(cid) for cid, _ in marked])} are new and take names "
+            "the old model gave other clusters: this run's files mark them “(new)”, and the "
+            "refitted model calls them by their names alone from now on, when they are no "
+            "longer new.")  # fmt: skip
+
+
 def _refit(c: _Ctx) -> str:
     refit = c.res.settings["refit"]
     renamed = {int(k): v for k, v in refit.get("renamed", {}).items()}
@@ -1174,6 +1197,9 @@ def _refit(c: _Ctx) -> str:
         words.append(f"{counted(n, 'kept cluster')} {agree(n, 'keeps its name|keep their names')}"
                      ", but what follows in brackets changed (it tells namesakes apart and "
                      "comes from this data; see the table).")  # fmt: skip
+    marks = new_mark_sentence(refit)
+    if marks:
+        words.append(marks)
     if vanished:
         n = len(vanished)
         words.append(f"{agree(n, 'Cluster|Clusters')} {word_list([str(v) for v in vanished])} "

@@ -146,3 +146,42 @@ def test_a_model_file_with_a_mark_reads_without_it(two_refits) -> None:
     names = set(model.assign(tx)["persona"].astype(str))
     assert names == {_plain(p) for p in marked.values()}
 
+
+def _said(refit: dict) -> list[str]:
+    """What the report and the console say of the marked names, written out by hand."""
+    marked = [(cid, p) for cid, p in zip(refit["ids"], refit["personas"], strict=True)
+              if p.endswith(MARK)]  # fmt: skip
+    if not marked:
+        return []
+    if len(marked) == 1:
+        cid, name = marked[0]
+        return [f"Cluster {cid} is new and takes a name the old model gave another cluster: "
+                f"this run's files call it “{name}”, and the refitted model calls it "
+                f"“{_plain(name)}” from now on, when it is no longer new."]
+    listed = ", ".join(str(c) for c, _ in marked[:-1]) + f" and {marked[-1][0]}"
+    return [f"Clusters {listed} are new and take names the old model gave other clusters: "
+            "this run's files mark them “(new)”, and the refitted model calls them by their "
+            "names alone from now on, when they are no longer new."]
+
+
+def test_the_refit_report_and_console_say_what_the_mark_means_and_the_next_do_not(
+        two_refits, tmp_path, capsys) -> None:
+    import html
+    import re
+
+    from rfm.app.console import print_refit_lines
+    from rfm.report import render_report
+
+    _, _, _, run1, _, run2 = two_refits
+    for run, marks in ((run1, True), (run2, False)):
+        refit = run.settings["refit"]
+        expected = _said(refit)
+        assert bool(expected) is marks
+        page = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", render_report(run))).split())
+        print_refit_lines(refit, tmp_path / "model.json")
+        printed = capsys.readouterr().out
+        for sentence in expected:
+            assert sentence in page and sentence in printed
+        if not marks:
+            assert MARK not in page and "the old model gave" not in page
+            assert "the old model gave" not in printed
