@@ -1495,6 +1495,10 @@ def test_after_apply_previous_the_win_back_list_is_true_of_every_customer_on_it(
     for said in (_score_fell_said(mig, "in the previous run") + ".",
                  _win_back_said(lapsed, new, case.rules, q, "the end of the previous run's data")):
         assert said in proc.stdout and said in outside, said
+    # the top spenders given a win-back worth their spend, in both runs' reports
+    for folder, seg, applied in (("e", old, False), ("a", new, True)):
+        page = (tmp_path / folder / "report.html").read_text(encoding="utf-8")
+        _top_spenders_said(seg, page, case.rules, q, applied=applied)
     # the list, pulled from migration.csv as the README says
     pulled = mig[(mig["direction"] == "down") & (mig["orders_between"] == 0)
                  & (mig["revenue"] == 0) & mig["segment_after"].isin(_slipping_away(case.rules, q))]
