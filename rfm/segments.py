@@ -442,7 +442,12 @@ def spend_blind_win_back(rule: SegmentRule, q: int) -> bool:
     keep the cost of winning them back low. A rule that asks for high spend ("Can't Lose
     Them", M 4–5) writes its action for big spenders; one that is not for customers
     slipping away ("Loyal Customers") has no cheap win-back to give them. Read off the
-    score ranges alone, so that every rule set, your own too, has it.
+    score ranges alone, so that every rule set, your own too, has it. Only the customers
+    the rule actually takes get the other action: ``ladder``'s "At Risk" is such a rule,
+    but "Can't Lose Them", before it, takes its top spenders first.
+
+    Below four score levels the top spend score holds a third of the customers or more,
+    who are not "the top spenders": no rule is such a rule then (False).
 
     Parameters
     ----------
@@ -455,6 +460,8 @@ def spend_blind_win_back(rule: SegmentRule, q: int) -> bool:
     -------
     bool
     """
+    if q < 4:
+        return False
     lapsing = rule.r is not None and rule.r[1] <= q // 2
     spend = rule.m if rule.m is not None else (1, q)
     return lapsing and spend[0] <= q // 2 and spend[1] >= q
@@ -505,15 +512,16 @@ def check_scale(ruleset: RuleSet, q: int, *, rules: Any) -> None:
     )
 
 
-def _check_scale(scores: pd.DataFrame, required: int | None) -> int:
+def _check_scale(scores: pd.DataFrame, required: int | None) -> int | None:
     """:func:`segment`'s check that ``scores`` are on the rule set's scale, its advice in
     the terms of :func:`rfm.rfm_scores` and :func:`segment`; returns the scale, the top
-    score (the rule set's, else the one :func:`rfm.rfm_scores` recorded, else the highest
-    score present)."""
+    score: the rule set's, else the one :func:`rfm.rfm_scores` recorded, else ``None``
+    (unknown: the highest score present would make a customer's action depend on the
+    other rows)."""
     declared = scores.attrs.get("rfm_q")
     top = int(max(scores[c].max() for c in SCORE_COLUMNS.values())) if len(scores) else 0
     if required is None:
-        return int(declared) if declared is not None else top
+        return int(declared) if declared is not None else None
     if (declared is not None and declared != required) or top > required:
         got = f"q={declared}" if declared is not None else f"scores up to {top}"
         raise ValueError(
@@ -577,7 +585,8 @@ def segment(scores: pd.DataFrame, rules: Any = "ladder") -> pd.DataFrame:
                 hit &= (values[d] >= bounds[0]) & (values[d] <= bounds[1])
         names[hit] = rule.name
         actions[hit] = rule.action
-        if spend_blind_win_back(rule, top):  # its top spenders: an action worth their spend
+        if top is not None and spend_blind_win_back(rule, top):  # its top spenders: an
+            # action worth their spend (on a scale the scores state)
             actions[hit & (values["m"] == top)] = TOP_SPENDER_ACTION
         free &= ~hit
     return pd.DataFrame({"segment": names, "action": actions}, index=scores.index)

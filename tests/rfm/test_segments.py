@@ -194,27 +194,35 @@ def test_the_rule_is_read_off_the_ranges_in_any_rule_set() -> None:
     (At Risk and Can't Lose Them take the others first), the action for top spenders;
     rules of one's own: a win-back rule for every spend does, one that asks for high spend
     or is not for customers slipping away does not; the scale is the rules' or the
-    scores' own (q = 3 here: the top spend score is 3)."""
+    scores' own (q = 4 here: the top spend score is 4), never guessed from the rows."""
     codes = list(itertools.product(range(1, 6), repeat=3))
     got = segment(_scores(codes), "rfm")
     top = [c for c, a in zip(codes, got["action"], strict=True) if a == TOP_SPENDER_ACTION]
     assert top == [(1, 1, 5)]
     assert got["segment"].iloc[codes.index((1, 1, 5))] == "Lost"
     rules = [
-        ("Fading big spenders", {"r": (1, 1), "m": (3, 3)}, "Call them"),
+        ("Fading big spenders", {"r": (1, 1), "m": (4, 4)}, "Call them"),
         ("Sleepers", {"r": (1, 1)}, "One e-mail, then stop"),
-        ("Middle", {"r": (2, 2)}, "A reminder"),
-        ("Recent", {"r": (3, 3)}, "Thank them"),
+        ("Middle", {"r": (3, 3)}, "A reminder"),
+        ("Recent", {"r": (4, 4)}, "Thank them"),
     ]
-    small = [(1, 1, 3), (1, 2, 2), (2, 1, 3), (3, 1, 3)]
-    got = segment(_scores(small, q=3), rules)
+    small = [(1, 1, 4), (1, 2, 2), (3, 1, 4), (4, 1, 4)]
+    got = segment(_scores(small, q=4), rules)
     assert got["action"].tolist() == ["Call them", "One e-mail, then stop", "A reminder",
                                       "Thank them"]  # fmt: skip
-    rules[0] = ("Fading big spenders", {"r": (1, 1), "m": (3, 3), "f": (5, 5)}, "Call them")
-    got = segment(_scores(small, q=3), rules)  # (1, 1, 3) now falls to "Sleepers"
+    rules[0] = ("Fading big spenders", {"r": (1, 1), "m": (4, 4), "f": (4, 4)}, "Call them")
+    got = segment(_scores(small, q=4), rules)  # (1, 1, 4) now falls to "Sleepers"
     assert got["segment"].iloc[0] == "Sleepers" and got["action"].iloc[0] == TOP_SPENDER_ACTION
-    got = segment(_scores(small, q=None), rules)  # no scale recorded: the highest score, 3
-    assert got["action"].iloc[0] == TOP_SPENDER_ACTION
+    # no scale stated (scores made by hand, a segments file read back): which score is
+    # the top one is unknown, so no one is told they are a top spender, whatever the
+    # other rows hold (the highest score present made the same customer a top spender
+    # beside scores up to 4 and not beside a 5)
+    for rows in (small, [*small, (4, 1, 5)]):
+        got = segment(_scores(rows, q=None), rules)
+        assert got["action"].iloc[0] == "One e-mail, then stop"
+    # three score levels: the top spend score is a third of the customers, not the top
+    got = segment(_scores([(1, 1, 3), (1, 2, 1)], q=3), rules[1:])
+    assert got["action"].tolist() == ["One e-mail, then stop"] * 2
 
 
 @pytest.mark.parametrize(("r", "m", "q", "expected"), [
@@ -227,6 +235,8 @@ def test_the_rule_is_read_off_the_ranges_in_any_rule_set() -> None:
     (None, None, 5, False),       # any recency
     ((1, 2), (2, 4), 4, True),    # q = 4: middle 2, top 4
     ((1, 3), None, 4, False),
+    ((1, 1), None, 3, False),     # q = 3: the top spend score holds a third of customers
+    ((1, 1), None, 2, False),
 ])  # fmt: skip
 def test_spend_blind_win_back_by_hand(r, m, q, expected) -> None:
     from rfm.segments import SegmentRule
