@@ -1004,6 +1004,12 @@ def test_mixed_currencies_are_refused(cli, tmp_path: Path) -> None:
         proc, seg = segment(cli, write_csv(tmp_path / f"{code}.csv", text), "--currency", code)
         assert seg is not None, proc.stderr  # --currency naming the code is the file's sign
         assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
+    # crowns written 'kr' and 'kr.' are one currency
+    text["Amount"] = [f"{abs(v):.2f} kr" for v in df["UnitPrice"]]
+    text.loc[6, "Amount"] = "24.00 kr."
+    proc, seg = segment(cli, write_csv(tmp_path / "kr.csv", text))
+    assert seg is not None, proc.stderr
+    assert_rfm(seg, expected_rfm(df.assign(UnitPrice=df["UnitPrice"].abs())))
     # a shared sign is a currency of its own: crowns beside euros are two currencies
     text["Amount"] = [f"{abs(v):.2f} kr" for v in df["UnitPrice"]]
     text.loc[6, "Amount"] = "€4.00"

@@ -29,6 +29,8 @@ CURRENCY_SIGNS = {
 #: signs shared by several currencies, read as a currency of their own: the crowns of
 #: Sweden, Norway, Denmark and Iceland (``kr``, Danish ``kr.``)
 SHARED_SIGNS = ("kr.", "kr")
+#: other spellings of one sign
+SPELLINGS = {"kr.": "kr"}
 #: the ISO 4217 codes of the currencies in use (the fund, precious-metal and test codes
 #: left out)
 ISO_4217 = frozenset({
@@ -57,5 +59,7 @@ CURRENCY = "|".join(
 
 def currency_sign(symbol: str) -> str:
     """``symbol`` as a sign where it is a code with a sign of its own (``EUR`` → ``€``,
-    ``INR`` → ``₹``); any other sign or code as it is written."""
-    return CURRENCY_SIGNS.get(symbol.strip(), symbol.strip())
+    ``INR`` → ``₹``) or another spelling of a sign (``kr.`` → ``kr``); any other sign or
+    code as it is written."""
+    symbol = symbol.strip()
+    return CURRENCY_SIGNS.get(symbol, SPELLINGS.get(symbol, symbol))
