@@ -1562,8 +1562,10 @@ def test_a_models_zoned_date_on_naive_dates_is_refused_naming_the_model(
     (tmp_path / "zoned.json").write_text(json.dumps(doc))
     proc = cli("apply", tmp_path / "zoned.json", weekly / "week0.csv", "--out",
                tmp_path / "o", "--quiet")  # fmt: skip
-    assert_user_error(proc, f"the model's snapshot 2024-05-01 (the date its training run was "
-                      f"given with --snapshot, kept in {tmp_path / 'zoned.json'}) has a time "
+    # the zone is named, and the date is not said to come from --snapshot, which refuses
+    # a date with a zone: only a model made in Python has one
+    assert_user_error(proc, f"the model's snapshot 2024-05-01 (UTC+02:00, kept in "
+                      f"{tmp_path / 'zoned.json'}) has a time "
                       f"zone and the dates of {weekly / 'week0.csv'} have none; give "
                       "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
 

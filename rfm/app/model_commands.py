@@ -203,6 +203,8 @@ def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
     every command that reads one: ``segment``'s (with or without ``--dask`` or
     ``--clv``), and ``apply``'s and ``refit``'s, whose model file is named when the date
     is the model's (no ``--snapshot`` given)."""
+    import pandas as pd
+
     from rfm.model import instant
 
     given = getattr(args, "snapshot", None)
@@ -210,7 +212,11 @@ def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
     whose = (f"--snapshot {given}" if given is not None else
              f"the model's snapshot {instant(exc.snapshot)} (the date its training run was "
              f"given with --snapshot, kept in {args.model})")  # fmt: skip
-    if exc.last is None:
+    if exc.last is None:  # a zoned date: only a model made in Python has one
+        if given is None:
+            zone = pd.Timestamp(exc.snapshot).tzinfo
+            whose = (f"the model's snapshot {instant(exc.snapshot)} ({zone}, kept in "
+                     f"{args.model})")  # fmt: skip
         return (f"{whose} has a time zone and the dates of {file} have none; give "
                 "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
     head = (f"{whose} is before the last purchase in {file} ({instant(exc.last)}); "
