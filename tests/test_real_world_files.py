@@ -1755,3 +1755,45 @@ def test_a_folder_or_a_pattern_without_dask_names_dask(cli, tmp_path: Path) -> N
     proc = cli("segment", str(folder / "b.csv"), "--out", str(tmp_path / "out"))
     assert_user_error(proc, f"file not found: {folder / 'b.csv'}")
     assert "--dask" not in proc.stderr  # a plain missing file names no pattern
+
+
+# -- a folder of monthly exports read with --dask, as the same rows in one file -----------
+
+
+def export_rows() -> pd.DataFrame:
+    """ROWS as an export writes them: dates as text, a product code and a description
+    (columns rfmseg does not use) beside the role columns."""
+    df = rows_frame()
+    return df.assign(InvoiceDate=df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"),
+                     StockCode=[str(22000 + i) for i in range(len(df))],
+                     Description="SET OF 3 CAKE TINS")  # fmt: skip
+
+
+def assert_both_modes(cli, tmp_path: Path, pattern: Path, expected: pd.DataFrame,
+                      *flags: str) -> tuple[Read, Read]:  # fmt: skip
+    """The files of ``pattern`` read with --dask, and the same rows gathered in one file
+    (``all.csv`` in ``tmp_path``) read in memory, both give ``expected``."""
+    reads = []
+    for src, mode in ((tmp_path / "all.csv", ()), (pattern, ("--dask",))):
+        got, seg = segment(cli, src, *flags, *mode)
+        assert seg is not None, got.stderr
+        assert_rfm(seg, expected)
+        reads.append(got)
+    return reads[0], reads[1]
+
+
+def test_dask_reads_files_whose_unused_columns_change_type(cli, tmp_path: Path) -> None:
+    """A product code made of digits in a file's first lines and with a letter later
+    (``85123A``, as in most real exports) refused the folder with --dask: "column
+    'StockCode' holds values of another type …; fix those cells (a money column …)",
+    though rfmseg does not use the column and in memory the same rows read. Read as
+    text: the figures are a plain groupby's."""
+    df = export_rows()
+    df.loc[11:, "StockCode"] = "85123A"  # the first file's last line, and the second file
+    df.loc[:5, "Description"] = "23"  # a description that looks like a number at first
+    folder = tmp_path / "months"
+    folder.mkdir()
+    write_csv(folder / "orders_01.csv", df.iloc[:12])
+    write_csv(folder / "orders_02.csv", df.iloc[12:])
+    write_csv(tmp_path / "all.csv", df)
+    assert_both_modes(cli, tmp_path, folder / "*.csv", expected_rfm(rows_frame()))

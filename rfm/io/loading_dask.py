@@ -112,11 +112,17 @@ def _kind(name: str) -> str:
     )
 
 
-def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
+def _read_csv(files: list[str], opts: ReadOptions, text: list[str],
+              date: str | None = None) -> Any:  # fmt: skip
     """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`
     (``text``: the id and money columns, read as text and typed by :func:`_typed`, as
     in memory; Dask would take a money column's type from the first rows and hold every
     later block to it, so that 2.5 after a sample of whole numbers was an error).
+
+    With ``date`` (the date column's name, once the roles are known) every column but
+    the date is read as text: a column rfmseg does not use (a product code, ``22000``
+    in the first rows and ``85123A`` later) refused the files by the same guess. In
+    memory such a column is read whole, so it holds text there too.
 
     Each file is read by its own header: files whose first rows name the same columns
     in another order (``CustomerID`` and ``InvoiceNo`` swapped) were read by position,
@@ -126,7 +132,7 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
     """
     import dask.dataframe as dd
 
-    layouts = [csv_options(Path(f), text, opts) for f in files]
+    layouts = [_layout(f, opts, text, date) for f in files]
 
     def columns(kwargs: dict[str, Any]) -> list[str]:  # the file's own (no extra field)
         return [n for n in kwargs["names"] if not n.startswith(EXTRA_FIELD)]
@@ -157,6 +163,16 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str]) -> Any:
         else:
             groups.append(([f], layout))
     return dd.concat([read(group, *layout) for group, layout in groups])
+
+
+def _layout(
+    file: str, opts: ReadOptions, text: list[str], date: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The encoding and ``read_csv`` keywords of one file (see :func:`_read_csv`)."""
+    encoding, kwargs = csv_options(Path(file), text, opts)
+    if date is not None:  # missing values as in memory (na_values): only the type is set
+        kwargs["dtype"] = {c: str for c in kwargs["names"] if c != date}
+    return encoding, kwargs
 
 
 def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
@@ -355,11 +371,13 @@ def load_transactions_dask(
         opts, found = find_header(files[0], opts, given)  # under a title, as in memory
         header = header_of(files[0], opts)
         text: list[str] = []
+        date = None
         if header:  # None or []: reading the file reports the problem
             pre = TransactionColumns.recognise(header, **given)
             text = [c for c in (pre.customer, pre.invoice, pre.amount, pre.quantity,
                                 pre.price) if c]  # fmt: skip
-        ddf = _read_csv(files, opts, text)
+            date = pre.date
+        ddf = _read_csv(files, opts, text, date)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used = STORED_AS_DATES
