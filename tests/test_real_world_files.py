@@ -1797,3 +1797,19 @@ def test_dask_reads_files_whose_unused_columns_change_type(cli, tmp_path: Path) 
     write_csv(folder / "orders_02.csv", df.iloc[12:])
     write_csv(tmp_path / "all.csv", df)
     assert_both_modes(cli, tmp_path, folder / "*.csv", expected_rfm(rows_frame()))
+
+
+def test_dask_reads_plain_and_gzip_files_of_one_folder(cli, tmp_path: Path) -> None:
+    """Older months archived as .csv.gz beside this month's .csv: the files read as one
+    took the first file's compression, so the gzip file was read as plain text and
+    refused as "not utf-8 throughout" (and with --encoding cp1252 as "not charmap"). Each
+    file is read with its own compression; the figures are a plain groupby's."""
+    df = export_rows()
+    folder = tmp_path / "months"
+    folder.mkdir()
+    write_csv(folder / "orders_01.csv", df.iloc[:7])
+    text = df.iloc[7:14].to_csv(index=False, lineterminator="\n").encode()
+    (folder / "orders_02.csv.gz").write_bytes(gzip.compress(text))
+    write_csv(folder / "orders_03.csv", df.iloc[14:])
+    write_csv(tmp_path / "all.csv", df)
+    assert_both_modes(cli, tmp_path, folder / "*", expected_rfm(rows_frame()))

@@ -145,24 +145,36 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str],
                 f"has {first}; every file must have the same columns (in any order)."
             )
 
-    def read(group: list[str], encoding: str, kwargs: dict[str, Any]) -> Any:
+    def read(group: list[str], encoding: str, kwargs: dict[str, Any],
+             compression: str | None) -> Any:  # fmt: skip
         compressed = any(f.lower().endswith(COMPRESSED) for f in group)
         options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
-                   "sample": 1_000_000, **kwargs}  # fmt: skip
+                   "compression": compression, "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, include_path_column=_SOURCE_COLUMN, **options)
         meta = frame._meta[columns(kwargs)]  # the fields past the header are dropped
         frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=meta)
         return frame[first] if columns(kwargs) != first else frame
 
-    if all(layout == layouts[0] for layout in layouts):
-        return read(files, *layouts[0])
-    groups: list[tuple[list[str], tuple[str, dict[str, Any]]]] = []
-    for f, layout in zip(files, layouts, strict=True):  # runs of files laid out alike
-        if groups and groups[-1][1] == layout:
+    # files read as one share the first one's compression: a .csv.gz among .csv files
+    # was read as plain text (its gzip bytes refused as "not utf-8")
+    keys = [(*layout, _compression(f)) for f, layout in zip(files, layouts, strict=True)]
+    if all(key == keys[0] for key in keys):
+        return read(files, *keys[0])
+    groups: list[tuple[list[str], tuple[str, dict[str, Any], str | None]]] = []
+    for f, key in zip(files, keys, strict=True):  # runs of files laid out alike
+        if groups and groups[-1][1] == key:
             groups[-1][0].append(f)
         else:
-            groups.append(([f], layout))
-    return dd.concat([read(group, *layout) for group, layout in groups])
+            groups.append(([f], key))
+    return dd.concat([read(group, *key) for group, key in groups])
+
+
+def _compression(name: str) -> str | None:
+    """The compression of a file by its suffix, as Dask infers it for the first file of a
+    list (``None``: plain text)."""
+    from fsspec.utils import infer_compression
+
+    return infer_compression(name)
 
 
 def _layout(
