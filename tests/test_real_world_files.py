@@ -1813,3 +1813,34 @@ def test_dask_reads_plain_and_gzip_files_of_one_folder(cli, tmp_path: Path) -> N
     write_csv(folder / "orders_03.csv", df.iloc[14:])
     write_csv(tmp_path / "all.csv", df)
     assert_both_modes(cli, tmp_path, folder / "*", expected_rfm(rows_frame()))
+
+
+def test_the_folder_hint_takes_the_gzip_files_and_the_files_read_are_said(
+    cli, tmp_path: Path
+) -> None:
+    """A folder of CSV files given to --dask is refused with a pattern to give instead:
+    '*.csv' left out the .csv.gz months without a word (the run went on with fewer rows,
+    and nothing said how many files were read). The pattern suggested takes them, and
+    the note read says how many files, and which."""
+    from rfm.io.loading_dask import load_transactions_dask
+
+    df = export_rows()
+    folder = tmp_path / "months"
+    folder.mkdir()
+    write_csv(folder / "orders_01.csv", df.iloc[:10])
+    text = df.iloc[10:].to_csv(index=False, lineterminator="\n").encode()
+    (folder / "orders_02.csv.gz").write_bytes(gzip.compress(text))
+    proc = cli("segment", str(folder), "--dask", "--out", str(tmp_path / "out"))
+    pattern = folder / "*.csv*"
+    assert_user_error(proc, f"give a quoted glob such as '{pattern}', which takes the "
+                      "compressed ones (orders_02.csv.gz) too.")  # fmt: skip
+    got, seg = segment(cli, pattern, "--dask")
+    assert seg is not None, got.stderr
+    assert_rfm(seg, expected_rfm(rows_frame()))  # every month's rows
+    notes = load_transactions_dask(str(pattern)).notes
+    assert notes[0] == "2 files read: orders_01.csv, orders_02.csv.gz"
+    names = [f"m{i:02}.csv" for i in range(1, 6)]
+    for i, name in enumerate(names):
+        write_csv(folder / name, df.iloc[4 * i:4 * i + 4])
+    notes = load_transactions_dask(str(folder / "m*.csv")).notes
+    assert notes[0] == "5 files read: m01.csv, m02.csv, … m05.csv"

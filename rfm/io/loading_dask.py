@@ -87,7 +87,7 @@ def source_files(path: str | os.PathLike[str]) -> tuple[str, list[str]]:
         files = sorted(str(f) for f in p.rglob("*") if f.suffix.lower() in PARQUET_SUFFIXES)
         if not files:
             raise ValueError(f"no Parquet files (*.parquet) in the folder {str(path)!r}; for "
-                             f"CSV files give a quoted glob such as '{p / '*.csv'}'.")  # fmt: skip
+                             f"CSV files give a quoted glob such as {_csv_glob(p)}.")
         return "parquet", files
     files = [str(p)] if p.is_file() else sorted(glob.glob(str(path), recursive=True))
     if not files:
@@ -96,6 +96,26 @@ def source_files(path: str | os.PathLike[str]) -> tuple[str, list[str]]:
     if len(kinds) > 1:
         raise ValueError(f"{str(path)!r} matches both Parquet and text files; pick one kind.")
     return kinds.pop(), files
+
+
+def _csv_glob(folder: Path) -> str:
+    """A quoted pattern of the CSV files of ``folder``: ``*.csv``, or ``*.csv*`` (said so)
+    when some are compressed (``*.csv`` left out the ``.csv.gz`` ones without a word)."""
+    names = [f.name.lower() for f in folder.iterdir() if f.is_file()]
+    zipped = [n for n in names if n.endswith(tuple(f".csv{s}" for s in COMPRESSED))]
+    if not zipped:
+        return f"'{folder / '*.csv'}'"
+    return f"'{folder / '*.csv*'}', which takes the compressed ones ({zipped[0]}) too"
+
+
+def _files_read(files: list[str]) -> list[str]:
+    """The note naming the files read, when they are several (the pattern alone does not
+    say how many it matched)."""
+    if len(files) < 2:
+        return []
+    names = [Path(f).name for f in files]
+    shown = ", ".join(names) if len(names) <= 4 else f"{names[0]}, {names[1]}, … {names[-1]}"
+    return [f"{len(files):,} files read: {shown}"]
 
 
 def _kind(name: str) -> str:
@@ -421,4 +441,4 @@ def load_transactions_dask(
     typed = ddf.map_partitions(_typed, cols, opts, date_options, used, whole, meta=meta,
                                enforce_metadata=False)  # fmt: skip
     return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
-                              notes=found + notes)  # fmt: skip
+                              notes=_files_read(files) + found + notes)  # fmt: skip
