@@ -1770,16 +1770,13 @@ def export_rows() -> pd.DataFrame:
 
 
 def assert_both_modes(cli, tmp_path: Path, pattern: Path, expected: pd.DataFrame,
-                      *flags: str) -> tuple[Read, Read]:  # fmt: skip
+                      *flags: str) -> None:  # fmt: skip
     """The files of ``pattern`` read with --dask, and the same rows gathered in one file
     (``all.csv`` in ``tmp_path``) read in memory, both give ``expected``."""
-    reads = []
     for src, mode in ((tmp_path / "all.csv", ()), (pattern, ("--dask",))):
         got, seg = segment(cli, src, *flags, *mode)
         assert seg is not None, got.stderr
         assert_rfm(seg, expected)
-        reads.append(got)
-    return reads[0], reads[1]
 
 
 def test_dask_reads_files_whose_unused_columns_change_type(cli, tmp_path: Path) -> None:
@@ -1844,3 +1841,32 @@ def test_the_folder_hint_takes_the_gzip_files_and_the_files_read_are_said(
         write_csv(folder / name, df.iloc[4 * i:4 * i + 4])
     notes = load_transactions_dask(str(folder / "m*.csv")).notes
     assert notes[0] == "5 files read: m01.csv, m02.csv, … m05.csv"
+
+
+def test_dask_finds_each_files_header_under_its_title(cli, tmp_path: Path) -> None:
+    """One month's export has a title, a "Generated …" line and an empty line above its
+    header: the header was looked for in the first file only, so the folder was refused
+    ("has the columns ['Online shop - order export']"), and --header-row 4 then read line
+    4 of every file, refusing the others. Each file's header is found as in memory (a
+    note for that file), whichever file comes first; a --header-row that does not fit
+    every file is refused saying so."""
+    from rfm.io.loading_dask import load_transactions_dask
+    from rfm.io.reading import ReadOptions
+
+    df = export_rows()
+    write_csv(tmp_path / "all.csv", df)
+    title = "Online shop - order export\nGenerated 2011-12-10 by the shop\n\n"
+    for titled in ("orders_01.csv", "orders_02.csv"):  # the first file, then another
+        folder = tmp_path / titled.removesuffix(".csv")
+        folder.mkdir()
+        for name, part in (("orders_01.csv", df.iloc[:10]), ("orders_02.csv", df.iloc[10:])):
+            text = part.to_csv(index=False, lineterminator="\n")
+            (folder / name).write_text(title + text if name == titled else text)
+        assert_both_modes(cli, tmp_path, folder / "*.csv", expected_rfm(rows_frame()))
+        notes = load_transactions_dask(str(folder / "*.csv")).notes
+        assert notes[1:] == [f"the column names were read from line 4 of {titled}, under "
+                             "'Online shop - order export' (--header-row N picks another "
+                             "line)"]  # fmt: skip
+        with pytest.raises(ValueError, match=r"--header-row 4 reads the column names from "
+                           "line 4 of every file: leave it out to find each file's own"):
+            load_transactions_dask(str(folder / "*.csv"), options=ReadOptions(header_row=4))

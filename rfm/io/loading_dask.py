@@ -132,9 +132,10 @@ def _kind(name: str) -> str:
     )
 
 
-def _read_csv(files: list[str], opts: ReadOptions, text: list[str],
+def _read_csv(files: list[str], opts: list[ReadOptions], text: list[str],
               date: str | None = None) -> Any:  # fmt: skip
-    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`
+    """CSV files as a Dask DataFrame, read like :func:`rfm.io.reading.read_csv_text_ids`,
+    each with its own options (``opts``: the line of its column names may differ)
     (``text``: the id and money columns, read as text and typed by :func:`_typed`, as
     in memory; Dask would take a money column's type from the first rows and hold every
     later block to it, so that 2.5 after a sample of whole numbers was an error).
@@ -152,7 +153,7 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str],
     """
     import dask.dataframe as dd
 
-    layouts = [_layout(f, opts, text, date) for f in files]
+    layouts = [_layout(f, o, text, date) for f, o in zip(files, opts, strict=True)]
 
     def columns(kwargs: dict[str, Any]) -> list[str]:  # the file's own (no extra field)
         return [n for n in kwargs["names"] if not n.startswith(EXTRA_FIELD)]
@@ -162,7 +163,8 @@ def _read_csv(files: list[str], opts: ReadOptions, text: list[str],
         if sorted(columns(kwargs)) != sorted(first):
             raise ValueError(
                 f"{Path(f).name} has the columns {columns(kwargs)}, but {Path(files[0]).name} "
-                f"has {first}; every file must have the same columns (in any order)."
+                f"has {first}; every file must have the same columns (in any order)"
+                f"{_header_row_told(opts[0])}."
             )
 
     def read(group: list[str], encoding: str, kwargs: dict[str, Any],
@@ -195,6 +197,28 @@ def _compression(name: str) -> str | None:
     from fsspec.utils import infer_compression
 
     return infer_compression(name)
+
+
+def _header_row_told(opts: ReadOptions) -> str:
+    """What a ``--header-row`` given for several files does, said when they disagree."""
+    told = opts.header_row
+    if told is None:
+        return ""
+    return (f". --header-row {told} reads the column names from line {told} of every file: "
+            "leave it out to find each file's own, under a title or not")
+
+
+def _file_header(
+    file: str, opts: ReadOptions, given: dict[str, str | None], several: bool
+) -> tuple[ReadOptions, list[str]]:
+    """:func:`rfm.io.loading.find_header` of one file (its column names may sit under a
+    title, as in memory), its refusal naming the file when there are ``several``."""
+    try:
+        return find_header(file, opts, given)
+    except ValueError as exc:
+        if not several:
+            raise
+        raise ValueError(f"{Path(file).name}: {exc}") from None
 
 
 def _layout(
@@ -400,16 +424,23 @@ def load_transactions_dask(
         ids = [c for c in (pre.customer, pre.invoice) if c]  # text in every file if need be
         ddf = read_parquet_dask(path if Path(path).is_dir() else str(path), text_columns=ids)
     else:
-        opts, found = find_header(files[0], opts, given)  # under a title, as in memory
-        header = header_of(files[0], opts)
+        each = [_file_header(f, opts, given, len(files) > 1) for f in files]
+        found = [note for _, notes in each for note in notes]
+        header = header_of(files[0], each[0][0])
         text: list[str] = []
         date = None
         if header:  # None or []: reading the file reports the problem
-            pre = TransactionColumns.recognise(header, **given)
+            try:
+                pre = TransactionColumns.recognise(header, **given)
+            except ValueError as exc:
+                if len(files) < 2 or opts.header_row is None:
+                    raise
+                raise ValueError(f"{Path(files[0]).name}: {str(exc).rstrip('.')}"
+                                 f"{_header_row_told(opts)}.") from None  # fmt: skip
             text = [c for c in (pre.customer, pre.invoice, pre.amount, pre.quantity,
                                 pre.price) if c]  # fmt: skip
             date = pre.date
-        ddf = _read_csv(files, opts, text, date)
+        ddf = _read_csv(files, [o for o, _ in each], text, date)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used = STORED_AS_DATES
