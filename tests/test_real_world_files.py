@@ -1870,3 +1870,25 @@ def test_dask_finds_each_files_header_under_its_title(cli, tmp_path: Path) -> No
         with pytest.raises(ValueError, match=r"--header-row 4 reads the column names from "
                            "line 4 of every file: leave it out to find each file's own"):
             load_transactions_dask(str(folder / "*.csv"), options=ReadOptions(header_row=4))
+
+
+def test_dask_says_each_date_layout_of_the_files(cli, tmp_path: Path) -> None:
+    """One month exported with ISO dates, the next with day-first dates without seconds:
+    with --dask --dayfirst the figures were right, but the console and the report said
+    "%Y-%m-%d %H:%M, one format for the whole column", the first file's, where in memory
+    the same lines are said to be read in two layouts. Said as in memory, with each
+    layout's count of order lines (counted here from the files written)."""
+    df = export_rows()
+    dates = rows_frame()["InvoiceDate"]
+    day_first = df.assign(InvoiceDate=dates.dt.strftime("%d/%m/%Y %H:%M"))
+    both = pd.concat([df.iloc[:12], day_first.iloc[12:]])  # 12 ISO lines, then 8 day first
+    folder = tmp_path / "months"
+    folder.mkdir()
+    write_csv(folder / "orders_01.csv", both.iloc[:12])
+    write_csv(folder / "orders_02.csv", both.iloc[12:])
+    write_csv(tmp_path / "all.csv", both)
+    said = ("2 layouts, each date read in one: %Y-%m-%d %H:%M (12 order lines) and "
+            "%d/%m/%Y %H:%M (8 order lines) (day first)")  # fmt: skip
+    assert_both_modes(cli, tmp_path, folder / "*.csv", expected_rfm(rows_frame()), "--dayfirst")
+    for src, mode in ((tmp_path / "all.csv", ()), (folder / "*.csv", ("--dask",))):
+        assert read(src, "--dayfirst", *mode).date_format == said

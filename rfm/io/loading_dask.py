@@ -24,7 +24,10 @@ but lazily, partition by partition on the workers:
   when the first partition's dates give no day/month order (ISO dates), a partition
   whose d/m/y dates settle one, unless ``--dayfirst`` or ``--date-format`` says it
   (another partition could settle the other); and a partition that gives time zones
-  where the first gives none, or the other way round.
+  where the first gives none, or the other way round. The first pass also reads each
+  partition's dates, so that what is said of them (the console, the report) is said of
+  the whole column, as in memory: its layouts, each with its count of order lines,
+  when the files are written in several.
 
 Errors raised on the workers name the partition and the file it was read from.
 """
@@ -45,6 +48,7 @@ from rfm.columns import TransactionColumns
 from rfm.io.dates import (
     FLAGS,
     NO_DATES,
+    SEVERAL_LAYOUTS,
     STORED_AS_DATES,
     ZONES_NOTE,
     AmbiguousDate,
@@ -308,23 +312,75 @@ def _part_money(pdf: pd.DataFrame, money: dict[str, str]) -> pd.Series:
     return pd.Series([read], dtype=object)
 
 
+def _part_dates(pdf: pd.DataFrame, date_options: dict[str, Any]) -> pd.Series:
+    """How one partition's dates read, and how many there are, in a one-value Series
+    (``None`` when they do not read: :func:`_typed` then says why). Dates that read both
+    ways are read day first: they are read so when the first partition's are, and
+    refused otherwise."""
+    column = pdf[date_options["name"]]
+    try:
+        try:
+            parsed, used = read_date_column(column, **date_options)
+        except AmbiguousDate:
+            parsed, used = read_date_column(column, **{**date_options, "dayfirst": True})
+    except ValueError:
+        return pd.Series([None], dtype=object)
+    return pd.Series([(used, int(parsed.notna().sum()))], dtype=object)
+
+
 def _first_pass(
-    ddf: Any, date: str | None, money: dict[str, str]
-) -> tuple[pd.DataFrame | None, dict[str, MoneyText]]:
-    """In one computation: the first partition's ``date`` column (``None``: not needed),
-    and what the text of each money column (``money``, name: role) held over the whole
-    data (:class:`rfm.io.loading.MoneyText`, partitions in order), from which every
-    partition is read."""
+    ddf: Any, date_options: dict[str, Any] | None, money: dict[str, str]
+) -> tuple[pd.DataFrame | None, list, dict[str, MoneyText]]:
+    """In one computation: the first partition's date column (``date_options`` ``None``:
+    not needed) and how each partition's dates read (:func:`_part_dates`), and what the
+    text of each money column (``money``, name: role) held over the whole data
+    (:class:`rfm.io.loading.MoneyText`, partitions in order), from which every partition
+    is read."""
     import dask
 
-    parts = ddf[list(money)].map_partitions(_part_money, money, meta=pd.Series(
-        [], dtype=object)) if money else None  # fmt: skip
-    head = ddf.get_partition(0)[[date]] if date is not None else None
-    first, read = dask.compute(head, parts)
+    meta = pd.Series([], dtype=object)
+    parts = ddf[list(money)].map_partitions(_part_money, money, meta=meta) if money else None
+    head = dates = None
+    if date_options is not None:
+        date = date_options["name"]
+        head = ddf.get_partition(0)[[date]]
+        dates = ddf[[date]].map_partitions(_part_dates, date_options, meta=meta)
+    first, layouts, read = dask.compute(head, dates, parts)
     whole = {name: MoneyText() for name in money}
     for part in [] if read is None else read:
         whole = {name: whole[name].then(part[name]) for name in money}
-    return first, whole
+    return first, [] if layouts is None else list(layouts), whole
+
+
+#: one layout of a column read in several, as :func:`rfm.io.dates.read_date_column` says it
+_LAYOUT = re.compile(r"(?:: | and )(.+?) \(([\d,]+) order lines?\)")
+
+
+def _dates_read(first: str, parts: list[tuple[str, int] | None]) -> str:
+    """How the dates of every partition were read (``parts``: :func:`_part_dates`), as
+    the in-memory reader says it of the same column: ``first`` (the first partition's
+    format) when they were all read alike, else each layout with its count of order lines
+    (the report said "one format for the whole column" when files of day-first dates
+    followed files of ISO dates)."""
+    counts: dict[str, int] = {}
+    order = ""
+    for part in parts:
+        if part is None or part[0] == NO_DATES:
+            continue
+        used = part[0].removesuffix(ZONES_NOTE)
+        note = next((o for o in _ORDERS if used.endswith(o)), "")
+        order = order or note
+        used = used.removesuffix(note)
+        found = _LAYOUT.findall(used) if SEVERAL_LAYOUTS in used else [(used, str(part[1]))]
+        for layout, n in found:
+            counts[layout] = counts.get(layout, 0) + int(n.replace(",", ""))
+    if len(counts) < 2:
+        return first
+    layouts = sorted(counts, key=lambda f: not f.startswith("%Y"))  # year first, as in memory
+    said = " and ".join(f"{f} ({counts[f]:,} order line{'' if counts[f] == 1 else 's'})"
+                        for f in layouts)  # fmt: skip
+    zones = ZONES_NOTE if first.endswith(ZONES_NOTE) else ""
+    return f"{len(layouts)} {SEVERAL_LAYOUTS}: {said}{order}{zones}"
 
 
 def _dates(column: pd.Series, date_options: dict[str, Any], first: str) -> pd.Series:
@@ -448,21 +504,19 @@ def load_transactions_dask(
     roles = cols.roles()
     money = {roles[r]: r for r in ("amount", "quantity", "price") if roles[r]
              and not pd.api.types.is_numeric_dtype(ddf._meta[roles[r]].dtype)}  # fmt: skip
-    dates = not pd.api.types.is_datetime64_any_dtype(date_dtype) or bool(opts.date_format)
-    head, whole = _first_pass(ddf, cols.date if dates else None, money)
-    for name, read in whole.items():
-        read.check(name, opts.decimal, opts.thousands)
-    currency, notes = money_read(whole)
-    if dates:
-        first = head[cols.date]
-        parsed, used = read_date_column(first, date_format=opts.date_format,
-                                        dayfirst=opts.dayfirst, name=cols.date, options=FLAGS)
+    if not pd.api.types.is_datetime64_any_dtype(date_dtype) or bool(opts.date_format):
         date_options = {
             "date_format": opts.date_format,
             "dayfirst": opts.dayfirst,
             "name": cols.date,
             "options": FLAGS,  # the messages name --date-format, --dayfirst
         }
+    head, layouts, whole = _first_pass(ddf, date_options, money)
+    for name, read in whole.items():
+        read.check(name, opts.decimal, opts.thousands)
+    currency, notes = money_read(whole)
+    if date_options is not None:
+        parsed, used = read_date_column(head[cols.date], **date_options)
     meta = _typed(ddf._meta, cols, opts, None, used, {})
     if date_options is not None:
         meta[cols.date] = pd.Series([], dtype=parsed.dtype)
@@ -471,5 +525,6 @@ def load_transactions_dask(
             meta[roles[role]] = pd.Series([], dtype=np.float64)
     typed = ddf.map_partitions(_typed, cols, opts, date_options, used, whole, meta=meta,
                                enforce_metadata=False)  # fmt: skip
-    return LoadedTransactions(frame=typed, columns=cols, date_format=used, currency=currency,
+    said = _dates_read(used, layouts)
+    return LoadedTransactions(frame=typed, columns=cols, date_format=said, currency=currency,
                               notes=_files_read(files) + found + notes)  # fmt: skip
