@@ -1892,3 +1892,24 @@ def test_dask_says_each_date_layout_of_the_files(cli, tmp_path: Path) -> None:
     assert_both_modes(cli, tmp_path, folder / "*.csv", expected_rfm(rows_frame()), "--dayfirst")
     for src, mode in ((tmp_path / "all.csv", ()), (folder / "*.csv", ("--dask",))):
         assert read(src, "--dayfirst", *mode).date_format == said
+
+
+def test_a_repeated_header_is_said_alike_in_both_modes(tmp_path: Path) -> None:
+    """An export in pages repeats its header on each page. In memory that was refused as
+    "column 'Quantity' has 2 value(s) that are not numbers, e.g. 'Quantity'; … pass the
+    right column with --quantity COL", with --dask as dates that do not read: advice
+    that cannot help, and two different stories. Both now say that the header is
+    repeated, how many times and where first (counted by hand below)."""
+    df = export_rows()
+    header = ",".join(df.columns)
+    lines = df.to_csv(index=False, lineterminator="\n").splitlines()
+    paged = [*lines[:4], header, *lines[4:7], header, *lines[7:]]  # after order lines 3, 6
+    folder = tmp_path / "months"
+    folder.mkdir()
+    write_csv(folder / "orders_01.csv", df.iloc[:2])
+    (folder / "orders_02.csv").write_text("\n".join(paged) + "\n")
+    said = (r"orders_02\.csv: 2 lines repeat the header \(the column names 'CustomerID', "
+            r"'InvoiceNo', …\), the first at order line 4; delete those lines from the file")
+    for src, mode in ((folder / "orders_02.csv", ()), (folder / "*.csv", ("--dask",))):
+        with pytest.raises(ValueError, match=said):
+            read(src, *mode)

@@ -70,6 +70,7 @@ from rfm.io.reading import (
     csv_options,
     header_of,
     no_extra_fields,
+    no_repeated_header,
     no_swallowed_rows,
 )
 
@@ -249,8 +250,23 @@ def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
     where = partition_name(pdf, partition_info)
     no_swallowed_rows(pdf, Path(), encoding, kwargs, where=where)
     out = no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
+    if len(source):  # said as in memory when the file is one partition
+        name = Path(str(source.iloc[0]))
+        whole = _one_block(str(name))
+        no_repeated_header(out, name.name if whole else where, kwargs, at=whole)
     out.attrs.update(pdf.attrs)
     return out
+
+
+def _one_block(file: str) -> bool:
+    """Whether ``file`` is read as one partition (compressed, or at most one block)."""
+    path = Path(file)
+    if file.lower().endswith(COMPRESSED):
+        return True
+    try:
+        return path.stat().st_size <= CSV_BLOCK_BYTES
+    except OSError:
+        return False
 
 
 def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:

@@ -302,7 +302,9 @@ def read_csv_text_ids(
             raise _too_many_fields(path, encoding, kwargs, line=line) from None
         raise
     no_swallowed_rows(df, path, encoding, kwargs)
-    return no_extra_fields(df, path, encoding, kwargs)
+    df = no_extra_fields(df, path, encoding, kwargs)
+    no_repeated_header(df, path.name, kwargs)
+    return df
 
 
 #: the name of a field past the header's columns, followed by its position and ")"
@@ -355,6 +357,36 @@ def no_extra_fields(
         count = len(df.columns) - len(extra) + 1 + int(np.flatnonzero(filled.any())[-1])
         raise _too_many_fields(path, encoding, kwargs, where, count=count)
     return df.drop(columns=extra)
+
+
+def no_repeated_header(df: pd.DataFrame, where: str, kwargs: dict[str, Any],
+                       at: bool = True) -> None:  # fmt: skip
+    """Refuse lines that repeat the header (an export in pages repeats it on each page),
+    naming how many and the first (``at``: the rows of ``df`` are the file's order lines
+    from its first, so their count and place are the file's; else only the fact is
+    said). Read as order lines, they were refused by the first column that could not
+    read them ("'Quantity' is not a number"), with advice that did not fit."""
+    names = [str(c) for c in df.columns]
+    if kwargs.get("header") != 0 or df.empty:
+        return
+    repeated = np.ones(len(df), dtype=bool)
+    for name in names:
+        col = df[name]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            return  # a column of numbers holds no column name
+        same = col.isna() if name.startswith("Unnamed: ") else (
+            col.astype(str).str.strip() == name.strip())  # fmt: skip
+        repeated &= same.to_numpy(dtype=bool)
+        if not repeated.any():
+            return
+    count = int(repeated.sum())
+    shown = ", ".join(repr(n) for n in names[:2]) + (", …" if len(names) > 2 else "")
+    said = (f"{count:,} line{'s' if count > 1 else ''} repeat{'' if count > 1 else 's'} the "
+            f"header (the column names {shown}), the first at order line "
+            f"{int(np.flatnonzero(repeated)[0]) + 1:,}" if at
+            else f"lines repeat the header (the column names {shown})")  # fmt: skip
+    raise ValueError(f"{where}: {said}; delete those lines from the file (an export in "
+                     "pages repeats its header on each page).")
 
 
 #: the first bit of a cell shown in a message
