@@ -623,7 +623,7 @@ _CLI_HINTS = (
     (re.compile(r"Mismatched dtypes found in `pd\.read_csv`.*?\| Expected \| \+[-+]+ "
                 r"\| (\S+) +\| (\S+) +\| (\S+) +\|.*"),
      r"column '\1' holds values of another type (\2) in a later part of the files than "
-     r"in the first rows (\3); fix those cells (a money column holds only numbers)."),
+     r"in the first rows (\3); fix those cells."),
 )  # fmt: skip
 
 
