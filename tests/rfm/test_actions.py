@@ -13,24 +13,28 @@ from rfm.actions import customer_actions
 from rfm.segments import segment
 
 RULES = [
-    ("Best", {"r": (3, 3), "f": (3, 3), "m": (3, 3)}, "Thank them"),
+    ("Best", {"r": (4, 4), "f": (4, 4), "m": (4, 4)}, "Thank them"),
     ("Lapsed", {"r": (1, 1)}, "Win them back"),
 ]
 
 
-def _scores() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"r_score": [3, 1, 2, 3, 1], "f_score": [3, 3, 2, 1, 1], "m_score": [3, 2, 2, 1, 3]},
+def _scores(q: int | None = 4) -> pd.DataFrame:
+    """Scores 1..q as rfm_scores records them (``q`` None: made by hand, no scale)."""
+    scores = pd.DataFrame(
+        {"r_score": [4, 1, 2, 4, 1], "f_score": [4, 4, 2, 1, 1], "m_score": [4, 2, 2, 1, 4]},
         index=pd.Index(["a", "b", "c", "d", "e"], name="customer"),
     )
+    if q is not None:
+        scores.attrs["rfm_q"] = q
+    return scores
 
 
 def test_each_customer_gets_its_own_segments_action() -> None:
     segments = segment(_scores(), RULES)
     actions = customer_actions(segments)
     # by hand: a is Best; b and e have R = 1 (Lapsed); c and d match no rule (Others);
-    # e has the top spend score (3, the highest here) in "Lapsed", a win-back rule for
-    # every spend: the action for top spenders
+    # e has the top spend score (4, of 1..4) in "Lapsed", a win-back rule for every
+    # spend: the action for top spenders
     assert actions.loc["a"] == "Thank them"
     assert actions.loc["b"] == "Win them back"
     assert actions.loc["e"].startswith("Among the top spenders, but their last order was")
@@ -39,6 +43,9 @@ def test_each_customer_gets_its_own_segments_action() -> None:
     assert actions.loc["c"] not in ("Thank them", "Win them back", actions.loc["e"])
     assert actions.name == "action"
     assert list(actions.index) == ["a", "b", "c", "d", "e"]
+    # scores without a stated scale: whether 4 is the top is unknown, so e gets its
+    # segment's action
+    assert customer_actions(segment(_scores(q=None), RULES)).loc["e"] == "Win them back"
 
 
 def test_one_copy_of_each_text_and_the_input_untouched() -> None:
