@@ -26,8 +26,12 @@ but lazily, partition by partition on the workers:
   (another partition could settle the other); and a partition that gives time zones
   where the first gives none, or the other way round. The first pass also reads each
   partition's dates, so that what is said of them (the console, the report) is said of
-  the whole column, as in memory: its layouts, each with its count of order lines,
-  when the files are written in several.
+  the whole column: its layouts, each with its count of order lines, when the files are
+  written in several. That reads the date column of every file once more (CSV files
+  always; Parquet files only when they hold the dates as text). One difference from
+  the in-memory reader remains: each partition's format is said as that partition
+  reads, so dates written with and without seconds in different files are two layouts
+  here where the whole column in memory is one format.
 
 Errors raised on the workers name the partition and the file it was read from.
 """
@@ -481,9 +485,10 @@ def load_transactions_dask(
     -------
     LoadedTransactions
         ``frame`` is a ``dask.dataframe.DataFrame`` (nothing read yet but the schema,
-        the first partition's dates when they are text, and the money columns when they
-        are text: see the module docstring); ``date_format`` says how the dates are
-        read, ``currency`` and ``notes`` what the money held besides numbers.
+        the date column of every partition when the dates are text, and the money
+        columns when they are text: the first pass of the module docstring);
+        ``date_format`` says how the dates are read, ``currency`` and ``notes`` what the
+        money held besides numbers.
     """
     from rfm.io.parquet_dask import parquet_schemas, read_parquet_dask
 
