@@ -165,6 +165,19 @@ def _thousands(decimal: str, thousands: str | None, read: MoneyText) -> str | No
 _DOT_BEFORE_THREE = re.compile(r"^[+-]?[1-9]\d{0,2}\.\d{3}$")
 
 
+def _only_decimal(mark: str, other: str) -> re.Pattern[str]:
+    """Numbers that read only with ``mark`` as the decimal mark: ``mark`` is their last
+    separator and has not three digits after it (``2,55``), or follows a zero (``0,125``)
+    or digits grouped by ``other`` (``1.250,5``)."""
+    m, o = re.escape(mark), re.escape(other)
+    return re.compile(rf"^[+-]?(?:\d[\d{o}]*{m}(?:\d{{1,2}}|\d{{4,}})|0{m}\d+"
+                      rf"|\d{{1,3}}(?:{o}\d{{3}})+{m}\d+)$")
+
+
+#: numbers that read only with a decimal comma, and only with a decimal point
+_ONLY_COMMA, _ONLY_POINT = _only_decimal(",", "."), _only_decimal(".", ",")
+
+
 _PREFIX = re.compile(rf"^({CURRENCY})\s*")
 _SUFFIX = re.compile(rf"\s*({CURRENCY})$")
 #: a unit written after a quantity (``2 PCS``, ``3 pcs``, ``1 kg``, ``4 Stk.``): letters
@@ -211,7 +224,10 @@ class MoneyText:
       (and its file); ``decimal_dot``, some such value shows ``.`` marks decimals
       (``2.55``, ``0.125``, ``1627.5``); ``spaced``, the decimal marks with which some
       value groups its digits by three with spaces (``1 250``: any, ``""``; ``12 500,75``:
-      ``,``), so that a space groups thousands."""
+      ``,``), so that a space groups thousands;
+    - ``marks``: the first value that reads only with a decimal comma (``2,55``) and the
+      first that reads only with a decimal point (``2.55``), each with its file: files
+      that disagree on the mark are refused by :meth:`one_mark`."""
 
     signs: tuple[Seen, ...] = ()
     brackets: str | None = None
@@ -222,6 +238,7 @@ class MoneyText:
     decimal_dot: bool = False
     zero: str | None = None
     spaced: frozenset[str] = frozenset()
+    marks: tuple[tuple[str, str | None] | None, tuple[str, str | None] | None] = (None, None)
 
     @property
     def symbol(self) -> str | None:
@@ -245,6 +262,23 @@ class MoneyText:
             decimal_dot=self.decimal_dot or later.decimal_dot,
             zero=self.zero or later.zero,
             spaced=self.spaced | later.spaced,
+            marks=(self.marks[0] or later.marks[0], self.marks[1] or later.marks[1]),
+        )
+
+    def one_mark(self, name: str) -> None:
+        """Refuse a column (``name``) whose files disagree on the decimal mark: one writes
+        ``2,55``, another ``2.55``. No one ``--decimal`` reads both, and each file's
+        refusal would advise the mark that the other file refuses."""
+        comma, point = self.marks
+        if comma is None or point is None or comma[1] is None or point[1] is None:
+            return
+        if comma[1] == point[1]:  # one file that mixes them: its values are refused
+            return
+        raise ValueError(
+            f"the files disagree on the decimal mark of column {name!r}: {comma[1]} writes "
+            f"{comma[0]!r} (a decimal comma) and {point[1]} writes {point[0]!r} (a decimal "
+            "point), and a run reads one mark; convert the numbers of one file to the "
+            f"other's mark, or run the files separately (--decimal ',' for {comma[1]})."
         )
 
     def one_currency(self, name: str) -> None:
@@ -279,6 +313,7 @@ class MoneyText:
         separator given (``None``: not given) as :func:`number_column` would, before its
         values are read: mixed currencies, or a ``.`` that reads two ways."""
         self.one_currency(name)
+        self.one_mark(name)
         self.one_reading(name, decimal is not None,
                          _thousands(decimal or ".", thousands, self))
 
@@ -379,8 +414,18 @@ def _money_text(
         dotted=(str(dotted.iloc[0]), where) if len(dotted) else None,
         decimal_dot=not dotted.str.match(_DOT_BEFORE_THREE).all(),
         spaced=_space_marks(core),
+        marks=(_first_match(core, text, _ONLY_COMMA, where),
+               _first_match(core, text, _ONLY_POINT, where)),
     )
     return core, negative, read
+
+
+def _first_match(core: pd.Series, text: pd.Series, pattern: re.Pattern[str],
+                 where: str | None) -> tuple[str, str | None] | None:  # fmt: skip
+    """The first value (as written in ``text``) whose number text ``core`` matches
+    ``pattern``, with its file ``where``; ``None`` when none does."""
+    found = core.map(lambda v: isinstance(v, str) and bool(pattern.match(v)))
+    return (str(text[found].iloc[0]), where) if found.any() else None
 
 
 def money_text(values: pd.Series, role: str, where: str | None = None) -> MoneyText:

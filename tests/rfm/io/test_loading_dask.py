@@ -348,3 +348,35 @@ def test_column_names_under_a_title_are_found_as_in_memory(tmp_path: Path) -> No
                                        "'Sales report 2024' (--header-row N picks another line)"]
     told = load_transactions_dask(str(src), options=ReadOptions(header_row=3))
     assert told.notes == [] and told.frame.compute()["Customer"].tolist() == ["A", "B"]
+
+
+@pytest.mark.parametrize("decimal", [None, ",", "."])
+def test_files_that_disagree_on_the_decimal_mark_are_refused_as_such(tmp_path: Path,
+                                                                     decimal) -> None:  # fmt: skip
+    """One file writes '2.55', the next '£0,42' (an export that switched to the decimal
+    comma): no one --decimal reads both. Each file's own refusal advised the mark that the
+    other file refused, in a circle; one message says the files disagree, with a value of
+    each, whatever --decimal is given."""
+    (tmp_path / "a.csv").write_text("Customer;Date;Amount\nA;2024-01-02;1250\nB;2024-01-03;2.55\n")
+    (tmp_path / "b.csv").write_text("Customer;Date;Amount\nC;2024-02-02;7\nD;2024-02-03;£0,42\n")
+    with pytest.raises(ValueError) as refused:
+        load_transactions_dask(str(tmp_path / "*.csv"), options=ReadOptions(decimal=decimal))
+    assert str(refused.value) == (
+        "the files disagree on the decimal mark of column 'Amount': b.csv writes '£0,42' (a "
+        "decimal comma) and a.csv writes '2.55' (a decimal point), and a run reads one mark; "
+        "convert the numbers of one file to the other's mark, or run the files separately "
+        "(--decimal ',' for b.csv).")
+    # each file alone reads with its own mark (a.csv with none)
+    alone = [load_transactions_dask(str(tmp_path / f), options=ReadOptions(decimal=d))
+             for f, d in (("a.csv", None), ("b.csv", ","))]
+    assert [x.frame.compute()["Amount"].tolist() for x in alone] == [[1250.0, 2.55], [7.0, 0.42]]
+
+
+def test_one_file_that_mixes_decimal_marks_is_not_said_to_be_two(tmp_path: Path) -> None:
+    """Both marks in one file (and a file of whole numbers): the
+    value out of place is refused as before, not as files that disagree."""
+    (tmp_path / "a.csv").write_text("Customer;Date;Amount\nA;2024-01-02;2,55\nB;2024-01-03;2.55\n")
+    (tmp_path / "b.csv").write_text("Customer;Date;Amount\nC;2024-02-02;7\n")
+    with pytest.raises(ValueError, match=r"a\.csv.*'2,55'.*pass --decimal ','") as refused:
+        load_transactions_dask(str(tmp_path / "*.csv")).frame.compute()
+    assert "disagree" not in str(refused.value)
