@@ -21,6 +21,7 @@ __all__ = [
     "missing_customer",
     "nothing_left",
     "rule_columns",
+    "totals_lines",
     "totals_rows",
 ]
 
@@ -272,6 +273,34 @@ def lines_total(lines: Any, columns: Any) -> Any:
     return added(lines)
 
 
+def names_total(values: pd.Series | pd.Index) -> np.ndarray:
+    """Which ``values`` name a total (:data:`TOTAL_IDS`, without case, spaces around or a
+    final ":"); a missing value names none."""
+    text = pd.Series(np.asarray(values, dtype=object))
+    words = text.astype(str).str.strip().str.rstrip(":").str.strip().str.casefold()
+    return words.isin(TOTAL_IDS).to_numpy() & text.notna().to_numpy()
+
+
+def totals_lines(lines: Any, columns: Any) -> Any:
+    """How many order lines are a totals line without a customer id: no customer, and an
+    invoice number that names a total (``Total,,,<sum>,...``, as a spreadsheet's SUM row
+    below the lines is exported). Such a line is no guest order. An int, lazy on a Dask
+    DataFrame; 0 without an invoice column. ``columns``: the
+    :class:`rfm.TransactionColumns`."""
+    meta = getattr(lines, "_meta", lines)
+    customer, invoice = columns.customer, columns.invoice
+    if invoice is None or not {customer, invoice} <= set(meta.columns):
+        return 0
+
+    def counted(df: pd.DataFrame) -> int:
+        return int((missing_customer(df[customer]) & names_total(df[invoice])).sum())
+
+    if hasattr(lines, "_meta"):  # Dask: one count per partition, then theirs
+        return lines.map_partitions(lambda df: pd.Series([counted(df)]),
+                                    meta=pd.Series([], dtype=np.int64)).sum()
+    return counted(lines)
+
+
 def totals_rows(rfm: pd.DataFrame, lines_sum: float | None = None) -> list[TotalsRow]:
     """The customers of a customer table (``rfm``: indexed by customer, with ``frequency``
     and ``monetary``) that are a totals row a spreadsheet left below the order lines: a
@@ -300,8 +329,7 @@ def totals_rows(rfm: pd.DataFrame, lines_sum: float | None = None) -> list[Total
                 found[top] = TotalsRow(rfm.index[top], float(spend[top]), reason, others)
                 break
     if not pd.api.types.is_numeric_dtype(rfm.index.dtype):  # (a number names no total)
-        words = pd.Series(rfm.index.astype(str)).str.strip().str.rstrip(":").str.strip()
-        named = words.str.casefold().isin(TOTAL_IDS).to_numpy()
+        named = names_total(rfm.index)
         sums = {"id_customers": float(spend[~named].sum())}  # the customers named otherwise
         if lines_sum is not None and np.isfinite(lines_sum):
             sums["id_lines"] = float(lines_sum) - float(spend[named].sum())

@@ -501,6 +501,49 @@ def test_customers_whose_every_line_was_removed_are_said_as_in_memory(
     _same_files(tmp_path / "mem", tmp_path / "dask", CSVS)
 
 
+def test_totals_rows_are_neither_customers_left_out_nor_guest_orders(
+    cli, tmp_path: Path, address: str
+) -> None:
+    """Two monthly files, the first ending with a totals row under the customer id
+    'TOTAL', the second with a totals line that has no customer id ('Total,,,<sums>').
+    Counted by hand from the rows below: 29 lines read (24 of 12 customers, 2 each, and 5
+    others); 1 guest order (invoice 900); 1 cancelled order, 1 line of quantity 0; 2
+    totals rows; 24 kept. 12 customers have an
+    id and a kept line; 2 (B-CANCEL, D-ZERO) lost every line. In memory the totals
+    customer was counted among the customers left out (3), on Dask not (2), and the
+    id-less totals line was a guest order (2) in both: a totals row is neither a
+    customer nor an order, and both runs now say the same."""
+    header = "InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice"
+    good = [f"{100 + i}{k},{17000 + i},2011-0{1 + k}-{10 + i} 10:00,{1 + i},2.50"
+            for i in range(12) for k in range(2)]  # 12 customers, 2 lines each: 24
+    sums = sum(1 + i for i in range(12)) * 2
+    first = [*good[:12], "C500,B-CANCEL,2011-01-05 10:00,-3,2.50",
+             "900,,2011-01-06 10:00,2,2.50", f"501,TOTAL,2011-01-31 23:00,{sums},1000.00"]
+    second = [*good[12:], "502,D-ZERO,2011-02-05 10:00,0,2.50", f"Total,,,{sums},1000.00"]
+    assert len(first) + len(second) == 29 and len(good) == 24
+    data = tmp_path / "csv"
+    data.mkdir()
+    (data / "a.csv").write_text("\n".join([header, *first]) + "\n")
+    (data / "b.csv").write_text("\n".join([header, *second]) + "\n")
+    (tmp_path / "all.csv").write_text("\n".join([header, *first, *second]) + "\n")
+    counts = ("rows read 29; removed by cleaning: no customer id (guest orders) 1; cancelled "
+              "orders 1; quantity")
+    left = "note: 2 customers had every order line removed by the cleaning and are not"
+    runs = {"mem": [str(tmp_path / "all.csv")], "dask": [str(data / "*.csv"), "--dask", address]}
+    for out, args in runs.items():
+        proc = cli("segment", *args, "--k", "2", "--out", str(tmp_path / out))
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        read = [x for x in lines if x.startswith("rows read")]
+        assert len(read) == 1 and read[0].startswith(counts), (out, proc.stdout)
+        assert read[0].endswith("; totals row (not a customer) 2; kept 24"), (out, read)
+        assert [x for x in lines if "every order line" in x][0].startswith(left), out
+        report = (tmp_path / out / "report.html").read_text(encoding="utf-8")
+        assert "2 customers had every order line removed by the cleaning" in report, out
+        seg = pd.read_csv(tmp_path / out / "segments.csv", dtype={"customer": str})
+        assert sorted(seg["customer"]) == [str(17000 + i) for i in range(12)], out
+
+
 def test_money_in_files_that_read_otherwise_alone_reads_as_in_memory(
     cli, tmp_path: Path, address: str
 ) -> None:

@@ -35,6 +35,7 @@ from rfm._cleaning_rules import (
     TotalsRow,
     lines_total,
     missing_customer,
+    totals_lines,
     totals_rows,
 )
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
@@ -329,6 +330,8 @@ def _customer_table(
                              allow_negative=rules_on.allow_negative, compute=compute)
 
         rfm = table_of(clean)
+        # counted before the totals rows leave: a totals row is not a customer
+        left_out = None if on_dask else _customers_left_out(transactions[cols.customer], clean)
         totals: list[TotalsRow] = []
         if rules_on.drop_totals_row and not is_dask_frame(rfm):
             whole = lines_total(transactions, cols)
@@ -336,8 +339,9 @@ def _customer_table(
             clean, report, totals = _without_totals(clean, report, rfm, cols.customer, whole)
             if totals:  # its date may have been the last: the snapshot moves too
                 rfm = table_of(clean)
+    lines = totals_lines(transactions, cols)
+    report = _totals_lines_counted(report, int(lines.compute() if on_dask else lines))
     rows_in, rows_clean = _row_counts(transactions, report)
-    left_out = None if on_dask else _customers_left_out(transactions[cols.customer], clean)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean,
                          customers_left_out=left_out, totals=totals)
 
@@ -358,6 +362,27 @@ def _without_totals(
     row = {"rule": "totals_row", "rows_removed": n,
            "rows_left": int(report["rows_left"].iloc[-1]) - n}  # fmt: skip
     return clean, pd.concat([report, pd.DataFrame([row])], ignore_index=True), totals
+
+
+def _totals_lines_counted(report: pd.DataFrame, lines: int) -> pd.DataFrame:
+    """The cleaning report with the ``lines`` that are totals lines without a customer id
+    (:func:`rfm._cleaning_rules.totals_lines`) counted as the totals row they are, not
+    among the guest orders: the rule ``missing_customer`` removed them, and every row
+    after it keeps them until ``totals_row`` (added, or the totals customers' row) removes
+    them."""
+    rules = report["rule"].tolist()
+    if not lines or "missing_customer" not in rules:
+        return report
+    out = report.copy()
+    at = rules.index("missing_customer")
+    out.loc[at, "rows_removed"] -= lines
+    out.loc[at:, "rows_left"] += lines
+    if rules[-1] != "totals_row":
+        row = {"rule": "totals_row", "rows_removed": 0, "rows_left": int(out["rows_left"].iloc[-1])}
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    out.loc[len(out) - 1, "rows_removed"] += lines
+    out.loc[len(out) - 1, "rows_left"] -= lines
+    return out
 
 
 def _customers_left_out(ids: pd.Series, clean: pd.DataFrame) -> int | None:
@@ -408,7 +433,8 @@ def _customer_table_dask(
             **switches,
         )
         whole = lines_total(transactions, cols) if rules_on.drop_totals_row else None
-        (counted_rows, whole), tables = reduced(clean, counts, whole)
+        lines = totals_lines(transactions, cols)
+        (counted_rows, whole, lines), tables = reduced(clean, counts, whole, lines)
         with _switches_as_settings():
             report = report_of(counted_rows)
         rfm, monthly = tables()
@@ -424,6 +450,7 @@ def _customer_table_dask(
             row = {"rule": "totals_row", "rows_removed": int(n),
                    "rows_left": int(report["rows_left"].iloc[-1]) - int(n)}  # fmt: skip
             report = pd.concat([report, pd.DataFrame([row])], ignore_index=True)
+    report = _totals_lines_counted(report, int(lines))
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, None, rows_in, rows_clean, monthly,
                          customers_left_out=left_out, totals=totals)
