@@ -537,7 +537,8 @@ def test_totals_rows_are_neither_customers_left_out_nor_guest_orders(
         read = [x for x in lines if x.startswith("rows read")]
         assert len(read) == 1 and read[0].startswith(counts), (out, proc.stdout)
         assert read[0].endswith("; totals row (not a customer) 2; kept 24"), (out, read)
-        assert [x for x in lines if "every order line" in x][0].startswith(left), out
+        said = [x for x in lines if "every order line" in x]
+        assert len(said) == 1 and said[0].startswith(left), (out, said)
         report = (tmp_path / out / "report.html").read_text(encoding="utf-8")
         assert "2 customers had every order line removed by the cleaning" in report, out
         seg = pd.read_csv(tmp_path / out / "segments.csv", dtype={"customer": str})
