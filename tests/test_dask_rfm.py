@@ -328,3 +328,40 @@ def test_the_pipeline_reads_and_cleans_the_order_lines_once():
     pd.testing.assert_frame_equal(got.cleaning, want.cleaning)
     _same(got.rfm, want.rfm)
     pd.testing.assert_frame_equal(got.monthly, want.monthly)
+
+
+def test_the_lazy_customer_table_reads_no_more_for_totals_lines() -> None:
+    """customer_table(compute=False) on Dask counts the cleaning's rows (one read of each
+    partition, after Dask's read of the first for the schema). Counting the totals lines
+    without a customer ('Total,,,<sums>') added a third pass although no line lacked a
+    customer; it is now counted only when some line does, and then as a totals row, not a
+    guest order (counted by hand: one such line, one true guest line)."""
+    import dask.dataframe as dd
+
+    from rfm.app.pipeline import customer_table
+
+    reads: list[int] = []
+
+    def part(i: int, guests: bool) -> pd.DataFrame:
+        reads.append(i)
+        n = 20
+        df = pd.DataFrame({
+            "InvoiceNo": [f"{i}-{k}" for k in range(n)],
+            "CustomerID": [f"c{k % 7}" for k in range(n)],
+            "InvoiceDate": pd.date_range("2024-01-01", periods=n, freq="D"),
+            "Quantity": 1, "UnitPrice": 2.0,
+        })  # fmt: skip
+        if guests and i == 2:  # a guest line, and a totals line below the order lines
+            df.loc[n - 2, "CustomerID"] = None
+            df.loc[n - 1, ["InvoiceNo", "CustomerID", "Quantity", "UnitPrice"]] = [
+                "Total", None, 40, 2.0]
+        return df
+
+    with dask.config.set(scheduler="sync"):
+        customer_table(dd.from_map(part, [0, 1, 2], guests=False), compute=False)
+        assert sorted(reads) == [0, 0, 1, 2]  # the schema, then each partition once
+        reads.clear()
+        table = customer_table(dd.from_map(part, [0, 1, 2], guests=True), compute=False)
+    removed = table.cleaning.set_index("rule")["rows_removed"]
+    assert removed["missing_customer"] == 1 and removed["totals_row"] == 1
+    assert table.cleaning["rows_left"].iloc[-1] == 58

@@ -339,8 +339,11 @@ def _customer_table(
             clean, report, totals = _without_totals(clean, report, rfm, cols.customer, whole)
             if totals:  # its date may have been the last: the snapshot moves too
                 rfm = table_of(clean)
-    lines = totals_lines(transactions, cols)
-    report = _totals_lines_counted(report, int(lines.compute() if on_dask else lines))
+    # totals lines hide only among the lines without a customer: counted when there are
+    # some (on Dask, on this path, one more pass over the lines, so only then)
+    guests = int(report.loc[report["rule"] == "missing_customer", "rows_removed"].sum())
+    lines = totals_lines(transactions, cols) if guests else 0
+    report = _totals_lines_counted(report, int(lines.compute() if on_dask and guests else lines))
     rows_in, rows_clean = _row_counts(transactions, report)
     return CustomerTable(clean, report, rfm, duplicates, rows_in, rows_clean,
                          customers_left_out=left_out, totals=totals)
