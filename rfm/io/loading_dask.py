@@ -178,8 +178,7 @@ def _read_csv(files: list[str], opts: list[ReadOptions], text: list[str],
 
     def read(group: list[str], encoding: str, kwargs: dict[str, Any],
              compression: str | None) -> Any:  # fmt: skip
-        compressed = any(f.lower().endswith(COMPRESSED) for f in group)
-        options = {"blocksize": None if compressed else CSV_BLOCK_BYTES, "encoding": encoding,
+        options = {"blocksize": None if compression else CSV_BLOCK_BYTES, "encoding": encoding,
                    "compression": compression, "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, include_path_column=_SOURCE_COLUMN, **options)
         meta = frame._meta[columns(kwargs)]  # the fields past the header are dropped
