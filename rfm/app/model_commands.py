@@ -209,14 +209,15 @@ def snapshot_refused(exc: Any, args: argparse.Namespace) -> str:
 
     given = getattr(args, "snapshot", None)
     file = getattr(args, "file", "the data")
-    whose = (f"--snapshot {given}" if given is not None else
-             f"the model's snapshot {instant(exc.snapshot)} (the date its training run was "
-             f"given with --snapshot, kept in {args.model})")  # fmt: skip
-    if exc.last is None:  # a zoned date: only a model made in Python has one
-        if given is None:
-            zone = pd.Timestamp(exc.snapshot).tzinfo
-            whose = (f"the model's snapshot {instant(exc.snapshot)} ({zone}, kept in "
-                     f"{args.model})")  # fmt: skip
+    if given is not None:
+        whose = f"--snapshot {given}"
+    elif exc.last is None:  # a zoned date: only a model made in Python has one
+        zone = pd.Timestamp(exc.snapshot).tzinfo
+        whose = f"the model's snapshot {instant(exc.snapshot)} ({zone}, kept in {args.model})"
+    else:
+        whose = (f"the model's snapshot {instant(exc.snapshot)} (the date its training run "
+                 f"was given with --snapshot, kept in {args.model})")  # fmt: skip
+    if exc.last is None:
         return (f"{whose} has a time zone and the dates of {file} have none; give "
                 "--snapshot max+1d, max or a date YYYY-MM-DD.")  # fmt: skip
     head = (f"{whose} is before the last purchase in {file} ({instant(exc.last)}); "
