@@ -400,6 +400,11 @@ def resolve_rules(rules: Any) -> RuleSet:
     raise TypeError(f"rules must be a rule-set name or a list of rules, got {rules!r}.")
 
 
+def _slipping_away(rule: SegmentRule, q: int) -> bool:
+    """Whether ``rule`` asks for a recency score below the middle, ``q // 2`` or lower."""
+    return rule.r is not None and rule.r[1] <= q // 2
+
+
 def lapsing_segments(rules: Any, q: int) -> list[str]:
     """The segments for customers slipping away: those whose every rule asks for a recency
     score below the middle, ``q // 2`` or lower.
@@ -426,7 +431,7 @@ def lapsing_segments(rules: Any, q: int) -> list[str]:
     """
     low: dict[str, bool] = {}
     for rule in resolve_rules(rules).rules:  # a name slips away if all its rules do
-        low[rule.name] = low.get(rule.name, True) and rule.r is not None and rule.r[1] <= q // 2
+        low[rule.name] = low.get(rule.name, True) and _slipping_away(rule, q)
     return [name for name, is_low in low.items() if is_low]
 
 
@@ -462,9 +467,8 @@ def spend_blind_win_back(rule: SegmentRule, q: int) -> bool:
     """
     if q < 4:
         return False
-    lapsing = rule.r is not None and rule.r[1] <= q // 2
     spend = rule.m if rule.m is not None else (1, q)
-    return lapsing and spend[0] <= q // 2 and spend[1] >= q
+    return _slipping_away(rule, q) and spend[0] <= q // 2 and spend[1] >= q
 
 
 def claimed_order(rules: Any) -> list[str]:
