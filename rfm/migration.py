@@ -25,6 +25,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from kmeans_np.dask_detect import is_dask_frame
 from rfm._inputs import check_frame, parse_dates
+from rfm.io.export import CSV_DIGITS, round_significant
 from rfm.scoring import check_q, rfm_scores
 from rfm.segments import OTHERS, RuleSet, check_scale, resolve_rules, segment
 from rfm.table import rfm_table
@@ -227,6 +228,18 @@ def _checked_dates(transactions: Any, columns: dict[str, Any], caller: str = "mi
     return parse_dates(transactions[date], date)
 
 
+def _spend_between(now: pd.Series, then: pd.Series) -> np.ndarray:
+    """Each customer's spend between the runs, ``now − then``, rounded to the last of
+    ``CSV_DIGITS`` significant digits of the larger of the two: the difference of 978.26
+    and 0 reads 978.26, that of 1,000.01 and 1,000 reads 0.01, not the
+    0.009999999999990905 of subtracting the two doubles (nor 2104.0499999999975 for
+    2104.05). A customer gone from the later data keeps NaN."""
+    later = now.to_numpy(np.float64)
+    earlier = then.to_numpy(np.float64)
+    larger = np.maximum(np.abs(later), np.abs(earlier))
+    return round_significant(later - earlier, CSV_DIGITS, scale_of=larger)
+
+
 def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:
     """Who moved where between two segmentations of (partly) the same customers.
 
@@ -280,7 +293,7 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
                           else second["rfm_sum"]).array,
         "direction": direction,
         # a customer gone from the later data has no spend there: none is claimed
-        "revenue": (now["monetary"] - old["monetary"].fillna(0.0)).array,
+        "revenue": _spend_between(now["monetary"], old["monetary"].fillna(0.0)),
     }
     if "frequency" in first and "frequency" in second:
         # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue

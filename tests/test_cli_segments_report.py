@@ -66,6 +66,13 @@ def test_segment_default_scores_compare_to_currency_and_custom_rules(cli, tmp_pa
     assert sorted(mig.index.astype(str)) == sorted(seg["customer"].astype(str))
     later = tx.groupby("CustomerID")["InvoiceDate"].min() > pd.Timestamp("2025-04-01")
     assert set(mig.index[mig["segment_before"].isna()]) == set(later[later].index)
+    # the spend between the runs: the lines after the date, in cents as they were written
+    # (not the doubles' difference of two sums, 2104.0499999999975)
+    since = tx[tx["InvoiceDate"] >= pd.Timestamp("2025-04-01")]
+    spent = since.groupby("CustomerID")["TotalAmount"].sum().round(2)
+    written = pd.read_csv(out / "migration.csv", dtype=str, index_col="customer")["revenue"]
+    assert not written.str.contains(r"\.\d{3}", na=False).any()
+    assert mig["revenue"].reindex(spent.index).to_numpy().tolist() == spent.tolist()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Segment migration" in report and "migration.csv" in report
     # the win-back list: a lower score, no order line after the date in the input file and

@@ -64,7 +64,6 @@ from rfm.io.export import (
     CSV_DIGITS,
     _significant_digits,
     restore_neutralised,
-    round_significant,
 )
 from rfm.labels import agree, counted, orders_word, rfm_decimals
 from rfm.model import SegmentModel
@@ -490,19 +489,6 @@ def _customer_ids(values: pd.Series) -> pd.Index:
     return pd.Index(values.astype(str), name="customer")
 
 
-def _round_spend_between(customers: pd.DataFrame, now: np.ndarray) -> None:
-    """Round, in place, each later customer's spend between the runs (``revenue``, now
-    less then, both at 12 significant digits) to the last digit its larger operand keeps:
-    the difference of 978.26 and 0 reads 978.26, that of 1,000.01 and 1,000 reads 0.01,
-    not 0.009999999999990905 (``now``: the later spends, in the order of the first rows)."""
-    n = len(now)
-    column = customers["revenue"].to_numpy(np.float64, copy=True)
-    between = column[:n]
-    larger = np.maximum(np.abs(now), np.abs(now - between))
-    column[:n] = round_significant(between, CSV_DIGITS, scale_of=larger)
-    customers["revenue"] = column
-
-
 def _comparable(customers: pd.Series, scores: pd.DataFrame, rest: pd.DataFrame) -> pd.DataFrame:
     """One run's side of a comparison (:func:`rfm.migration.compare_segments`), indexed by
     customer id as text: segment, R + F + M score sum, orders, the spend as a
@@ -624,7 +610,6 @@ def apply_model(
                 ids_written_otherwise(before.index, after.index)
                 if changes["customers_new"] else None)
             migration = compare_segments(before, after, settings.rules)
-            _round_spend_between(migration.customers, after["monetary"].to_numpy())
             # the later customers, in its order; those in both runs are neither new nor gone
             mine = migration.customers.iloc[: len(after)]
             in_both = (mine["direction"] != "new").to_numpy()

@@ -221,6 +221,24 @@ def test_compare_segments_counts_orders_between_only_with_both_frequencies() -> 
     assert "orders_between" not in plain
 
 
+def test_spend_between_reads_as_the_decimals_it_came_from() -> None:
+    """The spend between the runs is now less then, written as a person computes it: to
+    the last digit the larger amount keeps (the doubles' own difference is 0.0099999…
+    or 2104.0499999999975). Expected values written by hand."""
+    from rfm.migration import compare_segments
+
+    first = pd.DataFrame({"segment": ["Active", "Idle", "Idle"], "rfm_sum": [4, 2, 2],
+                          "monetary": [1000.0, 978.26, 1573.22]},
+                         index=["A", "B", "G"])  # fmt: skip
+    second = pd.DataFrame({"segment": ["Active", "Idle", "Active"], "rfm_sum": [4, 2, 4],
+                           "monetary": [1000.01, 978.26, 2104.05]},
+                          index=["A", "B", "N"])  # fmt: skip
+    assert 1000.01 - 1000.0 != 0.01 and 2104.05 - 0.0 == 2104.05  # what is rounded away
+    c = compare_segments(first, second, RULES).customers
+    assert c.loc[["A", "B", "N"], "revenue"].tolist() == [0.01, 0.0, 2104.05]
+    assert pd.isna(c.loc["G", "revenue"])  # gone: no spend claimed
+
+
 def test_a_runs_migration_ends_at_the_runs_own_segments() -> None:
     """run_pipeline(compare_to=...): the "now" side of the migration is the run's own
     segmentation (snapshot at the last order's time, not the next midnight), so its
