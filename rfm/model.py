@@ -223,12 +223,14 @@ def snapshot_passed(used: Any, last: Any, refit: bool = False) -> SnapshotPassed
 
 
 def warn_snapshot_passed(used: Any, rfm: pd.DataFrame, refit: bool = False,
-                         stacklevel: int = 2) -> None:  # fmt: skip
+                         stacklevel: int = 2) -> SnapshotPassedWarning | None:  # fmt: skip
     """Warn :func:`snapshot_passed` of the customer table ``rfm`` (its last purchase), if
-    any; ``stacklevel`` as :func:`warnings.warn` counts it from the caller."""
+    any, and return it; ``stacklevel`` as :func:`warnings.warn` counts it from the
+    caller."""
     said = snapshot_passed(used, rfm["last_purchase"].max(), refit)
     if said is not None:
         warnings.warn(said, stacklevel=stacklevel + 1)
+    return said
 
 
 class SegmentModel:

@@ -1698,8 +1698,16 @@ def test_the_apply_report_counts_recency_from_where_it_says(trained_as_of, appli
     page = html.unescape((tmp_path / "a" / "report.html").read_text(encoding="utf-8"))
     said = re.search(r"recency counted from (.+?)(?:, (the date the model's training run "
                      r"counted it from \(these orders end by it\)|the snapshot given for "
-                     r"this run))?\.", page)  # fmt: skip
+                     r"this run)|, not from (\S+), the date the model's training run counted "
+                     r"it from: these orders go on to (.+?))?\.", page)  # fmt: skip
     assert said, page
+    if said[3] is not None:  # the model's date gave way: both dates, as they are
+        assert said[1] == "24 hours after the last order in this data", said[0]
+        assert pd.Timestamp(said[3]) == pd.Timestamp(
+            json.loads(model.read_text())["settings"]["snapshot"])
+        gave_way = True
+    else:
+        gave_way = False
     lines = pd.read_csv(path, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
     last = lines.groupby("CustomerID")["InvoiceDate"].max()
     if said[1] == "24 hours after the last order in this data":
@@ -1724,6 +1732,8 @@ def test_the_apply_report_counts_recency_from_where_it_says(trained_as_of, appli
     elif applied_to == "later" and not given:  # the note says why, naming the flag
         assert said[1] == "24 hours after the last order in this data"
         assert "the date its training run was given with --snapshot" in page
+        assert gave_way and pd.Timestamp(said[4]) == last.max(), said[0]
+    assert gave_way == (applied_to == "later" and not given and trained_as_of != "max")
 
 
 # -- 9. "New" in a segment's name --------------------------------------------------------

@@ -145,6 +145,9 @@ class AppliedRun:
     value: Any = None
     #: the model's persona names that no longer describe their customers (stale_names)
     stale_names: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: when the model's own date gave way to 24 hours after these orders' last one (they
+    #: go on past it): the warning, with the model's ``date`` and the lines' ``last``
+    snapshot_passed: Any = None
 
     @property
     def refit_recommended(self) -> bool:
@@ -548,7 +551,7 @@ def apply_model(
         rfm, table = base.rfm, model.assign_customers(base.rfm)
     # a snapshot rule (a model's date, or max+1d past it) said as the table resolved it
     settings = settings.replace(snapshot=settled_snapshot(used, rfm["last_purchase"].max()))
-    warn_snapshot_passed(used, rfm)
+    passed = warn_snapshot_passed(used, rfm)
     with step("measuring drift from the training customers"):
         drift = model.drift_customers(rfm)
     with step("profiling segments and clusters"):
@@ -710,4 +713,5 @@ def apply_model(
         timings=timings, columns=settings.columns, inversions=inversions,
         separation=separation_table(prof),
         warnings=warnings, notes=notes, previous=previous, stale_names=stale,
+        snapshot_passed=passed,
     )  # fmt: skip

@@ -357,6 +357,11 @@ def _recency_from(run: AppliedRun) -> str:
     used = run.settings.get("snapshot", "max+1d")
     if used == "max":
         return "recency counted from the last order in this data"
+    passed = run.snapshot_passed
+    if used == "max+1d" and passed is not None:
+        return ("recency counted from 24 hours after the last order in this data, not from "
+                f"{instant(passed.date)}, the date the model's training run counted it from: "
+                f"these orders go on to {instant(passed.last)}")
     if used == "max+1d":
         return "recency counted from 24 hours after the last order in this data"
     day, own = check_snapshot(used), run.model.settings.snapshot

@@ -1263,6 +1263,29 @@ def test_a_models_date_gives_way_on_later_lines_in_assign_refit_and_apply_model(
     assert len([w for w in caught if "2024-05-20 10:30" in str(w.message)]) == 2
 
 
+def test_a_library_apply_report_says_the_models_date_gave_way(as_of, tmp_path) -> None:
+    """apply_model's own report (written from Python, no command to add its line) says
+    where recency was counted from and that the model's date gave way, with both dates;
+    on lines that end by the date it names the model's date alone."""
+    from rfm.app.applying import apply_model
+    from rfm.report.apply_html import write_apply_report
+
+    train, later, model = as_of
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runs = {"later": apply_model(model, later), "own": apply_model(model, train)}
+    said = {}
+    for name, run in runs.items():
+        write_apply_report(tmp_path / f"{name}.html", run)
+        said[name] = (tmp_path / f"{name}.html").read_text(encoding="utf-8")
+    assert ("recency counted from 24 hours after the last order in this data, not from "
+            "2024-05-01, the date the model's training run counted it from: these "
+            "orders go on to 2024-05-20 10:30:00") in said["later"]
+    assert runs["own"].snapshot_passed is None
+    assert "not from 2024-05-01" not in said["own"]
+    assert "recency counted from 2024-05-01, the date the model" in said["own"]
+
+
 def test_a_models_date_holds_on_lines_that_end_by_it(as_of) -> None:
     """On its training lines, and on lines whose last order is 2024-05-01 00:00 itself,
     recency is counted from the model's date, with no warning, and a refit keeps it."""
