@@ -737,24 +737,24 @@ def european(value: float) -> str:
 def test_thousands_grouped_money(cli, tmp_path: Path) -> None:
     """1.234,56 was refused even with --decimal ','; ',' as the decimal mark now implies
     '.' groups thousands (a ',' in the column shows '.' is not the decimal mark), and
-    --thousands names other separators. A separator out of place is refused."""
+    --thousands names other separators. A separator out of place is refused. Values
+    holding both marks (1.234,56, 1,234.56) read without flags too."""
     df = rows_frame().assign(UnitPrice=lambda d: d["UnitPrice"] * 1000)
     dates = df["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M")
     text = df.assign(InvoiceDate=dates, UnitPrice=df["UnitPrice"].map(european))
     assert text["UnitPrice"].iloc[0] == "3.500,00"
     src = write_csv(tmp_path / "de.csv", text, sep=";")
-    proc, _ = segment(cli, src)
-    assert_user_error(proc, "'3.500,00'", "--decimal ','")
-    proc, seg = segment(cli, src, "--decimal", ",")
-    assert seg is not None, proc.stderr
-    assert_rfm(seg, expected_rfm(df))
+    for flags in ((), ("--decimal", ",")):
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected_rfm(df))
     # 1,234.56 and 1 234,56 (also with the no-break spaces spreadsheets write)
     us = df.assign(InvoiceDate=dates, UnitPrice=df["UnitPrice"].map(lambda v: f"{v:,.2f}"))
     src = write_csv(tmp_path / "us.csv", us, sep=";")
-    assert_user_error(segment(cli, src)[0], "'3,500.00'", "--thousands ','")
-    proc, seg = segment(cli, src, "--thousands", ",")
-    assert seg is not None, proc.stderr
-    assert_rfm(seg, expected_rfm(df))
+    for flags in ((), ("--thousands", ",")):
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected_rfm(df))
     spaced = text.assign(UnitPrice=text["UnitPrice"].str.replace(".", "\u202f"))
     proc, seg = segment(cli, write_csv(tmp_path / "fr.csv", spaced, sep=";"),
                         "--decimal", ",", "--thousands", " ")  # fmt: skip
@@ -796,10 +796,10 @@ def test_thousands_grouped_by_spaces_are_read(cli, tmp_path: Path, space: str) -
     assert_rfm(seg, expected_rfm(df))
     comma = text.assign(UnitPrice=text["UnitPrice"].str.replace(".", ",", regex=False))
     src = write_csv(tmp_path / "fr.csv", comma, sep=";")
-    assert_user_error(segment(cli, src)[0], repr(f"3{space}500,00"), "--decimal ','")
-    proc, seg = segment(cli, src, "--decimal", ",")
-    assert seg is not None, proc.stderr
-    assert_rfm(seg, expected_rfm(df))
+    for flags in ((), ("--decimal", ",")):  # 3 500,00 holds both marks: ',' the decimal one
+        proc, seg = segment(cli, src, *flags)
+        assert seg is not None, proc.stderr
+        assert_rfm(seg, expected_rfm(df))
     bad = text.copy()
     bad.loc[3, "UnitPrice"] = f"11{space}00.00"
     proc, _ = segment(cli, write_csv(tmp_path / "bad.csv", bad))
@@ -809,6 +809,90 @@ def test_thousands_grouped_by_spaces_are_read(cli, tmp_path: Path, space: str) -
     proc, _ = segment(cli, write_csv(tmp_path / "bad.csv", bad))
     assert_user_error(proc, "'UnitPrice' has 20 value(s)", "does not group them by three",
                       "--thousands ' '")  # fmt: skip
+
+
+#: order lines (customer, invoice, date, amount) of a shop whose export writes amounts
+#: with both marks, the last one the decimal mark
+BOTH_MARKS_LINES = [
+    ("A01", "1", "2024-01-05", 1234.50),
+    ("A01", "2", "2024-03-01", 85.00),
+    ("B02", "3", "2024-02-10", 2000.00),
+    ("C03", "4", "2024-02-20", 1234567.89),
+    ("C03", "5", "2024-03-05", 0.99),
+    ("D04", "6", "2024-03-10", 12.00),
+    ("E05", "7", "2024-01-20", 3.50),
+    ("F06", "8", "2024-02-25", 999.99),
+]
+#: the amounts as each export writes them; the US and German ones also write 1.627 for
+#: D04 (a line of its own), which each reads by its own decimal mark
+BOTH_MARKS_STYLES = {
+    "us": (lambda v: f"{v:,.2f}", "1.627"),
+    "de": (european, "1.627"),
+    "fr": (lambda v: f"{v:,.2f}".replace(",", " ").replace(".", ","), None),
+    "fr-nbsp": (lambda v: f"{v:,.2f}".replace(",", "\u00a0").replace(".", ","), None),
+    "fr-narrow-nbsp": (lambda v: f"{v:,.2f}".replace(",", "\u202f").replace(".", ","), None),
+}
+#: each customer's spend, added up by hand: 1234.50 + 85.00, 2000.00, 1234567.89 + 0.99,
+#: and 12.00 plus 1.627 as a US export reads it (1.627) or a German one (1627)
+BOTH_MARKS_SPEND = {
+    "us": {"A01": 1319.50, "B02": 2000.00, "C03": 1234568.88, "D04": 13.627, "E05": 3.50,
+           "F06": 999.99},
+    "de": {"A01": 1319.50, "B02": 2000.00, "C03": 1234568.88, "D04": 1639.00, "E05": 3.50,
+           "F06": 999.99},
+    "fr": {"A01": 1319.50, "B02": 2000.00, "C03": 1234568.88, "D04": 12.00, "E05": 3.50,
+           "F06": 999.99},
+}
+
+
+def both_marks_file(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
+    """A ';' file of order lines (customer, invoice, date, amount as written)."""
+    text = ["Customer;Invoice;Date;Amount"] + [";".join(line) for line in lines]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mode", [(), ("--dask",)], ids=["memory", "dask"])
+@pytest.mark.parametrize("style", list(BOTH_MARKS_STYLES))
+def test_amounts_holding_both_marks_are_read_without_flags(cli, tmp_path: Path, style,
+                                                           mode) -> None:  # fmt: skip
+    """1,234.50 was refused naming --thousands ',', 1.234,50 and 1 234,50 naming --decimal
+    ',', though a value holding both marks reads one way only: the last mark is the
+    decimal mark. Read without flags, and the reading holds for the whole column: 1.627
+    beside 1,234.50 is 1.627, beside 1.234,50 it is 1627. segments.csv's spend is the
+    sums worked out by hand, in memory and with --dask alike."""
+    written, dotted = BOTH_MARKS_STYLES[style]
+    lines = [(c, i, d, written(v)) for c, i, d, v in BOTH_MARKS_LINES]
+    if dotted:
+        lines.append(("D04", "9", "2024-03-12", dotted))
+    src = both_marks_file(tmp_path / "orders.csv", lines)
+    _, seg = end_to_end(cli, tmp_path, src, *mode)
+    spend = BOTH_MARKS_SPEND[style.split("-")[0]]
+    assert list(seg.index) == list(spend)
+    np.testing.assert_allclose(seg["monetary"], list(spend.values()), rtol=1e-12)
+
+
+@pytest.mark.parametrize("mode", [(), ("--dask",)], ids=["memory", "dask"])
+def test_amounts_that_disagree_on_the_decimal_mark_are_refused(cli, tmp_path: Path,
+                                                              mode) -> None:  # fmt: skip
+    """1,234.50 beside 1.234,50 (or beside 2,55) cannot all read with one decimal mark:
+    refused in one line with a value of each, naming --decimal; 1,23.5, both marks
+    without digits grouped by three, is refused naming --decimal and --thousands."""
+    mixed = [("A01", "1", "2024-01-05", "1,234.50"), ("B02", "2", "2024-02-10", "1.234,50"),
+             ("C03", "3", "2024-02-20", "7")]  # fmt: skip
+    proc, _ = segment(cli, both_marks_file(tmp_path / "mixed.csv", mixed), *mode)
+    assert_user_error(proc, "mixes decimal marks: '1.234,50' has a decimal comma and "
+                      "'1,234.50' a decimal point", "--decimal")  # fmt: skip
+    mixed[1] = ("B02", "2", "2024-02-10", "2,55")
+    proc, _ = segment(cli, both_marks_file(tmp_path / "mixed.csv", mixed), *mode)
+    assert_user_error(proc, "'2,55' has a decimal comma and '1,234.50' a decimal point",
+                      "--decimal")  # fmt: skip
+    mixed[1] = ("B02", "2", "2024-02-10", "1,23.5")
+    proc, _ = segment(cli, both_marks_file(tmp_path / "mixed.csv", mixed), *mode)
+    assert_user_error(proc, "column 'Amount' has 1 value(s) that are not numbers, e.g. "
+                      "'1,23.5'", "(as '1,234.50' writes it)", "--decimal and --thousands")
+    proc, _ = segment(cli, both_marks_file(tmp_path / "mixed.csv", mixed[1:]), *mode)
+    assert_user_error(proc, "'1,23.5'", "a value holding both ',' and '.' marks decimals "
+                      "with the last", "--decimal and --thousands")  # fmt: skip
 
 
 #: whole euros as a German export writes them: '.' groups thousands, no decimals

@@ -421,18 +421,21 @@ def _reader_flags(seg: argparse.ArgumentParser, cleaning: bool = True) -> None:
     r.add_argument(
         "--decimal",
         metavar="CHAR",
-        help="decimal mark, e.g. ',' (default: '.', but a money column in which every value "
-        "with a '.' has three digits after it, such as 1.627 next to 85, is refused as "
-        "ambiguous: pass --decimal ',' --thousands '.' if '.' groups thousands there, or "
-        "--decimal '.' if it marks decimals)",
+        help="decimal mark, e.g. ',' (default: the last mark of values holding both, such "
+        "as ',' in 1.234,56 or '.' in 1,234.56, else '.'; a money column that mixes the "
+        "two is refused, and one in which every value with a '.' has three digits after "
+        "it, such as 1.627 next to 85, is refused as ambiguous: pass --decimal ',' "
+        "--thousands '.' if '.' groups thousands there, or --decimal '.' if it marks "
+        "decimals)",
     )
     r.add_argument(
         "--thousands",
         metavar="CHAR",
         help="thousands separator of the money columns, e.g. ',' for 1,234.56 or ' ' for "
         "1 234,56 (default: none, but digits grouped by three with spaces, as in 1 234.56, "
-        "group thousands; with --decimal ',' a column whose values hold a ',' may "
-        "group thousands with '.', as in 1.234,56)",
+        "group thousands, and so does the mark before the decimal mark in values holding "
+        "both, as in 1,234.56 or 1.234,56; with --decimal ',' a column whose values hold a "
+        "',' may group thousands with '.')",
     )
     r.add_argument(
         "--sheet",

@@ -11,17 +11,20 @@ the pipeline expects, or says in one line why it cannot:
 - the date column is parsed with one format for the whole column
   (:func:`rfm.io.dates.parse_date_column`);
 - amount, quantity and price are numbers, read from their text in delimited files
-  (with the file's decimal mark; a column that reads two ways, ``1.627`` next to
-  ``85``, is refused; one currency sign (or ISO 4217 code), a quantity's unit,
-  accounting negatives such as ``(27.50)`` and the accounting zero ``$ -`` are read
-  off and said: see :func:`number_column`).
+  (with the file's decimal mark, or the one that values holding both marks settle:
+  ``1,234.50`` and ``1.234,50`` read without flags; a column that reads two ways,
+  ``1.627`` next to ``85``, or mixes decimal marks, is refused; one currency sign (or
+  ISO 4217 code), a quantity's unit, accounting negatives such as ``(27.50)`` and the
+  accounting zero ``$ -`` are read off and said: see :func:`number_column`).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +93,7 @@ def id_text(values: pd.Series) -> pd.Series:
     return pd.Series(mapped[codes], index=values.index, name=values.name, dtype=object)
 
 
+@functools.cache
 def _grouped(thousands: str, decimal: str) -> re.Pattern[str]:
     """A number whose thousands are grouped by ``thousands``: ``1.234.567,89``."""
     t, d = re.escape(thousands), re.escape(decimal)
@@ -143,6 +147,30 @@ def _space_marks(core: pd.Series) -> frozenset[str]:
     return frozenset(grouped.group(1) or "" for grouped in spaced if grouped)
 
 
+def _holds_both(text: str, decimal: str) -> bool:
+    """Whether number ``text`` groups its digits by three with a thousands separator (the
+    other of ``,`` and ``.``, or a space, also the no-break ones) and then holds the
+    ``decimal`` mark: ``1,234.50`` and ``1 234.50`` (``.``), ``1.234,50`` and ``1 234,50``
+    (``,``). Such a value reads one way only: its last mark is the decimal mark, since a
+    thousands separator is followed by three digits and then by another separator or
+    the end."""
+    other = "," if decimal == "." else "."
+    spaced = _spaced(text)
+    return decimal in spaced and any(_grouped(t, decimal).match(spaced) for t in (other, " "))
+
+
+def _decimal(decimal: str | None, thousands: str | None, read: MoneyText) -> str:
+    """The decimal mark to read with: ``decimal`` when given; else the one that the values
+    of the data holding both marks settle (``1,234.50``: ``.``, ``1.234,50``: ``,``;
+    ``read.both``, see :func:`_holds_both`), unless ``thousands`` is that mark; else
+    ``.``. Values that settle both marks are refused before
+    (:meth:`MoneyText.one_decimal`)."""
+    if decimal is not None:
+        return decimal
+    settled = read.settling(thousands)
+    return settled[0][0] if len(settled) == 1 else "."
+
+
 def _thousands(decimal: str, thousands: str | None, read: MoneyText) -> str | None:
     """The thousands separator to read with: ``thousands`` when given; a space when some
     value of the data groups its digits by three with one (``1 250``, ``12 500,75`` with
@@ -150,11 +178,15 @@ def _thousands(decimal: str, thousands: str | None, read: MoneyText) -> str | No
     group thousands, and a value whose spaces do not group by three is then refused as
     holding a separator out of place; with the decimal mark ``,``, ``.`` when some value
     of the data holds a ``,`` (``read.comma``: then a ``.`` cannot be a decimal mark:
-    ``1.234,56``, or ``1.234`` next to ``5,5``), else none."""
+    ``1.234,56``, or ``1.234`` next to ``5,5``); with the decimal mark ``.``, ``,`` when
+    some value of the data holds a ``,`` before its decimal point, grouping digits by
+    three (``1,234.56``: ``read.both``, see :func:`_holds_both`); else none."""
     if thousands is not None:
         return thousands
     if read.spaced & {"", decimal}:
         return " "
+    if decimal == ".":
+        return "," if read.both[1] else None
     if decimal != ",":
         return None
     return "." if read.comma else None
@@ -227,7 +259,13 @@ class MoneyText:
       ``,``), so that a space groups thousands;
     - ``marks``: the first value that reads only with a decimal comma (``2,55``) and the
       first that reads only with a decimal point (``2.55``), each with its file: files
-      that disagree on the mark are refused by :meth:`one_mark`."""
+      that disagree on the mark are refused by :meth:`one_mark`;
+    - ``both``: the first value holding both marks, digits grouped by three before the
+      last (``1.234,50`` or ``1 234,50``), and the first holding them the other way
+      (``1,234.50`` or ``1 234.50``), each with its file: such a value settles the
+      decimal mark of the whole column when none is given (:func:`_decimal`), and a
+      column whose values settle both, or that also holds a value reading only with the
+      other mark, is refused by :meth:`one_decimal`."""
 
     signs: tuple[Seen, ...] = ()
     brackets: str | None = None
@@ -239,6 +277,7 @@ class MoneyText:
     zero: str | None = None
     spaced: frozenset[str] = frozenset()
     marks: tuple[tuple[str, str | None] | None, tuple[str, str | None] | None] = (None, None)
+    both: tuple[tuple[str, str | None] | None, tuple[str, str | None] | None] = (None, None)
 
     @property
     def symbol(self) -> str | None:
@@ -263,6 +302,38 @@ class MoneyText:
             zero=self.zero or later.zero,
             spaced=self.spaced | later.spaced,
             marks=(self.marks[0] or later.marks[0], self.marks[1] or later.marks[1]),
+            both=(self.both[0] or later.both[0], self.both[1] or later.both[1]),
+        )
+
+    def settling(self, thousands: str | None) -> list[tuple[str, tuple[str, str | None]]]:
+        """The decimal marks that values holding both marks settle (:attr:`both`), each
+        with its first such value and file, but for the ``thousands`` separator given."""
+        return [(mark, seen) for mark, seen in zip(",.", self.both, strict=True)
+                if seen is not None and mark != thousands]  # fmt: skip
+
+    def one_decimal(self, name: str, decimal: str | None, thousands: str | None) -> None:
+        """Refuse a column (``name``) read with no ``decimal`` mark given whose values
+        holding both marks settle one decimal mark (``1,234.50``: ``.``) while others
+        read only with the other mark (``1.234,50`` or ``2,55``): the numbers cannot
+        all be read with one mark, and reading them with either would refuse the others
+        as not numbers with advice that the first ones refuse. ``thousands``: the
+        separator given (``None``: none)."""
+        settled = dict(self.settling(thousands))
+        if decimal is not None or not settled:
+            return
+        comma = settled.get(",") or (self.marks[0] if "." in settled else None)
+        point = settled.get(".") or (self.marks[1] if "," in settled else None)
+        if comma is None or point is None:
+            return
+        where = comma[1] if comma[1] == point[1] else None  # one file: named once
+        if where is not None:
+            comma, point = (comma[0], None), (point[0], None)
+        raise ValueError(
+            f"column {name!r}{_in(where)} mixes decimal marks: {comma[0]!r}{_in(comma[1])} "
+            "has a decimal "
+            f"comma and {point[0]!r}{_in(point[1])} a decimal point (a value holding both "
+            "',' and '.' marks decimals with the last); write all the numbers with one "
+            "mark, or pass the file's --decimal (',' or '.') to have the others listed."
         )
 
     def one_mark(self, name: str) -> None:
@@ -311,11 +382,13 @@ class MoneyText:
     def check(self, name: str, decimal: str | None, thousands: str | None) -> None:
         """Refuse the column (``name``) read with the ``decimal`` mark and ``thousands``
         separator given (``None``: not given) as :func:`number_column` would, before its
-        values are read: mixed currencies, or a ``.`` that reads two ways."""
+        values are read: mixed currencies, files or values that disagree on the decimal
+        mark, or a ``.`` that reads two ways."""
         self.one_currency(name)
         self.one_mark(name)
+        self.one_decimal(name, decimal, thousands)
         self.one_reading(name, decimal is not None,
-                         _thousands(decimal or ".", thousands, self))
+                         _thousands(_decimal(decimal, thousands, self), thousands, self))
 
     def notes(self, name: str) -> list[str]:
         """What was read, in plain sentences (without a final period)."""
@@ -414,17 +487,19 @@ def _money_text(
         dotted=(str(dotted.iloc[0]), where) if len(dotted) else None,
         decimal_dot=not dotted.str.match(_DOT_BEFORE_THREE).all(),
         spaced=_space_marks(core),
-        marks=(_first_match(core, text, _ONLY_COMMA, where),
-               _first_match(core, text, _ONLY_POINT, where)),
+        marks=(_first_match(core, text, _ONLY_COMMA.match, where),
+               _first_match(core, text, _ONLY_POINT.match, where)),
+        both=(_first_match(core, text, functools.partial(_holds_both, decimal=","), where),
+              _first_match(core, text, functools.partial(_holds_both, decimal="."), where)),
     )
     return core, negative, read
 
 
-def _first_match(core: pd.Series, text: pd.Series, pattern: re.Pattern[str],
+def _first_match(core: pd.Series, text: pd.Series, matches: Callable[[str], object],
                  where: str | None) -> tuple[str, str | None] | None:  # fmt: skip
-    """The first value (as written in ``text``) whose number text ``core`` matches
-    ``pattern``, with its file ``where``; ``None`` when none does."""
-    found = core.map(lambda v: isinstance(v, str) and bool(pattern.match(v)))
+    """The first value (as written in ``text``) whose number text ``core`` ``matches``
+    (a pattern's ``match``, or a test), with its file ``where``; ``None`` when none does."""
+    found = core.map(lambda v: isinstance(v, str) and bool(matches(v)))
     return (str(text[found].iloc[0]), where) if found.any() else None
 
 
@@ -456,11 +531,21 @@ def number_column(
     (``role`` ``"quantity"``) carries no currency; a unit after it (``2 PCS``,
     ``1 kg``) is read off instead, and said.
 
-    ``decimal`` ``None`` is ``.`` unless the column says otherwise: when no
+    ``decimal`` ``None`` is ``.`` unless the column says otherwise. A value holding
+    both a thousands separator and a decimal mark, digits grouped by three before the
+    last mark (``1,234.50``, ``1.234,50``, ``1 234,50``: see :func:`_holds_both`),
+    reads one way only, its last mark the decimal mark: it settles the decimal mark and
+    the thousands separator of the whole column, so that ``1.627`` is 1.627 in a column
+    holding ``1,234.50`` and 1627 in one holding ``1.234,50``. A column whose values
+    settle both marks, or that holds beside them a value reading only with the other
+    mark (``2,55`` beside ``1,234.50``), is refused naming ``--decimal``
+    (:meth:`MoneyText.one_decimal`); so is a value holding both ``,`` and ``.`` whose
+    digits are not grouped by three (``1,23.5``). When nothing settles the mark, no
     ``thousands`` separator is given and every value holding a ``.`` has three digits
     after it (``1.627`` next to ``85``), ``.`` may as well group thousands, and the
-    column is refused naming both readings. The text is read one distinct value at a
-    time.
+    column is refused naming both readings. With ``decimal`` ``.`` given, a value such
+    as ``1,234.50`` makes ``,`` the thousands separator, as with ``,`` given a value
+    holding a ``,`` makes it ``.``. The text is read one distinct value at a time.
 
     ``whole``: what the whole column held (:func:`money_text`), when ``values`` are a
     part of it (a Dask partition); the currency and the reading of ``.`` and ``,`` are
@@ -470,11 +555,13 @@ def number_column(
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values, MoneyText()
     told = decimal is not None
-    decimal = decimal or "."
     codes, uniq, text = _distinct_text(values)
     text, negative, read = _money_text(text, role)
     whole = whole or read
     whole.one_currency(name)
+    whole.one_decimal(name, decimal, thousands)
+    settled = None if told else next(iter(whole.settling(thousands)), None)
+    decimal = _decimal(decimal, thousands, whole)
     mark = _thousands(decimal, thousands, whole)
     numbers = pd.to_numeric(_plain_text(text, decimal, mark), errors="coerce")
     bad = numbers.isna() & text.notna()
@@ -482,7 +569,12 @@ def number_column(
         examples = list(dict.fromkeys(str(v) for v in uniq[bad.to_numpy()]))[:3]
         cores = [str(v) for v in text[bad]][:3]
         shown = ", ".join(repr(v) for v in examples)
-        if decimal == "." and any(_DECIMAL_COMMA.match(v) for v in cores):
+        if mark is None and any("," in v and "." in v and not _holds_both(v, ",")
+                                and not _holds_both(v, ".") for v in cores):  # fmt: skip
+            fix = ("a value holding both ',' and '.' marks decimals with the last and groups "
+                   "thousands with the other, three digits to a group, which those cells do "
+                   "not; fix them, or pass the file's --decimal and --thousands")
+        elif decimal == "." and any(_DECIMAL_COMMA.match(v) for v in cores):
             fix = "if ',' is the decimal mark, pass --decimal ','"
         elif decimal == "." and mark in (None, " ") and any(
                 _grouped(" ", ",").match(_spaced(v)) for v in cores):  # fmt: skip
@@ -502,9 +594,11 @@ def number_column(
                    f"{examples[0]!r} could be read either way: pass --thousands '.' if "
                    "'.' separates thousands")  # fmt: skip
         elif decimal != "." or mark:
+            why = f" (as {settled[1][0]!r} writes it)" if settled else ""
             sep = f" and thousands grouped by {mark!r}" if mark else ""
-            fix = (f"with the decimal mark {decimal!r}{sep}, those cells hold a separator "
-                   f"out of place; fix them, or pass the file's --decimal and --thousands")
+            fix = (f"with the decimal mark {decimal!r}{why}{sep}, those cells hold a "
+                   "separator out of place; fix them, or pass the file's --decimal and "
+                   "--thousands")
         else:
             fix = f"fix those cells or pass the right column with --{role} COL"
         count = int(np.isin(codes, np.flatnonzero(bad.to_numpy())).sum())

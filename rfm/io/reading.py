@@ -62,13 +62,15 @@ class ReadOptions:
     """How to read a transaction file (``rfmseg segment``'s reader flags).
 
     ``sep`` (``None``: sniffed; ``"whitespace"`` or ``r"\\s+"`` for aligned columns),
-    ``decimal`` mark (``None``: ``.``, but with no ``thousands`` a money column in
-    which every value holding a ``.`` has three digits after it, such as ``1.627``, is
-    refused as ambiguous, since ``.`` may group thousands there; ``"."`` says it is the
-    decimal mark), ``thousands`` separator of the money columns (``None``: none, but
-    digits grouped by three with spaces, ``1 234.56``, group thousands, and with the
-    decimal mark ``,`` a column whose values hold ``,`` may group thousands
-    with ``.``, as in ``1.234,56``), ``encoding`` (``None``: byte-order mark,
+    ``decimal`` mark (``None``: the last mark of values holding both, ``,`` in
+    ``1.234,56`` and ``.`` in ``1,234.56``, a column mixing the two refused; else
+    ``.``, but with no ``thousands`` a money column in which every value holding a
+    ``.`` has three digits after it, such as ``1.627``, is refused as ambiguous, since
+    ``.`` may group thousands there; ``"."`` says it is the decimal mark),
+    ``thousands`` separator of the money columns (``None``: none, but digits grouped by
+    three with spaces, ``1 234.56``, group thousands, as does the other mark in values
+    holding both, and with the decimal mark ``,`` a column whose values hold ``,`` may
+    group thousands with ``.``, as in ``1.234,56``), ``encoding`` (``None``: byte-order mark,
     UTF-16 without one, UTF-8, else Windows-1252), ``header`` (the first row names the
     columns), ``names`` (column names to use instead), ``date_format`` and ``dayfirst``
     (see :func:`rfm.io.dates.parse_date_column`), ``sheet`` of an xlsx workbook (a

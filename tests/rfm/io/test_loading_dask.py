@@ -293,6 +293,12 @@ WHOLE_DATA_MONEY = [
     # two ways")
     ((["1 250", "85"], ["1.627", "3"]), None, [1250.0, 85.0, 1.627, 3.0], None),
     ((["1.627", "3"], ["1\u00a0250", "85"]), None, [1.627, 3.0, 1250.0, 85.0], None),
+    # a value holding both marks in the second file settles the decimal mark of the
+    # whole column: 1.627 in the first is 1.627 beside 1,234.50 and 1627 beside 1.234,50,
+    # and 3,5 is 3.5 beside 1 234,50 (the first alone reads two ways, or is refused)
+    ((["1.627", "85"], ["1,234.50", "7"]), None, [1.627, 85.0, 1234.5, 7.0], None),
+    ((["1.627", "85"], ["1.234,50", "7"]), None, [1627.0, 85.0, 1234.5, 7.0], None),
+    ((["3,5", "1"], ["1\u202f234,50", "7"]), None, [3.5, 1.0, 1234.5, 7.0], None),
     # the pound's one value in the second file is a return written with the minus sign
     # U+2212: one currency, the pound, said with the value as written
     ((["2.00", "4.00"], ["\u2212£1.50", "3.00"]), None, [2.0, 4.0, -1.5, 3.0], "£"),
