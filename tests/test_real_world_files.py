@@ -1187,9 +1187,48 @@ def test_a_dash_for_zero_in_the_accounting_format_is_read_as_0(
 
     loaded = load_transactions(src, options=ReadOptions(decimal="," if flags else None))
     assert loaded.frame["Amount"].iloc[6] == 0.0 and loaded.currency == sign
-    assert loaded.notes[-1] == ("amounts shown as a dash in column 'Amount' read as 0, as "
+    assert loaded.notes[-1] == ("values shown as a dash in column 'Amount' read as 0, as "
                                 "spreadsheets show 0 in the accounting format (e.g. "
                                 f"{zero!r})")  # fmt: skip
+
+
+#: order lines (customer, invoice, date, quantity, unit price) as an accounting export
+#: writes them, 0 shown as a dash alone ('-', or the en dash '–')
+DASH_LINES = [
+    ("A01", "1", "2024-01-05", "2", "3.50"),
+    ("A01", "2", "2024-02-05", "-", "4.00"),
+    ("B02", "3", "2024-01-10", "1", "-"),
+    ("B02", "4", "2024-02-10", "3", "2.00"),
+    ("C03", "5", "2024-03-01", "1", "10.00"),
+    ("D04", "6", "2024-01-20", "4", "1.25"),
+    ("E05", "7", "2024-02-20", "2", "\u2013"),
+    ("E05", "8", "2024-03-02", "1", "8.00"),
+    ("F06", "9", "2024-03-03", "5", "0.60"),
+]
+#: each customer's spend by hand, the lines with a dash (0) left out: 2 × 3.50, 3 × 2.00,
+#: 1 × 10.00, 4 × 1.25, 1 × 8.00, 5 × 0.60
+DASH_SPEND = {"A01": 7.00, "B02": 6.00, "C03": 10.00, "D04": 5.00, "E05": 8.00, "F06": 3.00}
+
+
+@pytest.mark.parametrize("mode", [(), ("--dask",)], ids=["memory", "dask"])
+def test_a_dash_alone_for_zero_is_read_as_0(cli, tmp_path: Path, mode) -> None:
+    """Accounting exports show 0 as a dash alone in any number column (the accounting
+    format without a currency): refused as "not numbers". Read as 0, as the spreadsheet
+    cell holds, so that the line is removed and counted with the quantities and prices
+    of 0 or none, in memory and with --dask alike; the spend is the hand-made sums, and
+    the run says what it read."""
+    text = ["Customer,Invoice,Date,Quantity,UnitPrice"] + [",".join(x) for x in DASH_LINES]
+    src = tmp_path / "orders.csv"
+    src.write_text("\n".join(text) + "\n", encoding="utf-8")
+    got, _ = segment(cli, src, *mode)
+    assert isinstance(got, Read), got.stderr
+    assert got.removed("nonpositive_quantity") == 1 and got.removed("nonpositive_price") == 2
+    proc, seg = end_to_end(cli, tmp_path, src, *mode)
+    assert list(seg.index) == list(DASH_SPEND)
+    np.testing.assert_allclose(seg["monetary"], list(DASH_SPEND.values()), rtol=1e-12)
+    for column, dash in (("Quantity", "-"), ("UnitPrice", "-")):
+        assert (f"values shown as a dash in column {column!r} read as 0, as spreadsheets "
+                f"show 0 in the accounting format (e.g. {dash!r})") in proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize("sep", [",", ";"])

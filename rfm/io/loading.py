@@ -15,7 +15,8 @@ the pipeline expects, or says in one line why it cannot:
   ``1,234.50`` and ``1.234,50`` read without flags; a column that reads two ways,
   ``1.627`` next to ``85``, or mixes decimal marks, is refused; one currency sign (or
   ISO 4217 code), a quantity's unit, accounting negatives such as ``(27.50)`` and the
-  accounting zero ``$ -`` are read off and said: see :func:`number_column`).
+  accounting zero (``$ -``, or a dash alone) are read off and said: see
+  :func:`number_column`).
 """
 
 from __future__ import annotations
@@ -214,9 +215,10 @@ _PREFIX = re.compile(rf"^({CURRENCY})\s*")
 _SUFFIX = re.compile(rf"\s*({CURRENCY})$")
 #: a unit written after a quantity (``2 PCS``, ``3 pcs``, ``1 kg``, ``4 Stk.``): letters
 _UNIT = re.compile(r"(?<=\d)\s*([^\W\d_]+\.?)$")
-#: zero as Excel's accounting format shows it: a dash beside the currency ('$ -', '- €',
-#: 'USD -')
-_DASH_ZERO = re.compile(rf"^(?:({CURRENCY})\s*-|-\s*({CURRENCY}))$")
+#: zero as Excel's accounting formats show it: a dash (or an en dash) beside the
+#: currency ('$ -', '- €', 'USD -') or alone ('-', the format without a currency, as
+#: accounting exports write 0 in any number column)
+_DASH_ZERO = re.compile(rf"^(?:({CURRENCY})\s*[-\u2013]|[-\u2013]\s*({CURRENCY})|[-\u2013])$")
 #: number text with nothing around it: no sign, brackets or trailing minus to read
 _BARE = re.compile(r"^[+-]?[\d.,'\s]*\d[\d.,'\s]*(?:[eE][+-]?\d+)?$")
 
@@ -249,8 +251,8 @@ class MoneyText:
     - ``signs``: the currency signs or ISO codes read off (one is allowed), ``units``
       the units read off a quantity (``2 PCS``), each with its first value and file;
     - ``brackets`` and ``trailing``: the first accounting negatives read, ``(27.50)``
-      and ``27.50-``; ``zero``, the first zero written as a dash beside the currency
-      (``$ -``, Excel's accounting format);
+      and ``27.50-``; ``zero``, the first zero written as a dash, beside the currency
+      (``$ -``, Excel's accounting format) or alone (``-``, ``–``);
     - the shapes that decide how ``.`` and ``,`` read (see :func:`number_column`):
       ``comma``, some value holds a ``,``; ``dotted``, the first value holding a ``.``
       (and its file); ``decimal_dot``, some such value shows ``.`` marks decimals
@@ -406,7 +408,7 @@ class MoneyText:
                 said.append(f"amounts {how} in column {name!r} read as negative (e.g. "
                             f"{text!r})")  # fmt: skip
         if self.zero:
-            said.append(f"amounts shown as a dash in column {name!r} read as 0, as "
+            said.append(f"values shown as a dash in column {name!r} read as 0, as "
                         f"spreadsheets show 0 in the accounting format (e.g. {self.zero!r})")
         return said
 
@@ -451,19 +453,22 @@ def _money_text(
     """``text`` (distinct stripped values, from the file ``where``) without currency
     signs (a quantity's units) and accounting negatives: the number text, which values
     are negative, and what was read. The minus sign ``−`` (U+2212, as typeset reports
-    write it) is a minus, as ``-``. A quantity column carries no currency: a sign there
-    is not read off (the value is not a number), nor is a dash beside one (``$ -``)
-    read as the zero of the accounting format, as in a money column."""
+    write it) is a minus, as ``-``. A dash alone (``-``, or the en dash ``–``) is 0, as
+    accounting exports write it in any number column. A quantity column carries no
+    currency: a sign there is not read off (the value is not a number), nor is a dash
+    beside one (``$ -``) read as the zero of the accounting format, as in a money
+    column."""
     quantity = role == "quantity"
     core = text.map(lambda v: v.replace("\u2212", "-") if isinstance(v, str) else v)
     negative = np.zeros(len(text), dtype=bool)
     found: dict[str, Seen] = {}  # sign (or unit) -> as written, first value carrying it
     first: dict[str, str] = {}  # negative style (or "zero") -> first value written so
     for i in np.flatnonzero(core.map(lambda v: isinstance(v, str) and not _BARE.match(v))):
-        if not quantity and (zero := _DASH_ZERO.match(core.iat[i])):  # '$ -': 0
+        zero = _DASH_ZERO.match(core.iat[i])  # '$ -' or '-': 0
+        if zero and not (quantity and zero.lastindex):  # a quantity's: only a dash alone
             core.iat[i] = "0"
-            symbol = zero.group(1) or zero.group(2)
-            found.setdefault(currency_sign(symbol), (symbol, text.iat[i], where))
+            if symbol := zero.group(1) or zero.group(2):
+                found.setdefault(currency_sign(symbol), (symbol, text.iat[i], where))
             first.setdefault("zero", text.iat[i])
             continue
         parts = _money_parts(core.iat[i], quantity)
@@ -527,8 +532,14 @@ def number_column(
     :data:`ISO_4217`) is read off (the minus sign ``−`` U+2212 is a minus, as ``-``),
     as are accounting negatives (``(27.50)``, ``27.50-``) and zeros (``$ -``, ``USD -``:
     a dash beside the sign, read as 0 in the column's currency): :class:`MoneyText`
-    says what was read, and a column of several currencies is refused. A quantity
-    (``role`` ``"quantity"``) carries no currency; a unit after it (``2 PCS``,
+    says what was read, and a column of several currencies is refused. A dash alone
+    (``-``, or the en dash ``–``), as accounting exports write 0 without a currency, is
+    read as 0, in a money or a quantity column, and said: not refused, nor missing,
+    since it is how the spreadsheet showed a cell holding 0 (read from the workbook,
+    pandas gives 0); its line then follows the rules for amounts, prices and
+    quantities of 0, removed by the cleaning and counted with them, as a line with an
+    empty cell there is. A
+    quantity (``role`` ``"quantity"``) carries no currency; a unit after it (``2 PCS``,
     ``1 kg``) is read off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise. A value holding

@@ -114,3 +114,26 @@ def test_a_part_reads_as_the_whole_column_decides() -> None:
     with pytest.raises(ValueError, match=r"^column 'Amount' mixes decimal marks"):
         mixed.check("Amount", None, None)
     mixed.check("Amount", ".", None)  # told: the values written otherwise are refused
+
+
+@pytest.mark.parametrize("role", ["amount", "price", "quantity"])
+def test_a_dash_alone_is_0_and_said(role) -> None:
+    """A dash alone ('-', or the en dash '–') is how accounting exports show 0 without a
+    currency: it was refused as not a number. Read as 0 (so that its line is removed
+    with the other lines of 0, as an empty cell's is), and said with a value as written;
+    a quantity still takes no currency ('$ -' is not a quantity)."""
+    values = pd.Series(["-", "2.50", "\u2013", " - ", "4"], dtype=object)
+    numbers, read = number_column(values, "Col", role, None)
+    assert numbers.tolist() == [0.0, 2.5, 0.0, 0.0, 4.0]
+    assert read.zero == "-"
+    assert read.notes("Col") == ["values shown as a dash in column 'Col' read as 0, as "
+                                 "spreadsheets show 0 in the accounting format (e.g. '-')"]
+    assert read.symbol is None  # no currency read from a dash alone
+    if role == "quantity":
+        with pytest.raises(ValueError, match=r"'\$ -'"):
+            read_values = pd.Series(["$ -", "3"], dtype=object)
+            number_column(read_values, "Col", role, None)
+    else:
+        numbers, read = number_column(pd.Series(["$ \u2013", "$ 3"], dtype=object), "Col",
+                                      role, None)  # fmt: skip
+        assert numbers.tolist() == [0, 3] and read.symbol == "$"
