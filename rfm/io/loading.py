@@ -316,10 +316,10 @@ class MoneyText:
     def one_decimal(self, name: str, decimal: str | None, thousands: str | None) -> None:
         """Refuse a column (``name``) read with no ``decimal`` mark given whose values
         holding both marks settle one decimal mark (``1,234.50``: ``.``) while others
-        read only with the other mark (``1.234,50`` or ``2,55``): the numbers cannot
-        all be read with one mark, and reading them with either would refuse the others
-        as not numbers with advice that the first ones refuse. ``thousands``: the
-        separator given (``None``: none)."""
+        read only with the other mark (``1.234,50`` or ``2,55``): no one mark reads them
+        all, and reading them with either refuses the others as not numbers, advising
+        the flag that refuses the first ones. ``thousands``: the separator given
+        (``None``: none)."""
         settled = dict(self.settling(thousands))
         if decimal is not None or not settled:
             return
@@ -331,11 +331,11 @@ class MoneyText:
         if where is not None:
             comma, point = (comma[0], None), (point[0], None)
         raise ValueError(
-            f"column {name!r}{_in(where)} mixes decimal marks: {comma[0]!r}{_in(comma[1])} "
-            "has a decimal "
-            f"comma and {point[0]!r}{_in(point[1])} a decimal point (a value holding both "
-            "',' and '.' marks decimals with the last); write all the numbers with one "
-            "mark, or pass the file's --decimal (',' or '.') to have the others listed."
+            f"column {name!r}{_in(where)} mixes decimal marks: {comma[0]!r}{_in(comma[1])} has "
+            f"a decimal comma and {point[0]!r}{_in(point[1])} a decimal point (a value "
+            "holding both ',' and '.' marks decimals with the last); write all the numbers "
+            "with one mark, or pass the file's --decimal (',' or '.') to have the others "
+            "listed."
         )
 
     def one_mark(self, name: str) -> None:
@@ -538,9 +538,8 @@ def number_column(
     since it is how the spreadsheet showed a cell holding 0 (read from the workbook,
     pandas gives 0); its line then follows the rules for amounts, prices and
     quantities of 0, removed by the cleaning and counted with them, as a line with an
-    empty cell there is. A
-    quantity (``role`` ``"quantity"``) carries no currency; a unit after it (``2 PCS``,
-    ``1 kg``) is read off instead, and said.
+    empty cell there is. A quantity (``role`` ``"quantity"``) carries no currency; a
+    unit after it (``2 PCS``, ``1 kg``) is read off instead, and said.
 
     ``decimal`` ``None`` is ``.`` unless the column says otherwise. A value holding
     both a thousands separator and a decimal mark, digits grouped by three before the
