@@ -1,5 +1,6 @@
-"""What the Dask twins of rfm share: partition specs and checks, messages that name the
-partition (and its file), the shuffle method, and the in-memory row order.
+"""What the Dask twins of rfm share: partition specs and checks, the place a message
+names (the file a partition was read from, or the part of the data), the shuffle method,
+and the in-memory row order.
 
 :mod:`rfm.table_dask`, :mod:`rfm.cleaning_dask`, :mod:`rfm.kpis_dask`, the Dask readers
 and :mod:`rfm.clv`'s Dask summary import from here, never from each other: each Dask
@@ -8,6 +9,7 @@ twin is a leaf.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +21,13 @@ from rfm._grouping.aggregate import sort_by_key
 from rfm._grouping.keys import encode_keys
 
 __all__ = [
+    "BLOCK_ATTR",
     "SOURCE_ATTR",
     "UNITS",
     "Spec",
+    "block_words",
     "check_partition",
+    "file_labels",
     "in_memory_ids",
     "order_like_memory",
     "partition_columns",
@@ -37,7 +42,11 @@ __all__ = [
 UNITS = ("s", "ms", "us", "ns")  # date resolutions, coarse to fine (rank = position)
 
 
-SOURCE_ATTR = "rfm_source"  # pandas attrs key naming the file a partition was read from
+#: pandas attrs key naming the file a partition was read from, as messages name it
+SOURCE_ATTR = "rfm_source"
+#: pandas attrs key of ``(index, count, file size)`` when the partition is one of the
+#: blocks a file is read in (absent when it holds the whole file)
+BLOCK_ATTR = "rfm_block"
 
 
 @dataclass(frozen=True)
@@ -108,11 +117,62 @@ def shuffle_method(preferred: str | None = None) -> str:
 
 
 def partition_name(pdf: pd.DataFrame, partition_info: dict | None) -> str:
-    """``"partition 3"``, plus the file it came from when known."""
-    number = partition_info.get("number") if partition_info else None
-    where = f"partition {number}" if number is not None else "a partition"
+    """Where the rows of ``pdf`` come from, in words its reader can act on: the file
+    (``"sales.csv"``), and which block of it when a file is read in several (see
+    :func:`block_words`); else, for a frame not read from files, the part of the data
+    with its Dask partition number (``"part 4 of the data (Dask partition 3)"``)."""
     source = pdf.attrs.get(SOURCE_ATTR)
-    return f"{where} (file {source})" if source else where
+    if source:
+        block = pdf.attrs.get(BLOCK_ATTR)
+        return f"{source}, {block_words(*block)}" if block else str(source)
+    number = partition_info.get("number") if partition_info else None
+    if number is None:
+        return "a part of the data"
+    return f"part {number + 1} of the data (Dask partition {number})"
+
+
+def file_labels(files: list[str]) -> list[str]:
+    """How messages name each of ``files``: its path from the folder all of them are in
+    (``"sales.csv"``, ``"2024/part.0.parquet"`` when files in subfolders share names), as
+    the in-memory reader names its file.
+
+    Examples
+    --------
+    >>> file_labels(["/d/2024/a.parquet", "/d/2025/a.parquet"])
+    ['2024/a.parquet', '2025/a.parquet']
+    """
+    full = [os.path.abspath(f) for f in files]
+    base = os.path.commonpath([os.path.dirname(f) for f in full]) if full else ""
+    return [os.path.relpath(f, base) for f in full]
+
+
+def block_words(index: int, count: int, size: int) -> str:
+    """Block ``index`` (from 0) of the ``count`` a file of ``size`` bytes is read in, said
+    with where it lies: Dask cuts a file in ``count`` blocks of about ``size / count``
+    bytes, each moved on to the start of a line.
+
+    Examples
+    --------
+    >>> block_words(2, 5, 320_000_000)
+    'the 3rd of its 5 blocks (from about 128 MB to 192 MB into the file)'
+    """
+    start, end = (size * i // count for i in (index, index + 1))
+    return (f"the {_ordinal(index + 1)} of its {count} blocks (from about {_bytes(start)} "
+            f"to {_bytes(end)} into the file)")
+
+
+def _ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def _bytes(n: int) -> str:
+    """A byte count rounded in the unit that fits: ``"128 MB"``, ``"40 bytes"``."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:,.{1 if n < 10 * scale else 0}f} {unit}"
+    return f"{n:,} bytes"
 
 
 def check_partition(pdf: pd.DataFrame, spec: Spec, where: str) -> None:
@@ -125,9 +185,9 @@ def check_partition(pdf: pd.DataFrame, spec: Spec, where: str) -> None:
         if pdf[col].dtype != dtype:
             raise ValueError(
                 f"{where}: column {col!r} has dtype {pdf[col].dtype}, but the data set "
-                f"declares {dtype} (its first partition's schema); every partition must "
-                "have the same schema. Cast the column in that file, or read the data "
-                "with an explicit dtype."
+                f"declares {dtype} (the schema of its first part); every file or part of "
+                "the data must have the same schema. Cast the column in that file, or "
+                "read the data with an explicit dtype."
             )
 
 

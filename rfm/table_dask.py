@@ -134,7 +134,7 @@ def _ns_ticks(pdf: pd.DataFrame, spec: Spec, where: str) -> tuple[np.ndarray, in
         if ticks.size and (ticks.max() > limit or ticks.min() < -limit):
             raise ValueError(
                 f"{where}: column {spec.date!r} holds dates outside 1677-2262, which "
-                "the partitioned RFM table cannot represent."
+                "the RFM table built on Dask cannot represent."
             )
         ticks = ticks * scale
     return ticks, rank, dates

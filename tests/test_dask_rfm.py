@@ -270,8 +270,17 @@ def test_bad_partitions_are_named(tmp_path, threads):
     bad = parts[1].copy()
     bad.loc[bad.index[5], "TotalAmount"] = np.nan  # NaN in one file only
     bad.to_parquet(folder / "part-1.parquet")
-    with pytest.raises(ValueError, match=r"partition 1 \(file .*part-1.parquet\).*NaN"):
+    with pytest.raises(ValueError, match=r"^part-1\.parquet: column 'TotalAmount' .*NaN"):
         rfm.rfm_table(read_parquet_dask(folder), **kwargs)
+
+    # files of the same name in subfolders (a folder per year) are told apart by their
+    # path from the folder they share
+    years = tmp_path / "years"
+    for year, part in (("2024", parts[0]), ("2025", bad)):
+        (years / year).mkdir(parents=True)
+        part.to_parquet(years / year / "part.0.parquet")
+    with pytest.raises(ValueError, match=r"^2025/part\.0\.parquet: column 'TotalAmount' .*NaN"):
+        rfm.rfm_table(read_parquet_dask(years), **kwargs)
 
     parts[1].astype({"CustomerID": "str"}).to_parquet(folder / "part-1.parquet")
     with pytest.raises(ValueError, match=r"part-1.parquet: column 'CustomerID' has dtype "

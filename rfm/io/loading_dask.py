@@ -33,7 +33,8 @@ but lazily, partition by partition on the workers:
   reads, so dates written with and without seconds in different files are two layouts
   here where the whole column in memory is one format.
 
-Errors raised on the workers name the partition and the file it was read from.
+Errors raised on the workers name the file the rows were read from, and which block of
+it when a file is read in several (:func:`rfm._dask_parts.partition_name`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rfm._dask_parts import SOURCE_ATTR, partition_name
+from rfm._dask_parts import BLOCK_ATTR, SOURCE_ATTR, file_labels, partition_name
 from rfm.columns import TransactionColumns
 from rfm.io.dates import (
     FLAGS,
@@ -168,6 +169,7 @@ def _read_csv(files: list[str], opts: list[ReadOptions], text: list[str],
         return [n for n in kwargs["names"] if not n.startswith(EXTRA_FIELD)]
 
     first = columns(layouts[0][1])
+    labels = dict(zip(map(os.path.realpath, files), file_labels(files), strict=True))
     for f, (_, kwargs) in zip(files[1:], layouts[1:], strict=True):
         if sorted(columns(kwargs)) != sorted(first):
             raise ValueError(
@@ -182,7 +184,8 @@ def _read_csv(files: list[str], opts: list[ReadOptions], text: list[str],
                    "compression": compression, "sample": 1_000_000, **kwargs}  # fmt: skip
         frame = dd.read_csv(group, include_path_column=_SOURCE_COLUMN, **options)
         meta = frame._meta[columns(kwargs)]  # the fields past the header are dropped
-        frame = frame.map_partitions(_whole_rows, encoding, kwargs, meta=meta)
+        places = _places(group, options["blocksize"], labels)
+        frame = frame.map_partitions(_whole_rows, encoding, kwargs, places, meta=meta)
         return frame[first] if columns(kwargs) != first else frame
 
     # files read as one share the first one's compression: a .csv.gz among .csv files
@@ -197,6 +200,27 @@ def _read_csv(files: list[str], opts: list[ReadOptions], text: list[str],
         else:
             groups.append(([f], key))
     return dd.concat([read(group, *key) for group, key in groups])
+
+
+def _places(group: list[str], blocksize: int | None,
+            labels: dict[str, str]) -> dict[str, tuple[str, int, int, int]]:  # fmt: skip
+    """Each file of a ``group`` read as one Dask frame, by its real path (Dask's path
+    column may spell it otherwise): how messages name it, the frame's partition its first
+    block is, its count of blocks and its size. The blocks are those Dask's own reader
+    cuts (:func:`dask.bytes.read_bytes`, which only asks the files' sizes), one partition
+    each, file after file."""
+    from dask.bytes import read_bytes
+
+    counts = [1] * len(group)
+    if blocksize is not None:
+        _, blocks = read_bytes(group, delimiter=b"\n", blocksize=blocksize, sample=False)
+        counts = [len(b) for b in blocks]
+    places, first = {}, 0
+    for file, count in zip(group, counts, strict=True):
+        real = os.path.realpath(file)
+        places[real] = (labels.get(real, Path(file).name), first, count, os.path.getsize(file))
+        first += count
+    return places
 
 
 def _compression(name: str) -> str | None:
@@ -240,51 +264,60 @@ def _layout(
 
 
 def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
+                places: dict[str, tuple[str, int, int, int]],
                 partition_info: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """``pdf``, refused when a cell swallowed rows of the file (a stray quote) or a line
     has a field too many, as :func:`rfm.io.reading.read_csv_text_ids` refuses them
-    (naming the partition and its file); empty fields past the header (a separator at
-    the end of each line) dropped. The file read (a block of one file is a partition)
-    goes from its column to the attrs, where messages find it."""
+    (naming the file, and the block of it); empty fields past the header (a separator at
+    the end of each line) dropped. The file read, and which of its blocks when it is read
+    in several (``places``: :func:`_places`), go to the attrs, where messages find them."""
     source = pdf[_SOURCE_COLUMN]
     pdf = pdf.drop(columns=_SOURCE_COLUMN)
     if len(source):
-        pdf.attrs[SOURCE_ATTR] = str(source.iloc[0])
+        _place(pdf, str(source.iloc[0]), places, partition_info)
     where = partition_name(pdf, partition_info)
     no_swallowed_rows(pdf, Path(), encoding, kwargs, where=where)
     out = no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
-    if len(source):  # said as in memory when the file is one partition
-        name = Path(str(source.iloc[0]))
-        whole = _one_block(str(name))
-        no_repeated_header(out, name.name if whole else where, kwargs, at=whole)
+    if len(source):  # counted as in memory when the rows start at the file's start
+        no_repeated_header(out, where, kwargs, at=_from_start(pdf))
     out.attrs.update(pdf.attrs)
     return out
 
 
-def _one_block(file: str) -> bool:
-    """Whether ``file`` is read as one partition (compressed, or at most one block)."""
-    path = Path(file)
-    if file.lower().endswith(COMPRESSED):
-        return True
-    try:
-        return path.stat().st_size <= CSV_BLOCK_BYTES
-    except OSError:
-        return False
+def _place(pdf: pd.DataFrame, file: str, places: dict[str, tuple[str, int, int, int]],
+           partition_info: dict | None) -> None:  # fmt: skip
+    """Put in ``pdf``'s attrs the name of ``file`` and, when the file is read in several
+    blocks, which of them ``pdf`` is (its partition number less the file's first)."""
+    label, first, count, size = places[os.path.realpath(file)]
+    pdf.attrs[SOURCE_ATTR] = label
+    number = partition_info.get("number") if partition_info else None
+    if count > 1 and number is not None:
+        pdf.attrs[BLOCK_ATTR] = (number - first, count, size)
+
+
+def _from_start(pdf: pd.DataFrame) -> bool:
+    """Whether the rows of ``pdf`` are its file's from the first: the whole file, or the
+    first of its blocks (rows of a later block count from that block's start)."""
+    return pdf.attrs.get(BLOCK_ATTR, (0,))[0] == 0
 
 
 def _placed(message: str, pdf: pd.DataFrame, roles: dict[str, str | None]) -> str:
     """``message`` with each ``(order line N)`` placed for the reader: a worker sees its own
-    partition only, so N counts from the partition's start, which no one can find in a
-    file; the line's customer (and invoice) can be searched for."""
+    rows only, so N counts from their start. That is the file's start when they are the
+    whole file or its first block (N is then said as in memory); in a later block it is
+    that block's start, which no one can find in the file, so the line's customer (and
+    invoice), which can be searched for, are said too."""
+    if _from_start(pdf):
+        return message
 
     def where(found: re.Match) -> str:
         n = int(found.group(1))
         if not 1 <= n <= len(pdf):
-            return f"(order line {n} of this partition)"
+            return f"(order line {n} of that block)"
         row = pdf.iloc[n - 1]
         keys = [f"{role} {row[roles[role]]}" for role in ("customer", "invoice")
                 if roles[role] and pd.notna(row[roles[role]])]  # fmt: skip
-        return f"(order line {n} of this partition: {', '.join(keys)})"
+        return f"(order line {n} of that block: {', '.join(keys)})"
 
     return re.sub(r"\(order line (\d+)\)", where, message)
 
@@ -325,8 +358,7 @@ def _typed(
 def _part_money(pdf: pd.DataFrame, money: dict[str, str]) -> pd.Series:
     """What the text of each money column (name: role) of one partition held: a
     :class:`rfm.io.loading.MoneyText` for each, in a one-value Series."""
-    source = pdf.attrs.get(SOURCE_ATTR)
-    where = Path(source).name if source else None
+    where = pdf.attrs.get(SOURCE_ATTR)
     read = {name: money_text(pdf[name], role, where) for name, role in money.items()}
     return pd.Series([read], dtype=object)
 

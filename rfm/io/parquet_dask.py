@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from rfm._dask_parts import SOURCE_ATTR
+from rfm._dask_parts import SOURCE_ATTR, file_labels
 
 __all__ = ["parquet_files", "parquet_schemas", "read_parquet_dask"]
 
@@ -111,14 +111,15 @@ def _data_columns(schema: Any) -> list[str]:
     return [name for name in schema.names if name not in index]
 
 
-def _read_one(path: str, columns: list[str], plan: dict[str, str]) -> pd.DataFrame:
+def _read_one(path: str, label: str, columns: list[str], plan: dict[str, str]) -> pd.DataFrame:
+    """One file's frame, with ``label`` (how messages name the file) in its attrs."""
     pdf = pd.read_parquet(path, columns=columns)  # in this order, whatever the file's
     if plan:
         from rfm.io.loading import id_text
 
         for name, how in plan.items():
             pdf[name] = id_text(pdf[name]) if how == "text" else pdf[name].astype("float64")
-    pdf.attrs[SOURCE_ATTR] = path
+    pdf.attrs[SOURCE_ATTR] = label
     return pdf
 
 
@@ -158,5 +159,5 @@ def read_parquet_dask(
     meta = schemas[0].empty_table().to_pandas()[names]
     for name, how in plan.items():
         meta[name] = pd.Series([], dtype=object if how == "text" else "float64")
-    return dd.from_map(_read_one, files, columns=names, plan=plan, meta=meta,
+    return dd.from_map(_read_one, files, file_labels(files), columns=names, plan=plan, meta=meta,
                        enforce_metadata=False)  # fmt: skip

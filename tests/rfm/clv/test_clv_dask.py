@@ -112,14 +112,18 @@ def test_on_a_process_cluster(tx) -> None:
     assert value.table.index.equals(customer_value(tx, horizon_months=3).table.index)
 
 
-def test_errors_name_the_partition(tx, threads) -> None:
+def test_errors_name_the_part_of_the_data(tx, threads) -> None:
+    """A Dask frame not read from files: the message names the part of the data, from 1,
+    and its Dask partition number, from 0."""
     bad = tx.copy()
     bad.loc[len(bad) - 1, "TotalAmount"] = -5.0
-    with pytest.raises(ValueError, match=r"partition 2.*negative line amount"):
+    with pytest.raises(ValueError, match=r"^part 3 of the data \(Dask partition 2\): "
+                       ".*negative line amount"):  # fmt: skip
         summary(dd.from_pandas(bad, npartitions=3))
     table = summary(tx)
     table.iloc[-1, table.columns.get_loc("t_x")] = 1e6
-    with pytest.raises(ValueError, match=r"partition 1: row \d+ \(customer .*\): t_x = 1e\+06"):
+    with pytest.raises(ValueError, match=r"^part 2 of the data \(Dask partition 1\): row \d+ "
+                       r"\(customer .*\): t_x = 1e\+06"):
         BetaGeo().fit(dd.from_pandas(table, npartitions=2))
     with pytest.raises(ValueError, match="lifetimes-style"):
         BetaGeo().fit(dd.from_pandas(table.rename(columns={"x": "frequency",

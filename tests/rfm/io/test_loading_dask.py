@@ -48,7 +48,7 @@ def test_partitions_reading_dates_two_ways_are_refused(tmp_path: Path) -> None:
     _csv(tmp_path / "a.csv", ["13/01/2024", "02/02/2024"], ["1", "2"])
     _csv(tmp_path / "b.csv", ["01/13/2024", "02/02/2024"], ["1", "2"])  # month first
     lazy = load_transactions_dask(str(tmp_path / "*.csv"), options=ReadOptions(decimal=","))
-    with pytest.raises(ValueError, match=r"partition 1 \(file .*b\.csv\): date column 'Date'"
+    with pytest.raises(ValueError, match=r"^b\.csv: date column 'Date'"
                        ".*month first.*--date-format"):  # fmt: skip
         lazy.frame.compute()
 
@@ -89,9 +89,8 @@ def test_partitions_with_and_without_time_zones_are_refused(tmp_path: Path) -> N
         with pytest.raises(ValueError, match="mix times with a time zone"):
             load_transactions(tmp_path / f"{name}.csv", options=opts)
         lazy = load_transactions_dask(str(folder / "*.csv"), options=opts)
-        with pytest.raises(ValueError, match=r"partition 1 \(file [^)]*b\.csv\): date column "
-                           r"'Date': these dates give (none )?a time zone.*give all or none a "
-                           r"zone"):  # fmt: skip
+        with pytest.raises(ValueError, match=r"^b\.csv: date column 'Date': these dates "
+                           r"give (none )?a time zone.*give all or none a zone"):  # fmt: skip
             lazy.frame.compute()
 
 
@@ -110,10 +109,10 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
                                 "02/03/2024"], ["1", "2", "3", "4", "5"])  # fmt: skip
     with pytest.raises(ValueError, match="only reads day first but '01/13/2024' only month"):
         load_transactions(tmp_path / "all.csv", options=opts)
-    for files, partition, example in (("[abc].csv", "[12]", "'(13/01|01/13)/2024'"),
-                                      ("[ab].csv", "1", "'13/01/2024'")):  # fmt: skip
+    for files, partition, example in (("[abc].csv", "[bc]", "'(13/01|01/13)/2024'"),
+                                      ("[ab].csv", "b", "'13/01/2024'")):  # fmt: skip
         lazy = load_transactions_dask(str(tmp_path / files), options=opts)
-        with pytest.raises(ValueError, match=rf"^partition {partition} \(file [^)]*\.csv\): "
+        with pytest.raises(ValueError, match=rf"^{partition}\.csv: "
                            rf"date column 'Date': these dates, e.g. {example}, only read "
                            r"(day|month) first, but the first partition's settle no day/month "
                            r"order.*pass --dayfirst.*--date-format"):  # fmt: skip
@@ -128,7 +127,7 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
                 *pd.to_datetime(["13/01/2024", "02/03/2024"], format="%d/%m/%Y")]  # fmt: skip
     assert list(mem.frame["Date"]) == list(lazy.frame.compute()["Date"]) == expected
     assert expected[2] == pd.Timestamp("2024-03-02")  # 2 March, by hand
-    with pytest.raises(ValueError, match=r"partition 2 \(file [^)]*c\.csv\): .*--dayfirst was "
+    with pytest.raises(ValueError, match=r"^c\.csv: .*--dayfirst was "
                        "given but '01/13/2024' only reads month first"):  # fmt: skip
         load_transactions_dask(str(tmp_path / "[abc].csv"), options=told).frame.compute()
     # d/m/y dates that fit both orders after ISO dates: refused as in memory, by the
@@ -139,7 +138,7 @@ def test_day_month_orders_after_a_first_partition_of_iso_dates(tmp_path: Path) -
         load_transactions(tmp_path / "ad.csv", options=opts)
     with pytest.raises(ValueError) as on_dask:
         load_transactions_dask(str(tmp_path / "[ad].csv"), options=opts).frame.compute()
-    assert str(on_dask.value) == f"partition 1 (file {tmp_path / 'd.csv'}): {in_memory.value}"
+    assert str(on_dask.value) == f"d.csv: {in_memory.value}"
     assert "pass --dayfirst to read them day first" in str(on_dask.value)
 
 
@@ -195,15 +194,15 @@ def test_money_that_reads_two_ways_is_refused_as_in_memory(tmp_path: Path) -> No
         assert lazy["Amount"].tolist() == mem["Amount"].tolist() == amounts
 
 
-def test_a_stray_quote_is_refused_in_the_partition(tmp_path: Path) -> None:
+def test_a_stray_quote_is_refused_in_its_file(tmp_path: Path) -> None:
     """A description opening a quote that closes rows later: the rows between are read
-    into its cell; refused, naming the partition and --no-quoting, as in memory."""
+    into its cell; refused, naming the file and --no-quoting, as in memory."""
     rows = ["A;1;2024-01-02;5;mug", 'B;2;2024-01-03;6;"12 INCH', "C;3;2024-01-04;7;bowl",
             "D;4;2024-01-05;8;tray", 'E;5;2024-01-06;9;FRAME 7"']  # fmt: skip
     src = tmp_path / "a.csv"
     src.write_text("\n".join(["Customer;Invoice;Date;Amount;Description", *rows]) + "\n")
-    with pytest.raises(ValueError, match=r"partition 0 \(file .*a\.csv\): a cell of column "
-                       r"'Description' holds 3 lines of the file.*--no-quoting"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"^a\.csv: a cell of column 'Description' holds 3 "
+                       r"lines of the file.*--no-quoting"):  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
     got = load_transactions_dask(str(src), options=ReadOptions(quotes=False)).frame.compute()
     assert got["Customer"].tolist() == list("ABCDE")
@@ -223,7 +222,7 @@ def test_an_address_on_two_lines_is_read_as_in_memory(tmp_path: Path) -> None:
 
 def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path) -> None:
     """Data lines ending with ';' (one empty field past the header) read as in memory;
-    a value in that place is refused, naming the partition and the field counts."""
+    a value in that place is refused, naming the file and the field counts."""
     lines = ["Customer;Invoice;Date;Amount", "A;1;2024-01-02;5;", "B;2;2024-01-03;6;"]
     src = tmp_path / "a.csv"
     src.write_text("\n".join(lines) + "\n")
@@ -232,8 +231,8 @@ def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path
     assert list(lazy.columns) == list(mem.columns) == ["Customer", "Invoice", "Date", "Amount"]
     assert lazy["Amount"].tolist() == mem["Amount"].tolist() == [5.0, 6.0]
     src.write_text("\n".join([*lines, "C;3;2024-01-04;7;8"]) + "\n")
-    with pytest.raises(ValueError, match=r"partition 0 \(file .*a\.csv\): a line has 5 "
-                       "fields but the header has 4"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"^a\.csv: a line has 5 fields but the header "
+                       "has 4"):  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
     with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"):
         load_transactions(src)
@@ -386,3 +385,33 @@ def test_one_file_that_mixes_decimal_marks_is_not_said_to_be_two(tmp_path: Path)
     with pytest.raises(ValueError, match=r"a\.csv.*'2,55'.*pass --decimal ','") as refused:
         load_transactions_dask(str(tmp_path / "*.csv")).frame.compute()
     assert "disagree" not in str(refused.value)
+
+
+def test_a_block_of_a_file_is_named_by_its_place_in_the_file(tmp_path: Path,
+                                                             monkeypatch) -> None:  # fmt: skip
+    """One file read in blocks: a line refused in its last block is placed by that block
+    (which of how many, and about where in the file in bytes) and by the line's customer
+    and invoice, its order line counted from the block's start (said so)."""
+    from rfm.io import loading_dask
+
+    monkeypatch.setattr(loading_dask, "CSV_BLOCK_BYTES", 60)
+    lines = ["Customer;Invoice;Date;Amount"]
+    lines += [f"C{i};{i};2024-01-{i + 1:02d};{i},5" for i in range(11)]
+    lines.append("C11;11;not a date;11,5")
+    src = tmp_path / "big.csv"
+    text = "\n".join(lines) + "\n"
+    src.write_text(text)
+    size = len(text.encode())
+    count = size // 60  # Dask's blocks: as many as whole block sizes fit, at least one
+    assert count == 4
+    # the last block starts after the first line end at or past 3/4 of the file
+    start = text.index("\n", size * 3 // 4) + 1
+    line = text[start:].count("\n")  # the broken line, the block's last
+    assert 1 < line < 12  # not the file's order line 12
+    with pytest.raises(ValueError) as refused:
+        load_transactions_dask(str(src), options=ReadOptions(decimal=",")).frame.compute()
+    said = str(refused.value)
+    assert said.startswith(f"big.csv, the 4th of its 4 blocks (from about {size * 3 // 4} "
+                           f"bytes to {size} bytes into the file): date column 'Date': ")
+    assert f"(order line {line} of that block: customer C11, invoice 11)" in said
+    assert "partition" not in said
