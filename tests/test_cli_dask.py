@@ -588,6 +588,9 @@ def test_money_in_files_that_read_otherwise_alone_reads_as_in_memory(
 BROKEN = {
     "no date": "C3,3,not a date,1,2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n",
     "no invoice": "C3,,2024-01-05 10:00:00,1,2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n",
+    "field too many": "C3,3,2024-01-05 10:00:00,1,2.5,x\nC4,4,2024-01-06 10:00:00,1,2.5\n",
+    "stray quote": ('C3,3,2024-01-05 10:00:00,1,"2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n'
+                   'C5,5,2024-01-07 10:00:00,1,2.5"\nC6,6,2024-01-08 10:00:00,1,2.5\n'),
     "repeated header": ("C3,3,2024-01-05 10:00:00,1,2.5\n"
                         "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n"),
     "not a number": "C3,3,2024-01-05 10:00:00,1,abc\nC4,4,2024-01-06 10:00:00,1,2.5\n",

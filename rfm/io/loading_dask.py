@@ -276,8 +276,12 @@ def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
     if len(source):
         _place(pdf, str(source.iloc[0]), places, partition_info)
     where = partition_name(pdf, partition_info)
-    no_swallowed_rows(pdf, Path(), encoding, kwargs, where=where)
-    out = no_extra_fields(pdf, Path(), encoding, kwargs, where=where)
+    file = Path(str(source.iloc[0])) if len(source) else Path()
+    # rows from the file's start: the line at fault is found by reading the file from its
+    # start (up to that line, within this block), and said as in memory
+    told = None if len(source) and _from_start(pdf) else where
+    no_swallowed_rows(pdf, file, encoding, kwargs, where=told)
+    out = no_extra_fields(pdf, file, encoding, kwargs, where=told)
     if len(source):  # counted as in memory when the rows start at the file's start
         no_repeated_header(out, where, kwargs, at=_from_start(pdf))
     out.attrs.update(pdf.attrs)

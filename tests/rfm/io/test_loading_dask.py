@@ -194,16 +194,21 @@ def test_money_that_reads_two_ways_is_refused_as_in_memory(tmp_path: Path) -> No
         assert lazy["Amount"].tolist() == mem["Amount"].tolist() == amounts
 
 
-def test_a_stray_quote_is_refused_in_its_file(tmp_path: Path) -> None:
+def test_a_stray_quote_is_refused_as_in_memory(tmp_path: Path) -> None:
     """A description opening a quote that closes rows later: the rows between are read
-    into its cell; refused, naming the file and --no-quoting, as in memory."""
+    into its cell; refused in the in-memory words, naming the file, the line the quote
+    opens on (line 3, by hand: the header is line 1) and --no-quoting."""
     rows = ["A;1;2024-01-02;5;mug", 'B;2;2024-01-03;6;"12 INCH', "C;3;2024-01-04;7;bowl",
             "D;4;2024-01-05;8;tray", 'E;5;2024-01-06;9;FRAME 7"']  # fmt: skip
     src = tmp_path / "a.csv"
     src.write_text("\n".join(["Customer;Invoice;Date;Amount;Description", *rows]) + "\n")
-    with pytest.raises(ValueError, match=r"^a\.csv: a cell of column 'Description' holds 3 "
-                       r"lines of the file.*--no-quoting"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"^a\.csv: line 3 opens a quote .* lines 4 to 6 "
+                       r"were read into one cell of column 'Description'.*--no-quoting"
+                       ) as on_dask:  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
+    with pytest.raises(ValueError) as in_memory:
+        load_transactions(src)
+    assert str(on_dask.value) == str(in_memory.value)
     got = load_transactions_dask(str(src), options=ReadOptions(quotes=False)).frame.compute()
     assert got["Customer"].tolist() == list("ABCDE")
 
@@ -222,7 +227,8 @@ def test_an_address_on_two_lines_is_read_as_in_memory(tmp_path: Path) -> None:
 
 def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path) -> None:
     """Data lines ending with ';' (one empty field past the header) read as in memory;
-    a value in that place is refused, naming the file and the field counts."""
+    a value in that place is refused as in memory, naming the file, the line (4, by hand)
+    and the field counts."""
     lines = ["Customer;Invoice;Date;Amount", "A;1;2024-01-02;5;", "B;2;2024-01-03;6;"]
     src = tmp_path / "a.csv"
     src.write_text("\n".join(lines) + "\n")
@@ -231,11 +237,13 @@ def test_a_separator_at_the_end_of_each_line_and_a_field_too_many(tmp_path: Path
     assert list(lazy.columns) == list(mem.columns) == ["Customer", "Invoice", "Date", "Amount"]
     assert lazy["Amount"].tolist() == mem["Amount"].tolist() == [5.0, 6.0]
     src.write_text("\n".join([*lines, "C;3;2024-01-04;7;8"]) + "\n")
-    with pytest.raises(ValueError, match=r"^a\.csv: a line has 5 fields but the header "
-                       "has 4"):  # fmt: skip
+    with pytest.raises(ValueError, match=r"^a\.csv: line 4 has 5 fields but the header has "
+                       "4") as on_dask:  # fmt: skip
         load_transactions_dask(str(src)).frame.compute()
-    with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"):
+    with pytest.raises(ValueError, match=r"a\.csv: line 4 has 5 fields but the header has 4"
+                       ) as in_memory:  # fmt: skip
         load_transactions(src)
+    assert str(on_dask.value) == str(in_memory.value)
 
 
 def test_a_currency_sign_is_read_off_and_one_currency_held(tmp_path: Path) -> None:
