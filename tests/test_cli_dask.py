@@ -129,6 +129,7 @@ def test_day_month_orders_after_iso_dates_are_refused_naming_the_flags(
     # either later file settles an order; the one a worker reads first is named
     assert proc.stderr.strip().splitlines()[-1].startswith(("rfmseg: error: b.csv: ",
                                                             "rfmseg: error: c.csv: "))
+    assert "partition" not in proc.stderr
 
 
 def test_out_inside_the_data_folder_is_refused(cli, tmp_path: Path) -> None:

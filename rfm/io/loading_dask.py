@@ -464,23 +464,25 @@ def _dates(column: pd.Series, date_options: dict[str, Any], first: str) -> pd.Se
         first.endswith(ZONES_NOTE)
     ):
         these, others = ("give", "give none") if used.endswith(ZONES_NOTE) else ("give none",
-                                                                               "give")
+                                                                               "give one")
         raise ValueError(f"date column {name!r}: these dates {these} a time zone after their "
-                         f"times, but the first partition's {others}; give all or none a "
+                         f"times, but those at the start of the first file {others}; give all or "
+                         "none a "
                          "zone.")  # fmt: skip
     used = used.removesuffix(ZONES_NOTE)
     other = [o for o in _ORDERS if o != order and used.endswith(o)]
     if order and other:
         raise ValueError(
             f"date column {name!r}: these dates only read {other[0].strip(' ()')},"
-            f" but the first partition's only read {order.strip(' ()')}; pass "
+            f" but those at the start of the first file only read {order.strip(' ()')}; pass "
             "--date-format."
         )
     if other and not told:  # the first partition's dates settle no order: no one does
         raise ValueError(
             f"date column {name!r}: these dates, e.g. {_settling(column, other[0])!r}, only "
-            f"read {other[0].strip(' ()')}, but the first partition's settle no day/month "
-            "order, so another partition's could read the other way; pass --dayfirst for "
+            f"read {other[0].strip(' ()')}, but those at the start of the first file settle no "
+            "day/month order, so those of another file or block could read the other way; "
+            "pass --dayfirst for "
             "day first, or for month first a --date-format pattern that reads every file's "
             "dates (else write them one way, e.g. as YYYY-MM-DD)."
         )
