@@ -1699,13 +1699,14 @@ def test_what_is_not_a_totals_row() -> None:
     assert [t.reason for t in totals_rows(table([5.0, 1.0, 2.0], [1, 1, 1], ids))] == ["id"]
 
 
-def test_per_page_totals_under_a_total_id_are_left_out(cli, tmp_path: Path) -> None:
+def test_per_page_totals_under_a_total_id_are_left_out(cli, tmp_path: Path,
+                                                       dask_address: str) -> None:  # fmt: skip
     """Per-page totals: two 'Total' lines, each with its date and number, worth together
     every other line. The id rule needed a single order, so 'Total' was kept as the best
     customer. An id naming a total whose orders are worth the other customers' spend
-    (or every other line as read) is a totals row set: left out on both paths, the
-    customers those of a plain groupby without it. An id 'Total' worth something else
-    stays a customer."""
+    (or every other line as read) is a totals row set: left out on both paths (--dask on
+    the cluster the Dask tests share), the customers those of a plain groupby without
+    it. An id 'Total' worth something else stays a customer."""
     from rfm._cleaning_rules import totals_rows
 
     df = _amount_rows()
@@ -1723,7 +1724,7 @@ def test_per_page_totals_under_a_total_id_are_left_out(cli, tmp_path: Path) -> N
         text = pd.concat([df, totals]).assign(
             InvoiceDate=lambda d: d["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M"))
         src = write_csv(tmp_path / "pages.csv", text)
-        for flags in [(), ("--dask",)]:
+        for flags in [(), ("--dask", dask_address)]:
             proc, seg = end_to_end(cli, tmp_path, src, *flags)
             assert_rfm(seg, expected)
             said = [x for x in proc.stdout.splitlines() if "totals row" in x]
