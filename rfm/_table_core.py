@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from rfm._grouping.aggregate import key_positions
 from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
+    "RETURNS_ONLY",
     "TABLE_COLUMNS",
     "DateOrNextDay",
+    "ReturnsAdded",
     "SnapshotRefused",
+    "add_returns",
     "build_table",
     "check_invoice_column",
     "check_snapshot",
+    "check_some_purchase",
     "date_ticks",
     "in_dates_zone",
+    "is_return",
     "purchase_days",
     "settled_snapshot",
     "snapshot_ticks",
@@ -42,6 +48,59 @@ TABLE_COLUMNS = (
     "tenure_days",
     "avg_order_value",
 )
+
+
+#: the key of the table's ``attrs`` that counts the customers left out of it because every
+#: line of theirs is a return (:func:`add_returns`)
+RETURNS_ONLY = "returns_only_customers"
+
+
+def is_return(line: np.ndarray) -> np.ndarray:
+    """Which order lines are returns: those worth less than 0 (a negative quantity or
+    amount: a returned item, a cancellation or a credit note; a cancelled invoice's lines
+    are such lines). A return reduces the customer's spend, but is no order and no
+    purchase: an invoice counts as an order when at least one of its lines is not a
+    return, and the first and last purchase are the dates of such lines. Lines worth 0
+    (free items) are not returns."""
+    return line < 0
+
+
+def check_some_purchase(purchases: int) -> None:
+    """Refuse order lines that are all returns: no customer has a purchase to count
+    recency and frequency from."""
+    if purchases == 0:
+        raise ValueError(
+            "every order line is a return (worth less than 0): there is no purchase to "
+            "count recency and frequency from."
+        )
+
+
+class ReturnsAdded(NamedTuple):
+    """:func:`add_returns`' answer: the buyers' spend net of their returns, and which
+    customers with returns bought nothing (``alone``, aligned with the returns' keys)."""
+
+    monetary: np.ndarray
+    alone: np.ndarray
+
+
+def add_returns(
+    buyers: tuple[np.ndarray, np.ndarray],
+    spend: np.ndarray,
+    returners: tuple[np.ndarray, np.ndarray],
+    returned: np.ndarray,
+) -> ReturnsAdded:
+    """Each buyer's ``spend`` (purchases) plus what it ``returned`` (negative sums).
+
+    ``buyers`` and ``returners`` are the distinct customer keys ``(hi, lo)`` of the
+    purchase lines and of the return lines, each in ascending order (as
+    :func:`rfm._grouping.aggregate.aggregate` gives them), encoded together. A customer
+    whose lines are all returns (the purchase came before the data) has no purchase to
+    count recency from: it is left out of the table, and marked in ``alone``."""
+    at = key_positions(buyers, returners)
+    alone = at < 0
+    monetary = spend.copy()
+    monetary[at[~alone]] += returned[~alone]  # the positions are distinct
+    return ReturnsAdded(monetary, alone)
 
 
 class SnapshotRefused(ValueError):

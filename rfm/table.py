@@ -7,7 +7,9 @@ same numbers with no Python code per customer: customer ids and invoice numbers 
 exact, ordered integer keys (:mod:`rfm._grouping.keys`), dates become int64 ticks, and a
 partitioned hash aggregation (numba) or one sort plus ``reduceat`` (numpy) yields every
 customer's first and last date, spend and distinct invoices, customers in sorted order.
-Recency, tenure and average order value follow as array arithmetic.
+Recency, tenure and average order value follow as array arithmetic. Kept returns (lines
+worth less than 0, ``allow_negative``) are aggregated apart and only added to the spend
+(:func:`rfm._table_core.add_returns`): a return is no order and no purchase date.
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ import numpy as np
 import pandas as pd
 
 from kmeans_np.checks import resolve_backend
-from rfm._grouping.aggregate import aggregate
+from rfm._grouping.aggregate import CustomerAggregates, aggregate
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_frame, check_role_columns, parse_dates
 from rfm._table_core import (
+    RETURNS_ONLY,
     TABLE_COLUMNS,
+    add_returns,
     build_table,
     check_invoice_column,
+    check_some_purchase,
     date_ticks,
+    is_return,
     purchase_days,
     snapshot_ticks,
 )
@@ -87,8 +93,8 @@ def rfm_table(
         ``price`` (spend = Σ quantity × price). With none of the three, a ``TotalAmount``
         column is used if present, else ``Quantity`` × ``UnitPrice``.
     snapshot : {"max+1d", "max"} or date
-        The day recency is measured from: the last date in the table plus one day
-        (the common convention), the last date itself, or a date on or after it.
+        The day recency is measured from: the last purchase in the table plus one day
+        (the common convention), the last purchase itself, or a date on or after it.
         Recency and tenure count whole 24-hour periods between two instants, so with
         tz-aware dates a span across a daylight-saving change can differ by a day from
         the same count on the wall clock (the clock moved by an hour in between);
@@ -96,8 +102,15 @@ def rfm_table(
         A date without a time zone on tz-aware dates is that wall-clock time in the dates'
         zone; a tz-aware date on naive dates is refused.
     allow_negative : bool
-        Line amounts below zero (returns) are an error unless this is true; then they
-        simply reduce the customer's spend.
+        Line amounts below zero (returns) are an error unless this is true. Then a line
+        worth less than 0 is a **return**: it reduces the customer's spend, but is no
+        order and no purchase (RFM counts purchases for recency and frequency and nets
+        returns in spend). An invoice (or purchase day) counts as an order when at least
+        one of its lines is not a return, and the purchase dates, recency and the
+        snapshot come from such lines. A customer whose lines are all returns (the
+        purchase came before the data) has no purchase to count from: it is left out
+        of the table, and counted in ``attrs["returns_only_customers"]``. Lines worth 0
+        (free items) are purchases.
     backend : {"auto", "numpy", "numba"}
         Implementation of the per-customer reductions (identical results). ``"auto"``
         is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below; on a machine where the
@@ -124,16 +137,21 @@ def rfm_table(
             whole days from the last purchase to the snapshot,
             ``(snapshot - last_purchase).days`` — the floor of the gap in days.
         ``frequency`` (int)
-            distinct invoices (or purchase days, without an invoice column).
+            distinct invoices (or purchase days, without an invoice column) holding a
+            purchase: a return alone is no order (``allow_negative``).
         ``monetary`` (float)
-            total spend.
+            total spend, net of returns.
         ``first_purchase``, ``last_purchase`` (datetime)
-            earliest and latest order date.
+            earliest and latest purchase date.
         ``tenure_days`` (int)
             ``(snapshot - first_purchase).days``: days since the first order, as
             the ``first_purchase_days`` of many RFM tutorials.
         ``avg_order_value`` (float)
             ``monetary / frequency``.
+
+        ``attrs["snapshot"]`` is the snapshot used, ``attrs["returns_only_customers"]``
+        the number of customers left out because all their lines are returns (0 without
+        ``allow_negative``; with ``compute=False`` on Dask they are left out uncounted).
 
     Raises
     ------
@@ -141,7 +159,8 @@ def rfm_table(
         Missing columns (named, with the columns found), empty table, missing customer
         ids, ids of two types that read the same, unparseable or missing dates (examples
         named), or dates whose day and month could be swapped, negative or missing amounts,
-        non-numeric amounts, or a snapshot before the last purchase.
+        non-numeric amounts, a snapshot before the last purchase, or (``allow_negative``)
+        lines that are all returns.
 
     Examples
     --------
@@ -195,14 +214,43 @@ def rfm_table(
     else:  # an order is a purchase day
         invoice_keys = (np.zeros(len(df), dtype=np.uint64), purchase_days(dates).view(np.uint64))
 
-    agg = aggregate(
-        (customer_keys.hi, customer_keys.lo), invoice_keys, ticks, line, backend=backend
+    agg, returns_only = _purchases_net_of_returns(
+        (customer_keys.hi, customer_keys.lo), invoice_keys, ticks, line, backend
     )
     ids = customer_keys.labels(agg.row).rename(customer)
     day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))  # ticks per day
     snap = snapshot_ticks(snapshot, int(agg.last.max()), unit, day, tz)
-    return build_table(
+    table = build_table(
         ids, agg.first, agg.last, agg.monetary, agg.frequency, snap=snap, unit=unit, tz=tz
     )
+    table.attrs[RETURNS_ONLY] = returns_only
+    return table
+
+
+def _purchases_net_of_returns(
+    cust: tuple[np.ndarray, np.ndarray],
+    inv: tuple[np.ndarray, np.ndarray],
+    ticks: np.ndarray,
+    line: np.ndarray,
+    backend: str,
+) -> tuple[CustomerAggregates, int]:
+    """The customers' aggregates (``row``: a row of theirs in the order lines): dates and
+    orders from the purchase lines, spend from those plus the returns
+    (:func:`rfm._table_core.is_return`), and the number of customers left out because
+    all their lines are returns. Without returns, one aggregation of every line, as
+    ever."""
+    back = is_return(line)
+    if not back.any():
+        return aggregate(cust, inv, ticks, line, backend=backend), 0
+    buy, ret = np.flatnonzero(~back), np.flatnonzero(back)
+    check_some_purchase(len(buy))
+    bought = aggregate(tuple(w[buy] for w in cust), tuple(w[buy] for w in inv),  # type: ignore[arg-type]
+                       ticks[buy], line[buy], backend=backend)  # fmt: skip
+    returned = aggregate(tuple(w[ret] for w in cust), None,  # type: ignore[arg-type]
+                         ticks[ret], line[ret], backend=backend)  # fmt: skip
+    rows, ret_rows = buy[bought.row], ret[returned.row]
+    net = add_returns((cust[0][rows], cust[1][rows]), bought.monetary,
+                      (cust[0][ret_rows], cust[1][ret_rows]), returned.monetary)  # fmt: skip
+    return bought._replace(row=rows, monetary=net.monetary), int(net.alone.sum())
 
 

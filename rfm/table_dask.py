@@ -19,6 +19,11 @@ workers and each holding one partition (or one shuffled piece) in memory at a ti
    boundary) counting once (``combine_sorted_pairs``) — exact, with no
    ``groupby().nunique()``.
 
+Kept returns (``allow_negative``: lines worth less than 0) make pair rows of their own,
+marked, in step 1; step 3 adds them to their customer's spend only, as in memory (a
+return is no order and no purchase date), and a customer with returns alone leaves the
+table when it is finished (counted when it is gathered).
+
 The snapshot comes from the latest last purchase, so it equals the in-memory default.
 :func:`rfm_table_dask` gathers the customers' aggregates (four of them, and the dates'
 resolution), each partition straight to the calling process, and finishes the table
@@ -74,14 +79,18 @@ from rfm._dask_parts import (
     shuffle_method,
     words,
 )
-from rfm._grouping.aggregate import sort_by_key
+from rfm._grouping.aggregate import aggregate, sort_by_key
 from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_role_columns, parse_dates
 from rfm._table_core import (
+    RETURNS_ONLY,
     TABLE_COLUMNS,
+    add_returns,
     build_table,
     check_invoice_column,
+    check_some_purchase,
     date_ticks,
+    is_return,
     purchase_days,
     snapshot_ticks,
 )
@@ -90,6 +99,9 @@ from rfm.columns import KEYWORDS, TransactionColumns, pass_roles
 __all__ = ["rfm_table_dask", "rfm_table_graph"]
 
 FIRST, LAST, SPEND, RES = "_first", "_last", "_spend", "_res"
+#: the pair rows' mark of returns (``allow_negative`` only): the (customer, order) pair's
+#: return lines, apart from its purchase lines (:func:`rfm._table_core.is_return`)
+RETURN = "_return"
 #: the customers' columns the table is built from, in ``_table_of``'s order
 AGGREGATES = (FIRST, LAST, "monetary", "frequency")
 #: the order key of a pair row without an invoice column: the purchase day
@@ -113,6 +125,8 @@ def _empty_pairs(spec: Spec) -> pd.DataFrame:
             RES: pd.Series([], dtype=np.int8),
         }
     )
+    if spec.allow_negative:
+        cols[RETURN] = pd.Series([], dtype=bool)
     return pd.DataFrame(cols)
 
 
@@ -175,11 +189,35 @@ def _pairs(pdf: pd.DataFrame, spec: Spec, partition_info: dict | None = None) ->
         if str(exc).startswith(where):
             raise
         raise type(exc)(f"{where}: {exc}") from None
+    key_words = words(cust.hi, cust.lo, inv_hi, inv_lo)
+    day = days if spec.invoice is None else None
+    back = is_return(line) if spec.allow_negative else None
+    if back is None or not back.any():
+        out = _pair_rows(pdf, spec, key_words, ticks, line, rank, day)
+        return out.assign(**{RETURN: False}) if back is not None else out
+    # a return is no order: its lines make pair rows of their own, marked, which the
+    # combine adds to the customer's spend only
+    parts = [_pair_rows(pdf, spec, key_words, ticks, line, rank, day, np.flatnonzero(b))
+             for b in (~back, back)]  # fmt: skip
+    marks = np.repeat([False, True], [len(p) for p in parts])
+    return pd.concat(parts, ignore_index=True).assign(**{RETURN: marks})
+
+
+def _pair_rows(
+    pdf: pd.DataFrame, spec: Spec, key_words: list[np.ndarray], ticks: np.ndarray,
+    line: np.ndarray, rank: int, days: np.ndarray | None, rows: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The pair rows of the partition's lines ``rows`` (all when ``None``): first and
+    last date and spend of each run of one (customer, order) pair."""
+    if rows is not None:
+        key_words = [w[rows] for w in key_words]
+        ticks, line = ticks[rows], line[rows]
     kernel = load_kernels("rfm._grouping.combine_numba").combine_runs
     row, first, last, spend = kernel(
-        *words(cust.hi, cust.lo, inv_hi, inv_lo),
-        ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
+        *key_words, ticks, ticks, np.ascontiguousarray(line, dtype=np.float64),
     )
+    if rows is not None:
+        row = rows[row]
     out = {spec.customer: pdf[spec.customer].take(row).reset_index(drop=True)}
     if spec.invoice is not None:
         out[spec.invoice] = pdf[spec.invoice].take(row).reset_index(drop=True)
@@ -221,22 +259,31 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     then every customer's run is reduced in one pass, an order that arrived from two
     partitions counting once (:func:`rfm._grouping.combine_numba.combine_sorted_pairs`).
     Sorted pieces also make the final sort of the gathered table a merge of sorted runs.
+
+    Pair rows of returns (kept with ``allow_negative``) only add to their customer's
+    spend (:func:`rfm._table_core.add_returns`); a customer with returns alone comes
+    last, with a frequency of 0, and leaves when the table is finished (and counted).
     """
     if len(pairs) == 0:
         return _empty_customers(spec)
-    kernel = load_kernels("rfm._grouping.combine_numba").combine_sorted_pairs
     cust = encode_keys(pairs[spec.customer], backend=spec.backend)
-    inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
-    # "auto" is numba here, whatever the piece's size: the Dask path groups with numba
-    # anyway, and a cluster sorts many pieces, so the kernel pays for its compilation
-    order = sort_by_key(cust.hi, cust.lo, backend=resolve_backend(spec.backend))
-    starts, first, last, money, freq = kernel(
-        *words(_in_order(cust.hi, order), cust.lo[order],
-               _in_order(inv.hi, order), inv.lo[order]),
-        pairs[FIRST].to_numpy()[order], pairs[LAST].to_numpy()[order],
-        pairs[SPEND].to_numpy()[order],
-    )
-    rows = order[starts]
+    back = pairs[RETURN].to_numpy() if RETURN in pairs.columns else None
+    if back is None or not back.any():
+        rows, first, last, money, freq = _bought(pairs, spec, cust, None)
+    else:
+        buy, ret = np.flatnonzero(~back), np.flatnonzero(back)
+        rows, first, last, money, freq = _bought(pairs, spec, cust, buy)
+        returned = aggregate((cust.hi[ret], cust.lo[ret]), None, pairs[FIRST].to_numpy()[ret],
+                             pairs[SPEND].to_numpy()[ret], backend=spec.backend)  # fmt: skip
+        ret_rows = ret[returned.row]
+        net = add_returns((cust.hi[rows], cust.lo[rows]), money,
+                          (cust.hi[ret_rows], cust.lo[ret_rows]), returned.monetary)  # fmt: skip
+        alone = int(net.alone.sum())
+        rows = np.concatenate([rows, ret_rows[net.alone]])
+        first = np.concatenate([first, np.full(alone, np.iinfo(np.int64).max)])
+        last = np.concatenate([last, np.full(alone, np.iinfo(np.int64).min)])  # below any
+        money = np.concatenate([net.monetary, returned.monetary[net.alone]])
+        freq = np.concatenate([freq, np.zeros(alone, dtype=np.int64)])
     res = pairs[RES].to_numpy()
     return pd.DataFrame(
         {
@@ -251,6 +298,33 @@ def _customers(pairs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     )
 
 
+def _bought(
+    pairs: pd.DataFrame, spec: Spec, cust: Any, rows: np.ndarray | None
+) -> tuple[np.ndarray, ...]:
+    """The customers of the pair rows ``rows`` (all when ``None``), sorted by key: a row
+    of each, first and last date, spend and distinct orders (:func:`_customers`)."""
+    first, last = pairs[FIRST].to_numpy(), pairs[LAST].to_numpy()
+    spend = pairs[SPEND].to_numpy()
+    inv = encode_keys(pairs[_order_column(spec)], backend=spec.backend)
+    hi, lo, i_hi, i_lo = cust.hi, cust.lo, inv.hi, inv.lo
+    if rows is not None:
+        if len(rows) == 0:  # a piece of returns alone
+            ints = np.zeros(0, dtype=np.int64)
+            return ints, ints, ints, np.zeros(0, dtype=np.float64), ints
+        hi, lo, i_hi, i_lo, first, last, spend = (
+            a[rows] for a in (hi, lo, i_hi, i_lo, first, last, spend))
+    kernel = load_kernels("rfm._grouping.combine_numba").combine_sorted_pairs
+    # "auto" is numba here, whatever the piece's size: the Dask path groups with numba
+    # anyway, and a cluster sorts many pieces, so the kernel pays for its compilation
+    order = sort_by_key(hi, lo, backend=resolve_backend(spec.backend))
+    starts, first, last, money, freq = kernel(
+        *words(_in_order(hi, order), lo[order], _in_order(i_hi, order), i_lo[order]),
+        first[order], last[order], spend[order],
+    )
+    found = order[starts]
+    return (found if rows is None else rows[found]), first, last, money, freq
+
+
 def _result_unit(spec: Spec, max_res: int) -> str:
     return spec.date_unit or UNITS[int(max_res)]
 
@@ -259,6 +333,7 @@ def _finish(
     customers: pd.DataFrame, spec: Spec, snapshot: Any, max_last: Any, max_res: Any
 ) -> pd.DataFrame:
     """Recency, tenure, dates and average order value of one partition of customers."""
+    customers = customers[customers["frequency"].to_numpy() > 0]  # returns alone leave
     if len(customers) == 0:  # also when every partition is empty (max_last is NaN)
         return _table_meta(spec)
     # copies: the table keeps its arrays, and the partition's columns are shared
@@ -337,14 +412,21 @@ def rfm_table_graph(
     def finish(result: pd.DataFrame) -> pd.DataFrame:
         if len(result) == 0:
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
+        bought = result["frequency"].to_numpy() > 0  # customers with returns alone leave
+        returns_only = int(len(bought) - bought.sum())
+        if returns_only:
+            check_some_purchase(int(bought.sum()))
+            result = result[bought]
         # the four columns the table is built from, each gathered into the in-memory
         # order with numpy (fresh arrays, which the table keeps as they are; the
         # resolution column is only reduced): at 10 million customers every column
         # gathered or copied is 80 MB of memory
         order = order_like_memory(result.index, spec.dtypes[spec.customer], spec.backend)
         columns = [result[col].to_numpy()[order] for col in AGGREGATES]
-        return _table_of(in_memory_ids(result.index.take(order)), *columns, spec, snapshot,
-                         columns[1].max(), result[RES].max())  # fmt: skip
+        table = _table_of(in_memory_ids(result.index.take(order)), *columns, spec, snapshot,
+                          columns[1].max(), result[RES].max())  # fmt: skip
+        table.attrs[RETURNS_ONLY] = returns_only
+        return table
 
     return customers, finish
 

@@ -63,17 +63,20 @@ def rows_frame(rows: list[tuple] = ROWS) -> pd.DataFrame:
 
 
 def expected_rfm(df: pd.DataFrame, snapshot: pd.Timestamp | None = None) -> pd.DataFrame:
-    """R, F, M by a plain groupby (snapshot: the last date, as with --snapshot max)."""
+    """R, F, M by a plain groupby (snapshot: the last purchase, as with --snapshot max).
+    A return (a line worth less than 0) is no order nor purchase: R and F count the other
+    lines, M every line."""
     amount = df["Quantity"] * df["UnitPrice"]
-    snap = df["InvoiceDate"].max() if snapshot is None else snapshot
-    g = df.assign(amount=amount).groupby("CustomerID")
+    bought = df[amount >= 0]
+    snap = bought["InvoiceDate"].max() if snapshot is None else snapshot
+    g = bought.groupby("CustomerID")
     return pd.DataFrame(
         {
             "recency": (snap - g["InvoiceDate"].max()).dt.days,
             "frequency": g["InvoiceNo"].nunique(),
-            "monetary": g["amount"].sum(),
+            "monetary": amount.groupby(df["CustomerID"]).sum(),
         }
-    )
+    ).dropna(subset=["recency"])
 
 
 @dataclass

@@ -30,7 +30,7 @@ import numpy as np
 from kmeans_np.checks import resolve_backend
 from kmeans_np.jit import load_kernels
 
-__all__ = ["CustomerAggregates", "aggregate", "sort_by_key"]
+__all__ = ["CustomerAggregates", "aggregate", "key_positions", "sort_by_key"]
 
 
 class CustomerAggregates(NamedTuple):
@@ -131,6 +131,24 @@ def sort_by_key(
     if (sorted_hi[1:] == sorted_hi[:-1]).any():
         order = np.lexsort((lo, hi))
     return order
+
+
+def key_positions(
+    keys: tuple[np.ndarray, np.ndarray], found: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Where each key of ``found`` stands among ``keys`` (-1: not there). Both are
+    distinct ``(hi, lo)`` keys in ascending order, as :func:`aggregate` gives its
+    customers; one stable sort of the two together puts each key of ``found`` right after
+    its twin in ``keys``."""
+    n = len(keys[0])
+    hi, lo = np.concatenate([keys[0], found[0]]), np.concatenate([keys[1], found[1]])
+    order = np.lexsort((lo, hi))  # stable: a key of ``keys`` before its twin in ``found``
+    at = np.flatnonzero(order >= n)  # the keys of ``found``, in their (ascending) order
+    before = order[np.maximum(at - 1, 0)]
+    twin = (at > 0) & (before < n)
+    mine, theirs = before[twin], order[at[twin]]
+    twin[twin] = (hi[mine] == hi[theirs]) & (lo[mine] == lo[theirs])
+    return np.where(twin, before, -1)
 
 
 def dense_range(cust: tuple[np.ndarray, np.ndarray]) -> tuple[int, int] | None:
