@@ -14,7 +14,8 @@ from typing import Any
 __all__ = ["CLEANING_STEPS", "DRIFT_FEATURES", "FEATURE_WORDS", "HEADERS", "SILHOUETTE_STRUCTURE",
            "agree", "amount_parts", "banded",
            "counted", "drift_features", "has_invoices", "headers", "left_out_sentence", "money",
-           "number_word", "orders", "orders_word", "p_value", "pct", "rfm_decimals", "run_money",
+           "number_word", "orders", "orders_word", "p_value", "pct", "returns_only_sentence",
+           "rfm_decimals", "run_money",
            "silhouette_reading", "spend_decimals", "statistic", "when", "whole", "word_list"]
 
 #: cleaning rule → what it removed, in words
@@ -100,6 +101,14 @@ def left_out_sentence(customers: int) -> str:
     """The customers whose every order line the cleaning removed, in words."""
     return (f"{counted(customers)} had every order line removed by the cleaning and "
             f"{agree(customers, 'is|are')} not in the results.")
+
+
+def returns_only_sentence(customers: int) -> str:
+    """The customers left out because every order line of theirs is a return, in words
+    (no full stop: a run's note)."""
+    return (f"{counted(customers)} returned items but bought nothing in these order lines "
+            "(the purchase came before them): with no purchase to count the days since the "
+            f"last one from, {agree(customers, 'it is|they are')} not in the results")
 
 
 #: column name → the header a reader sees

@@ -50,11 +50,10 @@ from rfm._inputs import RFM_COLUMNS
 from rfm._table_core import settled_snapshot
 from rfm.app.pipeline import (
     ORDERS_ARE_DAYS,
-    RETURNS_KEPT,
     Progress,
     Steps,
     customer_table,
-    returns_kept,
+    returns_notes,
     run_warnings,
     separation_table,
 )
@@ -580,8 +579,7 @@ def apply_model(
         rule_check = check_rules(settings.rules, q=q)
         inversions = name_inversions(segs, rfm, settings.rules)
     notes = [ORDERS_ARE_DAYS] if settings.columns.invoice is None else []
-    if returns_kept(settings.cleaning, settings.columns):  # as in the run
-        notes.append(RETURNS_KEPT)
+    notes += returns_notes(settings.cleaning, settings.columns, base.rfm)  # as in the run
     if base.duplicates:
         n = base.duplicates
         are = agree(n, "is an exact duplicate|are exact duplicates")

@@ -381,22 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
 #: what lines worth less than 0 do to the default scaling, said by the flags that keep them
 NEGATIVE_SPEND = (", which can then be negative: the default --scaling log-minmax refuses "
                   "that, add --scaling minmax or --scaling zscore")
+#: how the flags that keep returns say what a return counts for
+RETURNS_ARE_NO_ORDERS = ("returns, which are no purchase: the orders and the last purchase "
+                         "count the lines bought only, and a customer with returns alone is "
+                         "left out; they reduce the customer's spend")
 #: --keep-* / --drop-duplicates flag → clean_transactions switch and what it keeps
 CLEANING_FLAGS = {
     "keep_cancelled": ("drop_cancelled", "invoices starting with C (use when C does not mean "
                        "cancelled in your file; cancelled lines with quantity <= 0 still go, "
                        "unless --keep-nonpositive-quantity)"),
     "keep_nonpositive_quantity": ("drop_nonpositive_quantity", "lines with quantity <= 0 "
-                                  "(returns; one on an invoice of its own counts as an order "
-                                  "and can be the last one; they reduce the customer's "
-                                  f"spend{NEGATIVE_SPEND})"),
+                                  f"({RETURNS_ARE_NO_ORDERS}{NEGATIVE_SPEND})"),
     "keep_nonpositive_price": ("drop_nonpositive_price", "lines with unit price <= 0 (free "
-                               "items, adjustments; a price below 0 reduces the customer's "
+                               "items, adjustments; a line priced below 0 is no purchase and "
+                               "reduces the customer's "
                                f"spend{NEGATIVE_SPEND})"),
     "keep_nonpositive_amount": ("drop_nonpositive_amount", "lines with amount <= 0 (with "
-                                "--amount; one on an invoice of its own counts as an order "
-                                "and can be the last one; they reduce the customer's "
-                                f"spend{NEGATIVE_SPEND})"),
+                                f"--amount; {RETURNS_ARE_NO_ORDERS}{NEGATIVE_SPEND})"),
     "keep_totals_row": ("drop_totals_row", "a customer taken for a totals row, which is "
                         "otherwise left out with a warning naming it: a single order worth "
                         "the sum of all the other customers' spend or of every other line "

@@ -39,7 +39,7 @@ from rfm._cleaning_rules import (
     totals_rows,
 )
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
-from rfm._table_core import settled_snapshot
+from rfm._table_core import RETURNS_ONLY, settled_snapshot
 from rfm.actions import customer_actions
 from rfm.app.value import (
     MODEL_NAMES,
@@ -58,7 +58,7 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import agree, counted, orders_word, rfm_decimals
+from rfm.labels import agree, counted, orders_word, returns_only_sentence, rfm_decimals
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -87,6 +87,7 @@ __all__ = [
     "TooFewCustomers",
     "customer_table",
     "returns_kept",
+    "returns_notes",
     "run_pipeline",
     "run_warnings",
 ]
@@ -509,8 +510,9 @@ def run_pipeline(
     their problems, see :func:`rfm.check_rules`). ``compare_to`` (a date) adds the segment
     migration from the end of that day (:func:`rfm.migration.segmentation_at`) to this
     run's own segments, so that the "now" of the comparison is the run's segmentation. Kept
-    returns or free lines (a ``drop_nonpositive_*`` cleaning rule off) reduce the
-    customer's spend.
+    returns (a ``drop_nonpositive_*`` cleaning rule off) reduce the customer's spend but
+    are no order and no purchase (:func:`rfm.rfm_table`, ``allow_negative``); the notes
+    say so, and how many customers were left out for having returns alone.
     """
     chosen = _fitted_to(transactions, (settings or Settings()).replace(**changes))
     cols, rules, k, scaling = chosen.columns, chosen.rules, chosen.k, chosen.scaling
@@ -620,8 +622,7 @@ def run_pipeline(
     notes = []
     if cols.invoice is None:
         notes.append(ORDERS_ARE_DAYS)
-    if returns_kept(chosen.cleaning, cols):
-        notes.append(RETURNS_KEPT)
+    notes += returns_notes(chosen.cleaning, cols, rfm)
     settings = {
         "k": res.k,
         "k_requested": k,
@@ -730,9 +731,19 @@ ORDERS_ARE_DAYS = (
 
 #: the note of a run that keeps lines worth 0 or less (returns, credit notes, free items)
 RETURNS_KEPT = (
-    "Returns are kept: they reduce the customer's spend, and a return on an invoice of its "
-    "own counts as an order and can be the customer's last purchase"
+    "Returns are kept: they reduce the customer's spend, but are not purchases: the orders, "
+    "the first and last purchase and the days since it count the lines bought only (a "
+    "return is a line worth less than 0)"
 )
+
+
+def returns_notes(cleaning: Any, columns: TransactionColumns, rfm: pd.DataFrame) -> list[str]:
+    """The notes of a run on lines worth less than 0: how returns count, when the cleaning
+    keeps them (:func:`returns_kept`), and the customers left out because every line of
+    theirs is a return (counted by :func:`rfm.rfm_table`)."""
+    alone = int(rfm.attrs.get(RETURNS_ONLY, 0))
+    return [*([RETURNS_KEPT] if returns_kept(cleaning, columns) else []),
+            *([returns_only_sentence(alone)] if alone else [])]  # fmt: skip
 
 
 def returns_kept(cleaning: Any, columns: TransactionColumns) -> bool:
