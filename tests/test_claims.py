@@ -54,7 +54,8 @@ with rfmseg's own code:
    the last order, or 24 hours after it) is the one every customer's recency in
    ``segments.csv`` is counted from, and whose date it is is true.
 9. **"New" customers.** A segment named "New …" whose median customer first bought longer
-   ago than any customer counted recent last bought is said not to be new, and no other.
+   ago than any customer counted recent last bought is said not to be new, and no other
+   (a customer with returns alone in the file bought before it: never new).
 10. **How far "recent" reaches.** Where customers counted recent last ordered more than
     three times a repeat customer's median time between purchases ago, that is said.
 11. **How distinct the personas are.** The mean silhouette is read in Kaufman &
@@ -170,7 +171,9 @@ def _december_shop(seed: int) -> pd.DataFrame:
 
 def _returns_kept(seed: int) -> pd.DataFrame:
     """A shop whose returns are credit notes of their own ("C" invoices, negative
-    amounts) 10 to 30 days after a purchase; some customers return more than they keep."""
+    amounts) 10 to 30 days after a purchase; some customers return more than they keep.
+    And 250 customers who only return, in the last 100 days, what they bought before the
+    file starts: no purchase of theirs is in it, so none of them is new."""
     shop = _shop(900, seed)
     rng = np.random.default_rng(seed)
     back = shop.sample(frac=0.3, random_state=seed)
@@ -178,7 +181,15 @@ def _returns_kept(seed: int) -> pd.DataFrame:
                        InvoiceDate=back["InvoiceDate"]
                        + pd.to_timedelta(rng.integers(10, 31, len(back)), unit="D"),
                        TotalAmount=-(back["TotalAmount"] * rng.choice([1.0, 1.5], len(back))))
-    return pd.concat([shop, back], ignore_index=True)
+    n = 250
+    end = shop["InvoiceDate"].max()
+    earlier = pd.DataFrame({
+        "CustomerID": [f"R{c:05d}" for c in range(n)],
+        "InvoiceNo": [f"CR{i:06d}" for i in range(n)],
+        "InvoiceDate": end - pd.to_timedelta(rng.integers(0, 100 * 24 * 60, n), unit="min"),
+        "TotalAmount": -np.round(rng.lognormal(3.5, 0.9, n), 2),
+    })  # fmt: skip
+    return pd.concat([shop, back, earlier], ignore_index=True)
 
 
 def _orders(cust: np.ndarray, days: np.ndarray, amount: np.ndarray, tag: str) -> pd.DataFrame:
@@ -1754,6 +1765,8 @@ def test_a_segment_named_new_is_new_or_said_not_to_be(run: Run) -> None:
     # days since the first order: since the last (recency, the run's snapshot) plus the
     # days from the first order to the last (a day either way by the times of day)
     tenure = seg["recency"].to_numpy() + (days["max"] - days["min"]).dt.days.to_numpy()
+    # a customer without a purchase line (returns alone) bought before the data: not new
+    tenure = np.where(np.isnan(tenure), np.inf, tenure)
     horizon = seg.loc[seg["r_score"] >= run.q - 1, "recency"].max()
     prose = " ".join(html.unescape(run.report).split())
     if run.case.name == "cdnow-rfm-rules":  # every customer first bought early in 1997
@@ -1965,3 +1978,30 @@ def test_returns_kept_and_spend_below_nothing_are_said_exactly_when_they_are(run
         assert not lines and said not in prose
     if run.case.name == "returns-kept":  # the branches that speak are exercised
         assert kept and negative
+
+
+def test_kept_returns_are_no_orders_and_customers_of_returns_alone_are_counted(run: Run) -> None:
+    """With returns kept (lines below 0), the days since the last order, the orders and the
+    spend of every customer in segments.csv are those of the order lines read with plain
+    pandas: recency and orders from the purchase lines only (0 or more; the snapshot 24
+    hours after the last one), spend net of the returns. The customers are exactly those
+    with a purchase line, and those whose lines are all returns are counted in a note
+    (absent when there are none)."""
+    if not {"--keep-nonpositive-quantity", "--keep-nonpositive-amount"} & set(run.case.flags):
+        return
+    lines = pd.read_csv(run.source, dtype={"CustomerID": str}, parse_dates=["InvoiceDate"])
+    bought = lines[lines["TotalAmount"] >= 0].groupby("CustomerID")
+    last = bought["InvoiceDate"].max()
+    seg = run.segments.set_index("customer").sort_index()
+    assert list(seg.index) == sorted(last.index)
+    snapshot = last.max() + pd.Timedelta(days=1)
+    assert (seg["recency"] == (snapshot - last).dt.days.reindex(seg.index)).all()
+    assert (seg["frequency"] == bought["InvoiceNo"].nunique().reindex(seg.index)).all()
+    net = lines.groupby("CustomerID")["TotalAmount"].sum().reindex(seg.index)
+    np.testing.assert_allclose(seg["monetary"], net, rtol=1e-6, atol=0.01)
+    alone = lines["CustomerID"].nunique() - len(last)
+    said = f"{alone:,} customer{'s' if alone != 1 else ''} returned items but bought nothing"
+    prose = " ".join(html.unescape(run.report).split())
+    assert (f"note: {said}" in run.stdout) == bool(alone) and (said in prose) == bool(alone)
+    if run.case.name == "returns-kept":
+        assert alone == 250
