@@ -408,6 +408,7 @@ def _customer_table_dask(
     read and cleaned once."""
     import dask
 
+    from rfm._dask_parts import in_memory_ids
     from rfm.cleaning_dask import clean_graph, customers_left_out
     from rfm.kpis_dask import monthly_finish, monthly_graph
     from rfm.table_dask import rfm_table_graph
@@ -416,10 +417,11 @@ def _customer_table_dask(
     switches = {k: v for k, v in rules_on.row_rules().items() if k != "drop_duplicates"}
     what = "recency, frequency, monetary" + (" and monthly KPIs" if with_monthly else "")
 
-    def reduced(lines: Any, *extra: Any) -> tuple[list, Callable[[], tuple[Any, Any]]]:
+    def reduced(lines: Any, *extra: Any) -> tuple[list, Callable[[], tuple[Any, Any, Any]]]:
         """``extra`` computed in one pass with the customer table and monthly KPIs of
         ``lines``, and the function that finishes those two (called after ``extra`` is
-        checked: the cleaning report says first when nothing is left)."""
+        checked: the cleaning report says first when nothing is left), with the ids of
+        every customer of a kept line (the table's, and those of returns alone)."""
         aggregates, finish = rfm_table_graph(
             lines, columns=cols, snapshot=chosen.snapshot,
             allow_negative=rules_on.allow_negative, backend="auto", given_as=COLUMNS,
@@ -428,7 +430,8 @@ def _customer_table_dask(
         computed = dask.compute(*lazy)
         rest = computed[len(extra):]
         return list(computed[: len(extra)]), lambda: (
-            finish(rest[0]), monthly_finish(*rest[1:]) if with_monthly else None)
+            finish(rest[0]), monthly_finish(*rest[1:]) if with_monthly else None,
+            in_memory_ids(rest[0].index))
 
     with step(f"cleaning transactions on Dask, and {what} in the same pass"):
         clean, counts, report_of = clean_graph(
@@ -441,16 +444,17 @@ def _customer_table_dask(
         (counted_rows, whole, lines), tables = reduced(clean, counts, whole, lines)
         with _switches_as_settings():
             report = report_of(counted_rows)
-        rfm, monthly = tables()
-        # the ids of the lines removed came with the counts: those no kept line has
-        left_out = customers_left_out(counted_rows, rfm.index)
+        rfm, monthly, kept = tables()
+        # the ids of the lines removed came with the counts: those no kept line has (a
+        # customer of returns alone has kept lines, though the table leaves it out)
+        left_out = customers_left_out(counted_rows, kept)
     totals: list[TotalsRow] = []
     if rules_on.drop_totals_row and (totals := totals_rows(rfm, whole)):
         with step(f"leaving out the totals row, and {what} again"):
             drop = clean[cols.customer].isin([t.customer for t in totals])
             clean = clean[~drop]
             (n,), tables = reduced(clean, drop.sum())
-            rfm, monthly = tables()
+            rfm, monthly, _ = tables()
             row = {"rule": "totals_row", "rows_removed": int(n),
                    "rows_left": int(report["rows_left"].iloc[-1]) - int(n)}  # fmt: skip
             report = pd.concat([report, pd.DataFrame([row])], ignore_index=True)
