@@ -148,3 +148,26 @@ def test_without_returns_allowing_them_changes_nothing(backend: str) -> None:
     want = rfm_table(df, backend=backend)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert got.attrs == want.attrs
+
+
+def test_orders_between_two_dates_count_purchases_only() -> None:
+    """The migration's orders between two dates: distinct invoices with a purchase line
+    (0 or more) by the later date less those by the earlier, counted with pandas; a
+    credit note between the dates is none."""
+    from rfm.migration import migration
+
+    df = _with_returns(0, "str")
+    before, after = pd.Timestamp("2024-06-30"), pd.Timestamp("2024-10-31")
+    moved = migration(df, before=before, after=after, amount="TotalAmount",
+                      allow_negative=True).customers  # fmt: skip
+    bought = df[df["TotalAmount"] >= 0]
+
+    def orders_by(day: pd.Timestamp) -> pd.Series:
+        lines = bought[bought["InvoiceDate"] < day + pd.Timedelta(days=1)]
+        return lines.groupby("CustomerID")["InvoiceNo"].nunique()
+
+    later, earlier = orders_by(after), orders_by(before)
+    want = later.sub(earlier.reindex(later.index, fill_value=0))
+    got = moved["orders_between"].dropna().astype(int)
+    assert sorted(got.index) == sorted(want.index)
+    assert (got.sort_index() == want.sort_index()).all()
