@@ -699,7 +699,9 @@ class _Tables(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self.cell is not None and self.row is not None:
-            self.row.append(" ".join("".join(self.cell).split()))
+            # the page writes a minus as the typographic one (U+2212), the console as '-'
+            # (which every terminal encoding has): the same figure
+            self.row.append(" ".join("".join(self.cell).replace("\u2212", "-").split()))
             self.cell = None
         elif tag == "tr" and self.row is not None:
             self.tables[self.section][-1].append(self.row)
