@@ -17,6 +17,7 @@ import pandas as pd
 from rfm._grouping.keys import refuse_ids_alike
 from rfm._inputs import check_frame
 from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
+from rfm._table_core import is_return
 from rfm.columns import TransactionColumns
 
 __all__ = ["WEEKDAYS", "monthly", "weekday_hour"]
@@ -64,9 +65,13 @@ def monthly(
     -------
     DataFrame
         Indexed by month (``PeriodIndex``, every month from the first to the last, months
-        without orders included with zeros), columns ``revenue``, ``active_customers``
-        (distinct buyers that month), ``new_customers`` (customers whose first purchase
-        is in that month) and ``new_customer_ratio`` = new / active (NaN without buyers).
+        without orders included with zeros), columns ``revenue`` (net of returns),
+        ``active_customers`` (distinct buyers that month), ``new_customers`` (customers
+        whose first purchase is in that month) and ``new_customer_ratio`` = new / active
+        (NaN without buyers). A return (a line worth less than 0, kept by the cleaning
+        with ``allow_negative``) reduces its month's revenue but makes no buyer: a
+        customer whose only line of a month is a return is not active that month, nor
+        new, as :func:`rfm.rfm_table` counts no order nor purchase date for it.
 
     A ``dask.dataframe.DataFrame`` gives the same table, computed partition by
     partition (:mod:`rfm.kpis_dask`).
@@ -98,11 +103,12 @@ def monthly(
     n_cust = int(cust.max()) + 1
 
     rev = np.bincount(month, weights=revenue, minlength=n_months)
-    pairs = np.unique(month * n_cust + cust)
+    bought = ~is_return(revenue)  # a return alone makes no buyer of the month
+    pairs = np.unique(month[bought] * n_cust + cust[bought])
     active = np.bincount(pairs // n_cust, minlength=n_months)
-    first = np.full(n_cust, n_months, dtype=np.int64)
-    np.minimum.at(first, cust, month)
-    new = np.bincount(first, minlength=n_months)
+    first = np.full(n_cust, n_months, dtype=np.int64)  # n_months: never bought
+    np.minimum.at(first, cust[bought], month[bought])
+    new = np.bincount(first, minlength=n_months + 1)[:n_months]
 
     return monthly_frame(first_month, rev, active, new)
 

@@ -7,7 +7,8 @@ partition is reduced to its distinct (customer, month) pairs, the pairs are shuf
 the customer, and each shuffled piece, which now holds every pair of its customers,
 counts:
 
-- active customers of month *m* = distinct pairs with month *m*;
+- active customers of month *m* = distinct pairs with month *m* (pairs of purchase lines:
+  a return alone makes no buyer);
 - new customers of month *m* = customers whose smallest month is *m*.
 
 Those counts, one short array per piece, are summed on the client. Memory per task stays
@@ -26,6 +27,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from rfm._dask_parts import partition_name, shuffle_method
 from rfm._kpi_core import month_numbers, monthly_frame, revenue_and_dates
+from rfm._table_core import is_return
 from rfm.columns import TransactionColumns
 
 __all__ = ["monthly_dask", "monthly_finish", "monthly_graph"]
@@ -33,20 +35,31 @@ __all__ = ["monthly_dask", "monthly_finish", "monthly_graph"]
 MONTH = "_rfm_month"
 
 
+def _lines(pdf: pd.DataFrame, cols: TransactionColumns,
+           partition_info: dict | None) -> tuple[np.ndarray, pd.Series]:
+    """One partition's line revenue and dates (``revenue_and_dates``), a refusal naming
+    where the partition came from."""
+    try:
+        return revenue_and_dates(pdf, [cols.customer], cols.date, cols)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{partition_name(pdf, partition_info)}: {exc}") from None
+
+
 def _revenue(pdf: pd.DataFrame, cols: TransactionColumns,
              partition_info: dict | None = None) -> pd.Series:
     """Revenue per month number of one partition."""
-    try:
-        revenue, dates = revenue_and_dates(pdf, [cols.customer], cols.date, cols)
-    except (ValueError, TypeError) as exc:
-        raise type(exc)(f"{partition_name(pdf, partition_info)}: {exc}") from None
+    revenue, dates = _lines(pdf, cols, partition_info)
     return pd.Series(revenue).groupby(month_numbers(dates)).sum()
 
 
-def _pairs(pdf: pd.DataFrame, cols: TransactionColumns) -> pd.DataFrame:
-    """The partition's distinct (customer, month number) pairs."""
-    pairs = pd.DataFrame({cols.customer: pdf[cols.customer].to_numpy(),
-                          MONTH: month_numbers(pdf[cols.date])})
+def _pairs(pdf: pd.DataFrame, cols: TransactionColumns,
+           partition_info: dict | None = None) -> pd.DataFrame:
+    """The partition's distinct (customer, month number) pairs of purchase lines (a
+    return makes no buyer of the month: :func:`rfm.kpis.monthly`)."""
+    revenue, dates = _lines(pdf, cols, partition_info)
+    bought = ~is_return(np.asarray(revenue))
+    pairs = pd.DataFrame({cols.customer: pdf[cols.customer].to_numpy()[bought],
+                          MONTH: month_numbers(dates)[bought]})  # fmt: skip
     return pairs.drop_duplicates(ignore_index=True)
 
 

@@ -69,6 +69,30 @@ def test_monthly_counts_customers_not_rows() -> None:
     assert got["revenue"].tolist() == [6.0]
 
 
+def test_a_return_alone_makes_no_buyer_of_its_month() -> None:
+    """Kept returns (lines worth less than 0) reduce their month's revenue but make no
+    buyer, as the RFM table counts them: customer 2 only returns in June (not active
+    then) and bought first in May; customer 3 only returns (never active, never new);
+    customer 4 buys and returns in June (active). Counts and sums written by hand, in
+    memory and on Dask (two partitions, customer 2's lines in both)."""
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame({
+        "CustomerID": [1, 2, 2, 3, 4, 4, 1],
+        "InvoiceDate": pd.to_datetime(["2024-05-03", "2024-05-10", "2024-06-04",
+                                       "2024-06-05", "2024-06-06", "2024-06-07",
+                                       "2024-06-20"]),
+        "Quantity": [1, 2, -1, -3, 4, -1, 1],
+        "UnitPrice": [10.0, 5.0, 5.0, 2.0, 1.0, 1.0, 3.0],
+    })  # fmt: skip
+    months = pd.period_range("2024-05", "2024-06", freq="M", name="month")
+    expected = pd.DataFrame({"revenue": [20.0, -5.0 - 6.0 + 4.0 - 1.0 + 3.0],
+                             "active_customers": [2, 2], "new_customers": [2, 1]},
+                            index=months)  # fmt: skip
+    for got in (kpis.monthly(tx), kpis.monthly(dd.from_pandas(tx, npartitions=2))):
+        pd.testing.assert_frame_equal(got[list(expected.columns)], expected,
+                                      check_dtype=False)  # fmt: skip
+
+
 def test_weekday_hour_against_pivot_table() -> None:
     tx = _tx(1)
     got = kpis.weekday_hour(tx)
