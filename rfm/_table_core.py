@@ -20,6 +20,7 @@ from rfm.columns import KEYWORDS, TransactionColumns, pass_roles, role_keywords
 
 __all__ = [
     "RETURNS_ONLY",
+    "RETURNS_ONLY_SPEND",
     "TABLE_COLUMNS",
     "DateOrNextDay",
     "ReturnsAdded",
@@ -53,6 +54,9 @@ TABLE_COLUMNS = (
 #: the key of the table's ``attrs`` that counts the customers left out of it because every
 #: line of theirs is a return (:func:`add_returns`)
 RETURNS_ONLY = "returns_only_customers"
+#: the key of the table's ``attrs`` holding those customers' net spend (their returns), a
+#: dict by customer id: off the table's spend, yet in the order lines' revenue
+RETURNS_ONLY_SPEND = "returns_only_spend"
 
 
 def is_return(line: np.ndarray) -> np.ndarray:

@@ -103,12 +103,15 @@ def left_out_sentence(customers: int) -> str:
             f"{agree(customers, 'is|are')} not in the results.")
 
 
-def returns_only_sentence(customers: int) -> str:
-    """The customers left out because every order line of theirs is a return, in words
-    (no full stop: a run's note)."""
+def returns_only_sentence(customers: int, returned: str) -> str:
+    """The customers left out because every order line of theirs is a return, in words,
+    with what they returned (``returned``, written as the run writes money): in the
+    monthly revenue, in no customer's spend (no full stop: a run's note)."""
     return (f"{counted(customers)} returned items but bought nothing in these order lines "
             "(the purchase came before them): with no purchase to count the days since the "
-            f"last one from, {agree(customers, 'it is|they are')} not in the results")
+            f"last one from, {agree(customers, 'it is|they are')} not in the results; "
+            f"{agree(customers, 'its returns|their returns')} ({returned}) count in the "
+            "monthly revenue but in no segment or cluster")
 
 
 #: column name → the header a reader sees

@@ -25,6 +25,7 @@ import pandas as pd
 from kmeans_np.checks import check_columns
 from kmeans_np.dask_detect import is_dask_frame
 from rfm._inputs import check_frame, parse_dates
+from rfm._table_core import RETURNS_ONLY_SPEND
 from rfm.io.export import CSV_DIGITS, round_significant
 from rfm.scoring import check_q, rfm_scores
 from rfm.segments import OTHERS, RuleSet, check_scale, resolve_rules, segment
@@ -100,8 +101,11 @@ def _segment_at(
         )
     scores = rfm_scores(table, q=q, ties=ties)
     seg = segment(scores, rules)
-    return pd.DataFrame({"segment": seg["segment"], "rfm_sum": scores["rfm_sum"],
-                         "monetary": table["monetary"], "frequency": table["frequency"]})
+    out = pd.DataFrame({"segment": seg["segment"], "rfm_sum": scores["rfm_sum"],
+                        "monetary": table["monetary"], "frequency": table["frequency"]})
+    if RETURNS_ONLY_SPEND in table.attrs:  # not customers then, yet their returns count
+        out.attrs[RETURNS_ONLY_SPEND] = table.attrs[RETURNS_ONLY_SPEND]
+    return out
 
 
 def migration(
@@ -237,7 +241,13 @@ def _spend_between(now: pd.Series, then: pd.Series) -> np.ndarray:
     later = now.to_numpy(np.float64)
     earlier = then.to_numpy(np.float64)
     larger = np.maximum(np.abs(later), np.abs(earlier))
-    return round_significant(later - earlier, CSV_DIGITS, scale_of=larger)
+    return round_significant(later - earlier, CSV_DIGITS, scale_of=larger) + 0.0  # no -0
+
+
+def _returns_alone(table: pd.DataFrame) -> pd.Series:
+    """The spend of the customers a table left out because their lines were returns
+    alone (``attrs``, :func:`rfm.rfm_table`), by id; empty when none or not known."""
+    return pd.Series(table.attrs.get(RETURNS_ONLY_SPEND) or {}, dtype=np.float64)
 
 
 def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> Migration:
@@ -263,6 +273,9 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
         before for a new customer) only when both tables have ``frequency``; it means
         orders between the two only where the later data continue the earlier (no
         customer's frequency falls, none is gone). The spend matrix leaves the gone out.
+        ``revenue`` is spend after less spend before: a new customer's before is 0, or,
+        for one whose lines before were returns alone (``first.attrs``, as
+        :func:`rfm.rfm_table` counts them), those returns.
     """
     ruleset = resolve_rules(rules)
     # rows by position (one lookup of the ids: hashing text ids is most of the work)
@@ -292,8 +305,10 @@ def compare_segments(first: pd.DataFrame, second: pd.DataFrame, rules: Any) -> M
         "rfm_sum_after": (now["rfm_sum"].astype("Int64") if len(gone)
                           else second["rfm_sum"]).array,
         "direction": direction,
-        # a customer gone from the later data has no spend there: none is claimed
-        "revenue": _spend_between(now["monetary"], old["monetary"].fillna(0.0)),
+        # a customer gone from the later data has no spend there: none is claimed; one
+        # new since then whose lines then were returns alone had that (negative) spend
+        "revenue": _spend_between(now["monetary"], old["monetary"].fillna(
+            _returns_alone(first).reindex(everyone)).fillna(0.0)),
     }
     if "frequency" in first and "frequency" in second:
         # orders are counted, not summed: exact, where a spend of 0 could be a rounding residue

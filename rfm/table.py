@@ -25,6 +25,7 @@ from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_frame, check_role_columns, parse_dates
 from rfm._table_core import (
     RETURNS_ONLY,
+    RETURNS_ONLY_SPEND,
     TABLE_COLUMNS,
     add_returns,
     build_table,
@@ -214,7 +215,7 @@ def rfm_table(
     else:  # an order is a purchase day
         invoice_keys = (np.zeros(len(df), dtype=np.uint64), purchase_days(dates).view(np.uint64))
 
-    agg, returns_only = _purchases_net_of_returns(
+    agg, alone_rows, alone_spend = _purchases_net_of_returns(
         (customer_keys.hi, customer_keys.lo), invoice_keys, ticks, line, backend
     )
     ids = customer_keys.labels(agg.row).rename(customer)
@@ -223,7 +224,9 @@ def rfm_table(
     table = build_table(
         ids, agg.first, agg.last, agg.monetary, agg.frequency, snap=snap, unit=unit, tz=tz
     )
-    table.attrs[RETURNS_ONLY] = returns_only
+    table.attrs[RETURNS_ONLY] = len(alone_rows)
+    table.attrs[RETURNS_ONLY_SPEND] = dict(zip(customer_keys.labels(alone_rows),
+                                              alone_spend.tolist(), strict=True))
     return table
 
 
@@ -233,15 +236,16 @@ def _purchases_net_of_returns(
     ticks: np.ndarray,
     line: np.ndarray,
     backend: str,
-) -> tuple[CustomerAggregates, int]:
+) -> tuple[CustomerAggregates, np.ndarray, np.ndarray]:
     """The customers' aggregates (``row``: a row of theirs in the order lines): dates and
     orders from the purchase lines, spend from those plus the returns
-    (:func:`rfm._table_core.is_return`), and the number of customers left out because
-    all their lines are returns. Without returns, one aggregation of every line, as
-    ever."""
+    (:func:`rfm._table_core.is_return`); and the customers left out because all their
+    lines are returns: a row of each, and their net spend. Without returns, one
+    aggregation of every line, as ever."""
     back = is_return(line)
     if not back.any():
-        return aggregate(cust, inv, ticks, line, backend=backend), 0
+        none = np.empty(0, dtype=np.int64)
+        return aggregate(cust, inv, ticks, line, backend=backend), none, np.empty(0)
     buy, ret = np.flatnonzero(~back), np.flatnonzero(back)
     check_some_purchase(len(buy))
     bought = aggregate(tuple(w[buy] for w in cust), tuple(w[buy] for w in inv),  # type: ignore[arg-type]
@@ -251,6 +255,7 @@ def _purchases_net_of_returns(
     rows, ret_rows = buy[bought.row], ret[returned.row]
     net = add_returns((cust[0][rows], cust[1][rows]), bought.monetary,
                       (cust[0][ret_rows], cust[1][ret_rows]), returned.monetary)  # fmt: skip
-    return bought._replace(row=rows, monetary=net.monetary), int(net.alone.sum())
+    return (bought._replace(row=rows, monetary=net.monetary), ret_rows[net.alone],
+            returned.monetary[net.alone])  # fmt: skip
 
 

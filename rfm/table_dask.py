@@ -84,6 +84,7 @@ from rfm._grouping.keys import encode_keys
 from rfm._inputs import check_role_columns, parse_dates
 from rfm._table_core import (
     RETURNS_ONLY,
+    RETURNS_ONLY_SPEND,
     TABLE_COLUMNS,
     add_returns,
     build_table,
@@ -333,6 +334,8 @@ def _finish(
     customers: pd.DataFrame, spec: Spec, snapshot: Any, max_last: Any, max_res: Any
 ) -> pd.DataFrame:
     """Recency, tenure, dates and average order value of one partition of customers."""
+    if max_last == np.iinfo(np.int64).min:  # order lines, yet not one purchase among them
+        check_some_purchase(0)
     customers = customers[customers["frequency"].to_numpy() > 0]  # returns alone leave
     if len(customers) == 0:  # also when every partition is empty (max_last is NaN)
         return _table_meta(spec)
@@ -414,6 +417,7 @@ def rfm_table_graph(
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
         bought = result["frequency"].to_numpy() > 0  # customers with returns alone leave
         returns_only = int(len(bought) - bought.sum())
+        alone = result[~bought]
         if returns_only:
             check_some_purchase(int(bought.sum()))
             result = result[bought]
@@ -426,6 +430,8 @@ def rfm_table_graph(
         table = _table_of(in_memory_ids(result.index.take(order)), *columns, spec, snapshot,
                           columns[1].max(), result[RES].max())  # fmt: skip
         table.attrs[RETURNS_ONLY] = returns_only
+        table.attrs[RETURNS_ONLY_SPEND] = dict(zip(in_memory_ids(alone.index),
+                                                  alone["monetary"].tolist(), strict=True))
         return table
 
     return customers, finish

@@ -2005,5 +2005,11 @@ def test_kept_returns_are_no_orders_and_customers_of_returns_alone_are_counted(r
     said = f"{alone:,} customer{'s' if alone != 1 else ''} returned items but bought nothing"
     prose = " ".join(html.unescape(run.report).split())
     assert (f"note: {said}" in run.stdout) == bool(alone) and (said in prose) == bool(alone)
+    if alone:  # what they returned: the monthly revenue less the customers' spend
+        returned = lines.loc[~lines["CustomerID"].isin(last.index), "TotalAmount"].sum()
+        assert returned == pytest.approx(lines["TotalAmount"].sum() - net.sum())
+        places = _spend_places(run.segments)
+        shown = f"{'−' if round(returned, places) < 0 else ''}{abs(returned):,.{places}f}"
+        assert f"returns ({shown}) count in the monthly revenue but in no segment" in prose
     if run.case.name == "returns-kept":
         assert alone == 250

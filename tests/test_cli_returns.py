@@ -63,6 +63,10 @@ def test_a_kept_return_does_not_make_a_new_customer(cli, tmp_path: Path) -> None
             "purchases") in run.stdout
     assert ("note: 2 customers returned items but bought nothing in these order lines "
             "(the purchase came before them)") in run.stdout
+    # what they returned, 4.00 and 2.50, is in the monthly revenue but in no spend: said
+    # as the run writes money (whole units: the median customer spends 10 or more)
+    assert seg["monetary"].median() >= 10
+    assert f"their returns (−{6.50:,.0f}) count in the monthly revenue but in no " in run.stdout
     assert "every order line removed by the cleaning" not in run.stdout  # 10005 kept one
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "2 customers returned items but bought nothing" in page

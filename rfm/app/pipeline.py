@@ -39,7 +39,7 @@ from rfm._cleaning_rules import (
     totals_rows,
 )
 from rfm._inputs import RFM_COLUMNS, align_to_customers, cluster_names
-from rfm._table_core import RETURNS_ONLY, settled_snapshot
+from rfm._table_core import RETURNS_ONLY, RETURNS_ONLY_SPEND, settled_snapshot
 from rfm.actions import customer_actions
 from rfm.app.value import (
     MODEL_NAMES,
@@ -58,7 +58,14 @@ from rfm.clustering import (
     refuse_negative,
 )
 from rfm.columns import COLUMNS, TransactionColumns
-from rfm.labels import agree, counted, orders_word, returns_only_sentence, rfm_decimals
+from rfm.labels import (
+    agree,
+    counted,
+    money,
+    orders_word,
+    returns_only_sentence,
+    rfm_decimals,
+)
 from rfm.personas import describe_personas
 from rfm.profiles import profile, separation_reading, silhouette_by_cluster
 from rfm.projection import Projection, pca_projection
@@ -746,17 +753,21 @@ def returns_notes(cleaning: Any, columns: TransactionColumns, rfm: pd.DataFrame)
     keeps them (:func:`returns_kept`), and the customers left out because every line of
     theirs is a return (counted by :func:`rfm.rfm_table`)."""
     alone = int(rfm.attrs.get(RETURNS_ONLY, 0))
+    returned = float(sum(rfm.attrs.get(RETURNS_ONLY_SPEND, {}).values()))
+    said = returns_only_sentence(alone, money("", rfm_decimals(rfm))(returned))
     return [*([RETURNS_KEPT] if returns_kept(cleaning, columns) else []),
-            *([returns_only_sentence(alone)] if alone else [])]  # fmt: skip
+            *([said] if alone else [])]  # fmt: skip
 
 
 def returns_kept(cleaning: Any, columns: TransactionColumns) -> bool:
-    """Whether the cleaning keeps returns: lines whose quantity is 0 or less, where the
-    money is quantity × price, or whose amount is, where it comes from an amount column
+    """Whether the cleaning keeps returns: lines whose quantity or price is 0 or less,
+    where the money is quantity × price (a line worth less than 0 is a return, whichever
+    of the two is negative), or whose amount is, where it comes from an amount column
     (a flag for the other column keeps nothing of this file)."""
     if columns.amount is not None:
         return not cleaning.drop_nonpositive_amount
-    return columns.quantity is not None and not cleaning.drop_nonpositive_quantity
+    return ((columns.quantity is not None and not cleaning.drop_nonpositive_quantity)
+            or (columns.price is not None and not cleaning.drop_nonpositive_price))
 
 
 def run_warnings(problems: list[str], inversions: pd.DataFrame, mean_ari: float,

@@ -494,10 +494,25 @@ def _money_text(
         spaced=_space_marks(core),
         marks=(_first_match(core, text, _ONLY_COMMA.match, where),
                _first_match(core, text, _ONLY_POINT.match, where)),
-        both=(_first_match(core, text, functools.partial(_holds_both, decimal=","), where),
-              _first_match(core, text, functools.partial(_holds_both, decimal="."), where)),
+        both=_both_marks(core, text, where),
     )
     return core, negative, read
+
+
+#: a mark or a space, then later a mark: what a value holding both marks has at least
+_TWO_MARKS = re.compile("[.,\\s\u00a0\u202f].*[.,]")
+
+
+def _both_marks(core: pd.Series, text: pd.Series, where: str | None) -> tuple[
+        tuple[str, str | None] | None, tuple[str, str | None] | None]:  # fmt: skip
+    """:attr:`MoneyText.both`: the first value holding both marks with a decimal comma,
+    and with a decimal point (:func:`_holds_both`), looked for only among the values
+    with two marks at all (one vectorised pass: most columns have none, and the test
+    of each value costs a second of a million)."""
+    some = core.str.contains(_TWO_MARKS, na=False).to_numpy(dtype=bool)
+    core, text = core[some], text[some]
+    return (_first_match(core, text, functools.partial(_holds_both, decimal=","), where),
+            _first_match(core, text, functools.partial(_holds_both, decimal="."), where))
 
 
 def _first_match(core: pd.Series, text: pd.Series, matches: Callable[[str], object],

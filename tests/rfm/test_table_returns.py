@@ -171,3 +171,35 @@ def test_orders_between_two_dates_count_purchases_only() -> None:
     got = moved["orders_between"].dropna().astype(int)
     assert sorted(got.index) == sorted(want.index)
     assert (got.sort_index() == want.sort_index()).all()
+
+
+def test_lines_all_returns_are_refused_on_dask_without_computing_too() -> None:
+    """compute=False: order lines that are all returns are refused when the table is
+    computed, as in memory (they gave an empty table, silently)."""
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame({"cust": ["a", "b"], "when": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+                       "amount": [-4.0, -2.5]})  # fmt: skip
+    with pytest.raises(ValueError, match="every order line is a return"):
+        rfm_table(tx, customer="cust", date="when", amount="amount", invoice=None,
+                  allow_negative=True)  # fmt: skip
+    lazy = rfm_table(dd.from_pandas(tx, npartitions=2), customer="cust", date="when",
+                     amount="amount", invoice=None, allow_negative=True, compute=False)
+    with pytest.raises(ValueError, match="every order line is a return"):
+        lazy.compute()
+
+
+def test_the_spend_of_customers_of_returns_alone_is_kept_beside_the_table() -> None:
+    """attrs["returns_only_spend"]: those customers' returns, by id, as pandas sums them
+    (in memory with both backends, and on Dask)."""
+    dd = pytest.importorskip("dask.dataframe")
+    tx = pd.DataFrame({"cust": ["a", "b", "b", "c", "a"],
+                       "when": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04",
+                                               "2024-01-05", "2024-01-06"]),
+                       "amount": [10.0, -4.0, -2.5, -1.25, -3.0]})  # fmt: skip
+    expected = {"b": -6.5, "c": -1.25}
+    kw = dict(customer="cust", date="when", amount="amount", invoice=None, allow_negative=True)
+    tables = [rfm_table(tx, backend=b, **kw) for b in ("numpy", "numba")]
+    tables.append(rfm_table(dd.from_pandas(tx, npartitions=2), **kw))
+    for table in tables:
+        assert list(table.index) == ["a"] and table.attrs["returns_only_customers"] == 2
+        assert table.attrs["returns_only_spend"] == expected

@@ -313,7 +313,9 @@ def test_spending_less_than_nothing_is_beyond_rounding() -> None:
 
 def test_returns_are_kept_only_by_the_flag_for_the_files_money() -> None:
     """Money from an amount column: the amount flag keeps returns, the quantity flag keeps
-    nothing of this file; money from quantity × price: the other way round."""
+    nothing of this file; money from quantity × price: the quantity flag, and the price
+    flag too (a line priced below 0 is worth less than 0: a return, no purchase), not
+    the amount flag."""
     from rfm import Settings
     from rfm.app.pipeline import returns_kept
     from rfm.columns import TransactionColumns
@@ -325,4 +327,5 @@ def test_returns_are_kept_only_by_the_flag_for_the_files_money() -> None:
     keep_p = Settings(cleaning={"drop_nonpositive_price": False}).cleaning
     assert returns_kept(keep_a, amount) and not returns_kept(keep_q, amount)
     assert returns_kept(keep_q, lines) and not returns_kept(keep_a, lines)
-    assert not returns_kept(keep_p, lines) and not returns_kept(Settings().cleaning, lines)
+    assert returns_kept(keep_p, lines) and not returns_kept(Settings().cleaning, lines)
+    assert not returns_kept(keep_p, amount)
