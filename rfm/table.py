@@ -110,8 +110,10 @@ def rfm_table(
         one of its lines is not a return, and the purchase dates, recency and the
         snapshot come from such lines. A customer whose lines are all returns (the
         purchase came before the data) has no purchase to count from: it is left out
-        of the table, and counted in ``attrs["returns_only_customers"]``. Lines worth 0
-        (free items) are purchases.
+        of the table, and counted in ``attrs["returns_only_customers"]`` (their spend,
+        by id, in ``attrs["returns_only_spend"]``). Lines worth 0 (free items) are
+        purchases. The snapshot is checked against the last purchase: a return dated
+        after it still reduces its customer's spend.
     backend : {"auto", "numpy", "numba"}
         Implementation of the per-customer reductions (identical results). ``"auto"``
         is numba from ``NUMBA_FROM_ROWS`` rows on, numpy below; on a machine where the
