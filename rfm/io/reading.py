@@ -297,7 +297,7 @@ def read_csv_text_ids(
                 encoding = "ISO-8859-1"
                 df = pd.read_csv(path, encoding=encoding, low_memory=False, **kwargs)
     except pd.errors.ParserError as exc:
-        if "EOF inside string" in str(exc):  # a quote that never closes: say where
+        if _UNCLOSED in str(exc):  # a quote that never closes: say where
             no_swallowed_rows(None, path, encoding, kwargs)
         if (many := _TOO_MANY.search(str(exc))) is not None:
             line = (int(many.group(2)), int(many.group(3)))
@@ -311,6 +311,8 @@ def read_csv_text_ids(
 
 #: the name of a field past the header's columns, followed by its position and ")"
 EXTRA_FIELD = "(extra field "
+#: pandas' words for a quote that never closes (the end of the file inside a quoted cell)
+_UNCLOSED = "EOF inside string"
 #: pandas' words for a line with more fields than the columns
 _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -323,12 +325,9 @@ def _too_many_fields(
     both counts, found by reading the file from its start (``where``: a Dask partition,
     not read again, and ``count`` its fields; ``line``: pandas' line number and count,
     when the file cannot be read so)."""
-    names = kwargs["names"]
-    width = sum(not str(n).startswith(EXTRA_FIELD) for n in names)
+    width = _width(kwargs)
     sep = kwargs["sep"]
-    found = None if where else long_record(
-        path, encoding, sep, width, skipinitialspace=kwargs.get("skipinitialspace", False),
-        quotes=kwargs.get("quoting", csv.QUOTE_MINIMAL) != csv.QUOTE_NONE)  # fmt: skip
+    found = None if where else _long_record(path, encoding, kwargs)
     header = "the header has" if kwargs.get("header") == 0 else "--names gives"
     fix = (f"fix that line in the file (a value holding {sep!r} must be in quotes), or "
            "check --sep")  # fmt: skip
@@ -341,6 +340,54 @@ def _too_many_fields(
                           f"{width}; {fix}.")  # fmt: skip
     more = f"{count} fields" if count else "more fields"
     return ValueError(f"{where or path.name}: a line has {more} but {header} {width}; {fix}.")
+
+
+def _width(kwargs: dict[str, Any]) -> int:
+    """The number of columns the header (or ``--names``) gives, the fields past them
+    left out (see :func:`csv_options`)."""
+    return sum(not str(n).startswith(EXTRA_FIELD) for n in kwargs["names"])
+
+
+def _long_record(path: Path, encoding: str, kwargs: dict[str, Any]) -> tuple[int, int, str] | None:
+    """:func:`rfm.io._sniff.long_record` of ``path`` read with the ``read_csv`` keywords
+    ``kwargs`` (:func:`csv_options`): the first line with a field too many, streamed."""
+    return long_record(
+        path, encoding, kwargs["sep"], _width(kwargs),
+        skipinitialspace=kwargs.get("skipinitialspace", False),
+        quotes=kwargs.get("quoting", csv.QUOTE_MINIMAL) != csv.QUOTE_NONE)  # fmt: skip
+
+
+def _quote_never_closes(path: Path, encoding: str, kwargs: dict[str, Any]) -> bool:
+    """Whether pandas, reading ``path`` with ``kwargs`` (:func:`csv_options`), stops at the
+    end of the file inside a quoted cell (a '"' that never closes). The file is streamed
+    in chunks, its first column only, lines of another width let through: what the quotes
+    do is all that is asked."""
+    if kwargs["sep"] == WHITESPACE or kwargs.get("quoting") == csv.QUOTE_NONE:
+        return False
+    try:
+        with pd.read_csv(path, encoding=encoding, sep=kwargs["sep"], header=None,
+                         skiprows=kwargs["skiprows"], usecols=[0], dtype=str,
+                         keep_default_na=False, on_bad_lines="skip", chunksize=1 << 16,
+                         skipinitialspace=kwargs.get("skipinitialspace", False)) as chunks:
+            for _ in chunks:
+                pass
+    except pd.errors.ParserError as exc:
+        return _UNCLOSED in str(exc)
+    except _UNREADABLE:  # not a quote: the other checks or the caller say what it is
+        return False
+    return False
+
+
+def refuse_unparsable(path: Path, encoding: str, kwargs: dict[str, Any]) -> None:
+    """Refuse ``path`` as :func:`read_csv_text_ids` refuses a file pandas cannot read, in
+    the same words: a quote that never closes, or a line with a field too many, each
+    named by its line (``kwargs``: :func:`csv_options`). For a reader of the file in
+    blocks (Dask), whose parser errors count lines from a block's start and name no file.
+    The file is streamed, never read whole; a file with neither passes."""
+    if _quote_never_closes(path, encoding, kwargs):
+        no_swallowed_rows(None, path, encoding, kwargs)
+    if _long_record(path, encoding, kwargs) is not None:
+        raise _too_many_fields(path, encoding, kwargs)
 
 
 def no_extra_fields(

@@ -79,3 +79,47 @@ def test_a_header_row_past_the_end_is_said_so(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"--header-row 50: the sheet 'Sheet1' of t\.xlsx has "
                        r"no value after row 3; pass the number of the row"):  # fmt: skip
         read_transactions(book, options=ReadOptions(header_row=50))
+
+
+SOUND = {
+    "plain": "a,b,c\n1,2,3\n4,5,6\n",
+    "a quoted note on two lines": 'a,b,c\n1,"Flat 2,\nLondon",3\n4,5,6\n',
+    "a separator at the end of each line": "a,b,c\n1,2,3,\n4,5,6,\n",
+    "an empty field past the header on one line": "a,b,c\n1,2,3\n4,5,6,\n7,8,9\n",
+    "a quote closed lines later": 'a,b,c\n1,2,"3\n4,5,6\n7,8,9"\n10,11,12\n',
+}
+
+
+@pytest.mark.parametrize("name", list(SOUND))
+def test_refuse_unparsable_passes_a_file_pandas_reads(tmp_path: Path, name: str) -> None:
+    """The check a Dask run makes of each file when pandas refused a block: a file that
+    has no quote that never closes and no line with a field too many passes (pandas
+    reads it whole, whatever the in-memory reader then says of its rows)."""
+    from rfm.io.reading import csv_options, refuse_unparsable
+
+    path = tmp_path / "t.csv"
+    path.write_text(SOUND[name])
+    pd.read_csv(path, header=None, skiprows=1, names=range(4))  # the reference: pandas reads it
+    refuse_unparsable(path, *csv_options(path, []))
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a,b,c\n1,2,3\n4,5,\"6\n7,8,9\n", 3),  # a quote that never closes
+    ("a,b,c\n" + "1,2,3\n" * 3000 + "4,5,6,x\n7,8,9\n", 3002),  # past the sampled start
+    ("a,b,c\n1,2,3\n4,5,6,x\n7,8,9\n", 3),  # in the sampled start
+])  # fmt: skip
+def test_refuse_unparsable_says_what_the_in_memory_reader_says(tmp_path: Path, text: str,
+                                                               line: int) -> None:  # fmt: skip
+    """A file pandas cannot read (or one the in-memory reader refuses for a field too
+    many) is refused in the in-memory reader's words, naming the line (counted by hand
+    here, the header being line 1), from a streamed read of the file."""
+    from rfm.io.reading import csv_options, read_transactions, refuse_unparsable
+
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as mem:
+        read_transactions(path)
+    with pytest.raises(ValueError) as streamed:
+        refuse_unparsable(path, *csv_options(path, []))
+    assert str(streamed.value) == str(mem.value)
+    assert str(mem.value).startswith(f"t.csv: line {line:,} ")
