@@ -590,6 +590,7 @@ BROKEN = {
     "no date": "C3,3,not a date,1,2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n",
     "no invoice": "C3,,2024-01-05 10:00:00,1,2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n",
     "field too many": "C3,3,2024-01-05 10:00:00,1,2.5,x\nC4,4,2024-01-06 10:00:00,1,2.5\n",
+    "unclosed quote": 'C3,3,2024-01-05 10:00:00,1,"2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n',
     "stray quote": ('C3,3,2024-01-05 10:00:00,1,"2.5\nC4,4,2024-01-06 10:00:00,1,2.5\n'
                    'C5,5,2024-01-07 10:00:00,1,2.5"\nC6,6,2024-01-08 10:00:00,1,2.5\n'),
     "repeated header": ("C3,3,2024-01-05 10:00:00,1,2.5\n"
@@ -619,3 +620,61 @@ def test_errors_on_dask_name_the_file_not_a_partition(cli, tmp_path: Path, addre
     if broken != "no date":  # (two dates are too few for the in-memory words' format)
         assert proc.stderr.strip().splitlines()[-1] == (
             f"rfmseg: error: {said if said.startswith('b.csv: ') else 'b.csv: ' + said}")
+
+
+@pytest.mark.parametrize("lines", [4_000, 40])  # the long line past the sampled start or not
+def test_a_field_too_many_in_a_later_block_is_said_as_in_memory(cli, tmp_path: Path,
+                                                                address: str, lines: int,
+                                                                monkeypatch) -> None:  # fmt: skip
+    """One file read in several blocks, a line near its end with a field too many: pandas,
+    reading that block alone, counted the line from the block's start ("Expected 5 fields
+    in line 773, saw 6") or, when the file's first lines show the extra column, refused
+    the first rows Dask reads to learn the columns ("Too many columns specified"), and that
+    reached the user raw, with no file named. The one line now says what the in-memory run
+    on the file says: the file, its line (counted from the file's start) and the fix."""
+    from rfm.io import loading_dask
+
+    rows = [f"C{i % 50},{i},2024-01-{i % 28 + 1:02d} 10:00:00,1,2.5" for i in range(lines)]
+    at = lines - 20  # the order line with a field too many; the header is line 1
+    rows[at - 1] += ",x"
+    text = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n" + "\n".join(rows) + "\n"
+    src = tmp_path / "big.csv"
+    src.write_text(text)
+    blocks = len(text) // 5
+    assert text.index(",x\n") > blocks  # in a later block than the first
+    monkeypatch.setattr(loading_dask, "CSV_BLOCK_BYTES", blocks)
+    proc = cli("segment", str(src), "--dask", address, "--out", str(tmp_path / "out"), "-q")
+    mem = cli("segment", str(src), "--out", str(tmp_path / "mem"), "-q")
+    said = mem.stderr.strip().splitlines()[-1]
+    assert said.startswith(f"rfmseg: error: big.csv: line {at + 1:,} has 6 fields but the "
+                           "header has 5 (")
+    assert_user_error(proc, said)
+    assert proc.stderr.strip().splitlines()[-1] == said
+
+
+def test_a_quote_closed_in_a_later_block_is_said_in_one_line(cli, tmp_path: Path,
+                                                            address: str,
+                                                            monkeypatch) -> None:  # fmt: skip
+    """A quote that opens in the first block of a file and closes in the second: the file,
+    read on its own, has no quote that never closes and no line with a field too many, so
+    no file is blamed for pandas' words ("EOF inside string starting at row 14"); one line
+    says what is likely and names --no-quoting instead. (The in-memory run refuses the
+    file for the rows its quoted cell swallowed.)"""
+    from rfm.io import loading_dask
+
+    rows = [f"C{i % 9},{i},2024-01-{i % 28 + 1:02d} 10:00:00,1,2.5" for i in range(40)]
+    rows[13] = rows[13].removesuffix("2.5") + '"2.5'  # order line 14 opens a quote...
+    rows[26] += '"'  # ... that closes on order line 27
+    text = "CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice\n" + "\n".join(rows) + "\n"
+    src = tmp_path / "b.csv"
+    src.write_text(text)
+    # two blocks of half the file each: the first ends inside the quoted cell
+    assert text.index('"') < len(text) // 2 < text.rindex('"')
+    monkeypatch.setattr(loading_dask, "CSV_BLOCK_BYTES", len(text) // 2)
+    proc = cli("segment", str(src), "--dask", address, "--out", str(tmp_path / "out"), "-q")
+    assert_user_error(proc, "rfmseg: error: cannot read b.csv in blocks: ", "no file",
+                      "a quote that never closes", "--no-quoting")  # fmt: skip
+    assert "tokenizing" not in proc.stderr and "EOF" not in proc.stderr
+    mem = cli("segment", str(src), "--out", str(tmp_path / "mem"), "-q")
+    assert_user_error(mem, "b.csv: line 15 opens a quote that does not close on that line",
+                      "lines 16 to 28 were read into one cell")  # fmt: skip

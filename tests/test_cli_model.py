@@ -877,6 +877,28 @@ def test_apply_and_refit_on_dask_write_the_in_memory_files(cli, files, trained, 
                                   check_exact=False, rtol=1e-9)  # fmt: skip
 
 
+def test_apply_on_dask_says_an_unclosed_quote_as_in_memory(cli, files, trained, tmp_path,
+                                                           dask_address) -> None:  # fmt: skip
+    """``apply MODEL 'FOLDER/*.csv' --dask`` reads the files as ``segment --dask`` does: a
+    quote that never closes in the second file is said in the in-memory run's words on
+    that file (the file, the line, --no-quoting), not in pandas' ("EOF inside string")."""
+    _, model = trained
+    data = tmp_path / "new"
+    data.mkdir()
+    lines = (files / "w2.csv").read_text().splitlines(keepends=True)
+    (data / "a.csv").write_text("".join(lines[:3000]))
+    broken = [lines[0], *lines[3000:3010]]
+    broken[5] = broken[5].replace(",", ',"', 1)  # its invoice cell opens a quote
+    (data / "b.csv").write_text("".join(broken))
+    mem = cli("apply", model, data / "b.csv", "--out", tmp_path / "mem", "--quiet")
+    said = mem.stderr.strip().splitlines()[-1]
+    assert said.startswith("rfmseg: error: b.csv: line 6 opens a quote that never closes")
+    proc = cli("apply", model, str(data / "*.csv"), "--out", tmp_path / "dask", "--dask",
+               dask_address, "--quiet")  # fmt: skip
+    assert_user_error(proc, said)
+    assert proc.stderr.strip().splitlines()[-1] == said
+
+
 def test_apply_on_online_retail_gives_its_training_segments(cli, online_retail_path,
                                                             tmp_path) -> None:  # fmt: skip
     """The real data: segment with --save-model, then apply the model to the same file."""

@@ -34,7 +34,10 @@ but lazily, partition by partition on the workers:
   here where the whole column in memory is one format.
 
 Errors raised on the workers name the file the rows were read from, and which block of
-it when a file is read in several (:func:`rfm._dask_parts.partition_name`).
+it when a file is read in several (:func:`rfm._dask_parts.partition_name`). Pandas'
+refusal to parse a block (a quote that never closes, a line with a field too many),
+which names no file and counts lines from the block's start, is said in the in-memory
+reader's words on the first file at fault (:func:`_parsed`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +82,7 @@ from rfm.io.reading import (
     no_extra_fields,
     no_repeated_header,
     no_swallowed_rows,
+    refuse_unparsable,
 )
 
 __all__ = ["CSV_BLOCK_BYTES", "load_transactions_dask", "source_files"]
@@ -261,6 +267,55 @@ def _layout(
     if date is not None:  # missing values as in memory (na_values): only the type is set
         kwargs["dtype"] = {c: str for c in kwargs["names"] if c != date}
     return encoding, kwargs
+
+
+#: what a block pandas could not split into columns likely holds, by pandas' words,
+#: when no file read on its own shows it
+_UNPARSED = {
+    "EOF": ("a '\"' that opens a quoted cell on one line and closes it on a later one, "
+            "across the end of a block; fix the quote, or pass --no-quoting to read '\"' as a "
+            "plain character"),
+    "": ("a separator at the end of some lines only (an empty field past the header's "
+         "columns); give every line the header's number of fields, or pass --no-quoting if "
+         "a '\"' in the data is a plain character"),
+}
+
+
+def _parser_error(exc: BaseException) -> str | None:
+    """pandas' words when ``exc`` is, or was raised from, its refusal to parse CSV text
+    (Dask's reading of the first rows wraps it in its own ``ValueError``)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, pd.errors.ParserError):
+            return str(cause)
+        cause = cause.__cause__
+    return None
+
+
+@contextmanager
+def _parsed(files: list[str], opts: list[ReadOptions], text: list[str],
+            date: str | None) -> Iterator[None]:  # fmt: skip
+    """Pandas' refusal of a block of CSV text (on a worker, or Dask's first rows on the
+    client) said as the in-memory reader says it: pandas counts lines from the block's
+    start and names no file, so each file is checked in the order read, with its own
+    encoding and layout (:func:`_layout`), by :func:`rfm.io.reading.refuse_unparsable`,
+    streamed; the first at fault is refused in its in-memory words. When none is, one
+    line says so and what is likely."""
+    try:
+        yield
+    except ValueError as exc:
+        said = _parser_error(exc)
+        if said is None:
+            raise
+        for file, options in zip(files, opts, strict=True):
+            refuse_unparsable(Path(file), *_layout(file, options, text, date))
+        what = Path(files[0]).name if len(files) == 1 else f"the {len(files):,} files"
+        cause = _UNPARSED["EOF" if "EOF" in said else ""]
+        raise ValueError(
+            f"cannot read {what} in blocks: some lines do not split into the header's columns, "
+            "although no file, read on its own, has a quote that never closes or a line with "
+            f"a field too many; the likely cause is {cause}."
+        ) from None
 
 
 def _whole_rows(pdf: pd.DataFrame, encoding: str, kwargs: dict[str, Any],
@@ -532,6 +587,7 @@ def load_transactions_dask(
     opts = options or ReadOptions()
     kind, files = source_files(path)
     found: list[str] = []  # the note on the line of the column names
+    csv_read = None  # CSV: how the files are read, for pandas' refusals said as in memory
     if kind == "parquet":
         names = parquet_schemas(files[:1])[0].names
         pre = TransactionColumns.recognise(names, **given)
@@ -554,7 +610,9 @@ def load_transactions_dask(
             text = [c for c in (pre.customer, pre.invoice, pre.amount, pre.quantity,
                                 pre.price) if c]  # fmt: skip
             date = pre.date
-        ddf = _read_csv(files, [o for o, _ in each], text, date)
+        csv_read = (files, [o for o, _ in each], text, date)
+        with _parsed(*csv_read):
+            ddf = _read_csv(*csv_read)
     cols = TransactionColumns.recognise([str(c) for c in ddf.columns], **given)
     date_options: dict[str, Any] | None = None
     used = STORED_AS_DATES
@@ -569,7 +627,8 @@ def load_transactions_dask(
             "name": cols.date,
             "options": FLAGS,  # the messages name --date-format, --dayfirst
         }
-    head, layouts, whole = _first_pass(ddf, date_options, money)
+    with _parsed(*csv_read) if csv_read else nullcontext():
+        head, layouts, whole = _first_pass(ddf, date_options, money)
     for name, read in whole.items():
         read.check(name, opts.decimal, opts.thousands)
     currency, notes = money_read(whole)
