@@ -416,9 +416,8 @@ def rfm_table_graph(
         if len(result) == 0:
             raise ValueError("transactions is empty (0 rows); there is nothing to compute.")
         bought = result["frequency"].to_numpy() > 0  # customers with returns alone leave
-        returns_only = int(len(bought) - bought.sum())
         alone = result[~bought]
-        if returns_only:
+        if len(alone):
             check_some_purchase(int(bought.sum()))
             result = result[bought]
         # the four columns the table is built from, each gathered into the in-memory
@@ -429,7 +428,7 @@ def rfm_table_graph(
         columns = [result[col].to_numpy()[order] for col in AGGREGATES]
         table = _table_of(in_memory_ids(result.index.take(order)), *columns, spec, snapshot,
                           columns[1].max(), result[RES].max())  # fmt: skip
-        table.attrs[RETURNS_ONLY] = returns_only
+        table.attrs[RETURNS_ONLY] = len(alone)
         table.attrs[RETURNS_ONLY_SPEND] = dict(zip(in_memory_ids(alone.index),
                                                   alone["monetary"].tolist(), strict=True))
         return table
